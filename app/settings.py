@@ -1,0 +1,70 @@
+"""One typed settings object for the whole product.
+
+Every field can be overridden by an environment variable prefixed ``UWC_`` (``UWC_MODEL``,
+``UWC_DATA_DIR``, ...) or by a ``.env`` file in the working directory; ``.env.example`` lists them all.
+Other packages never read the environment themselves: they receive a ``Settings`` (or the paths in it).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Offline by default: these must be set before chromadb or litellm are imported anywhere.
+OFFLINE_ENV = {
+    "ANONYMIZED_TELEMETRY": "False",  # chroma telemetry off
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # litellm: no price-map fetch at import
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def apply_offline_env() -> None:
+    """Set the offline switches of third-party libraries unless the user set them already."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UWC_", env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    model: str = Field("offline", description="litellm model string, or 'offline' for the rules model")
+    api_base: str | None = Field(None, description="base URL for self-hosted or proxy endpoints")
+    fallback_model: str | None = None
+    data_dir: Path = Field(Path("var"), description="database, guideline index, checkpoints, eval runs")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in the data folder")
+    embedding_model: str = Field("local", description="'local' (offline MiniLM int8) or a litellm embedding model")
+    record: Path | None = None
+    replay: Path | None = None
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.database_path}"
+
+    @property
+    def database_path(self) -> Path:
+        """The embedded SQLite file (meaningful only when ``database_url`` is not overridden)."""
+        return self.data_dir / "uwc.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.data_dir / "checkpoints.db"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+
+def get_settings(**overrides) -> Settings:
+    """Read settings from the environment (and ``.env``), with explicit overrides on top."""
+    apply_offline_env()
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,70 @@
+"""The insurer's underwriting guidelines: Markdown files with stable section ids.
+
+A section is an H2 line ``## Title {#section-id}`` and the text up to the next H2. Answers cite the ids,
+so an id never changes once published. ``load_sections()`` is the only parser of these files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+GUIDELINES_DIR = Path(__file__).parent
+HEADING = re.compile(r"^## (?P<title>.+?) \{#(?P<id>[a-z0-9-]+)\}\s*$")
+
+
+class GuidelineError(ValueError):
+    """A guideline file breaks the format; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    text: str
+    file: str
+    document: str  # the file's H1 title
+
+    @property
+    def citation(self) -> str:
+        return f"[{self.id}]"
+
+
+def load_sections(directory: Path = GUIDELINES_DIR) -> list[Section]:
+    """Parse every ``NN-*.md`` file in file order; raise ``GuidelineError`` on a broken heading or a duplicate id."""
+    sections: list[Section] = []
+    seen: dict[str, str] = {}
+    files = sorted(p for p in directory.glob("*.md") if p.name.lower() != "readme.md")
+    if not files:
+        raise GuidelineError(f"{directory}: no guideline files (*.md)")
+    for path in files:
+        document = path.stem
+        current: dict | None = None
+        body: list[str] = []
+
+        def close() -> None:
+            if current is not None:
+                text = "\n".join(body).strip()
+                if not text:
+                    raise GuidelineError(f"{path.name}: section {current['id']!r} is empty")
+                sections.append(Section(current["id"], current["title"], text, path.name, document))
+
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.startswith("# "):
+                document = line[2:].strip()
+                continue
+            if line.startswith("## "):
+                match = HEADING.match(line)
+                if not match:
+                    raise GuidelineError(f"{path.name}, line {line_no}: a section heading must read '## Title {{#section-id}}'")
+                close()
+                sid = match["id"]
+                if sid in seen:
+                    raise GuidelineError(f"{path.name}, line {line_no}: duplicate section id {sid!r} (also in {seen[sid]})")
+                seen[sid] = path.name
+                current, body = {"id": sid, "title": match["title"]}, []
+            elif current is not None:
+                body.append(line)
+        close()
+    return sections

@@ -1,0 +1,44 @@
+"""``uwc seed``: build the database and the guideline index into the data folder."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from guidelines import GUIDELINES_DIR, load_sections
+from seed_db.build import load_seed_data, sqlite_path, write_database
+from seed_db.sources import DATA_DIR
+
+
+@dataclass
+class SeedReport:
+    database: Path | None
+    database_bytes: int | None
+    counts: dict[str, int]
+    index: object | None  # tools.guideline_index.IndexReport
+    seconds: float
+    skipped: bool = False
+
+
+def is_seeded(database_url: str, index_dir: Path) -> bool:
+    db = sqlite_path(database_url)
+    return db is not None and db.is_file() and (Path(index_dir) / "chroma.sqlite3").is_file()
+
+
+def run_seed(database_url: str, index_dir: Path, embedding, *, if_missing: bool = False, with_index: bool = True,
+             data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> SeedReport:
+    """Validate every input first, then write the database, then (re)build the guideline index."""
+    start = time.perf_counter()
+    if if_missing and is_seeded(database_url, index_dir):
+        db = sqlite_path(database_url)
+        return SeedReport(db, db.stat().st_size, {}, None, time.perf_counter() - start, skipped=True)
+    data = load_seed_data(data_dir, guidelines_dir)
+    written = write_database(database_url, data)
+    index = None
+    if with_index:
+        from tools.guideline_index import build_index  # chromadb import only when indexing
+
+        index = build_index(load_sections(guidelines_dir), index_dir, embedding)
+    counts = {name: len(rows) for name, rows in data.tables.items()}
+    return SeedReport(written["path"], written["bytes"], counts, index, time.perf_counter() - start)

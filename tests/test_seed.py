@@ -1,0 +1,322 @@
+"""Data integrity of the seeded database: real public data, the insurer's rules, atomic and deterministic builds."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.cli import main as uwc
+from seed_db.build import load_seed_data, match_construction, write_database
+from seed_db.rules import sector_prefixes
+from seed_db.sources import DATA_DIR, SeedError
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "public"
+
+
+def q(db: Path, sql: str, *args):
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def dump(db: Path) -> dict[str, list]:
+    """Every table's rows in primary-key order: what 'the same contents' means."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY 1, 2, 3').fetchall() if n != "seed_info" else conn.execute(f'SELECT * FROM "{n}" ORDER BY 1').fetchall() for n in names}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- real public data ---------------------------------------------------------------------------------
+
+def test_all_naics_2022_codes_and_sectors(seeded):
+    db = seeded["db"]
+    assert q(db, "SELECT count(*) FROM naics_code") == [(1012,)]
+    assert q(db, "SELECT count(*) FROM naics_sector") == [(20,)]
+    assert q(db, "SELECT count(*) FROM naics_code WHERE length(code) != 6 OR description = ''") == [(0,)]
+    assert q(db, "SELECT title FROM naics_code WHERE code = '531110'") == [("Lessors of Residential Buildings and Dwellings",)]
+    assert q(db, "SELECT sector_code FROM naics_code WHERE code = '311919'") == [("31-33",)]
+
+
+def test_size_standards_reference_known_codes_and_keep_exceptions(seeded):
+    db = seeded["db"]
+    assert q(db, "SELECT count(*) FROM size_standard") == [(996,)]
+    assert q(db, "SELECT count(*) FROM size_standard s LEFT JOIN naics_code n ON n.code = s.naics_code WHERE n.code IS NULL") == [(0,)]
+    assert q(db, "SELECT count(*) FROM size_standard WHERE exception IS NOT NULL") == [(18,)]
+    assert q(db, "SELECT receipts_musd, employees FROM size_standard WHERE naics_code = '516120'") == [(47.0, None)]
+    assert q(db, "SELECT employees FROM size_standard WHERE naics_code = '524126'") == [(1500,)]
+    assert q(db, "SELECT receipts_musd FROM size_standard WHERE naics_code = '531110' AND exception IS NOT NULL") == [(47.0,)]
+    assert q(db, "SELECT count(*) FROM size_standard_footnote") == [(18,)]
+
+
+def test_concordances(seeded):
+    db = seeded["db"]
+    assert ("515120",) in q(db, "SELECT naics_2017 FROM naics_2022_to_2017 WHERE naics_2022 = '516120'")
+    assert q(db, "SELECT naics_2022 FROM naics_2022_to_2017 WHERE naics_2017 = '511210'") == [("513210",)]
+    assert q(db, "SELECT count(*) FROM naics_2022_to_2017") == [(1150,)]
+    assert q(db, "SELECT count(*) FROM naics_2012_to_2017") == [(1069,)]
+
+
+def test_committed_public_files_match_shared_copies():
+    """The product reads its own copies; they must be the published files, unchanged."""
+    if not SHARED.is_dir():
+        pytest.skip("shared/ reference folder not present next to the project")
+    for name in ("naics_2022.csv", "naics_2022_to_2017.csv", "naics_2012_to_2017.csv", "sba_size_standards_2022naics_2023-03-17.csv"):
+        assert sha(DATA_DIR / name) == sha(SHARED / name), name
+
+
+def test_states_and_dc(seeded):
+    rows = q(seeded["db"], "SELECT code, name FROM state")
+    assert len(rows) == 51
+    assert ("DC", "District of Columbia") in rows and ("TX", "Texas") in rows
+
+
+# --- the insurer's data ---------------------------------------------------------------------------------
+
+def test_catalog_is_exactly_six_lines_with_synonyms(seeded):
+    db = seeded["db"]
+    assert sorted(r[0] for r in q(db, "SELECT code FROM line_of_business")) == sorted(
+        ["workers_compensation", "property", "general_liability", "auto", "cyber", "bop"]
+    )
+    syn = dict(q(db, "SELECT synonym, lob_code FROM lob_synonym"))
+    assert syn["workers' comp"] == "workers_compensation" and syn["wc"] == "workers_compensation"
+    assert syn["cgl"] == syn["gl"] == "general_liability"
+    assert syn["commercial auto"] == "auto"
+    assert syn["business owner's policy"] == "bop"
+    assert "umbrella" not in syn and "epli" not in syn
+
+
+def test_appetite_has_306_rows_per_code(seeded):
+    db = seeded["db"]
+    assert q(db, "SELECT count(*) FROM appetite") == [(1012 * 51 * 6,)]
+    assert q(db, "SELECT count(*) FROM (SELECT naics_code FROM appetite GROUP BY naics_code HAVING count(*) != 306)") == [(0,)]
+    assert {r[0] for r in q(db, "SELECT DISTINCT appetite FROM appetite")} == {"Yes", "No", "Qualified"}
+
+
+@pytest.mark.parametrize(
+    "code,state,lob,expected",
+    [
+        # Values worked by hand from guidelines/04-appetite.md (sector-appetite) and domain.md.
+        ("722511", "TX", "workers_compensation", "Yes"),
+        ("722511", "OH", "workers_compensation", "No"),  # monopolistic state
+        ("541511", "WY", "workers_compensation", "No"),
+        ("541511", "WY", "cyber", "Yes"),
+        ("721191", "ME", "property", "Qualified"),  # hospitality construction rule
+        ("531110", "CA", "property", "Qualified"),
+        ("484121", "TX", "auto", "Qualified"),
+        ("484121", "TX", "cyber", "No"),
+        ("238220", "FL", "workers_compensation", "Qualified"),
+        ("237310", "FL", "general_liability", "No"),
+        ("212114", "WV", "property", "No"),  # mining
+        ("517111", "NY", "cyber", "Qualified"),
+        ("522110", "IL", "cyber", "Qualified"),
+        ("622110", "IL", "cyber", "No"),
+        ("622310", "IL", "cyber", "Qualified"),
+        ("921110", "VA", "cyber", "Qualified"),
+        ("921110", "VA", "property", "No"),
+        ("713110", "FL", "general_liability", "No"),
+        ("713940", "FL", "general_liability", "Qualified"),
+        ("325412", "NJ", "general_liability", "No"),
+        ("311811", "NJ", "bop", "No"),
+        ("445110", "NJ", "bop", "Yes"),
+    ],
+)
+def test_appetite_spot_values(seeded, code, state, lob, expected):
+    assert q(seeded["db"], "SELECT appetite FROM appetite WHERE naics_code=? AND state=? AND lob=?", code, state, lob) == [(expected,)]
+
+
+def test_every_rule_reaches_the_table(seeded):
+    """Each rule in insurer.yaml decides at least one row, and every code it names is a real 2022 code."""
+    db = seeded["db"]
+    data = yaml.safe_load((DATA_DIR / "insurer.yaml").read_text())
+    codes = {r[0] for r in q(db, "SELECT code FROM naics_code")}
+    used = {r[0] for r in q(db, "SELECT DISTINCT rule_id FROM appetite")}
+    for rule in data["appetite"]["rules"] + data["appetite"]["state_exceptions"]:
+        assert rule["id"] in used, rule["id"]
+        for c in rule.get("codes", []):
+            assert c in codes
+        for p in rule.get("prefixes", []):
+            assert any(c.startswith(p) for c in codes)
+        for s in rule.get("sectors", []):
+            assert any(c[:2] in sector_prefixes(s) for c in codes)
+    for rule in data["qualification_rules"]:
+        for c in rule.get("codes", []):
+            assert c in codes
+    # Every LOB can be Qualified somewhere, so every qualification rule can fire.
+    assert {r[0] for r in q(db, "SELECT DISTINCT lob FROM appetite WHERE appetite='Qualified'")} == set(r["code"] for r in data["lines_of_business"])
+
+
+def test_rules_cite_existing_guideline_sections(seeded):
+    from guidelines import load_sections
+
+    ids = {s.id for s in load_sections()}
+    for table in ("appetite", "qualification_rule", "limit_rule", "deductible_rule"):
+        cited = {r[0] for r in q(seeded["db"], f"SELECT DISTINCT section_id FROM {table}")}
+        assert cited <= ids, (table, cited - ids)
+
+
+def test_limits_and_deductibles_encode_the_guideline_numbers(seeded):
+    db = seeded["db"]
+    assert ("", None, 1000000, 2000000) in q(db, "SELECT naics_prefix, lob, per_occurrence, aggregate FROM limit_rule")
+    cyber = {r[0] for r in q(db, "SELECT naics_prefix FROM limit_rule WHERE lob='cyber' AND per_occurrence=3000000 AND aggregate=5000000")}
+    assert cyber == {"517", "518", "52", "621", "622310", "623", "92"}
+    auto5k = {r[0] for r in q(db, "SELECT naics_prefix FROM deductible_rule WHERE lob='auto' AND deductible=5000")}
+    assert auto5k == {"484", "4853", "4854", "4855", "4871"}
+    assert ("", None, 500) in q(db, "SELECT naics_prefix, lob, deductible FROM deductible_rule")
+    assert ("", "auto", 1000) in q(db, "SELECT naics_prefix, lob, deductible FROM deductible_rule")
+
+
+@pytest.mark.parametrize(
+    "phrase,expected",
+    [
+        ("Wood frame, two stories", "V"),
+        ("non-combustible, steel columns, beams and deck/floors", "II"),
+        ("concrete columns, beams and floors, high fire resistivity", "I"),
+        ("hybrid: concrete tilt-up walls with a wood glulam roof", "III"),
+        ("heavy timber", "IV"),
+        ("steel frame warehouse", "II"),
+        ("a tent", None),
+    ],
+)
+def test_construction_phrases_map_to_types(seeded, phrase, expected):
+    phrases = dict(q(seeded["db"], "SELECT phrase, type FROM construction_phrase"))
+    assert match_construction(phrase, phrases) == expected
+
+
+def test_applicants_are_plausible_and_cover_the_edges(seeded):
+    db = seeded["db"]
+    assert q(db, "SELECT count(*) FROM applicant") == [(300,)]
+    assert q(db, "SELECT count(DISTINCT company_name) FROM applicant") == [(300,)]
+    assert q(db, "SELECT count(*) FROM applicant WHERE annual_payroll >= annual_revenue OR employees < 1 OR vehicles < 0") == [(0,)]
+    assert q(db, "SELECT count(*) FROM applicant WHERE construction_type IS NULL") == [(0,)]
+    not_small = q(db, """SELECT count(*) FROM applicant a JOIN size_standard s ON s.naics_code = a.naics_code AND s.exception IS NULL
+                         WHERE (s.receipts_musd IS NOT NULL AND a.annual_revenue > s.receipts_musd * 1e6)
+                            OR (s.employees IS NOT NULL AND a.employees > s.employees)""")[0][0]
+    assert 30 <= not_small <= 90
+    assert q(db, "SELECT count(*) FROM applicant WHERE vehicles > 20")[0][0] >= 15
+    assert q(db, "SELECT count(*) FROM applicant WHERE annual_payroll > 5000000")[0][0] >= 10
+    assert q(db, "SELECT count(*) FROM applicant WHERE state IN ('ND','OH','WA','WY')")[0][0] >= 10
+    assert q(db, """SELECT count(*) FROM applicant WHERE construction_type = 'V'
+                    AND naics_code IN ('531110','531120','531130','531190','721110','721120','721191')""")[0][0] >= 5
+
+
+def test_indexes_on_lookup_paths(seeded):
+    idx = q(seeded["db"], "SELECT tbl_name, sql FROM sqlite_master WHERE type='index'")
+    tables = {t for t, _ in idx}
+    assert {"appetite", "size_standard", "applicant"} <= tables
+    plan = q(seeded["db"], "EXPLAIN QUERY PLAN SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='auto'")
+    assert "USING" in " ".join(str(r) for r in plan) and "SCAN appetite" not in " ".join(str(r) for r in plan)
+
+
+def test_guideline_index_was_built(seeded):
+    report = seeded["report"]
+    from guidelines import load_sections
+
+    assert report.index.sections == len(load_sections()) >= 20
+    assert report.index.dimensions == 384
+    assert (seeded["dir"] / "chroma" / "chroma.sqlite3").is_file()
+
+
+# --- deterministic, atomic, clear errors ------------------------------------------------------------
+
+def test_seeding_twice_gives_identical_contents(tmp_path, seeded):
+    db2 = tmp_path / "again.db"
+    write_database(f"sqlite:///{db2}", load_seed_data())
+    assert dump(db2) == dump(seeded["db"])
+    assert sha(db2) == sha(seeded["db"])  # the file itself is reproducible too
+
+
+def _corrupt_copy(tmp_path: Path, name: str, edit) -> Path:
+    data = tmp_path / "inputs"
+    shutil.copytree(DATA_DIR, data)
+    edit(data / name)
+    return data
+
+
+def _replace_line(path: Path, line_no: int, new: str) -> None:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[line_no - 1] = new
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "name,edit,expected",
+    [
+        ("states.csv", lambda p: _replace_line(p, 5, "ZZZ,Nowhere"), "states.csv, row 5: code"),
+        ("states.csv", lambda p: _replace_line(p, 6, "TX,Texas again"), "states.csv, row 6: duplicate key"),
+        ("states.csv", lambda p: _replace_line(p, 7, "CA,California,extra"), "states.csv, row 7: expected 2 fields"),
+        ("sba_size_standards_2022naics_2023-03-17.csv", lambda p: _replace_line(p, 3, "999999,2022,,Nothing,1.0,,,,,"), "row 3: unknown 2022 NAICS code '999999'"),
+        ("insurer.yaml", lambda p: p.write_text(p.read_text().replace('codes: ["713110"]', 'codes: ["713119"]')), "unknown NAICS code or prefix '713119'"),
+        ("naics_2022.csv", lambda p: p.unlink(), "naics_2022.csv: file is missing"),
+    ],
+)
+def test_bad_input_fails_cleanly_and_keeps_the_old_database(tmp_path, seeded, name, edit, expected, capsys):
+    db = tmp_path / "uwc.db"
+    shutil.copy(seeded["db"], db)
+    before = sha(db)
+    data = _corrupt_copy(tmp_path, name, edit)
+    with pytest.raises(SeedError) as err:
+        write_database(f"sqlite:///{db}", load_seed_data(data))
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+    assert sha(db) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".uwc.db")] == []
+
+
+def test_interrupted_write_leaves_old_database(tmp_path, seeded, monkeypatch):
+    db = tmp_path / "uwc.db"
+    shutil.copy(seeded["db"], db)
+    before = sha(db)
+    data = load_seed_data()
+    data.tables["applicant"][5]["naics_code"] = "000000"  # breaks a foreign key mid-build
+    with pytest.raises(Exception):
+        write_database(f"sqlite:///{db}", data)
+    assert sha(db) == before
+    assert not any(p.name.startswith(".uwc.db.building") for p in tmp_path.iterdir())
+
+
+def test_cli_seed_reports_one_line_and_nonzero_exit(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("seed_db.seed.DATA_DIR", tmp_path / "nowhere")
+    monkeypatch.setattr("seed_db.build.DATA_DIR", tmp_path / "nowhere")
+    import seed_db.seed as seed_mod
+
+    real = seed_mod.run_seed
+
+    def run_with_missing_dir(*a, **kw):
+        kw["data_dir"] = tmp_path / "nowhere"
+        return real(*a, **kw)
+
+    monkeypatch.setattr(seed_mod, "run_seed", run_with_missing_dir)
+    code = uwc(["seed", "--data-dir", str(tmp_path / "var"), "--no-index"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert err.count("\n") == 0 and "naics_2022.csv: file is missing" in err and "Traceback" not in err
+    assert not (tmp_path / "var" / "uwc.db").exists()
+
+
+def test_cli_help_lists_subcommands(capsys):
+    assert uwc([]) == 0
+    out = capsys.readouterr().out
+    assert "seed" in out and "serve" in out
+
+
+def test_cli_seed_if_missing_reuses_existing(tmp_path, seeded, capsys):
+    data_dir = tmp_path / "var"
+    shutil.copytree(seeded["dir"], data_dir)
+    before = sha(data_dir / "uwc.db")
+    assert uwc(["seed", "--if-missing", "--data-dir", str(data_dir)]) == 0
+    assert "already built" in capsys.readouterr().out
+    assert sha(data_dir / "uwc.db") == before
+
+
+def test_serve_refuses_without_database(tmp_path, capsys):
+    assert uwc(["serve", "--data-dir", str(tmp_path / "empty")]) == 1
+    assert "run `uwc seed`" in capsys.readouterr().err

