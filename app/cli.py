@@ -67,7 +67,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     console.print(f"database size: {_human_bytes(report.database_bytes)}")
     if report.index is not None:
         ix = report.index
-        console.print(f"guideline index: {ix.sections} sections, embedding {ix.embedding} ({ix.dimensions} dims) at {ix.path}, {ix.seconds:.2f} s")
+        what = ", ".join(f"{n:,} {name}" for name, n in ix.counts.items())
+        console.print(f"search index: {what}; embedding {ix.embedding} ({ix.dimensions} dims) at {ix.path}, {ix.seconds:.2f} s")
     console.print(f"seed wall time: {report.seconds:.2f} s")
     return 0
 
@@ -94,6 +95,73 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
 
 
+def _toolkit(settings):
+    from tools.context import open_context
+    from tools.registry import Toolkit
+
+    try:
+        return Toolkit(open_context(settings.data_dir, settings.embedding_model, settings.api_base))
+    except FileNotFoundError as exc:
+        raise CliError(f"{exc} (or `make run`)") from None
+
+
+def cmd_tool(args: argparse.Namespace) -> int:
+    import json
+
+    settings = get_settings(data_dir=args.data_dir)
+    if args.list or not args.name:
+        import tools.all  # noqa: F401
+        from tools.registry import REGISTRY
+
+        if not args.list:
+            raise CliError("give a tool name (and --args JSON), or --list to see the tools", 2)
+        for spec in REGISTRY.values():
+            print(json.dumps({"name": spec.name, "description": spec.description, "parameters": spec.json_schema}))
+        return 0
+    try:
+        arguments = json.loads(args.args)
+    except json.JSONDecodeError as exc:
+        print(json.dumps({"error": f"--args is not valid JSON: {exc.msg} at position {exc.pos}", "hint": "e.g. --args '{\"naics\": \"722511\"}'"}))
+        return 2
+    event = _toolkit(settings).call(args.name, arguments)
+    print(json.dumps(event.result, default=str, indent=None if args.compact else 2))
+    return 0 if event.ok else 2
+
+
+def cmd_guard_scan(args: argparse.Namespace) -> int:
+    import json
+
+    from tools.guard import scan_products
+
+    catalog = None
+    settings = get_settings(data_dir=args.data_dir)
+    try:
+        from tools.catalog import Catalog
+        from tools.context import readonly_engine
+
+        catalog = Catalog.load(readonly_engine(settings.database_path))
+    except FileNotFoundError as exc:
+        raise CliError(f"{exc} (the scanner checks against the live catalog)") from None
+    source = sys.stdin if str(args.file) == "-" else None
+    if source is None and not args.file.is_file():
+        raise CliError(f"{args.file}: no such file", 2)
+    lines = (source or args.file.open(encoding="utf-8")).read().splitlines()
+    out = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CliError(f"{args.file}, line {n}: not JSON ({exc.msg}); expected {{\"id\": ..., \"text\": ...}}", 2) from None
+        if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
+            raise CliError(f"{args.file}, line {n}: expected an object with \"id\" and a string \"text\"", 2)
+        out.append({"id": item["id"], "invented_products": scan_products(item["text"], catalog)})
+    for item in out:  # written only when every line was valid: no partial output
+        print(json.dumps(item))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uwc",
@@ -112,6 +180,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("tool", help="list the tools or call one through the guarded boundary")
+    p.add_argument("name", nargs="?", help="tool name (see --list)")
+    p.add_argument("--args", default="{}", help="arguments as a JSON object")
+    p.add_argument("--list", action="store_true", help="print each tool's name, description and JSON schema")
+    p.add_argument("--compact", action="store_true", help="one-line JSON output")
+    p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    p.set_defaults(func=cmd_tool)
+
+    p = sub.add_parser("guard", help="the product guard")
+    gsub = p.add_subparsers(dest="guard_command", metavar="ACTION", required=True)
+    g = gsub.add_parser("scan", help="JSONL {id, text} in -> JSONL {id, invented_products} out, in input order")
+    g.add_argument("file", type=Path, help="JSONL file, or - for stdin")
+    g.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    g.set_defaults(func=cmd_guard_scan)
     return parser
 
 

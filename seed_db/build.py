@@ -94,8 +94,9 @@ def load_seed_data(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_
     for i, r in enumerate(sba, start=2):
         if r.naics_code not in code_set:
             raise SeedError(p["sba"], f"unknown 2022 NAICS code {r.naics_code!r}", i)
-        if r.footnote_ref and r.footnote_ref not in {f.footnote_ref for f in footnotes}:
-            raise SeedError(p["sba"], f"unknown footnote {r.footnote_ref!r}", i)
+        for ref in (r.footnote_ref or "").split(";"):  # a row may cite several footnotes: "7;6"
+            if ref and ref not in {f.footnote_ref for f in footnotes}:
+                raise SeedError(p["sba"], f"unknown footnote {ref!r}", i)
     for i, r in enumerate(c2022, start=2):
         if r.naics_2022 not in code_set:
             raise SeedError(p["c2022"], f"unknown 2022 NAICS code {r.naics_2022!r}", i)

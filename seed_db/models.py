@@ -83,7 +83,7 @@ class SizeStandard(Base):
     receipts_musd: Mapped[float | None] = mapped_column(Float, info=doc("average annual receipts standard in MILLIONS of USD (e.g. 47.0 = $47,000,000)"))
     employees: Mapped[int | None] = mapped_column(Integer, info=doc("employee-count standard"))
     assets_musd: Mapped[float | None] = mapped_column(Float, info=doc("asset standard in millions of USD (banks)"))
-    footnote_ref: Mapped[str | None] = mapped_column(String(8), info=doc("SBA footnote number, see size_standard_footnote"))
+    footnote_ref: Mapped[str | None] = mapped_column(String(16), info=doc("SBA footnote number(s), ';'-separated, see size_standard_footnote"))
 
 
 class SizeStandardFootnote(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from seed_db import models
 
@@ -20,9 +21,9 @@ def insurer_name(engine: Engine) -> str:
 
 
 def lines_of_business(engine: Engine) -> list[dict]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(models.LineOfBusiness).order_by(models.LineOfBusiness.code)).scalars().all()
-        syn = conn.execute(select(models.LobSynonym).order_by(models.LobSynonym.synonym)).scalars().all()
+    with Session(engine) as s:
+        rows = s.execute(select(models.LineOfBusiness).order_by(models.LineOfBusiness.code)).scalars().all()
+        syn = s.execute(select(models.LobSynonym).order_by(models.LobSynonym.synonym)).scalars().all()
     return [
         {"code": r.code, "name": r.display_name, "covers": r.description,
          "synonyms": ", ".join(s.synonym for s in syn if s.lob_code == r.code)}
@@ -38,8 +39,8 @@ def search_applicants(engine: Engine, query: str = "", limit: int = 50) -> list[
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(or_(func.lower(a.company_name).like(like), func.lower(a.id).like(like), func.lower(a.description).like(like)))
-    with engine.connect() as conn:
+    with Session(engine) as s:
         return [
             {c: getattr(r, c) for c in ("id", "company_name", "naics_code", "state", "requested_lob", "annual_revenue", "employees", "annual_payroll", "vehicles", "construction", "description")}
-            for r in conn.execute(stmt).scalars()
+            for r in s.execute(stmt).scalars()
         ]

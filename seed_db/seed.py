@@ -16,7 +16,7 @@ class SeedReport:
     database: Path | None
     database_bytes: int | None
     counts: dict[str, int]
-    index: object | None  # tools.guideline_index.IndexReport
+    index: object | None  # tools.index.IndexReport
     seconds: float
     skipped: bool = False
 
@@ -37,8 +37,10 @@ def run_seed(database_url: str, index_dir: Path, embedding, *, if_missing: bool 
     written = write_database(database_url, data)
     index = None
     if with_index:
-        from tools.guideline_index import build_index  # chromadb import only when indexing
+        from tools.index import GUIDELINES, NAICS, Doc, build_index, guideline_docs, naics_document  # chromadb only when indexing
 
-        index = build_index(load_sections(guidelines_dir), index_dir, embedding)
+        naics = [Doc(r["code"], naics_document(r["code"], r["title"], r["description"]), {"title": r["title"]})
+                 for r in data.tables["naics_code"]]
+        index = build_index({GUIDELINES: guideline_docs(load_sections(guidelines_dir)), NAICS: naics}, index_dir, embedding)
     counts = {name: len(rows) for name, rows in data.tables.items()}
     return SeedReport(written["path"], written["bytes"], counts, index, time.perf_counter() - start)

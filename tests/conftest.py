@@ -66,3 +66,18 @@ def seeded(tmp_path_factory):
     url = f"sqlite:///{data_dir / 'uwc.db'}"
     report = run_seed(url, data_dir / "chroma", make_embedding("local"))
     return {"dir": data_dir, "url": url, "db": data_dir / "uwc.db", "report": report}
+
+
+@pytest.fixture(scope="session")
+def toolkit(seeded):
+    """The tools over the session's seeded data folder, behind the real boundary."""
+    from tools.context import open_context
+    from tools.registry import Toolkit
+
+    return Toolkit(open_context(seeded["dir"]))
+
+
+@pytest.fixture
+def call(toolkit):
+    """Call a tool through the boundary; returns the ToolEvent."""
+    return toolkit.call

@@ -28,7 +28,7 @@ def dump(db: Path) -> dict[str, list]:
     """Every table's rows in primary-key order: what 'the same contents' means."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY 1, 2, 3').fetchall() if n != "seed_info" else conn.execute(f'SELECT * FROM "{n}" ORDER BY 1').fetchall() for n in names}
+        return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
 
 
 def sha(path: Path) -> str:
@@ -251,7 +251,7 @@ def _replace_line(path: Path, line_no: int, new: str) -> None:
     "name,edit,expected",
     [
         ("states.csv", lambda p: _replace_line(p, 5, "ZZZ,Nowhere"), "states.csv, row 5: code"),
-        ("states.csv", lambda p: _replace_line(p, 6, "TX,Texas again"), "states.csv, row 6: duplicate key"),
+        ("states.csv", lambda p: _replace_line(p, 6, "AL,Alabama again"), "states.csv, row 6: duplicate key {'code': 'AL'} (first at row 2)"),
         ("states.csv", lambda p: _replace_line(p, 7, "CA,California,extra"), "states.csv, row 7: expected 2 fields"),
         ("sba_size_standards_2022naics_2023-03-17.csv", lambda p: _replace_line(p, 3, "999999,2022,,Nothing,1.0,,,,,"), "row 3: unknown 2022 NAICS code '999999'"),
         ("insurer.yaml", lambda p: p.write_text(p.read_text().replace('codes: ["713110"]', 'codes: ["713119"]')), "unknown NAICS code or prefix '713119'"),

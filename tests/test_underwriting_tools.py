@@ -1,0 +1,248 @@
+"""The domain tools, with expected answers worked by hand from the guidelines and the public SBA table
+(guidelines/03-small-business.md, 04-appetite.md, 05-qualified-rules.md, 06-limits-deductibles.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def ok(event):
+    assert event.ok, event.result
+    return event.result
+
+
+# --- small business: SBA 2023 table: 516120 $47.0M receipts; 524126 1,500 employees ---------------------
+
+@pytest.mark.parametrize(
+    "args,small",
+    [
+        ({"naics": "516120", "annual_revenue": 47_000_000}, True),  # at the standard is small
+        ({"naics": "516120", "annual_revenue": 47_000_001}, False),
+        ({"naics": "516120", "annual_revenue": "$46.9M"}, True),
+        ({"naics": "524126", "employees": 1500}, True),
+        ({"naics": "524126", "employees": 1501}, False),
+        ({"naics": "722511", "annual_revenue": "12,000,000"}, False),  # full-service restaurants: $11.5M
+    ],
+)
+def test_small_business(call, args, small):
+    r = ok(call("check_small_business", args))
+    assert r["status"] == "decided" and r["small_business"] is small
+    assert "small-business-rule" in r["sections"]
+
+
+def test_small_business_asks_for_the_figure_its_standard_needs(call):
+    r = ok(call("check_small_business", {"naics": "524126", "annual_revenue": 5_000_000}))
+    assert r["status"] == "need_facts" and r["needs"] == ["employees"] and "employees" in r["question"]
+    assert r["standard"]["measure"] == "employees" and r["standard"]["threshold"] == 1500
+
+
+def test_small_business_reports_exceptions_and_missing_standards(call):
+    r = ok(call("check_small_business", {"naics": "531110", "annual_revenue": 10_000_000}))
+    assert r["standard"]["threshold"] == 34_000_000 and r["exceptions"]
+    none = ok(call("check_small_business", {"naics": "921110", "annual_revenue": 1_000_000}))
+    assert none["status"] == "refer" and none["small_business"] is None
+
+
+# --- appetite --------------------------------------------------------------------------------------------
+
+SMALL = {"annual_revenue": 900_000, "employees": 8}
+
+
+@pytest.mark.parametrize(
+    "args,appetite",
+    [
+        # B&B in Maine (721191, $9M standard) wants property: hospitality rule, Type I/II only.
+        ({"naics": "721191", "state": "ME", "lob": "property", "construction": "wood frame, two stories", **SMALL}, "no"),
+        ({"naics": "721191", "state": "ME", "lob": "property", "construction": "concrete columns, beams and floors", **SMALL}, "yes"),
+        ({"naics": "721191", "state": "ME", "lob": "property", "construction": "masonry walls with wood interior", **SMALL}, "no"),
+        # Other accommodation (721199) uses the general property rule: Types I-IV.
+        ({"naics": "721199", "state": "ME", "lob": "property", "construction": "heavy timber", **SMALL}, "yes"),
+        ({"naics": "721199", "state": "ME", "lob": "property", "construction": "Type V", **SMALL}, "no"),
+        # Monopolistic WC states, whatever the size or payroll.
+        ({"naics": "722511", "state": "Ohio", "lob": "workers' comp"}, "no"),
+        ({"naics": "722511", "state": "TX", "lob": "WC", **SMALL}, "yes"),
+        # Auto Qualified for trucking (484121, $34M standard): more than 20 vehicles declines.
+        ({"naics": "484121", "state": "TX", "lob": "commercial auto", "vehicles": 21, "annual_revenue": "$6M"}, "no"),
+        ({"naics": "484121", "state": "TX", "lob": "auto", "vehicles": 20, "annual_revenue": "$6M"}, "yes"),
+        ({"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": "$6M"}, "qualified"),
+        # WC Qualified for plumbing contractors (238220, $19M): payroll over $5M declines.
+        ({"naics": "238220", "state": "FL", "lob": "workers compensation", "annual_payroll": 5_000_001, "annual_revenue": 15_000_000}, "no"),
+        ({"naics": "238220", "state": "FL", "lob": "workers compensation", "annual_payroll": 5_000_000, "annual_revenue": 15_000_000}, "yes"),
+        # Not small: out of appetite for every line (516120 TV stations, $47M).
+        ({"naics": "516120", "state": "NY", "lob": "cyber", "annual_revenue": 60_000_000}, "no"),
+        # Guide says No: declined without asking for size.
+        ({"naics": "212114", "state": "WV", "lob": "property"}, "no"),
+        # Cyber Qualified for dental offices (621210, $9M): revenue up to $10M.
+        ({"naics": "621210", "state": "CA", "lob": "cyber", "annual_revenue": 3_100_000}, "yes"),
+        # GL Qualified for fitness centers (713940, $17.5M): more than 50 employees declines.
+        ({"naics": "713940", "state": "CO", "lob": "GL", "annual_revenue": 4_000_000, "employees": 51}, "no"),
+        ({"naics": "713940", "state": "CO", "lob": "CGL", "annual_revenue": 4_000_000, "employees": 50}, "yes"),
+        # BOP Qualified for restaurants (722511, $11.5M): revenue up to $5M.
+        ({"naics": "722511", "state": "TX", "lob": "business owner's policy", "annual_revenue": 6_000_000}, "no"),
+        ({"naics": "722511", "state": "TX", "lob": "BOP", "annual_revenue": 4_500_000}, "yes"),
+    ],
+)
+def test_check_appetite(call, args, appetite):
+    r = ok(call("check_appetite", args))
+    assert r["appetite"] == appetite, r["reason"]
+    assert r["sections"] and r["rules_applied"]
+
+
+def test_appetite_names_every_rule_and_its_section(call):
+    r = ok(call("check_appetite", {"naics": "721191", "state": "Maine", "lob": "Property", "construction": "wood frame", "annual_revenue": "$0.9M"}))
+    rules = {s["rule"]: s for s in r["rules_applied"]}
+    assert rules["small_business"]["outcome"] == "pass"
+    assert rules["appetite_guide"]["outcome"] == "Qualified"
+    assert rules["qualified_property"]["outcome"] == "fail"
+    assert "property-hospitality-construction" in r["sections"] and "small-business-rule" in r["sections"]
+    assert r["state"] == "ME" and r["lob"] == "property" and r["facts_used"]["annual_revenue"] == 900_000
+
+
+def test_appetite_asks_for_missing_facts_one_at_a_time(call):
+    first = ok(call("check_appetite", {"naics": "484121", "state": "TX", "lob": "auto"}))
+    assert first["status"] == "need_facts" and first["needs"] == ["annual_revenue"] and first["appetite"] is None
+    second = ok(call("check_appetite", {"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": 3_000_000}))
+    assert second["needs"] == ["vehicles"] and "vehicles" in second["question"]
+
+
+def test_monopolistic_state_cites_its_section(call):
+    r = ok(call("check_appetite", {"naics": "541511", "state": "WY", "lob": "workers_compensation"}))
+    assert r["appetite"] == "no" and "monopolistic-states" in r["sections"]
+
+
+# --- recommendations -------------------------------------------------------------------------------------
+
+def test_recommend_other_lines(call):
+    # Restaurant in TX, $2M revenue, 30 staff, payroll $900k, 2 vehicles, masonry: all five others fit.
+    r = ok(call("recommend_lobs", {"naics": "722511", "state": "TX", "exclude_lob": "property", "annual_revenue": 2_000_000,
+                                   "employees": 30, "annual_payroll": 900_000, "vehicles": 2, "construction": "masonry walls"}))
+    assert sorted(x["lob"] for x in r["recommended"]) == ["auto", "bop", "cyber", "general_liability", "workers_compensation"]
+    # Same in Ohio: no workers compensation.
+    oh = ok(call("recommend_lobs", {"naics": "722511", "state": "OH", "exclude_lob": "property", "annual_revenue": 2_000_000}))
+    assert "workers_compensation" not in [x["lob"] for x in oh["recommended"]]
+    assert "workers_compensation" in [x["lob"] for x in oh["declined"]]
+
+
+def test_recommend_nothing_for_a_business_that_is_not_small(call):
+    r = ok(call("recommend_lobs", {"naics": "722511", "state": "TX", "annual_revenue": 20_000_000}))
+    assert r["recommended"] == [] and "Not a small business" in r["reason"]
+
+
+def test_recommend_asks_for_what_qualified_lines_need(call):
+    r = ok(call("recommend_lobs", {"naics": "484121", "state": "TX", "exclude_lob": "auto", "annual_revenue": 3_000_000}))
+    assert r["status"] == "need_facts" and "annual_payroll" in r["needs"]
+    assert [x["lob"] for x in r["recommended"]] == ["general_liability", "property"] or sorted(x["lob"] for x in r["recommended"]) == ["general_liability", "property"]
+
+
+# --- limits and deductibles --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "naics,lob,per_occ,agg",
+    [
+        ("522110", "cyber", 3_000_000, 5_000_000),
+        ("517111", "cyber", 3_000_000, 5_000_000),
+        ("518210", "cyber liability", 3_000_000, 5_000_000),
+        ("621111", "cyber", 3_000_000, 5_000_000),
+        ("622310", "cyber", 3_000_000, 5_000_000),
+        ("622110", "cyber", 1_000_000, 2_000_000),  # only 622310 of the hospitals
+        ("623110", "cyber", 3_000_000, 5_000_000),
+        ("921110", "cyber", 3_000_000, 5_000_000),
+        ("541511", "cyber", 1_000_000, 2_000_000),
+        ("522110", "general liability", 1_000_000, 2_000_000),
+        ("722511", "property", 1_000_000, 2_000_000),
+    ],
+)
+def test_limits(call, naics, lob, per_occ, agg):
+    r = ok(call("get_limits", {"naics": naics, "lob": lob}))
+    assert (r["per_occurrence"], r["aggregate"]) == (per_occ, agg)
+    assert r["sections"][0] in ("limits-standard", "limits-cyber-high-exposure")
+
+
+@pytest.mark.parametrize(
+    "naics,lob,amount",
+    [
+        ("484121", "auto", 5000),
+        ("484220", "commercial auto", 5000),
+        ("485310", "auto", 5000),
+        ("485410", "auto", 5000),
+        ("485510", "auto", 5000),
+        ("487110", "auto", 5000),
+        ("485210", "auto", 1000),  # 4852 is not in the list
+        ("485991", "auto", 1000),
+        ("722511", "auto", 1000),
+        ("484121", "property", 500),
+        ("541511", "cyber", 500),
+        ("238220", "WC", 500),
+    ],
+)
+def test_deductibles(call, naics, lob, amount):
+    assert ok(call("get_deductible", {"naics": naics, "lob": lob}))["deductible"] == amount
+
+
+# --- NAICS lookups ---------------------------------------------------------------------------------------
+
+def test_get_naics_all_editions(call):
+    r = ok(call("get_naics", {"code": "516120"}))
+    assert r["edition"] == "2022" and r["title"] == "Television Broadcasting Stations"
+    old = ok(call("get_naics", {"code": "511210"}))  # 2017 Software Publishers -> 2022 513210
+    assert old["edition"] == "2017" and [m["code"] for m in old["maps_to_2022"]] == ["513210"]
+    split = ok(call("get_naics", {"code": "515120"}))  # 2017 TV broadcasting splits in 2022
+    assert {m["code"] for m in split["maps_to_2022"]} >= {"516120"} and "ask" in split
+    e2012 = ok(call("get_naics", {"code": "454111"}))  # 2012 e-shopping -> 2017 454110 -> 2022 retail codes
+    assert e2012["edition"] == "2012" and e2012["maps_to_2022"]
+    assert not call("get_naics", {"code": "999999"}).ok
+
+
+def test_classify_business_finds_obvious_codes(call):
+    r = ok(call("classify_business", {"description": "family dental practice with three dentists and hygienists cleaning teeth"}))
+    assert "621210" in [c["naics"] for c in r["candidates"][:3]]
+
+
+def test_find_applicant(call, seeded):
+    import sqlite3
+
+    with sqlite3.connect(seeded["db"]) as conn:
+        app_id, name = conn.execute("SELECT id, company_name FROM applicant ORDER BY id LIMIT 1").fetchone()
+    by_id = ok(call("find_applicant", {"name_or_id": app_id.lower()}))
+    assert by_id["applicant"]["company_name"] == name
+    by_name = ok(call("find_applicant", {"name_or_id": name.upper()}))
+    assert by_name["applicant"]["id"] == app_id
+    typo = ok(call("find_applicant", {"name_or_id": name[:-1] + ("x" if name[-1] != "x" else "y")}))
+    assert typo.get("applicant", {}).get("id") == app_id or app_id in [c["id"] for c in typo.get("candidates", [])]
+    assert not call("find_applicant", {"name_or_id": "Zzyzx Quantum Llama Holdings"}).ok
+
+
+# --- bad input -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "tool,args,kind,hint_has",
+    [
+        ("check_appetite", {"naics": "999999", "state": "TX", "lob": "auto"}, "invalid_argument", "classify_business"),
+        ("check_appetite", {"naics": "722511", "state": "XX", "lob": "auto"}, "invalid_argument", "50 states"),
+        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "umbrella"}, "guard_rejected", "workers_compensation"),
+        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "pet insurance"}, "guard_rejected", "bop"),
+        ("recommend_lobs", {"naics": "722511", "state": "TX", "exclude_lob": "EPLI"}, "guard_rejected", "cyber"),
+        ("check_appetite", {"naics": "722511", "state": "TX"}, "invalid_argument", "lob"),
+        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "auto", "vehicles": -3}, "invalid_argument", None),
+        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "auto", "annual_revenue": "lots"}, "invalid_argument", "4.5M"),
+        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "auto", "annual_revenue": 1e15}, "invalid_argument", None),
+        ("check_appetite", {"naics": ["722511"], "state": "TX", "lob": "auto"}, "invalid_argument", "naics"),
+        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "auto", "colour": "red"}, "invalid_argument", "takes"),
+        ("check_small_business", {"naics": "72251"}, "invalid_argument", "six digits"),
+        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "property", "construction": "a tent"}, "invalid_argument", "wood frame"),
+        ("get_limits", {"naics": "722511", "lob": "D&O"}, "guard_rejected", "general_liability"),
+        ("no_such_tool", {}, "invalid_argument", "check_appetite"),
+    ],
+)
+def test_bad_input_says_what_is_valid(call, tool, args, kind, hint_has):
+    event = call(tool, args)
+    assert not event.ok and event.error_kind == kind, event.result
+    assert event.result["error"]
+    if hint_has:
+        assert hint_has in event.result.get("hint", "") + event.result["error"]
+
+
+def test_guard_rejections_are_recorded_events(toolkit):
+    event = toolkit.call("check_appetite", {"naics": "722511", "state": "TX", "lob": "umbrella"})
+    assert event.guard == [{"guard": "product", "argument": "lob", "value": "umbrella", "allowed": False, "products": ["umbrella"]}]
+    assert toolkit.events[-1] is event and event.duration_ms >= 0

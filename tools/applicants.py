@@ -1,0 +1,65 @@
+"""Applicant lookup by id or (part of) the company name."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated
+
+from pydantic import Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from seed_db import models
+from tools.context import ToolContext
+from tools.errors import NotFound
+from tools.registry import tool
+
+FIELDS = ("id", "company_name", "description", "naics_code", "state", "annual_revenue", "employees", "annual_payroll",
+          "vehicles", "construction", "construction_type", "requested_lob")
+
+
+def _record(ctx: ToolContext, a: models.Applicant) -> dict:
+    out = {f: getattr(a, f) for f in FIELDS}
+    out["naics_title"] = ctx.catalog.naics_titles.get(a.naics_code)
+    return out
+
+
+@tool
+def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length=2, max_length=200)]) -> dict:
+    """Find an applicant (a submission) by id (e.g. "APP-0042") or by company name, even partial or misspelt.
+
+    Returns the full record (what the business does, NAICS code, state, revenue, employees, payroll, vehicles,
+    building construction, requested line) when one applicant matches, or up to 5 candidates to choose from.
+
+    Args:
+        name_or_id: applicant id or company name
+    """
+    q = name_or_id.strip()
+    a = models.Applicant
+    with Session(ctx.engine) as s:
+        if re.fullmatch(r"(?i)app-?\d{1,4}", q):
+            num = int(re.sub(r"\D", "", q))
+            hit = s.get(a, f"APP-{num:04d}")
+            if hit:
+                return {"applicant": _record(ctx, hit)}
+        exact = s.execute(select(a).where(func.lower(a.company_name) == q.lower())).scalars().all()
+        if len(exact) == 1:
+            return {"applicant": _record(ctx, exact[0])}
+        like = s.execute(select(a).where(func.lower(a.company_name).like(f"%{q.lower()}%")).order_by(a.company_name).limit(6)).scalars().all()
+        if len(like) == 1:
+            return {"applicant": _record(ctx, like[0])}
+        if like:
+            return {"candidates": [{"id": x.id, "company_name": x.company_name, "state": x.state} for x in like[:5]],
+                    "hint": "several applicants match: ask which one, or call again with the id"}
+        names = dict(s.execute(select(a.company_name, a.id)).all())
+    close = difflib.get_close_matches(q, list(names), n=5, cutoff=0.6)
+    close += [n for n in difflib.get_close_matches(q.lower(), [n.lower() for n in names], n=5, cutoff=0.6) if n not in close]
+    if close:
+        by_lower = {n.lower(): n for n in names}
+        cands = [by_lower.get(n.lower(), n) for n in close][:5]
+        if len(cands) == 1:
+            with Session(ctx.engine) as s:
+                return {"applicant": _record(ctx, s.get(a, names[cands[0]])), "note": f"closest name to {q!r}"}
+        return {"candidates": [{"id": names[n], "company_name": n} for n in cands], "hint": "no exact match: did you mean one of these?"}
+    raise NotFound(f"no applicant matches {name_or_id!r}", "give the applicant id (APP-0001 to APP-0300) or part of the company name; or ask the underwriter for the business's details")

@@ -1,0 +1,61 @@
+"""``ToolContext``: the resources tools receive (never globals), and the factory that opens them.
+
+Expensive parts (the guideline and NAICS search indexes) are built on first use and kept for the
+context's lifetime, so ``uwc tool --list`` or a SQL-only session never loads the embedding model.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+from tools.catalog import Catalog
+
+
+def readonly_engine(db_path: Path) -> Engine:
+    """A SQLAlchemy engine that can only read the SQLite file (``mode=ro`` + ``query_only``)."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no database at {db_path}; run `uwc seed` first")
+    engine = create_engine(
+        f"sqlite:///file:{Path(db_path).resolve()}?mode=ro&uri=true",
+        connect_args={"check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _query_only(dbapi_conn, _):
+        dbapi_conn.execute("PRAGMA query_only = ON")
+
+    return engine
+
+
+@dataclass
+class ToolContext:
+    db_path: Path
+    engine: Engine
+    catalog: Catalog
+    index_dir: Path
+    embedding: Any
+    _lazy: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def lazy(self, key: str, factory):
+        """Build a shared resource once (thread-safe)."""
+        with self._lock:
+            if key not in self._lazy:
+                self._lazy[key] = factory()
+            return self._lazy[key]
+
+
+def open_context(data_dir: Path, embedding_model: str = "local", api_base: str | None = None) -> ToolContext:
+    """The tools' resources over a seeded data folder."""
+    from tools.embeddings import make_embedding
+
+    data_dir = Path(data_dir)
+    db_path = data_dir / "uwc.db"
+    engine = readonly_engine(db_path)
+    return ToolContext(db_path, engine, Catalog.load(engine), data_dir / "chroma", make_embedding(embedding_model, api_base))

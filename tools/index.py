@@ -1,0 +1,110 @@
+"""The embedded ChromaDB index: guideline sections and NAICS 2022 industries, built by ``uwc seed`` and read
+by the retrieval and classification tools.
+
+The index is built in a scratch folder and swapped in whole, so a failed build never leaves a half index.
+Embeddings are computed by our own embedding function and handed to Chroma explicitly; the collection
+also records that function's registered name, so reopening it never falls back to Chroma's downloader.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from guidelines import Section
+
+GUIDELINES = "guidelines"
+NAICS = "naics"
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: str
+    text: str
+    metadata: dict
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    path: Path
+    counts: dict[str, int]
+    embedding: str
+    dimensions: int
+    seconds: float
+
+    @property
+    def sections(self) -> int:
+        return self.counts.get(GUIDELINES, 0)
+
+
+def _client(path: Path):
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
+
+
+def _release(client) -> None:
+    """Close a persistent client's files so its folder can be renamed or deleted."""
+    try:
+        client._system.stop()  # no public close() in chromadb 1.x
+    except Exception:
+        pass
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    gc.collect()
+
+
+def section_document(section: Section) -> str:
+    """What gets embedded and searched: the title carries much of a section's meaning."""
+    return f"{section.title}\n{section.text}"
+
+
+def guideline_docs(sections: list[Section]) -> list[Doc]:
+    return [Doc(s.id, section_document(s), {"title": s.title, "file": s.file, "document": s.document}) for s in sections]
+
+
+def naics_document(code: str, title: str, description: str) -> str:
+    """Title first (the embedding truncates long descriptions), then the official description."""
+    return f"{title}. {description}"
+
+
+def build_index(collections: dict[str, list[Doc]], index_dir: Path, embedding) -> IndexReport:
+    """(Re)build every collection at ``index_dir`` atomically: in a scratch folder, then swapped in."""
+    start = time.perf_counter()
+    index_dir = Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    scratch = index_dir.with_name(index_dir.name + ".building")
+    shutil.rmtree(scratch, ignore_errors=True)
+    client = _client(scratch)
+    dims = 0
+    try:
+        for name, docs in collections.items():
+            collection = client.create_collection(name, embedding_function=embedding, metadata={"hnsw:space": "cosine"})
+            vectors = embedding([d.text for d in docs])
+            for lo in range(0, len(docs), 1000):  # below Chroma's max batch size
+                chunk = slice(lo, lo + 1000)
+                collection.add(ids=[d.id for d in docs[chunk]], documents=[d.text for d in docs[chunk]],
+                               embeddings=vectors[chunk], metadatas=[d.metadata for d in docs[chunk]])
+            dims = len(vectors[0]) if vectors else dims
+    except BaseException:
+        _release(client)
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    _release(client)
+    old = index_dir.with_name(index_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if index_dir.exists():
+        index_dir.rename(old)
+    scratch.rename(index_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return IndexReport(index_dir, {k: len(v) for k, v in collections.items()}, embedding.name(), dims, time.perf_counter() - start)
+
+
+def open_collection(index_dir: Path, name: str, embedding):
+    """A collection, for reading; raises FileNotFoundError when ``uwc seed`` has not built the index."""
+    if not (Path(index_dir) / "chroma.sqlite3").is_file():
+        raise FileNotFoundError(f"no search index at {index_dir}; run `uwc seed` first")
+    return _client(Path(index_dir)).get_collection(name, embedding_function=embedding)

@@ -1,0 +1,203 @@
+"""One registry of tools and one boundary that runs them.
+
+A tool is a typed function ``def name(ctx: ToolContext, arg: T, ...) -> dict`` whose docstring is the contract
+the model reads (first paragraph = description, ``Args:`` lines = argument descriptions). ``@tool`` registers
+it; its JSON schema is derived from the signature by pydantic, never written by hand.
+
+``Toolkit.call`` is the boundary every caller goes through (the graph, ``uwc tool``, tests): it validates the
+arguments, runs the product guard, times the call, turns exceptions into ``{"error", "hint"}`` results the
+model can act on, and records a trace event.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from tools.errors import GuardRejected, InvalidArgument, ToolError
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    func: Callable[..., dict]
+    description: str
+    args_model: type[BaseModel]
+    lob_args: tuple[str, ...]  # arguments that name a line of business: checked by the product guard
+
+    @property
+    def json_schema(self) -> dict:
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        for prop in schema.get("properties", {}).values():
+            prop.pop("title", None)
+        return schema
+
+    def openai_schema(self) -> dict:
+        return {"type": "function", "function": {"name": self.name, "description": self.description, "parameters": self.json_schema}}
+
+
+REGISTRY: dict[str, ToolSpec] = {}
+LOB_ARG_NAMES = ("lob", "exclude_lob", "lobs", "product", "line_of_business")
+
+
+def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """Google-style docstring -> (description without the Args block, {arg: text})."""
+    doc = inspect.cleandoc(doc or "")
+    args: dict[str, str] = {}
+    m = re.search(r"^Args:\s*$", doc, flags=re.M)
+    if not m:
+        return doc, args
+    head, block = doc[: m.start()].rstrip(), doc[m.end():]
+    rest = re.search(r"^\S.*:\s*$", block, flags=re.M)  # next section (e.g. Returns:)
+    tail = ""
+    if rest:
+        block, tail = block[: rest.start()], block[rest.start():]
+    current = None
+    for line in block.splitlines():
+        mm = re.match(r"^\s{2,}(\w+)(?: \([^)]*\))?:\s*(.*)$", line)
+        if mm:
+            current = mm[1]
+            args[current] = mm[2].strip()
+        elif current and line.strip():
+            args[current] += " " + line.strip()
+    description = (head + ("\n\n" + tail.strip() if tail.strip() else "")).strip()
+    return description, args
+
+
+def tool(func: Callable[..., dict]) -> Callable[..., dict]:
+    """Register ``func`` as a tool. Its first parameter is the injected ``ToolContext``."""
+    description, arg_docs = _parse_docstring(func.__doc__ or "")
+    hints = get_type_hints(func, include_extras=True)
+    params = list(inspect.signature(func).parameters.values())[1:]  # skip ctx
+    fields: dict[str, Any] = {}
+    for p in params:
+        default = ... if p.default is inspect.Parameter.empty else p.default
+        fields[p.name] = (hints.get(p.name, Any), Field(default, description=arg_docs.get(p.name)))
+    model = create_model(f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
+    spec = ToolSpec(func.__name__, func, description, model, tuple(n for n in fields if n in LOB_ARG_NAMES))
+    REGISTRY[spec.name] = spec
+    return func
+
+
+@dataclass
+class ToolEvent:
+    """One trace event: what was called, with what, how it ended, how long it took, what the guards said."""
+
+    tool: str
+    arguments: dict
+    ok: bool
+    result: dict
+    duration_ms: float
+    guard: list[dict] = field(default_factory=list)
+    error_kind: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"tool": self.tool, "arguments": self.arguments, "ok": self.ok, "error_kind": self.error_kind,
+                "duration_ms": round(self.duration_ms, 3), "guard": self.guard, "result": self.result}
+
+
+def _validation_message(spec: ToolSpec, exc: ValidationError) -> tuple[str, str]:
+    problems = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err["loc"]) or "arguments"
+        if err["type"] == "missing":
+            problems.append(f"missing required argument {loc!r}")
+        elif err["type"] == "extra_forbidden":
+            problems.append(f"unknown argument {loc!r}")
+        else:
+            problems.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
+    props = spec.json_schema.get("properties", {})
+    required = spec.json_schema.get("required", [])
+    valid = ", ".join(f"{k}{'' if k in required else '?'}: {v.get('type') or 'value'}" for k, v in props.items())
+    return "; ".join(problems), f"{spec.name} takes ({valid}); '?' marks optional arguments"
+
+
+class Toolkit:
+    """The tools bound to their resources (a ``ToolContext``), behind the guarded boundary."""
+
+    def __init__(self, ctx, specs: dict[str, ToolSpec] | None = None, on_event: Callable[[ToolEvent], None] | None = None):
+        import tools.all  # noqa: F401  (registers every tool)
+
+        self.ctx = ctx
+        self.specs = dict(specs or REGISTRY)
+        self.events: list[ToolEvent] = []
+        self.on_event = on_event
+
+    def list(self) -> list[ToolSpec]:
+        return list(self.specs.values())
+
+    def openai_schemas(self) -> list[dict]:
+        return [s.openai_schema() for s in self.specs.values()]
+
+    def call(self, name: str, arguments: dict | str | None) -> ToolEvent:
+        start = time.perf_counter()
+        guard: list[dict] = []
+        raw_args: Any = arguments
+        try:
+            if isinstance(arguments, str):
+                try:
+                    raw_args = json.loads(arguments or "{}")
+                except json.JSONDecodeError as exc:
+                    raise InvalidArgument(f"arguments are not valid JSON: {exc.msg}", "pass a JSON object of arguments") from None
+            if raw_args is None:
+                raw_args = {}
+            if not isinstance(raw_args, dict):
+                raise InvalidArgument("arguments must be a JSON object", "pass named arguments, e.g. {\"naics\": \"722511\"}")
+            spec = self.specs.get(name)
+            if spec is None:
+                raise InvalidArgument(f"unknown tool {name!r}", f"tools: {', '.join(self.specs)}")
+            guard = self._guard_arguments(spec, raw_args)
+            rejected = [g for g in guard if not g["allowed"]]
+            if rejected:
+                names = ", ".join(repr(g["value"]) for g in rejected)
+                raise GuardRejected(
+                    f"{names} {'is' if len(rejected) == 1 else 'are'} not a product we write",
+                    f"we write only: {self.ctx.catalog.lob_list()}; say plainly that we do not write it",
+                )
+            try:
+                args = spec.args_model.model_validate(raw_args)
+            except ValidationError as exc:
+                raise InvalidArgument(*_validation_message(spec, exc)) from None
+            result = spec.func(self.ctx, **{k: getattr(args, k) for k in spec.args_model.model_fields})
+            event = ToolEvent(name, raw_args, True, result, 0.0, guard)
+        except ToolError as exc:
+            body = {"error": exc.message}
+            if exc.hint:
+                body["hint"] = exc.hint
+            event = ToolEvent(name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, exc.kind)
+        except Exception as exc:  # a bug or an outage: the model still gets an answer it can act on
+            body = {"error": f"{name} failed unexpectedly ({type(exc).__name__}: {str(exc)[:200]})",
+                    "hint": "try again once; if it fails again, answer with what you have and say what could not be checked"}
+            event = ToolEvent(name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, "internal")
+        event.duration_ms = (time.perf_counter() - start) * 1000
+        self.events.append(event)
+        if self.on_event:
+            self.on_event(event)
+        return event
+
+    def _guard_arguments(self, spec: ToolSpec, args: dict) -> list[dict]:
+        """Every argument naming a line of business must name one in the live catalog."""
+        from tools.guard import scan_products
+
+        verdicts = []
+        for name in spec.lob_args:
+            values = args.get(name)
+            if values is None:
+                continue
+            for value in values if isinstance(values, list) else [values]:
+                if not isinstance(value, str):
+                    continue
+                if self.ctx.catalog.find_lob(value):
+                    verdicts.append({"guard": "product", "argument": name, "value": value, "allowed": True})
+                    continue
+                # Not in the catalog: whatever it is, it is not a product we write.
+                invented = scan_products(value, self.ctx.catalog, mentions_only=True) or [value]
+                verdicts.append({"guard": "product", "argument": name, "value": value, "allowed": False, "products": invented})
+        return verdicts

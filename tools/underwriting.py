@@ -1,0 +1,328 @@
+"""The underwriting rule chain as tools: small-business test, appetite, recommendations, limits, deductibles.
+
+Each tool applies every rule the guidelines name, in the guidelines' order, and returns the rules it applied
+with the guideline section behind each, so the model never has to remember a step. A decision that needs a
+fact nobody gave yet comes back with ``status: "need_facts"``, the missing facts and a question to ask.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seed_db import models
+from tools import catalog as norm
+from tools.context import ToolContext
+from tools.errors import InvalidArgument
+from tools.registry import tool
+
+Naics = Annotated[str, Field(description="six-digit 2022 NAICS code, e.g. '722511'")]
+Money = int | float | str | None
+Count = int | float | str | None
+
+QUESTIONS = {
+    "annual_revenue": "What is the applicant's annual revenue?",
+    "employees": "How many employees does the applicant have?",
+    "annual_payroll": "What is the applicant's total annual payroll?",
+    "vehicles": "How many vehicles does the applicant have?",
+    "construction": "What is the building's construction (e.g. wood frame, masonry, steel, concrete)?",
+    "total_assets": "What are the applicant's total assets?",
+}
+SB_SECTIONS = ["small-business-rule", "size-standards"]
+
+
+def _usd(n: float) -> str:
+    return f"${n / 1e6:,.1f}M" if n >= 1e6 else f"${n:,.0f}"
+
+
+class Facts:
+    """The applicant facts a tool was given, normalised ("$4.5M" -> 4500000, "wood frame" -> "V")."""
+
+    def __init__(self, ctx: ToolContext, annual_revenue=None, employees=None, annual_payroll=None, vehicles=None, construction=None):
+        self.annual_revenue = None if annual_revenue is None else norm.money(annual_revenue, "annual_revenue")
+        self.employees = None if employees is None else norm.count(employees, "employees")
+        self.annual_payroll = None if annual_payroll is None else norm.money(annual_payroll, "annual_payroll")
+        self.vehicles = None if vehicles is None else norm.count(vehicles, "vehicles")
+        self.construction_text = construction
+        self.construction = None if construction in (None, "") else ctx.catalog.construction(construction)
+
+    def given(self) -> dict:
+        out = {k: getattr(self, k) for k in ("annual_revenue", "employees", "annual_payroll", "vehicles") if getattr(self, k) is not None}
+        if self.construction:
+            out["construction"] = f"Type {self.construction} ({self.construction_text})"
+        return out
+
+
+def _title(ctx: ToolContext, code: str) -> str:
+    return ctx.catalog.naics_titles[code]
+
+
+def small_business_test(ctx: ToolContext, code: str, facts: Facts) -> dict:
+    """The SBA size test for a 2022 code: decided, need_facts or refer, with the standard used."""
+    with Session(ctx.engine) as c:
+        rows = c.execute(select(models.SizeStandard).where(models.SizeStandard.naics_code == code).order_by(models.SizeStandard.id)).scalars().all()
+    base = next((r for r in rows if r.exception is None), None)
+    out: dict = {"naics": code, "title": _title(ctx, code), "sections": list(SB_SECTIONS)}
+    exceptions = [{"exception": r.exception, "title": r.title, "standard": _standard(r)["text"]} for r in rows if r.exception]
+    if exceptions:
+        out["exceptions"] = exceptions
+        out["sections"].append("size-standards-exceptions")
+    if base is None:
+        out.update(status="refer", small_business=None,
+                   reason=f"The SBA publishes no size standard for {code} ({_title(ctx, code)}), so the small-business test cannot be applied: refer to a senior underwriter.")
+        out["sections"] = ["size-standards-exceptions", "referral-triggers"]
+        return out
+    std = _standard(base)
+    out["standard"] = {**std, "source": f"SBA table of size standards effective 2023-03-17, row {base.id}: {base.naics_code} {base.title}"}
+    figure = {"receipts": facts.annual_revenue, "employees": facts.employees, "assets": None}[std["measure"]]
+    fact_name = {"receipts": "annual_revenue", "employees": "employees", "assets": "total_assets"}[std["measure"]]
+    if std["measure"] == "assets":
+        out.update(status="refer", small_business=None, needs=["total_assets"],
+                   reason=f"{code} uses an asset standard ({std['text']}); assets are not in the submission: refer to a senior underwriter.")
+        out["sections"].append("referral-triggers")
+        return out
+    if figure is None:
+        out.update(status="need_facts", small_business=None, needs=[fact_name], question=QUESTIONS[fact_name],
+                   reason=f"The standard for {code} is {std['text']}; the applicant's {fact_name.replace('_', ' ')} is needed.")
+        return out
+    small = figure <= std["threshold"]
+    shown = _usd(figure) if std["measure"] == "receipts" else f"{figure:,} employees"
+    out.update(status="decided", small_business=small, figure={fact_name: figure},
+               reason=f"{shown} {'is at or below' if small else 'exceeds'} the SBA standard of {std['text']} for {code}: {'small' if small else 'not small'}.")
+    return out
+
+
+def _standard(row: models.SizeStandard) -> dict:
+    if row.receipts_musd is not None:
+        return {"measure": "receipts", "threshold": int(round(row.receipts_musd * 1_000_000)), "text": f"${row.receipts_musd:,.1f}M average annual receipts"}
+    if row.employees is not None:
+        return {"measure": "employees", "threshold": row.employees, "text": f"{row.employees:,} employees"}
+    return {"measure": "assets", "threshold": int(round(row.assets_musd * 1_000_000)), "text": f"${row.assets_musd:,.0f}M in assets"}
+
+
+def _guide(ctx: ToolContext, code: str, state: str, lob: str) -> models.Appetite:
+    with Session(ctx.engine) as c:
+        return c.execute(select(models.Appetite).where(
+            models.Appetite.naics_code == code, models.Appetite.state == state, models.Appetite.lob == lob)).scalars().one()
+
+
+def _qualification_rule(ctx: ToolContext, code: str, lob: str) -> models.QualificationRule:
+    with Session(ctx.engine) as c:
+        rules = c.execute(select(models.QualificationRule).where(models.QualificationRule.lob == lob).order_by(models.QualificationRule.id)).scalars().all()
+    specific = [r for r in rules if r.codes and code in r.codes.split(",")]
+    general = [r for r in rules if not r.codes]
+    return (specific or general)[0]
+
+
+def _qualify(ctx: ToolContext, code: str, lob: str, facts: Facts) -> dict:
+    rule = _qualification_rule(ctx, code, lob)
+    value = getattr(facts, rule.fact)
+    step = {"rule": f"qualified_{lob}", "fact": rule.fact, "section": rule.section_id}
+    if value is None:
+        return {**step, "outcome": "unknown", "needs": rule.fact,
+                "detail": f"{ctx.catalog.lobs[lob]} is Qualified here: decided by {rule.fact.replace('_', ' ')}"}
+    if rule.fact == "construction":
+        allowed = rule.allowed_types.split(",")
+        ok = value in allowed
+        return {**step, "outcome": "pass" if ok else "fail",
+                "detail": f"Type {value} ({ctx.catalog.construction_names[value]}) {'is' if ok else 'is not'} among the accepted types {', '.join(allowed)}"}
+    ok = value <= rule.max_value
+    shown = _usd(value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{value:,}"
+    limit = _usd(rule.max_value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{rule.max_value:,.0f}"
+    return {**step, "outcome": "pass" if ok else "fail",
+            "detail": f"{rule.fact.replace('_', ' ')} {shown} {'is within' if ok else 'is over'} the limit of {limit}"}
+
+
+def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Facts) -> dict:
+    """Small-business test, state exceptions and the appetite guide, then the qualification rule."""
+    guide = _guide(ctx, code, state, lob)
+    steps: list[dict] = []
+    needs: list[str] = []
+    if guide.rule_id == "monopolistic-workers-compensation":
+        steps.append({"rule": "state_exception", "outcome": "fail", "section": guide.section_id,
+                      "detail": f"{state} is a monopolistic workers compensation state: only the state fund writes it"})
+    else:
+        steps.append({"rule": "appetite_guide", "outcome": guide.appetite, "section": guide.section_id,
+                      "detail": f"appetite guide for {code} in {state}: {guide.appetite} (rule {guide.rule_id})"})
+    sb = small_business_test(ctx, code, facts)
+    sb_step = {"rule": "small_business", "section": "small-business-rule", "detail": sb["reason"]}
+    if sb["status"] == "decided":
+        sb_step["outcome"] = "pass" if sb["small_business"] else "fail"
+    else:
+        sb_step["outcome"] = "unknown" if sb["status"] == "need_facts" else "refer"
+    steps.insert(0, sb_step)
+
+    if guide.appetite == "No":  # declined whatever the size: no need to ask for more
+        verdict, status = "no", "decided"
+        if sb_step["outcome"] == "unknown":
+            sb_step.update(outcome="not_needed", detail="not needed: the line is declined by the appetite guide or a state rule")
+    elif sb_step["outcome"] == "fail":
+        verdict, status = "no", "decided"
+    elif sb_step["outcome"] == "unknown":
+        verdict, status = None, "need_facts"
+        needs += sb["needs"]
+    elif sb_step["outcome"] == "refer":
+        verdict, status = "qualified", "refer"
+    elif guide.appetite == "Yes":
+        verdict, status = "yes", "decided"
+    else:
+        q = _qualify(ctx, code, lob, facts)
+        steps.append(q)
+        if q["outcome"] == "unknown":
+            verdict, status = "qualified", "need_facts"
+            needs.append(q["needs"])
+        else:
+            verdict, status = ("yes" if q["outcome"] == "pass" else "no"), "decided"
+    sections = []
+    for s in steps:
+        if s["section"] not in sections and s["outcome"] != "not_needed":
+            sections.append(s["section"])
+    if sb_step["outcome"] == "refer":
+        sections += [s for s in sb["sections"] if s not in sections]
+    return {"appetite": verdict, "status": status, "needs": needs, "rules_applied": steps, "sections": sections, "small_business": sb}
+
+
+def _reason(chain: dict, lob_name: str) -> str:
+    decisive = [s for s in chain["rules_applied"] if s["outcome"] in ("fail", "unknown", "refer")]
+    if chain["appetite"] == "yes":
+        return f"In appetite for {lob_name}: " + "; ".join(s["detail"] for s in chain["rules_applied"] if s["outcome"] != "not_needed")
+    return "; ".join(s["detail"] for s in decisive) or "; ".join(s["detail"] for s in chain["rules_applied"])
+
+
+@tool
+def check_small_business(ctx: ToolContext, naics: Naics, annual_revenue: Money = None, employees: Count = None) -> dict:
+    """Decide whether an applicant is a small business under the SBA size standard for its 2022 NAICS code.
+
+    Returns small_business true/false with the standard used (receipts or employees, the threshold and its
+    source row). When the standard needs a figure that was not given, returns status "need_facts" and the
+    question to ask. Give whatever figures you have.
+
+    Args:
+        naics: six-digit 2022 NAICS code
+        annual_revenue: annual revenue (receipts) in dollars, e.g. 4500000 or "$4.5M"
+        employees: number of employees
+    """
+    code = ctx.catalog.naics(naics)
+    return small_business_test(ctx, code, Facts(ctx, annual_revenue=annual_revenue, employees=employees))
+
+
+@tool
+def check_appetite(ctx: ToolContext, naics: Naics, state: str, lob: str, annual_revenue: Money = None, employees: Count = None,
+                   annual_payroll: Money = None, vehicles: Count = None, construction: str | None = None) -> dict:
+    """Decide whether we want to write one line of business for an applicant: appetite yes / no / qualified.
+
+    Applies the whole rule chain in order and returns every rule applied with its guideline section: the
+    small-business test, state exceptions (monopolistic workers compensation states), the appetite guide,
+    and for Qualified entries the rule that decides them (payroll, vehicles, construction, employees or
+    revenue). With a missing fact it returns status "need_facts", the facts needed and the question to ask.
+
+    Args:
+        naics: six-digit 2022 NAICS code
+        state: US state or DC, code or name (e.g. "TX" or "Texas")
+        lob: line of business: workers compensation, property, general liability, auto, cyber or BOP (synonyms accepted)
+        annual_revenue: annual revenue in dollars
+        employees: number of employees
+        annual_payroll: total annual payroll in dollars
+        vehicles: number of vehicles
+        construction: the building's construction in words or as a type (e.g. "wood frame", "Type II")
+    """
+    code, st, lob_code = ctx.catalog.naics(naics), ctx.catalog.state(state), ctx.catalog.lob(lob)
+    facts = Facts(ctx, annual_revenue, employees, annual_payroll, vehicles, construction)
+    chain = appetite_chain(ctx, code, st, lob_code, facts)
+    out = {"naics": code, "title": _title(ctx, code), "state": st, "lob": lob_code, "appetite": chain["appetite"],
+           "status": chain["status"], "reason": _reason(chain, ctx.catalog.lobs[lob_code]), "rules_applied": chain["rules_applied"],
+           "facts_used": facts.given(), "sections": chain["sections"]}
+    if chain["needs"]:
+        out["needs"] = chain["needs"]
+        out["question"] = QUESTIONS[chain["needs"][0]]
+    return out
+
+
+@tool
+def recommend_lobs(ctx: ToolContext, naics: Naics, state: str, exclude_lob: str | None = None, annual_revenue: Money = None,
+                   employees: Count = None, annual_payroll: Money = None, vehicles: Count = None, construction: str | None = None) -> dict:
+    """List the other lines of business we could offer an applicant, each with its reason.
+
+    Runs the appetite chain for each of our lines (except exclude_lob, usually the line already requested).
+    Returns `recommended` (in appetite), `need_facts` (Qualified lines that depend on a fact not yet given,
+    with the question) and `declined`. A business that is not small gets no recommendation at all.
+
+    Args:
+        naics: six-digit 2022 NAICS code
+        state: US state or DC, code or name
+        exclude_lob: the line already requested, to leave out
+        annual_revenue: annual revenue in dollars
+        employees: number of employees
+        annual_payroll: total annual payroll in dollars
+        vehicles: number of vehicles
+        construction: the building's construction in words or as a type
+    """
+    code, st = ctx.catalog.naics(naics), ctx.catalog.state(state)
+    excluded = ctx.catalog.lob(exclude_lob) if exclude_lob else None
+    facts = Facts(ctx, annual_revenue, employees, annual_payroll, vehicles, construction)
+    recommended, pending, declined, sections = [], [], [], ["product-recommendations"]
+    sb = small_business_test(ctx, code, facts)
+    out = {"naics": code, "title": _title(ctx, code), "state": st, "excluded": excluded, "facts_used": facts.given()}
+    if sb["status"] == "decided" and not sb["small_business"]:
+        return {**out, "status": "decided", "recommended": [], "need_facts": [], "declined": [],
+                "reason": "Not a small business, so we cannot write any line: " + sb["reason"], "sections": sections + ["small-business-rule"]}
+    for lob in ctx.catalog.lobs:
+        if lob == excluded:
+            continue
+        chain = appetite_chain(ctx, code, st, lob, facts)
+        entry = {"lob": lob, "name": ctx.catalog.lobs[lob], "reason": _reason(chain, ctx.catalog.lobs[lob]), "sections": chain["sections"]}
+        sections += [s for s in chain["sections"] if s not in sections]
+        if chain["appetite"] == "yes":
+            recommended.append(entry)
+        elif chain["status"] in ("need_facts", "refer"):
+            pending.append({**entry, "needs": chain["needs"], "status": chain["status"]})
+        else:
+            declined.append(entry)
+    needs = sorted({n for p in pending for n in p["needs"]}, key=list(QUESTIONS).index)
+    out.update(status="need_facts" if needs else "decided", recommended=recommended, need_facts=pending, declined=declined, sections=sections)
+    if needs:
+        out["needs"], out["question"] = needs, QUESTIONS[needs[0]]
+    return out
+
+
+def _best_rule(rows, code: str, lob: str):
+    matching = [r for r in rows if code.startswith(r.naics_prefix) and r.lob in (None, lob)]
+    return max(matching, key=lambda r: (len(r.naics_prefix), r.lob is not None))
+
+
+@tool
+def get_limits(ctx: ToolContext, naics: Naics, lob: str) -> dict:
+    """The policy limits to offer (per occurrence and aggregate) for a 2022 NAICS code and line of business.
+
+    Args:
+        naics: six-digit 2022 NAICS code
+        lob: line of business (synonyms accepted)
+    """
+    code, lob_code = ctx.catalog.naics(naics), ctx.catalog.lob(lob)
+    with Session(ctx.engine) as c:
+        rule = _best_rule(c.execute(select(models.LimitRule)).scalars().all(), code, lob_code)
+    scope = f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code"
+    return {"naics": code, "title": _title(ctx, code), "lob": lob_code, "per_occurrence": rule.per_occurrence, "aggregate": rule.aggregate,
+            "reason": f"{_usd(rule.per_occurrence)} per occurrence / {_usd(rule.aggregate)} aggregate: rule for {ctx.catalog.lobs.get(rule.lob, 'every line')}, {scope}",
+            "sections": [rule.section_id]}
+
+
+@tool
+def get_deductible(ctx: ToolContext, naics: Naics, lob: str) -> dict:
+    """The deductible to offer for a 2022 NAICS code and line of business.
+
+    Args:
+        naics: six-digit 2022 NAICS code
+        lob: line of business (synonyms accepted)
+    """
+    code, lob_code = ctx.catalog.naics(naics), ctx.catalog.lob(lob)
+    with Session(ctx.engine) as c:
+        rule = _best_rule(c.execute(select(models.DeductibleRule)).scalars().all(), code, lob_code)
+    scope = f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code"
+    return {"naics": code, "title": _title(ctx, code), "lob": lob_code, "deductible": rule.deductible,
+            "reason": f"{_usd(rule.deductible)} deductible: rule for {ctx.catalog.lobs.get(rule.lob, 'every line')}, {scope}",
+            "sections": [rule.section_id]}
+
