@@ -246,3 +246,25 @@ def test_guard_rejections_are_recorded_events(toolkit):
     event = toolkit.call("check_appetite", {"naics": "722511", "state": "TX", "lob": "umbrella"})
     assert event.guard == [{"guard": "product", "argument": "lob", "value": "umbrella", "allowed": False, "products": ["umbrella"]}]
     assert toolkit.events[-1] is event and event.duration_ms >= 0
+
+
+@pytest.mark.parametrize(
+    "question,section",
+    [
+        ("Can we write workers comp in Ohio?", "monopolistic-states"),
+        ("what deductible for a taxi company's auto policy", "deductibles-auto-transport"),
+        ("Do we sell umbrella policies?", "products-not-written"),
+        ("B&B with wood frame building, property ok?", "property-hospitality-construction"),
+    ],
+)
+def test_search_guidelines_finds_the_rule(call, question, section):
+    r = ok(call("search_guidelines", {"query": question}))
+    assert section in [s["id"] for s in r["sections"]]
+    assert all(s["text"] and s["title"] for s in r["sections"])
+
+
+def test_get_guideline_section(call):
+    r = ok(call("get_guideline_section", {"section_id": "[auto-qualified]"}))
+    assert r["id"] == "auto-qualified" and "20" in r["text"]
+    missing = call("get_guideline_section", {"section_id": "nope"})
+    assert not missing.ok and "auto-qualified" in missing.result["hint"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import Field
@@ -26,6 +27,32 @@ def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
     return ctx.lazy("guidelines", build)
 
 
+def _industry_terms(ctx: ToolContext, query: str) -> str:
+    """Link a business named in the question to its NAICS code, subsector and industry group, so BM25 can
+    find the appetite tables, which are keyed by code ("garbage hauler" -> 562111, 562 Waste Management)."""
+    from tools.naics import naics_levels, naics_search
+
+    best = naics_search(ctx).semantic(query, 1)
+    if not best or best[0][1] < INDUSTRY_LINK_MIN_SIMILARITY:
+        return ""
+    code, levels = best[0][0], naics_levels(ctx)
+    return " ".join([code, code[:4], code[:3], levels.get(code[:3], ""), levels.get(code[:4], "")])
+
+
+INDUSTRY_LINK_MIN_SIMILARITY = 0.3
+# Shorthand underwriters type that neither embeddings nor BM25 can read. LOB synonyms come from the catalog.
+ABBREVIATIONS = {"b&b": "bed-and-breakfast inn", "bnb": "bed-and-breakfast inn", "lob": "line of business", "uw": "underwriter",
+                 "sba": "SBA size standard", "d&o": "directors and officers", "e&o": "errors and omissions professional liability",
+                 "epli": "employment practices liability", "k&r": "kidnap and ransom", "naics": "NAICS code classification"}
+
+
+def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
+    words = set(re.findall(r"[a-z0-9&']+", query.lower()))
+    extra = [full for short, full in ABBREVIATIONS.items() if short in words]
+    extra += [ctx.catalog.lobs[code] for syn, code in ctx.catalog.synonyms.items() if " " not in syn and syn in words]
+    return " ".join(dict.fromkeys(extra))
+
+
 @tool
 def search_guidelines(ctx: ToolContext, query: Annotated[str, Field(min_length=2, max_length=500)], k: Annotated[int, Field(ge=1, le=8)] = 3) -> dict:
     """Search the insurer's underwriting guidelines and return the best sections (id, title, text) to cite.
@@ -40,7 +67,8 @@ def search_guidelines(ctx: ToolContext, query: Annotated[str, Field(min_length=2
     if not query.strip():
         raise InvalidArgument("query is empty", "describe what you are looking for")
     index, sections = guideline_search(ctx)
-    hits = index.search(query, k=k)
+    extra = f"{_industry_terms(ctx, query)} {_expand_abbreviations(ctx, query)}"
+    hits = index.search(query, k=k, lexical_weight=1.5, lexical_extra=extra)
     return {"sections": [{"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)} for sid, score in hits]}
 
 

@@ -28,6 +28,16 @@ def naics_search(ctx: ToolContext) -> HybridIndex:
     return ctx.lazy("naics", build)
 
 
+def naics_levels(ctx: ToolContext) -> dict[str, str]:
+    """Titles of every NAICS 2022 code at every level (sector to national industry)."""
+
+    def build():
+        with Session(ctx.engine) as c:
+            return dict(c.execute(select(models.NaicsLevel.code, models.NaicsLevel.title)).all())
+
+    return ctx.lazy("naics_levels", build)
+
+
 @tool
 def classify_business(ctx: ToolContext, description: Annotated[str, Field(min_length=3, max_length=2000)], k: Annotated[int, Field(ge=1, le=10)] = 5) -> dict:
     """Find the most likely 2022 NAICS codes for a business from a description of what it does.

@@ -58,10 +58,14 @@ class HybridIndex:
         res = self.collection.query(query_embeddings=vec, n_results=min(n, len(self.ids)), include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
 
-    def search(self, query: str, k: int = 5, pool: int = 30, lexical_weight: float = 1.0) -> list[tuple[str, float]]:
-        """Top ``k`` ids by reciprocal-rank fusion of both rankings (score: higher is better)."""
+    def search(self, query: str, k: int = 5, pool: int = 30, lexical_weight: float = 1.0, lexical_extra: str = "") -> list[tuple[str, float]]:
+        """Top ``k`` ids by reciprocal-rank fusion of both rankings (score: higher is better).
+
+        ``lexical_extra`` adds expansion terms to the BM25 query only.
+        """
         fused: dict[str, float] = {}
-        for weight, ranking in ((1.0, self.semantic(query, pool)), (lexical_weight, self.lexical(query, pool))):
+        lexical = self.lexical(f"{query} {lexical_extra}".strip(), pool)
+        for weight, ranking in ((1.0, self.semantic(query, pool)), (lexical_weight, lexical)):
             for rank, (doc_id, _) in enumerate(ranking):
                 fused[doc_id] = fused.get(doc_id, 0.0) + weight / (RRF_K + rank + 1)
         return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

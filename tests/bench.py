@@ -1,0 +1,133 @@
+"""Benchmarks: the figures the issues name, measured (never asserted in tests).
+
+    .venv/bin/python -m tests.bench [--data-dir DIR] [--only seed,tools,quality,guard,agent]
+
+Seeds a scratch data folder (timing it) unless --data-dir points at a seeded one, then measures retrieval
+recall@3, classification top-1/top-5, guard precision/recall, and p50/p95 latency per tool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from app.settings import apply_offline_env
+
+apply_offline_env()
+DATA = Path(__file__).parent / "data"
+
+
+def load_jsonl(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def bench_seed(data_dir: Path) -> dict:
+    from seed_db.seed import run_seed
+    from tools.embeddings import make_embedding
+
+    report = run_seed(f"sqlite:///{data_dir / 'uwc.db'}", data_dir / "chroma", make_embedding("local"))
+    return {"seed_seconds": round(report.seconds, 2), "index_seconds": round(report.index.seconds, 2),
+            "database_mb": round(report.database_bytes / 1e6, 1)}
+
+
+def bench_quality(toolkit) -> dict:
+    questions = load_jsonl("retrieval_questions.jsonl")
+    hits = sum(bool(set(q["section_ids"]) & {s["id"] for s in toolkit.call("search_guidelines", {"query": q["question"], "k": 3}).result["sections"]}) for q in questions)
+    misses = [q["question"] for q in questions
+              if not set(q["section_ids"]) & {s["id"] for s in toolkit.call("search_guidelines", {"query": q["question"], "k": 3}).result["sections"]}]
+    descriptions = load_jsonl("classification_descriptions.jsonl")
+    top1 = top5 = 0
+    wrong = []
+    for d in descriptions:
+        cands = [c["naics"] for c in toolkit.call("classify_business", {"description": d["description"], "k": 5}).result["candidates"]]
+        top1 += cands[:1] == [d["naics"]]
+        top5 += d["naics"] in cands
+        if d["naics"] not in cands:
+            wrong.append(f"{d['naics']} not in {cands}: {d['description'][:70]}")
+    return {"retrieval_recall_at_3": round(hits / len(questions), 3), "retrieval_questions": len(questions), "retrieval_misses": misses,
+            "classify_top1": round(top1 / len(descriptions), 3), "classify_top5": round(top5 / len(descriptions), 3),
+            "classify_descriptions": len(descriptions), "classify_misses": wrong}
+
+
+def bench_guard(catalog) -> dict:
+    from tools.guard import scan_products
+
+    texts = load_jsonl("guard_texts.jsonl")
+    tp = fp = fn = 0
+    times = []
+    for t in texts:
+        start = time.perf_counter()
+        got = set(scan_products(t["text"], catalog))
+        times.append((time.perf_counter() - start) * 1000)
+        want = set(t["invented_products"])
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+    return {"guard_texts": len(texts), "guard_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+            "guard_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+            "guard_scan_ms_p50": round(pct(times, 0.5), 3), "guard_scan_ms_p95": round(pct(times, 0.95), 3)}
+
+
+TOOL_CALLS = {
+    "run_sql": {"query": "SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='auto'"},
+    "check_small_business": {"naics": "722511", "annual_revenue": 4_500_000},
+    "check_appetite": {"naics": "721191", "state": "ME", "lob": "property", "annual_revenue": 900_000, "construction": "wood frame"},
+    "recommend_lobs": {"naics": "722511", "state": "TX", "exclude_lob": "property", "annual_revenue": 2_000_000, "employees": 30,
+                       "annual_payroll": 900_000, "vehicles": 2, "construction": "masonry"},
+    "get_limits": {"naics": "522110", "lob": "cyber"},
+    "get_deductible": {"naics": "484121", "lob": "auto"},
+    "get_naics": {"code": "515120"},
+    "find_applicant": {"name_or_id": "APP-0042"},
+    "calculate": {"expression": "(1720000 + 250000) * 1.03"},
+    "search_guidelines": {"query": "how many vehicles can a trucking company have for auto"},
+    "classify_business": {"description": "family dental practice with three dentists"},
+}
+
+
+def bench_tools(toolkit, repeat: int = 60) -> dict:
+    out = {}
+    for name, args in TOOL_CALLS.items():
+        toolkit.call(name, args)  # warm caches (indexes are built on first use)
+        times = [toolkit.call(name, args).duration_ms for _ in range(repeat)]
+        out[name] = {"p50_ms": round(pct(times, 0.5), 2), "p95_ms": round(pct(times, 0.95), 2)}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, help="a seeded data folder (default: seed a scratch one and time it)")
+    parser.add_argument("--only", default="seed,tools,quality,guard", help="comma-separated parts to run")
+    args = parser.parse_args(argv)
+    parts = set(args.only.split(","))
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.data_dir or Path(tmp)
+        if args.data_dir is None:
+            results["seed"] = bench_seed(data_dir)
+        from tools.context import open_context
+        from tools.registry import Toolkit
+
+        toolkit = Toolkit(open_context(data_dir))
+        if "quality" in parts:
+            results["quality"] = bench_quality(toolkit)
+        if "guard" in parts:
+            results["guard"] = bench_guard(toolkit.ctx.catalog)
+        if "tools" in parts:
+            results["tool_latency"] = bench_tools(toolkit)
+        if "agent" in parts:
+            from tests.bench_agent import bench_agent
+
+            results["agent"] = bench_agent(data_dir)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
