@@ -162,6 +162,69 @@ def cmd_guard_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from graph.copilot import Copilot, InputRejected
+    from graph.threads import ThreadNotFound
+
+    settings = get_settings(data_dir=args.data_dir, model=args.model)
+    console = Console(highlight=False, stderr=False)
+    try:
+        copilot = Copilot(settings)
+    except FileNotFoundError as exc:
+        raise CliError(f"{exc} (or `make run`)") from None
+    except Exception as exc:  # e.g. a cassette that does not exist
+        raise CliError(f"cannot start the copilot: {exc}") from None
+    if args.thread:
+        try:
+            thread = copilot.threads.get(args.thread)
+        except ThreadNotFound:
+            known = ", ".join(t.id for t in copilot.threads.list(5)) or "none yet"
+            raise CliError(f"no conversation with id {args.thread!r}; recent ids: {known}", 2) from None
+        for m in copilot.history(thread.id):
+            console.print(f"[bold]{'you' if m['role'] == 'user' else 'copilot'}:[/bold] {m['content']}")
+    else:
+        thread = copilot.new_thread()
+    console.print(f"[dim]{copilot.label} · conversation {thread.id} (resume with --thread {thread.id}) · Ctrl+D to quit[/dim]")
+    interactive = sys.stdin.isatty()
+
+    def show(event: dict) -> None:
+        if event["type"] == "tool":
+            status = "ok" if event["ok"] else f"error: {event['result'].get('error', '')[:100]}"
+            args_text = ", ".join(f"{k}={v!r}" for k, v in event["arguments"].items())[:160]
+            console.print(f"  [cyan]· {event['tool']}[/cyan]({args_text}) [dim]{event['duration_ms']:.0f} ms, {status}[/dim]")
+        elif event["type"] == "notice":
+            for n in event["notices"]:
+                console.print(f"  [yellow]! {n}[/yellow]")
+
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except EOFError:
+            break
+        except KeyboardInterrupt:
+            console.print()
+            break
+        if not line.strip():
+            continue
+        if not interactive:
+            console.print(f"[bold]you:[/bold] {line}")
+        try:
+            result = copilot.send(thread.id, line, on_event=show)
+        except InputRejected as exc:
+            console.print(f"[red]{exc}[/red]")
+            continue
+        style = "red" if result.error else "green"
+        console.print(f"[bold {style}]copilot:[/bold {style}] {result.answer}")
+        if result.finding:
+            f = result.finding
+            verdict = {k: f[k] for k in ("appetite", "lobs", "small_business", "per_occurrence", "aggregate", "deductible", "naics") if k in f}
+            console.print(f"  [magenta]finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}[/magenta]")
+    copilot.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uwc",
@@ -180,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("chat", help="talk to the copilot in the terminal (reads stdin lines when piped)")
+    p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
+    p.add_argument("--thread", default=None, help="resume a conversation by id")
+    p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("tool", help="list the tools or call one through the guarded boundary")
     p.add_argument("name", nargs="?", help="tool name (see --list)")

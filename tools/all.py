@@ -1,3 +1,3 @@
 """Importing this module registers every tool (the registry's single list)."""
 
-from tools import applicants, calculator, guidelines, naics, sql, underwriting  # noqa: F401
+from tools import applicants, calculator, findings, guidelines, naics, sql, underwriting  # noqa: F401

@@ -44,7 +44,7 @@ class ToolSpec:
 
 
 REGISTRY: dict[str, ToolSpec] = {}
-LOB_ARG_NAMES = ("lob", "exclude_lob", "lobs", "product", "line_of_business")
+LOB_ARG_NAMES = ("lob", "exclude_lob", "lobs", "product", "line_of_business")  # product-guarded arguments
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:

@@ -1,0 +1,147 @@
+"""``build_graph(model, toolkit, checkpointer)``: the copilot's LangGraph, built by a factory, never at import.
+
+    agent ──tool calls──► tools ──► agent ... ──answer──► answer_guard ──► END
+                                                  └──correction (LLM, once)──► agent
+
+- agent: calls the model (an LLM through graph/llm.py or the offline rules model) with the system prompt, the
+  tool schemas and the history; stops the turn plainly when the tool-call or error caps are reached.
+- tools: runs every tool call through the tools' guarded boundary; every call gets a result.
+- answer_guard: scans the answer for products we do not write; an LLM gets one correction, then the offending
+  sentences are removed and the user is told. Every event is recorded in ``events``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+
+from graph import prompts
+from graph.llm import ModelError
+from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, tool_calls_this_turn
+from tools.guard import find_mentions
+
+MAX_TOOL_CALLS = 12
+MAX_CONSECUTIVE_ERRORS = 3
+RECURSION_LIMIT = 2 * MAX_TOOL_CALLS + 12
+
+
+def _writer():
+    try:
+        return get_stream_writer()
+    except Exception:  # called outside a streaming run
+        return lambda _: None
+
+
+def _uwc(**fields) -> dict:
+    return {"uwc": fields}
+
+
+def remove_offending(text: str, mentions) -> str:
+    """Drop each sentence that offers a product we do not write; mark it when nothing else is left."""
+    offered = [m for m in mentions if m.offered]
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    kept, pos = [], 0
+    for s in sentences:
+        start = text.find(s, pos)
+        end = start + len(s)
+        pos = end
+        if not any(start <= m.start < end for m in offered):
+            kept.append(s)
+    names = sorted({m.name for m in offered})
+    marks = " ".join(prompts.GUARD_MARK.format(name=n) for n in names)
+    return (" ".join(kept) + " " + marks).strip() if kept else marks
+
+
+def build_graph(model, toolkit, checkpointer=None):
+    """Compile the copilot graph over a model (``invoke(messages, tools, on_token)``) and a ``Toolkit``."""
+    catalog = toolkit.ctx.catalog
+    system = SystemMessage(prompts.system_prompt(catalog.insurer, catalog.lobs))
+    schemas = toolkit.openai_schemas()
+
+    def agent(state: AgentState) -> dict:
+        messages = state.get("messages", [])
+        write = _writer()
+        n_calls = tool_calls_this_turn(messages)
+        if n_calls >= MAX_TOOL_CALLS:
+            text = prompts.TOOL_LIMIT.format(n=n_calls, what="the determination (too many lookups)")
+            return {"messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))], "events": [{"type": "limit", "reason": "tool_calls", "count": n_calls}]}
+        n_errors = consecutive_tool_errors(messages)
+        if n_errors >= MAX_CONSECUTIVE_ERRORS:
+            last = next((m.content for m in reversed(messages) if isinstance(m, ToolMessage)), "")
+            text = prompts.ERROR_LIMIT.format(n=n_errors, last=str(last)[:160])
+            return {"messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))], "events": [{"type": "limit", "reason": "tool_errors", "count": n_errors}]}
+        try:
+            reply = model.invoke([system] + for_model(messages), schemas, on_token=lambda t: write({"type": "token", "text": t}))
+        except ModelError as exc:
+            write({"type": "error", "text": str(exc)})
+            return {"messages": [AIMessage(str(exc), additional_kwargs=_uwc(kind="error"))], "events": [{"type": "model_error", "message": str(exc)}]}
+        usage = reply.usage_metadata or {}
+        event = {"type": "model", "model": getattr(model, "name", "?"), "tool_calls": len(reply.tool_calls),
+                 "input_tokens": usage.get("input_tokens", 0), "output_tokens": usage.get("output_tokens", 0),
+                 "cost_usd": (reply.response_metadata or {}).get("cost_usd", 0.0)}
+        return {"messages": [reply], "events": [event]}
+
+    def tools(state: AgentState) -> dict:
+        write = _writer()
+        last = state["messages"][-1]
+        out, events, finding = [], [], None
+        for call in last.tool_calls:
+            write({"type": "tool_start", "tool": call["name"], "arguments": call["args"]})
+            event = toolkit.call(call["name"], call["args"])
+            record = event.as_dict()
+            write({"type": "tool", **record})
+            events.append({"type": "tool", **record})
+            for g in event.guard:
+                if not g["allowed"]:
+                    events.append({"type": "guard", "where": "tool_argument", "tool": call["name"], **g})
+            if event.ok and call["name"] == "record_finding":
+                finding = event.result
+                write({"type": "finding", "finding": finding})
+            out.append(ToolMessage(json.dumps(event.result, default=str), tool_call_id=call["id"], name=call["name"],
+                                   status="success" if event.ok else "error"))
+        update = {"messages": out, "events": events}
+        if finding is not None:
+            update["finding"] = finding
+        return update
+
+    def answer_guard(state: AgentState) -> dict:
+        messages = state["messages"]
+        answer = messages[-1]
+        if kind(answer) in ("error", "limit") or not isinstance(answer.content, str):
+            return {}
+        mentions = [m for m in find_mentions(answer.content, catalog) if m.offered]
+        if not mentions:
+            return {}
+        names = sorted({m.name for m in mentions})
+        products = sorted({m.product for m in mentions})
+        corrected_before = any(kind(m) == "guard_correction" for m in current_turn(messages))
+        event = {"type": "guard", "where": "answer", "products": products, "text": answer.content[:500]}
+        if getattr(model, "is_llm", False) and not corrected_before:
+            note = HumanMessage(prompts.GUARD_CORRECTION.format(products=", ".join(names)), additional_kwargs=_uwc(kind="guard_correction"))
+            return {"messages": [note], "events": [{**event, "action": "correction"}]}
+        notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
+        _writer()({"type": "notice", "notices": notices})
+        cleaned = AIMessage(remove_offending(answer.content, mentions), id=answer.id,
+                            additional_kwargs={**answer.additional_kwargs, **_uwc(notices=notices, original=answer.content)})
+        return {"messages": [cleaned], "events": [{**event, "action": "removed"}]}
+
+    def after_agent(state: AgentState) -> str:
+        last = state["messages"][-1]
+        return "tools" if isinstance(last, AIMessage) and last.tool_calls else "answer_guard"
+
+    def after_guard(state: AgentState) -> str:
+        return "agent" if kind(state["messages"][-1]) == "guard_correction" else END
+
+    g = StateGraph(AgentState)
+    g.add_node("agent", agent)
+    g.add_node("tools", tools)
+    g.add_node("answer_guard", answer_guard)
+    g.add_edge(START, "agent")
+    g.add_conditional_edges("agent", after_agent, ["tools", "answer_guard"])
+    g.add_edge("tools", "agent")
+    g.add_conditional_edges("answer_guard", after_guard, ["agent", END])
+    return g.compile(checkpointer=checkpointer)

@@ -1,0 +1,68 @@
+"""Record/replay of model calls.
+
+``UWC_RECORD=path`` appends every model request and its normalised response to a JSONL cassette, keyed by a
+hash of the request; ``UWC_REPLAY=path`` serves responses only from the cassette and fails loudly on a miss,
+naming the request that was not found. Requests never contain keys (litellm reads them from the environment),
+and anything that looks like a secret is redacted before a line is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from pathlib import Path
+
+SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,}|AIza[0-9A-Za-z_\-]{20,})")
+
+
+class CassetteMiss(Exception):
+    """Replay found no recorded response for a request."""
+
+
+def request_key(request: dict) -> str:
+    canonical = json.dumps({k: request.get(k) for k in ("model", "messages", "tools", "temperature")}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def redact(text: str) -> str:
+    return SECRET.sub("[REDACTED]", text)
+
+
+class Cassette:
+    def __init__(self, path: Path, mode: str):
+        if mode not in ("record", "replay"):
+            raise ValueError("mode is 'record' or 'replay'")
+        self.path, self.mode = Path(path), mode
+        self._lock = threading.Lock()
+        self._entries: dict[str, dict] = {}
+        if mode == "replay":
+            if not self.path.is_file():
+                raise FileNotFoundError(f"UWC_REPLAY cassette {self.path} does not exist")
+            for n, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
+                if line.strip():
+                    try:
+                        entry = json.loads(line)
+                        self._entries[entry["key"]] = entry["response"]
+                    except (json.JSONDecodeError, KeyError):
+                        raise ValueError(f"{self.path}, line {n}: not a cassette entry") from None
+
+    @property
+    def replaying(self) -> bool:
+        return self.mode == "replay"
+
+    def record(self, request: dict, response: dict) -> None:
+        line = redact(json.dumps({"key": request_key(request), "request": request, "response": response}, ensure_ascii=False))
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+
+    def replay(self, request: dict) -> dict:
+        key = request_key(request)
+        if key not in self._entries:
+            last = next((m.get("content") for m in reversed(request["messages"]) if m.get("role") == "user"), "")
+            raise CassetteMiss(f"no recorded response in {self.path} for request {key} (model {request['model']}, "
+                               f"{len(request['messages'])} messages, last user message {str(last)[:80]!r})")
+        return self._entries[key]

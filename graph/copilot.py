@@ -1,0 +1,158 @@
+"""``Copilot``: the one object the CLI, the Streamlit app, replays and the evaluation harness talk to.
+
+It wires settings to parts (toolkit, model, checkpointer, thread store, graph), runs a turn with streamed
+events, and reads a thread back for display. All of it is testable without Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from app.settings import Settings
+from graph.build import RECURSION_LIMIT, build_graph
+from graph.state import kind, meta
+from graph.threads import ThreadStore, open_checkpointer
+
+MAX_MESSAGE_CHARS = 8000
+
+
+class InputRejected(ValueError):
+    """The underwriter's message cannot be sent; the message says why and what is allowed."""
+
+
+@dataclass
+class TurnResult:
+    answer: str
+    message_id: str | None
+    steps: list[dict] = field(default_factory=list)  # tool events of this turn
+    finding: dict | None = None  # recorded during this turn
+    notices: list[str] = field(default_factory=list)
+    error: str | None = None
+    events: list[dict] = field(default_factory=list)
+
+
+def make_model(settings: Settings, catalog, model: str | None = None):
+    """The model for a settings value: the offline rules model, or any litellm model string."""
+    name = model or settings.model
+    if name == "offline":
+        from graph.offline import OfflineRulesModel
+
+        return OfflineRulesModel(catalog)
+    from graph.cassette import Cassette
+    from graph.llm import LiteLLMModel
+
+    cassette = None
+    if settings.replay:
+        cassette = Cassette(settings.replay, "replay")
+    elif settings.record:
+        cassette = Cassette(settings.record, "record")
+    return LiteLLMModel(name, api_base=settings.api_base, fallback_model=settings.fallback_model, cassette=cassette)
+
+
+def model_label(model) -> str:
+    return "Offline rules model (not an LLM)" if not getattr(model, "is_llm", False) else f"LLM: {model.name}"
+
+
+class Copilot:
+    def __init__(self, settings: Settings, model=None, toolkit=None):
+        from tools.context import open_context
+        from tools.registry import Toolkit
+
+        self.settings = settings
+        self.toolkit = toolkit or Toolkit(open_context(settings.data_dir, settings.embedding_model, settings.api_base))
+        self.model = model or make_model(settings, self.toolkit.ctx.catalog)
+        self.checkpointer = open_checkpointer(settings.checkpoint_path)
+        self.threads = ThreadStore(settings.data_dir / "conversations.db")
+        self.graph = build_graph(self.model, self.toolkit, self.checkpointer)
+
+    @property
+    def label(self) -> str:
+        return model_label(self.model)
+
+    def _config(self, thread_id: str) -> dict:
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
+
+    def new_thread(self, title: str = "New conversation", applicant_id: str | None = None):
+        return self.threads.create(title, getattr(self.model, "name", None), applicant_id)
+
+    def send(self, thread_id: str, text: str, on_event: Callable[[dict], None] | None = None) -> TurnResult:
+        """Run one underwriter turn; streamed events go to ``on_event`` as they happen."""
+        text = (text or "").strip()
+        if not text:
+            raise InputRejected("the message is empty")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise InputRejected(f"the message has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
+        self.threads.get(thread_id)  # raises ThreadNotFound
+        config = self._config(thread_id)
+        before = self.graph.get_state(config).values
+        n_events = len(before.get("events", []))
+        n_messages = len(before.get("messages", []))
+        self.threads.touch(thread_id, title_if_new=text[:80])
+        for item in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="custom"):
+            if on_event:
+                on_event(item)
+        after = self.graph.get_state(config).values
+        events = after.get("events", [])[n_events:]
+        new_messages = after.get("messages", [])[n_messages:]
+        final = next((m for m in reversed(new_messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
+        steps = [e for e in events if e["type"] == "tool"]
+        finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
+        self.threads.touch(thread_id)
+        return TurnResult(
+            answer=final.content if final else "",
+            message_id=final.id if final else None,
+            steps=steps,
+            finding=finding,
+            notices=meta(final).get("notices", []) if final else [],
+            error=final.content if final is not None and kind(final) == "error" else None,
+            events=events,
+        )
+
+    def history(self, thread_id: str) -> list[dict]:
+        """The conversation for display: underwriter and copilot messages, each answer with its tool steps."""
+        self.threads.get(thread_id)
+        values = self.graph.get_state(self._config(thread_id)).values
+        events = [e for e in values.get("events", []) if e["type"] == "tool"]
+        out: list[dict] = []
+        steps: list[dict] = []
+        step_index = 0
+        for m in values.get("messages", []):
+            if isinstance(m, HumanMessage):
+                if kind(m) == "guard_correction":
+                    continue
+                out.append({"role": "user", "content": m.content, "id": m.id})
+                steps = []
+            elif isinstance(m, AIMessage) and m.tool_calls:
+                for _ in m.tool_calls:
+                    if step_index < len(events):
+                        steps.append(events[step_index])
+                        step_index += 1
+            elif isinstance(m, AIMessage):
+                finding = next((s["result"] for s in reversed(steps) if s["tool"] == "record_finding" and s["ok"]), None)
+                out.append({"role": "assistant", "content": m.content, "id": m.id, "steps": steps, "finding": finding,
+                            "notices": meta(m).get("notices", []), "kind": kind(m)})
+                steps = []
+            elif isinstance(m, ToolMessage):
+                continue
+        return out
+
+    def known_facts(self, thread_id: str) -> dict:
+        """What the copilot has established so far: the facts of the latest finding and tool calls."""
+        values = self.graph.get_state(self._config(thread_id)).values
+        facts: dict = {}
+        for e in values.get("events", []):
+            if e["type"] != "tool" or not e["ok"]:
+                continue
+            args = {k: v for k, v in e["arguments"].items() if k in ("naics", "state", "lob", "annual_revenue", "employees", "annual_payroll", "vehicles", "construction")}
+            facts.update(args)
+            app = e["result"].get("applicant") if isinstance(e["result"], dict) else None
+            if app:
+                facts.update({"company": app["company_name"], "naics": app["naics_code"], "state": app["state"]})
+        return facts
+
+    def close(self) -> None:
+        self.checkpointer.conn.close()
+        self.threads.conn.close()

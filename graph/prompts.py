@@ -1,0 +1,38 @@
+"""Every piece of prompt text the copilot sends or shows, in one place."""
+
+from __future__ import annotations
+
+SYSTEM = """You are the underwriting copilot of {insurer} (a fictional insurer), helping a junior commercial underwriter with small-business submissions.
+
+We write ONLY these lines of business: {lobs}. Never offer, quote, recommend or ask about selling anything else (umbrella, excess, EPLI, D&O, professional liability/E&O, inland marine, crime, liquor liability, surety, ...). If asked, say plainly that we do not write it [products-not-written].
+
+You answer six kinds of questions: appetite for a line, other lines to offer, small-business eligibility, policy limits, deductibles, NAICS classification.
+How to work:
+- Prefer the domain tools: check_appetite (applies the whole rule chain), recommend_lobs, check_small_business, get_limits, get_deductible, classify_business, get_naics, find_applicant. Use run_sql only for lookups they do not cover.
+- If the underwriter names a company, call find_applicant first.
+- When a tool returns status "need_facts", ask the underwriter for the missing fact, ONE question at a time, in plain words. Do not guess facts. If they do not know, answer with what can be decided ("qualified: depends on ...").
+- Answer briefly: the determination, the reason with the figures, and the guideline section ids in brackets, e.g. [auto-qualified].
+- After answering one of the six questions, call record_finding once with the verdict fields.
+"""
+
+GUARD_CORRECTION = (
+    "Your answer named products we do not write: {products}. Rewrite the answer without offering, recommending or "
+    "asking about them; if the underwriter asked for one, say plainly that we do not write it [products-not-written]."
+)
+GUARD_NOTICE = "'{name}' is not a product we write — removed from the answer."
+GUARD_MARK = "[removed: {name} is not a product we write]"
+
+TOOL_LIMIT = "I stopped after {n} tool calls without finishing this one. What I could not finish: {what}. Please rephrase or give the missing facts and I will try again."
+ERROR_LIMIT = "I stopped after {n} failed tool calls in a row ({last}). Please check the details you gave (NAICS code, state, line of business) and ask again."
+
+OFFLINE_LABEL = "Offline rules model (deterministic, not an LLM)"
+OFFLINE_HELP = (
+    "I'm the offline rules model: I can check appetite, recommend other lines, test small-business size, give "
+    "limits and deductibles, and classify a business (NAICS) for {insurer}'s six lines ({lobs}). Ask e.g. "
+    "\"Is Harbor Lights in appetite for property?\". For open questions, configure an LLM: set UWC_MODEL "
+    "(e.g. openai/gpt-4.1-mini) and its API key in .env."
+)
+
+
+def system_prompt(insurer: str, lobs: dict[str, str]) -> str:
+    return SYSTEM.format(insurer=insurer, lobs=", ".join(f"{name} ({code})" for code, name in lobs.items()))

@@ -1,0 +1,71 @@
+"""The conversation state the graph checkpoints, and the conventions for our own message metadata.
+
+Messages carry product metadata in ``additional_kwargs["uwc"]``: ``{"kind": "error"}`` for a model error shown
+to the user, ``{"kind": "limit"}`` for a stopped turn, ``{"kind": "guard_correction"}`` for the answer guard's
+note to the model, ``{"notices": [...]}`` for guard notices on an answer. None of it is sent to a provider.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, TypedDict
+
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
+from langgraph.graph.message import add_messages
+
+
+class AgentState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    events: Annotated[list[dict], operator.add]  # trace: tool calls, guard verdicts, model calls
+    finding: dict | None  # the latest recorded finding
+
+
+def meta(message: BaseMessage) -> dict:
+    return message.additional_kwargs.get("uwc", {}) if message is not None else {}
+
+
+def kind(message: BaseMessage) -> str | None:
+    return meta(message).get("kind")
+
+
+def current_turn(messages: list[BaseMessage]) -> list[BaseMessage]:
+    """The messages since the underwriter's last message (guard corrections are not the underwriter's)."""
+    for i in range(len(messages) - 1, -1, -1):
+        m = messages[i]
+        if isinstance(m, HumanMessage) and kind(m) != "guard_correction":
+            return messages[i + 1 :]
+    return list(messages)
+
+
+def tool_calls_this_turn(messages: list[BaseMessage]) -> int:
+    return sum(len(m.tool_calls) for m in current_turn(messages) if isinstance(m, AIMessage))
+
+
+def consecutive_tool_errors(messages: list[BaseMessage]) -> int:
+    n = 0
+    for m in reversed(current_turn(messages)):
+        if isinstance(m, ToolMessage):
+            if m.status != "error":
+                break
+            n += 1
+    return n
+
+
+def for_model(messages: list[BaseMessage]) -> list[BaseMessage]:
+    """The history a provider may see: without our error notes, and with every tool call answered.
+
+    A tool call left without a result (a crash or a stop between the model and the tools) would make the next
+    request invalid for every provider, so it gets a synthetic error result here.
+    """
+    out: list[BaseMessage] = []
+    answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+    for m in messages:
+        if kind(m) in ("error",):
+            continue
+        out.append(m)
+        if isinstance(m, AIMessage):
+            for call in m.tool_calls:
+                if call["id"] not in answered:
+                    out.append(ToolMessage(content='{"error": "the tool call was interrupted before it returned"}',
+                                           tool_call_id=call["id"], name=call["name"], status="error"))
+    return out
