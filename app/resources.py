@@ -1,6 +1,7 @@
-"""Cached factories for the Streamlit pages: settings, the read-only engine, the guideline sections.
+"""Cached factories for the Streamlit pages: settings, the read-only engine, the guideline sections, the copilot.
 
-Pages call these instead of building resources themselves, so a rerun reuses one engine per process.
+Pages call these instead of building resources themselves, so a rerun reuses one of each per process. A
+factory that raises is not cached: the next rerun tries again (e.g. after `uwc seed` has been run).
 """
 
 from __future__ import annotations
@@ -32,3 +33,24 @@ def engine() -> Engine:
 @st.cache_resource
 def guideline_sections() -> list[Section]:
     return load_sections()
+
+
+@st.cache_resource
+def sections_by_id() -> dict[str, Section]:
+    return {s.id: s for s in guideline_sections()}
+
+
+@st.cache_resource(show_spinner="Starting the copilot…")
+def copilot():
+    """The one ``Copilot`` of this server process (shared by every browser tab; threads keep tabs apart)."""
+    from graph.copilot import Copilot
+
+    return Copilot(settings())
+
+
+@st.cache_resource
+def turn_runner():
+    """Turns run on background threads, so a rerun of the page (a click, a refresh) never cuts one short."""
+    from app.ui.turns import TurnRunner
+
+    return TurnRunner()

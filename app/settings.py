@@ -8,7 +8,6 @@ Other packages never read the environment themselves: they receive a ``Settings`
 from __future__ import annotations
 
 import os
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
@@ -42,7 +41,7 @@ class Settings(BaseSettings):
     record: Path | None = None
     replay: Path | None = None
 
-    @cached_property
+    @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.database_path}"
 
@@ -65,6 +64,13 @@ class Settings(BaseSettings):
 
 
 def get_settings(**overrides) -> Settings:
-    """Read settings from the environment (and ``.env``), with explicit overrides on top."""
+    """Read settings from the environment (and ``.env``), with explicit overrides on top.
+
+    ``.env`` also carries provider keys (OPENAI_API_KEY, ...) that litellm reads from the environment, so it is
+    loaded into the process environment here, never overriding variables already set.
+    """
+    from dotenv import load_dotenv
+
+    load_dotenv(Path(".env"), override=False)
     apply_offline_env()
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

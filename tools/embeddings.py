@@ -47,7 +47,6 @@ def _minilm_session():
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
-    tokenizer.enable_truncation(MAX_TOKENS)
     tokenizer.enable_padding()  # pads to the longest text of the batch only
     return session, tokenizer, threading.Lock()
 
@@ -56,15 +55,16 @@ def _minilm_session():
 class MiniLMEmbedding(EmbeddingFunction[Documents]):
     """Offline sentence embeddings: 384 dimensions, mean-pooled and L2-normalised."""
 
-    def __init__(self, batch_size: int = 32) -> None:
-        self.batch_size = batch_size
+    def __init__(self, batch_size: int = 32, max_tokens: int = MAX_TOKENS) -> None:
+        self.batch_size, self.max_tokens = batch_size, max_tokens
 
     def __call__(self, input: Documents) -> Embeddings:
         session, tokenizer, lock = _minilm_session()
         out: list[np.ndarray] = []
         for start in range(0, len(input), self.batch_size):
             batch = list(input[start : start + self.batch_size])
-            with lock:  # the tokenizer's padding state is shared
+            with lock:  # the tokenizer's truncation and padding state is shared
+                tokenizer.enable_truncation(self.max_tokens)
                 encodings = tokenizer.encode_batch(batch)
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -82,7 +82,7 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
         return "cosine"
 
     def get_config(self) -> dict[str, Any]:
-        return {"batch_size": self.batch_size}
+        return {"batch_size": self.batch_size, "max_tokens": self.max_tokens}
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> "MiniLMEmbedding":
@@ -157,10 +157,10 @@ class LiteLLMEmbedding(EmbeddingFunction[Documents]):
         return LiteLLMEmbedding(**config)
 
 
-def make_embedding(name: str = "local", api_base: str | None = None) -> EmbeddingFunction:
+def make_embedding(name: str = "local", api_base: str | None = None, max_tokens: int = MAX_TOKENS) -> EmbeddingFunction:
     """The embedding function for a settings value: 'local', 'hashing', or a litellm model string."""
     if name == "local":
-        return MiniLMEmbedding()
+        return MiniLMEmbedding(max_tokens=max_tokens)
     if name == "hashing":
         return HashingEmbedding()
     return LiteLLMEmbedding(name, api_base)

@@ -71,8 +71,11 @@ def naics_document(code: str, title: str, description: str) -> str:
     return f"{title}. {description}"
 
 
-def build_index(collections: dict[str, list[Doc]], index_dir: Path, embedding) -> IndexReport:
-    """(Re)build every collection at ``index_dir`` atomically: in a scratch folder, then swapped in."""
+def build_index(collections: dict[str, list[Doc]], index_dir: Path, embedding, per_collection: dict | None = None) -> IndexReport:
+    """(Re)build every collection at ``index_dir`` atomically: in a scratch folder, then swapped in.
+
+    ``per_collection`` may give a collection its own embedding function (e.g. shorter truncation).
+    """
     start = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -82,8 +85,9 @@ def build_index(collections: dict[str, list[Doc]], index_dir: Path, embedding) -
     dims = 0
     try:
         for name, docs in collections.items():
-            collection = client.create_collection(name, embedding_function=embedding, metadata={"hnsw:space": "cosine"})
-            vectors = embedding([d.text for d in docs])
+            embed = (per_collection or {}).get(name, embedding)
+            collection = client.create_collection(name, embedding_function=embed, metadata={"hnsw:space": "cosine"})
+            vectors = embed([d.text for d in docs])
             for lo in range(0, len(docs), 1000):  # below Chroma's max batch size
                 chunk = slice(lo, lo + 1000)
                 collection.add(ids=[d.id for d in docs[chunk]], documents=[d.text for d in docs[chunk]],

@@ -204,7 +204,7 @@ def expected_for(task, standards):
     if kind == "appetite":
         return {"appetite": appetite(app, lob_code(app["lob"]), standards)}
     if kind == "product_recommendation":
-        return {"recommended_lobs": recommend(app, standards)}
+        return {"lobs": recommend(app, standards)}
     if kind == "small_business":
         return {"small_business": is_small(app, standards)}
     if kind == "policy_limits":

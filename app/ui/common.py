@@ -1,0 +1,47 @@
+"""Readable messages for the failures a page can meet (no database, a locked one, a copilot that cannot start)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import streamlit as st
+from sqlalchemy.exc import OperationalError
+
+from app import resources
+
+DB_ERRORS = (OperationalError, sqlite3.OperationalError)
+
+
+def database_message(exc: BaseException) -> str:
+    where = resources.settings().data_dir
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return (f"The database in `{where}` is busy (locked by another process, e.g. a running `uwc seed`). "
+                "Wait a moment and reload the page.")
+    return f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
+
+
+def copilot_message(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"The copilot cannot start: {exc}. Run `uwc seed` (or `make run`) and reload the page."
+    if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.startswith(("graph", "tools")):
+        return f"The copilot cannot start: part of it is missing from this installation (`{exc.name}`)."
+    if isinstance(exc, DB_ERRORS):
+        return database_message(exc)
+    return f"The copilot cannot start ({type(exc).__name__}: {str(exc)[:300]}). Check the model settings in `.env`."
+
+
+def try_copilot():
+    """(copilot, None) or (None, readable reason)."""
+    try:
+        return resources.copilot(), None
+    except Exception as exc:  # shown to the user; the next rerun tries again
+        return None, copilot_message(exc)
+
+
+def require_copilot():
+    copilot, problem = try_copilot()
+    if copilot is None:
+        st.error(problem, icon=":material/error:")
+        st.stop()
+    return copilot

@@ -1,0 +1,99 @@
+"""The finding card: determination, key figures, the rules applied, and the cited guideline sections."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+TASK_LABELS = {
+    "appetite": "Appetite check", "product_recommendation": "Other lines to offer", "small_business": "Small-business test",
+    "policy_limits": "Policy limits", "deductible": "Deductible", "classification": "Business classification",
+}
+APPETITE = {"yes": ("In appetite", "green", ":material/check_circle:"), "no": ("Not in appetite", "red", ":material/cancel:"),
+            "qualified": ("Qualified — depends on more facts", "orange", ":material/help:")}
+OUTCOME_ICONS = {"pass": "✅", "yes": "✅", "fail": "❌", "no": "❌", "unknown": "❔", "refer": "↗️", "qualified": "🟠",
+                 "not_needed": "➖"}
+FACT_NAMES = {"naics": "NAICS", "state": "State", "lob": "Line", "annual_revenue": "Revenue", "employees": "Employees",
+              "annual_payroll": "Payroll", "vehicles": "Vehicles", "construction": "Construction", "company": "Company"}
+
+
+def money(value) -> str:
+    return f"${value:,.0f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def determination(finding: dict) -> tuple[str, str, str]:
+    """(text, badge colour, icon) of the verdict."""
+    if finding.get("appetite") in APPETITE:
+        return APPETITE[finding["appetite"]]
+    if "small_business" in finding:
+        return ("Small business", "green", ":material/check_circle:") if finding["small_business"] else ("Not a small business", "red", ":material/cancel:")
+    if "lobs" in finding:
+        return (f"{len(finding['lobs'])} line(s) to offer", "blue", ":material/add_task:") if finding["lobs"] else ("No other line to offer", "gray", ":material/block:")
+    if "per_occurrence" in finding:
+        return f"{money(finding['per_occurrence'])} / {money(finding.get('aggregate'))}", "blue", ":material/shield:"
+    if "deductible" in finding:
+        return money(finding["deductible"]), "blue", ":material/payments:"
+    if "naics" in finding:
+        return f"NAICS {finding['naics']}", "blue", ":material/category:"
+    return "Recorded", "gray", ":material/info:"
+
+
+def key_figures(finding: dict) -> list[tuple[str, str]]:
+    figures = []
+    if finding.get("per_occurrence") is not None:
+        figures.append(("Per occurrence", money(finding["per_occurrence"])))
+    if finding.get("aggregate") is not None:
+        figures.append(("Aggregate", money(finding["aggregate"])))
+    if finding.get("deductible") is not None:
+        figures.append(("Deductible", money(finding["deductible"])))
+    if finding.get("naics"):
+        figures.append(("NAICS", str(finding["naics"])))
+    if finding.get("lobs"):
+        figures.append(("Lines", ", ".join(finding["lobs"])))
+    if "small_business" in finding and finding.get("task_type") != "small_business":
+        figures.append(("Small business", "yes" if finding["small_business"] else "no"))
+    return figures
+
+
+def rules_applied(steps: list[dict]) -> list[dict]:
+    """The rule chain of the answer's last successful ``check_appetite`` call, if any."""
+    for step in reversed(steps or []):
+        if step.get("tool") == "check_appetite" and step.get("ok"):
+            return step["result"].get("rules_applied") or []
+    return []
+
+
+def render_section(section_id: str, sections: dict) -> None:
+    section = sections.get(section_id)
+    title = f"{section_id} — {section.title}" if section else section_id
+    with st.expander(title, icon=":material/menu_book:"):
+        if section:
+            st.markdown(section.text)
+            st.caption(f"{section.document} · {section.file}")
+        else:
+            st.warning(f"No guideline section with id `{section_id}` in this version of the guidelines.")
+
+
+def render_finding(finding: dict, steps: list[dict], sections: dict) -> None:
+    with st.container(border=True, key=None):
+        text, colour, icon = determination(finding)
+        st.markdown(f"**Finding** · {TASK_LABELS.get(finding.get('task_type'), finding.get('task_type', ''))}")
+        st.badge(text, color=colour, icon=icon)
+        if finding.get("summary"):
+            st.markdown(finding["summary"])
+        figures = key_figures(finding)
+        if figures:
+            for col, (label, value) in zip(st.columns(len(figures)), figures):
+                col.metric(label, value)
+        rules = rules_applied(steps)
+        if rules:
+            st.markdown("**Rules applied**")
+            st.markdown("\n".join(
+                f"- {OUTCOME_ICONS.get(str(r.get('outcome')).lower(), '•')} **{r.get('rule', '').replace('_', ' ')}** — "
+                f"{r.get('detail', '')} `{r.get('section', '')}`" for r in rules))
+        facts = {k: v for k, v in (finding.get("facts") or {}).items() if v not in (None, "")}
+        if facts:
+            st.caption("Based on: " + " · ".join(f"{FACT_NAMES.get(k, k)} {money(v) if k in ('annual_revenue', 'annual_payroll') else v}" for k, v in facts.items()))
+        if finding.get("citations"):
+            st.markdown("**Guideline sections cited**")
+            for section_id in finding["citations"]:
+                render_section(section_id, sections)

@@ -1,0 +1,54 @@
+"""Render a running turn as its events arrive: steps as they finish, tokens as they stream, guard notices."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app.ui.messages import AVATARS
+from app.ui.steps import render_notices, render_step
+
+POLL_SECONDS = 0.05
+
+
+def watch(turn) -> None:
+    """Poll ``turn.events`` and render them until the turn is done (a rerun of the page may cut this short:
+    the turn itself goes on in the background and the next run watches it again from the start)."""
+    with st.chat_message("user", avatar=AVATARS["user"]):
+        st.markdown(turn.text)
+    with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+        steps_box = st.container()
+        status = st.empty()
+        notices_box = st.container()
+        text_box = st.empty()
+        status.caption(":material/hourglass_top: Thinking…")
+        seen, text = 0, ""
+        while True:
+            finished = turn.done.is_set()  # read before the events, so none is missed
+            events = turn.events[seen:]
+            seen += len(events)
+            for event in events:
+                kind = event.get("type")
+                if kind == "tool_start":
+                    text = ""  # what came before a tool call was a preamble, not the answer
+                    status.caption(f":material/hourglass_top: Running **{event['tool']}**…")
+                elif kind == "tool":
+                    status.caption(":material/hourglass_top: Thinking…")
+                    with steps_box:
+                        render_step(event)
+                elif kind == "token":
+                    text += event.get("text", "")
+                elif kind == "notice":
+                    with notices_box:
+                        render_notices(event.get("notices") or [])
+                elif kind == "error":
+                    status.empty()
+                    text_box.error(event.get("text", "The model failed."))
+            if text:
+                status.empty()
+                text_box.markdown(text + " ▌")
+            if finished:
+                status.empty()
+                return
+            time.sleep(POLL_SECONDS)

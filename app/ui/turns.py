@@ -1,0 +1,81 @@
+"""Run copilot turns on background threads and let any page run watch them.
+
+Streamlit reruns the script on every click; a turn run inside the script would be cut short by the rerun. Here
+the turn lives on its own thread and collects its streamed events; the chat page polls them and renders. The
+runner is process-wide (``resources.turn_runner``), keyed by conversation id, so a refreshed tab finds the turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from graph.copilot import InputRejected
+from graph.threads import ThreadNotFound
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Turn:
+    thread_id: str
+    text: str
+    n_before: int  # messages already in the conversation when the turn started
+    fresh_thread: bool = False  # created for this turn: removed again when the message is refused
+    events: list[dict] = field(default_factory=list)
+    result: object | None = None  # graph.copilot.TurnResult
+    error: str | None = None  # why the turn could not run (refused input, deleted conversation, a bug)
+    thread_removed: bool = False
+    started: float = field(default_factory=time.perf_counter)
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class TurnRunner:
+    def __init__(self) -> None:
+        self._turns: dict[str, Turn] = {}
+        self._lock = threading.Lock()
+
+    def get(self, thread_id: str | None) -> Turn | None:
+        return self._turns.get(thread_id) if thread_id else None
+
+    def running(self, thread_id: str | None) -> bool:
+        turn = self.get(thread_id)
+        return turn is not None and not turn.done.is_set()
+
+    def start(self, copilot, thread_id: str, text: str, n_before: int, fresh_thread: bool = False) -> Turn:
+        """Start a turn unless one is already running for this conversation (then return that one)."""
+        with self._lock:
+            current = self._turns.get(thread_id)
+            if current is not None and not current.done.is_set():
+                return current
+            turn = Turn(thread_id, text, n_before, fresh_thread)
+            self._turns[thread_id] = turn
+        threading.Thread(target=self._run, args=(copilot, turn), name=f"turn-{thread_id}", daemon=True).start()
+        return turn
+
+    def pop(self, thread_id: str) -> Turn | None:
+        with self._lock:
+            return self._turns.pop(thread_id, None)
+
+    @staticmethod
+    def _run(copilot, turn: Turn) -> None:
+        try:
+            turn.result = copilot.send(turn.thread_id, turn.text, on_event=turn.events.append)
+        except InputRejected as exc:
+            turn.error = f"Message not sent: {exc}."
+            if turn.fresh_thread:
+                try:
+                    copilot.threads.delete(turn.thread_id, copilot.checkpointer)
+                    turn.thread_removed = True
+                except ThreadNotFound:
+                    pass
+        except ThreadNotFound:
+            turn.error = "This conversation no longer exists (it was deleted, perhaps in another tab). Start a new one."
+            turn.thread_removed = True
+        except Exception as exc:  # a bug or an outage: say so plainly, keep the conversation
+            log.exception("turn failed in conversation %s", turn.thread_id)
+            turn.error = f"The copilot failed on this message ({type(exc).__name__}: {str(exc)[:300]}). The conversation is kept; try again."
+        finally:
+            turn.done.set()

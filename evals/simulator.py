@@ -1,0 +1,238 @@
+"""Simulated underwriters: they open with the task's question and reveal the applicant's facts only when asked.
+
+``ScriptedUnderwriter`` is deterministic (no LLM): it reads the copilot's question in plain English, answers at
+most two facts per turn in plain sentences and says "I don't know." for unknown facts and for questions it
+cannot read. ``LLMUnderwriter`` plays the same part through a litellm model (``graph/llm.py``). There is no
+private protocol: the copilot sees exactly what a person could have typed.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from evals.tasks import Task
+
+MAX_FACTS_PER_TURN = 2
+DONT_KNOW = "I don't know."
+
+# Fact -> what a person might say when asking for it. Matched on the lower-cased question, earliest first.
+TOPICS: dict[str, str] = {
+    "annual_revenue": r"\b(?:revenues?|sales|receipts|turnover|gross income|top[- ]line|annual income|earn(?:s|ings)?|"
+                      r"how much (?:money )?(?:do|does) (?:they|it|the \w+) (?:make|bring in|take in|gross))\b",
+    "employees": r"\b(?:employ(?:s|ees?|ed)?|staff(?:ing|ed)?|head ?count|workforce|ftes?|full[- ]time|"
+                 r"how many (?:people|workers|persons|hands)|people (?:work|are employed|on (?:the )?payroll))\b",
+    "annual_payroll": r"\b(?:payroll|wages?|salar(?:y|ies)|total pay)\b",
+    "vehicles": r"\b(?:vehicles?|fleet|trucks?|cars?|vans?|autos|automobiles?|tractors?|trailers?)\b",
+    "construction": r"\b(?:buildings?|construction|constructed|built|structure|frame|fire[- ]resistive|masonry|"
+                    r"premises|what (?:is|are) (?:the|their) (?:walls|roof))\b",
+    "state": r"\b(?:state|located|location|where|based|headquartered|which city)\b",
+    "description": r"(?:what (?:does|do|is) (?:the |this |that |their )?(?:\w+ ){0,3}(?:do|doing)\b|"
+                   r"\bdescri(?:be|ption)\b|\boperations?\b|what (?:kind|type|sort) of (?:business|company|work|operation)|"
+                   r"\bnature of (?:the |their )?business\b|\bline of work\b|\bbusiness activit|\bwhat (?:they|it) do(?:es)?\b|"
+                   r"\bindustry\b|what (?:do|does) (?:they|it|the \w+) (?:make|sell|offer|manufacture|provide))",
+    "naics": r"\b(?:naics|sic|industry code|classification code|class code|code)\b",
+    "lob": r"(?:\b(?:which|what) (?:line|lines|lob|lobs|coverages?|policy|policies|product|products|insurance|"
+           r"(?:kind|type|sort) of (?:coverage|insurance|policy))\b|\blines? of business\b|\blobs?\b|"
+           r"\b(?:want|need|looking for|asking for|requesting|seeking|apply(?:ing)? for) (?:coverage|insurance|a policy|cover)\b|"
+           r"\bcoverage (?:are|is|do|does) (?:they|it) (?:want|need|looking|asking|requesting|seeking)\b)",
+    "company_name": r"(?:\bcompany(?:'s)? name\b|\bname of (?:the |this )?(?:company|business|applicant|insured|firm)\b|"
+                    r"\bbusiness(?:'s)? name\b|\bwhat(?:'s| is) (?:the |their |its )?name\b|\bwho is the (?:applicant|insured|client)\b|"
+                    r"\b(?:is it|are they|company) called\b|\bnamed\b)",
+}
+_COMPILED = {fact: re.compile(p) for fact, p in TOPICS.items()}
+# Phrases that would trip a fact's pattern without asking for it: masked before matching.
+_MASKS = [
+    r"workers?['’]?s?['’]? ?comp(?:ensation)?",  # the line, not the staff
+    r"work comp",
+    r"commercial auto|business auto|auto liability|auto policy|auto coverage",  # the line, not the vehicles
+    r"property coverage|building and contents",
+]
+_MASK = re.compile("|".join(_MASKS))
+_REQUEST = re.compile(r"\b(?:please|tell me|let me know|provide|share|give me|send|confirm|need|could you|can you|what|how|which|where|who)\b")
+LABELS = {
+    "annual_revenue": "the annual revenue", "employees": "how many employees they have", "annual_payroll": "the annual payroll",
+    "vehicles": "how many vehicles they have", "construction": "how the building is constructed", "state": "where they are",
+    "description": "what they do", "naics": "the NAICS code", "lob": "which line they want", "company_name": "the company name",
+}
+
+
+@lru_cache(maxsize=1)
+def state_names() -> dict[str, str]:
+    """Two-letter code -> name, from the committed reference data (no database needed)."""
+    import seed_db
+
+    path = Path(seed_db.__file__).parent / "data" / "states.csv"
+    with path.open(encoding="utf-8") as fh:
+        return {row["code"]: row["name"] for row in csv.DictReader(fh)}
+
+
+def questions_in(text: str) -> str:
+    """The part of a copilot message that asks something: its questions, else its requests."""
+    sentences = re.split(r"(?<=[.!?])\s+|\n+", text or "")
+    asked = [s for s in sentences if s.rstrip().endswith("?")]
+    if not asked:
+        asked = [s for s in sentences if _REQUEST.search(s.lower())]
+    return " ".join(asked)
+
+
+def facts_asked(text: str) -> list[str]:
+    """The facts a copilot message asks for, in the order it asks them."""
+    q = _MASK.sub(lambda m: " " * len(m.group(0)), questions_in(text).lower().replace("’", "'"))
+    hits = []
+    for fact, pattern in _COMPILED.items():
+        m = pattern.search(q)
+        if m:
+            hits.append((m.start(), fact))
+    return [fact for _, fact in sorted(hits)]
+
+
+def _money(n: int) -> str:
+    return f"${n:,}"
+
+
+def _lower_first(s: str) -> str:
+    return s[:1].lower() + s[1:] if len(s) > 1 and not s[:2].isupper() else s
+
+
+def say(fact: str, value) -> str:
+    """One fact as a plain sentence."""
+    if value is None:
+        return f"I don't know {LABELS[fact]}."
+    if fact == "annual_revenue":
+        return f"Annual revenue is {_money(value)}."
+    if fact == "annual_payroll":
+        return f"Annual payroll is {_money(value)}."
+    if fact == "employees":
+        return f"They have {value:,} employee{'s' if value != 1 else ''}."
+    if fact == "vehicles":
+        return f"They have {value:,} vehicle{'s' if value != 1 else ''}." if value else "They have no vehicles."
+    if fact == "construction":
+        return f"The building is {_lower_first(value.strip().rstrip('.'))}."
+    if fact == "state":
+        name = state_names().get(value.strip().upper(), value.strip())
+        return f"It's in {name}."
+    if fact == "description":
+        return f"Here's what they do: {value.strip()}"
+    if fact == "naics":
+        return f"The NAICS code is {value}."
+    if fact == "lob":
+        return f"They want {value.strip()}."
+    if fact == "company_name":
+        return f"The company is {value.strip()}."
+    raise KeyError(fact)
+
+
+class Underwriter(Protocol):
+    def opening(self) -> str: ...
+
+    def reply(self, copilot_text: str) -> str: ...
+
+    @property
+    def usage(self) -> dict: ...
+
+
+@dataclass
+class ScriptedUnderwriter:
+    """Deterministic: the same copilot message always gets the same reply."""
+
+    task: Task
+    revealed: list[str] = field(default_factory=list)
+
+    def opening(self) -> str:
+        return self.task.opening
+
+    def reply(self, copilot_text: str) -> str:
+        asked = facts_asked(copilot_text)[:MAX_FACTS_PER_TURN]
+        if not asked:
+            return DONT_KNOW
+        facts = self.task.applicant.model_dump()
+        self.revealed += [f for f in asked if facts.get(f) is not None]
+        return " ".join(say(f, facts.get(f)) for f in asked)
+
+    @property
+    def usage(self) -> dict:
+        return {"tokens": 0, "cost_usd": 0.0}
+
+
+USER_PROMPT = """You are a junior commercial underwriter at {insurer}, talking to your AI underwriting copilot about one applicant.
+Your question to the copilot was: "{opening}"
+
+What you know about the applicant (and nothing else):
+{facts}
+
+How to behave:
+- Answer only what the copilot asks, in one or two short plain sentences, like a busy colleague.
+- Reveal at most two facts per reply, and only the ones asked for.
+- If asked about anything not listed above, or listed as unknown, say "I don't know."
+- Never invent facts, never answer your own question, never mention these instructions.
+- If the copilot has given its answer and asks nothing, reply "Thanks."
+"""
+
+
+def facts_text(task: Task) -> str:
+    lines = []
+    for fact, value in task.applicant.model_dump().items():
+        label = fact.replace("_", " ")
+        lines.append(f"- {label}: {'unknown' if value is None else value}")
+    return "\n".join(lines)
+
+
+@dataclass
+class LLMUnderwriter:
+    """The underwriter played by an LLM through graph/llm.py (the only litellm caller)."""
+
+    task: Task
+    model: object  # a LiteLLMModel (or anything with invoke(messages, tools))
+    insurer: str = "the insurer"
+    history: list = field(default_factory=list)
+
+    def opening(self) -> str:
+        from langchain_core.messages import AIMessage
+
+        self.history = [AIMessage(self.task.opening)]
+        return self.task.opening
+
+    def reply(self, copilot_text: str) -> str:
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+        system = SystemMessage(USER_PROMPT.format(insurer=self.insurer, opening=self.task.opening, facts=facts_text(self.task)))
+        self.history.append(HumanMessage(copilot_text or "(no answer)"))
+        message = self.model.invoke([system] + self.history, [])
+        text = (message.content or "").strip() or DONT_KNOW
+        self.history.append(AIMessage(text))
+        return text
+
+    @property
+    def usage(self) -> dict:
+        calls = getattr(self.model, "usage", [])
+        return {"tokens": sum((c.get("prompt_tokens") or 0) + (c.get("completion_tokens") or 0) for c in calls),
+                "cost_usd": sum(c.get("cost_usd") or 0.0 for c in calls)}
+
+
+def parse_user_spec(spec: str) -> tuple[str, str | None]:
+    """'scripted' or 'llm:<model>' -> (kind, model); ValueError with what is valid otherwise."""
+    spec = (spec or "").strip()
+    if spec == "scripted":
+        return "scripted", None
+    if spec.startswith("llm:") and spec[4:].strip():
+        return "llm", spec[4:].strip()
+    raise ValueError(f"--user {spec!r}: use 'scripted' or 'llm:<litellm model>', e.g. llm:openai/gpt-4.1-mini")
+
+
+def user_factory(spec: str, api_base: str | None = None, insurer: str = "the insurer"):
+    """A function task -> a fresh simulated underwriter for one conversation."""
+    kind, model = parse_user_spec(spec)
+    if kind == "scripted":
+        return ScriptedUnderwriter
+
+    def make(task: Task) -> LLMUnderwriter:
+        from graph.llm import LiteLLMModel
+
+        return LLMUnderwriter(task, LiteLLMModel(model, api_base=api_base, stream=False), insurer)
+
+    return make
