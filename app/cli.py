@@ -225,6 +225,198 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.report import RunNotFound, compare_rows, load_summary
+
+    try:
+        a, b = (load_summary(d) for d in args.compare)
+    except RunNotFound as exc:
+        raise CliError(str(exc), 2) from None
+    table = Table(title="Evaluation runs side by side")
+    table.add_column("figure")
+    for d, s in zip(args.compare, (a, b)):
+        table.add_column(f"{Path(d).name}\n{s.get('model', '?')}", justify="right")
+    table.add_column("change", justify="right")
+    for row in compare_rows(a, b):
+        table.add_row(row["metric"], row["a"], row["b"], row["delta"])
+    Console(highlight=False).print(table)
+    return 0
+
+
+def _eval_import(args: argparse.Namespace) -> int:
+    from evals.snorkel import SnorkelImportError, import_file
+    from evals.tasks import dump_tasks
+
+    if args.out is None:
+        raise CliError("--import-snorkel needs --out TASKS.jsonl (the task file to write)", 2)
+    if args.out.is_dir():
+        raise CliError(f"--out {args.out} is a folder; give the task file to write, e.g. {args.out / 'snorkel.jsonl'}", 2)
+    settings = get_settings(data_dir=args.data_dir)
+    catalog = _toolkit(settings).ctx.catalog
+    try:
+        report = import_file(args.import_snorkel, catalog)
+    except SnorkelImportError as exc:
+        raise CliError(str(exc), 2) from None
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    dump_tasks(report.tasks, args.out)
+    by_type: dict[str, int] = {}
+    for t in report.tasks:
+        by_type[t.task_type] = by_type.get(t.task_type, 0) + 1
+    print(f"wrote {len(report.tasks)} task(s) to {args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())))
+    if report.duplicates:
+        print(f"{report.duplicates} row(s) repeated a task already imported (same task id, another model's trace)")
+    for line in report.skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    return 0
+
+
+def _eval_run(args: argparse.Namespace) -> int:
+    import time
+    from datetime import datetime
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from evals.grading import llm_judge
+    from evals.report import write_run
+    from evals.runner import run_eval
+    from evals.simulator import user_factory
+    from evals.tasks import TaskFileError, check_against_catalog, load_tasks
+    from graph.copilot import Copilot
+
+    if args.trials < 1 or args.concurrency < 1 or args.max_turns < 1:
+        raise CliError("--trials, --concurrency and --max-turns must be at least 1", 2)
+    settings = get_settings(data_dir=args.data_dir, model=args.model)
+    try:
+        tasks = load_tasks(args.tasks)
+    except TaskFileError as exc:
+        raise CliError(f"{exc}; nothing was run", 2) from None
+    toolkit = _toolkit(settings)
+    catalog = toolkit.ctx.catalog
+    try:
+        check_against_catalog(tasks, catalog, str(args.tasks))
+        make_user = user_factory(args.user, settings.api_base, catalog.insurer)
+    except (TaskFileError, ValueError) as exc:
+        raise CliError(f"{exc}; nothing was run", 2) from None
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or settings.runs_dir / stamp
+    if out.exists() and any(out.iterdir()):
+        raise CliError(f"--out {out} is not empty: choose a new folder (runs are never overwritten)", 2)
+    judge = None
+    if args.judge:
+        from graph.llm import LiteLLMModel
+
+        judge = llm_judge(LiteLLMModel(args.judge, api_base=settings.api_base, stream=False))
+
+    def make_copilot(i: int):
+        return Copilot(settings.model_copy(update={"data_dir": out / "workers" / f"w{i}"}), toolkit=toolkit)
+
+    try:
+        first = make_copilot(0)  # fail early (and readably) on a model that cannot be built
+    except Exception as exc:
+        raise CliError(f"cannot start the copilot: {exc}") from None
+    spare = [first]
+
+    def factory(i: int):
+        return spare.pop() if i == 0 and spare else make_copilot(i)
+
+    console = Console(highlight=False)
+    n = len(tasks) * args.trials
+    correct = 0
+    start = time.perf_counter()
+    with Progress(TextColumn("[bold]eval[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("correct {task.fields[correct]}"), TimeElapsedColumn(), console=console, transient=False) as bar:
+        job = bar.add_task(f"{first.label} · {args.user}", total=n, correct=0)
+
+        def done(conv) -> None:
+            nonlocal correct
+            correct += bool(conv.row["correct"])
+            bar.update(job, advance=1, correct=correct)
+
+        conversations = run_eval(tasks, factory, make_user, trials=args.trials, concurrency=args.concurrency,
+                                 catalog=catalog, max_turns=args.max_turns, judge=judge, on_done=done)
+    wall = time.perf_counter() - start
+    meta = {"run": out.name, "model": settings.model, "user": args.user, "tasks_file": str(args.tasks),
+            "concurrency": args.concurrency, "max_turns": args.max_turns, "judge": args.judge,
+            "started_at": stamp, "wall_seconds": round(wall, 2)}
+    summary = write_run(out, conversations, meta)
+
+    table = Table(title=f"{summary['conversations']} conversations · {settings.model} · {args.user}")
+    table.add_column("task type")
+    table.add_column("n", justify="right")
+    table.add_column("accuracy", justify="right")
+    table.add_column("tool errors", justify="right")
+    table.add_column("invented", justify="right")
+    table.add_column("turns", justify="right")
+    for t, v in summary["by_task_type"].items():
+        table.add_row(t, str(v["conversations"]), f"{100 * v['accuracy']:.1f}%", f"{100 * v['tool_error_rate']:.1f}%",
+                      f"{100 * v['invented_product_rate']:.1f}%", f"{v['mean_turns']:.1f}")
+    table.add_row("[bold]all[/bold]", str(summary["conversations"]), f"[bold]{100 * summary['accuracy']:.1f}%[/bold]",
+                  f"{100 * summary['tool_error_rate']:.1f}%", f"{100 * summary['invented_product_rate']:.1f}%", f"{summary['mean_turns']:.1f}")
+    console.print(table)
+    passk = "  ".join(f"pass^{k} {100 * v:.1f}%" for k, v in summary["pass_hat_k"].items())
+    console.print(f"{passk}  ·  mean tool calls {summary['mean_tool_calls']:.1f}  ·  cost ${summary['total_cost_usd']:.4f}  ·  "
+                  f"wall time {wall:.1f} s")
+    if summary["conversation_errors"]:
+        console.print(f"[red]{summary['conversation_errors']} conversation(s) ended in an error: see {out / 'report.md'}[/red]")
+    console.print(f"results in {out} (report.md, summary.json, results.jsonl)")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    modes = [m for m in ("tasks", "compare", "import_snorkel") if getattr(args, m)]
+    if len(modes) != 1:
+        raise CliError("give exactly one of --tasks FILE, --compare DIR1 DIR2 or --import-snorkel FILE", 2)
+    if args.compare:
+        return _eval_compare(args)
+    if args.import_snorkel:
+        return _eval_import(args)
+    return _eval_run(args)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from rich.console import Console
+
+    from evals.replay import ReplayFileError, expand, load_script, run_script
+    from graph.copilot import Copilot
+
+    settings = get_settings(data_dir=args.data_dir, model=args.model)
+    files = expand(args.files)
+    if not files:
+        raise CliError("no replay scripts found (give .yaml files or a folder of them)", 2)
+    try:
+        scripts = [(f, load_script(f)) for f in files]
+    except ReplayFileError as exc:
+        raise CliError(str(exc), 2) from None
+    toolkit = _toolkit(settings)
+    console = Console(highlight=False)
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="uwc-replay-") as tmp:  # conversations are not kept
+        try:
+            copilot = Copilot(settings.model_copy(update={"data_dir": Path(tmp)}), toolkit=toolkit)
+        except Exception as exc:
+            raise CliError(f"cannot start the copilot: {exc}") from None
+        try:
+            for path, script in scripts:
+                result = run_script(copilot, path, script)
+                if result.ok:
+                    console.print(f"[green]PASS[/green] {path} · {script.name} ({result.turns_run} turn(s))", soft_wrap=True)
+                else:
+                    failed += 1
+                    console.print(f"[red]FAIL[/red] {path} · {script.name}", soft_wrap=True)
+                    console.print(result.failure, markup=False, soft_wrap=True)
+        finally:
+            copilot.close()
+    console.print(f"{len(scripts) - failed} passed, {failed} failed ({copilot.label})")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uwc",
@@ -264,6 +456,26 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("file", type=Path, help="JSONL file, or - for stdin")
     g.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     g.set_defaults(func=cmd_guard_scan)
+
+    p = sub.add_parser("eval", help="run the evaluation suite against a simulated underwriter, compare runs, import tasks")
+    p.add_argument("--tasks", type=Path, default=None, help="task file (JSONL) to run")
+    p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
+    p.add_argument("--user", default="scripted", help="simulated underwriter: scripted (default, no LLM) or llm:<model>")
+    p.add_argument("--trials", type=int, default=1, help="conversations per task (pass^k is reported for k = 1..trials)")
+    p.add_argument("--concurrency", type=int, default=1, help="conversations at once (one copilot per worker)")
+    p.add_argument("--max-turns", type=int, default=20, help="turn cap per conversation (default 20)")
+    p.add_argument("--judge", default=None, metavar="MODEL", help="optional LLM judge for answers the text parser cannot read (off by default)")
+    p.add_argument("--out", type=Path, default=None, help="run folder (default: <data dir>/runs/<timestamp>); with --import-snorkel, the task file to write")
+    p.add_argument("--compare", nargs=2, type=Path, metavar=("DIR1", "DIR2"), help="print two runs side by side")
+    p.add_argument("--import-snorkel", type=Path, metavar="FILE", help="convert SnorkelUnderwrite rows (Parquet or JSONL) into a task file (--out)")
+    p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("replay", help="run YAML conversation scripts and check their expectations")
+    p.add_argument("files", nargs="+", type=Path, help="replay scripts (.yaml) or folders of them")
+    p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
+    p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    p.set_defaults(func=cmd_replay)
     return parser
 
 

@@ -42,17 +42,25 @@ _NEG = re.compile(r"\b(?:not|no|isn't|aren't|doesn't|don't|cannot|can't|won't|de
                   r"neither|nor|except|excluding|unavailable|ineligible)\b|n't\b", re.I)
 
 
+def _plain(sentence: str) -> str:
+    """Lower case, straight quotes, guideline citations ("[auto-qualified]") removed."""
+    return re.sub(r"\[[^\]]*\]", " ", sentence.lower().replace("’", "'"))
+
+
 def _appetite(text: str) -> str | None:
     for s in _sentences(text):
-        t = s.lower().replace("’", "'")
+        t = _plain(s)
+        lead = re.match(r"^\W*(yes|no|qualified)\b", t)
+        if lead:
+            return lead.group(1)
         if re.search(r"\bqualified\b|\bdepends on\b|\brefer(?:ral|red)?\b(?! to the)|\bsubject to\b|\bconditional", t):
             if not re.search(r"\bnot qualified\b|\bdisqualif", t):
                 return "qualified"
-        if re.search(r"^\W*no\b|\bnot (?:in|within) (?:our |the )?appetite\b|\bout(?:side)? (?:of )?(?:our |the )?appetite\b|"
+        if re.search(r"\bnot (?:in|within) (?:our |the )?appetite\b|\bout(?:side)? (?:of )?(?:our |the )?appetite\b|"
                      r"\bdeclin\w*|\b(?:can't|cannot|can not|won't|will not|don't|do not|shouldn't|should not) (?:write|offer|quote)\b|"
                      r"\bnot eligible\b|\bineligible\b|\bnot a (?:fit|risk we)", t):
             return "no"
-        if re.search(r"^\W*yes\b|\b(?:is |are |falls )?(?:with)?in (?:our |the )?appetite\b|\b(?:can|could|should|will|would|'d) "
+        if re.search(r"\b(?:with)?in (?:our |the )?appetite\b|\b(?:can|could|should|will|would|'d) "
                      r"(?:happily )?(?:write|offer|quote)\b|\beligible\b", t):
             return "yes"
     return None
@@ -60,9 +68,10 @@ def _appetite(text: str) -> str | None:
 
 def _small_business(text: str) -> bool | None:
     for s in _sentences(text):
-        t = s.lower().replace("’", "'")
+        t = _plain(s)
         if re.search(r"\bnot (?:a |considered (?:a )?|classified as (?:a )?)?small\b|\bisn't (?:a )?small\b|\bexceeds?\b|"
-                     r"\btoo (?:large|big)\b|\b(?:does not|doesn't) (?:qualify|count|meet)\b|\bnot eligible\b|\bover the\b.*\bstandard", t):
+                     r"\btoo (?:large|big)\b|\b(?:does not|doesn't|do not|don't) (?:qualify|count|meet)\b|\bnot eligible\b|"
+                     r"\bover the\b.*\bstandard", t):
             return False
         if re.search(r"\b(?:is|are|counts? as|qualif(?:y|ies) as|considered|classified as) (?:a )?small\b|\bsmall business\b|"
                      r"^\W*yes\b|\bat or below\b|\bwithin the\b.*\bstandard|\bbelow the\b.*\bstandard|\bmeets?\b", t):
@@ -70,33 +79,54 @@ def _small_business(text: str) -> bool | None:
     return None
 
 
+_AGG = r"aggregate"
+_PER = r"per[- ](?:occurrence|incident|claim|event)|each (?:occurrence|incident|claim)|occurrence"
+
+
+def _label(after: str, before: str) -> str | None:
+    """What an amount is: named right after it ("$1M per occurrence"), else by the last name before it."""
+    m = re.match(rf"^\s*(?:[\w-]+\s+)?({_AGG}|{_PER})", after)
+    if m:
+        return "aggregate" if re.match(_AGG, m.group(1)) else "per_occurrence"
+    last = None
+    for m in re.finditer(rf"{_AGG}|{_PER}", before):
+        last = "aggregate" if re.match(_AGG, m.group(0)) else "per_occurrence"
+    return last
+
+
 def _limits(text: str) -> dict | None:
     found = amounts(text)
     if not found:
         return None
     low = text.lower()
-    per = agg = None
-    for value, start, end in found:
-        around = low[max(0, start - 60):end + 60]
-        near_agg = re.search(r"aggregate", low[end:end + 40]) or re.search(r"aggregate[^$]{0,25}$", low[max(0, start - 40):start])
-        near_per = re.search(r"per[- ](?:occurrence|incident|claim|event)|each (?:occurrence|incident)|occurrence", around)
-        if near_agg and agg is None:
-            agg = value
-        elif near_per and per is None:
-            per = value
-    if per is None or agg is None:
+    got: dict[str, int] = {}
+    for i, (value, start, end) in enumerate(found):
+        nxt = found[i + 1][1] if i + 1 < len(found) else len(low)
+        prev = found[i - 1][2] if i else 0
+        label = _label(low[end:nxt], low[prev:start])
+        if label and label not in got:
+            got[label] = value
+    if len(got) < 2:
         values = [v for v, _, _ in found]
         if len(values) < 2:
             return None
-        per, agg = min(values[:2]), max(values[:2])
-    return {"per_occurrence": per, "aggregate": agg}
+        return {"per_occurrence": min(values[:2]), "aggregate": max(values[:2])}
+    return {"per_occurrence": got["per_occurrence"], "aggregate": got["aggregate"]}
 
 
 def _deductible(text: str) -> dict | None:
-    found = amounts(text)
+    """The amount after the word "deductible" in its sentence, else the last one before it; else the first amount."""
     for s in _sentences(text):
-        if "deductible" in s.lower() and amounts(s):
-            return {"deductible": amounts(s)[0][0]}
+        low = s.lower()
+        at = low.find("deductible")
+        if at < 0:
+            continue
+        found = amounts(s)
+        after = [v for v, start, _ in found if start > at]
+        before = [v for v, start, _ in found if start < at]
+        if after or before:
+            return {"deductible": after[0] if after else before[-1]}
+    found = amounts(text)
     return {"deductible": found[0][0]} if found else None
 
 
@@ -134,9 +164,19 @@ def _lobs(text: str, catalog) -> dict | None:
     return {"lobs": []} if not found_any else None
 
 
+_QUOTED = re.compile(r"\"[^\"]{0,300}\"|“[^”]{0,300}”")
+
+
+def stated(text: str) -> str:
+    """What a text states: without quoted examples ("Ask e.g. \"Is X in appetite?\"") and without its questions."""
+    text = _QUOTED.sub(" ", text or "")
+    return " ".join(s for s in _sentences(text) if not s.rstrip().rstrip(")]").endswith("?"))
+
+
 def parse_answer(task_type: str, text: str, catalog=None) -> dict | None:
     """The verdict a plain-text answer states for a task type, or None when it states none we can read."""
-    if not text or not text.strip():
+    text = stated(text)
+    if not text.strip():
         return None
     if task_type == "appetite":
         v = _appetite(text)

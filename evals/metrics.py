@@ -42,6 +42,10 @@ def summarize(rows: list[dict], meta: dict | None = None) -> dict:
             "tool_error_rate": _share(rs, lambda r: r["tool_errors"] > 0), "invented_product_rate": _share(rs, lambda r: r["invented_products"]),
             "mean_turns": _mean(r["turns"] for r in rs), "mean_tool_calls": _mean(r["tool_calls"] for r in rs),
         }
+    error_kinds: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for k in r.get("tool_error_kinds", []):
+            error_kinds[k] += 1
     graded_by: dict[str, int] = defaultdict(int)
     for r in rows:
         graded_by[r.get("graded_by", "none")] += 1
@@ -56,6 +60,7 @@ def summarize(rows: list[dict], meta: dict | None = None) -> dict:
         "accuracy_by_task_type": {t: v["accuracy"] for t, v in per_type.items()},
         "pass_hat_k": {str(k): pass_hat_k(by_task, k) for k in range(1, trials + 1)},
         "tool_error_rate": _share(rows, lambda r: r["tool_errors"] > 0),
+        "tool_errors_by_kind": dict(error_kinds),
         "invented_product_rate": _share(rows, lambda r: r["invented_products"]),
         "guard_event_rate": _share(rows, lambda r: r["guard_events"] > 0),
         "mean_turns": _mean(r["turns"] for r in rows),

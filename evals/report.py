@@ -11,8 +11,6 @@ from pathlib import Path
 from evals.metrics import summarize
 from evals.tasks import TASK_TYPES
 
-RESULT_FIELDS = ("id", "task_type", "trial", "correct", "predicted", "expected", "turns", "tool_calls", "tool_errors",
-                 "guard_events", "invented_products", "tokens", "cost_usd", "seconds")
 COMPARED = (("accuracy", "pct"), ("tool_error_rate", "pct"), ("invented_product_rate", "pct"), ("mean_turns", "num"),
             ("mean_tool_calls", "num"), ("total_cost_usd", "usd"), ("wall_seconds", "num"), ("conversation_errors", "int"))
 
@@ -147,6 +145,8 @@ def render_report(summary: dict, conversations, charts: list[str]) -> str:
     for key, kind in COMPARED[1:]:
         if key in s:
             out.append(f"| {key} | {fmt(s[key], kind)} |")
+    if s.get("tool_errors_by_kind"):
+        out.append(f"| tool errors by kind | {', '.join(f'{k}: {v}' for k, v in sorted(s['tool_errors_by_kind'].items()))} |")
     out.append(f"| graded by | {', '.join(f'{k}: {v}' for k, v in sorted(s.get('graded_by', {}).items()))} |")
     out.append(f"| turn cap reached | {s.get('turn_cap_reached', 0)} |")
     out += ["", "## By task type", "", "| task type | conversations | accuracy | tool error rate | invented product rate | mean turns | mean tool calls |",
@@ -225,3 +225,19 @@ def _delta(va, vb, kind: str) -> str:
     if kind == "usd":
         return f"{d:+,.4f}"
     return f"{d:+,.2f}"
+
+
+def by_task_type_rows(summary: dict, run: str | None = None) -> list[dict]:
+    """One row per task type (for tables and charts): accuracy, error and invention rates, turns."""
+    rows = []
+    for t, v in summary.get("by_task_type", {}).items():
+        rows.append({**({"run": run} if run else {}), "task type": t, "conversations": v["conversations"],
+                     "accuracy": v["accuracy"], "tool error rate": v["tool_error_rate"],
+                     "invented product rate": v["invented_product_rate"], "mean turns": v["mean_turns"],
+                     "mean tool calls": v["mean_tool_calls"]})
+    return rows
+
+
+def run_label(name: str, summary: dict) -> str:
+    return (f"{name} · {summary.get('model', '?')} · {summary.get('user', '?')} · "
+            f"{summary.get('conversations', 0)} conversations · {100 * summary.get('accuracy', 0):.1f}%")

@@ -59,6 +59,7 @@ def run_conversation(copilot, task: Task, user, trial: int = 1, catalog=None, ma
     turns = tool_calls = tool_errors = guard_events = tokens = 0
     cost = 0.0
     invented: set[str] = set()
+    error_kinds: list[str] = []
     message = user.opening()
     try:
         for _ in range(max_turns):
@@ -70,7 +71,9 @@ def run_conversation(copilot, task: Task, user, trial: int = 1, catalog=None, ma
                 break
             turns += 1
             tool_calls += len(result.steps)
-            tool_errors += sum(1 for s in result.steps if not s["ok"] and s.get("error_kind") != "guard_rejected")
+            failed = [s for s in result.steps if not s["ok"] and s.get("error_kind") != "guard_rejected"]
+            tool_errors += len(failed)
+            error_kinds += [s.get("error_kind") or "error" for s in failed]
             guard_events += sum(1 for e in result.events if e.get("type") == "guard")
             for e in result.events:
                 if e.get("type") == "model":
@@ -102,7 +105,7 @@ def run_conversation(copilot, task: Task, user, trial: int = 1, catalog=None, ma
     row = {
         "id": task.id, "task_type": task.task_type, "trial": trial, "correct": g.correct, "predicted": g.predicted,
         "expected": task.expected.verdict(), "graded_by": g.source, "ended": ended, "turns": turns, "tool_calls": tool_calls,
-        "tool_errors": tool_errors, "guard_events": guard_events, "invented_products": sorted(invented), "tokens": tokens,
+        "tool_errors": tool_errors, "tool_error_kinds": error_kinds, "guard_events": guard_events, "invented_products": sorted(invented), "tokens": tokens,
         "cost_usd": round(cost, 6), "user_tokens": usage["tokens"], "user_cost_usd": round(usage["cost_usd"], 6),
         "seconds": round(time.perf_counter() - start, 3), "thread_id": thread.id, "error": error,
     }

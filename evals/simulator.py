@@ -117,7 +117,7 @@ def say(fact: str, value) -> str:
         name = state_names().get(value.strip().upper(), value.strip())
         return f"It's in {name}."
     if fact == "description":
-        return f"Here's what they do: {value.strip()}"
+        return value.strip()  # the submission's own words, as a person would read them out
     if fact == "naics":
         return f"The NAICS code is {value}."
     if fact == "lob":

@@ -162,7 +162,7 @@ def load_tasks(path: Path | str) -> list[Task]:
 
 def check_against_catalog(tasks: list[Task], catalog, source: str = "tasks") -> None:
     """Refuse expected line-of-business names the catalog does not know (they could never be graded right)."""
-    for i, task in enumerate(tasks):
+    for task in tasks:
         for lob in task.expected.lobs or []:
             if catalog.find_lob(lob) is None:
                 raise TaskFileError(f"{source}, task {task.id!r}: field 'expected.lobs': {lob!r} is not a line we write "

@@ -21,7 +21,7 @@ from langgraph.graph import END, START, StateGraph
 
 from graph import prompts
 from graph.llm import ModelError
-from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, tool_calls_this_turn
+from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
 from tools.guard import find_mentions
 
 MAX_TOOL_CALLS = 12
@@ -126,7 +126,7 @@ def build_graph(model, toolkit, checkpointer=None):
         notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
         _writer()({"type": "notice", "notices": notices})
         cleaned = AIMessage(remove_offending(answer.content, mentions), id=answer.id,
-                            additional_kwargs={**answer.additional_kwargs, **_uwc(notices=notices, original=answer.content)})
+                            additional_kwargs={**answer.additional_kwargs, "uwc": {**meta(answer), "notices": notices, "original": answer.content}})
         return {"messages": [cleaned], "events": [{**event, "action": "removed"}]}
 
     def after_agent(state: AgentState) -> str:

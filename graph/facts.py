@@ -7,7 +7,7 @@ says "I don't know", and the products we do not write that it mentions. ``asked`
 for last: a bare answer ("4.5M", "32", "Texas", "wood frame") answers it.
 
 Everything here is deterministic and uses only the live catalog (LOB synonyms, states, construction phrases,
-NAICS titles), never a hard-coded product list.
+NAICS titles), never a hard-coded list of the lines we write.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from seed_db.build import match_construction
 from tools import catalog as norm
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
@@ -50,7 +49,9 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         r"|\b(?:what|which) (?:lines|products|coverages|policies|lobs)\b|\banything else (?:we|to) (?:can |could )?(?:offer|sell|write)"
         r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b", re.I)),
     ("appetite", re.compile(
-        r"\bappetite\b|\b(?:can|could|do|would|will|should|may) we (?:still )?(?:write|cover|insure|take on|take|quote|accept|bind)\b"
+        r"\bappetite\b|\b(?:can|could|do|would|will|should|may) we (?:still )?(?:write|cover|insure|take on|take|quote|accept|bind|offer|provide|sell)\b"
+        r"|\b(?:able|allowed|willing) to (?:write|cover|insure|offer|quote|take on)\b|\bwe'?d (?:write|cover|insure|offer|take|accept|quote)\b"
+        r"|\b(?:good|right|viable) candidate\b|\bfalls? (?:within|inside|outside)\b|\bunderwriting guidelines\b"
         r"|\beligible for\b|\b(?:a |good |right )fit\b|\bwithin (?:our )?(?:guidelines|guide)\b|\bwritable\b|\bacceptable risk\b", re.I)),
     ("small_business", re.compile(
         r"\bsmall[- ]business\b|\bcounts? as (?:a )?small\b|\b(?:qualify|qualifies|considered|classed|classified) as (?:a )?small\b"
@@ -58,7 +59,8 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         r"|\bsize test\b|\btoo (?:big|large)\b|\bsmall enough\b|\bsmall under\b|\bsmall\s*\?", re.I)),
     ("classification", re.compile(
         r"\bnaics\b(?!\s*(?:code\s*)?(?:is\s*|of\s*|=\s*|:\s*|#\s*)?\d)|\bclassif|\bindustry code\b|\bclass code\b"
-        r"|\b(?:what|which)(?:'s| is)? (?:the |their |its |a )?(?:right |correct |best )?(?:industry |class |naics )?code\b", re.I)),
+        r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
+        r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b", re.I)),
 ]
 
 _UNKNOWN = re.compile(
@@ -127,7 +129,9 @@ app id number mr mrs ms dr sir madam team folks guys umbrella excess epli d&o e&
 """.split())
 _CUE_BEFORE_SINGLE = {"for", "about", "from", "named", "called", "is", "does", "check", "with", "re", "regarding"}
 _NO_COMPANY_BEFORE = {"a", "an", "in", "on", "at", "near", "to", "into", "outside", "downtown", "of", "old"}
+_WORK_ON = {"working", "work", "check", "checking", "quote", "quoting", "look", "looking", "info", "submission", "details", "question", "help", "update"}
 _APP_ID = re.compile(r"\bAPP[- ]?(\d{1,4})\b", re.I)
+_COMPANY_VERB_AFTER = r"(?:'s\b|\s*[,:\u2014\u2013-]|\s+(?:is|are|was|wants|want|needs|need|has|have|asks|asked|requested|requests|applied|runs|operates|does|do|makes|would|could|can|should|qualify|qualifies|count|counts|fit|fits)\b|\s*\?|\s*$)"
 _ABBREV_DOT = {"inc", "co", "corp", "ltd", "st", "mr", "mrs", "ms", "dr", "jr", "bros"}
 
 # --- descriptions --------------------------------------------------------------------------------------
@@ -140,6 +144,7 @@ steel concrete story stories state fund fleet staff team payroll revenue sales h
 around roughly approximately over under year years month months single big large medium tiny guy guys folks one's
 quick moment second minute coverage coverages insurance umbrella excess product products deal case file renewal
 customer customers name id number figure figures details information info answer help update total property auto cyber
+uh um umm hmm hm er erm ah oh okay yeah yep yup nope nah sure well right fine thanks thank hello hi hey sorry what why
 general liability workers comp compensation bop owner's owners commercial gl wc cgl type i ii iii iv v industry
 """.split())
 _DESC_STOP = (
@@ -210,9 +215,25 @@ def _clauses(text: str) -> list[str]:
     return [c for c in _CLAUSE_SPLIT.split(text) if c and c.strip()]
 
 
+_WORD_AMOUNT = re.compile(rf"\b(?P<w>{_NUM_WORD_RE}|half a|a half|a)\s+(?P<unit>million|thousand|hundred thousand)\b", re.I)
+
+
+def _amount_words(text: str) -> str:
+    """'two million' -> '2 million', 'half a million' -> '0.5 million', 'a million' -> '1 million'."""
+    def repl(m: re.Match) -> str:
+        w = m["w"].lower()
+        n = 0.5 if w in ("half a", "a half") else 1 if w == "a" else _NUMBER_WORDS.get(w)
+        if not n:
+            return m.group(0)
+        if m["unit"].lower() == "hundred thousand":
+            return f"{int(n * 100)} thousand"
+        return f"{n:g} {m['unit']}"
+    return _WORD_AMOUNT.sub(repl, text)
+
+
 def first_money(text: str) -> int | None:
-    """The first dollar amount in a text ('about $4.5M', '4.5 million', '900k', '4,500,000')."""
-    for m in _MONEY_RE.finditer(_norm_text(text)):
+    """The first dollar amount in a text ('about $4.5M', '4.5 million', '900k', '4,500,000', 'two million')."""
+    for m in _MONEY_RE.finditer(_amount_words(_norm_text(text))):
         value = _money_from(m)
         if value is not None:
             return value
@@ -232,7 +253,7 @@ def first_count(text: str) -> int | None:
 def money_facts(text: str) -> dict:
     """annual_revenue / annual_payroll stated with their keyword in the same clause."""
     out: dict = {}
-    for clause in _clauses(_norm_text(text)):
+    for clause in _clauses(_amount_words(_norm_text(text))):
         is_payroll = bool(_PAYROLL_KW.search(clause))
         is_revenue = bool(_REVENUE_KW.search(clause)) and not is_payroll
         if not (is_payroll or is_revenue):
@@ -408,7 +429,7 @@ def applicant_id(text: str) -> str | None:
     return f"APP-{int(m[1]):04d}" if m else None
 
 
-def company_name(text: str, catalog=None) -> str | None:
+def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
     """A company name: a run of capitalised words (with '&', 'of', possessives, 'LLC'...) that is not a state,
     a line of business or an ordinary word, e.g. 'Harbor Lights' in 'Can you check if Harbor Lights is in appetite?'."""
     t = _norm_text(text)
@@ -458,11 +479,18 @@ def company_name(text: str, catalog=None) -> str | None:
         first = run[lo]
         prev_words = re.findall(r"[A-Za-z']+", t[:tokens[first][0]])
         prev = prev_words[-1].lower() if prev_words else ""
-        if prev in _NO_COMPANY_BEFORE:
+        prev2 = prev_words[-2].lower() if len(prev_words) > 1 else ""
+        if prev in _NO_COMPANY_BEFORE and not (prev == "on" and prev2 in _WORK_ON):
             continue
         has_suffix = core[-1].lower() in _SUFFIXES
+        start, end = tokens[run[lo]][0], tokens[run[hi - 1]][1]
+        sentence_start = re.search(r"(?:^|[.!?:;]\s*|\n\s*)$", t[:start]) is not None
+        follows = t[end:end + 30].lower()
+        if sentence_start and not has_suffix and not re.match(_COMPANY_VERB_AFTER, follows):
+            continue  # "Full-service Italian restaurant..." starts a sentence but is no name
+        if strict and not (has_suffix or prev in _CUE_BEFORE_SINGLE):
+            continue
         if len(core) >= 2 or has_suffix or prev in _CUE_BEFORE_SINGLE:
-            start, end = tokens[run[lo]][0], tokens[run[hi - 1]][1]
             return t[start:end].rstrip(".,'")
     return None
 
@@ -527,7 +555,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     t = _norm_text(text)
     p = Parsed(text=t, task=detect_task(t), unknown=says_unknown(t), not_written=not_written(t, catalog))
     p.applicant_id = applicant_id(t)
-    p.company = None if p.applicant_id else company_name(t, catalog)
+    # While answering a question, only an unmistakable name counts (a suffix like LLC, or "for Acme").
+    p.company = None if p.applicant_id else company_name(t, catalog, strict=asked is not None)
     f = p.facts
     f.update(money_facts(t))
     f.update(count_facts(t))

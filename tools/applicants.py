@@ -53,13 +53,11 @@ def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length
             return {"candidates": [{"id": x.id, "company_name": x.company_name, "state": x.state} for x in like[:5]],
                     "hint": "several applicants match: ask which one, or call again with the id"}
         names = dict(s.execute(select(a.company_name, a.id)).all())
-    close = difflib.get_close_matches(q, list(names), n=5, cutoff=0.6)
-    close += [n for n in difflib.get_close_matches(q.lower(), [n.lower() for n in names], n=5, cutoff=0.6) if n not in close]
+    by_lower = {n.lower(): n for n in names}
+    close = [by_lower[n] for n in difflib.get_close_matches(q.lower(), list(by_lower), n=5, cutoff=0.6)]
+    if len(close) == 1:
+        with Session(ctx.engine) as s:
+            return {"applicant": _record(ctx, s.get(a, names[close[0]])), "note": f"closest name to {q!r}"}
     if close:
-        by_lower = {n.lower(): n for n in names}
-        cands = [by_lower.get(n.lower(), n) for n in close][:5]
-        if len(cands) == 1:
-            with Session(ctx.engine) as s:
-                return {"applicant": _record(ctx, s.get(a, names[cands[0]])), "note": f"closest name to {q!r}"}
-        return {"candidates": [{"id": names[n], "company_name": n} for n in cands], "hint": "no exact match: did you mean one of these?"}
+        return {"candidates": [{"id": names[n], "company_name": n} for n in close], "hint": "no exact match: did you mean one of these?"}
     raise NotFound(f"no applicant matches {name_or_id!r}", "give the applicant id (APP-0001 to APP-0300) or part of the company name; or ask the underwriter for the business's details")

@@ -186,10 +186,13 @@ def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Fac
 
 
 def _reason(chain: dict, lob_name: str) -> str:
+    def join(steps):
+        return "; ".join(s["detail"].rstrip(".") for s in steps) + "."
+
     decisive = [s for s in chain["rules_applied"] if s["outcome"] in ("fail", "unknown", "refer")]
     if chain["appetite"] == "yes":
-        return f"In appetite for {lob_name}: " + "; ".join(s["detail"] for s in chain["rules_applied"] if s["outcome"] != "not_needed")
-    return "; ".join(s["detail"] for s in decisive) or "; ".join(s["detail"] for s in chain["rules_applied"])
+        return f"In appetite for {lob_name}: " + join(s for s in chain["rules_applied"] if s["outcome"] != "not_needed")
+    return join(decisive or chain["rules_applied"])
 
 
 @tool

@@ -7,8 +7,14 @@ import streamlit as st
 from app import resources
 from app.ui import applicants, live, session
 from app.ui.common import require_copilot
+from app.ui.entry import require_entry_point
+from app.ui.finding import FACT_NAMES, money
 from app.ui.messages import render_history
+from seed_db import queries
 
+require_entry_point()
+
+MONEY_FACTS = ("annual_revenue", "annual_payroll")
 EXAMPLES = (
     "Is Harbor Point Lodge LLC in appetite for property?",
     "Can you check if this one is in the small business bucket?",
@@ -34,10 +40,14 @@ def on_submit(copilot) -> None:
     start_turn(copilot, st.session_state.get("prompt"))
 
 
+def all_applicants() -> list[dict]:
+    return queries.search_applicants(resources.engine(), "", limit=500)
+
+
 def render_context(copilot, tid: str | None) -> None:
     with st.container(border=True):
         st.markdown("**Applicant**")
-        options = {a["id"]: a for a in resources_applicants()}
+        options = {a["id"]: a for a in all_applicants()}
         picked = st.selectbox("Applicant", list(options), index=None, format_func=lambda i: applicants.label(options[i]),
                               placeholder="Search by name or id…", label_visibility="collapsed", key="chat-applicant")
         if st.button("Ask about this applicant", icon=":material/forum:", disabled=picked is None, key="chat-open-applicant", width="stretch"):
@@ -54,15 +64,9 @@ def render_context(copilot, tid: str | None) -> None:
         st.markdown("**What the copilot knows**")
         facts = copilot.known_facts(tid) if tid else {}
         if facts:
-            st.dataframe([{"fact": k.replace("_", " "), "value": str(v)} for k, v in facts.items()], hide_index=True, width="stretch")
+            st.markdown("\n".join(f"- **{FACT_NAMES.get(k, k.replace('_', ' '))}**: {money(v) if k in MONEY_FACTS else v}" for k, v in facts.items()))
         else:
             st.caption("Nothing yet: facts appear here as the copilot looks them up or you give them.")
-
-
-def resources_applicants() -> list[dict]:
-    from seed_db import queries
-
-    return queries.search_applicants(resources.engine(), "", limit=500)
 
 
 def render_empty(copilot) -> None:
@@ -104,6 +108,9 @@ if turn is not None:
     runner.pop(turn.thread_id)
     if turn.error:
         st.session_state["flash_error"] = turn.error
+    if turn.rejected and turn.fresh_thread and not copilot.history(turn.thread_id):
+        copilot.threads.delete(turn.thread_id, copilot.checkpointer)  # created for a message that was refused
+        turn.thread_removed = True
     if turn.thread_removed:
         session.set_current(None)
     st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import resources
 from app.ui import session
+from app.ui.finding import render_figures
 from seed_db import queries
 
 
@@ -39,13 +40,19 @@ def open_in_new_conversation(copilot, applicant_id: str) -> bool:
     return True
 
 
+def _money(value) -> str:
+    return f"${value:,.0f}" if value is not None else "—"
+
+
+def _count(value) -> str:
+    return f"{value:,}" if value is not None else "—"
+
+
 def render_details(a: dict) -> None:
-    money = lambda v: f"${v:,.0f}" if v is not None else "—"  # noqa: E731
-    cols = st.columns(4)
-    cols[0].metric("NAICS", a["naics_code"])
-    cols[1].metric("State", a["state"])
-    cols[2].metric("Revenue", money(a["annual_revenue"]))
-    cols[3].metric("Requested line", a["requested_lob"].replace("_", " "))
+    lob = lob_names().get(a["requested_lob"], a["requested_lob"])
+    st.markdown(f"#### {a['company_name']} &nbsp; :blue-badge[{a['id']}] :violet-badge[asks for {lob}]")
     st.markdown(a.get("description") or "")
-    st.caption(f"Employees {a['employees'] if a['employees'] is not None else '—'} · payroll {money(a['annual_payroll'])} · "
-               f"vehicles {a['vehicles'] if a['vehicles'] is not None else '—'} · construction: {a['construction'] or '—'}")
+    figures = [("NAICS", a["naics_code"]), ("State", a["state"]), ("Revenue", _money(a["annual_revenue"])),
+               ("Employees", _count(a["employees"])), ("Payroll", _money(a["annual_payroll"])), ("Vehicles", _count(a["vehicles"]))]
+    render_figures(figures)
+    st.caption(f"Construction: {a['construction'] or '—'}")

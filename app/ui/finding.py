@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 TASK_LABELS = {
@@ -10,10 +12,11 @@ TASK_LABELS = {
 }
 APPETITE = {"yes": ("In appetite", "green", ":material/check_circle:"), "no": ("Not in appetite", "red", ":material/cancel:"),
             "qualified": ("Qualified — depends on more facts", "orange", ":material/help:")}
-OUTCOME_ICONS = {"pass": "✅", "yes": "✅", "fail": "❌", "no": "❌", "unknown": "❔", "refer": "↗️", "qualified": "🟠",
-                 "not_needed": "➖"}
+OUTCOME_ICONS = {"pass": ":green[:material/check_circle:]", "yes": ":green[:material/check_circle:]",
+                 "fail": ":red[:material/cancel:]", "no": ":red[:material/cancel:]", "unknown": ":gray[:material/help:]",
+                 "refer": ":orange[:material/forward:]", "qualified": ":orange[:material/rule:]", "not_needed": ":gray[:material/remove:]"}
 FACT_NAMES = {"naics": "NAICS", "state": "State", "lob": "Line", "annual_revenue": "Revenue", "employees": "Employees",
-              "annual_payroll": "Payroll", "vehicles": "Vehicles", "construction": "Construction", "company": "Company"}
+              "annual_payroll": "Payroll", "vehicles": "Vehicles", "construction": "Construction", "company": "Company", "applicant_id": "Applicant"}
 
 
 def money(value) -> str:
@@ -54,6 +57,13 @@ def key_figures(finding: dict) -> list[tuple[str, str]]:
     return figures
 
 
+def render_figures(figures: list[tuple[str, str]]) -> None:
+    """Key figures in a row: small label over a bold value (``st.metric`` is too large for dollar amounts)."""
+    for col, (label, value) in zip(st.columns(len(figures)), figures):
+        col.caption(label)
+        col.markdown(f"**{value}**")
+
+
 def rules_applied(steps: list[dict]) -> list[dict]:
     """The rule chain of the answer's last successful ``check_appetite`` call, if any."""
     for step in reversed(steps or []):
@@ -62,33 +72,38 @@ def rules_applied(steps: list[dict]) -> list[dict]:
     return []
 
 
+def section_markdown(text: str) -> str:
+    """A section's Markdown with its inner headings demoted, so they stay below the section's own title."""
+    return re.sub(r"^(#{1,4}) ", lambda m: "#" * min(6, len(m[1]) + 2) + " ", text, flags=re.M)
+
+
 def render_section(section_id: str, sections: dict) -> None:
     section = sections.get(section_id)
     title = f"{section_id} — {section.title}" if section else section_id
     with st.expander(title, icon=":material/menu_book:"):
         if section:
-            st.markdown(section.text)
-            st.caption(f"{section.document} · {section.file}")
+            st.markdown(section_markdown(section.text))
+            st.caption(f"{section.document} · {section.file} · open it on the Guidelines page")
         else:
             st.warning(f"No guideline section with id `{section_id}` in this version of the guidelines.")
 
 
-def render_finding(finding: dict, steps: list[dict], sections: dict) -> None:
-    with st.container(border=True, key=None):
+def render_finding(finding: dict, steps: list[dict], sections: dict, key: str | None = None, answer: str = "") -> None:
+    with st.container(border=True, key=key):
         text, colour, icon = determination(finding)
-        st.markdown(f"**Finding** · {TASK_LABELS.get(finding.get('task_type'), finding.get('task_type', ''))}")
-        st.badge(text, color=colour, icon=icon)
-        if finding.get("summary"):
-            st.markdown(finding["summary"])
+        task = TASK_LABELS.get(finding.get("task_type"), finding.get("task_type", ""))
+        st.markdown(f"**Finding** · {task} &nbsp; :{colour}-badge[{icon} {text}]")
+        summary = (finding.get("summary") or "").strip()
+        if summary and summary not in answer:  # the offline model's answer is the summary: don't say it twice
+            st.markdown(summary)
         figures = key_figures(finding)
         if figures:
-            for col, (label, value) in zip(st.columns(len(figures)), figures):
-                col.metric(label, value)
+            render_figures(figures)
         rules = rules_applied(steps)
         if rules:
             st.markdown("**Rules applied**")
             st.markdown("\n".join(
-                f"- {OUTCOME_ICONS.get(str(r.get('outcome')).lower(), '•')} **{r.get('rule', '').replace('_', ' ')}** — "
+                f"- {OUTCOME_ICONS.get(str(r.get('outcome')).lower(), ':material/circle:')} **{r.get('rule', '').replace('_', ' ')}** — "
                 f"{r.get('detail', '')} `{r.get('section', '')}`" for r in rules))
         facts = {k: v for k, v in (finding.get("facts") or {}).items() if v not in (None, "")}
         if facts:

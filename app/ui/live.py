@@ -15,13 +15,18 @@ POLL_SECONDS = 0.05
 def watch(turn) -> None:
     """Poll ``turn.events`` and render them until the turn is done (a rerun of the page may cut this short:
     the turn itself goes on in the background and the next run watches it again from the start)."""
+    with st.container(key="live-turn"):
+        _watch(turn)
+
+
+def _watch(turn) -> None:
     with st.chat_message("user", avatar=AVATARS["user"]):
         st.markdown(turn.text)
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
-        steps_box = st.container()
+        steps_box = st.container(key="live-steps")
         status = st.empty()
         notices_box = st.container()
-        text_box = st.empty()
+        text_box = st.container(key="live-text").empty()
         status.caption(":material/hourglass_top: Thinking…")
         seen, text = 0, ""
         while True:

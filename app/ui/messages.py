@@ -20,7 +20,8 @@ def render_answer_body(message: dict, sections: dict) -> None:
     else:
         st.markdown(message["content"])
     if message.get("finding"):
-        render_finding(message["finding"], message.get("steps") or [], sections)
+        key = f"finding-{message['id']}" if message.get("id") else None
+        render_finding(message["finding"], message.get("steps") or [], sections, key=key, answer=message.get("content") or "")
 
 
 def _save_feedback(copilot, thread_id: str, message_id: str, key: str) -> None:

@@ -34,7 +34,9 @@ def short_result(event: dict, limit: int = 240) -> str:
         value = result.get(key)
         if value is None or value == "":
             continue
-        if isinstance(value, int) and not isinstance(value, bool) and key in ("per_occurrence", "aggregate", "deductible"):
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif isinstance(value, int) and key in ("per_occurrence", "aggregate", "deductible"):
             value = f"${value:,}"
         parts.append(f"{key.replace('_', ' ')}: {value}")
     if not parts:
@@ -60,6 +62,7 @@ def render_step(event: dict) -> None:
         if ok:
             st.caption("Result")
             st.markdown(short_result(event))
+            st.caption("Full result (JSON)")
             st.json(event.get("result"), expanded=False)
         else:
             result = event.get("result") or {}

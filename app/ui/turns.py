@@ -23,11 +23,12 @@ class Turn:
     thread_id: str
     text: str
     n_before: int  # messages already in the conversation when the turn started
-    fresh_thread: bool = False  # created for this turn: removed again when the message is refused
+    fresh_thread: bool = False  # created for this turn: the page removes it again when the message is refused
     events: list[dict] = field(default_factory=list)
     result: object | None = None  # graph.copilot.TurnResult
     error: str | None = None  # why the turn could not run (refused input, deleted conversation, a bug)
-    thread_removed: bool = False
+    rejected: bool = False  # the message was refused (empty, too long): nothing was sent
+    thread_removed: bool = False  # the conversation was deleted while the turn ran
     started: float = field(default_factory=time.perf_counter)
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -47,6 +48,7 @@ class TurnRunner:
     def start(self, copilot, thread_id: str, text: str, n_before: int, fresh_thread: bool = False) -> Turn:
         """Start a turn unless one is already running for this conversation (then return that one)."""
         with self._lock:
+            self._forget_unwatched()
             current = self._turns.get(thread_id)
             if current is not None and not current.done.is_set():
                 return current
@@ -54,6 +56,12 @@ class TurnRunner:
             self._turns[thread_id] = turn
         threading.Thread(target=self._run, args=(copilot, turn), name=f"turn-{thread_id}", daemon=True).start()
         return turn
+
+    def _forget_unwatched(self, max_age: float = 600.0) -> None:
+        """Drop finished turns nobody came back to watch (the tab was closed): their answers are in the checkpointer."""
+        now = time.perf_counter()
+        for tid in [t for t, turn in self._turns.items() if turn.done.is_set() and now - turn.started > max_age]:
+            del self._turns[tid]
 
     def pop(self, thread_id: str) -> Turn | None:
         with self._lock:
@@ -64,13 +72,7 @@ class TurnRunner:
         try:
             turn.result = copilot.send(turn.thread_id, turn.text, on_event=turn.events.append)
         except InputRejected as exc:
-            turn.error = f"Message not sent: {exc}."
-            if turn.fresh_thread:
-                try:
-                    copilot.threads.delete(turn.thread_id, copilot.checkpointer)
-                    turn.thread_removed = True
-                except ThreadNotFound:
-                    pass
+            turn.error, turn.rejected = f"Message not sent: {exc}.", True
         except ThreadNotFound:
             turn.error = "This conversation no longer exists (it was deleted, perhaps in another tab). Start a new one."
             turn.thread_removed = True

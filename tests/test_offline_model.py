@@ -1,0 +1,326 @@
+"""The offline rules model end to end: the real graph (Copilot -> agent -> guarded tools -> answer guard) over the
+session's seeded data, driven the way an underwriter types. Expected values are worked out by hand from the
+guidelines (guidelines/*.md); assertions are on structure (tools, arguments, finding fields), not on wording."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from app.settings import get_settings
+from graph import prompts
+from graph.copilot import Copilot
+from graph.facts import QUESTIONS, parse
+
+
+@pytest.fixture
+def cp(seeded, toolkit):
+    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
+    yield copilot
+    copilot.close()
+
+
+def chat(cp, *texts):
+    """One new thread; every message sent in turn; the TurnResults, each checked for the model's invariants."""
+    tid = cp.new_thread().id
+    results = [cp.send(tid, t) for t in texts]
+    for r in results:
+        _check_turn(r)
+    return results
+
+
+def _check_turn(r) -> None:
+    calls = [(s["tool"], repr(sorted(s["arguments"].items()))) for s in r.steps]
+    assert len(calls) == len(set(calls)), f"a tool was called twice with the same arguments: {calls}"
+    assert r.answer and r.error is None
+    assert not r.notices, f"the answer guard had to intervene: {r.notices}"
+    if r.finding is not None:
+        assert r.steps[-1]["tool"] == "record_finding" and r.steps[-1]["ok"]
+        assert r.finding["citations"] and all(f"[{c}]" in r.answer for c in r.finding["citations"])
+
+
+def args(r, tool: str) -> list[dict]:
+    return [s["arguments"] for s in r.steps if s["tool"] == tool]
+
+
+def is_question(r, fact: str) -> bool:
+    return r.finding is None and r.answer.endswith(QUESTIONS[fact])
+
+
+# --- the six tasks --------------------------------------------------------------------------------------
+
+def test_deductible_auto_for_long_haul_trucker_is_5000(cp):
+    (r,) = chat(cp, "What deductible would we offer for commercial auto on NAICS 484121?")
+    assert args(r, "get_deductible") == [{"naics": "484121", "lob": "auto"}]
+    assert r.finding["task_type"] == "deductible" and r.finding["deductible"] == 5000
+    assert r.finding["citations"] == ["deductibles-auto-transport"]
+    assert "$5,000" in r.answer
+
+
+def test_limits_vague_opening_then_one_fact_per_answer(cp):
+    """Cyber for a commercial bank (prefix 52): $3M per occurrence / $5M aggregate [limits-cyber-high-exposure]."""
+    first, second, third = chat(cp, "What should I quote for limits on this one?", "It's a commercial bank, NAICS 522110.", "Cyber.")
+    assert first.steps == [] and is_question(first, "description")
+    assert second.steps == [] and is_question(second, "lob")  # the code was given: no classification needed
+    assert args(third, "get_limits") == [{"naics": "522110", "lob": "cyber"}]
+    assert (third.finding["per_occurrence"], third.finding["aggregate"]) == (3_000_000, 5_000_000)
+    assert third.finding["task_type"] == "policy_limits" and "limits-cyber-high-exposure" in third.finding["citations"]
+
+
+def test_appetite_bed_and_breakfast_in_maine_wood_frame_property_is_no(cp):
+    """721191 property is Qualified under the hospitality construction rule: Type I or II only; wood frame is V."""
+    turns = chat(cp, "Is this one in appetite for us?",
+                 "They run a six-room bed-and-breakfast inn in an old Victorian house.",
+                 "Maine", "property", "About $900k.", "wood frame, two stories")
+    opening, described, state, lob, revenue, construction = turns
+    assert is_question(opening, "description") and opening.steps == []
+    assert args(described, "classify_business") and is_question(described, "state")
+    assert is_question(state, "lob")
+    assert args(lob, "check_appetite") == [{"naics": "721191", "state": "ME", "lob": "property"}]
+    assert is_question(lob, "annual_revenue")  # the small-business test comes first
+    assert args(revenue, "check_appetite")[0]["annual_revenue"] == 900_000 and is_question(revenue, "construction")
+    final = args(construction, "check_appetite")[0]
+    assert final == {"naics": "721191", "state": "ME", "lob": "property", "annual_revenue": 900_000, "construction": "wood frame"}
+    f = construction.finding
+    assert f["task_type"] == "appetite" and f["appetite"] == "no"
+    assert "property-hospitality-construction" in f["citations"]
+    assert f["facts"]["naics"] == "721191" and f["facts"]["state"] == "ME"
+    assert construction.answer.startswith("No")
+
+
+def test_appetite_trucker_with_21_vehicles_is_declined(cp):
+    """Auto is Qualified for transportation; more than 20 vehicles declines it [auto-qualified]."""
+    (r,) = chat(cp, "Is NAICS 484121 in Texas in appetite for commercial auto? They have 21 trucks and revenue of $8M.")
+    assert args(r, "check_appetite") == [{"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": 8_000_000, "vehicles": 21}]
+    assert r.finding["appetite"] == "no" and "auto-qualified" in r.finding["citations"]
+
+
+def test_appetite_restaurant_in_ohio_workers_comp_is_declined(cp):
+    """Ohio is a monopolistic workers compensation state: No, whatever the size [monopolistic-states]."""
+    (r,) = chat(cp, "Can we write workers' comp for a full-service restaurant in Ohio?")
+    assert args(r, "classify_business") and args(r, "check_appetite") == [{"naics": "722511", "state": "OH", "lob": "workers_compensation"}]
+    assert r.finding["appetite"] == "no" and "monopolistic-states" in r.finding["citations"]
+    assert [s["tool"] for s in r.steps] == ["classify_business", "check_appetite", "record_finding"]
+
+
+def test_appetite_yes_with_every_check_cited(cp):
+    """Roofing contractor (238160, $19M standard) in Florida, WC Qualified on payroll ($1.1M <= $5M): Yes."""
+    turns = chat(cp, "Is this one a good fit for workers comp?", "Roofing contractor", "Florida", "$2.5 million", "payroll is around 1.1 million")
+    assert is_question(turns[3], "annual_payroll")
+    last = turns[-1]
+    assert args(last, "check_appetite") == [{"naics": "238160", "state": "FL", "lob": "workers_compensation",
+                                             "annual_revenue": 2_500_000, "annual_payroll": 1_100_000}]
+    assert last.finding["appetite"] == "yes"
+    assert {"small-business-rule", "workers-compensation-qualified"} <= set(last.finding["citations"])
+
+
+def test_i_dont_know_gives_qualified_and_is_not_asked_again(cp):
+    opening, revenue, unknown = chat(cp, "Can we write commercial auto for NAICS 484121 in Texas?",
+                                     "Annual revenue is about $4.5M.", "I don't know.")
+    assert is_question(opening, "annual_revenue")
+    assert is_question(revenue, "vehicles")
+    assert args(unknown, "check_appetite") == [{"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": 4_500_000}]
+    assert unknown.finding["appetite"] == "qualified" and "auto-qualified" in unknown.finding["citations"]
+    assert unknown.finding["facts"]["unknown"] == ["vehicles"]
+    assert QUESTIONS["vehicles"] not in unknown.answer
+
+
+def test_a_question_left_unanswered_twice_counts_as_unknown(cp):
+    opening, first, second = chat(cp, "Can we write GL for NAICS 541511?", "uh", "hmm")
+    assert is_question(opening, "state") and is_question(first, "state")
+    assert second.finding is None and QUESTIONS["state"] not in second.answer and second.steps == []
+
+
+def test_small_business_bucket_with_bare_answers(cp):
+    """722511 has an $11.5M receipts standard: $4.5M is small."""
+    opening, described, revenue = chat(cp, "Can you check if this one is in the small business bucket?",
+                                       "A sit-down restaurant with waiters.", "4.5M")
+    assert is_question(opening, "description")
+    assert args(described, "check_small_business") == [{"naics": "722511"}] and is_question(described, "annual_revenue")
+    assert args(revenue, "check_small_business") == [{"naics": "722511", "annual_revenue": 4_500_000}]
+    assert revenue.finding["task_type"] == "small_business" and revenue.finding["small_business"] is True
+    assert revenue.finding["citations"][:2] == ["small-business-rule", "size-standards"]
+
+
+def test_small_business_employee_standard_asks_for_employees(cp):
+    """311919 is measured by employees (1,250): 32 is small; 1,251 is not."""
+    opening, answer = chat(cp, "Does NAICS 311919 count as small?", "32")
+    assert is_question(opening, "employees")
+    assert args(answer, "check_small_business") == [{"naics": "311919", "employees": 32}]
+    assert answer.finding["small_business"] is True
+    (big,) = chat(cp, "Is NAICS 311919 a small business? They have 1,251 employees.")
+    assert big.finding["small_business"] is False and big.answer.startswith("Not a small business")
+
+
+def test_small_business_unknown_figure_records_nothing(cp):
+    opening, unknown = chat(cp, "Does NAICS 722511 count as small?", "not sure")
+    assert is_question(opening, "annual_revenue")
+    assert unknown.finding is None and "cannot be determined" in unknown.answer
+
+
+def test_recommendations_exclude_the_requested_line(cp):
+    """722511 in Texas, small ($2M): property Qualified (masonry = Type III, accepted), BOP Qualified ($2M <= $5M),
+    GL, auto and cyber Yes; workers compensation is the line already requested."""
+    (r,) = chat(cp, "What else could we offer a full-service restaurant in Texas besides workers comp? "
+                    "Revenue $2M, 20 employees, payroll of $600k, masonry building.")
+    (call,) = args(r, "recommend_lobs")
+    assert call["naics"] == "722511" and call["state"] == "TX" and call["exclude_lob"] == "workers_compensation"
+    assert (call["annual_revenue"], call["employees"], call["annual_payroll"], call["construction"]) == (2_000_000, 20, 600_000, "masonry")
+    assert r.finding["task_type"] == "product_recommendation"
+    assert r.finding["lobs"] == ["auto", "bop", "cyber", "general_liability", "property"]
+    assert "product-recommendations" in r.finding["citations"]
+
+
+def test_recommendations_in_a_monopolistic_state_never_list_workers_comp(cp):
+    (r,) = chat(cp, "Which other lines can we offer NAICS 541511 in Ohio besides GL? Revenue is $5M, 20 employees, "
+                    "payroll of $2M, 2 vehicles, steel frame building.")
+    assert args(r, "recommend_lobs")[0]["exclude_lob"] == "general_liability"
+    assert r.finding["lobs"] == ["auto", "bop", "cyber", "property"]
+
+
+def test_classification_from_a_description(cp):
+    (r,) = chat(cp, "What NAICS code fits a sit-down restaurant with waiters?")
+    (call,) = args(r, "classify_business")
+    assert "restaurant" in call["description"]
+    assert r.finding["task_type"] == "classification" and r.finding["naics"] == "722511"
+    assert r.finding["citations"] == ["classification-naics"]
+
+
+def test_classification_of_an_older_code(cp):
+    (r,) = chat(cp, "What is the 2022 code for 2017 NAICS 511210?")
+    assert args(r, "get_naics") == [{"code": "511210"}]
+    assert r.finding["naics"] == "513210"
+
+
+# --- applicants, scope, products we do not write -------------------------------------------------------
+
+def test_applicant_found_by_name_uses_the_record(cp, seeded):
+    with sqlite3.connect(seeded["db"]) as db:
+        row = db.execute(
+            "SELECT id, company_name, naics_code, state FROM applicant a WHERE state IN ('OH','ND','WA','WY') "
+            "AND requested_lob = 'workers_compensation' "
+            "AND (SELECT COUNT(*) FROM applicant b WHERE lower(b.company_name) LIKE '%' || lower(a.company_name) || '%') = 1 "
+            "ORDER BY id LIMIT 1").fetchone()
+    app_id, name, naics, state = row
+    first, follow_up = chat(cp, f"Can you check if {name} is in appetite for us?", "What deductible would they get?")
+    assert args(first, "find_applicant") == [{"name_or_id": name}]
+    (check,) = args(first, "check_appetite")
+    assert (check["naics"], check["state"], check["lob"]) == (naics, state, "workers_compensation")
+    assert first.finding["appetite"] == "no" and "monopolistic-states" in first.finding["citations"]
+    assert first.finding["facts"]["applicant_id"] == app_id and app_id in first.answer
+    # the next question reuses the record: no second lookup
+    assert args(follow_up, "find_applicant") == []
+    assert args(follow_up, "get_deductible") == [{"naics": naics, "lob": "workers_compensation"}]
+    assert follow_up.finding["deductible"] == 500
+
+
+def test_unknown_company_falls_back_to_asking_what_it_does(cp):
+    first, second = chat(cp, "Is Zyzzyva Quantum Widgets Corp in appetite for property?", "They run a bed and breakfast in Maine")
+    assert [s["tool"] for s in first.steps] == ["find_applicant"] and is_question(first, "description")
+    assert args(second, "check_appetite")[0]["naics"] == "721191"
+
+
+def test_out_of_scope_gets_the_help_text(cp, toolkit):
+    catalog = toolkit.ctx.catalog
+    expected = prompts.OFFLINE_HELP.format(insurer=catalog.insurer, lobs=", ".join(catalog.lobs.values()))
+    for r in chat(cp, "Hi there!", "What is the weather like today?"):
+        assert r.answer == expected and r.steps == [] and r.finding is None
+
+
+def test_umbrella_is_declined_and_the_question_carries_on(cp):
+    first, second = chat(cp, "Can we write an umbrella policy for a restaurant in Texas?", "General liability then.")
+    assert "products-not-written" in first.answer and "do not write" in first.answer
+    assert first.finding is None and is_question(first, "lob")
+    assert all("umbrella" not in str(s["arguments"]).lower() for s in first.steps)
+    assert args(second, "check_appetite")[0]["lob"] == "general_liability"
+
+
+def test_umbrella_alongside_a_line_we_write(cp):
+    (r,) = chat(cp, "Do we write umbrella and GL for NAICS 541511 in Texas? Revenue is $3M.")
+    assert "products-not-written" in r.answer
+    assert args(r, "check_appetite") == [{"naics": "541511", "state": "TX", "lob": "general_liability", "annual_revenue": 3_000_000}]
+    assert r.finding["appetite"] == "yes"
+
+
+# --- determinism and statelessness ---------------------------------------------------------------------
+
+SCRIPT = ("Is this one in appetite for us?", "They run a six-room bed-and-breakfast inn in an old Victorian house.",
+          "Maine", "property", "About $900k.", "wood frame, two stories", "What else could we offer them?")
+
+
+def _transcript(results):
+    return [(r.answer, [(s["tool"], s["arguments"]) for s in r.steps], r.finding and {k: v for k, v in r.finding.items()}) for r in results]
+
+
+def test_the_same_script_gives_the_same_conversation(cp):
+    assert _transcript(chat(cp, *SCRIPT)) == _transcript(chat(cp, *SCRIPT))
+
+
+def test_a_restart_between_turns_changes_nothing(cp, seeded, toolkit):
+    """Stateless: a new process (new Copilot over the same checkpoints) continues the thread identically."""
+    expected = _transcript(chat(cp, *SCRIPT))
+    tid = cp.new_thread().id
+    results = [cp.send(tid, t) for t in SCRIPT[:3]]
+    cp.close()
+    again = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
+    try:
+        results += [again.send(tid, t) for t in SCRIPT[3:]]
+    finally:
+        again.close()
+    assert _transcript(results) == expected
+
+
+# --- the parser on its own ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, asked, expected", [
+    ("Annual revenue is about $4.5M.", "annual_revenue", {"annual_revenue": 4_500_000}),
+    ("4.5 million", "annual_revenue", {"annual_revenue": 4_500_000}),
+    ("revenue of 4,500,000 and staff of 32, payroll 1.2 million", None,
+     {"annual_revenue": 4_500_000, "employees": 32, "annual_payroll": 1_200_000}),
+    ("Sales are 900k a year, 3 vans, 12 people", None, {"annual_revenue": 900_000, "vehicles": 3, "employees": 12}),
+    ("They have 32 employees.", None, {"employees": 32}),
+    ("about 25", "vehicles", {"vehicles": 25}),
+    ("They run a fleet of 25 trucks", None, {"vehicles": 25}),
+    ("no vehicles", None, {"vehicles": 0}),
+    ("It's in Texas.", "state", {"state": "TX"}),
+    ("tx", "state", {"state": "TX"}),
+    ("Is this in or out of appetite? Tell me", None, {}),
+    ("They're based in OR", None, {"state": "OR"}),
+    ("A B&B in ME", None, {"state": "ME", "description": "B&B"}),
+    ("wood frame, two stories", "construction", {"construction": "wood frame"}),
+    ("The building is Type II", None, {"construction": "type ii"}),
+    ("workers' comp", "lob", {"lob": "workers_compensation"}),
+    ("WC please", "lob", {"lob": "workers_compensation"}),
+    ("GL", "lob", {"lob": "general_liability"}),
+    ("They want a BOP", None, {"lob": "bop"}),
+    ("an auto repair shop", None, {"description": "auto repair shop"}),
+    ("NAICS 722511", None, {"naics": "722511"}),
+])
+def test_parse_facts(toolkit, text, asked, expected):
+    assert parse(text, toolkit.ctx.catalog, asked).facts == expected
+
+
+@pytest.mark.parametrize("text, task", [
+    ("Can you check if this one is in the small business bucket?", "small_business"),
+    ("What should I quote for limits on this one?", "policy_limits"),
+    ("What deductible do you recommend?", "deductible"),
+    ("What else can we offer them?", "product_recommendation"),
+    ("Is this a fit for property?", "appetite"),
+    ("Do we write GL for them?", "appetite"),
+    ("Are they eligible for cyber?", "appetite"),
+    ("What's the industry code?", "classification"),
+    ("Is NAICS 722511 in appetite for BOP?", "appetite"),
+    ("What is the weather like today?", None),
+])
+def test_parse_task(toolkit, text, task):
+    assert parse(text, toolkit.ctx.catalog).task == task
+
+
+def test_parse_company_names(toolkit):
+    catalog = toolkit.ctx.catalog
+    assert parse("Can you check if Harbor Lights is in appetite for us?", catalog).company == "Harbor Lights"
+    assert parse("Is Castillo's Gas & Go eligible for GL?", catalog).company == "Castillo's Gas & Go"
+    assert parse("What about APP-42?", catalog).applicant_id == "APP-0042"
+    assert parse("Is this restaurant in Ohio in appetite for Workers Comp?", catalog).company is None
+    assert parse("Full-service Italian restaurant in Austin.", catalog, asked="description").company is None
