@@ -209,7 +209,8 @@ def test_find_applicant(call, seeded):
     assert by_name["applicant"]["id"] == app_id
     typo = ok(call("find_applicant", {"name_or_id": name[:-1] + ("x" if name[-1] != "x" else "y")}))
     assert typo.get("applicant", {}).get("id") == app_id or app_id in [c["id"] for c in typo.get("candidates", [])]
-    assert not call("find_applicant", {"name_or_id": "Zzyzx Quantum Llama Holdings"}).ok
+    missing = ok(call("find_applicant", {"name_or_id": "Zzyzx Quantum Llama Holdings"}))
+    assert missing["applicant"] is None and missing["candidates"] == [] and "ask the underwriter" in missing["note"]
 
 
 # --- bad input -------------------------------------------------------------------------------------------

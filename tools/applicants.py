@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from seed_db import models
 from tools.context import ToolContext
-from tools.errors import NotFound
 from tools.registry import tool
 
 FIELDS = ("id", "company_name", "description", "naics_code", "state", "annual_revenue", "employees", "annual_payroll",
@@ -30,7 +29,8 @@ def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length
     """Find an applicant (a submission) by id (e.g. "APP-0042") or by company name, even partial or misspelt.
 
     Returns the full record (what the business does, NAICS code, state, revenue, employees, payroll, vehicles,
-    building construction, requested line) when one applicant matches, or up to 5 candidates to choose from.
+    building construction, requested line) when one applicant matches, up to 5 candidates to choose from, or
+    `applicant: null` when the company is not in our submissions (then ask the underwriter for the facts).
 
     Args:
         name_or_id: applicant id or company name
@@ -60,4 +60,6 @@ def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length
             return {"applicant": _record(ctx, s.get(a, names[close[0]])), "note": f"closest name to {q!r}"}
     if close:
         return {"candidates": [{"id": names[n], "company_name": n} for n in close], "hint": "no exact match: did you mean one of these?"}
-    raise NotFound(f"no applicant matches {name_or_id!r}", "give the applicant id (APP-0001 to APP-0300) or part of the company name; or ask the underwriter for the business's details")
+    # Not a failure: most submissions are not in our applicant table yet. Say so, and what to do next.
+    return {"applicant": None, "candidates": [],
+            "note": f"no applicant in our submissions matches {name_or_id!r}; ask the underwriter what the business does (and its NAICS code if known)"}

@@ -291,9 +291,15 @@ def recommend_lobs(ctx: ToolContext, naics: Naics, state: str, exclude_lob: str 
     return out
 
 
-def _best_rule(rows, code: str, lob: str):
-    matching = [r for r in rows if code.startswith(r.naics_prefix) and r.lob in (None, lob)]
-    return max(matching, key=lambda r: (len(r.naics_prefix), r.lob is not None))
+def _best_rule(ctx: ToolContext, table, naics: str, lob: str) -> tuple[str, str, object, str]:
+    """The most specific rule of a limit or deductible table: longest NAICS prefix, then LOB-specific over all-LOB."""
+    code, lob_code = ctx.catalog.naics(naics), ctx.catalog.lob(lob)
+    with Session(ctx.engine) as c:
+        rows = c.execute(select(table)).scalars().all()
+    rule = max((r for r in rows if code.startswith(r.naics_prefix) and r.lob in (None, lob_code)),
+               key=lambda r: (len(r.naics_prefix), r.lob is not None))
+    scope = f"rule for {ctx.catalog.lobs.get(rule.lob, 'every line')}, " + (f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code")
+    return code, lob_code, rule, scope
 
 
 @tool
@@ -304,13 +310,9 @@ def get_limits(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         naics: six-digit 2022 NAICS code
         lob: line of business (synonyms accepted)
     """
-    code, lob_code = ctx.catalog.naics(naics), ctx.catalog.lob(lob)
-    with Session(ctx.engine) as c:
-        rule = _best_rule(c.execute(select(models.LimitRule)).scalars().all(), code, lob_code)
-    scope = f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code"
+    code, lob_code, rule, scope = _best_rule(ctx, models.LimitRule, naics, lob)
     return {"naics": code, "title": _title(ctx, code), "lob": lob_code, "per_occurrence": rule.per_occurrence, "aggregate": rule.aggregate,
-            "reason": f"{_usd(rule.per_occurrence)} per occurrence / {_usd(rule.aggregate)} aggregate: rule for {ctx.catalog.lobs.get(rule.lob, 'every line')}, {scope}",
-            "sections": [rule.section_id]}
+            "reason": f"{_usd(rule.per_occurrence)} per occurrence / {_usd(rule.aggregate)} aggregate: {scope}", "sections": [rule.section_id]}
 
 
 @tool
@@ -321,11 +323,6 @@ def get_deductible(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         naics: six-digit 2022 NAICS code
         lob: line of business (synonyms accepted)
     """
-    code, lob_code = ctx.catalog.naics(naics), ctx.catalog.lob(lob)
-    with Session(ctx.engine) as c:
-        rule = _best_rule(c.execute(select(models.DeductibleRule)).scalars().all(), code, lob_code)
-    scope = f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code"
+    code, lob_code, rule, scope = _best_rule(ctx, models.DeductibleRule, naics, lob)
     return {"naics": code, "title": _title(ctx, code), "lob": lob_code, "deductible": rule.deductible,
-            "reason": f"{_usd(rule.deductible)} deductible: rule for {ctx.catalog.lobs.get(rule.lob, 'every line')}, {scope}",
-            "sections": [rule.section_id]}
-
+            "reason": f"{_usd(rule.deductible)} deductible: {scope}", "sections": [rule.section_id]}

@@ -86,7 +86,7 @@ turn = runner.get(tid)
 
 title = copilot.threads.get(tid).title if tid else "New conversation"
 st.markdown(f"### {title}")
-st.caption(f"Answers by: **{copilot.label}**")
+st.caption(f"{queries.insurer_name(resources.engine())} (fictional) · answers by **{copilot.label}**")
 chat_col, context_col = st.columns([0.68, 0.32], gap="large")
 with context_col:
     render_context(copilot, tid)

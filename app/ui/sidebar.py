@@ -61,7 +61,7 @@ def render_manage(copilot, thread_id: str, running: bool) -> None:
             st.rerun()
 
 
-def render_model(copilot, problem: str | None) -> None:
+def render_model(copilot) -> None:
     st.markdown("**Model**")
     if copilot is None:
         st.caption(f"`{resources.settings().model}` — not available")
@@ -78,9 +78,9 @@ def render_model(copilot, problem: str | None) -> None:
 
 
 def render(chat_page) -> None:
-    copilot, problem = try_copilot()
+    copilot, _ = try_copilot()  # the chat page says why when it cannot start
     with st.sidebar:
         if copilot is not None:
             render_conversations(copilot, chat_page)
             st.divider()
-        render_model(copilot, problem)
+        render_model(copilot)
