@@ -15,16 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-TASK_TYPES = ("appetite", "product_recommendation", "small_business", "policy_limits", "deductible", "classification")
-TaskType = Literal["appetite", "product_recommendation", "small_business", "policy_limits", "deductible", "classification"]
-EXPECTED_FIELDS = {
-    "appetite": ("appetite",),
-    "product_recommendation": ("lobs",),
-    "small_business": ("small_business",),
-    "policy_limits": ("per_occurrence", "aggregate"),
-    "deductible": ("deductible",),
-    "classification": ("naics",),
-}
+from tools.findings import REQUIRED as EXPECTED_FIELDS  # the verdict fields per task type: one definition
+from tools.findings import TASK_TYPES, TaskType  # noqa: F401  (re-exported for the harness)
 APPLICANT_FACTS = ("company_name", "description", "state", "lob", "annual_revenue", "employees", "annual_payroll",
                    "vehicles", "construction", "naics")
 
