@@ -163,8 +163,8 @@ class Conversation:
         for q in (self.applicant_id, self.company):
             if q and q in self.lookups:
                 ok, result = self.lookups[q]
-                if ok and "applicant" in result:
-                    app = result["applicant"]
+                app = result.get("applicant") if ok else None
+                if app:
                     if "note" not in result or difflib.SequenceMatcher(None, _squash(q), _squash(app["company_name"])).ratio() >= FUZZY_ACCEPT:
                         return app
         return None

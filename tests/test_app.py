@@ -80,7 +80,7 @@ def test_two_turn_conversation_shows_steps_and_a_finding_card(data_dir, store):
 
 def test_an_applicant_opens_in_a_new_conversation_with_the_rules_applied(data_dir, store):
     at = run()
-    at.switch_page("pages/applicants.py").run()
+    at.switch_page("views/applicants.py").run()
     checked(at.text_input(key="applicant-search").input("Harbor Point Lodge").run())
     assert at.selectbox[0].value == "APP-0138"
     checked(at.button(key="applicant-open").click().run())
@@ -176,7 +176,7 @@ def test_a_model_error_is_readable_and_the_conversation_stays(data_dir, store, m
 
 def test_guidelines_page_browses_sections_by_id(data_dir):
     at = run(section="auto-qualified")
-    at.switch_page("pages/guidelines.py").run()
+    at.switch_page("views/guidelines.py").run()
     at = checked(at)
     assert at.selectbox[0].value == "auto-qualified"
     checked(at.selectbox[0].set_value("products-not-written").run())

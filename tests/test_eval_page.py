@@ -1,4 +1,4 @@
-"""The Evaluation page (app/pages/evaluation.py), headless with AppTest over run folders written by the harness."""
+"""The Evaluation page (app/views/evaluation.py), headless with AppTest over run folders written by the harness."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from evals.metrics import summarize
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "evaluation.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "app" / "views" / "evaluation.py")
 
 
 def write_run(runs: Path, name: str, correct: list[bool], model: str) -> None:

@@ -9,7 +9,6 @@ CSS = """
 .st-key-conv-list button, .st-key-conv-list button > div { justify-content: flex-start; text-align: left; width: 100%; }
 .st-key-conv-list button p { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 [data-testid="stChatMessage"] [data-testid="stExpander"] details summary p { font-size: 0.9rem; }
-[data-testid="stAppDeployButton"] { display: none; }
 </style>
 """
 

@@ -9,10 +9,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app.settings import get_settings
+from app import resources
 from evals.report import by_task_type_rows, compare_rows, list_runs, load_results, run_label
 
-settings = get_settings()
+settings = resources.settings()
 runs_dir = settings.runs_dir
 st.title("Evaluation")
 runs = dict(list_runs(runs_dir))

@@ -5,11 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app import resources
-from app.ui.entry import require_entry_point
 from app.ui.finding import section_markdown
 from seed_db import queries
 
-require_entry_point()
 
 sections = resources.guideline_sections()
 by_id = {s.id: s for s in sections}

@@ -7,10 +7,8 @@ import streamlit as st
 from app import resources
 from app.ui import applicants
 from app.ui.common import try_copilot
-from app.ui.entry import require_entry_point
 from seed_db import queries
 
-require_entry_point()
 
 COLUMNS = {"id": "Id", "company_name": "Company", "naics_code": "NAICS", "state": "State", "requested_lob": "Requested line",
            "annual_revenue": "Revenue", "employees": "Employees", "vehicles": "Vehicles", "construction": "Construction"}
@@ -42,5 +40,5 @@ with st.container(border=True):
         st.error(problem)
     elif st.button("Open in a new conversation", icon=":material/forum:", type="primary", key="applicant-open"):
         if applicants.open_in_new_conversation(copilot, picked):
-            st.switch_page("pages/chat.py")
+            st.switch_page("views/chat.py")
         st.rerun()

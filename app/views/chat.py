@@ -7,12 +7,10 @@ import streamlit as st
 from app import resources
 from app.ui import applicants, live, session
 from app.ui.common import require_copilot
-from app.ui.entry import require_entry_point
 from app.ui.finding import FACT_NAMES, money
 from app.ui.messages import render_history
 from seed_db import queries
 
-require_entry_point()
 
 MONEY_FACTS = ("annual_revenue", "annual_payroll")
 EXAMPLES = (
