@@ -103,7 +103,7 @@ def bench_tools(toolkit, repeat: int = 60) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, help="a seeded data folder (default: seed a scratch one and time it)")
-    parser.add_argument("--only", default="seed,tools,quality,guard", help="comma-separated parts to run")
+    parser.add_argument("--only", default="seed,tools,quality,guard,agent", help="comma-separated parts to run")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     results: dict = {}
