@@ -50,6 +50,7 @@ _AFTER_MONEY_OK = re.compile(
     r"gross\b|net\b|total\b|revenue\b|sales\b|payroll\b|receipts\b|yearly\b|so\b|on\b|right\b|exactly\b|even\b|flat\b|"
     r"roughly\b|or so\b|give or take\b|ish\b|-ish\b))", re.I)
 _WORD_AMOUNT = re.compile(rf"\b(?P<w>{_NUM_WORD_RE}|half a|a half|a)\s+(?P<unit>million|thousand|hundred thousand)\b", re.I)
+_SERVED = re.compile(r"\b(?:town|city|village|county|community|population|market|area|region|serv\w+|residents)\s+(?:of\s+)?(?:about |around |roughly |some |over |nearly |almost )?$", re.I)
 _CAPITALISED_MIDSENTENCE = re.compile(r"(?<=[a-z,] )[A-Z]")
 
 
@@ -182,6 +183,8 @@ def count_facts(text: str) -> dict:
     out: dict = {}
     for pat in EMPLOYEES:
         m = pat.search(text)
+        if m and re.search(r"\bpeople\b", m.group(0), re.I) and _SERVED.search(text[:m.start()]):
+            continue  # "a town of about 9,000 people": the people it serves, not its staff
         if m and (n := to_int(m["n"])) is not None:
             out["employees"] = n
             break

@@ -61,7 +61,7 @@ def test_deductible_auto_for_long_haul_trucker_is_5000(cp):
 def test_limits_vague_opening_then_one_fact_per_answer(cp):
     """Cyber for a commercial bank (prefix 52): $3M per occurrence / $5M aggregate [limits-cyber-high-exposure]."""
     first, second, third = chat(cp, "What should I quote for limits on this one?", "It's a commercial bank, NAICS 522110.", "Cyber.")
-    assert first.steps == [] and is_question(first, "description")
+    assert first.steps == [] and is_question(first, "naics")  # the code the underwriter usually knows comes first
     assert second.steps == [] and is_question(second, "lob")  # the code was given: no classification needed
     assert args(third, "get_limits") == [{"naics": "522110", "lob": "cyber"}]
     assert (third.finding["per_occurrence"], third.finding["aggregate"]) == (3_000_000, 5_000_000)
@@ -74,7 +74,7 @@ def test_appetite_bed_and_breakfast_in_maine_wood_frame_property_is_no(cp):
                  "They run a six-room bed-and-breakfast inn in an old Victorian house.",
                  "Maine", "property", "About $900k.", "wood frame, two stories")
     opening, described, state, lob, revenue, construction = turns
-    assert is_question(opening, "description") and opening.steps == []
+    assert is_question(opening, "naics") and opening.steps == []  # answered with what the business does instead
     assert args(described, "classify_business") and is_question(described, "state")
     assert is_question(state, "lob")
     assert args(lob, "check_appetite") == [{"naics": "721191", "state": "ME", "lob": "property"}]
@@ -98,7 +98,8 @@ def test_appetite_trucker_with_21_vehicles_is_declined(cp):
 
 def test_appetite_restaurant_in_ohio_workers_comp_is_declined(cp):
     """Ohio is a monopolistic workers compensation state: No, whatever the size [monopolistic-states]."""
-    (r,) = chat(cp, "Can we write workers' comp for a full-service restaurant in Ohio?")
+    opening, r = chat(cp, "Can we write workers' comp for a full-service restaurant in Ohio?", "I don't know.")
+    assert opening.steps == [] and is_question(opening, "naics")
     assert args(r, "classify_business") and args(r, "check_appetite") == [{"naics": "722511", "state": "OH", "lob": "workers_compensation"}]
     assert r.finding["appetite"] == "no" and "monopolistic-states" in r.finding["citations"]
     assert [s["tool"] for s in r.steps] == ["classify_business", "check_appetite", "record_finding"]
@@ -136,7 +137,7 @@ def test_small_business_bucket_with_bare_answers(cp):
     """722511 has an $11.5M receipts standard: $4.5M is small."""
     opening, described, revenue = chat(cp, "Can you check if this one is in the small business bucket?",
                                        "A sit-down restaurant with waiters.", "4.5M")
-    assert is_question(opening, "description")
+    assert is_question(opening, "naics")
     assert args(described, "check_small_business") == [{"naics": "722511"}] and is_question(described, "annual_revenue")
     assert args(revenue, "check_small_business") == [{"naics": "722511", "annual_revenue": 4_500_000}]
     assert revenue.finding["task_type"] == "small_business" and revenue.finding["small_business"] is True
@@ -162,8 +163,10 @@ def test_small_business_unknown_figure_records_nothing(cp):
 def test_recommendations_exclude_the_requested_line(cp):
     """722511 in Texas, small ($2M): property Qualified (masonry = Type III, accepted), BOP Qualified ($2M <= $5M),
     GL, auto and cyber Yes; workers compensation is the line already requested."""
-    (r,) = chat(cp, "What else could we offer a full-service restaurant in Texas besides workers comp? "
-                    "Revenue $2M, 20 employees, payroll of $600k, masonry building.")
+    opening, r = chat(cp, "What else could we offer a full-service restaurant in Texas besides workers comp? "
+                          "Revenue $2M, 20 employees, payroll of $600k, masonry building.", "I don't know.")
+    assert opening.steps == [] and is_question(opening, "naics")
+    assert args(r, "classify_business")  # no code: the description in the question is classified
     (call,) = args(r, "recommend_lobs")
     assert call["naics"] == "722511" and call["state"] == "TX" and call["exclude_lob"] == "workers_compensation"
     assert (call["annual_revenue"], call["employees"], call["annual_payroll"], call["construction"]) == (2_000_000, 20, 600_000, "masonry")
@@ -215,10 +218,14 @@ def test_applicant_found_by_name_uses_the_record(cp, seeded):
     assert follow_up.finding["deductible"] == 500
 
 
-def test_unknown_company_falls_back_to_asking_what_it_does(cp):
-    first, second = chat(cp, "Is Zyzzyva Quantum Widgets Corp in appetite for property?", "They run a bed and breakfast in Maine")
-    assert [s["tool"] for s in first.steps] == ["find_applicant"] and is_question(first, "description")
-    assert args(second, "check_appetite")[0]["naics"] == "721191"
+def test_unknown_company_falls_back_to_asking_for_the_code_then_what_it_does(cp):
+    first, second, third = chat(cp, "Is Zyzzyva Quantum Widgets Corp in appetite for property?", "No idea.",
+                                "They run a bed and breakfast in Maine")
+    (lookup,) = first.steps
+    assert lookup["tool"] == "find_applicant" and lookup["ok"] and lookup["result"]["applicant"] is None
+    assert is_question(first, "naics")
+    assert second.steps == [] and is_question(second, "description")
+    assert args(third, "check_appetite")[0]["naics"] == "721191"
 
 
 def test_out_of_scope_gets_the_help_text(cp, toolkit):
@@ -229,11 +236,13 @@ def test_out_of_scope_gets_the_help_text(cp, toolkit):
 
 
 def test_umbrella_is_declined_and_the_question_carries_on(cp):
-    first, second = chat(cp, "Can we write an umbrella policy for a restaurant in Texas?", "General liability then.")
+    first, second, third = chat(cp, "Can we write an umbrella policy for a full-service restaurant in Texas?", "General liability then.",
+                                "I don't know.")
     assert "products-not-written" in first.answer and "do not write" in first.answer
-    assert first.finding is None and is_question(first, "lob")
-    assert all("umbrella" not in str(s["arguments"]).lower() for s in first.steps)
-    assert args(second, "check_appetite")[0]["lob"] == "general_liability"
+    assert first.finding is None and is_question(first, "lob") and first.steps == []
+    assert second.steps == [] and is_question(second, "naics")
+    assert all("umbrella" not in str(s["arguments"]).lower() for r in (first, second, third) for s in r.steps)
+    assert args(third, "check_appetite")[0]["lob"] == "general_liability"
 
 
 def test_umbrella_alongside_a_line_we_write(cp):
@@ -241,6 +250,103 @@ def test_umbrella_alongside_a_line_we_write(cp):
     assert "products-not-written" in r.answer
     assert args(r, "check_appetite") == [{"naics": "541511", "state": "TX", "lob": "general_liability", "annual_revenue": 3_000_000}]
     assert r.finding["appetite"] == "yes"
+
+
+# --- openings that used to get the help text, vague words, the NAICS question, the requested line ----------
+
+@pytest.mark.parametrize("opening, task", [
+    ("Are we OK on property?", "appetite"),
+    ("Is this one a go for the property line?", "appetite"),
+    ("Is it a fit for cyber?", "appetite"),
+    ("Bastion Guard Group, GL. In or out?", "appetite"),
+    ("Is Brightpath Systems small for us?", "small_business"),
+    ("Meridian Retail Properties, size check please.", "small_business"),
+    ("Size check on this biotech research lab please.", "small_business"),
+])
+def test_openings_are_recognised_and_answered_with_a_question(cp, opening, task):
+    (r,) = chat(cp, opening)
+    assert r.answer != prompts.OFFLINE_HELP.format(insurer=cp.toolkit.ctx.catalog.insurer, lobs=", ".join(cp.toolkit.ctx.catalog.lobs.values()))
+    assert is_question(r, "naics")
+    assert [s["tool"] for s in r.steps] in ([], ["find_applicant"])
+    assert parse(opening, cp.toolkit.ctx.catalog).task == task
+
+
+@pytest.mark.parametrize("opening", ["Is this quarry ok for auto?", "Is this carrier small?", "What else can we write for this farm?"])
+def test_a_lone_noun_in_the_opening_is_not_classified(cp, opening):
+    first, second = chat(cp, opening, "I don't know.")
+    assert first.steps == [] and is_question(first, "naics")
+    assert second.steps == [] and is_question(second, "description")
+
+
+def test_classification_of_a_vague_noun_asks_what_the_business_does(cp):
+    first, second = chat(cp, "Can you classify this contractor?", "They install ceramic tile and terrazzo floors in new homes.")
+    assert first.steps == [] and is_question(first, "description")
+    assert args(second, "classify_business") and second.finding["naics"] == "238340"
+
+
+def test_the_naics_code_is_asked_once_and_used_without_classifying(cp):
+    first, second, third = chat(cp, "What deductible should we offer?", "The NAICS code is 485310.", "They want commercial auto.")
+    assert first.steps == [] and is_question(first, "naics")
+    assert second.steps == [] and is_question(second, "lob")
+    assert args(third, "classify_business") == [] and args(third, "get_deductible") == [{"naics": "485310", "lob": "auto"}]
+    assert third.finding["deductible"] == 5000
+
+
+def test_not_knowing_the_code_leads_to_the_description_then_classification(cp):
+    turns = chat(cp, "Need a deductible for this account.", "No.", "They run a taxi and ridesharing company.", "auto")
+    opening, no, described, lob = turns
+    assert is_question(opening, "naics") and is_question(no, "description") and no.steps == []
+    assert args(described, "classify_business") and is_question(described, "lob")
+    assert QUESTIONS["naics"] not in " ".join(r.answer for r in turns[1:])  # asked once
+    assert lob.finding["deductible"] == 5000
+
+
+def test_recommendations_ask_for_the_line_applied_for_and_leave_it_out(cp):
+    turns = chat(cp, "What else can we sell them?", "The NAICS code is 541511.", "It's in Texas.", "They want general liability.",
+                 "Annual revenue is $5,000,000.")
+    opening, code, state, lob, revenue = turns
+    assert is_question(opening, "naics") and is_question(code, "state")
+    assert state.finding is None and state.answer.endswith("Which line of business did they apply for?")
+    calls = [c for r in turns for c in args(r, "recommend_lobs")]
+    assert calls and all(c["exclude_lob"] == "general_liability" for c in calls)
+    assert revenue.finding is not None and "general_liability" not in revenue.finding["lobs"]
+
+
+def test_recommendations_when_the_line_applied_for_is_unknown_leave_nothing_out(cp):
+    turns = chat(cp, "What else can we sell them?", "The NAICS code is 541511.", "It's in Texas.", "I don't know.")
+    calls = args(turns[-1], "recommend_lobs")
+    assert calls and all("exclude_lob" not in c for c in calls)
+
+
+def test_a_count_does_not_answer_the_revenue_question(cp):
+    opening, trucks, revenue = chat(cp, "Is NAICS 484121 small?", "They run 21 trucks.", "Annual revenue is $30,000,000.")
+    assert is_question(opening, "annual_revenue")
+    assert trucks.finding is None and is_question(trucks, "annual_revenue")
+    assert args(revenue, "check_small_business")[-1] == {"naics": "484121", "annual_revenue": 30_000_000}
+
+
+def test_a_fact_given_after_a_cannot_answer_finishes_the_check(cp):
+    opening, unknown, later = chat(cp, "Does NAICS 722511 count as small?", "not sure", "$4.5M")
+    assert unknown.finding is None
+    assert later.finding["small_business"] is True
+
+
+def test_an_unknown_company_is_looked_up_once_and_found_nowhere(cp):
+    (r,) = chat(cp, "What deductible for auto on Quillmarsh Harbor Ferries?")
+    (lookup,) = r.steps
+    assert lookup["arguments"] == {"name_or_id": "Quillmarsh Harbor Ferries"} and lookup["ok"]
+    assert lookup["result"]["applicant"] is None and is_question(r, "naics")
+
+
+def test_a_seeded_company_named_after_on_is_found(cp):
+    (r,) = chat(cp, "What deductible for auto on Wayfarer Heavy Haul?")
+    assert args(r, "find_applicant") == [{"name_or_id": "Wayfarer Heavy Haul"}]
+    assert r.finding["deductible"] == 5000
+
+
+def test_a_product_we_do_not_write_alone_gets_the_lines_we_write_and_a_question(cp):
+    (r,) = chat(cp, "Do we write EPLI?")
+    assert r.steps == [] and r.finding is None and "products-not-written" in r.answer and is_question(r, "lob")
 
 
 # --- determinism and statelessness ---------------------------------------------------------------------
@@ -287,7 +393,8 @@ def test_a_restart_between_turns_changes_nothing(cp, seeded, toolkit):
     ("tx", "state", {"state": "TX"}),
     ("Is this in or out of appetite? Tell me", None, {}),
     ("They're based in OR", None, {"state": "OR"}),
-    ("A B&B in ME", None, {"state": "ME", "description": "B&B"}),
+    ("A B&B in ME", None, {"state": "ME"}),  # a lone noun is too vague to classify: ask what they do
+    ("They run a B&B in ME", None, {"state": "ME", "description": "run a B&B"}),
     ("wood frame, two stories", "construction", {"construction": "wood frame"}),
     ("The building is Type II", None, {"construction": "type ii"}),
     ("workers' comp", "lob", {"lob": "workers_compensation"}),
@@ -296,6 +403,29 @@ def test_a_restart_between_turns_changes_nothing(cp, seeded, toolkit):
     ("They want a BOP", None, {"lob": "bop"}),
     ("an auto repair shop", None, {"description": "auto repair shop"}),
     ("NAICS 722511", None, {"naics": "722511"}),
+    # a bare number answers the asked fact only when the sentence names no other fact, and money needs a marker
+    ("They run 21 trucks.", "annual_revenue", {"vehicles": 21}),
+    ("4.5", "annual_revenue", {}),
+    ("revenue is 4.5", "annual_revenue", {"annual_revenue": 4_500_000}),
+    ("3 locations", "employees", {}),
+    ("Golden Meadows Care Center is a 150-bed skilled nursing home in Billings.", "description",
+     {"description": "Golden Meadows Care Center is a 150-bed skilled nursing home in Billings."}),
+    # catalog synonyms in short sentences; a fleet of vehicles is not the line
+    ("They want fleet.", "lob", {"lob": "auto"}),
+    ("fleet", "lob", {"lob": "auto"}),
+    ("Gulf Coast Grocery Supply wants us on the fleet.", None, {"lob": "auto"}),
+    ("Their fleet is 12 trucks", None, {"vehicles": 12}),
+    # a line in a description is what the business does, not what they applied for
+    ("An independent agency selling farm, auto and business insurance.", "description",
+     {"description": "An independent agency selling farm, auto and business insurance."}),
+    ("General liability then.", "naics", {"lob": "general_liability"}),
+    # a lone noun is too vague to classify; a descriptive sentence or a phrase with two telling words is not
+    ("Is this quarry ok?", None, {}),
+    ("Is this carrier small?", None, {}),
+    ("Can we write workers' comp for a full-service restaurant?", None, {"lob": "workers_compensation", "description": "full-service restaurant"}),
+    ("Aerofab Components makes aircraft parts.", None, {"description": "makes aircraft parts"}),
+    ("It's an old heavy timber building.", None, {"construction": "heavy timber"}),
+    ("Roofing contractor", "naics", {"description": "Roofing contractor"}),
 ])
 def test_parse_facts(toolkit, text, asked, expected):
     assert parse(text, toolkit.ctx.catalog, asked).facts == expected
@@ -312,6 +442,10 @@ def test_parse_facts(toolkit, text, asked, expected):
     ("What's the industry code?", "classification"),
     ("Is NAICS 722511 in appetite for BOP?", "appetite"),
     ("What is the weather like today?", None),
+    ("Are we OK on property?", "appetite"),
+    ("Is Brightpath Systems small for us?", "small_business"),
+    ("Meridian Retail Properties, size check please.", "small_business"),
+    ("Which NAICS fits this one?", "classification"),
 ])
 def test_parse_task(toolkit, text, task):
     assert parse(text, toolkit.ctx.catalog).task == task
@@ -324,3 +458,13 @@ def test_parse_company_names(toolkit):
     assert parse("What about APP-42?", catalog).applicant_id == "APP-0042"
     assert parse("Is this restaurant in Ohio in appetite for Workers Comp?", catalog).company is None
     assert parse("Full-service Italian restaurant in Austin.", catalog, asked="description").company is None
+    assert parse("What deductible for auto on Wayfarer Heavy Haul?", catalog).company == "Wayfarer Heavy Haul"
+    assert parse("Can we write Greenway Hauling's auto?", catalog).company == "Greenway Hauling"
+    assert parse("Bulwark wants GL. What limits?", catalog).company == "Bulwark"
+    assert parse("Is Harlow eligible for GL?", catalog).company == "Harlow"
+    # places and ordinary nouns are not companies
+    assert parse("Badlands Express Trucking hauls freight long distance from Bismarck to the Upper Midwest.", catalog,
+                 asked="description").company is None
+    assert parse("Dealer wants auto on 35 vehicles.", catalog).company is None
+    assert parse("We've got a bakery in Ohio that wants a BOP.", catalog).company is None
+    assert parse("Is this one in appetite for Texas auto?", catalog).company is None

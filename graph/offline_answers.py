@@ -1,0 +1,253 @@
+"""How the offline rules model says things: questions, notes on this turn's lookups, and the answer per task.
+
+``AnswerWriter`` is the half of ``OfflineRulesModel`` (graph/offline.py) that turns a tool result into words: the
+determination, the reason with its figures and the guideline section ids in brackets, after ``record_finding``.
+It also writes the one question a turn asks, in the words of ``graph.facts.QUESTIONS``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graph import prompts
+from graph.facts import FACT_WORDS, QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
+from graph.offline_conversation import Conversation
+
+CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
+
+
+def _usd(n) -> str:
+    return f"${int(n):,}"
+
+
+def _cite(sections) -> str:
+    return " ".join(f"[{s}]" for s in sections)
+
+
+@dataclass
+class Step:
+    """One decision: a tool call, or a final text (with the fact it asks for, if it is a question)."""
+
+    tool: str | None = None
+    args: dict | None = None
+    text: str = ""
+    asked: str | None = None
+
+
+class AnswerWriter:
+    """Questions, notes and answers; ``self.catalog`` is the live catalog."""
+
+    catalog: object
+
+    def help_text(self) -> str:
+        return prompts.OFFLINE_HELP.format(insurer=self.catalog.insurer, lobs=", ".join(self.catalog.lobs.values()))
+
+    def lob_name(self, code: str | None) -> str:
+        return self.catalog.lobs.get(code, code or "")
+
+    def title(self, code: str) -> str:
+        return self.catalog.naics_titles.get(code, "")
+
+    def _notes(self, conv: Conversation) -> list[str]:
+        """What this turn's lookups found, said once in the turn's answer or question."""
+        notes = []
+        for c in conv.calls:
+            if c.name == "find_applicant":
+                q = c.args.get("name_or_id")
+                rec = conv.record
+                if c.ok and rec is not None and q in (conv.applicant_id, conv.company):
+                    notes.append(f"I found {rec['company_name']} ({rec['id']}): NAICS {rec['naics_code']} {self.title(rec['naics_code'])}, "
+                                 f"{self.catalog.states.get(rec['state'], rec['state'])}, asking for {self.lob_name(rec['requested_lob'])}.")
+                elif c.ok and c.result.get("candidates"):
+                    seen = dict.fromkeys(f"{x['company_name']} ({x['id']})" for x in c.result["candidates"][:5])
+                    names = "; ".join(seen)
+                    notes.append(f"I did not find one applicant named '{q}' (closest: {names}).")
+                else:
+                    notes.append(f"I did not find an applicant named '{q}' in our submissions.")
+            elif c.name == "classify_business" and c.ok and conv.task != "classification":
+                cands = c.result.get("candidates") or []
+                if cands:
+                    notes.append(f"I classified the business as NAICS {cands[0]['naics']} {cands[0]['title']}.")
+            elif c.name == "get_naics" and not c.ok:
+                notes.append(f"{c.args.get('code')} is not a NAICS code I can find (2012, 2017 or 2022 editions).")
+            elif c.name == "get_naics" and conv.task != "classification":
+                maps = c.result.get("maps_to_2022") or []
+                if len(maps) == 1:
+                    notes.append(f"{c.args.get('code')} is a {c.result.get('edition')} NAICS code; the 2022 code is {maps[0]['code']} {maps[0]['title']}.")
+        return notes
+
+    def _decline(self, conv: Conversation) -> str:
+        names = conv.parsed.not_written if conv.parsed is not None else []
+        if not names:
+            return ""
+        return f"We do not write {' or '.join(names)}: it is not one of our lines [products-not-written]."
+
+    def _say(self, conv: Conversation, core: str, asked: str | None = None) -> Step:
+        parts = [self._decline(conv), *self._notes(conv), core]
+        return Step(text=" ".join(p for p in parts if p), asked=asked)
+
+    def _ask(self, conv: Conversation, fact: str) -> Step:
+        again = "Sorry, I did not catch that. " if conv.asked == fact and conv.misses.get(fact) and not conv.parsed.facts else ""
+        question = QUESTIONS[fact]
+        if fact == "lob" and conv.task == "product_recommendation":
+            question = QUESTION_VARIANTS["requested_lob"][1]  # the line they applied for is the one we leave out
+        return self._say(conv, again + question, asked=fact)
+
+    def _cannot(self, conv: Conversation, fact: str) -> Step:
+        what = {"appetite": "check appetite", "product_recommendation": "recommend lines", "small_business": "run the small-business test",
+                "policy_limits": "give the limits", "deductible": "give the deductible", "classification": "classify the business"}[conv.task]
+        missing = "knowing what the business does (or its NAICS code)" if fact == "description" else FACT_WORDS.get(fact, fact)
+        # asked=fact: a bare answer on the next turn ("$20M") is read as this fact
+        return self._say(conv, f"I cannot {what} without {missing}. Tell me when you have it and I will finish the check.", asked=fact)
+
+    def _finish(self, conv: Conversation, task: str, core: str, verdict: dict, sections: list[str], facts: dict,
+                waiting: str | None = None) -> Step:
+        """record_finding first (once per turn), then the answer. ``waiting``: the missing fact a later bare answer gives."""
+        if any(c.name == "record_finding" for c in conv.calls):
+            return self._say(conv, core, asked=waiting)
+        args = {"task_type": task, "summary": core, "citations": list(sections), **verdict, "facts": facts}
+        return Step(tool="record_finding", args=args)
+
+    def _facts_used(self, conv: Conversation, args: dict) -> dict:
+        out = {k: v for k, v in args.items() if v is not None}
+        if conv.record is not None:
+            out["company"], out["applicant_id"] = conv.record["company_name"], conv.record["id"]
+        elif conv.company:
+            out["company"] = conv.company
+        if conv.unknown:
+            out["unknown"] = sorted(conv.unknown)
+        return out
+
+    # --- answers per task ----------------------------------------------------------------------------
+    def _subject(self, conv: Conversation, res: dict) -> str:
+        state = f", {res['state']}" if res.get("state") else ""
+        return f"{conv.who} (NAICS {res['naics']} {res.get('title', self.title(res['naics']))}{state})"
+
+    def _appetite(self, conv: Conversation, res: dict, facts: dict) -> Step:
+        lob, sections, reason = self.lob_name(res["lob"]), res.get("sections", []), res.get("reason", "")
+        who, waiting = self._subject(conv, res), None
+        if res["status"] == "need_facts":
+            need = (res.get("needs") or [None])[0]
+            if need and need not in conv.unknown:
+                return self._ask(conv, need)
+            core = f"Qualified — it depends on {FACT_WORDS.get(need, need)}, which we do not have: {lob} for {who}: {reason} {_cite(sections)}"
+            verdict, waiting = "qualified", need
+        elif res["status"] == "refer":
+            core = f"Qualified — refer to a senior underwriter: {lob} for {who}: {reason} {_cite(sections)}"
+            verdict = "qualified"
+        elif res["appetite"] == "yes":
+            reason = re.sub(r"^In appetite for [^:]+:\s*", "", reason).replace(".;", ";")
+            core = f"Yes — {who} is in appetite for {lob}: {reason} {_cite(sections)}"
+            verdict = "yes"
+        else:
+            core = f"No — {who} is not in appetite for {lob}: {reason} {_cite(sections)}"
+            verdict = "no"
+        return self._finish(conv, "appetite", core, {"appetite": verdict}, sections, facts, waiting)
+
+    def _product_recommendation(self, conv: Conversation, res: dict, facts: dict) -> Step:
+        sections = res.get("sections", [])
+        recommended, pending, declined = res.get("recommended", []), res.get("need_facts", []), res.get("declined", [])
+        if res.get("status") == "need_facts":
+            for need in res.get("needs", []):
+                if need not in conv.unknown:
+                    return self._ask(conv, need)
+        opening = f"Besides {self.lob_name(res['excluded'])}, we can offer" if res.get("excluded") else "We can offer"
+        where = f"{res['naics']} {res.get('title', '')} in {res['state']}"
+        if pending and not recommended and all(p.get("status") == "refer" for p in pending):
+            return self._say(conv, f"Refer — I cannot recommend lines for {conv.who} ({where}) until a senior underwriter reviews it: "
+                                   f"{pending[0]['reason']} {_cite(sections)}")
+        if pending and not recommended:
+            needs = sorted({n for p in pending for n in p.get("needs", [])})
+            what = " and ".join(FACT_WORDS.get(n, n) for n in needs) or "a referral"
+            return self._say(conv, f"It cannot be determined yet which lines we can offer for {conv.who} ({where}): it depends on {what}. "
+                                   f"{pending[0]['reason']} {_cite(sections)}", asked=needs[0] if needs else None)
+        if not recommended:
+            why = res.get("reason") or "; ".join(f"{d['name']}: {d['reason']}" for d in declined)
+            core = f"None: we cannot offer {conv.who} ({where}) any {'other ' if res.get('excluded') else ''}line — {why} {_cite(sections)}"
+        else:
+            names = ", ".join(r["name"] for r in recommended)
+            core = f"{opening}: {names} — each passes the small-business test and the appetite guide for {where}."
+            if pending:
+                core += " Qualified, depending on facts we do not have: " + "; ".join(
+                    f"{p['name']} ({' and '.join(FACT_WORDS.get(n, n) for n in p.get('needs', [])) or 'referral'})" for p in pending) + "."
+            if declined:
+                core += " Not offered: " + "; ".join(f"{d['name']} ({d['reason'].split('; ')[-1]})" for d in declined) + "."
+            core += f" {_cite(sections)}"
+        return self._finish(conv, "product_recommendation", core, {"lobs": [r["lob"] for r in recommended]}, sections, facts)
+
+    def _small_business(self, conv: Conversation, res: dict, facts: dict) -> Step:
+        sections, reason = res.get("sections", []), res.get("reason", "")
+        who = self._subject(conv, res)
+        if res["status"] == "need_facts":
+            need = (res.get("needs") or [None])[0]
+            if need and need not in conv.unknown:
+                return self._ask(conv, need)
+            return self._say(conv, f"It cannot be determined whether {who} is a small business without {FACT_WORDS.get(need, need)}: {reason} {_cite(sections)}",
+                             asked=need)
+        if res["status"] != "decided":
+            return self._say(conv, f"Refer — the small-business test cannot be applied to {who}: {reason} {_cite(sections)}")
+        small = bool(res["small_business"])
+        core = f"{'Small business' if small else 'Not a small business'} — {who}: {reason} {_cite(sections)}"
+        return self._finish(conv, "small_business", core, {"small_business": small}, sections, facts)
+
+    def _policy_limits(self, conv: Conversation, res: dict, facts: dict) -> Step:
+        sections = res.get("sections", [])
+        rule = res.get("reason", "").split(": ", 1)[-1]
+        core = (f"{_usd(res['per_occurrence'])} per occurrence / {_usd(res['aggregate'])} aggregate for {self.lob_name(res['lob'])} "
+                f"on {self._subject(conv, res)}: {rule} {_cite(sections)}")
+        return self._finish(conv, "policy_limits", core, {"per_occurrence": res["per_occurrence"], "aggregate": res["aggregate"]}, sections, facts)
+
+    def _deductible(self, conv: Conversation, res: dict, facts: dict) -> Step:
+        sections = res.get("sections", [])
+        rule = res.get("reason", "").split(": ", 1)[-1]
+        core = f"{_usd(res['deductible'])} deductible for {self.lob_name(res['lob'])} on {self._subject(conv, res)}: {rule} {_cite(sections)}"
+        return self._finish(conv, "deductible", core, {"deductible": res["deductible"]}, sections, facts)
+
+    def _classification(self, conv: Conversation) -> Step:
+        titles = self.catalog.naics_titles
+        code = conv.stated.get("naics")
+        sections = ["classification-naics"]
+        maps: list = []
+        if code and code not in titles:  # an older edition's code
+            if code not in conv.naics_lookups:
+                return Step(tool="get_naics", args={"code": code})
+            ok, res = conv.naics_lookups[code]
+            maps = (res.get("maps_to_2022") or []) if ok else []
+            if len(maps) == 1:
+                new = maps[0]["code"]
+                cites = res.get("sections", ["naics-editions"])
+                core = f"NAICS {new} {titles.get(new, maps[0]['title'])}: {code} is a {res.get('edition')} code that maps to it {_cite(cites)}"
+                return self._finish(conv, "classification", core, {"naics": new}, cites, {"code_given": code})
+        desc = conv.stated.get("description")
+        if desc:
+            key = expand_abbreviations(desc)
+            if key not in conv.classified:
+                return Step(tool="classify_business", args={"description": key})
+            cands = conv.classified[key].get("candidates") or []
+            allowed = {m["code"] for m in maps}
+            if allowed and any(c["naics"] in allowed for c in cands):  # an old code that split: stay within its 2022 codes
+                cands = [c for c in cands if c["naics"] in allowed]
+            if not cands:
+                return self._ask(conv, "description")
+            top = cands[0]
+            core = f"NAICS {top['naics']} {top['title']}"
+            if len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
+                core += f" (a close runner-up is {cands[1]['naics']} {cands[1]['title']}: choose by the activity that brings most revenue)"
+            core += f" — the best match for \"{desc[:120]}\" {_cite(sections)}"
+            return self._finish(conv, "classification", core, {"naics": top["naics"]}, sections,
+                                self._facts_used(conv, {"description": desc[:300]}))
+        if maps:
+            shown = "; ".join(f"{m['code']} {m['title']}" for m in maps[:5]) + (f"; and {len(maps) - 5} more" if len(maps) > 5 else "")
+            return self._say(conv, f"{code} is an older NAICS code that splits into several 2022 codes ({shown}) [naics-editions]. "
+                                   + QUESTIONS["description"], asked="description")
+        rec = conv.record
+        if rec is not None:
+            core = f"NAICS {rec['naics_code']} {self.title(rec['naics_code'])} — the code on {rec['company_name']}'s submission ({rec['id']}) {_cite(sections)}"
+            return self._finish(conv, "classification", core, {"naics": rec["naics_code"]}, sections, self._facts_used(conv, {}))
+        if code:
+            core = f"NAICS {code} {titles[code]} — already a 2022 code {_cite(sections)}"
+            return self._finish(conv, "classification", core, {"naics": code}, sections, self._facts_used(conv, {}))
+        if "description" in conv.unknown:
+            return self._cannot(conv, "description")
+        return self._ask(conv, "description")

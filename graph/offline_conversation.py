@@ -1,0 +1,241 @@
+"""What a conversation establishes, re-read from its messages on every call of the offline rules model.
+
+``read_conversation(messages, catalog)`` walks the history (underwriter messages, our questions, tool calls and
+results) and returns a ``Conversation``: the task, the facts stated, the company or applicant id named, what the
+underwriter does not know, the lookups already made, and this turn's tool calls. Nothing is kept between calls.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from graph.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations, parse
+from graph.state import kind, meta
+from tools.errors import InvalidArgument
+
+RECORD_KEYS = {"naics": "naics_code", "state": "state", "lob": "requested_lob", "annual_revenue": "annual_revenue",
+               "employees": "employees", "annual_payroll": "annual_payroll", "vehicles": "vehicles",
+               "construction": "construction", "description": "description"}
+MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
+MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
+FUZZY_ACCEPT = 0.85  # a "closest name" applicant match is used only when the names are this similar
+
+
+@dataclass
+class Call:
+    name: str
+    args: dict
+    ok: bool
+    result: dict
+
+
+def squash(name: str) -> str:
+    words = re.findall(r"[a-z0-9&]+", (name or "").lower())
+    return " ".join(w for w in words if w not in ("llc", "inc", "co", "corp", "ltd", "the", "company"))
+
+
+def asked_in(message: AIMessage) -> str | None:
+    """The fact an answer of ours asked for: our memory if present, else the question's own words."""
+    if kind(message) in ("error", "limit"):
+        return None
+    asked = meta(message).get("asked")
+    if asked:
+        return asked
+    text = message.content if isinstance(message.content, str) else ""
+    for fact, question in QUESTIONS.items():
+        if question in text:
+            return fact
+    for fact, question in QUESTION_VARIANTS.values():
+        if question in text:
+            return fact
+    return None
+
+
+@dataclass
+class Conversation:
+    """What the messages establish: task, facts (stated, from the applicant record, from tools), this turn's calls."""
+
+    catalog: object
+    task: str | None = None
+    stated: dict = field(default_factory=dict)
+    company: str | None = None
+    applicant_id: str | None = None
+    unknown: set = field(default_factory=set)
+    misses: dict = field(default_factory=dict)
+    asked_before: set = field(default_factory=set)  # every fact we have asked for in this conversation
+    lookups: dict = field(default_factory=dict)  # find_applicant query -> (ok, result)
+    classified: dict = field(default_factory=dict)  # description -> classify_business result
+    naics_lookups: dict = field(default_factory=dict)  # code -> (ok, get_naics result)
+    n_calls: int = 0
+    # the current turn
+    parsed: object = None
+    asked: str | None = None
+    calls: list = field(default_factory=list)
+    has_content: bool = False
+
+    # --- reading the history ---------------------------------------------------------------------------
+    def on_human(self, text: str, asked: str | None) -> None:
+        p = parse(text, self.catalog, asked)
+        self.parsed, self.asked, self.calls = p, asked, []
+        if p.applicant_id and p.applicant_id != self.applicant_id:
+            if self.record is not None and self.record["id"] != p.applicant_id:
+                self._reset()
+            self.applicant_id = p.applicant_id
+        elif p.company and not self._same_company(p.company):
+            if self.record is not None or self.company:
+                self._reset()
+            self.company = p.company
+        if p.task is None and self.task is None and asked is None and "lob" in p.facts and (p.company or p.applicant_id or "?" in text or "description" in p.facts or "naics" in p.facts):
+            p.task = "appetite"  # "Check APP-0017 for GL", "Acme Roofing LLC, general liability"
+        answered = asked is not None and asked in p.facts
+        switch = p.task is not None and p.task != self.task
+        if p.task and (asked is None or "?" in text or not (answered or p.unknown)):
+            self.task = p.task
+        else:
+            switch = False
+        for k, v in p.facts.items():
+            self.stated[k] = v
+            self.unknown.discard(k)
+            self.misses.pop(k, None)
+        if asked and not answered:
+            if p.unknown:
+                self.unknown.add(asked)
+            elif not switch:
+                self.misses[asked] = self.misses.get(asked, 0) + 1
+                if self.misses[asked] >= MAX_MISSES_BY_FACT.get(asked, MAX_MISSES):
+                    self.unknown.add(asked)
+        self.has_content = bool(p.task or p.facts or p.company or p.applicant_id or p.not_written or asked)
+
+    def on_tool(self, name: str, args: dict, ok: bool, result: dict) -> None:
+        self.calls.append(Call(name, args, ok, result))
+        if name == "find_applicant":
+            self.lookups[args.get("name_or_id")] = (ok, result)
+        elif name == "classify_business":  # a failure is kept too: never the same call twice
+            self.classified[args.get("description")] = result if ok else {"candidates": []}
+        elif name == "get_naics":
+            self.naics_lookups[args.get("code")] = (ok, result)
+
+    def _reset(self) -> None:
+        self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
+        self.company = self.applicant_id = None
+
+    def _same_company(self, name: str) -> bool:
+        new = squash(name)
+        known = [squash(self.company or "")]
+        if self.record is not None:
+            known.append(squash(self.record["company_name"]))
+        return any(k and (new in k or k in new) for k in known)
+
+    # --- facts -----------------------------------------------------------------------------------------
+    @property
+    def ident(self) -> str | None:
+        return self.applicant_id or self.company
+
+    @property
+    def record(self) -> dict | None:
+        """The applicant record for the named company or id, when the lookup found exactly that applicant."""
+        for q in (self.applicant_id, self.company):
+            if q and q in self.lookups:
+                ok, result = self.lookups[q]
+                app = result.get("applicant") if ok else None
+                if not app:  # not in our submissions ({"applicant": null}) or several candidates
+                    continue
+                if "note" not in result or difflib.SequenceMatcher(None, squash(q), squash(app["company_name"])).ratio() >= FUZZY_ACCEPT:
+                    return app
+        return None
+
+    def fact(self, key: str):
+        if key in self.stated:
+            return self.stated[key]
+        rec = self.record
+        if rec is not None and key in RECORD_KEYS and rec.get(RECORD_KEYS[key]) is not None:
+            if key == "construction":
+                return self._record_construction(rec)
+            return rec[RECORD_KEYS[key]]
+        return None
+
+    def _record_construction(self, rec: dict) -> str | None:
+        try:
+            self.catalog.construction(rec["construction"])
+            return rec["construction"]
+        except (InvalidArgument, TypeError):
+            return f"Type {rec['construction_type']}" if rec.get("construction_type") else None
+
+    @property
+    def who(self) -> str:
+        rec = self.record
+        if rec is not None:
+            return rec["company_name"]
+        return self.company or "this business"
+
+    def may_classify(self) -> bool:
+        """Classify from a description only once the NAICS code is out of reach: the underwriter does not know it,
+        or the code given does not lead to one 2022 code. (Classification tasks classify straight away.)"""
+        return self.task == "classification" or "naics" in self.unknown or "naics" in self.stated or "naics" in self.asked_before
+
+    def naics(self) -> tuple[str | None, tuple | None]:
+        """The 2022 code, or the tool call that gets it."""
+        titles = self.catalog.naics_titles
+        code = self.stated.get("naics")
+        if code:
+            if code in titles:
+                return code, None
+            if code not in self.naics_lookups:
+                return None, ("get_naics", {"code": code})
+            ok, res = self.naics_lookups[code]
+            maps = (res.get("maps_to_2022") or []) if ok else []
+            if len(maps) == 1:
+                return maps[0]["code"], None
+        rec = self.record
+        if rec is not None:
+            return rec["naics_code"], None
+        desc = self.stated.get("description")
+        if desc and self.may_classify():
+            key = expand_abbreviations(desc)
+            if key not in self.classified:
+                return None, ("classify_business", {"description": key})
+            cands = self.classified[key].get("candidates") or []
+            if cands:
+                return cands[0]["naics"], None
+        return None, None
+
+    def turn_result(self, name: str, args: dict) -> Call | None:
+        return next((c for c in self.calls if c.name == name and c.args == args), None)
+
+
+def read_conversation(messages: list[BaseMessage], catalog) -> Conversation:
+    conv = Conversation(catalog)
+    pending: dict[str, tuple[str, dict]] = {}
+    last_asked = None
+    for m in messages:
+        if isinstance(m, SystemMessage):
+            continue
+        if isinstance(m, HumanMessage):
+            if kind(m) == "guard_correction":
+                continue
+            conv.on_human(m.content if isinstance(m.content, str) else str(m.content), last_asked)
+            last_asked = None
+        elif isinstance(m, AIMessage):
+            if m.tool_calls:
+                for c in m.tool_calls:
+                    pending[c["id"]] = (c["name"], c.get("args") or {})
+                    conv.n_calls += 1
+            else:
+                last_asked = asked_in(m)
+                if last_asked:
+                    conv.asked_before.add(last_asked)
+        elif isinstance(m, ToolMessage):
+            name, args = pending.get(m.tool_call_id, (m.name or "", {}))
+            try:
+                result = json.loads(m.content) if isinstance(m.content, str) else {}
+            except json.JSONDecodeError:
+                result = {"error": str(m.content)}
+            if not isinstance(result, dict):
+                result = {"value": result}
+            conv.on_tool(name, args, m.status != "error" and "error" not in result, result)
+    return conv
