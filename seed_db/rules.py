@@ -14,8 +14,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from seed_db.sources import SeedError
 
 Verdict = Literal["Yes", "No", "Qualified"]
-CONSTRUCTION_TYPES = ("I", "II", "III", "IV", "V")
-FACTS = ("annual_payroll", "vehicles", "construction", "employees", "annual_revenue")
 
 
 class Strict(BaseModel):

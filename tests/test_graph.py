@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from app.settings import get_settings
 from graph.build import MAX_CONSECUTIVE_ERRORS, MAX_TOOL_CALLS
 from graph.copilot import Copilot, InputRejected
-from graph.llm import LiteLLMModel, ModelError
+from graph.llm import LiteLLMModel
 from graph.state import current_turn
 from graph.threads import ThreadNotFound
 from tests.fakes import OpenAIServer, ScriptedModel, tool_call, tool_results

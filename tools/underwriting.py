@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from seed_db import models
 from tools import catalog as norm
 from tools.context import ToolContext
-from tools.errors import InvalidArgument
 from tools.registry import tool
 
 Naics = Annotated[str, Field(description="six-digit 2022 NAICS code, e.g. '722511'")]
