@@ -11,14 +11,23 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tools.findings import REQUIRED as EXPECTED_FIELDS  # the verdict fields per task type: one definition
 from tools.findings import TASK_TYPES, TaskType  # noqa: F401  (re-exported for the harness)
 APPLICANT_FACTS = ("company_name", "description", "state", "lob", "annual_revenue", "employees", "annual_payroll",
                    "vehicles", "construction", "naics")
+
+
+def _six_digits(v: str | None) -> str | None:
+    if v is not None and not re.fullmatch(r"\d{6}", v):
+        raise ValueError("must be a six-digit 2022 NAICS code as text, e.g. \"492210\"")
+    return v
+
+
+NaicsCode = Annotated[str | None, AfterValidator(_six_digits)]
 
 
 class TaskFileError(ValueError):
@@ -41,14 +50,7 @@ class Applicant(Strict):
     annual_payroll: int | None = Field(None, ge=0)
     vehicles: int | None = Field(None, ge=0)
     construction: str | None = None
-    naics: str | None = None
-
-    @field_validator("naics")
-    @classmethod
-    def _six_digits(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"\d{6}", v):
-            raise ValueError("must be a six-digit 2022 NAICS code as text, e.g. \"492210\"")
-        return v
+    naics: NaicsCode = None
 
     @field_validator("company_name", "description", "state", "lob", "construction")
     @classmethod
@@ -65,14 +67,7 @@ class Expected(Strict):
     per_occurrence: int | None = Field(None, gt=0)
     aggregate: int | None = Field(None, gt=0)
     deductible: int | None = Field(None, ge=0)
-    naics: str | None = None
-
-    @field_validator("naics")
-    @classmethod
-    def _six_digits(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"\d{6}", v):
-            raise ValueError("must be a six-digit 2022 NAICS code as text, e.g. \"492210\"")
-        return v
+    naics: NaicsCode = None
 
     @field_validator("small_business", mode="before")
     @classmethod
