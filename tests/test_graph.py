@@ -271,3 +271,14 @@ def test_conversation_resumes_in_a_new_process(seeded, tmp_path):
     assert "hello there" in second.stdout and "second message" in second.stdout
     third = subprocess.run(env_cmd + ["--thread", "does-not-exist"], input="", capture_output=True, text=True, timeout=300)
     assert third.returncode == 2 and "no conversation with id" in third.stderr and "Traceback" not in third.stderr
+
+
+def test_fallback_model_answers_when_the_primary_is_down(make_copilot, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-123456")
+    with OpenAIServer(lambda body: {"status": 503} if body["model"] == "primary" else {"content": "From the fallback."}) as server:
+        model = LiteLLMModel("openai/primary", api_base=server.url, fallback_model="openai/backup", stream=False, retries=1, backoff=0)
+        cp = make_copilot(model)
+        r = cp.send(cp.new_thread().id, "hello")
+    assert r.answer == "From the fallback." and r.error is None
+    assert [req["body"]["model"] for req in server.requests] == ["primary", "primary", "backup"]
+    assert model.usage[-1]["model"] == "openai/backup"
