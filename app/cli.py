@@ -56,7 +56,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     except EmbeddingUnavailable as exc:
         raise CliError(f"seed failed while indexing guidelines: {exc}") from None
     if report.skipped:
-        console.print(f"Database and guideline index already built in {settings.data_dir} (use `uwc seed` to rebuild).")
+        console.print(f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds).")
         return 0
     table = Table(title=f"Seeded {report.database or settings.resolved_database_url}")
     table.add_column("table")
@@ -425,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("seed", help="build the database and the guideline index in the data folder")
-    p.add_argument("--if-missing", action="store_true", help="do nothing when both are already built")
+    p.add_argument("--if-missing", action="store_true", help="do nothing when both are already built from the current inputs")
     p.add_argument("--no-index", action="store_true", help="build the database only")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_seed)

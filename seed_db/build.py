@@ -68,6 +68,16 @@ def match_construction(description: str, phrases: dict[str, str]) -> str | None:
     return best[1] if best else None
 
 
+def inputs_digest(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> str:
+    """One hash of every seed input and guideline file: a database built from other inputs is stale."""
+    digest = hashlib.sha256()
+    paths = [Path(data_dir) / FILES[k] for k in sorted(FILES)] + sorted(Path(guidelines_dir).glob("*.md"))
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"missing")
+    return digest.hexdigest()
+
+
 def sector_of(code: str, sectors: list[str]) -> str:
     for sector in sectors:
         lo, _, hi = sector.partition("-")
@@ -172,15 +182,12 @@ def load_seed_data(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_
         for i, (r, pre) in enumerate(((r, pre) for r in insurer.deductible_rules for pre in r.prefixes), start=1)
     ]
     t["applicant"] = applicants
-    digest = hashlib.sha256()
-    for key in sorted(FILES):
-        digest.update(p[key].read_bytes())
     t["seed_info"] = [
         {"key": "insurer", "value": insurer.insurer.name},
         {"key": "naics_edition", "value": "2022"},
         {"key": "size_standards", "value": "SBA table effective 2023-03-17"},
         {"key": "applicant_seed", "value": str(APPLICANT_SEED)},
-        {"key": "inputs_sha256", "value": digest.hexdigest()},
+        {"key": "inputs_sha256", "value": inputs_digest(data_dir, guidelines_dir)},
     ]
     return SeedData(t)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from guidelines import GUIDELINES_DIR, load_sections
-from seed_db.build import load_seed_data, sqlite_path, write_database
+from seed_db.build import inputs_digest, load_seed_data, sqlite_path, write_database
 from seed_db.sources import DATA_DIR
 
 
@@ -26,11 +27,23 @@ def is_seeded(database_url: str, index_dir: Path) -> bool:
     return db is not None and db.is_file() and (Path(index_dir) / "chroma.sqlite3").is_file()
 
 
+def is_current(database_url: str, index_dir: Path, data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> bool:
+    """Seeded, and from the inputs in the working tree (a `git pull` that changed the rules makes it stale)."""
+    if not is_seeded(database_url, index_dir):
+        return False
+    try:
+        with sqlite3.connect(f"file:{sqlite_path(database_url)}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT value FROM seed_info WHERE key = 'inputs_sha256'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == inputs_digest(data_dir, guidelines_dir)
+
+
 def run_seed(database_url: str, index_dir: Path, embedding, *, if_missing: bool = False, with_index: bool = True,
              data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> SeedReport:
     """Validate every input first, then write the database, then (re)build the guideline index."""
     start = time.perf_counter()
-    if if_missing and is_seeded(database_url, index_dir):
+    if if_missing and is_current(database_url, index_dir, data_dir, guidelines_dir):
         db = sqlite_path(database_url)
         return SeedReport(db, db.stat().st_size, {}, None, time.perf_counter() - start, skipped=True)
     data = load_seed_data(data_dir, guidelines_dir)

@@ -316,6 +316,22 @@ def test_cli_seed_if_missing_reuses_existing(tmp_path, seeded, capsys):
     assert sha(data_dir / "uwc.db") == before
 
 
+def test_if_missing_rebuilds_when_inputs_changed(tmp_path, seeded, monkeypatch):
+    from seed_db import seed
+
+    data_dir = tmp_path / "var"
+    shutil.copytree(seeded["dir"], data_dir)
+    url = f"sqlite:///{data_dir / 'uwc.db'}"
+    assert seed.is_current(url, data_dir / "chroma")
+    inputs = tmp_path / "inputs"
+    shutil.copytree(DATA_DIR, inputs)
+    with (inputs / "states.csv").open("a") as fh:
+        fh.write("")  # unchanged content stays current
+    assert seed.is_current(url, data_dir / "chroma", data_dir=inputs)
+    (inputs / "insurer.yaml").write_text((inputs / "insurer.yaml").read_text() + "\n# edited\n")
+    assert not seed.is_current(url, data_dir / "chroma", data_dir=inputs)
+
+
 def test_serve_refuses_without_database(tmp_path, capsys):
     assert uwc(["serve", "--data-dir", str(tmp_path / "empty")]) == 1
     assert "run `uwc seed`" in capsys.readouterr().err
