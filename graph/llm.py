@@ -61,13 +61,19 @@ def _provider(model: str) -> str:
     return model.split("/", 1)[0] if "/" in model else "openai"
 
 
+def is_credentials_error(exc: Exception) -> bool:
+    """litellm reports a missing key as AuthenticationError, or as InternalServerError("Missing credentials")."""
+    text = str(exc).lower()
+    return type(exc).__name__ == "AuthenticationError" or any(w in text for w in ("api key", "missing credentials", "api_key"))
+
+
 def explain(exc: Exception, model: str, api_base: str | None) -> str:
     """One sentence that says what went wrong and what to set or check."""
     name = type(exc).__name__
     text = str(exc)
     provider = _provider(model)
     key = KEY_VARS.get(provider)
-    if name == "AuthenticationError" or "api key" in text.lower() or "missing credentials" in text.lower() or "api_key" in text.lower():
+    if is_credentials_error(exc):
         if key:
             return f"The model {model!r} rejected the request: missing or invalid API key. Set {key} in .env (or the environment), or use UWC_MODEL=offline."
         return f"The model {model!r} needs credentials: set its API key in .env, or use UWC_MODEL=offline."
@@ -118,7 +124,7 @@ class LiteLLMModel:
                     raise
                 except Exception as exc:  # litellm raises many types; classify by name
                     last = exc
-                    if type(exc).__name__ not in TRANSIENT:
+                    if type(exc).__name__ not in TRANSIENT or is_credentials_error(exc):  # retrying cannot fix a key
                         raise ModelError(explain(exc, model, self.api_base)) from None
                     if attempt < self.retries:
                         time.sleep(self.backoff * (2**attempt))
