@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.settings import apply_offline_env, get_settings
+from core.settings import apply_offline_env, get_settings
 
 
 class CliError(Exception):
@@ -37,9 +37,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from retrieval.embeddings import EmbeddingUnavailable, make_embedding
     from seed_db.seed import run_seed
     from seed_db.sources import SeedError
-    from tools.embeddings import EmbeddingUnavailable, make_embedding
 
     settings = get_settings(data_dir=args.data_dir)
     console = Console(stderr=False)
@@ -56,7 +56,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
     except EmbeddingUnavailable as exc:
         raise CliError(f"seed failed while indexing guidelines: {exc}") from None
     if report.skipped:
-        console.print(f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds).")
+        console.print(
+            f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds)."
+        )
         return 0
     table = Table(title=f"Seeded {report.database or settings.resolved_database_url}")
     table.add_column("table")
@@ -68,7 +70,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if report.index is not None:
         ix = report.index
         what = ", ".join(f"{n:,} {name}" for name, n in ix.counts.items())
-        console.print(f"search index: {what}; embedding {ix.embedding} ({ix.dimensions} dims) at {ix.path}, {ix.seconds:.2f} s")
+        console.print(
+            f"search index: {what}; embedding {ix.embedding} ({ix.dimensions} dims) at {ix.path}, {ix.seconds:.2f} s"
+        )
     console.print(f"seed wall time: {report.seconds:.2f} s")
     return 0
 
@@ -84,11 +88,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     page = Path(__file__).parent / "streamlit_app.py"
     env = {**os.environ, "UWC_DATA_DIR": str(settings.data_dir)}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(page),
-        "--server.address", args.host, "--server.port", str(args.port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(page),
+        "--server.address",
+        args.host,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
-    print(f"Underwriting Copilot on http://{args.host}:{args.port} (model: {settings.model}); Ctrl+C stops it.", flush=True)
+    print(
+        f"Underwriting Copilot on http://{args.host}:{args.port} (model: {settings.model}); Ctrl+C stops it.",
+        flush=True,
+    )
     try:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
@@ -121,7 +140,14 @@ def cmd_tool(args: argparse.Namespace) -> int:
     try:
         arguments = json.loads(args.args)
     except json.JSONDecodeError as exc:
-        print(json.dumps({"error": f"--args is not valid JSON: {exc.msg} at position {exc.pos}", "hint": "e.g. --args '{\"naics\": \"722511\"}'"}))
+        print(
+            json.dumps(
+                {
+                    "error": f"--args is not valid JSON: {exc.msg} at position {exc.pos}",
+                    "hint": 'e.g. --args \'{"naics": "722511"}\'',
+                }
+            )
+        )
         return 2
     event = _toolkit(settings).call(args.name, arguments)
     print(json.dumps(event.result, default=str, indent=None if args.compact else 2))
@@ -153,9 +179,11 @@ def cmd_guard_scan(args: argparse.Namespace) -> int:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise CliError(f"{args.file}, line {n}: not JSON ({exc.msg}); expected {{\"id\": ..., \"text\": ...}}", 2) from None
+            raise CliError(
+                f'{args.file}, line {n}: not JSON ({exc.msg}); expected {{"id": ..., "text": ...}}', 2
+            ) from None
         if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
-            raise CliError(f"{args.file}, line {n}: expected an object with \"id\" and a string \"text\"", 2)
+            raise CliError(f'{args.file}, line {n}: expected an object with "id" and a string "text"', 2)
         out.append({"id": item["id"], "invented_products": scan_products(item["text"], catalog)})
     for item in out:  # written only when every line was valid: no partial output
         print(json.dumps(item))
@@ -186,14 +214,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
             console.print(f"[bold]{'you' if m['role'] == 'user' else 'copilot'}:[/bold] {m['content']}")
     else:
         thread = copilot.new_thread()
-    console.print(f"[dim]{copilot.label} · conversation {thread.id} (resume with --thread {thread.id}) · Ctrl+D to quit[/dim]")
+    console.print(
+        f"[dim]{copilot.label} · conversation {thread.id} (resume with --thread {thread.id}) · Ctrl+D to quit[/dim]"
+    )
     interactive = sys.stdin.isatty()
 
     def show(event: dict) -> None:
         if event["type"] == "tool":
             status = "ok" if event["ok"] else f"error: {event['result'].get('error', '')[:100]}"
             args_text = ", ".join(f"{k}={v!r}" for k, v in event["arguments"].items())[:160]
-            console.print(f"  [cyan]· {event['tool']}[/cyan]({args_text}) [dim]{event['duration_ms']:.0f} ms, {status}[/dim]")
+            console.print(
+                f"  [cyan]· {event['tool']}[/cyan]({args_text}) [dim]{event['duration_ms']:.0f} ms, {status}[/dim]"
+            )
         elif event["type"] == "notice":
             for n in event["notices"]:
                 console.print(f"  [yellow]! {n}[/yellow]")
@@ -219,8 +251,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
         console.print(f"[bold {style}]copilot:[/bold {style}] {result.answer}")
         if result.finding:
             f = result.finding
-            verdict = {k: f[k] for k in ("appetite", "lobs", "small_business", "per_occurrence", "aggregate", "deductible", "naics") if k in f}
-            console.print(f"  [magenta]finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}[/magenta]")
+            verdict = {
+                k: f[k]
+                for k in ("appetite", "lobs", "small_business", "per_occurrence", "aggregate", "deductible", "naics")
+                if k in f
+            }
+            console.print(
+                f"  [magenta]finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}[/magenta]"
+            )
     copilot.close()
     return 0
 
@@ -253,7 +291,9 @@ def _eval_import(args: argparse.Namespace) -> int:
     if args.out is None:
         raise CliError("--import-snorkel needs --out TASKS.jsonl (the task file to write)", 2)
     if args.out.is_dir():
-        raise CliError(f"--out {args.out} is a folder; give the task file to write, e.g. {args.out / 'snorkel.jsonl'}", 2)
+        raise CliError(
+            f"--out {args.out} is a folder; give the task file to write, e.g. {args.out / 'snorkel.jsonl'}", 2
+        )
     settings = get_settings(data_dir=args.data_dir)
     catalog = _toolkit(settings).ctx.catalog
     try:
@@ -265,7 +305,9 @@ def _eval_import(args: argparse.Namespace) -> int:
     by_type: dict[str, int] = {}
     for t in report.tasks:
         by_type[t.task_type] = by_type.get(t.task_type, 0) + 1
-    print(f"wrote {len(report.tasks)} task(s) to {args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())))
+    print(
+        f"wrote {len(report.tasks)} task(s) to {args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items()))
+    )
     if report.duplicates:
         print(f"{report.duplicates} row(s) repeated a task already imported (same task id, another model's trace)")
     for line in report.skipped:
@@ -328,8 +370,15 @@ def _eval_run(args: argparse.Namespace) -> int:
     n = len(tasks) * args.trials
     correct = 0
     start = time.perf_counter()
-    with Progress(TextColumn("[bold]eval[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("correct {task.fields[correct]}"), TimeElapsedColumn(), console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("[bold]eval[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("correct {task.fields[correct]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         job = bar.add_task(f"{first.label} · {args.user}", total=n, correct=0)
 
         def done(conv) -> None:
@@ -337,12 +386,29 @@ def _eval_run(args: argparse.Namespace) -> int:
             correct += bool(conv.row["correct"])
             bar.update(job, advance=1, correct=correct)
 
-        conversations = run_eval(tasks, factory, make_user, trials=args.trials, concurrency=args.concurrency,
-                                 catalog=catalog, max_turns=args.max_turns, judge=judge, on_done=done)
+        conversations = run_eval(
+            tasks,
+            factory,
+            make_user,
+            trials=args.trials,
+            concurrency=args.concurrency,
+            catalog=catalog,
+            max_turns=args.max_turns,
+            judge=judge,
+            on_done=done,
+        )
     wall = time.perf_counter() - start
-    meta = {"run": out.name, "model": settings.model, "user": args.user, "tasks_file": str(args.tasks),
-            "concurrency": args.concurrency, "max_turns": args.max_turns, "judge": args.judge,
-            "started_at": stamp, "wall_seconds": round(wall, 2)}
+    meta = {
+        "run": out.name,
+        "model": settings.model,
+        "user": args.user,
+        "tasks_file": str(args.tasks),
+        "concurrency": args.concurrency,
+        "max_turns": args.max_turns,
+        "judge": args.judge,
+        "started_at": stamp,
+        "wall_seconds": round(wall, 2),
+    }
     summary = write_run(out, conversations, meta)
 
     table = Table(title=f"{summary['conversations']} conversations · {settings.model} · {args.user}")
@@ -353,16 +419,32 @@ def _eval_run(args: argparse.Namespace) -> int:
     table.add_column("invented", justify="right")
     table.add_column("turns", justify="right")
     for t, v in summary["by_task_type"].items():
-        table.add_row(t, str(v["conversations"]), f"{100 * v['accuracy']:.1f}%", f"{100 * v['tool_error_rate']:.1f}%",
-                      f"{100 * v['invented_product_rate']:.1f}%", f"{v['mean_turns']:.1f}")
-    table.add_row("[bold]all[/bold]", str(summary["conversations"]), f"[bold]{100 * summary['accuracy']:.1f}%[/bold]",
-                  f"{100 * summary['tool_error_rate']:.1f}%", f"{100 * summary['invented_product_rate']:.1f}%", f"{summary['mean_turns']:.1f}")
+        table.add_row(
+            t,
+            str(v["conversations"]),
+            f"{100 * v['accuracy']:.1f}%",
+            f"{100 * v['tool_error_rate']:.1f}%",
+            f"{100 * v['invented_product_rate']:.1f}%",
+            f"{v['mean_turns']:.1f}",
+        )
+    table.add_row(
+        "[bold]all[/bold]",
+        str(summary["conversations"]),
+        f"[bold]{100 * summary['accuracy']:.1f}%[/bold]",
+        f"{100 * summary['tool_error_rate']:.1f}%",
+        f"{100 * summary['invented_product_rate']:.1f}%",
+        f"{summary['mean_turns']:.1f}",
+    )
     console.print(table)
     passk = "  ".join(f"pass^{k} {100 * v:.1f}%" for k, v in summary["pass_hat_k"].items())
-    console.print(f"{passk}  ·  mean tool calls {summary['mean_tool_calls']:.1f}  ·  cost ${summary['total_cost_usd']:.4f}  ·  "
-                  f"wall time {wall:.1f} s")
+    console.print(
+        f"{passk}  ·  mean tool calls {summary['mean_tool_calls']:.1f}  ·  cost ${summary['total_cost_usd']:.4f}  ·  "
+        f"wall time {wall:.1f} s"
+    )
     if summary["conversation_errors"]:
-        console.print(f"[red]{summary['conversation_errors']} conversation(s) ended in an error: see {out / 'report.md'}[/red]")
+        console.print(
+            f"[red]{summary['conversation_errors']} conversation(s) ended in an error: see {out / 'report.md'}[/red]"
+        )
     console.print(f"results in {out} (report.md, summary.json, results.jsonl)")
     return 0
 
@@ -406,7 +488,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
             for path, script in scripts:
                 result = run_script(copilot, path, script)
                 if result.ok:
-                    console.print(f"[green]PASS[/green] {path} · {script.name} ({result.turns_run} turn(s))", soft_wrap=True)
+                    console.print(
+                        f"[green]PASS[/green] {path} · {script.name} ({result.turns_run} turn(s))", soft_wrap=True
+                    )
                 else:
                     failed += 1
                     console.print(f"[red]FAIL[/red] {path} · {script.name}", soft_wrap=True)
@@ -425,7 +509,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("seed", help="build the database and the guideline index in the data folder")
-    p.add_argument("--if-missing", action="store_true", help="do nothing when both are already built from the current inputs")
+    p.add_argument(
+        "--if-missing", action="store_true", help="do nothing when both are already built from the current inputs"
+    )
     p.add_argument("--no-index", action="store_true", help="build the database only")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_seed)
@@ -457,17 +543,38 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     g.set_defaults(func=cmd_guard_scan)
 
-    p = sub.add_parser("eval", help="run the evaluation suite against a simulated underwriter, compare runs, import tasks")
+    p = sub.add_parser(
+        "eval", help="run the evaluation suite against a simulated underwriter, compare runs, import tasks"
+    )
     p.add_argument("--tasks", type=Path, default=None, help="task file (JSONL) to run")
     p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
-    p.add_argument("--user", default="scripted", help="simulated underwriter: scripted (default, no LLM) or llm:<model>")
-    p.add_argument("--trials", type=int, default=1, help="conversations per task (pass^k is reported for k = 1..trials)")
+    p.add_argument(
+        "--user", default="scripted", help="simulated underwriter: scripted (default, no LLM) or llm:<model>"
+    )
+    p.add_argument(
+        "--trials", type=int, default=1, help="conversations per task (pass^k is reported for k = 1..trials)"
+    )
     p.add_argument("--concurrency", type=int, default=1, help="conversations at once (one copilot per worker)")
     p.add_argument("--max-turns", type=int, default=20, help="turn cap per conversation (default 20)")
-    p.add_argument("--judge", default=None, metavar="MODEL", help="optional LLM judge for answers the text parser cannot read (off by default)")
-    p.add_argument("--out", type=Path, default=None, help="run folder (default: <data dir>/runs/<timestamp>); with --import-snorkel, the task file to write")
+    p.add_argument(
+        "--judge",
+        default=None,
+        metavar="MODEL",
+        help="optional LLM judge for answers the text parser cannot read (off by default)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="run folder (default: <data dir>/runs/<timestamp>); with --import-snorkel, the task file to write",
+    )
     p.add_argument("--compare", nargs=2, type=Path, metavar=("DIR1", "DIR2"), help="print two runs side by side")
-    p.add_argument("--import-snorkel", type=Path, metavar="FILE", help="convert SnorkelUnderwrite rows (Parquet or JSONL) into a task file (--out)")
+    p.add_argument(
+        "--import-snorkel",
+        type=Path,
+        metavar="FILE",
+        help="convert SnorkelUnderwrite rows (Parquet or JSONL) into a task file (--out)",
+    )
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_eval)
 

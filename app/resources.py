@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
-from app.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from guidelines import Section, load_sections
 
 

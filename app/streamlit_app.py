@@ -15,10 +15,12 @@ from seed_db import queries
 st.set_page_config(page_title="Underwriting Copilot", page_icon=":material/shield_person:", layout="wide")
 
 chat = st.Page("views/chat.py", title="Copilot", icon=":material/forum:", default=True)  # served at /
-pages = [chat,
-         st.Page("views/applicants.py", title="Applicants", icon=":material/apartment:", url_path="applicants"),
-         st.Page("views/guidelines.py", title="Guidelines", icon=":material/menu_book:", url_path="guidelines"),
-         st.Page("views/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation")]
+pages = [
+    chat,
+    st.Page("views/applicants.py", title="Applicants", icon=":material/apartment:", url_path="applicants"),
+    st.Page("views/guidelines.py", title="Guidelines", icon=":material/menu_book:", url_path="guidelines"),
+    st.Page("views/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation"),
+]
 page = st.navigation(pages)
 
 try:

@@ -38,8 +38,11 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+|\n+", text or "") if s.strip()]
 
 
-_NEG = re.compile(r"\b(?:not|no|isn't|aren't|doesn't|don't|cannot|can't|won't|declined?|declining|outside|out of|"
-                  r"neither|nor|except|excluding|unavailable|ineligible)\b|n't\b", re.I)
+_NEG = re.compile(
+    r"\b(?:not|no|isn't|aren't|doesn't|don't|cannot|can't|won't|declined?|declining|outside|out of|"
+    r"neither|nor|except|excluding|unavailable|ineligible)\b|n't\b",
+    re.I,
+)
 
 
 def _plain(sentence: str) -> str:
@@ -56,12 +59,18 @@ def _appetite(text: str) -> str | None:
         if re.search(r"\bqualified\b|\bdepends on\b|\brefer(?:ral|red)?\b(?! to the)|\bsubject to\b|\bconditional", t):
             if not re.search(r"\bnot qualified\b|\bdisqualif", t):
                 return "qualified"
-        if re.search(r"\bnot (?:in|within) (?:our |the )?appetite\b|\bout(?:side)? (?:of )?(?:our |the )?appetite\b|"
-                     r"\bdeclin\w*|\b(?:can't|cannot|can not|won't|will not|don't|do not|shouldn't|should not) (?:write|offer|quote)\b|"
-                     r"\bnot eligible\b|\bineligible\b|\bnot a (?:fit|risk we)", t):
+        if re.search(
+            r"\bnot (?:in|within) (?:our |the )?appetite\b|\bout(?:side)? (?:of )?(?:our |the )?appetite\b|"
+            r"\bdeclin\w*|\b(?:can't|cannot|can not|won't|will not|don't|do not|shouldn't|should not) (?:write|offer|quote)\b|"
+            r"\bnot eligible\b|\bineligible\b|\bnot a (?:fit|risk we)",
+            t,
+        ):
             return "no"
-        if re.search(r"\b(?:with)?in (?:our |the )?appetite\b|\b(?:can|could|should|will|would|'d) "
-                     r"(?:happily )?(?:write|offer|quote)\b|\beligible\b", t):
+        if re.search(
+            r"\b(?:with)?in (?:our |the )?appetite\b|\b(?:can|could|should|will|would|'d) "
+            r"(?:happily )?(?:write|offer|quote)\b|\beligible\b",
+            t,
+        ):
             return "yes"
     return None
 
@@ -69,12 +78,18 @@ def _appetite(text: str) -> str | None:
 def _small_business(text: str) -> bool | None:
     for s in _sentences(text):
         t = _plain(s)
-        if re.search(r"\bnot (?:a |considered (?:a )?|classified as (?:a )?)?small\b|\bisn't (?:a )?small\b|\bexceeds?\b|"
-                     r"\btoo (?:large|big)\b|\b(?:does not|doesn't|do not|don't) (?:qualify|count|meet)\b|\bnot eligible\b|"
-                     r"\bover the\b.*\bstandard", t):
+        if re.search(
+            r"\bnot (?:a |considered (?:a )?|classified as (?:a )?)?small\b|\bisn't (?:a )?small\b|\bexceeds?\b|"
+            r"\btoo (?:large|big)\b|\b(?:does not|doesn't|do not|don't) (?:qualify|count|meet)\b|\bnot eligible\b|"
+            r"\bover the\b.*\bstandard",
+            t,
+        ):
             return False
-        if re.search(r"\b(?:is|are|counts? as|qualif(?:y|ies) as|considered|classified as) (?:a )?small\b|\bsmall business\b|"
-                     r"^\W*yes\b|\bat or below\b|\bwithin the\b.*\bstandard|\bbelow the\b.*\bstandard|\bmeets?\b", t):
+        if re.search(
+            r"\b(?:is|are|counts? as|qualif(?:y|ies) as|considered|classified as) (?:a )?small\b|\bsmall business\b|"
+            r"^\W*yes\b|\bat or below\b|\bwithin the\b.*\bstandard|\bbelow the\b.*\bstandard|\bmeets?\b",
+            t,
+        ):
             return True
     return None
 
@@ -131,7 +146,9 @@ def _deductible(text: str) -> dict | None:
 
 
 def _naics(text: str) -> dict | None:
-    m = re.search(r"naics(?: code)?\D{0,30}?(\d{6})(?!\d)", text or "", re.I) or re.search(r"(?<!\d)(\d{6})(?!\d)", text or "")
+    m = re.search(r"naics(?: code)?\D{0,30}?(\d{6})(?!\d)", text or "", re.I) or re.search(
+        r"(?<!\d)(\d{6})(?!\d)", text or ""
+    )
     return {"naics": m.group(1)} if m else None
 
 
@@ -139,12 +156,21 @@ def _lobs(text: str, catalog) -> dict | None:
     if catalog is None:
         return None
     low = (text or "").lower().replace("’", "'")
-    if re.search(r"\bno (?:other )?(?:lines?|lobs?|products?)\b|\bnone\b|\bnothing else\b|\bno additional\b|\bnot (?:a )?small\b", low):
+    if re.search(
+        r"\bno (?:other )?(?:lines?|lobs?|products?)\b|\bnone\b|\bnothing else\b|\bno additional\b|\bnot (?:a )?small\b",
+        low,
+    ):
         found_any = False
     else:
         found_any = True
-    names = sorted({**{s: c for s, c in catalog.synonyms.items()}, **{c.replace("_", " "): c for c in catalog.lobs},
-                    **{n.lower(): c for c, n in catalog.lobs.items()}}.items(), key=lambda kv: -len(kv[0]))
+    names = sorted(
+        {
+            **{s: c for s, c in catalog.synonyms.items()},
+            **{c.replace("_", " "): c for c in catalog.lobs},
+            **{n.lower(): c for c, n in catalog.lobs.items()},
+        }.items(),
+        key=lambda kv: -len(kv[0]),
+    )
     codes: set[str] = set()
     for s in _sentences(low):
         for clause in re.split(r"[;:]|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", s):
@@ -242,7 +268,14 @@ def grade(task, finding: dict | None, final_text: str, catalog=None, judge=None)
         if predicted.get("lobs") is not None:
             predicted["lobs"] = normalize_lobs(predicted["lobs"], catalog)
         if finding.get("task_type") != task.task_type:
-            return Grade(False, {"task_type": finding.get("task_type"), **{k: v for k, v in finding.items() if k in EXPECTED_FIELDS.get(finding.get("task_type"), ())}}, "finding")
+            return Grade(
+                False,
+                {
+                    "task_type": finding.get("task_type"),
+                    **{k: v for k, v in finding.items() if k in EXPECTED_FIELDS.get(finding.get("task_type"), ())},
+                },
+                "finding",
+            )
         return Grade(matches(task.task_type, predicted, expected, catalog), predicted, "finding")
     predicted = parse_answer(task.task_type, final_text, catalog)
     source = "text"
@@ -272,7 +305,9 @@ def llm_judge(model):
     def judge(task_type: str, text: str) -> dict | None:
         if not text or not text.strip():
             return None
-        prompt = JUDGE_PROMPT.format(task_type=task_type, fields=", ".join(EXPECTED_FIELDS[task_type]), text=text[:4000])
+        prompt = JUDGE_PROMPT.format(
+            task_type=task_type, fields=", ".join(EXPECTED_FIELDS[task_type]), text=text[:4000]
+        )
         reply = model.invoke([HumanMessage(prompt)], [])
         raw = (reply.content or "").strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
         try:

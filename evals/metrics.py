@@ -38,9 +38,13 @@ def summarize(rows: list[dict], meta: dict | None = None) -> dict:
     for t in types:
         rs = [r for r in rows if r["task_type"] == t]
         per_type[t] = {
-            "conversations": len(rs), "correct": sum(bool(r["correct"]) for r in rs), "accuracy": _share(rs, lambda r: r["correct"]),
-            "tool_error_rate": _share(rs, lambda r: r["tool_errors"] > 0), "invented_product_rate": _share(rs, lambda r: r["invented_products"]),
-            "mean_turns": _mean(r["turns"] for r in rs), "mean_tool_calls": _mean(r["tool_calls"] for r in rs),
+            "conversations": len(rs),
+            "correct": sum(bool(r["correct"]) for r in rs),
+            "accuracy": _share(rs, lambda r: r["correct"]),
+            "tool_error_rate": _share(rs, lambda r: r["tool_errors"] > 0),
+            "invented_product_rate": _share(rs, lambda r: r["invented_products"]),
+            "mean_turns": _mean(r["turns"] for r in rs),
+            "mean_tool_calls": _mean(r["tool_calls"] for r in rs),
         }
     error_kinds: dict[str, int] = defaultdict(int)
     for r in rows:

@@ -118,7 +118,9 @@ def check_turn(expect: Expect, result, catalog) -> list[str]:
         problems.append(f"tools called (expected these, in order):\n{_diff(expect.tools, called)}")
     bad = [t for t in expect.no_tools if t in called]
     if bad:
-        problems.append(f"tools that must not be called were called: {', '.join(bad)} (called: {', '.join(called) or 'none'})")
+        problems.append(
+            f"tools that must not be called were called: {', '.join(bad)} (called: {', '.join(called) or 'none'})"
+        )
     for text in expect.contains:
         if text.lower() not in low:
             problems.append(f"answer should contain {text!r}")
@@ -129,13 +131,17 @@ def check_turn(expect: Expect, result, catalog) -> list[str]:
         problems.append(f"no finding expected, got {json.dumps(_verdict(result.finding))}")
     if expect.finding is not None:
         if not result.finding:
-            problems.append(f"finding expected:\n    - {json.dumps(expect.finding)}\n    + (no finding recorded this turn)")
+            problems.append(
+                f"finding expected:\n    - {json.dumps(expect.finding)}\n    + (no finding recorded this turn)"
+            )
         else:
             wrong = []
             for key, want in expect.finding.items():
                 got = result.finding.get(key)
                 if not field_matches(key, got, want, catalog):
-                    wrong.append(f"    finding.{key}\n    - expected: {json.dumps(want)}\n    + actual:   {json.dumps(got)}")
+                    wrong.append(
+                        f"    finding.{key}\n    - expected: {json.dumps(want)}\n    + actual:   {json.dumps(got)}"
+                    )
             if wrong:
                 problems.append("finding fields differ:\n" + "\n".join(wrong))
     if expect.no_guard_violation:
@@ -187,9 +193,12 @@ def run_script(copilot, path: Path | str, script: Script | None = None) -> Repla
         problems = check_turn(turn.expect, result, catalog)
         if problems:
             body = "\n".join(f"  ✗ {p}" for p in problems)
-            failure = (f"{path}: turn {i} of {len(script.turns)} failed\n  user:    {turn.user}\n  copilot: {result.answer}\n"
-                       f"  tools:   {_steps_text(result)}\n"
-                       + (f"  finding: {json.dumps(_verdict(result.finding))}\n" if result.finding else "") + body)
+            failure = (
+                f"{path}: turn {i} of {len(script.turns)} failed\n  user:    {turn.user}\n  copilot: {result.answer}\n"
+                f"  tools:   {_steps_text(result)}\n"
+                + (f"  finding: {json.dumps(_verdict(result.finding))}\n" if result.finding else "")
+                + body
+            )
             return ReplayResult(path, script.name, False, i, failure)
     return ReplayResult(path, script.name, True, len(script.turns))
 

@@ -11,8 +11,16 @@ from pathlib import Path
 from evals.metrics import summarize
 from evals.tasks import TASK_TYPES
 
-COMPARED = (("accuracy", "pct"), ("tool_error_rate", "pct"), ("invented_product_rate", "pct"), ("mean_turns", "num"),
-            ("mean_tool_calls", "num"), ("total_cost_usd", "usd"), ("wall_seconds", "num"), ("conversation_errors", "int"))
+COMPARED = (
+    ("accuracy", "pct"),
+    ("tool_error_rate", "pct"),
+    ("invented_product_rate", "pct"),
+    ("mean_turns", "num"),
+    ("mean_tool_calls", "num"),
+    ("total_cost_usd", "usd"),
+    ("wall_seconds", "num"),
+    ("conversation_errors", "int"),
+)
 
 
 class RunNotFound(FileNotFoundError):
@@ -29,7 +37,9 @@ def write_run(out_dir: Path, conversations, meta: dict) -> dict:
             fh.write(json.dumps(r, default=str) + "\n")
     with (out_dir / "transcripts.jsonl").open("w", encoding="utf-8") as fh:
         for c in conversations:
-            fh.write(json.dumps({"id": c.row["id"], "trial": c.row["trial"], "transcript": c.transcript}, default=str) + "\n")
+            fh.write(
+                json.dumps({"id": c.row["id"], "trial": c.row["trial"], "transcript": c.transcript}, default=str) + "\n"
+            )
     summary = summarize(rows, meta)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     charts = write_charts(summary, out_dir)
@@ -73,7 +83,10 @@ def write_charts(summary: dict, out_dir: Path) -> list[str]:
     ax.bar_label(bars, labels=[f"{v:.0f}%" for v in values], padding=2, fontsize=8)
     ax.set_ylim(0, 110)
     ax.set_ylabel("accuracy (%)")
-    ax.set_title(f"Accuracy by task type (overall {_pct(summary['accuracy'])}, {summary['conversations']} conversations)", fontsize=10)
+    ax.set_title(
+        f"Accuracy by task type (overall {_pct(summary['accuracy'])}, {summary['conversations']} conversations)",
+        fontsize=10,
+    )
     ax.tick_params(axis="x", labelsize=8)
     fig.tight_layout()
     fig.savefig(out_dir / "accuracy_by_task_type.png")
@@ -99,7 +112,9 @@ def write_charts(summary: dict, out_dir: Path) -> list[str]:
 
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
     ax.bar([i - w / 2 for i in x], [per[t]["mean_turns"] for t in types], w, label="mean turns", color="#4a8f5a")
-    ax.bar([i + w / 2 for i in x], [per[t]["mean_tool_calls"] for t in types], w, label="mean tool calls", color="#9a9a3a")
+    ax.bar(
+        [i + w / 2 for i in x], [per[t]["mean_tool_calls"] for t in types], w, label="mean tool calls", color="#9a9a3a"
+    )
     ax.set_xticks(list(x), labels, fontsize=8)
     ax.set_title("Conversation length by task type", fontsize=10)
     ax.legend(fontsize=8)
@@ -123,7 +138,19 @@ def _transcript_md(transcript: list[dict]) -> str:
             lines.append(f"- **copilot:** {t['text']}")
             if t.get("finding"):
                 f = t["finding"]
-                verdict = {k: f[k] for k in ("appetite", "lobs", "small_business", "per_occurrence", "aggregate", "deductible", "naics") if k in f}
+                verdict = {
+                    k: f[k]
+                    for k in (
+                        "appetite",
+                        "lobs",
+                        "small_business",
+                        "per_occurrence",
+                        "aggregate",
+                        "deductible",
+                        "naics",
+                    )
+                    if k in f
+                }
                 lines.append(f"  - finding ({f.get('task_type')}): `{json.dumps(verdict)}`")
             for n in t.get("notices", []):
                 lines.append(f"  - notice: {n}")
@@ -135,9 +162,11 @@ def _transcript_md(transcript: list[dict]) -> str:
 def render_report(summary: dict, conversations, charts: list[str]) -> str:
     s = summary
     out = [f"# Evaluation run {s.get('run', '')}".rstrip(), ""]
-    out.append(f"Model **{s.get('model', '?')}**, simulated underwriter **{s.get('user', '?')}**, tasks `{s.get('tasks_file', '?')}`, "
-               f"{s['tasks']} tasks x {s['trials']} trial(s) = {s['conversations']} conversations, "
-               f"wall time {s.get('wall_seconds', 0):.1f} s (concurrency {s.get('concurrency', 1)}).")
+    out.append(
+        f"Model **{s.get('model', '?')}**, simulated underwriter **{s.get('user', '?')}**, tasks `{s.get('tasks_file', '?')}`, "
+        f"{s['tasks']} tasks x {s['trials']} trial(s) = {s['conversations']} conversations, "
+        f"wall time {s.get('wall_seconds', 0):.1f} s (concurrency {s.get('concurrency', 1)})."
+    )
     out += ["", "| figure | value |", "|---|---|"]
     out.append(f"| accuracy | {_pct(s['accuracy'])} |")
     for k, v in s["pass_hat_k"].items():
@@ -146,14 +175,23 @@ def render_report(summary: dict, conversations, charts: list[str]) -> str:
         if key in s:
             out.append(f"| {key} | {fmt(s[key], kind)} |")
     if s.get("tool_errors_by_kind"):
-        out.append(f"| tool errors by kind | {', '.join(f'{k}: {v}' for k, v in sorted(s['tool_errors_by_kind'].items()))} |")
+        out.append(
+            f"| tool errors by kind | {', '.join(f'{k}: {v}' for k, v in sorted(s['tool_errors_by_kind'].items()))} |"
+        )
     out.append(f"| graded by | {', '.join(f'{k}: {v}' for k, v in sorted(s.get('graded_by', {}).items()))} |")
     out.append(f"| turn cap reached | {s.get('turn_cap_reached', 0)} |")
-    out += ["", "## By task type", "", "| task type | conversations | accuracy | tool error rate | invented product rate | mean turns | mean tool calls |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    out += [
+        "",
+        "## By task type",
+        "",
+        "| task type | conversations | accuracy | tool error rate | invented product rate | mean turns | mean tool calls |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for t, v in s.get("by_task_type", {}).items():
-        out.append(f"| {t} | {v['conversations']} | {_pct(v['accuracy'])} | {_pct(v['tool_error_rate'])} | "
-                   f"{_pct(v['invented_product_rate'])} | {v['mean_turns']:.2f} | {v['mean_tool_calls']:.2f} |")
+        out.append(
+            f"| {t} | {v['conversations']} | {_pct(v['accuracy'])} | {_pct(v['tool_error_rate'])} | "
+            f"{_pct(v['invented_product_rate'])} | {v['mean_turns']:.2f} | {v['mean_tool_calls']:.2f} |"
+        )
     if charts:
         out += ["", "## Charts", ""] + [f"![{c.removesuffix('.png').replace('_', ' ')}]({c})" for c in charts]
     failures = [c for c in conversations if not c.row["correct"]]
@@ -162,11 +200,18 @@ def render_report(summary: dict, conversations, charts: list[str]) -> str:
         out.append("None.")
     for c in failures:
         r = c.row
-        out += [f"### {r['id']} (trial {r['trial']}, {r['task_type']})", "",
-                f"expected `{json.dumps(r['expected'])}`, got `{json.dumps(r['predicted'])}` (graded by {r.get('graded_by')}); "
-                f"ended by {r.get('ended')} after {r['turns']} turn(s), {r['tool_calls']} tool call(s), {r['tool_errors']} tool error(s)"
-                + (f"; invented: {', '.join(r['invented_products'])}" if r["invented_products"] else "")
-                + (f"; error: {r['error']}" if r.get("error") else "") + ".", "", _transcript_md(c.transcript), ""]
+        out += [
+            f"### {r['id']} (trial {r['trial']}, {r['task_type']})",
+            "",
+            f"expected `{json.dumps(r['expected'])}`, got `{json.dumps(r['predicted'])}` (graded by {r.get('graded_by')}); "
+            f"ended by {r.get('ended')} after {r['turns']} turn(s), {r['tool_calls']} tool call(s), {r['tool_errors']} tool error(s)"
+            + (f"; invented: {', '.join(r['invented_products'])}" if r["invented_products"] else "")
+            + (f"; error: {r['error']}" if r.get("error") else "")
+            + ".",
+            "",
+            _transcript_md(c.transcript),
+            "",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -212,7 +257,9 @@ def compare_rows(a: dict, b: dict) -> list[dict]:
         va, vb = a.get("accuracy_by_task_type", {}).get(t), b.get("accuracy_by_task_type", {}).get(t)
         if va is None and vb is None:
             continue
-        rows.append({"metric": f"accuracy: {t}", "a": fmt(va, "pct"), "b": fmt(vb, "pct"), "delta": _delta(va, vb, "pct")})
+        rows.append(
+            {"metric": f"accuracy: {t}", "a": fmt(va, "pct"), "b": fmt(vb, "pct"), "delta": _delta(va, vb, "pct")}
+        )
     return rows
 
 
@@ -231,13 +278,23 @@ def by_task_type_rows(summary: dict, run: str | None = None) -> list[dict]:
     """One row per task type (for tables and charts): accuracy, error and invention rates, turns."""
     rows = []
     for t, v in summary.get("by_task_type", {}).items():
-        rows.append({**({"run": run} if run else {}), "task type": t, "conversations": v["conversations"],
-                     "accuracy": v["accuracy"], "tool error rate": v["tool_error_rate"],
-                     "invented product rate": v["invented_product_rate"], "mean turns": v["mean_turns"],
-                     "mean tool calls": v["mean_tool_calls"]})
+        rows.append(
+            {
+                **({"run": run} if run else {}),
+                "task type": t,
+                "conversations": v["conversations"],
+                "accuracy": v["accuracy"],
+                "tool error rate": v["tool_error_rate"],
+                "invented product rate": v["invented_product_rate"],
+                "mean turns": v["mean_turns"],
+                "mean tool calls": v["mean_tool_calls"],
+            }
+        )
     return rows
 
 
 def run_label(name: str, summary: dict) -> str:
-    return (f"{name} · {summary.get('model', '?')} · {summary.get('user', '?')} · "
-            f"{summary.get('conversations', 0)} conversations · {100 * summary.get('accuracy', 0):.1f}%")
+    return (
+        f"{name} · {summary.get('model', '?')} · {summary.get('user', '?')} · "
+        f"{summary.get('conversations', 0)} conversations · {100 * summary.get('accuracy', 0):.1f}%"
+    )

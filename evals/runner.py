@@ -11,9 +11,9 @@ import itertools
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Callable
 
 from evals.grading import grade, parse_answer
 from evals.tasks import Task
@@ -47,7 +47,9 @@ def _determined(task: Task, result, catalog) -> bool:
     return bool(answer.strip()) and "?" not in answer and parse_answer(task.task_type, answer, catalog) is not None
 
 
-def run_conversation(copilot, task: Task, user, trial: int = 1, catalog=None, max_turns: int = MAX_TURNS, judge=None) -> Conversation:
+def run_conversation(
+    copilot, task: Task, user, trial: int = 1, catalog=None, max_turns: int = MAX_TURNS, judge=None
+) -> Conversation:
     """Hold one conversation until the copilot's determination or the turn cap; grade it."""
     from graph.copilot import InputRejected
 
@@ -80,13 +82,23 @@ def run_conversation(copilot, task: Task, user, trial: int = 1, catalog=None, ma
                     tokens += (e.get("input_tokens") or 0) + (e.get("output_tokens") or 0)
                     cost += e.get("cost_usd") or 0.0
             invented |= _invented(result, catalog)
-            transcript.append({
-                "role": "copilot", "text": result.answer,
-                "tools": [{"tool": s["tool"], "arguments": s["arguments"], "ok": s["ok"],
-                           **({"error": s["result"].get("error")} if not s["ok"] else {})} for s in result.steps],
-                **({"finding": result.finding} if result.finding else {}),
-                **({"notices": result.notices} if result.notices else {}),
-            })
+            transcript.append(
+                {
+                    "role": "copilot",
+                    "text": result.answer,
+                    "tools": [
+                        {
+                            "tool": s["tool"],
+                            "arguments": s["arguments"],
+                            "ok": s["ok"],
+                            **({"error": s["result"].get("error")} if not s["ok"] else {}),
+                        }
+                        for s in result.steps
+                    ],
+                    **({"finding": result.finding} if result.finding else {}),
+                    **({"notices": result.notices} if result.notices else {}),
+                }
+            )
             final_text = result.answer or ""
             if result.finding:
                 finding = result.finding
@@ -103,18 +115,43 @@ def run_conversation(copilot, task: Task, user, trial: int = 1, catalog=None, ma
     g = grade(task, finding, final_text, catalog, judge)
     usage = user.usage
     row = {
-        "id": task.id, "task_type": task.task_type, "trial": trial, "correct": g.correct, "predicted": g.predicted,
-        "expected": task.expected.verdict(), "graded_by": g.source, "ended": ended, "turns": turns, "tool_calls": tool_calls,
-        "tool_errors": tool_errors, "tool_error_kinds": error_kinds, "guard_events": guard_events, "invented_products": sorted(invented), "tokens": tokens,
-        "cost_usd": round(cost, 6), "user_tokens": usage["tokens"], "user_cost_usd": round(usage["cost_usd"], 6),
-        "seconds": round(time.perf_counter() - start, 3), "thread_id": thread.id, "error": error,
+        "id": task.id,
+        "task_type": task.task_type,
+        "trial": trial,
+        "correct": g.correct,
+        "predicted": g.predicted,
+        "expected": task.expected.verdict(),
+        "graded_by": g.source,
+        "ended": ended,
+        "turns": turns,
+        "tool_calls": tool_calls,
+        "tool_errors": tool_errors,
+        "tool_error_kinds": error_kinds,
+        "guard_events": guard_events,
+        "invented_products": sorted(invented),
+        "tokens": tokens,
+        "cost_usd": round(cost, 6),
+        "user_tokens": usage["tokens"],
+        "user_cost_usd": round(usage["cost_usd"], 6),
+        "seconds": round(time.perf_counter() - start, 3),
+        "thread_id": thread.id,
+        "error": error,
     }
     return Conversation(row, transcript)
 
 
-def run_eval(tasks: list[Task], make_copilot: Callable[[int], object], make_user: Callable[[Task], object], *,
-             trials: int = 1, concurrency: int = 1, catalog=None, max_turns: int = MAX_TURNS, judge=None,
-             on_done: Callable[[Conversation], None] | None = None) -> list[Conversation]:
+def run_eval(
+    tasks: list[Task],
+    make_copilot: Callable[[int], object],
+    make_user: Callable[[Task], object],
+    *,
+    trials: int = 1,
+    concurrency: int = 1,
+    catalog=None,
+    max_turns: int = MAX_TURNS,
+    judge=None,
+    on_done: Callable[[Conversation], None] | None = None,
+) -> list[Conversation]:
     """Every task x trial, ``concurrency`` at a time; results in task order, then trial order.
 
     ``make_copilot(worker_index)`` is called once per worker thread; every copilot made is closed at the end.

@@ -23,26 +23,26 @@ DONT_KNOW = "I don't know."
 # Fact -> what a person might say when asking for it. Matched on the lower-cased question, earliest first.
 TOPICS: dict[str, str] = {
     "annual_revenue": r"\b(?:revenues?|sales|receipts|turnover|gross income|top[- ]line|annual income|earn(?:s|ings)?|"
-                      r"how much (?:money )?(?:do|does) (?:they|it|the \w+) (?:make|bring in|take in|gross))\b",
+    r"how much (?:money )?(?:do|does) (?:they|it|the \w+) (?:make|bring in|take in|gross))\b",
     "employees": r"\b(?:employ(?:s|ees?|ed)?|staff(?:ing|ed)?|head ?count|workforce|ftes?|full[- ]time|"
-                 r"how many (?:people|workers|persons|hands)|people (?:work|are employed|on (?:the )?payroll))\b",
+    r"how many (?:people|workers|persons|hands)|people (?:work|are employed|on (?:the )?payroll))\b",
     "annual_payroll": r"\b(?:payroll|wages?|salar(?:y|ies)|total pay)\b",
     "vehicles": r"\b(?:vehicles?|fleet|trucks?|cars?|vans?|autos|automobiles?|tractors?|trailers?)\b",
     "construction": r"\b(?:buildings?|construction|constructed|built|structure|frame|fire[- ]resistive|masonry|"
-                    r"premises|what (?:is|are) (?:the|their) (?:walls|roof))\b",
+    r"premises|what (?:is|are) (?:the|their) (?:walls|roof))\b",
     "state": r"\b(?:state|located|location|where|based|headquartered|which city)\b",
     "description": r"(?:what (?:does|do|is) (?:the |this |that |their )?(?:\w+ ){0,3}(?:do|doing)\b|"
-                   r"\bdescri(?:be|ption)\b|\boperations?\b|what (?:kind|type|sort) of (?:business|company|work|operation)|"
-                   r"\bnature of (?:the |their )?business\b|\bline of work\b|\bbusiness activit|\bwhat (?:they|it) do(?:es)?\b|"
-                   r"\bindustry\b|what (?:do|does) (?:they|it|the \w+) (?:make|sell|offer|manufacture|provide))",
+    r"\bdescri(?:be|ption)\b|\boperations?\b|what (?:kind|type|sort) of (?:business|company|work|operation)|"
+    r"\bnature of (?:the |their )?business\b|\bline of work\b|\bbusiness activit|\bwhat (?:they|it) do(?:es)?\b|"
+    r"\bindustry\b|what (?:do|does) (?:they|it|the \w+) (?:make|sell|offer|manufacture|provide))",
     "naics": r"\b(?:naics|sic|industry code|classification code|class code|code)\b",
     "lob": r"(?:\b(?:which|what) (?:line|lines|lob|lobs|coverages?|policy|policies|product|products|insurance|"
-           r"(?:kind|type|sort) of (?:coverage|insurance|policy))\b|\blines? of business\b|\blobs?\b|"
-           r"\b(?:want|need|looking for|asking for|requesting|seeking|apply(?:ing)? for) (?:coverage|insurance|a policy|cover)\b|"
-           r"\bcoverage (?:are|is|do|does) (?:they|it) (?:want|need|looking|asking|requesting|seeking)\b)",
+    r"(?:kind|type|sort) of (?:coverage|insurance|policy))\b|\blines? of business\b|\blobs?\b|"
+    r"\b(?:want|need|looking for|asking for|requesting|seeking|apply(?:ing)? for) (?:coverage|insurance|a policy|cover)\b|"
+    r"\bcoverage (?:are|is|do|does) (?:they|it) (?:want|need|looking|asking|requesting|seeking)\b)",
     "company_name": r"(?:\bcompany(?:'s)? name\b|\bname of (?:the |this )?(?:company|business|applicant|insured|firm)\b|"
-                    r"\bbusiness(?:'s)? name\b|\bwhat(?:'s| is) (?:the |their |its )?name\b|\bwho is the (?:applicant|insured|client)\b|"
-                    r"\b(?:is it|are they|company) called\b|\bnamed\b)",
+    r"\bbusiness(?:'s)? name\b|\bwhat(?:'s| is) (?:the |their |its )?name\b|\bwho is the (?:applicant|insured|client)\b|"
+    r"\b(?:is it|are they|company) called\b|\bnamed\b)",
 }
 _COMPILED = {fact: re.compile(p) for fact, p in TOPICS.items()}
 # Phrases that would trip a fact's pattern without asking for it: masked before matching.
@@ -53,11 +53,20 @@ _MASKS = [
     r"property coverage|building and contents",
 ]
 _MASK = re.compile("|".join(_MASKS))
-_REQUEST = re.compile(r"\b(?:please|tell me|let me know|provide|share|give me|send|confirm|need|could you|can you|what|how|which|where|who)\b")
+_REQUEST = re.compile(
+    r"\b(?:please|tell me|let me know|provide|share|give me|send|confirm|need|could you|can you|what|how|which|where|who)\b"
+)
 LABELS = {
-    "annual_revenue": "the annual revenue", "employees": "how many employees they have", "annual_payroll": "the annual payroll",
-    "vehicles": "how many vehicles they have", "construction": "how the building is constructed", "state": "where they are",
-    "description": "what they do", "naics": "the NAICS code", "lob": "which line they want", "company_name": "the company name",
+    "annual_revenue": "the annual revenue",
+    "employees": "how many employees they have",
+    "annual_payroll": "the annual payroll",
+    "vehicles": "how many vehicles they have",
+    "construction": "how the building is constructed",
+    "state": "where they are",
+    "description": "what they do",
+    "naics": "the NAICS code",
+    "lob": "which line they want",
+    "company_name": "the company name",
 }
 
 
@@ -200,7 +209,9 @@ class LLMUnderwriter:
     def reply(self, copilot_text: str) -> str:
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-        system = SystemMessage(USER_PROMPT.format(insurer=self.insurer, opening=self.task.opening, facts=facts_text(self.task)))
+        system = SystemMessage(
+            USER_PROMPT.format(insurer=self.insurer, opening=self.task.opening, facts=facts_text(self.task))
+        )
         self.history.append(HumanMessage(copilot_text or "(no answer)"))
         message = self.model.invoke([system] + self.history, [])
         text = (message.content or "").strip() or DONT_KNOW
@@ -210,8 +221,10 @@ class LLMUnderwriter:
     @property
     def usage(self) -> dict:
         calls = getattr(self.model, "usage", [])
-        return {"tokens": sum((c.get("prompt_tokens") or 0) + (c.get("completion_tokens") or 0) for c in calls),
-                "cost_usd": sum(c.get("cost_usd") or 0.0 for c in calls)}
+        return {
+            "tokens": sum((c.get("prompt_tokens") or 0) + (c.get("completion_tokens") or 0) for c in calls),
+            "cost_usd": sum(c.get("cost_usd") or 0.0 for c in calls),
+        }
 
 
 def parse_user_spec(spec: str) -> tuple[str, str | None]:

@@ -79,7 +79,9 @@ def read_rows(path: Path | str) -> list[dict]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise SnorkelImportError(f"{path}, line {n}: not valid JSON ({exc.msg}); expected JSON lines or a .parquet file") from None
+                raise SnorkelImportError(
+                    f"{path}, line {n}: not valid JSON ({exc.msg}); expected JSON lines or a .parquet file"
+                ) from None
             if not isinstance(obj, dict):
                 raise SnorkelImportError(f"{path}, line {n}: expected a JSON object per line")
             rows.append(obj)
@@ -173,14 +175,29 @@ def import_rows(rows: list[dict], catalog, id_prefix: str = "snorkel") -> Import
             continue
         seen.add(task_id)
         applicant = {
-            "company_name": _get(row, "company_name"), "description": _get(row, "description"), "state": _get(row, "state"),
-            "lob": _get(row, "lob"), "annual_revenue": _int(_get(row, "annual_revenue")), "employees": _int(_get(row, "employees")),
-            "annual_payroll": _int(_get(row, "annual_payroll")), "vehicles": _int(_get(row, "vehicles")),
-            "construction": _get(row, "construction"), "naics": None,
+            "company_name": _get(row, "company_name"),
+            "description": _get(row, "description"),
+            "state": _get(row, "state"),
+            "lob": _get(row, "lob"),
+            "annual_revenue": _int(_get(row, "annual_revenue")),
+            "employees": _int(_get(row, "employees")),
+            "annual_payroll": _int(_get(row, "annual_payroll")),
+            "vehicles": _int(_get(row, "vehicles")),
+            "construction": _get(row, "construction"),
+            "naics": None,
         }
         applicant = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in applicant.items()}
         try:
-            task = parse_task({"id": task_id, "task_type": task_type, "applicant": applicant, "opening": opening, "expected": expected}, where)
+            task = parse_task(
+                {
+                    "id": task_id,
+                    "task_type": task_type,
+                    "applicant": applicant,
+                    "opening": opening,
+                    "expected": expected,
+                },
+                where,
+            )
         except TaskFileError as exc:
             report.skipped.append(str(exc))
             continue

@@ -17,13 +17,24 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from tools.findings import REQUIRED as EXPECTED_FIELDS  # the verdict fields per task type: one definition
 from tools.findings import TASK_TYPES, TaskType  # noqa: F401  (re-exported for the harness)
-APPLICANT_FACTS = ("company_name", "description", "state", "lob", "annual_revenue", "employees", "annual_payroll",
-                   "vehicles", "construction", "naics")
+
+APPLICANT_FACTS = (
+    "company_name",
+    "description",
+    "state",
+    "lob",
+    "annual_revenue",
+    "employees",
+    "annual_payroll",
+    "vehicles",
+    "construction",
+    "naics",
+)
 
 
 def _six_digits(v: str | None) -> str | None:
     if v is not None and not re.fullmatch(r"\d{6}", v):
-        raise ValueError("must be a six-digit 2022 NAICS code as text, e.g. \"492210\"")
+        raise ValueError('must be a six-digit 2022 NAICS code as text, e.g. "492210"')
     return v
 
 
@@ -88,15 +99,19 @@ class Task(Strict):
     expected: Expected
 
     @model_validator(mode="after")
-    def _expected_fits_task_type(self) -> "Task":
+    def _expected_fits_task_type(self) -> Task:
         need = EXPECTED_FIELDS[self.task_type]
         given = set(self.expected.verdict())
         missing = [f for f in need if f not in given]
         if missing:
-            raise ValueError(f"expected: a {self.task_type} task needs {', '.join(need)} (missing {', '.join(missing)})")
+            raise ValueError(
+                f"expected: a {self.task_type} task needs {', '.join(need)} (missing {', '.join(missing)})"
+            )
         extra = sorted(given - set(need))
         if extra:
-            raise ValueError(f"expected: {', '.join(extra)} does not belong to a {self.task_type} task (it takes {', '.join(need)})")
+            raise ValueError(
+                f"expected: {', '.join(extra)} does not belong to a {self.task_type} task (it takes {', '.join(need)})"
+            )
         return self
 
 
@@ -152,8 +167,10 @@ def check_against_catalog(tasks: list[Task], catalog, source: str = "tasks") -> 
     for task in tasks:
         for lob in task.expected.lobs or []:
             if catalog.find_lob(lob) is None:
-                raise TaskFileError(f"{source}, task {task.id!r}: field 'expected.lobs': {lob!r} is not a line we write "
-                                    f"({', '.join(catalog.lobs)})")
+                raise TaskFileError(
+                    f"{source}, task {task.id!r}: field 'expected.lobs': {lob!r} is not a line we write "
+                    f"({', '.join(catalog.lobs)})"
+                )
 
 
 def dump_tasks(tasks: list[Task], path: Path | str) -> None:

@@ -68,21 +68,37 @@ def build_graph(model, toolkit, checkpointer=None):
         n_calls = tool_calls_this_turn(messages)
         if n_calls >= MAX_TOOL_CALLS:
             text = prompts.TOOL_LIMIT.format(n=n_calls, what="the determination (too many lookups)")
-            return {"messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))], "events": [{"type": "limit", "reason": "tool_calls", "count": n_calls}]}
+            return {
+                "messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))],
+                "events": [{"type": "limit", "reason": "tool_calls", "count": n_calls}],
+            }
         n_errors = consecutive_tool_errors(messages)
         if n_errors >= MAX_CONSECUTIVE_ERRORS:
             last = next((m.content for m in reversed(messages) if isinstance(m, ToolMessage)), "")
             text = prompts.ERROR_LIMIT.format(n=n_errors, last=str(last)[:160])
-            return {"messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))], "events": [{"type": "limit", "reason": "tool_errors", "count": n_errors}]}
+            return {
+                "messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))],
+                "events": [{"type": "limit", "reason": "tool_errors", "count": n_errors}],
+            }
         try:
-            reply = model.invoke([system] + for_model(messages), schemas, on_token=lambda t: write({"type": "token", "text": t}))
+            reply = model.invoke(
+                [system] + for_model(messages), schemas, on_token=lambda t: write({"type": "token", "text": t})
+            )
         except ModelError as exc:
             write({"type": "error", "text": str(exc)})
-            return {"messages": [AIMessage(str(exc), additional_kwargs=_uwc(kind="error"))], "events": [{"type": "model_error", "message": str(exc)}]}
+            return {
+                "messages": [AIMessage(str(exc), additional_kwargs=_uwc(kind="error"))],
+                "events": [{"type": "model_error", "message": str(exc)}],
+            }
         usage = reply.usage_metadata or {}
-        event = {"type": "model", "model": getattr(model, "name", "?"), "tool_calls": len(reply.tool_calls),
-                 "input_tokens": usage.get("input_tokens", 0), "output_tokens": usage.get("output_tokens", 0),
-                 "cost_usd": (reply.response_metadata or {}).get("cost_usd", 0.0)}
+        event = {
+            "type": "model",
+            "model": getattr(model, "name", "?"),
+            "tool_calls": len(reply.tool_calls),
+            "input_tokens": usage.get("input_tokens", 0),
+            "output_tokens": usage.get("output_tokens", 0),
+            "cost_usd": (reply.response_metadata or {}).get("cost_usd", 0.0),
+        }
         return {"messages": [reply], "events": [event]}
 
     def tools(state: AgentState) -> dict:
@@ -101,8 +117,14 @@ def build_graph(model, toolkit, checkpointer=None):
             if event.ok and call["name"] == "record_finding":
                 finding = event.result
                 write({"type": "finding", "finding": finding})
-            out.append(ToolMessage(json.dumps(event.result, default=str), tool_call_id=call["id"], name=call["name"],
-                                   status="success" if event.ok else "error"))
+            out.append(
+                ToolMessage(
+                    json.dumps(event.result, default=str),
+                    tool_call_id=call["id"],
+                    name=call["name"],
+                    status="success" if event.ok else "error",
+                )
+            )
         update = {"messages": out, "events": events}
         if finding is not None:
             update["finding"] = finding
@@ -121,12 +143,21 @@ def build_graph(model, toolkit, checkpointer=None):
         corrected_before = any(kind(m) == "guard_correction" for m in current_turn(messages))
         event = {"type": "guard", "where": "answer", "products": products, "text": answer.content[:500]}
         if getattr(model, "is_llm", False) and not corrected_before:
-            note = HumanMessage(prompts.GUARD_CORRECTION.format(products=", ".join(names)), additional_kwargs=_uwc(kind="guard_correction"))
+            note = HumanMessage(
+                prompts.GUARD_CORRECTION.format(products=", ".join(names)),
+                additional_kwargs=_uwc(kind="guard_correction"),
+            )
             return {"messages": [note], "events": [{**event, "action": "correction"}]}
         notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
         _writer()({"type": "notice", "notices": notices})
-        cleaned = AIMessage(remove_offending(answer.content, mentions), id=answer.id,
-                            additional_kwargs={**answer.additional_kwargs, "uwc": {**meta(answer), "notices": notices, "original": answer.content}})
+        cleaned = AIMessage(
+            remove_offending(answer.content, mentions),
+            id=answer.id,
+            additional_kwargs={
+                **answer.additional_kwargs,
+                "uwc": {**meta(answer), "notices": notices, "original": answer.content},
+            },
+        )
         return {"messages": [cleaned], "events": [{**event, "action": "removed"}]}
 
     def after_agent(state: AgentState) -> str:

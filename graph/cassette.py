@@ -14,7 +14,9 @@ import re
 import threading
 from pathlib import Path
 
-SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,}|AIza[0-9A-Za-z_\-]{20,})")
+SECRET = re.compile(
+    r"(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,}|AIza[0-9A-Za-z_\-]{20,})"
+)
 
 
 class CassetteMiss(Exception):
@@ -22,7 +24,9 @@ class CassetteMiss(Exception):
 
 
 def request_key(request: dict) -> str:
-    canonical = json.dumps({k: request.get(k) for k in ("model", "messages", "tools", "temperature")}, sort_keys=True, ensure_ascii=False)
+    canonical = json.dumps(
+        {k: request.get(k) for k in ("model", "messages", "tools", "temperature")}, sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
@@ -53,7 +57,9 @@ class Cassette:
         return self.mode == "replay"
 
     def record(self, request: dict, response: dict) -> None:
-        line = redact(json.dumps({"key": request_key(request), "request": request, "response": response}, ensure_ascii=False))
+        line = redact(
+            json.dumps({"key": request_key(request), "request": request, "response": response}, ensure_ascii=False)
+        )
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
@@ -63,6 +69,8 @@ class Cassette:
         key = request_key(request)
         if key not in self._entries:
             last = next((m.get("content") for m in reversed(request["messages"]) if m.get("role") == "user"), "")
-            raise CassetteMiss(f"no recorded response in {self.path} for request {key} (model {request['model']}, "
-                               f"{len(request['messages'])} messages, last user message {str(last)[:80]!r})")
+            raise CassetteMiss(
+                f"no recorded response in {self.path} for request {key} (model {request['model']}, "
+                f"{len(request['messages'])} messages, last user message {str(last)[:80]!r})"
+            )
         return self._entries[key]

@@ -6,12 +6,12 @@ events, and reads a thread back for display. All of it is testable without Strea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from app.settings import Settings
+from core.settings import Settings
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.state import kind, meta
 from graph.threads import ThreadStore, open_checkpointer
@@ -131,9 +131,20 @@ class Copilot:
                         steps.append(events[step_index])
                         step_index += 1
             elif isinstance(m, AIMessage):
-                finding = next((s["result"] for s in reversed(steps) if s["tool"] == "record_finding" and s["ok"]), None)
-                out.append({"role": "assistant", "content": m.content, "id": m.id, "steps": steps, "finding": finding,
-                            "notices": meta(m).get("notices", []), "kind": kind(m)})
+                finding = next(
+                    (s["result"] for s in reversed(steps) if s["tool"] == "record_finding" and s["ok"]), None
+                )
+                out.append(
+                    {
+                        "role": "assistant",
+                        "content": m.content,
+                        "id": m.id,
+                        "steps": steps,
+                        "finding": finding,
+                        "notices": meta(m).get("notices", []),
+                        "kind": kind(m),
+                    }
+                )
                 steps = []
             elif isinstance(m, ToolMessage):
                 continue
@@ -146,7 +157,21 @@ class Copilot:
         for e in values.get("events", []):
             if e["type"] != "tool" or not e["ok"]:
                 continue
-            args = {k: v for k, v in e["arguments"].items() if k in ("naics", "state", "lob", "annual_revenue", "employees", "annual_payroll", "vehicles", "construction")}
+            args = {
+                k: v
+                for k, v in e["arguments"].items()
+                if k
+                in (
+                    "naics",
+                    "state",
+                    "lob",
+                    "annual_revenue",
+                    "employees",
+                    "annual_payroll",
+                    "vehicles",
+                    "construction",
+                )
+            }
             facts.update(args)
             app = e["result"].get("applicant") if isinstance(e["result"], dict) else None
             if app:

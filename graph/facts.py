@@ -17,65 +17,73 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from core.vocabulary import FACT_QUESTIONS, NUMERIC_FACTS, TASK_TYPES
 from graph import facts_names as names
 from graph import facts_numbers as numbers
 from graph.facts_names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
 
-TASKS = ("appetite", "product_recommendation", "small_business", "policy_limits", "deductible", "classification")
-
-# One question per fact, in plain words (the copilot asks them one at a time).
-QUESTIONS = {
-    "naics": "Do you know the business's NAICS code?",
-    "description": "What does the business do?",
-    "state": "Which state is the business in?",
-    "lob": "Which line of business are they asking about?",
-    "annual_revenue": "What is the applicant's annual revenue?",
-    "employees": "How many employees do they have?",
-    "annual_payroll": "What is their total annual payroll?",
-    "vehicles": "How many vehicles does the business have?",
-    "construction": "What is the building's construction (e.g. wood frame, masonry, steel, concrete)?",
-}
+TASKS = TASK_TYPES
+QUESTIONS = {k: FACT_QUESTIONS[k] for k in FACT_QUESTIONS if k != "total_assets"}
 # The same facts asked in other words (a recommendation asks for the line they applied for, to leave it out).
 QUESTION_VARIANTS = {
     "requested_lob": ("lob", "Which line of business did they apply for?"),
 }
-FACT_WORDS = {
-    "description": "what the business does", "state": "the state", "lob": "the line of business",
-    "annual_revenue": "annual revenue", "employees": "the number of employees", "annual_payroll": "annual payroll",
-    "vehicles": "the number of vehicles", "construction": "the building's construction", "total_assets": "total assets",
-    "naics": "the NAICS code",
-}
-NUMERIC = ("annual_revenue", "annual_payroll", "employees", "vehicles")
+NUMERIC = NUMERIC_FACTS
 
 # --- task cues (checked in this order: the more specific nouns first) -------------------------------------
 _APPETITE_WEAK = re.compile(
     r"\bok(?:ay)?\s+(?:on|for|with|to write)\b|\b(?:a )?go for\b|\bin or out\b|\b(?:are|is) we (?:still )?(?:good|ok|okay|in|covered)\b"
     r"|\b(?:can|could|would|will) we\b[^.?!]{0,30}\?|\b(?:ok|okay|good|fine)\s*\?|\bwhat do you think\b|\bis (?:a|it a) no\b"
-    r"|\bgood for us\b|\b(?:a )?fit for\b|\beligible\b|\bstill work\b|\byes or no\b|\bwork for us\b|\bdoable\b|\bwrite (?:it|this|them)\b", re.I)
+    r"|\bgood for us\b|\b(?:a )?fit for\b|\beligible\b|\bstill work\b|\byes or no\b|\bwork for us\b|\bdoable\b|\bwrite (?:it|this|them)\b",
+    re.I,
+)
 _TASK_CUES: list[tuple[str, re.Pattern]] = [
     ("deductible", re.compile(r"\bdeductibles?\b|\bself[- ]insured retention\b", re.I)),
-    ("policy_limits", re.compile(r"\blimits?\b|\bper[- ]occurrence\b|\baggregate\b|\bhow much (?:coverage|cover)\b", re.I)),
-    ("product_recommendation", re.compile(
-        r"\bwhat else\b|\bother (?:lines?|products?|coverages?|policies|lobs?)\b|\bcross[- ]?sell|\bup[- ]?sell|\brecommend"
-        r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
-        r"|\b(?:what|which) (?:lines|products|coverages|policies|lobs)\b|\banything else (?:we|to) (?:can |could )?(?:offer|sell|write)"
-        r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b", re.I)),
-    ("appetite", re.compile(
-        r"\bappetite\b|\b(?:can|could|do|would|will|should|may) we (?:still )?(?:write|cover|insure|take on|take|quote|accept|bind|offer|provide|sell)\b"
-        r"|\b(?:able|allowed|willing) to (?:write|cover|insure|offer|quote|take on)\b|\bwe'?d (?:write|cover|insure|offer|take|accept|quote)\b"
-        r"|\b(?:good|right|viable) candidate\b|\bfalls? (?:within|inside|outside)\b|\bunderwriting guidelines\b"
-        r"|\beligible for\b(?! (?:a |the )?(?:small|sba))|\b(?:a |good |right )fit\b|\bwithin (?:our )?(?:guidelines|guide)\b|\bwritable\b|\bacceptable risk\b", re.I)),
-    ("small_business", re.compile(
-        r"\bsmall[- ]business\b|\bcounts? as (?:a )?small\b|\b(?:qualify|qualifies|considered|classed|classified) as (?:a )?small\b"
-        r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
-        r"|\bsize (?:test|check)\b|\bcheck (?:the |their |its )?size\b|\btoo (?:big|large)\b|\bsmall enough\b|\bsmall under\b"
-        r"|\bsmall for (?:us|our|the sba|sba|you)\b|\bsmall\s*\?", re.I)),
-    ("classification", re.compile(
-        r"\bnaics\b(?!\s*(?:code\s*)?(?:is\s*|of\s*|=\s*|:\s*|#\s*)?\d)|\bclassif|\bindustry code\b|\bclass code\b"
-        r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
-        r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b", re.I)),
+    (
+        "policy_limits",
+        re.compile(r"\blimits?\b|\bper[- ]occurrence\b|\baggregate\b|\bhow much (?:coverage|cover)\b", re.I),
+    ),
+    (
+        "product_recommendation",
+        re.compile(
+            r"\bwhat else\b|\bother (?:lines?|products?|coverages?|policies|lobs?)\b|\bcross[- ]?sell|\bup[- ]?sell|\brecommend"
+            r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
+            r"|\b(?:what|which) (?:lines|products|coverages|policies|lobs)\b|\banything else (?:we|to) (?:can |could )?(?:offer|sell|write)"
+            r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b",
+            re.I,
+        ),
+    ),
+    (
+        "appetite",
+        re.compile(
+            r"\bappetite\b|\b(?:can|could|do|would|will|should|may) we (?:still )?(?:write|cover|insure|take on|take|quote|accept|bind|offer|provide|sell)\b"
+            r"|\b(?:able|allowed|willing) to (?:write|cover|insure|offer|quote|take on)\b|\bwe'?d (?:write|cover|insure|offer|take|accept|quote)\b"
+            r"|\b(?:good|right|viable) candidate\b|\bfalls? (?:within|inside|outside)\b|\bunderwriting guidelines\b"
+            r"|\beligible for\b(?! (?:a |the )?(?:small|sba))|\b(?:a |good |right )fit\b|\bwithin (?:our )?(?:guidelines|guide)\b|\bwritable\b|\bacceptable risk\b",
+            re.I,
+        ),
+    ),
+    (
+        "small_business",
+        re.compile(
+            r"\bsmall[- ]business\b|\bcounts? as (?:a )?small\b|\b(?:qualify|qualifies|considered|classed|classified) as (?:a )?small\b"
+            r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
+            r"|\bsize (?:test|check)\b|\bcheck (?:the |their |its )?size\b|\btoo (?:big|large)\b|\bsmall enough\b|\bsmall under\b"
+            r"|\bsmall for (?:us|our|the sba|sba|you)\b|\bsmall\s*\?",
+            re.I,
+        ),
+    ),
+    (
+        "classification",
+        re.compile(
+            r"\bnaics\b(?!\s*(?:code\s*)?(?:is\s*|of\s*|=\s*|:\s*|#\s*)?\d)|\bclassif|\bindustry code\b|\bclass code\b"
+            r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
+            r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b",
+            re.I,
+        ),
+    ),
     ("appetite", _APPETITE_WEAK),
 ]
 
@@ -83,13 +91,58 @@ _UNKNOWN = re.compile(
     r"\b(?:i\s+)?(?:don'?t|do not|dont|doesn'?t|does not)\s+know\b|\bnot sure\b|\bno idea\b|\bunknown\b|\bunsure\b"
     r"|\bno clue\b|\bcan'?t say\b|\bcannot say\b|\bnot known\b|\b(?:don'?t|do not) have (?:that|it|this|those|the)\b"
     r"|\bnot (?:provided|given|available|stated|listed|in the submission)\b|\bn/a\b|\b(?:they|it|the broker) didn'?t say\b"
-    r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b", re.I)
+    r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b",
+    re.I,
+)
 _NO = re.compile(r"^\W*(?:no|nope|nah|not really|negative|no,? (?:i|we) don'?t)\b", re.I)  # "no" to a yes/no question
-_REQUEST = re.compile(r"\b(?:wants?|wanted|needs?|needed|asking|asked|asks|looking for|appl(?:y|ied|ying)|request\w*|quot\w+|interested|shopping|seeking)\b", re.I)
+_REQUEST = re.compile(
+    r"\b(?:wants?|wanted|needs?|needed|asking|asked|asks|looking for|appl(?:y|ied|ying)|request\w*|quot\w+|interested|shopping|seeking)\b",
+    re.I,
+)
 
 # --- states --------------------------------------------------------------------------------------------
-_AMBIGUOUS_CODES = {"OK", "ID", "HI", "OH", "ME", "OR", "IN", "MD", "CT", "PA", "LA", "CO", "DE", "AL", "MA", "GA", "MT", "SC"}
-_ENGLISH_CODES = {"or", "me", "in", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "so", "do", "is", "it", "to", "am", "as"}
+_AMBIGUOUS_CODES = {
+    "OK",
+    "ID",
+    "HI",
+    "OH",
+    "ME",
+    "OR",
+    "IN",
+    "MD",
+    "CT",
+    "PA",
+    "LA",
+    "CO",
+    "DE",
+    "AL",
+    "MA",
+    "GA",
+    "MT",
+    "SC",
+}
+_ENGLISH_CODES = {
+    "or",
+    "me",
+    "in",
+    "hi",
+    "ok",
+    "oh",
+    "id",
+    "de",
+    "co",
+    "pa",
+    "ma",
+    "la",
+    "al",
+    "so",
+    "do",
+    "is",
+    "it",
+    "to",
+    "am",
+    "as",
+}
 
 
 @dataclass
@@ -142,14 +195,17 @@ def naics_fact(text: str) -> str | None:
     if m:
         return re.sub(r"\D", "", m[1])
     for m in re.finditer(r"(?<![\d$.,])(\d{6})(?![\d,]|\s*(?:k|m|mm|million|dollars|usd)\b)", t, re.I):
-        before = t[max(0, m.start() - 30):m.start()]
+        before = t[max(0, m.start() - 30) : m.start()]
         if not numbers.REVENUE_KW.search(before) and not numbers.PAYROLL_KW.search(before):
             return m[1]
     return None
 
 
-_WHERE_CUE = re.compile(r"\b(?:in|based in|located in|out of|headquartered in|state of|state is|state:)\s+"
-                        r"(?:(?:rural|western|eastern|northern|southern|central|upstate|downstate|north|south|east|west)\s+)?$", re.I)
+_WHERE_CUE = re.compile(
+    r"\b(?:in|based in|located in|out of|headquartered in|state of|state is|state:)\s+"
+    r"(?:(?:rural|western|eastern|northern|southern|central|upstate|downstate|north|south|east|west)\s+)?$",
+    re.I,
+)
 
 
 def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = False) -> str | None:
@@ -160,15 +216,20 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
     t = _norm_text(text)
     low = t.lower()
     names = sorted(((name.lower(), code) for code, name in catalog.states.items()), key=lambda x: -len(x[0]))
-    extra = [("district of columbia", "DC"), ("washington dc", "DC"), ("washington, dc", "DC"), ("washington d.c.", "DC")]
+    extra = [
+        ("district of columbia", "DC"),
+        ("washington dc", "DC"),
+        ("washington, dc", "DC"),
+        ("washington d.c.", "DC"),
+    ]
     best: tuple[int, str] | None = None
     for name, code in extra + names:
         m = re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", low)
-        if m and where_only and (not _WHERE_CUE.search(t[:m.start()]) or re.match(r"\s+[A-Z]", t[m.end():])):
+        if m and where_only and (not _WHERE_CUE.search(t[: m.start()]) or re.match(r"\s+[A-Z]", t[m.end() :])):
             continue
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), code)
-            low = low[:m.start()] + " " * len(name) + low[m.end():]  # "west virginia" hides "virginia"
+            low = low[: m.start()] + " " * len(name) + low[m.end() :]  # "west virginia" hides "virginia"
     if lenient:
         bare = re.sub(r"[^A-Za-z]", "", t)
         if len(bare) == 2 and bare.upper() in catalog.states:
@@ -178,7 +239,7 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         code = m[1].upper()
         if code not in catalog.states:
             continue
-        before = t[max(0, m.start() - 12):m.start()].lower()
+        before = t[max(0, m.start() - 12) : m.start()].lower()
         after_cue = bool(re.search(r"\b(?:in|state(?: is|:)?|state of|located in|based in)\s*$", before))
         if m[1].isupper() and not shouting:
             ok = code not in _AMBIGUOUS_CODES or after_cue
@@ -203,9 +264,13 @@ _LOB_EXCLUDE_AFTER = {
 
 def _fleet_is_the_line(before: str, rest: str) -> bool:
     """'They want fleet', 'on the fleet', 'fleet coverage': the auto line; 'a fleet of 25', 'its own fleet': vehicles."""
-    if re.match(r"\s+(?:coverage|insurance|policy|auto|liability)", rest) or re.search(r"(?:for|cover|insure|insuring|covering)\s+(?:the |their |its )?$", before):
+    if re.match(r"\s+(?:coverage|insurance|policy|auto|liability)", rest) or re.search(
+        r"(?:for|cover|insure|insuring|covering)\s+(?:the |their |its )?$", before
+    ):
         return True
-    if re.match(r"\s*(?:of|size|sizes|is|are|has|have|was|were|count|includes|consists|numbers|totals|runs|\d)\b", rest):
+    if re.match(
+        r"\s*(?:of|size|sizes|is|are|has|have|was|were|count|includes|consists|numbers|totals|runs|\d)\b", rest
+    ):
         return False
     return not re.search(r"(?:\d|\bown)[\s-]*(?:[a-z]+[\s-]+)?$", before)
 
@@ -226,14 +291,18 @@ def lob_fact(text: str, catalog) -> str | None:
         for m in re.finditer(rf"(?<![\w']){pat}(?![\w])", low):
             if any(a <= m.start() < b for a, b, _ in hits):
                 continue
-            rest = low[m.end():]
+            rest = low[m.end() :]
             if syn in _LOB_EXCLUDE_AFTER and re.match(_LOB_EXCLUDE_AFTER[syn], rest):
                 continue
-            if syn == "property" and re.search(r"(?:the|their|this|that|its|rental|residential)\s+$", low[:m.start()]) and re.match(r"\s+(?:is|has|was|in|at|on|itself|\w+ed)\b", rest):
+            if (
+                syn == "property"
+                and re.search(r"(?:the|their|this|that|its|rental|residential)\s+$", low[: m.start()])
+                and re.match(r"\s+(?:is|has|was|in|at|on|itself|\w+ed)\b", rest)
+            ):
                 continue
-            if syn == "fleet" and not _fleet_is_the_line(low[:m.start()], rest):
+            if syn == "fleet" and not _fleet_is_the_line(low[: m.start()], rest):
                 continue
-            if syn in ("commercial vehicle", "truck insurance") and re.search(r"\d\s*$", low[:m.start()]):
+            if syn in ("commercial vehicle", "truck insurance") and re.search(r"\d\s*$", low[: m.start()]):
                 continue
             hits.append((m.start(), m.end(), words[syn]))
     if not hits:
@@ -242,7 +311,10 @@ def lob_fact(text: str, catalog) -> str | None:
 
 
 _AMBIGUOUS_CONSTRUCTION = {"masonry", "frame", "glulam", "tilt-up", "tilt up"}
-_BUILDING_CONTEXT = re.compile(r"\b(?:building|buildings|construction|constructed|built|walls?|structure|roof|stor(?:y|ies)|floors?|premises|type|frame|class)\b", re.I)
+_BUILDING_CONTEXT = re.compile(
+    r"\b(?:building|buildings|construction|constructed|built|walls?|structure|roof|stor(?:y|ies)|floors?|premises|type|frame|class)\b",
+    re.I,
+)
 
 
 def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
@@ -268,7 +340,6 @@ def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
     except InvalidArgument:
         return None
     return best
-
 
 
 def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
@@ -342,8 +413,12 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
             value = bare_description(t, catalog)
         elif asked == "naics" and not (set(f) - {"description"}):
             value = None
-            if (whole := bare_description(t, catalog)) and not re.fullmatch(r"\W*(?:yes|yeah|yep|sure|ok|okay)\W*", t, re.I):
-                f["description"] = whole  # "Roofing contractor." answers "Do you know the NAICS code?" with what they do
+            if (whole := bare_description(t, catalog)) and not re.fullmatch(
+                r"\W*(?:yes|yeah|yep|sure|ok|okay)\W*", t, re.I
+            ):
+                f["description"] = (
+                    whole  # "Roofing contractor." answers "Do you know the NAICS code?" with what they do
+                )
         if value is not None:
             f[asked] = value
     elif asked == "description" and "description" in f and not p.unknown:

@@ -14,9 +14,25 @@ import re
 
 from tools.guard import find_mentions
 
-_SUFFIXES = {"llc", "inc", "co", "corp", "corporation", "ltd", "company", "lp", "llp", "pllc", "pc", "plc", "group", "holdings"}
+_SUFFIXES = {
+    "llc",
+    "inc",
+    "co",
+    "corp",
+    "corporation",
+    "ltd",
+    "company",
+    "lp",
+    "llp",
+    "pllc",
+    "pc",
+    "plc",
+    "group",
+    "holdings",
+}
 _CONNECTORS = {"&", "and", "of", "de", "del", "la", "le", "the", "on"}
-STOP = set("""
+STOP = set(
+    """
 i i'm i've i'd i'll im ive can could would should will shall may might must what what's whats which who whom whose how
 is are was were be been being do does did done have has had having the a an this that these those they they're theyre
 their them it it's its we we're our us you your yours please hi hello hey thanks thank yes no ok okay sure also and
@@ -33,18 +49,52 @@ monday tuesday wednesday thursday friday saturday sunday january february march 
 october november december pennyroyal mutual applicant submission insured client account broker underwriter copilot
 app id number mr mrs ms dr sir madam team folks guys umbrella excess epli d&o e&o crime surety flood earthquake
 need needs want wants size we've we'll we'd they've they'll they'd you're you've you'll it'll there's here's that's
-""".split())
-_CUE_BEFORE_SINGLE = {"for", "about", "named", "called", "is", "does", "check", "re", "regarding", "sell", "offer", "classify", "fits"}
-_NO_COMPANY_BEFORE = {"a", "an", "in", "at", "near", "to", "into", "outside", "downtown", "of", "old", "from", "around", "across", "between"}
+""".split()
+)
+_CUE_BEFORE_SINGLE = {
+    "for",
+    "about",
+    "named",
+    "called",
+    "is",
+    "does",
+    "check",
+    "re",
+    "regarding",
+    "sell",
+    "offer",
+    "classify",
+    "fits",
+}
+_NO_COMPANY_BEFORE = {
+    "a",
+    "an",
+    "in",
+    "at",
+    "near",
+    "to",
+    "into",
+    "outside",
+    "downtown",
+    "of",
+    "old",
+    "from",
+    "around",
+    "across",
+    "between",
+}
 _NO_SINGLE_BEFORE = {"on", "with", "by"}
 APP_ID = re.compile(r"\bAPP[- ]?(\d{1,4})\b", re.I)
-_COMPANY_VERB_AFTER = (r"(?:'s\b|\s*[,:\u2014\u2013-]|\s+(?:is|are|was|wants|want|needs|need|has|have|asks|asked|requested|requests|"
-                       r"applied|runs|operates|owns|does|do|makes|would|could|can|should|qualify|qualifies|count|counts|fit|fits|"
-                       r"gets|got|get|says|said|just|also|only|currently|already)\b|\s*\?|\s*$)")
+_COMPANY_VERB_AFTER = (
+    r"(?:'s\b|\s*[,:\u2014\u2013-]|\s+(?:is|are|was|wants|want|needs|need|has|have|asks|asked|requested|requests|"
+    r"applied|runs|operates|owns|does|do|makes|would|could|can|should|qualify|qualifies|count|counts|fit|fits|"
+    r"gets|got|get|says|said|just|also|only|currently|already)\b|\s*\?|\s*$)"
+)
 _ABBREV_DOT = {"inc", "co", "corp", "ltd", "st", "mr", "mrs", "ms", "dr", "jr", "bros"}
 
 # --- descriptions ----------------------------------------------------------------------------------
-GENERIC = set("""
+GENERIC = set(
+    """
 one ones business businesses company companies client clients account accounts applicant applicants submission
 submissions insured risk risks small fit good right line lines policy policies deductible deductibles limit limits
 code codes naics bucket question questions quote quotes firm lob lobs look check couple few lot bit way problem thing
@@ -57,27 +107,52 @@ uh um umm hmm hm er erm ah oh okay yeah yep yup nope nah sure well right fine th
 general liability workers comp compensation bop owner's owners commercial gl wc cgl type i ii iii iv v industry
 group outfit operation operations place entity organization organisation enterprise venture concern
 please still also just really very old main local
-""".split())
+""".split()
+)
 _DESC_STOP = (
     r"(?=\s+(?:in|based|located|out of|headquartered|asking|looking|wanting|wants|want|needs|need|requesting|seeking|for|is|are|was|"
     r"has|have|can|could|would|should|will|do|does|did|we|they|it|to|and (?:they|we|it|their|its|the)|that (?:wants|needs|is asking|asks)|"
     r"small|please|ok|okay|good|in appetite|eligible|still|count|counts|qualify|qualifies|get|gets|got|"
     r"with (?:about |around |roughly |approximately |some |over |under |just |no |only )?(?:\$|\d|one|two|three|four|five|six|seven|eight|nine|ten|a dozen|twenty))\b"
-    r"|\s*[,;.?!(]|\s+[-—–]\s|\s*$)")
-_BUSINESS_VERB = (r"(?:runs?|operates?|owns?|makes?|manufactures?|produces?|sells?|provides?|builds?|installs?|repairs?|fixes|does|do|"
-                  r"offers?|hauls?|designs?|bakes?|serves?|grows?|rents?|leases?|distributes?|transports?|cleans?|delivers?|"
-                  r"teaches|trains?|brews?|raises?|breeds?|develops?|writes?|publishes|prints?|imports?|exports?|wholesales?|"
-                  r"retails?|stores?|warehouses?|processes|mines?|drills?|farms?|treats?|cares? for|collects?|recycles?|"
-                  r"fabricates?|machines?|assembles?|paints?|frames?|roofs?|plumbs?|landscapes?|caters?|hosts?|houses?)")
+    r"|\s*[,;.?!(]|\s+[-—–]\s|\s*$)"
+)
+_BUSINESS_VERB = (
+    r"(?:runs?|operates?|owns?|makes?|manufactures?|produces?|sells?|provides?|builds?|installs?|repairs?|fixes|does|do|"
+    r"offers?|hauls?|designs?|bakes?|serves?|grows?|rents?|leases?|distributes?|transports?|cleans?|delivers?|"
+    r"teaches|trains?|brews?|raises?|breeds?|develops?|writes?|publishes|prints?|imports?|exports?|wholesales?|"
+    r"retails?|stores?|warehouses?|processes|mines?|drills?|farms?|treats?|cares? for|collects?|recycles?|"
+    r"fabricates?|machines?|assembles?|paints?|frames?|roofs?|plumbs?|landscapes?|caters?|hosts?|houses?)"
+)
 # (pattern, strong): a strong pattern is a descriptive sentence; a weak one a noun phrase that must say enough.
 _DESC_PATTERNS = [
-    (re.compile(rf"\b(?:they(?:'re| are)|it(?:'s| is)|(?:the )?(?:business|company|client|insured|applicant|account|prospect)(?:'s| is)|this(?: one)? is|that(?: one)? is|we have|we've got|i have|i've got|got|there's)\s+(?:an?|the)\s+(?P<d>.+?){_DESC_STOP}", re.I), True),
-    (re.compile(rf"\b(?:they|it|the business|the company|the client|the insured|the applicant|which|who)\s+(?P<d>{_BUSINESS_VERB}\s+.+?){_DESC_STOP}", re.I), True),
-    (re.compile(rf"(?:^|[.!?]\s+)(?P<s>(?:[A-Z0-9][\w'&.-]*\s+){{1,5}})(?P<d>{_BUSINESS_VERB}\s+.+?){_DESC_STOP}"), True),
+    (
+        re.compile(
+            rf"\b(?:they(?:'re| are)|it(?:'s| is)|(?:the )?(?:business|company|client|insured|applicant|account|prospect)(?:'s| is)|this(?: one)? is|that(?: one)? is|we have|we've got|i have|i've got|got|there's)\s+(?:an?|the)\s+(?P<d>.+?){_DESC_STOP}",
+            re.I,
+        ),
+        True,
+    ),
+    (
+        re.compile(
+            rf"\b(?:they|it|the business|the company|the client|the insured|the applicant|which|who)\s+(?P<d>{_BUSINESS_VERB}\s+.+?){_DESC_STOP}",
+            re.I,
+        ),
+        True,
+    ),
+    (
+        re.compile(rf"(?:^|[.!?]\s+)(?P<s>(?:[A-Z0-9][\w'&.-]*\s+){{1,5}})(?P<d>{_BUSINESS_VERB}\s+.+?){_DESC_STOP}"),
+        True,
+    ),
     (re.compile(rf"\b(?:an?|this|that)\s+(?P<d>[^,.;?!]+?){_DESC_STOP}", re.I), False),
 ]
-_NOT_A_BUSINESS = re.compile(r"\b(?:building|buildings|structure|location|premises|place|site|property|one|account|submission|line|policy|number|figure|question)\s*$", re.I)
-_ABBREVIATIONS = [(re.compile(r"\bb\s?&\s?b'?s?\b", re.I), "bed-and-breakfast inn"), (re.compile(r"\bhvac\b", re.I), "heating and air-conditioning")]
+_NOT_A_BUSINESS = re.compile(
+    r"\b(?:building|buildings|structure|location|premises|place|site|property|one|account|submission|line|policy|number|figure|question)\s*$",
+    re.I,
+)
+_ABBREVIATIONS = [
+    (re.compile(r"\bb\s?&\s?b'?s?\b", re.I), "bed-and-breakfast inn"),
+    (re.compile(r"\bhvac\b", re.I), "heating and air-conditioning"),
+]
 
 
 def mask(text: str, spans) -> str:
@@ -99,8 +174,9 @@ def _tokens(t: str) -> list[tuple[int, int, str]]:
 
 def _runs(t: str, tokens) -> list[list[int]]:
     """Runs of adjacent capitalised words (with connectors and numbers inside: 'Channel 44 Broadcasting Group')."""
+
     def adjacent(j: int, i: int) -> bool:
-        if not re.fullmatch(r"[ \t]+", t[tokens[j][1]:tokens[i][0]]):
+        if not re.fullmatch(r"[ \t]+", t[tokens[j][1] : tokens[i][0]]):
             return False
         prev_tok = tokens[j][2]
         return not prev_tok.endswith(".") or prev_tok.rstrip(".").lower() in _ABBREV_DOT
@@ -118,7 +194,9 @@ def _runs(t: str, tokens) -> list[list[int]]:
         if current and not adjacent(current[-1], i):
             runs.append(current)
             current = []
-        inner_number = bool(current) and word.isdigit() and i + 1 < len(tokens) and adjacent(i, i + 1) and capitalised(i + 1)
+        inner_number = (
+            bool(current) and word.isdigit() and i + 1 < len(tokens) and adjacent(i, i + 1) and capitalised(i + 1)
+        )
         if capitalised(i) or inner_number or (current and word.lower() in _CONNECTORS):
             current.append(i)
         elif current:
@@ -145,18 +223,28 @@ def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
         words = [tokens[i][2].rstrip(".,'") for i in run]
         low = [w.lower() for w in words]
         lo, hi = 0, len(words)
-        while lo < hi and (low[lo] in stop or low[lo] in _CONNECTORS or low[lo].endswith("'s") and low[lo][:-2] in stop or low[lo].isdigit()):
+        while lo < hi and (
+            low[lo] in stop
+            or low[lo] in _CONNECTORS
+            or low[lo].endswith("'s")
+            and low[lo][:-2] in stop
+            or low[lo].isdigit()
+        ):
             lo += 1
         while hi > lo and (low[hi - 1] in stop or low[hi - 1] in _CONNECTORS or low[hi - 1].isdigit()):
             hi -= 1
         core = words[lo:hi]
         if not core:
             continue
-        content = [w for w in core if w.lower() not in stop and w.lower() not in _CONNECTORS and w.lower() not in _SUFFIXES and not w.isdigit()]
+        content = [
+            w
+            for w in core
+            if w.lower() not in stop and w.lower() not in _CONNECTORS and w.lower() not in _SUFFIXES and not w.isdigit()
+        ]
         if not content:
             continue
         first = run[lo]
-        prev_words = re.findall(r"[A-Za-z']+", t[:tokens[first][0]])
+        prev_words = re.findall(r"[A-Za-z']+", t[: tokens[first][0]])
         prev = prev_words[-1].lower() if prev_words else ""
         has_suffix = core[-1].lower() in _SUFFIXES
         multi = len(content) >= 2 or has_suffix
@@ -164,7 +252,7 @@ def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
             continue
         start, end = tokens[run[lo]][0], tokens[run[hi - 1]][1]
         sentence_start = re.search(r"(?:^|[.!?:;]\s*|\n\s*)$", t[:start]) is not None
-        follows = t[end:end + 30].lower()
+        follows = t[end : end + 30].lower()
         if sentence_start and not has_suffix and not re.match(_COMPANY_VERB_AFTER, follows):
             continue  # "Full-service Italian restaurant..." starts a sentence but is no name
         if strict and not (has_suffix or prev in _CUE_BEFORE_SINGLE):
@@ -197,7 +285,11 @@ def _common_noun(word: str, catalog) -> bool:
 def content_words(text: str, catalog=None, extra_stop=()) -> list[str]:
     words = re.findall(r"[a-z][a-z'&-]*", text.lower())
     states = {w for name in (catalog.states.values() if catalog else []) for w in name.lower().split()}
-    return [w for w in words if w not in GENERIC and w not in STOP and w not in states and w not in extra_stop and len(w) > 2]
+    return [
+        w
+        for w in words
+        if w not in GENERIC and w not in STOP and w not in states and w not in extra_stop and len(w) > 2
+    ]
 
 
 def _usable(d: str, strong: bool, catalog, detect_task, lob_fact) -> bool:
@@ -206,7 +298,9 @@ def _usable(d: str, strong: bool, catalog, detect_task, lob_fact) -> bool:
     if detect_task(d) is not None or _NOT_A_BUSINESS.search(d):
         return False
     if catalog is not None:
-        core = re.sub(r"\b(?:policy|policies|coverage|insurance|quote|line|lines|of business)\b", " ", d.lower()).strip()
+        core = re.sub(
+            r"\b(?:policy|policies|coverage|insurance|quote|line|lines|of business)\b", " ", d.lower()
+        ).strip()
         if catalog.find_lob(core) or catalog.find_lob(re.sub(r"\s+", " ", core)) or lob_fact(d, catalog):
             return False
     words = set(content_words(d, catalog))
@@ -224,7 +318,11 @@ def description_fact(text: str, catalog, detect_task, lob_fact) -> str | None:
             if "s" in m.groupdict() and m["s"] and all(w.lower() in STOP for w in m["s"].split()):
                 continue  # "What do you think": no name before the verb
             if (digit := re.search(r"\d", d)) is not None:  # "trucking company with a fleet of 25 trucks"
-                cut = max(d.rfind(" with ", 0, digit.start()), d.rfind(" and ", 0, digit.start()), d.rfind(",", 0, digit.start()))
+                cut = max(
+                    d.rfind(" with ", 0, digit.start()),
+                    d.rfind(" and ", 0, digit.start()),
+                    d.rfind(",", 0, digit.start()),
+                )
                 d = d[:cut].strip(" ,.-") if cut > 0 else ""
             if _usable(d, strong, catalog, detect_task, lob_fact):
                 return d

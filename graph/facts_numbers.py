@@ -13,14 +13,41 @@ from tools import catalog as norm
 from tools.errors import InvalidArgument
 
 _NUMBER_WORDS = {
-    "zero": 0, "no": 0, "none": 0, "one": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "zero": 0,
+    "no": 0,
+    "none": 0,
+    "one": 1,
+    "a single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a dozen": 12,
+    "dozen": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
 }
 _NUM_WORD_RE = "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True))
 MONEY_RE = re.compile(
-    r"(?P<cur>\$)?\s?(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>k|thousand|mm|m|mil|million|bn|b|billion)?(?![\w$])", re.I)
+    r"(?P<cur>\$)?\s?(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>k|thousand|mm|m|mil|million|bn|b|billion)?(?![\w$])",
+    re.I,
+)
 _INT = rf"(?P<n>\d[\d,]*|{_NUM_WORD_RE})"
 _APPROX = r"(?:about |around |roughly |approximately |approx\.? |some |over |under |nearly |almost |just under |just over |~)?"
 _EMPLOYEE_NOUN = r"(?:full[- ]time |part[- ]time |total |fte )?(?:employees|employee|staff|people|workers|employes|ftes|fte|team members|w-2 employees|headcount|on staff)"
@@ -28,29 +55,53 @@ EMPLOYEES = [
     re.compile(rf"\b{_APPROX}{_INT}\s+{_EMPLOYEE_NOUN}\b", re.I),
     re.compile(rf"\b(?:staff|team|workforce|headcount|crew) (?:of|is|=|:)\s*{_APPROX}{_INT}\b", re.I),
     re.compile(rf"\bemploy(?:s|ing)?\s+{_APPROX}{_INT}\b", re.I),
-    re.compile(rf"\b(?:employees|employee count|number of employees|headcount)\s*(?:is|are|of|=|:|total(?:s)?)?\s*{_APPROX}{_INT}\b", re.I),
+    re.compile(
+        rf"\b(?:employees|employee count|number of employees|headcount)\s*(?:is|are|of|=|:|total(?:s)?)?\s*{_APPROX}{_INT}\b",
+        re.I,
+    ),
 ]
-_VEHICLE_NOUN = (r"(?:[a-z]+[- ])?(?:vehicles?|trucks?|vans?|cars?|autos|tractors?|trailers?|rigs?|buses|bus|power units|units|"
-                 r"limos?|limousines?|cabs?|taxis?|taxicabs?|pickups?|sedans?|suvs?|ambulances?|semis?|box trucks?|dump trucks?)")
+_VEHICLE_NOUN = (
+    r"(?:[a-z]+[- ])?(?:vehicles?|trucks?|vans?|cars?|autos|tractors?|trailers?|rigs?|buses|bus|power units|units|"
+    r"limos?|limousines?|cabs?|taxis?|taxicabs?|pickups?|sedans?|suvs?|ambulances?|semis?|box trucks?|dump trucks?)"
+)
 VEHICLES = [
     re.compile(rf"\b{_APPROX}{_INT}\s+(?:[a-z-]+\s+){{0,2}}?{_VEHICLE_NOUN}\b", re.I),
     re.compile(rf"\bfleet (?:of|is|=|:|size (?:is|of)?)\s*{_APPROX}{_INT}\b", re.I),
-    re.compile(rf"\b(?:vehicles|vehicle count|number of vehicles|trucks)\s*(?:is|are|of|=|:|total(?:s)?)?\s*{_APPROX}{_INT}\b", re.I),
+    re.compile(
+        rf"\b(?:vehicles|vehicle count|number of vehicles|trucks)\s*(?:is|are|of|=|:|total(?:s)?)?\s*{_APPROX}{_INT}\b",
+        re.I,
+    ),
 ]
 NO_VEHICLES = re.compile(
     r"\b(?:no|zero|without(?: any)?|not? any|(?:do|does|did)(?:n'?t| not) (?:have|own|run|operate|use) any)\s+(?:\w+\s+)?"
-    r"(?:vehicles?|trucks?|cars?|vans?|autos|fleet)\b", re.I)
-REVENUE_KW = re.compile(r"\b(?:revenues?|sales|receipts|turnover|top[- ]line|gross(?:es|ing)?|income|billings?|volume)\b", re.I)
-_REVENUE_VERB = re.compile(r"\b(?:makes?|making|made|brings? in|bringing in|does|doing|earns?|earning|generates?|generating|a year|per year|annually|per annum|/yr|yearly)\b", re.I)
+    r"(?:vehicles?|trucks?|cars?|vans?|autos|fleet)\b",
+    re.I,
+)
+REVENUE_KW = re.compile(
+    r"\b(?:revenues?|sales|receipts|turnover|top[- ]line|gross(?:es|ing)?|income|billings?|volume)\b", re.I
+)
+_REVENUE_VERB = re.compile(
+    r"\b(?:makes?|making|made|brings? in|bringing in|does|doing|earns?|earning|generates?|generating|a year|per year|annually|per annum|/yr|yearly)\b",
+    re.I,
+)
 PAYROLL_KW = re.compile(r"\b(?:payroll|wages|salaries|remuneration)\b", re.I)
-_CLAUSE_SPLIT = re.compile(r",(?!\d{3}(?:\D|$))|;|(?<!\d)\.(?!\d)|[!?]|\s(?:and|but|while|plus|with|although|though)\s|\s[-—–]\s", re.I)
+_CLAUSE_SPLIT = re.compile(
+    r",(?!\d{3}(?:\D|$))|;|(?<!\d)\.(?!\d)|[!?]|\s(?:and|but|while|plus|with|although|though)\s|\s[-—–]\s", re.I
+)
 # Words that may follow an amount of money ("$4.5M a year", "4,500,000 in revenue", "900k and 12 people").
 _AFTER_MONEY_OK = re.compile(
     r"(?:\s*(?:$|[.,;:!?)]|dollars?\b|usd\b|a year\b|per\b|annual\w*\b|in\b|of\b|and\b|or\b|but\b|last\b|this\b|each\b|"
     r"gross\b|net\b|total\b|revenue\b|sales\b|payroll\b|receipts\b|yearly\b|so\b|on\b|right\b|exactly\b|even\b|flat\b|"
-    r"roughly\b|or so\b|give or take\b|ish\b|-ish\b))", re.I)
-_WORD_AMOUNT = re.compile(rf"\b(?P<w>{_NUM_WORD_RE}|half a|a half|a)\s+(?P<unit>million|thousand|hundred thousand)\b", re.I)
-_SERVED = re.compile(r"\b(?:town|city|village|county|community|population|market|area|region|serv\w+|residents)\s+(?:of\s+)?(?:about |around |roughly |some |over |nearly |almost )?$", re.I)
+    r"roughly\b|or so\b|give or take\b|ish\b|-ish\b))",
+    re.I,
+)
+_WORD_AMOUNT = re.compile(
+    rf"\b(?P<w>{_NUM_WORD_RE}|half a|a half|a)\s+(?P<unit>million|thousand|hundred thousand)\b", re.I
+)
+_SERVED = re.compile(
+    r"\b(?:town|city|village|county|community|population|market|area|region|serv\w+|residents)\s+(?:of\s+)?(?:about |around |roughly |some |over |nearly |almost )?$",
+    re.I,
+)
 _CAPITALISED_MIDSENTENCE = re.compile(r"(?<=[a-z,] )[A-Z]")
 
 
@@ -101,6 +152,7 @@ def clauses(text: str) -> list[str]:
 
 def amount_words(text: str) -> str:
     """'two million' -> '2 million', 'half a million' -> '0.5 million', 'a million' -> '1 million'."""
+
     def repl(m: re.Match) -> str:
         w = m["w"].lower()
         n = 0.5 if w in ("half a", "a half") else 1 if w == "a" else _NUMBER_WORDS.get(w)
@@ -109,6 +161,7 @@ def amount_words(text: str) -> str:
         if m["unit"].lower() == "hundred thousand":
             return f"{int(n * 100)} thousand"
         return f"{n:g} {m['unit']}"
+
     return _WORD_AMOUNT.sub(repl, text)
 
 
@@ -116,7 +169,7 @@ def _counts_something(text: str, m: re.Match) -> bool:
     """The number is followed by a noun of its own ('21 trucks', '150-bed', '90 seats'): a count, not money."""
     if m["cur"] or m["unit"]:
         return False
-    rest = text[m.end():]
+    rest = text[m.end() :]
     if re.match(r"-[a-z]", rest, re.I):
         return True
     return not _AFTER_MONEY_OK.match(rest)
@@ -146,11 +199,17 @@ def first_count(text: str) -> int | None:
     """A bare count ('32', 'about 25', 'none'): a number that counts nothing else and is not money."""
     if NO_VEHICLES.search(text) or re.fullmatch(r"\s*(?:none|zero|no|nope|0)\W*", text, re.I):
         return 0
-    m = re.search(rf"(?<![\w.$]){_INT}(?![\w.%$]|,\d|\s*(?:k|m|mm|million|thousand|bn|billion|dollars|percent)\b)", text, re.I)
+    m = re.search(
+        rf"(?<![\w.$]){_INT}(?![\w.%$]|,\d|\s*(?:k|m|mm|million|thousand|bn|billion|dollars|percent)\b)", text, re.I
+    )
     if m is None or m["n"].lower() in ("no",):
         return None
-    rest = text[m.end():]
-    if re.match(r"\s*-?\s*[a-z]", rest, re.I) and not re.match(r"\s*(?:or so|ish|give or take|total|in total|roughly|exactly|at most|at least|right now|now|today|currently|of them|and\b|but\b)", rest, re.I):
+    rest = text[m.end() :]
+    if re.match(r"\s*-?\s*[a-z]", rest, re.I) and not re.match(
+        r"\s*(?:or so|ish|give or take|total|in total|roughly|exactly|at most|at least|right now|now|today|currently|of them|and\b|but\b)",
+        rest,
+        re.I,
+    ):
         return None  # "3 locations", "150-bed": a count of something else
     return to_int(m["n"])
 
@@ -169,7 +228,12 @@ def money_facts(text: str) -> dict:
         for m in MONEY_RE.finditer(clause):
             if not money_marked(clause, m, keyword=True):
                 continue
-            if not m["cur"] and not m["unit"] and re.fullmatch(r"\d{6}", m["num"]) and re.search(r"naics|code", clause, re.I):
+            if (
+                not m["cur"]
+                and not m["unit"]
+                and re.fullmatch(r"\d{6}", m["num"])
+                and re.search(r"naics|code", clause, re.I)
+            ):
                 continue
             value = _money_from(m)
             if value is not None:
@@ -183,7 +247,7 @@ def count_facts(text: str) -> dict:
     out: dict = {}
     for pat in EMPLOYEES:
         m = pat.search(text)
-        if m and re.search(r"\bpeople\b", m.group(0), re.I) and _SERVED.search(text[:m.start()]):
+        if m and re.search(r"\bpeople\b", m.group(0), re.I) and _SERVED.search(text[: m.start()]):
             continue  # "a town of about 9,000 people": the people it serves, not its staff
         if m and (n := to_int(m["n"])) is not None:
             out["employees"] = n

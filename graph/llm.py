@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from app.settings import apply_offline_env
+from core.settings import apply_offline_env
 from graph.cassette import Cassette
 
 
@@ -25,9 +25,17 @@ class ModelError(Exception):
 
 
 KEY_VARS = {
-    "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY", "groq": "GROQ_API_KEY",
-    "mistral": "MISTRAL_API_KEY", "azure": "AZURE_API_KEY", "cohere": "COHERE_API_KEY", "deepseek": "DEEPSEEK_API_KEY",
-    "openrouter": "OPENROUTER_API_KEY", "together_ai": "TOGETHERAI_API_KEY", "xai": "XAI_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "azure": "AZURE_API_KEY",
+    "cohere": "COHERE_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "together_ai": "TOGETHERAI_API_KEY",
+    "xai": "XAI_API_KEY",
 }
 
 
@@ -48,11 +56,24 @@ def to_openai(messages: list[BaseMessage]) -> list[dict]:
         elif isinstance(m, HumanMessage):
             out.append({"role": "user", "content": m.content})
         elif isinstance(m, ToolMessage):
-            out.append({"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content if isinstance(m.content, str) else json.dumps(m.content)})
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": m.tool_call_id,
+                    "content": m.content if isinstance(m.content, str) else json.dumps(m.content),
+                }
+            )
         elif isinstance(m, AIMessage):
             msg: dict = {"role": "assistant", "content": m.content or None}
             if m.tool_calls:
-                msg["tool_calls"] = [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": json.dumps(c["args"])}} for c in m.tool_calls]
+                msg["tool_calls"] = [
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {"name": c["name"], "arguments": json.dumps(c["args"])},
+                    }
+                    for c in m.tool_calls
+                ]
             out.append(msg)
     return out
 
@@ -64,7 +85,9 @@ def _provider(model: str) -> str:
 def is_credentials_error(exc: Exception) -> bool:
     """litellm reports a missing key as AuthenticationError, or as InternalServerError("Missing credentials")."""
     text = str(exc).lower()
-    return type(exc).__name__ == "AuthenticationError" or any(w in text for w in ("api key", "missing credentials", "api_key"))
+    return type(exc).__name__ == "AuthenticationError" or any(
+        w in text for w in ("api key", "missing credentials", "api_key")
+    )
 
 
 def explain(exc: Exception, model: str, api_base: str | None) -> str:
@@ -77,15 +100,36 @@ def explain(exc: Exception, model: str, api_base: str | None) -> str:
         if key:
             return f"The model {model!r} rejected the request: missing or invalid API key. Set {key} in .env (or the environment), or use UWC_MODEL=offline."
         return f"The model {model!r} needs credentials: set its API key in .env, or use UWC_MODEL=offline."
-    if name in ("NotFoundError",) or "model_not_found" in text or "does not exist" in text or "LLM Provider NOT provided" in text:
+    if (
+        name in ("NotFoundError",)
+        or "model_not_found" in text
+        or "does not exist" in text
+        or "LLM Provider NOT provided" in text
+    ):
         return f"Unknown model {model!r}: set UWC_MODEL to a litellm model string such as openai/gpt-4.1-mini or anthropic/claude-sonnet-4-5."
-    if name in ("APIConnectionError", "ServiceUnavailableError", "InternalServerError", "Timeout", "RateLimitError", "APIError", "BadGatewayError"):
+    if name in (
+        "APIConnectionError",
+        "ServiceUnavailableError",
+        "InternalServerError",
+        "Timeout",
+        "RateLimitError",
+        "APIError",
+        "BadGatewayError",
+    ):
         where = f" at {api_base}" if api_base else ""
         return f"The model provider for {model!r}{where} is unavailable ({name}). Check your network or UWC_API_BASE, or try again later; your conversation is kept."
     return f"The model call to {model!r} failed ({name}: {text[:200]}). Your conversation is kept."
 
 
-TRANSIENT = {"APIConnectionError", "ServiceUnavailableError", "InternalServerError", "Timeout", "RateLimitError", "BadGatewayError", "APIError"}
+TRANSIENT = {
+    "APIConnectionError",
+    "ServiceUnavailableError",
+    "InternalServerError",
+    "Timeout",
+    "RateLimitError",
+    "BadGatewayError",
+    "APIError",
+}
 
 
 @dataclass
@@ -106,7 +150,9 @@ class LiteLLMModel:
     def name(self) -> str:
         return self.model
 
-    def invoke(self, messages: list[BaseMessage], tools: list[dict], on_token: Callable[[str], None] | None = None) -> AIMessage:
+    def invoke(
+        self, messages: list[BaseMessage], tools: list[dict], on_token: Callable[[str], None] | None = None
+    ) -> AIMessage:
         request = {"model": self.model, "messages": to_openai(messages), "tools": tools or None}
         if self.temperature is not None:
             request["temperature"] = self.temperature
@@ -160,19 +206,32 @@ class LiteLLMModel:
             cost = float(litellm.completion_cost(completion_response=response) or 0.0)
         except Exception:  # unknown price for local or new models
             cost = 0.0
-        return {"content": message.content or "", "tool_calls": calls, "model": request["model"],
-                "prompt_tokens": getattr(usage, "prompt_tokens", 0) or 0, "completion_tokens": getattr(usage, "completion_tokens", 0) or 0,
-                "cost_usd": cost, "seconds": round(time.perf_counter() - start, 3)}
+        return {
+            "content": message.content or "",
+            "tool_calls": calls,
+            "model": request["model"],
+            "prompt_tokens": getattr(usage, "prompt_tokens", 0) or 0,
+            "completion_tokens": getattr(usage, "completion_tokens", 0) or 0,
+            "cost_usd": cost,
+            "seconds": round(time.perf_counter() - start, 3),
+        }
 
     def _to_message(self, result: dict, on_token) -> AIMessage:
         if on_token and result["content"]:
             on_token(result["content"])
-        self.usage.append({k: result.get(k) for k in ("model", "prompt_tokens", "completion_tokens", "cost_usd", "seconds")})
+        self.usage.append(
+            {k: result.get(k) for k in ("model", "prompt_tokens", "completion_tokens", "cost_usd", "seconds")}
+        )
         return AIMessage(
             content=result["content"],
-            tool_calls=[{"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in result["tool_calls"]],
-            usage_metadata={"input_tokens": result.get("prompt_tokens", 0), "output_tokens": result.get("completion_tokens", 0),
-                            "total_tokens": result.get("prompt_tokens", 0) + result.get("completion_tokens", 0)},
+            tool_calls=[
+                {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in result["tool_calls"]
+            ],
+            usage_metadata={
+                "input_tokens": result.get("prompt_tokens", 0),
+                "output_tokens": result.get("completion_tokens", 0),
+                "total_tokens": result.get("prompt_tokens", 0) + result.get("completion_tokens", 0),
+            },
             response_metadata={"model": result.get("model"), "cost_usd": result.get("cost_usd", 0.0)},
         )
 

@@ -29,10 +29,21 @@ from graph.facts import QUESTIONS
 from graph.offline_answers import AnswerWriter, Step
 from graph.offline_conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
 
-DOMAIN_TOOL = {"appetite": "check_appetite", "product_recommendation": "recommend_lobs", "small_business": "check_small_business",
-               "policy_limits": "get_limits", "deductible": "get_deductible"}
-REQUIRED = {"appetite": ("state", "lob"), "product_recommendation": ("state", "lob"), "small_business": (),
-            "policy_limits": ("lob",), "deductible": ("lob",), "classification": ()}
+DOMAIN_TOOL = {
+    "appetite": "check_appetite",
+    "product_recommendation": "recommend_lobs",
+    "small_business": "check_small_business",
+    "policy_limits": "get_limits",
+    "deductible": "get_deductible",
+}
+REQUIRED = {
+    "appetite": ("state", "lob"),
+    "product_recommendation": ("state", "lob"),
+    "small_business": (),
+    "policy_limits": ("lob",),
+    "deductible": ("lob",),
+    "classification": (),
+}
 OPTIONAL = {"product_recommendation": {"lob"}}  # not known: recommend across every line, leaving none out
 FIGURES = ("annual_revenue", "employees", "annual_payroll", "vehicles", "construction")
 
@@ -73,8 +84,18 @@ class OfflineRulesModel(AnswerWriter):
         if task == "classification":
             return self._classification(conv)
         # a product we do not write, and none of our lines named: say what we write and ask which line they mean
-        if conv.parsed.not_written and "lob" in REQUIRED[task] and "lob" not in OPTIONAL.get(task, set()) and conv.fact("lob") is None and "lob" not in conv.unknown:
-            return self._say(conv, f"The lines we write are: {', '.join(self.catalog.lobs.values())}. {QUESTIONS['lob']}", asked="lob")
+        if (
+            conv.parsed.not_written
+            and "lob" in REQUIRED[task]
+            and "lob" not in OPTIONAL.get(task, set())
+            and conv.fact("lob") is None
+            and "lob" not in conv.unknown
+        ):
+            return self._say(
+                conv,
+                f"The lines we write are: {', '.join(self.catalog.lobs.values())}. {QUESTIONS['lob']}",
+                asked="lob",
+            )
         # 2. the NAICS code: stated, from the record, else asked for once, else classified from a description
         code, call = conv.naics()
         if call:
@@ -91,7 +112,10 @@ class OfflineRulesModel(AnswerWriter):
         if done is None:
             return Step(tool=tool, args=args)
         if not done.ok:
-            return self._say(conv, f"I could not finish the check: {done.result.get('error', 'the tool failed')}. {done.result.get('hint', '')}".strip())
+            return self._say(
+                conv,
+                f"I could not finish the check: {done.result.get('error', 'the tool failed')}. {done.result.get('hint', '')}".strip(),
+            )
         return getattr(self, f"_{task}")(conv, done.result, self._facts_used(conv, args))
 
     def _no_code(self, conv: Conversation) -> Step:
@@ -110,7 +134,11 @@ class OfflineRulesModel(AnswerWriter):
             args["lob"] = conv.fact("lob")
         if task == "product_recommendation" and conv.fact("lob"):
             args["exclude_lob"] = conv.fact("lob")
-        figures = {"appetite": FIGURES, "product_recommendation": FIGURES, "small_business": ("annual_revenue", "employees")}.get(task, ())
+        figures = {
+            "appetite": FIGURES,
+            "product_recommendation": FIGURES,
+            "small_business": ("annual_revenue", "employees"),
+        }.get(task, ())
         for key in figures:
             value = conv.fact(key)
             if value is not None:

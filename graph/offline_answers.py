@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.vocabulary import FACT_WORDS
 from graph import prompts
-from graph.facts import FACT_WORDS, QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
+from graph.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from graph.offline_conversation import Conversation
 
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
@@ -57,8 +58,10 @@ class AnswerWriter:
                 q = c.args.get("name_or_id")
                 rec = conv.record
                 if c.ok and rec is not None and q in (conv.applicant_id, conv.company):
-                    notes.append(f"I found {rec['company_name']} ({rec['id']}): NAICS {rec['naics_code']} {self.title(rec['naics_code'])}, "
-                                 f"{self.catalog.states.get(rec['state'], rec['state'])}, asking for {self.lob_name(rec['requested_lob'])}.")
+                    notes.append(
+                        f"I found {rec['company_name']} ({rec['id']}): NAICS {rec['naics_code']} {self.title(rec['naics_code'])}, "
+                        f"{self.catalog.states.get(rec['state'], rec['state'])}, asking for {self.lob_name(rec['requested_lob'])}."
+                    )
                 elif c.ok and c.result.get("candidates"):
                     seen = dict.fromkeys(f"{x['company_name']} ({x['id']})" for x in c.result["candidates"][:5])
                     names = "; ".join(seen)
@@ -74,7 +77,9 @@ class AnswerWriter:
             elif c.name == "get_naics" and conv.task != "classification":
                 maps = c.result.get("maps_to_2022") or []
                 if len(maps) == 1:
-                    notes.append(f"{c.args.get('code')} is a {c.result.get('edition')} NAICS code; the 2022 code is {maps[0]['code']} {maps[0]['title']}.")
+                    notes.append(
+                        f"{c.args.get('code')} is a {c.result.get('edition')} NAICS code; the 2022 code is {maps[0]['code']} {maps[0]['title']}."
+                    )
         return notes
 
     def _decline(self, conv: Conversation) -> str:
@@ -88,21 +93,47 @@ class AnswerWriter:
         return Step(text=" ".join(p for p in parts if p), asked=asked)
 
     def _ask(self, conv: Conversation, fact: str) -> Step:
-        again = "Sorry, I did not catch that. " if conv.asked == fact and conv.misses.get(fact) and not conv.parsed.facts else ""
+        again = (
+            "Sorry, I did not catch that. "
+            if conv.asked == fact and conv.misses.get(fact) and not conv.parsed.facts
+            else ""
+        )
         question = QUESTIONS[fact]
         if fact == "lob" and conv.task == "product_recommendation":
             question = QUESTION_VARIANTS["requested_lob"][1]  # the line they applied for is the one we leave out
         return self._say(conv, again + question, asked=fact)
 
     def _cannot(self, conv: Conversation, fact: str) -> Step:
-        what = {"appetite": "check appetite", "product_recommendation": "recommend lines", "small_business": "run the small-business test",
-                "policy_limits": "give the limits", "deductible": "give the deductible", "classification": "classify the business"}[conv.task]
-        missing = "knowing what the business does (or its NAICS code)" if fact == "description" else FACT_WORDS.get(fact, fact)
+        what = {
+            "appetite": "check appetite",
+            "product_recommendation": "recommend lines",
+            "small_business": "run the small-business test",
+            "policy_limits": "give the limits",
+            "deductible": "give the deductible",
+            "classification": "classify the business",
+        }[conv.task]
+        missing = (
+            "knowing what the business does (or its NAICS code)"
+            if fact == "description"
+            else FACT_WORDS.get(fact, fact)
+        )
         # asked=fact: a bare answer on the next turn ("$20M") is read as this fact
-        return self._say(conv, f"I cannot {what} without {missing}. Tell me when you have it and I will finish the check.", asked=fact)
+        return self._say(
+            conv,
+            f"I cannot {what} without {missing}. Tell me when you have it and I will finish the check.",
+            asked=fact,
+        )
 
-    def _finish(self, conv: Conversation, task: str, core: str, verdict: dict, sections: list[str], facts: dict,
-                waiting: str | None = None) -> Step:
+    def _finish(
+        self,
+        conv: Conversation,
+        task: str,
+        core: str,
+        verdict: dict,
+        sections: list[str],
+        facts: dict,
+        waiting: str | None = None,
+    ) -> Step:
         """record_finding first (once per turn), then the answer. ``waiting``: the missing fact a later bare answer gives."""
         if any(c.name == "record_finding" for c in conv.calls):
             return self._say(conv, core, asked=waiting)
@@ -155,13 +186,20 @@ class AnswerWriter:
         opening = f"Besides {self.lob_name(res['excluded'])}, we can offer" if res.get("excluded") else "We can offer"
         where = f"{res['naics']} {res.get('title', '')} in {res['state']}"
         if pending and not recommended and all(p.get("status") == "refer" for p in pending):
-            return self._say(conv, f"Refer — I cannot recommend lines for {conv.who} ({where}) until a senior underwriter reviews it: "
-                                   f"{pending[0]['reason']} {_cite(sections)}")
+            return self._say(
+                conv,
+                f"Refer — I cannot recommend lines for {conv.who} ({where}) until a senior underwriter reviews it: "
+                f"{pending[0]['reason']} {_cite(sections)}",
+            )
         if pending and not recommended:
             needs = sorted({n for p in pending for n in p.get("needs", [])})
             what = " and ".join(FACT_WORDS.get(n, n) for n in needs) or "a referral"
-            return self._say(conv, f"It cannot be determined yet which lines we can offer for {conv.who} ({where}): it depends on {what}. "
-                                   f"{pending[0]['reason']} {_cite(sections)}", asked=needs[0] if needs else None)
+            return self._say(
+                conv,
+                f"It cannot be determined yet which lines we can offer for {conv.who} ({where}): it depends on {what}. "
+                f"{pending[0]['reason']} {_cite(sections)}",
+                asked=needs[0] if needs else None,
+            )
         if not recommended:
             why = res.get("reason") or "; ".join(f"{d['name']}: {d['reason']}" for d in declined)
             core = f"None: we cannot offer {conv.who} ({where}) any {'other ' if res.get('excluded') else ''}line — {why} {_cite(sections)}"
@@ -169,12 +207,22 @@ class AnswerWriter:
             names = ", ".join(r["name"] for r in recommended)
             core = f"{opening}: {names} — each passes the small-business test and the appetite guide for {where}."
             if pending:
-                core += " Qualified, depending on facts we do not have: " + "; ".join(
-                    f"{p['name']} ({' and '.join(FACT_WORDS.get(n, n) for n in p.get('needs', [])) or 'referral'})" for p in pending) + "."
+                core += (
+                    " Qualified, depending on facts we do not have: "
+                    + "; ".join(
+                        f"{p['name']} ({' and '.join(FACT_WORDS.get(n, n) for n in p.get('needs', [])) or 'referral'})"
+                        for p in pending
+                    )
+                    + "."
+                )
             if declined:
-                core += " Not offered: " + "; ".join(f"{d['name']} ({d['reason'].split('; ')[-1]})" for d in declined) + "."
+                core += (
+                    " Not offered: " + "; ".join(f"{d['name']} ({d['reason'].split('; ')[-1]})" for d in declined) + "."
+                )
             core += f" {_cite(sections)}"
-        return self._finish(conv, "product_recommendation", core, {"lobs": [r["lob"] for r in recommended]}, sections, facts)
+        return self._finish(
+            conv, "product_recommendation", core, {"lobs": [r["lob"] for r in recommended]}, sections, facts
+        )
 
     def _small_business(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections, reason = res.get("sections", []), res.get("reason", "")
@@ -183,10 +231,15 @@ class AnswerWriter:
             need = (res.get("needs") or [None])[0]
             if need and need not in conv.unknown:
                 return self._ask(conv, need)
-            return self._say(conv, f"It cannot be determined whether {who} is a small business without {FACT_WORDS.get(need, need)}: {reason} {_cite(sections)}",
-                             asked=need)
+            return self._say(
+                conv,
+                f"It cannot be determined whether {who} is a small business without {FACT_WORDS.get(need, need)}: {reason} {_cite(sections)}",
+                asked=need,
+            )
         if res["status"] != "decided":
-            return self._say(conv, f"Refer — the small-business test cannot be applied to {who}: {reason} {_cite(sections)}")
+            return self._say(
+                conv, f"Refer — the small-business test cannot be applied to {who}: {reason} {_cite(sections)}"
+            )
         small = bool(res["small_business"])
         core = f"{'Small business' if small else 'Not a small business'} — {who}: {reason} {_cite(sections)}"
         return self._finish(conv, "small_business", core, {"small_business": small}, sections, facts)
@@ -194,9 +247,18 @@ class AnswerWriter:
     def _policy_limits(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections = res.get("sections", [])
         rule = res.get("reason", "").split(": ", 1)[-1]
-        core = (f"{_usd(res['per_occurrence'])} per occurrence / {_usd(res['aggregate'])} aggregate for {self.lob_name(res['lob'])} "
-                f"on {self._subject(conv, res)}: {rule} {_cite(sections)}")
-        return self._finish(conv, "policy_limits", core, {"per_occurrence": res["per_occurrence"], "aggregate": res["aggregate"]}, sections, facts)
+        core = (
+            f"{_usd(res['per_occurrence'])} per occurrence / {_usd(res['aggregate'])} aggregate for {self.lob_name(res['lob'])} "
+            f"on {self._subject(conv, res)}: {rule} {_cite(sections)}"
+        )
+        return self._finish(
+            conv,
+            "policy_limits",
+            core,
+            {"per_occurrence": res["per_occurrence"], "aggregate": res["aggregate"]},
+            sections,
+            facts,
+        )
 
     def _deductible(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections = res.get("sections", [])
@@ -226,7 +288,9 @@ class AnswerWriter:
                 return Step(tool="classify_business", args={"description": key})
             cands = conv.classified[key].get("candidates") or []
             allowed = {m["code"] for m in maps}
-            if allowed and any(c["naics"] in allowed for c in cands):  # an old code that split: stay within its 2022 codes
+            if allowed and any(
+                c["naics"] in allowed for c in cands
+            ):  # an old code that split: stay within its 2022 codes
                 cands = [c for c in cands if c["naics"] in allowed]
             if not cands:
                 return self._ask(conv, "description")
@@ -234,17 +298,31 @@ class AnswerWriter:
             core = f"NAICS {top['naics']} {top['title']}"
             if len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
                 core += f" (a close runner-up is {cands[1]['naics']} {cands[1]['title']}: choose by the activity that brings most revenue)"
-            core += f" — the best match for \"{desc[:120]}\" {_cite(sections)}"
-            return self._finish(conv, "classification", core, {"naics": top["naics"]}, sections,
-                                self._facts_used(conv, {"description": desc[:300]}))
+            core += f' — the best match for "{desc[:120]}" {_cite(sections)}'
+            return self._finish(
+                conv,
+                "classification",
+                core,
+                {"naics": top["naics"]},
+                sections,
+                self._facts_used(conv, {"description": desc[:300]}),
+            )
         if maps:
-            shown = "; ".join(f"{m['code']} {m['title']}" for m in maps[:5]) + (f"; and {len(maps) - 5} more" if len(maps) > 5 else "")
-            return self._say(conv, f"{code} is an older NAICS code that splits into several 2022 codes ({shown}) [naics-editions]. "
-                                   + QUESTIONS["description"], asked="description")
+            shown = "; ".join(f"{m['code']} {m['title']}" for m in maps[:5]) + (
+                f"; and {len(maps) - 5} more" if len(maps) > 5 else ""
+            )
+            return self._say(
+                conv,
+                f"{code} is an older NAICS code that splits into several 2022 codes ({shown}) [naics-editions]. "
+                + QUESTIONS["description"],
+                asked="description",
+            )
         rec = conv.record
         if rec is not None:
             core = f"NAICS {rec['naics_code']} {self.title(rec['naics_code'])} — the code on {rec['company_name']}'s submission ({rec['id']}) {_cite(sections)}"
-            return self._finish(conv, "classification", core, {"naics": rec["naics_code"]}, sections, self._facts_used(conv, {}))
+            return self._finish(
+                conv, "classification", core, {"naics": rec["naics_code"]}, sections, self._facts_used(conv, {})
+            )
         if code:
             core = f"NAICS {code} {titles[code]} — already a 2022 code {_cite(sections)}"
             return self._finish(conv, "classification", core, {"naics": code}, sections, self._facts_used(conv, {}))

@@ -18,9 +18,17 @@ from graph.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations, pars
 from graph.state import kind, meta
 from tools.errors import InvalidArgument
 
-RECORD_KEYS = {"naics": "naics_code", "state": "state", "lob": "requested_lob", "annual_revenue": "annual_revenue",
-               "employees": "employees", "annual_payroll": "annual_payroll", "vehicles": "vehicles",
-               "construction": "construction", "description": "description"}
+RECORD_KEYS = {
+    "naics": "naics_code",
+    "state": "state",
+    "lob": "requested_lob",
+    "annual_revenue": "annual_revenue",
+    "employees": "employees",
+    "annual_payroll": "annual_payroll",
+    "vehicles": "vehicles",
+    "construction": "construction",
+    "description": "description",
+}
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
 FUZZY_ACCEPT = 0.85  # a "closest name" applicant match is used only when the names are this similar
@@ -90,7 +98,13 @@ class Conversation:
             if self.record is not None or self.company:
                 self._reset()
             self.company = p.company
-        if p.task is None and self.task is None and asked is None and "lob" in p.facts and (p.company or p.applicant_id or "?" in text or "description" in p.facts or "naics" in p.facts):
+        if (
+            p.task is None
+            and self.task is None
+            and asked is None
+            and "lob" in p.facts
+            and (p.company or p.applicant_id or "?" in text or "description" in p.facts or "naics" in p.facts)
+        ):
             p.task = "appetite"  # "Check APP-0017 for GL", "Acme Roofing LLC, general liability"
         answered = asked is not None and asked in p.facts
         switch = p.task is not None and p.task != self.task
@@ -145,7 +159,10 @@ class Conversation:
                 app = result.get("applicant") if ok else None
                 if not app:  # not in our submissions ({"applicant": null}) or several candidates
                     continue
-                if "note" not in result or difflib.SequenceMatcher(None, squash(q), squash(app["company_name"])).ratio() >= FUZZY_ACCEPT:
+                if (
+                    "note" not in result
+                    or difflib.SequenceMatcher(None, squash(q), squash(app["company_name"])).ratio() >= FUZZY_ACCEPT
+                ):
                     return app
         return None
 
@@ -176,7 +193,12 @@ class Conversation:
     def may_classify(self) -> bool:
         """Classify from a description only once the NAICS code is out of reach: the underwriter does not know it,
         or the code given does not lead to one 2022 code. (Classification tasks classify straight away.)"""
-        return self.task == "classification" or "naics" in self.unknown or "naics" in self.stated or "naics" in self.asked_before
+        return (
+            self.task == "classification"
+            or "naics" in self.unknown
+            or "naics" in self.stated
+            or "naics" in self.asked_before
+        )
 
     def naics(self) -> tuple[str | None, tuple | None]:
         """The 2022 code, or the tool call that gets it."""

@@ -66,6 +66,12 @@ def for_model(messages: list[BaseMessage]) -> list[BaseMessage]:
         if isinstance(m, AIMessage):
             for call in m.tool_calls:
                 if call["id"] not in answered:
-                    out.append(ToolMessage(content='{"error": "the tool call was interrupted before it returned"}',
-                                           tool_call_id=call["id"], name=call["name"], status="error"))
+                    out.append(
+                        ToolMessage(
+                            content='{"error": "the tool call was interrupted before it returned"}',
+                            tool_call_id=call["id"],
+                            name=call["name"],
+                            status="error",
+                        )
+                    )
     return out

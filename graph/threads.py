@@ -10,7 +10,7 @@ import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -46,7 +46,7 @@ class ThreadInfo:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def open_checkpointer(path: Path) -> SqliteSaver:
@@ -71,10 +71,15 @@ class ThreadStore:
         with self._lock, self.conn:
             self.conn.executescript(SCHEMA)
 
-    def create(self, title: str = "New conversation", model: str | None = None, applicant_id: str | None = None) -> ThreadInfo:
+    def create(
+        self, title: str = "New conversation", model: str | None = None, applicant_id: str | None = None
+    ) -> ThreadInfo:
         tid, now = uuid.uuid4().hex[:12], _now()
         with self._lock, self.conn:
-            self.conn.execute("INSERT INTO thread VALUES (?, ?, ?, ?, ?, ?)", (tid, _clean_title(title), model, applicant_id, now, now))
+            self.conn.execute(
+                "INSERT INTO thread VALUES (?, ?, ?, ?, ?, ?)",
+                (tid, _clean_title(title), model, applicant_id, now, now),
+            )
         return self.get(tid)
 
     def get(self, thread_id: str) -> ThreadInfo:
@@ -87,21 +92,28 @@ class ThreadStore:
         return self.conn.execute("SELECT 1 FROM thread WHERE id = ?", (thread_id,)).fetchone() is not None
 
     def list(self, limit: int = 200) -> list[ThreadInfo]:
-        rows = self.conn.execute("SELECT * FROM thread ORDER BY updated_at DESC, created_at DESC LIMIT ?", (limit,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT * FROM thread ORDER BY updated_at DESC, created_at DESC LIMIT ?", (limit,)
+        ).fetchall()
         return [ThreadInfo(**dict(r)) for r in rows]
 
     def touch(self, thread_id: str, title_if_new: str | None = None) -> None:
         with self._lock, self.conn:
             self.conn.execute("UPDATE thread SET updated_at = ? WHERE id = ?", (_now(), thread_id))
             if title_if_new:
-                self.conn.execute("UPDATE thread SET title = ? WHERE id = ? AND title = 'New conversation'", (_clean_title(title_if_new), thread_id))
+                self.conn.execute(
+                    "UPDATE thread SET title = ? WHERE id = ? AND title = 'New conversation'",
+                    (_clean_title(title_if_new), thread_id),
+                )
 
     def rename(self, thread_id: str, title: str) -> ThreadInfo:
         self.get(thread_id)
         if not title or not title.strip():
             raise ValueError("a title cannot be empty")
         with self._lock, self.conn:
-            self.conn.execute("UPDATE thread SET title = ?, updated_at = ? WHERE id = ?", (_clean_title(title), _now(), thread_id))
+            self.conn.execute(
+                "UPDATE thread SET title = ?, updated_at = ? WHERE id = ?", (_clean_title(title), _now(), thread_id)
+            )
         return self.get(thread_id)
 
     def delete(self, thread_id: str, checkpointer: SqliteSaver | None = None) -> None:
@@ -125,7 +137,9 @@ class ThreadStore:
             )
 
     def feedback(self, thread_id: str) -> dict[str, dict]:
-        rows = self.conn.execute("SELECT message_id, rating, comment FROM feedback WHERE thread_id = ?", (thread_id,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT message_id, rating, comment FROM feedback WHERE thread_id = ?", (thread_id,)
+        ).fetchall()
         return {r["message_id"]: {"rating": r["rating"], "comment": r["comment"]} for r in rows}
 
 

@@ -57,11 +57,15 @@ def load_sections(directory: Path = GUIDELINES_DIR) -> list[Section]:
             if line.startswith("## "):
                 match = HEADING.match(line)
                 if not match:
-                    raise GuidelineError(f"{path.name}, line {line_no}: a section heading must read '## Title {{#section-id}}'")
+                    raise GuidelineError(
+                        f"{path.name}, line {line_no}: a section heading must read '## Title {{#section-id}}'"
+                    )
                 close()
                 sid = match["id"]
                 if sid in seen:
-                    raise GuidelineError(f"{path.name}, line {line_no}: duplicate section id {sid!r} (also in {seen[sid]})")
+                    raise GuidelineError(
+                        f"{path.name}, line {line_no}: duplicate section id {sid!r} (also in {seen[sid]})"
+                    )
                 seen[sid] = path.name
                 current, body = {"id": sid, "title": match["title"]}, []
             elif current is not None:

@@ -82,68 +82,361 @@ _PREFERRED_LOB = {
 # 2020 census population in millions: outside the edge-case scenarios, applicants come from states
 # roughly in proportion to where businesses are.
 _STATE_POPULATION_M = {
-    "AK": 0.73, "AL": 5.02, "AR": 3.01, "AZ": 7.15, "CA": 39.5, "CO": 5.77, "CT": 3.61, "DC": 0.69,
-    "DE": 0.99, "FL": 21.5, "GA": 10.7, "HI": 1.46, "IA": 3.19, "ID": 1.84, "IL": 12.8, "IN": 6.79,
-    "KS": 2.94, "KY": 4.51, "LA": 4.66, "MA": 7.03, "MD": 6.18, "ME": 1.36, "MI": 10.1, "MN": 5.71,
-    "MO": 6.15, "MS": 2.96, "MT": 1.08, "NC": 10.4, "ND": 0.78, "NE": 1.96, "NH": 1.38, "NJ": 9.29,
-    "NM": 2.12, "NV": 3.10, "NY": 20.2, "OH": 11.8, "OK": 3.96, "OR": 4.24, "PA": 13.0, "RI": 1.10,
-    "SC": 5.12, "SD": 0.89, "TN": 6.91, "TX": 29.1, "UT": 3.27, "VA": 8.63, "VT": 0.64, "WA": 7.71,
-    "WI": 5.89, "WV": 1.79, "WY": 0.58,
+    "AK": 0.73,
+    "AL": 5.02,
+    "AR": 3.01,
+    "AZ": 7.15,
+    "CA": 39.5,
+    "CO": 5.77,
+    "CT": 3.61,
+    "DC": 0.69,
+    "DE": 0.99,
+    "FL": 21.5,
+    "GA": 10.7,
+    "HI": 1.46,
+    "IA": 3.19,
+    "ID": 1.84,
+    "IL": 12.8,
+    "IN": 6.79,
+    "KS": 2.94,
+    "KY": 4.51,
+    "LA": 4.66,
+    "MA": 7.03,
+    "MD": 6.18,
+    "ME": 1.36,
+    "MI": 10.1,
+    "MN": 5.71,
+    "MO": 6.15,
+    "MS": 2.96,
+    "MT": 1.08,
+    "NC": 10.4,
+    "ND": 0.78,
+    "NE": 1.96,
+    "NH": 1.38,
+    "NJ": 9.29,
+    "NM": 2.12,
+    "NV": 3.10,
+    "NY": 20.2,
+    "OH": 11.8,
+    "OK": 3.96,
+    "OR": 4.24,
+    "PA": 13.0,
+    "RI": 1.10,
+    "SC": 5.12,
+    "SD": 0.89,
+    "TN": 6.91,
+    "TX": 29.1,
+    "UT": 3.27,
+    "VA": 8.63,
+    "VT": 0.64,
+    "WA": 7.71,
+    "WI": 5.89,
+    "WV": 1.79,
+    "WY": 0.58,
 }
 # Flattened on purpose so North Dakota and Wyoming show up too, not only Ohio and Washington.
 _MONOPOLISTIC_WEIGHTS = {"ND": 1.5, "OH": 4.0, "WA": 3.0, "WY": 1.5}
 _STATE_NAMES = {
-    "AK": "Alaska", "AL": "Alabama", "AR": "Arkansas", "AZ": "Arizona", "CA": "California", "CO": "Colorado",
-    "CT": "Connecticut", "DC": "the District of Columbia", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
-    "HI": "Hawaii", "IA": "Iowa", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "KS": "Kansas",
-    "KY": "Kentucky", "LA": "Louisiana", "MA": "Massachusetts", "MD": "Maryland", "ME": "Maine",
-    "MI": "Michigan", "MN": "Minnesota", "MO": "Missouri", "MS": "Mississippi", "MT": "Montana",
-    "NC": "North Carolina", "ND": "North Dakota", "NE": "Nebraska", "NH": "New Hampshire", "NJ": "New Jersey",
-    "NM": "New Mexico", "NV": "Nevada", "NY": "New York", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
-    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VA": "Virginia", "VT": "Vermont", "WA": "Washington",
-    "WI": "Wisconsin", "WV": "West Virginia", "WY": "Wyoming",
+    "AK": "Alaska",
+    "AL": "Alabama",
+    "AR": "Arkansas",
+    "AZ": "Arizona",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DC": "the District of Columbia",
+    "DE": "Delaware",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "IA": "Iowa",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "MA": "Massachusetts",
+    "MD": "Maryland",
+    "ME": "Maine",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MO": "Missouri",
+    "MS": "Mississippi",
+    "MT": "Montana",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "NE": "Nebraska",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NV": "Nevada",
+    "NY": "New York",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VA": "Virginia",
+    "VT": "Vermont",
+    "WA": "Washington",
+    "WI": "Wisconsin",
+    "WV": "West Virginia",
+    "WY": "Wyoming",
 }
 
 # Word banks for names. Invented place names keep the companies clearly fictional; surnames avoid a
 # final "s" so "{surname}'s" always reads right.
 _SURNAMES = (
-    "Abbott", "Albright", "Barlow", "Becker", "Bennett", "Bishop", "Bradford", "Brennan", "Calloway", "Carver",
-    "Castillo", "Chandler", "Conway", "Crawford", "Dalton", "Delgado", "Dempsey", "Donovan", "Dunbar", "Eckert",
-    "Ellison", "Esposito", "Fenwick", "Flanagan", "Fletcher", "Friedman", "Gallagher", "Garrison", "Greer",
-    "Gutierrez", "Hadley", "Hargrove", "Harmon", "Haskell", "Holloway", "Hutchinson", "Ingram", "Iverson",
-    "Jablonski", "Jensen", "Kaplan", "Keller", "Kessler", "Kincaid", "Kowalski", "Lambert", "Larkin",
-    "Lindqvist", "Lockwood", "Lombardi", "Lowell", "Maddox", "Marlowe", "Mayfield", "McAllister", "Mercer",
-    "Moreno", "Nakamura", "Nguyen", "Nolan", "Novak", "O'Brien", "Okafor", "Ortega", "Patel", "Pemberton",
-    "Prescott", "Pruitt", "Quintero", "Radford", "Redmond", "Santoro", "Schaefer", "Shelton", "Sorensen",
-    "Stanton", "Stratton", "Sullivan", "Talbot", "Tanaka", "Thornton", "Tolliver", "Underwood", "Vance",
-    "Vasquez", "Vogel", "Waller", "Webber", "Whitaker", "Winslow", "Yoder", "Zeller",
+    "Abbott",
+    "Albright",
+    "Barlow",
+    "Becker",
+    "Bennett",
+    "Bishop",
+    "Bradford",
+    "Brennan",
+    "Calloway",
+    "Carver",
+    "Castillo",
+    "Chandler",
+    "Conway",
+    "Crawford",
+    "Dalton",
+    "Delgado",
+    "Dempsey",
+    "Donovan",
+    "Dunbar",
+    "Eckert",
+    "Ellison",
+    "Esposito",
+    "Fenwick",
+    "Flanagan",
+    "Fletcher",
+    "Friedman",
+    "Gallagher",
+    "Garrison",
+    "Greer",
+    "Gutierrez",
+    "Hadley",
+    "Hargrove",
+    "Harmon",
+    "Haskell",
+    "Holloway",
+    "Hutchinson",
+    "Ingram",
+    "Iverson",
+    "Jablonski",
+    "Jensen",
+    "Kaplan",
+    "Keller",
+    "Kessler",
+    "Kincaid",
+    "Kowalski",
+    "Lambert",
+    "Larkin",
+    "Lindqvist",
+    "Lockwood",
+    "Lombardi",
+    "Lowell",
+    "Maddox",
+    "Marlowe",
+    "Mayfield",
+    "McAllister",
+    "Mercer",
+    "Moreno",
+    "Nakamura",
+    "Nguyen",
+    "Nolan",
+    "Novak",
+    "O'Brien",
+    "Okafor",
+    "Ortega",
+    "Patel",
+    "Pemberton",
+    "Prescott",
+    "Pruitt",
+    "Quintero",
+    "Radford",
+    "Redmond",
+    "Santoro",
+    "Schaefer",
+    "Shelton",
+    "Sorensen",
+    "Stanton",
+    "Stratton",
+    "Sullivan",
+    "Talbot",
+    "Tanaka",
+    "Thornton",
+    "Tolliver",
+    "Underwood",
+    "Vance",
+    "Vasquez",
+    "Vogel",
+    "Waller",
+    "Webber",
+    "Whitaker",
+    "Winslow",
+    "Yoder",
+    "Zeller",
 )
 _GIVEN_NAMES = (
-    "Ada", "Andre", "Bianca", "Carla", "Celeste", "Dominic", "Dolores", "Elena", "Frank", "Grace", "Gus",
-    "Hazel", "Hector", "Iris", "Ivan", "Jonah", "June", "Kira", "Lena", "Luis", "Marco", "Maya", "Nora",
-    "Owen", "Priya", "Quinn", "Rosa", "Sam", "Tessa", "Vera", "Walt", "Yusuf", "Zoe",
+    "Ada",
+    "Andre",
+    "Bianca",
+    "Carla",
+    "Celeste",
+    "Dominic",
+    "Dolores",
+    "Elena",
+    "Frank",
+    "Grace",
+    "Gus",
+    "Hazel",
+    "Hector",
+    "Iris",
+    "Ivan",
+    "Jonah",
+    "June",
+    "Kira",
+    "Lena",
+    "Luis",
+    "Marco",
+    "Maya",
+    "Nora",
+    "Owen",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tessa",
+    "Vera",
+    "Walt",
+    "Yusuf",
+    "Zoe",
 )
 _PLACES = (
-    "Ashford Mills", "Bellhaven", "Birch Hollow", "Bramblewood", "Briar Glen", "Cedar Hollow", "Coldwater Junction",
-    "Copper Bend", "Dunmore Springs", "Eastbrook", "Elk Valley", "Fernley Park", "Fox Run", "Gable Ridge",
-    "Harbor Point", "Hartwell Springs", "Hickory Flats", "Ironton Falls", "Juniper Flats", "Kestrel Bay",
-    "Kettle River", "Lark Meadow", "Laurel Bend", "Maple Grove", "Marlow Point", "Millbrook", "Mossy Oak",
-    "Northgate", "Orchard Hill", "Pine Ridge", "Prairie View", "Quarry Hill", "Red Cedar", "Saddle Creek",
-    "Silver Lake", "Stonebridge", "Tamarack", "Thornbury", "Union Mills", "Vale Crossing", "Willow Creek",
+    "Ashford Mills",
+    "Bellhaven",
+    "Birch Hollow",
+    "Bramblewood",
+    "Briar Glen",
+    "Cedar Hollow",
+    "Coldwater Junction",
+    "Copper Bend",
+    "Dunmore Springs",
+    "Eastbrook",
+    "Elk Valley",
+    "Fernley Park",
+    "Fox Run",
+    "Gable Ridge",
+    "Harbor Point",
+    "Hartwell Springs",
+    "Hickory Flats",
+    "Ironton Falls",
+    "Juniper Flats",
+    "Kestrel Bay",
+    "Kettle River",
+    "Lark Meadow",
+    "Laurel Bend",
+    "Maple Grove",
+    "Marlow Point",
+    "Millbrook",
+    "Mossy Oak",
+    "Northgate",
+    "Orchard Hill",
+    "Pine Ridge",
+    "Prairie View",
+    "Quarry Hill",
+    "Red Cedar",
+    "Saddle Creek",
+    "Silver Lake",
+    "Stonebridge",
+    "Tamarack",
+    "Thornbury",
+    "Union Mills",
+    "Vale Crossing",
+    "Willow Creek",
     "Wolf Lake",
 )
 _ADJECTIVES = (
-    "Bold", "Blue", "Bright", "Clever", "Copper", "Cozy", "Evergreen", "Friendly", "Gentle", "Golden", "Grand",
-    "Green", "Happy", "Hearty", "Honest", "Humble", "Little", "Lucky", "Noble", "Prime", "Red", "Rustic",
-    "Silver", "Steady", "Sturdy", "Sunny", "Swift", "True", "Trusty",
+    "Bold",
+    "Blue",
+    "Bright",
+    "Clever",
+    "Copper",
+    "Cozy",
+    "Evergreen",
+    "Friendly",
+    "Gentle",
+    "Golden",
+    "Grand",
+    "Green",
+    "Happy",
+    "Hearty",
+    "Honest",
+    "Humble",
+    "Little",
+    "Lucky",
+    "Noble",
+    "Prime",
+    "Red",
+    "Rustic",
+    "Silver",
+    "Steady",
+    "Sturdy",
+    "Sunny",
+    "Swift",
+    "True",
+    "Trusty",
 )
 _BRANDS = (
-    "Anchor", "Aspen", "Beacon", "Bellwether", "Blue Heron", "Bluebird", "Cardinal", "Clearwater", "Compass",
-    "Cornerstone", "Crescent", "Firefly", "Foxglove", "Granite", "Harvest", "Heritage", "Highland",
-    "Ironwood", "Juniper", "Keystone", "Kingfisher", "Lakeside", "Lantern", "Lodestar", "Magnolia", "Meridian",
-    "Milestone", "Northstar", "Oak Leaf", "Pioneer", "Red Fox", "Riverbend", "Sequoia", "Sterling", "Summit",
-    "Sunrise", "Tidewater", "Trailhead", "Twin Oaks", "Wayfarer",
+    "Anchor",
+    "Aspen",
+    "Beacon",
+    "Bellwether",
+    "Blue Heron",
+    "Bluebird",
+    "Cardinal",
+    "Clearwater",
+    "Compass",
+    "Cornerstone",
+    "Crescent",
+    "Firefly",
+    "Foxglove",
+    "Granite",
+    "Harvest",
+    "Heritage",
+    "Highland",
+    "Ironwood",
+    "Juniper",
+    "Keystone",
+    "Kingfisher",
+    "Lakeside",
+    "Lantern",
+    "Lodestar",
+    "Magnolia",
+    "Meridian",
+    "Milestone",
+    "Northstar",
+    "Oak Leaf",
+    "Pioneer",
+    "Red Fox",
+    "Riverbend",
+    "Sequoia",
+    "Sterling",
+    "Summit",
+    "Sunrise",
+    "Tidewater",
+    "Trailhead",
+    "Twin Oaks",
+    "Wayfarer",
 )
 _INITIAL_LETTERS = "ABCDEFGHJKLMNPRSTW"
 _LEGAL_SUFFIXES = ("LLC", "LLC", "Inc.", "")  # most small firms are LLCs; some carry no suffix at all
@@ -158,8 +451,18 @@ _CITY_PHRASES = (
 _NAME_FIELDS = {"surname", "surname2", "given", "place", "adjective", "brand", "initials"}
 _DESCRIPTION_FIELDS = {"name", "city_phrase", "state_name", "employees", "vehicles"}
 _COUNT_FIELDS = {"employees", "vehicles"}
-_REQUIRED_KEYS = {"naics", "kind", "name_patterns", "descriptions", "revenue", "employees",
-                  "payroll_per_employee", "vehicles", "construction", "lobs"}
+_REQUIRED_KEYS = {
+    "naics",
+    "kind",
+    "name_patterns",
+    "descriptions",
+    "revenue",
+    "employees",
+    "payroll_per_employee",
+    "vehicles",
+    "construction",
+    "lobs",
+}
 _OPTIONAL_KEYS = {"weight", "scale_hints", "min_staff_per_vehicle", "legal_suffix"}
 
 # Building classes (I fire-resistive ... V wood frame) recognised from the words of a construction phrase.
@@ -210,7 +513,9 @@ def generate_applicants(
     """
     for number, profile in enumerate(profiles, start=1):
         if profile["naics"] not in naics_titles:
-            raise ValueError(f"applicant_profiles.yaml: profile {number} (naics {profile['naics']}): not a 2022 NAICS code")
+            raise ValueError(
+                f"applicant_profiles.yaml: profile {number} (naics {profile['naics']}): not a 2022 NAICS code"
+            )
     if not 1 <= count <= 9999:
         raise ValueError("count must be between 1 and 9999 (ids are APP-0001 to APP-9999)")
 
@@ -237,23 +542,26 @@ def generate_applicants(
             state = rng.choices(usual_states, weights=usual_weights)[0]
         profile, figures, hints = _draw_business(rng, pools[scenario], scenario, size_standards)
         name, short_name = _company_name(rng, profile, used_names)
-        applicants.append({
-            "id": f"APP-{number:04d}",
-            "company_name": name,
-            "description": _description(rng, profile, short_name, state, figures, hints),
-            "naics_code": profile["naics"],
-            "state": state,
-            "annual_revenue": figures["annual_revenue"],
-            "employees": figures["employees"],
-            "annual_payroll": figures["annual_payroll"],
-            "vehicles": figures["vehicles"],
-            "construction": _construction(rng, profile, scenario),
-            "requested_lob": _requested_lob(rng, profile, scenario, figures["vehicles"]),
-        })
+        applicants.append(
+            {
+                "id": f"APP-{number:04d}",
+                "company_name": name,
+                "description": _description(rng, profile, short_name, state, figures, hints),
+                "naics_code": profile["naics"],
+                "state": state,
+                "annual_revenue": figures["annual_revenue"],
+                "employees": figures["employees"],
+                "annual_payroll": figures["annual_payroll"],
+                "vehicles": figures["vehicles"],
+                "construction": _construction(rng, profile, scenario),
+                "requested_lob": _requested_lob(rng, profile, scenario, figures["vehicles"]),
+            }
+        )
     return applicants
 
 
 # ---------------------------------------------------------------------------------------- validation
+
 
 def _profile_problem(profile) -> str | None:
     """What is wrong with one profile, or None."""
@@ -266,13 +574,17 @@ def _profile_problem(profile) -> str | None:
     if unknown:
         return f"unknown key(s) {', '.join(unknown)}"
     if not isinstance(profile["naics"], str) or not re.fullmatch(r"\d{6}", profile["naics"]):
-        return "naics must be a quoted six-digit string, e.g. \"722511\""
+        return 'naics must be a quoted six-digit string, e.g. "722511"'
     if not isinstance(profile["kind"], str) or not profile["kind"].strip():
         return "kind must be a short noun"
     for key, low_min in (("revenue", 1000), ("employees", 1), ("payroll_per_employee", 1000), ("vehicles", 0)):
         value = profile[key]
-        if not (isinstance(value, list) and len(value) == 2 and all(_is_int(v) for v in value)
-                and low_min <= value[0] <= value[1]):
+        if not (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(_is_int(v) for v in value)
+            and low_min <= value[0] <= value[1]
+        ):
             return f"{key} must be [low, high] whole numbers with {low_min} <= low <= high"
     if profile["revenue"][0] == profile["revenue"][1] or profile["employees"][0] == profile["employees"][1]:
         return "revenue and employees need a range (low < high)"
@@ -283,7 +595,9 @@ def _profile_problem(profile) -> str | None:
         value = hints[key]
         if not re.fullmatch(r"[a-z][a-z_]*", str(key)) or key in _DESCRIPTION_FIELDS:
             return f"scale hint {key!r} must be a new lower-case placeholder name"
-        if not (isinstance(value, list) and len(value) == 2 and all(_is_int(v) for v in value) and 1 <= value[0] <= value[1]):
+        if not (
+            isinstance(value, list) and len(value) == 2 and all(_is_int(v) for v in value) and 1 <= value[0] <= value[1]
+        ):
             return f"scale hint {key} must be [low, high] whole numbers with 1 <= low <= high"
     for pattern in _string_list(profile["name_patterns"]) or [None]:
         if pattern is None:
@@ -354,6 +668,7 @@ def _construction_class(phrase: str) -> str | None:
 
 # ---------------------------------------------------------------------------------------- scenarios
 
+
 def _scenario_plan(count: int) -> list[str]:
     plan = []
     for scenario, share in _SCENARIO_SHARES:
@@ -376,6 +691,7 @@ def _size_measure(code: str, size_standards: dict[str, dict]) -> tuple[str, int]
 
 def _pool(profiles: list[dict], scenario: str, size_standards: dict[str, dict]) -> list[dict]:
     """The profiles that can plausibly play a scenario (in file order, so draws are reproducible)."""
+
     def fits(profile: dict) -> bool:
         if scenario in _THRESHOLD_SCENARIOS:
             # Only industries whose typical firm already comes within reach of the standard: an SBA-sized
@@ -436,6 +752,7 @@ def _flags(profile: dict, figures: dict, size_standards: dict[str, dict]) -> set
 # fleet grow together. Edge cases fix one figure (revenue at the size standard, 25 trucks, a $6M payroll),
 # solve for the size that figure implies, and derive the rest from it.
 
+
 def _draw_business(rng: random.Random, pool: list[dict], scenario: str, size_standards: dict[str, dict]):
     required = _REQUIRED_FLAGS[scenario]
     allowed_extra = _BIG_FIRM_FLAGS if scenario in _BIG_FIRM_SCENARIOS else set()
@@ -472,7 +789,9 @@ def _draw_figures(rng: random.Random, profile: dict, scenario: str, size_standar
             size = _size_of(profile["employees"], fixed["employees"])
     elif scenario in ("fleet_over_20", "fleet_of_20"):
         high = profile["vehicles"][1]
-        fixed["vehicles"] = FLEET_LIMIT if scenario == "fleet_of_20" else rng.randint(FLEET_LIMIT + 1, max(30, round(high * 1.2)))
+        fixed["vehicles"] = (
+            FLEET_LIMIT if scenario == "fleet_of_20" else rng.randint(FLEET_LIMIT + 1, max(30, round(high * 1.2)))
+        )
         size = _size_of(_offset(profile["vehicles"]), fixed["vehicles"] + 1)
     elif scenario in ("payroll_over_5m", "payroll_at_5m", "payroll_near_5m"):
         if scenario == "payroll_over_5m":
@@ -557,6 +876,7 @@ def _nice(value: float) -> int:
 
 
 # ---------------------------------------------------------------------------------------- words
+
 
 def _company_name(rng: random.Random, profile: dict, used: set[str]) -> tuple[str, str]:
     """A company name not used before (compared without the legal suffix) and its short form."""

@@ -152,29 +152,69 @@ def load_seed_data(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_
         {"code": r.code, "title": r.title, "description": r.description, "sector_code": sector_of(r.code, sector_codes)}
         for r in naics
     ]
-    t["naics_2022_to_2017"] = [r.model_dump(include={"naics_2022", "naics_2017", "title_2022", "title_2017", "relationship"}) for r in c2022]
-    t["naics_2012_to_2017"] = [r.model_dump(include={"naics_2012", "naics_2017", "title_2012", "title_2017", "relationship"}) for r in c2012]
+    t["naics_2022_to_2017"] = [
+        r.model_dump(include={"naics_2022", "naics_2017", "title_2022", "title_2017", "relationship"}) for r in c2022
+    ]
+    t["naics_2012_to_2017"] = [
+        r.model_dump(include={"naics_2012", "naics_2017", "title_2012", "title_2017", "relationship"}) for r in c2012
+    ]
     t["size_standard_footnote"] = [{"ref": f.footnote_ref, "text": f.footnote_text} for f in footnotes]
     t["size_standard"] = [
-        {"id": i, **r.model_dump(include={"naics_code", "exception", "title", "receipts_musd", "employees", "assets_musd", "footnote_ref"})}
+        {
+            "id": i,
+            **r.model_dump(
+                include={
+                    "naics_code",
+                    "exception",
+                    "title",
+                    "receipts_musd",
+                    "employees",
+                    "assets_musd",
+                    "footnote_ref",
+                }
+            ),
+        }
         for i, r in enumerate(sba, start=1)
     ]
     t["state"] = [{"code": s.code, "name": s.name} for s in states]
-    t["line_of_business"] = [{"code": lob.code, "display_name": lob.display_name, "description": lob.description} for lob in insurer.lines_of_business]
+    t["line_of_business"] = [
+        {"code": lob.code, "display_name": lob.display_name, "description": lob.description}
+        for lob in insurer.lines_of_business
+    ]
     t["lob_synonym"] = sorted(
-        ({"synonym": s.lower(), "lob_code": lob.code} for lob in insurer.lines_of_business for s in {*lob.synonyms, lob.code.replace("_", " ")}),
+        (
+            {"synonym": s.lower(), "lob_code": lob.code}
+            for lob in insurer.lines_of_business
+            for s in {*lob.synonyms, lob.code.replace("_", " ")}
+        ),
         key=lambda r: r["synonym"],
     )
-    t["construction_class"] = [c.model_dump(include={"type", "name", "description", "fire_resistive"}) for c in insurer.construction_classes]
+    t["construction_class"] = [
+        c.model_dump(include={"type", "name", "description", "fire_resistive"}) for c in insurer.construction_classes
+    ]
     t["construction_phrase"] = [{"phrase": ph, "type": ct} for ph, ct in sorted(phrases.items())]
     t["appetite"] = compile_appetite(insurer, codes, state_codes)
     t["qualification_rule"] = [
-        {"id": i, "lob": q.lob, "fact": q.fact, "max_value": q.max, "allowed_types": ",".join(q.types) if q.types else None,
-         "codes": ",".join(q.codes) or None, "section_id": q.section}
+        {
+            "id": i,
+            "lob": q.lob,
+            "fact": q.fact,
+            "max_value": q.max,
+            "allowed_types": ",".join(q.types) if q.types else None,
+            "codes": ",".join(q.codes) or None,
+            "section_id": q.section,
+        }
         for i, q in enumerate(insurer.qualification_rules, start=1)
     ]
     t["limit_rule"] = [
-        {"id": i, "lob": r.lob, "naics_prefix": pre, "per_occurrence": r.per_occurrence, "aggregate": r.aggregate, "section_id": r.section}
+        {
+            "id": i,
+            "lob": r.lob,
+            "naics_prefix": pre,
+            "per_occurrence": r.per_occurrence,
+            "aggregate": r.aggregate,
+            "section_id": r.section,
+        }
         for i, (r, pre) in enumerate(((r, pre) for r in insurer.limit_rules for pre in r.prefixes), start=1)
     ]
     t["deductible_rule"] = [

@@ -141,7 +141,9 @@ def sector_prefixes(sector: str) -> list[str]:
     return [sector]
 
 
-def validate_references(path: Path, data: InsurerData, codes: list[str], states: set[str], sections: set[str] | None) -> None:
+def validate_references(
+    path: Path, data: InsurerData, codes: list[str], states: set[str], sections: set[str] | None
+) -> None:
     """Every code, prefix, state, LOB and (when given) guideline section the rules name must exist."""
     lobs = {lob.code for lob in data.lines_of_business}
     sector_codes = {c[:2] for c in codes}
@@ -243,6 +245,14 @@ def compile_appetite(data: InsurerData, codes: list[str], states: list[str]) -> 
                 for exc_states, exc_set, exc in state_sets:
                     if state in exc_states and lob in exc_set:
                         verdict, rule_id, section = exc_set[lob], exc.id, exc.section
-                rows.append({"naics_code": code, "state": state, "lob": lob, "appetite": verdict,
-                             "rule_id": rule_id, "section_id": section})
+                rows.append(
+                    {
+                        "naics_code": code,
+                        "state": state,
+                        "lob": lob,
+                        "appetite": verdict,
+                        "rule_id": rule_id,
+                        "section_id": section,
+                    }
+                )
     return rows

@@ -17,7 +17,7 @@ class SeedReport:
     database: Path | None
     database_bytes: int | None
     counts: dict[str, int]
-    index: object | None  # tools.index.IndexReport
+    index: object | None  # retrieval.index.IndexReport
     seconds: float
     skipped: bool = False
 
@@ -27,7 +27,9 @@ def is_seeded(database_url: str, index_dir: Path) -> bool:
     return db is not None and db.is_file() and (Path(index_dir) / "chroma.sqlite3").is_file()
 
 
-def is_current(database_url: str, index_dir: Path, data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> bool:
+def is_current(
+    database_url: str, index_dir: Path, data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR
+) -> bool:
     """Seeded, and from the inputs in the working tree (a `git pull` that changed the rules makes it stale)."""
     if not is_seeded(database_url, index_dir):
         return False
@@ -39,8 +41,16 @@ def is_current(database_url: str, index_dir: Path, data_dir: Path = DATA_DIR, gu
     return row is not None and row[0] == inputs_digest(data_dir, guidelines_dir)
 
 
-def run_seed(database_url: str, index_dir: Path, embedding, *, if_missing: bool = False, with_index: bool = True,
-             data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> SeedReport:
+def run_seed(
+    database_url: str,
+    index_dir: Path,
+    embedding,
+    *,
+    if_missing: bool = False,
+    with_index: bool = True,
+    data_dir: Path = DATA_DIR,
+    guidelines_dir: Path = GUIDELINES_DIR,
+) -> SeedReport:
     """Validate every input first, then write the database, then (re)build the guideline index."""
     start = time.perf_counter()
     if if_missing and is_current(database_url, index_dir, data_dir, guidelines_dir):
@@ -50,14 +60,25 @@ def run_seed(database_url: str, index_dir: Path, embedding, *, if_missing: bool 
     written = write_database(database_url, data)
     index = None
     if with_index:
-        from tools.index import GUIDELINES, NAICS, Doc, build_index, guideline_docs, naics_document  # chromadb only when indexing
+        from retrieval.index import (
+            GUIDELINES,
+            NAICS,
+            Doc,
+            build_index,
+            guideline_docs,
+            naics_document,
+        )  # chromadb only when indexing
 
-        naics = [Doc(r["code"], naics_document(r["code"], r["title"], r["description"]), {"title": r["title"]})
-                 for r in data.tables["naics_code"]]
-        from tools.embeddings import MiniLMEmbedding
+        naics = [
+            Doc(r["code"], naics_document(r["code"], r["title"], r["description"]), {"title": r["title"]})
+            for r in data.tables["naics_code"]
+        ]
+        from retrieval.embeddings import MiniLMEmbedding
 
         # NAICS descriptions are long: their first 128 tokens classify as well as 256 and embed twice as fast.
         per = {NAICS: MiniLMEmbedding(max_tokens=128)} if isinstance(embedding, MiniLMEmbedding) else None
-        index = build_index({GUIDELINES: guideline_docs(load_sections(guidelines_dir)), NAICS: naics}, index_dir, embedding, per)
+        index = build_index(
+            {GUIDELINES: guideline_docs(load_sections(guidelines_dir)), NAICS: naics}, index_dir, embedding, per
+        )
     counts = {name: len(rows) for name, rows in data.tables.items()}
     return SeedReport(written["path"], written["bytes"], counts, index, time.perf_counter() - start)

@@ -174,4 +174,6 @@ def read_yaml(path: Path) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise SeedError(path, f"malformed YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
+        raise SeedError(
+            path, f"malformed YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None
+        ) from None

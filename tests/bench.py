@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.settings import apply_offline_env
+from core.settings import apply_offline_env
 
 apply_offline_env()
 DATA = Path(__file__).parent / "data"
@@ -30,31 +30,53 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_seed(data_dir: Path) -> dict:
+    from retrieval.embeddings import make_embedding
     from seed_db.seed import run_seed
-    from tools.embeddings import make_embedding
 
     report = run_seed(f"sqlite:///{data_dir / 'uwc.db'}", data_dir / "chroma", make_embedding("local"))
-    return {"seed_seconds": round(report.seconds, 2), "index_seconds": round(report.index.seconds, 2),
-            "database_mb": round(report.database_bytes / 1e6, 1)}
+    return {
+        "seed_seconds": round(report.seconds, 2),
+        "index_seconds": round(report.index.seconds, 2),
+        "database_mb": round(report.database_bytes / 1e6, 1),
+    }
 
 
 def bench_quality(toolkit) -> dict:
     questions = load_jsonl("retrieval_questions.jsonl")
-    hits = sum(bool(set(q["section_ids"]) & {s["id"] for s in toolkit.call("search_guidelines", {"query": q["question"], "k": 3}).result["sections"]}) for q in questions)
-    misses = [q["question"] for q in questions
-              if not set(q["section_ids"]) & {s["id"] for s in toolkit.call("search_guidelines", {"query": q["question"], "k": 3}).result["sections"]}]
+    hits = sum(
+        bool(
+            set(q["section_ids"])
+            & {s["id"] for s in toolkit.call("search_guidelines", {"query": q["question"], "k": 3}).result["sections"]}
+        )
+        for q in questions
+    )
+    misses = [
+        q["question"]
+        for q in questions
+        if not set(q["section_ids"])
+        & {s["id"] for s in toolkit.call("search_guidelines", {"query": q["question"], "k": 3}).result["sections"]}
+    ]
     descriptions = load_jsonl("classification_descriptions.jsonl")
     top1 = top5 = 0
     wrong = []
     for d in descriptions:
-        cands = [c["naics"] for c in toolkit.call("classify_business", {"description": d["description"], "k": 5}).result["candidates"]]
+        cands = [
+            c["naics"]
+            for c in toolkit.call("classify_business", {"description": d["description"], "k": 5}).result["candidates"]
+        ]
         top1 += cands[:1] == [d["naics"]]
         top5 += d["naics"] in cands
         if d["naics"] not in cands:
             wrong.append(f"{d['naics']} not in {cands}: {d['description'][:70]}")
-    return {"retrieval_recall_at_3": round(hits / len(questions), 3), "retrieval_questions": len(questions), "retrieval_misses": misses,
-            "classify_top1": round(top1 / len(descriptions), 3), "classify_top5": round(top5 / len(descriptions), 3),
-            "classify_descriptions": len(descriptions), "classify_misses": wrong}
+    return {
+        "retrieval_recall_at_3": round(hits / len(questions), 3),
+        "retrieval_questions": len(questions),
+        "retrieval_misses": misses,
+        "classify_top1": round(top1 / len(descriptions), 3),
+        "classify_top5": round(top5 / len(descriptions), 3),
+        "classify_descriptions": len(descriptions),
+        "classify_misses": wrong,
+    }
 
 
 def bench_guard(catalog) -> dict:
@@ -69,17 +91,35 @@ def bench_guard(catalog) -> dict:
         times.append((time.perf_counter() - start) * 1000)
         want = set(t["invented_products"])
         tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
-    return {"guard_texts": len(texts), "guard_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
-            "guard_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
-            "guard_scan_ms_p50": round(pct(times, 0.5), 3), "guard_scan_ms_p95": round(pct(times, 0.95), 3)}
+    return {
+        "guard_texts": len(texts),
+        "guard_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "guard_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+        "guard_scan_ms_p50": round(pct(times, 0.5), 3),
+        "guard_scan_ms_p95": round(pct(times, 0.95), 3),
+    }
 
 
 TOOL_CALLS = {
     "run_sql": {"query": "SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='auto'"},
     "check_small_business": {"naics": "722511", "annual_revenue": 4_500_000},
-    "check_appetite": {"naics": "721191", "state": "ME", "lob": "property", "annual_revenue": 900_000, "construction": "wood frame"},
-    "recommend_lobs": {"naics": "722511", "state": "TX", "exclude_lob": "property", "annual_revenue": 2_000_000, "employees": 30,
-                       "annual_payroll": 900_000, "vehicles": 2, "construction": "masonry"},
+    "check_appetite": {
+        "naics": "721191",
+        "state": "ME",
+        "lob": "property",
+        "annual_revenue": 900_000,
+        "construction": "wood frame",
+    },
+    "recommend_lobs": {
+        "naics": "722511",
+        "state": "TX",
+        "exclude_lob": "property",
+        "annual_revenue": 2_000_000,
+        "employees": 30,
+        "annual_payroll": 900_000,
+        "vehicles": 2,
+        "construction": "masonry",
+    },
     "get_limits": {"naics": "522110", "lob": "cyber"},
     "get_deductible": {"naics": "484121", "lob": "auto"},
     "get_naics": {"code": "515120"},

@@ -22,7 +22,7 @@ SCRIPT = [
 
 
 def bench_agent(data_dir: Path, rounds: int = 8) -> dict:
-    from app.settings import get_settings
+    from core.settings import get_settings
     from graph import prompts
     from graph.copilot import Copilot
     from graph.llm import count_tokens
@@ -43,7 +43,9 @@ def bench_agent(data_dir: Path, rounds: int = 8) -> dict:
                 overheads.append(total - sum(s["duration_ms"] for s in r.steps))
         catalog = cp.toolkit.ctx.catalog
         system = prompts.system_prompt(catalog.insurer, catalog.lobs)
-        tokens = count_tokens("gpt-4.1-mini", [{"role": "system", "content": system}], tools=cp.toolkit.openai_schemas())
+        tokens = count_tokens(
+            "gpt-4.1-mini", [{"role": "system", "content": system}], tools=cp.toolkit.openai_schemas()
+        )
         cp.close()
     imports = []
     for _ in range(3):
@@ -51,6 +53,12 @@ def bench_agent(data_dir: Path, rounds: int = 8) -> dict:
         subprocess.run([sys.executable, "-m", "app.cli", "--help"], capture_output=True, check=True)
         imports.append(time.perf_counter() - start)
     q = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]  # noqa: E731
-    return {"turns": len(totals), "turn_ms_p50": round(statistics.median(totals), 1), "turn_ms_p95": round(q(totals, 0.95), 1),
-            "harness_overhead_ms_p50": round(statistics.median(overheads), 1), "harness_overhead_ms_p95": round(q(overheads, 0.95), 1),
-            "system_prompt_plus_tool_schema_tokens": tokens, "uwc_help_seconds_best_of_3": round(min(imports), 2)}
+    return {
+        "turns": len(totals),
+        "turn_ms_p50": round(statistics.median(totals), 1),
+        "turn_ms_p95": round(q(totals, 0.95), 1),
+        "harness_overhead_ms_p50": round(statistics.median(overheads), 1),
+        "harness_overhead_ms_p95": round(q(overheads, 0.95), 1),
+        "system_prompt_plus_tool_schema_tokens": tokens,
+        "uwc_help_seconds_best_of_3": round(min(imports), 2),
+    }

@@ -24,10 +24,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]  # the browser stays on loopback
-QUESTIONS = ("Can you check if this one is in the small business bucket?", "It's a full-service restaurant, NAICS 722511",
-             "about $2M in revenue")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]  # the browser stays on loopback
+QUESTIONS = (
+    "Can you check if this one is in the small business bucket?",
+    "It's a full-service restaurant, NAICS 722511",
+    "about $2M in revenue",
+)
 
 # The first moment the newest assistant message shows a tool step or text (not the "Thinking…" status).
 FIRST_VISIBLE_JS = """
@@ -67,8 +75,13 @@ def serve(data_dir: Path, timeout: float = 90.0, log: Path | None = None):
     env.pop("UWC_MODEL", None)
     out = open(log, "w") if log else subprocess.DEVNULL
     start = time.perf_counter()
-    proc = subprocess.Popen([*_uwc(), "serve", "--port", str(port), "--data-dir", str(data_dir)], env=env,
-                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # own group: stop it whole
+    proc = subprocess.Popen(
+        [*_uwc(), "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # own group: stop it whole
     url = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -120,8 +133,12 @@ def ask(page, text: str, timeout_ms: int = 60_000) -> float:
     """Send ``text``; wait for the turn to finish; return the seconds from Enter to the first visible step or token."""
     box = page.get_by_test_id("stChatInputTextArea")
     box.wait_for(timeout=timeout_ms)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stChatInputTextArea\"]').disabled", timeout=timeout_ms)
-    page.evaluate("() => { window.__uwcBaseline = document.querySelectorAll('[data-testid=\"stChatMessage\"]').length; }")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stChatInputTextArea\"]').disabled", timeout=timeout_ms
+    )
+    page.evaluate(
+        "() => { window.__uwcBaseline = document.querySelectorAll('[data-testid=\"stChatMessage\"]').length; }"
+    )
     box.fill(text)
     start = time.perf_counter()
     box.press("Enter")
@@ -135,11 +152,18 @@ def ask(page, text: str, timeout_ms: int = 60_000) -> float:
 def measure(data_dir: Path, runs: int = 1) -> dict:
     from playwright.sync_api import sync_playwright
 
-    figures: dict[str, list[float]] = {"server_health_s": [], "cold_start_s": [], "warm_load_s": [], "first_visible_s": []}
+    figures: dict[str, list[float]] = {
+        "server_health_s": [],
+        "cold_start_s": [],
+        "warm_load_s": [],
+        "first_visible_s": [],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
             copy = Path(tmp) / f"data-{len(figures['cold_start_s'])}"
-            shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns("conversations.db*", "checkpoints.db*", "runs"))
+            shutil.copytree(
+                data_dir, copy, ignore=shutil.ignore_patterns("conversations.db*", "checkpoints.db*", "runs")
+            )
             with serve(copy) as (url, health), sync_playwright() as p:
                 browser = launch(p)
                 page, cold = open_app(browser, url)
@@ -165,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     figures = measure(args.data_dir, args.runs)
     for name, values in figures.items():
-        print(f"{name:>16}: median {statistics.median(values):.3f} s  (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})")
+        print(
+            f"{name:>16}: median {statistics.median(values):.3f} s  (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
+        )
     print("target: first_visible_s < 1 s with the offline model")
     return 0
 

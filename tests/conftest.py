@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from app.settings import apply_offline_env
+from core.settings import apply_offline_env
 
 apply_offline_env()
 
@@ -52,15 +52,23 @@ socket.socket.connect_ex = _guarded_connect_ex
 def _isolated_env(monkeypatch, tmp_path):
     """No test reads the developer's .env or data folder, or a real API key."""
     monkeypatch.chdir(tmp_path)
-    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "UWC_MODEL", "UWC_DATA_DIR", "UWC_DATABASE_URL", "UWC_RECORD", "UWC_REPLAY"):
+    for key in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "UWC_MODEL",
+        "UWC_DATA_DIR",
+        "UWC_DATABASE_URL",
+        "UWC_RECORD",
+        "UWC_REPLAY",
+    ):
         monkeypatch.delenv(key, raising=False)
 
 
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory):
     """A data folder seeded once per session with the committed inputs and the offline embedding."""
+    from retrieval.embeddings import make_embedding
     from seed_db.seed import run_seed
-    from tools.embeddings import make_embedding
 
     data_dir = tmp_path_factory.mktemp("data")
     url = f"sqlite:///{data_dir / 'uwc.db'}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
@@ -57,23 +57,54 @@ class OpenAIServer:
                     self.send_response(reply["status"])
                     self.send_header("Content-Type", "application/json")
                     self.end_headers()
-                    self.wfile.write(json.dumps({"error": {"message": "scripted failure", "type": "server_error"}}).encode())
+                    self.wfile.write(
+                        json.dumps({"error": {"message": "scripted failure", "type": "server_error"}}).encode()
+                    )
                     return
-                calls = [{"id": f"call_{i}_{len(server.requests)}", "type": "function",
-                          "function": {"name": n, "arguments": json.dumps(a)}} for i, (n, a) in enumerate(reply.get("tool_calls", []))]
+                calls = [
+                    {
+                        "id": f"call_{i}_{len(server.requests)}",
+                        "type": "function",
+                        "function": {"name": n, "arguments": json.dumps(a)},
+                    }
+                    for i, (n, a) in enumerate(reply.get("tool_calls", []))
+                ]
                 usage = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
                 if body.get("stream"):
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
-                    base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": int(time.time()), "model": body["model"]}
+                    base = {
+                        "id": "chatcmpl-1",
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": body["model"],
+                    }
                     chunks = []
                     if reply.get("content"):
                         for word in reply["content"].split(" "):
-                            chunks.append({"choices": [{"index": 0, "delta": {"role": "assistant", "content": word + " "}, "finish_reason": None}]})
+                            chunks.append(
+                                {
+                                    "choices": [
+                                        {
+                                            "index": 0,
+                                            "delta": {"role": "assistant", "content": word + " "},
+                                            "finish_reason": None,
+                                        }
+                                    ]
+                                }
+                            )
                     for i, c in enumerate(calls):
-                        chunks.append({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": i, **c}]}, "finish_reason": None}]})
-                    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls" if calls else "stop"}]})
+                        chunks.append(
+                            {
+                                "choices": [
+                                    {"index": 0, "delta": {"tool_calls": [{"index": i, **c}]}, "finish_reason": None}
+                                ]
+                            }
+                        )
+                    chunks.append(
+                        {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls" if calls else "stop"}]}
+                    )
                     chunks.append({"choices": [], "usage": usage})
                     for ch in chunks:
                         self.wfile.write(f"data: {json.dumps({**base, **ch})}\n\n".encode())
@@ -82,8 +113,14 @@ class OpenAIServer:
                 message = {"role": "assistant", "content": reply.get("content")}
                 if calls:
                     message["tool_calls"] = calls
-                payload = {"id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
-                           "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}], "usage": usage}
+                payload = {
+                    "id": "chatcmpl-1",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body["model"],
+                    "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
+                    "usage": usage,
+                }
                 data = json.dumps(payload).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

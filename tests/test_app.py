@@ -12,7 +12,9 @@ from streamlit.testing.v1 import AppTest
 from graph.threads import ThreadStore
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
-SMALL_BUSINESS = "Can you check if this one is in the small business bucket? It's a full-service restaurant, NAICS 722511"
+SMALL_BUSINESS = (
+    "Can you check if this one is in the small business bucket? It's a full-service restaurant, NAICS 722511"
+)
 
 
 @pytest.fixture
@@ -198,4 +200,6 @@ def test_locked_database_message(data_dir):
     from app.ui.common import database_message
 
     assert "busy" in database_message(OperationalError("SELECT 1", {}, Exception("database is locked")))
-    assert "missing or unreadable" in database_message(OperationalError("SELECT 1", {}, Exception("unable to open database file")))
+    assert "missing or unreadable" in database_message(
+        OperationalError("SELECT 1", {}, Exception("unable to open database file"))
+    )

@@ -13,7 +13,9 @@ import pytest
 
 from tests.bench_ui import CHROMIUM, QUESTIONS, ask, launch, open_app, serve
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)"
+)
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "browser"  # git-ignored
 
 
@@ -46,7 +48,12 @@ def test_conversation_in_the_browser(data_copy, tmp_path):
             expect(card).to_contain_text("Small-business test")
             expect(card).to_contain_text("Small business")
             expect(card).to_contain_text("small-business-rule")
-            step = page.get_by_test_id("stChatMessage").last.get_by_test_id("stExpander").filter(has_text="check_small_business").first
+            step = (
+                page.get_by_test_id("stChatMessage")
+                .last.get_by_test_id("stExpander")
+                .filter(has_text="check_small_business")
+                .first
+            )
             expect(step).to_contain_text("722511")
             step.locator("summary").click()
             expect(step).to_contain_text("Arguments")
@@ -67,7 +74,10 @@ def test_conversation_in_the_browser(data_copy, tmp_path):
         finally:
             browser.close()
 
-    figures = {"server_health_s": round(health_s, 3), "cold_start_s": round(cold_s, 3),
-               "enter_to_first_step_or_token_s": [round(x, 3) for x in first]}
+    figures = {
+        "server_health_s": round(health_s, 3),
+        "cold_start_s": round(cold_s, 3),
+        "enter_to_first_step_or_token_s": [round(x, 3) for x in first],
+    }
     (OUTPUT / "timings.json").write_text(json.dumps(figures, indent=2))
     print(f"\nUI timings (offline model): {figures}; screenshot {OUTPUT / 'chat.png'}")

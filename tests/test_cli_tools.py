@@ -12,9 +12,22 @@ from app.cli import main as uwc
 def test_tool_list_prints_name_description_schema(capsys):
     assert uwc(["tool", "--list"]) == 0
     tools = {t["name"]: t for t in map(json.loads, capsys.readouterr().out.splitlines())}
-    assert {"run_sql", "list_tables", "describe_table", "search_guidelines", "get_guideline_section", "calculate",
-            "classify_business", "get_naics", "check_small_business", "check_appetite", "recommend_lobs",
-            "get_limits", "get_deductible", "find_applicant"} <= set(tools)
+    assert {
+        "run_sql",
+        "list_tables",
+        "describe_table",
+        "search_guidelines",
+        "get_guideline_section",
+        "calculate",
+        "classify_business",
+        "get_naics",
+        "check_small_business",
+        "check_appetite",
+        "recommend_lobs",
+        "get_limits",
+        "get_deductible",
+        "find_applicant",
+    } <= set(tools)
     appetite = tools["check_appetite"]
     assert set(appetite["parameters"]["required"]) == {"naics", "state", "lob"}
     assert "construction" in appetite["parameters"]["properties"]
@@ -42,7 +55,22 @@ def test_tool_without_database_is_one_line(tmp_path, capsys):
 
 def test_uwc_console_script_runs_in_a_subprocess(seeded):
     """The installed entry point, as a user runs it (also proves no network is needed at import)."""
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "tool", "calculate", "--args", '{"expression": "2+2"}',
-                           "--data-dir", str(seeded["dir"]), "--compact"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "tool",
+            "calculate",
+            "--args",
+            '{"expression": "2+2"}',
+            "--data-dir",
+            str(seeded["dir"]),
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["result"] == "4"

@@ -10,7 +10,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
 from app.cli import main
-from app.settings import get_settings
+from core.settings import get_settings
 from evals.metrics import pass_hat_k
 from evals.report import write_run
 from evals.runner import run_eval
@@ -20,8 +20,18 @@ from graph.copilot import Copilot
 from graph.state import current_turn, kind
 from tests.fakes import OpenAIServer, ScriptedModel, tool_call, tool_results
 
-APPLICANT = {"company_name": "Acme Diner", "description": "A sit-down diner.", "state": "TX", "lob": "general liability",
-             "annual_revenue": 4500000, "employees": 32, "annual_payroll": 1720000, "vehicles": 3, "construction": "wood frame", "naics": "722511"}
+APPLICANT = {
+    "company_name": "Acme Diner",
+    "description": "A sit-down diner.",
+    "state": "TX",
+    "lob": "general liability",
+    "annual_revenue": 4500000,
+    "employees": 32,
+    "annual_payroll": 1720000,
+    "vehicles": 3,
+    "construction": "wood frame",
+    "naics": "722511",
+}
 RIGHT = {
     "appetite": {"appetite": "yes"},
     "product_recommendation": {"lobs": ["property", "general_liability"]},
@@ -38,8 +48,18 @@ WRONG = {
     "deductible": {"deductible": 5000},
     "classification": {"naics": "722513"},
 }
-TASKS = [parse_task({"id": f"{t}-1", "task_type": t, "applicant": APPLICANT, "opening": f"[{t}-1] Quick question about Acme Diner.",
-                     "expected": v}) for t, v in RIGHT.items()]
+TASKS = [
+    parse_task(
+        {
+            "id": f"{t}-1",
+            "task_type": t,
+            "applicant": APPLICANT,
+            "opening": f"[{t}-1] Quick question about Acme Diner.",
+            "expected": v,
+        }
+    )
+    for t, v in RIGHT.items()
+]
 
 
 def answering(verdicts: dict, ask_first: bool = True):
@@ -51,8 +71,16 @@ def answering(verdicts: dict, ask_first: bool = True):
         if ask_first and len(humans) == 1:
             return AIMessage("What is the applicant's annual revenue?")
         if not tool_results(current_turn(messages)):
-            return tool_call("record_finding", {"task_type": task_type, "summary": "determined", "citations": ["small-business-rule"],
-                                                **verdicts[task_type]}, len(humans))
+            return tool_call(
+                "record_finding",
+                {
+                    "task_type": task_type,
+                    "summary": "determined",
+                    "citations": ["small-business-rule"],
+                    **verdicts[task_type],
+                },
+                len(humans),
+            )
         return AIMessage("Here is my determination, recorded as a finding.")
 
     return decide
@@ -67,6 +95,7 @@ def copilots(tmp_path, toolkit):
             cp = Copilot(get_settings(data_dir=tmp_path / f"w{i}"), model=model_for(), toolkit=toolkit)
             made.append(cp)
             return cp
+
         make.made = made
         return make
 
@@ -74,18 +103,26 @@ def copilots(tmp_path, toolkit):
 
 
 def test_right_answers_score_one(copilots, toolkit, tmp_path):
-    convs = run_eval(TASKS, copilots(lambda: ScriptedModel(answering(RIGHT))), ScriptedUnderwriter, catalog=toolkit.ctx.catalog)
+    convs = run_eval(
+        TASKS, copilots(lambda: ScriptedModel(answering(RIGHT))), ScriptedUnderwriter, catalog=toolkit.ctx.catalog
+    )
     assert [c.row["correct"] for c in convs] == [True] * 6
     assert all(c.row["turns"] == 2 and c.row["tool_calls"] == 1 and c.row["graded_by"] == "finding" for c in convs)
-    assert convs[0].transcript[1]["role"] == "copilot" and "4,500,000" in convs[0].transcript[2]["text"]  # the simulator answered
+    assert (
+        convs[0].transcript[1]["role"] == "copilot" and "4,500,000" in convs[0].transcript[2]["text"]
+    )  # the simulator answered
     summary = write_run(tmp_path / "run", convs, {"model": "scripted"})
     assert summary["accuracy"] == 1.0 and summary["pass_hat_k"] == {"1": 1.0}
     assert set(summary["accuracy_by_task_type"]) == set(RIGHT) and summary["tool_error_rate"] == 0.0
-    assert summary["mean_turns"] == 2.0 and summary["mean_tool_calls"] == 1.0 and summary["invented_product_rate"] == 0.0
+    assert (
+        summary["mean_turns"] == 2.0 and summary["mean_tool_calls"] == 1.0 and summary["invented_product_rate"] == 0.0
+    )
 
 
 def test_wrong_answers_score_zero_and_are_listed_with_transcripts(copilots, toolkit, tmp_path):
-    convs = run_eval(TASKS, copilots(lambda: ScriptedModel(answering(WRONG))), ScriptedUnderwriter, catalog=toolkit.ctx.catalog)
+    convs = run_eval(
+        TASKS, copilots(lambda: ScriptedModel(answering(WRONG))), ScriptedUnderwriter, catalog=toolkit.ctx.catalog
+    )
     assert not any(c.row["correct"] for c in convs)
     assert convs[1].row["predicted"] == {"lobs": ["cyber"]}
     out = tmp_path / "run"
@@ -93,8 +130,22 @@ def test_wrong_answers_score_zero_and_are_listed_with_transcripts(copilots, tool
     assert summary["accuracy"] == 0.0 and all(v == 0.0 for v in summary["accuracy_by_task_type"].values())
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 6
-    for field in ("id", "task_type", "trial", "correct", "predicted", "expected", "turns", "tool_calls", "tool_errors",
-                  "guard_events", "invented_products", "tokens", "cost_usd", "seconds"):
+    for field in (
+        "id",
+        "task_type",
+        "trial",
+        "correct",
+        "predicted",
+        "expected",
+        "turns",
+        "tool_calls",
+        "tool_errors",
+        "guard_events",
+        "invented_products",
+        "tokens",
+        "cost_usd",
+        "seconds",
+    ):
         assert field in rows[0]
     report = (out / "report.md").read_text()
     assert report.count("### ") == 6 and "annual revenue" in report  # every failure, with its transcript
@@ -106,7 +157,9 @@ def test_text_answer_without_a_finding_is_graded_by_the_parser(copilots, toolkit
     def decide(messages):
         return AIMessage("Yes — Acme Diner is in appetite for general liability [sector-appetite].")
 
-    convs = run_eval(TASKS[:1], copilots(lambda: ScriptedModel(decide)), ScriptedUnderwriter, catalog=toolkit.ctx.catalog)
+    convs = run_eval(
+        TASKS[:1], copilots(lambda: ScriptedModel(decide)), ScriptedUnderwriter, catalog=toolkit.ctx.catalog
+    )
     assert convs[0].row["correct"] and convs[0].row["graded_by"] == "text" and convs[0].row["turns"] == 1
 
 
@@ -116,7 +169,13 @@ def test_turn_cap_tool_errors_and_invented_products_are_counted(copilots, toolki
             return tool_call("get_limits", {"naics": "bad", "lob": "auto"}, len(messages))
         return AIMessage("You might also want an umbrella policy. What is the revenue?")
 
-    convs = run_eval(TASKS[:1], copilots(lambda: ScriptedModel(decide)), ScriptedUnderwriter, catalog=toolkit.ctx.catalog, max_turns=3)
+    convs = run_eval(
+        TASKS[:1],
+        copilots(lambda: ScriptedModel(decide)),
+        ScriptedUnderwriter,
+        catalog=toolkit.ctx.catalog,
+        max_turns=3,
+    )
     row = convs[0].row
     assert row["ended"] == "turn_cap" and row["turns"] == 3 and not row["correct"]
     assert row["tool_errors"] == 3 and "umbrella" in row["invented_products"] and row["guard_events"] >= 1
@@ -128,7 +187,11 @@ def test_trials_run_in_parallel_on_separate_threads_and_copilots(copilots, toolk
     factory = copilots(lambda: ScriptedModel(answering(RIGHT)))
     convs = run_eval(TASKS, factory, ScriptedUnderwriter, trials=3, concurrency=2, catalog=toolkit.ctx.catalog)
     assert len(convs) == 18 and all(c.row["correct"] for c in convs)
-    assert [(c.row["id"], c.row["trial"]) for c in convs[:3]] == [("appetite-1", 1), ("appetite-1", 2), ("appetite-1", 3)]
+    assert [(c.row["id"], c.row["trial"]) for c in convs[:3]] == [
+        ("appetite-1", 1),
+        ("appetite-1", 2),
+        ("appetite-1", 3),
+    ]
     assert len({c.row["thread_id"] for c in convs}) == 18  # one thread per conversation
     assert 1 <= len(factory.made) <= 2 and len({id(cp.checkpointer) for cp in factory.made}) == len(factory.made)
     summary = write_run(tmp_path / "run", convs, {})
@@ -158,8 +221,19 @@ def _server_script(verdict_by_type: dict):
         if len(users) == 1 and msgs[-1]["role"] == "user":
             return {"content": "What is the annual revenue?"}
         if msgs[-1]["role"] == "user":
-            return {"tool_calls": [("record_finding", {"task_type": task_type, "summary": "s", "citations": ["small-business-rule"],
-                                                       **verdict_by_type[task_type]})]}
+            return {
+                "tool_calls": [
+                    (
+                        "record_finding",
+                        {
+                            "task_type": task_type,
+                            "summary": "s",
+                            "citations": ["small-business-rule"],
+                            **verdict_by_type[task_type],
+                        },
+                    )
+                ]
+            }
         return {"content": "Recorded."}
 
     return script
@@ -175,15 +249,47 @@ def test_uwc_eval_command_writes_a_run_and_prints_a_summary(seeded, tmp_path, mo
     with OpenAIServer(_server_script(RIGHT)) as server:
         monkeypatch.setenv("UWC_API_BASE", server.url)
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-        code = main(["eval", "--tasks", str(tasks), "--model", "openai/scripted", "--user", "llm:openai/sim", "--trials", "2",
-                     "--concurrency", "2", "--data-dir", str(seeded["dir"]), "--out", str(tmp_path / "run")])
+        code = main(
+            [
+                "eval",
+                "--tasks",
+                str(tasks),
+                "--model",
+                "openai/scripted",
+                "--user",
+                "llm:openai/sim",
+                "--trials",
+                "2",
+                "--concurrency",
+                "2",
+                "--data-dir",
+                str(seeded["dir"]),
+                "--out",
+                str(tmp_path / "run"),
+            ]
+        )
     out = capsys.readouterr().out
     assert code == 0 and "pass^2" in out and "100.0%" in out
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    for key in ("tasks", "trials", "accuracy", "accuracy_by_task_type", "pass_hat_k", "tool_error_rate", "invented_product_rate",
-                "mean_turns", "mean_tool_calls", "total_cost_usd"):
+    for key in (
+        "tasks",
+        "trials",
+        "accuracy",
+        "accuracy_by_task_type",
+        "pass_hat_k",
+        "tool_error_rate",
+        "invented_product_rate",
+        "mean_turns",
+        "mean_tool_calls",
+        "total_cost_usd",
+    ):
         assert key in summary
-    assert summary["tasks"] == 6 and summary["trials"] == 2 and summary["accuracy"] == 1.0 and summary["model"] == "openai/scripted"
+    assert (
+        summary["tasks"] == 6
+        and summary["trials"] == 2
+        and summary["accuracy"] == 1.0
+        and summary["model"] == "openai/scripted"
+    )
     rows = [json.loads(x) for x in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 12 and all(r["tokens"] > 0 and r["user_tokens"] > 0 for r in rows)  # the LLM underwriter spoke
     assert (tmp_path / "run" / "report.md").is_file()
@@ -204,8 +310,22 @@ def test_uwc_eval_compare_prints_two_runs_side_by_side(tmp_path, capsys):
     from evals.metrics import summarize
 
     def run(name, correct):
-        rows = [{"id": f"t{i}", "task_type": "appetite" if i % 2 else "deductible", "trial": 1, "correct": c, "turns": 2, "tool_calls": 1,
-                 "tool_errors": 0, "guard_events": 0, "invented_products": [], "tokens": 0, "cost_usd": 0.0} for i, c in enumerate(correct)]
+        rows = [
+            {
+                "id": f"t{i}",
+                "task_type": "appetite" if i % 2 else "deductible",
+                "trial": 1,
+                "correct": c,
+                "turns": 2,
+                "tool_calls": 1,
+                "tool_errors": 0,
+                "guard_events": 0,
+                "invented_products": [],
+                "tokens": 0,
+                "cost_usd": 0.0,
+            }
+            for i, c in enumerate(correct)
+        ]
         d = tmp_path / name
         d.mkdir()
         (d / "summary.json").write_text(json.dumps(summarize(rows, {"model": name})))

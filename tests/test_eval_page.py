@@ -15,13 +15,31 @@ PAGE = str(Path(__file__).resolve().parents[1] / "app" / "views" / "evaluation.p
 
 
 def write_run(runs: Path, name: str, correct: list[bool], model: str) -> None:
-    rows = [{"id": f"t{i}", "task_type": ("appetite", "deductible", "classification")[i % 3], "trial": 1, "correct": c,
-             "predicted": None, "expected": {}, "ended": "finding", "turns": 3, "tool_calls": 2, "tool_errors": int(not c),
-             "guard_events": 0, "invented_products": [], "tokens": 0, "cost_usd": 0.0} for i, c in enumerate(correct)]
+    rows = [
+        {
+            "id": f"t{i}",
+            "task_type": ("appetite", "deductible", "classification")[i % 3],
+            "trial": 1,
+            "correct": c,
+            "predicted": None,
+            "expected": {},
+            "ended": "finding",
+            "turns": 3,
+            "tool_calls": 2,
+            "tool_errors": int(not c),
+            "guard_events": 0,
+            "invented_products": [],
+            "tokens": 0,
+            "cost_usd": 0.0,
+        }
+        for i, c in enumerate(correct)
+    ]
     d = runs / name
     d.mkdir(parents=True)
     (d / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (d / "summary.json").write_text(json.dumps(summarize(rows, {"model": model, "user": "scripted", "wall_seconds": 1.5})))
+    (d / "summary.json").write_text(
+        json.dumps(summarize(rows, {"model": model, "user": "scripted", "wall_seconds": 1.5}))
+    )
 
 
 @pytest.fixture

@@ -9,47 +9,68 @@ import pytest
 from evals.simulator import MAX_FACTS_PER_TURN, ScriptedUnderwriter, facts_asked, parse_user_spec
 from evals.tasks import parse_task
 
-APPLICANT = {"company_name": "Lone Star Freight", "description": "Refrigerated trucking between Texas and the Midwest.",
-             "state": "TX", "lob": "commercial auto", "annual_revenue": 4500000, "employees": 32, "annual_payroll": None,
-             "vehicles": 18, "construction": "Wood frame", "naics": None}
+APPLICANT = {
+    "company_name": "Lone Star Freight",
+    "description": "Refrigerated trucking between Texas and the Midwest.",
+    "state": "TX",
+    "lob": "commercial auto",
+    "annual_revenue": 4500000,
+    "employees": 32,
+    "annual_payroll": None,
+    "vehicles": 18,
+    "construction": "Wood frame",
+    "naics": None,
+}
 
 
 @pytest.fixture
 def user():
-    return ScriptedUnderwriter(parse_task({"id": "t", "task_type": "appetite", "applicant": APPLICANT,
-                                           "opening": "Can we write auto for them?", "expected": {"appetite": "yes"}}))
+    return ScriptedUnderwriter(
+        parse_task(
+            {
+                "id": "t",
+                "task_type": "appetite",
+                "applicant": APPLICANT,
+                "opening": "Can we write auto for them?",
+                "expected": {"appetite": "yes"},
+            }
+        )
+    )
 
 
-@pytest.mark.parametrize("question, fact", [
-    ("What is the applicant's annual revenue?", "annual_revenue"),
-    ("What were their gross sales last year?", "annual_revenue"),
-    ("Do you know their annual receipts?", "annual_revenue"),
-    ("What's the turnover?", "annual_revenue"),
-    ("How many employees does the applicant have?", "employees"),
-    ("How big is the staff?", "employees"),
-    ("What's their headcount?", "employees"),
-    ("How many people work there?", "employees"),
-    ("What is the total annual payroll?", "annual_payroll"),
-    ("What do they pay in wages?", "annual_payroll"),
-    ("How many vehicles do they run?", "vehicles"),
-    ("How large is the fleet?", "vehicles"),
-    ("How many trucks do they have?", "vehicles"),
-    ("Do they own any cars?", "vehicles"),
-    ("What is the building's construction?", "construction"),
-    ("How was the building built?", "construction"),
-    ("Is the building wood frame, masonry or steel?", "construction"),
-    ("Which state are they in?", "state"),
-    ("Where is the business located?", "state"),
-    ("Could you describe the business?", "description"),
-    ("What does the company do?", "description"),
-    ("What are their operations?", "description"),
-    ("Do you have a NAICS code for them?", "naics"),
-    ("Which line of business do they want?", "lob"),
-    ("What coverage are they looking for?", "lob"),
-    ("Which LOB is this for?", "lob"),
-    ("What's the company name?", "company_name"),
-    ("What is the name of the business?", "company_name"),
-])
+@pytest.mark.parametrize(
+    "question, fact",
+    [
+        ("What is the applicant's annual revenue?", "annual_revenue"),
+        ("What were their gross sales last year?", "annual_revenue"),
+        ("Do you know their annual receipts?", "annual_revenue"),
+        ("What's the turnover?", "annual_revenue"),
+        ("How many employees does the applicant have?", "employees"),
+        ("How big is the staff?", "employees"),
+        ("What's their headcount?", "employees"),
+        ("How many people work there?", "employees"),
+        ("What is the total annual payroll?", "annual_payroll"),
+        ("What do they pay in wages?", "annual_payroll"),
+        ("How many vehicles do they run?", "vehicles"),
+        ("How large is the fleet?", "vehicles"),
+        ("How many trucks do they have?", "vehicles"),
+        ("Do they own any cars?", "vehicles"),
+        ("What is the building's construction?", "construction"),
+        ("How was the building built?", "construction"),
+        ("Is the building wood frame, masonry or steel?", "construction"),
+        ("Which state are they in?", "state"),
+        ("Where is the business located?", "state"),
+        ("Could you describe the business?", "description"),
+        ("What does the company do?", "description"),
+        ("What are their operations?", "description"),
+        ("Do you have a NAICS code for them?", "naics"),
+        ("Which line of business do they want?", "lob"),
+        ("What coverage are they looking for?", "lob"),
+        ("Which LOB is this for?", "lob"),
+        ("What's the company name?", "company_name"),
+        ("What is the name of the business?", "company_name"),
+    ],
+)
 def test_understands_plain_english_questions(question, fact):
     assert facts_asked(question) == [fact]
 
@@ -89,7 +110,9 @@ def test_at_most_two_facts_per_turn_in_the_order_asked(user):
 
 
 def test_only_questions_are_read_not_the_surrounding_statements(user):
-    text = "I found Lone Star Freight in Texas with $4.5M revenue and 32 employees. What is the building's construction?"
+    text = (
+        "I found Lone Star Freight in Texas with $4.5M revenue and 32 employees. What is the building's construction?"
+    )
     reply = user.reply(text)
     assert "wood frame" in reply.lower()
     assert not re.search(r"4,500,000|32 employees|Texas", reply)

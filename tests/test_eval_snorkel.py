@@ -31,15 +31,24 @@ def test_reference_answers_become_expected_fields(report):
     assert [tasks[f"snorkel-{i}"].expected.appetite for i in (103, 104, 105)] == ["yes", "no", "qualified"]
     assert tasks["snorkel-106"].expected.verdict() == {"lobs": []}
     assert sorted(tasks["snorkel-107"].expected.lobs) == ["general_liability", "property", "workers_compensation"]
-    assert tasks["snorkel-108"].expected.small_business is False and tasks["snorkel-109"].expected.small_business is True
+    assert (
+        tasks["snorkel-108"].expected.small_business is False and tasks["snorkel-109"].expected.small_business is True
+    )
     assert tasks["snorkel-110"].expected.verdict() == {"naics": "484230"}
 
 
 def test_applicant_facts_and_opening_come_from_the_row(report):
     t = by_id(report)["snorkel-102"]
     a = t.applicant
-    assert (a.company_name, a.state, a.lob, a.annual_revenue, a.employees, a.annual_payroll, a.vehicles) == \
-        ("Lone Star Freight Lines", "Texas", "auto", 4500000, 32, 1720000, 18)
+    assert (a.company_name, a.state, a.lob, a.annual_revenue, a.employees, a.annual_payroll, a.vehicles) == (
+        "Lone Star Freight Lines",
+        "Texas",
+        "auto",
+        4500000,
+        32,
+        1720000,
+        18,
+    )
     assert a.construction.startswith("Non-combustible") and a.naics is None
     assert t.opening == "What policy deductible should I offer this company for this LOB?"  # the first underwriter turn
 
@@ -47,7 +56,9 @@ def test_applicant_facts_and_opening_come_from_the_row(report):
 def test_the_older_snake_case_shape_and_json_text_traces(report):
     t = by_id(report)["snorkel-346"]
     assert t.task_type == "deductible" and t.expected.deductible == 500
-    assert t.applicant.company_name == "Copper Kettle Bakery" and t.applicant.annual_payroll is None  # column absent: unknown
+    assert (
+        t.applicant.company_name == "Copper Kettle Bakery" and t.applicant.annual_payroll is None
+    )  # column absent: unknown
     assert t.opening == "What deductible should we quote for this LOB?"
 
 
@@ -75,7 +86,10 @@ def test_tolerant_names():
     assert task_type_of("Appetite Check") == task_type_of("appetite_determination") == "appetite"
     assert task_type_of("lob_recommendation") == task_type_of("Product Recommendations") == "product_recommendation"
     assert task_type_of("Business Classification") == task_type_of("naics_classification") == "classification"
-    assert task_type_of("limits_recommendation") == "policy_limits" and task_type_of("small_business_eligibility") == "small_business"
+    assert (
+        task_type_of("limits_recommendation") == "policy_limits"
+        and task_type_of("small_business_eligibility") == "small_business"
+    )
 
 
 def test_cli_import_writes_a_task_file_the_loader_accepts(seeded, tmp_path, capsys):

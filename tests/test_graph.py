@@ -10,7 +10,7 @@ import sys
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from app.settings import get_settings
+from core.settings import get_settings
 from graph.build import MAX_CONSECUTIVE_ERRORS, MAX_TOOL_CALLS
 from graph.copilot import Copilot, InputRejected
 from graph.llm import LiteLLMModel
@@ -19,7 +19,12 @@ from graph.threads import ThreadNotFound
 from tests.fakes import OpenAIServer, ScriptedModel, tool_call, tool_results
 
 APPETITE_ARGS = {"naics": "484121", "state": "TX", "lob": "auto", "vehicles": 21, "annual_revenue": 6_000_000}
-FINDING_ARGS = {"task_type": "appetite", "appetite": "no", "summary": "More than 20 vehicles.", "citations": ["auto-qualified"]}
+FINDING_ARGS = {
+    "task_type": "appetite",
+    "appetite": "no",
+    "summary": "More than 20 vehicles.",
+    "citations": ["auto-qualified"],
+}
 
 
 @pytest.fixture
@@ -50,7 +55,9 @@ def test_correct_model_answers_and_records_a_finding(make_copilot):
     cp = make_copilot(ScriptedModel(correct))
     t = cp.new_thread()
     events = []
-    r = cp.send(t.id, "Trucking company in Texas, 21 trucks, $6M revenue: in appetite for auto?", on_event=events.append)
+    r = cp.send(
+        t.id, "Trucking company in Texas, 21 trucks, $6M revenue: in appetite for auto?", on_event=events.append
+    )
     assert r.answer.startswith("No") and r.error is None
     assert [s["tool"] for s in r.steps] == ["check_appetite", "record_finding"]
     assert r.steps[0]["result"]["appetite"] == "no"
@@ -137,7 +144,11 @@ def test_every_tool_call_gets_a_result_even_after_a_crash(make_copilot):
     cp = make_copilot(ScriptedModel(check))
     t = cp.new_thread()
     # A process that died between the model's tool call and the tool node leaves a dangling call behind.
-    cp.graph.update_state(cp._config(t.id), {"messages": [HumanMessage("hi"), tool_call("get_limits", {"naics": "522110", "lob": "cyber"}, 99)]}, as_node="agent")
+    cp.graph.update_state(
+        cp._config(t.id),
+        {"messages": [HumanMessage("hi"), tool_call("get_limits", {"naics": "522110", "lob": "cyber"}, 99)]},
+        as_node="agent",
+    )
     assert cp.send(t.id, "continue").answer == "done"
     assert seen["calls"] == {"call_get_limits_99"} and seen["calls"] <= seen["answered"]
 
@@ -168,6 +179,7 @@ def test_threads_list_rename_delete(make_copilot):
 
 # --- the real litellm HTTP path -------------------------------------------------------------------------
 
+
 def server_script(body):
     msgs = body["messages"]
     assert msgs[0]["role"] == "system" and body["tools"]
@@ -192,7 +204,11 @@ def test_litellm_over_http_multi_turn(make_copilot, stream, monkeypatch):
         cp = make_copilot(model)
         t = cp.new_thread()
         tokens = []
-        r1 = cp.send(t.id, "Is this trucker in appetite for auto?", on_event=lambda e: e["type"] == "token" and tokens.append(e["text"]))
+        r1 = cp.send(
+            t.id,
+            "Is this trucker in appetite for auto?",
+            on_event=lambda e: e["type"] == "token" and tokens.append(e["text"]),
+        )
         assert "Which state" in r1.answer and r1.steps == []
         r2 = cp.send(t.id, "Texas, 21 trucks, $6M revenue")
         assert [s["tool"] for s in r2.steps] == ["check_appetite", "record_finding"]
@@ -239,14 +255,18 @@ def test_cassette_records_then_replays_without_the_server(make_copilot, tmp_path
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value-that-must-not-leak")
     cassette = tmp_path / "demo.jsonl"
     with OpenAIServer(server_script) as server:
-        model = LiteLLMModel("openai/scripted", api_base=server.url, stream=False, cassette=Cassette(cassette, "record"))
+        model = LiteLLMModel(
+            "openai/scripted", api_base=server.url, stream=False, cassette=Cassette(cassette, "record")
+        )
         cp = make_copilot(model)
         t = cp.new_thread()
         cp.send(t.id, "Is this trucker in appetite for auto?")
         recorded = cp.send(t.id, "Texas, 21 trucks, $6M revenue")
     text = cassette.read_text()
     assert "sk-secret" not in text and len(text.splitlines()) == 4
-    replay_model = LiteLLMModel("openai/scripted", api_base="http://127.0.0.1:9", stream=False, cassette=Cassette(cassette, "replay"))
+    replay_model = LiteLLMModel(
+        "openai/scripted", api_base="http://127.0.0.1:9", stream=False, cassette=Cassette(cassette, "replay")
+    )
     cp2 = make_copilot(replay_model)
     t2 = cp2.new_thread()
     cp2.send(t2.id, "Is this trucker in appetite for auto?")
@@ -266,17 +286,25 @@ def test_conversation_resumes_in_a_new_process(seeded, tmp_path):
     first = subprocess.run(env_cmd, input="hello there\n", capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     thread_id = first.stdout.split("--thread ")[1].split(")")[0].strip()
-    second = subprocess.run(env_cmd + ["--thread", thread_id], input="second message\n", capture_output=True, text=True, timeout=300)
+    second = subprocess.run(
+        env_cmd + ["--thread", thread_id], input="second message\n", capture_output=True, text=True, timeout=300
+    )
     assert second.returncode == 0, second.stderr
     assert "hello there" in second.stdout and "second message" in second.stdout
-    third = subprocess.run(env_cmd + ["--thread", "does-not-exist"], input="", capture_output=True, text=True, timeout=300)
+    third = subprocess.run(
+        env_cmd + ["--thread", "does-not-exist"], input="", capture_output=True, text=True, timeout=300
+    )
     assert third.returncode == 2 and "no conversation with id" in third.stderr and "Traceback" not in third.stderr
 
 
 def test_fallback_model_answers_when_the_primary_is_down(make_copilot, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-123456")
-    with OpenAIServer(lambda body: {"status": 503} if body["model"] == "primary" else {"content": "From the fallback."}) as server:
-        model = LiteLLMModel("openai/primary", api_base=server.url, fallback_model="openai/backup", stream=False, retries=1, backoff=0)
+    with OpenAIServer(
+        lambda body: {"status": 503} if body["model"] == "primary" else {"content": "From the fallback."}
+    ) as server:
+        model = LiteLLMModel(
+            "openai/primary", api_base=server.url, fallback_model="openai/backup", stream=False, retries=1, backoff=0
+        )
         cp = make_copilot(model)
         r = cp.send(cp.new_thread().id, "hello")
     assert r.answer == "From the fallback." and r.error is None

@@ -45,14 +45,16 @@ def test_products_in_the_catalog_are_never_flagged(toolkit):
     catalog = toolkit.ctx.catalog
     assert scan_products("You could add umbrella coverage.", catalog) == ["umbrella"]
     # The day the insurer writes umbrella, the catalog says so and the guard follows.
-    writes_umbrella = replace(catalog, synonyms={**catalog.synonyms, "umbrella": "umbrella"}, lobs={**catalog.lobs, "umbrella": "Umbrella"})
+    writes_umbrella = replace(
+        catalog, synonyms={**catalog.synonyms, "umbrella": "umbrella"}, lobs={**catalog.lobs, "umbrella": "Umbrella"}
+    )
     assert scan_products("You could add umbrella coverage.", writes_umbrella) == []
 
 
 def test_mentions_carry_spans_for_marking(toolkit):
     text = "Offer GL and an umbrella policy."
     [m] = find_mentions(text, toolkit.ctx.catalog)
-    assert text[m.start:m.end].lower() == "umbrella" and m.offered
+    assert text[m.start : m.end].lower() == "umbrella" and m.offered
 
 
 def test_cli_guard_scan_keeps_input_order(tmp_path, seeded, capsys):

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from app.settings import get_settings
+from core.settings import get_settings
 from graph import prompts
 from graph.copilot import Copilot
 from graph.facts import QUESTIONS, parse
@@ -50,6 +50,7 @@ def is_question(r, fact: str) -> bool:
 
 # --- the six tasks --------------------------------------------------------------------------------------
 
+
 def test_deductible_auto_for_long_haul_trucker_is_5000(cp):
     (r,) = chat(cp, "What deductible would we offer for commercial auto on NAICS 484121?")
     assert args(r, "get_deductible") == [{"naics": "484121", "lob": "auto"}]
@@ -60,7 +61,9 @@ def test_deductible_auto_for_long_haul_trucker_is_5000(cp):
 
 def test_limits_vague_opening_then_one_fact_per_answer(cp):
     """Cyber for a commercial bank (prefix 52): $3M per occurrence / $5M aggregate [limits-cyber-high-exposure]."""
-    first, second, third = chat(cp, "What should I quote for limits on this one?", "It's a commercial bank, NAICS 522110.", "Cyber.")
+    first, second, third = chat(
+        cp, "What should I quote for limits on this one?", "It's a commercial bank, NAICS 522110.", "Cyber."
+    )
     assert first.steps == [] and is_question(first, "naics")  # the code the underwriter usually knows comes first
     assert second.steps == [] and is_question(second, "lob")  # the code was given: no classification needed
     assert args(third, "get_limits") == [{"naics": "522110", "lob": "cyber"}]
@@ -70,9 +73,15 @@ def test_limits_vague_opening_then_one_fact_per_answer(cp):
 
 def test_appetite_bed_and_breakfast_in_maine_wood_frame_property_is_no(cp):
     """721191 property is Qualified under the hospitality construction rule: Type I or II only; wood frame is V."""
-    turns = chat(cp, "Is this one in appetite for us?",
-                 "They run a six-room bed-and-breakfast inn in an old Victorian house.",
-                 "Maine", "property", "About $900k.", "wood frame, two stories")
+    turns = chat(
+        cp,
+        "Is this one in appetite for us?",
+        "They run a six-room bed-and-breakfast inn in an old Victorian house.",
+        "Maine",
+        "property",
+        "About $900k.",
+        "wood frame, two stories",
+    )
     opening, described, state, lob, revenue, construction = turns
     assert is_question(opening, "naics") and opening.steps == []  # answered with what the business does instead
     assert args(described, "classify_business") and is_question(described, "state")
@@ -81,7 +90,13 @@ def test_appetite_bed_and_breakfast_in_maine_wood_frame_property_is_no(cp):
     assert is_question(lob, "annual_revenue")  # the small-business test comes first
     assert args(revenue, "check_appetite")[0]["annual_revenue"] == 900_000 and is_question(revenue, "construction")
     final = args(construction, "check_appetite")[0]
-    assert final == {"naics": "721191", "state": "ME", "lob": "property", "annual_revenue": 900_000, "construction": "wood frame"}
+    assert final == {
+        "naics": "721191",
+        "state": "ME",
+        "lob": "property",
+        "annual_revenue": 900_000,
+        "construction": "wood frame",
+    }
     f = construction.finding
     assert f["task_type"] == "appetite" and f["appetite"] == "no"
     assert "property-hospitality-construction" in f["citations"]
@@ -92,7 +107,9 @@ def test_appetite_bed_and_breakfast_in_maine_wood_frame_property_is_no(cp):
 def test_appetite_trucker_with_21_vehicles_is_declined(cp):
     """Auto is Qualified for transportation; more than 20 vehicles declines it [auto-qualified]."""
     (r,) = chat(cp, "Is NAICS 484121 in Texas in appetite for commercial auto? They have 21 trucks and revenue of $8M.")
-    assert args(r, "check_appetite") == [{"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": 8_000_000, "vehicles": 21}]
+    assert args(r, "check_appetite") == [
+        {"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": 8_000_000, "vehicles": 21}
+    ]
     assert r.finding["appetite"] == "no" and "auto-qualified" in r.finding["citations"]
 
 
@@ -100,28 +117,47 @@ def test_appetite_restaurant_in_ohio_workers_comp_is_declined(cp):
     """Ohio is a monopolistic workers compensation state: No, whatever the size [monopolistic-states]."""
     opening, r = chat(cp, "Can we write workers' comp for a full-service restaurant in Ohio?", "I don't know.")
     assert opening.steps == [] and is_question(opening, "naics")
-    assert args(r, "classify_business") and args(r, "check_appetite") == [{"naics": "722511", "state": "OH", "lob": "workers_compensation"}]
+    assert args(r, "classify_business") and args(r, "check_appetite") == [
+        {"naics": "722511", "state": "OH", "lob": "workers_compensation"}
+    ]
     assert r.finding["appetite"] == "no" and "monopolistic-states" in r.finding["citations"]
     assert [s["tool"] for s in r.steps] == ["classify_business", "check_appetite", "record_finding"]
 
 
 def test_appetite_yes_with_every_check_cited(cp):
     """Roofing contractor (238160, $19M standard) in Florida, WC Qualified on payroll ($1.1M <= $5M): Yes."""
-    turns = chat(cp, "Is this one a good fit for workers comp?", "Roofing contractor", "Florida", "$2.5 million", "payroll is around 1.1 million")
+    turns = chat(
+        cp,
+        "Is this one a good fit for workers comp?",
+        "Roofing contractor",
+        "Florida",
+        "$2.5 million",
+        "payroll is around 1.1 million",
+    )
     assert is_question(turns[3], "annual_payroll")
     last = turns[-1]
-    assert args(last, "check_appetite") == [{"naics": "238160", "state": "FL", "lob": "workers_compensation",
-                                             "annual_revenue": 2_500_000, "annual_payroll": 1_100_000}]
+    assert args(last, "check_appetite") == [
+        {
+            "naics": "238160",
+            "state": "FL",
+            "lob": "workers_compensation",
+            "annual_revenue": 2_500_000,
+            "annual_payroll": 1_100_000,
+        }
+    ]
     assert last.finding["appetite"] == "yes"
     assert {"small-business-rule", "workers-compensation-qualified"} <= set(last.finding["citations"])
 
 
 def test_i_dont_know_gives_qualified_and_is_not_asked_again(cp):
-    opening, revenue, unknown = chat(cp, "Can we write commercial auto for NAICS 484121 in Texas?",
-                                     "Annual revenue is about $4.5M.", "I don't know.")
+    opening, revenue, unknown = chat(
+        cp, "Can we write commercial auto for NAICS 484121 in Texas?", "Annual revenue is about $4.5M.", "I don't know."
+    )
     assert is_question(opening, "annual_revenue")
     assert is_question(revenue, "vehicles")
-    assert args(unknown, "check_appetite") == [{"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": 4_500_000}]
+    assert args(unknown, "check_appetite") == [
+        {"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": 4_500_000}
+    ]
     assert unknown.finding["appetite"] == "qualified" and "auto-qualified" in unknown.finding["citations"]
     assert unknown.finding["facts"]["unknown"] == ["vehicles"]
     assert QUESTIONS["vehicles"] not in unknown.answer
@@ -135,8 +171,9 @@ def test_a_question_left_unanswered_twice_counts_as_unknown(cp):
 
 def test_small_business_bucket_with_bare_answers(cp):
     """722511 has an $11.5M receipts standard: $4.5M is small."""
-    opening, described, revenue = chat(cp, "Can you check if this one is in the small business bucket?",
-                                       "A sit-down restaurant with waiters.", "4.5M")
+    opening, described, revenue = chat(
+        cp, "Can you check if this one is in the small business bucket?", "A sit-down restaurant with waiters.", "4.5M"
+    )
     assert is_question(opening, "naics")
     assert args(described, "check_small_business") == [{"naics": "722511"}] and is_question(described, "annual_revenue")
     assert args(revenue, "check_small_business") == [{"naics": "722511", "annual_revenue": 4_500_000}]
@@ -163,21 +200,33 @@ def test_small_business_unknown_figure_records_nothing(cp):
 def test_recommendations_exclude_the_requested_line(cp):
     """722511 in Texas, small ($2M): property Qualified (masonry = Type III, accepted), BOP Qualified ($2M <= $5M),
     GL, auto and cyber Yes; workers compensation is the line already requested."""
-    opening, r = chat(cp, "What else could we offer a full-service restaurant in Texas besides workers comp? "
-                          "Revenue $2M, 20 employees, payroll of $600k, masonry building.", "I don't know.")
+    opening, r = chat(
+        cp,
+        "What else could we offer a full-service restaurant in Texas besides workers comp? "
+        "Revenue $2M, 20 employees, payroll of $600k, masonry building.",
+        "I don't know.",
+    )
     assert opening.steps == [] and is_question(opening, "naics")
     assert args(r, "classify_business")  # no code: the description in the question is classified
     (call,) = args(r, "recommend_lobs")
     assert call["naics"] == "722511" and call["state"] == "TX" and call["exclude_lob"] == "workers_compensation"
-    assert (call["annual_revenue"], call["employees"], call["annual_payroll"], call["construction"]) == (2_000_000, 20, 600_000, "masonry")
+    assert (call["annual_revenue"], call["employees"], call["annual_payroll"], call["construction"]) == (
+        2_000_000,
+        20,
+        600_000,
+        "masonry",
+    )
     assert r.finding["task_type"] == "product_recommendation"
     assert r.finding["lobs"] == ["auto", "bop", "cyber", "general_liability", "property"]
     assert "product-recommendations" in r.finding["citations"]
 
 
 def test_recommendations_in_a_monopolistic_state_never_list_workers_comp(cp):
-    (r,) = chat(cp, "Which other lines can we offer NAICS 541511 in Ohio besides GL? Revenue is $5M, 20 employees, "
-                    "payroll of $2M, 2 vehicles, steel frame building.")
+    (r,) = chat(
+        cp,
+        "Which other lines can we offer NAICS 541511 in Ohio besides GL? Revenue is $5M, 20 employees, "
+        "payroll of $2M, 2 vehicles, steel frame building.",
+    )
     assert args(r, "recommend_lobs")[0]["exclude_lob"] == "general_liability"
     assert r.finding["lobs"] == ["auto", "bop", "cyber", "property"]
 
@@ -198,13 +247,15 @@ def test_classification_of_an_older_code(cp):
 
 # --- applicants, scope, products we do not write -------------------------------------------------------
 
+
 def test_applicant_found_by_name_uses_the_record(cp, seeded):
     with sqlite3.connect(seeded["db"]) as db:
         row = db.execute(
             "SELECT id, company_name, naics_code, state FROM applicant a WHERE state IN ('OH','ND','WA','WY') "
             "AND requested_lob = 'workers_compensation' "
             "AND (SELECT COUNT(*) FROM applicant b WHERE lower(b.company_name) LIKE '%' || lower(a.company_name) || '%') = 1 "
-            "ORDER BY id LIMIT 1").fetchone()
+            "ORDER BY id LIMIT 1"
+        ).fetchone()
     app_id, name, naics, state = row
     first, follow_up = chat(cp, f"Can you check if {name} is in appetite for us?", "What deductible would they get?")
     assert args(first, "find_applicant") == [{"name_or_id": name}]
@@ -219,8 +270,12 @@ def test_applicant_found_by_name_uses_the_record(cp, seeded):
 
 
 def test_unknown_company_falls_back_to_asking_for_the_code_then_what_it_does(cp):
-    first, second, third = chat(cp, "Is Zyzzyva Quantum Widgets Corp in appetite for property?", "No idea.",
-                                "They run a bed and breakfast in Maine")
+    first, second, third = chat(
+        cp,
+        "Is Zyzzyva Quantum Widgets Corp in appetite for property?",
+        "No idea.",
+        "They run a bed and breakfast in Maine",
+    )
     (lookup,) = first.steps
     assert lookup["tool"] == "find_applicant" and lookup["ok"] and lookup["result"]["applicant"] is None
     assert is_question(first, "naics")
@@ -236,8 +291,12 @@ def test_out_of_scope_gets_the_help_text(cp, toolkit):
 
 
 def test_umbrella_is_declined_and_the_question_carries_on(cp):
-    first, second, third = chat(cp, "Can we write an umbrella policy for a full-service restaurant in Texas?", "General liability then.",
-                                "I don't know.")
+    first, second, third = chat(
+        cp,
+        "Can we write an umbrella policy for a full-service restaurant in Texas?",
+        "General liability then.",
+        "I don't know.",
+    )
     assert "products-not-written" in first.answer and "do not write" in first.answer
     assert first.finding is None and is_question(first, "lob") and first.steps == []
     assert second.steps == [] and is_question(second, "naics")
@@ -248,30 +307,40 @@ def test_umbrella_is_declined_and_the_question_carries_on(cp):
 def test_umbrella_alongside_a_line_we_write(cp):
     (r,) = chat(cp, "Do we write umbrella and GL for NAICS 541511 in Texas? Revenue is $3M.")
     assert "products-not-written" in r.answer
-    assert args(r, "check_appetite") == [{"naics": "541511", "state": "TX", "lob": "general_liability", "annual_revenue": 3_000_000}]
+    assert args(r, "check_appetite") == [
+        {"naics": "541511", "state": "TX", "lob": "general_liability", "annual_revenue": 3_000_000}
+    ]
     assert r.finding["appetite"] == "yes"
 
 
 # --- openings that used to get the help text, vague words, the NAICS question, the requested line ----------
 
-@pytest.mark.parametrize("opening, task", [
-    ("Are we OK on property?", "appetite"),
-    ("Is this one a go for the property line?", "appetite"),
-    ("Is it a fit for cyber?", "appetite"),
-    ("Bastion Guard Group, GL. In or out?", "appetite"),
-    ("Is Brightpath Systems small for us?", "small_business"),
-    ("Meridian Retail Properties, size check please.", "small_business"),
-    ("Size check on this biotech research lab please.", "small_business"),
-])
+
+@pytest.mark.parametrize(
+    "opening, task",
+    [
+        ("Are we OK on property?", "appetite"),
+        ("Is this one a go for the property line?", "appetite"),
+        ("Is it a fit for cyber?", "appetite"),
+        ("Bastion Guard Group, GL. In or out?", "appetite"),
+        ("Is Brightpath Systems small for us?", "small_business"),
+        ("Meridian Retail Properties, size check please.", "small_business"),
+        ("Size check on this biotech research lab please.", "small_business"),
+    ],
+)
 def test_openings_are_recognised_and_answered_with_a_question(cp, opening, task):
     (r,) = chat(cp, opening)
-    assert r.answer != prompts.OFFLINE_HELP.format(insurer=cp.toolkit.ctx.catalog.insurer, lobs=", ".join(cp.toolkit.ctx.catalog.lobs.values()))
+    assert r.answer != prompts.OFFLINE_HELP.format(
+        insurer=cp.toolkit.ctx.catalog.insurer, lobs=", ".join(cp.toolkit.ctx.catalog.lobs.values())
+    )
     assert is_question(r, "naics")
     assert [s["tool"] for s in r.steps] in ([], ["find_applicant"])
     assert parse(opening, cp.toolkit.ctx.catalog).task == task
 
 
-@pytest.mark.parametrize("opening", ["Is this quarry ok for auto?", "Is this carrier small?", "What else can we write for this farm?"])
+@pytest.mark.parametrize(
+    "opening", ["Is this quarry ok for auto?", "Is this carrier small?", "What else can we write for this farm?"]
+)
 def test_a_lone_noun_in_the_opening_is_not_classified(cp, opening):
     first, second = chat(cp, opening, "I don't know.")
     assert first.steps == [] and is_question(first, "naics")
@@ -279,16 +348,22 @@ def test_a_lone_noun_in_the_opening_is_not_classified(cp, opening):
 
 
 def test_classification_of_a_vague_noun_asks_what_the_business_does(cp):
-    first, second = chat(cp, "Can you classify this contractor?", "They install ceramic tile and terrazzo floors in new homes.")
+    first, second = chat(
+        cp, "Can you classify this contractor?", "They install ceramic tile and terrazzo floors in new homes."
+    )
     assert first.steps == [] and is_question(first, "description")
     assert args(second, "classify_business") and second.finding["naics"] == "238340"
 
 
 def test_the_naics_code_is_asked_once_and_used_without_classifying(cp):
-    first, second, third = chat(cp, "What deductible should we offer?", "The NAICS code is 485310.", "They want commercial auto.")
+    first, second, third = chat(
+        cp, "What deductible should we offer?", "The NAICS code is 485310.", "They want commercial auto."
+    )
     assert first.steps == [] and is_question(first, "naics")
     assert second.steps == [] and is_question(second, "lob")
-    assert args(third, "classify_business") == [] and args(third, "get_deductible") == [{"naics": "485310", "lob": "auto"}]
+    assert args(third, "classify_business") == [] and args(third, "get_deductible") == [
+        {"naics": "485310", "lob": "auto"}
+    ]
     assert third.finding["deductible"] == 5000
 
 
@@ -302,8 +377,14 @@ def test_not_knowing_the_code_leads_to_the_description_then_classification(cp):
 
 
 def test_recommendations_ask_for_the_line_applied_for_and_leave_it_out(cp):
-    turns = chat(cp, "What else can we sell them?", "The NAICS code is 541511.", "It's in Texas.", "They want general liability.",
-                 "Annual revenue is $5,000,000.")
+    turns = chat(
+        cp,
+        "What else can we sell them?",
+        "The NAICS code is 541511.",
+        "It's in Texas.",
+        "They want general liability.",
+        "Annual revenue is $5,000,000.",
+    )
     opening, code, state, lob, revenue = turns
     assert is_question(opening, "naics") and is_question(code, "state")
     assert state.finding is None and state.answer.endswith("Which line of business did they apply for?")
@@ -319,7 +400,9 @@ def test_recommendations_when_the_line_applied_for_is_unknown_leave_nothing_out(
 
 
 def test_a_count_does_not_answer_the_revenue_question(cp):
-    opening, trucks, revenue = chat(cp, "Is NAICS 484121 small?", "They run 21 trucks.", "Annual revenue is $30,000,000.")
+    opening, trucks, revenue = chat(
+        cp, "Is NAICS 484121 small?", "They run 21 trucks.", "Annual revenue is $30,000,000."
+    )
     assert is_question(opening, "annual_revenue")
     assert trucks.finding is None and is_question(trucks, "annual_revenue")
     assert args(revenue, "check_small_business")[-1] == {"naics": "484121", "annual_revenue": 30_000_000}
@@ -351,12 +434,22 @@ def test_a_product_we_do_not_write_alone_gets_the_lines_we_write_and_a_question(
 
 # --- determinism and statelessness ---------------------------------------------------------------------
 
-SCRIPT = ("Is this one in appetite for us?", "They run a six-room bed-and-breakfast inn in an old Victorian house.",
-          "Maine", "property", "About $900k.", "wood frame, two stories", "What else could we offer them?")
+SCRIPT = (
+    "Is this one in appetite for us?",
+    "They run a six-room bed-and-breakfast inn in an old Victorian house.",
+    "Maine",
+    "property",
+    "About $900k.",
+    "wood frame, two stories",
+    "What else could we offer them?",
+)
 
 
 def _transcript(results):
-    return [(r.answer, [(s["tool"], s["arguments"]) for s in r.steps], r.finding and {k: v for k, v in r.finding.items()}) for r in results]
+    return [
+        (r.answer, [(s["tool"], s["arguments"]) for s in r.steps], r.finding and {k: v for k, v in r.finding.items()})
+        for r in results
+    ]
 
 
 def test_the_same_script_gives_the_same_conversation(cp):
@@ -379,74 +472,94 @@ def test_a_restart_between_turns_changes_nothing(cp, seeded, toolkit):
 
 # --- the parser on its own ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, asked, expected", [
-    ("Annual revenue is about $4.5M.", "annual_revenue", {"annual_revenue": 4_500_000}),
-    ("4.5 million", "annual_revenue", {"annual_revenue": 4_500_000}),
-    ("revenue of 4,500,000 and staff of 32, payroll 1.2 million", None,
-     {"annual_revenue": 4_500_000, "employees": 32, "annual_payroll": 1_200_000}),
-    ("Sales are 900k a year, 3 vans, 12 people", None, {"annual_revenue": 900_000, "vehicles": 3, "employees": 12}),
-    ("They have 32 employees.", None, {"employees": 32}),
-    ("about 25", "vehicles", {"vehicles": 25}),
-    ("They run a fleet of 25 trucks", None, {"vehicles": 25}),
-    ("no vehicles", None, {"vehicles": 0}),
-    ("It's in Texas.", "state", {"state": "TX"}),
-    ("tx", "state", {"state": "TX"}),
-    ("Is this in or out of appetite? Tell me", None, {}),
-    ("They're based in OR", None, {"state": "OR"}),
-    ("A B&B in ME", None, {"state": "ME"}),  # a lone noun is too vague to classify: ask what they do
-    ("They run a B&B in ME", None, {"state": "ME", "description": "run a B&B"}),
-    ("wood frame, two stories", "construction", {"construction": "wood frame"}),
-    ("The building is Type II", None, {"construction": "type ii"}),
-    ("workers' comp", "lob", {"lob": "workers_compensation"}),
-    ("WC please", "lob", {"lob": "workers_compensation"}),
-    ("GL", "lob", {"lob": "general_liability"}),
-    ("They want a BOP", None, {"lob": "bop"}),
-    ("an auto repair shop", None, {"description": "auto repair shop"}),
-    ("NAICS 722511", None, {"naics": "722511"}),
-    # a bare number answers the asked fact only when the sentence names no other fact, and money needs a marker
-    ("They run 21 trucks.", "annual_revenue", {"vehicles": 21}),
-    ("4.5", "annual_revenue", {}),
-    ("revenue is 4.5", "annual_revenue", {"annual_revenue": 4_500_000}),
-    ("3 locations", "employees", {}),
-    ("Golden Meadows Care Center is a 150-bed skilled nursing home in Billings.", "description",
-     {"description": "Golden Meadows Care Center is a 150-bed skilled nursing home in Billings."}),
-    # catalog synonyms in short sentences; a fleet of vehicles is not the line
-    ("They want fleet.", "lob", {"lob": "auto"}),
-    ("fleet", "lob", {"lob": "auto"}),
-    ("Gulf Coast Grocery Supply wants us on the fleet.", None, {"lob": "auto"}),
-    ("Their fleet is 12 trucks", None, {"vehicles": 12}),
-    # a line in a description is what the business does, not what they applied for
-    ("An independent agency selling farm, auto and business insurance.", "description",
-     {"description": "An independent agency selling farm, auto and business insurance."}),
-    ("General liability then.", "naics", {"lob": "general_liability"}),
-    # a lone noun is too vague to classify; a descriptive sentence or a phrase with two telling words is not
-    ("Is this quarry ok?", None, {}),
-    ("Is this carrier small?", None, {}),
-    ("Can we write workers' comp for a full-service restaurant?", None, {"lob": "workers_compensation", "description": "full-service restaurant"}),
-    ("Aerofab Components makes aircraft parts.", None, {"description": "makes aircraft parts"}),
-    ("It's an old heavy timber building.", None, {"construction": "heavy timber"}),
-    ("Roofing contractor", "naics", {"description": "Roofing contractor"}),
-])
+
+@pytest.mark.parametrize(
+    "text, asked, expected",
+    [
+        ("Annual revenue is about $4.5M.", "annual_revenue", {"annual_revenue": 4_500_000}),
+        ("4.5 million", "annual_revenue", {"annual_revenue": 4_500_000}),
+        (
+            "revenue of 4,500,000 and staff of 32, payroll 1.2 million",
+            None,
+            {"annual_revenue": 4_500_000, "employees": 32, "annual_payroll": 1_200_000},
+        ),
+        ("Sales are 900k a year, 3 vans, 12 people", None, {"annual_revenue": 900_000, "vehicles": 3, "employees": 12}),
+        ("They have 32 employees.", None, {"employees": 32}),
+        ("about 25", "vehicles", {"vehicles": 25}),
+        ("They run a fleet of 25 trucks", None, {"vehicles": 25}),
+        ("no vehicles", None, {"vehicles": 0}),
+        ("It's in Texas.", "state", {"state": "TX"}),
+        ("tx", "state", {"state": "TX"}),
+        ("Is this in or out of appetite? Tell me", None, {}),
+        ("They're based in OR", None, {"state": "OR"}),
+        ("A B&B in ME", None, {"state": "ME"}),  # a lone noun is too vague to classify: ask what they do
+        ("They run a B&B in ME", None, {"state": "ME", "description": "run a B&B"}),
+        ("wood frame, two stories", "construction", {"construction": "wood frame"}),
+        ("The building is Type II", None, {"construction": "type ii"}),
+        ("workers' comp", "lob", {"lob": "workers_compensation"}),
+        ("WC please", "lob", {"lob": "workers_compensation"}),
+        ("GL", "lob", {"lob": "general_liability"}),
+        ("They want a BOP", None, {"lob": "bop"}),
+        ("an auto repair shop", None, {"description": "auto repair shop"}),
+        ("NAICS 722511", None, {"naics": "722511"}),
+        # a bare number answers the asked fact only when the sentence names no other fact, and money needs a marker
+        ("They run 21 trucks.", "annual_revenue", {"vehicles": 21}),
+        ("4.5", "annual_revenue", {}),
+        ("revenue is 4.5", "annual_revenue", {"annual_revenue": 4_500_000}),
+        ("3 locations", "employees", {}),
+        (
+            "Golden Meadows Care Center is a 150-bed skilled nursing home in Billings.",
+            "description",
+            {"description": "Golden Meadows Care Center is a 150-bed skilled nursing home in Billings."},
+        ),
+        # catalog synonyms in short sentences; a fleet of vehicles is not the line
+        ("They want fleet.", "lob", {"lob": "auto"}),
+        ("fleet", "lob", {"lob": "auto"}),
+        ("Gulf Coast Grocery Supply wants us on the fleet.", None, {"lob": "auto"}),
+        ("Their fleet is 12 trucks", None, {"vehicles": 12}),
+        # a line in a description is what the business does, not what they applied for
+        (
+            "An independent agency selling farm, auto and business insurance.",
+            "description",
+            {"description": "An independent agency selling farm, auto and business insurance."},
+        ),
+        ("General liability then.", "naics", {"lob": "general_liability"}),
+        # a lone noun is too vague to classify; a descriptive sentence or a phrase with two telling words is not
+        ("Is this quarry ok?", None, {}),
+        ("Is this carrier small?", None, {}),
+        (
+            "Can we write workers' comp for a full-service restaurant?",
+            None,
+            {"lob": "workers_compensation", "description": "full-service restaurant"},
+        ),
+        ("Aerofab Components makes aircraft parts.", None, {"description": "makes aircraft parts"}),
+        ("It's an old heavy timber building.", None, {"construction": "heavy timber"}),
+        ("Roofing contractor", "naics", {"description": "Roofing contractor"}),
+    ],
+)
 def test_parse_facts(toolkit, text, asked, expected):
     assert parse(text, toolkit.ctx.catalog, asked).facts == expected
 
 
-@pytest.mark.parametrize("text, task", [
-    ("Can you check if this one is in the small business bucket?", "small_business"),
-    ("What should I quote for limits on this one?", "policy_limits"),
-    ("What deductible do you recommend?", "deductible"),
-    ("What else can we offer them?", "product_recommendation"),
-    ("Is this a fit for property?", "appetite"),
-    ("Do we write GL for them?", "appetite"),
-    ("Are they eligible for cyber?", "appetite"),
-    ("What's the industry code?", "classification"),
-    ("Is NAICS 722511 in appetite for BOP?", "appetite"),
-    ("What is the weather like today?", None),
-    ("Are we OK on property?", "appetite"),
-    ("Is Brightpath Systems small for us?", "small_business"),
-    ("Meridian Retail Properties, size check please.", "small_business"),
-    ("Which NAICS fits this one?", "classification"),
-])
+@pytest.mark.parametrize(
+    "text, task",
+    [
+        ("Can you check if this one is in the small business bucket?", "small_business"),
+        ("What should I quote for limits on this one?", "policy_limits"),
+        ("What deductible do you recommend?", "deductible"),
+        ("What else can we offer them?", "product_recommendation"),
+        ("Is this a fit for property?", "appetite"),
+        ("Do we write GL for them?", "appetite"),
+        ("Are they eligible for cyber?", "appetite"),
+        ("What's the industry code?", "classification"),
+        ("Is NAICS 722511 in appetite for BOP?", "appetite"),
+        ("What is the weather like today?", None),
+        ("Are we OK on property?", "appetite"),
+        ("Is Brightpath Systems small for us?", "small_business"),
+        ("Meridian Retail Properties, size check please.", "small_business"),
+        ("Which NAICS fits this one?", "classification"),
+    ],
+)
 def test_parse_task(toolkit, text, task):
     assert parse(text, toolkit.ctx.catalog).task == task
 
@@ -463,8 +576,14 @@ def test_parse_company_names(toolkit):
     assert parse("Bulwark wants GL. What limits?", catalog).company == "Bulwark"
     assert parse("Is Harlow eligible for GL?", catalog).company == "Harlow"
     # places and ordinary nouns are not companies
-    assert parse("Badlands Express Trucking hauls freight long distance from Bismarck to the Upper Midwest.", catalog,
-                 asked="description").company is None
+    assert (
+        parse(
+            "Badlands Express Trucking hauls freight long distance from Bismarck to the Upper Midwest.",
+            catalog,
+            asked="description",
+        ).company
+        is None
+    )
     assert parse("Dealer wants auto on 35 vehicles.", catalog).company is None
     assert parse("We've got a bakery in Ohio that wants a BOP.", catalog).company is None
     assert parse("Is this one in appetite for Texas auto?", catalog).company is None

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from app.cli import main
-from app.settings import get_settings
+from core.settings import get_settings
 from evals.replay import ReplayFileError, load_script, run_script
 from evals.tasks import TASK_TYPES
 from graph.copilot import Copilot
@@ -41,12 +41,24 @@ def write(tmp_path, name, data) -> Path:
 
 
 def test_cli_failing_script_exits_1_with_a_readable_diff(seeded, tmp_path, capsys):
-    bad = write(tmp_path, "wrong.yaml", {"name": "wrong on purpose", "turns": [
-        {"user": "What deductible should we offer Wayfarer Heavy Haul for auto?",
-         "expect": {"tools": ["find_applicant", "get_limits"], "finding": {"task_type": "deductible", "deductible": 1000},
-                    "contains": "per occurrence"}},
-        {"user": "never sent", "expect": {}},
-    ]})
+    bad = write(
+        tmp_path,
+        "wrong.yaml",
+        {
+            "name": "wrong on purpose",
+            "turns": [
+                {
+                    "user": "What deductible should we offer Wayfarer Heavy Haul for auto?",
+                    "expect": {
+                        "tools": ["find_applicant", "get_limits"],
+                        "finding": {"task_type": "deductible", "deductible": 1000},
+                        "contains": "per occurrence",
+                    },
+                },
+                {"user": "never sent", "expect": {}},
+            ],
+        },
+    )
     good = REPLAYS[0]
     code = main(["replay", str(bad), str(good), "--model", "offline", "--data-dir", str(seeded["dir"])])
     out = capsys.readouterr().out
@@ -63,12 +75,15 @@ def test_cli_passing_scripts_exit_0(seeded, capsys):
     assert "1 passed, 0 failed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("data, words", [
-    ({"turns": [{"user": "hi"}]}, ["missing", "name"]),
-    ({"name": "x", "turns": [{"user": "hi", "expect": {"tool": ["a"]}}]}, ["unknown", "turns.0.expect.tool"]),
-    ({"name": "x", "turns": []}, ["turns"]),
-    (["not", "a", "mapping"], ["mapping"]),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"turns": [{"user": "hi"}]}, ["missing", "name"]),
+        ({"name": "x", "turns": [{"user": "hi", "expect": {"tool": ["a"]}}]}, ["unknown", "turns.0.expect.tool"]),
+        ({"name": "x", "turns": []}, ["turns"]),
+        (["not", "a", "mapping"], ["mapping"]),
+    ],
+)
 def test_script_errors_name_the_file_and_field(tmp_path, seeded, capsys, data, words):
     path = write(tmp_path, "bad.yaml", data)
     with pytest.raises(ReplayFileError) as err:

@@ -36,23 +36,30 @@ def sha(path: Path) -> str:
 
 # --- real public data ---------------------------------------------------------------------------------
 
+
 def test_all_naics_2022_codes_and_sectors(seeded):
     db = seeded["db"]
     assert q(db, "SELECT count(*) FROM naics_code") == [(1012,)]
     assert q(db, "SELECT count(*) FROM naics_sector") == [(20,)]
     assert q(db, "SELECT count(*) FROM naics_code WHERE length(code) != 6 OR description = ''") == [(0,)]
-    assert q(db, "SELECT title FROM naics_code WHERE code = '531110'") == [("Lessors of Residential Buildings and Dwellings",)]
+    assert q(db, "SELECT title FROM naics_code WHERE code = '531110'") == [
+        ("Lessors of Residential Buildings and Dwellings",)
+    ]
     assert q(db, "SELECT sector_code FROM naics_code WHERE code = '311919'") == [("31-33",)]
 
 
 def test_size_standards_reference_known_codes_and_keep_exceptions(seeded):
     db = seeded["db"]
     assert q(db, "SELECT count(*) FROM size_standard") == [(996,)]
-    assert q(db, "SELECT count(*) FROM size_standard s LEFT JOIN naics_code n ON n.code = s.naics_code WHERE n.code IS NULL") == [(0,)]
+    assert q(
+        db, "SELECT count(*) FROM size_standard s LEFT JOIN naics_code n ON n.code = s.naics_code WHERE n.code IS NULL"
+    ) == [(0,)]
     assert q(db, "SELECT count(*) FROM size_standard WHERE exception IS NOT NULL") == [(18,)]
     assert q(db, "SELECT receipts_musd, employees FROM size_standard WHERE naics_code = '516120'") == [(47.0, None)]
     assert q(db, "SELECT employees FROM size_standard WHERE naics_code = '524126'") == [(1500,)]
-    assert q(db, "SELECT receipts_musd FROM size_standard WHERE naics_code = '531110' AND exception IS NOT NULL") == [(47.0,)]
+    assert q(db, "SELECT receipts_musd FROM size_standard WHERE naics_code = '531110' AND exception IS NOT NULL") == [
+        (47.0,)
+    ]
     assert q(db, "SELECT count(*) FROM size_standard_footnote") == [(18,)]
 
 
@@ -68,7 +75,12 @@ def test_committed_public_files_match_shared_copies():
     """The product reads its own copies; they must be the published files, unchanged."""
     if not SHARED.is_dir():
         pytest.skip("shared/ reference folder not present next to the project")
-    for name in ("naics_2022.csv", "naics_2022_to_2017.csv", "naics_2012_to_2017.csv", "sba_size_standards_2022naics_2023-03-17.csv"):
+    for name in (
+        "naics_2022.csv",
+        "naics_2022_to_2017.csv",
+        "naics_2012_to_2017.csv",
+        "sba_size_standards_2022naics_2023-03-17.csv",
+    ):
         assert sha(DATA_DIR / name) == sha(SHARED / name), name
 
 
@@ -79,6 +91,7 @@ def test_states_and_dc(seeded):
 
 
 # --- the insurer's data ---------------------------------------------------------------------------------
+
 
 def test_catalog_is_exactly_six_lines_with_synonyms(seeded):
     db = seeded["db"]
@@ -96,7 +109,9 @@ def test_catalog_is_exactly_six_lines_with_synonyms(seeded):
 def test_appetite_has_306_rows_per_code(seeded):
     db = seeded["db"]
     assert q(db, "SELECT count(*) FROM appetite") == [(1012 * 51 * 6,)]
-    assert q(db, "SELECT count(*) FROM (SELECT naics_code FROM appetite GROUP BY naics_code HAVING count(*) != 306)") == [(0,)]
+    assert q(
+        db, "SELECT count(*) FROM (SELECT naics_code FROM appetite GROUP BY naics_code HAVING count(*) != 306)"
+    ) == [(0,)]
     assert {r[0] for r in q(db, "SELECT DISTINCT appetite FROM appetite")} == {"Yes", "No", "Qualified"}
 
 
@@ -129,7 +144,9 @@ def test_appetite_has_306_rows_per_code(seeded):
     ],
 )
 def test_appetite_spot_values(seeded, code, state, lob, expected):
-    assert q(seeded["db"], "SELECT appetite FROM appetite WHERE naics_code=? AND state=? AND lob=?", code, state, lob) == [(expected,)]
+    assert q(
+        seeded["db"], "SELECT appetite FROM appetite WHERE naics_code=? AND state=? AND lob=?", code, state, lob
+    ) == [(expected,)]
 
 
 def test_every_rule_reaches_the_table(seeded):
@@ -150,7 +167,9 @@ def test_every_rule_reaches_the_table(seeded):
         for c in rule.get("codes", []):
             assert c in codes
     # Every LOB can be Qualified somewhere, so every qualification rule can fire.
-    assert {r[0] for r in q(db, "SELECT DISTINCT lob FROM appetite WHERE appetite='Qualified'")} == set(r["code"] for r in data["lines_of_business"])
+    assert {r[0] for r in q(db, "SELECT DISTINCT lob FROM appetite WHERE appetite='Qualified'")} == set(
+        r["code"] for r in data["lines_of_business"]
+    )
 
 
 def test_rules_cite_existing_guideline_sections(seeded):
@@ -165,7 +184,12 @@ def test_rules_cite_existing_guideline_sections(seeded):
 def test_limits_and_deductibles_encode_the_guideline_numbers(seeded):
     db = seeded["db"]
     assert ("", None, 1000000, 2000000) in q(db, "SELECT naics_prefix, lob, per_occurrence, aggregate FROM limit_rule")
-    cyber = {r[0] for r in q(db, "SELECT naics_prefix FROM limit_rule WHERE lob='cyber' AND per_occurrence=3000000 AND aggregate=5000000")}
+    cyber = {
+        r[0]
+        for r in q(
+            db, "SELECT naics_prefix FROM limit_rule WHERE lob='cyber' AND per_occurrence=3000000 AND aggregate=5000000"
+        )
+    }
     assert cyber == {"517", "518", "52", "621", "622310", "623", "92"}
     auto5k = {r[0] for r in q(db, "SELECT naics_prefix FROM deductible_rule WHERE lob='auto' AND deductible=5000")}
     assert auto5k == {"484", "4853", "4854", "4855", "4871"}
@@ -194,24 +218,38 @@ def test_applicants_are_plausible_and_cover_the_edges(seeded):
     db = seeded["db"]
     assert q(db, "SELECT count(*) FROM applicant") == [(300,)]
     assert q(db, "SELECT count(DISTINCT company_name) FROM applicant") == [(300,)]
-    assert q(db, "SELECT count(*) FROM applicant WHERE annual_payroll >= annual_revenue OR employees < 1 OR vehicles < 0") == [(0,)]
+    assert q(
+        db, "SELECT count(*) FROM applicant WHERE annual_payroll >= annual_revenue OR employees < 1 OR vehicles < 0"
+    ) == [(0,)]
     assert q(db, "SELECT count(*) FROM applicant WHERE construction_type IS NULL") == [(0,)]
-    not_small = q(db, """SELECT count(*) FROM applicant a JOIN size_standard s ON s.naics_code = a.naics_code AND s.exception IS NULL
+    not_small = q(
+        db,
+        """SELECT count(*) FROM applicant a JOIN size_standard s ON s.naics_code = a.naics_code AND s.exception IS NULL
                          WHERE (s.receipts_musd IS NOT NULL AND a.annual_revenue > s.receipts_musd * 1e6)
-                            OR (s.employees IS NOT NULL AND a.employees > s.employees)""")[0][0]
+                            OR (s.employees IS NOT NULL AND a.employees > s.employees)""",
+    )[0][0]
     assert 30 <= not_small <= 90
     assert q(db, "SELECT count(*) FROM applicant WHERE vehicles > 20")[0][0] >= 15
     assert q(db, "SELECT count(*) FROM applicant WHERE annual_payroll > 5000000")[0][0] >= 10
     assert q(db, "SELECT count(*) FROM applicant WHERE state IN ('ND','OH','WA','WY')")[0][0] >= 10
-    assert q(db, """SELECT count(*) FROM applicant WHERE construction_type = 'V'
-                    AND naics_code IN ('531110','531120','531130','531190','721110','721120','721191')""")[0][0] >= 5
+    assert (
+        q(
+            db,
+            """SELECT count(*) FROM applicant WHERE construction_type = 'V'
+                    AND naics_code IN ('531110','531120','531130','531190','721110','721120','721191')""",
+        )[0][0]
+        >= 5
+    )
 
 
 def test_indexes_on_lookup_paths(seeded):
     idx = q(seeded["db"], "SELECT tbl_name, sql FROM sqlite_master WHERE type='index'")
     tables = {t for t, _ in idx}
     assert {"appetite", "size_standard", "applicant"} <= tables
-    plan = q(seeded["db"], "EXPLAIN QUERY PLAN SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='auto'")
+    plan = q(
+        seeded["db"],
+        "EXPLAIN QUERY PLAN SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='auto'",
+    )
     assert "USING" in " ".join(str(r) for r in plan) and "SCAN appetite" not in " ".join(str(r) for r in plan)
 
 
@@ -225,6 +263,7 @@ def test_guideline_index_was_built(seeded):
 
 
 # --- deterministic, atomic, clear errors ------------------------------------------------------------
+
 
 def test_seeding_twice_gives_identical_contents(tmp_path, seeded):
     db2 = tmp_path / "again.db"
@@ -250,10 +289,22 @@ def _replace_line(path: Path, line_no: int, new: str) -> None:
     "name,edit,expected",
     [
         ("states.csv", lambda p: _replace_line(p, 5, "ZZZ,Nowhere"), "states.csv, row 5: code"),
-        ("states.csv", lambda p: _replace_line(p, 6, "AL,Alabama again"), "states.csv, row 6: duplicate key {'code': 'AL'} (first at row 2)"),
+        (
+            "states.csv",
+            lambda p: _replace_line(p, 6, "AL,Alabama again"),
+            "states.csv, row 6: duplicate key {'code': 'AL'} (first at row 2)",
+        ),
         ("states.csv", lambda p: _replace_line(p, 7, "CA,California,extra"), "states.csv, row 7: expected 2 fields"),
-        ("sba_size_standards_2022naics_2023-03-17.csv", lambda p: _replace_line(p, 3, "999999,2022,,Nothing,1.0,,,,,"), "row 3: unknown 2022 NAICS code '999999'"),
-        ("insurer.yaml", lambda p: p.write_text(p.read_text().replace('codes: ["713110"]', 'codes: ["713119"]')), "unknown NAICS code or prefix '713119'"),
+        (
+            "sba_size_standards_2022naics_2023-03-17.csv",
+            lambda p: _replace_line(p, 3, "999999,2022,,Nothing,1.0,,,,,"),
+            "row 3: unknown 2022 NAICS code '999999'",
+        ),
+        (
+            "insurer.yaml",
+            lambda p: p.write_text(p.read_text().replace('codes: ["713110"]', 'codes: ["713119"]')),
+            "unknown NAICS code or prefix '713119'",
+        ),
         ("naics_2022.csv", lambda p: p.unlink(), "naics_2022.csv: file is missing"),
     ],
 )

@@ -68,7 +68,12 @@ def test_select_works_and_caps_rows(call):
     assert event.ok
     assert event.result["columns"] == ["code", "title"]
     assert event.result["row_count"] == 200 and event.result["truncated"] is True
-    small = call("run_sql", {"query": "SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='workers_compensation'"})
+    small = call(
+        "run_sql",
+        {
+            "query": "SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='workers_compensation'"
+        },
+    )
     assert small.result == {"columns": ["appetite"], "rows": [["Yes"]], "row_count": 1, "truncated": False}
 
 
@@ -91,7 +96,9 @@ def test_unknown_table_lists_tables(call):
 
 def test_describe_and_list_tables(call):
     tables = call("list_tables", {}).result["tables"]
-    assert {"table": "appetite", "rows": 309672} == {k: tables[[t["table"] for t in tables].index("appetite")][k] for k in ("table", "rows")}
+    assert {"table": "appetite", "rows": 309672} == {
+        k: tables[[t["table"] for t in tables].index("appetite")][k] for k in ("table", "rows")
+    }
     desc = call("describe_table", {"table": "Appetite"}).result
     cols = {c["column"]: c for c in desc["columns"]}
     assert "Qualified" in cols["appetite"]["meaning"] and cols["lob"]["samples"]

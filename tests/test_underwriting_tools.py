@@ -13,6 +13,7 @@ def ok(event):
 
 # --- small business: SBA 2023 table: 516120 $47.0M receipts; 524126 1,500 employees ---------------------
 
+
 @pytest.mark.parametrize(
     "args,small",
     [
@@ -52,9 +53,30 @@ SMALL = {"annual_revenue": 900_000, "employees": 8}
     "args,appetite",
     [
         # B&B in Maine (721191, $9M standard) wants property: hospitality rule, Type I/II only.
-        ({"naics": "721191", "state": "ME", "lob": "property", "construction": "wood frame, two stories", **SMALL}, "no"),
-        ({"naics": "721191", "state": "ME", "lob": "property", "construction": "concrete columns, beams and floors", **SMALL}, "yes"),
-        ({"naics": "721191", "state": "ME", "lob": "property", "construction": "masonry walls with wood interior", **SMALL}, "no"),
+        (
+            {"naics": "721191", "state": "ME", "lob": "property", "construction": "wood frame, two stories", **SMALL},
+            "no",
+        ),
+        (
+            {
+                "naics": "721191",
+                "state": "ME",
+                "lob": "property",
+                "construction": "concrete columns, beams and floors",
+                **SMALL,
+            },
+            "yes",
+        ),
+        (
+            {
+                "naics": "721191",
+                "state": "ME",
+                "lob": "property",
+                "construction": "masonry walls with wood interior",
+                **SMALL,
+            },
+            "no",
+        ),
         # Other accommodation (721199) uses the general property rule: Types I-IV.
         ({"naics": "721199", "state": "ME", "lob": "property", "construction": "heavy timber", **SMALL}, "yes"),
         ({"naics": "721199", "state": "ME", "lob": "property", "construction": "Type V", **SMALL}, "no"),
@@ -66,8 +88,26 @@ SMALL = {"annual_revenue": 900_000, "employees": 8}
         ({"naics": "484121", "state": "TX", "lob": "auto", "vehicles": 20, "annual_revenue": "$6M"}, "yes"),
         ({"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": "$6M"}, "qualified"),
         # WC Qualified for plumbing contractors (238220, $19M): payroll over $5M declines.
-        ({"naics": "238220", "state": "FL", "lob": "workers compensation", "annual_payroll": 5_000_001, "annual_revenue": 15_000_000}, "no"),
-        ({"naics": "238220", "state": "FL", "lob": "workers compensation", "annual_payroll": 5_000_000, "annual_revenue": 15_000_000}, "yes"),
+        (
+            {
+                "naics": "238220",
+                "state": "FL",
+                "lob": "workers compensation",
+                "annual_payroll": 5_000_001,
+                "annual_revenue": 15_000_000,
+            },
+            "no",
+        ),
+        (
+            {
+                "naics": "238220",
+                "state": "FL",
+                "lob": "workers compensation",
+                "annual_payroll": 5_000_000,
+                "annual_revenue": 15_000_000,
+            },
+            "yes",
+        ),
         # Not small: out of appetite for every line (516120 TV stations, $47M).
         ({"naics": "516120", "state": "NY", "lob": "cyber", "annual_revenue": 60_000_000}, "no"),
         # Guide says No: declined without asking for size.
@@ -89,7 +129,18 @@ def test_check_appetite(call, args, appetite):
 
 
 def test_appetite_names_every_rule_and_its_section(call):
-    r = ok(call("check_appetite", {"naics": "721191", "state": "Maine", "lob": "Property", "construction": "wood frame", "annual_revenue": "$0.9M"}))
+    r = ok(
+        call(
+            "check_appetite",
+            {
+                "naics": "721191",
+                "state": "Maine",
+                "lob": "Property",
+                "construction": "wood frame",
+                "annual_revenue": "$0.9M",
+            },
+        )
+    )
     rules = {s["rule"]: s for s in r["rules_applied"]}
     assert rules["small_business"]["outcome"] == "pass"
     assert rules["appetite_guide"]["outcome"] == "Qualified"
@@ -112,13 +163,37 @@ def test_monopolistic_state_cites_its_section(call):
 
 # --- recommendations -------------------------------------------------------------------------------------
 
+
 def test_recommend_other_lines(call):
     # Restaurant in TX, $2M revenue, 30 staff, payroll $900k, 2 vehicles, masonry: all five others fit.
-    r = ok(call("recommend_lobs", {"naics": "722511", "state": "TX", "exclude_lob": "property", "annual_revenue": 2_000_000,
-                                   "employees": 30, "annual_payroll": 900_000, "vehicles": 2, "construction": "masonry walls"}))
-    assert sorted(x["lob"] for x in r["recommended"]) == ["auto", "bop", "cyber", "general_liability", "workers_compensation"]
+    r = ok(
+        call(
+            "recommend_lobs",
+            {
+                "naics": "722511",
+                "state": "TX",
+                "exclude_lob": "property",
+                "annual_revenue": 2_000_000,
+                "employees": 30,
+                "annual_payroll": 900_000,
+                "vehicles": 2,
+                "construction": "masonry walls",
+            },
+        )
+    )
+    assert sorted(x["lob"] for x in r["recommended"]) == [
+        "auto",
+        "bop",
+        "cyber",
+        "general_liability",
+        "workers_compensation",
+    ]
     # Same in Ohio: no workers compensation.
-    oh = ok(call("recommend_lobs", {"naics": "722511", "state": "OH", "exclude_lob": "property", "annual_revenue": 2_000_000}))
+    oh = ok(
+        call(
+            "recommend_lobs", {"naics": "722511", "state": "OH", "exclude_lob": "property", "annual_revenue": 2_000_000}
+        )
+    )
     assert "workers_compensation" not in [x["lob"] for x in oh["recommended"]]
     assert "workers_compensation" in [x["lob"] for x in oh["declined"]]
 
@@ -129,12 +204,17 @@ def test_recommend_nothing_for_a_business_that_is_not_small(call):
 
 
 def test_recommend_asks_for_what_qualified_lines_need(call):
-    r = ok(call("recommend_lobs", {"naics": "484121", "state": "TX", "exclude_lob": "auto", "annual_revenue": 3_000_000}))
+    r = ok(
+        call("recommend_lobs", {"naics": "484121", "state": "TX", "exclude_lob": "auto", "annual_revenue": 3_000_000})
+    )
     assert r["status"] == "need_facts" and "annual_payroll" in r["needs"]
-    assert [x["lob"] for x in r["recommended"]] == ["general_liability", "property"] or sorted(x["lob"] for x in r["recommended"]) == ["general_liability", "property"]
+    assert [x["lob"] for x in r["recommended"]] == ["general_liability", "property"] or sorted(
+        x["lob"] for x in r["recommended"]
+    ) == ["general_liability", "property"]
 
 
 # --- limits and deductibles --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "naics,lob,per_occ,agg",
@@ -181,6 +261,7 @@ def test_deductibles(call, naics, lob, amount):
 
 # --- NAICS lookups ---------------------------------------------------------------------------------------
 
+
 def test_get_naics_all_editions(call):
     r = ok(call("get_naics", {"code": "516120"}))
     assert r["edition"] == "2022" and r["title"] == "Television Broadcasting Stations"
@@ -194,7 +275,12 @@ def test_get_naics_all_editions(call):
 
 
 def test_classify_business_finds_obvious_codes(call):
-    r = ok(call("classify_business", {"description": "family dental practice with three dentists and hygienists cleaning teeth"}))
+    r = ok(
+        call(
+            "classify_business",
+            {"description": "family dental practice with three dentists and hygienists cleaning teeth"},
+        )
+    )
     assert "621210" in [c["naics"] for c in r["candidates"][:3]]
 
 
@@ -215,22 +301,48 @@ def test_find_applicant(call, seeded):
 
 # --- bad input -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "tool,args,kind,hint_has",
     [
         ("check_appetite", {"naics": "999999", "state": "TX", "lob": "auto"}, "invalid_argument", "classify_business"),
         ("check_appetite", {"naics": "722511", "state": "XX", "lob": "auto"}, "invalid_argument", "50 states"),
-        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "umbrella"}, "guard_rejected", "workers_compensation"),
+        (
+            "check_appetite",
+            {"naics": "722511", "state": "TX", "lob": "umbrella"},
+            "guard_rejected",
+            "workers_compensation",
+        ),
         ("check_appetite", {"naics": "722511", "state": "TX", "lob": "pet insurance"}, "guard_rejected", "bop"),
         ("recommend_lobs", {"naics": "722511", "state": "TX", "exclude_lob": "EPLI"}, "guard_rejected", "cyber"),
         ("check_appetite", {"naics": "722511", "state": "TX"}, "invalid_argument", "lob"),
         ("check_appetite", {"naics": "722511", "state": "TX", "lob": "auto", "vehicles": -3}, "invalid_argument", None),
-        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "auto", "annual_revenue": "lots"}, "invalid_argument", "4.5M"),
-        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "auto", "annual_revenue": 1e15}, "invalid_argument", None),
+        (
+            "check_appetite",
+            {"naics": "722511", "state": "TX", "lob": "auto", "annual_revenue": "lots"},
+            "invalid_argument",
+            "4.5M",
+        ),
+        (
+            "check_appetite",
+            {"naics": "722511", "state": "TX", "lob": "auto", "annual_revenue": 1e15},
+            "invalid_argument",
+            None,
+        ),
         ("check_appetite", {"naics": ["722511"], "state": "TX", "lob": "auto"}, "invalid_argument", "naics"),
-        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "auto", "colour": "red"}, "invalid_argument", "takes"),
+        (
+            "check_appetite",
+            {"naics": "722511", "state": "TX", "lob": "auto", "colour": "red"},
+            "invalid_argument",
+            "takes",
+        ),
         ("check_small_business", {"naics": "72251"}, "invalid_argument", "six digits"),
-        ("check_appetite", {"naics": "722511", "state": "TX", "lob": "property", "construction": "a tent"}, "invalid_argument", "wood frame"),
+        (
+            "check_appetite",
+            {"naics": "722511", "state": "TX", "lob": "property", "construction": "a tent"},
+            "invalid_argument",
+            "wood frame",
+        ),
         ("get_limits", {"naics": "722511", "lob": "D&O"}, "guard_rejected", "general_liability"),
         ("no_such_tool", {}, "invalid_argument", "check_appetite"),
     ],
@@ -245,7 +357,9 @@ def test_bad_input_says_what_is_valid(call, tool, args, kind, hint_has):
 
 def test_guard_rejections_are_recorded_events(toolkit):
     event = toolkit.call("check_appetite", {"naics": "722511", "state": "TX", "lob": "umbrella"})
-    assert event.guard == [{"guard": "product", "argument": "lob", "value": "umbrella", "allowed": False, "products": ["umbrella"]}]
+    assert event.guard == [
+        {"guard": "product", "argument": "lob", "value": "umbrella", "allowed": False, "products": ["umbrella"]}
+    ]
     assert toolkit.events[-1] is event and event.duration_ms >= 0
 
 

@@ -14,8 +14,20 @@ from seed_db import models
 from tools.context import ToolContext
 from tools.registry import tool
 
-FIELDS = ("id", "company_name", "description", "naics_code", "state", "annual_revenue", "employees", "annual_payroll",
-          "vehicles", "construction", "construction_type", "requested_lob")
+FIELDS = (
+    "id",
+    "company_name",
+    "description",
+    "naics_code",
+    "state",
+    "annual_revenue",
+    "employees",
+    "annual_payroll",
+    "vehicles",
+    "construction",
+    "construction_type",
+    "requested_lob",
+)
 
 
 def _record(ctx: ToolContext, a: models.Applicant) -> dict:
@@ -46,12 +58,20 @@ def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length
         exact = s.execute(select(a).where(func.lower(a.company_name) == q.lower())).scalars().all()
         if len(exact) == 1:
             return {"applicant": _record(ctx, exact[0])}
-        like = s.execute(select(a).where(func.lower(a.company_name).like(f"%{q.lower()}%")).order_by(a.company_name).limit(6)).scalars().all()
+        like = (
+            s.execute(
+                select(a).where(func.lower(a.company_name).like(f"%{q.lower()}%")).order_by(a.company_name).limit(6)
+            )
+            .scalars()
+            .all()
+        )
         if len(like) == 1:
             return {"applicant": _record(ctx, like[0])}
         if like:
-            return {"candidates": [{"id": x.id, "company_name": x.company_name, "state": x.state} for x in like[:5]],
-                    "hint": "several applicants match: ask which one, or call again with the id"}
+            return {
+                "candidates": [{"id": x.id, "company_name": x.company_name, "state": x.state} for x in like[:5]],
+                "hint": "several applicants match: ask which one, or call again with the id",
+            }
         names = dict(s.execute(select(a.company_name, a.id)).all())
     by_lower = {n.lower(): n for n in names}
     close = [by_lower[n] for n in difflib.get_close_matches(q.lower(), list(by_lower), n=5, cutoff=0.6)]
@@ -59,7 +79,13 @@ def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length
         with Session(ctx.engine) as s:
             return {"applicant": _record(ctx, s.get(a, names[close[0]])), "note": f"closest name to {q!r}"}
     if close:
-        return {"candidates": [{"id": names[n], "company_name": n} for n in close], "hint": "no exact match: did you mean one of these?"}
+        return {
+            "candidates": [{"id": names[n], "company_name": n} for n in close],
+            "hint": "no exact match: did you mean one of these?",
+        }
     # Not a failure: most submissions are not in our applicant table yet. Say so, and what to do next.
-    return {"applicant": None, "candidates": [],
-            "note": f"no applicant in our submissions matches {name_or_id!r}; ask the underwriter what the business does (and its NAICS code if known)"}
+    return {
+        "applicant": None,
+        "candidates": [],
+        "note": f"no applicant in our submissions matches {name_or_id!r}; ask the underwriter what the business does (and its NAICS code if known)",
+    }

@@ -24,8 +24,15 @@ MAX_EXPONENT = 100
 MAX_MAGNITUDE = Decimal(10) ** 30
 MAX_NODES = 200
 TIME_LIMIT_S = 0.2
-BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-          ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
 UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 FUNCS = {"round": 2, "abs": 1, "min": None, "max": None}
 HINT = "use numbers, + - * / // % ** ( ), and round(x, n), abs(x), min(...), max(...); '$', ',' and 'M'/'k' suffixes are read as money"
@@ -63,17 +70,26 @@ def evaluate(expression: str) -> Decimal:
             value = Decimal(str(node.value))
         elif isinstance(node, ast.BinOp) and type(node.op) in BINARY:
             left, right = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Pow) and (abs(right) > MAX_EXPONENT or (abs(left) > 1 and abs(right) * max(len(str(int(abs(left)))), 1) > 60)):
+            if isinstance(node.op, ast.Pow) and (
+                abs(right) > MAX_EXPONENT or (abs(left) > 1 and abs(right) * max(len(str(int(abs(left)))), 1) > 60)
+            ):
                 raise InvalidArgument(f"exponent too large (limit {MAX_EXPONENT}, results below 1e30)", HINT)
             try:
                 value = BINARY[type(node.op)](left, right)
             except (DivisionByZero, ZeroDivisionError):
                 raise InvalidArgument("division by zero") from None
             except InvalidOperation:
-                raise InvalidArgument("the calculation is undefined (e.g. 0/0 or a fractional power of a negative number)") from None
+                raise InvalidArgument(
+                    "the calculation is undefined (e.g. 0/0 or a fractional power of a negative number)"
+                ) from None
         elif isinstance(node, ast.UnaryOp) and type(node.op) in UNARY:
             value = UNARY[type(node.op)](ev(node.operand))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCS and not node.keywords:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in FUNCS
+            and not node.keywords
+        ):
             args = [ev(a) for a in node.args]
             name, arity = node.func.id, FUNCS[node.func.id]
             if (arity and len(args) > arity) or not args:

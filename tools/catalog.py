@@ -32,16 +32,29 @@ class Catalog:
     insurer: str
 
     @classmethod
-    def load(cls, engine: Engine) -> "Catalog":
+    def load(cls, engine: Engine) -> Catalog:
         with engine.connect() as c:
             return cls(
-                lobs=dict(c.execute(select(models.LineOfBusiness.code, models.LineOfBusiness.display_name).order_by(models.LineOfBusiness.code)).all()),
+                lobs=dict(
+                    c.execute(
+                        select(models.LineOfBusiness.code, models.LineOfBusiness.display_name).order_by(
+                            models.LineOfBusiness.code
+                        )
+                    ).all()
+                ),
                 synonyms=dict(c.execute(select(models.LobSynonym.synonym, models.LobSynonym.lob_code)).all()),
                 states=dict(c.execute(select(models.State.code, models.State.name).order_by(models.State.code)).all()),
-                construction_phrases=dict(c.execute(select(models.ConstructionPhrase.phrase, models.ConstructionPhrase.type)).all()),
-                construction_names=dict(c.execute(select(models.ConstructionClass.type, models.ConstructionClass.name)).all()),
+                construction_phrases=dict(
+                    c.execute(select(models.ConstructionPhrase.phrase, models.ConstructionPhrase.type)).all()
+                ),
+                construction_names=dict(
+                    c.execute(select(models.ConstructionClass.type, models.ConstructionClass.name)).all()
+                ),
                 naics_titles=dict(c.execute(select(models.NaicsCode.code, models.NaicsCode.title)).all()),
-                insurer=c.execute(select(models.SeedInfo.value).where(models.SeedInfo.key == "insurer")).scalar_one_or_none() or "the insurer",
+                insurer=c.execute(
+                    select(models.SeedInfo.value).where(models.SeedInfo.key == "insurer")
+                ).scalar_one_or_none()
+                or "the insurer",
             )
 
     # --- lines of business ---------------------------------------------------------------------------
@@ -66,7 +79,9 @@ class Catalog:
     # --- states --------------------------------------------------------------------------------------
     def state(self, text: str) -> str:
         if not isinstance(text, str) or not text.strip():
-            raise InvalidArgument("state is required", "give a US state or DC as a two-letter code (TX) or a name (Texas)")
+            raise InvalidArgument(
+                "state is required", "give a US state or DC as a two-letter code (TX) or a name (Texas)"
+            )
         t = _squash(text).replace(".", "")
         if t.upper() in self.states:
             return t.upper()
@@ -74,7 +89,9 @@ class Catalog:
         by_name.update({"washington dc": "DC", "dc": "DC", "washington, dc": "DC", "d c": "DC"})
         if t in by_name:
             return by_name[t]
-        raise InvalidArgument(f"unknown state {text!r}", "use one of the 50 states or DC, as a code (TX) or a name (Texas)")
+        raise InvalidArgument(
+            f"unknown state {text!r}", "use one of the 50 states or DC, as a code (TX) or a name (Texas)"
+        )
 
     # --- NAICS ---------------------------------------------------------------------------------------
     def naics(self, code: str | int) -> str:
@@ -90,7 +107,10 @@ class Catalog:
     # --- construction --------------------------------------------------------------------------------
     def construction(self, text: str) -> str:
         if not isinstance(text, str) or not text.strip():
-            raise InvalidArgument("construction is required", "describe the building, e.g. 'wood frame' or 'steel columns, beams and deck'")
+            raise InvalidArgument(
+                "construction is required",
+                "describe the building, e.g. 'wood frame' or 'steel columns, beams and deck'",
+            )
         t = text.strip().upper().removeprefix("TYPE ").strip()
         roman = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}.get(t, t)
         if roman in self.construction_names:
@@ -118,8 +138,21 @@ def naics_digits(code: str | int) -> str:
     return c
 
 
-_MONEY = re.compile(r"^\$?\s*(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>k|thousand|m|mm|mil|million|b|bn|billion)?\s*(?:usd|dollars)?$", re.I)
-_UNITS = {"k": 10**3, "thousand": 10**3, "m": 10**6, "mm": 10**6, "mil": 10**6, "million": 10**6, "b": 10**9, "bn": 10**9, "billion": 10**9}
+_MONEY = re.compile(
+    r"^\$?\s*(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>k|thousand|m|mm|mil|million|b|bn|billion)?\s*(?:usd|dollars)?$",
+    re.I,
+)
+_UNITS = {
+    "k": 10**3,
+    "thousand": 10**3,
+    "m": 10**6,
+    "mm": 10**6,
+    "mil": 10**6,
+    "million": 10**6,
+    "b": 10**9,
+    "bn": 10**9,
+    "billion": 10**9,
+}
 
 
 def money(value, field: str = "amount") -> int:
@@ -131,7 +164,9 @@ def money(value, field: str = "amount") -> int:
     elif isinstance(value, str):
         m = _MONEY.match(value.strip())
         if not m:
-            raise InvalidArgument(f"{field}: cannot read {value!r} as dollars", "write e.g. 4500000, '$4.5M' or '4,500,000'")
+            raise InvalidArgument(
+                f"{field}: cannot read {value!r} as dollars", "write e.g. 4500000, '$4.5M' or '4,500,000'"
+            )
         try:
             amount = Decimal(m["num"].replace(",", "")) * _UNITS.get((m["unit"] or "").lower(), 1)
         except InvalidOperation:

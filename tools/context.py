@@ -53,9 +53,11 @@ class ToolContext:
 
 def open_context(data_dir: Path, embedding_model: str = "local", api_base: str | None = None) -> ToolContext:
     """The tools' resources over a seeded data folder."""
-    from tools.embeddings import make_embedding
+    from retrieval.embeddings import make_embedding
 
     data_dir = Path(data_dir)
     db_path = data_dir / "uwc.db"
     engine = readonly_engine(db_path)
-    return ToolContext(db_path, engine, Catalog.load(engine), data_dir / "chroma", make_embedding(embedding_model, api_base))
+    return ToolContext(
+        db_path, engine, Catalog.load(engine), data_dir / "chroma", make_embedding(embedding_model, api_base)
+    )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from core.vocabulary import TASK_TYPES, TaskType  # noqa: F401  (TASK_TYPES is re-exported)
 from tools import catalog as norm
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
 from tools.registry import tool
 
-TASK_TYPES = ("appetite", "product_recommendation", "small_business", "policy_limits", "deductible", "classification")
-TaskType = Literal["appetite", "product_recommendation", "small_business", "policy_limits", "deductible", "classification"]
 REQUIRED = {
     "appetite": ("appetite",),
     "product_recommendation": ("lobs",),
@@ -26,10 +25,20 @@ REQUIRED = {
 
 
 @tool
-def record_finding(ctx: ToolContext, task_type: TaskType, summary: str, citations: list[str],
-                   appetite: Literal["yes", "no", "qualified"] | None = None, lobs: list[str] | None = None,
-                   small_business: bool | None = None, per_occurrence: int | None = None, aggregate: int | None = None,
-                   deductible: int | None = None, naics: str | None = None, facts: dict | None = None) -> dict:
+def record_finding(
+    ctx: ToolContext,
+    task_type: TaskType,
+    summary: str,
+    citations: list[str],
+    appetite: Literal["yes", "no", "qualified"] | None = None,
+    lobs: list[str] | None = None,
+    small_business: bool | None = None,
+    per_occurrence: int | None = None,
+    aggregate: int | None = None,
+    deductible: int | None = None,
+    naics: str | None = None,
+    facts: dict | None = None,
+) -> dict:
     """Record your determination once you have answered one of the six questions. Call it exactly once per
     answer, after the checks, with the verdict field(s) of the task type: appetite -> appetite; product
     recommendation -> lobs (our line codes, [] when none); small business -> small_business; policy limits ->
@@ -48,11 +57,21 @@ def record_finding(ctx: ToolContext, task_type: TaskType, summary: str, citation
         naics: six-digit 2022 NAICS code
         facts: the applicant facts the answer used (naics, state, lob, revenue, ...)
     """
-    values = {"appetite": appetite, "lobs": lobs, "small_business": small_business, "per_occurrence": per_occurrence,
-              "aggregate": aggregate, "deductible": deductible, "naics": naics}
+    values = {
+        "appetite": appetite,
+        "lobs": lobs,
+        "small_business": small_business,
+        "per_occurrence": per_occurrence,
+        "aggregate": aggregate,
+        "deductible": deductible,
+        "naics": naics,
+    }
     missing = [f for f in REQUIRED[task_type] if values[f] is None]
     if missing:
-        raise InvalidArgument(f"a {task_type} finding needs {', '.join(missing)}", f"{task_type} findings carry: {', '.join(REQUIRED[task_type])}")
+        raise InvalidArgument(
+            f"a {task_type} finding needs {', '.join(missing)}",
+            f"{task_type} findings carry: {', '.join(REQUIRED[task_type])}",
+        )
     if naics is not None:
         values["naics"] = ctx.catalog.naics(naics)
     if lobs is not None:
@@ -65,6 +84,13 @@ def record_finding(ctx: ToolContext, task_type: TaskType, summary: str, citation
     known = guideline_search(ctx)[1]
     unknown = [c for c in citations if c.strip("[]") not in known]
     if unknown:
-        raise InvalidArgument(f"unknown guideline section(s): {', '.join(unknown)}", "cite ids returned by the tools or search_guidelines")
-    return {"task_type": task_type, **{k: v for k, v in values.items() if v is not None}, "summary": summary,
-            "facts": facts or {}, "citations": [c.strip("[]") for c in citations]}
+        raise InvalidArgument(
+            f"unknown guideline section(s): {', '.join(unknown)}", "cite ids returned by the tools or search_guidelines"
+        )
+    return {
+        "task_type": task_type,
+        **{k: v for k, v in values.items() if v is not None},
+        "summary": summary,
+        "facts": facts or {},
+        "citations": [c.strip("[]") for c in citations],
+    }

@@ -16,31 +16,98 @@ from dataclasses import dataclass
 _ADD = r"(?:write|offer|add|quote|sell|include|bind|recommend|suggest|need|want|get|consider)s?"
 LEXICON: dict[str, tuple[str, list[str]]] = {
     "umbrella": ("umbrella", [r"(?<!under the )umbrella(?!\s+(?:of|term)\b)"]),
-    "excess_liability": ("excess liability", [r"excess (?:liability|coverage|policy|policies|layer|insurance|limits?)", r"follow[- ]form excess"]),
+    "excess_liability": (
+        "excess liability",
+        [r"excess (?:liability|coverage|policy|policies|layer|insurance|limits?)", r"follow[- ]form excess"],
+    ),
     "epli": ("employment practices liability (EPLI)", [r"epli", r"employment practices(?: liability)?"]),
-    "directors_and_officers": ("directors and officers (D&O)", [r"d\s?&\s?o", r"d and o", r"directors(?:'|’)? (?:and|&) officers"]),
-    "professional_liability": ("professional liability / E&O", [r"professional liability", r"e\s?&\s?o", r"errors (?:and|&) omissions", r"(?:medical )?malpractice"]),
+    "directors_and_officers": (
+        "directors and officers (D&O)",
+        [r"d\s?&\s?o", r"d and o", r"directors(?:'|’)? (?:and|&) officers"],
+    ),
+    "professional_liability": (
+        "professional liability / E&O",
+        [r"professional liability", r"e\s?&\s?o", r"errors (?:and|&) omissions", r"(?:medical )?malpractice"],
+    ),
     "inland_marine": ("inland marine", [r"inland marine"]),
     "builders_risk": ("builders risk", [r"builders?(?:'|’)?s?(?:'|’)? risk"]),
-    "crime": ("commercial crime", [r"commercial crime", r"crime (?:coverage|insurance|policy|policies|cover)", r"employee dishonesty", rf"{_ADD} (?:commercial )?crime"]),
+    "crime": (
+        "commercial crime",
+        [
+            r"commercial crime",
+            r"crime (?:coverage|insurance|policy|policies|cover)",
+            r"employee dishonesty",
+            rf"{_ADD} (?:commercial )?crime",
+        ],
+    ),
     "fidelity_bond": ("fidelity bond", [r"fidelity (?:bonds?|coverage|insurance)"]),
     "liquor_liability": ("liquor liability", [r"liquor liability", r"dram shop"]),
-    "surety_bond": ("surety bond", [r"surety bonds?", r"performance bonds?", r"bid bonds?", r"payment bonds?", r"surety(?! carrier| company| insurer)"]),
+    "surety_bond": (
+        "surety bond",
+        [
+            r"surety bonds?",
+            r"performance bonds?",
+            r"bid bonds?",
+            r"payment bonds?",
+            r"surety(?! carrier| company| insurer)",
+        ],
+    ),
     "product_recall": ("product recall", [r"product recall"]),
     "fiduciary_liability": ("fiduciary liability", [r"fiduciary (?:liability|coverage|insurance|policy)"]),
-    "pollution_liability": ("pollution liability", [r"pollution (?:liability|legal liability|coverage|insurance|policy)", r"environmental (?:liability|impairment|coverage|insurance)"]),
+    "pollution_liability": (
+        "pollution liability",
+        [
+            r"pollution (?:liability|legal liability|coverage|insurance|policy)",
+            r"environmental (?:liability|impairment|coverage|insurance)",
+        ],
+    ),
     "flood": ("flood", [r"flood (?:insurance|coverage|policy|policies|cover)", r"nfip", rf"{_ADD} flood"]),
-    "earthquake": ("earthquake", [r"earthquake (?:insurance|coverage|policy|policies|cover)", r"quake cover", rf"{_ADD} (?:an? )?earthquake"]),
-    "homeowners": ("homeowners", [r"homeowners?(?:'|’)?s?(?:'|’)? (?:insurance|policy|policies|coverage)", r"home insurance"]),
+    "earthquake": (
+        "earthquake",
+        [r"earthquake (?:insurance|coverage|policy|policies|cover)", r"quake cover", rf"{_ADD} (?:an? )?earthquake"],
+    ),
+    "homeowners": (
+        "homeowners",
+        [r"homeowners?(?:'|’)?s?(?:'|’)? (?:insurance|policy|policies|coverage)", r"home insurance"],
+    ),
     "personal_auto": ("personal auto", [r"personal auto", r"private passenger auto (?:policy|insurance)"]),
     "life_insurance": ("life insurance", [r"life insurance", r"term life", r"whole life", r"life policy"]),
-    "health_insurance": ("health insurance", [r"health insurance", r"group health", r"medical insurance", r"health (?:plan|coverage|benefits?) (?:for|policy)"]),
+    "health_insurance": (
+        "health insurance",
+        [
+            r"health insurance",
+            r"group health",
+            r"medical insurance",
+            r"health (?:plan|coverage|benefits?) (?:for|policy)",
+        ],
+    ),
     "renters": ("renters insurance", [r"renters?(?:'|’)? (?:insurance|policy|coverage)"]),
-    "key_person": ("key person insurance", [r"key (?:person|man|employee|executive) (?:insurance|coverage|life|policy)"]),
-    "trade_credit": ("trade credit insurance", [r"trade credit", r"credit insurance", r"accounts receivable insurance"]),
+    "key_person": (
+        "key person insurance",
+        [r"key (?:person|man|employee|executive) (?:insurance|coverage|life|policy)"],
+    ),
+    "trade_credit": (
+        "trade credit insurance",
+        [r"trade credit", r"credit insurance", r"accounts receivable insurance"],
+    ),
     "event_cancellation": ("event cancellation", [r"event cancell?ation"]),
-    "aviation": ("aviation", [r"aviation (?:insurance|liability|coverage|policy)", r"aircraft (?:liability|hull|insurance)", r"drone (?:liability|insurance)"]),
-    "ocean_marine": ("ocean marine / cargo", [r"ocean marine", r"(?:marine )?cargo (?:insurance|coverage|policy)", r"marine cargo", r"hull (?:insurance|coverage)"]),
+    "aviation": (
+        "aviation",
+        [
+            r"aviation (?:insurance|liability|coverage|policy)",
+            r"aircraft (?:liability|hull|insurance)",
+            r"drone (?:liability|insurance)",
+        ],
+    ),
+    "ocean_marine": (
+        "ocean marine / cargo",
+        [
+            r"ocean marine",
+            r"(?:marine )?cargo (?:insurance|coverage|policy)",
+            r"marine cargo",
+            r"hull (?:insurance|coverage)",
+        ],
+    ),
     "kidnap_ransom": ("kidnap and ransom", [r"kidnap(?:ping)? (?:and|&) ransom", r"k\s?&\s?r"]),
     "garage_keepers": ("garagekeepers", [r"garage ?keepers?(?:'|’)?"]),
     "contractors_equipment": ("contractors' equipment", [r"contractors?(?:'|’)? equipment", r"equipment floater"]),
@@ -48,7 +115,10 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
     "warranty": ("warranty insurance", [r"(?:extended )?warranty (?:program|coverage|insurance|contracts?|plan)s?"]),
     "pet_insurance": ("pet insurance", [r"pet insurance"]),
     "travel_insurance": ("travel insurance", [r"travel insurance"]),
-    "disability_insurance": ("disability insurance", [r"disability (?:insurance|coverage|income|policy)", r"(?:short|long)[- ]term disability"]),
+    "disability_insurance": (
+        "disability insurance",
+        [r"disability (?:insurance|coverage|income|policy)", r"(?:short|long)[- ]term disability"],
+    ),
 }
 _COMPILED = {pid: [re.compile(rf"(?<![\w&]){p}(?![\w&])", re.I) for p in pats] for pid, (_, pats) in LEXICON.items()}
 
@@ -60,7 +130,9 @@ _DECLINE = re.compile(
     r"other (?:carriers?|insurers?)|not (?:a )?(?:product|line)s? we)\b",
     re.I,
 )
-_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\s*[;—–]\s*|,?\s+\b(?:but|however|although|though|whereas|while)\b,?\s+", re.I)
+_CLAUSE_SPLIT = re.compile(
+    r"(?<=[.!?;:])\s+|\s*[;—–]\s*|,?\s+\b(?:but|however|although|though|whereas|while)\b,?\s+", re.I
+)
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘’]")
 
 

@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import Field
 
 from guidelines import load_sections
+from retrieval.index import GUIDELINES, open_collection, section_document
+from retrieval.search import HybridIndex
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
-from tools.index import GUIDELINES, open_collection, section_document
 from tools.registry import tool
-from tools.search import HybridIndex
 
 
 def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
@@ -21,7 +21,9 @@ def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
     def build():
         sections = load_sections()
         collection = open_collection(ctx.index_dir, GUIDELINES, ctx.embedding)
-        index = HybridIndex([s.id for s in sections], [section_document(s) for s in sections], collection, ctx.embedding)
+        index = HybridIndex(
+            [s.id for s in sections], [section_document(s) for s in sections], collection, ctx.embedding
+        )
         return index, {s.id: s for s in sections}
 
     return ctx.lazy("guidelines", build)
@@ -41,9 +43,18 @@ def _industry_terms(ctx: ToolContext, query: str) -> str:
 
 INDUSTRY_LINK_MIN_SIMILARITY = 0.3
 # Shorthand underwriters type that neither embeddings nor BM25 can read. LOB synonyms come from the catalog.
-ABBREVIATIONS = {"b&b": "bed-and-breakfast inn", "bnb": "bed-and-breakfast inn", "lob": "line of business", "uw": "underwriter",
-                 "sba": "SBA size standard", "d&o": "directors and officers", "e&o": "errors and omissions professional liability",
-                 "epli": "employment practices liability", "k&r": "kidnap and ransom", "naics": "NAICS code classification"}
+ABBREVIATIONS = {
+    "b&b": "bed-and-breakfast inn",
+    "bnb": "bed-and-breakfast inn",
+    "lob": "line of business",
+    "uw": "underwriter",
+    "sba": "SBA size standard",
+    "d&o": "directors and officers",
+    "e&o": "errors and omissions professional liability",
+    "epli": "employment practices liability",
+    "k&r": "kidnap and ransom",
+    "naics": "NAICS code classification",
+}
 
 
 def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
@@ -54,7 +65,11 @@ def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
 
 
 @tool
-def search_guidelines(ctx: ToolContext, query: Annotated[str, Field(min_length=2, max_length=500)], k: Annotated[int, Field(ge=1, le=8)] = 3) -> dict:
+def search_guidelines(
+    ctx: ToolContext,
+    query: Annotated[str, Field(min_length=2, max_length=500)],
+    k: Annotated[int, Field(ge=1, le=8)] = 3,
+) -> dict:
     """Search the insurer's underwriting guidelines and return the best sections (id, title, text) to cite.
 
     Use it for any question about rules, definitions, what we write or do not write, and how to decide.
@@ -69,7 +84,12 @@ def search_guidelines(ctx: ToolContext, query: Annotated[str, Field(min_length=2
     index, sections = guideline_search(ctx)
     extra = f"{_industry_terms(ctx, query)} {_expand_abbreviations(ctx, query)}"
     hits = index.search(query, k=k, lexical_weight=1.5, lexical_extra=extra)
-    return {"sections": [{"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)} for sid, score in hits]}
+    return {
+        "sections": [
+            {"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)}
+            for sid, score in hits
+        ]
+    }
 
 
 @tool

@@ -8,22 +8,28 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retrieval.index import NAICS, naics_document, open_collection
+from retrieval.search import HybridIndex
 from seed_db import models
 from tools.catalog import naics_digits
 from tools.context import ToolContext
 from tools.errors import NotFound
-from tools.index import NAICS, naics_document, open_collection
 from tools.registry import tool
-from tools.search import HybridIndex
 
 
 def naics_search(ctx: ToolContext) -> HybridIndex:
     def build():
         with Session(ctx.engine) as c:
-            rows = c.execute(select(models.NaicsCode.code, models.NaicsCode.title, models.NaicsCode.description).order_by(models.NaicsCode.code)).all()
+            rows = c.execute(
+                select(models.NaicsCode.code, models.NaicsCode.title, models.NaicsCode.description).order_by(
+                    models.NaicsCode.code
+                )
+            ).all()
         # Titles twice in the lexical text: a title word is worth more than a passing word in a description.
         texts = [f"{t} {t} {naics_document(code, t, d)}" for code, t, d in rows]
-        return HybridIndex([r[0] for r in rows], texts, open_collection(ctx.index_dir, NAICS, ctx.embedding), ctx.embedding)
+        return HybridIndex(
+            [r[0] for r in rows], texts, open_collection(ctx.index_dir, NAICS, ctx.embedding), ctx.embedding
+        )
 
     return ctx.lazy("naics", build)
 
@@ -39,7 +45,11 @@ def naics_levels(ctx: ToolContext) -> dict[str, str]:
 
 
 @tool
-def classify_business(ctx: ToolContext, description: Annotated[str, Field(min_length=3, max_length=2000)], k: Annotated[int, Field(ge=1, le=10)] = 5) -> dict:
+def classify_business(
+    ctx: ToolContext,
+    description: Annotated[str, Field(min_length=3, max_length=2000)],
+    k: Annotated[int, Field(ge=1, le=10)] = 5,
+) -> dict:
     """Find the most likely 2022 NAICS codes for a business from a description of what it does.
 
     Returns ranked candidates with titles and scores. Confirm the top one with the underwriter when the
@@ -53,8 +63,10 @@ def classify_business(ctx: ToolContext, description: Annotated[str, Field(min_le
     # exact terms (chosen on tests/data/classification_descriptions.jsonl and the suite's classification tasks).
     hits = naics_search(ctx).search(description, k=k, pool=40, lexical_weight=0.5)
     titles = ctx.catalog.naics_titles
-    return {"candidates": [{"naics": code, "title": titles[code], "score": round(score, 4)} for code, score in hits],
-            "sections": ["classification-naics"]}
+    return {
+        "candidates": [{"naics": code, "title": titles[code], "score": round(score, 4)} for code, score in hits],
+        "sections": ["classification-naics"],
+    }
 
 
 @tool
@@ -69,24 +81,62 @@ def get_naics(ctx: ToolContext, code: str) -> dict:
     with Session(ctx.engine) as conn:
         r = conn.execute(select(models.NaicsCode).where(models.NaicsCode.code == c)).scalars().first()
         if r is not None:
-            return {"code": c, "edition": "2022", "title": r.title, "description": r.description, "sector": r.sector_code,
-                    "sections": ["classification-naics"]}
-        via_2017 = conn.execute(select(models.NaicsConcordance2022To2017).where(models.NaicsConcordance2022To2017.naics_2017 == c)).scalars().all()
+            return {
+                "code": c,
+                "edition": "2022",
+                "title": r.title,
+                "description": r.description,
+                "sector": r.sector_code,
+                "sections": ["classification-naics"],
+            }
+        via_2017 = (
+            conn.execute(
+                select(models.NaicsConcordance2022To2017).where(models.NaicsConcordance2022To2017.naics_2017 == c)
+            )
+            .scalars()
+            .all()
+        )
         edition, note = "2017", None
         if not via_2017:
-            c2012 = conn.execute(select(models.NaicsConcordance2012To2017).where(models.NaicsConcordance2012To2017.naics_2012 == c)).scalars().all()
+            c2012 = (
+                conn.execute(
+                    select(models.NaicsConcordance2012To2017).where(models.NaicsConcordance2012To2017.naics_2012 == c)
+                )
+                .scalars()
+                .all()
+            )
             if not c2012:
-                raise NotFound(f"{c} is not a NAICS code of the 2012, 2017 or 2022 editions",
-                               "check the digits, or describe the business and call classify_business")
+                raise NotFound(
+                    f"{c} is not a NAICS code of the 2012, 2017 or 2022 editions",
+                    "check the digits, or describe the business and call classify_business",
+                )
             edition = "2012"
             codes_2017 = sorted({r.naics_2017 for r in c2012})
             note = f"2012 code {c} ({c2012[0].title_2012}) maps to 2017 code(s) {', '.join(codes_2017)}"
-            via_2017 = conn.execute(select(models.NaicsConcordance2022To2017).where(models.NaicsConcordance2022To2017.naics_2017.in_(codes_2017))).scalars().all()
+            via_2017 = (
+                conn.execute(
+                    select(models.NaicsConcordance2022To2017).where(
+                        models.NaicsConcordance2022To2017.naics_2017.in_(codes_2017)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         targets = sorted({r.naics_2022 for r in via_2017})
-        details = conn.execute(select(models.NaicsCode).where(models.NaicsCode.code.in_(targets)).order_by(models.NaicsCode.code)).scalars().all()
+        details = (
+            conn.execute(
+                select(models.NaicsCode).where(models.NaicsCode.code.in_(targets)).order_by(models.NaicsCode.code)
+            )
+            .scalars()
+            .all()
+        )
     title_old = via_2017[0].title_2017 if edition == "2017" else None
-    out = {"code": c, "edition": edition, "maps_to_2022": [{"code": d.code, "title": d.title, "description": d.description[:600]} for d in details],
-           "sections": ["naics-editions"]}
+    out = {
+        "code": c,
+        "edition": edition,
+        "maps_to_2022": [{"code": d.code, "title": d.title, "description": d.description[:600]} for d in details],
+        "sections": ["naics-editions"],
+    }
     if title_old:
         out["title"] = title_old
     if note:

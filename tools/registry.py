@@ -15,8 +15,9 @@ import inspect
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, get_type_hints
+from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -40,7 +41,10 @@ class ToolSpec:
         return schema
 
     def openai_schema(self) -> dict:
-        return {"type": "function", "function": {"name": self.name, "description": self.description, "parameters": self.json_schema}}
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.json_schema},
+        }
 
 
 REGISTRY: dict[str, ToolSpec] = {}
@@ -54,11 +58,11 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     m = re.search(r"^Args:\s*$", doc, flags=re.M)
     if not m:
         return doc, args
-    head, block = doc[: m.start()].rstrip(), doc[m.end():]
+    head, block = doc[: m.start()].rstrip(), doc[m.end() :]
     rest = re.search(r"^\S.*:\s*$", block, flags=re.M)  # next section (e.g. Returns:)
     tail = ""
     if rest:
-        block, tail = block[: rest.start()], block[rest.start():]
+        block, tail = block[: rest.start()], block[rest.start() :]
     current = None
     for line in block.splitlines():
         mm = re.match(r"^\s{2,}(\w+)(?: \([^)]*\))?:\s*(.*)$", line)
@@ -99,8 +103,15 @@ class ToolEvent:
     error_kind: str | None = None
 
     def as_dict(self) -> dict:
-        return {"tool": self.tool, "arguments": self.arguments, "ok": self.ok, "error_kind": self.error_kind,
-                "duration_ms": round(self.duration_ms, 3), "guard": self.guard, "result": self.result}
+        return {
+            "tool": self.tool,
+            "arguments": self.arguments,
+            "ok": self.ok,
+            "error_kind": self.error_kind,
+            "duration_ms": round(self.duration_ms, 3),
+            "guard": self.guard,
+            "result": self.result,
+        }
 
 
 def _validation_message(spec: ToolSpec, exc: ValidationError) -> tuple[str, str]:
@@ -122,7 +133,9 @@ def _validation_message(spec: ToolSpec, exc: ValidationError) -> tuple[str, str]
 class Toolkit:
     """The tools bound to their resources (a ``ToolContext``), behind the guarded boundary."""
 
-    def __init__(self, ctx, specs: dict[str, ToolSpec] | None = None, on_event: Callable[[ToolEvent], None] | None = None):
+    def __init__(
+        self, ctx, specs: dict[str, ToolSpec] | None = None, on_event: Callable[[ToolEvent], None] | None = None
+    ):
         import tools.all  # noqa: F401  (registers every tool)
 
         self.ctx = ctx
@@ -145,11 +158,15 @@ class Toolkit:
                 try:
                     raw_args = json.loads(arguments or "{}")
                 except json.JSONDecodeError as exc:
-                    raise InvalidArgument(f"arguments are not valid JSON: {exc.msg}", "pass a JSON object of arguments") from None
+                    raise InvalidArgument(
+                        f"arguments are not valid JSON: {exc.msg}", "pass a JSON object of arguments"
+                    ) from None
             if raw_args is None:
                 raw_args = {}
             if not isinstance(raw_args, dict):
-                raise InvalidArgument("arguments must be a JSON object", "pass named arguments, e.g. {\"naics\": \"722511\"}")
+                raise InvalidArgument(
+                    "arguments must be a JSON object", 'pass named arguments, e.g. {"naics": "722511"}'
+                )
             spec = self.specs.get(name)
             if spec is None:
                 raise InvalidArgument(f"unknown tool {name!r}", f"tools: {', '.join(self.specs)}")
@@ -171,11 +188,17 @@ class Toolkit:
             body = {"error": exc.message}
             if exc.hint:
                 body["hint"] = exc.hint
-            event = ToolEvent(name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, exc.kind)
+            event = ToolEvent(
+                name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, exc.kind
+            )
         except Exception as exc:  # a bug or an outage: the model still gets an answer it can act on
-            body = {"error": f"{name} failed unexpectedly ({type(exc).__name__}: {str(exc)[:200]})",
-                    "hint": "try again once; if it fails again, answer with what you have and say what could not be checked"}
-            event = ToolEvent(name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, "internal")
+            body = {
+                "error": f"{name} failed unexpectedly ({type(exc).__name__}: {str(exc)[:200]})",
+                "hint": "try again once; if it fails again, answer with what you have and say what could not be checked",
+            }
+            event = ToolEvent(
+                name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, "internal"
+            )
         event.duration_ms = (time.perf_counter() - start) * 1000
         self.events.append(event)
         if self.on_event:
@@ -199,5 +222,7 @@ class Toolkit:
                     continue
                 # Not in the catalog: whatever it is, it is not a product we write.
                 invented = scan_products(value, self.ctx.catalog, mentions_only=True) or [value]
-                verdicts.append({"guard": "product", "argument": name, "value": value, "allowed": False, "products": invented})
+                verdicts.append(
+                    {"guard": "product", "argument": name, "value": value, "allowed": False, "products": invented}
+                )
         return verdicts

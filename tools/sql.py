@@ -31,7 +31,18 @@ TIME_LIMIT_S = 2.0
 MAX_SQL_CHARS = 5000
 MAX_CELL_CHARS = 1500
 ALLOWED_TABLES = {t.name for t in models.Base.metadata.sorted_tables}
-DENIED_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zipfile", "sqlar_compress", "sqlar_uncompress", "randomblob", "zeroblob"}
+DENIED_FUNCTIONS = {
+    "load_extension",
+    "readfile",
+    "writefile",
+    "edit",
+    "fts3_tokenizer",
+    "zipfile",
+    "sqlar_compress",
+    "sqlar_uncompress",
+    "randomblob",
+    "zeroblob",
+}
 READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
 
 
@@ -51,12 +62,32 @@ def check_sql(sql: str) -> exp.Expression:
         first = str(exc).splitlines()[0][:300]
         raise QueryRejected(f"SQL syntax error: {first}", "write SQLite SQL: one SELECT statement") from None
     if len(statements) != 1:
-        raise QueryRejected(f"{len(statements)} statements given; exactly one SELECT is allowed", "send one SELECT statement, no ';' chains")
+        raise QueryRejected(
+            f"{len(statements)} statements given; exactly one SELECT is allowed",
+            "send one SELECT statement, no ';' chains",
+        )
     stmt = statements[0]
     if not isinstance(stmt, (exp.Select, exp.SetOperation)):
         raise QueryRejected(f"only SELECT queries are allowed, not {stmt.key.upper()}", "this database is read-only")
     for node in stmt.walk():
-        if isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Create, exp.Alter, exp.Command, exp.Pragma, exp.Attach, exp.Detach, exp.Transaction, exp.Commit, exp.Rollback)):
+        if isinstance(
+            node,
+            (
+                exp.Insert,
+                exp.Update,
+                exp.Delete,
+                exp.Drop,
+                exp.Create,
+                exp.Alter,
+                exp.Command,
+                exp.Pragma,
+                exp.Attach,
+                exp.Detach,
+                exp.Transaction,
+                exp.Commit,
+                exp.Rollback,
+            ),
+        ):
             raise QueryRejected(f"{node.key.upper()} is not allowed", "this database is read-only: SELECT only")
         if isinstance(node, exp.Func):
             fname = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
@@ -113,7 +144,9 @@ def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression) -> list[str]:
                 (lit.this, lit.this),
             ).fetchall()
             if rows:
-                hints.append(f"{table}.{col.name} = {lit.this!r} matches nothing, but {', '.join(repr(r[0]) for r in rows)} exists: values are case-sensitive")
+                hints.append(
+                    f"{table}.{col.name} = {lit.this!r} matches nothing, but {', '.join(repr(r[0]) for r in rows)} exists: values are case-sensitive"
+                )
     return hints
 
 
@@ -129,7 +162,10 @@ def execute(db_path, sql: str, row_cap: int = ROW_CAP, time_limit: float = TIME_
         except sqlite3.OperationalError as exc:
             msg = str(exc)
             if "interrupted" in msg:
-                raise ToolTimeout(f"query stopped after {time_limit:g} s", "add WHERE filters or a LIMIT; avoid cross joins and unbounded recursion") from None
+                raise ToolTimeout(
+                    f"query stopped after {time_limit:g} s",
+                    "add WHERE filters or a LIMIT; avoid cross joins and unbounded recursion",
+                ) from None
             m = re.match(r"no such column: (.+)", msg)
             if m:
                 tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
@@ -141,7 +177,10 @@ def execute(db_path, sql: str, row_cap: int = ROW_CAP, time_limit: float = TIME_
         columns = [d[0] for d in cur.description or []]
         truncated = len(rows) > row_cap
         rows = rows[:row_cap]
-        out = [[(v[:MAX_CELL_CHARS] + "…") if isinstance(v, str) and len(v) > MAX_CELL_CHARS else v for v in r] for r in rows]
+        out = [
+            [(v[:MAX_CELL_CHARS] + "…") if isinstance(v, str) and len(v) > MAX_CELL_CHARS else v for v in r]
+            for r in rows
+        ]
         result = {"columns": columns, "rows": out, "row_count": len(out), "truncated": truncated}
         if truncated:
             result["note"] = f"only the first {row_cap} rows are shown; add filters or aggregate"
@@ -199,7 +238,10 @@ def describe_table(ctx: ToolContext, table: str) -> dict:
     try:
         cols = []
         for c in t.columns:
-            samples = [r[0] for r in conn.execute(f'SELECT DISTINCT "{c.name}" FROM "{name}" WHERE "{c.name}" IS NOT NULL LIMIT 3')]
+            samples = [
+                r[0]
+                for r in conn.execute(f'SELECT DISTINCT "{c.name}" FROM "{name}" WHERE "{c.name}" IS NOT NULL LIMIT 3')
+            ]
             samples = [s[:80] + "…" if isinstance(s, str) and len(s) > 80 else s for s in samples]
             cols.append({"column": c.name, "type": str(c.type), "meaning": c.info.get("doc", ""), "samples": samples})
         return {"table": name, "about": t.info.get("doc", ""), "columns": cols}

@@ -13,6 +13,7 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.vocabulary import usd_short
 from seed_db import models
 from tools import catalog as norm
 from tools.context import ToolContext
@@ -33,14 +34,21 @@ QUESTIONS = {
 SB_SECTIONS = ["small-business-rule", "size-standards"]
 
 
-def _usd(n: float) -> str:
-    return f"${n / 1e6:,.1f}M" if n >= 1e6 else f"${n:,.0f}"
+_usd = usd_short
 
 
 class Facts:
     """The applicant facts a tool was given, normalised ("$4.5M" -> 4500000, "wood frame" -> "V")."""
 
-    def __init__(self, ctx: ToolContext, annual_revenue=None, employees=None, annual_payroll=None, vehicles=None, construction=None):
+    def __init__(
+        self,
+        ctx: ToolContext,
+        annual_revenue=None,
+        employees=None,
+        annual_payroll=None,
+        vehicles=None,
+        construction=None,
+    ):
         self.annual_revenue = None if annual_revenue is None else norm.money(annual_revenue, "annual_revenue")
         self.employees = None if employees is None else norm.count(employees, "employees")
         self.annual_payroll = None if annual_payroll is None else norm.money(annual_payroll, "annual_payroll")
@@ -49,7 +57,11 @@ class Facts:
         self.construction = None if construction in (None, "") else ctx.catalog.construction(construction)
 
     def given(self) -> dict:
-        out = {k: getattr(self, k) for k in ("annual_revenue", "employees", "annual_payroll", "vehicles") if getattr(self, k) is not None}
+        out = {
+            k: getattr(self, k)
+            for k in ("annual_revenue", "employees", "annual_payroll", "vehicles")
+            if getattr(self, k) is not None
+        }
         if self.construction:
             out["construction"] = f"Type {self.construction} ({self.construction_text})"
         return out
@@ -62,55 +74,107 @@ def _title(ctx: ToolContext, code: str) -> str:
 def small_business_test(ctx: ToolContext, code: str, facts: Facts) -> dict:
     """The SBA size test for a 2022 code: decided, need_facts or refer, with the standard used."""
     with Session(ctx.engine) as c:
-        rows = c.execute(select(models.SizeStandard).where(models.SizeStandard.naics_code == code).order_by(models.SizeStandard.id)).scalars().all()
+        rows = (
+            c.execute(
+                select(models.SizeStandard)
+                .where(models.SizeStandard.naics_code == code)
+                .order_by(models.SizeStandard.id)
+            )
+            .scalars()
+            .all()
+        )
     base = next((r for r in rows if r.exception is None), None)
     out: dict = {"naics": code, "title": _title(ctx, code), "sections": list(SB_SECTIONS)}
-    exceptions = [{"exception": r.exception, "title": r.title, "standard": _standard(r)["text"]} for r in rows if r.exception]
+    exceptions = [
+        {"exception": r.exception, "title": r.title, "standard": _standard(r)["text"]} for r in rows if r.exception
+    ]
     if exceptions:
         out["exceptions"] = exceptions
         out["sections"].append("size-standards-exceptions")
     if base is None:
-        out.update(status="refer", small_business=None,
-                   reason=f"The SBA publishes no size standard for {code} ({_title(ctx, code)}), so the small-business test cannot be applied: refer to a senior underwriter.")
+        out.update(
+            status="refer",
+            small_business=None,
+            reason=f"The SBA publishes no size standard for {code} ({_title(ctx, code)}), so the small-business test cannot be applied: refer to a senior underwriter.",
+        )
         out["sections"] = ["size-standards-exceptions", "referral-triggers"]
         return out
     std = _standard(base)
-    out["standard"] = {**std, "source": f"SBA table of size standards effective 2023-03-17, row {base.id}: {base.naics_code} {base.title}"}
+    out["standard"] = {
+        **std,
+        "source": f"SBA table of size standards effective 2023-03-17, row {base.id}: {base.naics_code} {base.title}",
+    }
     figure = {"receipts": facts.annual_revenue, "employees": facts.employees, "assets": None}[std["measure"]]
     fact_name = {"receipts": "annual_revenue", "employees": "employees", "assets": "total_assets"}[std["measure"]]
     if std["measure"] == "assets":
-        out.update(status="refer", small_business=None, needs=["total_assets"],
-                   reason=f"{code} uses an asset standard ({std['text']}); assets are not in the submission: refer to a senior underwriter.")
+        out.update(
+            status="refer",
+            small_business=None,
+            needs=["total_assets"],
+            reason=f"{code} uses an asset standard ({std['text']}); assets are not in the submission: refer to a senior underwriter.",
+        )
         out["sections"].append("referral-triggers")
         return out
     if figure is None:
-        out.update(status="need_facts", small_business=None, needs=[fact_name], question=QUESTIONS[fact_name],
-                   reason=f"The standard for {code} is {std['text']}; the applicant's {fact_name.replace('_', ' ')} is needed.")
+        out.update(
+            status="need_facts",
+            small_business=None,
+            needs=[fact_name],
+            question=QUESTIONS[fact_name],
+            reason=f"The standard for {code} is {std['text']}; the applicant's {fact_name.replace('_', ' ')} is needed.",
+        )
         return out
     small = figure <= std["threshold"]
     shown = _usd(figure) if std["measure"] == "receipts" else f"{figure:,} employees"
-    out.update(status="decided", small_business=small, figure={fact_name: figure},
-               reason=f"{shown} {'is at or below' if small else 'exceeds'} the SBA standard of {std['text']} for {code}: {'small' if small else 'not small'}.")
+    out.update(
+        status="decided",
+        small_business=small,
+        figure={fact_name: figure},
+        reason=f"{shown} {'is at or below' if small else 'exceeds'} the SBA standard of {std['text']} for {code}: {'small' if small else 'not small'}.",
+    )
     return out
 
 
 def _standard(row: models.SizeStandard) -> dict:
     if row.receipts_musd is not None:
-        return {"measure": "receipts", "threshold": int(round(row.receipts_musd * 1_000_000)), "text": f"${row.receipts_musd:,.1f}M average annual receipts"}
+        return {
+            "measure": "receipts",
+            "threshold": int(round(row.receipts_musd * 1_000_000)),
+            "text": f"${row.receipts_musd:,.1f}M average annual receipts",
+        }
     if row.employees is not None:
         return {"measure": "employees", "threshold": row.employees, "text": f"{row.employees:,} employees"}
-    return {"measure": "assets", "threshold": int(round(row.assets_musd * 1_000_000)), "text": f"${row.assets_musd:,.0f}M in assets"}
+    return {
+        "measure": "assets",
+        "threshold": int(round(row.assets_musd * 1_000_000)),
+        "text": f"${row.assets_musd:,.0f}M in assets",
+    }
 
 
 def _guide(ctx: ToolContext, code: str, state: str, lob: str) -> models.Appetite:
     with Session(ctx.engine) as c:
-        return c.execute(select(models.Appetite).where(
-            models.Appetite.naics_code == code, models.Appetite.state == state, models.Appetite.lob == lob)).scalars().one()
+        return (
+            c.execute(
+                select(models.Appetite).where(
+                    models.Appetite.naics_code == code, models.Appetite.state == state, models.Appetite.lob == lob
+                )
+            )
+            .scalars()
+            .one()
+        )
 
 
 def _qualification_rule(ctx: ToolContext, code: str, lob: str) -> models.QualificationRule:
     with Session(ctx.engine) as c:
-        rules = c.execute(select(models.QualificationRule).where(models.QualificationRule.lob == lob).order_by(models.QualificationRule.id)).scalars().all()
+        rules = (
+            c.execute(
+                select(models.QualificationRule)
+                .where(models.QualificationRule.lob == lob)
+                .order_by(models.QualificationRule.id)
+            )
+            .scalars()
+            .all()
+        )
     specific = [r for r in rules if r.codes and code in r.codes.split(",")]
     general = [r for r in rules if not r.codes]
     return (specific or general)[0]
@@ -121,18 +185,28 @@ def _qualify(ctx: ToolContext, code: str, lob: str, facts: Facts) -> dict:
     value = getattr(facts, rule.fact)
     step = {"rule": f"qualified_{lob}", "fact": rule.fact, "section": rule.section_id}
     if value is None:
-        return {**step, "outcome": "unknown", "needs": rule.fact,
-                "detail": f"{ctx.catalog.lobs[lob]} is Qualified here: decided by {rule.fact.replace('_', ' ')}"}
+        return {
+            **step,
+            "outcome": "unknown",
+            "needs": rule.fact,
+            "detail": f"{ctx.catalog.lobs[lob]} is Qualified here: decided by {rule.fact.replace('_', ' ')}",
+        }
     if rule.fact == "construction":
         allowed = rule.allowed_types.split(",")
         ok = value in allowed
-        return {**step, "outcome": "pass" if ok else "fail",
-                "detail": f"Type {value} ({ctx.catalog.construction_names[value]}) {'is' if ok else 'is not'} among the accepted types {', '.join(allowed)}"}
+        return {
+            **step,
+            "outcome": "pass" if ok else "fail",
+            "detail": f"Type {value} ({ctx.catalog.construction_names[value]}) {'is' if ok else 'is not'} among the accepted types {', '.join(allowed)}",
+        }
     ok = value <= rule.max_value
     shown = _usd(value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{value:,}"
     limit = _usd(rule.max_value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{rule.max_value:,.0f}"
-    return {**step, "outcome": "pass" if ok else "fail",
-            "detail": f"{rule.fact.replace('_', ' ')} {shown} {'is within' if ok else 'is over'} the limit of {limit}"}
+    return {
+        **step,
+        "outcome": "pass" if ok else "fail",
+        "detail": f"{rule.fact.replace('_', ' ')} {shown} {'is within' if ok else 'is over'} the limit of {limit}",
+    }
 
 
 def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Facts) -> dict:
@@ -141,11 +215,23 @@ def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Fac
     steps: list[dict] = []
     needs: list[str] = []
     if guide.rule_id == "monopolistic-workers-compensation":
-        steps.append({"rule": "state_exception", "outcome": "fail", "section": guide.section_id,
-                      "detail": f"{state} is a monopolistic workers compensation state: only the state fund writes it"})
+        steps.append(
+            {
+                "rule": "state_exception",
+                "outcome": "fail",
+                "section": guide.section_id,
+                "detail": f"{state} is a monopolistic workers compensation state: only the state fund writes it",
+            }
+        )
     else:
-        steps.append({"rule": "appetite_guide", "outcome": guide.appetite, "section": guide.section_id,
-                      "detail": f"appetite guide for {code} in {state}: {guide.appetite} (rule {guide.rule_id})"})
+        steps.append(
+            {
+                "rule": "appetite_guide",
+                "outcome": guide.appetite,
+                "section": guide.section_id,
+                "detail": f"appetite guide for {code} in {state}: {guide.appetite} (rule {guide.rule_id})",
+            }
+        )
     sb = small_business_test(ctx, code, facts)
     sb_step = {"rule": "small_business", "section": "small-business-rule", "detail": sb["reason"]}
     if sb["status"] == "decided":
@@ -157,7 +243,9 @@ def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Fac
     if guide.appetite == "No":  # declined whatever the size: no need to ask for more
         verdict, status = "no", "decided"
         if sb_step["outcome"] == "unknown":
-            sb_step.update(outcome="not_needed", detail="not needed: the line is declined by the appetite guide or a state rule")
+            sb_step.update(
+                outcome="not_needed", detail="not needed: the line is declined by the appetite guide or a state rule"
+            )
     elif sb_step["outcome"] == "fail":
         verdict, status = "no", "decided"
     elif sb_step["outcome"] == "unknown":
@@ -181,7 +269,14 @@ def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Fac
             sections.append(s["section"])
     if sb_step["outcome"] == "refer":
         sections += [s for s in sb["sections"] if s not in sections]
-    return {"appetite": verdict, "status": status, "needs": needs, "rules_applied": steps, "sections": sections, "small_business": sb}
+    return {
+        "appetite": verdict,
+        "status": status,
+        "needs": needs,
+        "rules_applied": steps,
+        "sections": sections,
+        "small_business": sb,
+    }
 
 
 def _reason(chain: dict, lob_name: str) -> str:
@@ -212,8 +307,17 @@ def check_small_business(ctx: ToolContext, naics: Naics, annual_revenue: Money =
 
 
 @tool
-def check_appetite(ctx: ToolContext, naics: Naics, state: str, lob: str, annual_revenue: Money = None, employees: Count = None,
-                   annual_payroll: Money = None, vehicles: Count = None, construction: str | None = None) -> dict:
+def check_appetite(
+    ctx: ToolContext,
+    naics: Naics,
+    state: str,
+    lob: str,
+    annual_revenue: Money = None,
+    employees: Count = None,
+    annual_payroll: Money = None,
+    vehicles: Count = None,
+    construction: str | None = None,
+) -> dict:
     """Decide whether we want to write one line of business for an applicant: appetite yes / no / qualified.
 
     Applies the whole rule chain in order and returns every rule applied with its guideline section: the
@@ -234,9 +338,18 @@ def check_appetite(ctx: ToolContext, naics: Naics, state: str, lob: str, annual_
     code, st, lob_code = ctx.catalog.naics(naics), ctx.catalog.state(state), ctx.catalog.lob(lob)
     facts = Facts(ctx, annual_revenue, employees, annual_payroll, vehicles, construction)
     chain = appetite_chain(ctx, code, st, lob_code, facts)
-    out = {"naics": code, "title": _title(ctx, code), "state": st, "lob": lob_code, "appetite": chain["appetite"],
-           "status": chain["status"], "reason": _reason(chain, ctx.catalog.lobs[lob_code]), "rules_applied": chain["rules_applied"],
-           "facts_used": facts.given(), "sections": chain["sections"]}
+    out = {
+        "naics": code,
+        "title": _title(ctx, code),
+        "state": st,
+        "lob": lob_code,
+        "appetite": chain["appetite"],
+        "status": chain["status"],
+        "reason": _reason(chain, ctx.catalog.lobs[lob_code]),
+        "rules_applied": chain["rules_applied"],
+        "facts_used": facts.given(),
+        "sections": chain["sections"],
+    }
     if chain["needs"]:
         out["needs"] = chain["needs"]
         out["question"] = QUESTIONS[chain["needs"][0]]
@@ -244,8 +357,17 @@ def check_appetite(ctx: ToolContext, naics: Naics, state: str, lob: str, annual_
 
 
 @tool
-def recommend_lobs(ctx: ToolContext, naics: Naics, state: str, exclude_lob: str | None = None, annual_revenue: Money = None,
-                   employees: Count = None, annual_payroll: Money = None, vehicles: Count = None, construction: str | None = None) -> dict:
+def recommend_lobs(
+    ctx: ToolContext,
+    naics: Naics,
+    state: str,
+    exclude_lob: str | None = None,
+    annual_revenue: Money = None,
+    employees: Count = None,
+    annual_payroll: Money = None,
+    vehicles: Count = None,
+    construction: str | None = None,
+) -> dict:
     """List the other lines of business we could offer an applicant, each with its reason.
 
     Runs the appetite chain for each of our lines (except exclude_lob, usually the line already requested).
@@ -269,13 +391,25 @@ def recommend_lobs(ctx: ToolContext, naics: Naics, state: str, exclude_lob: str 
     sb = small_business_test(ctx, code, facts)
     out = {"naics": code, "title": _title(ctx, code), "state": st, "excluded": excluded, "facts_used": facts.given()}
     if sb["status"] == "decided" and not sb["small_business"]:
-        return {**out, "status": "decided", "recommended": [], "need_facts": [], "declined": [],
-                "reason": "Not a small business, so we cannot write any line: " + sb["reason"], "sections": sections + ["small-business-rule"]}
+        return {
+            **out,
+            "status": "decided",
+            "recommended": [],
+            "need_facts": [],
+            "declined": [],
+            "reason": "Not a small business, so we cannot write any line: " + sb["reason"],
+            "sections": sections + ["small-business-rule"],
+        }
     for lob in ctx.catalog.lobs:
         if lob == excluded:
             continue
         chain = appetite_chain(ctx, code, st, lob, facts)
-        entry = {"lob": lob, "name": ctx.catalog.lobs[lob], "reason": _reason(chain, ctx.catalog.lobs[lob]), "sections": chain["sections"]}
+        entry = {
+            "lob": lob,
+            "name": ctx.catalog.lobs[lob],
+            "reason": _reason(chain, ctx.catalog.lobs[lob]),
+            "sections": chain["sections"],
+        }
         sections += [s for s in chain["sections"] if s not in sections]
         if chain["appetite"] == "yes":
             recommended.append(entry)
@@ -284,7 +418,13 @@ def recommend_lobs(ctx: ToolContext, naics: Naics, state: str, exclude_lob: str 
         else:
             declined.append(entry)
     needs = sorted({n for p in pending for n in p["needs"]}, key=list(QUESTIONS).index)
-    out.update(status="need_facts" if needs else "decided", recommended=recommended, need_facts=pending, declined=declined, sections=sections)
+    out.update(
+        status="need_facts" if needs else "decided",
+        recommended=recommended,
+        need_facts=pending,
+        declined=declined,
+        sections=sections,
+    )
     if needs:
         out["needs"], out["question"] = needs, QUESTIONS[needs[0]]
     return out
@@ -295,9 +435,13 @@ def _best_rule(ctx: ToolContext, table, naics: str, lob: str) -> tuple[str, str,
     code, lob_code = ctx.catalog.naics(naics), ctx.catalog.lob(lob)
     with Session(ctx.engine) as c:
         rows = c.execute(select(table)).scalars().all()
-    rule = max((r for r in rows if code.startswith(r.naics_prefix) and r.lob in (None, lob_code)),
-               key=lambda r: (len(r.naics_prefix), r.lob is not None))
-    scope = f"rule for {ctx.catalog.lobs.get(rule.lob, 'every line')}, " + (f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code")
+    rule = max(
+        (r for r in rows if code.startswith(r.naics_prefix) and r.lob in (None, lob_code)),
+        key=lambda r: (len(r.naics_prefix), r.lob is not None),
+    )
+    scope = f"rule for {ctx.catalog.lobs.get(rule.lob, 'every line')}, " + (
+        f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code"
+    )
     return code, lob_code, rule, scope
 
 
@@ -310,8 +454,15 @@ def get_limits(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         lob: line of business (synonyms accepted)
     """
     code, lob_code, rule, scope = _best_rule(ctx, models.LimitRule, naics, lob)
-    return {"naics": code, "title": _title(ctx, code), "lob": lob_code, "per_occurrence": rule.per_occurrence, "aggregate": rule.aggregate,
-            "reason": f"{_usd(rule.per_occurrence)} per occurrence / {_usd(rule.aggregate)} aggregate: {scope}", "sections": [rule.section_id]}
+    return {
+        "naics": code,
+        "title": _title(ctx, code),
+        "lob": lob_code,
+        "per_occurrence": rule.per_occurrence,
+        "aggregate": rule.aggregate,
+        "reason": f"{_usd(rule.per_occurrence)} per occurrence / {_usd(rule.aggregate)} aggregate: {scope}",
+        "sections": [rule.section_id],
+    }
 
 
 @tool
@@ -323,5 +474,11 @@ def get_deductible(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         lob: line of business (synonyms accepted)
     """
     code, lob_code, rule, scope = _best_rule(ctx, models.DeductibleRule, naics, lob)
-    return {"naics": code, "title": _title(ctx, code), "lob": lob_code, "deductible": rule.deductible,
-            "reason": f"{_usd(rule.deductible)} deductible: {scope}", "sections": [rule.section_id]}
+    return {
+        "naics": code,
+        "title": _title(ctx, code),
+        "lob": lob_code,
+        "deductible": rule.deductible,
+        "reason": f"{_usd(rule.deductible)} deductible: {scope}",
+        "sections": [rule.section_id],
+    }

@@ -7,6 +7,7 @@ import streamlit as st
 from app import resources
 from app.ui import session
 from app.ui.finding import render_figures
+from core.vocabulary import count, usd
 from seed_db import queries
 
 
@@ -16,7 +17,10 @@ def label(a: dict) -> str:
 
 def find(applicant_id: str) -> dict | None:
     """The applicant with this exact id, or None when it is not (or no longer) in the database."""
-    return next((a for a in queries.search_applicants(resources.engine(), applicant_id, limit=20) if a["id"] == applicant_id), None)
+    return next(
+        (a for a in queries.search_applicants(resources.engine(), applicant_id, limit=20) if a["id"] == applicant_id),
+        None,
+    )
 
 
 def lob_names() -> dict[str, str]:
@@ -32,7 +36,9 @@ def open_in_new_conversation(copilot, applicant_id: str) -> bool:
     """Start a conversation about the applicant (its first question is sent on the chat page's next run)."""
     a = find(applicant_id)
     if a is None:
-        st.session_state["flash_warning"] = f"Applicant `{applicant_id}` is no longer in the database (re-seeded?). Search again."
+        st.session_state["flash_warning"] = (
+            f"Applicant `{applicant_id}` is no longer in the database (re-seeded?). Search again."
+        )
         return False
     thread = copilot.new_thread(title=a["company_name"], applicant_id=a["id"])
     session.set_current(thread.id)
@@ -40,19 +46,21 @@ def open_in_new_conversation(copilot, applicant_id: str) -> bool:
     return True
 
 
-def _money(value) -> str:
-    return f"${value:,.0f}" if value is not None else "—"
-
-
-def _count(value) -> str:
-    return f"{value:,}" if value is not None else "—"
+_money = usd
+_count = count
 
 
 def render_details(a: dict) -> None:
     lob = lob_names().get(a["requested_lob"], a["requested_lob"])
     st.markdown(f"#### {a['company_name']} &nbsp; :blue-badge[{a['id']}] :violet-badge[asks for {lob}]")
     st.markdown(a.get("description") or "")
-    figures = [("NAICS", a["naics_code"]), ("State", a["state"]), ("Revenue", _money(a["annual_revenue"])),
-               ("Employees", _count(a["employees"])), ("Payroll", _money(a["annual_payroll"])), ("Vehicles", _count(a["vehicles"]))]
+    figures = [
+        ("NAICS", a["naics_code"]),
+        ("State", a["state"]),
+        ("Revenue", _money(a["annual_revenue"])),
+        ("Employees", _count(a["employees"])),
+        ("Payroll", _money(a["annual_payroll"])),
+        ("Vehicles", _count(a["vehicles"])),
+    ]
     render_figures(figures)
     st.caption(f"Construction: {a['construction'] or '—'}")

@@ -16,8 +16,10 @@ def database_message(exc: BaseException) -> str:
     where = resources.settings().data_dir
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return (f"The database in `{where}` is busy (locked by another process, e.g. a running `uwc seed`). "
-                "Wait a moment and reload the page.")
+        return (
+            f"The database in `{where}` is busy (locked by another process, e.g. a running `uwc seed`). "
+            "Wait a moment and reload the page."
+        )
     return f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
 
 

@@ -6,21 +6,25 @@ import re
 
 import streamlit as st
 
-TASK_LABELS = {
-    "appetite": "Appetite check", "product_recommendation": "Other lines to offer", "small_business": "Small-business test",
-    "policy_limits": "Policy limits", "deductible": "Deductible", "classification": "Business classification",
+from core.vocabulary import FACT_LABELS, TASK_LABELS, usd
+
+APPETITE = {
+    "yes": ("In appetite", "green", ":material/check_circle:"),
+    "no": ("Not in appetite", "red", ":material/cancel:"),
+    "qualified": ("Qualified — depends on more facts", "orange", ":material/help:"),
 }
-APPETITE = {"yes": ("In appetite", "green", ":material/check_circle:"), "no": ("Not in appetite", "red", ":material/cancel:"),
-            "qualified": ("Qualified — depends on more facts", "orange", ":material/help:")}
-OUTCOME_ICONS = {"pass": ":green[:material/check_circle:]", "yes": ":green[:material/check_circle:]",
-                 "fail": ":red[:material/cancel:]", "no": ":red[:material/cancel:]", "unknown": ":gray[:material/help:]",
-                 "refer": ":orange[:material/forward:]", "qualified": ":orange[:material/rule:]", "not_needed": ":gray[:material/remove:]"}
-FACT_NAMES = {"naics": "NAICS", "state": "State", "lob": "Line", "annual_revenue": "Revenue", "employees": "Employees",
-              "annual_payroll": "Payroll", "vehicles": "Vehicles", "construction": "Construction", "company": "Company", "applicant_id": "Applicant"}
-
-
-def money(value) -> str:
-    return f"${value:,.0f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+OUTCOME_ICONS = {
+    "pass": ":green[:material/check_circle:]",
+    "yes": ":green[:material/check_circle:]",
+    "fail": ":red[:material/cancel:]",
+    "no": ":red[:material/cancel:]",
+    "unknown": ":gray[:material/help:]",
+    "refer": ":orange[:material/forward:]",
+    "qualified": ":orange[:material/rule:]",
+    "not_needed": ":gray[:material/remove:]",
+}
+FACT_NAMES = FACT_LABELS
+money = usd
 
 
 def determination(finding: dict) -> tuple[str, str, str]:
@@ -28,9 +32,17 @@ def determination(finding: dict) -> tuple[str, str, str]:
     if finding.get("appetite") in APPETITE:
         return APPETITE[finding["appetite"]]
     if "small_business" in finding:
-        return ("Small business", "green", ":material/check_circle:") if finding["small_business"] else ("Not a small business", "red", ":material/cancel:")
+        return (
+            ("Small business", "green", ":material/check_circle:")
+            if finding["small_business"]
+            else ("Not a small business", "red", ":material/cancel:")
+        )
     if "lobs" in finding:
-        return (f"{len(finding['lobs'])} line(s) to offer", "blue", ":material/add_task:") if finding["lobs"] else ("No other line to offer", "gray", ":material/block:")
+        return (
+            (f"{len(finding['lobs'])} line(s) to offer", "blue", ":material/add_task:")
+            if finding["lobs"]
+            else ("No other line to offer", "gray", ":material/block:")
+        )
     if "per_occurrence" in finding:
         return f"{money(finding['per_occurrence'])} / {money(finding.get('aggregate'))}", "blue", ":material/shield:"
     if "deductible" in finding:
@@ -102,12 +114,22 @@ def render_finding(finding: dict, steps: list[dict], sections: dict, key: str | 
         rules = rules_applied(steps)
         if rules:
             st.markdown("**Rules applied**")
-            st.markdown("\n".join(
-                f"- {OUTCOME_ICONS.get(str(r.get('outcome')).lower(), ':material/circle:')} **{r.get('rule', '').replace('_', ' ')}** — "
-                f"{r.get('detail', '')} `{r.get('section', '')}`" for r in rules))
+            st.markdown(
+                "\n".join(
+                    f"- {OUTCOME_ICONS.get(str(r.get('outcome')).lower(), ':material/circle:')} **{r.get('rule', '').replace('_', ' ')}** — "
+                    f"{r.get('detail', '')} `{r.get('section', '')}`"
+                    for r in rules
+                )
+            )
         facts = {k: v for k, v in (finding.get("facts") or {}).items() if v not in (None, "")}
         if facts:
-            st.caption("Based on: " + " · ".join(f"{FACT_NAMES.get(k, k)} {money(v) if k in ('annual_revenue', 'annual_payroll') else v}" for k, v in facts.items()))
+            st.caption(
+                "Based on: "
+                + " · ".join(
+                    f"{FACT_NAMES.get(k, k)} {money(v) if k in ('annual_revenue', 'annual_payroll') else v}"
+                    for k, v in facts.items()
+                )
+            )
         if finding.get("citations"):
             st.markdown("**Guideline sections cited**")
             for section_id in finding["citations"]:

@@ -14,14 +14,19 @@ def render_answer_body(message: dict, sections: dict) -> None:
     render_steps(message.get("steps") or [])
     render_notices(message.get("notices") or [])
     if message.get("kind") == "error":
-        st.error(f"{message['content']}\n\nThe conversation is kept: fix the setting and send your message again.", icon=":material/error:")
+        st.error(
+            f"{message['content']}\n\nThe conversation is kept: fix the setting and send your message again.",
+            icon=":material/error:",
+        )
     elif message.get("kind") == "limit":
         st.warning(message["content"], icon=":material/pause_circle:")
     else:
         st.markdown(message["content"])
     if message.get("finding"):
         key = f"finding-{message['id']}" if message.get("id") else None
-        render_finding(message["finding"], message.get("steps") or [], sections, key=key, answer=message.get("content") or "")
+        render_finding(
+            message["finding"], message.get("steps") or [], sections, key=key, answer=message.get("content") or ""
+        )
 
 
 def _save_feedback(copilot, thread_id: str, message_id: str, key: str) -> None:
@@ -40,11 +45,24 @@ def render_feedback(copilot, thread_id: str, message_id: str, stored: dict | Non
         st.session_state[f"{key}-comment"] = stored["comment"]
     left, right = st.columns([1, 4], vertical_alignment="center")
     with left:
-        st.feedback("thumbs", key=f"{key}-rating", default=default, on_change=_save_feedback, args=(copilot, thread_id, message_id, key))
+        st.feedback(
+            "thumbs",
+            key=f"{key}-rating",
+            default=default,
+            on_change=_save_feedback,
+            args=(copilot, thread_id, message_id, key),
+        )
     if st.session_state.get(f"{key}-rating") is not None:
         with right:
-            st.text_input("Comment", key=f"{key}-comment", placeholder="Optional comment — press Enter to save",
-                          max_chars=2000, label_visibility="collapsed", on_change=_save_feedback, args=(copilot, thread_id, message_id, key))
+            st.text_input(
+                "Comment",
+                key=f"{key}-comment",
+                placeholder="Optional comment — press Enter to save",
+                max_chars=2000,
+                label_visibility="collapsed",
+                on_change=_save_feedback,
+                args=(copilot, thread_id, message_id, key),
+            )
 
 
 def render_history(copilot, thread_id: str, history: list[dict], sections: dict) -> None:

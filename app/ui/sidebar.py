@@ -29,9 +29,14 @@ def render_conversations(copilot, chat_page) -> None:
     with st.container(key="conv-list", gap=None):
         for t in threads:
             is_current = t.id == current
-            if st.button(_title(t.title), key=f"conv-{t.id}", help=f"{t.title} · {t.updated_at[:16].replace('T', ' ')} UTC",
-                         icon=":material/chat_bubble:" if is_current else ":material/chat_bubble_outline:",
-                         type="secondary" if is_current else "tertiary", width="stretch"):
+            if st.button(
+                _title(t.title),
+                key=f"conv-{t.id}",
+                help=f"{t.title} · {t.updated_at[:16].replace('T', ' ')} UTC",
+                icon=":material/chat_bubble:" if is_current else ":material/chat_bubble_outline:",
+                type="secondary" if is_current else "tertiary",
+                width="stretch",
+            ):
                 session.set_current(t.id)
                 st.switch_page(chat_page, query_params={session.PARAM: t.id})
     if current:
@@ -43,8 +48,13 @@ def render_manage(copilot, thread_id: str, running: bool) -> None:
         info = copilot.threads.get(thread_id)
     except ThreadNotFound:
         return
-    with st.popover("Rename or delete", icon=":material/edit:", width="stretch", disabled=running,
-                    help="Wait for the answer to finish" if running else None):
+    with st.popover(
+        "Rename or delete",
+        icon=":material/edit:",
+        width="stretch",
+        disabled=running,
+        help="Wait for the answer to finish" if running else None,
+    ):
         with st.form("conv-rename", border=False):
             title = st.text_input("Title", value=info.title, max_chars=120)
             if st.form_submit_button("Rename", icon=":material/edit:"):

@@ -7,8 +7,21 @@ import json
 import streamlit as st
 
 # Result fields worth a one-line summary, in the order they are shown.
-SUMMARY_KEYS = ("appetite", "small_business", "status", "naics", "title", "per_occurrence", "aggregate", "deductible",
-                "lob", "state", "reason", "summary", "question")
+SUMMARY_KEYS = (
+    "appetite",
+    "small_business",
+    "status",
+    "naics",
+    "title",
+    "per_occurrence",
+    "aggregate",
+    "deductible",
+    "lob",
+    "state",
+    "reason",
+    "summary",
+    "question",
+)
 
 
 def short_args(arguments: dict, limit: int = 70) -> str:

@@ -11,8 +11,7 @@ from app.ui.finding import FACT_NAMES, money
 from app.ui.messages import render_history
 from seed_db import queries
 
-
-MONEY_FACTS = ("annual_revenue", "annual_payroll")
+MONEY_FACTS = ("annual_revenue", "annual_payroll")  # the facts panel shows these in dollars
 EXAMPLES = (
     "Is Harbor Point Lodge LLC in appetite for property?",
     "Can you check if this one is in the small business bucket?",
@@ -46,33 +45,64 @@ def render_context(copilot, tid: str | None) -> None:
     with st.container(border=True):
         st.markdown("**Applicant**")
         options = {a["id"]: a for a in all_applicants()}
-        picked = st.selectbox("Applicant", list(options), index=None, format_func=lambda i: applicants.label(options[i]),
-                              placeholder="Search by name or id…", label_visibility="collapsed", key="chat-applicant")
-        if st.button("Ask about this applicant", icon=":material/forum:", disabled=picked is None, key="chat-open-applicant", width="stretch"):
+        picked = st.selectbox(
+            "Applicant",
+            list(options),
+            index=None,
+            format_func=lambda i: applicants.label(options[i]),
+            placeholder="Search by name or id…",
+            label_visibility="collapsed",
+            key="chat-applicant",
+        )
+        if st.button(
+            "Ask about this applicant",
+            icon=":material/forum:",
+            disabled=picked is None,
+            key="chat-open-applicant",
+            width="stretch",
+        ):
             if applicants.open_in_new_conversation(copilot, picked):
                 st.rerun()
         info = copilot.threads.get(tid) if tid else None
         if info and info.applicant_id:
             a = applicants.find(info.applicant_id)
             if a is None:
-                st.warning(f"This conversation is about applicant `{info.applicant_id}`, which is no longer in the database.")
+                st.warning(
+                    f"This conversation is about applicant `{info.applicant_id}`, which is no longer in the database."
+                )
             else:
-                st.caption(f"This conversation: **{a['company_name']}** ({a['id']}), NAICS {a['naics_code']}, {a['state']}.")
+                st.caption(
+                    f"This conversation: **{a['company_name']}** ({a['id']}), NAICS {a['naics_code']}, {a['state']}."
+                )
     with st.container(border=True):
         st.markdown("**What the copilot knows**")
         facts = copilot.known_facts(tid) if tid else {}
         if facts:
-            st.markdown("\n".join(f"- **{FACT_NAMES.get(k, k.replace('_', ' '))}**: {money(v) if k in MONEY_FACTS else v}" for k, v in facts.items()))
+            st.markdown(
+                "\n".join(
+                    f"- **{FACT_NAMES.get(k, k.replace('_', ' '))}**: {money(v) if k in MONEY_FACTS else v}"
+                    for k, v in facts.items()
+                )
+            )
         else:
             st.caption("Nothing yet: facts appear here as the copilot looks them up or you give them.")
 
 
 def render_empty(copilot) -> None:
     st.markdown("#### Ask about a submission")
-    st.caption("Appetite, other lines to offer, small-business size, limits, deductibles, NAICS classification. "
-               "Pick an applicant on the right, or just type.")
+    st.caption(
+        "Appetite, other lines to offer, small-business size, limits, deductibles, NAICS classification. "
+        "Pick an applicant on the right, or just type."
+    )
     for i, example in enumerate(EXAMPLES):
-        st.button(example, key=f"example-{i}", icon=":material/lightbulb:", type="tertiary", on_click=start_turn, args=(copilot, example))
+        st.button(
+            example,
+            key=f"example-{i}",
+            icon=":material/lightbulb:",
+            type="tertiary",
+            on_click=start_turn,
+            args=(copilot, example),
+        )
 
 
 copilot = require_copilot()
@@ -97,8 +127,15 @@ with chat_col:
     render_history(copilot, tid, history, resources.sections_by_id())
 
 busy = turn is not None and not turn.done.is_set()
-st.chat_input("The copilot is working…" if busy else "Ask about an applicant, e.g. “Is Harbor Point Lodge in appetite for property?”",
-              key="prompt", on_submit=on_submit, args=(copilot,), disabled=busy)
+st.chat_input(
+    "The copilot is working…"
+    if busy
+    else "Ask about an applicant, e.g. “Is Harbor Point Lodge in appetite for property?”",
+    key="prompt",
+    on_submit=on_submit,
+    args=(copilot,),
+    disabled=busy,
+)
 
 if turn is not None:
     with chat_col:

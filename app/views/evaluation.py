@@ -17,8 +17,10 @@ runs_dir = settings.runs_dir
 st.title("Evaluation")
 runs = dict(list_runs(runs_dir))
 if not runs:
-    st.info(f"No evaluation runs in `{runs_dir}` yet. Run one with "
-            "`uwc eval --tasks evals/suite/tasks.jsonl` (offline model, scripted underwriter) and reload.")
+    st.info(
+        f"No evaluation runs in `{runs_dir}` yet. Run one with "
+        "`uwc eval --tasks evals/suite/tasks.jsonl` (offline model, scripted underwriter) and reload."
+    )
     st.stop()
 
 names = list(runs)
@@ -26,8 +28,11 @@ label = lambda n: run_label(n, runs[n])  # noqa: E731
 
 
 def accuracy_chart(df: pd.DataFrame, color: str | None = None) -> alt.Chart:
-    enc = {"x": alt.X("task type:N", sort=None, title=None), "y": alt.Y("accuracy:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-           "tooltip": list(df.columns)}
+    enc = {
+        "x": alt.X("task type:N", sort=None, title=None),
+        "y": alt.Y("accuracy:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        "tooltip": list(df.columns),
+    }
     if color:
         enc.update(color=alt.Color(f"{color}:N"), xOffset=alt.XOffset(f"{color}:N"))
     return alt.Chart(df).mark_bar().encode(**enc).properties(height=280)
@@ -44,23 +49,45 @@ with one:
     cols[2].metric("Invented product rate", f"{100 * s['invented_product_rate']:.1f}%")
     cols[3].metric("Mean turns", f"{s['mean_turns']:.1f}")
     cols[4].metric("Cost", f"${s.get('total_cost_usd', 0):.4f}")
-    st.caption(f"{s['tasks']} tasks × {s['trials']} trial(s); pass^k: "
-               + ", ".join(f"k={k}: {100 * v:.1f}%" for k, v in s.get("pass_hat_k", {}).items())
-               + (f"; wall time {s['wall_seconds']:.1f} s" if "wall_seconds" in s else ""))
+    st.caption(
+        f"{s['tasks']} tasks × {s['trials']} trial(s); pass^k: "
+        + ", ".join(f"k={k}: {100 * v:.1f}%" for k, v in s.get("pass_hat_k", {}).items())
+        + (f"; wall time {s['wall_seconds']:.1f} s" if "wall_seconds" in s else "")
+    )
     df = pd.DataFrame(by_task_type_rows(s))
     if not df.empty:
         st.altair_chart(accuracy_chart(df), width="stretch")
-        rates = df.melt(id_vars=["task type"], value_vars=["tool error rate", "invented product rate"], var_name="figure", value_name="share")
-        st.altair_chart(alt.Chart(rates).mark_bar().encode(
-            x=alt.X("task type:N", sort=None, title=None), xOffset="figure:N", color="figure:N",
-            y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of conversations"), tooltip=["task type", "figure", "share"],
-        ).properties(height=240), width="stretch")
+        rates = df.melt(
+            id_vars=["task type"],
+            value_vars=["tool error rate", "invented product rate"],
+            var_name="figure",
+            value_name="share",
+        )
+        st.altair_chart(
+            alt.Chart(rates)
+            .mark_bar()
+            .encode(
+                x=alt.X("task type:N", sort=None, title=None),
+                xOffset="figure:N",
+                color="figure:N",
+                y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of conversations"),
+                tooltip=["task type", "figure", "share"],
+            )
+            .properties(height=240),
+            width="stretch",
+        )
         st.dataframe(df, hide_index=True, width="stretch")
     failures = [r for r in load_results(runs_dir / name) if not r.get("correct")]
     st.subheader(f"Failures ({len(failures)})")
     if failures:
-        st.dataframe([{k: r.get(k) for k in ("id", "trial", "expected", "predicted", "ended", "turns", "tool_errors")} for r in failures],
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {k: r.get(k) for k in ("id", "trial", "expected", "predicted", "ended", "turns", "tool_errors")}
+                for r in failures
+            ],
+            hide_index=True,
+            width="stretch",
+        )
         st.caption(f"Transcripts: `{runs_dir / name / 'report.md'}`")
 
 with two:
@@ -70,8 +97,11 @@ with two:
         left, right = st.columns(2)
         a = left.selectbox("Run A", names, index=1, format_func=label)
         b = right.selectbox("Run B", names, index=0, format_func=label)
-        st.dataframe(pd.DataFrame(compare_rows(runs[a], runs[b])).rename(columns={"a": f"A: {a}", "b": f"B: {b}"}),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(compare_rows(runs[a], runs[b])).rename(columns={"a": f"A: {a}", "b": f"B: {b}"}),
+            hide_index=True,
+            width="stretch",
+        )
         both = pd.DataFrame(by_task_type_rows(runs[a], f"A: {a}") + by_task_type_rows(runs[b], f"B: {b}"))
         if not both.empty:
             st.altair_chart(accuracy_chart(both, color="run"), width="stretch")

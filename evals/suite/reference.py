@@ -9,6 +9,7 @@ seed_db/data/insurer.yaml is not read, so the expected answers are an independen
 
 Classification tasks keep their hand label; every other task gets `expected` computed from its applicant.
 """
+
 import argparse
 import csv
 import json
@@ -22,8 +23,14 @@ YES, NO, QUAL = "yes", "no", "qualified"
 
 # lines-of-business: the whole catalog, and the names underwriters use for each line.
 LOB_NAMES = {
-    "workers_compensation": ["workers compensation", "workers' compensation", "workers' comp", "workers comp",
-                             "wc", "work comp"],
+    "workers_compensation": [
+        "workers compensation",
+        "workers' compensation",
+        "workers' comp",
+        "workers comp",
+        "wc",
+        "work comp",
+    ],
     "property": ["property", "commercial property", "building and contents"],
     "general_liability": ["general liability", "gl", "cgl", "commercial general liability", "liability"],
     "auto": ["auto", "commercial auto", "business auto", "fleet", "auto liability"],
@@ -46,14 +53,26 @@ MONOPOLISTIC = {"ND", "OH", "WA", "WY", "NORTH DAKOTA", "OHIO", "WASHINGTON", "W
 
 # construction-classes: the plain-word descriptions used in this suite, mapped by hand to building types.
 CONSTRUCTION = {
-    "reinforced concrete": 1, "concrete columns, beams and floors": 1, "poured concrete frame and floors": 1,
+    "reinforced concrete": 1,
+    "concrete columns, beams and floors": 1,
+    "poured concrete frame and floors": 1,
     "protected steel frame with concrete floors": 1,
-    "steel frame": 2, "metal building": 2, "pre-engineered metal building": 2,
+    "steel frame": 2,
+    "metal building": 2,
+    "pre-engineered metal building": 2,
     "non-combustible, steel columns and metal deck": 2,
-    "brick walls, wood roof": 3, "masonry walls with wood joists": 3, "joisted masonry": 3,
-    "concrete tilt-up walls with a wood glulam roof": 3, "concrete block walls with a wood truss roof": 3,
-    "heavy timber": 4, "mass timber": 4, "mill construction, heavy timber posts and beams": 4,
-    "wood frame": 5, "stick-built": 5, "brick veneer over wood frame": 5, "wood stud walls, low fire resistivity": 5,
+    "brick walls, wood roof": 3,
+    "masonry walls with wood joists": 3,
+    "joisted masonry": 3,
+    "concrete tilt-up walls with a wood glulam roof": 3,
+    "concrete block walls with a wood truss roof": 3,
+    "heavy timber": 4,
+    "mass timber": 4,
+    "mill construction, heavy timber posts and beams": 4,
+    "wood frame": 5,
+    "stick-built": 5,
+    "brick veneer over wood frame": 5,
+    "wood stud walls, low fire resistivity": 5,
 }
 
 # property-hospitality-construction: these seven codes accept only Type I or II.
@@ -74,20 +93,39 @@ TRANSPORT = entry(QUAL, YES, YES, QUAL, NO, NO)
 APPETITE = {
     # sector-appetite (sectors 11 to 49)
     "11": entry(QUAL, QUAL, YES, QUAL, NO, NO),
-    "21": ALL_NO, "22": ALL_NO,
-    "23": entry(QUAL, YES, QUAL, QUAL, NO, QUAL), "237": ALL_NO,
-    "31": MANUFACTURING, "32": MANUFACTURING, "33": MANUFACTURING,
-    "324": ALL_NO, "325": ALL_NO, "3364": ALL_NO, "332992": ALL_NO, "332993": ALL_NO, "332994": ALL_NO,
+    "21": ALL_NO,
+    "22": ALL_NO,
+    "23": entry(QUAL, YES, QUAL, QUAL, NO, QUAL),
+    "237": ALL_NO,
+    "31": MANUFACTURING,
+    "32": MANUFACTURING,
+    "33": MANUFACTURING,
+    "324": ALL_NO,
+    "325": ALL_NO,
+    "3364": ALL_NO,
+    "332992": ALL_NO,
+    "332993": ALL_NO,
+    "332994": ALL_NO,
     "42": entry(YES, YES, YES, QUAL, YES, YES),
-    "44": RETAIL, "45": RETAIL,
-    "4411": {"auto": QUAL}, "4571": {"property": QUAL, "general_liability": QUAL}, "4572": ALL_NO,
-    "48": TRANSPORT, "49": TRANSPORT,
-    "481": ALL_NO, "482": ALL_NO, "483": ALL_NO, "486": ALL_NO,
+    "44": RETAIL,
+    "45": RETAIL,
+    "4411": {"auto": QUAL},
+    "4571": {"property": QUAL, "general_liability": QUAL},
+    "4572": ALL_NO,
+    "48": TRANSPORT,
+    "49": TRANSPORT,
+    "481": ALL_NO,
+    "482": ALL_NO,
+    "483": ALL_NO,
+    "486": ALL_NO,
     "493": entry(QUAL, YES, YES, YES, YES, YES),
     # sector-appetite-services (sectors 51 to 56)
-    "517": {"cyber": QUAL}, "518": {"cyber": QUAL},
+    "517": {"cyber": QUAL},
+    "518": {"cyber": QUAL},
     "52": {"cyber": QUAL},
-    "531110": {"property": QUAL}, "531120": {"property": QUAL}, "531130": {"property": QUAL},
+    "531110": {"property": QUAL},
+    "531120": {"property": QUAL},
+    "531130": {"property": QUAL},
     "531190": {"property": QUAL},
     "5321": {"auto": QUAL},
     "5616": {"general_liability": QUAL},
@@ -95,13 +133,16 @@ APPETITE = {
     # sector-appetite-care-leisure (sectors 61 to 92)
     "62": {"cyber": QUAL},
     "621910": {"auto": QUAL, "cyber": QUAL},
-    "622": ALL_NO, "622310": entry(QUAL, YES, QUAL, YES, QUAL, NO),
+    "622": ALL_NO,
+    "622310": entry(QUAL, YES, QUAL, YES, QUAL, NO),
     "623": entry(QUAL, YES, QUAL, YES, QUAL, NO),
     "71": {"general_liability": QUAL},
     "713110": entry(QUAL, YES, NO, YES, YES, YES),
-    "721": {"property": QUAL}, "721120": {"general_liability": QUAL},  # 721110/721120/721191: see HOSPITALITY_LEASING
+    "721": {"property": QUAL},
+    "721120": {"general_liability": QUAL},  # 721110/721120/721191: see HOSPITALITY_LEASING
     "722": {"property": QUAL, "bop": QUAL},
-    "8111": {"general_liability": QUAL}, "814110": ALL_NO,
+    "8111": {"general_liability": QUAL},
+    "814110": ALL_NO,
     "92": entry(NO, NO, NO, NO, QUAL, NO),
 }
 

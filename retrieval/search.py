@@ -13,9 +13,56 @@ import numpy as np
 
 RRF_K = 60
 _STOP = {
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have", "how", "i", "if",
-    "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "should", "so", "that", "the", "their", "them", "they",
-    "this", "to", "was", "we", "what", "when", "which", "who", "will", "with", "would", "you", "your", "us", "one",
+    "a",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "by",
+    "can",
+    "do",
+    "does",
+    "for",
+    "from",
+    "has",
+    "have",
+    "how",
+    "i",
+    "if",
+    "in",
+    "is",
+    "it",
+    "its",
+    "me",
+    "my",
+    "of",
+    "on",
+    "or",
+    "our",
+    "should",
+    "so",
+    "that",
+    "the",
+    "their",
+    "them",
+    "they",
+    "this",
+    "to",
+    "was",
+    "we",
+    "what",
+    "when",
+    "which",
+    "who",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "us",
+    "one",
 }
 
 
@@ -58,7 +105,9 @@ class HybridIndex:
         res = self.collection.query(query_embeddings=vec, n_results=min(n, len(self.ids)), include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
 
-    def search(self, query: str, k: int = 5, pool: int = 30, lexical_weight: float = 1.0, lexical_extra: str = "") -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int = 5, pool: int = 30, lexical_weight: float = 1.0, lexical_extra: str = ""
+    ) -> list[tuple[str, float]]:
         """Top ``k`` ids by reciprocal-rank fusion of both rankings (score: higher is better).
 
         ``lexical_extra`` adds expansion terms to the BM25 query only.

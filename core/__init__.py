@@ -1,0 +1,1 @@
+"""The bottom layer: settings (and other definitions) every other package may import."""
