@@ -1,0 +1,68 @@
+"""One redaction function for everything shown or stored: errors, messages, events, logs and cassettes.
+
+Secrets reach text through URL userinfo (``http://user:pass@proxy``), providers echoing a key or an
+``Authorization`` header in an error, and keys pasted into settings. ``redact`` replaces each with ``[REDACTED]``
+and keeps the rest readable (the scheme and host of a URL, the name of a header).
+"""
+
+from __future__ import annotations
+
+import re
+
+MARK = "[REDACTED]"
+
+# URL userinfo: keep scheme and host, hide "user:password@".
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<info>[^\s/@'\"<>]+)@")
+# Header or parameter echoes: "Authorization: Bearer xyz", "api-key=xyz", '"x-api-key": "xyz"'.
+_HEADER = re.compile(
+    r"(?P<name>\b(?:authorization|proxy-authorization|x-api-key|api[-_]?key|access[-_]?token|secret|password|token)"
+    r"[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic|token)\s+)?(?P<value>[^\s\"',;}&]+)",
+    re.IGNORECASE,
+)
+# Known key formats of providers litellm supports (OpenAI, Anthropic, Groq, Hugging Face, AWS, Google, xAI,
+# GitHub, GitLab, Replicate, Perplexity, Fireworks, Slack), then long opaque tokens (hex, base64-ish).
+_KEYS = re.compile(
+    r"\b(?:sk-(?:ant-|proj-|or-)?[A-Za-z0-9_\-]{16,}"
+    r"|gsk_[A-Za-z0-9]{16,}"
+    r"|hf_[A-Za-z0-9]{16,}"
+    r"|(?:AKIA|ASIA)[A-Z0-9]{16}"
+    r"|AIza[0-9A-Za-z_\-]{30,}"
+    r"|xai-[A-Za-z0-9]{16,}"
+    r"|gh[pousr]_[A-Za-z0-9]{20,}"
+    r"|github_pat_[A-Za-z0-9_]{20,}"
+    r"|glpat-[A-Za-z0-9_\-]{16,}"
+    r"|r8_[A-Za-z0-9]{16,}"
+    r"|pplx-[A-Za-z0-9]{16,}"
+    r"|fw_[A-Za-z0-9]{16,}"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,})"
+)
+_HEX = re.compile(r"\b[0-9a-fA-F]{32,}\b")
+# Base64-ish runs of 40+ characters with both letters and digits (not ordinary words or numbers).
+_OPAQUE = re.compile(
+    r"(?<![A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*\d)(?=[A-Za-z0-9+/_\-]*[A-Za-z])[A-Za-z0-9+/_\-]{40,}={0,2}"
+)
+
+
+def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
+    """``text`` with every secret replaced by ``[REDACTED]``; ``secrets`` are exact values to hide as well."""
+    if not text:
+        return text
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, MARK)
+    text = _USERINFO.sub(lambda m: f"{m['scheme']}{MARK}@", text)
+    text = _HEADER.sub(lambda m: f"{m['name']}{MARK}", text)
+    text = _KEYS.sub(MARK, text)
+    text = _HEX.sub(MARK, text)
+    return _OPAQUE.sub(MARK, text)
+
+
+def redact_obj(value: object, secrets: tuple[str, ...] | list[str] = ()) -> object:
+    """``redact`` applied to every string inside a JSON-like value (dicts, lists, tuples)."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: redact_obj(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact_obj(v, secrets) for v in value)
+    return value
