@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import os
+import shutil
 import socket
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +54,13 @@ socket.socket.connect = _guarded_connect
 socket.socket.connect_ex = _guarded_connect_ex
 
 
+def pytest_collection_modifyitems(items):
+    """Every test driving a real browser is marked ``browser``, so ``make test-fast`` can leave them out."""
+    for item in items:
+        if item.path.name == "test_browser.py":
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """No test reads the developer's .env or data folder, or a real API key."""
@@ -64,21 +77,121 @@ def _isolated_env(monkeypatch, tmp_path):
         monkeypatch.delenv(key, raising=False)
 
 
-@pytest.fixture(scope="session")
-def seeded(tmp_path_factory):
-    """A data folder seeded once per session with the committed inputs and the offline embedding."""
-    from retrieval.embeddings import make_embedding
+# --- seeded data folders, built once per inputs and reused across runs -----------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+# Outside pytest's own cache so `--cache-clear` or `-p no:cacheprovider` keep it; git-ignored under var/.
+TEST_CACHE = Path(os.environ.get("UWC_TEST_CACHE", REPO / "var" / "test-cache"))
+# The code that shapes a seeded folder: a change here must not reuse a folder built by the old code.
+BUILDER_SOURCES = tuple(
+    f"{package}/{name}.py"
+    for package, names in {
+        "seed_db": ("applicants", "build", "models", "rules", "seed", "sources"),
+        "retrieval": ("embeddings", "index"),
+        "guidelines": ("__init__",),
+    }.items()
+    for name in names
+)
+
+
+def _folder_key(kind: str) -> str:
+    """The seed's own inputs digest (data files, guidelines) plus the builder code and the embedding kind."""
+    from seed_db.build import inputs_digest
+
+    digest = hashlib.sha256(f"{kind}:{inputs_digest()}".encode())
+    for source in BUILDER_SOURCES:
+        digest.update(source.encode())
+        digest.update((REPO / source).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _build(kind: str, folder: Path) -> None:
     from seed_db.seed import run_seed
 
-    data_dir = tmp_path_factory.mktemp("data")
-    url = f"sqlite:///{data_dir / 'uwc.db'}"
-    report = run_seed(url, data_dir / "chroma", make_embedding("local"))
-    return {"dir": data_dir, "url": url, "db": data_dir / "uwc.db", "report": report}
+    embedding = None
+    if kind != "db":
+        from retrieval.embeddings import make_embedding
+
+        embedding = make_embedding("local" if kind == "minilm" else "hashing")
+    run_seed(f"sqlite:///{folder / 'uwc.db'}", folder / "chroma", embedding, with_index=embedding is not None)
+
+
+def cached_seed(kind: str) -> Path:
+    """A seeded folder (``kind``: "db" without an index, "minilm" or "hashing" with one), read-only to tests.
+
+    Built in a scratch folder and renamed into place, so concurrent runs never see half a folder: the loser
+    of a race discards its copy (both are identical: the build is deterministic)."""
+    final = TEST_CACHE / f"{kind}-{_folder_key(kind)}"
+    if final.is_dir():
+        return final
+    TEST_CACHE.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{kind}-building-", dir=TEST_CACHE))
+    try:
+        _build(kind, scratch)
+        os.rename(scratch, final)
+    except OSError:
+        if not final.is_dir():
+            raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    for old in TEST_CACHE.glob(f"{kind}-*"):  # folders of older inputs or code; left alone while fresh
+        if old != final and time.time() - old.stat().st_mtime > 3600:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _session_folder(tmp_path_factory, kind: str) -> dict:
+    """This session's data folder over a cached seed: the database linked (tools open it read-only), the index
+    copied (Chroma opens its files read-write), so conversations and runs written here never reach the cache."""
+    cache = cached_seed(kind)
+    data_dir = tmp_path_factory.mktemp(kind)
+    (data_dir / "uwc.db").symlink_to(cache / "uwc.db")
+    if (cache / "chroma").is_dir():
+        shutil.copytree(cache / "chroma", data_dir / "chroma")
+    return {"dir": data_dir, "url": f"sqlite:///{data_dir / 'uwc.db'}", "db": cache / "uwc.db"}
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory):
+    """A seeded database without a search index: for everything but guideline search and classification."""
+    return _session_folder(tmp_path_factory, "db")
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory):
+    """A seeded database and its guideline/NAICS index with the real offline embedding (semantics matter)."""
+    return _session_folder(tmp_path_factory, "minilm")
+
+
+@pytest.fixture(scope="session")
+def seeded_hashing(tmp_path_factory):
+    """A seeded database and an index built with HashingEmbedding: for tests that need an index, not meaning."""
+    return _session_folder(tmp_path_factory, "hashing")
+
+
+@pytest.fixture(scope="session")
+def catalog(seeded_db):
+    """The live vocabulary (lines, synonyms, states, construction phrases, NAICS titles) of the seeded database."""
+    from seed_db.queries import readonly_engine
+    from tools.catalog import Catalog
+
+    engine = readonly_engine(seeded_db["db"])
+    yield Catalog.load(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_toolkit(seeded_db):
+    """The tools over the database only; search and classification would report the missing index."""
+    from tools.context import open_context
+    from tools.registry import Toolkit
+
+    return Toolkit(open_context(seeded_db["dir"]))
 
 
 @pytest.fixture(scope="session")
 def toolkit(seeded):
-    """The tools over the session's seeded data folder, behind the real boundary."""
+    """The tools over the session's seeded and indexed data folder, behind the real boundary."""
     from tools.context import open_context
     from tools.registry import Toolkit
 
@@ -86,6 +199,12 @@ def toolkit(seeded):
 
 
 @pytest.fixture
-def call(toolkit):
-    """Call a tool through the boundary; returns the ToolEvent."""
+def call(db_toolkit):
+    """Call a tool that needs no search index through the boundary; returns the ToolEvent."""
+    return db_toolkit.call
+
+
+@pytest.fixture
+def call_indexed(toolkit):
+    """Call any tool, search and classification included, through the boundary; returns the ToolEvent."""
     return toolkit.call

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from app.cli import main as uwc
 
 
@@ -35,15 +37,15 @@ def test_tool_list_prints_name_description_schema(capsys):
     assert "Args:" not in appetite["description"]
 
 
-def test_tool_call_success_and_rejection(seeded, capsys):
+def test_tool_call_success_and_rejection(seeded_db, capsys):
     args = json.dumps({"naics": "484121", "lob": "auto"})
-    assert uwc(["tool", "get_deductible", "--args", args, "--data-dir", str(seeded["dir"])]) == 0
+    assert uwc(["tool", "get_deductible", "--args", args, "--data-dir", str(seeded_db["dir"])]) == 0
     assert json.loads(capsys.readouterr().out)["deductible"] == 5000
     bad = json.dumps({"naics": "484121", "lob": "umbrella"})
-    assert uwc(["tool", "get_deductible", "--args", bad, "--data-dir", str(seeded["dir"])]) == 2
+    assert uwc(["tool", "get_deductible", "--args", bad, "--data-dir", str(seeded_db["dir"])]) == 2
     err = json.loads(capsys.readouterr().out)
     assert "not a product we write" in err["error"] and "cyber" in err["hint"]
-    assert uwc(["tool", "get_deductible", "--args", "{not json", "--data-dir", str(seeded["dir"])]) == 2
+    assert uwc(["tool", "get_deductible", "--args", "{not json", "--data-dir", str(seeded_db["dir"])]) == 2
     assert "error" in json.loads(capsys.readouterr().out)
 
 
@@ -53,7 +55,8 @@ def test_tool_without_database_is_one_line(tmp_path, capsys):
     assert "uwc seed" in err and "Traceback" not in err
 
 
-def test_uwc_console_script_runs_in_a_subprocess(seeded):
+@pytest.mark.slow  # a fresh interpreter imports the whole stack
+def test_uwc_console_script_runs_in_a_subprocess(seeded_db):
     """The installed entry point, as a user runs it (also proves no network is needed at import)."""
     proc = subprocess.run(
         [
@@ -65,7 +68,7 @@ def test_uwc_console_script_runs_in_a_subprocess(seeded):
             "--args",
             '{"expression": "2+2"}',
             "--data-dir",
-            str(seeded["dir"]),
+            str(seeded_db["dir"]),
             "--compact",
         ],
         capture_output=True,

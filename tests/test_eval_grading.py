@@ -84,8 +84,7 @@ def test_naics_and_nothing_readable():
     ]
 
 
-def test_recommendation_text_uses_the_catalog(toolkit):
-    catalog = toolkit.ctx.catalog
+def test_recommendation_text_uses_the_catalog(catalog):
     assert parse_answer("product_recommendation", "No other LOBs are in appetite for this company.", catalog) == {
         "lobs": []
     }
@@ -101,8 +100,7 @@ def test_recommendation_text_uses_the_catalog(toolkit):
     assert got == {"lobs": ["bop", "cyber"]}
 
 
-def test_finding_is_graded_before_text(toolkit):
-    catalog = toolkit.ctx.catalog
+def test_finding_is_graded_before_text(catalog):
     t = task("product_recommendation", {"lobs": ["General Liability", "property"]})
     g = grade(
         t, {"task_type": "product_recommendation", "lobs": ["property", "general_liability"]}, "whatever", catalog

@@ -15,8 +15,8 @@ FIXTURE = Path(__file__).parent / "data" / "snorkel_rows.jsonl"
 
 
 @pytest.fixture(scope="module")
-def report(toolkit):
-    return import_file(FIXTURE, toolkit.ctx.catalog)
+def report(catalog):
+    return import_file(FIXTURE, catalog)
 
 
 def by_id(report):
@@ -69,7 +69,7 @@ def test_duplicates_and_unconvertible_rows_are_reported_not_dropped_silently(rep
     assert any("row 13" in s and "Premium" in s for s in report.skipped)
 
 
-def test_parquet_reads_the_same(toolkit, tmp_path):
+def test_parquet_reads_the_same(catalog, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -77,7 +77,7 @@ def test_parquet_reads_the_same(toolkit, tmp_path):
     for r in rows:
         r["trace"] = json.dumps(r["trace"]) if not isinstance(r["trace"], str) else r["trace"]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "rows.parquet")
-    report = import_file(tmp_path / "rows.parquet", toolkit.ctx.catalog)
+    report = import_file(tmp_path / "rows.parquet", catalog)
     assert len(report.tasks) == 10 and report.duplicates == 1
 
 
@@ -92,13 +92,14 @@ def test_tolerant_names():
     )
 
 
-def test_cli_import_writes_a_task_file_the_loader_accepts(seeded, tmp_path, capsys):
+def test_cli_import_writes_a_task_file_the_loader_accepts(seeded_db, tmp_path, capsys):
     out = tmp_path / "snorkel.jsonl"
-    code = main(["eval", "--import-snorkel", str(FIXTURE), "--out", str(out), "--data-dir", str(seeded["dir"])])
+    code = main(["eval", "--import-snorkel", str(FIXTURE), "--out", str(out), "--data-dir", str(seeded_db["dir"])])
     captured = capsys.readouterr()
     assert code == 0 and "11 task(s)" in captured.out and "row 12" in captured.err
     assert len(load_tasks(out)) == 11
-    assert main(["eval", "--import-snorkel", str(FIXTURE), "--data-dir", str(seeded["dir"])]) == 2  # --out is required
+    no_out = ["eval", "--import-snorkel", str(FIXTURE), "--data-dir", str(seeded_db["dir"])]
+    assert main(no_out) == 2  # --out is required
     empty = tmp_path / "empty.jsonl"
     empty.write_text('{"task": "Premium", "reference answer": "x"}\n')
     with pytest.raises(SnorkelImportError):

@@ -130,9 +130,9 @@ def test_malformed_json_duplicate_ids_and_empty_files_are_refused(tmp_path):
         load_tasks(tmp_path / "missing.jsonl")
 
 
-def test_expected_lines_must_be_lines_we_write(tmp_path, toolkit):
+def test_expected_lines_must_be_lines_we_write(tmp_path, catalog):
     tasks = load_tasks(
         write(tmp_path, {**GOOD, "task_type": "product_recommendation", "expected": {"lobs": ["property", "umbrella"]}})
     )
     with pytest.raises(TaskFileError, match="umbrella"):
-        check_against_catalog(tasks, toolkit.ctx.catalog)
+        check_against_catalog(tasks, catalog)

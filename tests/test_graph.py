@@ -276,6 +276,7 @@ def test_cassette_records_then_replays_without_the_server(make_copilot, tmp_path
         cp2.send(t2.id, "something never recorded")
 
 
+@pytest.mark.slow  # a fresh interpreter imports the whole stack
 def test_conversation_resumes_in_a_new_process(seeded, tmp_path):
     """`uwc chat` in one process, then `--thread` in another: the history is there and the talk goes on."""
     data = tmp_path / "var"

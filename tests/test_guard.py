@@ -19,10 +19,10 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert 0.3 <= flagged / len(TEXTS) <= 0.7
 
 
-def test_precision_and_recall_on_the_labelled_set(toolkit):
+def test_precision_and_recall_on_the_labelled_set(catalog):
     tp = fp = fn = 0
     for t in TEXTS:
-        got, want = set(scan_products(t["text"], toolkit.ctx.catalog)), set(t["invented_products"])
+        got, want = set(scan_products(t["text"], catalog)), set(t["invented_products"])
         tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
     assert tp / (tp + fp) >= 0.9 and tp / (tp + fn) >= 0.9
 
@@ -41,8 +41,7 @@ def test_offer_versus_decline(text, expected):
     assert scan_products(text) == expected
 
 
-def test_products_in_the_catalog_are_never_flagged(toolkit):
-    catalog = toolkit.ctx.catalog
+def test_products_in_the_catalog_are_never_flagged(catalog):
     assert scan_products("You could add umbrella coverage.", catalog) == ["umbrella"]
     # The day the insurer writes umbrella, the catalog says so and the guard follows.
     writes_umbrella = replace(
@@ -51,24 +50,24 @@ def test_products_in_the_catalog_are_never_flagged(toolkit):
     assert scan_products("You could add umbrella coverage.", writes_umbrella) == []
 
 
-def test_mentions_carry_spans_for_marking(toolkit):
+def test_mentions_carry_spans_for_marking(catalog):
     text = "Offer GL and an umbrella policy."
-    [m] = find_mentions(text, toolkit.ctx.catalog)
+    [m] = find_mentions(text, catalog)
     assert text[m.start : m.end].lower() == "umbrella" and m.offered
 
 
-def test_cli_guard_scan_keeps_input_order(tmp_path, seeded, capsys):
+def test_cli_guard_scan_keeps_input_order(tmp_path, seeded_db, capsys):
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps({"id": t["id"], "text": t["text"]}) for t in TEXTS[:20]) + "\n")
-    assert uwc(["guard", "scan", str(src), "--data-dir", str(seeded["dir"])]) == 0
+    assert uwc(["guard", "scan", str(src), "--data-dir", str(seeded_db["dir"])]) == 0
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o["id"] for o in out] == [t["id"] for t in TEXTS[:20]]
     assert all(set(o) == {"id", "invented_products"} for o in out)
 
 
-def test_cli_guard_scan_refuses_bad_lines_without_partial_output(tmp_path, seeded, capsys):
+def test_cli_guard_scan_refuses_bad_lines_without_partial_output(tmp_path, seeded_db, capsys):
     src = tmp_path / "bad.jsonl"
     src.write_text('{"id": 1, "text": "fine"}\n{"id": 2}\n')
-    assert uwc(["guard", "scan", str(src), "--data-dir", str(seeded["dir"])]) == 2
+    assert uwc(["guard", "scan", str(src), "--data-dir", str(seeded_db["dir"])]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "line 2" in captured.err

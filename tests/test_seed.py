@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy.exc import IntegrityError
 
 from app.cli import main as uwc
-from seed_db.build import load_seed_data, match_construction, write_database
-from seed_db.rules import sector_prefixes
+from seed_db.build import load_seed_data, write_database
+from seed_db.rules import match_construction, sector_prefixes
 from seed_db.sources import DATA_DIR, SeedError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "public"
@@ -37,8 +38,8 @@ def sha(path: Path) -> str:
 # --- real public data ---------------------------------------------------------------------------------
 
 
-def test_all_naics_2022_codes_and_sectors(seeded):
-    db = seeded["db"]
+def test_all_naics_2022_codes_and_sectors(seeded_db):
+    db = seeded_db["db"]
     assert q(db, "SELECT count(*) FROM naics_code") == [(1012,)]
     assert q(db, "SELECT count(*) FROM naics_sector") == [(20,)]
     assert q(db, "SELECT count(*) FROM naics_code WHERE length(code) != 6 OR description = ''") == [(0,)]
@@ -48,8 +49,8 @@ def test_all_naics_2022_codes_and_sectors(seeded):
     assert q(db, "SELECT sector_code FROM naics_code WHERE code = '311919'") == [("31-33",)]
 
 
-def test_size_standards_reference_known_codes_and_keep_exceptions(seeded):
-    db = seeded["db"]
+def test_size_standards_reference_known_codes_and_keep_exceptions(seeded_db):
+    db = seeded_db["db"]
     assert q(db, "SELECT count(*) FROM size_standard") == [(996,)]
     assert q(
         db, "SELECT count(*) FROM size_standard s LEFT JOIN naics_code n ON n.code = s.naics_code WHERE n.code IS NULL"
@@ -63,8 +64,8 @@ def test_size_standards_reference_known_codes_and_keep_exceptions(seeded):
     assert q(db, "SELECT count(*) FROM size_standard_footnote") == [(18,)]
 
 
-def test_concordances(seeded):
-    db = seeded["db"]
+def test_concordances(seeded_db):
+    db = seeded_db["db"]
     assert ("515120",) in q(db, "SELECT naics_2017 FROM naics_2022_to_2017 WHERE naics_2022 = '516120'")
     assert q(db, "SELECT naics_2022 FROM naics_2022_to_2017 WHERE naics_2017 = '511210'") == [("513210",)]
     assert q(db, "SELECT count(*) FROM naics_2022_to_2017") == [(1150,)]
@@ -84,8 +85,8 @@ def test_committed_public_files_match_shared_copies():
         assert sha(DATA_DIR / name) == sha(SHARED / name), name
 
 
-def test_states_and_dc(seeded):
-    rows = q(seeded["db"], "SELECT code, name FROM state")
+def test_states_and_dc(seeded_db):
+    rows = q(seeded_db["db"], "SELECT code, name FROM state")
     assert len(rows) == 51
     assert ("DC", "District of Columbia") in rows and ("TX", "Texas") in rows
 
@@ -93,8 +94,8 @@ def test_states_and_dc(seeded):
 # --- the insurer's data ---------------------------------------------------------------------------------
 
 
-def test_catalog_is_exactly_six_lines_with_synonyms(seeded):
-    db = seeded["db"]
+def test_catalog_is_exactly_six_lines_with_synonyms(seeded_db):
+    db = seeded_db["db"]
     assert sorted(r[0] for r in q(db, "SELECT code FROM line_of_business")) == sorted(
         ["workers_compensation", "property", "general_liability", "auto", "cyber", "bop"]
     )
@@ -106,8 +107,8 @@ def test_catalog_is_exactly_six_lines_with_synonyms(seeded):
     assert "umbrella" not in syn and "epli" not in syn
 
 
-def test_appetite_has_306_rows_per_code(seeded):
-    db = seeded["db"]
+def test_appetite_has_306_rows_per_code(seeded_db):
+    db = seeded_db["db"]
     assert q(db, "SELECT count(*) FROM appetite") == [(1012 * 51 * 6,)]
     assert q(
         db, "SELECT count(*) FROM (SELECT naics_code FROM appetite GROUP BY naics_code HAVING count(*) != 306)"
@@ -143,15 +144,15 @@ def test_appetite_has_306_rows_per_code(seeded):
         ("445110", "NJ", "bop", "Yes"),
     ],
 )
-def test_appetite_spot_values(seeded, code, state, lob, expected):
+def test_appetite_spot_values(seeded_db, code, state, lob, expected):
     assert q(
-        seeded["db"], "SELECT appetite FROM appetite WHERE naics_code=? AND state=? AND lob=?", code, state, lob
+        seeded_db["db"], "SELECT appetite FROM appetite WHERE naics_code=? AND state=? AND lob=?", code, state, lob
     ) == [(expected,)]
 
 
-def test_every_rule_reaches_the_table(seeded):
+def test_every_rule_reaches_the_table(seeded_db):
     """Each rule in insurer.yaml decides at least one row, and every code it names is a real 2022 code."""
-    db = seeded["db"]
+    db = seeded_db["db"]
     data = yaml.safe_load((DATA_DIR / "insurer.yaml").read_text())
     codes = {r[0] for r in q(db, "SELECT code FROM naics_code")}
     used = {r[0] for r in q(db, "SELECT DISTINCT rule_id FROM appetite")}
@@ -172,17 +173,17 @@ def test_every_rule_reaches_the_table(seeded):
     )
 
 
-def test_rules_cite_existing_guideline_sections(seeded):
+def test_rules_cite_existing_guideline_sections(seeded_db):
     from guidelines import load_sections
 
     ids = {s.id for s in load_sections()}
     for table in ("appetite", "qualification_rule", "limit_rule", "deductible_rule"):
-        cited = {r[0] for r in q(seeded["db"], f"SELECT DISTINCT section_id FROM {table}")}
+        cited = {r[0] for r in q(seeded_db["db"], f"SELECT DISTINCT section_id FROM {table}")}
         assert cited <= ids, (table, cited - ids)
 
 
-def test_limits_and_deductibles_encode_the_guideline_numbers(seeded):
-    db = seeded["db"]
+def test_limits_and_deductibles_encode_the_guideline_numbers(seeded_db):
+    db = seeded_db["db"]
     assert ("", None, 1000000, 2000000) in q(db, "SELECT naics_prefix, lob, per_occurrence, aggregate FROM limit_rule")
     cyber = {
         r[0]
@@ -209,13 +210,13 @@ def test_limits_and_deductibles_encode_the_guideline_numbers(seeded):
         ("a tent", None),
     ],
 )
-def test_construction_phrases_map_to_types(seeded, phrase, expected):
-    phrases = dict(q(seeded["db"], "SELECT phrase, type FROM construction_phrase"))
+def test_construction_phrases_map_to_types(seeded_db, phrase, expected):
+    phrases = dict(q(seeded_db["db"], "SELECT phrase, type FROM construction_phrase"))
     assert match_construction(phrase, phrases) == expected
 
 
-def test_applicants_are_plausible_and_cover_the_edges(seeded):
-    db = seeded["db"]
+def test_applicants_are_plausible_and_cover_the_edges(seeded_db):
+    db = seeded_db["db"]
     assert q(db, "SELECT count(*) FROM applicant") == [(300,)]
     assert q(db, "SELECT count(DISTINCT company_name) FROM applicant") == [(300,)]
     assert q(
@@ -242,34 +243,39 @@ def test_applicants_are_plausible_and_cover_the_edges(seeded):
     )
 
 
-def test_indexes_on_lookup_paths(seeded):
-    idx = q(seeded["db"], "SELECT tbl_name, sql FROM sqlite_master WHERE type='index'")
+def test_indexes_on_lookup_paths(seeded_db):
+    idx = q(seeded_db["db"], "SELECT tbl_name, sql FROM sqlite_master WHERE type='index'")
     tables = {t for t, _ in idx}
     assert {"appetite", "size_standard", "applicant"} <= tables
     plan = q(
-        seeded["db"],
+        seeded_db["db"],
         "EXPLAIN QUERY PLAN SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='auto'",
     )
     assert "USING" in " ".join(str(r) for r in plan) and "SCAN appetite" not in " ".join(str(r) for r in plan)
 
 
 def test_guideline_index_was_built(seeded):
-    report = seeded["report"]
     from guidelines import load_sections
+    from retrieval.embeddings import make_embedding
+    from retrieval.index import GUIDELINES, NAICS, open_collection
 
-    assert report.index.sections == len(load_sections()) >= 20
-    assert report.index.dimensions == 384
-    assert (seeded["dir"] / "chroma" / "chroma.sqlite3").is_file()
+    chroma = seeded["dir"] / "chroma"
+    sections = open_collection(chroma, GUIDELINES, make_embedding("local"))
+    assert sections.count() == len(load_sections()) >= 20
+    assert open_collection(chroma, NAICS, make_embedding("local")).count() == 1012
+    [vector] = sections.get(limit=1, include=["embeddings"])["embeddings"]
+    assert len(vector) == 384
 
 
 # --- deterministic, atomic, clear errors ------------------------------------------------------------
 
 
-def test_seeding_twice_gives_identical_contents(tmp_path, seeded):
+@pytest.mark.slow  # a whole build from the inputs
+def test_seeding_twice_gives_identical_contents(tmp_path, seeded_db):
     db2 = tmp_path / "again.db"
     write_database(f"sqlite:///{db2}", load_seed_data())
-    assert dump(db2) == dump(seeded["db"])
-    assert sha(db2) == sha(seeded["db"])  # the file itself is reproducible too
+    assert dump(db2) == dump(seeded_db["db"])
+    assert sha(db2) == sha(seeded_db["db"])  # the file itself is reproducible too
 
 
 def _corrupt_copy(tmp_path: Path, name: str, edit) -> Path:
@@ -308,9 +314,9 @@ def _replace_line(path: Path, line_no: int, new: str) -> None:
         ("naics_2022.csv", lambda p: p.unlink(), "naics_2022.csv: file is missing"),
     ],
 )
-def test_bad_input_fails_cleanly_and_keeps_the_old_database(tmp_path, seeded, name, edit, expected, capsys):
+def test_bad_input_fails_cleanly_and_keeps_the_old_database(tmp_path, seeded_db, name, edit, expected, capsys):
     db = tmp_path / "uwc.db"
-    shutil.copy(seeded["db"], db)
+    shutil.copy(seeded_db["db"], db)
     before = sha(db)
     data = _corrupt_copy(tmp_path, name, edit)
     with pytest.raises(SeedError) as err:
@@ -321,13 +327,13 @@ def test_bad_input_fails_cleanly_and_keeps_the_old_database(tmp_path, seeded, na
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".uwc.db")] == []
 
 
-def test_interrupted_write_leaves_old_database(tmp_path, seeded, monkeypatch):
+def test_interrupted_write_leaves_old_database(tmp_path, seeded_db, monkeypatch):
     db = tmp_path / "uwc.db"
-    shutil.copy(seeded["db"], db)
+    shutil.copy(seeded_db["db"], db)
     before = sha(db)
     data = load_seed_data()
     data.tables["applicant"][5]["naics_code"] = "000000"  # breaks a foreign key mid-build
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         write_database(f"sqlite:///{db}", data)
     assert sha(db) == before
     assert not any(p.name.startswith(".uwc.db.building") for p in tmp_path.iterdir())
@@ -358,20 +364,20 @@ def test_cli_help_lists_subcommands(capsys):
     assert "seed" in out and "serve" in out
 
 
-def test_cli_seed_if_missing_reuses_existing(tmp_path, seeded, capsys):
+def test_cli_seed_if_missing_reuses_existing(tmp_path, seeded_hashing, capsys):
     data_dir = tmp_path / "var"
-    shutil.copytree(seeded["dir"], data_dir)
+    shutil.copytree(seeded_hashing["dir"], data_dir)
     before = sha(data_dir / "uwc.db")
     assert uwc(["seed", "--if-missing", "--data-dir", str(data_dir)]) == 0
     assert "already built" in capsys.readouterr().out
     assert sha(data_dir / "uwc.db") == before
 
 
-def test_if_missing_rebuilds_when_inputs_changed(tmp_path, seeded, monkeypatch):
+def test_if_missing_rebuilds_when_inputs_changed(tmp_path, seeded_hashing, monkeypatch):
     from seed_db import seed
 
     data_dir = tmp_path / "var"
-    shutil.copytree(seeded["dir"], data_dir)
+    shutil.copytree(seeded_hashing["dir"], data_dir)
     url = f"sqlite:///{data_dir / 'uwc.db'}"
     assert seed.is_current(url, data_dir / "chroma")
     inputs = tmp_path / "inputs"

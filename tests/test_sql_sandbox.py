@@ -9,9 +9,9 @@ import pytest
 
 
 @pytest.fixture
-def checksum(seeded):
+def checksum(seeded_db):
     def digest():
-        return hashlib.sha256(seeded["db"].read_bytes()).hexdigest()
+        return hashlib.sha256(seeded_db["db"].read_bytes()).hexdigest()
 
     before = digest()
     yield

@@ -274,9 +274,9 @@ def test_get_naics_all_editions(call):
     assert not call("get_naics", {"code": "999999"}).ok
 
 
-def test_classify_business_finds_obvious_codes(call):
+def test_classify_business_finds_obvious_codes(call_indexed):
     r = ok(
-        call(
+        call_indexed(
             "classify_business",
             {"description": "family dental practice with three dentists and hygienists cleaning teeth"},
         )
@@ -284,10 +284,10 @@ def test_classify_business_finds_obvious_codes(call):
     assert "621210" in [c["naics"] for c in r["candidates"][:3]]
 
 
-def test_find_applicant(call, seeded):
+def test_find_applicant(call, seeded_db):
     import sqlite3
 
-    with sqlite3.connect(seeded["db"]) as conn:
+    with sqlite3.connect(seeded_db["db"]) as conn:
         app_id, name = conn.execute("SELECT id, company_name FROM applicant ORDER BY id LIMIT 1").fetchone()
     by_id = ok(call("find_applicant", {"name_or_id": app_id.lower()}))
     assert by_id["applicant"]["company_name"] == name
@@ -372,8 +372,8 @@ def test_guard_rejections_are_recorded_events(toolkit):
         ("B&B with wood frame building, property ok?", "property-hospitality-construction"),
     ],
 )
-def test_search_guidelines_finds_the_rule(call, question, section):
-    r = ok(call("search_guidelines", {"query": question}))
+def test_search_guidelines_finds_the_rule(call_indexed, question, section):
+    r = ok(call_indexed("search_guidelines", {"query": question}))
     assert section in [s["id"] for s in r["sections"]]
     assert all(s["text"] and s["title"] for s in r["sections"])
 
