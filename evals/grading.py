@@ -208,8 +208,8 @@ def parse_answer(task_type: str, text: str, catalog=None) -> dict | None:
         v = _appetite(text)
         return {"appetite": v} if v else None
     if task_type == "small_business":
-        v = _small_business(text)
-        return {"small_business": v} if v is not None else None
+        small = _small_business(text)
+        return {"small_business": small} if small is not None else None
     if task_type == "policy_limits":
         return _limits(text)
     if task_type == "deductible":
@@ -246,7 +246,7 @@ def matches(task_type: str, predicted: dict | None, expected: dict, catalog=None
                 return False
         elif f in ("per_occurrence", "aggregate", "deductible"):
             try:
-                if got is None or int(round(float(got))) != int(want):
+                if got is None or want is None or int(round(float(got))) != int(want):
                     return False
             except (TypeError, ValueError):
                 return False
@@ -272,18 +272,18 @@ def grade(task, finding: dict | None, final_text: str, catalog=None, judge=None)
                 False,
                 {
                     "task_type": finding.get("task_type"),
-                    **{k: v for k, v in finding.items() if k in EXPECTED_FIELDS.get(finding.get("task_type"), ())},
+                    **{k: v for k, v in finding.items() if k in EXPECTED_FIELDS.get(str(finding.get("task_type")), ())},
                 },
                 "finding",
             )
         return Grade(matches(task.task_type, predicted, expected, catalog), predicted, "finding")
-    predicted = parse_answer(task.task_type, final_text, catalog)
+    parsed = parse_answer(task.task_type, final_text, catalog)
     source = "text"
-    if predicted is None and judge is not None:
-        predicted, source = judge(task.task_type, final_text), "judge"
-    if predicted is None:
+    if parsed is None and judge is not None:
+        parsed, source = judge(task.task_type, final_text), "judge"
+    if parsed is None:
         return Grade(False, None, "none")
-    return Grade(matches(task.task_type, predicted, expected, catalog), predicted, source)
+    return Grade(matches(task.task_type, parsed, expected, catalog), parsed, source)
 
 
 JUDGE_PROMPT = """Read an insurance underwriting copilot's final answer and extract the determination it states.

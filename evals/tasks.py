@@ -115,7 +115,7 @@ class Task(Strict):
         return self
 
 
-def _describe(err: dict) -> str:
+def _describe(err) -> str:  # a pydantic ErrorDetails
     loc = ".".join(str(p) for p in err["loc"] if p != "__root__") or "task"
     if err["type"] == "missing":
         return f"missing field {loc!r}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import cast
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.config import get_stream_writer
@@ -103,7 +104,7 @@ def build_graph(model, toolkit, checkpointer=None):
 
     def tools(state: AgentState) -> dict:
         write = _writer()
-        last = state["messages"][-1]
+        last = cast(AIMessage, state["messages"][-1])  # the tools node runs only after tool calls
         out, events, finding = [], [], None
         for call in last.tool_calls:
             write({"type": "tool_start", "tool": call["name"], "arguments": call["args"]})

@@ -285,7 +285,7 @@ def lob_fact(text: str, catalog) -> str | None:
     for code, name in catalog.lobs.items():
         words[name.lower()] = code
         words[code.replace("_", " ")] = code
-    hits = []
+    hits: list[tuple[int, int, str]] = []
     for syn in sorted(words, key=len, reverse=True):
         pat = re.escape(syn.replace("-", " ")).replace("'", "'?").replace(r"\ ", r"\s+")
         for m in re.finditer(rf"(?<![\w']){pat}(?![\w])", low):
@@ -403,7 +403,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["description"] = d
     # A bare answer answers the question asked last, when the sentence names no other fact.
     if asked and asked not in f and not p.unknown:
-        value = None
+        value: int | str | None = None
         others = [k for k in NUMERIC if k in f and k != asked]
         if asked in ("annual_revenue", "annual_payroll") and not others:
             value = first_money(t)

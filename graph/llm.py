@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
@@ -153,7 +154,7 @@ class LiteLLMModel:
     def invoke(
         self, messages: list[BaseMessage], tools: list[dict], on_token: Callable[[str], None] | None = None
     ) -> AIMessage:
-        request = {"model": self.model, "messages": to_openai(messages), "tools": tools or None}
+        request: dict[str, Any] = {"model": self.model, "messages": to_openai(messages), "tools": tools or None}
         if self.temperature is not None:
             request["temperature"] = self.temperature
         if self.cassette and self.cassette.replaying:
@@ -174,6 +175,7 @@ class LiteLLMModel:
                         raise ModelError(explain(exc, model, self.api_base)) from None
                     if attempt < self.retries:
                         time.sleep(self.backoff * (2**attempt))
+        assert last is not None  # the loop above ran at least once
         raise ModelError(explain(last, self.fallback_model or self.model, self.api_base))
 
     def _call(self, request: dict, on_token) -> dict:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from graph.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations, parse
+from graph.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, expand_abbreviations, parse
 from graph.state import kind, meta
+from tools.catalog import Catalog
 from tools.errors import InvalidArgument
 
 RECORD_KEYS = {
@@ -68,7 +69,7 @@ def asked_in(message: AIMessage) -> str | None:
 class Conversation:
     """What the messages establish: task, facts (stated, from the applicant record, from tools), this turn's calls."""
 
-    catalog: object
+    catalog: Catalog
     task: str | None = None
     stated: dict = field(default_factory=dict)
     company: str | None = None
@@ -81,7 +82,7 @@ class Conversation:
     naics_lookups: dict = field(default_factory=dict)  # code -> (ok, get_naics result)
     n_calls: int = 0
     # the current turn
-    parsed: object = None
+    parsed: Parsed | None = None
     asked: str | None = None
     calls: list = field(default_factory=list)
     has_content: bool = False
@@ -245,7 +246,7 @@ def read_conversation(messages: list[BaseMessage], catalog) -> Conversation:
         elif isinstance(m, AIMessage):
             if m.tool_calls:
                 for c in m.tool_calls:
-                    pending[c["id"]] = (c["name"], c.get("args") or {})
+                    pending[c["id"] or ""] = (c["name"], c.get("args") or {})
                     conv.n_calls += 1
             else:
                 last_asked = asked_in(m)

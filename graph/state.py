@@ -8,6 +8,7 @@ note to the model, ``{"notices": [...]}`` for guard notices on an answer. None o
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from typing import Annotated, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
@@ -28,20 +29,20 @@ def kind(message: BaseMessage) -> str | None:
     return meta(message).get("kind")
 
 
-def current_turn(messages: list[BaseMessage]) -> list[BaseMessage]:
+def current_turn(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """The messages since the underwriter's last message (guard corrections are not the underwriter's)."""
     for i in range(len(messages) - 1, -1, -1):
         m = messages[i]
         if isinstance(m, HumanMessage) and kind(m) != "guard_correction":
-            return messages[i + 1 :]
+            return list(messages[i + 1 :])
     return list(messages)
 
 
-def tool_calls_this_turn(messages: list[BaseMessage]) -> int:
+def tool_calls_this_turn(messages: Sequence[BaseMessage]) -> int:
     return sum(len(m.tool_calls) for m in current_turn(messages) if isinstance(m, AIMessage))
 
 
-def consecutive_tool_errors(messages: list[BaseMessage]) -> int:
+def consecutive_tool_errors(messages: Sequence[BaseMessage]) -> int:
     n = 0
     for m in reversed(current_turn(messages)):
         if isinstance(m, ToolMessage):
@@ -51,7 +52,7 @@ def consecutive_tool_errors(messages: list[BaseMessage]) -> int:
     return n
 
 
-def for_model(messages: list[BaseMessage]) -> list[BaseMessage]:
+def for_model(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """The history a provider may see: without our error notes, and with every tool call answered.
 
     A tool call left without a result (a crash or a stop between the model and the tools) would make the next

@@ -38,18 +38,18 @@ def load_sections(directory: Path = GUIDELINES_DIR) -> list[Section]:
     files = sorted(p for p in directory.glob("*.md") if p.name.lower() != "readme.md")
     if not files:
         raise GuidelineError(f"{directory}: no guideline files (*.md)")
+
+    def close(current: dict | None, body: list[str], path: Path, document: str) -> None:
+        if current is not None:
+            text = "\n".join(body).strip()
+            if not text:
+                raise GuidelineError(f"{path.name}: section {current['id']!r} is empty")
+            sections.append(Section(current["id"], current["title"], text, path.name, document))
+
     for path in files:
         document = path.stem
         current: dict | None = None
         body: list[str] = []
-
-        def close() -> None:
-            if current is not None:
-                text = "\n".join(body).strip()
-                if not text:
-                    raise GuidelineError(f"{path.name}: section {current['id']!r} is empty")
-                sections.append(Section(current["id"], current["title"], text, path.name, document))
-
         for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.startswith("# "):
                 document = line[2:].strip()
@@ -60,7 +60,7 @@ def load_sections(directory: Path = GUIDELINES_DIR) -> list[Section]:
                     raise GuidelineError(
                         f"{path.name}, line {line_no}: a section heading must read '## Title {{#section-id}}'"
                     )
-                close()
+                close(current, body, path, document)
                 sid = match["id"]
                 if sid in seen:
                     raise GuidelineError(
@@ -70,5 +70,5 @@ def load_sections(directory: Path = GUIDELINES_DIR) -> list[Section]:
                 current, body = {"id": sid, "title": match["title"]}, []
             elif current is not None:
                 body.append(line)
-        close()
+        close(current, body, path, document)
     return sections

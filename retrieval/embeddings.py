@@ -17,7 +17,7 @@ import re
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
@@ -82,7 +82,7 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
     def name() -> str:
         return "uwc-minilm-int8"
 
-    def default_space(self) -> str:
+    def default_space(self) -> Literal["cosine"]:
         return "cosine"
 
     def get_config(self) -> dict[str, Any]:
@@ -105,7 +105,7 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
         for text in input:
             v = np.zeros(self.dim, dtype=np.float32)
             words = re.findall(r"[a-z0-9]+", text.lower())
-            for gram in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+            for gram in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
                 h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "little")
                 v[h % self.dim] += 1.0 if (h >> 63) else -1.0
             norm = np.linalg.norm(v)
@@ -116,7 +116,7 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
     def name() -> str:
         return "uwc-hashing"
 
-    def default_space(self) -> str:
+    def default_space(self) -> Literal["cosine"]:
         return "cosine"
 
     def get_config(self) -> dict[str, Any]:
@@ -150,7 +150,7 @@ class LiteLLMEmbedding(EmbeddingFunction[Documents]):
     def name() -> str:
         return "uwc-litellm"
 
-    def default_space(self) -> str:
+    def default_space(self) -> Literal["cosine"]:
         return "cosine"
 
     def get_config(self) -> dict[str, Any]:

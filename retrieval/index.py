@@ -17,8 +17,6 @@ from pathlib import Path
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
-from guidelines import Section
-
 GUIDELINES = "guidelines"
 NAICS = "naics"
 
@@ -59,15 +57,9 @@ def _release(client) -> None:
     gc.collect()
 
 
-def section_document(section: Section) -> str:
-    """What gets embedded and searched: the title carries much of a section's meaning."""
-    return f"{section.title}\n{section.text}"
-
-
-def guideline_docs(sections: list[Section]) -> list[Doc]:
-    return [
-        Doc(s.id, section_document(s), {"title": s.title, "file": s.file, "document": s.document}) for s in sections
-    ]
+def section_document(title: str, text: str) -> str:
+    """What gets embedded and searched for a guideline section: the title carries much of its meaning."""
+    return f"{title}\n{text}"
 
 
 def naics_document(code: str, title: str, description: str) -> str:

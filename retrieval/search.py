@@ -103,7 +103,7 @@ class HybridIndex:
     def semantic(self, query: str, n: int) -> list[tuple[str, float]]:
         vec = self.embedding.embed_query([query])
         res = self.collection.query(query_embeddings=vec, n_results=min(n, len(self.ids)), include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])]
+        return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def search(
         self, query: str, k: int = 5, pool: int = 30, lexical_weight: float = 1.0, lexical_extra: str = ""

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from guidelines import GUIDELINES_DIR, load_sections
+from guidelines import GUIDELINES_DIR, Section, load_sections
 from seed_db.build import inputs_digest, load_seed_data, sqlite_path, write_database
 from seed_db.sources import DATA_DIR
 
@@ -20,6 +20,16 @@ class SeedReport:
     index: object | None  # retrieval.index.IndexReport
     seconds: float
     skipped: bool = False
+
+
+def guideline_docs(sections: list[Section]) -> list:
+    """The guideline sections as index documents (``retrieval.index.Doc``), with what the search tool shows."""
+    from retrieval.index import Doc, section_document
+
+    return [
+        Doc(s.id, section_document(s.title, s.text), {"title": s.title, "file": s.file, "document": s.document})
+        for s in sections
+    ]
 
 
 def is_seeded(database_url: str, index_dir: Path) -> bool:
@@ -55,6 +65,7 @@ def run_seed(
     start = time.perf_counter()
     if if_missing and is_current(database_url, index_dir, data_dir, guidelines_dir):
         db = sqlite_path(database_url)
+        assert db is not None  # is_current found the file
         return SeedReport(db, db.stat().st_size, {}, None, time.perf_counter() - start, skipped=True)
     data = load_seed_data(data_dir, guidelines_dir)
     written = write_database(database_url, data)
@@ -65,7 +76,6 @@ def run_seed(
             NAICS,
             Doc,
             build_index,
-            guideline_docs,
             naics_document,
         )  # chromadb only when indexing
 

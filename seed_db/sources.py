@@ -146,7 +146,7 @@ def read_csv(path: Path, model: type[M], key: tuple[str, ...]) -> list[M]:
                 raise SeedError(path, f"missing column(s) {', '.join(missing)}; header is {reader.fieldnames}", 1)
             for line_no, raw in enumerate(reader, start=2):
                 if None in raw or any(v is None for v in raw.values()):
-                    raise SeedError(path, f"expected {len(reader.fieldnames)} fields", line_no)
+                    raise SeedError(path, f"expected {len(reader.fieldnames or ())} fields", line_no)
                 try:
                     row = model.model_validate(raw)
                 except ValidationError as exc:
@@ -155,7 +155,9 @@ def read_csv(path: Path, model: type[M], key: tuple[str, ...]) -> list[M]:
                     raise SeedError(path, str(exc), line_no) from None
                 k = tuple(getattr(row, f) for f in key)
                 if k in seen:
-                    raise SeedError(path, f"duplicate key {dict(zip(key, k))} (first at row {seen[k]})", line_no)
+                    raise SeedError(
+                        path, f"duplicate key {dict(zip(key, k, strict=True))} (first at row {seen[k]})", line_no
+                    )
                 seen[k] = line_no
                 rows.append(row)
     except csv.Error as exc:

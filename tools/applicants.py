@@ -77,7 +77,7 @@ def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length
     close = [by_lower[n] for n in difflib.get_close_matches(q.lower(), list(by_lower), n=5, cutoff=0.6)]
     if len(close) == 1:
         with Session(ctx.engine) as s:
-            return {"applicant": _record(ctx, s.get(a, names[close[0]])), "note": f"closest name to {q!r}"}
+            return {"applicant": _record(ctx, s.get_one(a, names[close[0]])), "note": f"closest name to {q!r}"}
     if close:
         return {
             "candidates": [{"id": names[n], "company_name": n} for n in close],

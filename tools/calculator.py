@@ -10,6 +10,7 @@ import ast
 import operator
 import re
 import time
+from collections.abc import Callable
 from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
 from typing import Annotated
 
@@ -33,7 +34,7 @@ BINARY = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
-UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+UNARY: dict[type, Callable[[Decimal], Decimal]] = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 FUNCS = {"round": 2, "abs": 1, "min": None, "max": None}
 HINT = "use numbers, + - * / // % ** ( ), and round(x, n), abs(x), min(...), max(...); '$', ',' and 'M'/'k' suffixes are read as money"
 
@@ -98,7 +99,12 @@ def evaluate(expression: str) -> Decimal:
                 places = int(args[1]) if len(args) > 1 else 0
                 value = args[0].quantize(Decimal(1).scaleb(-places)) if -12 <= places <= 12 else args[0]
             else:
-                value = {"abs": lambda a: abs(a[0]), "min": min, "max": max}[name](args)
+                pick: dict[str, Callable[[list[Decimal]], Decimal]] = {
+                    "abs": lambda a: abs(a[0]),
+                    "min": min,
+                    "max": max,
+                }
+                value = pick[name](args)
         else:
             raise InvalidArgument(f"{type(node).__name__} is not allowed in a calculation", HINT)
         if value.is_nan() or abs(value) > MAX_MAGNITUDE:

@@ -22,7 +22,7 @@ def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
         sections = load_sections()
         collection = open_collection(ctx.index_dir, GUIDELINES, ctx.embedding)
         index = HybridIndex(
-            [s.id for s in sections], [section_document(s) for s in sections], collection, ctx.embedding
+            [s.id for s in sections], [section_document(s.title, s.text) for s in sections], collection, ctx.embedding
         )
         return index, {s.id: s for s in sections}
 

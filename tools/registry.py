@@ -11,6 +11,7 @@ model can act on, and records a trace event.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import json
 import re
@@ -143,10 +144,10 @@ class Toolkit:
         self.events: list[ToolEvent] = []
         self.on_event = on_event
 
-    def list(self) -> list[ToolSpec]:
+    def list(self) -> builtins.list[ToolSpec]:  # `list` here would name this method
         return list(self.specs.values())
 
-    def openai_schemas(self) -> list[dict]:
+    def openai_schemas(self) -> builtins.list[dict]:
         return [s.openai_schema() for s in self.specs.values()]
 
     def call(self, name: str, arguments: dict | str | None) -> ToolEvent:
@@ -205,7 +206,7 @@ class Toolkit:
             self.on_event(event)
         return event
 
-    def _guard_arguments(self, spec: ToolSpec, args: dict) -> list[dict]:
+    def _guard_arguments(self, spec: ToolSpec, args: dict) -> builtins.list[dict]:
         """Every argument naming a line of business must name one in the live catalog."""
         from tools.guard import scan_products
 

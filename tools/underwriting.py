@@ -7,7 +7,7 @@ fact nobody gave yet comes back with ``status: "need_facts"``, the missing facts
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import Field
 from sqlalchemy import select
@@ -146,7 +146,7 @@ def _standard(row: models.SizeStandard) -> dict:
         return {"measure": "employees", "threshold": row.employees, "text": f"{row.employees:,} employees"}
     return {
         "measure": "assets",
-        "threshold": int(round(row.assets_musd * 1_000_000)),
+        "threshold": int(round((row.assets_musd or 0) * 1_000_000)),
         "text": f"${row.assets_musd:,.0f}M in assets",
     }
 
@@ -192,16 +192,17 @@ def _qualify(ctx: ToolContext, code: str, lob: str, facts: Facts) -> dict:
             "detail": f"{ctx.catalog.lobs[lob]} is Qualified here: decided by {rule.fact.replace('_', ' ')}",
         }
     if rule.fact == "construction":
-        allowed = rule.allowed_types.split(",")
+        allowed = (rule.allowed_types or "").split(",")
         ok = value in allowed
         return {
             **step,
             "outcome": "pass" if ok else "fail",
             "detail": f"Type {value} ({ctx.catalog.construction_names[value]}) {'is' if ok else 'is not'} among the accepted types {', '.join(allowed)}",
         }
-    ok = value <= rule.max_value
+    max_value = rule.max_value or 0  # a numeric rule always has a maximum (seed_db.rules checks it)
+    ok = value <= max_value
     shown = _usd(value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{value:,}"
-    limit = _usd(rule.max_value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{rule.max_value:,.0f}"
+    limit = _usd(max_value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{max_value:,.0f}"
     return {
         **step,
         "outcome": "pass" if ok else "fail",
@@ -389,7 +390,13 @@ def recommend_lobs(
     facts = Facts(ctx, annual_revenue, employees, annual_payroll, vehicles, construction)
     recommended, pending, declined, sections = [], [], [], ["product-recommendations"]
     sb = small_business_test(ctx, code, facts)
-    out = {"naics": code, "title": _title(ctx, code), "state": st, "excluded": excluded, "facts_used": facts.given()}
+    out: dict = {
+        "naics": code,
+        "title": _title(ctx, code),
+        "state": st,
+        "excluded": excluded,
+        "facts_used": facts.given(),
+    }
     if sb["status"] == "decided" and not sb["small_business"]:
         return {
             **out,
@@ -430,7 +437,10 @@ def recommend_lobs(
     return out
 
 
-def _best_rule(ctx: ToolContext, table, naics: str, lob: str) -> tuple[str, str, object, str]:
+Rule = TypeVar("Rule", models.LimitRule, models.DeductibleRule)
+
+
+def _best_rule(ctx: ToolContext, table: type[Rule], naics: str, lob: str) -> tuple[str, str, Rule, str]:
     """The most specific rule of a limit or deductible table: longest NAICS prefix, then LOB-specific over all-LOB."""
     code, lob_code = ctx.catalog.naics(naics), ctx.catalog.lob(lob)
     with Session(ctx.engine) as c:
@@ -439,7 +449,7 @@ def _best_rule(ctx: ToolContext, table, naics: str, lob: str) -> tuple[str, str,
         (r for r in rows if code.startswith(r.naics_prefix) and r.lob in (None, lob_code)),
         key=lambda r: (len(r.naics_prefix), r.lob is not None),
     )
-    scope = f"rule for {ctx.catalog.lobs.get(rule.lob, 'every line')}, " + (
+    scope = f"rule for {ctx.catalog.lobs.get(rule.lob or '', 'every line')}, " + (
         f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code"
     )
     return code, lob_code, rule, scope

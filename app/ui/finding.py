@@ -71,7 +71,7 @@ def key_figures(finding: dict) -> list[tuple[str, str]]:
 
 def render_figures(figures: list[tuple[str, str]]) -> None:
     """Key figures in a row: small label over a bold value (``st.metric`` is too large for dollar amounts)."""
-    for col, (label, value) in zip(st.columns(len(figures)), figures):
+    for col, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
         col.caption(label)
         col.markdown(f"**{value}**")
 

@@ -280,7 +280,7 @@ def main():
                 assert code in naics_codes, f"{code} is not a 2022 NAICS code"
                 task["expected"] = expected_for(task, standards)
             except (AssertionError, KeyError, ValueError) as exc:
-                raise SystemExit(f"{args.tasks}, line {n} ({task.get('id')}): {exc!r}")
+                raise SystemExit(f"{args.tasks}, line {n} ({task.get('id')}): {exc!r}") from None
             out.append(json.dumps(task, ensure_ascii=False))
     with open(args.out, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
