@@ -162,8 +162,8 @@ def cmd_guard_scan(args: argparse.Namespace) -> int:
     catalog = None
     settings = get_settings(data_dir=args.data_dir)
     try:
+        from seed_db.queries import readonly_engine
         from tools.catalog import Catalog
-        from tools.context import readonly_engine
 
         catalog = Catalog.load(readonly_engine(settings.database_path))
     except FileNotFoundError as exc:
@@ -275,7 +275,7 @@ def _eval_compare(args: argparse.Namespace) -> int:
         raise CliError(str(exc), 2) from None
     table = Table(title="Evaluation runs side by side")
     table.add_column("figure")
-    for d, s in zip(args.compare, (a, b)):
+    for d, s in zip(args.compare, (a, b), strict=True):
         table.add_column(f"{Path(d).name}\n{s.get('model', '?')}", justify="right")
     table.add_column("change", justify="right")
     for row in compare_rows(a, b):

@@ -7,11 +7,11 @@ factory that raises is not cached: the next rerun tries again (e.g. after `uwc s
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from core.settings import Settings, get_settings
 from guidelines import Section, load_sections
+from seed_db.queries import readonly_engine
 
 
 @st.cache_resource
@@ -21,13 +21,8 @@ def settings() -> Settings:
 
 @st.cache_resource
 def engine() -> Engine:
-    s = settings()
-    url = s.resolved_database_url
-    if url.startswith("sqlite:///"):
-        # Read-only and shareable across Streamlit's script threads.
-        path = url.removeprefix("sqlite:///")
-        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"check_same_thread": False})
-    return create_engine(url)
+    """Read-only and shareable across Streamlit's script threads; a missing database raises FileNotFoundError."""
+    return readonly_engine(settings().resolved_database_url)
 
 
 @st.cache_resource

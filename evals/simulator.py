@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from core.vocabulary import usd
 from evals.tasks import Task
 
 MAX_FACTS_PER_TURN = 2
@@ -101,7 +102,7 @@ def facts_asked(text: str) -> list[str]:
 
 
 def _money(n: int) -> str:
-    return f"${n:,}"
+    return usd(n)
 
 
 def _lower_first(s: str) -> str:
@@ -196,7 +197,7 @@ class LLMUnderwriter:
     """The underwriter played by an LLM through graph/llm.py (the only litellm caller)."""
 
     task: Task
-    model: object  # a LiteLLMModel (or anything with invoke(messages, tools))
+    model: Any  # a LiteLLMModel (or anything with invoke(messages, tools))
     insurer: str = "the insurer"
     history: list = field(default_factory=list)
 
@@ -240,7 +241,7 @@ def parse_user_spec(spec: str) -> tuple[str, str | None]:
 def user_factory(spec: str, api_base: str | None = None, insurer: str = "the insurer"):
     """A function task -> a fresh simulated underwriter for one conversation."""
     kind, model = parse_user_spec(spec)
-    if kind == "scripted":
+    if kind == "scripted" or model is None:
         return ScriptedUnderwriter
 
     def make(task: Task) -> LLMUnderwriter:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from core.settings import Settings
+from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.state import kind, meta
 from graph.threads import ThreadStore, open_checkpointer
@@ -53,7 +54,7 @@ def make_model(settings: Settings, catalog, model: str | None = None):
 
 
 def model_label(model) -> str:
-    return "Offline rules model (not an LLM)" if not getattr(model, "is_llm", False) else f"LLM: {model.name}"
+    return prompts.OFFLINE_LABEL if not getattr(model, "is_llm", False) else f"LLM: {model.name}"
 
 
 class Copilot:
@@ -102,12 +103,12 @@ class Copilot:
         finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
         self.threads.touch(thread_id)
         return TurnResult(
-            answer=final.content if final else "",
+            answer=final.text if final else "",
             message_id=final.id if final else None,
             steps=steps,
             finding=finding,
             notices=meta(final).get("notices", []) if final else [],
-            error=final.content if final is not None and kind(final) == "error" else None,
+            error=final.text if final is not None and kind(final) == "error" else None,
             events=events,
         )
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.vocabulary import FACT_WORDS
+from core.vocabulary import FACT_WORDS, usd
 from graph import prompts
 from graph.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from graph.offline_conversation import Conversation
+from tools.catalog import Catalog
 
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
 
 
 def _usd(n) -> str:
-    return f"${int(n):,}"
+    return usd(int(n))
 
 
 def _cite(sections) -> str:
@@ -39,13 +40,13 @@ class Step:
 class AnswerWriter:
     """Questions, notes and answers; ``self.catalog`` is the live catalog."""
 
-    catalog: object
+    catalog: Catalog
 
     def help_text(self) -> str:
         return prompts.OFFLINE_HELP.format(insurer=self.catalog.insurer, lobs=", ".join(self.catalog.lobs.values()))
 
     def lob_name(self, code: str | None) -> str:
-        return self.catalog.lobs.get(code, code or "")
+        return self.catalog.lobs.get(code or "", code or "")
 
     def title(self, code: str) -> str:
         return self.catalog.naics_titles.get(code, "")
@@ -95,7 +96,7 @@ class AnswerWriter:
     def _ask(self, conv: Conversation, fact: str) -> Step:
         again = (
             "Sorry, I did not catch that. "
-            if conv.asked == fact and conv.misses.get(fact) and not conv.parsed.facts
+            if conv.asked == fact and conv.misses.get(fact) and not (conv.parsed and conv.parsed.facts)
             else ""
         )
         question = QUESTIONS[fact]
@@ -111,7 +112,7 @@ class AnswerWriter:
             "policy_limits": "give the limits",
             "deductible": "give the deductible",
             "classification": "classify the business",
-        }[conv.task]
+        }[conv.task or ""]
         missing = (
             "knowing what the business does (or its NAICS code)"
             if fact == "description"

@@ -18,14 +18,57 @@ import pathlib
 import random
 import re
 import string
+from dataclasses import dataclass
 
 import yaml
 
-LOBS = ("workers_compensation", "property", "general_liability", "auto", "cyber", "bop")
-HOSPITALITY_LEASING_CODES = ("531110", "531120", "531130", "531190", "721110", "721120", "721191")
-MONOPOLISTIC_WC_STATES = ("ND", "OH", "WA", "WY")
-PAYROLL_LIMIT = 5_000_000  # workers compensation marked Qualified declines above this payroll
-FLEET_LIMIT = 20  # auto marked Qualified declines above this many vehicles
+from seed_db.rules import InsurerData, match_construction
+
+
+@dataclass(frozen=True)
+class InsurerFacts:
+    """The insurer's rules and the states the generator plays to, read from ``insurer.yaml`` and ``states.csv``
+    (never restated here): a rule changed there moves the edge cases with it."""
+
+    lobs: tuple[str, ...]
+    monopolistic_wc_states: tuple[str, ...]  # workers compensation is "No" there (state funds)
+    payroll_limit: int  # workers compensation marked Qualified declines above this payroll
+    fleet_limit: int  # auto marked Qualified declines above this many vehicles
+    hospitality_leasing_codes: tuple[str, ...]  # property only in the fire-resistive classes
+    state_names: dict[str, str]  # code -> name, in file order
+    construction_phrases: dict[str, str]  # lower-case phrase -> class (I-V), read by the seed's matcher
+
+    @classmethod
+    def from_data(cls, insurer: InsurerData, state_names: dict[str, str]) -> InsurerFacts:
+        def limit(lob: str, fact: str) -> int:
+            found = [q.max for q in insurer.qualification_rules if q.lob == lob and q.fact == fact]
+            if not found or found[0] is None:
+                raise ValueError(f"insurer.yaml has no qualification rule for {lob} {fact}")
+            return int(found[0])
+
+        return cls(
+            lobs=tuple(lob.code for lob in insurer.lines_of_business),
+            monopolistic_wc_states=tuple(
+                s
+                for exc in insurer.appetite.state_exceptions
+                if exc.set.get("workers_compensation") == "No"
+                for s in exc.states
+            ),
+            payroll_limit=limit("workers_compensation", "annual_payroll"),
+            fleet_limit=limit("auto", "vehicles"),
+            hospitality_leasing_codes=tuple(
+                c
+                for q in insurer.qualification_rules
+                if q.lob == "property" and q.fact == "construction" and q.codes
+                for c in q.codes
+            ),
+            state_names=dict(state_names),
+            construction_phrases={ph.lower(): c.type for c in insurer.construction_classes for ph in c.phrases},
+        )
+
+    def construction_class(self, phrase: str) -> str | None:
+        return match_construction(phrase, self.construction_phrases)
+
 
 # Share of applicants built around each scenario; the rest are "general". A scenario's applicant must
 # show exactly its own flags (see _flags), so each edge case appears in the numbers planned here and not
@@ -136,59 +179,6 @@ _STATE_POPULATION_M = {
 }
 # Flattened on purpose so North Dakota and Wyoming show up too, not only Ohio and Washington.
 _MONOPOLISTIC_WEIGHTS = {"ND": 1.5, "OH": 4.0, "WA": 3.0, "WY": 1.5}
-_STATE_NAMES = {
-    "AK": "Alaska",
-    "AL": "Alabama",
-    "AR": "Arkansas",
-    "AZ": "Arizona",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DC": "the District of Columbia",
-    "DE": "Delaware",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "IA": "Iowa",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "MA": "Massachusetts",
-    "MD": "Maryland",
-    "ME": "Maine",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MO": "Missouri",
-    "MS": "Mississippi",
-    "MT": "Montana",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "NE": "Nebraska",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NV": "Nevada",
-    "NY": "New York",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VA": "Virginia",
-    "VT": "Vermont",
-    "WA": "Washington",
-    "WI": "Wisconsin",
-    "WV": "West Virginia",
-    "WY": "Wyoming",
-}
 
 # Word banks for names. Invented place names keep the companies clearly fictional; surnames avoid a
 # final "s" so "{surname}'s" always reads right.
@@ -465,19 +455,8 @@ _REQUIRED_KEYS = {
 }
 _OPTIONAL_KEYS = {"weight", "scale_hints", "min_staff_per_vehicle", "legal_suffix"}
 
-# Building classes (I fire-resistive ... V wood frame) recognised from the words of a construction phrase.
-# Checked in order, so "masonry walls with wood interior" is III rather than V and "brick veneer over wood
-# frame" would be V.
-_CONSTRUCTION_KEYWORDS = (
-    ("I", ("fire-resistive", "high fire resistivity")),
-    ("II", ("non-combustible",)),
-    ("IV", ("heavy timber",)),
-    ("V", ("wood frame", "wood-frame", "wood or metal stud")),
-    ("III", ("masonry", "tilt-up")),
-)
 
-
-def load_profiles(path: pathlib.Path) -> list[dict]:
+def load_profiles(path: pathlib.Path, facts: InsurerFacts) -> list[dict]:
     """Read and validate the applicant archetypes; raise ValueError naming the profile and the problem."""
     path = pathlib.Path(path)
     try:
@@ -488,7 +467,7 @@ def load_profiles(path: pathlib.Path) -> list[dict]:
         raise ValueError(f"{path.name}: expected a non-empty list of profiles")
     for number, profile in enumerate(data, start=1):
         naics = profile.get("naics") if isinstance(profile, dict) else None
-        problem = _profile_problem(profile)
+        problem = _profile_problem(profile, facts)
         if problem:
             raise ValueError(f"{path.name}: profile {number} (naics {naics}): {problem}")
     return data
@@ -498,7 +477,7 @@ def generate_applicants(
     profiles: list[dict],
     naics_titles: dict[str, str],
     size_standards: dict[str, dict],
-    states: list[str],
+    facts: InsurerFacts,
     *,
     seed: int = 20230317,
     count: int = 300,
@@ -507,7 +486,7 @@ def generate_applicants(
 
     ``naics_titles`` maps every valid 2022 code to its title (used to reject unknown codes);
     ``size_standards[code]`` is the SBA base row ({"receipts_musd", "employees", "assets_musd"});
-    ``states`` lists the two-letter codes applicants may be located in.
+    ``facts`` are the insurer's rules the edge cases play to and the states applicants may be located in.
     Returns dicts with keys id, company_name, description, naics_code, state, annual_revenue, employees,
     annual_payroll, vehicles, construction, requested_lob.
     """
@@ -522,10 +501,11 @@ def generate_applicants(
     # Only random.Random(seed) is used, never the global generator, the clock or str hashes (salted per
     # process), so the output is the same in every run.
     rng = random.Random(seed)
-    usual_states = [s for s in states if s not in MONOPOLISTIC_WC_STATES]
+    states = list(facts.state_names)
+    usual_states = [s for s in states if s not in facts.monopolistic_wc_states]
     usual_weights = [_STATE_POPULATION_M.get(s, 1.0) for s in usual_states]
-    mono_states = [s for s in MONOPOLISTIC_WC_STATES if s in states]
-    pools = {scenario: _pool(profiles, scenario, size_standards) for scenario in _REQUIRED_FLAGS}
+    mono_states = [s for s in facts.monopolistic_wc_states if s in states]
+    pools = {scenario: _pool(profiles, scenario, size_standards, facts) for scenario in _REQUIRED_FLAGS}
 
     scenarios = _scenario_plan(count)
     rng.shuffle(scenarios)  # interleave the edge cases with ordinary applicants
@@ -536,24 +516,24 @@ def generate_applicants(
             raise ValueError(f"no profile can produce a {scenario!r} applicant")
         if scenario == "monopolistic_state":
             if not mono_states:
-                raise ValueError("none of ND, OH, WA, WY is in the list of states")
-            state = rng.choices(mono_states, weights=[_MONOPOLISTIC_WEIGHTS[s] for s in mono_states])[0]
+                raise ValueError(f"none of {', '.join(facts.monopolistic_wc_states)} is in the list of states")
+            state = rng.choices(mono_states, weights=[_MONOPOLISTIC_WEIGHTS.get(s, 1.0) for s in mono_states])[0]
         else:
             state = rng.choices(usual_states, weights=usual_weights)[0]
-        profile, figures, hints = _draw_business(rng, pools[scenario], scenario, size_standards)
+        profile, figures, hints = _draw_business(rng, pools[scenario], scenario, size_standards, facts)
         name, short_name = _company_name(rng, profile, used_names)
         applicants.append(
             {
                 "id": f"APP-{number:04d}",
                 "company_name": name,
-                "description": _description(rng, profile, short_name, state, figures, hints),
+                "description": _description(rng, profile, short_name, state, figures, hints, facts),
                 "naics_code": profile["naics"],
                 "state": state,
                 "annual_revenue": figures["annual_revenue"],
                 "employees": figures["employees"],
                 "annual_payroll": figures["annual_payroll"],
                 "vehicles": figures["vehicles"],
-                "construction": _construction(rng, profile, scenario),
+                "construction": _construction(rng, profile, scenario, facts),
                 "requested_lob": _requested_lob(rng, profile, scenario, figures["vehicles"]),
             }
         )
@@ -563,7 +543,7 @@ def generate_applicants(
 # ---------------------------------------------------------------------------------------- validation
 
 
-def _profile_problem(profile) -> str | None:
+def _profile_problem(profile, facts: InsurerFacts) -> str | None:
     """What is wrong with one profile, or None."""
     if not isinstance(profile, dict):
         return "expected a mapping"
@@ -599,15 +579,15 @@ def _profile_problem(profile) -> str | None:
             isinstance(value, list) and len(value) == 2 and all(_is_int(v) for v in value) and 1 <= value[0] <= value[1]
         ):
             return f"scale hint {key} must be [low, high] whole numbers with 1 <= low <= high"
-    for pattern in _string_list(profile["name_patterns"]) or [None]:
-        if pattern is None:
-            return "name_patterns must be a non-empty list of strings"
+    if not _string_list(profile["name_patterns"]):
+        return "name_patterns must be a non-empty list of strings"
+    for pattern in _string_list(profile["name_patterns"]):
         bad = _fields(pattern) - _NAME_FIELDS
         if bad:
             return f"name pattern {pattern!r} uses unknown placeholder(s) {', '.join(sorted(bad))}"
-    for text in _string_list(profile["descriptions"]) or [None]:
-        if text is None:
-            return "descriptions must be a non-empty list of strings"
+    if not _string_list(profile["descriptions"]):
+        return "descriptions must be a non-empty list of strings"
+    for text in _string_list(profile["descriptions"]):
         used = _fields(text)
         bad = used - _DESCRIPTION_FIELDS - hints.keys()
         if bad:
@@ -626,11 +606,11 @@ def _profile_problem(profile) -> str | None:
     if not phrases:
         return "construction must be a non-empty list of strings"
     for phrase in phrases:
-        if _construction_class(phrase) is None:
+        if facts.construction_class(phrase) is None:
             return f"construction {phrase!r} names no construction class (say wood frame, masonry, non-combustible ...)"
     lobs = _string_list(profile["lobs"])
-    if not lobs or any(lob not in LOBS for lob in lobs) or len(set(lobs)) != len(lobs):
-        return f"lobs must be a non-empty list of distinct codes from {', '.join(LOBS)}"
+    if not lobs or any(lob not in facts.lobs for lob in lobs) or len(set(lobs)) != len(lobs):
+        return f"lobs must be a non-empty list of distinct codes from {', '.join(facts.lobs)}"
     if "auto" in lobs and profile["vehicles"][1] < 1:
         return "lobs lists auto but vehicles allows none"
     weight = profile.get("weight", 1)
@@ -658,14 +638,6 @@ def _fields(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
 
 
-def _construction_class(phrase: str) -> str | None:
-    text = phrase.lower()
-    for building_class, keywords in _CONSTRUCTION_KEYWORDS:
-        if any(keyword in text for keyword in keywords):
-            return building_class
-    return None
-
-
 # ---------------------------------------------------------------------------------------- scenarios
 
 
@@ -689,7 +661,7 @@ def _size_measure(code: str, size_standards: dict[str, dict]) -> tuple[str, int]
     return None
 
 
-def _pool(profiles: list[dict], scenario: str, size_standards: dict[str, dict]) -> list[dict]:
+def _pool(profiles: list[dict], scenario: str, size_standards: dict[str, dict], facts: InsurerFacts) -> list[dict]:
     """The profiles that can plausibly play a scenario (in file order, so draws are reproducible)."""
 
     def fits(profile: dict) -> bool:
@@ -706,23 +678,23 @@ def _pool(profiles: list[dict], scenario: str, size_standards: dict[str, dict]) 
             high = profile["revenue"][1] if figure == "annual_revenue" else profile["employees"][1]
             return high >= 0.4 * limit
         if scenario in ("fleet_over_20", "fleet_of_20"):
-            return profile["vehicles"][1] >= FLEET_LIMIT
+            return profile["vehicles"][1] >= facts.fleet_limit
         if scenario in ("payroll_over_5m", "payroll_at_5m", "payroll_near_5m"):
-            return profile["employees"][1] * profile["payroll_per_employee"][1] >= 0.6 * PAYROLL_LIMIT
+            return profile["employees"][1] * profile["payroll_per_employee"][1] >= 0.6 * facts.payroll_limit
         if scenario == "hospitality_wood":
-            return profile["naics"] in HOSPITALITY_LEASING_CODES and _phrases(profile, {"V"})
+            return profile["naics"] in facts.hospitality_leasing_codes and bool(_phrases(profile, {"V"}, facts))
         if scenario == "hospitality_fire_resistive":
-            return profile["naics"] in HOSPITALITY_LEASING_CODES and _phrases(profile, {"I", "II"})
+            return profile["naics"] in facts.hospitality_leasing_codes and bool(_phrases(profile, {"I", "II"}, facts))
         return True
 
     return [p for p in profiles if fits(p)]
 
 
-def _phrases(profile: dict, classes: set[str]) -> list[str]:
-    return [ph for ph in profile["construction"] if _construction_class(ph) in classes]
+def _phrases(profile: dict, classes: set[str], facts: InsurerFacts) -> list[str]:
+    return [ph for ph in profile["construction"] if facts.construction_class(ph) in classes]
 
 
-def _flags(profile: dict, figures: dict, size_standards: dict[str, dict]) -> set[str]:
+def _flags(profile: dict, figures: dict, size_standards: dict[str, dict], facts: InsurerFacts) -> set[str]:
     """The edge cases an applicant's figures fall into."""
     flags = set()
     measure = _size_measure(profile["naics"], size_standards)
@@ -735,13 +707,13 @@ def _flags(profile: dict, figures: dict, size_standards: dict[str, dict]) -> set
                 flags.add("just_over_threshold")
         elif value >= 0.95 * limit:
             flags.add("near_threshold")
-    if figures["vehicles"] > FLEET_LIMIT:
+    if figures["vehicles"] > facts.fleet_limit:
         flags.add("fleet_over_20")
-    elif figures["vehicles"] == FLEET_LIMIT:
+    elif figures["vehicles"] == facts.fleet_limit:
         flags.add("fleet_of_20")
-    if figures["annual_payroll"] > PAYROLL_LIMIT:
+    if figures["annual_payroll"] > facts.payroll_limit:
         flags.add("payroll_over_5m")
-    elif figures["annual_payroll"] >= 0.98 * PAYROLL_LIMIT:
+    elif figures["annual_payroll"] >= 0.98 * facts.payroll_limit:
         flags.add("payroll_near_5m")
     return flags
 
@@ -753,24 +725,29 @@ def _flags(profile: dict, figures: dict, size_standards: dict[str, dict]) -> set
 # solve for the size that figure implies, and derive the rest from it.
 
 
-def _draw_business(rng: random.Random, pool: list[dict], scenario: str, size_standards: dict[str, dict]):
+def _draw_business(
+    rng: random.Random, pool: list[dict], scenario: str, size_standards: dict[str, dict], facts: InsurerFacts
+):
     required = _REQUIRED_FLAGS[scenario]
     allowed_extra = _BIG_FIRM_FLAGS if scenario in _BIG_FIRM_SCENARIOS else set()
     weights = [p.get("weight", 1) for p in pool]
     for _ in range(500):
         profile = rng.choices(pool, weights=weights)[0]
-        figures, size = _draw_figures(rng, profile, scenario, size_standards)
-        flags = _flags(profile, figures, size_standards)
+        figures, size = _draw_figures(rng, profile, scenario, size_standards, facts)
+        flags = _flags(profile, figures, size_standards, facts)
         if required <= flags and flags - required <= allowed_extra:
             return profile, figures, _scale_hints(profile, size)
     raise ValueError(f"could not generate a {scenario!r} applicant from the profiles; widen their ranges")
 
 
-def _draw_figures(rng: random.Random, profile: dict, scenario: str, size_standards: dict[str, dict]):
+def _draw_figures(
+    rng: random.Random, profile: dict, scenario: str, size_standards: dict[str, dict], facts: InsurerFacts
+):
     fixed: dict[str, int] = {}
     pay_rate = rng.uniform(*profile["payroll_per_employee"])
-    if scenario in _THRESHOLD_SCENARIOS:
-        figure, limit = _size_measure(profile["naics"], size_standards)
+    measure = _size_measure(profile["naics"], size_standards)
+    if scenario in _THRESHOLD_SCENARIOS and measure is not None:  # _pool admits only profiles with a measure
+        figure, limit = measure
         if scenario == "not_small":
             factor = math.exp(rng.uniform(math.log(1.07), math.log(1.8)))
         elif scenario == "not_small_large":
@@ -788,18 +765,18 @@ def _draw_figures(rng: random.Random, profile: dict, scenario: str, size_standar
             fixed["employees"] = math.ceil(limit * factor) if factor > 1 else math.floor(limit * factor)
             size = _size_of(profile["employees"], fixed["employees"])
     elif scenario in ("fleet_over_20", "fleet_of_20"):
-        high = profile["vehicles"][1]
+        high, fleet_limit = profile["vehicles"][1], facts.fleet_limit
         fixed["vehicles"] = (
-            FLEET_LIMIT if scenario == "fleet_of_20" else rng.randint(FLEET_LIMIT + 1, max(30, round(high * 1.2)))
+            fleet_limit if scenario == "fleet_of_20" else rng.randint(fleet_limit + 1, max(30, round(high * 1.2)))
         )
         size = _size_of(_offset(profile["vehicles"]), fixed["vehicles"] + 1)
     elif scenario in ("payroll_over_5m", "payroll_at_5m", "payroll_near_5m"):
         if scenario == "payroll_over_5m":
-            payroll = _round_k(PAYROLL_LIMIT * math.exp(rng.uniform(math.log(1.02), math.log(2.4))))
+            payroll = _round_k(facts.payroll_limit * math.exp(rng.uniform(math.log(1.02), math.log(2.4))))
         elif scenario == "payroll_at_5m":
-            payroll = PAYROLL_LIMIT
+            payroll = facts.payroll_limit
         else:
-            payroll = _round_k(rng.uniform(0.981, 0.999) * PAYROLL_LIMIT)
+            payroll = _round_k(rng.uniform(0.981, 0.999) * facts.payroll_limit)
         fixed["annual_payroll"] = payroll
         fixed["employees"] = max(1, round(payroll / pay_rate))
         size = _size_of(profile["employees"], fixed["employees"])
@@ -900,8 +877,10 @@ def _company_name(rng: random.Random, profile: dict, used: set[str]) -> tuple[st
     raise ValueError(f"ran out of distinct company names for {profile['kind']!r}; add name patterns")
 
 
-def _description(rng: random.Random, profile: dict, short_name: str, state: str, figures: dict, hints: dict) -> str:
-    state_name = _STATE_NAMES.get(state, state)
+def _description(
+    rng: random.Random, profile: dict, short_name: str, state: str, figures: dict, hints: dict, facts: InsurerFacts
+) -> str:
+    state_name = facts.state_names.get(state, state)
     if state == "DC":
         city_phrase = "Washington, DC"  # no trailing period: descriptions often end a sentence with the place
     else:
@@ -916,17 +895,17 @@ def _description(rng: random.Random, profile: dict, short_name: str, state: str,
     )
 
 
-def _construction(rng: random.Random, profile: dict, scenario: str) -> str:
+def _construction(rng: random.Random, profile: dict, scenario: str, facts: InsurerFacts) -> str:
     if scenario == "hospitality_wood":
-        return rng.choice(_phrases(profile, {"V"}))
+        return rng.choice(_phrases(profile, {"V"}, facts))
     if scenario == "hospitality_fire_resistive":
-        return rng.choice(_phrases(profile, {"I", "II"}))
+        return rng.choice(_phrases(profile, {"I", "II"}, facts))
     return rng.choice(profile["construction"])
 
 
 def _requested_lob(rng: random.Random, profile: dict, scenario: str, vehicles: int) -> str:
     preferred = _PREFERRED_LOB.get(scenario)
-    if preferred in profile["lobs"] and rng.random() < 0.6:
+    if preferred is not None and preferred in profile["lobs"] and rng.random() < 0.6:
         return preferred
     # nobody asks for commercial auto without a vehicle
     choices = [lob for lob in profile["lobs"] if vehicles > 0 or lob != "auto"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,8 @@ from sqlalchemy import create_engine, event, insert, make_url, text
 
 from guidelines import GUIDELINES_DIR, GuidelineError, load_sections
 from seed_db import models
-from seed_db.applicants import generate_applicants, load_profiles
-from seed_db.rules import compile_appetite, load_insurer, validate_references
+from seed_db.applicants import InsurerFacts, generate_applicants, load_profiles
+from seed_db.rules import compile_appetite, load_insurer, match_construction, validate_references
 from seed_db.sources import (
     DATA_DIR,
     Concordance2012Row,
@@ -56,16 +55,6 @@ class SeedData:
 
     def count(self, table: str) -> int:
         return len(self.tables.get(table, []))
-
-
-def match_construction(description: str, phrases: dict[str, str]) -> str | None:
-    """The construction type whose longest known phrase occurs in a description ('steel frame' beats 'frame')."""
-    text_ = " " + re.sub(r"\s+", " ", description.lower()) + " "
-    best: tuple[int, str] | None = None
-    for phrase, ctype in phrases.items():
-        if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text_) and (best is None or len(phrase) > best[0]):
-            best = (len(phrase), ctype)
-    return best[1] if best else None
 
 
 def inputs_digest(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> str:
@@ -107,14 +96,14 @@ def load_seed_data(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_
         for ref in (r.footnote_ref or "").split(";"):  # a row may cite several footnotes: "7;6"
             if ref and ref not in {f.footnote_ref for f in footnotes}:
                 raise SeedError(p["sba"], f"unknown footnote {ref!r}", i)
-    for i, r in enumerate(c2022, start=2):
-        if r.naics_2022 not in code_set:
-            raise SeedError(p["c2022"], f"unknown 2022 NAICS code {r.naics_2022!r}", i)
-    for i, r in enumerate(naics, start=2):
+    for i, c in enumerate(c2022, start=2):
+        if c.naics_2022 not in code_set:
+            raise SeedError(p["c2022"], f"unknown 2022 NAICS code {c.naics_2022!r}", i)
+    for i, n in enumerate(naics, start=2):
         try:
-            sector_of(r.code, sector_codes)
+            sector_of(n.code, sector_codes)
         except ValueError:
-            raise SeedError(p["naics"], f"code {r.code} belongs to no sector in {FILES['sectors']}", i) from None
+            raise SeedError(p["naics"], f"code {n.code} belongs to no sector in {FILES['sectors']}", i) from None
 
     try:
         sections = load_sections(guidelines_dir)
@@ -124,10 +113,11 @@ def load_seed_data(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_
     state_codes = [s.code for s in states]
     validate_references(p["insurer"], insurer, codes, set(state_codes), {s.id for s in sections})
 
-    phrases = {ph.lower(): c.type for c in insurer.construction_classes for ph in c.phrases}
-    lobs = [lob.code for lob in insurer.lines_of_business]
+    facts = InsurerFacts.from_data(insurer, {s.code: s.name for s in states})
+    phrases = facts.construction_phrases
+    lobs = facts.lobs
     try:
-        profiles = load_profiles(p["profiles"])
+        profiles = load_profiles(p["profiles"], facts)
     except ValueError as exc:
         raise SeedError(p["profiles"], str(exc)) from None
     for i, prof in enumerate(profiles, start=1):
@@ -139,7 +129,7 @@ def load_seed_data(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_
         if r.exception is None
     }
     titles = {r.code: r.title for r in naics}
-    applicants = generate_applicants(profiles, titles, base_standards, state_codes, seed=APPLICANT_SEED, count=300)
+    applicants = generate_applicants(profiles, titles, base_standards, facts, seed=APPLICANT_SEED, count=300)
     for a in applicants:
         if a["requested_lob"] not in lobs:
             raise SeedError(p["profiles"], f"applicant {a['id']}: unknown LOB {a['requested_lob']!r}")

@@ -1,12 +1,37 @@
-"""Read-only queries the app's pages use to show the data (the agent uses the tools in ``tools/``)."""
+"""The one read-only engine over the seeded database, and the read-only queries the app's pages use to show the
+data (the agent uses the tools in ``tools/``, over the same engine)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, func, make_url, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from seed_db import models
+
+
+def readonly_engine(database: str | Path) -> Engine:
+    """An engine that can only read the seeded database: a SQLite file (a path or a ``sqlite:///`` URL) is opened
+    ``mode=ro`` with ``PRAGMA query_only`` and may be shared across threads (Streamlit, eval workers); another
+    database URL is opened as given (read-only is then its role's business). A missing SQLite file raises
+    ``FileNotFoundError`` saying to run ``uwc seed``."""
+    url = make_url(str(database) if "://" in str(database) else f"sqlite:///{database}")
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url)
+    path = Path(url.database or "")
+    if not path.is_file():
+        raise FileNotFoundError(f"no database at {path}; run `uwc seed` first")
+    engine = create_engine(
+        f"sqlite:///file:{path.resolve()}?mode=ro&uri=true", connect_args={"check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _query_only(dbapi_conn, _):
+        dbapi_conn.execute("PRAGMA query_only = ON")
+
+    return engine
 
 
 def table_counts(engine: Engine) -> dict[str, int]:

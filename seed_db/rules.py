@@ -6,6 +6,8 @@ exceptions, and compiled here into one row per 2022 NAICS code x jurisdiction x 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -124,6 +126,16 @@ class InsurerData(Strict):
         return lobs
 
 
+def match_construction(description: str, phrases: dict[str, str]) -> str | None:
+    """The construction type whose longest known phrase occurs in a description ('steel frame' beats 'frame')."""
+    text_ = " " + re.sub(r"\s+", " ", description.lower()) + " "
+    best: tuple[int, str] | None = None
+    for phrase, ctype in phrases.items():
+        if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text_) and (best is None or len(phrase) > best[0]):
+            best = (len(phrase), ctype)
+    return best[1] if best else None
+
+
 def load_insurer(path: Path, data: object) -> InsurerData:
     try:
         return InsurerData.model_validate(data)
@@ -184,19 +196,23 @@ def validate_references(
         for s in exc.states:
             if s not in states:
                 raise SeedError(path, f"{where}: unknown state {s!r}")
-    for i, rule in enumerate(data.qualification_rules):
-        where = f"qualification rule {i + 1} ({rule.lob})"
-        check_lobs(where, [rule.lob])
-        check_section(where, rule.section)
-        for c in rule.codes:
+    for i, qual in enumerate(data.qualification_rules):
+        where = f"qualification rule {i + 1} ({qual.lob})"
+        check_lobs(where, [qual.lob])
+        check_section(where, qual.section)
+        for c in qual.codes:
             check_prefix(where, c, exact=True)
-    for kind, rules in (("limit", data.limit_rules), ("deductible", data.deductible_rules)):
-        for i, rule in enumerate(rules):
+    amounts: tuple[tuple[str, Sequence[LimitRule | DeductibleRule]], ...] = (
+        ("limit", data.limit_rules),
+        ("deductible", data.deductible_rules),
+    )
+    for kind, rules in amounts:
+        for i, amount in enumerate(rules):
             where = f"{kind} rule {i + 1}"
-            if rule.lob is not None:
-                check_lobs(where, [rule.lob])
-            check_section(where, rule.section)
-            for p in rule.prefixes:
+            if amount.lob is not None:
+                check_lobs(where, [amount.lob])
+            check_section(where, amount.section)
+            for p in amount.prefixes:
                 if p:
                     check_prefix(where, p)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from seed_db import models
-from seed_db.build import match_construction
+from seed_db.rules import match_construction
 from tools.errors import InvalidArgument
 
 MAX_MONEY = 10**12  # $1 trillion: above any small business, catches unit mistakes

@@ -11,26 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
+from seed_db.queries import readonly_engine
 from tools.catalog import Catalog
-
-
-def readonly_engine(db_path: Path) -> Engine:
-    """A SQLAlchemy engine that can only read the SQLite file (``mode=ro`` + ``query_only``)."""
-    if not Path(db_path).is_file():
-        raise FileNotFoundError(f"no database at {db_path}; run `uwc seed` first")
-    engine = create_engine(
-        f"sqlite:///file:{Path(db_path).resolve()}?mode=ro&uri=true",
-        connect_args={"check_same_thread": False},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _query_only(dbapi_conn, _):
-        dbapi_conn.execute("PRAGMA query_only = ON")
-
-    return engine
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import resources
 
-DB_ERRORS = (OperationalError, sqlite3.OperationalError)
+DB_ERRORS = (OperationalError, sqlite3.OperationalError, FileNotFoundError)  # missing: seed_db.queries
 
 
 def database_message(exc: BaseException) -> str:

@@ -6,6 +6,8 @@ import json
 
 import streamlit as st
 
+from core.vocabulary import usd
+
 # Result fields worth a one-line summary, in the order they are shown.
 SUMMARY_KEYS = (
     "appetite",
@@ -50,7 +52,7 @@ def short_result(event: dict, limit: int = 240) -> str:
         if isinstance(value, bool):
             value = "yes" if value else "no"
         elif isinstance(value, int) and key in ("per_occurrence", "aggregate", "deductible"):
-            value = f"${value:,}"
+            value = usd(value)
         parts.append(f"{key.replace('_', ' ')}: {value}")
     if not parts:
         for key, value in result.items():
