@@ -87,12 +87,12 @@ def answering(verdicts: dict, ask_first: bool = True):
 
 
 @pytest.fixture
-def copilots(tmp_path, toolkit):
+def copilots(tmp_path, db_toolkit):
     made = []
 
     def factory(model_for):
         def make(i):
-            cp = Copilot(get_settings(data_dir=tmp_path / f"w{i}"), model=model_for(), toolkit=toolkit)
+            cp = Copilot(get_settings(data_dir=tmp_path / f"w{i}"), model=model_for(), toolkit=db_toolkit)
             made.append(cp)
             return cp
 
@@ -102,9 +102,9 @@ def copilots(tmp_path, toolkit):
     return factory
 
 
-def test_right_answers_score_one(copilots, toolkit, tmp_path):
+def test_right_answers_score_one(copilots, db_toolkit, tmp_path):
     convs = run_eval(
-        TASKS, copilots(lambda: ScriptedModel(answering(RIGHT))), ScriptedUnderwriter, catalog=toolkit.ctx.catalog
+        TASKS, copilots(lambda: ScriptedModel(answering(RIGHT))), ScriptedUnderwriter, catalog=db_toolkit.ctx.catalog
     )
     assert [c.row["correct"] for c in convs] == [True] * 6
     assert all(c.row["turns"] == 2 and c.row["tool_calls"] == 1 and c.row["graded_by"] == "finding" for c in convs)
@@ -119,9 +119,9 @@ def test_right_answers_score_one(copilots, toolkit, tmp_path):
     )
 
 
-def test_wrong_answers_score_zero_and_are_listed_with_transcripts(copilots, toolkit, tmp_path):
+def test_wrong_answers_score_zero_and_are_listed_with_transcripts(copilots, db_toolkit, tmp_path):
     convs = run_eval(
-        TASKS, copilots(lambda: ScriptedModel(answering(WRONG))), ScriptedUnderwriter, catalog=toolkit.ctx.catalog
+        TASKS, copilots(lambda: ScriptedModel(answering(WRONG))), ScriptedUnderwriter, catalog=db_toolkit.ctx.catalog
     )
     assert not any(c.row["correct"] for c in convs)
     assert convs[1].row["predicted"] == {"lobs": ["cyber"]}
@@ -153,17 +153,17 @@ def test_wrong_answers_score_zero_and_are_listed_with_transcripts(copilots, tool
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png in report
 
 
-def test_text_answer_without_a_finding_is_graded_by_the_parser(copilots, toolkit):
+def test_text_answer_without_a_finding_is_graded_by_the_parser(copilots, db_toolkit):
     def decide(messages):
         return AIMessage("Yes — Acme Diner is in appetite for general liability [sector-appetite].")
 
     convs = run_eval(
-        TASKS[:1], copilots(lambda: ScriptedModel(decide)), ScriptedUnderwriter, catalog=toolkit.ctx.catalog
+        TASKS[:1], copilots(lambda: ScriptedModel(decide)), ScriptedUnderwriter, catalog=db_toolkit.ctx.catalog
     )
     assert convs[0].row["correct"] and convs[0].row["graded_by"] == "text" and convs[0].row["turns"] == 1
 
 
-def test_turn_cap_tool_errors_and_invented_products_are_counted(copilots, toolkit, tmp_path):
+def test_turn_cap_tool_errors_and_invented_products_are_counted(copilots, db_toolkit, tmp_path):
     def decide(messages):
         if not tool_results(current_turn(messages)):
             return tool_call("get_limits", {"naics": "bad", "lob": "auto"}, len(messages))
@@ -173,7 +173,7 @@ def test_turn_cap_tool_errors_and_invented_products_are_counted(copilots, toolki
         TASKS[:1],
         copilots(lambda: ScriptedModel(decide)),
         ScriptedUnderwriter,
-        catalog=toolkit.ctx.catalog,
+        catalog=db_toolkit.ctx.catalog,
         max_turns=3,
     )
     row = convs[0].row
@@ -183,9 +183,9 @@ def test_turn_cap_tool_errors_and_invented_products_are_counted(copilots, toolki
     assert summary["tool_error_rate"] == 1.0 and summary["invented_product_rate"] == 1.0
 
 
-def test_trials_run_in_parallel_on_separate_threads_and_copilots(copilots, toolkit, tmp_path):
+def test_trials_run_in_parallel_on_separate_threads_and_copilots(copilots, db_toolkit, tmp_path):
     factory = copilots(lambda: ScriptedModel(answering(RIGHT)))
-    convs = run_eval(TASKS, factory, ScriptedUnderwriter, trials=3, concurrency=2, catalog=toolkit.ctx.catalog)
+    convs = run_eval(TASKS, factory, ScriptedUnderwriter, trials=3, concurrency=2, catalog=db_toolkit.ctx.catalog)
     assert len(convs) == 18 and all(c.row["correct"] for c in convs)
     assert [(c.row["id"], c.row["trial"]) for c in convs[:3]] == [
         ("appetite-1", 1),

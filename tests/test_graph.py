@@ -28,11 +28,11 @@ FINDING_ARGS = {
 
 
 @pytest.fixture
-def make_copilot(tmp_path, toolkit):
+def make_copilot(tmp_path, db_toolkit):
     made = []
 
     def make(model):
-        cp = Copilot(get_settings(data_dir=tmp_path), model=model, toolkit=toolkit)
+        cp = Copilot(get_settings(data_dir=tmp_path), model=model, toolkit=db_toolkit)
         made.append(cp)
         return cp
 

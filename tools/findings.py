@@ -79,9 +79,9 @@ def record_finding(
     for name in ("per_occurrence", "aggregate", "deductible"):
         if values[name] is not None:
             values[name] = norm.money(values[name], name)
-    from tools.guidelines import guideline_search
+    from tools.guidelines import sections_by_id
 
-    known = guideline_search(ctx)[1]
+    known = sections_by_id(ctx)
     unknown = [c for c in citations if c.strip("[]") not in known]
     if unknown:
         raise InvalidArgument(

@@ -29,6 +29,11 @@ def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
     return ctx.lazy("guidelines", build)
 
 
+def sections_by_id(ctx: ToolContext) -> dict:
+    """Every guideline section by id, read from the files: no search index or embedding model needed."""
+    return ctx.lazy("guideline_sections", lambda: {s.id: s for s in load_sections()})
+
+
 def _industry_terms(ctx: ToolContext, query: str) -> str:
     """Link a business named in the question to its NAICS code, subsector and industry group, so BM25 can
     find the appetite tables, which are keyed by code ("garbage hauler" -> 562111, 562 Waste Management)."""
@@ -99,7 +104,7 @@ def get_guideline_section(ctx: ToolContext, section_id: str) -> dict:
     Args:
         section_id: a section id as cited in answers or returned by search_guidelines
     """
-    _, sections = guideline_search(ctx)
+    sections = sections_by_id(ctx)
     sid = section_id.strip().strip("[]#").lower()
     if sid not in sections:
         raise NotFound(f"no guideline section {section_id!r}", "ids: " + ", ".join(sections))
