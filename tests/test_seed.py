@@ -327,6 +327,7 @@ def test_bad_input_fails_cleanly_and_keeps_the_old_database(tmp_path, seeded_db,
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".uwc.db")] == []
 
 
+@pytest.mark.slow  # compiles every input, then a whole build that fails at the end
 def test_interrupted_write_leaves_old_database(tmp_path, seeded_db, monkeypatch):
     db = tmp_path / "uwc.db"
     shutil.copy(seeded_db["db"], db)
