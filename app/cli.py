@@ -192,12 +192,22 @@ def cmd_guard_scan(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.text import Text
 
     from graph.copilot import Copilot, InputRejected
     from graph.threads import ThreadNotFound
 
     settings = get_settings(data_dir=args.data_dir, model=args.model)
     console = Console(highlight=False, stderr=False)
+
+    def say(label: str, style: str, text: str) -> None:
+        # Model and user text is printed literally: "[auto-qualified]" citations, the guard's "[removed: …]"
+        # marks and a stray "[/x]" are text, not rich markup.
+        console.print(Text.assemble((f"{label}:", style), " ", str(text)), soft_wrap=True)
+
+    def note(style: str, text: str) -> None:
+        console.print(Text(text, style=style), soft_wrap=True)
+
     try:
         copilot = Copilot(settings)
     except FileNotFoundError as exc:
@@ -211,12 +221,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
             known = ", ".join(t.id for t in copilot.threads.list(5)) or "none yet"
             raise CliError(f"no conversation with id {args.thread!r}; recent ids: {known}", 2) from None
         for m in copilot.history(thread.id):
-            console.print(f"[bold]{'you' if m['role'] == 'user' else 'copilot'}:[/bold] {m['content']}")
+            say("you" if m["role"] == "user" else "copilot", "bold", m["content"])
     else:
         thread = copilot.new_thread()
-    console.print(
-        f"[dim]{copilot.label} · conversation {thread.id} (resume with --thread {thread.id}) · Ctrl+D to quit[/dim]"
-    )
+    note("dim", f"{copilot.label} · conversation {thread.id} (resume with --thread {thread.id}) · Ctrl+D to quit")
     interactive = sys.stdin.isatty()
 
     def show(event: dict) -> None:
@@ -224,11 +232,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
             status = "ok" if event["ok"] else f"error: {event['result'].get('error', '')[:100]}"
             args_text = ", ".join(f"{k}={v!r}" for k, v in event["arguments"].items())[:160]
             console.print(
-                f"  [cyan]· {event['tool']}[/cyan]({args_text}) [dim]{event['duration_ms']:.0f} ms, {status}[/dim]"
+                Text.assemble(
+                    (f"  · {event['tool']}", "cyan"),
+                    f"({args_text}) ",
+                    (f"{event['duration_ms']:.0f} ms, {status}", "dim"),
+                ),
+                soft_wrap=True,
             )
         elif event["type"] == "notice":
             for n in event["notices"]:
-                console.print(f"  [yellow]! {n}[/yellow]")
+                note("yellow", f"  ! {n}")
 
     while True:
         try:
@@ -241,14 +254,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if not line.strip():
             continue
         if not interactive:
-            console.print(f"[bold]you:[/bold] {line}")
+            say("you", "bold", line)
         try:
             result = copilot.send(thread.id, line, on_event=show)
         except InputRejected as exc:
-            console.print(f"[red]{exc}[/red]")
+            note("red", str(exc))
             continue
         style = "red" if result.error else "green"
-        console.print(f"[bold {style}]copilot:[/bold {style}] {result.answer}")
+        say("copilot", f"bold {style}", result.answer)
         if result.finding:
             f = result.finding
             verdict = {
@@ -256,9 +269,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 for k in ("appetite", "lobs", "small_business", "per_occurrence", "aggregate", "deductible", "naics")
                 if k in f
             }
-            console.print(
-                f"  [magenta]finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}[/magenta]"
-            )
+            note("magenta", f"  finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}")
     copilot.close()
     return 0
 

@@ -7,7 +7,11 @@
   tool schemas and the history; stops the turn plainly when the tool-call or error caps are reached.
 - tools: runs every tool call through the tools' guarded boundary; every call gets a result.
 - answer_guard: scans the answer for products we do not write; an LLM gets one correction, then the offending
-  sentences are removed and the user is told. Every event is recorded in ``events``.
+  sentences are removed and the user is told. The corrected answer replaces the offending one in the history
+  (neither the model nor the user sees the offer again). Every event is recorded in ``events``.
+
+Streamed text reaches the caller a sentence at a time, each scanned by the product guard first; text that comes
+with tool calls is scanned and cleaned like an answer before it is stored.
 """
 
 from __future__ import annotations
@@ -16,18 +20,21 @@ import json
 import re
 from typing import cast
 
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
 from graph import prompts
+from graph.budget import essentials
 from graph.llm import ModelError
+from graph.llm_messages import raw_arguments
 from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
 from tools.guard import find_mentions
 
 MAX_TOOL_CALLS = 12
 MAX_CONSECUTIVE_ERRORS = 3
 RECURSION_LIMIT = 2 * MAX_TOOL_CALLS + 12
+MAX_EVENT_RESULT_CHARS = 2000
 
 
 def _writer():
@@ -57,6 +64,43 @@ def remove_offending(text: str, mentions) -> str:
     return (" ".join(kept) + " " + marks).strip() if kept else marks
 
 
+SENTENCE_END = re.compile(r"[.!?:;](?=\s)|\n")
+
+
+class GuardedStream:
+    """Passes streamed text on a sentence at a time, with sentences offering a product we don't write replaced."""
+
+    def __init__(self, emit, catalog):
+        self.emit, self.catalog, self.buffer = emit, catalog, ""
+
+    def feed(self, text: str) -> None:
+        self.buffer += text
+        while (m := SENTENCE_END.search(self.buffer)) is not None:
+            end = m.end()
+            while end < len(self.buffer) and self.buffer[end].isspace():
+                end += 1
+            if end == len(self.buffer):  # the space after the sentence may still be arriving
+                break
+            sentence, self.buffer = self.buffer[:end], self.buffer[end:]
+            self._send(sentence)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self._send(self.buffer)
+            self.buffer = ""
+
+    def _send(self, text: str) -> None:
+        offered = [m for m in find_mentions(text, self.catalog) if m.offered]
+        self.emit(remove_offending(text, offered) + " " if offered else text)
+
+
+def compact_result(result):
+    """A tool result for the stored trace: whole when small, its essentials (marked) when big."""
+    if len(json.dumps(result, default=str)) <= MAX_EVENT_RESULT_CHARS or not isinstance(result, dict):
+        return result
+    return {**essentials(result), "shortened": True}
+
+
 def build_graph(model, toolkit, checkpointer=None):
     """Compile the copilot graph over a model (``invoke(messages, tools, on_token)``) and a ``Toolkit``."""
     catalog = toolkit.ctx.catalog
@@ -71,7 +115,7 @@ def build_graph(model, toolkit, checkpointer=None):
             text = prompts.TOOL_LIMIT.format(n=n_calls, what="the determination (too many lookups)")
             return {
                 "messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))],
-                "events": [{"type": "limit", "reason": "tool_calls", "count": n_calls}],
+                "events": ({"type": "limit", "reason": "tool_calls", "count": n_calls},),
             }
         n_errors = consecutive_tool_errors(messages)
         if n_errors >= MAX_CONSECUTIVE_ERRORS:
@@ -79,39 +123,63 @@ def build_graph(model, toolkit, checkpointer=None):
             text = prompts.ERROR_LIMIT.format(n=n_errors, last=str(last)[:160])
             return {
                 "messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))],
-                "events": [{"type": "limit", "reason": "tool_errors", "count": n_errors}],
+                "events": ({"type": "limit", "reason": "tool_errors", "count": n_errors},),
             }
+        stream = GuardedStream(lambda t: write({"type": "token", "text": t}), catalog)
         try:
-            reply = model.invoke(
-                [system] + for_model(messages), schemas, on_token=lambda t: write({"type": "token", "text": t})
-            )
+            reply = model.invoke([system] + for_model(messages), schemas, on_token=stream.feed)
         except ModelError as exc:
             write({"type": "error", "text": str(exc)})
             return {
                 "messages": [AIMessage(str(exc), additional_kwargs=_uwc(kind="error"))],
-                "events": [{"type": "model_error", "message": str(exc)}],
+                "events": ({"type": "model_error", "message": str(exc)},),
             }
+        finally:
+            stream.flush()
         usage = reply.usage_metadata or {}
+        response = reply.response_metadata or {}
         event = {
             "type": "model",
-            "model": getattr(model, "name", "?"),
+            "model": response.get("model") or getattr(model, "name", "?"),
             "tool_calls": len(reply.tool_calls),
             "input_tokens": usage.get("input_tokens", 0),
             "output_tokens": usage.get("output_tokens", 0),
-            "cost_usd": (reply.response_metadata or {}).get("cost_usd", 0.0),
+            "cost_usd": response.get("cost_usd", 0.0),
+            "estimated": bool(response.get("estimated", False)),
         }
-        return {"messages": [reply], "events": [event]}
+        events = [event]
+        if reply.tool_calls and isinstance(reply.content, str) and reply.content:
+            offered = [m for m in find_mentions(reply.content, catalog) if m.offered]
+            if offered:  # text beside tool calls is shown and re-sent like an answer: guard it like one
+                names = sorted({m.name for m in offered})
+                notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
+                write({"type": "notice", "notices": notices})
+                events.append(
+                    {
+                        "type": "guard",
+                        "where": "tool_preamble",
+                        "products": sorted({m.product for m in offered}),
+                        "text": reply.content[:500],
+                        "action": "removed",
+                    }
+                )
+                reply = reply.model_copy(update={"content": remove_offending(reply.content, offered)})
+        return {"messages": [reply], "events": tuple(events)}
 
     def tools(state: AgentState) -> dict:
         write = _writer()
         last = cast(AIMessage, state["messages"][-1])  # the tools node runs only after tool calls
+        raw = raw_arguments(last)
         out, events, finding = [], [], None
         for call in last.tool_calls:
             write({"type": "tool_start", "tool": call["name"], "arguments": call["args"]})
-            event = toolkit.call(call["name"], call["args"])
+            # Arguments that were not a JSON object go to the boundary as sent, which says what is wrong.
+            arguments = raw[call["id"]] if call["id"] in raw else call["args"]
+            event = toolkit.call(call["name"], arguments)
             record = event.as_dict()
             write({"type": "tool", **record})
-            events.append({"type": "tool", **record})
+            # The full result lives in the ToolMessage; the stored trace keeps a short copy of a big one.
+            events.append({"type": "tool", **record, "result": compact_result(event.result)})
             for g in event.guard:
                 if not g["allowed"]:
                     events.append({"type": "guard", "where": "tool_argument", "tool": call["name"], **g})
@@ -126,7 +194,7 @@ def build_graph(model, toolkit, checkpointer=None):
                     status="success" if event.ok else "error",
                 )
             )
-        update = {"messages": out, "events": events}
+        update = {"messages": out, "events": tuple(events)}
         if finding is not None:
             update["finding"] = finding
         return update
@@ -137,18 +205,24 @@ def build_graph(model, toolkit, checkpointer=None):
         if kind(answer) in ("error", "limit") or not isinstance(answer.content, str):
             return {}
         mentions = [m for m in find_mentions(answer.content, catalog) if m.offered]
+        notes = [m for m in current_turn(messages) if kind(m) == "guard_correction"]
+        # After a correction, the offending answer and the note leave the history: the corrected answer
+        # replaces them, so the model never reads its own offer again and a resumed thread never shows it.
+        superseded = []
+        for note in notes:
+            i = next(i for i, m in enumerate(messages) if m.id == note.id)
+            superseded += [RemoveMessage(id=str(messages[i - 1].id)), RemoveMessage(id=str(note.id))]
         if not mentions:
-            return {}
+            return {"messages": superseded} if superseded else {}
         names = sorted({m.name for m in mentions})
         products = sorted({m.product for m in mentions})
-        corrected_before = any(kind(m) == "guard_correction" for m in current_turn(messages))
         event = {"type": "guard", "where": "answer", "products": products, "text": answer.content[:500]}
-        if getattr(model, "is_llm", False) and not corrected_before:
+        if getattr(model, "is_llm", False) and not notes:
             note = HumanMessage(
                 prompts.GUARD_CORRECTION.format(products=", ".join(names)),
                 additional_kwargs=_uwc(kind="guard_correction"),
             )
-            return {"messages": [note], "events": [{**event, "action": "correction"}]}
+            return {"messages": [note], "events": ({**event, "action": "correction"},)}
         notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
         _writer()({"type": "notice", "notices": notices})
         cleaned = AIMessage(
@@ -156,10 +230,10 @@ def build_graph(model, toolkit, checkpointer=None):
             id=answer.id,
             additional_kwargs={
                 **answer.additional_kwargs,
-                "uwc": {**meta(answer), "notices": notices, "original": answer.content},
+                "uwc": {**meta(answer), "notices": notices},
             },
         )
-        return {"messages": [cleaned], "events": [{**event, "action": "removed"}]}
+        return {"messages": superseded + [cleaned], "events": ({**event, "action": "removed"},)}
 
     def after_agent(state: AgentState) -> str:
         last = state["messages"][-1]

@@ -50,7 +50,7 @@ def make_model(settings: Settings, catalog, model: str | None = None):
         cassette = Cassette(settings.replay, "replay")
     elif settings.record:
         cassette = Cassette(settings.record, "record")
-    return LiteLLMModel(name, api_base=settings.api_base, fallback_model=settings.fallback_model, cassette=cassette)
+    return LiteLLMModel.from_settings(settings, name, cassette=cassette)
 
 
 def model_label(model) -> str:
@@ -150,6 +150,19 @@ class Copilot:
             elif isinstance(m, ToolMessage):
                 continue
         return out
+
+    def usage(self, thread_id: str) -> dict:
+        """Model calls, tokens and cost of a conversation so far; ``estimated`` when any call's usage was
+        counted by us because the server sent none."""
+        values = self.graph.get_state(self._config(thread_id)).values
+        calls = [e for e in values.get("events", []) if e["type"] == "model"]
+        return {
+            "calls": len(calls),
+            "input_tokens": sum(e.get("input_tokens") or 0 for e in calls),
+            "output_tokens": sum(e.get("output_tokens") or 0 for e in calls),
+            "cost_usd": round(sum(e.get("cost_usd") or 0.0 for e in calls), 6),
+            "estimated": any(e.get("estimated") for e in calls),
+        }
 
     def known_facts(self, thread_id: str) -> dict:
         """What the copilot has established so far: the facts of the latest finding and tool calls."""

@@ -1,9 +1,21 @@
 """The model layer: the ONLY module that talks to litellm.
 
 ``LiteLLMModel.invoke(messages, tools, on_token)`` sends the conversation in OpenAI format to any litellm model
-string, with a timeout, retries with backoff on transient errors, an optional fallback model, streaming, and
-token and cost accounting. Provider failures become one ``ModelError`` whose message says what to set or check.
-Record/replay cassettes (``graph/cassette.py``) sit in front of the provider call.
+string and owns every provider concern:
+
+- parameters per model: temperature only when set, unsupported ones dropped (``drop_params``), an output cap,
+  reasoning effort, ``num_ctx`` for Ollama; the fallback model has its own base URL and key;
+- a context budget (``graph/budget.py``) counted in tokens per call, trimmed harder once on an overflow error;
+- replies as providers really send them: an empty reply is retried once with a nudge, a reply cut at the length
+  limit is continued once, streamed tool calls are assembled here (ids assigned when the server sent none),
+  arguments that are not a JSON object are passed on raw for the tool boundary to refuse, ``<think>`` blocks
+  never reach the user, the guard or the history;
+- waiting: a timeout to the first byte, a stall timeout inside streams, retries with backoff or the provider's
+  ``Retry-After`` within a total wait cap, timeouts not retried; failures become one ``ModelError`` line
+  (``graph/llm_errors.py``), redacted;
+- accounting: tokens and cost per call, marked ``estimated`` when the server reported no usage.
+
+Record/replay cassettes (``graph/cassette.py``) sit in front of each provider call.
 """
 
 from __future__ import annotations
@@ -11,33 +23,44 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage
 
-from core.settings import apply_offline_env
-from graph.cassette import Cassette
+from core.settings import Settings, apply_offline_env
+from graph import budget, prompts
+from graph.cassette import Cassette, CassetteMiss
+from graph.llm_errors import (
+    KEY_VARS,
+    NO_FALLBACK,
+    TRANSIENT,
+    NotAModelAPI,
+    classify,
+    explain,
+    provider_of,
+)
+from graph.llm_errors import retry_after as _retry_after
+from graph.llm_messages import (
+    ShownText,
+    ThinkFilter,
+    iterate_with_stall,
+    join_continued,
+    parse_arguments,
+    raw_arguments,
+    strip_think,
+    to_openai,
+)
+
+__all__ = ["LiteLLMModel", "ModelError", "count_tokens", "raw_arguments", "to_openai"]
+
+DEFAULT_WINDOW = 8192
+OLLAMA = ("ollama", "ollama_chat")
 
 
 class ModelError(Exception):
     """A model call failed; the message is for the user (what to set or check), never a traceback."""
-
-
-KEY_VARS = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "gemini": "GEMINI_API_KEY",
-    "groq": "GROQ_API_KEY",
-    "mistral": "MISTRAL_API_KEY",
-    "azure": "AZURE_API_KEY",
-    "cohere": "COHERE_API_KEY",
-    "deepseek": "DEEPSEEK_API_KEY",
-    "openrouter": "OPENROUTER_API_KEY",
-    "together_ai": "TOGETHERAI_API_KEY",
-    "xai": "XAI_API_KEY",
-}
 
 
 def _litellm():
@@ -49,193 +72,335 @@ def _litellm():
     return litellm
 
 
-def to_openai(messages: list[BaseMessage]) -> list[dict]:
-    out = []
-    for m in messages:
-        if isinstance(m, SystemMessage):
-            out.append({"role": "system", "content": m.content})
-        elif isinstance(m, HumanMessage):
-            out.append({"role": "user", "content": m.content})
-        elif isinstance(m, ToolMessage):
-            out.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": m.tool_call_id,
-                    "content": m.content if isinstance(m.content, str) else json.dumps(m.content),
-                }
-            )
-        elif isinstance(m, AIMessage):
-            msg: dict = {"role": "assistant", "content": m.content or None}
-            if m.tool_calls:
-                msg["tool_calls"] = [
-                    {
-                        "id": c["id"],
-                        "type": "function",
-                        "function": {"name": c["name"], "arguments": json.dumps(c["args"])},
-                    }
-                    for c in m.tool_calls
-                ]
-            out.append(msg)
-    return out
-
-
-def _provider(model: str) -> str:
-    return model.split("/", 1)[0] if "/" in model else "openai"
-
-
-def is_credentials_error(exc: Exception) -> bool:
-    """litellm reports a missing key as AuthenticationError, or as InternalServerError("Missing credentials")."""
-    text = str(exc).lower()
-    return type(exc).__name__ == "AuthenticationError" or any(
-        w in text for w in ("api key", "missing credentials", "api_key")
-    )
-
-
-def explain(exc: Exception, model: str, api_base: str | None) -> str:
-    """One sentence that says what went wrong and what to set or check."""
-    name = type(exc).__name__
-    text = str(exc)
-    provider = _provider(model)
-    key = KEY_VARS.get(provider)
-    if is_credentials_error(exc):
-        if key:
-            return f"The model {model!r} rejected the request: missing or invalid API key. Set {key} in .env (or the environment), or use UWC_MODEL=offline."
-        return f"The model {model!r} needs credentials: set its API key in .env, or use UWC_MODEL=offline."
-    if (
-        name in ("NotFoundError",)
-        or "model_not_found" in text
-        or "does not exist" in text
-        or "LLM Provider NOT provided" in text
-    ):
-        return f"Unknown model {model!r}: set UWC_MODEL to a litellm model string such as openai/gpt-4.1-mini or anthropic/claude-sonnet-4-5."
-    if name in (
-        "APIConnectionError",
-        "ServiceUnavailableError",
-        "InternalServerError",
-        "Timeout",
-        "RateLimitError",
-        "APIError",
-        "BadGatewayError",
-    ):
-        where = f" at {api_base}" if api_base else ""
-        return f"The model provider for {model!r}{where} is unavailable ({name}). Check your network or UWC_API_BASE, or try again later; your conversation is kept."
-    return f"The model call to {model!r} failed ({name}: {text[:200]}). Your conversation is kept."
-
-
-TRANSIENT = {
-    "APIConnectionError",
-    "ServiceUnavailableError",
-    "InternalServerError",
-    "Timeout",
-    "RateLimitError",
-    "BadGatewayError",
-    "APIError",
-}
+@dataclass
+class _Target:
+    model: str
+    api_base: str | None
+    api_key: str | None
 
 
 @dataclass
 class LiteLLMModel:
     model: str
     api_base: str | None = None
+    api_key: str | None = None
     fallback_model: str | None = None
-    timeout: float = 60.0
+    fallback_api_base: str | None = None
+    fallback_api_key: str | None = None
+    timeout: float = 30.0
+    stall_timeout: float = 15.0
     retries: int = 2
     backoff: float = 1.0
+    retry_wait_cap: float = 30.0
     stream: bool = True
-    temperature: float | None = 0.0
+    temperature: float | None = None
+    max_output_tokens: int = 2048
+    reasoning_effort: str | None = None
+    context_tokens: int | None = None
     cassette: Cassette | None = None
-    usage: list[dict] = field(default_factory=list)  # one entry per call: model, tokens, cost, seconds
+    usage: list[dict] = field(default_factory=list)  # one entry per call: model, tokens, cost, seconds, estimated
     is_llm: bool = True
+    _token_cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, model: str | None = None, **overrides) -> LiteLLMModel:
+        return cls(
+            model or settings.model,
+            api_base=settings.api_base,
+            fallback_model=settings.fallback_model,
+            fallback_api_base=settings.fallback_api_base,
+            fallback_api_key=settings.fallback_api_key,
+            timeout=settings.timeout,
+            stall_timeout=settings.stream_stall_timeout,
+            retry_wait_cap=settings.retry_wait_cap,
+            temperature=settings.temperature,
+            max_output_tokens=settings.max_output_tokens,
+            reasoning_effort=settings.reasoning_effort,
+            context_tokens=settings.context_tokens,
+            **overrides,
+        )
 
     @property
     def name(self) -> str:
         return self.model
 
+    # -- public --
+
     def invoke(
         self, messages: list[BaseMessage], tools: list[dict], on_token: Callable[[str], None] | None = None
     ) -> AIMessage:
-        request: dict[str, Any] = {"model": self.model, "messages": to_openai(messages), "tools": tools or None}
+        wire = to_openai(messages)
+        targets = [_Target(self.model, self.api_base, self.api_key)]
+        if self.fallback_model:
+            targets.append(_Target(self.fallback_model, self.fallback_api_base, self.fallback_api_key))
+        first_error: str | None = None
+        for target in targets:
+            try:
+                return self._invoke(target, wire, tools, on_token)
+            except _Failed as failed:
+                if first_error is None:
+                    first_error = failed.message
+                else:
+                    first_error += f" (the fallback {target.model!r} failed too: {failed.kind.replace('_', ' ')})"
+                if failed.kind in NO_FALLBACK:
+                    break
+        raise ModelError(first_error)
+
+    def window(self, model: str) -> int:
+        """The context window: UWC_CONTEXT_TOKENS, else litellm's figure for the model, else 8,192."""
+        if self.context_tokens:
+            return self.context_tokens
+        if provider_of(model) in OLLAMA:
+            return DEFAULT_WINDOW  # litellm's figure would make Ollama allocate that much memory
+        try:
+            info = _litellm().get_model_info(model)
+            return int(info.get("max_input_tokens") or info.get("max_tokens") or DEFAULT_WINDOW)
+        except Exception:  # a model litellm does not know
+            return DEFAULT_WINDOW
+
+    # -- one target: budget, retries, empty and truncated replies --
+
+    def _invoke(self, target: _Target, wire: list[dict], tools: list[dict], on_token) -> AIMessage:
+        window = self.window(target.model)
+        limit = int((window - min(self.max_output_tokens, window // 4)) * 0.95)
+
+        count = self._counter(target.model, tools)
+
+        msgs, report = budget.fit(wire, count, limit)
+        waited, attempt, overflow_retried, nudged, continued = 0.0, 0, False, False, False
+        pieces: list[str] = []
+        spent: dict = {}
+        shown = ShownText()
+        while True:
+            request = self._request(target, msgs, tools, window)
+            try:
+                result = self._call_once(request, target, shown.sink(on_token, retrying=attempt > 0))
+            except CassetteMiss:  # a replay that was not recorded fails loudly, never as a provider error
+                raise
+            except Exception as exc:  # litellm raises many types; classify by name, status and text
+                kind = classify(exc)
+                if kind == "context" and not overflow_retried:
+                    overflow_retried, limit = True, limit // 2
+                    msgs, report = budget.fit(wire, count, limit)
+                    continue
+                if kind in TRANSIENT and attempt < self.retries:
+                    wait = _retry_after(exc) if kind == "rate_limit" else None
+                    wait = self.backoff * (2**attempt) if wait is None else wait
+                    if waited + wait <= self.retry_wait_cap:
+                        time.sleep(wait)
+                        waited, attempt = waited + wait, attempt + 1
+                        continue
+                message = explain(exc, target.model, target.api_base, self.timeout, self.stall_timeout)
+                raise _Failed(kind, message) from None
+            result["sent_tokens"], result["dropped_turns"] = report["tokens"], report["dropped_turns"]
+            self._account(result, request)
+            # The message carries every call it took (a nudge or a continuation is a call too).
+            for key in ("prompt_tokens", "completion_tokens", "cost_usd"):
+                spent[key] = result[key] = spent.get(key, 0) + (result.get(key) or 0)
+            spent["estimated"] = result["estimated"] = spent.get("estimated", False) or result["estimated"]
+            if not result["content"] and not result["tool_calls"] and not pieces:
+                if nudged:
+                    raise _Failed("empty", prompts.EMPTY_REPLY)
+                nudged = True
+                msgs = msgs + [{"role": "user", "content": prompts.EMPTY_NUDGE}]
+                continue
+            if result["finish"] == "length" and not result["tool_calls"] and result["content"]:
+                pieces.append(result["content"])
+                if not continued:
+                    continued = True
+                    msgs = msgs + [
+                        {"role": "assistant", "content": result["content"]},
+                        {"role": "user", "content": prompts.CONTINUE_NUDGE},
+                    ]
+                    continue
+                if on_token:
+                    on_token(prompts.CUT_OFF)
+                result["content"] = join_continued(pieces) + prompts.CUT_OFF
+            elif pieces:
+                result["content"] = join_continued(pieces + [result["content"]])
+            return self._to_message(result)
+
+    def _counter(self, model: str, tools: list[dict]) -> Callable[[list[dict]], int]:
+        """Tokens of a request: the tool schemas once plus each message, counted once per distinct message
+        (trimming re-counts the same messages many times). Slightly above litellm's whole-request count."""
+        cache = self._token_cache.setdefault(model, {})
+        if len(cache) > 20_000:
+            cache.clear()
+        base = count_tokens(model, [], tools) if tools else 0
+
+        def count(msgs: list[dict]) -> int:
+            total = base
+            for m in msgs:
+                key = json.dumps(m, sort_keys=True)
+                if key not in cache:
+                    cache[key] = count_tokens(model, [m])
+                total += cache[key]
+            return total
+
+        return count
+
+    def _request(self, target: _Target, msgs: list[dict], tools: list[dict], window: int) -> dict:
+        request: dict = {"model": target.model, "messages": msgs, "tools": tools or None}
         if self.temperature is not None:
             request["temperature"] = self.temperature
-        if self.cassette and self.cassette.replaying:
-            return self._to_message(self.cassette.replay(request), on_token)
-        last: Exception | None = None
-        for model in [self.model] + ([self.fallback_model] if self.fallback_model else []):
-            for attempt in range(self.retries + 1):
-                try:
-                    result = self._call({**request, "model": model}, on_token)
-                    if self.cassette:
-                        self.cassette.record(request, result)
-                    return self._to_message(result, None if self.stream else on_token)
-                except ModelError:
-                    raise
-                except Exception as exc:  # litellm raises many types; classify by name
-                    last = exc
-                    if type(exc).__name__ not in TRANSIENT or is_credentials_error(exc):  # retrying cannot fix a key
-                        raise ModelError(explain(exc, model, self.api_base)) from None
-                    if attempt < self.retries:
-                        time.sleep(self.backoff * (2**attempt))
-        assert last is not None  # the loop above ran at least once
-        raise ModelError(explain(last, self.fallback_model or self.model, self.api_base))
+        if self.reasoning_effort:
+            request["reasoning_effort"] = self.reasoning_effort
+        request["max_tokens"] = self.max_output_tokens
+        if provider_of(target.model) in OLLAMA:
+            request["num_ctx"] = window  # Ollama's default window silently drops the start of the prompt
+            # Thinking models: Ollama keeps reasoning apart only when asked (``think``); inline <think> tags are
+            # mangled by litellm's Ollama stream parser. Off unless UWC_REASONING_EFFORT turns it on.
+            if not self.reasoning_effort:
+                request["think"] = False
+        return request
 
-    def _call(self, request: dict, on_token) -> dict:
+    def _call_once(self, request: dict, target: _Target, on_token) -> dict:
+        if self.cassette and self.cassette.replaying:
+            result = dict(self.cassette.replay(request))
+            if on_token and result.get("content"):
+                on_token(result["content"])
+        else:
+            result = self._call(request, target, on_token)
+            if self.cassette:
+                self.cassette.record(request, result)
+        result.setdefault("finish", "stop")
+        result.setdefault("estimated", False)
+        return result
+
+    # -- one HTTP call --
+
+    def _call(self, request: dict, target: _Target, on_token) -> dict:
         litellm = _litellm()
         start = time.perf_counter()
         kwargs = {k: v for k, v in request.items() if v is not None}
-        kwargs.update(timeout=self.timeout, num_retries=0)
-        if self.api_base:
-            kwargs["api_base"] = self.api_base
+        kwargs.update(timeout=self.timeout, num_retries=0, max_retries=0, drop_params=True)
+        if target.api_base:
+            kwargs["api_base"] = target.api_base
+        if target.api_key:
+            kwargs["api_key"] = target.api_key
         if self.stream:
-            chunks = []
-            for chunk in litellm.completion(stream=True, stream_options={"include_usage": True}, **kwargs):
-                chunks.append(chunk)
-                delta = chunk.choices[0].delta.content if chunk.choices else None
-                if delta and on_token:
-                    on_token(delta)
-            response = litellm.stream_chunk_builder(chunks, messages=request["messages"])
+            text, calls, finish, usage = self._stream(litellm, kwargs, on_token)
         else:
             response = litellm.completion(**kwargs)
-        message = response.choices[0].message
-        calls = []
-        for c in message.tool_calls or []:
-            try:
-                args = json.loads(c.function.arguments or "{}")
-            except json.JSONDecodeError:
-                args = {"__invalid_json__": c.function.arguments}
-            calls.append({"id": c.id, "name": c.function.name, "args": args})
-        usage = getattr(response, "usage", None)
-        try:
-            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
-        except Exception:  # unknown price for local or new models
-            cost = 0.0
+            choice = response.choices[0]
+            text = strip_think(choice.message.content or "")
+            calls = [
+                {"id": c.id, "name": c.function.name, "arguments": c.function.arguments}
+                for c in choice.message.tool_calls or []
+            ]
+            finish, usage = choice.finish_reason, getattr(response, "usage", None)
+            if on_token and text:
+                on_token(text)
+        tool_calls = []
+        for c in calls:
+            args, raw = parse_arguments(c["arguments"])
+            call_id = c["id"] or f"call_{uuid.uuid4().hex[:24]}"  # some compatible servers stream none
+            tool_calls.append({"id": call_id, "name": c["name"] or "unknown", "args": args, "raw": raw})
         return {
-            "content": message.content or "",
-            "tool_calls": calls,
+            "content": text.strip(),
+            "tool_calls": tool_calls,
+            "finish": "length" if finish in ("length", "max_tokens") else (finish or "stop"),
             "model": request["model"],
-            "prompt_tokens": getattr(usage, "prompt_tokens", 0) or 0,
-            "completion_tokens": getattr(usage, "completion_tokens", 0) or 0,
-            "cost_usd": cost,
+            **self._usage(litellm, request, usage, text, calls),
             "seconds": round(time.perf_counter() - start, 3),
         }
 
-    def _to_message(self, result: dict, on_token) -> AIMessage:
-        if on_token and result["content"]:
-            on_token(result["content"])
-        self.usage.append(
-            {k: result.get(k) for k in ("model", "prompt_tokens", "completion_tokens", "cost_usd", "seconds")}
-        )
+    def _stream(self, litellm, kwargs: dict, on_token) -> tuple[str, list[dict], str | None, object]:
+        stream = litellm.completion(stream=True, stream_options={"include_usage": True}, **kwargs)
+        headers = (getattr(stream, "_hidden_params", None) or {}).get("additional_headers") or {}
+        if "html" in str(headers.get("llm_provider-content-type", "")).lower():  # litellm streams it as empty
+            raise NotAModelAPI("the server sent an HTML page")
+        think, parts, finish, usage = ThinkFilter(), [], None, None
+        calls: dict[int, dict] = {}
+        for chunk in iterate_with_stall(stream, self.timeout, self.stall_timeout):
+            usage = getattr(chunk, "usage", None) or usage
+            if not chunk.choices:
+                continue
+            choice = chunk.choices[0]
+            finish = choice.finish_reason or finish
+            delta = choice.delta
+            if delta.content:
+                visible = think.feed(delta.content)
+                parts.append(visible)
+                if visible and on_token:
+                    on_token(visible)
+            for tc in delta.tool_calls or []:
+                index = tc.index if tc.index is not None else len(calls)
+                slot = calls.get(index)
+                if slot is not None and tc.id and slot["id"] and tc.id != slot["id"]:  # a new call, same index
+                    index = max(calls) + 1
+                    slot = None
+                if slot is None:
+                    slot = calls[index] = {"id": None, "name": "", "arguments": ""}
+                slot["id"] = slot["id"] or tc.id
+                if tc.function is not None:
+                    slot["name"] = slot["name"] or (tc.function.name or "")
+                    args = tc.function.arguments
+                    slot["arguments"] += args if isinstance(args, str) else json.dumps(args) if args else ""
+        if finish is None and not parts and not calls:
+            raise NotAModelAPI("the stream carried no model data")
+        return "".join(parts), [calls[i] for i in sorted(calls)], finish, usage
+
+    def _usage(self, litellm, request: dict, usage, text: str, calls: list[dict]) -> dict:
+        """Tokens and cost; when the server sent no usage (litellm then counts the messages alone, without the
+        tools), our own count of the whole request stands in, marked as an estimate."""
+        reported_in = getattr(usage, "prompt_tokens", 0) or 0
+        reported_out = getattr(usage, "completion_tokens", 0) or 0
+        estimated = not reported_in
+        if reported_in:
+            try:
+                estimated = reported_in == litellm.token_counter(model=request["model"], messages=request["messages"])
+            except Exception:
+                estimated = False
+        prompt_tokens, completion_tokens = reported_in, reported_out
+        if estimated:
+            prompt_tokens = self._counter(request["model"], request.get("tools") or [])(request["messages"])
+            out_text = text + "".join(c["name"] + str(c["arguments"]) for c in calls)
+            completion_tokens = litellm.token_counter(model=request["model"], text=out_text) if out_text else 0
+        try:
+            cost = sum(
+                litellm.cost_per_token(
+                    model=request["model"], prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+                )
+            )
+        except Exception:  # unknown price for local or new models
+            cost = 0.0
+        return {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "cost_usd": float(cost),
+            "estimated": estimated,
+        }
+
+    def _account(self, result: dict, request: dict) -> None:
+        keys = ("model", "prompt_tokens", "completion_tokens", "cost_usd", "seconds", "estimated", "sent_tokens")
+        self.usage.append({k: result.get(k) for k in keys} | {"messages": len(request["messages"])})
+
+    def _to_message(self, result: dict) -> AIMessage:
+        raw = {c["id"]: c["raw"] for c in result["tool_calls"] if c.get("raw") is not None}
+        prompt, completion = result.get("prompt_tokens", 0), result.get("completion_tokens", 0)
         return AIMessage(
             content=result["content"],
             tool_calls=[
                 {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in result["tool_calls"]
             ],
-            usage_metadata={
-                "input_tokens": result.get("prompt_tokens", 0),
-                "output_tokens": result.get("completion_tokens", 0),
-                "total_tokens": result.get("prompt_tokens", 0) + result.get("completion_tokens", 0),
+            additional_kwargs={"uwc": {"raw_args": raw}} if raw else {},
+            usage_metadata={"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion},
+            response_metadata={
+                "model": result.get("model"),
+                "cost_usd": result.get("cost_usd", 0.0),
+                "estimated": result.get("estimated", False),
+                "finish_reason": result.get("finish"),
+                "sent_tokens": result.get("sent_tokens"),
+                "dropped_turns": result.get("dropped_turns", 0),
             },
-            response_metadata={"model": result.get("model"), "cost_usd": result.get("cost_usd", 0.0)},
         )
+
+
+class _Failed(Exception):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind, self.message = kind, message
 
 
 def count_tokens(model: str, messages: list[dict], tools: list[dict] | None = None) -> int:
@@ -244,6 +409,10 @@ def count_tokens(model: str, messages: list[dict], tools: list[dict] | None = No
     return litellm.token_counter(model=model, messages=messages, tools=tools)
 
 
+def is_credentials_error(exc: Exception) -> bool:
+    return classify(exc) == "auth"
+
+
 def provider_key_present(model: str) -> bool:
-    key = KEY_VARS.get(_provider(model))
+    key = KEY_VARS.get(provider_of(model))
     return key is None or bool(os.environ.get(key))

@@ -22,6 +22,17 @@ GUARD_CORRECTION = (
 GUARD_NOTICE = "'{name}' is not a product we write — removed from the answer."
 GUARD_MARK = "[removed: {name} is not a product we write]"
 
+# The model layer's notes (graph/llm.py, graph/budget.py).
+SHRUNK_MARK = " [older tool result, shortened; call the tool again for the details]"
+EARLIER_CONTEXT = (
+    "Earlier turns of this conversation were left out to fit the context window. Established so far: {facts}. "
+    "Findings recorded: {findings}."
+)
+EMPTY_NUDGE = "(Your last reply was empty. Answer the underwriter now, in words, or call a tool.)"
+EMPTY_REPLY = "The model returned an empty answer twice. Please ask again, or rephrase the question."
+CONTINUE_NUDGE = "(Your answer was cut off by the length limit. Continue exactly where it stopped, without repeating.)"
+CUT_OFF = " … [the answer was cut off at the model's length limit (UWC_MAX_OUTPUT_TOKENS); ask me to go on]"
+
 TOOL_LIMIT = "I stopped after {n} tool calls without finishing this one. What I could not finish: {what}. Please rephrase or give the missing facts and I will try again."
 ERROR_LIMIT = "I stopped after {n} failed tool calls in a row ({last}). Please check the details you gave (NAICS code, state, line of business) and ask again."
 

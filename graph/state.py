@@ -2,22 +2,39 @@
 
 Messages carry product metadata in ``additional_kwargs["uwc"]``: ``{"kind": "error"}`` for a model error shown
 to the user, ``{"kind": "limit"}`` for a stopped turn, ``{"kind": "guard_correction"}`` for the answer guard's
-note to the model, ``{"notices": [...]}`` for guard notices on an answer. None of it is sent to a provider.
+note to the model, ``{"notices": [...]}`` for guard notices on an answer, ``{"raw_args": {call_id: text}}`` for
+tool-call arguments that were not a JSON object (passed to the tool boundary as sent). None of it is sent to a provider.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Annotated, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
-from langgraph.graph.message import add_messages
+from langgraph.channels.delta import DeltaChannel
+from langgraph.graph.message import _messages_delta_reducer
+
+
+def append_events(state: list[dict], writes: Sequence[tuple[dict, ...]]) -> list[dict]:
+    """Reducer of ``events``: appends each write (batching-invariant, as a DeltaChannel requires).
+
+    Nodes write events as a *tuple*: LangGraph gives ids to message-like dicts in lists written to a delta
+    channel, and a tool event (``{"type": "tool", ...}``) looks like one.
+    """
+    return list(state) + [e for w in writes for e in (w if isinstance(w, (list, tuple)) else [w])]
+
+
+SNAPSHOT_EVERY = 500  # writes between full copies of a list in a checkpoint (reads replay at most this many)
 
 
 class AgentState(TypedDict, total=False):
-    messages: Annotated[list[AnyMessage], add_messages]
-    events: Annotated[list[dict], operator.add]  # trace: tool calls, guard verdicts, model calls
+    # Delta channels: a checkpoint stores each node's new messages and events once, not the whole list again
+    # (a 30-turn thread took 25 MB when every checkpoint repeated every tool result).
+    messages: Annotated[list[AnyMessage], DeltaChannel(_messages_delta_reducer, snapshot_frequency=SNAPSHOT_EVERY)]
+    events: Annotated[
+        list[dict], DeltaChannel(append_events, snapshot_frequency=SNAPSHOT_EVERY)
+    ]  # trace: tool calls, guard verdicts, model calls
     finding: dict | None  # the latest recorded finding
 
 

@@ -86,8 +86,11 @@ def test_guard_stops_invented_products_in_arguments_and_answers(make_copilot):
     guard = [e for e in r.events if e["type"] == "guard"]
     assert [g["where"] for g in guard] == ["tool_argument", "answer", "answer"]
     assert [g.get("action") for g in guard[1:]] == ["correction", "removed"]
+    # The corrected answer replaced the offending one: neither it nor the correction note stays in the history.
     state = cp.graph.get_state(cp._config(t.id)).values["messages"]
-    assert any(m.additional_kwargs.get("uwc", {}).get("kind") == "guard_correction" for m in state)
+    assert not any(m.additional_kwargs.get("uwc", {}).get("kind") == "guard_correction" for m in state)
+    assert not any("umbrella policy" in str(m.content) for m in state)
+    assert [m["role"] for m in cp.history(t.id)] == ["user", "assistant"]
     assert model.calls == 3  # tool call, answer, corrected answer
 
 
@@ -304,7 +307,13 @@ def test_fallback_model_answers_when_the_primary_is_down(make_copilot, monkeypat
         lambda body: {"status": 503} if body["model"] == "primary" else {"content": "From the fallback."}
     ) as server:
         model = LiteLLMModel(
-            "openai/primary", api_base=server.url, fallback_model="openai/backup", stream=False, retries=1, backoff=0
+            "openai/primary",
+            api_base=server.url,
+            fallback_model="openai/backup",
+            fallback_api_base=server.url,  # the fallback has its own base URL (here: the same server)
+            stream=False,
+            retries=1,
+            backoff=0,
         )
         cp = make_copilot(model)
         r = cp.send(cp.new_thread().id, "hello")

@@ -155,6 +155,8 @@ class Toolkit:
         guard: list[dict] = []
         raw_args: Any = arguments
         try:
+            if arguments is None:  # no arguments at all; a JSON "null" sent by a model is refused below
+                raw_args = {}
             if isinstance(arguments, str):
                 try:
                     raw_args = json.loads(arguments or "{}")
@@ -162,8 +164,6 @@ class Toolkit:
                     raise InvalidArgument(
                         f"arguments are not valid JSON: {exc.msg}", "pass a JSON object of arguments"
                     ) from None
-            if raw_args is None:
-                raw_args = {}
             if not isinstance(raw_args, dict):
                 raise InvalidArgument(
                     "arguments must be a JSON object", 'pass named arguments, e.g. {"naics": "722511"}'
