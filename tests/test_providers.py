@@ -424,6 +424,7 @@ def guideline_turns(call) -> Reply:
     return Reply(content="The guidelines say so [auto-qualified].")
 
 
+@pytest.mark.slow  # many turns (or the whole stack) over the real litellm path
 def test_a_long_thread_stays_inside_an_8k_window(make_copilot):
     window = 8192
 
@@ -552,6 +553,7 @@ def test_usage_is_marked_estimated_when_the_server_sends_none(make_copilot, usag
 # --- 6. compact checkpoints, 7. `uwc chat` ------------------------------------------------------------------
 
 
+@pytest.mark.slow  # many turns (or the whole stack) over the real litellm path
 def test_a_30_turn_thread_checkpoints_under_2_mb(make_copilot, tmp_path):
     from langchain_core.messages import AIMessage
 
@@ -582,6 +584,7 @@ def test_a_30_turn_thread_checkpoints_under_2_mb(make_copilot, tmp_path):
     assert r.steps[1]["result"].get("shortened") is True
 
 
+@pytest.mark.slow  # many turns (or the whole stack) over the real litellm path
 def test_uwc_chat_prints_model_text_literally(seeded, tmp_path, monkeypatch, capsys):
     import io
     import shutil
