@@ -11,7 +11,7 @@ import pytest
 from core.settings import get_settings
 from graph import prompts
 from graph.copilot import Copilot
-from graph.facts import QUESTIONS, parse
+from graph.offline.facts import QUESTIONS, parse
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from graph.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, expand_abbreviations, parse
+from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, expand_abbreviations, parse
 from graph.state import kind, meta
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument

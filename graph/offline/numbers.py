@@ -2,7 +2,7 @@
 
 A number is money only with a money marker: a currency sign, a unit ("4.5M", "900k", "two million") or a
 revenue/payroll word in the same clause ("revenue is 4.5"). A number followed by its own noun ("21 trucks",
-"150-bed", "90 seats") is a count of that noun, never money. Used by ``graph/facts.py``.
+"150-bed", "90 seats") is a count of that noun, never money. Used by ``facts.py``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""``OfflineRulesModel``: a deterministic stand-in for an LLM that answers the six underwriting questions.
+"""The offline model's conversation policy: from what the conversation established, the one next step.
 
-It has the model interface the graph calls (``invoke(messages, tools, on_token) -> AIMessage``) and is stateless:
-every call re-reads the whole conversation (the underwriter's messages, its own earlier questions and the tool
-results) and decides the one next step:
+Every call of the model re-reads the whole conversation and decides the one next step:
 
 1. find the applicant when the underwriter names a company or an applicant id (``find_applicant``);
 2. get a 2022 NAICS code: stated, from the applicant record, via ``get_naics`` for an older code; otherwise ask
@@ -15,19 +13,17 @@ results) and decides the one next step:
    underwriter already said they do not know it;
 5. call ``record_finding`` with the verdict, then answer: determination, reason with figures, [section ids].
 
-Text parsing lives in ``graph/facts.py`` (with ``facts_numbers.py`` and ``facts_names.py``); reading the history
-in ``graph/offline_conversation.py``; the wording of questions and answers in ``graph/offline_answers.py``.
+Text parsing lives in ``facts.py`` (with ``numbers.py`` and ``names.py``); reading the history in
+``conversation.py``; the wording of questions and answers in ``answers.py``.
 Private memory in ``additional_kwargs["uwc"]`` (``asked``, ``task``) is a convenience only: the question text
 itself is enough to know what was asked.
 """
 
 from __future__ import annotations
 
-from langchain_core.messages import AIMessage, BaseMessage
-
-from graph.facts import QUESTIONS
-from graph.offline_answers import AnswerWriter, Step
-from graph.offline_conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
+from graph.offline.facts import QUESTIONS
+from graph.offline.answers import AnswerWriter, Step
+from graph.offline.conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
 
 DOMAIN_TOOL = {
     "appetite": "check_appetite",
@@ -48,26 +44,10 @@ OPTIONAL = {"product_recommendation": {"lob"}}  # not known: recommend across ev
 FIGURES = ("annual_revenue", "employees", "annual_payroll", "vehicles", "construction")
 
 
-class OfflineRulesModel(AnswerWriter):
-    name = "offline"
-    is_llm = False
+class Policy(AnswerWriter):
+    """Decides the next step: a tool call, a question (one per turn, never for a fact already given) or an answer."""
 
-    def __init__(self, catalog):
-        self.catalog = catalog
-
-    # The graph's model interface.
-    def invoke(self, messages: list[BaseMessage], tools: list[dict] | None = None, on_token=None) -> AIMessage:
-        conv = read_conversation(messages, self.catalog)
-        step = self.decide(conv)
-        memory = {"task": conv.task} if conv.task else {}
-        if step.tool:
-            call = {"id": f"call_{conv.n_calls + 1}", "name": step.tool, "args": step.args or {}, "type": "tool_call"}
-            return AIMessage("", tool_calls=[call], additional_kwargs={"uwc": memory})
-        if step.asked:
-            memory["asked"] = step.asked
-        if on_token:
-            on_token(step.text)
-        return AIMessage(step.text, additional_kwargs={"uwc": memory})
+    catalog: object
 
     # --- the decision --------------------------------------------------------------------------------
     def decide(self, conv: Conversation) -> Step:

@@ -7,7 +7,7 @@ says "I don't know", and the products we do not write that it mentions. ``asked`
 for last: a bare answer ("4.5M", "32", "Texas", "wood frame") answers it, but only when the sentence names no
 other fact ("They run 21 trucks." does not answer a revenue question).
 
-Numbers live in ``graph/facts_numbers.py``, company names and descriptions in ``graph/facts_names.py``.
+Numbers live in ``numbers.py``, company names and descriptions in ``names.py``.
 Everything here is deterministic and uses only the live catalog (LOB synonyms, states, construction phrases,
 NAICS titles), never a hard-coded list of the lines we write.
 """
@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass, field
 
 from core.vocabulary import FACT_QUESTIONS, NUMERIC_FACTS, TASK_TYPES
-from graph import facts_names as names
-from graph import facts_numbers as numbers
-from graph.facts_names import expand_abbreviations  # noqa: F401  (part of this module's interface)
+from graph.offline import names
+from graph.offline import numbers
+from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
 

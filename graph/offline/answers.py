@@ -2,7 +2,7 @@
 
 ``AnswerWriter`` is the half of ``OfflineRulesModel`` (graph/offline.py) that turns a tool result into words: the
 determination, the reason with its figures and the guideline section ids in brackets, after ``record_finding``.
-It also writes the one question a turn asks, in the words of ``graph.facts.QUESTIONS``.
+It also writes the one question a turn asks, in the words of ``facts.QUESTIONS``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from core.vocabulary import FACT_WORDS, usd
 from graph import prompts
-from graph.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
-from graph.offline_conversation import Conversation
+from graph.offline.conversation import Conversation
+from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from tools.catalog import Catalog
 
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
