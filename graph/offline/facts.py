@@ -18,8 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.vocabulary import FACT_QUESTIONS, NUMERIC_FACTS, TASK_TYPES
-from graph.offline import names
-from graph.offline import numbers
+from graph.offline import names, numbers
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions

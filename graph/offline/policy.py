@@ -21,9 +21,9 @@ itself is enough to know what was asked.
 
 from __future__ import annotations
 
-from graph.offline.facts import QUESTIONS
 from graph.offline.answers import AnswerWriter, Step
 from graph.offline.conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
+from graph.offline.facts import QUESTIONS
 
 DOMAIN_TOOL = {
     "appetite": "check_appetite",
