@@ -85,6 +85,31 @@ FACT_QUESTIONS = {
     "construction": "What is the building's construction (e.g. wood frame, masonry, steel, concrete)?",
     "total_assets": "What are the applicant's total assets?",
 }
+# Shorthand underwriters type for a line, beyond the catalog's synonyms (mapped to catalog codes).
+LOB_SHORTHAND = {
+    "prop": "property",
+    "comm auto": "auto",
+    "comm. auto": "auto",
+    "commercial vehicles": "auto",
+    "general liab": "general_liability",
+    "gen liab": "general_liability",
+    "gen liability": "general_liability",
+    "workers' comp": "workers_compensation",
+    "work comp": "workers_compensation",
+    "work comp.": "workers_compensation",
+    "cyber cover": "cyber",
+    "businessowners": "bop",
+}
+# Fact words, to tell which fact an "I don't know" is about ("no idea on payroll", "headcount unknown").
+FACT_NOUNS = {
+    "annual_revenue": r"revenue|rev|sales|receipts|top line",
+    "employees": r"employees|emps|headcount|staff|ftes?|employee count",
+    "annual_payroll": r"payroll|wages",
+    "vehicles": r"vehicles?|vehicle count|fleet|trucks|vans|cars|units",
+    "construction": r"construction|building|bldg|walls|roof",
+    "state": r"state|location",
+    "naics": r"naics|code",
+}
 MONEY_FACTS: tuple[str, ...] = ("annual_revenue", "annual_payroll", "total_assets")
 COUNT_FACTS: tuple[str, ...] = ("employees", "vehicles")
 NUMERIC_FACTS: tuple[str, ...] = ("annual_revenue", "annual_payroll", "employees", "vehicles")

@@ -331,7 +331,9 @@ def parse_user_spec(spec: str) -> tuple[str, str | None]:
         return spec, None
     if spec.startswith("llm:") and spec[4:].strip():
         return "llm", spec[4:].strip()
-    raise ValueError(f"--user {spec!r}: use 'scripted', 'natural' or 'llm:<litellm model>', e.g. llm:openai/gpt-4.1-mini")
+    raise ValueError(
+        f"--user {spec!r}: use 'scripted', 'natural' or 'llm:<litellm model>', e.g. llm:openai/gpt-4.1-mini"
+    )
 
 
 def user_factory(spec: str, api_base: str | None = None, insurer: str = "the insurer"):

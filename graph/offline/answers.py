@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.vocabulary import FACT_WORDS, usd
+from core.vocabulary import FACT_WORDS, TASK_LABELS, usd
 from graph import prompts
 from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
@@ -21,6 +21,17 @@ CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention t
 
 def _usd(n) -> str:
     return usd(int(n))
+
+
+def _gist(text: str, limit: int = 280) -> str:
+    """The first sentences of a guideline section, up to ``limit`` characters."""
+    flat = re.sub(r"\s+", " ", re.sub(r"[#*|>`]", " ", text or "")).strip()
+    out = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", flat):
+        if out and len(out) + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    return out[: limit + 40]
 
 
 def _cite(sections) -> str:
@@ -35,6 +46,8 @@ class Step:
     args: dict | None = None
     text: str = ""
     asked: str | None = None
+    core: str = ""  # the text without this turn's notes and declines (to join several answers)
+    offered: list | None = None  # NAICS codes offered to choose from (kept in the message's memory)
 
 
 class AnswerWriter:
@@ -44,6 +57,32 @@ class AnswerWriter:
 
     def help_text(self) -> str:
         return prompts.OFFLINE_HELP.format(insurer=self.catalog.insurer, lobs=", ".join(self.catalog.lobs.values()))
+
+    def open_question(self, conv: Conversation, intent: str) -> Step:
+        """A question about the rules, about our last answer, small talk or something off-topic."""
+        if intent == "guidelines":
+            query = conv.parsed.text.strip()[:500]
+            done = next((c for c in conv.calls if c.name == "search_guidelines"), None)
+            if done is None:
+                return Step(tool="search_guidelines", args={"query": query, "k": 2})
+            sections = (done.result.get("sections") or []) if done.ok else []
+            if not sections:
+                return Step(text="I found nothing in the guidelines on that. " + self.help_text())
+            said = [f"{sec['title']}: {_gist(sec['text'])} [{sec['id']}]" for sec in sections]
+            return Step(text="From the guidelines — " + " ".join(said))
+        if intent == "why":
+            if not conv.findings:
+                return Step(text="I have not given a determination in this conversation yet. " + self.help_text())
+            last = conv.findings[-1]
+            label = TASK_LABELS.get(last.get("task_type"), "answer")
+            return Step(text=f"My last answer ({label.lower()}) rests on: {last.get('summary', '')}")
+        if intent == "off_topic":
+            return Step(
+                text="That is outside what I can help with. I answer underwriting questions for "
+                f"{self.catalog.insurer}: appetite, other lines to offer, small-business size, limits, deductibles "
+                "and NAICS classification, and what the guidelines say."
+            )
+        return Step(text=self.help_text())
 
     def lob_name(self, code: str | None) -> str:
         return self.catalog.lobs.get(code or "", code or "")
@@ -69,10 +108,6 @@ class AnswerWriter:
                     notes.append(f"I did not find one applicant named '{q}' (closest: {names}).")
                 else:
                     notes.append(f"I did not find an applicant named '{q}' in our submissions.")
-            elif c.name == "classify_business" and c.ok and conv.task != "classification":
-                cands = c.result.get("candidates") or []
-                if cands:
-                    notes.append(f"I classified the business as NAICS {cands[0]['naics']} {cands[0]['title']}.")
             elif c.name == "get_naics" and not c.ok:
                 notes.append(f"{c.args.get('code')} is not a NAICS code I can find (2012, 2017 or 2022 editions).")
             elif c.name == "get_naics" and conv.task != "classification":
@@ -81,6 +116,9 @@ class AnswerWriter:
                     notes.append(
                         f"{c.args.get('code')} is a {c.result.get('edition')} NAICS code; the 2022 code is {maps[0]['code']} {maps[0]['title']}."
                     )
+        if conv.assumed and any(c.name == "classify_business" or c.name.startswith("check") for c in conv.calls):
+            title = self.title(conv.assumed)
+            notes.append(f"Assuming NAICS {conv.assumed} {title}, the closest match to what the business does.")
         return notes
 
     def _decline(self, conv: Conversation) -> str:
@@ -91,7 +129,20 @@ class AnswerWriter:
 
     def _say(self, conv: Conversation, core: str, asked: str | None = None) -> Step:
         parts = [self._decline(conv), *self._notes(conv), core]
-        return Step(text=" ".join(p for p in parts if p), asked=asked)
+        return Step(text=" ".join(p for p in parts if p), asked=asked, core=core)
+
+    @staticmethod
+    def recorded(conv: Conversation, task: str | None) -> bool:
+        """A finding for this task was recorded this turn."""
+        return any(c.name == "record_finding" and c.args.get("task_type") == task for c in conv.calls)
+
+    def offer_candidates(self, conv: Conversation, cands: list[dict]) -> Step:
+        """One question: which of the classifier's closest codes fits the business."""
+        listed = "; ".join(f"{c['naics']} {c['title']}" for c in cands)
+        desc = (conv.stated.get("description") or "")[:80]
+        step = self._say(conv, f'Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
+        step.offered = [c["naics"] for c in cands]
+        return step
 
     def _ask(self, conv: Conversation, fact: str) -> Step:
         again = (
@@ -136,7 +187,7 @@ class AnswerWriter:
         waiting: str | None = None,
     ) -> Step:
         """record_finding first (once per turn), then the answer. ``waiting``: the missing fact a later bare answer gives."""
-        if any(c.name == "record_finding" for c in conv.calls):
+        if self.recorded(conv, task):
             return self._say(conv, core, asked=waiting)
         args = {"task_type": task, "summary": core, "citations": list(sections), **verdict, "facts": facts}
         return Step(tool="record_finding", args=args)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,12 @@ def shared() -> IntentClassifier:
     return _SHARED
 
 
+@lru_cache(maxsize=4096)
+def classify(text: str) -> Intent:
+    """The shared classifier's verdict on one message (cached: the conversation is re-read on every call)."""
+    return shared().classify(text)
+
+
 def split_accuracy(every: int = 4) -> dict:
     """Train on 3 of every 4 phrasings of each intent, score the 4th (never seen in training)."""
     examples = load_examples()
@@ -114,7 +121,13 @@ def split_accuracy(every: int = 4) -> dict:
         abstained += got is None
         if got != label:
             misses.append((text, label, got))
-    return {"train": len(train), "test": len(test), "accuracy": right / len(test), "abstained": abstained, "misses": misses}
+    return {
+        "train": len(train),
+        "test": len(test),
+        "accuracy": right / len(test),
+        "abstained": abstained,
+        "misses": misses,
+    }
 
 
 if __name__ == "__main__":

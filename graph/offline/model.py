@@ -30,6 +30,8 @@ class OfflineRulesModel(Policy):
             return AIMessage("", tool_calls=[call], additional_kwargs={"uwc": memory})
         if step.asked:
             memory["asked"] = step.asked
+        if step.offered:
+            memory["offered"] = step.offered
         if on_token:
             on_token(step.text)
         return AIMessage(step.text, additional_kwargs={"uwc": memory})

@@ -51,12 +51,38 @@ class Policy(AnswerWriter):
 
     # --- the decision --------------------------------------------------------------------------------
     def decide(self, conv: Conversation) -> Step:
-        if conv.parsed is None:
+        p = conv.parsed
+        if p is None:
             return Step(text=self.help_text())
+        if p.intent and p.task is None:
+            return self.open_question(conv, p.intent)
+        if p.not_written and "lob" not in p.facts and "product_recommendation" not in (p.task, conv.task):
+            # only products we do not write: decline with the section; never redo the last determination
+            return self._say(
+                conv,
+                f"The lines we write are: {', '.join(self.catalog.lobs.values())}. Which of them should I check?",
+                asked="lob",
+            )
         if conv.task is None or not conv.has_content:
-            if conv.parsed.not_written:
-                return self._say(conv, f"The lines we write are: {', '.join(self.catalog.lobs.values())}.")
             return Step(text=self.help_text())
+        # Several questions in one message: each is answered (and recorded) in turn, the answers joined.
+        tasks = [t for t in p.tasks if t != conv.task] if p.tasks else []
+        answers: list[str] = []
+        for task in [conv.task, *tasks]:
+            conv.task = task
+            step = self.decide_task(conv)
+            if step.tool or not self.recorded(conv, task):
+                return self._joined(answers, step)
+            answers.append(step.text if not answers else step.core)
+        return Step(text=" ".join(answers))
+
+    @staticmethod
+    def _joined(answers: list[str], step: Step) -> Step:
+        if step.tool or not answers:
+            return step
+        return Step(text=" ".join([*answers, step.core or step.text]), asked=step.asked)
+
+    def decide_task(self, conv: Conversation) -> Step:
         task = conv.task
         # 1. the applicant, when one is named and we have no code yet
         if conv.ident and conv.stated.get("naics") is None and conv.record is None and conv.ident not in conv.lookups:
@@ -99,10 +125,14 @@ class Policy(AnswerWriter):
         return getattr(self, f"_{task}")(conv, done.result, self._facts_used(conv, args))
 
     def _no_code(self, conv: Conversation) -> Step:
-        """No 2022 code yet: ask for it once; then ask what the business does (classified on the next turn)."""
-        if not conv.may_classify():
-            return self._ask(conv, "naics")
-        if "description" in conv.unknown:
+        """No 2022 code yet: ask what the business does (and classify it), then which candidate fits; the NAICS
+        code itself only when the underwriter cannot describe the business or pick a candidate."""
+        cands = conv.candidates()
+        if cands and "naics_choice" not in conv.unknown:
+            return self.offer_candidates(conv, cands[:3])
+        if cands or "description" in conv.unknown:
+            if "naics" not in conv.unknown:
+                return self._ask(conv, "naics")
             return self._cannot(conv, "description")
         return self._ask(conv, "description")
 
