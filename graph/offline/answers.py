@@ -15,7 +15,9 @@ from graph import prompts
 from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from tools.catalog import Catalog
+from graph.offline.names import content_words
 
+FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
 
 
@@ -346,6 +348,10 @@ class AnswerWriter:
                 cands = [c for c in cands if c["naics"] in allowed]
             if not cands:
                 return self._ask(conv, "description")
+            if len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS and "naics_choice" not in conv.unknown:
+                return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
+            if "naics_choice" in conv.unknown and "description" not in conv.asked_before:
+                return self._ask(conv, "description")  # none fitted: hear more about the business
             top = cands[0]
             core = f"NAICS {top['naics']} {top['title']}"
             if len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:

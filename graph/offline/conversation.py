@@ -104,16 +104,18 @@ class Conversation:
             if self.record is not None or self.company:
                 self._reset()
             self.company = p.company
-        if p.task is None and not p.not_written and (asked is None or "?" in text):
-            self._classify_intent(p, text)
+        about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"}
         if (
             p.task is None
-            and self.task is None
+            and (self.task is None or about_applicant)
             and asked is None
             and "lob" in p.facts
             and (p.company or p.applicant_id or "?" in text or "description" in p.facts or "naics" in p.facts)
+            and (about_applicant or self.task is None and not classify_intent(text).name)
         ):
-            p.task = "appetite"  # "Check APP-0017 for GL", "Acme Roofing LLC, general liability"
+            p.task, p.tasks = "appetite", ["appetite"]  # "Check APP-0017 for GL", "Acme Roofing LLC, GL?"
+        if p.task is None and not p.not_written and (asked is None or "?" in text):
+            self._classify_intent(p, text)
         if asked == "naics_choice":
             self._read_choice(p, text)
         answered = asked is not None and (asked in p.facts or (asked == "naics_choice" and "naics" in p.facts))
