@@ -140,7 +140,7 @@ class AnswerWriter:
 
     def offer_candidates(self, conv: Conversation, cands: list[dict]) -> Step:
         """One question: which of the classifier's closest codes fits the business."""
-        listed = "; ".join(f"{c['naics']} {c['title']}" for c in cands)
+        listed = "; ".join(f'{c["naics"]} "{c["title"]}"' for c in cands)  # quoted: a title, not an offer
         desc = (conv.stated.get("description") or "")[:80]
         step = self._say(conv, f'Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
         step.offered = [c["naics"] for c in cands]

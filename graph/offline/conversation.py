@@ -114,8 +114,13 @@ class Conversation:
             and (about_applicant or self.task is None and not classify_intent(text).name)
         ):
             p.task, p.tasks = "appetite", ["appetite"]  # "Check APP-0017 for GL", "Acme Roofing LLC, GL?"
-        if p.task is None and not p.not_written and (asked is None or "?" in text):
-            self._classify_intent(p, text)
+        if (
+            p.task is None
+            and not p.not_written
+            and (asked is None or "?" in text)
+            and not (self.task and about_applicant)
+        ):
+            self._classify_intent(p, text)  # (new facts alone, mid-conversation, redo the current question)
         if asked == "naics_choice":
             self._read_choice(p, text)
         answered = asked is not None and (asked in p.facts or (asked == "naics_choice" and "naics" in p.facts))
