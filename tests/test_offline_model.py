@@ -64,7 +64,7 @@ def test_limits_vague_opening_then_one_fact_per_answer(cp):
     first, second, third = chat(
         cp, "What should I quote for limits on this one?", "It's a commercial bank, NAICS 522110.", "Cyber."
     )
-    assert first.steps == [] and is_question(first, "naics")  # the code the underwriter usually knows comes first
+    assert first.steps == [] and is_question(first, "description")  # what it does, not a code, comes first
     assert second.steps == [] and is_question(second, "lob")  # the code was given: no classification needed
     assert args(third, "get_limits") == [{"naics": "522110", "lob": "cyber"}]
     assert (third.finding["per_occurrence"], third.finding["aggregate"]) == (3_000_000, 5_000_000)
@@ -77,14 +77,16 @@ def test_appetite_bed_and_breakfast_in_maine_wood_frame_property_is_no(cp):
         cp,
         "Is this one in appetite for us?",
         "They run a six-room bed-and-breakfast inn in an old Victorian house.",
+        "the 721191 one",
         "Maine",
         "property",
         "About $900k.",
         "wood frame, two stories",
     )
-    opening, described, state, lob, revenue, construction = turns
-    assert is_question(opening, "naics") and opening.steps == []  # answered with what the business does instead
-    assert args(described, "classify_business") and is_question(described, "state")
+    opening, described, picked, state, lob, revenue, construction = turns
+    assert is_question(opening, "description") and opening.steps == []
+    assert args(described, "classify_business") and "721191" in described.answer and described.finding is None
+    assert picked.steps == [] and is_question(picked, "state")
     assert is_question(state, "lob")
     assert args(lob, "check_appetite") == [{"naics": "721191", "state": "ME", "lob": "property"}]
     assert is_question(lob, "annual_revenue")  # the small-business test comes first
@@ -115,13 +117,14 @@ def test_appetite_trucker_with_21_vehicles_is_declined(cp):
 
 def test_appetite_restaurant_in_ohio_workers_comp_is_declined(cp):
     """Ohio is a monopolistic workers compensation state: No, whatever the size [monopolistic-states]."""
-    opening, r = chat(cp, "Can we write workers' comp for a full-service restaurant in Ohio?", "I don't know.")
-    assert opening.steps == [] and is_question(opening, "naics")
-    assert args(r, "classify_business") and args(r, "check_appetite") == [
-        {"naics": "722511", "state": "OH", "lob": "workers_compensation"}
-    ]
+    opening, unsure, r = chat(
+        cp, "Can we write workers' comp for a full-service restaurant in Ohio?", "I don't know.", "no idea"
+    )
+    assert args(opening, "classify_business") and opening.finding is None  # the candidates to pick from
+    assert unsure.steps == [] and is_question(unsure, "naics")  # none picked: the code, once
+    assert args(r, "check_appetite") == [{"naics": "722511", "state": "OH", "lob": "workers_compensation"}]
     assert r.finding["appetite"] == "no" and "monopolistic-states" in r.finding["citations"]
-    assert [s["tool"] for s in r.steps] == ["classify_business", "check_appetite", "record_finding"]
+    assert "Assuming NAICS 722511" in r.answer  # it says what it assumed
 
 
 def test_appetite_yes_with_every_check_cited(cp):
@@ -130,11 +133,12 @@ def test_appetite_yes_with_every_check_cited(cp):
         cp,
         "Is this one a good fit for workers comp?",
         "Roofing contractor",
+        "238160",
         "Florida",
         "$2.5 million",
         "payroll is around 1.1 million",
     )
-    assert is_question(turns[3], "annual_payroll")
+    assert is_question(turns[4], "annual_payroll")
     last = turns[-1]
     assert args(last, "check_appetite") == [
         {
@@ -171,11 +175,16 @@ def test_a_question_left_unanswered_twice_counts_as_unknown(cp):
 
 def test_small_business_bucket_with_bare_answers(cp):
     """722511 has an $11.5M receipts standard: $4.5M is small."""
-    opening, described, revenue = chat(
-        cp, "Can you check if this one is in the small business bucket?", "A sit-down restaurant with waiters.", "4.5M"
+    opening, described, picked, revenue = chat(
+        cp,
+        "Can you check if this one is in the small business bucket?",
+        "A sit-down restaurant with waiters.",
+        "the first one",
+        "4.5M",
     )
-    assert is_question(opening, "naics")
-    assert args(described, "check_small_business") == [{"naics": "722511"}] and is_question(described, "annual_revenue")
+    assert is_question(opening, "description")
+    assert args(described, "classify_business") and described.answer.index("722511") < described.answer.index(";")
+    assert args(picked, "check_small_business") == [{"naics": "722511"}] and is_question(picked, "annual_revenue")
     assert args(revenue, "check_small_business") == [{"naics": "722511", "annual_revenue": 4_500_000}]
     assert revenue.finding["task_type"] == "small_business" and revenue.finding["small_business"] is True
     assert revenue.finding["citations"][:2] == ["small-business-rule", "size-standards"]
@@ -205,9 +214,9 @@ def test_recommendations_exclude_the_requested_line(cp):
         "What else could we offer a full-service restaurant in Texas besides workers comp? "
         "Revenue $2M, 20 employees, payroll of $600k, masonry building.",
         "I don't know.",
-    )
-    assert opening.steps == [] and is_question(opening, "naics")
-    assert args(r, "classify_business")  # no code: the description in the question is classified
+        "not on the app",
+    )[0::2]
+    assert args(opening, "classify_business")  # no code: the description in the question is classified
     (call,) = args(r, "recommend_lobs")
     assert call["naics"] == "722511" and call["state"] == "TX" and call["exclude_lob"] == "workers_compensation"
     assert (call["annual_revenue"], call["employees"], call["annual_payroll"], call["construction"]) == (
@@ -232,9 +241,9 @@ def test_recommendations_in_a_monopolistic_state_never_list_workers_comp(cp):
 
 
 def test_classification_from_a_description(cp):
-    (r,) = chat(cp, "What NAICS code fits a sit-down restaurant with waiters?")
-    (call,) = args(r, "classify_business")
-    assert "restaurant" in call["description"]
+    offered, r = chat(cp, "What NAICS code fits a sit-down restaurant with waiters?", "722511")
+    (call,) = args(offered, "classify_business")
+    assert "restaurant" in call["description"] and offered.finding is None  # a fragment: the candidates first
     assert r.finding["task_type"] == "classification" and r.finding["naics"] == "722511"
     assert r.finding["citations"] == ["classification-naics"]
 
@@ -278,9 +287,9 @@ def test_unknown_company_falls_back_to_asking_for_the_code_then_what_it_does(cp)
     )
     (lookup,) = first.steps
     assert lookup["tool"] == "find_applicant" and lookup["ok"] and lookup["result"]["applicant"] is None
-    assert is_question(first, "naics")
-    assert second.steps == [] and is_question(second, "description")
-    assert args(third, "check_appetite")[0]["naics"] == "721191"
+    assert is_question(first, "description")
+    assert second.steps == [] and is_question(second, "naics")
+    assert args(third, "classify_business") and "721191" in third.answer
 
 
 def test_a_greeting_gets_the_help_text(cp, toolkit):
@@ -295,11 +304,11 @@ def test_umbrella_is_declined_and_the_question_carries_on(cp):
         cp,
         "Can we write an umbrella policy for a full-service restaurant in Texas?",
         "General liability then.",
-        "I don't know.",
+        "the first one",
     )
     assert "products-not-written" in first.answer and "do not write" in first.answer
-    assert first.finding is None and is_question(first, "lob") and first.steps == []
-    assert second.steps == [] and is_question(second, "naics")
+    assert first.finding is None and first.answer.endswith("?") and first.steps == []
+    assert args(second, "classify_business") and second.finding is None
     assert all("umbrella" not in str(s["arguments"]).lower() for r in (first, second, third) for s in r.steps)
     assert args(third, "check_appetite")[0]["lob"] == "general_liability"
 
@@ -333,8 +342,8 @@ def test_openings_are_recognised_and_answered_with_a_question(cp, opening, task)
     assert r.answer != prompts.OFFLINE_HELP.format(
         insurer=cp.toolkit.ctx.catalog.insurer, lobs=", ".join(cp.toolkit.ctx.catalog.lobs.values())
     )
-    assert is_question(r, "naics")
-    assert [s["tool"] for s in r.steps] in ([], ["find_applicant"])
+    assert r.finding is None and r.answer.endswith("?")
+    assert [s["tool"] for s in r.steps] in ([], ["find_applicant"], ["classify_business"])
     assert parse(opening, cp.toolkit.ctx.catalog).task == task
 
 
@@ -343,8 +352,8 @@ def test_openings_are_recognised_and_answered_with_a_question(cp, opening, task)
 )
 def test_a_lone_noun_in_the_opening_is_not_classified(cp, opening):
     first, second = chat(cp, opening, "I don't know.")
-    assert first.steps == [] and is_question(first, "naics")
-    assert second.steps == [] and is_question(second, "description")
+    assert first.steps == [] and is_question(first, "description")
+    assert second.steps == [] and is_question(second, "naics")
 
 
 def test_classification_of_a_vague_noun_asks_what_the_business_does(cp):
@@ -355,11 +364,11 @@ def test_classification_of_a_vague_noun_asks_what_the_business_does(cp):
     assert args(second, "classify_business") and second.finding["naics"] == "238340"
 
 
-def test_the_naics_code_is_asked_once_and_used_without_classifying(cp):
+def test_a_code_given_instead_of_a_description_is_used_without_classifying(cp):
     first, second, third = chat(
         cp, "What deductible should we offer?", "The NAICS code is 485310.", "They want commercial auto."
     )
-    assert first.steps == [] and is_question(first, "naics")
+    assert first.steps == [] and is_question(first, "description")
     assert second.steps == [] and is_question(second, "lob")
     assert args(third, "classify_business") == [] and args(third, "get_deductible") == [
         {"naics": "485310", "lob": "auto"}
@@ -367,12 +376,13 @@ def test_the_naics_code_is_asked_once_and_used_without_classifying(cp):
     assert third.finding["deductible"] == 5000
 
 
-def test_not_knowing_the_code_leads_to_the_description_then_classification(cp):
-    turns = chat(cp, "Need a deductible for this account.", "No.", "They run a taxi and ridesharing company.", "auto")
-    opening, no, described, lob = turns
-    assert is_question(opening, "naics") and is_question(no, "description") and no.steps == []
-    assert args(described, "classify_business") and is_question(described, "lob")
-    assert QUESTIONS["naics"] not in " ".join(r.answer for r in turns[1:])  # asked once
+def test_a_description_is_classified_and_the_candidate_picked(cp):
+    turns = chat(cp, "Need a deductible for this account.", "They run a taxi and ridesharing company.", "1", "auto")
+    opening, described, picked, lob = turns
+    assert is_question(opening, "description") and opening.steps == []
+    assert args(described, "classify_business") and described.answer.startswith("Which NAICS code fits")
+    assert is_question(picked, "lob")
+    assert QUESTIONS["naics"] not in " ".join(r.answer for r in turns)  # never needed the code itself
     assert lob.finding["deductible"] == 5000
 
 
@@ -386,7 +396,7 @@ def test_recommendations_ask_for_the_line_applied_for_and_leave_it_out(cp):
         "Annual revenue is $5,000,000.",
     )
     opening, code, state, lob, revenue = turns
-    assert is_question(opening, "naics") and is_question(code, "state")
+    assert is_question(opening, "description") and is_question(code, "state")
     assert state.finding is None and state.answer.endswith("Which line of business did they apply for?")
     calls = [c for r in turns for c in args(r, "recommend_lobs")]
     assert calls and all(c["exclude_lob"] == "general_liability" for c in calls)
@@ -418,7 +428,7 @@ def test_an_unknown_company_is_looked_up_once_and_found_nowhere(cp):
     (r,) = chat(cp, "What deductible for auto on Quillmarsh Harbor Ferries?")
     (lookup,) = r.steps
     assert lookup["arguments"] == {"name_or_id": "Quillmarsh Harbor Ferries"} and lookup["ok"]
-    assert lookup["result"]["applicant"] is None and is_question(r, "naics")
+    assert lookup["result"]["applicant"] is None and is_question(r, "description")
 
 
 def test_a_seeded_company_named_after_on_is_found(cp):
@@ -429,7 +439,7 @@ def test_a_seeded_company_named_after_on_is_found(cp):
 
 def test_a_product_we_do_not_write_alone_gets_the_lines_we_write_and_a_question(cp):
     (r,) = chat(cp, "Do we write EPLI?")
-    assert r.steps == [] and r.finding is None and "products-not-written" in r.answer and is_question(r, "lob")
+    assert r.steps == [] and r.finding is None and "products-not-written" in r.answer and r.answer.endswith("?")
 
 
 # --- determinism and statelessness ---------------------------------------------------------------------
