@@ -75,7 +75,7 @@ FACT_WORDS = {
 # One question per fact, in plain words (the copilot asks them one at a time).
 FACT_QUESTIONS = {
     "naics": "Do you know the business's NAICS code?",
-    "description": "What does the business do?",
+    "description": "What does the business do? (A NAICS code works too, if the application has one.)",
     "state": "Which state is the business in?",
     "lob": "Which line of business are they asking about?",
     "annual_revenue": "What is the applicant's annual revenue?",

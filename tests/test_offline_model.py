@@ -687,3 +687,17 @@ def test_open_questions_are_answered_from_the_guidelines(cp):
 def test_off_topic_gets_a_short_decline_that_says_what_it_can_do(cp, toolkit):
     (r,) = chat(cp, "what's the weather like in Boston tomorrow?")
     assert r.steps == [] and r.finding is None and "appetite" in r.answer and len(r.answer) < 300
+
+
+def test_an_absurd_figure_is_refused_with_what_is_valid_and_asked_again(cp):
+    refused, answer = chat(cp, "Is NAICS 311919 small? they have -5 employees", "1,251")
+    assert refused.steps == [] and refused.finding is None and "0 or more" in refused.answer
+    assert is_question(refused, "employees")
+    assert args(answer, "check_small_business") == [{"naics": "311919", "employees": 1251}]
+    (power,) = chat(cp, "Is NAICS 722511 small? revenue 10^15")
+    assert power.steps == [] and "10^15" in power.answer and is_question(power, "annual_revenue")
+
+
+def test_contradictory_figures_in_one_message_take_the_last(cp):
+    (r,) = chat(cp, "comm auto for a trucker in TN, naics 484121, rev 9M, 12 trucks... actually 30. ok?")
+    assert args(r, "check_appetite")[0]["vehicles"] == 30 and r.finding["appetite"] == "no"

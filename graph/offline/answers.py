@@ -60,6 +60,18 @@ class AnswerWriter:
     def help_text(self) -> str:
         return prompts.OFFLINE_HELP.format(insurer=self.catalog.insurer, lobs=", ".join(self.catalog.lobs.values()))
 
+    def refuse_figures(self, conv: Conversation, invalid: dict) -> Step:
+        """A figure no business can have is refused with what is valid, and asked for again."""
+        fact, typed = next(iter(invalid.items()))
+        valid = {
+            "employees": "a whole number of employees, 0 or more",
+            "vehicles": "a whole number of vehicles, 0 or more",
+        }.get(fact, "a dollar amount of $0 or more, e.g. $4.5M")
+        return Step(
+            text=f"{typed} is not a possible figure for {FACT_WORDS[fact]}: give {valid}. {QUESTIONS[fact]}",
+            asked=fact,
+        )
+
     def open_question(self, conv: Conversation, intent: str) -> Step:
         """A question about the rules, about our last answer, small talk or something off-topic."""
         if intent == "guidelines":

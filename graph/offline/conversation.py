@@ -129,6 +129,8 @@ class Conversation:
             self.task = p.task
         else:
             switch = False
+        for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
+            p.facts.pop(k, None)
         for k, v in p.facts.items():
             self.stated[k] = v
             self.unknown.discard(k)

@@ -162,6 +162,7 @@ class Parsed:
     unknown_facts: set = field(default_factory=set)  # facts the message says nobody knows ("no idea on payroll")
     tasks: list[str] = field(default_factory=list)  # every task asked, in order (two questions in one message)
     intent: str | None = None  # guidelines, why, smalltalk or off_topic (set by the intent classifier)
+    invalid: dict = field(default_factory=dict)  # fact -> the figure as typed, when it cannot be a real value
 
 
 def _norm_text(text: str) -> str:
@@ -195,6 +196,31 @@ def detect_tasks(text: str) -> list[str]:
         if task and task not in found:
             found.append(task)
     return found
+
+
+_ABSURD = re.compile(r"(?<![\w.])-\s?\$?\d[\d,.]*|(?<![\d.])\d+\s*(?:\^|\*\*|e\+?)\s*\d+", re.I)
+MAX_FIGURE = {"annual_revenue": 10**12, "annual_payroll": 10**12, "employees": 10**7, "vehicles": 10**6}
+
+
+def invalid_figures(text: str, facts: dict, asked: str | None) -> dict:
+    """Figures no business can have: negative ("-5 employees"), written as powers ("revenue 10^15"), or beyond any
+    real business. Each is tied to the fact named in its clause (else the one asked for)."""
+    out: dict = {}
+    t = _norm_text(text)
+    for clause in re.split(r"[,;]|\s[-—–]\s|\band\b", t):
+        m = _ABSURD.search(clause)
+        if not m:
+            continue
+        fact = next(
+            (f for f in NUMERIC if re.search(rf"\b(?:{FACT_NOUNS[f]})\b", clause, re.I)),
+            asked if asked in NUMERIC else None,
+        )
+        if fact:
+            out[fact] = m.group(0).strip()
+    for fact, limit in MAX_FIGURE.items():
+        if isinstance(facts.get(fact), int) and facts[fact] > limit:
+            out.setdefault(fact, f"{facts[fact]:,}")
+    return out
 
 
 def unknown_facts(text: str) -> set[str]:
@@ -489,6 +515,9 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["construction"] = c
     if (d := description_fact(t, catalog)) is not None:
         f["description"] = d
+    p.invalid = invalid_figures(t, f, asked)
+    for key in p.invalid:  # refused with what is valid, never used
+        f.pop(key, None)
     p.unknown_facts = unknown_facts(t) - {"naics"} if asked != "naics" else unknown_facts(t)
     for key in p.unknown_facts:  # "no idea on the vehicle count" is never 0 vehicles
         f.pop(key, None)

@@ -7,7 +7,7 @@ Intents: the six task types, ``not_written`` (a product we do not write), ``guid
 rules), ``why`` (explain the last answer), ``smalltalk`` and ``off_topic``. Without the embedding model (weights
 missing) the classifier abstains and only the rules apply.
 
-``python -m graph.offline.intent`` prints the accuracy on a held-out split of the labelled set.
+``split_accuracy()`` scores it on a held-out quarter of the labelled set (``python -m tests.bench_offline``).
 """
 
 from __future__ import annotations
@@ -128,13 +128,3 @@ def split_accuracy(every: int = 4) -> dict:
         "abstained": abstained,
         "misses": misses,
     }
-
-
-if __name__ == "__main__":
-    result = split_accuracy()
-    print(
-        f"intent classifier: {result['accuracy']:.2f} on {result['test']} held-out phrasings "
-        f"(trained on {result['train']}; abstained on {result['abstained']})"
-    )
-    for text, label, got in result["misses"]:
-        print(f"  {text!r}: expected {label}, got {got}")

@@ -254,6 +254,22 @@ def money_facts(text: str) -> dict:
     return out
 
 
+def _corrected_counts(text: str, out: dict) -> None:
+    """'12 trucks... actually 30': a bare number after a correction cue replaces the count just before it."""
+    for key, patterns in (("employees", EMPLOYEES), ("vehicles", VEHICLES)):
+        for pat in patterns:
+            for m in pat.finditer(text):
+                fix = _FIXED_COUNT.match(text, m.end())
+                if fix and (n := to_int(fix["n"])) is not None:
+                    out[key] = n
+
+
+_FIXED_COUNT = re.compile(
+    r"[\s.,;:!-]{0,8}(?:no,?\s*|wait,?\s*)?(?:actually|i mean|make that|sorry|oops|correction:?|rather)[\s,:-]{1,4}"
+    r"(?P<n>\d[\d,]*)(?![\d.,]*\s*(?:k|m|mm|mil|million|%|percent|\$))\b",
+    re.I,
+)
+
 _CORRECTION = re.compile(r"\b(?:actually|oops|sorry|correction|i mean|make that|scratch that|not \S+ but)\b", re.I)
 
 
@@ -287,4 +303,5 @@ def count_facts(text: str) -> dict:
                     out["vehicles"] = n  # no break: the last mention wins ("12 trucks... actually 30")
             if "vehicles" in out:
                 break
+    _corrected_counts(text, out)
     return out

@@ -54,6 +54,8 @@ class Policy(AnswerWriter):
         p = conv.parsed
         if p is None:
             return Step(text=self.help_text())
+        if p.invalid:
+            return self.refuse_figures(conv, p.invalid)
         if p.intent and p.task is None:
             return self.open_question(conv, p.intent)
         if p.not_written and "lob" not in p.facts and "product_recommendation" not in (p.task, conv.task):
