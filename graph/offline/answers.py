@@ -347,6 +347,9 @@ class AnswerWriter:
                 cites = res.get("sections", ["naics-editions"])
                 core = f"NAICS {new} {titles.get(new, maps[0]['title'])}: {code} is a {res.get('edition')} code that maps to it {_cite(cites)}"
                 return self._finish(conv, "classification", core, {"naics": new}, cites, {"code_given": code})
+        if code and code in titles and "naics_choice" in conv.asked_before:  # picked from the candidates
+            core = f"NAICS {code} {titles[code]} {_cite(sections)}"
+            return self._finish(conv, "classification", core, {"naics": code}, sections, self._facts_used(conv, {}))
         desc = conv.stated.get("description")
         if desc:
             key = expand_abbreviations(desc)
