@@ -48,6 +48,13 @@ def _help_text(answer: str) -> bool:
     return bool(answer) and answer.startswith(OFFLINE_HELP[:40])
 
 
+def _questions_for(text: str) -> list[str]:
+    """The facts a copilot message asks for with a question: sentences ending in "?", quoted titles left out
+    (a NAICS title such as "Truck Trailer Manufacturing" offered as a choice does not ask for vehicles)."""
+    asked = " ".join(s for s in re.split(r"(?<=[.!?])\s+|\n+", text or "") if s.rstrip().endswith("?"))
+    return facts_asked(re.sub(r"[\"“][^\"“”]{1,200}[\"”]", " ", asked)) if asked else []
+
+
 def opening_facts(task: Task) -> set[str]:
     """Facts the opening already gives, read with the task's own values (never with the product's parser)."""
     from evals.simulator import state_names
@@ -141,7 +148,7 @@ def run_conversation(
             if result.finding:  # several questions in one message: grade the finding of the task's type
                 finding = next((f for f in reversed(findings) if f.get("task_type") == task.task_type), result.finding)
             help_answers += _help_text(final_text)
-            now = facts_asked(final_text)
+            now = _questions_for(final_text)
             reasked |= {f for f in now if f in given}
             if result.error:
                 ended, error = "model_error", result.error

@@ -56,6 +56,7 @@ _MASKS = [
     r"property coverage|building and contents",
 ]
 _MASK = re.compile("|".join(_MASKS))
+_QUOTED = re.compile(r"[\"“][^\"“”]{1,200}[\"”]")
 _REQUEST = re.compile(
     r"\b(?:please|tell me|let me know|provide|share|give me|send|confirm|need|could you|can you|what|how|which|where|who)\b"
 )
@@ -94,7 +95,9 @@ def questions_in(text: str) -> str:
 
 def facts_asked(text: str) -> list[str]:
     """The facts a copilot message asks for, in the order it asks them."""
-    q = _MASK.sub(lambda m: " " * len(m.group(0)), questions_in(text).lower().replace("’", "'"))
+    q = questions_in(text).lower().replace("’", "'")
+    q = _QUOTED.sub(lambda m: " " * len(m.group(0)), q)  # a quoted title or example asks for nothing
+    q = _MASK.sub(lambda m: " " * len(m.group(0)), q)
     hits = []
     for fact, pattern in _COMPILED.items():
         m = pattern.search(q)

@@ -4,7 +4,8 @@ classifier's accuracy on its held-out split, and the offline turn latency withou
     .venv/bin/python -m tests.bench_offline [--data-dir var]
 
 A turn's latency is the wall time of ``Copilot.send`` minus the time spent classifying (the ``classify_business``
-tool and the intent classifier's embedding), which the target leaves out.
+tool and the intent classifier's embedding), which the target leaves out; a model call's is the offline model's own
+decision (re-reading the conversation, understanding, policy, wording) without the intent embedding.
 """
 
 from __future__ import annotations
@@ -64,6 +65,17 @@ def bench_offline(data_dir: Path) -> dict:
             return result
 
         cp.send = timed_send
+        decide_ms: list[float] = []
+        invoke = cp.model.invoke
+
+        def timed_invoke(messages, tools=None, on_token=None):
+            before = len(intent_ms)
+            start = time.perf_counter()
+            out = invoke(messages, tools, on_token)
+            decide_ms.append((time.perf_counter() - start) * 1000 - sum(intent_ms[before:]))
+            return out
+
+        cp.model.invoke = timed_invoke
         for part in ("tune", "heldout"):
             tasks = load_tasks(NATURAL / f"{part}.jsonl")
             rows = [run_conversation(cp, t, NaturalUnderwriter(t)).row for t in tasks]
@@ -78,6 +90,11 @@ def bench_offline(data_dir: Path) -> dict:
         "p50": round(statistics.median(turns), 1),
         "p95": round(_pct(turns, 0.95), 1),
         "turns": len(turns),
+    }
+    out["model_call_ms_excluding_intent"] = {
+        "p50": round(statistics.median(decide_ms), 1),
+        "p95": round(_pct(decide_ms, 0.95), 1),
+        "calls": len(decide_ms),
     }
     out["intent_ms_p50"] = round(statistics.median(intent_ms), 1) if intent_ms else None
     return out

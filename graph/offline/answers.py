@@ -16,6 +16,7 @@ from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from tools.catalog import Catalog
 from graph.offline.names import content_words
+from tools.guard import scan_products
 
 FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
@@ -152,11 +153,18 @@ class AnswerWriter:
 
     def offer_candidates(self, conv: Conversation, cands: list[dict]) -> Step:
         """One question: which of the classifier's closest codes fits the business."""
-        listed = "; ".join(f'{c["naics"]} "{c["title"]}"' for c in cands)  # quoted: a title, not an offer
+        listed = "; ".join(self._candidate(c) for c in cands)
         desc = (conv.stated.get("description") or "")[:80]
         step = self._say(conv, f'Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
         step.offered = [c["naics"] for c in cands]
         return step
+
+    def _candidate(self, c: dict) -> str:
+        """A code and its title, quoted (a title, not an offer); a title naming a product we do not write (e.g.
+        "Direct Life Insurance Carriers") is left out, so the answer never names one."""
+        if scan_products(c["title"], self.catalog, mentions_only=True):
+            return c["naics"]
+        return f'{c["naics"]} "{c["title"]}"'
 
     def _ask(self, conv: Conversation, fact: str) -> Step:
         again = (
