@@ -701,3 +701,12 @@ def test_an_absurd_figure_is_refused_with_what_is_valid_and_asked_again(cp):
 def test_contradictory_figures_in_one_message_take_the_last(cp):
     (r,) = chat(cp, "comm auto for a trucker in TN, naics 484121, rev 9M, 12 trucks... actually 30. ok?")
     assert args(r, "check_appetite")[0]["vehicles"] == 30 and r.finding["appetite"] == "no"
+
+
+def test_the_second_question_waits_while_the_first_needs_a_fact(cp):
+    first, second = chat(
+        cp, "can we do comm auto for a taxi co in Georgia, naics 485310, rev 3M, and what limits?", "12 cabs"
+    )
+    assert first.finding is None and is_question(first, "vehicles")
+    kinds = [s["arguments"]["task_type"] for s in second.steps if s["tool"] == "record_finding"]
+    assert kinds == ["appetite", "policy_limits"]

@@ -85,6 +85,7 @@ class Conversation:
     findings: list = field(default_factory=list)  # record_finding arguments, oldest first
     offered: list = field(default_factory=list)  # the NAICS codes our last question offered to choose from
     assumed: str | None = None  # a code we had to assume (the closest candidate), said in the answer
+    pending: list = field(default_factory=list)  # the other questions of a message that asked several
     n_calls: int = 0
     # the current turn
     parsed: Parsed | None = None
@@ -129,6 +130,8 @@ class Conversation:
             self.task = p.task
         else:
             switch = False
+        if p.task and (asked is None or "?" in text):
+            self.pending = list(p.tasks[1:])  # a new question replaces what was left of the last one
         for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
             p.facts.pop(k, None)
         for k, v in p.facts.items():
@@ -175,6 +178,8 @@ class Conversation:
         self.calls.append(Call(name, args, ok, result))
         if name == "record_finding" and ok:
             self.findings.append(args)
+            if args.get("task_type") in self.pending and args.get("task_type") != self.task:
+                self.pending.remove(args["task_type"])
         if name == "find_applicant":
             self.lookups[args.get("name_or_id")] = (ok, result)
         elif name == "classify_business":  # a failure is kept too: never the same call twice

@@ -2,21 +2,24 @@
 
 Every call of the model re-reads the whole conversation and decides the one next step:
 
+0. a figure no business can have is refused with what is valid; a question about the guidelines, about our last
+   answer ("why?"), small talk or an off-topic message gets its short answer; a message naming only products we
+   do not write is declined with [products-not-written] and never re-runs the last determination;
 1. find the applicant when the underwriter names a company or an applicant id (``find_applicant``);
 2. get a 2022 NAICS code: stated, from the applicant record, via ``get_naics`` for an older code; otherwise ask
-   "Do you know the business's NAICS code?" once, and only when the underwriter does not know it classify what
-   the business does (``classify_business``), asking for that description if we do not have one. A
-   classification task asks what the business does straight away;
+   what the business does, classify it (``classify_business``) and offer the three closest codes to pick from;
+   ask for the code itself only when none fits, and assume the closest (saying so) only when neither is known;
 3. ask for the facts the task's tool needs, one question at a time (state, line of business; for a
-   recommendation, the line they applied for, which is left out of the answer);
+   recommendation, the line they applied for, which is left out of the answer) — never one already given;
 4. call the task's domain tool with every fact known; ask the question a ``need_facts`` result names, unless the
    underwriter already said they do not know it;
 5. call ``record_finding`` with the verdict, then answer: determination, reason with figures, [section ids].
+   Several questions in one message are answered in turn, each with its own finding, in one reply.
 
 Text parsing lives in ``facts.py`` (with ``numbers.py`` and ``names.py``); reading the history in
 ``conversation.py``; the wording of questions and answers in ``answers.py``.
-Private memory in ``additional_kwargs["uwc"]`` (``asked``, ``task``) is a convenience only: the question text
-itself is enough to know what was asked.
+Private memory in ``additional_kwargs["uwc"]`` (``asked``, ``task``, ``offered``) is a convenience: the question
+text itself says what was asked.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ class Policy(AnswerWriter):
         if conv.task is None or not conv.has_content:
             return Step(text=self.help_text())
         # Several questions in one message: each is answered (and recorded) in turn, the answers joined.
-        tasks = [t for t in p.tasks if t != conv.task] if p.tasks else []
+        tasks = [t for t in conv.pending if t != conv.task]
         answers: list[str] = []
         for task in [conv.task, *tasks]:
             conv.task = task
