@@ -230,8 +230,12 @@ class AnswerWriter:
         return f"{conv.who} (NAICS {res['naics']} {res.get('title', self.title(res['naics']))}{state})"
 
     def _appetite(self, conv: Conversation, res: dict, facts: dict) -> Step:
-        lob, sections, reason = self.lob_name(res["lob"]), res.get("sections", []), res.get("reason", "")
-        who, waiting = self._subject(conv, res), None
+        lob, sections, who, waiting = self.lob_name(res["lob"]), res.get("sections", []), self._subject(conv, res), None
+        applied = res.get("rules_applied", [])
+        decisive = [st for st in applied if st["outcome"] in ("fail", "unknown", "refer")]
+        # the reason from the typed rule steps: the deciding ones, or every one applied for a yes
+        shown = [st for st in applied if st["outcome"] != "not_needed"] if res["appetite"] == "yes" else decisive
+        reason = "; ".join(st["detail"].rstrip(".") for st in shown or applied) + "." if applied else ""
         if res["status"] == "need_facts":
             need = (res.get("needs") or [None])[0]
             if need and need not in conv.unknown:
@@ -242,7 +246,6 @@ class AnswerWriter:
             core = f"Qualified — refer to a senior underwriter: {lob} for {who}: {reason} {_cite(sections)}"
             verdict = "qualified"
         elif res["appetite"] == "yes":
-            reason = re.sub(r"^In appetite for [^:]+:\s*", "", reason).replace(".;", ";")
             core = f"Yes — {who} is in appetite for {lob}: {reason} {_cite(sections)}"
             verdict = "yes"
         else:
@@ -291,7 +294,9 @@ class AnswerWriter:
                 )
             if declined:
                 core += (
-                    " Not offered: " + "; ".join(f"{d['name']} ({d['reason'].split('; ')[-1]})" for d in declined) + "."
+                    " Not offered: "
+                    + "; ".join(f"{d['name']} ({(d.get('decisive') or d['reason']).rstrip('.')})" for d in declined)
+                    + "."
                 )
             core += f" {_cite(sections)}"
         return self._finish(
@@ -320,7 +325,7 @@ class AnswerWriter:
 
     def _policy_limits(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections = res.get("sections", [])
-        rule = res.get("reason", "").split(": ", 1)[-1]
+        rule = res.get("scope", "")
         core = (
             f"{_usd(res['per_occurrence'])} per occurrence / {_usd(res['aggregate'])} aggregate for {self.lob_name(res['lob'])} "
             f"on {self._subject(conv, res)}: {rule} {_cite(sections)}"
@@ -336,7 +341,7 @@ class AnswerWriter:
 
     def _deductible(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections = res.get("sections", [])
-        rule = res.get("reason", "").split(": ", 1)[-1]
+        rule = res.get("scope", "")
         core = f"{_usd(res['deductible'])} deductible for {self.lob_name(res['lob'])} on {self._subject(conv, res)}: {rule} {_cite(sections)}"
         return self._finish(conv, "deductible", core, {"deductible": res["deductible"]}, sections, facts)
 

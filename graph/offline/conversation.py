@@ -105,7 +105,7 @@ class Conversation:
             if self.record is not None or self.company:
                 self._reset()
             self.company = p.company
-        about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"}
+        about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"} or p.unknown_facts
         if (
             p.task is None
             and (self.task is None or about_applicant)

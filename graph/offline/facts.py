@@ -99,6 +99,12 @@ _UNKNOWN = re.compile(
     r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b",
     re.I,
 )
+# A question about what a rule or a word means: answered from the guidelines, never with a determination.
+_DEFINITION = re.compile(
+    r"\bwhat (?:does|do) [\w' -]{1,40} mean\b|\bwhat(?:'s| is) (?:the )?(?:meaning|definition) of\b|\bdefine\b"
+    r"|\b(?:explain|summari[sz]e) (?:the |our )?(?:rule|rules|guideline|guidelines|section)\b|\bguidelines? (?:say|on|about)\b",
+    re.I,
+)
 _NO = re.compile(r"^\W*(?:no|nope|nah|not really|negative|no,? (?:i|we) don'?t)\b", re.I)  # "no" to a yes/no question
 _REQUEST = re.compile(
     r"\b(?:wants?|wanted|needs?|needed|asking|asked|asks|looking for|appl(?:y|ied|ying)|request\w*|quot\w+|interested|shopping|seeking)\b",
@@ -515,6 +521,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["construction"] = c
     if (d := description_fact(t, catalog)) is not None:
         f["description"] = d
+    if _DEFINITION.search(t) and not (set(f) - {"lob"}) and not (p.applicant_id or p.company):
+        p.intent, p.task, p.tasks = "guidelines", None, []  # asks what a rule or a word means, not for a verdict
     p.invalid = invalid_figures(t, f, asked)
     for key in p.invalid:  # refused with what is valid, never used
         f.pop(key, None)
