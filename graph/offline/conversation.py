@@ -86,6 +86,7 @@ class Conversation:
     offered: list = field(default_factory=list)  # the NAICS codes our last question offered to choose from
     assumed: str | None = None  # a code we had to assume (the closest candidate), said in the answer
     pending: list = field(default_factory=list)  # the other questions of a message that asked several
+    answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
     n_calls: int = 0
     # the current turn
     parsed: Parsed | None = None
@@ -96,6 +97,8 @@ class Conversation:
     # --- reading the history ---------------------------------------------------------------------------
     def on_human(self, text: str, asked: str | None) -> None:
         p = parse(text, self.catalog, asked)
+        self.pending = [t for t in self.pending if t not in self.answered_since]  # answered in an earlier turn
+        self.answered_since = set()
         self.parsed, self.asked, self.calls = p, asked, []
         if p.applicant_id and p.applicant_id != self.applicant_id:
             if self.record is not None and self.record["id"] != p.applicant_id:
@@ -178,8 +181,7 @@ class Conversation:
         self.calls.append(Call(name, args, ok, result))
         if name == "record_finding" and ok:
             self.findings.append(args)
-            if args.get("task_type") in self.pending and args.get("task_type") != self.task:
-                self.pending.remove(args["task_type"])
+            self.answered_since.add(args.get("task_type"))
         if name == "find_applicant":
             self.lookups[args.get("name_or_id")] = (ok, result)
         elif name == "classify_business":  # a failure is kept too: never the same call twice
