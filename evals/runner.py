@@ -65,7 +65,7 @@ def opening_facts(task: Task) -> set[str]:
         out.add("naics")
     if app.state:
         code = app.state.upper() if len(app.state) == 2 else None
-        name = (state_names().get(code) or app.state).lower()
+        name = (state_names().get(code or "") or app.state).lower()
         if (code and re.search(rf"\b{code}\b", text)) or name in low:
             out.add("state")
     for fact in ("employees", "vehicles"):

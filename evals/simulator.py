@@ -238,7 +238,7 @@ class NaturalUnderwriter(ScriptedUnderwriter):
     payroll"), sometimes a second fact nobody asked for yet, and picks the matching candidate when the copilot
     lists NAICS codes. Seeded by the task id, so every run replays the same conversation."""
 
-    rng: random.Random | None = None
+    rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(zlib.crc32(self.task.id.encode()))

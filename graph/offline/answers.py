@@ -14,8 +14,8 @@ from core.vocabulary import FACT_WORDS, TASK_LABELS, usd
 from graph import prompts
 from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
-from tools.catalog import Catalog
 from graph.offline.names import content_words
+from tools.catalog import Catalog
 from tools.guard import scan_products
 
 FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
@@ -76,7 +76,7 @@ class AnswerWriter:
     def open_question(self, conv: Conversation, intent: str) -> Step:
         """A question about the rules, about our last answer, small talk or something off-topic."""
         if intent == "guidelines":
-            query = conv.parsed.text.strip()[:500]
+            query = (conv.parsed.text if conv.parsed else "").strip()[:500]
             done = next((c for c in conv.calls if c.name == "search_guidelines"), None)
             if done is None:
                 return Step(tool="search_guidelines", args={"query": query, "k": 2})

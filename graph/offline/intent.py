@@ -107,7 +107,8 @@ def classify(text: str) -> Intent:
 def split_accuracy(every: int = 4) -> dict:
     """Train on 3 of every 4 phrasings of each intent, score the 4th (never seen in training)."""
     examples = load_examples()
-    train, test = [], []
+    train: list[tuple[str, str]] = []
+    test: list[tuple[str, str]] = []
     counts: dict[str, int] = {}
     for label, text in examples:
         counts[label] = counts.get(label, 0) + 1

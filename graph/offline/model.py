@@ -24,7 +24,7 @@ class OfflineRulesModel(Policy):
     def invoke(self, messages: list[BaseMessage], tools: list[dict] | None = None, on_token=None) -> AIMessage:
         conv = read_conversation(messages, self.catalog)
         step = self.decide(conv)
-        memory = {"task": conv.task} if conv.task else {}
+        memory: dict = {"task": conv.task} if conv.task else {}
         if step.tool:
             call = {"id": f"call_{conv.n_calls + 1}", "name": step.tool, "args": step.args or {}, "type": "tool_call"}
             return AIMessage("", tool_calls=[call], additional_kwargs={"uwc": memory})

@@ -50,8 +50,6 @@ FIGURES = ("annual_revenue", "employees", "annual_payroll", "vehicles", "constru
 class Policy(AnswerWriter):
     """Decides the next step: a tool call, a question (one per turn, never for a fact already given) or an answer."""
 
-    catalog: object
-
     # --- the decision --------------------------------------------------------------------------------
     def decide(self, conv: Conversation) -> Step:
         p = conv.parsed
@@ -88,7 +86,8 @@ class Policy(AnswerWriter):
         return Step(text=" ".join([*answers, step.core or step.text]), asked=step.asked)
 
     def decide_task(self, conv: Conversation) -> Step:
-        task = conv.task
+        task = conv.task or "appetite"  # decide() only calls this with a task
+        parsed = conv.parsed
         # 1. the applicant, when one is named and we have no code yet
         if conv.ident and conv.stated.get("naics") is None and conv.record is None and conv.ident not in conv.lookups:
             return Step(tool="find_applicant", args={"name_or_id": conv.ident})
@@ -96,7 +95,8 @@ class Policy(AnswerWriter):
             return self._classification(conv)
         # a product we do not write, and none of our lines named: say what we write and ask which line they mean
         if (
-            conv.parsed.not_written
+            parsed is not None
+            and parsed.not_written
             and "lob" in REQUIRED[task]
             and "lob" not in OPTIONAL.get(task, set())
             and conv.fact("lob") is None
