@@ -560,7 +560,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tasks", type=Path, default=None, help="task file (JSONL) to run")
     p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
     p.add_argument(
-        "--user", default="scripted", help="simulated underwriter: scripted (default, no LLM) or llm:<model>"
+        "--user",
+        default="scripted",
+        help="simulated underwriter: scripted (default, no LLM), natural (shorthand, seeded) or llm:<model>",
     )
     p.add_argument(
         "--trials", type=int, default=1, help="conversations per task (pass^k is reported for k = 1..trials)"

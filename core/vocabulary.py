@@ -75,7 +75,7 @@ FACT_WORDS = {
 # One question per fact, in plain words (the copilot asks them one at a time).
 FACT_QUESTIONS = {
     "naics": "Do you know the business's NAICS code?",
-    "description": "What does the business do?",
+    "description": "What does the business do? (A NAICS code works too, if the application has one.)",
     "state": "Which state is the business in?",
     "lob": "Which line of business are they asking about?",
     "annual_revenue": "What is the applicant's annual revenue?",
@@ -84,6 +84,31 @@ FACT_QUESTIONS = {
     "vehicles": "How many vehicles does the business have?",
     "construction": "What is the building's construction (e.g. wood frame, masonry, steel, concrete)?",
     "total_assets": "What are the applicant's total assets?",
+}
+# Shorthand underwriters type for a line, beyond the catalog's synonyms (mapped to catalog codes).
+LOB_SHORTHAND = {
+    "prop": "property",
+    "comm auto": "auto",
+    "comm. auto": "auto",
+    "commercial vehicles": "auto",
+    "general liab": "general_liability",
+    "gen liab": "general_liability",
+    "gen liability": "general_liability",
+    "workers' comp": "workers_compensation",
+    "work comp": "workers_compensation",
+    "work comp.": "workers_compensation",
+    "cyber cover": "cyber",
+    "businessowners": "bop",
+}
+# Fact words, to tell which fact an "I don't know" is about ("no idea on payroll", "headcount unknown").
+FACT_NOUNS = {
+    "annual_revenue": r"revenue|rev|sales|receipts|top line",
+    "employees": r"employees|emps|headcount|staff|ftes?|employee count",
+    "annual_payroll": r"payroll|wages",
+    "vehicles": r"vehicles?|vehicle count|fleet|trucks|vans|cars|units",
+    "construction": r"construction|building|bldg|walls|roof",
+    "state": r"state|location",
+    "naics": r"naics|code",
 }
 MONEY_FACTS: tuple[str, ...] = ("annual_revenue", "annual_payroll", "total_assets")
 COUNT_FACTS: tuple[str, ...] = ("employees", "vehicles")

@@ -66,6 +66,8 @@ def summarize(rows: list[dict], meta: dict | None = None) -> dict:
         "tool_error_rate": _share(rows, lambda r: r["tool_errors"] > 0),
         "tool_errors_by_kind": dict(error_kinds),
         "invented_product_rate": _share(rows, lambda r: r["invented_products"]),
+        "reask_rate": _share(rows, lambda r: r.get("reasked")),  # asked again for a fact already given
+        "help_text_rate": _share(rows, lambda r: r.get("help_text")),  # got the canned help instead of an answer
         "guard_event_rate": _share(rows, lambda r: r["guard_events"] > 0),
         "mean_turns": _mean(r["turns"] for r in rows),
         "mean_tool_calls": _mean(r["tool_calls"] for r in rows),

@@ -8,6 +8,7 @@ connection is not safe for parallel writers; the read-only ``Toolkit`` is shared
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 import traceback
@@ -16,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from evals.grading import grade, parse_answer
+from evals.simulator import facts_asked
 from evals.tasks import Task
 
 MAX_TURNS = 20
@@ -37,6 +39,46 @@ def _invented(result, catalog) -> set[str]:
             found.update(e.get("products") or ([e["value"]] if e.get("value") else []))
     found.update(scan_products(result.answer or "", catalog))
     return found
+
+
+def _help_text(answer: str) -> bool:
+    """The offline model's canned help (what it can do), given instead of an answer."""
+    from graph.prompts import OFFLINE_HELP
+
+    return bool(answer) and answer.startswith(OFFLINE_HELP[:40])
+
+
+def _questions_for(text: str) -> list[str]:
+    """The facts a copilot message asks for with a question: sentences ending in "?", quoted titles left out
+    (a NAICS title such as "Truck Trailer Manufacturing" offered as a choice does not ask for vehicles)."""
+    asked = " ".join(s for s in re.split(r"(?<=[.!?])\s+|\n+", text or "") if s.rstrip().endswith("?"))
+    return facts_asked(re.sub(r"[\"“][^\"“”]{1,200}[\"”]", " ", asked)) if asked else []
+
+
+def opening_facts(task: Task) -> set[str]:
+    """Facts the opening already gives, read with the task's own values (never with the product's parser)."""
+    from evals.simulator import state_names
+
+    text, app, out = task.opening, task.applicant, set()
+    low = text.lower()
+    if app.naics and app.naics in text:
+        out.add("naics")
+    if app.state:
+        code = app.state.upper() if len(app.state) == 2 else None
+        name = (state_names().get(code or "") or app.state).lower()
+        if (code and re.search(rf"\b{code}\b", text)) or name in low:
+            out.add("state")
+    for fact in ("employees", "vehicles"):
+        value = getattr(app, fact)
+        if value and re.search(rf"(?<![\d.$]){value}\b(?!\.\d|\s*(?:m|mm|mil|k)\b)", text, re.I):
+            out.add(fact)
+    for fact in ("annual_revenue", "annual_payroll"):
+        value = getattr(app, fact)
+        if value:
+            short = f"{value / 1e6:.3f}".rstrip("0").rstrip(".")
+            if re.search(rf"(?<![\d.]){re.escape(short)}\s*(?:m|mm|mil|million)\b", low) or f"{value // 1000}k" in low:
+                out.add(fact)
+    return out
 
 
 def _determined(task: Task, result, catalog) -> bool:
@@ -63,6 +105,8 @@ def run_conversation(
     invented: set[str] = set()
     error_kinds: list[str] = []
     message = user.opening()
+    given, reasked, help_answers = opening_facts(task), set(), 0
+    findings: list[dict] = []
     try:
         for _ in range(max_turns):
             transcript.append({"role": "underwriter", "text": message})
@@ -100,8 +144,12 @@ def run_conversation(
                 }
             )
             final_text = result.answer or ""
-            if result.finding:
-                finding = result.finding
+            findings += [s["result"] for s in result.steps if s["tool"] == "record_finding" and s["ok"]]
+            if result.finding:  # several questions in one message: grade the finding of the task's type
+                finding = next((f for f in reversed(findings) if f.get("task_type") == task.task_type), result.finding)
+            help_answers += _help_text(final_text)
+            now = _questions_for(final_text)
+            reasked |= {f for f in now if f in given}
             if result.error:
                 ended, error = "model_error", result.error
                 break
@@ -109,6 +157,7 @@ def run_conversation(
                 ended = "finding" if result.finding else "answer"
                 break
             message = user.reply(final_text)
+            given |= set(getattr(user, "revealed", []))
     except Exception as exc:  # a bug in the copilot or the simulator: recorded, the run goes on
         ended, error = "crash", f"{type(exc).__name__}: {exc}"
         transcript.append({"role": "error", "text": traceback.format_exc(limit=6)})
@@ -128,6 +177,8 @@ def run_conversation(
         "tool_errors": tool_errors,
         "tool_error_kinds": error_kinds,
         "guard_events": guard_events,
+        "reasked": sorted(reasked),
+        "help_text": help_answers > 0,
         "invented_products": sorted(invented),
         "tokens": tokens,
         "cost_usd": round(cost, 6),

@@ -9,7 +9,9 @@ private protocol: the copilot sees exactly what a person could have typed.
 from __future__ import annotations
 
 import csv
+import random
 import re
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +56,7 @@ _MASKS = [
     r"property coverage|building and contents",
 ]
 _MASK = re.compile("|".join(_MASKS))
+_QUOTED = re.compile(r"[\"“][^\"“”]{1,200}[\"”]")
 _REQUEST = re.compile(
     r"\b(?:please|tell me|let me know|provide|share|give me|send|confirm|need|could you|can you|what|how|which|where|who)\b"
 )
@@ -92,7 +95,9 @@ def questions_in(text: str) -> str:
 
 def facts_asked(text: str) -> list[str]:
     """The facts a copilot message asks for, in the order it asks them."""
-    q = _MASK.sub(lambda m: " " * len(m.group(0)), questions_in(text).lower().replace("’", "'"))
+    q = questions_in(text).lower().replace("’", "'")
+    q = _QUOTED.sub(lambda m: " " * len(m.group(0)), q)  # a quoted title or example asks for nothing
+    q = _MASK.sub(lambda m: " " * len(m.group(0)), q)
     hits = []
     for fact, pattern in _COMPILED.items():
         m = pattern.search(q)
@@ -169,6 +174,100 @@ class ScriptedUnderwriter:
         return {"tokens": 0, "cost_usd": 0.0}
 
 
+def _mm(n: int) -> str:
+    """8200000 -> '8.2', 11000000 -> '11' (millions, as people shorten them)."""
+    return f"{n / 1e6:.3f}".rstrip("0").rstrip(".")
+
+
+# Natural phrasings per fact (the underwriter's own shorthand); one is picked per reply by the seeded generator.
+_NATURAL: dict[str, list] = {
+    "annual_revenue": [
+        lambda v: f"rev ~{_mm(v)}mm" if v >= 1_000_000 else f"rev ~${v // 1000}k",
+        lambda v: f"${_mm(v)}M in sales" if v >= 1_000_000 else f"${v // 1000}k in sales",
+        lambda v: f"about {_mm(v)} mil revenue" if v >= 1_000_000 else f"about {v // 1000}k revenue",
+        lambda v: f"revenue is ${v:,}",
+    ],
+    "annual_payroll": [
+        lambda v: f"payroll {_mm(v)}M" if v >= 1_000_000 else f"payroll ${v // 1000}k",
+        lambda v: f"${v:,} payroll",
+        lambda v: f"payroll's about {_mm(v)} mil" if v >= 1_000_000 else f"payroll's about {v // 1000}k",
+    ],
+    "employees": [
+        lambda v: f"{v} emps",
+        lambda v: f"{v} FTEs",
+        lambda v: f"{v} on staff",
+        lambda v: f"{v} employees",
+    ],
+    "vehicles": [
+        lambda v: f"{v} trucks" if v else "no vehicles",
+        lambda v: f"a fleet of {v}" if v else "they don't own any vehicles",
+        lambda v: f"{v} vehicles" if v else "zero vehicles",
+    ],
+    "construction": [lambda v: f"bldg is {v.strip().lower()}", lambda v: f"{v.strip().lower()} construction"],
+    "state": [lambda v: f"they're in {state_names().get(v.upper(), v)}", lambda v: f"located in {v}"],
+    "description": [lambda v: v.strip()],
+    "naics": [lambda v: f"naics {v}", lambda v: f"code is {v}", lambda v: f"({v}) per the app"],
+    "lob": [lambda v: f"they want {v.strip()}", lambda v: f"{v.strip()}"],
+    "company_name": [lambda v: f"it's {v.strip()}"],
+}
+_NATURAL_UNKNOWN = [
+    "no idea on {label}",
+    "broker didn't say ({label})",
+    "{label}: not on the app",
+    "n/a on {label}, sorry",
+]
+_NATURAL_LABELS = {
+    "annual_revenue": "revenue",
+    "employees": "headcount",
+    "annual_payroll": "payroll",
+    "vehicles": "the vehicle count",
+    "construction": "construction",
+    "state": "the state",
+    "description": "what they do",
+    "naics": "the code",
+    "lob": "the line",
+    "company_name": "the name",
+}
+_VOLUNTEER = ("state", "annual_revenue", "employees", "annual_payroll", "vehicles")
+_CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
+@dataclass
+class NaturalUnderwriter(ScriptedUnderwriter):
+    """Types the way underwriters do: shorthand figures ("8.2mm", "42 emps"), varied unknowns ("no idea on
+    payroll"), sometimes a second fact nobody asked for yet, and picks the matching candidate when the copilot
+    lists NAICS codes. Seeded by the task id, so every run replays the same conversation."""
+
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(zlib.crc32(self.task.id.encode()))
+
+    def _say(self, fact: str, value) -> str:
+        if value is None:
+            return self.rng.choice(_NATURAL_UNKNOWN).format(label=_NATURAL_LABELS[fact])
+        return self.rng.choice(_NATURAL[fact])(value)
+
+    def reply(self, copilot_text: str) -> str:
+        facts = self.task.applicant.model_dump()
+        listed = _CODE.findall(questions_in(copilot_text))
+        if len(listed) > 1:  # "Which fits: 484121 ..., 484122 ...?": pick from the list like a person would
+            code = facts.get("naics")
+            return f"the {code} one" if code in listed else "none of those"
+        asked = facts_asked(copilot_text)[:MAX_FACTS_PER_TURN]
+        if not asked:
+            return "not sure what you need"
+        parts = [self._say(f, facts.get(f)) for f in asked]
+        self.revealed += [f for f in asked if facts.get(f) is not None]
+        if len(asked) == 1 and self.rng.random() < 0.3:
+            extra = [f for f in _VOLUNTEER if f not in self.revealed and facts.get(f) is not None]
+            if extra:
+                f = self.rng.choice(extra)
+                parts.append(self._say(f, facts[f]))
+                self.revealed.append(f)
+        return ", ".join(parts)
+
+
 USER_PROMPT = """You are a junior commercial underwriter at {insurer}, talking to your AI underwriting copilot about one applicant.
 Your question to the copilot was: "{opening}"
 
@@ -231,11 +330,13 @@ class LLMUnderwriter:
 def parse_user_spec(spec: str) -> tuple[str, str | None]:
     """'scripted' or 'llm:<model>' -> (kind, model); ValueError with what is valid otherwise."""
     spec = (spec or "").strip()
-    if spec == "scripted":
-        return "scripted", None
+    if spec in ("scripted", "natural"):
+        return spec, None
     if spec.startswith("llm:") and spec[4:].strip():
         return "llm", spec[4:].strip()
-    raise ValueError(f"--user {spec!r}: use 'scripted' or 'llm:<litellm model>', e.g. llm:openai/gpt-4.1-mini")
+    raise ValueError(
+        f"--user {spec!r}: use 'scripted', 'natural' or 'llm:<litellm model>', e.g. llm:openai/gpt-4.1-mini"
+    )
 
 
 def user_factory(spec: str, api_base: str | None = None, insurer: str = "the insurer"):
@@ -243,6 +344,8 @@ def user_factory(spec: str, api_base: str | None = None, insurer: str = "the ins
     kind, model = parse_user_spec(spec)
     if kind == "scripted" or model is None:
         return ScriptedUnderwriter
+    if kind == "natural":
+        return NaturalUnderwriter
 
     def make(task: Task) -> LLMUnderwriter:
         from graph.llm import LiteLLMModel

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from evals.simulator import MAX_FACTS_PER_TURN, ScriptedUnderwriter, facts_asked, parse_user_spec
+from evals.simulator import MAX_FACTS_PER_TURN, NaturalUnderwriter, ScriptedUnderwriter, facts_asked, parse_user_spec
 from evals.tasks import parse_task
 
 APPLICANT = {
@@ -129,3 +129,54 @@ def test_user_spec():
     for bad in ("llm:", "robot", ""):
         with pytest.raises(ValueError):
             parse_user_spec(bad)
+
+
+# --- the natural style ------------------------------------------------------------------------------------
+
+
+def _natural(task_id: str = "t", **applicant):
+    return NaturalUnderwriter(
+        parse_task(
+            {
+                "id": task_id,
+                "task_type": "appetite",
+                "applicant": {**APPLICANT, **applicant},
+                "opening": "comm auto ok?",
+                "expected": {"appetite": "yes"},
+            }
+        )
+    )
+
+
+def test_natural_style_uses_shorthand_and_says_unknowns_in_words():
+    replies = {_natural(f"t{i}").reply("What is the applicant's annual revenue?") for i in range(12)}
+    assert len(replies) > 1  # varied phrasings, chosen per task
+    assert all(re.search(r"4\.5|4,500,000", r) for r in replies)
+    unknown = _natural("u").reply("What is their total annual payroll?")
+    assert "payroll" in unknown.lower() and not re.search(r"\d", unknown)
+
+
+def test_natural_style_is_seeded_by_the_task():
+    q = "How many vehicles does the business have?"
+    assert _natural("same").reply(q) == _natural("same").reply(q)
+
+
+def test_natural_style_picks_its_code_from_a_list_of_candidates():
+    user = _natural(naics="484121")
+    question = "Which NAICS code fits best: 484110 General Freight Trucking, Local; 484121 General Freight Trucking?"
+    assert user.reply(question) == "the 484121 one"
+    assert _natural(naics="722511").reply(question) == "none of those"
+
+
+def test_natural_style_sometimes_volunteers_a_second_fact():
+    volunteered = 0
+    for i in range(30):
+        user = _natural(f"v{i}")
+        reply = user.reply("What is the building's construction?")
+        volunteered += len(user.revealed) > 1
+        assert "wood frame" in reply.lower()
+    assert 0 < volunteered < 30
+
+
+def test_natural_user_spec():
+    assert parse_user_spec("natural") == ("natural", None)

@@ -415,6 +415,9 @@ def recommend_lobs(
             "lob": lob,
             "name": ctx.catalog.lobs[lob],
             "reason": _reason(chain, ctx.catalog.lobs[lob]),
+            "decisive": next(
+                (st["detail"] for st in chain["rules_applied"] if st["outcome"] in ("fail", "unknown", "refer")), None
+            ),
             "sections": chain["sections"],
         }
         sections += [s for s in chain["sections"] if s not in sections]
@@ -471,6 +474,7 @@ def get_limits(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         "per_occurrence": rule.per_occurrence,
         "aggregate": rule.aggregate,
         "reason": f"{_usd(rule.per_occurrence)} per occurrence / {_usd(rule.aggregate)} aggregate: {scope}",
+        "scope": scope,
         "sections": [rule.section_id],
     }
 
@@ -490,5 +494,6 @@ def get_deductible(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         "lob": lob_code,
         "deductible": rule.deductible,
         "reason": f"{_usd(rule.deductible)} deductible: {scope}",
+        "scope": scope,
         "sections": [rule.section_id],
     }

@@ -1,33 +1,32 @@
-"""``OfflineRulesModel``: a deterministic stand-in for an LLM that answers the six underwriting questions.
+"""The offline model's conversation policy: from what the conversation established, the one next step.
 
-It has the model interface the graph calls (``invoke(messages, tools, on_token) -> AIMessage``) and is stateless:
-every call re-reads the whole conversation (the underwriter's messages, its own earlier questions and the tool
-results) and decides the one next step:
+Every call of the model re-reads the whole conversation and decides the one next step:
 
+0. a figure no business can have is refused with what is valid; a question about the guidelines, about our last
+   answer ("why?"), small talk or an off-topic message gets its short answer; a message naming only products we
+   do not write is declined with [products-not-written] and never re-runs the last determination;
 1. find the applicant when the underwriter names a company or an applicant id (``find_applicant``);
 2. get a 2022 NAICS code: stated, from the applicant record, via ``get_naics`` for an older code; otherwise ask
-   "Do you know the business's NAICS code?" once, and only when the underwriter does not know it classify what
-   the business does (``classify_business``), asking for that description if we do not have one. A
-   classification task asks what the business does straight away;
+   what the business does, classify it (``classify_business``) and offer the three closest codes to pick from;
+   ask for the code itself only when none fits, and assume the closest (saying so) only when neither is known;
 3. ask for the facts the task's tool needs, one question at a time (state, line of business; for a
-   recommendation, the line they applied for, which is left out of the answer);
+   recommendation, the line they applied for, which is left out of the answer) — never one already given;
 4. call the task's domain tool with every fact known; ask the question a ``need_facts`` result names, unless the
    underwriter already said they do not know it;
 5. call ``record_finding`` with the verdict, then answer: determination, reason with figures, [section ids].
+   Several questions in one message are answered in turn, each with its own finding, in one reply.
 
-Text parsing lives in ``graph/facts.py`` (with ``facts_numbers.py`` and ``facts_names.py``); reading the history
-in ``graph/offline_conversation.py``; the wording of questions and answers in ``graph/offline_answers.py``.
-Private memory in ``additional_kwargs["uwc"]`` (``asked``, ``task``) is a convenience only: the question text
-itself is enough to know what was asked.
+Text parsing lives in ``facts.py`` (with ``numbers.py`` and ``names.py``); reading the history in
+``conversation.py``; the wording of questions and answers in ``answers.py``.
+Private memory in ``additional_kwargs["uwc"]`` (``asked``, ``task``, ``offered``) is a convenience: the question
+text itself says what was asked.
 """
 
 from __future__ import annotations
 
-from langchain_core.messages import AIMessage, BaseMessage
-
-from graph.facts import QUESTIONS
-from graph.offline_answers import AnswerWriter, Step
-from graph.offline_conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
+from graph.offline.answers import AnswerWriter, Step
+from graph.offline.conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
+from graph.offline.facts import QUESTIONS
 
 DOMAIN_TOOL = {
     "appetite": "check_appetite",
@@ -48,36 +47,47 @@ OPTIONAL = {"product_recommendation": {"lob"}}  # not known: recommend across ev
 FIGURES = ("annual_revenue", "employees", "annual_payroll", "vehicles", "construction")
 
 
-class OfflineRulesModel(AnswerWriter):
-    name = "offline"
-    is_llm = False
-
-    def __init__(self, catalog):
-        self.catalog = catalog
-
-    # The graph's model interface.
-    def invoke(self, messages: list[BaseMessage], tools: list[dict] | None = None, on_token=None) -> AIMessage:
-        conv = read_conversation(messages, self.catalog)
-        step = self.decide(conv)
-        memory = {"task": conv.task} if conv.task else {}
-        if step.tool:
-            call = {"id": f"call_{conv.n_calls + 1}", "name": step.tool, "args": step.args or {}, "type": "tool_call"}
-            return AIMessage("", tool_calls=[call], additional_kwargs={"uwc": memory})
-        if step.asked:
-            memory["asked"] = step.asked
-        if on_token:
-            on_token(step.text)
-        return AIMessage(step.text, additional_kwargs={"uwc": memory})
+class Policy(AnswerWriter):
+    """Decides the next step: a tool call, a question (one per turn, never for a fact already given) or an answer."""
 
     # --- the decision --------------------------------------------------------------------------------
     def decide(self, conv: Conversation) -> Step:
-        if conv.parsed is None:
+        p = conv.parsed
+        if p is None:
             return Step(text=self.help_text())
+        if p.invalid:
+            return self.refuse_figures(conv, p.invalid)
+        if p.intent and p.task is None:
+            return self.open_question(conv, p.intent)
+        if p.not_written and "lob" not in p.facts and "product_recommendation" not in (p.task, conv.task):
+            # only products we do not write: decline with the section; never redo the last determination
+            return self._say(
+                conv,
+                f"The lines we write are: {', '.join(self.catalog.lobs.values())}. Which of them should I check?",
+                asked="lob",
+            )
         if conv.task is None or not conv.has_content:
-            if conv.parsed.not_written:
-                return self._say(conv, f"The lines we write are: {', '.join(self.catalog.lobs.values())}.")
             return Step(text=self.help_text())
-        task = conv.task
+        # Several questions in one message: each is answered (and recorded) in turn, the answers joined.
+        tasks = [t for t in conv.pending if t != conv.task]
+        answers: list[str] = []
+        for task in [conv.task, *tasks]:
+            conv.task = task
+            step = self.decide_task(conv)
+            if step.tool or not self.recorded(conv, task):
+                return self._joined(answers, step)
+            answers.append(step.text if not answers else step.core)
+        return Step(text=" ".join(answers))
+
+    @staticmethod
+    def _joined(answers: list[str], step: Step) -> Step:
+        if step.tool or not answers:
+            return step
+        return Step(text=" ".join([*answers, step.core or step.text]), asked=step.asked)
+
+    def decide_task(self, conv: Conversation) -> Step:
+        task = conv.task or "appetite"  # decide() only calls this with a task
+        parsed = conv.parsed
         # 1. the applicant, when one is named and we have no code yet
         if conv.ident and conv.stated.get("naics") is None and conv.record is None and conv.ident not in conv.lookups:
             return Step(tool="find_applicant", args={"name_or_id": conv.ident})
@@ -85,7 +95,8 @@ class OfflineRulesModel(AnswerWriter):
             return self._classification(conv)
         # a product we do not write, and none of our lines named: say what we write and ask which line they mean
         if (
-            conv.parsed.not_written
+            parsed is not None
+            and parsed.not_written
             and "lob" in REQUIRED[task]
             and "lob" not in OPTIONAL.get(task, set())
             and conv.fact("lob") is None
@@ -119,10 +130,14 @@ class OfflineRulesModel(AnswerWriter):
         return getattr(self, f"_{task}")(conv, done.result, self._facts_used(conv, args))
 
     def _no_code(self, conv: Conversation) -> Step:
-        """No 2022 code yet: ask for it once; then ask what the business does (classified on the next turn)."""
-        if not conv.may_classify():
-            return self._ask(conv, "naics")
-        if "description" in conv.unknown:
+        """No 2022 code yet: ask what the business does (and classify it), then which candidate fits; the NAICS
+        code itself only when the underwriter cannot describe the business or pick a candidate."""
+        cands = conv.candidates()
+        if cands and "naics_choice" not in conv.unknown:
+            return self.offer_candidates(conv, cands[:3])
+        if cands or "description" in conv.unknown:
+            if "naics" not in conv.unknown:
+                return self._ask(conv, "naics")
             return self._cannot(conv, "description")
         return self._ask(conv, "description")
 

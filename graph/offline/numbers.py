@@ -2,7 +2,7 @@
 
 A number is money only with a money marker: a currency sign, a unit ("4.5M", "900k", "two million") or a
 revenue/payroll word in the same clause ("revenue is 4.5"). A number followed by its own noun ("21 trucks",
-"150-bed", "90 seats") is a count of that noun, never money. Used by ``graph/facts.py``.
+"150-bed", "90 seats") is a count of that noun, never money. Used by ``facts.py``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ MONEY_RE = re.compile(
 )
 _INT = rf"(?P<n>\d[\d,]*|{_NUM_WORD_RE})"
 _APPROX = r"(?:about |around |roughly |approximately |approx\.? |some |over |under |nearly |almost |just under |just over |~)?"
-_EMPLOYEE_NOUN = r"(?:full[- ]time |part[- ]time |total |fte )?(?:employees|employee|staff|people|workers|employes|ftes|fte|team members|w-2 employees|headcount|on staff)"
+_EMPLOYEE_NOUN = (
+    r"(?:full[- ]time |part[- ]time |total |fte )?(?:employees|employee|emps|emp|staff|people|workers|employes|ftes|fte|"
+    r"team members|w-2 employees|headcount|on staff|[a-z]+ on (?:staff|payroll))"
+)
 EMPLOYEES = [
     re.compile(rf"\b{_APPROX}{_INT}\s+{_EMPLOYEE_NOUN}\b", re.I),
     re.compile(rf"\b(?:staff|team|workforce|headcount|crew) (?:of|is|=|:)\s*{_APPROX}{_INT}\b", re.I),
@@ -78,7 +81,7 @@ NO_VEHICLES = re.compile(
     re.I,
 )
 REVENUE_KW = re.compile(
-    r"\b(?:revenues?|sales|receipts|turnover|top[- ]line|gross(?:es|ing)?|income|billings?|volume)\b", re.I
+    r"\b(?:revenues?|rev|sales|receipts|turnover|top[- ]line|gross(?:es|ing)?|income|billings?|volume)\b", re.I
 )
 _REVENUE_VERB = re.compile(
     r"\b(?:makes?|making|made|brings? in|bringing in|does|doing|earns?|earning|generates?|generating|a year|per year|annually|per annum|/yr|yearly)\b",
@@ -217,6 +220,7 @@ def first_count(text: str) -> int | None:
 def money_facts(text: str) -> dict:
     """annual_revenue / annual_payroll stated with their keyword (or a revenue verb and a money unit) in one clause."""
     out: dict = {}
+    lone: list[int] = []  # amounts with a unit or a $ in a clause that names no figure: "rev 22M ... about 11M"
     for clause in clauses(amount_words(text)):
         is_payroll = is_payroll_clause(clause)
         is_revenue = is_revenue_clause(clause) and not is_payroll
@@ -224,6 +228,11 @@ def money_facts(text: str) -> dict:
             has_cur = re.search(r"\$\s?\d|\d\s*(?:k|m|mm|million|thousand|bn|billion)\b", clause, re.I)
             is_revenue = bool(has_cur and _REVENUE_VERB.search(clause)) and not EMPLOYEES[0].search(clause)
         if not (is_payroll or is_revenue):
+            if not EMPLOYEES[0].search(clause) and not re.search(r"\b(?:limit|deductible|ded|occ|agg)", clause, re.I):
+                for m in MONEY_RE.finditer(clause):
+                    if (m["cur"] or m["unit"]) and money_marked(clause, m, keyword=True):
+                        if (value := _money_from(m)) is not None and value >= 10_000:
+                            lone.append(value)
             continue
         for m in MONEY_RE.finditer(clause):
             if not money_marked(clause, m, keyword=True):
@@ -238,19 +247,48 @@ def money_facts(text: str) -> dict:
             value = _money_from(m)
             if value is not None:
                 key = "annual_payroll" if is_payroll else "annual_revenue"
-                out.setdefault(key, value)
+                out[key] = value  # the last statement wins: a correction follows what it corrects
                 break
+    if lone and ("annual_revenue" not in out or _corrects(text)):
+        out["annual_revenue"] = lone[-1]
     return out
+
+
+def _corrected_counts(text: str, out: dict) -> None:
+    """'12 trucks... actually 30': a bare number after a correction cue replaces the count just before it."""
+    for key, patterns in (("employees", EMPLOYEES), ("vehicles", VEHICLES)):
+        for pat in patterns:
+            for m in pat.finditer(text):
+                fix = _FIXED_COUNT.match(text, m.end())
+                if fix and (n := to_int(fix["n"])) is not None:
+                    out[key] = n
+
+
+_FIXED_COUNT = re.compile(
+    r"[\s.,;:!-]{0,8}(?:no,?\s*|wait,?\s*)?(?:actually|i mean|make that|sorry|oops|correction:?|rather)[\s,:-]{1,4}"
+    r"(?P<n>\d[\d,]*)(?![\d.,]*\s*(?:k|m|mm|mil|million|%|percent|\$))\b",
+    re.I,
+)
+
+_CORRECTION = re.compile(r"\b(?:actually|oops|sorry|correction|i mean|make that|scratch that|not \S+ but)\b", re.I)
+
+
+def _corrects(text: str) -> bool:
+    """The message corrects itself: a later, unlabelled amount replaces the labelled one."""
+    return bool(_CORRECTION.search(text))
 
 
 def count_facts(text: str) -> dict:
     out: dict = {}
     for pat in EMPLOYEES:
-        m = pat.search(text)
-        if m and re.search(r"\bpeople\b", m.group(0), re.I) and _SERVED.search(text[: m.start()]):
-            continue  # "a town of about 9,000 people": the people it serves, not its staff
-        if m and (n := to_int(m["n"])) is not None:
-            out["employees"] = n
+        found = None
+        for m in pat.finditer(text):  # the last mention wins: "12... actually 30"
+            if re.search(r"\bpeople\b", m.group(0), re.I) and _SERVED.search(text[: m.start()]):
+                continue  # "a town of about 9,000 people": the people it serves, not its staff
+            if (n := to_int(m["n"])) is not None:
+                found = n
+        if found is not None:
+            out["employees"] = found
             break
     if NO_VEHICLES.search(text):
         out["vehicles"] = 0
@@ -262,8 +300,8 @@ def count_facts(text: str) -> dict:
                     continue  # "90 units" (apartments) is not a fleet
                 n = to_int(m["n"])
                 if n is not None:
-                    out["vehicles"] = n
-                    break
+                    out["vehicles"] = n  # no break: the last mention wins ("12 trucks... actually 30")
             if "vehicles" in out:
                 break
+    _corrected_counts(text, out)
     return out

@@ -1,4 +1,4 @@
-"""Company names and business descriptions in an underwriter's sentence. Used by ``graph/facts.py``.
+"""Company names and business descriptions in an underwriter's sentence. Used by ``facts.py``.
 
 A company name is a run of capitalised words ('Harbor Lights', 'Castillo's Gas & Go', 'Wayfarer Heavy Haul') that
 is not a state, a line of business or an ordinary word. A single capitalised word counts only when the sentence

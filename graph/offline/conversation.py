@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from graph.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, expand_abbreviations, parse
+from core.vocabulary import TASK_TYPES
+from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, expand_abbreviations, parse
+from graph.offline.intent import classify as classify_intent
 from graph.state import kind, meta
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -80,6 +82,11 @@ class Conversation:
     lookups: dict = field(default_factory=dict)  # find_applicant query -> (ok, result)
     classified: dict = field(default_factory=dict)  # description -> classify_business result
     naics_lookups: dict = field(default_factory=dict)  # code -> (ok, get_naics result)
+    findings: list = field(default_factory=list)  # record_finding arguments, oldest first
+    offered: list = field(default_factory=list)  # the NAICS codes our last question offered to choose from
+    assumed: str | None = None  # a code we had to assume (the closest candidate), said in the answer
+    pending: list = field(default_factory=list)  # the other questions of a message that asked several
+    answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
     n_calls: int = 0
     # the current turn
     parsed: Parsed | None = None
@@ -90,6 +97,8 @@ class Conversation:
     # --- reading the history ---------------------------------------------------------------------------
     def on_human(self, text: str, asked: str | None) -> None:
         p = parse(text, self.catalog, asked)
+        self.pending = [t for t in self.pending if t not in self.answered_since]  # answered in an earlier turn
+        self.answered_since = set()
         self.parsed, self.asked, self.calls = p, asked, []
         if p.applicant_id and p.applicant_id != self.applicant_id:
             if self.record is not None and self.record["id"] != p.applicant_id:
@@ -99,35 +108,80 @@ class Conversation:
             if self.record is not None or self.company:
                 self._reset()
             self.company = p.company
+        about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"} or p.unknown_facts
         if (
             p.task is None
-            and self.task is None
+            and (self.task is None or about_applicant)
             and asked is None
             and "lob" in p.facts
             and (p.company or p.applicant_id or "?" in text or "description" in p.facts or "naics" in p.facts)
+            and (about_applicant or self.task is None and not classify_intent(text).name)
         ):
-            p.task = "appetite"  # "Check APP-0017 for GL", "Acme Roofing LLC, general liability"
-        answered = asked is not None and asked in p.facts
+            p.task, p.tasks = "appetite", ["appetite"]  # "Check APP-0017 for GL", "Acme Roofing LLC, GL?"
+        if (
+            p.task is None
+            and not p.not_written
+            and (asked is None or "?" in text)
+            and not (self.task and about_applicant)
+        ):
+            self._classify_intent(p, text)  # (new facts alone, mid-conversation, redo the current question)
+        if asked == "naics_choice":
+            self._read_choice(p, text)
+        answered = asked is not None and (asked in p.facts or (asked == "naics_choice" and "naics" in p.facts))
         switch = p.task is not None and p.task != self.task
         if p.task and (asked is None or "?" in text or not (answered or p.unknown)):
             self.task = p.task
         else:
             switch = False
+        if p.task and (asked is None or "?" in text):
+            self.pending = list(p.tasks[1:])  # a new question replaces what was left of the last one
+        for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
+            p.facts.pop(k, None)
         for k, v in p.facts.items():
             self.stated[k] = v
             self.unknown.discard(k)
             self.misses.pop(k, None)
+        for k in p.unknown_facts:  # said not to be known: never a number, never asked again
+            self.stated.pop(k, None)
+            self.unknown.add(k)
         if asked and not answered:
-            if p.unknown:
+            if p.unknown or asked in p.unknown_facts:
                 self.unknown.add(asked)
             elif not switch:
                 self.misses[asked] = self.misses.get(asked, 0) + 1
                 if self.misses[asked] >= MAX_MISSES_BY_FACT.get(asked, MAX_MISSES):
                     self.unknown.add(asked)
-        self.has_content = bool(p.task or p.facts or p.company or p.applicant_id or p.not_written or asked)
+        self.has_content = bool(
+            p.task or p.facts or p.company or p.applicant_id or p.not_written or asked or p.unknown_facts
+        )
+
+    def _read_choice(self, p, text: str) -> None:
+        """An answer to "Which NAICS code fits best: A; B; C?": a code, an ordinal, or none of them."""
+        if "naics" in p.facts:
+            return
+        m = re.search(r"\b(first|1st|second|2nd|third|3rd|top|last)\b|^\W*([1-3])\W*$", text, re.I)
+        if m and self.offered:
+            word = (m[1] or m[2]).lower()
+            index = {"first": 0, "1st": 0, "top": 0, "1": 0, "second": 1, "2nd": 1, "2": 1, "third": 2, "3rd": 2}
+            i = index.get(word, len(self.offered) - 1)
+            if i < len(self.offered):
+                p.facts["naics"] = self.offered[i]
+                return
+        self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next
+
+    def _classify_intent(self, p, text: str) -> None:
+        """No unambiguous cue: ask the nearest-neighbour classifier what the message is about."""
+        found = classify_intent(text)
+        if found.name in TASK_TYPES:
+            p.task, p.tasks = found.name, [found.name]
+        elif found.name and not (set(p.facts) - {"lob"}) and not (p.company or p.applicant_id):
+            p.intent = found.name
 
     def on_tool(self, name: str, args: dict, ok: bool, result: dict) -> None:
         self.calls.append(Call(name, args, ok, result))
+        if name == "record_finding" and ok:
+            self.findings.append(args)
+            self.answered_since.add(args.get("task_type"))
         if name == "find_applicant":
             self.lookups[args.get("name_or_id")] = (ok, result)
         elif name == "classify_business":  # a failure is kept too: never the same call twice
@@ -192,17 +246,19 @@ class Conversation:
         return self.company or "this business"
 
     def may_classify(self) -> bool:
-        """Classify from a description only once the NAICS code is out of reach: the underwriter does not know it,
-        or the code given does not lead to one 2022 code. (Classification tasks classify straight away.)"""
-        return (
-            self.task == "classification"
-            or "naics" in self.unknown
-            or "naics" in self.stated
-            or "naics" in self.asked_before
-        )
+        """A description is classified as soon as we have one: a junior underwriter rarely knows the code."""
+        return True
+
+    def candidates(self) -> list[dict]:
+        """The classifier's candidates for the business as described, when it was classified."""
+        desc = self.stated.get("description")
+        if not desc:
+            return []
+        return self.classified.get(expand_abbreviations(desc), {}).get("candidates") or []
 
     def naics(self) -> tuple[str | None, tuple | None]:
-        """The 2022 code, or the tool call that gets it."""
+        """The 2022 code, or the tool call that gets it. A classified description gives no code by itself: the
+        underwriter picks among the candidates (``naics_choice``), unless they cannot, then the closest is assumed."""
         titles = self.catalog.naics_titles
         code = self.stated.get("naics")
         if code:
@@ -218,12 +274,13 @@ class Conversation:
         if rec is not None:
             return rec["naics_code"], None
         desc = self.stated.get("description")
-        if desc and self.may_classify():
+        if desc:
             key = expand_abbreviations(desc)
             if key not in self.classified:
                 return None, ("classify_business", {"description": key})
             cands = self.classified[key].get("candidates") or []
-            if cands:
+            if cands and {"naics_choice", "naics"} <= self.unknown:
+                self.assumed = cands[0]["naics"]
                 return cands[0]["naics"], None
         return None, None
 
@@ -250,6 +307,7 @@ def read_conversation(messages: list[BaseMessage], catalog) -> Conversation:
                     conv.n_calls += 1
             else:
                 last_asked = asked_in(m)
+                conv.offered = meta(m).get("offered", conv.offered)
                 if last_asked:
                     conv.asked_before.add(last_asked)
         elif isinstance(m, ToolMessage):

@@ -7,7 +7,7 @@ says "I don't know", and the products we do not write that it mentions. ``asked`
 for last: a bare answer ("4.5M", "32", "Texas", "wood frame") answers it, but only when the sentence names no
 other fact ("They run 21 trucks." does not answer a revenue question).
 
-Numbers live in ``graph/facts_numbers.py``, company names and descriptions in ``graph/facts_names.py``.
+Numbers live in ``numbers.py``, company names and descriptions in ``names.py``.
 Everything here is deterministic and uses only the live catalog (LOB synonyms, states, construction phrases,
 NAICS titles), never a hard-coded list of the lines we write.
 """
@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.vocabulary import FACT_QUESTIONS, NUMERIC_FACTS, TASK_TYPES
-from graph import facts_names as names
-from graph import facts_numbers as numbers
-from graph.facts_names import expand_abbreviations  # noqa: F401  (part of this module's interface)
+from core.vocabulary import FACT_NOUNS, FACT_QUESTIONS, LOB_SHORTHAND, NUMERIC_FACTS, TASK_TYPES
+from graph.offline import names, numbers
+from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
 
@@ -40,15 +39,18 @@ _APPETITE_WEAK = re.compile(
     re.I,
 )
 _TASK_CUES: list[tuple[str, re.Pattern]] = [
-    ("deductible", re.compile(r"\bdeductibles?\b|\bself[- ]insured retention\b", re.I)),
+    ("deductible", re.compile(r"\bdeductibles?\b|\bded\b|\bself[- ]insured retention\b", re.I)),
     (
         "policy_limits",
-        re.compile(r"\blimits?\b|\bper[- ]occurrence\b|\baggregate\b|\bhow much (?:coverage|cover)\b", re.I),
+        re.compile(
+            r"\blimits?\b|\bper[- ]occ(?:urrence)?\b|\baggregate\b|\bagg\b|\bhow much (?:\w+ )?(?:coverage|cover)\b",
+            re.I,
+        ),
     ),
     (
         "product_recommendation",
         re.compile(
-            r"\bwhat else\b|\bother (?:lines?|products?|coverages?|policies|lobs?)\b|\bcross[- ]?sell|\bup[- ]?sell|\brecommend"
+            r"\bwhat else\b|\bother (?:lines?|products?|coverages?|policies|lobs?)\b|\b(?:cross|x)[- ]?sell|\bup[- ]?sell|\brecommend"
             r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
             r"|\b(?:what|which) (?:lines|products|coverages|policies|lobs)\b|\banything else (?:we|to) (?:can |could )?(?:offer|sell|write)"
             r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b",
@@ -58,7 +60,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
     (
         "appetite",
         re.compile(
-            r"\bappetite\b|\b(?:can|could|do|would|will|should|may) we (?:still )?(?:write|cover|insure|take on|take|quote|accept|bind|offer|provide|sell)\b"
+            r"\bappetite\b|\b(?:can|could|do|would|will|should|may) we (?:still )?(?:write|cover|insure|take on|take|quote|accept|bind|offer|provide|sell|do)\b"
             r"|\b(?:able|allowed|willing) to (?:write|cover|insure|offer|quote|take on)\b|\bwe'?d (?:write|cover|insure|offer|take|accept|quote)\b"
             r"|\b(?:good|right|viable) candidate\b|\bfalls? (?:within|inside|outside)\b|\bunderwriting guidelines\b"
             r"|\beligible for\b(?! (?:a |the )?(?:small|sba))|\b(?:a |good |right )fit\b|\bwithin (?:our )?(?:guidelines|guide)\b|\bwritable\b|\bacceptable risk\b",
@@ -71,7 +73,8 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"\bsmall[- ]business\b|\bcounts? as (?:a )?small\b|\b(?:qualify|qualifies|considered|classed|classified) as (?:a )?small\b"
             r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
             r"|\bsize (?:test|check)\b|\bcheck (?:the |their |its )?size\b|\btoo (?:big|large)\b|\bsmall enough\b|\bsmall under\b"
-            r"|\bsmall for (?:us|our|the sba|sba|you)\b|\bsmall\s*\?",
+            r"|\bsmall for (?:us|our|the sba|sba|you)\b|\bsmall\s*\?|\bsmall (?:biz|co|company|firm|business)\b|\bsmall or not\b"
+            r"|\b(?:big|large) or small\b",
             re.I,
         ),
     ),
@@ -79,6 +82,8 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         "classification",
         re.compile(
             r"\bnaics\b(?!\s*(?:code\s*)?(?:is\s*|of\s*|=\s*|:\s*|#\s*)?\d)|\bclassif|\bindustry code\b|\bclass code\b"
+            r"|^\W*(?:naics|code)\s+(?:for|of)\b|\b(?:in|to|for) (?:the )?20(?:12|17|22)(?: edition| code| naics)?\W*$"
+            r"|\b20(?:12|17) (?:naics )?code\b[^?]*\?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
             r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b",
             re.I,
@@ -92,6 +97,12 @@ _UNKNOWN = re.compile(
     r"|\bno clue\b|\bcan'?t say\b|\bcannot say\b|\bnot known\b|\b(?:don'?t|do not) have (?:that|it|this|those|the)\b"
     r"|\bnot (?:provided|given|available|stated|listed|in the submission)\b|\bn/a\b|\b(?:they|it|the broker) didn'?t say\b"
     r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b",
+    re.I,
+)
+# A question about what a rule or a word means: answered from the guidelines, never with a determination.
+_DEFINITION = re.compile(
+    r"\bwhat (?:does|do) [\w' -]{1,40} mean\b|\bwhat(?:'s| is) (?:the )?(?:meaning|definition) of\b|\bdefine\b"
+    r"|\b(?:explain|summari[sz]e) (?:the |our )?(?:rule|rules|guideline|guidelines|section)\b|\bguidelines? (?:say|on|about)\b",
     re.I,
 )
 _NO = re.compile(r"^\W*(?:no|nope|nah|not really|negative|no,? (?:i|we) don'?t)\b", re.I)  # "no" to a yes/no question
@@ -154,6 +165,10 @@ class Parsed:
     company: str | None = None
     applicant_id: str | None = None
     not_written: list[str] = field(default_factory=list)  # display names of products we do not write
+    unknown_facts: set = field(default_factory=set)  # facts the message says nobody knows ("no idea on payroll")
+    tasks: list[str] = field(default_factory=list)  # every task asked, in order (two questions in one message)
+    intent: str | None = None  # guidelines, why, smalltalk or off_topic (set by the intent classifier)
+    invalid: dict = field(default_factory=dict)  # fact -> the figure as typed, when it cannot be a real value
 
 
 def _norm_text(text: str) -> str:
@@ -166,6 +181,69 @@ def detect_task(text: str) -> str | None:
         if pattern.search(t):
             return task
     return None
+
+
+def detect_tasks(text: str) -> list[str]:
+    """Every task a message asks, in the order asked: "can we do comm auto, and what deductible would it be?"
+    is an appetite check, then a deductible. Split on question marks and on "and"/"also" between clauses."""
+    t = _norm_text(text)
+    parts = [
+        p
+        for p in re.split(
+            r"(?<=\?)|\s(?:and also|also|plus|and then|and|&)\s(?=(?:what|which|how|is|are|can|could|do|does|would|will|whats|what's)\b)",
+            t,
+            flags=re.I,
+        )
+        if p.strip()
+    ]
+    found: list[str] = []
+    for part in parts:
+        task = detect_task(part)
+        if task and task not in found:
+            found.append(task)
+    return found
+
+
+_ABSURD = re.compile(r"(?<![\w.])-\s?\$?\d[\d,.]*|(?<![\d.])\d+\s*(?:\^|\*\*|e\+?)\s*\d+", re.I)
+MAX_FIGURE = {"annual_revenue": 10**12, "annual_payroll": 10**12, "employees": 10**7, "vehicles": 10**6}
+
+
+def invalid_figures(text: str, facts: dict, asked: str | None) -> dict:
+    """Figures no business can have: negative ("-5 employees"), written as powers ("revenue 10^15"), or beyond any
+    real business. Each is tied to the fact named in its clause (else the one asked for)."""
+    out: dict = {}
+    t = _norm_text(text)
+    for clause in re.split(r"[,;]|\s[-—–]\s|\band\b", t):
+        m = _ABSURD.search(clause)
+        if not m:
+            continue
+        fact = next(
+            (f for f in NUMERIC if re.search(rf"\b(?:{FACT_NOUNS[f]})\b", clause, re.I)),
+            asked if asked in NUMERIC else None,
+        )
+        if fact:
+            out[fact] = m.group(0).strip()
+    for fact, limit in MAX_FIGURE.items():
+        if isinstance(facts.get(fact), int) and facts[fact] > limit:
+            out.setdefault(fact, f"{facts[fact]:,}")
+    return out
+
+
+def unknown_facts(text: str) -> set[str]:
+    """Facts the message says nobody knows: a "don't know" cue and a fact's noun in the same clause
+    ("no idea on the vehicle count, broker didn't say", "payroll not on the app", "headcount unknown")."""
+    out: set[str] = set()
+    t = _norm_text(text)
+    for clause in re.split(r"[,;.!?]|\s[-—–]\s|\band\b|\bbut\b", t):
+        if not (_UNKNOWN.search(clause) or _NOT_ON_APP.search(clause)):
+            continue
+        for fact, nouns in FACT_NOUNS.items():
+            if re.search(rf"\b(?:{nouns})\b", clause, re.I):
+                out.add(fact)
+    return out
+
+
+_NOT_ON_APP = re.compile(r"\bnot on (?:the )?(?:app|application|submission|sheet)\b|\bmissing\b|\b(?:tbd|unk)\b", re.I)
 
 
 def says_unknown(text: str) -> bool:
@@ -194,12 +272,29 @@ def naics_fact(text: str) -> str | None:
     m = re.search(r"\b(?:naics|code|class)\b[^\d$]{0,20}?(\d{2}[\s-]?\d{4}|\d{6})\b", t, re.I)
     if m:
         return re.sub(r"\D", "", m[1])
-    for m in re.finditer(r"(?<![\d$.,])(\d{6})(?![\d,]|\s*(?:k|m|mm|million|dollars|usd)\b)", t, re.I):
+    for m in re.finditer(r"(?<![\d$.,])(\d{6})(?!\d|,\d|\s*(?:k|m|mm|million|dollars|usd)\b)", t, re.I):
         before = t[max(0, m.start() - 30) : m.start()]
         if not numbers.REVENUE_KW.search(before) and not numbers.PAYROLL_KW.search(before):
             return m[1]
     return None
 
+
+# Old-style abbreviations people still type with a full stop ("Mass.", "Calif.").
+_STATE_ABBREVIATIONS = {
+    "mass": "MA",
+    "calif": "CA",
+    "penn": "PA",
+    "fla": "FL",
+    "tex": "TX",
+    "ariz": "AZ",
+    "conn": "CT",
+    "mich": "MI",
+    "minn": "MN",
+    "wis": "WI",
+    "tenn": "TN",
+    "colo": "CO",
+    "okla": "OK",
+}
 
 _WHERE_CUE = re.compile(
     r"\b(?:in|based in|located in|out of|headquartered in|state of|state is|state:)\s+"
@@ -230,6 +325,15 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), code)
             low = low[: m.start()] + " " * len(name) + low[m.end() :]  # "west virginia" hides "virginia"
+    if best is None or where_only:
+        # "Portland OR", "Columbus, Ohio" is handled above; "Raleigh NC": a place name then the code
+        m = re.search(r"(?<![\w'])(?:[A-Z][a-z]+\.?\s){1,3},?\s?([A-Z]{2})(?![\w'])", t)
+        if m and m[1] in catalog.states and (best is None or m.start(1) < best[0]):
+            best = (m.start(1), m[1])
+    for abbr, code in _STATE_ABBREVIATIONS.items():
+        m = re.search(rf"(?<![\w]){abbr}\.(?=\s|,|\?|$)", t, re.I)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), code)
     if lenient:
         bare = re.sub(r"[^A-Za-z]", "", t)
         if len(bare) == 2 and bare.upper() in catalog.states:
@@ -285,6 +389,9 @@ def lob_fact(text: str, catalog) -> str | None:
     for code, name in catalog.lobs.items():
         words[name.lower()] = code
         words[code.replace("_", " ")] = code
+    for short, code in LOB_SHORTHAND.items():
+        if code in catalog.lobs:
+            words.setdefault(short, code)
     hits: list[tuple[int, int, str]] = []
     for syn in sorted(words, key=len, reverse=True):
         pat = re.escape(syn.replace("-", " ")).replace("'", "'?").replace(r"\ ", r"\s+")
@@ -358,6 +465,14 @@ def bare_description(text: str, catalog=None) -> str | None:
     return names.bare_description(_norm_text(text), catalog, says_unknown)
 
 
+def _is_place(name: str, catalog) -> bool:
+    words = name.replace(",", " ").split()
+    last = words[-1] if words else ""
+    return (len(last) == 2 and last.upper() in catalog.states and last.isupper()) or state_fact(
+        words[-1] if words else "", catalog
+    ) is not None
+
+
 def not_written(text: str, catalog) -> list[str]:
     found: list[str] = []
     for m in find_mentions(_norm_text(text), catalog):
@@ -380,11 +495,16 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     """Everything one underwriter message says. ``asked``: the fact the copilot asked for just before it."""
     t = _norm_text(text)
     p = Parsed(text=t, task=detect_task(t), unknown=says_unknown(t), not_written=not_written(t, catalog))
+    p.tasks = detect_tasks(t) if p.task else []
+    if p.tasks and p.task != p.tasks[0]:
+        p.task = p.tasks[0]
     if asked == "naics" and _NO.search(t) and naics_fact(t) is None:
         p.unknown = True  # "No." to "Do you know the business's NAICS code?"
     p.applicant_id = applicant_id(t)
     # While answering a question, only an unmistakable name counts (a suffix like LLC, or "for Acme").
     p.company = None if p.applicant_id else company_name(t, catalog, strict=asked is not None)
+    if p.company and _is_place(p.company, catalog):
+        p.company = None  # "Las Vegas NV", "Columbus, Ohio": a place, not a company
     f = p.facts
     f.update(money_facts(t))
     f.update(count_facts(t))
@@ -401,6 +521,14 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["construction"] = c
     if (d := description_fact(t, catalog)) is not None:
         f["description"] = d
+    if _DEFINITION.search(t) and not (set(f) - {"lob"}) and not (p.applicant_id or p.company):
+        p.intent, p.task, p.tasks = "guidelines", None, []  # asks what a rule or a word means, not for a verdict
+    p.invalid = invalid_figures(t, f, asked)
+    for key in p.invalid:  # refused with what is valid, never used
+        f.pop(key, None)
+    p.unknown_facts = unknown_facts(t) - {"naics"} if asked != "naics" else unknown_facts(t)
+    for key in p.unknown_facts:  # "no idea on the vehicle count" is never 0 vehicles
+        f.pop(key, None)
     # A bare answer answers the question asked last, when the sentence names no other fact.
     if asked and asked not in f and not p.unknown:
         value: int | str | None = None

@@ -2,7 +2,7 @@
 
 ``AnswerWriter`` is the half of ``OfflineRulesModel`` (graph/offline.py) that turns a tool result into words: the
 determination, the reason with its figures and the guideline section ids in brackets, after ``record_finding``.
-It also writes the one question a turn asks, in the words of ``graph.facts.QUESTIONS``.
+It also writes the one question a turn asks, in the words of ``facts.QUESTIONS``.
 """
 
 from __future__ import annotations
@@ -10,17 +10,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.vocabulary import FACT_WORDS, usd
+from core.vocabulary import FACT_WORDS, TASK_LABELS, usd
 from graph import prompts
-from graph.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
-from graph.offline_conversation import Conversation
+from graph.offline.conversation import Conversation
+from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
+from graph.offline.names import content_words
 from tools.catalog import Catalog
+from tools.guard import scan_products
 
+FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
 
 
 def _usd(n) -> str:
     return usd(int(n))
+
+
+def _gist(text: str, limit: int = 280) -> str:
+    """The first sentences of a guideline section, up to ``limit`` characters."""
+    flat = re.sub(r"\s+", " ", re.sub(r"[#*|>`]", " ", text or "")).strip()
+    out = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", flat):
+        if out and len(out) + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    return out[: limit + 40]
 
 
 def _cite(sections) -> str:
@@ -35,6 +49,8 @@ class Step:
     args: dict | None = None
     text: str = ""
     asked: str | None = None
+    core: str = ""  # the text without this turn's notes and declines (to join several answers)
+    offered: list | None = None  # NAICS codes offered to choose from (kept in the message's memory)
 
 
 class AnswerWriter:
@@ -44,6 +60,44 @@ class AnswerWriter:
 
     def help_text(self) -> str:
         return prompts.OFFLINE_HELP.format(insurer=self.catalog.insurer, lobs=", ".join(self.catalog.lobs.values()))
+
+    def refuse_figures(self, conv: Conversation, invalid: dict) -> Step:
+        """A figure no business can have is refused with what is valid, and asked for again."""
+        fact, typed = next(iter(invalid.items()))
+        valid = {
+            "employees": "a whole number of employees, 0 or more",
+            "vehicles": "a whole number of vehicles, 0 or more",
+        }.get(fact, "a dollar amount of $0 or more, e.g. $4.5M")
+        return Step(
+            text=f"{typed} is not a possible figure for {FACT_WORDS[fact]}: give {valid}. {QUESTIONS[fact]}",
+            asked=fact,
+        )
+
+    def open_question(self, conv: Conversation, intent: str) -> Step:
+        """A question about the rules, about our last answer, small talk or something off-topic."""
+        if intent == "guidelines":
+            query = (conv.parsed.text if conv.parsed else "").strip()[:500]
+            done = next((c for c in conv.calls if c.name == "search_guidelines"), None)
+            if done is None:
+                return Step(tool="search_guidelines", args={"query": query, "k": 2})
+            sections = (done.result.get("sections") or []) if done.ok else []
+            if not sections:
+                return Step(text="I found nothing in the guidelines on that. " + self.help_text())
+            said = [f"{sec['title']}: {_gist(sec['text'])} [{sec['id']}]" for sec in sections]
+            return Step(text="From the guidelines — " + " ".join(said))
+        if intent == "why":
+            if not conv.findings:
+                return Step(text="I have not given a determination in this conversation yet. " + self.help_text())
+            last = conv.findings[-1]
+            label = TASK_LABELS.get(last.get("task_type"), "answer")
+            return Step(text=f"My last answer ({label.lower()}) rests on: {last.get('summary', '')}")
+        if intent == "off_topic":
+            return Step(
+                text="That is outside what I can help with. I answer underwriting questions for "
+                f"{self.catalog.insurer}: appetite, other lines to offer, small-business size, limits, deductibles "
+                "and NAICS classification, and what the guidelines say."
+            )
+        return Step(text=self.help_text())
 
     def lob_name(self, code: str | None) -> str:
         return self.catalog.lobs.get(code or "", code or "")
@@ -69,10 +123,6 @@ class AnswerWriter:
                     notes.append(f"I did not find one applicant named '{q}' (closest: {names}).")
                 else:
                     notes.append(f"I did not find an applicant named '{q}' in our submissions.")
-            elif c.name == "classify_business" and c.ok and conv.task != "classification":
-                cands = c.result.get("candidates") or []
-                if cands:
-                    notes.append(f"I classified the business as NAICS {cands[0]['naics']} {cands[0]['title']}.")
             elif c.name == "get_naics" and not c.ok:
                 notes.append(f"{c.args.get('code')} is not a NAICS code I can find (2012, 2017 or 2022 editions).")
             elif c.name == "get_naics" and conv.task != "classification":
@@ -81,6 +131,9 @@ class AnswerWriter:
                     notes.append(
                         f"{c.args.get('code')} is a {c.result.get('edition')} NAICS code; the 2022 code is {maps[0]['code']} {maps[0]['title']}."
                     )
+        if conv.assumed and any(c.name == "classify_business" or c.name.startswith("check") for c in conv.calls):
+            title = self.title(conv.assumed)
+            notes.append(f"Assuming NAICS {conv.assumed} {title}, the closest match to what the business does.")
         return notes
 
     def _decline(self, conv: Conversation) -> str:
@@ -91,7 +144,27 @@ class AnswerWriter:
 
     def _say(self, conv: Conversation, core: str, asked: str | None = None) -> Step:
         parts = [self._decline(conv), *self._notes(conv), core]
-        return Step(text=" ".join(p for p in parts if p), asked=asked)
+        return Step(text=" ".join(p for p in parts if p), asked=asked, core=core)
+
+    @staticmethod
+    def recorded(conv: Conversation, task: str | None) -> bool:
+        """A finding for this task was recorded this turn."""
+        return any(c.name == "record_finding" and c.args.get("task_type") == task for c in conv.calls)
+
+    def offer_candidates(self, conv: Conversation, cands: list[dict]) -> Step:
+        """One question: which of the classifier's closest codes fits the business."""
+        listed = "; ".join(self._candidate(c) for c in cands)
+        desc = (conv.stated.get("description") or "")[:80]
+        step = self._say(conv, f'Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
+        step.offered = [c["naics"] for c in cands]
+        return step
+
+    def _candidate(self, c: dict) -> str:
+        """A code and its title, quoted (a title, not an offer); a title naming a product we do not write (e.g.
+        "Direct Life Insurance Carriers") is left out, so the answer never names one."""
+        if scan_products(c["title"], self.catalog, mentions_only=True):
+            return c["naics"]
+        return f'{c["naics"]} "{c["title"]}"'
 
     def _ask(self, conv: Conversation, fact: str) -> Step:
         again = (
@@ -136,7 +209,7 @@ class AnswerWriter:
         waiting: str | None = None,
     ) -> Step:
         """record_finding first (once per turn), then the answer. ``waiting``: the missing fact a later bare answer gives."""
-        if any(c.name == "record_finding" for c in conv.calls):
+        if self.recorded(conv, task):
             return self._say(conv, core, asked=waiting)
         args = {"task_type": task, "summary": core, "citations": list(sections), **verdict, "facts": facts}
         return Step(tool="record_finding", args=args)
@@ -157,8 +230,12 @@ class AnswerWriter:
         return f"{conv.who} (NAICS {res['naics']} {res.get('title', self.title(res['naics']))}{state})"
 
     def _appetite(self, conv: Conversation, res: dict, facts: dict) -> Step:
-        lob, sections, reason = self.lob_name(res["lob"]), res.get("sections", []), res.get("reason", "")
-        who, waiting = self._subject(conv, res), None
+        lob, sections, who, waiting = self.lob_name(res["lob"]), res.get("sections", []), self._subject(conv, res), None
+        applied = res.get("rules_applied", [])
+        decisive = [st for st in applied if st["outcome"] in ("fail", "unknown", "refer")]
+        # the reason from the typed rule steps: the deciding ones, or every one applied for a yes
+        shown = [st for st in applied if st["outcome"] != "not_needed"] if res["appetite"] == "yes" else decisive
+        reason = "; ".join(st["detail"].rstrip(".") for st in shown or applied) + "." if applied else ""
         if res["status"] == "need_facts":
             need = (res.get("needs") or [None])[0]
             if need and need not in conv.unknown:
@@ -169,7 +246,6 @@ class AnswerWriter:
             core = f"Qualified — refer to a senior underwriter: {lob} for {who}: {reason} {_cite(sections)}"
             verdict = "qualified"
         elif res["appetite"] == "yes":
-            reason = re.sub(r"^In appetite for [^:]+:\s*", "", reason).replace(".;", ";")
             core = f"Yes — {who} is in appetite for {lob}: {reason} {_cite(sections)}"
             verdict = "yes"
         else:
@@ -218,7 +294,9 @@ class AnswerWriter:
                 )
             if declined:
                 core += (
-                    " Not offered: " + "; ".join(f"{d['name']} ({d['reason'].split('; ')[-1]})" for d in declined) + "."
+                    " Not offered: "
+                    + "; ".join(f"{d['name']} ({(d.get('decisive') or d['reason']).rstrip('.')})" for d in declined)
+                    + "."
                 )
             core += f" {_cite(sections)}"
         return self._finish(
@@ -247,7 +325,7 @@ class AnswerWriter:
 
     def _policy_limits(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections = res.get("sections", [])
-        rule = res.get("reason", "").split(": ", 1)[-1]
+        rule = res.get("scope", "")
         core = (
             f"{_usd(res['per_occurrence'])} per occurrence / {_usd(res['aggregate'])} aggregate for {self.lob_name(res['lob'])} "
             f"on {self._subject(conv, res)}: {rule} {_cite(sections)}"
@@ -263,7 +341,7 @@ class AnswerWriter:
 
     def _deductible(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections = res.get("sections", [])
-        rule = res.get("reason", "").split(": ", 1)[-1]
+        rule = res.get("scope", "")
         core = f"{_usd(res['deductible'])} deductible for {self.lob_name(res['lob'])} on {self._subject(conv, res)}: {rule} {_cite(sections)}"
         return self._finish(conv, "deductible", core, {"deductible": res["deductible"]}, sections, facts)
 
@@ -282,6 +360,9 @@ class AnswerWriter:
                 cites = res.get("sections", ["naics-editions"])
                 core = f"NAICS {new} {titles.get(new, maps[0]['title'])}: {code} is a {res.get('edition')} code that maps to it {_cite(cites)}"
                 return self._finish(conv, "classification", core, {"naics": new}, cites, {"code_given": code})
+        if code and code in titles and "naics_choice" in conv.asked_before:  # picked from the candidates
+            core = f"NAICS {code} {titles[code]} {_cite(sections)}"
+            return self._finish(conv, "classification", core, {"naics": code}, sections, self._facts_used(conv, {}))
         desc = conv.stated.get("description")
         if desc:
             key = expand_abbreviations(desc)
@@ -295,6 +376,10 @@ class AnswerWriter:
                 cands = [c for c in cands if c["naics"] in allowed]
             if not cands:
                 return self._ask(conv, "description")
+            if len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS and "naics_choice" not in conv.unknown:
+                return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
+            if "naics_choice" in conv.unknown and "description" not in conv.asked_before:
+                return self._ask(conv, "description")  # none fitted: hear more about the business
             top = cands[0]
             core = f"NAICS {top['naics']} {top['title']}"
             if len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
