@@ -24,6 +24,7 @@ GUARD_MARK = "[removed: {name} is not a product we write]"
 
 TOOL_LIMIT = "I stopped after {n} tool calls without finishing this one. What I could not finish: {what}. Please rephrase or give the missing facts and I will try again."
 ERROR_LIMIT = "I stopped after {n} failed tool calls in a row ({last}). Please check the details you gave (NAICS code, state, line of business) and ask again."
+STOPPED = "Stopped at your request before the answer was finished. Ask again, or ask something else."
 
 OFFLINE_LABEL = "Offline rules model (deterministic, not an LLM)"
 OFFLINE_HELP = (
