@@ -108,7 +108,7 @@ def step_label(event: dict) -> str:
         ms = f"{float(event.get('duration_ms') or 0):,.0f} ms"
     except (TypeError, ValueError):
         ms = "—"
-    args = short_args(event.get("arguments"))
+    args = short_args(event.get("arguments")).replace("$", r"\$")  # two dollar amounts would read as LaTeX
     return f"**{tool_label(event.get('tool'))}**" + (f" · {args}" if args else "") + f" · {ms}{status}"
 
 
