@@ -368,19 +368,21 @@ def test_follow_ups_copy_button_and_examples_that_work(data_dir, store, seeded):
 
 
 def test_stop_ends_a_turn_cleanly_and_the_next_message_works(data_dir, store, monkeypatch):
-    from langchain_core.messages import AIMessage
+    from langchain_core.messages import AIMessage, HumanMessage
 
     import graph.copilot
     from app import resources
     from tests.fakes import ScriptedModel, tool_call
 
     def decide(history):
-        if history[-1].content == "stop me":
-            if not any(getattr(m, "tool_calls", None) for m in history[-3:]):
-                return tool_call("find_applicant", {"name_or_id": "APP-0138"})
-            resources.turn_runner().stop(next(iter(resources.turn_runner()._turns)))  # the Stop button, mid-turn
-            return tool_call("get_deductible", {"naics": "721110", "lob": "property"}, n=2)
-        return AIMessage("The deductible is $500 [deductibles-standard].")
+        asked = [m for m in history if isinstance(m, HumanMessage)][-1].content
+        if asked != "stop me":
+            return AIMessage("The deductible is $500 [deductibles-standard].")
+        if isinstance(history[-1], HumanMessage):
+            return tool_call("find_applicant", {"name_or_id": "APP-0138"})
+        runner = resources.turn_runner()
+        assert runner.stop(store.list()[0].id)  # the Stop button, clicked while the turn runs
+        return tool_call("get_deductible", {"naics": "721110", "lob": "property"}, n=2)
 
     monkeypatch.setattr(graph.copilot, "make_model", lambda settings, catalog, model=None: ScriptedModel(decide))
     at = run()
@@ -426,7 +428,7 @@ def test_evaluation_chart_stays_readable_when_every_rate_is_zero(data_dir):
     write_run(resources_runs(data_dir), "20260101-000000", [True] * 6, "offline")
     at = AppTest.from_file(str(Path(APP).parent / "views" / "evaluation.py"), default_timeout=60).run()
     checked(at)
-    specs = [json.loads(c.proto.spec) for c in at.get("arrow_vega_lite_chart")]
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     rates = next(s for s in specs if "share" in json.dumps(s))
     assert rates["encoding"]["y"]["scale"]["domain"] == [0, 0.1]
     assert rates["encoding"]["y"]["axis"]["format"] == ".0%"
