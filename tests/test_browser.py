@@ -154,7 +154,7 @@ def test_editing_a_fact_changes_the_determination(app):
     expect(page.locator("[class*='st-key-finding-']").last).to_contain_text("Not in appetite")  # wood frame
     panel = page.locator(".st-key-facts-panel")
     panel.get_by_text("Correct or add a fact").click()
-    panel.get_by_test_id("stSelectbox").filter(has_text="Construction").click()
+    panel.get_by_label("Construction").click()
     page.get_by_role("option", name="Fire-resistive").click()
     page.evaluate(
         "() => { window.__uwcBaseline = document.querySelectorAll('[data-testid=\"stChatMessage\"]').length; }"
@@ -167,9 +167,10 @@ def test_editing_a_fact_changes_the_determination(app):
     page.close()
 
 
-def test_stop_during_a_turn_then_a_new_message(seeded, tmp_path):
-    """A slow provider (a local OpenAI-compatible fake streaming one word every 0.3 s) so there is time to stop."""
-    from playwright.sync_api import expect, sync_playwright
+def test_stop_during_a_turn_then_a_new_message(app, seeded, tmp_path):
+    """A slow provider (a local OpenAI-compatible fake streaming one word every 0.3 s) so there is time to stop.
+    Its own server; the module's browser."""
+    from playwright.sync_api import expect
 
     from tests.fakes import OpenAIServer
 
@@ -183,10 +184,9 @@ def test_stop_during_a_turn_then_a_new_message(seeded, tmp_path):
     data = copy_data(seeded, tmp_path / "data")
     with OpenAIServer(script) as fake:
         env = {"UWC_MODEL": "openai/gpt-test", "UWC_API_BASE": fake.url, "OPENAI_API_KEY": "sk-test-not-a-key"}
-        with serve(data, log=tmp_path / "serve.log", env=env) as (url, _), sync_playwright() as p:
-            browser = launch(p)
+        with serve(data, log=tmp_path / "serve.log", env=env) as (url, _):
+            page, _ = open_app(app["browser"], url, height=1200, model_note="openai/gpt-test")
             try:
-                page, _ = open_app(browser, url, height=1200, model_note="openai/gpt-test")
                 box = page.get_by_test_id("stChatInputTextArea")
                 box.fill("Please give me a long answer")
                 box.press("Enter")
@@ -201,7 +201,7 @@ def test_stop_during_a_turn_then_a_new_message(seeded, tmp_path):
                 no_traceback(page)
                 shot(page, "after-stop.png")
             finally:
-                browser.close()
+                page.close()
     # the history sent after the stop is valid for a provider: every message has content, roles alternate sanely
     last_request = fake.requests[-1]["body"]["messages"]
     assert [m["role"] for m in last_request[-3:]] == ["user", "assistant", "user"]

@@ -16,12 +16,16 @@ def words(query: str) -> list[str]:
 
 
 def matches(sections: list[Section], query: str) -> list[Section]:
-    """Sections whose id, title or text contains every word of the query, title matches first."""
+    """Sections whose id, title or text contains every word of the query: the whole phrase first, then title hits."""
     ws = words(query)
     if not ws:
         return []
+    phrase = " ".join(ws)
     hits = [s for s in sections if all(w in f"{s.id} {s.title} {s.text}".lower() for w in ws)]
-    return sorted(hits, key=lambda s: not all(w in f"{s.id} {s.title}".lower() for w in ws))
+    return sorted(
+        hits,
+        key=lambda s: (phrase not in _plain(s.text).lower(), not all(w in f"{s.id} {s.title}".lower() for w in ws)),
+    )
 
 
 def _plain(text: str) -> str:
@@ -35,7 +39,8 @@ def passage(section: Section, query: str, width: int = 220) -> str:
     text = _plain(section.text)
     ws = words(query)
     low = text.lower()
-    at = min((low.find(w) for w in ws if w in low), default=-1)
+    phrase = " ".join(ws)
+    at = low.find(phrase) if phrase in low else min((low.find(w) for w in ws if w in low), default=-1)
     if at < 0:
         snippet = text[:width]
         return snippet + ("…" if len(text) > width else "")
