@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -23,6 +24,40 @@ MAX_MESSAGE_CHARS = 8000
 
 class InputRejected(ValueError):
     """The underwriter's message cannot be sent; the message says why and what is allowed."""
+
+
+class TurnStopped(BaseException):
+    """Raised inside a streaming model call once the underwriter stopped the turn. A BaseException, so neither the
+    model layer's retries nor the graph's model-error handler turn it into an error message."""
+
+
+_STOP: ContextVar[threading.Event | None] = ContextVar("uwc_stop", default=None)  # the running turn's stop flag
+
+
+class _Stoppable:
+    """The model as the graph sees it: every streamed token first checks the running turn's stop flag, so Stop
+    also ends a long model reply, not only the steps between calls."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def invoke(self, messages, tools, on_token=None):
+        stop = _STOP.get()
+        if stop is None:
+            return self._model.invoke(messages, tools, on_token=on_token)
+
+        def token(text: str) -> None:
+            if stop.is_set():
+                raise TurnStopped
+            if on_token:
+                on_token(text)
+
+        if stop.is_set():
+            raise TurnStopped
+        return self._model.invoke(messages, tools, on_token=token)
 
 
 @dataclass
@@ -69,7 +104,7 @@ class Copilot:
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
         self.checkpointer = open_checkpointer(settings.checkpoint_path)
         self.threads = ThreadStore(settings.data_dir / "conversations.db")
-        self.graph = build_graph(self.model, self.toolkit, self.checkpointer)
+        self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
 
     @property
     def label(self) -> str:
@@ -102,12 +137,18 @@ class Copilot:
         n_messages = len(before.get("messages", []))
         self.threads.touch(thread_id, title_if_new=text[:80])
         stopped = False
-        for item in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="custom"):
-            if cancel is not None and cancel.is_set():
-                stopped = True
-                break  # closing the stream cancels the run; the checkpoint holds the last finished step
-            if on_event:
-                on_event(item)
+        flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
+        try:
+            for item in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="custom"):
+                if cancel is not None and cancel.is_set():
+                    stopped = True
+                    break  # closing the stream ends the run; the checkpoint holds the last finished step
+                if on_event:
+                    on_event(item)
+        except TurnStopped:
+            stopped = True
+        finally:
+            _STOP.reset(flag)
         if stopped:
             stopped = self._close_stopped_turn(config)
         after = self.graph.get_state(config).values

@@ -67,7 +67,7 @@ def render(known: dict, catalog, on_send, version: str = "", disabled: bool = Fa
     constructions = [name for name in catalog.construction_names.values()]
     with st.form(f"facts-form-{version}", border=False, enter_to_submit=False):
         edited: dict = {}
-        left, right = st.columns(2)
+        left, right = st.columns(2)  # the four figures side by side; the choices below need the full width
         for i, key in enumerate(("annual_revenue", "employees", "annual_payroll", "vehicles")):
             col = left if i % 2 == 0 else right
             edited[key] = col.number_input(
@@ -79,7 +79,7 @@ def render(known: dict, catalog, on_send, version: str = "", disabled: bool = Fa
                 key=f"fact-{key}-{version}",
             )
         state = known.get("state")
-        edited["state"] = left.selectbox(
+        edited["state"] = st.selectbox(
             FACT_LABELS["state"],
             list(states),
             index=list(states).index(state) if state in states else None,
@@ -87,7 +87,7 @@ def render(known: dict, catalog, on_send, version: str = "", disabled: bool = Fa
             placeholder="not known",
             key=f"fact-state-{version}",
         )
-        edited["naics"] = right.text_input(
+        edited["naics"] = st.text_input(
             FACT_LABELS["naics"],
             value=str(known.get("naics") or ""),
             max_chars=6,
@@ -95,7 +95,7 @@ def render(known: dict, catalog, on_send, version: str = "", disabled: bool = Fa
             key=f"fact-naics-{version}",
         )
         lob = known.get("lob")
-        edited["lob"] = left.selectbox(
+        edited["lob"] = st.selectbox(
             FACT_LABELS["lob"],
             lobs,
             index=lobs.index(lob) if lob in lobs else None,
@@ -108,7 +108,7 @@ def render(known: dict, catalog, on_send, version: str = "", disabled: bool = Fa
             [current] if current and current.lower() not in [c.lower() for c in constructions] else []
         )
         match = next((i for i, c in enumerate(options) if c.lower() == current.lower()), None)
-        edited["construction"] = right.selectbox(
+        edited["construction"] = st.selectbox(
             FACT_LABELS["construction"],
             options,
             index=match,
