@@ -439,3 +439,45 @@ def resources_runs(data_dir: Path) -> Path:
     from core.settings import get_settings
 
     return get_settings().runs_dir
+
+
+def test_stop_ends_a_streaming_model_reply_and_the_thread_stays_valid(data_dir):
+    import threading
+    import time
+
+    from langchain_core.messages import AIMessage
+
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+    from graph.state import for_model
+
+    class Slow:  # a provider streaming one token every 50 ms
+        is_llm, name = True, "slow"
+
+        def invoke(self, messages, tools, on_token=None):
+            for i in range(100):
+                time.sleep(0.05)
+                if on_token:
+                    on_token(f"w{i} ")
+            return AIMessage("the full answer")
+
+    copilot = Copilot(get_settings(), model=Slow())
+    try:
+        thread = copilot.new_thread().id
+        stop = threading.Event()
+        seen = []
+
+        def on_event(event):
+            seen.append(event)
+            if len(seen) == 3:
+                stop.set()  # the Stop button, three tokens in
+
+        result = copilot.send(thread, "hello", on_event=on_event, cancel=stop)
+        assert result.stopped and len(seen) < 10  # it did not wait for the 100 tokens
+        history = copilot.history(thread)
+        assert [(m["role"], m.get("kind")) for m in history] == [("user", None), ("assistant", "stopped")]
+        messages = copilot.graph.get_state(copilot._config(thread)).values["messages"]
+        assert all(m.content for m in for_model(messages))
+        assert copilot.send(thread, "again").answer == "the full answer"  # the next message works
+    finally:
+        copilot.close()
