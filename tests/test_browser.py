@@ -147,6 +147,7 @@ def test_a_citation_link_opens_its_section(app):
 
 
 def test_editing_a_fact_changes_the_determination(app):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     page, _ = open_app(app["browser"], app["url"], height=1600)
@@ -154,8 +155,15 @@ def test_editing_a_fact_changes_the_determination(app):
     expect(page.locator("[class*='st-key-finding-']").last).to_contain_text("Not in appetite")  # wood frame
     panel = page.locator(".st-key-facts-panel")
     panel.get_by_text("Correct or add a fact").click()
-    panel.get_by_label("Construction").click()
-    page.get_by_role("option", name="Fire-resistive").click()
+    for attempt in range(3):  # the form is drawn anew when the finished turn's last rerun lands: open it again
+        panel.get_by_label("Construction").click()
+        try:
+            page.get_by_role("option", name="Fire-resistive").click(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.wait_for_timeout(500)
     page.evaluate(
         "() => { window.__uwcBaseline = document.querySelectorAll('[data-testid=\"stChatMessage\"]').length; }"
     )
