@@ -103,6 +103,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "false",
         "--client.toolbarMode",
         "minimal",
+        "--client.showErrorDetails",
+        "none",  # no traceback reaches a user; the app shows a reference that is in this server's log
     ]
     print(
         f"Underwriting Copilot on http://{args.host}:{args.port} (model: {settings.model}); Ctrl+C stops it.",

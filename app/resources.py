@@ -49,3 +49,11 @@ def turn_runner():
     from app.ui.turns import TurnRunner
 
     return TurnRunner()
+
+
+@st.cache_resource
+def lob_names() -> dict[str, str]:
+    """Line-of-business code -> the catalog's display name."""
+    from seed_db import queries
+
+    return {row["code"]: row["name"] for row in queries.lines_of_business(engine())}

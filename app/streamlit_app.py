@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import resources
-from app.ui import session, sidebar, style
+from app.ui import errors, session, sidebar, style
 from app.ui.common import DB_ERRORS, database_message
 from seed_db import queries
 
@@ -37,3 +37,5 @@ try:
     page.run()
 except DB_ERRORS as exc:
     st.error(database_message(exc), icon=":material/database:")
+except Exception as exc:  # never a traceback on screen: one line, the details in the server log
+    errors.show(exc, "showing this page")

@@ -6,7 +6,10 @@ events, and reads a thread back for display. All of it is testable without Strea
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -24,6 +27,40 @@ class InputRejected(ValueError):
     """The underwriter's message cannot be sent; the message says why and what is allowed."""
 
 
+class TurnStopped(BaseException):
+    """Raised inside a streaming model call once the underwriter stopped the turn. A BaseException, so neither the
+    model layer's retries nor the graph's model-error handler turn it into an error message."""
+
+
+_STOP: ContextVar[threading.Event | None] = ContextVar("uwc_stop", default=None)  # the running turn's stop flag
+
+
+class _Stoppable:
+    """The model as the graph sees it: every streamed token first checks the running turn's stop flag, so Stop
+    also ends a long model reply, not only the steps between calls."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def invoke(self, messages, tools, on_token=None):
+        stop = _STOP.get()
+        if stop is None:
+            return self._model.invoke(messages, tools, on_token=on_token)
+
+        def token(text: str) -> None:
+            if stop.is_set():
+                raise TurnStopped
+            if on_token:
+                on_token(text)
+
+        if stop.is_set():
+            raise TurnStopped
+        return self._model.invoke(messages, tools, on_token=token)
+
+
 @dataclass
 class TurnResult:
     answer: str
@@ -33,6 +70,7 @@ class TurnResult:
     notices: list[str] = field(default_factory=list)
     error: str | None = None
     events: list[dict] = field(default_factory=list)
+    stopped: bool = False  # ended early by ``cancel``
 
 
 def make_model(settings: Settings, catalog, model: str | None = None):
@@ -67,7 +105,7 @@ class Copilot:
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
         self.checkpointer = open_checkpointer(settings.checkpoint_path)
         self.threads = ThreadStore(settings.data_dir / "conversations.db")
-        self.graph = build_graph(self.model, self.toolkit, self.checkpointer)
+        self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
 
     @property
     def label(self) -> str:
@@ -79,8 +117,15 @@ class Copilot:
     def new_thread(self, title: str = "New conversation", applicant_id: str | None = None):
         return self.threads.create(title, getattr(self.model, "name", None), applicant_id)
 
-    def send(self, thread_id: str, text: str, on_event: Callable[[dict], None] | None = None) -> TurnResult:
-        """Run one underwriter turn; streamed events go to ``on_event`` as they happen."""
+    def send(
+        self,
+        thread_id: str,
+        text: str,
+        on_event: Callable[[dict], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> TurnResult:
+        """Run one underwriter turn; streamed events go to ``on_event`` as they happen. Setting ``cancel`` stops the
+        turn at its next event (a token, a tool step) and closes it cleanly (see ``_close_stopped_turn``)."""
         text = (text or "").strip()
         if not text:
             raise InputRejected("the message is empty")
@@ -92,9 +137,21 @@ class Copilot:
         n_events = len(before.get("events", []))
         n_messages = len(before.get("messages", []))
         self.threads.touch(thread_id, title_if_new=text[:80])
-        for item in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="custom"):
-            if on_event:
-                on_event(item)
+        stopped = False
+        flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
+        try:
+            for item in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="custom"):
+                if cancel is not None and cancel.is_set():
+                    stopped = True
+                    break  # closing the stream ends the run; the checkpoint holds the last finished step
+                if on_event:
+                    on_event(item)
+        except TurnStopped:
+            stopped = True
+        finally:
+            _STOP.reset(flag)
+        if stopped:
+            stopped = self._close_stopped_turn(config)
         after = self.graph.get_state(config).values
         events = after.get("events", [])[n_events:]
         new_messages = after.get("messages", [])[n_messages:]
@@ -110,7 +167,59 @@ class Copilot:
             notices=meta(final).get("notices", []) if final else [],
             error=final.text if final is not None and kind(final) == "error" else None,
             events=events,
+            stopped=stopped,
         )
+
+    def _close_stopped_turn(self, config: dict) -> bool:
+        """After a stop, leave the thread as if the turn had ended: every tool call answered (with a "stopped"
+        result and its step event, so steps stay paired with calls) and a closing note. Returns False when the
+        turn had already finished."""
+        from graph import prompts
+
+        snapshot = self.graph.get_state(config)
+        last = (snapshot.values.get("messages") or [None])[-1]
+        if not snapshot.next and isinstance(last, AIMessage) and not last.tool_calls:
+            return False  # the answer was complete before the stop took effect
+        # Repair from the saved checkpoint: a step cut short may have left pending writes, which update_state drops.
+        saved = self.checkpointer.get_tuple(config)
+        messages = (saved.checkpoint.get("channel_values", {}).get("messages") or []) if saved else []
+        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+        last = messages[-1] if messages else None
+        dangling = [c for c in last.tool_calls if c["id"] not in answered] if isinstance(last, AIMessage) else []
+        if dangling:
+            result = {"error": "stopped by the underwriter before this tool ran"}
+            self.graph.update_state(
+                config,
+                {
+                    "messages": [
+                        ToolMessage(json.dumps(result), tool_call_id=c["id"], name=c["name"], status="error")
+                        for c in dangling
+                    ],
+                    "events": [
+                        {
+                            "type": "tool",
+                            "tool": c["name"],
+                            "arguments": c["args"],
+                            "ok": False,
+                            "error_kind": "stopped",
+                            "duration_ms": 0.0,
+                            "guard": [],
+                            "result": result,
+                        }
+                        for c in dangling
+                    ],
+                },
+                as_node="tools",
+            )
+        self.graph.update_state(
+            config,
+            {
+                "messages": [AIMessage(prompts.STOPPED, additional_kwargs={"uwc": {"kind": "stopped"}})],
+                "events": [{"type": "stopped"}],
+            },
+            as_node="answer_guard",
+        )
+        return True
 
     def history(self, thread_id: str) -> list[dict]:
         """The conversation for display: underwriter and copilot messages, each answer with its tool steps."""

@@ -35,6 +35,7 @@ CUT_OFF = " … [the answer was cut off at the model's length limit (UWC_MAX_OUT
 
 TOOL_LIMIT = "I stopped after {n} tool calls without finishing this one. What I could not finish: {what}. Please rephrase or give the missing facts and I will try again."
 ERROR_LIMIT = "I stopped after {n} failed tool calls in a row ({last}). Please check the details you gave (NAICS code, state, line of business) and ask again."
+STOPPED = "Stopped at your request before the answer was finished. Ask again, or ask something else."
 
 OFFLINE_LABEL = "Offline rules model (deterministic, not an LLM)"
 OFFLINE_HELP = (

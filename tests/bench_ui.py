@@ -1,5 +1,5 @@
-"""UI figures in a real browser: the page's cold start and the time from pressing Enter to the first visible step
-or token, with the offline model. Also the helpers the browser test drives the app with.
+"""UI figures in a real browser: the page's cold start, the time from pressing Enter to the first visible step or
+token and to the finished answer, with the offline model. Also the helpers the browser test drives the app with.
 
     .venv/bin/python -m tests.bench_ui [--data-dir var] [--runs 3]
 
@@ -68,11 +68,14 @@ def _uwc() -> list[str]:
 
 
 @contextmanager
-def serve(data_dir: Path, timeout: float = 90.0, log: Path | None = None):
-    """Run `uwc serve` on a free loopback port; yield (url, seconds until /_stcore/health answered)."""
+def serve(data_dir: Path, timeout: float = 90.0, log: Path | None = None, env: dict | None = None):
+    """Run `uwc serve` on a free loopback port; yield (url, seconds until /_stcore/health answered). ``env`` adds
+    variables (e.g. a model pointed at a local fake provider); by default the offline model, no API key."""
     port = free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.pop("UWC_MODEL", None)
+    env.update(extra)
     out = open(log, "w") if log else subprocess.DEVNULL
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -119,18 +122,23 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def open_app(browser, url: str, width: int = 1400, height: int = 1000):
+def open_app(browser, url: str, width: int = 1400, height: int = 1000, model_note: str = "Offline rules model"):
     """A new tab on the app; returns (page, seconds until the chat input and the model note are visible)."""
     page = browser.new_page(viewport={"width": width, "height": height})
     start = time.perf_counter()
     page.goto(url)
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
-    page.get_by_text("Offline rules model").first.wait_for(timeout=60_000)
+    page.get_by_text(model_note).first.wait_for(timeout=60_000)
     return page, time.perf_counter() - start
 
 
 def ask(page, text: str, timeout_ms: int = 60_000) -> float:
     """Send ``text``; wait for the turn to finish; return the seconds from Enter to the first visible step or token."""
+    return ask_timed(page, text, timeout_ms)[0]
+
+
+def ask_timed(page, text: str, timeout_ms: int = 60_000) -> tuple[float, float]:
+    """Send ``text``; return (seconds to the first visible step or token, seconds to the finished answer)."""
     box = page.get_by_test_id("stChatInputTextArea")
     box.wait_for(timeout=timeout_ms)
     page.wait_for_function(
@@ -144,9 +152,10 @@ def ask(page, text: str, timeout_ms: int = 60_000) -> float:
     box.press("Enter")
     page.wait_for_function(FIRST_VISIBLE_JS, timeout=timeout_ms, polling=5)
     first = time.perf_counter() - start
-    page.wait_for_function(TURN_DONE_JS, timeout=timeout_ms)
+    page.wait_for_function(TURN_DONE_JS, timeout=timeout_ms, polling=5)
+    done = time.perf_counter() - start
     page.wait_for_timeout(200)  # let the final rerun settle
-    return first
+    return first, done
 
 
 def measure(data_dir: Path, runs: int = 1) -> dict:
@@ -157,6 +166,7 @@ def measure(data_dir: Path, runs: int = 1) -> dict:
         "cold_start_s": [],
         "warm_load_s": [],
         "first_visible_s": [],
+        "finished_answer_s": [],
     }
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
@@ -169,7 +179,10 @@ def measure(data_dir: Path, runs: int = 1) -> dict:
                 page, cold = open_app(browser, url)
                 figures["server_health_s"].append(health)
                 figures["cold_start_s"].append(cold)
-                figures["first_visible_s"] += [ask(page, q) for q in QUESTIONS]
+                for q in QUESTIONS:
+                    first, done = ask_timed(page, q)
+                    figures["first_visible_s"].append(first)
+                    figures["finished_answer_s"].append(done)
                 _, warm = open_app(browser, url)
                 figures["warm_load_s"].append(warm)
                 browser.close()
@@ -192,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:>16}: median {statistics.median(values):.3f} s  (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
         )
-    print("target: first_visible_s < 1 s with the offline model")
+    print("target: first_visible_s < 1 s with the offline model (finished_answer_s: Enter to the finished answer)")
     return 0
 
 

@@ -38,7 +38,7 @@ class OpenAIServer:
     """An OpenAI-compatible /v1/chat/completions endpoint on 127.0.0.1 that plays scripted replies.
 
     ``script(request_json) -> dict`` returns {"content": str} or {"tool_calls": [(name, args)]} or
-    {"status": 500} for a failure. Requests are kept in ``requests`` for assertions.
+    {"status": 500} for a failure; "chunk_delay" (seconds) slows a streamed reply down. Requests are kept in ``requests`` for assertions.
     """
 
     def __init__(self, script: Callable[[dict], dict]):
@@ -108,6 +108,7 @@ class OpenAIServer:
                     chunks.append({"choices": [], "usage": usage})
                     for ch in chunks:
                         self.wfile.write(f"data: {json.dumps({**base, **ch})}\n\n".encode())
+                        time.sleep(reply.get("chunk_delay", 0))  # a slow provider, e.g. to stop a turn mid-way
                     self.wfile.write(b"data: [DONE]\n\n")
                     return
                 message = {"role": "assistant", "content": reply.get("content")}

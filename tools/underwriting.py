@@ -32,6 +32,13 @@ QUESTIONS = {
     "total_assets": "What are the applicant's total assets?",
 }
 SB_SECTIONS = ["small-business-rule", "size-standards"]
+# The appetite guide's sector summary is split over three sections by sector range. A row's section comes from the
+# rule that set it, and the default rule names only the first: cite the part that covers the code's sector.
+SECTOR_SECTIONS = (
+    ("sector-appetite", 11, 49),
+    ("sector-appetite-services", 51, 56),
+    ("sector-appetite-care-leisure", 61, 92),
+)
 
 
 _usd = usd_short
@@ -151,6 +158,14 @@ def _standard(row: models.SizeStandard) -> dict:
     }
 
 
+def appetite_section(code: str, section: str) -> str:
+    """The guideline section to cite for an appetite-guide row: a sector summary is the one covering the code."""
+    if section not in {name for name, _, _ in SECTOR_SECTIONS}:
+        return section
+    sector = int(code[:2])
+    return next((name for name, lo, hi in SECTOR_SECTIONS if lo <= sector <= hi), section)
+
+
 def _guide(ctx: ToolContext, code: str, state: str, lob: str) -> models.Appetite:
     with Session(ctx.engine) as c:
         return (
@@ -229,7 +244,7 @@ def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Fac
             {
                 "rule": "appetite_guide",
                 "outcome": guide.appetite,
-                "section": guide.section_id,
+                "section": appetite_section(code, guide.section_id),
                 "detail": f"appetite guide for {code} in {state}: {guide.appetite} (rule {guide.rule_id})",
             }
         )

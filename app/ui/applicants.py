@@ -12,7 +12,7 @@ from seed_db import queries
 
 
 def label(a: dict) -> str:
-    return f"{a['company_name']} ({a['id']}) — {a['state']}, {a['requested_lob'].replace('_', ' ')}"
+    return f"{a['company_name']} ({a['id']}) — {a['state']}, {lob_names().get(a['requested_lob'], a['requested_lob'])}"
 
 
 def find(applicant_id: str) -> dict | None:
@@ -24,7 +24,7 @@ def find(applicant_id: str) -> dict | None:
 
 
 def lob_names() -> dict[str, str]:
-    return {row["code"]: row["name"] for row in queries.lines_of_business(resources.engine())}
+    return resources.lob_names()
 
 
 def opening_message(a: dict) -> str:
@@ -64,3 +64,24 @@ def render_details(a: dict) -> None:
     ]
     render_figures(figures)
     st.caption(f"Construction: {a['construction'] or '—'}")
+
+
+def examples(limit: int = 3) -> list[str]:
+    """Questions for the empty page that name real seeded applicants (each leads to an answer)."""
+    rows = queries.search_applicants(resources.engine(), "", limit=500)
+    picks: list[str] = []
+    lodging = next((a for a in rows if str(a["naics_code"]).startswith("721")), None)
+    if lodging:
+        picks.append(f"Is {lodging['company_name']} ({lodging['id']}) in appetite for property?")
+    food = next((a for a in rows if str(a["naics_code"]).startswith("722")), None)
+    if food:
+        picks.append(f"Is {food['company_name']} ({food['id']}) a small business?")
+    trucker = next((a for a in rows if str(a["naics_code"]).startswith("484")), None)
+    if trucker:
+        picks.append(
+            f"What deductible should we offer {trucker['company_name']} ({trucker['id']}) for commercial auto?"
+        )
+    if not picks and rows:
+        a = rows[0]
+        picks.append(opening_message(a))
+    return picks[:limit]

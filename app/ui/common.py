@@ -30,7 +30,13 @@ def copilot_message(exc: BaseException) -> str:
         return f"The copilot cannot start: part of it is missing from this installation (`{exc.name}`)."
     if isinstance(exc, DB_ERRORS):
         return database_message(exc)
-    return f"The copilot cannot start ({type(exc).__name__}: {str(exc)[:300]}). Check the model settings in `.env`."
+    from app.ui import errors
+
+    ref = errors.reference(exc, "starting the copilot")
+    return (
+        f"The copilot cannot start (reference `{ref}`, in the server log). "
+        "Check the model settings in `.env` and reload the page."
+    )
 
 
 def try_copilot():

@@ -1,4 +1,4 @@
-"""The finding card: determination, key figures, the rules applied, and the cited guideline sections."""
+"""The finding card: determination, key figures, the rules applied, and the cited guideline sections (as links)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 
 import streamlit as st
 
+from app.ui.answer import link_citations, section_link, section_url
+from app.ui.labels import fields_text, lob_name, value_text
 from core.vocabulary import FACT_LABELS, TASK_LABELS, usd
 
 APPETITE = {
@@ -23,6 +25,11 @@ OUTCOME_ICONS = {
     "qualified": ":orange[:material/rule:]",
     "not_needed": ":gray[:material/remove:]",
 }
+RULE_LABELS = {
+    "small_business": "Small-business test",
+    "appetite_guide": "Appetite guide",
+    "state_exception": "State exception",
+}
 FACT_NAMES = FACT_LABELS
 money = usd
 
@@ -31,23 +38,24 @@ def determination(finding: dict) -> tuple[str, str, str]:
     """(text, badge colour, icon) of the verdict."""
     if finding.get("appetite") in APPETITE:
         return APPETITE[finding["appetite"]]
-    if "small_business" in finding:
+    if finding.get("small_business") is not None:
         return (
             ("Small business", "green", ":material/check_circle:")
             if finding["small_business"]
             else ("Not a small business", "red", ":material/cancel:")
         )
-    if "lobs" in finding:
+    if isinstance(finding.get("lobs"), list):
+        n = len(finding["lobs"])
         return (
-            (f"{len(finding['lobs'])} line(s) to offer", "blue", ":material/add_task:")
-            if finding["lobs"]
+            (f"{n} line{'s' if n != 1 else ''} to offer", "blue", ":material/add_task:")
+            if n
             else ("No other line to offer", "gray", ":material/block:")
         )
-    if "per_occurrence" in finding:
+    if finding.get("per_occurrence") is not None:
         return f"{money(finding['per_occurrence'])} / {money(finding.get('aggregate'))}", "blue", ":material/shield:"
-    if "deductible" in finding:
+    if finding.get("deductible") is not None:
         return money(finding["deductible"]), "blue", ":material/payments:"
-    if "naics" in finding:
+    if finding.get("naics"):
         return f"NAICS {finding['naics']}", "blue", ":material/category:"
     return "Recorded", "gray", ":material/info:"
 
@@ -62,31 +70,53 @@ def key_figures(finding: dict) -> list[tuple[str, str]]:
         figures.append(("Deductible", money(finding["deductible"])))
     if finding.get("naics"):
         figures.append(("NAICS", str(finding["naics"])))
-    if finding.get("lobs"):
-        figures.append(("Lines", ", ".join(finding["lobs"])))
-    if "small_business" in finding and finding.get("task_type") != "small_business":
+    if isinstance(finding.get("lobs"), list) and finding["lobs"]:
+        figures.append(("Lines", value_text("lobs", finding["lobs"])))
+    if finding.get("small_business") is not None and finding.get("task_type") != "small_business":
         figures.append(("Small business", "yes" if finding["small_business"] else "no"))
     return figures
 
 
 def render_figures(figures: list[tuple[str, str]]) -> None:
     """Key figures in a row: small label over a bold value (``st.metric`` is too large for dollar amounts)."""
+    if not figures:
+        return
     for col, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
         col.caption(label)
-        col.markdown(f"**{value}**")
+        col.markdown(f"**{str(value).replace('$', chr(92) + '$')}**")
 
 
-def rules_applied(steps: list[dict]) -> list[dict]:
+def rules_applied(steps: list[dict] | None) -> list[dict]:
     """The rule chain of the answer's last successful ``check_appetite`` call, if any."""
     for step in reversed(steps or []):
-        if step.get("tool") == "check_appetite" and step.get("ok"):
-            return step["result"].get("rules_applied") or []
+        if isinstance(step, dict) and step.get("tool") == "check_appetite" and step.get("ok"):
+            result = step.get("result") if isinstance(step.get("result"), dict) else {}
+            return [r for r in result.get("rules_applied") or [] if isinstance(r, dict)]
     return []
 
 
-def section_markdown(text: str) -> str:
-    """A section's Markdown with its inner headings demoted, so they stay below the section's own title."""
-    return re.sub(r"^(#{1,4}) ", lambda m: "#" * min(6, len(m[1]) + 2) + " ", text, flags=re.M)
+def rule_label(rule: object) -> str:
+    rule = str(rule or "rule")
+    if rule.startswith("qualified_"):
+        return f"{lob_name(rule.removeprefix('qualified_'))} qualification rule"
+    return RULE_LABELS.get(rule) or rule.replace("_", " ").capitalize()
+
+
+def rule_line(r: dict) -> str:
+    icon = OUTCOME_ICONS.get(str(r.get("outcome")).lower(), ":material/circle:")
+    section = f" · {section_link(r['section'])}" if r.get("section") else ""
+    detail = str(r.get("detail") or "").replace("$", r"\$")
+    return f"- {icon} **{rule_label(r.get('rule'))}** — {detail}{section}"
+
+
+def section_markdown(text: str, known=None) -> str:
+    """A section's Markdown with its inner headings demoted (they stay below the section's own title) and its
+    cross-references (``section-id`` in backticks or brackets) as links."""
+    text = re.sub(r"^(#{1,4}) ", lambda m: "#" * min(6, len(m[1]) + 2) + " ", text or "", flags=re.M)
+    if known:
+        text = re.sub(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", lambda m: section_link(m[1]) if m[1] in known else m[0], text)
+        text = link_citations(text, known)
+    return text
 
 
 def render_section(section_id: str, sections: dict) -> None:
@@ -94,43 +124,35 @@ def render_section(section_id: str, sections: dict) -> None:
     title = f"{section_id} — {section.title}" if section else section_id
     with st.expander(title, icon=":material/menu_book:"):
         if section:
-            st.markdown(section_markdown(section.text))
-            st.caption(f"{section.document} · {section.file} · open it on the Guidelines page")
+            st.markdown(section_markdown(section.text, sections))
+            st.caption(f"{section.document} · {section.file}")
+            st.markdown(
+                f":material/open_in_new: [Open `{section_id}` on the Guidelines page]({section_url(section_id)})"
+            )
         else:
             st.warning(f"No guideline section with id `{section_id}` in this version of the guidelines.")
 
 
 def render_finding(finding: dict, steps: list[dict], sections: dict, key: str | None = None, answer: str = "") -> None:
+    if not isinstance(finding, dict):
+        return
     with st.container(border=True, key=key):
         text, colour, icon = determination(finding)
-        task = TASK_LABELS.get(finding.get("task_type"), finding.get("task_type", ""))
-        st.markdown(f"**Finding** · {task} &nbsp; :{colour}-badge[{icon} {text}]")
-        summary = (finding.get("summary") or "").strip()
-        if summary and summary not in answer:  # the offline model's answer is the summary: don't say it twice
-            st.markdown(summary)
-        figures = key_figures(finding)
-        if figures:
-            render_figures(figures)
+        task = TASK_LABELS.get(str(finding.get("task_type")), "Finding")
+        st.markdown(f"**Finding** · {task} &nbsp; :{colour}-badge[{icon} {text.replace('$', chr(92) + '$')}]")
+        summary = str(finding.get("summary") or "").strip()
+        if summary and summary not in (answer or ""):  # the offline model's answer is the summary: don't say it twice
+            st.markdown(link_citations(summary, sections).replace("$", r"\$"))
+        render_figures(key_figures(finding))
         rules = rules_applied(steps)
         if rules:
             st.markdown("**Rules applied**")
-            st.markdown(
-                "\n".join(
-                    f"- {OUTCOME_ICONS.get(str(r.get('outcome')).lower(), ':material/circle:')} **{r.get('rule', '').replace('_', ' ')}** — "
-                    f"{r.get('detail', '')} `{r.get('section', '')}`"
-                    for r in rules
-                )
-            )
-        facts = {k: v for k, v in (finding.get("facts") or {}).items() if v not in (None, "")}
+            st.markdown("\n".join(rule_line(r) for r in rules))
+        facts = fields_text(finding.get("facts"))
         if facts:
-            st.caption(
-                "Based on: "
-                + " · ".join(
-                    f"{FACT_NAMES.get(k, k)} {money(v) if k in ('annual_revenue', 'annual_payroll') else v}"
-                    for k, v in facts.items()
-                )
-            )
-        if finding.get("citations"):
+            st.caption("Based on: " + facts.replace("$", r"\$"))
+        citations = [str(c) for c in finding.get("citations") or [] if c]
+        if citations:
             st.markdown("**Guideline sections cited**")
-            for section_id in finding["citations"]:
+            for section_id in citations:
                 render_section(section_id, sections)

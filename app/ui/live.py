@@ -6,20 +6,21 @@ import time
 
 import streamlit as st
 
+from app.ui.labels import tool_label
 from app.ui.messages import AVATARS
 from app.ui.steps import render_notices, render_step
 
 POLL_SECONDS = 0.05
 
 
-def watch(turn) -> None:
+def watch(turn, on_stop=None) -> None:
     """Poll ``turn.events`` and render them until the turn is done (a rerun of the page may cut this short:
     the turn itself goes on in the background and the next run watches it again from the start)."""
     with st.container(key="live-turn"):
-        _watch(turn)
+        _watch(turn, on_stop)
 
 
-def _watch(turn) -> None:
+def _watch(turn, on_stop) -> None:
     with st.chat_message("user", avatar=AVATARS["user"]):
         st.markdown(turn.text)
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
@@ -28,6 +29,15 @@ def _watch(turn) -> None:
         notices_box = st.container()
         text_box = st.container(key="live-text").empty()
         status.caption(":material/hourglass_top: Thinking…")
+        if on_stop is not None:
+            st.button(
+                "Stopping…" if turn.cancel.is_set() else "Stop",
+                icon=":material/stop_circle:",
+                key="stop-turn",
+                on_click=on_stop,
+                disabled=turn.cancel.is_set(),
+                help="End this answer here; the conversation stays usable",
+            )
         seen, text = 0, ""
         while True:
             finished = turn.done.is_set()  # read before the events, so none is missed
@@ -37,13 +47,13 @@ def _watch(turn) -> None:
                 kind = event.get("type")
                 if kind == "tool_start":
                     text = ""  # what came before a tool call was a preamble, not the answer
-                    status.caption(f":material/hourglass_top: Running **{event['tool']}**…")
+                    status.caption(f":material/hourglass_top: Running **{tool_label(event.get('tool'))}**…")
                 elif kind == "tool":
                     status.caption(":material/hourglass_top: Thinking…")
                     with steps_box:
                         render_step(event)
                 elif kind == "token":
-                    text += event.get("text", "")
+                    text += str(event.get("text") or "")
                 elif kind == "notice":
                     with notices_box:
                         render_notices(event.get("notices") or [])
@@ -52,7 +62,7 @@ def _watch(turn) -> None:
                     text_box.error(event.get("text", "The model failed."))
             if text:
                 status.empty()
-                text_box.markdown(text + " ▌")
+                text_box.markdown(text.replace("$", r"\$") + " ▌")
             if finished:
                 status.empty()
                 return

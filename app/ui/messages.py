@@ -1,32 +1,48 @@
-"""The conversation: underwriter and copilot messages, each answer with its steps, notices, finding, feedback."""
+"""The conversation: underwriter and copilot messages, each answer with its steps, notices, finding, feedback.
+
+Each message renders inside its own error boundary: a message the page cannot show becomes one line with a
+reference (the traceback is in the server log), and the rest of the conversation stays usable.
+"""
 
 from __future__ import annotations
 
+import html
+import json
+
 import streamlit as st
 
+from app.ui import errors
+from app.ui.answer import follow_ups, format_answer, plain_text
 from app.ui.finding import render_finding
 from app.ui.steps import render_notices, render_steps
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/support_agent:"}
+COPY_HTML = """<button class="uwc-copy" title="Copy the answer" data-testid="uwc-copy"
+ onclick='navigator.clipboard.writeText({text}).then(() => {{ this.innerText = "Copied"; }},
+ () => {{ this.innerText = "Copy failed"; }})'>Copy</button>"""
+
+
+def render_copy(text: str) -> None:
+    """A copy-to-clipboard button for an answer (``st.html`` runs its one-line handler in the page)."""
+    st.html(COPY_HTML.format(text=html.escape(json.dumps(plain_text(text)), quote=True)), unsafe_allow_javascript=True)
 
 
 def render_answer_body(message: dict, sections: dict) -> None:
-    render_steps(message.get("steps") or [])
-    render_notices(message.get("notices") or [])
+    render_steps(message.get("steps"))
+    render_notices(message.get("notices"))
+    content = str(message.get("content") or "")
     if message.get("kind") == "error":
         st.error(
-            f"{message['content']}\n\nThe conversation is kept: fix the setting and send your message again.",
+            f"{content}\n\nThe conversation is kept: fix the setting and send your message again.",
             icon=":material/error:",
         )
-    elif message.get("kind") == "limit":
-        st.warning(message["content"], icon=":material/pause_circle:")
-    else:
-        st.markdown(message["content"])
+    elif message.get("kind") in ("limit", "stopped"):
+        st.warning(content, icon=":material/pause_circle:")
+    elif content:
+        st.markdown(format_answer(content, sections))
     if message.get("finding"):
         key = f"finding-{message['id']}" if message.get("id") else None
-        render_finding(
-            message["finding"], message.get("steps") or [], sections, key=key, answer=message.get("content") or ""
-        )
+        render_finding(message["finding"], message.get("steps") or [], sections, key=key, answer=content)
 
 
 def _save_feedback(copilot, thread_id: str, message_id: str, key: str) -> None:
@@ -38,20 +54,25 @@ def _save_feedback(copilot, thread_id: str, message_id: str, key: str) -> None:
     st.toast("Thanks — feedback saved.", icon=":material/thumb_up:")
 
 
-def render_feedback(copilot, thread_id: str, message_id: str, stored: dict | None) -> None:
+def render_feedback(copilot, thread_id: str, message_id: str, stored: dict | None, answer: str = "") -> None:
     key = f"fb-{message_id}"
     default = None if not stored else (1 if stored["rating"] == 1 else 0)
     if f"{key}-comment" not in st.session_state and stored and stored.get("comment"):
         st.session_state[f"{key}-comment"] = stored["comment"]
     left, right = st.columns([1, 4], vertical_alignment="center")
     with left:
-        st.feedback(
-            "thumbs",
-            key=f"{key}-rating",
-            default=default,
-            on_change=_save_feedback,
-            args=(copilot, thread_id, message_id, key),
-        )
+        inner = st.columns(2, gap="small", vertical_alignment="center")
+        with inner[0]:
+            st.feedback(
+                "thumbs",
+                key=f"{key}-rating",
+                default=default,
+                on_change=_save_feedback,
+                args=(copilot, thread_id, message_id, key),
+            )
+        if answer:
+            with inner[1]:
+                render_copy(answer)
     if st.session_state.get(f"{key}-rating") is not None:
         with right:
             st.text_input(
@@ -65,13 +86,38 @@ def render_feedback(copilot, thread_id: str, message_id: str, stored: dict | Non
             )
 
 
-def render_history(copilot, thread_id: str, history: list[dict], sections: dict) -> None:
-    feedback = copilot.threads.feedback(thread_id)
-    for message in history:
-        with st.chat_message(message["role"], avatar=AVATARS[message["role"]]):
-            if message["role"] == "user":
-                st.markdown(message["content"])
-                continue
-            render_answer_body(message, sections)
-            if message.get("id") and message.get("kind") not in ("error", "limit"):
-                render_feedback(copilot, thread_id, message["id"], feedback.get(message["id"]))
+def render_follow_ups(finding: dict | None, on_pick, key: str) -> None:
+    """Two or three next questions after the latest answer; a click sends one as the underwriter's message."""
+    questions = follow_ups(finding)
+    if not questions:
+        return
+    with st.container(key=f"follow-ups-{key}", horizontal=True, gap="small"):
+        for i, question in enumerate(questions):
+            st.button(
+                question,
+                key=f"follow-{key}-{i}",
+                icon=":material/subdirectory_arrow_right:",
+                on_click=on_pick,
+                args=(question,),
+            )
+
+
+def render_history(copilot, thread_id: str, history: list[dict], sections: dict, on_follow_up=None) -> None:
+    feedback = copilot.threads.feedback(thread_id) if thread_id else {}
+    last_answer = max((i for i, m in enumerate(history) if m.get("role") == "assistant"), default=-1)
+    for i, message in enumerate(history):
+        role = message.get("role") if message.get("role") in AVATARS else "assistant"
+        with st.chat_message(role, avatar=AVATARS[role]):
+            try:
+                if role == "user":
+                    st.markdown(str(message.get("content") or ""))
+                    continue
+                render_answer_body(message, sections)
+                if message.get("id") and message.get("kind") not in ("error", "limit", "stopped"):
+                    render_feedback(
+                        copilot, thread_id, message["id"], feedback.get(message["id"]), message.get("content") or ""
+                    )
+                if i == last_answer and on_follow_up is not None:
+                    render_follow_ups(message.get("finding"), on_follow_up, str(message.get("id") or i))
+            except Exception as exc:  # one message the page cannot show must not take the conversation with it
+                errors.show(exc, "showing this message")

@@ -1,6 +1,9 @@
-"""The sidebar: the conversations (new, switch, rename, delete) and which model answers."""
+"""The sidebar: the conversations (new, search, switch by date, page, rename, delete with undo) and the model."""
 
 from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
@@ -9,36 +12,126 @@ from app.ui import session
 from app.ui.common import try_copilot
 from graph.threads import ThreadNotFound
 
-MAX_LISTED = 40
+PAGE_SIZE = 40
+SEARCH_SCAN = 5000  # conversations searched by title (newest first)
+UNDO_SECONDS = 10.0
+PENDING_KEY = "pending_delete"  # {"id", "title", "at"}: hidden now, deleted for good when the undo time is over
 
 
-def _title(text: str, limit: int = 38) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def day_heading(updated_at: str, today: date | None = None) -> str:
+    """ "Today", "Yesterday", or the date ("Mon 30 Nov 2026") of a conversation's last activity (UTC)."""
+    try:
+        day = datetime.fromisoformat(updated_at).astimezone(UTC).date()
+    except (TypeError, ValueError):
+        return "Earlier"
+    today = today or datetime.now(UTC).date()
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return day.strftime("%a %d %b %Y")
+
+
+def finish_pending_delete(copilot, force: bool = False) -> None:
+    """Delete for good the conversation whose undo time is over (or now, when ``force``)."""
+    pending = st.session_state.get(PENDING_KEY)
+    if not pending or (not force and time.time() - pending["at"] < UNDO_SECONDS):
+        return
+    st.session_state.pop(PENDING_KEY, None)
+    try:
+        copilot.threads.delete(pending["id"], copilot.checkpointer)
+    except ThreadNotFound:
+        pass  # deleted elsewhere meanwhile
+
+
+def request_delete(copilot, thread_id: str, title: str) -> None:
+    finish_pending_delete(copilot, force=True)  # one undo at a time
+    st.session_state[PENDING_KEY] = {"id": thread_id, "title": title, "at": time.time()}
+    if st.session_state.get(session.KEY) == thread_id:
+        session.set_current(None)
+
+
+def undo_delete() -> None:
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if pending:
+        session.set_current(pending["id"])
+
+
+@st.fragment(run_every=2.0)
+def render_undo(copilot) -> None:
+    """The undo bar; it goes (and the deletion happens) when the undo time is over."""
+    pending = st.session_state.get(PENDING_KEY)
+    if not pending:
+        return
+    left = UNDO_SECONDS - (time.time() - pending["at"])
+    if left <= 0:
+        finish_pending_delete(copilot)
+        st.rerun(scope="app")
+    with st.container(border=True, key="conv-undo"):
+        st.caption(f"Deleted “{pending['title']}”.")
+        if st.button(f"Undo ({left:.0f} s)", icon=":material/undo:", key="conv-undo-button"):
+            undo_delete()
+            st.rerun(scope="app")  # the list outside this fragment shows the conversation again
+
+
+def listed_threads(copilot, query: str, limit: int, hidden: str | None) -> tuple[list, bool]:
+    """(the conversations to list, whether there are more)."""
+    q = query.strip().lower()
+    if q:
+        found = [t for t in copilot.threads.list(SEARCH_SCAN) if q in t.title.lower() and t.id != hidden]
+        return found[:limit], len(found) > limit
+    threads = [t for t in copilot.threads.list(limit + 2) if t.id != hidden]
+    return threads[:limit], len(threads) > limit
 
 
 def render_conversations(copilot, chat_page) -> None:
+    finish_pending_delete(copilot)
     current = session.current_thread(copilot)
+    pending = st.session_state.get(PENDING_KEY) or {}
+    if current and current == pending.get("id"):
+        session.set_current(None)
+        current = None
     running = resources.turn_runner().running(current)
     st.markdown("**Conversations**")
     if st.button("New conversation", icon=":material/add:", key="conv-new", width="stretch", type="primary"):
         session.set_current(None)
         st.switch_page(chat_page)
-    threads = copilot.threads.list(MAX_LISTED)
+    if st.session_state.get(PENDING_KEY):
+        render_undo(copilot)
+    query = st.text_input(
+        "Search conversations",
+        placeholder="Search conversations",
+        key="conv-search",
+        icon=":material/search:",
+        label_visibility="collapsed",
+        max_chars=120,
+    )
+    limit = st.session_state.setdefault("conv-limit", PAGE_SIZE)
+    threads, more = listed_threads(copilot, query, limit, pending.get("id"))
     if not threads:
-        st.caption("No conversations yet.")
+        st.caption("No conversation matches." if query.strip() else "No conversations yet.")
     with st.container(key="conv-list", gap=None):
+        heading = None
         for t in threads:
+            day = day_heading(t.updated_at)
+            if day != heading:
+                heading = day
+                st.caption(day)
             is_current = t.id == current
+            stamp = t.updated_at[:16].replace("T", " ")
             if st.button(
-                _title(t.title),
+                t.title,
                 key=f"conv-{t.id}",
-                help=f"{t.title} · {t.updated_at[:16].replace('T', ' ')} UTC",
+                help=f"{t.title}\n\nLast activity {stamp} UTC",
                 icon=":material/chat_bubble:" if is_current else ":material/chat_bubble_outline:",
                 type="secondary" if is_current else "tertiary",
                 width="stretch",
             ):
                 session.set_current(t.id)
                 st.switch_page(chat_page, query_params={session.PARAM: t.id})
+    if more and st.button("Show more", icon=":material/expand_more:", key="conv-more", type="tertiary"):
+        st.session_state["conv-limit"] = limit + PAGE_SIZE
+        st.rerun()
     if current:
         render_manage(copilot, current, running)
 
@@ -64,10 +157,15 @@ def render_manage(copilot, thread_id: str, running: bool) -> None:
                 except ValueError as exc:
                     st.error(str(exc).capitalize())
         st.divider()
-        if st.button("Delete this conversation", icon=":material/delete:", key="conv-delete"):
-            copilot.threads.delete(thread_id, copilot.checkpointer)
-            session.set_current(None)
-            st.session_state["flash_info"] = f"Deleted the conversation “{info.title}”."
+        confirm = st.checkbox("Yes, delete this conversation", key=f"conv-delete-confirm-{thread_id}")
+        if st.button(
+            "Delete this conversation",
+            icon=":material/delete:",
+            key="conv-delete",
+            disabled=not confirm,
+            help=None if confirm else "Tick the box first",
+        ):
+            request_delete(copilot, thread_id, info.title)
             st.rerun()
 
 

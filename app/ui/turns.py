@@ -7,15 +7,13 @@ runner is process-wide (``resources.turn_runner``), keyed by conversation id, so
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
 
+from app.ui import errors
 from graph.copilot import InputRejected
 from graph.threads import ThreadNotFound
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +29,11 @@ class Turn:
     thread_removed: bool = False  # the conversation was deleted while the turn ran
     started: float = field(default_factory=time.perf_counter)
     done: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event = field(default_factory=threading.Event)  # set by the Stop button
+
+    @property
+    def stopping(self) -> bool:
+        return self.cancel.is_set() and not self.done.is_set()
 
 
 class TurnRunner:
@@ -63,6 +66,14 @@ class TurnRunner:
         for tid in [t for t, turn in self._turns.items() if turn.done.is_set() and now - turn.started > max_age]:
             del self._turns[tid]
 
+    def stop(self, thread_id: str | None) -> bool:
+        """Ask the running turn of this conversation to stop at its next step; True when one was running."""
+        turn = self.get(thread_id)
+        if turn is None or turn.done.is_set():
+            return False
+        turn.cancel.set()
+        return True
+
     def pop(self, thread_id: str) -> Turn | None:
         with self._lock:
             return self._turns.pop(thread_id, None)
@@ -70,14 +81,17 @@ class TurnRunner:
     @staticmethod
     def _run(copilot, turn: Turn) -> None:
         try:
-            turn.result = copilot.send(turn.thread_id, turn.text, on_event=turn.events.append)
+            turn.result = copilot.send(turn.thread_id, turn.text, on_event=turn.events.append, cancel=turn.cancel)
         except InputRejected as exc:
             turn.error, turn.rejected = f"Message not sent: {exc}.", True
         except ThreadNotFound:
             turn.error = "This conversation no longer exists (it was deleted, perhaps in another tab). Start a new one."
             turn.thread_removed = True
-        except Exception as exc:  # a bug or an outage: say so plainly, keep the conversation
-            log.exception("turn failed in conversation %s", turn.thread_id)
-            turn.error = f"The copilot failed on this message ({type(exc).__name__}: {str(exc)[:300]}). The conversation is kept; try again."
+        except Exception as exc:  # a bug or an outage: one plain line, the traceback in the server log
+            ref = errors.reference(exc, f"answering in conversation {turn.thread_id}")
+            turn.error = (
+                f"The copilot failed on this message (reference `{ref}`, in the server log). "
+                "The conversation is kept; try again."
+            )
         finally:
             turn.done.set()

@@ -37,8 +37,9 @@ if not rows:
     )
     st.stop()
 
+names = resources.lob_names()
 table = st.dataframe(
-    [{COLUMNS[k]: r[k] for k in COLUMNS} for r in rows],
+    [{COLUMNS[k]: names.get(r[k], r[k]) if k == "requested_lob" else r[k] for k in COLUMNS} for r in rows],
     hide_index=True,
     width="stretch",
     height=360,

@@ -1,22 +1,18 @@
-"""The chat page: ask the copilot, watch its steps, read the finding; the applicant and known facts beside it."""
+"""The chat page: ask the copilot, watch its steps, read the finding; the applicant and the editable facts beside it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app import resources
-from app.ui import applicants, live, session
+from app.ui import applicants, facts, live, session
 from app.ui.common import require_copilot
-from app.ui.finding import FACT_NAMES, money
+from app.ui.labels import field_label, value_text
 from app.ui.messages import render_history
+from graph.copilot import MAX_MESSAGE_CHARS
 from seed_db import queries
 
-MONEY_FACTS = ("annual_revenue", "annual_payroll")  # the facts panel shows these in dollars
-EXAMPLES = (
-    "Is Harbor Point Lodge LLC in appetite for property?",
-    "Can you check if this one is in the small business bucket?",
-    "What deductible should we offer for commercial auto for a long-distance trucker, NAICS 484121?",
-)
+TOO_LONG_KEY = "too_long_message"  # a refused message, kept so the underwriter can shorten it
 
 
 def start_turn(copilot, text: str | None) -> None:
@@ -24,7 +20,12 @@ def start_turn(copilot, text: str | None) -> None:
     text = (text or "").strip()
     if not text:
         return  # an empty message is ignored
+    if len(text) > MAX_MESSAGE_CHARS:  # refused here, before anything is created, and the text is kept
+        st.session_state[TOO_LONG_KEY] = text
+        return
     tid = st.session_state.get(session.KEY)
+    if tid and resources.turn_runner().running(tid):
+        return  # one turn at a time per conversation
     fresh = not tid or not copilot.threads.exists(tid)
     if fresh:
         tid = copilot.new_thread().id
@@ -37,11 +38,30 @@ def on_submit(copilot) -> None:
     start_turn(copilot, st.session_state.get("prompt"))
 
 
+def stop_turn() -> None:
+    resources.turn_runner().stop(st.session_state.get(session.KEY))
+
+
 def all_applicants() -> list[dict]:
     return queries.search_applicants(resources.engine(), "", limit=500)
 
 
-def render_context(copilot, tid: str | None) -> None:
+def render_too_long() -> None:
+    text = st.session_state.get(TOO_LONG_KEY)
+    if not text:
+        return
+    st.error(
+        f"Message not sent: it has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. "
+        "Your text is below: copy it, shorten it and send it again.",
+        icon=":material/error:",
+    )
+    st.code(text, language=None, wrap_lines=True, height=160)
+    if st.button("Dismiss", key="too-long-dismiss", icon=":material/close:"):
+        st.session_state.pop(TOO_LONG_KEY, None)
+        st.rerun()
+
+
+def render_context(copilot, tid: str | None, busy: bool, version: str) -> None:
     with st.container(border=True):
         st.markdown("**Applicant**")
         options = {a["id"]: a for a in all_applicants()}
@@ -74,27 +94,39 @@ def render_context(copilot, tid: str | None) -> None:
                 st.caption(
                     f"This conversation: **{a['company_name']}** ({a['id']}), NAICS {a['naics_code']}, {a['state']}."
                 )
-    with st.container(border=True):
+    with st.container(border=True, key="facts-panel"):
         st.markdown("**What the copilot knows**")
-        facts = copilot.known_facts(tid) if tid else {}
-        if facts:
+        known = copilot.known_facts(tid) if tid else {}
+        if known:
             st.markdown(
-                "\n".join(
-                    f"- **{FACT_NAMES.get(k, k.replace('_', ' '))}**: {money(v) if k in MONEY_FACTS else v}"
-                    for k, v in facts.items()
-                )
+                "\n".join(f"- **{field_label(k)}**: {value_text(k, v)}".replace("$", r"\$") for k, v in known.items())
             )
         else:
             st.caption("Nothing yet: facts appear here as the copilot looks them up or you give them.")
+        if tid:
+            with st.expander("Correct or add a fact", icon=":material/edit_note:"):
+                st.caption("The change is sent as your message, and the copilot redoes its determination.")
+                facts.render(
+                    known,
+                    copilot.toolkit.ctx.catalog,
+                    lambda text: _send_and_rerun(copilot, text),
+                    version=version,
+                    disabled=busy,
+                )
+
+
+def _send_and_rerun(copilot, text: str) -> None:
+    start_turn(copilot, text)
+    st.rerun()
 
 
 def render_empty(copilot) -> None:
     st.markdown("#### Ask about a submission")
     st.caption(
         "Appetite, other lines to offer, small-business size, limits, deductibles, NAICS classification. "
-        "Pick an applicant on the right, or just type."
+        "Pick an applicant on the right, or just type. For example:"
     )
-    for i, example in enumerate(EXAMPLES):
+    for i, example in enumerate(applicants.examples()):
         st.button(
             example,
             key=f"example-{i}",
@@ -111,35 +143,43 @@ start_turn(copilot, session.take_queued_message())
 tid = st.session_state.get(session.KEY)
 runner = resources.turn_runner()
 turn = runner.get(tid)
+busy = turn is not None and not turn.done.is_set()
 
 title = copilot.threads.get(tid).title if tid else "New conversation"
 st.markdown(f"### {title}")
 st.caption(f"{queries.insurer_name(resources.engine())} (fictional) · answers by **{copilot.label}**")
 chat_col, context_col = st.columns([0.68, 0.32], gap="large")
+history = copilot.history(tid) if tid else []
 with context_col:
-    render_context(copilot, tid)
+    render_context(copilot, tid, busy, version=f"{tid}-{len(history)}-{busy}")
 with chat_col:
-    history = copilot.history(tid) if tid else []
     if turn is not None:
         history = history[: turn.n_before]
     if not history and turn is None:
         render_empty(copilot)
-    render_history(copilot, tid, history, resources.sections_by_id())
+    render_history(
+        copilot,
+        tid,
+        history,
+        resources.sections_by_id(),
+        on_follow_up=None if turn is not None else lambda q: start_turn(copilot, q),
+    )
+    render_too_long()
 
-busy = turn is not None and not turn.done.is_set()
 st.chat_input(
     "The copilot is working…"
     if busy
-    else "Ask about an applicant, e.g. “Is Harbor Point Lodge in appetite for property?”",
+    else "Ask about an applicant, e.g. “Is Anchor Motor Lodge in appetite for property?”",
     key="prompt",
     on_submit=on_submit,
     args=(copilot,),
     disabled=busy,
+    max_chars=MAX_MESSAGE_CHARS,
 )
 
 if turn is not None:
     with chat_col:
-        live.watch(turn)
+        live.watch(turn, on_stop=stop_turn)
     runner.pop(turn.thread_id)
     if turn.error:
         st.session_state["flash_error"] = turn.error

@@ -38,6 +38,29 @@ def accuracy_chart(df: pd.DataFrame, color: str | None = None) -> alt.Chart:
     return alt.Chart(df).mark_bar().encode(**enc).properties(height=280)
 
 
+def rates_chart(rates: pd.DataFrame) -> alt.Chart:
+    """Error and invented-product shares; the axis keeps a readable 0-10 % range when every share is zero
+    (altair would otherwise draw a zero-height domain labelled "0.000000%")."""
+    top = max(0.1, float(rates["share"].fillna(0).max()))
+    return (
+        alt.Chart(rates)
+        .mark_bar()
+        .encode(
+            x=alt.X("task type:N", sort=None, title=None),
+            xOffset="figure:N",
+            color="figure:N",
+            y=alt.Y(
+                "share:Q",
+                axis=alt.Axis(format=".0%", tickCount=5),
+                scale=alt.Scale(domain=[0, top]),
+                title="share of conversations",
+            ),
+            tooltip=["task type", "figure", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(height=240)
+    )
+
+
 one, two = st.tabs(["Run", "Compare two runs"])
 
 with one:
@@ -63,19 +86,9 @@ with one:
             var_name="figure",
             value_name="share",
         )
-        st.altair_chart(
-            alt.Chart(rates)
-            .mark_bar()
-            .encode(
-                x=alt.X("task type:N", sort=None, title=None),
-                xOffset="figure:N",
-                color="figure:N",
-                y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of conversations"),
-                tooltip=["task type", "figure", "share"],
-            )
-            .properties(height=240),
-            width="stretch",
-        )
+        st.altair_chart(rates_chart(rates), width="stretch")
+        if not rates["share"].fillna(0).any():
+            st.caption("No tool errors and no invented products in this run.")
         st.dataframe(df, hide_index=True, width="stretch")
     failures = [r for r in load_results(runs_dir / name) if not r.get("correct")]
     st.subheader(f"Failures ({len(failures)})")

@@ -1,0 +1,74 @@
+"""The page's pure text functions: answer layout, citation links, guideline passages, fact corrections."""
+
+from __future__ import annotations
+
+from app.ui.answer import follow_ups, format_answer, layout, link_citations
+from app.ui.facts import correction_message
+from app.ui.passages import matches, passage
+from guidelines import load_sections
+
+APPETITE = (
+    "I found Harbor Point Lodge LLC (APP-0138): NAICS 721110 Hotels (except Casino Hotels) and Motels, Ohio. "
+    "Yes — Harbor Point Lodge LLC (NAICS 721110 Hotels (except Casino Hotels) and Motels, OH) is in appetite for "
+    "Property: $787,000 is at or below the SBA standard of $40.0M for 721110: small; appetite guide for 721110 in OH: "
+    "Qualified (rule hospitality-construction); Type I (Fire-resistive) is among the accepted types I, II. "
+    "[small-business-rule] [property-hospitality-construction]"
+)
+
+
+def test_a_one_paragraph_answer_becomes_headline_reasons_and_sources():
+    head, reasons, cited = layout(APPETITE)
+    assert head.startswith("Yes — Harbor Point Lodge LLC") and head.endswith("is in appetite for Property.")
+    assert reasons == [
+        "I found Harbor Point Lodge LLC (APP-0138): NAICS 721110 Hotels (except Casino Hotels) and Motels, Ohio.",
+        "$787,000 is at or below the SBA standard of $40.0M for 721110: small",
+        "Appetite guide for 721110 in OH: Qualified (rule hospitality-construction)",
+        "Type I (Fire-resistive) is among the accepted types I, II.",
+    ]
+    assert cited == ["small-business-rule", "property-hospitality-construction"]
+    md = format_answer(APPETITE, {"small-business-rule", "property-hospitality-construction"})
+    assert md.startswith("**Yes — ") and "\n- \\$787,000" in md
+    assert md.endswith(
+        "Sources: [small-business-rule](guidelines?section=small-business-rule) · "
+        "[property-hospitality-construction](guidelines?section=property-hospitality-construction)"
+    )
+
+
+def test_questions_and_markdown_answers_keep_their_layout():
+    assert format_answer("What is the applicant's annual revenue?") == "What is the applicant's annual revenue?"
+    llm = "Yes, in appetite.\n\n- small [small-business-rule]\n- guide Yes"
+    assert format_answer(llm, {"small-business-rule"}) == llm.replace(
+        "[small-business-rule]", "[small-business-rule](guidelines?section=small-business-rule)"
+    )
+
+
+def test_only_known_section_ids_become_links():
+    text = "See [auto-qualified] and [not-a-section] and [a link](http://example.invalid)."
+    out = link_citations(text, {"auto-qualified"})
+    assert "[auto-qualified](guidelines?section=auto-qualified)" in out and "[not-a-section] " in out
+    assert "[a link](http://example.invalid)" in out
+
+
+def test_follow_ups_fit_the_task():
+    assert follow_ups({"task_type": "deductible"}) == ["What limits should we offer?", "What other lines can we offer?"]
+    assert follow_ups(None) == [] and follow_ups({"task_type": None}) == []
+
+
+def test_guideline_search_lists_sections_with_their_passage():
+    sections = load_sections()
+    found = matches(sections, "wood frame")
+    assert found and all("wood" in s.text.lower() and "frame" in s.text.lower() for s in found)
+    assert "wood frame" in found[0].text.lower()  # the whole phrase ranks first
+    assert "**wood** **frame**" in passage(found[0], "wood frame").lower()
+    assert matches(sections, "   ") == []
+
+
+def test_a_fact_correction_is_the_underwriters_own_sentences():
+    known = {"annual_revenue": 787000, "state": "OH", "construction": "wood frame", "lob": "property"}
+    edited = {**known, "annual_revenue": 60_000_000, "state": "TX", "construction": "Fire-resistive", "vehicles": 25}
+    text = correction_message(known, edited, {"TX": "Texas", "OH": "Ohio"})
+    assert text == (
+        "Annual revenue is $60,000,000. They have 25 vehicles. "
+        "The building's construction is fire-resistive. It's in Texas."
+    )
+    assert correction_message(known, dict(known), {}) == ""
