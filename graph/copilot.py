@@ -17,7 +17,7 @@ from core.settings import Settings
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.state import kind, meta
-from graph.threads import ThreadStore, checkpoint_target, database_errors, open_checkpointer, store_url
+from graph.threads import ScopedThreads, ThreadStore, checkpoint_target, database_errors, open_checkpointer, store_url
 
 MAX_MESSAGE_CHARS = 8000
 
@@ -71,7 +71,8 @@ class Copilot:
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
         self.checkpointer = open_checkpointer(checkpoint_target(settings))
         self.threads_url = store_url(settings)
-        self.threads = ThreadStore(self.threads_url)
+        self.store = ThreadStore(self.threads_url)  # every conversation; ``threads`` is what this view may see
+        self.threads: ThreadStore | ScopedThreads = self.store
         self.graph = build_graph(self.model, self.toolkit, self.checkpointer)
 
     def as_user(self, owner: str | None) -> Copilot:
@@ -79,7 +80,7 @@ class Copilot:
         if owner is None:
             return self
         view = copy.copy(self)
-        view.threads = self.threads.scoped(owner)
+        view.threads = self.store.scoped(owner)
         return view
 
     @property
@@ -203,4 +204,4 @@ class Copilot:
 
     def close(self) -> None:
         self.checkpointer.conn.close()  # a SQLite connection or a PostgreSQL pool
-        self.threads.close()
+        self.store.close()

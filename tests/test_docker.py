@@ -25,6 +25,7 @@ def _docker_or_skip() -> None:
         pytest.skip(f"no Docker daemon answers ({(probe.stderr.strip().splitlines() or ['?'])[-1][:200]})")
 
 
+@pytest.mark.slow
 def test_image_builds_and_reports_healthy():
     _docker_or_skip()
     tag = f"uwc-test:{uuid.uuid4().hex[:8]}"

@@ -13,9 +13,12 @@ import pytest
 from tests.bench_ui import CHROMIUM, free_port, launch
 from tests.test_serve import start_server, stop_group
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)"
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)"
+    ),
+]
 
 
 def test_oidc_sign_in_and_ownership(seeded, tmp_path, monkeypatch):

@@ -264,6 +264,7 @@ def _turn(env: dict, thread: str, message: str, comment: str | None = None) -> d
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_two_processes_serve_the_same_conversation(pg_seeded, tmp_path):  # noqa: F811
     env = {**os.environ, "UWC_DATABASE_URL": pg_seeded["url"], "UWC_DATA_DIR": str(pg_seeded["dir"])}
     first = _turn(env, "-", "What deductible should we offer for commercial auto, NAICS 484121?", "spot on")
@@ -386,6 +387,7 @@ cp.send(tid, "What deductible for a trucker's commercial auto?")
 """
 
 
+@pytest.mark.slow
 def test_a_process_killed_mid_turn_leaves_a_usable_conversation(pg_seeded, tmp_path):  # noqa: F811
     import signal
     from pathlib import Path

@@ -44,7 +44,7 @@ def open_context(
     from retrieval.embeddings import make_embedding
 
     data_dir = Path(data_dir)
-    if is_postgres(database_url):
+    if database_url is not None and is_postgres(database_url):
         engine = readonly_engine(database_url)
         return ToolContext(
             None,
