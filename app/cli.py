@@ -7,8 +7,6 @@ into one readable line on stderr and a non-zero exit code; tracebacks are for bu
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -37,6 +35,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from core.database import masked
     from retrieval.embeddings import EmbeddingUnavailable, make_embedding
     from seed_db.seed import run_seed
     from seed_db.sources import SeedError
@@ -53,6 +52,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
         )
     except SeedError as exc:
         raise CliError(f"seed failed: {exc}; the existing database was left untouched") from None
+    except _database_errors() as exc:
+        raise CliError(f"seed failed: {_explain(exc, settings)}; the existing data was left untouched") from None
     except EmbeddingUnavailable as exc:
         raise CliError(f"seed failed while indexing guidelines: {exc}") from None
     if report.skipped:
@@ -60,7 +61,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
             f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds)."
         )
         return 0
-    table = Table(title=f"Seeded {report.database or settings.resolved_database_url}")
+    table = Table(title=f"Seeded {report.database or masked(settings.resolved_database_url)}")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, n in report.counts.items():
@@ -78,42 +79,60 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = get_settings(data_dir=args.data_dir)
+    from app.auth import AuthConfigError, check_auth_settings, write_oidc_secrets
+    from app.serve import is_loopback, run_supervised, server_env, streamlit_command
+    from core.database import is_postgres, masked
     from seed_db.seed import is_seeded
 
-    if not is_seeded(settings.resolved_database_url, settings.index_dir):
-        raise CliError(f"no database in {settings.data_dir}: run `uwc seed` (or `make run`) first")
+    settings = get_settings(data_dir=args.data_dir)
     if not 1 <= args.port <= 65535:
         raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
-    page = Path(__file__).parent / "streamlit_app.py"
-    env = {**os.environ, "UWC_DATA_DIR": str(settings.data_dir)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(page),
-        "--server.address",
-        args.host,
-        "--server.port",
-        str(args.port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "minimal",
-        "--client.showErrorDetails",
-        "none",  # no traceback reaches a user; the app shows a reference that is in this server's log
-    ]
+    try:
+        mode = check_auth_settings(settings)
+    except AuthConfigError as exc:
+        raise CliError(str(exc), 2) from None
+    if mode is None and not is_loopback(args.host):
+        raise CliError(
+            f"refusing to listen on {args.host} without sign-in: set UWC_AUTH=demo (with UWC_AUTH_USERS_FILE) "
+            "or UWC_AUTH=oidc (with the UWC_OIDC_* settings), or use --host 127.0.0.1",
+            2,
+        )
+    if is_postgres(settings.database_url):
+        _check_postgres(settings)
+    if not is_seeded(settings.resolved_database_url, settings.index_dir):
+        where = masked(settings.database_url) if settings.database_url else settings.data_dir
+        raise CliError(f"no seeded data in {where}: run `uwc seed` (or `make run`) first")
+    secrets = write_oidc_secrets(settings, settings.data_dir / "streamlit-secrets.toml") if mode == "oidc" else None
+    sign_in = {None: "no sign-in", "demo": "demo sign-in", "oidc": "OIDC sign-in"}[mode]
     print(
-        f"Underwriting Copilot on http://{args.host}:{args.port} (model: {settings.model}); Ctrl+C stops it.",
+        f"Underwriting Copilot on http://{args.host}:{args.port} (model: {settings.model}, {sign_in}); "
+        "Ctrl+C stops it.",
         flush=True,
     )
+    return run_supervised(streamlit_command(args.host, args.port, secrets), server_env(settings.data_dir))
+
+
+def _check_postgres(settings) -> None:
+    """Fail fast, in one line, when PostgreSQL is down, refuses us, or the store cannot be written."""
+    from core.database import explain
+    from graph.threads import check_stores, database_errors
+
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+        check_stores(settings)
+    except database_errors() as exc:
+        raise CliError(explain(exc, settings.database_url)) from None
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from app.auth import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Password: ")
+    if not password:
+        raise CliError("the password is empty", 2)
+    print(hash_password(password))
+    return 0
 
 
 def _toolkit(settings):
@@ -121,9 +140,25 @@ def _toolkit(settings):
     from tools.registry import Toolkit
 
     try:
-        return Toolkit(open_context(settings.data_dir, settings.embedding_model, settings.api_base))
+        return Toolkit(
+            open_context(settings.data_dir, settings.embedding_model, settings.api_base, settings.database_url)
+        )
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
+    except _database_errors() as exc:
+        raise CliError(_explain(exc, settings)) from None
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    from graph.threads import database_errors
+
+    return database_errors()
+
+
+def _explain(exc: BaseException, settings) -> str:
+    from core.database import explain
+
+    return explain(exc, settings.resolved_database_url)
 
 
 def cmd_tool(args: argparse.Namespace) -> int:
@@ -167,7 +202,7 @@ def cmd_guard_scan(args: argparse.Namespace) -> int:
         from seed_db.queries import readonly_engine
         from tools.catalog import Catalog
 
-        catalog = Catalog.load(readonly_engine(settings.database_path))
+        catalog = Catalog.load(readonly_engine(settings.resolved_database_url))
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (the scanner checks against the live catalog)") from None
     source = sys.stdin if str(args.file) == "-" else None
@@ -196,6 +231,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.text import Text
 
+    from core.database import DatabaseUnavailable
     from graph.copilot import Copilot, InputRejected
     from graph.threads import ThreadNotFound
 
@@ -214,6 +250,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         copilot = Copilot(settings)
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
+    except _database_errors() as exc:
+        raise CliError(_explain(exc, settings)) from None
     except Exception as exc:  # e.g. a cassette that does not exist
         raise CliError(f"cannot start the copilot: {exc}") from None
     if args.thread:
@@ -259,7 +297,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             say("you", "bold", line)
         try:
             result = copilot.send(thread.id, line, on_event=show)
-        except InputRejected as exc:
+        except (InputRejected, DatabaseUnavailable) as exc:  # the conversation is kept: the next line continues it
             note("red", str(exc))
             continue
         style = "red" if result.error else "green"
@@ -368,7 +406,9 @@ def _eval_run(args: argparse.Namespace) -> int:
         judge = llm_judge(LiteLLMModel(args.judge, api_base=settings.api_base, stream=False))
 
     def make_copilot(i: int):
-        return Copilot(settings.model_copy(update={"data_dir": out / "workers" / f"w{i}"}), toolkit=toolkit)
+        # Evaluation conversations stay in the run folder (SQLite), never in a shared PostgreSQL store.
+        private = {"data_dir": out / "workers" / f"w{i}", "database_url": None}
+        return Copilot(settings.model_copy(update=private), toolkit=toolkit)
 
     try:
         first = make_copilot(0)  # fail early (and readably) on a model that cannot be built
@@ -494,7 +534,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     failed = 0
     with tempfile.TemporaryDirectory(prefix="uwc-replay-") as tmp:  # conversations are not kept
         try:
-            copilot = Copilot(settings.model_copy(update={"data_dir": Path(tmp)}), toolkit=toolkit)
+            private = {"data_dir": Path(tmp), "database_url": None}  # not kept, not in a shared store
+            copilot = Copilot(settings.model_copy(update=private), toolkit=toolkit)
         except Exception as exc:
             raise CliError(f"cannot start the copilot: {exc}") from None
         try:
@@ -534,6 +575,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("hash-password", help="print a salted hash for a demo user (reads the password from stdin)")
+    p.set_defaults(func=cmd_hash_password)
 
     p = sub.add_parser("chat", help="talk to the copilot in the terminal (reads stdin lines when piped)")
     p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import resources
+from app import auth, resources
 from app.ui import errors, session, sidebar, style
 from app.ui.common import DB_ERRORS, database_message
 from seed_db import queries
 
 st.set_page_config(page_title="Underwriting Copilot", page_icon=":material/shield_person:", layout="wide")
 
+user = auth.streamlit_user(resources.settings())  # the sign-in form when signed out (stops here)
 chat = st.Page("views/chat.py", title="Copilot", icon=":material/forum:", default=True)  # served at /
 pages = [
     chat,
     st.Page("views/applicants.py", title="Applicants", icon=":material/apartment:", url_path="applicants"),
     st.Page("views/guidelines.py", title="Guidelines", icon=":material/menu_book:", url_path="guidelines"),
-    st.Page("views/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation"),
 ]
+if user.is_admin:  # evaluation runs span every user's work: admins only
+    pages.append(st.Page("views/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation"))
 page = st.navigation(pages)
 
 try:

@@ -49,6 +49,22 @@ class Settings(BaseSettings):
     embedding_model: str = Field("local", description="'local' (offline MiniLM int8) or a litellm embedding model")
     record: Path | None = None
     replay: Path | None = None
+    # Sign-in (app/auth.py): none on loopback; "demo" (users file or UWC_AUTH_USERS) or "oidc" (st.login).
+    auth: str | None = Field(None, description="'demo', 'oidc' or unset (no sign-in; loopback only)")
+    auth_users_file: Path | None = Field(None, description="demo mode: YAML file of users and password hashes")
+    auth_users: str | None = Field(None, description="demo mode: 'name:role:hash,...' instead of a file")
+    admins: str = Field("", description="comma-separated user names or e-mails with the admin role (OIDC)")
+    oidc_metadata_url: str | None = Field(
+        None, description="OIDC server_metadata_url (…/.well-known/openid-configuration)"
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_uri: str | None = Field(None, description="public URL of the app + /oauth2callback")
+    oidc_cookie_secret: str | None = Field(None, description="random secret signing the sign-in cookie")
+
+    @property
+    def admin_names(self) -> set[str]:
+        return {a.strip().lower() for a in self.admins.split(",") if a.strip()}
 
     @property
     def resolved_database_url(self) -> str:

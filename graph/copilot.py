@@ -6,6 +6,7 @@ events, and reads a thread back for display. All of it is testable without Strea
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Callable
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
+from core.database import DatabaseUnavailable, explain
 from core.settings import Settings
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.state import kind, meta
-from graph.threads import ThreadStore, open_checkpointer
+from graph.threads import ScopedThreads, ThreadStore, checkpoint_target, database_errors, open_checkpointer, store_url
 
 MAX_MESSAGE_CHARS = 8000
 
@@ -101,11 +103,23 @@ class Copilot:
         from tools.registry import Toolkit
 
         self.settings = settings
-        self.toolkit = toolkit or Toolkit(open_context(settings.data_dir, settings.embedding_model, settings.api_base))
+        self.toolkit = toolkit or Toolkit(
+            open_context(settings.data_dir, settings.embedding_model, settings.api_base, settings.database_url)
+        )
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
-        self.checkpointer = open_checkpointer(settings.checkpoint_path)
-        self.threads = ThreadStore(settings.data_dir / "conversations.db")
+        self.checkpointer = open_checkpointer(checkpoint_target(settings))
+        self.threads_url = store_url(settings)
+        self.store = ThreadStore(self.threads_url)  # every conversation; ``threads`` is what this view may see
+        self.threads: ThreadStore | ScopedThreads = self.store
         self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
+
+    def as_user(self, owner: str | None) -> Copilot:
+        """This copilot as one user sees it: only their conversations (``None``: every conversation)."""
+        if owner is None:
+            return self
+        view = copy.copy(self)
+        view.threads = self.store.scoped(owner)
+        return view
 
     @property
     def label(self) -> str:
@@ -131,6 +145,14 @@ class Copilot:
             raise InputRejected("the message is empty")
         if len(text) > MAX_MESSAGE_CHARS:
             raise InputRejected(f"the message has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
+        try:
+            return self._send(thread_id, text, on_event, cancel)
+        except database_errors() as exc:  # e.g. PostgreSQL restarting: the conversation is kept, try again
+            raise DatabaseUnavailable(
+                explain(exc, self.threads_url) + "; the conversation is kept, send the message again when it is back"
+            ) from None
+
+    def _send(self, thread_id: str, text: str, on_event, cancel: threading.Event | None = None) -> TurnResult:
         self.threads.get(thread_id)  # raises ThreadNotFound
         config = self._config(thread_id)
         before = self.graph.get_state(config).values
@@ -275,6 +297,7 @@ class Copilot:
 
     def known_facts(self, thread_id: str) -> dict:
         """What the copilot has established so far: the facts of the latest finding and tool calls."""
+        self.threads.get(thread_id)
         values = self.graph.get_state(self._config(thread_id)).values
         facts: dict = {}
         for e in values.get("events", []):
@@ -302,5 +325,5 @@ class Copilot:
         return facts
 
     def close(self) -> None:
-        self.checkpointer.conn.close()
-        self.threads.conn.close()
+        self.checkpointer.conn.close()  # a SQLite connection or a PostgreSQL pool
+        self.store.close()

@@ -1,7 +1,13 @@
-"""Durable conversations: the LangGraph SQLite checkpointer plus a small store of thread titles and feedback.
+"""Durable conversations: the LangGraph checkpointer plus a small store of thread titles, owners and feedback.
 
-Both live in the data folder next to (not inside) the seeded database, so re-seeding never loses a
-conversation. One thread per conversation; a thread resumes after the app or the process restarts.
+Both follow ``UWC_DATABASE_URL``: unset, they are SQLite files in the data folder next to (not inside) the seeded
+database, so re-seeding never loses a conversation; a PostgreSQL URL puts them in that database, so any number of
+app processes serve the same conversations. The store's schema is versioned with Alembic (``graph/migrations``)
+and upgraded on open; an upgrade keeps every conversation.
+
+A conversation belongs to the user who started it (``owner``; NULL when there is no sign-in). ``ThreadStore``
+methods take ``owner``: a user's id restricts them to that user's conversations (someone else's id is "not
+found"), ``None`` means every conversation (an admin, or the single local user).
 """
 
 from __future__ import annotations
@@ -13,22 +19,52 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from langgraph.checkpoint.sqlite import SqliteSaver
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    text,
+)
+from sqlalchemy.engine import Engine
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS thread (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, model TEXT, applicant_id TEXT,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, thread_id TEXT NOT NULL, message_id TEXT NOT NULL,
-    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)), comment TEXT, created_at TEXT NOT NULL,
-    UNIQUE (thread_id, message_id)
-);
-CREATE INDEX IF NOT EXISTS ix_thread_updated ON thread (updated_at);
-"""
+from core.database import is_postgres, libpq_url, normalize_url
+
 MAX_TITLE = 120
 MAX_COMMENT = 2000
+MIGRATION_LOCK = 7_420_114  # pg_advisory_xact_lock key: two replicas starting at once upgrade one after the other
+
+metadata = MetaData()
+thread = Table(
+    "thread",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("model", Text),
+    Column("applicant_id", Text),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("owner", Text),
+)
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("thread_id", Text, nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("rating", Integer, CheckConstraint("rating IN (-1, 1)"), nullable=False),
+    Column("comment", Text),
+    Column("created_at", Text, nullable=False),
+    Column("owner", Text),
+    UniqueConstraint("thread_id", "message_id"),
+)
 
 
 class ThreadNotFound(LookupError):
@@ -43,14 +79,52 @@ class ThreadInfo:
     applicant_id: str | None
     created_at: str
     updated_at: str
+    owner: str | None = None
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def open_checkpointer(path: Path) -> SqliteSaver:
-    """A SqliteSaver on its own connection, usable from Streamlit's threads."""
+def store_url(settings) -> str:
+    """Where conversations live for ``settings``: the PostgreSQL URL, or ``conversations.db`` in the data folder."""
+    if is_postgres(settings.database_url):
+        return normalize_url(settings.database_url)
+    return f"sqlite:///{Path(settings.data_dir) / 'conversations.db'}"
+
+
+def open_checkpointer(target):
+    """The LangGraph checkpointer: ``SqliteSaver`` for a path, ``PostgresSaver`` on a pool for a PostgreSQL URL.
+
+    Both expose ``.conn.close()``. The pool checks a connection before lending it, so a conversation resumes once
+    a restarted PostgreSQL answers again.
+    """
+    if isinstance(target, str) and is_postgres(target):
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        pool = ConnectionPool(
+            libpq_url(target),
+            min_size=1,
+            max_size=8,
+            kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": dict_row, "connect_timeout": 5},
+            check=ConnectionPool.check_connection,
+            timeout=10,  # a turn waits at most this long for a connection before saying the database is down
+            open=False,
+        )
+        pool.open(wait=True, timeout=10)
+        saver = PostgresSaver(pool)
+        with pool.connection() as conn:  # replicas starting together: create the tables one at a time
+            conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK + 1,))
+            try:
+                saver.setup()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK + 1,))
+        return saver
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -59,88 +133,246 @@ def open_checkpointer(path: Path) -> SqliteSaver:
     return saver
 
 
-class ThreadStore:
-    """Thread titles, timestamps and feedback, in ``conversations.db`` in the data folder."""
+def checkpoint_target(settings):
+    return normalize_url(settings.database_url) if is_postgres(settings.database_url) else settings.checkpoint_path
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-        self.conn.row_factory = sqlite3.Row
-        with self._lock, self.conn:
-            self.conn.executescript(SCHEMA)
+
+def check_stores(settings) -> None:
+    """Open (and upgrade) the conversations store and the checkpointer once; raise what stops them."""
+    store = ThreadStore(store_url(settings))
+    store.close()
+    saver = open_checkpointer(checkpoint_target(settings))
+    saver.conn.close()
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the database is unreachable or refused us" (not a bug in our code)."""
+    import sqlalchemy.exc
+
+    errors: tuple[type[BaseException], ...] = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError)
+    errors += (sqlalchemy.exc.InterfaceError, sqlite3.OperationalError)
+    try:
+        import psycopg
+        import psycopg_pool
+
+        errors += (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege, psycopg_pool.PoolTimeout)
+    except ImportError:
+        pass
+    return errors
+
+
+_UPGRADE_LOCK = threading.Lock()  # several Copilots of one process opening the same store at once
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the store to the newest Alembic revision (idempotent; concurrent starts wait for each other).
+
+    PostgreSQL: under a transaction-level advisory lock. SQLite: inside ``BEGIN IMMEDIATE``, which holds the
+    file's write lock for the whole upgrade (the driver's own transaction handling is switched off for it).
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with _UPGRADE_LOCK:
+        if engine.dialect.name == "sqlite":
+            upgrader = create_engine(engine.url, connect_args={"timeout": 30, "isolation_level": None})
+            try:
+                with upgrader.connect() as conn:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    try:
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                        if conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                            conn.exec_driver_sql("COMMIT")
+                    except BaseException:
+                        if conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                            conn.exec_driver_sql("ROLLBACK")
+                        raise
+            finally:
+                upgrader.dispose()
+            return
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+
+def _store_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_conn, _):
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"connect_timeout": 5})
+
+
+class ThreadStore:
+    """Thread titles, owners, timestamps and feedback (``conversations.db``, or the PostgreSQL database)."""
+
+    def __init__(self, target: Path | str):
+        if isinstance(target, Path) or "://" not in str(target):
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            target = f"sqlite:///{target}"
+        self.url = target
+        self.engine = _store_engine(target)
+        self._lock = threading.Lock() if self.engine.dialect.name == "sqlite" else _NoLock()
+        upgrade_schema(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _row(self, thread_id: str, owner: str | None):
+        q = select(thread).where(thread.c.id == thread_id)
+        if owner is not None:
+            q = q.where(thread.c.owner == owner)
+        with self.engine.connect() as c:
+            return c.execute(q).mappings().first()
 
     def create(
-        self, title: str = "New conversation", model: str | None = None, applicant_id: str | None = None
+        self,
+        title: str = "New conversation",
+        model: str | None = None,
+        applicant_id: str | None = None,
+        owner: str | None = None,
     ) -> ThreadInfo:
         tid, now = uuid.uuid4().hex[:12], _now()
-        with self._lock, self.conn:
-            self.conn.execute(
-                "INSERT INTO thread VALUES (?, ?, ?, ?, ?, ?)",
-                (tid, _clean_title(title), model, applicant_id, now, now),
+        with self._lock, self.engine.begin() as c:
+            c.execute(
+                thread.insert().values(
+                    id=tid,
+                    title=_clean_title(title),
+                    model=model,
+                    applicant_id=applicant_id,
+                    created_at=now,
+                    updated_at=now,
+                    owner=owner,
+                )
             )
         return self.get(tid)
 
-    def get(self, thread_id: str) -> ThreadInfo:
-        row = self.conn.execute("SELECT * FROM thread WHERE id = ?", (thread_id,)).fetchone()
+    def get(self, thread_id: str, owner: str | None = None) -> ThreadInfo:
+        row = self._row(thread_id, owner) if isinstance(thread_id, str) else None
         if row is None:
             raise ThreadNotFound(f"no conversation with id {thread_id!r}")
         return ThreadInfo(**dict(row))
 
-    def exists(self, thread_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM thread WHERE id = ?", (thread_id,)).fetchone() is not None
+    def exists(self, thread_id: str, owner: str | None = None) -> bool:
+        return isinstance(thread_id, str) and self._row(thread_id, owner) is not None
 
-    def list(self, limit: int = 200) -> list[ThreadInfo]:
-        rows = self.conn.execute(
-            "SELECT * FROM thread ORDER BY updated_at DESC, created_at DESC LIMIT ?", (limit,)
-        ).fetchall()
-        return [ThreadInfo(**dict(r)) for r in rows]
+    def list(self, limit: int = 200, owner: str | None = None) -> list[ThreadInfo]:
+        q = select(thread).order_by(thread.c.updated_at.desc(), thread.c.created_at.desc()).limit(limit)
+        if owner is not None:
+            q = q.where(thread.c.owner == owner)
+        with self.engine.connect() as c:
+            return [ThreadInfo(**dict(r)) for r in c.execute(q).mappings()]
 
     def touch(self, thread_id: str, title_if_new: str | None = None) -> None:
-        with self._lock, self.conn:
-            self.conn.execute("UPDATE thread SET updated_at = ? WHERE id = ?", (_now(), thread_id))
+        with self._lock, self.engine.begin() as c:
+            c.execute(thread.update().where(thread.c.id == thread_id).values(updated_at=_now()))
             if title_if_new:
-                self.conn.execute(
-                    "UPDATE thread SET title = ? WHERE id = ? AND title = 'New conversation'",
-                    (_clean_title(title_if_new), thread_id),
+                c.execute(
+                    thread.update()
+                    .where(thread.c.id == thread_id, thread.c.title == "New conversation")
+                    .values(title=_clean_title(title_if_new))
                 )
 
-    def rename(self, thread_id: str, title: str) -> ThreadInfo:
-        self.get(thread_id)
+    def rename(self, thread_id: str, title: str, owner: str | None = None) -> ThreadInfo:
+        self.get(thread_id, owner)
         if not title or not title.strip():
             raise ValueError("a title cannot be empty")
-        with self._lock, self.conn:
-            self.conn.execute(
-                "UPDATE thread SET title = ?, updated_at = ? WHERE id = ?", (_clean_title(title), _now(), thread_id)
+        with self._lock, self.engine.begin() as c:
+            c.execute(
+                thread.update().where(thread.c.id == thread_id).values(title=_clean_title(title), updated_at=_now())
             )
         return self.get(thread_id)
 
-    def delete(self, thread_id: str, checkpointer: SqliteSaver | None = None) -> None:
-        self.get(thread_id)
-        with self._lock, self.conn:
-            self.conn.execute("DELETE FROM feedback WHERE thread_id = ?", (thread_id,))
-            self.conn.execute("DELETE FROM thread WHERE id = ?", (thread_id,))
+    def delete(self, thread_id: str, checkpointer=None, owner: str | None = None) -> None:
+        self.get(thread_id, owner)
+        with self._lock, self.engine.begin() as c:
+            c.execute(feedback.delete().where(feedback.c.thread_id == thread_id))
+            c.execute(thread.delete().where(thread.c.id == thread_id))
         if checkpointer is not None:
             checkpointer.delete_thread(thread_id)
 
-    def add_feedback(self, thread_id: str, message_id: str, rating: int, comment: str | None = None) -> None:
-        self.get(thread_id)
+    def add_feedback(
+        self, thread_id: str, message_id: str, rating: int, comment: str | None = None, owner: str | None = None
+    ) -> None:
+        info = self.get(thread_id, owner)
         if rating not in (-1, 1):
             raise ValueError("rating is 1 (thumbs up) or -1 (thumbs down)")
         comment = (comment or "").strip()[:MAX_COMMENT] or None
-        with self._lock, self.conn:
-            self.conn.execute(
-                "INSERT INTO feedback (thread_id, message_id, rating, comment, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (thread_id, message_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, created_at = excluded.created_at",
-                (thread_id, message_id, rating, comment, _now()),
-            )
+        values = dict(rating=rating, comment=comment, created_at=_now(), owner=owner or info.owner)
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(feedback).values(thread_id=thread_id, message_id=message_id, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["thread_id", "message_id"], set_=values)
+        with self._lock, self.engine.begin() as c:
+            c.execute(stmt)
+
+    def feedback(self, thread_id: str, owner: str | None = None) -> dict[str, dict]:
+        """Ratings by message id; empty for no conversation or someone else's (nothing to show, nothing leaked)."""
+        if not self.exists(thread_id, owner):
+            return {}
+        q = select(feedback.c.message_id, feedback.c.rating, feedback.c.comment).where(
+            feedback.c.thread_id == thread_id
+        )
+        with self.engine.connect() as c:
+            return {r.message_id: {"rating": r.rating, "comment": r.comment} for r in c.execute(q)}
+
+    def scoped(self, owner: str | None) -> ThreadStore | ScopedThreads:
+        return self if owner is None else ScopedThreads(self, owner)
+
+
+class ScopedThreads:
+    """The same store seen by one user: only their conversations exist."""
+
+    def __init__(self, store: ThreadStore, owner: str):
+        self.store, self.owner = store, owner
+
+    def create(self, title: str = "New conversation", model: str | None = None, applicant_id: str | None = None):
+        return self.store.create(title, model, applicant_id, owner=self.owner)
+
+    def get(self, thread_id: str) -> ThreadInfo:
+        return self.store.get(thread_id, self.owner)
+
+    def exists(self, thread_id: str) -> bool:
+        return self.store.exists(thread_id, self.owner)
+
+    def list(self, limit: int = 200) -> list[ThreadInfo]:
+        return self.store.list(limit, self.owner)
+
+    def touch(self, thread_id: str, title_if_new: str | None = None) -> None:
+        self.get(thread_id)
+        self.store.touch(thread_id, title_if_new)
+
+    def rename(self, thread_id: str, title: str) -> ThreadInfo:
+        return self.store.rename(thread_id, title, self.owner)
+
+    def delete(self, thread_id: str, checkpointer=None) -> None:
+        self.store.delete(thread_id, checkpointer, self.owner)
+
+    def add_feedback(self, thread_id: str, message_id: str, rating: int, comment: str | None = None) -> None:
+        self.store.add_feedback(thread_id, message_id, rating, comment, self.owner)
 
     def feedback(self, thread_id: str) -> dict[str, dict]:
-        rows = self.conn.execute(
-            "SELECT message_id, rating, comment FROM feedback WHERE thread_id = ?", (thread_id,)
-        ).fetchall()
-        return {r["message_id"]: {"rating": r["rating"], "comment": r["comment"]} for r in rows}
+        return self.store.feedback(thread_id, self.owner)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 def _clean_title(title: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, insert, make_url, text
 
+from core.database import is_postgres
 from guidelines import GUIDELINES_DIR, GuidelineError, load_sections
 from seed_db import models
 from seed_db.applicants import InsurerFacts, generate_applicants, load_profiles
@@ -241,8 +242,12 @@ def write_database(url: str, data: SeedData) -> dict:
     """Write ``data`` to the database at ``url``. SQLite files are built aside and swapped in atomically."""
     start = time.perf_counter()
     target = sqlite_path(url)
+    if is_postgres(url):
+        from seed_db.postgres import write_postgres  # COPY into a new schema, then swap in one transaction
+
+        return write_postgres(url, data)
     if target is None:
-        # Other databases (the Postgres growth path): one transaction, so a failure rolls back.
+        # Other databases: one transaction, so a failure rolls back.
         engine = create_engine(url)
         try:
             with engine.begin() as conn:

@@ -15,9 +15,17 @@ from seed_db import models
 def readonly_engine(database: str | Path) -> Engine:
     """An engine that can only read the seeded database: a SQLite file (a path or a ``sqlite:///`` URL) is opened
     ``mode=ro`` with ``PRAGMA query_only`` and may be shared across threads (Streamlit, eval workers); another
-    database URL is opened as given (read-only is then its role's business). A missing SQLite file raises
+    database URL is opened as given (PostgreSQL: schema ``uwc_data``, read-only transactions). A missing SQLite file raises
     ``FileNotFoundError`` saying to run ``uwc seed``."""
     url = make_url(str(database) if "://" in str(database) else f"sqlite:///{database}")
+    if url.get_backend_name() == "postgresql":
+        # The insurer's schema, in transactions that are read-only by default; reconnects after a server restart.
+        from core.database import DATA_SCHEMA, normalize_url
+
+        options = f"-c search_path={DATA_SCHEMA} -c default_transaction_read_only=on"
+        return create_engine(
+            normalize_url(str(database)), pool_pre_ping=True, connect_args={"options": options, "connect_timeout": 5}
+        )
     if url.get_backend_name() != "sqlite":
         return create_engine(url)
     path = Path(url.database or "")

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.database import is_postgres
 from guidelines import GUIDELINES_DIR, Section, load_sections
 from seed_db.build import inputs_digest, load_seed_data, sqlite_path, write_database
 from seed_db.sources import DATA_DIR
@@ -33,6 +34,10 @@ def guideline_docs(sections: list[Section]) -> list:
 
 
 def is_seeded(database_url: str, index_dir: Path) -> bool:
+    if is_postgres(database_url):
+        from seed_db.postgres import seeded_digest
+
+        return seeded_digest(database_url) is not None and (Path(index_dir) / "chroma.sqlite3").is_file()
     db = sqlite_path(database_url)
     return db is not None and db.is_file() and (Path(index_dir) / "chroma.sqlite3").is_file()
 
@@ -41,6 +46,11 @@ def is_current(
     database_url: str, index_dir: Path, data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR
 ) -> bool:
     """Seeded, and from the inputs in the working tree (a `git pull` that changed the rules makes it stale)."""
+    if is_postgres(database_url):
+        from seed_db.postgres import seeded_digest
+
+        digest = seeded_digest(database_url)
+        return digest == inputs_digest(data_dir, guidelines_dir) and (Path(index_dir) / "chroma.sqlite3").is_file()
     if not is_seeded(database_url, index_dir):
         return False
     try:
@@ -65,8 +75,8 @@ def run_seed(
     start = time.perf_counter()
     if if_missing and is_current(database_url, index_dir, data_dir, guidelines_dir):
         db = sqlite_path(database_url)
-        assert db is not None  # is_current found the file
-        return SeedReport(db, db.stat().st_size, {}, None, time.perf_counter() - start, skipped=True)
+        size = db.stat().st_size if db else None  # None: PostgreSQL
+        return SeedReport(db, size, {}, None, time.perf_counter() - start, skipped=True)
     data = load_seed_data(data_dir, guidelines_dir)
     written = write_database(database_url, data)
     index = None

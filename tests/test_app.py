@@ -35,7 +35,7 @@ def data_dir(seeded, tmp_path, monkeypatch):
 def store(data_dir):
     s = ThreadStore(data_dir / "conversations.db")
     yield s
-    s.conn.close()
+    s.close()
 
 
 def run(**query) -> AppTest:

@@ -19,11 +19,12 @@ from tools.catalog import Catalog
 
 @dataclass
 class ToolContext:
-    db_path: Path
+    db_path: Path | None  # the SQLite file; None when the insurer data is in PostgreSQL (``url``)
     engine: Engine
     catalog: Catalog
     index_dir: Path
     embedding: Any
+    url: str | None = None  # the PostgreSQL URL (password included: never shown, see core.database.masked)
     _lazy: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -35,11 +36,24 @@ class ToolContext:
             return self._lazy[key]
 
 
-def open_context(data_dir: Path, embedding_model: str = "local", api_base: str | None = None) -> ToolContext:
-    """The tools' resources over a seeded data folder."""
+def open_context(
+    data_dir: Path, embedding_model: str = "local", api_base: str | None = None, database_url: str | None = None
+) -> ToolContext:
+    """The tools' resources over a seeded data folder (and the PostgreSQL database when ``database_url`` is one)."""
+    from core.database import is_postgres
     from retrieval.embeddings import make_embedding
 
     data_dir = Path(data_dir)
+    if database_url is not None and is_postgres(database_url):
+        engine = readonly_engine(database_url)
+        return ToolContext(
+            None,
+            engine,
+            Catalog.load(engine),
+            data_dir / "chroma",
+            make_embedding(embedding_model, api_base),
+            url=database_url,
+        )
     db_path = data_dir / "uwc.db"
     engine = readonly_engine(db_path)
     return ToolContext(

@@ -50,14 +50,14 @@ def _tables_hint() -> str:
     return "tables: " + ", ".join(sorted(ALLOWED_TABLES)) + " (describe_table shows columns)"
 
 
-def check_sql(sql: str) -> exp.Expression:
-    """Parse and vet a statement; raise ``QueryRejected`` saying why it cannot run."""
+def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
+    """Parse and vet a statement in ``dialect``; raise ``QueryRejected`` saying why it cannot run."""
     if not isinstance(sql, str) or not sql.strip():
         raise InvalidArgument("query is empty", "write one SELECT statement")
     if len(sql) > MAX_SQL_CHARS:
         raise QueryRejected(f"query is {len(sql)} characters; the limit is {MAX_SQL_CHARS}")
     try:
-        statements = [s for s in sqlglot.parse(sql, read="sqlite") if s is not None]
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except sqlglot.errors.ParseError as exc:
         first = str(exc).splitlines()[0][:300]
         raise QueryRejected(f"SQL syntax error: {first}", "write SQLite SQL: one SELECT statement") from None
@@ -206,12 +206,20 @@ def run_sql(ctx: ToolContext, query: Annotated[str, Field(max_length=MAX_SQL_CHA
     Args:
         query: one SELECT statement (WITH and UNION allowed), e.g. "SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='auto'"
     """
+    if ctx.db_path is None:  # the insurer data is in PostgreSQL: same checks, server-side limits
+        from tools.sql_postgres import execute_postgres
+
+        return execute_postgres(ctx, query)
     return execute(ctx.db_path, query)
 
 
 @tool
 def list_tables(ctx: ToolContext) -> dict:
     """List the database tables with what each holds and its row count."""
+    if ctx.db_path is None:
+        from tools.sql_postgres import list_tables_postgres
+
+        return list_tables_postgres(ctx)
     conn = connect_readonly(ctx.db_path)
     try:
         out = []
@@ -234,6 +242,10 @@ def describe_table(ctx: ToolContext, table: str) -> dict:
     t = models.Base.metadata.tables.get(name)
     if t is None:
         raise NotFound(f"unknown table {table!r}", _tables_hint())
+    if ctx.db_path is None:
+        from tools.sql_postgres import describe_table_postgres
+
+        return describe_table_postgres(ctx, t)
     conn = connect_readonly(ctx.db_path)
     try:
         cols = []

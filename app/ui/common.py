@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import streamlit as st
-from sqlalchemy.exc import OperationalError
 
-from app import resources
+from app import auth, resources
+from core.database import explain, is_postgres
+from graph.threads import database_errors
 
-DB_ERRORS = (OperationalError, sqlite3.OperationalError, FileNotFoundError)  # missing: seed_db.queries
+DB_ERRORS = (*database_errors(), FileNotFoundError)  # missing: seed_db.queries
 
 
 def database_message(exc: BaseException) -> str:
-    where = resources.settings().data_dir
+    settings = resources.settings()
+    if is_postgres(settings.database_url):  # one line naming the server (password masked) and what is wrong
+        return explain(exc, settings.database_url).capitalize() + ". Reload the page when it is fixed."
+    where = settings.data_dir
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return (
@@ -42,7 +44,8 @@ def copilot_message(exc: BaseException) -> str:
 def try_copilot():
     """(copilot, None) or (None, readable reason)."""
     try:
-        return resources.copilot(), None
+        # Each user sees only their own conversations (an admin, or the local user without sign-in, sees all).
+        return resources.copilot().as_user(auth.streamlit_user(resources.settings()).scope), None
     except Exception as exc:  # shown to the user; the next rerun tries again
         return None, copilot_message(exc)
 

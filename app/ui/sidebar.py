@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
-from app import resources
+from app import auth, resources
 from app.ui import session
 from app.ui.common import try_copilot
 from graph.threads import ThreadNotFound
@@ -185,9 +185,20 @@ def render_model(copilot) -> None:
     )
 
 
+def render_user() -> None:
+    settings = resources.settings()
+    if not settings.auth:
+        return  # no sign-in: the single local user
+    user = auth.streamlit_user(settings)
+    st.caption(f"Signed in as **{user.name}**" + (" (admin: sees every conversation)" if user.is_admin else ""))
+    if st.button("Sign out", icon=":material/logout:", key="sign-out", type="tertiary"):
+        auth.streamlit_sign_out(settings)
+
+
 def render(chat_page) -> None:
     copilot, _ = try_copilot()  # the chat page says why when it cannot start
     with st.sidebar:
+        render_user()
         if copilot is not None:
             render_conversations(copilot, chat_page)
             st.divider()

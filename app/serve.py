@@ -1,0 +1,99 @@
+"""``uwc serve``: start the Streamlit server as a child process and stay its parent until it exits.
+
+A container (and systemd, and a terminal's Ctrl+C) stops a process with SIGTERM or SIGINT. Without forwarding,
+the parent would die and leave Streamlit serving, orphaned, on the port. Here both signals are passed on to
+the child, the parent waits for it and exits with its code; on Linux the child also gets SIGTERM if the parent
+is killed outright (``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ipaddress
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+STOP_GRACE_S = 15.0
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything: treat it as public
+
+
+def streamlit_command(host: str, port: int, secrets_file: Path | None = None) -> list[str]:
+    page = Path(__file__).parent / "streamlit_app.py"
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(page),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--client.showErrorDetails",
+        "none",  # no traceback reaches a user
+    ]
+    if secrets_file is not None:
+        cmd += ["--secrets.files", str(secrets_file)]
+    return cmd
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: forwarding below still covers SIGTERM and SIGINT
+
+
+def run_supervised(cmd: list[str], env: dict[str, str]) -> int:
+    """Run ``cmd`` as a child, forward stop signals to it, return its exit code (0 when we stopped it)."""
+    child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    stopping = False
+
+    def forward(signum, _frame):
+        nonlocal stopping
+        stopping = True
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
+
+    previous = {s: signal.signal(s, forward) for s in FORWARDED}
+    try:
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:  # SIGINT already forwarded by the handler
+                continue
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if child.poll() is None:  # only reached on an unexpected error in this loop
+            child.terminate()
+            try:
+                child.wait(STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    # A child stopped by our forwarded signal is a clean stop, not a failure.
+    return 0 if stopping and code in (0, -signal.SIGTERM, -signal.SIGINT, 130, 143) else code
+
+
+def server_env(data_dir: Path) -> dict[str, str]:
+    return {**os.environ, "UWC_DATA_DIR": str(data_dir)}

@@ -1,0 +1,73 @@
+"""Database URLs: one place that knows SQLite from PostgreSQL, which driver to use, and how to say what failed.
+
+``UWC_DATABASE_URL`` unset means the embedded SQLite files in the data folder; a ``postgresql://`` URL moves the
+insurer data (schema ``uwc_data``), the conversations store and the LangGraph checkpoints to that database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import URL, make_url
+
+from core.redact import redact
+
+DATA_SCHEMA = "uwc_data"  # the insurer's tables on PostgreSQL; swapped whole by `uwc seed`
+READER_ROLE = "uwc_reader"  # the SQL tool's role on PostgreSQL: SELECT on DATA_SCHEMA, nothing else
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be used; the message is one readable line (password masked)."""
+
+
+def normalize_url(url: str) -> str:
+    """An SQLAlchemy URL with the installed driver: ``postgresql://`` becomes ``postgresql+psycopg://``."""
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+def is_postgres(url: str | None) -> bool:
+    return url is not None and url != "" and make_url(url).get_backend_name() == "postgresql"
+
+
+def libpq_url(url: str) -> str:
+    """The same database as a libpq connection string (psycopg and langgraph-checkpoint-postgres)."""
+    u: URL = make_url(url).set(drivername="postgresql")
+    return u.render_as_string(hide_password=False)
+
+
+def masked(url: str) -> str:
+    """The URL as it may be shown: the password (and any other secret) replaced."""
+    try:
+        return make_url(url).render_as_string(hide_password=True).replace("***", "[REDACTED]")
+    except Exception:  # not a URL: still never show what looks like a secret
+        return redact(url)
+
+
+def explain(exc: BaseException, url: str) -> str:
+    """One line saying why the database at ``url`` cannot be used, for the CLI and the UI."""
+    where = masked(url)
+    text = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    low = text.lower()
+    if "password authentication failed" in low or "authentication failed" in low:
+        return f"cannot sign in to the database at {where}: wrong user name or password"
+    if "does not exist" in low and "database" in low:
+        return f"the database at {where} does not exist: create it (createdb) or fix UWC_DATABASE_URL"
+    if "role" in low and "does not exist" in low:
+        return f"the database user in {where} does not exist"
+    if "permission denied" in low or "read-only" in low or "insufficient privilege" in low:
+        return (
+            f"the database user in {where} cannot write the conversations store "
+            "(it needs CREATE and INSERT/UPDATE/DELETE; a read-only user is not enough)"
+        )
+    down = (
+        "connection refused",
+        "could not connect",
+        "timeout",
+        "no route",
+        "server closed",
+        "couldn't get a connection",
+    )
+    if any(s in low for s in down):
+        return f"the database at {where} is not answering (is PostgreSQL running?)"
+    return f"the database at {where} failed: {redact(text)[:300]}"

@@ -1,0 +1,435 @@
+"""PostgreSQL as the one database (UWC_DATABASE_URL): the seed load and its swap, the SQL tool's red-team attacks,
+the Alembic-versioned conversations store, two processes sharing conversations, and the faults a deployment meets.
+
+Every test runs against the real server on a database created for it (``tests/pg.py``) and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.cli import main as uwc
+from core.database import DATA_SCHEMA, explain, masked, normalize_url
+from graph.threads import ThreadStore
+from seed_db.build import load_seed_data, write_database
+from seed_db.sources import SeedError
+from tests.pg import ADMIN_URL, TcpProxy, fresh_database, pg_seeded, pg_url, server_or_skip  # noqa: F401
+from tests.test_sql_sandbox import ATTACKS
+
+
+def _data_digest(url: str) -> str:
+    """A digest of every row of the insurer schema (what must not change under attack)."""
+    from seed_db import models
+
+    engine = create_engine(normalize_url(url))
+    with engine.connect() as c:
+        parts = [
+            c.execute(
+                text(
+                    f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {DATA_SCHEMA}.\"{tb.name}\" t"
+                )
+            ).scalar()
+            for tb in models.Base.metadata.sorted_tables
+        ]
+    engine.dispose()
+    return ",".join(parts)
+
+
+# --- seed -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_data():
+    return load_seed_data()
+
+
+def _count(url: str, table: str) -> int:
+    engine = create_engine(normalize_url(url))
+    with engine.connect() as c:
+        n = c.execute(text(f'SELECT count(*) FROM {DATA_SCHEMA}."{table}"')).scalar()
+    engine.dispose()
+    return n
+
+
+def test_seed_loads_every_row_and_a_failed_reload_keeps_the_old_data(pg_url, seed_data):  # noqa: F811
+    write_database(pg_url, seed_data)
+    for table in ("appetite", "naics_code", "applicant", "size_standard"):
+        assert _count(pg_url, table) == seed_data.count(table)
+    broken = type(seed_data)({k: list(v) for k, v in seed_data.tables.items()})
+    broken.tables["appetite"] = broken.tables["appetite"] + [
+        {**broken.tables["appetite"][0], "naics_code": "999999"}  # a foreign key that points nowhere
+    ]
+    broken.tables["applicant"] = broken.tables["applicant"][:10]
+    with pytest.raises(Exception):  # noqa: B017 - IntegrityError from PostgreSQL's foreign-key check
+        write_database(pg_url, broken)
+    assert _count(pg_url, "applicant") == seed_data.count("applicant")  # the old data is still serving
+    engine = create_engine(normalize_url(pg_url))
+    with engine.connect() as c:
+        schemas = {r[0] for r in c.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'uwc_data%'"))}
+    engine.dispose()
+    assert schemas == {DATA_SCHEMA}, "the failed load left its scratch schema behind"
+
+
+def test_seed_count_check_refuses_a_short_load(pg_url, seed_data, monkeypatch):  # noqa: F811
+    import seed_db.postgres as pgseed
+
+    write_database(pg_url, seed_data)
+    original = pgseed._copy_all
+
+    def lose_rows(engine, schema, data):  # a load that silently drops a row
+        original(engine, schema, type(data)({**data.tables, "applicant": data.tables["applicant"][:-1]}))
+
+    monkeypatch.setattr(pgseed, "_copy_all", lose_rows)
+    with pytest.raises(SeedError, match="expected"):
+        write_database(pg_url, seed_data)
+    assert _count(pg_url, "applicant") == seed_data.count("applicant")
+
+
+# --- the SQL tool -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pg_toolkit(pg_seeded):  # noqa: F811
+    from tools.context import open_context
+    from tools.registry import Toolkit
+
+    return Toolkit(open_context(pg_seeded["dir"], database_url=pg_seeded["url"]))
+
+
+@pytest.fixture
+def unchanged(pg_seeded):  # noqa: F811
+    before = _data_digest(pg_seeded["url"])
+    yield
+    assert _data_digest(pg_seeded["url"]) == before, "the insurer data changed"
+
+
+PG_ATTACKS = [
+    "SELECT set_config('default_transaction_read_only', 'off', false)",
+    "SELECT pg_read_file('/etc/passwd')",
+    "SELECT * FROM pg_catalog.pg_authid",
+    "SELECT * FROM pg_shadow",
+    "SELECT * FROM uwc_data.state",
+    "SELECT query_to_xml('DELETE FROM state', true, true, '')",
+    "SELECT lo_import('/etc/passwd')",
+    "SELECT current_setting('data_directory')",
+    "COPY state TO '/tmp/uwc-state.csv'",
+    "SET ROLE postgres",
+    "RESET ROLE",
+    "SELECT pg_sleep(10)",
+    "SELECT * FROM state FOR UPDATE",
+    "WITH d AS (DELETE FROM state RETURNING *) SELECT * FROM d",
+    "SELECT dblink_exec('dbname=postgres', 'DROP DATABASE test')",
+]
+
+
+@pytest.mark.parametrize("sql", ATTACKS + PG_ATTACKS)
+def test_attacks_are_refused_on_postgres(pg_toolkit, unchanged, sql):
+    event = pg_toolkit.call("run_sql", {"query": sql})
+    assert not event.ok, event.result
+    assert event.error_kind in ("query_rejected", "invalid_argument", "timeout")
+
+
+def test_server_side_limits_hold_even_past_the_checks(pg_toolkit, pg_seeded, unchanged, monkeypatch):  # noqa: F811
+    """Suppose the allow-list let a write through: the read-only transaction and role still stop it."""
+    import tools.sql_postgres as sqlpg
+
+    monkeypatch.setattr(sqlpg, "check_postgres_sql", lambda sql: __import__("sqlglot").parse_one("SELECT 1"))
+    for sql in ("DELETE FROM state", "UPDATE appetite SET appetite = 'Yes'", "DROP TABLE applicant"):
+        event = pg_toolkit.call("run_sql", {"query": sql})
+        assert not event.ok and event.error_kind == "query_rejected", event.result
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+        "SELECT count(*) FROM appetite a, appetite b",
+    ],
+)
+def test_runaway_queries_hit_the_statement_timeout(pg_toolkit, sql):
+    event = pg_toolkit.call("run_sql", {"query": sql})
+    assert not event.ok and event.error_kind == "timeout"
+    assert "LIMIT" in event.result["hint"]
+
+
+def test_same_answers_as_sqlite(pg_toolkit, toolkit):
+    queries = [
+        "SELECT code, title FROM naics_code ORDER BY code",
+        "SELECT appetite FROM appetite WHERE naics_code='722511' AND state='TX' AND lob='workers_compensation'",
+        "SELECT lob, count(*) AS n FROM appetite WHERE appetite = 'Qualified' GROUP BY lob ORDER BY lob",
+        "SELECT * FROM appetite WHERE lob = 'Auto' AND naics_code = '722511'",
+        "SELECT naics FROM appetite LIMIT 1",
+    ]
+    for sql in queries:
+        a, b = toolkit.call("run_sql", {"query": sql}), pg_toolkit.call("run_sql", {"query": sql})
+        assert (a.ok, a.error_kind) == (b.ok, b.error_kind), sql
+        if a.ok:
+            assert {k: a.result[k] for k in ("columns", "rows", "row_count", "truncated")} == {
+                k: b.result[k] for k in ("columns", "rows", "row_count", "truncated")
+            }, sql
+            assert ("'auto'" in a.result.get("hint", "")) == ("'auto'" in b.result.get("hint", ""))
+        else:
+            assert "naics_code" in b.result["hint"]
+    assert pg_toolkit.call("list_tables", {}).result == toolkit.call("list_tables", {}).result
+    assert pg_toolkit.call("describe_table", {"table": "lob_synonym"}).ok
+
+
+def test_domain_tools_read_postgres(pg_toolkit, toolkit):
+    args = {"naics": "484121", "state": "TX", "lob": "auto"}
+    assert pg_toolkit.call("get_deductible", args).result == toolkit.call("get_deductible", args).result
+    a = {"query": "Harbor"}
+    assert pg_toolkit.call("find_applicant", a).result == toolkit.call("find_applicant", a).result
+
+
+# --- the conversations store --------------------------------------------------------------------------------------
+
+OLD_SCHEMA = """
+CREATE TABLE thread (id TEXT PRIMARY KEY, title TEXT NOT NULL, model TEXT, applicant_id TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE feedback (id INTEGER PRIMARY KEY {auto}, thread_id TEXT NOT NULL, message_id TEXT NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)), comment TEXT, created_at TEXT NOT NULL,
+    UNIQUE (thread_id, message_id));
+INSERT INTO thread VALUES ('t1', 'Before the upgrade', 'offline', 'APP-0042', '2026-01-01T00:00:00+00:00',
+    '2026-01-01T00:00:00+00:00');
+INSERT INTO feedback (thread_id, message_id, rating, comment, created_at)
+    VALUES ('t1', 'm1', 1, 'good', '2026-01-01T00:00:00+00:00');
+"""
+
+
+def _check_upgraded(store: ThreadStore) -> None:
+    t = store.get("t1")
+    assert (t.title, t.applicant_id, t.owner) == ("Before the upgrade", "APP-0042", None)
+    assert store.feedback("t1") == {"m1": {"rating": 1, "comment": "good"}}
+    with store.engine.connect() as c:
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    store.scoped("alice").create("after")  # the new column works
+
+
+def test_upgrade_keeps_every_conversation_sqlite(tmp_path):
+    path = tmp_path / "conversations.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_SCHEMA.format(auto="AUTOINCREMENT"))
+    store = ThreadStore(path)
+    _check_upgraded(store)
+    store.close()
+    ThreadStore(path).close()  # reopening an upgraded store is a no-op
+
+
+def test_upgrade_keeps_every_conversation_postgres(pg_url):  # noqa: F811
+    engine = create_engine(normalize_url(pg_url))
+    with engine.begin() as c:
+        for statement in OLD_SCHEMA.replace("INTEGER PRIMARY KEY {auto}", "SERIAL PRIMARY KEY").split(";"):
+            if statement.strip():
+                c.execute(text(statement))
+    engine.dispose()
+    store = ThreadStore(normalize_url(pg_url))
+    _check_upgraded(store)
+    store.close()
+
+
+# --- two processes, one database ----------------------------------------------------------------------------------
+
+TURN = """
+import json, sys
+from core.settings import get_settings
+from graph.copilot import Copilot
+cp = Copilot(get_settings())
+tid = sys.argv[1] if sys.argv[1] != "-" else cp.new_thread().id
+r = cp.send(tid, sys.argv[2])
+if len(sys.argv) > 3:
+    cp.threads.add_feedback(tid, r.message_id, 1, sys.argv[3])
+print(json.dumps({"thread": tid, "messages": len(cp.history(tid)), "feedback": cp.threads.feedback(tid),
+                  "titles": [t.title for t in cp.threads.list()]}))
+cp.close()
+"""
+
+
+def _turn(env: dict, thread: str, message: str, comment: str | None = None) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", TURN, thread, message, *([comment] if comment else [])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_two_processes_serve_the_same_conversation(pg_seeded, tmp_path):  # noqa: F811
+    env = {**os.environ, "UWC_DATABASE_URL": pg_seeded["url"], "UWC_DATA_DIR": str(pg_seeded["dir"])}
+    first = _turn(env, "-", "What deductible should we offer for commercial auto, NAICS 484121?", "spot on")
+    second = _turn(env, first["thread"], "And the limits for general liability?")
+    assert second["thread"] == first["thread"]
+    assert second["messages"] == first["messages"] + 2
+    assert list(second["feedback"].values()) == [{"rating": 1, "comment": "spot on"}]
+    store = ThreadStore(normalize_url(pg_seeded["url"]))  # it lives in PostgreSQL, not in a process or a file
+    assert store.get(first["thread"]).title and not list(tmp_path.iterdir())
+    store.close()
+
+
+def test_database_down_mid_conversation_then_back(pg_seeded, tmp_path, toolkit):  # noqa: F811
+    from core.database import DatabaseUnavailable
+    from core.settings import Settings
+    from graph.copilot import Copilot
+    from tools.context import open_context
+    from tools.registry import Toolkit
+
+    proxy = TcpProxy()
+    url = proxy.url(pg_seeded["url"])
+    pg_tools = Toolkit(open_context(pg_seeded["dir"], database_url=url))
+    cp = Copilot(Settings(data_dir=tmp_path, database_url=url), toolkit=pg_tools)
+    try:
+        tid = cp.new_thread().id
+        cp.send(tid, "What deductible should we offer for commercial auto, NAICS 484121?")
+        proxy.cut()
+        with pytest.raises(DatabaseUnavailable) as info:
+            cp.send(tid, "And the limits for general liability?")
+        assert "not answering" in str(info.value) and "kept" in str(info.value)
+        proxy.start()  # PostgreSQL is back on the same address
+        cp.send(tid, "And the limits for general liability?")
+        history = cp.history(tid)
+        assert [m["role"] for m in history][:2] == ["user", "assistant"] and history[-1]["role"] == "assistant"
+    finally:
+        cp.close()
+        proxy.cut()
+
+
+# --- faults at start, each one line ------------------------------------------------------------------------------
+
+
+def _serve_error(capsys, url: str, data_dir) -> str:
+    os.environ["UWC_DATABASE_URL"] = url
+    try:
+        assert uwc(["serve", "--data-dir", str(data_dir), "--port", "9"]) == 1
+    finally:
+        del os.environ["UWC_DATABASE_URL"]
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_server_down_at_start_is_one_line_with_the_password_masked(capsys, tmp_path):
+    from tests.bench_ui import free_port
+
+    port = free_port()  # nothing listens there
+    err = _serve_error(capsys, f"postgresql://uwc:hunter2secret@127.0.0.1:{port}/uwc", tmp_path)
+    assert f"127.0.0.1:{port}" in err and "not answering" in err and "hunter2secret" not in err
+
+
+def test_missing_database_is_one_line(capsys, tmp_path):
+    server_or_skip()
+    from sqlalchemy.engine import make_url
+
+    url = make_url(ADMIN_URL).set(database=f"uwc_missing_{uuid.uuid4().hex[:8]}").render_as_string(False)
+    assert "does not exist" in _serve_error(capsys, url, tmp_path)
+
+
+def test_read_only_user_for_the_store_is_one_line(pg_url, capsys, tmp_path):  # noqa: F811
+    role = f"uwc_ro_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(normalize_url(pg_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        c.execute(text(f"CREATE ROLE {role} LOGIN"))
+        c.execute(text(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role}"))
+    from sqlalchemy.engine import make_url
+
+    try:
+        err = _serve_error(capsys, make_url(pg_url).set(username=role).render_as_string(False), tmp_path)
+        assert "cannot write the conversations store" in err
+    finally:
+        with engine.connect() as c:
+            c.execute(text(f"DROP OWNED BY {role}"))
+            c.execute(text(f"DROP ROLE {role}"))
+        engine.dispose()
+
+
+def test_explain_names_each_fault_and_masks_secrets():
+    url = "postgresql://app:s3cr3t-pass@db.internal:5432/uwc"
+    assert "s3cr3t-pass" not in masked(url) and "db.internal:5432" in masked(url)
+    cases = {
+        'FATAL:  password authentication failed for user "app"': "wrong user name or password",
+        'FATAL:  database "uwc" does not exist': "does not exist",
+        "connection refused": "not answering",
+        "permission denied for schema public": "cannot write the conversations store",
+    }
+    for message, expected in cases.items():
+        line = explain(RuntimeError(message), url)
+        assert expected in line and "s3cr3t-pass" not in line and "\n" not in line
+
+
+KILLED_MID_TURN = """
+import sys, time
+from langchain_core.messages import AIMessage
+from core.settings import get_settings
+from graph.copilot import Copilot
+from tests.fakes import ScriptedModel, tool_call, tool_results
+
+def decide(messages):
+    if not tool_results(messages):
+        return tool_call("get_deductible", {"naics": "484121", "lob": "auto"})
+    print("TOOL-DONE", flush=True)  # the tool result is checkpointed: now die before answering
+    time.sleep(120)
+    return AIMessage("never")
+
+cp = Copilot(get_settings(), model=ScriptedModel(decide))
+tid = cp.new_thread().id
+print("THREAD", tid, flush=True)
+cp.send(tid, "What deductible for a trucker's commercial auto?")
+"""
+
+
+@pytest.mark.slow
+def test_a_process_killed_mid_turn_leaves_a_usable_conversation(pg_seeded, tmp_path):  # noqa: F811
+    import signal
+    from pathlib import Path
+
+    from langchain_core.messages import AIMessage, ToolMessage
+
+    from core.settings import Settings
+    from graph.copilot import Copilot
+    from tests.fakes import ScriptedModel
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = {
+        **os.environ,
+        "UWC_DATABASE_URL": pg_seeded["url"],
+        "UWC_DATA_DIR": str(pg_seeded["dir"]),
+        "PYTHONPATH": root,
+    }
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_MID_TURN], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        tid = None
+        for line in proc.stdout:
+            if line.startswith("THREAD"):
+                tid = line.split()[1]
+            if line.startswith("TOOL-DONE"):
+                break
+        assert tid, "the child never started its turn"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(30)
+    other = Copilot(
+        Settings(data_dir=pg_seeded["dir"], database_url=pg_seeded["url"]),
+        model=ScriptedModel(lambda messages: AIMessage("The deductible is $5,000.")),
+    )
+    try:
+        other.history(tid)  # the checkpoint reads back
+        result = other.send(tid, "Are you there?")
+        assert result.answer == "The deductible is $5,000." and not result.error
+        messages = other.graph.get_state(other._config(tid)).values["messages"]
+        calls = {c["id"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
+        answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+        assert calls == answered, "a tool call without its result would break the next provider call"
+        assert [m["role"] for m in other.history(tid)][-2:] == ["user", "assistant"]
+    finally:
+        other.close()
