@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Offline by default: these must be set before chromadb or litellm are imported anywhere.
@@ -49,6 +49,18 @@ class Settings(BaseSettings):
     embedding_model: str = Field("local", description="'local' (offline MiniLM int8) or a litellm embedding model")
     record: Path | None = None
     replay: Path | None = None
+    # Observability (core/tracing.py): spans in the data folder unless off; the standard OTLP variables add a backend.
+    tracing: bool = Field(True, description="trace every turn into telemetry.db in the data folder")
+    otlp_endpoint: str | None = Field(
+        None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "UWC_OTLP_ENDPOINT")
+    )
+    otlp_protocol: str = Field(
+        "http/protobuf", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_PROTOCOL", "UWC_OTLP_PROTOCOL")
+    )
+    otlp_headers: str | None = Field(
+        None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_HEADERS", "UWC_OTLP_HEADERS")
+    )
+    user: str = Field("local", description="who is asking, on traces and checks when there is no sign-in")
 
     @property
     def resolved_database_url(self) -> str:
@@ -70,6 +82,11 @@ class Settings(BaseSettings):
     @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
+
+    @property
+    def telemetry_path(self) -> Path:
+        """Spans and online finding checks (``core/telemetry_store.py``)."""
+        return self.data_dir / "telemetry.db"
 
 
 def get_settings(**overrides) -> Settings:

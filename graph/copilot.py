@@ -6,18 +6,23 @@ events, and reads a thread back for display. All of it is testable without Strea
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
+from core import tracing
 from core.settings import Settings
+from core.telemetry_store import CheckStore
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
+from graph.observe import after_turn
 from graph.state import kind, meta
 from graph.threads import ThreadStore, open_checkpointer
 
 MAX_MESSAGE_CHARS = 8000
+log = logging.getLogger("uwc.copilot")
 
 
 class InputRejected(ValueError):
@@ -33,6 +38,7 @@ class TurnResult:
     notices: list[str] = field(default_factory=list)
     error: str | None = None
     events: list[dict] = field(default_factory=list)
+    check: dict | None = None  # the online check of ``finding`` (graph/online_checks.py)
 
 
 def make_model(settings: Settings, catalog, model: str | None = None):
@@ -67,6 +73,7 @@ class Copilot:
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
         self.checkpointer = open_checkpointer(settings.checkpoint_path)
         self.threads = ThreadStore(settings.data_dir / "conversations.db")
+        self.checks = CheckStore(settings.telemetry_path)
         self.graph = build_graph(self.model, self.toolkit, self.checkpointer)
 
     @property
@@ -79,8 +86,12 @@ class Copilot:
     def new_thread(self, title: str = "New conversation", applicant_id: str | None = None):
         return self.threads.create(title, getattr(self.model, "name", None), applicant_id)
 
-    def send(self, thread_id: str, text: str, on_event: Callable[[dict], None] | None = None) -> TurnResult:
-        """Run one underwriter turn; streamed events go to ``on_event`` as they happen."""
+    def send(
+        self, thread_id: str, text: str, on_event: Callable[[dict], None] | None = None, user: str | None = None
+    ) -> TurnResult:
+        """Run one underwriter turn; streamed events go to ``on_event`` as they happen.
+
+        The turn is one trace (``core.tracing.turn``) and a recorded finding is re-verified (``result.check``)."""
         text = (text or "").strip()
         if not text:
             raise InputRejected("the message is empty")
@@ -92,6 +103,16 @@ class Copilot:
         n_events = len(before.get("events", []))
         n_messages = len(before.get("messages", []))
         self.threads.touch(thread_id, title_if_new=text[:80])
+        user = user or self.settings.user
+        with tracing.turn(thread_id, user, getattr(self.model, "name", "?")) as span:
+            result, history = self._run_turn(thread_id, text, config, n_events, n_messages, on_event)
+            try:
+                result.check = after_turn(self, thread_id, result, span, user, history)
+            except Exception as exc:  # an observability fault never costs the underwriter a turn
+                log.warning("online check of conversation %s failed: %s: %s", thread_id, type(exc).__name__, exc)
+        return result
+
+    def _run_turn(self, thread_id, text, config, n_events, n_messages, on_event) -> tuple[TurnResult, list[dict]]:
         for item in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="custom"):
             if on_event:
                 on_event(item)
@@ -102,7 +123,7 @@ class Copilot:
         steps = [e for e in events if e["type"] == "tool"]
         finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
         self.threads.touch(thread_id)
-        return TurnResult(
+        result = TurnResult(
             answer=final.text if final else "",
             message_id=final.id if final else None,
             steps=steps,
@@ -111,12 +132,14 @@ class Copilot:
             error=final.text if final is not None and kind(final) == "error" else None,
             events=events,
         )
+        return result, after.get("events", [])
 
     def history(self, thread_id: str) -> list[dict]:
         """The conversation for display: underwriter and copilot messages, each answer with its tool steps."""
         self.threads.get(thread_id)
         values = self.graph.get_state(self._config(thread_id)).values
         events = [e for e in values.get("events", []) if e["type"] == "tool"]
+        checks = self.checks.for_conversation(thread_id)
         out: list[dict] = []
         steps: list[dict] = []
         step_index = 0
@@ -142,6 +165,7 @@ class Copilot:
                         "id": m.id,
                         "steps": steps,
                         "finding": finding,
+                        "check": checks.get(m.id) if finding else None,
                         "notices": meta(m).get("notices", []),
                         "kind": kind(m),
                     }
@@ -195,3 +219,4 @@ class Copilot:
     def close(self) -> None:
         self.checkpointer.conn.close()
         self.threads.conn.close()
+        self.checks.close()
