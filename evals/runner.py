@@ -62,6 +62,7 @@ def run_conversation(
     cost = 0.0
     invented: set[str] = set()
     error_kinds: list[str] = []
+    checks: list[dict] = []  # the online checks of the findings recorded (graph/online_checks.py)
     message = user.opening()
     try:
         for _ in range(max_turns):
@@ -100,6 +101,8 @@ def run_conversation(
                 }
             )
             final_text = result.answer or ""
+            if result.check:
+                checks.append(result.check)
             if result.finding:
                 finding = result.finding
             if result.error:
@@ -136,6 +139,9 @@ def run_conversation(
         "seconds": round(time.perf_counter() - start, 3),
         "thread_id": thread.id,
         "error": error,
+        "findings_checked": len(checks),
+        "check_status": [c["status"] for c in checks],
+        "check_mismatches": [m for c in checks for m in c["mismatches"]],
     }
     return Conversation(row, transcript)
 

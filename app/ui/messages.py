@@ -25,7 +25,12 @@ def render_answer_body(message: dict, sections: dict) -> None:
     if message.get("finding"):
         key = f"finding-{message['id']}" if message.get("id") else None
         render_finding(
-            message["finding"], message.get("steps") or [], sections, key=key, answer=message.get("content") or ""
+            message["finding"],
+            message.get("steps") or [],
+            sections,
+            key=key,
+            answer=message.get("content") or "",
+            check=message.get("check"),
         )
 
 
