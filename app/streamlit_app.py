@@ -20,6 +20,7 @@ pages = [
     st.Page("views/applicants.py", title="Applicants", icon=":material/apartment:", url_path="applicants"),
     st.Page("views/guidelines.py", title="Guidelines", icon=":material/menu_book:", url_path="guidelines"),
     st.Page("views/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation"),
+    st.Page("views/monitoring.py", title="Monitoring", icon=":material/monitoring:", url_path="monitoring"),
 ]
 page = st.navigation(pages)
 
