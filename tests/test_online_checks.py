@@ -35,12 +35,22 @@ def test_an_answer_that_contradicts_its_finding_is_caught(toolkit):
 
 
 def test_appetite_verdicts_are_checked_in_the_tool_and_in_the_text(toolkit):
-    facts = {"naics": "721191", "state": "ME", "lob": "property", "annual_revenue": 900_000, "construction": "wood frame"}
+    facts = {
+        "naics": "721191",
+        "state": "ME",
+        "lob": "property",
+        "annual_revenue": 900_000,
+        "construction": "wood frame",
+    }
     tool_says = toolkit.call("check_appetite", facts).result["appetite"]
     other = "yes" if tool_says != "yes" else "no"
     caught = verify_finding(toolkit, finding("appetite", facts, appetite=other), "")
     assert caught.status == "mismatch" and caught.mismatches[0]["found"] == tool_says
-    text = "No, this bed-and-breakfast is not in appetite for property." if tool_says == "yes" else "Yes, it is in appetite."
+    text = (
+        "No, this bed-and-breakfast is not in appetite for property."
+        if tool_says == "yes"
+        else "Yes, it is in appetite."
+    )
     said = verify_finding(toolkit, finding("appetite", facts, appetite=tool_says), text)
     assert [m["where"] for m in said.mismatches] == ["answer"]
 
