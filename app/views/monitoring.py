@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import resources
 from evals.monitoring import Filters, filter_options, load_monitoring
+from evals.promote import promote_from_page
 
 settings = resources.settings()
 st.title("Monitoring")
@@ -122,3 +123,20 @@ with feedback_tab:
         st.caption("No comments in this selection.")
     else:
         st.dataframe(with_links(m.comments), hide_index=True, width="stretch", column_config={"conversation": LINK})
+    st.subheader("Add to the regression set")
+    st.caption(
+        "A reviewed conversation becomes a regression task (`evals/regression/tasks.jsonl`, run by `make test`): "
+        "its opening, the facts the copilot established, and the answer you confirm."
+    )
+    with st.form("promote", clear_on_submit=False):
+        thread_id = st.text_input("Conversation id", placeholder="e.g. 3748d910679c (the ?thread= of its link)")
+        expected = st.text_input(
+            "Expected answer (JSON; empty = the finding's verdict)", placeholder='e.g. {"deductible": 5000}'
+        )
+        submitted = st.form_submit_button("Add to the regression set", icon=":material/playlist_add:")
+    if submitted:
+        promoted = promote_from_page(resources.copilot(), thread_id.strip(), expected.strip())
+        if promoted.ok:
+            st.success(promoted.message, icon=":material/check:")
+        else:
+            st.error(promoted.message, icon=":material/block:")
