@@ -555,6 +555,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from app import mcp_server
+    from core import tracing
+
+    settings = get_settings(data_dir=args.data_dir)
+    if args.transport == "http" and not 1 <= args.port <= 65535:
+        raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
+    toolkit = _toolkit(settings)
+    tracing.configure_from_settings(settings)  # tool calls from other agents are traced like the copilot's
+    server = mcp_server.build_server(settings, toolkit)
+    try:
+        if args.transport == "stdio":
+            mcp_server.serve_stdio(server)
+        else:
+            print(f"MCP (streamable HTTP) on http://{args.host}:{args.port}/mcp; Ctrl+C stops it.", file=sys.stderr)
+            mcp_server.serve_http(server, args.host, args.port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        tracing.shutdown()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uwc",
@@ -646,6 +669,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("mcp", help="serve the tools and the evaluation loop to other agents over MCP")
+    p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP")
+    p.add_argument("--host", default="127.0.0.1", help="with --transport http: address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="with --transport http: port (default 8765)")
+    p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    p.set_defaults(func=cmd_mcp)
     return parser
 
 
