@@ -216,7 +216,42 @@ def bench_monitoring(data_dir: Path, n_turns: int = 10_000) -> dict:
     }
 
 
-BENCHES = {"tracing": bench_tracing, "monitoring": bench_monitoring}
+def bench_mcp(data_dir: Path, calls: int = 50) -> dict:
+    """Round trips to ``uwc mcp`` over stdio (a real subprocess) with the SDK's client: a lookup and a guard refusal."""
+    import asyncio
+    import os
+
+    from mcp import Client, StdioServerParameters
+
+    env = {**os.environ, "UWC_TRACING": "false"}
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "app.cli", "mcp", "--data-dir", str(data_dir)], env=env
+    )
+
+    async def go() -> dict:
+        start = time.perf_counter()
+        async with Client(params) as client:
+            await client.list_tools()
+            ready = time.perf_counter() - start
+            times: dict[str, list[float]] = {"get_deductible": [], "guard_refusal": []}
+            for _ in range(calls):
+                for name, args in (
+                    ("get_deductible", {"naics": "484121", "lob": "auto"}),
+                    ("guard_refusal", {"naics": "722511", "lob": "umbrella"}),
+                ):
+                    t = time.perf_counter()
+                    await client.call_tool("get_limits" if name == "guard_refusal" else name, args)
+                    times[name].append((time.perf_counter() - t) * 1000)
+        return {
+            "start_and_list_tools_seconds": round(ready, 2),
+            **{f"{k}_ms_p50": _median(v) for k, v in times.items()},
+            **{f"{k}_ms_p95": round(sorted(v)[int(0.95 * (len(v) - 1))], 2) for k, v in times.items()},
+        }
+
+    return asyncio.run(go())
+
+
+BENCHES = {"tracing": bench_tracing, "monitoring": bench_monitoring, "mcp": bench_mcp}
 
 
 def main(argv: list[str] | None = None) -> int:
