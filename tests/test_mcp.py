@@ -63,7 +63,7 @@ def test_in_process_client_sees_the_boundary(server):
 def test_tool_schemas_are_the_boundarys(server, toolkit):
     async def go():
         async with Client(server) as client:
-            return {t.name: t.inputSchema for t in (await client.list_tools()).tools}
+            return {t.name: t.input_schema for t in (await client.list_tools()).tools}
 
     schemas = run(go())
     assert schemas["check_appetite"] == toolkit.specs["check_appetite"].json_schema
