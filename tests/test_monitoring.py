@@ -73,7 +73,7 @@ def test_the_page_shows_the_figures_and_links_to_conversations(data_dir):
     assert not at.exception, [e.value for e in at.exception]
     values = {m.label: m.value for m in at.metric}
     assert values["Turns"] == "300"
-    assert "Check mismatches" in values and "Invented-product rate" in values
+    assert "Check mismatches" in values and "Invented-product rate" in values and "Latency p95" in values
     frames = [d.value for d in at.dataframe]
     linked = [f for f in frames if "conversation" in f.columns]
     assert linked and all(str(v).startswith("/?thread=") for v in linked[0]["conversation"])

@@ -44,21 +44,23 @@ m = load_monitoring(
 )
 
 checks = dict(zip(m.checks.get("status", []), m.checks.get("count", []), strict=False))
-cols = st.columns(7)
-cols[0].metric("Turns", f"{len(m.turns):,}")
-cols[1].metric("Latency p50 / p95", f"{(m.p50_ms or 0) / 1000:.2f} / {(m.p95_ms or 0) / 1000:.2f} s")
-cols[2].metric("Tokens", f"{int(m.turns['tokens'].sum()):,}")
-cols[3].metric("Cost", f"${m.turns['cost_usd'].sum():.4f}")
-cols[4].metric("Invented-product rate", f"{100 * (m.invented_product_rate or 0):.1f}%")
 ratio = m.feedback["ratio"]
-cols[5].metric(
-    "Feedback 👍",
+first, second = st.columns(4), st.columns(4)
+first[0].metric("Turns", f"{len(m.turns):,}")
+first[1].metric("Latency p50", f"{(m.p50_ms or 0) / 1000:.2f} s")
+first[2].metric("Latency p95", f"{(m.p95_ms or 0) / 1000:.2f} s")
+first[3].metric("Tokens", f"{int(m.turns['tokens'].sum()):,}")
+second[0].metric("Cost", f"${m.turns['cost_usd'].sum():.4f}")
+second[1].metric("Invented-product rate", f"{100 * (m.invented_product_rate or 0):.1f}%", help="share of turns")
+second[2].metric(
+    "Thumbs up",
     "—" if ratio is None else f"{100 * ratio:.0f}%",
-    f"{m.feedback['up']} up / {m.feedback['down']} down",
-    delta_color="off",
+    help=f"{m.feedback['up']} up, {m.feedback['down']} down",
 )
-cols[6].metric(
-    "Check mismatches", f"{checks.get('mismatch', 0):,}", f"of {sum(checks.values()):,} findings", delta_color="off"
+second[3].metric(
+    "Check mismatches",
+    f"{checks.get('mismatch', 0):,}",
+    help=f"online checks of {sum(checks.values()):,} findings ({checks.get('unverifiable', 0):,} unverifiable)",
 )
 
 day_tab, tools_tab, findings_tab, conv_tab, feedback_tab = st.tabs(
