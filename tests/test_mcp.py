@@ -91,7 +91,7 @@ def test_the_evaluation_loop_over_mcp(server):
 
 
 def test_stdio_transport_with_a_real_subprocess(seeded):
-    env = {**os.environ, "UWC_TRACING": "false", "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "UWC_TRACING": "false"}
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "app.cli", "mcp", "--data-dir", str(seeded["dir"])], env=env
     )
