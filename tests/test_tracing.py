@@ -254,3 +254,14 @@ def test_a_hanging_endpoint_never_holds_up_a_turn(copilot_factory, tmp_path):
         hold.set()
         tracing.configure(None)
         receiver.close()
+
+
+def test_grpc_protocol_to_a_dead_endpoint_drops_with_one_warning(tmp_path, caplog):
+    tracing.configure(None, otlp_endpoint=f"http://127.0.0.1:{_closed_port()}", otlp_protocol="grpc", batch_delay_ms=10)
+    with caplog.at_level(logging.WARNING, logger="uwc.tracing"):
+        for i in range(3):
+            with tracing.turn(f"t{i}", "ana", "offline"):
+                with tracing.span("execute_tool x"):
+                    pass
+            tracing.flush()
+    assert len([r for r in caplog.records if r.name == "uwc.tracing"]) == 1
