@@ -136,14 +136,16 @@ def configure(
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    kw = dict(max_queue_size=QUEUE_SIZE, max_export_batch_size=512, schedule_delay_millis=batch_delay_ms)
+    kw: dict[str, Any] = dict(
+        max_queue_size=QUEUE_SIZE, max_export_batch_size=512, schedule_delay_millis=batch_delay_ms
+    )
     if store_path is not None:
         from core.telemetry_store import SQLiteSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(SQLiteSpanExporter(Path(store_path)), **kw))
+        provider.add_span_processor(BatchSpanProcessor(SQLiteSpanExporter(Path(store_path)), **kw))  # type: ignore[arg-type]  # duck-typed exporter
     if otlp_endpoint:
         exporter = _DropWhenDown(_otlp_exporter(otlp_endpoint, otlp_protocol, otlp_headers), otlp_endpoint)
-        provider.add_span_processor(BatchSpanProcessor(exporter, export_timeout_millis=OTLP_TIMEOUT_S * 1000, **kw))
+        provider.add_span_processor(BatchSpanProcessor(exporter, export_timeout_millis=OTLP_TIMEOUT_S * 1000, **kw))  # type: ignore[arg-type]
     with _lock:
         _provider, _tracer = provider, provider.get_tracer("uwc")
 
@@ -182,9 +184,9 @@ def shutdown() -> None:
         provider.shutdown()
 
 
-def _clean(attributes: dict) -> dict:
+def _clean(attributes: dict) -> dict[str, Any]:
     """OTel accepts str/bool/int/float (and lists of one type); anything else is sent as JSON text."""
-    out = {}
+    out: dict[str, Any] = {}
     for k, v in attributes.items():
         if v is None:
             continue

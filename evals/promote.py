@@ -50,7 +50,7 @@ def task_from_thread(
     facts = {**copilot.known_facts(thread_id), **((finding or {}).get("facts") or {})}
     task_type = task_type or (finding or {}).get("task_type")
     if expected is None:
-        expected = {k: finding[k] for k in VERDICT_FIELDS if k in finding}
+        expected = {k: v for k, v in (finding or {}).items() if k in VERDICT_FIELDS}
     return {
         "id": task_id or f"regression-{thread_id}",
         "task_type": task_type,

@@ -165,7 +165,7 @@ class Copilot:
                         "id": m.id,
                         "steps": steps,
                         "finding": finding,
-                        "check": checks.get(m.id) if finding else None,
+                        "check": checks.get(m.id) if finding and m.id else None,
                         "notices": meta(m).get("notices", []),
                         "kind": kind(m),
                     }

@@ -151,9 +151,9 @@ def _answer_mismatches(task: str, finding: dict, answer: str, catalog) -> list[d
             [diff("appetite", finding.get("appetite"), stated)] if stated not in (None, finding.get("appetite")) else []
         )
     if task == "small_business":
-        stated = False if _NOT_SMALL.search(answer) else (True if _SMALL.search(answer) else None)
+        small: bool | None = False if _NOT_SMALL.search(answer) else (True if _SMALL.search(answer) else None)
         said = finding.get("small_business")
-        return [diff("small_business", said, stated)] if stated is not None and stated != said else []
+        return [diff("small_business", said, small)] if small is not None and small != said else []
     if task in ("policy_limits", "deductible"):
         names = ("per_occurrence", "aggregate") if task == "policy_limits" else ("deductible",)
         written = amounts_in(answer)
