@@ -125,7 +125,7 @@ def test_model_calls_through_litellm_are_chat_spans_with_tokens_cost_and_finish_
     assert a["gen_ai.request.model"] == "openai/test-model"
     assert (a["gen_ai.usage.input_tokens"], a["gen_ai.usage.output_tokens"]) == (100, 20)
     assert a["gen_ai.response.finish_reasons"] == ["stop"]
-    assert a["uwc.retries"] == 1 and "uwc.cost_usd" in a
+    assert "uwc.cost_usd" in a
 
 
 def test_a_failed_model_call_is_an_error_span(tmp_path, monkeypatch):
@@ -141,7 +141,7 @@ def test_a_failed_model_call_is_an_error_span(tmp_path, monkeypatch):
         with pytest.raises(ModelError):
             model.invoke([HumanMessage("hi")], [])
     chat = next(r for r in spans(store) if r["operation"] == "chat")
-    assert chat["status"] == "error" and chat["attributes"]["uwc.retries"] == 1
+    assert chat["status"] == "error" and chat["error_type"] == "model_error"
 
 
 def test_tracing_off_records_nothing_and_spans_are_no_ops(copilot_factory, tmp_path):
