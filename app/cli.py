@@ -246,6 +246,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     def note(style: str, text: str) -> None:
         console.print(Text(text, style=style), soft_wrap=True)
 
+    from core import tracing
+
+    tracing.configure_from_settings(settings)  # the Monitoring page sees terminal conversations too
     try:
         copilot = Copilot(settings)
     except FileNotFoundError as exc:
@@ -502,7 +505,47 @@ def _eval_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_promote(args: argparse.Namespace) -> int:
+    import json
+
+    from evals.promote import REGRESSION_SET, PromoteError, promote, task_from_thread
+    from evals.tasks import TaskFileError
+    from graph.copilot import Copilot
+    from graph.threads import ThreadNotFound
+
+    if not args.thread:
+        raise CliError("give the conversation id: uwc eval promote THREAD [--expected JSON] [--task-type T]", 2)
+    expected = None
+    if args.expected:
+        try:
+            expected = json.loads(args.expected)
+        except json.JSONDecodeError as exc:
+            raise CliError(f"--expected is not valid JSON: {exc.msg}", 2) from None
+        if not isinstance(expected, dict):
+            raise CliError("--expected must be a JSON object, e.g. '{\"deductible\": 5000}'", 2)
+    settings = get_settings(data_dir=args.data_dir)
+    copilot = Copilot(settings, toolkit=_toolkit(settings))
+    try:
+        task = task_from_thread(copilot, args.thread, expected, args.task_type, args.id)
+        line = promote(task, copilot.toolkit.ctx.catalog, args.out or REGRESSION_SET)
+    except ThreadNotFound:
+        known = ", ".join(t.id for t in copilot.threads.list(5)) or "none yet"
+        raise CliError(f"no conversation with id {args.thread!r}; recent ids: {known}", 2) from None
+    except (PromoteError, TaskFileError) as exc:
+        raise CliError(f"not promoted: {exc}", 2) from None
+    finally:
+        copilot.close()
+    print(
+        f"added {line['id']} ({line['task_type']}, expected {json.dumps(line['expected'])}) to {args.out or REGRESSION_SET}"
+    )
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.action == "promote":
+        return _eval_promote(args)
+    if args.action:
+        raise CliError(f"unknown eval action {args.action!r}: the only one is 'promote'", 2)
     modes = [m for m in ("tasks", "compare", "import_snorkel") if getattr(args, m)]
     if len(modes) != 1:
         raise CliError("give exactly one of --tasks FILE, --compare DIR1 DIR2 or --import-snorkel FILE", 2)
@@ -555,6 +598,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from app import mcp_server
+    from core import tracing
+
+    settings = get_settings(data_dir=args.data_dir)
+    if args.transport == "http" and not 1 <= args.port <= 65535:
+        raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
+    toolkit = _toolkit(settings)
+    tracing.configure_from_settings(settings)  # tool calls from other agents are traced like the copilot's
+    server = mcp_server.build_server(settings, toolkit)
+    try:
+        if args.transport == "stdio":
+            mcp_server.serve_stdio(server)
+        else:
+            print(f"MCP (streamable HTTP) on http://{args.host}:{args.port}/mcp; Ctrl+C stops it.", file=sys.stderr)
+            mcp_server.serve_http(server, args.host, args.port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        tracing.shutdown()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uwc",
@@ -603,6 +669,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "eval", help="run the evaluation suite against a simulated underwriter, compare runs, import tasks"
     )
+    p.add_argument(
+        "action", nargs="?", metavar="promote", help="promote THREAD: add a conversation to the regression set"
+    )
+    p.add_argument("thread", nargs="?", help="with promote: the conversation id")
+    p.add_argument(
+        "--expected", default=None, help="with promote: the confirmed answer as JSON (default: the finding's)"
+    )
+    p.add_argument("--task-type", default=None, help="with promote: the task type when the conversation recorded none")
+    p.add_argument("--id", default=None, help="with promote: the task id (default regression-<thread>)")
     p.add_argument("--tasks", type=Path, default=None, help="task file (JSONL) to run")
     p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
     p.add_argument(
@@ -625,7 +700,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=None,
-        help="run folder (default: <data dir>/runs/<timestamp>); with --import-snorkel, the task file to write",
+        help="run folder (default: <data dir>/runs/<timestamp>); with --import-snorkel or promote, the task file to write",
     )
     p.add_argument("--compare", nargs=2, type=Path, metavar=("DIR1", "DIR2"), help="print two runs side by side")
     p.add_argument(
@@ -642,6 +717,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("mcp", help="serve the tools and the evaluation loop to other agents over MCP")
+    p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP")
+    p.add_argument("--host", default="127.0.0.1", help="with --transport http: address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="with --transport http: port (default 8765)")
+    p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    p.set_defaults(func=cmd_mcp)
     return parser
 
 

@@ -38,8 +38,10 @@ def sections_by_id() -> dict[str, Section]:
 @st.cache_resource(show_spinner="Starting the copilot…")
 def copilot():
     """The one ``Copilot`` of this server process (shared by every browser tab; threads keep tabs apart)."""
+    from core import tracing
     from graph.copilot import Copilot
 
+    tracing.configure_from_settings(settings())  # every turn of this server is traced (UWC_TRACING)
     return Copilot(settings())
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Offline by default: these must be set before chromadb or litellm are imported anywhere.
@@ -66,6 +66,19 @@ class Settings(BaseSettings):
     def admin_names(self) -> set[str]:
         return {a.strip().lower() for a in self.admins.split(",") if a.strip()}
 
+    # Observability (core/tracing.py): spans in the data folder unless off; the standard OTLP variables add a backend.
+    tracing: bool = Field(True, description="trace every turn into telemetry.db in the data folder")
+    otlp_endpoint: str | None = Field(
+        None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "UWC_OTLP_ENDPOINT")
+    )
+    otlp_protocol: str = Field(
+        "http/protobuf", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_PROTOCOL", "UWC_OTLP_PROTOCOL")
+    )
+    otlp_headers: str | None = Field(
+        None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_HEADERS", "UWC_OTLP_HEADERS")
+    )
+    user: str = Field("local", description="who is asking, on traces and checks when there is no sign-in")
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.database_path}"
@@ -86,6 +99,11 @@ class Settings(BaseSettings):
     @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
+
+    @property
+    def telemetry_path(self) -> Path:
+        """Spans and online finding checks (``core/telemetry_store.py``)."""
+        return self.data_dir / "telemetry.db"
 
 
 def get_settings(**overrides) -> Settings:

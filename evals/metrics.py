@@ -74,6 +74,10 @@ def summarize(rows: list[dict], meta: dict | None = None) -> dict:
         "turn_cap_reached": sum(1 for r in rows if r.get("ended") == "turn_cap"),
         "conversation_errors": sum(1 for r in rows if r.get("error")),
         "graded_by": dict(graded_by),
+        # online checks (graph/online_checks.py): findings re-verified, and those whose check found a mismatch
+        "findings_checked": sum(r.get("findings_checked", 0) for r in rows),
+        "findings_mismatched": sum(s == "mismatch" for r in rows for s in r.get("check_status", [])),
+        "findings_unverifiable": sum(s == "unverifiable" for r in rows for s in r.get("check_status", [])),
         "total_tokens": sum(r.get("tokens", 0) for r in rows),
         "copilot_cost_usd": copilot_cost,
         "user_cost_usd": user_cost,

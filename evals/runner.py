@@ -104,6 +104,7 @@ def run_conversation(
     cost = 0.0
     invented: set[str] = set()
     error_kinds: list[str] = []
+    checks: list[dict] = []  # the online checks of the findings recorded (graph/online_checks.py)
     message = user.opening()
     given, reasked, help_answers = opening_facts(task), set(), 0
     findings: list[dict] = []
@@ -144,6 +145,8 @@ def run_conversation(
                 }
             )
             final_text = result.answer or ""
+            if result.check:
+                checks.append(result.check)
             findings += [s["result"] for s in result.steps if s["tool"] == "record_finding" and s["ok"]]
             if result.finding:  # several questions in one message: grade the finding of the task's type
                 finding = next((f for f in reversed(findings) if f.get("task_type") == task.task_type), result.finding)
@@ -187,6 +190,9 @@ def run_conversation(
         "seconds": round(time.perf_counter() - start, 3),
         "thread_id": thread.id,
         "error": error,
+        "findings_checked": len(checks),
+        "check_status": [c["status"] for c in checks],
+        "check_mismatches": [m for c in checks for m in c["mismatches"]],
     }
     return Conversation(row, transcript)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -15,14 +16,18 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
+from core import tracing
 from core.database import DatabaseUnavailable, explain
 from core.settings import Settings
+from core.telemetry_store import CheckStore
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
+from graph.observe import after_turn
 from graph.state import kind, meta
 from graph.threads import ScopedThreads, ThreadStore, checkpoint_target, database_errors, open_checkpointer, store_url
 
 MAX_MESSAGE_CHARS = 8000
+log = logging.getLogger("uwc.copilot")
 
 
 class InputRejected(ValueError):
@@ -73,6 +78,7 @@ class TurnResult:
     error: str | None = None
     events: list[dict] = field(default_factory=list)
     stopped: bool = False  # ended early by ``cancel``
+    check: dict | None = None  # the online check of ``finding`` (graph/online_checks.py)
 
 
 def make_model(settings: Settings, catalog, model: str | None = None):
@@ -111,6 +117,7 @@ class Copilot:
         self.threads_url = store_url(settings)
         self.store = ThreadStore(self.threads_url)  # every conversation; ``threads`` is what this view may see
         self.threads: ThreadStore | ScopedThreads = self.store
+        self.checks = CheckStore(settings.telemetry_path)
         self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
 
     def as_user(self, owner: str | None) -> Copilot:
@@ -137,28 +144,45 @@ class Copilot:
         text: str,
         on_event: Callable[[dict], None] | None = None,
         cancel: threading.Event | None = None,
+        user: str | None = None,
     ) -> TurnResult:
         """Run one underwriter turn; streamed events go to ``on_event`` as they happen. Setting ``cancel`` stops the
-        turn at its next event (a token, a tool step) and closes it cleanly (see ``_close_stopped_turn``)."""
+        turn at its next event (a token, a tool step) and closes it cleanly (see ``_close_stopped_turn``).
+
+        The turn is one trace (``core.tracing.turn``) and a recorded finding is re-verified (``result.check``)."""
         text = (text or "").strip()
         if not text:
             raise InputRejected("the message is empty")
         if len(text) > MAX_MESSAGE_CHARS:
             raise InputRejected(f"the message has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
         try:
-            return self._send(thread_id, text, on_event, cancel)
+            return self._send(thread_id, text, on_event, cancel, user)
         except database_errors() as exc:  # e.g. PostgreSQL restarting: the conversation is kept, try again
             raise DatabaseUnavailable(
                 explain(exc, self.threads_url) + "; the conversation is kept, send the message again when it is back"
             ) from None
 
-    def _send(self, thread_id: str, text: str, on_event, cancel: threading.Event | None = None) -> TurnResult:
+    def _send(
+        self, thread_id: str, text: str, on_event, cancel: threading.Event | None, user: str | None
+    ) -> TurnResult:
         self.threads.get(thread_id)  # raises ThreadNotFound
         config = self._config(thread_id)
         before = self.graph.get_state(config).values
         n_events = len(before.get("events", []))
         n_messages = len(before.get("messages", []))
         self.threads.touch(thread_id, title_if_new=text[:80])
+        user = user or getattr(self.threads, "owner", None) or self.settings.user
+        with tracing.turn(thread_id, user, getattr(self.model, "name", "?")) as span:
+            result, history = self._run_turn(thread_id, text, config, n_events, n_messages, on_event, cancel)
+            try:
+                result.check = after_turn(self, thread_id, result, span, user, history)
+            except Exception as exc:  # an observability fault never costs the underwriter a turn
+                log.warning("online check of conversation %s failed: %s: %s", thread_id, type(exc).__name__, exc)
+        return result
+
+    def _run_turn(
+        self, thread_id, text, config, n_events, n_messages, on_event, cancel: threading.Event | None
+    ) -> tuple[TurnResult, list[dict]]:
         stopped = False
         flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
         try:
@@ -181,7 +205,7 @@ class Copilot:
         steps = [e for e in events if e["type"] == "tool"]
         finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
         self.threads.touch(thread_id)
-        return TurnResult(
+        result = TurnResult(
             answer=final.text if final else "",
             message_id=final.id if final else None,
             steps=steps,
@@ -191,6 +215,7 @@ class Copilot:
             events=events,
             stopped=stopped,
         )
+        return result, after.get("events", [])
 
     def _close_stopped_turn(self, config: dict) -> bool:
         """After a stop, leave the thread as if the turn had ended: every tool call answered (with a "stopped"
@@ -248,6 +273,7 @@ class Copilot:
         self.threads.get(thread_id)
         values = self.graph.get_state(self._config(thread_id)).values
         events = [e for e in values.get("events", []) if e["type"] == "tool"]
+        checks = self.checks.for_conversation(thread_id)
         out: list[dict] = []
         steps: list[dict] = []
         step_index = 0
@@ -273,6 +299,7 @@ class Copilot:
                         "id": m.id,
                         "steps": steps,
                         "finding": finding,
+                        "check": checks.get(m.id) if finding and m.id else None,
                         "notices": meta(m).get("notices", []),
                         "kind": kind(m),
                     }
@@ -327,3 +354,4 @@ class Copilot:
     def close(self) -> None:
         self.checkpointer.conn.close()  # a SQLite connection or a PostgreSQL pool
         self.store.close()
+        self.checks.close()

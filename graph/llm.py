@@ -26,9 +26,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
+from core import tracing
 from core.settings import Settings, apply_offline_env
 from graph import budget, prompts
 from graph.cassette import Cassette, CassetteMiss
@@ -129,6 +131,34 @@ class LiteLLMModel:
     def invoke(
         self, messages: list[BaseMessage], tools: list[dict], on_token: Callable[[str], None] | None = None
     ) -> AIMessage:
+        """One model call, traced as a GenAI ``chat`` span (model, tokens, cost, finish reason)."""
+        attrs = {
+            tracing.OPERATION: "chat",
+            tracing.PROVIDER: provider_of(self.model),
+            tracing.REQUEST_MODEL: self.model,
+        }
+        with tracing.span(f"chat {self.model}", **attrs) as span:
+            try:
+                reply = self._invoke_targets(messages, tools, on_token)
+            except ModelError:
+                tracing.set_error(span, "model_error")
+                raise
+            usage: dict[str, Any] = dict(reply.usage_metadata or {})
+            meta: dict[str, Any] = reply.response_metadata or {}
+            finish = meta.get("finish_reason") or ("tool_calls" if reply.tool_calls else "stop")
+            tracing.set_attributes(
+                span,
+                **{
+                    tracing.RESPONSE_MODEL: meta.get("model"),
+                    tracing.INPUT_TOKENS: usage.get("input_tokens", 0),
+                    tracing.OUTPUT_TOKENS: usage.get("output_tokens", 0),
+                    tracing.COST: meta.get("cost_usd", 0.0),
+                    tracing.FINISH_REASONS: [str(finish)],
+                },
+            )
+            return reply
+
+    def _invoke_targets(self, messages: list[BaseMessage], tools: list[dict], on_token) -> AIMessage:
         wire = to_openai(messages)
         targets = [_Target(self.model, self.api_base, self.api_key)]
         if self.fallback_model:

@@ -22,6 +22,7 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from core import tracing
 from tools.errors import GuardRejected, InvalidArgument, ToolError
 
 
@@ -201,6 +202,7 @@ class Toolkit:
                 name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, "internal"
             )
         event.duration_ms = (time.perf_counter() - start) * 1000
+        tracing.record_tool(event)  # an OTel span when tracing is on (a no-op otherwise)
         self.events.append(event)
         if self.on_event:
             self.on_event(event)

@@ -133,7 +133,38 @@ def render_section(section_id: str, sections: dict) -> None:
             st.warning(f"No guideline section with id `{section_id}` in this version of the guidelines.")
 
 
-def render_finding(finding: dict, steps: list[dict], sections: dict, key: str | None = None, answer: str = "") -> None:
+def check_lines(check: dict | None) -> list[str]:
+    """The online check's mismatches in words (graph/online_checks.py), for the card."""
+    if not check or check.get("status") != "mismatch":
+        return []
+    where = {"tool": f"re-running `{check.get('tool')}` gives", "answer": "the answer text says"}
+    return [
+        f"{FACT_NAMES.get(m['field'], m['field'].replace('_', ' '))}: the finding says **{m['finding']}**, "
+        f"{where.get(m['where'], m['where'])} **{m['found']}**"
+        for m in check.get("mismatches", [])
+    ]
+
+
+def render_check(check: dict | None) -> None:
+    lines = check_lines(check)
+    if lines:
+        st.warning(
+            "**Online check: mismatch** — review before relying on this finding.\n\n"
+            + "\n".join(f"- {line}" for line in lines),
+            icon=":material/gpp_maybe:",
+        )
+    elif check and check.get("status") == "ok":
+        st.caption(f":material/verified: Re-verified: `{check.get('tool')}` and the answer agree with this finding.")
+
+
+def render_finding(
+    finding: dict,
+    steps: list[dict],
+    sections: dict,
+    key: str | None = None,
+    answer: str = "",
+    check: dict | None = None,
+) -> None:
     if not isinstance(finding, dict):
         return
     with st.container(border=True, key=key):
@@ -156,3 +187,4 @@ def render_finding(finding: dict, steps: list[dict], sections: dict, key: str | 
             st.markdown("**Guideline sections cited**")
             for section_id in citations:
                 render_section(section_id, sections)
+        render_check(check)

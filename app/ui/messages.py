@@ -42,7 +42,14 @@ def render_answer_body(message: dict, sections: dict) -> None:
         st.markdown(format_answer(content, sections))
     if message.get("finding"):
         key = f"finding-{message['id']}" if message.get("id") else None
-        render_finding(message["finding"], message.get("steps") or [], sections, key=key, answer=content)
+        render_finding(
+            message["finding"],
+            message.get("steps") or [],
+            sections,
+            key=key,
+            answer=content,
+            check=message.get("check"),
+        )
 
 
 def _save_feedback(copilot, thread_id: str, message_id: str, key: str) -> None:

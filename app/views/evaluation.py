@@ -10,12 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
+from evals.living import find_drops, previous_run
 from evals.report import by_task_type_rows, compare_rows, list_runs, load_results, run_label
 
 settings = resources.settings()
 runs_dir = settings.runs_dir
 st.title("Evaluation")
-runs = dict(list_runs(runs_dir))
+ordered = list_runs(runs_dir)
+runs = dict(ordered)
 if not runs:
     st.info(
         f"No evaluation runs in `{runs_dir}` yet. Run one with "
@@ -77,6 +79,22 @@ with one:
         + ", ".join(f"k={k}: {100 * v:.1f}%" for k, v in s.get("pass_hat_k", {}).items())
         + (f"; wall time {s['wall_seconds']:.1f} s" if "wall_seconds" in s else "")
     )
+    before = previous_run(ordered, name)
+    if before is None:
+        st.caption("No earlier run of the same task file to compare with.")
+    else:
+        drops = find_drops(runs[before], s)
+        pct = lambda m, v: f"{v:,}" if m == "findings_mismatched" else f"{100 * v:.1f}%"  # noqa: E731
+        if drops:
+            st.error(
+                f"**{len(drops)} drop(s) against the previous run** `{before}`:\n\n"
+                + "\n".join(
+                    f"- {d['metric']}: {pct(d['metric'], d['before'])} → {pct(d['metric'], d['after'])}" for d in drops
+                ),
+                icon=":material/trending_down:",
+            )
+        else:
+            st.success(f"No drop against the previous run `{before}`.", icon=":material/trending_flat:")
     df = pd.DataFrame(by_task_type_rows(s))
     if not df.empty:
         st.altair_chart(accuracy_chart(df), width="stretch")

@@ -1,0 +1,295 @@
+"""``uwc mcp``: the copilot's tools for other agents, over MCP (stdio or streamable HTTP), with the official SDK.
+
+Every tool of the registry is served through the same boundary as the agent's (``Toolkit.call``: validation, the
+product guard, timing, ``{"error", "hint"}`` results, a trace span), so an MCP client gets exactly what the model
+gets — a guard refusal for a product we do not write, the boundary's message for malformed arguments, never a
+stack trace. The SDK's low-level server is used so arguments reach the boundary unvalidated: one place judges them.
+
+Evaluation tools let another agent drive the evaluation loop: ``run_eval_tasks`` (a task file, offline model and
+scripted underwriter by default), ``list_eval_runs``, ``read_eval_summary`` and ``read_eval_failures``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+EVALS_DIR = Path(__file__).resolve().parents[1] / "evals"
+MAX_EVAL_TASKS = 300
+
+
+class EvalToolError(Exception):
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunArgs(_Args):
+    tasks_file: str = Field(
+        description="a task file (JSONL) under evals/ or the data folder, e.g. evals/suite/tasks.jsonl"
+    )
+    limit: int | None = Field(None, ge=1, le=MAX_EVAL_TASKS, description="run only the first N tasks")
+    model: str | None = Field(None, description="litellm model string or 'offline' (default: the server's model)")
+
+
+class RunNameArgs(_Args):
+    run: str = Field("latest", description="a run folder name from list_eval_runs, or 'latest'")
+
+
+class FailuresArgs(RunNameArgs):
+    limit: int = Field(20, ge=1, le=200, description="at most this many failures")
+
+
+@dataclass
+class EvalTool:
+    name: str
+    description: str
+    args: type[BaseModel]
+    run: Callable[..., dict]
+
+    def schema(self) -> dict:
+        schema = self.args.model_json_schema()
+        schema.pop("title", None)
+        for prop in schema.get("properties", {}).values():
+            prop.pop("title", None)
+        return schema
+
+
+class EvalTools:
+    """The evaluation loop as tools (one run at a time: a run uses the server's CPU)."""
+
+    def __init__(self, settings, toolkit):
+        self.settings, self.toolkit = settings, toolkit
+        self._running = threading.Lock()
+        self.tools = {
+            t.name: t
+            for t in (
+                EvalTool(
+                    "run_eval_tasks",
+                    "Run an evaluation task file: each task is a conversation between the copilot and the scripted "
+                    "simulated underwriter, graded against its expected answer. Returns the run's name and summary "
+                    "(accuracy overall and by task type, tool error rate, invented-product rate, online-check mismatches).",
+                    RunArgs,
+                    self.run_tasks,
+                ),
+                EvalTool(
+                    "list_eval_runs",
+                    "List the evaluation runs, newest first, with model and accuracy.",
+                    _Args,
+                    self.list_runs,
+                ),
+                EvalTool(
+                    "read_eval_summary", "The summary of an evaluation run (summary.json).", RunNameArgs, self.summary
+                ),
+                EvalTool(
+                    "read_eval_failures",
+                    "The failed conversations of an evaluation run: task id, expected, predicted, how it ended.",
+                    FailuresArgs,
+                    self.failures,
+                ),
+            )
+        }
+
+    def call(self, name: str, arguments: Any) -> tuple[bool, dict]:
+        tool = self.tools[name]
+        try:
+            if not isinstance(arguments, dict):
+                raise EvalToolError("arguments must be a JSON object", f"{name} takes {json.dumps(tool.schema())}")
+            try:
+                args = tool.args.model_validate(arguments)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()[:5]
+                )
+                raise EvalToolError(
+                    problems, f"{name} takes {json.dumps(tool.schema().get('properties', {}))}"
+                ) from None
+            return True, tool.run(**args.model_dump())
+        except EvalToolError as exc:
+            return False, {"error": exc.message, **({"hint": exc.hint} if exc.hint else {})}
+
+    # --- the tools ---------------------------------------------------------------------------------------------
+    def _tasks_path(self, text: str) -> Path:
+        path = Path(text)
+        candidates = [path] if path.is_absolute() else [Path.cwd() / path, EVALS_DIR.parent / path]
+        allowed = (EVALS_DIR, Path(self.settings.data_dir).resolve())
+        for c in candidates:
+            c = c.resolve()
+            if c.is_file() and any(c.is_relative_to(a) for a in allowed):
+                return c
+        raise EvalToolError(
+            f"no task file {text!r} under evals/ or the data folder",
+            "e.g. evals/suite/tasks.jsonl or evals/regression/tasks.jsonl",
+        )
+
+    def run_tasks(self, tasks_file: str, limit: int | None = None, model: str | None = None) -> dict:
+        from evals.report import write_run
+        from evals.runner import run_eval
+        from evals.simulator import user_factory
+        from evals.tasks import TaskFileError, check_against_catalog, load_tasks
+        from graph.copilot import Copilot
+
+        path = self._tasks_path(tasks_file)
+        try:
+            tasks = load_tasks(path)[: limit or MAX_EVAL_TASKS]
+            check_against_catalog(tasks, self.toolkit.ctx.catalog, str(path))
+        except TaskFileError as exc:
+            raise EvalToolError(str(exc), "fix the task file; nothing was run") from None
+        if not self._running.acquire(blocking=False):
+            raise EvalToolError("an evaluation is already running on this server", "wait for it, then try again")
+        try:
+            settings = self.settings.model_copy(update={"model": model} if model else {})
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            out = settings.runs_dir / f"{stamp}-mcp"
+            n = 1
+            while out.exists():
+                n += 1
+                out = settings.runs_dir / f"{stamp}-mcp{n}"
+            start = time.perf_counter()
+
+            def factory(i: int):
+                return Copilot(
+                    settings.model_copy(update={"data_dir": out / "workers" / f"w{i}"}), toolkit=self.toolkit
+                )
+
+            conversations = run_eval(
+                tasks, factory, user_factory("scripted"), trials=1, concurrency=1, catalog=self.toolkit.ctx.catalog
+            )
+            meta = {
+                "run": out.name,
+                "model": settings.model,
+                "user": "scripted",
+                "tasks_file": str(tasks_file),
+                "concurrency": 1,
+                "started_at": stamp,
+                "wall_seconds": round(time.perf_counter() - start, 2),
+            }
+            summary = write_run(out, conversations, meta)
+        except ValueError as exc:  # e.g. a model string that cannot be built
+            raise EvalToolError(f"cannot run: {exc}") from None
+        finally:
+            self._running.release()
+        return {"run": out.name, "summary": _brief(summary)}
+
+    def _run_dir(self, run: str) -> Path:
+        from evals.report import list_runs
+
+        runs = [name for name, _ in list_runs(self.settings.runs_dir)]
+        if not runs:
+            raise EvalToolError("no evaluation runs yet", "call run_eval_tasks first")
+        name = runs[0] if run == "latest" else run
+        if name not in runs:
+            raise EvalToolError(f"no run {run!r}", f"runs: {', '.join(runs[:10])}")
+        return Path(self.settings.runs_dir) / name
+
+    def list_runs(self) -> dict:
+        from evals.report import list_runs
+
+        return {
+            "runs": [
+                {"run": n, "model": s.get("model"), "tasks_file": s.get("tasks_file"), "accuracy": s.get("accuracy")}
+                for n, s in list_runs(self.settings.runs_dir)[:50]
+            ]
+        }
+
+    def summary(self, run: str = "latest") -> dict:
+        from evals.report import load_summary
+
+        d = self._run_dir(run)
+        return {"run": d.name, "summary": load_summary(d)}
+
+    def failures(self, run: str = "latest", limit: int = 20) -> dict:
+        from evals.report import load_results
+
+        d = self._run_dir(run)
+        failed = [r for r in load_results(d) if not r.get("correct")]
+        keys = ("id", "task_type", "trial", "expected", "predicted", "ended", "turns", "tool_errors", "error")
+        return {"run": d.name, "failures": len(failed), "shown": [{k: r.get(k) for k in keys} for r in failed[:limit]]}
+
+
+def _brief(summary: dict) -> dict:
+    keys = (
+        "conversations",
+        "accuracy",
+        "accuracy_by_task_type",
+        "pass_hat_k",
+        "tool_error_rate",
+        "invented_product_rate",
+        "findings_checked",
+        "findings_mismatched",
+        "wall_seconds",
+    )
+    return {k: summary.get(k) for k in keys if k in summary}
+
+
+def build_server(settings, toolkit):
+    """The MCP server (low-level SDK server: the boundary validates arguments, not the SDK)."""
+    import anyio
+    from mcp import types
+    from mcp.server.lowlevel import Server
+
+    evals = EvalTools(settings, toolkit)
+
+    def listing() -> list[types.Tool]:
+        tools = [types.Tool(name=s.name, description=s.description, inputSchema=s.json_schema) for s in toolkit.list()]
+        tools += [
+            types.Tool(name=t.name, description=t.description, inputSchema=t.schema()) for t in evals.tools.values()
+        ]
+        return tools
+
+    async def on_list_tools(ctx, params) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=listing())
+
+    async def on_call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
+        name, arguments = params.name, params.arguments
+        if name in evals.tools:
+            ok, result = await anyio.to_thread.run_sync(evals.call, name, arguments if arguments is not None else {})
+        else:  # unknown names too: the boundary says which tools exist
+            event = await anyio.to_thread.run_sync(toolkit.call, name, arguments)
+            ok, result = event.ok, event.result
+        text = json.dumps(result, default=str)
+        return types.CallToolResult(
+            content=[types.TextContent(text=text)], structuredContent=json.loads(text), isError=not ok
+        )
+
+    return Server(
+        "underwriting-copilot",
+        version="0.1.0",
+        instructions=f"Underwriting tools of {toolkit.ctx.catalog.insurer}: lines we write: {toolkit.ctx.catalog.lob_list()}.",
+        on_list_tools=on_list_tools,
+        on_call_tool=on_call_tool,
+    )
+
+
+def serve_stdio(server) -> None:
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    async def main() -> None:
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+
+    anyio.run(main)
+
+
+def http_app(server, host: str = "127.0.0.1"):
+    """The streamable-HTTP app at ``/mcp`` (DNS-rebinding protection on loopback, as the SDK sets it)."""
+    return server.streamable_http_app(host=host)
+
+
+def serve_http(server, host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(http_app(server, host), host=host, port=port, log_level="warning")

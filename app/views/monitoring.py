@@ -1,0 +1,144 @@
+"""Monitoring page (admin): what the copilot did across conversations, from the traces and online checks.
+
+Thin on purpose: every figure comes from ``evals/monitoring.py``; links open the conversation on the Copilot page.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import resources
+from evals.monitoring import Filters, filter_options, load_monitoring
+from evals.promote import promote_from_page
+
+settings = resources.settings()
+st.title("Monitoring")
+LINK = st.column_config.LinkColumn("conversation", display_text=r"\?thread=(.*)")
+
+
+def with_links(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df.insert(0, "conversation", "/?thread=" + df.pop("conversation_id").astype(str))
+    return df
+
+
+options = filter_options(settings.telemetry_path)
+if options.first_day is None:
+    st.info(
+        f"No traced turns in `{settings.telemetry_path}` yet. Every conversation is traced unless `UWC_TRACING=false`: "
+        "ask the copilot something and come back."
+    )
+    st.stop()
+
+left, mid, right = st.columns([2, 2, 2])
+picked = left.date_input("Dates", (options.first_day, options.last_day), key="mon-dates")
+models = mid.multiselect("Model", options.models, key="mon-models")
+users = right.multiselect("User", options.users, key="mon-users")
+start, end = (tuple(picked) + (None, None))[:2] if isinstance(picked, (tuple, list)) else (picked, picked)
+m = load_monitoring(
+    settings.telemetry_path,
+    settings.data_dir / "conversations.db",
+    Filters(start=start, end=end, models=tuple(models), users=tuple(users)),
+)
+
+checks = dict(zip(m.checks.get("status", []), m.checks.get("count", []), strict=False))
+ratio = m.feedback["ratio"]
+first, second = st.columns(4), st.columns(4)
+first[0].metric("Turns", f"{len(m.turns):,}")
+first[1].metric("Latency p50", f"{(m.p50_ms or 0) / 1000:.2f} s")
+first[2].metric("Latency p95", f"{(m.p95_ms or 0) / 1000:.2f} s")
+first[3].metric("Tokens", f"{int(m.turns['tokens'].sum()):,}")
+second[0].metric("Cost", f"${m.turns['cost_usd'].sum():.4f}")
+second[1].metric("Invented-product rate", f"{100 * (m.invented_product_rate or 0):.1f}%", help="share of turns")
+second[2].metric(
+    "Thumbs up",
+    "—" if ratio is None else f"{100 * ratio:.0f}%",
+    help=f"{m.feedback['up']} up, {m.feedback['down']} down",
+)
+second[3].metric(
+    "Check mismatches",
+    f"{checks.get('mismatch', 0):,}",
+    help=f"online checks of {sum(checks.values()):,} findings ({checks.get('unverifiable', 0):,} unverifiable)",
+)
+
+day_tab, tools_tab, findings_tab, conv_tab, feedback_tab = st.tabs(
+    ["By day", "Tools and guards", "Findings and checks", "Conversations", "Feedback"]
+)
+with day_tab:
+    if not m.per_day.empty:
+        base = alt.Chart(m.per_day).encode(x=alt.X("day:T", title=None))
+        st.altair_chart(
+            base.mark_bar().encode(y="turns:Q", tooltip=list(m.per_day.columns)).properties(height=200), width="stretch"
+        )
+        lat = m.per_day.melt(id_vars=["day"], value_vars=["p50_ms", "p95_ms"], var_name="latency", value_name="ms")
+        st.altair_chart(
+            alt.Chart(lat)
+            .mark_line(point=True)
+            .encode(x=alt.X("day:T", title=None), y="ms:Q", color="latency:N")
+            .properties(height=200),
+            width="stretch",
+        )
+        st.dataframe(m.per_day, hide_index=True, width="stretch")
+with tools_tab:
+    st.subheader("Tool error rate by tool")
+    st.dataframe(
+        m.tools,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "error_rate": st.column_config.ProgressColumn("error rate", format="percent", min_value=0, max_value=1)
+        },
+    )
+    st.subheader(f"Guard interventions ({int(m.guards['count'].sum()) if not m.guards.empty else 0})")
+    st.dataframe(m.guards, hide_index=True, width="stretch")
+    st.subheader("Models")
+    st.dataframe(m.models, hide_index=True, width="stretch")
+with findings_tab:
+    st.subheader("Determinations by task type")
+    if not m.determinations.empty:
+        st.altair_chart(
+            alt.Chart(m.determinations)
+            .mark_bar()
+            .encode(
+                x="count:Q",
+                y=alt.Y("task_type:N", title=None),
+                color="verdict:N",
+                tooltip=["task_type", "verdict", "count"],
+            )
+            .properties(height=220),
+            width="stretch",
+        )
+    st.subheader("Online checks")
+    st.dataframe(m.checks, hide_index=True, width="stretch")
+    if not m.mismatches.empty:
+        st.dataframe(with_links(m.mismatches), hide_index=True, width="stretch", column_config={"conversation": LINK})
+with conv_tab:
+    st.subheader("Tokens and cost per conversation")
+    st.dataframe(
+        with_links(m.per_conversation.head(500)), hide_index=True, width="stretch", column_config={"conversation": LINK}
+    )
+with feedback_tab:
+    st.subheader("Latest comments")
+    if m.comments.empty:
+        st.caption("No comments in this selection.")
+    else:
+        st.dataframe(with_links(m.comments), hide_index=True, width="stretch", column_config={"conversation": LINK})
+    st.subheader("Add to the regression set")
+    st.caption(
+        "A reviewed conversation becomes a regression task (`evals/regression/tasks.jsonl`, run by `make test`): "
+        "its opening, the facts the copilot established, and the answer you confirm."
+    )
+    with st.form("promote", clear_on_submit=False):
+        thread_id = st.text_input("Conversation id", placeholder="e.g. 3748d910679c (the ?thread= of its link)")
+        expected = st.text_input(
+            "Expected answer (JSON; empty = the finding's verdict)", placeholder='e.g. {"deductible": 5000}'
+        )
+        submitted = st.form_submit_button("Add to the regression set", icon=":material/playlist_add:")
+    if submitted:
+        promoted = promote_from_page(resources.copilot(), thread_id.strip(), expected.strip())
+        if promoted.ok:
+            st.success(promoted.message, icon=":material/check:")
+        else:
+            st.error(promoted.message, icon=":material/block:")
