@@ -20,6 +20,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
+from core.redact import redact, redact_obj
 from graph import prompts
 from graph.llm import ModelError
 from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
@@ -86,11 +87,14 @@ def build_graph(model, toolkit, checkpointer=None):
                 [system] + for_model(messages), schemas, on_token=lambda t: write({"type": "token", "text": t})
             )
         except ModelError as exc:
-            write({"type": "error", "text": str(exc)})
+            text = redact(str(exc))  # shown and stored: never a key or a proxy password
+            write({"type": "error", "text": text})
             return {
-                "messages": [AIMessage(str(exc), additional_kwargs=_uwc(kind="error"))],
-                "events": [{"type": "model_error", "message": str(exc)}],
+                "messages": [AIMessage(text, additional_kwargs=_uwc(kind="error"))],
+                "events": [{"type": "model_error", "message": text}],
             }
+        if isinstance(reply.content, str) and reply.content:
+            reply.content = redact(reply.content)
         usage = reply.usage_metadata or {}
         event = {
             "type": "model",
@@ -105,11 +109,17 @@ def build_graph(model, toolkit, checkpointer=None):
     def tools(state: AgentState) -> dict:
         write = _writer()
         last = cast(AIMessage, state["messages"][-1])  # the tools node runs only after tool calls
+        asked = next((m for m in reversed(state["messages"]) if isinstance(m, HumanMessage) and not kind(m)), None)
         out, events, finding = [], [], None
         for call in last.tool_calls:
-            write({"type": "tool_start", "tool": call["name"], "arguments": call["args"]})
-            event = toolkit.call(call["name"], call["args"])
-            record = event.as_dict()
+            write({"type": "tool_start", "tool": call["name"], "arguments": call["args"], "tool_call_id": call["id"]})
+            event = toolkit.call(
+                call["name"],
+                call["args"],
+                tool_call_id=call["id"],
+                request=asked.content if asked and isinstance(asked.content, str) else None,
+            )
+            record = redact_obj(event.as_dict())
             write({"type": "tool", **record})
             events.append({"type": "tool", **record})
             for g in event.guard:

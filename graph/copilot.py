@@ -6,11 +6,15 @@ events, and reads a thread back for display. All of it is testable without Strea
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
+from core.faults import database_problem
+from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
@@ -18,6 +22,8 @@ from graph.state import kind, meta
 from graph.threads import ThreadStore, open_checkpointer
 
 MAX_MESSAGE_CHARS = 8000
+SAVE_RETRIES = 3  # after the store's own busy wait: a few short retries to save an answer a lock kept back
+UNSAVED_NOTE = "This answer is shown but not saved yet; it is saved with your next message."
 
 
 class InputRejected(ValueError):
@@ -33,6 +39,7 @@ class TurnResult:
     notices: list[str] = field(default_factory=list)
     error: str | None = None
     events: list[dict] = field(default_factory=list)
+    saved: bool = True  # False: a store fault kept the answer from the checkpoint (it is saved on the next turn)
 
 
 def make_model(settings: Settings, catalog, model: str | None = None):
@@ -62,12 +69,14 @@ class Copilot:
         from tools.context import open_context
         from tools.registry import Toolkit
 
+        install_log_redaction()
         self.settings = settings
         self.toolkit = toolkit or Toolkit(open_context(settings.data_dir, settings.embedding_model, settings.api_base))
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
         self.checkpointer = open_checkpointer(settings.checkpoint_path)
         self.threads = ThreadStore(settings.data_dir / "conversations.db")
         self.graph = build_graph(self.model, self.toolkit, self.checkpointer)
+        self._unsaved: dict[str, tuple[AIMessage, list[dict]]] = {}  # answers a store fault kept from the checkpoint
 
     @property
     def label(self) -> str:
@@ -81,27 +90,45 @@ class Copilot:
 
     def send(self, thread_id: str, text: str, on_event: Callable[[dict], None] | None = None) -> TurnResult:
         """Run one underwriter turn; streamed events go to ``on_event`` as they happen."""
-        text = (text or "").strip()
+        text = redact((text or "").strip())  # a key pasted into a message is not stored
         if not text:
             raise InputRejected("the message is empty")
         if len(text) > MAX_MESSAGE_CHARS:
             raise InputRejected(f"the message has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
         self.threads.get(thread_id)  # raises ThreadNotFound
         config = self._config(thread_id)
-        before = self.graph.get_state(config).values
-        n_events = len(before.get("events", []))
-        n_messages = len(before.get("messages", []))
-        self.threads.touch(thread_id, title_if_new=text[:80])
-        for item in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="custom"):
-            if on_event:
-                on_event(item)
-        after = self.graph.get_state(config).values
+        streamed: list[dict] = []
+        answers: list[AIMessage] = []
+        try:
+            self._save_unsaved(thread_id)
+            before = self.graph.get_state(config).values
+            n_events = len(before.get("events", []))
+            n_messages = len(before.get("messages", []))
+            self.threads.touch(thread_id, title_if_new=text[:80])
+            for mode, item in self.graph.stream(
+                {"messages": [HumanMessage(text)]}, config, stream_mode=["custom", "updates"]
+            ):
+                if mode == "custom":
+                    streamed.append(item)
+                    if on_event:
+                        on_event(item)
+                    continue
+                for update in item.values():  # each node's update: keep the latest answer in hand
+                    for m in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                        if isinstance(m, AIMessage) and not m.tool_calls:
+                            answers.append(m)
+            after = self.graph.get_state(config).values
+            self.threads.touch(thread_id)
+        except Exception as exc:
+            problem = database_problem(exc, self.settings.data_dir)
+            if problem is None:
+                raise
+            return self._unsaved_turn(thread_id, streamed, answers, problem)
         events = after.get("events", [])[n_events:]
         new_messages = after.get("messages", [])[n_messages:]
         final = next((m for m in reversed(new_messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
         steps = [e for e in events if e["type"] == "tool"]
         finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
-        self.threads.touch(thread_id)
         return TurnResult(
             answer=final.text if final else "",
             message_id=final.id if final else None,
@@ -112,11 +139,65 @@ class Copilot:
             events=events,
         )
 
+    def _unsaved_turn(self, thread_id: str, streamed: list[dict], answers: list[AIMessage], problem: str):
+        """A store failed during the turn: return what was done (the answer, its steps) and keep it to save later."""
+        final = answers[-1] if answers else None
+        steps = [e for e in streamed if e.get("type") == "tool"]
+        finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
+        if final is not None:
+            self._unsaved[thread_id] = (final, steps)
+            self._save_unsaved(thread_id, quiet=True, attempts=1)
+        saved = thread_id not in self._unsaved
+        note = problem if final is None else f"{problem} {'Saved after a retry.' if saved else UNSAVED_NOTE}"
+        return TurnResult(
+            answer=final.content if final is not None else "",
+            message_id=final.id if final is not None else None,
+            steps=steps,
+            finding=finding,
+            notices=([*meta(final).get("notices", []), note] if final is not None else [note]),
+            error=None if saved and final is not None else note,
+            events=streamed,
+            saved=saved and final is not None,
+        )
+
+    def _save_unsaved(self, thread_id: str, quiet: bool = False, attempts: int = SAVE_RETRIES) -> None:
+        """Write an answer a store fault kept from the checkpoint (as the turn's end), retrying a few times."""
+        pending = self._unsaved.get(thread_id)
+        if pending is None:
+            return
+        final, steps = pending
+        config = self._config(thread_id)
+        for attempt in range(attempts):
+            try:
+                state = self.graph.get_state(config).values
+                known = {e.get("tool_call_id") for e in state.get("events", []) if e.get("type") == "tool"}
+                events = [e for e in steps if e.get("tool_call_id") not in known]
+                if not any(getattr(m, "id", None) == final.id for m in state.get("messages", [])):
+                    self.graph.update_state(config, {"messages": [final], "events": events}, as_node="answer_guard")
+                self._unsaved.pop(thread_id, None)
+                return
+            except Exception as exc:
+                if database_problem(exc) is None or (attempt == attempts - 1 and not quiet):
+                    raise
+                if attempt < attempts - 1:
+                    time.sleep(0.2 * (attempt + 1))
+
     def history(self, thread_id: str) -> list[dict]:
         """The conversation for display: underwriter and copilot messages, each answer with its tool steps."""
         self.threads.get(thread_id)
+        try:
+            self._save_unsaved(thread_id, quiet=True)
+        except Exception:  # still locked: the answer stays pending and the history shows what is saved
+            pass
         values = self.graph.get_state(self._config(thread_id)).values
         events = [e for e in values.get("events", []) if e["type"] == "tool"]
+        # Steps pair with their calls by tool_call_id: a call that never ran (a crash mid-turn) has no step, and
+        # the steps after it still land on the right answer. Events from before ids were recorded pair in order.
+        by_id: dict[str, deque] = {}
+        for e in events:
+            if e.get("tool_call_id"):
+                by_id.setdefault(e["tool_call_id"], deque()).append(e)  # ids may repeat across turns
+        unpaired = [e for e in events if not e.get("tool_call_id")]
         out: list[dict] = []
         steps: list[dict] = []
         step_index = 0
@@ -127,9 +208,11 @@ class Copilot:
                 out.append({"role": "user", "content": m.content, "id": m.id})
                 steps = []
             elif isinstance(m, AIMessage) and m.tool_calls:
-                for _ in m.tool_calls:
-                    if step_index < len(events):
-                        steps.append(events[step_index])
+                for call in m.tool_calls:
+                    if by_id.get(call.get("id")):
+                        steps.append(by_id[call["id"]].popleft())
+                    elif step_index < len(unpaired):
+                        steps.append(unpaired[step_index])
                         step_index += 1
             elif isinstance(m, AIMessage):
                 finding = next(

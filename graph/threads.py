@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE INDEX IF NOT EXISTS ix_thread_updated ON thread (updated_at);
 """
 MAX_TITLE = 120
+BUSY_TIMEOUT_S = 5.0  # how long a write waits for another process's lock before the turn reports it
 MAX_COMMENT = 2000
 
 
@@ -52,7 +53,7 @@ def _now() -> str:
 def open_checkpointer(path: Path) -> SqliteSaver:
     """A SqliteSaver on its own connection, usable from Streamlit's threads."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
     conn.execute("PRAGMA journal_mode=WAL")
     saver = SqliteSaver(conn)
     saver.setup()
@@ -66,7 +67,7 @@ class ThreadStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
         self.conn.row_factory = sqlite3.Row
         with self._lock, self.conn:
             self.conn.executescript(SCHEMA)

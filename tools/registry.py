@@ -22,6 +22,7 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from core.redact import redact_error
 from tools.errors import GuardRejected, InvalidArgument, ToolError
 
 
@@ -50,6 +51,7 @@ class ToolSpec:
 
 REGISTRY: dict[str, ToolSpec] = {}
 LOB_ARG_NAMES = ("lob", "exclude_lob", "lobs", "product", "line_of_business")  # product-guarded arguments
+LINE_TASKS = ("appetite", "policy_limits", "deductible")  # findings about one line of business
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
@@ -102,10 +104,12 @@ class ToolEvent:
     duration_ms: float
     guard: list[dict] = field(default_factory=list)
     error_kind: str | None = None
+    tool_call_id: str | None = None  # the model's id for the call: history pairs steps with calls by it
 
     def as_dict(self) -> dict:
         return {
             "tool": self.tool,
+            "tool_call_id": self.tool_call_id,
             "arguments": self.arguments,
             "ok": self.ok,
             "error_kind": self.error_kind,
@@ -150,7 +154,10 @@ class Toolkit:
     def openai_schemas(self) -> builtins.list[dict]:
         return [s.openai_schema() for s in self.specs.values()]
 
-    def call(self, name: str, arguments: dict | str | None) -> ToolEvent:
+    def call(
+        self, name: str, arguments: dict | str | None, *, tool_call_id: str | None = None, request: str | None = None
+    ) -> ToolEvent:
+        """Run one tool call. ``request``: the underwriter's message this call answers (the guard reads it)."""
         start = time.perf_counter()
         guard: list[dict] = []
         raw_args: Any = arguments
@@ -171,7 +178,7 @@ class Toolkit:
             spec = self.specs.get(name)
             if spec is None:
                 raise InvalidArgument(f"unknown tool {name!r}", f"tools: {', '.join(self.specs)}")
-            guard = self._guard_arguments(spec, raw_args)
+            guard = self._guard_arguments(spec, raw_args) + self._guard_finding(spec, raw_args, request)
             rejected = [g for g in guard if not g["allowed"]]
             if rejected:
                 names = ", ".join(repr(g["value"]) for g in rejected)
@@ -194,17 +201,30 @@ class Toolkit:
             )
         except Exception as exc:  # a bug or an outage: the model still gets an answer it can act on
             body = {
-                "error": f"{name} failed unexpectedly ({type(exc).__name__}: {str(exc)[:200]})",
+                "error": f"{name} failed unexpectedly ({redact_error(exc, 200)})",
                 "hint": "try again once; if it fails again, answer with what you have and say what could not be checked",
             }
             event = ToolEvent(
                 name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, "internal"
             )
         event.duration_ms = (time.perf_counter() - start) * 1000
+        event.tool_call_id = tool_call_id
         self.events.append(event)
         if self.on_event:
             self.on_event(event)
         return event
+
+    def _guard_finding(self, spec: ToolSpec, args: dict, request: str | None) -> builtins.list[dict]:
+        """No finding about a line when the underwriter asked only about products we do not write: the answer
+        is that we do not write them, not a verdict on some other line."""
+        if spec.name != "record_finding" or not request or args.get("task_type") not in LINE_TASKS:
+            return []
+        from tools.guard import unwritten_request
+
+        products = unwritten_request(request, self.ctx.catalog)
+        if not products:
+            return []
+        return [{"guard": "product", "argument": "request", "value": ", ".join(products), "allowed": False}]
 
     def _guard_arguments(self, spec: ToolSpec, args: dict) -> builtins.list[dict]:
         """Every argument naming a line of business must name one in the live catalog."""

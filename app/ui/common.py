@@ -5,22 +5,28 @@ from __future__ import annotations
 import sqlite3
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import resources
+from core.faults import database_problem
+from core.redact import redact_error
 
-DB_ERRORS = (OperationalError, sqlite3.OperationalError, FileNotFoundError)  # missing: seed_db.queries
+DB_ERRORS = (SQLAlchemyError, sqlite3.Error, FileNotFoundError)  # any database error; missing: seed_db.queries
 
 
 def database_message(exc: BaseException) -> str:
     where = resources.settings().data_dir
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return (
-            f"The database in `{where}` is busy (locked by another process, e.g. a running `uwc seed`). "
-            "Wait a moment and reload the page."
-        )
-    return f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
+    if isinstance(exc, FileNotFoundError):
+        return f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
+    return database_problem(exc, where) or failure_message(exc)
+
+
+def failure_message(exc: BaseException) -> str:
+    """A turn that failed: one readable line, never a traceback or a secret."""
+    problem = database_problem(exc, resources.settings().data_dir)
+    if problem:
+        return f"{problem} The conversation is kept."
+    return f"The copilot failed on this message ({redact_error(exc)}). The conversation is kept; try again."
 
 
 def copilot_message(exc: BaseException) -> str:
@@ -30,7 +36,7 @@ def copilot_message(exc: BaseException) -> str:
         return f"The copilot cannot start: part of it is missing from this installation (`{exc.name}`)."
     if isinstance(exc, DB_ERRORS):
         return database_message(exc)
-    return f"The copilot cannot start ({type(exc).__name__}: {str(exc)[:300]}). Check the model settings in `.env`."
+    return f"The copilot cannot start ({redact_error(exc)}). Check the model settings in `.env`."
 
 
 def try_copilot():

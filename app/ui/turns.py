@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from app.ui.common import failure_message
 from graph.copilot import InputRejected
 from graph.threads import ThreadNotFound
 
@@ -71,6 +72,8 @@ class TurnRunner:
     def _run(copilot, turn: Turn) -> None:
         try:
             turn.result = copilot.send(turn.thread_id, turn.text, on_event=turn.events.append)
+            if not turn.result.saved:  # the history will not have it yet: show it with the reason
+                turn.error = f"{turn.result.error} The answer was: {turn.result.answer}"
         except InputRejected as exc:
             turn.error, turn.rejected = f"Message not sent: {exc}.", True
         except ThreadNotFound:
@@ -78,6 +81,6 @@ class TurnRunner:
             turn.thread_removed = True
         except Exception as exc:  # a bug or an outage: say so plainly, keep the conversation
             log.exception("turn failed in conversation %s", turn.thread_id)
-            turn.error = f"The copilot failed on this message ({type(exc).__name__}: {str(exc)[:300]}). The conversation is kept; try again."
+            turn.error = failure_message(exc)
         finally:
             turn.done.set()
