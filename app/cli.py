@@ -62,6 +62,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
         raise CliError(f"seed failed: {exc}; the existing database was left untouched") from None
     except EmbeddingUnavailable as exc:
         raise CliError(f"seed failed while indexing guidelines: {exc}") from None
+    except OSError as exc:  # a read-only or full data folder: no traceback, say what to do
+        where = exc.filename or settings.data_dir
+        raise CliError(
+            f"seed failed: cannot write {where} ({exc.strerror or exc}); make the data folder writable or set "
+            "UWC_DATA_DIR (or --data-dir) to one that is; the existing database was left untouched"
+        ) from None
     if report.skipped:
         console.print(
             f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds)."
@@ -283,6 +289,13 @@ def _scan_item(raw: bytes, n: int, file: Path) -> dict | None:
     return item
 
 
+def _start_problem(exc: BaseException, settings) -> str:
+    from core.faults import database_problem
+    from core.redact import redact_error
+
+    return database_problem(exc, settings.data_dir) or f"cannot start the copilot ({redact_error(exc)})"
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -296,7 +309,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
     except Exception as exc:  # e.g. a cassette that does not exist
-        raise CliError(f"cannot start the copilot: {exc}") from None
+        raise CliError(_start_problem(exc, settings)) from None
     if args.thread:
         try:
             thread = copilot.threads.get(args.thread)
@@ -461,7 +474,7 @@ def _eval_run(args: argparse.Namespace) -> int:
     try:
         first = make_copilot(0)  # fail early (and readably) on a model that cannot be built
     except Exception as exc:
-        raise CliError(f"cannot start the copilot: {exc}") from None
+        raise CliError(_start_problem(exc, settings)) from None
     spare = [first]
 
     def factory(i: int):
@@ -586,7 +599,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         try:
             copilot = Copilot(settings.model_copy(update={"data_dir": Path(tmp)}), toolkit=toolkit)
         except Exception as exc:
-            raise CliError(f"cannot start the copilot: {exc}") from None
+            raise CliError(_start_problem(exc, settings)) from None
         try:
             for path, script in scripts:
                 result = run_script(copilot, path, script)

@@ -7,6 +7,7 @@ sentence that says what happened and what to run; anything else is not ours to e
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from core.redact import redact
@@ -22,12 +23,22 @@ def is_database_error(exc: BaseException) -> bool:
     return isinstance(exc, SQLAlchemyError)
 
 
+def _writable(folder: Path) -> bool:
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
 def database_problem(exc: BaseException, data_dir: Path | str | None = None) -> str | None:
     """One line saying what went wrong with a store and what to run, or None when ``exc`` is not a store fault."""
     if not is_database_error(exc):
         return None
     where = f"the data folder `{data_dir}`" if data_dir else "the data folder"
     text = str(exc).lower()
+    if data_dir and "unable to open" in text and Path(data_dir).is_dir() and not _writable(Path(data_dir)):
+        text = "readonly"  # SQLite cannot create a file in a read-only folder: say that, not "missing"
     if "locked" in text or "busy" in text:
         return (
             f"A database in {where} is busy (locked by another process, e.g. a running `uwc seed`); "

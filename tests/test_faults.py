@@ -230,3 +230,59 @@ def test_logs_are_redacted(caplog):
         except RuntimeError:
             logging.getLogger("uwc.test").exception("call failed with %s", KEYS["groq"])
     assert KEYS["openai"] not in caplog.text and KEYS["groq"] not in caplog.text
+
+
+def test_search_works_from_a_read_only_data_folder(seeded, monkeypatch):
+    """Chroma writes even to read: a read-only index folder is read from a private copy."""
+    import retrieval.index as ix
+    from retrieval.embeddings import make_embedding
+
+    opened = []
+    real_client = ix._client
+    monkeypatch.setattr(ix, "_writable", lambda path: False)
+    monkeypatch.setattr(ix, "_client", lambda path: opened.append(path) or real_client(path))
+    collection = ix.open_collection(seeded["dir"] / "chroma", ix.GUIDELINES, make_embedding("local"))
+    assert opened and opened[0] != seeded["dir"] / "chroma" and opened[0].name == "chroma"
+    assert collection.query(query_texts=["vehicles"], n_results=1)["ids"][0]
+
+
+def test_writability_is_probed_not_guessed(tmp_path):
+    import retrieval.index as ix
+
+    (tmp_path / "chroma.sqlite3").write_bytes(b"")
+    assert ix._writable(tmp_path)
+    assert not ix._writable(tmp_path / "missing")
+
+
+def test_seed_removes_leftovers_of_killed_builds(tmp_path):
+    import os
+
+    from seed_db.seed import remove_leftovers
+
+    db = tmp_path / "uwc.db"
+    dead = tmp_path / ".uwc.db.building-999999999"  # no such process
+    live = tmp_path / f".uwc.db.building-{os.getpid()}"  # a build still running: left alone
+    dead.write_bytes(b"x")
+    live.write_bytes(b"x")
+    (tmp_path / "chroma.building").mkdir()
+    (tmp_path / "chroma.old").mkdir()
+    removed = remove_leftovers(f"sqlite:///{db}", tmp_path / "chroma")
+    assert not dead.exists() and live.exists()
+    assert not (tmp_path / "chroma.building").exists() and not (tmp_path / "chroma.old").exists()
+    assert len(removed) == 3
+
+
+def test_a_build_is_complete_only_when_its_index_is(tmp_path, seeded):
+    import shutil
+
+    from seed_db import seed
+
+    data_dir = tmp_path / "var"
+    shutil.copytree(seeded["dir"], data_dir)
+    url = f"sqlite:///{data_dir / 'uwc.db'}"
+    assert seed.is_current(url, data_dir / "chroma")
+    marker = data_dir / "chroma" / seed.MARKER
+    marker.write_text('{"inputs_sha256": "an older build"}')  # killed after the database, before the index
+    assert not seed.is_current(url, data_dir / "chroma")
+    marker.unlink()
+    assert not seed.is_current(url, data_dir / "chroma")

@@ -129,10 +129,27 @@ def _validation_message(spec: ToolSpec, exc: ValidationError) -> tuple[str, str]
             problems.append(f"unknown argument {loc!r}")
         else:
             problems.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
+    return "; ".join(problems), _validation_hint(spec)
+
+
+def _accepts_boolean(schema: dict) -> bool:
+    options = schema.get("anyOf") or [schema]
+    return any(o.get("type") in ("boolean", None) and "$ref" not in o and "enum" not in o for o in options)
+
+
+def _refuse_booleans(spec: ToolSpec, args: dict) -> None:
+    """JSON true/false is never a number or a text here (pydantic would read true as 1 for an int)."""
+    props = spec.json_schema.get("properties", {})
+    for name, value in args.items():
+        if isinstance(value, bool) and name in props and not _accepts_boolean(props[name]):
+            raise InvalidArgument(f"{name} must not be true/false (got {str(value).lower()})", _validation_hint(spec))
+
+
+def _validation_hint(spec: ToolSpec) -> str:
     props = spec.json_schema.get("properties", {})
     required = spec.json_schema.get("required", [])
     valid = ", ".join(f"{k}{'' if k in required else '?'}: {v.get('type') or 'value'}" for k, v in props.items())
-    return "; ".join(problems), f"{spec.name} takes ({valid}); '?' marks optional arguments"
+    return f"{spec.name} takes ({valid}); '?' marks optional arguments"
 
 
 class Toolkit:
@@ -186,6 +203,7 @@ class Toolkit:
                     f"{names} {'is' if len(rejected) == 1 else 'are'} not a product we write",
                     f"we write only: {self.ctx.catalog.lob_list()}; say plainly that we do not write it",
                 )
+            _refuse_booleans(spec, raw_args)
             try:
                 args = spec.args_model.model_validate(raw_args)
             except ValidationError as exc:
