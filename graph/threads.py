@@ -15,6 +15,8 @@ from pathlib import Path
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from core.redact import redact
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS thread (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, model TEXT, applicant_id TEXT,
@@ -129,7 +131,7 @@ class ThreadStore:
         self.get(thread_id)
         if rating not in (-1, 1):
             raise ValueError("rating is 1 (thumbs up) or -1 (thumbs down)")
-        comment = (comment or "").strip()[:MAX_COMMENT] or None
+        comment = redact((comment or "").strip())[:MAX_COMMENT] or None  # stored: never a pasted key
         with self._lock, self.conn:
             self.conn.execute(
                 "INSERT INTO feedback (thread_id, message_id, rating, comment, created_at) VALUES (?, ?, ?, ?, ?) "
@@ -145,5 +147,5 @@ class ThreadStore:
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join(str(title).split())
+    title = redact(" ".join(str(title).split()))
     return title[: MAX_TITLE - 1] + "…" if len(title) > MAX_TITLE else title

@@ -61,7 +61,9 @@ def test_a_locked_store_keeps_the_answer_and_saves_it_later(copilot_with, tmp_pa
 
     def lock():  # another process takes the checkpoint store's write lock while the answer is being written
         if "conn" not in holder:
-            conn = sqlite3.connect(tmp_path / "checkpoints.db", timeout=0.1, isolation_level=None)
+            conn = sqlite3.connect(
+                tmp_path / "checkpoints.db", timeout=0.1, isolation_level=None, check_same_thread=False
+            )
             conn.execute("BEGIN IMMEDIATE")
             holder["conn"] = conn
 

@@ -128,7 +128,8 @@ def _validation_message(spec: ToolSpec, exc: ValidationError) -> tuple[str, str]
         elif err["type"] == "extra_forbidden":
             problems.append(f"unknown argument {loc!r}")
         else:
-            problems.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
+            got = repr(err.get("input"))
+            problems.append(f"{loc}: {err['msg']} (got {got[:80] + '…' if len(got) > 80 else got})")
     return "; ".join(problems), _validation_hint(spec)
 
 
