@@ -7,6 +7,7 @@ events, and reads a thread back for display. All of it is testable without Strea
 from __future__ import annotations
 
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,7 +77,7 @@ class Copilot:
         self.checkpointer = open_checkpointer(settings.checkpoint_path)
         self.threads = ThreadStore(settings.data_dir / "conversations.db")
         self.graph = build_graph(self.model, self.toolkit, self.checkpointer)
-        self._unsaved: dict[str, tuple[AIMessage, list[dict]]] = {}  # answers a store fault kept from the checkpoint
+        self._unsaved: dict[str, tuple[list, list[dict]]] = {}  # turns a store fault kept from the checkpoint
 
     @property
     def label(self) -> str:
@@ -98,32 +99,31 @@ class Copilot:
         self.threads.get(thread_id)  # raises ThreadNotFound
         config = self._config(thread_id)
         streamed: list[dict] = []
-        answers: list[AIMessage] = []
+        asked = HumanMessage(text, id=str(uuid.uuid4()))
+        turn: dict[str, object] = {asked.id: asked}  # every message of the turn, by id, as the nodes returned them
         try:
             self._save_unsaved(thread_id)
             before = self.graph.get_state(config).values
             n_events = len(before.get("events", []))
             n_messages = len(before.get("messages", []))
             self.threads.touch(thread_id, title_if_new=text[:80])
-            for mode, item in self.graph.stream(
-                {"messages": [HumanMessage(text)]}, config, stream_mode=["custom", "updates"]
-            ):
+            for mode, item in self.graph.stream({"messages": [asked]}, config, stream_mode=["custom", "updates"]):
                 if mode == "custom":
                     streamed.append(item)
                     if on_event:
                         on_event(item)
                     continue
-                for update in item.values():  # each node's update: keep the latest answer in hand
+                for update in item.values():  # each node's update: keep the turn in hand until it is saved
                     for m in (update or {}).get("messages", []) if isinstance(update, dict) else []:
-                        if isinstance(m, AIMessage) and not m.tool_calls:
-                            answers.append(m)
+                        m.id = m.id or str(uuid.uuid4())
+                        turn[m.id] = m
             after = self.graph.get_state(config).values
             self.threads.touch(thread_id)
         except Exception as exc:
             problem = database_problem(exc, self.settings.data_dir)
             if problem is None:
                 raise
-            return self._unsaved_turn(thread_id, streamed, answers, problem)
+            return self._unsaved_turn(thread_id, streamed, list(turn.values()), problem)
         events = after.get("events", [])[n_events:]
         new_messages = after.get("messages", [])[n_messages:]
         final = next((m for m in reversed(new_messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
@@ -139,13 +139,13 @@ class Copilot:
             events=events,
         )
 
-    def _unsaved_turn(self, thread_id: str, streamed: list[dict], answers: list[AIMessage], problem: str):
+    def _unsaved_turn(self, thread_id: str, streamed: list[dict], messages: list, problem: str):
         """A store failed during the turn: return what was done (the answer, its steps) and keep it to save later."""
-        final = answers[-1] if answers else None
+        final = next((m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
         steps = [e for e in streamed if e.get("type") == "tool"]
         finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
         if final is not None:
-            self._unsaved[thread_id] = (final, steps)
+            self._unsaved[thread_id] = (messages, steps)
             self._save_unsaved(thread_id, quiet=True, attempts=1)
         saved = thread_id not in self._unsaved
         note = problem if final is None else f"{problem} {'Saved after a retry.' if saved else UNSAVED_NOTE}"
@@ -161,19 +161,24 @@ class Copilot:
         )
 
     def _save_unsaved(self, thread_id: str, quiet: bool = False, attempts: int = SAVE_RETRIES) -> None:
-        """Write an answer a store fault kept from the checkpoint (as the turn's end), retrying a few times."""
+        """Write the part of a turn a store fault kept from the checkpoint (as the turn's end), retrying a little.
+
+        Checkpoints are written while the next step runs, so any suffix of the turn may be missing: every message
+        and tool event not yet in the checkpoint is appended, in order."""
         pending = self._unsaved.get(thread_id)
         if pending is None:
             return
-        final, steps = pending
+        messages, steps = pending
         config = self._config(thread_id)
         for attempt in range(attempts):
             try:
                 state = self.graph.get_state(config).values
                 known = {e.get("tool_call_id") for e in state.get("events", []) if e.get("type") == "tool"}
                 events = [e for e in steps if e.get("tool_call_id") not in known]
-                if not any(getattr(m, "id", None) == final.id for m in state.get("messages", [])):
-                    self.graph.update_state(config, {"messages": [final], "events": events}, as_node="answer_guard")
+                saved_ids = {m.id for m in state.get("messages", [])}
+                missing = [m for m in messages if m.id not in saved_ids]
+                if missing or events:
+                    self.graph.update_state(config, {"messages": missing, "events": events}, as_node="answer_guard")
                 self._unsaved.pop(thread_id, None)
                 return
             except Exception as exc:

@@ -13,7 +13,6 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 
 import tools.all  # noqa: F401  (registers every tool)
 from tools.calculator import MAX_MAGNITUDE, evaluate
@@ -46,6 +45,61 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=10,
 )
+
+
+# Plausible values per argument name, so fuzzing also reaches the code behind the normalisers.
+SAMPLES = {
+    "naics": ["722511", "484121", "531190", "999999", "72251", "7225-11", " 236115 "],
+    "code": ["722511", "515120", "000000", "541511"],
+    "state": ["TX", "Texas", "ND", "dc", "ZZ", "New  York"],
+    "lob": ["auto", "Workers' Comp", "umbrella", "GL", "bop", "u m b r e l l a", "póliza paraguas"],
+    "exclude_lob": ["auto", "umbrella", None],
+    "lobs": [["auto", "cyber"], ["umbrella"], []],
+    "annual_revenue": ["$4.5M", "4,500,000", 4500000, "1e99", -5, "12 dollars"],
+    "employees": [12, "1,200", 10**9, "twelve", 3.5],
+    "annual_payroll": ["$5M", 5000001, "-1"],
+    "vehicles": [21, "20", 0],
+    "construction": ["wood frame", "Type II", "steel", "straw"],
+    "query": ["SELECT * FROM state", "SELECT printf('%.*c', 9, 'x')", "WITH state AS (SELECT 1) SELECT 1"],
+    "expression": ["4.5M / 32", "10 % 3", "round(1e29, 12)", "2 ** 1000"],
+    "table": ["appetite", "sqlite_master", "Appetite"],
+    "section_id": ["auto-qualified", "products-not-written", "nope"],
+    "name_or_id": ["APP-0042", "Harbor", "APP-99999"],
+    "task_type": ["appetite", "deductible", "classification"],
+    "citations": [["auto-qualified"], ["nope"], []],
+}
+
+
+def from_schema(schema: dict) -> st.SearchStrategy:
+    """Values that fit a tool's JSON schema (the subset pydantic emits for our signatures)."""
+    if "anyOf" in schema:
+        return st.one_of([from_schema(s) for s in schema["anyOf"]])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kind = schema.get("type")
+    if kind == "string":
+        return st.text(min_size=schema.get("minLength", 0), max_size=min(schema.get("maxLength", 80), 400))
+    if kind == "integer":
+        return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "number":
+        return st.floats(schema.get("minimum"), schema.get("maximum"), allow_nan=False)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "null":
+        return st.none()
+    if kind == "array":
+        return st.lists(from_schema(schema.get("items", {})), max_size=4)
+    if kind == "object" and "properties" in schema:
+        required = set(schema.get("required", []))
+        props = {
+            k: (st.sampled_from(SAMPLES[k]) | from_schema(v)) if k in SAMPLES else from_schema(v)
+            for k, v in schema["properties"].items()
+        }
+        return st.fixed_dictionaries(
+            {k: v for k, v in props.items() if k in required},
+            optional={k: v for k, v in props.items() if k not in required},
+        )
+    return json_values
 
 
 def arguments_for(spec):

@@ -193,6 +193,8 @@ def test_no_finding_for_a_line_when_only_unwritten_products_were_asked_about(too
     assert not refused.ok and refused.error_kind == "guard_rejected" and "umbrella" in refused.result["error"]
     assert toolkit.call("record_finding", finding, request="Is APP-0042 in appetite for property?").ok
     assert toolkit.call("record_finding", finding).ok  # no request known (uwc tool): nothing to compare
+    umbrella = {**finding, "facts": {"lob": "umbrella"}}
+    assert toolkit.call("record_finding", umbrella).error_kind == "guard_rejected"  # a finding about umbrella
 
 
 def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):

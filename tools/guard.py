@@ -331,7 +331,8 @@ class _Judge:
         c = self.clause_of(start)
         if self.declines(c):
             return False
-        if c > 0 and self.norm[: self.clauses[c][0]].rstrip().endswith(":") and self.declines(c - 1):
+        prev_end = self.clauses[c - 1][1] if c > 0 else 0
+        if c > 0 and self.norm[prev_end - 1 : prev_end] == ":" and self.declines(c - 1):
             return False  # "Not written: umbrella, excess, EPLI."
         if c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1):
             return False  # "Umbrella: not written.", "Umbrella? We don't write it."

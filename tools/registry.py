@@ -236,7 +236,13 @@ class Toolkit:
     def _guard_finding(self, spec: ToolSpec, args: dict, request: str | None) -> builtins.list[dict]:
         """No finding about a line when the underwriter asked only about products we do not write: the answer
         is that we do not write them, not a verdict on some other line."""
-        if spec.name != "record_finding" or not request or args.get("task_type") not in LINE_TASKS:
+        if spec.name != "record_finding" or args.get("task_type") not in LINE_TASKS:
+            return []
+        facts = args.get("facts") if isinstance(args.get("facts"), dict) else {}
+        lob = facts.get("lob")
+        if isinstance(lob, str) and lob.strip() and not self.ctx.catalog.find_lob(lob):
+            return [{"guard": "product", "argument": "facts.lob", "value": lob, "allowed": False}]
+        if not request:
             return []
         from tools.guard import unwritten_request
 
