@@ -51,8 +51,11 @@ _MIXED = re.compile(
     r"(?<![A-Za-z0-9_\-])(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z])[A-Za-z0-9]{32,}\b"
 )
 # Base64-ish runs of 40+ characters with both letters and digits (not ordinary words or numbers).
+# A run mixing base64's "/" or "+" with base64url's "_" or "-" is a path or a slug, not a token: left alone.
 _OPAQUE = re.compile(
-    r"(?<![A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*\d)(?=[A-Za-z0-9+/_\-]*[A-Za-z])[A-Za-z0-9+/_\-]{40,}={0,2}"
+    r"(?<![A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*\d)(?=[A-Za-z0-9+/_\-]*[A-Za-z])"
+    r"(?![A-Za-z0-9+/_\-]*[/+][A-Za-z0-9+/_\-]*[_\-])(?![A-Za-z0-9+/_\-]*[_\-][A-Za-z0-9+/_\-]*[/+])"
+    r"[A-Za-z0-9+/_\-]{40,}={0,2}"
 )
 
 

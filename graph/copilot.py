@@ -99,8 +99,9 @@ class Copilot:
         self.threads.get(thread_id)  # raises ThreadNotFound
         config = self._config(thread_id)
         streamed: list[dict] = []
-        asked = HumanMessage(text, id=str(uuid.uuid4()))
-        turn: dict[str, object] = {asked.id: asked}  # every message of the turn, by id, as the nodes returned them
+        asked_id = str(uuid.uuid4())
+        asked = HumanMessage(text, id=asked_id)
+        turn: dict[str, object] = {asked_id: asked}  # every message of the turn, by id, as the nodes returned them
         try:
             self._save_unsaved(thread_id)
             before = self.graph.get_state(config).values
@@ -150,7 +151,7 @@ class Copilot:
         saved = thread_id not in self._unsaved
         note = problem if final is None else f"{problem} {'Saved after a retry.' if saved else UNSAVED_NOTE}"
         return TurnResult(
-            answer=final.content if final is not None else "",
+            answer=final.content if final is not None and isinstance(final.content, str) else "",
             message_id=final.id if final is not None else None,
             steps=steps,
             finding=finding,
@@ -214,8 +215,9 @@ class Copilot:
                 steps = []
             elif isinstance(m, AIMessage) and m.tool_calls:
                 for call in m.tool_calls:
-                    if by_id.get(call.get("id")):
-                        steps.append(by_id[call["id"]].popleft())
+                    call_id = call.get("id") or ""
+                    if by_id.get(call_id):
+                        steps.append(by_id[call_id].popleft())
                     elif step_index < len(unpaired):
                         steps.append(unpaired[step_index])
                         step_index += 1

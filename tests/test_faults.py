@@ -206,6 +206,8 @@ def test_userinfo_and_header_echoes_are_redacted(text):
 def test_ordinary_text_is_left_alone():
     text = "NAICS 722511 Full-Service Restaurants in TX; APP-0042; thread 85c65ff37dd8; call_check_appetite_1"
     assert redact(text) == text
+    path = "/tmp/pytest-of-root/pytest-12/test_binary_files_are_one_lin0/blob.bin"
+    assert redact(f"cannot read {path}") == f"cannot read {path}"
 
 
 def test_cassettes_redact_every_format(tmp_path):

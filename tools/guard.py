@@ -128,7 +128,9 @@ def _drop_inner_apostrophes(text: str, offsets: list[int] | None) -> tuple[str, 
     if not _INNER_APOSTROPHE.search(text):
         return text, offsets
     base = offsets if offsets is not None else range(len(text))
-    parts, kept, pos = [], [], 0
+    parts: list[str] = []
+    kept: list[int] = []
+    pos = 0
     for m in _INNER_APOSTROPHE.finditer(text):
         parts.append(text[pos : m.start()])
         kept.extend(base[pos : m.start()])

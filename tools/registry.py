@@ -238,8 +238,8 @@ class Toolkit:
         is that we do not write them, not a verdict on some other line."""
         if spec.name != "record_finding" or args.get("task_type") not in LINE_TASKS:
             return []
-        facts = args.get("facts") if isinstance(args.get("facts"), dict) else {}
-        lob = facts.get("lob")
+        facts = args.get("facts")
+        lob = facts.get("lob") if isinstance(facts, dict) else None
         if isinstance(lob, str) and lob.strip() and not self.ctx.catalog.find_lob(lob):
             return [{"guard": "product", "argument": "facts.lob", "value": lob, "allowed": False}]
         if not request:
