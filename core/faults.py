@@ -49,6 +49,6 @@ def database_problem(exc: BaseException, data_dir: Path | str | None = None) -> 
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return f"A database in {where} is damaged: run `uwc seed` to rebuild it (conversations are kept apart)."
     if "unable to open" in text or "no such table" in text or "no such column" in text:
-        return f"A database in {where} is missing or from an older version: run `uwc seed` (or `make run`)."
+        return f"A database in {where} is missing or unreadable: run `uwc seed` (or `make run`), then try again."
     first = redact(" ".join(str(exc).split()))[:200]
-    return f"A database in {where} failed ({first}): run `uwc seed` (or `make run`) to rebuild it."
+    return f"A database in {where} is missing or unreadable ({first}): run `uwc seed` (or `make run`) to rebuild it."
