@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import TypeVar, cast
 
 MARK = "[REDACTED]"
+T = TypeVar("T")
 
 # URL userinfo: keep scheme and host, hide "user:password@".
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<info>[^\s/@'\"<>]+)@")
@@ -74,14 +76,14 @@ def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
     return _OPAQUE.sub(MARK, text)
 
 
-def redact_obj(value: object, secrets: tuple[str, ...] | list[str] = ()) -> object:
-    """``redact`` applied to every string inside a JSON-like value (dicts, lists, tuples)."""
+def redact_obj(value: T, secrets: tuple[str, ...] | list[str] = ()) -> T:
+    """``redact`` applied to every string inside a JSON-like value (dicts, lists, tuples); same shape back."""
     if isinstance(value, str):
-        return redact(value, secrets)
+        return cast(T, redact(value, secrets))
     if isinstance(value, dict):
-        return {k: redact_obj(v, secrets) for k, v in value.items()}
+        return cast(T, {k: redact_obj(v, secrets) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
-        return type(value)(redact_obj(v, secrets) for v in value)
+        return cast(T, type(value)(redact_obj(v, secrets) for v in value))
     return value
 
 

@@ -17,7 +17,9 @@ DB_ERRORS = (SQLAlchemyError, sqlite3.Error, FileNotFoundError)  # any database 
 def database_message(exc: BaseException) -> str:
     where = resources.settings().data_dir
     if isinstance(exc, FileNotFoundError):
-        return f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
+        return (
+            f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
+        )
     return database_problem(exc, where) or failure_message(exc)
 
 
