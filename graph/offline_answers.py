@@ -15,6 +15,8 @@ from graph import prompts
 from graph.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from graph.offline_conversation import Conversation
 from tools.catalog import Catalog
+from tools.guard import unwritten_request
+from tools.registry import LINE_TASKS
 
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
 
@@ -138,6 +140,8 @@ class AnswerWriter:
         """record_finding first (once per turn), then the answer. ``waiting``: the missing fact a later bare answer gives."""
         if any(c.name == "record_finding" for c in conv.calls):
             return self._say(conv, core, asked=waiting)
+        if task in LINE_TASKS and conv.parsed is not None and unwritten_request(conv.parsed.text, self.catalog):
+            return self._say(conv, core, asked=waiting)  # asked only about a product we do not write: no finding
         args = {"task_type": task, "summary": core, "citations": list(sections), **verdict, "facts": facts}
         return Step(tool="record_finding", args=args)
 
