@@ -10,8 +10,9 @@
    one operation (``printf('%.*c', 999999999, 'x')``) cannot run for minutes or take gigabytes.
 3. One wall-clock deadline covers every statement the tool runs, the case-hint lookups included: a progress
    handler stops long loops and a timer thread interrupts the connection at the deadline. Memory is capped
-   per connection (page cache, temp store) and process-wide (``sqlite3_hard_heap_limit64``). Results are
-   capped with a ``truncated`` flag.
+   per connection: the page cache (which also bounds the sorter), temp tables spilled to files, no mmap, and
+   the length limit. (Not SQLite's hard heap limit: it is process-wide and would change how the seed builder
+   and the checkpointer in the same process behave.) Results are capped with a ``truncated`` flag.
 
 Errors say what to do: an unknown column lists the table's real columns; a text filter that matches nothing
 but would match ignoring case says so.
@@ -60,7 +61,6 @@ LIMITS = {
     sqlite3.SQLITE_LIMIT_WORKER_THREADS: 0,
 }
 CACHE_KIB = 8192  # page cache per connection; it also bounds the sorter's memory before it spills
-HEAP_LIMIT_BYTES = 512 * 1024 * 1024  # process-wide ceiling for all SQLite memory (only ever lowered to this)
 ALLOWED_TABLES = {t.name for t in models.Base.metadata.sorted_tables}
 DENIED_FUNCTIONS = {
     "load_extension",
@@ -75,7 +75,6 @@ DENIED_FUNCTIONS = {
     "zeroblob",
 }
 READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
-_heap_lock = threading.Lock()
 
 
 def _tables_hint() -> str:
@@ -190,14 +189,6 @@ def _authorizer(action, arg1, arg2, dbname, source):
     return sqlite3.SQLITE_DENY
 
 
-def _cap_heap(conn: sqlite3.Connection) -> None:
-    """Set SQLite's process-wide hard heap limit unless a lower one is already in force."""
-    with _heap_lock:
-        current = conn.execute("PRAGMA hard_heap_limit").fetchone()[0]
-        if current == 0 or current > HEAP_LIMIT_BYTES:
-            conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
-
-
 def connect_readonly(db_path) -> sqlite3.Connection:
     """A connection that can only read allow-listed tables, within SQLite's limits and a memory cap."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
@@ -207,7 +198,6 @@ def connect_readonly(db_path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     conn.execute("PRAGMA temp_store = FILE")
     conn.execute("PRAGMA mmap_size = 0")
-    _cap_heap(conn)
     conn.set_authorizer(_authorizer)
     return conn
 
