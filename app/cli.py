@@ -7,10 +7,18 @@ into one readable line on stderr and a non-zero exit code; tracebacks are for bu
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
 from core.settings import apply_offline_env, get_settings
+
+MAX_ARGS_BYTES = 1_000_000  # `uwc tool` arguments (inline, file or stdin)
+MAX_ARGS_DEPTH = 20  # nesting of the arguments' JSON
+MAX_SCAN_CHARS = 1_000_000  # one `guard scan` text
+MAX_SCRIPT_BYTES = 5_000_000  # one replay script
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
 
 
 class CliError(Exception):
@@ -56,6 +64,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
         raise CliError(f"seed failed: {_explain(exc, settings)}; the existing data was left untouched") from None
     except EmbeddingUnavailable as exc:
         raise CliError(f"seed failed while indexing guidelines: {exc}") from None
+    except OSError as exc:  # a read-only or full data folder: no traceback, say what to do
+        where = exc.filename or settings.data_dir
+        raise CliError(
+            f"seed failed: cannot write {where} ({exc.strerror or exc}); make the data folder writable or set "
+            "UWC_DATA_DIR (or --data-dir) to one that is; the existing database was left untouched"
+        ) from None
     if report.skipped:
         console.print(
             f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds)."
@@ -78,10 +92,25 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_host(host: str) -> str:
+    """An IP address or a syntactically valid host name (all-numeric names must be IPv4 addresses)."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    if _HOSTNAME.match(host) and not re.fullmatch(r"[\d.]+", host):
+        return host
+    raise CliError(f"--host {host!r} is not an IP address or a host name (e.g. 127.0.0.1 or 0.0.0.0)", 2)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.auth import AuthConfigError, check_auth_settings, write_oidc_secrets
     from app.serve import is_loopback, run_supervised, server_env, streamlit_command
     from core.database import is_postgres, masked
+
+    check_host(args.host)
     from seed_db.seed import is_seeded
 
     settings = get_settings(data_dir=args.data_dir)
@@ -174,21 +203,66 @@ def cmd_tool(args: argparse.Namespace) -> int:
         for spec in REGISTRY.values():
             print(json.dumps({"name": spec.name, "description": spec.description, "parameters": spec.json_schema}))
         return 0
+    source = "--args"
+    text = args.args
+    if args.args_file is not None:
+        source = "stdin" if str(args.args_file) == "-" else str(args.args_file)
+        text = _read_text(args.args_file, MAX_ARGS_BYTES, "--args-file")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_ARGS_BYTES:
+        raise CliError(f"{source} is over {MAX_ARGS_BYTES:,} bytes", 2)
     try:
-        arguments = json.loads(args.args)
+        arguments = json.loads(text)
     except json.JSONDecodeError as exc:
         print(
             json.dumps(
                 {
-                    "error": f"--args is not valid JSON: {exc.msg} at position {exc.pos}",
-                    "hint": 'e.g. --args \'{"naics": "722511"}\'',
+                    "error": f"{source} is not valid JSON: {exc.msg} at position {exc.pos}",
+                    "hint": 'e.g. --args \'{"naics": "722511"}\' or --args-file args.json',
                 }
             )
         )
         return 2
+    except RecursionError:
+        raise CliError(f"{source} nests deeper than {MAX_ARGS_DEPTH} levels", 2) from None
+    if _depth(arguments) > MAX_ARGS_DEPTH:
+        raise CliError(f"{source} nests deeper than {MAX_ARGS_DEPTH} levels", 2)
     event = _toolkit(settings).call(args.name, arguments)
     print(json.dumps(event.result, default=str, indent=None if args.compact else 2))
     return 0 if event.ok else 2
+
+
+def _depth(value, limit: int = MAX_ARGS_DEPTH + 1) -> int:
+    """Nesting depth of a JSON value, counted iteratively (no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > limit:
+            return d
+        if isinstance(item, dict):
+            stack += [(v, d + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, d + 1) for v in item]
+    return deepest
+
+
+def _read_text(path: Path, limit: int, what: str) -> str:
+    """A UTF-8 text file (or ``-`` for stdin) of at most ``limit`` bytes, else one readable error."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        name = "stdin"
+    else:
+        if not path.is_file():
+            raise CliError(f"{what} {path}: no such file", 2)
+        if path.stat().st_size > limit:
+            raise CliError(f"{what} {path} is over {limit:,} bytes", 2)
+        data, name = path.read_bytes(), str(path)
+    if len(data) > limit:
+        raise CliError(f"{what} {name} is over {limit:,} bytes", 2)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{what} {name} is not UTF-8 text (byte {exc.start})", 2) from None
 
 
 def cmd_guard_scan(args: argparse.Namespace) -> int:
@@ -205,26 +279,60 @@ def cmd_guard_scan(args: argparse.Namespace) -> int:
         catalog = Catalog.load(readonly_engine(settings.resolved_database_url))
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (the scanner checks against the live catalog)") from None
-    source = sys.stdin if str(args.file) == "-" else None
-    if source is None and not args.file.is_file():
+    import tempfile
+
+    if str(args.file) != "-" and not args.file.is_file():
         raise CliError(f"{args.file}: no such file", 2)
-    lines = (source or args.file.open(encoding="utf-8")).read().splitlines()
-    out = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    # Two streaming passes: every line is checked first (no partial output), then scanned and written one at a
+    # time. Stdin is spooled to a temporary file for the second pass. Memory stays one line; time is linear.
+    with tempfile.TemporaryFile() as spool:
+        src = sys.stdin.buffer if str(args.file) == "-" else args.file.open("rb")
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CliError(
-                f'{args.file}, line {n}: not JSON ({exc.msg}); expected {{"id": ..., "text": ...}}', 2
-            ) from None
-        if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
-            raise CliError(f'{args.file}, line {n}: expected an object with "id" and a string "text"', 2)
-        out.append({"id": item["id"], "invented_products": scan_products(item["text"], catalog)})
-    for item in out:  # written only when every line was valid: no partial output
-        print(json.dumps(item))
+            for n, raw in enumerate(src, start=1):
+                _scan_item(raw, n, args.file)
+                if str(args.file) == "-":
+                    spool.write(raw)
+        finally:
+            if src is not sys.stdin.buffer:
+                src.close()
+        if str(args.file) == "-":
+            spool.seek(0)
+        with spool if str(args.file) == "-" else args.file.open("rb") as again:
+            for n, raw in enumerate(again, start=1):
+                item = _scan_item(raw, n, args.file)
+                if item is not None:
+                    print(json.dumps({"id": item["id"], "invented_products": scan_products(item["text"], catalog)}))
     return 0
+
+
+def _scan_item(raw: bytes, n: int, file: Path) -> dict | None:
+    """One JSONL line of `guard scan`: {"id", "text"}, or None for a blank line; else one readable error."""
+    import json
+
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{file}, line {n}: not UTF-8 text (byte {exc.start})", 2) from None
+    if not line.strip():
+        return None
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CliError(f'{file}, line {n}: not JSON ({exc.msg}); expected {{"id": ..., "text": ...}}', 2) from None
+    except RecursionError:
+        raise CliError(f"{file}, line {n}: nested too deeply", 2) from None
+    if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
+        raise CliError(f'{file}, line {n}: expected an object with "id" and a string "text"', 2)
+    if len(item["text"]) > MAX_SCAN_CHARS:
+        raise CliError(f"{file}, line {n}: text is over {MAX_SCAN_CHARS:,} characters", 2)
+    return item
+
+
+def _start_problem(exc: BaseException, settings) -> str:
+    from core.faults import database_problem
+    from core.redact import redact_error
+
+    return database_problem(exc, settings.data_dir) or f"cannot start the copilot ({redact_error(exc)})"
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -256,7 +364,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     except _database_errors() as exc:
         raise CliError(_explain(exc, settings)) from None
     except Exception as exc:  # e.g. a cassette that does not exist
-        raise CliError(f"cannot start the copilot: {exc}") from None
+        raise CliError(_start_problem(exc, settings)) from None
     if args.thread:
         try:
             thread = copilot.threads.get(args.thread)
@@ -291,11 +399,19 @@ def cmd_chat(args: argparse.Namespace) -> int:
             line = input("you> " if interactive else "")
         except EOFError:
             break
+        except UnicodeDecodeError as exc:
+            copilot.close()
+            raise CliError(f"stdin is not UTF-8 text (byte {exc.start}); the conversation is kept", 2) from None
         except KeyboardInterrupt:
             console.print()
             break
         if not line.strip():
             continue
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes smuggled in as surrogates (a non-UTF-8 locale)
+            copilot.close()
+            raise CliError("stdin is not UTF-8 text; the conversation is kept", 2) from None
         if not interactive:
             say("you", "bold", line)
         try:
@@ -416,7 +532,7 @@ def _eval_run(args: argparse.Namespace) -> int:
     try:
         first = make_copilot(0)  # fail early (and readably) on a model that cannot be built
     except Exception as exc:
-        raise CliError(f"cannot start the copilot: {exc}") from None
+        raise CliError(_start_problem(exc, settings)) from None
     spare = [first]
 
     def factory(i: int):
@@ -568,6 +684,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     files = expand(args.files)
     if not files:
         raise CliError("no replay scripts found (give .yaml files or a folder of them)", 2)
+    for f in files:
+        _read_text(f, MAX_SCRIPT_BYTES, "replay script")  # exists, bounded, UTF-8
     try:
         scripts = [(f, load_script(f)) for f in files]
     except ReplayFileError as exc:
@@ -580,7 +698,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             private = {"data_dir": Path(tmp), "database_url": None}  # not kept, not in a shared store
             copilot = Copilot(settings.model_copy(update=private), toolkit=toolkit)
         except Exception as exc:
-            raise CliError(f"cannot start the copilot: {exc}") from None
+            raise CliError(_start_problem(exc, settings)) from None
         try:
             for path, script in scripts:
                 result = run_script(copilot, path, script)
@@ -654,6 +772,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tool", help="list the tools or call one through the guarded boundary")
     p.add_argument("name", nargs="?", help="tool name (see --list)")
     p.add_argument("--args", default="{}", help="arguments as a JSON object")
+    p.add_argument(
+        "--args-file", type=Path, default=None, metavar="FILE", help="read the arguments' JSON from FILE (- for stdin)"
+    )
     p.add_argument("--list", action="store_true", help="print each tool's name, description and JSON schema")
     p.add_argument("--compact", action="store_true", help="one-line JSON output")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
@@ -728,7 +849,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.faults import database_problem
+    from core.redact import install_log_redaction, redact, redact_error
+
     apply_offline_env()
+    install_log_redaction()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -737,11 +862,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CliError as exc:
-        print(f"uwc {args.command}: {exc}", file=sys.stderr)
+        print(f"uwc {args.command}: {redact(str(exc))}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print(f"uwc {args.command}: interrupted", file=sys.stderr)
         return 130
+    except UnicodeDecodeError as exc:
+        print(f"uwc {args.command}: the input is not UTF-8 text (byte {exc.start}); give a text file", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"uwc {args.command}: the input nests too deeply", file=sys.stderr)
+        return 2
+    except Exception as exc:  # no traceback reaches a user: a store fault says what to run, anything else is a bug
+        data_dir = getattr(args, "data_dir", None) or os.environ.get("UWC_DATA_DIR") or "var"
+        problem = database_problem(exc, data_dir)
+        print(f"uwc {args.command}: {problem or 'failed unexpectedly (' + redact_error(exc) + ')'}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,9 +7,13 @@ and keeps the rest readable (the scheme and host of a URL, the name of a header)
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+from typing import TypeVar, cast
 
 MARK = "[REDACTED]"
+T = TypeVar("T")
 
 # URL userinfo: keep scheme and host, hide "user:password@".
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<info>[^\s/@'\"<>]+)@")
@@ -34,12 +38,26 @@ _KEYS = re.compile(
     r"|r8_[A-Za-z0-9]{16,}"
     r"|pplx-[A-Za-z0-9]{16,}"
     r"|fw_[A-Za-z0-9]{16,}"
-    r"|xox[abprs]-[A-Za-z0-9-]{10,})"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}"
+    r"|csk-[A-Za-z0-9]{16,}"  # Cerebras
+    r"|nvapi-[A-Za-z0-9_\-]{16,}"  # NVIDIA NIM
+    r"|tvly-[A-Za-z0-9_\-]{16,}"  # Tavily
+    r"|lsv2_[A-Za-z0-9_]{16,}"  # LangSmith
+    r"|dapi[0-9a-f]{32}"  # Databricks
+    r"|pa-[A-Za-z0-9_\-]{30,}"  # Voyage
+    r"|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)"  # JWTs (Vertex, Azure AD tokens)
 )
 _HEX = re.compile(r"\b[0-9a-fA-F]{32,}\b")
+# Prefix-less keys (Mistral, Cohere, Azure, Together...): 32+ characters mixing upper case, lower case and digits.
+_MIXED = re.compile(
+    r"(?<![A-Za-z0-9_\-])(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z])[A-Za-z0-9]{32,}\b"
+)
 # Base64-ish runs of 40+ characters with both letters and digits (not ordinary words or numbers).
+# A run mixing base64's "/" or "+" with base64url's "_" or "-" is a path or a slug, not a token: left alone.
 _OPAQUE = re.compile(
-    r"(?<![A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*\d)(?=[A-Za-z0-9+/_\-]*[A-Za-z])[A-Za-z0-9+/_\-]{40,}={0,2}"
+    r"(?<![A-Za-z0-9+/_\-])(?=[A-Za-z0-9+/_\-]*\d)(?=[A-Za-z0-9+/_\-]*[A-Za-z])"
+    r"(?![A-Za-z0-9+/_\-]*[/+][A-Za-z0-9+/_\-]*[_\-])(?![A-Za-z0-9+/_\-]*[_\-][A-Za-z0-9+/_\-]*[/+])"
+    r"[A-Za-z0-9+/_\-]{40,}={0,2}"
 )
 
 
@@ -54,15 +72,50 @@ def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
     text = _HEADER.sub(lambda m: f"{m['name']}{MARK}", text)
     text = _KEYS.sub(MARK, text)
     text = _HEX.sub(MARK, text)
+    text = _MIXED.sub(MARK, text)
     return _OPAQUE.sub(MARK, text)
 
 
-def redact_obj(value: object, secrets: tuple[str, ...] | list[str] = ()) -> object:
-    """``redact`` applied to every string inside a JSON-like value (dicts, lists, tuples)."""
+def redact_obj(value: T, secrets: tuple[str, ...] | list[str] = ()) -> T:
+    """``redact`` applied to every string inside a JSON-like value (dicts, lists, tuples); same shape back."""
     if isinstance(value, str):
-        return redact(value, secrets)
+        return cast(T, redact(value, secrets))
     if isinstance(value, dict):
-        return {k: redact_obj(v, secrets) for k, v in value.items()}
+        return cast(T, {k: redact_obj(v, secrets) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
-        return type(value)(redact_obj(v, secrets) for v in value)
+        return cast(T, type(value)(redact_obj(v, secrets) for v in value))
     return value
+
+
+def redact_error(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one line a user may read: its type and its redacted, shortened message."""
+    text = " ".join(str(exc).split())
+    text = redact(text)
+    return f"{type(exc).__name__}: {text[:limit]}" if text else type(exc).__name__
+
+
+_installed = threading.Lock()
+_factory_installed = False
+
+
+def install_log_redaction() -> None:
+    """Redact every log record this process creates (message, arguments and traceback), once."""
+    global _factory_installed
+    with _installed:
+        if _factory_installed:
+            return
+        previous = logging.getLogRecordFactory()
+        formatter = logging.Formatter()
+
+        def factory(*args, **kwargs):
+            record = previous(*args, **kwargs)
+            try:
+                record.msg, record.args = redact(record.getMessage()), ()
+                if record.exc_info and not record.exc_text:
+                    record.exc_text = redact(formatter.formatException(record.exc_info))
+            except Exception:  # never let redaction break logging
+                pass
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _factory_installed = True

@@ -24,6 +24,7 @@ from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, Syst
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
+from core.redact import redact, redact_obj
 from graph import prompts
 from graph.budget import essentials
 from graph.llm import ModelError
@@ -129,13 +130,16 @@ def build_graph(model, toolkit, checkpointer=None):
         try:
             reply = model.invoke([system] + for_model(messages), schemas, on_token=stream.feed)
         except ModelError as exc:
-            write({"type": "error", "text": str(exc)})
+            text = redact(str(exc))  # shown and stored: never a key or a proxy password
+            write({"type": "error", "text": text})
             return {
-                "messages": [AIMessage(str(exc), additional_kwargs=_uwc(kind="error"))],
-                "events": ({"type": "model_error", "message": str(exc)},),
+                "messages": [AIMessage(text, additional_kwargs=_uwc(kind="error"))],
+                "events": ({"type": "model_error", "message": text},),
             }
         finally:
             stream.flush()
+        if isinstance(reply.content, str) and reply.content:
+            reply.content = redact(reply.content)
         usage = reply.usage_metadata or {}
         response = reply.response_metadata or {}
         event = {
@@ -170,13 +174,19 @@ def build_graph(model, toolkit, checkpointer=None):
         write = _writer()
         last = cast(AIMessage, state["messages"][-1])  # the tools node runs only after tool calls
         raw = raw_arguments(last)
+        asked = next((m for m in reversed(state["messages"]) if isinstance(m, HumanMessage) and not kind(m)), None)
         out, events, finding = [], [], None
         for call in last.tool_calls:
-            write({"type": "tool_start", "tool": call["name"], "arguments": call["args"]})
+            write({"type": "tool_start", "tool": call["name"], "arguments": call["args"], "tool_call_id": call["id"]})
             # Arguments that were not a JSON object go to the boundary as sent, which says what is wrong.
             arguments = raw[call["id"]] if call["id"] in raw else call["args"]
-            event = toolkit.call(call["name"], arguments)
-            record = event.as_dict()
+            event = toolkit.call(
+                call["name"],
+                arguments,
+                tool_call_id=call["id"],
+                request=asked.content if asked and isinstance(asked.content, str) else None,
+            )
+            record = redact_obj(event.as_dict())
             write({"type": "tool", **record})
             # The full result lives in the ToolMessage; the stored trace keeps a short copy of a big one.
             events.append({"type": "tool", **record, "result": compact_result(event.result)})

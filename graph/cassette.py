@@ -3,20 +3,19 @@
 ``UWC_RECORD=path`` appends every model request and its normalised response to a JSONL cassette, keyed by a
 hash of the request; ``UWC_REPLAY=path`` serves responses only from the cassette and fails loudly on a miss,
 naming the request that was not found. Requests never contain keys (litellm reads them from the environment),
-and anything that looks like a secret is redacted before a line is written.
+and anything that looks like a secret (``core.redact``: URL userinfo, auth headers, provider key formats, long
+opaque tokens) is redacted in the request and the response before a line is written; the key is computed from
+the request as sent, so replay still finds it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from pathlib import Path
 
-SECRET = re.compile(
-    r"(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,}|AIza[0-9A-Za-z_\-]{20,})"
-)
+from core.redact import redact_obj
 
 
 class CassetteMiss(Exception):
@@ -28,10 +27,6 @@ def request_key(request: dict) -> str:
         {k: request.get(k) for k in ("model", "messages", "tools", "temperature")}, sort_keys=True, ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-
-def redact(text: str) -> str:
-    return SECRET.sub("[REDACTED]", text)
 
 
 class Cassette:
@@ -57,8 +52,9 @@ class Cassette:
         return self.mode == "replay"
 
     def record(self, request: dict, response: dict) -> None:
-        line = redact(
-            json.dumps({"key": request_key(request), "request": request, "response": response}, ensure_ascii=False)
+        line = json.dumps(
+            {"key": request_key(request), "request": redact_obj(request), "response": redact_obj(response)},
+            ensure_ascii=False,
         )
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)

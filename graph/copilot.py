@@ -10,6 +10,9 @@ import copy
 import json
 import logging
 import threading
+import time
+import uuid
+from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -18,6 +21,8 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from core import tracing
 from core.database import DatabaseUnavailable, explain
+from core.faults import database_problem
+from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from core.telemetry_store import CheckStore
 from graph import prompts
@@ -28,6 +33,8 @@ from graph.threads import ScopedThreads, ThreadStore, checkpoint_target, databas
 
 MAX_MESSAGE_CHARS = 8000
 log = logging.getLogger("uwc.copilot")
+SAVE_RETRIES = 3  # after the store's own busy wait: a few short retries to save an answer a lock kept back
+UNSAVED_NOTE = "This answer is shown but not saved yet; it is saved with your next message."
 
 
 class InputRejected(ValueError):
@@ -79,6 +86,7 @@ class TurnResult:
     events: list[dict] = field(default_factory=list)
     stopped: bool = False  # ended early by ``cancel``
     check: dict | None = None  # the online check of ``finding`` (graph/online_checks.py)
+    saved: bool = True  # False: a store fault kept the answer from the checkpoint (it is saved on the next turn)
 
 
 def make_model(settings: Settings, catalog, model: str | None = None):
@@ -108,6 +116,7 @@ class Copilot:
         from tools.context import open_context
         from tools.registry import Toolkit
 
+        install_log_redaction()
         self.settings = settings
         self.toolkit = toolkit or Toolkit(
             open_context(settings.data_dir, settings.embedding_model, settings.api_base, settings.database_url)
@@ -119,6 +128,7 @@ class Copilot:
         self.threads: ThreadStore | ScopedThreads = self.store
         self.checks = CheckStore(settings.telemetry_path)
         self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
+        self._unsaved: dict[str, tuple[list, list[dict]]] = {}  # turns a store fault kept from the checkpoint
 
     def as_user(self, owner: str | None) -> Copilot:
         """This copilot as one user sees it: only their conversations (``None``: every conversation)."""
@@ -150,7 +160,7 @@ class Copilot:
         turn at its next event (a token, a tool step) and closes it cleanly (see ``_close_stopped_turn``).
 
         The turn is one trace (``core.tracing.turn``) and a recorded finding is re-verified (``result.check``)."""
-        text = (text or "").strip()
+        text = redact((text or "").strip())  # a key pasted into a message is not stored
         if not text:
             raise InputRejected("the message is empty")
         if len(text) > MAX_MESSAGE_CHARS:
@@ -167,44 +177,63 @@ class Copilot:
     ) -> TurnResult:
         self.threads.get(thread_id)  # raises ThreadNotFound
         config = self._config(thread_id)
-        before = self.graph.get_state(config).values
-        n_events = len(before.get("events", []))
-        n_messages = len(before.get("messages", []))
-        self.threads.touch(thread_id, title_if_new=text[:80])
         user = user or getattr(self.threads, "owner", None) or self.settings.user
         with tracing.turn(thread_id, user, getattr(self.model, "name", "?")) as span:
-            result, history = self._run_turn(thread_id, text, config, n_events, n_messages, on_event, cancel)
+            result, history = self._run_turn(thread_id, text, config, on_event, cancel)
             try:
-                result.check = after_turn(self, thread_id, result, span, user, history)
+                if result.saved:
+                    result.check = after_turn(self, thread_id, result, span, user, history)
             except Exception as exc:  # an observability fault never costs the underwriter a turn
                 log.warning("online check of conversation %s failed: %s: %s", thread_id, type(exc).__name__, exc)
         return result
 
     def _run_turn(
-        self, thread_id, text, config, n_events, n_messages, on_event, cancel: threading.Event | None
+        self, thread_id: str, text: str, config: dict, on_event, cancel: threading.Event | None
     ) -> tuple[TurnResult, list[dict]]:
+        streamed: list[dict] = []
+        asked_id = str(uuid.uuid4())
+        asked = HumanMessage(text, id=asked_id)
+        turn: dict[str, object] = {asked_id: asked}  # every message of the turn, by id, as the nodes returned them
         stopped = False
-        flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
         try:
-            for item in self.graph.stream({"messages": [HumanMessage(text)]}, config, stream_mode="custom"):
-                if cancel is not None and cancel.is_set():
-                    stopped = True
-                    break  # closing the stream ends the run; the checkpoint holds the last finished step
-                if on_event:
-                    on_event(item)
-        except TurnStopped:
-            stopped = True
-        finally:
-            _STOP.reset(flag)
-        if stopped:
-            stopped = self._close_stopped_turn(config)
-        after = self.graph.get_state(config).values
+            self._save_unsaved(thread_id)
+            before = self.graph.get_state(config).values
+            n_events = len(before.get("events", []))
+            n_messages = len(before.get("messages", []))
+            self.threads.touch(thread_id, title_if_new=text[:80])
+            flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
+            try:
+                for mode, item in self.graph.stream({"messages": [asked]}, config, stream_mode=["custom", "updates"]):
+                    if cancel is not None and cancel.is_set():
+                        stopped = True
+                        break  # closing the stream ends the run; the checkpoint holds the last finished step
+                    if mode == "custom":
+                        streamed.append(item)
+                        if on_event:
+                            on_event(item)
+                        continue
+                    for update in item.values():  # each node's update: keep the turn in hand until it is saved
+                        for m in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                            m.id = m.id or str(uuid.uuid4())
+                            turn[m.id] = m
+            except TurnStopped:
+                stopped = True
+            finally:
+                _STOP.reset(flag)
+            if stopped:
+                stopped = self._close_stopped_turn(config)
+            after = self.graph.get_state(config).values
+            self.threads.touch(thread_id)
+        except Exception as exc:
+            problem = database_problem(exc, self.settings.data_dir)
+            if problem is None:
+                raise
+            return self._unsaved_turn(thread_id, streamed, list(turn.values()), problem), []
         events = after.get("events", [])[n_events:]
         new_messages = after.get("messages", [])[n_messages:]
         final = next((m for m in reversed(new_messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
         steps = [e for e in events if e["type"] == "tool"]
         finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
-        self.threads.touch(thread_id)
         result = TurnResult(
             answer=final.text if final else "",
             message_id=final.id if final else None,
@@ -246,6 +275,7 @@ class Copilot:
                         {
                             "type": "tool",
                             "tool": c["name"],
+                            "tool_call_id": c["id"],
                             "arguments": c["args"],
                             "ok": False,
                             "error_kind": "stopped",
@@ -268,12 +298,71 @@ class Copilot:
         )
         return True
 
+    def _unsaved_turn(self, thread_id: str, streamed: list[dict], messages: list, problem: str):
+        """A store failed during the turn: return what was done (the answer, its steps) and keep it to save later."""
+        final = next((m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
+        steps = [e for e in streamed if e.get("type") == "tool"]
+        finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
+        if final is not None:
+            self._unsaved[thread_id] = (messages, steps)
+            self._save_unsaved(thread_id, quiet=True, attempts=1)
+        saved = thread_id not in self._unsaved
+        note = problem if final is None else f"{problem} {'Saved after a retry.' if saved else UNSAVED_NOTE}"
+        return TurnResult(
+            answer=final.content if final is not None and isinstance(final.content, str) else "",
+            message_id=final.id if final is not None else None,
+            steps=steps,
+            finding=finding,
+            notices=([*meta(final).get("notices", []), note] if final is not None else [note]),
+            error=None if saved and final is not None else note,
+            events=streamed,
+            saved=saved and final is not None,
+        )
+
+    def _save_unsaved(self, thread_id: str, quiet: bool = False, attempts: int = SAVE_RETRIES) -> None:
+        """Write the part of a turn a store fault kept from the checkpoint (as the turn's end), retrying a little.
+
+        Checkpoints are written while the next step runs, so any suffix of the turn may be missing: every message
+        and tool event not yet in the checkpoint is appended, in order."""
+        pending = self._unsaved.get(thread_id)
+        if pending is None:
+            return
+        messages, steps = pending
+        config = self._config(thread_id)
+        for attempt in range(attempts):
+            try:
+                state = self.graph.get_state(config).values
+                known = {e.get("tool_call_id") for e in state.get("events", []) if e.get("type") == "tool"}
+                events = [e for e in steps if e.get("tool_call_id") not in known]
+                saved_ids = {m.id for m in state.get("messages", [])}
+                missing = [m for m in messages if m.id not in saved_ids]
+                if missing or events:
+                    self.graph.update_state(config, {"messages": missing, "events": events}, as_node="answer_guard")
+                self._unsaved.pop(thread_id, None)
+                return
+            except Exception as exc:
+                if database_problem(exc) is None or (attempt == attempts - 1 and not quiet):
+                    raise
+                if attempt < attempts - 1:
+                    time.sleep(0.2 * (attempt + 1))
+
     def history(self, thread_id: str) -> list[dict]:
         """The conversation for display: underwriter and copilot messages, each answer with its tool steps."""
         self.threads.get(thread_id)
+        try:
+            self._save_unsaved(thread_id, quiet=True)
+        except Exception:  # still locked: the answer stays pending and the history shows what is saved
+            pass
         values = self.graph.get_state(self._config(thread_id)).values
         events = [e for e in values.get("events", []) if e["type"] == "tool"]
         checks = self.checks.for_conversation(thread_id)
+        # Steps pair with their calls by tool_call_id: a call that never ran (a crash mid-turn) has no step, and
+        # the steps after it still land on the right answer. Events from before ids were recorded pair in order.
+        by_id: dict[str, deque] = {}
+        for e in events:
+            if e.get("tool_call_id"):
+                by_id.setdefault(e["tool_call_id"], deque()).append(e)  # ids may repeat across turns
+        unpaired = [e for e in events if not e.get("tool_call_id")]
         out: list[dict] = []
         steps: list[dict] = []
         step_index = 0
@@ -284,9 +373,12 @@ class Copilot:
                 out.append({"role": "user", "content": m.content, "id": m.id})
                 steps = []
             elif isinstance(m, AIMessage) and m.tool_calls:
-                for _ in m.tool_calls:
-                    if step_index < len(events):
-                        steps.append(events[step_index])
+                for call in m.tool_calls:
+                    call_id = call.get("id") or ""
+                    if by_id.get(call_id):
+                        steps.append(by_id[call_id].popleft())
+                    elif step_index < len(unpaired):
+                        steps.append(unpaired[step_index])
                         step_index += 1
             elif isinstance(m, AIMessage):
                 finding = next(

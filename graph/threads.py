@@ -36,8 +36,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from core.database import is_postgres, libpq_url, normalize_url
+from core.redact import redact
 
 MAX_TITLE = 120
+BUSY_TIMEOUT_S = 5.0  # how long a write waits for another process's lock before the turn reports it
 MAX_COMMENT = 2000
 MIGRATION_LOCK = 7_420_114  # pg_advisory_xact_lock key: two replicas starting at once upgrade one after the other
 
@@ -126,7 +128,7 @@ def open_checkpointer(target):
 
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
     conn.execute("PRAGMA journal_mode=WAL")
     saver = SqliteSaver(conn)
     saver.setup()
@@ -201,7 +203,7 @@ def upgrade_schema(engine: Engine) -> None:
 
 def _store_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
         def _wal(dbapi_conn, _):
@@ -305,7 +307,7 @@ class ThreadStore:
         info = self.get(thread_id, owner)
         if rating not in (-1, 1):
             raise ValueError("rating is 1 (thumbs up) or -1 (thumbs down)")
-        comment = (comment or "").strip()[:MAX_COMMENT] or None
+        comment = redact((comment or "").strip())[:MAX_COMMENT] or None  # stored: never a pasted key
         values = dict(rating=rating, comment=comment, created_at=_now(), owner=owner or info.owner)
         from sqlalchemy.dialects import postgresql, sqlite
 
@@ -376,5 +378,5 @@ class _NoLock:
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join(str(title).split())
+    title = redact(" ".join(str(title).split()))
     return title[: MAX_TITLE - 1] + "…" if len(title) > MAX_TITLE else title

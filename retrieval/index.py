@@ -8,8 +8,12 @@ also records that function's registered name, so reopening it never falls back t
 
 from __future__ import annotations
 
+import atexit
+import functools
 import gc
 import shutil
+import stat
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,7 +116,33 @@ def build_index(
 
 
 def open_collection(index_dir: Path, name: str, embedding):
-    """A collection, for reading; raises FileNotFoundError when ``uwc seed`` has not built the index."""
-    if not (Path(index_dir) / "chroma.sqlite3").is_file():
+    """A collection, for reading; raises FileNotFoundError when ``uwc seed`` has not built the index.
+
+    Chroma writes to its folder even to read (locks, journal). When the data folder is read-only, the index is
+    read from a private copy in the temp folder instead (a few MB, copied once per process and index version).
+    """
+    index_dir = Path(index_dir)
+    if not (index_dir / "chroma.sqlite3").is_file():
         raise FileNotFoundError(f"no search index at {index_dir}; run `uwc seed` first")
-    return _client(Path(index_dir)).get_collection(name, embedding_function=embedding)
+    if not _writable(index_dir):
+        index_dir = _writable_copy(index_dir, (index_dir / "chroma.sqlite3").stat().st_mtime)
+    return _client(index_dir).get_collection(name, embedding_function=embedding)
+
+
+def _writable(index_dir: Path) -> bool:
+    """Can Chroma write here? (Probed, not guessed from permissions: root ignores them, read-only mounts do not.)"""
+    try:
+        with tempfile.TemporaryFile(dir=index_dir), open(index_dir / "chroma.sqlite3", "ab"):
+            return True
+    except OSError:
+        return False
+
+
+@functools.lru_cache(maxsize=4)
+def _writable_copy(index_dir: Path, mtime: float) -> Path:
+    target = Path(tempfile.mkdtemp(prefix="uwc-index-")) / "chroma"
+    shutil.copytree(index_dir, target)
+    for p in [target, *target.rglob("*")]:
+        p.chmod(p.stat().st_mode | stat.S_IWUSR)
+    atexit.register(shutil.rmtree, target.parent, True)
+    return target

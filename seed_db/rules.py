@@ -104,6 +104,17 @@ class DeductibleRule(Strict):
     section: str
 
 
+class NotWrittenProduct(Strict):
+    """A product we do not write and the words people use for it (read by the product guard)."""
+
+    id: str
+    name: str
+    terms: list[str]
+    bare: list[str] = []
+    other_before: list[str] = []
+    other_after: list[str] = []
+
+
 class InsurerData(Strict):
     insurer: Insurer
     lines_of_business: list[Lob]
@@ -112,6 +123,7 @@ class InsurerData(Strict):
     qualification_rules: list[QualificationRule]
     limit_rules: list[LimitRule]
     deductible_rules: list[DeductibleRule]
+    products_not_written: list[NotWrittenProduct] = []
 
     @field_validator("lines_of_business")
     @classmethod

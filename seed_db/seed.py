@@ -1,7 +1,15 @@
-"""``uwc seed``: build the database and the guideline index into the data folder."""
+"""``uwc seed``: build the database and the guideline index into the data folder.
+
+A build is complete only when both are: the database is swapped in first, the index second, and only then is
+``uwc-seed.json`` (the inputs' digest) written into the index folder. ``--if-missing`` trusts that marker, so a
+build killed while indexing is redone. Scratch files a killed build left behind are removed on the next run.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -33,6 +41,45 @@ def guideline_docs(sections: list[Section]) -> list:
     ]
 
 
+MARKER = "uwc-seed.json"  # in the index folder: written last, when database and index are both built
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_leftovers(database_url: str, index_dir: Path) -> list[Path]:
+    """Delete scratch files and folders of builds whose process is gone (kill -9, power loss)."""
+    removed: list[Path] = []
+    db = sqlite_path(database_url)
+    if db is not None and db.parent.is_dir():
+        for p in db.parent.glob(f".{db.name}.building-*"):
+            pid = p.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _alive(int(pid)):
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    index_dir = Path(index_dir)
+    for suffix in (".building", ".old"):
+        p = index_dir.with_name(index_dir.name + suffix)
+        if p.exists():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def _marker_digest(index_dir: Path) -> str | None:
+    try:
+        return json.loads((Path(index_dir) / MARKER).read_text(encoding="utf-8")).get("inputs_sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def is_seeded(database_url: str, index_dir: Path) -> bool:
     if is_postgres(database_url):
         from seed_db.postgres import seeded_digest
@@ -58,7 +105,8 @@ def is_current(
             row = conn.execute("SELECT value FROM seed_info WHERE key = 'inputs_sha256'").fetchone()
     except sqlite3.Error:
         return False
-    return row is not None and row[0] == inputs_digest(data_dir, guidelines_dir)
+    digest = inputs_digest(data_dir, guidelines_dir)
+    return row is not None and row[0] == digest and _marker_digest(index_dir) == digest
 
 
 def run_seed(
@@ -73,6 +121,7 @@ def run_seed(
 ) -> SeedReport:
     """Validate every input first, then write the database, then (re)build the guideline index."""
     start = time.perf_counter()
+    remove_leftovers(database_url, index_dir)
     if if_missing and is_current(database_url, index_dir, data_dir, guidelines_dir):
         db = sqlite_path(database_url)
         size = db.stat().st_size if db else None  # None: PostgreSQL
@@ -100,5 +149,8 @@ def run_seed(
         index = build_index(
             {GUIDELINES: guideline_docs(load_sections(guidelines_dir)), NAICS: naics}, index_dir, embedding, per
         )
+        # Written last: only now is the build complete (see is_current).
+        marker = {"inputs_sha256": inputs_digest(data_dir, guidelines_dir), "database": str(written["path"] or "")}
+        (Path(index_dir) / MARKER).write_text(json.dumps(marker), encoding="utf-8")
     counts = {name: len(rows) for name, rows in data.tables.items()}
     return SeedReport(written["path"], written["bytes"], counts, index, time.perf_counter() - start)

@@ -4,27 +4,135 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from app.cli import main as uwc
 from tools.guard import find_mentions, scan_products
 
-TEXTS = [json.loads(line) for line in open(__file__.rsplit("/", 1)[0] + "/data/guard_texts.jsonl", encoding="utf-8")]
+DATA = Path(__file__).parent / "data"
+TEXTS = [json.loads(line) for line in open(DATA / "guard_texts.jsonl", encoding="utf-8")]
+# Written before the current scanner and never tuned on: it measures, it does not steer.
+HELD_OUT = [json.loads(line) for line in open(DATA / "guard_texts_heldout.jsonl", encoding="utf-8")]
 
 
 def test_labelled_set_is_big_enough_and_balanced():
-    assert len(TEXTS) >= 60
-    flagged = sum(bool(t["invented_products"]) for t in TEXTS)
-    assert 0.3 <= flagged / len(TEXTS) <= 0.7
+    assert len(TEXTS) + len(HELD_OUT) >= 200 and len(HELD_OUT) >= 50
+    for texts in (TEXTS, HELD_OUT):
+        flagged = sum(bool(t["invented_products"]) for t in texts)
+        assert 0.3 <= flagged / len(texts) <= 0.7
+    assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-def test_precision_and_recall_on_the_labelled_set(catalog):
+@pytest.mark.parametrize("texts", [TEXTS, HELD_OUT], ids=["development", "held-out"])
+def test_precision_and_recall_on_the_labelled_sets(catalog, texts):
     tp = fp = fn = 0
-    for t in TEXTS:
+    for t in texts:
         got, want = set(scan_products(t["text"], catalog)), set(t["invented_products"])
         tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
-    assert tp / (tp + fp) >= 0.9 and tp / (tp + fn) >= 0.9
+    assert tp / (tp + fp) >= 0.95 and tp / (tp + fn) >= 0.95
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Add umb-rella coverage.",
+        "Add umbrela coverage.",
+        "Add umbrellas.",
+        "Add umbr\u0435lla coverage.",  # Cyrillic e
+        "Add umbr\u200bella coverage.",  # zero-width space
+        "Add umbr\u00adella coverage.",  # soft hyphen
+        "Add \uff55\uff4d\uff42\uff52\uff45\uff4c\uff4c\uff41 coverage.",  # full-width letters (NFKC)
+        "Add u m b r e l l a coverage.",
+        "Add U.M.B.R.E.L.L.A. coverage.",
+        "Ofrezca una p\u00f3liza paraguas.",
+    ],
+)
+def test_obfuscated_umbrella_is_caught(text):
+    assert scan_products(text) == ["umbrella"]
+
+
+@pytest.mark.parametrize(
+    "text,product",
+    [
+        ("Offer E and O.", "professional_liability"),
+        ("Offer EPL.", "epli"),
+        ("Offer dram-shop cover.", "liquor_liability"),
+        ("Offer Inland-Marine.", "inland_marine"),
+        ("Offer employment-practices cover.", "epli"),
+        ("Offer liquor-liability.", "liquor_liability"),
+        ("Offer D & O.", "directors_and_officers"),
+        ("Offer a fidelity bond.", "fidelity_bond"),
+        ("Offer a surety bond.", "surety_bond"),
+    ],
+)
+def test_abbreviations_and_trade_names(text, product):
+    assert scan_products(text) == [product]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Umbrella Holdings LLC wants GL.",
+        "They make umbrella stands.",
+        "Umbrella: not written.",
+        "Umbrella? We don't write it.",
+        "A law firm that handles errors and omissions claims.",
+        "Surely they are small.",  # one letter from 'surety', but a real word and too short for typos
+        "No escribimos p\u00f3lizas paraguas.",
+    ],
+)
+def test_other_senses_names_and_declines_are_not_offers(text):
+    assert scan_products(text) == []
+
+
+def test_products_come_from_the_catalog_data(monkeypatch):
+    """The guard's list is ``products_not_written`` in insurer.yaml, not a list in code."""
+    import tools.guard as guard
+    from seed_db.rules import NotWrittenProduct
+
+    lex = guard.Lexicon([NotWrittenProduct(id="pet_rock", name="pet rock cover", terms=["pet rock insurance"])])
+    monkeypatch.setattr(guard, "lexicon", lambda: lex)
+    assert scan_products("Add pet rock insurance and umbrella.") == ["pet_rock"]
+    from seed_db.sources import DATA_DIR, read_yaml
+
+    ids = {p["id"] for p in read_yaml(DATA_DIR / "insurer.yaml")["products_not_written"]}
+    assert {"umbrella", "epli", "directors_and_officers", "surety_bond"} <= ids
+
+
+def test_scan_cost_grows_linearly_in_work_not_time():
+    """Structural, not a stopwatch: doubling the text doubles the tokens the scanner looks at, never squares them."""
+    import tools.guard as guard
+
+    calls = []
+    real = guard._match
+
+    def counting(*args):
+        calls.append(1)
+        return real(*args)
+
+    text = " ".join(t["text"] for t in TEXTS)
+    sizes = []
+    for k in (1, 4):
+        calls.clear()
+        guard._match, saved = counting, guard._match
+        try:
+            guard.find_mentions(text * k)
+        finally:
+            guard._match = saved
+        sizes.append(len(calls))
+    assert sizes[1] <= 4 * sizes[0] + 4
+
+
+def test_unwritten_request_names_only_products_when_no_line_is_named(toolkit):
+    from tools.guard import unwritten_request
+
+    catalog = toolkit.ctx.catalog
+    assert unwritten_request("Is APP-0042 in appetite for umbrella?", catalog) == ["umbrella"]
+    assert unwritten_request("Is APP-0042 in appetite for umbrella liability?", catalog) == ["umbrella"]
+    assert unwritten_request("In appetite for GL? And would umbrella fit?", catalog) == []
+    assert unwritten_request("In appetite for auto?", catalog) == []
 
 
 @pytest.mark.parametrize(
@@ -71,3 +179,32 @@ def test_cli_guard_scan_refuses_bad_lines_without_partial_output(tmp_path, seede
     assert uwc(["guard", "scan", str(src), "--data-dir", str(seeded_db["dir"])]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "line 2" in captured.err
+
+
+def test_no_finding_for_a_line_when_only_unwritten_products_were_asked_about(toolkit):
+    finding = {
+        "task_type": "appetite",
+        "appetite": "yes",
+        "summary": "Yes for property.",
+        "citations": ["small-business-rule"],
+        "facts": {"lob": "property"},
+    }
+    refused = toolkit.call("record_finding", finding, request="Is APP-0042 in appetite for umbrella?")
+    assert not refused.ok and refused.error_kind == "guard_rejected" and "umbrella" in refused.result["error"]
+    assert toolkit.call("record_finding", finding, request="Is APP-0042 in appetite for property?").ok
+    assert toolkit.call("record_finding", finding).ok  # no request known (uwc tool): nothing to compare
+    umbrella = {**finding, "facts": {"lob": "umbrella"}}
+    assert toolkit.call("record_finding", umbrella).error_kind == "guard_rejected"  # a finding about umbrella
+
+
+def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+
+    cp = Copilot(get_settings(data_dir=tmp_path), toolkit=toolkit)
+    try:
+        r = cp.send(cp.new_thread().id, "Is APP-0042 in appetite for umbrella?")
+        assert r.finding is None
+        assert "do not write umbrella" in r.answer.lower()
+    finally:
+        cp.close()

@@ -103,3 +103,90 @@ def test_describe_and_list_tables(call):
     cols = {c["column"]: c for c in desc["columns"]}
     assert "Qualified" in cols["appetite"]["meaning"] and cols["lob"]["samples"]
     assert not call("describe_table", {"table": "nope"}).ok
+
+
+HOSTILE = {
+    # one printf step that no interrupt stops: refused before it runs
+    "printf": "SELECT length(printf('%.*c',999999999,'x'))+length(printf('%.*c',999999999,'y'))",
+    "printf_dynamic": "SELECT printf('%.' || '999999999' || 'c', 'x')",
+    "printf_literal": "SELECT printf('%.999999999c', 'x')",
+    # a CTE that shadows an allowed table, or takes the schema table's name
+    "cte_shadow": "WITH state AS (SELECT * FROM sqlite_master) SELECT * FROM state",
+    "cte_schema_name": "WITH sqlite_master AS (SELECT 1) SELECT * FROM sqlite_master",
+    "cte_schema_body": "WITH x AS (SELECT * FROM sqlite_schema) SELECT * FROM x",
+    # nesting that would recurse in the parser or in SQLite
+    "parens": "SELECT " + "(" * 1000 + "1" + ")" * 1000,
+    "parens_in_strings_then_deep": "SELECT '((((' , " + "(" * 60 + "1" + ")" * 60,
+    "long_chain": "SELECT " + "+".join(["1"] * 2000),
+    # values that grow past SQLite's length limit
+    "doubling": "WITH RECURSIVE c(s) AS (SELECT 'x' UNION ALL SELECT s||s FROM c) SELECT length(s) FROM c LIMIT 30",
+    "group_concat": "SELECT length(group_concat(a.naics_code||b.naics_code)) FROM appetite a, appetite b",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_queries_are_refused_or_stopped(call, checksum, name):
+    event = call("run_sql", {"query": HOSTILE[name]})
+    assert not event.ok
+    assert event.error_kind in ("query_rejected", "timeout"), event.result
+    assert "internal" not in (event.error_kind or "") and "Traceback" not in event.result["error"]
+
+
+def test_parentheses_inside_strings_do_not_count_as_nesting(call):
+    event = call("run_sql", {"query": "SELECT '" + "(" * 100 + "' AS p"})
+    assert event.ok and event.result["rows"] == [["(" * 100]]
+
+
+def test_connection_limits_and_authorizer_hold_without_the_parser(seeded):
+    import sqlite3
+
+    from tools.sql import LIMITS, connect_readonly
+
+    conn = connect_readonly(seeded["db"])
+    try:
+        assert conn.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED) == 0
+        assert conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH) == LIMITS[sqlite3.SQLITE_LIMIT_LENGTH]
+        with pytest.raises(sqlite3.DatabaseError, match="prohibited|not authorized"):
+            conn.execute("SELECT * FROM sqlite_master").fetchall()
+        with pytest.raises(sqlite3.DatabaseError):
+            conn.execute("SELECT hex(zeroblob(1000000))").fetchall()
+        assert conn.execute("WITH x AS (SELECT code FROM state) SELECT count(*) FROM x").fetchone()[0] == 51
+    finally:
+        conn.close()
+
+
+def test_case_hints_stop_at_the_deadline_and_are_few(seeded):
+    import sqlglot
+
+    from tools.sql import MAX_HINT_LOOKUPS, _case_hints, connect_readonly
+
+    conn = connect_readonly(seeded["db"])
+    stmt = sqlglot.parse_one(
+        "SELECT * FROM appetite WHERE " + " AND ".join(f"lob = 'Auto{i}'" for i in range(30)), read="sqlite"
+    )
+    looked = []
+    conn.set_trace_callback(looked.append)
+    try:
+        assert _case_hints(conn, stmt, lambda: True) == [] and looked == []  # past the deadline: no lookup at all
+        _case_hints(conn, stmt, lambda: False)
+        assert len(looked) == MAX_HINT_LOOKUPS
+    finally:
+        conn.close()
+
+
+def test_timeout_covers_the_hint_lookups(seeded, monkeypatch):
+    """A query that returns nothing leaves the hint lookups the deadline's remaining time, not a fresh budget."""
+    from contextlib import contextmanager
+
+    import tools.sql as sql
+
+    seen = []
+
+    @contextmanager
+    def spent(conn, seconds):
+        seen.append(seconds)
+        yield lambda: True  # the main query used the whole budget
+
+    monkeypatch.setattr(sql, "deadline", spent)
+    result = sql.execute(seeded["db"], "SELECT * FROM appetite WHERE lob = 'Auto' AND naics_code = '722511'")
+    assert seen == [sql.TIME_LIMIT_S] and result["row_count"] == 0 and "hint" not in result

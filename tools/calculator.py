@@ -2,6 +2,16 @@
 
 The expression is parsed with ``ast`` and walked over a whitelist of nodes; numbers become ``Decimal`` so money
 adds up exactly ("0.1 + 0.2" is 0.3). Exponents, number sizes, expression length and time are bounded.
+
+Semantics (the contract the tests hold):
+
+- ``%`` right after a number is a **percent**: ``3.5%`` is 0.035, ``4.5M * 3%`` is 135000. The remainder is
+  ``mod``: ``10 mod 3`` is 1 (Decimal semantics: the sign follows the dividend, ``-7 mod 3`` is -1). ``10 % 3``
+  (a percent sign between two operands) is ambiguous and refused with a hint naming both forms.
+- ``round(x, n)`` rounds half-even to ``n`` places, ``n`` a whole number from -12 to 12 (``round(x)``: n = 0);
+  anything else is refused. Results stay within ±1e30.
+- Only numbers: ``true``/``false``, names, strings and calls other than round/abs/min/max are refused; a JSON
+  boolean never stands for a number anywhere at the tool boundary.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ MAX_CHARS = 300
 MAX_EXPONENT = 100
 MAX_MAGNITUDE = Decimal(10) ** 30
 MAX_NODES = 200
+MAX_PLACES = 12
 TIME_LIMIT_S = 0.2
 BINARY = {
     ast.Add: operator.add,
@@ -36,17 +47,25 @@ BINARY = {
 }
 UNARY: dict[type, Callable[[Decimal], Decimal]] = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 FUNCS = {"round": 2, "abs": 1, "min": None, "max": None}
-HINT = "use numbers, + - * / // % ** ( ), and round(x, n), abs(x), min(...), max(...); '$', ',' and 'M'/'k' suffixes are read as money"
+HINT = "use numbers, + - * / // ** ( ), 'mod' for a remainder, '%' after a number for a percent (3.5%), and round(x, n), abs(x), min(...), max(...); '$', ',' and 'M'/'k' suffixes are read as money"
+AMBIGUOUS_PERCENT = re.compile(r"(?:\d|\))\s*%\s*[\d.(]")
 
 
 def _prepare(expression: str) -> str:
-    """Accept money as people write it: $4.5M, 1,200,000, 750k, 3.5%."""
+    """Accept money as people write it: $4.5M, 1,200,000, 750k, 3.5%; 'mod' is the remainder."""
+    if AMBIGUOUS_PERCENT.search(expression):
+        raise InvalidArgument(
+            f"'%' between two operands is ambiguous in {expression!r}",
+            "write 'mod' for a remainder (10 mod 3) or put the percent on its number (10 * 3%)",
+        )
     text = expression.replace("$", "")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"(\d+(?:\.\d+)?)\s*[mM]\b", r"(\1*1000000)", text)
     text = re.sub(r"(\d+(?:\.\d+)?)\s*[kK]\b", r"(\1*1000)", text)
     text = re.sub(r"(\d+(?:\.\d+)?)\s*%", r"(\1/100)", text)
-    return text
+    if "%" in text:
+        raise InvalidArgument("'%' must follow a number (a percent, e.g. 3.5%)", HINT)
+    return re.sub(r"\bmod\b", "%", text, flags=re.I)
 
 
 def evaluate(expression: str) -> Decimal:
@@ -96,8 +115,15 @@ def evaluate(expression: str) -> Decimal:
             if (arity and len(args) > arity) or not args:
                 raise InvalidArgument(f"{name}() got {len(args)} arguments", HINT)
             if name == "round":
-                places = int(args[1]) if len(args) > 1 else 0
-                value = args[0].quantize(Decimal(1).scaleb(-places)) if -12 <= places <= 12 else args[0]
+                places = args[1] if len(args) > 1 else Decimal(0)
+                if places != places.to_integral_value() or abs(places) > MAX_PLACES:
+                    raise InvalidArgument(
+                        f"round()'s places must be a whole number from -{MAX_PLACES} to {MAX_PLACES}, got {_plain(places)}",
+                        HINT,
+                    )
+                with localcontext() as wide:
+                    wide.prec = 80  # 1e30 to 12 places needs 43 digits
+                    value = args[0].quantize(Decimal(1).scaleb(-int(places)))
             else:
                 pick: dict[str, Callable[[list[Decimal]], Decimal]] = {
                     "abs": lambda a: abs(a[0]),

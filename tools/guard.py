@@ -1,139 +1,75 @@
 """The product guard's answer scanner: which insurance products named in a text are offered but not written.
 
-A lexicon of commercial-lines (and personal-lines) products we might be tempted to offer, each with the
-phrases people use for it. A mention counts only when the text offers, recommends, quotes or asks about
-selling it: a clause that declines it ("we don't write umbrella"), negates it ("no need for EPLI") or reports
-what someone asked ("you asked about 'D&O'") does not. Products the live catalog writes are never flagged,
-so adding a line to the catalog is enough to stop flagging it.
+The products and the words for them come from the catalog data (``products_not_written`` in
+``seed_db/data/insurer.yaml``); products the live catalog writes are never flagged, so adding a line to the
+catalog is enough to stop flagging it.
+
+It reads like a person, in one linear pass:
+
+1. **Normalise** each character (Unicode NFKC, accents dropped, confusable Cyrillic/Greek letters mapped to
+   Latin, zero-width characters and soft hyphens removed, apostrophes inside words dropped), keeping a map back
+   to the original offsets so a mention can be marked in the original text.
+2. **Tokenise** into words, joining spelled-out letters ("u m b r e l l a", "E.P.L.I.") and words split by a
+   hyphen or a space ("umb-rella"); "and", "&" and "y" are one word.
+3. **Match** terms word by word: plurals reduce to the singular and long words tolerate one-letter typos
+   (looked up through one-deletion neighbourhoods, so the cost per word is constant).
+4. **Judge** each mention: another sense of the word ("umbrella stands", "dram shop law"), a proper name
+   ("Umbrella Holdings LLC") or what the business does ("they sell umbrellas") is not a mention at all; a clause
+   that declines, negates or reports a request ("we don't write umbrella", "Umbrella: not written.",
+   "Umbrella? We don't write it.", "you asked about 'D&O'") does not offer what it names.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
 
-# product id -> (display name, patterns). Patterns are matched case-insensitively on word boundaries.
-_ADD = r"(?:write|offer|add|quote|sell|include|bind|recommend|suggest|need|want|get|consider)s?"
-LEXICON: dict[str, tuple[str, list[str]]] = {
-    "umbrella": ("umbrella", [r"(?<!under the )umbrella(?!\s+(?:of|term)\b)"]),
-    "excess_liability": (
-        "excess liability",
-        [r"excess (?:liability|coverage|policy|policies|layer|insurance|limits?)", r"follow[- ]form excess"],
-    ),
-    "epli": ("employment practices liability (EPLI)", [r"epli", r"employment practices(?: liability)?"]),
-    "directors_and_officers": (
-        "directors and officers (D&O)",
-        [r"d\s?&\s?o", r"d and o", r"directors(?:'|’)? (?:and|&) officers"],
-    ),
-    "professional_liability": (
-        "professional liability / E&O",
-        [r"professional liability", r"e\s?&\s?o", r"errors (?:and|&) omissions", r"(?:medical )?malpractice"],
-    ),
-    "inland_marine": ("inland marine", [r"inland marine"]),
-    "builders_risk": ("builders risk", [r"builders?(?:'|’)?s?(?:'|’)? risk"]),
-    "crime": (
-        "commercial crime",
-        [
-            r"commercial crime",
-            r"crime (?:coverage|insurance|policy|policies|cover)",
-            r"employee dishonesty",
-            rf"{_ADD} (?:commercial )?crime",
-        ],
-    ),
-    "fidelity_bond": ("fidelity bond", [r"fidelity (?:bonds?|coverage|insurance)"]),
-    "liquor_liability": ("liquor liability", [r"liquor liability", r"dram shop"]),
-    "surety_bond": (
-        "surety bond",
-        [
-            r"surety bonds?",
-            r"performance bonds?",
-            r"bid bonds?",
-            r"payment bonds?",
-            r"surety(?! carrier| company| insurer)",
-        ],
-    ),
-    "product_recall": ("product recall", [r"product recall"]),
-    "fiduciary_liability": ("fiduciary liability", [r"fiduciary (?:liability|coverage|insurance|policy)"]),
-    "pollution_liability": (
-        "pollution liability",
-        [
-            r"pollution (?:liability|legal liability|coverage|insurance|policy)",
-            r"environmental (?:liability|impairment|coverage|insurance)",
-        ],
-    ),
-    "flood": ("flood", [r"flood (?:insurance|coverage|policy|policies|cover)", r"nfip", rf"{_ADD} flood"]),
-    "earthquake": (
-        "earthquake",
-        [r"earthquake (?:insurance|coverage|policy|policies|cover)", r"quake cover", rf"{_ADD} (?:an? )?earthquake"],
-    ),
-    "homeowners": (
-        "homeowners",
-        [r"homeowners?(?:'|’)?s?(?:'|’)? (?:insurance|policy|policies|coverage)", r"home insurance"],
-    ),
-    "personal_auto": ("personal auto", [r"personal auto", r"private passenger auto (?:policy|insurance)"]),
-    "life_insurance": ("life insurance", [r"life insurance", r"term life", r"whole life", r"life policy"]),
-    "health_insurance": (
-        "health insurance",
-        [
-            r"health insurance",
-            r"group health",
-            r"medical insurance",
-            r"health (?:plan|coverage|benefits?) (?:for|policy)",
-        ],
-    ),
-    "renters": ("renters insurance", [r"renters?(?:'|’)? (?:insurance|policy|coverage)"]),
-    "key_person": (
-        "key person insurance",
-        [r"key (?:person|man|employee|executive) (?:insurance|coverage|life|policy)"],
-    ),
-    "trade_credit": (
-        "trade credit insurance",
-        [r"trade credit", r"credit insurance", r"accounts receivable insurance"],
-    ),
-    "event_cancellation": ("event cancellation", [r"event cancell?ation"]),
-    "aviation": (
-        "aviation",
-        [
-            r"aviation (?:insurance|liability|coverage|policy)",
-            r"aircraft (?:liability|hull|insurance)",
-            r"drone (?:liability|insurance)",
-        ],
-    ),
-    "ocean_marine": (
-        "ocean marine / cargo",
-        [
-            r"ocean marine",
-            r"(?:marine )?cargo (?:insurance|coverage|policy)",
-            r"marine cargo",
-            r"hull (?:insurance|coverage)",
-        ],
-    ),
-    "kidnap_ransom": ("kidnap and ransom", [r"kidnap(?:ping)? (?:and|&) ransom", r"k\s?&\s?r"]),
-    "garage_keepers": ("garagekeepers", [r"garage ?keepers?(?:'|’)?"]),
-    "contractors_equipment": ("contractors' equipment", [r"contractors?(?:'|’)? equipment", r"equipment floater"]),
-    "media_liability": ("media liability", [r"media liability"]),
-    "warranty": ("warranty insurance", [r"(?:extended )?warranty (?:program|coverage|insurance|contracts?|plan)s?"]),
-    "pet_insurance": ("pet insurance", [r"pet insurance"]),
-    "travel_insurance": ("travel insurance", [r"travel insurance"]),
-    "disability_insurance": (
-        "disability insurance",
-        [r"disability (?:insurance|coverage|income|policy)", r"(?:short|long)[- ]term disability"],
-    ),
-}
-_COMPILED = {pid: [re.compile(rf"(?<![\w&]){p}(?![\w&])", re.I) for p in pats] for pid, (_, pats) in LEXICON.items()}
-
-# A clause that declines, negates or reports a request does not offer what it names.
+# Letters that look Latin in other scripts (the confusables attackers use most).
+_CONFUSABLES = str.maketrans(
+    "авсԁеһіјӏкмнорԛѕтՍԝхуАВСЕНІЈКМНОРЅТХУΑΒΕΖΗΙΚΜΝΟΡΤΥΧαβεικνορτυχ",
+    "abcdehijlkmhopqstuwxyABCEHIJKMHOPSTXYABEZHIKMNOPTYXabeiknoptux",
+)
+_INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e", "\u034f"}
+_INNER_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['’ʼ`´](?=[a-z0-9])")
+_WORD = re.compile(r"[a-z0-9]+|&")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_AND = {"and": "&", "y": "&", "&": "&"}
+_JOINERS = {"-", " ", ".", "_", "/", "·", ". "}
 _DECLINE = re.compile(
-    r"\b(?:not|never|no|none|cannot|can't|can’t|won't|won’t|don't|don’t|doesn't|doesn’t|isn't|isn’t|aren't|aren’t|without|"
+    r"\b(?:not|never|no|none|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
     r"decline[sd]?|declining|exclud\w*|outside|neither|nor|unavailable|instead of|rather than|refer\w* \w+ elsewhere|"
     r"asked (?:about|for)|requested|request for|mentioned|inquired|wanted to know|elsewhere|another (?:carrier|insurer)|"
-    r"other (?:carriers?|insurers?)|not (?:a )?(?:product|line)s? we)\b",
-    re.I,
+    r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos)\b"
 )
 _CLAUSE_SPLIT = re.compile(
-    r"(?<=[.!?;:])\s+|\s*[;—–]\s*|,?\s+\b(?:but|however|although|though|whereas|while)\b,?\s+", re.I
+    r"(?<=[.!?;:])\s+|\s*[;—–\n]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
 )
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘’]")
+# Words that name a company: "Umbrella Holdings LLC", "The Umbrella Group Inc.", "Fidelity Investments".
+_DESIGNATORS = re.compile(
+    r"^(?:[A-Z][\w&.-]*\s+){0,2}(?:Holdings?|LLC|L\.L\.C\.|LLP|Inc\.?|Incorporated|Corp\.?|Corporation|Co\.|Company|"
+    r"Ltd\.?|Limited|Group|Partners|Investments|Enterprises|Industries|Brands|Capital|Associates|Bank|Trust|"
+    r"Foundation|Realty|Ventures|Labs|Studios?|Solutions)\b"
+)
+# What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
+_ACTIVITY = re.compile(
+    r"\b(?:(?:they|he|she|it|who|which|that|company|business|shop|store|firm|applicant|insured|client)\s+"
+    r"(?:also\s+|mainly\s+|only\s+|mostly\s+)?(?:sell|make|manufacture|produce|rent|repair|distribute|import|"
+    r"install|carry|stock|build|design|handle|defend)s?|sells|makes|manufactures|produces|rents|repairs|"
+    r"distributes|imports|installs|builds|designs|handles|defends|manufacturer|maker|retailer|dealer|wholesaler)\b"
+)
+_INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
+_FILLERS = {"&", "or", "the", "a", "an", "what", "about", "re", "also", "la", "el", "una", "un", "o"}
+_OFFER_VERBS = {
+    w: True
+    for w in "write offer add quote sell include bind recommend suggest need want get consider buy carry pitch".split()
+}
+TYPO_MIN_LEN = 7  # shorter words have too many real-word neighbours ("surety" / "surely")
 
 
 @dataclass(frozen=True)
@@ -146,12 +82,208 @@ class Mention:
     offered: bool
 
 
-def _written(catalog) -> set[str]:
-    """Lexicon products the catalog writes (by a synonym or display name): never flagged."""
+class _Token(NamedTuple):
+    word: str  # canonical form
+    start: int  # offsets in the normalised text
+    end: int
+
+
+# --- normalisation ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _norm_char(ch: str) -> str:
+    if ch in _INVISIBLE:
+        return ""
+    out = []
+    for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", ch)):
+        if unicodedata.combining(c) or c in _INVISIBLE:
+            continue
+        out.append(c)
+    return "".join(out).translate(_CONFUSABLES).casefold()
+
+
+def normalise(text: str) -> tuple[str, list[int] | None]:
+    """The text folded for matching, and each folded character's offset in ``text`` (None: the same)."""
+    if text.isascii():
+        folded = text.lower()
+        return _drop_inner_apostrophes(folded, None)
+    parts: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for m in _NON_ASCII.finditer(text):  # ASCII runs are folded in bulk, other characters one by one
+        parts.append(text[pos : m.start()].lower())
+        offsets.extend(range(pos, m.start()))
+        n = _norm_char(m.group(0))
+        parts.append(n)
+        offsets.extend([m.start()] * len(n))
+        pos = m.end()
+    parts.append(text[pos:].lower())
+    offsets.extend(range(pos, len(text)))
+    return _drop_inner_apostrophes("".join(parts), offsets)
+
+
+def _drop_inner_apostrophes(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
+    """ "don't" -> "dont", "builder's" -> "builders" (quotes around words stay)."""
+    if not _INNER_APOSTROPHE.search(text):
+        return text, offsets
+    base = offsets if offsets is not None else range(len(text))
+    parts: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for m in _INNER_APOSTROPHE.finditer(text):
+        parts.append(text[pos : m.start()])
+        kept.extend(base[pos : m.start()])
+        pos = m.end()
+    parts.append(text[pos:])
+    kept.extend(base[pos:])
+    return "".join(parts), kept
+
+
+# --- the lexicon, from the catalog data ---------------------------------------------------------------
+
+
+def _expand(term: str) -> list[tuple[str, ...]]:
+    """'key person|man insurance?' -> [('key','person','insurance'), ('key','person'), ('key','man',...), ...]."""
+    out: list[tuple[str, ...]] = [()]
+    for slot in term.split():
+        optional = slot.endswith("?")
+        alts = slot.rstrip("?").split("|")
+        out = [o + (a,) for o in out for a in alts] + (out if optional else [])
+    return [o for o in out if o]
+
+
+class Lexicon:
+    """Terms of the products we do not write, indexed by their first word."""
+
+    def __init__(self, products: list):
+        self.names: dict[str, str] = {}
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self.bare: dict[str, set[str]] = {}
+        self.before: dict[str, set[tuple[str, ...]]] = {}
+        self.after: dict[str, set[str]] = {}
+        self.terms: dict[str, set[tuple[str, ...]]] = {}
+        vocab: set[str] = set()
+        raw_words: list[str] = []
+        for p in products:
+            self.names[p.id] = p.name
+            raw_words += [w for t in p.terms + p.bare + p.other_before + p.other_after for w in re.split(r"[\s|?]+", t)]
+        vocab = {_AND.get(w, w) for w in raw_words if w}
+        self.vocab = vocab
+        self.prefixes = {w[:k] for w in vocab for k in range(1, len(w))}  # first halves of split words
+        self._deletions: dict[str, set[str]] = {}
+        for w in vocab:
+            if len(w) >= TYPO_MIN_LEN:
+                for d in _deletes(w):
+                    self._deletions.setdefault(d, set()).add(w)
+        self._canon: dict[str, str] = {}
+        for p in products:
+            terms = {tuple(self.canon(w) for w in words) for t in p.terms for words in _expand(t)}
+            self.terms[p.id] = terms
+            for words in terms:
+                self.by_first.setdefault(words[0], []).append((words, p.id))
+            self.bare[p.id] = {self.canon(w) for w in p.bare}
+            for w in p.bare:
+                self.by_first.setdefault(self.canon(w), []).append(((self.canon(w),), p.id))
+            self.before[p.id] = {tuple(self.canon(x) for x in b.split()) for b in p.other_before}
+            self.after[p.id] = {self.canon(a) for a in p.other_after}
+        for first in self.by_first:
+            self.by_first[first].sort(key=lambda t: -len(t[0]))  # longest term first
+
+    def singular(self, word: str) -> str:
+        """The word, or its singular when that is a term word ("umbrellas", "policies", "inundaciones")."""
+        word = _AND.get(word, word)
+        if word not in self.vocab:
+            for suffix, repl in (("ies", "y"), ("es", ""), ("s", "")):
+                stem = word[: -len(suffix)] + repl
+                if word.endswith(suffix) and len(stem) > 2 and stem in self.vocab:
+                    return stem
+        return word
+
+    def canon(self, word: str) -> str:
+        """A word's canonical form: itself, its singular or the one term word it misspells by one letter."""
+        hit = self._canon.get(word)
+        if hit is not None:
+            return hit
+        out = self.singular(word)
+        if out not in self.vocab and not out.isdigit():
+            if len(out) >= TYPO_MIN_LEN - 1:
+                cands = set(self._deletions.get(out, ()))
+                for d in _deletes(out):
+                    if d in self.vocab and len(d) >= TYPO_MIN_LEN:
+                        cands.add(d)
+                    cands |= self._deletions.get(d, set())
+                if len(cands) == 1:
+                    out = cands.pop()
+        if len(self._canon) < 100_000:
+            self._canon[word] = out
+        return out
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@lru_cache(maxsize=4)
+def _lexicon_from(path: str, mtime: float) -> Lexicon:
+    from seed_db.rules import load_insurer
+    from seed_db.sources import read_yaml
+
+    return Lexicon(load_insurer(Path(path), read_yaml(Path(path))).products_not_written)
+
+
+def lexicon() -> Lexicon:
+    """The products we do not write, as the catalog data lists them (reloaded when the file changes)."""
+    from seed_db.sources import DATA_DIR
+
+    path = DATA_DIR / "insurer.yaml"
+    return _lexicon_from(str(path), path.stat().st_mtime)
+
+
+def _written(lex: Lexicon, catalog) -> set[str]:
+    """Products of the list that the catalog writes (by code, synonym or display name): never flagged."""
     if catalog is None:
         return set()
-    names = set(getattr(catalog, "synonyms", {})) | {n.lower() for n in getattr(catalog, "lobs", {}).values()}
-    return {pid for pid, pats in _COMPILED.items() if any(p.fullmatch(n) for n in names for p in pats)}
+    names = set(getattr(catalog, "synonyms", {})) | {n for n in getattr(catalog, "lobs", {}).values()}
+    codes = set(getattr(catalog, "lobs", {}))
+    phrases = {tuple(t.word for t in _tokens(normalise(n)[0], lex)) for n in names}
+    return {pid for pid, terms in lex.terms.items() if pid in codes or terms & phrases}
+
+
+# --- tokens, clauses, mentions -------------------------------------------------------------------------
+
+
+def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
+    raw = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(norm)]
+    out: list[_Token] = []
+    i = 0
+    while i < len(raw):
+        word, start, end = raw[i]
+        # Spelled-out letters: "u m b r e l l a", "E.P.L.I.", "u-m-b-r-e-l-l-a".
+        j = i
+        while (
+            j + 1 < len(raw)
+            and len(raw[j][0]) == 1
+            and len(raw[j + 1][0]) == 1
+            and raw[j][0].isalpha()
+            and raw[j + 1][0].isalpha()
+            and norm[raw[j][2] : raw[j + 1][1]] in _JOINERS
+        ):
+            j += 1
+        if j - i >= 2:
+            out.append(_Token(lex.canon("".join(r[0] for r in raw[i : j + 1])), start, raw[j][2]))
+            i = j + 1
+            continue
+        # A word split by a hyphen, a space or nothing: "umb-rella", "umbr ella".
+        if word in lex.prefixes and i + 1 < len(raw) and norm[end : raw[i + 1][1]] in ("-", " ", ""):
+            joined = lex.singular(word + raw[i + 1][0])
+            if joined in lex.vocab and lex.canon(word) not in lex.vocab and lex.canon(raw[i + 1][0]) not in lex.vocab:
+                out.append(_Token(joined, start, raw[i + 1][2]))
+                i += 2
+                continue
+        out.append(_Token(lex.canon(word), start, end))
+        i += 1
+    return out
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -163,28 +295,115 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if b > a]
 
 
+class _Judge:
+    """Per-clause facts, computed once each, so judging every mention stays linear."""
+
+    def __init__(self, norm: str, tokens: list[_Token]):
+        self.norm = norm
+        self.clauses = _clauses(norm)
+        self.starts = [a for a, _ in self.clauses]
+        self.quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(norm)]
+        self.quote_starts = [a for a, _ in self.quoted]
+        self._declines: dict[int, bool] = {}
+        self.token_starts = [t.start for t in tokens]
+        self.tokens = tokens
+
+    def clause_of(self, pos: int) -> int:
+        return max(bisect.bisect_right(self.starts, pos) - 1, 0)
+
+    def declines(self, c: int) -> bool:
+        if c not in self._declines:
+            a, b = self.clauses[c]
+            self._declines[c] = bool(_DECLINE.search(self.norm, a, b))
+        return self._declines[c]
+
+    def quoted_span(self, start: int, end: int) -> bool:
+        k = bisect.bisect_right(self.quote_starts, start) - 1
+        return k >= 0 and self.quoted[k][0] <= start and end <= self.quoted[k][1]
+
+    def bare(self, c: int, mention_tokens: set[int]) -> bool:
+        """The clause is only product names ("Umbrella:", "EPLI —", "Umbrella?")."""
+        a, b = self.clauses[c]
+        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+        return all(k in mention_tokens or self.tokens[k].word in _FILLERS for k in range(lo, hi))
+
+    def offered(self, start: int, end: int, mention_tokens: set[int]) -> bool:
+        if self.quoted_span(start, end):
+            return False
+        c = self.clause_of(start)
+        if self.declines(c):
+            return False
+        prev_end = self.clauses[c - 1][1] if c > 0 else 0
+        if c > 0 and self.norm[prev_end - 1 : prev_end] == ":" and self.declines(c - 1):
+            return False  # "Not written: umbrella, excess, EPLI."
+        if c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1):
+            return False  # "Umbrella: not written.", "Umbrella? We don't write it."
+        return True
+
+
 def find_mentions(text: str, catalog=None) -> list[Mention]:
-    """Every product mention not in the catalog, with whether its clause offers it."""
+    """Every mention of a product we do not write, with whether its clause offers it, in text order."""
     if not text:
         return []
-    skip = _written(catalog)
-    quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
-    clauses = _clauses(text)
-    found: list[Mention] = []
-    taken: list[tuple[int, int]] = []
-    for pid, pats in _COMPILED.items():
-        if pid in skip:
+    lex = lexicon()
+    skip = _written(lex, catalog)
+    norm, offsets = normalise(text)
+    tokens = _tokens(norm, lex)
+    judge = _Judge(norm, tokens)
+    spans: list[tuple[str, int, int]] = []  # product, first token, last token + 1
+    i = 0
+    while i < len(tokens):
+        match = _match(lex, tokens, i, skip)
+        if match is None:
+            i += 1
             continue
-        for pat in pats:
-            for m in pat.finditer(text):
-                if any(a <= m.start() < b for a, b in taken):
+        pid, j = match
+        if not _other_sense(lex, pid, tokens, i, j, norm, text, offsets):
+            spans.append((pid, i, j))
+        i = j
+    mention_tokens = {k for _, i, j in spans for k in range(i, j)}
+    found = []
+    for pid, i, j in spans:
+        a, b = tokens[i].start, tokens[j - 1].end
+        start, end = _original(a, offsets), _original(b - 1, offsets) + 1
+        offered = judge.offered(a, b, mention_tokens)
+        found.append(Mention(pid, lex.names[pid], start, end, text[start:end], offered))
+    return found
+
+
+def _original(pos: int, offsets: list[int] | None) -> int:
+    return pos if offsets is None else offsets[pos]
+
+
+def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: set[str]) -> tuple[str, int] | None:
+    for words, pid in lex.by_first.get(tokens[i].word, ()):
+        if pid in skip or i + len(words) > len(tokens):
+            continue
+        if all(tokens[i + k].word == w for k, w in enumerate(words)):
+            if len(words) == 1 and words[0] in lex.bare[pid] and words not in lex.terms[pid]:
+                prev = tokens[i - 1].word if i else ""
+                prev2 = tokens[i - 2].word if i > 1 else ""
+                if not (_OFFER_VERBS.get(prev) or (prev in ("a", "an", "some") and _OFFER_VERBS.get(prev2))):
                     continue
-                taken.append((m.start(), m.end()))
-                a, b = next(((a, b) for a, b in clauses if a <= m.start() < b), (0, len(text)))
-                in_quotes = any(qa <= m.start() and m.end() <= qb for qa, qb in quoted)
-                offered = not in_quotes and not _DECLINE.search(text[a:b])
-                found.append(Mention(pid, LEXICON[pid][0], m.start(), m.end(), m.group(0), offered))
-    return sorted(found, key=lambda x: x.start)
+            return pid, i + len(words)
+    return None
+
+
+def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
+    """Another sense of the word, a proper name, or what the business itself makes or sells."""
+    after = tokens[j].word if j < len(tokens) else ""
+    if after in lex.after[pid]:
+        return True
+    for before in lex.before[pid]:
+        n = len(before)
+        if i >= n and tuple(t.word for t in tokens[i - n : i]) == before:
+            return True
+    start = _original(tokens[i].start, offsets)
+    end = _original(tokens[j - 1].end - 1, offsets) + 1
+    if text[start : start + 1].isupper() and _DESIGNATORS.match(text[end : end + 60].lstrip(" ,")):
+        return True
+    window = tokens[max(i - 3, 0)].start  # the activity verb governs the words right after it
+    return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
 
 
 def scan_products(text: str, catalog=None, mentions_only: bool = False) -> list[str]:
@@ -194,3 +413,26 @@ def scan_products(text: str, catalog=None, mentions_only: bool = False) -> list[
         if (mentions_only or m.offered) and m.product not in out:
             out.append(m.product)
     return out
+
+
+def unwritten_request(text: str, catalog) -> list[str]:
+    """The products we do not write that ``text`` asks about when it names none of our lines, else [].
+
+    "Is APP-0042 in appetite for umbrella?" -> ["umbrella"]; "GL, and umbrella?" -> [] (GL is ours).
+    """
+    mentions = find_mentions(text, catalog)
+    if not mentions or catalog is None:
+        return []
+    chars = list(text)
+    for m in mentions:  # a line's name inside a product's name ("umbrella liability") does not count
+        chars[m.start : m.end] = " " * (m.end - m.start)
+    lex = lexicon()
+    words = " " + " ".join(t.word for t in _tokens(normalise("".join(chars))[0], lex)) + " "
+    names = (
+        set(getattr(catalog, "synonyms", {})) | set(catalog.lobs.values()) | {c.replace("_", " ") for c in catalog.lobs}
+    )
+    for name in names:
+        phrase = " ".join(t.word for t in _tokens(normalise(name)[0], lex))
+        if phrase and f" {phrase} " in words:
+            return []
+    return list(dict.fromkeys(m.name for m in mentions))

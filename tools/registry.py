@@ -23,6 +23,7 @@ from typing import Any, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from core import tracing
+from core.redact import redact_error
 from tools.errors import GuardRejected, InvalidArgument, ToolError
 
 
@@ -51,6 +52,7 @@ class ToolSpec:
 
 REGISTRY: dict[str, ToolSpec] = {}
 LOB_ARG_NAMES = ("lob", "exclude_lob", "lobs", "product", "line_of_business")  # product-guarded arguments
+LINE_TASKS = ("appetite", "policy_limits", "deductible")  # findings about one line of business
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
@@ -103,10 +105,12 @@ class ToolEvent:
     duration_ms: float
     guard: list[dict] = field(default_factory=list)
     error_kind: str | None = None
+    tool_call_id: str | None = None  # the model's id for the call: history pairs steps with calls by it
 
     def as_dict(self) -> dict:
         return {
             "tool": self.tool,
+            "tool_call_id": self.tool_call_id,
             "arguments": self.arguments,
             "ok": self.ok,
             "error_kind": self.error_kind,
@@ -125,11 +129,29 @@ def _validation_message(spec: ToolSpec, exc: ValidationError) -> tuple[str, str]
         elif err["type"] == "extra_forbidden":
             problems.append(f"unknown argument {loc!r}")
         else:
-            problems.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
+            got = repr(err.get("input"))
+            problems.append(f"{loc}: {err['msg']} (got {got[:80] + '…' if len(got) > 80 else got})")
+    return "; ".join(problems), _validation_hint(spec)
+
+
+def _accepts_boolean(schema: dict) -> bool:
+    options = schema.get("anyOf") or [schema]
+    return any(o.get("type") in ("boolean", None) and "$ref" not in o and "enum" not in o for o in options)
+
+
+def _refuse_booleans(spec: ToolSpec, args: dict) -> None:
+    """JSON true/false is never a number or a text here (pydantic would read true as 1 for an int)."""
+    props = spec.json_schema.get("properties", {})
+    for name, value in args.items():
+        if isinstance(value, bool) and name in props and not _accepts_boolean(props[name]):
+            raise InvalidArgument(f"{name} must not be true/false (got {str(value).lower()})", _validation_hint(spec))
+
+
+def _validation_hint(spec: ToolSpec) -> str:
     props = spec.json_schema.get("properties", {})
     required = spec.json_schema.get("required", [])
     valid = ", ".join(f"{k}{'' if k in required else '?'}: {v.get('type') or 'value'}" for k, v in props.items())
-    return "; ".join(problems), f"{spec.name} takes ({valid}); '?' marks optional arguments"
+    return f"{spec.name} takes ({valid}); '?' marks optional arguments"
 
 
 class Toolkit:
@@ -151,7 +173,10 @@ class Toolkit:
     def openai_schemas(self) -> builtins.list[dict]:
         return [s.openai_schema() for s in self.specs.values()]
 
-    def call(self, name: str, arguments: dict | str | None) -> ToolEvent:
+    def call(
+        self, name: str, arguments: dict | str | None, *, tool_call_id: str | None = None, request: str | None = None
+    ) -> ToolEvent:
+        """Run one tool call. ``request``: the underwriter's message this call answers (the guard reads it)."""
         start = time.perf_counter()
         guard: list[dict] = []
         raw_args: Any = arguments
@@ -172,7 +197,7 @@ class Toolkit:
             spec = self.specs.get(name)
             if spec is None:
                 raise InvalidArgument(f"unknown tool {name!r}", f"tools: {', '.join(self.specs)}")
-            guard = self._guard_arguments(spec, raw_args)
+            guard = self._guard_arguments(spec, raw_args) + self._guard_finding(spec, raw_args, request)
             rejected = [g for g in guard if not g["allowed"]]
             if rejected:
                 names = ", ".join(repr(g["value"]) for g in rejected)
@@ -180,6 +205,7 @@ class Toolkit:
                     f"{names} {'is' if len(rejected) == 1 else 'are'} not a product we write",
                     f"we write only: {self.ctx.catalog.lob_list()}; say plainly that we do not write it",
                 )
+            _refuse_booleans(spec, raw_args)
             try:
                 args = spec.args_model.model_validate(raw_args)
             except ValidationError as exc:
@@ -195,18 +221,37 @@ class Toolkit:
             )
         except Exception as exc:  # a bug or an outage: the model still gets an answer it can act on
             body = {
-                "error": f"{name} failed unexpectedly ({type(exc).__name__}: {str(exc)[:200]})",
+                "error": f"{name} failed unexpectedly ({redact_error(exc, 200)})",
                 "hint": "try again once; if it fails again, answer with what you have and say what could not be checked",
             }
             event = ToolEvent(
                 name, raw_args if isinstance(raw_args, dict) else {"raw": raw_args}, False, body, 0.0, guard, "internal"
             )
         event.duration_ms = (time.perf_counter() - start) * 1000
+        event.tool_call_id = tool_call_id
         tracing.record_tool(event)  # an OTel span when tracing is on (a no-op otherwise)
         self.events.append(event)
         if self.on_event:
             self.on_event(event)
         return event
+
+    def _guard_finding(self, spec: ToolSpec, args: dict, request: str | None) -> builtins.list[dict]:
+        """No finding about a line when the underwriter asked only about products we do not write: the answer
+        is that we do not write them, not a verdict on some other line."""
+        if spec.name != "record_finding" or args.get("task_type") not in LINE_TASKS:
+            return []
+        facts = args.get("facts")
+        lob = facts.get("lob") if isinstance(facts, dict) else None
+        if isinstance(lob, str) and lob.strip() and not self.ctx.catalog.find_lob(lob):
+            return [{"guard": "product", "argument": "facts.lob", "value": lob, "allowed": False}]
+        if not request:
+            return []
+        from tools.guard import unwritten_request
+
+        products = unwritten_request(request, self.ctx.catalog)
+        if not products:
+            return []
+        return [{"guard": "product", "argument": "request", "value": ", ".join(products), "allowed": False}]
 
     def _guard_arguments(self, spec: ToolSpec, args: dict) -> builtins.list[dict]:
         """Every argument naming a line of business must name one in the live catalog."""

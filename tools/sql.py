@@ -1,10 +1,18 @@
 """Read-only SQL over the embedded SQLite database, in layers:
 
 1. sqlglot parses the text: exactly one SELECT (or WITH ... SELECT, or a UNION of SELECTs) over allow-listed
-   tables; no ATTACH, PRAGMA, writes or dangerous functions.
-2. The connection is opened ``mode=ro`` with ``PRAGMA query_only``, and an authorizer denies everything but
-   reading and ordinary functions.
-3. A progress handler stops any statement after a time limit; results are capped with a ``truncated`` flag.
+   tables; no ATTACH, PRAGMA, writes or dangerous functions. A CTE may not take the name of a real table, and
+   a name inside a CTE's own body means the real table (as SQLite reads it), so a CTE cannot shadow its way
+   past the allow-list. Nesting deeper than ``MAX_NESTING`` is refused before parsing.
+2. The connection is opened ``mode=ro`` with ``PRAGMA query_only``; an authorizer denies everything but reading
+   allow-listed tables and ordinary functions; SQLite's own limits (``Connection.setlimit``) cap string and
+   blob length, expression depth, columns, compound selects, function arguments and attached databases, so
+   one operation (``printf('%.*c', 999999999, 'x')``) cannot run for minutes or take gigabytes.
+3. One wall-clock deadline covers every statement the tool runs, the case-hint lookups included: a progress
+   handler stops long loops and a timer thread interrupts the connection at the deadline. Memory is capped
+   per connection: the page cache (which also bounds the sorter), temp tables spilled to files, no mmap, and
+   the length limit. (Not SQLite's hard heap limit: it is process-wide and would change how the seed builder
+   and the checkpointer in the same process behave.) Results are capped with a ``truncated`` flag.
 
 Errors say what to do: an unknown column lists the table's real columns; a text filter that matches nothing
 but would match ignoring case says so.
@@ -14,7 +22,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import sqlglot
@@ -30,6 +41,26 @@ ROW_CAP = 200
 TIME_LIMIT_S = 2.0
 MAX_SQL_CHARS = 5000
 MAX_CELL_CHARS = 1500
+MAX_NESTING = 40  # parentheses; sqlglot and SQLite both recurse on nesting
+MAX_HINT_LOOKUPS = 4
+# SQLite's own limits on our connection: no value, expression or statement can grow past them, whatever the SQL.
+LIMITS = {
+    # bytes in one string or blob: the longest stored value is ~2.5 KB; O(n*m) string functions (trim, instr) on
+    # values this size finish in well under a second, and they run in one step no interrupt can stop
+    sqlite3.SQLITE_LIMIT_LENGTH: 20_000,
+    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 4 * MAX_SQL_CHARS,
+    sqlite3.SQLITE_LIMIT_COLUMN: 100,
+    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 60,
+    sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 20,
+    sqlite3.SQLITE_LIMIT_VDBE_OP: 100_000,
+    sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 16,
+    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 200,
+    sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 16,
+    sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 1,
+    sqlite3.SQLITE_LIMIT_WORKER_THREADS: 0,
+}
+CACHE_KIB = 8192  # page cache per connection; it also bounds the sorter's memory before it spills
 ALLOWED_TABLES = {t.name for t in models.Base.metadata.sorted_tables}
 DENIED_FUNCTIONS = {
     "load_extension",
@@ -56,11 +87,21 @@ def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
         raise InvalidArgument("query is empty", "write one SELECT statement")
     if len(sql) > MAX_SQL_CHARS:
         raise QueryRejected(f"query is {len(sql)} characters; the limit is {MAX_SQL_CHARS}")
+    if "\x00" in sql:
+        raise QueryRejected("the query contains a NUL character", "write plain SQL text")
+    depth = _nesting(sql)
+    if depth > MAX_NESTING:
+        raise QueryRejected(
+            f"the query nests parentheses {depth} deep; the limit is {MAX_NESTING}",
+            "flatten it, e.g. with a WITH clause",
+        )
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except sqlglot.errors.ParseError as exc:
         first = str(exc).splitlines()[0][:300]
         raise QueryRejected(f"SQL syntax error: {first}", "write SQLite SQL: one SELECT statement") from None
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError, TypeError):
+        raise QueryRejected("cannot read this query", "write one plain SELECT statement") from None
     if len(statements) != 1:
         raise QueryRejected(
             f"{len(statements)} statements given; exactly one SELECT is allowed",
@@ -93,7 +134,12 @@ def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
             fname = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
             if fname in DENIED_FUNCTIONS:
                 raise QueryRejected(f"function {fname}() is not allowed")
+            if fname in ("printf", "format"):
+                _check_format(node)
     ctes = {c.alias_or_name.lower() for c in stmt.find_all(exp.CTE)}
+    for name in ctes:
+        if name in ALLOWED_TABLES or name.startswith("sqlite_"):
+            raise QueryRejected(f"a WITH clause may not be named {name!r} like a table", "give the CTE another name")
     for table in stmt.find_all(exp.Table):
         name = table.name.lower()
         if table.args.get("db") or table.args.get("catalog"):
@@ -103,33 +149,92 @@ def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
     return stmt
 
 
+def _check_format(node: exp.Func) -> None:
+    """printf()'s width and precision loop once per character inside one step that no interrupt can stop, so
+    the format must be a literal with modest widths."""
+    args = node.expressions if isinstance(node, exp.Anonymous) else [node.this, *node.expressions]
+    fmt = args[0] if args else None
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise QueryRejected("printf() needs a literal format string", "e.g. printf('%.2f', x)")
+    if "*" in fmt.this or any(len(d) > 3 for d in re.findall(r"\d+", fmt.this)):
+        raise QueryRejected("printf() widths and precisions must be literal numbers below 1000")
+
+
+def _nesting(sql: str) -> int:
+    """The deepest parenthesis nesting outside quoted text, in one pass."""
+    depth = deepest = 0
+    quote = None
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"`[":
+            quote = "]" if ch == "[" else ch
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+    return deepest
+
+
 def _authorizer(action, arg1, arg2, dbname, source):
     if action in READ_ACTIONS:
         if action == sqlite3.SQLITE_FUNCTION and arg2 and arg2.lower() in DENIED_FUNCTIONS:
+            return sqlite3.SQLITE_DENY
+        # A real table (dbname set) must be allow-listed; CTEs and subqueries have no dbname.
+        if action == sqlite3.SQLITE_READ and dbname is not None and (arg1 or "").lower() not in ALLOWED_TABLES:
             return sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
 
 
 def connect_readonly(db_path) -> sqlite3.Connection:
+    """A connection that can only read allow-listed tables, within SQLite's limits and a memory cap."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+    for limit, value in LIMITS.items():
+        conn.setlimit(limit, value)
     conn.execute("PRAGMA query_only = ON")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    conn.execute("PRAGMA temp_store = FILE")
+    conn.execute("PRAGMA mmap_size = 0")
     conn.set_authorizer(_authorizer)
     return conn
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    conn.set_authorizer(None)
+@contextmanager
+def deadline(conn: sqlite3.Connection, seconds: float) -> Iterator[Callable[[], bool]]:
+    """Stop every statement on ``conn`` at one wall-clock deadline; yields ``expired()``.
+
+    The progress handler stops long loops between VDBE steps; the timer thread interrupts the connection in
+    case one step runs long. SQLite's length limit keeps any single step (e.g. building a string) short.
+    """
+    end = time.monotonic() + seconds
+
+    def expired() -> bool:
+        return time.monotonic() > end
+
+    conn.set_progress_handler(lambda: 1 if expired() else 0, 1000)
+    timer = threading.Timer(seconds, conn.interrupt)
+    timer.daemon = True
+    timer.start()
     try:
-        return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+        yield expired
     finally:
-        conn.set_authorizer(_authorizer)
+        timer.cancel()
+        conn.set_progress_handler(None, 0)
 
 
-def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression) -> list[str]:
-    """For `col = 'Text'` filters, find values that match only when case is ignored."""
-    hints = []
-    tables = [t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES]
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [c.name for c in models.Base.metadata.tables[table].columns]
+
+
+def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression, expired: Callable[[], bool]) -> list[str]:
+    """For `col = 'Text'` filters, find values that match only when case is ignored (a few, within the deadline)."""
+    hints: list[str] = []
+    tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
+    columns = {t: _columns(conn, t) for t in tables}
+    looked: set[tuple[str, str, str]] = set()
     for eq in stmt.find_all(exp.EQ):
         col, lit = eq.left, eq.right
         if isinstance(col, exp.Literal):
@@ -137,12 +242,19 @@ def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression) -> list[str]:
         if not (isinstance(col, exp.Column) and isinstance(lit, exp.Literal) and lit.is_string):
             continue
         for table in tables:
-            if col.name not in _columns(conn, table):
+            key = (table, col.name, lit.this)
+            if col.name not in columns[table] or key in looked:
                 continue
-            rows = conn.execute(
-                f'SELECT DISTINCT "{col.name}" FROM "{table}" WHERE lower("{col.name}") = lower(?) AND "{col.name}" != ? LIMIT 3',
-                (lit.this, lit.this),
-            ).fetchall()
+            if len(looked) >= MAX_HINT_LOOKUPS or expired():
+                return hints
+            looked.add(key)
+            try:
+                rows = conn.execute(
+                    f'SELECT DISTINCT "{col.name}" FROM "{table}" WHERE lower("{col.name}") = lower(?) AND "{col.name}" != ? LIMIT 3',
+                    (lit.this, lit.this),
+                ).fetchall()
+            except sqlite3.Error:  # the deadline or a limit: hints are a courtesy, the result stands
+                return hints
             if rows:
                 hints.append(
                     f"{table}.{col.name} = {lit.this!r} matches nothing, but {', '.join(repr(r[0]) for r in rows)} exists: values are case-sensitive"
@@ -150,46 +262,58 @@ def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression) -> list[str]:
     return hints
 
 
+def _sql_error(exc: Exception, conn: sqlite3.Connection, stmt: exp.Expression, time_limit: float) -> Exception:
+    """The tool error for a failed statement: what went wrong and what to do instead."""
+    msg = str(exc)
+    if isinstance(exc, MemoryError) or "out of memory" in msg:
+        return QueryRejected("the query needs more memory than allowed", "aggregate, filter or add a LIMIT")
+    if "interrupted" in msg:
+        return ToolTimeout(
+            f"query stopped after {time_limit:g} s",
+            "add WHERE filters or a LIMIT; avoid cross joins and unbounded recursion",
+        )
+    if "too big" in msg:
+        return QueryRejected(
+            f"a value would exceed {LIMITS[sqlite3.SQLITE_LIMIT_LENGTH]:,} bytes",
+            "build shorter strings; select columns",
+        )
+    if "too large" in msg or "too many" in msg or "too deep" in msg:
+        return QueryRejected(f"the query exceeds a size limit ({msg})", "write a simpler query")
+    m = re.match(r"no such column: (.+)", msg)
+    if m:
+        tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
+        cols = "; ".join(f"{t}({', '.join(_columns(conn, t))})" for t in tables)
+        return InvalidArgument(f"no such column: {m[1]}", f"real columns: {cols}")
+    if "not authorized" in msg or "prohibited" in msg:
+        return QueryRejected("statement not authorized: only allow-listed tables can be read", _tables_hint())
+    return InvalidArgument(f"SQL error: {msg[:300]}", "write SQLite SQL over " + _tables_hint())
+
+
 def execute(db_path, sql: str, row_cap: int = ROW_CAP, time_limit: float = TIME_LIMIT_S) -> dict:
     stmt = check_sql(sql)
     conn = connect_readonly(db_path)
-    deadline = time.monotonic() + time_limit
-    conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 2000)
     try:
-        try:
-            cur = conn.execute(sql)
-            rows = cur.fetchmany(row_cap + 1)
-        except sqlite3.OperationalError as exc:
-            msg = str(exc)
-            if "interrupted" in msg:
-                raise ToolTimeout(
-                    f"query stopped after {time_limit:g} s",
-                    "add WHERE filters or a LIMIT; avoid cross joins and unbounded recursion",
-                ) from None
-            m = re.match(r"no such column: (.+)", msg)
-            if m:
-                tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
-                cols = "; ".join(f"{t}({', '.join(_columns(conn, t))})" for t in tables)
-                raise InvalidArgument(f"no such column: {m[1]}", f"real columns: {cols}") from None
-            if "not authorized" in msg:
-                raise QueryRejected("statement not authorized: the database is read-only", "SELECT only") from None
-            raise InvalidArgument(f"SQL error: {msg}", "write SQLite SQL over " + _tables_hint()) from None
-        columns = [d[0] for d in cur.description or []]
-        truncated = len(rows) > row_cap
-        rows = rows[:row_cap]
-        out = [
-            [(v[:MAX_CELL_CHARS] + "…") if isinstance(v, str) and len(v) > MAX_CELL_CHARS else v for v in r]
-            for r in rows
-        ]
-        result = {"columns": columns, "rows": out, "row_count": len(out), "truncated": truncated}
-        if truncated:
-            result["note"] = f"only the first {row_cap} rows are shown; add filters or aggregate"
-        if not rows:
-            conn.set_progress_handler(None, 0)
-            hints = _case_hints(conn, stmt)
-            if hints:
-                result["hint"] = "; ".join(hints)
-        return result
+        with deadline(conn, time_limit) as expired:
+            try:
+                cur = conn.execute(sql)
+                rows = cur.fetchmany(row_cap + 1)
+            except (sqlite3.Error, MemoryError, OverflowError) as exc:
+                raise _sql_error(exc, conn, stmt, time_limit) from None
+            columns = [d[0] for d in cur.description or []]
+            truncated = len(rows) > row_cap
+            rows = rows[:row_cap]
+            out = [
+                [(v[:MAX_CELL_CHARS] + "…") if isinstance(v, str) and len(v) > MAX_CELL_CHARS else v for v in r]
+                for r in rows
+            ]
+            result = {"columns": columns, "rows": out, "row_count": len(out), "truncated": truncated}
+            if truncated:
+                result["note"] = f"only the first {row_cap} rows are shown; add filters or aggregate"
+            if not rows:
+                hints = _case_hints(conn, stmt, expired)
+                if hints:
+                    result["hint"] = "; ".join(hints)
+            return result
     finally:
         conn.close()
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import auth, resources
 from core.database import explain, is_postgres
+from core.faults import database_problem
 from graph.threads import database_errors
 
-DB_ERRORS = (*database_errors(), FileNotFoundError)  # missing: seed_db.queries
+# any database error (SQLite, SQLAlchemy, PostgreSQL); missing: seed_db.queries
+DB_ERRORS = (*database_errors(), SQLAlchemyError, sqlite3.Error, FileNotFoundError)
 
 
 def database_message(exc: BaseException) -> str:
@@ -16,13 +21,22 @@ def database_message(exc: BaseException) -> str:
     if is_postgres(settings.database_url):  # one line naming the server (password masked) and what is wrong
         return explain(exc, settings.database_url).capitalize() + ". Reload the page when it is fixed."
     where = settings.data_dir
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+    if isinstance(exc, FileNotFoundError):
         return (
-            f"The database in `{where}` is busy (locked by another process, e.g. a running `uwc seed`). "
-            "Wait a moment and reload the page."
+            f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
         )
-    return f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
+    return database_problem(exc, where) or failure_message(exc)
+
+
+def failure_message(exc: BaseException) -> str:
+    """A turn that failed: one readable line, never a traceback or a secret."""
+    problem = database_problem(exc, resources.settings().data_dir)
+    if problem:
+        return f"{problem} The conversation is kept."
+    from app.ui import errors
+
+    ref = errors.reference(exc, "answering")
+    return f"The copilot failed on this message (reference `{ref}`, in the server log). The conversation is kept; try again."
 
 
 def copilot_message(exc: BaseException) -> str:

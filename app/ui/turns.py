@@ -11,7 +11,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from app.ui import errors
+from app.ui.common import failure_message
+from core.database import DatabaseUnavailable
 from graph.copilot import InputRejected
 from graph.threads import ThreadNotFound
 
@@ -82,16 +83,16 @@ class TurnRunner:
     def _run(copilot, turn: Turn) -> None:
         try:
             turn.result = copilot.send(turn.thread_id, turn.text, on_event=turn.events.append, cancel=turn.cancel)
+            if not turn.result.saved:  # the history will not have it yet: show it with the reason
+                turn.error = f"{turn.result.error} The answer was: {turn.result.answer}"
         except InputRejected as exc:
             turn.error, turn.rejected = f"Message not sent: {exc}.", True
         except ThreadNotFound:
             turn.error = "This conversation no longer exists (it was deleted, perhaps in another tab). Start a new one."
             turn.thread_removed = True
-        except Exception as exc:  # a bug or an outage: one plain line, the traceback in the server log
-            ref = errors.reference(exc, f"answering in conversation {turn.thread_id}")
-            turn.error = (
-                f"The copilot failed on this message (reference `{ref}`, in the server log). "
-                "The conversation is kept; try again."
-            )
+        except DatabaseUnavailable as exc:  # PostgreSQL down: already one readable line, the conversation is kept
+            turn.error = str(exc)
+        except Exception as exc:  # a bug or an outage: one line with a reference; the conversation is kept
+            turn.error = failure_message(exc)
         finally:
             turn.done.set()

@@ -16,7 +16,8 @@ from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from graph.offline.names import content_words
 from tools.catalog import Catalog
-from tools.guard import scan_products
+from tools.guard import scan_products, unwritten_request
+from tools.registry import LINE_TASKS
 
 FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
@@ -211,6 +212,8 @@ class AnswerWriter:
         """record_finding first (once per turn), then the answer. ``waiting``: the missing fact a later bare answer gives."""
         if self.recorded(conv, task):
             return self._say(conv, core, asked=waiting)
+        if task in LINE_TASKS and conv.parsed is not None and unwritten_request(conv.parsed.text, self.catalog):
+            return self._say(conv, core, asked=waiting)  # asked only about a product we do not write: no finding
         args = {"task_type": task, "summary": core, "citations": list(sections), **verdict, "facts": facts}
         return Step(tool="record_finding", args=args)
 
