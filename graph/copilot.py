@@ -204,10 +204,10 @@ class Copilot:
             flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
             try:
                 for mode, item in self.graph.stream({"messages": [asked]}, config, stream_mode=["custom", "updates"]):
-                    if cancel is not None and cancel.is_set():
-                        stopped = True
-                        break  # closing the stream ends the run; the checkpoint holds the last finished step
                     if mode == "custom":
+                        if cancel is not None and cancel.is_set():
+                            stopped = True
+                            break  # closing the stream ends the run; the checkpoint holds the last finished step
                         streamed.append(item)
                         if on_event:
                             on_event(item)
@@ -256,9 +256,16 @@ class Copilot:
         last = (snapshot.values.get("messages") or [None])[-1]
         if not snapshot.next and isinstance(last, AIMessage) and not last.tool_calls:
             return False  # the answer was complete before the stop took effect
-        # Repair from the saved checkpoint: a step cut short may have left pending writes, which update_state drops.
-        saved = self.checkpointer.get_tuple(config)
-        messages = (saved.checkpoint.get("channel_values", {}).get("messages") or []) if saved else []
+        # Repair from the saved state without the pending writes of a step cut short (update_state drops them, but
+        # the state shows them: messages live in a delta channel, and the raw checkpoint holds only a delta).
+        pending = {
+            m.id
+            for task in snapshot.tasks
+            if isinstance(task.result, dict)
+            for m in task.result.get("messages") or []
+            if getattr(m, "id", None)
+        }
+        messages = [m for m in snapshot.values.get("messages") or [] if m.id is None or m.id not in pending]
         answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
         last = messages[-1] if messages else None
         dangling = [c for c in last.tool_calls if c["id"] not in answered] if isinstance(last, AIMessage) else []
@@ -271,7 +278,7 @@ class Copilot:
                         ToolMessage(json.dumps(result), tool_call_id=c["id"], name=c["name"], status="error")
                         for c in dangling
                     ],
-                    "events": [
+                    "events": tuple(  # events are written as tuples (graph/state.py)
                         {
                             "type": "tool",
                             "tool": c["name"],
@@ -284,7 +291,7 @@ class Copilot:
                             "result": result,
                         }
                         for c in dangling
-                    ],
+                    ),
                 },
                 as_node="tools",
             )
@@ -292,7 +299,7 @@ class Copilot:
             config,
             {
                 "messages": [AIMessage(prompts.STOPPED, additional_kwargs={"uwc": {"kind": "stopped"}})],
-                "events": [{"type": "stopped"}],
+                "events": ({"type": "stopped"},),
             },
             as_node="answer_guard",
         )
@@ -337,7 +344,9 @@ class Copilot:
                 saved_ids = {m.id for m in state.get("messages", [])}
                 missing = [m for m in messages if m.id not in saved_ids]
                 if missing or events:
-                    self.graph.update_state(config, {"messages": missing, "events": events}, as_node="answer_guard")
+                    self.graph.update_state(
+                        config, {"messages": missing, "events": tuple(events)}, as_node="answer_guard"
+                    )
                 self._unsaved.pop(thread_id, None)
                 return
             except Exception as exc:

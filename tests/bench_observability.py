@@ -173,7 +173,7 @@ def synthetic_telemetry(data_dir: Path, n_turns: int = 10_000, seed: int = 7) ->
     conn.close()
     for conv in conversations[:300]:
         threads.add_feedback(conv, "m1", rng.choice([1, 1, 1, -1]), rng.choice([None, "wrong deductible", "great"]))
-    threads.conn.close()
+    threads.close()
     sqlite3.connect(data_dir / "telemetry.db").close()
 
 

@@ -270,15 +270,14 @@ def test_an_unexpected_error_is_one_line_with_a_logged_reference(data_dir, store
 
 
 def test_the_served_configuration_hides_exception_details(monkeypatch, seeded):
-    import subprocess
     import tomllib
 
-    from app import cli
+    from app import cli, serve
 
     config = tomllib.loads((Path(APP).parents[1] / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
     seen = {}
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: seen.setdefault("cmd", cmd) and 0)
+    monkeypatch.setattr(serve, "run_supervised", lambda cmd, env=None: seen.setdefault("cmd", cmd) and 0)
     cli.main(["serve", "--data-dir", str(seeded["dir"]), "--port", "8599"])
     cmd = seen["cmd"]
     assert cmd[cmd.index("--client.showErrorDetails") + 1] == "none"
@@ -458,7 +457,7 @@ def test_stop_ends_a_streaming_model_reply_and_the_thread_stays_valid(data_dir):
             for i in range(100):
                 time.sleep(0.05)
                 if on_token:
-                    on_token(f"w{i} ")
+                    on_token(f"Word {i}. ")  # the live stream passes whole sentences
             return AIMessage("the full answer")
 
     copilot = Copilot(get_settings(), model=Slow())
