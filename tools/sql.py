@@ -299,16 +299,7 @@ def execute(db_path, sql: str, row_cap: int = ROW_CAP, time_limit: float = TIME_
                 rows = cur.fetchmany(row_cap + 1)
             except (sqlite3.Error, MemoryError, OverflowError) as exc:
                 raise _sql_error(exc, conn, stmt, time_limit) from None
-            columns = [d[0] for d in cur.description or []]
-            truncated = len(rows) > row_cap
-            rows = rows[:row_cap]
-            out = [
-                [(v[:MAX_CELL_CHARS] + "…") if isinstance(v, str) and len(v) > MAX_CELL_CHARS else v for v in r]
-                for r in rows
-            ]
-            result = {"columns": columns, "rows": out, "row_count": len(out), "truncated": truncated}
-            if truncated:
-                result["note"] = f"only the first {row_cap} rows are shown; add filters or aggregate"
+            result = capped_result([d[0] for d in cur.description or []], rows, row_cap)
             if not rows:
                 hints = _case_hints(conn, stmt, expired)
                 if hints:
@@ -383,3 +374,16 @@ def describe_table(ctx: ToolContext, table: str) -> dict:
         return {"table": name, "about": t.info.get("doc", ""), "columns": cols}
     finally:
         conn.close()
+
+
+def capped_result(columns: list[str], rows: list, row_cap: int) -> dict:
+    """A query's rows as the tool returns them: at most ``row_cap`` rows, long text cells cut, a note when cut."""
+    truncated = len(rows) > row_cap
+    out = [
+        [(v[:MAX_CELL_CHARS] + "…") if isinstance(v, str) and len(v) > MAX_CELL_CHARS else v for v in r]
+        for r in rows[:row_cap]
+    ]
+    result: dict = {"columns": columns, "rows": out, "row_count": len(out), "truncated": truncated}
+    if truncated:
+        result["note"] = f"only the first {row_cap} rows are shown; add filters or aggregate"
+    return result

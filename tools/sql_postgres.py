@@ -16,7 +16,7 @@ from sqlglot import exp
 from core.database import READER_ROLE
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, QueryRejected, ToolTimeout
-from tools.sql import ALLOWED_TABLES, MAX_CELL_CHARS, ROW_CAP, TIME_LIMIT_S, _tables_hint, check_sql
+from tools.sql import ALLOWED_TABLES, ROW_CAP, TIME_LIMIT_S, _tables_hint, capped_result, check_sql
 
 # Functions that reach outside the query: files, settings, roles, other databases, SQL passed as a string, sleep.
 DENIED_PREFIXES: tuple[str, ...] = ("pg_", "lo_", "dblink", "set_config", "current_setting", "query_to_")
@@ -122,16 +122,7 @@ def execute_postgres(ctx: ToolContext, sql: str, row_cap: int = ROW_CAP, time_li
             except psycopg.Error as exc:
                 first = str(exc).splitlines()[0][:300]
                 raise InvalidArgument(f"SQL error: {first}", "write PostgreSQL SQL over " + _tables_hint()) from None
-            columns = [d.name for d in cur.description or []]
-            truncated = len(rows) > row_cap
-            rows = rows[:row_cap]
-            out = [
-                [(v[:MAX_CELL_CHARS] + "…") if isinstance(v, str) and len(v) > MAX_CELL_CHARS else v for v in r]
-                for r in rows
-            ]
-            result = {"columns": columns, "rows": out, "row_count": len(out), "truncated": truncated}
-            if truncated:
-                result["note"] = f"only the first {row_cap} rows are shown; add filters or aggregate"
+            result = capped_result([d.name for d in cur.description or []], rows, row_cap)
             if not rows:
                 hints = _case_hints(cur, stmt)
                 if hints:
