@@ -1,12 +1,16 @@
 # Two commands: `make run` (set up, seed, start the app) and `make test` (set up, lint, run the whole suite).
-# `make test-fast` is the inner loop: the unit tests without the browser and the slow ones (seconds, once the
-# seeded test folders are cached under var/test-cache/).
+# `make test-fast` is the inner loop: every test but the browser and the `slow` ones (seconds, once the
+# seeded test folders are cached under var/test-cache/). Both run on WORKERS parallel pytest-xdist workers: more
+# workers than cores, since most tests wait on sockets, subprocesses and databases rather than compute.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint seed install bench clean-data
+WORKERS ?= 4
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test test-fast lint seed install browser bench clean-data
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,11 +32,18 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: lint
-	$(BIN)/python -m pytest -q
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`): installed here when
+# missing and apt-get is at hand as root; otherwise those tests are skipped, saying so.
+browser:
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && \
+		(apt-get update -q && apt-get install -y -q chromium) >/dev/null; } || \
+		echo "note: $(CHROMIUM) is missing (apt-get install chromium); the browser tests will be skipped"
+
+test: lint browser
+	$(BIN)/python -m pytest -q -n $(WORKERS)
 
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow and not browser"
 
 bench: install
 	$(BIN)/python -m tests.bench

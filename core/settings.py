@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     context_tokens: int | None = Field(None, ge=1024, description="context window; default: litellm's, else 8192")
     data_dir: Path = Field(Path("var"), description="database, guideline index, checkpoints, eval runs")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in the data folder")
+    database_wait: float = Field(
+        10.0, gt=0, description="seconds a turn waits for a PostgreSQL connection before saying the database is down"
+    )
     embedding_model: str = Field("local", description="'local' (offline MiniLM int8) or a litellm embedding model")
     record: Path | None = None
     replay: Path | None = None

@@ -95,28 +95,28 @@ def store_url(settings) -> str:
     return f"sqlite:///{Path(settings.data_dir) / 'conversations.db'}"
 
 
-def open_checkpointer(target):
+def open_checkpointer(target, wait: float = 10.0):
     """The LangGraph checkpointer: ``SqliteSaver`` for a path, ``PostgresSaver`` on a pool for a PostgreSQL URL.
 
     Both expose ``.conn.close()``. The pool checks a connection before lending it, so a conversation resumes once
-    a restarted PostgreSQL answers again.
+    a restarted PostgreSQL answers again; a turn waits at most ``wait`` seconds for one (``UWC_DATABASE_WAIT``).
     """
     if isinstance(target, str) and is_postgres(target):
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
-        pool = ConnectionPool(
+        pool: ConnectionPool = ConnectionPool(
             libpq_url(target),
             min_size=1,
             max_size=8,
             kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": dict_row, "connect_timeout": 5},
             check=ConnectionPool.check_connection,
-            timeout=10,  # a turn waits at most this long for a connection before saying the database is down
+            timeout=wait,
             open=False,
         )
-        pool.open(wait=True, timeout=10)
-        saver = PostgresSaver(pool)
+        pool.open(wait=True, timeout=wait)
+        saver = PostgresSaver(pool)  # type: ignore[arg-type]  # rows are dicts (row_factory), which mypy cannot see
         with pool.connection() as conn:  # replicas starting together: create the tables one at a time
             conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK + 1,))
             try:
@@ -128,11 +128,11 @@ def open_checkpointer(target):
 
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-    conn.execute("PRAGMA journal_mode=WAL")
-    saver = SqliteSaver(conn)
-    saver.setup()
-    return saver
+    lite = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+    lite.execute("PRAGMA journal_mode=WAL")
+    lite_saver = SqliteSaver(lite)
+    lite_saver.setup()
+    return lite_saver
 
 
 def checkpoint_target(settings):
@@ -141,9 +141,9 @@ def checkpoint_target(settings):
 
 def check_stores(settings) -> None:
     """Open (and upgrade) the conversations store and the checkpointer once; raise what stops them."""
-    store = ThreadStore(store_url(settings))
+    store = ThreadStore(store_url(settings), settings.database_wait)
     store.close()
-    saver = open_checkpointer(checkpoint_target(settings))
+    saver = open_checkpointer(checkpoint_target(settings), settings.database_wait)
     saver.conn.close()
 
 
@@ -201,7 +201,7 @@ def upgrade_schema(engine: Engine) -> None:
             command.upgrade(cfg, "head")
 
 
-def _store_engine(url: str) -> Engine:
+def _store_engine(url: str, wait: float) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
 
@@ -210,18 +210,25 @@ def _store_engine(url: str) -> Engine:
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"connect_timeout": 5})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=wait,
+        connect_args={"connect_timeout": max(1, min(5, round(wait)))},
+    )
 
 
 class ThreadStore:
     """Thread titles, owners, timestamps and feedback (``conversations.db``, or the PostgreSQL database)."""
 
-    def __init__(self, target: Path | str):
+    def __init__(self, target: Path | str, wait: float = 10.0):
         if isinstance(target, Path) or "://" not in str(target):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             target = f"sqlite:///{target}"
         self.url = target
-        self.engine = _store_engine(target)
+        self.engine = _store_engine(target, wait)
         self._lock = threading.Lock() if self.engine.dialect.name == "sqlite" else _NoLock()
         upgrade_schema(self.engine)
 

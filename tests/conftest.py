@@ -82,15 +82,14 @@ def _isolated_env(monkeypatch, tmp_path):
 REPO = Path(__file__).resolve().parents[1]
 # Outside pytest's own cache so `--cache-clear` or `-p no:cacheprovider` keep it; git-ignored under var/.
 TEST_CACHE = Path(os.environ.get("UWC_TEST_CACHE", REPO / "var" / "test-cache"))
-# The code that shapes a seeded folder: a change here must not reuse a folder built by the old code.
+# The code that shapes a seeded folder: every module of the packages the builder imports, so a change to any of them
+# never reuses a folder built by the old code (a stale folder once made "seeding twice is identical" fail).
 BUILDER_SOURCES = tuple(
-    f"{package}/{name}.py"
-    for package, names in {
-        "seed_db": ("applicants", "build", "models", "rules", "seed", "sources"),
-        "retrieval": ("embeddings", "index"),
-        "guidelines": ("__init__",),
-    }.items()
-    for name in names
+    sorted(
+        str(p.relative_to(REPO))
+        for package in ("seed_db", "retrieval", "guidelines", "core")
+        for p in (REPO / package).glob("*.py")
+    )
 )
 
 
@@ -99,7 +98,7 @@ def _folder_key(kind: str) -> str:
     from seed_db.build import inputs_digest
 
     digest = hashlib.sha256(f"{kind}:{inputs_digest()}".encode())
-    for source in BUILDER_SOURCES:
+    for source in BUILDER_SOURCES:  # paths relative to the repository root
         digest.update(source.encode())
         digest.update((REPO / source).read_bytes())
     return digest.hexdigest()[:16]
@@ -149,6 +148,16 @@ def _session_folder(tmp_path_factory, kind: str) -> dict:
     if (cache / "chroma").is_dir():
         shutil.copytree(cache / "chroma", data_dir / "chroma")
     return {"dir": data_dir, "url": f"sqlite:///{data_dir / 'uwc.db'}", "db": cache / "uwc.db"}
+
+
+def pytest_sessionstart(session):
+    """With parallel workers (``-n``), build the seeded folders once here, before the workers start, instead of
+    letting each worker build the same folders at once (the build is race-safe, but that would waste minutes)."""
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    for kind in ("db", "hashing", "minilm"):
+        cached_seed(kind)
 
 
 @pytest.fixture(scope="session")

@@ -450,11 +450,13 @@ def test_stop_ends_a_streaming_model_reply_and_the_thread_stays_valid(data_dir):
     from graph.copilot import Copilot
     from graph.state import for_model
 
-    class Slow:  # a provider streaming one token every 50 ms
+    class Slow:  # a provider streaming one token every 50 ms: 100 in its first reply, one afterwards
         is_llm, name = True, "slow"
+        replies = 0
 
         def invoke(self, messages, tools, on_token=None):
-            for i in range(100):
+            self.replies += 1
+            for i in range(100 if self.replies == 1 else 1):
                 time.sleep(0.05)
                 if on_token:
                     on_token(f"Word {i}. ")  # the live stream passes whole sentences

@@ -271,10 +271,6 @@ def test_guideline_index_was_built(seeded):
 
 
 @pytest.mark.slow  # a whole build from the inputs
-@pytest.mark.xfail(
-    strict=False,
-    reason="known issue after the wave-2 merge: differs when run after the SQL-sandbox tests in one process; under investigation",
-)
 def test_seeding_twice_gives_identical_contents(tmp_path, seeded_db):
     db2 = tmp_path / "again.db"
     write_database(f"sqlite:///{db2}", load_seed_data())

@@ -324,8 +324,8 @@ def run_sql(ctx: ToolContext, query: Annotated[str, Field(max_length=MAX_SQL_CHA
     if ctx.db_path is None:  # the insurer data is in PostgreSQL: same checks, server-side limits
         from tools.sql_postgres import execute_postgres
 
-        return execute_postgres(ctx, query)
-    return execute(ctx.db_path, query)
+        return execute_postgres(ctx, query, time_limit=TIME_LIMIT_S)
+    return execute(ctx.db_path, query, time_limit=TIME_LIMIT_S)  # read here, so tests can shorten the wait
 
 
 @tool
