@@ -54,11 +54,18 @@ socket.socket.connect = _guarded_connect
 socket.socket.connect_ex = _guarded_connect_ex
 
 
+# Fixtures that create a PostgreSQL database: such a test is part of `make test`, not of the inner loop.
+POSTGRES_FIXTURES = {"pg_url", "pg_seeded", "pg_toolkit"}
+
+
 def pytest_collection_modifyitems(items):
-    """Every test driving a real browser is marked ``browser``, so ``make test-fast`` can leave them out."""
+    """Markers that follow from what a test uses, so `make test-fast` can leave it out: ``browser`` for every test
+    driving a real browser, ``slow`` for every test that creates a PostgreSQL database."""
     for item in items:
         if item.path.name == "test_browser.py":
             item.add_marker(pytest.mark.browser)
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -90,6 +90,7 @@ def test_the_evaluation_loop_over_mcp(server):
     assert missing.is_error and "no run" in payload(missing)["error"]
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_stdio_transport_with_a_real_subprocess(seeded):
     env = {**os.environ, "UWC_TRACING": "false"}
     params = StdioServerParameters(
