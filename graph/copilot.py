@@ -25,6 +25,7 @@ from core.faults import database_problem
 from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from core.telemetry_store import CheckStore
+from core.vocabulary import FACT_KEYS
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.observe import after_turn
@@ -433,22 +434,7 @@ class Copilot:
         for e in values.get("events", []):
             if e["type"] != "tool" or not e["ok"]:
                 continue
-            args = {
-                k: v
-                for k, v in e["arguments"].items()
-                if k
-                in (
-                    "naics",
-                    "state",
-                    "lob",
-                    "annual_revenue",
-                    "employees",
-                    "annual_payroll",
-                    "vehicles",
-                    "construction",
-                )
-            }
-            facts.update(args)
+            facts.update({k: v for k, v in e["arguments"].items() if k in FACT_KEYS})
             app = e["result"].get("applicant") if isinstance(e["result"], dict) else None
             if app:
                 facts.update({"company": app["company_name"], "naics": app["naics_code"], "state": app["state"]})

@@ -224,3 +224,27 @@ def call(db_toolkit):
 def call_indexed(toolkit):
     """Call any tool, search and classification included, through the boundary; returns the ToolEvent."""
     return toolkit.call
+
+
+@pytest.fixture
+def copilot_toolkit(toolkit):
+    """The tools ``make_copilot`` gives its copilots; a module overrides it (e.g. with ``db_toolkit``)."""
+    return toolkit
+
+
+@pytest.fixture
+def make_copilot(tmp_path, copilot_toolkit):
+    """``make_copilot(model)``: a Copilot over this test's data folder and the session's tools, closed after."""
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+
+    made = []
+
+    def make(model=None):
+        cp = Copilot(get_settings(data_dir=tmp_path), model=model, toolkit=copilot_toolkit)
+        made.append(cp)
+        return cp
+
+    yield make
+    for cp in made:
+        cp.close()

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes import LoopbackServer
 
 REASONING_MODELS = re.compile(r"^(gpt-5|o1|o3|o4)")
 OLLAMA_DEFAULT_CTX = 2048
@@ -185,7 +186,7 @@ USAGE = {"prompt_tokens": 1200, "completion_tokens": 40}
 _WORDS = re.compile(r"</?think>\s*|(?:(?!</?think>)\S)+\s*")
 
 
-class ProviderMock:
+class ProviderMock(LoopbackServer):
     """``with ProviderMock(script) as mock:`` serves until the block ends; ``mock.url`` is the base URL."""
 
     def __init__(self, script: Callable[[Call], Reply]):
@@ -209,18 +210,7 @@ class ProviderMock:
                 path = self.path.split("?")[0]
                 mock.serve(self, path, body, headers)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
     def bodies(self, provider: str | None = None) -> list[dict]:
         return [c.body for c in self.calls if provider in (None, c.provider)]

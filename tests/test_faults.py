@@ -11,8 +11,6 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from core.faults import database_problem
 from core.redact import redact
-from core.settings import get_settings
-from graph.copilot import Copilot
 from graph.state import current_turn
 from tests.fakes import ScriptedModel, tool_call, tool_results
 
@@ -39,21 +37,7 @@ def _script(on_answer=None):
     return decide
 
 
-@pytest.fixture
-def copilot_with(tmp_path, toolkit, monkeypatch):
-    made = []
-
-    def make(model):
-        cp = Copilot(get_settings(data_dir=tmp_path), model=model, toolkit=toolkit)
-        made.append(cp)
-        return cp
-
-    yield make
-    for cp in made:
-        cp.close()
-
-
-def test_a_locked_store_keeps_the_answer_and_saves_it_later(copilot_with, tmp_path, monkeypatch):
+def test_a_locked_store_keeps_the_answer_and_saves_it_later(make_copilot, tmp_path, monkeypatch):
     import graph.threads
 
     monkeypatch.setattr(graph.threads, "BUSY_TIMEOUT_S", 0.3)
@@ -67,7 +51,7 @@ def test_a_locked_store_keeps_the_answer_and_saves_it_later(copilot_with, tmp_pa
             conn.execute("BEGIN IMMEDIATE")
             holder["conn"] = conn
 
-    cp = copilot_with(ScriptedModel(_script(on_answer=lock)))
+    cp = make_copilot(ScriptedModel(_script(on_answer=lock)))
     t = cp.new_thread()
     r = cp.send(t.id, "21 trucks in Texas: auto?")
     assert not r.saved and "busy" in r.error and "Traceback" not in r.error
@@ -83,11 +67,11 @@ def test_a_locked_store_keeps_the_answer_and_saves_it_later(copilot_with, tmp_pa
     assert r2.saved and "answer 2" in r2.answer
 
 
-def test_a_locked_store_before_the_turn_is_one_readable_line(copilot_with, tmp_path, monkeypatch):
+def test_a_locked_store_before_the_turn_is_one_readable_line(make_copilot, tmp_path, monkeypatch):
     import graph.threads
 
     monkeypatch.setattr(graph.threads, "BUSY_TIMEOUT_S", 0.2)
-    cp = copilot_with(ScriptedModel(_script()))
+    cp = make_copilot(ScriptedModel(_script()))
     t = cp.new_thread()
     conn = sqlite3.connect(tmp_path / "checkpoints.db", isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
@@ -99,8 +83,8 @@ def test_a_locked_store_before_the_turn_is_one_readable_line(copilot_with, tmp_p
     assert cp.send(t.id, "21 trucks in Texas: auto?").saved
 
 
-def test_steps_pair_with_their_calls_by_id_after_a_crash_mid_turn(copilot_with):
-    cp = copilot_with(ScriptedModel(_script()))
+def test_steps_pair_with_their_calls_by_id_after_a_crash_mid_turn(make_copilot):
+    cp = make_copilot(ScriptedModel(_script()))
     t = cp.new_thread()
     config = cp._config(t.id)
     # A turn whose model asked for a tool and then the process died: the call was checkpointed, never run.
@@ -142,7 +126,7 @@ def test_a_corrupt_database_is_one_line_in_the_cli(tmp_path, capsys):
     assert code != 0 and "uwc seed" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_model_errors_are_redacted_before_they_are_shown_or_stored(copilot_with):
+def test_model_errors_are_redacted_before_they_are_shown_or_stored(make_copilot):
     from graph.llm import ModelError
 
     class Leaky:
@@ -151,7 +135,7 @@ def test_model_errors_are_redacted_before_they_are_shown_or_stored(copilot_with)
         def invoke(self, messages, tools, on_token=None):
             raise ModelError("proxy http://bob:PROXYPASS123@10.0.0.1:8080 said: bad key sk-proj-abcdefghijklmnop1234")
 
-    cp = copilot_with(Leaky())
+    cp = make_copilot(Leaky())
     t = cp.new_thread()
     r = cp.send(t.id, "hello, my key is gsk_abcdefghijklmnopqrstu")
     stored = json.dumps([m.model_dump() for m in cp.graph.get_state(cp._config(t.id)).values["messages"]])

@@ -10,9 +10,8 @@ import sys
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from core.settings import get_settings
 from graph.build import MAX_CONSECUTIVE_ERRORS, MAX_TOOL_CALLS
-from graph.copilot import Copilot, InputRejected
+from graph.copilot import InputRejected
 from graph.llm import LiteLLMModel
 from graph.state import current_turn
 from graph.threads import ThreadNotFound
@@ -28,17 +27,8 @@ FINDING_ARGS = {
 
 
 @pytest.fixture
-def make_copilot(tmp_path, db_toolkit):
-    made = []
-
-    def make(model):
-        cp = Copilot(get_settings(data_dir=tmp_path), model=model, toolkit=db_toolkit)
-        made.append(cp)
-        return cp
-
-    yield make
-    for cp in made:
-        cp.close()
+def copilot_toolkit(db_toolkit):  # these tests need no search index
+    return db_toolkit
 
 
 def correct(messages):

@@ -15,7 +15,6 @@ import pytest
 
 from core.settings import get_settings
 from graph import prompts
-from graph.copilot import Copilot
 from graph.llm import LiteLLMModel
 from tests.provider_mock import ProviderMock, Reply
 
@@ -27,20 +26,6 @@ TARGETS = {
     "anthropic": ("anthropic/claude-sonnet-4-5", ""),
     "ollama": ("ollama_chat/qwen3", ""),
 }
-
-
-@pytest.fixture
-def make_copilot(tmp_path, toolkit):
-    made = []
-
-    def make(model):
-        cp = Copilot(get_settings(data_dir=tmp_path), model=model, toolkit=toolkit)
-        made.append(cp)
-        return cp
-
-    yield make
-    for cp in made:
-        cp.close()
 
 
 def llm(mock: ProviderMock, provider: str = "openai", model: str | None = None, **kw) -> LiteLLMModel:
