@@ -18,19 +18,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from tools.findings import REQUIRED as EXPECTED_FIELDS  # the verdict fields per task type: one definition
 from tools.findings import TASK_TYPES, TaskType  # noqa: F401  (re-exported for the harness)
 
-APPLICANT_FACTS = (
-    "company_name",
-    "description",
-    "state",
-    "lob",
-    "annual_revenue",
-    "employees",
-    "annual_payroll",
-    "vehicles",
-    "construction",
-    "naics",
-)
-
 
 def _six_digits(v: str | None) -> str | None:
     if v is not None and not re.fullmatch(r"\d{6}", v):
@@ -69,6 +56,9 @@ class Applicant(Strict):
         if v is not None and not v.strip():
             raise ValueError("is blank: use null when the underwriter does not know it")
         return v
+
+
+APPLICANT_FACTS = tuple(Applicant.model_fields)  # the facts a task may give, as the task file names them
 
 
 class Expected(Strict):

@@ -20,6 +20,7 @@ but would match ignoring case says so.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
@@ -229,12 +230,13 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [c.name for c in models.Base.metadata.tables[table].columns]
 
 
-def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression, expired: Callable[[], bool]) -> list[str]:
-    """For `col = 'Text'` filters, find values that match only when case is ignored (a few, within the deadline)."""
-    hints: list[str] = []
+def string_filters(
+    stmt: exp.Expression, columns: Callable[[str], set[str] | list[str]]
+) -> Iterator[tuple[str, str, str]]:
+    """Each ``column = 'text'`` filter of a query, as (table, column, text) for every allowed table with that column:
+    where a case-sensitive comparison may be why a query found nothing."""
     tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
-    columns = {t: _columns(conn, t) for t in tables}
-    looked: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for eq in stmt.find_all(exp.EQ):
         col, lit = eq.left, eq.right
         if isinstance(col, exp.Literal):
@@ -243,22 +245,34 @@ def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression, expired: Callabl
             continue
         for table in tables:
             key = (table, col.name, lit.this)
-            if col.name not in columns[table] or key in looked:
-                continue
-            if len(looked) >= MAX_HINT_LOOKUPS or expired():
-                return hints
-            looked.add(key)
-            try:
-                rows = conn.execute(
-                    f'SELECT DISTINCT "{col.name}" FROM "{table}" WHERE lower("{col.name}") = lower(?) AND "{col.name}" != ? LIMIT 3',
-                    (lit.this, lit.this),
-                ).fetchall()
-            except sqlite3.Error:  # the deadline or a limit: hints are a courtesy, the result stands
-                return hints
-            if rows:
-                hints.append(
-                    f"{table}.{col.name} = {lit.this!r} matches nothing, but {', '.join(repr(r[0]) for r in rows)} exists: values are case-sensitive"
-                )
+            if key not in seen and col.name in columns(table):
+                seen.add(key)
+                yield key
+
+
+def case_hint(table: str, column: str, text: str, found: list) -> list[str]:
+    """The hint for a text filter that matches only when case is ignored (none when nothing else matches)."""
+    if not found:
+        return []
+    others = ", ".join(repr(r[0]) for r in found)
+    return [f"{table}.{column} = {text!r} matches nothing, but {others} exists: values are case-sensitive"]
+
+
+def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression, expired: Callable[[], bool]) -> list[str]:
+    """For `col = 'Text'` filters, find values that match only when case is ignored (a few, within the deadline)."""
+    hints: list[str] = []
+    columns = functools.cache(lambda table: _columns(conn, table))
+    for n, (table, column, text) in enumerate(string_filters(stmt, columns)):
+        if n >= MAX_HINT_LOOKUPS or expired():
+            return hints
+        try:
+            rows = conn.execute(
+                f'SELECT DISTINCT "{column}" FROM "{table}" WHERE lower("{column}") = lower(?) AND "{column}" != ? LIMIT 3',
+                (text, text),
+            ).fetchall()
+        except sqlite3.Error:  # the deadline or a limit: hints are a courtesy, the result stands
+            return hints
+        hints += case_hint(table, column, text, rows)
     return hints
 
 

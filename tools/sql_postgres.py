@@ -9,6 +9,7 @@ and the error messages are those of ``tools/sql.py``.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from sqlglot import exp
@@ -16,7 +17,16 @@ from sqlglot import exp
 from core.database import READER_ROLE
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, QueryRejected, ToolTimeout
-from tools.sql import ALLOWED_TABLES, ROW_CAP, TIME_LIMIT_S, _tables_hint, capped_result, check_sql
+from tools.sql import (
+    ALLOWED_TABLES,
+    ROW_CAP,
+    TIME_LIMIT_S,
+    _tables_hint,
+    capped_result,
+    case_hint,
+    check_sql,
+    string_filters,
+)
 
 # Functions that reach outside the query: files, settings, roles, other databases, SQL passed as a string, sleep.
 DENIED_PREFIXES: tuple[str, ...] = ("pg_", "lo_", "dblink", "set_config", "current_setting", "query_to_")
@@ -58,28 +68,14 @@ def _columns(cur, table: str) -> list[str]:
 
 def _case_hints(cur, stmt: exp.Expression) -> list[str]:
     """For `col = 'Text'` filters, values that match only when case is ignored (as on SQLite)."""
-    hints = []
-    tables = [t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES]
-    for eq in stmt.find_all(exp.EQ):
-        col, lit = eq.left, eq.right
-        if isinstance(col, exp.Literal):
-            col, lit = lit, col
-        if not (isinstance(col, exp.Column) and isinstance(lit, exp.Literal) and lit.is_string):
-            continue
-        for table in tables:
-            if col.name not in _columns(cur, table):
-                continue
-            cur.execute(
-                f'SELECT DISTINCT "{col.name}"::text FROM "{table}" WHERE lower("{col.name}"::text) = lower(%s) '
-                f'AND "{col.name}"::text <> %s LIMIT 3',
-                (lit.this, lit.this),
-            )
-            rows = cur.fetchall()
-            if rows:
-                hints.append(
-                    f"{table}.{col.name} = {lit.this!r} matches nothing, but {', '.join(repr(r[0]) for r in rows)} "
-                    "exists: values are case-sensitive"
-                )
+    hints: list[str] = []
+    for table, column, text in string_filters(stmt, functools.cache(lambda table: _columns(cur, table))):
+        cur.execute(
+            f'SELECT DISTINCT "{column}"::text FROM "{table}" WHERE lower("{column}"::text) = lower(%s) '
+            f'AND "{column}"::text <> %s LIMIT 3',
+            (text, text),
+        )
+        hints += case_hint(table, column, text, cur.fetchall())
     return hints
 
 
