@@ -69,27 +69,38 @@ def section_document(title: str, text: str) -> str:
 
 
 def section_chunks(document: str, title: str, text: str, max_words: int = CHUNK_WORDS) -> list[str]:
-    """A section cut into short passages, each headed by the file's and the section's titles (and its H3 heading).
+    """A section cut into short passages, each headed by what it sits under: the file's and the section's titles,
+    its H3 heading, the list item a nested item continues ("23 Construction" above "Subsector 237 ...") and the
+    header row of a table it continues.
 
     The embedding model reads at most 256 tokens, and every section is longer: embedded whole, only its opening
     would count. Passages end at a line (a list item, a table row) once they reach ``max_words`` words.
     """
-    head = f"{document}: {title}"
     chunks: list[str] = []
-    subheading, lines = "", []
+    # The H3 heading, the top-level list item and the table header row the current line sits under.
+    subheading = parent = header = ""
+    previous = ""
+    lines: list[str] = []
+    context: list[str] = []  # what the passage being filled sits under, fixed at its first line
 
     def close() -> None:
         if any(line.strip() for line in lines):
-            body = "\n".join(lines).strip()
-            prefix = f"{head}\n{subheading}\n" if subheading and not body.startswith(subheading) else f"{head}\n"
-            chunks.append(prefix + body)
+            chunks.append("\n".join([f"{document}: {title}", *context, "\n".join(lines).strip("\n")]))
         lines.clear()
 
     for line in text.splitlines():
         if line.startswith("### "):
             close()
-            subheading = line
+            subheading, parent = line, ""
+        elif line.startswith(("- ", "* ")) or (line[:1].isdigit() and ". " in line[:4]):
+            parent = line  # nested items below it continue it
+        elif line.startswith("|") and not previous.startswith("|"):
+            header = line
+        if not any(x.strip() for x in lines):
+            under = parent if line.startswith(" ") else header if line.startswith("|") else ""
+            context = [x for x in (subheading, under) if x and x != line]
         lines.append(line)
+        previous = line
         if len(" ".join(lines).split()) >= max_words:
             close()
     close()

@@ -1,0 +1,96 @@
+"""Retrieval pieces on their own: guideline passages, weighted BM25 expansions, ranking by the best passage."""
+
+from __future__ import annotations
+
+from guidelines import load_sections
+from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, chunk_document, chunk_id, open_collection, section_chunks
+from retrieval.search import HybridIndex
+
+
+def test_every_passage_is_headed_and_together_they_hold_the_whole_section():
+    for s in load_sections():
+        chunks = section_chunks(s.document, s.title, s.text, max_words=60)
+        assert len(chunks) >= 2  # every section is longer than one passage
+        assert all(c.startswith(f"{s.document}: {s.title}\n") for c in chunks)
+        held = "\n".join(chunks)
+        assert all(line.strip() in held for line in s.text.splitlines())
+        # A passage closes at the first line that reaches the budget: one line over it at most, plus its context.
+        longest = max(len(line.split()) for line in s.text.splitlines())
+        assert all(len(c.split()) <= 60 + 3 * longest + len(f"{s.document}: {s.title}".split()) for c in chunks)
+
+
+def test_a_passage_inside_an_h3_part_carries_its_heading():
+    text = "Intro line.\n### Part two\n" + "\n".join(f"- item {i} with several words in it" for i in range(20))
+    chunks = section_chunks("Doc", "Title", text, max_words=30)
+    assert chunks[0].startswith("Doc: Title\nIntro line.")
+    assert all(c.startswith("Doc: Title\n### Part two\n") for c in chunks[1:])
+
+
+def test_a_passage_that_continues_a_nested_list_or_a_table_carries_its_parent_line():
+    text = "- **23 Construction:** " + "word " * 60 + "\n  - Subsector 237: all six No.\n\n| A | B |\n|---|---|\n"
+    text += "\n".join(f"| row {i} | " + "word " * 10 + "|" for i in range(8))
+    chunks = section_chunks("Doc", "Title", text, max_words=60)
+    assert chunks[1].startswith("Doc: Title\n- **23 Construction:** ") and "Subsector 237" in chunks[1]
+    assert len(chunks) == 3 and chunks[2].startswith("Doc: Title\n| A | B |\n| row ")
+
+
+def test_chunk_ids_name_their_section():
+    assert chunk_document(chunk_id("auto-qualified", 3)) == "auto-qualified"
+
+
+def _lexical_only(texts: dict[str, str]) -> HybridIndex:
+    return HybridIndex(list(texts), list(texts.values()), collection=None, embedding=None)
+
+
+def test_a_weak_expansion_breaks_ties_but_does_not_outvote_the_query():
+    index = _lexical_only(
+        {
+            "vehicles": "auto vehicles fleet count rule twenty vehicles",
+            "limits": "limits per occurrence aggregate limits",
+            "appetite": "appetite manufacturing sector 31 33 construction",
+        }
+    )
+    assert index.lexical("fleet vehicles", 3)[0][0] == "vehicles"
+    # The expansion alone would pick "appetite"; at a low weight the query's own match still leads.
+    boosted = index.lexical("fleet vehicles", 3, [("manufacturing sector 31 33", 0.3)])
+    assert boosted[0][0] == "vehicles" and "appetite" in [d for d, _ in boosted]
+    assert index.lexical("zzz", 3, [("", 0.5)]) == []
+
+
+class _Passages:
+    """A stand-in for a Chroma collection of passages: fixed distances, nearest first."""
+
+    def __init__(self, distances: dict[str, float]):
+        self.distances = distances
+
+    def count(self) -> int:
+        return len(self.distances)
+
+    def query(self, query_embeddings, n_results, include):
+        ranked = sorted(self.distances.items(), key=lambda kv: kv[1])[:n_results]
+        return {"ids": [[i for i, _ in ranked]], "distances": [[d for _, d in ranked]]}
+
+
+class _Embedding:
+    def embed_query(self, texts):
+        return [[0.0]]
+
+
+def test_a_document_ranks_by_its_best_passage():
+    passages = _Passages({"a#0": 0.6, "a#1": 0.1, "b#0": 0.3, "b#1": 0.35, "c#0": 0.9})
+    index = HybridIndex(["a", "b", "c"], ["x", "y", "z"], collection=None, embedding=_Embedding(), chunks=passages)
+    ranked = index.semantic("q", 2)
+    assert [d for d, _ in ranked] == ["a", "b"]
+    assert abs(ranked[0][1] - 0.9) < 1e-9
+
+
+def test_the_index_has_passages_and_an_older_index_reads_as_without(seeded_hashing):
+    from retrieval.embeddings import make_embedding
+
+    chroma, embedding = seeded_hashing["dir"] / "chroma", make_embedding("hashing")
+    sections = open_collection(chroma, GUIDELINES, embedding)
+    passages = open_collection(chroma, GUIDELINE_CHUNKS, embedding)
+    assert passages.count() > sections.count()
+    owners = {m["section"] for m in passages.get(include=["metadatas"])["metadatas"]}
+    assert owners == {s.id for s in load_sections()}
+    assert open_collection(chroma, "no-such-collection", embedding, missing_ok=True) is None
