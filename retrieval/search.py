@@ -93,7 +93,8 @@ class HybridIndex:
     """Search over a fixed list of documents held both in a Chroma collection and in a BM25 index.
 
     With ``chunks`` (a collection of passages whose ids are ``doc-id#n``), the semantic side ranks each document
-    by its best passage: a long document is no longer judged by the opening its one vector could hold.
+    by its best vector, whole or passage: the whole keeps its gist (a section's opening states its rule), the
+    passages reach the text beyond the 256 tokens the model reads.
     """
 
     def __init__(self, ids: list[str], texts: list[str], collection, embedding, chunks=None):
@@ -119,11 +120,11 @@ class HybridIndex:
 
     def semantic(self, query: str, n: int) -> list[tuple[str, float]]:
         vec = self.embedding.embed_query([query])
+        res = self.collection.query(query_embeddings=vec, n_results=min(n, len(self.ids)), include=["distances"])
+        best = {i: 1.0 - d for i, d in zip(res["ids"][0], res["distances"][0], strict=True)}
         if self.chunks is None:
-            res = self.collection.query(query_embeddings=vec, n_results=min(n, len(self.ids)), include=["distances"])
-            return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+            return list(best.items())
         res = self.chunks.query(query_embeddings=vec, n_results=self.chunk_count, include=["distances"])
-        best: dict[str, float] = {}
         for chunk, distance in zip(res["ids"][0], res["distances"][0], strict=True):
             doc = chunk_document(chunk)
             best[doc] = max(best.get(doc, -1.0), 1.0 - distance)

@@ -42,14 +42,13 @@ def guideline_docs(sections: list[Section]) -> list:
 
 
 def guideline_chunk_docs(sections: list[Section]) -> list:
-    """What the semantic side of guideline search ranks: each section whole (its opening states the rule) and
-    its passages (``retrieval.index.section_chunks``: the text beyond the model's 256 tokens), ids ``id#n``."""
-    from retrieval.index import Doc, chunk_id, section_chunks, section_document
+    """The sections' passages (``retrieval.index.section_chunks``) as index documents, ids ``section-id#n``."""
+    from retrieval.index import Doc, chunk_id, section_chunks
 
     return [
         Doc(chunk_id(s.id, n), text, {"section": s.id})
         for s in sections
-        for n, text in enumerate([section_document(s.title, s.text), *section_chunks(s.document, s.title, s.text)])
+        for n, text in enumerate(section_chunks(s.document, s.title, s.text))
     ]
 
 

@@ -57,8 +57,8 @@ def test_a_weak_expansion_breaks_ties_but_does_not_outvote_the_query():
     assert index.lexical("zzz", 3, [("", 0.5)]) == []
 
 
-class _Passages:
-    """A stand-in for a Chroma collection of passages: fixed distances, nearest first."""
+class _Vectors:
+    """A stand-in for a Chroma collection: fixed distances, nearest first."""
 
     def __init__(self, distances: dict[str, float]):
         self.distances = distances
@@ -76,12 +76,17 @@ class _Embedding:
         return [[0.0]]
 
 
-def test_a_document_ranks_by_its_best_passage():
-    passages = _Passages({"a#0": 0.6, "a#1": 0.1, "b#0": 0.3, "b#1": 0.35, "c#0": 0.9})
-    index = HybridIndex(["a", "b", "c"], ["x", "y", "z"], collection=None, embedding=_Embedding(), chunks=passages)
-    ranked = index.semantic("q", 2)
-    assert [d for d, _ in ranked] == ["a", "b"]
-    assert abs(ranked[0][1] - 0.9) < 1e-9
+def test_a_document_ranks_by_its_best_vector_whole_or_passage():
+    whole = _Vectors({"a": 0.6, "b": 0.2, "c": 0.5})
+    passages = _Vectors({"a#0": 0.7, "a#1": 0.1, "b#0": 0.3, "c#0": 0.9})
+    index = HybridIndex(["a", "b", "c"], ["x", "y", "z"], collection=whole, embedding=_Embedding(), chunks=passages)
+    ranked = index.semantic("q", 3)
+    assert [d for d, _ in ranked] == ["a", "b", "c"]  # a by its passage a#1, b by its whole vector
+    assert abs(ranked[0][1] - 0.9) < 1e-9 and abs(ranked[1][1] - 0.8) < 1e-9
+    assert [d for d, _ in HybridIndex(["a", "b", "c"], ["x", "y", "z"], whole, _Embedding()).semantic("q", 2)] == [
+        "b",
+        "c",
+    ]
 
 
 def test_the_index_has_passages_and_an_older_index_reads_as_without(seeded_hashing):
