@@ -118,8 +118,12 @@ class HybridIndex:
         tokens = tokenize(text)
         return self.bm25.get_scores(tokens) if tokens else np.zeros(len(self.ids))
 
-    def semantic(self, query: str, n: int) -> list[tuple[str, float]]:
-        vec = self.embedding.embed_query([query])
+    def embed(self, query: str):
+        """The query's vector, to hand to ``semantic``/``search`` of every index that shares this embedding."""
+        return self.embedding.embed_query([query])
+
+    def semantic(self, query: str, n: int, vector=None) -> list[tuple[str, float]]:
+        vec = self.embed(query) if vector is None else vector
         res = self.collection.query(query_embeddings=vec, n_results=min(n, len(self.ids)), include=["distances"])
         best = {i: 1.0 - d for i, d in zip(res["ids"][0], res["distances"][0], strict=True)}
         if self.chunks is None:
@@ -137,14 +141,16 @@ class HybridIndex:
         pool: int = 30,
         lexical_weight: float = 1.0,
         expansions: Sequence[tuple[str, float]] = (),
+        vector=None,
     ) -> list[tuple[str, float]]:
         """Top ``k`` ids by reciprocal-rank fusion of both rankings (score: higher is better).
 
-        ``expansions`` are ``(text, weight)`` pairs added to the BM25 side only (see the module docstring).
+        ``expansions`` are ``(text, weight)`` pairs added to the BM25 side only (see the module docstring);
+        ``vector`` is the query's embedding when the caller already has it.
         """
         fused: dict[str, float] = {}
         lexical = self.lexical(query, pool, expansions)
-        for weight, ranking in ((1.0, self.semantic(query, pool)), (lexical_weight, lexical)):
+        for weight, ranking in ((1.0, self.semantic(query, pool, vector)), (lexical_weight, lexical)):
             for rank, (doc_id, _) in enumerate(ranking):
                 fused[doc_id] = fused.get(doc_id, 0.0) + weight / (RRF_K + rank + 1)
         return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

@@ -99,3 +99,29 @@ def test_the_index_has_passages_and_an_older_index_reads_as_without(seeded_hashi
     owners = {m["section"] for m in passages.get(include=["metadatas"])["metadatas"]}
     assert owners == {s.id for s in load_sections()}
     assert open_collection(chroma, "no-such-collection", embedding, missing_ok=True) is None
+
+
+def test_search_guidelines_embeds_the_question_once_and_works_without_passages(seeded_hashing, tmp_path):
+    """One vector serves the guideline index and the industry link; an index from before passages still answers."""
+    import shutil
+
+    from retrieval.index import _client, _release
+    from tools.context import open_context
+    from tools.guidelines import guideline_search
+    from tools.registry import Toolkit
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(seeded_hashing["dir"], data_dir, symlinks=True)
+    toolkit = Toolkit(open_context(data_dir, embedding_model="hashing"))
+    calls = []
+    real = toolkit.ctx.embedding.embed_query
+    toolkit.ctx.embedding.embed_query = lambda texts: calls.append(texts) or real(texts)
+    found = toolkit.call("search_guidelines", {"query": "roofing contractor GL appetite", "k": 3})
+    assert found.ok and len(found.result["sections"]) == 3 and len(calls) == 1
+
+    client = _client(data_dir / "chroma")
+    client.delete_collection(GUIDELINE_CHUNKS)
+    _release(client)
+    older = Toolkit(open_context(data_dir, embedding_model="hashing"))
+    found = older.call("search_guidelines", {"query": "umbrella"})
+    assert found.ok and found.result["sections"] and guideline_search(older.ctx)[0].chunks is None

@@ -36,12 +36,12 @@ def sections_by_id(ctx: ToolContext) -> dict:
     return ctx.lazy("guideline_sections", lambda: {s.id: s for s in load_sections()})
 
 
-def _industry_terms(ctx: ToolContext, query: str) -> str:
+def _industry_terms(ctx: ToolContext, query: str, vector=None) -> str:
     """Link a business named in the question to its NAICS code and every level above it, so BM25 can find the
     appetite tables, which are keyed by sector, subsector and group ("roofer" -> 238160, 238, 23 Construction)."""
     from tools.naics import naics_levels, naics_search
 
-    best = naics_search(ctx).semantic(query, 1)
+    best = naics_search(ctx).semantic(query, 1, vector)
     if not best or best[0][1] < INDUSTRY_LINK_MIN_SIMILARITY:
         return ""
     code, levels = best[0][0], naics_levels(ctx)
@@ -104,11 +104,12 @@ def search_guidelines(
     if not query.strip():
         raise InvalidArgument("query is empty", "describe what you are looking for")
     index, sections = guideline_search(ctx)
+    vector = index.embed(query)  # one embedding for both indexes: they share the embedding function
     expansions = [
         (_expand_abbreviations(ctx, query), ABBREVIATION_WEIGHT),
-        (_industry_terms(ctx, query), INDUSTRY_WEIGHT),
+        (_industry_terms(ctx, query, vector), INDUSTRY_WEIGHT),
     ]
-    hits = index.search(query, k=k, lexical_weight=1.5, expansions=expansions)
+    hits = index.search(query, k=k, lexical_weight=1.5, expansions=expansions, vector=vector)
     return {
         "sections": [
             {"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)}
