@@ -125,3 +125,22 @@ def test_search_guidelines_embeds_the_question_once_and_works_without_passages(s
     older = Toolkit(open_context(data_dir, embedding_model="hashing"))
     found = older.call("search_guidelines", {"query": "umbrella"})
     assert found.ok and found.result["sections"] and guideline_search(older.ctx)[0].chunks is None
+
+
+def test_the_labelled_questions_are_split_by_their_hash_and_cite_real_sections():
+    """The held-out part is fixed by the question's text, not chosen by how the search does on it."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    ids = {s.id for s in load_sections()}
+    seen = set()
+    for name, held_out in (("retrieval_questions.jsonl", False), ("retrieval_questions_heldout.jsonl", True)):
+        rows = [json.loads(line) for line in (data / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+        for row in rows:
+            digest = int(hashlib.sha256(row["question"].encode()).hexdigest()[:8], 16)
+            assert (digest % 10 < 3) is held_out, row["question"]
+            assert row["section_ids"] and set(row["section_ids"]) <= ids and row["question"] not in seen
+            seen.add(row["question"])
+    assert len(seen) >= 150
