@@ -144,3 +144,12 @@ def test_the_labelled_questions_are_split_by_their_hash_and_cite_real_sections()
             assert row["section_ids"] and set(row["section_ids"]) <= ids and row["question"] not in seen
             seen.add(row["question"])
     assert len(seen) >= 150
+
+
+def test_shorthand_is_read_in_the_plural_and_in_several_words(db_toolkit):
+    from tools.guidelines import _expand_abbreviations
+
+    assert _expand_abbreviations(db_toolkit.ctx, "revenue limit on BOPs") == "Business Owner's Policy"
+    assert _expand_abbreviations(db_toolkit.ctx, "which LOBs do we write") == "line of business"
+    assert _expand_abbreviations(db_toolkit.ctx, "comm auto for a bakery") == "Commercial Auto"
+    assert _expand_abbreviations(db_toolkit.ctx, "is gas a business") == ""

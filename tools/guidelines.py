@@ -74,7 +74,10 @@ ABBREVIATIONS = {
 
 
 def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
-    text = " " + " ".join(re.findall(r"[a-z0-9&']+", query.lower().replace("’", "'"))) + " "
+    # Shorthand is often typed in the plural ("BOPs", "LOBs", "UWs"): each word is read as typed and singular.
+    typed = re.findall(r"[a-z0-9&']+", query.lower().replace("’", "'"))
+    singular = [w[:-1] if len(w) > 2 and w.endswith("s") and not w.endswith("ss") else w for w in typed]
+    text = " " + " ".join(typed) + " | " + " ".join(singular) + " "  # "|": no phrase spans the two
     words = set(text.split())
     extra = [full for short, full in ABBREVIATIONS.items() if short in words]
     phrases = {**ctx.catalog.synonyms, **LOB_SHORTHAND}  # multi-word too: "comm auto", "gen liab"
