@@ -22,7 +22,9 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 GUIDELINES = "guidelines"
+GUIDELINE_CHUNKS = "guideline_chunks"  # passages of each section, for the semantic side of guideline search
 NAICS = "naics"
+CHUNK_WORDS = 60
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,54 @@ def _release(client) -> None:
 def section_document(title: str, text: str) -> str:
     """What gets embedded and searched for a guideline section: the title carries much of its meaning."""
     return f"{title}\n{text}"
+
+
+def section_chunks(document: str, title: str, text: str, max_words: int = CHUNK_WORDS) -> list[str]:
+    """A section cut into short passages, each headed by what it sits under: the file's and the section's titles,
+    its H3 heading, the list item a nested item continues ("23 Construction" above "Subsector 237 ...") and the
+    header row of a table it continues.
+
+    The embedding model reads at most 256 tokens, and every section is longer: embedded whole, only its opening
+    would count. Passages end at a line (a list item, a table row) once they reach ``max_words`` words.
+    """
+    chunks: list[str] = []
+    # The H3 heading, the top-level list item and the table header row the current line sits under.
+    subheading = parent = header = ""
+    previous = ""
+    lines: list[str] = []
+    context: list[str] = []  # what the passage being filled sits under, fixed at its first line
+
+    def close() -> None:
+        if any(line.strip() for line in lines):
+            chunks.append("\n".join([f"{document}: {title}", *context, "\n".join(lines).strip("\n")]))
+        lines.clear()
+
+    for line in text.splitlines():
+        if line.startswith("### "):
+            close()
+            subheading, parent = line, ""
+        elif line.startswith(("- ", "* ")) or (line[:1].isdigit() and ". " in line[:4]):
+            parent = line  # nested items below it continue it
+        elif line.startswith("|") and not previous.startswith("|"):
+            header = line
+        if not any(x.strip() for x in lines):
+            under = parent if line.startswith(" ") else header if line.startswith("|") else ""
+            context = [x for x in (subheading, under) if x and x != line]
+        lines.append(line)
+        previous = line
+        if len(" ".join(lines).split()) >= max_words:
+            close()
+    close()
+    return chunks
+
+
+def chunk_id(section_id: str, n: int) -> str:
+    return f"{section_id}#{n}"
+
+
+def chunk_document(chunk: str) -> str:
+    """The document (section) id a chunk id belongs to."""
+    return chunk.split("#", 1)[0]
 
 
 def naics_document(code: str, title: str, description: str) -> str:
@@ -115,8 +165,11 @@ def build_index(
     )
 
 
-def open_collection(index_dir: Path, name: str, embedding):
+def open_collection(index_dir: Path, name: str, embedding, missing_ok: bool = False):
     """A collection, for reading; raises FileNotFoundError when ``uwc seed`` has not built the index.
+
+    ``missing_ok``: None instead of an error when the index exists but has no such collection (built by an older
+    version of the builder).
 
     Chroma writes to its folder even to read (locks, journal). When the data folder is read-only, the index is
     read from a private copy in the temp folder instead (a few MB, copied once per process and index version).
@@ -126,7 +179,10 @@ def open_collection(index_dir: Path, name: str, embedding):
         raise FileNotFoundError(f"no search index at {index_dir}; run `uwc seed` first")
     if not _writable(index_dir):
         index_dir = _writable_copy(index_dir, (index_dir / "chroma.sqlite3").stat().st_mtime)
-    return _client(index_dir).get_collection(name, embedding_function=embedding)
+    client = _client(index_dir)
+    if missing_ok and name not in {c.name for c in client.list_collections()}:
+        return None
+    return client.get_collection(name, embedding_function=embedding)
 
 
 def _writable(index_dir: Path) -> bool:

@@ -41,6 +41,17 @@ def guideline_docs(sections: list[Section]) -> list:
     ]
 
 
+def guideline_chunk_docs(sections: list[Section]) -> list:
+    """The sections' passages (``retrieval.index.section_chunks``) as index documents, ids ``section-id#n``."""
+    from retrieval.index import Doc, chunk_id, section_chunks
+
+    return [
+        Doc(chunk_id(s.id, n), text, {"section": s.id})
+        for s in sections
+        for n, text in enumerate(section_chunks(s.document, s.title, s.text))
+    ]
+
+
 MARKER = "uwc-seed.json"  # in the index folder: written last, when database and index are both built
 
 
@@ -131,6 +142,7 @@ def run_seed(
     index = None
     if with_index:
         from retrieval.index import (
+            GUIDELINE_CHUNKS,
             GUIDELINES,
             NAICS,
             Doc,
@@ -146,9 +158,13 @@ def run_seed(
 
         # NAICS descriptions are long: their first 128 tokens classify as well as 256 and embed twice as fast.
         per = {NAICS: MiniLMEmbedding(max_tokens=128)} if isinstance(embedding, MiniLMEmbedding) else None
-        index = build_index(
-            {GUIDELINES: guideline_docs(load_sections(guidelines_dir)), NAICS: naics}, index_dir, embedding, per
-        )
+        sections = load_sections(guidelines_dir)
+        collections = {
+            GUIDELINES: guideline_docs(sections),
+            GUIDELINE_CHUNKS: guideline_chunk_docs(sections),
+            NAICS: naics,
+        }
+        index = build_index(collections, index_dir, embedding, per)
         # Written last: only now is the build complete (see is_current).
         marker = {"inputs_sha256": inputs_digest(data_dir, guidelines_dir), "database": str(written["path"] or "")}
         (Path(index_dir) / MARKER).write_text(json.dumps(marker), encoding="utf-8")

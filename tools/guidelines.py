@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import Field
 
+from core.vocabulary import LOB_SHORTHAND
 from guidelines import load_sections
-from retrieval.index import GUIDELINES, open_collection, section_document
+from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, open_collection, section_document
 from retrieval.search import HybridIndex
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
@@ -21,9 +22,10 @@ def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
     def build():
         sections = load_sections()
         collection = open_collection(ctx.index_dir, GUIDELINES, ctx.embedding)
-        index = HybridIndex(
-            [s.id for s in sections], [section_document(s.title, s.text) for s in sections], collection, ctx.embedding
-        )
+        # An index built before passages existed has none: whole-section vectors until the next `uwc seed`.
+        chunks = open_collection(ctx.index_dir, GUIDELINE_CHUNKS, ctx.embedding, missing_ok=True)
+        texts = [section_document(s.title, s.text) for s in sections]
+        index = HybridIndex([s.id for s in sections], texts, collection, ctx.embedding, chunks)
         return index, {s.id: s for s in sections}
 
     return ctx.lazy("guidelines", build)
@@ -34,20 +36,29 @@ def sections_by_id(ctx: ToolContext) -> dict:
     return ctx.lazy("guideline_sections", lambda: {s.id: s for s in load_sections()})
 
 
-def _industry_terms(ctx: ToolContext, query: str) -> str:
-    """Link a business named in the question to its NAICS code, subsector and industry group, so BM25 can
-    find the appetite tables, which are keyed by code ("garbage hauler" -> 562111, 562 Waste Management)."""
+def _industry_terms(ctx: ToolContext, query: str, vector=None) -> str:
+    """Link a business named in the question to its NAICS code and every level above it, so BM25 can find the
+    appetite tables, which are keyed by sector, subsector and group ("roofer" -> 238160, 238, 23 Construction)."""
     from tools.naics import naics_levels, naics_search
 
-    best = naics_search(ctx).semantic(query, 1)
+    best = naics_search(ctx).semantic(query, 1, vector)
     if not best or best[0][1] < INDUSTRY_LINK_MIN_SIMILARITY:
         return ""
     code, levels = best[0][0], naics_levels(ctx)
-    return " ".join([code, code[:4], code[:3], levels.get(code[:3], ""), levels.get(code[:4], "")])
+    # Three sectors span two-digit ranges ("31-33" Manufacturing); the guidelines write the range.
+    sector = next((s for s in levels if "-" in s and s[:2] <= code[:2] <= s[-2:]), code[:2])
+    return " ".join(
+        [code, code[:4], code[:3], sector, levels.get(code[:4], ""), levels.get(code[:3], ""), levels.get(sector, "")]
+    )
 
 
 INDUSTRY_LINK_MIN_SIMILARITY = 0.3
-# Shorthand underwriters type that neither embeddings nor BM25 can read. LOB synonyms come from the catalog.
+# Expansions only add weight to BM25: the industry link is a guess from one nearest neighbour, so it is a weak
+# hint; an abbreviation's meaning is surer. Both are below the query's own words (weight 1).
+INDUSTRY_WEIGHT = 0.3
+ABBREVIATION_WEIGHT = 0.5
+# Shorthand underwriters type that neither embeddings nor BM25 can read. LOB names come from the catalog's
+# synonyms and the shared LOB shorthand (core.vocabulary).
 ABBREVIATIONS = {
     "b&b": "bed-and-breakfast inn",
     "bnb": "bed-and-breakfast inn",
@@ -63,9 +74,18 @@ ABBREVIATIONS = {
 
 
 def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
-    words = set(re.findall(r"[a-z0-9&']+", query.lower()))
+    # Shorthand is often typed in the plural ("BOPs", "LOBs", "UWs"): each word is read as typed and singular.
+    typed = re.findall(r"[a-z0-9&']+", query.lower().replace("’", "'"))
+    singular = [w[:-1] if len(w) > 2 and w.endswith("s") and not w.endswith("ss") else w for w in typed]
+    text = " " + " ".join(typed) + " | " + " ".join(singular) + " "  # "|": no phrase spans the two
+    words = set(text.split())
     extra = [full for short, full in ABBREVIATIONS.items() if short in words]
-    extra += [ctx.catalog.lobs[code] for syn, code in ctx.catalog.synonyms.items() if " " not in syn and syn in words]
+    phrases = {**ctx.catalog.synonyms, **LOB_SHORTHAND}  # multi-word too: "comm auto", "gen liab"
+    extra += [
+        ctx.catalog.lobs[code]
+        for phrase, code in phrases.items()
+        if f" {phrase} " in text or f" {phrase.replace(chr(39), '')} " in text
+    ]
     return " ".join(dict.fromkeys(extra))
 
 
@@ -87,8 +107,12 @@ def search_guidelines(
     if not query.strip():
         raise InvalidArgument("query is empty", "describe what you are looking for")
     index, sections = guideline_search(ctx)
-    extra = f"{_industry_terms(ctx, query)} {_expand_abbreviations(ctx, query)}"
-    hits = index.search(query, k=k, lexical_weight=1.5, lexical_extra=extra)
+    vector = index.embed(query)  # one embedding for both indexes: they share the embedding function
+    expansions = [
+        (_expand_abbreviations(ctx, query), ABBREVIATION_WEIGHT),
+        (_industry_terms(ctx, query, vector), INDUSTRY_WEIGHT),
+    ]
+    hits = index.search(query, k=k, lexical_weight=1.5, expansions=expansions, vector=vector)
     return {
         "sections": [
             {"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)}

@@ -1,0 +1,155 @@
+"""Retrieval pieces on their own: guideline passages, weighted BM25 expansions, ranking by the best passage."""
+
+from __future__ import annotations
+
+from guidelines import load_sections
+from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, chunk_document, chunk_id, open_collection, section_chunks
+from retrieval.search import HybridIndex
+
+
+def test_every_passage_is_headed_and_together_they_hold_the_whole_section():
+    for s in load_sections():
+        chunks = section_chunks(s.document, s.title, s.text, max_words=60)
+        assert len(chunks) >= 2  # every section is longer than one passage
+        assert all(c.startswith(f"{s.document}: {s.title}\n") for c in chunks)
+        held = "\n".join(chunks)
+        assert all(line.strip() in held for line in s.text.splitlines())
+        # A passage closes at the first line that reaches the budget: one line over it at most, plus its context.
+        longest = max(len(line.split()) for line in s.text.splitlines())
+        assert all(len(c.split()) <= 60 + 3 * longest + len(f"{s.document}: {s.title}".split()) for c in chunks)
+
+
+def test_a_passage_inside_an_h3_part_carries_its_heading():
+    text = "Intro line.\n### Part two\n" + "\n".join(f"- item {i} with several words in it" for i in range(20))
+    chunks = section_chunks("Doc", "Title", text, max_words=30)
+    assert chunks[0].startswith("Doc: Title\nIntro line.")
+    assert all(c.startswith("Doc: Title\n### Part two\n") for c in chunks[1:])
+
+
+def test_a_passage_that_continues_a_nested_list_or_a_table_carries_its_parent_line():
+    text = "- **23 Construction:** " + "word " * 60 + "\n  - Subsector 237: all six No.\n\n| A | B |\n|---|---|\n"
+    text += "\n".join(f"| row {i} | " + "word " * 10 + "|" for i in range(8))
+    chunks = section_chunks("Doc", "Title", text, max_words=60)
+    assert chunks[1].startswith("Doc: Title\n- **23 Construction:** ") and "Subsector 237" in chunks[1]
+    assert len(chunks) == 3 and chunks[2].startswith("Doc: Title\n| A | B |\n| row ")
+
+
+def test_chunk_ids_name_their_section():
+    assert chunk_document(chunk_id("auto-qualified", 3)) == "auto-qualified"
+
+
+def _lexical_only(texts: dict[str, str]) -> HybridIndex:
+    return HybridIndex(list(texts), list(texts.values()), collection=None, embedding=None)
+
+
+def test_a_weak_expansion_breaks_ties_but_does_not_outvote_the_query():
+    index = _lexical_only(
+        {
+            "vehicles": "auto vehicles fleet count rule twenty vehicles",
+            "limits": "limits per occurrence aggregate limits",
+            "appetite": "appetite manufacturing sector 31 33 construction",
+        }
+    )
+    assert index.lexical("fleet vehicles", 3)[0][0] == "vehicles"
+    # The expansion alone would pick "appetite"; at a low weight the query's own match still leads.
+    boosted = index.lexical("fleet vehicles", 3, [("manufacturing sector 31 33", 0.3)])
+    assert boosted[0][0] == "vehicles" and "appetite" in [d for d, _ in boosted]
+    assert index.lexical("zzz", 3, [("", 0.5)]) == []
+
+
+class _Vectors:
+    """A stand-in for a Chroma collection: fixed distances, nearest first."""
+
+    def __init__(self, distances: dict[str, float]):
+        self.distances = distances
+
+    def count(self) -> int:
+        return len(self.distances)
+
+    def query(self, query_embeddings, n_results, include):
+        ranked = sorted(self.distances.items(), key=lambda kv: kv[1])[:n_results]
+        return {"ids": [[i for i, _ in ranked]], "distances": [[d for _, d in ranked]]}
+
+
+class _Embedding:
+    def embed_query(self, texts):
+        return [[0.0]]
+
+
+def test_a_document_ranks_by_its_best_vector_whole_or_passage():
+    whole = _Vectors({"a": 0.6, "b": 0.2, "c": 0.5})
+    passages = _Vectors({"a#0": 0.7, "a#1": 0.1, "b#0": 0.3, "c#0": 0.9})
+    index = HybridIndex(["a", "b", "c"], ["x", "y", "z"], collection=whole, embedding=_Embedding(), chunks=passages)
+    ranked = index.semantic("q", 3)
+    assert [d for d, _ in ranked] == ["a", "b", "c"]  # a by its passage a#1, b by its whole vector
+    assert abs(ranked[0][1] - 0.9) < 1e-9 and abs(ranked[1][1] - 0.8) < 1e-9
+    assert [d for d, _ in HybridIndex(["a", "b", "c"], ["x", "y", "z"], whole, _Embedding()).semantic("q", 2)] == [
+        "b",
+        "c",
+    ]
+
+
+def test_the_index_has_passages_and_an_older_index_reads_as_without(seeded_hashing):
+    from retrieval.embeddings import make_embedding
+
+    chroma, embedding = seeded_hashing["dir"] / "chroma", make_embedding("hashing")
+    sections = open_collection(chroma, GUIDELINES, embedding)
+    passages = open_collection(chroma, GUIDELINE_CHUNKS, embedding)
+    assert passages.count() > sections.count()
+    owners = {m["section"] for m in passages.get(include=["metadatas"])["metadatas"]}
+    assert owners == {s.id for s in load_sections()}
+    assert open_collection(chroma, "no-such-collection", embedding, missing_ok=True) is None
+
+
+def test_search_guidelines_embeds_the_question_once_and_works_without_passages(seeded_hashing, tmp_path):
+    """One vector serves the guideline index and the industry link; an index from before passages still answers."""
+    import shutil
+
+    from retrieval.index import _client, _release
+    from tools.context import open_context
+    from tools.guidelines import guideline_search
+    from tools.registry import Toolkit
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(seeded_hashing["dir"], data_dir, symlinks=True)
+    toolkit = Toolkit(open_context(data_dir, embedding_model="hashing"))
+    calls = []
+    real = toolkit.ctx.embedding.embed_query
+    toolkit.ctx.embedding.embed_query = lambda texts: calls.append(texts) or real(texts)
+    found = toolkit.call("search_guidelines", {"query": "roofing contractor GL appetite", "k": 3})
+    assert found.ok and len(found.result["sections"]) == 3 and len(calls) == 1
+
+    client = _client(data_dir / "chroma")
+    client.delete_collection(GUIDELINE_CHUNKS)
+    _release(client)
+    older = Toolkit(open_context(data_dir, embedding_model="hashing"))
+    found = older.call("search_guidelines", {"query": "umbrella"})
+    assert found.ok and found.result["sections"] and guideline_search(older.ctx)[0].chunks is None
+
+
+def test_the_labelled_questions_are_split_by_their_hash_and_cite_real_sections():
+    """The held-out part is fixed by the question's text, not chosen by how the search does on it."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    ids = {s.id for s in load_sections()}
+    seen = set()
+    for name, held_out in (("retrieval_questions.jsonl", False), ("retrieval_questions_heldout.jsonl", True)):
+        rows = [json.loads(line) for line in (data / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+        for row in rows:
+            digest = int(hashlib.sha256(row["question"].encode()).hexdigest()[:8], 16)
+            assert (digest % 10 < 3) is held_out, row["question"]
+            assert row["section_ids"] and set(row["section_ids"]) <= ids and row["question"] not in seen
+            seen.add(row["question"])
+    assert len(seen) >= 150
+
+
+def test_shorthand_is_read_in_the_plural_and_in_several_words(db_toolkit):
+    from tools.guidelines import _expand_abbreviations
+
+    assert _expand_abbreviations(db_toolkit.ctx, "revenue limit on BOPs") == "Business Owner's Policy"
+    assert _expand_abbreviations(db_toolkit.ctx, "which LOBs do we write") == "line of business"
+    assert _expand_abbreviations(db_toolkit.ctx, "comm auto for a bakery") == "Commercial Auto"
+    assert _expand_abbreviations(db_toolkit.ctx, "is gas a business") == ""
