@@ -59,9 +59,14 @@ class SeedData:
         return len(self.tables.get(table, []))
 
 
+# Bump when the builder's output changes shape (a new table, a new index collection): a folder seeded by the old
+# builder is then stale, and `uwc seed --if-missing` (what `make run` calls) rebuilds it.
+BUILD_FORMAT = 2  # 2: guideline passages (retrieval.index.GUIDELINE_CHUNKS)
+
+
 def inputs_digest(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> str:
-    """One hash of every seed input and guideline file: a database built from other inputs is stale."""
-    digest = hashlib.sha256()
+    """One hash of the builder's format and every seed input and guideline file: a folder built otherwise is stale."""
+    digest = hashlib.sha256(f"format {BUILD_FORMAT}".encode())
     paths = [Path(data_dir) / FILES[k] for k in sorted(FILES)] + sorted(Path(guidelines_dir).glob("*.md"))
     for path in paths:
         digest.update(path.name.encode())

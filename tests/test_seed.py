@@ -400,6 +400,8 @@ def test_if_missing_rebuilds_when_inputs_changed(tmp_path, seeded_hashing, monke
     assert seed.is_current(url, data_dir / "chroma", data_dir=inputs)
     (inputs / "insurer.yaml").write_text((inputs / "insurer.yaml").read_text() + "\n# edited\n")
     assert not seed.is_current(url, data_dir / "chroma", data_dir=inputs)
+    monkeypatch.setattr("seed_db.build.BUILD_FORMAT", 10**6)  # a builder whose output changed shape
+    assert not seed.is_current(url, data_dir / "chroma")
 
 
 def test_serve_refuses_without_database(tmp_path, capsys):
