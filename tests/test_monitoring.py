@@ -31,8 +31,12 @@ def test_figures_match_the_store(data_dir):
     conn = sqlite3.connect(data_dir / "telemetry.db")
     q = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731  (an independent count, straight from SQL)
     assert len(m.turns) == 400 == m.per_day["turns"].sum()
-    calls = q("SELECT COUNT(*) FROM span WHERE operation = 'execute_tool'")
-    errors = q("SELECT COUNT(*) FROM span WHERE operation = 'execute_tool' AND status = 'error'")
+    own = "operation = 'execute_tool' AND parent_id NOT IN (SELECT span_id FROM span WHERE operation = 'online_check')"
+    calls, errors = (
+        q(f"SELECT COUNT(*) FROM span WHERE {own}"),
+        q(f"SELECT COUNT(*) FROM span WHERE {own} AND status = 'error'"),
+    )
+    assert calls < q("SELECT COUNT(*) FROM span WHERE operation = 'execute_tool'")  # the checks' re-runs are left out
     assert m.tools["calls"].sum() == calls and m.tools["errors"].sum() == errors
     assert m.checks.set_index("status")["count"].sum() == q("SELECT COUNT(*) FROM finding_check")
     durations = sorted(r[0] for r in conn.execute("SELECT duration_ms FROM span WHERE operation = 'invoke_agent'"))
