@@ -226,6 +226,7 @@ def bench_monitoring(data_dir: Path, n_turns: int = 10_000, runs: int = 12) -> d
         "page_warm_cpu_seconds_p50": _median([c for _, c in warm], 3),
         "page_script_cold_seconds_p50": _median([w for w, _ in rerun], 3),
         "page_script_cold_seconds_p95": _p95([w for w, _ in rerun]),
+        "page_script_cold_cpu_seconds_p50": _median([c for _, c in rerun], 3),
     }
 
 
