@@ -40,7 +40,16 @@ TOOL_TYPE = "gen_ai.tool.type"
 ERROR_TYPE = "error.type"
 USER = "user.id"
 COST = "uwc.cost_usd"
+# On each ``chat`` span (the GenAI conventions have no retry attributes): ``uwc.retries`` is how many times the call
+# was sent again after an attempt that failed or came back empty (0 for a clean call): a transient error (rate
+# limit, outage, connection, stall) retried after backoff or ``Retry-After``, a context overflow trimmed and re-sent,
+# an empty reply nudged, or the switch to the fallback model; continuing a reply cut at the length limit is not a
+# retry. ``uwc.retry.reasons`` lists why, in order (the kinds of ``graph/llm_errors.py``, or ``empty``),
+# ``uwc.retry.wait_s`` the seconds slept between them, ``uwc.fallback.model`` the fallback model when it was tried.
 RETRIES = "uwc.retries"
+RETRY_REASONS = "uwc.retry.reasons"
+RETRY_WAIT = "uwc.retry.wait_s"
+FALLBACK_MODEL = "uwc.fallback.model"
 OUTCOME = "uwc.outcome"
 DURATION = "uwc.duration_ms"
 GUARD = "uwc.guard.verdicts"

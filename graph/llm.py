@@ -13,7 +13,8 @@ string and owns every provider concern:
 - waiting: a timeout to the first byte, a stall timeout inside streams, retries with backoff or the provider's
   ``Retry-After`` within a total wait cap, timeouts not retried; failures become one ``ModelError`` line
   (``graph/llm_errors.py``), redacted;
-- accounting: tokens and cost per call, marked ``estimated`` when the server reported no usage.
+- accounting: tokens and cost per call, marked ``estimated`` when the server reported no usage; the retries a call
+  took (and why, and whether the fallback answered) go on its ``chat`` span.
 
 Record/replay cassettes (``graph/cassette.py``) sit in front of each provider call.
 """
@@ -82,6 +83,24 @@ class _Target:
 
 
 @dataclass
+class _Retries:
+    """What one model call had to try again, for its span: why each retry was needed (a failure kind from
+    ``graph/llm_errors.py``, or ``empty`` for an empty reply), the seconds waited, and the fallback model if used."""
+
+    reasons: list[str] = field(default_factory=list)
+    waited: float = 0.0
+    fallback: str | None = None
+
+    def span_attributes(self) -> dict[str, Any]:
+        return {
+            tracing.RETRIES: len(self.reasons),
+            tracing.RETRY_REASONS: self.reasons or None,
+            tracing.RETRY_WAIT: round(self.waited, 3) if self.waited else None,
+            tracing.FALLBACK_MODEL: self.fallback,
+        }
+
+
+@dataclass
 class LiteLLMModel:
     model: str
     api_base: str | None = None
@@ -131,18 +150,21 @@ class LiteLLMModel:
     def invoke(
         self, messages: list[BaseMessage], tools: list[dict], on_token: Callable[[str], None] | None = None
     ) -> AIMessage:
-        """One model call, traced as a GenAI ``chat`` span (model, tokens, cost, finish reason)."""
+        """One model call, traced as a GenAI ``chat`` span (model, tokens, cost, finish reason, retries)."""
         attrs = {
             tracing.OPERATION: "chat",
             tracing.PROVIDER: provider_of(self.model),
             tracing.REQUEST_MODEL: self.model,
         }
         with tracing.span(f"chat {self.model}", **attrs) as span:
+            retries = _Retries()
             try:
-                reply = self._invoke_targets(messages, tools, on_token)
+                reply = self._invoke_targets(messages, tools, on_token, retries)
             except ModelError:
                 tracing.set_error(span, "model_error")
                 raise
+            finally:
+                tracing.set_attributes(span, **retries.span_attributes())
             usage: dict[str, Any] = dict(reply.usage_metadata or {})
             meta: dict[str, Any] = reply.response_metadata or {}
             finish = meta.get("finish_reason") or ("tool_calls" if reply.tool_calls else "stop")
@@ -158,21 +180,26 @@ class LiteLLMModel:
             )
             return reply
 
-    def _invoke_targets(self, messages: list[BaseMessage], tools: list[dict], on_token) -> AIMessage:
+    def _invoke_targets(self, messages: list[BaseMessage], tools: list[dict], on_token, retries: _Retries) -> AIMessage:
         wire = to_openai(messages)
         targets = [_Target(self.model, self.api_base, self.api_key)]
         if self.fallback_model:
             targets.append(_Target(self.fallback_model, self.fallback_api_base, self.fallback_api_key))
         first_error: str | None = None
+        kind = ""  # of the last failure
         for target in targets:
+            if first_error is not None:  # the fallback: one more try, on the other model
+                retries.reasons.append(kind)
+                retries.fallback = target.model
             try:
-                return self._invoke(target, wire, tools, on_token)
+                return self._invoke(target, wire, tools, on_token, retries)
             except _Failed as failed:
+                kind = failed.kind
                 if first_error is None:
                     first_error = failed.message
                 else:
-                    first_error += f" (the fallback {target.model!r} failed too: {failed.kind.replace('_', ' ')})"
-                if failed.kind in NO_FALLBACK:
+                    first_error += f" (the fallback {target.model!r} failed too: {kind.replace('_', ' ')})"
+                if kind in NO_FALLBACK:
                     break
         raise ModelError(first_error)
 
@@ -190,7 +217,7 @@ class LiteLLMModel:
 
     # -- one target: budget, retries, empty and truncated replies --
 
-    def _invoke(self, target: _Target, wire: list[dict], tools: list[dict], on_token) -> AIMessage:
+    def _invoke(self, target: _Target, wire: list[dict], tools: list[dict], on_token, retries: _Retries) -> AIMessage:
         window = self.window(target.model)
         limit = int((window - min(self.max_output_tokens, window // 4)) * 0.95)
 
@@ -212,6 +239,7 @@ class LiteLLMModel:
                 if kind == "context" and not overflow_retried:
                     overflow_retried, limit = True, limit // 2
                     msgs, report = budget.fit(wire, count, limit)
+                    retries.reasons.append(kind)
                     continue
                 if kind in TRANSIENT and attempt < self.retries:
                     wait = _retry_after(exc) if kind == "rate_limit" else None
@@ -219,6 +247,8 @@ class LiteLLMModel:
                     if waited + wait <= self.retry_wait_cap:
                         time.sleep(wait)
                         waited, attempt = waited + wait, attempt + 1
+                        retries.reasons.append(kind)
+                        retries.waited += wait
                         continue
                 message = explain(exc, target.model, target.api_base, self.timeout, self.stall_timeout)
                 raise _Failed(kind, message) from None
@@ -233,6 +263,7 @@ class LiteLLMModel:
                     raise _Failed("empty", prompts.EMPTY_REPLY)
                 nudged = True
                 msgs = msgs + [{"role": "user", "content": prompts.EMPTY_NUDGE}]
+                retries.reasons.append("empty")
                 continue
             if result["finish"] == "length" and not result["tool_calls"] and result["content"]:
                 pieces.append(result["content"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -14,6 +15,7 @@ import pytest
 from core import tracing
 from core.settings import Settings
 from tests.fakes import OpenAIServer, ScriptedModel, tool_call, tool_results
+from tests.provider_mock import ProviderMock, Reply
 
 
 @pytest.fixture(autouse=True)
@@ -128,6 +130,72 @@ def test_model_calls_through_litellm_are_chat_spans_with_tokens_cost_and_finish_
     assert "uwc.cost_usd" in a
 
 
+KEY = "sk-test-not-a-real-key-0123456789"
+
+
+def chat_spans_of(store, script, fallback: str | None = None, **options) -> tuple[list[dict], ProviderMock]:
+    """Chat spans of one model call through litellm to the provider mock (OpenAI's API), answered by ``script``;
+    a ``fallback`` model is served by the same mock."""
+    from langchain_core.messages import HumanMessage
+
+    from graph.llm import LiteLLMModel, ModelError
+
+    tracing.configure(store, batch_delay_ms=50)
+    with ProviderMock(script) as mock:
+        if fallback:
+            options |= {"fallback_model": fallback, "fallback_api_base": mock.url + "/v1", "fallback_api_key": KEY}
+        model = LiteLLMModel(
+            "openai/gpt-4.1-mini", api_base=mock.url + "/v1", api_key=KEY, backoff=0.0, timeout=5, **options
+        )
+        with contextlib.suppress(ModelError):
+            model.invoke([HumanMessage("hi")], [])
+    assert not mock.violations
+    return [r for r in spans(store) if r["operation"] == "chat"], mock
+
+
+def failing(*statuses: int, then: Reply | None = None):
+    """A script that answers with these HTTP errors in turn, then with ``then``."""
+    replies = iter([Reply(status=s, headers={"Retry-After": "0"}) for s in statuses])
+    return lambda call: next(replies, then or Reply(content="Hello there"))
+
+
+def test_a_clean_model_call_has_no_retries(tmp_path):
+    [chat], mock = chat_spans_of(tmp_path / "telemetry.db", failing())
+    assert len(mock.calls) == 1 and chat["status"] != "error"
+    a = chat["attributes"]
+    assert a["uwc.retries"] == 0
+    assert not {"uwc.retry.reasons", "uwc.retry.wait_s", "uwc.fallback.model"} & set(a)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "reasons"),
+    [((429,), ["rate_limit"]), ((503,), ["unavailable"]), ((429, 502), ["rate_limit", "unavailable"])],
+)
+def test_a_retried_model_call_counts_its_retries_and_says_why(tmp_path, statuses, reasons):
+    [chat], mock = chat_spans_of(tmp_path / "telemetry.db", failing(*statuses), retries=2)
+    assert len(mock.calls) == len(statuses) + 1 and chat["status"] != "error"
+    a = chat["attributes"]
+    assert a["uwc.retries"] == len(statuses) and a["uwc.retry.reasons"] == reasons
+    assert a["gen_ai.response.finish_reasons"] == ["stop"] and "uwc.fallback.model" not in a
+
+
+def test_an_empty_reply_nudged_once_is_a_retry(tmp_path):
+    replies = iter([Reply(content=""), Reply(content="Hello there")])
+    [chat], _ = chat_spans_of(tmp_path / "telemetry.db", lambda call: next(replies))
+    assert chat["attributes"]["uwc.retries"] == 1 and chat["attributes"]["uwc.retry.reasons"] == ["empty"]
+
+
+def test_the_fallback_model_is_a_retry_on_the_span(tmp_path):
+    def script(call):
+        return Reply(status=503) if call.body["model"] == "gpt-4.1-mini" else Reply(content="From the fallback.")
+
+    [chat], mock = chat_spans_of(tmp_path / "telemetry.db", script, fallback="openai/backup", retries=1)
+    assert [c.body["model"] for c in mock.calls] == ["gpt-4.1-mini", "gpt-4.1-mini", "backup"]
+    a = chat["attributes"]
+    assert a["uwc.retries"] == 2 and a["uwc.retry.reasons"] == ["unavailable", "unavailable"]
+    assert a["uwc.fallback.model"] == "openai/backup" and a["gen_ai.response.model"] == "openai/backup"
+
+
 def test_a_failed_model_call_is_an_error_span(tmp_path, monkeypatch):
     from langchain_core.messages import HumanMessage
 
@@ -142,6 +210,7 @@ def test_a_failed_model_call_is_an_error_span(tmp_path, monkeypatch):
             model.invoke([HumanMessage("hi")], [])
     chat = next(r for r in spans(store) if r["operation"] == "chat")
     assert chat["status"] == "error" and chat["error_type"] == "model_error"
+    assert chat["attributes"]["uwc.retries"] == 1  # the retry that failed too
 
 
 def test_tracing_off_records_nothing_and_spans_are_no_ops(copilot_factory, tmp_path):
