@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS span (
 );
 CREATE INDEX IF NOT EXISTS ix_span_op_day ON span (operation, day);
 CREATE INDEX IF NOT EXISTS ix_span_trace ON span (trace_id);
+-- The Monitoring page's tool calls per turn (calls, errors) from the index alone, never the rows.
+CREATE INDEX IF NOT EXISTS ix_span_tool ON span (operation, parent_id, tool, status, error_type);
 CREATE TABLE IF NOT EXISTS finding_check (
     id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL, message_id TEXT,
     checked_at TEXT NOT NULL, day TEXT NOT NULL, task_type TEXT, status TEXT NOT NULL,

@@ -1,9 +1,12 @@
 """Online evaluation figures for the Monitoring page, read from the embedded telemetry store and the conversations.
 
-``load_monitoring(telemetry_db, conversations_db, filters)`` returns a ``Monitoring`` of plain pandas frames and
-numbers: turns per day, p50/p95 turn latency, tokens and cost per conversation and per day, tool error rate by
-tool, guard interventions, invented-product rate, feedback, determinations by task type, models, online checks.
-Every row that stems from a conversation carries its id, so the page can link to it. Testable without Streamlit.
+``load_monitoring(telemetry_db, conversations_db, filters)`` returns a ``Monitoring`` of totals and small pandas
+frames: turns per day, p50/p95 turn latency, tokens and cost per conversation and per day, tool error rate by tool,
+guard interventions, invented-product rate, feedback, determinations by task type, models with their retries,
+online checks. Every figure is aggregated in SQL (percentiles included): the selected turns are read from the span
+table once, into a small in-memory table every figure is grouped from, and the page never holds one row per turn or
+span in Python; ``last_write`` is the marker the page caches the figures on. Every row that stems from a conversation
+carries its id, so the page can link to it. Testable without Streamlit.
 """
 
 from __future__ import annotations
@@ -16,22 +19,18 @@ from pathlib import Path
 
 import pandas as pd
 
-TURN_COLUMNS = (
-    "trace_id, day, start_ns, duration_ms, status, conversation_id, user_id, model, "
-    "COALESCE(input_tokens, 0) AS input_tokens, COALESCE(output_tokens, 0) AS output_tokens, "
-    "COALESCE(cost_usd, 0) AS cost_usd, "
-    "json_extract(attributes, '$.\"uwc.finding.task_type\"') AS task_type, "
-    "json_extract(attributes, '$.\"uwc.finding.verdict\"') AS verdict, "
-    "COALESCE(json_extract(attributes, '$.\"uwc.turn.tool_errors\"'), 0) AS tool_errors, "
-    "COALESCE(json_extract(attributes, '$.\"uwc.turn.guard_interventions\"'), 0) AS guard_interventions, "
-    "json_extract(attributes, '$.\"uwc.turn.invented_products\"') AS invented_products"
-)
+CONVERSATIONS_SHOWN = 500  # the costliest conversations of the selection
+COMMENTS_SHOWN = 10
 
-TURN_NAMES = (
-    "trace_id", "day", "start_ns", "duration_ms", "status", "conversation_id", "user_id", "model", "input_tokens",
-    "output_tokens", "cost_usd", "task_type", "verdict", "tool_errors", "guard_interventions", "invented_products",
-)  # fmt: skip
-NUMERIC = {"start_ns", "duration_ms", "input_tokens", "output_tokens", "cost_usd", "tool_errors", "guard_interventions"}
+
+def _attr(name: str) -> str:
+    """A span attribute not copied into a column, read from the attributes JSON."""
+    return f"json_extract(attributes, '$.\"{name}\"')"
+
+
+TASK_TYPE, VERDICT = _attr("uwc.finding.task_type"), _attr("uwc.finding.verdict")
+INVENTED, RETRIES, FALLBACK = _attr("uwc.turn.invented_products"), _attr("uwc.retries"), _attr("uwc.fallback.model")
+TOKENS = "COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)"
 
 
 @dataclass(frozen=True)
@@ -59,29 +58,34 @@ class Filters:
 
 @dataclass
 class Monitoring:
-    turns: pd.DataFrame  # one row per turn
-    per_day: pd.DataFrame  # day, turns, p50_ms, p95_ms, tokens, cost_usd
-    per_conversation: pd.DataFrame  # conversation_id, turns, tokens, cost_usd, last_day, model, user
+    turns: int
+    tokens: int
+    cost_usd: float
+    per_day: pd.DataFrame  # day, turns, p50_ms, p95_ms, tokens, cost_usd, invented, model_calls, retries
+    per_conversation: pd.DataFrame  # the costliest: conversation_id, turns, tokens, cost_usd, last_day, model, user
     tools: pd.DataFrame  # tool, calls, errors, error_rate
     guards: pd.DataFrame  # where, products, action, count
     determinations: pd.DataFrame  # task_type, verdict, count
-    models: pd.DataFrame  # model, turns
+    models: pd.DataFrame  # model, turns, model_calls, retries, retried_calls, fallbacks
     checks: pd.DataFrame  # status, count
     mismatches: pd.DataFrame  # latest mismatching checks with their conversation
     feedback: dict = field(default_factory=dict)  # up, down, ratio
     comments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    conversations: int = 0
     p50_ms: float | None = None
     p95_ms: float | None = None
     invented_product_rate: float | None = None
 
 
-def _read(conn: sqlite3.Connection | None, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+def _read(conn: sqlite3.Connection | None, sql: str, params: list | tuple = (), columns: str = "") -> pd.DataFrame:
+    """A query as a frame; with no store (or an older one without the table) an empty frame of ``columns``."""
+    empty = pd.DataFrame(columns=columns.split())
     if conn is None:
-        return pd.DataFrame()
+        return empty
     try:
         return pd.read_sql_query(sql, conn, params=list(params))
     except (sqlite3.OperationalError, pd.errors.DatabaseError):  # an empty or older store: no such table
-        return pd.DataFrame()
+        return empty
 
 
 def _open(path: Path) -> sqlite3.Connection | None:
@@ -101,59 +105,145 @@ def _verdict_text(v: str | None) -> str:
     return ", ".join(f"{k}={'/'.join(map(str, x)) if isinstance(x, list) else x}" for k, x in d.items())
 
 
+def _select(tel: sqlite3.Connection | None, where: str, params: list) -> sqlite3.Connection | None:
+    """The selection as two small in-memory tables every figure is grouped from: ``turn`` (the selected turns, the
+    one pass over the span table that reads their attributes) and ``calls`` (their model calls and retries per day
+    and model); None when the store has no spans yet."""
+    if tel is None:
+        return None
+    try:
+        tel.execute("PRAGMA temp_store = MEMORY")
+        tel.execute(
+            "CREATE TEMP TABLE turn AS SELECT span_id, trace_id, day, start_ns, duration_ms, conversation_id, model, "
+            f"user_id, {TOKENS} AS tokens, COALESCE(cost_usd, 0) AS cost_usd, {TASK_TYPE} AS task_type, "
+            f"{VERDICT} AS verdict, {INVENTED} IS NOT NULL AS invented "
+            f"FROM span WHERE operation = 'invoke_agent' AND {where}",
+            params,
+        )
+        # A chat span carries the model, user and day of its turn.
+        tel.execute(
+            f"CREATE TEMP TABLE calls AS SELECT day, model, COUNT(*) AS model_calls, SUM(COALESCE({RETRIES}, 0)) AS "
+            f"retries, SUM(COALESCE({RETRIES}, 0) > 0) AS retried_calls, SUM({FALLBACK} IS NOT NULL) AS fallbacks "
+            f"FROM span WHERE operation = 'chat' AND {where} GROUP BY day, model",
+            params,
+        )
+    except sqlite3.OperationalError:  # an empty or older store: no such table
+        return None
+    return tel
+
+
 def load_monitoring(telemetry_db: Path, conversations_db: Path, filters: Filters | None = None) -> Monitoring:
     filters = filters or Filters()
     tel, conv = _open(telemetry_db), _open(conversations_db)
     try:
         where, params = filters.where()
-        turns = _read(tel, f"SELECT {TURN_COLUMNS} FROM span WHERE operation = 'invoke_agent' AND {where}", params)
-        if turns.empty:
-            turns = pd.DataFrame({c: pd.Series(dtype="float64" if c in NUMERIC else "object") for c in TURN_NAMES})
-        turns["tokens"] = turns["input_tokens"] + turns["output_tokens"]
-        turns["verdict"] = turns["verdict"].map({v: _verdict_text(v) for v in turns["verdict"].unique()})
-        # Tool calls of the filtered turns (not the online checks' own re-runs).
-        traces = f"SELECT trace_id FROM span WHERE operation = 'invoke_agent' AND {where}"
+        turn = _select(tel, where, params)
+        per_day = _read(
+            turn,
+            "SELECT day, COUNT(*) AS turns, SUM(tokens) AS tokens, SUM(cost_usd) AS cost_usd, SUM(invented) AS invented, "
+            "COALESCE((SELECT SUM(model_calls) FROM calls c WHERE c.day = t.day), 0) AS model_calls, "
+            "COALESCE((SELECT SUM(retries) FROM calls c WHERE c.day = t.day), 0) AS retries "
+            "FROM turn t GROUP BY day ORDER BY day",
+            columns="day turns tokens cost_usd invented model_calls retries",
+        )
+        # SQLite has no percentile function, and ranking in window functions costs four times what pandas takes over
+        # one column: latency percentiles are the one figure computed from per-turn values (two columns).
+        durations = _read(turn, "SELECT day, duration_ms FROM turn", columns="day duration_ms")
+        per_conversation = _read(
+            turn,
+            # The one MAX() makes SQLite take the bare columns (day, model, user) from each conversation's last turn.
+            "SELECT conversation_id, COUNT(*) AS turns, SUM(tokens) AS tokens, SUM(cost_usd) AS cost_usd, "
+            "MAX(start_ns) AS last_ns, day AS last_day, model, user_id AS user, COUNT(*) OVER () AS of FROM turn "
+            f"GROUP BY conversation_id ORDER BY cost_usd DESC, tokens DESC, turns DESC LIMIT {CONVERSATIONS_SHOWN}",
+            columns="conversation_id turns tokens cost_usd last_ns last_day model user of",
+        )
+        determinations = _read(
+            turn,
+            "SELECT task_type, verdict, COUNT(*) AS count FROM turn WHERE task_type IS NOT NULL GROUP BY 1, 2",
+            columns="task_type verdict count",
+        )
+        models = _read(
+            turn,
+            "SELECT t.model, t.turns, COALESCE(SUM(c.model_calls), 0) AS model_calls, COALESCE(SUM(c.retries), 0) AS "
+            "retries, COALESCE(SUM(c.retried_calls), 0) AS retried_calls, COALESCE(SUM(c.fallbacks), 0) AS fallbacks "
+            "FROM (SELECT model, COUNT(*) AS turns FROM turn GROUP BY model) t LEFT JOIN calls c ON c.model IS t.model "
+            "GROUP BY t.model ORDER BY t.turns DESC",
+            columns="model turns model_calls retries retried_calls fallbacks",
+        )
+        # The selected turns' own tool calls: children of the turn span (the online check's re-runs are children of
+        # its span), read from the covering index ix_span_tool alone.
         tools = _read(
-            tel,
+            turn,
             "SELECT tool, COUNT(*) AS calls, "
             "SUM(status = 'error' AND COALESCE(error_type, '') != 'guard_rejected') AS errors "
-            f"FROM span WHERE operation = 'execute_tool' AND trace_id IN ({traces}) "
-            "AND (parent_id IS NULL OR parent_id NOT IN "
-            "(SELECT span_id FROM span WHERE operation = 'online_check')) GROUP BY tool ORDER BY calls DESC",
-            params,
+            "FROM span WHERE operation = 'execute_tool' AND parent_id IN (SELECT span_id FROM turn) "
+            "GROUP BY tool ORDER BY calls DESC",
+            columns="tool calls errors",
         )
-        if not tools.empty:
-            tools["error_rate"] = tools["errors"] / tools["calls"]
+        tools["error_rate"] = tools["errors"] / tools["calls"]
         guards = _read(
-            tel,
-            'SELECT json_extract(attributes, \'$."uwc.guard.where"\') AS "where", '
-            "json_extract(attributes, '$.\"uwc.guard.products\"') AS products, "
-            "json_extract(attributes, '$.\"uwc.guard.action\"') AS action, COUNT(*) AS count "
-            f"FROM span WHERE operation = 'guard' AND trace_id IN ({traces}) GROUP BY 1, 2, 3 ORDER BY count DESC",
-            params,
+            turn,
+            f'SELECT {_attr("uwc.guard.where")} AS "where", {_attr("uwc.guard.products")} AS products, '
+            f"{_attr('uwc.guard.action')} AS action, COUNT(*) AS count FROM span "
+            "WHERE operation = 'guard' AND trace_id IN (SELECT trace_id FROM turn) GROUP BY 1, 2, 3 ORDER BY count DESC",
+            columns="where products action count",
         )
         cwhere, cparams = filters.where(model="model", user="user_id")
         checks = _read(
-            tel, f"SELECT status, COUNT(*) AS count FROM finding_check WHERE {cwhere} GROUP BY status", cparams
+            tel,
+            f"SELECT status, COUNT(*) AS count FROM finding_check WHERE {cwhere} GROUP BY status",
+            cparams,
+            "status count",
         )
         mismatches = _read(
             tel,
             "SELECT checked_at, conversation_id, task_type, tool, model, user_id, mismatches FROM finding_check "
             f"WHERE status = 'mismatch' AND {cwhere} ORDER BY id DESC LIMIT 50",
             cparams,
+            "checked_at conversation_id task_type tool model user_id mismatches",
         )
         fwhere, fparams = filters.where(day="substr(f.created_at, 1, 10)", model="t.model", user=None)
-        feedback = _read(
+        rated = "FROM feedback f JOIN thread t ON t.id = f.thread_id"
+        ratings = _read(
+            conv,
+            f"SELECT COALESCE(SUM(f.rating = 1), 0) AS up, COALESCE(SUM(f.rating = -1), 0) AS down {rated} WHERE {fwhere}",
+            fparams,
+            "up down",
+        )
+        comments = _read(
             conv,
             "SELECT f.rating, f.comment, f.created_at, f.thread_id AS conversation_id, t.title, t.model "
-            f"FROM feedback f JOIN thread t ON t.id = f.thread_id WHERE {fwhere} ORDER BY f.created_at DESC",
+            f"{rated} WHERE {fwhere} AND f.comment IS NOT NULL ORDER BY f.created_at DESC LIMIT {COMMENTS_SHOWN}",
             fparams,
+            "rating comment created_at conversation_id title model",
         )
     finally:
         for c in (tel, conv):
             if c is not None:
                 c.close()
-    return _assemble(turns, tools, guards, checks, mismatches, feedback)
+    return _assemble(
+        per_day, durations, per_conversation, determinations, models, tools, guards, checks, mismatches, ratings,
+        comments,
+    )  # fmt: skip
+
+
+def last_write(telemetry_db: Path, conversations_db: Path) -> tuple:
+    """A marker that changes whenever a span, a check or a rating is written (the page caches its figures on it):
+    the newest row ids of the store and the ratings' count and latest time. A few index lookups."""
+    marker: list = []
+    for path, sql in (
+        (telemetry_db, "SELECT (SELECT MAX(rowid) FROM span), (SELECT MAX(id) FROM finding_check)"),
+        (conversations_db, "SELECT COUNT(*), MAX(created_at) FROM feedback"),
+    ):
+        conn = _open(path)
+        try:
+            marker += list(conn.execute(sql).fetchone()) if conn is not None else [None]
+        except sqlite3.OperationalError:  # an empty or older store
+            marker.append(None)
+        finally:
+            if conn is not None:
+                conn.close()
+    return tuple(marker)
 
 
 @dataclass(frozen=True)
@@ -168,61 +258,48 @@ class Options:
 
 def filter_options(telemetry_db: Path) -> Options:
     conn = _open(telemetry_db)
-    try:
-        turns = "FROM span WHERE operation = 'invoke_agent'"
-        days = _read(conn, f"SELECT MIN(day) AS first, MAX(day) AS last {turns}")
-        models = _read(conn, f"SELECT DISTINCT model {turns} AND model IS NOT NULL ORDER BY 1")
-        users = _read(conn, f"SELECT DISTINCT user_id {turns} AND user_id IS NOT NULL ORDER BY 1")
+    try:  # one pass: a row per model and user
+        rows = (
+            conn.execute(
+                "SELECT model, user_id, MIN(day), MAX(day) FROM span WHERE operation = 'invoke_agent' GROUP BY 1, 2"
+            ).fetchall()
+            if conn is not None
+            else []
+        )
+    except sqlite3.OperationalError:  # an empty or older store
+        rows = []
     finally:
         if conn is not None:
             conn.close()
-    first = days["first"].iloc[0] if not days.empty else None
-    last = days["last"].iloc[0] if not days.empty else None
     return Options(
-        date.fromisoformat(first) if first else None,
-        date.fromisoformat(last) if last else None,
-        models["model"].tolist() if not models.empty else [],
-        users["user_id"].tolist() if not users.empty else [],
+        date.fromisoformat(min(r[2] for r in rows)) if rows else None,
+        date.fromisoformat(max(r[3] for r in rows)) if rows else None,
+        sorted({r[0] for r in rows if r[0] is not None}),
+        sorted({r[1] for r in rows if r[1] is not None}),
     )
 
 
-def _assemble(turns, tools, guards, checks, mismatches, feedback) -> Monitoring:
-    by_day = turns.groupby("day")
-    per_day = pd.DataFrame(
-        {
-            "turns": by_day.size(),
-            "p50_ms": by_day["duration_ms"].quantile(0.5),
-            "p95_ms": by_day["duration_ms"].quantile(0.95),
-            "tokens": by_day["tokens"].sum(),
-            "cost_usd": by_day["cost_usd"].sum(),
-        }
-    ).reset_index()
-    by_conv = turns.groupby("conversation_id")
-    per_conversation = (
-        pd.DataFrame(
-            {
-                "turns": by_conv.size(),
-                "tokens": by_conv["tokens"].sum(),
-                "cost_usd": by_conv["cost_usd"].sum(),
-                "last_day": by_conv["day"].max(),
-                "model": by_conv["model"].last(),
-                "user": by_conv["user_id"].last(),
-            }
-        )
-        .reset_index()
-        .sort_values(["cost_usd", "tokens", "turns"], ascending=False)
-    )
-    decided = turns[turns["task_type"].notna()]
-    determinations = decided.groupby(["task_type", "verdict"]).size().rename("count").reset_index()
-    models = turns.groupby("model").size().rename("turns").reset_index().sort_values("turns", ascending=False)
-    invented = turns["invented_products"].notna() & (turns["invented_products"] != "null")
-    up = int((feedback["rating"] == 1).sum()) if not feedback.empty else 0
-    down = int((feedback["rating"] == -1).sum()) if not feedback.empty else 0
-    comments = feedback[feedback["comment"].notna()].head(10) if not feedback.empty else pd.DataFrame()
+def _assemble(
+    per_day, durations, per_conversation, determinations, models, tools, guards, checks, mismatches, ratings,
+    comments,
+) -> Monitoring:  # fmt: skip
+    """The figures from the aggregated frames, with the latency percentiles of each day (``per_day`` is by day)."""
+    durations = durations.astype({"duration_ms": float})  # an empty result comes back untyped
+    latency = durations.groupby("day")["duration_ms"]
+    per_day.insert(2, "p50_ms", latency.median().to_numpy())
+    per_day.insert(3, "p95_ms", latency.quantile(0.95).to_numpy())
+    # Equal verdicts serialized differently are one row once written out.
+    determinations["verdict"] = determinations["verdict"].map(_verdict_text)
+    determinations = determinations.groupby(["task_type", "verdict"], as_index=False)["count"].sum()
+    n = int(per_day["turns"].sum())
+    up = int(ratings["up"].iloc[0]) if len(ratings) else 0
+    down = int(ratings["down"].iloc[0]) if len(ratings) else 0
     return Monitoring(
-        turns=turns,
+        turns=n,
+        tokens=int(per_day["tokens"].sum()),
+        cost_usd=float(per_day["cost_usd"].sum()),
         per_day=per_day,
-        per_conversation=per_conversation,
+        per_conversation=per_conversation.drop(columns=["last_ns", "of"]),
         tools=tools,
         guards=guards,
         determinations=determinations,
@@ -231,7 +308,8 @@ def _assemble(turns, tools, guards, checks, mismatches, feedback) -> Monitoring:
         mismatches=mismatches,
         feedback={"up": up, "down": down, "ratio": up / (up + down) if up + down else None},
         comments=comments,
-        p50_ms=float(turns["duration_ms"].quantile(0.5)) if len(turns) else None,
-        p95_ms=float(turns["duration_ms"].quantile(0.95)) if len(turns) else None,
-        invented_product_rate=float(invented.mean()) if len(turns) else None,
+        conversations=int(per_conversation["of"].iloc[0]) if len(per_conversation) else 0,
+        p50_ms=float(durations["duration_ms"].median()) if n else None,
+        p95_ms=float(durations["duration_ms"].quantile(0.95)) if n else None,
+        invented_product_rate=float(per_day["invented"].sum()) / n if n else None,
     )

@@ -1,21 +1,36 @@
 """Monitoring page (admin): what the copilot did across conversations, from the traces and online checks.
 
 Thin on purpose: every figure comes from ``evals/monitoring.py``; links open the conversation on the Copilot page.
+The figures are cached per filter until something new is written to the store (``last_write``), so a rerun (a
+click, a refresh) costs a few index lookups. Charts are plain Vega-Lite specs (no Altair to import and validate).
 """
 
 from __future__ import annotations
 
-import altair as alt
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from app import resources
-from evals.monitoring import Filters, filter_options, load_monitoring
+from evals.monitoring import Filters, Monitoring, Options, filter_options, last_write, load_monitoring
 from evals.promote import promote_from_page
 
 settings = resources.settings()
 st.title("Monitoring")
 LINK = st.column_config.LinkColumn("conversation", display_text=r"\?thread=(.*)")
+CONVERSATIONS_DB = settings.data_dir / "conversations.db"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_options(telemetry: str, marker: tuple) -> Options:
+    return filter_options(Path(telemetry))
+
+
+@st.cache_data(show_spinner="Reading the traces…", max_entries=64)
+def cached_figures(telemetry: str, conversations: str, filters: Filters, marker: tuple) -> Monitoring:
+    """``marker`` (the store's last write) is only part of the cache key: new spans or ratings, new figures."""
+    return load_monitoring(Path(telemetry), Path(conversations), filters)
 
 
 def with_links(df: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +39,12 @@ def with_links(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-options = filter_options(settings.telemetry_path)
+def chart(data: pd.DataFrame, mark: dict | str, encoding: dict, height: int = 200) -> None:
+    st.vega_lite_chart(data, {"mark": mark, "encoding": encoding, "height": height}, width="stretch")
+
+
+marker = last_write(settings.telemetry_path, CONVERSATIONS_DB)
+options = cached_options(str(settings.telemetry_path), marker)
 if options.first_day is None:
     st.info(
         f"No traced turns in `{settings.telemetry_path}` yet. Every conversation is traced unless `UWC_TRACING=false`: "
@@ -37,20 +57,21 @@ picked = left.date_input("Dates", (options.first_day, options.last_day), key="mo
 models = mid.multiselect("Model", options.models, key="mon-models")
 users = right.multiselect("User", options.users, key="mon-users")
 start, end = (tuple(picked) + (None, None))[:2] if isinstance(picked, (tuple, list)) else (picked, picked)
-m = load_monitoring(
-    settings.telemetry_path,
-    settings.data_dir / "conversations.db",
+m = cached_figures(
+    str(settings.telemetry_path),
+    str(CONVERSATIONS_DB),
     Filters(start=start, end=end, models=tuple(models), users=tuple(users)),
+    marker,
 )
 
 checks = dict(zip(m.checks.get("status", []), m.checks.get("count", []), strict=False))
 ratio = m.feedback["ratio"]
 first, second = st.columns(4), st.columns(4)
-first[0].metric("Turns", f"{len(m.turns):,}")
+first[0].metric("Turns", f"{m.turns:,}")
 first[1].metric("Latency p50", f"{(m.p50_ms or 0) / 1000:.2f} s")
 first[2].metric("Latency p95", f"{(m.p95_ms or 0) / 1000:.2f} s")
-first[3].metric("Tokens", f"{int(m.turns['tokens'].sum()):,}")
-second[0].metric("Cost", f"${m.turns['cost_usd'].sum():.4f}")
+first[3].metric("Tokens", f"{m.tokens:,}")
+second[0].metric("Cost", f"${m.cost_usd:.4f}")
 second[1].metric("Invented-product rate", f"{100 * (m.invented_product_rate or 0):.1f}%", help="share of turns")
 second[2].metric(
     "Thumbs up",
@@ -68,17 +89,14 @@ day_tab, tools_tab, findings_tab, conv_tab, feedback_tab = st.tabs(
 )
 with day_tab:
     if not m.per_day.empty:
-        base = alt.Chart(m.per_day).encode(x=alt.X("day:T", title=None))
-        st.altair_chart(
-            base.mark_bar().encode(y="turns:Q", tooltip=list(m.per_day.columns)).properties(height=200), width="stretch"
-        )
+        day = {"field": "day", "type": "temporal", "title": None}
+        tooltip = [{"field": c} for c in m.per_day.columns]
+        chart(m.per_day, "bar", {"x": day, "y": {"field": "turns", "type": "quantitative"}, "tooltip": tooltip})
         lat = m.per_day.melt(id_vars=["day"], value_vars=["p50_ms", "p95_ms"], var_name="latency", value_name="ms")
-        st.altair_chart(
-            alt.Chart(lat)
-            .mark_line(point=True)
-            .encode(x=alt.X("day:T", title=None), y="ms:Q", color="latency:N")
-            .properties(height=200),
-            width="stretch",
+        chart(
+            lat,
+            {"type": "line", "point": True},
+            {"x": day, "y": {"field": "ms", "type": "quantitative"}, "color": {"field": "latency", "type": "nominal"}},
         )
         st.dataframe(m.per_day, hide_index=True, width="stretch")
 with tools_tab:
@@ -94,21 +112,24 @@ with tools_tab:
     st.subheader(f"Guard interventions ({int(m.guards['count'].sum()) if not m.guards.empty else 0})")
     st.dataframe(m.guards, hide_index=True, width="stretch")
     st.subheader("Models")
+    st.caption(
+        "Turns each model answered, its calls, and the retries they took (a rate limit, an outage, a stalled stream, "
+        "an empty reply, the switch to the fallback model): `retried_calls` needed at least one."
+    )
     st.dataframe(m.models, hide_index=True, width="stretch")
 with findings_tab:
     st.subheader("Determinations by task type")
     if not m.determinations.empty:
-        st.altair_chart(
-            alt.Chart(m.determinations)
-            .mark_bar()
-            .encode(
-                x="count:Q",
-                y=alt.Y("task_type:N", title=None),
-                color="verdict:N",
-                tooltip=["task_type", "verdict", "count"],
-            )
-            .properties(height=220),
-            width="stretch",
+        chart(
+            m.determinations,
+            "bar",
+            {
+                "x": {"field": "count", "type": "quantitative"},
+                "y": {"field": "task_type", "type": "nominal", "title": None},
+                "color": {"field": "verdict", "type": "nominal"},
+                "tooltip": [{"field": "task_type"}, {"field": "verdict"}, {"field": "count"}],
+            },
+            height=220,
         )
     st.subheader("Online checks")
     st.dataframe(m.checks, hide_index=True, width="stretch")
@@ -116,9 +137,9 @@ with findings_tab:
         st.dataframe(with_links(m.mismatches), hide_index=True, width="stretch", column_config={"conversation": LINK})
 with conv_tab:
     st.subheader("Tokens and cost per conversation")
-    st.dataframe(
-        with_links(m.per_conversation.head(500)), hide_index=True, width="stretch", column_config={"conversation": LINK}
-    )
+    if m.conversations > len(m.per_conversation):
+        st.caption(f"The {len(m.per_conversation):,} costliest of {m.conversations:,} conversations.")
+    st.dataframe(with_links(m.per_conversation), hide_index=True, width="stretch", column_config={"conversation": LINK})
 with feedback_tab:
     st.subheader("Latest comments")
     if m.comments.empty:
