@@ -3,9 +3,9 @@
 ``load_monitoring(telemetry_db, conversations_db, filters)`` returns a ``Monitoring`` of totals and small pandas
 frames: turns per day, p50/p95 turn latency, tokens and cost per conversation and per day, tool error rate by tool,
 guard interventions, invented-product rate, feedback, determinations by task type, models with their retries,
-online checks. Every figure is aggregated in SQL (percentiles included): the selected turns are read from the span
-table once, into a small in-memory table every figure is grouped from, and the page never holds one row per turn or
-span in Python; ``last_write`` is the marker the page caches the figures on. Every row that stems from a conversation
+online checks. The selected turns are read from the span table once, into a small in-memory table every figure is
+grouped from in SQL; only the latency percentiles take one column per turn into pandas (SQLite has no percentile
+function), never whole rows or spans. ``last_write`` is the marker the page caches the figures on. Every row that stems from a conversation
 carries its id, so the page can link to it. Testable without Streamlit.
 """
 
