@@ -5,8 +5,8 @@ frames: turns per day, p50/p95 turn latency, tokens and cost per conversation an
 guard interventions, invented-product rate, feedback, determinations by task type, models with their retries,
 online checks. The selected turns are read from the span table once, into a small in-memory table every figure is
 grouped from in SQL; only the latency percentiles take one column per turn into pandas (SQLite has no percentile
-function), never whole rows or spans. ``last_write`` is the marker the page caches the figures on. Every row that stems from a conversation
-carries its id, so the page can link to it. Testable without Streamlit.
+function), never whole rows or spans. ``last_write`` is the marker the page caches the figures on. Every row that
+stems from a conversation carries its id, so the page can link to it. Testable without Streamlit.
 """
 
 from __future__ import annotations
