@@ -140,7 +140,8 @@ def load_monitoring(telemetry_db: Path, conversations_db: Path, filters: Filters
         turn = _select(tel, where, params)
         per_day = _read(
             turn,
-            "SELECT day, COUNT(*) AS turns, SUM(tokens) AS tokens, SUM(cost_usd) AS cost_usd, SUM(invented) AS invented, "
+            "SELECT day, COUNT(*) AS turns, SUM(tokens) AS tokens, SUM(cost_usd) AS cost_usd, "
+            "SUM(invented) AS invented, "
             "COALESCE((SELECT SUM(model_calls) FROM calls c WHERE c.day = t.day), 0) AS model_calls, "
             "COALESCE((SELECT SUM(retries) FROM calls c WHERE c.day = t.day), 0) AS retries "
             "FROM turn t GROUP BY day ORDER BY day",
@@ -185,7 +186,8 @@ def load_monitoring(telemetry_db: Path, conversations_db: Path, filters: Filters
             turn,
             f'SELECT {_attr("uwc.guard.where")} AS "where", {_attr("uwc.guard.products")} AS products, '
             f"{_attr('uwc.guard.action')} AS action, COUNT(*) AS count FROM span "
-            "WHERE operation = 'guard' AND trace_id IN (SELECT trace_id FROM turn) GROUP BY 1, 2, 3 ORDER BY count DESC",
+            "WHERE operation = 'guard' AND trace_id IN (SELECT trace_id FROM turn) "
+            "GROUP BY 1, 2, 3 ORDER BY count DESC",
             columns="where products action count",
         )
         cwhere, cparams = filters.where(model="model", user="user_id")
@@ -206,7 +208,8 @@ def load_monitoring(telemetry_db: Path, conversations_db: Path, filters: Filters
         rated = "FROM feedback f JOIN thread t ON t.id = f.thread_id"
         ratings = _read(
             conv,
-            f"SELECT COALESCE(SUM(f.rating = 1), 0) AS up, COALESCE(SUM(f.rating = -1), 0) AS down {rated} WHERE {fwhere}",
+            "SELECT COALESCE(SUM(f.rating = 1), 0) AS up, COALESCE(SUM(f.rating = -1), 0) AS down "
+            f"{rated} WHERE {fwhere}",
             fparams,
             "up down",
         )
