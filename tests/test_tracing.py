@@ -8,13 +8,13 @@ import logging
 import socket
 import sqlite3
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from core import tracing
 from core.settings import Settings
-from tests.fakes import OpenAIServer, ScriptedModel, tool_call, tool_results
+from tests.fakes import LoopbackServer, OpenAIServer, ScriptedModel, tool_call, tool_results
 from tests.provider_mock import ProviderMock, Reply
 
 
@@ -224,7 +224,7 @@ def test_tracing_off_records_nothing_and_spans_are_no_ops(copilot_factory, tmp_p
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM span").fetchone()[0] == 0
 
 
-class OTLPReceiver:
+class OTLPReceiver(LoopbackServer):
     """An OTLP/HTTP trace receiver on 127.0.0.1: decodes ExportTraceServiceRequest protobufs."""
 
     def __init__(self, hold: threading.Event | None = None):
@@ -254,14 +254,12 @@ class OTLPReceiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        super().__init__(Handler)
+        self.endpoint = self.url
+        self.thread.start()
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.__exit__()
 
 
 def test_spans_go_to_an_otlp_http_backend(copilot_factory, tmp_path, monkeypatch):
