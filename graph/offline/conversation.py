@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from core.vocabulary import TASK_TYPES
-from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, expand_abbreviations, parse
+from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations, parse
+from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE
 from graph.offline.intent import classify as classify_intent
+from graph.offline.intent import clauses as intent_clauses
 from graph.state import kind, meta
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -34,6 +36,8 @@ RECORD_KEYS = {
 }
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
+OPEN_INTENTS = ("guidelines", "why", "off_topic")  # questions that are not a determination about the applicant
+_ASKS = re.compile(r"\W*(?:what|whats|which|how|is|are|can|could|do|does|would|will|any|ok|and)\b", re.I)
 FUZZY_ACCEPT = 0.85  # a "closest name" applicant match is used only when the names are this similar
 
 
@@ -125,6 +129,8 @@ class Conversation:
             and not (self.task and about_applicant)
         ):
             self._classify_intent(p, text)  # (new facts alone, mid-conversation, redo the current question)
+        elif p.task is not None and asked is None and not (p.company or p.applicant_id):
+            self._second_opinion(p, text)
         if asked == "naics_choice":
             self._read_choice(p, text)
         answered = asked is not None and (asked in p.facts or (asked == "naics_choice" and "naics" in p.facts))
@@ -170,12 +176,36 @@ class Conversation:
         self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next
 
     def _classify_intent(self, p, text: str) -> None:
-        """No unambiguous cue: ask the nearest-neighbour classifier what the message is about."""
+        """No unambiguous cue: ask the trained classifier what the message is about (each task, when it asks two)."""
         found = classify_intent(text)
         if found.name in TASK_TYPES:
-            p.task, p.tasks = found.name, [found.name]
-        elif found.name and not (set(p.facts) - {"lob"}) and not (p.company or p.applicant_id):
-            p.intent = found.name
+            p.task, p.tasks = found.name, [t for t in found.names if t in TASK_TYPES]
+        elif found.name and not (p.company or p.applicant_id):
+            # Facts in the message make it about the applicant, unless the classifier is sure it is not
+            # ("what is a type iii building" names a construction class but asks what the rules say).
+            if not (set(p.facts) - {"lob"}) or found.confidence >= SURE:
+                p.intent = found.name
+
+    def _second_opinion(self, p, text: str) -> None:
+        """A task cue matched a new question. The classifier, when sure, knows better that it asks about the rules or
+        our last answer ("what does aggregate mean", "why that deductible"); and a clause without a cue may ask a
+        second task ("ok to write prop; and the ded" -> appetite, then deductible)."""
+        found = classify_intent(text)
+        if found.name in OPEN_INTENTS and found.confidence >= SURE:
+            p.intent, p.task, p.tasks = found.name, None, []
+            return
+        tasks: list[str] = []
+        for clause in intent_clauses(text) if len(intent_clauses(text)) > 1 else []:
+            if re.search(r"\d", clause) and not _ASKS.match(clause):
+                continue  # "naics 541511, rev 4M": facts, not a question
+            cue = detect_task(clause)
+            read = classify_intent(clause) if cue is None else None
+            if read is not None and read.name in TASK_TYPES and read.confidence >= MIN_CLAUSE_CONFIDENCE:
+                cue = read.name
+            if cue and cue not in tasks:
+                tasks.append(cue)
+        if len(tasks) > len(p.tasks) and set(p.tasks) <= set(tasks):
+            p.task, p.tasks = tasks[0], tasks
 
     def on_tool(self, name: str, args: dict, ok: bool, result: dict) -> None:
         self.calls.append(Call(name, args, ok, result))

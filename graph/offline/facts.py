@@ -43,7 +43,9 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
     (
         "policy_limits",
         re.compile(
-            r"\blimits?\b|\bper[- ]occ(?:urrence)?\b|\baggregate\b|\bagg\b|\bhow much (?:\w+ )?(?:coverage|cover)\b",
+            # (a size, payroll or fleet "limit" is another rule's threshold, not a policy limit)
+            r"(?<!size )(?<!sba )(?<!employee )(?<!employees )(?<!headcount )(?<!payroll )(?<!revenue )(?<!fleet )"
+            r"(?<!vehicle )\blimits?\b|\bper[- ]occ(?:urrence)?\b|\baggregate\b|\bagg\b|\bhow much (?:\w+ )?(?:coverage|cover)\b",
             re.I,
         ),
     ),
@@ -190,7 +192,7 @@ def detect_tasks(text: str) -> list[str]:
     parts = [
         p
         for p in re.split(
-            r"(?<=\?)|\s(?:and also|also|plus|and then|and|&)\s(?=(?:what|which|how|is|are|can|could|do|does|would|will|whats|what's)\b)",
+            r"(?<=\?)|;|\s(?:and also|also|plus|and then|and|&)\s(?=(?:what|which|how|is|are|can|could|do|does|would|will|whats|what's)\b)",
             t,
             flags=re.I,
         )
@@ -521,7 +523,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["construction"] = c
     if (d := description_fact(t, catalog)) is not None:
         f["description"] = d
-    if _DEFINITION.search(t) and not (set(f) - {"lob"}) and not (p.applicant_id or p.company):
+    if _DEFINITION.search(t) and not (set(f) - {"lob", "construction"}) and not (p.applicant_id or p.company):
         p.intent, p.task, p.tasks = "guidelines", None, []  # asks what a rule or a word means, not for a verdict
     p.invalid = invalid_figures(t, f, asked)
     for key in p.invalid:  # refused with what is valid, never used
