@@ -18,6 +18,16 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be used; the message is one readable line (password masked)."""
 
 
+def write_ahead(conn) -> None:
+    """The settings of every SQLite store we write (checkpoints, conversations, telemetry): a write-ahead log, so
+    readers never wait for the writer, and ``synchronous=NORMAL``, which SQLite recommends with it: a commit is
+    written to the log but not flushed to disk each time (a checkpoint flushes), so a turn's dozen commits cost
+    microseconds instead of an fsync each. A crash of the process loses nothing; only a power cut or an OS crash
+    can lose the last few commits, and the database stays consistent either way."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+
+
 def normalize_url(url: str) -> str:
     """An SQLAlchemy URL with the installed driver: ``postgresql://`` becomes ``postgresql+psycopg://``."""
     u = make_url(url)

@@ -15,6 +15,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.database import write_ahead
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS span (
     span_id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, parent_id TEXT, name TEXT NOT NULL, operation TEXT,
@@ -55,7 +57,7 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-        conn.execute("PRAGMA journal_mode=WAL")
+        write_ahead(conn)
         conn.executescript(SCHEMA)
     conn.row_factory = sqlite3.Row
     return conn

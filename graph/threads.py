@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from core.database import is_postgres, libpq_url, normalize_url
+from core.database import is_postgres, libpq_url, normalize_url, write_ahead
 from core.redact import redact
 
 MAX_TITLE = 120
@@ -129,7 +129,7 @@ def open_checkpointer(target, wait: float = 10.0):
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     lite = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-    lite.execute("PRAGMA journal_mode=WAL")
+    write_ahead(lite)
     lite_saver = SqliteSaver(lite)
     lite_saver.setup()
     return lite_saver
@@ -207,7 +207,7 @@ def _store_engine(url: str, wait: float) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _wal(dbapi_conn, _):
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+            write_ahead(dbapi_conn)
 
         return engine
     return create_engine(

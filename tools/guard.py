@@ -240,14 +240,19 @@ def lexicon() -> Lexicon:
     return _lexicon_from(str(path), path.stat().st_mtime)
 
 
-def _written(lex: Lexicon, catalog) -> set[str]:
+def _written(lex: Lexicon, catalog) -> frozenset[str]:
     """Products of the list that the catalog writes (by code, synonym or display name): never flagged."""
     if catalog is None:
-        return set()
-    names = set(getattr(catalog, "synonyms", {})) | {n for n in getattr(catalog, "lobs", {}).values()}
-    codes = set(getattr(catalog, "lobs", {}))
+        return frozenset()
+    names = frozenset(getattr(catalog, "synonyms", {})) | frozenset(getattr(catalog, "lobs", {}).values())
+    return _written_ids(lex, names, frozenset(getattr(catalog, "lobs", {})))
+
+
+@lru_cache(maxsize=16)
+def _written_ids(lex: Lexicon, names: frozenset[str], codes: frozenset[str]) -> frozenset[str]:
+    # Tokenising every name is most of a short scan's time, and the catalog rarely changes: once per catalog.
     phrases = {tuple(t.word for t in _tokens(normalise(n)[0], lex)) for n in names}
-    return {pid for pid, terms in lex.terms.items() if pid in codes or terms & phrases}
+    return frozenset(pid for pid, terms in lex.terms.items() if pid in codes or terms & phrases)
 
 
 # --- tokens, clauses, mentions -------------------------------------------------------------------------
@@ -375,7 +380,7 @@ def _original(pos: int, offsets: list[int] | None) -> int:
     return pos if offsets is None else offsets[pos]
 
 
-def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: set[str]) -> tuple[str, int] | None:
+def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str]) -> tuple[str, int] | None:
     for words, pid in lex.by_first.get(tokens[i].word, ()):
         if pid in skip or i + len(words) > len(tokens):
             continue

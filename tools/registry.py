@@ -141,6 +141,8 @@ def _accepts_boolean(schema: dict) -> bool:
 
 def _refuse_booleans(spec: ToolSpec, args: dict) -> None:
     """JSON true/false is never a number or a text here (pydantic would read true as 1 for an int)."""
+    if not any(isinstance(value, bool) for value in args.values()):
+        return  # (the schema is built afresh on every read: only when there is a boolean to check)
     props = spec.json_schema.get("properties", {})
     for name, value in args.items():
         if isinstance(value, bool) and name in props and not _accepts_boolean(props[name]):
