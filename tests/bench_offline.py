@@ -39,7 +39,7 @@ def _memo(embed):
     def cached(texts):
         missing = [t for t in texts if t not in seen]
         if missing:
-            seen.update(zip(missing, embed(missing)))
+            seen.update(zip(missing, embed(missing), strict=True))
         return [seen[t] for t in texts]
 
     return cached

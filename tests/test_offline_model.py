@@ -710,3 +710,20 @@ def test_the_second_question_waits_while_the_first_needs_a_fact(cp):
     assert first.finding is None and is_question(first, "vehicles")
     kinds = [s["arguments"]["task_type"] for s in second.steps if s["tool"] == "record_finding"]
     assert kinds == ["appetite", "policy_limits"]
+
+
+def test_a_definition_naming_a_construction_class_is_answered_from_the_guidelines(cp):
+    (r,) = chat(cp, "what is a type iii building?")
+    assert args(r, "search_guidelines") and r.finding is None
+
+
+def test_a_size_limit_is_the_size_standard_not_a_policy_limit(cp):
+    (r,) = chat(cp, "is their revenue over the sba size limit? naics 541511, rev 30M")
+    assert args(r, "check_small_business") and not args(r, "get_limits")
+    assert r.finding["task_type"] == "small_business"
+
+
+def test_a_second_question_without_a_cue_is_read_by_the_classifier(cp):
+    (r,) = chat(cp, "GL for a florist in Ohio, naics 459310, rev 2M: deductible? and is the class acceptable")
+    kinds = [s["arguments"]["task_type"] for s in r.steps if s["tool"] == "record_finding"]
+    assert kinds == ["deductible", "appetite"]

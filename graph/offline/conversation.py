@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from core.vocabulary import TASK_TYPES
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations, parse
-from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE
+from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.state import kind, meta
@@ -37,7 +37,6 @@ RECORD_KEYS = {
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
 OPEN_INTENTS = ("guidelines", "why", "off_topic")  # questions that are not a determination about the applicant
-_ASKS = re.compile(r"\W*(?:what|whats|which|how|is|are|can|could|do|does|would|will|any|ok|and)\b", re.I)
 FUZZY_ACCEPT = 0.85  # a "closest name" applicant match is used only when the names are this similar
 
 
@@ -195,11 +194,10 @@ class Conversation:
             p.intent, p.task, p.tasks = found.name, None, []
             return
         tasks: list[str] = []
-        for clause in intent_clauses(text) if len(intent_clauses(text)) > 1 else []:
-            if re.search(r"\d", clause) and not _ASKS.match(clause):
-                continue  # "naics 541511, rev 4M": facts, not a question
+        parts = intent_clauses(text)
+        for clause in parts if len(parts) > 1 else []:
             cue = detect_task(clause)
-            read = classify_intent(clause) if cue is None else None
+            read = classify_intent(clause) if cue is None and asks(clause) else None
             if read is not None and read.name in TASK_TYPES and read.confidence >= MIN_CLAUSE_CONFIDENCE:
                 cue = read.name
             if cue and cue not in tasks:

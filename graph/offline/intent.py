@@ -23,16 +23,17 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from core.vocabulary import TASK_TYPES
 
 DATA = Path(__file__).parent / "data" / "intents.tsv"
+INTENTS = (*TASK_TYPES, "not_written", "guidelines", "why", "smalltalk", "off_topic")
 TEMPERATURE = 0.65  # divides the logits so the confidence is calibrated (fitted by cross-validation)
 MIN_CONFIDENCE = 0.5  # below this the top intent is likelier wrong than right: abstain (the copilot asks)
 SURE = 0.9  # sure enough to overrule a task cue: right 98% of the time at this confidence in cross-validation
@@ -54,9 +55,11 @@ class Intent:
 def load_examples(path: Path = DATA) -> list[tuple[str, str]]:
     """(label, phrasing) pairs; a label may join several intents with "+" (a message asking two things)."""
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.startswith("#"):
-            label, text = line.split("\t", 1)
+            label, _, text = line.partition("\t")
+            if not text.strip() or any(part not in INTENTS for part in label.strip().split("+")):
+                raise ValueError(f"{path.name}:{n}: want 'intent<TAB>phrasing' with an intent of {', '.join(INTENTS)}")
             out.append((label.strip(), text.strip()))
     return out
 
@@ -76,7 +79,7 @@ def _features(text: str) -> tuple[Counter, Counter]:
     words = _words(text)
     grams = Counter(words)
     padded = ["<s>", *words, "</s>"]
-    grams.update(f"{a} {b}" for a, b in zip(padded, padded[1:]))
+    grams.update(f"{a} {b}" for a, b in zip(padded, padded[1:], strict=False))
     chars: Counter = Counter()
     for w in words:
         w = f"<{w}>"
@@ -143,15 +146,18 @@ def train_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L2, 
 class IntentClassifier:
     """The trained classifier; built lazily, once per process, thread-safe."""
 
-    def __init__(self, examples: list[tuple[str, str]] | None = None, embed: Embed | None = None, **params):
+    def __init__(
+        self,
+        examples: list[tuple[str, str]] | None = None,
+        embed: Embed | None = None,
+        temperature: float = TEMPERATURE,
+        weights: tuple[float, float, float] = BLOCK_WEIGHTS,
+        l2: float = L2,
+        steps: int = STEPS,
+    ):
         self._examples = examples
         self._embed = embed
-        self._params = {
-            "temperature": TEMPERATURE,
-            "weights": BLOCK_WEIGHTS,
-            "l2": L2,
-            "steps": STEPS,
-        } | params
+        self.temperature, self._block_weights, self._l2, self._steps = temperature, weights, l2, steps
         self._lock = threading.Lock()
         self._weights: np.ndarray | None = None
         self._blocks: tuple[_Block, _Block] | None = None
@@ -179,7 +185,7 @@ class IntentClassifier:
                 self._embed = None
             y = np.array([self.labels.index(label) for label, _ in examples])
             x = self._matrix(texts, bags)
-            self._weights = train_softmax(x, y, len(self.labels), self._params["l2"], self._params["steps"])
+            self._weights = train_softmax(x, y, len(self.labels), self._l2, self._steps)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         assert self._embed is not None
@@ -188,7 +194,7 @@ class IntentClassifier:
     def _matrix(self, texts: list[str], bags: list[tuple[Counter, Counter]] | None = None) -> np.ndarray:
         assert self._blocks is not None
         bags = bags or [_features(t) for t in texts]
-        w_words, w_chars, w_embed = self._params["weights"]
+        w_words, w_chars, w_embed = self._block_weights
         parts = [
             w_words * self._blocks[0].matrix([b[0] for b in bags]),
             w_chars * self._blocks[1].matrix([b[1] for b in bags]),
@@ -207,12 +213,12 @@ class IntentClassifier:
         """One row per text: the calibrated probability of each of ``self.labels``."""
         self._ready()
         assert self._weights is not None
-        return _softmax((self._matrix(texts) @ self._weights) / self._params["temperature"])
+        return _softmax((self._matrix(texts) @ self._weights) / self.temperature)
 
     def classify(self, text: str) -> Intent:
         if not text.strip():
             return Intent(None, 0.0)
-        parts = [c for c in clauses(text) if _words(c)]
+        parts = [c for c in clauses(text) if asks(c)]
         probs = self.probabilities([text, *parts] if len(parts) > 1 else [text])
         top = int(probs[0].argmax())
         name, confidence = self.labels[top], float(probs[0, top])
@@ -235,9 +241,18 @@ _CLAUSE = re.compile(
 )
 
 
+_ASKS = re.compile(r"\W*(?:what|whats|which|how|is|are|can|could|do|does|would|will|any|ok|and)\b", re.I)
+
+
 def clauses(text: str) -> list[str]:
     """A message cut where a second question may start: question marks, "and", "also", "plus", "&"."""
     return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+
+
+def asks(clause: str) -> bool:
+    """Whether a clause may ask something: one with figures and no question word ("naics 541511, rev 4M")
+    states facts."""
+    return bool(_words(clause)) and not (re.search(r"\d", clause) and not _ASKS.match(clause))
 
 
 _SHARED: IntentClassifier | None = None

@@ -8,6 +8,7 @@ revenue/payroll word in the same clause ("revenue is 4.5"). A number followed by
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from tools import catalog as norm
 from tools.errors import InvalidArgument
@@ -256,7 +257,7 @@ def money_facts(text: str) -> dict:
 
 def _corrected_counts(text: str, out: dict) -> None:
     """'12 trucks... actually 30': a bare number after a correction cue replaces the count just before it."""
-    for key, patterns in (("employees", EMPLOYEES), ("vehicles", VEHICLES)):
+    for key, (patterns, _) in COUNTS.items():
         for pat in patterns:
             for m in pat.finditer(text):
                 fix = _FIXED_COUNT.match(text, m.end())
@@ -278,30 +279,43 @@ def _corrects(text: str) -> bool:
     return bool(_CORRECTION.search(text))
 
 
-def count_facts(text: str) -> dict:
-    out: dict = {}
-    for pat in EMPLOYEES:
+def _served(text: str, m: re.Match) -> bool:
+    """'a town of about 9,000 people': the people it serves, not its staff."""
+    return bool(re.search(r"\bpeople\b", m.group(0), re.I) and _SERVED.search(text[: m.start()]))
+
+
+def _not_a_fleet(text: str, m: re.Match) -> bool:
+    """'90 units' (apartments) is not a fleet; 'power units', 'vehicle units', 'truck units' are."""
+    word = m.group(0).lower()
+    return bool(re.search(r"\bunits\b", word) and not re.search(r"power units|vehicle|truck", word))
+
+
+# Each count: its patterns, most specific first, and the matches that count something else.
+COUNTS: dict[str, tuple[list[re.Pattern], Callable[[str, re.Match], bool]]] = {
+    "employees": (EMPLOYEES, _served),
+    "vehicles": (VEHICLES, _not_a_fleet),
+}
+
+
+def _count(text: str, patterns: list[re.Pattern], other: Callable[[str, re.Match], bool]) -> int | None:
+    """The first pattern that reads a count decides, and its last mention wins ("12 trucks... actually 30")."""
+    for pat in patterns:
         found = None
-        for m in pat.finditer(text):  # the last mention wins: "12... actually 30"
-            if re.search(r"\bpeople\b", m.group(0), re.I) and _SERVED.search(text[: m.start()]):
-                continue  # "a town of about 9,000 people": the people it serves, not its staff
-            if (n := to_int(m["n"])) is not None:
+        for m in pat.finditer(text):
+            if not other(text, m) and (n := to_int(m["n"])) is not None:
                 found = n
         if found is not None:
-            out["employees"] = found
-            break
+            return found
+    return None
+
+
+def count_facts(text: str) -> dict:
+    """employees / vehicles stated with their noun ("42 emps", "a fleet of 9"); "no vehicles" is 0 vehicles."""
+    out: dict = {}
+    for key, (patterns, other) in COUNTS.items():
+        if (n := _count(text, patterns, other)) is not None:
+            out[key] = n
     if NO_VEHICLES.search(text):
         out["vehicles"] = 0
-    else:
-        for pat in VEHICLES:
-            for m in pat.finditer(text):
-                word = m.group(0).lower()
-                if re.search(r"\b(?:units)\b", word) and not re.search(r"power units|vehicle|truck", word):
-                    continue  # "90 units" (apartments) is not a fleet
-                n = to_int(m["n"])
-                if n is not None:
-                    out["vehicles"] = n  # no break: the last mention wins ("12 trucks... actually 30")
-            if "vehicles" in out:
-                break
     _corrected_counts(text, out)
     return out
