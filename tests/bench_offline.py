@@ -5,8 +5,8 @@ and the offline turn latency without classification.
     .venv/bin/python -m tests.bench_offline [--data-dir var] [--only intent,turns]
 
 A turn's latency is the wall time of ``Copilot.send`` minus the time spent classifying (the ``classify_business``
-tool and the intent classifier's embedding), which the target leaves out; a model call's is the offline model's own
-decision (re-reading the conversation, understanding, policy, wording) without the intent embedding.
+tool and the intent classifier), which the target leaves out; a model call's is the offline model's own decision
+(re-reading the conversation, understanding, policy, wording) without the intent classifier.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def _as_copilot_reads(catalog):
 
 def intent_accuracy(data_dir: Path | None = None) -> dict:
     """The intent classifier: k-fold cross-validated on its training phrasings (each fold scored by a model trained
-    on the other folds), then trained on all of them and scored on each held-out file; with the calibration the
+    on the other folds), then trained on all of them and scored on each held-out file, alone and as the copilot
+    reads a first message (rules first; needs the seeded database in ``data_dir``); with the calibration the
     cross-validation measures (the temperature that fits it best, and the expected calibration error)."""
     import numpy as np
 
