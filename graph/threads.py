@@ -115,7 +115,7 @@ def open_checkpointer(target, wait: float = 10.0):
             timeout=wait,
             open=False,
         )
-        pool.open(wait=True, timeout=wait)
+        pool.open(wait=True, timeout=max(wait, 10.0))  # at start-up a slow first connection is no outage
         saver = PostgresSaver(pool)  # type: ignore[arg-type]  # rows are dicts (row_factory), which mypy cannot see
         with pool.connection() as conn:  # replicas starting together: create the tables one at a time
             conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK + 1,))
