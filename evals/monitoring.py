@@ -224,7 +224,8 @@ COMMENT_COLUMNS = ["rating", "comment", "created_at", "conversation_id", "title"
 
 
 def _add_feedback(m: Monitoring, store: ThreadStore | None, filters: Filters) -> None:
-    """The ratings of the selection (dates and models; a rating has no user of the telemetry's kind) into ``m``."""
+    """The ratings of the selection into ``m``, by date and model; not by user, as before: without sign-in a rating's
+    owner is NULL where its spans say ``local``."""
     figures = FeedbackFigures(0, 0, ())
     if store is not None:
         try:

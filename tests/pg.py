@@ -117,10 +117,6 @@ class TcpProxy:
 
     def cut(self) -> None:
         """Refuse new connections and drop the open ones."""
-        try:  # wakes the accepting thread: on Linux a bare close() leaves a blocked accept() taking one more client
-            self._server.shutdown(self._socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._server.close()
         for c in self._conns:
             try:
