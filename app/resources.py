@@ -1,4 +1,5 @@
-"""Cached factories for the Streamlit pages: settings, the read-only engine, the guideline sections, the copilot.
+"""Cached factories for the Streamlit pages: settings, the read-only engine, the guideline sections, the copilot,
+the conversations store.
 
 Pages call these instead of building resources themselves, so a rerun reuses one of each per process. A
 factory that raises is not cached: the next rerun tries again (e.g. after `uwc seed` has been run).
@@ -43,6 +44,15 @@ def copilot():
 
     tracing.configure_from_settings(settings())  # every turn of this server is traced (UWC_TRACING)
     return Copilot(settings())
+
+
+@st.cache_resource(show_spinner=False)
+def thread_store(url: str):
+    """The conversations store at ``url`` (``store_url(settings())``: SQLite or PostgreSQL), opened once per process
+    for the pages that read every conversation (Monitoring) without starting a copilot."""
+    from graph.threads import ThreadStore
+
+    return ThreadStore(url, settings().database_wait)
 
 
 @st.cache_resource

@@ -1,12 +1,13 @@
 """Online evaluation figures for the Monitoring page, read from the embedded telemetry store and the conversations.
 
-``load_monitoring(telemetry_db, conversations_db, filters)`` returns a ``Monitoring`` of totals and small pandas
-frames: turns per day, p50/p95 turn latency, tokens and cost per conversation and per day, tool error rate by tool,
-guard interventions, invented-product rate, feedback, determinations by task type, models with their retries,
-online checks. The selected turns are read from the span table once, into a small in-memory table every figure is
-grouped from in SQL; only the latency percentiles take one column per turn into pandas (SQLite has no percentile
-function), never whole rows or spans. ``last_write`` is the marker the page caches the figures on. Every row that
-stems from a conversation carries its id, so the page can link to it. Testable without Streamlit.
+``load_monitoring(telemetry_db, store, filters)`` returns a ``Monitoring`` of totals and small pandas frames: turns
+per day, p50/p95 turn latency, tokens and cost per conversation and per day, tool error rate by tool, guard
+interventions, invented-product rate, feedback, determinations by task type, models with their retries, online
+checks. The selected turns are read from the span table once, into a small in-memory table every figure is grouped
+from in SQL; only the latency percentiles take one column per turn into pandas (SQLite has no percentile function),
+never whole rows or spans. Feedback comes from the conversations store (``ThreadStore``: SQLite or PostgreSQL), which
+owns its queries. ``last_write`` is the marker the page caches the figures on. Every row that stems from a
+conversation carries its id, so the page can link to it. Testable without Streamlit.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+
+from core.database import explain
+from graph.threads import FeedbackFigures, ThreadStore, database_errors
 
 CONVERSATIONS_SHOWN = 500  # the costliest conversations of the selection
 COMMENTS_SHOWN = 10
@@ -70,7 +74,10 @@ class Monitoring:
     checks: pd.DataFrame  # status, count
     mismatches: pd.DataFrame  # latest mismatching checks with their conversation
     feedback: dict = field(default_factory=dict)  # up, down, ratio
-    comments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comments: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # rating comment created_at conversation_id title model
+    feedback_problem: str | None = None  # the conversations store did not answer: one readable line
     conversations: int = 0
     p50_ms: float | None = None
     p95_ms: float | None = None
@@ -132,9 +139,10 @@ def _select(tel: sqlite3.Connection | None, where: str, params: list) -> sqlite3
     return tel
 
 
-def load_monitoring(telemetry_db: Path, conversations_db: Path, filters: Filters | None = None) -> Monitoring:
+def load_monitoring(telemetry_db: Path, store: ThreadStore | None, filters: Filters | None = None) -> Monitoring:
+    """The figures of ``filters``' selection; feedback from ``store`` (None: no feedback figures)."""
     filters = filters or Filters()
-    tel, conv = _open(telemetry_db), _open(conversations_db)
+    tel = _open(telemetry_db)
     try:
         where, params = filters.where()
         turn = _select(tel, where, params)
@@ -204,48 +212,49 @@ def load_monitoring(telemetry_db: Path, conversations_db: Path, filters: Filters
             cparams,
             "checked_at conversation_id task_type tool model user_id mismatches",
         )
-        fwhere, fparams = filters.where(day="substr(f.created_at, 1, 10)", model="t.model", user=None)
-        rated = "FROM feedback f JOIN thread t ON t.id = f.thread_id"
-        ratings = _read(
-            conv,
-            "SELECT COALESCE(SUM(f.rating = 1), 0) AS up, COALESCE(SUM(f.rating = -1), 0) AS down "
-            f"{rated} WHERE {fwhere}",
-            fparams,
-            "up down",
-        )
-        comments = _read(
-            conv,
-            "SELECT f.rating, f.comment, f.created_at, f.thread_id AS conversation_id, t.title, t.model "
-            f"{rated} WHERE {fwhere} AND f.comment IS NOT NULL ORDER BY f.created_at DESC LIMIT {COMMENTS_SHOWN}",
-            fparams,
-            "rating comment created_at conversation_id title model",
-        )
     finally:
-        for c in (tel, conv):
-            if c is not None:
-                c.close()
-    return _assemble(
-        per_day, durations, per_conversation, determinations, models, tools, guards, checks, mismatches, ratings,
-        comments,
-    )  # fmt: skip
+        if tel is not None:
+            tel.close()
+    m = _assemble(per_day, durations, per_conversation, determinations, models, tools, guards, checks, mismatches)
+    _add_feedback(m, store, filters)
+    return m
 
 
-def last_write(telemetry_db: Path, conversations_db: Path) -> tuple:
-    """A marker that changes whenever a span, a check or a rating is written (the page caches its figures on it):
-    the newest row ids of the store and the ratings' count and latest time. A few index lookups."""
-    marker: list = []
-    for path, sql in (
-        (telemetry_db, "SELECT (SELECT MAX(rowid) FROM span), (SELECT MAX(id) FROM finding_check)"),
-        (conversations_db, "SELECT COUNT(*), MAX(created_at) FROM feedback"),
-    ):
-        conn = _open(path)
+COMMENT_COLUMNS = ["rating", "comment", "created_at", "conversation_id", "title", "model"]
+
+
+def _add_feedback(m: Monitoring, store: ThreadStore | None, filters: Filters) -> None:
+    """The ratings of the selection into ``m``, by date and model; not by user, as before: without sign-in a rating's
+    owner is NULL where its spans say ``local``."""
+    figures = FeedbackFigures(0, 0, ())
+    if store is not None:
         try:
-            marker += list(conn.execute(sql).fetchone()) if conn is not None else [None]
-        except sqlite3.OperationalError:  # an empty or older store
-            marker.append(None)
-        finally:
-            if conn is not None:
-                conn.close()
+            figures = store.feedback_figures(filters.start, filters.end, filters.models, COMMENTS_SHOWN)
+        except database_errors() as exc:  # e.g. PostgreSQL restarting: the traces' figures are still worth showing
+            m.feedback_problem = f"No feedback figures: {explain(exc, store.url)}."
+    up, down = figures.up, figures.down
+    m.feedback = {"up": up, "down": down, "ratio": up / (up + down) if up + down else None}
+    rows = [(c.rating, c.comment, c.created_at, c.thread_id, c.title, c.model) for c in figures.comments]
+    m.comments = pd.DataFrame(rows, columns=COMMENT_COLUMNS)
+
+
+def last_write(telemetry_db: Path, store: ThreadStore | None) -> tuple:
+    """A marker that changes whenever a span, a check or a rating is written (the page caches its figures on it):
+    the newest row ids of the telemetry store and the ratings' count and latest time. A few index lookups."""
+    marker: list = []
+    conn = _open(telemetry_db)
+    try:
+        sql = "SELECT (SELECT MAX(rowid) FROM span), (SELECT MAX(id) FROM finding_check)"
+        marker += list(conn.execute(sql).fetchone()) if conn is not None else [None]
+    except sqlite3.OperationalError:  # an empty or older store
+        marker.append(None)
+    finally:
+        if conn is not None:
+            conn.close()
+    try:
+        marker.append(store.feedback_marker() if store is not None else None)
+    except database_errors():  # unreachable now: figures without feedback, new ones once it answers again
+        marker.append("unreachable")
     return tuple(marker)
 
 
@@ -283,9 +292,8 @@ def filter_options(telemetry_db: Path) -> Options:
 
 
 def _assemble(
-    per_day, durations, per_conversation, determinations, models, tools, guards, checks, mismatches, ratings,
-    comments,
-) -> Monitoring:  # fmt: skip
+    per_day, durations, per_conversation, determinations, models, tools, guards, checks, mismatches
+) -> Monitoring:
     """The figures from the aggregated frames, with the latency percentiles of each day (``per_day`` is by day)."""
     durations = durations.astype({"duration_ms": float})  # an empty result comes back untyped
     latency = durations.groupby("day")["duration_ms"]
@@ -295,8 +303,6 @@ def _assemble(
     determinations["verdict"] = determinations["verdict"].map(_verdict_text)
     determinations = determinations.groupby(["task_type", "verdict"], as_index=False)["count"].sum()
     n = int(per_day["turns"].sum())
-    up = int(ratings["up"].iloc[0]) if len(ratings) else 0
-    down = int(ratings["down"].iloc[0]) if len(ratings) else 0
     return Monitoring(
         turns=n,
         tokens=int(per_day["tokens"].sum()),
@@ -309,8 +315,6 @@ def _assemble(
         models=models,
         checks=checks,
         mismatches=mismatches,
-        feedback={"up": up, "down": down, "ratio": up / (up + down) if up + down else None},
-        comments=comments,
         conversations=int(per_conversation["of"].iloc[0]) if len(per_conversation) else 0,
         p50_ms=float(durations["duration_ms"].median()) if n else None,
         p95_ms=float(durations["duration_ms"].quantile(0.95)) if n else None,

@@ -15,8 +15,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import (
@@ -30,6 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
     select,
     text,
 )
@@ -82,6 +84,25 @@ class ThreadInfo:
     created_at: str
     updated_at: str
     owner: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackComment:
+    rating: int
+    comment: str
+    created_at: str
+    thread_id: str
+    title: str
+    model: str | None
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """Ratings of a selection for the Monitoring page: thumbs up, thumbs down and the latest comments, newest first."""
+
+    up: int
+    down: int
+    comments: tuple[FeedbackComment, ...]
 
 
 def _now() -> str:
@@ -333,6 +354,45 @@ class ThreadStore:
         )
         with self.engine.connect() as c:
             return {r.message_id: {"rating": r.rating, "comment": r.comment} for r in c.execute(q)}
+
+    def feedback_figures(
+        self, start: date | None = None, end: date | None = None, models: Sequence[str] = (), comments: int = 10
+    ) -> FeedbackFigures:
+        """Every conversation's ratings given from ``start`` to ``end`` (UTC days, inclusive) on a thread of one of
+        ``models`` (empty: any), with the latest ``comments`` comments. Portable SQL: ``created_at`` is ISO text, so
+        a day range is a text range, and up/down are counted by grouping (no ``SUM`` over a boolean)."""
+        rated = feedback.join(thread, thread.c.id == feedback.c.thread_id)
+        where = []
+        if start:
+            where.append(feedback.c.created_at >= start.isoformat())
+        if end:
+            where.append(feedback.c.created_at < (end + timedelta(days=1)).isoformat())
+        if models:
+            where.append(thread.c.model.in_(list(models)))
+        counts = select(feedback.c.rating, func.count()).select_from(rated).where(*where).group_by(feedback.c.rating)
+        latest = (
+            select(
+                feedback.c.rating, feedback.c.comment, feedback.c.created_at, feedback.c.thread_id, thread.c.title,
+                thread.c.model,
+            )
+            .select_from(rated)
+            .where(feedback.c.comment.is_not(None), *where)
+            .order_by(feedback.c.created_at.desc(), feedback.c.id.desc())
+            .limit(comments)
+        )  # fmt: skip
+        with self.engine.connect() as c:
+            by_rating = {rating: n for rating, n in c.execute(counts)}
+            rows = c.execute(latest).all()
+        return FeedbackFigures(
+            up=by_rating.get(1, 0), down=by_rating.get(-1, 0), comments=tuple(FeedbackComment(*r) for r in rows)
+        )
+
+    def feedback_marker(self) -> tuple[int, str | None]:
+        """Changes whenever a rating is added, replaced or deleted (their count, the latest time): the Monitoring page
+        caches its figures on it."""
+        with self.engine.connect() as c:
+            n, latest = c.execute(select(func.count(), func.max(feedback.c.created_at)).select_from(feedback)).one()
+        return int(n), latest
 
     def scoped(self, owner: str | None) -> ThreadStore | ScopedThreads:
         return self if owner is None else ScopedThreads(self, owner)

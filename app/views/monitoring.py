@@ -1,8 +1,10 @@
 """Monitoring page (admin): what the copilot did across conversations, from the traces and online checks.
 
 Thin on purpose: every figure comes from ``evals/monitoring.py``; links open the conversation on the Copilot page.
-The figures are cached per filter until something new is written to the store (``last_write``), so a rerun (a
-click, a refresh) costs a few index lookups. Charts are plain Vega-Lite specs (no Altair to import and validate).
+The figures are cached per filter until something new is written to the telemetry or conversations store
+(``last_write``), so a rerun (a click, a refresh) costs a few index lookups. Feedback is read from the conversations
+store wherever it lives (``UWC_DATABASE_URL``: the data folder's SQLite file, or PostgreSQL). Charts are plain
+Vega-Lite specs (no Altair to import and validate).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
+from app.ui.common import DB_ERRORS, database_message
 from evals.monitoring import Filters, Monitoring, Options, filter_options, last_write, load_monitoring
 from evals.promote import promote_from_page
+from graph.threads import ThreadStore, store_url
 
 settings = resources.settings()
 st.title("Monitoring")
 LINK = st.column_config.LinkColumn("conversation", display_text=r"\?thread=(.*)")
-CONVERSATIONS_DB = settings.data_dir / "conversations.db"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -28,9 +31,21 @@ def cached_options(telemetry: str, marker: tuple) -> Options:
 
 
 @st.cache_data(show_spinner="Reading the traces…", max_entries=64)
-def cached_figures(telemetry: str, conversations: str, filters: Filters, marker: tuple) -> Monitoring:
-    """``marker`` (the store's last write) is only part of the cache key: new spans or ratings, new figures."""
-    return load_monitoring(Path(telemetry), Path(conversations), filters)
+def cached_figures(
+    telemetry: str, conversations: str, filters: Filters, marker: tuple, _store: ThreadStore | None
+) -> Monitoring:
+    """``marker`` (the stores' last write) is only part of the cache key: new spans or ratings, new figures. The
+    store itself is not hashed (a leading underscore); its URL stands for it in the key."""
+    return load_monitoring(Path(telemetry), _store, filters)
+
+
+def conversations_store() -> ThreadStore | None:
+    """The store the ratings live in; None (and a warning) when it cannot be opened: the traces still show."""
+    try:
+        return resources.thread_store(store_url(settings))
+    except DB_ERRORS as exc:
+        st.warning(f"No feedback figures. {database_message(exc)}", icon=":material/database:")
+        return None
 
 
 def with_links(df: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +58,8 @@ def chart(data: pd.DataFrame, mark: dict | str, encoding: dict, height: int = 20
     st.vega_lite_chart(data, {"mark": mark, "encoding": encoding, "height": height}, width="stretch")
 
 
-marker = last_write(settings.telemetry_path, CONVERSATIONS_DB)
+store = conversations_store()
+marker = last_write(settings.telemetry_path, store)
 options = cached_options(str(settings.telemetry_path), marker)
 if options.first_day is None:
     st.info(
@@ -59,10 +75,14 @@ users = right.multiselect("User", options.users, key="mon-users")
 start, end = (tuple(picked) + (None, None))[:2] if isinstance(picked, (tuple, list)) else (picked, picked)
 m = cached_figures(
     str(settings.telemetry_path),
-    str(CONVERSATIONS_DB),
+    store.url if store is not None else "",
     Filters(start=start, end=end, models=tuple(models), users=tuple(users)),
     marker,
+    store,
 )
+if m.feedback_problem:  # said once, and not kept: the next rerun asks the store again
+    st.warning(m.feedback_problem, icon=":material/database:")
+    cached_figures.clear()
 
 checks = dict(zip(m.checks.get("status", []), m.checks.get("count", []), strict=False))
 ratio = m.feedback["ratio"]
