@@ -5,6 +5,7 @@ The contract lives in pyproject.toml ([tool.importlinter]); `make lint` runs the
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
 
@@ -14,8 +15,17 @@ PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
 def test_no_module_imports_a_layer_above_it(capsys):
-    code = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
+    # lint_imports configures logging with dictConfig, which disables every logger that exists (ours included) for
+    # the rest of the process: a later test in the same worker would then see no log records at all.
+    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    enabled = [lg for lg in loggers if not lg.disabled]
+    try:
+        code = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
+    finally:
+        for lg in enabled:
+            lg.disabled = False
     assert code == 0, capsys.readouterr().out
+    assert not logging.getLogger("uwc.tracing").disabled
 
 
 def test_every_package_is_in_the_contract():
