@@ -222,18 +222,20 @@ def bench_monitoring(data_dir: Path, n_turns: int = 10_000, runs: int = 12) -> d
         "figures_seconds_p50": _median(figures, 3),
         "figures_seconds_p95": _p95(figures),
         "page_seconds_first_run": round(first[0], 2),
-        "page_cold_seconds_p50": _median([w for w, _ in cold], 3),
-        "page_cold_seconds_p95": _p95([w for w, _ in cold]),
-        "page_cold_cpu_seconds_p50": _median([c for _, c in cold], 3),
-        "page_warm_seconds_p50": _median([w for w, _ in warm], 3),
-        "page_warm_seconds_p95": _p95([w for w, _ in warm]),
-        "page_warm_cpu_seconds_p50": _median([c for _, c in warm], 3),
-        "page_script_cold_seconds_p50": _median([w for w, _ in rerun], 3),
-        "page_script_cold_seconds_p95": _p95([w for w, _ in rerun]),
-        "page_script_cold_cpu_seconds_p50": _median([c for _, c in rerun], 3),
-        "page_script_warm_seconds_p50": _median([w for w, _ in rerun_warm], 3),
-        "page_script_warm_seconds_p95": _p95([w for w, _ in rerun_warm]),
-        "page_script_warm_cpu_seconds_p50": _median([c for _, c in rerun_warm], 3),
+        **_timings("page_cold", cold),
+        **_timings("page_warm", warm),
+        **_timings("page_script_cold", rerun),
+        **_timings("page_script_warm", rerun_warm),
+    }
+
+
+def _timings(name: str, runs: list[tuple[float, float]]) -> dict:
+    """p50 and p95 of the wall times and p50 of the CPU times of (wall, cpu) pairs."""
+    wall, cpu = [w for w, _ in runs], [c for _, c in runs]
+    return {
+        f"{name}_seconds_p50": _median(wall, 3),
+        f"{name}_seconds_p95": _p95(wall),
+        f"{name}_cpu_seconds_p50": _median(cpu, 3),
     }
 
 
