@@ -206,7 +206,9 @@ class Copilot:
             self.threads.touch(thread_id, title_if_new=text[:80])
             flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
             try:
-                for mode, item in self.graph.stream({"messages": [asked]}, config, stream_mode=["custom", "updates"]):
+                for mode, item in self.graph.stream(
+                    {"messages": [asked]}, config, stream_mode=["custom", "updates"], durability="sync"
+                ):
                     if mode == "custom":
                         if cancel is not None and cancel.is_set():
                             stopped = True
