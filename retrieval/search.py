@@ -70,6 +70,15 @@ _STOP = {
     "your",
     "us",
     "one",
+    # Words about the guidelines themselves, not about a rule: every section is "the guidelines", so they only
+    # pull the overview up ("summarize the guidelines on cyber").
+    "guideline",
+    "guidelines",
+    "summarize",
+    "summarise",
+    "summary",
+    "explain",
+    "tell",
 }
 
 

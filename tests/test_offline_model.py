@@ -661,6 +661,14 @@ def test_a_correction_replaces_the_figure_and_redoes_the_answer(cp):
     assert args(second, "check_appetite")[0]["annual_revenue"] == 4_100_000 and second.finding["appetite"] == "yes"
 
 
+def test_a_correction_is_acknowledged_with_the_value_it_replaces(cp):
+    first, second = chat(
+        cp, "taxi co in Ohio, naics 485310, 14 cabs - what deductible for comm auto?", "sorry, 41 cabs"
+    )
+    assert "Noted" not in first.answer
+    assert "41 (not 14)" in second.answer and second.finding["deductible"] == first.finding["deductible"]
+
+
 def test_a_code_then_a_comma_and_a_count_with_its_own_noun(cp):
     (r,) = chat(cp, "security guard company - 561612, Washington state, 75 guards on staff, rev 3.1M. ok for GL?")
     assert args(r, "check_appetite")[0] | {} == {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.vocabulary import FACT_WORDS, TASK_LABELS, usd
+from core.vocabulary import FACT_WORDS, MONEY_FACTS, TASK_LABELS, usd
 from graph import prompts
 from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
@@ -58,6 +58,16 @@ class AnswerWriter:
     """Questions, notes and answers; ``self.catalog`` is the live catalog."""
 
     catalog: Catalog
+
+    @staticmethod
+    def correction_note(changed: dict) -> str:
+        """'Noted: vehicles 41 (not 14).' for the facts this message corrected, so the underwriter sees it was taken."""
+
+        def shown(fact: str, value: object) -> str:
+            return usd(value) if fact in MONEY_FACTS else str(value)
+
+        said = [f"{FACT_WORDS.get(k, k)} is {shown(k, new)} (not {shown(k, old)})" for k, (old, new) in changed.items()]
+        return f"Noted: {'; '.join(said)}."
 
     def help_text(self) -> str:
         return prompts.OFFLINE_HELP.format(insurer=self.catalog.insurer, lobs=", ".join(self.catalog.lobs.values()))

@@ -96,6 +96,7 @@ class Conversation:
     asked: str | None = None
     calls: list = field(default_factory=list)
     has_content: bool = False
+    changed: dict = field(default_factory=dict)  # fact -> (earlier value, new value): corrections in this message
 
     # --- reading the history ---------------------------------------------------------------------------
     def on_human(self, text: str, asked: str | None) -> None:
@@ -142,6 +143,7 @@ class Conversation:
             self.pending = list(p.tasks[1:])  # a new question replaces what was left of the last one
         for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
             p.facts.pop(k, None)
+        self.changed = {k: (self.stated[k], v) for k, v in p.facts.items() if k in self.stated and self.stated[k] != v}
         for k, v in p.facts.items():
             self.stated[k] = v
             self.unknown.discard(k)

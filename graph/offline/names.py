@@ -49,6 +49,7 @@ monday tuesday wednesday thursday friday saturday sunday january february march 
 october november december pennyroyal mutual applicant submission insured client account broker underwriter copilot
 app id number mr mrs ms dr sir madam team folks guys umbrella excess epli d&o e&o crime surety flood earthquake
 need needs want wants size we've we'll we'd they've they'll they'd you're you've you'll it'll there's here's that's
+qualified declined decline mean means meaning rule rules guideline guidelines
 """.split()
 )
 _CUE_BEFORE_SINGLE = {
