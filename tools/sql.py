@@ -20,7 +20,6 @@ but would match ignoring case says so.
 
 from __future__ import annotations
 
-import functools
 import re
 import sqlite3
 import threading
@@ -226,13 +225,12 @@ def deadline(conn: sqlite3.Connection, seconds: float) -> Iterator[Callable[[], 
         conn.set_progress_handler(None, 0)
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+def table_columns(table: str) -> list[str]:
+    """An allow-listed table's columns, in order: from the models, which build the table on SQLite and PostgreSQL."""
     return [c.name for c in models.Base.metadata.tables[table].columns]
 
 
-def string_filters(
-    stmt: exp.Expression, columns: Callable[[str], set[str] | list[str]]
-) -> Iterator[tuple[str, str, str]]:
+def string_filters(stmt: exp.Expression) -> Iterator[tuple[str, str, str]]:
     """Each ``column = 'text'`` filter of a query, as (table, column, text) for every allowed table with that column:
     where a case-sensitive comparison may be why a query found nothing."""
     tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
@@ -245,7 +243,7 @@ def string_filters(
             continue
         for table in tables:
             key = (table, col.name, lit.this)
-            if key not in seen and col.name in columns(table):
+            if key not in seen and col.name in table_columns(table):
                 seen.add(key)
                 yield key
 
@@ -261,8 +259,7 @@ def case_hint(table: str, column: str, text: str, found: list) -> list[str]:
 def _case_hints(conn: sqlite3.Connection, stmt: exp.Expression, expired: Callable[[], bool]) -> list[str]:
     """For `col = 'Text'` filters, find values that match only when case is ignored (a few, within the deadline)."""
     hints: list[str] = []
-    columns = functools.cache(lambda table: _columns(conn, table))
-    for n, (table, column, text) in enumerate(string_filters(stmt, columns)):
+    for n, (table, column, text) in enumerate(string_filters(stmt)):
         if n >= MAX_HINT_LOOKUPS or expired():
             return hints
         try:
@@ -296,7 +293,7 @@ def _sql_error(exc: Exception, conn: sqlite3.Connection, stmt: exp.Expression, t
     m = re.match(r"no such column: (.+)", msg)
     if m:
         tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
-        cols = "; ".join(f"{t}({', '.join(_columns(conn, t))})" for t in tables)
+        cols = "; ".join(f"{t}({', '.join(table_columns(t))})" for t in tables)
         return InvalidArgument(f"no such column: {m[1]}", f"real columns: {cols}")
     if "not authorized" in msg or "prohibited" in msg:
         return QueryRejected("statement not authorized: only allow-listed tables can be read", _tables_hint())

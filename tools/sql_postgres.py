@@ -9,7 +9,6 @@ and the error messages are those of ``tools/sql.py``.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from sqlglot import exp
@@ -26,6 +25,7 @@ from tools.sql import (
     case_hint,
     check_sql,
     string_filters,
+    table_columns,
 )
 
 # Functions that reach outside the query: files, settings, roles, other databases, SQL passed as a string, sleep.
@@ -57,19 +57,10 @@ def _reader_role(ctx: ToolContext) -> bool:
     return ctx.lazy("pg_reader_role", probe)
 
 
-def _columns(cur, table: str) -> list[str]:
-    cur.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = %s ORDER BY ordinal_position",
-        (table,),
-    )
-    return [r[0] for r in cur.fetchall()]
-
-
 def _case_hints(cur, stmt: exp.Expression) -> list[str]:
     """For `col = 'Text'` filters, values that match only when case is ignored (as on SQLite)."""
     hints: list[str] = []
-    for table, column, text in string_filters(stmt, functools.cache(lambda table: _columns(cur, table))):
+    for table, column, text in string_filters(stmt):
         cur.execute(
             f'SELECT DISTINCT "{column}"::text FROM "{table}" WHERE lower("{column}"::text) = lower(%s) '
             f'AND "{column}"::text <> %s LIMIT 3',
@@ -110,7 +101,7 @@ def execute_postgres(ctx: ToolContext, sql: str, row_cap: int = ROW_CAP, time_li
                 pg.rollback()
                 _begin_read_only(cur, ctx, time_limit)
                 tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
-                cols = "; ".join(f"{t}({', '.join(_columns(cur, t))})" for t in tables)
+                cols = "; ".join(f"{t}({', '.join(table_columns(t))})" for t in tables)
                 m = re.search(r'column "?([^"\s]+)"? does not exist', str(exc))
                 raise InvalidArgument(f"no such column: {m[1] if m else exc}", f"real columns: {cols}") from None
             except (errors.InsufficientPrivilege, errors.ReadOnlySqlTransaction):
