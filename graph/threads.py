@@ -116,6 +116,11 @@ def store_url(settings) -> str:
     return f"sqlite:///{Path(settings.data_dir) / 'conversations.db'}"
 
 
+def _connect_timeout(wait: float) -> int:
+    """Seconds one PostgreSQL connection attempt may take: within the turn's wait, at most 5 (libpq takes whole seconds)."""
+    return max(1, min(5, round(wait)))
+
+
 def open_checkpointer(target, wait: float = 10.0):
     """The LangGraph checkpointer: ``SqliteSaver`` for a path, ``PostgresSaver`` on a pool for a PostgreSQL URL.
 
@@ -131,7 +136,12 @@ def open_checkpointer(target, wait: float = 10.0):
             libpq_url(target),
             min_size=1,
             max_size=8,
-            kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": dict_row, "connect_timeout": 5},
+            kwargs={
+                "autocommit": True,
+                "prepare_threshold": None,
+                "row_factory": dict_row,
+                "connect_timeout": _connect_timeout(wait),
+            },
             check=ConnectionPool.check_connection,
             timeout=wait,
             open=False,
@@ -237,7 +247,7 @@ def _store_engine(url: str, wait: float) -> Engine:
         pool_size=5,
         max_overflow=5,
         pool_timeout=wait,
-        connect_args={"connect_timeout": max(1, min(5, round(wait)))},
+        connect_args={"connect_timeout": _connect_timeout(wait)},
     )
 
 
