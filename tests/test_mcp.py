@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -15,6 +14,7 @@ from mcp import Client, StdioServerParameters
 
 from app.mcp_server import build_server, http_app
 from core.settings import Settings
+from tests.bench_ui import free_port
 
 
 @pytest.fixture
@@ -104,18 +104,10 @@ def test_stdio_transport_with_a_real_subprocess(seeded):
     check(run(go()))
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_streamable_http_transport_on_loopback(server):
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     web = uvicorn.Server(uvicorn.Config(http_app(server), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=web.run, daemon=True)
     thread.start()

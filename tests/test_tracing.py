@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import socket
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -14,6 +13,7 @@ import pytest
 
 from core import tracing
 from core.settings import Settings
+from tests.bench_ui import free_port
 from tests.fakes import LoopbackServer, OpenAIServer, ScriptedModel, tool_call, tool_results
 from tests.provider_mock import ProviderMock, Reply
 
@@ -289,16 +289,8 @@ def test_spans_go_to_an_otlp_http_backend(copilot_factory, tmp_path, monkeypatch
 SLOW_EXPORT_MS = 60_000
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_an_endpoint_that_is_down_drops_spans_with_one_warning(copilot_factory, tmp_path, caplog):
-    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    endpoint = f"http://127.0.0.1:{free_port()}"
     tracing.configure(tmp_path / "telemetry.db", otlp_endpoint=endpoint, batch_delay_ms=20)
     c = copilot_factory()
     thread = c.new_thread()
@@ -329,7 +321,7 @@ def test_a_hanging_endpoint_never_holds_up_a_turn(copilot_factory, tmp_path):
 
 
 def test_grpc_protocol_to_a_dead_endpoint_drops_with_one_warning(tmp_path, caplog):
-    tracing.configure(None, otlp_endpoint=f"http://127.0.0.1:{_closed_port()}", otlp_protocol="grpc", batch_delay_ms=10)
+    tracing.configure(None, otlp_endpoint=f"http://127.0.0.1:{free_port()}", otlp_protocol="grpc", batch_delay_ms=10)
     with caplog.at_level(logging.WARNING, logger="uwc.tracing"):
         for i in range(3):
             with tracing.turn(f"t{i}", "ana", "offline"):
