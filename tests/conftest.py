@@ -248,3 +248,33 @@ def make_copilot(tmp_path, copilot_toolkit):
     yield make
     for cp in made:
         cp.close()
+
+
+def _page_folder(folder: Path, monkeypatch):
+    """Serve the app's pages from ``folder`` (``UWC_DATA_DIR``): Streamlit's caches hold the settings, the engine
+    and the copilot per process, so they are cleared before and after, and the pages rebuild them over it."""
+    import streamlit as st
+
+    monkeypatch.setenv("UWC_DATA_DIR", str(folder))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield folder
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """An empty data folder for the app's pages (a module may override it with ``seeded_data_dir``)."""
+    yield from _page_folder(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def seeded_data_dir(seeded, tmp_path, monkeypatch):
+    """A data folder for the app's pages: the seeded database and index (shared, read-only) with this test's own
+    conversations."""
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "uwc.db").symlink_to(seeded["db"])
+    (d / "chroma").symlink_to(seeded["dir"] / "chroma")
+    yield from _page_folder(d, monkeypatch)

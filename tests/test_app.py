@@ -19,16 +19,8 @@ SMALL_BUSINESS = (
 
 
 @pytest.fixture
-def data_dir(seeded, tmp_path, monkeypatch):
-    """The seeded database and index (shared, read-only) with this test's own conversations."""
-    d = tmp_path / "data"
-    d.mkdir()
-    (d / "uwc.db").symlink_to(seeded["db"])
-    (d / "chroma").symlink_to(seeded["dir"] / "chroma")
-    monkeypatch.setenv("UWC_DATA_DIR", str(d))
-    st.cache_resource.clear()  # settings, engine and copilot are per process: rebuild them over this folder
-    yield d
-    st.cache_resource.clear()
+def data_dir(seeded_data_dir):  # the pages over the seeded database and index
+    return seeded_data_dir
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tools.registry import REGISTRY
@@ -148,15 +147,8 @@ def render_all(path: str) -> None:
 
 
 @pytest.fixture
-def data_dir(seeded, tmp_path, monkeypatch):
-    d = tmp_path / "data"
-    d.mkdir()
-    (d / "uwc.db").symlink_to(seeded["db"])
-    (d / "chroma").symlink_to(seeded["dir"] / "chroma")
-    monkeypatch.setenv("UWC_DATA_DIR", str(d))
-    st.cache_resource.clear()
-    yield d
-    st.cache_resource.clear()
+def data_dir(seeded_data_dir):  # the pages over the seeded database and index
+    return seeded_data_dir
 
 
 def test_every_result_shape_renders(shapes, data_dir, tmp_path):

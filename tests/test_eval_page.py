@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from evals.metrics import summarize
@@ -40,14 +38,6 @@ def write_run(runs: Path, name: str, correct: list[bool], model: str) -> None:
     (d / "summary.json").write_text(
         json.dumps(summarize(rows, {"model": model, "user": "scripted", "wall_seconds": 1.5}))
     )
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("UWC_DATA_DIR", str(tmp_path))
-    st.cache_resource.clear()
-    yield tmp_path
-    st.cache_resource.clear()
 
 
 def run() -> AppTest:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from evals.living import find_drops, previous_run
@@ -44,14 +42,6 @@ def test_the_previous_run_is_the_newest_older_run_of_the_same_task_file():
     runs = [("c", {"tasks_file": "a.jsonl"}), ("b", {"tasks_file": "other.jsonl"}), ("a", {"tasks_file": "a.jsonl"})]
     assert previous_run(runs, "c") == "a"
     assert previous_run(runs, "a") is None and previous_run(runs, "b") is None
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("UWC_DATA_DIR", str(tmp_path))
-    st.cache_resource.clear()
-    yield tmp_path
-    st.cache_resource.clear()
 
 
 def write_run(data_dir: Path, name: str, correct: list[bool]) -> None:

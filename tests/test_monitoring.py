@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import guidelines  # noqa: F401  (imported as the app has it: AppTest puts app/views/ first on the path)
@@ -29,16 +28,6 @@ def store(data_dir):
     threads = ThreadStore(data_dir / "conversations.db")
     yield threads
     threads.close()
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("UWC_DATA_DIR", str(tmp_path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield tmp_path
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def test_figures_match_the_store(data_dir, store):
