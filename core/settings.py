@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     context_tokens: int | None = Field(None, ge=1024, description="context window; default: litellm's, else 8192")
     data_dir: Path = Field(Path("var"), description="database, guideline index, checkpoints, eval runs")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in the data folder")
+    cache_dir: Path | None = Field(None, description="derived files kept between runs; default: <data folder>/cache")
     database_wait: float = Field(
         10.0, gt=0, description="seconds a turn waits for a PostgreSQL connection before saying the database is down"
     )
@@ -64,6 +65,11 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = None
     oidc_redirect_uri: str | None = Field(None, description="public URL of the app + /oauth2callback")
     oidc_cookie_secret: str | None = Field(None, description="random secret signing the sign-in cookie")
+
+    @property
+    def cache_path(self) -> Path:
+        """Where derived files live between runs (the intent classifier's training vectors): safe to delete."""
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def admin_names(self) -> set[str]:

@@ -96,7 +96,7 @@ def make_model(settings: Settings, catalog, model: str | None = None):
     if name == "offline":
         from graph.offline import OfflineRulesModel
 
-        return OfflineRulesModel(catalog)
+        return OfflineRulesModel(catalog, cache=settings.cache_path)
     from graph.cassette import Cassette
     from graph.llm import LiteLLMModel
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import ipaddress
+import logging
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -52,6 +55,25 @@ def _guarded_connect_ex(self, address):
 
 socket.socket.connect = _guarded_connect
 socket.socket.connect_ex = _guarded_connect_ex
+
+
+def _end_workers_without_teardown() -> None:
+    """A parallel worker has sent every result to the controller before its interpreter shuts down; tearing down
+    what it loaded (ONNX Runtime, Chroma, thousands of modules) then took 1.5 s that the whole run waited for.
+    Registered first, so it runs after every other exit handler."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+
+    def exit_now() -> None:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    atexit.register(exit_now)
+
+
+_end_workers_without_teardown()
 
 
 def _scan_streamlit_components_once() -> None:
@@ -102,6 +124,8 @@ def _isolated_env(monkeypatch, tmp_path):
 REPO = Path(__file__).resolve().parents[1]
 # Outside pytest's own cache so `--cache-clear` or `-p no:cacheprovider` keep it; git-ignored under var/.
 TEST_CACHE = Path(os.environ.get("UWC_TEST_CACHE", REPO / "var" / "test-cache"))
+# Derived files (the intent classifier's training vectors) shared by every worker and `uwc` subprocess of a run.
+os.environ.setdefault("UWC_CACHE_DIR", str(TEST_CACHE / "derived"))
 # The code that shapes a seeded folder: every module of the packages the builder imports, so a change to any of them
 # never reuses a folder built by the old code (a stale folder once made "seeding twice is identical" fail).
 BUILDER_SOURCES = tuple(

@@ -12,6 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from graph.threads import ThreadStore
 
+# Every test here drives the whole page through AppTest: left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 SMALL_BUSINESS = (
     "Can you check if this one is in the small business bucket? It's a full-service restaurant, NAICS 722511"

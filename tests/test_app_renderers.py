@@ -151,6 +151,7 @@ def data_dir(seeded_data_dir):  # the pages over the seeded database and index
     return seeded_data_dir
 
 
+@pytest.mark.integration
 def test_every_result_shape_renders(shapes, data_dir, tmp_path):
     path = tmp_path / "shapes.json"
     path.write_text(json.dumps(shapes, default=str))

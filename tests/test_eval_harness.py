@@ -244,6 +244,7 @@ def _write_tasks(path, tasks):
     return path
 
 
+@pytest.mark.integration
 def test_uwc_eval_command_writes_a_run_and_prints_a_summary(seeded, tmp_path, monkeypatch, capsys):
     tasks = _write_tasks(tmp_path / "tasks.jsonl", TASKS)
     with OpenAIServer(_server_script(RIGHT)) as server:

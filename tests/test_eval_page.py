@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from evals.metrics import summarize
+
+# Every test here drives the Evaluation page through AppTest: left out of `make test-fast`.
+pytestmark = pytest.mark.integration
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "views" / "evaluation.py")
 

@@ -189,6 +189,7 @@ def server_script(body):
     return {"content": "No — 21 vehicles is over the limit of 20 for auto [auto-qualified]."}
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stream", [False, True])
 def test_litellm_over_http_multi_turn(make_copilot, stream, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-123456")
@@ -213,6 +214,7 @@ def test_litellm_over_http_multi_turn(make_copilot, stream, monkeypatch):
         assert model.usage and model.usage[-1]["prompt_tokens"] == 100
 
 
+@pytest.mark.integration
 def test_provider_failures_retry_then_give_one_clear_message(make_copilot, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-123456")
     failures = {"n": 0}
@@ -234,6 +236,7 @@ def test_provider_failures_retry_then_give_one_clear_message(make_copilot, monke
         assert len(server.requests) == 2
 
 
+@pytest.mark.integration
 def test_missing_key_names_the_variable(make_copilot, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with OpenAIServer(lambda body: {"status": 401}) as server:
@@ -242,6 +245,7 @@ def test_missing_key_names_the_variable(make_copilot, monkeypatch):
     assert "OPENAI_API_KEY" in r.error
 
 
+@pytest.mark.integration
 def test_cassette_records_then_replays_without_the_server(make_copilot, tmp_path, monkeypatch):
     from graph.cassette import Cassette, CassetteMiss
 
@@ -291,6 +295,7 @@ def test_conversation_resumes_in_a_new_process(seeded, tmp_path):
     assert third.returncode == 2 and "no conversation with id" in third.stderr and "Traceback" not in third.stderr
 
 
+@pytest.mark.integration
 def test_fallback_model_answers_when_the_primary_is_down(make_copilot, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-123456")
     with OpenAIServer(

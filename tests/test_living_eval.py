@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from evals.living import find_drops, previous_run
@@ -52,6 +53,7 @@ def write_run(data_dir: Path, name: str, correct: list[bool]) -> None:
     (d / "summary.json").write_text(json.dumps(summarize(rs, {"model": "offline", "tasks_file": "suite.jsonl"})))
 
 
+@pytest.mark.integration
 def test_the_evaluation_page_flags_a_drop_against_the_previous_run(data_dir):
     write_run(data_dir, "20250101-000000", [True, True, True, True])
     write_run(data_dir, "20250102-000000", [True, False, True, True])

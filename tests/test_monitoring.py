@@ -192,6 +192,7 @@ def test_feedback_figures_from_postgresql(data_dir, pg_url):  # noqa: F811
         store.close()
 
 
+@pytest.mark.integration
 def test_the_page_shows_feedback_kept_in_postgresql(data_dir, pg_url, monkeypatch):  # noqa: F811
     synthetic_telemetry(data_dir, 40)  # its ratings go to the SQLite file, which the page must not read now
     monkeypatch.setenv("UWC_DATABASE_URL", pg_url)
@@ -231,6 +232,7 @@ def test_postgresql_going_down_leaves_the_traces_figures_and_says_so(data_dir, p
         proxy.cut()
 
 
+@pytest.mark.integration
 def test_the_page_says_when_the_feedback_store_does_not_answer(data_dir, monkeypatch):
     synthetic_telemetry(data_dir, 40)
     monkeypatch.setenv("UWC_DATABASE_URL", "postgresql://uwc@127.0.0.1:1/none")  # nothing listens on port 1
@@ -251,12 +253,14 @@ def add_turn(telemetry_db):
     conn.close()
 
 
+@pytest.mark.integration
 def test_the_page_with_no_traces_says_how_to_get_some(data_dir):
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception
     assert any("No traced turns" in i.value for i in at.info)
 
 
+@pytest.mark.integration
 def test_the_page_shows_the_figures_and_links_to_conversations(data_dir):
     synthetic_telemetry(data_dir, 300)
     at = AppTest.from_file(PAGE, default_timeout=60).run()
@@ -273,6 +277,7 @@ def test_the_page_shows_the_figures_and_links_to_conversations(data_dir):
     assert int(at.metric[0].value.replace(",", "")) < 300
 
 
+@pytest.mark.integration
 def test_the_page_is_cached_until_the_store_is_written(data_dir, monkeypatch):
     import evals.monitoring
 

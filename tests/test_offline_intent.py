@@ -4,6 +4,7 @@ Its accuracy is measured, not asserted: ``python -m tests.bench_offline --only i
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_a_label_that_is_not_an_intent_is_refused_with_the_line(tmp_path):
 
 @pytest.fixture(scope="module")
 def clf() -> intent.IntentClassifier:
-    return intent.IntentClassifier()
+    return intent.IntentClassifier(cache=Path(os.environ["UWC_CACHE_DIR"]))  # set by conftest
 
 
 def test_two_questions_in_one_message_are_each_read_in_order(clf):
@@ -80,3 +81,39 @@ def test_training_converges_to_the_training_labels():
     examples = [("deductible", "what is the deductible"), ("smalltalk", "hello there"), ("why", "why is that")]
     small = intent.IntentClassifier(examples, embed=lambda texts: [np.ones(4)] * len(texts))
     assert [small.classify(t).name for _, t in examples] == ["deductible", "smalltalk", "why"]
+
+
+def test_training_vectors_are_kept_between_processes_and_never_trusted_blindly(tmp_path, monkeypatch):
+    """A new classifier with the same cache folder trains without embedding the phrasings again and reads messages
+    exactly as the first; a damaged file is embedded anew; a folder it cannot write only costs the time."""
+    examples = intent.load_examples()[::8]  # a small training set keeps this quick; the cache does not care
+    messages = ["whats the ded on a trucker", "can we write a bop for a bakery in ohio", "thanks!"]
+    embedded: list[int] = []
+    real = intent.IntentClassifier._vectors
+
+    def counting(self, texts):
+        embedded.append(len(texts))
+        return real(self, texts)
+
+    def classifier(cache):
+        return intent.IntentClassifier(examples=examples, cache=cache)
+
+    monkeypatch.setattr(intent.IntentClassifier, "_vectors", counting)
+    first = classifier(tmp_path).probabilities(messages)
+    [saved] = tmp_path.glob("intent-vectors-*.npy")
+    trained = max(embedded)
+    assert trained > len(messages)  # the training phrasings
+
+    embedded.clear()
+    again = classifier(tmp_path).probabilities(messages)
+    assert max(embedded) == len(messages) and np.allclose(first, again, atol=1e-6)
+
+    saved.write_bytes(b"not an array")
+    embedded.clear()
+    mended = classifier(tmp_path).probabilities(messages)
+    assert max(embedded) == trained and np.allclose(first, mended, atol=1e-6)
+    assert np.load(saved).shape[0] == trained
+
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    assert np.allclose(first, classifier(blocked).probabilities(messages), atol=1e-6)

@@ -81,6 +81,7 @@ def sign_in(name: str, password: str, **query) -> AppTest:
     return checked(next(b for b in at.button if b.label == "Sign in").click().run())
 
 
+@pytest.mark.integration
 def test_demo_sign_in_and_separation_in_the_app(data_dir, monkeypatch):  # noqa: F811
     monkeypatch.setenv("UWC_AUTH", "demo")
     monkeypatch.setenv("UWC_AUTH_USERS", USERS)

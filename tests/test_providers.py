@@ -18,6 +18,9 @@ from graph import prompts
 from graph.llm import LiteLLMModel
 from tests.provider_mock import ProviderMock, Reply
 
+# Every test here talks HTTP to the loopback provider mock through litellm: left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 KEY = "sk-test-not-a-real-key-0123456789"
 LIMITS_ARGS = {"naics": "484121", "lob": "auto"}
 ANSWER = "Auto limits for NAICS 484121 are $1,000,000 per occurrence and $2,000,000 aggregate [limits-standard]."

@@ -108,6 +108,7 @@ def test_an_answer_guard_intervention_is_a_guard_span(copilot_factory, tmp_path)
     assert guard[0]["conversation_id"] == thread.id
 
 
+@pytest.mark.integration
 def test_model_calls_through_litellm_are_chat_spans_with_tokens_cost_and_finish_reason(tmp_path, monkeypatch):
     from langchain_core.messages import HumanMessage
 
@@ -159,6 +160,7 @@ def failing(*statuses: int, then: Reply | None = None):
     return lambda call: next(replies, then or Reply(content="Hello there"))
 
 
+@pytest.mark.integration
 def test_a_clean_model_call_has_no_retries(tmp_path):
     [chat], mock = chat_spans_of(tmp_path / "telemetry.db", failing())
     assert len(mock.calls) == 1 and chat["status"] != "error"
@@ -171,6 +173,7 @@ def test_a_clean_model_call_has_no_retries(tmp_path):
     ("statuses", "reasons"),
     [((429,), ["rate_limit"]), ((503,), ["unavailable"]), ((429, 502), ["rate_limit", "unavailable"])],
 )
+@pytest.mark.integration
 def test_a_retried_model_call_counts_its_retries_and_says_why(tmp_path, statuses, reasons):
     [chat], mock = chat_spans_of(tmp_path / "telemetry.db", failing(*statuses), retries=2)
     assert len(mock.calls) == len(statuses) + 1 and chat["status"] != "error"
@@ -179,12 +182,14 @@ def test_a_retried_model_call_counts_its_retries_and_says_why(tmp_path, statuses
     assert a["gen_ai.response.finish_reasons"] == ["stop"] and "uwc.fallback.model" not in a
 
 
+@pytest.mark.integration
 def test_an_empty_reply_nudged_once_is_a_retry(tmp_path):
     replies = iter([Reply(content=""), Reply(content="Hello there")])
     [chat], _ = chat_spans_of(tmp_path / "telemetry.db", lambda call: next(replies))
     assert chat["attributes"]["uwc.retries"] == 1 and chat["attributes"]["uwc.retry.reasons"] == ["empty"]
 
 
+@pytest.mark.integration
 def test_the_fallback_model_is_a_retry_on_the_span(tmp_path):
     def script(call):
         return Reply(status=503) if call.body["model"] == "gpt-4.1-mini" else Reply(content="From the fallback.")
@@ -196,6 +201,7 @@ def test_the_fallback_model_is_a_retry_on_the_span(tmp_path):
     assert a["uwc.fallback.model"] == "openai/backup" and a["gen_ai.response.model"] == "openai/backup"
 
 
+@pytest.mark.integration
 def test_a_failed_model_call_is_an_error_span(tmp_path, monkeypatch):
     from langchain_core.messages import HumanMessage
 

@@ -7,8 +7,11 @@ policy (``policy.py``) for the one next step, worded by ``answers.py``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from langchain_core.messages import AIMessage, BaseMessage
 
+from graph.offline import intent
 from graph.offline.conversation import read_conversation
 from graph.offline.policy import Policy
 
@@ -17,8 +20,9 @@ class OfflineRulesModel(Policy):
     name = "offline"
     is_llm = False
 
-    def __init__(self, catalog):
+    def __init__(self, catalog, cache: Path | None = None):
         self.catalog = catalog
+        intent.shared(cache)  # the classifier keeps its training vectors there between runs
 
     # The graph's model interface.
     def invoke(self, messages: list[BaseMessage], tools: list[dict] | None = None, on_token=None) -> AIMessage:
