@@ -155,15 +155,15 @@ def test_editing_a_fact_changes_the_determination(app):
     expect(page.locator("[class*='st-key-finding-']").last).to_contain_text("Not in appetite")  # wood frame
     panel = page.locator(".st-key-facts-panel")
     panel.get_by_text("Correct or add a fact").click()
-    for attempt in range(3):  # the form is drawn anew when the finished turn's last rerun lands: open it again
+    page.wait_for_timeout(300)  # the expander opens with an animation; a click on the select during it opens nothing
+    for attempt in range(3):  # on a loaded machine the animation can outlast the wait: open the select again
         panel.get_by_label("Construction").click()
         try:
-            page.get_by_role("option", name="Fire-resistive").click(timeout=5_000)
+            page.get_by_role("option", name="Fire-resistive").click(timeout=2_000)
             break
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
-            page.wait_for_timeout(500)
     page.evaluate(
         "() => { window.__uwcBaseline = document.querySelectorAll('[data-testid=\"stChatMessage\"]').length; }"
     )

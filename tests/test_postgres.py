@@ -300,7 +300,7 @@ def test_database_down_mid_conversation_then_back(pg_seeded, tmp_path, toolkit):
     proxy = TcpProxy()
     url = proxy.url(pg_seeded["url"])
     pg_tools = Toolkit(open_context(pg_seeded["dir"], database_url=url))
-    cp = Copilot(Settings(data_dir=tmp_path, database_url=url, database_wait=2), toolkit=pg_tools)
+    cp = Copilot(Settings(data_dir=tmp_path, database_url=url, database_wait=0.5), toolkit=pg_tools)
     try:
         tid = cp.new_thread().id
         cp.send(tid, "What deductible should we offer for commercial auto, NAICS 484121?")
