@@ -86,7 +86,9 @@ def _scan_streamlit_components_once() -> None:
     manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
-_scan_streamlit_components_once()
+def pytest_configure(config):
+    if not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        _scan_streamlit_components_once()  # where tests run (not in the controller of parallel workers)
 
 
 # Fixtures that create a PostgreSQL database: such a test is part of `make test`, not of the inner loop.

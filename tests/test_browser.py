@@ -53,7 +53,7 @@ def last_message(page):
 
 
 def shot(page, name: str) -> None:
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(150)  # the last rerun's paint
     page.screenshot(path=str(OUTPUT / name), full_page=True)
 
 
@@ -176,7 +176,7 @@ def test_editing_a_fact_changes_the_determination(app):
 
 
 def test_stop_during_a_turn_then_a_new_message(app, seeded, tmp_path):
-    """A slow provider (a local OpenAI-compatible fake streaming one word every 0.3 s) so there is time to stop.
+    """A slow provider (a local OpenAI-compatible fake streaming one word every 0.15 s) so there is time to stop.
     Its own server; the module's browser."""
     from playwright.sync_api import expect
 
@@ -186,7 +186,7 @@ def test_stop_during_a_turn_then_a_new_message(app, seeded, tmp_path):
         last = body["messages"][-1]["content"]
         if "long" in str(last):
             # whole sentences: the live stream passes text on a sentence at a time, after the guard has read it
-            return {"content": " ".join(f"Word{i}." for i in range(60)), "chunk_delay": 0.3}
+            return {"content": " ".join(f"Word{i}." for i in range(60)), "chunk_delay": 0.15}
         return {"content": "Short answer after the stop."}
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
