@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench_ui import CHROMIUM, free_port, launch
-from tests.test_serve import start_server, stop_group
+from tests.bench_ui import CHROMIUM, free_port, launch, stop
+from tests.test_serve import start_server
 
 pytestmark = [
     pytest.mark.browser,
@@ -66,5 +66,5 @@ def test_oidc_sign_in_and_ownership(seeded, tmp_path, monkeypatch):
                 finally:
                     browser.close()
         finally:
-            stop_group(proc)
+            stop(proc)
     assert os.environ.get("UWC_AUTH") is None

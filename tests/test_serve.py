@@ -14,7 +14,7 @@ import pytest
 
 from app.cli import main as uwc
 from app.serve import is_loopback
-from tests.bench_ui import free_port
+from tests.bench_ui import free_port, stop
 
 
 def _children(pid: int) -> list[int]:
@@ -54,14 +54,6 @@ def start_server(data_dir: Path, port: int, env: dict | None = None, timeout: fl
         time.sleep(0.1)
 
 
-def stop_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=10)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the child process")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -80,7 +72,7 @@ def test_stop_signal_reaches_streamlit_and_nothing_is_left(seeded, sig):
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
     finally:
-        stop_group(proc)
+        stop(proc)
 
 
 def test_public_address_without_sign_in_is_refused(seeded, capsys):
