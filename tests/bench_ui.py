@@ -49,6 +49,7 @@ FIRST_VISIBLE_JS = """
   return text.trim().length > 0 && !/Thinking…|Running /.test(text);
 }
 """
+IDLE_JS = "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
 TURN_DONE_JS = """
 () => !document.querySelector('.st-key-live-turn')
       && !document.querySelector('[data-testid="stChatInputTextArea"]').disabled
@@ -153,8 +154,13 @@ def ask_timed(page, text: str, timeout_ms: int = 60_000) -> tuple[float, float]:
     first = time.perf_counter() - start
     page.wait_for_function(TURN_DONE_JS, timeout=timeout_ms, polling=5)
     done = time.perf_counter() - start
-    page.wait_for_timeout(200)  # let the final rerun settle
+    wait_idle(page, timeout_ms)  # the final rerun has landed: the next click is not on a page being redrawn
     return first, done
+
+
+def wait_idle(page, timeout_ms: int = 60_000) -> None:
+    """Until Streamlit runs no script for this page (its own marker on the app's root element)."""
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=10)
 
 
 def measure(data_dir: Path, runs: int = 1) -> dict:

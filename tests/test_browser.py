@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench_ui import CHROMIUM, QUESTIONS, ask, ask_timed, launch, open_app, serve
+from tests.bench_ui import CHROMIUM, QUESTIONS, ask, ask_timed, launch, open_app, serve, wait_idle
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)"
@@ -53,7 +53,7 @@ def last_message(page):
 
 
 def shot(page, name: str) -> None:
-    page.wait_for_timeout(150)  # the last rerun's paint
+    wait_idle(page)
     page.screenshot(path=str(OUTPUT / name), full_page=True)
 
 
