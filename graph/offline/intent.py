@@ -147,7 +147,8 @@ def train_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L2, 
 
 
 class IntentClassifier:
-    """The trained classifier; built lazily, once per process, thread-safe."""
+    """The trained classifier; built lazily, once per process, thread-safe. Given a ``cache`` folder, it keeps the
+    training phrasings' sentence vectors there, so the next process trains without embedding them again."""
 
     def __init__(
         self,
