@@ -295,11 +295,14 @@ class _VectorCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".npy")
+        except OSError:
+            return
+        try:
             with os.fdopen(fd, "wb") as f:
                 np.save(f, vectors, allow_pickle=False)
             os.replace(tmp, self._path(texts))  # whole or not at all, whichever process wins
         except OSError:
-            pass
+            Path(tmp).unlink(missing_ok=True)
 
 
 _SHARED: IntentClassifier | None = None
