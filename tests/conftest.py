@@ -60,7 +60,7 @@ socket.socket.connect_ex = _guarded_connect_ex
 def _end_workers_without_teardown() -> None:
     """A parallel worker has sent every result to the controller before its interpreter shuts down; tearing down
     what it loaded (ONNX Runtime, Chroma, thousands of modules) then took 1.5 s that the whole run waited for.
-    Registered first, so it runs after every other exit handler."""
+    Registered as the conftest loads, so the exit handlers of everything the tests load later run before it."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
 
