@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test suite test-fast lint seed install browser bench clean-data
+.PHONY: run test test-fast lint seed install browser bench clean-data
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,12 +44,7 @@ browser:
 		(apt-get update -q && apt-get install -y -q chromium) >/dev/null; } || \
 		echo "note: $(CHROMIUM) is missing (apt-get install chromium); the browser tests will be skipped"
 
-# Lint and the whole suite side by side (lint takes a second once mypy's cache is warm, half a minute before it is);
-# either one failing fails `make test`.
-test: install browser
-	@$(MAKE) --no-print-directory --output-sync=line -j2 lint suite
-
-suite: install
+test: lint browser
 	$(BIN)/python -m pytest -q -n $(WORKERS)
 
 test-fast: install
