@@ -125,9 +125,8 @@ class Copilot:
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
         self.checkpointer = open_checkpointer(checkpoint_target(settings), settings.database_wait)
         self.threads_url = store_url(settings)
-        self.store = ThreadStore(
-            self.threads_url, settings.database_wait
-        )  # every conversation; ``threads`` is what this view may see
+        # every conversation; ``threads`` is what this view may see
+        self.store = ThreadStore(self.threads_url, settings.database_wait)
         self.threads: ThreadStore | ScopedThreads = self.store
         self.checks = CheckStore(settings.telemetry_path)
         self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)

@@ -12,6 +12,7 @@ import socket
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -183,6 +184,18 @@ def cached_seed(kind: str) -> Path:
         if old != final and time.time() - old.stat().st_mtime > 3600:
             shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+@contextmanager
+def bytes_unchanged(path: Path):
+    """Fail if the file's bytes differ after the block: the seeded databases that attacks and fuzzing run against."""
+
+    def digest() -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    before = digest()
+    yield
+    assert digest() == before, "the database changed"
 
 
 def _session_folder(tmp_path_factory, kind: str) -> dict:

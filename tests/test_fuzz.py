@@ -7,7 +7,6 @@ every time and stays modest: ``FUZZ_EXAMPLES`` per tool, ``SQL_EXAMPLES`` querie
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
@@ -15,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tools.all  # noqa: F401  (registers every tool)
+from tests.conftest import bytes_unchanged
 from tools.calculator import MAX_MAGNITUDE, evaluate
 from tools.errors import ToolError
 from tools.registry import REGISTRY
@@ -32,12 +32,8 @@ KNOWN_KINDS = {"invalid_argument", "not_found", "guard_rejected", "query_rejecte
 
 @pytest.fixture(scope="module")
 def unchanged(seeded):
-    def digest():
-        return hashlib.sha256(seeded["db"].read_bytes()).hexdigest()
-
-    before = digest()
-    yield
-    assert digest() == before, "the database changed"
+    with bytes_unchanged(seeded["db"]):
+        yield
 
 
 json_values = st.recursive(

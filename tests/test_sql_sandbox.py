@@ -3,10 +3,11 @@ file is byte-identical afterwards."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import bytes_unchanged
 
 
 @pytest.fixture
@@ -25,13 +26,8 @@ def _signature(db: Path) -> tuple:
 @pytest.fixture(scope="module")
 def _unchanged_bytes(seeded_db):
     """The database's bytes, hashed once before this module's attacks and once after them all (36 MB)."""
-
-    def digest():
-        return hashlib.sha256(seeded_db["db"].read_bytes()).hexdigest()
-
-    before = digest()
-    yield
-    assert digest() == before, "the database changed"
+    with bytes_unchanged(seeded_db["db"]):
+        yield
 
 
 @pytest.fixture
