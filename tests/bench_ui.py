@@ -123,8 +123,11 @@ def launch(playwright):
 
 
 def open_app(browser, url: str, width: int = 1400, height: int = 1000, model_note: str = "Offline rules model"):
-    """A new tab on the app; returns (page, seconds until the chat input and the model note are visible)."""
-    page = browser.new_page(viewport={"width": width, "height": height})
+    """A new tab on the app; returns (page, seconds until the chat input and the model note are visible). Given a
+    Playwright ``Browser`` the tab has a fresh profile (a first visit); given a ``BrowserContext``, it shares that
+    context's cache with its other tabs."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
     start = time.perf_counter()
     page.goto(url)
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)

@@ -93,7 +93,7 @@ def pytest_configure(config):
 
 
 # Fixtures that create a PostgreSQL database: such a test is part of `make test`, not of the inner loop.
-POSTGRES_FIXTURES = {"pg_url", "pg_seeded", "pg_toolkit"}
+POSTGRES_FIXTURES = {"pg_url", "pg_seeded", "pg_seeded_copy", "pg_toolkit"}
 
 
 def pytest_collection_modifyitems(items):
@@ -140,7 +140,7 @@ BUILDER_SOURCES = tuple(
 )
 
 
-def _folder_key(kind: str) -> str:
+def seed_key(kind: str) -> str:
     """The seed's own inputs digest (data files, guidelines) plus the builder code and the embedding kind."""
     from seed_db.build import inputs_digest
 
@@ -167,7 +167,7 @@ def cached_seed(kind: str) -> Path:
 
     Built in a scratch folder and renamed into place, so concurrent runs never see half a folder: the loser
     of a race discards its copy (both are identical: the build is deterministic)."""
-    final = TEST_CACHE / f"{kind}-{_folder_key(kind)}"
+    final = TEST_CACHE / f"{kind}-{seed_key(kind)}"
     if final.is_dir():
         return final
     TEST_CACHE.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,8 @@ def copy_data(seeded, where: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def app(seeded, tmp_path_factory):
-    """One offline server and browser for the tests of this module (each test opens its own tab)."""
+    """One offline server and browser for the tests of this module; each test opens its own tab in one browser
+    context, so tabs after the first load Streamlit's scripts from the cache, as a user's browser would."""
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -38,7 +39,7 @@ def app(seeded, tmp_path_factory):
     with serve(data, log=tmp / "serve.log") as (url, health_s), sync_playwright() as p:
         browser = launch(p)
         try:
-            yield {"url": url, "browser": browser, "health_s": health_s, "log": tmp / "serve.log"}
+            yield {"url": url, "context": browser.new_context(), "health_s": health_s, "log": tmp / "serve.log"}
         finally:
             browser.close()
 
@@ -60,7 +61,7 @@ def shot(page, name: str) -> None:
 def test_conversation_in_the_browser(app):
     from playwright.sync_api import expect
 
-    page, cold_s = open_app(app["browser"], app["url"], height=2400)
+    page, cold_s = open_app(app["context"], app["url"], height=2400)
     expect(page.get_by_text("UWC_MODEL").first).to_be_visible()  # how to configure an LLM
     timings = [ask_timed(page, QUESTIONS[0])]
     expect(last_message(page)).to_contain_text("NAICS code")  # the copilot asks for the code first
@@ -107,7 +108,7 @@ def test_conversation_in_the_browser(app):
 def test_a_business_not_on_file_end_to_end_and_after_a_reload(app):
     from playwright.sync_api import expect
 
-    page, _ = open_app(app["browser"], app["url"], height=1400)
+    page, _ = open_app(app["context"], app["url"], height=1400)
     ask(page, "Is Blue Heron Motel in appetite for property?")
     expect(last_message(page)).to_contain_text("did not find an applicant")
     expect(last_message(page)).to_contain_text("Applicant lookup")
@@ -128,7 +129,7 @@ def test_a_business_not_on_file_end_to_end_and_after_a_reload(app):
 def test_a_citation_link_opens_its_section(app):
     from playwright.sync_api import expect
 
-    page, _ = open_app(app["browser"], app["url"], height=1400)
+    page, _ = open_app(app["context"], app["url"], height=1400)
     ask(page, "Is Harbor Point Lodge LLC in appetite for property?")
     link = last_message(page).get_by_role("link", name="property-hospitality-construction").first
     expect(link).to_have_attribute("href", re.compile(r"guidelines\?section=property-hospitality-construction$"))
@@ -150,7 +151,7 @@ def test_editing_a_fact_changes_the_determination(app):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
-    page, _ = open_app(app["browser"], app["url"], height=1600)
+    page, _ = open_app(app["context"], app["url"], height=1600)
     ask(page, "Is Harbor Point Lodge LLC in appetite for property?")
     expect(page.locator("[class*='st-key-finding-']").last).to_contain_text("Not in appetite")  # wood frame
     panel = page.locator(".st-key-facts-panel")
@@ -181,7 +182,7 @@ def test_editing_a_fact_changes_the_determination(app):
 
 def test_stop_during_a_turn_then_a_new_message(app, seeded, tmp_path):
     """A slow provider (a local OpenAI-compatible fake streaming one word every 0.15 s) so there is time to stop.
-    Its own server; the module's browser."""
+    Its own server; the module's browser context."""
     from playwright.sync_api import expect
 
     from tests.fakes import OpenAIServer
@@ -198,7 +199,7 @@ def test_stop_during_a_turn_then_a_new_message(app, seeded, tmp_path):
     with OpenAIServer(script) as fake:
         env = {"UWC_MODEL": "openai/gpt-test", "UWC_API_BASE": fake.url, "OPENAI_API_KEY": "sk-test-not-a-key"}
         with serve(data, log=tmp_path / "serve.log", env=env) as (url, _):
-            page, _ = open_app(app["browser"], url, height=1200, model_note="openai/gpt-test")
+            page, _ = open_app(app["context"], url, height=1200, model_note="openai/gpt-test")
             try:
                 box = page.get_by_test_id("stChatInputTextArea")
                 box.fill("Please give me a long answer")

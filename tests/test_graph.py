@@ -274,24 +274,29 @@ def test_cassette_records_then_replays_without_the_server(make_copilot, tmp_path
 
 
 @pytest.mark.slow  # a fresh interpreter imports the whole stack
-def test_conversation_resumes_in_a_new_process(seeded, tmp_path, capsys):
-    """`uwc chat` in one process, then `--thread` in another: the history is there and the talk goes on."""
+def test_conversation_resumes_in_a_new_process(seeded, tmp_path, capsys, monkeypatch):
+    """`uwc chat` here, then `--thread` in a new process: the history is there and the talk goes on."""
+    import io
+    import shutil
+
     from app.cli import main
 
     data = tmp_path / "var"
-    import shutil
-
     shutil.copytree(seeded["dir"], data)
-    env_cmd = [sys.executable, "-m", "app.cli", "chat", "--data-dir", str(data)]
-    first = subprocess.run(env_cmd, input="hello there\n", capture_output=True, text=True, timeout=300)
-    assert first.returncode == 0, first.stderr
-    thread_id = first.stdout.split("--thread ")[1].split(")")[0].strip()
+    # the first process is this one (a second interpreter start would add seconds and test nothing more)
+    monkeypatch.setattr("sys.stdin", io.StringIO("hello there\n"))
+    assert main(["chat", "--data-dir", str(data)]) == 0
+    thread_id = capsys.readouterr().out.split("--thread ")[1].split(")")[0].strip()
     second = subprocess.run(
-        env_cmd + ["--thread", thread_id], input="second message\n", capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "app.cli", "chat", "--data-dir", str(data), "--thread", thread_id],
+        input="second message\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert second.returncode == 0, second.stderr
     assert "hello there" in second.stdout and "second message" in second.stdout
-    # an unknown id is one readable line (in this process: what is checked is the message, not a new interpreter)
+    # an unknown id is one readable line
     assert main(["chat", "--data-dir", str(data), "--thread", "does-not-exist"]) == 2
     err = capsys.readouterr().err
     assert "no conversation with id" in err and "Traceback" not in err

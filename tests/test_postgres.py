@@ -21,7 +21,7 @@ from core.database import DATA_SCHEMA, explain, masked, normalize_url
 from graph.threads import ThreadStore
 from seed_db.build import load_seed_data, write_database
 from seed_db.sources import SeedError
-from tests.pg import ADMIN_URL, TcpProxy, fresh_database, pg_seeded, pg_url, server_or_skip  # noqa: F401
+from tests.pg import ADMIN_URL, TcpProxy, fresh_database, pg_seeded, pg_seeded_copy, pg_url, server_or_skip  # noqa: F401
 from tests.test_sql_sandbox import ATTACKS
 
 
@@ -81,10 +81,9 @@ def test_seed_loads_every_row_and_a_failed_reload_keeps_the_old_data(pg_url, see
     assert schemas == {DATA_SCHEMA}, "the failed load left its scratch schema behind"
 
 
-def test_seed_count_check_refuses_a_short_load(pg_url, seed_data, monkeypatch):  # noqa: F811
+def test_seed_count_check_refuses_a_short_load(pg_seeded_copy, seed_data, monkeypatch):  # noqa: F811
     import seed_db.postgres as pgseed
 
-    write_database(pg_url, seed_data)
     original = pgseed._copy_all
 
     def lose_rows(engine, schema, data):  # a load that silently drops a row
@@ -92,8 +91,8 @@ def test_seed_count_check_refuses_a_short_load(pg_url, seed_data, monkeypatch): 
 
     monkeypatch.setattr(pgseed, "_copy_all", lose_rows)
     with pytest.raises(SeedError, match="expected"):
-        write_database(pg_url, seed_data)
-    assert _count(pg_url, "applicant") == seed_data.count("applicant")
+        write_database(pg_seeded_copy, seed_data)
+    assert _count(pg_seeded_copy, "applicant") == seed_data.count("applicant")
 
 
 # --- the SQL tool -------------------------------------------------------------------------------------------------
@@ -255,39 +254,42 @@ import json, sys
 from core.settings import get_settings
 from graph.copilot import Copilot
 cp = Copilot(get_settings())
-tid = sys.argv[1] if sys.argv[1] != "-" else cp.new_thread().id
-r = cp.send(tid, sys.argv[2])
-if len(sys.argv) > 3:
-    cp.threads.add_feedback(tid, r.message_id, 1, sys.argv[3])
-print(json.dumps({"thread": tid, "messages": len(cp.history(tid)), "feedback": cp.threads.feedback(tid),
-                  "titles": [t.title for t in cp.threads.list()]}))
+cp.send(sys.argv[1], sys.argv[2])
+print(json.dumps({"messages": len(cp.history(sys.argv[1])), "feedback": cp.threads.feedback(sys.argv[1])}))
 cp.close()
 """
 
 
-def _turn(env: dict, thread: str, message: str, comment: str | None = None) -> dict:
+@pytest.mark.slow
+def test_two_processes_serve_the_same_conversation(pg_seeded, tmp_path):  # noqa: F811
+    """A turn in this process, the next in another one: one conversation, with its feedback, in PostgreSQL."""
+    from core.settings import Settings
+    from graph.copilot import Copilot
+
+    cp = Copilot(Settings(data_dir=tmp_path, database_url=pg_seeded["url"]))
+    try:
+        thread = cp.new_thread().id
+        first = cp.send(thread, "What deductible should we offer for commercial auto, NAICS 484121?")
+        cp.threads.add_feedback(thread, first.message_id, 1, "spot on")
+        n_messages = len(cp.history(thread))
+    finally:
+        cp.close()
+    env = {**os.environ, "UWC_DATABASE_URL": pg_seeded["url"], "UWC_DATA_DIR": str(tmp_path)}
     proc = subprocess.run(
-        [sys.executable, "-c", TURN, thread, message, *([comment] if comment else [])],
+        [sys.executable, "-c", TURN, thread, "And the limits for general liability?"],
         env=env,
         capture_output=True,
         text=True,
         timeout=180,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-@pytest.mark.slow
-def test_two_processes_serve_the_same_conversation(pg_seeded, tmp_path):  # noqa: F811
-    env = {**os.environ, "UWC_DATABASE_URL": pg_seeded["url"], "UWC_DATA_DIR": str(pg_seeded["dir"])}
-    first = _turn(env, "-", "What deductible should we offer for commercial auto, NAICS 484121?", "spot on")
-    second = _turn(env, first["thread"], "And the limits for general liability?")
-    assert second["thread"] == first["thread"]
-    assert second["messages"] == first["messages"] + 2
+    second = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert second["messages"] == n_messages + 2
     assert list(second["feedback"].values()) == [{"rating": 1, "comment": "spot on"}]
     store = ThreadStore(normalize_url(pg_seeded["url"]))  # it lives in PostgreSQL, not in a process or a file
-    assert store.get(first["thread"]).title and not list(tmp_path.iterdir())
+    assert store.get(thread).title
     store.close()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(("conversations.db", "checkpoints.db"))]
 
 
 def test_database_down_mid_conversation_then_back(pg_seeded, tmp_path, toolkit):  # noqa: F811
