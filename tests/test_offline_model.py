@@ -629,6 +629,15 @@ def test_natural_conversation_set(cp, part, floor, reask):
 # --- understanding people as they write --------------------------------------------------------------------
 
 
+def test_naming_another_line_we_write_asks_the_same_question_for_it(cp):
+    first, second, third = chat(
+        cp, "is APP-0042 in appetite for property", "what about general liability?", "and for umbrella?"
+    )
+    assert [a["lob"] for a in args(second, "check_appetite")] == ["general_liability"]
+    assert second.finding["facts"]["lob"] == "general_liability" and "General Liability (not Property)" in second.answer
+    assert not args(third, "check_appetite") and "products-not-written" in third.answer
+
+
 def test_a_product_we_do_not_write_never_borrows_the_applicants_line(cp):
     (r,) = chat(cp, "Is APP-0042 in appetite for umbrella?")
     assert r.finding is None and not args(r, "check_appetite")

@@ -59,11 +59,12 @@ class AnswerWriter:
 
     catalog: Catalog
 
-    @staticmethod
-    def correction_note(changed: dict) -> str:
+    def correction_note(self, changed: dict) -> str:
         """'Noted: vehicles 41 (not 14).' for the facts this message corrected, so the underwriter sees it was taken."""
 
         def shown(fact: str, value: object) -> str:
+            if fact == "lob":
+                return self.catalog.lobs.get(str(value), str(value))  # "General Liability", not its key
             return usd(value) if fact in MONEY_FACTS else str(value)
 
         said = [f"{FACT_WORDS.get(k, k)} is {shown(k, new)} (not {shown(k, old)})" for k, (old, new) in changed.items()]

@@ -179,6 +179,8 @@ class Conversation:
     def _classify_intent(self, p, text: str) -> None:
         """No unambiguous cue: ask the trained classifier what the message is about (each task, when it asks two)."""
         found = classify_intent(text)
+        if found.name == "not_written" and "lob" in p.facts:
+            return  # it names a line we write and no product we do not: "what about GL?" asks the same again
         if found.name in TASK_TYPES:
             p.task, p.tasks = found.name, [t for t in found.names if t in TASK_TYPES]
         elif found.name and not (p.company or p.applicant_id):
