@@ -741,6 +741,12 @@ def test_a_size_limit_is_the_size_standard_not_a_policy_limit(cp):
     assert r.finding["task_type"] == "small_business"
 
 
+def test_the_size_of_a_limit_we_write_is_a_policy_limit(cp):
+    (r,) = chat(cp, "what size limit can we write on cyber for naics 541511?")
+    assert args(r, "get_limits") and not args(r, "check_appetite")
+    assert r.finding["task_type"] == "policy_limits"
+
+
 def test_a_second_question_without_a_cue_is_read_by_the_classifier(cp):
     (r,) = chat(cp, "GL for a florist in Ohio, naics 459310, rev 2M: deductible? and is the class acceptable")
     kinds = [s["arguments"]["task_type"] for s in r.steps if s["tool"] == "record_finding"]

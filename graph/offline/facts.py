@@ -45,7 +45,9 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         re.compile(
             # (a size, payroll or fleet "limit" is another rule's threshold, not a policy limit)
             r"(?<!size )(?<!sba )(?<!employee )(?<!employees )(?<!headcount )(?<!payroll )(?<!revenue )(?<!fleet )"
-            r"(?<!vehicle )\blimits?\b|\bper[- ]occ(?:urrence)?\b|\baggregate\b|\bagg\b|\bhow much (?:\w+ )?(?:coverage|cover)\b",
+            r"(?<!vehicle )\blimits?\b|\bper[- ]occ(?:urrence)?\b|\baggregate\b|\bagg\b|\bhow much (?:\w+ )?(?:coverage|cover)\b"
+            # the size of a limit we write, not a size threshold ("the SBA size limit")
+            r"|\b(?:what|which) size (?:of )?limits? (?:can|could|do|would|should|will) we\b",
             re.I,
         ),
     ),
