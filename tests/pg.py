@@ -41,13 +41,21 @@ def _url(name: str) -> str:
 
 
 @contextmanager
-def fresh_database(prefix: str = "uwc_test", template: str | None = None):
-    """Create ``<prefix>_<random>`` (empty, or a copy of ``template``); yield its URL; drop it (closing any
-    connection left)."""
+def fresh_database(prefix: str = "uwc_test", seeded: bool = False):
+    """Create ``<prefix>_<random>`` (empty, or with ``seeded`` a copy of the seeded template); yield its URL; drop
+    it (closing any connection left)."""
+    import psycopg
+
     server_or_skip()
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with _admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        if not seeded:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        else:
+            try:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{seeded_template()}"')
+            except psycopg.errors.InvalidCatalogName:  # a run of other code dropped it just then: build it again
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{seeded_template()}"')
     try:
         yield _url(name)
     finally:
@@ -107,14 +115,14 @@ def pg_url():
 @pytest.fixture
 def pg_seeded_copy():
     """A PostgreSQL database holding the seeded insurer data, for one test that may change it."""
-    with fresh_database(template=seeded_template()) as url:
+    with fresh_database(seeded=True) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def pg_seeded(seeded):
     """A PostgreSQL database holding the seeded insurer data, for the session; the index comes from ``seeded``."""
-    with fresh_database("uwc_test_seeded", template=seeded_template()) as url:
+    with fresh_database("uwc_test_seeded", seeded=True) as url:
         yield {"url": url, "dir": seeded["dir"]}
 
 
