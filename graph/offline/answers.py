@@ -64,7 +64,7 @@ class AnswerWriter:
 
         def shown(fact: str, value: object) -> str:
             if fact == "lob":
-                return self.catalog.lobs.get(str(value), str(value))  # "General Liability", not its key
+                return self.lob_name(str(value))  # "General Liability", not its key
             return usd(value) if fact in MONEY_FACTS else str(value)
 
         said = [f"{FACT_WORDS.get(k, k)} is {shown(k, new)} (not {shown(k, old)})" for k, (old, new) in changed.items()]
