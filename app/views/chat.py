@@ -102,7 +102,7 @@ def render_context(copilot, tid: str | None, busy: bool, version: str) -> None:
                 "\n".join(f"- **{field_label(k)}**: {value_text(k, v)}".replace("$", r"\$") for k, v in known.items())
             )
         else:
-            st.caption("Nothing yet: facts appear here as the copilot looks them up or you give them.")
+            st.caption("Nothing yet: facts appear here once the copilot uses them, looked up or given by you.")
         if tid:
             with st.expander("Correct or add a fact", icon=":material/edit_note:"):
                 st.caption("The change is sent as your message, and the copilot redoes its determination.")
