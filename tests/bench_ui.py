@@ -68,24 +68,26 @@ def _uwc() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
 
 
-@contextmanager
-def serve(data_dir: Path, timeout: float = 90.0, log: Path | None = None, env: dict | None = None):
-    """Run `uwc serve` on a free loopback port; yield (url, seconds until /_stcore/health answered). ``env`` adds
-    variables (e.g. a model pointed at a local fake provider); by default the offline model, no API key."""
-    port = free_port()
+def start(
+    data_dir: Path, port: int | None = None, env: dict | None = None, timeout: float = 90.0, log: Path | None = None
+) -> tuple[subprocess.Popen, str, float]:
+    """Start `uwc serve` on a loopback port (a free one unless given); return (process, url, seconds until
+    /_stcore/health answered). ``env`` adds variables (e.g. a model pointed at a local fake provider); by default
+    the offline model, no API key. Stop it with ``stop``."""
+    port = port or free_port()
     extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.pop("UWC_MODEL", None)
     env.update(extra)
-    out = open(log, "w") if log else subprocess.DEVNULL
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [*_uwc(), "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # own group: stop it whole
+    start_s = time.perf_counter()
+    with open(log, "w") if log else open(os.devnull, "w") as out:  # the child keeps its own copy of the file
+        proc = subprocess.Popen(
+            [*_uwc(), "serve", "--port", str(port), "--data-dir", str(data_dir)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # own group: stop it whole
     url = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -94,17 +96,25 @@ def serve(data_dir: Path, timeout: float = 90.0, log: Path | None = None, env: d
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
                     if r.status == 200:
-                        break
+                        return proc, url, time.perf_counter() - start_s
             except OSError:
                 pass
-            if time.perf_counter() - start > timeout:
+            if time.perf_counter() - start_s > timeout:
                 raise TimeoutError(f"uwc serve did not answer on {url} within {timeout:.0f} s")
             time.sleep(0.05)
-        yield url, time.perf_counter() - start
+    except BaseException:
+        stop(proc)
+        raise
+
+
+@contextmanager
+def serve(data_dir: Path, timeout: float = 90.0, log: Path | None = None, env: dict | None = None):
+    """``start`` as a context: yield (url, seconds until /_stcore/health answered); stop the server after."""
+    proc, url, health_s = start(data_dir, env=env, timeout=timeout, log=log)
+    try:
+        yield url, health_s
     finally:
         stop(proc)
-        if log:
-            out.close()
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench_ui import CHROMIUM, free_port, launch, stop
-from tests.test_serve import start_server
+from tests.bench_ui import CHROMIUM, free_port, launch, start, stop
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,7 +44,7 @@ def test_oidc_sign_in_and_ownership(seeded, tmp_path, monkeypatch):
             "UWC_OIDC_COOKIE_SECRET": secrets.token_hex(16),
             "UWC_ADMINS": "",
         }
-        proc = start_server(data, port, env)
+        proc, _, _ = start(data, port, env)
         try:
             with sync_playwright() as p:
                 browser = launch(p)

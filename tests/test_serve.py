@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -14,7 +12,7 @@ import pytest
 
 from app.cli import main as uwc
 from app.serve import is_loopback
-from tests.bench_ui import free_port, stop
+from tests.bench_ui import start, stop
 
 
 def _children(pid: int) -> list[int]:
@@ -33,33 +31,11 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(") ")[1].startswith("Z"))
 
 
-def start_server(data_dir: Path, port: int, env: dict | None = None, timeout: float = 90.0) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own group, so the test can always clean up
-    )
-    deadline = time.monotonic() + timeout
-    while True:
-        assert proc.poll() is None, f"uwc serve exited with {proc.returncode}"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "uwc serve did not answer"
-        time.sleep(0.1)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the child process")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_stop_signal_reaches_streamlit_and_nothing_is_left(seeded, sig):
-    port = free_port()
-    proc = start_server(seeded["dir"], port)
+    proc, url, _ = start(seeded["dir"])
     try:
         children = _children(proc.pid)
         assert children, "uwc serve should run Streamlit as its child"
@@ -70,7 +46,7 @@ def test_stop_signal_reaches_streamlit_and_nothing_is_left(seeded, sig):
             time.sleep(0.1)
         assert not any(_alive(c) for c in children), "Streamlit outlived `uwc serve` (orphan)"
         with pytest.raises(OSError):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
     finally:
         stop(proc)
 
