@@ -143,8 +143,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _check_postgres(settings) -> None:
     """Fail fast, in one line, when PostgreSQL is down, refuses us, or the store cannot be written."""
-    from core.database import explain
-    from graph.threads import check_stores, database_errors
+    from core.database import database_errors, explain
+    from graph.threads import check_stores
 
     try:
         check_stores(settings)
@@ -179,7 +179,7 @@ def _toolkit(settings):
 
 
 def _database_errors() -> tuple[type[BaseException], ...]:
-    from graph.threads import database_errors
+    from core.database import database_errors
 
     return database_errors()
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL, make_url
 
 from core.redact import redact
 
+BUSY_TIMEOUT_S = 5.0  # how long a SQLite write waits for another process's lock before the turn reports it
 DATA_SCHEMA = "uwc_data"  # the insurer's tables on PostgreSQL; swapped whole by `uwc seed`
 READER_ROLE = "uwc_reader"  # the SQL tool's role on PostgreSQL: SELECT on DATA_SCHEMA, nothing else
 
@@ -26,6 +27,29 @@ def write_ahead(conn) -> None:
     can lose the last few commits, and the database stays consistent either way."""
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def connect_timeout(wait: float) -> int:
+    """Seconds one PostgreSQL connection attempt may take: within the turn's wait, at most 5 (libpq takes whole seconds)."""
+    return max(1, min(5, round(wait)))
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the database is unreachable or refused us" (not a bug in our code)."""
+    import sqlite3
+
+    import sqlalchemy.exc
+
+    errors: tuple[type[BaseException], ...] = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError)
+    errors += (sqlalchemy.exc.InterfaceError, sqlite3.OperationalError)
+    try:
+        import psycopg
+        import psycopg_pool
+
+        errors += (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege, psycopg_pool.PoolTimeout)
+    except ImportError:
+        pass
+    return errors
 
 
 def normalize_url(url: str) -> str:

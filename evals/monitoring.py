@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.database import explain
-from graph.threads import FeedbackFigures, ThreadStore, database_errors
+from core.database import database_errors, explain
+from graph.threads import FeedbackFigures, ThreadStore
 
 CONVERSATIONS_SHOWN = 500  # the costliest conversations of the selection
 COMMENTS_SHOWN = 10

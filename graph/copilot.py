@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from core import tracing
-from core.database import DatabaseUnavailable, explain
+from core.database import DatabaseUnavailable, database_errors, explain
 from core.faults import database_problem
 from core.redact import install_log_redaction, redact
 from core.settings import Settings
@@ -28,9 +28,10 @@ from core.telemetry_store import CheckStore
 from core.vocabulary import FACT_KEYS
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
+from graph.checkpoints import checkpoint_target, open_checkpointer
 from graph.observe import after_turn
 from graph.state import kind, meta
-from graph.threads import ScopedThreads, ThreadStore, checkpoint_target, database_errors, open_checkpointer, store_url
+from graph.threads import ScopedThreads, ThreadStore, store_url
 
 MAX_MESSAGE_CHARS = 8000
 log = logging.getLogger("uwc.copilot")

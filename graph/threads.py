@@ -1,4 +1,5 @@
-"""Durable conversations: the LangGraph checkpointer plus a small store of thread titles, owners and feedback.
+"""Durable conversations: a small store of thread titles, owners and feedback beside the LangGraph checkpointer
+(``graph/checkpoints.py``, which holds the messages and steps).
 
 Both follow ``UWC_DATABASE_URL``: unset, they are SQLite files in the data folder next to (not inside) the seeded
 database, so re-seeding never loses a conversation; a PostgreSQL URL puts them in that database, so any number of
@@ -12,7 +13,6 @@ found"), ``None`` means every conversation (an admin, or the single local user).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import uuid
 from collections.abc import Sequence
@@ -37,11 +37,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from core.database import is_postgres, libpq_url, normalize_url, write_ahead
+from core import database
+from core.database import is_postgres, normalize_url, write_ahead
 from core.redact import redact
+from graph.checkpoints import checkpoint_target, open_checkpointer
 
 MAX_TITLE = 120
-BUSY_TIMEOUT_S = 5.0  # how long a write waits for another process's lock before the turn reports it
 MAX_COMMENT = 2000
 MIGRATION_LOCK = 7_420_114  # pg_advisory_xact_lock key: two replicas starting at once upgrade one after the other
 
@@ -116,82 +117,12 @@ def store_url(settings) -> str:
     return f"sqlite:///{Path(settings.data_dir) / 'conversations.db'}"
 
 
-def _connect_timeout(wait: float) -> int:
-    """Seconds one PostgreSQL connection attempt may take: within the turn's wait, at most 5 (libpq takes whole seconds)."""
-    return max(1, min(5, round(wait)))
-
-
-def open_checkpointer(target, wait: float = 10.0):
-    """The LangGraph checkpointer: ``SqliteSaver`` for a path, ``PostgresSaver`` on a pool for a PostgreSQL URL.
-
-    Both expose ``.conn.close()``. The pool checks a connection before lending it, so a conversation resumes once
-    a restarted PostgreSQL answers again; a turn waits at most ``wait`` seconds for one (``UWC_DATABASE_WAIT``).
-    """
-    if isinstance(target, str) and is_postgres(target):
-        from langgraph.checkpoint.postgres import PostgresSaver
-        from psycopg.rows import dict_row
-        from psycopg_pool import ConnectionPool
-
-        pool: ConnectionPool = ConnectionPool(
-            libpq_url(target),
-            min_size=1,
-            max_size=8,
-            kwargs={
-                "autocommit": True,
-                "prepare_threshold": None,
-                "row_factory": dict_row,
-                "connect_timeout": _connect_timeout(wait),
-            },
-            check=ConnectionPool.check_connection,
-            timeout=wait,
-            open=False,
-        )
-        pool.open(wait=True, timeout=max(wait, 10.0))  # at start-up a slow first connection is no outage
-        saver = PostgresSaver(pool)  # type: ignore[arg-type]  # rows are dicts (row_factory), which mypy cannot see
-        with pool.connection() as conn:  # replicas starting together: create the tables one at a time
-            conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK + 1,))
-            try:
-                saver.setup()
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK + 1,))
-        return saver
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lite = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-    write_ahead(lite)
-    lite_saver = SqliteSaver(lite)
-    lite_saver.setup()
-    return lite_saver
-
-
-def checkpoint_target(settings):
-    return normalize_url(settings.database_url) if is_postgres(settings.database_url) else settings.checkpoint_path
-
-
 def check_stores(settings) -> None:
     """Open (and upgrade) the conversations store and the checkpointer once; raise what stops them."""
     store = ThreadStore(store_url(settings), settings.database_wait)
     store.close()
     saver = open_checkpointer(checkpoint_target(settings), settings.database_wait)
     saver.conn.close()
-
-
-def database_errors() -> tuple[type[BaseException], ...]:
-    """The exceptions that mean "the database is unreachable or refused us" (not a bug in our code)."""
-    import sqlalchemy.exc
-
-    errors: tuple[type[BaseException], ...] = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError)
-    errors += (sqlalchemy.exc.InterfaceError, sqlite3.OperationalError)
-    try:
-        import psycopg
-        import psycopg_pool
-
-        errors += (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege, psycopg_pool.PoolTimeout)
-    except ImportError:
-        pass
-    return errors
 
 
 _UPGRADE_LOCK = threading.Lock()  # several Copilots of one process opening the same store at once
@@ -234,7 +165,7 @@ def upgrade_schema(engine: Engine) -> None:
 
 def _store_engine(url: str, wait: float) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": database.BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
         def _wal(dbapi_conn, _):
@@ -247,7 +178,7 @@ def _store_engine(url: str, wait: float) -> Engine:
         pool_size=5,
         max_overflow=5,
         pool_timeout=wait,
-        connect_args={"connect_timeout": _connect_timeout(wait)},
+        connect_args={"connect_timeout": database.connect_timeout(wait)},
     )
 
 

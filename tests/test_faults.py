@@ -38,9 +38,9 @@ def _script(on_answer=None):
 
 
 def test_a_locked_store_keeps_the_answer_and_saves_it_later(make_copilot, tmp_path, monkeypatch):
-    import graph.threads
+    import core.database
 
-    monkeypatch.setattr(graph.threads, "BUSY_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(core.database, "BUSY_TIMEOUT_S", 0.3)
     holder: dict = {}
 
     def lock():  # another process takes the checkpoint store's write lock while the answer is being written
@@ -68,9 +68,9 @@ def test_a_locked_store_keeps_the_answer_and_saves_it_later(make_copilot, tmp_pa
 
 
 def test_a_locked_store_before_the_turn_is_one_readable_line(make_copilot, tmp_path, monkeypatch):
-    import graph.threads
+    import core.database
 
-    monkeypatch.setattr(graph.threads, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(core.database, "BUSY_TIMEOUT_S", 0.2)
     cp = make_copilot(ScriptedModel(_script()))
     t = cp.new_thread()
     conn = sqlite3.connect(tmp_path / "checkpoints.db", isolation_level=None)

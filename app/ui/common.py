@@ -8,9 +8,8 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import auth, resources
-from core.database import explain, is_postgres
+from core.database import database_errors, explain, is_postgres
 from core.faults import database_problem
-from graph.threads import database_errors
 
 # any database error (SQLite, SQLAlchemy, PostgreSQL); missing: seed_db.queries
 DB_ERRORS = (*database_errors(), SQLAlchemyError, sqlite3.Error, FileNotFoundError)

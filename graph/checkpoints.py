@@ -1,0 +1,62 @@
+"""The LangGraph checkpointer, where every conversation's messages and steps live: SQLite next to the seeded
+database, or PostgreSQL when ``UWC_DATABASE_URL`` names one (see ``graph/threads.py`` for the store of titles,
+owners and feedback beside it)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from core import database
+from core.database import is_postgres, libpq_url, normalize_url, write_ahead
+
+SETUP_LOCK = 7_420_115  # pg_advisory_lock key (beside the store's MIGRATION_LOCK): replicas create the tables in turn
+
+
+def open_checkpointer(target, wait: float = 10.0):
+    """The LangGraph checkpointer: ``SqliteSaver`` for a path, ``PostgresSaver`` on a pool for a PostgreSQL URL.
+
+    Both expose ``.conn.close()``. The pool checks a connection before lending it, so a conversation resumes once
+    a restarted PostgreSQL answers again; a turn waits at most ``wait`` seconds for one (``UWC_DATABASE_WAIT``).
+    """
+    if isinstance(target, str) and is_postgres(target):
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        pool: ConnectionPool = ConnectionPool(
+            libpq_url(target),
+            min_size=1,
+            max_size=8,
+            kwargs={
+                "autocommit": True,
+                "prepare_threshold": None,
+                "row_factory": dict_row,
+                "connect_timeout": database.connect_timeout(wait),
+            },
+            check=ConnectionPool.check_connection,
+            timeout=wait,
+            open=False,
+        )
+        pool.open(wait=True, timeout=max(wait, 10.0))  # at start-up a slow first connection is no outage
+        saver = PostgresSaver(pool)  # type: ignore[arg-type]  # rows are dicts (row_factory), which mypy cannot see
+        with pool.connection() as conn:  # replicas starting together: create the tables one at a time
+            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+            try:
+                saver.setup()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+        return saver
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lite = sqlite3.connect(str(path), check_same_thread=False, timeout=database.BUSY_TIMEOUT_S)
+    write_ahead(lite)
+    lite_saver = SqliteSaver(lite)
+    lite_saver.setup()
+    return lite_saver
+
+
+def checkpoint_target(settings):
+    return normalize_url(settings.database_url) if is_postgres(settings.database_url) else settings.checkpoint_path
