@@ -57,6 +57,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
             make_embedding(settings.embedding_model, settings.api_base),
             if_missing=args.if_missing,
             with_index=not args.no_index,
+            reader_url=settings.reader_url,
         )
     except SeedError as exc:
         raise CliError(f"seed failed: {exc}; the existing database was left untouched") from None
@@ -88,6 +89,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
         console.print(
             f"search index: {what}; embedding {ix.embedding} ({ix.dimensions} dims) at {ix.path}, {ix.seconds:.2f} s"
         )
+    if report.note:
+        console.print(f"[yellow]note: {report.note}[/yellow]")
     console.print(f"seed wall time: {report.seconds:.2f} s")
     return 0
 
@@ -170,7 +173,13 @@ def _toolkit(settings):
 
     try:
         return Toolkit(
-            open_context(settings.data_dir, settings.embedding_model, settings.api_base, settings.database_url)
+            open_context(
+                settings.data_dir,
+                settings.embedding_model,
+                settings.api_base,
+                settings.database_url,
+                settings.reader_url,
+            )
         )
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None

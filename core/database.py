@@ -12,7 +12,7 @@ from core.redact import redact
 
 BUSY_TIMEOUT_S = 5.0  # how long a SQLite write waits for another process's lock before the turn reports it
 DATA_SCHEMA = "uwc_data"  # the insurer's tables on PostgreSQL; swapped whole by `uwc seed`
-READER_ROLE = "uwc_reader"  # the SQL tool's role on PostgreSQL: SELECT on DATA_SCHEMA, nothing else
+READER_ROLE = "uwc_reader"  # the SQL tool's own login on PostgreSQL: SELECT on DATA_SCHEMA, nothing else
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -68,6 +68,28 @@ def libpq_url(url: str) -> str:
     """The same database as a libpq connection string (psycopg and langgraph-checkpoint-postgres)."""
     u: URL = make_url(url).set(drivername="postgresql")
     return u.render_as_string(hide_password=False)
+
+
+def reader_url(database_url: str, configured: str | None = None) -> str:
+    """The SQL tool's own PostgreSQL login: ``UWC_READER_URL`` when set, else role ``uwc_reader`` on the same server
+    and database with a password derived from the app's own credentials (``uwc seed`` sets it). The tool's session
+    is that role, never the app's: a statement the parser misreads still cannot switch back to a stronger role."""
+    if configured:
+        return configured
+    u = make_url(database_url)
+    return u.set(username=READER_ROLE, password=reader_password(database_url)).render_as_string(hide_password=False)
+
+
+def reader_password(database_url: str) -> str:
+    """The derived password of ``uwc_reader``: every replica that knows the app's URL computes the same one, and
+    the reader's session, which knows only its own, cannot compute the app's. Roles are per server, so the
+    database name is left out (every database of one server shares the role)."""
+    import hashlib
+    import hmac
+
+    u = make_url(database_url)
+    key = f"{u.username}:{u.password or ''}@{u.host}:{u.port}".encode()
+    return hmac.new(key, b"uwc_reader/1", hashlib.sha256).hexdigest()
 
 
 def masked(url: str) -> str:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     context_tokens: int | None = Field(None, ge=1024, description="context window; default: litellm's, else 8192")
     data_dir: Path = Field(Path("var"), description="database, guideline index, checkpoints, eval runs")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in the data folder")
+    reader_url: str | None = Field(
+        None, description="PostgreSQL: the SQL tool's own read-only login; default role uwc_reader, made by uwc seed"
+    )
     cache_dir: Path | None = Field(None, description="derived files kept between runs; default: <data folder>/cache")
     database_wait: float = Field(
         10.0, gt=0, description="seconds a turn waits for a PostgreSQL connection before saying the database is down"

@@ -121,7 +121,13 @@ class Copilot:
         install_log_redaction()
         self.settings = settings
         self.toolkit = toolkit or Toolkit(
-            open_context(settings.data_dir, settings.embedding_model, settings.api_base, settings.database_url)
+            open_context(
+                settings.data_dir,
+                settings.embedding_model,
+                settings.api_base,
+                settings.database_url,
+                settings.reader_url,
+            )
         )
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
         self.checkpointer = open_checkpointer(checkpoint_target(settings), settings.database_wait)

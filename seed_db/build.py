@@ -253,14 +253,15 @@ def _insert_all(conn, data: SeedData) -> None:
             conn.execute(insert(table), rows)
 
 
-def write_database(url: str, data: SeedData) -> dict:
-    """Write ``data`` to the database at ``url``. SQLite files are built aside and swapped in atomically."""
+def write_database(url: str, data: SeedData, reader_url: str | None = None) -> dict:
+    """Write ``data`` to the database at ``url``. SQLite files are built aside and swapped in atomically; PostgreSQL
+    also gets the SQL tool's own login (``reader_url``: ``UWC_READER_URL``, unset for the derived one)."""
     start = time.perf_counter()
     target = sqlite_path(url)
     if is_postgres(url):
         from seed_db.postgres import write_postgres  # COPY into a new schema, then swap in one transaction
 
-        return write_postgres(url, data)
+        return write_postgres(url, data, reader_url)
     if target is None:
         # Other databases: one transaction, so a failure rolls back.
         engine = create_engine(url)

@@ -5,8 +5,7 @@ copies every table, restores the foreign keys (PostgreSQL validates them in bulk
 schemas in one transaction: readers see the old data or the new, never a mix, and a failed load drops only its
 own schema, leaving the old data serving.
 
-The SQL tool's role ``uwc_reader`` (``core.database.READER_ROLE``) gets USAGE and SELECT on the schema and
-nothing else; the loading user is made a member so the app can ``SET ROLE`` to it.
+The SQL tool's own login (``seed_db/reader_role.py``) gets USAGE and SELECT on the new schema in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,8 +15,9 @@ import time
 
 from sqlalchemy import create_engine, func, select, text
 
-from core.database import DATA_SCHEMA, READER_ROLE, normalize_url
+from core.database import DATA_SCHEMA, normalize_url
 from seed_db import models
+from seed_db.reader_role import setup_reader
 from seed_db.sources import SeedError
 
 SWAP_LOCK = 7_420_116  # two loads at once take turns at the swap
@@ -27,21 +27,9 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def ensure_reader_role(conn) -> str | None:
-    """Create the read-only role if missing and let the current user switch to it; a reason when not allowed."""
-    try:
-        with conn.begin_nested():
-            exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": READER_ROLE}).first()
-            if not exists:
-                conn.execute(text(f"CREATE ROLE {_ident(READER_ROLE)} NOLOGIN"))
-            conn.execute(text(f"GRANT {_ident(READER_ROLE)} TO CURRENT_USER"))
-    except Exception as exc:  # no CREATEROLE: the SQL tool still runs read-only, without the separate role
-        return f"could not set up role {READER_ROLE} ({str(getattr(exc, 'orig', exc)).splitlines()[0]})"
-    return None
-
-
-def write_postgres(url: str, data) -> dict:
-    """Write ``data`` (``seed_db.build.SeedData``) to PostgreSQL at ``url``; raise ``SeedError`` if it fails."""
+def write_postgres(url: str, data, reader_url: str | None = None) -> dict:
+    """Write ``data`` (``seed_db.build.SeedData``) to PostgreSQL at ``url``; raise ``SeedError`` if it fails.
+    ``reader_url`` is ``UWC_READER_URL`` (unset: the derived ``uwc_reader`` login)."""
     start = time.perf_counter()
     scratch = f"{DATA_SCHEMA}_new_{os.getpid()}"
     engine = create_engine(normalize_url(url), connect_args={"connect_timeout": 5})
@@ -57,7 +45,7 @@ def write_postgres(url: str, data) -> dict:
                 for statement in deferred:
                     conn.execute(text(statement))
             _check(engine, scratch, data)
-            note = _swap(engine, scratch)
+            note = _swap(engine, scratch, url, reader_url)
         except BaseException:
             with engine.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA IF EXISTS {_ident(scratch)} CASCADE"))
@@ -124,18 +112,15 @@ def _check(engine, schema: str, data) -> None:
                 raise SeedError(table.name, f"loaded {n} rows into PostgreSQL, expected {data.count(table.name)}")
 
 
-def _swap(engine, scratch: str) -> str | None:
+def _swap(engine, scratch: str, url: str, reader_url: str | None) -> str | None:
     old = f"{DATA_SCHEMA}_old_{os.getpid()}"
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWAP_LOCK})
-        note = ensure_reader_role(conn)
         live = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": DATA_SCHEMA}).first()
         if live:
             conn.execute(text(f"ALTER SCHEMA {_ident(DATA_SCHEMA)} RENAME TO {_ident(old)}"))
         conn.execute(text(f"ALTER SCHEMA {_ident(scratch)} RENAME TO {_ident(DATA_SCHEMA)}"))
-        if note is None:
-            conn.execute(text(f"GRANT USAGE ON SCHEMA {_ident(DATA_SCHEMA)} TO {_ident(READER_ROLE)}"))
-            conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {_ident(DATA_SCHEMA)} TO {_ident(READER_ROLE)}"))
+        note = setup_reader(conn, url, reader_url)
         if live:
             conn.execute(text(f"DROP SCHEMA {_ident(old)} CASCADE"))
     return note

@@ -29,6 +29,7 @@ class SeedReport:
     index: object | None  # retrieval.index.IndexReport
     seconds: float
     skipped: bool = False
+    note: str | None = None  # PostgreSQL: what of the SQL tool's own login could not be set up
 
 
 def guideline_docs(sections: list[Section]) -> list:
@@ -129,6 +130,7 @@ def run_seed(
     with_index: bool = True,
     data_dir: Path = DATA_DIR,
     guidelines_dir: Path = GUIDELINES_DIR,
+    reader_url: str | None = None,
 ) -> SeedReport:
     """Validate every input first, then write the database, then (re)build the guideline index."""
     start = time.perf_counter()
@@ -138,7 +140,7 @@ def run_seed(
         size = db.stat().st_size if db else None  # None: PostgreSQL
         return SeedReport(db, size, {}, None, time.perf_counter() - start, skipped=True)
     data = load_seed_data(data_dir, guidelines_dir)
-    written = write_database(database_url, data)
+    written = write_database(database_url, data, reader_url)
     index = None
     if with_index:
         from retrieval.index import (
@@ -169,4 +171,5 @@ def run_seed(
         marker = {"inputs_sha256": inputs_digest(data_dir, guidelines_dir), "database": str(written["path"] or "")}
         (Path(index_dir) / MARKER).write_text(json.dumps(marker), encoding="utf-8")
     counts = {name: len(rows) for name, rows in data.tables.items()}
-    return SeedReport(written["path"], written["bytes"], counts, index, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return SeedReport(written["path"], written["bytes"], counts, index, seconds, note=written.get("note"))

@@ -148,14 +148,99 @@ def test_attacks_are_refused_on_postgres(pg_toolkit, unchanged, sql):
     assert event.error_kind in ("query_rejected", "invalid_argument", "timeout")
 
 
-def test_server_side_limits_hold_even_past_the_checks(pg_toolkit, pg_seeded, unchanged, monkeypatch):  # noqa: F811
-    """Suppose the allow-list let a write through: the read-only transaction and role still stop it."""
+def _bypass_checks(monkeypatch) -> None:
+    """Switch off every layer in the app: the parser's allow-list, the row wrapper and the SELECT-only cursor."""
     import tools.sql_postgres as sqlpg
 
+    def plain(pg, sql, row_cap):
+        cur = pg.cursor()
+        cur.execute(sql.encode())
+        return [d.name for d in cur.description or []], cur.fetchall() if cur.description else []
+
     monkeypatch.setattr(sqlpg, "check_postgres_sql", lambda sql: __import__("sqlglot").parse_one("SELECT 1"))
+    monkeypatch.setattr(sqlpg, "bounded", lambda sql, row_cap: sql)
+    monkeypatch.setattr(sqlpg, "_fetch", plain)
+
+
+def test_server_side_limits_hold_even_past_the_checks(pg_toolkit, pg_seeded, unchanged, monkeypatch):  # noqa: F811
+    """Suppose the allow-list let a write through: the read-only transaction and role still stop it."""
+    _bypass_checks(monkeypatch)
     for sql in ("DELETE FROM state", "UPDATE appetite SET appetite = 'Yes'", "DROP TABLE applicant"):
         event = pg_toolkit.call("run_sql", {"query": sql})
         assert not event.ok and event.error_kind == "query_rejected", event.result
+
+
+# Statements the red team ran past the parser: a role switch through an escaped name, SQL given as text, files,
+# other schemas, other sessions. Here the parser and the row wrapper are switched off: the login alone must hold.
+ESCAPES = [
+    "SELECT set_config('role', 'postgres', true), current_user",
+    "SET ROLE postgres",
+    "SET SESSION AUTHORIZATION postgres",
+    "SELECT pg_read_file('/etc/hostname')",
+    "SELECT rolpassword FROM pg_authid",
+    "SELECT * FROM public.uwc_secret",
+    "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery')",
+    "SELECT query_to_xml('SELECT 1', true, true, '')",
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+    "SELECT pg_advisory_lock(1)",
+    "CREATE TEMP TABLE t AS SELECT 1",
+    "SELECT set_config('temp_file_limit', '-1', false)",
+]
+
+
+@pytest.fixture
+def secret_table(pg_seeded):  # noqa: F811
+    """A table of the app's own in ``public`` (like the conversations store): the SQL tool must not read it."""
+    engine = create_engine(normalize_url(pg_seeded["url"]))
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE IF NOT EXISTS public.uwc_secret (owner text)"))
+    yield
+    with engine.begin() as c:
+        c.execute(text("DROP TABLE public.uwc_secret"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("sql", ESCAPES)
+def test_the_sql_login_holds_when_the_parser_is_fooled(pg_toolkit, secret_table, unchanged, monkeypatch, sql):
+    _bypass_checks(monkeypatch)
+    event = pg_toolkit.call("run_sql", {"query": sql})
+    assert not event.ok, event.result
+
+
+def test_the_sql_tool_runs_as_its_own_login_with_no_role_to_switch_to(pg_toolkit):
+    event = pg_toolkit.call("run_sql", {"query": "SELECT current_user, session_user"})
+    assert event.ok and event.result["rows"] == [["uwc_reader", "uwc_reader"]]
+    event = pg_toolkit.call(
+        "run_sql", {"query": "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member"}
+    )
+    assert not event.ok  # pg_ catalogs are refused by the checks; the login check below does not need them
+    from core.database import reader_url
+    from tools.sql_postgres import PRIVILEGE_CHECK
+
+    import psycopg
+
+    with psycopg.connect(reader_url(pg_toolkit.ctx.url)) as conn:
+        assert conn.execute(PRIVILEGE_CHECK).fetchone() == (False,)
+        settings = dict(conn.execute("SELECT name, setting FROM pg_settings WHERE source = 'user'").fetchall())
+    assert settings["default_transaction_read_only"] == "on" and settings["temp_file_limit"] == str(64 * 1024)
+
+
+def test_a_login_with_more_than_select_is_refused(pg_seeded, monkeypatch):  # noqa: F811
+    """UWC_READER_URL naming a superuser: the tool refuses to run rather than trust it."""
+    from tools.context import open_context
+    from tools.registry import Toolkit
+
+    toolkit = Toolkit(open_context(pg_seeded["dir"], database_url=pg_seeded["url"], reader_url=pg_seeded["url"]))
+    event = toolkit.call("run_sql", {"query": "SELECT 1"})
+    assert not event.ok and "more than SELECT" in event.result["error"]
+
+
+def test_result_rows_are_bounded_on_the_server(pg_toolkit):
+    event = pg_toolkit.call("run_sql", {"query": "SELECT repeat('x', 100000) AS big"})
+    assert not event.ok and event.error_kind == "query_rejected"
+    assert "100,000" in event.result["error"] or "100,0" in event.result["error"]
+    event = pg_toolkit.call("run_sql", {"query": "SELECT repeat('x', 100) FROM generate_series(1, 100000);"})
+    assert event.ok and event.result["truncated"] and event.result["row_count"] == 200
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,31 @@ def test_hostile_queries_are_refused_or_stopped(call, checksum, short_limit, nam
     assert "internal" not in (event.error_kind or "") and "Traceback" not in event.result["error"]
 
 
+WIDE_ROWS = (
+    "WITH RECURSIVE c(x, s) AS (SELECT 1, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' UNION ALL "
+    "SELECT x + 1, substr(s, 1, 9900) || substr(s, 1, 9900) FROM c WHERE x < 300) SELECT "
+    + ", ".join(["s"] * 99)
+    + " FROM c"
+)
+
+
+def test_result_rows_are_bounded_while_they_are_read(call):
+    """99 columns of 19.8 KB in 300 rows: the red team's run took the app to 340 MB before the cap; now the first
+    row over the limit stops the read."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        event = call("run_sql", {"query": WIDE_ROWS})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not event.ok and event.error_kind == "query_rejected" and "bytes; the limit is" in event.result["error"]
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MB"
+    narrow = call("run_sql", {"query": WIDE_ROWS.replace(", ".join(["s"] * 99), "x, length(s)")})
+    assert narrow.ok and narrow.result["row_count"] == 200 and narrow.result["truncated"]
+
+
 def test_parentheses_inside_strings_do_not_count_as_nesting(call):
     event = call("run_sql", {"query": "SELECT '" + "(" * 100 + "' AS p"})
     assert event.ok and event.result["rows"] == [["(" * 100]]

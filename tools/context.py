@@ -25,6 +25,7 @@ class ToolContext:
     index_dir: Path
     embedding: Any
     url: str | None = None  # the PostgreSQL URL (password included: never shown, see core.database.masked)
+    reader_url: str | None = None  # PostgreSQL: the SQL tool's own read-only login (``core.database.reader_url``)
     _lazy: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -37,10 +38,16 @@ class ToolContext:
 
 
 def open_context(
-    data_dir: Path, embedding_model: str = "local", api_base: str | None = None, database_url: str | None = None
+    data_dir: Path,
+    embedding_model: str = "local",
+    api_base: str | None = None,
+    database_url: str | None = None,
+    reader_url: str | None = None,
 ) -> ToolContext:
-    """The tools' resources over a seeded data folder (and the PostgreSQL database when ``database_url`` is one)."""
+    """The tools' resources over a seeded data folder (and the PostgreSQL database when ``database_url`` is one;
+    ``reader_url`` is ``UWC_READER_URL``, unset for the login ``uwc seed`` derives)."""
     from core.database import is_postgres
+    from core.database import reader_url as sql_login
     from retrieval.embeddings import make_embedding
 
     data_dir = Path(data_dir)
@@ -53,6 +60,7 @@ def open_context(
             data_dir / "chroma",
             make_embedding(embedding_model, api_base),
             url=database_url,
+            reader_url=sql_login(database_url, reader_url),
         )
     db_path = data_dir / "uwc.db"
     engine = readonly_engine(db_path)

@@ -12,7 +12,8 @@
    handler stops long loops and a timer thread interrupts the connection at the deadline. Memory is capped
    per connection: the page cache (which also bounds the sorter), temp tables spilled to files, no mmap, and
    the length limit. (Not SQLite's hard heap limit: it is process-wide and would change how the seed builder
-   and the checkpointer in the same process behave.) Results are capped with a ``truncated`` flag.
+   and the checkpointer in the same process behave.) Results are read one row at a time, each row at most
+   ``MAX_ROW_BYTES`` (100 columns of 20 KB each once took 340 MB), and capped with a ``truncated`` flag.
 
 Errors say what to do: an unknown column lists the table's real columns; a text filter that matches nothing
 but would match ignoring case says so.
@@ -41,6 +42,7 @@ ROW_CAP = 200
 TIME_LIMIT_S = 2.0
 MAX_SQL_CHARS = 5000
 MAX_CELL_CHARS = 1500
+MAX_ROW_BYTES = 32_000  # one result row's values: 201 rows stay under 7 MB in the app whatever the statement builds
 MAX_NESTING = 40  # parentheses; sqlglot and SQLite both recurse on nesting
 MAX_HINT_LOOKUPS = 4
 # SQLite's own limits on our connection: no value, expression or statement can grow past them, whatever the SQL.
@@ -307,7 +309,14 @@ def execute(db_path, sql: str, row_cap: int = ROW_CAP, time_limit: float = TIME_
         with deadline(conn, time_limit) as expired:
             try:
                 cur = conn.execute(sql)
-                rows = cur.fetchmany(row_cap + 1)
+                rows = []
+                for row in cur:  # one row at a time, each checked before the next is read
+                    size = sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
+                    if size > MAX_ROW_BYTES:
+                        raise row_too_big(size)
+                    rows.append(row)
+                    if len(rows) > row_cap:
+                        break
             except (sqlite3.Error, MemoryError, OverflowError) as exc:
                 raise _sql_error(exc, conn, stmt, time_limit) from None
             result = capped_result([d[0] for d in cur.description or []], rows, row_cap)
@@ -385,6 +394,13 @@ def describe_table(ctx: ToolContext, table: str) -> dict:
         return {"table": name, "about": t.info.get("doc", ""), "columns": cols}
     finally:
         conn.close()
+
+
+def row_too_big(size: int) -> QueryRejected:
+    return QueryRejected(
+        f"a result row is {size:,} bytes; the limit is {MAX_ROW_BYTES:,}",
+        "select fewer or shorter columns (substr), or aggregate less into one value",
+    )
 
 
 def capped_result(columns: list[str], rows: list, row_cap: int) -> dict:
