@@ -112,7 +112,7 @@ def bounded(sql: str, row_cap: int) -> str:
     larger row stops the statement on the server with an error naming its size, so the app never receives it.
     The newlines keep a trailing ``--`` comment from swallowing the closing parenthesis."""
     body = re.sub(r"[\s;]+$", "", sql)
-    size = "octet_length(uwc_q::text)"
+    size = "pg_column_size(uwc_q.*)"  # the row as one datum: a memory copy, where ::text would escape it
     return (
         f"SELECT CASE WHEN {size} > {MAX_ROW_BYTES} THEN ('{ROW_CAP_MARK}' || {size})::int END AS uwc_row_cap, "
         f"uwc_q.* FROM (\n{body}\n) AS uwc_q LIMIT {row_cap + 1}"
