@@ -211,3 +211,27 @@ def test_calculator_grammar(expression):
         assert exc.kind == "invalid_argument"
         return
     assert value.is_finite() and abs(value) <= MAX_MAGNITUDE
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"lob": "u" * 40_000, "naics": "722511", "state": "TX"},  # a 40,000-letter line once took the guard to 1.6 GB
+        {"lob": " ".join("umbrella") * 3_000, "naics": "722511", "state": "TX"},
+        {"naics": "722511", "state": "TX", "lob": "gl", "x": [["a" * 5_000] * 3] * 2},
+        json.dumps({"lob": "gl" + "x" * 30_000}),
+        {"lob": "gl", "deep": json.loads("[" * 50 + "]" * 50)},
+    ],
+)
+def test_oversized_arguments_are_refused_before_anything_reads_them(call, arguments):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        event = call("check_appetite", arguments)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not event.ok and event.error_kind == "invalid_argument", event.result
+    assert "limit" in event.result["error"] or "deeper" in event.result["error"]
+    assert peak < 10 * 2**20, f"{peak / 2**20:.0f} MB"

@@ -27,6 +27,31 @@ from core.redact import redact_error
 from tools.errors import GuardRejected, InvalidArgument, ToolError
 
 
+def _check_sizes(args: dict) -> None:
+    """Refuse arguments too long or too deep, in one pass that stops at the first excess (no copy is made)."""
+    total = 0
+    stack: list[tuple[Any, int]] = [(args, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_ARGUMENT_DEPTH:
+            raise InvalidArgument(f"arguments nest deeper than {MAX_ARGUMENT_DEPTH}", "pass flat named arguments")
+        if isinstance(value, dict):
+            stack += [(k, depth) for k in value] + [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, (list, tuple)):
+            stack += [(v, depth + 1) for v in value]
+        else:
+            n = len(value) if isinstance(value, str) else 8
+            if n > MAX_ARGUMENT_CHARS:
+                raise InvalidArgument(
+                    f"an argument is {n:,} characters; the limit is {MAX_ARGUMENT_CHARS:,}", "pass short values"
+                )
+            total += n
+            if total > MAX_ARGUMENTS_CHARS:
+                raise InvalidArgument(
+                    f"the arguments exceed the limit of {MAX_ARGUMENTS_CHARS:,} characters", "pass short values"
+                )
+
+
 @dataclass(frozen=True)
 class ToolSpec:
     name: str
@@ -53,6 +78,11 @@ class ToolSpec:
 REGISTRY: dict[str, ToolSpec] = {}
 LOB_ARG_NAMES = ("lob", "exclude_lob", "lobs", "product", "line_of_business")  # product-guarded arguments
 LINE_TASKS = ("appetite", "policy_limits", "deductible")  # findings about one line of business
+# Checked before anything reads the arguments (the guard included): the longest legitimate argument is a
+# 5,000-character SQL statement; a 40,000-character `lob` once took the guard to 1.6 GB.
+MAX_ARGUMENT_CHARS = 6_000  # one string
+MAX_ARGUMENTS_CHARS = 20_000  # all of a call's arguments
+MAX_ARGUMENT_DEPTH = 8
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
@@ -186,6 +216,11 @@ class Toolkit:
             if arguments is None:  # no arguments at all; a JSON "null" sent by a model is refused below
                 raw_args = {}
             if isinstance(arguments, str):
+                if len(arguments) > MAX_ARGUMENTS_CHARS:
+                    raise InvalidArgument(
+                        f"arguments are {len(arguments):,} characters; the limit is {MAX_ARGUMENTS_CHARS:,}",
+                        "pass short values: a line code, a NAICS code, figures, one SELECT",
+                    )
                 try:
                     raw_args = json.loads(arguments or "{}")
                 except json.JSONDecodeError as exc:
@@ -196,6 +231,7 @@ class Toolkit:
                 raise InvalidArgument(
                     "arguments must be a JSON object", 'pass named arguments, e.g. {"naics": "722511"}'
                 )
+            _check_sizes(raw_args)
             spec = self.specs.get(name)
             if spec is None:
                 raise InvalidArgument(f"unknown tool {name!r}", f"tools: {', '.join(self.specs)}")
