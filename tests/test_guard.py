@@ -208,3 +208,81 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         assert "do not write umbrella" in r.answer.lower()
     finally:
         cp.close()
+
+
+def _peak_bytes(fn) -> int:
+    """The most memory ``fn()`` held at once (tracemalloc: a count of bytes, not a stopwatch)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("joiner", ["", " ", "-", "."], ids=["word", "spaced", "hyphenated", "dotted"])
+def test_a_long_word_costs_memory_linear_in_its_length(joiner):
+    """One 30,000-letter word took 887 MB (its typo neighbourhood is the square of its length): words longer than
+    any term word are never looked up letter by letter."""
+    import random
+
+    import tools.guard as guard
+
+    rng = random.Random(joiner)  # letters of their own: a word already looked up is cached
+    text = joiner.join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6_000))
+    guard.lexicon()  # loaded once per process: not the scan's cost
+    peak = _peak_bytes(lambda: find_mentions(text))
+    assert peak < 200 * len(text)  # the square would be 36,000,000 characters
+
+
+def test_cli_guard_scan_refuses_a_huge_line_while_reading_it(tmp_path, seeded_db, capsys):
+    """The line limit is checked as the line is read: a 30 MB line is never held whole."""
+    from app.cli import MAX_SCAN_LINE_BYTES
+
+    src = tmp_path / "huge.jsonl"
+    size = 30_000_000
+    with src.open("wb") as f:
+        f.write(b'{"id": 1, "text": "fine"}\n{"id": 2, "text": "')
+        for _ in range(size // 1_000_000):
+            f.write(b"a" * 1_000_000)
+        f.write(b'"}\n')
+    peak = _peak_bytes(lambda: uwc(["guard", "scan", str(src), "--data-dir", str(seeded_db["dir"])]) == 2 or 1 / 0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "line 2" in captured.err and "bytes" in captured.err
+    assert peak < MAX_SCAN_LINE_BYTES + size // 3
+
+
+def test_a_company_name_is_not_an_offer():
+    assert scan_products("Umbrella Cover Is Approved LLC wants GL.") == []
+    # A name the data holds, even without "LLC", where the answer repeats it.
+    name = "Umbrella cover is approved"
+    assert scan_products(f"{name} is in appetite for GL.") == ["umbrella"]
+    assert scan_products(f"{name} is in appetite for GL.", names=[name]) == []
+    # The copilot's own words beside the name are still judged.
+    assert scan_products(f"{name} is in appetite. Add umbrella cover too.", names=[name]) == ["umbrella"]
+
+
+def test_the_answer_guard_keeps_a_determination_about_an_applicant_named_like_an_offer(tmp_path, seeded_db):
+    """An applicant named "Umbrella cover is approved" made the guard strip the whole determination."""
+    import shutil
+    import sqlite3
+
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+    from tools.context import open_context
+    from tools.registry import Toolkit
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(seeded_db["db"], data / "uwc.db")
+    with sqlite3.connect(data / "uwc.db") as con:
+        con.execute("UPDATE applicant SET company_name = 'Umbrella cover is approved' WHERE id = 'APP-0042'")
+    cp = Copilot(get_settings(data_dir=tmp_path / "home"), toolkit=Toolkit(open_context(data)))
+    try:
+        r = cp.send(cp.new_thread().id, "Is APP-0042 in appetite?")
+    finally:
+        cp.close()
+    assert "Umbrella cover is approved" in r.answer and "in appetite" in r.answer
+    assert not r.notices and "[removed" not in r.answer and r.finding is not None

@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,9 +51,9 @@ _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|\s*[;—–\n]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
 )
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘’]")
-# Words that name a company: "Umbrella Holdings LLC", "The Umbrella Group Inc.", "Fidelity Investments".
+# Words that name a company: "Umbrella Holdings LLC", "The Umbrella Group Inc.", "Umbrella Cover Is Approved LLC".
 _DESIGNATORS = re.compile(
-    r"^(?:[A-Z][\w&.-]*\s+){0,2}(?:Holdings?|LLC|L\.L\.C\.|LLP|Inc\.?|Incorporated|Corp\.?|Corporation|Co\.|Company|"
+    r"^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}(?:Holdings?|LLC|L\.L\.C\.|LLP|Inc\.?|Incorporated|Corp\.?|Corporation|Co\.|Company|"
     r"Ltd\.?|Limited|Group|Partners|Investments|Enterprises|Industries|Brands|Capital|Associates|Bank|Trust|"
     r"Foundation|Realty|Ventures|Labs|Studios?|Solutions)\b"
 )
@@ -70,6 +71,9 @@ _OFFER_VERBS = {
     for w in "write offer add quote sell include bind recommend suggest need want get consider buy carry pitch".split()
 }
 TYPO_MIN_LEN = 7  # shorter words have too many real-word neighbours ("surety" / "surely")
+# Longer than any term word, so a longer "word" matches nothing: it is never looked up letter by letter (its
+# one-deletion neighbourhood alone would cost the square of its length: 30,000 letters took 887 MB).
+MAX_TOKEN_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,8 @@ class Lexicon:
 
     def canon(self, word: str) -> str:
         """A word's canonical form: itself, its singular or the one term word it misspells by one letter."""
+        if len(word) > MAX_TOKEN_CHARS:
+            return word
         hit = self._canon.get(word)
         if hit is not None:
             return hit
@@ -346,14 +352,19 @@ class _Judge:
         return True
 
 
-def find_mentions(text: str, catalog=None) -> list[Mention]:
-    """Every mention of a product we do not write, with whether its clause offers it, in text order."""
+def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Mention]:
+    """Every mention of a product we do not write, with whether its clause offers it, in text order.
+
+    ``names``: names the data holds (an applicant's company name, a NAICS title, see ``data_names``). The guard
+    judges the copilot's words: a mention inside one of them, where the text repeats it, is the name, not an offer.
+    """
     if not text:
         return []
     lex = lexicon()
     skip = _written(lex, catalog)
     norm, offsets = normalise(text)
     tokens = _tokens(norm, lex)
+    named = _name_spans(norm, names)
     judge = _Judge(norm, tokens)
     spans: list[tuple[str, int, int]] = []  # product, first token, last token + 1
     i = 0
@@ -363,7 +374,9 @@ def find_mentions(text: str, catalog=None) -> list[Mention]:
             i += 1
             continue
         pid, j = match
-        if not _other_sense(lex, pid, tokens, i, j, norm, text, offsets):
+        if not _inside(named, tokens[i].start, tokens[j - 1].end) and not _other_sense(
+            lex, pid, tokens, i, j, norm, text, offsets
+        ):
             spans.append((pid, i, j))
         i = j
     mention_tokens = {k for _, i, j in spans for k in range(i, j)}
@@ -374,6 +387,48 @@ def find_mentions(text: str, catalog=None) -> list[Mention]:
         offered = judge.offered(a, b, mention_tokens)
         found.append(Mention(pid, lex.names[pid], start, end, text[start:end], offered))
     return found
+
+
+MAX_NAMES = 64  # names from the data one answer is checked against (each searched once: linear in the text)
+MAX_NAME_CHARS = 300
+NAME_KEYS = frozenset({"company_name", "name", "dba", "naics_title", "title", "applicant", "insured", "company"})
+
+
+def data_names(result: object, out: list[str] | None = None, depth: int = 0) -> list[str]:
+    """The names in a tool result (company names, NAICS titles, ...) that contain a product word: the strings
+    an answer may repeat that are the data's words, not the copilot's. Bounded in count, length and depth."""
+    out = [] if out is None else out
+    if depth > 8 or len(out) >= MAX_NAMES:
+        return out
+    items = result.items() if isinstance(result, dict) else enumerate(result) if isinstance(result, list) else ()
+    for key, value in items:
+        if isinstance(value, str):
+            if key in NAME_KEYS and 2 < len(value) <= MAX_NAME_CHARS and value not in out and find_mentions(value):
+                out.append(value)
+        elif isinstance(value, dict | list):
+            data_names(value, out, depth + 1)
+        if len(out) >= MAX_NAMES:
+            break
+    return out
+
+
+def _name_spans(norm: str, names: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the (normalised) names occur in the normalised text, sorted."""
+    spans = []
+    for name in list(names)[:MAX_NAMES]:
+        needle = normalise(name[:MAX_NAME_CHARS])[0].strip()
+        if len(needle) < 3:
+            continue
+        at = norm.find(needle)
+        while at >= 0:
+            spans.append((at, at + len(needle)))
+            at = norm.find(needle, at + len(needle))
+    return sorted(spans)
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    k = bisect.bisect_right(spans, (start, float("inf")))  # spans starting at or before ``start`` (names overlap)
+    return any(a <= start and end <= b for a, b in spans[max(k - 4, 0) : k])
 
 
 def _original(pos: int, offsets: list[int] | None) -> int:
@@ -411,10 +466,10 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
 
 
-def scan_products(text: str, catalog=None, mentions_only: bool = False) -> list[str]:
+def scan_products(text: str, catalog=None, mentions_only: bool = False, names: Iterable[str] = ()) -> list[str]:
     """Product ids the text offers (or, with ``mentions_only``, merely names) that we do not write, in order."""
     out: list[str] = []
-    for m in find_mentions(text, catalog):
+    for m in find_mentions(text, catalog, names):
         if (mentions_only or m.offered) and m.product not in out:
             out.append(m.product)
     return out
