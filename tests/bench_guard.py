@@ -45,7 +45,7 @@ def live_catalog():
 
 def main(argv: list[str]) -> int:
     catalog = live_catalog()
-    for name in TUNED + HELD_OUT:
+    for name in TUNED + (HELD_OUT if "--tuned-only" not in argv else ()):
         if not (DATA / name).is_file():
             continue
         misses: list | None = [] if "--misses" in argv and name in TUNED else None

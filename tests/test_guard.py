@@ -25,13 +25,23 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-@pytest.mark.parametrize("texts", [TEXTS, HELD_OUT], ids=["development", "held-out"])
-def test_precision_and_recall_on_the_labelled_sets(catalog, texts):
-    tp = fp = fn = 0
-    for t in texts:
-        got, want = set(scan_products(t["text"], catalog)), set(t["invented_products"])
-        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
-    assert tp / (tp + fp) >= 0.95 and tp / (tp + fn) >= 0.95
+# (set, precision floor, recall floor). The judging model is trained on the first two: they stay where training
+# left them. The held-out floors sit just under what the guard measured the first time it met them
+# (python -m tests.bench_guard): they catch a regression, they were not tuned towards.
+FLOORS = [
+    ("guard_texts.jsonl", 1.0, 1.0),
+    ("guard_fresh_tune.jsonl", 0.98, 0.98),
+    ("guard_texts_heldout.jsonl", 0.95, 0.95),
+    ("guard_fresh_heldout.jsonl", 0.78, 0.80),
+]
+
+
+@pytest.mark.parametrize("name,precision,recall", FLOORS, ids=[f[0].removesuffix(".jsonl") for f in FLOORS])
+def test_precision_and_recall_on_the_labelled_sets(catalog, name, precision, recall):
+    from tests.bench_guard import load, score
+
+    got = score(load(name), catalog)
+    assert got["precision"] >= precision and got["recall"] >= recall
 
 
 @pytest.mark.parametrize(
@@ -47,6 +57,11 @@ def test_precision_and_recall_on_the_labelled_sets(catalog, texts):
         "Add u m b r e l l a coverage.",
         "Add U.M.B.R.E.L.L.A. coverage.",
         "Ofrezca una p\u00f3liza paraguas.",
+        "Add umb<b>rella</b> coverage.",  # markup inside the word
+        "Add umbrella&shy; coverage.".replace("&shy;", "\u00ad"),
+        "Add umbr\u0435ll\u0430 &amp; GL coverage.",  # entity beside Cyrillic letters
+        "Add 0mbrella coverage.".replace("0", "u"),
+        "Add \U0001d42e\U0001d426\U0001d41b\U0001d42b\U0001d41e\U0001d425\U0001d425\U0001d41a coverage.",  # bold maths letters
     ],
 )
 def test_obfuscated_umbrella_is_caught(text):
@@ -65,6 +80,16 @@ def test_obfuscated_umbrella_is_caught(text):
         ("Offer D & O.", "directors_and_officers"),
         ("Offer a fidelity bond.", "fidelity_bond"),
         ("Offer a surety bond.", "surety_bond"),
+        ("Offer EPL1.", "epli"),  # digits for letters
+        ("Offer D&0.", "directors_and_officers"),
+        ("Offer in-land ma-rine.", "inland_marine"),  # hyphens inside words
+        ("Offer an XS layer.", "excess_liability"),  # trade abbreviations
+        ("Offer med mal.", "professional_liability"),
+        ("Offer an installation floater.", "inland_marine"),  # synonyms
+        ("Offer course of construction cover.", "builders_risk"),
+        ("Bieten Sie eine Umwelthaftpflichtversicherung an.", "pollution_liability"),  # German
+        ("Proposez une assurance responsabilit\u00e9 civile parapluie.", "umbrella"),  # French
+        ("Offer buliders risk.", "builders_risk"),  # a misspelt plural
     ],
 )
 def test_abbreviations_and_trade_names(text, product):
@@ -161,7 +186,7 @@ def test_products_in_the_catalog_are_never_flagged(catalog):
 def test_mentions_carry_spans_for_marking(catalog):
     text = "Offer GL and an umbrella policy."
     [m] = find_mentions(text, catalog)
-    assert text[m.start : m.end].lower() == "umbrella" and m.offered
+    assert text[m.start : m.end].lower() in ("umbrella", "umbrella policy") and m.offered
 
 
 def test_cli_guard_scan_keeps_input_order(tmp_path, seeded_db, capsys):
