@@ -17,6 +17,7 @@ from core.settings import apply_offline_env, get_settings
 MAX_ARGS_BYTES = 1_000_000  # `uwc tool` arguments (inline, file or stdin)
 MAX_ARGS_DEPTH = 20  # nesting of the arguments' JSON
 MAX_SCAN_CHARS = 1_000_000  # one `guard scan` text
+MAX_SCAN_LINE_BYTES = 6 * MAX_SCAN_CHARS + 4096  # its JSONL line: a text of \uXXXX escapes, its id and braces
 MAX_SCRIPT_BYTES = 5_000_000  # one replay script
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
 
@@ -297,7 +298,7 @@ def cmd_guard_scan(args: argparse.Namespace) -> int:
     with tempfile.TemporaryFile() as spool:
         src = sys.stdin.buffer if str(args.file) == "-" else args.file.open("rb")
         try:
-            for n, raw in enumerate(src, start=1):
+            for n, raw in _bounded_lines(src, args.file):
                 _scan_item(raw, n, args.file)
                 if str(args.file) == "-":
                     spool.write(raw)
@@ -307,11 +308,22 @@ def cmd_guard_scan(args: argparse.Namespace) -> int:
         if str(args.file) == "-":
             spool.seek(0)
         with spool if str(args.file) == "-" else args.file.open("rb") as again:
-            for n, raw in enumerate(again, start=1):
+            for n, raw in _bounded_lines(again, args.file):
                 item = _scan_item(raw, n, args.file)
                 if item is not None:
                     print(json.dumps({"id": item["id"], "invented_products": scan_products(item["text"], catalog)}))
     return 0
+
+
+def _bounded_lines(src, file: Path):
+    """The numbered lines of a binary stream, each read at most MAX_SCAN_LINE_BYTES at a time: a longer line is
+    refused while it is read, so a 300 MB line never sits in memory whole."""
+    n = 0
+    while raw := src.readline(MAX_SCAN_LINE_BYTES + 1):
+        n += 1
+        if len(raw) > MAX_SCAN_LINE_BYTES:
+            raise CliError(f"{file}, line {n}: over {MAX_SCAN_LINE_BYTES:,} bytes", 2)
+        yield n, raw
 
 
 def _scan_item(raw: bytes, n: int, file: Path) -> dict | None:

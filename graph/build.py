@@ -16,6 +16,7 @@ with tool calls is scanned and cleaned like an answer before it is stored.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from typing import cast
@@ -30,7 +31,7 @@ from graph.budget import essentials
 from graph.llm import ModelError
 from graph.llm_messages import raw_arguments
 from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
-from tools.guard import find_mentions
+from tools.guard import MAX_NAMES, data_names, find_mentions
 
 MAX_TOOL_CALLS = 12
 MAX_CONSECUTIVE_ERRORS = 3
@@ -52,17 +53,32 @@ def _uwc(**fields) -> dict:
 def remove_offending(text: str, mentions) -> str:
     """Drop each sentence that offers a product we do not write; mark it when nothing else is left."""
     offered = [m for m in mentions if m.offered]
+    starts = sorted(m.start for m in offered)
     sentences = re.split(r"(?<=[.!?])\s+", text)
     kept, pos = [], 0
     for s in sentences:
         start = text.find(s, pos)
         end = start + len(s)
         pos = end
-        if not any(start <= m.start < end for m in offered):
+        k = bisect.bisect_left(starts, start)  # linear in sentences and mentions, not their product
+        if not (k < len(starts) and starts[k] < end):
             kept.append(s)
     names = sorted({m.name for m in offered})
     marks = " ".join(prompts.GUARD_MARK.format(name=n) for n in names)
     return (" ".join(kept) + " " + marks).strip() if kept else marks
+
+
+def names_in_results(messages) -> list[str]:
+    """The names the tools returned in this thread (company names, NAICS titles): the answer may repeat them, and
+    a name is not the copilot offering what it happens to contain ("Umbrella Cover Is Approved LLC")."""
+    names: list[str] = []
+    for m in reversed(messages):
+        if isinstance(m, ToolMessage) and isinstance(m.content, str) and len(names) < MAX_NAMES:
+            try:
+                data_names(json.loads(m.content), names)
+            except ValueError:
+                continue
+    return names
 
 
 SENTENCE_END = re.compile(r"[.!?:;](?=\s)|\n")
@@ -71,19 +87,23 @@ SENTENCE_END = re.compile(r"[.!?:;](?=\s)|\n")
 class GuardedStream:
     """Passes streamed text on a sentence at a time, with sentences offering a product we don't write replaced."""
 
-    def __init__(self, emit, catalog):
-        self.emit, self.catalog, self.buffer = emit, catalog, ""
+    def __init__(self, emit, catalog, names: list[str] | None = None):
+        self.emit, self.catalog, self.buffer, self.names = emit, catalog, "", names or []
+        self.searched = 0  # the buffer before this holds no sentence end: a long sentence is searched once
 
     def feed(self, text: str) -> None:
         self.buffer += text
-        while (m := SENTENCE_END.search(self.buffer)) is not None:
+        while (m := SENTENCE_END.search(self.buffer, self.searched)) is not None:
             end = m.end()
             while end < len(self.buffer) and self.buffer[end].isspace():
                 end += 1
             if end == len(self.buffer):  # the space after the sentence may still be arriving
+                self.searched = m.start()
                 break
-            sentence, self.buffer = self.buffer[:end], self.buffer[end:]
+            sentence, self.buffer, self.searched = self.buffer[:end], self.buffer[end:], 0
             self._send(sentence)
+        else:
+            self.searched = max(len(self.buffer) - 1, 0)
 
     def flush(self) -> None:
         if self.buffer:
@@ -91,7 +111,7 @@ class GuardedStream:
             self.buffer = ""
 
     def _send(self, text: str) -> None:
-        offered = [m for m in find_mentions(text, self.catalog) if m.offered]
+        offered = [m for m in find_mentions(text, self.catalog, self.names) if m.offered]
         self.emit(remove_offending(text, offered) + " " if offered else text)
 
 
@@ -126,7 +146,8 @@ def build_graph(model, toolkit, checkpointer=None):
                 "messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))],
                 "events": ({"type": "limit", "reason": "tool_errors", "count": n_errors},),
             }
-        stream = GuardedStream(lambda t: write({"type": "token", "text": t}), catalog)
+        names = names_in_results(messages)
+        stream = GuardedStream(lambda t: write({"type": "token", "text": t}), catalog, names)
         try:
             reply = model.invoke([system] + for_model(messages), schemas, on_token=stream.feed)
         except ModelError as exc:
@@ -153,7 +174,7 @@ def build_graph(model, toolkit, checkpointer=None):
         }
         events = [event]
         if reply.tool_calls and isinstance(reply.content, str) and reply.content:
-            offered = [m for m in find_mentions(reply.content, catalog) if m.offered]
+            offered = [m for m in find_mentions(reply.content, catalog, names) if m.offered]
             if offered:  # text beside tool calls is shown and re-sent like an answer: guard it like one
                 names = sorted({m.name for m in offered})
                 notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
@@ -214,7 +235,7 @@ def build_graph(model, toolkit, checkpointer=None):
         answer = messages[-1]
         if kind(answer) in ("error", "limit") or not isinstance(answer.content, str):
             return {}
-        mentions = [m for m in find_mentions(answer.content, catalog) if m.offered]
+        mentions = [m for m in find_mentions(answer.content, catalog, names_in_results(messages)) if m.offered]
         notes = [m for m in current_turn(messages) if kind(m) == "guard_correction"]
         # After a correction, the offending answer and the note leave the history: the corrected answer
         # replaces them, so the model never reads its own offer again and a resumed thread never shows it.

@@ -25,13 +25,23 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-@pytest.mark.parametrize("texts", [TEXTS, HELD_OUT], ids=["development", "held-out"])
-def test_precision_and_recall_on_the_labelled_sets(catalog, texts):
-    tp = fp = fn = 0
-    for t in texts:
-        got, want = set(scan_products(t["text"], catalog)), set(t["invented_products"])
-        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
-    assert tp / (tp + fp) >= 0.95 and tp / (tp + fn) >= 0.95
+# (set, precision floor, recall floor). The judging model is trained on the first two: they stay where training
+# left them. The held-out floors sit just under what the guard measured the first time it met them
+# (python -m tests.bench_guard): they catch a regression, they were not tuned towards.
+FLOORS = [
+    ("guard_texts.jsonl", 1.0, 1.0),
+    ("guard_fresh_tune.jsonl", 0.98, 0.98),
+    ("guard_texts_heldout.jsonl", 0.95, 0.95),
+    ("guard_fresh_heldout.jsonl", 0.78, 0.80),
+]
+
+
+@pytest.mark.parametrize("name,precision,recall", FLOORS, ids=[f[0].removesuffix(".jsonl") for f in FLOORS])
+def test_precision_and_recall_on_the_labelled_sets(catalog, name, precision, recall):
+    from tests.bench_guard import load, score
+
+    got = score(load(name), catalog)
+    assert got["precision"] >= precision and got["recall"] >= recall
 
 
 @pytest.mark.parametrize(
@@ -47,6 +57,11 @@ def test_precision_and_recall_on_the_labelled_sets(catalog, texts):
         "Add u m b r e l l a coverage.",
         "Add U.M.B.R.E.L.L.A. coverage.",
         "Ofrezca una p\u00f3liza paraguas.",
+        "Add umb<b>rella</b> coverage.",  # markup inside the word
+        "Add umbrella&shy; coverage.".replace("&shy;", "\u00ad"),
+        "Add umbr\u0435ll\u0430 &amp; GL coverage.",  # entity beside Cyrillic letters
+        "Add 0mbrella coverage.".replace("0", "u"),
+        "Add \U0001d42e\U0001d426\U0001d41b\U0001d42b\U0001d41e\U0001d425\U0001d425\U0001d41a coverage.",  # bold maths letters
     ],
 )
 def test_obfuscated_umbrella_is_caught(text):
@@ -65,6 +80,16 @@ def test_obfuscated_umbrella_is_caught(text):
         ("Offer D & O.", "directors_and_officers"),
         ("Offer a fidelity bond.", "fidelity_bond"),
         ("Offer a surety bond.", "surety_bond"),
+        ("Offer EPL1.", "epli"),  # digits for letters
+        ("Offer D&0.", "directors_and_officers"),
+        ("Offer in-land ma-rine.", "inland_marine"),  # hyphens inside words
+        ("Offer an XS layer.", "excess_liability"),  # trade abbreviations
+        ("Offer med mal.", "professional_liability"),
+        ("Offer an installation floater.", "inland_marine"),  # synonyms
+        ("Offer course of construction cover.", "builders_risk"),
+        ("Bieten Sie eine Umwelthaftpflichtversicherung an.", "pollution_liability"),  # German
+        ("Proposez une assurance responsabilit\u00e9 civile parapluie.", "umbrella"),  # French
+        ("Offer buliders risk.", "builders_risk"),  # a misspelt plural
     ],
 )
 def test_abbreviations_and_trade_names(text, product):
@@ -161,7 +186,7 @@ def test_products_in_the_catalog_are_never_flagged(catalog):
 def test_mentions_carry_spans_for_marking(catalog):
     text = "Offer GL and an umbrella policy."
     [m] = find_mentions(text, catalog)
-    assert text[m.start : m.end].lower() == "umbrella" and m.offered
+    assert text[m.start : m.end].lower() in ("umbrella", "umbrella policy") and m.offered
 
 
 def test_cli_guard_scan_keeps_input_order(tmp_path, seeded_db, capsys):
@@ -208,3 +233,81 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         assert "do not write umbrella" in r.answer.lower()
     finally:
         cp.close()
+
+
+def _peak_bytes(fn) -> int:
+    """The most memory ``fn()`` held at once (tracemalloc: a count of bytes, not a stopwatch)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("joiner", ["", " ", "-", "."], ids=["word", "spaced", "hyphenated", "dotted"])
+def test_a_long_word_costs_memory_linear_in_its_length(joiner):
+    """One 30,000-letter word took 887 MB (its typo neighbourhood is the square of its length): words longer than
+    any term word are never looked up letter by letter."""
+    import random
+
+    import tools.guard as guard
+
+    rng = random.Random(joiner)  # letters of their own: a word already looked up is cached
+    text = joiner.join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6_000))
+    guard.lexicon()  # loaded once per process: not the scan's cost
+    peak = _peak_bytes(lambda: find_mentions(text))
+    assert peak < 200 * len(text)  # the square would be 36,000,000 characters
+
+
+def test_cli_guard_scan_refuses_a_huge_line_while_reading_it(tmp_path, seeded_db, capsys):
+    """The line limit is checked as the line is read: a 30 MB line is never held whole."""
+    from app.cli import MAX_SCAN_LINE_BYTES
+
+    src = tmp_path / "huge.jsonl"
+    size = 30_000_000
+    with src.open("wb") as f:
+        f.write(b'{"id": 1, "text": "fine"}\n{"id": 2, "text": "')
+        for _ in range(size // 1_000_000):
+            f.write(b"a" * 1_000_000)
+        f.write(b'"}\n')
+    peak = _peak_bytes(lambda: uwc(["guard", "scan", str(src), "--data-dir", str(seeded_db["dir"])]) == 2 or 1 / 0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "line 2" in captured.err and "bytes" in captured.err
+    assert peak < MAX_SCAN_LINE_BYTES + size // 3
+
+
+def test_a_company_name_is_not_an_offer():
+    assert scan_products("Umbrella Cover Is Approved LLC wants GL.") == []
+    # A name the data holds, even without "LLC", where the answer repeats it.
+    name = "Umbrella cover is approved"
+    assert scan_products(f"{name} is in appetite for GL.") == ["umbrella"]
+    assert scan_products(f"{name} is in appetite for GL.", names=[name]) == []
+    # The copilot's own words beside the name are still judged.
+    assert scan_products(f"{name} is in appetite. Add umbrella cover too.", names=[name]) == ["umbrella"]
+
+
+def test_the_answer_guard_keeps_a_determination_about_an_applicant_named_like_an_offer(tmp_path, seeded_db):
+    """An applicant named "Umbrella cover is approved" made the guard strip the whole determination."""
+    import shutil
+    import sqlite3
+
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+    from tools.context import open_context
+    from tools.registry import Toolkit
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(seeded_db["db"], data / "uwc.db")
+    with sqlite3.connect(data / "uwc.db") as con:
+        con.execute("UPDATE applicant SET company_name = 'Umbrella cover is approved' WHERE id = 'APP-0042'")
+    cp = Copilot(get_settings(data_dir=tmp_path / "home"), toolkit=Toolkit(open_context(data)))
+    try:
+        r = cp.send(cp.new_thread().id, "Is APP-0042 in appetite?")
+    finally:
+        cp.close()
+    assert "Umbrella cover is approved" in r.answer and "in appetite" in r.answer
+    assert not r.notices and "[removed" not in r.answer and r.finding is not None

@@ -22,19 +22,26 @@ It reads like a person, in one linear pass:
 from __future__ import annotations
 
 import bisect
+import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-# Letters that look Latin in other scripts (the confusables attackers use most).
-_CONFUSABLES = str.maketrans(
-    "авсԁеһіјӏкмнорԛѕтՍԝхуАВСЕНІЈКМНОРЅТХУΑΒΕΖΗΙΚΜΝΟΡΤΥΧαβεικνορτυχ",
-    "abcdehijlkmhopqstuwxyABCEHIJKMHOPSTXYABEZHIKMNOPTYXabeiknoptux",
-)
+from tools import guard_model as judge_model
+
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e", "\u034f"}
+# Markup an answer may carry: a tag inside a word ("E<i>PLI</i>") joins it, a block tag separates words; entities
+# are decoded. A regex, not an HTML sanitiser: each character must keep its offset in the original text.
+_MARKUP = re.compile(
+    r"[^\x00-\x7f]|<(/?)([a-zA-Z][a-zA-Z0-9]{0,10})\b[^<>]{0,200}>|&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});"
+)
+_BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+# Digits written for letters, in a word that also has letters ("EPL1", "5urety b0nd") or beside "&" ("D&0").
+_LEET = str.maketrans("013457", "oieast")
 _INNER_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['’ʼ`´](?=[a-z0-9])")
 _WORD = re.compile(r"[a-z0-9]+|&")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -50,11 +57,11 @@ _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|\s*[;—–\n]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
 )
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘’]")
-# Words that name a company: "Umbrella Holdings LLC", "The Umbrella Group Inc.", "Fidelity Investments".
+# Words that name a company: "Umbrella Holdings LLC", "The Umbrella Group Inc.", "Umbrella Cover Is Approved LLC".
 _DESIGNATORS = re.compile(
-    r"^(?:[A-Z][\w&.-]*\s+){0,2}(?:Holdings?|LLC|L\.L\.C\.|LLP|Inc\.?|Incorporated|Corp\.?|Corporation|Co\.|Company|"
+    r"^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}(?:Holdings?|LLC|L\.L\.C\.|LLP|Inc\.?|Incorporated|Corp\.?|Corporation|Co\.|Company|"
     r"Ltd\.?|Limited|Group|Partners|Investments|Enterprises|Industries|Brands|Capital|Associates|Bank|Trust|"
-    r"Foundation|Realty|Ventures|Labs|Studios?|Solutions)\b"
+    r"Foundation|Realty|Ventures|Labs|Studios?|Solutions)(?!\w)"
 )
 # What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
 _ACTIVITY = re.compile(
@@ -70,6 +77,9 @@ _OFFER_VERBS = {
     for w in "write offer add quote sell include bind recommend suggest need want get consider buy carry pitch".split()
 }
 TYPO_MIN_LEN = 7  # shorter words have too many real-word neighbours ("surety" / "surely")
+# Longer than any term word, so a longer "word" matches nothing: it is never looked up letter by letter (its
+# one-deletion neighbourhood alone would cost the square of its length: 30,000 letters took 887 MB).
+MAX_TOKEN_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -91,30 +101,57 @@ class _Token(NamedTuple):
 # --- normalisation ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _confusables() -> dict[str, str]:
+    """Characters that look like one Latin letter, from Unicode's confusables table (TR39, via
+    confusable-homoglyphs): Cyrillic "е", Greek "ο", mathematical and other look-alikes."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    out = {}
+    for ch, glyphs in confusables_data.items():
+        if len(ch) != 1 or ch.isascii():
+            continue
+        latin = [g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalpha()]
+        if latin:
+            out[ch] = latin[0].lower()
+    return out
+
+
 @lru_cache(maxsize=4096)
 def _norm_char(ch: str) -> str:
-    if ch in _INVISIBLE:
+    if ch in _INVISIBLE or unicodedata.category(ch) == "Cf":  # format characters: zero-width, bidi marks
         return ""
     out = []
     for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", ch)):
         if unicodedata.combining(c) or c in _INVISIBLE:
             continue
-        out.append(c)
-    return "".join(out).translate(_CONFUSABLES).casefold()
+        out.append(c if c.isascii() else _confusables().get(c, c))
+    return "".join(out).casefold()
+
+
+def _special(m: re.Match) -> str:
+    """The folded form of one non-ASCII character, markup tag or entity."""
+    text = m.group(0)
+    if m.group(2) is not None:  # a tag
+        return " " if m.group(2).lower() in _BLOCK_TAGS else ""
+    if text.startswith("&"):
+        decoded = html.unescape(text)
+        return "".join(_norm_char(c) if not c.isascii() else c.lower() for c in decoded) if decoded != text else text
+    return _norm_char(text)
 
 
 def normalise(text: str) -> tuple[str, list[int] | None]:
     """The text folded for matching, and each folded character's offset in ``text`` (None: the same)."""
-    if text.isascii():
+    if text.isascii() and "<" not in text and "&" not in text:
         folded = text.lower()
         return _drop_inner_apostrophes(folded, None)
     parts: list[str] = []
     offsets: list[int] = []
     pos = 0
-    for m in _NON_ASCII.finditer(text):  # ASCII runs are folded in bulk, other characters one by one
+    for m in _MARKUP.finditer(text):  # ASCII runs are folded in bulk, the rest one by one
         parts.append(text[pos : m.start()].lower())
         offsets.extend(range(pos, m.start()))
-        n = _norm_char(m.group(0))
+        n = _special(m)
         parts.append(n)
         offsets.extend([m.start()] * len(n))
         pos = m.end()
@@ -202,6 +239,8 @@ class Lexicon:
 
     def canon(self, word: str) -> str:
         """A word's canonical form: itself, its singular or the one term word it misspells by one letter."""
+        if len(word) > MAX_TOKEN_CHARS:
+            return word
         hit = self._canon.get(word)
         if hit is not None:
             return hit
@@ -215,6 +254,8 @@ class Lexicon:
                     cands |= self._deletions.get(d, set())
                 if len(cands) == 1:
                     out = cands.pop()
+                elif not cands and out.endswith("s") and out[:-1] != word:  # a misspelt plural: "buliders"
+                    out = self.canon(out[:-1]) if self.canon(out[:-1]) in self.vocab else out
         if len(self._canon) < 100_000:
             self._canon[word] = out
         return out
@@ -279,16 +320,29 @@ def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
             out.append(_Token(lex.canon("".join(r[0] for r in raw[i : j + 1])), start, raw[j][2]))
             i = j + 1
             continue
-        # A word split by a hyphen, a space or nothing: "umb-rella", "umbr ella".
-        if word in lex.prefixes and i + 1 < len(raw) and norm[end : raw[i + 1][1]] in ("-", " ", ""):
+        # A word split by a hyphen, a space or nothing: "umb-rella", "umbr ella", "in-land ma-rine".
+        if word in lex.prefixes and i + 1 < len(raw) and (gap := norm[end : raw[i + 1][1]]) in ("-", " ", ""):
             joined = lex.singular(word + raw[i + 1][0])
-            if joined in lex.vocab and lex.canon(word) not in lex.vocab and lex.canon(raw[i + 1][0]) not in lex.vocab:
+            apart = lex.canon(word) in lex.vocab or lex.canon(raw[i + 1][0]) in lex.vocab
+            if joined in lex.vocab and (gap == "-" or not apart):
                 out.append(_Token(joined, start, raw[i + 1][2]))
                 i += 2
                 continue
-        out.append(_Token(lex.canon(word), start, end))
+        out.append(_Token(_leet(lex, word, raw, i), start, end))
         i += 1
     return out
+
+
+def _leet(lex: Lexicon, word: str, raw: list, i: int) -> str:
+    """The word's canonical form, reading digits as letters where that makes a term word ("epl1", "b0nd", "d&0")."""
+    canon = lex.canon(word)
+    if canon in lex.vocab or word.isalpha() or len(word) > MAX_TOKEN_CHARS:
+        return canon
+    beside_and = (i > 0 and raw[i - 1][0] == "&") or (i + 1 < len(raw) and raw[i + 1][0] == "&")
+    if word.isdigit() and not (len(word) == 1 and beside_and):
+        return canon
+    letters = lex.canon(word.translate(_LEET))
+    return letters if letters in lex.vocab else canon
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -332,28 +386,38 @@ class _Judge:
         lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
         return all(k in mention_tokens or self.tokens[k].word in _FILLERS for k in range(lo, hi))
 
-    def offered(self, start: int, end: int, mention_tokens: set[int]) -> bool:
-        if self.quoted_span(start, end):
-            return False
+    def cues(self, start: int, end: int, mention_tokens: set[int]) -> dict[str, bool]:
+        """What the rules read in the mention's clause: each a feature of the judging model."""
         c = self.clause_of(start)
-        if self.declines(c):
-            return False
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
-        if c > 0 and self.norm[prev_end - 1 : prev_end] == ":" and self.declines(c - 1):
-            return False  # "Not written: umbrella, excess, EPLI."
-        if c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1):
-            return False  # "Umbrella: not written.", "Umbrella? We don't write it."
-        return True
+        cues = {
+            "quoted": self.quoted_span(start, end),  # "you asked about 'D&O'"
+            "declines": self.declines(c),
+            # "Not written: umbrella, excess, EPLI."
+            "list_declined": c > 0 and self.norm[prev_end - 1 : prev_end] == ":" and self.declines(c - 1),
+            # "Umbrella: not written.", "Umbrella? We don't write it."
+            "bare_declined": c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1),
+        }
+        cues["offered"] = not any(cues.values())
+        return cues
 
 
-def find_mentions(text: str, catalog=None) -> list[Mention]:
-    """Every mention of a product we do not write, with whether its clause offers it, in text order."""
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
+
+
+def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Mention]:
+    """Every mention of a product we do not write, with whether its clause offers it, in text order.
+
+    ``names``: names the data holds (an applicant's company name, a NAICS title, see ``data_names``). The guard
+    judges the copilot's words: a mention inside one of them, where the text repeats it, is the name, not an offer.
+    """
     if not text:
         return []
     lex = lexicon()
     skip = _written(lex, catalog)
     norm, offsets = normalise(text)
     tokens = _tokens(norm, lex)
+    named = _name_spans(norm, names)
     judge = _Judge(norm, tokens)
     spans: list[tuple[str, int, int]] = []  # product, first token, last token + 1
     i = 0
@@ -363,17 +427,71 @@ def find_mentions(text: str, catalog=None) -> list[Mention]:
             i += 1
             continue
         pid, j = match
-        if not _other_sense(lex, pid, tokens, i, j, norm, text, offsets):
+        if not _inside(named, tokens[i].start, tokens[j - 1].end) and not _other_sense(
+            lex, pid, tokens, i, j, norm, text, offsets
+        ):
             spans.append((pid, i, j))
         i = j
     mention_tokens = {k for _, i, j in spans for k in range(i, j)}
+    sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
+    words = [t.word for t in tokens]
     found = []
     for pid, i, j in spans:
         a, b = tokens[i].start, tokens[j - 1].end
         start, end = _original(a, offsets), _original(b - 1, offsets) + 1
-        offered = judge.offered(a, b, mention_tokens)
+        k = bisect.bisect_right(sentences, a) - 1
+        lo = bisect.bisect_left(judge.token_starts, sentences[k])
+        stop = sentences[k + 1] if k + 1 < len(sentences) else len(norm)
+        hi = bisect.bisect_left(judge.token_starts, stop)
+        cues = judge.cues(a, b, mention_tokens)
+        cues["asks"] = norm[max(stop - 3, 0) : stop].rstrip().endswith("?")
+        after = _original(tokens[j].start, offsets) if j < hi else None
+        cues["capital_next"] = after is not None and text[start].isupper() and text[after].isupper()
+        offered = judge_model.offered(judge_model.features(words, i, j, lo, hi, pid, cues))
         found.append(Mention(pid, lex.names[pid], start, end, text[start:end], offered))
     return found
+
+
+MAX_NAMES = 64  # names from the data one answer is checked against (each searched once: linear in the text)
+MAX_NAME_CHARS = 300
+NAME_KEYS = frozenset({"company_name", "name", "dba", "naics_title", "title", "applicant", "insured", "company"})
+
+
+def data_names(result: object, out: list[str] | None = None, depth: int = 0) -> list[str]:
+    """The names in a tool result (company names, NAICS titles, ...) that contain a product word: the strings
+    an answer may repeat that are the data's words, not the copilot's. Bounded in count, length and depth."""
+    out = [] if out is None else out
+    if depth > 8 or len(out) >= MAX_NAMES:
+        return out
+    items = result.items() if isinstance(result, dict) else enumerate(result) if isinstance(result, list) else ()
+    for key, value in items:
+        if isinstance(value, str):
+            if key in NAME_KEYS and 2 < len(value) <= MAX_NAME_CHARS and value not in out and find_mentions(value):
+                out.append(value)
+        elif isinstance(value, dict | list):
+            data_names(value, out, depth + 1)
+        if len(out) >= MAX_NAMES:
+            break
+    return out
+
+
+def _name_spans(norm: str, names: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the (normalised) names occur in the normalised text, sorted."""
+    spans = []
+    for name in list(names)[:MAX_NAMES]:
+        needle = normalise(name[:MAX_NAME_CHARS])[0].strip()
+        if len(needle) < 3:
+            continue
+        at = norm.find(needle)
+        while at >= 0:
+            spans.append((at, at + len(needle)))
+            at = norm.find(needle, at + len(needle))
+    return sorted(spans)
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    k = bisect.bisect_right(spans, (start, float("inf")))  # spans starting at or before ``start`` (names overlap)
+    return any(a <= start and end <= b for a, b in spans[max(k - 4, 0) : k])
 
 
 def _original(pos: int, offsets: list[int] | None) -> int:
@@ -411,10 +529,10 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
 
 
-def scan_products(text: str, catalog=None, mentions_only: bool = False) -> list[str]:
+def scan_products(text: str, catalog=None, mentions_only: bool = False, names: Iterable[str] = ()) -> list[str]:
     """Product ids the text offers (or, with ``mentions_only``, merely names) that we do not write, in order."""
     out: list[str] = []
-    for m in find_mentions(text, catalog):
+    for m in find_mentions(text, catalog, names):
         if (mentions_only or m.offered) and m.product not in out:
             out.append(m.product)
     return out

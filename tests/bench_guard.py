@@ -1,0 +1,59 @@
+"""The product guard's precision and recall on each labelled set: ``python -m tests.bench_guard``.
+
+Prints only totals: the held-out sets measure the guard and must never steer it, so their misses are not shown
+(``--misses`` lists those of the sets the guard is tuned on).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+TUNED = ("guard_texts.jsonl", "guard_fresh_tune.jsonl")  # the guard's classifier is trained on these
+HELD_OUT = ("guard_texts_heldout.jsonl", "guard_fresh_heldout.jsonl")  # never read but to score
+
+
+def load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def score(texts: list[dict], catalog, misses: list | None = None) -> dict:
+    from tools.guard import scan_products
+
+    tp = fp = fn = 0
+    for t in texts:
+        got, want = set(scan_products(t["text"], catalog)), set(t["invented_products"])
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+        if misses is not None and got != want:
+            misses.append((t["id"], sorted(got), sorted(want), t["text"]))
+    return {
+        "texts": len(texts),
+        "precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+    }
+
+
+def live_catalog():
+    from seed_db.queries import readonly_engine
+    from tests.conftest import cached_seed
+    from tools.catalog import Catalog
+
+    return Catalog.load(readonly_engine(cached_seed("db") / "uwc.db"))
+
+
+def main(argv: list[str]) -> int:
+    catalog = live_catalog()
+    for name in TUNED + (HELD_OUT if "--tuned-only" not in argv else ()):
+        if not (DATA / name).is_file():
+            continue
+        misses: list | None = [] if "--misses" in argv and name in TUNED else None
+        print(f"{name:32} {json.dumps(score(load(name), catalog, misses))}")
+        for miss in misses or []:
+            print("   ", json.dumps(miss, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
