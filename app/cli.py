@@ -720,18 +720,29 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     from app import mcp_server
     from core import tracing
 
+    from app.mcp_access import ListenerRefused, http_access
+
     settings = get_settings(data_dir=args.data_dir)
-    if args.transport == "http" and not 1 <= args.port <= 65535:
-        raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
+    access = None
+    if args.transport == "http":  # decided before opening anything: a refused listener fails fast
+        host = check_host(args.host)
+        if not 1 <= args.port <= 65535:
+            raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
+        try:
+            access = http_access(settings, host)
+        except ListenerRefused as exc:
+            raise CliError(str(exc), 2) from None
     toolkit = _toolkit(settings)
     tracing.configure_from_settings(settings)  # tool calls from other agents are traced like the copilot's
     server = mcp_server.build_server(settings, toolkit)
     try:
-        if args.transport == "stdio":
+        if access is None:
             mcp_server.serve_stdio(server)
         else:
-            print(f"MCP (streamable HTTP) on http://{args.host}:{args.port}/mcp; Ctrl+C stops it.", file=sys.stderr)
-            mcp_server.serve_http(server, args.host, args.port)
+            where = f"[{host}]" if ":" in host else host
+            sign_in = "bearer token required" if access.token else "no sign-in, loopback only"
+            print(f"MCP (streamable HTTP) on http://{where}:{args.port}/mcp ({sign_in}); Ctrl+C stops it.", file=sys.stderr)
+            mcp_server.serve_http(server, access, host, args.port)
     except KeyboardInterrupt:
         pass
     finally:
