@@ -726,10 +726,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_mcp(args: argparse.Namespace) -> int:
     from app import mcp_server
-    from core import tracing
-
     from app.mcp_access import ListenerRefused, http_access
     from app.serve import bind_problem
+    from core import tracing
 
     settings = get_settings(data_dir=args.data_dir)
     access = None
