@@ -283,7 +283,21 @@ def test_every_stdio_request_gets_a_reply(server):
     listing = json.dumps({"jsonrpc": "2.0", "id": 99, "method": "tools/list"})
     lines = [init, initialized, *(m[0] for m in MALFORMED), listing]
     out = io.StringIO()
-    serve_stdio_on(server, io.StringIO("\n".join(lines) + "\n"), out)
+    read_fd, write_fd = os.pipe()
+
+    def client() -> None:  # writes the lines, keeps stdin open until the last reply is out, then closes it
+        with os.fdopen(write_fd, "w", encoding="utf-8") as pipe:
+            pipe.write("\n".join(lines) + "\n")
+            pipe.flush()
+            deadline = time.monotonic() + 60
+            while '"id":99' not in out.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=client, daemon=True)
+    writer.start()
+    with os.fdopen(read_fd, encoding="utf-8") as stdin:
+        serve_stdio_on(server, stdin, out)
+    writer.join(5)
     replies = {r["id"]: r for r in map(json.loads, out.getvalue().splitlines())}
     for _, rid, code in MALFORMED:
         assert replies[rid]["error"]["code"] == code, replies[rid]
