@@ -865,7 +865,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mcp", help="serve the tools and the evaluation loop to other agents over MCP")
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP")
-    p.add_argument("--host", default="127.0.0.1", help="with --transport http: address (default 127.0.0.1)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="with --transport http: address (default 127.0.0.1; any other needs UWC_MCP_TOKEN)",
+    )
     p.add_argument("--port", type=int, default=8765, help="with --transport http: port (default 8765)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_mcp)

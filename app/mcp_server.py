@@ -6,7 +6,11 @@ gets — a guard refusal for a product we do not write, the boundary's message f
 stack trace. The SDK's low-level server is used so arguments reach the boundary unvalidated: one place judges them.
 
 Evaluation tools let another agent drive the evaluation loop: ``run_eval_tasks`` (a task file, offline model and
-scripted underwriter by default), ``list_eval_runs``, ``read_eval_summary`` and ``read_eval_failures``.
+scripted underwriter by default; a caller names only the models the operator configured, as each spends the
+operator's provider key), ``list_eval_runs``, ``read_eval_summary`` and ``read_eval_failures``.
+
+Who may reach the HTTP transport is decided in ``app/mcp_access.py``; the stdio transport, which answers every
+line, in ``app/mcp_stdio.py``.
 """
 
 from __future__ import annotations
