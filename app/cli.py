@@ -109,12 +109,17 @@ def check_host(host: str) -> str:
     raise CliError(f"--host {host!r} is not an IP address or a host name (e.g. 127.0.0.1 or 0.0.0.0)", 2)
 
 
+def url_host(host: str) -> str:
+    """``host`` as it appears in a URL (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host else host
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.auth import AuthConfigError, check_auth_settings, write_oidc_secrets
-    from app.serve import is_loopback, run_supervised, server_env, streamlit_command
+    from app.serve import bind_problem, is_loopback, run_supervised, server_env, streamlit_command
     from core.database import is_postgres, masked
 
-    check_host(args.host)
+    host = check_host(args.host)  # "[::1]" -> "::1": Streamlit binds the bare address
     from seed_db.seed import is_seeded
 
     settings = get_settings(data_dir=args.data_dir)
@@ -124,12 +129,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         mode = check_auth_settings(settings)
     except AuthConfigError as exc:
         raise CliError(str(exc), 2) from None
-    if mode is None and not is_loopback(args.host):
+    if mode is None and not is_loopback(host):
         raise CliError(
-            f"refusing to listen on {args.host} without sign-in: set UWC_AUTH=demo (with UWC_AUTH_USERS_FILE) "
+            f"refusing to listen on {host} without sign-in: set UWC_AUTH=demo (with UWC_AUTH_USERS_FILE) "
             "or UWC_AUTH=oidc (with the UWC_OIDC_* settings), or use --host 127.0.0.1",
             2,
         )
+    problem = bind_problem(host, args.port)
+    if problem:
+        raise CliError(problem, 2)
     if is_postgres(settings.database_url):
         _check_postgres(settings)
     if not is_seeded(settings.resolved_database_url, settings.index_dir):
@@ -138,11 +146,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     secrets = write_oidc_secrets(settings, settings.data_dir / "streamlit-secrets.toml") if mode == "oidc" else None
     sign_in = {None: "no sign-in", "demo": "demo sign-in", "oidc": "OIDC sign-in"}[mode]
     print(
-        f"Underwriting Copilot on http://{args.host}:{args.port} (model: {settings.model}, {sign_in}); "
+        f"Underwriting Copilot on http://{url_host(host)}:{args.port} (model: {settings.model}, {sign_in}); "
         "Ctrl+C stops it.",
         flush=True,
     )
-    return run_supervised(streamlit_command(args.host, args.port, secrets), server_env(settings.data_dir))
+    return run_supervised(streamlit_command(host, args.port, secrets), server_env(settings.data_dir))
 
 
 def _check_postgres(settings) -> None:
@@ -739,20 +747,36 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_mcp(args: argparse.Namespace) -> int:
     from app import mcp_server
+    from app.mcp_access import ListenerRefused, http_access
+    from app.serve import bind_problem
     from core import tracing
 
     settings = get_settings(data_dir=args.data_dir)
-    if args.transport == "http" and not 1 <= args.port <= 65535:
-        raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
+    access = None
+    if args.transport == "http":  # decided before opening anything: a refused listener fails fast
+        host = check_host(args.host)
+        if not 1 <= args.port <= 65535:
+            raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
+        try:
+            access = http_access(settings, host)
+        except ListenerRefused as exc:
+            raise CliError(str(exc), 2) from None
+        problem = bind_problem(host, args.port)
+        if problem:
+            raise CliError(problem, 2)
     toolkit = _toolkit(settings)
     tracing.configure_from_settings(settings)  # tool calls from other agents are traced like the copilot's
     server = mcp_server.build_server(settings, toolkit)
     try:
-        if args.transport == "stdio":
+        if access is None:
             mcp_server.serve_stdio(server)
         else:
-            print(f"MCP (streamable HTTP) on http://{args.host}:{args.port}/mcp; Ctrl+C stops it.", file=sys.stderr)
-            mcp_server.serve_http(server, args.host, args.port)
+            sign_in = "bearer token required" if access.token else "no sign-in, loopback only"
+            print(
+                f"MCP (streamable HTTP) on http://{url_host(host)}:{args.port}/mcp ({sign_in}); Ctrl+C stops it.",
+                file=sys.stderr,
+            )
+            mcp_server.serve_http(server, access, host, args.port)
     except KeyboardInterrupt:
         pass
     finally:
@@ -862,7 +886,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mcp", help="serve the tools and the evaluation loop to other agents over MCP")
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP")
-    p.add_argument("--host", default="127.0.0.1", help="with --transport http: address (default 127.0.0.1)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="with --transport http: address (default 127.0.0.1; any other needs UWC_MCP_TOKEN)",
+    )
     p.add_argument("--port", type=int, default=8765, help="with --transport http: port (default 8765)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_mcp)

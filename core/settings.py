@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = None
     oidc_redirect_uri: str | None = Field(None, description="public URL of the app + /oauth2callback")
     oidc_cookie_secret: str | None = Field(None, description="random secret signing the sign-in cookie")
+    # `uwc mcp --transport http` (app/mcp_access.py): a bearer token, required off loopback; the Host names
+    # clients use (checked against DNS rebinding); the models a caller of run_eval_tasks may name.
+    mcp_token: str | None = Field(
+        None, description="bearer token the MCP HTTP transport requires (required off loopback)"
+    )
+    mcp_allowed_hosts: str = Field("", description="comma-separated Host names the MCP HTTP transport answers to")
+    mcp_models: str = Field(
+        "", description="comma-separated models an MCP caller may name besides UWC_MODEL and offline"
+    )
 
     @property
     def cache_path(self) -> Path:
