@@ -19,6 +19,27 @@ MAX_ARGS_DEPTH = 20  # nesting of the arguments' JSON
 MAX_SCAN_CHARS = 1_000_000  # one `guard scan` text
 MAX_SCAN_LINE_BYTES = 6 * MAX_SCAN_CHARS + 4096  # its JSONL line: a text of \uXXXX escapes, its id and braces
 MAX_SCRIPT_BYTES = 5_000_000  # one replay script
+MAX_LINE_BYTES = 4 * 8000 + 2  # one `uwc chat` line from a pipe: 8,000 characters of UTF-8 and its line end
+
+
+class LineTooLong(Exception):
+    def __init__(self, limit: int):
+        self.limit = limit
+
+
+def _read_line(src, limit: int) -> str:
+    """One line of a binary stream, read at most ``limit`` bytes at a time: a longer line is skipped in bounded
+    chunks (``LineTooLong``), never held whole; ``EOFError`` at the end; ``UnicodeDecodeError`` if not UTF-8."""
+    raw = src.readline(limit + 1)
+    if not raw:
+        raise EOFError
+    if len(raw) > limit:
+        while raw and not raw.endswith(b"\n"):
+            raw = src.readline(65536)
+        raise LineTooLong(limit)
+    return raw.decode("utf-8").rstrip("\r\n")
+
+
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
 
 
@@ -369,7 +390,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from core.database import DatabaseUnavailable
-    from graph.copilot import Copilot, InputRejected
+    from graph.copilot import MAX_MESSAGE_CHARS, Copilot, InputRejected
     from graph.threads import ThreadNotFound
 
     settings = get_settings(data_dir=args.data_dir, model=args.model)
@@ -425,9 +446,15 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     while True:
         try:
-            line = input("you> " if interactive else "")
+            line = input("you> ") if interactive else _read_line(sys.stdin.buffer, MAX_LINE_BYTES)
         except EOFError:
             break
+        except LineTooLong as exc:
+            note(
+                "red",
+                f"message not sent: it is over {exc.limit:,} bytes; the limit is {MAX_MESSAGE_CHARS:,} characters",
+            )
+            continue
         except UnicodeDecodeError as exc:
             copilot.close()
             raise CliError(f"stdin is not UTF-8 text (byte {exc.start}); the conversation is kept", 2) from None

@@ -52,6 +52,26 @@ def test_binary_stdin_to_chat_is_one_line(tmp_path, seeded, capsys, monkeypatch)
     assert "UTF-8" in one_line(capsys.readouterr().err)
 
 
+def test_a_huge_chat_line_is_skipped_while_read_and_the_next_one_is_sent(tmp_path, seeded, capsys, monkeypatch):
+    """30 MB on one line of a pipe: refused in bounded reads (the peak stays small), the conversation goes on."""
+    import shutil
+    import tracemalloc
+
+    data = tmp_path / "var"
+    shutil.copytree(seeded["dir"], data)
+    stdin = io.TextIOWrapper(io.BytesIO(b"x" * 30_000_000 + b"\nwhat is NAICS 722511?\n"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    tracemalloc.start()
+    try:
+        assert uwc(["chat", "--data-dir", str(data)]) == 0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    out = capsys.readouterr()
+    assert "message not sent" in out.out + out.err and "722511" in out.out
+    assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MB"
+
+
 def test_deep_nesting_is_refused(seeded, capsys):
     deep = '{"a":' * 1000 + "1" + "}" * 1000
     assert uwc(["tool", "calculate", "--args", deep, "--data-dir", str(seeded["dir"])]) == 2
@@ -75,7 +95,7 @@ def test_args_file_and_stdin(tmp_path, seeded, capsys, monkeypatch):
     big = tmp_path / "big.json"
     big.write_text(json.dumps({"expression": "1+" * 100_000 + "1"}))  # 200 KB: too long for --args in a shell
     assert uwc(["tool", "calculate", "--args-file", str(big), "--compact", "--data-dir", str(seeded["dir"])]) == 2
-    assert "300" in json.loads(capsys.readouterr().out)["error"]  # reached the tool's own limit, readable
+    assert "the limit is 6,000" in json.loads(capsys.readouterr().out)["error"]  # the boundary's limit, readable
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"expression": "2 * 21"}'), encoding="utf-8"))
     assert uwc(["tool", "calculate", "--args-file", "-", "--compact", "--data-dir", str(seeded["dir"])]) == 0
     assert json.loads(capsys.readouterr().out)["result"] == "42"
