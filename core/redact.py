@@ -7,8 +7,9 @@ and keeps the rest readable (the scheme and host of a URL, the name of a header)
 Patterns alone miss a key in a format they do not know, or a proxy password echoed without its URL, so the
 configured secrets are also removed by value: ``register`` (called when settings are loaded, and by a model
 given a key directly) keeps every key, password, token and URL password, and ``redact`` removes each, also
-URL-encoded. Values shorter than ``MIN_SECRET`` characters are not registered: "admin" or "1234" would be cut out
-of ordinary text everywhere, and patterns still catch them in URLs and headers.
+URL-encoded. Values shorter than ``MIN_SECRET`` characters, and short plain words ("postgres", "password"), are
+not registered: they would be cut out of ordinary text everywhere (a table name, a sign-in error), and the patterns
+still catch them in URLs and headers.
 """
 
 from __future__ import annotations
@@ -82,10 +83,17 @@ def _forms(value: str) -> set[str]:
     return {value, quote(value, safe=""), quote_plus(value, safe=""), unquote(value)}
 
 
+_WORD = re.compile(r"[A-Za-z]{1,11}")  # a short plain word: too common in text to remove wherever it appears
+
+
+def _registrable(value: str) -> bool:
+    return len(value) >= MIN_SECRET and not _WORD.fullmatch(value)
+
+
 def register(*values: str | None) -> None:
     """Remember secret values (a key, a password, a token) so that ``redact`` removes them from any text."""
     global _registered
-    new = {f for v in values if v and len(v.strip()) >= MIN_SECRET for f in _forms(v.strip()) if len(f) >= MIN_SECRET}
+    new = {f for v in values if v and _registrable(v.strip()) for f in _forms(v.strip()) if len(f) >= MIN_SECRET}
     with _registry_lock:
         if new - set(_registered):
             _registered = tuple(sorted(new | set(_registered), key=len, reverse=True))
@@ -126,7 +134,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     as well) and anything matching a secret's pattern."""
     if not text:
         return text
-    extra = sorted({f for s in secrets if s and len(s) >= MIN_SECRET for f in _forms(s)}, key=len, reverse=True)
+    extra = sorted({f for s in secrets if s and _registrable(s) for f in _forms(s)}, key=len, reverse=True)
     for secret in (*extra, *_registered):
         if secret in text:
             text = text.replace(secret, MARK)

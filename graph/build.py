@@ -91,6 +91,7 @@ class GuardedStream:
             self.buffer = ""
 
     def _send(self, text: str) -> None:
+        text = redact(text)  # shown live: a key the provider echoes is gone before the final answer's redaction
         offered = [m for m in find_mentions(text, self.catalog) if m.offered]
         self.emit(remove_offending(text, offered) + " " if offered else text)
 

@@ -23,9 +23,10 @@ def test_registered_values_are_removed_also_url_encoded():
     assert redact.redact(text).count(redact.MARK) == 3
 
 
-def test_short_values_are_not_registered():
-    redact.register("admin", "12345")
-    assert redact.redact("admin 12345") == "admin 12345"
+def test_short_values_and_plain_words_are_not_registered():
+    redact.register("admin", "12345", "postgres", "password")
+    text = "admin 12345: postgres says the password is wrong"
+    assert redact.redact(text) == text
 
 
 def test_settings_register_keys_url_passwords_and_provider_variables(monkeypatch):
@@ -68,7 +69,8 @@ def test_echoed_secrets_are_neither_shown_nor_stored(tmp_path, monkeypatch, copi
         try:
             thread = cp.new_thread()
             first = cp.send(thread.id, "first question")
-            second = cp.send(thread.id, "second question")
+            events: list[dict] = []
+            second = cp.send(thread.id, "second question", on_event=events.append)
             history = cp.history(thread.id)
         finally:
             cp.close()
@@ -77,7 +79,9 @@ def test_echoed_secrets_are_neither_shown_nor_stored(tmp_path, monkeypatch, copi
     assert len(mock.calls) == 2 and mock.violations == []
     assert first.error and "Invalid request" in first.error
     assert second.answer and second.answer.startswith("Echo:")
-    shown = [first.error, second.answer, *(m["content"] for m in history)]
+    streamed = "".join(e["text"] for e in events if e.get("type") == "token")
+    assert streamed.startswith("Echo:")  # shown live, token by token
+    shown = [first.error, second.answer, streamed, *(m["content"] for m in history)]
     stored = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert cassette in stored and any(p.name.startswith("checkpoints") for p in stored)
     for secret in SECRETS:
