@@ -190,16 +190,16 @@ def build_graph(model, toolkit, checkpointer=None):
             record = redact_obj(event.as_dict())
             write({"type": "tool", **record})
             # The full result lives in the ToolMessage; the stored trace keeps a short copy of a big one.
-            events.append({"type": "tool", **record, "result": compact_result(event.result)})
+            events.append({"type": "tool", **record, "result": compact_result(record.get("result"))})
             for g in event.guard:
                 if not g["allowed"]:
                     events.append({"type": "guard", "where": "tool_argument", "tool": call["name"], **g})
             if event.ok and call["name"] == "record_finding":
-                finding = event.result
+                finding = record.get("result")
                 write({"type": "finding", "finding": finding})
             out.append(
                 ToolMessage(
-                    json.dumps(event.result, default=str),
+                    json.dumps(record.get("result"), default=str),  # checkpointed and sent on: never a secret
                     tool_call_id=call["id"],
                     name=call["name"],
                     status="success" if event.ok else "error",

@@ -89,3 +89,30 @@ def test_echoed_secrets_are_neither_shown_nor_stored(tmp_path, monkeypatch, copi
         for form in {secret, secret.replace("!", "%21")}:
             leaked = [p.name for p in stored if form.encode() in p.read_bytes()]
             assert leaked == [], f"{form} stored in {leaked}"
+
+
+def test_a_secret_in_a_tool_result_is_not_checkpointed(make_copilot, tmp_path, monkeypatch):
+    """A tool result that carries a configured secret (a value read from the database, an error echoing it) reaches
+    neither the checkpoint nor the model."""
+    from langchain_core.messages import AIMessage, ToolMessage
+
+    from tests.fakes import ScriptedModel, tool_call
+
+    monkeypatch.setattr(redact, "_registered", redact.registered())  # this test's secret is forgotten after it
+    secret = "Harbor Point Lodge LLC"  # stands for a secret the applicant record happens to hold
+    redact.register(secret)
+    seen: list[str] = []
+
+    def decide(messages):
+        results = [m for m in messages if isinstance(m, ToolMessage)]
+        if not results:
+            return tool_call("find_applicant", {"name_or_id": "APP-0138"})
+        seen.append(str(results[-1].content))
+        return AIMessage("Done.")
+
+    cp = make_copilot(ScriptedModel(decide))
+    cp.send(cp.new_thread().id, "check")
+    cp.close()
+    assert seen and "APP-0138" in seen[-1] and secret not in seen[-1]
+    stored = [p for p in tmp_path.rglob("checkpoints*") if p.is_file()]
+    assert stored and not any(secret.encode() in p.read_bytes() for p in stored)
