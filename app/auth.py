@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from app.ui.escape import md
 from core.settings import Settings
 
 MODES = ("demo", "oidc")
@@ -333,7 +334,7 @@ def _sign_in_page_demo(settings: Settings) -> None:
     try:
         accounts = load_demo_accounts(settings)
     except AuthConfigError as exc:
-        st.error(f"Sign-in is not configured: {exc}.")
+        st.error(f"Sign-in is not configured: {md(exc)}.")
         st.stop()
     with st.form("sign-in"):
         name = st.text_input("User name", key="signin-name")

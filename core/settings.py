@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core import redact
 
 # Offline by default: these must be set before chromadb or litellm are imported anywhere.
 OFFLINE_ENV = {
@@ -99,6 +102,22 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_HEADERS", "UWC_OTLP_HEADERS")
     )
     user: str = Field("local", description="who is asking, on traces and checks when there is no sign-in")
+
+    @model_validator(mode="after")
+    def _register_secrets(self) -> Settings:
+        """Every configured secret is known to ``core.redact`` from the moment settings exist, so no text shown,
+        logged or stored carries it (a provider may echo a key or a proxy password in a format no pattern knows)."""
+        for name, value in self:
+            if not isinstance(value, str):
+                continue
+            if any(word in name for word in ("key", "secret", "password", "token")):
+                redact.register(value)
+            redact.register(redact.url_password(value))
+        for pair in (self.otlp_headers or "").split(","):  # "Authorization=Bearer%20xyz": the value and its token
+            value = unquote(pair.partition("=")[2]).strip()
+            redact.register(value, value.split()[-1] if value else None)
+        redact.register_environment(os.environ)
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -23,6 +23,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+from core.redact import redact
+
 log = logging.getLogger("uwc.tracing")
 
 # GenAI semantic-convention attribute names (https://opentelemetry.io/docs/specs/semconv/gen-ai/), plus ours (uwc.*).
@@ -199,12 +201,14 @@ def _clean(attributes: dict) -> dict[str, Any]:
     for k, v in attributes.items():
         if v is None:
             continue
-        if isinstance(v, (str, bool, int, float)):
+        if isinstance(v, str):
+            out[k] = redact(v)  # spans are stored and exported: never a key, whatever the attribute
+        elif isinstance(v, (bool, int, float)):
             out[k] = v
         elif isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
-            out[k] = list(v)
+            out[k] = [redact(x) for x in v]
         else:
-            out[k] = json.dumps(v, default=str)
+            out[k] = redact(json.dumps(v, default=str))
     return out
 
 
