@@ -214,10 +214,10 @@ def test_the_sql_tool_runs_as_its_own_login_with_no_role_to_switch_to(pg_toolkit
         "run_sql", {"query": "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member"}
     )
     assert not event.ok  # pg_ catalogs are refused by the checks; the login check below does not need them
+    import psycopg
+
     from core.database import reader_url
     from tools.sql_postgres import PRIVILEGE_CHECK
-
-    import psycopg
 
     with psycopg.connect(reader_url(pg_toolkit.ctx.url)) as conn:
         assert conn.execute(PRIVILEGE_CHECK).fetchone() == (False,)
