@@ -28,16 +28,18 @@ class LineTooLong(Exception):
 
 
 def _read_line(src, limit: int) -> str:
-    """One line of a binary stream, read at most ``limit`` bytes at a time: a longer line is skipped in bounded
-    chunks (``LineTooLong``), never held whole; ``EOFError`` at the end; ``UnicodeDecodeError`` if not UTF-8."""
+    """One line of a stream (binary, or text where there is no binary one), read at most ``limit`` bytes or
+    characters at a time: a longer line is skipped in bounded chunks (``LineTooLong``), never held whole;
+    ``EOFError`` at the end; ``UnicodeDecodeError`` if not UTF-8."""
     raw = src.readline(limit + 1)
     if not raw:
         raise EOFError
+    end = b"\n" if isinstance(raw, bytes) else "\n"
     if len(raw) > limit:
-        while raw and not raw.endswith(b"\n"):
+        while raw and not raw.endswith(end):
             raw = src.readline(65536)
         raise LineTooLong(limit)
-    return raw.decode("utf-8").rstrip("\r\n")
+    return (raw.decode("utf-8") if isinstance(raw, bytes) else raw).rstrip("\r\n")
 
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
@@ -446,7 +448,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     while True:
         try:
-            line = input("you> ") if interactive else _read_line(sys.stdin.buffer, MAX_LINE_BYTES)
+            line = (
+                input("you> ") if interactive else _read_line(getattr(sys.stdin, "buffer", sys.stdin), MAX_LINE_BYTES)
+            )
         except EOFError:
             break
         except LineTooLong as exc:
