@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from core import tracing
-from core.database import DatabaseUnavailable, database_errors, explain
-from core.faults import database_problem
+from core.database import DatabaseUnavailable, database_errors, explain, sqlite_file
+from core.faults import database_problem, is_database_error, mark_store, naming_store
 from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from core.telemetry_store import CheckStore
@@ -136,13 +136,19 @@ class Copilot:
             open_context(settings.data_dir, settings.embedding_model, settings.api_base, settings.database_url)
         )
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
-        self.checkpointer = open_checkpointer(checkpoint_target(settings), settings.database_wait)
-        self.writers = open_writer_locks(checkpoint_target(settings), settings.database_wait)
+        target = checkpoint_target(settings)
+        self.checkpoint_url = target if isinstance(target, str) else f"sqlite:///{target}"
         self.threads_url = store_url(settings)
-        # every conversation; ``threads`` is what this view may see
-        self.store = ThreadStore(self.threads_url, settings.database_wait)
+        # A store that cannot open names itself (`uwc seed` rebuilds uwc.db, never these): see core/faults.py.
+        with naming_store(sqlite_file(self.checkpoint_url)):
+            self.checkpointer = open_checkpointer(target, settings.database_wait)
+        self.writers = open_writer_locks(target, settings.database_wait)
+        with naming_store(sqlite_file(self.threads_url)):
+            # every conversation; ``threads`` is what this view may see
+            self.store = ThreadStore(self.threads_url, settings.database_wait)
         self.threads: ThreadStore | ScopedThreads = self.store
-        self.checks = CheckStore(settings.telemetry_path)
+        with naming_store(settings.telemetry_path):
+            self.checks = CheckStore(settings.telemetry_path)
         self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
         self._unsaved: dict[str, tuple[list, list[dict]]] = {}  # turns a store fault kept from the checkpoint
 
@@ -162,7 +168,18 @@ class Copilot:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
 
     def new_thread(self, title: str = "New conversation", applicant_id: str | None = None):
-        return self.threads.create(title, getattr(self.model, "name", None), applicant_id)
+        with self._naming_stores():
+            return self.threads.create(title, getattr(self.model, "name", None), applicant_id)
+
+    @contextmanager
+    def _naming_stores(self) -> Iterator[None]:
+        """A store fault raised inside names its store (``core.faults``) for whoever reports it: the CLI, the app."""
+        try:
+            yield
+        except Exception as exc:
+            if is_database_error(exc):
+                mark_store(exc, sqlite_file(self._store_url(exc)))
+            raise
 
     def send(
         self,
@@ -182,13 +199,28 @@ class Copilot:
         if len(text) > MAX_MESSAGE_CHARS:
             raise InputRejected(f"the message has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
         try:
-            self.threads.get(thread_id)  # raises ThreadNotFound (before a lock is made for a thread that is not there)
-            with self._writing(thread_id, self.settings.thread_wait):
-                return self._send(thread_id, text, on_event, cancel, user)
+            with self._naming_stores():
+                self.threads.get(thread_id)  # raises ThreadNotFound (before a lock is made for a thread not there)
+                with self._writing(thread_id, self.settings.thread_wait):
+                    return self._send(thread_id, text, on_event, cancel, user)
         except database_errors() as exc:  # e.g. PostgreSQL restarting: the conversation is kept, try again
             raise DatabaseUnavailable(
-                explain(exc, self.threads_url) + "; the conversation is kept, send the message again when it is back"
+                explain(exc, self._store_url(exc))
+                + "; the conversation is kept, send the message again when it is back"
             ) from None
+
+    def _store_url(self, exc: BaseException) -> str:
+        """The store that raised ``exc``: the thread store speaks SQLAlchemy, the checkpointer its driver."""
+        import sqlalchemy.exc
+
+        return self.threads_url if isinstance(exc, sqlalchemy.exc.SQLAlchemyError) else self.checkpoint_url
+
+    def _problem(self, exc: BaseException) -> str | None:
+        """One sentence naming the store that raised ``exc`` and what to do; None when it is no store fault."""
+        if not is_database_error(exc):
+            return None
+        line = explain(exc, self._store_url(exc))
+        return line[0].upper() + line[1:] + "."
 
     @contextmanager
     def _writing(self, thread_id: str, wait: float) -> Iterator[None]:
@@ -255,7 +287,7 @@ class Copilot:
             after = self.graph.get_state(config).values
             self.threads.touch(thread_id)
         except Exception as exc:
-            problem = database_problem(exc, self.settings.data_dir)
+            problem = self._problem(exc)
             if problem is None:
                 raise
             if not any(isinstance(m, AIMessage) and not m.tool_calls for m in turn.values()):
@@ -408,14 +440,16 @@ class Copilot:
 
     def history(self, thread_id: str) -> list[dict]:
         """The conversation for display: underwriter and copilot messages, each answer with its tool steps."""
+        with self._naming_stores():
+            return self._history(thread_id)
+
+    def _history(self, thread_id: str) -> list[dict]:
         self.threads.get(thread_id)
         if thread_id in self._unsaved:
             try:
                 with self._writing(thread_id, 0):
                     self._save_unsaved(thread_id, quiet=True)
-            except (
-                Exception
-            ):  # still locked, or a turn is writing: the answer stays pending, the history shows what is saved
+            except Exception:  # locked, or a turn is writing: the answer stays pending, the history shows what is saved
                 pass
         values = self.graph.get_state(self._config(thread_id)).values
         events = [e for e in values.get("events", []) if e["type"] == "tool"]

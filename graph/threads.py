@@ -141,7 +141,9 @@ def upgrade_schema(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with _UPGRADE_LOCK:
         if engine.dialect.name == "sqlite":
-            upgrader = create_engine(engine.url, connect_args={"timeout": 30, "isolation_level": None})
+            # a first start may wait out a long upgrade by another process, but not a store locked for good
+            wait = 6 * database.BUSY_TIMEOUT_S
+            upgrader = create_engine(engine.url, connect_args={"timeout": wait, "isolation_level": None})
             try:
                 with upgrader.connect() as conn:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
