@@ -142,7 +142,7 @@ class Copilot:
         # A store that cannot open names itself (`uwc seed` rebuilds uwc.db, never these): see core/faults.py.
         with naming_store(sqlite_file(self.checkpoint_url)):
             self.checkpointer = open_checkpointer(target, settings.database_wait)
-        self.writers = open_writer_locks(target, settings.database_wait)
+        self.writers = open_writer_locks(target, self.checkpointer)
         with naming_store(sqlite_file(self.threads_url)):
             # every conversation; ``threads`` is what this view may see
             self.store = ThreadStore(self.threads_url, settings.database_wait)

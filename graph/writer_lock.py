@@ -6,9 +6,10 @@ at once fork the thread, and the newest fork hides every message of the other.
 - SQLite: ``flock`` on a file per thread in ``<data folder>/locks/``. The OS releases it when the process dies, so
   a crash needs no lease or heartbeat to expire, and two opens conflict even inside one process (two tabs of one
   server). Lock files are never deleted: unlinking a lock file races a waiter that already opened it.
-- PostgreSQL: a session-level advisory lock keyed by the thread id, on a connection held for the turn. It spans
-  every replica of the database, waits in the server's queue (first come, first served) and is released by the
-  server when the connection ends, however the process ended.
+- PostgreSQL: a session-level advisory lock keyed by the thread id, on a connection of the checkpointer's pool
+  held for the turn. It spans every replica of the database, waits in the server's queue (first come, first
+  served) and is released by the server when the connection ends, however the process ended. Sharing the pool
+  keeps one view of an outage: a turn that finds a connection broken replaces it for the checkpointer too.
 
 A second writer waits up to ``UWC_THREAD_WAIT`` seconds, then gets ``LockTimeout``.
 """
@@ -23,8 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core import database
-from core.database import is_postgres, libpq_url
+from core.database import is_postgres
 
 THREAD_LOCK_SPACE = 7_420_116  # first key of pg_advisory_lock(int, int), beside the stores' other advisory keys
 POLL_S = 0.01  # how often a waiting SQLite writer tries the lock again
@@ -70,20 +70,10 @@ class FileLocks:
 
 
 class AdvisoryLocks:
-    """Per-thread advisory locks in PostgreSQL, each on a pooled connection of its own for the turn."""
+    """Per-thread advisory locks in PostgreSQL, each on a connection of the checkpointer's pool for the turn."""
 
-    def __init__(self, url: str, wait: float):
-        from psycopg_pool import ConnectionPool
-
-        self.pool: ConnectionPool = ConnectionPool(
-            libpq_url(url),
-            min_size=0,
-            max_size=32,  # turns at once in one process; a turn past that waits for a connection
-            kwargs={"autocommit": True, "connect_timeout": database.connect_timeout(wait)},
-            check=ConnectionPool.check_connection,
-            timeout=wait,
-            open=True,
-        )
+    def __init__(self, pool):
+        self.pool = pool  # autocommit, dict rows (graph/checkpoints.py)
 
     @contextmanager
     def hold(self, thread_id: str, wait: float) -> Iterator[None]:
@@ -93,11 +83,16 @@ class AdvisoryLocks:
         with self.pool.connection() as conn:
             try:
                 if wait > 0:  # lock_timeout 0 would mean "forever"
-                    conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{max(1, round(wait * 1000))}ms",))
-                    conn.execute("SELECT pg_advisory_lock(%s, %s)", (THREAD_LOCK_SPACE, key))
+                    with conn.transaction():  # the timeout ends with it; a session-level lock outlives it
+                        conn.execute(
+                            "SELECT set_config('lock_timeout', %s, true)", (f"{max(1, round(wait * 1000))}ms",)
+                        )
+                        conn.execute("SELECT pg_advisory_lock(%s, %s)", (THREAD_LOCK_SPACE, key))
                 else:
-                    row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (THREAD_LOCK_SPACE, key)).fetchone()
-                    if not (row and row[0]):
+                    row = conn.execute(
+                        "SELECT pg_try_advisory_lock(%s, %s) AS held", (THREAD_LOCK_SPACE, key)
+                    ).fetchone()
+                    if not (row and row["held"]):
                         raise LockTimeout
             except psycopg.errors.LockNotAvailable:
                 raise LockTimeout from None
@@ -111,11 +106,11 @@ class AdvisoryLocks:
                     conn.close()
 
     def close(self) -> None:
-        self.pool.close()
+        pass  # the pool is the checkpointer's
 
 
-def open_writer_locks(target, wait: float = 10.0) -> FileLocks | AdvisoryLocks:
-    """The writer locks that go with a checkpointer target (``graph.checkpoints.checkpoint_target``)."""
+def open_writer_locks(target, checkpointer) -> FileLocks | AdvisoryLocks:
+    """The writer locks that go with a checkpointer and its target (``graph.checkpoints.checkpoint_target``)."""
     if isinstance(target, str) and is_postgres(target):
-        return AdvisoryLocks(target, wait)
+        return AdvisoryLocks(checkpointer.conn)
     return FileLocks(Path(target).parent / "locks")

@@ -51,19 +51,36 @@ def test_a_second_writer_waits_for_the_turn_and_nothing_is_lost(make_copilot):
     ]
 
 
-def test_a_writer_that_waits_too_long_is_told_and_nothing_is_stored(make_copilot, monkeypatch):
+def _busy_thread_refuses(a, b) -> None:
     from graph.copilot import BUSY, ThreadBusy
 
-    a = make_copilot(ScriptedModel(lambda messages: AIMessage("fine")))
     tid = a.new_thread().id
     a.send(tid, "first")
-    b = make_copilot(ScriptedModel(lambda messages: AIMessage("never")))
-    monkeypatch.setattr(b.settings, "thread_wait", 0.05)
     with a.writers.hold(tid, 0), pytest.raises(ThreadBusy, match="busy"):
         b.send(tid, "second")
     assert _roles(b, tid) == [("user", "first"), ("assistant", "fine")]
     assert "\n" not in BUSY
-    assert b.send(tid, "second").answer == "never"  # free again
+    assert b.send(tid, "second").answer == "fine"  # free again
+
+
+def test_a_writer_that_waits_too_long_is_told_and_nothing_is_stored(make_copilot, monkeypatch):
+    a = make_copilot(ScriptedModel(lambda messages: AIMessage("fine")))
+    b = make_copilot(ScriptedModel(lambda messages: AIMessage("fine")))
+    monkeypatch.setattr(b.settings, "thread_wait", 0.05)
+    _busy_thread_refuses(a, b)
+
+
+def test_a_writer_that_waits_too_long_on_postgres_is_told(pg_seeded, tmp_path, copilot_toolkit):  # noqa: F811
+    from core.settings import Settings
+    from graph.copilot import Copilot
+
+    settings = Settings(data_dir=tmp_path, database_url=pg_seeded["url"], thread_wait=0.2)
+    a, b = (Copilot(settings, ScriptedModel(lambda m: AIMessage("fine")), copilot_toolkit) for _ in range(2))
+    try:
+        _busy_thread_refuses(a, b)
+    finally:
+        a.close()
+        b.close()
 
 
 def _chat(data: Path, thread: str, extra_env: dict) -> subprocess.Popen:
