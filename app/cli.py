@@ -392,7 +392,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from core.database import DatabaseUnavailable
-    from graph.copilot import MAX_MESSAGE_CHARS, Copilot, InputRejected
+    from graph.copilot import MAX_MESSAGE_CHARS, Copilot, InputRejected, MessageNotSent
     from graph.threads import ThreadNotFound
 
     settings = get_settings(data_dir=args.data_dir, model=args.model)
@@ -413,6 +413,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         copilot = Copilot(settings)
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
+    except DatabaseUnavailable as exc:  # a store of the conversations, named with its fault
+        raise CliError(str(exc)) from None
     except _database_errors() as exc:
         raise CliError(_explain(exc, settings)) from None
     except Exception as exc:  # e.g. a cassette that does not exist
@@ -476,11 +478,22 @@ def cmd_chat(args: argparse.Namespace) -> int:
             say("you", "bold", line)
         try:
             result = copilot.send(thread.id, line, on_event=show)
-        except (InputRejected, DatabaseUnavailable) as exc:  # the conversation is kept: the next line continues it
+        except (MessageNotSent, DatabaseUnavailable) as exc:  # nothing of it was stored: the line is still the user's
+            if not interactive:  # a later line sent without this one would change the conversation: stop here
+                copilot.close()
+                raise CliError(
+                    f"message not sent ({_excerpt(line)}): {exc}; the lines after it were not read"
+                ) from None
+            note("red", f"Message not sent: {exc}. It is back at the prompt: press Enter to send it again.")
+            _prefill(line)
+            continue
+        except InputRejected as exc:  # too long, empty: the next line continues the conversation
             note("red", str(exc))
             continue
         style = "red" if result.error else "green"
         say("copilot", f"bold {style}", result.answer)
+        if result.error and result.error != result.answer:  # e.g. an answer a locked store kept back
+            note("yellow", f"  ! {result.error}")
         if result.finding:
             f = result.finding
             verdict = {
@@ -489,8 +502,29 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 if k in f
             }
             note("magenta", f"  finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}")
+    unsaved = copilot.save_pending()  # no next message will save an answer a store fault kept back
     copilot.close()
+    if unsaved:
+        raise CliError(f"the last answer in conversation {thread.id} could not be saved (its store stayed locked)")
     return 0
+
+
+def _excerpt(line: str, limit: int = 60) -> str:
+    return repr(line if len(line) <= limit else line[:limit] + "…")
+
+
+def _prefill(text: str) -> None:
+    """Put ``text`` at the next prompt, editable, where readline is available (a terminal)."""
+    try:
+        import readline
+    except ImportError:  # no readline (Windows): the text is on screen above
+        return
+
+    def insert() -> None:
+        readline.insert_text(text)
+        readline.set_startup_hook(None)  # once
+
+    readline.set_startup_hook(insert)
 
 
 def _eval_compare(args: argparse.Namespace) -> int:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     database_wait: float = Field(
         10.0, gt=0, description="seconds a turn waits for a PostgreSQL connection before saying the database is down"
     )
+    thread_wait: float = Field(
+        10.0, ge=0, description="seconds a message waits while another window or process writes the same conversation"
+    )
     embedding_model: str = Field("local", description="'local' (offline MiniLM int8) or a litellm embedding model")
     record: Path | None = None
     replay: Path | None = None
