@@ -200,19 +200,12 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 
 def _toolkit(settings):
+    from tools.all import default_tools
     from tools.context import open_context
-    from tools.registry import Toolkit
+    from tools.toolkit import Toolkit
 
     try:
-        return Toolkit(
-            open_context(
-                settings.data_dir,
-                settings.embedding_model,
-                settings.api_base,
-                settings.database_url,
-                settings.reader_url,
-            )
-        )
+        return Toolkit(open_context(settings), default_tools())
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
     except _database_errors() as exc:
@@ -236,12 +229,11 @@ def cmd_tool(args: argparse.Namespace) -> int:
 
     settings = get_settings(data_dir=args.data_dir)
     if args.list or not args.name:
-        import tools.all  # noqa: F401
-        from tools.registry import REGISTRY
+        from tools.all import default_tools
 
         if not args.list:
             raise CliError("give a tool name (and --args JSON), or --list to see the tools", 2)
-        for spec in REGISTRY.values():
+        for spec in default_tools():
             print(json.dumps({"name": spec.name, "description": spec.description, "parameters": spec.json_schema}))
         return 0
     source = "--args"

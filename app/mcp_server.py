@@ -1,8 +1,8 @@
 """``uwc mcp``: the copilot's tools for other agents, over MCP (stdio or streamable HTTP), with the official SDK.
 
-Every tool of the registry is served through the same boundary as the agent's (``Toolkit.call``: validation, the
-product guard, timing, ``{"error", "hint"}`` results, a trace span), so an MCP client gets exactly what the model
-gets — a guard refusal for a product we do not write, the boundary's message for malformed arguments, never a
+Every tool of the product (``tools.all.default_tools()``) is served through the same boundary as the agent's
+(``Toolkit.call``: validation, the product guard, timing, ``{"error", "hint"}`` results, a trace span), so an MCP
+client gets exactly what the model gets — a guard refusal for a product we do not write, the boundary's message for malformed arguments, never a
 stack trace. The SDK's low-level server is used so arguments reach the boundary unvalidated: one place judges them.
 
 Evaluation tools let another agent drive the evaluation loop: ``run_eval_tasks`` (a task file, offline model and

@@ -144,6 +144,11 @@ class Settings(BaseSettings):
         return self.data_dir / "runs"
 
     @property
+    def conversations_path(self) -> Path:
+        """Thread titles, owners and feedback when the database is SQLite (``graph/threads.py``)."""
+        return self.data_dir / "conversations.db"
+
+    @property
     def telemetry_path(self) -> Path:
         """Spans and online finding checks (``core/telemetry_store.py``)."""
         return self.data_dir / "telemetry.db"

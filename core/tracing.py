@@ -1,7 +1,7 @@
 """Traces with the standard: OpenTelemetry spans named and attributed after the GenAI semantic conventions.
 
 One trace per turn (``invoke_agent``), with a child span per model call (``chat``, emitted in ``graph/llm.py``), per
-tool call (``execute_tool``, emitted at the tool boundary ``tools/registry.py``) and per guard intervention
+tool call (``execute_tool``, emitted at the tool boundary ``tools/toolkit.py``) and per guard intervention
 (``guard``). Spans go to the embedded store in the data folder (``core/telemetry_store.py``, read by the Monitoring
 page) and, when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, to any OTLP backend as well.
 
@@ -264,7 +264,7 @@ def set_error(s: Any, error_type: str) -> None:
 
 
 def record_tool(event: Any) -> None:
-    """The span of one finished tool call (a ``tools.registry.ToolEvent``), with a child span per guard refusal.
+    """The span of one finished tool call (a ``tools.toolkit.ToolEvent``), with a child span per guard refusal.
 
     Emitted after the fact with the call's own start and end times, so the boundary keeps its shape.
     """

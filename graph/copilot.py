@@ -127,20 +127,13 @@ def model_label(model) -> str:
 
 class Copilot:
     def __init__(self, settings: Settings, model=None, toolkit=None):
+        from tools.all import default_tools
         from tools.context import open_context
-        from tools.registry import Toolkit
+        from tools.toolkit import Toolkit
 
         install_log_redaction()
         self.settings = settings
-        self.toolkit = toolkit or Toolkit(
-            open_context(
-                settings.data_dir,
-                settings.embedding_model,
-                settings.api_base,
-                settings.database_url,
-                settings.reader_url,
-            )
-        )
+        self.toolkit = toolkit or Toolkit(open_context(settings), default_tools())
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
         target = checkpoint_target(settings)
         self.checkpoint_url = target if isinstance(target, str) else f"sqlite:///{target}"

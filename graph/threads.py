@@ -114,7 +114,7 @@ def store_url(settings) -> str:
     """Where conversations live for ``settings``: the PostgreSQL URL, or ``conversations.db`` in the data folder."""
     if is_postgres(settings.database_url):
         return normalize_url(settings.database_url)
-    return f"sqlite:///{Path(settings.data_dir) / 'conversations.db'}"
+    return f"sqlite:///{settings.conversations_path}"
 
 
 def check_stores(settings) -> None:

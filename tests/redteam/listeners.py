@@ -143,12 +143,11 @@ def mcp_foreign_model() -> Outcome:
 
     from app.mcp_server import build_server
     from core.settings import Settings
-    from tools.context import open_context
-    from tools.registry import Toolkit
+    from tests.conftest import open_toolkit
 
     with tempfile.TemporaryDirectory(prefix="redteam-mcp-") as tmp:
         settings = Settings(data_dir=Path(tmp), model="offline")
-        server = build_server(settings, Toolkit(open_context(_db_folder())))
+        server = build_server(settings, open_toolkit(_db_folder()))
 
         async def go():
             async with Client(server) as client:

@@ -169,11 +169,9 @@ def echoed_secrets() -> Outcome:
 @attack("text", "NaN, Infinity and negative revenue")
 def impossible_numbers() -> Outcome:
     """NaN, Infinity and -1 as revenue, employees and a finding's deductible: each a clear tool error."""
-    from tests.conftest import cached_seed
-    from tools.context import open_context
-    from tools.registry import Toolkit
+    from tests.conftest import cached_seed, open_toolkit
 
-    toolkit = Toolkit(open_context(cached_seed("minilm")))
+    toolkit = open_toolkit(cached_seed("db"))
     bad = []
     for value in (float("nan"), float("inf"), -1, "NaN", "Infinity"):
         for tool, args, name in (
