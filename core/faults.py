@@ -10,7 +10,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from core.redact import redact
+from core.redact import redact, redact_error
 
 
 def is_database_error(exc: BaseException) -> bool:
@@ -52,3 +52,8 @@ def database_problem(exc: BaseException, data_dir: Path | str | None = None) -> 
         return f"A database in {where} is missing or unreadable: run `uwc seed` (or `make run`), then try again."
     first = redact(" ".join(str(exc).split()))[:200]
     return f"A database in {where} is missing or unreadable ({first}): run `uwc seed` (or `make run`) to rebuild it."
+
+
+def start_problem(exc: BaseException, data_dir: Path | str | None = None) -> str:
+    """Why a copilot could not be built, in one line: a store fault says what to run, anything else its error."""
+    return database_problem(exc, data_dir) or f"cannot start the copilot ({redact_error(exc)})"

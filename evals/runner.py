@@ -282,15 +282,13 @@ class Run:
 def worker_copilot(settings, toolkit, data_dir: Path):
     """A copilot whose conversations, checkpoints and checks stay in ``data_dir`` (SQLite), never in a shared
     PostgreSQL store: an evaluation's or a replay's conversations are not anybody's conversations."""
-    from core.faults import database_problem
-    from core.redact import redact_error
+    from core.faults import start_problem
     from graph.copilot import Copilot
 
     try:
         return Copilot(settings.model_copy(update={"data_dir": Path(data_dir), "database_url": None}), toolkit=toolkit)
     except Exception as exc:
-        problem = database_problem(exc, settings.data_dir) or f"cannot start the copilot ({redact_error(exc)})"
-        raise CannotStart(problem) from None
+        raise CannotStart(start_problem(exc, settings.data_dir)) from None
 
 
 @contextlib.contextmanager
