@@ -572,19 +572,12 @@ def _eval_import(args: argparse.Namespace) -> int:
 
 
 def _eval_run(args: argparse.Namespace) -> int:
-    import time
-    from datetime import datetime
-
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from evals.grading import llm_judge
-    from evals.report import write_run
-    from evals.runner import run_eval
-    from evals.simulator import user_factory
-    from evals.tasks import TaskFileError, check_against_catalog, load_tasks
-    from graph.copilot import Copilot
+    from evals.runner import CannotStart, RunRefused, run_to_folder
+    from evals.tasks import TaskFileError, load_tasks
 
     if args.trials < 1 or args.concurrency < 1 or args.max_turns < 1:
         raise CliError("--trials, --concurrency and --max-turns must be at least 1", 2)
@@ -594,41 +587,8 @@ def _eval_run(args: argparse.Namespace) -> int:
     except TaskFileError as exc:
         raise CliError(f"{exc}; nothing was run", 2) from None
     toolkit = _toolkit(settings)
-    catalog = toolkit.ctx.catalog
-    try:
-        check_against_catalog(tasks, catalog, str(args.tasks))
-        make_user = user_factory(args.user, settings.api_base, catalog.insurer)
-    except (TaskFileError, ValueError) as exc:
-        raise CliError(f"{exc}; nothing was run", 2) from None
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or settings.runs_dir / stamp
-    if out.exists() and any(out.iterdir()):
-        raise CliError(f"--out {out} is not empty: choose a new folder (runs are never overwritten)", 2)
-    judge = None
-    if args.judge:
-        from graph.llm import LiteLLMModel
-
-        judge = llm_judge(LiteLLMModel(args.judge, api_base=settings.api_base, stream=False))
-
-    def make_copilot(i: int):
-        # Evaluation conversations stay in the run folder (SQLite), never in a shared PostgreSQL store.
-        private = {"data_dir": out / "workers" / f"w{i}", "database_url": None}
-        return Copilot(settings.model_copy(update=private), toolkit=toolkit)
-
-    try:
-        first = make_copilot(0)  # fail early (and readably) on a model that cannot be built
-    except Exception as exc:
-        raise CliError(_start_problem(exc, settings)) from None
-    spare = [first]
-
-    def factory(i: int):
-        return spare.pop() if i == 0 and spare else make_copilot(i)
-
     console = Console(highlight=False)
-    n = len(tasks) * args.trials
-    correct = 0
-    start = time.perf_counter()
-    with Progress(
+    bar = Progress(
         TextColumn("[bold]eval[/bold] {task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -636,38 +596,40 @@ def _eval_run(args: argparse.Namespace) -> int:
         TimeElapsedColumn(),
         console=console,
         transient=False,
-    ) as bar:
-        job = bar.add_task(f"{first.label} · {args.user}", total=n, correct=0)
+    )
+    correct = 0
 
-        def done(conv) -> None:
-            nonlocal correct
-            correct += bool(conv.row["correct"])
-            bar.update(job, advance=1, correct=correct)
+    def started(label: str) -> None:
+        bar.start()
+        bar.add_task(f"{label} · {args.user}", total=len(tasks) * args.trials, correct=0)
 
-        conversations = run_eval(
+    def done(conv) -> None:
+        nonlocal correct
+        correct += bool(conv.row["correct"])
+        bar.update(bar.task_ids[0], advance=1, correct=correct)
+
+    try:
+        run = run_to_folder(
+            settings,
+            toolkit,
             tasks,
-            factory,
-            make_user,
+            tasks_file=str(args.tasks),
+            user=args.user,
+            out=args.out,
             trials=args.trials,
             concurrency=args.concurrency,
-            catalog=catalog,
             max_turns=args.max_turns,
-            judge=judge,
+            judge=args.judge,
+            on_start=started,
             on_done=done,
         )
-    wall = time.perf_counter() - start
-    meta = {
-        "run": out.name,
-        "model": settings.model,
-        "user": args.user,
-        "tasks_file": str(args.tasks),
-        "concurrency": args.concurrency,
-        "max_turns": args.max_turns,
-        "judge": args.judge,
-        "started_at": stamp,
-        "wall_seconds": round(wall, 2),
-    }
-    summary = write_run(out, conversations, meta)
+    except CannotStart as exc:
+        raise CliError(str(exc)) from None
+    except RunRefused as exc:
+        raise CliError(f"{exc}; nothing was run", 2) from None
+    finally:
+        bar.stop()
+    summary, out = run.summary, run.out
 
     table = Table(title=f"{summary['conversations']} conversations · {settings.model} · {args.user}")
     table.add_column("task type")
@@ -697,7 +659,7 @@ def _eval_run(args: argparse.Namespace) -> int:
     passk = "  ".join(f"pass^{k} {100 * v:.1f}%" for k, v in summary["pass_hat_k"].items())
     console.print(
         f"{passk}  ·  mean tool calls {summary['mean_tool_calls']:.1f}  ·  cost ${summary['total_cost_usd']:.4f}  ·  "
-        f"wall time {wall:.1f} s"
+        f"wall time {summary['wall_seconds']:.1f} s"
     )
     if summary["conversation_errors"]:
         console.print(
@@ -759,12 +721,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    import tempfile
-
     from rich.console import Console
 
     from evals.replay import ReplayFileError, expand, load_script, run_script
-    from graph.copilot import Copilot
+    from evals.runner import CannotStart, private_copilot
 
     settings = get_settings(data_dir=args.data_dir, model=args.model)
     files = expand(args.files)
@@ -776,16 +736,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
         scripts = [(f, load_script(f)) for f in files]
     except ReplayFileError as exc:
         raise CliError(str(exc), 2) from None
-    toolkit = _toolkit(settings)
     console = Console(highlight=False)
     failed = 0
-    with tempfile.TemporaryDirectory(prefix="uwc-replay-") as tmp:  # conversations are not kept
-        try:
-            private = {"data_dir": Path(tmp), "database_url": None}  # not kept, not in a shared store
-            copilot = Copilot(settings.model_copy(update=private), toolkit=toolkit)
-        except Exception as exc:
-            raise CliError(_start_problem(exc, settings)) from None
-        try:
+    try:
+        with private_copilot(settings, _toolkit(settings)) as copilot:
             for path, script in scripts:
                 result = run_script(copilot, path, script)
                 if result.ok:
@@ -796,8 +750,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
                     failed += 1
                     console.print(f"[red]FAIL[/red] {path} · {script.name}", soft_wrap=True)
                     console.print(result.failure, markup=False, soft_wrap=True)
-        finally:
-            copilot.close()
+    except CannotStart as exc:
+        raise CliError(str(exc)) from None
     console.print(f"{len(scripts) - failed} passed, {failed} failed ({copilot.label})")
     return 1 if failed else 0
 

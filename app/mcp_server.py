@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -148,11 +146,8 @@ class EvalTools:
         return list(dict.fromkeys([self.settings.model, "offline", *extra]))
 
     def run_tasks(self, tasks_file: str, limit: int | None = None, model: str | None = None) -> dict:
-        from evals.report import write_run
-        from evals.runner import run_eval
-        from evals.simulator import user_factory
-        from evals.tasks import TaskFileError, check_against_catalog, load_tasks
-        from graph.copilot import Copilot
+        from evals.runner import CannotStart, RunRefused, run_to_folder
+        from evals.tasks import TaskFileError, load_tasks
 
         if model is not None and model not in self.allowed_models():
             raise EvalToolError(
@@ -162,44 +157,20 @@ class EvalTools:
         path = self._tasks_path(tasks_file)
         try:
             tasks = load_tasks(path)[: limit or MAX_EVAL_TASKS]
-            check_against_catalog(tasks, self.toolkit.ctx.catalog, str(path))
         except TaskFileError as exc:
             raise EvalToolError(str(exc), "fix the task file; nothing was run") from None
         if not self._running.acquire(blocking=False):
             raise EvalToolError("an evaluation is already running on this server", "wait for it, then try again")
         try:
             settings = self.settings.model_copy(update={"model": model} if model else {})
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            out = settings.runs_dir / f"{stamp}-mcp"
-            n = 1
-            while out.exists():
-                n += 1
-                out = settings.runs_dir / f"{stamp}-mcp{n}"
-            start = time.perf_counter()
-
-            def factory(i: int):
-                return Copilot(
-                    settings.model_copy(update={"data_dir": out / "workers" / f"w{i}"}), toolkit=self.toolkit
-                )
-
-            conversations = run_eval(
-                tasks, factory, user_factory("scripted"), trials=1, concurrency=1, catalog=self.toolkit.ctx.catalog
-            )
-            meta = {
-                "run": out.name,
-                "model": settings.model,
-                "user": "scripted",
-                "tasks_file": str(tasks_file),
-                "concurrency": 1,
-                "started_at": stamp,
-                "wall_seconds": round(time.perf_counter() - start, 2),
-            }
-            summary = write_run(out, conversations, meta)
-        except ValueError as exc:  # e.g. a model string that cannot be built
+            run = run_to_folder(settings, self.toolkit, tasks, tasks_file=str(tasks_file), tag="mcp")
+        except RunRefused as exc:
+            raise EvalToolError(str(exc), "fix the task file; nothing was run") from None
+        except CannotStart as exc:  # e.g. a model string that cannot be built
             raise EvalToolError(f"cannot run: {exc}") from None
         finally:
             self._running.release()
-        return {"run": out.name, "summary": _brief(summary)}
+        return {"run": run.out.name, "summary": _brief(run.summary)}
 
     def _run_dir(self, run: str) -> Path:
         from evals.report import list_runs

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.redact import redact
+from core.redact import redact, redact_error
 
 
 def is_database_error(exc: BaseException) -> bool:
@@ -106,3 +106,8 @@ def database_problem(
     if "unable to open" in text or "no such table" in text or "no such column" in text:
         return f"A database in {where} is missing or unreadable: run `uwc seed` (or `make run`), then try again."
     return f"A database in {where} is missing or unreadable ({first}): run `uwc seed` (or `make run`) to rebuild it."
+
+
+def start_problem(exc: BaseException, data_dir: Path | str | None = None) -> str:
+    """Why a copilot could not be built, in one line: a store fault says what to run, anything else its error."""
+    return database_problem(exc, data_dir) or f"cannot start the copilot ({redact_error(exc)})"

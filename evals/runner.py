@@ -1,20 +1,28 @@
-"""Run task conversations between the copilot and a simulated underwriter, in parallel, and grade them.
+"""Run task conversations between the copilot and a simulated underwriter, in parallel, grade them, and write
+the run folder.
 
-Each conversation gets its own thread id. Each worker thread gets its own ``Copilot`` (built by the factory
-it is given, usually with its own checkpoint file in the run folder) because one SQLite checkpointer
-connection is not safe for parallel writers; the read-only ``Toolkit`` is shared.
+``run_to_folder`` is the one way an evaluation runs (``uwc eval`` and the MCP ``run_eval_tasks`` only parse and
+print): it names the run folder, builds the worker copilots, records the run's metadata and writes its files.
+Each conversation gets its own thread id. Each worker thread gets its own ``Copilot`` (``worker_copilot``: its
+own SQLite checkpoints and conversations in the run folder, never the shared PostgreSQL store) because one SQLite
+checkpointer connection is not safe for parallel writers; the read-only ``Toolkit`` is shared.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
+import shutil
+import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from evals.grading import grade, parse_answer
 from evals.simulator import facts_asked
@@ -255,3 +263,143 @@ def run_eval(
             except Exception:
                 pass
     return [out[k] for k in sorted(out)]
+
+
+class RunRefused(ValueError):
+    """What the run was given cannot be run (nothing ran): one readable line."""
+
+
+class CannotStart(RuntimeError):
+    """A worker copilot could not be built (a model string, a cassette, a store): one readable line."""
+
+
+@dataclass
+class Run:
+    out: Path  # the run folder
+    summary: dict  # summary.json
+
+
+def worker_copilot(settings, toolkit, data_dir: Path):
+    """A copilot whose conversations, checkpoints and checks stay in ``data_dir`` (SQLite), never in a shared
+    PostgreSQL store: an evaluation's or a replay's conversations are not anybody's conversations."""
+    from core.faults import start_problem
+    from graph.copilot import Copilot
+
+    try:
+        return Copilot(settings.model_copy(update={"data_dir": Path(data_dir), "database_url": None}), toolkit=toolkit)
+    except Exception as exc:
+        raise CannotStart(start_problem(exc, settings.data_dir)) from None
+
+
+@contextlib.contextmanager
+def private_copilot(settings, toolkit) -> Iterator:
+    """A worker copilot in a temporary folder, closed and deleted on exit (replays keep no conversation)."""
+    with tempfile.TemporaryDirectory(prefix="uwc-replay-") as tmp:
+        copilot = worker_copilot(settings, toolkit, Path(tmp))
+        try:
+            yield copilot
+        finally:
+            copilot.close()
+
+
+def _claim_folder(runs_dir: Path, name: str) -> Path:
+    """A new folder under ``runs_dir`` named ``name`` (``name-2``, ``name-3``… when taken), created atomically."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    n = 1
+    while True:
+        out = runs_dir / (name if n == 1 else f"{name}-{n}")
+        try:
+            out.mkdir()
+            return out
+        except FileExistsError:
+            n += 1
+
+
+def run_to_folder(
+    settings,
+    toolkit,
+    tasks: list[Task],
+    *,
+    tasks_file: str,
+    user: str = "scripted",
+    out: Path | None = None,
+    tag: str = "",
+    trials: int = 1,
+    concurrency: int = 1,
+    max_turns: int = MAX_TURNS,
+    judge: str | None = None,
+    on_start: Callable[[str], None] | None = None,
+    on_done: Callable[[Conversation], None] | None = None,
+) -> Run:
+    """Hold every task x trial with ``settings.model`` and write the run folder (``evals/report.py``).
+
+    ``out`` must be new or empty (runs are never overwritten); by default a new ``<runs dir>/<timestamp>[-tag]``.
+    Refused before anything runs: ``RunRefused`` (an expected line the catalog does not know, an unknown ``user``,
+    a used ``out``, a count below 1) and ``CannotStart`` (the first worker copilot cannot be built).
+    ``on_start(label)`` is called with the copilot's label once the first worker is built (the run starts),
+    ``on_done`` after each conversation.
+    """
+    from evals.grading import llm_judge
+    from evals.report import write_run
+    from evals.simulator import user_factory
+    from evals.tasks import check_against_catalog
+
+    if trials < 1 or concurrency < 1 or max_turns < 1:
+        raise RunRefused("trials, concurrency and max turns must be at least 1")
+    catalog = toolkit.ctx.catalog
+    try:
+        check_against_catalog(tasks, catalog, tasks_file)
+        make_user = user_factory(user, settings.api_base, catalog.insurer)
+    except ValueError as exc:  # TaskFileError, an unknown kind of underwriter
+        raise RunRefused(str(exc)) from None
+    if out is not None and out.exists() and any(out.iterdir()):
+        raise RunRefused(f"the run folder {out} is not empty: choose a new one (runs are never overwritten)")
+    grader = None
+    if judge:
+        from graph.llm import LiteLLMModel
+
+        grader = llm_judge(LiteLLMModel(judge, api_base=settings.api_base, stream=False))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    claimed = out is None
+    if out is None:
+        out = _claim_folder(settings.runs_dir, f"{stamp}-{tag}" if tag else stamp)
+    try:  # the first worker now: a model that cannot be built fails before the run starts
+        spare = [worker_copilot(settings, toolkit, out / "workers" / "w0")]
+    except CannotStart:
+        if claimed:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    if on_start:
+        on_start(spare[0].label)
+
+    def factory(i: int):
+        return spare.pop() if i == 0 and spare else worker_copilot(settings, toolkit, out / "workers" / f"w{i}")
+
+    start = time.perf_counter()
+    try:
+        conversations = run_eval(
+            tasks,
+            factory,
+            make_user,
+            trials=trials,
+            concurrency=concurrency,
+            catalog=catalog,
+            max_turns=max_turns,
+            judge=grader,
+            on_done=on_done,
+        )
+    finally:
+        for cp in spare:  # never taken (no task)
+            cp.close()
+    meta = {
+        "run": out.name,
+        "model": settings.model,
+        "user": user,
+        "tasks_file": tasks_file,
+        "concurrency": concurrency,
+        "max_turns": max_turns,
+        "judge": judge,
+        "started_at": stamp,
+        "wall_seconds": round(time.perf_counter() - start, 2),
+    }
+    return Run(out, write_run(out, conversations, meta))
