@@ -67,7 +67,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from core.database import masked
+    from core.database import database_errors, explain, masked
     from retrieval.embeddings import EmbeddingUnavailable, make_embedding
     from seed_db.seed import run_seed
     from seed_db.sources import SeedError
@@ -85,8 +85,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
         )
     except SeedError as exc:
         raise CliError(f"seed failed: {exc}; the existing database was left untouched") from None
-    except _database_errors() as exc:
-        raise CliError(f"seed failed: {_explain(exc, settings)}; the existing data was left untouched") from None
+    except database_errors() as exc:
+        raise CliError(
+            f"seed failed: {explain(exc, settings.resolved_database_url)}; the existing data was left untouched"
+        ) from None
     except EmbeddingUnavailable as exc:
         raise CliError(f"seed failed while indexing guidelines: {exc}") from None
     except OSError as exc:  # a read-only or full data folder: no traceback, say what to do
@@ -200,6 +202,7 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 
 def _toolkit(settings):
+    from core.database import database_errors, explain
     from tools.all import default_tools
     from tools.context import open_context
     from tools.toolkit import Toolkit
@@ -208,20 +211,8 @@ def _toolkit(settings):
         return Toolkit(open_context(settings), default_tools())
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
-    except _database_errors() as exc:
-        raise CliError(_explain(exc, settings)) from None
-
-
-def _database_errors() -> tuple[type[BaseException], ...]:
-    from core.database import database_errors
-
-    return database_errors()
-
-
-def _explain(exc: BaseException, settings) -> str:
-    from core.database import explain
-
-    return explain(exc, settings.resolved_database_url)
+    except database_errors() as exc:
+        raise CliError(explain(exc, settings.resolved_database_url)) from None
 
 
 def cmd_tool(args: argparse.Namespace) -> int:
@@ -372,18 +363,12 @@ def _scan_item(raw: bytes, n: int, file: Path) -> dict | None:
     return item
 
 
-def _start_problem(exc: BaseException, settings) -> str:
-    from core.faults import database_problem
-    from core.redact import redact_error
-
-    return database_problem(exc, settings.data_dir) or f"cannot start the copilot ({redact_error(exc)})"
-
-
 def cmd_chat(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.text import Text
 
-    from core.database import DatabaseUnavailable
+    from core.database import DatabaseUnavailable, database_errors, explain
+    from core.faults import start_problem
     from graph.copilot import MAX_MESSAGE_CHARS, Copilot, InputRejected, MessageNotSent
     from graph.threads import ThreadNotFound
 
@@ -407,10 +392,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
         raise CliError(f"{exc} (or `make run`)") from None
     except DatabaseUnavailable as exc:  # a store of the conversations, named with its fault
         raise CliError(str(exc)) from None
-    except _database_errors() as exc:
-        raise CliError(_explain(exc, settings)) from None
+    except database_errors() as exc:
+        raise CliError(explain(exc, settings.resolved_database_url)) from None
     except Exception as exc:  # e.g. a cassette that does not exist
-        raise CliError(_start_problem(exc, settings)) from None
+        raise CliError(start_problem(exc, settings.data_dir)) from None
     if args.thread:
         try:
             thread = copilot.threads.get(args.thread)

@@ -21,11 +21,12 @@ PER_RUN = {"run", "started_at", "wall_seconds"}  # what differs between any two 
 
 
 def _files(run: Path) -> set[str]:
-    """The run folder's files (SQLite's transient -wal/-shm/-journal files left out)."""
+    """The run folder's files (SQLite's transient -wal/-shm/-journal files and the per-conversation writer locks,
+    named by thread id, left out)."""
     return {
         str(p.relative_to(run))
         for p in run.rglob("*")
-        if p.is_file() and not p.name.endswith(("-wal", "-shm", "-journal"))
+        if p.is_file() and not p.name.endswith(("-wal", "-shm", "-journal", ".lock"))
     }
 
 
@@ -48,8 +49,7 @@ def test_cli_and_mcp_runs_keep_out_of_the_shared_store_and_write_the_same_folder
     monkeypatch,
     capsys,
 ):
-    from tools.context import open_context
-    from tools.registry import Toolkit
+    from tests.conftest import open_toolkit
 
     data = tmp_path / "data"
     data.mkdir()
@@ -62,7 +62,7 @@ def test_cli_and_mcp_runs_keep_out_of_the_shared_store_and_write_the_same_folder
     cli = tmp_path / "cli"
 
     settings = Settings(data_dir=data, database_url=shared, model="offline")
-    toolkit = Toolkit(open_context(seeded_db["dir"], database_url=shared))
+    toolkit = open_toolkit(seeded_db["dir"], database_url=shared)
     ok, result = EvalTools(settings, toolkit).call("run_eval_tasks", {"tasks_file": str(tasks)})
     assert ok, result
     mcp = settings.runs_dir / result["run"]
