@@ -43,6 +43,7 @@ _BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h
 # Digits written for letters, in a word that also has letters ("EPL1", "5urety b0nd") or beside "&" ("D&0").
 _LEET = str.maketrans("013457", "oieast")
 _INNER_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['’ʼ`´](?=[a-z0-9])")
+_ELISION = re.compile(r"(?<![a-z0-9])([ldnsjcmt]|qu|dell|all|dall|nell|sull|un|quest)['’ʼ](?=[a-z])")
 _WORD = re.compile(r"[a-z0-9]+|&")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _AND = {"and": "&", "y": "&", "&": "&"}
@@ -161,9 +162,11 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
 
 
 def _drop_inner_apostrophes(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
-    """ "don't" -> "dont", "builder's" -> "builders" (quotes around words stay)."""
+    """ "don't" -> "dont", "builder's" -> "builders" (quotes around words stay); an elided French or Italian
+    article is a word of its own ("d'assurance" -> "d assurance", "dell'assicurazione"): a space, same length."""
     if not _INNER_APOSTROPHE.search(text):
         return text, offsets
+    text = _ELISION.sub(r"\1 ", text)
     base = offsets if offsets is not None else range(len(text))
     parts: list[str] = []
     kept: list[int] = []
@@ -433,6 +436,7 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
             spans.append((pid, i, j))
         i = j
     mention_tokens = {k for _, i, j in spans for k in range(i, j)}
+    mention_order = sorted(mention_tokens)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
     found = []
@@ -447,7 +451,16 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         cues["asks"] = norm[max(stop - 3, 0) : stop].rstrip().endswith("?")
         after = _original(tokens[j].start, offsets) if j < hi else None
         cues["capital_next"] = after is not None and text[start].isupper() and text[after].isupper()
-        offered = judge_model.offered(judge_model.features(words, i, j, lo, hi, pid, cues))
+        ca, cb = judge.clauses[judge.clause_of(a)]
+        clo = max(bisect.bisect_left(judge.token_starts, ca), lo)
+        chi = min(bisect.bisect_left(judge.token_starts, cb), hi)
+        near = mention_order[  # the other mentions the model's window reads: a bounded slice, so judging stays linear
+            bisect.bisect_left(mention_order, max(lo, i - judge_model.WINDOW)) : bisect.bisect_left(
+                mention_order, min(hi, j + judge_model.WINDOW)
+            )
+        ]
+        others = frozenset(k for k in near if not i <= k < j)
+        offered = judge_model.offered(judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others))
         found.append(Mention(pid, lex.names[pid], start, end, text[start:end], offered))
     return found
 
