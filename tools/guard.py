@@ -71,6 +71,13 @@ _ACTIVITY = re.compile(
     r"install|carry|stock|build|design|handle|defend)s?|sells|makes|manufactures|produces|rents|repairs|"
     r"distributes|imports|installs|builds|designs|handles|defends|manufacturer|maker|retailer|dealer|wholesaler)\b"
 )
+# Head nouns that make a product's words a modifier of something else: "a life-insurance agency", "the inland marine
+# terminal", "their surety provider" name a business, a place or a market, not an offer (any product).
+_OTHER_HEADS = frozenset(
+    "agency agencies agent agents broker brokers brokerage carrier carriers company companies firm firms provider "
+    "providers market markets terminal terminals center centre call department office industry sector association "
+    "underwriter underwriters adjuster adjusters wholesaler mga".split()
+)
 _INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
 _FILLERS = {"&", "or", "the", "a", "an", "what", "about", "re", "also", "la", "el", "una", "un", "o"}
 _OFFER_VERBS = {
@@ -425,7 +432,9 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
     spans: list[tuple[str, int, int]] = []  # product, first token, last token + 1
     i = 0
     while i < len(tokens):
-        match = _match(lex, tokens, i, skip)
+        # Right after another product ("D&O, EPL and fiduciary"), a bare word names a product too.
+        listed = bool(spans) and (spans[-1][2] == i or (spans[-1][2] == i - 1 and tokens[i - 1].word in ("&", "or")))
+        match = _match(lex, tokens, i, skip, listed)
         if match is None:
             i += 1
             continue
@@ -511,7 +520,7 @@ def _original(pos: int, offsets: list[int] | None) -> int:
     return pos if offsets is None else offsets[pos]
 
 
-def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str]) -> tuple[str, int] | None:
+def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str], listed: bool = False) -> tuple[str, int] | None:
     for words, pid in lex.by_first.get(tokens[i].word, ()):
         if pid in skip or i + len(words) > len(tokens):
             continue
@@ -519,7 +528,7 @@ def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str]) -> 
             if len(words) == 1 and words[0] in lex.bare[pid] and words not in lex.terms[pid]:
                 prev = tokens[i - 1].word if i else ""
                 prev2 = tokens[i - 2].word if i > 1 else ""
-                if not (_OFFER_VERBS.get(prev) or (prev in ("a", "an", "some") and _OFFER_VERBS.get(prev2))):
+                if not (listed or _OFFER_VERBS.get(prev) or (prev in ("a", "an", "some") and _OFFER_VERBS.get(prev2))):
                     continue
             return pid, i + len(words)
     return None
@@ -528,7 +537,7 @@ def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str]) -> 
 def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     """Another sense of the word, a proper name, or what the business itself makes or sells."""
     after = tokens[j].word if j < len(tokens) else ""
-    if after in lex.after[pid]:
+    if after in lex.after[pid] or after in _OTHER_HEADS:
         return True
     for before in lex.before[pid]:
         n = len(before)
