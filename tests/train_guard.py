@@ -21,8 +21,13 @@ def samples(catalog) -> list[dict]:
     import tools.guard as guard
 
     seen: list[guard_model.Context] = []
-    real = guard_model.offered
-    guard_model.offered = lambda ctx: bool(seen.append(ctx))  # type: ignore[assignment,func-returns-value]
+    real = guard_model.judge
+
+    def capture(contexts: list[guard_model.Context]) -> list[bool]:
+        seen.extend(contexts)
+        return [True] * len(contexts)  # every mention, bare words too, is a sample
+
+    guard_model.judge = capture  # type: ignore[assignment]
     texts = []
     try:
         for name in TUNED:
@@ -37,7 +42,7 @@ def samples(catalog) -> list[dict]:
                     }
                 )
     finally:
-        guard_model.offered = real  # type: ignore[assignment]
+        guard_model.judge = real  # type: ignore[assignment]
     return texts
 
 

@@ -47,6 +47,7 @@ _ELISION = re.compile(r"(?<![a-z0-9])([ldnsjcmt]|qu|dell|all|dall|nell|sull|un|q
 _WORD = re.compile(r"[a-z0-9]+|&")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _AND = {"and": "&", "y": "&", "&": "&"}
+_SPLITS = {"-", " ", "", "*", "**", "_", "__", "~~", "`"}  # inside a word: a hyphen, a space, markdown emphasis
 _JOINERS = {"-", " ", ".", "_", "/", "·", ". "}
 _DECLINE = re.compile(
     r"\b(?:not|never|no|none|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
@@ -62,7 +63,11 @@ _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘�
 _DESIGNATORS = re.compile(
     r"^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}(?:Holdings?|LLC|L\.L\.C\.|LLP|Inc\.?|Incorporated|Corp\.?|Corporation|Co\.|Company|"
     r"Ltd\.?|Limited|Group|Partners|Investments|Enterprises|Industries|Brands|Capital|Associates|Bank|Trust|"
-    r"Foundation|Realty|Ventures|Labs|Studios?|Solutions)(?!\w)"
+    r"Foundation|Realty|Ventures|Labs|Studios?|Solutions|Agency|Agencies|Brokers?|Brokerage|Services|Advisors|"
+    r"Supply|Supplies|Depot|Logistics|Trucking|Transport|Electric|Apartments|Center|Centre|Clinic|Motors|Systems|"
+    r"Technologies|Consulting|Construction|Contractors|Landscaping|Plumbing|Roofing|Restaurant|Cafe|Deli|Bakery|"
+    r"Market|Marina|Farms?|Manufacturing|Products)(?!\w)"
+    r"|^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}\(\d{6}\b"  # a name, then its NAICS code: "EPL Logistics (493110)"
 )
 # What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
 _ACTIVITY = re.compile(
@@ -141,7 +146,7 @@ def _special(m: re.Match) -> str:
     """The folded form of one non-ASCII character, markup tag or entity."""
     text = m.group(0)
     if m.group(2) is not None:  # a tag
-        return " " if m.group(2).lower() in _BLOCK_TAGS else ""
+        return "\n" if m.group(2).lower() in _BLOCK_TAGS else ""  # a list item or paragraph ends a sentence
     if text.startswith("&"):
         decoded = html.unescape(text)
         return "".join(_norm_char(c) if not c.isascii() else c.lower() for c in decoded) if decoded != text else text
@@ -262,8 +267,9 @@ class Lexicon:
                     if d in self.vocab and len(d) >= TYPO_MIN_LEN:
                         cands.add(d)
                     cands |= self._deletions.get(d, set())
-                if len(cands) == 1:
-                    out = cands.pop()
+                stems = {c[:-1] if c.endswith("s") and c[:-1] in self.vocab else c for c in cands}
+                if len(stems) == 1:  # "oficers": "officer" or "officers", one word either way
+                    out = stems.pop()
                 elif not cands and out.endswith("s") and out[:-1] != word:  # a misspelt plural: "buliders"
                     out = self.canon(out[:-1]) if self.canon(out[:-1]) in self.vocab else out
         if len(self._canon) < 100_000:
@@ -331,10 +337,10 @@ def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
             i = j + 1
             continue
         # A word split by a hyphen, a space or nothing: "umb-rella", "umbr ella", "in-land ma-rine".
-        if word in lex.prefixes and i + 1 < len(raw) and (gap := norm[end : raw[i + 1][1]]) in ("-", " ", ""):
+        if word in lex.prefixes and i + 1 < len(raw) and (gap := norm[end : raw[i + 1][1]]) in _SPLITS:
             joined = lex.singular(word + raw[i + 1][0])
             apart = lex.canon(word) in lex.vocab or lex.canon(raw[i + 1][0]) in lex.vocab
-            if joined in lex.vocab and (gap == "-" or not apart):
+            if joined in lex.vocab and (gap not in (" ", "") or not apart):  # "liq**uor", "umb-rella": one word
                 out.append(_Token(joined, start, raw[i + 1][2]))
                 i += 2
                 continue
@@ -429,7 +435,7 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
     tokens = _tokens(norm, lex)
     named = _name_spans(norm, names)
     judge = _Judge(norm, tokens)
-    spans: list[tuple[str, int, int]] = []  # product, first token, last token + 1
+    spans: list[tuple[str, int, int, bool]] = []  # product, first token, last token + 1, a bare word alone
     i = 0
     while i < len(tokens):
         # Right after another product ("D&O, EPL and fiduciary"), a bare word names a product too.
@@ -438,18 +444,18 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         if match is None:
             i += 1
             continue
-        pid, j = match
+        pid, j, weak = match
         if not _inside(named, tokens[i].start, tokens[j - 1].end) and not _other_sense(
             lex, pid, tokens, i, j, norm, text, offsets
         ):
-            spans.append((pid, i, j))
+            spans.append((pid, i, j, weak))
         i = j
-    mention_tokens = {k for _, i, j in spans for k in range(i, j)}
+    mention_tokens = {k for _, i, j, _ in spans for k in range(i, j)}
     mention_order = sorted(mention_tokens)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
-    found = []
-    for pid, i, j in spans:
+    contexts = []
+    for pid, i, j, weak in spans:
         a, b = tokens[i].start, tokens[j - 1].end
         start, end = _original(a, offsets), _original(b - 1, offsets) + 1
         k = bisect.bisect_right(sentences, a) - 1
@@ -460,6 +466,7 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         cues["asks"] = norm[max(stop - 3, 0) : stop].rstrip().endswith("?")
         after = _original(tokens[j].start, offsets) if j < hi else None
         cues["capital_next"] = after is not None and text[start].isupper() and text[after].isupper()
+        cues["weak"] = weak
         ca, cb = judge.clauses[judge.clause_of(a)]
         clo = max(bisect.bisect_left(judge.token_starts, ca), lo)
         chi = min(bisect.bisect_left(judge.token_starts, cb), hi)
@@ -469,7 +476,12 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
             )
         ]
         others = frozenset(k for k in near if not i <= k < j)
-        offered = judge_model.offered(judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others))
+        contexts.append(judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others))
+    found = []
+    for (pid, i, j, weak), offered in zip(spans, judge_model.judge(contexts), strict=True):
+        if weak and not offered:  # a bare word ("flood", "crime") counts only where the answer offers it
+            continue
+        start, end = _original(tokens[i].start, offsets), _original(tokens[j - 1].end - 1, offsets) + 1
         found.append(Mention(pid, lex.names[pid], start, end, text[start:end], offered))
     return found
 
@@ -520,7 +532,12 @@ def _original(pos: int, offsets: list[int] | None) -> int:
     return pos if offsets is None else offsets[pos]
 
 
-def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str], listed: bool = False) -> tuple[str, int] | None:
+def _match(
+    lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str], listed: bool = False
+) -> tuple[str, int, bool] | None:
+    """The product whose term starts at token ``i``, the token after it, and whether it is a bare word alone
+    ("flood" with no offer verb before it and no product beside it): such a word is also a river's, a crime a
+    police matter, so it is judged and kept only when offered."""
     for words, pid in lex.by_first.get(tokens[i].word, ()):
         if pid in skip or i + len(words) > len(tokens):
             continue
@@ -529,8 +546,8 @@ def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str], lis
                 prev = tokens[i - 1].word if i else ""
                 prev2 = tokens[i - 2].word if i > 1 else ""
                 if not (listed or _OFFER_VERBS.get(prev) or (prev in ("a", "an", "some") and _OFFER_VERBS.get(prev2))):
-                    continue
-            return pid, i + len(words)
+                    return pid, i + 1, True
+            return pid, i + len(words), False
     return None
 
 

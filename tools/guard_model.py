@@ -24,6 +24,7 @@ from typing import NamedTuple
 WEIGHTS = Path(__file__).with_name("guard_weights.json")
 WINDOW = 12  # words either side of the mention that it reads, within its sentence
 NEAR = 3  # words apart for a negation to govern the verb after it
+NEXT = 8  # words of the sentence before and after that it reads
 
 
 def _words(text: str) -> frozenset[str]:
@@ -35,7 +36,7 @@ CLASSES: dict[str, frozenset[str]] = {
     "neg": _words(
         "not no never none nothing nor neither cannot cant wont dont doesnt isnt arent didnt wouldnt shouldnt "
         "couldnt aint without nunca tampoco ningun ninguna ni sin nicht kein keine keinen keiner keines nie ohne "
-        "ne pas jamais aucun aucune sans non mai nessun nessuna senza"
+        "ne pas jamais aucun aucune sans non mai nessun nessuna senza nao nem nunca sem"
     ),
     "offer": _words(
         "offer offers offered offering write writes writing add adding added quote quoting quoted bind binding "
@@ -49,11 +50,12 @@ CLASSES: dict[str, frozenset[str]] = {
         "souscrire souscrivons souscrivez inclure incluez vendre "
         "anbieten bieten bietet empfehlen empfehlen empfehle hinzufugen abschliessen zeichnen versichern "
         "proporre proponiamo proponete offrire offriamo consigliare consigliamo consiglio aggiungere aggiungete "
-        "includere sottoscrivere"
+        "includere sottoscrivere oferecer oferecemos ofereca cotar cotamos cotacao incluir incluimos adicionar "
+        "adicione recomendo recomendamos sugiro sugerimos vamos podemos"
     ),
     "decline": _words(
         "decline declines declined declining exclude excludes excluded exclusion refer referred referring pass "
-        "avoid outside unavailable elsewhere another other ineligible prohibited unable rechazar rechazamos "
+        "avoid skip outside unavailable elsewhere another other ineligible prohibited unable rechazar rechazamos "
         "excluir excluido otra otro ailleurs autre refuser refusons ablehnen andere anderen altra altro rifiutare"
     ),
     "report": _words(
@@ -63,6 +65,19 @@ CLASSES: dict[str, frozenset[str]] = {
         "solicito solicita pregunto pregunta menciono menciona mencionado demande demandez demande mentionne "
         "gefragt angefragt erwahnt chiesto richiesto menzionato"
     ),
+    # Sending the product to someone else: "goes to a specialty market", "the broker should shop it elsewhere".
+    "elsewhere": _words(
+        "elsewhere market markets specialty specialist specialists carrier carriers insurer insurers another other "
+        "different refer referred referral shop placed placement placements handle handles leave leaves stays stay "
+        "outside beyond away separately pass table aseguradora aseguradoras compania mercado fuera ailleurs assureur "
+        "courtier marche anderen versicherer spezialversicherer verweisen compagnia mercato specializzata seguradora "
+        "mercado fora"
+    ),
+    "already": _words(
+        "already existing currently current prior previous former history loss losses claim claims has have had holds "
+        "hold ya tiene tienen deja bereits hat gia ha ja tem"
+    ),
+    "cond": _words("if unless whether should when si wenn falls se caso"),
     "litotes": _words("hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake"),
     "modal": _words("can could should would might may must shall will"),
     "we": _words("we our us ours i nosotros nuestro nuestra nous notre wir unser unsere noi nostro nostra"),
@@ -110,6 +125,9 @@ def features(ctx: Context) -> list[str]:
     outside = _classes(w, ctx.others, lo, clo) + _classes(w, ctx.others, chi, hi)
     out += [f"cL:{c}" for _, c in left] + [f"cR:{c}" for _, c in right] + [f"s:{c}" for _, c in outside]
     out += [f"n:{c}" for k, c in left if k >= i - 2] + [f"m:{c}" for k, c in right if k < j + 2]
+    # The sentences either side: "Umbrella? We don't write it.", "You asked me to add an umbrella. I can't."
+    out += [f"next:{c}" for _, c in _classes(w, ctx.others, ctx.hi, min(len(w), ctx.hi + NEXT))]
+    out += [f"prev:{c}" for _, c in _classes(w, ctx.others, max(0, ctx.lo - NEXT), ctx.lo)]
     # A negation governs the verb next to it: "we don't offer X" declines, "it can't hurt to add X" offers, and in
     # German or French the verb may come first ("bieten wir nicht an", "ne souscrivons pas").
     for k, c in left + right:
@@ -143,11 +161,13 @@ def probability(feats: list[str], model: dict | None = None) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def offered(ctx: Context) -> bool:
-    return probability(features(ctx)) >= _weights()[2]
+def judge(contexts: list[Context]) -> list[bool]:
+    """Whether each mention is offered."""
+    threshold = _weights()[2]
+    return [probability(features(c)) >= threshold for c in contexts]
 
 
-def fit(samples: list[list[str]], labels: list[int], l2: float = 0.01, steps: int = 1500) -> dict:
+def fit(samples: list[list[str]], labels: list[int], l2: float = 0.003, steps: int = 1500) -> dict:
     """A logistic regression on binary features (full-batch gradient descent with L2), as the weights file holds."""
     import numpy as np
 
