@@ -16,15 +16,19 @@ never trained on. The cost per mention is bounded by its sentence's window, so j
 from __future__ import annotations
 
 import json
+import logging
 import math
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+log = logging.getLogger(__name__)
 WEIGHTS = Path(__file__).with_name("guard_weights.json")
 WINDOW = 12  # words either side of the mention that it reads, within its sentence
 NEAR = 3  # words apart for a negation to govern the verb after it
 NEXT = 8  # words of the sentence before and after that it reads
+EMBED_MAX = 16  # mentions of one text whose sentence may be embedded (8 ms each): the rest are judged on features
 
 
 def _words(text: str) -> frozenset[str]:
@@ -148,43 +152,100 @@ def features(ctx: Context) -> list[str]:
     return out
 
 
+def sentence(ctx: Context) -> str:
+    """The words around the mention that the sentence embedding reads, every product replaced by "it": the model
+    judges what the sentence does with a product, not which product it names."""
+    w = ctx.words
+    lo, hi = max(ctx.lo, ctx.i - WINDOW), min(ctx.hi, ctx.j + WINDOW)
+    left = ["it" if k in ctx.others else w[k] for k in range(lo, ctx.i)]
+    right = ["it" if k in ctx.others else w[k] for k in range(ctx.j, hi)]
+    return " ".join([*left, "it", *right])
+
+
 @lru_cache(maxsize=1)
-def _weights() -> tuple[dict[str, float], float, float]:
-    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    return data["weights"], float(data["bias"]), float(data["threshold"])
+def _weights() -> dict:
+    return json.loads(WEIGHTS.read_text(encoding="utf-8"))
 
 
-def probability(feats: list[str], model: dict | None = None) -> float:
-    """The calibrated probability that the mention is offered (``model``: weights other than the shipped ones)."""
-    weights, bias, _ = _weights() if model is None else (model["weights"], model["bias"], model["threshold"])
-    z = bias + sum(weights.get(f, 0.0) for f in set(feats))
+def probability(feats: list[str], model: dict | None = None, vector: Sequence[float] | None = None) -> float:
+    """The calibrated probability that the mention is offered: from its features alone, or (``vector``: its
+    sentence embedding) with the model that also reads the embedding. ``model``: weights other than the shipped."""
+    model = _weights() if model is None else model
+    if vector is not None:
+        model = model["embedded"]
+    weights = model["weights"]
+    z = model["bias"] + sum(weights.get(f, 0.0) for f in set(feats))
+    if vector is not None:
+        z += model["scale"] * sum(a * b for a, b in zip(model["dense"], vector, strict=True))
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def judge(contexts: list[Context]) -> list[bool]:
-    """Whether each mention is offered."""
-    threshold = _weights()[2]
-    return [probability(features(c)) >= threshold for c in contexts]
+def judge(contexts: list[Context], model: dict | None = None, embed: Callable | None = None) -> list[bool]:
+    """Whether each mention is offered. The features decide; where they leave it open (a probability inside the
+    model's band), the sentence embedding is read too, for at most ``EMBED_MAX`` mentions of a text, in one batch,
+    so the cost per answer stays bounded. Without the embedding model the features alone decide."""
+    model = _weights() if model is None else model
+    feats = [features(c) for c in contexts]
+    probs = [probability(f, model) for f in feats]
+    band = model.get("embedded", {}).get("band")
+    unsure = [k for k, p in enumerate(probs) if band is not None and band <= p <= 1 - band][:EMBED_MAX]
+    if unsure:
+        vectors = (embed or _embed)([sentence(contexts[k]) for k in unsure])
+        for k, v in zip(unsure, vectors or (), strict=False):
+            probs[k] = probability(feats[k], model, v)
+    return [p >= model["threshold"] for p in probs]
 
 
-def fit(samples: list[list[str]], labels: list[int], l2: float = 0.003, steps: int = 1500) -> dict:
-    """A logistic regression on binary features (full-batch gradient descent with L2), as the weights file holds."""
+_embed_failed: list[str] = []
+
+
+def _embed(texts: list[str]) -> list | None:
+    """The sentences' MiniLM embeddings (the retrieval index's model, loaded once per process), or None when the
+    model cannot be loaded (logged once): the guard then judges on its features alone."""
+    if _embed_failed:
+        return None
+    try:
+        from retrieval.embeddings import MiniLMEmbedding
+
+        return list(MiniLMEmbedding()(texts))
+    except Exception as exc:  # a missing package, a bad model file, onnxruntime: any of them means "no embedding"
+        _embed_failed.append(f"{type(exc).__name__}: {exc}")
+        log.warning("product guard: sentence embedding unavailable (%s); judging on features alone", _embed_failed[0])
+        return None
+
+
+def fit(
+    samples: list[list[str]],
+    labels: list[int],
+    vectors: Sequence[Sequence[float]] | None = None,
+    scale: float = 1.0,
+    l2: float = 0.003,
+    steps: int = 1500,
+) -> dict:
+    """A logistic regression on binary features and, given ``vectors``, the dense embedding (times ``scale``)
+    (full-batch gradient descent with L2), as the weights file holds."""
     import numpy as np
 
     names = sorted({f for s in samples for f in s})
     index = {f: k for k, f in enumerate(names)}
-    x = np.zeros((len(samples), len(names)))
+    dims = len(vectors[0]) if vectors is not None else 0
+    x = np.zeros((len(samples), len(names) + dims))
     for r, s in enumerate(samples):
         x[r, [index[f] for f in set(s)]] = 1.0
+    if vectors is not None:
+        x[:, len(names) :] = scale * np.asarray(vectors, dtype=float)
     y = np.asarray(labels, dtype=float)
-    w, b = np.zeros(len(names)), 0.0
+    w, b = np.zeros(x.shape[1]), 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
         g = p - y
         w -= 0.5 * (x.T @ g / len(y) + l2 * w)
         b -= 0.5 * float(g.mean())
-    return {
-        "weights": {f: round(float(v), 4) for f, v in zip(names, w, strict=True) if abs(v) >= 1e-3},
+    out: dict = {
+        "weights": {f: round(float(v), 4) for f, v in zip(names, w, strict=False) if abs(v) >= 1e-3},
         "bias": round(b, 4),
         "threshold": 0.5,
     }
+    if vectors is not None:
+        out |= {"dense": [round(float(v), 5) for v in w[len(names) :]], "scale": scale}
+    return out
