@@ -83,6 +83,12 @@ _OTHER_HEADS = frozenset(
     "providers market markets terminal terminals center centre call department office industry sector association "
     "underwriter underwriters adjuster adjusters wholesaler mga".split()
 )
+# Insurance another business writes, places or sells: "an agency that sells key person policies", "the agency writes
+# earthquake and homeowners policies" (its book of business, not an offer of ours).
+_DISTRIBUTES = re.compile(
+    r"\b(?:agency|agencies|broker|brokers|brokerage|agent|agents|producer|mga|they|who|which|that)\s+"
+    r"(?:also\s+|mainly\s+|only\s+|mostly\s+)?(?:write|place|sell|specialize)s?(?:\s+in)?\b"
+)
 _INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
 _FILLERS = {"&", "or", "the", "a", "an", "what", "about", "re", "also", "la", "el", "una", "un", "o"}
 _OFFER_VERBS = {
@@ -272,6 +278,8 @@ class Lexicon:
                     out = stems.pop()
                 elif not cands and out.endswith("s") and out[:-1] != word:  # a misspelt plural: "buliders"
                     out = self.canon(out[:-1]) if self.canon(out[:-1]) in self.vocab else out
+        if out.endswith("s") and out[:-1] in self.vocab:  # terms say "officers" and "officer": one word
+            out = out[:-1]
         if len(self._canon) < 100_000:
             self._canon[word] = out
         return out
@@ -565,6 +573,11 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     if text[start : start + 1].isupper() and _DESIGNATORS.match(text[end : end + 60].lstrip(" ,")):
         return True
     window = tokens[max(i - 3, 0)].start  # the activity verb governs the words right after it
+    lo = max(i - 8, 0)
+    for m in _DISTRIBUTES.finditer(norm, tokens[lo].start, tokens[i].start):  # the verb, then only products
+        between = [t.word for t in tokens[lo:i] if t.start >= m.end()]
+        if all(w in lex.vocab or w in _FILLERS or w in _INSURANCE_WORDS for w in between):
+            return True
     return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
 
 

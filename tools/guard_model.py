@@ -26,7 +26,7 @@ from typing import NamedTuple
 log = logging.getLogger(__name__)
 WEIGHTS = Path(__file__).with_name("guard_weights.json")
 WINDOW = 12  # words either side of the mention that it reads, within its sentence
-NEAR = 3  # words apart for a negation to govern the verb after it
+NEAR = 4  # words apart for a negation to govern the verb after it
 NEXT = 8  # words of the sentence before and after that it reads
 EMBED_MAX = 16  # mentions of one text whose sentence may be embedded (8 ms each): the rest are judged on features
 
@@ -55,7 +55,8 @@ CLASSES: dict[str, frozenset[str]] = {
         "anbieten bieten bietet empfehlen empfehlen empfehle hinzufugen abschliessen zeichnen versichern "
         "proporre proponiamo proponete offrire offriamo consigliare consigliamo consiglio aggiungere aggiungete "
         "includere sottoscrivere oferecer oferecemos ofereca cotar cotamos cotacao incluir incluimos adicionar "
-        "adicione recomendo recomendamos sugiro sugerimos vamos podemos"
+        "adicione recomendo recomendamos sugiro sugerimos vamos podemos subscrever subscrevemos agreguemos "
+        "anadamos incluyamos ofrezcamos cotizemos coter"
     ),
     "decline": _words(
         "decline declines declined declining exclude excludes excluded exclusion refer referred referring pass "
@@ -75,7 +76,7 @@ CLASSES: dict[str, frozenset[str]] = {
         "different refer referred referral shop placed placement placements handle handles leave leaves stays stay "
         "outside beyond away separately pass table aseguradora aseguradoras compania mercado fuera ailleurs assureur "
         "courtier marche anderen versicherer spezialversicherer verweisen compagnia mercato specializzata seguradora "
-        "mercado fora"
+        "mercado fora encaminhe encaminhar especializada especializado"
     ),
     "already": _words(
         "already existing currently current prior previous former history loss losses claim claims has have had holds "
