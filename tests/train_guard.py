@@ -30,9 +30,9 @@ def samples(catalog) -> list[dict]:
     seen: list[guard_model.Context] = []
     real = guard_model.judge
 
-    def capture(contexts: list[guard_model.Context]) -> list[bool]:
+    def capture(contexts: list[guard_model.Context], embed_max: int = 0) -> tuple[list[bool], int]:
         seen.extend(contexts)
-        return [True] * len(contexts)  # every mention, bare words too, is a sample
+        return [True] * len(contexts), 0  # every mention, bare words too, is a sample
 
     guard_model.judge = capture  # type: ignore[assignment]
     texts = []

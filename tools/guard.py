@@ -99,6 +99,7 @@ TYPO_MIN_LEN = 7  # shorter words have too many real-word neighbours ("surety" /
 # Longer than any term word, so a longer "word" matches nothing: it is never looked up letter by letter (its
 # one-deletion neighbourhood alone would cost the square of its length: 30,000 letters took 887 MB).
 MAX_TOKEN_CHARS = 40
+JUDGE_BATCH = 256  # mentions judged together
 
 
 @dataclass(frozen=True)
@@ -462,10 +463,9 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
     mention_order = sorted(mention_tokens)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
-    contexts = []
-    for pid, i, j, weak in spans:
+    def context(pid: str, i: int, j: int, weak: bool) -> judge_model.Context:
         a, b = tokens[i].start, tokens[j - 1].end
-        start, end = _original(a, offsets), _original(b - 1, offsets) + 1
+        start = _original(a, offsets)
         k = bisect.bisect_right(sentences, a) - 1
         lo = bisect.bisect_left(judge.token_starts, sentences[k])
         stop = sentences[k + 1] if k + 1 < len(sentences) else len(norm)
@@ -484,13 +484,19 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
             )
         ]
         others = frozenset(k for k in near if not i <= k < j)
-        contexts.append(judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others))
+        return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others)
+
     found = []
-    for (pid, i, j, weak), offered in zip(spans, judge_model.judge(contexts), strict=True):
-        if weak and not offered:  # a bare word ("flood", "crime") counts only where the answer offers it
-            continue
-        start, end = _original(tokens[i].start, offsets), _original(tokens[j - 1].end - 1, offsets) + 1
-        found.append(Mention(pid, lex.names[pid], start, end, text[start:end], offered))
+    embeddings = judge_model.EMBED_MAX  # for the whole text
+    for at in range(0, len(spans), JUDGE_BATCH):  # in batches: a text of many mentions never holds all contexts
+        batch = spans[at : at + JUDGE_BATCH]
+        offered, used = judge_model.judge([context(*span) for span in batch], embeddings)
+        embeddings -= used
+        for (pid, i, j, weak), yes in zip(batch, offered, strict=True):
+            if weak and not yes:  # a bare word ("flood", "crime") counts only where the answer offers it
+                continue
+            start, end = _original(tokens[i].start, offsets), _original(tokens[j - 1].end - 1, offsets) + 1
+            found.append(Mention(pid, lex.names[pid], start, end, text[start:end], yes))
     return found
 
 

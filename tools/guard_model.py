@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -181,20 +181,20 @@ def probability(feats: list[str], model: dict | None = None, vector: Sequence[fl
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def judge(contexts: list[Context], model: dict | None = None, embed: Callable | None = None) -> list[bool]:
-    """Whether each mention is offered. The features decide; where they leave it open (a probability inside the
-    model's band), the sentence embedding is read too, for at most ``EMBED_MAX`` mentions of a text, in one batch,
-    so the cost per answer stays bounded. Without the embedding model the features alone decide."""
-    model = _weights() if model is None else model
+def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[bool], int]:
+    """Whether each mention is offered, and how many sentence embeddings that read. The features decide; where
+    they leave it open (a probability inside the model's band), the sentence embedding is read too, for at most
+    ``embed_max`` mentions, in one batch, so the cost per answer stays bounded. Without the embedding model the
+    features alone decide."""
+    model = _weights()
     feats = [features(c) for c in contexts]
     probs = [probability(f, model) for f in feats]
     band = model.get("embedded", {}).get("band")
-    unsure = [k for k, p in enumerate(probs) if band is not None and band <= p <= 1 - band][:EMBED_MAX]
-    if unsure:
-        vectors = (embed or _embed)([sentence(contexts[k]) for k in unsure])
-        for k, v in zip(unsure, vectors or (), strict=False):
-            probs[k] = probability(feats[k], model, v)
-    return [p >= model["threshold"] for p in probs]
+    unsure = [k for k, p in enumerate(probs) if band is not None and band <= p <= 1 - band][: max(embed_max, 0)]
+    vectors = _embed([sentence(contexts[k]) for k in unsure]) if unsure else None
+    for k, v in zip(unsure, vectors or (), strict=False):
+        probs[k] = probability(feats[k], model, v)
+    return [p >= model["threshold"] for p in probs], len(unsure) if vectors else 0
 
 
 _embed_failed: list[str] = []
