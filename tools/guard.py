@@ -463,6 +463,7 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
     mention_order = sorted(mention_tokens)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
+
     def context(pid: str, i: int, j: int, weak: bool) -> judge_model.Context:
         a, b = tokens[i].start, tokens[j - 1].end
         start = _original(a, offsets)

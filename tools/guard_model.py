@@ -88,8 +88,7 @@ CLASSES: dict[str, frozenset[str]] = {
     "we": _words("we our us ours i nosotros nuestro nuestra nous notre wir unser unsere noi nostro nostra"),
     "you": _words("you your yours usted ustedes su vous votre sie ihr ihre lei voi"),
     "they": _words(
-        "they their them theirs he she his her its applicant insured client broker customer account ellos ils "
-        "leur sie"
+        "they their them theirs he she his her its applicant insured client broker customer account ellos ils leur sie"
     ),
     "own": _words("their its his her existing prior current expiring previous own su sus leur ihr ihre loro"),
     "yes": _words("yes sure definitely absolutely also too plus"),
