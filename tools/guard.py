@@ -90,6 +90,10 @@ _DISTRIBUTES = re.compile(
     r"(?:also\s+|mainly\s+|only\s+|mostly\s+)?(?:write|place|sell|specialize)s?(?:\s+in)?\b"
 )
 _INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
+_POLICY_WORDS = _INSURANCE_WORDS | set(
+    "insurance limit limits quote quotes option options premium program form rider plan plans versicherung deckung "
+    "police polizza poliza seguro".split()
+)
 _FILLERS = {"&", "or", "the", "a", "an", "what", "about", "re", "also", "la", "el", "una", "un", "o"}
 _OFFER_VERBS = {
     w: True
@@ -570,6 +574,15 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     """Another sense of the word, a proper name, or what the business itself makes or sells."""
     after = tokens[j].word if j < len(tokens) else ""
     if after in lex.after[pid] or after in _OTHER_HEADS:
+        return True
+    # Hyphened to a word that is not about insurance, it is part of an adjective: "earthquake-resistant",
+    # "flood-prone" (while "EPLI-coverage", "D&O-Versicherung" stay products).
+    if (
+        after
+        and norm[tokens[j - 1].end : tokens[j].start] == "-"
+        and after not in lex.vocab
+        and after not in _POLICY_WORDS
+    ):
         return True
     for before in lex.before[pid]:
         n = len(before)
