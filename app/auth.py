@@ -17,16 +17,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from app.ui.escape import md
 from core.settings import Settings
 
 MODES = ("demo", "oidc")
 ROLES = ("user", "admin")
+# Demo sign-in throttling (SignInThrottle): this many failures per user name, and per client, in this window.
+SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_S = 5, 300.0
 # scrypt cost: 2^14 × 8 × 1 takes ~50 ms and 16 MB per check; enough for a demo, cheap enough for a sign-in.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 OIDC_KEYS = ("oidc_metadata_url", "oidc_client_id", "oidc_client_secret", "oidc_redirect_uri", "oidc_cookie_secret")
@@ -150,6 +158,98 @@ def authenticate(accounts: dict[str, DemoAccount], name: str, password: str) -> 
     return account.user if verify_password(password or "", account.password_hash) else None
 
 
+class SignInThrottle:
+    """At most ``max_failures`` failed sign-ins per user name, and per client address, in any ``window_s``.
+
+    Kept in this process only: Streamlit serves every session of one ``uwc serve`` from one process, and a
+    restart forgets the counts (several replicas each count their own). An attempt counts as a failure from the
+    moment it starts until it succeeds, so parallel guesses cannot slip past the limit while passwords are
+    checked. Refused attempts are not counted (the wait never grows) and cost no password check. The name limit
+    lets anyone hold a known user name locked for a window at a time: the price of stopping password guessing."""
+
+    def __init__(
+        self,
+        max_failures: int = SIGN_IN_MAX_FAILURES,
+        window_s: float = SIGN_IN_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.max_failures, self.window_s, self.clock = max_failures, window_s, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(name: str, client: str | None) -> list[str]:
+        return [f"user:{(name or '').strip().lower()}"] + ([f"client:{client}"] if client else [])
+
+    def _wait(self, key: str, now: float) -> float:
+        times = self._failures.get(key)
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        if not times:
+            self._failures.pop(key, None)
+            return 0.0
+        return times[0] + self.window_s - now if len(times) >= self.max_failures else 0.0
+
+    def begin(self, name: str, client: str | None = None) -> float:
+        """Seconds to wait before this attempt may be made (0: go ahead; it counts as a failure until
+        ``succeeded``)."""
+        with self._lock:
+            now = self.clock()
+            if len(self._failures) > 1000:  # forget names and clients whose failures have all expired
+                for key in list(self._failures):
+                    self._wait(key, now)
+            wait = max(self._wait(k, now) for k in self._keys(name, client))
+            if wait > 0:
+                return wait
+            for key in self._keys(name, client):
+                self._failures.setdefault(key, deque()).append(now)
+            return 0.0
+
+    def succeeded(self, name: str, client: str | None = None) -> None:
+        """The attempt begun for ``name`` was right: the name's failures are forgotten, the client's this one."""
+        user, *rest = self._keys(name, client)
+        with self._lock:
+            self._failures.pop(user, None)
+            for key in rest:
+                if self._failures.get(key):
+                    self._failures[key].pop()
+
+
+THROTTLE = SignInThrottle()  # this process's sign-in counts (see the class)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None
+    retry_after_s: float = 0.0  # > 0: refused unchecked, too many failures
+
+    @property
+    def message(self) -> str:
+        if self.user is not None:
+            return ""
+        if self.retry_after_s > 0:
+            minutes = max(1, math.ceil(self.retry_after_s / 60))
+            return f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        return "Unknown user name or wrong password."
+
+
+def sign_in(
+    accounts: dict[str, DemoAccount],
+    name: str,
+    password: str,
+    client: str | None = None,
+    throttle: SignInThrottle = THROTTLE,
+) -> SignIn:
+    """A demo sign-in, throttled per user name and per client address (``client``: None when unknown)."""
+    wait = throttle.begin(name, client)
+    if wait > 0:
+        return SignIn(None, wait)
+    user = authenticate(accounts, name, password)
+    if user is not None:
+        throttle.succeeded(name, client)
+    return SignIn(user)
+
+
 def check_auth_settings(settings: Settings) -> str | None:
     """Validate the sign-in settings; return the mode (None = no sign-in) or raise ``AuthConfigError``."""
     mode = (settings.auth or "").strip().lower() or None
@@ -234,18 +334,18 @@ def _sign_in_page_demo(settings: Settings) -> None:
     try:
         accounts = load_demo_accounts(settings)
     except AuthConfigError as exc:
-        st.error(f"Sign-in is not configured: {exc}.")
+        st.error(f"Sign-in is not configured: {md(exc)}.")
         st.stop()
     with st.form("sign-in"):
         name = st.text_input("User name", key="signin-name")
         password = st.text_input("Password", type="password", key="signin-password")
         submitted = st.form_submit_button("Sign in", icon=":material/login:", type="primary")
     if submitted:
-        user = authenticate(accounts, name, password)
-        if user is not None:
-            st.session_state[SESSION_KEY] = user
+        attempt = sign_in(accounts, name, password, client=st.context.ip_address)
+        if attempt.user is not None:
+            st.session_state[SESSION_KEY] = attempt.user
             st.rerun()
-        st.error("Unknown user name or wrong password.")
+        st.error(attempt.message)
     st.stop()
 
 

@@ -19,6 +19,29 @@ MAX_ARGS_DEPTH = 20  # nesting of the arguments' JSON
 MAX_SCAN_CHARS = 1_000_000  # one `guard scan` text
 MAX_SCAN_LINE_BYTES = 6 * MAX_SCAN_CHARS + 4096  # its JSONL line: a text of \uXXXX escapes, its id and braces
 MAX_SCRIPT_BYTES = 5_000_000  # one replay script
+MAX_LINE_BYTES = 4 * 8000 + 2  # one `uwc chat` line from a pipe: 8,000 characters of UTF-8 and its line end
+
+
+class LineTooLong(Exception):
+    def __init__(self, limit: int):
+        self.limit = limit
+
+
+def _read_line(src, limit: int) -> str:
+    """One line of a stream (binary, or text where there is no binary one), read at most ``limit`` bytes or
+    characters at a time: a longer line is skipped in bounded chunks (``LineTooLong``), never held whole;
+    ``EOFError`` at the end; ``UnicodeDecodeError`` if not UTF-8."""
+    raw = src.readline(limit + 1)
+    if not raw:
+        raise EOFError
+    end = b"\n" if isinstance(raw, bytes) else "\n"
+    if len(raw) > limit:
+        while raw and not raw.endswith(end):
+            raw = src.readline(65536)
+        raise LineTooLong(limit)
+    return (raw.decode("utf-8") if isinstance(raw, bytes) else raw).rstrip("\r\n")
+
+
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
 
 
@@ -109,12 +132,17 @@ def check_host(host: str) -> str:
     raise CliError(f"--host {host!r} is not an IP address or a host name (e.g. 127.0.0.1 or 0.0.0.0)", 2)
 
 
+def url_host(host: str) -> str:
+    """``host`` as it appears in a URL (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host else host
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.auth import AuthConfigError, check_auth_settings, write_oidc_secrets
-    from app.serve import is_loopback, run_supervised, server_env, streamlit_command
+    from app.serve import bind_problem, is_loopback, run_supervised, server_env, streamlit_command
     from core.database import is_postgres, masked
 
-    check_host(args.host)
+    host = check_host(args.host)  # "[::1]" -> "::1": Streamlit binds the bare address
     from seed_db.seed import is_seeded
 
     settings = get_settings(data_dir=args.data_dir)
@@ -124,12 +152,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         mode = check_auth_settings(settings)
     except AuthConfigError as exc:
         raise CliError(str(exc), 2) from None
-    if mode is None and not is_loopback(args.host):
+    if mode is None and not is_loopback(host):
         raise CliError(
-            f"refusing to listen on {args.host} without sign-in: set UWC_AUTH=demo (with UWC_AUTH_USERS_FILE) "
+            f"refusing to listen on {host} without sign-in: set UWC_AUTH=demo (with UWC_AUTH_USERS_FILE) "
             "or UWC_AUTH=oidc (with the UWC_OIDC_* settings), or use --host 127.0.0.1",
             2,
         )
+    problem = bind_problem(host, args.port)
+    if problem:
+        raise CliError(problem, 2)
     if is_postgres(settings.database_url):
         _check_postgres(settings)
     if not is_seeded(settings.resolved_database_url, settings.index_dir):
@@ -138,11 +169,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     secrets = write_oidc_secrets(settings, settings.data_dir / "streamlit-secrets.toml") if mode == "oidc" else None
     sign_in = {None: "no sign-in", "demo": "demo sign-in", "oidc": "OIDC sign-in"}[mode]
     print(
-        f"Underwriting Copilot on http://{args.host}:{args.port} (model: {settings.model}, {sign_in}); "
+        f"Underwriting Copilot on http://{url_host(host)}:{args.port} (model: {settings.model}, {sign_in}); "
         "Ctrl+C stops it.",
         flush=True,
     )
-    return run_supervised(streamlit_command(args.host, args.port, secrets), server_env(settings.data_dir))
+    return run_supervised(streamlit_command(host, args.port, secrets), server_env(settings.data_dir))
 
 
 def _check_postgres(settings) -> None:
@@ -169,19 +200,12 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 
 def _toolkit(settings):
+    from tools.all import default_tools
     from tools.context import open_context
-    from tools.registry import Toolkit
+    from tools.toolkit import Toolkit
 
     try:
-        return Toolkit(
-            open_context(
-                settings.data_dir,
-                settings.embedding_model,
-                settings.api_base,
-                settings.database_url,
-                settings.reader_url,
-            )
-        )
+        return Toolkit(open_context(settings), default_tools())
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
     except _database_errors() as exc:
@@ -205,12 +229,11 @@ def cmd_tool(args: argparse.Namespace) -> int:
 
     settings = get_settings(data_dir=args.data_dir)
     if args.list or not args.name:
-        import tools.all  # noqa: F401
-        from tools.registry import REGISTRY
+        from tools.all import default_tools
 
         if not args.list:
             raise CliError("give a tool name (and --args JSON), or --list to see the tools", 2)
-        for spec in REGISTRY.values():
+        for spec in default_tools():
             print(json.dumps({"name": spec.name, "description": spec.description, "parameters": spec.json_schema}))
         return 0
     source = "--args"
@@ -361,7 +384,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from core.database import DatabaseUnavailable
-    from graph.copilot import Copilot, InputRejected
+    from graph.copilot import MAX_MESSAGE_CHARS, Copilot, InputRejected, MessageNotSent
     from graph.threads import ThreadNotFound
 
     settings = get_settings(data_dir=args.data_dir, model=args.model)
@@ -382,6 +405,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         copilot = Copilot(settings)
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
+    except DatabaseUnavailable as exc:  # a store of the conversations, named with its fault
+        raise CliError(str(exc)) from None
     except _database_errors() as exc:
         raise CliError(_explain(exc, settings)) from None
     except Exception as exc:  # e.g. a cassette that does not exist
@@ -417,9 +442,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     while True:
         try:
-            line = input("you> " if interactive else "")
+            line = (
+                input("you> ") if interactive else _read_line(getattr(sys.stdin, "buffer", sys.stdin), MAX_LINE_BYTES)
+            )
         except EOFError:
             break
+        except LineTooLong as exc:
+            note(
+                "red",
+                f"message not sent: it is over {exc.limit:,} bytes; the limit is {MAX_MESSAGE_CHARS:,} characters",
+            )
+            continue
         except UnicodeDecodeError as exc:
             copilot.close()
             raise CliError(f"stdin is not UTF-8 text (byte {exc.start}); the conversation is kept", 2) from None
@@ -437,11 +470,22 @@ def cmd_chat(args: argparse.Namespace) -> int:
             say("you", "bold", line)
         try:
             result = copilot.send(thread.id, line, on_event=show)
-        except (InputRejected, DatabaseUnavailable) as exc:  # the conversation is kept: the next line continues it
+        except (MessageNotSent, DatabaseUnavailable) as exc:  # nothing of it was stored: the line is still the user's
+            if not interactive:  # a later line sent without this one would change the conversation: stop here
+                copilot.close()
+                raise CliError(
+                    f"message not sent ({_excerpt(line)}): {exc}; the lines after it were not read"
+                ) from None
+            note("red", f"Message not sent: {exc}. It is back at the prompt: press Enter to send it again.")
+            _prefill(line)
+            continue
+        except InputRejected as exc:  # too long, empty: the next line continues the conversation
             note("red", str(exc))
             continue
         style = "red" if result.error else "green"
         say("copilot", f"bold {style}", result.answer)
+        if result.error and result.error != result.answer:  # e.g. an answer a locked store kept back
+            note("yellow", f"  ! {result.error}")
         if result.finding:
             f = result.finding
             verdict = {
@@ -450,8 +494,29 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 if k in f
             }
             note("magenta", f"  finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}")
+    unsaved = copilot.save_pending()  # no next message will save an answer a store fault kept back
     copilot.close()
+    if unsaved:
+        raise CliError(f"the last answer in conversation {thread.id} could not be saved (its store stayed locked)")
     return 0
+
+
+def _excerpt(line: str, limit: int = 60) -> str:
+    return repr(line if len(line) <= limit else line[:limit] + "…")
+
+
+def _prefill(text: str) -> None:
+    """Put ``text`` at the next prompt, editable, where readline is available (a terminal)."""
+    try:
+        import readline
+    except ImportError:  # no readline (Windows): the text is on screen above
+        return
+
+    def insert() -> None:
+        readline.insert_text(text)
+        readline.set_startup_hook(None)  # once
+
+    readline.set_startup_hook(insert)
 
 
 def _eval_compare(args: argparse.Namespace) -> int:
@@ -739,20 +804,36 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_mcp(args: argparse.Namespace) -> int:
     from app import mcp_server
+    from app.mcp_access import ListenerRefused, http_access
+    from app.serve import bind_problem
     from core import tracing
 
     settings = get_settings(data_dir=args.data_dir)
-    if args.transport == "http" and not 1 <= args.port <= 65535:
-        raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
+    access = None
+    if args.transport == "http":  # decided before opening anything: a refused listener fails fast
+        host = check_host(args.host)
+        if not 1 <= args.port <= 65535:
+            raise CliError(f"--port must be between 1 and 65535, got {args.port}", 2)
+        try:
+            access = http_access(settings, host)
+        except ListenerRefused as exc:
+            raise CliError(str(exc), 2) from None
+        problem = bind_problem(host, args.port)
+        if problem:
+            raise CliError(problem, 2)
     toolkit = _toolkit(settings)
     tracing.configure_from_settings(settings)  # tool calls from other agents are traced like the copilot's
     server = mcp_server.build_server(settings, toolkit)
     try:
-        if args.transport == "stdio":
+        if access is None:
             mcp_server.serve_stdio(server)
         else:
-            print(f"MCP (streamable HTTP) on http://{args.host}:{args.port}/mcp; Ctrl+C stops it.", file=sys.stderr)
-            mcp_server.serve_http(server, args.host, args.port)
+            sign_in = "bearer token required" if access.token else "no sign-in, loopback only"
+            print(
+                f"MCP (streamable HTTP) on http://{url_host(host)}:{args.port}/mcp ({sign_in}); Ctrl+C stops it.",
+                file=sys.stderr,
+            )
+            mcp_server.serve_http(server, access, host, args.port)
     except KeyboardInterrupt:
         pass
     finally:
@@ -862,7 +943,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mcp", help="serve the tools and the evaluation loop to other agents over MCP")
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP")
-    p.add_argument("--host", default="127.0.0.1", help="with --transport http: address (default 127.0.0.1)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="with --transport http: address (default 127.0.0.1; any other needs UWC_MCP_TOKEN)",
+    )
     p.add_argument("--port", type=int, default=8765, help="with --transport http: port (default 8765)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_mcp)

@@ -1,12 +1,16 @@
 """``uwc mcp``: the copilot's tools for other agents, over MCP (stdio or streamable HTTP), with the official SDK.
 
-Every tool of the registry is served through the same boundary as the agent's (``Toolkit.call``: validation, the
-product guard, timing, ``{"error", "hint"}`` results, a trace span), so an MCP client gets exactly what the model
-gets — a guard refusal for a product we do not write, the boundary's message for malformed arguments, never a
+Every tool of the product (``tools.all.default_tools()``) is served through the same boundary as the agent's
+(``Toolkit.call``: validation, the product guard, timing, ``{"error", "hint"}`` results, a trace span), so an MCP
+client gets exactly what the model gets — a guard refusal for a product we do not write, the boundary's message for malformed arguments, never a
 stack trace. The SDK's low-level server is used so arguments reach the boundary unvalidated: one place judges them.
 
 Evaluation tools let another agent drive the evaluation loop: ``run_eval_tasks`` (a task file, offline model and
-scripted underwriter by default), ``list_eval_runs``, ``read_eval_summary`` and ``read_eval_failures``.
+scripted underwriter by default; a caller names only the models the operator configured, as each spends the
+operator's provider key), ``list_eval_runs``, ``read_eval_summary`` and ``read_eval_failures``.
+
+Who may reach the HTTP transport is decided in ``app/mcp_access.py``; the stdio transport, which answers every
+line, in ``app/mcp_stdio.py``.
 """
 
 from __future__ import annotations
@@ -41,7 +45,11 @@ class RunArgs(_Args):
         description="a task file (JSONL) under evals/ or the data folder, e.g. evals/suite/tasks.jsonl"
     )
     limit: int | None = Field(None, ge=1, le=MAX_EVAL_TASKS, description="run only the first N tasks")
-    model: str | None = Field(None, description="litellm model string or 'offline' (default: the server's model)")
+    model: str | None = Field(
+        None,
+        max_length=200,
+        description="a model this server allows (its own, 'offline', UWC_MCP_MODELS); default: the server's",
+    )
 
 
 class RunNameArgs(_Args):
@@ -134,6 +142,11 @@ class EvalTools:
             "e.g. evals/suite/tasks.jsonl or evals/regression/tasks.jsonl",
         )
 
+    def allowed_models(self) -> list[str]:
+        """The models a caller may name: each spends the operator's provider key, so only the ones configured."""
+        extra = [m.strip() for m in self.settings.mcp_models.split(",") if m.strip()]
+        return list(dict.fromkeys([self.settings.model, "offline", *extra]))
+
     def run_tasks(self, tasks_file: str, limit: int | None = None, model: str | None = None) -> dict:
         from evals.report import write_run
         from evals.runner import run_eval
@@ -141,6 +154,11 @@ class EvalTools:
         from evals.tasks import TaskFileError, check_against_catalog, load_tasks
         from graph.copilot import Copilot
 
+        if model is not None and model not in self.allowed_models():
+            raise EvalToolError(
+                f"model {model!r} is not allowed on this server",
+                f"models: {', '.join(self.allowed_models())} (the operator adds more with UWC_MCP_MODELS)",
+            )
         path = self._tasks_path(tasks_file)
         try:
             tasks = load_tasks(path)[: limit or MAX_EVAL_TASKS]
@@ -274,22 +292,28 @@ def build_server(settings, toolkit):
 
 
 def serve_stdio(server) -> None:
-    import anyio
-    from mcp.server.stdio import stdio_server
+    from app.mcp_stdio import serve
 
-    async def main() -> None:
-        async with stdio_server() as (read, write):
-            await server.run(read, write, server.create_initialization_options())
-
-    anyio.run(main)
+    serve(server)
 
 
-def http_app(server, host: str = "127.0.0.1"):
-    """The streamable-HTTP app at ``/mcp`` (DNS-rebinding protection on loopback, as the SDK sets it)."""
-    return server.streamable_http_app(host=host)
+def http_app(server, access):
+    """The streamable-HTTP app at ``/mcp``, behind the SDK's Host/Origin check and, with a token, its bearer check."""
+    if access.token is None:
+        return server.streamable_http_app(transport_security=access.transport_security())
+    from mcp.server.auth.settings import AuthSettings
+
+    from app.mcp_access import StaticTokenVerifier
+
+    # The SDK installs its bearer middleware only with AuthSettings; issuer_url is required by the model but only
+    # used by an OAuth provider's routes, which a shared-token server does not have.
+    auth = AuthSettings(issuer_url="http://localhost", resource_server_url=None)
+    return server.streamable_http_app(
+        transport_security=access.transport_security(), auth=auth, token_verifier=StaticTokenVerifier(access.token)
+    )
 
 
-def serve_http(server, host: str, port: int) -> None:
+def serve_http(server, access, host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run(http_app(server, host), host=host, port=port, log_level="warning")
+    uvicorn.run(http_app(server, access), host=host, port=port, log_level="warning")

@@ -12,6 +12,7 @@ import ctypes
 import ipaddress
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,24 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False  # a host name other than localhost may resolve to anything: treat it as public
+
+
+def bind_problem(host: str, port: int) -> str | None:
+    """Why a server could not listen on ``host:port`` (a name that does not resolve, an address not of this
+    machine, a port in use or privileged), found by binding a socket once here; None when it can. The server
+    itself would say so with a traceback from deep inside its socket code."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: a closing socket is no obstacle
+            sock.bind(address)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: the name does not resolve ({exc.strerror})"
+    except OSError as exc:
+        return f"cannot listen on {host} port {port}: {exc.strerror or exc}"
+    return None
 
 
 def streamlit_command(host: str, port: int, secrets_file: Path | None = None) -> list[str]:

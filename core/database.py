@@ -64,6 +64,11 @@ def is_postgres(url: str | None) -> bool:
     return url is not None and url != "" and make_url(url).get_backend_name() == "postgresql"
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    return None if is_postgres(url) else make_url(url).database or None
+
+
 def libpq_url(url: str) -> str:
     """The same database as a libpq connection string (psycopg and langgraph-checkpoint-postgres)."""
     u: URL = make_url(url).set(drivername="postgresql")
@@ -101,7 +106,14 @@ def masked(url: str) -> str:
 
 
 def explain(exc: BaseException, url: str) -> str:
-    """One line saying why the database at ``url`` cannot be used, for the CLI and the UI."""
+    """One line saying why the database at ``url`` cannot be used, for the CLI and the UI. A SQLite file is named
+    with its own remedy (``core.faults``): the store the error was marked with, else the file of ``url``."""
+    if not is_postgres(url):
+        from core.faults import STORE, database_problem
+
+        problem = database_problem(exc, store=getattr(exc, STORE, None) or sqlite_file(url))
+        if problem:
+            return problem[0].lower() + problem[1:].rstrip(".")
     where = masked(url)
     text = " ".join(str(getattr(exc, "orig", None) or exc).split())
     low = text.lower()

@@ -3,6 +3,13 @@
 Secrets reach text through URL userinfo (``http://user:pass@proxy``), providers echoing a key or an
 ``Authorization`` header in an error, and keys pasted into settings. ``redact`` replaces each with ``[REDACTED]``
 and keeps the rest readable (the scheme and host of a URL, the name of a header).
+
+Patterns alone miss a key in a format they do not know, or a proxy password echoed without its URL, so the
+configured secrets are also removed by value: ``register`` (called when settings are loaded, and by a model
+given a key directly) keeps every key, password, token and URL password, and ``redact`` removes each, also
+URL-encoded. Values shorter than ``MIN_SECRET`` characters, and short plain words ("postgres", "password"), are
+not registered: they would be cut out of ordinary text everywhere (a table name, a sign-in error), and the patterns
+still catch them in URLs and headers.
 """
 
 from __future__ import annotations
@@ -10,7 +17,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterable, Mapping
 from typing import TypeVar, cast
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 MARK = "[REDACTED]"
 T = TypeVar("T")
@@ -61,12 +70,73 @@ _OPAQUE = re.compile(
 )
 
 
-def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
-    """``text`` with every secret replaced by ``[REDACTED]``; ``secrets`` are exact values to hide as well."""
+MIN_SECRET = 6
+# Environment variables whose values are secrets whatever the provider (OPENAI_API_KEY, HF_TOKEN, ...).
+_SECRET_VAR = re.compile(r"(?:^|_)(?:API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(?:_|$)", re.I)
+_PROXY_VAR = re.compile(r"^(?:https?|all|ftp|no)_proxy$", re.I)
+
+_registry_lock = threading.Lock()
+_registered: tuple[str, ...] = ()  # longest first, each with its URL-encoded forms
+
+
+def _forms(value: str) -> set[str]:
+    return {value, quote(value, safe=""), quote_plus(value, safe=""), unquote(value)}
+
+
+_WORD = re.compile(r"[A-Za-z]{1,11}")  # a short plain word: too common in text to remove wherever it appears
+
+
+def _registrable(value: str) -> bool:
+    return len(value) >= MIN_SECRET and not _WORD.fullmatch(value)
+
+
+def register(*values: str | None) -> None:
+    """Remember secret values (a key, a password, a token) so that ``redact`` removes them from any text."""
+    global _registered
+    new = {f for v in values if v and _registrable(v.strip()) for f in _forms(v.strip()) if len(f) >= MIN_SECRET}
+    with _registry_lock:
+        if new - set(_registered):
+            _registered = tuple(sorted(new | set(_registered), key=len, reverse=True))
+
+
+def url_password(url: str | None) -> str | None:
+    """The password in a URL's userinfo (``scheme://user:password@host``), if any."""
+    if not url or "@" not in url:
+        return None
+    try:
+        return urlsplit(url.strip()).password
+    except ValueError:
+        return None
+
+
+def register_environment(environ: Mapping[str, str]) -> None:
+    """Register provider keys and tokens (``*_API_KEY``, ``*_TOKEN``, ``*_SECRET``, ...) and proxy passwords."""
+    for name, value in environ.items():
+        if _SECRET_VAR.search(name):
+            register(value)
+        elif _PROXY_VAR.match(name):
+            register(*(url_password(v) for v in value.split(",")))
+
+
+def registered() -> tuple[str, ...]:
+    return _registered
+
+
+def forget_all() -> None:
+    """Clear the registry (tests)."""
+    global _registered
+    with _registry_lock:
+        _registered = ()
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every secret replaced by ``[REDACTED]``: registered values, ``secrets`` (exact values to hide
+    as well) and anything matching a secret's pattern."""
     if not text:
         return text
-    for secret in secrets:
-        if secret and len(secret) >= 4:
+    extra = sorted({f for s in secrets if s and _registrable(s) for f in _forms(s)}, key=len, reverse=True)
+    for secret in (*extra, *_registered):
+        if secret in text:
             text = text.replace(secret, MARK)
     text = _USERINFO.sub(lambda m: f"{m['scheme']}{MARK}@", text)
     text = _HEADER.sub(lambda m: f"{m['name']}{MARK}", text)
@@ -76,8 +146,9 @@ def redact(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
     return _OPAQUE.sub(MARK, text)
 
 
-def redact_obj(value: T, secrets: tuple[str, ...] | list[str] = ()) -> T:
+def redact_obj(value: T, secrets: Iterable[str] = ()) -> T:
     """``redact`` applied to every string inside a JSON-like value (dicts, lists, tuples); same shape back."""
+    secrets = tuple(secrets)
     if isinstance(value, str):
         return cast(T, redact(value, secrets))
     if isinstance(value, dict):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core import redact
 
 # Offline by default: these must be set before chromadb or litellm are imported anywhere.
 OFFLINE_ENV = {
@@ -53,6 +56,9 @@ class Settings(BaseSettings):
     database_wait: float = Field(
         10.0, gt=0, description="seconds a turn waits for a PostgreSQL connection before saying the database is down"
     )
+    thread_wait: float = Field(
+        10.0, ge=0, description="seconds a message waits while another window or process writes the same conversation"
+    )
     embedding_model: str = Field("local", description="'local' (offline MiniLM int8) or a litellm embedding model")
     record: Path | None = None
     replay: Path | None = None
@@ -68,6 +74,15 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = None
     oidc_redirect_uri: str | None = Field(None, description="public URL of the app + /oauth2callback")
     oidc_cookie_secret: str | None = Field(None, description="random secret signing the sign-in cookie")
+    # `uwc mcp --transport http` (app/mcp_access.py): a bearer token, required off loopback; the Host names
+    # clients use (checked against DNS rebinding); the models a caller of run_eval_tasks may name.
+    mcp_token: str | None = Field(
+        None, description="bearer token the MCP HTTP transport requires (required off loopback)"
+    )
+    mcp_allowed_hosts: str = Field("", description="comma-separated Host names the MCP HTTP transport answers to")
+    mcp_models: str = Field(
+        "", description="comma-separated models an MCP caller may name besides UWC_MODEL and offline"
+    )
 
     @property
     def cache_path(self) -> Path:
@@ -91,6 +106,22 @@ class Settings(BaseSettings):
     )
     user: str = Field("local", description="who is asking, on traces and checks when there is no sign-in")
 
+    @model_validator(mode="after")
+    def _register_secrets(self) -> Settings:
+        """Every configured secret is known to ``core.redact`` from the moment settings exist, so no text shown,
+        logged or stored carries it (a provider may echo a key or a proxy password in a format no pattern knows)."""
+        for name, value in self:
+            if not isinstance(value, str):
+                continue
+            if any(word in name for word in ("key", "secret", "password", "token")):
+                redact.register(value)
+            redact.register(redact.url_password(value))
+        for pair in (self.otlp_headers or "").split(","):  # "Authorization=Bearer%20xyz": the value and its token
+            value = unquote(pair.partition("=")[2]).strip()
+            redact.register(value, value.split()[-1] if value else None)
+        redact.register_environment(os.environ)
+        return self
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.database_path}"
@@ -111,6 +142,11 @@ class Settings(BaseSettings):
     @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
+
+    @property
+    def conversations_path(self) -> Path:
+        """Thread titles, owners and feedback when the database is SQLite (``graph/threads.py``)."""
+        return self.data_dir / "conversations.db"
 
     @property
     def telemetry_path(self) -> Path:

@@ -1,7 +1,7 @@
 """Traces with the standard: OpenTelemetry spans named and attributed after the GenAI semantic conventions.
 
 One trace per turn (``invoke_agent``), with a child span per model call (``chat``, emitted in ``graph/llm.py``), per
-tool call (``execute_tool``, emitted at the tool boundary ``tools/registry.py``) and per guard intervention
+tool call (``execute_tool``, emitted at the tool boundary ``tools/toolkit.py``) and per guard intervention
 (``guard``). Spans go to the embedded store in the data folder (``core/telemetry_store.py``, read by the Monitoring
 page) and, when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, to any OTLP backend as well.
 
@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+
+from core.redact import redact
 
 log = logging.getLogger("uwc.tracing")
 
@@ -199,12 +201,14 @@ def _clean(attributes: dict) -> dict[str, Any]:
     for k, v in attributes.items():
         if v is None:
             continue
-        if isinstance(v, (str, bool, int, float)):
+        if isinstance(v, str):
+            out[k] = redact(v)  # spans are stored and exported: never a key, whatever the attribute
+        elif isinstance(v, (bool, int, float)):
             out[k] = v
         elif isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
-            out[k] = list(v)
+            out[k] = [redact(x) for x in v]
         else:
-            out[k] = json.dumps(v, default=str)
+            out[k] = redact(json.dumps(v, default=str))
     return out
 
 
@@ -260,7 +264,7 @@ def set_error(s: Any, error_type: str) -> None:
 
 
 def record_tool(event: Any) -> None:
-    """The span of one finished tool call (a ``tools.registry.ToolEvent``), with a child span per guard refusal.
+    """The span of one finished tool call (a ``tools.toolkit.ToolEvent``), with a child span per guard refusal.
 
     Emitted after the fact with the call's own start and end times, so the boundary keeps its shape.
     """

@@ -111,6 +111,7 @@ class GuardedStream:
             self.buffer = ""
 
     def _send(self, text: str) -> None:
+        text = redact(text)  # shown live: a key the provider echoes is gone before the final answer's redaction
         offered = [m for m in find_mentions(text, self.catalog, self.names) if m.offered]
         self.emit(remove_offending(text, offered) + " " if offered else text)
 
@@ -210,16 +211,16 @@ def build_graph(model, toolkit, checkpointer=None):
             record = redact_obj(event.as_dict())
             write({"type": "tool", **record})
             # The full result lives in the ToolMessage; the stored trace keeps a short copy of a big one.
-            events.append({"type": "tool", **record, "result": compact_result(event.result)})
+            events.append({"type": "tool", **record, "result": compact_result(record.get("result"))})
             for g in event.guard:
                 if not g["allowed"]:
                     events.append({"type": "guard", "where": "tool_argument", "tool": call["name"], **g})
             if event.ok and call["name"] == "record_finding":
-                finding = event.result
+                finding = record.get("result")
                 write({"type": "finding", "finding": finding})
             out.append(
                 ToolMessage(
-                    json.dumps(event.result, default=str),
+                    json.dumps(record.get("result"), default=str),  # checkpointed and sent on: never a secret
                     tool_call_id=call["id"],
                     name=call["name"],
                     status="success" if event.ok else "error",

@@ -27,7 +27,7 @@ def open_checkpointer(target, wait: float = 10.0):
         pool: ConnectionPool = ConnectionPool(
             libpq_url(target),
             min_size=1,
-            max_size=8,
+            max_size=40,  # a few per running turn: one holds the turn's writer lock (graph/writer_lock.py)
             kwargs={
                 "autocommit": True,
                 "prepare_threshold": None,

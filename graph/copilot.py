@@ -13,15 +13,16 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from core import tracing
-from core.database import DatabaseUnavailable, database_errors, explain
-from core.faults import database_problem
+from core.database import DatabaseUnavailable, database_errors, explain, sqlite_file
+from core.faults import database_problem, is_database_error, mark_store, naming_store
 from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from core.telemetry_store import CheckStore
@@ -32,15 +33,26 @@ from graph.checkpoints import checkpoint_target, open_checkpointer
 from graph.observe import after_turn
 from graph.state import kind, meta
 from graph.threads import ScopedThreads, ThreadStore, store_url
+from graph.writer_lock import LockTimeout, open_writer_locks
 
 MAX_MESSAGE_CHARS = 8000
 log = logging.getLogger("uwc.copilot")
 SAVE_RETRIES = 3  # after the store's own busy wait: a few short retries to save an answer a lock kept back
 UNSAVED_NOTE = "This answer is shown but not saved yet; it is saved with your next message."
+BUSY = "this conversation is busy: another window or process is answering in it; send the message again in a moment"
 
 
 class InputRejected(ValueError):
     """The underwriter's message cannot be sent; the message says why and what is allowed."""
+
+
+class MessageNotSent(InputRejected):
+    """Nothing of the message was stored (a store was locked or failed before the question was saved): the text is
+    the underwriter's to send again."""
+
+
+class ThreadBusy(MessageNotSent):
+    """Another writer held the conversation for the whole ``UWC_THREAD_WAIT``."""
 
 
 class TurnStopped(BaseException):
@@ -115,27 +127,27 @@ def model_label(model) -> str:
 
 class Copilot:
     def __init__(self, settings: Settings, model=None, toolkit=None):
+        from tools.all import default_tools
         from tools.context import open_context
-        from tools.registry import Toolkit
+        from tools.toolkit import Toolkit
 
         install_log_redaction()
         self.settings = settings
-        self.toolkit = toolkit or Toolkit(
-            open_context(
-                settings.data_dir,
-                settings.embedding_model,
-                settings.api_base,
-                settings.database_url,
-                settings.reader_url,
-            )
-        )
+        self.toolkit = toolkit or Toolkit(open_context(settings), default_tools())
         self.model = model or make_model(settings, self.toolkit.ctx.catalog)
-        self.checkpointer = open_checkpointer(checkpoint_target(settings), settings.database_wait)
+        target = checkpoint_target(settings)
+        self.checkpoint_url = target if isinstance(target, str) else f"sqlite:///{target}"
         self.threads_url = store_url(settings)
-        # every conversation; ``threads`` is what this view may see
-        self.store = ThreadStore(self.threads_url, settings.database_wait)
+        # A store that cannot open names itself (`uwc seed` rebuilds uwc.db, never these): see core/faults.py.
+        with naming_store(sqlite_file(self.checkpoint_url)):
+            self.checkpointer = open_checkpointer(target, settings.database_wait)
+        self.writers = open_writer_locks(target, self.checkpointer)
+        with naming_store(sqlite_file(self.threads_url)):
+            # every conversation; ``threads`` is what this view may see
+            self.store = ThreadStore(self.threads_url, settings.database_wait)
         self.threads: ThreadStore | ScopedThreads = self.store
-        self.checks = CheckStore(settings.telemetry_path)
+        with naming_store(settings.telemetry_path):
+            self.checks = CheckStore(settings.telemetry_path)
         self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
         self._unsaved: dict[str, tuple[list, list[dict]]] = {}  # turns a store fault kept from the checkpoint
 
@@ -155,7 +167,18 @@ class Copilot:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
 
     def new_thread(self, title: str = "New conversation", applicant_id: str | None = None):
-        return self.threads.create(title, getattr(self.model, "name", None), applicant_id)
+        with self._naming_stores():
+            return self.threads.create(title, getattr(self.model, "name", None), applicant_id)
+
+    @contextmanager
+    def _naming_stores(self) -> Iterator[None]:
+        """A store fault raised inside names its store (``core.faults``) for whoever reports it: the CLI, the app."""
+        try:
+            yield
+        except Exception as exc:
+            if is_database_error(exc):
+                mark_store(exc, sqlite_file(self._store_url(exc)))
+            raise
 
     def send(
         self,
@@ -175,16 +198,43 @@ class Copilot:
         if len(text) > MAX_MESSAGE_CHARS:
             raise InputRejected(f"the message has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
         try:
-            return self._send(thread_id, text, on_event, cancel, user)
+            with self._naming_stores():
+                self.threads.get(thread_id)  # raises ThreadNotFound (before a lock is made for a thread not there)
+                with self._writing(thread_id, self.settings.thread_wait):
+                    return self._send(thread_id, text, on_event, cancel, user)
         except database_errors() as exc:  # e.g. PostgreSQL restarting: the conversation is kept, try again
             raise DatabaseUnavailable(
-                explain(exc, self.threads_url) + "; the conversation is kept, send the message again when it is back"
+                explain(exc, self._store_url(exc))
+                + "; the conversation is kept, send the message again when it is back"
             ) from None
+
+    def _store_url(self, exc: BaseException) -> str:
+        """The store that raised ``exc``: the thread store speaks SQLAlchemy, the checkpointer its driver."""
+        import sqlalchemy.exc
+
+        return self.threads_url if isinstance(exc, sqlalchemy.exc.SQLAlchemyError) else self.checkpoint_url
+
+    def _problem(self, exc: BaseException) -> str | None:
+        """One sentence naming the store that raised ``exc`` and what to do; None when it is no store fault."""
+        if not is_database_error(exc):
+            return None
+        line = explain(exc, self._store_url(exc))
+        return line[0].upper() + line[1:] + "."
+
+    @contextmanager
+    def _writing(self, thread_id: str, wait: float) -> Iterator[None]:
+        """Hold the conversation's writer lock (``graph/writer_lock.py``) for what is inside; ``ThreadBusy`` after
+        ``wait`` seconds of another writer holding it."""
+        with ExitStack() as held:
+            try:
+                held.enter_context(self.writers.hold(thread_id, wait))
+            except LockTimeout:
+                raise ThreadBusy(BUSY) from None
+            yield
 
     def _send(
         self, thread_id: str, text: str, on_event, cancel: threading.Event | None, user: str | None
     ) -> TurnResult:
-        self.threads.get(thread_id)  # raises ThreadNotFound
         config = self._config(thread_id)
         user = user or getattr(self.threads, "owner", None) or self.settings.user
         with tracing.turn(thread_id, user, getattr(self.model, "name", "?")) as span:
@@ -236,9 +286,12 @@ class Copilot:
             after = self.graph.get_state(config).values
             self.threads.touch(thread_id)
         except Exception as exc:
-            problem = database_problem(exc, self.settings.data_dir)
+            problem = self._problem(exc)
             if problem is None:
                 raise
+            if not any(isinstance(m, AIMessage) and not m.tool_calls for m in turn.values()):
+                if not self._stored(config, asked_id):
+                    raise MessageNotSent(problem.rstrip(".")) from None
             return self._unsaved_turn(thread_id, streamed, list(turn.values()), problem), []
         events = after.get("events", [])[n_events:]
         new_messages = after.get("messages", [])[n_messages:]
@@ -256,6 +309,13 @@ class Copilot:
             stopped=stopped,
         )
         return result, after.get("events", [])
+
+    def _stored(self, config: dict, message_id: str) -> bool:
+        """Whether the checkpoint holds the message (unreadable: no, so the underwriter sends it again)."""
+        try:
+            return any(m.id == message_id for m in self.graph.get_state(config).values.get("messages", []))
+        except Exception:
+            return False
 
     def _close_stopped_turn(self, config: dict) -> bool:
         """After a stop, leave the thread as if the turn had ended: every tool call answered (with a "stopped"
@@ -366,13 +426,30 @@ class Copilot:
                 if attempt < attempts - 1:
                     time.sleep(0.2 * (attempt + 1))
 
+    def save_pending(self) -> list[str]:
+        """Save every answer a store fault kept back (a process about to end has no next message to save it with);
+        returns the conversations whose answer is still unsaved."""
+        for thread_id in list(self._unsaved):
+            try:
+                with self._writing(thread_id, self.settings.thread_wait):
+                    self._save_unsaved(thread_id)
+            except Exception as exc:
+                log.warning("saving the answer kept back in conversation %s failed: %s", thread_id, exc)
+        return list(self._unsaved)
+
     def history(self, thread_id: str) -> list[dict]:
         """The conversation for display: underwriter and copilot messages, each answer with its tool steps."""
+        with self._naming_stores():
+            return self._history(thread_id)
+
+    def _history(self, thread_id: str) -> list[dict]:
         self.threads.get(thread_id)
-        try:
-            self._save_unsaved(thread_id, quiet=True)
-        except Exception:  # still locked: the answer stays pending and the history shows what is saved
-            pass
+        if thread_id in self._unsaved:
+            try:
+                with self._writing(thread_id, 0):
+                    self._save_unsaved(thread_id, quiet=True)
+            except Exception:  # locked, or a turn is writing: the answer stays pending, the history shows what is saved
+                pass
         values = self.graph.get_state(self._config(thread_id)).values
         events = [e for e in values.get("events", []) if e["type"] == "tool"]
         checks = self.checks.for_conversation(thread_id)
@@ -452,3 +529,4 @@ class Copilot:
         self.checkpointer.conn.close()  # a SQLite connection or a PostgreSQL pool
         self.store.close()
         self.checks.close()
+        self.writers.close()

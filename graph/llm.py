@@ -31,7 +31,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from core import tracing
+from core import redact, tracing
 from core.settings import Settings, apply_offline_env
 from graph import budget, prompts
 from graph.cassette import Cassette, CassetteMiss
@@ -122,6 +122,11 @@ class LiteLLMModel:
     usage: list[dict] = field(default_factory=list)  # one entry per call: model, tokens, cost, seconds, estimated
     is_llm: bool = True
     _token_cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # Keys and base URLs given here rather than through settings are secrets all the same.
+        redact.register(self.api_key, self.fallback_api_key)
+        redact.register(redact.url_password(self.api_base), redact.url_password(self.fallback_api_base))
 
     @classmethod
     def from_settings(cls, settings: Settings, model: str | None = None, **overrides) -> LiteLLMModel:

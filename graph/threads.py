@@ -114,7 +114,7 @@ def store_url(settings) -> str:
     """Where conversations live for ``settings``: the PostgreSQL URL, or ``conversations.db`` in the data folder."""
     if is_postgres(settings.database_url):
         return normalize_url(settings.database_url)
-    return f"sqlite:///{Path(settings.data_dir) / 'conversations.db'}"
+    return f"sqlite:///{settings.conversations_path}"
 
 
 def check_stores(settings) -> None:
@@ -141,7 +141,11 @@ def upgrade_schema(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with _UPGRADE_LOCK:
         if engine.dialect.name == "sqlite":
-            upgrader = create_engine(engine.url, connect_args={"timeout": 30, "isolation_level": None})
+            if _is_current(engine, cfg):  # nothing to do: no write lock (another process may hold it for a while)
+                return
+            # a first start may wait out a long upgrade by another process, but not a store locked for good
+            wait = 6 * database.BUSY_TIMEOUT_S
+            upgrader = create_engine(engine.url, connect_args={"timeout": wait, "isolation_level": None})
             try:
                 with upgrader.connect() as conn:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -161,6 +165,16 @@ def upgrade_schema(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+
+def _is_current(engine: Engine, cfg) -> bool:
+    """Whether the store is at the newest revision already (read without a write lock)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    return set(current) == set(ScriptDirectory.from_config(cfg).get_heads())
 
 
 def _store_engine(url: str, wait: float) -> Engine:

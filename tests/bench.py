@@ -169,10 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = args.data_dir or Path(tmp)
         if args.data_dir is None:
             results["seed"] = bench_seed(data_dir)
-        from tools.context import open_context
-        from tools.registry import Toolkit
+        from tests.conftest import open_toolkit
 
-        toolkit = Toolkit(open_context(data_dir))
+        toolkit = open_toolkit(data_dir)
         if "quality" in parts:
             results["quality"] = bench_quality(toolkit)
         if "guard" in parts:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tools.errors import ToolError
-from tools.sql import execute
+from tools.sql_sqlite import execute
 
 _EQS = " OR ".join(f"a.lob = 'X{i}' AND b.state = 'Q{i}'" for i in range(25))
 HOSTILE = {

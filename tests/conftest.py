@@ -248,22 +248,28 @@ def catalog(seeded_db):
     engine.dispose()
 
 
+def open_toolkit(data_dir: Path | str, **settings):
+    """The product's tools over ``data_dir``, behind the real boundary; ``settings`` (``database_url``,
+    ``embedding_model``, ...) are given here, never read from the developer's environment."""
+    from core.settings import Settings
+    from tools.all import default_tools
+    from tools.context import open_context
+    from tools.toolkit import Toolkit
+
+    defaults: dict = {"embedding_model": "local", "api_base": None, "database_url": None, "reader_url": None}
+    return Toolkit(open_context(Settings(data_dir=Path(data_dir), **(defaults | settings))), default_tools())
+
+
 @pytest.fixture(scope="session")
 def db_toolkit(seeded_db):
     """The tools over the database only; search and classification would report the missing index."""
-    from tools.context import open_context
-    from tools.registry import Toolkit
-
-    return Toolkit(open_context(seeded_db["dir"]))
+    return open_toolkit(seeded_db["dir"])
 
 
 @pytest.fixture(scope="session")
 def toolkit(seeded):
     """The tools over the session's seeded and indexed data folder, behind the real boundary."""
-    from tools.context import open_context
-    from tools.registry import Toolkit
-
-    return Toolkit(open_context(seeded["dir"]))
+    return open_toolkit(seeded["dir"])
 
 
 @pytest.fixture

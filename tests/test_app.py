@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from graph.threads import ThreadStore
+from tests.rendered import plain
 
 # Every test here drives the whole page through AppTest: left out of `make test-fast`.
 pytestmark = pytest.mark.integration
@@ -54,7 +55,8 @@ def sidebar_keys(at: AppTest) -> list[str]:
 
 
 def messages(at: AppTest, role: str) -> list[str]:
-    return ["\n".join(md.value for md in m.markdown) for m in at.chat_message if m.name == role]
+    """What each message of ``role`` reads (its Markdown as the reader sees it)."""
+    return ["\n".join(plain(md.value) for md in m.markdown) for m in at.chat_message if m.name == role]
 
 
 def markdown(at: AppTest) -> str:
@@ -182,7 +184,7 @@ def test_a_model_error_is_readable_and_the_conversation_stays(data_dir, store, m
         at = run()
         assert any("openai/gpt-test" in s.value for s in at.sidebar.success)
         send(at, "Is Harbor Point Lodge LLC in appetite for property?")
-    assert any("OPENAI_API_KEY" in e.value for e in at.error)
+    assert any("OPENAI_API_KEY" in plain(e.value) for e in at.error)
     assert messages(at, "user") == ["Is Harbor Point Lodge LLC in appetite for property?"]
     assert store.exists(at.query_params["thread"])
 

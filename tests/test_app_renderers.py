@@ -1,6 +1,6 @@
 """Every renderer (steps, finding card, notices, history, live turn) handles every result shape every tool returns.
 
-The tools come from the registry, so a new tool fails ``test_every_tool_has_examples`` until it has examples here.
+The tools come from the product's list (``tools.all.default_tools()``), so a new tool fails ``test_every_tool_has_examples`` until it has examples here.
 Each tool is called through the real boundary for a success, an empty result and an error; each result is then
 also rendered with its fields set to null, emptied, and replaced by non-dict values. Nothing may raise.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tools.registry import REGISTRY
+from tools.all import default_tools
 
 # tool -> argument sets: the first succeeds with content, the others give empty or edge results.
 EXAMPLES: dict[str, list[dict]] = {
@@ -82,7 +82,7 @@ BROKEN = [  # errors every tool can return: unknown arguments, a product we don'
 
 
 def test_every_tool_has_examples(toolkit):
-    assert set(EXAMPLES) == set(REGISTRY) == {s.name for s in toolkit.list()}
+    assert set(EXAMPLES) == {s.name for s in default_tools()} == {s.name for s in toolkit.list()}
 
 
 def _variants(event: dict) -> list[dict]:
@@ -158,7 +158,7 @@ def test_every_result_shape_renders(shapes, data_dir, tmp_path):
     at = AppTest.from_function(render_all, args=(str(path),), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     tools_seen = {s.get("tool") for s in shapes}
-    assert tools_seen == set(REGISTRY)
+    assert tools_seen == {s.name for s in default_tools()}
     print(f"\nrenderer test: {len(shapes)} tool-result shapes over {len(tools_seen)} tools")
     Path(data_dir / "shapes.count").write_text(str(len(shapes)))
     # no bare code reaches the step labels: lines of business by name

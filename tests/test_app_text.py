@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from app.ui.answer import follow_ups, format_answer, layout, link_citations
+from app.ui.escape import code, md, md_lines
 from app.ui.facts import correction_message
 from app.ui.passages import matches, passage
 from guidelines import load_sections
+from tests.rendered import active_markup, plain
 
 APPETITE = (
     "I found Harbor Point Lodge LLC (APP-0138): NAICS 721110 Hotels (except Casino Hotels) and Motels, Ohio. "
@@ -72,3 +74,25 @@ def test_a_fact_correction_is_the_underwriters_own_sentences():
         "The building's construction is fire-resistive. It's in Texas."
     )
     assert correction_message(known, dict(known), {}) == ""
+
+
+EVIL = (
+    "Evil [click](http://example.invalid) ![x](http://example.invalid/x.png) <img src=x> <http://example.invalid> "
+    "www.example.invalid mail@example.invalid https://example.invalid/p $x$ **b** _i_ :red[r] &amp; [ref][1] | a |"
+)
+
+
+def test_text_from_data_reads_as_written_and_makes_no_link_image_or_html():
+    assert active_markup(EVIL)  # the attack is real: links, an image, HTML and autolinks
+    for text in (md(EVIL), md_lines(EVIL + "\n\n- item\n1. one\n==="), code(EVIL)):
+        assert active_markup(text) == [], text
+    assert plain(md(EVIL)) == EVIL
+    assert plain(md_lines("line one\n- two\n\n1. three")) == "line one\n- two\n1. three"
+    assert plain(f"The id {code('x` [a](http://example.invalid) `y')}.") == "The id x` [a](http://example.invalid) `y."
+
+
+def test_a_model_answer_keeps_its_layout_but_makes_no_link_of_its_own():
+    answer = f"**In appetite.**\n\n- {EVIL}\n- see [auto-qualified]\n\n[1]: http://example.invalid"
+    out = format_answer(answer, {"auto-qualified"})
+    assert active_markup(out) == ["link guidelines?section=auto-qualified"]
+    assert out.startswith("**In appetite.**\n\n- Evil")

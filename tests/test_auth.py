@@ -8,11 +8,13 @@ import pytest
 
 from app.auth import (
     AuthConfigError,
+    SignInThrottle,
     authenticate,
     check_auth_settings,
     hash_password,
     load_demo_accounts,
     oidc_user,
+    sign_in,
     verify_password,
     write_oidc_secrets,
 )
@@ -94,3 +96,54 @@ def test_hash_password_command(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
     assert uwc(["hash-password"]) == 0
     assert verify_password("s3cret", capsys.readouterr().out.strip())
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def accounts():
+    return load_demo_accounts(Settings(auth="demo", auth_users=f"alice:user:{hash_password('right')}"))
+
+
+def test_failed_sign_ins_are_throttled_per_name(accounts):
+    clock = Clock()
+    throttle = SignInThrottle(max_failures=3, window_s=300, clock=clock)
+    for i in range(3):
+        assert sign_in(accounts, "alice", f"guess{i}", client=f"10.0.0.{i}", throttle=throttle).retry_after_s == 0
+    refused = sign_in(accounts, "Alice", "right", client="10.0.0.9", throttle=throttle)  # any spelling, any client
+    assert refused.user is None and refused.retry_after_s == 300 and "Try again in 5 minutes" in refused.message
+    clock.now += 299
+    assert sign_in(accounts, "alice", "right", throttle=throttle).retry_after_s == 1
+    clock.now += 1  # the first failure leaves the window
+    assert sign_in(accounts, "alice", "right", throttle=throttle).user.name == "alice"
+
+
+def test_failed_sign_ins_are_throttled_per_client(accounts):
+    clock = Clock()
+    throttle = SignInThrottle(max_failures=3, window_s=300, clock=clock)
+    for name in ("alice", "bob", "carol"):  # one client spraying names
+        assert sign_in(accounts, name, "guess", client="203.0.113.5", throttle=throttle).user is None
+    assert sign_in(accounts, "alice", "right", client="203.0.113.5", throttle=throttle).retry_after_s > 0
+    assert sign_in(accounts, "alice", "right", client="198.51.100.7", throttle=throttle).user is not None  # others
+
+
+def test_a_success_forgets_the_names_failures(accounts):
+    throttle = SignInThrottle(max_failures=3, window_s=300, clock=Clock())
+    for _ in range(2):
+        sign_in(accounts, "alice", "typo", throttle=throttle)
+    assert sign_in(accounts, "alice", "right", throttle=throttle).user is not None
+    for _ in range(2):  # two more typos are not the third strike
+        assert sign_in(accounts, "alice", "typo", throttle=throttle).retry_after_s == 0
+    assert sign_in(accounts, "alice", "right", throttle=throttle).user is not None
+
+
+def test_attempts_in_flight_count_before_their_password_is_checked(accounts):
+    """Parallel guesses: each attempt counts from its start, so a burst cannot all pass the check."""
+    throttle = SignInThrottle(max_failures=3, window_s=300, clock=Clock())
+    assert [throttle.begin("alice", "10.0.0.1") for _ in range(4)][-1] > 0

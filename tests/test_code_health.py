@@ -1,6 +1,7 @@
-"""The layers point one way: app -> evals -> graph -> tools -> seed_db (+ guidelines) -> retrieval -> core.
+"""The layers point one way: app -> evals -> graph -> tools -> seed_db (+ guidelines) -> retrieval -> core, and
+``tools/`` is a tree (the tool list on top, the boundary beside the tools, what they share below, no cycle).
 
-The contract lives in pyproject.toml ([tool.importlinter]); `make lint` runs the same check with ruff and mypy.
+The contracts live in pyproject.toml ([tool.importlinter]); `make lint` runs the same check with ruff and mypy.
 """
 
 from __future__ import annotations
@@ -28,10 +29,28 @@ def test_no_module_imports_a_layer_above_it(capsys):
     assert not logging.getLogger("uwc.tracing").disabled
 
 
+def _layered(contract: dict) -> set[str]:
+    return {name.strip() for layer in contract["layers"] for name in layer.replace(":", "|").split("|")}
+
+
+def _contracts() -> tuple[dict, list[dict]]:
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    return config, config["tool"]["importlinter"]["contracts"]
+
+
 def test_every_package_is_in_the_contract():
     """A new top-level package outside the layers would be unchecked: the contract must name every one."""
-    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    config, contracts = _contracts()
     packages = {p.rstrip("*") for p in config["tool"]["setuptools"]["packages"]["find"]["include"]}
-    [contract] = config["tool"]["importlinter"]["contracts"]
-    layered = {name.strip() for layer in contract["layers"] for name in layer.replace(":", "|").split("|")}
-    assert packages == layered == set(config["tool"]["importlinter"]["root_packages"])
+    [contract] = [c for c in contracts if c["type"] == "layers" and "containers" not in c]
+    assert packages == _layered(contract) == set(config["tool"]["importlinter"]["root_packages"])
+
+
+def test_every_module_of_tools_is_in_its_tree():
+    """A new module of tools/ outside its layers could import anything there: the contract must name every one,
+    and another contract keeps tools/ free of cycles."""
+    _, contracts = _contracts()
+    [tree] = [c for c in contracts if c.get("containers") == ["tools"]]
+    modules = {p.stem for p in (PYPROJECT.parent / "tools").glob("*.py") if p.stem != "__init__"}
+    assert _layered(tree) == modules
+    assert any(c["type"] == "acyclic_siblings" and c["ancestors"] == ["tools"] for c in contracts)

@@ -67,8 +67,10 @@ def test_a_locked_store_keeps_the_answer_and_saves_it_later(make_copilot, tmp_pa
     assert r2.saved and "answer 2" in r2.answer
 
 
-def test_a_locked_store_before_the_turn_is_one_readable_line(make_copilot, tmp_path, monkeypatch):
+def test_a_locked_store_before_the_turn_is_a_message_not_sent(make_copilot, tmp_path, monkeypatch):
+    """Nothing of the turn could be stored: not an empty answer but "not sent", naming the store, nothing stored."""
     import core.database
+    from graph.copilot import MessageNotSent
 
     monkeypatch.setattr(core.database, "BUSY_TIMEOUT_S", 0.2)
     cp = make_copilot(ScriptedModel(_script()))
@@ -76,11 +78,147 @@ def test_a_locked_store_before_the_turn_is_one_readable_line(make_copilot, tmp_p
     conn = sqlite3.connect(tmp_path / "checkpoints.db", isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        r = cp.send(t.id, "21 trucks in Texas: auto?")
+        with pytest.raises(MessageNotSent) as caught:
+            cp.send(t.id, "21 trucks in Texas: auto?")
     finally:
         conn.execute("ROLLBACK")
-    assert r.error and "busy" in r.error and "\n" not in r.error
+    said = str(caught.value)
+    assert "checkpoints.db" in said and "busy" in said and "\n" not in said
+    assert cp.history(t.id) == []
     assert cp.send(t.id, "21 trucks in Texas: auto?").saved
+
+
+@pytest.fixture
+def chat_folder(seeded, tmp_path):
+    """A data folder for `uwc chat`: the seeded database and index (shared, read-only), its own stores."""
+    d = tmp_path / "var"
+    d.mkdir()
+    (d / "uwc.db").symlink_to(seeded["db"])
+    (d / "chroma").symlink_to(seeded["dir"] / "chroma")
+    return d
+
+
+def _chat(folder, monkeypatch, capsys, *lines: str, thread: str | None = None) -> tuple[int, str, str]:
+    import io
+
+    from app.cli import main as uwc
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(line + "\n" for line in lines)))
+    code = uwc(["chat", "--data-dir", str(folder), *(["--thread", thread] if thread else [])])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _thread_of(out: str) -> str:
+    return out.split("--thread ")[1].split(")")[0].strip()
+
+
+def _held(path):
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+def test_chat_on_a_locked_checkpoint_store_says_not_sent_and_exits_1(chat_folder, monkeypatch, capsys):
+    """Was: an empty answer, exit 0, the turn lost. Now: the line is named as not sent, exit 1, nothing stored."""
+    import core.database
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+
+    monkeypatch.setattr(core.database, "BUSY_TIMEOUT_S", 0.2)
+    code, out, _ = _chat(chat_folder, monkeypatch, capsys, "hello")
+    thread = _thread_of(out)
+    lock = _held(chat_folder / "checkpoints.db")
+    try:
+        code, out, err = _chat(chat_folder, monkeypatch, capsys, "21 trucks in Texas: auto?", "later", thread=thread)
+    finally:
+        lock.execute("ROLLBACK")
+    assert code == 1 and "copilot:" not in out.split("you: 21 trucks")[-1]
+    line = one_line(err)
+    assert "not sent" in line and "21 trucks in Texas: auto?" in line and "checkpoints.db" in line and "busy" in line
+    cp = Copilot(get_settings(data_dir=chat_folder))
+    try:
+        assert [m["content"] for m in cp.history(thread) if m["role"] == "user"] == ["hello"]
+    finally:
+        cp.close()
+
+
+def test_chat_on_a_locked_conversations_store_names_it(chat_folder, monkeypatch, capsys):
+    """Was: "the database at sqlite:///…/uwc.db failed: database is locked"."""
+    import core.database
+
+    monkeypatch.setattr(core.database, "BUSY_TIMEOUT_S", 0.2)
+    assert _chat(chat_folder, monkeypatch, capsys, "hello")[0] == 0
+    lock = _held(chat_folder / "conversations.db")
+    try:
+        code, _, err = _chat(chat_folder, monkeypatch, capsys, "hello again")
+    finally:
+        lock.execute("ROLLBACK")
+    line = one_line(err)
+    assert code == 1 and "conversations.db" in line and "busy" in line and "uwc.db" not in line
+
+
+@pytest.mark.parametrize("store", ["checkpoints.db", "conversations.db"])
+def test_a_damaged_conversation_store_is_told_to_move_it_aside(chat_folder, monkeypatch, capsys, store):
+    """Was: "run `uwc seed` to rebuild it", which rebuilds uwc.db and never this store."""
+    (chat_folder / store).write_bytes(b"this is not a database" * 200)
+    code, _, err = _chat(chat_folder, monkeypatch, capsys, "hello")
+    line = one_line(err)
+    assert code == 1 and store in line and f"mv {chat_folder / store}" in line and "does not rebuild" in line
+
+
+def test_a_full_disk_names_the_store_and_the_cause(make_copilot, tmp_path):
+    """A real SQLITE_FULL in conversations.db (its pages capped where they are), as the CLI and the app report it."""
+    from sqlalchemy import event
+
+    cp = make_copilot(ScriptedModel(_script()))
+    cp.store.engine.dispose()
+
+    @event.listens_for(cp.store.engine, "connect")
+    def _cap(dbapi_conn, _):
+        (pages,) = dbapi_conn.execute("PRAGMA page_count").fetchone()
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    with pytest.raises(Exception) as caught:
+        for _ in range(500):  # until the last page is full
+            cp.new_thread("a title long enough to fill a page of the store before long " * 2)
+    said = database_problem(caught.value, tmp_path)
+    assert "conversations.db" in said and "disk is full" in said and "uwc seed" not in said
+
+
+@pytest.mark.slow  # a fresh interpreter imports the whole stack
+def test_chat_on_a_full_disk_is_one_line_naming_the_store(chat_folder, monkeypatch, capsys):
+    """The OS refuses every write past one byte (RLIMIT_FSIZE: a disk with no room left)."""
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert _chat(chat_folder, monkeypatch, capsys, "hello")[0] == 0
+
+    def full_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a refused write, not a killed process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "chat", "--data-dir", str(chat_folder)],
+        input="hello again\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=full_disk,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "UWC_TRACING": "0"},
+    )
+    line = one_line(proc.stderr)
+    assert proc.returncode == 1 and "checkpoints.db" in line and "disk" in line and "uwc.db" not in line
+
+
+def one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
 
 
 def test_steps_pair_with_their_calls_by_id_after_a_crash_mid_turn(make_copilot):
@@ -103,6 +241,8 @@ def test_steps_pair_with_their_calls_by_id_after_a_crash_mid_turn(make_copilot):
     "message,expected",
     [
         ("database is locked", "busy"),
+        ("database or disk is full", "disk is full"),
+        ("disk I/O error", "disk is full or failing"),
         ("attempt to write a readonly database", "read-only"),
         ("file is not a database", "uwc seed"),
         ("database disk image is malformed", "uwc seed"),
@@ -114,6 +254,18 @@ def test_database_errors_read_as_one_line_saying_what_to_run(message, expected):
     text = database_problem(sqlite3.OperationalError(message), "var")
     assert expected in text and "\n" not in text and "`var`" in text
     assert database_problem(ValueError("x")) is None
+
+
+@pytest.mark.parametrize(
+    "store,remedy", [("uwc.db", "run `uwc seed`"), ("checkpoints.db", "mv "), ("conversations.db", "mv ")]
+)
+def test_a_damaged_store_gets_its_own_remedy(store, remedy, tmp_path):
+    from core.faults import naming_store
+
+    with pytest.raises(sqlite3.DatabaseError) as caught, naming_store(tmp_path / store):
+        raise sqlite3.DatabaseError("file is not a database")
+    text = database_problem(caught.value, tmp_path)
+    assert remedy in text and f"`{tmp_path / store}`" in text and "\n" not in text
 
 
 def test_a_corrupt_database_is_one_line_in_the_cli(tmp_path, capsys):

@@ -8,11 +8,15 @@ import os
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from mcp import Client, StdioServerParameters
 
+from app.cli import main as uwc
+from app.mcp_access import ListenerRefused, http_access
 from app.mcp_server import build_server, http_app
+from app.mcp_stdio import serve as serve_stdio_on
 from core.settings import Settings
 from tests.bench_ui import free_port
 
@@ -104,23 +108,199 @@ def test_stdio_transport_with_a_real_subprocess(seeded):
     check(run(go()))
 
 
-def test_streamable_http_transport_on_loopback(server):
+@contextmanager
+def listening(server, settings: Settings, host: str = "127.0.0.1"):
+    """The HTTP app (with the access rules ``uwc mcp`` derives from ``settings``) on a free loopback port."""
     import uvicorn
 
     port = free_port()
-    web = uvicorn.Server(uvicorn.Config(http_app(server), host="127.0.0.1", port=port, log_level="warning"))
+    app = http_app(server, http_access(settings, host))
+    web = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=web.run, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 30
         while not web.started and time.monotonic() < deadline:
             time.sleep(0.05)
-
-        async def go():
-            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
-                return await exercise(client)
-
-        check(run(go()))
+        yield f"http://{'[::1]' if host == '::1' else host}:{port}/mcp"
     finally:
         web.should_exit = True
         thread.join(10)
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+
+
+def post(url: str, **headers: str) -> int:
+    """The status of an ``initialize`` POST with these extra headers."""
+    import httpx
+
+    base = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    return httpx.post(url, json=INITIALIZE, headers={**base, **headers}, timeout=10).status_code
+
+
+def test_streamable_http_transport_on_loopback(server, tmp_path):
+    with listening(server, Settings(data_dir=tmp_path)) as url:
+
+        async def go():
+            async with Client(url) as client:
+                return await exercise(client)
+
+        check(run(go()))
+
+
+TOKEN = "t0k3n-for-the-tests-0123456789"
+
+
+def test_http_with_a_token_needs_it(server, tmp_path):
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    with listening(server, Settings(data_dir=tmp_path, mcp_token=TOKEN)) as url:
+        assert post(url) == 401
+        assert post(url, authorization="Bearer wrong-token-of-some-length") == 401
+        assert post(url, authorization=TOKEN) == 401  # not a bearer credential
+        assert post(url, authorization=f"Bearer {TOKEN}") == 200
+
+        async def go():
+            async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+                async with Client(streamable_http_client(url, http_client=http)) as client:
+                    return await exercise(client)
+
+        check(run(go()))
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_http_refuses_foreign_host_and_origin(server, tmp_path, host):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host and Origin."""
+    with listening(server, Settings(data_dir=tmp_path), host=host) as url:
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        assert post(url, host=f"evil.example:{port}") == 421
+        assert post(url, origin="http://evil.example") == 403
+        assert post(url, origin=f"http://localhost:{port}") == 200
+        assert post(url) == 200
+
+
+def test_configured_host_names_are_accepted(server, tmp_path):
+    with listening(server, Settings(data_dir=tmp_path, mcp_allowed_hosts="mcp.example.org")) as url:
+        assert post(url, host="mcp.example.org:443", origin="https://mcp.example.org") == 200
+        assert post(url, host="other.example.org") == 421
+
+
+@pytest.mark.parametrize(
+    "host,token,allowed,needle",
+    [
+        ("0.0.0.0", None, "", "UWC_MCP_TOKEN"),
+        ("::", None, "mcp.example.org", "UWC_MCP_TOKEN"),
+        ("10.0.0.5", None, "", "without sign-in"),
+        ("example.org", None, "", "without sign-in"),
+        ("127.0.0.1", "short", "", "16 characters"),
+        ("0.0.0.0", TOKEN, "", "UWC_MCP_ALLOWED_HOSTS"),
+    ],
+)
+def test_listener_that_must_not_start(host, token, allowed, needle):
+    with pytest.raises(ListenerRefused, match=needle):
+        http_access(Settings(mcp_token=token, mcp_allowed_hosts=allowed), host)
+
+
+def test_listener_rules():
+    assert http_access(Settings(), "127.0.0.1").token is None
+    public = http_access(Settings(mcp_token=TOKEN), "10.0.0.5")
+    assert public.token == TOKEN and "10.0.0.5" in public.allowed_hosts
+    wildcard = http_access(Settings(mcp_token=TOKEN, mcp_allowed_hosts="MCP.example.org, [2001:db8::1]"), "0.0.0.0")
+    assert "0.0.0.0" not in wildcard.allowed_hosts
+    assert {"mcp.example.org", "2001:db8::1", "127.0.0.1"} <= set(wildcard.allowed_hosts)
+    assert "[2001:db8::1]:*" in wildcard.transport_security().allowed_hosts
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "[::]", "192.168.1.9"])
+def test_mcp_command_refuses_an_open_public_listener(seeded_db, capsys, monkeypatch, host):
+    monkeypatch.delenv("UWC_MCP_TOKEN", raising=False)
+    argv = ["mcp", "--transport", "http", "--host", host, "--data-dir", str(seeded_db["dir"])]
+    assert uwc(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "UWC_MCP_TOKEN" in err and "Traceback" not in err
+
+
+def test_a_caller_names_only_the_configured_models(toolkit, tmp_path):
+    settings = Settings(data_dir=tmp_path, mcp_models="openai/gpt-4o-mini")
+    server = build_server(settings, toolkit)
+
+    async def go():
+        async with Client(server) as client:
+            foreign = await client.call_tool(
+                "run_eval_tasks", {"tasks_file": "evals/regression/tasks.jsonl", "model": "anthropic/claude-opus-4"}
+            )
+            listed = await client.call_tool(
+                "run_eval_tasks", {"tasks_file": "evals/regression/tasks.jsonl", "model": "offline", "limit": 1}
+            )
+            return foreign, listed
+
+    foreign, listed = run(go())
+    assert foreign.is_error and "not allowed" in payload(foreign)["error"]
+    assert "openai/gpt-4o-mini" in payload(foreign)["hint"] and "offline" in payload(foreign)["hint"]
+    assert not listed.is_error and payload(listed)["summary"]["conversations"] == 1
+    assert not list(settings.runs_dir.glob("*/summary.json"))[1:]  # the refused call ran nothing
+
+
+def _deep(levels: int) -> dict:
+    value: dict = {}
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+MALFORMED = [  # (line, the id its reply must carry, the JSON-RPC error code)
+    (
+        '{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"get_limits",'
+        '"arguments":{"naics":"\\ud800","lob":"auto"}}}',
+        11,
+        -32700,
+    ),
+    (
+        json.dumps(
+            {"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": {"name": "x", "arguments": _deep(500)}}
+        ),
+        12,
+        -32700,
+    ),
+    ('{"jsonrpc":"2.0","id":"thirteen","method":"tools/call","params":"x"}', "thirteen", -32600),
+    ("not json at all", None, -32700),
+]
+
+
+def test_every_stdio_request_gets_a_reply(server):
+    """Each malformed line is answered with a JSON-RPC error; the session goes on serving afterwards."""
+    import io
+
+    init = json.dumps(INITIALIZE)
+    initialized = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    listing = json.dumps({"jsonrpc": "2.0", "id": 99, "method": "tools/list"})
+    lines = [init, initialized, *(m[0] for m in MALFORMED), listing]
+    out = io.StringIO()
+    read_fd, write_fd = os.pipe()
+
+    def client() -> None:  # writes the lines, keeps stdin open until the last reply is out, then closes it
+        with os.fdopen(write_fd, "w", encoding="utf-8") as pipe:
+            pipe.write("\n".join(lines) + "\n")
+            pipe.flush()
+            deadline = time.monotonic() + 60
+            while '"id":99' not in out.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=client, daemon=True)
+    writer.start()
+    with os.fdopen(read_fd, encoding="utf-8") as stdin:
+        serve_stdio_on(server, stdin, out)
+    writer.join(5)
+    replies = {r["id"]: r for r in map(json.loads, out.getvalue().splitlines())}
+    for _, rid, code in MALFORMED:
+        assert replies[rid]["error"]["code"] == code, replies[rid]
+    assert "lone UTF-16 surrogate" in replies[11]["error"]["message"]
+    assert "params" in replies["thirteen"]["error"]["message"]
+    assert any(t["name"] == "get_limits" for t in replies[99]["result"]["tools"])

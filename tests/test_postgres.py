@@ -21,6 +21,7 @@ from core.database import DATA_SCHEMA, explain, masked, normalize_url
 from graph.threads import ThreadStore
 from seed_db.build import load_seed_data, write_database
 from seed_db.sources import SeedError
+from tests.conftest import open_toolkit
 from tests.pg import ADMIN_URL, TcpProxy, fresh_database, pg_seeded, pg_seeded_copy, pg_url, server_or_skip  # noqa: F401
 from tests.test_sql_sandbox import ATTACKS
 
@@ -100,10 +101,7 @@ def test_seed_count_check_refuses_a_short_load(pg_seeded_copy, seed_data, monkey
 
 @pytest.fixture(scope="module")
 def pg_toolkit(pg_seeded):  # noqa: F811
-    from tools.context import open_context
-    from tools.registry import Toolkit
-
-    return Toolkit(open_context(pg_seeded["dir"], database_url=pg_seeded["url"]))
+    return open_toolkit(pg_seeded["dir"], database_url=pg_seeded["url"])
 
 
 @pytest.fixture
@@ -214,12 +212,12 @@ def test_the_sql_tool_runs_as_its_own_login_with_no_role_to_switch_to(pg_toolkit
         "run_sql", {"query": "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member"}
     )
     assert not event.ok  # pg_ catalogs are refused by the checks; the login check below does not need them
+    import psycopg
+
     from core.database import reader_url
     from tools.sql_postgres import PRIVILEGE_CHECK
 
-    import psycopg
-
-    with psycopg.connect(reader_url(pg_toolkit.ctx.url)) as conn:
+    with psycopg.connect(reader_url(pg_toolkit.ctx.database.url)) as conn:
         assert conn.execute(PRIVILEGE_CHECK).fetchone() == (False,)
         settings = dict(conn.execute("SELECT name, setting FROM pg_settings WHERE source = 'user'").fetchall())
     assert settings["default_transaction_read_only"] == "on" and settings["temp_file_limit"] == str(64 * 1024)
@@ -227,10 +225,7 @@ def test_the_sql_tool_runs_as_its_own_login_with_no_role_to_switch_to(pg_toolkit
 
 def test_a_login_with_more_than_select_is_refused(pg_seeded, monkeypatch):  # noqa: F811
     """UWC_READER_URL naming a superuser: the tool refuses to run rather than trust it."""
-    from tools.context import open_context
-    from tools.registry import Toolkit
-
-    toolkit = Toolkit(open_context(pg_seeded["dir"], database_url=pg_seeded["url"], reader_url=pg_seeded["url"]))
+    toolkit = open_toolkit(pg_seeded["dir"], database_url=pg_seeded["url"], reader_url=pg_seeded["url"])
     event = toolkit.call("run_sql", {"query": "SELECT 1"})
     assert not event.ok and "more than SELECT" in event.result["error"]
 
@@ -381,12 +376,10 @@ def test_database_down_mid_conversation_then_back(pg_seeded, tmp_path, toolkit):
     from core.database import DatabaseUnavailable
     from core.settings import Settings
     from graph.copilot import Copilot
-    from tools.context import open_context
-    from tools.registry import Toolkit
 
     proxy = TcpProxy()
     url = proxy.url(pg_seeded["url"])
-    pg_tools = Toolkit(open_context(pg_seeded["dir"], database_url=url))
+    pg_tools = open_toolkit(pg_seeded["dir"], database_url=url)
     cp = Copilot(Settings(data_dir=tmp_path, database_url=url, database_wait=0.5), toolkit=pg_tools)
     try:
         tid = cp.new_thread().id

@@ -106,13 +106,12 @@ def test_search_guidelines_embeds_the_question_once_and_works_without_passages(s
     import shutil
 
     from retrieval.index import _client, _release
-    from tools.context import open_context
+    from tests.conftest import open_toolkit
     from tools.guidelines import guideline_search
-    from tools.registry import Toolkit
 
     data_dir = tmp_path / "data"
     shutil.copytree(seeded_hashing["dir"], data_dir, symlinks=True)
-    toolkit = Toolkit(open_context(data_dir, embedding_model="hashing"))
+    toolkit = open_toolkit(data_dir, embedding_model="hashing")
     calls = []
     real = toolkit.ctx.embedding.embed_query
     toolkit.ctx.embedding.embed_query = lambda texts: calls.append(texts) or real(texts)
@@ -122,7 +121,7 @@ def test_search_guidelines_embeds_the_question_once_and_works_without_passages(s
     client = _client(data_dir / "chroma")
     client.delete_collection(GUIDELINE_CHUNKS)
     _release(client)
-    older = Toolkit(open_context(data_dir, embedding_model="hashing"))
+    older = open_toolkit(data_dir, embedding_model="hashing")
     found = older.call("search_guidelines", {"query": "umbrella"})
     assert found.ok and found.result["sections"] and guideline_search(older.ctx)[0].chunks is None
 

@@ -12,7 +12,7 @@ import pytest
 
 from app.cli import main as uwc
 from app.serve import is_loopback
-from tests.bench_ui import start, stop
+from tests.bench_ui import free_port, start, stop
 
 
 def _children(pid: int) -> list[int]:
@@ -71,3 +71,37 @@ def test_bad_auth_setting_is_one_line(seeded, capsys, monkeypatch):
 )
 def test_is_loopback(host, loop):
     assert is_loopback(host) is loop
+
+
+def test_bracketed_ipv6_loopback_reaches_streamlit_bare(seeded, capsys, monkeypatch):
+    """`--host "[::1]"` is how an IPv6 address is written in a URL; Streamlit's bind needs it bare."""
+    started: list[list[str]] = []
+    monkeypatch.setattr("app.serve.run_supervised", lambda cmd, env: started.append(cmd) or 0)
+    assert uwc(["serve", "--host", "[::1]", "--port", str(free_port()), "--data-dir", str(seeded["dir"])]) == 0
+    cmd = started[0]
+    assert cmd[cmd.index("--server.address") + 1] == "::1"
+    assert "http://[::1]:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("host", ["192.0.2.1", "[2001:db8::7]"])  # documentation addresses: never this machine's
+def test_an_address_we_cannot_listen_on_is_one_line(seeded, capsys, monkeypatch, host):
+    from app.auth import hash_password
+
+    monkeypatch.setenv("UWC_AUTH", "demo")
+    monkeypatch.setenv("UWC_AUTH_USERS", f"ann:user:{hash_password('pw')}")
+    monkeypatch.setattr("app.serve.run_supervised", lambda cmd, env: pytest.fail("Streamlit must not start"))
+    assert uwc(["serve", "--host", host, "--data-dir", str(seeded["dir"])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot listen on" in err and host.strip("[]") in err
+
+
+def test_a_port_in_use_is_one_line(seeded, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert uwc(["serve", "--port", str(port), "--data-dir", str(seeded["dir"])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Address already in use" in err

@@ -184,7 +184,7 @@ def test_parentheses_inside_strings_do_not_count_as_nesting(call):
 def test_connection_limits_and_authorizer_hold_without_the_parser(seeded):
     import sqlite3
 
-    from tools.sql import LIMITS, connect_readonly
+    from tools.sql_sqlite import LIMITS, connect_readonly
 
     conn = connect_readonly(seeded["db"])
     try:
@@ -202,7 +202,7 @@ def test_connection_limits_and_authorizer_hold_without_the_parser(seeded):
 def test_case_hints_stop_at_the_deadline_and_are_few(seeded):
     import sqlglot
 
-    from tools.sql import MAX_HINT_LOOKUPS, _case_hints, connect_readonly
+    from tools.sql_sqlite import MAX_HINT_LOOKUPS, _case_hints, connect_readonly
 
     conn = connect_readonly(seeded["db"])
     stmt = sqlglot.parse_one(
@@ -222,7 +222,7 @@ def test_timeout_covers_the_hint_lookups(seeded, monkeypatch):
     """A query that returns nothing leaves the hint lookups the deadline's remaining time, not a fresh budget."""
     from contextlib import contextmanager
 
-    import tools.sql as sql
+    import tools.sql_sqlite as sql
 
     seen = []
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from seed_db import models
 from tools.context import ToolContext
-from tools.registry import tool
+from tools.spec import tool
 
 FIELDS = (
     "id",

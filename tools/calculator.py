@@ -28,7 +28,7 @@ from pydantic import Field
 
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
-from tools.registry import tool
+from tools.spec import tool
 
 MAX_CHARS = 300
 MAX_EXPONENT = 100

@@ -173,6 +173,8 @@ def money(value, field: str = "amount") -> int:
             raise InvalidArgument(f"{field}: cannot read {value!r} as dollars") from None
     else:
         raise InvalidArgument(f"{field} must be an amount in dollars, got {type(value).__name__}")
+    if not amount.is_finite():  # NaN and Infinity compare with nothing: say so before any comparison
+        raise InvalidArgument(f"{field} must be a finite amount in dollars, got {value!r}", "write e.g. 4500000")
     if amount < 0:
         raise InvalidArgument(f"{field} cannot be negative ({value!r})")
     if amount > MAX_MONEY:

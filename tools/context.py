@@ -1,4 +1,4 @@
-"""``ToolContext``: the resources tools receive (never globals), and the factory that opens them.
+"""``ToolContext``: the resources tools receive (never globals), and the factory that opens them from ``Settings``.
 
 Expensive parts (the guideline and NAICS search indexes) are built on first use and kept for the
 context's lifetime, so ``uwc tool --list`` or a SQL-only session never loads the embedding model.
@@ -9,23 +9,39 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 from seed_db.queries import readonly_engine
 from tools.catalog import Catalog
 
+if TYPE_CHECKING:
+    from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class SQLiteFile:
+    """The insurer data in the embedded SQLite file of the data folder."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class PostgresDatabase:
+    """The insurer data in PostgreSQL."""
+
+    url: str  # the app's login (password included: never shown, see core.database.masked)
+    reader_url: str  # the SQL tool's own read-only login (``core.database.reader_url``)
+
 
 @dataclass
 class ToolContext:
-    db_path: Path | None  # the SQLite file; None when the insurer data is in PostgreSQL (``url``)
+    database: SQLiteFile | PostgresDatabase  # the backend that holds the insurer data, and how to reach it
     engine: Engine
     catalog: Catalog
     index_dir: Path
     embedding: Any
-    url: str | None = None  # the PostgreSQL URL (password included: never shown, see core.database.masked)
-    reader_url: str | None = None  # PostgreSQL: the SQL tool's own read-only login (``core.database.reader_url``)
     _lazy: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -37,33 +53,21 @@ class ToolContext:
             return self._lazy[key]
 
 
-def open_context(
-    data_dir: Path,
-    embedding_model: str = "local",
-    api_base: str | None = None,
-    database_url: str | None = None,
-    reader_url: str | None = None,
-) -> ToolContext:
-    """The tools' resources over a seeded data folder (and the PostgreSQL database when ``database_url`` is one;
-    ``reader_url`` is ``UWC_READER_URL``, unset for the login ``uwc seed`` derives)."""
-    from core.database import is_postgres
-    from core.database import reader_url as sql_login
+def open_context(settings: Settings) -> ToolContext:
+    """The tools' resources for ``settings``: the insurer data in its PostgreSQL database when ``database_url`` is
+    one (the SQL tool signs in as ``reader_url``, or the login ``uwc seed`` derives), else in the data folder's
+    SQLite file; the search index of the data folder; the embedding model."""
+    from core.database import is_postgres, reader_url
     from retrieval.embeddings import make_embedding
 
-    data_dir = Path(data_dir)
-    if database_url is not None and is_postgres(database_url):
-        engine = readonly_engine(database_url)
-        return ToolContext(
-            None,
-            engine,
-            Catalog.load(engine),
-            data_dir / "chroma",
-            make_embedding(embedding_model, api_base),
-            url=database_url,
-            reader_url=sql_login(database_url, reader_url),
-        )
-    db_path = data_dir / "uwc.db"
-    engine = readonly_engine(db_path)
+    database: SQLiteFile | PostgresDatabase
+    if settings.database_url is not None and is_postgres(settings.database_url):
+        database = PostgresDatabase(settings.database_url, reader_url(settings.database_url, settings.reader_url))
+        engine = readonly_engine(database.url)
+    else:
+        database = SQLiteFile(settings.database_path)
+        engine = readonly_engine(database.path)
+    catalog = Catalog.load(engine)
     return ToolContext(
-        db_path, engine, Catalog.load(engine), data_dir / "chroma", make_embedding(embedding_model, api_base)
+        database, engine, catalog, settings.index_dir, make_embedding(settings.embedding_model, settings.api_base)
     )

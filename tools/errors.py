@@ -1,4 +1,4 @@
-"""The few named errors tools raise. The boundary (``tools/registry.py``) turns them into
+"""The few named errors tools raise. The boundary (``tools/toolkit.py``) turns them into
 ``{"error": ..., "hint": ...}`` results that tell the model what was wrong and what is valid."""
 
 from __future__ import annotations

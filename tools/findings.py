@@ -12,7 +12,7 @@ from core.vocabulary import TASK_TYPES, TaskType  # noqa: F401  (TASK_TYPES is r
 from tools import catalog as norm
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
-from tools.registry import tool
+from tools.spec import tool
 
 REQUIRED = {
     "appetite": ("appetite",),

@@ -13,7 +13,7 @@ from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, open_collection, secti
 from retrieval.search import HybridIndex
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
-from tools.registry import tool
+from tools.spec import tool
 
 
 def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:

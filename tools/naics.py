@@ -14,7 +14,7 @@ from seed_db import models
 from tools.catalog import naics_digits
 from tools.context import ToolContext
 from tools.errors import NotFound
-from tools.registry import tool
+from tools.spec import tool
 
 
 def naics_search(ctx: ToolContext) -> HybridIndex:

@@ -5,40 +5,28 @@ Each statement runs in a session of its own as the tool's own login (``uwc_reade
 role, read-only by default, with its own statement timeout, work memory and temporary-file cap. The session checks
 that its login holds no more before it runs anything. So a statement the parser misreads (an escaped function
 name, SQL given as text) still runs as that login and cannot reach the app's data, other schemas or files.
-The sqlglot allow-list stays in front (one SELECT over the insurer's tables, no schema-qualified names, no
-functions that read files, change settings or run SQL as text). Results are bounded on the server: at most
-``ROW_CAP + 1`` rows of at most ``MAX_ROW_BYTES`` each reach the app. The row cap and the error messages are those
-of ``tools/sql.py``.
+The statement checks of ``tools/sql_checks.py`` stay in front (one SELECT over the insurer's tables, no
+schema-qualified names, no functions that read files, change settings or run SQL as text). Results are bounded on
+the server: at most ``ROW_CAP + 1`` rows of at most ``MAX_ROW_BYTES`` each reach the app. The row cap and the result
+shape are those of the SQLite backend (``tools/sql_results.py``).
 """
 
 from __future__ import annotations
 
 import re
 
+from sqlalchemy import Table
+from sqlalchemy.engine import Engine
 from sqlglot import exp
 
 from core.database import DATA_SCHEMA
 from core.redact import redact
-from tools.context import ToolContext
+from seed_db import models
+from tools.context import PostgresDatabase
 from tools.errors import InvalidArgument, QueryRejected, ToolTimeout
-from tools.sql import (
-    ALLOWED_TABLES,
-    MAX_ROW_BYTES,
-    ROW_CAP,
-    TIME_LIMIT_S,
-    _tables_hint,
-    capped_result,
-    case_hint,
-    check_sql,
-    row_too_big,
-    string_filters,
-    table_columns,
-)
+from tools.sql_checks import ALLOWED_TABLES, check_postgres_sql, string_filters, table_columns, tables_hint
+from tools.sql_results import MAX_ROW_BYTES, ROW_CAP, TIME_LIMIT_S, capped_result, case_hint, row_too_big
 
-# Functions that reach outside the query: files, settings, roles, other databases, SQL passed as a string, sleep.
-DENIED_PREFIXES: tuple[str, ...] = ("pg_", "lo_", "dblink", "set_config", "current_setting", "query_to_")
-DENIED_PREFIXES += ("cursor_to_", "table_to_", "schema_to_", "database_to_", "txid_", "binary_upgrade_", "ts_stat")
-DENIED_PREFIXES += ("ts_rewrite",)
 ROW_CAP_MARK = "uwc-row-bytes:"
 FETCH_CHUNK = 50
 # True when the login could do more than read: superuser, role or database creator, replication, RLS bypass, or a
@@ -49,29 +37,19 @@ PRIVILEGE_CHECK = (
 )
 
 
-def check_postgres_sql(sql: str) -> exp.Expression:
-    stmt = check_sql(sql, dialect="postgres")
-    for node in stmt.walk():
-        if isinstance(node, exp.Func):
-            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
-            if name.startswith(DENIED_PREFIXES):
-                raise QueryRejected(f"function {name}() is not allowed", "plain SELECTs over the insurer's tables")
-    return stmt
-
-
-def _connect_reader(ctx: ToolContext, time_limit: float):
+def _connect_reader(database: PostgresDatabase, time_limit: float):
     """A new session as the SQL tool's own login (nothing carries over from an earlier statement), after checking
     that the login holds no more than it should: a misconfigured ``UWC_READER_URL`` is refused, not trusted."""
     import psycopg
 
     from core.database import libpq_url
 
-    if not ctx.reader_url:
+    if not database.reader_url:
         raise QueryRejected("the SQL tool has no database login", "use the domain tools; an admin runs `uwc seed`")
     options = f"-c search_path={DATA_SCHEMA} -c default_transaction_read_only=on"
     options += f" -c statement_timeout={int(time_limit * 1000)} -c idle_in_transaction_session_timeout=10000"
     try:
-        pg = psycopg.connect(libpq_url(ctx.reader_url), connect_timeout=5, options=options)
+        pg = psycopg.connect(libpq_url(database.reader_url), connect_timeout=5, options=options)
     except psycopg.OperationalError as exc:
         first = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)[:200]
         raise QueryRejected(
@@ -133,12 +111,12 @@ def _fetch(pg, sql: str, row_cap: int) -> tuple[list[str], list[tuple]]:
         return [d.name for d in (server.description or [])[1:]], rows[: row_cap + 1]
 
 
-def execute_postgres(ctx: ToolContext, sql: str, row_cap: int = ROW_CAP, time_limit: float = TIME_LIMIT_S) -> dict:
+def execute(database: PostgresDatabase, sql: str, row_cap: int = ROW_CAP, time_limit: float = TIME_LIMIT_S) -> dict:
     import psycopg
     from psycopg import errors
 
     stmt = check_postgres_sql(sql)
-    pg = _connect_reader(ctx, time_limit)
+    pg = _connect_reader(database, time_limit)
     try:
         with pg.cursor() as cur:
             _begin_read_only(cur, time_limit)
@@ -152,7 +130,7 @@ def execute_postgres(ctx: ToolContext, sql: str, row_cap: int = ROW_CAP, time_li
             except errors.InvalidTextRepresentation as exc:
                 m = re.search(ROW_CAP_MARK + r"(\d+)", str(exc))
                 if not m:
-                    raise InvalidArgument(f"SQL error: {str(exc).splitlines()[0][:300]}", _tables_hint()) from None
+                    raise InvalidArgument(f"SQL error: {str(exc).splitlines()[0][:300]}", tables_hint()) from None
                 raise row_too_big(int(m[1])) from None
             except errors.ProgramLimitExceeded:
                 raise QueryRejected("a value exceeds the server's size limit", "build shorter values") from None
@@ -169,7 +147,7 @@ def execute_postgres(ctx: ToolContext, sql: str, row_cap: int = ROW_CAP, time_li
                 ) from None
             except psycopg.Error as exc:
                 first = str(exc).splitlines()[0][:300]
-                raise InvalidArgument(f"SQL error: {first}", "write PostgreSQL SQL over " + _tables_hint()) from None
+                raise InvalidArgument(f"SQL error: {first}", "write PostgreSQL SQL over " + tables_hint()) from None
             result = capped_result(columns, rows, row_cap)
             if not rows:
                 hints = _case_hints(cur, stmt)
@@ -180,10 +158,8 @@ def execute_postgres(ctx: ToolContext, sql: str, row_cap: int = ROW_CAP, time_li
         pg.close()  # a session per statement: nothing it set survives it
 
 
-def list_tables_postgres(ctx: ToolContext) -> dict:
-    from seed_db import models
-
-    with ctx.engine.connect() as conn:
+def list_tables(engine: Engine) -> dict:
+    with engine.connect() as conn:
         out = []
         for t in models.Base.metadata.sorted_tables:
             n = conn.exec_driver_sql(f'SELECT count(*) FROM "{t.name}"').scalar()
@@ -191,9 +167,9 @@ def list_tables_postgres(ctx: ToolContext) -> dict:
     return {"tables": out}
 
 
-def describe_table_postgres(ctx: ToolContext, t) -> dict:
+def describe_table(engine: Engine, t: Table) -> dict:
     cols = []
-    with ctx.engine.connect() as conn:
+    with engine.connect() as conn:
         for c in t.columns:
             samples = [
                 r[0]

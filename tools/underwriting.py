@@ -17,7 +17,7 @@ from core.vocabulary import usd_short
 from seed_db import models
 from tools import catalog as norm
 from tools.context import ToolContext
-from tools.registry import tool
+from tools.spec import tool
 
 Naics = Annotated[str, Field(description="six-digit 2022 NAICS code, e.g. '722511'")]
 Money = int | float | str | None

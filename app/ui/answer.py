@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from app.ui.escape import code, model_markdown
+
 GUIDELINES_PAGE = "guidelines"  # the Guidelines page's url_path (relative: works under any base URL)
-CITATION = re.compile(r"\[([a-z0-9]+(?:-[a-z0-9]+)+)\](?!\()")
+SECTION_ID = r"[a-z0-9]+(?:-[a-z0-9]+)+"
+CITATION = re.compile(rf"\[({SECTION_ID})\](?!\()")
 VERDICT = re.compile(
     r"^(Yes|No|Qualified|Not in appetite|In appetite|Small business|Not a small business|\$\d|NAICS \d{6}\b)"
 )
@@ -32,6 +35,9 @@ def section_url(section_id: str) -> str:
 
 
 def section_link(section_id: str) -> str:
+    """A link to the section; anything that is not a section id is shown as code, never as a link."""
+    if not re.fullmatch(SECTION_ID, str(section_id)):
+        return code(section_id)
     return f"[{section_id}]({section_url(section_id)})"
 
 
@@ -102,20 +108,15 @@ def format_answer(text: str, known: Collection[str] | None = None) -> str:
     text = text or ""
     head, reasons, cited = layout(text)
     if not head or not reasons and not cited:
-        return link_citations(_escape(text), known)
-    out = [f"**{_escape(head)}**"]
+        return link_citations(model_markdown(text), known)
+    out = [f"**{model_markdown(head)}**"]
     if reasons:
-        out.append("\n".join(f"- {_escape(r)}" for r in reasons))
+        out.append("\n".join(f"- {model_markdown(r)}" for r in reasons))
     links = [section_link(c) for c in cited if known is None or c in known]
     unknown = [f"`{c}`" for c in cited if known is not None and c not in known]
     if links or unknown:
         out.append("Sources: " + " · ".join(links + unknown))
     return "\n\n".join(out)
-
-
-def _escape(text: str) -> str:
-    """Keep dollar amounts literal (Streamlit reads ``$...$`` as LaTeX)."""
-    return text.replace("$", r"\$")
 
 
 def plain_text(text: str) -> str:

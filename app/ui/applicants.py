@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import resources
 from app.ui import session
+from app.ui.escape import code, md
 from app.ui.finding import render_figures
 from core.vocabulary import count, usd
 from seed_db import queries
@@ -37,7 +38,7 @@ def open_in_new_conversation(copilot, applicant_id: str) -> bool:
     a = find(applicant_id)
     if a is None:
         st.session_state["flash_warning"] = (
-            f"Applicant `{applicant_id}` is no longer in the database (re-seeded?). Search again."
+            f"Applicant {code(applicant_id)} is no longer in the database (re-seeded?). Search again."
         )
         return False
     thread = copilot.new_thread(title=a["company_name"], applicant_id=a["id"])
@@ -52,8 +53,8 @@ _count = count
 
 def render_details(a: dict) -> None:
     lob = lob_names().get(a["requested_lob"], a["requested_lob"])
-    st.markdown(f"#### {a['company_name']} &nbsp; :blue-badge[{a['id']}] :violet-badge[asks for {lob}]")
-    st.markdown(a.get("description") or "")
+    st.markdown(f"#### {md(a['company_name'])} &nbsp; :blue-badge[{md(a['id'])}] :violet-badge[asks for {md(lob)}]")
+    st.markdown(md(a.get("description") or ""))
     figures = [
         ("NAICS", a["naics_code"]),
         ("State", a["state"]),
@@ -63,7 +64,7 @@ def render_details(a: dict) -> None:
         ("Vehicles", _count(a["vehicles"])),
     ]
     render_figures(figures)
-    st.caption(f"Construction: {a['construction'] or '—'}")
+    st.caption(f"Construction: {md(a['construction'] or '—')}")
 
 
 def examples(limit: int = 3) -> list[str]:

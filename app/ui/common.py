@@ -8,6 +8,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import auth, resources
+from app.ui.escape import code, md
 from core.database import database_errors, explain, is_postgres
 from core.faults import database_problem
 
@@ -18,20 +19,19 @@ DB_ERRORS = (*database_errors(), SQLAlchemyError, sqlite3.Error, FileNotFoundErr
 def database_message(exc: BaseException) -> str:
     settings = resources.settings()
     if is_postgres(settings.database_url):  # one line naming the server (password masked) and what is wrong
-        return explain(exc, settings.database_url).capitalize() + ". Reload the page when it is fixed."
+        return md(explain(exc, settings.database_url).capitalize()) + ". Reload the page when it is fixed."
     where = settings.data_dir
     if isinstance(exc, FileNotFoundError):
-        return (
-            f"The database in `{where}` is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
-        )
-    return database_problem(exc, where) or failure_message(exc)
+        return f"The database in {code(where)} is missing or unreadable. Run `uwc seed` (or `make run`) and reload the page."
+    problem = database_problem(exc, where)
+    return md(problem) if problem else failure_message(exc)
 
 
 def failure_message(exc: BaseException) -> str:
     """A turn that failed: one readable line, never a traceback or a secret."""
     problem = database_problem(exc, resources.settings().data_dir)
     if problem:
-        return f"{problem} The conversation is kept."
+        return f"{md(problem)} The conversation is kept."
     from app.ui import errors
 
     ref = errors.reference(exc, "answering")
@@ -40,9 +40,9 @@ def failure_message(exc: BaseException) -> str:
 
 def copilot_message(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
-        return f"The copilot cannot start: {exc}. Run `uwc seed` (or `make run`) and reload the page."
+        return f"The copilot cannot start: {md(exc)}. Run `uwc seed` (or `make run`) and reload the page."
     if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.startswith(("graph", "tools")):
-        return f"The copilot cannot start: part of it is missing from this installation (`{exc.name}`)."
+        return f"The copilot cannot start: part of it is missing from this installation ({code(exc.name)})."
     if isinstance(exc, DB_ERRORS):
         return database_message(exc)
     from app.ui import errors

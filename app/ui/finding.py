@@ -7,6 +7,7 @@ import re
 import streamlit as st
 
 from app.ui.answer import link_citations, section_link, section_url
+from app.ui.escape import code, md, model_markdown
 from app.ui.labels import fields_text, lob_name, value_text
 from core.vocabulary import FACT_LABELS, TASK_LABELS, usd
 
@@ -83,7 +84,7 @@ def render_figures(figures: list[tuple[str, str]]) -> None:
         return
     for col, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
         col.caption(label)
-        col.markdown(f"**{str(value).replace('$', chr(92) + '$')}**")
+        col.markdown(f"**{md(value)}**")
 
 
 def rules_applied(steps: list[dict] | None) -> list[dict]:
@@ -105,8 +106,8 @@ def rule_label(rule: object) -> str:
 def rule_line(r: dict) -> str:
     icon = OUTCOME_ICONS.get(str(r.get("outcome")).lower(), ":material/circle:")
     section = f" · {section_link(r['section'])}" if r.get("section") else ""
-    detail = str(r.get("detail") or "").replace("$", r"\$")
-    return f"- {icon} **{rule_label(r.get('rule'))}** — {detail}{section}"
+    detail = md(r.get("detail") or "")
+    return f"- {icon} **{md(rule_label(r.get('rule')))}** — {detail}{section}"
 
 
 def section_markdown(text: str, known=None) -> str:
@@ -121,26 +122,26 @@ def section_markdown(text: str, known=None) -> str:
 
 def render_section(section_id: str, sections: dict) -> None:
     section = sections.get(section_id)
-    title = f"{section_id} — {section.title}" if section else section_id
+    title = md(f"{section_id} — {section.title}" if section else section_id)
     with st.expander(title, icon=":material/menu_book:"):
         if section:
             st.markdown(section_markdown(section.text, sections))
-            st.caption(f"{section.document} · {section.file}")
+            st.caption(md(f"{section.document} · {section.file}"))
             st.markdown(
                 f":material/open_in_new: [Open `{section_id}` on the Guidelines page]({section_url(section_id)})"
             )
         else:
-            st.warning(f"No guideline section with id `{section_id}` in this version of the guidelines.")
+            st.warning(f"No guideline section with id {code(section_id)} in this version of the guidelines.")
 
 
 def check_lines(check: dict | None) -> list[str]:
     """The online check's mismatches in words (graph/online_checks.py), for the card."""
     if not check or check.get("status") != "mismatch":
         return []
-    where = {"tool": f"re-running `{check.get('tool')}` gives", "answer": "the answer text says"}
+    where = {"tool": f"re-running {code(check.get('tool'))} gives", "answer": "the answer text says"}
     return [
-        f"{FACT_NAMES.get(m['field'], m['field'].replace('_', ' '))}: the finding says **{m['finding']}**, "
-        f"{where.get(m['where'], m['where'])} **{m['found']}**"
+        f"{md(FACT_NAMES.get(m['field'], m['field'].replace('_', ' ')))}: the finding says **{md(m['finding'])}**, "
+        f"{where.get(m['where'], md(m['where']))} **{md(m['found'])}**"
         for m in check.get("mismatches", [])
     ]
 
@@ -154,7 +155,9 @@ def render_check(check: dict | None) -> None:
             icon=":material/gpp_maybe:",
         )
     elif check and check.get("status") == "ok":
-        st.caption(f":material/verified: Re-verified: `{check.get('tool')}` and the answer agree with this finding.")
+        st.caption(
+            f":material/verified: Re-verified: {code(check.get('tool'))} and the answer agree with this finding."
+        )
 
 
 def render_finding(
@@ -170,10 +173,10 @@ def render_finding(
     with st.container(border=True, key=key):
         text, colour, icon = determination(finding)
         task = TASK_LABELS.get(str(finding.get("task_type")), "Finding")
-        st.markdown(f"**Finding** · {task} &nbsp; :{colour}-badge[{icon} {text.replace('$', chr(92) + '$')}]")
+        st.markdown(f"**Finding** · {md(task)} &nbsp; :{colour}-badge[{icon} {md(text)}]")
         summary = str(finding.get("summary") or "").strip()
         if summary and summary not in (answer or ""):  # the offline model's answer is the summary: don't say it twice
-            st.markdown(link_citations(summary, sections).replace("$", r"\$"))
+            st.markdown(link_citations(model_markdown(summary), sections))
         render_figures(key_figures(finding))
         rules = rules_applied(steps)
         if rules:
@@ -181,7 +184,7 @@ def render_finding(
             st.markdown("\n".join(rule_line(r) for r in rules))
         facts = fields_text(finding.get("facts"))
         if facts:
-            st.caption("Based on: " + facts.replace("$", r"\$"))
+            st.caption("Based on: " + md(facts))
         citations = [str(c) for c in finding.get("citations") or [] if c]
         if citations:
             st.markdown("**Guideline sections cited**")

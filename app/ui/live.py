@@ -6,6 +6,7 @@ import time
 
 import streamlit as st
 
+from app.ui.escape import md, md_lines, model_markdown
 from app.ui.labels import tool_label
 from app.ui.messages import AVATARS
 from app.ui.steps import render_notices, render_step
@@ -22,7 +23,7 @@ def watch(turn, on_stop=None) -> None:
 
 def _watch(turn, on_stop) -> None:
     with st.chat_message("user", avatar=AVATARS["user"]):
-        st.markdown(turn.text)
+        st.markdown(md_lines(turn.text))
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
         steps_box = st.container(key="live-steps")
         status = st.empty()
@@ -47,7 +48,7 @@ def _watch(turn, on_stop) -> None:
                 kind = event.get("type")
                 if kind == "tool_start":
                     text = ""  # what came before a tool call was a preamble, not the answer
-                    status.caption(f":material/hourglass_top: Running **{tool_label(event.get('tool'))}**…")
+                    status.caption(f":material/hourglass_top: Running **{md(tool_label(event.get('tool')))}**…")
                 elif kind == "tool":
                     status.caption(":material/hourglass_top: Thinking…")
                     with steps_box:
@@ -59,10 +60,10 @@ def _watch(turn, on_stop) -> None:
                         render_notices(event.get("notices") or [])
                 elif kind == "error":
                     status.empty()
-                    text_box.error(event.get("text", "The model failed."))
+                    text_box.error(md(event.get("text", "The model failed.")))
             if text:
                 status.empty()
-                text_box.markdown(text.replace("$", r"\$") + " ▌")
+                text_box.markdown(model_markdown(text) + " ▌")
             if finished:
                 status.empty()
                 return

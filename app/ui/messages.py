@@ -13,6 +13,7 @@ import streamlit as st
 
 from app.ui import errors
 from app.ui.answer import follow_ups, format_answer, plain_text
+from app.ui.escape import md, md_lines
 from app.ui.finding import render_finding
 from app.ui.steps import render_notices, render_steps
 
@@ -33,11 +34,11 @@ def render_answer_body(message: dict, sections: dict) -> None:
     content = str(message.get("content") or "")
     if message.get("kind") == "error":
         st.error(
-            f"{content}\n\nThe conversation is kept: fix the setting and send your message again.",
+            f"{md(content)}\n\nThe conversation is kept: fix the setting and send your message again.",
             icon=":material/error:",
         )
     elif message.get("kind") in ("limit", "stopped"):
-        st.warning(content, icon=":material/pause_circle:")
+        st.warning(md_lines(content), icon=":material/pause_circle:")
     elif content:
         st.markdown(format_answer(content, sections))
     if message.get("finding"):
@@ -101,7 +102,7 @@ def render_follow_ups(finding: dict | None, on_pick, key: str) -> None:
     with st.container(key=f"follow-ups-{key}", horizontal=True, gap="small"):
         for i, question in enumerate(questions):
             st.button(
-                question,
+                md(question),
                 key=f"follow-{key}-{i}",
                 icon=":material/subdirectory_arrow_right:",
                 on_click=on_pick,
@@ -117,7 +118,7 @@ def render_history(copilot, thread_id: str, history: list[dict], sections: dict,
         with st.chat_message(role, avatar=AVATARS[role]):
             try:
                 if role == "user":
-                    st.markdown(str(message.get("content") or ""))
+                    st.markdown(md_lines(message.get("content") or ""))
                     continue
                 render_answer_body(message, sections)
                 if message.get("id") and message.get("kind") not in ("error", "limit", "stopped"):

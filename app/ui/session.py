@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.ui.escape import code
+
 KEY = "thread_id"
 PARAM = "thread"
 
@@ -17,7 +19,7 @@ def current_thread(copilot) -> str | None:
     tid = st.session_state.get(KEY) or st.query_params.get(PARAM)
     if tid and not copilot.threads.exists(tid):
         st.session_state["flash_warning"] = (
-            f"The conversation `{tid}` does not exist (it was deleted, or the link is from another server). "
+            f"The conversation {code(tid)} does not exist (it was deleted, or the link is from another server). "
             "Pick one in the sidebar or start a new one."
         )
         tid = None

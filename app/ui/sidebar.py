@@ -10,6 +10,7 @@ import streamlit as st
 from app import auth, resources
 from app.ui import session
 from app.ui.common import try_copilot
+from app.ui.escape import code, md
 from graph.threads import ThreadNotFound
 
 PAGE_SIZE = 40
@@ -68,7 +69,7 @@ def render_undo(copilot) -> None:
         finish_pending_delete(copilot)
         st.rerun(scope="app")
     with st.container(border=True, key="conv-undo"):
-        st.caption(f"Deleted “{pending['title']}”.")
+        st.caption(f"Deleted “{md(pending['title'])}”.")
         if st.button(f"Undo ({left:.0f} s)", icon=":material/undo:", key="conv-undo-button"):
             undo_delete()
             st.rerun(scope="app")  # the list outside this fragment shows the conversation again
@@ -120,9 +121,9 @@ def render_conversations(copilot, chat_page) -> None:
             is_current = t.id == current
             stamp = t.updated_at[:16].replace("T", " ")
             if st.button(
-                t.title,
+                md(t.title),
                 key=f"conv-{t.id}",
-                help=f"{t.title}\n\nLast activity {stamp} UTC",
+                help=f"{md(t.title)}\n\nLast activity {stamp} UTC",
                 icon=":material/chat_bubble:" if is_current else ":material/chat_bubble_outline:",
                 type="secondary" if is_current else "tertiary",
                 width="stretch",
@@ -155,7 +156,7 @@ def render_manage(copilot, thread_id: str, running: bool) -> None:
                     copilot.threads.rename(thread_id, title)
                     st.rerun()
                 except ValueError as exc:
-                    st.error(str(exc).capitalize())
+                    st.error(md(str(exc).capitalize()))
         st.divider()
         confirm = st.checkbox("Yes, delete this conversation", key=f"conv-delete-confirm-{thread_id}")
         if st.button(
@@ -172,13 +173,13 @@ def render_manage(copilot, thread_id: str, running: bool) -> None:
 def render_model(copilot) -> None:
     st.markdown("**Model**")
     if copilot is None:
-        st.caption(f"`{resources.settings().model}` — not available")
+        st.caption(f"{code(resources.settings().model)} — not available")
         return
     if getattr(copilot.model, "is_llm", False):
-        st.success(copilot.label, icon=":material/smart_toy:")
+        st.success(md(copilot.label), icon=":material/smart_toy:")
         return
     st.info(
-        f"**{copilot.label}.** It answers the six underwriting questions with deterministic rules. To use an LLM, "
+        f"**{md(copilot.label)}.** It answers the six underwriting questions with deterministic rules. To use an LLM, "
         "set `UWC_MODEL` (e.g. `openai/gpt-4.1-mini`) and its API key (e.g. `OPENAI_API_KEY`) in `.env`, "
         "then restart `uwc serve`.",
         icon=":material/rule:",
@@ -190,7 +191,7 @@ def render_user() -> None:
     if not settings.auth:
         return  # no sign-in: the single local user
     user = auth.streamlit_user(settings)
-    st.caption(f"Signed in as **{user.name}**" + (" (admin: sees every conversation)" if user.is_admin else ""))
+    st.caption(f"Signed in as **{md(user.name)}**" + (" (admin: sees every conversation)" if user.is_admin else ""))
     if st.button("Sign out", icon=":material/logout:", key="sign-out", type="tertiary"):
         auth.streamlit_sign_out(settings)
 

@@ -11,6 +11,7 @@ import json
 
 import streamlit as st
 
+from app.ui.escape import code, md
 from app.ui.labels import field_label, lob_name, tool_label, value_text
 
 # Result fields worth a one-line summary, in the order they are shown.
@@ -108,8 +109,8 @@ def step_label(event: dict) -> str:
         ms = f"{float(event.get('duration_ms') or 0):,.0f} ms"
     except (TypeError, ValueError):
         ms = "—"
-    args = short_args(event.get("arguments")).replace("$", r"\$")  # two dollar amounts would read as LaTeX
-    return f"**{tool_label(event.get('tool'))}**" + (f" · {args}" if args else "") + f" · {ms}{status}"
+    args = md(short_args(event.get("arguments")))
+    return f"**{md(tool_label(event.get('tool')))}**" + (f" · {args}" if args else "") + f" · {ms}{status}"
 
 
 def render_step(event: dict) -> None:
@@ -117,19 +118,19 @@ def render_step(event: dict) -> None:
         return
     ok = bool(event.get("ok"))
     with st.expander(step_label(event), icon=":material/check_circle:" if ok else ":material/error:"):
-        st.caption(f"Tool `{event.get('tool')}` · arguments")
+        st.caption(f"Tool {code(event.get('tool'))} · arguments")
         st.code(json.dumps(event.get("arguments") or {}, indent=2, default=str), language="json")
         if ok:
             st.caption("Result")
-            st.markdown(short_result(event).replace("$", r"\$"))
+            st.markdown(md(short_result(event)))
             st.caption("Full result (JSON)")
             st.json(json.loads(json.dumps(event.get("result"), default=str)), expanded=False)
         else:
             result = event.get("result") if isinstance(event.get("result"), dict) else {}
             kind = str(event.get("error_kind") or "error").replace("_", " ")
-            st.error(f"**{kind}** — {result.get('error') or 'failed'}")
+            st.error(f"**{md(kind)}** — {md(result.get('error') or 'failed')}")
             if result.get("hint"):
-                st.caption(f"Hint given to the model: {result['hint']}")
+                st.caption(f"Hint given to the model: {md(result['hint'])}")
 
 
 def render_steps(steps: list[dict] | None) -> None:
@@ -140,4 +141,4 @@ def render_steps(steps: list[dict] | None) -> None:
 def render_notices(notices: list[str] | None) -> None:
     """Answer-guard interventions, e.g. "'umbrella' is not a product we write — removed from the answer"."""
     for notice in notices or []:
-        st.warning(str(notice), icon=":material/shield:")
+        st.warning(md(notice), icon=":material/shield:")

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from app.ui.common import failure_message
+from app.ui.escape import md
 from core.database import DatabaseUnavailable
 from graph.copilot import InputRejected
 from graph.threads import ThreadNotFound
@@ -25,7 +26,7 @@ class Turn:
     fresh_thread: bool = False  # created for this turn: the page removes it again when the message is refused
     events: list[dict] = field(default_factory=list)
     result: object | None = None  # graph.copilot.TurnResult
-    error: str | None = None  # why the turn could not run (refused input, deleted conversation, a bug)
+    error: str | None = None  # why the turn could not run, as safe Markdown (refused input, a deleted conversation)
     rejected: bool = False  # the message was refused (empty, too long): nothing was sent
     thread_removed: bool = False  # the conversation was deleted while the turn ran
     started: float = field(default_factory=time.perf_counter)
@@ -84,14 +85,14 @@ class TurnRunner:
         try:
             turn.result = copilot.send(turn.thread_id, turn.text, on_event=turn.events.append, cancel=turn.cancel)
             if not turn.result.saved:  # the history will not have it yet: show it with the reason
-                turn.error = f"{turn.result.error} The answer was: {turn.result.answer}"
+                turn.error = f"{md(turn.result.error)} The answer was: {md(turn.result.answer)}"
         except InputRejected as exc:
-            turn.error, turn.rejected = f"Message not sent: {exc}.", True
+            turn.error, turn.rejected = f"Message not sent: {md(exc)}.", True
         except ThreadNotFound:
             turn.error = "This conversation no longer exists (it was deleted, perhaps in another tab). Start a new one."
             turn.thread_removed = True
         except DatabaseUnavailable as exc:  # PostgreSQL down: already one readable line, the conversation is kept
-            turn.error = str(exc)
+            turn.error = md(exc)
         except Exception as exc:  # a bug or an outage: one line with a reference; the conversation is kept
             turn.error = failure_message(exc)
         finally:

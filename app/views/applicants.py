@@ -7,6 +7,7 @@ import streamlit as st
 from app import resources
 from app.ui import applicants
 from app.ui.common import try_copilot
+from app.ui.escape import md
 from seed_db import queries
 
 COLUMNS = {
@@ -30,7 +31,7 @@ query = st.text_input(
     key="applicant-search",
 )
 rows = queries.search_applicants(resources.engine(), query, limit=500)
-st.caption(f"{len(rows)} applicant(s)" + (f" matching “{query.strip()}”" if query.strip() else ""))
+st.caption(f"{len(rows)} applicant(s)" + (f" matching “{md(query.strip())}”" if query.strip() else ""))
 if not rows:
     st.info(
         "No applicant matches. Try part of the company name, an id such as APP-0042, or a word from the description."

@@ -7,6 +7,7 @@ import streamlit as st
 from app import resources
 from app.ui import applicants, facts, live, session
 from app.ui.common import require_copilot
+from app.ui.escape import code, md
 from app.ui.labels import field_label, value_text
 from app.ui.messages import render_history
 from graph.copilot import MAX_MESSAGE_CHARS
@@ -88,19 +89,18 @@ def render_context(copilot, tid: str | None, busy: bool, version: str) -> None:
             a = applicants.find(info.applicant_id)
             if a is None:
                 st.warning(
-                    f"This conversation is about applicant `{info.applicant_id}`, which is no longer in the database."
+                    f"This conversation is about applicant {code(info.applicant_id)}, which is no longer in the database."
                 )
             else:
                 st.caption(
-                    f"This conversation: **{a['company_name']}** ({a['id']}), NAICS {a['naics_code']}, {a['state']}."
+                    f"This conversation: **{md(a['company_name'])}** ({md(a['id'])}), NAICS {md(a['naics_code'])}, "
+                    f"{md(a['state'])}."
                 )
     with st.container(border=True, key="facts-panel"):
         st.markdown("**What the copilot knows**")
         known = copilot.known_facts(tid) if tid else {}
         if known:
-            st.markdown(
-                "\n".join(f"- **{field_label(k)}**: {value_text(k, v)}".replace("$", r"\$") for k, v in known.items())
-            )
+            st.markdown("\n".join(f"- **{md(field_label(k))}**: {md(value_text(k, v))}" for k, v in known.items()))
         else:
             st.caption("Nothing yet: facts appear here once the copilot uses them, looked up or given by you.")
         if tid:
@@ -128,7 +128,7 @@ def render_empty(copilot) -> None:
     )
     for i, example in enumerate(applicants.examples()):
         st.button(
-            example,
+            md(example),
             key=f"example-{i}",
             icon=":material/lightbulb:",
             type="tertiary",
@@ -146,8 +146,8 @@ turn = runner.get(tid)
 busy = turn is not None and not turn.done.is_set()
 
 title = copilot.threads.get(tid).title if tid else "New conversation"
-st.markdown(f"### {title}")
-st.caption(f"{queries.insurer_name(resources.engine())} (fictional) · answers by **{copilot.label}**")
+st.markdown(f"### {md(title)}")
+st.caption(f"{md(queries.insurer_name(resources.engine()))} (fictional) · answers by **{md(copilot.label)}**")
 chat_col, context_col = st.columns([0.68, 0.32], gap="large")
 history = copilot.history(tid) if tid else []
 with context_col:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app import resources
+from app.ui.escape import code
 from evals.living import find_drops, previous_run
 from evals.report import by_task_type_rows, compare_rows, list_runs, load_results, run_label
 
@@ -87,14 +88,14 @@ with one:
         pct = lambda m, v: f"{v:,}" if m == "findings_mismatched" else f"{100 * v:.1f}%"  # noqa: E731
         if drops:
             st.error(
-                f"**{len(drops)} drop(s) against the previous run** `{before}`:\n\n"
+                f"**{len(drops)} drop(s) against the previous run** {code(before)}:\n\n"
                 + "\n".join(
                     f"- {d['metric']}: {pct(d['metric'], d['before'])} → {pct(d['metric'], d['after'])}" for d in drops
                 ),
                 icon=":material/trending_down:",
             )
         else:
-            st.success(f"No drop against the previous run `{before}`.", icon=":material/trending_flat:")
+            st.success(f"No drop against the previous run {code(before)}.", icon=":material/trending_flat:")
     df = pd.DataFrame(by_task_type_rows(s))
     if not df.empty:
         st.altair_chart(accuracy_chart(df), width="stretch")
@@ -119,7 +120,7 @@ with one:
             hide_index=True,
             width="stretch",
         )
-        st.caption(f"Transcripts: `{runs_dir / name / 'report.md'}`")
+        st.caption(f"Transcripts: {code(runs_dir / name / 'report.md')}")
 
 with two:
     if len(names) < 2:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import resources
+from app.ui.escape import code, md
 from app.ui.finding import section_markdown
 from app.ui.passages import matches, passage
 from seed_db import queries
@@ -34,12 +35,12 @@ query = st.text_input(
 )
 wanted = st.query_params.get("section")
 if wanted and wanted not in by_id:
-    st.warning(f"There is no guideline section `{wanted}`; showing the first one.")
+    st.warning(f"There is no guideline section {code(wanted)}; showing the first one.")
     wanted = None
 
 if query.strip():
     found = matches(sections, query)
-    st.caption(f"{len(found)} section(s) match “{query.strip()}”.")
+    st.caption(f"{len(found)} section(s) match “{md(query.strip())}”.")
     if not found:
         st.info("No section matches. Try fewer or other words, or a section id such as `auto-qualified`.")
     with st.container(key="guideline-results"):

@@ -16,6 +16,7 @@ import streamlit as st
 
 from app import resources
 from app.ui.common import DB_ERRORS, database_message
+from app.ui.escape import code, md
 from evals.monitoring import Filters, Monitoring, Options, filter_options, last_write, load_monitoring
 from evals.promote import promote_from_page
 from graph.threads import ThreadStore, store_url
@@ -63,7 +64,7 @@ marker = last_write(settings.telemetry_path, store)
 options = cached_options(str(settings.telemetry_path), marker)
 if options.first_day is None:
     st.info(
-        f"No traced turns in `{settings.telemetry_path}` yet. Every conversation is traced unless `UWC_TRACING=false`: "
+        f"No traced turns in {code(settings.telemetry_path)} yet. Every conversation is traced unless `UWC_TRACING=false`: "
         "ask the copilot something and come back."
     )
     st.stop()
@@ -81,7 +82,7 @@ m = cached_figures(
     store,
 )
 if m.feedback_problem:  # said once, and not kept: the next rerun asks the store again
-    st.warning(m.feedback_problem, icon=":material/database:")
+    st.warning(md(m.feedback_problem), icon=":material/database:")
     cached_figures.clear()
 
 checks = dict(zip(m.checks.get("status", []), m.checks.get("count", []), strict=False))
@@ -180,6 +181,6 @@ with feedback_tab:
     if submitted:
         promoted = promote_from_page(resources.copilot(), thread_id.strip(), expected.strip())
         if promoted.ok:
-            st.success(promoted.message, icon=":material/check:")
+            st.success(md(promoted.message), icon=":material/check:")
         else:
-            st.error(promoted.message, icon=":material/block:")
+            st.error(md(promoted.message), icon=":material/block:")

@@ -17,7 +17,7 @@ from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviatio
 from graph.offline.names import content_words
 from tools.catalog import Catalog
 from tools.guard import scan_products, unwritten_request
-from tools.registry import LINE_TASKS
+from tools.toolkit import LINE_TASKS
 
 FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up

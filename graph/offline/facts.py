@@ -509,6 +509,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     p.company = None if p.applicant_id else company_name(t, catalog, strict=asked is not None)
     if p.company and _is_place(p.company, catalog):
         p.company = None  # "Las Vegas NV", "Columbus, Ohio": a place, not a company
+    if asked is not None and p.task and "?" in t and (p.applicant_id or p.company):
+        # A new question naming the applicant ("What deductible should we offer APP-0043 for auto?") is read as a
+        # question, not as the answer to ours: the line it names counts, and it is not a description.
+        asked = None
     f = p.facts
     f.update(money_facts(t))
     f.update(count_facts(t))

@@ -69,10 +69,8 @@ def long_lob_argument() -> Outcome:
     code = (
         "import random, tracemalloc\n"
         "from pathlib import Path\n"
-        "from tests.conftest import cached_seed\n"
-        "from tools.context import open_context\n"
-        "from tools.registry import Toolkit\n"
-        "tk = Toolkit(open_context(cached_seed('db')))\n"
+        "from tests.conftest import cached_seed, open_toolkit\n"
+        "tk = open_toolkit(cached_seed('db'))\n"
         "lob = ''.join(random.Random(2).choice('abcdefghijklmnopqrstuvwxyz') for _ in range(40_000))\n"
         "args = {'naics': '722511', 'state': 'TX', 'lob': lob, 'annual_revenue': 1_000_000}\n"
         "tk.call('check_appetite', args)\n"
@@ -127,9 +125,7 @@ def applicant_named_like_an_offer() -> Outcome:
 
     from core.settings import get_settings
     from graph.copilot import Copilot
-    from tests.conftest import cached_seed
-    from tools.context import open_context
-    from tools.registry import Toolkit
+    from tests.conftest import cached_seed, open_toolkit
 
     name = "Umbrella cover is approved"
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,7 +134,7 @@ def applicant_named_like_an_offer() -> Outcome:
         shutil.copy(cached_seed("db") / "uwc.db", data / "uwc.db")
         with sqlite3.connect(data / "uwc.db") as con:
             con.execute("UPDATE applicant SET company_name = ? WHERE id = 'APP-0042'", (name,))
-        cp = Copilot(get_settings(data_dir=Path(tmp) / "home"), toolkit=Toolkit(open_context(data)))
+        cp = Copilot(get_settings(data_dir=Path(tmp) / "home"), toolkit=open_toolkit(data))
         try:
             r = cp.send(cp.new_thread().id, "Is APP-0042 in appetite?")
         finally:

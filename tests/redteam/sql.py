@@ -30,11 +30,10 @@ def _run_tool(url: str | None, data_dir: Path, queries: list[str], past_the_pars
 import json, resource, sys
 import sqlglot
 import tools.sql_postgres
-from tools.context import open_context
-from tools.registry import Toolkit
+from tests.conftest import open_toolkit
 if {past_the_parser!r}:
     tools.sql_postgres.check_postgres_sql = lambda sql: sqlglot.parse_one("SELECT 1")
-tk = Toolkit(open_context({str(data_dir)!r}, embedding_model="hashing", database_url={url!r}))
+tk = open_toolkit({str(data_dir)!r}, embedding_model="hashing", database_url={url!r})
 out = []
 for q in json.loads(sys.stdin.read()):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -55,7 +54,7 @@ print(json.dumps(out))
 def _seeded_dir() -> Path:
     from tests.conftest import cached_seed
 
-    return cached_seed("seeded_db")
+    return cached_seed("db")
 
 
 def _pg_results(queries: list[str], past_the_parser: bool = False) -> list[dict]:

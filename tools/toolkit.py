@@ -1,30 +1,27 @@
-"""One registry of tools and one boundary that runs them.
+"""The one boundary that runs tools.
 
-A tool is a typed function ``def name(ctx: ToolContext, arg: T, ...) -> dict`` whose docstring is the contract
-the model reads (first paragraph = description, ``Args:`` lines = argument descriptions). ``@tool`` registers
-it; its JSON schema is derived from the signature by pydantic, never written by hand.
-
-``Toolkit.call`` is the boundary every caller goes through (the graph, ``uwc tool``, tests): it validates the
-arguments, runs the product guard, times the call, turns exceptions into ``{"error", "hint"}`` results the
-model can act on, and records a trace event.
+``Toolkit(ctx, tools)`` binds the tools its caller hands it (``tools.all.default_tools()`` for the product; a tool
+is defined in ``tools/spec.py``) to their resources. ``Toolkit.call`` is the boundary every caller goes through
+(the graph, ``uwc tool``, tests): it validates the arguments, runs the product guard, times the call, turns
+exceptions into ``{"error", "hint"}`` results the model can act on, and records a trace event.
 """
 
 from __future__ import annotations
 
 import builtins
-import inspect
 import json
-import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, get_type_hints
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import ValidationError
 
 from core import tracing
 from core.redact import redact_error
+from tools.context import ToolContext
 from tools.errors import GuardRejected, InvalidArgument, ToolError
+from tools.spec import ToolSpec
 
 
 def _check_sizes(args: dict) -> None:
@@ -52,76 +49,12 @@ def _check_sizes(args: dict) -> None:
                 )
 
 
-@dataclass(frozen=True)
-class ToolSpec:
-    name: str
-    func: Callable[..., dict]
-    description: str
-    args_model: type[BaseModel]
-    lob_args: tuple[str, ...]  # arguments that name a line of business: checked by the product guard
-
-    @property
-    def json_schema(self) -> dict:
-        schema = self.args_model.model_json_schema()
-        schema.pop("title", None)
-        for prop in schema.get("properties", {}).values():
-            prop.pop("title", None)
-        return schema
-
-    def openai_schema(self) -> dict:
-        return {
-            "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": self.json_schema},
-        }
-
-
-REGISTRY: dict[str, ToolSpec] = {}
-LOB_ARG_NAMES = ("lob", "exclude_lob", "lobs", "product", "line_of_business")  # product-guarded arguments
 LINE_TASKS = ("appetite", "policy_limits", "deductible")  # findings about one line of business
 # Checked before anything reads the arguments (the guard included): the longest legitimate argument is a
 # 5,000-character SQL statement; a 40,000-character `lob` once took the guard to 1.6 GB.
 MAX_ARGUMENT_CHARS = 6_000  # one string
 MAX_ARGUMENTS_CHARS = 20_000  # all of a call's arguments
 MAX_ARGUMENT_DEPTH = 8
-
-
-def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
-    """Google-style docstring -> (description without the Args block, {arg: text})."""
-    doc = inspect.cleandoc(doc or "")
-    args: dict[str, str] = {}
-    m = re.search(r"^Args:\s*$", doc, flags=re.M)
-    if not m:
-        return doc, args
-    head, block = doc[: m.start()].rstrip(), doc[m.end() :]
-    rest = re.search(r"^\S.*:\s*$", block, flags=re.M)  # next section (e.g. Returns:)
-    tail = ""
-    if rest:
-        block, tail = block[: rest.start()], block[rest.start() :]
-    current = None
-    for line in block.splitlines():
-        mm = re.match(r"^\s{2,}(\w+)(?: \([^)]*\))?:\s*(.*)$", line)
-        if mm:
-            current = mm[1]
-            args[current] = mm[2].strip()
-        elif current and line.strip():
-            args[current] += " " + line.strip()
-    description = (head + ("\n\n" + tail.strip() if tail.strip() else "")).strip()
-    return description, args
-
-
-def tool(func: Callable[..., dict]) -> Callable[..., dict]:
-    """Register ``func`` as a tool. Its first parameter is the injected ``ToolContext``."""
-    description, arg_docs = _parse_docstring(func.__doc__ or "")
-    hints = get_type_hints(func, include_extras=True)
-    params = list(inspect.signature(func).parameters.values())[1:]  # skip ctx
-    fields: dict[str, Any] = {}
-    for p in params:
-        default = ... if p.default is inspect.Parameter.empty else p.default
-        fields[p.name] = (hints.get(p.name, Any), Field(default, description=arg_docs.get(p.name)))
-    model = create_model(f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
-    spec = ToolSpec(func.__name__, func, description, model, tuple(n for n in fields if n in LOB_ARG_NAMES))
-    REGISTRY[spec.name] = spec
-    return func
 
 
 @dataclass
@@ -190,12 +123,10 @@ class Toolkit:
     """The tools bound to their resources (a ``ToolContext``), behind the guarded boundary."""
 
     def __init__(
-        self, ctx, specs: dict[str, ToolSpec] | None = None, on_event: Callable[[ToolEvent], None] | None = None
+        self, ctx: ToolContext, tools: Iterable[ToolSpec], on_event: Callable[[ToolEvent], None] | None = None
     ):
-        import tools.all  # noqa: F401  (registers every tool)
-
         self.ctx = ctx
-        self.specs = dict(specs or REGISTRY)
+        self.specs = {spec.name: spec for spec in tools}
         self.events: list[ToolEvent] = []
         self.on_event = on_event
 

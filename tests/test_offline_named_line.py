@@ -1,0 +1,33 @@
+"""The offline model: a later question that names the applicant and a line is a new question, whatever we asked
+last; its line wins over the one carried from context (the applicant record's requested line, an earlier line)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.settings import get_settings
+from graph.copilot import Copilot
+
+
+@pytest.fixture
+def cp(seeded, toolkit):
+    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
+    yield copilot
+    copilot.close()
+
+
+def chat(cp, *texts):
+    tid = cp.new_thread().id
+    return [cp.send(tid, t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["What deductible?", "What deductible for property on APP-0043?", "What limits should we offer?"],
+)
+@pytest.mark.parametrize("named", ["APP-0043", "Mayfield Dump Truck Service LLC"])
+def test_the_line_named_in_a_later_question_wins(cp, first, named):
+    *_, r = chat(cp, first, f"What deductible should we offer {named} for auto?")
+    assert [s["arguments"] for s in r.steps if s["tool"] == "get_deductible"] == [{"naics": "484220", "lob": "auto"}]
+    assert r.finding["task_type"] == "deductible" and r.finding["facts"]["lob"] == "auto"
+    assert r.finding["deductible"] == 5000 and "$5,000" in r.answer  # the auto transport rule, not $500 property

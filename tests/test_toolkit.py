@@ -1,0 +1,42 @@
+"""The boundary runs the tools its caller hands it; `tools/all.py` hands it every tool; the context names its
+database, opened from the settings' one definition of the data folder's files."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import tools
+from core.settings import Settings
+from tools.all import default_tools
+from tools.calculator import calculate
+from tools.context import SQLiteFile, open_context
+from tools.spec import spec_of, specs_in
+from tools.toolkit import Toolkit
+
+
+def test_a_toolkit_runs_only_the_tools_it_is_handed(db_toolkit):
+    only = Toolkit(db_toolkit.ctx, [spec_of(calculate)])
+    assert only.call("calculate", {"expression": "4.5M / 32"}).result["result"] == "140625"
+    event = only.call("run_sql", {"query": "SELECT 1"})
+    assert not event.ok and event.error_kind == "invalid_argument"
+    assert event.result["hint"] == "tools: calculate"
+
+
+def test_the_default_list_holds_every_tool_of_the_package_once():
+    """A tool module left out of tools/all.py would silently take its tools away from the model and `uwc tool`."""
+    defined = []
+    for module in pkgutil.iter_modules(tools.__path__):
+        defined += [spec.name for spec in specs_in(importlib.import_module(f"tools.{module.name}"))]
+    listed = [spec.name for spec in default_tools()]
+    assert sorted(listed) == sorted(defined) and len(set(listed)) == len(listed)
+
+
+def test_the_context_opens_the_data_folders_sqlite_file(seeded_db):
+    settings = Settings(data_dir=seeded_db["dir"], database_url=None, embedding_model="hashing")
+    ctx = open_context(settings)
+    try:
+        assert ctx.database == SQLiteFile(settings.database_path) and ctx.index_dir == settings.index_dir
+        assert ctx.catalog.find_lob("auto")
+    finally:
+        ctx.engine.dispose()

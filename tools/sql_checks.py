@@ -1,0 +1,173 @@
+"""What a statement to the SQL tool may say, on either backend: the one set of statement checks.
+
+sqlglot parses the text: exactly one SELECT (or WITH ... SELECT, or a UNION of SELECTs) over allow-listed tables;
+no ATTACH, PRAGMA, writes or dangerous functions. A CTE may not take the name of a real table, and a name inside a
+CTE's own body means the real table (as SQLite reads it), so a CTE cannot shadow its way past the allow-list.
+Nesting deeper than ``MAX_NESTING`` is refused before parsing. On PostgreSQL, functions that reach outside the
+query (files, settings, roles, other databases, SQL passed as text) are refused as well. Each backend
+(``tools/sql_sqlite.py``, ``tools/sql_postgres.py``) keeps its own limits behind these checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import sqlglot
+from sqlglot import exp
+
+from seed_db import models
+from tools.errors import InvalidArgument, QueryRejected
+
+MAX_SQL_CHARS = 5000
+MAX_NESTING = 40  # parentheses; sqlglot and SQLite both recurse on nesting
+ALLOWED_TABLES = {t.name for t in models.Base.metadata.sorted_tables}
+DENIED_FUNCTIONS = {
+    "load_extension",
+    "readfile",
+    "writefile",
+    "edit",
+    "fts3_tokenizer",
+    "zipfile",
+    "sqlar_compress",
+    "sqlar_uncompress",
+    "randomblob",
+    "zeroblob",
+}
+# PostgreSQL functions that reach outside the query: files, settings, roles, other databases, SQL as text, sleep.
+DENIED_PREFIXES: tuple[str, ...] = ("pg_", "lo_", "dblink", "set_config", "current_setting", "query_to_")
+DENIED_PREFIXES += ("cursor_to_", "table_to_", "schema_to_", "database_to_", "txid_", "binary_upgrade_", "ts_stat")
+DENIED_PREFIXES += ("ts_rewrite",)
+WRITES = (
+    exp.Insert,
+    exp.Update,
+    exp.Delete,
+    exp.Drop,
+    exp.Create,
+    exp.Alter,
+    exp.Command,
+    exp.Pragma,
+    exp.Attach,
+    exp.Detach,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+)
+
+
+def tables_hint() -> str:
+    return "tables: " + ", ".join(sorted(ALLOWED_TABLES)) + " (describe_table shows columns)"
+
+
+def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
+    """Parse and vet a statement in ``dialect``; raise ``QueryRejected`` saying why it cannot run."""
+    if not isinstance(sql, str) or not sql.strip():
+        raise InvalidArgument("query is empty", "write one SELECT statement")
+    if len(sql) > MAX_SQL_CHARS:
+        raise QueryRejected(f"query is {len(sql)} characters; the limit is {MAX_SQL_CHARS}")
+    if "\x00" in sql:
+        raise QueryRejected("the query contains a NUL character", "write plain SQL text")
+    depth = _nesting(sql)
+    if depth > MAX_NESTING:
+        raise QueryRejected(
+            f"the query nests parentheses {depth} deep; the limit is {MAX_NESTING}",
+            "flatten it, e.g. with a WITH clause",
+        )
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        first = str(exc).splitlines()[0][:300]
+        raise QueryRejected(f"SQL syntax error: {first}", "write SQLite SQL: one SELECT statement") from None
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError, TypeError):
+        raise QueryRejected("cannot read this query", "write one plain SELECT statement") from None
+    if len(statements) != 1:
+        raise QueryRejected(
+            f"{len(statements)} statements given; exactly one SELECT is allowed",
+            "send one SELECT statement, no ';' chains",
+        )
+    stmt = statements[0]
+    if not isinstance(stmt, (exp.Select, exp.SetOperation)):
+        raise QueryRejected(f"only SELECT queries are allowed, not {stmt.key.upper()}", "this database is read-only")
+    for node in stmt.walk():
+        if isinstance(node, WRITES):
+            raise QueryRejected(f"{node.key.upper()} is not allowed", "this database is read-only: SELECT only")
+        if isinstance(node, exp.Func):
+            fname = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+            if fname in DENIED_FUNCTIONS:
+                raise QueryRejected(f"function {fname}() is not allowed")
+            if fname in ("printf", "format"):
+                _check_format(node)
+    ctes = {c.alias_or_name.lower() for c in stmt.find_all(exp.CTE)}
+    for name in ctes:
+        if name in ALLOWED_TABLES or name.startswith("sqlite_"):
+            raise QueryRejected(f"a WITH clause may not be named {name!r} like a table", "give the CTE another name")
+    for table in stmt.find_all(exp.Table):
+        name = table.name.lower()
+        if table.args.get("db") or table.args.get("catalog"):
+            raise QueryRejected(f"schema-qualified table {table.sql()!r} is not allowed", tables_hint())
+        if name and name not in ALLOWED_TABLES and name not in ctes:
+            raise QueryRejected(f"unknown table {table.name!r}", tables_hint())
+    return stmt
+
+
+def _check_format(node: exp.Func) -> None:
+    """printf()'s width and precision loop once per character inside one step that no interrupt can stop, so
+    the format must be a literal with modest widths."""
+    args = node.expressions if isinstance(node, exp.Anonymous) else [node.this, *node.expressions]
+    fmt = args[0] if args else None
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise QueryRejected("printf() needs a literal format string", "e.g. printf('%.2f', x)")
+    if "*" in fmt.this or any(len(d) > 3 for d in re.findall(r"\d+", fmt.this)):
+        raise QueryRejected("printf() widths and precisions must be literal numbers below 1000")
+
+
+def _nesting(sql: str) -> int:
+    """The deepest parenthesis nesting outside quoted text, in one pass."""
+    depth = deepest = 0
+    quote = None
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"`[":
+            quote = "]" if ch == "[" else ch
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+    return deepest
+
+
+def check_postgres_sql(sql: str) -> exp.Expression:
+    """``check_sql`` in PostgreSQL's dialect, and no function that reaches outside the query."""
+    stmt = check_sql(sql, dialect="postgres")
+    for node in stmt.walk():
+        if isinstance(node, exp.Func):
+            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+            if name.startswith(DENIED_PREFIXES):
+                raise QueryRejected(f"function {name}() is not allowed", "plain SELECTs over the insurer's tables")
+    return stmt
+
+
+def table_columns(table: str) -> list[str]:
+    """An allow-listed table's columns, in order: from the models, which build the table on SQLite and PostgreSQL."""
+    return [c.name for c in models.Base.metadata.tables[table].columns]
+
+
+def string_filters(stmt: exp.Expression) -> Iterator[tuple[str, str, str]]:
+    """Each ``column = 'text'`` filter of a query, as (table, column, text) for every allowed table with that column:
+    where a case-sensitive comparison may be why a query found nothing."""
+    tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
+    seen: set[tuple[str, str, str]] = set()
+    for eq in stmt.find_all(exp.EQ):
+        col, lit = eq.left, eq.right
+        if isinstance(col, exp.Literal):
+            col, lit = lit, col
+        if not (isinstance(col, exp.Column) and isinstance(lit, exp.Literal) and lit.is_string):
+            continue
+        for table in tables:
+            key = (table, col.name, lit.this)
+            if key not in seen and col.name in table_columns(table):
+                seen.add(key)
+                yield key
