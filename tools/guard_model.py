@@ -5,12 +5,18 @@ a verb that offers, one that declines, one that reports what someone else asked 
 recommends ("it can't hurt to ..."), who the subject is (we, you, they), a modal, a question, where each sits
 relative to the mention within its clause and sentence, and the rule-based reading of the clause (``rule:``
 features, from the cues the guard computes anyway). Word classes carry over to wording the training sets never
-used; raw words (kept in a narrow window) would only memorise them. The classes are open lists in English, Spanish,
-French, German and Italian; they name grammar, not products.
+used; raw words (only the one either side) would only memorise them. The classes are open lists in English,
+Spanish, French, German, Italian and Portuguese; they name grammar, not products.
+
+Where these features leave the decision open (a probability inside a band), a second regression also reads the
+MiniLM embedding (the retrieval index's model) of the words around the mention, every product masked as "it": it
+carries the meaning of wording no class lists ("belongs with a specialty market"). At most ``EMBED_MAX`` sentences
+of a text are embedded, in one batch; without the model the features alone decide.
 
 The weights are data, ``guard_weights.json`` beside this file, trained on the labelled sets the guard is tuned on
-by ``python -m tests.train_guard`` (which prints their cross-validation grouped by text). The held-out sets are
-never trained on. The cost per mention is bounded by its sentence's window, so judging stays linear in the text.
+by ``python -m tests.train_guard`` (which prints their cross-validation grouped by text and chooses the band by it).
+The held-out sets are never trained on. The cost per mention is bounded by its sentence's window, so judging stays
+linear in the text.
 """
 
 from __future__ import annotations
