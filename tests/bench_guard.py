@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
-TUNED = ("guard_texts.jsonl", "guard_fresh_tune.jsonl")  # the guard's classifier is trained on these
-HELD_OUT = ("guard_texts_heldout.jsonl", "guard_fresh_heldout.jsonl")  # never read but to score
+# The guard's classifier is trained on these; the held-out sets are never read but to score.
+TUNED = ("guard_texts.jsonl", "guard_fresh_tune.jsonl", "guard_fresh2_train.jsonl")
+HELD_OUT = ("guard_texts_heldout.jsonl", "guard_fresh_heldout.jsonl", "guard_fresh2_heldout.jsonl")
 
 
 def load(name: str) -> list[dict]:

@@ -43,9 +43,11 @@ _BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h
 # Digits written for letters, in a word that also has letters ("EPL1", "5urety b0nd") or beside "&" ("D&0").
 _LEET = str.maketrans("013457", "oieast")
 _INNER_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['’ʼ`´](?=[a-z0-9])")
+_ELISION = re.compile(r"(?<![a-z0-9])([ldnsjcmt]|qu|dell|all|dall|nell|sull|un|quest)['’ʼ](?=[a-z])")
 _WORD = re.compile(r"[a-z0-9]+|&")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _AND = {"and": "&", "y": "&", "&": "&"}
+_SPLITS = {"-", " ", "", "*", "**", "_", "__", "~~", "`"}  # inside a word: a hyphen, a space, markdown emphasis
 _JOINERS = {"-", " ", ".", "_", "/", "·", ". "}
 _DECLINE = re.compile(
     r"\b(?:not|never|no|none|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
@@ -61,7 +63,11 @@ _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘�
 _DESIGNATORS = re.compile(
     r"^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}(?:Holdings?|LLC|L\.L\.C\.|LLP|Inc\.?|Incorporated|Corp\.?|Corporation|Co\.|Company|"
     r"Ltd\.?|Limited|Group|Partners|Investments|Enterprises|Industries|Brands|Capital|Associates|Bank|Trust|"
-    r"Foundation|Realty|Ventures|Labs|Studios?|Solutions)(?!\w)"
+    r"Foundation|Realty|Ventures|Labs|Studios?|Solutions|Agency|Agencies|Brokers?|Brokerage|Services|Advisors|"
+    r"Supply|Supplies|Depot|Logistics|Trucking|Transport|Electric|Apartments|Center|Centre|Clinic|Motors|Systems|"
+    r"Technologies|Consulting|Construction|Contractors|Landscaping|Plumbing|Roofing|Restaurant|Cafe|Deli|Bakery|"
+    r"Market|Marina|Farms?|Manufacturing|Products)(?!\w)"
+    r"|^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}\(\d{6}\b"  # a name, then its NAICS code: "EPL Logistics (493110)"
 )
 # What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
 _ACTIVITY = re.compile(
@@ -70,7 +76,24 @@ _ACTIVITY = re.compile(
     r"install|carry|stock|build|design|handle|defend)s?|sells|makes|manufactures|produces|rents|repairs|"
     r"distributes|imports|installs|builds|designs|handles|defends|manufacturer|maker|retailer|dealer|wholesaler)\b"
 )
+# Head nouns that make a product's words a modifier of something else: "a life-insurance agency", "the inland marine
+# terminal", "their surety provider" name a business, a place or a market, not an offer (any product).
+_OTHER_HEADS = frozenset(
+    "agency agencies agent agents broker brokers brokerage carrier carriers company companies firm firms provider "
+    "providers market markets terminal terminals center centre call department office industry sector association "
+    "underwriter underwriters adjuster adjusters wholesaler mga".split()
+)
+# Insurance another business writes, places or sells: "an agency that sells key person policies", "the agency writes
+# earthquake and homeowners policies" (its book of business, not an offer of ours).
+_DISTRIBUTES = re.compile(
+    r"\b(?:agency|agencies|broker|brokers|brokerage|agent|agents|producer|mga|they|who|which|that)\s+"
+    r"(?:also\s+|mainly\s+|only\s+|mostly\s+)?(?:write|place|sell|specialize)s?(?:\s+in)?\b"
+)
 _INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
+_POLICY_WORDS = _INSURANCE_WORDS | set(
+    "insurance limit limits quote quotes option options premium program form rider plan plans versicherung deckung "
+    "police polizza poliza seguro".split()
+)
 _FILLERS = {"&", "or", "the", "a", "an", "what", "about", "re", "also", "la", "el", "una", "un", "o"}
 _OFFER_VERBS = {
     w: True
@@ -80,6 +103,7 @@ TYPO_MIN_LEN = 7  # shorter words have too many real-word neighbours ("surety" /
 # Longer than any term word, so a longer "word" matches nothing: it is never looked up letter by letter (its
 # one-deletion neighbourhood alone would cost the square of its length: 30,000 letters took 887 MB).
 MAX_TOKEN_CHARS = 40
+JUDGE_BATCH = 256  # mentions judged together
 
 
 @dataclass(frozen=True)
@@ -133,7 +157,7 @@ def _special(m: re.Match) -> str:
     """The folded form of one non-ASCII character, markup tag or entity."""
     text = m.group(0)
     if m.group(2) is not None:  # a tag
-        return " " if m.group(2).lower() in _BLOCK_TAGS else ""
+        return "\n" if m.group(2).lower() in _BLOCK_TAGS else ""  # a list item or paragraph ends a sentence
     if text.startswith("&"):
         decoded = html.unescape(text)
         return "".join(_norm_char(c) if not c.isascii() else c.lower() for c in decoded) if decoded != text else text
@@ -161,9 +185,11 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
 
 
 def _drop_inner_apostrophes(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
-    """ "don't" -> "dont", "builder's" -> "builders" (quotes around words stay)."""
+    """ "don't" -> "dont", "builder's" -> "builders" (quotes around words stay); an elided French or Italian
+    article is a word of its own ("d'assurance" -> "d assurance", "dell'assicurazione"): a space, same length."""
     if not _INNER_APOSTROPHE.search(text):
         return text, offsets
+    text = _ELISION.sub(r"\1 ", text)
     base = offsets if offsets is not None else range(len(text))
     parts: list[str] = []
     kept: list[int] = []
@@ -252,10 +278,13 @@ class Lexicon:
                     if d in self.vocab and len(d) >= TYPO_MIN_LEN:
                         cands.add(d)
                     cands |= self._deletions.get(d, set())
-                if len(cands) == 1:
-                    out = cands.pop()
+                stems = {c[:-1] if c.endswith("s") and c[:-1] in self.vocab else c for c in cands}
+                if len(stems) == 1:  # "oficers": "officer" or "officers", one word either way
+                    out = stems.pop()
                 elif not cands and out.endswith("s") and out[:-1] != word:  # a misspelt plural: "buliders"
                     out = self.canon(out[:-1]) if self.canon(out[:-1]) in self.vocab else out
+        if out.endswith("s") and out[:-1] in self.vocab:  # terms say "officers" and "officer": one word
+            out = out[:-1]
         if len(self._canon) < 100_000:
             self._canon[word] = out
         return out
@@ -321,10 +350,10 @@ def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
             i = j + 1
             continue
         # A word split by a hyphen, a space or nothing: "umb-rella", "umbr ella", "in-land ma-rine".
-        if word in lex.prefixes and i + 1 < len(raw) and (gap := norm[end : raw[i + 1][1]]) in ("-", " ", ""):
+        if word in lex.prefixes and i + 1 < len(raw) and (gap := norm[end : raw[i + 1][1]]) in _SPLITS:
             joined = lex.singular(word + raw[i + 1][0])
             apart = lex.canon(word) in lex.vocab or lex.canon(raw[i + 1][0]) in lex.vocab
-            if joined in lex.vocab and (gap == "-" or not apart):
+            if joined in lex.vocab and (gap not in (" ", "") or not apart):  # "liq**uor", "umb-rella": one word
                 out.append(_Token(joined, start, raw[i + 1][2]))
                 i += 2
                 continue
@@ -419,26 +448,29 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
     tokens = _tokens(norm, lex)
     named = _name_spans(norm, names)
     judge = _Judge(norm, tokens)
-    spans: list[tuple[str, int, int]] = []  # product, first token, last token + 1
+    spans: list[tuple[str, int, int, bool]] = []  # product, first token, last token + 1, a bare word alone
     i = 0
     while i < len(tokens):
-        match = _match(lex, tokens, i, skip)
+        # Right after another product ("D&O, EPL and fiduciary"), a bare word names a product too.
+        listed = bool(spans) and (spans[-1][2] == i or (spans[-1][2] == i - 1 and tokens[i - 1].word in ("&", "or")))
+        match = _match(lex, tokens, i, skip, listed)
         if match is None:
             i += 1
             continue
-        pid, j = match
+        pid, j, weak = match
         if not _inside(named, tokens[i].start, tokens[j - 1].end) and not _other_sense(
             lex, pid, tokens, i, j, norm, text, offsets
         ):
-            spans.append((pid, i, j))
+            spans.append((pid, i, j, weak))
         i = j
-    mention_tokens = {k for _, i, j in spans for k in range(i, j)}
+    mention_tokens = {k for _, i, j, _ in spans for k in range(i, j)}
+    mention_order = sorted(mention_tokens)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
-    found = []
-    for pid, i, j in spans:
+
+    def context(pid: str, i: int, j: int, weak: bool) -> judge_model.Context:
         a, b = tokens[i].start, tokens[j - 1].end
-        start, end = _original(a, offsets), _original(b - 1, offsets) + 1
+        start = _original(a, offsets)
         k = bisect.bisect_right(sentences, a) - 1
         lo = bisect.bisect_left(judge.token_starts, sentences[k])
         stop = sentences[k + 1] if k + 1 < len(sentences) else len(norm)
@@ -447,8 +479,29 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         cues["asks"] = norm[max(stop - 3, 0) : stop].rstrip().endswith("?")
         after = _original(tokens[j].start, offsets) if j < hi else None
         cues["capital_next"] = after is not None and text[start].isupper() and text[after].isupper()
-        offered = judge_model.offered(judge_model.features(words, i, j, lo, hi, pid, cues))
-        found.append(Mention(pid, lex.names[pid], start, end, text[start:end], offered))
+        cues["weak"] = weak
+        ca, cb = judge.clauses[judge.clause_of(a)]
+        clo = max(bisect.bisect_left(judge.token_starts, ca), lo)
+        chi = min(bisect.bisect_left(judge.token_starts, cb), hi)
+        near = mention_order[  # the other mentions the model's window reads: a bounded slice, so judging stays linear
+            bisect.bisect_left(mention_order, max(lo, i - judge_model.WINDOW)) : bisect.bisect_left(
+                mention_order, min(hi, j + judge_model.WINDOW)
+            )
+        ]
+        others = frozenset(k for k in near if not i <= k < j)
+        return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others)
+
+    found = []
+    embeddings = judge_model.EMBED_MAX  # for the whole text
+    for at in range(0, len(spans), JUDGE_BATCH):  # in batches: a text of many mentions never holds all contexts
+        batch = spans[at : at + JUDGE_BATCH]
+        offered, used = judge_model.judge([context(*span) for span in batch], embeddings)
+        embeddings -= used
+        for (pid, i, j, weak), yes in zip(batch, offered, strict=True):
+            if weak and not yes:  # a bare word ("flood", "crime") counts only where the answer offers it
+                continue
+            start, end = _original(tokens[i].start, offsets), _original(tokens[j - 1].end - 1, offsets) + 1
+            found.append(Mention(pid, lex.names[pid], start, end, text[start:end], yes))
     return found
 
 
@@ -498,7 +551,12 @@ def _original(pos: int, offsets: list[int] | None) -> int:
     return pos if offsets is None else offsets[pos]
 
 
-def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str]) -> tuple[str, int] | None:
+def _match(
+    lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str], listed: bool = False
+) -> tuple[str, int, bool] | None:
+    """The product whose term starts at token ``i``, the token after it, and whether it is a bare word alone
+    ("flood" with no offer verb before it and no product beside it): such a word is also a river's, a crime a
+    police matter, so it is judged and kept only when offered."""
     for words, pid in lex.by_first.get(tokens[i].word, ()):
         if pid in skip or i + len(words) > len(tokens):
             continue
@@ -506,16 +564,25 @@ def _match(lex: Lexicon, tokens: list[_Token], i: int, skip: frozenset[str]) -> 
             if len(words) == 1 and words[0] in lex.bare[pid] and words not in lex.terms[pid]:
                 prev = tokens[i - 1].word if i else ""
                 prev2 = tokens[i - 2].word if i > 1 else ""
-                if not (_OFFER_VERBS.get(prev) or (prev in ("a", "an", "some") and _OFFER_VERBS.get(prev2))):
-                    continue
-            return pid, i + len(words)
+                if not (listed or _OFFER_VERBS.get(prev) or (prev in ("a", "an", "some") and _OFFER_VERBS.get(prev2))):
+                    return pid, i + 1, True
+            return pid, i + len(words), False
     return None
 
 
 def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     """Another sense of the word, a proper name, or what the business itself makes or sells."""
     after = tokens[j].word if j < len(tokens) else ""
-    if after in lex.after[pid]:
+    if after in lex.after[pid] or after in _OTHER_HEADS:
+        return True
+    # Hyphened to a word that is not about insurance, it is part of an adjective: "earthquake-resistant",
+    # "flood-prone" (while "EPLI-coverage", "D&O-Versicherung" stay products).
+    if (
+        after
+        and norm[tokens[j - 1].end : tokens[j].start] == "-"
+        and after not in lex.vocab
+        and after not in _POLICY_WORDS
+    ):
         return True
     for before in lex.before[pid]:
         n = len(before)
@@ -526,6 +593,11 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     if text[start : start + 1].isupper() and _DESIGNATORS.match(text[end : end + 60].lstrip(" ,")):
         return True
     window = tokens[max(i - 3, 0)].start  # the activity verb governs the words right after it
+    lo = max(i - 8, 0)
+    for m in _DISTRIBUTES.finditer(norm, tokens[lo].start, tokens[i].start):  # the verb, then only products
+        between = [t.word for t in tokens[lo:i] if t.start >= m.end()]
+        if all(w in lex.vocab or w in _FILLERS or w in _INSURANCE_WORDS for w in between):
+            return True
     return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
 
 

@@ -1,76 +1,257 @@
 """The product guard's judge of one mention: does the text offer the product, or decline, report or merely name it?
 
-A logistic regression over the mention's context: the words in a bounded window either side within its sentence
-(and the pairs of words before it), the product, whether the sentence asks, and the rule-based reading of its
-clause (``rule:`` features, from the negation and decline cues the guard computes anyway). The weights are data,
-``guard_weights.json`` beside this file, trained on the labelled sets the guard is tuned on by
-``python -m tests.train_guard`` (which also prints their cross-validated calibration). The held-out sets are never
-trained on. The cost per mention is bounded by the window, so judging stays linear in the text.
+A logistic regression over the mention's context. Its features are mostly *kinds* of words, not words: a negation,
+a verb that offers, one that declines, one that reports what someone else asked or holds, a double negative that
+recommends ("it can't hurt to ..."), who the subject is (we, you, they), a modal, a question, where each sits
+relative to the mention within its clause and sentence, and the rule-based reading of the clause (``rule:``
+features, from the cues the guard computes anyway). Word classes carry over to wording the training sets never
+used; raw words (only the one either side) would only memorise them. The classes are open lists in English,
+Spanish, French, German, Italian and Portuguese; they name grammar, not products.
+
+Where these features leave the decision open (a probability inside a band), a second regression also reads the
+MiniLM embedding (the retrieval index's model) of the words around the mention, every product masked as "it": it
+carries the meaning of wording no class lists ("belongs with a specialty market"). At most ``EMBED_MAX`` sentences
+of a text are embedded, in one batch; without the model the features alone decide.
+
+The weights are data, ``guard_weights.json`` beside this file, trained on the labelled sets the guard is tuned on
+by ``python -m tests.train_guard`` (which prints their cross-validation grouped by text and chooses the band by it).
+The held-out sets are never trained on. The cost per mention is bounded by its sentence's window, so judging stays
+linear in the text.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
+log = logging.getLogger(__name__)
 WEIGHTS = Path(__file__).with_name("guard_weights.json")
-WINDOW = 8  # words either side of the mention that it reads, within its sentence
+WINDOW = 12  # words either side of the mention that it reads, within its sentence
+NEAR = 4  # words apart for a negation to govern the verb after it
+NEXT = 8  # words of the sentence before and after that it reads
+EMBED_MAX = 16  # mentions of one text whose sentence may be embedded (8 ms each): the rest are judged on features
 
 
-def features(words: list[str], i: int, j: int, lo: int, hi: int, product: str, cues: dict[str, bool]) -> list[str]:
-    """The features of the mention ``words[i:j]`` in the sentence ``words[lo:hi]``."""
-    left = words[max(lo, i - WINDOW) : i]
-    right = words[j : min(hi, j + WINDOW)]
-    out = [f"p:{product}"] + [f"rule:{k}" for k, v in cues.items() if v]
-    out += [f"L:{w}" for w in left] + [f"R:{w}" for w in right]
-    out += [f"LB:{a}_{b}" for a, b in zip(left, left[1:], strict=False)]
-    out += [f"RB:{a}_{b}" for a, b in zip(right, right[1:], strict=False)]
-    if left:
-        out.append(f"L1:{left[-1]}")
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words as the guard's tokeniser yields them: lower case, accents dropped, apostrophes inside words removed.
+CLASSES: dict[str, frozenset[str]] = {
+    "neg": _words(
+        "not no never none nothing nor neither cannot cant wont dont doesnt isnt arent didnt wouldnt shouldnt "
+        "couldnt aint without nunca tampoco ningun ninguna ni sin nicht kein keine keinen keiner keines nie ohne "
+        "ne pas jamais aucun aucune sans non mai nessun nessuna senza nao nem nunca sem"
+    ),
+    "offer": _words(
+        "offer offers offered offering write writes writing add adding added quote quoting quoted bind binding "
+        "sell selling include including recommend recommending recommended suggest suggesting propose proposing "
+        "pitch pitching consider considering provide providing extend extending issue place placing bundle "
+        "attach attaching layer round get getting buy purchase carry need needs want worth "
+        "ofrecer ofrecemos ofrezca ofrece ofrecerle cotizar cotizamos cotice recomendar recomendamos recomiendo "
+        "recomiende incluir incluya agregar agregue anadir anada proponer proponemos proponga suscribir suscribimos "
+        "vender vendemos emitir emitimos contratar considere "
+        "proposer proposons proposez offrir offrons offrez recommander recommandons recommandez ajouter ajoutez "
+        "souscrire souscrivons souscrivez inclure incluez vendre "
+        "anbieten bieten bietet empfehlen empfehlen empfehle hinzufugen abschliessen zeichnen versichern "
+        "proporre proponiamo proponete offrire offriamo consigliare consigliamo consiglio aggiungere aggiungete "
+        "includere sottoscrivere oferecer oferecemos ofereca cotar cotamos cotacao incluir incluimos adicionar "
+        "adicione recomendo recomendamos sugiro sugerimos vamos podemos subscrever subscrevemos agreguemos "
+        "anadamos incluyamos ofrezcamos cotizemos coter"
+    ),
+    "decline": _words(
+        "decline declines declined declining exclude excludes excluded exclusion refer referred referring pass "
+        "avoid skip outside unavailable elsewhere another other ineligible prohibited unable rechazar rechazamos "
+        "excluir excluido otra otro ailleurs autre refuser refusons ablehnen andere anderen altra altro rifiutare"
+    ),
+    "report": _words(
+        "asked asks ask asking requested requests request requesting requires required require mentioned mentions "
+        "mention listed lists list inquired inquiring wondering wants wanted noted notes says said states stated "
+        "submission schedule application prior existing current expiring already previous previously holds "
+        "solicito solicita pregunto pregunta menciono menciona mencionado demande demandez demande mentionne "
+        "gefragt angefragt erwahnt chiesto richiesto menzionato"
+    ),
+    # Sending the product to someone else: "goes to a specialty market", "the broker should shop it elsewhere".
+    "elsewhere": _words(
+        "elsewhere market markets specialty specialist specialists carrier carriers insurer insurers another other "
+        "different refer referred referral shop placed placement placements handle handles leave leaves stays stay "
+        "outside beyond away separately pass table aseguradora aseguradoras compania mercado fuera ailleurs assureur "
+        "courtier marche anderen versicherer spezialversicherer verweisen compagnia mercato specializzata seguradora "
+        "mercado fora encaminhe encaminhar especializada especializado"
+    ),
+    "already": _words(
+        "already existing currently current prior previous former history loss losses claim claims has have had holds "
+        "hold ya tiene tienen deja bereits hat gia ha ja tem"
+    ),
+    "cond": _words("if unless whether should when si wenn falls se caso"),
+    "litotes": _words("hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake"),
+    "modal": _words("can could should would might may must shall will"),
+    "we": _words("we our us ours i nosotros nuestro nuestra nous notre wir unser unsere noi nostro nostra"),
+    "you": _words("you your yours usted ustedes su vous votre sie ihr ihre lei voi"),
+    "they": _words(
+        "they their them theirs he she his her its applicant insured client broker customer account ellos ils leur sie"
+    ),
+    "own": _words("their its his her existing prior current expiring previous own su sus leur ihr ihre loro"),
+    "yes": _words("yes sure definitely absolutely also too plus"),
+}
+CLASS_OF: dict[str, tuple[str, ...]] = {}
+for _name, _members in CLASSES.items():
+    for _w in _members:
+        CLASS_OF[_w] = (*CLASS_OF.get(_w, ()), _name)
+
+
+class Context(NamedTuple):
+    """One mention ``words[i:j]`` in its clause ``words[clo:chi]`` and its sentence ``words[lo:hi]``."""
+
+    words: list[str]
+    i: int
+    j: int
+    lo: int
+    hi: int
+    clo: int
+    chi: int
+    product: str
+    cues: dict[str, bool]
+    others: frozenset[int]  # token indices of the sentence's other product mentions
+
+
+def _classes(words: list[str], skip: frozenset[int], start: int, stop: int) -> list[tuple[int, str]]:
+    return [(k, c) for k in range(start, stop) if k not in skip for c in CLASS_OF.get(words[k], ())]
+
+
+def features(ctx: Context) -> list[str]:
+    """The features of one mention: word classes by position, their combinations, the rules' reading."""
+    w, i, j = ctx.words, ctx.i, ctx.j
+    lo, hi = max(ctx.lo, i - WINDOW), min(ctx.hi, j + WINDOW)
+    clo, chi = max(ctx.clo, lo), min(ctx.chi, hi)
+    out = [f"p:{ctx.product}"] + [f"rule:{k}" for k, v in ctx.cues.items() if v]
+    left = _classes(w, ctx.others, clo, i)
+    right = _classes(w, ctx.others, j, chi)
+    outside = _classes(w, ctx.others, lo, clo) + _classes(w, ctx.others, chi, hi)
+    out += [f"cL:{c}" for _, c in left] + [f"cR:{c}" for _, c in right] + [f"s:{c}" for _, c in outside]
+    out += [f"n:{c}" for k, c in left if k >= i - 2] + [f"m:{c}" for k, c in right if k < j + 2]
+    # The sentences either side: "Umbrella? We don't write it.", "You asked me to add an umbrella. I can't."
+    out += [f"next:{c}" for _, c in _classes(w, ctx.others, ctx.hi, min(len(w), ctx.hi + NEXT))]
+    out += [f"prev:{c}" for _, c in _classes(w, ctx.others, max(0, ctx.lo - NEXT), ctx.lo)]
+    # A negation governs the verb next to it: "we don't offer X" declines, "it can't hurt to add X" offers, and in
+    # German or French the verb may come first ("bieten wir nicht an", "ne souscrivons pas").
+    for k, c in left + right:
+        if c != "neg":
+            continue
+        side = "L" if k < i else "R"
+        after = {c2 for k2, c2 in left + right if k < k2 <= k + NEAR} & {"offer", "litotes", "decline", "modal"}
+        before = {c2 for k2, c2 in left + right if k - NEAR <= k2 < k} & {"offer", "litotes", "decline"}
+        out += [f"neg>{c2}{side}" for c2 in after] + [f"{c2}>neg{side}" for c2 in before]
+        if not (after | before) - {"modal"}:
+            out.append(f"neg_alone{side}")
+    if ctx.clo < i:
+        out += [f"first:{c}" for c in CLASS_OF.get(w[ctx.clo], ("word",))]  # "Add X." is imperative
     else:
-        out.append("starts")
-    if right:
-        out.append(f"R1:{right[0]}")
+        out.append("first:mention")
+    out += [f"L1:{w[i - 1]}" if i > ctx.lo else "starts", f"R1:{w[j]}" if j < ctx.hi else "ends"]
+    out.append(f"others:{min(len(ctx.others), 2)}")
     return out
 
 
+def sentence(ctx: Context) -> str:
+    """The words around the mention that the sentence embedding reads, every product replaced by "it": the model
+    judges what the sentence does with a product, not which product it names."""
+    w = ctx.words
+    lo, hi = max(ctx.lo, ctx.i - WINDOW), min(ctx.hi, ctx.j + WINDOW)
+    left = ["it" if k in ctx.others else w[k] for k in range(lo, ctx.i)]
+    right = ["it" if k in ctx.others else w[k] for k in range(ctx.j, hi)]
+    return " ".join([*left, "it", *right])
+
+
 @lru_cache(maxsize=1)
-def _weights() -> tuple[dict[str, float], float, float]:
-    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    return data["weights"], float(data["bias"]), float(data["threshold"])
+def _weights() -> dict:
+    return json.loads(WEIGHTS.read_text(encoding="utf-8"))
 
 
-def probability(feats: list[str]) -> float:
-    """The calibrated probability that the mention is offered."""
-    weights, bias, _ = _weights()
-    z = bias + sum(weights.get(f, 0.0) for f in set(feats))
+def probability(feats: list[str], model: dict | None = None, vector: Sequence[float] | None = None) -> float:
+    """The calibrated probability that the mention is offered: from its features alone, or (``vector``: its
+    sentence embedding) with the model that also reads the embedding. ``model``: weights other than the shipped."""
+    model = _weights() if model is None else model
+    if vector is not None:
+        model = model["embedded"]
+    weights = model["weights"]
+    z = model["bias"] + sum(weights.get(f, 0.0) for f in set(feats))
+    if vector is not None:
+        z += model["scale"] * sum(a * b for a, b in zip(model["dense"], vector, strict=True))
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def offered(feats: list[str]) -> bool:
-    return probability(feats) >= _weights()[2]
+def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[bool], int]:
+    """Whether each mention is offered, and how many sentence embeddings that read. The features decide; where
+    they leave it open (a probability inside the model's band), the sentence embedding is read too, for at most
+    ``embed_max`` mentions, in one batch, so the cost per answer stays bounded. Without the embedding model the
+    features alone decide."""
+    model = _weights()
+    feats = [features(c) for c in contexts]
+    probs = [probability(f, model) for f in feats]
+    band = model.get("embedded", {}).get("band")
+    unsure = [k for k, p in enumerate(probs) if band is not None and band <= p <= 1 - band][: max(embed_max, 0)]
+    vectors = _embed([sentence(contexts[k]) for k in unsure]) if unsure else None
+    for k, v in zip(unsure, vectors or (), strict=False):
+        probs[k] = probability(feats[k], model, v)
+    return [p >= model["threshold"] for p in probs], len(unsure) if vectors else 0
 
 
-def fit(samples: list[list[str]], labels: list[int], l2: float = 0.005, steps: int = 600) -> dict:
-    """A logistic regression on binary features (full-batch gradient descent with L2), as the weights file holds."""
+_embed_failed: list[str] = []
+
+
+def _embed(texts: list[str]) -> list | None:
+    """The sentences' MiniLM embeddings (the retrieval index's model, loaded once per process), or None when the
+    model cannot be loaded (logged once): the guard then judges on its features alone."""
+    if _embed_failed:
+        return None
+    try:
+        from retrieval.embeddings import MiniLMEmbedding
+
+        return list(MiniLMEmbedding()(texts))
+    except Exception as exc:  # a missing package, a bad model file, onnxruntime: any of them means "no embedding"
+        _embed_failed.append(f"{type(exc).__name__}: {exc}")
+        log.warning("product guard: sentence embedding unavailable (%s); judging on features alone", _embed_failed[0])
+        return None
+
+
+def fit(
+    samples: list[list[str]],
+    labels: list[int],
+    vectors: Sequence[Sequence[float]] | None = None,
+    scale: float = 1.0,
+    l2: float = 0.003,
+    steps: int = 1500,
+) -> dict:
+    """A logistic regression on binary features and, given ``vectors``, the dense embedding (times ``scale``)
+    (full-batch gradient descent with L2), as the weights file holds."""
     import numpy as np
 
     names = sorted({f for s in samples for f in s})
     index = {f: k for k, f in enumerate(names)}
-    x = np.zeros((len(samples), len(names)))
+    dims = len(vectors[0]) if vectors is not None else 0
+    x = np.zeros((len(samples), len(names) + dims))
     for r, s in enumerate(samples):
         x[r, [index[f] for f in set(s)]] = 1.0
+    if vectors is not None:
+        x[:, len(names) :] = scale * np.asarray(vectors, dtype=float)
     y = np.asarray(labels, dtype=float)
-    w, b = np.zeros(len(names)), 0.0
+    w, b = np.zeros(x.shape[1]), 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
         g = p - y
         w -= 0.5 * (x.T @ g / len(y) + l2 * w)
         b -= 0.5 * float(g.mean())
-    return {
-        "weights": {f: round(float(v), 4) for f, v in zip(names, w, strict=True) if abs(v) >= 1e-3},
+    out: dict = {
+        "weights": {f: round(float(v), 4) for f, v in zip(names, w, strict=False) if abs(v) >= 1e-3},
         "bias": round(b, 4),
         "threshold": 0.5,
     }
+    if vectors is not None:
+        out |= {"dense": [round(float(v), 5) for v in w[len(names) :]], "scale": scale}
+    return out
