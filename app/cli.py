@@ -551,7 +551,14 @@ def _eval_run(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     from rich.table import Table
 
     from evals.grading import llm_judge
@@ -609,6 +616,8 @@ def _eval_run(args: argparse.Namespace) -> int:
         MofNCompleteColumn(),
         TextColumn("correct {task.fields[correct]}"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
         console=console,
         transient=False,
     ) as bar:

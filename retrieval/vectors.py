@@ -78,7 +78,9 @@ class VectorCache:
         found: dict[str, np.ndarray] = {k: shipped[k] for k in keys if k in shipped}
         found.update(self._read([k for k in keys if k not in found]))
         # Shortest first: each call's texts are of similar lengths, so little padding runs through the model.
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items(), key=lambda kt: len(kt[1]))
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items(), key=lambda kt: len(kt[1])
+        )
         computed = self._compute(embedding, [t for _, t in missing], progress)
         new = {k: v for (k, _), v in zip(missing, computed, strict=True)}
         self._write(new)

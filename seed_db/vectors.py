@@ -26,7 +26,9 @@ from seed_db.sources import DATA_DIR
 def index_texts(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_DIR) -> list[tuple[MiniLMEmbedding, str]]:
     """Each text the seed indexes with the offline model, with the embedding it is indexed with."""
     embedding = MiniLMEmbedding()
-    collections, per = index_collections(load_seed_data(data_dir, guidelines_dir), load_sections(guidelines_dir), embedding)
+    collections, per = index_collections(
+        load_seed_data(data_dir, guidelines_dir), load_sections(guidelines_dir), embedding
+    )
     return [((per or {}).get(name, embedding), d.text) for name, docs in collections.items() for d in docs]
 
 

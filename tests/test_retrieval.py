@@ -241,5 +241,7 @@ def test_building_the_index_reports_each_collections_count_as_it_embeds(tmp_path
     ]
     assert report.embedded == BATCH + 8
     events.clear()
-    again = build_index(docs, tmp_path / "chroma", CountingEmbedding(), vectors=None, progress=lambda *e: events.append(e))
+    again = build_index(
+        docs, tmp_path / "chroma", CountingEmbedding(), vectors=None, progress=lambda *e: events.append(e)
+    )
     assert again.embedded == BATCH + 8  # no cache folder given: nothing kept between builds
