@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,16 +247,27 @@ def _create_schema(conn) -> None:
             index.create(conn)
 
 
-def _insert_all(conn, data: SeedData) -> None:
-    for table in models.Base.metadata.sorted_tables:
-        rows = data.tables.get(table.name)
-        if rows:
-            conn.execute(insert(table), rows)
+INSERT_ROWS = 20_000  # rows per statement: the step of the progress count
 
 
-def write_database(url: str, data: SeedData, reader_url: str | None = None) -> dict:
+def _insert_all(conn, data: SeedData, progress: Callable[[int, int], None] | None = None) -> None:
+    tables = models.Base.metadata.sorted_tables
+    total, done = sum(data.count(t.name) for t in tables), 0
+    for table in tables:
+        rows = data.tables.get(table.name) or []
+        for lo in range(0, len(rows), INSERT_ROWS):
+            conn.execute(insert(table), rows[lo : lo + INSERT_ROWS])
+            done += len(rows[lo : lo + INSERT_ROWS])
+            if progress:
+                progress(done, total)
+
+
+def write_database(
+    url: str, data: SeedData, reader_url: str | None = None, progress: Callable[[int, int], None] | None = None
+) -> dict:
     """Write ``data`` to the database at ``url``. SQLite files are built aside and swapped in atomically; PostgreSQL
-    also gets the SQL tool's own login (``reader_url``: ``UWC_READER_URL``, unset for the derived one)."""
+    also gets the SQL tool's own login (``reader_url``: ``UWC_READER_URL``, unset for the derived one).
+    ``progress`` hears the rows written (SQLite) as (done, total)."""
     start = time.perf_counter()
     target = sqlite_path(url)
     if is_postgres(url):
@@ -291,7 +303,7 @@ def write_database(url: str, data: SeedData, reader_url: str | None = None) -> d
     try:
         with engine.begin() as conn:
             _create_schema(conn)
-            _insert_all(conn, data)
+            _insert_all(conn, data, progress)
         with engine.connect() as conn:
             conn.exec_driver_sql("VACUUM")
             problems = conn.execute(text("PRAGMA foreign_key_check")).fetchall()

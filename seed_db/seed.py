@@ -7,6 +7,7 @@ build killed while indexing is redone. Scratch files a killed build left behind 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -69,7 +70,8 @@ def index_collections(data: SeedData, sections: list[Section], embedding) -> tup
     return collections, per
 
 
-DATABASE_TASK = "building the database"
+INPUTS_TASK = "checking the inputs"
+DATABASE_TASK = "writing the database rows"
 Progress = Callable[[str, int, int], None]  # (task, done, total), as retrieval.index.Progress
 
 MARKER = "uwc-seed.json"  # in the index folder: written last, when database and index are both built
@@ -165,11 +167,12 @@ def run_seed(
         size = db.stat().st_size if db else None  # None: PostgreSQL
         return SeedReport(db, size, {}, None, time.perf_counter() - start, skipped=True)
     if progress:
-        progress(DATABASE_TASK, 0, 1)
+        progress(INPUTS_TASK, 0, 1)
     data = load_seed_data(data_dir, guidelines_dir)
-    written = write_database(database_url, data, reader_url)
     if progress:
-        progress(DATABASE_TASK, 1, 1)
+        progress(INPUTS_TASK, 1, 1)
+    rows = functools.partial(progress, DATABASE_TASK) if progress else None
+    written = write_database(database_url, data, reader_url, rows)
     index = None
     if with_index:
         from retrieval.index import build_index  # chromadb only when indexing

@@ -438,7 +438,8 @@ def test_cli_seed_shows_progress_on_stderr_when_asked(tmp_path, monkeypatch, cap
     monkeypatch.setenv("UWC_EMBEDDING_MODEL", "hashing")
     assert uwc(["seed", "--data-dir", str(tmp_path / "var"), "--progress"]) == 0
     captured = capsys.readouterr()
-    assert "building the database" in captured.err and "1012/1012" in captured.err  # the NAICS bar, with counts
-    assert "embedding naics" in captured.err and "embedding naics" not in captured.out
+    rows = sum(len(r) for r in load_seed_data().tables.values())
+    assert "writing the database rows" in captured.err and f"{rows}/{rows}" in captured.err  # bars with counts
+    assert "embedding naics" in captured.err and "1012/1012" in captured.err and "embedding naics" not in captured.out
     assert uwc(["seed", "--data-dir", str(tmp_path / "var"), "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
