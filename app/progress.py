@@ -1,16 +1,18 @@
 """A progress bar on stderr for the CLI's long steps: counts, time spent, time left.
 
 Shown when stderr is a terminal (or when asked), so piped output, CI logs and tests stay clean. Steps report
-``(task, done, total)``, the shape ``seed_db.seed.run_seed`` and ``retrieval.index.build_index`` call back with.
+``(task, done, total)`` (``retrieval.vectors.Progress``), as ``seed_db.seed.run_seed`` calls back.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-Report = Callable[[str, int, int], None]
+if TYPE_CHECKING:
+    from retrieval.vectors import Progress
 
 
 def wanted(flag: bool | None) -> bool:
@@ -19,7 +21,7 @@ def wanted(flag: bool | None) -> bool:
 
 
 @contextmanager
-def progress_bar(enabled: bool) -> Iterator[Report | None]:
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
     """A ``(task, done, total)`` callback drawing one bar per task, or None when not ``enabled``."""
     if not enabled:
         yield None
@@ -28,12 +30,12 @@ def progress_bar(enabled: bool) -> Iterator[Report | None]:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TaskID,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.progress import Progress as Bars
 
     console = Console(stderr=True, force_terminal=True if not sys.stderr.isatty() else None)
     columns = (
@@ -44,7 +46,7 @@ def progress_bar(enabled: bool) -> Iterator[Report | None]:
         TextColumn("left"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console) as bar:
+    with Bars(*columns, console=console) as bar:
         tasks: dict[str, TaskID] = {}
 
         def report(task: str, done: int, total: int) -> None:

@@ -15,14 +15,13 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
-from retrieval.vectors import VectorCache
+from retrieval.vectors import Progress, VectorCache
 
 GUIDELINES = "guidelines"
 GUIDELINE_CHUNKS = "guideline_chunks"  # passages of each section, for the semantic side of guideline search
@@ -123,9 +122,6 @@ def chunk_document(chunk: str) -> str:
 def naics_document(code: str, title: str, description: str) -> str:
     """Title first (the embedding truncates long descriptions), then the official description."""
     return f"{title}. {description}"
-
-
-Progress = Callable[[str, int, int], None]  # (task, done, total): e.g. ("embedding naics", 320, 1012)
 
 
 def build_index(

@@ -27,7 +27,8 @@ SHIPPED = Path(__file__).parent / "assets" / "minilm-vectors.npz"
 CACHE_FILE = "vectors.sqlite3"
 BATCH = 64  # texts per embedding call: the step of the progress count
 
-Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
+Count = Callable[[int, int], None]  # (done, total) of one step, e.g. texts embedded so far and texts to embed
+Progress = Callable[[str, int, int], None]  # (step, done, total) of a whole job: ("embedding naics", 320, 1012)
 
 
 def identity_of(embedding) -> str | None:
@@ -67,7 +68,7 @@ class VectorCache:
         self.folder, self.shipped = folder, shipped
         self.computed = self.reused = 0
 
-    def embed(self, embedding, texts: Sequence[str], progress: Progress | None = None) -> list[np.ndarray]:
+    def embed(self, embedding, texts: Sequence[str], progress: Count | None = None) -> list[np.ndarray]:
         identity = identity_of(embedding)
         if identity is None:
             vectors = list(self._compute(embedding, list(texts), progress))
@@ -90,7 +91,7 @@ class VectorCache:
         return [found[k] for k in keys]
 
     @staticmethod
-    def _compute(embedding, texts: list[str], progress: Progress | None) -> list[np.ndarray]:
+    def _compute(embedding, texts: list[str], progress: Count | None) -> list[np.ndarray]:
         out: list[np.ndarray] = []
         if progress and texts:
             progress(0, len(texts))

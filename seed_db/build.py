@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, insert, make_url, text
 from sqlalchemy.schema import CreateTable
@@ -36,6 +36,9 @@ from seed_db.sources import (
     read_csv,
     read_yaml,
 )
+
+if TYPE_CHECKING:
+    from retrieval.vectors import Count
 
 APPLICANT_SEED = 20230317
 FILES = {
@@ -250,7 +253,7 @@ def _create_schema(conn) -> None:
 INSERT_ROWS = 20_000  # rows per statement: the step of the progress count
 
 
-def _insert_all(conn, data: SeedData, progress: Callable[[int, int], None] | None = None) -> None:
+def _insert_all(conn, data: SeedData, progress: Count | None = None) -> None:
     tables = models.Base.metadata.sorted_tables
     total, done = sum(data.count(t.name) for t in tables), 0
     for table in tables:
@@ -262,9 +265,7 @@ def _insert_all(conn, data: SeedData, progress: Callable[[int, int], None] | Non
                 progress(done, total)
 
 
-def write_database(
-    url: str, data: SeedData, reader_url: str | None = None, progress: Callable[[int, int], None] | None = None
-) -> dict:
+def write_database(url: str, data: SeedData, reader_url: str | None = None, progress: Count | None = None) -> dict:
     """Write ``data`` to the database at ``url``. SQLite files are built aside and swapped in atomically; PostgreSQL
     also gets the SQL tool's own login (``reader_url``: ``UWC_READER_URL``, unset for the derived one).
     ``progress`` hears the rows written (SQLite) as (done, total)."""

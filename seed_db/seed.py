@@ -13,14 +13,17 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.database import is_postgres
 from guidelines import GUIDELINES_DIR, Section, load_sections
 from seed_db.build import SeedData, inputs_digest, load_seed_data, sqlite_path, write_database
 from seed_db.sources import DATA_DIR
+
+if TYPE_CHECKING:
+    from retrieval.vectors import Progress
 
 
 @dataclass
@@ -72,7 +75,6 @@ def index_collections(data: SeedData, sections: list[Section], embedding) -> tup
 
 INPUTS_TASK = "checking the inputs"
 DATABASE_TASK = "writing the database rows"
-Progress = Callable[[str, int, int], None]  # (task, done, total), as retrieval.index.Progress
 
 MARKER = "uwc-seed.json"  # in the index folder: written last, when database and index are both built
 
