@@ -67,6 +67,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from app.progress import progress_bar, wanted
     from core.database import database_errors, explain, masked
     from retrieval.embeddings import EmbeddingUnavailable, make_embedding
     from seed_db.seed import run_seed
@@ -75,14 +76,17 @@ def cmd_seed(args: argparse.Namespace) -> int:
     settings = get_settings(data_dir=args.data_dir)
     console = Console(stderr=False)
     try:
-        report = run_seed(
-            settings.resolved_database_url,
-            settings.index_dir,
-            make_embedding(settings.embedding_model, settings.api_base),
-            if_missing=args.if_missing,
-            with_index=not args.no_index,
-            reader_url=settings.reader_url,
-        )
+        with progress_bar(wanted(args.progress)) as progress:
+            report = run_seed(
+                settings.resolved_database_url,
+                settings.index_dir,
+                make_embedding(settings.embedding_model, settings.api_base),
+                if_missing=args.if_missing,
+                with_index=not args.no_index,
+                reader_url=settings.reader_url,
+                cache_dir=settings.cache_path,
+                progress=progress,
+            )
     except SeedError as exc:
         raise CliError(f"seed failed: {exc}; the existing database was left untouched") from None
     except database_errors() as exc:
@@ -113,7 +117,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
         ix = report.index
         what = ", ".join(f"{n:,} {name}" for name, n in ix.counts.items())
         console.print(
-            f"search index: {what}; embedding {ix.embedding} ({ix.dimensions} dims) at {ix.path}, {ix.seconds:.2f} s"
+            f"search index: {what}; embedding {ix.embedding} ({ix.dimensions} dims) at {ix.path}, {ix.seconds:.2f} s; "
+            f"{ix.embedded:,} texts embedded, the rest reused from the shipped or cached vectors"
         )
     if report.note:
         console.print(f"[yellow]note: {report.note}[/yellow]")
@@ -558,7 +563,14 @@ def _eval_import(args: argparse.Namespace) -> int:
 
 def _eval_run(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     from rich.table import Table
 
     from evals.runner import CannotStart, RunRefused, run_to_folder
@@ -579,6 +591,8 @@ def _eval_run(args: argparse.Namespace) -> int:
         MofNCompleteColumn(),
         TextColumn("correct {task.fields[correct]}"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
         console=console,
         transient=False,
     )
@@ -792,6 +806,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-missing", action="store_true", help="do nothing when both are already built from the current inputs"
     )
     p.add_argument("--no-index", action="store_true", help="build the database only")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars on stderr (default: when stderr is a terminal)",
+    )
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_seed)
 

@@ -13,6 +13,7 @@ function instead of Chroma's downloading default.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import re
 import threading
 from functools import lru_cache
@@ -52,8 +53,13 @@ def _minilm_session():
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
-    tokenizer.enable_padding()  # pads to the longest text of the batch only
+    tokenizer.enable_padding()  # to the longest text of the call; each batch is cut to its own longest
     return session, tokenizer, threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _tokenizer_sha256() -> str:
+    return hashlib.sha256(TOKENIZER_PATH.read_bytes()).hexdigest()
 
 
 @register_embedding_function
@@ -65,21 +71,36 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
 
     def __call__(self, input: Documents) -> Embeddings:
         session, tokenizer, lock = _minilm_session()
-        out: list[np.ndarray] = []
-        for start in range(0, len(input), self.batch_size):
-            batch = list(input[start : start + self.batch_size])
-            with lock:  # the tokenizer's truncation and padding state is shared
-                tokenizer.enable_truncation(self.max_tokens)
-                encodings = tokenizer.encode_batch(batch)
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        with lock:  # the tokenizer's truncation and padding state is shared
+            tokenizer.enable_truncation(self.max_tokens)
+            encodings = tokenizer.encode_batch(list(input))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64).reshape(len(encodings), -1)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64).reshape(ids.shape)
+        lengths = mask.sum(axis=1)
+        # Batches of similar lengths, each cut to its longest text: far less padding to run through the model. A
+        # text's vector does not depend on its batch or its padding (checked bit for bit in tests/test_retrieval.py).
+        order = np.argsort(lengths, kind="stable")
+        out: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(encodings)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = max(int(lengths[rows].max()), 1)
+            b_ids, b_mask = ids[rows, :width], mask[rows, :width]
             hidden = session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+                None, {"input_ids": b_ids, "attention_mask": b_mask, "token_type_ids": np.zeros_like(b_ids)}
             )[0]
-            summed = (hidden * mask[..., None]).sum(axis=1)
-            pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
-            out.extend(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
-        return [v.astype(np.float32) for v in out]
+            summed = (hidden * b_mask[..., None]).sum(axis=1)
+            pooled = summed / np.clip(b_mask.sum(axis=1, keepdims=True), 1, None)
+            for row, vector in zip(rows, pooled / np.linalg.norm(pooled, axis=1, keepdims=True), strict=True):
+                out[row] = vector.astype(np.float32)
+        return out
+
+    def vector_identity(self) -> str:
+        """What a vector depends on besides its text: the same identity and text give the same vector."""
+        runtime = importlib.metadata.version("onnxruntime")  # another runtime may round differently
+        return (
+            f"{self.name()} model={MODEL_SHA256} tokenizer={_tokenizer_sha256()} onnxruntime={runtime} "
+            f"max_tokens={self.max_tokens}"
+        )
 
     @staticmethod
     def name() -> str:

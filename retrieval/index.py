@@ -21,6 +21,8 @@ from pathlib import Path
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from retrieval.vectors import Progress, VectorCache
+
 GUIDELINES = "guidelines"
 GUIDELINE_CHUNKS = "guideline_chunks"  # passages of each section, for the semantic side of guideline search
 NAICS = "naics"
@@ -41,6 +43,7 @@ class IndexReport:
     embedding: str
     dimensions: int
     seconds: float
+    embedded: int = 0  # texts the model embedded; the rest came from the shipped or cached vectors
 
     @property
     def sections(self) -> int:
@@ -122,13 +125,21 @@ def naics_document(code: str, title: str, description: str) -> str:
 
 
 def build_index(
-    collections: dict[str, list[Doc]], index_dir: Path, embedding, per_collection: dict | None = None
+    collections: dict[str, list[Doc]],
+    index_dir: Path,
+    embedding,
+    per_collection: dict | None = None,
+    vectors: VectorCache | None = None,
+    progress: Progress | None = None,
 ) -> IndexReport:
     """(Re)build every collection at ``index_dir`` atomically: in a scratch folder, then swapped in.
 
-    ``per_collection`` may give a collection its own embedding function (e.g. shorter truncation).
+    ``per_collection`` may give a collection its own embedding function (e.g. shorter truncation). ``vectors``
+    reuses vectors computed before (default: the shipped ones only); ``progress`` hears the texts embedded.
     """
     start = time.perf_counter()
+    vectors = vectors or VectorCache(None)
+    computed_before = vectors.computed
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = index_dir.with_name(index_dir.name + ".building")
@@ -139,16 +150,17 @@ def build_index(
         for name, docs in collections.items():
             embed = (per_collection or {}).get(name, embedding)
             collection = client.create_collection(name, embedding_function=embed, metadata={"hnsw:space": "cosine"})
-            vectors = embed([d.text for d in docs])
+            step = functools.partial(progress, f"embedding {name}") if progress else None
+            embedded = vectors.embed(embed, [d.text for d in docs], step)
             for lo in range(0, len(docs), 1000):  # below Chroma's max batch size
                 chunk = slice(lo, lo + 1000)
                 collection.add(
                     ids=[d.id for d in docs[chunk]],
                     documents=[d.text for d in docs[chunk]],
-                    embeddings=vectors[chunk],
+                    embeddings=embedded[chunk],
                     metadatas=[d.metadata for d in docs[chunk]],
                 )
-            dims = len(vectors[0]) if vectors else dims
+            dims = len(embedded[0]) if embedded else dims
     except BaseException:
         _release(client)
         shutil.rmtree(scratch, ignore_errors=True)
@@ -161,7 +173,12 @@ def build_index(
     scratch.rename(index_dir)
     shutil.rmtree(old, ignore_errors=True)
     return IndexReport(
-        index_dir, {k: len(v) for k, v in collections.items()}, embedding.name(), dims, time.perf_counter() - start
+        index_dir,
+        {k: len(v) for k, v in collections.items()},
+        embedding.name(),
+        dims,
+        time.perf_counter() - start,
+        embedded=vectors.computed - computed_before,
     )
 
 

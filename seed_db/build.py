@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, insert, make_url, text
 from sqlalchemy.schema import CreateTable
@@ -35,6 +36,9 @@ from seed_db.sources import (
     read_csv,
     read_yaml,
 )
+
+if TYPE_CHECKING:
+    from retrieval.vectors import Count
 
 APPLICANT_SEED = 20230317
 FILES = {
@@ -246,16 +250,25 @@ def _create_schema(conn) -> None:
             index.create(conn)
 
 
-def _insert_all(conn, data: SeedData) -> None:
-    for table in models.Base.metadata.sorted_tables:
-        rows = data.tables.get(table.name)
-        if rows:
-            conn.execute(insert(table), rows)
+INSERT_ROWS = 20_000  # rows per statement: the step of the progress count
 
 
-def write_database(url: str, data: SeedData, reader_url: str | None = None) -> dict:
+def _insert_all(conn, data: SeedData, progress: Count | None = None) -> None:
+    tables = models.Base.metadata.sorted_tables
+    total, done = sum(data.count(t.name) for t in tables), 0
+    for table in tables:
+        rows = data.tables.get(table.name) or []
+        for lo in range(0, len(rows), INSERT_ROWS):
+            conn.execute(insert(table), rows[lo : lo + INSERT_ROWS])
+            done += len(rows[lo : lo + INSERT_ROWS])
+            if progress:
+                progress(done, total)
+
+
+def write_database(url: str, data: SeedData, reader_url: str | None = None, progress: Count | None = None) -> dict:
     """Write ``data`` to the database at ``url``. SQLite files are built aside and swapped in atomically; PostgreSQL
-    also gets the SQL tool's own login (``reader_url``: ``UWC_READER_URL``, unset for the derived one)."""
+    also gets the SQL tool's own login (``reader_url``: ``UWC_READER_URL``, unset for the derived one).
+    ``progress`` hears the rows written (SQLite) as (done, total)."""
     start = time.perf_counter()
     target = sqlite_path(url)
     if is_postgres(url):
@@ -291,7 +304,7 @@ def write_database(url: str, data: SeedData, reader_url: str | None = None) -> d
     try:
         with engine.begin() as conn:
             _create_schema(conn)
-            _insert_all(conn, data)
+            _insert_all(conn, data, progress)
         with engine.connect() as conn:
             conn.exec_driver_sql("VACUUM")
             problems = conn.execute(text("PRAGMA foreign_key_check")).fetchall()

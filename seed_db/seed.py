@@ -7,6 +7,7 @@ build killed while indexing is redone. Scratch files a killed build left behind 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -14,11 +15,15 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.database import is_postgres
 from guidelines import GUIDELINES_DIR, Section, load_sections
-from seed_db.build import inputs_digest, load_seed_data, sqlite_path, write_database
+from seed_db.build import SeedData, inputs_digest, load_seed_data, sqlite_path, write_database
 from seed_db.sources import DATA_DIR
+
+if TYPE_CHECKING:
+    from retrieval.vectors import Progress
 
 
 @dataclass
@@ -52,6 +57,24 @@ def guideline_chunk_docs(sections: list[Section]) -> list:
         for n, text in enumerate(section_chunks(s.document, s.title, s.text))
     ]
 
+
+def index_collections(data: SeedData, sections: list[Section], embedding) -> tuple[dict[str, list], dict | None]:
+    """What ``uwc seed`` indexes: each collection's documents, and the collections with an embedding of their own."""
+    from retrieval.embeddings import MiniLMEmbedding
+    from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, NAICS, Doc, naics_document
+
+    naics = [
+        Doc(r["code"], naics_document(r["code"], r["title"], r["description"]), {"title": r["title"]})
+        for r in data.tables["naics_code"]
+    ]
+    # NAICS descriptions are long: their first 128 tokens classify as well as 256 and embed twice as fast.
+    per = {NAICS: MiniLMEmbedding(max_tokens=128)} if isinstance(embedding, MiniLMEmbedding) else None
+    collections = {GUIDELINES: guideline_docs(sections), GUIDELINE_CHUNKS: guideline_chunk_docs(sections), NAICS: naics}
+    return collections, per
+
+
+INPUTS_TASK = "checking the inputs"
+DATABASE_TASK = "writing the database rows"
 
 MARKER = "uwc-seed.json"  # in the index folder: written last, when database and index are both built
 
@@ -131,42 +154,34 @@ def run_seed(
     data_dir: Path = DATA_DIR,
     guidelines_dir: Path = GUIDELINES_DIR,
     reader_url: str | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> SeedReport:
-    """Validate every input first, then write the database, then (re)build the guideline index."""
+    """Validate every input first, then write the database, then (re)build the guideline index.
+
+    ``cache_dir`` keeps the vectors embedded here for the next build (``retrieval.vectors``); ``progress`` hears
+    each step as (task, done, total).
+    """
     start = time.perf_counter()
     remove_leftovers(database_url, index_dir)
     if if_missing and is_current(database_url, index_dir, data_dir, guidelines_dir):
         db = sqlite_path(database_url)
         size = db.stat().st_size if db else None  # None: PostgreSQL
         return SeedReport(db, size, {}, None, time.perf_counter() - start, skipped=True)
+    if progress:
+        progress(INPUTS_TASK, 0, 1)
     data = load_seed_data(data_dir, guidelines_dir)
-    written = write_database(database_url, data, reader_url)
+    if progress:
+        progress(INPUTS_TASK, 1, 1)
+    rows = functools.partial(progress, DATABASE_TASK) if progress else None
+    written = write_database(database_url, data, reader_url, rows)
     index = None
     if with_index:
-        from retrieval.index import (
-            GUIDELINE_CHUNKS,
-            GUIDELINES,
-            NAICS,
-            Doc,
-            build_index,
-            naics_document,
-        )  # chromadb only when indexing
+        from retrieval.index import build_index  # chromadb only when indexing
+        from retrieval.vectors import VectorCache
 
-        naics = [
-            Doc(r["code"], naics_document(r["code"], r["title"], r["description"]), {"title": r["title"]})
-            for r in data.tables["naics_code"]
-        ]
-        from retrieval.embeddings import MiniLMEmbedding
-
-        # NAICS descriptions are long: their first 128 tokens classify as well as 256 and embed twice as fast.
-        per = {NAICS: MiniLMEmbedding(max_tokens=128)} if isinstance(embedding, MiniLMEmbedding) else None
-        sections = load_sections(guidelines_dir)
-        collections = {
-            GUIDELINES: guideline_docs(sections),
-            GUIDELINE_CHUNKS: guideline_chunk_docs(sections),
-            NAICS: naics,
-        }
-        index = build_index(collections, index_dir, embedding, per)
+        collections, per = index_collections(data, load_sections(guidelines_dir), embedding)
+        index = build_index(collections, index_dir, embedding, per, VectorCache(cache_dir), progress)
         # Written last: only now is the build complete (see is_current).
         marker = {"inputs_sha256": inputs_digest(data_dir, guidelines_dir), "database": str(written["path"] or "")}
         (Path(index_dir) / MARKER).write_text(json.dumps(marker), encoding="utf-8")

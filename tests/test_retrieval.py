@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from guidelines import load_sections
+from retrieval.embeddings import HashingEmbedding
 from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, chunk_document, chunk_id, open_collection, section_chunks
 from retrieval.search import HybridIndex
 
@@ -152,3 +153,94 @@ def test_shorthand_is_read_in_the_plural_and_in_several_words(db_toolkit):
     assert _expand_abbreviations(db_toolkit.ctx, "which LOBs do we write") == "line of business"
     assert _expand_abbreviations(db_toolkit.ctx, "comm auto for a bakery") == "Commercial Auto"
     assert _expand_abbreviations(db_toolkit.ctx, "is gas a business") == ""
+
+
+# --- vectors kept by content (retrieval/vectors.py) ----------------------------------------------------------
+
+
+class CountingEmbedding(HashingEmbedding):
+    """The hashing double with an identity (so its vectors are cached), recording what it was asked to embed."""
+
+    def __init__(self, identity: str = "counting v1") -> None:
+        super().__init__(dim=8)
+        self.identity, self.calls = identity, []
+
+    def __call__(self, input):
+        self.calls.append(list(input))
+        return super().__call__(input)
+
+    def vector_identity(self) -> str:
+        return self.identity
+
+
+def test_minilm_gives_a_text_the_same_vector_in_any_batch_and_keeps_the_input_order():
+    import numpy as np
+
+    from retrieval.embeddings import MiniLMEmbedding
+
+    texts = ["roofing contractor " * 40, "bakery", "a florist that also delivers flowers", "plumbing " * 10]
+    embed = MiniLMEmbedding(batch_size=2)  # batches of similar lengths, not of neighbours
+    together = np.array(embed(texts))
+    alone = np.array([embed([t])[0] for t in texts])
+    reversed_ = np.array(embed(texts[::-1]))[::-1]
+    assert np.array_equal(together, alone) and np.array_equal(together, reversed_)  # bit for bit: cacheable
+
+
+def test_the_vector_cache_embeds_each_text_once_across_builds(tmp_path):
+    from retrieval.vectors import VectorCache
+
+    first = CountingEmbedding()
+    vectors = VectorCache(tmp_path, shipped=None).embed(first, ["bb", "a", "bb"])
+    assert sorted(sum(first.calls, [])) == ["a", "bb"]  # a repeated text is embedded once
+    assert [v.tolist() for v in vectors] == [v.tolist() for v in first(["bb", "a", "bb"])]  # in the input order
+
+    again = CountingEmbedding()
+    cache = VectorCache(tmp_path, shipped=None)
+    cache.embed(again, ["a", "bb", "ccc"])
+    assert again.calls == [["ccc"]] and (cache.computed, cache.reused) == (1, 2)
+
+    other_model = CountingEmbedding("counting v2")  # another model, truncation or runtime: never a stale hit
+    VectorCache(tmp_path, shipped=None).embed(other_model, ["a"])
+    assert other_model.calls == [["a"]]
+
+
+def test_shipped_vectors_are_used_and_embeddings_without_identity_are_never_kept(tmp_path):
+    from retrieval.vectors import VectorCache, load_shipped, vector_key, write_shipped
+
+    ref = CountingEmbedding()
+    shipped = tmp_path / "shipped.npz"
+    write_shipped(shipped, [vector_key(ref.identity, t) for t in ("a", "bb")], ref(["a", "bb"]))
+    fresh = CountingEmbedding()
+    VectorCache(None, shipped).embed(fresh, ["bb", "a"])
+    assert fresh.calls == []
+    load_shipped.cache_clear()
+
+    VectorCache(tmp_path / "cache", shipped=None).embed(HashingEmbedding(), ["hashing is instant"])
+    assert not (tmp_path / "cache").exists()
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    assert len(VectorCache(blocked, shipped=None).embed(CountingEmbedding(), ["x", "y"])) == 2  # only costs time
+
+
+def test_building_the_index_reports_each_collections_count_as_it_embeds(tmp_path):
+    from retrieval.index import Doc, build_index
+    from retrieval.vectors import BATCH
+
+    docs = {"small": [Doc(f"s{i}", f"text {i}", {"n": i}) for i in range(3)]}
+    docs["big"] = [Doc(f"b{i}", f"passage number {i}", {"n": i}) for i in range(BATCH + 5)]
+    events = []
+    report = build_index(docs, tmp_path / "chroma", CountingEmbedding(), progress=lambda *e: events.append(e))
+    assert events == [
+        ("embedding small", 0, 3),
+        ("embedding small", 3, 3),
+        ("embedding big", 0, BATCH + 5),
+        ("embedding big", BATCH, BATCH + 5),
+        ("embedding big", BATCH + 5, BATCH + 5),
+    ]
+    assert report.embedded == BATCH + 8
+    events.clear()
+    again = build_index(
+        docs, tmp_path / "chroma", CountingEmbedding(), vectors=None, progress=lambda *e: events.append(e)
+    )
+    assert again.embedded == BATCH + 8  # no cache folder given: nothing kept between builds

@@ -409,3 +409,37 @@ def test_if_missing_rebuilds_when_inputs_changed(tmp_path, seeded_hashing, monke
 def test_serve_refuses_without_database(tmp_path, capsys):
     assert uwc(["serve", "--data-dir", str(tmp_path / "empty")]) == 1
     assert "run `uwc seed`" in capsys.readouterr().err
+
+
+# --- index vectors shipped with the code (retrieval/assets/minilm-vectors.npz) -------------------------------
+
+
+def test_the_shipped_vectors_cover_every_naics_description_and_are_what_the_model_computes():
+    import numpy as np
+
+    from retrieval.vectors import load_shipped, vector_key
+    from seed_db.vectors import index_texts
+
+    shipped = load_shipped()
+    texts = index_texts()
+    naics = [(e, t) for e, t in texts if e.max_tokens == 128]
+    assert len(naics) == 1012
+    missing = [t[:40] for e, t in naics if vector_key(e.vector_identity(), t) not in shipped]
+    assert not missing, f"{len(missing)} NAICS texts have no shipped vector: run `python -m seed_db.vectors`"
+    sample = naics[::200] + [(e, t) for e, t in texts if e.max_tokens != 128][::40]
+    for embed, text in sample:
+        key = vector_key(embed.vector_identity(), text)
+        if key in shipped:  # an edited guideline is embedded by the seed until the file is derived again
+            np.testing.assert_allclose(shipped[key], embed([text])[0], rtol=0, atol=1e-6)
+
+
+@pytest.mark.slow  # a whole build from the inputs
+def test_cli_seed_shows_progress_on_stderr_when_asked(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("UWC_EMBEDDING_MODEL", "hashing")
+    assert uwc(["seed", "--data-dir", str(tmp_path / "var"), "--progress"]) == 0
+    captured = capsys.readouterr()
+    rows = sum(len(r) for r in load_seed_data().tables.values())
+    assert "writing the database rows" in captured.err and f"{rows}/{rows}" in captured.err  # bars with counts
+    assert "embedding naics" in captured.err and "1012/1012" in captured.err and "embedding naics" not in captured.out
+    assert uwc(["seed", "--data-dir", str(tmp_path / "var"), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
