@@ -51,7 +51,7 @@ test-fast: install
 	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow and not browser and not integration"
 
 bench: install
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m bench
 
 clean-data:
 	rm -rf var

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench_ui import CHROMIUM, QUESTIONS, ask, ask_timed, launch, open_app, serve, wait_idle
+from bench.ui import CHROMIUM, QUESTIONS, ask, ask_timed, launch, open_app, serve, wait_idle
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)"

@@ -27,7 +27,7 @@ def test_labelled_set_is_big_enough_and_balanced():
 
 # (set, precision floor, recall floor). The judging model is trained on the first three: they stay where training
 # left them. The held-out sets were never trained or tuned on; their floors sit 0.02 under what the guard measured
-# the one time it met them at the end of the work (python -m tests.bench_guard): they catch a regression, they were
+# the one time it met them at the end of the work (python -m bench.guard): they catch a regression, they were
 # not tuned towards.
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 0.986),
@@ -41,7 +41,7 @@ FLOORS = [
 
 @pytest.mark.parametrize("name,precision,recall", FLOORS, ids=[f[0].removesuffix(".jsonl") for f in FLOORS])
 def test_precision_and_recall_on_the_labelled_sets(catalog, name, precision, recall):
-    from tests.bench_guard import load, score
+    from bench.guard import load, score
 
     got = score(load(name), catalog)
     assert got["precision"] >= precision and got["recall"] >= recall

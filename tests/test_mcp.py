@@ -17,8 +17,8 @@ from app.cli import main as uwc
 from app.mcp_access import ListenerRefused, http_access
 from app.mcp_server import build_server, http_app
 from app.mcp_stdio import serve as serve_stdio_on
+from bench.ui import free_port
 from core.settings import Settings
-from tests.bench_ui import free_port
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import guidelines  # noqa: F401  (imported as the app has it: AppTest puts app/views/ first on the path)
+from bench.observability import synthetic_telemetry
 from core.telemetry_store import INSERT_SPAN, CheckStore, connect
 from evals.monitoring import Filters, filter_options, last_write, load_monitoring
 from graph.threads import ThreadStore, feedback
-from tests.bench_observability import synthetic_telemetry
 from tests.pg import TcpProxy, pg_url  # noqa: F401  (pg_url: a fixture)
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "views" / "monitoring.py")

@@ -1,6 +1,6 @@
 """The offline model's intent classifier: its held-out phrasings stay out of training, several questions in one
 message are each read, a message it cannot place is not guessed, and it works without the embedding model.
-Its accuracy is measured, not asserted: ``python -m tests.bench_offline --only intent``."""
+Its accuracy is measured, not asserted: ``python -m bench.offline --only intent``."""
 
 from __future__ import annotations
 

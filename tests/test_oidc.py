@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench_ui import CHROMIUM, free_port, launch, start, stop
+from bench.ui import CHROMIUM, free_port, launch, start, stop
 
 pytestmark = [
     pytest.mark.browser,

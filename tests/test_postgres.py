@@ -412,7 +412,7 @@ def _serve_error(capsys, url: str, data_dir) -> str:
 
 
 def test_server_down_at_start_is_one_line_with_the_password_masked(capsys, tmp_path):
-    from tests.bench_ui import free_port
+    from bench.ui import free_port
 
     port = free_port()  # nothing listens there
     err = _serve_error(capsys, f"postgresql://uwc:hunter2secret@127.0.0.1:{port}/uwc", tmp_path)

@@ -12,7 +12,7 @@ import pytest
 
 from app.cli import main as uwc
 from app.serve import is_loopback
-from tests.bench_ui import free_port, start, stop
+from bench.ui import free_port, start, stop
 
 
 def _children(pid: int) -> list[int]:

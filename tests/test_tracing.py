@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from bench.ui import free_port
 from core import tracing
 from core.settings import Settings
-from tests.bench_ui import free_port
 from tests.fakes import LoopbackServer, OpenAIServer, ScriptedModel, tool_call, tool_results
 from tests.provider_mock import ProviderMock, Reply
 

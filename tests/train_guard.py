@@ -15,7 +15,7 @@ import json
 import random
 import sys
 
-from tests.bench_guard import TUNED, live_catalog, load
+from bench.guard import TUNED, live_catalog, load
 from tools import guard_model
 
 BANDS = (0.1, 0.2, 0.3)  # where the features' probability counts as unsure: the one cross-validation scores best

@@ -10,12 +10,12 @@ model (weights missing) the classifier runs on the word and character blocks alo
 
 Intents: the six task types, ``not_written`` (a product we do not write), ``guidelines`` (a question about the
 rules), ``why`` (explain the last answer), ``smalltalk`` and ``off_topic``. The confidence is the model's
-probability after temperature scaling (fitted by cross-validation on the training set, ``tests.bench_offline``);
+probability after temperature scaling (fitted by cross-validation on the training set, ``bench.offline``);
 below ``MIN_CONFIDENCE`` the classifier abstains, so the copilot asks instead of guessing. A message of several
 clauses that ask different tasks ("can we write prop and whats the ded") gets each task, in the order asked.
 
 Held-out phrasings live apart from the training set (``tests/data/intents_heldout_*.tsv``) and are never trained
-on; ``python -m tests.bench_offline`` reports accuracy on them and cross-validated accuracy on the training set.
+on; ``python -m bench.offline`` reports accuracy on them and cross-validated accuracy on the training set.
 """
 
 from __future__ import annotations

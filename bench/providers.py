@@ -1,6 +1,6 @@
 """Provider figures, against the request-validating provider mock over the real litellm path (no key, offline).
 
-    .venv/bin/python -m tests.bench_providers [--data-dir var] [--turns 50] [--hang-timeout 30]
+    .venv/bin/python -m bench.providers [--data-dir var] [--turns 50] [--hang-timeout 30]
 
 Prints: tokens sent on turns 1, 10, 30 and 50 of one thread whose every turn runs a guideline search and an
 SQL query (big results), with the model's own window and inside an 8k window; the checkpoint file after 30

@@ -1,6 +1,6 @@
 """Agent figures: harness overhead per turn with the offline model, prompt + tool-schema tokens, `uwc` import time.
 
-Run through `python -m tests.bench --only agent` (or `make bench`).
+Run through `python -m bench --only agent` (or `make bench`).
 """
 
 from __future__ import annotations

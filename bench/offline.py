@@ -2,7 +2,7 @@
 classifier's accuracy (cross-validated on its training phrasings, and on held-out phrasings it never trains on),
 and the offline turn latency without classification.
 
-    .venv/bin/python -m tests.bench_offline [--data-dir var] [--only intent,turns]
+    .venv/bin/python -m bench.offline [--data-dir var] [--only intent,turns]
 
 A turn's latency is the wall time of ``Copilot.send`` minus the time spent classifying (the ``classify_business``
 tool and the intent classifier), which the target leaves out; a model call's is the offline model's own decision
@@ -21,9 +21,9 @@ from pathlib import Path
 NATURAL = Path(__file__).resolve().parent.parent / "evals" / "natural"
 HELDOUT_INTENTS = {
     # the held-out quarter of the original labelled set, moved out of the training file unread
-    "quarter": Path(__file__).resolve().parent / "data" / "intents_heldout_quarter.tsv",
+    "quarter": Path(__file__).resolve().parents[1] / "tests" / "data" / "intents_heldout_quarter.tsv",
     # written before the classifier was tuned; typos, shorthand, two questions in one message
-    "written": Path(__file__).resolve().parent / "data" / "intents_heldout_written.tsv",
+    "written": Path(__file__).resolve().parents[1] / "tests" / "data" / "intents_heldout_written.tsv",
 }
 FOLDS = 5
 

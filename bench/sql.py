@@ -1,6 +1,6 @@
 """Hostile SQL benchmark: how long the slowest hostile query takes to stop, and the process's peak memory.
 
-    .venv/bin/python -m tests.bench_sql [--data-dir var]
+    .venv/bin/python -m bench.sql [--data-dir var]
 
 Each query goes through ``run_sql``'s ``execute`` (parser checks, SQLite limits, one deadline for the query and
 its case-hint lookups). Target: every query stops in under 3 s; memory stays flat.

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.redteam import Outcome, attack
+from bench.redteam import Outcome, attack
 
 APP = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 EVIL = "Evil [click](http://example.invalid) ![x](http://example.invalid/x.png) <img src=x> www.example.invalid"

@@ -1,8 +1,8 @@
 """The red team's attacks of the security issue, on both backends: what held.
 
-    .venv/bin/python -m tests.bench_security [--area sql,guard,...] [--json FILE]
+    .venv/bin/python -m bench.security [--area sql,guard,...] [--json FILE]
 
-Each area's attacks live in ``tests/redteam/<area>.py`` (see ``tests/redteam/__init__.py``); this runs them all,
+Each area's attacks live in ``bench/redteam/<area>.py`` (see ``bench/redteam/__init__.py``); this runs them all,
 prints one line each and the totals per area. The exit status is 1 when any attack got through.
 """
 
@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 
-import tests.redteam as redteam
+import bench.redteam as redteam
 from core.settings import apply_offline_env
 
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     apply_offline_env()
     for module in pkgutil.iter_modules(redteam.__path__):
-        importlib.import_module(f"tests.redteam.{module.name}")
+        importlib.import_module(f"bench.redteam.{module.name}")
     areas = set(args.area.split(",")) if args.area else None
     rows = []
     for a in redteam.ATTACKS:

@@ -1,6 +1,6 @@
 """Benchmarks: the figures the issues name, measured (never asserted in tests).
 
-    .venv/bin/python -m tests.bench [--data-dir DIR] [--only seed,tools,quality,guard,agent]
+    .venv/bin/python -m bench [--data-dir DIR] [--only seed,tools,quality,guard,agent]
 
 Seeds a scratch data folder (timing it) unless --data-dir points at a seeded one, then measures retrieval
 recall@3, classification top-1/top-5, guard precision/recall, and p50/p95 latency per tool.
@@ -17,7 +17,7 @@ from pathlib import Path
 from core.settings import apply_offline_env
 
 apply_offline_env()
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 
 
 def load_jsonl(name: str) -> list[dict]:
@@ -159,7 +159,7 @@ def bench_tools(toolkit, repeat: int = 60) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, help="a seeded data folder (default: seed a scratch one and time it)")
     parser.add_argument("--only", default="seed,tools,quality,guard,agent", help="comma-separated parts to run")
     args = parser.parse_args(argv)
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if "tools" in parts:
             results["tool_latency"] = bench_tools(toolkit)
         if "agent" in parts:
-            from tests.bench_agent import bench_agent
+            from bench.agent import bench_agent
 
             results["agent"] = bench_agent(data_dir)
     print(json.dumps(results, indent=2))

@@ -1,4 +1,4 @@
-"""The product guard's precision and recall on each labelled set: ``python -m tests.bench_guard``.
+"""The product guard's precision and recall on each labelled set: ``python -m bench.guard``.
 
 Prints only totals: the held-out sets measure the guard and must never steer it, so their misses are not shown
 (``--misses`` lists those of the sets the guard is tuned on).
@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 # The guard's classifier is trained on these; the held-out sets are never read but to score.
 TUNED = ("guard_texts.jsonl", "guard_fresh_tune.jsonl", "guard_fresh2_train.jsonl")
 HELD_OUT = ("guard_texts_heldout.jsonl", "guard_fresh_heldout.jsonl", "guard_fresh2_heldout.jsonl")

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.redteam import Outcome, attack
+from bench.redteam import Outcome, attack
 
 AREA = "guard"
 BUDGET_MB = 300  # the ceiling for the peak memory of any single call
@@ -152,8 +152,8 @@ def obfuscated_offers() -> Outcome:
     return Outcome(not missed, f"missed: {missed}" if missed else f"all {len(texts)} caught")
 
 
-if __name__ == "__main__":  # python -m tests.redteam.guard
-    from tests.redteam import ATTACKS
+if __name__ == "__main__":  # python -m bench.redteam.guard
+    from bench.redteam import ATTACKS
 
     for a in ATTACKS:
         o = a.run()

@@ -1,7 +1,7 @@
 """Load benchmark (not a test): concurrent conversations over app processes that share one database.
 
-    .venv/bin/python -m tests.bench_load --data-dir var                      # PostgreSQL, 2 processes, then SQLite, 1
-    .venv/bin/python -m tests.bench_load --data-dir var --backend sqlite     # only the SQLite default
+    .venv/bin/python -m bench.load --data-dir var                      # PostgreSQL, 2 processes, then SQLite, 1
+    .venv/bin/python -m bench.load --data-dir var --backend sqlite     # only the SQLite default
 
 Each app process holds one ``Copilot`` (as one ``uwc serve`` does) and runs turns on worker threads (as the app's
 turn runner does). Conversation *i*'s turn *t* goes to process ``(i + t) % processes``: every turn lands on another

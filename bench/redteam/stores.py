@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.redteam import Outcome, attack
+from bench.redteam import Outcome, attack
 
 AREA = "stores"
 ROOT = str(Path(__file__).resolve().parents[2])

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.redteam import Outcome, attack
+from bench.redteam import Outcome, attack
 
 ROOT = Path(__file__).resolve().parents[2]
 PEAK_LIMIT_MB = 300  # what one call may add to the process's peak

@@ -1,4 +1,4 @@
-"""Attacks of the security issue's red team, one module per area; ``python -m tests.bench_security`` runs them all.
+"""Attacks of the security issue's red team, one module per area; ``python -m bench.security`` runs them all.
 
 Each attack is a function decorated with ``@attack(area, name)`` that returns ``Outcome(held, detail)``: held means
 the product did what it must (refused, bounded, kept the secret, ...). An attack sets up what it needs (a seeded

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.bench_ui import free_port
-from tests.redteam import Outcome, attack
+from bench.redteam import Outcome, attack
+from bench.ui import free_port
 
 AREA = "listeners"
 TOKEN = "redteam-token-0123456789abcdef"

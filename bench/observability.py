@@ -1,7 +1,7 @@
 """Observability figures: tracing overhead per offline turn (off vs on in one run), the Monitoring page's load
 time over 10,000 recorded turns, the online checks over the bundled suite, and an MCP round trip.
 
-    .venv/bin/python -m tests.bench_observability --data-dir var [--only tracing,monitoring,checks,mcp]
+    .venv/bin/python -m bench.observability --data-dir var [--only tracing,monitoring,checks,mcp]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.bench_agent import SCRIPT
+from bench.agent import SCRIPT
 
 
 def _median(xs: list[float], digits: int = 2) -> float:

@@ -1,7 +1,7 @@
 """UI figures in a real browser: the page's cold start, the time from pressing Enter to the first visible step or
 token and to the finished answer, with the offline model. Also the helpers the browser test drives the app with.
 
-    .venv/bin/python -m tests.bench_ui [--data-dir var] [--runs 3]
+    .venv/bin/python -m bench.ui [--data-dir var] [--runs 3]
 
 Needs Debian's Chromium (/usr/bin/chromium; `apt-get install chromium`) and a seeded data folder, which it copies
 so the benchmark's conversations never land in yours. Prints the figures; asserts nothing.
