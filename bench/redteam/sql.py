@@ -61,7 +61,19 @@ def _pg_results(queries: list[str], past_the_parser: bool = False) -> list[dict]
     from tests.pg import fresh_database
 
     with fresh_database("uwc_redteam", seeded=True) as url:
+        _conversations_store(url)
         return _run_tool(url, _seeded_dir(), queries, past_the_parser)
+
+
+def _conversations_store(url: str) -> None:
+    """The app's conversations store in ``public`` with one conversation, as the app creates it."""
+    from graph.threads import ThreadStore
+
+    store = ThreadStore(url, 10.0)
+    try:
+        store.create("Ann's bakery question", owner="ann@example.org")
+    finally:
+        store.close()
 
 
 def _escape(name: str):
