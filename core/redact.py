@@ -122,13 +122,6 @@ def registered() -> tuple[str, ...]:
     return _registered
 
 
-def forget_all() -> None:
-    """Clear the registry (tests)."""
-    global _registered
-    with _registry_lock:
-        _registered = ()
-
-
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every secret replaced by ``[REDACTED]``: registered values, ``secrets`` (exact values to hide
     as well) and anything matching a secret's pattern."""

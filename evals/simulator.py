@@ -12,6 +12,7 @@ import csv
 import random
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -143,6 +144,8 @@ def say(fact: str, value) -> str:
 
 
 class Underwriter(Protocol):
+    """What the runner talks to: the scripted, natural and LLM underwriters all are one."""
+
     def opening(self) -> str: ...
 
     def reply(self, copilot_text: str) -> str: ...
@@ -339,7 +342,7 @@ def parse_user_spec(spec: str) -> tuple[str, str | None]:
     )
 
 
-def user_factory(spec: str, api_base: str | None = None, insurer: str = "the insurer"):
+def user_factory(spec: str, api_base: str | None = None, insurer: str = "the insurer") -> Callable[[Task], Underwriter]:
     """A function task -> a fresh simulated underwriter for one conversation."""
     kind, model = parse_user_spec(spec)
     if kind == "scripted" or model is None:

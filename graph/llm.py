@@ -22,7 +22,6 @@ Record/replay cassettes (``graph/cassette.py``) sit in front of each provider ca
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -36,7 +35,6 @@ from core.settings import Settings, apply_offline_env
 from graph import budget, prompts
 from graph.cassette import Cassette, CassetteMiss
 from graph.llm_errors import (
-    KEY_VARS,
     NO_FALLBACK,
     TRANSIENT,
     NotAModelAPI,
@@ -473,12 +471,3 @@ def count_tokens(model: str, messages: list[dict], tools: list[dict] | None = No
     """Tokens of a request as litellm counts them for ``model`` (offline)."""
     litellm = _litellm()
     return litellm.token_counter(model=model, messages=messages, tools=tools)
-
-
-def is_credentials_error(exc: Exception) -> bool:
-    return classify(exc) == "auth"
-
-
-def provider_key_present(model: str) -> bool:
-    key = KEY_VARS.get(provider_of(model))
-    return key is None or bool(os.environ.get(key))

@@ -9,11 +9,42 @@ tool-call arguments that were not a JSON object (passed to the tool boundary as 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, TypedDict
+from typing import Annotated, Any, TypedDict
 
-from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    BaseMessage,
+    HumanMessage,
+    RemoveMessage,
+    ToolMessage,
+    convert_to_messages,
+)
 from langgraph.channels.delta import DeltaChannel
-from langgraph.graph.message import _messages_delta_reducer
+
+
+def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[BaseMessage]:
+    """Reducer of ``messages``: a written message replaces the one with its id or is appended, and a
+    ``RemoveMessage`` drops the message with its id. Batching-invariant, as a DeltaChannel requires.
+
+    Ours rather than LangGraph's private ``_messages_delta_reducer`` (it has no public batch reducer); LangGraph
+    stamps ids on written messages before the reducer runs, so nothing else is needed.
+    """
+    flat = [m for w in writes for m in (w if isinstance(w, list) else [w])]
+    merged: list[BaseMessage | None] = list(convert_to_messages(state))
+    at = {m.id: i for i, m in enumerate(merged) if m is not None and m.id is not None}
+    for message in convert_to_messages(flat):
+        if message.id is None:
+            merged.append(message)
+        elif isinstance(message, RemoveMessage):
+            if message.id in at:
+                merged[at.pop(message.id)] = None
+        elif message.id in at:
+            merged[at[message.id]] = message
+        else:
+            at[message.id] = len(merged)
+            merged.append(message)
+    return [m for m in merged if m is not None]
 
 
 def append_events(state: list[dict], writes: Sequence[tuple[dict, ...]]) -> list[dict]:
@@ -31,7 +62,7 @@ SNAPSHOT_EVERY = 500  # writes between full copies of a list in a checkpoint (re
 class AgentState(TypedDict, total=False):
     # Delta channels: a checkpoint stores each node's new messages and events once, not the whole list again
     # (a 30-turn thread took 25 MB when every checkpoint repeated every tool result).
-    messages: Annotated[list[AnyMessage], DeltaChannel(_messages_delta_reducer, snapshot_frequency=SNAPSHOT_EVERY)]
+    messages: Annotated[list[AnyMessage], DeltaChannel(merge_messages, snapshot_frequency=SNAPSHOT_EVERY)]
     events: Annotated[
         list[dict], DeltaChannel(append_events, snapshot_frequency=SNAPSHOT_EVERY)
     ]  # trace: tool calls, guard verdicts, model calls

@@ -2,8 +2,9 @@
 
 The copilot needs a few hundred submissions the underwriters can ask about: company name, what it does,
 where, how big (revenue, employees, payroll, vehicles), the building it occupies and the line of business
-it wants. This module turns the business archetypes in ``data/applicant_profiles.yaml`` into such
-applicants, deterministically: the same profiles, inputs and seed always give byte-identical output.
+it wants. This module turns the business archetypes in ``data/applicant_profiles.yaml`` and the word banks in
+``data/applicant_words.yaml`` (both read and validated by ``applicant_inputs``) into such applicants,
+deterministically: the same profiles, words, inputs and seed always give byte-identical output.
 
 Most applicants are ordinary small businesses, but a fixed share is deliberately built around the edge
 cases the underwriting rules care about (a business that is not small under its SBA size standard, a fleet
@@ -14,61 +15,10 @@ a hotel or landlord in a wood-frame building ...), so the evaluation has enough 
 from __future__ import annotations
 
 import math
-import pathlib
 import random
-import re
-import string
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-import yaml
-
-from seed_db.rules import InsurerData, match_construction
-
-
-@dataclass(frozen=True)
-class InsurerFacts:
-    """The insurer's rules and the states the generator plays to, read from ``insurer.yaml`` and ``states.csv``
-    (never restated here): a rule changed there moves the edge cases with it."""
-
-    lobs: tuple[str, ...]
-    monopolistic_wc_states: tuple[str, ...]  # workers compensation is "No" there (state funds)
-    payroll_limit: int  # workers compensation marked Qualified declines above this payroll
-    fleet_limit: int  # auto marked Qualified declines above this many vehicles
-    hospitality_leasing_codes: tuple[str, ...]  # property only in the fire-resistive classes
-    state_names: dict[str, str]  # code -> name, in file order
-    construction_phrases: dict[str, str]  # lower-case phrase -> class (I-V), read by the seed's matcher
-
-    @classmethod
-    def from_data(cls, insurer: InsurerData, state_names: dict[str, str]) -> InsurerFacts:
-        def limit(lob: str, fact: str) -> int:
-            found = [q.max for q in insurer.qualification_rules if q.lob == lob and q.fact == fact]
-            if not found or found[0] is None:
-                raise ValueError(f"insurer.yaml has no qualification rule for {lob} {fact}")
-            return int(found[0])
-
-        return cls(
-            lobs=tuple(lob.code for lob in insurer.lines_of_business),
-            monopolistic_wc_states=tuple(
-                s
-                for exc in insurer.appetite.state_exceptions
-                if exc.set.get("workers_compensation") == "No"
-                for s in exc.states
-            ),
-            payroll_limit=limit("workers_compensation", "annual_payroll"),
-            fleet_limit=limit("auto", "vehicles"),
-            hospitality_leasing_codes=tuple(
-                c
-                for q in insurer.qualification_rules
-                if q.lob == "property" and q.fact == "construction" and q.codes
-                for c in q.codes
-            ),
-            state_names=dict(state_names),
-            construction_phrases={ph.lower(): c.type for c in insurer.construction_classes for ph in c.phrases},
-        )
-
-    def construction_class(self, phrase: str) -> str | None:
-        return match_construction(phrase, self.construction_phrases)
-
+from seed_db.applicant_inputs import ApplicantWords, InsurerFacts, Profile
 
 # Share of applicants built around each scenario; the rest are "general". A scenario's applicant must
 # show exactly its own flags (see _flags), so each edge case appears in the numbers planned here and not
@@ -122,360 +72,13 @@ _PREFERRED_LOB = {
     "hospitality_fire_resistive": "property",
 }
 
-# 2020 census population in millions: outside the edge-case scenarios, applicants come from states
-# roughly in proportion to where businesses are.
-_STATE_POPULATION_M = {
-    "AK": 0.73,
-    "AL": 5.02,
-    "AR": 3.01,
-    "AZ": 7.15,
-    "CA": 39.5,
-    "CO": 5.77,
-    "CT": 3.61,
-    "DC": 0.69,
-    "DE": 0.99,
-    "FL": 21.5,
-    "GA": 10.7,
-    "HI": 1.46,
-    "IA": 3.19,
-    "ID": 1.84,
-    "IL": 12.8,
-    "IN": 6.79,
-    "KS": 2.94,
-    "KY": 4.51,
-    "LA": 4.66,
-    "MA": 7.03,
-    "MD": 6.18,
-    "ME": 1.36,
-    "MI": 10.1,
-    "MN": 5.71,
-    "MO": 6.15,
-    "MS": 2.96,
-    "MT": 1.08,
-    "NC": 10.4,
-    "ND": 0.78,
-    "NE": 1.96,
-    "NH": 1.38,
-    "NJ": 9.29,
-    "NM": 2.12,
-    "NV": 3.10,
-    "NY": 20.2,
-    "OH": 11.8,
-    "OK": 3.96,
-    "OR": 4.24,
-    "PA": 13.0,
-    "RI": 1.10,
-    "SC": 5.12,
-    "SD": 0.89,
-    "TN": 6.91,
-    "TX": 29.1,
-    "UT": 3.27,
-    "VA": 8.63,
-    "VT": 0.64,
-    "WA": 7.71,
-    "WI": 5.89,
-    "WV": 1.79,
-    "WY": 0.58,
-}
 # Flattened on purpose so North Dakota and Wyoming show up too, not only Ohio and Washington.
 _MONOPOLISTIC_WEIGHTS = {"ND": 1.5, "OH": 4.0, "WA": 3.0, "WY": 1.5}
 
-# Word banks for names. Invented place names keep the companies clearly fictional; surnames avoid a
-# final "s" so "{surname}'s" always reads right.
-_SURNAMES = (
-    "Abbott",
-    "Albright",
-    "Barlow",
-    "Becker",
-    "Bennett",
-    "Bishop",
-    "Bradford",
-    "Brennan",
-    "Calloway",
-    "Carver",
-    "Castillo",
-    "Chandler",
-    "Conway",
-    "Crawford",
-    "Dalton",
-    "Delgado",
-    "Dempsey",
-    "Donovan",
-    "Dunbar",
-    "Eckert",
-    "Ellison",
-    "Esposito",
-    "Fenwick",
-    "Flanagan",
-    "Fletcher",
-    "Friedman",
-    "Gallagher",
-    "Garrison",
-    "Greer",
-    "Gutierrez",
-    "Hadley",
-    "Hargrove",
-    "Harmon",
-    "Haskell",
-    "Holloway",
-    "Hutchinson",
-    "Ingram",
-    "Iverson",
-    "Jablonski",
-    "Jensen",
-    "Kaplan",
-    "Keller",
-    "Kessler",
-    "Kincaid",
-    "Kowalski",
-    "Lambert",
-    "Larkin",
-    "Lindqvist",
-    "Lockwood",
-    "Lombardi",
-    "Lowell",
-    "Maddox",
-    "Marlowe",
-    "Mayfield",
-    "McAllister",
-    "Mercer",
-    "Moreno",
-    "Nakamura",
-    "Nguyen",
-    "Nolan",
-    "Novak",
-    "O'Brien",
-    "Okafor",
-    "Ortega",
-    "Patel",
-    "Pemberton",
-    "Prescott",
-    "Pruitt",
-    "Quintero",
-    "Radford",
-    "Redmond",
-    "Santoro",
-    "Schaefer",
-    "Shelton",
-    "Sorensen",
-    "Stanton",
-    "Stratton",
-    "Sullivan",
-    "Talbot",
-    "Tanaka",
-    "Thornton",
-    "Tolliver",
-    "Underwood",
-    "Vance",
-    "Vasquez",
-    "Vogel",
-    "Waller",
-    "Webber",
-    "Whitaker",
-    "Winslow",
-    "Yoder",
-    "Zeller",
-)
-_GIVEN_NAMES = (
-    "Ada",
-    "Andre",
-    "Bianca",
-    "Carla",
-    "Celeste",
-    "Dominic",
-    "Dolores",
-    "Elena",
-    "Frank",
-    "Grace",
-    "Gus",
-    "Hazel",
-    "Hector",
-    "Iris",
-    "Ivan",
-    "Jonah",
-    "June",
-    "Kira",
-    "Lena",
-    "Luis",
-    "Marco",
-    "Maya",
-    "Nora",
-    "Owen",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sam",
-    "Tessa",
-    "Vera",
-    "Walt",
-    "Yusuf",
-    "Zoe",
-)
-_PLACES = (
-    "Ashford Mills",
-    "Bellhaven",
-    "Birch Hollow",
-    "Bramblewood",
-    "Briar Glen",
-    "Cedar Hollow",
-    "Coldwater Junction",
-    "Copper Bend",
-    "Dunmore Springs",
-    "Eastbrook",
-    "Elk Valley",
-    "Fernley Park",
-    "Fox Run",
-    "Gable Ridge",
-    "Harbor Point",
-    "Hartwell Springs",
-    "Hickory Flats",
-    "Ironton Falls",
-    "Juniper Flats",
-    "Kestrel Bay",
-    "Kettle River",
-    "Lark Meadow",
-    "Laurel Bend",
-    "Maple Grove",
-    "Marlow Point",
-    "Millbrook",
-    "Mossy Oak",
-    "Northgate",
-    "Orchard Hill",
-    "Pine Ridge",
-    "Prairie View",
-    "Quarry Hill",
-    "Red Cedar",
-    "Saddle Creek",
-    "Silver Lake",
-    "Stonebridge",
-    "Tamarack",
-    "Thornbury",
-    "Union Mills",
-    "Vale Crossing",
-    "Willow Creek",
-    "Wolf Lake",
-)
-_ADJECTIVES = (
-    "Bold",
-    "Blue",
-    "Bright",
-    "Clever",
-    "Copper",
-    "Cozy",
-    "Evergreen",
-    "Friendly",
-    "Gentle",
-    "Golden",
-    "Grand",
-    "Green",
-    "Happy",
-    "Hearty",
-    "Honest",
-    "Humble",
-    "Little",
-    "Lucky",
-    "Noble",
-    "Prime",
-    "Red",
-    "Rustic",
-    "Silver",
-    "Steady",
-    "Sturdy",
-    "Sunny",
-    "Swift",
-    "True",
-    "Trusty",
-)
-_BRANDS = (
-    "Anchor",
-    "Aspen",
-    "Beacon",
-    "Bellwether",
-    "Blue Heron",
-    "Bluebird",
-    "Cardinal",
-    "Clearwater",
-    "Compass",
-    "Cornerstone",
-    "Crescent",
-    "Firefly",
-    "Foxglove",
-    "Granite",
-    "Harvest",
-    "Heritage",
-    "Highland",
-    "Ironwood",
-    "Juniper",
-    "Keystone",
-    "Kingfisher",
-    "Lakeside",
-    "Lantern",
-    "Lodestar",
-    "Magnolia",
-    "Meridian",
-    "Milestone",
-    "Northstar",
-    "Oak Leaf",
-    "Pioneer",
-    "Red Fox",
-    "Riverbend",
-    "Sequoia",
-    "Sterling",
-    "Summit",
-    "Sunrise",
-    "Tidewater",
-    "Trailhead",
-    "Twin Oaks",
-    "Wayfarer",
-)
-_INITIAL_LETTERS = "ABCDEFGHJKLMNPRSTW"
-_LEGAL_SUFFIXES = ("LLC", "LLC", "Inc.", "")  # most small firms are LLCs; some carry no suffix at all
-_CITY_PHRASES = (
-    "{town}, {state}",
-    "downtown {town}, {state}",
-    "the suburbs of {town}, {state}",
-    "a small town in {state}",
-    "the {town} area of {state}",
-)
-
-_NAME_FIELDS = {"surname", "surname2", "given", "place", "adjective", "brand", "initials"}
-_DESCRIPTION_FIELDS = {"name", "city_phrase", "state_name", "employees", "vehicles"}
-_COUNT_FIELDS = {"employees", "vehicles"}
-_REQUIRED_KEYS = {
-    "naics",
-    "kind",
-    "name_patterns",
-    "descriptions",
-    "revenue",
-    "employees",
-    "payroll_per_employee",
-    "vehicles",
-    "construction",
-    "lobs",
-}
-_OPTIONAL_KEYS = {"weight", "scale_hints", "min_staff_per_vehicle", "legal_suffix"}
-
-
-def load_profiles(path: pathlib.Path, facts: InsurerFacts) -> list[dict]:
-    """Read and validate the applicant archetypes; raise ValueError naming the profile and the problem."""
-    path = pathlib.Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path.name}: not valid YAML: {exc}") from None
-    if not isinstance(data, list) or not data:
-        raise ValueError(f"{path.name}: expected a non-empty list of profiles")
-    for number, profile in enumerate(data, start=1):
-        naics = profile.get("naics") if isinstance(profile, dict) else None
-        problem = _profile_problem(profile, facts)
-        if problem:
-            raise ValueError(f"{path.name}: profile {number} (naics {naics}): {problem}")
-    return data
-
 
 def generate_applicants(
-    profiles: list[dict],
-    naics_titles: dict[str, str],
+    profiles: list[Profile],
+    words: ApplicantWords,
     size_standards: dict[str, dict],
     facts: InsurerFacts,
     *,
@@ -484,17 +87,12 @@ def generate_applicants(
 ) -> list[dict]:
     """Generate ``count`` fictional applicants from the profiles, deterministically for a given seed.
 
-    ``naics_titles`` maps every valid 2022 code to its title (used to reject unknown codes);
+    ``words`` are the word banks names and places are made of;
     ``size_standards[code]`` is the SBA base row ({"receipts_musd", "employees", "assets_musd"});
     ``facts`` are the insurer's rules the edge cases play to and the states applicants may be located in.
     Returns dicts with keys id, company_name, description, naics_code, state, annual_revenue, employees,
     annual_payroll, vehicles, construction, requested_lob.
     """
-    for number, profile in enumerate(profiles, start=1):
-        if profile["naics"] not in naics_titles:
-            raise ValueError(
-                f"applicant_profiles.yaml: profile {number} (naics {profile['naics']}): not a 2022 NAICS code"
-            )
     if not 1 <= count <= 9999:
         raise ValueError("count must be between 1 and 9999 (ids are APP-0001 to APP-9999)")
 
@@ -503,7 +101,7 @@ def generate_applicants(
     rng = random.Random(seed)
     states = list(facts.state_names)
     usual_states = [s for s in states if s not in facts.monopolistic_wc_states]
-    usual_weights = [_STATE_POPULATION_M.get(s, 1.0) for s in usual_states]
+    usual_weights = [facts.state_population_m[s] for s in usual_states]
     mono_states = [s for s in facts.monopolistic_wc_states if s in states]
     pools = {scenario: _pool(profiles, scenario, size_standards, facts) for scenario in _REQUIRED_FLAGS}
 
@@ -521,13 +119,13 @@ def generate_applicants(
         else:
             state = rng.choices(usual_states, weights=usual_weights)[0]
         profile, figures, hints = _draw_business(rng, pools[scenario], scenario, size_standards, facts)
-        name, short_name = _company_name(rng, profile, used_names)
+        name, short_name = _company_name(rng, profile, words, used_names)
         applicants.append(
             {
                 "id": f"APP-{number:04d}",
                 "company_name": name,
-                "description": _description(rng, profile, short_name, state, figures, hints, facts),
-                "naics_code": profile["naics"],
+                "description": _description(rng, profile, words, short_name, state, figures, hints, facts),
+                "naics_code": profile.naics,
                 "state": state,
                 "annual_revenue": figures["annual_revenue"],
                 "employees": figures["employees"],
@@ -538,104 +136,6 @@ def generate_applicants(
             }
         )
     return applicants
-
-
-# ---------------------------------------------------------------------------------------- validation
-
-
-def _profile_problem(profile, facts: InsurerFacts) -> str | None:
-    """What is wrong with one profile, or None."""
-    if not isinstance(profile, dict):
-        return "expected a mapping"
-    missing = sorted(_REQUIRED_KEYS - profile.keys())
-    if missing:
-        return f"missing {', '.join(missing)}"
-    unknown = sorted(profile.keys() - _REQUIRED_KEYS - _OPTIONAL_KEYS)
-    if unknown:
-        return f"unknown key(s) {', '.join(unknown)}"
-    if not isinstance(profile["naics"], str) or not re.fullmatch(r"\d{6}", profile["naics"]):
-        return 'naics must be a quoted six-digit string, e.g. "722511"'
-    if not isinstance(profile["kind"], str) or not profile["kind"].strip():
-        return "kind must be a short noun"
-    for key, low_min in (("revenue", 1000), ("employees", 1), ("payroll_per_employee", 1000), ("vehicles", 0)):
-        value = profile[key]
-        if not (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(_is_int(v) for v in value)
-            and low_min <= value[0] <= value[1]
-        ):
-            return f"{key} must be [low, high] whole numbers with {low_min} <= low <= high"
-    if profile["revenue"][0] == profile["revenue"][1] or profile["employees"][0] == profile["employees"][1]:
-        return "revenue and employees need a range (low < high)"
-    hints = profile.get("scale_hints", {})
-    if not isinstance(hints, dict):
-        return "scale_hints must be a mapping of placeholder: [low, high]"
-    for key in sorted(hints):
-        value = hints[key]
-        if not re.fullmatch(r"[a-z][a-z_]*", str(key)) or key in _DESCRIPTION_FIELDS:
-            return f"scale hint {key!r} must be a new lower-case placeholder name"
-        if not (
-            isinstance(value, list) and len(value) == 2 and all(_is_int(v) for v in value) and 1 <= value[0] <= value[1]
-        ):
-            return f"scale hint {key} must be [low, high] whole numbers with 1 <= low <= high"
-    if not _string_list(profile["name_patterns"]):
-        return "name_patterns must be a non-empty list of strings"
-    for pattern in _string_list(profile["name_patterns"]):
-        bad = _fields(pattern) - _NAME_FIELDS
-        if bad:
-            return f"name pattern {pattern!r} uses unknown placeholder(s) {', '.join(sorted(bad))}"
-    if not _string_list(profile["descriptions"]):
-        return "descriptions must be a non-empty list of strings"
-    for text in _string_list(profile["descriptions"]):
-        used = _fields(text)
-        bad = used - _DESCRIPTION_FIELDS - hints.keys()
-        if bad:
-            return f"description uses unknown placeholder(s) {', '.join(sorted(bad))}: {text[:60]!r}..."
-        if "city_phrase" not in used:
-            return f"description must say where the business is ({{city_phrase}}): {text[:60]!r}..."
-        sentences = len(re.findall(r"[.!?](?=\s|$)", text))
-        if not 2 <= sentences <= 4:
-            return f"description must have 2-4 sentences, found {sentences}: {text[:60]!r}..."
-        # Counts are followed by plural nouns ("{vehicles} trucks"), so they must never be 1 (or 0).
-        for field in sorted(used & (_COUNT_FIELDS | hints.keys())):
-            low = hints[field][0] if field in hints else profile[field][0]
-            if low < 2:
-                return f"description uses {{{field}}}, so its low end must be at least 2 (it reads as a plural)"
-    phrases = _string_list(profile["construction"])
-    if not phrases:
-        return "construction must be a non-empty list of strings"
-    for phrase in phrases:
-        if facts.construction_class(phrase) is None:
-            return f"construction {phrase!r} names no construction class (say wood frame, masonry, non-combustible ...)"
-    lobs = _string_list(profile["lobs"])
-    if not lobs or any(lob not in facts.lobs for lob in lobs) or len(set(lobs)) != len(lobs):
-        return f"lobs must be a non-empty list of distinct codes from {', '.join(facts.lobs)}"
-    if "auto" in lobs and profile["vehicles"][1] < 1:
-        return "lobs lists auto but vehicles allows none"
-    weight = profile.get("weight", 1)
-    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight <= 0:
-        return "weight must be a positive number"
-    staff = profile.get("min_staff_per_vehicle", 0)
-    if not isinstance(staff, (int, float)) or isinstance(staff, bool) or staff < 0:
-        return "min_staff_per_vehicle must be a number >= 0"
-    if not isinstance(profile.get("legal_suffix", True), bool):
-        return "legal_suffix must be true or false"
-    return None
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _string_list(value) -> list[str]:
-    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
-        return value
-    return []
-
-
-def _fields(template: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
 
 
 # ---------------------------------------------------------------------------------------- scenarios
@@ -661,43 +161,45 @@ def _size_measure(code: str, size_standards: dict[str, dict]) -> tuple[str, int]
     return None
 
 
-def _pool(profiles: list[dict], scenario: str, size_standards: dict[str, dict], facts: InsurerFacts) -> list[dict]:
+def _pool(
+    profiles: list[Profile], scenario: str, size_standards: dict[str, dict], facts: InsurerFacts
+) -> list[Profile]:
     """The profiles that can plausibly play a scenario (in file order, so draws are reproducible)."""
 
-    def fits(profile: dict) -> bool:
+    def fits(profile: Profile) -> bool:
         if scenario in _THRESHOLD_SCENARIOS:
             # Only industries whose typical firm already comes within reach of the standard: an SBA-sized
             # florist would be absurd, a restaurant group or a 500-employee machine shop is not.
-            measure = _size_measure(profile["naics"], size_standards)
+            measure = _size_measure(profile.naics, size_standards)
             if measure is None:
                 return False
             figure, limit = measure
             # employee standards (500-1,500) get their own, milder scenario: "large" would mean thousands
             if (scenario == "not_small_employees") != (figure == "employees") and scenario in _BIG_FIRM_SCENARIOS:
                 return False
-            high = profile["revenue"][1] if figure == "annual_revenue" else profile["employees"][1]
+            high = profile.revenue[1] if figure == "annual_revenue" else profile.employees[1]
             return high >= 0.4 * limit
         if scenario in ("fleet_over_20", "fleet_of_20"):
-            return profile["vehicles"][1] >= facts.fleet_limit
+            return profile.vehicles[1] >= facts.fleet_limit
         if scenario in ("payroll_over_5m", "payroll_at_5m", "payroll_near_5m"):
-            return profile["employees"][1] * profile["payroll_per_employee"][1] >= 0.6 * facts.payroll_limit
+            return profile.employees[1] * profile.payroll_per_employee[1] >= 0.6 * facts.payroll_limit
         if scenario == "hospitality_wood":
-            return profile["naics"] in facts.hospitality_leasing_codes and bool(_phrases(profile, {"V"}, facts))
+            return profile.naics in facts.hospitality_leasing_codes and bool(_phrases(profile, {"V"}, facts))
         if scenario == "hospitality_fire_resistive":
-            return profile["naics"] in facts.hospitality_leasing_codes and bool(_phrases(profile, {"I", "II"}, facts))
+            return profile.naics in facts.hospitality_leasing_codes and bool(_phrases(profile, {"I", "II"}, facts))
         return True
 
     return [p for p in profiles if fits(p)]
 
 
-def _phrases(profile: dict, classes: set[str], facts: InsurerFacts) -> list[str]:
-    return [ph for ph in profile["construction"] if facts.construction_class(ph) in classes]
+def _phrases(profile: Profile, classes: set[str], facts: InsurerFacts) -> list[str]:
+    return [ph for ph in profile.construction if facts.construction_class(ph) in classes]
 
 
-def _flags(profile: dict, figures: dict, size_standards: dict[str, dict], facts: InsurerFacts) -> set[str]:
+def _flags(profile: Profile, figures: dict, size_standards: dict[str, dict], facts: InsurerFacts) -> set[str]:
     """The edge cases an applicant's figures fall into."""
     flags = set()
-    measure = _size_measure(profile["naics"], size_standards)
+    measure = _size_measure(profile.naics, size_standards)
     if measure:
         figure, limit = measure
         value = figures[figure]
@@ -726,11 +228,11 @@ def _flags(profile: dict, figures: dict, size_standards: dict[str, dict], facts:
 
 
 def _draw_business(
-    rng: random.Random, pool: list[dict], scenario: str, size_standards: dict[str, dict], facts: InsurerFacts
+    rng: random.Random, pool: list[Profile], scenario: str, size_standards: dict[str, dict], facts: InsurerFacts
 ):
     required = _REQUIRED_FLAGS[scenario]
     allowed_extra = _BIG_FIRM_FLAGS if scenario in _BIG_FIRM_SCENARIOS else set()
-    weights = [p.get("weight", 1) for p in pool]
+    weights = [p.weight for p in pool]
     for _ in range(500):
         profile = rng.choices(pool, weights=weights)[0]
         figures, size = _draw_figures(rng, profile, scenario, size_standards, facts)
@@ -741,11 +243,11 @@ def _draw_business(
 
 
 def _draw_figures(
-    rng: random.Random, profile: dict, scenario: str, size_standards: dict[str, dict], facts: InsurerFacts
+    rng: random.Random, profile: Profile, scenario: str, size_standards: dict[str, dict], facts: InsurerFacts
 ):
     fixed: dict[str, int] = {}
-    pay_rate = rng.uniform(*profile["payroll_per_employee"])
-    measure = _size_measure(profile["naics"], size_standards)
+    pay_rate = rng.uniform(*profile.payroll_per_employee)
+    measure = _size_measure(profile.naics, size_standards)
     if scenario in _THRESHOLD_SCENARIOS and measure is not None:  # _pool admits only profiles with a measure
         figure, limit = measure
         if scenario == "not_small":
@@ -760,16 +262,16 @@ def _draw_figures(
             factor = rng.uniform(0.955, 0.998)
         if figure == "annual_revenue":
             fixed["annual_revenue"] = _round_k(limit * factor)
-            size = _size_of(profile["revenue"], fixed["annual_revenue"])
+            size = _size_of(profile.revenue, fixed["annual_revenue"])
         else:
             fixed["employees"] = math.ceil(limit * factor) if factor > 1 else math.floor(limit * factor)
-            size = _size_of(profile["employees"], fixed["employees"])
+            size = _size_of(profile.employees, fixed["employees"])
     elif scenario in ("fleet_over_20", "fleet_of_20"):
-        high, fleet_limit = profile["vehicles"][1], facts.fleet_limit
+        high, fleet_limit = profile.vehicles[1], facts.fleet_limit
         fixed["vehicles"] = (
             fleet_limit if scenario == "fleet_of_20" else rng.randint(fleet_limit + 1, max(30, round(high * 1.2)))
         )
-        size = _size_of(_offset(profile["vehicles"]), fixed["vehicles"] + 1)
+        size = _size_of(_offset(profile.vehicles), fixed["vehicles"] + 1)
     elif scenario in ("payroll_over_5m", "payroll_at_5m", "payroll_near_5m"):
         if scenario == "payroll_over_5m":
             payroll = _round_k(facts.payroll_limit * math.exp(rng.uniform(math.log(1.02), math.log(2.4))))
@@ -779,26 +281,26 @@ def _draw_figures(
             payroll = _round_k(rng.uniform(0.981, 0.999) * facts.payroll_limit)
         fixed["annual_payroll"] = payroll
         fixed["employees"] = max(1, round(payroll / pay_rate))
-        size = _size_of(profile["employees"], fixed["employees"])
+        size = _size_of(profile.employees, fixed["employees"])
     else:
         size = rng.random() ** 1.3  # most small businesses sit at the small end of their industry
 
     figures = dict(fixed)
     if "employees" not in figures:
-        count = _at_size(profile["employees"], _noisy(rng, size, 0.06))
-        figures["employees"] = max(profile["employees"][0], round(count))
+        count = _at_size(profile.employees, _noisy(rng, size, 0.06))
+        figures["employees"] = max(profile.employees[0], round(count))
     if "vehicles" not in figures:
-        low, high = profile["vehicles"]
-        fleet = _at_size(_offset(profile["vehicles"]), _noisy(rng, size, 0.12)) - 1 if high > low else low
+        low, high = profile.vehicles
+        fleet = _at_size(_offset(profile.vehicles), _noisy(rng, size, 0.12)) - 1 if high > low else low
         figures["vehicles"] = max(low, round(fleet))
     if "employees" not in fixed:
         # a fleet needs people to drive it (rental fleets excepted: their profiles set no minimum)
-        staff = math.ceil(figures["vehicles"] * profile.get("min_staff_per_vehicle", 0))
+        staff = math.ceil(figures["vehicles"] * profile.min_staff_per_vehicle)
         figures["employees"] = max(figures["employees"], staff, 1)
     if "annual_payroll" not in figures:
         figures["annual_payroll"] = max(1000, _round_k(figures["employees"] * pay_rate))
     if "annual_revenue" not in figures:
-        figures["annual_revenue"] = _round_k(_at_size(profile["revenue"], _noisy(rng, size, 0.06)))
+        figures["annual_revenue"] = _round_k(_at_size(profile.revenue, _noisy(rng, size, 0.06)))
     # Wages cannot eat the whole top line: keep payroll under 70% of revenue, moving whichever is not fixed.
     if figures["annual_payroll"] > 0.7 * figures["annual_revenue"]:
         labour_share = rng.uniform(0.4, 0.65)
@@ -809,17 +311,17 @@ def _draw_figures(
     return figures, size
 
 
-def _offset(bounds: list[int]) -> list[int]:
+def _offset(bounds: Sequence[int]) -> tuple[int, int]:
     # vehicles may start at 0; shift by one so the log scale works
-    return [bounds[0] + 1, bounds[1] + 1]
+    return bounds[0] + 1, bounds[1] + 1
 
 
-def _at_size(bounds: list[int], size: float) -> float:
+def _at_size(bounds: Sequence[int], size: float) -> float:
     low, high = bounds
     return math.exp(math.log(low) + size * (math.log(high) - math.log(low)))
 
 
-def _size_of(bounds: list[int], value: float) -> float:
+def _size_of(bounds: Sequence[int], value: float) -> float:
     low, high = bounds
     if high <= low:
         return 1.0
@@ -835,10 +337,10 @@ def _round_k(value: float) -> int:
     return max(1000, int(round(value / 1000)) * 1000)
 
 
-def _scale_hints(profile: dict, size: float) -> dict[str, str]:
+def _scale_hints(profile: Profile, size: float) -> dict[str, str]:
     hints = {}
-    for key in sorted(profile.get("scale_hints", {})):
-        low, high = profile["scale_hints"][key]
+    for key in sorted(profile.scale_hints):
+        low, high = profile.scale_hints[key]
         # capped so an unusually large firm gets a large, not an absurd, building
         hints[key] = f"{_nice(low + min(max(size, 0.0), 1.3) * (high - low)):,}"
     return hints
@@ -855,37 +357,44 @@ def _nice(value: float) -> int:
 # ---------------------------------------------------------------------------------------- words
 
 
-def _company_name(rng: random.Random, profile: dict, used: set[str]) -> tuple[str, str]:
+def _company_name(rng: random.Random, profile: Profile, words: ApplicantWords, used: set[str]) -> tuple[str, str]:
     """A company name not used before (compared without the legal suffix) and its short form."""
     for _ in range(200):
-        surname, surname2 = rng.sample(_SURNAMES, 2)
-        first, second, third = rng.sample(_INITIAL_LETTERS, 3)
-        words = {
+        surname, surname2 = rng.sample(words.surnames, 2)
+        first, second, third = rng.sample(words.initial_letters, 3)
+        fill = {
             "surname": surname,
             "surname2": surname2,
-            "given": rng.choice(_GIVEN_NAMES),
-            "place": rng.choice(_PLACES),
-            "adjective": rng.choice(_ADJECTIVES),
-            "brand": rng.choice(_BRANDS),
+            "given": rng.choice(words.given_names),
+            "place": rng.choice(words.places),
+            "adjective": rng.choice(words.adjectives),
+            "brand": rng.choice(words.brands),
             "initials": rng.choice((f"{first}&{second}", f"{first}{second}{third}")),
         }
-        short = rng.choice(profile["name_patterns"]).format(**words)
-        suffix = rng.choice(_LEGAL_SUFFIXES) if profile.get("legal_suffix", True) else ""
+        short = rng.choice(profile.name_patterns).format(**fill)
+        suffix = rng.choice(words.legal_suffixes) if profile.legal_suffix else ""
         if short.lower() not in used:
             used.add(short.lower())
             return (f"{short} {suffix}" if suffix else short), short
-    raise ValueError(f"ran out of distinct company names for {profile['kind']!r}; add name patterns")
+    raise ValueError(f"ran out of distinct company names for {profile.kind!r}; add name patterns")
 
 
 def _description(
-    rng: random.Random, profile: dict, short_name: str, state: str, figures: dict, hints: dict, facts: InsurerFacts
+    rng: random.Random,
+    profile: Profile,
+    words: ApplicantWords,
+    short_name: str,
+    state: str,
+    figures: dict,
+    hints: dict,
+    facts: InsurerFacts,
 ) -> str:
     state_name = facts.state_names.get(state, state)
     if state == "DC":
         city_phrase = "Washington, DC"  # no trailing period: descriptions often end a sentence with the place
     else:
-        city_phrase = rng.choice(_CITY_PHRASES).format(town=rng.choice(_PLACES), state=state_name)
-    return rng.choice(profile["descriptions"]).format(
+        city_phrase = rng.choice(words.city_phrases).format(town=rng.choice(words.places), state=state_name)
+    return rng.choice(profile.descriptions).format(
         name=short_name,
         city_phrase=city_phrase,
         state_name=state_name,
@@ -895,18 +404,18 @@ def _description(
     )
 
 
-def _construction(rng: random.Random, profile: dict, scenario: str, facts: InsurerFacts) -> str:
+def _construction(rng: random.Random, profile: Profile, scenario: str, facts: InsurerFacts) -> str:
     if scenario == "hospitality_wood":
         return rng.choice(_phrases(profile, {"V"}, facts))
     if scenario == "hospitality_fire_resistive":
         return rng.choice(_phrases(profile, {"I", "II"}, facts))
-    return rng.choice(profile["construction"])
+    return rng.choice(profile.construction)
 
 
-def _requested_lob(rng: random.Random, profile: dict, scenario: str, vehicles: int) -> str:
+def _requested_lob(rng: random.Random, profile: Profile, scenario: str, vehicles: int) -> str:
     preferred = _PREFERRED_LOB.get(scenario)
-    if preferred is not None and preferred in profile["lobs"] and rng.random() < 0.6:
+    if preferred is not None and preferred in profile.lobs and rng.random() < 0.6:
         return preferred
     # nobody asks for commercial auto without a vehicle
-    choices = [lob for lob in profile["lobs"] if vehicles > 0 or lob != "auto"]
-    return rng.choice(choices or profile["lobs"])
+    choices = [lob for lob in profile.lobs if vehicles > 0 or lob != "auto"]
+    return rng.choice(choices or profile.lobs)

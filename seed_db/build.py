@@ -20,7 +20,8 @@ from sqlalchemy.schema import CreateTable
 from core.database import is_postgres
 from guidelines import GUIDELINES_DIR, GuidelineError, load_sections
 from seed_db import models
-from seed_db.applicants import InsurerFacts, generate_applicants, load_profiles
+from seed_db.applicant_inputs import InsurerFacts, load_profiles, load_words
+from seed_db.applicants import generate_applicants
 from seed_db.rules import compile_appetite, load_insurer, match_construction, validate_references
 from seed_db.sources import (
     DATA_DIR,
@@ -52,6 +53,7 @@ FILES = {
     "states": "states.csv",
     "insurer": "insurer.yaml",
     "profiles": "applicant_profiles.yaml",
+    "words": "applicant_words.yaml",
 }
 
 
@@ -124,23 +126,17 @@ def load_seed_data(data_dir: Path = DATA_DIR, guidelines_dir: Path = GUIDELINES_
     state_codes = [s.code for s in states]
     validate_references(p["insurer"], insurer, codes, set(state_codes), {s.id for s in sections})
 
-    facts = InsurerFacts.from_data(insurer, {s.code: s.name for s in states})
+    facts = InsurerFacts.from_data(insurer, states)
     phrases = facts.construction_phrases
     lobs = facts.lobs
-    try:
-        profiles = load_profiles(p["profiles"], facts)
-    except ValueError as exc:
-        raise SeedError(p["profiles"], str(exc)) from None
-    for i, prof in enumerate(profiles, start=1):
-        if prof["naics"] not in code_set:
-            raise SeedError(p["profiles"], f"profile {i}: unknown 2022 NAICS code {prof['naics']!r}")
+    profiles = load_profiles(p["profiles"], facts, code_set)
+    words = load_words(p["words"])
     base_standards = {
         r.naics_code: {"receipts_musd": r.receipts_musd, "employees": r.employees, "assets_musd": r.assets_musd}
         for r in sba
         if r.exception is None
     }
-    titles = {r.code: r.title for r in naics}
-    applicants = generate_applicants(profiles, titles, base_standards, facts, seed=APPLICANT_SEED, count=300)
+    applicants = generate_applicants(profiles, words, base_standards, facts, seed=APPLICANT_SEED, count=300)
     for a in applicants:
         if a["requested_lob"] not in lobs:
             raise SeedError(p["profiles"], f"applicant {a['id']}: unknown LOB {a['requested_lob']!r}")

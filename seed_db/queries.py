@@ -42,15 +42,6 @@ def readonly_engine(database: str | Path) -> Engine:
     return engine
 
 
-def table_counts(engine: Engine) -> dict[str, int]:
-    """Row count of every table, in schema order."""
-    with engine.connect() as conn:
-        return {
-            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in models.Base.metadata.sorted_tables
-        }
-
-
 def insurer_name(engine: Engine) -> str:
     with engine.connect() as conn:
         return (

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -110,6 +110,7 @@ class FootnoteRow(Row):
 class StateRow(Row):
     code: str
     name: str
+    population_2020_m: float = Field(gt=0)  # 2020 census, millions: applicants are drawn in proportion
 
     @field_validator("code")
     @classmethod

@@ -6,6 +6,7 @@ The contracts live in pyproject.toml ([tool.importlinter]); `make lint` runs the
 
 from __future__ import annotations
 
+import ast
 import logging
 import tomllib
 from pathlib import Path
@@ -54,3 +55,26 @@ def test_every_module_of_tools_is_in_its_tree():
     modules = {p.stem for p in (PYPROJECT.parent / "tools").glob("*.py") if p.stem != "__init__"}
     assert _layered(tree) == modules
     assert any(c["type"] == "acyclic_siblings" and c["ancestors"] == ["tools"] for c in contracts)
+
+
+def _private(dotted: str) -> bool:
+    return any(part.startswith("_") and not part.startswith("__") for part in dotted.split("."))
+
+
+def test_no_module_imports_a_private_name_of_a_dependency():
+    """A library's ``_name`` can change or vanish in any release (graph/state.py once took LangGraph's private
+    messages reducer): product code imports only what its dependencies publish."""
+    config, _ = _contracts()
+    ours = set(config["tool"]["importlinter"]["root_packages"])
+    found = []
+    for package in sorted(ours):
+        for path in sorted((PYPROJECT.parent / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    if node.module.split(".")[0] not in ours:
+                        names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                        found += [f"{path.relative_to(PYPROJECT.parent)}: {n}" for n in names if _private(n)]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names if a.name.split(".")[0] not in ours]
+                    found += [f"{path.relative_to(PYPROJECT.parent)}: {n}" for n in names if _private(n)]
+    assert found == []

@@ -8,12 +8,12 @@ import subprocess
 import sys
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, ToolMessage
 
 from graph.build import MAX_CONSECUTIVE_ERRORS, MAX_TOOL_CALLS
 from graph.copilot import InputRejected
 from graph.llm import LiteLLMModel
-from graph.state import current_turn
+from graph.state import current_turn, merge_messages
 from graph.threads import ThreadNotFound
 from tests.fakes import OpenAIServer, ScriptedModel, tool_call, tool_results
 
@@ -29,6 +29,21 @@ FINDING_ARGS = {
 @pytest.fixture
 def copilot_toolkit(db_toolkit):  # these tests need no search index
     return db_toolkit
+
+
+def test_the_messages_reducer_replaces_removes_and_folds_in_any_batches():
+    """The checkpoint replays saved writes in batches of its choosing: every split must give the same history."""
+    writes = [
+        [HumanMessage("asked", id="1"), AIMessage("first draft", id="2")],
+        ToolMessage("result", tool_call_id="t", id="3"),
+        [AIMessage("corrected", id="2")],
+        [RemoveMessage(id="1"), RemoveMessage(id="not there")],
+        [AIMessage("answer", id="4")],
+    ]
+    whole = merge_messages([], writes)
+    assert [(m.id, m.content) for m in whole] == [("2", "corrected"), ("3", "result"), ("4", "answer")]
+    for cut in range(len(writes) + 1):
+        assert merge_messages(merge_messages([], writes[:cut]), writes[cut:]) == whole
 
 
 def correct(messages):

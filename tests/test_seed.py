@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -89,6 +90,19 @@ def test_states_and_dc(seeded_db):
     rows = q(seeded_db["db"], "SELECT code, name FROM state")
     assert len(rows) == 51
     assert ("DC", "District of Columbia") in rows and ("TX", "Texas") in rows
+
+
+# What the generator made from the profiles, the word banks and the insurer's facts when this pin was set. Tests and
+# examples name applicants by id, so a refactor must leave them as they are; change the pin only
+# when the applicants are meant to change (an edited profile, word bank or generator).
+APPLICANTS_SHA256 = "646a5ef3e74e1c436da7ca9f0365b079225ac7e32f43025faa787b6512c20a40"
+
+
+def test_the_applicants_are_the_ones_pinned(seeded_db):
+    with sqlite3.connect(f"file:{seeded_db['db']}?mode=ro", uri=True) as conn:
+        cur = conn.execute("SELECT * FROM applicant ORDER BY id")
+        rows = [dict(zip([d[0] for d in cur.description], r, strict=True)) for r in cur]
+    assert hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest() == APPLICANTS_SHA256
 
 
 # --- the insurer's data ---------------------------------------------------------------------------------
@@ -308,13 +322,41 @@ def _replace_line(path: Path, line_no: int, new: str) -> None:
 @pytest.mark.parametrize(
     "name,edit,expected",
     [
-        ("states.csv", lambda p: _replace_line(p, 5, "ZZZ,Nowhere"), "states.csv, row 5: code"),
+        ("states.csv", lambda p: _replace_line(p, 5, "ZZZ,Nowhere,1.0"), "states.csv, row 5: code"),
         (
             "states.csv",
-            lambda p: _replace_line(p, 6, "AL,Alabama again"),
+            lambda p: _replace_line(p, 6, "AL,Alabama again,5.02"),
             "states.csv, row 6: duplicate key {'code': 'AL'} (first at row 2)",
         ),
-        ("states.csv", lambda p: _replace_line(p, 7, "CA,California,extra"), "states.csv, row 7: expected 2 fields"),
+        ("states.csv", lambda p: _replace_line(p, 7, "CA,California,39.5,x"), "states.csv, row 7: expected 3 fields"),
+        ("states.csv", lambda p: _replace_line(p, 7, "CA,California,0"), "row 7: population_2020_m: Input should be"),
+        (
+            "applicant_words.yaml",
+            lambda p: p.write_text(p.read_text().replace('"Abbott"', '"Adams"')),
+            "applicant_words.yaml: surnames: Adams: a surname ending in s",
+        ),
+        (
+            "applicant_profiles.yaml",
+            lambda p: p.write_text(p.read_text().replace('naics: "722511"', "naics: 722511", 1)),
+            "applicant_profiles.yaml: profile 1 (naics 722511): naics: Input should be a valid string",
+        ),
+        (
+            "applicant_profiles.yaml",
+            lambda p: p.write_text(p.read_text().replace('naics: "722511"', 'naics: "722519"', 1)),
+            "profile 1 (naics 722519): naics 722519 is not a 2022 NAICS code",
+        ),
+        (
+            "applicant_profiles.yaml",
+            lambda p: p.write_text(p.read_text().replace("about {seats} guests", "about {sets} guests", 1)),
+            "profile 1 (naics 722511): description uses unknown placeholder(s) sets",
+        ),
+        (
+            "applicant_profiles.yaml",
+            lambda p: p.write_text(
+                p.read_text().replace('"wood frame", "masonry walls', '"a tent", "masonry walls', 1)
+            ),
+            "profile 1 (naics 722511): construction 'a tent' names no construction class",
+        ),
         (
             "sba_size_standards_2022naics_2023-03-17.csv",
             lambda p: _replace_line(p, 3, "999999,2022,,Nothing,1.0,,,,,"),

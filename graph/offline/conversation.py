@@ -277,10 +277,6 @@ class Conversation:
             return rec["company_name"]
         return self.company or "this business"
 
-    def may_classify(self) -> bool:
-        """A description is classified as soon as we have one: a junior underwriter rarely knows the code."""
-        return True
-
     def candidates(self) -> list[dict]:
         """The classifier's candidates for the business as described, when it was classified."""
         desc = self.stated.get("description")
