@@ -70,6 +70,15 @@ FACTS: dict[str, Fact] = {
         "choice",
         nouns=r"construction|building|bldg|walls|roof",
     ),
+    # No rule decides on it yet: the reader stores it, the facts panel shows it and a finding records it.
+    "total_insured_value": Fact(
+        "Total insured value",
+        "the total insured value",
+        "What is the total insured value of the property (buildings, contents and equipment)?",
+        "money",
+        "USD",
+        r"total insured values?|insured values?|tiv",
+    ),
     "total_assets": Fact("Total assets", "total assets", "What are the applicant's total assets?", "money", "USD"),
 }
 FACT_KEYS: tuple[str, ...] = tuple(FACTS)
