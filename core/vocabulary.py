@@ -130,6 +130,7 @@ TASKS: dict[str, Task] = {
 TASK_TYPES: tuple[str, ...] = tuple(TASKS)
 TASK_LABELS = {k: t.label for k, t in TASKS.items()}
 VERDICT_FIELDS: tuple[str, ...] = tuple(f for t in TASKS.values() for f in t.verdict)
+MONEY_VERDICTS = ("per_occurrence", "aggregate", "deductible")  # the verdict fields in whole dollars
 LINE_TASKS: tuple[str, ...] = tuple(k for k, t in TASKS.items() if t.one_line)
 # Facts some deciding tool takes, in the order of FACTS: the ones the copilot may ask for.
 TOOL_FACTS: tuple[str, ...] = tuple(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.vocabulary import TASKS
+from core.vocabulary import MONEY_VERDICTS, TASKS
 
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
 _MONEY = re.compile(rf"\$\s?{_NUM}\s*(million|mm|m|thousand|k)?(?![\w])", re.I)
@@ -250,7 +250,7 @@ def matches(task_type: str, predicted: dict | None, expected: dict, catalog=None
         elif f == "naics":
             if got is None or str(got).strip() != str(want):
                 return False
-        elif f in ("per_occurrence", "aggregate", "deductible"):
+        elif f in MONEY_VERDICTS:
             try:
                 if got is None or want is None or int(round(float(got))) != int(want):
                     return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from core.vocabulary import TASKS, TaskType
+from core.vocabulary import MONEY_VERDICTS, TASKS, TaskType
 from tools import catalog as norm
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
@@ -68,7 +68,7 @@ def record_finding(
         values["naics"] = ctx.catalog.naics(naics)
     if lobs is not None:
         values["lobs"] = sorted({ctx.catalog.lob(x) for x in lobs})
-    for name in ("per_occurrence", "aggregate", "deductible"):
+    for name in MONEY_VERDICTS:
         if values[name] is not None:
             values[name] = norm.money(values[name], name)
     from tools.guidelines import sections_by_id

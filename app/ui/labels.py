@@ -7,7 +7,7 @@ the database (``resources.lob_names``), so no code such as ``workers_compensatio
 from __future__ import annotations
 
 from app import resources
-from core.vocabulary import COUNT_FACTS, FACT_LABELS, LINE_FIELDS, MONEY_FACTS, TASK_LABELS, count, usd
+from core.vocabulary import COUNT_FACTS, FACT_LABELS, LINE_FIELDS, MONEY_FACTS, MONEY_VERDICTS, TASK_LABELS, count, usd
 
 TOOL_LABELS = {
     "find_applicant": "Applicant lookup",
@@ -52,7 +52,7 @@ FIELD_LABELS = {
     "naics_code": "NAICS",
 }
 LOB_FIELDS = (*LINE_FIELDS, "requested_lob", "excluded")  # and an applicant's line, recommend_lobs' left-out one
-DOLLAR_FIELDS = (*MONEY_FACTS, "per_occurrence", "aggregate", "deductible")
+DOLLAR_FIELDS = (*MONEY_FACTS, *MONEY_VERDICTS)
 
 
 def tool_label(name: object) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.vocabulary import FACT_NOUNS, FACTS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
+from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, MONEY_FACTS, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from tools.errors import InvalidArgument
@@ -540,9 +540,9 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     if asked and asked not in f and not p.unknown:
         value: int | str | None = None
         others = [k for k in NUMERIC_FACTS if k in f and k != asked]
-        if asked in ("annual_revenue", "annual_payroll") and not others:
+        if asked in MONEY_FACTS and not others:
             value = first_money(t)
-        elif asked in ("employees", "vehicles") and not others and not re.search(r"\$", t):
+        elif asked in COUNT_FACTS and not others and not re.search(r"\$", t):
             value = first_count(t)
         elif asked == "description":
             value = bare_description(t, catalog)
