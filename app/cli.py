@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from core.settings import apply_offline_env, get_settings
+from core.vocabulary import VERDICT_FIELDS
 
 MAX_ARGS_BYTES = 1_000_000  # `uwc tool` arguments (inline, file or stdin)
 MAX_ARGS_DEPTH = 20  # nesting of the arguments' JSON
@@ -478,11 +479,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             note("yellow", f"  ! {result.error}")
         if result.finding:
             f = result.finding
-            verdict = {
-                k: f[k]
-                for k in ("appetite", "lobs", "small_business", "per_occurrence", "aggregate", "deductible", "naics")
-                if k in f
-            }
+            verdict = {k: f[k] for k in VERDICT_FIELDS if k in f}
             note("magenta", f"  finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}")
     unsaved = copilot.save_pending()  # no next message will save an answer a store fault kept back
     copilot.close()

@@ -1,90 +1,145 @@
-"""The product's vocabulary, defined once: task types, fact keys, their labels and questions, money formatting.
+"""The product's vocabulary, defined once: one record per task type and per fact, and money formatting.
 
-The tools, the offline model, the UI and the evaluation harness import these names; adding a fact or a task type
-touches this module and the code that uses it, nothing else. (Deliberate exception: the evaluation's independent
-reference, ``evals/suite/reference.py``, keeps its own copy so the product is never graded against itself.)
+The tools, the offline model, the online checks, the UI and the evaluation harness read these tables; adding a
+fact or a task type touches this module and the code that uses it, nothing else. (Deliberate exception: the
+evaluation's independent reference, ``evals/suite/reference.py``, keeps its own copy so the product is never
+graded against itself.)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
+
+# --- facts about an applicant -------------------------------------------------------------------------------
+FactKind = Literal["code", "text", "place", "line", "choice", "money", "count"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str  # short: tables, cards, the facts panel
+    words: str  # inside a sentence ("it depends on annual payroll")
+    question: str  # asked of the underwriter, one at a time
+    kind: FactKind
+    unit: str = ""  # "USD" for money; what a count counts
+    nouns: str = ""  # the words an underwriter uses for it, to tell which fact an "I don't know" is about
+
+
+# Ordered as the copilot would ask them.
+FACTS: dict[str, Fact] = {
+    "naics": Fact("NAICS", "the NAICS code", "Do you know the business's NAICS code?", "code", nouns=r"naics|code"),
+    "description": Fact(
+        "Business",
+        "what the business does",
+        "What does the business do? (A NAICS code works too, if the application has one.)",
+        "text",
+    ),
+    "state": Fact("State", "the state", "Which state is the business in?", "place", nouns=r"state|location"),
+    "lob": Fact("Line", "the line of business", "Which line of business are they asking about?", "line"),
+    "annual_revenue": Fact(
+        "Revenue",
+        "annual revenue",
+        "What is the applicant's annual revenue?",
+        "money",
+        "USD",
+        r"revenue|rev|sales|receipts|top line",
+    ),
+    "employees": Fact(
+        "Employees",
+        "the number of employees",
+        "How many employees do they have?",
+        "count",
+        "employees",
+        r"employees|emps|headcount|staff|ftes?|employee count",
+    ),
+    "annual_payroll": Fact(
+        "Payroll", "annual payroll", "What is their total annual payroll?", "money", "USD", r"payroll|wages"
+    ),
+    "vehicles": Fact(
+        "Vehicles",
+        "the number of vehicles",
+        "How many vehicles does the business have?",
+        "count",
+        "vehicles",
+        r"vehicles?|vehicle count|fleet|trucks|vans|cars|units",
+    ),
+    "construction": Fact(
+        "Construction",
+        "the building's construction",
+        "What is the building's construction (e.g. wood frame, masonry, steel, concrete)?",
+        "choice",
+        nouns=r"construction|building|bldg|walls|roof",
+    ),
+    # No rule decides on it yet: the reader stores it, the facts panel shows it and a finding records it.
+    "total_insured_value": Fact(
+        "Total insured value",
+        "the total insured value",
+        "What is the total insured value of the property (buildings, contents and equipment)?",
+        "money",
+        "USD",
+        r"total insured values?|insured values?|tiv",
+    ),
+    "total_assets": Fact("Total assets", "total assets", "What are the applicant's total assets?", "money", "USD"),
+}
+FACT_KEYS: tuple[str, ...] = tuple(FACTS)
+# Labels of what a finding or the facts panel shows beyond the facts asked for.
+FACT_LABELS = {k: f.label for k, f in FACTS.items()} | {"company": "Company", "applicant_id": "Applicant"}
+MONEY_FACTS: tuple[str, ...] = tuple(k for k, f in FACTS.items() if f.kind == "money")
+COUNT_FACTS: tuple[str, ...] = tuple(k for k, f in FACTS.items() if f.kind == "count")
+# The figures an underwriter names in words (and the offline reader reads): money first, then counts.
+NUMERIC_FACTS: tuple[str, ...] = tuple(k for k in (*MONEY_FACTS, *COUNT_FACTS) if FACTS[k].nouns)
+FACT_WORDS = {k: f.words for k, f in FACTS.items()}
+FACT_NOUNS = {k: f.nouns for k, f in FACTS.items() if f.nouns}
+
 
 # --- task types: the six questions a junior underwriter asks ---------------------------------------------------
 TaskType = Literal[
     "appetite", "product_recommendation", "small_business", "policy_limits", "deductible", "classification"
 ]
-TASK_TYPES: tuple[str, ...] = (
-    "appetite",
-    "product_recommendation",
-    "small_business",
-    "policy_limits",
-    "deductible",
-    "classification",
-)
-TASK_LABELS = {
-    "appetite": "Appetite check",
-    "product_recommendation": "Other lines to offer",
-    "small_business": "Small-business test",
-    "policy_limits": "Policy limits",
-    "deductible": "Deductible",
-    "classification": "Business classification",
-}
+SIZE_FIGURES = ("annual_revenue", "employees")  # what the SBA size standards measure
+RULE_FIGURES = (*SIZE_FIGURES, "annual_payroll", "vehicles", "construction")  # and the qualification rules
 
-# --- facts about an applicant -------------------------------------------------------------------------------
-# Ordered as the copilot would ask them.
-FACT_KEYS: tuple[str, ...] = (
-    "naics",
-    "description",
-    "state",
-    "lob",
-    "annual_revenue",
-    "employees",
-    "annual_payroll",
-    "vehicles",
-    "construction",
-    "total_assets",
+
+@dataclass(frozen=True)
+class Task:
+    label: str
+    tool: str  # the tool whose result decides it
+    needs: tuple[str, ...]  # facts that tool cannot run without, in the order they are asked
+    figures: tuple[str, ...]  # facts it takes when known: a rule may turn on them
+    verdict: tuple[str, ...]  # the finding's fields that carry the determination
+    one_line: bool = False  # about one line of business: a finding names the line
+    leaves_out_line: bool = False  # the line applied for is asked (not needed) and left out of the answer
+
+
+TASKS: dict[str, Task] = {
+    "appetite": Task(
+        "Appetite check", "check_appetite", ("naics", "state", "lob"), RULE_FIGURES, ("appetite",), one_line=True
+    ),
+    "product_recommendation": Task(
+        "Other lines to offer", "recommend_lobs", ("naics", "state"), RULE_FIGURES, ("lobs",), leaves_out_line=True
+    ),
+    "small_business": Task(
+        "Small-business test", "check_small_business", ("naics",), SIZE_FIGURES, ("small_business",)
+    ),
+    "policy_limits": Task(
+        "Policy limits", "get_limits", ("naics", "lob"), (), ("per_occurrence", "aggregate"), one_line=True
+    ),
+    "deductible": Task("Deductible", "get_deductible", ("naics", "lob"), (), ("deductible",), one_line=True),
+    "classification": Task("Business classification", "classify_business", ("description",), (), ("naics",)),
+}
+TASK_TYPES: tuple[str, ...] = tuple(TASKS)
+TASK_LABELS = {k: t.label for k, t in TASKS.items()}
+VERDICT_FIELDS: tuple[str, ...] = tuple(f for t in TASKS.values() for f in t.verdict)
+MONEY_VERDICTS = ("per_occurrence", "aggregate", "deductible")  # the verdict fields in whole dollars
+LINE_TASKS: tuple[str, ...] = tuple(k for k, t in TASKS.items() if t.one_line)
+# Facts some deciding tool takes, in the order of FACTS: the ones the copilot may ask for.
+TOOL_FACTS: tuple[str, ...] = tuple(
+    k for k in FACTS if any(k in t.needs + t.figures or (k == "lob" and t.leaves_out_line) for t in TASKS.values())
 )
-# Short labels for tables, cards and the facts panel.
-FACT_LABELS = {
-    "naics": "NAICS",
-    "description": "Business",
-    "state": "State",
-    "lob": "Line",
-    "annual_revenue": "Revenue",
-    "employees": "Employees",
-    "annual_payroll": "Payroll",
-    "vehicles": "Vehicles",
-    "construction": "Construction",
-    "total_assets": "Total assets",
-    "company": "Company",
-    "applicant_id": "Applicant",
-}
-# The same facts inside a sentence ("it depends on annual payroll").
-FACT_WORDS = {
-    "naics": "the NAICS code",
-    "description": "what the business does",
-    "state": "the state",
-    "lob": "the line of business",
-    "annual_revenue": "annual revenue",
-    "employees": "the number of employees",
-    "annual_payroll": "annual payroll",
-    "vehicles": "the number of vehicles",
-    "construction": "the building's construction",
-    "total_assets": "total assets",
-}
-# One question per fact, in plain words (the copilot asks them one at a time).
-FACT_QUESTIONS = {
-    "naics": "Do you know the business's NAICS code?",
-    "description": "What does the business do? (A NAICS code works too, if the application has one.)",
-    "state": "Which state is the business in?",
-    "lob": "Which line of business are they asking about?",
-    "annual_revenue": "What is the applicant's annual revenue?",
-    "employees": "How many employees do they have?",
-    "annual_payroll": "What is their total annual payroll?",
-    "vehicles": "How many vehicles does the business have?",
-    "construction": "What is the building's construction (e.g. wood frame, masonry, steel, concrete)?",
-    "total_assets": "What are the applicant's total assets?",
-}
+# Tool arguments and finding fields that name lines of business (checked by the product guard).
+LINE_FIELDS = ("lob", "exclude_lob", "lobs")
+
+
 # Shorthand underwriters type for a line, beyond the catalog's synonyms (mapped to catalog codes).
 LOB_SHORTHAND = {
     "prop": "property",
@@ -100,19 +155,6 @@ LOB_SHORTHAND = {
     "cyber cover": "cyber",
     "businessowners": "bop",
 }
-# Fact words, to tell which fact an "I don't know" is about ("no idea on payroll", "headcount unknown").
-FACT_NOUNS = {
-    "annual_revenue": r"revenue|rev|sales|receipts|top line",
-    "employees": r"employees|emps|headcount|staff|ftes?|employee count",
-    "annual_payroll": r"payroll|wages",
-    "vehicles": r"vehicles?|vehicle count|fleet|trucks|vans|cars|units",
-    "construction": r"construction|building|bldg|walls|roof",
-    "state": r"state|location",
-    "naics": r"naics|code",
-}
-MONEY_FACTS: tuple[str, ...] = ("annual_revenue", "annual_payroll", "total_assets")
-COUNT_FACTS: tuple[str, ...] = ("employees", "vehicles")
-NUMERIC_FACTS: tuple[str, ...] = ("annual_revenue", "annual_payroll", "employees", "vehicles")
 
 
 # --- money -----------------------------------------------------------------------------------------------------
@@ -128,6 +170,11 @@ def usd(value: object, missing: str = "—") -> str:
 def usd_short(value: float) -> str:
     """Millions with one decimal above $1M ("$4.5M"), whole dollars below."""
     return f"${value / 1e6:,.1f}M" if value >= 1e6 else f"${value:,.0f}"
+
+
+def millions(value: float) -> str:
+    """Millions as people shorten them, up to three decimals: 8200000 -> "8.2", 11000000 -> "11"."""
+    return f"{value / 1e6:.3f}".rstrip("0").rstrip(".")
 
 
 def count(value: object, missing: str = "—") -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evals.tasks import EXPECTED_FIELDS
+from core.vocabulary import MONEY_VERDICTS, TASKS
 
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
 _MONEY = re.compile(rf"\$\s?{_NUM}\s*(million|mm|m|thousand|k)?(?![\w])", re.I)
@@ -229,14 +229,20 @@ def normalize_lobs(values, catalog) -> list[str]:
     return sorted(out)
 
 
+def verdict_fields(task_type: object) -> tuple[str, ...]:
+    """The fields that carry a task type's determination (none for a type we do not know)."""
+    spec = TASKS.get(str(task_type))
+    return spec.verdict if spec else ()
+
+
 def verdict_of(task_type: str, finding: dict) -> dict:
-    return {f: finding.get(f) for f in EXPECTED_FIELDS[task_type]}
+    return {f: finding.get(f) for f in verdict_fields(task_type)}
 
 
 def matches(task_type: str, predicted: dict | None, expected: dict, catalog=None) -> bool:
     if not predicted:
         return False
-    for f in EXPECTED_FIELDS[task_type]:
+    for f in verdict_fields(task_type):
         got, want = predicted.get(f), expected.get(f)
         if f == "lobs":
             if got is None or set(normalize_lobs(got, catalog)) != set(normalize_lobs(want, catalog)):
@@ -244,7 +250,7 @@ def matches(task_type: str, predicted: dict | None, expected: dict, catalog=None
         elif f == "naics":
             if got is None or str(got).strip() != str(want):
                 return False
-        elif f in ("per_occurrence", "aggregate", "deductible"):
+        elif f in MONEY_VERDICTS:
             try:
                 if got is None or want is None or int(round(float(got))) != int(want):
                     return False
@@ -272,7 +278,7 @@ def grade(task, finding: dict | None, final_text: str, catalog=None, judge=None)
                 False,
                 {
                     "task_type": finding.get("task_type"),
-                    **{k: v for k, v in finding.items() if k in EXPECTED_FIELDS.get(str(finding.get("task_type")), ())},
+                    **{k: v for k, v in finding.items() if k in verdict_fields(finding.get("task_type"))},
                 },
                 "finding",
             )
@@ -305,9 +311,7 @@ def llm_judge(model):
     def judge(task_type: str, text: str) -> dict | None:
         if not text or not text.strip():
             return None
-        prompt = JUDGE_PROMPT.format(
-            task_type=task_type, fields=", ".join(EXPECTED_FIELDS[task_type]), text=text[:4000]
-        )
+        prompt = JUDGE_PROMPT.format(task_type=task_type, fields=", ".join(verdict_fields(task_type)), text=text[:4000])
         reply = model.invoke([HumanMessage(prompt)], [])
         raw = (reply.content or "").strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
         try:
@@ -316,6 +320,6 @@ def llm_judge(model):
             return None
         if not isinstance(verdict, dict):
             return None
-        return {k: verdict.get(k) for k in EXPECTED_FIELDS[task_type]}
+        return {k: verdict.get(k) for k in verdict_fields(task_type)}
 
     return judge

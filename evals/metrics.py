@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from math import comb
 
-from evals.tasks import TASK_TYPES
+from core.vocabulary import TASK_TYPES
 
 
 def pass_hat_k(correct_by_task: dict[str, list[bool]], k: int) -> float:

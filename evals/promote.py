@@ -13,10 +13,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.vocabulary import VERDICT_FIELDS
 from evals.tasks import APPLICANT_FACTS, TaskFileError, check_against_catalog, load_tasks, parse_task
 
 REGRESSION_SET = Path(__file__).parent / "regression" / "tasks.jsonl"
-VERDICT_FIELDS = ("appetite", "lobs", "small_business", "per_occurrence", "aggregate", "deductible", "naics")
 # Facts as the tools name them -> the task file's applicant keys.
 FACT_NAMES = {"company": "company_name", "exclude_lob": "lob"}
 

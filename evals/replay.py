@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.vocabulary import MONEY_VERDICTS
 from evals.grading import normalize_lobs
 
 
@@ -164,7 +165,7 @@ def field_matches(key: str, got, want, catalog=None) -> bool:
         return want is None
     if key == "lobs":
         return set(normalize_lobs(got, catalog)) == set(normalize_lobs(want, catalog))
-    if key in ("per_occurrence", "aggregate", "deductible"):
+    if key in MONEY_VERDICTS:
         try:
             return int(round(float(got))) == int(want)
         except (TypeError, ValueError):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.vocabulary import TASK_TYPES
 from evals.metrics import summarize
-from evals.tasks import TASK_TYPES
 
 COMPARED = (
     ("accuracy", "pct"),

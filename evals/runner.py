@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from core.vocabulary import COUNT_FACTS, MONEY_FACTS, millions
 from evals.grading import grade, parse_answer
 from evals.simulator import facts_asked
 from evals.tasks import Task
@@ -76,14 +77,14 @@ def opening_facts(task: Task) -> set[str]:
         name = (state_names().get(code or "") or app.state).lower()
         if (code and re.search(rf"\b{code}\b", text)) or name in low:
             out.add("state")
-    for fact in ("employees", "vehicles"):
-        value = getattr(app, fact)
+    for fact in COUNT_FACTS:
+        value = getattr(app, fact, None)
         if value and re.search(rf"(?<![\d.$]){value}\b(?!\.\d|\s*(?:m|mm|mil|k)\b)", text, re.I):
             out.add(fact)
-    for fact in ("annual_revenue", "annual_payroll"):
-        value = getattr(app, fact)
+    for fact in MONEY_FACTS:
+        value = getattr(app, fact, None)
         if value:
-            short = f"{value / 1e6:.3f}".rstrip("0").rstrip(".")
+            short = millions(value)
             if re.search(rf"(?<![\d.]){re.escape(short)}\s*(?:m|mm|mil|million)\b", low) or f"{value // 1000}k" in low:
                 out.add(fact)
     return out

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from core.vocabulary import usd
+from core.vocabulary import millions, usd
 from evals.tasks import Task
 
 MAX_FACTS_PER_TURN = 2
@@ -177,23 +177,18 @@ class ScriptedUnderwriter:
         return {"tokens": 0, "cost_usd": 0.0}
 
 
-def _mm(n: int) -> str:
-    """8200000 -> '8.2', 11000000 -> '11' (millions, as people shorten them)."""
-    return f"{n / 1e6:.3f}".rstrip("0").rstrip(".")
-
-
 # Natural phrasings per fact (the underwriter's own shorthand); one is picked per reply by the seeded generator.
 _NATURAL: dict[str, list] = {
     "annual_revenue": [
-        lambda v: f"rev ~{_mm(v)}mm" if v >= 1_000_000 else f"rev ~${v // 1000}k",
-        lambda v: f"${_mm(v)}M in sales" if v >= 1_000_000 else f"${v // 1000}k in sales",
-        lambda v: f"about {_mm(v)} mil revenue" if v >= 1_000_000 else f"about {v // 1000}k revenue",
+        lambda v: f"rev ~{millions(v)}mm" if v >= 1_000_000 else f"rev ~${v // 1000}k",
+        lambda v: f"${millions(v)}M in sales" if v >= 1_000_000 else f"${v // 1000}k in sales",
+        lambda v: f"about {millions(v)} mil revenue" if v >= 1_000_000 else f"about {v // 1000}k revenue",
         lambda v: f"revenue is ${v:,}",
     ],
     "annual_payroll": [
-        lambda v: f"payroll {_mm(v)}M" if v >= 1_000_000 else f"payroll ${v // 1000}k",
+        lambda v: f"payroll {millions(v)}M" if v >= 1_000_000 else f"payroll ${v // 1000}k",
         lambda v: f"${v:,} payroll",
-        lambda v: f"payroll's about {_mm(v)} mil" if v >= 1_000_000 else f"payroll's about {v // 1000}k",
+        lambda v: f"payroll's about {millions(v)} mil" if v >= 1_000_000 else f"payroll's about {v // 1000}k",
     ],
     "employees": [
         lambda v: f"{v} emps",

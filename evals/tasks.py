@@ -15,8 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tools.findings import REQUIRED as EXPECTED_FIELDS  # the verdict fields per task type: one definition
-from tools.findings import TASK_TYPES, TaskType  # noqa: F401  (re-exported for the harness)
+from core.vocabulary import TASKS, TaskType
 
 
 def _six_digits(v: str | None) -> str | None:
@@ -90,7 +89,7 @@ class Task(Strict):
 
     @model_validator(mode="after")
     def _expected_fits_task_type(self) -> Task:
-        need = EXPECTED_FIELDS[self.task_type]
+        need = TASKS[self.task_type].verdict
         given = set(self.expected.verdict())
         missing = [f for f in need if f not in given]
         if missing:

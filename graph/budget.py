@@ -19,7 +19,7 @@ from graph import prompts
 RECENT_TURNS = 1  # turns whose tool results are sent whole (besides the current one)
 DETAILED_TURNS = 8  # turns older than this keep only the underwriter's words and the answer
 ESSENTIAL_CHARS = 400
-FACT_ARGS = set(FACT_KEYS) | {"naics", "state", "lob", "construction", "company"}
+FACT_ARGS = set(FACT_KEYS) | {"company"}
 
 
 def _turns(messages: list[dict]) -> tuple[list[dict], list[list[dict]]]:

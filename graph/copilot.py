@@ -26,7 +26,7 @@ from core.faults import database_problem, is_database_error, mark_store, naming_
 from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from core.telemetry_store import CheckStore
-from core.vocabulary import FACT_KEYS
+from core.vocabulary import FACT_KEYS, TOOL_FACTS
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.checkpoints import checkpoint_target, open_checkpointer
@@ -520,6 +520,11 @@ class Copilot:
             if e["type"] != "tool" or not e["ok"]:
                 continue
             facts.update({k: v for k, v in e["arguments"].items() if k in FACT_KEYS})
+            if e["tool"] == "record_finding" and isinstance(e["arguments"].get("facts"), dict):
+                # facts a finding records that no tool takes (no rule decides on them yet)
+                facts.update(
+                    {k: v for k, v in e["arguments"]["facts"].items() if k in FACT_KEYS and k not in TOOL_FACTS}
+                )
             app = e["result"].get("applicant") if isinstance(e["result"], dict) else None
             if app:
                 facts.update({"company": app["company_name"], "naics": app["naics_code"], "state": app["state"]})

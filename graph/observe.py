@@ -8,9 +8,8 @@ typed events, never the answer's prose (except the online check, whose job is to
 from __future__ import annotations
 
 from core import tracing
+from core.vocabulary import VERDICT_FIELDS
 from graph.online_checks import verify_finding
-
-VERDICT_FIELDS = ("appetite", "lobs", "small_business", "per_occurrence", "aggregate", "deductible", "naics")
 
 
 def turn_attributes(events: list[dict]) -> dict:

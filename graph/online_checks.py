@@ -17,16 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-DECISIVE_TOOL = {
-    "appetite": "check_appetite",
-    "product_recommendation": "recommend_lobs",
-    "small_business": "check_small_business",
-    "policy_limits": "get_limits",
-    "deductible": "get_deductible",
-    "classification": "classify_business",
-}
-FACT_ARGS = ("naics", "state", "lob", "annual_revenue", "employees", "annual_payroll", "vehicles", "construction")
-CLASSIFY_DEPTH = 10  # a classification is confirmed when the classifier ranks its code among this many
+from core.decisive import decisive_call
+from core.vocabulary import FACTS, TASKS, TOOL_FACTS
+
+# Facts taken from the conversation's tool calls: a classification is re-run only on the finding's own description.
+FACT_ARGS = tuple(k for k in TOOL_FACTS if FACTS[k].kind != "text")
 
 
 @dataclass
@@ -53,31 +48,6 @@ def facts_from_steps(steps: list[dict]) -> dict:
     return facts
 
 
-def _tool_args(task: str, facts: dict) -> dict | None:
-    """The decisive tool's arguments from the facts, or None when a required one is missing."""
-    need = {
-        "appetite": ("naics", "state", "lob"),
-        "product_recommendation": ("naics", "state"),
-        "small_business": ("naics",),
-        "policy_limits": ("naics", "lob"),
-        "deductible": ("naics", "lob"),
-        "classification": ("description",),
-    }[task]
-    if any(facts.get(k) in (None, "") for k in need):
-        return None
-    if task == "classification":
-        return {"description": str(facts["description"])[:2000], "k": CLASSIFY_DEPTH}
-    optional = {
-        "appetite": ("annual_revenue", "employees", "annual_payroll", "vehicles", "construction"),
-        "product_recommendation": ("annual_revenue", "employees", "annual_payroll", "vehicles", "construction"),
-        "small_business": ("annual_revenue", "employees"),
-    }.get(task, ())
-    args = {k: facts[k] for k in need + optional if facts.get(k) not in (None, "")}
-    if task == "product_recommendation" and (facts.get("exclude_lob") or facts.get("lob")):
-        args["exclude_lob"] = facts.get("exclude_lob") or facts.get("lob")
-    return args
-
-
 def _tool_mismatches(task: str, finding: dict, result: dict) -> list[dict]:
     def diff(name: str, said, found) -> dict:
         return {"where": "tool", "field": name, "finding": said, "found": found}
@@ -100,7 +70,7 @@ def _tool_mismatches(task: str, finding: dict, result: dict) -> list[dict]:
             else [diff("small_business", finding.get("small_business"), result.get("small_business"))]
         )
     if task in ("policy_limits", "deductible"):
-        names = ("per_occurrence", "aggregate") if task == "policy_limits" else ("deductible",)
+        names = TASKS[task].verdict
         return [diff(n, finding.get(n), result.get(n)) for n in names if finding.get(n) != result.get(n)]
     codes = [c["naics"] for c in result.get("candidates", [])]
     return [] if finding.get("naics") in codes else [diff("naics", finding.get("naics"), f"not in top {len(codes)}")]
@@ -155,7 +125,7 @@ def _answer_mismatches(task: str, finding: dict, answer: str, catalog) -> list[d
         said = finding.get("small_business")
         return [diff("small_business", said, small)] if small is not None and small != said else []
     if task in ("policy_limits", "deductible"):
-        names = ("per_occurrence", "aggregate") if task == "policy_limits" else ("deductible",)
+        names = TASKS[task].verdict
         written = amounts_in(answer)
         return [diff(n, finding.get(n), sorted(written)) for n in names if finding.get(n) not in written]
     if task == "product_recommendation":
@@ -181,21 +151,21 @@ def _lob_names(code: str, catalog) -> list[str]:
 def verify_finding(toolkit, finding: dict, answer: str, steps: list[dict] | None = None) -> CheckResult:
     """Re-verify one finding: the decisive tool on its facts, and the answer text against it."""
     task = finding.get("task_type")
-    if task not in DECISIVE_TOOL:
+    if task not in TASKS:
         return CheckResult("unverifiable", note=f"unknown task type {task!r}")
     facts = {**facts_from_steps(steps or []), **{k: v for k, v in (finding.get("facts") or {}).items() if v}}
-    tool = DECISIVE_TOOL[task]
+    tool = TASKS[task].tool
     mismatches = _answer_mismatches(task, finding, answer or "", toolkit.ctx.catalog)
-    args = _tool_args(task, facts)
+    call = decisive_call(task, facts)
     note = ""
-    if args is None:
+    if call is None:
         note = f"too few facts to re-run {tool}"
     else:
-        event = toolkit.call(tool, args)
+        event = toolkit.call(*call)
         if event.ok:
             mismatches = _tool_mismatches(task, finding, event.result) + mismatches
         else:
             note = f"{tool} refused the finding's facts: {event.result.get('error', '')}"[:300]
     if mismatches:
         return CheckResult("mismatch", tool, mismatches, note)
-    return CheckResult("ok" if args is not None and not note else "unverifiable", tool, [], note)
+    return CheckResult("ok" if call is not None and not note else "unverifiable", tool, [], note)

@@ -9,8 +9,8 @@ import yaml
 
 from app.cli import main
 from core.settings import get_settings
+from core.vocabulary import TASK_TYPES
 from evals.replay import ReplayFileError, load_script, run_script
-from evals.tasks import TASK_TYPES
 from graph.copilot import Copilot
 
 REPLAYS = sorted((Path(__file__).parent.parent / "evals" / "replays").glob("*.yaml"))

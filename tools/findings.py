@@ -8,20 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from core.vocabulary import TASK_TYPES, TaskType  # noqa: F401  (TASK_TYPES is re-exported)
+from core.vocabulary import MONEY_VERDICTS, TASKS, TaskType
 from tools import catalog as norm
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
 from tools.spec import tool
-
-REQUIRED = {
-    "appetite": ("appetite",),
-    "product_recommendation": ("lobs",),
-    "small_business": ("small_business",),
-    "policy_limits": ("per_occurrence", "aggregate"),
-    "deductible": ("deductible",),
-    "classification": ("naics",),
-}
 
 
 @tool
@@ -66,17 +57,18 @@ def record_finding(
         "deductible": deductible,
         "naics": naics,
     }
-    missing = [f for f in REQUIRED[task_type] if values[f] is None]
+    verdict = TASKS[task_type].verdict
+    missing = [f for f in verdict if values[f] is None]
     if missing:
         raise InvalidArgument(
             f"a {task_type} finding needs {', '.join(missing)}",
-            f"{task_type} findings carry: {', '.join(REQUIRED[task_type])}",
+            f"{task_type} findings carry: {', '.join(verdict)}",
         )
     if naics is not None:
         values["naics"] = ctx.catalog.naics(naics)
     if lobs is not None:
         values["lobs"] = sorted({ctx.catalog.lob(x) for x in lobs})
-    for name in ("per_occurrence", "aggregate", "deductible"):
+    for name in MONEY_VERDICTS:
         if values[name] is not None:
             values[name] = norm.money(values[name], name)
     from tools.guidelines import sections_by_id

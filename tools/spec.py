@@ -17,8 +17,9 @@ from typing import Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from core.vocabulary import LINE_FIELDS
+
 F = TypeVar("F", bound=Callable[..., dict])
-LOB_ARG_NAMES = ("lob", "exclude_lob", "lobs", "product", "line_of_business")  # product-guarded arguments
 _SPEC = "__tool_spec__"  # the attribute ``@tool`` sets on the function
 
 
@@ -80,7 +81,7 @@ def tool(func: F) -> F:
         default = ... if p.default is inspect.Parameter.empty else p.default
         fields[p.name] = (hints.get(p.name, Any), Field(default, description=arg_docs.get(p.name)))
     model = create_model(f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
-    spec = ToolSpec(func.__name__, func, description, model, tuple(n for n in fields if n in LOB_ARG_NAMES))
+    spec = ToolSpec(func.__name__, func, description, model, tuple(n for n in fields if n in LINE_FIELDS))
     setattr(func, _SPEC, spec)
     return func
 

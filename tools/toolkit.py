@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from core import tracing
 from core.redact import redact_error
+from core.vocabulary import LINE_TASKS
 from tools.context import ToolContext
 from tools.errors import GuardRejected, InvalidArgument, ToolError
 from tools.spec import ToolSpec
@@ -49,7 +50,6 @@ def _check_sizes(args: dict) -> None:
                 )
 
 
-LINE_TASKS = ("appetite", "policy_limits", "deductible")  # findings about one line of business
 # Checked before anything reads the arguments (the guard included): the longest legitimate argument is a
 # 5,000-character SQL statement; a 40,000-character `lob` once took the guard to 1.6 GB.
 MAX_ARGUMENT_CHARS = 6_000  # one string

@@ -13,7 +13,7 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.vocabulary import usd_short
+from core.vocabulary import FACTS, MONEY_FACTS, RULE_FIGURES, millions, usd_short
 from seed_db import models
 from tools import catalog as norm
 from tools.context import ToolContext
@@ -23,14 +23,7 @@ Naics = Annotated[str, Field(description="six-digit 2022 NAICS code, e.g. '72251
 Money = int | float | str | None
 Count = int | float | str | None
 
-QUESTIONS = {
-    "annual_revenue": "What is the applicant's annual revenue?",
-    "employees": "How many employees does the applicant have?",
-    "annual_payroll": "What is the applicant's total annual payroll?",
-    "vehicles": "How many vehicles does the applicant have?",
-    "construction": "What is the building's construction (e.g. wood frame, masonry, steel, concrete)?",
-    "total_assets": "What are the applicant's total assets?",
-}
+NUMBERS = tuple(k for k in RULE_FIGURES if FACTS[k].kind in ("money", "count"))  # the figures a rule compares
 SB_SECTIONS = ["small-business-rule", "size-standards"]
 # The appetite guide's sector summary is split over three sections by sector range. A row's section comes from the
 # rule that set it, and the default rule names only the first: cite the part that covers the code's sector.
@@ -39,9 +32,6 @@ SECTOR_SECTIONS = (
     ("sector-appetite-services", 51, 56),
     ("sector-appetite-care-leisure", 61, 92),
 )
-
-
-_usd = usd_short
 
 
 class Facts:
@@ -64,11 +54,7 @@ class Facts:
         self.construction = None if construction in (None, "") else ctx.catalog.construction(construction)
 
     def given(self) -> dict:
-        out = {
-            k: getattr(self, k)
-            for k in ("annual_revenue", "employees", "annual_payroll", "vehicles")
-            if getattr(self, k) is not None
-        }
+        out = {k: getattr(self, k) for k in NUMBERS if getattr(self, k) is not None}
         if self.construction:
             out["construction"] = f"Type {self.construction} ({self.construction_text})"
         return out
@@ -127,12 +113,12 @@ def small_business_test(ctx: ToolContext, code: str, facts: Facts) -> dict:
             status="need_facts",
             small_business=None,
             needs=[fact_name],
-            question=QUESTIONS[fact_name],
+            question=FACTS[fact_name].question,
             reason=f"The standard for {code} is {std['text']}; the applicant's {fact_name.replace('_', ' ')} is needed.",
         )
         return out
     small = figure <= std["threshold"]
-    shown = _usd(figure) if std["measure"] == "receipts" else f"{figure:,} employees"
+    shown = usd_short(figure) if std["measure"] == "receipts" else f"{figure:,} employees"
     out.update(
         status="decided",
         small_business=small,
@@ -147,15 +133,12 @@ def _standard(row: models.SizeStandard) -> dict:
         return {
             "measure": "receipts",
             "threshold": int(round(row.receipts_musd * 1_000_000)),
-            "text": f"${row.receipts_musd:,.1f}M average annual receipts",
+            "text": f"{usd_short(row.receipts_musd * 1_000_000)} average annual receipts",
         }
     if row.employees is not None:
         return {"measure": "employees", "threshold": row.employees, "text": f"{row.employees:,} employees"}
-    return {
-        "measure": "assets",
-        "threshold": int(round((row.assets_musd or 0) * 1_000_000)),
-        "text": f"${row.assets_musd:,.0f}M in assets",
-    }
+    threshold = int(round((row.assets_musd or 0) * 1_000_000))
+    return {"measure": "assets", "threshold": threshold, "text": f"${millions(threshold)}M in assets"}
 
 
 def appetite_section(code: str, section: str) -> str:
@@ -216,8 +199,8 @@ def _qualify(ctx: ToolContext, code: str, lob: str, facts: Facts) -> dict:
         }
     max_value = rule.max_value or 0  # a numeric rule always has a maximum (seed_db.rules checks it)
     ok = value <= max_value
-    shown = _usd(value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{value:,}"
-    limit = _usd(max_value) if rule.fact in ("annual_payroll", "annual_revenue") else f"{max_value:,.0f}"
+    shown = usd_short(value) if rule.fact in MONEY_FACTS else f"{value:,}"
+    limit = usd_short(max_value) if rule.fact in MONEY_FACTS else f"{max_value:,.0f}"
     return {
         **step,
         "outcome": "pass" if ok else "fail",
@@ -368,7 +351,7 @@ def check_appetite(
     }
     if chain["needs"]:
         out["needs"] = chain["needs"]
-        out["question"] = QUESTIONS[chain["needs"][0]]
+        out["question"] = FACTS[chain["needs"][0]].question
     return out
 
 
@@ -442,7 +425,7 @@ def recommend_lobs(
             pending.append({**entry, "needs": chain["needs"], "status": chain["status"]})
         else:
             declined.append(entry)
-    needs = sorted({n for p in pending for n in p["needs"]}, key=list(QUESTIONS).index)
+    needs = sorted({n for p in pending for n in p["needs"]}, key=list(FACTS).index)
     out.update(
         status="need_facts" if needs else "decided",
         recommended=recommended,
@@ -451,7 +434,7 @@ def recommend_lobs(
         sections=sections,
     )
     if needs:
-        out["needs"], out["question"] = needs, QUESTIONS[needs[0]]
+        out["needs"], out["question"] = needs, FACTS[needs[0]].question
     return out
 
 
@@ -488,7 +471,7 @@ def get_limits(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         "lob": lob_code,
         "per_occurrence": rule.per_occurrence,
         "aggregate": rule.aggregate,
-        "reason": f"{_usd(rule.per_occurrence)} per occurrence / {_usd(rule.aggregate)} aggregate: {scope}",
+        "reason": f"{usd_short(rule.per_occurrence)} per occurrence / {usd_short(rule.aggregate)} aggregate: {scope}",
         "scope": scope,
         "sections": [rule.section_id],
     }
@@ -508,7 +491,7 @@ def get_deductible(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         "title": _title(ctx, code),
         "lob": lob_code,
         "deductible": rule.deductible,
-        "reason": f"{_usd(rule.deductible)} deductible: {scope}",
+        "reason": f"{usd_short(rule.deductible)} deductible: {scope}",
         "scope": scope,
         "sections": [rule.section_id],
     }

@@ -7,10 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app.ui.labels import lob_name
-from core.vocabulary import FACT_LABELS, count, usd
+from core.vocabulary import FACT_LABELS, FACTS, NUMERIC_FACTS, count, usd
 
-EDITABLE = ("annual_revenue", "employees", "annual_payroll", "vehicles", "construction", "state", "naics", "lob")
-NUMBERS = {"annual_revenue": 10_000, "employees": 1, "annual_payroll": 10_000, "vehicles": 1}  # field -> step
+# The figures the underwriter can type (and the copilot can read back), as the copilot would ask them: field -> step.
+NUMBERS = {k: 10_000 if f.kind == "money" else 1 for k, f in FACTS.items() if k in NUMERIC_FACTS}
+EDITABLE = (*NUMBERS, "construction", "state", "naics", "lob")
 
 
 def _number(value: object) -> int | None:
@@ -23,14 +24,11 @@ def _number(value: object) -> int | None:
 
 def sentence(key: str, value: object, state_names: dict[str, str]) -> str:
     """One fact as the underwriter would type it ("Annual revenue is $4,500,000.")."""
-    if key == "annual_revenue":
-        return f"Annual revenue is {usd(value)}."
-    if key == "annual_payroll":
-        return f"Annual payroll is {usd(value)}."
-    if key == "employees":
-        return f"They have {count(value)} employees."
-    if key == "vehicles":
-        return f"They have {count(value)} vehicles."
+    kind = FACTS[key].kind if key in FACTS else None
+    if kind == "money":
+        return f"{FACTS[key].words[:1].upper()}{FACTS[key].words[1:]} is {usd(value)}."
+    if kind == "count":
+        return f"They have {count(value)} {FACTS[key].unit}."
     if key == "construction":
         return f"The building's construction is {str(value).lower()}."
     if key == "state":
@@ -67,8 +65,8 @@ def render(known: dict, catalog, on_send, version: str = "", disabled: bool = Fa
     constructions = [name for name in catalog.construction_names.values()]
     with st.form(f"facts-form-{version}", border=False, enter_to_submit=False):
         edited: dict = {}
-        left, right = st.columns(2)  # the four figures side by side; the choices below need the full width
-        for i, key in enumerate(("annual_revenue", "employees", "annual_payroll", "vehicles")):
+        left, right = st.columns(2)  # the figures side by side; the choices below need the full width
+        for i, key in enumerate(NUMBERS):
             col = left if i % 2 == 0 else right
             edited[key] = col.number_input(
                 FACT_LABELS[key],

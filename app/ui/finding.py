@@ -31,8 +31,6 @@ RULE_LABELS = {
     "appetite_guide": "Appetite guide",
     "state_exception": "State exception",
 }
-FACT_NAMES = FACT_LABELS
-money = usd
 
 
 def determination(finding: dict) -> tuple[str, str, str]:
@@ -53,9 +51,9 @@ def determination(finding: dict) -> tuple[str, str, str]:
             else ("No other line to offer", "gray", ":material/block:")
         )
     if finding.get("per_occurrence") is not None:
-        return f"{money(finding['per_occurrence'])} / {money(finding.get('aggregate'))}", "blue", ":material/shield:"
+        return f"{usd(finding['per_occurrence'])} / {usd(finding.get('aggregate'))}", "blue", ":material/shield:"
     if finding.get("deductible") is not None:
-        return money(finding["deductible"]), "blue", ":material/payments:"
+        return usd(finding["deductible"]), "blue", ":material/payments:"
     if finding.get("naics"):
         return f"NAICS {finding['naics']}", "blue", ":material/category:"
     return "Recorded", "gray", ":material/info:"
@@ -64,11 +62,11 @@ def determination(finding: dict) -> tuple[str, str, str]:
 def key_figures(finding: dict) -> list[tuple[str, str]]:
     figures = []
     if finding.get("per_occurrence") is not None:
-        figures.append(("Per occurrence", money(finding["per_occurrence"])))
+        figures.append(("Per occurrence", usd(finding["per_occurrence"])))
     if finding.get("aggregate") is not None:
-        figures.append(("Aggregate", money(finding["aggregate"])))
+        figures.append(("Aggregate", usd(finding["aggregate"])))
     if finding.get("deductible") is not None:
-        figures.append(("Deductible", money(finding["deductible"])))
+        figures.append(("Deductible", usd(finding["deductible"])))
     if finding.get("naics"):
         figures.append(("NAICS", str(finding["naics"])))
     if isinstance(finding.get("lobs"), list) and finding["lobs"]:
@@ -140,7 +138,7 @@ def check_lines(check: dict | None) -> list[str]:
         return []
     where = {"tool": f"re-running {code(check.get('tool'))} gives", "answer": "the answer text says"}
     return [
-        f"{md(FACT_NAMES.get(m['field'], m['field'].replace('_', ' ')))}: the finding says **{md(m['finding'])}**, "
+        f"{md(FACT_LABELS.get(m['field'], m['field'].replace('_', ' ')))}: the finding says **{md(m['finding'])}**, "
         f"{where.get(m['where'], md(m['where']))} **{md(m['found'])}**"
         for m in check.get("mismatches", [])
     ]

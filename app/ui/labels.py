@@ -7,7 +7,7 @@ the database (``resources.lob_names``), so no code such as ``workers_compensatio
 from __future__ import annotations
 
 from app import resources
-from core.vocabulary import FACT_LABELS, MONEY_FACTS, TASK_LABELS, count, usd
+from core.vocabulary import COUNT_FACTS, FACT_LABELS, LINE_FIELDS, MONEY_FACTS, MONEY_VERDICTS, TASK_LABELS, count, usd
 
 TOOL_LABELS = {
     "find_applicant": "Applicant lookup",
@@ -51,9 +51,8 @@ FIELD_LABELS = {
     "company_name": "Company",
     "naics_code": "NAICS",
 }
-LOB_FIELDS = ("lob", "exclude_lob", "requested_lob", "lobs", "excluded")
-DOLLAR_FIELDS = (*MONEY_FACTS, "per_occurrence", "aggregate", "deductible")
-COUNT_FIELDS = ("employees", "vehicles")
+LOB_FIELDS = (*LINE_FIELDS, "requested_lob", "excluded")  # and an applicant's line, recommend_lobs' left-out one
+DOLLAR_FIELDS = (*MONEY_FACTS, *MONEY_VERDICTS)
 
 
 def tool_label(name: object) -> str:
@@ -96,7 +95,7 @@ def value_text(key: object, value: object) -> str:
         return field_label(value)
     if key in DOLLAR_FIELDS:
         return usd(value)
-    if key in COUNT_FIELDS:
+    if key in COUNT_FACTS:
         return count(value)
     return str(value)
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.vocabulary import FACT_WORDS, MONEY_FACTS, TASK_LABELS, usd
+from core.vocabulary import FACT_WORDS, FACTS, LINE_TASKS, MONEY_FACTS, TASK_LABELS, TOOL_FACTS, usd
 from graph import prompts
 from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from graph.offline.names import content_words
 from tools.catalog import Catalog
 from tools.guard import scan_products, unwritten_request
-from tools.toolkit import LINE_TASKS
 
 FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
@@ -230,6 +229,7 @@ class AnswerWriter:
 
     def _facts_used(self, conv: Conversation, args: dict) -> dict:
         out = {k: v for k, v in args.items() if v is not None}
+        out |= {k: v for k, v in conv.stated.items() if k in FACTS and k not in TOOL_FACTS}  # stated, no rule yet
         if conv.record is not None:
             out["company"], out["applicant_id"] = conv.record["company_name"], conv.record["id"]
         elif conv.company:

@@ -17,19 +17,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.vocabulary import FACT_NOUNS, FACT_QUESTIONS, LOB_SHORTHAND, NUMERIC_FACTS, TASK_TYPES
+from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, MONEY_FACTS, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
 
-TASKS = TASK_TYPES
-QUESTIONS = {k: FACT_QUESTIONS[k] for k in FACT_QUESTIONS if k != "total_assets"}
+# The questions the offline model asks: for the facts the deciding tools take.
+QUESTIONS = {k: FACTS[k].question for k in TOOL_FACTS}
 # The same facts asked in other words (a recommendation asks for the line they applied for, to leave it out).
 QUESTION_VARIANTS = {
     "requested_lob": ("lob", "Which line of business did they apply for?"),
 }
-NUMERIC = NUMERIC_FACTS
 
 # --- task cues (checked in this order: the more specific nouns first) -------------------------------------
 _APPETITE_WEAK = re.compile(
@@ -222,8 +221,8 @@ def invalid_figures(text: str, facts: dict, asked: str | None) -> dict:
         if not m:
             continue
         fact = next(
-            (f for f in NUMERIC if re.search(rf"\b(?:{FACT_NOUNS[f]})\b", clause, re.I)),
-            asked if asked in NUMERIC else None,
+            (f for f in NUMERIC_FACTS if re.search(rf"\b(?:{FACT_NOUNS[f]})\b", clause, re.I)),
+            asked if asked in NUMERIC_FACTS else None,
         )
         if fact:
             out[fact] = m.group(0).strip()
@@ -540,10 +539,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # A bare answer answers the question asked last, when the sentence names no other fact.
     if asked and asked not in f and not p.unknown:
         value: int | str | None = None
-        others = [k for k in NUMERIC if k in f and k != asked]
-        if asked in ("annual_revenue", "annual_payroll") and not others:
+        others = [k for k in NUMERIC_FACTS if k in f and k != asked]
+        if asked in MONEY_FACTS and not others:
             value = first_money(t)
-        elif asked in ("employees", "vehicles") and not others and not re.search(r"\$", t):
+        elif asked in COUNT_FACTS and not others and not re.search(r"\$", t):
             value = first_count(t)
         elif asked == "description":
             value = bare_description(t, catalog)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from core.vocabulary import FACT_NOUNS
 from tools import catalog as norm
 from tools.errors import InvalidArgument
 
@@ -89,6 +90,7 @@ _REVENUE_VERB = re.compile(
     re.I,
 )
 PAYROLL_KW = re.compile(r"\b(?:payroll|wages|salaries|remuneration)\b", re.I)
+INSURED_VALUE_KW = re.compile(rf"\b(?:{FACT_NOUNS['total_insured_value']})\b", re.I)
 _CLAUSE_SPLIT = re.compile(
     r",(?!\d{3}(?:\D|$))|;|(?<!\d)\.(?!\d)|[!?]|\s(?:and|but|while|plus|with|although|though)\s|\s[-—–]\s", re.I
 )
@@ -219,10 +221,16 @@ def first_count(text: str) -> int | None:
 
 
 def money_facts(text: str) -> dict:
-    """annual_revenue / annual_payroll stated with their keyword (or a revenue verb and a money unit) in one clause."""
+    """annual_revenue / annual_payroll / total_insured_value stated with their keyword (or a revenue verb and a money unit) in one clause."""
     out: dict = {}
     lone: list[int] = []  # amounts with a unit or a $ in a clause that names no figure: "rev 22M ... about 11M"
     for clause in clauses(amount_words(text)):
+        if INSURED_VALUE_KW.search(clause):  # what the property is insured for, never revenue
+            for m in MONEY_RE.finditer(clause):
+                if money_marked(clause, m, keyword=True) and (value := _money_from(m)) is not None:
+                    out["total_insured_value"] = value
+                    break
+            continue
         is_payroll = is_payroll_clause(clause)
         is_revenue = is_revenue_clause(clause) and not is_payroll
         if not (is_payroll or is_revenue):

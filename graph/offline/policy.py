@@ -24,27 +24,21 @@ text itself says what was asked.
 
 from __future__ import annotations
 
+from core.decisive import decisive_call, missing
+from core.vocabulary import FACTS, TASKS
 from graph.offline.answers import AnswerWriter, Step
 from graph.offline.conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
-from graph.offline.facts import QUESTIONS
 
-DOMAIN_TOOL = {
-    "appetite": "check_appetite",
-    "product_recommendation": "recommend_lobs",
-    "small_business": "check_small_business",
-    "policy_limits": "get_limits",
-    "deductible": "get_deductible",
-}
-REQUIRED = {
-    "appetite": ("state", "lob"),
-    "product_recommendation": ("state", "lob"),
-    "small_business": (),
-    "policy_limits": ("lob",),
-    "deductible": ("lob",),
-    "classification": (),
-}
-OPTIONAL = {"product_recommendation": {"lob"}}  # not known: recommend across every line, leaving none out
-FIGURES = ("annual_revenue", "employees", "annual_payroll", "vehicles", "construction")
+
+def asks(task: str) -> tuple[str, ...]:
+    """The facts asked for before the task's tool runs (the NAICS code is found its own way, before them)."""
+    spec = TASKS[task]
+    return tuple(f for f in spec.needs if f != "naics") + (("lob",) if spec.leaves_out_line else ())
+
+
+def optional(task: str) -> set[str]:
+    """Facts asked for that may stay unknown: the line to leave out (none known: recommend across every line)."""
+    return {"lob"} if TASKS[task].leaves_out_line else set()
 
 
 class Policy(AnswerWriter):
@@ -97,14 +91,14 @@ class Policy(AnswerWriter):
         if (
             parsed is not None
             and parsed.not_written
-            and "lob" in REQUIRED[task]
-            and "lob" not in OPTIONAL.get(task, set())
+            and "lob" in asks(task)
+            and "lob" not in optional(task)
             and conv.fact("lob") is None
             and "lob" not in conv.unknown
         ):
             return self._say(
                 conv,
-                f"The lines we write are: {', '.join(self.catalog.lobs.values())}. {QUESTIONS['lob']}",
+                f"The lines we write are: {', '.join(self.catalog.lobs.values())}. {FACTS['lob'].question}",
                 asked="lob",
             )
         # 2. the NAICS code: stated, from the record, else asked for once, else classified from a description
@@ -114,11 +108,15 @@ class Policy(AnswerWriter):
         if code is None:
             return self._no_code(conv)
         # 3. the facts the tool cannot do without
-        for fact in REQUIRED[task]:
-            if conv.fact(fact) is None and fact not in (conv.unknown & OPTIONAL.get(task, set())):
+        for fact in asks(task):
+            if missing(conv.fact(fact)) and fact not in (conv.unknown & optional(task)):
                 return self._cannot(conv, fact) if fact in conv.unknown else self._ask(conv, fact)
-        # 4. the domain tool, with every fact known
-        tool, args = DOMAIN_TOOL[task], self._tool_args(conv, task, code)
+        # 4. the deciding tool, with every fact known
+        spec = TASKS[task]
+        known = {k: conv.fact(k) for k in (*spec.needs, *asks(task), *spec.figures)}
+        call = decisive_call(task, {**known, "naics": code})
+        assert call is not None  # every fact it needs was asked for above
+        tool, args = call
         done = conv.turn_result(tool, args)
         if done is None:
             return Step(tool=tool, args=args)
@@ -140,22 +138,3 @@ class Policy(AnswerWriter):
                 return self._ask(conv, "naics")
             return self._cannot(conv, "description")
         return self._ask(conv, "description")
-
-    def _tool_args(self, conv: Conversation, task: str, code: str) -> dict:
-        args: dict = {"naics": code}
-        if task in ("appetite", "product_recommendation"):
-            args["state"] = conv.fact("state")
-        if task in ("appetite", "policy_limits", "deductible"):
-            args["lob"] = conv.fact("lob")
-        if task == "product_recommendation" and conv.fact("lob"):
-            args["exclude_lob"] = conv.fact("lob")
-        figures = {
-            "appetite": FIGURES,
-            "product_recommendation": FIGURES,
-            "small_business": ("annual_revenue", "employees"),
-        }.get(task, ())
-        for key in figures:
-            value = conv.fact(key)
-            if value is not None:
-                args[key] = value
-        return args
