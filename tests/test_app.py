@@ -159,8 +159,44 @@ def test_bad_input_is_refused_with_the_limit(data_dir, store):
     assert f"{len(long):,} characters" in errors and "8,000" in errors
     assert long in [c.value for c in at.code]  # the text is kept, to copy and shorten
     assert not store.list() and not at.chat_input[0].proto.disabled  # nothing kept, input usable again
-    checked(at.button(key="too-long-dismiss").click().run())
+    checked(at.button(key="not-sent-dismiss").click().run())
     assert not at.error
+
+
+def test_a_message_to_a_busy_conversation_is_kept_with_why(data_dir, store, monkeypatch):
+    """Two tabs of one server sending at once: the second message is not sent, and it says so and keeps the text
+    (it used to vanish). A busy conversation in another process (ThreadBusy) is shown the same way."""
+    import threading
+
+    from app import resources
+    from app.ui.turns import Turn
+    from graph.copilot import Copilot, ThreadBusy
+
+    at = run()
+    send(at, "What deductible should we offer APP-0042?")
+    tid = store.list()[0].id
+    other_tab = Turn(tid, "a message from another tab", n_before=2)
+    resources.turn_runner()._turns[tid] = other_tab  # still running, as if another tab had just sent it
+    threading.Timer(1.0, other_tab.done.set).start()  # the other tab's turn ends while this page watches it
+    try:
+        send(at, "and for auto?")
+        errors = "\n".join(e.value for e in at.error)
+        assert "Message not sent" in errors and "another tab" in errors
+        assert "and for auto?" in [c.value for c in at.code]
+    finally:
+        other_tab.done.set()
+        resources.turn_runner().pop(tid)
+    checked(at.button(key="not-sent-dismiss").click().run())
+
+    def busy(self, thread_id, text, **kwargs):
+        raise ThreadBusy("this conversation is busy: another window or process is answering in it")
+
+    monkeypatch.setattr(Copilot, "send", busy)
+    send(at, "and for property?")
+    errors = "\n".join(e.value for e in at.error)
+    assert "Message not sent" in errors and "busy" in errors
+    assert "and for property?" in [c.value for c in at.code]
+    assert len([m for m in messages(at, "user")]) == 1 and threading.active_count() >= 1
 
 
 def test_unknown_thread_in_the_url_is_a_readable_warning(data_dir, store):
@@ -275,7 +311,9 @@ def test_the_served_configuration_hides_exception_details(monkeypatch, seeded):
     assert config["client"]["showErrorDetails"] == "none"
     seen = {}
     monkeypatch.setattr(serve, "run_supervised", lambda cmd, env=None: seen.setdefault("cmd", cmd) and 0)
-    cli.main(["serve", "--data-dir", str(seeded["dir"]), "--port", "8599"])
+    from bench.ui import free_port
+
+    assert cli.main(["serve", "--data-dir", str(seeded["dir"]), "--port", str(free_port())]) == 0
     cmd = seen["cmd"]
     assert cmd[cmd.index("--client.showErrorDetails") + 1] == "none"
 

@@ -27,7 +27,8 @@ class Turn:
     events: list[dict] = field(default_factory=list)
     result: object | None = None  # graph.copilot.TurnResult
     error: str | None = None  # why the turn could not run, as safe Markdown (refused input, a deleted conversation)
-    rejected: bool = False  # the message was refused (empty, too long): nothing was sent
+    rejected: bool = False  # the message was refused (too long, a busy conversation, a locked store): nothing was sent
+    reason: str | None = None  # why it was refused, as plain text
     thread_removed: bool = False  # the conversation was deleted while the turn ran
     started: float = field(default_factory=time.perf_counter)
     done: threading.Event = field(default_factory=threading.Event)
@@ -50,13 +51,13 @@ class TurnRunner:
         turn = self.get(thread_id)
         return turn is not None and not turn.done.is_set()
 
-    def start(self, copilot, thread_id: str, text: str, n_before: int, fresh_thread: bool = False) -> Turn:
-        """Start a turn unless one is already running for this conversation (then return that one)."""
+    def start(self, copilot, thread_id: str, text: str, n_before: int, fresh_thread: bool = False) -> Turn | None:
+        """Start a turn, or None when one is already running for this conversation (nothing is started)."""
         with self._lock:
             self._forget_unwatched()
             current = self._turns.get(thread_id)
             if current is not None and not current.done.is_set():
-                return current
+                return None
             turn = Turn(thread_id, text, n_before, fresh_thread)
             self._turns[thread_id] = turn
         threading.Thread(target=self._run, args=(copilot, turn), name=f"turn-{thread_id}", daemon=True).start()
@@ -87,7 +88,7 @@ class TurnRunner:
             if not turn.result.saved:  # the history will not have it yet: show it with the reason
                 turn.error = f"{md(turn.result.error)} The answer was: {md(turn.result.answer)}"
         except InputRejected as exc:
-            turn.error, turn.rejected = f"Message not sent: {md(exc)}.", True
+            turn.error, turn.rejected, turn.reason = f"Message not sent: {md(exc)}.", True, str(exc)
         except ThreadNotFound:
             turn.error = "This conversation no longer exists (it was deleted, perhaps in another tab). Start a new one."
             turn.thread_removed = True

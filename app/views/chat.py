@@ -13,7 +13,7 @@ from app.ui.messages import render_history
 from graph.copilot import MAX_MESSAGE_CHARS
 from seed_db import queries
 
-TOO_LONG_KEY = "too_long_message"  # a refused message, kept so the underwriter can shorten it
+NOT_SENT_KEY = "not_sent_message"  # a message that was not sent, kept with why, so nothing typed is lost
 
 
 def start_turn(copilot, text: str | None) -> None:
@@ -22,17 +22,24 @@ def start_turn(copilot, text: str | None) -> None:
     if not text:
         return  # an empty message is ignored
     if len(text) > MAX_MESSAGE_CHARS:  # refused here, before anything is created, and the text is kept
-        st.session_state[TOO_LONG_KEY] = text
+        keep_not_sent(text, f"it has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. Shorten it")
         return
     tid = st.session_state.get(session.KEY)
-    if tid and resources.turn_runner().running(tid):
-        return  # one turn at a time per conversation
     fresh = not tid or not copilot.threads.exists(tid)
     if fresh:
         tid = copilot.new_thread().id
         session.set_current(tid)
     n_before = 0 if fresh else len(copilot.history(tid))
-    resources.turn_runner().start(copilot, tid, text, n_before, fresh_thread=fresh)
+    if resources.turn_runner().start(copilot, tid, text, n_before, fresh_thread=fresh) is None:
+        # one turn at a time per conversation: another tab of this server is answering in it
+        keep_not_sent(text, BUSY)
+
+
+BUSY = "this conversation is answering another message (perhaps in another tab). Send yours again when it is done"
+
+
+def keep_not_sent(text: str, reason: str) -> None:
+    st.session_state[NOT_SENT_KEY] = {"text": text, "reason": reason}
 
 
 def on_submit(copilot) -> None:
@@ -47,18 +54,17 @@ def all_applicants() -> list[dict]:
     return queries.search_applicants(resources.engine(), "", limit=500)
 
 
-def render_too_long() -> None:
-    text = st.session_state.get(TOO_LONG_KEY)
-    if not text:
+def render_not_sent() -> None:
+    kept = st.session_state.get(NOT_SENT_KEY)
+    if not kept:
         return
     st.error(
-        f"Message not sent: it has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. "
-        "Your text is below: copy it, shorten it and send it again.",
+        f"Message not sent: {md(kept['reason'])}. Your text is below: copy it and send it again.",
         icon=":material/error:",
     )
-    st.code(text, language=None, wrap_lines=True, height=160)
-    if st.button("Dismiss", key="too-long-dismiss", icon=":material/close:"):
-        st.session_state.pop(TOO_LONG_KEY, None)
+    st.code(kept["text"], language=None, wrap_lines=True, height=160)
+    if st.button("Dismiss", key="not-sent-dismiss", icon=":material/close:"):
+        st.session_state.pop(NOT_SENT_KEY, None)
         st.rerun()
 
 
@@ -164,7 +170,7 @@ with chat_col:
         resources.sections_by_id(),
         on_follow_up=None if turn is not None else lambda q: start_turn(copilot, q),
     )
-    render_too_long()
+    render_not_sent()
 
 st.chat_input(
     "The copilot is working…"
@@ -181,7 +187,9 @@ if turn is not None:
     with chat_col:
         live.watch(turn, on_stop=stop_turn)
     runner.pop(turn.thread_id)
-    if turn.error:
+    if turn.rejected:  # not sent (a busy conversation, a locked store): the text comes back with the reason
+        keep_not_sent(turn.text, turn.reason or "it could not be sent")
+    elif turn.error:
         st.session_state["flash_error"] = turn.error
     if turn.rejected and turn.fresh_thread and not copilot.history(turn.thread_id):
         copilot.threads.delete(turn.thread_id, copilot.checkpointer)  # created for a message that was refused
