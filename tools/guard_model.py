@@ -89,7 +89,13 @@ CLASSES: dict[str, frozenset[str]] = {
         "hold ya tiene tienen deja bereits hat gia ha ja tem"
     ),
     "cond": _words("if unless whether should when si wenn falls se caso"),
-    "litotes": _words("hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake"),
+    "litotes": _words(
+        "hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake leave omit reason "
+        "olvide olvidar dejar oublier oubliez vergessen dimenticare esquecer esqueca"
+    ),
+    # Our part narrowed to other lines: "we're quoting property and GL only", "we stick to the BOP".
+    "only": _words("only just solely stick keep stay focus focused solo solamente unicamente seulement uniquement nur "
+                   "lediglich soltanto apenas somente"),
     "modal": _words("can could should would might may must shall will"),
     "we": _words("we our us ours i nosotros nuestro nuestra nous notre wir unser unsere noi nostro nostra"),
     "you": _words("you your yours usted ustedes su vous votre sie ihr ihre lei voi"),
@@ -155,6 +161,9 @@ def features(ctx: Context) -> list[str]:
         out.append("first:mention")
     out += [f"L1:{w[i - 1]}" if i > ctx.lo else "starts", f"R1:{w[j]}" if j < ctx.hi else "ends"]
     out.append(f"others:{min(len(ctx.others), 2)}")
+    # Two negations in the clause cancel ("I wouldn't send this without a D&O option").
+    if sum(c == "neg" for _, c in left + right) >= 2:
+        out.append("neg2")
     return out
 
 
