@@ -93,6 +93,18 @@ def test_obfuscated_umbrella_is_caught(text):
         ("Bieten Sie eine Umwelthaftpflichtversicherung an.", "pollution_liability"),  # German
         ("Proposez une assurance responsabilit\u00e9 civile parapluie.", "umbrella"),  # French
         ("Offer buliders risk.", "builders_risk"),  # a misspelt plural
+        # A short typo the other word of its term confirms, a word hyphenated across a line break.
+        ("Offer a surity bond for the permit.", "surety_bond"),
+        ("Offer inland marin cover for the tools.", "inland_marine"),
+        ("Offer kidnap and ransome cover for the crew.", "kidnap_ransom"),
+        ("Offer profesional liabilty.", "professional_liability"),
+        ("Offer liqour liability.", "liquor_liability"),
+        ("Offer profes-\nsional liability.", "professional_liability"),
+        ("Offer PLL for the old tank site.", "pollution_liability"),  # trade abbreviations
+        ("Offer MPL to the consultants.", "professional_liability"),
+        ("Offer a PPA policy for the owner's car.", "personal_auto"),
+        ("Offer an IM floater for the cameras.", "inland_marine"),
+        ("Offer a $10M follow-form over the auto.", "excess_liability"),
     ],
 )
 def test_abbreviations_and_trade_names(text, product):
@@ -109,6 +121,10 @@ def test_abbreviations_and_trade_names(text, product):
         "A law firm that handles errors and omissions claims.",
         "Surely they are small.",  # one letter from 'surety', but a real word and too short for typos
         "No escribimos p\u00f3lizas paraguas.",
+        "The key map shows the yard.",  # a short word is a typo only beside its term's other word
+        "The Umbrella Tavern is in appetite for GL.",  # a business's name
+        "Since it is an agency selling travel and renters insurance online, the NAICS code is 524210.",
+        "Harbor Risk Insurance Services specializes in liquor liability for taverns; their BOP is in appetite.",
     ],
 )
 def test_other_senses_names_and_declines_are_not_offers(text):
@@ -194,6 +210,13 @@ def test_offer_versus_decline(text, expected):
         ("The agency writes earthquake and homeowners policies for its clients; GL is in appetite.", []),
         ("<ul><li>GL – in appetite</li><li>Liquor liability – <em>not written</em></li></ul>", []),  # list items
         ("Cyber extortion coverage is part of our cyber policy.", []),  # ours, not kidnap and ransom
+        # Sent to someone else, whatever the verb: a destination declines without a negation.
+        ("Flood belongs with the NFIP; we stay on the property.", []),
+        ("Crime cover goes to a specialty carrier. GL and WC are in appetite.", []),
+        # A list or table under a heading that declines or refers; signs for yes and no in a table.
+        ("**Send to other markets:**\n- EPLI\n- D&O\n\nGL is in appetite.", []),
+        ("| Line | Status |\n|---|---|\n| GL | \u2705 in appetite |\n| EPLI | \u274c not written |", []),
+        ("**Recommended additions**\n- EPLI, given the headcount\n- GL", ["epli"]),
     ],
 )
 def test_generalising_cues(text, expected):

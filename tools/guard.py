@@ -47,11 +47,24 @@ _ELISION = re.compile(r"(?<![a-z0-9])([ldnsjcmt]|qu|dell|all|dall|nell|sull|un|q
 _WORD = re.compile(r"[a-z0-9]+|&")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _AND = {"and": "&", "y": "&", "&": "&"}
-_SPLITS = {"-", " ", "", "*", "**", "_", "__", "~~", "`", "-\n", "- \n", "-\r\n"}  # inside a word: a hyphen, a space, markdown emphasis
+_SPLITS = {
+    "-",
+    " ",
+    "",
+    "*",
+    "**",
+    "_",
+    "__",
+    "~~",
+    "`",
+    "-\n",
+    "- \n",
+    "-\r\n",
+}  # inside a word: a hyphen, a space, markdown emphasis
 _JOINERS = {"-", " ", ".", "_", "/", "·", ". "}
 _DECLINE = re.compile(
     r"\b(?:not|never|no|none|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
-    r"decline[sd]?|declining|exclud\w*|outside|neither|nor|unavailable|instead of|rather than|refer\w* \w+ elsewhere|"
+    r"unable|decline[sd]?|declining|exclud\w*|outside|neither|nor|unavailable|instead of|rather than|refer\w* \w+ elsewhere|"
     r"asked (?:about|for)|requested|request for|mentioned|inquired|wanted to know|elsewhere|another (?:carrier|insurer)|"
     r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos)\b"
 )
@@ -59,20 +72,23 @@ _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
 )
 # The product sent to someone else: "goes to a specialty market", "from a surplus lines carrier", "through their
-# PEO", "the tenant buys it elsewhere", "carry their own". A destination, not a verb: any verb may lead there.
+# PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
 _THIRD_PARTY = (
     r"markets?|carriers?|insurers?|specialists?|underwriters?|writers?|wholesalers?|mgas?|pools?|peo|nfip|jua|"
     r"programs?|facilit(?:y|ies)|aseguradoras?|seguradoras?|mercados?|assureurs?|marches?|versicherer|compagnia|mercato"
 )
 _REFERRED = re.compile(
-    r"\b(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para)\s+(?:[\w&'-]+\s+){0,3}?(?:"
+    r"\b(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para)\s+(?:[\w&'-]+\s+){0,4}?(?:"
     + _THIRD_PARTY
-    + r")\b|\b(?:to|through|with|from|via|by)\s+(?:a|an|another|their|its|his|her|the \w+s)\s+(?:[\w&'-]+\s+){0,2}?"
-    r"(?:brokers?|agents?|brokerage|advisors?)\b|\b(?:elsewhere|someone else|somebody else|anyone else|"
-    r"(?:their|its|his|her) own|(?:another|different|separate|other|specialty|specialist|surplus)\s+(?:[\w&'-]+\s+)?(?:"
+    + r")\b"
+    r"|\b(?:(?:to|through|with|from|via|by)\s+(?:a|an|another)|their|its|his|her|the \w+s)\s+(?:[\w&'-]+\s+){0,2}?"
+    r"(?:brokers?|agents?|brokerage|advisors?)\b"
+    r"|\b(?:a|an)\s+(?:[\w&'-]+\s+){0,2}?specialists?\b"
+    r"|\b(?:another|different|separate|other|specialty|specialist|surplus)\s+(?:[\w&'-]+\s+)?(?:"
     + _THIRD_PARTY
-    + r")|woanders|anderswo|ailleurs|altrove|en otra parte|em outro lugar|"
-    r"refer\w*(?:\s+\w+){0,3}\s+out|out to (?:a|an|another|the)\b)"
+    + r")\b"
+    r"|\b(?:elsewhere|someone else|somebody else|anyone else|woanders|anderswo|ailleurs|altrove|en otra parte|"
+    r"em outro lugar|refer\w*(?:\s+\w+){0,3}\s+out|out to (?:a|an|another|the))\b"
 )
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘’]")
 # Words that name a company: "Umbrella Holdings LLC", "The Umbrella Group Inc.", "Umbrella Cover Is Approved LLC".
@@ -485,11 +501,10 @@ class _Judge:
         }
         # A list item or table row under a heading that declines or refers: "**Refer to other markets**\n- Umbrella".
         h = self.heading[bisect.bisect_right(self.lines, start) - 1] if self.lines else None
-        cues["listed_under"] = h is not None
         cues["heading_declines"] = h is not None and bool(
             _DECLINE.search(self.norm, *h) or _REFERRED.search(self.norm, *h)
         )
-        cues["offered"] = not any(v for k, v in cues.items() if k != "listed_under")
+        cues["offered"] = not any(cues.values())
         return cues
 
 
@@ -502,7 +517,10 @@ def _headings(norm: str) -> tuple[list[int], list[tuple[int, int] | None]]:
     blank lines keep it; prose ends it."""
     if "\n" not in norm:
         return [], []
-    starts, heads, current, pos = [], [], None, 0
+    starts: list[int] = []
+    heads: list[tuple[int, int] | None] = []
+    current: tuple[int, int] | None = None
+    pos = 0
     for line in norm.split("\n"):
         text = line.strip()
         item = bool(_ITEM.match(line)) and not text.startswith("**")

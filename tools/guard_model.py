@@ -45,7 +45,7 @@ def _words(text: str) -> frozenset[str]:
 CLASSES: dict[str, frozenset[str]] = {
     "neg": _words(
         "not no never none nothing nor neither cannot cant wont dont doesnt isnt arent didnt wouldnt shouldnt "
-        "couldnt aint without nunca tampoco ningun ninguna ni sin nicht kein keine keinen keiner keines nie ohne "
+        "couldnt aint without unable nunca tampoco ningun ninguna ni sin nicht kein keine keinen keiner keines nie ohne "
         "ne pas jamais aucun aucune sans non mai nessun nessuna senza nao nem nunca sem"
     ),
     "offer": _words(
@@ -94,8 +94,10 @@ CLASSES: dict[str, frozenset[str]] = {
         "olvide olvidar dejar oublier oubliez vergessen dimenticare esquecer esqueca"
     ),
     # Our part narrowed to other lines: "we're quoting property and GL only", "we stick to the BOP".
-    "only": _words("only just solely stick keep stay focus focused solo solamente unicamente seulement uniquement nur "
-                   "lediglich soltanto apenas somente"),
+    "only": _words(
+        "only just solely stick keep stay focus focused solo solamente unicamente seulement uniquement nur "
+        "lediglich soltanto apenas somente"
+    ),
     "modal": _words("can could should would might may must shall will"),
     "we": _words("we our us ours i nosotros nuestro nuestra nous notre wir unser unsere noi nostro nostra"),
     "you": _words("you your yours usted ustedes su vous votre sie ihr ihre lei voi"),
