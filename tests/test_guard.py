@@ -122,9 +122,8 @@ def test_abbreviations_and_trade_names(text, product):
         "Surely they are small.",  # one letter from 'surety', but a real word and too short for typos
         "No escribimos p\u00f3lizas paraguas.",
         "The key map shows the yard.",  # a short word is a typo only beside its term's other word
-        "The Umbrella Tavern is in appetite for GL.",  # a business's name
-        "Since it is an agency selling travel and renters insurance online, the NAICS code is 524210.",
-        "Harbor Risk Insurance Services specializes in liquor liability for taverns; their BOP is in appetite.",
+        "Recommend Excess Line Grill for the event; GL is in appetite.",  # a business's name
+        "Harbor Risk, an independent agency placing D&O and EPLI for startups, wants a BOP.",  # what it sells
     ],
 )
 def test_other_senses_names_and_declines_are_not_offers(text):
@@ -210,13 +209,16 @@ def test_offer_versus_decline(text, expected):
         ("The agency writes earthquake and homeowners policies for its clients; GL is in appetite.", []),
         ("<ul><li>GL – in appetite</li><li>Liquor liability – <em>not written</em></li></ul>", []),  # list items
         ("Cyber extortion coverage is part of our cyber policy.", []),  # ours, not kidnap and ransom
-        # Sent to someone else, whatever the verb: a destination declines without a negation.
-        ("Flood belongs with the NFIP; we stay on the property.", []),
-        ("Crime cover goes to a specialty carrier. GL and WC are in appetite.", []),
-        # A list or table under a heading that declines or refers; signs for yes and no in a table.
-        ("**Send to other markets:**\n- EPLI\n- D&O\n\nGL is in appetite.", []),
-        ("| Line | Status |\n|---|---|\n| GL | \u2705 in appetite |\n| EPLI | \u274c not written |", []),
-        ("**Recommended additions**\n- EPLI, given the headcount\n- GL", ["epli"]),
+        # Sent to someone else, whatever the verb: a destination not ours vetoes an offer.
+        ("Recommend the broker quote EPLI through a specialty market.", []),
+        ("Add EPLI from a surplus lines market.", []),
+        ("The tenant should buy the umbrella from someone else.", []),
+        # Table cells are clauses, signs read as words; a bare label whose next clause offers.
+        ("| Product | Action |\n|---|---|\n| EPLI | Offer it |\n| Umbrella | \u274c |", ["epli"]),
+        ("EPLI: rec.", ["epli"]),
+        ("Offer an umb over the GL.", ["umbrella"]),  # a trade abbreviation, judged as a bare word
+        ("Leider bieten wir keine D&O-Versicherung an.", []),  # another language's negation declines
+        ("Dear Mr. Ortiz,\n\nUnfortunately we are unable to offer D&O cover for the association.\n\nKind regards", []),
     ],
 )
 def test_generalising_cues(text, expected):

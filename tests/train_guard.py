@@ -4,9 +4,9 @@ Writes ``tools/guard_weights.json``: a logistic regression on each mention's fea
 reads the MiniLM embedding of the mention's sentence, consulted where the first is unsure (inside a band of
 probability chosen here by cross-validation). It prints how both do on texts they were not trained on, without
 reading a held-out set: 5-fold cross-validation grouped by text (every mention of a text in the same fold), and,
-set by set, models trained on the other tuned sets only (each set was written by another hand: the fairest proxy
-for new wording). Each figure: per-mention accuracy, Brier score, and the texts' precision and recall as the bench
-counts them.
+writer by writer, models trained on the other writers' sets only, scored on each of this writer's sets: the figure
+that predicts a new writer (within-mix cross-validation has seen every style and is optimistic). Each figure:
+per-mention accuracy, Brier score, and the texts' precision and recall as the bench counts them.
 """
 
 from __future__ import annotations

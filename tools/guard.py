@@ -16,7 +16,10 @@ It reads like a person, in one linear pass:
 4. **Judge** each mention: another sense of the word ("umbrella stands", "dram shop law"), a proper name
    ("Umbrella Holdings LLC") or what the business does ("they sell umbrellas") is not a mention at all; a clause
    that declines, negates or reports a request ("we don't write umbrella", "Umbrella: not written.",
-   "Umbrella? We don't write it.", "you asked about 'D&O'") does not offer what it names.
+   "Umbrella? We don't write it.", "you asked about 'D&O'") does not offer what it names, nor does one that sends it
+   to a destination not ours ("goes to a specialty market", "from someone else"): the rules read the clause (table
+   cells and list items are clauses; the heading a list sits under is read too), the model in ``guard_model``
+   weighs their reading with the words around the mention.
 """
 
 from __future__ import annotations
@@ -66,7 +69,12 @@ _DECLINE = re.compile(
     r"\b(?:not|never|no|none|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
     r"unable|decline[sd]?|declining|exclud\w*|outside|neither|nor|unavailable|instead of|rather than|refer\w* \w+ elsewhere|"
     r"asked (?:about|for)|requested|request for|mentioned|inquired|wanted to know|elsewhere|another (?:carrier|insurer)|"
-    r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos)\b"
+    r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos|"
+    r"pas|nicht|kein\w*|non(?!-)|nao|jamais|aucun\w*|nessun\w*|ningun\w*|beyond our|"
+    r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
+    r"n/w|nw|decl|decld|ooa|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
+    r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
+    r"ausgeschlossen|exclu|exclue|exclus|esclus\w*|excluid\w*)\b"
 )
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
@@ -75,12 +83,12 @@ _CLAUSE_SPLIT = re.compile(
 # PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
 _THIRD_PARTY = (
     r"markets?|carriers?|insurers?|specialists?|underwriters?|writers?|wholesalers?|mgas?|pools?|peo|nfip|jua|"
-    r"programs?|facilit(?:y|ies)|aseguradoras?|seguradoras?|mercados?|assureurs?|marches?|versicherer|compagnia|mercato"
+    r"incumbents?|"
+    r"facilit(?:y|ies)|aseguradoras?|seguradoras?|mercados?|assureurs?|marches?|versicherer|compagnia|mercato"
 )
 _REFERRED = re.compile(
-    r"\b(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para)\s+(?:[\w&'-]+\s+){0,4}?(?:"
-    + _THIRD_PARTY
-    + r")\b"
+    r"\b(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para|vers|aupres|hacia|verso|zu|naar)\s+"
+    r"(?!our\b|us\b)(?:[\w&'-]+\s+){0,4}?(?:" + _THIRD_PARTY + r")\b"
     r"|\b(?:(?:to|through|with|from|via|by)\s+(?:a|an|another)|their|its|his|her|the \w+s)\s+(?:[\w&'-]+\s+){0,2}?"
     r"(?:brokers?|agents?|brokerage|advisors?)\b"
     r"|\b(?:a|an)\s+(?:[\w&'-]+\s+){0,2}?specialists?\b"
@@ -90,6 +98,10 @@ _REFERRED = re.compile(
     r"|\b(?:elsewhere|someone else|somebody else|anyone else|woanders|anderswo|ailleurs|altrove|en otra parte|"
     r"em outro lugar|refer\w*(?:\s+\w+){0,3}\s+out|out to (?:a|an|another|the))\b"
 )
+_OFFERING = re.compile(
+    r"\b(?:add|adding|offer|offered|quote|quoted|quoting|bind|recommend\w*|rec|recd|suggest\w*|include|yes|propose\w*|"
+    r"worth|consider|needed|ofrecer|recomend\w*|incluir|proposer|empfohlen|consigliat\w*|sim|si|oui|ja)\b"
+)
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘’]")
 # Words that name a company: "Umbrella Holdings LLC", "The Umbrella Group Inc.", "Umbrella Cover Is Approved LLC".
 _DESIGNATORS = re.compile(
@@ -98,7 +110,8 @@ _DESIGNATORS = re.compile(
     r"Foundation|Realty|Ventures|Labs|Studios?|Solutions|Agency|Agencies|Brokers?|Brokerage|Services|Advisors|"
     r"Supply|Supplies|Depot|Logistics|Trucking|Transport|Electric|Apartments|Center|Centre|Clinic|Motors|Systems|"
     r"Technologies|Consulting|Construction|Contractors|Landscaping|Plumbing|Roofing|Restaurant|Cafe|Deli|Bakery|"
-    r"Market|Marina|Farms?|Manufacturing|Products|Bar|Grill|Pub|Tavern|Saloon|Inn|Hotel|Club|Kitchen|Brewery)(?!\w)"
+    r"Market|Marina|Farms?|Manufacturing|Products|Bar|Grill|Pub|Tavern|Saloon|Inn|Hotel|Club|Kitchen|"
+    r"Brewery)(?!\w)"
     r"|^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}\(\d{6}\b"  # a name, then its NAICS code: "EPL Logistics (493110)"
 )
 # What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
@@ -125,7 +138,8 @@ _DISTRIBUTES = re.compile(
 # D&O and EPLI", "Tavern Shield Insurance Services specializes in liquor liability", "brokers, 9 staff, places ...".
 _INTERMEDIARY_SELLS = re.compile(
     r"\b(?:agency|agencies|brokers?|brokerage|agents?|producers?|mgas?|advisors|insurance services)\b[^.;:\n]{0,60}?"
-    r"\b(?:sells|selling|places|placing|writes|writing|speciali[sz](?:es|ing) in|distributes|distributing|markets|marketing)\b"
+    r"\b(?:sells|selling|places|placing|writes|writing|speciali[sz](?:es|ing) in|distributes|distributing|markets|"
+    r"marketing)\b"
 )
 _INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
 _POLICY_WORDS = _INSURANCE_WORDS | set(
@@ -465,6 +479,7 @@ class _Judge:
         self.token_starts = [t.start for t in tokens]
         self.tokens = tokens
         self.lines, self.heading = _headings(norm)
+        self.mention_tokens: set[int] = set()
 
     def clause_of(self, pos: int) -> int:
         return max(bisect.bisect_right(self.starts, pos) - 1, 0)
@@ -479,6 +494,12 @@ class _Judge:
         k = bisect.bisect_right(self.quote_starts, start) - 1
         return k >= 0 and self.quoted[k][0] <= start and end <= self.quoted[k][1]
 
+    def referred_alone(self, c: int) -> bool:
+        """The clause refers something elsewhere and names no product itself: it refers the one before."""
+        a, b = self.clauses[c]
+        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+        return not any(k in self.mention_tokens for k in range(lo, hi)) and bool(_REFERRED.search(self.norm, a, b))
+
     def bare(self, c: int, mention_tokens: set[int]) -> bool:
         """The clause is only product names ("Umbrella:", "EPLI —", "Umbrella?")."""
         a, b = self.clauses[c]
@@ -487,6 +508,7 @@ class _Judge:
 
     def cues(self, start: int, end: int, mention_tokens: set[int]) -> dict[str, bool]:
         """What the rules read in the mention's clause: each a feature of the judging model."""
+        self.mention_tokens = mention_tokens
         c = self.clause_of(start)
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
         a, b = self.clauses[c]
@@ -494,17 +516,23 @@ class _Judge:
             "quoted": self.quoted_span(start, end),  # "you asked about 'D&O'"
             "declines": self.declines(c),
             "referred": bool(_REFERRED.search(self.norm, a, b)),
+            # "Excess: beyond our lines; refer that request to an excess market." (the next clause names none)
+            "then_referred": c + 1 < len(self.clauses) and self.referred_alone(c + 1),
             # "Not written: umbrella, excess, EPLI."
             "list_declined": c > 0 and self.norm[prev_end - 1 : prev_end] == ":" and self.declines(c - 1),
             # "Umbrella: not written.", "Umbrella? We don't write it."
             "bare_declined": c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1),
         }
+        # "EPLI: rec.", "| EPLI | Recommend adding |": a bare label whose next clause offers (not a rule's veto)
+        offers = c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and not self.declines(c + 1)
+        offers = offers and bool(_OFFERING.search(self.norm, *self.clauses[c + 1]))
         # A list item or table row under a heading that declines or refers: "**Refer to other markets**\n- Umbrella".
         h = self.heading[bisect.bisect_right(self.lines, start) - 1] if self.lines else None
         cues["heading_declines"] = h is not None and bool(
             _DECLINE.search(self.norm, *h) or _REFERRED.search(self.norm, *h)
         )
         cues["offered"] = not any(cues.values())
+        cues["bare_offered"] = offers
         return cues
 
 
