@@ -25,17 +25,18 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-# (set, precision floor, recall floor). The judging model is trained on the first three: they stay where training
-# left them. The held-out sets were never trained or tuned on; their floors sit 0.02 under what the guard measured
-# the one time it met them at the end of the work (python -m tests.bench_guard): they catch a regression, they were
-# not tuned towards.
+# (set, precision floor, recall floor). The judging model is trained on the first five (the last two were held out
+# in rounds 1 and 2, trained on since round 3): they stay where training left them. The held-out sets were never
+# trained or tuned on; their floors sit 0.02 under what the guard measured the one time it met them at the end of
+# the work (python -m tests.bench_guard): they catch a regression, they were not tuned towards.
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 0.986),
-    ("guard_fresh_tune.jsonl", 1.0, 1.0),
-    ("guard_fresh2_train.jsonl", 1.0, 0.986),
-    ("guard_texts_heldout.jsonl", 0.92, 0.98),
-    ("guard_fresh_heldout.jsonl", 0.95, 0.88),
-    ("guard_fresh2_heldout.jsonl", 0.86, 0.88),
+    ("guard_fresh_tune.jsonl", 1.0, 0.99),
+    ("guard_fresh2_train.jsonl", 0.991, 0.995),
+    ("guard_fresh_heldout.jsonl", 1.0, 1.0),
+    ("guard_fresh2_heldout.jsonl", 1.0, 0.989),
+    ("guard_texts_heldout.jsonl", 0.949, 0.98),
+    ("guard_fresh3_heldout.jsonl", 0.794, 0.855),  # round 3's new writer: 0.814 / 0.875 at the end of round 3
 ]
 
 
