@@ -11,9 +11,16 @@ import sys
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-# The guard's classifier is trained on these; the held-out sets are never read but to score.
-TUNED = ("guard_texts.jsonl", "guard_fresh_tune.jsonl", "guard_fresh2_train.jsonl")
-HELD_OUT = ("guard_texts_heldout.jsonl", "guard_fresh_heldout.jsonl", "guard_fresh2_heldout.jsonl")
+# The guard's classifier is trained on these, each written by another hand (the last two were held out until
+# round 3, then trained on since round 3); the held-out sets are never read but to score.
+TUNED = (
+    "guard_texts.jsonl",
+    "guard_fresh_tune.jsonl",
+    "guard_fresh2_train.jsonl",
+    "guard_fresh_heldout.jsonl",
+    "guard_fresh2_heldout.jsonl",
+)
+HELD_OUT = ("guard_texts_heldout.jsonl", "guard_fresh3_heldout.jsonl")
 
 
 def load(name: str) -> list[dict]:

@@ -25,17 +25,18 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-# (set, precision floor, recall floor). The judging model is trained on the first three: they stay where training
-# left them. The held-out sets were never trained or tuned on; their floors sit 0.02 under what the guard measured
-# the one time it met them at the end of the work (python -m bench.guard): they catch a regression, they were
-# not tuned towards.
+# (set, precision floor, recall floor). The judging model is trained on the first five (the last two were held out
+# in rounds 1 and 2, trained on since round 3): they stay where training left them. The held-out sets were never
+# trained or tuned on; their floors sit 0.02 under what the guard measured the one time it met them at the end of
+# the work (python -m bench.guard): they catch a regression, they were not tuned towards.
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 0.986),
-    ("guard_fresh_tune.jsonl", 1.0, 1.0),
-    ("guard_fresh2_train.jsonl", 1.0, 0.986),
-    ("guard_texts_heldout.jsonl", 0.92, 0.98),
-    ("guard_fresh_heldout.jsonl", 0.95, 0.88),
-    ("guard_fresh2_heldout.jsonl", 0.86, 0.88),
+    ("guard_fresh_tune.jsonl", 1.0, 0.99),
+    ("guard_fresh2_train.jsonl", 0.991, 0.995),
+    ("guard_fresh_heldout.jsonl", 1.0, 1.0),
+    ("guard_fresh2_heldout.jsonl", 1.0, 0.989),
+    ("guard_texts_heldout.jsonl", 0.949, 0.98),
+    ("guard_fresh3_heldout.jsonl", 0.794, 0.855),  # round 3's new writer: 0.814 / 0.875 at the end of round 3
 ]
 
 
@@ -93,6 +94,18 @@ def test_obfuscated_umbrella_is_caught(text):
         ("Bieten Sie eine Umwelthaftpflichtversicherung an.", "pollution_liability"),  # German
         ("Proposez une assurance responsabilit\u00e9 civile parapluie.", "umbrella"),  # French
         ("Offer buliders risk.", "builders_risk"),  # a misspelt plural
+        # A short typo the other word of its term confirms, a word hyphenated across a line break.
+        ("Offer a surity bond for the permit.", "surety_bond"),
+        ("Offer inland marin cover for the tools.", "inland_marine"),
+        ("Offer kidnap and ransome cover for the crew.", "kidnap_ransom"),
+        ("Offer profesional liabilty.", "professional_liability"),
+        ("Offer liqour liability.", "liquor_liability"),
+        ("Offer profes-\nsional liability.", "professional_liability"),
+        ("Offer PLL for the old tank site.", "pollution_liability"),  # trade abbreviations
+        ("Offer MPL to the consultants.", "professional_liability"),
+        ("Offer a PPA policy for the owner's car.", "personal_auto"),
+        ("Offer an IM floater for the cameras.", "inland_marine"),
+        ("Offer a $10M follow-form over the auto.", "excess_liability"),
     ],
 )
 def test_abbreviations_and_trade_names(text, product):
@@ -109,6 +122,9 @@ def test_abbreviations_and_trade_names(text, product):
         "A law firm that handles errors and omissions claims.",
         "Surely they are small.",  # one letter from 'surety', but a real word and too short for typos
         "No escribimos p\u00f3lizas paraguas.",
+        "The key map shows the yard.",  # a short word is a typo only beside its term's other word
+        "Recommend Excess Line Grill for the event; GL is in appetite.",  # a business's name
+        "Harbor Risk, an independent agency placing D&O and EPLI for startups, wants a BOP.",  # what it sells
     ],
 )
 def test_other_senses_names_and_declines_are_not_offers(text):
@@ -194,6 +210,16 @@ def test_offer_versus_decline(text, expected):
         ("The agency writes earthquake and homeowners policies for its clients; GL is in appetite.", []),
         ("<ul><li>GL – in appetite</li><li>Liquor liability – <em>not written</em></li></ul>", []),  # list items
         ("Cyber extortion coverage is part of our cyber policy.", []),  # ours, not kidnap and ransom
+        # Sent to someone else, whatever the verb: a destination not ours vetoes an offer.
+        ("Recommend the broker quote EPLI through a specialty market.", []),
+        ("Add EPLI from a surplus lines market.", []),
+        ("The tenant should buy the umbrella from someone else.", []),
+        # Table cells are clauses, signs read as words; a bare label whose next clause offers.
+        ("| Product | Action |\n|---|---|\n| EPLI | Offer it |\n| Umbrella | \u274c |", ["epli"]),
+        ("EPLI: rec.", ["epli"]),
+        ("Offer an umb over the GL.", ["umbrella"]),  # a trade abbreviation, judged as a bare word
+        ("Leider bieten wir keine D&O-Versicherung an.", []),  # another language's negation declines
+        ("Dear Mr. Ortiz,\n\nUnfortunately we are unable to offer D&O cover for the association.\n\nKind regards", []),
     ],
 )
 def test_generalising_cues(text, expected):

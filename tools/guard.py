@@ -16,7 +16,10 @@ It reads like a person, in one linear pass:
 4. **Judge** each mention: another sense of the word ("umbrella stands", "dram shop law"), a proper name
    ("Umbrella Holdings LLC") or what the business does ("they sell umbrellas") is not a mention at all; a clause
    that declines, negates or reports a request ("we don't write umbrella", "Umbrella: not written.",
-   "Umbrella? We don't write it.", "you asked about 'D&O'") does not offer what it names.
+   "Umbrella? We don't write it.", "you asked about 'D&O'") does not offer what it names, nor does one that sends it
+   to a destination not ours ("goes to a specialty market", "from someone else"): the rules read the clause (table
+   cells and list items are clauses; the heading a list sits under is read too), the model in ``guard_model``
+   weighs their reading with the words around the mention.
 """
 
 from __future__ import annotations
@@ -47,16 +50,57 @@ _ELISION = re.compile(r"(?<![a-z0-9])([ldnsjcmt]|qu|dell|all|dall|nell|sull|un|q
 _WORD = re.compile(r"[a-z0-9]+|&")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _AND = {"and": "&", "y": "&", "&": "&"}
-_SPLITS = {"-", " ", "", "*", "**", "_", "__", "~~", "`"}  # inside a word: a hyphen, a space, markdown emphasis
+_SPLITS = {
+    "-",
+    " ",
+    "",
+    "*",
+    "**",
+    "_",
+    "__",
+    "~~",
+    "`",
+    "-\n",
+    "- \n",
+    "-\r\n",
+}  # inside a word: a hyphen, a space, markdown emphasis
 _JOINERS = {"-", " ", ".", "_", "/", "·", ". "}
 _DECLINE = re.compile(
     r"\b(?:not|never|no|none|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
-    r"decline[sd]?|declining|exclud\w*|outside|neither|nor|unavailable|instead of|rather than|refer\w* \w+ elsewhere|"
+    r"unable|decline[sd]?|declining|exclud\w*|outside|neither|nor|unavailable|instead of|rather than|refer\w* \w+ elsewhere|"
     r"asked (?:about|for)|requested|request for|mentioned|inquired|wanted to know|elsewhere|another (?:carrier|insurer)|"
-    r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos)\b"
+    r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos|"
+    r"pas|nicht|kein\w*|non(?!-)|nao|jamais|aucun\w*|nessun\w*|ningun\w*|beyond our|"
+    r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
+    r"n/w|nw|decl|decld|ooa|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
+    r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
+    r"ausgeschlossen|exclu|exclue|exclus|esclus\w*|excluid\w*)\b"
 )
 _CLAUSE_SPLIT = re.compile(
-    r"(?<=[.!?;:])\s+|\s*[;—–\n]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
+    r"(?<=[.!?;:])\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
+)
+# The product sent to someone else: "goes to a specialty market", "from a surplus lines carrier", "through their
+# PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
+_THIRD_PARTY = (
+    r"markets?|carriers?|insurers?|specialists?|underwriters?|writers?|wholesalers?|mgas?|pools?|peo|nfip|jua|"
+    r"incumbents?|"
+    r"facilit(?:y|ies)|aseguradoras?|seguradoras?|mercados?|assureurs?|marches?|versicherer|compagnia|mercato"
+)
+_REFERRED = re.compile(
+    r"\b(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para|vers|aupres|hacia|verso|zu|naar)\s+"
+    r"(?!our\b|us\b)(?:[\w&'-]+\s+){0,4}?(?:" + _THIRD_PARTY + r")\b"
+    r"|\b(?:(?:to|through|with|from|via|by)\s+(?:a|an|another)|their|its|his|her|the \w+s)\s+(?:[\w&'-]+\s+){0,2}?"
+    r"(?:brokers?|agents?|brokerage|advisors?)\b"
+    r"|\b(?:a|an)\s+(?:[\w&'-]+\s+){0,2}?specialists?\b"
+    r"|\b(?:another|different|separate|other|specialty|specialist|surplus)\s+(?:[\w&'-]+\s+)?(?:"
+    + _THIRD_PARTY
+    + r")\b"
+    r"|\b(?:elsewhere|someone else|somebody else|anyone else|woanders|anderswo|ailleurs|altrove|en otra parte|"
+    r"em outro lugar|refer\w*(?:\s+\w+){0,3}\s+out|out to (?:a|an|another|the))\b"
+)
+_OFFERING = re.compile(
+    r"\b(?:add|adding|offer|offered|quote|quoted|quoting|bind|recommend\w*|rec|recd|suggest\w*|include|yes|propose\w*|"
+    r"worth|consider|needed|ofrecer|recomend\w*|incluir|proposer|empfohlen|consigliat\w*|sim|si|oui|ja)\b"
 )
 _QUOTED = re.compile(r"[\"“”'‘’]([^\"“”‘’]{1,60})[\"“”'‘’]")
 # Words that name a company: "Umbrella Holdings LLC", "The Umbrella Group Inc.", "Umbrella Cover Is Approved LLC".
@@ -66,7 +110,8 @@ _DESIGNATORS = re.compile(
     r"Foundation|Realty|Ventures|Labs|Studios?|Solutions|Agency|Agencies|Brokers?|Brokerage|Services|Advisors|"
     r"Supply|Supplies|Depot|Logistics|Trucking|Transport|Electric|Apartments|Center|Centre|Clinic|Motors|Systems|"
     r"Technologies|Consulting|Construction|Contractors|Landscaping|Plumbing|Roofing|Restaurant|Cafe|Deli|Bakery|"
-    r"Market|Marina|Farms?|Manufacturing|Products)(?!\w)"
+    r"Market|Marina|Farms?|Manufacturing|Products|Bar|Grill|Pub|Tavern|Saloon|Inn|Hotel|Club|Kitchen|"
+    r"Brewery)(?!\w)"
     r"|^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}\(\d{6}\b"  # a name, then its NAICS code: "EPL Logistics (493110)"
 )
 # What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
@@ -89,6 +134,13 @@ _DISTRIBUTES = re.compile(
     r"\b(?:agency|agencies|broker|brokers|brokerage|agent|agents|producer|mga|they|who|which|that)\s+"
     r"(?:also\s+|mainly\s+|only\s+|mostly\s+)?(?:write|place|sell|specialize)s?(?:\s+in)?\b"
 )
+# The same with the business named earlier in the clause and the verb in any form: "an independent agency placing
+# D&O and EPLI", "Tavern Shield Insurance Services specializes in liquor liability", "brokers, 9 staff, places ...".
+_INTERMEDIARY_SELLS = re.compile(
+    r"\b(?:agency|agencies|brokers?|brokerage|agents?|producers?|mgas?|advisors|insurance services)\b[^.;:\n]{0,60}?"
+    r"\b(?:sells|selling|places|placing|writes|writing|speciali[sz](?:es|ing) in|distributes|distributing|markets|"
+    r"marketing)\b"
+)
 _INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
 _POLICY_WORDS = _INSURANCE_WORDS | set(
     "insurance limit limits quote quotes option options premium program form rider plan plans versicherung deckung "
@@ -100,6 +152,7 @@ _OFFER_VERBS = {
     for w in "write offer add quote sell include bind recommend suggest need want get consider buy carry pitch".split()
 }
 TYPO_MIN_LEN = 7  # shorter words have too many real-word neighbours ("surety" / "surely")
+PAIR_TYPO_MIN_LEN = 5  # beside the other word of its term, a shorter word may be a typo ("surity bond")
 # Longer than any term word, so a longer "word" matches nothing: it is never looked up letter by letter (its
 # one-deletion neighbourhood alone would cost the square of its length: 30,000 letters took 887 MB).
 MAX_TOKEN_CHARS = 40
@@ -153,6 +206,10 @@ def _norm_char(ch: str) -> str:
     return "".join(out).casefold()
 
 
+# Signs a table or a list uses for yes and no ("| Umbrella | ❌ |"): read as the words.
+_SIGNS = {c: " no " for c in "❌✗✘🚫⛔"} | {c: " yes " for c in "✅✔✓☑"}
+
+
 def _special(m: re.Match) -> str:
     """The folded form of one non-ASCII character, markup tag or entity."""
     text = m.group(0)
@@ -161,7 +218,7 @@ def _special(m: re.Match) -> str:
     if text.startswith("&"):
         decoded = html.unescape(text)
         return "".join(_norm_char(c) if not c.isascii() else c.lower() for c in decoded) if decoded != text else text
-    return _norm_char(text)
+    return _SIGNS.get(text) or _norm_char(text)
 
 
 def normalise(text: str) -> tuple[str, list[int] | None]:
@@ -240,9 +297,11 @@ class Lexicon:
                 for d in _deletes(w):
                     self._deletions.setdefault(d, set()).add(w)
         self._canon: dict[str, str] = {}
+        self.pairs: set[tuple[str, str]] = set()  # adjacent words of a term: ("surety", "bond"), ("&", "ransom")
         for p in products:
             terms = {tuple(self.canon(w) for w in words) for t in p.terms for words in _expand(t)}
             self.terms[p.id] = terms
+            self.pairs |= {pair for words in terms for pair in zip(words, words[1:], strict=False)}
             for words in terms:
                 self.by_first.setdefault(words[0], []).append((words, p.id))
             self.bare[p.id] = {self.canon(w) for w in p.bare}
@@ -252,6 +311,26 @@ class Lexicon:
             self.after[p.id] = {self.canon(a) for a in p.other_after}
         for first in self.by_first:
             self.by_first[first].sort(key=lambda t: -len(t[0]))  # longest term first
+        # Shorter words too, by their one-deletion neighbourhoods: read only beside the other word of a term.
+        self._near: dict[str, set[str]] = {}
+        for w in {w for pair in self.pairs for w in pair}:
+            if len(w) >= PAIR_TYPO_MIN_LEN:
+                for d in _deletes(w) | {w}:
+                    self._near.setdefault(d, set()).add(w)
+
+    def paired(self, word: str, before: str, after: str) -> str | None:
+        """The term word that ``word`` misspells by one letter (dropped, added, changed or two swapped) and that
+        makes a term with the word before or after it ("surity bond", "inland marin", "kidnap and ransome",
+        "profesional liability"), or None. The neighbour confirms what one letter alone could not."""
+        if not PAIR_TYPO_MIN_LEN <= len(word) <= MAX_TOKEN_CHARS or (before, word) in self.pairs:
+            return None
+        if (word, after) in self.pairs:
+            return None
+        cands = set(self._near.get(word, ()))
+        for d in _deletes(word):
+            cands |= self._near.get(d, set())
+        fits = {c for c in cands if c != word and ((before, c) in self.pairs or (c, after) in self.pairs)}
+        return fits.pop() if len(fits) == 1 else None
 
     def singular(self, word: str) -> str:
         """The word, or its singular when that is a term word ("umbrellas", "policies", "inundaciones")."""
@@ -359,6 +438,10 @@ def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
                 continue
         out.append(_Token(_leet(lex, word, raw, i), start, end))
         i += 1
+    for k, t in enumerate(out):  # a typo the next or previous word of its term confirms: one look-up per word
+        fixed = lex.paired(t.word, out[k - 1].word if k else "", out[k + 1].word if k + 1 < len(out) else "")
+        if fixed is not None:
+            out[k] = t._replace(word=fixed)
     return out
 
 
@@ -395,6 +478,8 @@ class _Judge:
         self._declines: dict[int, bool] = {}
         self.token_starts = [t.start for t in tokens]
         self.tokens = tokens
+        self.lines, self.heading = _headings(norm)
+        self.mention_tokens: set[int] = set()
 
     def clause_of(self, pos: int) -> int:
         return max(bisect.bisect_right(self.starts, pos) - 1, 0)
@@ -409,6 +494,12 @@ class _Judge:
         k = bisect.bisect_right(self.quote_starts, start) - 1
         return k >= 0 and self.quoted[k][0] <= start and end <= self.quoted[k][1]
 
+    def referred_alone(self, c: int) -> bool:
+        """The clause refers something elsewhere and names no product itself: it refers the one before."""
+        a, b = self.clauses[c]
+        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+        return not any(k in self.mention_tokens for k in range(lo, hi)) and bool(_REFERRED.search(self.norm, a, b))
+
     def bare(self, c: int, mention_tokens: set[int]) -> bool:
         """The clause is only product names ("Umbrella:", "EPLI —", "Umbrella?")."""
         a, b = self.clauses[c]
@@ -417,18 +508,60 @@ class _Judge:
 
     def cues(self, start: int, end: int, mention_tokens: set[int]) -> dict[str, bool]:
         """What the rules read in the mention's clause: each a feature of the judging model."""
+        self.mention_tokens = mention_tokens
         c = self.clause_of(start)
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
+        a, b = self.clauses[c]
         cues = {
             "quoted": self.quoted_span(start, end),  # "you asked about 'D&O'"
             "declines": self.declines(c),
+            "referred": bool(_REFERRED.search(self.norm, a, b)),
+            # "Excess: beyond our lines; refer that request to an excess market." (the next clause names none)
+            "then_referred": c + 1 < len(self.clauses) and self.referred_alone(c + 1),
             # "Not written: umbrella, excess, EPLI."
             "list_declined": c > 0 and self.norm[prev_end - 1 : prev_end] == ":" and self.declines(c - 1),
             # "Umbrella: not written.", "Umbrella? We don't write it."
             "bare_declined": c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1),
         }
+        # "EPLI: rec.", "| EPLI | Recommend adding |": a bare label whose next clause offers (not a rule's veto)
+        offers = c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and not self.declines(c + 1)
+        offers = offers and bool(_OFFERING.search(self.norm, *self.clauses[c + 1]))
+        # A list item or table row under a heading that declines or refers: "**Refer to other markets**\n- Umbrella".
+        h = self.heading[bisect.bisect_right(self.lines, start) - 1] if self.lines else None
+        cues["heading_declines"] = h is not None and bool(
+            _DECLINE.search(self.norm, *h) or _REFERRED.search(self.norm, *h)
+        )
         cues["offered"] = not any(cues.values())
+        cues["bare_offered"] = offers
         return cues
+
+
+_ITEM = re.compile(r"\s*(?:[-*+•|>]|\d{1,3}[.)])")
+
+
+def _headings(norm: str) -> tuple[list[int], list[tuple[int, int] | None]]:
+    """Each line's start, and the span of the heading its list or table sits under (None: none), in one pass.
+    A heading is a line of its own that starts with "#", ends with ":" or is all bold; list items, table rows and
+    blank lines keep it; prose ends it."""
+    if "\n" not in norm:
+        return [], []
+    starts: list[int] = []
+    heads: list[tuple[int, int] | None] = []
+    current: tuple[int, int] | None = None
+    pos = 0
+    for line in norm.split("\n"):
+        text = line.strip()
+        item = bool(_ITEM.match(line)) and not text.startswith("**")
+        starts.append(pos)
+        heads.append(current if item else None)
+        if not text or item:
+            pass
+        elif text.startswith("#") or text.rstrip("*").endswith(":") or (text.startswith("**") and text.endswith("**")):
+            current = (pos, pos + len(line))
+        else:
+            current = None
+        pos += len(line) + 1
+    return starts, heads
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
@@ -597,6 +730,11 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     for m in _DISTRIBUTES.finditer(norm, tokens[lo].start, tokens[i].start):  # the verb, then only products
         between = [t.word for t in tokens[lo:i] if t.start >= m.end()]
         if all(w in lex.vocab or w in _FILLERS or w in _INSURANCE_WORDS for w in between):
+            return True
+    far = max(i - 16, 0)
+    for m in _INTERMEDIARY_SELLS.finditer(norm, tokens[far].start, tokens[i].start):  # a few words may come between
+        between = [t.word for t in tokens[far:i] if t.start >= m.end()]
+        if sum(not (w in lex.vocab or w in _FILLERS or w in _INSURANCE_WORDS) for w in between) <= 3:
             return True
     return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
 

@@ -13,6 +13,8 @@ MiniLM embedding (the retrieval index's model) of the words around the mention, 
 carries the meaning of wording no class lists ("belongs with a specialty market"). At most ``EMBED_MAX`` sentences
 of a text are embedded, in one batch; without the model the features alone decide.
 
+A few rule readings are vetoes no weight outvotes (``VETO``): a clause that sends the product elsewhere.
+
 The weights are data, ``guard_weights.json`` beside this file, trained on the labelled sets the guard is tuned on
 by ``python -m tests.train_guard`` (which prints their cross-validation grouped by text and chooses the band by it).
 The held-out sets are never trained on. The cost per mention is bounded by its sentence's window, so judging stays
@@ -45,11 +47,12 @@ def _words(text: str) -> frozenset[str]:
 CLASSES: dict[str, frozenset[str]] = {
     "neg": _words(
         "not no never none nothing nor neither cannot cant wont dont doesnt isnt arent didnt wouldnt shouldnt "
-        "couldnt aint without nunca tampoco ningun ninguna ni sin nicht kein keine keinen keiner keines nie ohne "
+        "couldnt aint without unable "
+        "nunca tampoco ningun ninguna ni sin nicht kein keine keinen keiner keines nie ohne "
         "ne pas jamais aucun aucune sans non mai nessun nessuna senza nao nem nunca sem"
     ),
     "offer": _words(
-        "offer offers offered offering write writes writing add adding added quote quoting quoted bind binding "
+        "do offer offers offered offering write writes writing add adding added quote quoting quoted bind binding "
         "sell selling include including recommend recommending recommended suggest suggesting propose proposing "
         "pitch pitching consider considering provide providing extend extending issue place placing bundle "
         "attach attaching layer round get getting buy purchase carry need needs want worth "
@@ -60,14 +63,21 @@ CLASSES: dict[str, frozenset[str]] = {
         "souscrire souscrivons souscrivez inclure incluez vendre "
         "anbieten bieten bietet empfehlen empfehlen empfehle hinzufugen abschliessen zeichnen versichern "
         "proporre proponiamo proponete offrire offriamo consigliare consigliamo consiglio aggiungere aggiungete "
-        "includere sottoscrivere oferecer oferecemos ofereca cotar cotamos cotacao incluir incluimos adicionar "
+        "includere sottoscrivere sottoscriviamo assicuriamo "
+        "oferecer oferecemos ofereca cotar cotamos cotacao incluir incluimos adicionar "
         "adicione recomendo recomendamos sugiro sugerimos vamos podemos subscrever subscrevemos agreguemos "
-        "anadamos incluyamos ofrezcamos cotizemos coter"
+        "anadamos incluyamos ofrezcamos cotizemos coter "
+        # Hedged and terse offers: "worth pricing out", "explore a D&O quote", "rec: add EPLI".
+        "price pricing priced explore exploring evaluate rec recd reco recco sugg suggested incl pleased happy glad"
     ),
     "decline": _words(
         "decline declines declined declining exclude excludes excluded exclusion refer referred referring pass "
         "avoid skip outside unavailable elsewhere another other ineligible prohibited unable rechazar rechazamos "
-        "excluir excluido otra otro ailleurs autre refuser refusons ablehnen andere anderen altra altro rifiutare"
+        "excluir excluido otra otro ailleurs autre refuser refusons ablehnen andere anderen altra altro rifiutare "
+        # Letters decline politely, notes tersely (tokens as the guard yields them: "decl'd" -> "decld").
+        "regret regrettably unfortunately sorry lamentablemente desafortunadamente malheureusement regrettons leider "
+        "bedauern purtroppo infelizmente lamentamos decl decld declin ooa nw exclusions excluding excluded "
+        "excluida excluidos exclu exclue exclus ausgeschlossen escluso esclusa esclusi excluida excluido incumbent"
     ),
     "report": _words(
         "asked asks ask asking requested requests request requesting requires required require mentioned mentions "
@@ -82,14 +92,22 @@ CLASSES: dict[str, frozenset[str]] = {
         "different refer referred referral shop placed placement placements handle handles leave leaves stays stay "
         "outside beyond away separately pass table aseguradora aseguradoras compania mercado fuera ailleurs assureur "
         "courtier marche anderen versicherer spezialversicherer verweisen compagnia mercato specializzata seguradora "
-        "mercado fora encaminhe encaminhar especializada especializado"
+        "mercado fora encaminhe encaminhar especializada especializado incumbent incumbents"
     ),
     "already": _words(
         "already existing currently current prior previous former history loss losses claim claims has have had holds "
         "hold ya tiene tienen deja bereits hat gia ha ja tem"
     ),
     "cond": _words("if unless whether should when si wenn falls se caso"),
-    "litotes": _words("hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake"),
+    "litotes": _words(
+        "hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake leave omit reason "
+        "olvide olvidar dejar oublier oubliez vergessen dimenticare esquecer esqueca"
+    ),
+    # Our part narrowed to other lines: "we're quoting property and GL only", "we stick to the BOP".
+    "only": _words(
+        "only just solely stick keep stay focus focused solo solamente unicamente seulement uniquement nur "
+        "lediglich soltanto apenas somente"
+    ),
     "modal": _words("can could should would might may must shall will"),
     "we": _words("we our us ours i nosotros nuestro nuestra nous notre wir unser unsere noi nostro nostra"),
     "you": _words("you your yours usted ustedes su vous votre sie ihr ihre lei voi"),
@@ -155,6 +173,9 @@ def features(ctx: Context) -> list[str]:
         out.append("first:mention")
     out += [f"L1:{w[i - 1]}" if i > ctx.lo else "starts", f"R1:{w[j]}" if j < ctx.hi else "ends"]
     out.append(f"others:{min(len(ctx.others), 2)}")
+    # Two negations in the clause cancel ("I wouldn't send this without a D&O option").
+    if sum(c == "neg" for _, c in left + right) >= 2:
+        out.append("neg2")
     return out
 
 
@@ -173,9 +194,17 @@ def _weights() -> dict:
     return json.loads(WEIGHTS.read_text(encoding="utf-8"))
 
 
+# Rules no weight outvotes: a clause that sends the product to a destination not ours ("goes to a specialty
+# market", "from someone else") never offers it. Held in every labelled mention (82 of 82), but how much weight the
+# regression gives it depends on how often a writer refers: one who seldom does would teach it too little.
+VETO = frozenset({"rule:referred"})
+
+
 def probability(feats: list[str], model: dict | None = None, vector: Sequence[float] | None = None) -> float:
     """The calibrated probability that the mention is offered: from its features alone, or (``vector``: its
     sentence embedding) with the model that also reads the embedding. ``model``: weights other than the shipped."""
+    if VETO.intersection(feats):
+        return 0.0
     model = _weights() if model is None else model
     if vector is not None:
         model = model["embedded"]
