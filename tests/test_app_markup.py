@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from tests.rendered import links_and_images, shown_markdown
+from tests.test_app import checked, run
 
 pytestmark = pytest.mark.integration
 
-APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 EVIL = "Evil [click](http://example.invalid) ![x](http://example.invalid/x.png) <img src=x>"
 EVIL_URLS = " www.example.invalid mail@example.invalid https://example.invalid/p"
 # A backtick closes the code span the warning puts the id in, and the rest is Markdown again.
@@ -37,17 +35,6 @@ def evil_data_dir(seeded, tmp_path, monkeypatch):
             (EVIL + EVIL_URLS, EVIL + "\n\n# heading " + EVIL_URLS, APPLICANT),
         )
     yield from _page_folder(d, monkeypatch)
-
-
-def run(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(query)
-    return checked(at.run())
-
-
-def checked(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_a_markdown_applicant_name_is_plain_text_everywhere(evil_data_dir):

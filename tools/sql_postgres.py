@@ -25,7 +25,16 @@ from seed_db import models
 from tools.context import PostgresDatabase
 from tools.errors import InvalidArgument, QueryRejected, ToolTimeout
 from tools.sql_checks import ALLOWED_TABLES, check_postgres_sql, string_filters, table_columns, tables_hint
-from tools.sql_results import MAX_ROW_BYTES, ROW_CAP, TIME_LIMIT_S, capped_result, case_hint, row_too_big
+from tools.sql_results import (
+    MAX_ROW_BYTES,
+    ROW_CAP,
+    TIME_LIMIT_S,
+    capped_result,
+    case_hint,
+    row_too_big,
+    sample_sql,
+    table_description,
+)
 
 ROW_CAP_MARK = "uwc-row-bytes:"
 FETCH_CHUNK = 50
@@ -168,15 +177,5 @@ def list_tables(engine: Engine) -> dict:
 
 
 def describe_table(engine: Engine, t: Table) -> dict:
-    cols = []
     with engine.connect() as conn:
-        for c in t.columns:
-            samples = [
-                r[0]
-                for r in conn.exec_driver_sql(
-                    f'SELECT DISTINCT "{c.name}" FROM "{t.name}" WHERE "{c.name}" IS NOT NULL LIMIT 3'
-                )
-            ]
-            samples = [s[:80] + "…" if isinstance(s, str) and len(s) > 80 else s for s in samples]
-            cols.append({"column": c.name, "type": str(c.type), "meaning": c.info.get("doc", ""), "samples": samples})
-    return {"table": t.name, "about": t.info.get("doc", ""), "columns": cols}
+        return table_description(t, lambda column: [r[0] for r in conn.exec_driver_sql(sample_sql(t.name, column))])

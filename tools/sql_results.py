@@ -38,3 +38,17 @@ def case_hint(table: str, column: str, text: str, found: list) -> list[str]:
         return []
     others = ", ".join(repr(r[0]) for r in found)
     return [f"{table}.{column} = {text!r} matches nothing, but {others} exists: values are case-sensitive"]
+
+
+def sample_sql(table: str, column: str) -> str:
+    """Up to three distinct non-null values of a column: the same statement on SQLite and PostgreSQL."""
+    return f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL LIMIT 3'
+
+
+def table_description(t, samples_of) -> dict:
+    """What describe_table returns for the model's table ``t``; ``samples_of(column)`` runs ``sample_sql``."""
+    cols = []
+    for c in t.columns:
+        samples = [s[:80] + "…" if isinstance(s, str) and len(s) > 80 else s for s in samples_of(c.name)]
+        cols.append({"column": c.name, "type": str(c.type), "meaning": c.info.get("doc", ""), "samples": samples})
+    return {"table": t.name, "about": t.info.get("doc", ""), "columns": cols}

@@ -39,7 +39,16 @@ from tools.sql_checks import (
     table_columns,
     tables_hint,
 )
-from tools.sql_results import MAX_ROW_BYTES, ROW_CAP, TIME_LIMIT_S, capped_result, case_hint, row_too_big
+from tools.sql_results import (
+    MAX_ROW_BYTES,
+    ROW_CAP,
+    TIME_LIMIT_S,
+    capped_result,
+    case_hint,
+    row_too_big,
+    sample_sql,
+    table_description,
+)
 
 MAX_HINT_LOOKUPS = 4
 # SQLite's own limits on our connection: no value, expression or statement can grow past them, whatever the SQL.
@@ -196,16 +205,6 @@ def list_tables(db_path: Path) -> dict:
 def describe_table(db_path: Path, t: Table) -> dict:
     conn = connect_readonly(db_path)
     try:
-        cols = []
-        for c in t.columns:
-            samples = [
-                r[0]
-                for r in conn.execute(
-                    f'SELECT DISTINCT "{c.name}" FROM "{t.name}" WHERE "{c.name}" IS NOT NULL LIMIT 3'
-                )
-            ]
-            samples = [s[:80] + "…" if isinstance(s, str) and len(s) > 80 else s for s in samples]
-            cols.append({"column": c.name, "type": str(c.type), "meaning": c.info.get("doc", ""), "samples": samples})
-        return {"table": t.name, "about": t.info.get("doc", ""), "columns": cols}
+        return table_description(t, lambda column: [r[0] for r in conn.execute(sample_sql(t.name, column))])
     finally:
         conn.close()
