@@ -5,20 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.settings import get_settings
-from graph.copilot import Copilot
-
-
-@pytest.fixture
-def cp(seeded, toolkit):
-    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
-    yield copilot
-    copilot.close()
-
-
-def chat(cp, *texts):
-    tid = cp.new_thread().id
-    return [cp.send(tid, t) for t in texts]
+from tests.test_offline_model import chat, cp  # noqa: F401  (cp: a fixture)
 
 
 @pytest.mark.parametrize(
@@ -26,7 +13,7 @@ def chat(cp, *texts):
     ["What deductible?", "What deductible for property on APP-0043?", "What limits should we offer?"],
 )
 @pytest.mark.parametrize("named", ["APP-0043", "Mayfield Dump Truck Service LLC"])
-def test_the_line_named_in_a_later_question_wins(cp, first, named):
+def test_the_line_named_in_a_later_question_wins(cp, first, named):  # noqa: F811
     *_, r = chat(cp, first, f"What deductible should we offer {named} for auto?")
     assert [s["arguments"] for s in r.steps if s["tool"] == "get_deductible"] == [{"naics": "484220", "lob": "auto"}]
     assert r.finding["task_type"] == "deductible" and r.finding["facts"]["lob"] == "auto"
