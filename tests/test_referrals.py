@@ -256,3 +256,29 @@ def test_referrals_on_postgresql(pg_seeded, tmp_path):  # noqa: F811
         assert ref.id in {r.id for r in cp.referrals.store.list(status=("approved",))}
     finally:
         cp.close()
+
+
+def test_an_llm_determination_is_referred_the_same_way(seeded, toolkit, tmp_path):
+    from langchain_core.messages import AIMessage
+
+    from tests.fakes import ScriptedModel, tool_call, tool_results
+
+    facts = {"naics": "484121", "state": "TX", "lob": "auto", "annual_revenue": 4_000_000, "renewal": True}
+
+    def decide(messages):
+        done = len(tool_results(messages))
+        if done == 0:
+            return tool_call("check_appetite", {k: v for k, v in facts.items() if k != "renewal"} | {"vehicles": 30})
+        if done == 1:
+            args = {"task_type": "appetite", "appetite": "no", "summary": "No: 30 vehicles.", "citations": []}
+            return tool_call("record_finding", args | {"facts": facts}, 2)
+        return AIMessage("No — 30 vehicles is over the auto limit of 20. [auto-qualified]")
+
+    llm = Copilot(get_settings(data_dir=tmp_path), model=ScriptedModel(decide), toolkit=toolkit)
+    llm.records = getattr(llm, "records", None) or FakeRecords()
+    try:
+        _, results, (ref,) = _referred(llm, "Renewal: is this trucker still in appetite for auto?")
+        assert results[-1].finding["appetite"] == "no"
+        assert [t["rule"] for t in ref.memo["triggers"]] == ["renewal-decline"]
+    finally:
+        llm.close()
