@@ -259,6 +259,15 @@ class Referrals:
             raise ReferralError("the answer is empty")
         if not self.store.move(ref.id, ("returned",), "pending", reply=reply):
             raise AlreadyDecided(f"{ref.id} is {self.store.get(ref.id).status}, not waiting for an answer")
+        self.record(  # the referral again, now with the answer to the senior's question
+            "referral",
+            user=user,
+            role=ref.requested_role,
+            thread_id=ref.thread_id,
+            submission_id=ref.submission_id,
+            referral_id=ref.id,
+            body={"kind": ref.kind, "answer": reply, "question": ref.note, "question_by": ref.decided_by},
+        )
         self._resume(ref.id, {"action": "answer", "by": user, "note": reply})
         return self.store.get(ref.id)
 
