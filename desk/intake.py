@@ -23,7 +23,9 @@ from desk.submission import FileOutcome, IntakeResult, Submission, TextPart
 Item = Path | str | bytes | tuple[str, bytes]
 
 
-def intake(items: Iterable[Item], *, catalog, store: DeskStore | None = None, now: datetime | None = None) -> IntakeResult:
+def intake(
+    items: Iterable[Item], *, catalog, store: DeskStore | None = None, now: datetime | None = None
+) -> IntakeResult:
     """Read each item (a path, or ``(name, bytes)``) into submissions; keep them and their files in ``store``."""
     return IntakeResult(tuple(intake_one(item, catalog=catalog, store=store, now=now) for item in items))
 

@@ -112,9 +112,7 @@ def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
         if label not in named and value:
             draft.fields.append((label, str(value), Source(f.sha256, name, field=label)))
     if not draft.text and not draft.fields:
-        draft.needs_person = (
-            f"{name}: no text layer (a scan or an image): needs a person to read it (no OCR here)"
-        )
+        draft.needs_person = f"{name}: no text layer (a scan or an image): needs a person to read it (no OCR here)"
     return Reading("pdf", [draft], {f.sha256: data})
 
 
@@ -146,7 +144,7 @@ def read_csv(name: str, data: bytes, depth: int = 0) -> Reading:
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     rows = csv.reader(io.StringIO(text, newline=""), dialect)
     return _rows_reading("csv", name, f, data, rows)
 
@@ -265,7 +263,9 @@ def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
                 continue
             budget -= len(payload)
             if budget < 0:
-                main.notes.append(f"{name}: attachment {att_name!r} not read: the e-mail is over {MAX_SUBMISSION_BYTES // MB} MB with its attachments")
+                main.notes.append(
+                    f"{name}: attachment {att_name!r} not read: the e-mail is over {MAX_SUBMISSION_BYTES // MB} MB with its attachments"
+                )
                 continue
             if depth >= MAX_NESTING:
                 main.notes.append(f"{name}: attachment {att_name!r} not read: e-mails nested over {MAX_NESTING} deep")

@@ -17,9 +17,9 @@ import json
 import random
 import sys
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 KINDS = ("email_form", "letter_pdf", "email_text", "list_csv", "list_xlsx")
@@ -271,7 +271,8 @@ def application_pdf(a: dict) -> bytes:
         )
         fields.append(widget.indirect_reference)
     writer.set_need_appearances_writer(True)  # viewers draw the values; the file carries them in /V
-    form = writer.root_object["/AcroForm"]
+    form = writer.root_object["/AcroForm"].get_object()
+    assert isinstance(form, DictionaryObject)
     form[NameObject("/Fields")] = fields
     out = io.BytesIO()
     writer.write(out)
@@ -329,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder to write the files and expected.json into")
     parser.add_argument("--count", type=int, default=25, help="submissions (files) to make; default 25")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--data-dir", type=Path, default=None, help="seeded data folder (default $UWC_DATA_DIR or var/)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="seeded data folder (default $UWC_DATA_DIR or var/)"
+    )
     args = parser.parse_args(argv)
     from core.settings import get_settings
 

@@ -9,7 +9,15 @@ import zipfile
 
 from desk.limits import SourceKind
 
-ARCHIVE_MAGIC = (b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"BZh", b"\xfd7zXZ\x00", b"PK\x05\x06", b"PK\x07\x08")
+ARCHIVE_MAGIC = (
+    b"\x1f\x8b",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, .msg
 MAX_XLSX_UNPACKED = 200 * 1024 * 1024  # a workbook that unpacks past this is a zip bomb, not a list of accounts
 _HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{1,40}:[ \t]", re.M)
@@ -26,10 +34,10 @@ def sniff(name: str, data: bytes) -> SourceKind:
     low = name.lower()
     if not data:
         raise Refused("the file is empty")
+    if data.startswith(b"PK\x03\x04"):  # before the PDF marker: a zip may hold a PDF uncompressed near its start
+        return _zip_kind(data, low)
     if b"%PDF-" in data[:1024]:
         return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return _zip_kind(data, low)
     if data.startswith(ARCHIVE_MAGIC) or data[257:262] == b"ustar":
         raise Refused("archives are not accepted: send the files themselves")
     if data.startswith(OLE_MAGIC):

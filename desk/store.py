@@ -62,6 +62,7 @@ submission_fact = Table(
     metadata,
     Column("submission_id", String(40), ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(40), primary_key=True),
+    Column("position", Integer, nullable=False),  # the order they were read in
     Column("value", Text, nullable=False),
     Column("is_number", Integer, nullable=False, default=0),
     Column("how", String(8), nullable=False),
@@ -137,7 +138,7 @@ class DeskStore:
                         ],
                     )
                 if sub.facts:
-                    conn.execute(submission_fact.insert(), [_fact_row(sub.id, f) for f in sub.facts])
+                    conn.execute(submission_fact.insert(), [_fact_row(sub.id, i, f) for i, f in enumerate(sub.facts)])
         except IntegrityError:  # stored by another process meanwhile
             stored = self.get_by_hash(content_hash)
             if stored is None:
@@ -163,7 +164,9 @@ class DeskStore:
                 .order_by(submission_file.c.position)
             ).mappings()
             facts = conn.execute(
-                select(submission_fact).where(submission_fact.c.submission_id == submission_id)
+                select(submission_fact)
+                .where(submission_fact.c.submission_id == submission_id)
+                .order_by(submission_fact.c.position)
             ).mappings()
             return _submission(row, list(files), list(facts))
 
@@ -222,9 +225,10 @@ def _row(sub: Submission, content_hash: str) -> dict:
     }
 
 
-def _fact_row(sid: str, f: ReadFact) -> dict:
+def _fact_row(sid: str, position: int, f: ReadFact) -> dict:
     return {
         "submission_id": sid,
+        "position": position,
         "key": f.key,
         "value": str(f.value),
         "is_number": int(isinstance(f.value, int)),
@@ -258,4 +262,3 @@ def _submission(row, files, facts) -> Submission:
             for f in facts
         ),
     )
-
