@@ -44,11 +44,13 @@ _NOT_FACTS = re.compile(
     r"proposed eff date|dob|email|e mail|website|web|to|from|cc|subject|sent|re|ref|account number|account no|"
     r"submission id|quote number|years in business|year established|year started|fax number|phone number)$"
 )
+_AMBIGUOUS_NOUNS = {"units", "cars"}  # a column "Units" in a list of landlords counts apartments, not vehicles
 _LABELLED_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ()#./&'_-]{0,40}?)\s*[:=]\s*(\S.*)$")
 
 
 def _norm_label(label: str) -> str:
-    low = re.sub(r"[_\-./#()]+", " ", label.lower())
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label)  # a field named "AnnualRevenue"
+    low = re.sub(r"[_\-./#()]+", " ", spaced.lower())
     low = re.sub(r"[^a-z0-9 ]", "", low)
     return re.sub(r"\s+", " ", low).strip()
 
@@ -76,6 +78,8 @@ def label_key(label: str) -> str | None:
     if low in LABELS:
         return LABELS[low]
     for key, fact in FACTS.items():  # the vocabulary's nouns ("fleet", "staff", "headcount"), the whole label
+        if low in _AMBIGUOUS_NOUNS:
+            break
         if fact.nouns and fact.kind in ("money", "count") and re.fullmatch(rf"(?:{fact.nouns})", low):
             return key
     return None

@@ -16,7 +16,16 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from desk.limits import MAX_ATTACHMENTS, MAX_FILE_BYTES, MAX_NESTING, MAX_PAGES, MAX_ROWS, MAX_SUBMISSION_BYTES, MB
+from desk.limits import (
+    MAX_ATTACHMENTS,
+    MAX_FILE_BYTES,
+    MAX_MIME_PARTS,
+    MAX_NESTING,
+    MAX_PAGES,
+    MAX_ROWS,
+    MAX_SUBMISSION_BYTES,
+    MB,
+)
 from desk.sniff import Refused, decode_text, sniff
 from desk.submission import Source, StoredFile, TextPart
 
@@ -120,12 +129,16 @@ def _widgets(page) -> list[tuple[str, str]]:
     """The filled form fields drawn on a page: (label, value), the label being the field's tooltip (``/TU``,
     what ACORD forms label their fields with) or else its name."""
     out = []
-    for ref in page.get("/Annots") or []:
+    annots = page.get("/Annots")
+    annots = annots.get_object() if annots is not None else []
+    for ref in annots if isinstance(annots, list) else []:
         annot = ref.get_object()
-        if annot.get("/Subtype") != "/Widget":
+        if not hasattr(annot, "get") or annot.get("/Subtype") != "/Widget":
             continue
         node, value, label = annot, annot.get("/V"), annot.get("/TU") or annot.get("/T")
-        while (value is None or label is None) and "/Parent" in node:
+        for _ in range(10):  # a field's name and value may sit on its parents (a hostile file may loop them)
+            if (value is not None and label is not None) or "/Parent" not in node:
+                break
             node = node["/Parent"].get_object()
             value = node.get("/V") if value is None else value
             label = label or node.get("/TU") or node.get("/T")
@@ -236,6 +249,9 @@ def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
     from email.message import EmailMessage
 
     f = _file(name, data, "message/rfc822")
+    parts = len(_BOUNDARY_LINE.findall(data))
+    if parts > MAX_MIME_PARTS:
+        raise Refused(f"the e-mail has about {parts:,} parts (over {MAX_MIME_PARTS:,}): an e-mail bomb, not read")
     msg = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     if not msg.keys() and not msg.get_payload():
@@ -291,6 +307,9 @@ def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
     if not main.text and not main.fields and not extra:
         raise Refused("the e-mail has no text and no attachment that could be read")
     return Reading("email", [main, *extra], blobs)
+
+
+_BOUNDARY_LINE = re.compile(rb"^--[^\r\n]{1,200}?\r?$", re.M)  # MIME boundary lines (and a few "-- " signatures)
 
 
 def _attachment_parts(part):
