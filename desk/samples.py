@@ -201,6 +201,8 @@ def _email(a: dict, rng: random.Random, i: int, body: str, attachments: list) ->
     msg.set_content(body)
     for name, maintype, subtype, data in attachments:
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    if msg.is_multipart():
+        msg.set_boundary(f"=_part_{i}_{a['id']}")  # the same bytes every run (the default boundary is random)
     return msg.as_bytes()
 
 

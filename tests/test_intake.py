@@ -303,3 +303,37 @@ def test_the_store_on_postgresql(pg_url, samples, catalog, tmp_path):  # noqa: F
         assert store.get(first.submissions[0].id) == first.submissions[0]
         store.set_status(first.submissions[0].id, "triaging")
         assert [s.id for s in store.list(status="triaging")] == [first.submissions[0].id]
+
+
+def test_a_workbook_that_unpacks_too_far_is_refused(catalog, monkeypatch):
+    import openpyxl
+
+    from desk import sniff
+
+    book = openpyxl.Workbook()
+    book.active.append(["Account Name", "Employees"])
+    buf = io.BytesIO()
+    book.save(buf)
+    monkeypatch.setattr(sniff, "MAX_XLSX_UNPACKED", 1000)  # a real bomb unpacks past 200 MB; the check is the same
+    outcome = _one(catalog, "bomb.xlsx", buf.getvalue())
+    assert not outcome.ok and "unpacks to over" in outcome.refused
+
+
+def test_samples_are_deterministic_and_written_with_their_expected_facts(seeded_db, tmp_path, capsys):
+    import json
+
+    from desk.samples import main
+
+    applicants, lobs = load_applicants(seeded_db["db"])
+    first, again = generate(applicants, lobs, 6, seed=5), generate(applicants, lobs, 6, seed=5)
+    assert [s.data for s in first] == [s.data for s in again]
+    assert [s.data for s in generate(applicants, lobs, 6, seed=6)] != [s.data for s in first]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "uwc.db").symlink_to(seeded_db["db"])
+    assert main(["--out", str(tmp_path / "out"), "--count", "6", "--data-dir", str(data)]) == 0
+    index = json.loads((tmp_path / "out" / "expected.json").read_text())
+    assert [row["kind"] for row in index] == [*KINDS, KINDS[0]]
+    assert all((tmp_path / "out" / row["file"]).is_file() for row in index)
+    assert index[3]["expected"][0]["applicant_id"].startswith("APP-") and len(index[3]["expected"]) == 6
+    assert "6 files, 16 submissions" in capsys.readouterr().out
