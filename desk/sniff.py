@@ -61,8 +61,9 @@ def _zip_kind(data: bytes, low: str) -> SourceKind:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        what = "workbook" if low.endswith((".xlsx", ".xlsm")) else "zip archive"
-        raise Refused(f"the {what} is corrupt or truncated") from None
+        if low.endswith((".xlsx", ".xlsm")):
+            raise Refused("the workbook is corrupt or truncated") from None
+        raise Refused("archives are not accepted: send the files themselves") from None
     names = {i.filename for i in infos}
     if "xl/workbook.xml" in names:
         if sum(i.file_size for i in infos) > MAX_XLSX_UNPACKED:

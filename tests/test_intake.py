@@ -166,6 +166,8 @@ def _zip() -> bytes:
         ("junk.pdf", lambda: random.Random(2).randbytes(4096), "not a PDF"),
         ("bundle.zip", _zip, "archives are not accepted"),
         ("bundle.xlsx", _zip, "archives are not accepted"),
+        ("broken.zip", lambda: b"PK\x03\x04junk", "archives are not accepted"),
+        ("broken.xlsx", lambda: b"PK\x03\x04junk", "workbook is corrupt"),
         ("old.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old Office"),
         ("spaces.txt", lambda: b"   \n\t\n", "no text"),
         ("header-only.csv", lambda: b"Account Name,State\n", "no accounts"),
