@@ -177,3 +177,23 @@ def test_disagree_on_the_finding_card_records_and_refers_the_override(copilot):
 
     sam = open_referrals(sign_in("sam"), referral=ref.id)
     assert any("Override requested" in w.value and "masonry in 2019" in w.value for w in sam.warning)
+
+
+def test_notes_answers_and_overrides_written_as_markdown_are_plain_text(copilot):
+    from graph.refer import override
+    from tests.rendered import links_and_images
+    from tests.test_app_markup import EVIL, EVIL_URLS
+
+    thread, _ = referred(copilot)
+    me = copilot.as_user("alice", name="alice", role="junior")
+    answer = next(m for m in me.history(thread) if m.get("finding"))
+    ref = override(me, thread, answer["id"], verdict=EVIL, reason=EVIL + EVIL_URLS, user="alice", role="junior")
+    copilot.referrals.decide(ref.id, "return", user="sam", role="senior", note=EVIL + EVIL_URLS)
+    copilot.referrals.answer(ref.id, user="alice", text=EVIL + "\n\n# heading" + EVIL_URLS)
+
+    for name in ("sam", "alice"):
+        at = open_referrals(sign_in(name), referral=ref.id)
+        assert "Evil" in shown(at) and links_and_images(at) == [], name
+    alice = sign_in("alice", thread=thread)
+    assert "Evil" in messages(alice, "assistant")[-1]
+    assert [x for x in links_and_images(alice) if "referrals?referral=" not in x] == []
