@@ -77,6 +77,10 @@ def shown(at: AppTest) -> str:
     )
 
 
+def page_links(at: AppTest) -> str:
+    return " ".join(f"{link.proto.label} {link.proto.page} ?{link.proto.query_string}" for link in at.get("page_link"))
+
+
 def decide_buttons(at: AppTest) -> list[str]:
     return [b.key for b in at.button if b.key in ("referral-approve", "referral-decline", "referral-return")]
 
@@ -87,10 +91,10 @@ def test_a_junior_sees_their_referral_and_its_card_but_no_decide_buttons(copilot
     card = messages(alice, "assistant")[-1]
     assert f"Referred to a senior underwriter ({ref.id})" in card
     assert "Waiting for a senior" in card  # the live status
-    assert f"(referrals?referral={ref.id})" in markdown(alice)  # a link to the Referrals page
+    assert f"referral={ref.id}" in page_links(alice)  # a link to the Referrals page, in this tab
 
     open_referrals(alice)
-    assert ref.id in " ".join(str(link.proto.label) for link in alice.get("page_link"))
+    assert f"referral={ref.id}" in page_links(alice)
     assert "UWC_AUTH=demo" not in shown(alice)  # signed in: no need to say how to sign in
     open_referrals(alice, referral=ref.id)
     assert not decide_buttons(alice) and not alice.error
@@ -113,8 +117,7 @@ def test_a_senior_reads_the_memo_and_approves_and_a_decided_referral_is_not_deci
     assert "(guidelines?section=authority-levels)" in text  # why it was referred, linked
     assert "(guidelines?section=property-qualified)" in text  # the rules applied, linked as in the chat
     assert "the building's construction" in text  # what is missing
-    facts = sam.dataframe[0].value
-    assert "$3,000,000" in set(facts["Value"]) and set(facts["Source"]) == {"the conversation"}
+    assert "| Revenue | \\$3,000,000 | the conversation |" in text  # the facts with their source
     assert decide_buttons(sam) == ["referral-approve", "referral-decline", "referral-return"]
 
     checked(sam.button(key="referral-decline").click().run())  # a decline needs a reason: one line
@@ -196,4 +199,4 @@ def test_notes_answers_and_overrides_written_as_markdown_are_plain_text(copilot)
         assert "Evil" in shown(at) and links_and_images(at) == [], name
     alice = sign_in("alice", thread=thread)
     assert "Evil" in messages(alice, "assistant")[-1]
-    assert [x for x in links_and_images(alice) if "referrals?referral=" not in x] == []
+    assert links_and_images(alice) == []

@@ -8,8 +8,6 @@ user or model text, so it goes through ``app/ui/escape.py``.
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from app.ui import errors
@@ -19,9 +17,8 @@ from app.ui.finding import rule_line
 from app.ui.labels import value_text
 from graph.referrals import ReferralError, ReferralNotFound
 
-PAGE = "referrals"  # the Referrals page's url_path (relative, like the Guidelines links)
+PAGE_FILE = "views/referrals.py"
 PARAM = "referral"
-REFERRAL_ID = re.compile(r"R-[0-9a-z]{1,40}")
 STATUS = {
     "pending": ("Waiting for a senior", "orange", ":material/hourglass_top:"),
     "returned": ("Returned: waiting for the underwriter", "blue", ":material/reply:"),
@@ -29,17 +26,6 @@ STATUS = {
     "declined": ("Declined", "red", ":material/cancel:"),
 }
 ERROR_KEY = "referral_error"  # {referral id: one line} left by an action's callback for the page to show
-
-
-def referral_url(referral_id: str) -> str:
-    return f"{PAGE}?{PARAM}={referral_id}"
-
-
-def referral_link(referral_id: str, label: str | None = None) -> str:
-    """A link to the referral on the Referrals page; anything that is not a referral id is shown as code."""
-    if not REFERRAL_ID.fullmatch(str(referral_id)):
-        return code(referral_id)
-    return f"[{md(label or referral_id)}]({referral_url(referral_id)})"
 
 
 def badge(status: str) -> str:
@@ -78,10 +64,15 @@ def render_card(copilot, message: dict, sections: dict) -> None:
             st.caption(f"The referral {code(rid)} no longer exists.")
             return
         who = f" by {md(ref.decided_by)}" if ref.decided_by and ref.status != "pending" else ""
-        st.markdown(
-            f"{badge(ref.status)}{who} &nbsp; :material/open_in_new: "
-            f"{referral_link(ref.id, f'Open {ref.id} on the Referrals page')}"
-        )
+        status, link = st.columns([0.45, 0.55], vertical_alignment="center")
+        status.markdown(f"{badge(ref.status)}{who}")
+        with link:  # a page link stays in this tab, so a signed-in user stays signed in
+            st.page_link(
+                PAGE_FILE,
+                label=f"Open {ref.id} on the Referrals page",
+                icon=":material/open_in_new:",
+                query_params={PARAM: ref.id},
+            )
 
 
 # --- the memo ----------------------------------------------------------------------------------------------------
@@ -129,8 +120,9 @@ def render_memo(ref, sections: dict) -> None:
     with right:
         st.markdown("**Facts**")
         rows = fact_rows(memo)
-        if rows:  # a dataframe shows its cells as text, never as Markdown
-            st.dataframe(rows, hide_index=True, width="stretch")
+        if rows:  # md() escapes every cell, "|" included
+            table = [f"| {md(r['Fact'])} | {md(r['Value'])} | {md(r['Source'])} |" for r in rows]
+            st.markdown("\n".join(["| Fact | Value | Source |", "|---|---|---|", *table]))
         else:
             st.caption("No facts recorded.")
         rules = [r for r in memo.get("rules") or [] if isinstance(r, dict)]

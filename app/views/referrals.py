@@ -13,7 +13,7 @@ from app.ui.escape import code, md
 from graph.referrals import ReferralNotFound
 from seed_db.authority import may_approve
 
-PAGE = "views/referrals.py"
+PAGE = ui.PAGE_FILE
 CHAT = "views/chat.py"
 RECENT = 20  # decided referrals listed under the queue
 
@@ -84,8 +84,9 @@ def render_detail(copilot, ref, user, senior: bool) -> None:
         )
     elif ref.thread_id:
         st.caption(f"The conversation is {md(ref.requested_by)}'s: they and admins can open it.")
-    ui.show_error(ref.id)
+    ui.render_memo(ref, resources.sections_by_id())
     ui.render_exchange(ref)
+    ui.show_error(ref.id)
     if senior and ref.status == "pending":
         ui.render_decide(copilot, ref, user)
     elif ref.status == "returned" and ref.requested_by == user.name:
@@ -94,7 +95,6 @@ def render_detail(copilot, ref, user, senior: bool) -> None:
         st.caption(f"Waiting for {md(ref.requested_by)} to answer the question.")
     elif ref.status == "pending":
         who_decides(copilot.referrals.authority, resources.settings())
-    ui.render_memo(ref, resources.sections_by_id())
 
 
 copilot = require_copilot()
