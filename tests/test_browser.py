@@ -266,8 +266,11 @@ def test_a_senior_reads_a_referral_memo(seeded, tmp_path):
                     link.click()
                     expect(page.get_by_text("Referrals are decided by a senior").first).to_be_visible(timeout=30_000)
                     assert not page.get_by_role("button", name="Approve").count()
+                    shot(page, "referral-junior.png")
                 else:  # the senior's queue, then the memo
                     page.get_by_role("link", name="Referrals").first.click()
+                    expect(page.get_by_text("Waiting for a decision (1)")).to_be_visible(timeout=30_000)
+                    shot(page, "referral-queue.png")
                     page.get_by_role("link", name=re.compile(ref.id)).first.click(timeout=30_000)
                     expect(page.get_by_text("Your decision").first).to_be_visible(timeout=30_000)
                     expect(page.get_by_role("button", name="Approve")).to_be_visible()

@@ -64,10 +64,9 @@ def render_card(copilot, message: dict, sections: dict) -> None:
             st.caption(f"The referral {code(rid)} no longer exists.")
             return
         who = f" by {md(ref.decided_by)}" if ref.decided_by and ref.status != "pending" else ""
-        status, link = st.columns([0.45, 0.55], vertical_alignment="center")
-        status.markdown(f"{badge(ref.status)}{who}")
-        with link:  # a page link stays in this tab, so a signed-in user stays signed in
-            st.page_link(
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            st.markdown(f"{badge(ref.status)}{who}", width="content")
+            st.page_link(  # a page link stays in this tab, so a signed-in user stays signed in
                 PAGE_FILE,
                 label=f"Open {ref.id} on the Referrals page",
                 icon=":material/open_in_new:",
