@@ -149,7 +149,9 @@ def test_a_returned_referral_is_answered_by_the_junior_and_goes_back_to_the_queu
     assert copilot.referrals.store.get(ref.id).status == "returned"
     assert "Waiting for alice to answer the question." in shown(sam)
 
-    alice = open_referrals(sign_in("alice"), referral=ref.id)
+    alice = open_referrals(sign_in("alice"))
+    assert "sam: What is the building made of?" in shown(alice)  # her list shows the question
+    open_referrals(alice, referral=ref.id)
     assert "What is the building made of?" in "\n".join(i.value for i in alice.info)
     alice.text_area(key=f"referral-answer-{ref.id}").input("Masonry, built 1990.")
     checked(alice.button(key="referral-send-answer").click().run())

@@ -16,6 +16,7 @@ from seed_db.authority import may_approve
 PAGE = ui.PAGE_FILE
 CHAT = "views/chat.py"
 RECENT = 20  # decided referrals listed under the queue
+NOTE_CHARS = 140  # of a senior's note, in a list
 
 
 def visible(ref, user, senior: bool) -> bool:
@@ -30,6 +31,9 @@ def render_row(ref) -> None:
             st.page_link(PAGE, label=f"{ref.id} · {md(ui.headline(ref))}", query_params={ui.PARAM: ref.id})
             kind = "Override" if ref.kind == "override" else "Determination"
             st.caption(f"{kind} · asked by {md(ref.requested_by)} · {ui.stamp(ref.created_at)}")
+            if ref.note:  # the senior's reason, or the question waiting for an answer
+                note = ref.note if len(ref.note) <= NOTE_CHARS else ref.note[:NOTE_CHARS].rstrip() + "…"
+                st.caption(f":material/comment: {md(ref.decided_by)}: {md(note)}")
         with right:
             st.markdown(ui.badge(ref.status))
 
