@@ -202,3 +202,22 @@ def test_notes_answers_and_overrides_written_as_markdown_are_plain_text(copilot)
     alice = sign_in("alice", thread=thread)
     assert "Evil" in messages(alice, "assistant")[-1]
     assert links_and_images(alice) == []
+
+
+def test_a_seniors_override_is_recorded_without_a_referral(copilot):
+    sam = sign_in("sam")
+    send(sam, "Is Harbor Point Lodge LLC in appetite for property?")
+    key = next(t.key for t in sam.text_input if (t.key or "").startswith("override-")).removesuffix("-verdict")
+    sam.text_input(key=f"{key}-verdict").input("Qualified")
+    sam.text_area(key=f"{key}-reason").input("Sprinklered since 2021.")
+    checked(sam.button(key=f"FormSubmitter:{key}-Record the override").click().run())
+    assert "Override recorded by sam" in messages(sam, "assistant")[-1]
+    assert "Override recorded." in "\n".join(i.value for i in sam.info)
+    assert copilot.records.kinds == ["override"] and not copilot.referrals.store.list()
+
+
+def test_without_sign_in_the_page_says_how_to_sign_in_as_a_senior(data_dir):  # noqa: F811
+    from tests.test_app import run
+
+    at = open_referrals(run())
+    assert "UWC_AUTH=demo" in shown(at) and "You have no referrals" in shown(at) and not decide_buttons(at)
