@@ -20,6 +20,7 @@ pages = [
     chat,
     st.Page("views/applicants.py", title="Applicants", icon=":material/apartment:", url_path="applicants"),
     st.Page("views/guidelines.py", title="Guidelines", icon=":material/menu_book:", url_path="guidelines"),
+    st.Page("views/referrals.py", title="Referrals", icon=":material/assignment_ind:", url_path="referrals"),
 ]
 if user.sees_all:  # evaluation runs and monitoring span every user's work: admins only
     pages.append(st.Page("views/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation"))

@@ -57,8 +57,10 @@ def copilot_message(exc: BaseException) -> str:
 def try_copilot():
     """(copilot, None) or (None, readable reason)."""
     try:
-        # Each user sees only their own conversations (an admin, or the local user without sign-in, sees all).
-        return resources.copilot().as_user(auth.streamlit_user(resources.settings()).scope), None
+        # Each user sees only their own conversations (an admin, or the local user without sign-in, sees all), and
+        # every turn, override and referral decision acts as the signed-in user with their role.
+        user = auth.streamlit_user(resources.settings())
+        return resources.copilot().as_user(user.scope, name=user.name, role=user.role), None
     except Exception as exc:  # shown to the user; the next rerun tries again
         return None, copilot_message(exc)
 

@@ -11,12 +11,13 @@ import json
 
 import streamlit as st
 
-from app.ui import errors
+from app.ui import errors, override, referral
 from app.ui.answer import follow_ups, format_answer, plain_text
 from app.ui.escape import md, md_lines
 from app.ui.finding import render_finding
 from app.ui.steps import render_notices, render_steps
 
+REFERRAL_KINDS = ("referral", "referral_decision")
 AVATARS = {"user": ":material/person:", "assistant": ":material/support_agent:"}
 COPY_HTML = """<button class="uwc-copy" title="Copy the answer" data-testid="uwc-copy"
  onclick='navigator.clipboard.writeText({text}).then(() => {{ this.innerText = "Copied"; }},
@@ -112,7 +113,10 @@ def render_follow_ups(finding: dict | None, on_pick, key: str) -> None:
 
 def render_history(copilot, thread_id: str, history: list[dict], sections: dict, on_follow_up=None) -> None:
     feedback = copilot.threads.feedback(thread_id) if thread_id else {}
-    last_answer = max((i for i, m in enumerate(history) if m.get("role") == "assistant"), default=-1)
+    last_answer = max(  # a referral line after an answer leaves its follow-ups under it
+        (i for i, m in enumerate(history) if m.get("role") == "assistant" and m.get("kind") not in REFERRAL_KINDS),
+        default=-1,
+    )
     for i, message in enumerate(history):
         role = message.get("role") if message.get("role") in AVATARS else "assistant"
         with st.chat_message(role, avatar=AVATARS[role]):
@@ -120,7 +124,12 @@ def render_history(copilot, thread_id: str, history: list[dict], sections: dict,
                 if role == "user":
                     st.markdown(md_lines(message.get("content") or ""))
                     continue
+                if message.get("kind") in REFERRAL_KINDS:  # a line of the referral flow: its card, live status
+                    referral.render_card(copilot, message, sections)
+                    continue
                 render_answer_body(message, sections)
+                if message.get("finding") and message.get("id") and thread_id:
+                    override.render(copilot, thread_id, message)
                 if message.get("id") and message.get("kind") not in ("error", "limit", "stopped"):
                     render_feedback(
                         copilot, thread_id, message["id"], feedback.get(message["id"]), message.get("content") or ""
