@@ -75,7 +75,7 @@ def build_memo(
         "task_type": task,
         "case": case,
         "facts": [
-            {"label": FACT_LABELS.get(f["fact"], f["fact"]), "value": _fact_value(f["fact"], f["value"]), **f}
+            {**f, "label": FACT_LABELS.get(f["fact"], f["fact"]), "shown": _fact_value(f["fact"], f["value"])}
             for f in facts
         ],
         "rules": [
