@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 
-from core.vocabulary import FACT_KEYS, FACTS, TASKS, VERDICT_FIELDS
+from core.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TASKS, VERDICT_FIELDS
 from graph import prompts
 
 SNIPPET = 160  # characters of the user message a fact was stated in
 RESULT_CHARS = 1200  # a tool result longer than this (as JSON) is kept shortened
 TOOL_ARGUMENT = "tool argument"
+RECORD_NAMES = {"company": "company_name", "applicant_id": "id"}  # what a finding names beyond the facts
 
 
 def prompt_sha256() -> str:
@@ -87,7 +88,7 @@ def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[
 
     out: dict[str, dict] = {}
     for key, value in facts.items():
-        field = RECORD_KEYS.get(key)
+        field = RECORD_KEYS.get(key) or RECORD_NAMES.get(key)
         if applicant and field and _same(key, applicant.get(field), value, catalog):
             out[key] = {"value": value, "source": f"applicant record {applicant.get('id')}"}
             continue
@@ -163,7 +164,7 @@ def determination_body(
     decisive = next((e for e in reversed(before) if e.get("tool") == deciding), None)
     if decisive is not None:
         facts.update({k: v for k, v in (decisive.get("arguments") or {}).items() if k in FACT_KEYS and v is not None})
-    facts.update({k: v for k, v in (finding.get("facts") or {}).items() if k in FACT_KEYS and v is not None})
+    facts.update({k: v for k, v in (finding.get("facts") or {}).items() if k in FACT_LABELS and v is not None})
     names: list[str] = []
     for e in before:
         data_names(e.get("result"), names)
