@@ -176,6 +176,20 @@ def determination_body(
         if e.get("ok") and isinstance(e.get("result"), dict)
         for rule in e["result"].get("rules_applied") or []
     ]
+    if not rules:  # a limits or deductible lookup has one rule: its reason, with the sections it rests on
+        rules = [
+            {
+                "tool": e["tool"],
+                "rule": e["tool"],
+                "detail": e["result"]["reason"],
+                "section": ", ".join(e["result"].get("sections") or []),
+            }
+            for e in turn_tools
+            if e.get("ok")
+            and e.get("tool") == deciding
+            and isinstance(e.get("result"), dict)
+            and e["result"].get("reason")
+        ]
     return {
         "task_type": task,
         "verdict": {k: finding[k] for k in VERDICT_FIELDS if k in finding},

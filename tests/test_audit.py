@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,9 @@ def test_each_finding_of_a_turn_writes_one_determination_record(cp):
     records = list(cp.records.records(thread_id=tid))
     assert records == r.records
     appetite, deductible = (rec.body for rec in records)
-    assert appetite["task_type"] == "appetite" and appetite["verdict"] == {"appetite": r.steps[-3]["result"]["appetite"]}
+    assert appetite["task_type"] == "appetite" and appetite["verdict"] == {
+        "appetite": r.steps[-3]["result"]["appetite"]
+    }
     assert deductible["verdict"] == {"deductible": 5000}
     asked = cp.history(tid)[0]
     facts = appetite["facts"]
@@ -69,7 +72,9 @@ def test_a_record_that_cannot_be_written_leaves_the_answer_with_a_notice(cp, mon
 
     monkeypatch.setattr(cp.records, "append", refuse)
     tid = cp.new_thread().id
-    r = cp.send(tid, "Is NAICS 484121 in Texas in appetite for commercial auto? They have 21 trucks and revenue of $8M.")
+    r = cp.send(
+        tid, "Is NAICS 484121 in Texas in appetite for commercial auto? They have 21 trucks and revenue of $8M."
+    )
     assert r.finding is not None and r.answer and r.records == []
     assert "disk full" in r.record_error and any("not written to the decision record" in n for n in r.notices)
 
@@ -80,3 +85,162 @@ def test_records_stay_in_the_conversations_store_of_the_data_folder(cp):
     assert store.verify().count == 1
     store.close()
 
+
+# --- uwc audit and the memo ----------------------------------------------------------------------------------
+OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "memo"  # git-ignored
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    from app.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def decided(cp):
+    """A conversation with a determination, a referral and its approval; another with a determination only."""
+    tid = cp.new_thread().id
+    (r,) = [cp.send(tid, "What deductible for auto on Wayfarer Heavy Haul?")]
+    det = r.records[0]
+    referral = cp.records.append(
+        "referral",
+        user="junior1",
+        role="junior",
+        body={"reason": "revenue above authority 😀", "determination_seq": det.seq},
+        thread_id=tid,
+        submission_id=det.submission_id,
+        referral_id="ref-1",
+    )
+    approval = cp.records.append(
+        "approval",
+        user="senior1",
+        role="senior",
+        body={"decision": "approved", "comment": "Fine – “ok” ✓ by me"},
+        thread_id=tid,
+        submission_id=det.submission_id,
+        referral_id="ref-1",
+    )
+    other = cp.new_thread().id
+    cp.send(other, "What deductible would we offer for commercial auto on NAICS 484121?")
+    return {
+        "thread": tid,
+        "other": other,
+        "det": det,
+        "referral": referral,
+        "approval": approval,
+        "dir": cp.settings.data_dir,
+    }
+
+
+def test_audit_verify_says_ok_then_names_the_first_bad_record(decided):
+    import sqlite3
+
+    code, out, _ = _cli("audit", "verify", "--data-dir", str(decided["dir"]))
+    assert code == 0 and out.startswith("ok: 4 records, chain intact (") and out.strip().endswith(" s)")
+    with sqlite3.connect(decided["dir"] / "conversations.db") as c:
+        c.execute("DROP TRIGGER decision_record_no_update")
+        c.execute("UPDATE decision_record SET user_name = 'someone else' WHERE seq = 3")
+    code, out, err = _cli("audit", "verify", "--data-dir", str(decided["dir"]))
+    assert code == 1 and out == "" and err.count("\n") == 1 and "record 3 was changed" in err
+
+
+def test_audit_export_writes_jsonl_and_one_memo_per_determination(decided, tmp_path):
+    from pypdf import PdfReader
+
+    code, out, err = _cli("audit", "export", "--out", "exports", "--data-dir", str(decided["dir"]))
+    assert code == 0, err
+    lines = [json.loads(x) for x in (tmp_path / "exports" / "records.jsonl").read_text().splitlines()]
+    assert [x["seq"] for x in lines] == [1, 2, 3, 4] and all(len(x["hash"]) == 64 for x in lines)
+    memos = sorted((tmp_path / "exports").glob("memo-*.pdf"))
+    assert [m.name for m in memos] == [f"memo-000001-{decided['thread']}.pdf", f"memo-000004-{decided['other']}.pdf"]
+    text = "\n".join(page.extract_text() for page in PdfReader(memos[0]).pages)
+    flat = " ".join(text.split())
+    det = decided["det"]
+    assert det.hash in flat.replace(" ", "") and "Deductible" in flat and "$5,000" in flat
+    assert f"applicant record {det.submission_id}" in flat and "deductibles-auto-transport" in flat
+    assert (
+        "Approval #3" in flat
+        and "senior1 (senior)" in flat
+        and '"ok" (yes) by me' in flat
+        and decided["approval"].hash in flat.replace(" ", "")
+    )
+    assert "revenue above authority ?" in flat  # an emoji becomes "?", never a crash
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(memos[0]))
+    pdf[0].render(scale=1.5).to_pil().save(OUTPUT / "memo-page1.png")
+    pdf.close()
+
+    code, out, _ = _cli(
+        "audit",
+        "export",
+        "--out",
+        "one",
+        "--thread",
+        decided["other"],
+        "--format",
+        "jsonl",
+        "--data-dir",
+        str(decided["dir"]),
+    )
+    assert code == 0 and [
+        json.loads(x)["seq"] for x in (tmp_path / "one" / "records.jsonl").read_text().splitlines()
+    ] == [4]
+    assert not list((tmp_path / "one").glob("*.pdf"))
+    code, _, _ = _cli(
+        "audit",
+        "export",
+        "--out",
+        "sub",
+        "--submission",
+        decided["det"].submission_id,
+        "--format",
+        "pdf",
+        "--data-dir",
+        str(decided["dir"]),
+    )
+    assert code == 0 and [m.name for m in (tmp_path / "sub").iterdir()] == [memos[0].name]
+    code, _, _ = _cli("audit", "export", "--out", "later", "--since", "2999-01-01", "--data-dir", str(decided["dir"]))
+    assert code == 0 and (tmp_path / "later" / "records.jsonl").read_text() == ""
+
+
+@pytest.mark.parametrize("out", ["../escape", "/tmp", "a/../../escape", "link", "file.txt", "inside/planted"])
+def test_audit_export_refuses_paths_outside_the_folder(decided, tmp_path, out):
+    outside = tmp_path.parent / f"outside-{tmp_path.name}"
+    outside.mkdir()
+    (tmp_path / "link").symlink_to(outside)
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "inside" / "planted").mkdir(parents=True)
+    (tmp_path / "inside" / "planted" / "records.jsonl").symlink_to(outside / "records.jsonl")
+    code, out_text, err = _cli("audit", "export", "--out", out, "--data-dir", str(decided["dir"]))
+    assert code == 2 and out_text == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert not list(outside.iterdir())
+
+
+def test_audit_export_refuses_a_bad_since(decided):
+    code, _, err = _cli("audit", "export", "--out", "x", "--since", "last tuesday", "--data-dir", str(decided["dir"]))
+    assert code == 2 and "not an ISO date" in err
+
+
+def test_memo_never_crashes_on_text_outside_latin1():
+    from app.memo import latin1, memo_pdf
+    from graph.records import DecisionRecord
+
+    assert latin1("Café “quoted” – ok… 😀 中文 ✓") == 'Café "quoted" - ok... ? ?? (yes)'
+    body = {
+        "task_type": "appetite",
+        "verdict": {"appetite": "yes"},
+        "summary": "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u202e RTL \x00 nul",
+        "facts": {"state": {"value": "東京", "source": "tool argument"}},
+    }
+    record = DecisionRecord(
+        1, "determination", "2026-01-01T00:00:00+00:00", "ü", None, None, None, None, body, "0" * 64, "f" * 64
+    )
+    assert memo_pdf([record]).startswith(b"%PDF")
