@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, event, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, bindparam, create_engine, event, select
 from sqlalchemy.engine import Engine
 
 from core import database
-from core.database import write_ahead
+from core.database import normalize_url, write_ahead
 from graph.determination import determination_body
 from graph.threads import upgrade_schema
 
@@ -70,6 +70,9 @@ head = Table(
     Column("hash", String(64), nullable=False),
 )
 _COLUMNS = [decision_record.c[n] for n in decision_record.c.keys()]
+# Built once, so each append reuses the compiled statements.
+_INSERT = decision_record.insert()
+_MOVE_HEAD = head.update().where(head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,8 @@ class RecordStore:
         if isinstance(url, Path) or "://" not in str(url):
             Path(url).parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{url}"
-        self.url = str(url)
-        self.sqlite = self.url.startswith("sqlite")
+        self.sqlite = str(url).startswith("sqlite")
+        self.url = str(url) if self.sqlite else normalize_url(str(url))
         if self.sqlite:
             # The driver's own transaction handling is off: appends open ``BEGIN IMMEDIATE`` themselves.
             engine = create_engine(
@@ -210,19 +213,33 @@ class RecordStore:
         """Add one record at the end of the chain and return it (committed when this returns)."""
         if kind not in RECORD_KINDS:
             raise RecordRefused(f"unknown record kind {kind!r}; one of {', '.join(RECORD_KINDS)}")
-        body_text = canonical_body(body)
-        fields = dict(
-            kind=kind,
-            user=user,
-            role=role,
-            thread_id=thread_id,
-            submission_id=submission_id,
-            referral_id=referral_id,
+        (record,) = self.append_many(
+            [
+                dict(
+                    kind=kind,
+                    user=user,
+                    role=role,
+                    body=body,
+                    thread_id=thread_id,
+                    submission_id=submission_id,
+                    referral_id=referral_id,
+                )
+            ]
         )
+        return record
+
+    def append_many(self, items: list[dict]) -> list[DecisionRecord]:
+        """Append several records (each the keyword arguments of ``append``) in one transaction: all or none."""
+        batch = []
+        for item in items:
+            if item.get("kind") not in RECORD_KINDS:
+                raise RecordRefused(f"unknown record kind {item.get('kind')!r}; one of {', '.join(RECORD_KINDS)}")
+            fields = {k: item.get(k) for k in ("kind", "user", "role", "thread_id", "submission_id", "referral_id")}
+            batch.append((fields, canonical_body(item.get("body"))))
         with self._lock:
             if self.sqlite:
-                return self._append_sqlite(fields, body_text)
-            return self._append_postgres(fields, body_text)
+                return self._append_sqlite(batch)
+            return self._append_postgres(batch)
 
     def _chain(self, conn, last_seq: int, last_hash: str, fields: dict, body_text: str) -> DecisionRecord:
         seq, at = last_seq + 1, _now()  # taken under the lock: ``at`` never goes back along the chain
@@ -239,12 +256,9 @@ class RecordStore:
             last_hash,
         )
         values = {k: v for k, v in fields.items() if k != "user"}
-        conn.execute(
-            decision_record.insert().values(
-                seq=seq, at=at, user_name=fields["user"], body=body_text, prev_hash=last_hash, hash=digest, **values
-            )
-        )
-        conn.execute(head.update().where(head.c.id == 1).values(seq=seq, hash=digest))
+        row = dict(seq=seq, at=at, user_name=fields["user"], body=body_text, prev_hash=last_hash, hash=digest, **values)
+        conn.execute(_INSERT, row)
+        conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
         return DecisionRecord(
             seq,
             fields["kind"],
@@ -259,26 +273,34 @@ class RecordStore:
             digest,
         )
 
-    def _append_sqlite(self, fields: dict, body_text: str) -> DecisionRecord:
+    def _extend(self, conn, last_seq: int, last_hash: str, batch: list[tuple[dict, str]]) -> list[DecisionRecord]:
+        out = []
+        for fields, body_text in batch:
+            record = self._chain(conn, last_seq, last_hash, fields, body_text)
+            last_seq, last_hash = record.seq, record.hash
+            out.append(record)
+        return out
+
+    def _append_sqlite(self, batch: list[tuple[dict, str]]) -> list[DecisionRecord]:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # the file's write lock: other processes' appends wait
             try:
                 last_seq, last_hash = conn.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1)).one()
-                record = self._chain(conn, last_seq, last_hash, fields, body_text)
+                records = self._extend(conn, last_seq, last_hash, batch)
                 conn.exec_driver_sql("COMMIT")
             except BaseException:
                 if conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
                     conn.exec_driver_sql("ROLLBACK")
                 raise
-        return record
+        return records
 
-    def _append_postgres(self, fields: dict, body_text: str) -> DecisionRecord:
+    def _append_postgres(self, batch: list[tuple[dict, str]]) -> list[DecisionRecord]:
         with self.engine.begin() as conn:
             # the head row's lock serializes appends from every process; it is released at commit
             last_seq, last_hash = conn.execute(
                 select(head.c.seq, head.c.hash).where(head.c.id == 1).with_for_update()
             ).one()
-            return self._chain(conn, last_seq, last_hash, fields, body_text)
+            return self._extend(conn, last_seq, last_hash, batch)
 
     # --- reading -----------------------------------------------------------------------------------------------
     def head(self) -> tuple[int, str]:
