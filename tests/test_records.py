@@ -413,3 +413,13 @@ def test_an_old_store_is_upgraded_keeping_its_conversations(tmp_path):
     assert threads.get("t1").title == "Old"
     threads.close()
     store.close()
+
+
+def test_a_batch_is_appended_whole_or_not_at_all(tmp_path):
+    store = RecordStore(tmp_path / "c.db")
+    made = store.append_many([{"kind": "determination", "user": "u", "body": {"i": i}} for i in range(3)])
+    assert [r.seq for r in made] == [1, 2, 3] and made[1].prev_hash == made[0].hash
+    with pytest.raises(RecordRefused):
+        store.append_many([{"kind": "determination", "body": {}}, {"kind": "nope", "body": {}}])
+    assert store.verify().count == 3 and store.verify().ok
+    store.close()
