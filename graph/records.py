@@ -109,7 +109,7 @@ class RecordRefused(ValueError):
     """A record that cannot be appended as given (unknown kind, a body that is not JSON or too big)."""
 
 
-def canonical_body(body: dict) -> str:
+def canonical_body(body: object) -> str:
     """The body as stored and hashed: JSON with sorted keys and no spaces (anything not JSON becomes a string)."""
     if not isinstance(body, dict):
         raise RecordRefused("a record's body is a JSON object")
@@ -122,8 +122,7 @@ def canonical_body(body: dict) -> str:
     return text
 
 
-def _dump(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one encoder: verify calls it 1M times
 
 
 def record_hash(
@@ -317,6 +316,24 @@ class RecordStore:
             while rows := result.fetchmany(FETCH):
                 yield from rows
 
+    def _raw_rows(self, sql: str) -> Iterator[tuple]:
+        """Rows straight from the driver (no SQLAlchemy row objects): ``verify`` reads every record. PostgreSQL: a
+        named (server-side) cursor, so the table is streamed, never held."""
+        with self.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            cursor = driver.cursor() if self.sqlite else driver.cursor(name="uwc_decision_record_verify")
+            try:
+                if not self.sqlite:
+                    cursor.itersize = FETCH
+                cursor.execute(sql)
+                while rows := cursor.fetchmany(FETCH):
+                    yield from rows
+            finally:
+                cursor.close()
+                if not self.sqlite:
+                    driver.rollback()
+
     def records(
         self,
         *,
@@ -351,7 +368,7 @@ class RecordStore:
         def bad(seq: int, problem: str) -> VerifyReport:
             return VerifyReport(False, count, seq, problem, time.perf_counter() - start, head_seq, head_hash)
 
-        for row in self._rows(select(*_COLUMNS).order_by(decision_record.c.seq)):
+        for row in self._raw_rows(f"SELECT {', '.join(decision_record.c.keys())} FROM decision_record ORDER BY seq"):
             seq, kind, at, user, role, thread_id, submission_id, referral_id, body, prev_hash, digest = row
             count += 1
             if seq != expected:
