@@ -15,6 +15,7 @@ from core.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TASKS, VERDICT_FIELDS
 from graph import prompts
 
 SNIPPET = 160  # characters of the user message a fact was stated in
+BARE_ANSWER = 60  # a message this short may be a bare answer ("4.5M", "Texas") to the question for a fact
 RESULT_CHARS = 1200  # a tool result longer than this (as JSON) is kept shortened
 TOOL_ARGUMENT = "tool argument"
 RECORD_NAMES = {"company": "company_name", "applicant_id": "id"}  # what a finding names beyond the facts
@@ -94,10 +95,9 @@ def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[
             continue
         # First as sentences that state it, then as a bare answer to the question for it ("4.5M", "Texas").
         hit = next((i for i in range(len(user_messages)) if _same(key, read(i, None).get(key), value, catalog)), None)
-        if hit is None:
-            hit = next(
-                (i for i in range(len(user_messages)) if _same(key, read(i, key).get(key), value, catalog)), None
-            )
+        if hit is None:  # bare answers are short: longer messages were read in the first pass
+            short = [i for i, (_, t) in enumerate(user_messages) if len(t) <= BARE_ANSWER]
+            hit = next((i for i in short if _same(key, read(i, key).get(key), value, catalog)), None)
         if hit is None and isinstance(value, str) and len(value) >= 3:
             hit = next((i for i, (_, t) in enumerate(user_messages) if value.casefold() in t.casefold()), None)
         if hit is not None:

@@ -60,6 +60,21 @@ def test_a_fact_from_the_applicant_record_names_it(cp):
     assert record.body["facts"]["lob"]["source"].startswith("user message ")
 
 
+def test_a_bare_answer_is_the_source_of_the_fact_it_answers(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "Does NAICS 311919 count as small?")
+    r = cp.send(tid, "32")
+    (record,) = r.records
+    answer_id = cp.history(tid)[2]["id"]
+    assert record.body["facts"]["employees"] == {
+        "value": 32,
+        "source": f"user message {answer_id}",
+        "message_id": answer_id,
+        "snippet": "32",
+    }
+    assert record.body["facts"]["naics"]["message_id"] == cp.history(tid)[0]["id"]
+
+
 def test_a_turn_without_a_finding_writes_nothing(cp):
     tid = cp.new_thread().id
     r = cp.send(tid, "Hi there!")
