@@ -806,6 +806,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             if not report.ok:
                 raise CliError(f"chain broken: {report.problem}")
             print(f"ok: {report.count:,} records, chain intact ({report.seconds:.2f} s)")
+            print(f"head: record {report.head_seq}, sha256 {report.head_hash} (keep it elsewhere to compare later)")
             return 0
         try:
             done = export(

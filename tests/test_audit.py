@@ -157,7 +157,9 @@ def test_audit_verify_says_ok_then_names_the_first_bad_record(decided):
     import sqlite3
 
     code, out, _ = _cli("audit", "verify", "--data-dir", str(decided["dir"]))
-    assert code == 0 and out.startswith("ok: 4 records, chain intact (") and out.strip().endswith(" s)")
+    first, head = out.splitlines()
+    assert code == 0 and first.startswith("ok: 4 records, chain intact (") and first.endswith(" s)")
+    assert head.startswith(f"head: record 4, sha256 {RecordStore(decided['dir'] / 'conversations.db').head()[1]}")
     with sqlite3.connect(decided["dir"] / "conversations.db") as c:
         c.execute("DROP TRIGGER decision_record_no_update")
         c.execute("UPDATE decision_record SET user_name = 'someone else' WHERE seq = 3")
@@ -259,3 +261,18 @@ def test_memo_never_crashes_on_text_outside_latin1():
         1, "determination", "2026-01-01T00:00:00+00:00", "ü", None, None, None, None, body, "0" * 64, "f" * 64
     )
     assert memo_pdf([record]).startswith(b"%PDF")
+    long = {  # many facts, words longer than a line, a label wider than its column: pages, never an error
+        "task_type": "appetite",
+        "verdict": {"appetite": "no"},
+        "summary": "x" * 3000,
+        "facts": {f"fact_{'y' * 60}_{i}": {"value": "z" * 400, "source": "tool argument"} for i in range(120)},
+        "rules_applied": [{"rule": "r", "detail": "w " * 2000}],
+    }
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = memo_pdf([DecisionRecord(2, "determination", "2026", None, None, None, None, None, long, "0" * 64, "e" * 64)])
+    assert len(PdfReader(io.BytesIO(pdf)).pages) > 3
+    with pytest.raises(ValueError, match="determination"):
+        memo_pdf([DecisionRecord(3, "approval", "2026", None, None, None, None, None, {}, "0" * 64, "e" * 64)])
