@@ -16,6 +16,7 @@ COPY guidelines guidelines
 COPY tools tools
 COPY graph graph
 COPY evals evals
+COPY desk desk
 COPY app app
 RUN pip install -c requirements.lock . && python -m compileall -q /opt/venv/lib
 # Baked data: a container starts serving at once; with UWC_DATABASE_URL the `seed` service loads PostgreSQL.

@@ -91,21 +91,30 @@ class _Folder:
 
 
 def memo_groups(records: Iterable[DecisionRecord]) -> list[list[DecisionRecord]]:
-    """Each determination with the records that decide on it: a linked record (referral, approval, decline,
-    return, override) belongs to the determination its body names (``determination_seq``), else to the latest
-    determination of its conversation before it; records sharing a ``referral_id`` go together."""
+    """Each determination with the records that decide on it. A linked record (referral, approval, decline,
+    return, override) belongs to the determination its body names (``determination_seq``), else to the one of the
+    answer it names (``message_id``, and ``task_type`` when an answer made several), else to the determination
+    its referral (``referral_id``) went with, else to the latest determination of its conversation before it."""
     groups: dict[int, list[DecisionRecord]] = {}
     latest: dict[str | None, int] = {}
+    by_answer: dict[tuple[str, str | None], int] = {}
     by_referral: dict[str, int] = {}
     for r in records:
         if r.kind == "determination":
             groups[r.seq] = [r]
             latest[r.thread_id] = r.seq
+            if r.body.get("message_id"):
+                by_answer[r.body["message_id"], None] = r.seq
+                by_answer[r.body["message_id"], r.body.get("task_type")] = r.seq
             continue
         if r.kind not in LINKED:
             continue
         named = r.body.get("determination_seq")
         owner = named if isinstance(named, int) and named in groups else None
+        answer = r.body.get("message_id")
+        if owner is None and answer:
+            task = r.body.get("task_type") or (r.body.get("determination") or {}).get("task_type")
+            owner = by_answer.get((answer, task)) or by_answer.get((answer, None))
         if owner is None and r.referral_id:
             owner = by_referral.get(r.referral_id)
         if owner is None and r.thread_id is not None:

@@ -30,9 +30,10 @@ import yaml
 
 from app.ui.escape import md
 from core.settings import Settings
+from seed_db.authority import ROLES, role_of
 
 MODES = ("demo", "oidc")
-ROLES = ("user", "admin")
+OLD_ROLES = ("user",)  # the name juniors had before authority levels: still read, as junior
 # Demo sign-in throttling (SignInThrottle): this many failures per user name, and per client, in this window.
 SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_S = 5, 300.0
 # scrypt cost: 2^14 × 8 × 1 takes ~50 ms and 16 MB per check; enough for a demo, cheap enough for a sign-in.
@@ -47,20 +48,28 @@ class AuthConfigError(ValueError):
 @dataclass(frozen=True)
 class User:
     name: str
-    role: str = "user"
+    role: str = "junior"  # junior, senior or admin (seed_db/authority.py: what each may decide)
     email: str | None = None
+    local: bool = False  # no sign-in: the one user of a loopback app, who sees everything it holds
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
     @property
+    def sees_all(self) -> bool:
+        return self.is_admin or self.local
+
+    @property
     def scope(self) -> str | None:
         """Whose conversations this user may open: their own, or everyone's (None) for an admin."""
-        return None if self.is_admin else self.name
+        return None if self.sees_all else self.name
 
 
-LOCAL_USER = User("local", "admin")  # no sign-in (loopback): the single user of the app sees everything
+def local_user(settings: Settings) -> User:
+    """No sign-in (loopback): the single user of the app, who sees every conversation and has the authority of
+    ``UWC_ROLE`` (a junior by default: referrals wait for a senior, who signs in to decide them)."""
+    return User(settings.user, role_of(settings.role), local=True)
 
 
 def _b64(data: bytes) -> str:
@@ -101,9 +110,10 @@ class DemoAccount:
 
 
 def _account(name: str, role: str, password_hash: str, where: str) -> DemoAccount:
-    name, role, password_hash = str(name).strip(), str(role or "user").strip().lower(), str(password_hash).strip()
+    name, role, password_hash = str(name).strip(), str(role or "junior").strip().lower(), str(password_hash).strip()
     if not name:
         raise AuthConfigError(f"{where}: a user without a name")
+    role = "junior" if role in OLD_ROLES else role
     if role not in ROLES:
         raise AuthConfigError(f"{where}: user {name!r} has role {role!r}; roles are {', '.join(ROLES)}")
     if not password_hash.startswith("scrypt$") or password_hash.count("$") != 5:
@@ -270,7 +280,8 @@ def oidc_user(info: dict, settings: Settings) -> User:
     """The app user for an OIDC identity (``st.user``): named by e-mail, else subject; admin if listed."""
     email = info.get("email")
     name = str(email or info.get("sub") or "unknown")
-    role = "admin" if {name.lower(), str(info.get("sub", "")).lower()} & settings.admin_names else "user"
+    names = {name.lower(), str(info.get("sub", "")).lower()}
+    role = "admin" if names & settings.admin_names else "senior" if names & settings.senior_names else "junior"
     return User(name, role, email)
 
 
@@ -306,7 +317,7 @@ def streamlit_user(settings: Settings) -> User:
 
     mode = (settings.auth or "").strip().lower() or None
     if mode is None:
-        return LOCAL_USER
+        return local_user(settings)
     if mode == "oidc":
         if not st.user.is_logged_in:
             _sign_in_page_oidc()

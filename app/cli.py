@@ -827,6 +827,77 @@ def cmd_audit(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_submit(args: argparse.Namespace) -> int:
+    """One line per file: its submission(s) and the facts read, or the one reason it was refused."""
+    import json
+
+    from core.database import database_errors, explain
+    from desk.intake import display_name, intake_one
+    from desk.store import DeskStore
+    from seed_db.queries import readonly_engine
+    from tools.catalog import Catalog
+
+    settings = get_settings(data_dir=args.data_dir)
+    try:
+        engine = readonly_engine(settings.resolved_database_url)
+        catalog = Catalog.load(engine)
+        store = DeskStore.open(settings)
+    except FileNotFoundError as exc:
+        raise CliError(f"{exc} (or `make run`)") from None
+    except database_errors() as exc:
+        raise CliError(explain(exc, settings.resolved_database_url)) from None
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")  # a file name that is not UTF-8 is shown with U+FFFD, never a crash
+    refused = 0
+    try:
+        for path in args.files:
+            outcome = intake_one(path, catalog=catalog, store=store)
+            shown = display_name(path)
+            refused += not outcome.ok
+            if args.json:
+                print(
+                    json.dumps(
+                        {"file": shown, "refused": outcome.refused, "duplicate": outcome.duplicate}
+                        | {"submissions": [_submission_json(s) for s in outcome.submissions]}
+                    )
+                )
+            else:
+                print(f"{shown}: {_submission_line(outcome)}")
+    finally:
+        store.close()
+        engine.dispose()
+    return 2 if refused else 0
+
+
+def _submission_json(s) -> dict:
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "status": s.status,
+        "received_at": s.received_at,
+        "needs_person": s.needs_person,
+        "lines_requested": list(s.lines_requested),
+        "facts": {f.key: {"value": f.value, "where": f.source.where(), "snippet": f.snippet} for f in s.facts},
+        "notes": list(s.notes),
+    }
+
+
+def _submission_line(outcome) -> str:
+    if not outcome.ok:
+        return f"refused: {outcome.refused}"
+    again = " (already received)" if outcome.duplicate else ""
+    subs = outcome.submissions
+    if len(subs) == 1:
+        s = subs[0]
+        facts = ", ".join(f"{f.key}={f.value}" for f in s.facts) or "no facts read"
+        tail = f"; needs a person: {s.needs_person}" if s.needs_person else ""
+        tail += f"; {len(s.notes)} note(s): {s.notes[0]}" if s.notes else ""
+        return f"{s.id} ({s.kind}){again}: {facts}{tail}"
+    ids = ", ".join(s.id for s in subs[:3]) + (", …" if len(subs) > 3 else "")
+    facts = sum(len(s.facts) for s in subs)
+    return f"{len(subs)} submissions ({subs[0].kind}){again}: {ids}; {facts} facts read"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uwc",
@@ -947,6 +1018,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--format", choices=("jsonl", "pdf", "both"), default="both", help="what to write (default both)")
     a.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("submit", help="take in broker submissions: e-mails (.eml), PDFs, CSV/XLSX lists, text")
+    p.add_argument(
+        "files", nargs="+", help="the files; each is read on its own and refused with a reason if unreadable"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per file instead of a line of text")
+    p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    p.set_defaults(func=cmd_submit)
 
     p = sub.add_parser("mcp", help="serve the tools and the evaluation loop to other agents over MCP")
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP")

@@ -40,7 +40,22 @@ PLAIN = str.maketrans(
     }
 )
 LINKED = ("referral", "approval", "decline", "return", "override")
-LINKED_FIELDS = ("decision", "reason", "comment", "note", "question", "answer", "authority", "verdict", "summary")
+# What a linked record's body may say, shown in this order (the referral memo inside a referral is not repeated).
+LINKED_FIELDS = (
+    "kind",
+    "decision",
+    "override",
+    "reason",
+    "comment",
+    "note",
+    "question",
+    "question_by",
+    "answer",
+    "requested_by",
+    "authority",
+    "verdict",
+    "summary",
+)
 WIDTH = 180  # mm of text on an A4 page with 15 mm margins
 
 
@@ -68,6 +83,8 @@ def _value(key: str, value) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {_value(k, v)}" for k, v in value.items()) or "-"
     return str(value)
 
 

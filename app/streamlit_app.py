@@ -21,7 +21,7 @@ pages = [
     st.Page("views/applicants.py", title="Applicants", icon=":material/apartment:", url_path="applicants"),
     st.Page("views/guidelines.py", title="Guidelines", icon=":material/menu_book:", url_path="guidelines"),
 ]
-if user.is_admin:  # evaluation runs and monitoring span every user's work: admins only
+if user.sees_all:  # evaluation runs and monitoring span every user's work: admins only
     pages.append(st.Page("views/evaluation.py", title="Evaluation", icon=":material/analytics:", url_path="evaluation"))
     pages.append(
         st.Page("views/monitoring.py", title="Monitoring", icon=":material/monitoring:", url_path="monitoring")

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     auth_users_file: Path | None = Field(None, description="demo mode: YAML file of users and password hashes")
     auth_users: str | None = Field(None, description="demo mode: 'name:role:hash,...' instead of a file")
     admins: str = Field("", description="comma-separated user names or e-mails with the admin role (OIDC)")
+    seniors: str = Field("", description="comma-separated user names or e-mails with the senior role (OIDC)")
     oidc_metadata_url: str | None = Field(
         None, description="OIDC server_metadata_url (…/.well-known/openid-configuration)"
     )
@@ -93,6 +94,10 @@ class Settings(BaseSettings):
     def admin_names(self) -> set[str]:
         return {a.strip().lower() for a in self.admins.split(",") if a.strip()}
 
+    @property
+    def senior_names(self) -> set[str]:
+        return {a.strip().lower() for a in self.seniors.split(",") if a.strip()}
+
     # Observability (core/tracing.py): spans in the data folder unless off; the standard OTLP variables add a backend.
     tracing: bool = Field(True, description="trace every turn into telemetry.db in the data folder")
     otlp_endpoint: str | None = Field(
@@ -105,6 +110,10 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_HEADERS", "UWC_OTLP_HEADERS")
     )
     user: str = Field("local", description="who is asking, on traces and checks when there is no sign-in")
+    role: str = Field(
+        "junior",
+        description="that user's authority without sign-in: junior (referrals go to a senior), senior or admin",
+    )
 
     @model_validator(mode="after")
     def _register_secrets(self) -> Settings:

@@ -32,9 +32,13 @@ from graph.build import RECURSION_LIMIT, build_graph
 from graph.checkpoints import checkpoint_target, open_checkpointer
 from graph.observe import after_turn, record_turn
 from graph.records import RecordStore
+from graph.refer import decided_line, determinations, refer_turn
+from graph.referral_flow import build_referral_flow
+from graph.referrals import Referral, Referrals, ReferralStore
 from graph.state import kind, meta
 from graph.threads import ScopedThreads, ThreadStore, store_url
 from graph.writer_lock import LockTimeout, open_writer_locks
+from seed_db.authority import load_authority, role_of
 
 MAX_MESSAGE_CHARS = 8000
 log = logging.getLogger("uwc.copilot")
@@ -101,6 +105,7 @@ class TurnResult:
     events: list[dict] = field(default_factory=list)
     stopped: bool = False  # ended early by ``cancel``
     check: dict | None = None  # the online check of ``finding`` (graph/online_checks.py)
+    referrals: list[Referral] = field(default_factory=list)  # opened because a determination was beyond authority
     saved: bool = True  # False: a store fault kept the answer from the checkpoint (it is saved on the next turn)
     records: list = field(default_factory=list)  # the decision records written for this turn (graph/records.py)
     record_error: str | None = None  # why a determination of this turn is not on record (a notice says so too)
@@ -153,15 +158,51 @@ class Copilot:
         with naming_store(settings.telemetry_path):
             self.checks = CheckStore(settings.telemetry_path)
         self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
+        self.referrals = Referrals(
+            ReferralStore(self.store.engine),
+            load_authority(),
+            build_referral_flow(self.checkpointer, self._tell),
+            self.record,
+        )
+        self.user_name: str | None = None  # who acts through this view (``as_user``); else the settings' user
+        self.role = role_of(settings.role)
         self._unsaved: dict[str, tuple[list, list[dict]]] = {}  # turns a store fault kept from the checkpoint
 
-    def as_user(self, owner: str | None) -> Copilot:
-        """This copilot as one user sees it: only their conversations (``None``: every conversation)."""
-        if owner is None:
+    def as_user(self, owner: str | None, name: str | None = None, role: str | None = None) -> Copilot:
+        """This copilot as one user sees it: only their conversations (``owner=None``: every conversation), acting
+        as ``name`` (default: the owner) with the authority of ``role`` (default: ``UWC_ROLE``)."""
+        if owner is None and name is None and role is None:
             return self
         view = copy.copy(self)
-        view.threads = self.store.scoped(owner)
+        if owner is not None:
+            view.threads = self.store.scoped(owner)
+        view.user_name = name or owner
+        view.role = role_of(role) if role else self.role
         return view
+
+    @property
+    def acting_user(self) -> str:
+        return self.user_name or getattr(self.threads, "owner", None) or self.settings.user
+
+    def record(self, kind: str, **fields) -> str | None:
+        """Append a decision record (``graph/records.py``); its hash."""
+        return self.records.append(kind, **fields).hash
+
+    def post(self, thread_id: str, text: str, *, held: bool = False, **uwc) -> None:
+        """Add a copilot line to a conversation outside the model (a referral, a senior's decision): stored like
+        an answer, so it shows in the history and the model reads it next turn. ``held``: the caller holds the
+        conversation's writer lock (inside a turn)."""
+        message = AIMessage(text, id=str(uuid.uuid4()), additional_kwargs={"uwc": uwc})
+        with ExitStack() as held_lock:
+            if not held:
+                held_lock.enter_context(self._writing(thread_id, self.settings.thread_wait))
+            self.graph.update_state(self._config(thread_id), {"messages": [message]}, as_node="answer_guard")
+
+    def _tell(self, referral_id: str, decision: dict) -> None:
+        """The referral flow's last step: the conversation learns the senior's decision (or question)."""
+        ref = self.referrals.store.get(referral_id)
+        if ref.thread_id and self.store.exists(ref.thread_id):
+            self.post(ref.thread_id, decided_line(ref), kind="referral_decision", referral_id=ref.id)
 
     @property
     def label(self) -> str:
@@ -247,7 +288,7 @@ class Copilot:
         role: str | None = None,
     ) -> TurnResult:
         config = self._config(thread_id)
-        user = user or getattr(self.threads, "owner", None) or self.settings.user
+        user, role = user or self.acting_user, role or self.role
         with tracing.turn(thread_id, user, getattr(self.model, "name", "?")) as span:
             result, history, asked = self._run_turn(thread_id, text, config, on_event, cancel)
             try:
@@ -257,7 +298,18 @@ class Copilot:
                     record_turn(self, thread_id, result, user, role, history, asked, None)
             except Exception as exc:  # an observability fault never costs the underwriter a turn
                 log.warning("online check of conversation %s failed: %s: %s", thread_id, type(exc).__name__, exc)
+            if result.saved and not result.stopped:
+                self._refer(thread_id, result, user)
         return result
+
+    def _refer(self, thread_id: str, result: TurnResult, user: str) -> None:
+        """Refer what is beyond the user's authority; a fault says so in the turn rather than passing in silence."""
+        try:
+            found = determinations(result.steps)
+            result.referrals = refer_turn(self, thread_id, result.message_id, found, user, self.role)
+        except Exception as exc:
+            log.exception("referral of conversation %s failed", thread_id)
+            result.notices.append(prompts.REFERRAL_FAILED.format(problem=self._problem(exc) or type(exc).__name__))
 
     def _run_turn(
         self, thread_id: str, text: str, config: dict, on_event, cancel: threading.Event | None
@@ -510,6 +562,7 @@ class Copilot:
                         "check": checks.get(m.id) if finding and m.id else None,
                         "notices": meta(m).get("notices", []),
                         "kind": kind(m),
+                        "referral_id": meta(m).get("referral_id"),
                     }
                 )
                 steps = []

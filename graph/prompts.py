@@ -48,3 +48,23 @@ OFFLINE_HELP = (
 
 def system_prompt(insurer: str, lobs: dict[str, str]) -> str:
     return SYSTEM.format(insurer=insurer, lobs=", ".join(f"{name} ({code})" for code, name in lobs.items()))
+
+
+# Referrals (graph/refer.py): lines the conversation gets; the underwriter, not the model, reads them.
+REFERRED = (
+    "Referred to a senior underwriter ({id}): {reasons} needs a senior's approval {sections}. The determination above "
+    "does not stand until a senior approves it; the decision will appear here."
+)
+REFERRAL_DECIDED = "Senior decision on {id}: {words} by {who}{note}"
+REFERRAL_QUESTION = " Answer the question on the Referrals page ({id}); the referral then goes back to the senior."
+OVERRIDDEN = (
+    "Override recorded by {who}: the determination should be {verdict} — {reason}. It is kept beside the copilot's."
+)
+OVERRIDE_REFERRED = (
+    "Override referred to a senior underwriter ({id}): the determination should be {verdict} — {reason}. "
+    "The copilot's determination stands until a senior approves the override."
+)
+REFERRAL_FAILED = (
+    "This determination needs a senior underwriter's approval, but the referral could not be opened ({problem}); "
+    "refer it by hand and do not rely on it meanwhile."
+)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, bindparam, create_engine, event, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, bindparam, create_engine, event, select, text
 from sqlalchemy.engine import Engine
 
 from core import database
@@ -159,6 +159,42 @@ def _record(row) -> DecisionRecord:
     )
 
 
+def adopt_missing_tables(engine: Engine) -> None:
+    """Create the record's tables where a store's revision is past ``0003`` without them: for a while ``0004``
+    (referrals) came straight after ``0002``, and Alembic never runs a revision older than the one stamped."""
+    from sqlalchemy import inspect
+
+    if inspect(engine).has_table("decision_record"):
+        return
+    import importlib.util
+
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    path = Path(__file__).parent / "migrations" / "versions" / "0003_decision_records.py"
+    spec = importlib.util.spec_from_file_location("uwc_migration_0003", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                from graph.threads import MIGRATION_LOCK
+
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+            elif engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if inspect(conn).has_table("decision_record"):
+                return  # another process adopted them while this one waited
+            with Operations.context(MigrationContext.configure(conn)):
+                migration.upgrade()
+            if engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("COMMIT")
+    except Exception:
+        if not inspect(engine).has_table("decision_record"):
+            raise
+
+
 class RecordStore:
     """The decision record of one conversations store; ``url`` is ``graph.threads.store_url(settings)`` (or a path
     of a SQLite file)."""
@@ -193,6 +229,7 @@ class RecordStore:
             )
         self._lock = threading.Lock()  # one append at a time per process (the database serializes processes)
         upgrade_schema(self.engine)
+        adopt_missing_tables(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from seed_db.authority import Authority
 from seed_db.sources import SeedError
 
 Verdict = Literal["Yes", "No", "Qualified"]
@@ -124,6 +125,7 @@ class InsurerData(Strict):
     limit_rules: list[LimitRule]
     deductible_rules: list[DeductibleRule]
     products_not_written: list[NotWrittenProduct] = []
+    authority: Authority
 
     @field_validator("lines_of_business")
     @classmethod
@@ -214,6 +216,13 @@ def validate_references(
         check_section(where, qual.section)
         for c in qual.codes:
             check_prefix(where, c, exact=True)
+    check_section("authority.override_section", data.authority.override_section)
+    for refer in data.authority.rules:
+        where = f"authority rule {refer.id!r}"
+        check_lobs(where, refer.lobs)
+        check_section(where, refer.section)
+        for p in refer.naics:
+            check_prefix(where, p, exact=len(p) == 6)
     amounts: tuple[tuple[str, Sequence[LimitRule | DeductibleRule]], ...] = (
         ("limit", data.limit_rules),
         ("deductible", data.deductible_rules),

@@ -423,3 +423,18 @@ def test_a_batch_is_appended_whole_or_not_at_all(tmp_path):
         store.append_many([{"kind": "determination", "body": {}}, {"kind": "nope", "body": {}}])
     assert store.verify().count == 3 and store.verify().ok
     store.close()
+
+
+def test_a_store_stamped_past_0003_without_the_record_gets_its_tables(tmp_path):
+    """For a while 0004 (referrals) followed 0002 directly: a store upgraded then has no record tables."""
+    path = tmp_path / "conversations.db"
+    RecordStore(path).close()
+    with sqlite3.connect(path) as c:
+        c.execute("DROP TABLE decision_record")  # its triggers go with it
+        c.execute("DROP TABLE decision_record_head")
+    store = RecordStore(path)
+    fill(store, 2)
+    assert store.verify().ok and store.verify().count == 2
+    with pytest.raises(Exception, match="append-only"):
+        _exec(f"sqlite:///{path}", "DELETE FROM decision_record")
+    store.close()

@@ -1,0 +1,231 @@
+"""Facts from a draft submission, each with its source and snippet.
+
+Two ways in, in this order: a form field, a column or a ``Label: value`` line whose label is known maps straight
+to a fact through the vocabulary (``core.vocabulary.FACTS``: its key, label and nouns); free text goes through the
+chat's own fact reader (``graph.offline.facts.parse``), a sentence at a time, so each fact keeps the sentence it
+was read from. A labelled value beats one read from prose. Lines labelled as something that is not a fact (ZIP,
+phone, FEIN, policy number...) are never handed to the reader, so their digits never become a count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.vocabulary import COUNT_FACTS, FACTS, MONEY_FACTS
+from desk.readers import Draft
+from desk.submission import ReadFact, Source
+from graph.offline.facts import lob_fact, parse, state_fact
+from tools import catalog as norm
+from tools.errors import InvalidArgument
+
+MAX_SENTENCE = 400  # characters handed to the reader at once (a run-on line is cut, not skipped)
+
+# Form and column labels beyond the vocabulary's own words: the shapes of an ACORD 125/130 and of account lists.
+_ALIASES = {
+    "company": "applicant|applicant name|named insured|insured|insured name|company|company name|business name|account|account name|name of applicant|legal name",
+    "description": "nature of business|description of operations|business description|description|operations|what the business does|business",
+    "lines": "lines requested|lines of business|lines|coverages requested|coverage requested|coverages|coverage|line of business|line|lob|lobs|products requested",
+    "naics": "naics|naics code|naics 2022|industry code",
+    "state": "state|st|location state|mailing state|state of operation|primary state",
+    "address": "address|mailing address|location address|street address|premises address",
+    "annual_revenue": "annual revenue|revenue|gross revenue|gross sales|annual sales|sales|receipts|annual receipts",
+    "employees": "employees|number of employees|no of employees|total employees|full time employees|employee count|headcount",
+    "annual_payroll": "annual payroll|payroll|total payroll|estimated payroll",
+    "vehicles": "vehicles|number of vehicles|no of vehicles|vehicle count|fleet size|power units|owned vehicles",
+    "construction": "construction|construction type|building construction|construction class",
+    "total_insured_value": "tiv|total insured value|total insured values|insured value",
+    "total_assets": "total assets|assets",
+}
+# Labelled lines that are never facts: their digits are kept as text and never read as a figure.
+_NOT_FACTS = re.compile(
+    r"^(?:zip|zip code|postal code|postcode|phone|telephone|tel|fax|mobile|cell|fein|ein|tax id|sic|sic code|"
+    r"policy number|policy no|producer code|agency code|license|license no|date|effective date|expiration date|"
+    r"proposed eff date|dob|email|e mail|website|web|to|from|cc|subject|sent|re|ref|account number|account no|"
+    r"submission id|quote number|years in business|year established|year started|fax number|phone number)$"
+)
+_AMBIGUOUS_NOUNS = {"units", "cars"}  # a column "Units" in a list of landlords counts apartments, not vehicles
+_LABELLED_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ()#./&'_-]{0,40}?)\s*[:=]\s*(\S.*)$")
+
+
+def _norm_label(label: str) -> str:
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label)  # a field named "AnnualRevenue"
+    low = re.sub(r"[_\-./#()]+", " ", spaced.lower())
+    low = re.sub(r"[^a-z0-9 ]", "", low)
+    return re.sub(r"\s+", " ", low).strip()
+
+
+def _label_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for key, fact in FACTS.items():
+        for word in (key, key.replace("_", " "), fact.label, re.sub(r"^the ", "", fact.words)):
+            table[_norm_label(word)] = key
+    for key, words in _ALIASES.items():
+        for word in words.split("|"):
+            table[_norm_label(word)] = key
+    return table
+
+
+LABELS = _label_table()
+
+
+def label_key(label: str) -> str | None:
+    """The fact a form field or column label names ("Annual Revenue ($)" -> annual_revenue), or None."""
+    low = _norm_label(label)
+    if low in LABELS:
+        return LABELS[low]
+    low = re.sub(r"\b(?:usd|in usd|dollars)\b", "", low).strip()
+    if low in LABELS:
+        return LABELS[low]
+    for key, fact in FACTS.items():  # the vocabulary's nouns ("fleet", "staff", "headcount"), the whole label
+        if low in _AMBIGUOUS_NOUNS:
+            break
+        if fact.nouns and fact.kind in ("money", "count") and re.fullmatch(rf"(?:{fact.nouns})", low):
+            return key
+    return None
+
+
+def is_not_a_fact(label: str) -> bool:
+    return bool(_NOT_FACTS.match(_norm_label(label)))
+
+
+@dataclass
+class FactsRead:
+    facts: list[ReadFact]
+    lines_requested: list[str]
+    description: str | None
+    company: str | None
+    notes: list[str]
+
+
+def read_facts(draft: Draft, catalog) -> FactsRead:
+    out = FactsRead([], [], None, None, [])
+    have: dict[str, ReadFact] = {}
+
+    def keep(key: str, value, source: Source, snippet: str, how: str) -> None:
+        if key not in have:
+            have[key] = ReadFact(key, value, source, _clip(snippet), how)
+
+    fields = list(draft.fields)
+    prose: list[tuple[str, Source]] = []
+    for part in draft.text:  # "NAICS: 332710" in an e-mail is a labelled field, not a sentence
+        for line in part.text.splitlines():
+            m = _LABELLED_LINE.match(line)
+            if m and (label_key(m[1]) or is_not_a_fact(m[1])):
+                fields.append((m[1].strip(), m[2].strip(), part.source))
+            elif line.strip():
+                prose.append((line, part.source))
+    if draft.fields and all(p.source.row is not None for p in draft.text):
+        prose = []  # an account row's text is its own cells: already read as fields
+    for label, value, source in fields:
+        key = label_key(label)
+        if key is None or is_not_a_fact(label):
+            continue
+        snippet = f"{label}: {value}"
+        if key == "lines":
+            for lob in _lines(value, catalog):
+                if lob not in out.lines_requested:
+                    out.lines_requested.append(lob)
+            if out.lines_requested:
+                keep("lob", out.lines_requested[0], source, snippet, "field")
+            continue
+        if key == "address":
+            if st := state_fact(value, catalog):
+                keep("state", st, source, snippet, "field")
+            continue
+        try:
+            normalised = _field_value(key, value, catalog)
+        except InvalidArgument as exc:
+            out.notes.append(f"{source.where()}: {label!r} not read: {exc}")
+            continue
+        if normalised is not None:
+            keep(key, normalised, source, snippet, "field")
+    for sentence, source in _sentences(prose):
+        parsed = parse(sentence, catalog)
+        for key, value in parsed.facts.items():
+            if key in FACTS and value not in (None, ""):
+                keep(key, value, source, sentence, "text")
+        if "lob" in parsed.facts and parsed.facts["lob"] not in out.lines_requested and _asks_for(sentence):
+            out.lines_requested.append(parsed.facts["lob"])
+        if parsed.company and "company" not in have:
+            keep("company", parsed.company, source, sentence, "text")
+    out.facts = list(have.values())
+    out.description = str(have["description"].value) if "description" in have else None
+    out.company = str(have["company"].value) if "company" in have else None
+    return out
+
+
+def _field_value(key: str, value: str, catalog) -> str | int | None:
+    value = value.strip()
+    if not value or value.lower() in ("n/a", "na", "none", "-", "tbd", "unknown"):
+        return None
+    if key in MONEY_FACTS:
+        return norm.money(re.sub(r"(?i)\s*(?:usd|us\$|per year|/yr|annually)\s*$", "", value), FACTS[key].label)
+    if key in COUNT_FACTS:
+        return norm.count(value, FACTS[key].label)
+    if key == "naics":
+        return catalog.naics(re.sub(r"^\D*", "", value)[:7])
+    if key == "state":
+        try:
+            return catalog.state(value)
+        except InvalidArgument:
+            if found := state_fact(value, catalog, lenient=True):
+                return found
+            raise
+    if key == "construction":
+        catalog.construction(value)  # raises when no construction class fits
+        return value[:200]
+    return " ".join(value.split())[:500]  # description, company
+
+
+def _lines(value: str, catalog) -> list[str]:
+    out = []
+    for piece in re.split(r"[,;/+&\n]|\band\b", value):
+        piece = piece.strip(" .-*\t")
+        if not piece:
+            continue
+        lob = catalog.find_lob(piece) or lob_fact(piece, catalog)
+        if lob and lob not in out:
+            out.append(lob)
+    return out
+
+
+_REQUEST_WORDS = re.compile(
+    r"\b(?:quote|quoting|request|requesting|looking for|needs?|wants?|seeking|applying|apply|submit|submitting|coverage|cover|line|lines|policy)\b",
+    re.I,
+)
+
+
+def _asks_for(sentence: str) -> bool:
+    return bool(_REQUEST_WORDS.search(sentence))
+
+
+def _sentences(lines: list[tuple[str, Source]]):
+    """Lines joined into paragraphs (a PDF wraps sentences across lines), then split into sentences, each with
+    the source of the line it starts on."""
+    para: list[str] = []
+    src: Source | None = None
+
+    def flush():
+        text = " ".join(" ".join(para).split())
+        for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", text):
+            for i in range(0, len(s), MAX_SENTENCE):
+                if s[i : i + MAX_SENTENCE].strip():
+                    yield s[i : i + MAX_SENTENCE], src
+
+    for line, source in lines:
+        if src is not None and source != src:
+            yield from flush()
+            para = []
+        src = source
+        para.append(line)
+        if not line.strip() or re.search(r"[.!?:]\s*$", line) is None and len(line) < 40:
+            yield from flush()  # a short line without a full stop ends its paragraph (a heading, a signature)
+            para = []
+    if para:
+        yield from flush()
+
+
+def _clip(text: str, limit: int = 240) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

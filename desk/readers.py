@@ -1,0 +1,369 @@
+"""One reader per kind of file: bytes in, drafts out (the text and the labelled fields of each future submission,
+each with its source). A reader refuses a file with ``Refused`` and one readable reason; anything else a library
+raises on a hostile file is turned into such a reason by ``read``, so one bad file never stops a batch.
+
+Nothing read here is executed or evaluated: spreadsheet formulas are read as their saved values, text is data.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import hashlib
+import html
+import io
+import re
+from dataclasses import dataclass, field
+
+from desk.limits import (
+    MAX_ATTACHMENTS,
+    MAX_FILE_BYTES,
+    MAX_MIME_PARTS,
+    MAX_NESTING,
+    MAX_PAGES,
+    MAX_ROWS,
+    MAX_SUBMISSION_BYTES,
+    MB,
+)
+from desk.sniff import Refused, decode_text, sniff
+from desk.submission import Source, StoredFile, TextPart
+
+
+@dataclass
+class Draft:
+    """What one submission will be made of, before its facts are read."""
+
+    key: str  # content hash the submission's id derives from (a file's, or a file's plus its row)
+    text: list[TextPart] = field(default_factory=list)
+    fields: list[tuple[str, str, Source]] = field(default_factory=list)  # label, value, where
+    files: list[StoredFile] = field(default_factory=list)
+    needs_person: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Reading:
+    kind: str
+    drafts: list[Draft]
+    blobs: dict[str, bytes]  # sha256 -> bytes of every file to keep (the file, its attachments)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read(name: str, data: bytes, depth: int = 0) -> Reading:
+    """Read one file. Raises ``Refused`` with one readable reason; never another exception."""
+    if len(data) > MAX_FILE_BYTES:
+        raise Refused(f"the file is over {MAX_FILE_BYTES // MB} MB ({len(data) / MB:.1f} MB)")
+    kind = sniff(name, data)
+    try:
+        return _READERS[kind](name, data, depth)
+    except Refused:
+        raise
+    except RecursionError:
+        raise Refused(f"the {_WHAT[kind]} nests too deeply to read") from None
+    except MemoryError:
+        raise Refused(f"the {_WHAT[kind]} is too large to read") from None
+    except Exception as exc:  # a library's error on a corrupt file: named, never a traceback
+        raise Refused(f"the {_WHAT[kind]} cannot be read (corrupt or truncated: {type(exc).__name__})") from None
+
+
+_WHAT = {"pdf": "PDF", "xlsx": "workbook", "csv": "CSV list", "email": "e-mail", "text": "text file"}
+
+
+def _file(name: str, data: bytes, content_type: str) -> StoredFile:
+    return StoredFile(sha256=sha256(data), name=name, size=len(data), content_type=content_type)
+
+
+# --- plain text -------------------------------------------------------------------------------------------------
+def read_text(name: str, data: bytes, depth: int = 0) -> Reading:
+    f = _file(name, data, "text/plain")
+    text = decode_text(data)
+    if not text.strip():
+        raise Refused("the file has no text (only blank characters)")
+    draft = Draft(key=f.sha256, files=[f], text=[TextPart(text, Source(f.sha256, name))])
+    return Reading("text", [draft], {f.sha256: data})
+
+
+# --- PDF --------------------------------------------------------------------------------------------------------
+def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    f = _file(name, data, "application/pdf")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):  # an owner-only password still opens
+            raise Refused("the PDF is encrypted (password protected): ask the broker for an unprotected copy")
+        pages = reader.pages
+        count = len(pages)
+    except FileNotDecryptedError:
+        raise Refused("the PDF is encrypted (password protected): ask the broker for an unprotected copy") from None
+    except PdfReadError as exc:
+        raise Refused(f"the PDF cannot be read (corrupt or truncated: {str(exc)[:80]})") from None
+    draft = Draft(key=f.sha256, files=[f])
+    if count == 0:
+        raise Refused("the PDF has no pages")
+    if count > MAX_PAGES:
+        draft.notes.append(f"{name}: the first {MAX_PAGES} of {count} pages were read")
+    named: set[str] = set()
+    for number in range(1, min(count, MAX_PAGES) + 1):
+        page = pages[number - 1]
+        text = page.extract_text() or ""
+        if text.strip():
+            draft.text.append(TextPart(text, Source(f.sha256, name, page=number)))
+        for label, value in _widgets(page):
+            named.add(label)
+            draft.fields.append((label, value, Source(f.sha256, name, page=number, field=label)))
+    for label, value in (reader.get_form_text_fields() or {}).items():  # fields without a widget on a page
+        if label not in named and value:
+            draft.fields.append((label, str(value), Source(f.sha256, name, field=label)))
+    if not draft.text and not draft.fields:
+        draft.needs_person = f"{name}: no text layer (a scan or an image): needs a person to read it (no OCR here)"
+    return Reading("pdf", [draft], {f.sha256: data})
+
+
+def _widgets(page) -> list[tuple[str, str]]:
+    """The filled form fields drawn on a page: (label, value), the label being the field's tooltip (``/TU``,
+    what ACORD forms label their fields with) or else its name."""
+    out = []
+    annots = page.get("/Annots")
+    annots = annots.get_object() if annots is not None else []
+    for ref in annots if isinstance(annots, list) else []:
+        annot = ref.get_object()
+        if not hasattr(annot, "get") or annot.get("/Subtype") != "/Widget":
+            continue
+        node, value, label = annot, annot.get("/V"), annot.get("/TU") or annot.get("/T")
+        for _ in range(10):  # a field's name and value may sit on its parents (a hostile file may loop them)
+            if (value is not None and label is not None) or "/Parent" not in node:
+                break
+            node = node["/Parent"].get_object()
+            value = node.get("/V") if value is None else value
+            label = label or node.get("/TU") or node.get("/T")
+        if value is None or label is None:
+            continue
+        text = str(value).lstrip("/") if not isinstance(value, list) else ", ".join(str(v) for v in value)
+        if text.strip() and text not in ("Off",):
+            out.append((str(label), text.strip()))
+    return out
+
+
+# --- spreadsheets: one submission per row -----------------------------------------------------------------------
+def read_csv(name: str, data: bytes, depth: int = 0) -> Reading:
+    f = _file(name, data, "text/csv")
+    text = decode_text(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = csv.reader(io.StringIO(text, newline=""), dialect)
+    return _rows_reading("csv", name, f, data, rows)
+
+
+def read_xlsx(name: str, data: bytes, depth: int = 0) -> Reading:
+    import openpyxl
+
+    f = _file(name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    # data_only: a formula cell is read as the value the spreadsheet saved, never evaluated here
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise Refused("the workbook has no sheets")
+        values = ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))
+        reading = _rows_reading("xlsx", name, f, data, values)
+    finally:
+        book.close()
+    formulas = _formula_count(data)
+    if formulas:
+        note = (
+            f"{name}: {formulas} formula cells were read as their saved values (never evaluated; "
+            "one saved without a value reads as empty)"
+        )
+        for d in reading.drafts:
+            d.notes.append(note)
+    if len(book.worksheets) > 1:
+        for d in reading.drafts:
+            d.notes.append(f"{name}: only the first of {len(book.worksheets)} sheets was read")
+    return reading
+
+
+def _formula_count(data: bytes) -> int:
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        n = 0
+        for i, row in enumerate(book.worksheets[0].iter_rows(values_only=True)):
+            if i > MAX_ROWS:
+                break
+            n += sum(1 for v in row if isinstance(v, str) and v.startswith("="))
+        return n
+    finally:
+        book.close()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows) -> Reading:
+    header: list[str] | None = None
+    drafts: list[Draft] = []
+    more = 0
+    for row in rows:
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if header is None:
+            header = [c or f"column {i + 1}" for i, c in enumerate(cells)]
+            continue
+        if len(drafts) >= MAX_ROWS:
+            more += 1
+            continue
+        number = len(drafts) + 1
+        d = Draft(key=sha256(f"{f.sha256}:row:{number}".encode()), files=[f])
+        pairs = [(header[i] if i < len(header) else f"column {i + 1}", c) for i, c in enumerate(cells) if c]
+        for label, value in pairs:
+            d.fields.append((label, value, Source(f.sha256, name, row=number, field=label)))
+        d.text.append(TextPart("\n".join(f"{k}: {v}" for k, v in pairs), Source(f.sha256, name, row=number)))
+        drafts.append(d)
+    if header is None:
+        raise Refused("the list is empty (no header row)")
+    if not drafts:
+        raise Refused("the list has a header row but no accounts")
+    if more:
+        for d in drafts:
+            d.notes.append(f"{name}: the first {MAX_ROWS:,} rows were read; {more:,} more were not")
+    return Reading(kind, drafts, {f.sha256: data})
+
+
+# --- e-mail: the body, then each attachment by its own reader ---------------------------------------------------
+def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
+    from email.message import EmailMessage
+
+    f = _file(name, data, "message/rfc822")
+    parts = len(_BOUNDARY_LINE.findall(data))
+    if parts > MAX_MIME_PARTS:
+        raise Refused(f"the e-mail has about {parts:,} parts (over {MAX_MIME_PARTS:,}): an e-mail bomb, not read")
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    if not msg.keys() and not msg.get_payload():
+        raise Refused("the e-mail has no headers and no body")
+    main = Draft(key=f.sha256, files=[f])
+    blobs = {f.sha256: data}
+    src = Source(f.sha256, name)
+    head = "\n".join(f"{k}: {_header(msg, k)}" for k in ("From", "Subject", "Date") if msg.get(k))
+    body = _body(msg)
+    if head or body.strip():
+        main.text.append(TextPart((head + "\n\n" + body).strip(), src))
+    extra: list[Draft] = []
+    seen = total = 0
+    budget = MAX_SUBMISSION_BYTES - len(data)
+    for part in msg.iter_attachments() if msg.is_multipart() else ():
+        for sub in _attachment_parts(part):
+            total += 1
+            if seen >= MAX_ATTACHMENTS:
+                continue
+            seen += 1
+            att_name = _safe_name(sub.get_filename() or f"attachment {total}")
+            payload = _payload(sub)
+            if payload is None:
+                main.notes.append(f"{name}: attachment {att_name!r} not read: it cannot be decoded")
+                continue
+            budget -= len(payload)
+            if budget < 0:
+                main.notes.append(
+                    f"{name}: attachment {att_name!r} not read: the e-mail is over {MAX_SUBMISSION_BYTES // MB} MB with its attachments"
+                )
+                continue
+            if depth >= MAX_NESTING:
+                main.notes.append(f"{name}: attachment {att_name!r} not read: e-mails nested over {MAX_NESTING} deep")
+                continue
+            try:
+                reading = read(att_name, payload, depth + 1)
+            except Refused as exc:
+                main.notes.append(f"{name}: attachment {att_name!r} not read: {exc}")
+                continue
+            blobs.update(reading.blobs)
+            if reading.kind in ("csv", "xlsx"):
+                extra.extend(reading.drafts)  # an account list stays one submission per row
+                continue
+            for d in reading.drafts:
+                main.text += d.text
+                main.fields += d.fields
+                main.files += d.files
+                main.notes += d.notes
+                if d.needs_person:
+                    main.needs_person = d.needs_person
+    if total > MAX_ATTACHMENTS:
+        main.notes.append(f"{name}: the first {MAX_ATTACHMENTS} of {total:,} attachments were read")
+    if not main.text and not main.fields and not extra:
+        raise Refused("the e-mail has no text and no attachment that could be read")
+    return Reading("email", [main, *extra], blobs)
+
+
+_BOUNDARY_LINE = re.compile(rb"^--[^\r\n]{1,200}?\r?$", re.M)  # MIME boundary lines (and a few "-- " signatures)
+
+
+def _attachment_parts(part):
+    """An attachment, or the leaves of a multipart one (a forwarded bundle)."""
+    if part.is_multipart() and part.get_content_type() != "message/rfc822":
+        yield from (p for p in part.walk() if not p.is_multipart())
+    else:
+        yield part
+
+
+def _payload(part) -> bytes | None:
+    if part.get_content_type() == "message/rfc822":
+        inner = part.get_payload()
+        inner = inner[0] if isinstance(inner, list) and inner else inner
+        return inner.as_bytes() if hasattr(inner, "as_bytes") else None
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else None
+
+
+def _header(msg, key: str) -> str:
+    try:
+        return " ".join(str(msg.get(key, "")).split())[:500]
+    except Exception:  # a malformed header: shown raw
+        return " ".join(str(msg.get_all(key, [""])[0]).split())[:500]
+
+
+def _body(msg) -> str:
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+    except Exception:
+        part = None
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError, AssertionError):
+        raw = part.get_payload(decode=True) or b""
+        content = decode_text(raw) if isinstance(raw, bytes) else str(raw)
+    if not isinstance(content, str):
+        return ""
+    return _html_text(content) if part.get_content_type() == "text/html" else content
+
+
+def _html_text(markup: str) -> str:
+    """The words of an HTML body (scripts and styles dropped); never rendered, never run."""
+    markup = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", markup)
+    markup = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>|</tr\s*>|</li\s*>", "\n", markup)
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+
+
+def _safe_name(name: str) -> str:
+    """A file name from a header, as data to show: control characters and path separators made harmless."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "?", str(name)).replace("/", "∕").replace("\\", "∖")
+    return name[:200]
+
+
+_READERS = {"pdf": read_pdf, "xlsx": read_xlsx, "csv": read_csv, "email": read_email, "text": read_text}

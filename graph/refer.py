@@ -1,0 +1,173 @@
+"""After a turn: refer each determination beyond the user's authority; and overrides of a determination.
+
+``Copilot`` calls ``refer_turn`` once a turn's findings are recorded (``graph/observe.py``): each finding is checked
+against the authority data (``seed_db/authority.py``) for the user's role; one beyond it opens a referral
+(``graph/referrals.py``) whose memo is built from the determination's record, and the conversation gets a line
+saying so, so a junior never reads a determination that is not theirs to make as if it stood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core.vocabulary import FACT_KEYS, TASKS, VERDICT_FIELDS
+from graph import prompts
+from graph.referral_memo import build_memo
+from graph.referrals import Referral
+from seed_db.authority import check_authority, override_check, role_of
+
+DECIDING_TOOLS = {t.tool for t in TASKS.values()}
+
+
+@dataclass(frozen=True)
+class Determination:
+    """One recorded finding of a turn, with what the memo needs from the turn's record."""
+
+    finding: dict
+    facts: list[dict]  # {fact, value, source}
+    rules: list[dict]  # the deciding tool's rules_applied
+    missing: list[str]  # fact keys the deciding tool still needed
+    record_hash: str | None = None
+
+
+def determinations(steps: list[dict], facts: list[dict] | None = None, hashes: list[str] | None = None):
+    """Each successful ``record_finding`` of a turn's tool steps, with the deciding tool call before it."""
+    out: list[Determination] = []
+    hashes = list(hashes or [])
+    for i, step in enumerate(steps):
+        if step["tool"] != "record_finding" or not step["ok"]:
+            continue
+        finding = step["result"]
+        task = TASKS.get(finding.get("task_type") or "")
+        decider = next(
+            (s for s in reversed(steps[:i]) if task and s["tool"] == task.tool and s["ok"]),
+            None,
+        )
+        result = decider["result"] if decider and isinstance(decider["result"], dict) else {}
+        known = facts
+        if known is None:
+            merged = {**(decider["arguments"] if decider else {}), **(finding.get("facts") or {})}
+            known = [{"fact": k, "value": v, "source": "the conversation"} for k, v in merged.items() if k in FACT_KEYS]
+        out.append(
+            Determination(
+                finding,
+                known,
+                list(result.get("rules_applied") or []),
+                list(result.get("needs") or []),
+                hashes.pop(0) if hashes else None,
+            )
+        )
+    return out
+
+
+def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Determination], user: str, role: str):
+    """Open a referral for each determination beyond ``role``'s authority; returns the referrals opened."""
+    opened: list[Referral] = []
+    for d in found:
+        facts = {f["fact"]: f["value"] for f in d.facts}
+        check = check_authority(copilot.referrals.authority, d.finding, facts, role)
+        if check.within:
+            continue
+        memo = build_memo(
+            finding=d.finding,
+            facts=d.facts,
+            rules=d.rules,
+            check=check,
+            missing=d.missing,
+            user=user,
+            at=datetime.now(UTC).isoformat(),
+            catalog=copilot.toolkit.ctx.catalog,
+            record_hash=d.record_hash,
+        )
+        ref = copilot.referrals.open(
+            kind="determination",
+            memo=memo,
+            user=user,
+            role=role,
+            thread_id=thread_id,
+            message_id=message_id,
+            task_type=d.finding.get("task_type"),
+        )
+        opened.append(ref)
+        copilot.post(
+            thread_id,
+            prompts.REFERRED.format(
+                id=ref.id,
+                reasons="; ".join(t.reason for t in check.triggers),
+                sections=" ".join(f"[{s}]" for s in check.sections),
+            ),
+            held=True,  # inside the turn: its writer lock is held
+            kind="referral",
+            referral_id=ref.id,
+        )
+    return opened
+
+
+def decided_line(ref: Referral) -> str:
+    """What the conversation is told when a senior decides (or asks)."""
+    words = {"approved": "approved", "declined": "declined", "returned": "returned with a question"}[ref.status]
+    note = f": {ref.note}" if ref.note else "."
+    line = prompts.REFERRAL_DECIDED.format(id=ref.id, words=words, who=ref.decided_by, note=note)
+    return line + (prompts.REFERRAL_QUESTION.format(id=ref.id) if ref.status == "returned" else "")
+
+
+def override(copilot, thread_id: str, message_id: str, *, verdict: str, reason: str, user: str, role: str):
+    """An underwriter disagrees with the determination of answer ``message_id``: kept beside it (a record of kind
+    override; the finding is never changed), and referred unless ``role`` may override. Returns the referral or
+    None when within authority."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("an override needs a reason")
+    verdict = (verdict or "").strip()[:200]
+    if not verdict:
+        raise ValueError("an override says what the determination should be")
+    answer = next((m for m in copilot.history(thread_id) if m.get("id") == message_id), None)
+    if answer is None or not answer.get("finding"):
+        raise ValueError("that answer has no determination to override")
+    finding = answer["finding"]
+    copilot.record(
+        "override",
+        user=user,
+        role=role_of(role),
+        thread_id=thread_id,
+        body={
+            "message_id": message_id,
+            "determination": {k: finding[k] for k in (*VERDICT_FIELDS, "task_type") if k in finding},
+            "override": {"verdict": verdict, "reason": reason[:2000]},
+        },
+    )
+    check = override_check(copilot.referrals.authority, role)
+    if check.within:
+        copilot.post(thread_id, prompts.OVERRIDDEN.format(verdict=verdict, who=user, reason=reason), kind="override")
+        return None
+    found = determinations(answer["steps"])
+    d = found[-1] if found else Determination(finding, [], [], [])
+    memo = build_memo(
+        finding=finding,
+        facts=d.facts,
+        rules=d.rules,
+        check=check,
+        missing=d.missing,
+        user=user,
+        at=datetime.now(UTC).isoformat(),
+        catalog=copilot.toolkit.ctx.catalog,
+        kind="override",
+        override={"verdict": verdict, "reason": reason[:2000]},
+    )
+    ref = copilot.referrals.open(
+        kind="override",
+        memo=memo,
+        user=user,
+        role=role,
+        thread_id=thread_id,
+        message_id=message_id,
+        task_type=finding.get("task_type"),
+    )
+    copilot.post(
+        thread_id,
+        prompts.OVERRIDE_REFERRED.format(id=ref.id, verdict=verdict, reason=reason),
+        kind="referral",
+        referral_id=ref.id,
+    )
+    return ref
