@@ -46,7 +46,7 @@ def test_each_finding_of_a_turn_writes_one_determination_record(cp):
     assert appetite["model"]["name"] == "offline" and appetite["model"]["max_output_tokens"] == 2048
     assert len(appetite["prompt_sha256"]) == 64 and len(appetite["seed_inputs_sha256"]) == 64
     assert deductible["online_check"] == r.check and appetite["online_check"]["status"] in ("ok", "mismatch")
-    assert records[0].user == "local" and records[0].role is None and records[0].thread_id == tid
+    assert records[0].user == "local" and records[0].role == "junior" and records[0].thread_id == tid
     assert cp.records.verify().ok
 
 
@@ -73,6 +73,33 @@ def test_a_bare_answer_is_the_source_of_the_fact_it_answers(cp):
         "snippet": "32",
     }
     assert record.body["facts"]["naics"]["message_id"] == cp.history(tid)[0]["id"]
+
+
+def test_a_referral_and_its_approval_join_the_memo_of_their_determination(cp):
+    import io
+
+    from pypdf import PdfReader
+
+    from app.audit import memo_groups
+    from app.memo import memo_pdf
+
+    tid = cp.new_thread().id
+    cp.send(tid, "Is NAICS 722511 in Texas in appetite for property? revenue 3M")
+    r = cp.send(tid, "no idea on construction")
+    (ref,) = r.referrals
+    cp.referrals.decide(ref.id, "approve", user="sam", role="senior", note="fine on these facts")
+    records = list(cp.records.records(thread_id=tid))
+    assert [(x.kind, x.referral_id) for x in records[-3:]] == [
+        ("determination", None),
+        ("referral", ref.id),
+        ("approval", ref.id),
+    ]
+    (group,) = [g for g in memo_groups(records) if len(g) > 1]
+    assert [x.kind for x in group] == ["determination", "referral", "approval"]
+    assert group[0].body["message_id"] == r.message_id and group[0].body["verdict"] == {"appetite": "qualified"}
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(memo_pdf(group))).pages).split())
+    assert "Approval #" in text and "sam (senior)" in text and "fine on these facts" in text
+    assert cp.records.verify().ok
 
 
 def test_a_turn_without_a_finding_writes_nothing(cp):
