@@ -110,9 +110,17 @@ def render_follow_ups(finding: dict | None, on_pick, key: str) -> None:
             )
 
 
+REFERRAL_LINES = ("referral", "referral_decision", "override")  # copilot lines posted outside the model
+
+
 def render_history(copilot, thread_id: str, history: list[dict], sections: dict, on_follow_up=None) -> None:
     feedback = copilot.threads.feedback(thread_id) if thread_id else {}
     last_answer = max((i for i, m in enumerate(history) if m.get("role") == "assistant"), default=-1)
+    # A referral or a decision line after an answer does not end the conversation: the follow-ups stay those of
+    # the answer it is about, offered after the last line.
+    latest = next(
+        (m for m in reversed(history) if m.get("role") == "assistant" and m.get("kind") not in REFERRAL_LINES), {}
+    )
     for i, message in enumerate(history):
         role = message.get("role") if message.get("role") in AVATARS else "assistant"
         with st.chat_message(role, avatar=AVATARS[role]):
@@ -126,6 +134,6 @@ def render_history(copilot, thread_id: str, history: list[dict], sections: dict,
                         copilot, thread_id, message["id"], feedback.get(message["id"]), message.get("content") or ""
                     )
                 if i == last_answer and on_follow_up is not None:
-                    render_follow_ups(message.get("finding"), on_follow_up, str(message.get("id") or i))
+                    render_follow_ups(latest.get("finding"), on_follow_up, str(message.get("id") or i))
             except Exception as exc:  # one message the page cannot show must not take the conversation with it
                 errors.show(exc, "showing this message")
