@@ -170,3 +170,12 @@ def export(
     finally:
         folder.close()
     return report
+
+
+def memo_for_answer(store: RecordStore, thread_id: str, message_id: str) -> bytes | None:
+    """The memo of the (last) determination an answer recorded, with its referral and decisions, for a page's
+    download button; None when that answer recorded none."""
+    from app.memo import memo_pdf
+
+    groups = [g for g in memo_groups(store.records(thread_id=thread_id)) if g[0].body.get("message_id") == message_id]
+    return memo_pdf(groups[-1]) if groups else None

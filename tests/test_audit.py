@@ -100,6 +100,13 @@ def test_a_referral_and_its_approval_join_the_memo_of_their_determination(cp):
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(memo_pdf(group))).pages).split())
     assert "Approval #" in text and "sam (senior)" in text and "fine on these facts" in text
     assert cp.records.verify().ok
+    from app.audit import memo_for_answer
+
+    download = memo_for_answer(cp.records, tid, r.message_id)
+    assert download is not None and group[0].hash in " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(download)).pages
+    ).replace(" ", "").replace("\n", "")
+    assert memo_for_answer(cp.records, tid, "no-such-answer") is None
 
 
 def test_a_turn_without_a_finding_writes_nothing(cp):
