@@ -791,6 +791,42 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """The decision record: ``verify`` the chain, ``export`` records and memos (logic: graph/records.py,
+    app/audit.py)."""
+    from app.audit import ExportRefused, export
+    from graph.records import RecordStore
+    from graph.threads import store_url
+
+    settings = get_settings(data_dir=args.data_dir)
+    store = RecordStore(store_url(settings), settings.database_wait)
+    try:
+        if args.audit_command == "verify":
+            report = store.verify()
+            if not report.ok:
+                raise CliError(f"chain broken: {report.problem}")
+            print(f"ok: {report.count:,} records, chain intact ({report.seconds:.2f} s)")
+            print(f"head: record {report.head_seq}, sha256 {report.head_hash} (keep it elsewhere to compare later)")
+            return 0
+        try:
+            done = export(
+                store,
+                args.out,
+                Path.cwd(),
+                thread_id=args.thread,
+                submission_id=args.submission,
+                since=args.since,
+                fmt=args.format,
+            )
+        except ExportRefused as exc:
+            raise CliError(str(exc), 2) from None
+        memos = f" and {len(done.memos):,} memo(s)" if args.format != "jsonl" else ""
+        print(f"exported {done.records:,} record(s){memos} to {done.out}")
+        return 0
+    finally:
+        store.close()
+
+
 def cmd_submit(args: argparse.Namespace) -> int:
     """One line per file: its submission(s) and the facts read, or the one reason it was refused."""
     import json
@@ -967,6 +1003,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="litellm model string or 'offline' (default: $UWC_MODEL or offline)")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("audit", help="the decision record: verify its hash chain, export records and memos")
+    asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    a = asub.add_parser("verify", help="recompute every record's hash in order; exit 1 naming the first bad record")
+    a.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    a = asub.add_parser("export", help="write records.jsonl and one underwriting memo PDF per determination")
+    a.add_argument(
+        "--out", required=True, help="folder to write into, under the current directory (created if missing)"
+    )
+    a.add_argument("--thread", default=None, help="only this conversation's records")
+    a.add_argument("--submission", default=None, help="only this submission's records (an applicant id, e.g. APP-0042)")
+    a.add_argument("--since", default=None, help="only records from this ISO date or date-time on (UTC)")
+    a.add_argument("--format", choices=("jsonl", "pdf", "both"), default="both", help="what to write (default both)")
+    a.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("submit", help="take in broker submissions: e-mails (.eml), PDFs, CSV/XLSX lists, text")
     p.add_argument(

@@ -30,7 +30,8 @@ from core.vocabulary import FACT_KEYS, TOOL_FACTS
 from graph import prompts
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.checkpoints import checkpoint_target, open_checkpointer
-from graph.observe import after_turn
+from graph.observe import after_turn, record_turn
+from graph.records import RecordStore
 from graph.refer import decided_line, determinations, refer_turn
 from graph.referral_flow import build_referral_flow
 from graph.referrals import Referral, Referrals, ReferralStore
@@ -106,6 +107,8 @@ class TurnResult:
     check: dict | None = None  # the online check of ``finding`` (graph/online_checks.py)
     referrals: list[Referral] = field(default_factory=list)  # opened because a determination was beyond authority
     saved: bool = True  # False: a store fault kept the answer from the checkpoint (it is saved on the next turn)
+    records: list = field(default_factory=list)  # the decision records written for this turn (graph/records.py)
+    record_error: str | None = None  # why a determination of this turn is not on record (a notice says so too)
 
 
 def make_model(settings: Settings, catalog, model: str | None = None):
@@ -150,6 +153,7 @@ class Copilot:
         with naming_store(sqlite_file(self.threads_url)):
             # every conversation; ``threads`` is what this view may see
             self.store = ThreadStore(self.threads_url, settings.database_wait)
+            self.records = RecordStore(self.threads_url, settings.database_wait)  # the decision record, same store
         self.threads: ThreadStore | ScopedThreads = self.store
         with naming_store(settings.telemetry_path):
             self.checks = CheckStore(settings.telemetry_path)
@@ -228,6 +232,7 @@ class Copilot:
         on_event: Callable[[dict], None] | None = None,
         cancel: threading.Event | None = None,
         user: str | None = None,
+        role: str | None = None,
     ) -> TurnResult:
         """Run one underwriter turn; streamed events go to ``on_event`` as they happen. Setting ``cancel`` stops the
         turn at its next event (a token, a tool step) and closes it cleanly (see ``_close_stopped_turn``).
@@ -242,7 +247,7 @@ class Copilot:
             with self._naming_stores():
                 self.threads.get(thread_id)  # raises ThreadNotFound (before a lock is made for a thread not there)
                 with self._writing(thread_id, self.settings.thread_wait):
-                    return self._send(thread_id, text, on_event, cancel, user)
+                    return self._send(thread_id, text, on_event, cancel, user, role)
         except database_errors() as exc:  # e.g. PostgreSQL restarting: the conversation is kept, try again
             raise DatabaseUnavailable(
                 explain(exc, self._store_url(exc))
@@ -274,15 +279,23 @@ class Copilot:
             yield
 
     def _send(
-        self, thread_id: str, text: str, on_event, cancel: threading.Event | None, user: str | None
+        self,
+        thread_id: str,
+        text: str,
+        on_event,
+        cancel: threading.Event | None,
+        user: str | None,
+        role: str | None = None,
     ) -> TurnResult:
         config = self._config(thread_id)
-        user = user or self.acting_user
+        user, role = user or self.acting_user, role or self.role
         with tracing.turn(thread_id, user, getattr(self.model, "name", "?")) as span:
-            result, history = self._run_turn(thread_id, text, config, on_event, cancel)
+            result, history, asked = self._run_turn(thread_id, text, config, on_event, cancel)
             try:
                 if result.saved:
-                    result.check = after_turn(self, thread_id, result, span, user, history)
+                    result.check = after_turn(self, thread_id, result, span, user, history, role, asked)
+                else:  # shown but not yet in the checkpoint: the decision is on record all the same
+                    record_turn(self, thread_id, result, user, role, history, asked, None)
             except Exception as exc:  # an observability fault never costs the underwriter a turn
                 log.warning("online check of conversation %s failed: %s: %s", thread_id, type(exc).__name__, exc)
             if result.saved and not result.stopped:
@@ -300,7 +313,8 @@ class Copilot:
 
     def _run_turn(
         self, thread_id: str, text: str, config: dict, on_event, cancel: threading.Event | None
-    ) -> tuple[TurnResult, list[dict]]:
+    ) -> tuple[TurnResult, list[dict], list[tuple[str, str]]]:
+        """The turn, the conversation's events so far and its underwriter messages (id, text), in order."""
         streamed: list[dict] = []
         asked_id = str(uuid.uuid4())
         asked = HumanMessage(text, id=asked_id)
@@ -344,7 +358,7 @@ class Copilot:
             if not any(isinstance(m, AIMessage) and not m.tool_calls for m in turn.values()):
                 if not self._stored(config, asked_id):
                     raise MessageNotSent(problem.rstrip(".")) from None
-            return self._unsaved_turn(thread_id, streamed, list(turn.values()), problem), []
+            return self._unsaved_turn(thread_id, streamed, list(turn.values()), problem), [], [(asked_id, text)]
         events = after.get("events", [])[n_events:]
         new_messages = after.get("messages", [])[n_messages:]
         final = next((m for m in reversed(new_messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
@@ -360,7 +374,12 @@ class Copilot:
             events=events,
             stopped=stopped,
         )
-        return result, after.get("events", [])
+        asked_messages = [
+            (str(m.id), m.content)
+            for m in after.get("messages", [])
+            if isinstance(m, HumanMessage) and isinstance(m.content, str) and kind(m) != "guard_correction"
+        ]
+        return result, after.get("events", []), asked_messages
 
     def _stored(self, config: dict, message_id: str) -> bool:
         """Whether the checkpoint holds the message (unreadable: no, so the underwriter sends it again)."""
@@ -586,5 +605,6 @@ class Copilot:
     def close(self) -> None:
         self.checkpointer.conn.close()  # a SQLite connection or a PostgreSQL pool
         self.store.close()
+        self.records.close()
         self.checks.close()
         self.writers.close()

@@ -1,5 +1,5 @@
-"""What happens after each turn for observability: the turn span's attributes, the answer guard's spans, and the
-online check of a recorded finding (stored, and returned to the caller for the finding card).
+"""What happens after each turn: the turn span's attributes, the answer guard's spans, the online check of a
+recorded finding (stored, and returned to the caller for the finding card) and one decision record per finding.
 
 ``Copilot.send`` calls ``after_turn`` inside the turn span (``core.tracing.turn``); everything here reads the turn's
 typed events, never the answer's prose (except the online check, whose job is to read it).
@@ -7,9 +7,20 @@ typed events, never the answer's prose (except the online check, whose job is to
 
 from __future__ import annotations
 
+import logging
+
 from core import tracing
 from core.vocabulary import VERDICT_FIELDS
+from graph.determination import determination_body, model_settings
 from graph.online_checks import verify_finding
+
+log = logging.getLogger("uwc.copilot")
+# A determination the record could not take is still shown (the underwriter sees what was decided) but never
+# silently: the notice stays with the answer, and nothing is retried behind the underwriter's back.
+NOT_RECORDED = (
+    "This determination was not written to the decision record ({problem}); it is not on record: "
+    "ask again once the store is back before relying on it."
+)
 
 
 def turn_attributes(events: list[dict]) -> dict:
@@ -34,49 +45,141 @@ def turn_attributes(events: list[dict]) -> dict:
     }
 
 
-def after_turn(copilot, thread_id: str, result, span, user: str, history: list[dict]) -> dict | None:
-    """Annotate the turn span, trace answer-guard interventions, and check a recorded finding.
+def after_turn(
+    copilot,
+    thread_id: str,
+    result,
+    span,
+    user: str,
+    history: list[dict],
+    role: str | None = None,
+    user_messages: list[tuple[str, str]] | None = None,
+) -> dict | None:
+    """Annotate the turn span, trace answer-guard interventions, check a recorded finding and write one decision
+    record per finding of the turn (``record_turn``).
 
-    ``history``: every event of the conversation so far (earlier turns established facts the finding rests on).
+    ``history``: every event of the conversation so far (earlier turns established facts the finding rests on);
+    ``user_messages``: (id, text) of the conversation's underwriter messages, where facts were stated.
     """
     attrs = turn_attributes(result.events)
     for e in result.events:
         if e["type"] == "guard" and e.get("where") == "answer":
             tracing.guard_span("answer", e.get("products") or [], e.get("action", "removed"))
-    check = None
+    check, failed = None, None
     if result.finding:
-        with tracing.span("online_check", **{tracing.OPERATION: "online_check"}) as s:
-            outcome = verify_finding(
-                copilot.toolkit, result.finding, result.answer, [e for e in history if e["type"] == "tool"]
-            )
-            check = outcome.as_dict()
-            tracing.set_attributes(
-                s,
-                **{
-                    "uwc.check.status": outcome.status,
-                    "uwc.check.tool": outcome.tool,
-                    "uwc.check.mismatches": outcome.mismatches or None,
-                },
-            )
-        copilot.checks.add(
-            thread_id,
-            result.message_id,
-            result.finding.get("task_type"),
-            outcome.status,
-            outcome.mismatches,
-            outcome.tool,
-            getattr(copilot.model, "name", None),
-            user,
-        )
-        attrs.update(
-            {
-                "uwc.finding.task_type": result.finding.get("task_type"),
-                "uwc.finding.verdict": {k: result.finding[k] for k in VERDICT_FIELDS if k in result.finding},
-                "uwc.check.status": outcome.status,
-            }
-        )
+        try:
+            check = _check(copilot, thread_id, result, user, history, attrs)
+        except Exception as exc:  # recorded below all the same, then raised for the caller to log
+            failed = exc
+            check = {"status": "error", "note": f"the online check failed: {type(exc).__name__}"}
+    record_turn(copilot, thread_id, result, user, role, history, user_messages or [], check)
     attrs["uwc.message.id"] = result.message_id
     tracing.set_attributes(span, **attrs)
     if result.error:
         tracing.set_error(span, "model_error")
+    if failed is not None:
+        raise failed
     return check
+
+
+def _check(copilot, thread_id: str, result, user: str, history: list[dict], attrs: dict) -> dict:
+    with tracing.span("online_check", **{tracing.OPERATION: "online_check"}) as s:
+        outcome = verify_finding(
+            copilot.toolkit, result.finding, result.answer, [e for e in history if e["type"] == "tool"]
+        )
+        check = outcome.as_dict()
+        tracing.set_attributes(
+            s,
+            **{
+                "uwc.check.status": outcome.status,
+                "uwc.check.tool": outcome.tool,
+                "uwc.check.mismatches": outcome.mismatches or None,
+            },
+        )
+    copilot.checks.add(
+        thread_id,
+        result.message_id,
+        result.finding.get("task_type"),
+        outcome.status,
+        outcome.mismatches,
+        outcome.tool,
+        getattr(copilot.model, "name", None),
+        user,
+    )
+    attrs.update(
+        {
+            "uwc.finding.task_type": result.finding.get("task_type"),
+            "uwc.finding.verdict": {k: result.finding[k] for k in VERDICT_FIELDS if k in result.finding},
+            "uwc.check.status": outcome.status,
+        }
+    )
+    return check
+
+
+def seed_digest(copilot) -> str | None:
+    """The seed inputs digest in force: the seeded database's, else the one of the inputs in the working tree."""
+    from seed_db.build import inputs_digest
+    from seed_db.queries import seeded_inputs_digest
+
+    try:
+        return seeded_inputs_digest(copilot.toolkit.ctx.engine) or inputs_digest()
+    except Exception:
+        return inputs_digest()
+
+
+def record_turn(
+    copilot,
+    thread_id: str,
+    result,
+    user: str | None,
+    role: str | None,
+    history: list[dict],
+    user_messages: list[tuple[str, str]],
+    last_check: dict | None,
+) -> None:
+    """Write one "determination" record per successful ``record_finding`` of the turn (``result.records``). A
+    store fault never costs the turn: the answer is shown with a notice that it is not on record."""
+    findings = [
+        e for e in result.events if e.get("type") == "tool" and e.get("tool") == "record_finding" and e.get("ok")
+    ]
+    if not findings:
+        return
+    try:
+        catalog = copilot.toolkit.ctx.catalog
+        model, seed = model_settings(copilot.model, copilot.settings), seed_digest(copilot)
+        tools = [e for e in history if e.get("type") == "tool"] or [e for e in result.events if e.get("type") == "tool"]
+        submission = None
+        for e in findings:
+            if e is findings[-1] and last_check is not None:
+                check = last_check
+            else:  # an earlier finding of the same turn is checked for the record only (the card shows the last)
+                check = verify_finding(copilot.toolkit, e["result"], result.answer, tools).as_dict()
+            body = determination_body(
+                e,
+                turn_events=result.events,
+                history=history or result.events,
+                user_messages=user_messages,
+                catalog=catalog,
+                model=model,
+                seed_inputs_sha256=seed,
+                check=check,
+                message_id=result.message_id,
+            )
+            if body["applicant_id"] is None and submission is None:
+                submission = copilot.store.get(thread_id).applicant_id
+            record = copilot.records.append(
+                "determination",
+                user=user,
+                role=role,
+                body=body,
+                thread_id=thread_id,
+                submission_id=body["applicant_id"] or submission,
+            )
+            result.records.append(record)
+    except Exception as exc:
+        from core.redact import redact_error
+
+        problem = copilot._problem(exc) or redact_error(exc)
+        log.error("decision record of conversation %s not written: %s", thread_id, problem)
+        result.record_error = problem
+        result.notices.append(NOT_RECORDED.format(problem=problem.rstrip(".")))

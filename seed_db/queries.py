@@ -50,6 +50,14 @@ def insurer_name(engine: Engine) -> str:
         )
 
 
+def seeded_inputs_digest(engine: Engine) -> str | None:
+    """The hash of the seed inputs and guidelines the database in use was built from (``seed_info``), or None."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(models.SeedInfo.value).where(models.SeedInfo.key == "inputs_sha256")
+        ).scalar_one_or_none()
+
+
 def lines_of_business(engine: Engine) -> list[dict]:
     with Session(engine) as s:
         rows = s.execute(select(models.LineOfBusiness).order_by(models.LineOfBusiness.code)).scalars().all()

@@ -17,7 +17,8 @@ from app.ui.escape import md, md_lines
 from app.ui.finding import render_finding
 from app.ui.steps import render_notices, render_steps
 
-REFERRAL_KINDS = ("referral", "referral_decision")
+REFERRAL_KINDS = ("referral", "referral_decision")  # lines of the referral flow, shown as its card
+REFERRAL_LINES = (*REFERRAL_KINDS, "override")  # copilot lines posted outside the model: no follow-ups of their own
 AVATARS = {"user": ":material/person:", "assistant": ":material/support_agent:"}
 COPY_HTML = """<button class="uwc-copy" title="Copy the answer" data-testid="uwc-copy"
  onclick='navigator.clipboard.writeText({text}).then(() => {{ this.innerText = "Copied"; }},
@@ -114,7 +115,7 @@ def render_follow_ups(finding: dict | None, on_pick, key: str) -> None:
 def render_history(copilot, thread_id: str, history: list[dict], sections: dict, on_follow_up=None) -> None:
     feedback = copilot.threads.feedback(thread_id) if thread_id else {}
     last_answer = max(  # a referral line after an answer leaves its follow-ups under it
-        (i for i, m in enumerate(history) if m.get("role") == "assistant" and m.get("kind") not in REFERRAL_KINDS),
+        (i for i, m in enumerate(history) if m.get("role") == "assistant" and m.get("kind") not in REFERRAL_LINES),
         default=-1,
     )
     for i, message in enumerate(history):

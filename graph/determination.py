@@ -1,0 +1,217 @@
+"""The body of a "determination" decision record (``graph/records.py``): what was decided, on which facts from
+where, by which tool calls and rules, with which model, prompt and insurer data.
+
+Built from the turn's typed events and the conversation's user messages only; the one piece of model prose it
+keeps, the finding's summary, is scanned by the product guard first (an offer of a product we do not write is
+removed, as in an answer), so a memo built from the record never shows unscanned model output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from core.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TASKS, VERDICT_FIELDS
+from graph import prompts
+
+SNIPPET = 160  # characters of the user message a fact was stated in
+BARE_ANSWER = 60  # a message this short may be a bare answer ("4.5M", "Texas") to the question for a fact
+RESULT_CHARS = 1200  # a tool result longer than this (as JSON) is kept shortened
+TOOL_ARGUMENT = "tool argument"
+RECORD_NAMES = {"company": "company_name", "applicant_id": "id"}  # what a finding names beyond the facts
+
+
+def prompt_sha256() -> str:
+    """sha256 of the system prompt template (``graph/prompts.py`` SYSTEM) in force."""
+    return hashlib.sha256(prompts.SYSTEM.encode("utf-8")).hexdigest()
+
+
+def model_settings(model, settings) -> dict:
+    """The model's name and the settings the model layer sends with each call."""
+    return {
+        "name": getattr(model, "name", None) or settings.model,
+        "llm": bool(getattr(model, "is_llm", False)),
+        "temperature": settings.temperature,
+        "reasoning_effort": settings.reasoning_effort,
+        "max_output_tokens": settings.max_output_tokens,
+    }
+
+
+def shortened(result, limit: int = RESULT_CHARS):
+    """A tool result as recorded: whole when short, else its JSON cut at ``limit`` characters (marked)."""
+    text = json.dumps(result, default=str, ensure_ascii=False, sort_keys=True)
+    if len(text) <= limit:
+        return json.loads(text)
+    return {"shortened": True, "chars": len(text), "json": text[:limit]}
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
+
+
+def _same(key: str, a, b, catalog) -> bool:
+    """Whether two values of fact ``key`` are the same fact ("TX" and "Texas", 4500000 and "$4.5M")."""
+    if a is None or b is None:
+        return False
+    kind = FACTS[key].kind if key in FACTS else "text"
+    try:
+        if kind == "money":
+            from tools.catalog import money
+
+            return money(a, key) == money(b, key)
+        if kind == "count":
+            return int(float(a)) == int(float(b))
+        if kind == "place" and catalog is not None:
+            return catalog.state(str(a)) == catalog.state(str(b))
+        if kind == "line" and catalog is not None:
+            return catalog.find_lob(str(a)) == catalog.find_lob(str(b)) is not None
+    except Exception:  # an unreadable value is simply not the same fact
+        return False
+    return " ".join(str(a).split()).casefold() == " ".join(str(b).split()).casefold()
+
+
+def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[str, str]], catalog) -> dict[str, dict]:
+    """Each fact's value and where it came from: the applicant record, else the first user message the offline
+    fact reader (``graph/offline/facts.py``) reads that value from, else a tool argument (the model's own)."""
+    from graph.offline.conversation import RECORD_KEYS
+    from graph.offline.facts import parse
+
+    parsed: dict[tuple[int, str | None], dict] = {}
+
+    def read(i: int, asked: str | None) -> dict:
+        if (i, asked) not in parsed:
+            try:
+                parsed[i, asked] = parse(user_messages[i][1], catalog, asked).facts
+            except Exception:  # the reader is a heuristic: a message it cannot read states nothing
+                parsed[i, asked] = {}
+        return parsed[i, asked]
+
+    out: dict[str, dict] = {}
+    for key, value in facts.items():
+        field = RECORD_KEYS.get(key) or RECORD_NAMES.get(key)
+        if applicant and field and _same(key, applicant.get(field), value, catalog):
+            out[key] = {"value": value, "source": f"applicant record {applicant.get('id')}"}
+            continue
+        # First as sentences that state it, then as a bare answer to the question for it ("4.5M", "Texas").
+        hit = next((i for i in range(len(user_messages)) if _same(key, read(i, None).get(key), value, catalog)), None)
+        if hit is None:  # bare answers are short: longer messages were read in the first pass
+            short = [i for i, (_, t) in enumerate(user_messages) if len(t) <= BARE_ANSWER]
+            hit = next((i for i in short if _same(key, read(i, key).get(key), value, catalog)), None)
+        if hit is None and isinstance(value, str) and len(value) >= 3:
+            hit = next((i for i, (_, t) in enumerate(user_messages) if value.casefold() in t.casefold()), None)
+        if hit is not None:
+            message_id, text = user_messages[hit]
+            out[key] = {
+                "value": value,
+                "source": f"user message {message_id}",
+                "message_id": message_id,
+                "snippet": _snippet(text),
+            }
+        else:
+            out[key] = {"value": value, "source": TOOL_ARGUMENT}
+    return out
+
+
+def _guarded_summary(summary: str, catalog, names: list[str]) -> tuple[str, list[str]]:
+    from graph.build import remove_offending
+    from tools.guard import find_mentions
+
+    mentions = [m for m in find_mentions(summary, catalog, names) if m.offered]
+    if not mentions:
+        return summary, []
+    return remove_offending(summary, mentions), sorted({m.product for m in mentions})
+
+
+def determination_body(
+    finding_event: dict,
+    *,
+    turn_events: list[dict],
+    history: list[dict],
+    user_messages: list[tuple[str, str]],
+    catalog,
+    model: dict,
+    seed_inputs_sha256: str | None,
+    check: dict | None,
+    message_id: str | None = None,
+    prompt_hash: str | None = None,
+) -> dict:
+    """The body of one determination record for one successful ``record_finding`` event of a turn.
+
+    ``turn_events``: the turn's events; ``history``: every event of the conversation (earlier turns established
+    facts); ``user_messages``: (message id, text) of the conversation's underwriter messages, in order; ``model``:
+    ``model_settings``; ``check``: the online check of this finding (``graph/online_checks.py``)."""
+    from tools.guard import data_names
+
+    finding = finding_event.get("result") or {}
+    task = finding.get("task_type")
+    tools = [e for e in history if e.get("type") == "tool"]
+    position = next((i for i, e in enumerate(tools) if e is finding_event), None)
+    if position is None:
+        call_id = finding_event.get("tool_call_id")
+        position = next((i for i, e in enumerate(tools) if call_id and e.get("tool_call_id") == call_id), len(tools))
+    before = [e for e in tools[:position] if e.get("ok")]
+    applicant = next(
+        (
+            e["result"]["applicant"]
+            for e in reversed(before)
+            if isinstance(e.get("result"), dict) and e["result"].get("applicant")
+        ),
+        None,
+    )
+    facts: dict = {}
+    deciding = TASKS[task].tool if task in TASKS else None
+    decisive = next((e for e in reversed(before) if e.get("tool") == deciding), None)
+    if decisive is not None:
+        facts.update({k: v for k, v in (decisive.get("arguments") or {}).items() if k in FACT_KEYS and v is not None})
+    facts.update({k: v for k, v in (finding.get("facts") or {}).items() if k in FACT_LABELS and v is not None})
+    names: list[str] = []
+    for e in before:
+        data_names(e.get("result"), names)
+    summary, removed = _guarded_summary(str(finding.get("summary") or ""), catalog, names)
+    turn_tools = [e for e in turn_events if e.get("type") == "tool"]
+    rules = [
+        {"tool": e["tool"], **rule} if isinstance(rule, dict) else {"tool": e["tool"], "rule": rule}
+        for e in turn_tools
+        if e.get("ok") and isinstance(e.get("result"), dict)
+        for rule in e["result"].get("rules_applied") or []
+    ]
+    if not rules:  # a limits or deductible lookup has one rule: its reason, with the sections it rests on
+        rules = [
+            {
+                "tool": e["tool"],
+                "rule": e["tool"],
+                "detail": e["result"]["reason"],
+                "section": ", ".join(e["result"].get("sections") or []),
+            }
+            for e in turn_tools
+            if e.get("ok")
+            and e.get("tool") == deciding
+            and isinstance(e.get("result"), dict)
+            and e["result"].get("reason")
+        ]
+    return {
+        "task_type": task,
+        "verdict": {k: finding[k] for k in VERDICT_FIELDS if k in finding},
+        "summary": summary,
+        "summary_guard": removed,  # products we do not write that were removed from the summary
+        "citations": list(finding.get("citations") or []),
+        "facts": fact_sources(facts, applicant, user_messages, catalog),
+        "applicant_id": applicant.get("id") if applicant else None,
+        "tool_calls": [
+            {
+                "tool": e.get("tool"),
+                "tool_call_id": e.get("tool_call_id"),
+                "arguments": e.get("arguments"),
+                "ok": bool(e.get("ok")),
+                "result": shortened(e.get("result")),
+            }
+            for e in turn_tools
+        ],
+        "rules_applied": rules,
+        "model": model,
+        "prompt_sha256": prompt_hash or prompt_sha256(),
+        "seed_inputs_sha256": seed_inputs_sha256,
+        "online_check": check,
+        "message_id": message_id,
+    }
