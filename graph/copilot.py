@@ -299,14 +299,14 @@ class Copilot:
             except Exception as exc:  # an observability fault never costs the underwriter a turn
                 log.warning("online check of conversation %s failed: %s: %s", thread_id, type(exc).__name__, exc)
             if result.saved and not result.stopped:
-                self._refer(thread_id, result, user)
+                self._refer(thread_id, result, user, role)
         return result
 
-    def _refer(self, thread_id: str, result: TurnResult, user: str) -> None:
+    def _refer(self, thread_id: str, result: TurnResult, user: str, role: str) -> None:
         """Refer what is beyond the user's authority; a fault says so in the turn rather than passing in silence."""
         try:
-            found = determinations(result.steps)
-            result.referrals = refer_turn(self, thread_id, result.message_id, found, user, self.role)
+            found = determinations(result.steps, result.records)
+            result.referrals = refer_turn(self, thread_id, result.message_id, found, user, role)
         except Exception as exc:
             log.exception("referral of conversation %s failed", thread_id)
             result.notices.append(prompts.REFERRAL_FAILED.format(problem=self._problem(exc) or type(exc).__name__))

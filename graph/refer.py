@@ -31,33 +31,31 @@ class Determination:
     record_hash: str | None = None
 
 
-def determinations(steps: list[dict], facts: list[dict] | None = None, hashes: list[str] | None = None):
-    """Each successful ``record_finding`` of a turn's tool steps, with the deciding tool call before it."""
+def determinations(steps: list[dict], records: list | None = None) -> list[Determination]:
+    """Each successful ``record_finding`` of a turn's tool steps, with what the memo needs: from its decision record
+    (``records``, in the same order: facts with their sources, rules applied, the guarded summary, the hash), else
+    from the steps themselves (the record could not be written)."""
     out: list[Determination] = []
-    hashes = list(hashes or [])
+    pending = list(records or [])
     for i, step in enumerate(steps):
         if step["tool"] != "record_finding" or not step["ok"]:
             continue
-        finding = step["result"]
+        finding = dict(step["result"])
         task = TASKS.get(finding.get("task_type") or "")
-        decider = next(
-            (s for s in reversed(steps[:i]) if task and s["tool"] == task.tool and s["ok"]),
-            None,
-        )
+        decider = next((s for s in reversed(steps[:i]) if task and s["tool"] == task.tool and s["ok"]), None)
         result = decider["result"] if decider and isinstance(decider["result"], dict) else {}
-        known = facts
-        if known is None:
-            merged = {**(decider["arguments"] if decider else {}), **(finding.get("facts") or {})}
-            known = [{"fact": k, "value": v, "source": "the conversation"} for k, v in merged.items() if k in FACT_KEYS]
-        out.append(
-            Determination(
-                finding,
-                known,
-                list(result.get("rules_applied") or []),
-                list(result.get("needs") or []),
-                hashes.pop(0) if hashes else None,
-            )
-        )
+        missing = list(result.get("needs") or [])
+        record = pending.pop(0) if pending else None
+        if record is not None:
+            body = record.body
+            finding["summary"] = body.get("summary", finding.get("summary"))
+            facts = [{"fact": k, **v} for k, v in (body.get("facts") or {}).items()]
+            rules = list(body.get("rules_applied") or [])
+            out.append(Determination(finding, facts, rules, missing, record.hash))
+            continue
+        merged = {**(decider["arguments"] if decider else {}), **(finding.get("facts") or {})}
+        facts = [{"fact": k, "value": v, "source": "the conversation"} for k, v in merged.items() if k in FACT_KEYS]
+        out.append(Determination(finding, facts, list(result.get("rules_applied") or []), missing))
     return out
 
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -21,27 +19,19 @@ USERS = ",".join(
 REFERRED = ("Is NAICS 722511 in Texas in appetite for property? revenue 3M", "no idea on construction")
 
 
-class FakeRecords:
-    """Stands in for the decision record store (``Copilot.records``, built on another branch)."""
-
-    def __init__(self):
-        self.kinds: list[str] = []
-        self.n = itertools.count(1)
-
-    def append(self, kind, **fields):
-        self.kinds.append(kind)
-        return type("Record", (), {"hash": f"h{next(self.n)}"})()
+def kinds(copilot) -> list[str]:
+    """The kinds of the decision records written so far, in order."""
+    return [r.kind for r in copilot.records.records()]
 
 
 @pytest.fixture
 def copilot(data_dir, monkeypatch):  # noqa: F811
-    """The pages' own copilot (one per process, as served) with demo sign-in and the fake record store."""
+    """The pages' own copilot (one per process, as served) with demo sign-in."""
     from app import resources
 
     monkeypatch.setenv("UWC_AUTH", "demo")
     monkeypatch.setenv("UWC_AUTH_USERS", USERS)
     cp = resources.copilot()
-    cp.records = FakeRecords()
     return cp
 
 
@@ -117,7 +107,8 @@ def test_a_senior_reads_the_memo_and_approves_and_a_decided_referral_is_not_deci
     assert "(guidelines?section=authority-levels)" in text  # why it was referred, linked
     assert "(guidelines?section=property-qualified)" in text  # the rules applied, linked as in the chat
     assert "the building's construction" in text  # what is missing
-    assert "| Revenue | \\$3,000,000 | the conversation |" in text  # the facts with their source
+    # the facts with their source: the underwriter's own words
+    assert "| Revenue | \\$3,000,000 | the underwriter wrote “Is NAICS 722511 in Texas in appetite for property? revenue 3M” |" in text
     assert decide_buttons(sam) == ["referral-approve", "referral-decline", "referral-return"]
 
     checked(sam.button(key="referral-decline").click().run())  # a decline needs a reason: one line
@@ -129,7 +120,7 @@ def test_a_senior_reads_the_memo_and_approves_and_a_decided_referral_is_not_deci
     assert copilot.referrals.store.get(ref.id).status == "approved"
     assert "Approved" in markdown(sam) and not decide_buttons(sam)
     assert "Fine for a restaurant in TX." in "\n".join(i.value for i in sam.info)
-    assert copilot.records.kinds[-1] == "approval"
+    assert kinds(copilot)[-1] == "approval"
 
     tom.text_area(key=f"referral-note-{ref.id}").input("No: too big a risk.")
     checked(tom.button(key="referral-decline").click().run())  # the page was stale: refused in one line
@@ -174,7 +165,7 @@ def test_disagree_on_the_finding_card_records_and_refers_the_override(copilot):
     alice.text_input(key=f"{key}-verdict").input("In appetite")
     alice.text_area(key=f"{key}-reason").input("The lodge was rebuilt in masonry in 2019.")
     checked(alice.button(key=f"FormSubmitter:{key}-Refer the override").click().run())
-    assert "override" in copilot.records.kinds and "referral" in copilot.records.kinds
+    assert "override" in kinds(copilot) and "referral" in kinds(copilot)
     ref = copilot.referrals.store.list(requested_by="alice")[0]
     assert ref.kind == "override" and ref.memo["override"]["verdict"] == "In appetite"
     card = messages(alice, "assistant")[-1]  # the new line shows, as a referral card
@@ -213,7 +204,7 @@ def test_a_seniors_override_is_recorded_without_a_referral(copilot):
     checked(sam.button(key=f"FormSubmitter:{key}-Record the override").click().run())
     assert "Override recorded by sam" in messages(sam, "assistant")[-1]
     assert "Override recorded." in "\n".join(i.value for i in sam.info)
-    assert copilot.records.kinds == ["override"] and not copilot.referrals.store.list()
+    assert kinds(copilot)[-1] == "override" and not copilot.referrals.store.list()
 
 
 def test_without_sign_in_the_page_says_how_to_sign_in_as_a_senior(data_dir):  # noqa: F811

@@ -40,7 +40,11 @@ def test_users_from_file_and_environment(tmp_path):
     accounts = load_demo_accounts(
         Settings(auth="demo", auth_users_file=f, auth_users=f"carol:user:{hash_password('c')}")
     )
-    assert {n: a.user.role for n, a in accounts.items()} == {"alice": "admin", "bob": "junior", "carol": "junior"}  # "user": the old name of junior
+    assert {n: a.user.role for n, a in accounts.items()} == {
+        "alice": "admin",
+        "bob": "junior",
+        "carol": "junior",
+    }  # "user": the old name of junior
     assert authenticate(accounts, "Alice", "a-pass").is_admin
     assert authenticate(accounts, "bob", "b-pass").scope == "bob"
     assert authenticate(accounts, "bob", "a-pass") is None

@@ -230,13 +230,12 @@ def test_a_senior_reads_a_referral_memo(seeded, tmp_path):
     from app.auth import hash_password
     from core.settings import Settings
     from graph.copilot import Copilot
-    from tests.test_app_referrals import REFERRED, FakeRecords
+    from tests.test_app_referrals import REFERRED
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     data = copy_data(seeded, tmp_path / "data")
     copilot = Copilot(Settings(data_dir=data))
     try:
-        copilot.records = FakeRecords()
         alice = copilot.as_user("alice", name="alice", role="junior")
         thread = alice.new_thread().id
         for text in REFERRED:

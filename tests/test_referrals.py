@@ -83,22 +83,9 @@ def test_the_authority_table_names_only_real_sections_and_codes():
     load_seed_data()  # validate_references checks every section, line and code an authority rule names
 
 
-class FakeRecords:
-    """Until a store is needed: what was recorded, in order."""
-
-    def __init__(self):
-        self.kinds: list[tuple[str, str | None]] = []
-
-    def append(self, kind, **fields):
-        self.kinds.append((kind, fields.get("user")))
-        return type("Record", (), {"hash": f"h{len(self.kinds)}"})()
-
-
 @pytest.fixture
 def cp(seeded, toolkit, tmp_path):
     copilot = Copilot(get_settings(data_dir=tmp_path), toolkit=toolkit)
-    if not hasattr(copilot, "records"):
-        copilot.records = FakeRecords()
     yield copilot
     copilot.close()
 
@@ -201,11 +188,9 @@ def test_two_seniors_at_once_one_decision_wins(cp):
 
 def test_the_wait_survives_a_restart(seeded, toolkit, tmp_path):
     first = Copilot(get_settings(data_dir=tmp_path), toolkit=toolkit)
-    first.records = getattr(first, "records", None) or FakeRecords()
     tid, _, (ref,) = _referred(first, *QUALIFIED)
     first.close()
     second = Copilot(get_settings(data_dir=tmp_path), toolkit=toolkit)  # another process, another day
-    second.records = getattr(second, "records", None) or FakeRecords()
     try:
         assert second.referrals.waiting_on(ref.id) == ("senior",)
         assert second.referrals.decide(ref.id, "approve", user="sam", role="senior", note=None).status == "approved"
@@ -248,7 +233,6 @@ def test_an_override_is_kept_beside_the_determination_and_needs_a_senior(cp):
 
 def test_referrals_on_postgresql(pg_seeded, tmp_path):  # noqa: F811
     cp = Copilot(Settings(data_dir=tmp_path, database_url=pg_seeded["url"]))
-    cp.records = getattr(cp, "records", None) or FakeRecords()
     try:
         _, _, (ref,) = _referred(cp, *QUALIFIED)
         assert cp.referrals.waiting_on(ref.id) == ("senior",)
@@ -275,7 +259,6 @@ def test_an_llm_determination_is_referred_the_same_way(seeded, toolkit, tmp_path
         return AIMessage("No — 30 vehicles is over the auto limit of 20. [auto-qualified]")
 
     llm = Copilot(get_settings(data_dir=tmp_path), model=ScriptedModel(decide), toolkit=toolkit)
-    llm.records = getattr(llm, "records", None) or FakeRecords()
     try:
         _, results, (ref,) = _referred(llm, "Renewal: is this trucker still in appetite for auto?")
         assert results[-1].finding["appetite"] == "no"

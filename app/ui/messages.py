@@ -130,7 +130,9 @@ def render_history(copilot, thread_id: str, history: list[dict], sections: dict,
                     continue
                 render_answer_body(message, sections)
                 if message.get("finding") and message.get("id") and thread_id:
-                    override.render(copilot, thread_id, message)
+                    with st.container(horizontal=True, gap="small", key=f"decide-{message['id']}"):
+                        override.render(copilot, thread_id, message)
+                        referral.memo_download(copilot, thread_id, message["id"], str(message["id"]))
                 if message.get("id") and message.get("kind") not in ("error", "limit", "stopped"):
                     render_feedback(
                         copilot, thread_id, message["id"], feedback.get(message["id"]), message.get("content") or ""

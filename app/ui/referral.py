@@ -83,8 +83,15 @@ def fact_rows(memo: dict) -> list[dict]:
         if not isinstance(f, dict):
             continue
         value = value_text(f["fact"], f.get("value")) if f.get("fact") else str(f.get("value"))
-        rows.append({"Fact": str(f.get("label") or f.get("fact") or ""), "Value": value, "Source": f.get("source")})
+        rows.append({"Fact": str(f.get("label") or f.get("fact") or ""), "Value": value, "Source": source_text(f)})
     return rows
+
+
+def source_text(fact: dict) -> str:
+    """Where a fact came from, as a senior reads it: the underwriter's own words quoted, else the record's name."""
+    if fact.get("snippet"):
+        return f"the underwriter wrote “{fact['snippet']}”"
+    return str(fact.get("source") or "")
 
 
 def render_memo(ref, sections: dict) -> None:
@@ -223,3 +230,25 @@ def render_answer_box(copilot, ref, user) -> None:
             on_click=_answer,
             args=(copilot, ref.id, user.name),
         )
+
+
+def memo_download(copilot, thread_id: str | None, message_id: str | None, key: str) -> None:
+    """The underwriting memo (PDF, ``app/memo.py``) of the determination an answer recorded, with its referral and
+    decisions, built from the decision record when the button is pressed."""
+    if not thread_id or not message_id:
+        return
+
+    from app.audit import memo_for_answer, safe_id
+
+    def pdf() -> bytes:
+        return memo_for_answer(copilot.records, thread_id, message_id) or b""
+
+    st.download_button(
+        "Memo (PDF)",
+        data=pdf,
+        file_name=f"memo-{safe_id(message_id)}.pdf",
+        mime="application/pdf",
+        key=f"memo-{key}",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )

@@ -89,6 +89,7 @@ def render_detail(copilot, ref, user, senior: bool) -> None:
     elif ref.thread_id:
         st.caption(f"The conversation is {md(ref.requested_by)}'s: they and admins can open it.")
     ui.render_memo(ref, resources.sections_by_id())
+    ui.memo_download(copilot, ref.thread_id, ref.message_id, ref.id)
     ui.render_exchange(ref)
     ui.show_error(ref.id)
     if senior and ref.status == "pending":
