@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import pct
+from bench.__main__ import pct
 from core.settings import apply_offline_env
 
 MESSAGES = ("Is NAICS 722511 in Texas in appetite for property? revenue 3M", "no idea on construction")
