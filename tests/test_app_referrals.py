@@ -108,7 +108,10 @@ def test_a_senior_reads_the_memo_and_approves_and_a_decided_referral_is_not_deci
     assert "(guidelines?section=property-qualified)" in text  # the rules applied, linked as in the chat
     assert "the building's construction" in text  # what is missing
     # the facts with their source: the underwriter's own words
-    assert "| Revenue | \\$3,000,000 | the underwriter wrote “Is NAICS 722511 in Texas in appetite for property? revenue 3M” |" in text
+    assert (
+        "| Revenue | \\$3,000,000 | the underwriter wrote “Is NAICS 722511 in Texas in appetite for property? revenue 3M” |"
+        in text
+    )
     assert decide_buttons(sam) == ["referral-approve", "referral-decline", "referral-return"]
 
     checked(sam.button(key="referral-decline").click().run())  # a decline needs a reason: one line
