@@ -28,20 +28,31 @@ def copy_data(seeded, where: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(seeded, tmp_path_factory):
-    """One offline server and browser for the tests of this module; each test opens its own tab in one browser
-    context, so tabs after the first load Streamlit's scripts from the cache, as a user's browser would."""
+def browser():
+    """One Chromium for the module: Playwright's sync API allows one running instance per thread."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        chromium = launch(p)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def app(seeded, tmp_path_factory, browser):
+    """One offline server and browser for the tests of this module; each test opens its own tab in one browser
+    context, so tabs after the first load Streamlit's scripts from the cache, as a user's browser would."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     tmp = tmp_path_factory.mktemp("browser")
     data = copy_data(seeded, tmp / "data")
-    with serve(data, log=tmp / "serve.log") as (url, health_s), sync_playwright() as p:
-        browser = launch(p)
+    with serve(data, log=tmp / "serve.log") as (url, health_s):
+        context = browser.new_context()
         try:
-            yield {"url": url, "context": browser.new_context(), "health_s": health_s, "log": tmp / "serve.log"}
+            yield {"url": url, "context": context, "health_s": health_s, "log": tmp / "serve.log"}
         finally:
-            browser.close()
+            context.close()
 
 
 def no_traceback(page) -> None:
@@ -222,10 +233,10 @@ def test_stop_during_a_turn_then_a_new_message(app, seeded, tmp_path):
     assert all(m.get("content") for m in last_request if m["role"] == "assistant")
 
 
-def test_a_senior_reads_a_referral_memo(seeded, tmp_path):
+def test_a_senior_reads_a_referral_memo(seeded, tmp_path, browser):
     """A junior's referred determination, then the Referrals page as a senior signed in with demo sign-in: the memo
     laid out (case, facts, rules, why, recommendation, missing) with the decision's note and buttons."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from app.auth import hash_password
     from core.settings import Settings
@@ -245,38 +256,34 @@ def test_a_senior_reads_a_referral_memo(seeded, tmp_path):
         copilot.close()
     users = f"alice:junior:{hash_password('alice-pw')},sam:senior:{hash_password('sam-pw')}"
     env = {"UWC_AUTH": "demo", "UWC_AUTH_USERS": users}
-    with serve(data, log=tmp_path / "serve.log", env=env) as (url, _), sync_playwright() as p:
-        browser = launch(p)
-        try:
-            for name in ("alice", "sam"):
-                page = browser.new_page(viewport={"width": 1400, "height": 1300})
-                page.goto(f"{url}/?thread={thread}")
-                page.get_by_label("User name").fill(name)
-                page.get_by_role("textbox", name="Password").fill(f"{name}-pw")
-                page.get_by_role("button", name="Sign in").click()
-                if name == "alice":  # her conversation: the referral card, its live status, a link in this tab
-                    card = page.locator("[class*='st-key-referral-card-']").last
-                    expect(card).to_contain_text("Referred to a senior underwriter", timeout=60_000)
-                    expect(card).to_contain_text("Waiting for a senior")
-                    link = card.get_by_role("link", name=f"Open {ref.id} on the Referrals page")
-                    expect(link).to_be_visible()
-                    no_traceback(page)
-                    shot(page, "referral-card.png")
-                    link.click()
-                    expect(page.get_by_text("Referrals are decided by a senior").first).to_be_visible(timeout=30_000)
-                    assert not page.get_by_role("button", name="Approve").count()
-                    shot(page, "referral-junior.png")
-                else:  # the senior's queue, then the memo
-                    page.get_by_role("link", name="Referrals").first.click()
-                    expect(page.get_by_text("Waiting for a decision (1)")).to_be_visible(timeout=30_000)
-                    shot(page, "referral-queue.png")
-                    page.get_by_role("link", name=re.compile(ref.id)).first.click(timeout=30_000)
-                    expect(page.get_by_text("Your decision").first).to_be_visible(timeout=30_000)
-                    expect(page.get_by_role("button", name="Approve")).to_be_visible()
-                    link = page.get_by_role("link", name="authority-levels").first
-                    expect(link).to_have_attribute("href", re.compile(r"guidelines\?section=authority-levels$"))
-                    no_traceback(page)
-                    shot(page, "referral-senior.png")
-                page.close()
-        finally:
-            browser.close()
+    with serve(data, log=tmp_path / "serve.log", env=env) as (url, _):
+        for name in ("alice", "sam"):
+            page = browser.new_page(viewport={"width": 1400, "height": 1300})
+            page.goto(f"{url}/?thread={thread}")
+            page.get_by_label("User name").fill(name)
+            page.get_by_role("textbox", name="Password").fill(f"{name}-pw")
+            page.get_by_role("button", name="Sign in").click()
+            if name == "alice":  # her conversation: the referral card, its live status, a link in this tab
+                card = page.locator("[class*='st-key-referral-card-']").last
+                expect(card).to_contain_text("Referred to a senior underwriter", timeout=60_000)
+                expect(card).to_contain_text("Waiting for a senior")
+                link = card.get_by_role("link", name=f"Open {ref.id} on the Referrals page")
+                expect(link).to_be_visible()
+                no_traceback(page)
+                shot(page, "referral-card.png")
+                link.click()
+                expect(page.get_by_text("Referrals are decided by a senior").first).to_be_visible(timeout=30_000)
+                assert not page.get_by_role("button", name="Approve").count()
+                shot(page, "referral-junior.png")
+            else:  # the senior's queue, then the memo
+                page.get_by_role("link", name="Referrals").first.click()
+                expect(page.get_by_text("Waiting for a decision (1)")).to_be_visible(timeout=30_000)
+                shot(page, "referral-queue.png")
+                page.get_by_role("link", name=re.compile(ref.id)).first.click(timeout=30_000)
+                expect(page.get_by_text("Your decision").first).to_be_visible(timeout=30_000)
+                expect(page.get_by_role("button", name="Approve")).to_be_visible()
+                link = page.get_by_role("link", name="authority-levels").first
+                expect(link).to_have_attribute("href", re.compile(r"guidelines\?section=authority-levels$"))
+                no_traceback(page)
+                shot(page, "referral-senior.png")
+            page.close()
