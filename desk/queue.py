@@ -14,6 +14,7 @@ client, no worker needed); ``desk/worker.py`` calls ``launch`` in each worker pr
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
 
 APP_NAME = "uwc-desk"
 WORKFLOW = "desk.triage"
-# Transient faults (an outage, a timeout) are retried: 4 attempts, 0.5 s then doubling (0.5, 1, 2 s).
-RETRY = {"max_attempts": 4, "interval_seconds": 0.5, "backoff_rate": 2.0}
+# Transient faults (an outage, a timeout) are retried: 4 attempts, waiting 0.25 s then doubling (0.25, 0.5, 1 s);
+# the model layer (graph/llm.py) already waits out a provider's Retry-After inside one call.
+RETRY = {"max_attempts": 4, "interval_seconds": 0.25, "backoff_rate": 2.0}
 MAX_RECOVERY_ATTEMPTS = 5  # a submission that kills its worker this often ends failed instead of looping
 FAILED_STATES = ("ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "CANCELLED")
 
@@ -167,7 +169,13 @@ class WorkerOptions:
     rate_limit: tuple[int, float] | None = None  # at most N workflows started per P seconds, across workers
 
 
-def launch(settings: Settings, url: str, options: WorkerOptions, on_status: list[StatusCallback] | None = None):
+def launch(
+    settings: Settings,
+    url: str,
+    options: WorkerOptions,
+    on_status: list[StatusCallback] | None = None,
+    before_step: Callable[[str, str], None] | None = None,
+) -> Runtime:
     """Start DBOS in this process as a triage worker: recover this executor's unfinished workflows, then take
     submissions from the model's queue. ``shutdown`` stops it."""
     global _runtime
@@ -176,7 +184,7 @@ def launch(settings: Settings, url: str, options: WorkerOptions, on_status: list
 
     engine = results_engine(url)
     results.ensure_tables(engine)
-    _runtime = Runtime(open_context(settings), default_tools(), engine, list(on_status or []))
+    _runtime = Runtime(open_context(settings), default_tools(), engine, list(on_status or []), before_step)
     DBOS(
         config={
             "name": APP_NAME,
@@ -233,6 +241,11 @@ class Desk:
         workflow_id = (row or {}).get("workflow_id") or f"triage-{submission_id}"
         try:
             status = self.client.retrieve_workflow(workflow_id).get_status().status
+            # The failed status is written just before the workflow raises: give the engine a moment to record it.
+            end = time.monotonic() + 10
+            while status == "PENDING" and (row or {}).get("status") == "failed" and time.monotonic() < end:
+                time.sleep(0.05)
+                status = self.client.retrieve_workflow(workflow_id).get_status().status
         except Exception:
             raise DeskError(f"no triage of submission {submission_id!r}") from None
         if status not in FAILED_STATES:

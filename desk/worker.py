@@ -33,11 +33,11 @@ def options_for(settings: Settings, slot: int):
     return WorkerOptions(executor_id(slot), settings.desk_concurrency, rate)
 
 
-def run_worker(settings: Settings, url: str, slot: int, stop: threading.Event) -> None:
-    """One worker in this process until ``stop`` is set."""
+def run_worker(settings: Settings, url: str, slot: int, stop: threading.Event, before_step=None) -> None:
+    """One worker in this process until ``stop`` is set (``before_step``: a test's fault hook)."""
     from desk import queue
 
-    queue.launch(settings, url, options_for(settings, slot))
+    queue.launch(settings, url, options_for(settings, slot), before_step=before_step)
     try:
         stop.wait()
     finally:
@@ -82,7 +82,7 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, before_step=None) -> int:
     from core.redact import redact_error
     from core.settings import get_settings
     from desk.queue import engine_url
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = stop_on_signals()
     try:
         settings = get_settings(data_dir=args.data_dir)
-        run_worker(settings, args.url or engine_url(settings), args.slot, stop)
+        run_worker(settings, args.url or engine_url(settings), args.slot, stop, before_step)
     except Exception as exc:  # a worker's last line, for the supervisor's log; it starts the slot again
         print(f"desk worker {args.slot}: {redact_error(exc)}", file=sys.stderr)
         return 1
