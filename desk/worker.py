@@ -44,30 +44,40 @@ def run_worker(settings: Settings, url: str, slot: int, stop: threading.Event, b
         queue.shutdown()
 
 
+class Supervisor:
+    """Keeps ``workers`` processes running (``command(slot)``), starting a dead one again in its slot."""
+
+    def __init__(self, command: Callable[[int], list[str]], workers: int, env: dict | None = None):
+        self.command, self.env = command, env
+        self.procs = {slot: subprocess.Popen(command(slot), env=env) for slot in range(workers)}
+        self.restarts = dict.fromkeys(self.procs, 0)
+
+    def run(self, stop: threading.Event) -> dict[int, int]:
+        """Until ``stop`` is set; then SIGTERM every worker and wait. Returns how often each slot was restarted."""
+        try:
+            while not stop.wait(0.2):
+                for slot, proc in list(self.procs.items()):
+                    if proc.poll() is not None:
+                        time.sleep(RESTART_PAUSE)
+                        self.procs[slot] = subprocess.Popen(self.command(slot), env=self.env)
+                        self.restarts[slot] += 1
+        finally:
+            for proc in self.procs.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in self.procs.values():
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        return self.restarts
+
+
 def supervise(
     command: Callable[[int], list[str]], workers: int, stop: threading.Event, env: dict | None = None
 ) -> dict[int, int]:
-    """Keep ``workers`` processes running (``command(slot)``) until ``stop`` is set, starting a dead one again in its
-    slot; then SIGTERM them all and wait. Returns how many times each slot was restarted."""
-    procs = {slot: subprocess.Popen(command(slot), env=env) for slot in range(workers)}
-    restarts = dict.fromkeys(procs, 0)
-    try:
-        while not stop.wait(0.2):
-            for slot, proc in list(procs.items()):
-                if proc.poll() is not None:
-                    time.sleep(RESTART_PAUSE)
-                    procs[slot] = subprocess.Popen(command(slot), env=env)
-                    restarts[slot] += 1
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    return restarts
+    """Keep ``workers`` processes running until ``stop`` is set (see ``Supervisor``)."""
+    return Supervisor(command, workers, env).run(stop)
 
 
 def worker_command(slot: int, data_dir: Path | None = None, url: str | None = None) -> list[str]:
