@@ -65,7 +65,9 @@ def sample_inputs(data_dir: Path, count: int, ref, seed: int = 27) -> list[dict]
                 facts[key] = a[key]
         if rng.random() < 0.05:
             facts.pop("construction")
-        lines = [a["requested_lob"]] + rng.sample([x for x in lobs if x != a["requested_lob"]], rng.choice((0, 0, 1, 2)))
+        lines = [a["requested_lob"]] + rng.sample(
+            [x for x in lobs if x != a["requested_lob"]], rng.choice((0, 0, 1, 2))
+        )
         lines = [SPELLINGS.get(x, x) if rng.random() < 0.3 else x for x in lines]
         if rng.random() < 0.05:
             lines.append(rng.choice(NOT_WRITTEN))
@@ -184,7 +186,11 @@ def grade(inputs: list[dict], triaged: dict[str, dict | None], ref) -> dict:
                 continue
             check("appetite", expected, steps["appetite"]["lines"].get(lob, {}).get("appetite"))
             limits = steps["limits"]["lines"].get(lob, {})
-            check("policy_limits", ref.limits({**app, "lob": lob}), {k: limits.get(k) for k in ("per_occurrence", "aggregate")})
+            check(
+                "policy_limits",
+                ref.limits({**app, "lob": lob}),
+                {k: limits.get(k) for k in ("per_occurrence", "aggregate")},
+            )
             check("deductible", ref.deductible({**app, "lob": lob}), {"deductible": limits.get("deductible")})
         if written:
             try:

@@ -42,8 +42,12 @@ class TriageInput:
 
     @classmethod
     def from_dict(cls, data: dict) -> TriageInput:
-        return cls(str(data["submission_id"]), dict(data.get("facts") or {}), list(data.get("lines") or []),
-                   data.get("description"))  # fmt: skip
+        return cls(
+            str(data["submission_id"]),
+            dict(data.get("facts") or {}),
+            list(data.get("lines") or []),
+            data.get("description"),
+        )
 
 
 @dataclass
@@ -116,8 +120,14 @@ def small_business(inp: TriageInput, state: State, call: ToolCall) -> dict:
     result = call("check_small_business", args)
     if result.get("status") != "decided":
         return {"small_business": None, "findings": [], "needs": result.get("needs", []), "reason": _why(result)}
-    finding = _record(call, "small_business", result["reason"], result["sections"],
-                      {"small_business": result["small_business"]}, {**args})  # fmt: skip
+    finding = _record(
+        call,
+        "small_business",
+        result["reason"],
+        result["sections"],
+        {"small_business": result["small_business"]},
+        {**args},
+    )
     return {"small_business": result["small_business"], "findings": [finding]}
 
 
@@ -137,8 +147,9 @@ def appetite(inp: TriageInput, state: State, call: ToolCall) -> dict:
         lob = args["lob"] = result["lob"]
         per_line[lob] = {"appetite": result["appetite"], "status": result.get("status"), "reason": result["reason"]}
         needs += result.get("needs", [])
-        findings.append(_record(call, "appetite", result["reason"], result["sections"],
-                                {"appetite": result["appetite"]}, args))  # fmt: skip
+        findings.append(
+            _record(call, "appetite", result["reason"], result["sections"], {"appetite": result["appetite"]}, args)
+        )
     return {"lines": per_line, "not_written": not_written, "findings": findings, "needs": needs}
 
 
@@ -175,10 +186,19 @@ def limits(inp: TriageInput, state: State, call: ToolCall) -> dict:
         ded = call("get_deductible", {"naics": naics, "lob": lob})
         base = {"naics": naics, "lob": lob, **({"state": facts["state"]} if facts.get("state") else {})}
         per_line[lob] = {k: lim[k] for k in ("per_occurrence", "aggregate")} | {"deductible": ded["deductible"]}
-        findings.append(_record(call, "policy_limits", lim["reason"], lim["sections"],
-                                {"per_occurrence": lim["per_occurrence"], "aggregate": lim["aggregate"]}, base))  # fmt: skip
-        findings.append(_record(call, "deductible", ded["reason"], ded["sections"],
-                                {"deductible": ded["deductible"]}, base))  # fmt: skip
+        findings.append(
+            _record(
+                call,
+                "policy_limits",
+                lim["reason"],
+                lim["sections"],
+                {"per_occurrence": lim["per_occurrence"], "aggregate": lim["aggregate"]},
+                base,
+            )
+        )
+        findings.append(
+            _record(call, "deductible", ded["reason"], ded["sections"], {"deductible": ded["deductible"]}, base)
+        )
     return {"lines": per_line, "findings": findings}
 
 
@@ -238,7 +258,8 @@ def result_of(inp: TriageInput, state: State) -> TriageResult:
         status,
         state["classify"]["naics"],
         state["read"]["facts"],
-        list(state["appetite"]["lines"]) or [f["facts"]["lob"] for f in _findings(state) if f["task_type"] == "deductible"],
+        list(state["appetite"]["lines"])
+        or [f["facts"]["lob"] for f in _findings(state) if f["task_type"] == "deductible"],
         _findings(state),
         dict(state),
         gaps,

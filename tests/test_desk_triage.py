@@ -18,8 +18,15 @@ from desk.triage import TransientFault, TriageInput, run_all, toolkit_call
 REPO = Path(__file__).resolve().parents[1]
 MACHINE_SHOP = TriageInput(
     "sub-1",
-    {"naics": "332710", "state": "TX", "annual_revenue": 3_200_000, "employees": 22, "annual_payroll": 1_100_000,
-     "vehicles": 3, "construction": "masonry walls with wood joists"},  # fmt: skip
+    {
+        "naics": "332710",
+        "state": "TX",
+        "annual_revenue": 3_200_000,
+        "employees": 22,
+        "annual_payroll": 1_100_000,
+        "vehicles": 3,
+        "construction": "masonry walls with wood joists",
+    },
     ["property", "workers comp", "D&O"],
 )
 NO_FIGURES = TriageInput("sub-2", {"naics": "722511", "state": "NC"}, ["general liability"])
@@ -50,8 +57,10 @@ def test_steps_decide_through_the_tools_and_are_deterministic(db_toolkit):
     assert first["naics"] == "332710" and first["lines"] == ["property", "workers_compensation"]
     assert first["steps"]["appetite"]["not_written"][0]["line"] == "D&O"  # the product guard refused it
     tasks = [f["task_type"] for f in first["findings"]]
-    assert tasks == ["small_business", "appetite", "appetite", "product_recommendation"] + [
-        "policy_limits", "deductible"] * 2  # fmt: skip
+    assert (
+        tasks
+        == ["small_business", "appetite", "appetite", "product_recommendation"] + ["policy_limits", "deductible"] * 2
+    )
     assert all("not_recorded" not in f for f in first["findings"])  # each went through record_finding
     assert first["steps"]["small_business"]["small_business"] is True
     assert set(first["score"]["parts"]) == {"appetite_fit", "completeness", "size"}
@@ -67,7 +76,9 @@ def test_missing_facts_and_referrals(db_toolkit):
 
 
 def test_classifies_a_description_without_a_code(toolkit):
-    inp = TriageInput("sub-4", {"state": "OH", "employees": 12}, ["bop"], "a family restaurant serving sit-down dinners")
+    inp = TriageInput(
+        "sub-4", {"state": "OH", "employees": 12}, ["bop"], "a family restaurant serving sit-down dinners"
+    )
     result = run_all(inp, toolkit_call(toolkit))
     assert result.naics and result.naics.startswith("7225")
     assert result.findings[0]["task_type"] == "classification"
@@ -78,7 +89,9 @@ def test_a_tool_outage_is_a_transient_fault():
         def call(self, name, args):
             from tools.toolkit import ToolEvent
 
-            return ToolEvent(name, args, False, {"error": "get_limits failed unexpectedly (db gone)"}, 0, [], "internal")
+            return ToolEvent(
+                name, args, False, {"error": "get_limits failed unexpectedly (db gone)"}, 0, [], "internal"
+            )
 
     with pytest.raises(TransientFault):
         toolkit_call(Down())("get_limits", {})
@@ -107,7 +120,10 @@ def test_workflow_end_to_end_on_sqlite(worker, db_toolkit):
     for inp in (MACHINE_SHOP, NO_FIGURES, BIG, MACHINE_SHOP):  # the same submission twice runs once
         desk.enqueue(inp)
     assert wait_for(desk.engine, ["sub-1", "sub-2", "sub-3"]) == {
-        "sub-1": "ready", "sub-2": "needs_info", "sub-3": "referred"}  # fmt: skip
+        "sub-1": "ready",
+        "sub-2": "needs_info",
+        "sub-3": "referred",
+    }
     stored = desk.result("sub-1")["result"]
     assert stored == run_all(MACHINE_SHOP, toolkit_call(db_toolkit)).as_dict()  # the engine changes nothing
     runs = results.step_runs(desk.engine)
@@ -206,3 +222,16 @@ def test_workflow_on_postgres(seeded_db):
         finally:
             queue.shutdown()
             desk.close()
+
+
+# --- the command ------------------------------------------------------------------------------------------------
+def test_desk_worker_command_refuses_in_one_line(tmp_path, capsys):
+    from app.cli import main
+
+    assert main(["desk", "worker", "--workers", "0"]) == 2
+    assert main(["desk", "worker", "--data-dir", str(tmp_path / "empty")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "uwc desk: --workers must be between 1 and 64, got 0",
+        "uwc desk: no seeded data: run `uwc seed` (or `make run`) first",
+    ]
