@@ -76,7 +76,7 @@ def sample_inputs(data_dir: Path, count: int, ref, seed: int = 27) -> list[dict]
 
 
 # --- one run ----------------------------------------------------------------------------------------------------
-def run(data_dir: Path, url: str, inputs: list[dict], workers: int, kill_every: int | None, settings) -> dict:
+def run(data_dir: Path, url: str, inputs: list[dict], workers: int, kill_every: int | None) -> dict:
     from desk import results
     from desk.queue import Desk
     from desk.triage import TriageInput
@@ -225,36 +225,27 @@ def scratch_pg(admin_url: str):
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.desk", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=1000, help="submissions per run (default 1000)")
-    parser.add_argument("--only", default="sqlite,pg1,pg2,pg1-kill,pg2-kill", help="comma-separated runs")
-    parser.add_argument("--kill-every", type=int, default=100, help="kill -9 a worker every N triaged (kill runs)")
-    parser.add_argument("--data-dir", type=Path, default=None, help="a seeded data folder (default: the test cache's)")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="PostgreSQL admin URL")
-    args = parser.parse_args(argv)
-    from core.settings import Settings
+RUNS = "sqlite,pg1,pg2,pg1-kill,pg2-kill"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
-    if args.data_dir is None:
-        from tests.conftest import cached_seed
 
-        args.data_dir = cached_seed("db")
+def bench_desk(data_dir: Path, count: int = 1000, only: str = RUNS, kill_every: int = 100, pg: str = PG_ADMIN) -> dict:
+    """Every run of ``only`` over the same ``count`` submissions, and the first run's results graded."""
     ref = load_reference()
-    inputs = sample_inputs(args.data_dir, args.count, ref)
-    settings = Settings(data_dir=args.data_dir, database_url=None)
-    report: dict = {"count": args.count, "kill_every": args.kill_every, "runs": {}}
+    inputs = sample_inputs(data_dir, count, ref)
+    report: dict = {"count": count, "kill_every": kill_every, "runs": {}}
     first: dict | None = None
-    for name in args.only.split(","):
+    for name in only.split(","):
         workers = 2 if name.startswith("pg2") else 1
-        kill = args.kill_every if name.endswith("-kill") else None
+        kill = kill_every if name.endswith("-kill") else None
         with tempfile.TemporaryDirectory() as tmp:
             if name == "sqlite":
                 url, drop = f"sqlite:///{Path(tmp) / 'desk.db'}", (lambda: None)
             else:
-                url, drop = scratch_pg(args.pg)
+                url, drop = scratch_pg(pg)
             try:
                 print(f"bench.desk: {name} ...", file=sys.stderr, flush=True)
-                out = run(args.data_dir, url, inputs, workers, kill, settings)
+                out = run(data_dir, url, inputs, workers, kill)
             finally:
                 drop()
         triaged = out.pop("_results")
@@ -264,7 +255,22 @@ def main(argv: list[str] | None = None) -> int:
         out["same_results_as_first_run"] = sum(1 for k, v in triaged.items() if v == first.get(k))
         report["runs"][name] = out
         print(json.dumps({name: out}), file=sys.stderr, flush=True)
-    print(json.dumps(report, indent=2))
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.desk", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000, help="submissions per run (default 1000)")
+    parser.add_argument("--only", default=RUNS, help=f"comma-separated runs (default {RUNS})")
+    parser.add_argument("--kill-every", type=int, default=100, help="kill -9 a worker every N triaged (kill runs)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="a seeded data folder (default: the test cache's)")
+    parser.add_argument("--pg", default=PG_ADMIN, help="PostgreSQL admin URL (scratch databases are made there)")
+    args = parser.parse_args(argv)
+    if args.data_dir is None:
+        from tests.conftest import cached_seed
+
+        args.data_dir = cached_seed("db")
+    print(json.dumps(bench_desk(args.data_dir, args.count, args.only, args.kill_every, args.pg), indent=2))
     return 0
 
 
