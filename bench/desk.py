@@ -114,7 +114,11 @@ def run(data_dir: Path, url: str, inputs: list[dict], workers: int, kill_every: 
         finished = [status[i][1] for i in ids if status.get(i, ("",))[0] in FINAL]
         latencies = sorted(status[i][1] - submitted[i] for i in ids if status.get(i, ("",))[0] in FINAL)
         runs = results.step_runs(desk.engine)
-        twice = sorted({sid for (sid, _step), n in runs.items() if n > 1 and sid in submitted})
+        # Processed twice: a result written twice (``finish`` runs in the transaction that checkpoints it). A step
+        # killed after its end but before its checkpoint runs again (DBOS steps are at least once): its read-only
+        # tool calls are repeated, nothing is written twice; counted apart as re-runs.
+        twice = sorted({sid for (sid, step), n in runs.items() if n > 1 and step == "finish" and sid in submitted})
+        reruns = sum(n - 1 for (sid, step), n in runs.items() if n > 1 and step != "finish" and sid in submitted)
         outcome = Counter(status[i][0] for i in ids if i in status)
         wall = (max(finished) - t0) if finished else float("nan")
         report = {
@@ -128,6 +132,7 @@ def run(data_dir: Path, url: str, inputs: list[dict], workers: int, kill_every: 
             "restarts": sum(sup.restarts.values()),
             "lost": sum(1 for i in ids if i not in status),
             "processed_twice": len(twice),
+            "step_reruns_after_kill": reruns,
             "stuck": sum(1 for i in ids if i in status and status[i][0] not in FINAL),
             "statuses": dict(outcome),
         }
@@ -258,6 +263,10 @@ def bench_desk(data_dir: Path, count: int = 1000, only: str = RUNS, kill_every: 
     return report
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.desk", description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000, help="submissions per run (default 1000)")
@@ -266,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None, help="a seeded data folder (default: the test cache's)")
     parser.add_argument("--pg", default=PG_ADMIN, help="PostgreSQL admin URL (scratch databases are made there)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # so the workers are stopped and the scratch databases dropped
     if args.data_dir is None:
         from tests.conftest import cached_seed
 

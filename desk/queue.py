@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dbos import DBOS, DBOSClient, SetWorkflowID
+from dbos import DBOS, DBOSClient, SetWorkflowID, SQLAlchemyDatasource
 
 from core.redact import redact_error
 from desk import results
@@ -85,6 +85,10 @@ def results_engine(url: str) -> Engine:
 
 
 # --- the worker side: the workflow and its steps ----------------------------------------------------------------
+def _unlaunched(*_: Any) -> dict:
+    raise RuntimeError("the desk worker was not launched")
+
+
 @dataclass
 class Runtime:
     """What the steps of this worker process use: the tools' context and list, the results table, the hooks."""
@@ -94,6 +98,8 @@ class Runtime:
     engine: Engine
     on_status: list[StatusCallback] = field(default_factory=list)
     before_step: Callable[[str, str], None] | None = None  # tests inject faults here: (submission_id, step)
+    datasource: Any = None  # dbos.SQLAlchemyDatasource over the engine's database, for the transactional finish
+    finish: Callable[[dict, dict, str], dict] = _unlaunched
 
     def call(self):
         from tools.toolkit import Toolkit
@@ -137,17 +143,26 @@ def _status(submission_id: str, status: str, reason: str, workflow_id: str) -> N
         callback(submission_id, status, reason)
 
 
-@DBOS.step(name="triage.finish")
 def _finish(inp: dict, state: dict, workflow_id: str) -> dict:
+    """Store the result and its status in the transaction that records this step as done (a DBOS datasource
+    transaction): a worker killed around it leaves the result written once or not at all."""
     rt = runtime()
     result = result_of(TriageInput.from_dict(inp), state).as_dict()
     reason = "; ".join(result["referral_reasons"]) or ", ".join(result["missing"])
-    results.save_result(rt.engine, inp["submission_id"], result, reason)
-    results.set_status(rt.engine, inp["submission_id"], result["status"], reason, workflow_id)
-    results.count_run(rt.engine, inp["submission_id"], "finish")
-    for callback in rt.on_status:
-        callback(inp["submission_id"], result["status"], reason)
-    return {"status": result["status"], "score": result["score"]["total"]}
+    session = rt.datasource.sql_session()
+    results.save_result(session, inp["submission_id"], result, reason)
+    session.execute(
+        results.triage_result.update()
+        .where(results.triage_result.c.submission_id == inp["submission_id"])
+        .values(workflow_id=workflow_id)
+    )
+    return {"status": result["status"], "reason": reason, "score": result["score"]["total"]}
+
+
+@DBOS.step(name="triage.notify")
+def _notify(submission_id: str, status: str, reason: str) -> None:
+    for callback in runtime().on_status:
+        callback(submission_id, status, reason)
 
 
 @DBOS.workflow(name=WORKFLOW, max_recovery_attempts=MAX_RECOVERY_ATTEMPTS)
@@ -155,14 +170,18 @@ def triage_workflow(inp: dict) -> dict:
     sid, wid = inp["submission_id"], DBOS.workflow_id or ""
     _status(sid, "triaging", "", wid)
     state: dict[str, dict] = {}
-    for name in STEPS:
-        try:
-            state[name] = DURABLE_STEPS[name](inp, state)
-        except Exception as exc:
-            reason = f"the {name.replace('_', ' ')} step failed: {_one_line(exc)}"
-            _status(sid, "failed", reason, wid)
-            raise StepFailed(reason) from None
-    return _finish(inp, state, wid)
+    step = STEPS[0]
+    try:
+        for step in STEPS:
+            state[step] = DURABLE_STEPS[step](inp, state)
+        step = "finish"
+        done = runtime().finish(inp, state, wid)
+    except Exception as exc:
+        reason = f"the {step.replace('_', ' ')} step failed: {_one_line(exc)}"
+        _status(sid, "failed", reason, wid)
+        raise StepFailed(reason) from None
+    _notify(sid, done["status"], done["reason"])
+    return done
 
 
 def _one_line(exc: BaseException) -> str:
@@ -204,6 +223,10 @@ def launch(
             "max_executor_threads": max(8, options.concurrency * 2),
         }
     )
+    # The datasource exists only once its URL is known, so its transaction is bound here, before DBOS recovers.
+    _runtime.datasource = SQLAlchemyDatasource.create(url, engine=engine)
+    isolation = "SERIALIZABLE" if url.startswith("sqlite") else "READ COMMITTED"  # SQLite knows no other
+    _runtime.finish = _runtime.datasource.transaction(name="triage.finish", isolation_level=isolation)(_finish)
     DBOS.launch()
     limiter = {"limit": options.rate_limit[0], "period": options.rate_limit[1]} if options.rate_limit else None
     DBOS.register_queue(

@@ -9,7 +9,8 @@ import time
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 metadata = MetaData()
 triage_result = Table(
@@ -35,12 +36,15 @@ def ensure_tables(engine: Engine) -> None:
     metadata.create_all(engine, checkfirst=True)
 
 
-def _upsert(engine: Engine, table: Table, values: dict, update: dict) -> None:
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values)
+def _upsert_statement(dialect: str, table: Table, values: dict, update: dict):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     keys = [c.name for c in table.primary_key.columns]
+    return insert(table).values(**values).on_conflict_do_update(index_elements=keys, set_=update)
+
+
+def _upsert(engine: Engine, table: Table, values: dict, update: dict) -> None:
     with engine.begin() as conn:
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update))
+        conn.execute(_upsert_statement(engine.dialect.name, table, values, update))
 
 
 def set_status(engine: Engine, submission_id: str, status: str, reason: str = "", workflow_id: str | None = None):
@@ -51,7 +55,10 @@ def set_status(engine: Engine, submission_id: str, status: str, reason: str = ""
     _upsert(engine, triage_result, values, update)
 
 
-def save_result(engine: Engine, submission_id: str, result: dict, reason: str = "") -> None:
+def save_result(conn: Connection | Session, submission_id: str, result: dict, reason: str = "") -> None:
+    """The result, its status and one more run of ``finish``, on ``conn``: inside the engine's transaction that also
+    records the step as done, so a result is written exactly once."""
+    dialect = conn.get_bind().dialect.name
     values = {
         "submission_id": submission_id,
         "status": result["status"],
@@ -59,10 +66,15 @@ def save_result(engine: Engine, submission_id: str, result: dict, reason: str = 
         "result": json.dumps(result, sort_keys=True),
         "updated_at": time.time(),
     }
-    _upsert(engine, triage_result, values, {k: v for k, v in values.items() if k != "submission_id"})
+    conn.execute(
+        _upsert_statement(dialect, triage_result, values, {k: v for k, v in values.items() if k != "submission_id"})
+    )
+    run = {"submission_id": submission_id, "step": "finish", "runs": 1}
+    conn.execute(_upsert_statement(dialect, step_run, run, {"runs": step_run.c.runs + 1}))
 
 
 def count_run(engine: Engine, submission_id: str, step: str) -> None:
+    """One more run of a step that reached its end (a step killed before its checkpoint runs again: counted twice)."""
     _upsert(
         engine,
         step_run,
