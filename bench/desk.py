@@ -4,8 +4,8 @@ engine (SQLite) and on PostgreSQL, with and without a worker killed (``kill -9``
     .venv/bin/python -m bench.desk [--count 1000] [--only sqlite,pg1,pg2,pg1-kill,pg2-kill] [--kill-every 100]
 
 Per run: throughput, p50/p95 from submit to triaged (all submitted at once, after the workers are up), lost (never
-triaged), processed twice (a step or the finish that ran to its end twice: ``triage_step_run``), stuck (not final
-when the run ends). Then the triage's determinations against the independent reference (evals/suite/reference.py,
+triaged), processed twice (a result written twice: ``finish`` in ``triage_step_run``), step re-runs (a step killed
+between its end and its checkpoint runs again), stuck (not final when the run ends). Then the triage's determinations against the independent reference (evals/suite/reference.py,
 which imports nothing from the product) per determination. PostgreSQL: ``--pg`` (default the local server, user
 postgres), a scratch database per run, dropped afterwards.
 """
