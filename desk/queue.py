@@ -34,7 +34,7 @@ APP_NAME = "uwc-desk"
 WORKFLOW = "desk.triage"
 # Transient faults (an outage, a timeout) are retried: 4 attempts, waiting 0.25 s then doubling (0.25, 0.5, 1 s);
 # the model layer (graph/llm.py) already waits out a provider's Retry-After inside one call.
-RETRY = {"max_attempts": 4, "interval_seconds": 0.25, "backoff_rate": 2.0}
+RETRY_ATTEMPTS, RETRY_INTERVAL, RETRY_BACKOFF = 4, 0.25, 2.0
 MAX_RECOVERY_ATTEMPTS = 5  # a submission that kills its worker this often ends failed instead of looping
 FAILED_STATES = ("ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "CANCELLED")
 
@@ -128,7 +128,12 @@ def _make_step(name: str):
 
     run.__name__ = run.__qualname__ = f"triage_{name}"
     return DBOS.step(
-        name=f"triage.{name}", retries_allowed=True, should_retry=lambda e: isinstance(e, TransientFault), **RETRY
+        name=f"triage.{name}",
+        retries_allowed=True,
+        max_attempts=RETRY_ATTEMPTS,
+        interval_seconds=RETRY_INTERVAL,
+        backoff_rate=RETRY_BACKOFF,
+        should_retry=lambda e: isinstance(e, TransientFault),
     )(run)
 
 

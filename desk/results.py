@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 metadata = MetaData()
@@ -55,8 +55,8 @@ def set_status(engine: Engine, submission_id: str, status: str, reason: str = ""
     _upsert(engine, triage_result, values, update)
 
 
-def save_result(conn: Connection | Session, submission_id: str, result: dict, reason: str = "") -> None:
-    """The result, its status and one more run of ``finish``, on ``conn``: inside the engine's transaction that also
+def save_result(conn: Session, submission_id: str, result: dict, reason: str = "") -> None:
+    """The result, its status and one more run of ``finish``, in session ``conn``: the engine's transaction that also
     records the step as done, so a result is written exactly once."""
     dialect = conn.get_bind().dialect.name
     values = {
