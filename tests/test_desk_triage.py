@@ -235,3 +235,48 @@ def test_desk_worker_command_refuses_in_one_line(tmp_path, capsys):
         "uwc desk: --workers must be between 1 and 64, got 0",
         "uwc desk: no seeded data: run `uwc seed` (or `make run`) first",
     ]
+
+
+def test_each_model_has_its_queue_with_its_limits(seeded_db, tmp_path):
+    """An LLM's quota is the queue's: workflows at once per worker, and starts per period across workers."""
+    from dbos import DBOS
+
+    from desk import queue
+
+    assert queue.queue_name("openai/gpt-4.1-mini") == "triage-openai-gpt-4-1-mini"
+    settings = _settings(seeded_db["dir"]).model_copy(update={"model": "openai/gpt-4.1-mini"})
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    queue.launch(settings, url, queue.WorkerOptions(concurrency=3, rate_limit=(30, 60.0)))
+    try:
+        registered = DBOS.retrieve_queue("triage-openai-gpt-4-1-mini")
+        assert registered is not None
+        assert registered.worker_concurrency == 3 and registered.limiter == {"limit": 30, "period": 60.0}
+    finally:
+        queue.shutdown()
+
+
+@pytest.mark.slow
+def test_uwc_desk_worker_runs_supervised_workers_until_sigterm(seeded_hashing, tmp_path):
+    """The command itself: two worker processes over the data folder's embedded engine, stopped by SIGTERM (the
+    kills and restarts are `python -m bench.desk`'s)."""
+    from desk import queue
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "uwc.db").symlink_to(seeded_hashing["db"])
+    (data_dir / "chroma").symlink_to(seeded_hashing["dir"] / "chroma")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "UWC_DATA_DIR": str(data_dir), "UWC_DESK_CONCURRENCY": "2"}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "desk", "worker", "--workers", "2"], env=env)
+    desk = queue.Desk(queue.engine_url(_settings(data_dir)))
+    try:
+        for inp in (MACHINE_SHOP, NO_FIGURES, BIG):
+            desk.enqueue(inp)
+        assert wait_for(desk.engine, ["sub-1", "sub-2", "sub-3"]) == {
+            "sub-1": "ready",
+            "sub-2": "needs_info",
+            "sub-3": "referred",
+        }
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        desk.close()
