@@ -753,7 +753,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_desk_worker(args: argparse.Namespace) -> int:
-    from core.database import masked
+    from core.database import is_postgres, masked
     from desk.queue import engine_url, queue_name
     from desk.worker import stop_on_signals, supervise, worker_command
     from seed_db.seed import is_seeded
@@ -761,6 +761,8 @@ def cmd_desk_worker(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64:
         raise CliError(f"--workers must be between 1 and 64, got {args.workers}", 2)
     settings = get_settings(data_dir=args.data_dir)
+    if is_postgres(settings.database_url):
+        _check_postgres(settings)  # down or refusing us: one line now, not workers failing in a loop
     if not is_seeded(settings.resolved_database_url, settings.index_dir):
         raise CliError("no seeded data: run `uwc seed` (or `make run`) first")
     url = engine_url(settings)
