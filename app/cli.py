@@ -752,6 +752,30 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_desk_worker(args: argparse.Namespace) -> int:
+    from core.database import is_postgres, masked
+    from desk.queue import engine_url, queue_name
+    from desk.worker import stop_on_signals, supervise, worker_command
+    from seed_db.seed import is_seeded
+
+    if not 1 <= args.workers <= 64:
+        raise CliError(f"--workers must be between 1 and 64, got {args.workers}", 2)
+    settings = get_settings(data_dir=args.data_dir)
+    if is_postgres(settings.database_url):
+        _check_postgres(settings)  # down or refusing us: one line now, not workers failing in a loop
+    if not is_seeded(settings.resolved_database_url, settings.index_dir):
+        raise CliError("no seeded data: run `uwc seed` (or `make run`) first")
+    url = engine_url(settings)
+    where = masked(url) if settings.database_url else url.removeprefix("sqlite:///")
+    print(
+        f"{args.workers} triage worker(s) on {where}, queue {queue_name(settings.model)}, "
+        f"{settings.desk_concurrency} at once each; SIGTERM or Ctrl+C stops them.",
+        flush=True,
+    )
+    supervise(lambda slot: worker_command(slot, args.data_dir), args.workers, stop_on_signals())
+    return 0
+
+
 def cmd_mcp(args: argparse.Namespace) -> int:
     from app import mcp_server
     from app.mcp_access import ListenerRefused, http_access
@@ -1026,6 +1050,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per file instead of a line of text")
     p.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("desk", help="the submission desk's background triage")
+    dsub = p.add_subparsers(dest="desk_command", metavar="ACTION", required=True)
+    d = dsub.add_parser("worker", help="run triage worker processes until SIGTERM (restarting any that die)")
+    d.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    d.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    d.set_defaults(func=cmd_desk_worker)
 
     p = sub.add_parser("mcp", help="serve the tools and the evaluation loop to other agents over MCP")
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP")

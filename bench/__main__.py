@@ -3,7 +3,9 @@
     .venv/bin/python -m bench [--data-dir DIR] [--only seed,tools,quality,guard,agent]
 
 Seeds a scratch data folder (timing it) unless --data-dir points at a seeded one, then measures retrieval
-recall@3, classification top-1/top-5, guard precision/recall, and p50/p95 latency per tool.
+recall@3, classification top-1/top-5, guard precision/recall, and p50/p95 latency per tool. ``--only desk`` adds the
+desk's background triage (``python -m bench.desk``: 1,000 submissions on SQLite and PostgreSQL, workers killed;
+about 10 minutes, so not run by default).
 """
 
 from __future__ import annotations
@@ -182,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench.agent import bench_agent
 
             results["agent"] = bench_agent(data_dir)
+        if "desk" in parts:
+            from bench.desk import bench_desk
+
+            results["desk"] = bench_desk(data_dir)
     print(json.dumps(results, indent=2))
     return 0
 

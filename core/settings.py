@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     otlp_headers: str | None = Field(
         None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_HEADERS", "UWC_OTLP_HEADERS")
     )
+    # The submission desk's triage workers (desk/queue.py): workflows at once per worker process, and a cap on how
+    # many start per minute across all workers (an LLM's quota; unset = none).
+    desk_concurrency: int = Field(4, ge=1, le=64, description="triage workflows at once in each desk worker")
+    desk_rate_limit: int | None = Field(None, ge=1, description="triage workflows started per minute, all workers")
     user: str = Field("local", description="who is asking, on traces and checks when there is no sign-in")
     role: str = Field(
         "junior",
