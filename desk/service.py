@@ -1,0 +1,257 @@
+"""The desk as the pages, the CLI, the inbox watcher and the MCP tool use it: one way in (``submit``: intake, then
+triage queued), one view of the queue (``rows``: each submission with its triage, sorted by a score that explains
+itself), and the underwriter's actions (assign, continue in the copilot, a request to the broker, decide, retry).
+
+Intake (``desk/intake.py``) and triage (``desk/queue.py``) keep their own tables in the desk store; this module
+reads them together and adds who a submission is assigned to. A submission triage refers is opened as a referral
+(``graph/referrals.py``) by ``refer_pending``, so it reaches the seniors' queue like a conversation's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, MetaData, Table, Text, select
+
+from core.vocabulary import FACT_LABELS, FACTS, TASK_LABELS, usd
+from desk import results
+from desk.intake import Item, intake
+from desk.queue import open_desk
+from desk.store import DeskStore
+from desk.submission import IntakeResult, Submission
+from desk.triage import TriageInput, priority
+
+DESK_USER = "desk triage"  # who a submission's referral is requested by: the background triage, as a junior
+metadata = MetaData()
+assignment = Table(
+    "desk_assignment",
+    metadata,
+    Column("submission_id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("assigned_at", Text, nullable=False),
+    Column("decision", Text),  # set when the underwriter marks it decided
+    Column("note", Text),
+)
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """A submission on the desk: what intake read, its triage (None while queued), who has it, its sort key."""
+
+    submission: Submission
+    status: str  # new, triaging, needs_info, ready, referred, decided, failed
+    reason: str
+    result: dict | None
+    owner: str | None
+    decision: str | None
+    age_days: float
+    priority: float
+
+    @property
+    def score_parts(self) -> dict:
+        parts = dict((self.result or {}).get("score", {}).get("parts", {}))
+        parts["age"] = round(min(1.0, self.age_days / 5), 3)
+        return parts
+
+
+def triage_input(sub: Submission) -> TriageInput:
+    return TriageInput(sub.id, dict(sub.values()), list(sub.lines_requested), sub.description)
+
+
+def _age_days(received_at: str, now: datetime) -> float:
+    try:
+        return max(0.0, (now - datetime.fromisoformat(received_at)).total_seconds() / 86400)
+    except ValueError:
+        return 0.0
+
+
+class DeskService:
+    def __init__(self, settings, catalog):
+        self.settings, self.catalog = settings, catalog
+        self.store = DeskStore.open(settings)
+        self.queue = open_desk(settings)
+        metadata.create_all(self.queue.engine)
+
+    def close(self) -> None:
+        self.queue.close()
+        self.store.close()
+
+    # --- in ----------------------------------------------------------------------------------------------------
+    def submit(self, items: list[Item], *, owner: str | None = None) -> IntakeResult:
+        """Take files in and queue each new submission's triage (a file seen before is not triaged again); with
+        ``owner``, the new submissions are theirs."""
+        outcome = intake(items, catalog=self.catalog, store=self.store)
+        for sub in outcome.submissions:
+            if sub.needs_person:
+                results.set_status(self.queue.engine, sub.id, "needs_info", sub.needs_person)
+                continue
+            self.queue.enqueue(triage_input(sub))
+            if owner and self.owner(sub.id) is None:
+                self.assign(sub.id, owner)
+        return outcome
+
+    def retry(self, submission_id: str) -> str:
+        return self.queue.retry(submission_id)
+
+    # --- the queue ---------------------------------------------------------------------------------------------
+    def _assignments(self) -> dict[str, dict]:
+        with self.queue.engine.connect() as c:
+            return {r["submission_id"]: dict(r) for r in c.execute(select(assignment)).mappings()}
+
+    def owner(self, submission_id: str) -> str | None:
+        return (self._assignments().get(submission_id) or {}).get("owner")
+
+    def rows(
+        self,
+        *,
+        user: str | None = None,
+        sees_all: bool = True,
+        statuses: tuple[str, ...] = (),
+        search: str = "",
+        limit: int = 500,
+    ) -> list[DeskRow]:
+        """The queue, highest priority first: everything for ``sees_all``, else ``user``'s own and the unassigned."""
+        now = datetime.now(UTC)
+        states = results.statuses(self.queue.engine)
+        held = self._assignments()
+        words = search.lower().split()
+        out: list[DeskRow] = []
+        for sub in self.store.list(limit=limit):
+            mine = held.get(sub.id) or {}
+            if not sees_all and mine.get("owner") not in (None, user):
+                continue
+            result = results.load(self.queue.engine, sub.id) if sub.id in states else None
+            status, reason = (result or {}).get("status") or sub.status, (result or {}).get("reason") or ""
+            if sub.id in states:
+                status = states[sub.id][0]
+            if sub.needs_person and not result:
+                status, reason = "needs_info", sub.needs_person
+            if mine.get("decision"):
+                status, reason = "decided", mine["decision"]
+            if statuses and status not in statuses:
+                continue
+            text = " ".join([sub.id, sub.company or "", sub.description or "", *map(str, sub.values().values())])
+            if words and not all(w in text.lower() for w in words):
+                continue
+            age = _age_days(sub.received_at, now)
+            triaged = (result or {}).get("result")
+            key = priority(triaged, age) if triaged else -1.0
+            out.append(DeskRow(sub, status, reason, triaged, mine.get("owner"), mine.get("decision"), age, key))
+        return sorted(out, key=lambda r: (-r.priority, r.submission.received_at))
+
+    def row(self, submission_id: str, **view) -> DeskRow | None:
+        return next((r for r in self.rows(**view) if r.submission.id == submission_id), None)
+
+    # --- actions -----------------------------------------------------------------------------------------------
+    def assign(self, submission_id: str, owner: str) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.queue.engine.begin() as c:
+            c.execute(assignment.delete().where(assignment.c.submission_id == submission_id))
+            c.execute(assignment.insert().values(submission_id=submission_id, owner=owner, assigned_at=now))
+
+    def decide(self, submission_id: str, *, user: str, decision: str, note: str = "", record=None) -> None:
+        """Mark a submission decided (``record``: the decision record's append, ``Copilot.record``)."""
+        decision = (decision or "").strip()[:200]
+        if not decision:
+            raise ValueError("say what was decided")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.queue.engine.begin() as c:
+            owner = (self._assignments().get(submission_id) or {}).get("owner") or user
+            c.execute(assignment.delete().where(assignment.c.submission_id == submission_id))
+            c.execute(
+                assignment.insert().values(
+                    submission_id=submission_id, owner=owner, assigned_at=now, decision=decision, note=note[:2000]
+                )
+            )
+        if record is not None:
+            record(
+                "determination",
+                user=user,
+                role=None,
+                submission_id=submission_id,
+                body={"source": "desk", "decision": decision, "note": note[:2000]},
+            )
+
+    # --- words -------------------------------------------------------------------------------------------------
+    def opening_message(self, submission_id: str) -> str:
+        """The first message of a conversation continued from the desk: every fact intake read, in plain sentences
+        the copilot (offline model or LLM) reads like the facts panel's, so none is asked again."""
+        sub = self.store.get(submission_id)
+        if sub is None:
+            raise LookupError(f"no submission {submission_id!r}")
+        facts = sub.values()
+        said = []
+        if sub.company:
+            said.append(f"Applicant: {sub.company}.")
+        if sub.description:
+            said.append(f"The business: {sub.description}.")
+        for key, value in facts.items():
+            if key in FACTS and key != "description":
+                shown = usd(value) if FACTS[key].kind == "money" and isinstance(value, int | float) else value
+                said.append(f"{FACT_LABELS[key]}: {shown}.")
+        lines = ", ".join(sub.lines_requested)
+        ask = f"Is it in appetite for {lines}?" if lines else "Which lines can we offer them?"
+        return f"From submission {sub.id}: " + " ".join(said) + " " + ask
+
+    def broker_request(self, submission_id: str) -> str:
+        """A request to the broker for what triage found missing (text to copy; nothing is sent)."""
+        sub = self.store.get(submission_id)
+        row = self.row(submission_id)
+        missing = list(((row.result if row else None) or {}).get("missing") or [])
+        if sub is None:
+            raise LookupError(f"no submission {submission_id!r}")
+        who = sub.company or "the applicant"
+        if not missing:
+            return f"Nothing is missing for {who}: triage had every fact it needed."
+        asks = "\n".join(f"- {FACTS[m].words if m in FACTS else m}" for m in missing)
+        return (
+            f"Hello,\n\nThank you for the submission for {who} ({sub.id}). To complete our review we need:\n"
+            f"{asks}\n\nKind regards"
+        )
+
+    # --- referrals ---------------------------------------------------------------------------------------------
+    def refer_pending(self, referrals, catalog) -> int:
+        """Open a referral for each submission triage referred that has none yet; returns how many were opened."""
+        from graph.referral_memo import build_memo
+        from seed_db.authority import check_authority
+
+        have = {r.submission_id for r in referrals.store.list(limit=10_000) if r.submission_id}
+        opened = 0
+        for row in self.rows(statuses=("referred",)):
+            sub = row.submission
+            if sub.id in have or not row.result:
+                continue
+            facts = [
+                {"fact": f.key, "value": f.value, "source": f.source.where(), "snippet": f.snippet} for f in sub.facts
+            ]
+            known = sub.values()
+            for finding in row.result.get("findings") or []:
+                check = check_authority(referrals.authority, finding, {**known, **finding.get("facts", {})}, "junior")
+                if check.within:
+                    continue
+                memo = build_memo(
+                    finding=finding,
+                    facts=facts,
+                    rules=[],
+                    check=check,
+                    missing=list(row.result.get("missing") or []),
+                    user=DESK_USER,
+                    at=datetime.now(UTC).isoformat(),
+                    catalog=catalog,
+                    kind="submission",
+                )
+                memo["case"][0] = (
+                    f"{sub.company or sub.id} — submission {sub.id} ({TASK_LABELS.get(finding['task_type'], '')})"
+                )
+                referrals.open(
+                    kind="determination",
+                    memo=memo,
+                    user=DESK_USER,
+                    role="junior",
+                    submission_id=sub.id,
+                    task_type=finding.get("task_type"),
+                )
+                opened += 1
+                break  # one referral per submission: the memo names every reason of the finding referred first
+        return opened
