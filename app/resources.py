@@ -69,3 +69,11 @@ def lob_names() -> dict[str, str]:
     from seed_db import queries
 
     return {row["code"]: row["name"] for row in queries.lines_of_business(engine())}
+
+
+@st.cache_resource(show_spinner="Opening the desk…")
+def desk():
+    """The one ``DeskService`` of this server process (intake reads with the copilot's catalog of the database)."""
+    from desk.service import DeskService
+
+    return DeskService(settings(), copilot().toolkit.ctx.catalog)

@@ -18,6 +18,7 @@ user = auth.streamlit_user(resources.settings())  # the sign-in form when signed
 chat = st.Page("views/chat.py", title="Copilot", icon=":material/forum:", default=True)  # served at /
 pages = [
     chat,
+    st.Page("views/desk.py", title="Desk", icon=":material/inbox:", url_path="desk"),
     st.Page("views/applicants.py", title="Applicants", icon=":material/apartment:", url_path="applicants"),
     st.Page("views/guidelines.py", title="Guidelines", icon=":material/menu_book:", url_path="guidelines"),
     st.Page("views/referrals.py", title="Referrals", icon=":material/assignment_ind:", url_path="referrals"),

@@ -9,6 +9,8 @@ reads them together and adds who a submission is assigned to. A submission triag
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +24,9 @@ from desk.store import DeskStore
 from desk.submission import IntakeResult, Submission
 from desk.triage import TriageInput, priority
 
+WORKING = ("new", "triaging")  # triage has not finished: the page refreshes while any row is one of these
+WHOLE_DESK_ROLES = ("senior", "admin")  # who sees every submission, not only their own and the unassigned
+SCORE_PARTS = {"appetite_fit": "Appetite fit", "completeness": "Completeness", "size": "Size", "age": "Age"}
 DESK_USER = "desk triage"  # who a submission's referral is requested by: the background triage, as a junior
 metadata = MetaData()
 assignment = Table(
@@ -53,6 +58,38 @@ class DeskRow:
         parts = dict((self.result or {}).get("score", {}).get("parts", {}))
         parts["age"] = round(min(1.0, self.age_days / 5), 3)
         return parts
+
+
+def sees_whole_desk(sees_all: bool, role: str | None) -> bool:
+    return bool(sees_all) or (role or "") in WHOLE_DESK_ROLES
+
+
+def working(rows: list[DeskRow]) -> int:
+    """How many rows triage has not finished (queued or running)."""
+    return sum(1 for r in rows if r.status in WORKING)
+
+
+def score_explained(row: DeskRow) -> list[tuple[str, float, float]]:
+    """(label, part 0..1, weight) of each part of the priority, in the order the score adds them."""
+    from desk.triage import WEIGHTS
+
+    weights = {**WEIGHTS, **((row.result or {}).get("score", {}).get("weights") or {})}
+    parts = row.score_parts
+    return [(label, float(parts[k]), float(weights.get(k, 0))) for k, label in SCORE_PARTS.items() if k in parts]
+
+
+def download_name(name: str | None, sha256: str) -> str:
+    """A file name as received, made safe to offer as a download: no path, no control or quoting characters, a
+    bounded length; the content hash when nothing is left."""
+    text = unicodedata.normalize("NFKC", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
+    text = re.sub(r"[^\w.\- ()+,]+", "_", text).strip(" ._")[:120].strip(" ._")
+    return text or f"submission-file-{sha256[:12]}"
+
+
+def referral_of(referrals, submission_id: str):
+    """The newest referral opened for a submission, or None."""
+    mine = [r for r in referrals.store.list(limit=10_000) if r.submission_id == submission_id]
+    return max(mine, key=lambda r: r.created_at) if mine else None
 
 
 def triage_input(sub: Submission) -> TriageInput:

@@ -1,0 +1,297 @@
+"""The desk on the pages: upload, the queue table, and one submission (its facts with their sources, the files as
+received, the findings, what is missing, its referral and the actions). Everything it does goes through
+``desk.service.DeskService``; every piece of submission text is hostile data, so it is shown through
+``app/ui/escape.py`` or in a dataframe cell (never read as Markdown).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.ui import referral as referral_ui
+from app.ui import session
+from app.ui.escape import code, md
+from app.ui.finding import render_finding
+from app.ui.labels import field_label, lob_name, value_text
+from core.vocabulary import FACTS
+from desk.service import download_name, referral_of, score_explained
+
+PAGE = "views/desk.py"
+CHAT = "views/chat.py"
+PARAM = "submission"
+KINDS = ["eml", "pdf", "csv", "xlsx", "txt"]
+STATUS = {  # text, colour: the badge of each status, in the order the filter lists them
+    "new": ("Queued", "gray"),
+    "triaging": ("Triaging", "blue"),
+    "needs_info": ("Needs info", "orange"),
+    "ready": ("Ready", "green"),
+    "referred": ("Referred", "violet"),
+    "decided": ("Decided", "gray"),
+    "failed": ("Failed", "red"),
+}
+DECISIONS = ("Quote", "Decline", "Returned to the broker", "Withdrawn")
+FLASH = "desk_flash"  # {"ok": [...], "bad": [...]} lines left by an upload or an action for the next run
+
+
+def status_text(status: str) -> str:
+    return STATUS.get(status, (status.replace("_", " ").capitalize(), "gray"))[0]
+
+
+def badge(status: str) -> str:
+    text, colour = STATUS.get(status, (status.replace("_", " ").capitalize(), "gray"))
+    return f":{colour}-badge[{md(text)}]"
+
+
+def age_text(days: float) -> str:
+    if days < 1 / 24:
+        return "just now"
+    if days < 1:
+        return f"{int(days * 24)} h"
+    return f"{days:.0f} d" if days >= 2 else f"{days:.1f} d"
+
+
+def why_text(row) -> str:
+    """The score's parts in words: 'appetite fit 0.90×0.4 · completeness 1.00×0.2 …'."""
+    return " · ".join(f"{label.lower()} {part:.2f}×{weight:g}" for label, part, weight in score_explained(row))
+
+
+def lines_text(row) -> str:
+    lines = (row.result or {}).get("lines")
+    if lines:
+        return ", ".join(lob_name(c) for c in lines)
+    return ", ".join(row.submission.lines_requested)
+
+
+# --- upload ------------------------------------------------------------------------------------------------------
+def outcome_lines(outcome) -> tuple[list[str], list[str]]:
+    """(accepted, refused) lines, one a file, for the page to show after an upload."""
+    ok, bad = [], []
+    for o in outcome.outcomes:
+        if not o.ok:
+            bad.append(f"{code(o.name)}: refused — {md(o.refused)}")
+            continue
+        ids = ", ".join(code(s.id) for s in o.submissions)
+        what = "already on the desk as" if o.duplicate else "accepted as"
+        ok.append(f"{code(o.name)}: {what} {ids}")
+    return ok, bad
+
+
+def render_upload(desk, user) -> None:
+    n = st.session_state.get("desk_upload_n", 0)  # a new key empties the uploader after a submit
+    with st.form(f"desk-upload-{n}", clear_on_submit=True, border=True):
+        files = st.file_uploader(
+            "Add submissions: broker e-mails, applications, letters, account lists",
+            type=KINDS,
+            accept_multiple_files=True,
+            key=f"desk-files-{n}",
+        )
+        sent = st.form_submit_button("Send to triage", icon=":material/upload:", type="primary")
+    if sent and files:
+        outcome = desk.submit([(f.name, f.getvalue()) for f in files], owner=user.name)
+        ok, bad = outcome_lines(outcome)
+        st.session_state[FLASH] = {"ok": ok, "bad": bad}
+        st.session_state["desk_upload_n"] = n + 1
+        st.rerun()
+
+
+# --- the queue ---------------------------------------------------------------------------------------------------
+def table_rows(rows) -> list[dict]:
+    return [
+        {
+            "Status": [status_text(r.status)],
+            "Company": r.submission.company or "—",
+            "Lines": lines_text(r) or "—",
+            "Score": round(r.priority, 2) if r.result else None,
+            "Why": why_text(r) if r.result else (r.reason or "waiting for triage"),
+            "Age": age_text(r.age_days),
+            "Owner": r.owner or "—",
+            "Id": r.submission.id,
+        }
+        for r in rows
+    ]
+
+
+def render_table(rows, key: str) -> str | None:
+    """The queue as a table; returns the id of the row clicked, if any."""
+    table = st.dataframe(
+        table_rows(rows),
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * max(len(rows), 1), 560),
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        column_config={
+            "Status": st.column_config.MultiselectColumn(
+                "Status", options=[t for t, _ in STATUS.values()], color=[c for _, c in STATUS.values()], width=110
+            ),
+            "Company": st.column_config.TextColumn(width="medium"),
+            "Score": st.column_config.ProgressColumn(
+                "Priority",
+                min_value=0.0,
+                max_value=1.0,
+                format="%.2f",
+                width=110,
+                help="Appetite fit ×0.4 + completeness ×0.2 + size ×0.2 + age ×0.2 (full after 5 days)",
+            ),
+            "Why": st.column_config.TextColumn("Score parts", width="large"),
+            "Age": st.column_config.TextColumn(width=70),
+            "Owner": st.column_config.TextColumn(width=110),
+            "Id": st.column_config.TextColumn(width=150),
+        },
+    )
+    picked = (table.selection.rows if table is not None and hasattr(table, "selection") else []) or []
+    return rows[picked[0]].submission.id if picked and picked[0] < len(rows) else None
+
+
+# --- one submission ----------------------------------------------------------------------------------------------
+def render_header(row) -> None:
+    sub = row.submission
+    st.page_link(PAGE, label="The desk", icon=":material/arrow_back:", query_params={})
+    st.markdown(f"### {md(sub.company or 'Unnamed applicant')} &nbsp; {badge(row.status)}")
+    bits = [code(sub.id), f"received {md(sub.received_at[:16].replace('T', ' '))} UTC", f"owner {md(row.owner or '—')}"]
+    if row.reason:
+        bits.append(md(row.reason))
+    st.caption(" · ".join(bits))
+    if sub.description:
+        st.markdown(md(sub.description))
+    if sub.needs_person:
+        st.warning(f"A person must read it: {md(sub.needs_person)}", icon=":material/visibility:")
+    for note in sub.notes:
+        st.caption(f":material/info: {md(note)}")
+
+
+def render_facts(sub) -> None:
+    st.markdown("**What the submission says**")
+    if not sub.facts:
+        st.caption("No fact was read from it.")
+        return
+    table = [
+        f"| {md(field_label(f.key))} | {md(value_text(f.key, f.value))} | {md(f.source.where())} | {md(f.snippet)} |"
+        for f in sub.facts
+    ]
+    st.markdown("\n".join(["| Fact | Value | Source | Read from |", "|---|---|---|---|", *table]))
+
+
+def render_files(desk, sub) -> None:
+    st.markdown("**Files as received**")
+    for i, f in enumerate(sub.files):
+        path = desk.store.file_path(f.sha256)
+        name = download_name(f.name, f.sha256)
+        if path is None:
+            st.caption(f"{md(name)}: the file is no longer in the store.")
+            continue
+        st.download_button(
+            f"{name} ({f.size:,} bytes)",
+            data=path.read_bytes,
+            file_name=name,
+            mime="application/octet-stream",  # never rendered by the browser: it is the broker's file
+            key=f"desk-file-{i}-{f.sha256[:12]}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def render_triage(row, sections: dict) -> None:
+    if row.result is None:
+        st.info(
+            f"Triage has not finished ({md(status_text(row.status).lower())}): findings appear here when it has.",
+            icon=":material/hourglass_top:",
+        )
+        return
+    st.markdown("**Findings**")
+    findings = row.result.get("findings") or []
+    for i, finding in enumerate(findings):
+        render_finding(finding, [], sections, key=f"desk-finding-{i}")
+    if not findings:
+        st.caption("Triage recorded no finding.")
+
+
+def render_side(row, referrals) -> None:
+    with st.container(border=True):
+        st.markdown(f"**Priority {row.priority:.2f}**" if row.result else "**Priority**: after triage")
+        if row.result:
+            st.markdown(
+                "\n".join(f"- {md(label)}: {part:.2f} × {weight:g}" for label, part, weight in score_explained(row))
+            )
+        missing = list((row.result or {}).get("missing") or [])
+        st.markdown("**Missing**")
+        if missing:
+            st.markdown("\n".join(f"- {md(FACTS[m].words if m in FACTS else m)}" for m in missing))
+        else:
+            st.caption("Nothing triage needed." if row.result else "Known after triage.")
+        reasons = (row.result or {}).get("referral_reasons") or []
+        ref = referral_of(referrals, row.submission.id)
+        if ref is not None or reasons:
+            st.markdown("**Referral**")
+            if reasons:
+                st.markdown("\n".join(f"- {md(r)}" for r in reasons))
+            if ref is not None:
+                st.markdown(referral_ui.badge(ref.status))
+                st.page_link(
+                    referral_ui.PAGE_FILE,
+                    label=f"Open referral {ref.id}",
+                    icon=":material/assignment_ind:",
+                    query_params={referral_ui.PARAM: ref.id},
+                )
+            else:
+                st.caption("The referral opens with the next refresh of the desk.")
+
+
+def continue_in_copilot(copilot, desk, sub) -> None:
+    """A new conversation whose first message is everything the submission says; the chat page sends it (on its
+    turn runner, like any message) and shows the answer."""
+    thread = copilot.new_thread(title=f"{sub.company or 'Submission'} ({sub.id})")
+    session.set_current(thread.id)
+    session.queue_message(desk.opening_message(sub.id))
+    st.switch_page(CHAT, query_params={session.PARAM: thread.id})
+
+
+def render_actions(copilot, desk, row, user) -> None:
+    sub = row.submission
+    with st.container(horizontal=True, gap="small"):
+        if row.owner != user.name and st.button("Assign to me", icon=":material/person_add:", key="desk-assign"):
+            desk.assign(sub.id, user.name)
+            st.rerun()
+        if st.button("Continue in the copilot", icon=":material/forum:", type="primary", key="desk-continue"):
+            continue_in_copilot(copilot, desk, sub)
+        if row.status == "failed" and st.button("Retry triage", icon=":material/replay:", key="desk-retry"):
+            act(lambda: desk.retry(sub.id), "Triage runs again from the step that failed.")
+    with st.expander("Draft a request to the broker", icon=":material/mail:"):
+        st.caption("Copy it into your e-mail: nothing is sent from here.")
+        st.code(desk.broker_request(sub.id), language=None, wrap_lines=True)
+    if row.decision:
+        st.caption(f":material/gavel: Decided: **{md(row.decision)}**")
+        return
+    with st.form("desk-decide", border=True):
+        st.markdown("**Mark decided**")
+        decision = st.selectbox("Decision", DECISIONS, key="desk-decision")
+        note = st.text_area("Note", max_chars=2000, key="desk-note", height=80)
+        if st.form_submit_button("Mark decided", icon=":material/gavel:"):
+            act(lambda: desk.decide(sub.id, user=user.name, decision=decision, note=note, record=copilot.record), "")
+
+
+def act(do, done: str) -> None:
+    """Run an action; a refusal is one line on the next run, never a traceback."""
+    from desk.queue import DeskError
+
+    try:
+        do()
+    except (DeskError, ValueError, LookupError) as exc:
+        st.session_state[FLASH] = {"ok": [], "bad": [md(str(exc)[:1].upper() + str(exc)[1:])]}
+    else:
+        if done:
+            st.session_state[FLASH] = {"ok": [done], "bad": []}
+    st.rerun()
+
+
+def show_flash() -> None:
+    flash = st.session_state.pop(FLASH, None)
+    if flash and flash["ok"]:
+        st.success(_lines(flash["ok"]), icon=":material/check_circle:")
+    if flash and flash["bad"]:
+        st.error(_lines(flash["bad"]), icon=":material/error:")
+
+
+def _lines(lines: list[str]) -> str:
+    return lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines)
