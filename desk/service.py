@@ -82,7 +82,10 @@ def download_name(name: str | None, sha256: str) -> str:
     """A file name as received, made safe to offer as a download: no path, no control or quoting characters, a
     bounded length; the content hash when nothing is left."""
     text = unicodedata.normalize("NFKC", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
-    text = re.sub(r"[^\w.\- ()+,]+", "_", text).strip(" ._")[:120].strip(" ._")
+    text = re.sub(r"[^\w.\- ()+,]+", "_", text).strip(" ._")
+    stem, dot, ext = text.rpartition(".")
+    if len(text) > 120:  # keep the extension: it says what opens the file
+        text = (stem[:110].rstrip(" ._") + dot + ext[:9]) if dot and len(ext) <= 9 else text[:120].rstrip(" ._")
     return text or f"submission-file-{sha256[:12]}"
 
 
@@ -218,15 +221,19 @@ class DeskService:
         if sub is None:
             raise LookupError(f"no submission {submission_id!r}")
         facts = sub.values()
-        said = []
+        said, figures = [], []
         if sub.company:
             said.append(f"Applicant: {sub.company}.")
         if sub.description:
-            said.append(f"The business: {sub.description}.")
+            said.append(f"The business: {sub.description.rstrip('. ')}.")
         for key, value in facts.items():
             if key in FACTS and key != "description":
                 shown = usd(value) if FACTS[key].kind == "money" and isinstance(value, int | float) else value
-                said.append(f"{FACT_LABELS[key]}: {shown}.")
+                figures.append(f"{FACT_LABELS[key]}: {shown}")
+        # One clause per figure, split by semicolons: a readers' sentence split keeps "$130,000. Payroll" together
+        # (a full stop after a digit may be a decimal point), and would read the revenue as the payroll.
+        if figures:
+            said.append("; ".join(figures) + ".")
         lines = ", ".join(sub.lines_requested)
         ask = f"Is it in appetite for {lines}?" if lines else "Which lines can we offer them?"
         return f"From submission {sub.id}: " + " ".join(said) + " " + ask
