@@ -97,7 +97,7 @@ def test_a_triaged_submission_shows_facts_with_sources_findings_and_what_is_miss
     assert text.count("**Finding** · ") == len(result["findings"]) > 0
     for m in result["missing"]:
         assert FACTS[m].words in plain(text)
-    assert [b.label for b in at.download_button] == [f"{email.file_name} ({sub.files[0].size:,} bytes)"]
+    assert [plain(b.label) for b in at.download_button] == [f"{email.file_name} ({sub.files[0].size:,} bytes)"]
     assert at.download_button[0].proto.deferred_file_id  # the file as received, read when it is clicked
 
     assert desk.owner(sid) is None  # unassigned
@@ -141,9 +141,10 @@ def test_markdown_and_html_in_a_submission_stay_plain(desk):
     triaged(desk, sid)
     for at in (open_desk(), open_desk(submission=sid)):
         shown = "\n".join([markdown(at), *(c.value for c in at.caption)])
-        assert active_markup(shown) == [], active_markup(shown)
+        foreign = [m for m in active_markup(shown) if not m.startswith("link guidelines?section=")]  # the app's own
+        assert foreign == [], foreign
         assert "# heading" not in shown.splitlines()
     text = plain(markdown(at))
     assert "**Bold** <b>Inc</b> [click](http://evil.example)" in text
     assert "<script>alert(1)</script>" in text
-    assert [b.label.split(" (")[0] for b in at.download_button] == ["note bold _i_.txt"]  # the name, made safe
+    assert [plain(b.label) for b in at.download_button] == [f"note _bold_ _i_.txt ({len(HOSTILE.encode())} bytes)"]

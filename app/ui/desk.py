@@ -182,7 +182,7 @@ def render_files(desk, sub) -> None:
             st.caption(f"{md(name)}: the file is no longer in the store.")
             continue
         st.download_button(
-            f"{name} ({f.size:,} bytes)",
+            f"{md(name)} ({f.size:,} bytes)",  # a label is Markdown too
             data=path.read_bytes,
             file_name=name,
             mime="application/octet-stream",  # never rendered by the browser: it is the broker's file
