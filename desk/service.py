@@ -178,7 +178,8 @@ class DeskService:
             triaged = (result or {}).get("result")
             key = priority(triaged, age) if triaged else -1.0
             out.append(DeskRow(sub, status, reason, triaged, mine.get("owner"), mine.get("decision"), age, key))
-        return sorted(out, key=lambda r: (-r.priority, r.submission.received_at))
+        # decided ones are done: below everything still to work on, whatever their score
+        return sorted(out, key=lambda r: (r.status == "decided", -r.priority, r.submission.received_at))
 
     def row(self, submission_id: str, **view) -> DeskRow | None:
         return next((r for r in self.rows(**view) if r.submission.id == submission_id), None)

@@ -29,6 +29,10 @@ STATUS = {  # text, colour: the badge of each status, in the order the filter li
     "decided": ("Decided", "gray"),
     "failed": ("Failed", "red"),
 }
+# The same colours as CSS for the table's tags (a dataframe takes no Streamlit colour names), light like a badge.
+TAG_CSS = {"gray": "#a3a8b833", "blue": "#1c83e133", "orange": "#ffa42140", "green": "#21c35440"}
+TAG_CSS |= {"violet": "#803df533", "red": "#ff2b2b33"}
+SHORT = {"Appetite fit": "fit", "Completeness": "complete", "Size": "size", "Age": "age"}
 DECISIONS = ("Quote", "Decline", "Returned to the broker", "Withdrawn")
 FLASH = "desk_flash"  # {"ok": [...], "bad": [...]} lines left by an upload or an action for the next run
 
@@ -51,8 +55,9 @@ def age_text(days: float) -> str:
 
 
 def why_text(row) -> str:
-    """The score's parts in words: 'appetite fit 0.90×0.4 · completeness 1.00×0.2 …'."""
-    return " · ".join(f"{label.lower()} {part:.2f}×{weight:g}" for label, part, weight in score_explained(row))
+    """The score's parts, short: 'fit 0.9 · complete 1.0 · size 0.5 · age 0.2' (the weights are in the header's
+    tooltip and on the submission)."""
+    return " · ".join(f"{SHORT.get(label, label.lower())} {part:.1f}" for label, part, _ in score_explained(row))
 
 
 def lines_text(row) -> str:
@@ -123,21 +128,27 @@ def render_table(rows, key: str) -> str | None:
         key=key,
         column_config={
             "Status": st.column_config.MultiselectColumn(
-                "Status", options=[t for t, _ in STATUS.values()], color=[c for _, c in STATUS.values()], width=110
+                "Status",
+                options=[t for t, _ in STATUS.values()],
+                color=[TAG_CSS[c] for _, c in STATUS.values()],
+                width=90,
             ),
-            "Company": st.column_config.TextColumn(width="medium"),
+            "Company": st.column_config.TextColumn(width=190),
+            "Lines": st.column_config.TextColumn(width=140),
             "Score": st.column_config.ProgressColumn(
                 "Priority",
                 min_value=0.0,
                 max_value=1.0,
                 format="%.2f",
-                width=110,
-                help="Appetite fit ×0.4 + completeness ×0.2 + size ×0.2 + age ×0.2 (full after 5 days)",
+                width=90,
+                help="Appetite fit ×0.4 + completeness ×0.2 + size ×0.2 + age ×0.2 (the age part is full at 5 days)",
             ),
-            "Why": st.column_config.TextColumn("Score parts", width="large"),
-            "Age": st.column_config.TextColumn(width=70),
-            "Owner": st.column_config.TextColumn(width=110),
-            "Id": st.column_config.TextColumn(width=150),
+            "Why": st.column_config.TextColumn(
+                "Score parts", width=190, help="Each part from 0 to 1: fit × 0.4, complete × 0.2, size × 0.2, age × 0.2"
+            ),
+            "Age": st.column_config.TextColumn(width=55),
+            "Owner": st.column_config.TextColumn(width=80),
+            "Id": st.column_config.TextColumn(width=170),
         },
     )
     picked = (table.selection.rows if table is not None and hasattr(table, "selection") else []) or []
@@ -260,6 +271,9 @@ def render_actions(copilot, desk, row, user) -> None:
     with st.expander("Draft a request to the broker", icon=":material/mail:"):
         st.caption("Copy it into your e-mail: nothing is sent from here.")
         st.code(desk.broker_request(sub.id), language=None, wrap_lines=True)
+
+
+def render_decide(copilot, desk, row, user) -> None:
     if row.decision:
         st.caption(f":material/gavel: Decided: **{md(row.decision)}**")
         return
@@ -268,7 +282,12 @@ def render_actions(copilot, desk, row, user) -> None:
         decision = st.selectbox("Decision", DECISIONS, key="desk-decision")
         note = st.text_area("Note", max_chars=2000, key="desk-note", height=80)
         if st.form_submit_button("Mark decided", icon=":material/gavel:"):
-            act(lambda: desk.decide(sub.id, user=user.name, decision=decision, note=note, record=copilot.record), "")
+            act(
+                lambda: desk.decide(
+                    row.submission.id, user=user.name, decision=decision, note=note, record=copilot.record
+                ),
+                "",
+            )
 
 
 def act(do, done: str) -> None:

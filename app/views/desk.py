@@ -37,6 +37,7 @@ if row is not None:
         ui.render_actions(copilot, desk, row, user)
         ui.render_side(row, copilot.referrals)
         ui.render_files(desk, row.submission)
+        ui.render_decide(copilot, desk, row, user)
     st.stop()
 
 st.markdown("### Submission desk")
