@@ -333,6 +333,8 @@ def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
         page.goto(f"{url}/desk?submission={opened}")
         expect(page.get_by_text("What the submission says")).to_be_visible(timeout=60_000)
         expect(page.get_by_role("button", name="Continue in the copilot")).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile(r"bytes\)$")).first).to_be_visible()  # the file, to download
+        expect(page.get_by_test_id("stSelectbox").get_by_text("Decision")).to_be_visible()
         no_traceback(page)
         shot(page, "desk-submission.png")
         page.close()

@@ -133,8 +133,8 @@ def render_table(rows, key: str) -> str | None:
                 color=[TAG_CSS[c] for _, c in STATUS.values()],
                 width=90,
             ),
-            "Company": st.column_config.TextColumn(width=190),
-            "Lines": st.column_config.TextColumn(width=140),
+            "Company": st.column_config.TextColumn(width=180),
+            "Lines": st.column_config.TextColumn(width=130),
             "Score": st.column_config.ProgressColumn(
                 "Priority",
                 min_value=0.0,
@@ -144,7 +144,7 @@ def render_table(rows, key: str) -> str | None:
                 help="Appetite fit ×0.4 + completeness ×0.2 + size ×0.2 + age ×0.2 (the age part is full at 5 days)",
             ),
             "Why": st.column_config.TextColumn(
-                "Score parts", width=190, help="Each part from 0 to 1: fit × 0.4, complete × 0.2, size × 0.2, age × 0.2"
+                "Score parts", width=225, help="Each part from 0 to 1: fit × 0.4, complete × 0.2, size × 0.2, age × 0.2"
             ),
             "Age": st.column_config.TextColumn(width=55),
             "Owner": st.column_config.TextColumn(width=80),
