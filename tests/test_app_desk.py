@@ -14,7 +14,7 @@ from desk import results
 from desk.samples import generate, load_applicants
 from desk.service import triage_input
 from desk.triage import run_all, toolkit_call
-from tests.rendered import active_markup, plain
+from tests.rendered import active_markup, links_and_images, plain, shown_markdown
 from tests.test_app import APP, checked, data_dir, markdown, messages  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -140,11 +140,54 @@ def test_markdown_and_html_in_a_submission_stay_plain(desk):
     sid = submitted(desk, "note **bold** <i>.txt", HOSTILE.encode())
     triaged(desk, sid)
     for at in (open_desk(), open_desk(submission=sid)):
-        shown = "\n".join([markdown(at), *(c.value for c in at.caption)])
-        foreign = [m for m in active_markup(shown) if not m.startswith("link guidelines?section=")]  # the app's own
-        assert foreign == [], foreign
-        assert "# heading" not in shown.splitlines()
+        assert links_and_images(at) == []
+        assert "# heading" not in "\n".join(shown_markdown(at)).splitlines()
     text = plain(markdown(at))
     assert "**Bold** <b>Inc</b> [click](http://evil.example)" in text
     assert "<script>alert(1)</script>" in text
     assert [plain(b.label) for b in at.download_button] == [f"note _bold_ _i_.txt ({len(HOSTILE.encode())} bytes)"]
+    assert active_markup(at.download_button[0].label) == []
+
+
+@pytest.mark.parametrize("value", ["x` [a](http://evil.example) `y", "<img src=x>"])
+def test_a_markdown_submission_parameter_is_plain_text_in_the_warning(desk, value):
+    at = open_desk(submission=value)
+    assert any("no submission" in w.value for w in at.warning) and links_and_images(at) == []
+
+
+def test_signed_in_a_junior_sees_theirs_and_the_unassigned_and_a_senior_may_see_everything(desk, samples, monkeypatch):
+    from app.auth import hash_password
+
+    users = ",".join(f"{n}:{r}:{hash_password(n + '-pw')}" for n, r in (("alice", "junior"), ("sam", "senior")))
+    monkeypatch.setenv("UWC_AUTH", "demo")
+    monkeypatch.setenv("UWC_AUTH_USERS", users)
+    from app import resources
+
+    resources.settings.clear()  # the settings were read before sign-in was switched on
+    singles = [s for s in samples if not s.kind.startswith("list_")]
+    ids = {
+        owner: submitted(desk, s.file_name, s.data, owner)
+        for owner, s in zip(("alice", "bob", None), singles[:3], strict=True)
+    }
+
+    def shown_ids(at: AppTest) -> set[str]:
+        return set(at.dataframe[0].value["Id"])
+
+    def sign_in(name: str, **query) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update(query)
+        checked(at.run())
+        at.text_input(key="signin-name").input(name)
+        at.text_input(key="signin-password").input(f"{name}-pw")
+        checked(next(b for b in at.button if b.label == "Sign in").click().run())
+        at.switch_page("views/desk.py")
+        return checked(at.run())
+
+    alice = sign_in("alice")
+    assert shown_ids(alice) == {ids["alice"], ids[None]} and not alice.get("button_group")
+    sam = sign_in("sam")
+    assert shown_ids(sam) == {ids[None]}  # his own and the unassigned, first
+    sam.get("button_group")[0].set_value("Everything").run()
+    assert shown_ids(checked(sam)) == set(ids.values())
+    bob_s = sign_in("alice", submission=ids["bob"])
+    assert any("no submission" in w.value for w in bob_s.warning)
