@@ -290,8 +290,9 @@ def test_a_senior_reads_a_referral_memo(seeded, tmp_path, browser):
 
 
 def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
-    """The Desk page over ten triaged submissions (samples of each kind, triaged in this process as the worker would
-    write them), then one submission opened: screenshots for the layout."""
+    """The Desk page over nine generated submissions: queued, it counts them as triaging and refreshes; triaged (in
+    this process, as the worker writes results) while the page is open, the table shows them without a reload; then
+    one submission opened. Screenshots for the layout."""
     from playwright.sync_api import expect
     from sqlalchemy.orm import Session
 
@@ -309,32 +310,31 @@ def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
     desk = DeskService(settings, copilot.toolkit.ctx.catalog)
     try:
         applicants, lobs = load_applicants(data / "uwc.db")
-        outcome = desk.submit([(s.file_name, s.data) for s in generate(applicants, lobs, count=4)])
-        subs = list(outcome.submissions)[:10]
-        for sub in subs:
-            result = run_all(triage_input(sub), toolkit_call(copilot.toolkit)).as_dict()
-            with Session(desk.queue.engine) as s, s.begin():
-                results.save_result(s, sub.id, result)
-        desk.assign(subs[0].id, "local")
-        desk.decide(subs[1].id, user="local", decision="Quote", record=copilot.record)
-        desk.refer_pending(copilot.referrals, copilot.toolkit.ctx.catalog)
-        opened = max(desk.rows()[:5], key=lambda r: len((r.result or {}).get("findings") or [])).submission.id
+        subs = list(desk.submit([(s.file_name, s.data) for s in generate(applicants, lobs, count=4)]).submissions)
+        with serve(data, log=tmp_path / "serve.log") as (url, _):
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(f"{url}/desk")
+            expect(page.get_by_text("Submission desk")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text(f"{len(subs)} of {len(subs)} triaging")).to_be_visible(timeout=30_000)
+            for sub in subs:  # the worker's part
+                result = run_all(triage_input(sub), toolkit_call(copilot.toolkit)).as_dict()
+                with Session(desk.queue.engine) as s, s.begin():
+                    results.save_result(s, sub.id, result)
+            desk.assign(subs[0].id, "local")
+            desk.decide(subs[1].id, user="local", decision="Quote", record=copilot.record)
+            expect(page.get_by_text("triaging")).to_have_count(0, timeout=30_000)  # refreshed, then stopped
+            expect(page.get_by_text(f"{len(subs)} submission(s), highest priority first")).to_be_visible()
+            no_traceback(page)
+            shot(page, "desk.png")
+            opened = max(desk.rows()[:5], key=lambda r: len((r.result or {}).get("findings") or [])).submission.id
+            page.goto(f"{url}/desk?submission={opened}")
+            expect(page.get_by_text("What the submission says")).to_be_visible(timeout=60_000)
+            expect(page.get_by_role("button", name="Continue in the copilot")).to_be_visible()
+            expect(page.get_by_role("button", name=re.compile(r"bytes\)$")).first).to_be_visible()  # to download
+            expect(page.get_by_test_id("stSelectbox").get_by_text("Decision")).to_be_visible()
+            no_traceback(page)
+            shot(page, "desk-submission.png")
+            page.close()
     finally:
         desk.close()
         copilot.close()
-    with serve(data, log=tmp_path / "serve.log") as (url, _):
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(f"{url}/desk")
-        expect(page.get_by_text("Submission desk")).to_be_visible(timeout=60_000)
-        expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=30_000)
-        expect(page.get_by_text(f"{len(subs)} submission(s), highest priority first")).to_be_visible()
-        no_traceback(page)
-        shot(page, "desk.png")
-        page.goto(f"{url}/desk?submission={opened}")
-        expect(page.get_by_text("What the submission says")).to_be_visible(timeout=60_000)
-        expect(page.get_by_role("button", name="Continue in the copilot")).to_be_visible()
-        expect(page.get_by_role("button", name=re.compile(r"bytes\)$")).first).to_be_visible()  # the file, to download
-        expect(page.get_by_test_id("stSelectbox").get_by_text("Decision")).to_be_visible()
-        no_traceback(page)
-        shot(page, "desk-submission.png")
-        page.close()

@@ -62,9 +62,12 @@ rows = desk.rows(**view)
 busy = working(rows) > 0
 
 
+drawn = {"rows": rows}  # this run's rows; each refresh of the fragment reads the queue again
+
+
 @st.fragment(run_every=REFRESH_S if busy else None)
 def queue() -> None:
-    now = desk.rows(**view) if busy else rows
+    now = drawn.pop("rows", None) or desk.rows(**view)
     left = working(now)
     if left:
         st.caption(f":material/autorenew: {left} of {len(now)} triaging")
