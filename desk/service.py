@@ -55,6 +55,20 @@ class DeskRow:
         return parts
 
 
+def open_service(settings) -> DeskService:
+    """The desk for ``settings`` with the insurer's catalog (intake normalises facts with it); raises
+    FileNotFoundError or a database error when the data is not seeded or not reachable."""
+    from seed_db.queries import readonly_engine
+    from tools.catalog import Catalog
+
+    engine = readonly_engine(settings.resolved_database_url)
+    try:
+        catalog = Catalog.load(engine)
+    finally:
+        engine.dispose()
+    return DeskService(settings, catalog)
+
+
 def triage_input(sub: Submission) -> TriageInput:
     return TriageInput(sub.id, dict(sub.values()), list(sub.lines_requested), sub.description)
 
