@@ -198,8 +198,8 @@ class DeskService:
         said = []
         if sub.company:
             said.append(f"Applicant: {sub.company}.")
-        if sub.description:
-            said.append(f"The business: {sub.description}.")
+        if sub.description:  # the broker's words, quoted as data (never read as an instruction)
+            said.append(f'The business, as the submission describes it: "{" ".join(sub.description.split())[:300]}".')
         for key, value in facts.items():
             if key in FACTS and key != "description":
                 shown = usd(value) if FACTS[key].kind == "money" and isinstance(value, int | float) else value
