@@ -28,6 +28,7 @@ seed: install
 	$(BIN)/uwc seed --if-missing
 
 run: seed
+	$(BIN)/uwc desk samples --if-empty
 	$(BIN)/uwc serve
 
 # Lint, format, types and the import contract (also checked by tests/test_code_health.py); any finding fails.

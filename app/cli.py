@@ -181,7 +181,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "Ctrl+C stops it.",
         flush=True,
     )
-    return run_supervised(streamlit_command(host, args.port, secrets), server_env(settings.data_dir))
+    env = server_env(settings.data_dir)
+    # The submission desk's triage runs beside the app (UWC_DESK_WORKERS, 0: workers run elsewhere).
+    desk = [[sys.executable, "-m", "app.cli", "desk", "worker", "--workers", str(settings.desk_workers)]]
+    return run_supervised(
+        streamlit_command(host, args.port, secrets), env, companions=desk if settings.desk_workers else []
+    )
 
 
 def _check_postgres(settings) -> None:
@@ -772,8 +777,49 @@ def cmd_desk_worker(args: argparse.Namespace) -> int:
         f"{settings.desk_concurrency} at once each; SIGTERM or Ctrl+C stops them.",
         flush=True,
     )
-    supervise(lambda slot: worker_command(slot, args.data_dir), args.workers, stop_on_signals())
+    stop = stop_on_signals()
+    if settings.inbox:
+        _watch_inbox(settings, stop)
+    supervise(lambda slot: worker_command(slot, args.data_dir), args.workers, stop)
     return 0
+
+
+def cmd_desk_samples(args: argparse.Namespace) -> int:
+    """Generated submissions from the seeded applicants, taken in and queued like any (a demo's desk)."""
+    from core.database import database_errors, explain
+    from desk.samples import generate, load_applicants
+    from desk.service import open_service
+
+    if not 1 <= args.count <= 1000:
+        raise CliError(f"--count must be between 1 and 1000, got {args.count}", 2)
+    settings = get_settings(data_dir=args.data_dir)
+    try:
+        desk = open_service(settings)
+        applicants, lobs = load_applicants(settings.resolved_database_url)
+    except FileNotFoundError as exc:
+        raise CliError(f"{exc} (or `make run`)") from None
+    except database_errors() as exc:
+        raise CliError(explain(exc, settings.resolved_database_url)) from None
+    try:
+        if args.if_empty and desk.store.list(limit=1):
+            return 0
+        outcome = desk.submit([(s.file_name, s.data) for s in generate(applicants, lobs, args.count)])
+        print(f"{len(outcome.submissions)} sample submissions queued for triage (the desk workers triage them)")
+    finally:
+        desk.close()
+    return 0
+
+
+def _watch_inbox(settings, stop) -> None:
+    """Take in what lands in ``UWC_INBOX`` beside the workers (a thread of the supervisor)."""
+    import threading
+
+    from desk.inbox import watch
+    from desk.service import open_service
+
+    desk = open_service(settings)
+    print(f"watching {settings.inbox} for submissions", flush=True)
+    threading.Thread(target=watch, args=(Path(settings.inbox), desk.submit, stop), daemon=True).start()
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
@@ -852,20 +898,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    """One line per file: its submission(s) and the facts read, or the one reason it was refused."""
+    """One line per file: its submission(s) and the facts read, or the one reason it was refused; each new
+    submission is queued for triage (the desk workers, or `uwc serve`, triage it)."""
     import json
 
     from core.database import database_errors, explain
-    from desk.intake import display_name, intake_one
-    from desk.store import DeskStore
-    from seed_db.queries import readonly_engine
-    from tools.catalog import Catalog
+    from desk.intake import display_name
+    from desk.service import open_service
 
     settings = get_settings(data_dir=args.data_dir)
     try:
-        engine = readonly_engine(settings.resolved_database_url)
-        catalog = Catalog.load(engine)
-        store = DeskStore.open(settings)
+        desk = open_service(settings)
     except FileNotFoundError as exc:
         raise CliError(f"{exc} (or `make run`)") from None
     except database_errors() as exc:
@@ -875,7 +918,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     refused = 0
     try:
         for path in args.files:
-            outcome = intake_one(path, catalog=catalog, store=store)
+            outcome = desk.submit([path]).outcomes[0]
             shown = display_name(path)
             refused += not outcome.ok
             if args.json:
@@ -888,8 +931,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
             else:
                 print(f"{shown}: {_submission_line(outcome)}")
     finally:
-        store.close()
-        engine.dispose()
+        desk.close()
     return 2 if refused else 0
 
 
@@ -1057,6 +1099,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     d.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     d.set_defaults(func=cmd_desk_worker)
+    d = dsub.add_parser("samples", help="submit generated sample submissions (e-mails, PDFs, account lists)")
+    d.add_argument("--count", type=int, default=12, help="files to make (a list holds several accounts; default 12)")
+    d.add_argument("--if-empty", action="store_true", help="only when the desk holds no submission yet (make run)")
+    d.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    d.set_defaults(func=cmd_desk_samples)
 
     p = sub.add_parser("mcp", help="serve the tools and the evaluation loop to other agents over MCP")
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="stdio (default) or streamable HTTP")

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 EVALS_DIR = Path(__file__).resolve().parents[1] / "evals"
 MAX_EVAL_TASKS = 300
+MAX_SUBMIT_CHARS = 28_000_000  # base64 of the desk's 20 MB file limit (desk/limits.py), and a little more
 
 
 class EvalToolError(Exception):
@@ -73,7 +74,118 @@ class EvalTool:
         return schema
 
 
-class EvalTools:
+class AppTools:
+    """Tools of the app beside the toolkit's: pydantic-checked arguments, errors as ``{"error", "hint"}``."""
+
+    tools: dict[str, EvalTool]
+
+    def call(self, name: str, arguments: Any) -> tuple[bool, dict]:
+        tool = self.tools[name]
+        try:
+            if not isinstance(arguments, dict):
+                raise EvalToolError("arguments must be a JSON object", f"{name} takes {json.dumps(tool.schema())}")
+            try:
+                args = tool.args.model_validate(arguments)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()[:5]
+                )
+                raise EvalToolError(
+                    problems, f"{name} takes {json.dumps(tool.schema().get('properties', {}))}"
+                ) from None
+            return True, tool.run(**args.model_dump())
+        except EvalToolError as exc:
+            return False, {"error": exc.message, **({"hint": exc.hint} if exc.hint else {})}
+
+
+class SubmitArgs(_Args):
+    file_name: str = Field(max_length=200, description="the file's name as received, e.g. application.pdf (data only)")
+    content_base64: str | None = Field(
+        None, max_length=MAX_SUBMIT_CHARS, description="the file's bytes, base64 (e-mail, PDF, CSV, XLSX)"
+    )
+    text: str | None = Field(None, max_length=MAX_SUBMIT_CHARS, description="or the submission as plain text")
+
+
+class SubmissionArgs(_Args):
+    submission_id: str = Field(max_length=80, description="a submission id from submit_submission")
+
+
+class DeskTools(AppTools):
+    """The submission desk for other agents: the same way in as the page, the CLI and the inbox."""
+
+    def __init__(self, settings, toolkit):
+        self.settings, self.toolkit = settings, toolkit
+        self._desk = None
+        self.tools = {
+            t.name: t
+            for t in (
+                EvalTool(
+                    "submit_submission",
+                    "Take in a broker submission (an e-mail, a PDF application or letter, a CSV/XLSX account list, or "
+                    "text) and queue its triage. Returns each submission's id and the facts read with their sources, "
+                    "or the one reason it was refused.",
+                    SubmitArgs,
+                    self.submit,
+                ),
+                EvalTool(
+                    "read_submission",
+                    "A submission's status and triage: findings, what is missing, the score and referral reasons.",
+                    SubmissionArgs,
+                    self.read,
+                ),
+            )
+        }
+
+    def desk(self):
+        if self._desk is None:
+            from desk.service import DeskService
+
+            self._desk = DeskService(self.settings, self.toolkit.ctx.catalog)
+        return self._desk
+
+    def submit(self, file_name: str, content_base64: str | None = None, text: str | None = None) -> dict:
+        import base64
+        import binascii
+
+        if (content_base64 is None) == (text is None):
+            raise EvalToolError("give content_base64 or text, not both and not neither")
+        try:
+            data = base64.b64decode(content_base64, validate=True) if content_base64 is not None else text.encode()
+        except (binascii.Error, ValueError):
+            raise EvalToolError("content_base64 is not valid base64") from None
+        (outcome,) = self.desk().submit([(file_name, data)]).outcomes
+        if not outcome.ok:
+            raise EvalToolError(f"refused: {outcome.refused}")
+        return {
+            "duplicate": outcome.duplicate,
+            "submissions": [
+                {
+                    "id": s.id,
+                    "company": s.company,
+                    "facts": [{"fact": f.key, "value": f.value, "source": f.source.where()} for f in s.facts],
+                    "needs_person": s.needs_person,
+                }
+                for s in outcome.submissions
+            ],
+        }
+
+    def read(self, submission_id: str) -> dict:
+        row = self.desk().row(submission_id)
+        if row is None:
+            raise EvalToolError(f"no submission {submission_id!r}", "use an id submit_submission returned")
+        result = row.result or {}
+        return {
+            "id": submission_id,
+            "status": row.status,
+            "reason": row.reason,
+            "findings": result.get("findings", []),
+            "missing": result.get("missing", []),
+            "score": result.get("score"),
+            "referral_reasons": result.get("referral_reasons", []),
+        }
+
+
+class EvalTools(AppTools):
     """The evaluation loop as tools (one run at a time: a run uses the server's CPU)."""
 
     def __init__(self, settings, toolkit):
@@ -107,24 +219,6 @@ class EvalTools:
                 ),
             )
         }
-
-    def call(self, name: str, arguments: Any) -> tuple[bool, dict]:
-        tool = self.tools[name]
-        try:
-            if not isinstance(arguments, dict):
-                raise EvalToolError("arguments must be a JSON object", f"{name} takes {json.dumps(tool.schema())}")
-            try:
-                args = tool.args.model_validate(arguments)
-            except ValidationError as exc:
-                problems = "; ".join(
-                    f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()[:5]
-                )
-                raise EvalToolError(
-                    problems, f"{name} takes {json.dumps(tool.schema().get('properties', {}))}"
-                ) from None
-            return True, tool.run(**args.model_dump())
-        except EvalToolError as exc:
-            return False, {"error": exc.message, **({"hint": exc.hint} if exc.hint else {})}
 
     # --- the tools ---------------------------------------------------------------------------------------------
     def _tasks_path(self, text: str) -> Path:
@@ -230,11 +324,15 @@ def build_server(settings, toolkit):
     from mcp.server.lowlevel import Server
 
     evals = EvalTools(settings, toolkit)
+    desk = DeskTools(settings, toolkit)
+    apps = {name: owner for owner in (evals, desk) for name in owner.tools}
 
     def listing() -> list[types.Tool]:
         tools = [types.Tool(name=s.name, description=s.description, inputSchema=s.json_schema) for s in toolkit.list()]
         tools += [
-            types.Tool(name=t.name, description=t.description, inputSchema=t.schema()) for t in evals.tools.values()
+            types.Tool(name=t.name, description=t.description, inputSchema=t.schema())
+            for owner in (evals, desk)
+            for t in owner.tools.values()
         ]
         return tools
 
@@ -243,8 +341,10 @@ def build_server(settings, toolkit):
 
     async def on_call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
         name, arguments = params.name, params.arguments
-        if name in evals.tools:
-            ok, result = await anyio.to_thread.run_sync(evals.call, name, arguments if arguments is not None else {})
+        if name in apps:
+            ok, result = await anyio.to_thread.run_sync(
+                apps[name].call, name, arguments if arguments is not None else {}
+            )
         else:  # unknown names too: the boundary says which tools exist
             event = await anyio.to_thread.run_sync(toolkit.call, name, arguments)
             ok, result = event.ok, event.result

@@ -82,16 +82,22 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass  # not Linux: forwarding below still covers SIGTERM and SIGINT
 
 
-def run_supervised(cmd: list[str], env: dict[str, str]) -> int:
-    """Run ``cmd`` as a child, forward stop signals to it, return its exit code (0 when we stopped it)."""
+def run_supervised(cmd: list[str], env: dict[str, str], companions: list[list[str]] | None = None) -> int:
+    """Run ``cmd`` as a child, forward stop signals to it, return its exit code (0 when we stopped it).
+    ``companions`` (the desk's triage workers) run beside it, get the same signals and are stopped with it."""
     child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    others = [
+        subprocess.Popen(c, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        for c in companions or []
+    ]
     stopping = False
 
     def forward(signum, _frame):
         nonlocal stopping
         stopping = True
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
+        for proc in (child, *others):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
 
     previous = {s: signal.signal(s, forward) for s in FORWARDED}
     try:
@@ -104,12 +110,14 @@ def run_supervised(cmd: list[str], env: dict[str, str]) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        if child.poll() is None:  # only reached on an unexpected error in this loop
-            child.terminate()
+        for proc in (child, *others):  # the app ended (or this loop failed): its companions end with it
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in (child, *others):
             try:
-                child.wait(STOP_GRACE_S)
+                proc.wait(STOP_GRACE_S)
             except subprocess.TimeoutExpired:
-                child.kill()
+                proc.kill()
     # A child stopped by our forwarded signal is a clean stop, not a failure.
     return 0 if stopping and code in (0, -signal.SIGTERM, -signal.SIGINT, 130, 143) else code
 

@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # many start per minute across all workers (an LLM's quota; unset = none).
     desk_concurrency: int = Field(4, ge=1, le=64, description="triage workflows at once in each desk worker")
     desk_rate_limit: int | None = Field(None, ge=1, description="triage workflows started per minute, all workers")
+    desk_workers: int = Field(
+        1, ge=0, le=64, description="triage worker processes `uwc serve` starts beside the app (0: run them apart)"
+    )
+    inbox: Path | None = Field(None, description="a folder whose files the desk workers take in as submissions")
     user: str = Field("local", description="who is asking, on traces and checks when there is no sign-in")
     role: str = Field(
         "junior",

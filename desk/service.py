@@ -95,6 +95,20 @@ def referral_of(referrals, submission_id: str):
     return max(mine, key=lambda r: r.created_at) if mine else None
 
 
+def open_service(settings) -> DeskService:
+    """The desk for ``settings`` with the insurer's catalog (intake normalises facts with it); raises
+    FileNotFoundError or a database error when the data is not seeded or not reachable."""
+    from seed_db.queries import readonly_engine
+    from tools.catalog import Catalog
+
+    engine = readonly_engine(settings.resolved_database_url)
+    try:
+        catalog = Catalog.load(engine)
+    finally:
+        engine.dispose()
+    return DeskService(settings, catalog)
+
+
 def triage_input(sub: Submission) -> TriageInput:
     return TriageInput(sub.id, dict(sub.values()), list(sub.lines_requested), sub.description)
 
@@ -225,8 +239,8 @@ class DeskService:
         said, figures = [], []
         if sub.company:
             said.append(f"Applicant: {sub.company}.")
-        if sub.description:
-            said.append(f"The business: {sub.description.rstrip('. ')}.")
+        if sub.description:  # the broker's words, quoted as data (never read as an instruction)
+            said.append(f'The business, as the submission describes it: "{" ".join(sub.description.split())[:300]}".')
         for key, value in facts.items():
             if key in FACTS and key != "description":
                 shown = usd(value) if FACTS[key].kind == "money" and isinstance(value, int | float) else value

@@ -310,7 +310,7 @@ def test_the_served_configuration_hides_exception_details(monkeypatch, seeded):
     config = tomllib.loads((Path(APP).parents[1] / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
     seen = {}
-    monkeypatch.setattr(serve, "run_supervised", lambda cmd, env=None: seen.setdefault("cmd", cmd) and 0)
+    monkeypatch.setattr(serve, "run_supervised", lambda cmd, env=None, companions=(): seen.setdefault("cmd", cmd) and 0)
     from bench.ui import free_port
 
     assert cli.main(["serve", "--data-dir", str(seeded["dir"]), "--port", str(free_port())]) == 0

@@ -1,13 +1,172 @@
-"""The desk service's small helpers the Desk page leans on: safe download names, the score explained, who sees the
-whole desk, how many rows are still triaging."""
+"""The desk's service: one way in (intake, then triage on the queue), the queue read with its triage, the actions,
+the watched inbox, referrals of referred submissions, and a conversation continued from a submission."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+from sqlalchemy.orm import Session
 
-from desk.service import DeskRow, download_name, score_explained, sees_whole_desk, working
-from desk.submission import Submission
+from core.settings import get_settings
+from desk import results
+from desk.inbox import sweep
+from desk.samples import generate, load_applicants
+from desk.service import DeskRow, DeskService, download_name, score_explained, sees_whole_desk, triage_input, working
+from desk.submission import FileOutcome, IntakeResult, Submission
+from desk.triage import run_all, toolkit_call
+from graph.copilot import Copilot
 
+EMAIL_TEXT = """From: broker@example.org
+Subject: New GL submission
+
+Applicant: Harbor Lights Diner LLC
+NAICS: 722511
+State: NC
+Annual revenue: $1,200,000
+Employees: 14
+Lines requested: general liability, property
+"""
+
+
+@pytest.fixture
+def folder(seeded, tmp_path) -> Path:
+    d = tmp_path / "data"
+    shutil.copytree(seeded["dir"], d, ignore=shutil.ignore_patterns("conversations.db*", "checkpoints.db*", "desk.db*"))
+    return d
+
+
+@pytest.fixture
+def desk(folder, catalog):
+    service = DeskService(get_settings(data_dir=folder), catalog)
+    yield service
+    service.close()
+
+
+def triaged(desk: DeskService, toolkit, submission_id: str) -> dict:
+    """Triage one submission in this process, written as the engine's finish writes it (no worker needed)."""
+    sub = desk.store.get(submission_id)
+    result = run_all(triage_input(sub), toolkit_call(toolkit)).as_dict()
+    with Session(desk.queue.engine) as session, session.begin():
+        results.save_result(session, submission_id, result, "; ".join(result["referral_reasons"]))
+    return result
+
+
+def test_one_way_in_queues_triage_once_and_the_queue_reads_it(desk, db_toolkit):
+    first = desk.submit([("broker.txt", EMAIL_TEXT.encode())], owner="ana")
+    (sub,) = first.submissions
+    again = desk.submit([("same-again.txt", EMAIL_TEXT.encode())])  # the same content is the same submission
+    assert again.submissions[0].id == sub.id and again.outcomes[0].duplicate
+    workflows = desk.queue.client.list_workflows(workflow_id_prefix=f"triage-{sub.id}")
+    assert len(workflows) == 1  # queued once, to be triaged by a worker
+    (row,) = desk.rows()
+    assert (row.status, row.owner, row.result) == ("new", "ana", None)
+    result = triaged(desk, db_toolkit, sub.id)
+    (row,) = desk.rows()
+    assert row.status == result["status"] and row.result["findings"] and row.priority >= 0
+    assert set(row.score_parts) == {"appetite_fit", "completeness", "size", "age"}
+
+
+def test_a_user_sees_their_own_and_the_unassigned(desk, applicants_and_lobs):
+    applicants, lobs = applicants_and_lobs
+    samples = generate(applicants, lobs, 3)
+    desk.submit([(samples[0].file_name, samples[0].data)], owner="ana")
+    desk.submit([(samples[1].file_name, samples[1].data)], owner="bo")
+    desk.submit([(samples[2].file_name, samples[2].data)])
+    owners = {r.owner for r in desk.rows(user="ana", sees_all=False)}
+    assert owners == {"ana", None}
+    assert {r.owner for r in desk.rows()} >= {"ana", "bo"}
+    assert desk.rows(search="no-such-word-anywhere") == []
+
+
+@pytest.fixture
+def applicants_and_lobs(seeded):
+    return load_applicants(f"sqlite:///{seeded['dir'] / 'uwc.db'}")
+
+
+def test_words_for_the_underwriter_and_the_broker(desk, db_toolkit):
+    (sub,) = desk.submit([("broker.txt", EMAIL_TEXT.encode())]).submissions
+    triaged(desk, db_toolkit, sub.id)
+    opening = desk.opening_message(sub.id)
+    for said in ("722511", "NC", "$1,200,000", "14", "Harbor Lights Diner"):
+        assert said in opening
+    request = desk.broker_request(sub.id)
+    missing = desk.row(sub.id).result["missing"]
+    assert ("Nothing is missing" in request) == (not missing)
+    assert "construction" in missing and "construction" in request  # property needs it; nobody sent it
+
+
+def test_continuing_in_the_copilot_asks_no_fact_the_submission_gave(desk, db_toolkit, folder, toolkit):
+    (sub,) = desk.submit([("broker.txt", EMAIL_TEXT.encode())]).submissions
+    cp = Copilot(get_settings(data_dir=folder), toolkit=toolkit)
+    try:
+        thread = cp.new_thread(f"Submission {sub.id}")
+        answer = cp.send(thread.id, desk.opening_message(sub.id)).answer
+    finally:
+        cp.close()
+    for fact_question in ("NAICS", "Which state", "revenue?", "How many employees", "What does the business do"):
+        assert fact_question not in answer, answer
+    assert "construction" in answer  # the one fact property needs that the submission did not give
+
+
+def test_deciding_is_recorded_and_shown(desk, db_toolkit):
+    (sub,) = desk.submit([("broker.txt", EMAIL_TEXT.encode())]).submissions
+    recorded = []
+    with pytest.raises(ValueError, match="what was decided"):
+        desk.decide(sub.id, user="ana", decision="  ")
+    desk.decide(sub.id, user="ana", decision="Quoted GL", note="bound", record=lambda *a, **k: recorded.append((a, k)))
+    row = desk.row(sub.id)
+    assert (row.status, row.decision, row.owner) == ("decided", "Quoted GL", "ana")
+    assert recorded[0][0] == ("determination",) and recorded[0][1]["submission_id"] == sub.id
+
+
+def test_a_referred_submission_reaches_the_seniors_queue_once(desk, db_toolkit, folder, toolkit):
+    big = EMAIL_TEXT.replace("$1,200,000", "$14,000,000").replace("722511", "423610").replace("NC", "GA")
+    (sub,) = desk.submit([("big.txt", big.encode())]).submissions
+    assert triaged(desk, db_toolkit, sub.id)["status"] == "referred"
+    cp = Copilot(get_settings(data_dir=folder), toolkit=toolkit)
+    try:
+        assert desk.refer_pending(cp.referrals, cp.toolkit.ctx.catalog) == 1
+        assert desk.refer_pending(cp.referrals, cp.toolkit.ctx.catalog) == 0
+        (ref,) = cp.referrals.store.list()
+        assert (ref.submission_id, ref.status, ref.requested_by) == (sub.id, "pending", "desk triage")
+        assert any("10,000,000" in t["reason"] for t in ref.memo["triggers"])
+        assert all(f["source"] for f in ref.memo["facts"])
+        assert cp.referrals.decide(ref.id, "approve", user="sam", role="senior", note=None).status == "approved"
+        assert [r.kind for r in cp.records.records(submission_id=sub.id)] == ["referral", "approval"]
+    finally:
+        cp.close()
+
+
+def test_the_inbox_takes_settled_files_once_and_sets_refused_ones_aside(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.eml").write_bytes(b"a submission")
+    (inbox / "bad.zip").write_bytes(b"PK\x03\x04 an archive")
+    taken: list[str] = []
+
+    def submit(items):
+        ((name, _),) = items
+        taken.append(name)
+        refused = "archives are not accepted" if name.endswith(".zip") else None
+        return IntakeResult((FileOutcome(name, refused=refused),))
+
+    sizes: dict[str, int] = {}
+    assert sweep(inbox, submit, sizes) == 0  # first look: sizes noted, nothing read while a file may be growing
+    with (inbox / "good.eml").open("ab") as f:
+        f.write(b" and more")
+    assert sweep(inbox, submit, sizes) == 1  # bad.zip held still; good.eml grew and waits
+    assert sweep(inbox, submit, sizes) == 1
+    assert sorted(taken) == ["bad.zip", "good.eml"] and sweep(inbox, submit, sizes) == 0
+    (done,) = (inbox / "done").iterdir()
+    assert done.name.endswith("-good.eml")
+    refused = sorted(p.name for p in (inbox / "refused").iterdir())
+    assert refused[0].endswith("-bad.zip") and refused[1].endswith("-bad.zip.reason.txt")
+    assert (inbox / "refused" / refused[1]).read_text().strip() == "archives are not accepted"
+
+
+# --- the Desk page's helpers ------------------------------------------------------------------------------
 SHA = "ab" * 32
 
 

@@ -94,6 +94,36 @@ def test_the_evaluation_loop_over_mcp(server):
     assert missing.is_error and "no run" in payload(missing)["error"]
 
 
+def test_the_submission_desk_over_mcp(server):
+    """The same way in as the page and the CLI: a submission taken in, queued, and read back; bad input refused."""
+    import base64
+
+    letter = "Applicant: Harbor Lights Diner LLC\nNAICS: 722511\nState: NC\nAnnual revenue: $1,200,000\n"
+
+    async def go():
+        async with Client(server) as client:
+            taken = await client.call_tool("submit_submission", {"file_name": "letter.txt", "text": letter})
+            sid = payload(taken)["submissions"][0]["id"]
+            read = await client.call_tool("read_submission", {"submission_id": sid})
+            zipped = base64.b64encode(b"PK\x03\x04" + bytes(60)).decode()
+            archive = await client.call_tool("submit_submission", {"file_name": "a.zip", "content_base64": zipped})
+            both = await client.call_tool(
+                "submit_submission", {"file_name": "x", "text": "a", "content_base64": "YQ=="}
+            )
+            junk = await client.call_tool("submit_submission", {"file_name": "x.pdf", "content_base64": "%%%"})
+            unknown = await client.call_tool("read_submission", {"submission_id": "SUB-nope"})
+            return taken, read, archive, both, junk, unknown
+
+    taken, read, archive, both, junk, unknown = run(go())
+    facts = {f["fact"]: f["value"] for f in payload(taken)["submissions"][0]["facts"]}
+    assert facts["naics"] == "722511" and facts["annual_revenue"] == 1_200_000
+    assert not read.is_error and payload(read)["status"] == "new"  # queued: a desk worker triages it
+    assert archive.is_error and "archive" in payload(archive)["error"]
+    assert both.is_error and "not both" in payload(both)["error"]
+    assert junk.is_error and "base64" in payload(junk)["error"]
+    assert unknown.is_error and "no submission" in payload(unknown)["error"]
+
+
 @pytest.mark.slow  # a fresh interpreter
 def test_stdio_transport_with_a_real_subprocess(seeded):
     env = {**os.environ, "UWC_TRACING": "false"}

@@ -76,11 +76,34 @@ def test_is_loopback(host, loop):
 def test_bracketed_ipv6_loopback_reaches_streamlit_bare(seeded, capsys, monkeypatch):
     """`--host "[::1]"` is how an IPv6 address is written in a URL; Streamlit's bind needs it bare."""
     started: list[list[str]] = []
-    monkeypatch.setattr("app.serve.run_supervised", lambda cmd, env: started.append(cmd) or 0)
+    monkeypatch.setattr(
+        "app.serve.run_supervised", lambda cmd, env, companions=(): started.append((cmd, companions)) or 0
+    )
     assert uwc(["serve", "--host", "[::1]", "--port", str(free_port()), "--data-dir", str(seeded["dir"])]) == 0
-    cmd = started[0]
+    cmd, companions = started[0]
     assert cmd[cmd.index("--server.address") + 1] == "::1"
     assert "http://[::1]:" in capsys.readouterr().out
+    assert [c[-4:] for c in companions] == [["desk", "worker", "--workers", "1"]]  # the desk's triage beside it
+
+
+def test_companions_end_with_the_app(tmp_path):
+    """The desk's workers run beside the app and never outlive it."""
+    import os
+    import sys
+
+    from app.serve import run_supervised
+
+    pid_file = tmp_path / "companion.pid"
+    companion = [
+        sys.executable,
+        "-c",
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)",
+    ]
+    app = [sys.executable, "-c", "import time; time.sleep(1)"]
+    assert run_supervised(app, dict(os.environ), companions=[companion]) == 0
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
 @pytest.mark.parametrize("host", ["192.0.2.1", "[2001:db8::7]"])  # documentation addresses: never this machine's
@@ -89,7 +112,9 @@ def test_an_address_we_cannot_listen_on_is_one_line(seeded, capsys, monkeypatch,
 
     monkeypatch.setenv("UWC_AUTH", "demo")
     monkeypatch.setenv("UWC_AUTH_USERS", f"ann:user:{hash_password('pw')}")
-    monkeypatch.setattr("app.serve.run_supervised", lambda cmd, env: pytest.fail("Streamlit must not start"))
+    monkeypatch.setattr(
+        "app.serve.run_supervised", lambda cmd, env, companions=(): pytest.fail("Streamlit must not start")
+    )
     assert uwc(["serve", "--host", host, "--data-dir", str(seeded["dir"])]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot listen on" in err and host.strip("[]") in err
