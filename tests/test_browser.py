@@ -311,7 +311,8 @@ def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
     try:
         applicants, lobs = load_applicants(data / "uwc.db")
         subs = list(desk.submit([(s.file_name, s.data) for s in generate(applicants, lobs, count=4)]).submissions)
-        with serve(data, log=tmp_path / "serve.log") as (url, _):
+        # no worker beside the app: this test plays the worker, so the page is seen before and after triage
+        with serve(data, log=tmp_path / "serve.log", env={"UWC_DESK_WORKERS": "0"}) as (url, _):
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.goto(f"{url}/desk")
             expect(page.get_by_text("Submission desk")).to_be_visible(timeout=60_000)
