@@ -89,6 +89,13 @@ def download_name(name: str | None, sha256: str) -> str:
     return text or f"submission-file-{sha256[:12]}"
 
 
+class _NoReferral:
+    status = None
+
+
+_NONE = _NoReferral()
+
+
 def referral_of(referrals, submission_id: str):
     """The newest referral opened for a submission, or None."""
     mine = [r for r in referrals.store.list(limit=10_000) if r.submission_id == submission_id]
@@ -205,11 +212,33 @@ class DeskService:
             c.execute(assignment.delete().where(assignment.c.submission_id == submission_id))
             c.execute(assignment.insert().values(submission_id=submission_id, owner=owner, assigned_at=now))
 
-    def decide(self, submission_id: str, *, user: str, decision: str, note: str = "", record=None) -> None:
-        """Mark a submission decided (``record``: the decision record's append, ``Copilot.record``)."""
+    def decide(
+        self,
+        submission_id: str,
+        *,
+        user: str,
+        decision: str,
+        note: str = "",
+        record=None,
+        role: str | None = None,
+        referrals=None,
+    ) -> None:
+        """Mark a submission decided (``record``: the decision record's append, ``Copilot.record``). A submission
+        triage referred is a senior's to decide, unless its referral was approved (``referrals``: the service)."""
+        from seed_db.authority import load_authority, may_approve, role_of
+
         decision = (decision or "").strip()[:200]
         if not decision:
             raise ValueError("say what was decided")
+        row = self.row(submission_id)
+        if row is None:
+            raise LookupError(f"no submission {submission_id!r}")
+        approved = referrals is not None and (referral_of(referrals, submission_id) or _NONE).status == "approved"
+        if row.status == "referred" and not approved and not may_approve(load_authority(), role):
+            raise ValueError(
+                f"this submission is referred to a senior underwriter; a {role_of(role)} underwriter may decide it "
+                "once the referral is approved"
+            )
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.queue.engine.begin() as c:
             owner = (self._assignments().get(submission_id) or {}).get("owner") or user
@@ -223,7 +252,7 @@ class DeskService:
             record(
                 "determination",
                 user=user,
-                role=None,
+                role=role_of(role),
                 submission_id=submission_id,
                 body={"source": "desk", "decision": decision, "note": note[:2000]},
             )

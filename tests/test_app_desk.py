@@ -122,14 +122,25 @@ def test_continue_in_the_copilot_asks_no_fact_the_submission_gave(desk, samples)
 def test_mark_decided_records_the_decision(desk, samples):
     from app import resources
 
-    email = next(s for s in samples if s.kind == "letter_pdf")
-    sid = submitted(desk, email.file_name, email.data)
-    triaged(desk, sid)
-    at = open_desk(submission=sid)
+    decidable, referred = None, None
+    for sample in (s for s in samples if s.kind in ("letter_pdf", "email_form")):
+        sid = submitted(desk, sample.file_name, sample.data)
+        status = triaged(desk, sid)["status"]
+        if status == "referred":
+            referred = referred or sid
+        else:
+            decidable = decidable or sid
+    assert decidable and referred
+    at = open_desk(submission=referred)  # the local user is a junior: a referred submission is a senior's
+    at.selectbox(key="desk-decision").set_value("Decline")
+    checked(next(b for b in at.button if b.label == "Mark decided").click().run())
+    assert desk.row(referred).status == "referred"
+    assert "referred to a senior underwriter" in "\n".join(e.value for e in at.error)
+    at = open_desk(submission=decidable)
     at.selectbox(key="desk-decision").set_value("Decline")
     at.text_area(key="desk-note").input("Outside appetite: see the findings.")
     checked(next(b for b in at.button if b.label == "Mark decided").click().run())
-    row = desk.row(sid)
+    row = desk.row(decidable)
     assert row.status == "decided" and row.decision == "Decline"
     assert "Decided: **Decline**" in "\n".join(c.value for c in at.caption)
     records = [r for r in resources.copilot().records.records() if r.kind == "determination"]

@@ -207,3 +207,21 @@ def test_who_sees_the_whole_desk_and_what_is_still_triaging():
     assert sees_whole_desk(False, "senior") and sees_whole_desk(False, "admin") and sees_whole_desk(True, "junior")
     assert not sees_whole_desk(False, "junior")
     assert working([row("new"), row("triaging"), row("ready"), row("failed")]) == 2
+
+
+def test_a_referred_submission_is_a_seniors_to_decide_until_approved(desk, db_toolkit, folder, toolkit):
+    big = EMAIL_TEXT.replace("$1,200,000", "$14,000,000").replace("722511", "423610").replace("NC", "GA")
+    (sub,) = desk.submit([("big.txt", big.encode())]).submissions
+    triaged(desk, db_toolkit, sub.id)
+    cp = Copilot(get_settings(data_dir=folder), toolkit=toolkit)
+    try:
+        desk.refer_pending(cp.referrals, cp.toolkit.ctx.catalog)
+        with pytest.raises(ValueError, match="referred to a senior"):
+            desk.decide(sub.id, user="ana", role="junior", decision="Quoted", referrals=cp.referrals)
+        (ref,) = cp.referrals.store.list()
+        cp.referrals.decide(ref.id, "approve", user="sam", role="senior", note=None)
+        desk.decide(sub.id, user="ana", role="junior", decision="Quoted", referrals=cp.referrals, record=cp.record)
+        assert desk.row(sub.id).status == "decided"
+        assert [r.role for r in cp.records.records(submission_id=sub.id)][-1] == "junior"
+    finally:
+        cp.close()

@@ -284,7 +284,13 @@ def render_decide(copilot, desk, row, user) -> None:
         if st.form_submit_button("Mark decided", icon=":material/gavel:"):
             act(
                 lambda: desk.decide(
-                    row.submission.id, user=user.name, decision=decision, note=note, record=copilot.record
+                    row.submission.id,
+                    user=user.name,
+                    decision=decision,
+                    note=note,
+                    record=copilot.record,
+                    role=user.role,
+                    referrals=copilot.referrals,
                 ),
                 "",
             )
