@@ -35,7 +35,9 @@ def long_boundary_bomb(parts: int = 5000, boundary_len: int = 210) -> bytes:
     """An e-mail of many parts whose boundary is over 200 characters: the part counter's regex (boundary lines of
     1..200 characters) sees none, Python's parser splits them all."""
     b = "B" * boundary_len
-    out = [f'From: a@b.c\nTo: d@e.f\nSubject: bomb\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="{b}"\n\n']
+    out = [
+        f'From: a@b.c\nTo: d@e.f\nSubject: bomb\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="{b}"\n\n'
+    ]
     for i in range(parts):
         out.append(f"--{b}\nContent-Type: text/plain\nContent-Disposition: attachment; filename=a{i}.txt\n\nx{i}\n")
     out.append(f"--{b}--\n")
@@ -89,8 +91,12 @@ def workbook(rows: int = 3, shared: int = 1) -> bytes:
         f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
     )
     sheet = [f'<?xml version="1.0"?><worksheet xmlns="{_NS}"><sheetData>']
-    sheet.append('<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="inlineStr"><is><t>state</t></is></c></row>')
-    sheet += [f'<row r="{i}"><c r="A{i}" t="s"><v>0</v></c><c r="B{i}"><v>{i}</v></c></row>' for i in range(2, rows + 2)]
+    sheet.append(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="inlineStr"><is><t>state</t></is></c></row>'
+    )
+    sheet += [
+        f'<row r="{i}"><c r="A{i}" t="s"><v>0</v></c><c r="B{i}"><v>{i}</v></c></row>' for i in range(2, rows + 2)
+    ]
     sheet.append("</sheetData></worksheet>")
     sst = [f'<?xml version="1.0"?><sst xmlns="{_NS}" count="{shared}" uniqueCount="{shared}">']
     sst += [f"<si><t>{i}</t></si>" for i in range(shared)]
@@ -114,7 +120,17 @@ def wide_csv(cells: int = 2_000_000) -> bytes:
     return b"name,state\n" + b"a," * cells + b"TX\n"
 
 
+def header_bomb(kind: str, n: int) -> bytes:
+    """A small e-mail whose Subject holds ``n`` encoded words, or whose From holds ``n`` addresses: the body is
+    ordinary. The reader shows From and Subject, so the standard library's header parser reads them."""
+    subject = b"=?utf-8?q?a?= " * n if kind == "subject" else b"s"
+    sender = b"a@b.c, " * n if kind == "from" else b"a@b.c"
+    return b"From: " + sender + b"\nTo: d@e.f\nSubject: " + subject + b"\n\nNAICS 722511 in Texas, revenue 3M\n"
+
+
 FILES = {
+    "encoded_words_subject": ("words.eml", lambda: header_bomb("subject", 10_000)),
+    "many_addresses_from": ("from.eml", lambda: header_bomb("from", 30_000)),
     "long_boundary_bomb": ("bomb.eml", long_boundary_bomb),
     "shared_stream_pdf": ("bomb.pdf", shared_stream_pdf),
     "shared_strings_xlsx": ("strings.xlsx", lambda: workbook(shared=600_000)),
@@ -169,6 +185,16 @@ def _budgeted(which: str, timeout: float = 60, must_refuse: bool = False) -> Out
 @attack(AREA, "e-mail bomb whose boundary is over 200 characters (5,000 parts)")
 def email_long_boundary() -> Outcome:
     return _budgeted("long_boundary_bomb", must_refuse=True)
+
+
+@attack(AREA, "e-mail whose Subject is 10,000 encoded words (140 KB)")
+def email_encoded_words() -> Outcome:
+    return _budgeted("encoded_words_subject")
+
+
+@attack(AREA, "e-mail whose From lists 30,000 addresses (210 KB)")
+def email_many_addresses() -> Outcome:
+    return _budgeted("many_addresses_from")
 
 
 @attack(AREA, "PDF: 200 pages sharing one 1 MB Flate content stream (a 3 KB file)")
@@ -322,8 +348,10 @@ def inbox_unreadable_blocks_queue() -> Outcome:
         os.chown(inbox, 65534, 65534)
         os.chown(inbox / "b-good.txt", 65534, 65534)
         env = {**os.environ, "PYTHONPATH": ROOT}
-        proc = subprocess.run([sys.executable, "-c", code, str(inbox)], capture_output=True, text=True, env=env, timeout=60)
-        out = (proc.stdout.strip() or proc.stderr.strip()[-300:])
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(inbox)], capture_output=True, text=True, env=env, timeout=60
+        )
+        out = proc.stdout.strip() or proc.stderr.strip()[-300:]
         return Outcome("b-good.txt" in out, f"two sweeps as nobody: {out}")
 
 
@@ -340,7 +368,9 @@ def inbox_huge_file() -> Outcome:
         with open(inbox / "huge.txt", "wb") as f:
             f.truncate(600 * 1024 * 1024)
         env = {**os.environ, "PYTHONPATH": ROOT}
-        proc = subprocess.run([sys.executable, "-c", code, str(inbox)], capture_output=True, text=True, env=env, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(inbox)], capture_output=True, text=True, env=env, timeout=120
+        )
         out = proc.stdout.strip() or proc.stderr.strip()[-300:]
         try:
             rss = int(out.rsplit(" ", 1)[-1])

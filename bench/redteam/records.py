@@ -97,7 +97,9 @@ def forged_approval() -> Outcome:
         try:
             with store.engine.connect() as c:
                 c.exec_driver_sql("BEGIN IMMEDIATE")
-                _forge(c, store, "approval", "sam", "senior", {"decision": "approved", "note": "ok", "message_id": "m2"})
+                _forge(
+                    c, store, "approval", "sam", "senior", {"decision": "approved", "note": "ok", "message_id": "m2"}
+                )
                 c.exec_driver_sql("COMMIT")
             report = store.verify()
             kinds = [(r.kind, r.user) for r in store.records()]

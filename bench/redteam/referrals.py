@@ -31,7 +31,8 @@ def _app():
 
     seeded = cached_seed("minilm")
     users = ",".join(
-        f"{n}:{r}:{hash_password(n + '-pw')}" for n, r in (("alice", "junior"), ("bob", "junior"), ("sam", "senior"), ("tom", "senior"))
+        f"{n}:{r}:{hash_password(n + '-pw')}"
+        for n, r in (("alice", "junior"), ("bob", "junior"), ("sam", "senior"), ("tom", "senior"))
     )
     old = {k: os.environ.get(k) for k in ("UWC_DATA_DIR", "UWC_AUTH", "UWC_AUTH_USERS", "UWC_TRACING")}
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,8 +99,11 @@ def other_juniors_referral() -> Outcome:
         at = _open(_sign_in("bob"), referral=ref.id)
         text = _text(at)
         leaked = "Why it was referred" in text or "**Facts**" in text
-        held = not leaked and f"no referral" in text and not _buttons(at)
-        return Outcome(held, f"bob sees: {'the memo' if leaked else 'no memo'}; buttons {_buttons(at)}; exceptions {len(at.exception)}")
+        held = not leaked and "no referral" in text and not _buttons(at)
+        return Outcome(
+            held,
+            f"bob sees: {'the memo' if leaked else 'no memo'}; buttons {_buttons(at)}; exceptions {len(at.exception)}",
+        )
 
 
 @attack(AREA, "a junior looks for approve/decline on their own referral (and clicks one if rendered)")
@@ -137,11 +141,35 @@ def note_injection() -> Outcome:
         at = _open(_sign_in("alice"), referral=ref.id)
         text = _text(at)
         bad = [
-            p for p in (r"(?<!\\)\]\(https?:", r"(?<!\\)<img", r"(?<!\\)!\[", r"(?<!\\):green-badge\[", r"www\.evil")
+            p
+            for p in (r"(?<!\\)\]\(https?:", r"(?<!\\)<img", r"(?<!\\)!\[", r"(?<!\\):green-badge\[", r"www\.evil")
             if re.search(p, text)
         ]
         shown = next((line for line in text.splitlines() if "evil" in line), "")[:200]
         return Outcome(not bad, f"active patterns {bad}; rendered source: {shown}")
+
+
+@attack(AREA, "OIDC: an identity with an unverified e-mail that is a senior's gets the senior role")
+def oidc_unverified_email() -> Outcome:
+    """Whether this is reachable depends on the identity provider (one that lets users set their own e-mail
+    without verifying it); the app does not look at ``email_verified``."""
+    from app.auth import oidc_user
+    from core.settings import get_settings
+
+    old = os.environ.get("UWC_SENIORS")
+    os.environ["UWC_SENIORS"] = "sam@corp.example"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            user = oidc_user(
+                {"sub": "attacker-123", "email": "sam@corp.example", "email_verified": False},
+                get_settings(data_dir=tmp),
+            )
+    finally:
+        if old is None:
+            os.environ.pop("UWC_SENIORS", None)
+        else:
+            os.environ["UWC_SENIORS"] = old
+    return Outcome(user.role != "senior", f"sub attacker-123, email_verified false -> {user.name} as {user.role}")
 
 
 if __name__ == "__main__":
