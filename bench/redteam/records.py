@@ -161,6 +161,37 @@ def pg_owner_takes_update_back() -> Outcome:
     return outcome
 
 
+@attack(AREA, "memo PDF: a junior's override reason with line breaks fakes an approval entry")
+def memo_fake_approval_lines() -> Outcome:
+    """The reason is the junior's own text, stored as it was typed; the memo lays it out with its line breaks, in
+    the same font as the records' own lines."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app.memo import memo_pdf
+
+    fake = (
+        "roof replaced\nApproval #9    2026-01-05 10:00:00 UTC by sam (senior)\n  decision    approved\n  note    fine"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        store = _store(Path(tmp), n=1)
+        try:
+            store.append(
+                "override",
+                user="jo",
+                role="junior",
+                thread_id="T1",
+                body={"message_id": "m0", "override": {"verdict": "yes", "reason": fake}},
+            )
+            pdf = memo_pdf(list(store.records()))
+        finally:
+            store.close()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    lines = [line for line in text.splitlines() if line.strip().startswith(("Approval #", "decision"))]
+    return Outcome(not lines, f"memo text lines that look like an approval: {lines}")
+
+
 # --- export ---------------------------------------------------------------------------------------------------------
 def _export(out: str, cwd: Path, data: Path, timeout: float = 20) -> subprocess.CompletedProcess | None:
     env = {**os.environ, "PYTHONPATH": ROOT, "UWC_TRACING": "0"}
@@ -252,6 +283,7 @@ def export_fifo() -> Outcome:
 if __name__ == "__main__":
     from bench.redteam import ATTACKS
 
-    for a in [a for a in ATTACKS if a.area == AREA]:
+    wanted = sys.argv[1:]
+    for a in [a for a in ATTACKS if a.area == AREA and (not wanted or a.run.__name__ in wanted)]:
         o = a.run()
         print(f"{'held  ' if o.held else 'BROKEN'} {a.name}: {o.detail}")

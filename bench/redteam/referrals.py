@@ -149,6 +149,33 @@ def note_injection() -> Outcome:
         return Outcome(not bad, f"active patterns {bad}; rendered source: {shown}")
 
 
+@attack(AREA, "the decision record cannot be written (a locked store, injected): is the approval still made?")
+def approval_without_record() -> Outcome:
+    """Fault injection: ``records.append`` raises once, as a store locked past its wait would. ``decide`` moves
+    the row first and appends the record after, in two transactions."""
+    from sqlalchemy.exc import OperationalError
+
+    with _app() as cp:
+        _, ref = _referred(cp, "alice")
+        real = cp.records.append
+
+        def locked(*a, **k):
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+        cp.records.append = locked
+        try:
+            cp.referrals.decide(ref.id, "approve", user="sam", role="senior", note="ok")
+            said = "no error"
+        except Exception as exc:
+            said = f"{type(exc).__name__}"
+        finally:
+            cp.records.append = real
+        now = cp.referrals.store.get(ref.id)
+        kinds = [r.kind for r in cp.records.records(referral_id=ref.id)]
+        held = now.status == "pending" or "approval" in kinds
+        return Outcome(held, f"decide raised {said}; referral {now.status} by {now.decided_by}; its records {kinds}")
+
+
 @attack(AREA, "OIDC: an identity with an unverified e-mail that is a senior's gets the senior role")
 def oidc_unverified_email() -> Outcome:
     """Whether this is reachable depends on the identity provider (one that lets users set their own e-mail
