@@ -197,7 +197,7 @@ def email_many_addresses() -> Outcome:
     return _budgeted("many_addresses_from")
 
 
-@attack(AREA, "PDF: 200 pages sharing one 1 MB Flate content stream (a 3 KB file)")
+@attack(AREA, "PDF: 200 pages sharing one 1 MB Flate content stream (a 34 KB file)")
 def pdf_shared_stream() -> Outcome:
     return _budgeted("shared_stream_pdf", timeout=30)
 
