@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import stat
 import threading
 from pathlib import Path
+
+from desk.limits import MAX_FILE_BYTES, MB
 
 log = logging.getLogger("uwc.desk.inbox")
 POLL_S = 2.0
@@ -29,24 +33,47 @@ def sweep(inbox: Path, submit, sizes: dict[str, int]) -> int:
     taken = 0
     for folder in (DONE, REFUSED):
         (inbox / folder).mkdir(parents=True, exist_ok=True)
-    for path in sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")):
-        size = path.stat().st_size
-        if sizes.get(path.name) != size:  # new, or still growing: look again next pass
-            sizes[path.name] = size
-            continue
-        sizes.pop(path.name, None)
-        data = path.read_bytes()
-        outcome = submit([(path.name, data)]).outcomes[0]
-        digest = hashlib.sha256(data).hexdigest()
-        if outcome.ok:
-            path.replace(_target(inbox / DONE, path, digest))
-        else:
-            moved = _target(inbox / REFUSED, path, digest)
-            path.replace(moved)
-            moved.with_name(moved.name + ".reason.txt").write_text((outcome.refused or "") + "\n", encoding="utf-8")
-        log.info("inbox: %s %s", path.name, "taken in" if outcome.ok else f"refused: {outcome.refused}")
-        taken += 1
+    for path in sorted(p for p in inbox.iterdir() if not p.name.startswith(".")):
+        try:
+            taken += _take(inbox, path, submit, sizes)
+        except OSError as exc:  # unreadable, removed under us: this file waits; the others go on
+            log.warning("inbox: %s not read: %s", path.name, exc.strerror or exc)
     return taken
+
+
+def _set_aside(inbox: Path, path: Path, reason: str, digest: str) -> None:
+    moved = _target(inbox / REFUSED, path, digest)
+    path.replace(moved)
+    moved.with_name(moved.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    log.info("inbox: %s refused: %s", path.name, reason)
+
+
+def _take(inbox: Path, path: Path, submit, sizes: dict[str, int]) -> int:
+    """One entry of the inbox: 1 when it was taken in or set aside, 0 when it waits (or is not a file)."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):  # a link could point anywhere on the machine: never followed
+        _set_aside(inbox, path, "a link, not a file: links are not followed", "link" + str(info.st_ino))
+        return 1
+    if not stat.S_ISREG(info.st_mode):
+        return 0
+    if sizes.get(path.name) != info.st_size:  # new, or still growing: look again next pass
+        sizes[path.name] = info.st_size
+        return 0
+    sizes.pop(path.name, None)
+    if info.st_size > MAX_FILE_BYTES:  # refused before a byte is read
+        _set_aside(inbox, path, f"over {MAX_FILE_BYTES // MB} MB (the limit for one file)", "size" + str(info.st_ino))
+        return 1
+    # O_NOFOLLOW: a link swapped in since the look above is refused by the open itself; read at most the limit
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    outcome = submit([(path.name, data)]).outcomes[0]
+    digest = hashlib.sha256(data).hexdigest()
+    if outcome.ok:
+        path.replace(_target(inbox / DONE, path, digest))
+        log.info("inbox: %s taken in", path.name)
+    else:
+        _set_aside(inbox, path, outcome.refused or "refused", digest)
+    return 1
 
 
 def watch(inbox: Path, submit, stop: threading.Event, poll: float = POLL_S) -> None:

@@ -225,3 +225,40 @@ def test_a_referred_submission_is_a_seniors_to_decide_until_approved(desk, db_to
         assert [r.role for r in cp.records.records(submission_id=sub.id)][-1] == "junior"
     finally:
         cp.close()
+
+
+def test_the_inbox_never_follows_a_link_reads_past_the_limit_or_stalls_on_one_file(tmp_path, monkeypatch):
+    import desk.inbox
+
+    inbox, outside = tmp_path / "inbox", tmp_path / "secret.env"
+    inbox.mkdir()
+    outside.write_text("DB_PASSWORD=hunter2")
+    (inbox / "a-link.eml").symlink_to(outside)
+    (inbox / "b-locked.eml").write_bytes(b"abc")
+    (inbox / "c-huge.pdf").write_bytes(b"x" * 10)
+    (inbox / "d-fine.txt").write_bytes(b"fine")
+    monkeypatch.setattr(desk.inbox, "MAX_FILE_BYTES", 5)  # c-huge (10 bytes) is over it, like a 600 MB file
+    seen: list[bytes] = []
+
+    def submit(items):
+        ((name, data),) = items
+        seen.append(data)
+        return IntakeResult((FileOutcome(name),))
+
+    real_open = desk.inbox.os.open
+
+    def locked(path, flags, *a):
+        if str(path).endswith("b-locked.eml"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *a)
+
+    monkeypatch.setattr(desk.inbox.os, "open", locked)
+    sizes: dict[str, int] = {}
+    sweep(inbox, submit, sizes)  # sizes noted
+    sweep(inbox, submit, sizes)
+    assert b"DB_PASSWORD=hunter2" not in seen and seen == [b"fine"]  # the locked file did not stop d-fine
+    assert (inbox / "b-locked.eml").exists()  # waits for its permissions
+    reasons = {p.name.split("-", 1)[1]: p.read_text() for p in (inbox / "refused").glob("*.reason.txt")}
+    assert "links are not followed" in reasons["a-link.eml.reason.txt"]
+    assert "over" in reasons["c-huge.pdf.reason.txt"]
+    assert outside.read_text() == "DB_PASSWORD=hunter2"
