@@ -151,6 +151,11 @@ class ReferralStore:
         with self.engine.connect() as c:
             return [_referral(r) for r in c.execute(q).mappings()]
 
+    def discard(self, referral_id: str) -> None:
+        """Remove a referral that never opened (its record could not be written)."""
+        with self.engine.begin() as c:
+            c.execute(referral.delete().where(referral.c.id == referral_id, referral.c.status == "pending"))
+
     def move(self, referral_id: str, from_status: tuple[str, ...], to_status: str, **values: Any) -> bool:
         """Compare-and-set: the row goes to ``to_status`` only if it is still in ``from_status``; False if not."""
         stmt = (
@@ -205,15 +210,19 @@ class Referrals:
             requested_role=role_of(role),
             memo=memo,
         )
-        self.record(
-            "referral",
-            user=user,
-            role=role_of(role),
-            thread_id=thread_id,
-            submission_id=submission_id,
-            referral_id=ref.id,
-            body={"kind": kind, "task_type": task_type, "message_id": message_id, "memo": memo},
-        )
+        try:
+            self.record(
+                "referral",
+                user=user,
+                role=role_of(role),
+                thread_id=thread_id,
+                submission_id=submission_id,
+                referral_id=ref.id,
+                body={"kind": kind, "task_type": task_type, "message_id": message_id, "memo": memo},
+            )
+        except Exception:  # a referral exists only with its record: the turn says it could not be opened
+            self.store.discard(ref.id)
+            raise
         self.flow.invoke({"referral_id": ref.id, "rounds": []}, self._config(ref.id))
         return ref
 
@@ -237,15 +246,20 @@ class Referrals:
             if now.status == "returned":
                 raise AlreadyDecided(f"{ref.id} is waiting for the underwriter's answer to {now.decided_by}'s question")
             raise AlreadyDecided(f"{ref.id} was already {now.status} by {now.decided_by}")
-        self.record(
-            {"approved": "approval", "declined": "decline", "returned": "return"}[status],
-            user=user,
-            role=role_of(role),
-            thread_id=ref.thread_id,
-            submission_id=ref.submission_id,
-            referral_id=ref.id,
-            body={"decision": status, "note": note, "requested_by": ref.requested_by, "memo": ref.memo},
-        )
+        try:
+            self.record(
+                {"approved": "approval", "declined": "decline", "returned": "return"}[status],
+                user=user,
+                role=role_of(role),
+                thread_id=ref.thread_id,
+                submission_id=ref.submission_id,
+                referral_id=ref.id,
+                body={"decision": status, "note": note, "requested_by": ref.requested_by, "memo": ref.memo},
+            )
+        except Exception as exc:  # a decision is taken only with its record: put the referral back as it was
+            undone = dict(decided_by=None, decided_role=None, decided_at=None, note=None)
+            self.store.move(ref.id, (status,), "pending", **undone)
+            raise ReferralError(f"the decision could not be recorded ({type(exc).__name__}); it was not taken") from exc
         self._resume(ref.id, {"action": action, "status": status, "by": user, "note": note})
         return self.store.get(ref.id)
 

@@ -265,3 +265,18 @@ def test_an_llm_determination_is_referred_the_same_way(seeded, toolkit, tmp_path
         assert [t["rule"] for t in ref.memo["triggers"]] == ["renewal-decline"]
     finally:
         llm.close()
+
+
+def test_a_decision_is_taken_only_with_its_record(cp, monkeypatch):
+    _, _, (ref,) = _referred(cp, *QUALIFIED)
+
+    def store_down(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cp.records, "append", store_down)
+    with pytest.raises(ReferralError, match="could not be recorded"):
+        cp.referrals.decide(ref.id, "approve", user="sam", role="senior", note="ok")
+    back = cp.referrals.store.get(ref.id)
+    assert (back.status, back.decided_by) == ("pending", None) and cp.referrals.waiting_on(ref.id) == ("senior",)
+    monkeypatch.undo()
+    assert cp.referrals.decide(ref.id, "approve", user="sam", role="senior", note="ok").status == "approved"
