@@ -322,7 +322,7 @@ def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
                 with Session(desk.queue.engine) as s, s.begin():
                     results.save_result(s, sub.id, result)
             desk.assign(subs[0].id, "local")
-            desk.decide(subs[1].id, user="local", decision="Quote", record=copilot.record)
+            desk.decide(subs[1].id, user="sam", role="senior", decision="Quote", record=copilot.record)
             expect(page.get_by_text("triaging")).to_have_count(0, timeout=30_000)  # refreshed, then stopped
             expect(page.get_by_text(f"{len(subs)} submission(s), highest priority first")).to_be_visible()
             no_traceback(page)
