@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -79,7 +80,16 @@ class _Folder:
 
     def open(self, name: str):
         assert "/" not in name and name not in (".", "..")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            there = os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            there = None
+        if there is not None:
+            if not stat.S_ISREG(there.st_mode):  # a FIFO would hang the export, a device or link write elsewhere
+                raise ExportRefused(f"cannot write {self.path / name}: it exists and is not a regular file")
+            # A new file in place of the old one: a hard link to a file elsewhere keeps that file as it was.
+            os.unlink(name, dir_fd=self.fd)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         try:
             fd = os.open(name, flags, 0o644, dir_fd=self.fd)
         except OSError as exc:

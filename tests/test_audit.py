@@ -275,6 +275,22 @@ def test_audit_export_refuses_paths_outside_the_folder(decided, tmp_path, out):
     assert not list(outside.iterdir())
 
 
+def test_audit_export_never_hangs_on_a_fifo_nor_writes_through_a_hard_link(decided, tmp_path):
+    import os
+
+    (tmp_path / "fifo").mkdir()
+    os.mkfifo(tmp_path / "fifo" / "records.jsonl")
+    code, _, err = _cli("audit", "export", "--out", "fifo", "--format", "jsonl", "--data-dir", str(decided["dir"]))
+    assert code == 2 and "not a regular file" in err  # refused at once, not a hang
+    outside = tmp_path.parent / f"kept-{tmp_path.name}.txt"
+    outside.write_text("someone else's file")
+    (tmp_path / "linked").mkdir()
+    os.link(outside, tmp_path / "linked" / "records.jsonl")
+    code, _, _ = _cli("audit", "export", "--out", "linked", "--format", "jsonl", "--data-dir", str(decided["dir"]))
+    assert code == 0 and outside.read_text() == "someone else's file"
+    assert (tmp_path / "linked" / "records.jsonl").read_text().count("\n") >= 1
+
+
 def test_audit_export_refuses_a_bad_since(decided):
     code, _, err = _cli("audit", "export", "--out", "x", "--since", "last tuesday", "--data-dir", str(decided["dir"]))
     assert code == 2 and "not an ISO date" in err
