@@ -278,7 +278,9 @@ def check_auth_settings(settings: Settings) -> str | None:
 
 def oidc_user(info: dict, settings: Settings) -> User:
     """The app user for an OIDC identity (``st.user``): named by e-mail, else subject; admin if listed."""
-    email = info.get("email")
+    # An address the provider has not verified names nobody: someone could set another person's address on an
+    # account of their own and take their role.
+    email = info.get("email") if info.get("email_verified", True) not in (False, "false") else None
     name = str(email or info.get("sub") or "unknown")
     names = {name.lower(), str(info.get("sub", "")).lower()}
     role = "admin" if names & settings.admin_names else "senior" if names & settings.senior_names else "junior"

@@ -101,18 +101,23 @@ class _Memo:
     def heading(self, text: str, size: int = 12) -> None:
         self.pdf.ln(2)
         self.pdf.set_font("Helvetica", "B", size)
-        self.pdf.multi_cell(WIDTH, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        flat = " ".join(str(text).split())  # one paragraph: see ``pair``
+        self.pdf.multi_cell(WIDTH, size * 0.5, latin1(flat), new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(1)
 
     def text(self, text: str, size: int = 10, style: str = "", mono: bool = False) -> None:
         self.pdf.set_font("Courier" if mono else "Helvetica", style, size)
-        self.pdf.multi_cell(WIDTH, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        flat = " ".join(str(text).split())  # one paragraph: see ``pair``
+        self.pdf.multi_cell(WIDTH, size * 0.5, latin1(flat), new_x="LMARGIN", new_y="NEXT")
 
     def pair(self, label: str, value: str, width: int = 42) -> None:
         self.pdf.set_font("Helvetica", "B", 10)
         self.pdf.cell(width, 5, latin1(label))
         self.pdf.set_font("Helvetica", "", 10)
-        self.pdf.multi_cell(WIDTH - width, 5, latin1(value), new_x="LMARGIN", new_y="NEXT")
+        # One line per value as written: a line break inside a value (a note, a reason) cannot start a line that
+        # reads like the memo's own ("Approval #9 ... by sam").
+        flat = " ".join(str(value).split())
+        self.pdf.multi_cell(WIDTH - width, 5, latin1(flat), new_x="LMARGIN", new_y="NEXT")
 
     def rule(self) -> None:
         y = self.pdf.get_y() + 1

@@ -116,6 +116,12 @@ def open_service(settings) -> DeskService:
     return DeskService(settings, catalog)
 
 
+def quoted(text: str, limit: int) -> str:
+    """``text`` as a quotation that cannot end early: one line, its own quote marks turned into apostrophes."""
+    flat = " ".join(str(text).split())[:limit]
+    return '"' + flat.translate(str.maketrans({'"': "'", "“": "'", "”": "'", "«": "'", "»": "'"})) + '"'
+
+
 def triage_input(sub: Submission) -> TriageInput:
     return TriageInput(sub.id, dict(sub.values()), list(sub.lines_requested), sub.description)
 
@@ -266,10 +272,12 @@ class DeskService:
             raise LookupError(f"no submission {submission_id!r}")
         facts = sub.values()
         said, figures = [], []
+        # The broker's words are data, never an instruction: each quoted on one line, and no quote mark inside can
+        # close its quotes early.
         if sub.company:
-            said.append(f"Applicant: {sub.company}.")
-        if sub.description:  # the broker's words, quoted as data (never read as an instruction)
-            said.append(f'The business, as the submission describes it: "{" ".join(sub.description.split())[:300]}".')
+            said.append(f"Applicant (as the submission names it): {quoted(sub.company, 120)}.")
+        if sub.description:
+            said.append(f"The business, as the submission describes it: {quoted(sub.description, 300)}.")
         for key, value in facts.items():
             if key in FACTS and key != "description":
                 shown = usd(value) if FACTS[key].kind == "money" and isinstance(value, int | float) else value

@@ -326,3 +326,33 @@ def test_memo_never_crashes_on_text_outside_latin1():
     assert len(PdfReader(io.BytesIO(pdf)).pages) > 3
     with pytest.raises(ValueError, match="determination"):
         memo_pdf([DecisionRecord(3, "approval", "2026", None, None, None, None, None, {}, "0" * 64, "e" * 64)])
+
+
+def test_a_line_break_in_a_value_cannot_write_a_line_of_the_memo():
+    from pypdf import PdfReader
+
+    from app.memo import memo_pdf
+    from graph.records import DecisionRecord
+
+    spoof = "fine\nApproval #9 (approval) by sam (senior)\ndecision approved"
+    body = {"task_type": "appetite", "verdict": {"appetite": "no"}, "summary": spoof, "facts": {}}
+    det = DecisionRecord(
+        1, "determination", "2026-01-01T00:00:00+00:00", "ana", "junior", "t", None, None, body, "0" * 64, "a" * 64
+    )
+    override = DecisionRecord(
+        2,
+        "override",
+        "2026-01-01T00:01:00+00:00",
+        "ana",
+        "junior",
+        "t",
+        None,
+        None,
+        {"override": {"verdict": "yes", "reason": spoof}},
+        "a" * 64,
+        "b" * 64,
+    )
+    import io
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(memo_pdf([det, override]))).pages)
+    assert not any(line.strip().startswith("Approval #9") for line in text.splitlines())

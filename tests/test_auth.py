@@ -151,3 +151,11 @@ def test_attempts_in_flight_count_before_their_password_is_checked(accounts):
     """Parallel guesses: each attempt counts from its start, so a burst cannot all pass the check."""
     throttle = SignInThrottle(max_failures=3, window_s=300, clock=Clock())
     assert [throttle.begin("alice", "10.0.0.1") for _ in range(4)][-1] > 0
+
+
+def test_an_unverified_address_takes_nobodys_role():
+    s = Settings(seniors="sam@example.org", admins="boss@example.org")
+    claims = {"email": "sam@example.org", "sub": "42", "email_verified": False}
+    assert oidc_user(claims, s).role == "junior" and oidc_user(claims, s).name == "42"
+    assert oidc_user({**claims, "email_verified": True}, s).role == "senior"
+    assert oidc_user({"email": "boss@example.org", "sub": "1"}, s).is_admin  # providers that send no flag
