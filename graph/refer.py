@@ -59,6 +59,21 @@ def determinations(steps: list[dict], records: list | None = None) -> list[Deter
     return out
 
 
+def _memo(copilot, d: Determination, check, user: str, **extra) -> dict:
+    return build_memo(
+        finding=d.finding,
+        facts=d.facts,
+        rules=d.rules,
+        check=check,
+        missing=d.missing,
+        user=user,
+        at=datetime.now(UTC).isoformat(),
+        catalog=copilot.toolkit.ctx.catalog,
+        record_hash=d.record_hash,
+        **extra,
+    )
+
+
 def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Determination], user: str, role: str):
     """Open a referral for each determination beyond ``role``'s authority; returns the referrals opened."""
     opened: list[Referral] = []
@@ -67,17 +82,7 @@ def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Dete
         check = check_authority(copilot.referrals.authority, d.finding, facts, role)
         if check.within:
             continue
-        memo = build_memo(
-            finding=d.finding,
-            facts=d.facts,
-            rules=d.rules,
-            check=check,
-            missing=d.missing,
-            user=user,
-            at=datetime.now(UTC).isoformat(),
-            catalog=copilot.toolkit.ctx.catalog,
-            record_hash=d.record_hash,
-        )
+        memo = _memo(copilot, d, check, user)
         ref = copilot.referrals.open(
             kind="determination",
             memo=memo,
@@ -141,18 +146,7 @@ def override(copilot, thread_id: str, message_id: str, *, verdict: str, reason: 
         return None
     found = determinations(answer["steps"])
     d = found[-1] if found else Determination(finding, [], [], [])
-    memo = build_memo(
-        finding=finding,
-        facts=d.facts,
-        rules=d.rules,
-        check=check,
-        missing=d.missing,
-        user=user,
-        at=datetime.now(UTC).isoformat(),
-        catalog=copilot.toolkit.ctx.catalog,
-        kind="override",
-        override={"verdict": verdict, "reason": reason[:2000]},
-    )
+    memo = _memo(copilot, d, check, user, kind="override", override={"verdict": verdict, "reason": reason[:2000]})
     ref = copilot.referrals.open(
         kind="override",
         memo=memo,

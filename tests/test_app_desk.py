@@ -16,6 +16,7 @@ from desk.service import triage_input
 from desk.triage import run_all, toolkit_call
 from tests.rendered import active_markup, links_and_images, plain, shown_markdown
 from tests.test_app import APP, checked, data_dir, markdown, messages  # noqa: F401
+from tests.test_app_referrals import sign_in
 
 pytestmark = pytest.mark.integration
 HOSTILE = (
@@ -184,19 +185,14 @@ def test_signed_in_a_junior_sees_theirs_and_the_unassigned_and_a_senior_may_see_
     def shown_ids(at: AppTest) -> set[str]:
         return set(at.dataframe[0].value["Id"])
 
-    def sign_in(name: str, **query) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.query_params.update(query)
-        checked(at.run())
-        at.text_input(key="signin-name").input(name)
-        at.text_input(key="signin-password").input(f"{name}-pw")
-        checked(next(b for b in at.button if b.label == "Sign in").click().run())
+    def on_desk(name: str) -> AppTest:
+        at = sign_in(name)
         at.switch_page("views/desk.py")
         return checked(at.run())
 
-    alice = sign_in("alice")
+    alice = on_desk("alice")
     assert shown_ids(alice) == {ids["alice"], ids[None]} and not alice.get("button_group")
-    sam = sign_in("sam")
+    sam = on_desk("sam")
     assert shown_ids(sam) == {ids[None]}  # his own and the unassigned, first
     sam.get("button_group")[0].set_value("Everything").run()
     assert shown_ids(checked(sam)) == set(ids.values())
