@@ -185,8 +185,8 @@ def test_signed_in_a_junior_sees_theirs_and_the_unassigned_and_a_senior_may_see_
     def shown_ids(at: AppTest) -> set[str]:
         return set(at.dataframe[0].value["Id"])
 
-    def on_desk(name: str) -> AppTest:
-        at = sign_in(name)
+    def on_desk(name: str, **query) -> AppTest:
+        at = sign_in(name, **query)
         at.switch_page("views/desk.py")
         return checked(at.run())
 
@@ -196,5 +196,5 @@ def test_signed_in_a_junior_sees_theirs_and_the_unassigned_and_a_senior_may_see_
     assert shown_ids(sam) == {ids[None]}  # his own and the unassigned, first
     sam.get("button_group")[0].set_value("Everything").run()
     assert shown_ids(checked(sam)) == set(ids.values())
-    bob_s = sign_in("alice", submission=ids["bob"])
+    bob_s = on_desk("alice", submission=ids["bob"])
     assert any("no submission" in w.value for w in bob_s.warning)
