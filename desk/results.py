@@ -94,6 +94,15 @@ def load(engine: Engine, submission_id: str) -> dict | None:
     return out
 
 
+def load_all(engine: Engine) -> dict[str, dict]:
+    """Every submission's row, as ``load`` gives one (one query, for the desk's queue)."""
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(triage_result))]
+    for out in rows:
+        out["result"] = json.loads(out["result"]) if out["result"] else None
+    return {r["submission_id"]: r for r in rows}
+
+
 def statuses(engine: Engine) -> dict[str, tuple[str, float]]:
     """Every submission's status and when it was last set."""
     with engine.connect() as conn:

@@ -116,10 +116,13 @@ def open_service(settings) -> DeskService:
     return DeskService(settings, catalog)
 
 
+QUOTE_MARKS = {ord(c): "'" for c in '"“”«»'}
+
+
 def quoted(text: str, limit: int) -> str:
     """``text`` as a quotation that cannot end early: one line, its own quote marks turned into apostrophes."""
     flat = " ".join(str(text).split())[:limit]
-    return '"' + flat.translate(str.maketrans({'"': "'", "“": "'", "”": "'", "«": "'", "»": "'"})) + '"'
+    return '"' + flat.translate(QUOTE_MARKS) + '"'
 
 
 def triage_input(sub: Submission) -> TriageInput:
@@ -181,6 +184,7 @@ class DeskService:
         """The queue, highest priority first: everything for ``sees_all``, else ``user``'s own and the unassigned."""
         now = datetime.now(UTC)
         states = results.statuses(self.queue.engine)
+        loaded = results.load_all(self.queue.engine)
         held = self._assignments()
         words = search.lower().split()
         out: list[DeskRow] = []
@@ -188,7 +192,7 @@ class DeskService:
             mine = held.get(sub.id) or {}
             if not sees_all and mine.get("owner") not in (None, user):
                 continue
-            result = results.load(self.queue.engine, sub.id) if sub.id in states else None
+            result = loaded.get(sub.id)
             status, reason = (result or {}).get("status") or sub.status, (result or {}).get("reason") or ""
             if sub.id in states:
                 status = states[sub.id][0]
