@@ -14,14 +14,17 @@ import hashlib
 import html
 import io
 import re
+import time
 from dataclasses import dataclass, field
 
+from desk.bounds import check_csv_lines, check_header_block, check_mime_parts, check_part_headers
 from desk.limits import (
     MAX_ATTACHMENTS,
+    MAX_COLUMNS,
     MAX_FILE_BYTES,
-    MAX_MIME_PARTS,
     MAX_NESTING,
     MAX_PAGES,
+    MAX_READ_SECONDS,
     MAX_ROWS,
     MAX_SUBMISSION_BYTES,
     MB,
@@ -109,20 +112,38 @@ def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
     if count > MAX_PAGES:
         draft.notes.append(f"{name}: the first {MAX_PAGES} of {count} pages were read")
     named: set[str] = set()
-    for number in range(1, min(count, MAX_PAGES) + 1):
+    last = min(count, MAX_PAGES)
+    start, slowest = cpu_clock(), 0.0
+    for number in range(1, last + 1):
+        spent = cpu_clock() - start
+        if number > 1 and spent + slowest > MAX_READ_SECONDS:  # the next page would likely go over: stop before it
+            if not draft.text and not draft.fields:
+                raise Refused(
+                    f"the PDF takes too long to read ({spent:.0f} s for {number - 1} of {count} pages, nothing read)"
+                )
+            pages_left = f"page {number}" if number == last else f"pages {number}-{last}"
+            draft.notes.append(f"{name}: {pages_left} not read: reading took too long")
+            break
         page = pages[number - 1]
+        before = cpu_clock()
         text = page.extract_text() or ""
         if text.strip():
             draft.text.append(TextPart(text, Source(f.sha256, name, page=number)))
         for label, value in _widgets(page):
             named.add(label)
             draft.fields.append((label, value, Source(f.sha256, name, page=number, field=label)))
+        slowest = max(slowest, cpu_clock() - before)
     for label, value in (reader.get_form_text_fields() or {}).items():  # fields without a widget on a page
         if label not in named and value:
             draft.fields.append((label, str(value), Source(f.sha256, name, field=label)))
     if not draft.text and not draft.fields:
         draft.needs_person = f"{name}: no text layer (a scan or an image): needs a person to read it (no OCR here)"
     return Reading("pdf", [draft], {f.sha256: data})
+
+
+def cpu_clock() -> float:
+    """This thread's CPU time: a busy machine or another reader's thread does not shorten this file's budget."""
+    return time.thread_time()
 
 
 def _widgets(page) -> list[tuple[str, str]]:
@@ -153,13 +174,17 @@ def _widgets(page) -> list[tuple[str, str]]:
 # --- spreadsheets: one submission per row -----------------------------------------------------------------------
 def read_csv(name: str, data: bytes, depth: int = 0) -> Reading:
     f = _file(name, data, "text/csv")
+    check_csv_lines(data)
     text = decode_text(data)
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
     rows = csv.reader(io.StringIO(text, newline=""), dialect)
-    return _rows_reading("csv", name, f, data, rows)
+    try:
+        return _rows_reading("csv", name, f, data, rows)
+    except csv.Error as exc:  # its messages are readable ("field larger than field limit (131072)")
+        raise Refused(f"the CSV list cannot be read: {' '.join(str(exc).split())[:120]}") from None
 
 
 def read_xlsx(name: str, data: bytes, depth: int = 0) -> Reading:
@@ -219,8 +244,15 @@ def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows) -> Rea
     more = 0
     for row in rows:
         cells = [c.strip() for c in row]
-        if not any(cells):
+        while cells and not cells[-1]:  # a workbook pads rows to its widest formatted cell
+            cells.pop()
+        if not cells:
             continue
+        if len(cells) > MAX_COLUMNS:
+            where = "its header row" if header is None else f"row {len(drafts) + more + 1}"
+            raise Refused(
+                f"the list has {len(cells):,} columns in {where} (over {MAX_COLUMNS}): not a list of accounts"
+            )
         if header is None:
             header = [c or f"column {i + 1}" for i, c in enumerate(cells)]
             continue
@@ -249,11 +281,11 @@ def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
     from email.message import EmailMessage
 
     f = _file(name, data, "message/rfc822")
-    parts = len(_BOUNDARY_LINE.findall(data))
-    if parts > MAX_MIME_PARTS:
-        raise Refused(f"the e-mail has about {parts:,} parts (over {MAX_MIME_PARTS:,}): an e-mail bomb, not read")
+    check_mime_parts(data)
+    check_header_block(data)  # the standard library parses a header in time and memory quadratic in its length
     msg = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
+    check_part_headers(msg)
     if not msg.keys() and not msg.get_payload():
         raise Refused("the e-mail has no headers and no body")
     main = Draft(key=f.sha256, files=[f])
@@ -307,9 +339,6 @@ def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
     if not main.text and not main.fields and not extra:
         raise Refused("the e-mail has no text and no attachment that could be read")
     return Reading("email", [main, *extra], blobs)
-
-
-_BOUNDARY_LINE = re.compile(rb"^--[^\r\n]{1,200}?\r?$", re.M)  # MIME boundary lines (and a few "-- " signatures)
 
 
 def _attachment_parts(part):

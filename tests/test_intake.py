@@ -339,3 +339,87 @@ def test_samples_are_deterministic_and_written_with_their_expected_facts(seeded_
     assert all((tmp_path / "out" / row["file"]).is_file() for row in index)
     assert index[3]["expected"][0]["applicant_id"].startswith("APP-") and len(index[3]["expected"]) == 6
     assert "6 files, 16 submissions" in capsys.readouterr().out
+
+
+# --- hostile files from the red team (bench/redteam/intake.py), each refused or cut short before its cost -------
+def test_an_email_bomb_with_a_boundary_of_any_length_is_counted_before_parsing(catalog):
+    for boundary, eol in (("B" * 210, "\n"), ("B" * 5000, "\n"), ("B", "\r")):  # \r alone ends a line too
+        head = f'From: a@b.c{eol}Subject: bomb{eol}MIME-Version: 1.0{eol}Content-Type: multipart/mixed; boundary="{boundary}"{eol}{eol}'
+        part = f"--{boundary}{eol}Content-Type: text/plain{eol}{eol}x{eol}"
+        data = (head + part * (limits.MAX_MIME_PARTS + 100) + f"--{boundary}--{eol}").encode()
+        outcome = _one(catalog, "bomb.eml", data)
+        assert not outcome.ok and "e-mail bomb" in outcome.refused, (len(boundary), outcome.refused)
+
+
+def _headers(sender: str = "a@b.c", subject: str = "New account", extra: str = "") -> bytes:
+    return f"From: {sender}\nTo: d@e.f\nSubject: {subject}\n{extra}\nNAICS 722511 in Texas, revenue 3M\n".encode()
+
+
+def test_an_email_header_over_its_bound_is_refused_before_it_is_parsed(catalog):
+    assert _one(catalog, "ok.eml", _headers(subject="=?utf-8?q?a?= " * 400)).ok  # 5.6 KB: read
+    words = _one(catalog, "words.eml", _headers(subject="=?utf-8?q?a?= " * 1000))  # 14 KB
+    assert not words.ok and words.refused == "the e-mail's Subject header is over 8 KB: not read"
+    folded = _one(catalog, "from.eml", _headers(sender="a@b.c,\n " * 1500))  # folded lines count together
+    assert not folded.ok and "From header is over 8 KB" in folded.refused
+    block = _one(catalog, "block.eml", _headers(extra="".join(f"X-Pad-{i}: {'p' * 4000}\n" for i in range(20))))
+    assert not block.ok and block.refused == "the e-mail's headers are over 64 KB: not read"
+    name = "=?utf-8?q?a?=" * 1000
+    part = _mail("Acme in Texas.", [("a.pdf", b"x")]).replace(b'filename="a.pdf"', f'filename="{name}"'.encode())
+    attached = _one(catalog, "part.eml", part)
+    assert not attached.ok and "attachment's Content-Disposition header is over 8 KB" in attached.refused
+
+
+def _fake_cpu(monkeypatch, budget: float):
+    """A CPU clock that moves one second each time it is read (three reads a page)."""
+    from desk import readers
+
+    ticks = iter(range(1_000_000))
+    monkeypatch.setattr(readers, "cpu_clock", lambda: float(next(ticks)))
+    monkeypatch.setattr(readers, "MAX_READ_SECONDS", budget)
+
+
+def test_a_pdf_that_reads_too_slowly_keeps_the_pages_read_or_is_refused(catalog, monkeypatch):
+    from fpdf import FPDF
+
+    _fake_cpu(monkeypatch, 5.5)  # page 1 ends at 3 s, page 2 at 6 s; page 3 would end past 5.5 s
+    sub = _one(catalog, "slow.pdf", letter_pdf("The company has 12 employees.", pages=5)).submissions[0]
+    assert sorted({t.source.page for t in sub.text}) == [1, 2] and sub.values()["employees"] == 12
+    assert "slow.pdf: pages 3-5 not read: reading took too long" in sub.notes
+    pdf = FPDF()
+    for _ in range(3):
+        pdf.add_page()
+        pdf.rect(20, 20, 100, 60, style="F")
+    _fake_cpu(monkeypatch, 0.5)
+    outcome = _one(catalog, "scan.pdf", bytes(pdf.output()))
+    assert not outcome.ok and "takes too long to read" in outcome.refused and "nothing read" in outcome.refused
+
+
+def test_a_workbook_whose_shared_text_or_sheet_unpacks_too_far_is_refused(catalog, monkeypatch):
+    import openpyxl
+
+    from desk import sniff
+
+    book = openpyxl.Workbook()
+    for i in range(50):
+        book.active.append([f"Account {i}", "TX", i])
+    buf = io.BytesIO()
+    book.save(buf)
+    assert _one(catalog, "list.xlsx", buf.getvalue()).ok
+    monkeypatch.setattr(sniff, "MAX_SHARED_STRINGS_BYTES", 100)  # the attack's 600,000 strings unpack to 13 MB
+    shared = _one(catalog, "strings.xlsx", buf.getvalue())
+    assert not shared.ok and "shared text" in shared.refused and "not a list of accounts" in shared.refused
+    monkeypatch.setattr(sniff, "MAX_SHARED_STRINGS_BYTES", 10 * limits.MB)
+    monkeypatch.setattr(sniff, "MAX_SHEET_BYTES", 100)
+    sheet = _one(catalog, "sheet.xlsx", buf.getvalue())
+    assert not sheet.ok and "a sheet of the workbook is" in sheet.refused
+
+
+def test_a_wide_or_long_lined_csv_is_refused_with_a_readable_reason(catalog):
+    wide = _one(catalog, "wide.csv", b"name,state\n" + b"a," * (limits.MAX_COLUMNS + 1) + b"TX\n")
+    assert not wide.ok and wide.refused == "the list has 502 columns in row 1 (over 500): not a list of accounts"
+    padded = _one(catalog, "padded.csv", b"name,state\nAcme,TX" + b"," * 5000 + b"\n")  # empty cells trail: read
+    assert padded.ok and padded.submissions[0].values()["state"] == "TX"
+    line = _one(catalog, "line.csv", b"name,state\n" + b"a" * 100_000 + b",TX\n")
+    assert not line.ok and line.refused == "a line of the list is 98 KB long (over 64 KB): not a list of accounts"
+    field = _one(catalog, "field.csv", b'name,state\n"' + b"a\n" * 70_000 + b'",TX\n')  # one quoted field, short lines
+    assert not field.ok and field.refused == "the CSV list cannot be read: field larger than field limit (131072)"

@@ -1,0 +1,69 @@
+"""Checks on a file's raw bytes before a parser sees them: what the parsers would spend unbounded time or memory
+on (an e-mail's parts and headers, a CSV's lines) is counted here, cheaply, and refused with one readable reason."""
+
+from __future__ import annotations
+
+import re
+
+from desk.limits import MAX_CSV_LINE, MAX_HEADER_BLOCK, MAX_HEADER_BYTES, MAX_MIME_PARTS
+from desk.sniff import Refused
+
+# Every line that starts with "--" (a boundary of any length, and a few signatures). The parser ends a line at
+# \r, \n or \r\n, so a line start is any of those, whatever the boundary's length (RFC 2046 says 70, Python
+# reads any).
+_DASH_LINE = re.compile(rb"(?:\A|[\r\n])--")
+_HEADER_START = re.compile(rb"[!-9;-~]+:")  # a field name then a colon: what the parser takes for a header
+
+
+def check_mime_parts(data: bytes) -> None:
+    parts = len(_DASH_LINE.findall(data))
+    if parts > MAX_MIME_PARTS:
+        raise Refused(f"the e-mail has about {parts:,} parts (over {MAX_MIME_PARTS:,}): an e-mail bomb, not read")
+
+
+def check_header_block(data: bytes) -> None:
+    """The header section (up to the first blank line, or the first line that is not a header) is at most
+    MAX_HEADER_BLOCK bytes and each header, its folded lines together, at most MAX_HEADER_BYTES."""
+    name, size, total = b"", 0, 0
+    for line in data[: MAX_HEADER_BLOCK + 1].splitlines(keepends=True):
+        if not line.strip(b"\r\n"):
+            return
+        if line[:1] in (b" ", b"\t") and name:
+            size += len(line)
+        elif _HEADER_START.match(line):
+            name, size = line.split(b":", 1)[0], len(line)
+        else:
+            return  # the body starts here (the parser notes a missing blank line and reads on as body)
+        total += len(line)
+        if size > MAX_HEADER_BYTES:
+            raise Refused(f"the e-mail's {header_name(name)} header is over {MAX_HEADER_BYTES // 1024} KB: not read")
+    if total > MAX_HEADER_BLOCK:
+        raise Refused(f"the e-mail's headers are over {MAX_HEADER_BLOCK // 1024} KB: not read")
+
+
+def check_part_headers(msg) -> None:
+    """Each part's headers, as the parser kept them (raw, not yet parsed), within MAX_HEADER_BYTES."""
+    for part in msg.walk():
+        for key, value in part.raw_items():
+            if len(key) + len(str(value)) > MAX_HEADER_BYTES:
+                raise Refused(
+                    f"an attachment's {header_name(key.encode('utf-8', 'replace'))} header is over "
+                    f"{MAX_HEADER_BYTES // 1024} KB: the e-mail is not read"
+                )
+
+
+def header_name(raw: bytes) -> str:
+    """A header's name as it may be shown: printable ASCII, short."""
+    return re.sub(r"[^A-Za-z0-9-]", "?", raw[:40].decode("ascii", "replace")) or "?"
+
+
+def check_csv_lines(data: bytes) -> None:
+    longest = max(map(len, data.splitlines()), default=0)
+    if longest > MAX_CSV_LINE:
+        raise Refused(
+            f"a line of the list is {_size(longest)} long (over {MAX_CSV_LINE // 1024} KB): not a list of accounts"
+        )
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
