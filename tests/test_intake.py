@@ -395,22 +395,17 @@ def test_a_pdf_that_reads_too_slowly_keeps_the_pages_read_or_is_refused(catalog,
 
 
 def test_a_workbook_whose_shared_text_or_sheet_unpacks_too_far_is_refused(catalog, monkeypatch):
-    import openpyxl
-
+    from bench.redteam.intake import workbook
     from desk import sniff
 
-    book = openpyxl.Workbook()
-    for i in range(50):
-        book.active.append([f"Account {i}", "TX", i])
-    buf = io.BytesIO()
-    book.save(buf)
-    assert _one(catalog, "list.xlsx", buf.getvalue()).ok
+    data = workbook(rows=3, shared=50)  # what Excel writes: text cells in xl/sharedStrings.xml
+    assert _one(catalog, "list.xlsx", data).ok
     monkeypatch.setattr(sniff, "MAX_SHARED_STRINGS_BYTES", 100)  # the attack's 600,000 strings unpack to 13 MB
-    shared = _one(catalog, "strings.xlsx", buf.getvalue())
+    shared = _one(catalog, "strings.xlsx", data)
     assert not shared.ok and "shared text" in shared.refused and "not a list of accounts" in shared.refused
     monkeypatch.setattr(sniff, "MAX_SHARED_STRINGS_BYTES", 10 * limits.MB)
     monkeypatch.setattr(sniff, "MAX_SHEET_BYTES", 100)
-    sheet = _one(catalog, "sheet.xlsx", buf.getvalue())
+    sheet = _one(catalog, "sheet.xlsx", data)
     assert not sheet.ok and "a sheet of the workbook is" in sheet.refused
 
 
