@@ -21,7 +21,10 @@ MAX_CSV_LINE = 64 * 1024  # one line of a CSV list
 MAX_COLUMNS = 500  # cells of one row of a list (up to its last non-empty one)
 MAX_SHARED_STRINGS_BYTES = 4 * MB  # a workbook's xl/sharedStrings.xml unpacked (openpyxl reads it whole, ~1 s/MB)
 MAX_SHEET_BYTES = 16 * MB  # one worksheet's XML unpacked (a 2,000-row list of 30 columns is ~3 MB)
-MAX_READ_SECONDS = 8.0  # CPU to extract a PDF's text; pages left are noted (checked between pages)
+MAX_READ_SECONDS = 6.0  # CPU to extract a PDF's text (checked between drawing operators); pages left are noted
+MAX_PDF_STREAM_TOKENS = (
+    500_000  # tokens of one PDF content stream (~2.5 s to parse; the red team's 1 MB stream: 200,000+)
+)
 
 Status = Literal["new", "triaging", "needs_info", "ready", "referred", "decided", "failed"]
 STATUSES: tuple[str, ...] = ("new", "triaging", "needs_info", "ready", "referred", "decided", "failed")

@@ -24,6 +24,7 @@ from desk.limits import (
     MAX_FILE_BYTES,
     MAX_NESTING,
     MAX_PAGES,
+    MAX_PDF_STREAM_TOKENS,
     MAX_READ_SECONDS,
     MAX_ROWS,
     MAX_SUBMISSION_BYTES,
@@ -92,8 +93,8 @@ def read_text(name: str, data: bytes, depth: int = 0) -> Reading:
 
 # --- PDF --------------------------------------------------------------------------------------------------------
 def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
     f = _file(name, data, "application/pdf")
     try:
@@ -112,33 +113,62 @@ def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
     if count > MAX_PAGES:
         draft.notes.append(f"{name}: the first {MAX_PAGES} of {count} pages were read")
     named: set[str] = set()
+    too_large: list[int] = []
     last = min(count, MAX_PAGES)
     start, slowest = cpu_clock(), 0.0
-    for number in range(1, last + 1):
-        spent = cpu_clock() - start
-        if number > 1 and spent + slowest > MAX_READ_SECONDS:  # the next page would likely go over: stop before it
-            if not draft.text and not draft.fields:
-                raise Refused(
-                    f"the PDF takes too long to read ({spent:.0f} s for {number - 1} of {count} pages, nothing read)"
-                )
-            pages_left = f"page {number}" if number == last else f"pages {number}-{last}"
-            draft.notes.append(f"{name}: {pages_left} not read: reading took too long")
-            break
-        page = pages[number - 1]
-        before = cpu_clock()
-        text = page.extract_text() or ""
-        if text.strip():
-            draft.text.append(TextPart(text, Source(f.sha256, name, page=number)))
-        for label, value in _widgets(page):
-            named.add(label)
-            draft.fields.append((label, value, Source(f.sha256, name, page=number, field=label)))
-        slowest = max(slowest, cpu_clock() - before)
+    deadline = start + MAX_READ_SECONDS
+    # pypdf's own bound on one content stream's tokens: the one step the deadline cannot interrupt (~5 us a token)
+    with apply_configuration(stream_parsing_work_maximum_count=MAX_PDF_STREAM_TOKENS):
+        for number in range(1, last + 1):
+            began = cpu_clock()
+            if number > 1 and began + slowest > deadline:  # the next page would likely go over: stop before it
+                stopped = number
+                break
+            page = pages[number - 1]
+            try:
+                text = _page_text(page, deadline)
+            except _OutOfTime:
+                stopped = number
+                break
+            except LimitReachedError:
+                too_large.append(number)
+                draft.notes.append(f"{name}: page {number} not read: its content is too large to read")
+                continue
+            if text.strip():
+                draft.text.append(TextPart(text, Source(f.sha256, name, page=number)))
+            for label, value in _widgets(page):
+                named.add(label)
+                draft.fields.append((label, value, Source(f.sha256, name, page=number, field=label)))
+            slowest = max(slowest, cpu_clock() - began)
+        else:
+            stopped = 0
+    if stopped:
+        if not draft.text and not draft.fields:
+            raise Refused(f"the PDF takes too long to read (over {MAX_READ_SECONDS:.0f} s before any text was read)")
+        left = f"page {stopped}" if stopped == last else f"pages {stopped}-{last}"
+        draft.notes.append(f"{name}: {left} not read: reading took too long")
     for label, value in (reader.get_form_text_fields() or {}).items():  # fields without a widget on a page
         if label not in named and value:
             draft.fields.append((label, str(value), Source(f.sha256, name, field=label)))
-    if not draft.text and not draft.fields:
+    if not draft.text and not draft.fields and too_large:
+        draft.needs_person = f"{name}: its pages are too large to read here: needs a person to read it"
+    elif not draft.text and not draft.fields:
         draft.needs_person = f"{name}: no text layer (a scan or an image): needs a person to read it (no OCR here)"
     return Reading("pdf", [draft], {f.sha256: data})
+
+
+class _OutOfTime(Exception):
+    """A page's reading passed the file's deadline."""
+
+
+def _page_text(page, deadline: float) -> str:
+    """A page's text; the deadline is checked between drawing operators, so a page that runs long is cut short."""
+
+    def check(*_) -> None:
+        if cpu_clock() > deadline:
+            raise _OutOfTime
+
+    return page.extract_text(visitor_operand_before=check) or ""
 
 
 def cpu_clock() -> float:

@@ -369,29 +369,46 @@ def test_an_email_header_over_its_bound_is_refused_before_it_is_parsed(catalog):
     assert not attached.ok and "attachment's Content-Disposition header is over 8 KB" in attached.refused
 
 
-def _fake_cpu(monkeypatch, budget: float):
-    """A CPU clock that moves one second each time it is read (three reads a page)."""
+def _slow_pages(monkeypatch, budget: float, seconds_a_page: float):
+    """A CPU clock that only moves when a page is read: each page's reading takes ``seconds_a_page``, spent before
+    its drawing operators are checked against the deadline."""
+    from pypdf import PageObject
+
     from desk import readers
 
-    ticks = iter(range(1_000_000))
-    monkeypatch.setattr(readers, "cpu_clock", lambda: float(next(ticks)))
+    now = [0.0]
+    extract = PageObject.extract_text
+
+    def slow(page, *args, **kwargs):
+        now[0] += seconds_a_page
+        return extract(page, *args, **kwargs)
+
+    monkeypatch.setattr(readers, "cpu_clock", lambda: now[0])
     monkeypatch.setattr(readers, "MAX_READ_SECONDS", budget)
+    monkeypatch.setattr(PageObject, "extract_text", slow)
 
 
 def test_a_pdf_that_reads_too_slowly_keeps_the_pages_read_or_is_refused(catalog, monkeypatch):
-    from fpdf import FPDF
-
-    _fake_cpu(monkeypatch, 5.5)  # page 1 ends at 3 s, page 2 at 6 s; page 3 would end past 5.5 s
-    sub = _one(catalog, "slow.pdf", letter_pdf("The company has 12 employees.", pages=5)).submissions[0]
+    data = letter_pdf("The company has 12 employees.", pages=5)
+    _slow_pages(monkeypatch, budget=7, seconds_a_page=3)  # pages 1 and 2 take 6 s; a third would end at 9 s
+    sub = _one(catalog, "slow.pdf", data).submissions[0]
     assert sorted({t.source.page for t in sub.text}) == [1, 2] and sub.values()["employees"] == 12
     assert "slow.pdf: pages 3-5 not read: reading took too long" in sub.notes
-    pdf = FPDF()
-    for _ in range(3):
-        pdf.add_page()
-        pdf.rect(20, 20, 100, 60, style="F")
-    _fake_cpu(monkeypatch, 0.5)
-    outcome = _one(catalog, "scan.pdf", bytes(pdf.output()))
-    assert not outcome.ok and "takes too long to read" in outcome.refused and "nothing read" in outcome.refused
+    _slow_pages(monkeypatch, budget=7, seconds_a_page=8)  # page 1 passes the deadline while it is read
+    outcome = _one(catalog, "slower.pdf", data)
+    assert not outcome.ok and outcome.refused == "the PDF takes too long to read (over 7 s before any text was read)"
+
+
+def test_a_pdf_page_with_too_many_drawing_tokens_is_noted_and_needs_a_person(catalog, monkeypatch):
+    from desk import readers
+
+    monkeypatch.setattr(readers, "MAX_PDF_STREAM_TOKENS", 5)  # the red team's 1 MB stream has over 200,000
+    outcome = _one(catalog, "dense.pdf", letter_pdf("The company has 12 employees.", pages=2))
+    sub = outcome.submissions[0]
+    assert [n for n in sub.notes if "not read" in n] == [
+        f"dense.pdf: page {n} not read: its content is too large to read" for n in (1, 2)
+    ]
+    assert sub.needs_person == "dense.pdf: its pages are too large to read here: needs a person to read it"
 
 
 def test_a_workbook_whose_shared_text_or_sheet_unpacks_too_far_is_refused(catalog, monkeypatch):
