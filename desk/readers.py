@@ -133,6 +133,7 @@ def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
             except LimitReachedError:
                 too_large.append(number)
                 draft.notes.append(f"{name}: page {number} not read: its content is too large to read")
+                slowest = max(slowest, cpu_clock() - began)
                 continue
             if text.strip():
                 draft.text.append(TextPart(text, Source(f.sha256, name, page=number)))
@@ -144,7 +145,7 @@ def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
             stopped = 0
     if stopped:
         if not draft.text and not draft.fields:
-            raise Refused(f"the PDF takes too long to read (over {MAX_READ_SECONDS:.0f} s before any text was read)")
+            raise Refused(f"the PDF takes too long to read: no text could be read within {MAX_READ_SECONDS:.0f} s")
         left = f"page {stopped}" if stopped == last else f"pages {stopped}-{last}"
         draft.notes.append(f"{name}: {left} not read: reading took too long")
     for label, value in (reader.get_form_text_fields() or {}).items():  # fields without a widget on a page
