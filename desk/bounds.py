@@ -12,7 +12,9 @@ from desk.sniff import Refused
 # \r, \n or \r\n, so a line start is any of those, whatever the boundary's length (RFC 2046 says 70, Python
 # reads any).
 _DASH_LINE = re.compile(rb"(?:\A|[\r\n])--")
-_HEADER_START = re.compile(rb"[!-9;-~]+:")  # a field name then a colon: what the parser takes for a header
+# What the standard library's parser takes for a header line (email.feedparser.headerRE): an mbox "From " line, a
+# field name and a colon, or a folded line's continuation.
+_HEADER_LINE = re.compile(rb"From |[!-9;-~]*:|[\t ]")
 
 
 def check_mime_parts(data: bytes) -> None:
@@ -26,14 +28,12 @@ def check_header_block(data: bytes) -> None:
     MAX_HEADER_BLOCK bytes and each header, its folded lines together, at most MAX_HEADER_BYTES."""
     name, size, total = b"", 0, 0
     for line in data[: MAX_HEADER_BLOCK + 1].splitlines(keepends=True):
-        if not line.strip(b"\r\n"):
-            return
-        if line[:1] in (b" ", b"\t") and name:
+        if not line.strip(b"\r\n") or not _HEADER_LINE.match(line):
+            return  # a blank line, or the first line that is not a header (the parser reads on from it as body)
+        if line[:1] in (b" ", b"\t"):
             size += len(line)
-        elif _HEADER_START.match(line):
-            name, size = line.split(b":", 1)[0], len(line)
         else:
-            return  # the body starts here (the parser notes a missing blank line and reads on as body)
+            name, size = b"From" if line.startswith(b"From ") else line.split(b":", 1)[0], len(line)
         total += len(line)
         if size > MAX_HEADER_BYTES:
             raise Refused(f"the e-mail's {header_name(name)} header is over {MAX_HEADER_BYTES // 1024} KB: not read")

@@ -357,8 +357,11 @@ def _headers(sender: str = "a@b.c", subject: str = "New account", extra: str = "
 
 def test_an_email_header_over_its_bound_is_refused_before_it_is_parsed(catalog):
     assert _one(catalog, "ok.eml", _headers(subject="=?utf-8?q?a?= " * 400)).ok  # 5.6 KB: read
-    words = _one(catalog, "words.eml", _headers(subject="=?utf-8?q?a?= " * 1000))  # 14 KB
+    words_data = _headers(subject="=?utf-8?q?a?= " * 1000)  # 14 KB
+    words = _one(catalog, "words.eml", words_data)
     assert not words.ok and words.refused == "the e-mail's Subject header is over 8 KB: not read"
+    mbox = _one(catalog, "mbox.eml", b"From b@broker.example Mon Dec  7 09:00:00 2026\n" + words_data)
+    assert not mbox.ok and "Subject header is over 8 KB" in mbox.refused
     folded = _one(catalog, "from.eml", _headers(sender="a@b.c,\n " * 1500))  # folded lines count together
     assert not folded.ok and "From header is over 8 KB" in folded.refused
     block = _one(catalog, "block.eml", _headers(extra="".join(f"X-Pad-{i}: {'p' * 4000}\n" for i in range(20))))
