@@ -228,8 +228,10 @@ def read_xlsx(name: str, data: bytes, depth: int = 0) -> Reading:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise Refused("the workbook has no sheets")
+        stated = sheet.max_row  # the sheet's own <dimension>: shown in a note, never used to read
+        _unpadded(sheet)
         values = ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))
-        reading = _rows_reading("xlsx", name, f, data, values)
+        reading = _rows_reading("xlsx", name, f, data, values, stated_rows=stated)
     finally:
         book.close()
     formulas = _formula_count(data)
@@ -252,13 +254,21 @@ def _formula_count(data: bytes) -> int:
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         n = 0
-        for i, row in enumerate(book.worksheets[0].iter_rows(values_only=True)):
+        sheet = book.worksheets[0]
+        _unpadded(sheet)
+        for i, row in enumerate(sheet.iter_rows(values_only=True)):
             if i > MAX_ROWS:
                 break
             n += sum(1 for v in row if isinstance(v, str) and v.startswith("="))
         return n
     finally:
         book.close()
+
+
+def _unpadded(sheet) -> None:
+    """openpyxl pads every row to the width the sheet's <dimension> states and yields each missing row up to its
+    stated height: a 2 KB workbook stating A1:XFD1048576 never finished. Rows are read as written instead."""
+    sheet.reset_dimensions()
 
 
 def _cell(value) -> str:
@@ -269,7 +279,11 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows) -> Reading:
+def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows, stated_rows: int | None = None) -> Reading:
+    """One draft per row after the header, up to MAX_ROWS. A CSV's rows past the cap are counted (the csv module
+    is cheap); a workbook's are not read at all (openpyxl parses each row it yields): its note gives the sheet's
+    stated size instead, when it states one."""
+    workbook = kind == "xlsx"
     header: list[str] | None = None
     drafts: list[Draft] = []
     more = 0
@@ -289,6 +303,8 @@ def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows) -> Rea
             continue
         if len(drafts) >= MAX_ROWS:
             more += 1
+            if workbook:
+                break
             continue
         number = len(drafts) + 1
         d = Draft(key=sha256(f"{f.sha256}:row:{number}".encode()), files=[f])
@@ -302,8 +318,11 @@ def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows) -> Rea
     if not drafts:
         raise Refused("the list has a header row but no accounts")
     if more:
+        rest = f"{more:,} more were" if not workbook else "the rest were"
+        if workbook and stated_rows:
+            rest = f"the rest of the sheet's {stated_rows:,} rows were"
         for d in drafts:
-            d.notes.append(f"{name}: the first {MAX_ROWS:,} rows were read; {more:,} more were not")
+            d.notes.append(f"{name}: the first {MAX_ROWS:,} rows were read; {rest} not")
     return Reading(kind, drafts, {f.sha256: data})
 
 
