@@ -76,19 +76,19 @@ def _zip_kind(data: bytes, low: str) -> SourceKind:
 
 
 def _check_workbook_parts(infos: list[zipfile.ZipInfo]) -> None:
-    """openpyxl reads the shared strings whole and every row of a sheet (~1 s a MB): their sizes as the zip's
-    directory states them bound that (zipfile unpacks no more than a stated size, so understating it does not help)."""
+    """What openpyxl reads whole before a row is read (limits.py), bounded by the sizes the zip's directory states
+    (zipfile unpacks no more than a stated size, so understating one does not help)."""
     for info in infos:
         name = info.filename.lower()
         if name == "xl/sharedstrings.xml" and info.file_size > MAX_SHARED_STRINGS_BYTES:
             raise Refused(
                 f"the workbook's shared text is {info.file_size / MB:.1f} MB unpacked "
-                f"(over {MAX_SHARED_STRINGS_BYTES // MB} MB): not a list of accounts"
+                f"(over {MAX_SHARED_STRINGS_BYTES // MB} MB): too large to read; send a shorter list"
             )
         if name.startswith("xl/worksheets/") and name.endswith(".xml") and info.file_size > MAX_SHEET_BYTES:
             raise Refused(
                 f"a sheet of the workbook is {info.file_size / MB:.1f} MB unpacked "
-                f"(over {MAX_SHEET_BYTES // MB} MB): not a list of accounts"
+                f"(over {MAX_SHEET_BYTES // MB} MB): too large to read; send a shorter list"
             )
 
 

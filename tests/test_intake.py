@@ -422,11 +422,40 @@ def test_a_workbook_whose_shared_text_or_sheet_unpacks_too_far_is_refused(catalo
     assert _one(catalog, "list.xlsx", data).ok
     monkeypatch.setattr(sniff, "MAX_SHARED_STRINGS_BYTES", 100)  # the attack's 600,000 strings unpack to 13 MB
     shared = _one(catalog, "strings.xlsx", data)
-    assert not shared.ok and "shared text" in shared.refused and "not a list of accounts" in shared.refused
+    assert not shared.ok and "shared text" in shared.refused and "send a shorter list" in shared.refused
     monkeypatch.setattr(sniff, "MAX_SHARED_STRINGS_BYTES", 10 * limits.MB)
     monkeypatch.setattr(sniff, "MAX_SHEET_BYTES", 100)
     sheet = _one(catalog, "sheet.xlsx", data)
     assert not sheet.ok and "a sheet of the workbook is" in sheet.refused
+
+
+def _stating(dimension: str, rows: int, last: int | None = None) -> bytes:
+    """The red team's workbook of ``rows`` rows whose sheet states ``dimension`` (and has one more row at ``last``)."""
+    from bench.redteam.intake import workbook
+
+    src = zipfile.ZipFile(io.BytesIO(workbook(rows=rows)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            xml = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                xml = xml.replace(b"<sheetData>", f'<dimension ref="{dimension}"/><sheetData>'.encode())
+                if last:
+                    row = f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t>z</t></is></c></row>'
+                    xml = xml.replace(b"</sheetData>", row.encode() + b"</sheetData>")
+            z.writestr(info.filename, xml)
+    return buf.getvalue()
+
+
+def test_a_workbook_is_read_as_written_not_as_its_stated_dimension(catalog):
+    # openpyxl padded each row to 16,384 cells and yielded every row up to 1,048,576: this 2 KB file never finished
+    hostile = _one(catalog, "dim.xlsx", _stating("A1:XFD1048576", rows=3, last=1_048_576))
+    assert hostile.ok and len(hostile.submissions) == 4 and hostile.submissions[-1].text[0].text == "name: z"
+    long = _one(catalog, "long.xlsx", _stating("A1:B2006", rows=limits.MAX_ROWS + 5))  # rows past the cap: not read
+    assert len(long.submissions) == limits.MAX_ROWS
+    assert f"long.xlsx: the first {limits.MAX_ROWS:,} rows were read; the rest of the sheet's 2,006 rows were not" in (
+        long.submissions[0].notes
+    )
 
 
 def test_a_wide_or_long_lined_csv_is_refused_with_a_readable_reason(catalog):
