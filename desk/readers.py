@@ -10,52 +10,25 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
-import hashlib
 import html
 import io
 import re
-import time
 import zipfile
-from dataclasses import dataclass, field
 
 from desk.bounds import check_csv_lines, check_header_block, check_mime_parts, check_part_headers
+from desk.drafts import Draft, Reading, sha256, stored_file
 from desk.limits import (
     MAX_ATTACHMENTS,
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_NESTING,
-    MAX_PAGES,
-    MAX_PDF_STREAM_TOKENS,
-    MAX_READ_SECONDS,
     MAX_ROWS,
     MAX_SUBMISSION_BYTES,
     MB,
 )
+from desk.pdf_reader import read_pdf
 from desk.sniff import Refused, decode_text, sniff
 from desk.submission import Source, StoredFile, TextPart
-
-
-@dataclass
-class Draft:
-    """What one submission will be made of, before its facts are read."""
-
-    key: str  # content hash the submission's id derives from (a file's, or a file's plus its row)
-    text: list[TextPart] = field(default_factory=list)
-    fields: list[tuple[str, str, Source]] = field(default_factory=list)  # label, value, where
-    files: list[StoredFile] = field(default_factory=list)
-    needs_person: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Reading:
-    kind: str
-    drafts: list[Draft]
-    blobs: dict[str, bytes]  # sha256 -> bytes of every file to keep (the file, its attachments)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def read(name: str, data: bytes, depth: int = 0) -> Reading:
@@ -78,13 +51,9 @@ def read(name: str, data: bytes, depth: int = 0) -> Reading:
 _WHAT = {"pdf": "PDF", "xlsx": "workbook", "csv": "CSV list", "email": "e-mail", "text": "text file"}
 
 
-def _file(name: str, data: bytes, content_type: str) -> StoredFile:
-    return StoredFile(sha256=sha256(data), name=name, size=len(data), content_type=content_type)
-
-
 # --- plain text -------------------------------------------------------------------------------------------------
 def read_text(name: str, data: bytes, depth: int = 0) -> Reading:
-    f = _file(name, data, "text/plain")
+    f = stored_file(name, data, "text/plain")
     text = decode_text(data)
     if not text.strip():
         raise Refused("the file has no text (only blank characters)")
@@ -92,120 +61,9 @@ def read_text(name: str, data: bytes, depth: int = 0) -> Reading:
     return Reading("text", [draft], {f.sha256: data})
 
 
-# --- PDF --------------------------------------------------------------------------------------------------------
-def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
-    from pypdf import PdfReader, apply_configuration
-    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
-
-    f = _file(name, data, "application/pdf")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):  # an owner-only password still opens
-            raise Refused("the PDF is encrypted (password protected): ask the broker for an unprotected copy")
-        pages = reader.pages
-        count = len(pages)
-    except FileNotDecryptedError:
-        raise Refused("the PDF is encrypted (password protected): ask the broker for an unprotected copy") from None
-    except PdfReadError as exc:
-        raise Refused(f"the PDF cannot be read (corrupt or truncated: {str(exc)[:80]})") from None
-    draft = Draft(key=f.sha256, files=[f])
-    if count == 0:
-        raise Refused("the PDF has no pages")
-    if count > MAX_PAGES:
-        draft.notes.append(f"{name}: the first {MAX_PAGES} of {count} pages were read")
-    named: set[str] = set()
-    too_large: list[int] = []
-    last = min(count, MAX_PAGES)
-    start, slowest = cpu_clock(), 0.0
-    deadline = start + MAX_READ_SECONDS
-    # pypdf's own bound on one content stream's tokens: the one step the deadline cannot interrupt (~5 us a token)
-    with apply_configuration(stream_parsing_work_maximum_count=MAX_PDF_STREAM_TOKENS):
-        for number in range(1, last + 1):
-            began = cpu_clock()
-            if number > 1 and began + slowest > deadline:  # the next page would likely go over: stop before it
-                stopped = number
-                break
-            page = pages[number - 1]
-            try:
-                text = _page_text(page, deadline)
-            except _OutOfTime:
-                stopped = number
-                break
-            except LimitReachedError:
-                too_large.append(number)
-                draft.notes.append(f"{name}: page {number} not read: its content is too large to read")
-                slowest = max(slowest, cpu_clock() - began)
-                continue
-            if text.strip():
-                draft.text.append(TextPart(text, Source(f.sha256, name, page=number)))
-            for label, value in _widgets(page):
-                named.add(label)
-                draft.fields.append((label, value, Source(f.sha256, name, page=number, field=label)))
-            slowest = max(slowest, cpu_clock() - began)
-        else:
-            stopped = 0
-    if stopped:
-        if not draft.text and not draft.fields:
-            raise Refused(f"the PDF takes too long to read: no text could be read within {MAX_READ_SECONDS:.0f} s")
-        left = f"page {stopped}" if stopped == last else f"pages {stopped}-{last}"
-        draft.notes.append(f"{name}: {left} not read: reading took too long")
-    for label, value in (reader.get_form_text_fields() or {}).items():  # fields without a widget on a page
-        if label not in named and value:
-            draft.fields.append((label, str(value), Source(f.sha256, name, field=label)))
-    if not draft.text and not draft.fields and too_large:
-        draft.needs_person = f"{name}: its pages are too large to read here: needs a person to read it"
-    elif not draft.text and not draft.fields:
-        draft.needs_person = f"{name}: no text layer (a scan or an image): needs a person to read it (no OCR here)"
-    return Reading("pdf", [draft], {f.sha256: data})
-
-
-class _OutOfTime(Exception):
-    """A page's reading passed the file's deadline."""
-
-
-def _page_text(page, deadline: float) -> str:
-    """A page's text; the deadline is checked between drawing operators, so a page that runs long is cut short."""
-
-    def check(*_) -> None:
-        if cpu_clock() > deadline:
-            raise _OutOfTime
-
-    return page.extract_text(visitor_operand_before=check) or ""
-
-
-def cpu_clock() -> float:
-    """This thread's CPU time: a busy machine or another reader's thread does not shorten this file's budget."""
-    return time.thread_time()
-
-
-def _widgets(page) -> list[tuple[str, str]]:
-    """The filled form fields drawn on a page: (label, value), the label being the field's tooltip (``/TU``,
-    what ACORD forms label their fields with) or else its name."""
-    out = []
-    annots = page.get("/Annots")
-    annots = annots.get_object() if annots is not None else []
-    for ref in annots if isinstance(annots, list) else []:
-        annot = ref.get_object()
-        if not hasattr(annot, "get") or annot.get("/Subtype") != "/Widget":
-            continue
-        node, value, label = annot, annot.get("/V"), annot.get("/TU") or annot.get("/T")
-        for _ in range(10):  # a field's name and value may sit on its parents (a hostile file may loop them)
-            if (value is not None and label is not None) or "/Parent" not in node:
-                break
-            node = node["/Parent"].get_object()
-            value = node.get("/V") if value is None else value
-            label = label or node.get("/TU") or node.get("/T")
-        if value is None or label is None:
-            continue
-        text = str(value).lstrip("/") if not isinstance(value, list) else ", ".join(str(v) for v in value)
-        if text.strip() and text not in ("Off",):
-            out.append((str(label), text.strip()))
-    return out
-
-
 # --- spreadsheets: one submission per row -----------------------------------------------------------------------
 def read_csv(name: str, data: bytes, depth: int = 0) -> Reading:
-    f = _file(name, data, "text/csv")
+    f = stored_file(name, data, "text/csv")
     check_csv_lines(data)
     text = decode_text(data)
     try:
@@ -222,7 +80,7 @@ def read_csv(name: str, data: bytes, depth: int = 0) -> Reading:
 def read_xlsx(name: str, data: bytes, depth: int = 0) -> Reading:
     import openpyxl
 
-    f = _file(name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    f = stored_file(name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     # data_only: a formula cell is read as the value the spreadsheet saved, never evaluated here
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
@@ -328,7 +186,7 @@ def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows, stated
 def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
     from email.message import EmailMessage
 
-    f = _file(name, data, "message/rfc822")
+    f = stored_file(name, data, "message/rfc822")
     check_mime_parts(data)
     check_header_block(data)  # the standard library parses a header in time and memory quadratic in its length
     msg = email.message_from_bytes(data, policy=email.policy.default)

@@ -377,7 +377,7 @@ def _slow_pages(monkeypatch, budget: float, seconds_a_page: float):
     its drawing operators are checked against the deadline."""
     from pypdf import PageObject
 
-    from desk import readers
+    from desk import pdf_reader
 
     now = [0.0]
     extract = PageObject.extract_text
@@ -386,8 +386,8 @@ def _slow_pages(monkeypatch, budget: float, seconds_a_page: float):
         now[0] += seconds_a_page
         return extract(page, *args, **kwargs)
 
-    monkeypatch.setattr(readers, "cpu_clock", lambda: now[0])
-    monkeypatch.setattr(readers, "MAX_READ_SECONDS", budget)
+    monkeypatch.setattr(pdf_reader, "cpu_clock", lambda: now[0])
+    monkeypatch.setattr(pdf_reader, "MAX_READ_SECONDS", budget)
     monkeypatch.setattr(PageObject, "extract_text", slow)
 
 
@@ -403,9 +403,9 @@ def test_a_pdf_that_reads_too_slowly_keeps_the_pages_read_or_is_refused(catalog,
 
 
 def test_a_pdf_page_with_too_many_drawing_tokens_is_noted_and_needs_a_person(catalog, monkeypatch):
-    from desk import readers
+    from desk import pdf_reader
 
-    monkeypatch.setattr(readers, "MAX_PDF_STREAM_TOKENS", 5)  # the red team's 1 MB stream has over 200,000
+    monkeypatch.setattr(pdf_reader, "MAX_PDF_STREAM_TOKENS", 5)  # the red team's 1 MB stream has over 200,000
     outcome = _one(catalog, "dense.pdf", letter_pdf("The company has 12 employees.", pages=2))
     sub = outcome.submissions[0]
     assert [n for n in sub.notes if "not read" in n] == [
