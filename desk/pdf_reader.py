@@ -5,11 +5,31 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from desk.drafts import Draft, Reading, stored_file
 from desk.limits import MAX_PAGES, MAX_PDF_STREAM_TOKENS, MAX_READ_SECONDS
 from desk.sniff import Refused
 from desk.submission import Source, TextPart
+
+# The CPU deadline of the file being read: an e-mail's attached PDFs share the e-mail's one budget (50 of them at
+# 6 s each would be 5 minutes).
+_DEADLINE: ContextVar[float | None] = ContextVar("uwc_pdf_deadline", default=None)
+
+
+@contextmanager
+def one_budget() -> Iterator[None]:
+    """Every PDF read within this (a file, and each of its attachments) shares one MAX_READ_SECONDS budget."""
+    if _DEADLINE.get() is not None:  # an attachment: the file's budget goes on
+        yield
+        return
+    token = _DEADLINE.set(cpu_clock() + MAX_READ_SECONDS)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
@@ -36,7 +56,8 @@ def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
     too_large: list[int] = []
     last = min(count, MAX_PAGES)
     start, slowest = cpu_clock(), 0.0
-    deadline = start + MAX_READ_SECONDS
+    shared = _DEADLINE.get()
+    deadline = shared if shared is not None else start + MAX_READ_SECONDS
     # pypdf's own bound on one content stream's tokens: the one step the deadline cannot interrupt (~5 us a token)
     with apply_configuration(stream_parsing_work_maximum_count=MAX_PDF_STREAM_TOKENS):
         for number in range(1, last + 1):

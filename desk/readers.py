@@ -26,7 +26,7 @@ from desk.limits import (
     MAX_SUBMISSION_BYTES,
     MB,
 )
-from desk.pdf_reader import read_pdf
+from desk.pdf_reader import one_budget, read_pdf
 from desk.sniff import Refused, decode_text, sniff
 from desk.submission import Source, StoredFile, TextPart
 
@@ -37,7 +37,8 @@ def read(name: str, data: bytes, depth: int = 0) -> Reading:
         raise Refused(f"the file is over {MAX_FILE_BYTES // MB} MB ({len(data) / MB:.1f} MB)")
     kind = sniff(name, data)
     try:
-        return _READERS[kind](name, data, depth)
+        with one_budget():
+            return _READERS[kind](name, data, depth)
     except Refused:
         raise
     except RecursionError:

@@ -402,6 +402,16 @@ def test_a_pdf_that_reads_too_slowly_keeps_the_pages_read_or_is_refused(catalog,
     assert not outcome.ok and outcome.refused == "the PDF takes too long to read: no text could be read within 7 s"
 
 
+def test_an_emails_attached_pdfs_share_one_time_budget(catalog, monkeypatch):
+    pdfs = [(f"{c}.pdf", letter_pdf(f"Letter {c}: the company has 12 employees.")) for c in "abc"]
+    _slow_pages(monkeypatch, budget=7, seconds_a_page=3)  # each PDF's one page takes 3 s: the third ends at 9 s
+    sub = _one(catalog, "m.eml", _mail("Acme in Texas.", pdfs)).submissions[0]
+    assert [f.name for f in sub.files][1:] == ["a.pdf", "b.pdf"]
+    assert "m.eml: attachment 'c.pdf' not read: the PDF takes too long to read: no text could be read within 7 s" in (
+        sub.notes
+    )
+
+
 def test_a_pdf_page_with_too_many_drawing_tokens_is_noted_and_needs_a_person(catalog, monkeypatch):
     from desk import pdf_reader
 
