@@ -62,7 +62,7 @@ def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
     with apply_configuration(stream_parsing_work_maximum_count=MAX_PDF_STREAM_TOKENS):
         for number in range(1, last + 1):
             began = cpu_clock()
-            if number > 1 and began + slowest > deadline:  # the next page would likely go over: stop before it
+            if began + slowest > deadline:  # this page would likely go over (or the time is gone): stop before it
                 stopped = number
                 break
             page = pages[number - 1]
