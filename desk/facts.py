@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from core.vocabulary import COUNT_FACTS, FACTS, MONEY_FACTS
-from desk.readers import Draft
+from desk.drafts import Draft
 from desk.submission import ReadFact, Source
 from graph.offline.facts import lob_fact, parse, state_fact
 from tools import catalog as norm

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from desk.drafts import Draft, Reading
 from desk.facts import read_facts
 from desk.limits import MAX_FILE_BYTES, MAX_TEXT_CHARS, MB
-from desk.readers import Draft, Reading, read
+from desk.readers import read
 from desk.sniff import Refused
 from desk.store import DeskStore
 from desk.submission import FileOutcome, IntakeResult, Submission, TextPart

@@ -10,47 +10,25 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
-import hashlib
 import html
 import io
 import re
-from dataclasses import dataclass, field
+import zipfile
 
+from desk.bounds import check_csv_lines, check_header_block, check_mime_parts, check_part_headers
+from desk.drafts import Draft, Reading, sha256, stored_file
 from desk.limits import (
     MAX_ATTACHMENTS,
+    MAX_COLUMNS,
     MAX_FILE_BYTES,
-    MAX_MIME_PARTS,
     MAX_NESTING,
-    MAX_PAGES,
     MAX_ROWS,
     MAX_SUBMISSION_BYTES,
     MB,
 )
+from desk.pdf_reader import one_budget, read_pdf
 from desk.sniff import Refused, decode_text, sniff
 from desk.submission import Source, StoredFile, TextPart
-
-
-@dataclass
-class Draft:
-    """What one submission will be made of, before its facts are read."""
-
-    key: str  # content hash the submission's id derives from (a file's, or a file's plus its row)
-    text: list[TextPart] = field(default_factory=list)
-    fields: list[tuple[str, str, Source]] = field(default_factory=list)  # label, value, where
-    files: list[StoredFile] = field(default_factory=list)
-    needs_person: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Reading:
-    kind: str
-    drafts: list[Draft]
-    blobs: dict[str, bytes]  # sha256 -> bytes of every file to keep (the file, its attachments)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def read(name: str, data: bytes, depth: int = 0) -> Reading:
@@ -59,7 +37,8 @@ def read(name: str, data: bytes, depth: int = 0) -> Reading:
         raise Refused(f"the file is over {MAX_FILE_BYTES // MB} MB ({len(data) / MB:.1f} MB)")
     kind = sniff(name, data)
     try:
-        return _READERS[kind](name, data, depth)
+        with one_budget():
+            return _READERS[kind](name, data, depth)
     except Refused:
         raise
     except RecursionError:
@@ -73,13 +52,9 @@ def read(name: str, data: bytes, depth: int = 0) -> Reading:
 _WHAT = {"pdf": "PDF", "xlsx": "workbook", "csv": "CSV list", "email": "e-mail", "text": "text file"}
 
 
-def _file(name: str, data: bytes, content_type: str) -> StoredFile:
-    return StoredFile(sha256=sha256(data), name=name, size=len(data), content_type=content_type)
-
-
 # --- plain text -------------------------------------------------------------------------------------------------
 def read_text(name: str, data: bytes, depth: int = 0) -> Reading:
-    f = _file(name, data, "text/plain")
+    f = stored_file(name, data, "text/plain")
     text = decode_text(data)
     if not text.strip():
         raise Refused("the file has no text (only blank characters)")
@@ -87,96 +62,40 @@ def read_text(name: str, data: bytes, depth: int = 0) -> Reading:
     return Reading("text", [draft], {f.sha256: data})
 
 
-# --- PDF --------------------------------------------------------------------------------------------------------
-def read_pdf(name: str, data: bytes, depth: int = 0) -> Reading:
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
-
-    f = _file(name, data, "application/pdf")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):  # an owner-only password still opens
-            raise Refused("the PDF is encrypted (password protected): ask the broker for an unprotected copy")
-        pages = reader.pages
-        count = len(pages)
-    except FileNotDecryptedError:
-        raise Refused("the PDF is encrypted (password protected): ask the broker for an unprotected copy") from None
-    except PdfReadError as exc:
-        raise Refused(f"the PDF cannot be read (corrupt or truncated: {str(exc)[:80]})") from None
-    draft = Draft(key=f.sha256, files=[f])
-    if count == 0:
-        raise Refused("the PDF has no pages")
-    if count > MAX_PAGES:
-        draft.notes.append(f"{name}: the first {MAX_PAGES} of {count} pages were read")
-    named: set[str] = set()
-    for number in range(1, min(count, MAX_PAGES) + 1):
-        page = pages[number - 1]
-        text = page.extract_text() or ""
-        if text.strip():
-            draft.text.append(TextPart(text, Source(f.sha256, name, page=number)))
-        for label, value in _widgets(page):
-            named.add(label)
-            draft.fields.append((label, value, Source(f.sha256, name, page=number, field=label)))
-    for label, value in (reader.get_form_text_fields() or {}).items():  # fields without a widget on a page
-        if label not in named and value:
-            draft.fields.append((label, str(value), Source(f.sha256, name, field=label)))
-    if not draft.text and not draft.fields:
-        draft.needs_person = f"{name}: no text layer (a scan or an image): needs a person to read it (no OCR here)"
-    return Reading("pdf", [draft], {f.sha256: data})
-
-
-def _widgets(page) -> list[tuple[str, str]]:
-    """The filled form fields drawn on a page: (label, value), the label being the field's tooltip (``/TU``,
-    what ACORD forms label their fields with) or else its name."""
-    out = []
-    annots = page.get("/Annots")
-    annots = annots.get_object() if annots is not None else []
-    for ref in annots if isinstance(annots, list) else []:
-        annot = ref.get_object()
-        if not hasattr(annot, "get") or annot.get("/Subtype") != "/Widget":
-            continue
-        node, value, label = annot, annot.get("/V"), annot.get("/TU") or annot.get("/T")
-        for _ in range(10):  # a field's name and value may sit on its parents (a hostile file may loop them)
-            if (value is not None and label is not None) or "/Parent" not in node:
-                break
-            node = node["/Parent"].get_object()
-            value = node.get("/V") if value is None else value
-            label = label or node.get("/TU") or node.get("/T")
-        if value is None or label is None:
-            continue
-        text = str(value).lstrip("/") if not isinstance(value, list) else ", ".join(str(v) for v in value)
-        if text.strip() and text not in ("Off",):
-            out.append((str(label), text.strip()))
-    return out
-
-
 # --- spreadsheets: one submission per row -----------------------------------------------------------------------
 def read_csv(name: str, data: bytes, depth: int = 0) -> Reading:
-    f = _file(name, data, "text/csv")
+    f = stored_file(name, data, "text/csv")
+    check_csv_lines(data)
     text = decode_text(data)
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
     rows = csv.reader(io.StringIO(text, newline=""), dialect)
-    return _rows_reading("csv", name, f, data, rows)
+    try:
+        return _rows_reading("csv", name, f, data, rows)
+    except csv.Error as exc:  # its messages are readable ("field larger than field limit (131072)")
+        raise Refused(f"the CSV list cannot be read: {' '.join(str(exc).split())[:120]}") from None
 
 
 def read_xlsx(name: str, data: bytes, depth: int = 0) -> Reading:
     import openpyxl
 
-    f = _file(name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    f = stored_file(name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     # data_only: a formula cell is read as the value the spreadsheet saved, never evaluated here
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise Refused("the workbook has no sheets")
+        stated = sheet.max_row  # the sheet's own <dimension>: shown in a note, never used to read
+        sheet_path = getattr(sheet, "_worksheet_path", None)  # openpyxl 3.1's read-only sheet: its part's path
+        _unpadded(sheet)
         values = ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))
-        reading = _rows_reading("xlsx", name, f, data, values)
+        reading = _rows_reading("xlsx", name, f, data, values, stated_rows=stated)
     finally:
         book.close()
-    formulas = _formula_count(data)
+    formulas = _formula_count(data, sheet_path)
     if formulas:
         note = (
             f"{name}: {formulas} formula cells were read as their saved values (never evaluated; "
@@ -190,19 +109,23 @@ def read_xlsx(name: str, data: bytes, depth: int = 0) -> Reading:
     return reading
 
 
-def _formula_count(data: bytes) -> int:
-    import openpyxl
+def _formula_count(data: bytes, sheet_path: str | None) -> int:
+    """Formula cells (``<f>`` elements) in the sheet's XML as stored: a second openpyxl pass over the workbook
+    would cost as much as the first (~0.5 s a MB of sheet, even to reach its first row)."""
+    if not sheet_path:
+        return 0
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read(sheet_path.lstrip("/"))  # its size was checked against MAX_SHEET_BYTES before
+    return len(_FORMULA.findall(xml))
 
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        n = 0
-        for i, row in enumerate(book.worksheets[0].iter_rows(values_only=True)):
-            if i > MAX_ROWS:
-                break
-            n += sum(1 for v in row if isinstance(v, str) and v.startswith("="))
-        return n
-    finally:
-        book.close()
+
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _unpadded(sheet) -> None:
+    """openpyxl pads every row to the width the sheet's <dimension> states and yields each missing row up to its
+    stated height: a 2 KB workbook stating A1:XFD1048576 never finished. Rows are read as written instead."""
+    sheet.reset_dimensions()
 
 
 def _cell(value) -> str:
@@ -213,19 +136,32 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows) -> Reading:
+def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows, stated_rows: int | None = None) -> Reading:
+    """One draft per row after the header, up to MAX_ROWS. A CSV's rows past the cap are counted (the csv module
+    is cheap); a workbook's are not read at all (openpyxl parses each row it yields): its note gives the sheet's
+    stated size instead, when it states one."""
+    workbook = kind == "xlsx"
     header: list[str] | None = None
     drafts: list[Draft] = []
     more = 0
     for row in rows:
         cells = [c.strip() for c in row]
-        if not any(cells):
+        while cells and not cells[-1]:  # a workbook pads rows to its widest formatted cell
+            cells.pop()
+        if not cells:
             continue
+        if len(cells) > MAX_COLUMNS:
+            where = "its header row" if header is None else f"row {len(drafts) + more + 1}"
+            raise Refused(
+                f"the list has {len(cells):,} columns in {where} (over {MAX_COLUMNS}): not a list of accounts"
+            )
         if header is None:
             header = [c or f"column {i + 1}" for i, c in enumerate(cells)]
             continue
         if len(drafts) >= MAX_ROWS:
             more += 1
+            if workbook:
+                break
             continue
         number = len(drafts) + 1
         d = Draft(key=sha256(f"{f.sha256}:row:{number}".encode()), files=[f])
@@ -239,8 +175,11 @@ def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows) -> Rea
     if not drafts:
         raise Refused("the list has a header row but no accounts")
     if more:
+        rest = f"{more:,} more were" if not workbook else "the rest were"
+        if workbook and stated_rows:
+            rest = f"the rest of the sheet's {stated_rows:,} rows were"
         for d in drafts:
-            d.notes.append(f"{name}: the first {MAX_ROWS:,} rows were read; {more:,} more were not")
+            d.notes.append(f"{name}: the first {MAX_ROWS:,} rows were read; {rest} not")
     return Reading(kind, drafts, {f.sha256: data})
 
 
@@ -248,12 +187,12 @@ def _rows_reading(kind: str, name: str, f: StoredFile, data: bytes, rows) -> Rea
 def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
     from email.message import EmailMessage
 
-    f = _file(name, data, "message/rfc822")
-    parts = len(_BOUNDARY_LINE.findall(data))
-    if parts > MAX_MIME_PARTS:
-        raise Refused(f"the e-mail has about {parts:,} parts (over {MAX_MIME_PARTS:,}): an e-mail bomb, not read")
+    f = stored_file(name, data, "message/rfc822")
+    check_mime_parts(data)
+    check_header_block(data)  # the standard library parses a header in time and memory quadratic in its length
     msg = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
+    check_part_headers(msg)
     if not msg.keys() and not msg.get_payload():
         raise Refused("the e-mail has no headers and no body")
     main = Draft(key=f.sha256, files=[f])
@@ -307,9 +246,6 @@ def read_email(name: str, data: bytes, depth: int = 0) -> Reading:
     if not main.text and not main.fields and not extra:
         raise Refused("the e-mail has no text and no attachment that could be read")
     return Reading("email", [main, *extra], blobs)
-
-
-_BOUNDARY_LINE = re.compile(rb"^--[^\r\n]{1,200}?\r?$", re.M)  # MIME boundary lines (and a few "-- " signatures)
 
 
 def _attachment_parts(part):

@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 
-from desk.limits import SourceKind
+from desk.limits import MAX_SHARED_STRINGS_BYTES, MAX_SHEET_BYTES, MB, SourceKind
 
 ARCHIVE_MAGIC = (
     b"\x1f\x8b",
@@ -68,10 +68,28 @@ def _zip_kind(data: bytes, low: str) -> SourceKind:
     if "xl/workbook.xml" in names:
         if sum(i.file_size for i in infos) > MAX_XLSX_UNPACKED:
             raise Refused(f"the workbook unpacks to over {MAX_XLSX_UNPACKED // (1024 * 1024)} MB: not read")
+        _check_workbook_parts(infos)
         return "xlsx"
     if "word/document.xml" in names:
         raise Refused(f"Word documents are not read: {ACCEPTED}")
     raise Refused("archives are not accepted: send the files themselves")
+
+
+def _check_workbook_parts(infos: list[zipfile.ZipInfo]) -> None:
+    """What openpyxl reads whole before a row is read (limits.py), bounded by the sizes the zip's directory states
+    (zipfile unpacks no more than a stated size, so understating one does not help)."""
+    for info in infos:
+        name = info.filename.lower()
+        if name == "xl/sharedstrings.xml" and info.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise Refused(
+                f"the workbook's shared text is {info.file_size / MB:.1f} MB unpacked "
+                f"(over {MAX_SHARED_STRINGS_BYTES // MB} MB): too large to read; send a shorter list"
+            )
+        if name.startswith("xl/worksheets/") and name.endswith(".xml") and info.file_size > MAX_SHEET_BYTES:
+            raise Refused(
+                f"a sheet of the workbook is {info.file_size / MB:.1f} MB unpacked "
+                f"(over {MAX_SHEET_BYTES // MB} MB): too large to read; send a shorter list"
+            )
 
 
 def _binary(head: bytes) -> bool:

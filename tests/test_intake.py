@@ -339,3 +339,141 @@ def test_samples_are_deterministic_and_written_with_their_expected_facts(seeded_
     assert all((tmp_path / "out" / row["file"]).is_file() for row in index)
     assert index[3]["expected"][0]["applicant_id"].startswith("APP-") and len(index[3]["expected"]) == 6
     assert "6 files, 16 submissions" in capsys.readouterr().out
+
+
+# --- hostile files from the red team (bench/redteam/intake.py), each refused or cut short before its cost -------
+def test_an_email_bomb_with_a_boundary_of_any_length_is_counted_before_parsing(catalog):
+    for boundary, eol in (("B" * 210, "\n"), ("B" * 5000, "\n"), ("B", "\r")):  # \r alone ends a line too
+        head = f'From: a@b.c{eol}Subject: bomb{eol}MIME-Version: 1.0{eol}Content-Type: multipart/mixed; boundary="{boundary}"{eol}{eol}'
+        part = f"--{boundary}{eol}Content-Type: text/plain{eol}{eol}x{eol}"
+        data = (head + part * (limits.MAX_MIME_PARTS + 100) + f"--{boundary}--{eol}").encode()
+        outcome = _one(catalog, "bomb.eml", data)
+        assert not outcome.ok and "e-mail bomb" in outcome.refused, (len(boundary), outcome.refused)
+
+
+def _headers(sender: str = "a@b.c", subject: str = "New account", extra: str = "") -> bytes:
+    return f"From: {sender}\nTo: d@e.f\nSubject: {subject}\n{extra}\nNAICS 722511 in Texas, revenue 3M\n".encode()
+
+
+def test_an_email_header_over_its_bound_is_refused_before_it_is_parsed(catalog):
+    assert _one(catalog, "ok.eml", _headers(subject="=?utf-8?q?a?= " * 400)).ok  # 5.6 KB: read
+    words_data = _headers(subject="=?utf-8?q?a?= " * 1000)  # 14 KB
+    words = _one(catalog, "words.eml", words_data)
+    assert not words.ok and words.refused == "the e-mail's Subject header is over 8 KB: not read"
+    mbox = _one(catalog, "mbox.eml", b"From b@broker.example Mon Dec  7 09:00:00 2026\n" + words_data)
+    assert not mbox.ok and "Subject header is over 8 KB" in mbox.refused
+    folded = _one(catalog, "from.eml", _headers(sender="a@b.c,\n " * 1500))  # folded lines count together
+    assert not folded.ok and "From header is over 8 KB" in folded.refused
+    block = _one(catalog, "block.eml", _headers(extra="".join(f"X-Pad-{i}: {'p' * 4000}\n" for i in range(20))))
+    assert not block.ok and block.refused == "the e-mail's headers are over 64 KB: not read"
+    name = "=?utf-8?q?a?=" * 1000
+    part = _mail("Acme in Texas.", [("a.pdf", b"x")]).replace(b'filename="a.pdf"', f'filename="{name}"'.encode())
+    attached = _one(catalog, "part.eml", part)
+    assert not attached.ok and "attachment's Content-Disposition header is over 8 KB" in attached.refused
+
+
+def _slow_pages(monkeypatch, budget: float, seconds_a_page: float):
+    """A CPU clock that only moves when a page is read: each page's reading takes ``seconds_a_page``, spent before
+    its drawing operators are checked against the deadline."""
+    from pypdf import PageObject
+
+    from desk import pdf_reader
+
+    now = [0.0]
+    extract = PageObject.extract_text
+
+    def slow(page, *args, **kwargs):
+        now[0] += seconds_a_page
+        return extract(page, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_reader, "cpu_clock", lambda: now[0])
+    monkeypatch.setattr(pdf_reader, "MAX_READ_SECONDS", budget)
+    monkeypatch.setattr(PageObject, "extract_text", slow)
+
+
+def test_a_pdf_that_reads_too_slowly_keeps_the_pages_read_or_is_refused(catalog, monkeypatch):
+    data = letter_pdf("The company has 12 employees.", pages=5)
+    _slow_pages(monkeypatch, budget=7, seconds_a_page=3)  # pages 1 and 2 take 6 s; a third would end at 9 s
+    sub = _one(catalog, "slow.pdf", data).submissions[0]
+    assert sorted({t.source.page for t in sub.text}) == [1, 2] and sub.values()["employees"] == 12
+    assert "slow.pdf: pages 3-5 not read: reading took too long" in sub.notes
+    _slow_pages(monkeypatch, budget=7, seconds_a_page=8)  # page 1 passes the deadline while it is read
+    outcome = _one(catalog, "slower.pdf", data)
+    assert not outcome.ok and outcome.refused == "the PDF takes too long to read: no text could be read within 7 s"
+
+
+def test_an_emails_attached_pdfs_share_one_time_budget(catalog, monkeypatch):
+    pdfs = [(f"{c}.pdf", letter_pdf(f"Letter {c}: the company has 12 employees.")) for c in "abc"]
+    _slow_pages(monkeypatch, budget=7, seconds_a_page=3)  # each PDF's one page takes 3 s: the third ends at 9 s
+    sub = _one(catalog, "m.eml", _mail("Acme in Texas.", pdfs)).submissions[0]
+    assert [f.name for f in sub.files][1:] == ["a.pdf", "b.pdf"]
+    assert "m.eml: attachment 'c.pdf' not read: the PDF takes too long to read: no text could be read within 7 s" in (
+        sub.notes
+    )
+
+
+def test_a_pdf_page_with_too_many_drawing_tokens_is_noted_and_needs_a_person(catalog, monkeypatch):
+    from desk import pdf_reader
+
+    monkeypatch.setattr(pdf_reader, "MAX_PDF_STREAM_TOKENS", 5)  # the red team's 1 MB stream has over 200,000
+    outcome = _one(catalog, "dense.pdf", letter_pdf("The company has 12 employees.", pages=2))
+    sub = outcome.submissions[0]
+    assert [n for n in sub.notes if "not read" in n] == [
+        f"dense.pdf: page {n} not read: its content is too large to read" for n in (1, 2)
+    ]
+    assert sub.needs_person == "dense.pdf: its pages are too large to read here: needs a person to read it"
+
+
+def test_a_workbook_whose_shared_text_or_sheet_unpacks_too_far_is_refused(catalog, monkeypatch):
+    from bench.redteam.intake import workbook
+    from desk import sniff
+
+    data = workbook(rows=3, shared=50)  # what Excel writes: text cells in xl/sharedStrings.xml
+    assert _one(catalog, "list.xlsx", data).ok
+    monkeypatch.setattr(sniff, "MAX_SHARED_STRINGS_BYTES", 100)  # the attack's 600,000 strings unpack to 13 MB
+    shared = _one(catalog, "strings.xlsx", data)
+    assert not shared.ok and "shared text" in shared.refused and "send a shorter list" in shared.refused
+    monkeypatch.setattr(sniff, "MAX_SHARED_STRINGS_BYTES", 10 * limits.MB)
+    monkeypatch.setattr(sniff, "MAX_SHEET_BYTES", 100)
+    sheet = _one(catalog, "sheet.xlsx", data)
+    assert not sheet.ok and "a sheet of the workbook is" in sheet.refused
+
+
+def _stating(dimension: str, rows: int, last: int | None = None) -> bytes:
+    """The red team's workbook of ``rows`` rows whose sheet states ``dimension`` (and has one more row at ``last``)."""
+    from bench.redteam.intake import workbook
+
+    src = zipfile.ZipFile(io.BytesIO(workbook(rows=rows)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            xml = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                xml = xml.replace(b"<sheetData>", f'<dimension ref="{dimension}"/><sheetData>'.encode())
+                if last:
+                    row = f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t>z</t></is></c></row>'
+                    xml = xml.replace(b"</sheetData>", row.encode() + b"</sheetData>")
+            z.writestr(info.filename, xml)
+    return buf.getvalue()
+
+
+def test_a_workbook_is_read_as_written_not_as_its_stated_dimension(catalog):
+    # openpyxl padded each row to 16,384 cells and yielded every row up to 1,048,576: this 2 KB file never finished
+    hostile = _one(catalog, "dim.xlsx", _stating("A1:XFD1048576", rows=3, last=1_048_576))
+    assert hostile.ok and len(hostile.submissions) == 4 and hostile.submissions[-1].text[0].text == "name: z"
+    long = _one(catalog, "long.xlsx", _stating("A1:B2006", rows=limits.MAX_ROWS + 5))  # rows past the cap: not read
+    assert len(long.submissions) == limits.MAX_ROWS
+    assert f"long.xlsx: the first {limits.MAX_ROWS:,} rows were read; the rest of the sheet's 2,006 rows were not" in (
+        long.submissions[0].notes
+    )
+
+
+def test_a_wide_or_long_lined_csv_is_refused_with_a_readable_reason(catalog):
+    wide = _one(catalog, "wide.csv", b"name,state\n" + b"a," * (limits.MAX_COLUMNS + 1) + b"TX\n")
+    assert not wide.ok and wide.refused == "the list has 502 columns in row 1 (over 500): not a list of accounts"
+    padded = _one(catalog, "padded.csv", b"name,state\nAcme,TX" + b"," * 5000 + b"\n")  # empty cells trail: read
+    assert padded.ok and padded.submissions[0].values()["state"] == "TX"
+    line = _one(catalog, "line.csv", b"name,state\n" + b"a" * 100_000 + b",TX\n")
+    assert not line.ok and line.refused == "a line of the list is 98 KB long (over 64 KB): not a list of accounts"
+    field = _one(catalog, "field.csv", b'name,state\n"' + b"a\n" * 70_000 + b'",TX\n')  # one quoted field, short lines
+    assert not field.ok and field.refused == "the CSV list cannot be read: field larger than field limit (131072)"
