@@ -300,10 +300,25 @@ def _xlsx(rows: list[dict]) -> bytes:
     assert sheet is not None
     for row in _list_rows(rows):
         sheet.append(row)
-    book.properties.created = book.properties.modified = datetime(2026, 1, 1)  # the same bytes every run
+    book.properties.created = book.properties.modified = datetime(2026, 1, 1)
     buf = io.BytesIO()
     book.save(buf)
-    return buf.getvalue()
+    return _fixed_zip(buf.getvalue())
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same bytes every run: openpyxl stamps the save time into the workbook and into each zip entry."""
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", body)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 # --- command line -------------------------------------------------------------------------------------------------
