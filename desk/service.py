@@ -89,13 +89,6 @@ def download_name(name: str | None, sha256: str) -> str:
     return text or f"submission-file-{sha256[:12]}"
 
 
-class _NoReferral:
-    status = None
-
-
-_NONE = _NoReferral()
-
-
 def referral_of(referrals, submission_id: str):
     """The newest referral opened for a submission, or None."""
     mine = [r for r in referrals.store.list(limit=10_000) if r.submission_id == submission_id]
@@ -243,7 +236,10 @@ class DeskService:
         row = self.row(submission_id)
         if row is None:
             raise LookupError(f"no submission {submission_id!r}")
-        approved = referrals is not None and (referral_of(referrals, submission_id) or _NONE).status == "approved"
+        # any referral of it approved: triage's, or one opened in a conversation continued from it
+        approved = referrals is not None and any(
+            r.submission_id == submission_id and r.status == "approved" for r in referrals.store.list(limit=10_000)
+        )
         if row.status == "referred" and not approved and not may_approve(load_authority(), role):
             raise ValueError(
                 f"this submission is referred to a senior underwriter; a {role_of(role)} underwriter may decide it "

@@ -18,6 +18,7 @@ from graph.referrals import Referral
 from seed_db.authority import check_authority, override_check, role_of
 
 DECIDING_TOOLS = {t.tool for t in TASKS.values()}
+SUBMISSION_PREFIX = "SUB-"  # a conversation continued from the desk is about its submission (the thread's applicant)
 
 
 @dataclass(frozen=True)
@@ -77,18 +78,23 @@ def _memo(copilot, d: Determination, check, user: str, **extra) -> dict:
 def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Determination], user: str, role: str):
     """Open a referral for each determination beyond ``role``'s authority; returns the referrals opened."""
     opened: list[Referral] = []
+    about = copilot.threads.get(thread_id).applicant_id if found else None
+    submission_id = about if about and about.startswith(SUBMISSION_PREFIX) else None  # continued from the desk
     for d in found:
         facts = {f["fact"]: f["value"] for f in d.facts}
         check = check_authority(copilot.referrals.authority, d.finding, facts, role)
         if check.within:
             continue
         memo = _memo(copilot, d, check, user)
+        if submission_id:
+            memo["case"][0] += f" — submission {submission_id}"
         ref = copilot.referrals.open(
             kind="determination",
             memo=memo,
             user=user,
             role=role,
             thread_id=thread_id,
+            submission_id=submission_id,
             message_id=message_id,
             task_type=d.finding.get("task_type"),
         )

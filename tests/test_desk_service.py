@@ -262,3 +262,23 @@ def test_the_inbox_never_follows_a_link_reads_past_the_limit_or_stalls_on_one_fi
     assert "links are not followed" in reasons["a-link.eml.reason.txt"]
     assert "over" in reasons["c-huge.pdf.reason.txt"]
     assert outside.read_text() == "DB_PASSWORD=hunter2"
+
+
+def test_a_conversation_continued_from_a_submission_refers_it_and_its_approval_frees_the_desk(
+    desk, db_toolkit, folder, toolkit
+):
+    big = EMAIL_TEXT.replace("$1,200,000", "$14,000,000").replace("722511", "423610").replace("NC", "GA")
+    (sub,) = desk.submit([("big.txt", big.encode())]).submissions
+    assert triaged(desk, db_toolkit, sub.id)["status"] == "referred"
+    cp = Copilot(get_settings(data_dir=folder), toolkit=toolkit)
+    try:
+        thread = cp.new_thread(f"Submission {sub.id}", applicant_id=sub.id)  # as the Desk page opens it
+        refs = cp.send(thread.id, desk.opening_message(sub.id)).referrals
+        refs += cp.send(thread.id, "no idea on construction").referrals
+        ref = refs[0]  # revenue over a junior's authority
+        assert ref.submission_id == sub.id and f"submission {sub.id}" in ref.memo["case"][0]
+        cp.referrals.decide(ref.id, "approve", user="sam", role="senior", note=None)
+        desk.decide(sub.id, user="ana", role="junior", decision="Quoted", referrals=cp.referrals)
+        assert desk.row(sub.id).status == "decided"
+    finally:
+        cp.close()

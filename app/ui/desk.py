@@ -252,7 +252,8 @@ def render_side(row, referrals) -> None:
 def continue_in_copilot(copilot, desk, sub) -> None:
     """A new conversation whose first message is everything the submission says; the chat page sends it (on its
     turn runner, like any message) and shows the answer."""
-    thread = copilot.new_thread(title=f"{sub.company or 'Submission'} ({sub.id})")
+    # The conversation is about the submission: a referral it opens names it, and the desk counts its approval.
+    thread = copilot.new_thread(title=f"{sub.company or 'Submission'} ({sub.id})", applicant_id=sub.id)
     session.set_current(thread.id)
     session.queue_message(desk.opening_message(sub.id))
     st.switch_page(CHAT, query_params={session.PARAM: thread.id})

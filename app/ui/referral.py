@@ -88,10 +88,14 @@ def fact_rows(memo: dict) -> list[dict]:
 
 
 def source_text(fact: dict) -> str:
-    """Where a fact came from, as a senior reads it: the underwriter's own words quoted, else the record's name."""
-    if fact.get("snippet"):
-        return f"the underwriter wrote “{fact['snippet']}”"
-    return str(fact.get("source") or "")
+    """Where a fact came from, as a senior reads it: the underwriter's own words quoted, a submission's file (page,
+    row or field) with the words it was read from, else the record's name."""
+    source, snippet = str(fact.get("source") or ""), fact.get("snippet")
+    if snippet and source.startswith("user message"):
+        return f"the underwriter wrote “{snippet}”"
+    if snippet:
+        return f"{source}: “{snippet}”"
+    return source
 
 
 def render_memo(ref, sections: dict) -> None:
