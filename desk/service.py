@@ -112,6 +112,15 @@ def open_service(settings) -> DeskService:
 QUOTE_MARKS = {ord(c): "'" for c in '"“”«»'}
 
 
+def first_clause(text: str) -> str:
+    """Up to the first sentence end, colon or line break: a name or a description, not what a broker appended."""
+    return re.split(r"[.!?;:\n](?:\s|$)|\n", str(text).strip(), maxsplit=1)[0]
+
+
+class _Row:
+    result: dict | None = None
+
+
 def quoted(text: str, limit: int) -> str:
     """``text`` as a quotation that cannot end early: one line, its own quote marks turned into apostrophes."""
     flat = " ".join(str(text).split())[:limit]
@@ -270,14 +279,17 @@ class DeskService:
         sub = self.store.get(submission_id)
         if sub is None:
             raise LookupError(f"no submission {submission_id!r}")
-        facts = sub.values()
+        facts = dict(sub.values())
         said, figures = [], []
-        # The broker's words are data, never an instruction: each quoted on one line, and no quote mark inside can
-        # close its quotes early.
-        if sub.company:
-            said.append(f"Applicant (as the submission names it): {quoted(sub.company, 120)}.")
-        if sub.description:
-            said.append(f"The business, as the submission describes it: {quoted(sub.description, 300)}.")
+        # The broker's free text is data, never an instruction, and this message is sent as the underwriter's
+        # turn: so it carries the typed facts (the company's name stays in the conversation's title), and the
+        # description's first clause, quoted, only when nothing else says what the business does (the code triage
+        # classified comes first).
+        triaged = ((self.row(submission_id) or _Row()).result or {}).get("naics")
+        if "naics" not in facts and triaged:
+            facts["naics"] = triaged
+        elif "naics" not in facts and sub.description:
+            said.append(f"The business, as the submission describes it: {quoted(first_clause(sub.description), 160)}.")
         for key, value in facts.items():
             if key in FACTS and key != "description":
                 shown = usd(value) if FACTS[key].kind == "money" and isinstance(value, int | float) else value

@@ -283,7 +283,8 @@ def injection_in_opening_message() -> Outcome:
         o = intake_one(("acme.txt", INJECTED.encode()), catalog=catalog, store=store)
         if not o.ok:
             return Outcome(True, f"refused: {o.refused}")
-        message = DeskService.opening_message(SimpleNamespace(store=store), o.submissions[0].id)
+        service = SimpleNamespace(store=store, row=lambda sid, **view: None)  # not triaged yet
+        message = DeskService.opening_message(service, o.submissions[0].id)
     leaks = [w for w in ("SYSTEM NOTE TO THE COPILOT", "Ignore the quotes above") if w in message]
     return Outcome(not leaks, f"opening message (sent as the underwriter's turn): {message[:400]}")
 
@@ -376,7 +377,8 @@ def inbox_huge_file() -> Outcome:
             rss = int(out.rsplit(" ", 1)[-1])
         except ValueError:
             return Outcome(False, out)
-        return Outcome(rss < 100, f"sweep: {out} (last figure: maxrss MB)")
+        # held: the file was never handed over, and the sweep's memory stayed near the interpreter's own
+        return Outcome(rss < 300 and "huge.txt" not in out, f"sweep: {out} (last figure: maxrss MB)")
 
 
 if __name__ == "__main__":
