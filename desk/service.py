@@ -91,8 +91,8 @@ def download_name(name: str | None, sha256: str) -> str:
 
 def referral_of(referrals, submission_id: str):
     """The newest referral opened for a submission, or None."""
-    mine = [r for r in referrals.store.list(limit=10_000) if r.submission_id == submission_id]
-    return max(mine, key=lambda r: r.created_at) if mine else None
+    newest = referrals.store.list(submission_id=submission_id, limit=1)
+    return newest[0] if newest else None
 
 
 def open_service(settings) -> DeskService:
@@ -115,10 +115,6 @@ QUOTE_MARKS = {ord(c): "'" for c in '"“”«»'}
 def first_clause(text: str) -> str:
     """Up to the first sentence end, colon or line break: a name or a description, not what a broker appended."""
     return re.split(r"[.!?;:\n](?:\s|$)|\n", str(text).strip(), maxsplit=1)[0]
-
-
-class _Row:
-    result: dict | None = None
 
 
 def quoted(text: str, limit: int) -> str:
@@ -246,8 +242,8 @@ class DeskService:
         if row is None:
             raise LookupError(f"no submission {submission_id!r}")
         # any referral of it approved: triage's, or one opened in a conversation continued from it
-        approved = referrals is not None and any(
-            r.submission_id == submission_id and r.status == "approved" for r in referrals.store.list(limit=10_000)
+        approved = referrals is not None and bool(
+            referrals.store.list(submission_id=submission_id, status=("approved",), limit=1)
         )
         if row.status == "referred" and not approved and not may_approve(load_authority(), role):
             raise ValueError(
@@ -285,7 +281,8 @@ class DeskService:
         # turn: so it carries the typed facts (the company's name stays in the conversation's title), and the
         # description's first clause, quoted, only when nothing else says what the business does (the code triage
         # classified comes first).
-        triaged = ((self.row(submission_id) or _Row()).result or {}).get("naics")
+        row = self.row(submission_id)
+        triaged = ((row.result if row else None) or {}).get("naics")
         if "naics" not in facts and triaged:
             facts["naics"] = triaged
         elif "naics" not in facts and sub.description:
@@ -324,11 +321,10 @@ class DeskService:
         from graph.referral_memo import build_memo
         from seed_db.authority import check_authority
 
-        have = {r.submission_id for r in referrals.store.list(limit=10_000) if r.submission_id}
         opened = 0
         for row in self.rows(statuses=("referred",)):
             sub = row.submission
-            if sub.id in have or not row.result:
+            if not row.result or referral_of(referrals, sub.id) is not None:
                 continue
             facts = [
                 {"fact": f.key, "value": f.value, "source": f.source.where(), "snippet": f.snippet} for f in sub.facts

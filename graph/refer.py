@@ -17,7 +17,6 @@ from graph.referral_memo import build_memo
 from graph.referrals import Referral
 from seed_db.authority import check_authority, override_check, role_of
 
-DECIDING_TOOLS = {t.tool for t in TASKS.values()}
 SUBMISSION_PREFIX = "SUB-"  # a conversation continued from the desk is about its submission (the thread's applicant)
 
 

@@ -139,6 +139,7 @@ class ReferralStore:
         status: tuple[str, ...] | None = None,
         requested_by: str | None = None,
         thread_id: str | None = None,
+        submission_id: str | None = None,
         limit: int = 200,
     ) -> list[Referral]:
         q = select(referral).order_by(referral.c.created_at.desc()).limit(limit)
@@ -148,6 +149,8 @@ class ReferralStore:
             q = q.where(referral.c.requested_by == requested_by)
         if thread_id is not None:
             q = q.where(referral.c.thread_id == thread_id)
+        if submission_id is not None:
+            q = q.where(referral.c.submission_id == submission_id)
         with self.engine.connect() as c:
             return [_referral(r) for r in c.execute(q).mappings()]
 
