@@ -215,3 +215,15 @@ def test_without_sign_in_the_page_says_how_to_sign_in_as_a_senior(data_dir):  # 
 
     at = open_referrals(run())
     assert "UWC_AUTH=demo" in shown(at) and "You have no referrals" in shown(at) and not decide_buttons(at)
+
+
+def test_a_decision_the_conversation_missed_is_told_when_a_senior_opens_the_queue(copilot, monkeypatch):
+    thread_id, ref = referred(copilot)
+    with monkeypatch.context() as busy:
+        busy.setattr(copilot, "post", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("conversation busy")))
+        copilot.referrals.decide(ref.id, "approve", user="tom", role="senior", note=None)
+    assert copilot.referrals.waiting_on(ref.id) == ("close",)
+    open_referrals(sign_in("sam"))
+    assert copilot.referrals.waiting_on(ref.id) == ()
+    told = [m for m in copilot.history(thread_id) if m.get("kind") == "referral_decision"]
+    assert len(told) == 1 and "approved by tom" in told[0]["content"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import auth, resources
+from app.ui import errors
 from app.ui import referral as ui
 from app.ui.common import require_copilot
 from app.ui.escape import code, md
@@ -17,6 +18,7 @@ PAGE = ui.PAGE_FILE
 CHAT = "views/chat.py"
 RECENT = 20  # decided referrals listed under the queue
 NOTE_CHARS = 140  # of a senior's note, in a list
+STALLED_CHECKED = "referrals_stalled_checked"  # session key: decisions not yet told were looked for
 
 
 def visible(ref, user, senior: bool) -> bool:
@@ -106,6 +108,13 @@ copilot = require_copilot()
 settings = resources.settings()
 user = auth.streamlit_user(settings)
 senior = may_approve(copilot.referrals.authority, user.role)
+if senior and not st.session_state.get(STALLED_CHECKED):
+    # Once a senior session: a decision whose conversation could not be told then (busy, a crash) is told now.
+    st.session_state[STALLED_CHECKED] = True
+    try:
+        copilot.referrals.finish_stalled()
+    except Exception as exc:  # the queue still shows; the next senior session tries again
+        errors.reference(exc, "telling conversations of earlier decisions")
 
 wanted = st.query_params.get(ui.PARAM)
 shown = None
