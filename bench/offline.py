@@ -2,7 +2,11 @@
 classifier's accuracy (cross-validated on its training phrasings, and on held-out phrasings it never trains on),
 and the offline turn latency without classification.
 
-    .venv/bin/python -m bench.offline [--data-dir var] [--only intent,turns]
+    .venv/bin/python -m bench.offline [--data-dir var] [--only intent,turns] [--reading FILE ...]
+
+``--reading`` runs reading sets (``evals/reading_set.py``: conversations written by people who have not read the
+reader, e.g. the held-out sets kept outside the repository) and reports each apart: correct, re-ask rate,
+false-fact rate, help-text rate. ``python -m tests.bench_offline`` is the same command.
 
 A turn's latency is the wall time of ``Copilot.send`` minus the time spent classifying (the ``classify_business``
 tool and the intent classifier), which the target leaves out; a model call's is the offline model's own decision
@@ -213,15 +217,49 @@ def bench_offline(data_dir: Path) -> dict:
     return out
 
 
+def reading_sets(data_dir: Path, paths: list[Path], details: Path | None = None) -> dict:
+    """Each reading set on a fresh copilot over the seeded data: its summary, and the ids of what went wrong."""
+    from core.settings import get_settings
+    from evals.reading_set import run_set
+    from graph.copilot import Copilot
+
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "var"
+        work.mkdir()
+        for name in ("uwc.db", "chroma"):
+            (work / name).symlink_to((data_dir / name).resolve())
+        cp = Copilot(get_settings(data_dir=work))
+        try:
+            for path in paths:
+                summary, results = run_set(cp, path)
+                out[path.name] = summary | {
+                    "wrong": [r["id"] for r in results if not r["correct"]],
+                    "reasked": [r["id"] for r in results if r["reasked"]],
+                    "false_facts": [r["id"] for r in results if r["false_facts"]],
+                }
+                if details is not None:
+                    details.mkdir(parents=True, exist_ok=True)
+                    rows = "".join(json.dumps(r) + "\n" for r in results)
+                    (details / f"{path.stem}.results.jsonl").write_text(rows, encoding="utf-8")
+        finally:
+            cp.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=Path("var"))
     ap.add_argument("--only", default="intent,turns", help="comma-separated: intent (the classifier), turns")
+    ap.add_argument("--reading", type=Path, nargs="*", default=[], help="reading sets (JSONL) to run and report apart")
+    ap.add_argument("--details", type=Path, help="write each reading set's per-conversation results here")
     args = ap.parse_args()
     only = set(args.only.split(","))
     out = {"intent": intent_accuracy(args.data_dir)} if "intent" in only else {}
     if "turns" in only:
         out |= bench_offline(args.data_dir)
+    if args.reading:
+        out["reading"] = reading_sets(args.data_dir, args.reading, args.details)
     print(json.dumps(out, indent=2))
 
 

@@ -99,14 +99,24 @@ def _determined(task: Task, result, catalog) -> bool:
 
 
 def run_conversation(
-    copilot, task: Task, user, trial: int = 1, catalog=None, max_turns: int = MAX_TURNS, judge=None
+    copilot,
+    task: Task,
+    user,
+    trial: int = 1,
+    catalog=None,
+    max_turns: int = MAX_TURNS,
+    judge=None,
+    given: set[str] | None = None,
+    thread_id: str | None = None,
 ) -> Conversation:
-    """Hold one conversation until the copilot's determination or the turn cap; grade it."""
+    """Hold one conversation until the copilot's determination or the turn cap; grade it. ``given``: the facts the
+    opening states, when the task's author says so (else read from the task's own values); ``thread_id``: go on in
+    that conversation (a follow-up question) instead of a new one."""
     from graph.copilot import InputRejected
 
     catalog = catalog if catalog is not None else copilot.toolkit.ctx.catalog
     start = time.perf_counter()
-    thread = copilot.new_thread(title=f"eval {task.id} #{trial}")
+    thread = copilot.threads.get(thread_id) if thread_id else copilot.new_thread(title=f"eval {task.id} #{trial}")
     transcript: list[dict] = []
     finding, final_text, ended, error = None, "", "turn_cap", None
     turns = tool_calls = tool_errors = guard_events = tokens = 0
@@ -115,7 +125,7 @@ def run_conversation(
     error_kinds: list[str] = []
     checks: list[dict] = []  # the online checks of the findings recorded (graph/online_checks.py)
     message = user.opening()
-    given, reasked, help_answers = opening_facts(task), set(), 0
+    given, reasked, help_answers = (set(given) if given is not None else opening_facts(task)), set(), 0
     findings: list[dict] = []
     try:
         for _ in range(max_turns):
