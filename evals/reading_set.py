@@ -159,20 +159,21 @@ def _close(value, want) -> bool:
 
 
 def run_row(copilot, row: ReadingRow, expectations: Expectations) -> dict:
-    """One row: the opening's question, then each follow-up on the same thread; every question graded."""
+    """One row: the opening's question, then each follow-up on the same thread; every question graded. Every
+    question's expected answer is computed before the conversation starts (a row the reference cannot grade raises
+    before anything runs)."""
     from evals.runner import run_conversation
 
+    tasks = [expectations.task(row, row.task_type, row.opening)] + [
+        expectations.task(row, f.task_type, f.user, suffix=f"#then{i}") for i, f in enumerate(row.then, 1)
+    ]
     user = RowUnderwriter(row)
-    first = run_conversation(copilot, expectations.task(row, row.task_type, row.opening), user, given=set(row.said))
+    first = run_conversation(copilot, tasks[0], user, given=set(row.said))
     parts = [first]
-    for i, follow in enumerate(row.then, 1):
+    for follow, task in zip(row.then, tasks[1:], strict=True):
         user.first = follow.user
-        task = expectations.task(row, follow.task_type, follow.user, suffix=f"#then{i}")
-        parts.append(
-            run_conversation(
-                copilot, task, user, given=set(row.said) | set(user.revealed), thread_id=first.row["thread_id"]
-            )
-        )
+        given = set(row.said) | set(user.revealed)
+        parts.append(run_conversation(copilot, task, user, given=given, thread_id=first.row["thread_id"]))
     transcript = [t for p in parts for t in p.transcript]
     return {
         "id": row.id,
@@ -210,6 +211,7 @@ def run_set(copilot, path: Path) -> tuple[dict, list[dict]]:
     for row in rows:
         try:
             results.append(run_row(copilot, row, expectations))
-        except (ValueError, KeyError, AssertionError, ValidationError) as exc:  # the reference cannot grade it
+        # the reference cannot grade it (a line it does not know, a product we do not write): reported apart
+        except (ValueError, KeyError, AssertionError, AttributeError, TypeError, ValidationError) as exc:
             unreadable.append(f"{row.id}: not gradable ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})")
     return summarize(results, unreadable), results
