@@ -25,7 +25,8 @@ def headline(finding: Mapping, lobs: Mapping[str, str] | None = None, titles: Ma
     """One line: the determination, whom and which line it is about. ``lobs`` maps line codes to the catalog's
     names, ``titles`` NAICS codes to their titles (either may be empty: codes are then shown readably)."""
     lobs, titles = lobs or {}, titles or {}
-    facts = finding.get("facts") if isinstance(finding.get("facts"), Mapping) else {}
+    given = finding.get("facts")
+    facts: Mapping = given if isinstance(given, Mapping) else {}
     who = str(facts.get("company") or "the business")
     line = _joined(_names(facts.get("lob"), lobs)) if facts.get("lob") else ""
     on = f" for {line}" if line else ""
@@ -49,10 +50,11 @@ def headline(finding: Mapping, lobs: Mapping[str, str] | None = None, titles: Ma
         return f"No {'other ' if besides else ''}line to offer {who}{also}"
     if finding.get("small_business") is not None:
         return f"{'Small business' if finding['small_business'] else 'Not a small business'} — {who}"
+    whom = f" on {facts['company']}" if facts.get("company") else ""
     if finding.get("per_occurrence") is not None:
-        return f"{usd(finding['per_occurrence'])} per occurrence / {usd(finding.get('aggregate'))} aggregate{on}"
+        return f"{usd(finding['per_occurrence'])} per occurrence / {usd(finding.get('aggregate'))} aggregate{on}{whom}"
     if finding.get("deductible") is not None:
-        return f"{usd(finding['deductible'])} deductible{on}"
+        return f"{usd(finding['deductible'])} deductible{on}{whom}"
     if finding.get("naics"):
         code = str(finding["naics"])
         title = titles.get(code)

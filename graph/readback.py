@@ -74,7 +74,7 @@ def correction(reading: Reading, lobs: dict[str, str] | None = None) -> str:
 
 
 def line(readings: list[Reading]) -> str:
-    """"Reading: 75 employees · revenue $5.0M · TX" ("" when nothing was read)."""
+    """ "Reading: 75 employees · revenue $5.0M · TX" ("" when nothing was read)."""
     return PREFIX + " · ".join(r.shown for r in readings) if readings else ""
 
 

@@ -24,7 +24,9 @@ def test_the_headline_is_the_typed_verdict_and_keeps_a_name_with_a_full_stop():
     )
     unknown = {"lob": "auto", "unknown": ["vehicles"]}
     assert "depends on the number of vehicles" in headline({"appetite": "qualified", "facts": unknown}, LOBS)
-    assert headline({"deductible": 5000, "facts": facts}, LOBS) == "$5,000 deductible for Commercial Auto"
+    assert headline({"deductible": 5000, "facts": facts}, LOBS) == (
+        "$5,000 deductible for Commercial Auto on Sorensen Trucking Inc."
+    )
     assert headline({"naics": "484110"}, titles={"484110": "General Freight Trucking, Local"}) == (
         "NAICS 484110 General Freight Trucking, Local"
     )

@@ -39,7 +39,7 @@ def findings_of(message: dict) -> list[dict]:
 
 
 def render_reading(message: dict, on_correct=None, lobs: dict | None = None) -> None:
-    """"Reading: 75 employees · revenue $5.0M · TX": what was read from the message this answers. Each reading is a
+    """ "Reading: 75 employees · revenue $5.0M · TX": what was read from the message this answers. Each reading is a
     chip that puts a correction in the message box, ready to change and send (``on_correct``: None, not clickable)."""
     readings = message.get("readings") or []
     if not readings:

@@ -52,7 +52,9 @@ def rules_of(text: str, limit: int = RULES_CHARS) -> str:
     asides in parentheses left out. The opening sentences alone, when the section lists nothing."""
     body = re.split(r"^#{3,} ", text or "", maxsplit=1, flags=re.M)[0]
     blocks: list[tuple[str, list[str]]] = []  # (the line before a list or table, its items)
-    lead, items, table = "", [], []
+    lead = ""
+    items: list[str] = []
+    table: list[str] = []
     paragraphs: list[str] = []
 
     def close() -> None:
