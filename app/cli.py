@@ -380,7 +380,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     from core.database import DatabaseUnavailable, database_errors, explain
     from core.faults import start_problem
+    from graph import readback
     from graph.copilot import MAX_MESSAGE_CHARS, Copilot, InputRejected, MessageNotSent
+    from graph.headline import headline
     from graph.threads import ThreadNotFound
 
     settings = get_settings(data_dir=args.data_dir, model=args.model)
@@ -418,6 +420,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     else:
         thread = copilot.new_thread()
     note("dim", f"{copilot.label} · conversation {thread.id} (resume with --thread {thread.id}) · Ctrl+D to quit")
+    catalog = copilot.toolkit.ctx.catalog
     interactive = sys.stdin.isatty()
 
     def show(event: dict) -> None:
@@ -479,11 +482,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
             note("red", str(exc))
             continue
         style = "red" if result.error else "green"
+        if result.readings:  # what was read from the line, before the answer that rests on it
+            note("blue", f"  {readback.line(result.readings)} (say 'correction: …' to change one)")
+        for f in result.findings:  # the determinations first, one line each, from the typed findings
+            note(f"bold {style}", f"  ▸ {headline(f, catalog.lobs, catalog.naics_titles)}")
         say("copilot", f"bold {style}", result.answer)
         if result.error and result.error != result.answer:  # e.g. an answer a locked store kept back
             note("yellow", f"  ! {result.error}")
-        if result.finding:
-            f = result.finding
+        for f in result.findings:
             verdict = {k: f[k] for k in VERDICT_FIELDS if k in f}
             note("magenta", f"  finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}")
     unsaved = copilot.save_pending()  # no next message will save an answer a store fault kept back

@@ -27,7 +27,7 @@ from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from core.telemetry_store import CheckStore
 from core.vocabulary import FACT_KEYS, TOOL_FACTS
-from graph import prompts
+from graph import prompts, readback
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.checkpoints import checkpoint_target, open_checkpointer
 from graph.observe import after_turn, record_turn
@@ -94,12 +94,19 @@ class _Stoppable:
         return self._model.invoke(messages, tools, on_token=token)
 
 
+def recorded(steps: list[dict]) -> list[dict]:
+    """The findings recorded in these tool steps, in order (a message that asked two questions has two)."""
+    return [e["result"] for e in steps if e.get("tool") == "record_finding" and e.get("ok")]
+
+
 @dataclass
 class TurnResult:
     answer: str
     message_id: str | None
     steps: list[dict] = field(default_factory=list)  # tool events of this turn
-    finding: dict | None = None  # recorded during this turn
+    finding: dict | None = None  # recorded during this turn (the last, when it recorded several)
+    findings: list[dict] = field(default_factory=list)  # every finding of this turn, in order: one card each
+    readings: list = field(default_factory=list)  # what was read from the message (graph/readback.py), said back
     notices: list[str] = field(default_factory=list)
     error: str | None = None
     events: list[dict] = field(default_factory=list)
@@ -167,6 +174,7 @@ class Copilot:
         self.user_name: str | None = None  # who acts through this view (``as_user``); else the settings' user
         self.role = role_of(settings.role)
         self._unsaved: dict[str, tuple[list, list[dict]]] = {}  # turns a store fault kept from the checkpoint
+        self._read_cache: dict = {}  # (message, question asked) -> what was read from it (graph/readback.py)
 
     def as_user(self, owner: str | None, name: str | None = None, role: str | None = None) -> Copilot:
         """This copilot as one user sees it: only their conversations (``owner=None``: every conversation), acting
@@ -363,12 +371,15 @@ class Copilot:
         new_messages = after.get("messages", [])[n_messages:]
         final = next((m for m in reversed(new_messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
         steps = [e for e in events if e["type"] == "tool"]
-        finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
+        findings = recorded(steps)
+        readings = self._readings(after.get("messages", [])).get(asked_id, [])
         result = TurnResult(
             answer=final.text if final else "",
             message_id=final.id if final else None,
             steps=steps,
-            finding=finding,
+            finding=findings[-1] if findings else None,
+            findings=findings,
+            readings=readings,
             notices=meta(final).get("notices", []) if final else [],
             error=final.text if final is not None and kind(final) == "error" else None,
             events=events,
@@ -451,7 +462,7 @@ class Copilot:
         """A store failed during the turn: return what was done (the answer, its steps) and keep it to save later."""
         final = next((m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
         steps = [e for e in streamed if e.get("type") == "tool"]
-        finding = next((e["result"] for e in reversed(steps) if e["tool"] == "record_finding" and e["ok"]), None)
+        findings = recorded(steps)
         if final is not None:
             self._unsaved[thread_id] = (messages, steps)
             self._save_unsaved(thread_id, quiet=True, attempts=1)
@@ -461,7 +472,8 @@ class Copilot:
             answer=final.content if final is not None and isinstance(final.content, str) else "",
             message_id=final.id if final is not None else None,
             steps=steps,
-            finding=finding,
+            finding=findings[-1] if findings else None,
+            findings=findings,
             notices=([*meta(final).get("notices", []), note] if final is not None else [note]),
             error=None if saved and final is not None else note,
             events=streamed,
@@ -534,12 +546,14 @@ class Copilot:
         out: list[dict] = []
         steps: list[dict] = []
         step_index = 0
+        readings = self._readings(values.get("messages", []))
+        read: list = []
         for m in values.get("messages", []):
             if isinstance(m, HumanMessage):
                 if kind(m) == "guard_correction":
                     continue
                 out.append({"role": "user", "content": m.content, "id": m.id})
-                steps = []
+                steps, read = [], readings.get(m.id or "", [])
             elif isinstance(m, AIMessage) and m.tool_calls:
                 for call in m.tool_calls:
                     call_id = call.get("id") or ""
@@ -549,9 +563,8 @@ class Copilot:
                         steps.append(unpaired[step_index])
                         step_index += 1
             elif isinstance(m, AIMessage):
-                finding = next(
-                    (s["result"] for s in reversed(steps) if s["tool"] == "record_finding" and s["ok"]), None
-                )
+                findings = recorded(steps)
+                finding = findings[-1] if findings else None
                 out.append(
                     {
                         "role": "assistant",
@@ -559,13 +572,15 @@ class Copilot:
                         "id": m.id,
                         "steps": steps,
                         "finding": finding,
+                        "findings": findings,
+                        "readings": read,
                         "check": checks.get(m.id) if finding and m.id else None,
                         "notices": meta(m).get("notices", []),
                         "kind": kind(m),
                         "referral_id": meta(m).get("referral_id"),
                     }
                 )
-                steps = []
+                steps, read = [], []
             elif isinstance(m, ToolMessage):
                 continue
         return out
@@ -583,11 +598,21 @@ class Copilot:
             "estimated": any(e.get("estimated") for e in calls),
         }
 
+    def _readings(self, messages: list) -> dict[str, list]:
+        """Each underwriter message's readings, by id; a message is read once per text and question (kept)."""
+        return readback.by_message(messages, self.toolkit.ctx.catalog, self._read_cache)
+
     def known_facts(self, thread_id: str) -> dict:
-        """What the copilot has established so far: the facts of the latest finding and tool calls."""
+        """What the copilot has established so far: the facts read from the underwriter's messages as they are sent
+        (graph/readback.py), the tool calls' and the findings' facts; the latest message's readings count last, so a
+        fact just stated or corrected shows at once, before any tool uses it."""
         self.threads.get(thread_id)
         values = self.graph.get_state(self._config(thread_id)).values
         facts: dict = {}
+        readings = self._readings(values.get("messages", []))
+        latest = list(readings.values())[-1] if readings else []
+        for read in readings.values():
+            facts.update({r.fact: r.value for r in read if not r.unknown})
         for e in values.get("events", []):
             if e["type"] != "tool" or not e["ok"]:
                 continue
@@ -600,6 +625,11 @@ class Copilot:
             app = e["result"].get("applicant") if isinstance(e["result"], dict) else None
             if app:
                 facts.update({"company": app["company_name"], "naics": app["naics_code"], "state": app["state"]})
+        for r in latest:
+            if r.unknown:
+                facts.pop(r.fact, None)  # said not to be known: whatever stood before is not a fact any more
+            else:
+                facts[r.fact] = r.value
         return facts
 
     def close(self) -> None:

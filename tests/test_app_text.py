@@ -18,17 +18,28 @@ APPETITE = (
 )
 
 
+FINDING = {
+    "task_type": "appetite",
+    "appetite": "yes",
+    "summary": APPETITE[APPETITE.index("Yes — ") :],
+    "citations": ["small-business-rule", "property-hospitality-construction"],
+    "facts": {"company": "Harbor Point Lodge LLC", "lob": "property"},
+}
+
+
 def test_a_one_paragraph_answer_becomes_headline_reasons_and_sources():
-    head, reasons, cited = layout(APPETITE)
-    assert head.startswith("Yes — Harbor Point Lodge LLC") and head.endswith("is in appetite for Property.")
-    assert reasons == [
-        "I found Harbor Point Lodge LLC (APP-0138): NAICS 721110 Hotels (except Casino Hotels) and Motels, Ohio.",
+    laid = layout(APPETITE, [FINDING], {"property": "Property"})
+    assert [p.headline for p in laid.parts] == ["Yes — Harbor Point Lodge LLC is in appetite for Property"]
+    assert laid.notes == [
+        "I found Harbor Point Lodge LLC (APP-0138): NAICS 721110 Hotels (except Casino Hotels) and Motels, Ohio."
+    ]
+    assert laid.parts[0].reasons == [
         "$787,000 is at or below the SBA standard of $40.0M for 721110: small",
         "Appetite guide for 721110 in OH: Qualified (rule hospitality-construction)",
-        "Type I (Fire-resistive) is among the accepted types I, II.",
+        "Type I (Fire-resistive) is among the accepted types I, II",
     ]
-    assert cited == ["small-business-rule", "property-hospitality-construction"]
-    md = format_answer(APPETITE, {"small-business-rule", "property-hospitality-construction"})
+    assert laid.cited == ["small-business-rule", "property-hospitality-construction"]
+    md = format_answer(APPETITE, {"small-business-rule", "property-hospitality-construction"}, [FINDING])
     assert md.startswith("**Yes — ") and "\n- \\$787,000" in md
     assert md.endswith(
         "Sources: [small-business-rule](guidelines?section=small-business-rule) · "
@@ -54,6 +65,9 @@ def test_only_known_section_ids_become_links():
 def test_follow_ups_fit_the_task():
     assert follow_ups({"task_type": "deductible"}) == ["What limits should we offer?", "What other lines can we offer?"]
     assert follow_ups(None) == [] and follow_ups({"task_type": None}) == []
+    # a turn that answered limits and the deductible offers neither again
+    both = follow_ups([{"task_type": "policy_limits"}, {"task_type": "deductible"}])
+    assert both == ["What other lines can we offer?"]
 
 
 def test_guideline_search_lists_sections_with_their_passage():

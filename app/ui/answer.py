@@ -8,25 +8,33 @@ Markdown) keeps them and only gets its ``[section-id]`` citations turned into li
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 from app.ui.escape import code, model_markdown
+from graph.headline import headline
 
 GUIDELINES_PAGE = "guidelines"  # the Guidelines page's url_path (relative: works under any base URL)
 SECTION_ID = r"[a-z0-9]+(?:-[a-z0-9]+)+"
 CITATION = re.compile(rf"\[({SECTION_ID})\](?!\()")
-VERDICT = re.compile(
-    r"^(Yes|No|Qualified|Not in appetite|In appetite|Small business|Not a small business|\$\d|NAICS \d{6}\b)"
-)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z$\"“(])")
 
-FOLLOW_UPS = {
-    "appetite": ("What other lines can we offer?", "What limits should we offer?", "What deductible should we offer?"),
-    "product_recommendation": ("What limits should we offer?", "What deductible should we offer?"),
-    "small_business": ("What other lines can we offer?", "What limits should we offer?"),
-    "policy_limits": ("What deductible should we offer?", "What other lines can we offer?"),
-    "deductible": ("What limits should we offer?", "What other lines can we offer?"),
-    "classification": ("Is it a small business?", "What other lines can we offer?"),
+# The question a follow-up chip sends for each task, and the tasks worth asking next after each.
+FOLLOW_UP_QUESTIONS = {
+    "appetite": "Is it in appetite?",
+    "product_recommendation": "What other lines can we offer?",
+    "small_business": "Is it a small business?",
+    "policy_limits": "What limits should we offer?",
+    "deductible": "What deductible should we offer?",
+    "classification": "Which NAICS code fits?",
+}
+NEXT_TASKS = {
+    "appetite": ("product_recommendation", "policy_limits", "deductible"),
+    "product_recommendation": ("policy_limits", "deductible"),
+    "small_business": ("product_recommendation", "policy_limits"),
+    "policy_limits": ("deductible", "product_recommendation"),
+    "deductible": ("policy_limits", "product_recommendation"),
+    "classification": ("small_business", "product_recommendation"),
 }
 
 
@@ -75,45 +83,121 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def head_rest(sentence: str, head: str) -> str:
-    """What follows the headline's first colon."""
-    return sentence[len(head) :].lstrip().removeprefix(":").strip()
+# A full stop after these ends a word, not a sentence ("Sorensen Trucking Inc. (APP-0163)", "St. Louis").
+ABBREVIATIONS = frozenset(
+    "inc co corp ltd llc llp lp plc st no dr mr mrs ms jr sr bros vs etc e.g i.e u.s dept ave mt ft approx".split()
+)
 
 
-def layout(text: str) -> tuple[str, list[str], list[str]]:
-    """(headline, reasons, cited section ids) of a one-paragraph answer; ("", [], ids) when it is not one.
+def sentences(text: str) -> list[str]:
+    """The sentences of a paragraph, never cut after an abbreviation or an initial."""
+    out, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        word = re.search(r"([A-Za-z.]+)[.]$", text[start : m.start()])
+        if word and (word[1].rstrip(".").lower() in ABBREVIATIONS or re.fullmatch(r"[A-Z]\.?", word[1])):
+            continue
+        out.append(text[start : m.start()].strip())
+        start = m.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
 
-    The headline is the sentence that gives the verdict (else the first); what follows its first colon, and the
-    other sentences, are the reasons.
-    """
-    cited = citations_in(text)
+
+def _clean(text: str) -> str:
+    """Text without its citations, spaces evened out (an answer and a finding's summary compare alike)."""
     body = CITATION.sub("", text or "").strip()
-    body = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", body))
-    if not body or "\n" in body.strip() or body.endswith("?"):
-        return "", [], cited
-    sentences = [s.strip() for s in SENTENCE_END.split(body) if s.strip()]
-    at = next((i for i, s in enumerate(sentences) if VERDICT.match(s)), 0)
-    head, reasons = sentences[at], []
-    pieces = _split_top(head, ": ")
-    if len(pieces) > 1 and VERDICT.match(head):  # "Verdict: reason; reason"
-        head = pieces[0]
-        reasons += _split_top(head_rest(sentences[at], head), "; ")
-    reasons = [*sentences[:at], *reasons, *sentences[at + 1 :]]
-    head = head.rstrip(".:;") + "."
-    return head, [_sentence(r) for r in reasons], cited
+    return re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s+", " ", body)).strip()
 
 
-def format_answer(text: str, known: Collection[str] | None = None) -> str:
-    """The answer as Markdown: **headline**, bullet reasons, "Sources:" links; other answers keep their layout."""
-    text = text or ""
-    head, reasons, cited = layout(text)
-    if not head or not reasons and not cited:
-        return link_citations(model_markdown(text), known)
-    out = [f"**{model_markdown(head)}**"]
-    if reasons:
-        out.append("\n".join(f"- {model_markdown(r)}" for r in reasons))
-    links = [section_link(c) for c in cited if known is None or c in known]
-    unknown = [f"`{c}`" for c in cited if known is not None and c not in known]
+def _top_index(text: str, sep: str) -> int:
+    """Where ``sep`` first occurs outside parentheses, or -1."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if depth == 0 and text.startswith(sep, i):
+            return i
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+    return -1
+
+
+def reasons_of(summary: str) -> list[str]:
+    """The reasons a determination gives: what follows its verdict (the first colon or dash outside parentheses),
+    the first sentence's clauses apart, then each further sentence."""
+    at = next((i + len(sep) for sep in (": ", " — ") if (i := _top_index(summary, sep)) >= 0), -1)
+    said = sentences(summary[at:]) if at >= 0 else []
+    if not said:
+        return []
+    return [_sentence(r) for r in [*_split_top(said[0].rstrip("."), "; "), *said[1:]] if r.strip(" .")]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One determination of an answer: its typed headline and the reasons the answer gives for it."""
+
+    headline: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """An answer laid out: the notes said before the determinations, each determination, the sections cited;
+    ``text``: the answer as written, when it is not made of the findings' summaries (an LLM's own words)."""
+
+    parts: list[Part]
+    notes: list[str] = field(default_factory=list)
+    cited: list[str] = field(default_factory=list)
+    text: str = ""
+
+
+def layout(
+    text: str,
+    findings: list[dict] | None = None,
+    lobs: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> Layout:
+    """The answer as headlines (one per finding, typed: ``graph.headline``) with their reasons. With no finding
+    there is no headline: nothing is cut out of the text to stand for a determination."""
+    found = [f for f in findings or [] if isinstance(f, dict)]
+    cited = list(dict.fromkeys([*citations_in(text), *(str(c) for f in found for c in f.get("citations") or [])]))
+    heads = [headline(f, lobs, titles) for f in found]
+    body = _clean(text)
+    spans, at = [], 0
+    for f in found:  # the offline model's answer is its findings' summaries, in order, after its notes
+        summary = _clean(str(f.get("summary") or ""))
+        i = body.find(summary, at) if summary else -1
+        if i < 0:
+            spans = []
+            break
+        spans.append((i, summary))
+        at = i + len(summary)
+    if not found or not spans or body[at:].strip():
+        return Layout([Part(h) for h in heads], cited=cited, text=text or "")
+    notes = [_sentence(s) for s in sentences(body[: spans[0][0]])]
+    parts = [Part(h, reasons_of(summary)) for h, (_, summary) in zip(heads, spans, strict=True)]
+    return Layout(parts, notes, cited)
+
+
+def format_answer(
+    text: str,
+    known: Collection[str] | None = None,
+    findings: list[dict] | None = None,
+    lobs: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> str:
+    """The answer as Markdown: a **headline** per finding with its reasons as bullets, then "Sources:" links.
+    An answer without a finding, or in the model's own words, keeps its layout (under the findings' headlines)."""
+    laid = layout(text or "", findings, lobs, titles)
+    out = []
+    if laid.text or not laid.parts:
+        out += [f"**{model_markdown(p.headline)}**" for p in laid.parts]
+        out.append(link_citations(model_markdown(text or ""), known))
+        return "\n\n".join(o for o in out if o)
+    for n, part in enumerate(laid.parts):
+        out.append(f"**{model_markdown(part.headline)}**")
+        reasons = [*laid.notes, *part.reasons] if n == 0 else part.reasons
+        if reasons:
+            out.append("\n".join(f"- {model_markdown(r)}" for r in reasons))
+    links = [section_link(c) for c in laid.cited if known is None or c in known]
+    unknown = [f"`{c}`" for c in laid.cited if known is not None and c not in known]
     if links or unknown:
         out.append("Sources: " + " · ".join(links + unknown))
     return "\n\n".join(out)
@@ -124,8 +208,9 @@ def plain_text(text: str) -> str:
     return (text or "").strip()
 
 
-def follow_ups(finding: dict | None, limit: int = 3) -> list[str]:
-    """Two or three natural next questions after an answer of this task type."""
-    if not isinstance(finding, dict):
-        return []
-    return list(FOLLOW_UPS.get(str(finding.get("task_type")), ()))[:limit]
+def follow_ups(findings: list[dict] | dict | None, limit: int = 3) -> list[str]:
+    """Two or three natural next questions after an answer's findings, never one this answer just gave."""
+    found = [findings] if isinstance(findings, dict) else [f for f in findings or [] if isinstance(f, dict)]
+    answered = {str(f.get("task_type")) for f in found}
+    nxt = [t for f in found for t in NEXT_TASKS.get(str(f.get("task_type")), ()) if t not in answered]
+    return [FOLLOW_UP_QUESTIONS[t] for t in dict.fromkeys(nxt)][:limit]

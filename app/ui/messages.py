@@ -16,7 +16,9 @@ from app.ui.answer import follow_ups, format_answer, plain_text
 from app.ui.escape import md, md_lines
 from app.ui.finding import render_finding
 from app.ui.steps import render_notices, render_steps
+from graph import readback
 
+Names = tuple[dict, dict]  # line code -> name, NAICS code -> title
 REFERRAL_KINDS = ("referral", "referral_decision")  # lines of the referral flow, shown as its card
 REFERRAL_LINES = (*REFERRAL_KINDS, "override")  # copilot lines posted outside the model: no follow-ups of their own
 AVATARS = {"user": ":material/person:", "assistant": ":material/support_agent:"}
@@ -30,10 +32,48 @@ def render_copy(text: str) -> None:
     st.html(COPY_HTML.format(text=html.escape(json.dumps(plain_text(text)), quote=True)), unsafe_allow_javascript=True)
 
 
-def render_answer_body(message: dict, sections: dict) -> None:
+def findings_of(message: dict) -> list[dict]:
+    """Every finding of an answer's turn, in order (an older history entry carries only its last)."""
+    found = [f for f in message.get("findings") or [] if isinstance(f, dict)]
+    return found or ([message["finding"]] if isinstance(message.get("finding"), dict) else [])
+
+
+def render_reading(message: dict, on_correct=None, lobs: dict | None = None) -> None:
+    """ "Reading: 75 employees · revenue $5.0M · TX": what was read from the message this answers. Each reading is a
+    chip that puts a correction in the message box, ready to change and send (``on_correct``: None, not clickable)."""
+    readings = message.get("readings") or []
+    if not readings:
+        return
+    if on_correct is None:
+        st.caption(md(readback.line(readings)))
+        return
+    with st.container(key=f"reading-{message.get('id')}", horizontal=True, gap="small", vertical_alignment="center"):
+        st.caption(md(readback.PREFIX.strip()))
+        for i, r in enumerate(readings):
+            whole = r.source == str(message.get("said") or "").strip()
+            st.button(
+                md(r.shown if whole else f'{r.shown} ← "{r.source[:60]}"'),
+                key=f"read-{message.get('id')}-{i}",
+                type="tertiary",
+                icon=":material/edit:",
+                help=md(f'Read from: "{r.source[:200]}". Click to correct it.'),
+                on_click=on_correct,
+                args=(readback.correction(r, lobs),),
+            )
+
+
+def catalog_names(copilot) -> Names:
+    """(line code -> name, NAICS code -> title) from the copilot's catalog; empty without one."""
+    catalog = getattr(getattr(getattr(copilot, "toolkit", None), "ctx", None), "catalog", None)
+    return dict(getattr(catalog, "lobs", None) or {}), dict(getattr(catalog, "naics_titles", None) or {})
+
+
+def render_answer_body(message: dict, sections: dict, on_correct=None, names: Names = ({}, {})) -> None:
+    render_reading(message, on_correct, names[0])
     render_steps(message.get("steps"))
     render_notices(message.get("notices"))
     content = str(message.get("content") or "")
+    findings = findings_of(message)
     if message.get("kind") == "error":
         st.error(
             f"{md(content)}\n\nThe conversation is kept: fix the setting and send your message again.",
@@ -42,16 +82,17 @@ def render_answer_body(message: dict, sections: dict) -> None:
     elif message.get("kind") in ("limit", "stopped"):
         st.warning(md_lines(content), icon=":material/pause_circle:")
     elif content:
-        st.markdown(format_answer(content, sections))
-    if message.get("finding"):
-        key = f"finding-{message['id']}" if message.get("id") else None
+        st.markdown(format_answer(content, sections, findings, *names))
+    for n, finding in enumerate(findings):  # one card per determination of the turn
+        last = n == len(findings) - 1
+        key = f"finding-{message['id']}" + (f"-{n}" if n else "") if message.get("id") else None
         render_finding(
-            message["finding"],
+            finding,
             message.get("steps") or [],
             sections,
             key=key,
             answer=content,
-            check=message.get("check"),
+            check=message.get("check") if last else None,  # the online check re-verifies the turn's last finding
         )
 
 
@@ -96,9 +137,9 @@ def render_feedback(copilot, thread_id: str, message_id: str, stored: dict | Non
             )
 
 
-def render_follow_ups(finding: dict | None, on_pick, key: str) -> None:
-    """Two or three next questions after the latest answer; a click sends one as the underwriter's message."""
-    questions = follow_ups(finding)
+def render_follow_ups(findings: list[dict], on_pick, key: str) -> None:
+    """Two or three next questions after the latest answer (never one it answered); a click sends one."""
+    questions = follow_ups(findings)
     if not questions:
         return
     with st.container(key=f"follow-ups-{key}", horizontal=True, gap="small"):
@@ -112,7 +153,12 @@ def render_follow_ups(finding: dict | None, on_pick, key: str) -> None:
             )
 
 
-def render_history(copilot, thread_id: str, history: list[dict], sections: dict, on_follow_up=None) -> None:
+def render_history(
+    copilot, thread_id: str, history: list[dict], sections: dict, on_follow_up=None, on_correct=None
+) -> None:
+    """``on_correct(text)``: a click on a reading puts ``text`` (a correction to finish) in the message box."""
+    names = catalog_names(copilot)
+    said = ""
     feedback = copilot.threads.feedback(thread_id) if thread_id else {}
     last_answer = max(  # a referral line after an answer leaves its follow-ups under it
         (i for i, m in enumerate(history) if m.get("role") == "assistant" and m.get("kind") not in REFERRAL_LINES),
@@ -123,12 +169,13 @@ def render_history(copilot, thread_id: str, history: list[dict], sections: dict,
         with st.chat_message(role, avatar=AVATARS[role]):
             try:
                 if role == "user":
-                    st.markdown(md_lines(message.get("content") or ""))
+                    said = str(message.get("content") or "")
+                    st.markdown(md_lines(said))
                     continue
                 if message.get("kind") in REFERRAL_KINDS:  # a line of the referral flow: its card, live status
                     referral.render_card(copilot, message, sections)
                     continue
-                render_answer_body(message, sections)
+                render_answer_body({**message, "said": said}, sections, on_correct, names)
                 if message.get("finding") and message.get("id") and thread_id:
                     with st.container(horizontal=True, gap="small", key=f"decide-{message['id']}"):
                         override.render(copilot, thread_id, message)
@@ -138,6 +185,6 @@ def render_history(copilot, thread_id: str, history: list[dict], sections: dict,
                         copilot, thread_id, message["id"], feedback.get(message["id"]), message.get("content") or ""
                     )
                 if i == last_answer and on_follow_up is not None:
-                    render_follow_ups(message.get("finding"), on_follow_up, str(message.get("id") or i))
+                    render_follow_ups(findings_of(message), on_follow_up, str(message.get("id") or i))
             except Exception as exc:  # one message the page cannot show must not take the conversation with it
                 errors.show(exc, "showing this message")

@@ -42,6 +42,11 @@ def keep_not_sent(text: str, reason: str) -> None:
     st.session_state[NOT_SENT_KEY] = {"text": text, "reason": reason}
 
 
+def prefill(text: str) -> None:
+    """Put ``text`` in the message box (a correction of a reading), for the underwriter to finish and send."""
+    st.session_state["prompt"] = text
+
+
 def on_submit(copilot) -> None:
     start_turn(copilot, st.session_state.get("prompt"))
 
@@ -108,7 +113,7 @@ def render_context(copilot, tid: str | None, busy: bool, version: str) -> None:
         if known:
             st.markdown("\n".join(f"- **{md(field_label(k))}**: {md(value_text(k, v))}" for k, v in known.items()))
         else:
-            st.caption("Nothing yet: facts appear here once the copilot uses them, looked up or given by you.")
+            st.caption("Nothing yet: facts appear here as soon as a message states them or the copilot looks them up.")
         if tid:
             with st.expander("Correct or add a fact", icon=":material/edit_note:"):
                 st.caption("The change is sent as your message, and the copilot redoes its determination.")
@@ -169,6 +174,7 @@ with chat_col:
         history,
         resources.sections_by_id(),
         on_follow_up=None if turn is not None else lambda q: start_turn(copilot, q),
+        on_correct=None if turn is not None else prefill,
     )
     render_not_sent()
 

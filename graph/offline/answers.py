@@ -20,21 +20,78 @@ from tools.guard import scan_products, unwritten_request
 
 FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
 CLOSE_SCORE = 0.0006  # classification candidates this close in score: mention the runner-up
+RULES_CHARS = 900  # a guideline section said as its rules is cut here
 
 
 def _usd(n) -> str:
     return usd(int(n))
 
 
+def _plain(text: str) -> str:
+    flat = re.sub(r"\s+", " ", re.sub(r"[#|>]", " ", re.sub(r"[*`]", "", text or ""))).strip()
+    return re.sub(r"\s+([,.;:])", r"\1", flat)
+
+
 def _gist(text: str, limit: int = 280) -> str:
     """The first sentences of a guideline section, up to ``limit`` characters."""
-    flat = re.sub(r"\s+", " ", re.sub(r"[#*|>`]", " ", text or "")).strip()
+    flat = _plain(text)
     out = ""
     for sentence in re.split(r"(?<=[.!?])\s+", flat):
         if out and len(out) + len(sentence) > limit:
             break
         out = f"{out} {sentence}".strip()
     return out[: limit + 40]
+
+
+SHORT_LABEL = 4  # a table whose first column averages this many words or fewer labels its rows ("Junior underwriter")
+
+
+def rules_of(text: str, limit: int = RULES_CHARS) -> str:
+    """A guideline section said as its rules: its opening, then each list or table of its own (before any
+    sub-heading) as "lead-in: item; item", read from the Markdown's structure (list items, table rows), with
+    asides in parentheses left out. The opening sentences alone, when the section lists nothing."""
+    body = re.split(r"^#{3,} ", text or "", maxsplit=1, flags=re.M)[0]
+    blocks: list[tuple[str, list[str]]] = []  # (the line before a list or table, its items)
+    lead = ""
+    items: list[str] = []
+    table: list[str] = []
+    paragraphs: list[str] = []
+
+    def close() -> None:
+        nonlocal items, table
+        rows = [r for r in table[1:] if not re.fullmatch(r"[\s|:-]+", r)]  # not the header, nor its rule
+        cells = [[_plain(c) for c in r.strip().strip("|").split("|")] for r in rows]
+        if cells and all(len(c) >= 2 for c in cells):
+            short = sum(len(c[0].split()) for c in cells) / len(cells) <= SHORT_LABEL
+            items += [f"{c[0]}: {c[1]}" if short else c[0] for c in cells]
+        if items:
+            blocks.append((lead, items))
+        items, table = [], []
+
+    for raw in body.splitlines():
+        line = raw.strip()
+        if line.startswith("|"):
+            table.append(line)
+        elif re.match(r"(?:[-*+]|\d+\.)\s", line):
+            items.append(_plain(re.sub(r"^(?:[-*+]|\d+\.)\s+", "", line)))
+        else:
+            if items or table:
+                close()
+            if line:
+                lead = _plain(line) if line.endswith(":") else ""  # "refers when any of these holds:"
+                if not blocks:
+                    paragraphs.append(_plain(line))
+    close()
+    if not blocks:
+        return _gist(text)
+    opening = _gist(" ".join(p for p in paragraphs if p not in {b[0] for b in blocks}))
+    said = []
+    for lead_in, found in blocks:
+        firsts = [re.split(r"(?<=\.)\s+(?=[A-Z])", re.sub(r"\s*\([^()]*\)", "", i))[0] for i in found]
+        listed = "; ".join(f.rstrip(".; ") for f in firsts)
+        said.append(f"{lead_in.rstrip(':')}: {listed}." if lead_in else f"{listed}.")
+    out = " ".join([opening, *said]).strip()
+    return out if len(out) <= limit else out[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _cite(sections) -> str:
@@ -94,7 +151,7 @@ class AnswerWriter:
             sections = (done.result.get("sections") or []) if done.ok else []
             if not sections:
                 return Step(text="I found nothing in the guidelines on that. " + self.help_text())
-            said = [f"{sec['title']}: {_gist(sec['text'])} [{sec['id']}]" for sec in sections]
+            said = [f"{sec['title']}: {rules_of(sec['text'])} [{sec['id']}]" for sec in sections]
             return Step(text="From the guidelines — " + " ".join(said))
         if intent == "why":
             if not conv.findings:

@@ -101,6 +101,7 @@ class Conversation:
     # --- reading the history ---------------------------------------------------------------------------
     def on_human(self, text: str, asked: str | None) -> None:
         p = parse(text, self.catalog, asked)
+        self._rules_question(p, text, asked)
         self.pending = [t for t in self.pending if t not in self.answered_since]  # answered in an earlier turn
         self.answered_since = set()
         self.parsed, self.asked, self.calls = p, asked, []
@@ -161,6 +162,19 @@ class Conversation:
         self.has_content = bool(
             p.task or p.facts or p.company or p.applicant_id or p.not_written or asked or p.unknown_facts
         )
+
+    def _rules_question(self, p, text: str, asked: str | None) -> None:
+        """A question about the rules or our last answer that names no figure, place or line, read by the fact reader
+        as a name or a description ("When do I refer to a senior underwriter?" -> company "When"): when the
+        classifier is sure, it is that question, and names nothing about the applicant."""
+        if p.task is not None or p.applicant_id or asked is not None or set(p.facts) - {"description"}:
+            return
+        if not (p.company or p.facts):
+            return  # nothing misread: the usual reading decides
+        found = classify_intent(text)
+        if found.name in ("guidelines", "why") and found.confidence >= SURE:
+            p.intent, p.company = found.name, None
+            p.facts.pop("description", None)
 
     def _read_choice(self, p, text: str) -> None:
         """An answer to "Which NAICS code fits best: A; B; C?": a code, an ordinal, or none of them."""

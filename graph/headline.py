@@ -1,0 +1,62 @@
+"""The headline of a recorded finding, built from its typed verdict: what the page's answer and finding card and
+`uwc chat` lead with, for the offline model and an LLM alike.
+
+Never cut from the answer's text: a name such as "Sorensen Trucking Inc." has a full stop in it, and a note before
+the verdict ("Noted: …") is not a determination.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from core.vocabulary import FACT_WORDS, TASK_LABELS, usd
+
+
+def _names(codes: object, lobs: Mapping[str, str]) -> list[str]:
+    items = codes if isinstance(codes, (list, tuple)) else [codes] if codes else []
+    return [lobs.get(str(c)) or str(c).replace("_", " ").title() for c in items]
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def headline(finding: Mapping, lobs: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None) -> str:
+    """One line: the determination, whom and which line it is about. ``lobs`` maps line codes to the catalog's
+    names, ``titles`` NAICS codes to their titles (either may be empty: codes are then shown readably)."""
+    lobs, titles = lobs or {}, titles or {}
+    given = finding.get("facts")
+    facts: Mapping = given if isinstance(given, Mapping) else {}
+    who = str(facts.get("company") or "the business")
+    line = _joined(_names(facts.get("lob"), lobs)) if facts.get("lob") else ""
+    on = f" for {line}" if line else ""
+    task = finding.get("task_type")
+    appetite = finding.get("appetite")
+    if appetite == "yes":
+        return f"Yes — {who} is in appetite{on}"
+    if appetite == "no":
+        return f"No — {who} is not in appetite{on}"
+    if appetite == "qualified":
+        unknown = [FACT_WORDS.get(str(k), str(k)) for k in facts.get("unknown") or []]
+        if unknown:
+            return f"Qualified — {line or 'the line'} for {who} depends on {_joined(unknown)}, which we do not have"
+        return f"Qualified — {line or 'the line'} for {who} goes to a senior underwriter"
+    if isinstance(finding.get("lobs"), list):
+        offered = _names(finding["lobs"], lobs)
+        besides = _names(facts.get("exclude_lob"), lobs)
+        also = f" besides {_joined(besides)}" if besides else ""
+        if offered:
+            return f"Lines to offer {who}{also}: {_joined(offered)}"
+        return f"No {'other ' if besides else ''}line to offer {who}{also}"
+    if finding.get("small_business") is not None:
+        return f"{'Small business' if finding['small_business'] else 'Not a small business'} — {who}"
+    whom = f" on {facts['company']}" if facts.get("company") else ""
+    if finding.get("per_occurrence") is not None:
+        return f"{usd(finding['per_occurrence'])} per occurrence / {usd(finding.get('aggregate'))} aggregate{on}{whom}"
+    if finding.get("deductible") is not None:
+        return f"{usd(finding['deductible'])} deductible{on}{whom}"
+    if finding.get("naics"):
+        code = str(finding["naics"])
+        title = titles.get(code)
+        return f"NAICS {code} {title}" if title else f"NAICS {code}"
+    return TASK_LABELS.get(str(task), "Finding recorded")

@@ -1,0 +1,146 @@
+"""Read-back: what the copilot read from each underwriter message, said back in one line before its answer.
+
+"Reading: 75 employees · revenue $5.0M · TX · security guards": every fact the message states (through the fact
+reader's seam, ``graph.offline.facts.parse`` and its ``Parsed.facts``), with the text it came from, so a misread
+figure is seen on the turn it was read and corrected in one click (``correction``), whichever model answers.
+A message is read with the question asked just before it, as the offline model reads it ("280k" after the payroll
+question is payroll).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from core.vocabulary import FACTS, count, usd_short
+from graph.state import kind
+
+PREFIX = "Reading: "
+GUIDELINE_TOOLS = {"search_guidelines", "get_guideline_section"}
+CACHE_SIZE = 2048  # messages whose readings a copilot keeps (the page re-reads the conversation on every rerun)
+# The figures first, then where and what: "75 employees · revenue $5.0M · TX · security guards".
+ORDER = (
+    *(k for k, f in FACTS.items() if f.kind == "count"),
+    *(k for k, f in FACTS.items() if f.kind == "money"),
+    *(k for k, f in FACTS.items() if f.kind not in ("count", "money", "text")),
+    *(k for k, f in FACTS.items() if f.kind == "text"),
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One fact read from a message: its key and value, as shown, and the text it came from."""
+
+    fact: str
+    value: object
+    shown: str  # "75 employees", "revenue $5.0M", "TX"
+    source: str  # the words it was read from, when the reader says; else the whole message
+    unknown: bool = False  # the message says nobody knows it ("no idea on payroll")
+
+
+def shown(fact: str, value: object, lobs: dict[str, str] | None = None) -> str:
+    """A fact's value as the read-back line says it."""
+    spec = FACTS.get(fact)
+    if spec is None:
+        return str(value)
+    if spec.kind == "count" and isinstance(value, int):
+        return f"{count(value)} {spec.unit}"
+    if spec.kind == "money" and isinstance(value, (int, float)):
+        return f"{spec.label.lower()} {usd_short(value)}"
+    if spec.kind == "line":
+        return (lobs or {}).get(str(value)) or str(value).replace("_", " ")
+    if spec.kind == "code":
+        return f"NAICS {value}"
+    return str(value)
+
+
+def correction(reading: Reading, lobs: dict[str, str] | None = None) -> str:
+    """The message that corrects a reading, pre-filled for the underwriter to change ("correction: employees is 75").
+    Worded so the fact reader reads it back as that fact (a test holds it to that)."""
+    spec = FACTS.get(reading.fact)
+    noun = spec.label.lower() if spec is not None else reading.fact.replace("_", " ")
+    if reading.unknown or reading.value is None:
+        return f"correction: {noun} is "
+    value = reading.value
+    if spec is not None and spec.kind == "money" and isinstance(value, (int, float)):
+        return f"correction: {noun} is {usd_short(value)}"
+    if spec is not None and spec.kind == "line":
+        return f"correction: {noun} is {(lobs or {}).get(str(value)) or value}"
+    if spec is not None and spec.kind == "text":
+        what = str(value)
+        return f"correction: it is {what if what.lower().startswith(('a ', 'an ')) else 'a ' + what}"
+    return f"correction: {noun} is {value}"
+
+
+def line(readings: list[Reading]) -> str:
+    """ "Reading: 75 employees · revenue $5.0M · TX" ("" when nothing was read)."""
+    return PREFIX + " · ".join(r.shown for r in readings) if readings else ""
+
+
+def read(text: str, catalog, asked: str | None = None) -> list[Reading]:
+    """The facts one message states, in the vocabulary's order, then the ones it says nobody knows."""
+    from graph.offline.facts import parse  # the reader's seam: whichever reader is behind it
+
+    try:
+        parsed = parse(text, catalog, asked)
+    except Exception:  # a message the reader cannot read is read as saying nothing, never as a failed turn
+        return []
+    spans = getattr(parsed, "spans", None) or {}  # the reader may say where each fact came from
+    lobs = dict(getattr(catalog, "lobs", {}) or {})
+    out = []
+    for fact in ORDER:
+        if fact in parsed.facts and parsed.facts[fact] not in (None, ""):
+            value = parsed.facts[fact]
+            out.append(Reading(fact, value, shown(fact, value, lobs), _source(spans.get(fact), text)))
+    for fact in ORDER:
+        if fact in parsed.unknown_facts:
+            out.append(Reading(fact, None, f"{FACTS[fact].label.lower()} not known", text.strip(), unknown=True))
+    return out
+
+
+def _source(span: object, text: str) -> str:
+    """The words a fact came from: a (start, end) span of the message or the words themselves, else the message."""
+    if isinstance(span, (tuple, list)) and len(span) == 2 and all(isinstance(i, int) for i in span):
+        start, end = span
+        if 0 <= start < end <= len(text):
+            return text[start:end]
+    if isinstance(span, str) and span:
+        return span
+    return text.strip()
+
+
+def by_message(messages: list[BaseMessage], catalog, cache: dict | None = None) -> dict[str, list[Reading]]:
+    """The readings of every underwriter message of a conversation, by message id, each read with the question our
+    answer before it asked. ``cache``: readings already made, by (text, question), kept between calls."""
+    from graph.offline.conversation import asked_in
+
+    out: dict[str, list[Reading]] = {}
+    asked = None
+    turn: str | None = None
+    rules_only: dict[str, bool] = {}  # message id -> its turn only consulted the guidelines
+    for m in messages:
+        if isinstance(m, AIMessage) and m.tool_calls and turn is not None:
+            names = {c["name"] for c in m.tool_calls}
+            rules_only[turn] = rules_only.get(turn, True) and names <= GUIDELINE_TOOLS
+        if isinstance(m, HumanMessage):
+            if kind(m) == "guard_correction":
+                continue
+            text = m.content if isinstance(m.content, str) else ""
+            turn = m.id
+            if m.id:
+                if cache is None:
+                    out[m.id] = read(text, catalog, asked)
+                else:
+                    if (text, asked) not in cache:
+                        if len(cache) >= CACHE_SIZE:
+                            cache.clear()
+                        cache[(text, asked)] = read(text, catalog, asked)
+                    out[m.id] = cache[(text, asked)]
+            asked = None
+        elif isinstance(m, AIMessage) and not m.tool_calls:
+            asked = asked_in(m)
+    for mid, only in rules_only.items():
+        if only:  # a question about the rules: nothing in it was taken as a fact about the applicant
+            out[mid] = []
+    return out
