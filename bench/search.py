@@ -43,7 +43,7 @@ def classify_set(toolkit, rows: list[dict]) -> tuple[dict, list[str]]:
     misses = []
     for row in rows:
         text = _field(row, "description", "text", "query")
-        want = {str(_field(row, "naics", "code", "expected_naics"))} | {str(c) for c in row.get("also", [])}
+        want = {str(_field(row, "naics", "code", "expected_naics"))} | {str(c) for c in row.get("also", row.get("also_ok", []))}
         got = [c["naics"] for c in toolkit.call("classify_business", {"description": text, "k": 3}).result["candidates"]]
         top1 += got[:1] != [] and got[0] in want
         top3 += bool(want & set(got))
