@@ -36,6 +36,7 @@ SUFFIXES = ("s", "es", "er", "ers", "ing", "ed", "ly")
 PLACE_CUES = frozenset({"in", "near", "from", "at", "around", "outside"})
 PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters
 MAX_QUERY = 2000  # characters read; the tools' own bounds are lower
+MAX_WORD = 24  # letters: a longer "word" is no typo of an index word (and its deletes would be many)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class QueryNormaliser:
     def read_word(self, word: str) -> tuple[str, str] | None:
         """(what an unknown word stands for, why), or None to keep it as typed."""
         w = word.lower()
-        if len(w) < PREFIX_LETTERS[0] or "'" in w or self._is_known(w):
+        if not PREFIX_LETTERS[0] <= len(w) <= MAX_WORD or "'" in w or self._is_known(w):
             return None
         if len(w) <= PREFIX_LETTERS[1] and w in self._by_prefix:
             return self._by_prefix[w], "shorthand"

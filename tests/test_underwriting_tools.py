@@ -383,3 +383,18 @@ def test_get_guideline_section(call):
     assert r["id"] == "auto-qualified" and "20" in r["text"]
     missing = call("get_guideline_section", {"section_id": "nope"})
     assert not missing.ok and "auto-qualified" in missing.result["hint"]
+
+
+def test_classify_business_reads_a_business_by_the_name_people_give_it(call_indexed):
+    """Short names are matched to the Census index entries; the expected codes are the entries' own."""
+    from seed_db.sources import read_index_entries
+
+    top = ok(call_indexed("classify_business", {"description": "coffee shop", "k": 3}))["candidates"]
+    assert top[0]["naics"] == "722515"  # "Coffee shops, on premise brewing", not 311920 Coffee and Tea Manufacturing
+    entries = read_index_entries()
+    sample = entries[::500]
+    found = sum(
+        code in [c["naics"] for c in ok(call_indexed("classify_business", {"description": entry, "k": 3}))["candidates"]]
+        for code, entry in sample
+    )
+    assert found >= 0.9 * len(sample)
