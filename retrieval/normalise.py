@@ -1,20 +1,20 @@
 """Reading a search query the way it was meant: typos corrected against the index's own vocabulary, shorthand
-spelled out, a city followed by its state. Applied before search by the tools (guidelines, classification) and
-usable by any layer above.
+spelled out, a city followed by its state. Applied by ``search_guidelines`` before it searches; built from data
+alone, so any layer above may use it.
 
 Nothing here knows a phrasing: every rewrite comes from the data it is built with.
 
 - A word is kept when the index uses it, when it is a known word (an English word of the embedding model's
-  vocabulary, a shorthand key, a place) or when it is short or has digits: a query is never "corrected" into the
-  index's words when it says something the index does not.
+  vocabulary, a word the caller knows, a place), when another form of it is (same stem), or when it is short:
+  a query is never "corrected" into the index's words when it says something the index does not.
 - An unknown word of three to six letters that begins a word of the index is read as that word, the most frequent
   such ("liab" -> "liability", "ded" -> "deductible"): shorthand cuts words short.
 - Another unknown word is read as the index word nearest in edit distance (insert, delete, replace, swap two
-  letters; one edit up to seven letters, two beyond), the most frequent of the nearest ("limts" -> "limits"). The
-  candidates come from a symmetric-delete table (the SymSpell method): a lookup costs a few set probes, not a scan.
-- A city named after "in", "near", "from", "at", "around" or "outside" (or of two words or more) is followed by its
-  state's name when the query names no state, so a rule written for a state is found ("in columbus" -> "in columbus
-  Ohio").
+  letters; one edit in five to nine letters, two from ten), the most frequent of the nearest ("limts" ->
+  "limits"). The candidates come from a symmetric-delete table (the SymSpell method): a lookup costs a few set
+  probes, not a scan.
+- A city named after "in", "near", "from", "at", "around" or "outside" is followed by its state's name when the
+  query names no state, so a rule written for a state is found ("in columbus" -> "in columbus Ohio").
 """
 
 from __future__ import annotations
@@ -30,11 +30,15 @@ from pathlib import Path
 
 TOKENIZER = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
-# A word is known when it is known without one of these endings, or with a plural one ("drillers" from "drill",
-# "plumber" from "plumbers"): the vocabularies hold some forms of a word, a question may use another.
-SUFFIXES = ("s", "es", "er", "ers", "ing", "ed", "ly")
+# A word is known when another form of it is ("drillers" and "drill", "authorizes" and "authorized"): the
+# vocabularies hold some forms of a word, a question may use another. Forms are compared by their stem, the word
+# without one of these endings (longest first).
+SUFFIXES = ("ings", "ers", "ies", "ing", "ed", "es", "er", "ly", "s", "e")
 PLACE_CUES = frozenset({"in", "near", "from", "at", "around", "outside"})
 PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters
+# A typo is looked for in words of five letters or more (a four-letter word one edit from an index word is as often
+# another word: "mows", "spay"); two edits from ten letters on.
+TYPO_LETTERS = (5, 10)
 MAX_QUERY = 2000  # characters read; the tools' own bounds are lower
 MAX_WORD = 24  # letters: a longer "word" is no typo of an index word (and its deletes would be many)
 
@@ -61,6 +65,14 @@ def english_words() -> frozenset[str]:
 
 def words_of(text: str) -> list[str]:
     return [w.lower().replace("'", "") for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """The word without its ending ("drillers" -> "drill", "landscape" -> "landscap"); at least three letters."""
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def _deletes(word: str, distance: int) -> set[str]:
@@ -103,9 +115,10 @@ class QueryNormaliser:
         place_words = {w for name in [*self.places, *self.states.values()] for w in name.split()}
         self.known = english_words() | {w.lower() for w in known} | place_words
         self.max_distance = max_distance
+        self._stems = {stem(w) for w in [*self.counts, *self.known]}
         self._deletes: dict[str, set[str]] = {}
         for word in self.counts:
-            if len(word) >= 4:
+            if len(word) >= TYPO_LETTERS[0] - 1:
                 for d in _deletes(word, max_distance):
                     self._deletes.setdefault(d, set()).add(word)
         self._by_prefix: dict[str, str] = {}
@@ -115,8 +128,7 @@ class QueryNormaliser:
                     self._by_prefix.setdefault(word[:n], word)
 
     def _is_known(self, w: str) -> bool:
-        forms = {w, w + "s", w + "es"} | {w[: -len(s)] for s in SUFFIXES if w.endswith(s) and len(w) - len(s) >= 3}
-        return any(f in self.counts or f in self.known for f in forms)
+        return w in self.counts or w in self.known or stem(w) in self._stems
 
     def read_word(self, word: str) -> tuple[str, str] | None:
         """(what an unknown word stands for, why), or None to keep it as typed."""
@@ -125,9 +137,9 @@ class QueryNormaliser:
             return None
         if len(w) <= PREFIX_LETTERS[1] and w in self._by_prefix:
             return self._by_prefix[w], "shorthand"
-        if len(w) < 4:
+        if len(w) < TYPO_LETTERS[0]:
             return None
-        limit = 1 if len(w) <= 7 else self.max_distance
+        limit = 1 if len(w) < TYPO_LETTERS[1] else self.max_distance
         candidates = {c for d in _deletes(w, limit) for c in self._deletes.get(d, ())}
         scored = [(edit_distance(w, c), -self.counts[c], c) for c in candidates]
         best = min((s for s in scored if s[0] <= limit), default=None)
@@ -161,8 +173,8 @@ class QueryNormaliser:
                 name = " ".join(lowered[i : i + n])
                 if i + n > len(spans) or name not in self.places:
                     continue
-                if n == 1 and (i == 0 or lowered[i - 1] not in PLACE_CUES):
-                    continue
+                if i == 0 or lowered[i - 1] not in PLACE_CUES:
+                    continue  # "Center City Parking" is a company
                 if i + n < len(spans) and lowered[i + n].upper() in self.states:
                     return text  # "denver co": the state follows in lower case
                 start, end = spans[i][0], spans[i + n - 1][1]
