@@ -98,7 +98,9 @@ def edit_distance(a: str, b: str) -> int:
 class QueryNormaliser:
     """Built once from the texts an index holds; ``known`` words are never rewritten; ``places`` maps a lower-case
     city name (one to three words) to the text that follows it (its state's name); ``states`` maps each state's
-    abbreviation to its name, to leave a query that names its state as it is."""
+    abbreviation to its name, to leave a query that names its state as it is; a city named by one of the ``common``
+    words or a word the texts write in lower case is a place only when capitalised ("in Mobile", not "in mobile
+    homes")."""
 
     def __init__(
         self,
@@ -107,14 +109,18 @@ class QueryNormaliser:
         places: Mapping[str, str] | None = None,
         states: Mapping[str, str] | None = None,
         max_distance: int = 2,
+        common: Iterable[str] = (),
     ) -> None:
         # "don't" and "facility's" are not words to correct into
+        texts = list(texts)
         self.counts = Counter(w.lower() for t in texts for w in _WORD.findall(t) if len(w) > 1 and "'" not in w)
         self.places = {k.lower(): v for k, v in (places or {}).items()}
         self.states = {k.upper(): v.lower() for k, v in (states or {}).items()}  # abbreviation -> name
         place_words = {w for name in [*self.places, *self.states.values()] for w in name.split()}
         self.known = english_words() | {w.lower() for w in known} | place_words
         self.max_distance = max_distance
+        # words the texts use in lower case: "Columbus" in a worked example is a name, "mobile" in "mobile homes" a word
+        self.common = {w.lower() for w in common} | {w for t in texts for w in _WORD.findall(t) if w.islower()}
         self._stems = {stem(w) for w in [*self.counts, *self.known]}
         self._deletes: dict[str, set[str]] = {}
         for word in self.counts:
@@ -175,6 +181,8 @@ class QueryNormaliser:
                     continue
                 if i == 0 or lowered[i - 1] not in PLACE_CUES:
                     continue  # "Center City Parking" is a company
+                if set(name.split()) & self.common and spans[i][2].islower():
+                    continue  # "in mobile homes": a city named by a common word counts when capitalised
                 if i + n < len(spans) and lowered[i + n].upper() in self.states:
                     return text  # "denver co": the state follows in lower case
                 start, end = spans[i][0], spans[i + n - 1][1]

@@ -42,9 +42,11 @@ def question_reader(ctx: ToolContext) -> QueryNormaliser:
         sections = load_sections()
         names = [*ctx.catalog.naics_titles.values(), *(entry for _, entry in read_index_entries())]
         known = {w for name in names for w in words_of(name)}
+        common = {w for name in names for w in re.findall(r"[A-Za-z]+", name) if w.islower()}
         states = ctx.catalog.states
         places = {city: states.get(code, code) for city, code in read_us_cities().items()}
-        return QueryNormaliser([section_document(s.title, s.text) for s in sections], known, places, states)
+        texts = [section_document(s.title, s.text) for s in sections]
+        return QueryNormaliser(texts, known, places, states, common=common)
 
     return ctx.lazy("guideline_question_reader", build)
 

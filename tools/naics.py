@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,7 +16,8 @@ from retrieval.index import NAICS, naics_document, open_collection
 from retrieval.search import HybridIndex
 from retrieval.vectors import identity_of
 from seed_db import models
-from seed_db.sources import read_index_entries
+from seed_db.sources import read_index_entries, read_us_cities
+from tools.business_words import BusinessWords
 from tools.catalog import naics_digits
 from tools.context import ToolContext
 from tools.errors import NotFound
@@ -48,8 +50,11 @@ class NaicsClassifier:
     index: HybridIndex
     documents: np.ndarray  # the NAICS collection's vectors, in ``index.ids`` order
     entries: EntryVectors | None
+    business_words: BusinessWords | None = None  # figures, places and LOB shorthand taken out of the query
 
     def scores(self, query: str) -> np.ndarray:
+        if self.business_words is not None:
+            query = self.business_words(query)
         vector = np.asarray(self.index.embed(query)[0], dtype=np.float32)
         score = self.documents @ vector
         if self.entries is not None:
@@ -75,8 +80,15 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
         by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
         documents = np.array([by_id[code] for code in index.ids], dtype=np.float32)
         documents /= np.maximum(np.linalg.norm(documents, axis=1, keepdims=True), 1e-12)
-        entries = entry_vectors(read_index_entries(), ctx.embedding, identity_of(ctx.embedding))
-        return NaicsClassifier(index, documents, entries)
+        names = read_index_entries()
+        entries = entry_vectors(names, ctx.embedding, identity_of(ctx.embedding))
+        with Session(ctx.engine) as c:
+            texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
+        # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not
+        words = {w for text in [*texts, *(e for _, e in names)] for w in re.findall(r"[A-Za-z']+", text) if w.islower()}
+        cities = read_us_cities()
+        business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms)
+        return NaicsClassifier(index, documents, entries, business)
 
     return ctx.lazy("naics_classifier", build)
 
