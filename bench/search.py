@@ -43,8 +43,12 @@ def classify_set(toolkit, rows: list[dict]) -> tuple[dict, list[str]]:
     misses = []
     for row in rows:
         text = _field(row, "description", "text", "query")
-        want = {str(_field(row, "naics", "code", "expected_naics"))} | {str(c) for c in row.get("also", row.get("also_ok", []))}
-        got = [c["naics"] for c in toolkit.call("classify_business", {"description": text, "k": 3}).result["candidates"]]
+        want = {str(_field(row, "naics", "code", "expected_naics"))} | {
+            str(c) for c in row.get("also", row.get("also_ok", []))
+        }
+        got = [
+            c["naics"] for c in toolkit.call("classify_business", {"description": text, "k": 3}).result["candidates"]
+        ]
         top1 += got[:1] != [] and got[0] in want
         top3 += bool(want & set(got))
         if not got or got[0] not in want:
@@ -79,7 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
     toolkit = open_toolkit(args.data_dir)
     plans = [
-        ("classify_business", classify_set, args.classify if args.classify is not None else OWN_CLASSIFY + FRESH_CLASSIFY),
+        (
+            "classify_business",
+            classify_set,
+            args.classify if args.classify is not None else OWN_CLASSIFY + FRESH_CLASSIFY,
+        ),
         (
             "search_guidelines",
             guideline_set,

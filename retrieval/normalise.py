@@ -84,7 +84,8 @@ def _deletes(word: str, distance: int) -> set[str]:
 
 def edit_distance(a: str, b: str) -> int:
     """Damerau-Levenshtein (optimal string alignment): a swap of two neighbouring letters is one edit."""
-    prev2, prev = [], list(range(len(b) + 1))
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         row = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):

@@ -394,14 +394,15 @@ def test_classify_business_reads_a_business_by_the_name_people_give_it(call_inde
     entries = read_index_entries()
     sample = entries[::500]
     found = sum(
-        code in [c["naics"] for c in ok(call_indexed("classify_business", {"description": entry, "k": 3}))["candidates"]]
+        code
+        in [c["naics"] for c in ok(call_indexed("classify_business", {"description": entry, "k": 3}))["candidates"]]
         for code, entry in sample
     )
     assert found >= 0.9 * len(sample)
 
 
 def test_figures_places_and_line_shorthand_are_not_read_as_the_business():
-    from tools.business_words import BusinessWords
+    from retrieval.business_words import BusinessWords
 
     words = BusinessWords.build(
         naics_words={"mobile", "homes", "auto", "repair"},
@@ -421,4 +422,6 @@ def test_a_business_classifies_the_same_with_or_without_the_facts_around_it(call
     for name in ("coffee shop", "roofing contractor", "intercity bus line", "nail salon"):
         plain = ok(call_indexed("classify_business", {"description": name, "k": 1}))["candidates"][0]["naics"]
         for noisy in (f"GL for a {name} in Boise ID", f"{name} in dallas tx, 20 employees, revenue $2M"):
-            assert ok(call_indexed("classify_business", {"description": noisy, "k": 1}))["candidates"][0]["naics"] == plain
+            assert (
+                ok(call_indexed("classify_business", {"description": noisy, "k": 1}))["candidates"][0]["naics"] == plain
+            )

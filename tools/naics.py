@@ -11,13 +11,13 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retrieval.business_words import BusinessWords
 from retrieval.entries import EntryVectors, entry_vectors
 from retrieval.index import NAICS, naics_document, open_collection
 from retrieval.search import HybridIndex
 from retrieval.vectors import identity_of
 from seed_db import models
 from seed_db.sources import read_index_entries, read_us_cities
-from tools.business_words import BusinessWords
 from tools.catalog import naics_digits
 from tools.context import ToolContext
 from tools.errors import NotFound

@@ -1,9 +1,9 @@
-"""The words of a description that say what a business does, for classification: figures with the fact they
-count ("20 employees", "revenue $2M"), a place ("in Dallas TX", "boise ID") and a line of business in shorthand
+"""The words of a description that say what a business does, for classification (``classify_business``):
+figures with the fact they count ("20 employees", "revenue $2M"), a place ("in Dallas TX", "boise ID") and a line of business in shorthand
 that no NAICS text uses ("GL for a bar") are taken out, so a message pasted whole classifies as its business.
 
-Built from data, not phrasings: the fact nouns of the vocabulary (``core.vocabulary``), the states of the catalog,
-the U.S. cities of the gazetteer (``seed_db/data/us_cities.csv``) and the catalog's LOB synonyms.
+Built from data the caller hands over, not phrasings: the fact nouns of the vocabulary (``core.vocabulary``), the
+catalog's states and LOB synonyms, the cities of the gazetteer (``seed_db/data/us_cities.csv``).
 """
 
 from __future__ import annotations
@@ -51,11 +51,7 @@ class BusinessWords:
         state_names = sorted({n.lower() for n in states.values()}, key=len, reverse=True)
         codes = "|".join(sorted(states))
         after = rf"(?:,?\s*(?:{'|'.join(map(re.escape, state_names))}|(?i:{codes}))\b)?"
-        places = (
-            re.compile(rf"\b(?:{PLACE_CUES})\s+(?:{'|'.join(names)})\b{after}", re.IGNORECASE)
-            if names
-            else None
-        )
+        places = re.compile(rf"\b(?:{PLACE_CUES})\s+(?:{'|'.join(names)})\b{after}", re.IGNORECASE) if names else None
         # A state by its name anywhere, by its code in capitals ("TX"; "in" is a word, "IN" a state).
         state = re.compile(rf"(?i:\b(?:{'|'.join(map(re.escape, state_names))})\b)|\b(?:{codes})\b")
         unused = sorted(
@@ -63,9 +59,7 @@ class BusinessWords:
             key=len,
             reverse=True,
         )
-        shorthand = (
-            re.compile(rf"\b(?:{'|'.join(map(re.escape, unused))})(?![\w'])", re.IGNORECASE) if unused else None
-        )
+        shorthand = re.compile(rf"\b(?:{'|'.join(map(re.escape, unused))})(?![\w'])", re.IGNORECASE) if unused else None
         return cls(figures, places, state, shorthand)
 
     def __call__(self, text: str) -> str:
