@@ -1,6 +1,7 @@
 """The words of a description that say what a business does, for classification (``classify_business``):
-figures with the fact they count ("20 employees", "revenue $2M"), a place ("in Dallas TX", "boise ID") and a line of business in shorthand
-that no NAICS text uses ("GL for a bar") are taken out, so a message pasted whole classifies as its business.
+figures with the fact they count ("20 employees", "revenue $2M"), a place ("in Dallas TX", "boise ID") and a line
+of business in shorthand that no NAICS text uses ("GL for a bar") are taken out, so a message pasted whole
+classifies as its business.
 
 Built from data the caller hands over, not phrasings: the fact nouns of the vocabulary (``core.vocabulary``), the
 catalog's states and LOB synonyms, the cities of the gazetteer (``seed_db/data/us_cities.csv``).
