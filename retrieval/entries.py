@@ -44,13 +44,28 @@ class EntryVectors:
     codes: np.ndarray  # the code of each entry
     vectors: np.ndarray  # float32, one L2-normalised row per entry
 
-    def best_by_code(self, query: np.ndarray, ids: Sequence[str]) -> np.ndarray:
-        """For each of ``ids``, the cosine similarity of ``query`` to its nearest entry (-1 for a code with none)."""
+    def by_code(self, ids: Sequence[str]) -> CodeNames:
+        """The vectors grouped by code, in the order of ``ids`` (grouped once: a query then costs one product)."""
         position = {c: i for i, c in enumerate(ids)}
-        rows = np.array([position.get(str(c), -1) for c in self.codes])
-        keep = rows >= 0
-        best = np.full(len(ids), -1.0, dtype=np.float32)
-        np.maximum.at(best, rows[keep], (self.vectors @ np.asarray(query, dtype=np.float32))[keep])
+        rows = np.array([position.get(str(c), -1) for c in self.codes], dtype=np.int64)
+        keep = np.flatnonzero(rows >= 0)
+        order = keep[np.argsort(rows[keep], kind="stable")]
+        groups, starts = np.unique(rows[order], return_index=True)
+        return CodeNames(self.vectors[order], groups, starts, len(ids))
+
+
+@dataclass(frozen=True)
+class CodeNames:
+    vectors: np.ndarray  # the entries' vectors, grouped by code
+    groups: np.ndarray  # the position (in ``ids``) of each group's code
+    starts: np.ndarray  # where each group starts in ``vectors``
+    size: int  # how many ids
+
+    def best(self, query: np.ndarray) -> np.ndarray:
+        """For each id, the cosine similarity of ``query`` to its nearest entry (-1 for a code with none)."""
+        best = np.full(self.size, -1.0, dtype=np.float32)
+        if len(self.groups):
+            best[self.groups] = np.maximum.reduceat(self.vectors @ np.asarray(query, dtype=np.float32), self.starts)
         return best
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retrieval.business_words import BusinessWords
-from retrieval.entries import EntryVectors, entry_vectors
+from retrieval.entries import CodeNames, entry_vectors
 from retrieval.index import NAICS, naics_document, open_collection
 from retrieval.search import HybridIndex
 from retrieval.vectors import identity_of
@@ -49,7 +49,7 @@ class NaicsClassifier:
 
     index: HybridIndex
     documents: np.ndarray  # the NAICS collection's vectors, in ``index.ids`` order
-    entries: EntryVectors | None
+    entries: CodeNames | None  # the Census index entries' vectors, grouped by code
     business_words: BusinessWords | None = None  # figures, places and LOB shorthand taken out of the query
 
     def scores(self, query: str) -> np.ndarray:
@@ -58,7 +58,7 @@ class NaicsClassifier:
         vector = np.asarray(self.index.embed(query)[0], dtype=np.float32)
         score = self.documents @ vector
         if self.entries is not None:
-            score = score + self.entries.best_by_code(vector, self.index.ids)
+            score = score + self.entries.best(vector)
         lexical = self.index.bm25_scores(query)
         if lexical.max() > 0:
             score = score + LEXICAL_WEIGHT * lexical / lexical.max()
@@ -81,7 +81,8 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
         documents = np.array([by_id[code] for code in index.ids], dtype=np.float32)
         documents /= np.maximum(np.linalg.norm(documents, axis=1, keepdims=True), 1e-12)
         names = read_index_entries()
-        entries = entry_vectors(names, ctx.embedding, identity_of(ctx.embedding))
+        vectors = entry_vectors(names, ctx.embedding, identity_of(ctx.embedding))
+        entries = vectors.by_code(index.ids) if vectors is not None else None
         with Session(ctx.engine) as c:
             texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
         # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not
