@@ -3,13 +3,14 @@ top-1/recall@3.
 
     .venv/bin/python -m bench.search --data-dir var [--classify FILE ...] [--guidelines FILE ...] [--misses]
 
-Without files it runs the project's own sets (``tests/data/classification_descriptions.jsonl``,
-``tests/data/retrieval_questions.jsonl``) and the fresh tune sets in ``/work/fresh-sets`` (or ``$UWC_FRESH_SETS``)
-when they are there. Held-out files are never read unless named on the command line; ``--misses`` lists what a set
-got wrong, and is refused for a file whose name says it is held out.
+Without files it runs the project's own sets (``tests/data/classification_descriptions.jsonl`` and
+``classification_names.jsonl``, ``tests/data/retrieval_questions.jsonl``) and the fresh tune sets in
+``/work/fresh-sets`` (or ``$UWC_FRESH_SETS``) when they are there. Held-out files are never read unless named on the
+command line; ``--misses`` lists what a set got wrong, and is refused for a file whose name says it is held out.
 
-A classification row is ``{"description", "naics"}`` (the right code; ``"also"``: other codes counted right); a
-guideline row is ``{"question", "section_ids"}`` (any of them in the top 3 is a hit).
+A classification row is ``{"description" or "text", "naics"}`` (the right code; ``"also"`` or ``"also_ok"``: other
+codes counted right); a guideline row is ``{"question", "section_ids" or "sections"}`` (any of them in the top 3 is
+a hit).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from core.settings import apply_offline_env
 apply_offline_env()
 OWN = Path(__file__).resolve().parents[1] / "tests" / "data"
 FRESH = Path(os.environ.get("UWC_FRESH_SETS", "/work/fresh-sets"))
-OWN_CLASSIFY = [OWN / "classification_descriptions.jsonl"]
+# classification_names.jsonl: short names of businesses ("coffee shop", "cpa firm"), written with the index-entry
+# classifier (issue 23) and tuned on: a tune set, like the rest here.
+OWN_CLASSIFY = [OWN / "classification_descriptions.jsonl", OWN / "classification_names.jsonl"]
 OWN_GUIDELINES = [OWN / "retrieval_questions.jsonl"]
 FRESH_CLASSIFY = [FRESH / "classification_tune.jsonl"]
 FRESH_GUIDELINES = [FRESH / "guideline_questions_tune.jsonl"]
