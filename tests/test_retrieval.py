@@ -316,3 +316,15 @@ def test_reading_is_idempotent_and_never_fails_on_any_text():
 
     check()
     assert read("x" * 100_000).text == "x" * 2000  # bounded: a query is read up to its first 2,000 characters
+
+
+def test_a_misspelt_question_finds_what_the_spelt_one_finds_and_says_how_it_was_read(toolkit):
+    """Metamorphic: a typo or a cut word does not change the sections found (real model and index)."""
+    for typed, spelt in (
+        ("do we write umbrela?", "do we write umbrella?"),
+        ("standard limts on GL", "standard limits on GL"),
+    ):
+        misspelt = toolkit.call("search_guidelines", {"query": typed}).result
+        right = toolkit.call("search_guidelines", {"query": spelt}).result
+        assert [s["id"] for s in misspelt["sections"]] == [s["id"] for s in right["sections"]]
+        assert misspelt["read_as"] == spelt and "read_as" not in right

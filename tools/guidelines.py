@@ -122,7 +122,8 @@ def search_guidelines(
     """Search the insurer's underwriting guidelines and return the best sections (id, title, text) to cite.
 
     Use it for any question about rules, definitions, what we write or do not write, and how to decide.
-    Cite the returned section ids in your answer, e.g. [property-hospitality-construction].
+    Cite the returned section ids in your answer, e.g. [property-hospitality-construction]. Typos and cut words
+    are read before searching; ``read_as`` (when present) is the query as it was searched.
 
     Args:
         query: what you want to know, in plain words
@@ -133,7 +134,8 @@ def search_guidelines(
     index, sections = guideline_search(ctx)
     # Searched as read (typos fixed, cut words whole, a city's state added); shorthand is spelled out from the words
     # as typed too ("gen liab" is a catalog phrase, "gen liability" is not).
-    typed, query = query, read_question(ctx, query).text
+    read = read_question(ctx, query)
+    typed, query = query, read.text
     vector = index.embed(query)  # one embedding for both indexes: they share the embedding function
     shorthand = dict.fromkeys(f"{_expand_abbreviations(ctx, typed)} {_expand_abbreviations(ctx, query)}".split())
     expansions = [
@@ -141,12 +143,15 @@ def search_guidelines(
         (_industry_terms(ctx, query, vector), INDUSTRY_WEIGHT),
     ]
     hits = index.search(query, k=k, lexical_weight=1.5, expansions=expansions, vector=vector)
-    return {
+    out: dict = {
         "sections": [
             {"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)}
             for sid, score in hits
         ]
     }
+    if read.rewrites:  # what was searched, so a misread is seen: "umbrela" -> "umbrella"
+        out["read_as"] = read.text
+    return out
 
 
 @tool
