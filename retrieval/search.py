@@ -116,14 +116,15 @@ class HybridIndex:
 
     def lexical(self, query: str, n: int, expansions: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
         """Top ``n`` ids by BM25 of ``query`` plus each expansion's BM25 times its weight."""
-        scores = self._bm25(query)
+        scores = self.bm25_scores(query)
         for text, weight in expansions:
             if weight > 0:
-                scores = scores + weight * self._bm25(text)
+                scores = scores + weight * self.bm25_scores(text)
         order = np.argsort(-scores, kind="stable")[:n]
         return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
-    def _bm25(self, text: str) -> np.ndarray:
+    def bm25_scores(self, text: str) -> np.ndarray:
+        """BM25 of ``text`` against every document, in ``ids`` order."""
         tokens = tokenize(text)
         return self.bm25.get_scores(tokens) if tokens else np.zeros(len(self.ids))
 

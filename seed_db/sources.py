@@ -51,6 +51,14 @@ class NaicsRow(Row):
         return v
 
 
+class IndexEntryRow(NaicsRow):
+    """A Census index entry: a name of an activity or a business, and its code."""
+
+    title: str = ""
+    description: str = ""
+    entry: str
+
+
 class LevelRow(Row):
     code: str
     level: int
@@ -168,6 +176,34 @@ def read_csv(path: Path, model: type[M], key: tuple[str, ...]) -> list[M]:
     if not rows:
         raise SeedError(path, "no data rows")
     return rows
+
+
+INDEX_ENTRIES = DATA_DIR / "naics_2022_index_entries.csv"
+
+
+def read_index_entries(path: Path = INDEX_ENTRIES) -> list[tuple[str, str]]:
+    """The Census NAICS 2022 index entries as (code, entry), in the file's order (kept out of the database: only
+    classification reads them, through vectors derived from this file)."""
+    return [(r.code, r.entry) for r in read_csv(path, IndexEntryRow, ("code", "entry"))]
+
+
+US_CITIES = DATA_DIR / "us_cities.csv"
+
+
+class CityRow(Row):
+    name: str
+    state: str
+    population: int
+
+
+def read_us_cities(path: Path = US_CITIES) -> dict[str, str]:
+    """Lower-case city name -> state code, for the U.S. places of 15,000 people or more; a name several states share
+    goes to its most populous place ("columbus" -> OH)."""
+    rows = sorted(read_csv(path, CityRow, ("name", "state")), key=lambda r: -r.population)
+    out: dict[str, str] = {}
+    for r in rows:
+        out.setdefault(r.name.lower(), r.state)
+    return out
 
 
 def read_yaml(path: Path) -> Any:

@@ -244,3 +244,87 @@ def test_building_the_index_reports_each_collections_count_as_it_embeds(tmp_path
         docs, tmp_path / "chroma", CountingEmbedding(), vectors=None, progress=lambda *e: events.append(e)
     )
     assert again.embedded == BATCH + 8  # no cache folder given: nothing kept between builds
+
+
+# --- reading a query before search (retrieval/normalise.py) ----------------------------------------------------
+
+_TEXTS = [
+    "Umbrella and excess liability are not written. Standard limits per occurrence; the deductible for auto.",
+    "Liability limits for contractors; deductibles by vehicle count; a self storage facility.",
+]
+_STATES = {"OH": "Ohio", "GA": "Georgia", "CO": "Colorado"}
+_PLACES = {"columbus": "Ohio", "savannah": "Georgia", "denver": "Colorado", "new orleans": "Louisiana"}
+
+
+def _reader():
+    from retrieval.normalise import QueryNormaliser
+
+    return QueryNormaliser(_TEXTS, known={"staffing"}, places=_PLACES, states=_STATES)
+
+
+def test_typos_and_cut_words_are_read_as_the_index_words_they_stand_for():
+    read = _reader()
+    assert read("do we write umbrela?").text == "do we write umbrella?"
+    assert read("standard limts on GL").text == "standard limits on GL"
+    assert read("whats the ded on auto").text.endswith("the deductible on auto")
+    assert read("liquor liab for a bar").text == "liquor liability for a bar"
+    assert [(r.typed, r.read, r.why) for r in read("umbrela liab").rewrites] == [
+        ("umbrela", "umbrella", "typo"),
+        ("liab", "liability", "shorthand"),
+    ]
+
+
+def test_words_the_index_does_not_use_but_people_do_are_left_alone():
+    read = _reader()
+    for query in ("what else can i sell them", "epl for a staffing firm", "oil drillers", "a plumber", "they're small"):
+        assert read(query).text == query and read(query).rewrites == ()
+
+
+def test_a_city_after_a_place_word_gains_its_state_unless_a_state_is_named():
+    read = _reader()
+    assert read("can we do wc in columbus?").text == "can we do wc in columbus Ohio?"
+    assert read("property in New Orleans").text == "property in New Orleans Louisiana"
+    assert read("property in savannah GA").text == "property in savannah GA"
+    assert read("gl for a bar in denver co").text == "gl for a bar in denver co"
+    assert read("gl in Denver, Colorado").text == "gl in Denver, Colorado"
+    assert read("columbus day closing").text == "columbus day closing"  # no place word before it
+
+
+def test_the_edit_distance_counts_a_swap_as_one_edit():
+    from retrieval.normalise import edit_distance
+
+    assert [edit_distance(a, b) for a, b in (("limts", "limits"), ("form", "from"), ("abc", "abc"), ("", "ab"))] == [
+        1,
+        1,
+        0,
+        2,
+    ]
+
+
+def test_reading_is_idempotent_and_never_fails_on_any_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    read = _reader()
+
+    @settings(max_examples=200, derandomize=True, deadline=None)
+    @given(st.text(max_size=300) | st.from_regex(r"[a-zA-Z' ]{0,60}", fullmatch=True))
+    def check(text):
+        once = read(text)
+        assert read(once.text).text == once.text
+        assert all(r.typed in text for r in once.rewrites)
+
+    check()
+    assert read("x" * 100_000).text == "x" * 2000  # bounded: a query is read up to its first 2,000 characters
+
+
+def test_a_misspelt_question_finds_what_the_spelt_one_finds_and_says_how_it_was_read(toolkit):
+    """Metamorphic: a typo or a cut word does not change the sections found (real model and index)."""
+    for typed, spelt in (
+        ("do we write umbrela?", "do we write umbrella?"),
+        ("standard limts on GL", "standard limits on GL"),
+    ):
+        misspelt = toolkit.call("search_guidelines", {"query": typed}).result
+        right = toolkit.call("search_guidelines", {"query": spelt}).result
+        assert [s["id"] for s in misspelt["sections"]] == [s["id"] for s in right["sections"]]
+        assert misspelt["read_as"] == spelt and "read_as" not in right

@@ -485,3 +485,35 @@ def test_cli_seed_shows_progress_on_stderr_when_asked(tmp_path, monkeypatch, cap
     assert "embedding naics" in captured.err and "1012/1012" in captured.err and "embedding naics" not in captured.out
     assert uwc(["seed", "--data-dir", str(tmp_path / "var"), "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_the_shipped_entry_vectors_match_the_committed_index_entries_and_the_model():
+    """retrieval/assets/naics-entry-vectors.npz is derived from seed_db/data/naics_2022_index_entries.csv by the
+    model that embeds queries; int8 keeps each vector within a rounding step of what the model computes."""
+    import numpy as np
+
+    from retrieval.embeddings import MiniLMEmbedding
+    from retrieval.entries import SHIPPED, entry_text, entry_vectors
+    from seed_db.sources import read_index_entries
+
+    entries = read_index_entries()
+    embedding = MiniLMEmbedding()
+    shipped = entry_vectors(entries, embedding, embedding.vector_identity(), SHIPPED)
+    assert shipped is not None, "the entry vectors are stale or missing: run `python -m seed_db.vectors --only entries`"
+    assert list(shipped.codes) == [code for code, _ in entries]
+    sample = list(range(0, len(entries), 2500))
+    computed = np.array(embedding([entry_text(entries[i][1]) for i in sample]))
+    assert np.abs(shipped.vectors[sample] - computed).max() < 0.01
+    assert entry_vectors(entries[:-1], embedding, embedding.vector_identity(), SHIPPED) is None  # other entries
+
+
+def test_the_index_entries_and_cities_are_valid_and_name_real_codes_and_states():
+    from seed_db.sources import read_index_entries, read_us_cities
+
+    codes = {r["code"] for r in load_seed_data().tables["naics_code"]}
+    entries = read_index_entries()
+    assert len(entries) > 20_000 and {c for c, _ in entries} <= codes
+    assert ("722515", "Coffee shops, on premise brewing") in entries
+    states = {r["code"] for r in load_seed_data().tables["state"]}
+    cities = read_us_cities()
+    assert set(cities.values()) <= states and cities["columbus"] == "OH"  # the most populous of the name

@@ -383,3 +383,45 @@ def test_get_guideline_section(call):
     assert r["id"] == "auto-qualified" and "20" in r["text"]
     missing = call("get_guideline_section", {"section_id": "nope"})
     assert not missing.ok and "auto-qualified" in missing.result["hint"]
+
+
+def test_classify_business_reads_a_business_by_the_name_people_give_it(call_indexed):
+    """Short names are matched to the Census index entries; the expected codes are the entries' own."""
+    from seed_db.sources import read_index_entries
+
+    top = ok(call_indexed("classify_business", {"description": "coffee shop", "k": 3}))["candidates"]
+    assert top[0]["naics"] == "722515"  # "Coffee shops, on premise brewing", not 311920 Coffee and Tea Manufacturing
+    entries = read_index_entries()
+    sample = entries[::500]
+    found = sum(
+        code
+        in [c["naics"] for c in ok(call_indexed("classify_business", {"description": entry, "k": 3}))["candidates"]]
+        for code, entry in sample
+    )
+    assert found >= 0.9 * len(sample)
+
+
+def test_figures_places_and_line_shorthand_are_not_read_as_the_business():
+    from retrieval.business_words import BusinessWords
+
+    words = BusinessWords.build(
+        naics_words={"mobile", "homes", "auto", "repair"},
+        cities=["Dallas", "Mobile", "Boise"],
+        states={"TX": "Texas", "AL": "Alabama", "ID": "Idaho"},
+        lob_synonyms=["gl", "general liability", "auto"],
+    )
+    assert words("GL for a security guard company in Dallas TX, 75 emps, rev 5M") == "for a security guard company"
+    assert words("bakery in boise id with 12 employees and $900k in sales") == "bakery with and"
+    assert words("dealer of mobile homes in Mobile, AL") == "dealer of mobile homes"  # the word stays, the city goes
+    assert words("auto repair shop, 14 trucks") == "auto repair shop, trucks"  # a fleet says what the business does
+    assert words("Texas") == "Texas" and words("75") == "75"  # nothing left: the text as it came
+
+
+def test_a_business_classifies_the_same_with_or_without_the_facts_around_it(call_indexed):
+    """Metamorphic: the place, the figures and the line asked about do not change what the business is."""
+    for name in ("coffee shop", "roofing contractor", "intercity bus line", "nail salon"):
+        plain = ok(call_indexed("classify_business", {"description": name, "k": 1}))["candidates"][0]["naics"]
+        for noisy in (f"GL for a {name} in Boise ID", f"{name} in dallas tx, 20 employees, revenue $2M"):
+            assert (
+                ok(call_indexed("classify_business", {"description": noisy, "k": 1}))["candidates"][0]["naics"] == plain
+            )

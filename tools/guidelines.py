@@ -10,7 +10,9 @@ from pydantic import Field
 from core.vocabulary import LOB_SHORTHAND
 from guidelines import load_sections
 from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, open_collection, section_document
+from retrieval.normalise import NormalisedQuery, QueryNormaliser, words_of
 from retrieval.search import HybridIndex
+from seed_db.sources import read_index_entries, read_us_cities
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
 from tools.spec import tool
@@ -29,6 +31,28 @@ def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
         return index, {s.id: s for s in sections}
 
     return ctx.lazy("guidelines", build)
+
+
+def question_reader(ctx: ToolContext) -> QueryNormaliser:
+    """Reads a question against the guidelines' own words: typos, cut words, a city's state (``retrieval.normalise``).
+    The words of the NAICS titles and index entries are known words too: a business named in a question
+    ("staffing firm") is never "corrected" into a word of the guidelines."""
+
+    def build():
+        sections = load_sections()
+        names = [*ctx.catalog.naics_titles.values(), *(entry for _, entry in read_index_entries())]
+        known = {w for name in names for w in words_of(name)}
+        common = {w for name in names for w in re.findall(r"[A-Za-z]+", name) if w.islower()}
+        states = ctx.catalog.states
+        places = {city: states.get(code, code) for city, code in read_us_cities().items()}
+        texts = [section_document(s.title, s.text) for s in sections]
+        return QueryNormaliser(texts, known, places, states, common=common)
+
+    return ctx.lazy("guideline_question_reader", build)
+
+
+def read_question(ctx: ToolContext, query: str) -> NormalisedQuery:
+    return question_reader(ctx)(query)
 
 
 def sections_by_id(ctx: ToolContext) -> dict:
@@ -98,7 +122,8 @@ def search_guidelines(
     """Search the insurer's underwriting guidelines and return the best sections (id, title, text) to cite.
 
     Use it for any question about rules, definitions, what we write or do not write, and how to decide.
-    Cite the returned section ids in your answer, e.g. [property-hospitality-construction].
+    Cite the returned section ids in your answer, e.g. [property-hospitality-construction]. Typos and cut words
+    are read before searching; ``read_as`` (when present) is the query as it was searched.
 
     Args:
         query: what you want to know, in plain words
@@ -107,18 +132,26 @@ def search_guidelines(
     if not query.strip():
         raise InvalidArgument("query is empty", "describe what you are looking for")
     index, sections = guideline_search(ctx)
+    # Searched as read (typos fixed, cut words whole, a city's state added); shorthand is spelled out from the words
+    # as typed too ("gen liab" is a catalog phrase, "gen liability" is not).
+    read = read_question(ctx, query)
+    typed, query = query, read.text
     vector = index.embed(query)  # one embedding for both indexes: they share the embedding function
+    shorthand = dict.fromkeys(f"{_expand_abbreviations(ctx, typed)} {_expand_abbreviations(ctx, query)}".split())
     expansions = [
-        (_expand_abbreviations(ctx, query), ABBREVIATION_WEIGHT),
+        (" ".join(shorthand), ABBREVIATION_WEIGHT),
         (_industry_terms(ctx, query, vector), INDUSTRY_WEIGHT),
     ]
     hits = index.search(query, k=k, lexical_weight=1.5, expansions=expansions, vector=vector)
-    return {
+    out: dict = {
         "sections": [
             {"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)}
             for sid, score in hits
         ]
     }
+    if read.rewrites:  # what was searched, so a misread is seen: "umbrela" -> "umbrella"
+        out["read_as"] = read.text
+    return out
 
 
 @tool

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Annotated
 
+import numpy as np
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retrieval.business_words import BusinessWords
+from retrieval.entries import CodeNames, entry_vectors
 from retrieval.index import NAICS, naics_document, open_collection
 from retrieval.search import HybridIndex
+from retrieval.vectors import identity_of
 from seed_db import models
+from seed_db.sources import read_index_entries, read_us_cities
 from tools.catalog import naics_digits
 from tools.context import ToolContext
 from tools.errors import NotFound
@@ -32,6 +39,59 @@ def naics_search(ctx: ToolContext) -> HybridIndex:
         )
 
     return ctx.lazy("naics", build)
+
+
+@dataclass(frozen=True)
+class NaicsClassifier:
+    """Every code scored three ways at once (exact, over all 1,012 codes): how near the query is to the code's
+    official title and description, how near to the nearest of the names the Census index gives it, and how much
+    its words match the title and description (BM25, scaled to the best match of the query)."""
+
+    index: HybridIndex
+    documents: np.ndarray  # the NAICS collection's vectors, in ``index.ids`` order
+    entries: CodeNames | None  # the Census index entries' vectors, grouped by code
+    business_words: BusinessWords | None = None  # figures, places and LOB shorthand taken out of the query
+
+    def scores(self, query: str) -> np.ndarray:
+        if self.business_words is not None:
+            query = self.business_words(query)
+        vector = np.asarray(self.index.embed(query)[0], dtype=np.float32)
+        score = self.documents @ vector
+        if self.entries is not None:
+            score = score + self.entries.best(vector)
+        lexical = self.index.bm25_scores(query)
+        if lexical.max() > 0:
+            score = score + LEXICAL_WEIGHT * lexical / lexical.max()
+        return score
+
+
+# The two similarities are on one scale (cosines of one model) and weigh the same: a long description is matched by
+# the official description, a name by an index entry. BM25 is a tie-breaker on exact terms. Chosen on the project's
+# own sets (tests/data/classification_*.jsonl) and a tune set written by someone else; scores summed, not
+# rank-fused: how near the nearest name is says more than its rank.
+LEXICAL_WEIGHT = 0.15
+
+
+def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
+    index = naics_search(ctx)  # outside ``lazy``: its lock is not re-entrant
+
+    def build():
+        got = index.collection.get(include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        documents = np.array([by_id[code] for code in index.ids], dtype=np.float32)
+        documents /= np.maximum(np.linalg.norm(documents, axis=1, keepdims=True), 1e-12)
+        names = read_index_entries()
+        vectors = entry_vectors(names, ctx.embedding, identity_of(ctx.embedding))
+        entries = vectors.by_code(index.ids) if vectors is not None else None
+        with Session(ctx.engine) as c:
+            texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
+        # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not
+        words = {w for text in [*texts, *(e for _, e in names)] for w in re.findall(r"[A-Za-z']+", text) if w.islower()}
+        cities = read_us_cities()
+        business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms)
+        return NaicsClassifier(index, documents, entries, business)
+
+    return ctx.lazy("naics_classifier", build)
 
 
 def naics_levels(ctx: ToolContext) -> dict[str, str]:
@@ -59,12 +119,12 @@ def classify_business(
         description: what the business does, in plain words
         k: how many candidates to return (1-10, default 5)
     """
-    # Embeddings carry most of the signal for paraphrased descriptions; BM25 at half weight breaks ties on
-    # exact terms (chosen on tests/data/classification_descriptions.jsonl and the suite's classification tasks).
-    hits = naics_search(ctx).search(description, k=k, pool=40, lexical_weight=0.5)
-    titles = ctx.catalog.naics_titles
+    classifier = naics_classifier(ctx)
+    scores = classifier.scores(description)
+    top = np.argsort(-scores, kind="stable")[:k]
+    titles, ids = ctx.catalog.naics_titles, classifier.index.ids
     return {
-        "candidates": [{"naics": code, "title": titles[code], "score": round(score, 4)} for code, score in hits],
+        "candidates": [{"naics": ids[i], "title": titles[ids[i]], "score": round(float(scores[i]), 4)} for i in top],
         "sections": ["classification-naics"],
     }
 

@@ -1,0 +1,109 @@
+"""The names a code is known by (the Census NAICS index entries: "Coffee shops, on premise brewing" -> 722515), as
+vectors: a query is near a code when it is near one of its names.
+
+People name a business ("coffee shop", "CPA firm", "intercity bus line"); the official descriptions describe
+activities ("serving nonalcoholic beverages ... for consumption on or near the premises"). A short name is far from
+a long description in embedding space and close to the index entry that names the same thing.
+
+Twenty thousand names take minutes to embed, so their MiniLM vectors ship in ``assets/naics-entry-vectors.npz``
+(int8, one scale per vector: the ranking is the same as with float32), derived by ``python -m seed_db.vectors``
+with the other index vectors, and used only when the entries and the embedding are the ones it was derived from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SHIPPED = Path(__file__).parent / "assets" / "naics-entry-vectors.npz"
+# "Accounting services (except CPAs)" names what the code excludes: embedded whole, it would pull a query about
+# CPAs towards the one code that is not theirs. The cross-reference is cut; the name stays.
+_EXCEPT = re.compile(r"\s*\(except[^)]*\)|,?\s+except\b[^,;()]*", re.IGNORECASE)
+
+
+def entry_text(entry: str) -> str:
+    """What is embedded for an index entry: the entry without the exclusions it names."""
+    return " ".join(_EXCEPT.sub("", entry).split()) or entry
+
+
+def entries_digest(identity: str, entries: Sequence[tuple[str, str]]) -> str:
+    """Which entries, embedded by which model, a set of vectors belongs to."""
+    h = hashlib.sha256(identity.encode())
+    for code, text in entries:
+        h.update(f"\0{code}\t{text}".encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class EntryVectors:
+    codes: np.ndarray  # the code of each entry
+    vectors: np.ndarray  # float32, one L2-normalised row per entry
+
+    def by_code(self, ids: Sequence[str]) -> CodeNames:
+        """The vectors grouped by code, in the order of ``ids`` (grouped once: a query then costs one product)."""
+        position = {c: i for i, c in enumerate(ids)}
+        rows = np.array([position.get(str(c), -1) for c in self.codes], dtype=np.int64)
+        keep = np.flatnonzero(rows >= 0)
+        order = keep[np.argsort(rows[keep], kind="stable")]
+        groups, starts = np.unique(rows[order], return_index=True)
+        return CodeNames(self.vectors[order], groups, starts, len(ids))
+
+
+@dataclass(frozen=True)
+class CodeNames:
+    vectors: np.ndarray  # the entries' vectors, grouped by code
+    groups: np.ndarray  # the position (in ``ids``) of each group's code
+    starts: np.ndarray  # where each group starts in ``vectors``
+    size: int  # how many ids
+
+    def best(self, query: np.ndarray) -> np.ndarray:
+        """For each id, the cosine similarity of ``query`` to its nearest entry (-1 for a code with none)."""
+        best = np.full(self.size, -1.0, dtype=np.float32)
+        if len(self.groups):
+            best[self.groups] = np.maximum.reduceat(self.vectors @ np.asarray(query, dtype=np.float32), self.starts)
+        return best
+
+
+def write_entry_vectors(path: Path, digest: str, codes: Sequence[str], vectors: np.ndarray) -> None:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    scale = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127
+    np.savez_compressed(
+        path,
+        digest=np.array(digest),
+        codes=np.array(codes, dtype="U6"),
+        q=np.round(vectors / scale[:, None]).astype(np.int8),
+        scale=scale.astype(np.float32),
+    )
+
+
+def read_entry_vectors(path: Path, digest: str) -> EntryVectors | None:
+    """The shipped vectors, or None when the file is missing, unreadable or derived from other entries or model."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["digest"]) != digest:
+                return None
+            return EntryVectors(data["codes"], data["q"].astype(np.float32) * data["scale"][:, None])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def entry_vectors(
+    entries: Sequence[tuple[str, str]], embedding: Callable, identity: str | None, path: Path = SHIPPED
+) -> EntryVectors | None:
+    """Vectors of ``entries`` (code, entry) for ``embedding``: the shipped ones when they match; computed when the
+    embedding has no identity (the instant hashing double of the tests); else None (a remote model would take
+    twenty thousand calls, a stale file minutes: classification then goes without the names)."""
+    texts = [entry_text(e) for _, e in entries]
+    codes = [c for c, _ in entries]
+    if identity is not None:
+        return read_entry_vectors(path, entries_digest(identity, list(zip(codes, texts, strict=True))))
+    if not texts:
+        return None
+    vectors = np.asarray(embedding(texts), dtype=np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return EntryVectors(np.array(codes), vectors)

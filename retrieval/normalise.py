@@ -1,0 +1,193 @@
+"""Reading a search query the way it was meant: typos corrected against the index's own vocabulary, shorthand
+spelled out, a city followed by its state. Applied by ``search_guidelines`` before it searches; built from data
+alone, so any layer above may use it.
+
+Nothing here knows a phrasing: every rewrite comes from the data it is built with.
+
+- A word is kept when the index uses it, when it is a known word (an English word of the embedding model's
+  vocabulary, a word the caller knows, a place), when another form of it is (same stem), or when it is short:
+  a query is never "corrected" into the index's words when it says something the index does not.
+- An unknown word of three to six letters that begins a word of the index is read as that word, the most frequent
+  such ("liab" -> "liability", "ded" -> "deductible"): shorthand cuts words short.
+- Another unknown word is read as the index word nearest in edit distance (insert, delete, replace, swap two
+  letters; one edit in five to nine letters, two from ten), the most frequent of the nearest ("limts" ->
+  "limits"). The candidates come from a symmetric-delete table (the SymSpell method): a lookup costs a few set
+  probes, not a scan.
+- A city named after "in", "near", "from", "at", "around" or "outside" is followed by its state's name when the
+  query names no state, so a rule written for a state is found ("in columbus" -> "in columbus Ohio").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+from pathlib import Path
+
+TOKENIZER = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+# A word is known when another form of it is ("drillers" and "drill", "authorizes" and "authorized"): the
+# vocabularies hold some forms of a word, a question may use another. Forms are compared by their stem, the word
+# without one of these endings (longest first).
+SUFFIXES = ("ings", "ers", "ies", "ing", "ed", "es", "er", "ly", "s", "e")
+PLACE_CUES = frozenset({"in", "near", "from", "at", "around", "outside"})
+PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters
+# A typo is looked for in words of five letters or more (a four-letter word one edit from an index word is as often
+# another word: "mows", "spay"); two edits from ten letters on.
+TYPO_LETTERS = (5, 10)
+MAX_QUERY = 2000  # characters read; the tools' own bounds are lower
+MAX_WORD = 24  # letters: a longer "word" is no typo of an index word (and its deletes would be many)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    typed: str
+    read: str
+    why: str  # "shorthand", "typo" or "place"
+
+
+@dataclass(frozen=True)
+class NormalisedQuery:
+    text: str
+    rewrites: tuple[Rewrite, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole words of the embedding model's vocabulary (no word pieces): words a typo fix must leave alone."""
+    vocab = json.loads(TOKENIZER.read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() and w.isascii() and len(w) > 1)
+
+
+def words_of(text: str) -> list[str]:
+    return [w.lower().replace("'", "") for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """The word without its ending ("drillers" -> "drill", "landscape" -> "landscap"); at least three letters."""
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _deletes(word: str, distance: int) -> set[str]:
+    out = {word}
+    for d in range(1, min(distance, len(word) - 1) + 1):
+        out |= {"".join(c for i, c in enumerate(word) if i not in drop) for drop in combinations(range(len(word)), d)}
+    return out
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment): a swap of two neighbouring letters is one edit."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+class QueryNormaliser:
+    """Built once from the texts an index holds; ``known`` words are never rewritten; ``places`` maps a lower-case
+    city name (one to three words) to the text that follows it (its state's name); ``states`` maps each state's
+    abbreviation to its name, to leave a query that names its state as it is; a city named by one of the ``common``
+    words or a word the texts write in lower case is a place only when capitalised ("in Mobile", not "in mobile
+    homes")."""
+
+    def __init__(
+        self,
+        texts: Iterable[str],
+        known: Iterable[str] = (),
+        places: Mapping[str, str] | None = None,
+        states: Mapping[str, str] | None = None,
+        max_distance: int = 2,
+        common: Iterable[str] = (),
+    ) -> None:
+        # "don't" and "facility's" are not words to correct into
+        texts = list(texts)
+        self.counts = Counter(w.lower() for t in texts for w in _WORD.findall(t) if len(w) > 1 and "'" not in w)
+        self.places = {k.lower(): v for k, v in (places or {}).items()}
+        self.states = {k.upper(): v.lower() for k, v in (states or {}).items()}  # abbreviation -> name
+        place_words = {w for name in [*self.places, *self.states.values()] for w in name.split()}
+        self.known = english_words() | {w.lower() for w in known} | place_words
+        self.max_distance = max_distance
+        # words the texts use in lower case: "Columbus" in a worked example is a name, "mobile" in "mobile homes" a word
+        self.common = {w.lower() for w in common} | {w for t in texts for w in _WORD.findall(t) if w.islower()}
+        self._stems = {stem(w) for w in [*self.counts, *self.known]}
+        self._deletes: dict[str, set[str]] = {}
+        for word in self.counts:
+            if len(word) >= TYPO_LETTERS[0] - 1:
+                for d in _deletes(word, max_distance):
+                    self._deletes.setdefault(d, set()).add(word)
+        self._by_prefix: dict[str, str] = {}
+        for word, _ in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            for n in range(PREFIX_LETTERS[0], PREFIX_LETTERS[1] + 1):
+                if len(word) > n:
+                    self._by_prefix.setdefault(word[:n], word)
+
+    def _is_known(self, w: str) -> bool:
+        return w in self.counts or w in self.known or stem(w) in self._stems
+
+    def read_word(self, word: str) -> tuple[str, str] | None:
+        """(what an unknown word stands for, why), or None to keep it as typed."""
+        w = word.lower()
+        if not PREFIX_LETTERS[0] <= len(w) <= MAX_WORD or "'" in w or self._is_known(w):
+            return None
+        if len(w) <= PREFIX_LETTERS[1] and w in self._by_prefix:
+            return self._by_prefix[w], "shorthand"
+        if len(w) < TYPO_LETTERS[0]:
+            return None
+        limit = 1 if len(w) < TYPO_LETTERS[1] else self.max_distance
+        candidates = {c for d in _deletes(w, limit) for c in self._deletes.get(d, ())}
+        scored = [(edit_distance(w, c), -self.counts[c], c) for c in candidates]
+        best = min((s for s in scored if s[0] <= limit), default=None)
+        return (best[2], "typo") if best else None
+
+    def __call__(self, query: str) -> NormalisedQuery:
+        query = query[:MAX_QUERY]
+        rewrites: list[Rewrite] = []
+
+        def fix(m: re.Match) -> str:
+            read = self.read_word(m.group(0))
+            if read is None:
+                return m.group(0)
+            rewrites.append(Rewrite(m.group(0), read[0], read[1]))
+            return read[0]
+
+        text = _WORD.sub(fix, query)
+        return NormalisedQuery(self._place_states(text, rewrites), tuple(rewrites))
+
+    def _place_states(self, text: str, rewrites: list[Rewrite]) -> str:
+        if not self.places:
+            return text
+        spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+        lowered = [w.lower().replace("'", "") for _, _, w in spans]
+        joined = f" {' '.join(lowered)} "
+        # A state named in full anywhere, or by its abbreviation in capitals ("TX"; "in" is a word, "IN" a state).
+        if any(f" {name} " in joined for name in self.states.values()) or any(w in self.states for _, _, w in spans):
+            return text
+        for i in range(len(spans)):
+            for n in (3, 2, 1):
+                name = " ".join(lowered[i : i + n])
+                if i + n > len(spans) or name not in self.places:
+                    continue
+                if i == 0 or lowered[i - 1] not in PLACE_CUES:
+                    continue  # "Center City Parking" is a company
+                if set(name.split()) & self.common and spans[i][2].islower():
+                    continue  # "in mobile homes": a city named by a common word counts when capitalised
+                if i + n < len(spans) and lowered[i + n].upper() in self.states:
+                    return text  # "denver co": the state follows in lower case
+                start, end = spans[i][0], spans[i + n - 1][1]
+                state = self.places[name]
+                rewrites.append(Rewrite(text[start:end], f"{text[start:end]} {state}", "place"))
+                return f"{text[:end]} {state}{text[end:]}"
+        return text
