@@ -208,6 +208,22 @@ class Copilot:
     def label(self) -> str:
         return model_label(self.model)
 
+    def warm(self) -> None:
+        """Load what a first turn needs and would otherwise load on the underwriter's time: the model's own parts
+        (the offline model's intent classifier and its embedding session), the tool boundary's database and
+        schemas, the product guard's catalog words. ``uwc serve`` runs it on a thread as soon as the copilot
+        exists, while the page loads. Costs nothing that the first turn would not have cost."""
+        from tools.guard import find_mentions
+
+        warm_model = getattr(self.model, "warm", None)
+        if warm_model is not None:
+            warm_model()
+        lookup = self.toolkit.specs.get("get_naics")
+        if lookup is not None:  # the database, its statements and the catalog's tables, without a recorded call
+            lookup.func(self.toolkit.ctx, code="722511")
+        find_mentions("We can offer general liability.", self.toolkit.ctx.catalog)
+        self.checks.for_conversation("")
+
     def _config(self, thread_id: str) -> dict:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
 

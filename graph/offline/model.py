@@ -27,6 +27,10 @@ class OfflineRulesModel(Policy):
         intent.shared(cache)  # the classifier keeps its training vectors there between runs
         self.reader = Reader(lambda: Conversation(catalog))
 
+    def warm(self) -> None:
+        """Load the intent classifier (its training vectors and the embedding session) before a first message."""
+        intent.classify("Is this business in appetite for general liability?")
+
     # The graph's model interface.
     def invoke(self, messages: list[BaseMessage], tools: list[dict] | None = None, on_token=None) -> AIMessage:
         conv = self.reader.read(messages)
