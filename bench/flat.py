@@ -89,9 +89,7 @@ class ScriptedModel:
         reply = replies[min(step, len(replies) - 1)]
         if on_token and reply.content:
             on_token(reply.content)
-        return AIMessage(
-            reply.content, tool_calls=reply.tool_calls, additional_kwargs=dict(reply.additional_kwargs)
-        )
+        return AIMessage(reply.content, tool_calls=reply.tool_calls, additional_kwargs=dict(reply.additional_kwargs))
 
 
 def record_replies(data_dir: Path) -> list[list]:
@@ -232,9 +230,7 @@ def bench_thread(data_dir: Path, threads: int) -> dict:
         per_thread.append(turn_ms)
     cp.close()
     window = lambda ms, k: statistics.median(ms[k - 1 : k + 4])  # noqa: E731
-    out: dict = {
-        f"turn_{k}_ms_p50": round(statistics.median([window(ms, k) for ms in per_thread]), 1) for k in WINDOWS
-    }
+    out: dict = {f"turn_{k}_ms_p50": round(statistics.median([window(ms, k) for ms in per_thread]), 1) for k in WINDOWS}
     out["turn50_vs_turn1"] = spread([window(ms, 50) / window(ms, 1) for ms in per_thread])
     out["load"] = load()
     return out
@@ -315,7 +311,14 @@ def bench_start(data_dir: Path, runs: int) -> dict:
     results = []
     for _ in range(runs):
         done = subprocess.run(
-            [sys.executable, "-c", FIRST_TURN_DRIVER, str(TYPING_S), STREAMLIT_TURNS[0] + " " + STREAMLIT_TURNS[1], SCRIPT[3]],
+            [
+                sys.executable,
+                "-c",
+                FIRST_TURN_DRIVER,
+                str(TYPING_S),
+                STREAMLIT_TURNS[0] + " " + STREAMLIT_TURNS[1],
+                SCRIPT[3],
+            ],
             env=env,
             capture_output=True,
             text=True,
