@@ -354,6 +354,50 @@ def bench_load(data_dir: Path) -> dict:
     return out
 
 
+PARTS = ("harness", "thread", "memory", "start", "load")
+
+
+def measure(
+    data_dir: Path,
+    parts: list[str],
+    rounds: int = 12,
+    threads: int = 3,
+    conversations: int = 10,
+    runs: int = 3,
+    echo: bool = False,
+) -> dict:
+    """The figures of ``parts``, each on its own copy of ``data_dir`` (without its conversations); ``echo`` prints
+    each part as it ends."""
+    results: dict = {"load_at_start": load()}
+    with tempfile.TemporaryDirectory(prefix="uwc-flat-") as tmp:
+
+        def fresh(name: str) -> Path:
+            copy = Path(tmp) / name
+            shutil.copytree(
+                data_dir,
+                copy,
+                ignore=shutil.ignore_patterns("conversations.db*", "checkpoints.db*", "telemetry.db*", "runs"),
+            )
+            return copy
+
+        for part in parts:
+            start = time.perf_counter()
+            if part == "harness":
+                results[part] = bench_harness(fresh(part), rounds)
+            elif part == "thread":
+                results[part] = bench_thread(fresh(part), threads)
+            elif part == "memory":
+                results[part] = bench_memory(fresh(part), conversations)
+            elif part == "start":
+                results[part] = bench_start(fresh(part), runs)
+            elif part == "load":
+                results[part] = bench_load(data_dir)
+            results[part]["seconds"] = round(time.perf_counter() - start, 1)
+            if echo:
+                print(json.dumps({part: results[part]}, indent=2), flush=True)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.flat", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("var"), help="a seeded data folder (copied first)")
@@ -369,35 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data_dir / "uwc.db").is_file():
         print(f"no database in {args.data_dir}: run `uwc seed` first", file=sys.stderr)
         return 2
-    parts = args.only.split(",")
-    results: dict = {"load_at_start": load()}
-    with tempfile.TemporaryDirectory(prefix="uwc-flat-") as tmp:
-
-        def fresh(name: str) -> Path:
-            copy = Path(tmp) / name
-            shutil.copytree(
-                args.data_dir,
-                copy,
-                ignore=shutil.ignore_patterns("conversations.db*", "checkpoints.db*", "telemetry.db*", "runs"),
-            )
-            return copy
-
-        for part in parts:
-            start = time.perf_counter()
-            if part == "harness":
-                results[part] = bench_harness(fresh(part), args.rounds)
-            elif part == "thread":
-                results[part] = bench_thread(fresh(part), args.threads)
-            elif part == "memory":
-                results[part] = bench_memory(fresh(part), args.conversations)
-            elif part == "start":
-                results[part] = bench_start(fresh(part), args.runs)
-            elif part == "load":
-                results[part] = bench_load(args.data_dir)
-            else:
-                parser.error(f"unknown part {part!r}")
-            results[part]["seconds"] = round(time.perf_counter() - start, 1)
-            print(json.dumps({part: results[part]}, indent=2), flush=True)
+    unknown = set(args.only.split(",")) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown part(s): {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}")
+    measure(args.data_dir, args.only.split(","), args.rounds, args.threads, args.conversations, args.runs, echo=True)
     return 0
 
 
