@@ -7,6 +7,9 @@ factory that raises is not cached: the next rerun tries again (e.g. after `uwc s
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import streamlit as st
 from sqlalchemy.engine import Engine
 
@@ -43,7 +46,17 @@ def copilot():
     from graph.copilot import Copilot
 
     tracing.configure_from_settings(settings())  # every turn of this server is traced (UWC_TRACING)
-    return Copilot(settings())
+    cp = Copilot(settings())
+    # What the first turn needs loads while the page renders and the underwriter types, not after Enter.
+    threading.Thread(target=_warm, args=(cp,), name="uwc-warm", daemon=True).start()
+    return cp
+
+
+def _warm(cp) -> None:
+    try:
+        cp.warm()
+    except Exception as exc:  # a warm-up that fails costs nothing: the first turn loads what it needs, and says why
+        logging.getLogger("uwc.app").warning("warming the copilot failed: %s: %s", type(exc).__name__, exc)
 
 
 @st.cache_resource(show_spinner=False)

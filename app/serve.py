@@ -54,7 +54,7 @@ def streamlit_command(host: str, port: int, secrets_file: Path | None = None) ->
     cmd = [
         sys.executable,
         "-m",
-        "streamlit",
+        "app.streamlit_main",  # Streamlit's command line, warming the copilot's parts meanwhile
         "run",
         str(page),
         "--server.address",

@@ -3,7 +3,8 @@
     .venv/bin/python -m bench [--data-dir DIR] [--only seed,tools,quality,guard,agent]
 
 Seeds a scratch data folder (timing it) unless --data-dir points at a seeded one, then measures retrieval
-recall@3, classification top-1/top-5, guard precision/recall, and p50/p95 latency per tool. ``--only desk`` adds the
+recall@3, classification top-1/top-5, guard precision/recall, and p50/p95 latency per tool. ``--only flat`` adds
+issue 25's harness and long-thread figures (``python -m bench.flat`` for all its rows). ``--only desk`` adds the
 desk's background triage (``python -m bench.desk``: 1,000 submissions on SQLite and PostgreSQL, workers killed;
 about 10 minutes, so not run by default).
 """
@@ -184,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench.agent import bench_agent
 
             results["agent"] = bench_agent(data_dir)
+        if "flat" in parts:  # issue 25's rows that need no browser, server or PostgreSQL (all: python -m bench.flat)
+            from bench.flat import measure
+
+            results["flat"] = measure(data_dir, ["harness", "thread"])
         if "desk" in parts:
             from bench.desk import bench_desk
 

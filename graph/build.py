@@ -17,8 +17,10 @@ with tool calls is scanned and cleaned like an answer before it is stored.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
+from collections import OrderedDict
 from typing import cast
 
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
@@ -73,11 +75,32 @@ def names_in_results(messages) -> list[str]:
     a name is not the copilot offering what it happens to contain ("Umbrella Cover Is Approved LLC")."""
     names: list[str] = []
     for m in reversed(messages):
-        if isinstance(m, ToolMessage) and isinstance(m.content, str) and len(names) < MAX_NAMES:
+        if len(names) >= MAX_NAMES:
+            break
+        if isinstance(m, ToolMessage) and isinstance(m.content, str):
+            names.extend(n for n in _result_names(m.content) if n not in names)
+    return names[:MAX_NAMES]
+
+
+_NAMES: OrderedDict[bytes, tuple[str, ...]] = OrderedDict()  # by the result's digest: results may be big
+MAX_NAMED_RESULTS = 4096
+
+
+def _result_names(content: str) -> tuple[str, ...]:
+    """One tool result's names, read once per process (every model call and every answer re-reads the thread's)."""
+    key = hashlib.blake2b(content.encode("utf-8", "replace"), digest_size=16).digest()
+    names = _NAMES.get(key)
+    if names is None:
+        try:
+            names = tuple(data_names(json.loads(content)))
+        except ValueError:
+            names = ()
+        _NAMES[key] = names
+        if len(_NAMES) > MAX_NAMED_RESULTS:  # (threads race here harmlessly: at worst a result is read twice)
             try:
-                data_names(json.loads(m.content), names)
-            except ValueError:
-                continue
+                _NAMES.popitem(last=False)
+            except KeyError:
+                pass
     return names
 
 

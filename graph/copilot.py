@@ -216,6 +216,22 @@ class Copilot:
     def label(self) -> str:
         return model_label(self.model)
 
+    def warm(self) -> None:
+        """Load what a first turn needs and would otherwise load on the underwriter's time: the model's own parts
+        (the offline model's intent classifier and its embedding session), the tool boundary's database and
+        schemas, the product guard's catalog words. ``uwc serve`` runs it on a thread as soon as the copilot
+        exists, while the page loads. Costs nothing that the first turn would not have cost."""
+        from tools.guard import find_mentions
+
+        warm_model = getattr(self.model, "warm", None)
+        if warm_model is not None:
+            warm_model()
+        lookup = self.toolkit.specs.get("get_naics")
+        if lookup is not None:  # the database, its statements and the catalog's tables, without a recorded call
+            lookup.func(self.toolkit.ctx, code="722511")
+        find_mentions("We can offer general liability.", self.toolkit.ctx.catalog)
+        self.checks.for_conversation("")
+
     def _config(self, thread_id: str) -> dict:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
 
@@ -328,16 +344,17 @@ class Copilot:
         asked = HumanMessage(text, id=asked_id)
         turn: dict[str, object] = {asked_id: asked}  # every message of the turn, by id, as the nodes returned them
         stopped = False
+        # The state as the graph streams it, first with the question and last after the turn's last step: the
+        # turn's events and messages without reading the stored thread back (a read replays its whole history).
+        first: dict | None = None
+        after: dict = {}
         try:
             self._save_unsaved(thread_id)
-            before = self.graph.get_state(config).values
-            n_events = len(before.get("events", []))
-            n_messages = len(before.get("messages", []))
             self.threads.touch(thread_id, title_if_new=text[:80])
             flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
             try:
                 for mode, item in self.graph.stream(
-                    {"messages": [asked]}, config, stream_mode=["custom", "updates"], durability="sync"
+                    {"messages": [asked]}, config, stream_mode=["custom", "updates", "values"], durability="sync"
                 ):
                     if mode == "custom":
                         if cancel is not None and cancel.is_set():
@@ -346,6 +363,9 @@ class Copilot:
                         streamed.append(item)
                         if on_event:
                             on_event(item)
+                        continue
+                    if mode == "values":
+                        first, after = first or item, item
                         continue
                     for update in item.values():  # each node's update: keep the turn in hand until it is saved
                         for m in (update or {}).get("messages", []) if isinstance(update, dict) else []:
@@ -357,8 +377,8 @@ class Copilot:
                 _STOP.reset(flag)
             if stopped:
                 stopped = self._close_stopped_turn(config)
-            after = self.graph.get_state(config).values
-            self.threads.touch(thread_id)
+            if stopped or first is None:  # the repair wrote after the stream: read the thread back
+                after = self.graph.get_state(config).values
         except Exception as exc:
             problem = self._problem(exc)
             if problem is None:
@@ -367,8 +387,10 @@ class Copilot:
                 if not self._stored(config, asked_id):
                     raise MessageNotSent(problem.rstrip(".")) from None
             return self._unsaved_turn(thread_id, streamed, list(turn.values()), problem), [], [(asked_id, text)]
-        events = after.get("events", [])[n_events:]
-        new_messages = after.get("messages", [])[n_messages:]
+        events = after.get("events", [])[len((first or after).get("events", [])) :]
+        messages = after.get("messages", [])
+        at = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].id == asked_id), len(messages))
+        new_messages = messages[at + 1 :]
         final = next((m for m in reversed(new_messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
         steps = [e for e in events if e["type"] == "tool"]
         findings = recorded(steps)

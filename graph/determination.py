@@ -75,7 +75,7 @@ def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[
     """Each fact's value and where it came from: the applicant record, else the first user message the offline
     fact reader (``graph/offline/facts.py``) reads that value from, else a tool argument (the model's own)."""
     from graph.offline.conversation import RECORD_KEYS
-    from graph.offline.facts import parse
+    from graph.offline.reading import read as parse  # each message read once per process
 
     parsed: dict[tuple[int, str | None], dict] = {}
 

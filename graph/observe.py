@@ -8,6 +8,7 @@ typed events, never the answer's prose (except the online check, whose job is to
 from __future__ import annotations
 
 import logging
+import time
 
 from core import tracing
 from core.vocabulary import VERDICT_FIELDS
@@ -116,15 +117,26 @@ def _check(copilot, thread_id: str, result, user: str, history: list[dict], attr
     return check
 
 
+SEED_DIGEST_TTL_S = 30.0  # a re-seed shows in the records within this; every determination read it again before
+_seed_digests: dict[int, tuple[float, object, str | None]] = {}  # id(engine) -> (read at, engine, digest)
+
+
 def seed_digest(copilot) -> str | None:
-    """The seed inputs digest in force: the seeded database's, else the one of the inputs in the working tree."""
+    """The seed inputs digest in force: the seeded database's, else the one of the inputs in the working tree.
+    Read at most every ``SEED_DIGEST_TTL_S`` per database (it changes only when ``uwc seed`` runs)."""
     from seed_db.build import inputs_digest
     from seed_db.queries import seeded_inputs_digest
 
+    engine = copilot.toolkit.ctx.engine
+    kept = _seed_digests.get(id(engine))
+    if kept is not None and kept[1] is engine and time.monotonic() - kept[0] < SEED_DIGEST_TTL_S:
+        return kept[2]
     try:
-        return seeded_inputs_digest(copilot.toolkit.ctx.engine) or inputs_digest()
+        digest = seeded_inputs_digest(engine) or inputs_digest()
     except Exception:
         return inputs_digest()
+    _seed_digests[id(engine)] = (time.monotonic(), engine, digest)
+    return digest
 
 
 def record_turn(

@@ -80,7 +80,7 @@ def line(readings: list[Reading]) -> str:
 
 def read(text: str, catalog, asked: str | None = None) -> list[Reading]:
     """The facts one message states, in the vocabulary's order, then the ones it says nobody knows."""
-    from graph.offline.facts import parse  # the reader's seam: whichever reader is behind it
+    from graph.offline.reading import read as parse  # the reader's seam, read once per process with the model's
 
     try:
         parsed = parse(text, catalog, asked)

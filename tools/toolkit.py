@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,9 @@ def _validation_hint(spec: ToolSpec) -> str:
     return f"{spec.name} takes ({valid}); '?' marks optional arguments"
 
 
+MAX_KEPT_EVENTS = 100
+
+
 class Toolkit:
     """The tools bound to their resources (a ``ToolContext``), behind the guarded boundary."""
 
@@ -127,7 +131,8 @@ class Toolkit:
     ):
         self.ctx = ctx
         self.specs = {spec.name: spec for spec in tools}
-        self.events: list[ToolEvent] = []
+        # the latest calls, for a caller that looks at them; bounded: a server's toolkit runs for weeks
+        self.events: deque[ToolEvent] = deque(maxlen=MAX_KEPT_EVENTS)
         self.on_event = on_event
 
     def list(self) -> builtins.list[ToolSpec]:  # `list` here would name this method

@@ -1,12 +1,14 @@
-"""What a conversation establishes, re-read from its messages on every call of the offline rules model.
+"""What a conversation establishes, read from its messages by the offline rules model.
 
 ``read_conversation(messages, catalog)`` walks the history (underwriter messages, our questions, tool calls and
 results) and returns a ``Conversation``: the task, the facts stated, the company or applicant id named, what the
-underwriter does not know, the lookups already made, and this turn's tool calls. Nothing is kept between calls.
+underwriter does not know, the lookups already made, and this turn's tool calls. ``Conversation.read`` takes one
+message more, so a reading can resume where an earlier one stopped (``reading.Reader``: each message read once).
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
@@ -15,10 +17,11 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from core.vocabulary import TASK_TYPES
-from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations, parse
+from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations
 from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
+from graph.offline.reading import read
 from graph.state import kind, meta
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -97,10 +100,52 @@ class Conversation:
     calls: list = field(default_factory=list)
     has_content: bool = False
     changed: dict = field(default_factory=dict)  # fact -> (earlier value, new value): corrections in this message
+    # where the reading stands
+    called: dict = field(default_factory=dict)  # tool call id -> (name, args), for the results that follow
+    last_asked: str | None = None  # the fact our last answer asked for, until the underwriter's next message
+
+    def read(self, m: BaseMessage) -> None:
+        """Take one more message of the history."""
+        if isinstance(m, SystemMessage):
+            return
+        if isinstance(m, HumanMessage):
+            if kind(m) == "guard_correction":
+                return
+            self.on_human(m.content if isinstance(m.content, str) else str(m.content), self.last_asked)
+            self.last_asked = None
+        elif isinstance(m, AIMessage):
+            if m.tool_calls:
+                for c in m.tool_calls:
+                    self.called[c["id"] or ""] = (c["name"], c.get("args") or {})
+                    self.n_calls += 1
+            else:
+                self.last_asked = asked_in(m)
+                self.offered = meta(m).get("offered", self.offered)
+                if self.last_asked:
+                    self.asked_before.add(self.last_asked)
+        elif isinstance(m, ToolMessage):
+            name, args = self.called.get(m.tool_call_id, (m.name or "", {}))
+            try:
+                result = json.loads(m.content) if isinstance(m.content, str) else {}
+            except json.JSONDecodeError:
+                result = {"error": str(m.content)}
+            if not isinstance(result, dict):
+                result = {"value": result}
+            self.on_tool(name, args, m.status != "error" and "error" not in result, result)
+
+    def fork(self) -> Conversation:
+        """A copy to read on or decide with, leaving this one as it is. Containers are copied, their values shared:
+        reading only adds or replaces values (tool results, findings), never changes one in place."""
+        twin = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, dict | set | list):
+                setattr(twin, name, copy.copy(value))
+        twin.parsed = copy.deepcopy(self.parsed)  # the current message's reading is changed while it is read
+        return twin
 
     # --- reading the history ---------------------------------------------------------------------------
     def on_human(self, text: str, asked: str | None) -> None:
-        p = parse(text, self.catalog, asked)
+        p = read(text, self.catalog, asked)
         self._rules_question(p, text, asked)
         self.pending = [t for t in self.pending if t not in self.answered_since]  # answered in an earlier turn
         self.answered_since = set()
@@ -332,33 +377,6 @@ class Conversation:
 
 def read_conversation(messages: list[BaseMessage], catalog) -> Conversation:
     conv = Conversation(catalog)
-    pending: dict[str, tuple[str, dict]] = {}
-    last_asked = None
     for m in messages:
-        if isinstance(m, SystemMessage):
-            continue
-        if isinstance(m, HumanMessage):
-            if kind(m) == "guard_correction":
-                continue
-            conv.on_human(m.content if isinstance(m.content, str) else str(m.content), last_asked)
-            last_asked = None
-        elif isinstance(m, AIMessage):
-            if m.tool_calls:
-                for c in m.tool_calls:
-                    pending[c["id"] or ""] = (c["name"], c.get("args") or {})
-                    conv.n_calls += 1
-            else:
-                last_asked = asked_in(m)
-                conv.offered = meta(m).get("offered", conv.offered)
-                if last_asked:
-                    conv.asked_before.add(last_asked)
-        elif isinstance(m, ToolMessage):
-            name, args = pending.get(m.tool_call_id, (m.name or "", {}))
-            try:
-                result = json.loads(m.content) if isinstance(m.content, str) else {}
-            except json.JSONDecodeError:
-                result = {"error": str(m.content)}
-            if not isinstance(result, dict):
-                result = {"value": result}
-            conv.on_tool(name, args, m.status != "error" and "error" not in result, result)
+        conv.read(m)
     return conv

@@ -1,8 +1,9 @@
 """``OfflineRulesModel``: a deterministic stand-in for an LLM that answers the six underwriting questions.
 
-It has the model interface the graph calls (``invoke(messages, tools, on_token) -> AIMessage``) and is stateless:
-every call re-reads the whole conversation (``conversation.py``, with ``facts.py`` for the text) and asks the
-policy (``policy.py``) for the one next step, worded by ``answers.py``.
+It has the model interface the graph calls (``invoke(messages, tools, on_token) -> AIMessage``) and answers from
+the messages alone: every call reads the conversation (``conversation.py``, with ``facts.py`` for the text) and asks
+the policy (``policy.py``) for the one next step, worded by ``answers.py``. What it read is remembered per process
+(``reading.py``), so a call reads only the messages it has not read before.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from pathlib import Path
 from langchain_core.messages import AIMessage, BaseMessage
 
 from graph.offline import intent
-from graph.offline.conversation import read_conversation
+from graph.offline.conversation import Conversation
 from graph.offline.policy import Policy
+from graph.offline.reading import Reader
 
 
 class OfflineRulesModel(Policy):
@@ -23,10 +25,15 @@ class OfflineRulesModel(Policy):
     def __init__(self, catalog, cache: Path | None = None):
         self.catalog = catalog
         intent.shared(cache)  # the classifier keeps its training vectors there between runs
+        self.reader = Reader(lambda: Conversation(catalog))
+
+    def warm(self) -> None:
+        """Load the intent classifier (its training vectors and the embedding session) before a first message."""
+        intent.classify("Is this business in appetite for general liability?")
 
     # The graph's model interface.
     def invoke(self, messages: list[BaseMessage], tools: list[dict] | None = None, on_token=None) -> AIMessage:
-        conv = read_conversation(messages, self.catalog)
+        conv = self.reader.read(messages)
         step = self.decide(conv)
         memory: dict = {"task": conv.task} if conv.task else {}
         if step.tool:

@@ -1,0 +1,44 @@
+"""The Streamlit server process of ``uwc serve``: Streamlit's own command line, with what a first turn needs
+warmed on a thread from the moment the process starts, while the server starts and the page loads.
+
+Warmed here are process-wide parts, shared by the copilot the page builds (``app/resources.py``): the modules of
+the copilot and its tools, and, with the offline model, its intent classifier (training vectors and the MiniLM
+session, the bulk of a cold first turn). The copilot itself is built by the page, in Streamlit's cache, and warms
+the rest (``Copilot.warm``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+log = logging.getLogger("uwc.app")
+
+
+def warm() -> None:
+    try:
+        import graph.copilot  # noqa: F401  (the modules the page's copilot imports)
+        import tools.all  # noqa: F401
+        from core.settings import get_settings
+
+        settings = get_settings()
+        if settings.model == "offline":
+            from graph.offline import intent
+
+            intent.shared(settings.cache_path)  # as the copilot's model will ask for it
+            intent.classify("Is this business in appetite for general liability?")
+    except Exception as exc:  # a warm-up that fails costs nothing: the first turn loads what it needs
+        log.warning("warming the server failed: %s: %s", type(exc).__name__, exc)
+
+
+def main() -> None:
+    threading.Thread(target=warm, name="uwc-warm", daemon=True).start()
+    from streamlit.web.cli import main as streamlit
+
+    sys.argv = ["streamlit", *sys.argv[1:]]
+    streamlit()
+
+
+if __name__ == "__main__":
+    main()
