@@ -24,9 +24,9 @@ TUNED = (
     "guard_fresh3_train.jsonl",
     "guard_fresh4_train.jsonl",
 )
-# Round 4's new writer's held-out set stays outside the repository: scored where it is, when it is there.
-FRESH4_HELDOUT = Path("/work/fresh-sets/guard_fresh4_heldout.jsonl")
-HELD_OUT: tuple[str | Path, ...] = ("guard_texts_heldout.jsonl", FRESH4_HELDOUT)
+# Round 4's new writer's held-out set stays outside the repository and is scored only when asked for, once, at
+# the end of the round: ``python -m bench.guard --heldout /work/fresh-sets/guard_fresh4_heldout.jsonl``.
+HELD_OUT: tuple[str | Path, ...] = ("guard_texts_heldout.jsonl",)
 
 
 def _path(name: str | Path) -> Path:

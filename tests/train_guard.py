@@ -130,8 +130,9 @@ def leave_one_writer_out(texts: list[dict], band: float) -> dict[str, dict]:
     out = {}
     for name in TUNED:
         rest = [t for t in texts if writer(t["set"]) != writer(name)]
-        if rest:
-            got = evaluate(rest, [t for t in texts if t["set"] == name], (band,))
+        own = [t for t in texts if t["set"] == name]
+        if rest and own:
+            got = evaluate(rest, own, (band,))
             out[name] = {judge: report(*parts) for judge, parts in got.items()}
     return out
 

@@ -74,7 +74,9 @@ _DECLINE = re.compile(
     r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
     r"n/w|nw|decl|decld|ooa|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
     r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
-    r"ausgeschlossen|exclu|exclue|exclus|esclus\w*|excluid\w*)\b"
+    r"ausgeschlossen|exclu(?!siv)\w*|esclu[sd]\w*|schliesst \w+ aus|"
+    r"(?:perguntaram|perguntou|pediram|pediu|preguntaron|pregunto|pidieron|pidio|consulto|fragte|fragten|"
+    r"demandait|a demande|ont demande|ha chiesto|hanno chiesto|chiedeva))\b"
 )
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
@@ -88,7 +90,7 @@ _THIRD_PARTY = (
 )
 _REFERRED = re.compile(
     r"\b(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para|vers|aupres|hacia|verso|zu|naar)\s+"
-    r"(?!our\b|us\b)(?:[\w&'-]+\s+){0,4}?(?:" + _THIRD_PARTY + r")\b"
+    r"(?!our\b|us\b|one\b|a single\b|single\b|the same\b|same\b|this\b)(?:[\w&'-]+\s+){0,4}?(?:" + _THIRD_PARTY + r")\b"
     r"|\b(?:(?:to|through|with|from|via|by)\s+(?:a|an|another)|their|its|his|her|the \w+s)\s+(?:[\w&'-]+\s+){0,2}?"
     r"(?:brokers?|agents?|brokerage|advisors?)\b"
     r"|\b(?:a|an)\s+(?:[\w&'-]+\s+){0,2}?specialists?\b"
@@ -111,7 +113,8 @@ _DESIGNATORS = re.compile(
     r"Supply|Supplies|Depot|Logistics|Trucking|Transport|Electric|Apartments|Center|Centre|Clinic|Motors|Systems|"
     r"Technologies|Consulting|Construction|Contractors|Landscaping|Plumbing|Roofing|Restaurant|Cafe|Deli|Bakery|"
     r"Market|Marina|Farms?|Manufacturing|Products|Bar|Grill|Pub|Tavern|Saloon|Inn|Hotel|Club|Kitchen|"
-    r"Brewery)(?!\w)"
+    r"Brewery|GmbH|AG|KG|SA|S\.A\.|SL|S\.L\.|SARL|SAS|SpA|S\.p\.A\.|Srl|S\.r\.l\.|Ltda\.?|BV|NV|Pty|PLC|"
+    r"Cia\.?|Hnos\.?|Restaurante|Ristorante|Brasserie)(?!\w)"
     r"|^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}\(\d{6}\b"  # a name, then its NAICS code: "EPL Logistics (493110)"
 )
 # What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
@@ -137,9 +140,11 @@ _DISTRIBUTES = re.compile(
 # The same with the business named earlier in the clause and the verb in any form: "an independent agency placing
 # D&O and EPLI", "Tavern Shield Insurance Services specializes in liquor liability", "brokers, 9 staff, places ...".
 _INTERMEDIARY_SELLS = re.compile(
-    r"\b(?:agency|agencies|brokers?|brokerage|agents?|producers?|mgas?|advisors|insurance services)\b[^.;:\n]{0,60}?"
+    r"\b(?:agency|agencies|brokers?|brokerage|agents?|producers?|mgas?|advisors|insurance services|agencia|agencias|"
+    r"corredor\w*|corretor\w*|agence|courtier\w*|agentur|makler\w*|agenzia|agenzie|mediatore|intermediari\w*)\b"
+    r"[^.;:\n]{0,60}?"
     r"\b(?:sells|selling|places|placing|writes|writing|speciali[sz](?:es|ing) in|distributes|distributing|markets|"
-    r"marketing)\b"
+    r"marketing|vende|venden|vend|vendent|verkauft|verkaufen|vendono|comercializa\w*|distribu(?:ye|yen|e|ent|iert))\b"
 )
 _INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
 _POLICY_WORDS = _INSURANCE_WORDS | set(
@@ -276,7 +281,7 @@ def _expand(term: str) -> list[tuple[str, ...]]:
 class Lexicon:
     """Terms of the products we do not write, indexed by their first word."""
 
-    def __init__(self, products: list):
+    def __init__(self, products: list, abbreviations: dict[str, str] | None = None):
         self.names: dict[str, str] = {}
         self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self.bare: dict[str, set[str]] = {}
@@ -290,6 +295,8 @@ class Lexicon:
             raw_words += [w for t in p.terms + p.bare + p.other_before + p.other_after for w in re.split(r"[\s|?]+", t)]
         vocab = {_AND.get(w, w) for w in raw_words if w}
         self.vocab = vocab
+        # Shorthand for a term word ("liab", "ins"), read as that word, in the terms as in the text.
+        self.abbreviations = {a: w for a, w in (abbreviations or {}).items() if w in vocab}
         self.prefixes = {w[:k] for w in vocab for k in range(1, len(w))}  # first halves of split words
         self._deletions: dict[str, set[str]] = {}
         for w in vocab:
@@ -349,7 +356,7 @@ class Lexicon:
         hit = self._canon.get(word)
         if hit is not None:
             return hit
-        out = self.singular(word)
+        out = self.singular(self.abbreviations.get(word, word))
         if out not in self.vocab and not out.isdigit():
             if len(out) >= TYPO_MIN_LEN - 1:
                 cands = set(self._deletions.get(out, ()))
@@ -378,7 +385,8 @@ def _lexicon_from(path: str, mtime: float) -> Lexicon:
     from seed_db.rules import load_insurer
     from seed_db.sources import read_yaml
 
-    return Lexicon(load_insurer(Path(path), read_yaml(Path(path))).products_not_written)
+    data = load_insurer(Path(path), read_yaml(Path(path)))
+    return Lexicon(data.products_not_written, data.product_abbreviations)
 
 
 def lexicon() -> Lexicon:
@@ -706,7 +714,8 @@ def _match(
 def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     """Another sense of the word, a proper name, or what the business itself makes or sells."""
     after = tokens[j].word if j < len(tokens) else ""
-    if after in lex.after[pid] or after in _OTHER_HEADS:
+    # "umbrella stands", "dram shop law"; but "umbrella liability of $2M" names the product whatever follows.
+    if (after in lex.after[pid] and tokens[j - 1].word not in _POLICY_WORDS) or after in _OTHER_HEADS:
         return True
     # Hyphened to a word that is not about insurance, it is part of an adjective: "earthquake-resistant",
     # "flood-prone" (while "EPLI-coverage", "D&O-Versicherung" stay products).
