@@ -80,6 +80,7 @@ _DECLINE = re.compile(
 )
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
+    r"|,\s+(?:so|therefore|thus|hence|instead|and so|so that|donc|por eso|por lo tanto|deshalb|quindi|entao)\b,?\s+"
 )
 # The product sent to someone else: "goes to a specialty market", "from a surplus lines carrier", "through their
 # PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
@@ -122,7 +123,8 @@ _ACTIVITY = re.compile(
     r"\b(?:(?:they|he|she|it|who|which|that|company|business|shop|store|firm|applicant|insured|client)\s+"
     r"(?:also\s+|mainly\s+|only\s+|mostly\s+)?(?:sell|make|manufacture|produce|rent|repair|distribute|import|"
     r"install|carry|stock|build|design|handle|defend)s?|sells|makes|manufactures|produces|rents|repairs|"
-    r"distributes|imports|installs|builds|designs|handles|defends|manufacturer|maker|retailer|dealer|wholesaler)\b"
+    r"distributes|imports|installs|builds|designs|handles|defends|stores|serves|pours|stocks|ships|brews|distills|"
+    r"bottles|manufacturer|maker|retailer|dealer|wholesaler)\b"
 )
 # Head nouns that make a product's words a modifier of something else: "a life-insurance agency", "the inland marine
 # terminal", "their surety provider" name a business, a place or a market, not an offer (any product).
@@ -456,10 +458,11 @@ def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
 def _leet(lex: Lexicon, word: str, raw: list, i: int) -> str:
     """The word's canonical form, reading digits as letters where that makes a term word ("epl1", "b0nd", "d&0")."""
     canon = lex.canon(word)
-    if canon in lex.vocab or word.isalpha() or len(word) > MAX_TOKEN_CHARS:
-        return canon
     beside_and = (i > 0 and raw[i - 1][0] == "&") or (i + 1 < len(raw) and raw[i + 1][0] == "&")
-    if word.isdigit() and not (len(word) == 1 and beside_and):
+    letter_pair = len(word) == 1 and beside_and and word.isdigit()  # "3&0" is "e&o" though "3" is a term word
+    if not letter_pair and (canon in lex.vocab or word.isalpha() or len(word) > MAX_TOKEN_CHARS):
+        return canon
+    if word.isdigit() and not letter_pair:
         return canon
     letters = lex.canon(word.translate(_LEET))
     return letters if letters in lex.vocab else canon
@@ -544,6 +547,7 @@ class _Judge:
         return cues
 
 
+_DECLINING = frozenset({"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines"})
 _ITEM = re.compile(r"\s*(?:[-*+•|>]|\d{1,3}[.)])")
 
 
@@ -606,6 +610,14 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         i = j
     mention_tokens = {k for _, i, j, _ in spans for k in range(i, j)}
     mention_order = sorted(mention_tokens)
+    # Products a clause of the text declines or sends elsewhere: a writer who declines a product names it again
+    # while explaining ("An umbrella sits over the GL ... we don't write it"); the judge weighs that.
+    declined: set[str] = set()
+    for pid, i, j, _ in spans:
+        if pid not in declined and any(
+            v for k, v in judge.cues(tokens[i].start, tokens[j - 1].end, mention_tokens).items() if k in _DECLINING
+        ):
+            declined.add(pid)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
 
@@ -621,6 +633,7 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         after = _original(tokens[j].start, offsets) if j < hi else None
         cues["capital_next"] = after is not None and text[start].isupper() and text[after].isupper()
         cues["weak"] = weak
+        cues["declined_elsewhere"] = pid in declined and cues["offered"]
         ca, cb = judge.clauses[judge.clause_of(a)]
         clo = max(bisect.bisect_left(judge.token_starts, ca), lo)
         chi = min(bisect.bisect_left(judge.token_starts, cb), hi)
@@ -734,6 +747,18 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     end = _original(tokens[j - 1].end - 1, offsets) + 1
     if text[start : start + 1].isupper() and _DESIGNATORS.match(text[end : end + 60].lstrip(" ,")):
         return True
+    # Capitalised and followed by a capitalised word that is not about insurance: a name ("Umbrella Academy
+    # Daycare", "Crime Stoppers"), where "Umbrella Coverage" or "D&O Versicherung" stay products.
+    if (
+        text[start : start + 1].isupper()
+        and after
+        and norm[tokens[j - 1].end : tokens[j].start] == " "
+        and after not in lex.vocab
+        and after not in _POLICY_WORDS
+        and after not in _FILLERS
+        and _title_case(text, _original(tokens[j].start, offsets), _original(tokens[j].end - 1, offsets) + 1)
+    ):
+        return True
     window = tokens[max(i - 3, 0)].start  # the activity verb governs the words right after it
     lo = max(i - 8, 0)
     for m in _DISTRIBUTES.finditer(norm, tokens[lo].start, tokens[i].start):  # the verb, then only products
@@ -746,6 +771,11 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
         if sum(not (w in lex.vocab or w in _FILLERS or w in _INSURANCE_WORDS) for w in between) <= 3:
             return True
     return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
+
+
+def _title_case(text: str, start: int, end: int) -> bool:
+    word = text[start:end]
+    return len(word) > 1 and word[0].isupper() and word[1:].islower()
 
 
 def scan_products(text: str, catalog=None, mentions_only: bool = False, names: Iterable[str] = ()) -> list[str]:

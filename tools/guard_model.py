@@ -47,7 +47,7 @@ def _words(text: str) -> frozenset[str]:
 CLASSES: dict[str, frozenset[str]] = {
     "neg": _words(
         "not no never none nothing nor neither cannot cant wont dont doesnt isnt arent didnt wouldnt shouldnt "
-        "couldnt aint without unable "
+        "couldnt aint without unable nope nah "
         "nunca tampoco ningun ninguna ni sin nicht kein keine keinen keiner keines nie ohne "
         "ne pas jamais aucun aucune sans non mai nessun nessuna senza nao nem nunca sem"
     ),
@@ -77,14 +77,17 @@ CLASSES: dict[str, frozenset[str]] = {
         # Letters decline politely, notes tersely (tokens as the guard yields them: "decl'd" -> "decld").
         "regret regrettably unfortunately sorry lamentablemente desafortunadamente malheureusement regrettons leider "
         "bedauern purtroppo infelizmente lamentamos decl decld declin ooa nw exclusions excluding excluded "
-        "excluida excluidos exclu exclue exclus ausgeschlossen escluso esclusa esclusi excluida excluido incumbent"
+        "excluida excluidos exclu exclue exclus ausgeschlossen escluso esclusa esclusi excluida excluido incumbent "
+        # Exclusions of a policy in other languages, and idioms of refusal ("out of bounds", "hard pass").
+        "excluye excluyen exclut excluent excluem exclui esclude escludono schliesst bounds off-limits"
     ),
     "report": _words(
         "asked asks ask asking requested requests request requesting requires required require mentioned mentions "
         "mention listed lists list inquired inquiring wondering wants wanted noted notes says said states stated "
         "submission schedule application prior existing current expiring already previous previously holds "
         "solicito solicita pregunto pregunta menciono menciona mencionado demande demandez demande mentionne "
-        "gefragt angefragt erwahnt chiesto richiesto menzionato"
+        "gefragt angefragt erwahnt chiesto richiesto menzionato perguntou perguntaram pediu pediram preguntaron "
+        "pidio pidieron consulto fragte fragten fragt demandait domandato wrote"
     ),
     # Sending the product to someone else: "goes to a specialty market", "the broker should shop it elsewhere".
     "elsewhere": _words(
