@@ -643,7 +643,12 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
             )
         ]
         others = frozenset(k for k in near if not i <= k < j)
-        return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others)
+        nxt = bisect.bisect_left(mention_order, hi)
+        prev_named = bisect.bisect_left(mention_order, max(lo - judge_model.NEXT, 0)) < bisect.bisect_left(
+            mention_order, lo
+        )
+        next_named = nxt < len(mention_order) and mention_order[nxt] < hi + judge_model.NEXT
+        return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others, prev_named, next_named)
 
     found = []
     embeddings = judge_model.EMBED_MAX  # for the whole text

@@ -139,6 +139,8 @@ class Context(NamedTuple):
     product: str
     cues: dict[str, bool]
     others: frozenset[int]  # token indices of the sentence's other product mentions
+    prev_named: bool = False  # the words read before the sentence name a product (a table row, another item)
+    next_named: bool = False
 
 
 def _classes(words: list[str], skip: frozenset[int], start: int, stop: int) -> list[tuple[int, str]]:
@@ -156,9 +158,16 @@ def features(ctx: Context) -> list[str]:
     outside = _classes(w, ctx.others, lo, clo) + _classes(w, ctx.others, chi, hi)
     out += [f"cL:{c}" for _, c in left] + [f"cR:{c}" for _, c in right] + [f"s:{c}" for _, c in outside]
     out += [f"n:{c}" for k, c in left if k >= i - 2] + [f"m:{c}" for k, c in right if k < j + 2]
-    # The sentences either side: "Umbrella? We don't write it.", "You asked me to add an umbrella. I can't."
-    out += [f"next:{c}" for _, c in _classes(w, ctx.others, ctx.hi, min(len(w), ctx.hi + NEXT))]
-    out += [f"prev:{c}" for _, c in _classes(w, ctx.others, max(0, ctx.lo - NEXT), ctx.lo)]
+    # The sentences either side: "Umbrella? We don't write it.", "You asked me to add an umbrella. I can't." One
+    # that names another product speaks of that one ("| EPLI | Offer it |" above "| Umbrella | no |").
+    if ctx.next_named:
+        out.append("next:named")
+    else:
+        out += [f"next:{c}" for _, c in _classes(w, ctx.others, ctx.hi, min(len(w), ctx.hi + NEXT))]
+    if ctx.prev_named:
+        out.append("prev:named")
+    else:
+        out += [f"prev:{c}" for _, c in _classes(w, ctx.others, max(0, ctx.lo - NEXT), ctx.lo)]
     # A negation governs the verb next to it: "we don't offer X" declines, "it can't hurt to add X" offers, and in
     # German or French the verb may come first ("bieten wir nicht an", "ne souscrivons pas").
     for k, c in left + right:
