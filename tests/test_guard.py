@@ -25,18 +25,20 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-# (set, precision floor, recall floor). The judging model is trained on the first five (the last two were held out
-# in rounds 1 and 2, trained on since round 3): they stay where training left them. The held-out sets were never
-# trained or tuned on; their floors sit 0.02 under what the guard measured the one time it met them at the end of
-# the work (python -m bench.guard): they catch a regression, they were not tuned towards.
+# (set, precision floor, recall floor). The judging model is trained on the first seven (guard_fresh_heldout and
+# guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3): they stay where training left
+# them. guard_texts_heldout was never trained or tuned on; its floor sits 0.02 under what the guard measured the one
+# time it met it (python -m bench.guard): it catches a regression, it was not tuned towards. Round 4's new writer's
+# held-out set lives outside the repository (bench.guard --heldout FILE).
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 0.986),
     ("guard_fresh_tune.jsonl", 1.0, 0.99),
-    ("guard_fresh2_train.jsonl", 0.991, 0.995),
+    ("guard_fresh2_train.jsonl", 0.995, 0.982),
     ("guard_fresh_heldout.jsonl", 1.0, 1.0),
-    ("guard_fresh2_heldout.jsonl", 1.0, 0.989),
+    ("guard_fresh2_heldout.jsonl", 1.0, 0.977),
+    ("guard_fresh3_train.jsonl", 1.0, 1.0),
+    ("guard_fresh4_train.jsonl", 0.994, 0.982),
     ("guard_texts_heldout.jsonl", 0.949, 0.98),
-    ("guard_fresh3_heldout.jsonl", 0.794, 0.855),  # round 3's new writer: 0.814 / 0.875 at the end of round 3
 ]
 
 

@@ -155,7 +155,14 @@ def features(ctx: Context) -> list[str]:
     out = [f"p:{ctx.product}"] + [f"rule:{k}" for k, v in ctx.cues.items() if v]
     left = _classes(w, ctx.others, clo, i)
     right = _classes(w, ctx.others, j, chi)
-    outside = _classes(w, ctx.others, lo, clo) + _classes(w, ctx.others, chi, hi)
+    # The rest of the sentence, each side read only when it names no other product: "We can't offer D&O, but we
+    # can offer E&O" - the negation speaks of D&O.
+    outside = []
+    for a, b, side in ((lo, clo, "L"), (chi, hi, "R")):
+        if any(a <= k < b for k in ctx.others):
+            out.append(f"s:named{side}")
+        else:
+            outside += _classes(w, ctx.others, a, b)
     out += [f"cL:{c}" for _, c in left] + [f"cR:{c}" for _, c in right] + [f"s:{c}" for _, c in outside]
     out += [f"n:{c}" for k, c in left if k >= i - 2] + [f"m:{c}" for k, c in right if k < j + 2]
     # The sentences either side: "Umbrella? We don't write it.", "You asked me to add an umbrella. I can't." One
