@@ -22,6 +22,9 @@ BANDS = (0.1, 0.2, 0.3)  # where the features' probability counts as unsure: the
 # Thresholds tried on the leave-one-writer-out probabilities: the one that best balances a new writer's precision
 # and recall is shipped (calibrated on writers the model had not seen, not on the mix it was fitted to).
 THRESHOLDS = tuple(round(0.3 + 0.05 * k, 2) for k in range(9))
+# (declined, certain) for guard_model.Verdicts: a product a mention firmly declines (below the first) is offered
+# only by a near-certain mention (at or above the second); (0, 1) leaves every mention to itself.
+SETTLE = ((0.0, 1.0), (0.1, 0.95), (0.1, 0.99), (0.2, 0.99))
 SCALE = 3.0  # the embedding's weight against the binary features (chosen by cross-validation, 1 to 8 tried)
 
 
@@ -33,9 +36,9 @@ def samples(catalog) -> list[dict]:
     seen: list[guard_model.Context] = []
     real = guard_model.judge
 
-    def capture(contexts: list[guard_model.Context], embed_max: int = 0) -> tuple[list[bool], int]:
+    def capture(contexts: list[guard_model.Context], embed_max: int = 0) -> tuple[list[float], int]:
         seen.extend(contexts)
-        return [True] * len(contexts), 0  # every mention, bare words too, is a sample
+        return [1.0] * len(contexts), 0  # every mention, bare words too, is a sample
 
     guard_model.judge = capture  # type: ignore[assignment]
     texts = []
@@ -98,11 +101,18 @@ def probabilities(train: list[dict], test: list[dict], bands: tuple[float, ...])
     return out
 
 
-def flag(texts: list, threshold: float) -> tuple[list, list, list]:
-    """The mentions' probabilities and labels, and per text the products flagged at ``threshold`` and wanted."""
+def flag(texts: list, threshold: float, settle: tuple[float, float] = (0.0, 1.0)) -> tuple[list, list, list]:
+    """The mentions' probabilities and labels, and per text the products flagged and wanted, as
+    ``guard_model.Verdicts`` decides with ``threshold`` and ``settle`` (declined, certain)."""
+    model = {"threshold": threshold, "declined": settle[0], "certain": settle[1]}
     probs = [prob for mentions, _ in texts for _, prob in mentions]
     labels = [int(p in want) for mentions, want in texts for p, _ in mentions]
-    flagged = [({p for p, prob in mentions if prob >= threshold}, want) for mentions, want in texts]
+    flagged = []
+    for mentions, want in texts:
+        verdicts = guard_model.Verdicts(model)
+        for p, prob in mentions:
+            verdicts.add(p, prob)
+        flagged.append(({p for p, prob in mentions if verdicts.offered(p, prob)}, want))
     return probs, labels, flagged
 
 
@@ -152,13 +162,16 @@ def leave_one_writer_out(texts: list[dict], band: float) -> dict[str, dict[str, 
     return out
 
 
-def threshold(lowo: dict[str, dict[str, list]], judge: str) -> float:
-    """The threshold whose worst set (precision or recall, leave-one-writer-out) is best; ties to 0.5's side."""
+def calibrate(lowo: dict[str, dict[str, list]], judge: str) -> tuple[float, tuple[float, float]]:
+    """The threshold and settling bounds whose worst set (precision or recall, leave-one-writer-out) is best;
+    ties to 0.5's side and to settling less."""
 
-    def worst(th: float) -> float:
-        return min(min(report(*flag(j[judge], th))[k] for k in ("precision", "recall")) for j in lowo.values())
+    def worst(th: float, settle: tuple[float, float]) -> float:
+        figures = [report(*flag(j[judge], th, settle)) for j in lowo.values()]
+        return min(min(f["precision"], f["recall"]) for f in figures)
 
-    return max(THRESHOLDS, key=lambda th: (round(worst(th), 3), -abs(th - 0.5)))
+    grid = [(th, settle) for th in THRESHOLDS for settle in SETTLE]
+    return max(grid, key=lambda g: (round(worst(*g), 3), -abs(g[0] - 0.5), -g[1][0]))
 
 
 def main() -> int:
@@ -170,14 +183,18 @@ def main() -> int:
     band = max(BANDS, key=lambda b: (round(cv[f"band {b}"]["accuracy"], 2), -b))
     print(f"band chosen by cross-validation: {band}")
     lowo = leave_one_writer_out(texts, band)
-    chosen = threshold(lowo, f"band {band}")
-    for th in sorted({0.5, chosen}):
+    chosen, settle = calibrate(lowo, f"band {band}")
+    for th, st in dict.fromkeys([(0.5, (0.0, 1.0)), (chosen, settle)]):
         for name, judges in lowo.items():
             for judge, parts in judges.items():
-                figures = report(*flag(parts, th))
-                print(f"trained without {writer(name)}'s sets, on {name}, {judge}, threshold {th}:", json.dumps(figures))
-    print(f"threshold chosen by leave-one-writer-out: {chosen}")
-    guard_model.WEIGHTS.write_text(json.dumps(fit(texts, band) | {"threshold": chosen}, indent=0, sort_keys=True) + "\n")
+                figures = report(*flag(parts, th, st))
+                print(
+                    f"trained without {writer(name)}'s sets, on {name}, {judge}, threshold {th}, settle {st}:",
+                    json.dumps(figures),
+                )
+    print(f"chosen by leave-one-writer-out: threshold {chosen}, settle (declined, certain) {settle}")
+    model = fit(texts, band) | {"threshold": chosen, "declined": settle[0], "certain": settle[1]}
+    guard_model.WEIGHTS.write_text(json.dumps(model, indent=0, sort_keys=True) + "\n")
     print(f"wrote {guard_model.WEIGHTS}")
     return 0
 

@@ -29,7 +29,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -650,18 +650,20 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         next_named = nxt < len(mention_order) and mention_order[nxt] < hi + judge_model.NEXT
         return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others, prev_named, next_named)
 
-    found = []
+    found: list[tuple[Mention, float, bool]] = []
+    verdicts = judge_model.Verdicts()
     embeddings = judge_model.EMBED_MAX  # for the whole text
     for at in range(0, len(spans), JUDGE_BATCH):  # in batches: a text of many mentions never holds all contexts
         batch = spans[at : at + JUDGE_BATCH]
-        offered, used = judge_model.judge([context(*span) for span in batch], embeddings)
+        probs, used = judge_model.judge([context(*span) for span in batch], embeddings)
         embeddings -= used
-        for (pid, i, j, weak), yes in zip(batch, offered, strict=True):
-            if weak and not yes:  # a bare word ("flood", "crime") counts only where the answer offers it
+        for (pid, i, j, weak), p in zip(batch, probs, strict=True):
+            if not verdicts.add(pid, p) and weak:  # a bare word ("flood", "crime") counts only where offered
                 continue
             start, end = _original(tokens[i].start, offsets), _original(tokens[j - 1].end - 1, offsets) + 1
-            found.append(Mention(pid, lex.names[pid], start, end, text[start:end], yes))
-    return found
+            found.append((Mention(pid, lex.names[pid], start, end, text[start:end], False), p, weak))
+    settled = [replace(m, offered=verdicts.offered(m.product, p)) for m, p, _ in found]
+    return [m for m, (_, _, weak) in zip(settled, found, strict=True) if m.offered or not weak]
 
 
 MAX_NAMES = 64  # names from the data one answer is checked against (each searched once: linear in the text)

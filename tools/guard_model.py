@@ -234,8 +234,9 @@ def probability(feats: list[str], model: dict | None = None, vector: Sequence[fl
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[bool], int]:
-    """Whether each mention is offered, and how many sentence embeddings that read. The features decide; where
+def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[float], int]:
+    """The probability that each mention is offered (``settle`` decides), and how many sentence embeddings that
+    read. The features decide; where
     they leave it open (a probability inside the model's band), the sentence embedding is read too, for at most
     ``embed_max`` mentions, in one batch, so the cost per answer stays bounded. Without the embedding model the
     features alone decide."""
@@ -247,7 +248,34 @@ def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[boo
     vectors = _embed([sentence(contexts[k]) for k in unsure]) if unsure else None
     for k, v in zip(unsure, vectors or (), strict=False):
         probs[k] = probability(feats[k], model, v)
-    return [p >= model["threshold"] for p in probs], len(unsure) if vectors else 0
+    return probs, len(unsure) if vectors else 0
+
+
+class Verdicts:
+    """A text's verdicts, product by product. A mention is offered at the model's threshold, unless the text
+    firmly declines the same product elsewhere (a mention below ``declined``) and no mention of it is near certain
+    (at or above ``certain``): a writer who declines a product names it again while explaining it ("An umbrella
+    sits over the GL ...", "You asked: can we add an umbrella? No"), and rarely offers what they declined. Both
+    bounds are chosen with the threshold by leave-one-writer-out cross-validation (``tests/train_guard.py``)."""
+
+    def __init__(self, model: dict | None = None):
+        model = _weights() if model is None else model
+        self.threshold = model["threshold"]
+        self.declined, self.certain = model.get("declined", 0.0), model.get("certain", 1.0)
+        self.low: dict[str, float] = {}
+        self.high: dict[str, float] = {}
+
+    def add(self, product: str, p: float) -> bool:
+        """Record one mention's probability; whether it is offered on its own."""
+        self.low[product] = min(self.low.get(product, 1.0), p)
+        self.high[product] = max(self.high.get(product, 0.0), p)
+        return p >= self.threshold
+
+    def offered(self, product: str, p: float) -> bool:
+        """Whether a recorded mention is offered, all the text's mentions of its product read."""
+        if self.low[product] < self.declined and self.high[product] < self.certain:
+            return False
+        return p >= self.threshold
 
 
 _embed_failed: list[str] = []
@@ -273,8 +301,8 @@ def fit(
     labels: list[int],
     vectors: Sequence[Sequence[float]] | None = None,
     scale: float = 1.0,
-    l2: float = 0.003,
-    steps: int = 1500,
+    l2: float = 0.001,
+    steps: int = 3000,
 ) -> dict:
     """A logistic regression on binary features and, given ``vectors``, the dense embedding (times ``scale``)
     (full-batch gradient descent with L2), as the weights file holds."""
@@ -283,13 +311,13 @@ def fit(
     names = sorted({f for s in samples for f in s})
     index = {f: k for k, f in enumerate(names)}
     dims = len(vectors[0]) if vectors is not None else 0
-    x = np.zeros((len(samples), len(names) + dims))
+    x = np.zeros((len(samples), len(names) + dims), dtype=np.float32)
     for r, s in enumerate(samples):
         x[r, [index[f] for f in set(s)]] = 1.0
     if vectors is not None:
         x[:, len(names) :] = scale * np.asarray(vectors, dtype=float)
-    y = np.asarray(labels, dtype=float)
-    w, b = np.zeros(x.shape[1]), 0.0
+    y = np.asarray(labels, dtype=np.float32)
+    w, b = np.zeros(x.shape[1], dtype=np.float32), 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
         g = p - y
