@@ -523,8 +523,10 @@ class _Judge:
         c = self.clause_of(start)
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
         a, b = self.clauses[c]
+        line = self.lines[bisect.bisect_right(self.lines, start) - 1] if self.lines else 0
         cues = {
-            "quoted": self.quoted_span(start, end),  # "you asked about 'D&O'"
+            # "you asked about 'D&O'"; a markdown quote ("> Can we add D&O?") is someone else's words too
+            "quoted": self.quoted_span(start, end) or self.norm[line : line + 8].lstrip().startswith(">"),
             "declines": self.declines(c),
             "referred": bool(_REFERRED.search(self.norm, a, b)),
             # "Excess: beyond our lines; refer that request to an excess market." (the next clause names none)
@@ -620,6 +622,22 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
             declined.add(pid)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
+    next_declines: dict[int, bool] = {}
+
+    def declines_after(k: int) -> bool:
+        """The next sentence with words declines and names no product: "D&O protects directors. Not written."
+        (each sentence read once)."""
+        if k not in next_declines:
+            verdict = False
+            for n in range(k + 1, min(k + 4, len(sentences))):
+                a, b = sentences[n], sentences[n + 1] if n + 1 < len(sentences) else len(norm)
+                lo, hi = bisect.bisect_left(judge.token_starts, a), bisect.bisect_left(judge.token_starts, b)
+                if lo < hi:
+                    named = bisect.bisect_left(mention_order, lo) < bisect.bisect_left(mention_order, hi)
+                    verdict = not named and bool(_DECLINE.search(norm, a, b))
+                    break
+            next_declines[k] = verdict
+        return next_declines[k]
 
     def context(pid: str, i: int, j: int, weak: bool) -> judge_model.Context:
         a, b = tokens[i].start, tokens[j - 1].end
@@ -634,6 +652,7 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         cues["capital_next"] = after is not None and text[start].isupper() and text[after].isupper()
         cues["weak"] = weak
         cues["declined_elsewhere"] = pid in declined and cues["offered"]
+        cues["next_declines"] = declines_after(k)
         ca, cb = judge.clauses[judge.clause_of(a)]
         clo = max(bisect.bisect_left(judge.token_starts, ca), lo)
         chi = min(bisect.bisect_left(judge.token_starts, cb), hi)
