@@ -653,6 +653,8 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         cues["weak"] = weak
         cues["declined_elsewhere"] = pid in declined and cues["offered"]
         cues["next_declines"] = declines_after(k)
+        # "offered": no reading declines it, the text's other clauses and the next sentence included
+        cues["offered"] = cues["offered"] and not (cues["declined_elsewhere"] or cues["next_declines"])
         ca, cb = judge.clauses[judge.clause_of(a)]
         clo = max(bisect.bisect_left(judge.token_starts, ca), lo)
         chi = min(bisect.bisect_left(judge.token_starts, cb), hi)
