@@ -31,9 +31,9 @@ def test_labelled_set_is_big_enough_and_balanced():
 # time it met it (python -m bench.guard): it catches a regression, it was not tuned towards. Round 4's new writer's
 # held-out set lives outside the repository (bench.guard --heldout FILE).
 FLOORS = [
-    ("guard_texts.jsonl", 1.0, 0.986),
-    ("guard_fresh_tune.jsonl", 1.0, 1.0),
-    ("guard_fresh2_train.jsonl", 0.995, 0.995),
+    ("guard_texts.jsonl", 1.0, 1.0),
+    ("guard_fresh_tune.jsonl", 1.0, 0.99),
+    ("guard_fresh2_train.jsonl", 0.995, 0.991),
     ("guard_fresh_heldout.jsonl", 1.0, 1.0),
     ("guard_fresh2_heldout.jsonl", 0.988, 0.977),
     ("guard_fresh3_train.jsonl", 0.984, 1.0),
