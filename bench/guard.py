@@ -1,7 +1,8 @@
 """The product guard's precision and recall on each labelled set: ``python -m bench.guard``.
 
 Prints only totals: the held-out sets measure the guard and must never steer it, so their misses are not shown
-(``--misses`` lists those of the sets the guard is tuned on).
+(``--misses`` lists those of the sets the guard is tuned on). ``--heldout FILE`` scores one more held-out set from
+anywhere (a new writer's set the developers keep outside the repository, never committed nor read but to score).
 """
 
 from __future__ import annotations
@@ -11,20 +12,29 @@ import sys
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-# The guard's classifier is trained on these, each written by another hand (the last two were held out until
-# round 3, then trained on since round 3); the held-out sets are never read but to score.
+# The guard's classifier is trained on these, each written by another hand (guard_fresh_heldout and
+# guard_fresh2_heldout were held out until round 3, guard_fresh3 until round 4); the held-out sets are never read
+# but to score.
 TUNED = (
     "guard_texts.jsonl",
     "guard_fresh_tune.jsonl",
     "guard_fresh2_train.jsonl",
     "guard_fresh_heldout.jsonl",
     "guard_fresh2_heldout.jsonl",
+    "guard_fresh3_train.jsonl",
+    "guard_fresh4_train.jsonl",
 )
-HELD_OUT = ("guard_texts_heldout.jsonl", "guard_fresh3_heldout.jsonl")
+# Round 4's new writer's held-out set stays outside the repository and is scored only when asked for, once, at
+# the end of the round: ``python -m bench.guard --heldout /work/fresh-sets/guard_fresh4_heldout.jsonl``.
+HELD_OUT: tuple[str | Path, ...] = ("guard_texts_heldout.jsonl",)
 
 
-def load(name: str) -> list[dict]:
-    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+def _path(name: str | Path) -> Path:
+    return name if isinstance(name, Path) else DATA / name
+
+
+def load(name: str | Path) -> list[dict]:
+    return [json.loads(line) for line in _path(name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def score(texts: list[dict], catalog, misses: list | None = None) -> dict:
@@ -53,11 +63,14 @@ def live_catalog():
 
 def main(argv: list[str]) -> int:
     catalog = live_catalog()
-    for name in TUNED + (HELD_OUT if "--tuned-only" not in argv else ()):
-        if not (DATA / name).is_file():
+    extra = tuple(Path(argv[k + 1]) for k, a in enumerate(argv[:-1]) if a == "--heldout")
+    held_out = HELD_OUT + extra if "--tuned-only" not in argv else ()
+    for name in TUNED + held_out:
+        if not _path(name).is_file():
             continue
         misses: list | None = [] if "--misses" in argv and name in TUNED else None
-        print(f"{name:32} {json.dumps(score(load(name), catalog, misses))}")
+        label = name.name if isinstance(name, Path) else name
+        print(f"{label:32} {json.dumps(score(load(name), catalog, misses))}")
         for miss in misses or []:
             print("   ", json.dumps(miss, ensure_ascii=False))
     return 0

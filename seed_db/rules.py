@@ -125,6 +125,7 @@ class InsurerData(Strict):
     limit_rules: list[LimitRule]
     deductible_rules: list[DeductibleRule]
     products_not_written: list[NotWrittenProduct] = []
+    product_abbreviations: dict[str, str] = {}
     authority: Authority
 
     @field_validator("lines_of_business")

@@ -25,18 +25,20 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-# (set, precision floor, recall floor). The judging model is trained on the first five (the last two were held out
-# in rounds 1 and 2, trained on since round 3): they stay where training left them. The held-out sets were never
-# trained or tuned on; their floors sit 0.02 under what the guard measured the one time it met them at the end of
-# the work (python -m bench.guard): they catch a regression, they were not tuned towards.
+# (set, precision floor, recall floor). The judging model is trained on the first seven (guard_fresh_heldout and
+# guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3): they stay where training left
+# them. guard_texts_heldout was never trained or tuned on; its floor sits 0.02 under what the guard measured the one
+# time it met it (python -m bench.guard): it catches a regression, it was not tuned towards. Round 4's new writer's
+# held-out set lives outside the repository (bench.guard --heldout FILE).
 FLOORS = [
-    ("guard_texts.jsonl", 1.0, 0.986),
+    ("guard_texts.jsonl", 1.0, 1.0),
     ("guard_fresh_tune.jsonl", 1.0, 0.99),
-    ("guard_fresh2_train.jsonl", 0.991, 0.995),
+    ("guard_fresh2_train.jsonl", 0.995, 0.991),
     ("guard_fresh_heldout.jsonl", 1.0, 1.0),
-    ("guard_fresh2_heldout.jsonl", 1.0, 0.989),
+    ("guard_fresh2_heldout.jsonl", 0.988, 0.977),
+    ("guard_fresh3_train.jsonl", 0.984, 1.0),
+    ("guard_fresh4_train.jsonl", 1.0, 0.994),
     ("guard_texts_heldout.jsonl", 0.949, 0.98),
-    ("guard_fresh3_heldout.jsonl", 0.794, 0.855),  # round 3's new writer: 0.814 / 0.875 at the end of round 3
 ]
 
 
@@ -106,6 +108,17 @@ def test_obfuscated_umbrella_is_caught(text):
         ("Offer a PPA policy for the owner's car.", "personal_auto"),
         ("Offer an IM floater for the cameras.", "inland_marine"),
         ("Offer a $10M follow-form over the auto.", "excess_liability"),
+        # Shorthand of any term's words, from insurer.yaml's product_abbreviations.
+        ("Offer kidnap & ransom ins to the crew.", "kidnap_ransom"),
+        ("Offer a quake endt on the building.", "earthquake"),
+        ("Offer trip cxl insurance for the tours.", "travel_insurance"),
+        ("Offer ppa pols for the owners.", "personal_auto"),
+        ("Offer media liab for the podcast.", "media_liability"),
+        ("Offer an equip fltr for the excavators.", "contractors_equipment"),
+        ("Offer a P&P bond on the school job.", "surety_bond"),
+        ("Offer 3&0 to the engineers.", "professional_liability"),  # digits for both letters beside "&"
+        ("Offer the firm a professional indemnity policy.", "professional_liability"),
+        ("Proposez une assurance RC alcool au bar.", "liquor_liability"),
     ],
 )
 def test_abbreviations_and_trade_names(text, product):
@@ -125,6 +138,16 @@ def test_abbreviations_and_trade_names(text, product):
         "The key map shows the yard.",  # a short word is a typo only beside its term's other word
         "Recommend Excess Line Grill for the event; GL is in appetite.",  # a business's name
         "Harbor Risk, an independent agency placing D&O and EPLI for startups, wants a BOP.",  # what it sells
+        # A hazard described, not a cover: the peril word before what it qualifies.
+        "Add a sprinkler system; the crime statistics for the block are poor.",
+        "The quake bracing was inspected; add GL.",
+        "Flood plain maps show the site is dry; quote property.",
+        "Add pollution monitoring to the checklist before we quote GL.",
+        "Sales in excess of $5M push it past the cyber limit.",
+        # A name: capitalised, before a capitalised word that is not about insurance, in any language.
+        "Quote a BOP for Umbrella Tree Preschool.",
+        "Die Umbrella Bau GmbH braucht eine Betriebshaftpflicht.",
+        "Agencia Seguros Vega vende seguros de vida; cotizamos solo BOP.",
     ],
 )
 def test_other_senses_names_and_declines_are_not_offers(text):
@@ -220,6 +243,13 @@ def test_offer_versus_decline(text, expected):
         ("Offer an umb over the GL.", ["umbrella"]),  # a trade abbreviation, judged as a bare word
         ("Leider bieten wir keine D&O-Versicherung an.", []),  # another language's negation declines
         ("Dear Mr. Ortiz,\n\nUnfortunately we are unable to offer D&O cover for the association.\n\nKind regards", []),
+        # A product declined once and named again while explaining it is still declined.
+        ("Umbrella limits sit above the GL and auto. We do not write umbrella; the broker can place it.", []),
+        # A policy's exclusion, in other languages, is not an offer.
+        ("La póliza de propiedad excluye los terremotos.", []),
+        ("La police multirisque exclut la responsabilité civile professionnelle.", []),
+        # Declined, so the next clause offers something else: the clauses are read apart.
+        ("We don't write flood, so add an umbrella over the GL instead.", ["umbrella"]),
     ],
 )
 def test_generalising_cues(text, expected):

@@ -29,7 +29,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -74,10 +74,13 @@ _DECLINE = re.compile(
     r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
     r"n/w|nw|decl|decld|ooa|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
     r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
-    r"ausgeschlossen|exclu|exclue|exclus|esclus\w*|excluid\w*)\b"
+    r"ausgeschlossen|exclu(?!siv)\w*|esclu[sd]\w*|schliesst \w+ aus|"
+    r"(?:perguntaram|perguntou|pediram|pediu|preguntaron|pregunto|pidieron|pidio|consulto|fragte|fragten|"
+    r"demandait|a demande|ont demande|ha chiesto|hanno chiesto|chiedeva))\b"
 )
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
+    r"|,\s+(?:so|therefore|thus|hence|instead|and so|so that|donc|por eso|por lo tanto|deshalb|quindi|entao)\b,?\s+"
 )
 # The product sent to someone else: "goes to a specialty market", "from a surplus lines carrier", "through their
 # PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
@@ -88,7 +91,7 @@ _THIRD_PARTY = (
 )
 _REFERRED = re.compile(
     r"\b(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para|vers|aupres|hacia|verso|zu|naar)\s+"
-    r"(?!our\b|us\b)(?:[\w&'-]+\s+){0,4}?(?:" + _THIRD_PARTY + r")\b"
+    r"(?!our\b|us\b|one\b|a single\b|single\b|the same\b|same\b|this\b)(?:[\w&'-]+\s+){0,4}?(?:" + _THIRD_PARTY + r")\b"
     r"|\b(?:(?:to|through|with|from|via|by)\s+(?:a|an|another)|their|its|his|her|the \w+s)\s+(?:[\w&'-]+\s+){0,2}?"
     r"(?:brokers?|agents?|brokerage|advisors?)\b"
     r"|\b(?:a|an)\s+(?:[\w&'-]+\s+){0,2}?specialists?\b"
@@ -111,7 +114,8 @@ _DESIGNATORS = re.compile(
     r"Supply|Supplies|Depot|Logistics|Trucking|Transport|Electric|Apartments|Center|Centre|Clinic|Motors|Systems|"
     r"Technologies|Consulting|Construction|Contractors|Landscaping|Plumbing|Roofing|Restaurant|Cafe|Deli|Bakery|"
     r"Market|Marina|Farms?|Manufacturing|Products|Bar|Grill|Pub|Tavern|Saloon|Inn|Hotel|Club|Kitchen|"
-    r"Brewery)(?!\w)"
+    r"Brewery|GmbH|AG|KG|SA|S\.A\.|SL|S\.L\.|SARL|SAS|SpA|S\.p\.A\.|Srl|S\.r\.l\.|Ltda\.?|BV|NV|Pty|PLC|"
+    r"Cia\.?|Hnos\.?|Restaurante|Ristorante|Brasserie)(?!\w)"
     r"|^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}\(\d{6}\b"  # a name, then its NAICS code: "EPL Logistics (493110)"
 )
 # What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
@@ -119,7 +123,8 @@ _ACTIVITY = re.compile(
     r"\b(?:(?:they|he|she|it|who|which|that|company|business|shop|store|firm|applicant|insured|client)\s+"
     r"(?:also\s+|mainly\s+|only\s+|mostly\s+)?(?:sell|make|manufacture|produce|rent|repair|distribute|import|"
     r"install|carry|stock|build|design|handle|defend)s?|sells|makes|manufactures|produces|rents|repairs|"
-    r"distributes|imports|installs|builds|designs|handles|defends|manufacturer|maker|retailer|dealer|wholesaler)\b"
+    r"distributes|imports|installs|builds|designs|handles|defends|stores|serves|pours|stocks|ships|brews|distills|"
+    r"bottles|manufacturer|maker|retailer|dealer|wholesaler)\b"
 )
 # Head nouns that make a product's words a modifier of something else: "a life-insurance agency", "the inland marine
 # terminal", "their surety provider" name a business, a place or a market, not an offer (any product).
@@ -137,9 +142,11 @@ _DISTRIBUTES = re.compile(
 # The same with the business named earlier in the clause and the verb in any form: "an independent agency placing
 # D&O and EPLI", "Tavern Shield Insurance Services specializes in liquor liability", "brokers, 9 staff, places ...".
 _INTERMEDIARY_SELLS = re.compile(
-    r"\b(?:agency|agencies|brokers?|brokerage|agents?|producers?|mgas?|advisors|insurance services)\b[^.;:\n]{0,60}?"
+    r"\b(?:agency|agencies|brokers?|brokerage|agents?|producers?|mgas?|advisors|insurance services|agencia|agencias|"
+    r"corredor\w*|corretor\w*|agence|courtier\w*|agentur|makler\w*|agenzia|agenzie|mediatore|intermediari\w*)\b"
+    r"[^.;:\n]{0,60}?"
     r"\b(?:sells|selling|places|placing|writes|writing|speciali[sz](?:es|ing) in|distributes|distributing|markets|"
-    r"marketing)\b"
+    r"marketing|vende|venden|vend|vendent|verkauft|verkaufen|vendono|comercializa\w*|distribu(?:ye|yen|e|ent|iert))\b"
 )
 _INSURANCE_WORDS = {"insurance", "coverage", "cover", "policy", "liability", "bond", "layer", "endorsement"}
 _POLICY_WORDS = _INSURANCE_WORDS | set(
@@ -276,7 +283,7 @@ def _expand(term: str) -> list[tuple[str, ...]]:
 class Lexicon:
     """Terms of the products we do not write, indexed by their first word."""
 
-    def __init__(self, products: list):
+    def __init__(self, products: list, abbreviations: dict[str, str] | None = None):
         self.names: dict[str, str] = {}
         self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self.bare: dict[str, set[str]] = {}
@@ -290,6 +297,8 @@ class Lexicon:
             raw_words += [w for t in p.terms + p.bare + p.other_before + p.other_after for w in re.split(r"[\s|?]+", t)]
         vocab = {_AND.get(w, w) for w in raw_words if w}
         self.vocab = vocab
+        # Shorthand for a term word ("liab", "ins"), read as that word, in the terms as in the text.
+        self.abbreviations = {a: w for a, w in (abbreviations or {}).items() if w in vocab}
         self.prefixes = {w[:k] for w in vocab for k in range(1, len(w))}  # first halves of split words
         self._deletions: dict[str, set[str]] = {}
         for w in vocab:
@@ -349,7 +358,7 @@ class Lexicon:
         hit = self._canon.get(word)
         if hit is not None:
             return hit
-        out = self.singular(word)
+        out = self.singular(self.abbreviations.get(word, word))
         if out not in self.vocab and not out.isdigit():
             if len(out) >= TYPO_MIN_LEN - 1:
                 cands = set(self._deletions.get(out, ()))
@@ -378,7 +387,8 @@ def _lexicon_from(path: str, mtime: float) -> Lexicon:
     from seed_db.rules import load_insurer
     from seed_db.sources import read_yaml
 
-    return Lexicon(load_insurer(Path(path), read_yaml(Path(path))).products_not_written)
+    data = load_insurer(Path(path), read_yaml(Path(path)))
+    return Lexicon(data.products_not_written, data.product_abbreviations)
 
 
 def lexicon() -> Lexicon:
@@ -448,10 +458,11 @@ def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
 def _leet(lex: Lexicon, word: str, raw: list, i: int) -> str:
     """The word's canonical form, reading digits as letters where that makes a term word ("epl1", "b0nd", "d&0")."""
     canon = lex.canon(word)
-    if canon in lex.vocab or word.isalpha() or len(word) > MAX_TOKEN_CHARS:
-        return canon
     beside_and = (i > 0 and raw[i - 1][0] == "&") or (i + 1 < len(raw) and raw[i + 1][0] == "&")
-    if word.isdigit() and not (len(word) == 1 and beside_and):
+    letter_pair = len(word) == 1 and beside_and and word.isdigit()  # "3&0" is "e&o" though "3" is a term word
+    if not letter_pair and (canon in lex.vocab or word.isalpha() or len(word) > MAX_TOKEN_CHARS):
+        return canon
+    if word.isdigit() and not letter_pair:
         return canon
     letters = lex.canon(word.translate(_LEET))
     return letters if letters in lex.vocab else canon
@@ -512,8 +523,10 @@ class _Judge:
         c = self.clause_of(start)
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
         a, b = self.clauses[c]
+        line = self.lines[bisect.bisect_right(self.lines, start) - 1] if self.lines else 0
         cues = {
-            "quoted": self.quoted_span(start, end),  # "you asked about 'D&O'"
+            # "you asked about 'D&O'"; a markdown quote ("> Can we add D&O?") is someone else's words too
+            "quoted": self.quoted_span(start, end) or self.norm[line : line + 8].lstrip().startswith(">"),
             "declines": self.declines(c),
             "referred": bool(_REFERRED.search(self.norm, a, b)),
             # "Excess: beyond our lines; refer that request to an excess market." (the next clause names none)
@@ -536,6 +549,7 @@ class _Judge:
         return cues
 
 
+_DECLINING = frozenset({"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines"})
 _ITEM = re.compile(r"\s*(?:[-*+•|>]|\d{1,3}[.)])")
 
 
@@ -598,8 +612,32 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         i = j
     mention_tokens = {k for _, i, j, _ in spans for k in range(i, j)}
     mention_order = sorted(mention_tokens)
+    # Products a clause of the text declines or sends elsewhere: a writer who declines a product names it again
+    # while explaining ("An umbrella sits over the GL ... we don't write it"); the judge weighs that.
+    declined: set[str] = set()
+    for pid, i, j, _ in spans:
+        if pid not in declined and any(
+            v for k, v in judge.cues(tokens[i].start, tokens[j - 1].end, mention_tokens).items() if k in _DECLINING
+        ):
+            declined.add(pid)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
+    next_declines: dict[int, bool] = {}
+
+    def declines_after(k: int) -> bool:
+        """The next sentence with words declines and names no product: "D&O protects directors. Not written."
+        (each sentence read once)."""
+        if k not in next_declines:
+            verdict = False
+            for n in range(k + 1, min(k + 4, len(sentences))):
+                a, b = sentences[n], sentences[n + 1] if n + 1 < len(sentences) else len(norm)
+                lo, hi = bisect.bisect_left(judge.token_starts, a), bisect.bisect_left(judge.token_starts, b)
+                if lo < hi:
+                    named = bisect.bisect_left(mention_order, lo) < bisect.bisect_left(mention_order, hi)
+                    verdict = not named and bool(_DECLINE.search(norm, a, b))
+                    break
+            next_declines[k] = verdict
+        return next_declines[k]
 
     def context(pid: str, i: int, j: int, weak: bool) -> judge_model.Context:
         a, b = tokens[i].start, tokens[j - 1].end
@@ -613,6 +651,10 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
         after = _original(tokens[j].start, offsets) if j < hi else None
         cues["capital_next"] = after is not None and text[start].isupper() and text[after].isupper()
         cues["weak"] = weak
+        cues["declined_elsewhere"] = pid in declined and cues["offered"]
+        cues["next_declines"] = declines_after(k)
+        # "offered": no reading declines it, the text's other clauses and the next sentence included
+        cues["offered"] = cues["offered"] and not (cues["declined_elsewhere"] or cues["next_declines"])
         ca, cb = judge.clauses[judge.clause_of(a)]
         clo = max(bisect.bisect_left(judge.token_starts, ca), lo)
         chi = min(bisect.bisect_left(judge.token_starts, cb), hi)
@@ -622,20 +664,27 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
             )
         ]
         others = frozenset(k for k in near if not i <= k < j)
-        return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others)
+        nxt = bisect.bisect_left(mention_order, hi)
+        prev_named = bisect.bisect_left(mention_order, max(lo - judge_model.NEXT, 0)) < bisect.bisect_left(
+            mention_order, lo
+        )
+        next_named = nxt < len(mention_order) and mention_order[nxt] < hi + judge_model.NEXT
+        return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others, prev_named, next_named)
 
-    found = []
+    found: list[tuple[Mention, float, bool]] = []
+    verdicts = judge_model.Verdicts()
     embeddings = judge_model.EMBED_MAX  # for the whole text
     for at in range(0, len(spans), JUDGE_BATCH):  # in batches: a text of many mentions never holds all contexts
         batch = spans[at : at + JUDGE_BATCH]
-        offered, used = judge_model.judge([context(*span) for span in batch], embeddings)
+        probs, used = judge_model.judge([context(*span) for span in batch], embeddings)
         embeddings -= used
-        for (pid, i, j, weak), yes in zip(batch, offered, strict=True):
-            if weak and not yes:  # a bare word ("flood", "crime") counts only where the answer offers it
+        for (pid, i, j, weak), p in zip(batch, probs, strict=True):
+            if not verdicts.add(pid, p) and weak:  # a bare word ("flood", "crime") counts only where offered
                 continue
             start, end = _original(tokens[i].start, offsets), _original(tokens[j - 1].end - 1, offsets) + 1
-            found.append(Mention(pid, lex.names[pid], start, end, text[start:end], yes))
-    return found
+            found.append((Mention(pid, lex.names[pid], start, end, text[start:end], False), p, weak))
+    settled = [replace(m, offered=verdicts.offered(m.product, p)) for m, p, _ in found]
+    return [m for m, (_, _, weak) in zip(settled, found, strict=True) if m.offered or not weak]
 
 
 MAX_NAMES = 64  # names from the data one answer is checked against (each searched once: linear in the text)
@@ -706,7 +755,8 @@ def _match(
 def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     """Another sense of the word, a proper name, or what the business itself makes or sells."""
     after = tokens[j].word if j < len(tokens) else ""
-    if after in lex.after[pid] or after in _OTHER_HEADS:
+    # "umbrella stands", "dram shop law"; but "umbrella liability of $2M" names the product whatever follows.
+    if (after in lex.after[pid] and tokens[j - 1].word not in _POLICY_WORDS) or after in _OTHER_HEADS:
         return True
     # Hyphened to a word that is not about insurance, it is part of an adjective: "earthquake-resistant",
     # "flood-prone" (while "EPLI-coverage", "D&O-Versicherung" stay products).
@@ -725,6 +775,18 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     end = _original(tokens[j - 1].end - 1, offsets) + 1
     if text[start : start + 1].isupper() and _DESIGNATORS.match(text[end : end + 60].lstrip(" ,")):
         return True
+    # Capitalised and followed by a capitalised word that is not about insurance: a name ("Umbrella Academy
+    # Daycare", "Crime Stoppers"), where "Umbrella Coverage" or "D&O Versicherung" stay products.
+    if (
+        text[start : start + 1].isupper()
+        and after
+        and norm[tokens[j - 1].end : tokens[j].start] == " "
+        and after not in lex.vocab
+        and after not in _POLICY_WORDS
+        and after not in _FILLERS
+        and _title_case(text, _original(tokens[j].start, offsets), _original(tokens[j].end - 1, offsets) + 1)
+    ):
+        return True
     window = tokens[max(i - 3, 0)].start  # the activity verb governs the words right after it
     lo = max(i - 8, 0)
     for m in _DISTRIBUTES.finditer(norm, tokens[lo].start, tokens[i].start):  # the verb, then only products
@@ -737,6 +799,11 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
         if sum(not (w in lex.vocab or w in _FILLERS or w in _INSURANCE_WORDS) for w in between) <= 3:
             return True
     return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
+
+
+def _title_case(text: str, start: int, end: int) -> bool:
+    word = text[start:end]
+    return len(word) > 1 and word[0].isupper() and word[1:].islower()
 
 
 def scan_products(text: str, catalog=None, mentions_only: bool = False, names: Iterable[str] = ()) -> list[str]:

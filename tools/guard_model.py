@@ -47,7 +47,7 @@ def _words(text: str) -> frozenset[str]:
 CLASSES: dict[str, frozenset[str]] = {
     "neg": _words(
         "not no never none nothing nor neither cannot cant wont dont doesnt isnt arent didnt wouldnt shouldnt "
-        "couldnt aint without unable "
+        "couldnt aint without unable nope nah "
         "nunca tampoco ningun ninguna ni sin nicht kein keine keinen keiner keines nie ohne "
         "ne pas jamais aucun aucune sans non mai nessun nessuna senza nao nem nunca sem"
     ),
@@ -77,14 +77,17 @@ CLASSES: dict[str, frozenset[str]] = {
         # Letters decline politely, notes tersely (tokens as the guard yields them: "decl'd" -> "decld").
         "regret regrettably unfortunately sorry lamentablemente desafortunadamente malheureusement regrettons leider "
         "bedauern purtroppo infelizmente lamentamos decl decld declin ooa nw exclusions excluding excluded "
-        "excluida excluidos exclu exclue exclus ausgeschlossen escluso esclusa esclusi excluida excluido incumbent"
+        "excluida excluidos exclu exclue exclus ausgeschlossen escluso esclusa esclusi excluida excluido incumbent "
+        # Exclusions of a policy in other languages, and idioms of refusal ("out of bounds", "hard pass").
+        "excluye excluyen exclut excluent excluem exclui esclude escludono schliesst bounds off-limits"
     ),
     "report": _words(
         "asked asks ask asking requested requests request requesting requires required require mentioned mentions "
         "mention listed lists list inquired inquiring wondering wants wanted noted notes says said states stated "
         "submission schedule application prior existing current expiring already previous previously holds "
         "solicito solicita pregunto pregunta menciono menciona mencionado demande demandez demande mentionne "
-        "gefragt angefragt erwahnt chiesto richiesto menzionato"
+        "gefragt angefragt erwahnt chiesto richiesto menzionato perguntou perguntaram pediu pediram preguntaron "
+        "pidio pidieron consulto fragte fragten fragt demandait domandato wrote"
     ),
     # Sending the product to someone else: "goes to a specialty market", "the broker should shop it elsewhere".
     "elsewhere": _words(
@@ -136,6 +139,8 @@ class Context(NamedTuple):
     product: str
     cues: dict[str, bool]
     others: frozenset[int]  # token indices of the sentence's other product mentions
+    prev_named: bool = False  # the words read before the sentence name a product (a table row, another item)
+    next_named: bool = False
 
 
 def _classes(words: list[str], skip: frozenset[int], start: int, stop: int) -> list[tuple[int, str]]:
@@ -150,12 +155,26 @@ def features(ctx: Context) -> list[str]:
     out = [f"p:{ctx.product}"] + [f"rule:{k}" for k, v in ctx.cues.items() if v]
     left = _classes(w, ctx.others, clo, i)
     right = _classes(w, ctx.others, j, chi)
-    outside = _classes(w, ctx.others, lo, clo) + _classes(w, ctx.others, chi, hi)
+    # The rest of the sentence, each side read only when it names no other product: "We can't offer D&O, but we
+    # can offer E&O" - the negation speaks of D&O.
+    outside = []
+    for a, b, side in ((lo, clo, "L"), (chi, hi, "R")):
+        if any(a <= k < b for k in ctx.others):
+            out.append(f"s:named{side}")
+        else:
+            outside += _classes(w, ctx.others, a, b)
     out += [f"cL:{c}" for _, c in left] + [f"cR:{c}" for _, c in right] + [f"s:{c}" for _, c in outside]
     out += [f"n:{c}" for k, c in left if k >= i - 2] + [f"m:{c}" for k, c in right if k < j + 2]
-    # The sentences either side: "Umbrella? We don't write it.", "You asked me to add an umbrella. I can't."
-    out += [f"next:{c}" for _, c in _classes(w, ctx.others, ctx.hi, min(len(w), ctx.hi + NEXT))]
-    out += [f"prev:{c}" for _, c in _classes(w, ctx.others, max(0, ctx.lo - NEXT), ctx.lo)]
+    # The sentences either side: "Umbrella? We don't write it.", "You asked me to add an umbrella. I can't." One
+    # that names another product speaks of that one ("| EPLI | Offer it |" above "| Umbrella | no |").
+    if ctx.next_named:
+        out.append("next:named")
+    else:
+        out += [f"next:{c}" for _, c in _classes(w, ctx.others, ctx.hi, min(len(w), ctx.hi + NEXT))]
+    if ctx.prev_named:
+        out.append("prev:named")
+    else:
+        out += [f"prev:{c}" for _, c in _classes(w, ctx.others, max(0, ctx.lo - NEXT), ctx.lo)]
     # A negation governs the verb next to it: "we don't offer X" declines, "it can't hurt to add X" offers, and in
     # German or French the verb may come first ("bieten wir nicht an", "ne souscrivons pas").
     for k, c in left + right:
@@ -215,8 +234,9 @@ def probability(feats: list[str], model: dict | None = None, vector: Sequence[fl
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[bool], int]:
-    """Whether each mention is offered, and how many sentence embeddings that read. The features decide; where
+def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[float], int]:
+    """The probability that each mention is offered (``settle`` decides), and how many sentence embeddings that
+    read. The features decide; where
     they leave it open (a probability inside the model's band), the sentence embedding is read too, for at most
     ``embed_max`` mentions, in one batch, so the cost per answer stays bounded. Without the embedding model the
     features alone decide."""
@@ -228,7 +248,34 @@ def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[boo
     vectors = _embed([sentence(contexts[k]) for k in unsure]) if unsure else None
     for k, v in zip(unsure, vectors or (), strict=False):
         probs[k] = probability(feats[k], model, v)
-    return [p >= model["threshold"] for p in probs], len(unsure) if vectors else 0
+    return probs, len(unsure) if vectors else 0
+
+
+class Verdicts:
+    """A text's verdicts, product by product. A mention is offered at the model's threshold, unless the text
+    firmly declines the same product elsewhere (a mention below ``declined``) and no mention of it is near certain
+    (at or above ``certain``): a writer who declines a product names it again while explaining it ("An umbrella
+    sits over the GL ...", "You asked: can we add an umbrella? No"), and rarely offers what they declined. Both
+    bounds are chosen with the threshold by leave-one-writer-out cross-validation (``tests/train_guard.py``)."""
+
+    def __init__(self, model: dict | None = None):
+        model = _weights() if model is None else model
+        self.threshold = model["threshold"]
+        self.declined, self.certain = model.get("declined", 0.0), model.get("certain", 1.0)
+        self.low: dict[str, float] = {}
+        self.high: dict[str, float] = {}
+
+    def add(self, product: str, p: float) -> bool:
+        """Record one mention's probability; whether it is offered on its own."""
+        self.low[product] = min(self.low.get(product, 1.0), p)
+        self.high[product] = max(self.high.get(product, 0.0), p)
+        return p >= self.threshold
+
+    def offered(self, product: str, p: float) -> bool:
+        """Whether a recorded mention is offered, all the text's mentions of its product read."""
+        if self.low[product] < self.declined and self.high[product] < self.certain:
+            return False
+        return p >= self.threshold
 
 
 _embed_failed: list[str] = []
@@ -254,8 +301,8 @@ def fit(
     labels: list[int],
     vectors: Sequence[Sequence[float]] | None = None,
     scale: float = 1.0,
-    l2: float = 0.003,
-    steps: int = 1500,
+    l2: float = 0.001,
+    steps: int = 3000,
 ) -> dict:
     """A logistic regression on binary features and, given ``vectors``, the dense embedding (times ``scale``)
     (full-batch gradient descent with L2), as the weights file holds."""
@@ -264,13 +311,13 @@ def fit(
     names = sorted({f for s in samples for f in s})
     index = {f: k for k, f in enumerate(names)}
     dims = len(vectors[0]) if vectors is not None else 0
-    x = np.zeros((len(samples), len(names) + dims))
+    x = np.zeros((len(samples), len(names) + dims), dtype=np.float32)
     for r, s in enumerate(samples):
         x[r, [index[f] for f in set(s)]] = 1.0
     if vectors is not None:
         x[:, len(names) :] = scale * np.asarray(vectors, dtype=float)
-    y = np.asarray(labels, dtype=float)
-    w, b = np.zeros(x.shape[1]), 0.0
+    y = np.asarray(labels, dtype=np.float32)
+    w, b = np.zeros(x.shape[1], dtype=np.float32), 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
         g = p - y
