@@ -76,7 +76,7 @@ class Gen:
 
     def count_text(self, lo: int = 1, hi: int = 400) -> str:
         r = self.r
-        n = int(min(hi, max(lo, r.lognormvariate(3, 1.1))))
+        n = int(min(hi, max(lo, r.lognormvariate(3, 1.1) if r.random() < 0.9 else r.uniform(500, 5000))))
         form = r.random()
         if form < 0.15 and n < 100:
             return _spell(n)

@@ -18,12 +18,13 @@ from core.vocabulary import FACT_NOUNS, FACTS
 from graph.reader import lexicon, tagger
 from graph.reader.readings import FactReading, HowRead, Reading, Span
 from graph.reader.tokens import Token, chunks, clean, tokenize
-from graph.reader.values import count, identifier, money, number
+from graph.reader.values import MONEY_UNITS, NUMBER_WORDS, count, identifier, money, number
 
 log = logging.getLogger(__name__)
 
 FIGURES = {"REV": "annual_revenue", "PAY": "annual_payroll", "TIV": "total_insured_value", "EMP": "employees",
            "VEH": "vehicles"}  # fmt: skip
+_SAME_KIND = {f: [o for o in FIGURES.values() if o != f and FACTS[o].kind == FACTS[f].kind] for f in FIGURES.values()}
 _CLAUSE_END = {",", ";", ".", "?", "!", "(", ")", "|", "but", "while", "although"}
 _HEADER_WORDS = re.compile(r"\b(?:fwd?|fw|re|original|message|forwarded|from|sent|subject|to|cc|date)\b|@|-{3,}", re.I)
 _FACT_NOUN_RE = {
@@ -151,6 +152,12 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 t.text.lower() in ("million", "thousand", "billion", "grand", "dollars", "usd") for t in tokens[a:b]
             )
             cue = _cue(text, tokens, a, b, fact, heads, clauses)
+            if cue is None:
+                # the tagger chose the kind of figure; the word beside it decides which one ("revenue ... 4.1M")
+                for other in _SAME_KIND[fact]:
+                    if other_cue := _cue(text, tokens, a, b, other, heads, clauses):
+                        fact, cue = other, other_cue
+                        break
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
             if how is None and fact == "annual_revenue" and marked:
                 # an amount with a currency sign or unit: revenue, unless the question asked was another amount
@@ -232,6 +239,8 @@ def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
     if not idx or idx != list(range(idx[0], idx[-1] + 1)) or len(idx) > 3:
         return
     words = [tokens[i].text for i in idx]
+    if not all(tokens[i].kind == "num" or words[k].lower() in NUMBER_WORDS | MONEY_UNITS for k, i in enumerate(idx)):
+        return  # "3 locations" counts something else
     if any(identifier(tokens, i, lexicon.state_codes()) for i in idx) or number(words) is None:
         return
     value = money(words) if FACTS[asked].kind == "money" else count(words)

@@ -104,6 +104,18 @@ def features(text: str, tokens: list[Token], asked: str | None) -> list[list[str
     _phrases(tokens, lx.cons, "cons", own)
     _phrases(tokens, lx.states, "stname", own)
 
+    # the nearest fact noun on each side of a number, within its clause: "revenue is about 4.1M", "1,251 employees"
+    for i, tok in enumerate(tokens):
+        if tok.kind != "num" and tok.text.lower() not in NUMBER_WORDS:
+            continue
+        for step, reach, side in ((-1, 5, "L"), (1, 4, "R")):
+            j = i + step
+            while 0 <= j < n and abs(j - i) <= reach and tokens[j].text not in (",", ";", ".", "?", "!", "\n"):
+                if cue := lx.cue.get(tokens[j].text.lower()):
+                    own[i].append(f"near{side}={cue}")
+                    break
+                j += step
+
     # where each line starts, and the label a "Label: value" line gives
     line_head = [""] * n
     head = ""
