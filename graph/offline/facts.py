@@ -121,6 +121,8 @@ def _in_header(text: str, company: str) -> bool:
     spots = [m.start() for m in re.finditer(re.escape(company), text)]
     lines = [(m.start(), m.end()) for m in _HEADER_LINE.finditer(text)]
     return bool(spots) and bool(lines) and all(any(a <= s < b for a, b in lines) for s in spots)
+
+
 _NO = re.compile(r"^\W*(?:no|nope|nah|not really|negative|no,? (?:i|we) don'?t)\b", re.I)  # "no" to a yes/no question
 _REQUEST = re.compile(
     r"\b(?:wants?|wanted|needs?|needed|asking|asked|asks|looking for|appl(?:y|ied|ying)|request\w*|quot\w+|interested|shopping|seeking)\b",
