@@ -105,10 +105,14 @@ class Gen:
     def city_state(self) -> list[Chunk]:
         city, st = self.pick(self.cities)
         r = self.r
-        city_t = city.title() if r.random() < 0.7 else city
+        city_t = city.title() if r.random() < 0.6 else city
         form = r.random()
         if form < 0.45:
-            return [(city_t, "CITY"), (self.pick([" ", ", "]), None), (st if r.random() < 0.8 else st.lower(), "STATE")]
+            return [
+                (city_t, "CITY"),
+                (self.pick([" ", ", "]), None),
+                (st if r.random() < 0.65 else st.lower(), "STATE"),
+            ]
         if form < 0.6:
             name = next(n for n, c in self.state_names if c == st)
             return [(city_t, "CITY"), (", ", None), (name.title() if r.random() < 0.7 else name, "STATE")]
@@ -145,6 +149,8 @@ class Gen:
         if fact == "employees":
             n = self.count_text(1, 2000)
             return p([
+                [(n, "EMP"), (" " + p(["", "", "", "seasonal ", "part-time ", "field ", "office ", "union ", "1099 "])
+                              + p(["workers", "employees", "staff"]), None)],
                 [(n, "EMP"), (" " + p(["emps", "employees", "staff", "FTEs", "full-time employees", "people on staff",
                                        "workers", "w-2 employees", "employees total", "people", "employees on payroll"]), None)],
                 [(p(["employees", "headcount", "staff", "emp count", "# of employees", "Employees", "FTEs"]) + p([" ", ": ", " - ", " = ", " of ", " is "]), None), (n, "EMP")],
@@ -348,6 +354,13 @@ class Gen:
                 rows.append(
                     [(p(["Line: ", "Coverage: ", "LOB: ", "Lines requested: "]), None), (self.lob_text(), "LOB")]
                 )
+            if r.random() < 0.4:
+                name, code = p(self.state_names)
+                rows.append([(p(["State: ", "State - ", "ST: ", "Primary state: "]), None),
+                             (p([code, name.title(), code]), "STATE")])  # fmt: skip
+            if r.random() < 0.25:
+                city, _ = p(self.cities)
+                rows.append([(p(["City: ", "City - "]), None), (city.title(), "CITY")])
             if r.random() < 0.4:
                 rows.append([(p(["Years in business: ", "Established: ", "Phone: ", "Policy #: ", "Eff date: "]), None),
                              (p([str(r.randint(1960, 2024)), f"{r.randint(201, 989)}-{r.randint(200, 999)}-{r.randint(0, 9999):04d}",
