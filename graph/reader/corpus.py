@@ -126,6 +126,8 @@ class Gen:
 
     def description(self) -> str:
         d = self.pick(self.descs)
+        if self.r.random() < 0.15 and " " in d:  # "HVAC contractor" said as "HVAC outfit"
+            d = d.rsplit(" ", 1)[0] + " " + self.pick(["outfit", "shop", "business", "company", "operation", "place"])
         if self.r.random() < 0.25:
             d = f"{self.pick(['family run', 'family-owned', 'small', 'local', 'mom and pop', 'independent', 'busy'])} {d}"
         return d
@@ -333,8 +335,8 @@ class Gen:
         out.append((p(["Hi team,\n\n", "Hello,\n", "Good morning -\n", "Hey,\n\n", ""]), None))
         if r.random() < 0.5:  # a label: value list
             rows: list[list[Chunk]] = [
-                [(p(["Insured: ", "Applicant: ", "Named Insured: ", "Company: "]), None), (company, "COMPANY")],
-                [(p(["Business: ", "Operations: ", "Description of operations: ", "Nature of business: "]), None), (self.description(), "DESC")],
+                [(p(["Insured: ", "Applicant: ", "Named Insured: ", "Company: ", "Account: ", "Insured name: "]), None), (company, "COMPANY")],
+                [(p(["Business: ", "Operations: ", "Description of operations: ", "Nature of business: ", "Ops: ", "Class: "]), None), (self.description(), "DESC")],
                 [(p(["Location: ", "Address: ", "Mailing address: "]), None),
                  (f"{r.randint(10, 9999)} {p(self.words['surnames'])} {p(['St', 'Ave', 'Rd'])}, ", None), *self.city_state(),
                  (f" {r.randint(10000, 99999)}" if r.random() < 0.6 else "", None)],

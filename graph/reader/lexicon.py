@@ -8,20 +8,20 @@ from __future__ import annotations
 import csv
 import re
 from functools import cache
-from pathlib import Path
 
 import yaml
 
 from core.vocabulary import FACT_NOUNS, LOB_SHORTHAND
+from seed_db.sources import DATA_DIR
 
-DATA = Path(__file__).resolve().parents[2] / "seed_db" / "data"
+DATA = DATA_DIR
 SOURCES = (DATA / "states.csv", DATA / "insurer.yaml", DATA / "naics_2022.csv", DATA / "applicant_profiles.yaml",
            DATA / "applicant_words.yaml")  # fmt: skip
 
 # What a count counts and what names a money figure, beyond the vocabulary's nouns: the unit words a number
 # carries ("21 tractors", "38 W-2s"). A number becomes a fact only through one of these, a label or the question.
 _EXTRA_CUES = {
-    "employees": "employee emp people workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel",
+    "employees": "employee emp people workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel guys",
     "vehicles": "vehicle truck tractors tractor trailers rigs rig buses bus van car autos power pickups semis limos "
     "limousines cabs taxis ambulances coaches motorcoaches",
     "annual_revenue": "revenues gross grosses receipts turnover billings income volume",

@@ -214,6 +214,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and not r.says_unknown
     ):
         _bare_reply(r, text, tokens, asked)
+    if asked == "state" and "state" not in r.facts and not r.unknown and not r.says_unknown:
+        _place_reply(r, text, tokens)
     if r.lines:
         r.facts["lob"] = r.lines[0]
     for fact in r.unknown:
@@ -248,6 +250,22 @@ def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
     if value is None or (FACTS[asked].kind == "money" and not marked and not _at_least(words, 1000)):
         return
     r.facts[asked] = FactReading(asked, value, FACTS[asked].unit, _span(text, tokens, idx[0], idx[-1] + 1), "reply")
+
+
+def _place_reply(r: Reading, text: str, tokens: list[Token]) -> None:
+    """A reply to "Which state?" that is a place and nothing else ("denver co", "boise, id", "new mexico"): the last
+    words are a state, whatever comes before them is a known city. A reply binds to the question asked."""
+    words = [t for t in tokens if t.text not in (",", ".", "!")]
+    states = lexicon.states()
+    for k in (2, 1):
+        if len(words) < k:
+            continue
+        tail = " ".join(t.text.lower() for t in words[-k:])
+        code = states.get(tail) or (tail.upper() if k == 1 and tail.upper() in lexicon.state_codes() else None)
+        head = " ".join(t.text.lower() for t in words[:-k])
+        if code and (not head or head in lexicon.cities()):
+            r.facts["state"] = FactReading("state", code, "", _span(text, words, len(words) - k, len(words)), "reply")
+            return
 
 
 def _at_least(words: list[str], n: int) -> bool:
