@@ -224,6 +224,13 @@ class Gen:
             [(f"{r.randint(2, 60)}% {p(['subcontracted', 'of sales online', 'out of state', 'residential'])}", None)],
             [(f"{r.randint(2, 40)} years in business", None)],
             [(f"ZIP {r.randint(10000, 99999)}", None)],
+            [(p(["want ", "looking for ", "need ", "asking for ", ""]) + p(["$1M/$2M limits", "1M/2M", "$1M per occurrence",
+              "2M aggregate", "$500k limits", "a $1,000,000 limit", "limits of 1mm/2mm", "$2M agg"]), None)],
+            [(p(["$5,000 deductible", "$2,500 ded", "a $10k deductible", "$1,000 deductible ok?", "SIR of $25k"]), None)],
+            [(p(["manages about ", "managing ", "AUM of ", "assets of "]) + self.money_text(1e7, 2e9)
+              + p(["", " for clients", " in assets"]), None)],
+            [(p(["jobs run up to ", "contracts average ", "a typical job is ", "bought a building worth ", "loan of ",
+                 "premium around "]) + self.money_text(1e4, 5e6) + p(["", " each", " per job"]), None)],
             [(f"{year} {p(['renewal', 'policy year', 'tax return'])}", None)],
         ])  # fmt: skip
 
@@ -400,6 +407,10 @@ class Gen:
         ):
             return self.unknown(asked) if r.random() < 0.5 else [(p(["no idea", "not sure", "dunno", "unknown", "n/a",
                                                                       "don't know", "no clue, sorry"]), "UNK")], asked  # fmt: skip
+        if form < 0.2 and lab in ("EMP", "VEH"):  # a count of something else answers nothing
+            n = self.count_text(2, 300)
+            what = p(["locations", "seats", "beds", "stores", "rooms", "units of housing", "acres", "chairs", "bays"])
+            return [(f"{n} {what}", None)], asked
         if form < 0.3:  # answers with another fact (its own cue decides)
             other = p(["employees", "vehicles", "annual_revenue", "annual_payroll"])
             return self.figure(other), asked

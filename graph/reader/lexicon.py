@@ -28,6 +28,12 @@ _EXTRA_CUES = {
     "annual_payroll": "salaries salary remuneration",
     "total_insured_value": "tiv",
 }
+# Money that is not a figure of the business: limits, deductibles, assets managed, a job's or a building's price.
+# An amount beside one of these is never read as revenue on its currency sign alone.
+OTHER_MONEY = frozenset(
+    "limit limits occurrence occ aggregate agg deductible deductibles ded retention sir assets aum managing manages "
+    "managed loan loans price priced worth value valued each contract contracts job jobs premium premiums".split()
+)
 UNKNOWN_WORDS = "unknown unsure n/a na tbd unk idea clue sure know knows missing".split()
 
 

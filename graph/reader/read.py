@@ -159,12 +159,17 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                         fact, cue = other, other_cue
                         break
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
-            if how is None and fact == "annual_revenue" and marked:
+            if how is None and fact == "annual_revenue" and marked and not _other_money(tokens, clauses[a]):
                 # an amount with a currency sign or unit: revenue, unless the question asked was another amount
                 if asked in ("annual_payroll", "total_insured_value"):
                     fact = asked
                 how = "cue"
-            if how is None and asked == fact and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000)):
+            if (
+                how is None
+                and asked == fact
+                and not _counts_something_else(tokens, b, fact)
+                and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000))
+            ):
                 how = "reply"  # a bare "4.5" to the revenue question is not read as $4.5M: it may be anything
             if how is None and last_figure and r.corrections and 0 <= span.start - r.corrections[-1].end <= 12:
                 # "12 trucks... actually 30": a bare figure right after a correction cue replaces the last figure
@@ -196,6 +201,13 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.facts.setdefault("state", FactReading("state", code, "", span, "named"))
         elif kind == "CITY" and r.city is None:
             r.city = FactReading("city", span.text, "", span, "named")
+            j = b + 1 if b < len(tokens) and tokens[b].text == "," else b
+            after = tokens[j].text if j < len(tokens) else ""
+            if after.upper() in codes and (after.isupper() or lexicon.cities().get(span.text.lower()) == after.upper()):
+                # "denver co": a known city and then its state's code, which the tagger may have read as "company"
+                r.facts.setdefault(
+                    "state", FactReading("state", after.upper(), "", _span(text, tokens, j, j + 1), "named")
+                )
         elif kind == "DESC":
             r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
@@ -214,6 +226,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and not r.says_unknown
     ):
         _bare_reply(r, text, tokens, asked)
+    if "state" not in r.facts and (asked in (None, "state")):
+        _city_and_its_state(r, text, tokens)
     if asked == "state" and "state" not in r.facts and not r.unknown and not r.says_unknown:
         _place_reply(r, text, tokens)
     if r.lines:
@@ -252,6 +266,26 @@ def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
     r.facts[asked] = FactReading(asked, value, FACTS[asked].unit, _span(text, tokens, idx[0], idx[-1] + 1), "reply")
 
 
+def _city_and_its_state(r: Reading, text: str, tokens: list[Token]) -> None:
+    """A known city followed by the code of the state the gazetteer puts it in ("denver co", "boise, id"): two
+    independent signals agreeing, so it holds in any case, where the tagger alone may read "co" as "company"."""
+    cities, codes = lexicon.cities(), lexicon.state_codes()
+    for i in range(len(tokens)):
+        for k in (3, 2, 1):
+            if i + k >= len(tokens):
+                continue
+            name = " ".join(t.text.lower() for t in tokens[i : i + k])
+            j = i + k + 1 if tokens[i + k].text == "," and i + k + 1 < len(tokens) else i + k
+            code = tokens[j].text.upper()
+            if name in cities and code in codes and cities[name] == code and tokens[j].kind == "word":
+                r.facts["state"] = FactReading("state", code, "", _span(text, tokens, j, j + 1), "named")
+                if r.city is None:
+                    r.city = FactReading(
+                        "city", _span(text, tokens, i, i + k).text, "", _span(text, tokens, i, i + k), "named"
+                    )
+                return
+
+
 def _place_reply(r: Reading, text: str, tokens: list[Token]) -> None:
     """A reply to "Which state?" that is a place and nothing else ("denver co", "boise, id", "new mexico"): the last
     words are a state, whatever comes before them is a known city. A reply binds to the question asked."""
@@ -266,6 +300,23 @@ def _place_reply(r: Reading, text: str, tokens: list[Token]) -> None:
         if code and (not head or head in lexicon.cities()):
             r.facts["state"] = FactReading("state", code, "", _span(text, words, len(words) - k, len(words)), "reply")
             return
+
+
+_AFTER_REPLY = {"or", "so", "ish", "total", "in", "and", "but", "now", "today", "currently", "right", "roughly", "max",
+                "i", "we", "they", "per", "a", "at", "last", "this", "give", "maybe", "tops", "dollars", "usd"}  # fmt: skip
+
+
+def _counts_something_else(tokens: list[Token], b: int, fact: str) -> bool:
+    """A number followed by a noun of its own ("3 locations", "40 seats") counts that noun, not the fact asked."""
+    if b >= len(tokens) or tokens[b].kind != "word":
+        return False
+    low = tokens[b].text.lower()
+    return low not in _AFTER_REPLY and low not in lexicon.cues().get(fact, frozenset()) and low not in MONEY_UNITS
+
+
+def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
+    """The clause names money that is not the business's: a limit, a deductible, assets managed, a job's price."""
+    return any(tokens[j].text.lower() in lexicon.OTHER_MONEY for j in range(*clause))
 
 
 def _at_least(words: list[str], n: int) -> bool:

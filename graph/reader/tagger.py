@@ -90,6 +90,8 @@ def features(text: str, tokens: list[Token], asked: str | None) -> list[list[str
             f.append("numword")
         if cue := lx.cue.get(lw):
             f.append(f"cue={cue}")
+        elif lw in lexicon.OTHER_MONEY:
+            f.append("cue=other_money")
         if lw in lx.states or (w in lx.codes):
             f.append("state")
         elif lw.upper() in lx.codes:
@@ -111,7 +113,8 @@ def features(text: str, tokens: list[Token], asked: str | None) -> list[list[str
         for step, reach, side in ((-1, 5, "L"), (1, 4, "R")):
             j = i + step
             while 0 <= j < n and abs(j - i) <= reach and tokens[j].text not in (",", ";", ".", "?", "!", "\n"):
-                if cue := lx.cue.get(tokens[j].text.lower()):
+                low = tokens[j].text.lower()
+                if cue := lx.cue.get(low) or ("other_money" if low in lexicon.OTHER_MONEY else None):
                     own[i].append(f"near{side}={cue}")
                     break
                 j += step
