@@ -73,7 +73,13 @@ def _cue(
     """The word near the figure (same clause, up to four tokens either side) or the line's label naming ``fact``."""
     words = lexicon.cues().get(fact, frozenset())
     ca, cb = clauses[a]
-    for j in [*range(b, min(cb, b + 4)), *range(a - 1, max(ca, a - 5) - 1, -1)]:
+    # "13 beds and a van": the number's phrase ends at a conjunction or preposition; no cue is looked for past it
+    right = []
+    for j in range(b, min(cb, b + 4)):
+        if tokens[j].text.lower() in _PHRASE_END:
+            break
+        right.append(j)
+    for j in [*right, *range(a - 1, max(ca, a - 5) - 1, -1)]:
         lw = tokens[j].text.lower()
         if lw in words or (lw in ("value", "values") and fact == "total_insured_value"):
             return _span(text, tokens, j, j + 1)
@@ -302,6 +308,7 @@ def _place_reply(r: Reading, text: str, tokens: list[Token]) -> None:
             return
 
 
+_PHRASE_END = {"and", "with", "plus", "&", "for", "but", "or", "in", "at", "to", "from", "while", "including"}
 _AFTER_REPLY = {"or", "so", "ish", "total", "in", "and", "but", "now", "today", "currently", "right", "roughly", "max",
                 "i", "we", "they", "per", "a", "at", "last", "this", "give", "maybe", "tops", "dollars", "usd"}  # fmt: skip
 
