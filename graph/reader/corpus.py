@@ -32,7 +32,9 @@ LABELS = ("REV", "PAY", "TIV", "EMP", "VEH", "NAICS", "STATE", "CITY", "DESC", "
 ASKABLE = ("annual_revenue", "annual_payroll", "employees", "vehicles", "state", "description", "naics", "lob",
            "construction")  # fmt: skip
 ROOT = Path(__file__).resolve().parents[2]
-TUNE = (ROOT / "evals" / "natural" / "tune.jsonl", Path("/work/fresh-sets/reading_tune.jsonl"))
+# Only files in the repository (a file outside it would make the committed model depend on the machine): the
+# natural tune set and a copy of the fresh reading tune set (openings, pasted submissions and replies).
+TUNE = (ROOT / "evals" / "natural" / "tune.jsonl", Path(__file__).resolve().parent / "data" / "reading_tune.jsonl")
 
 Chunk = tuple[str, str | None]
 Example = tuple[str, str | None, list[tuple[int, int, str]]]  # text, asked, spans (start, end, label)
@@ -543,7 +545,21 @@ def tune_examples() -> list[Example]:
                 row = json.loads(line)
                 if row.get("opening") and row.get("applicant"):
                     out.append((row["opening"], None, _project(row["opening"], row["applicant"])))
+                for asked, reply in (row.get("replies") or {}).items():
+                    if asked in ASKABLE and asked != "naics" and isinstance(reply, str) and reply.strip():
+                        out.append((reply, asked, _reply_spans(reply, asked, row["applicant"])))
     return out
+
+
+def _reply_spans(reply: str, asked: str, applicant: dict) -> list[tuple[int, int, str]]:
+    """A reply's spans: "don't have that" to a fact nobody knows is UNK; a description is the whole reply."""
+    text = reply.strip()
+    start = reply.index(text)
+    if applicant.get(asked) is None:
+        return [(start, start + len(text), "UNK")]
+    if asked == "description":
+        return [(start, start + len(text), "DESC")]
+    return [sp for sp in _project(reply, applicant) if sp[2] != "DESC"]
 
 
 def _project(text: str, applicant: dict) -> list[tuple[int, int, str]]:
