@@ -273,3 +273,27 @@ def test_parse_picks_up_descriptions_and_lowercase_places(toolkit, text, state):
 
     p = parse(text, toolkit.ctx.catalog)
     assert p.facts["state"] == state and p.facts.get("description")
+
+
+@pytest.mark.parametrize(
+    "text, state",
+    [
+        ("need GL on a tattoo parlor in tucson", "AZ"),
+        ("pizza place out of Fargo, wc?", "ND"),
+        ("Plumber based in Boise. Auto ok?", "ID"),
+        ("they sell mobile homes in mobile homes parks", None),  # a word of the NAICS texts, in lower case
+        ("retail store in commerce", None),
+        ("in or out on this one?", None),
+    ],
+)
+def test_a_city_in_a_chat_line_names_its_state(toolkit, text, state):
+    from graph.offline.facts import parse
+
+    assert parse(text, toolkit.ctx.catalog).facts.get("state") == state
+
+
+def test_a_city_in_a_pasted_email_is_not_taken_for_the_applicants_state(toolkit):
+    from graph.offline.facts import parse
+
+    mail = "Hi,\nPlease see the bakery below.\nThanks,\nDana Ruiz\nRuiz Insurance Brokers\nin Tucson\n(520) 555-0100"
+    assert "state" not in parse(mail, toolkit.ctx.catalog).facts

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
+from graph.reader import lexicon
 from graph.reader.read import read
 from graph.reader.readings import Reading
+from retrieval.normalise import PLACE_CUES
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
 
@@ -510,6 +512,36 @@ def _requested_lob(text: str, catalog) -> str | None:
     return None
 
 
+CHAT_LINE = 300  # longer, or on several lines, is a pasted e-mail or form: its signature's city may be the broker's
+
+
+def _state_of_city(reading: Reading, text: str) -> str | None:
+    """The state of a city a chat line names where a business is ("a bar in reno", "out of Fargo"), when the
+    gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
+    may be the sender's."""
+    if len(text) > CHAT_LINE or text.count("\n") > 1:
+        return None
+    cities = lexicon.cities()
+
+    def known(name: str, as_typed: str) -> str | None:
+        # a city named by a word of the NAICS texts counts only when capitalised ("in mobile homes", "commerce")
+        if as_typed.islower() and set(name.split()) & lexicon.naics_words():
+            return None
+        return cities.get(name)
+
+    if reading.city is not None and (st := known(str(reading.city.value).strip().lower(), reading.city.span.text)):
+        return st
+    words = [(m.group(0), m.group(0).lower()) for m in re.finditer(r"[A-Za-z][A-Za-z.']*", text)]
+    for i in range(1, len(words)):
+        if words[i - 1][1] not in PLACE_CUES and words[i - 1][1] != "of":
+            continue
+        for n in (3, 2, 1):
+            name = " ".join(w for _, w in words[i : i + n]).rstrip(".")
+            if i + n <= len(words) and (st := known(name, words[i][0])):
+                return st
+    return None
+
+
 def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     """Everything one underwriter message says. ``asked``: the fact the copilot asked for just before it."""
     t = _norm_text(text)
@@ -540,6 +572,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["state"] = st
     elif "state" in reading.facts and asked in (None, "state"):
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
+    elif (st := _state_of_city(reading, t)) is not None and asked in (None, "state"):
+        f["state"] = st  # "a bar in reno": the gazetteer's state for the city (shown in the read-back to correct)
     # In an answer to another question, a line counts only as what they want ("they want WC"), not as what the
     # business does ("sells auto and home insurance").
     lob = lob_fact(t, catalog) if asked in (None, "lob") else _requested_lob(t, catalog)
