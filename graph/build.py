@@ -172,6 +172,7 @@ def build_graph(model, toolkit, checkpointer=None):
             "output_tokens": usage.get("output_tokens", 0),
             "cost_usd": response.get("cost_usd", 0.0),
             "estimated": bool(response.get("estimated", False)),
+            "tool_calls_from_text": response.get("tool_calls_from_text", 0),
         }
         events = [event]
         if reply.tool_calls and isinstance(reply.content, str) and reply.content:
