@@ -33,7 +33,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from core import redact, tracing
 from core.settings import Settings, apply_offline_env
-from graph import budget, prompts
+from graph import budget, json_steps, prompts
 from graph.cassette import Cassette, CassetteMiss
 from graph.llm_errors import (
     NO_FALLBACK,
@@ -235,8 +235,13 @@ class LiteLLMModel:
     def _invoke(self, target: _Target, wire: list[dict], tools: list[dict], on_token, retries: _Retries) -> AIMessage:
         window = self.window(target.model)
         limit = int((window - min(self.max_output_tokens, window // 4)) * 0.95)
+        steps = self.tool_calling == "json" and bool(tools)
+        if steps:  # the tools go in the system message; the server constrains each reply to one step object
+            wire, sent_tools = json_steps.to_json_wire(wire, tools), []
+        else:
+            sent_tools = tools
 
-        raw_count = self._counter(target.model, tools)
+        raw_count = self._counter(target.model, sent_tools)
 
         def count(msgs: list[dict]) -> int:
             return math.ceil(raw_count(msgs) * self._factor(target))
@@ -248,7 +253,9 @@ class LiteLLMModel:
         shown = ShownText()
         hold = Holdback(on_token)  # text that may be a tool call is shown only once we know it is not
         while True:
-            request = self._request(target, msgs, tools, window)
+            request = self._request(target, msgs, sent_tools, window)
+            if steps:
+                request["response_format"] = json_steps.response_format(tools)
             try:
                 result = self._call_once(request, target, shown.sink(hold.feed if on_token else None, attempt > 0))
             except CassetteMiss:  # a replay that was not recorded fails loudly, never as a provider error
@@ -290,7 +297,7 @@ class LiteLLMModel:
                 continue
             cut = False
             if result["finish"] == "length" and not result["tool_calls"] and result["content"]:
-                if not continued and recover(result["content"], tools) is None:
+                if not continued and not steps and recover(result["content"], tools) is None:
                     continued = True
                     pieces.append(result["content"])
                     more = msgs + [
@@ -312,7 +319,7 @@ class LiteLLMModel:
                 result["content"] = join_continued(pieces + [result["content"]]) if pieces else result["content"]
             elif pieces:
                 result["content"] = join_continued(pieces + [result["content"]])
-            result = self._calls_from_text(result, tools, hold)
+            result = self._json_step(result, tools, hold) if steps else self._calls_from_text(result, tools, hold)
             if cut and not result["tool_calls"]:
                 result["content"] += prompts.CUT_OFF
                 if on_token:
@@ -331,6 +338,18 @@ class LiteLLMModel:
             for c in found.calls
         ]
         return {**result, "content": found.text, "tool_calls": calls, "from_text": len(calls)}
+
+    def _json_step(self, result: dict, tools: list[dict], hold: Holdback) -> dict:
+        """UWC_TOOL_CALLING=json: the reply is one step object: the answer in words, or one tool call."""
+        step = json_steps.read_step(result["content"])
+        if step is not None and "answer" in step:
+            hold.finish(show=True, text=step["answer"])
+            return {**result, "content": step["answer"].strip()}
+        if step is not None and step["tool"] in {(t.get("function") or t).get("name") for t in tools}:
+            hold.finish(show=False)
+            call = {"id": f"call_{uuid.uuid4().hex[:24]}", "name": step["tool"], "args": step["arguments"], "raw": None}
+            return {**result, "content": "", "tool_calls": [call], "from_text": 1}
+        return self._calls_from_text(result, tools, hold)  # a server that did not enforce the schema
 
     def _factor(self, target: _Target) -> float:
         """Server tokens per counted token: measured from the server's usage once known, else 1 where litellm

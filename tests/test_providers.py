@@ -712,3 +712,38 @@ def test_the_budget_never_under_counts_the_recorded_prompts_and_learns_from_usag
     model.invoke(_as_messages(first["request"]["messages"]), first["request"]["tools"])
     assert 1.7 < model._factor(local) < 1.75  # 3,845 reported over 2,204 counted
     assert LiteLLMModel("openai/gpt-4.1-mini")._factor(_Target("openai/gpt-4.1-mini", None, None)) == 1.0
+
+
+@pytest.mark.parametrize("provider", ["openai", "ollama"])
+def test_json_steps_constrain_each_reply_to_one_object(make_copilot, provider):
+    """UWC_TOOL_CALLING=json: no tools field, a schema on every request; a call and the answer come back as objects."""
+    answer = "Auto limits for NAICS 484121 are $1,000,000 per occurrence [limits-standard]."
+
+    def script(call):
+        body = call.body
+        schema = body["format"] if provider == "ollama" else body["response_format"]["json_schema"]["schema"]
+        names = {o["properties"].get("tool", {}).get("const") for o in schema["anyOf"]}
+        assert "get_limits" in names and not body.get("tools")
+        texts, results = view(call)
+        said = [m["content"] for m in body["messages"] if m["role"] == "user"]
+        if any(s.startswith("Result of get_limits:") for s in said):
+            return Reply(content=json.dumps({"answer": answer}))
+        return Reply(content=json.dumps({"tool": "get_limits", "arguments": LIMITS_ARGS}))
+
+    with ProviderMock(script) as mock:
+        cp = make_copilot(llm(mock, provider, tool_calling="json"))
+        t = cp.new_thread()
+        tokens: list[str] = []
+        r = cp.send(
+            t.id, "Auto limits for 484121?", on_event=lambda e: e["type"] == "token" and tokens.append(e["text"])
+        )
+        assert [s["tool"] for s in r.steps] == ["get_limits"] and r.steps[0]["ok"]
+        assert r.answer == answer and "".join(tokens).strip() == answer
+        assert mock.violations == []
+
+
+def test_tool_choice_is_sent_when_set(make_copilot):
+    with ProviderMock(limits_script) as mock:
+        cp = make_copilot(llm(mock, tool_choice="auto"))
+        cp.send(cp.new_thread().id, "Auto limits for 484121?")
+        assert {c.body.get("tool_choice") for c in mock.calls} == {"auto"}

@@ -196,3 +196,52 @@ def test_the_real_model_wrote_most_calls_as_text():
     replies = [e["response"] for p in REAL.glob("*.cassette.jsonl") for e in _entries(p.name)]
     as_text = [r for r in replies if not r["tool_calls"] and recover(r["content"], TOOLS) is not None]
     assert len(replies) == 19 and len(as_text) == 16 and all(not r["tool_calls"] for r in replies)
+
+
+# --- UWC_TOOL_CALLING=json: the step schema ---------------------------------------------------------------
+
+
+def test_the_step_schema_takes_each_real_call_and_an_answer_and_refuses_malformed_steps():
+    from graph.json_steps import read_step, step_schema
+
+    check = Draft202012Validator(step_schema(TOOLS))
+    recorded = [e["response"]["content"] for p in sorted(REAL.glob("*.cassette.jsonl")) for e in _entries(p.name)]
+    calls = [c for text in recorded if (found := recover(text, TOOLS)) for c in found.calls]
+    assert len(calls) == 16
+    for c in calls:
+        step = {"tool": c.name, "arguments": c.arguments}
+        assert check.is_valid(step) and read_step(json.dumps(step)) == step
+    assert check.is_valid({"answer": "Yes [appetite-guide]."})
+    for bad in (
+        {"tool": "get_weather", "arguments": {}},
+        {"tool": "get_limits", "arguments": {"naics": "722511"}},  # lob missing
+        {"answer": ""},
+        {"answer": "x", "tool": "get_limits"},
+        CALL,  # the native-looking shape is not a step
+    ):
+        assert not check.is_valid(bad), bad
+
+
+def test_history_goes_to_a_json_step_server_as_steps_and_results():
+    from graph.json_steps import to_json_wire
+
+    wire = [
+        {"role": "system", "content": "You are the copilot."},
+        {"role": "user", "content": "Limits?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "get_limits", "arguments": '{"naics": "1"}'}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": '{"per_occurrence": 1000000}'},
+        {"role": "assistant", "content": "One million."},
+    ]
+    out = to_json_wire(wire, TOOLS)
+    assert [m["role"] for m in out] == ["system", "user", "assistant", "user", "assistant"]
+    assert "get_limits" in out[0]["content"] and "check_appetite" in out[0]["content"]
+    assert json.loads(out[2]["content"]) == {"tool": "get_limits", "arguments": {"naics": "1"}}
+    assert out[3]["content"].startswith("Result of get_limits:")
+    assert json.loads(out[4]["content"]) == {"answer": "One million."}
+    assert not any("tool_calls" in m for m in out)
