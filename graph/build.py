@@ -6,8 +6,9 @@
 - agent: calls the model (an LLM through graph/llm.py or the offline rules model) with the system prompt, the
   tool schemas and the history; stops the turn plainly when the tool-call or error caps are reached.
 - tools: runs every tool call through the tools' guarded boundary; every call gets a result.
-- answer_guard: scans the answer for products we do not write; an LLM gets one correction, then the offending
-  sentences are removed and the user is told. The corrected answer replaces the offending one in the history
+- answer_guard: removes citations of sections that do not exist (``graph/citations.py``, noted), then scans the
+  answer for products we do not write; an LLM gets one correction, then the offending sentences are removed and
+  the user is told. The corrected answer replaces the offending one in the history
   (neither the model nor the user sees the offer again). Every event is recorded in ``events``.
 
 Streamed text reaches the caller a sentence at a time, each scanned by the product guard first; text that comes
@@ -28,6 +29,7 @@ from langgraph.graph import END, START, StateGraph
 from core.redact import redact, redact_obj
 from graph import prompts
 from graph.budget import essentials
+from graph.citations import remove_unknown
 from graph.llm import ModelError
 from graph.llm_messages import raw_arguments
 from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
@@ -237,7 +239,13 @@ def build_graph(model, toolkit, checkpointer=None):
         answer = messages[-1]
         if kind(answer) in ("error", "limit") or not isinstance(answer.content, str):
             return {}
-        mentions = [m for m in find_mentions(answer.content, catalog, names_in_results(messages)) if m.offered]
+        # Citations of sections that do not exist are invented: removed and noted, before the product check.
+        text, unknown = remove_unknown(answer.content)
+        cite_notices = [prompts.CITATION_NOTICE.format(id=i) for i in unknown]
+        cite_events = (
+            ({"type": "citation", "where": "answer", "unknown": unknown, "action": "removed"},) if unknown else ()
+        )
+        mentions = [m for m in find_mentions(text, catalog, names_in_results(messages)) if m.offered]
         notes = [m for m in current_turn(messages) if kind(m) == "guard_correction"]
         # After a correction, the offending answer and the note leave the history: the corrected answer
         # replaces them, so the model never reads its own offer again and a resumed thread never shows it.
@@ -246,7 +254,15 @@ def build_graph(model, toolkit, checkpointer=None):
             i = next(i for i, m in enumerate(messages) if m.id == note.id)
             superseded += [RemoveMessage(id=str(messages[i - 1].id)), RemoveMessage(id=str(note.id))]
         if not mentions:
-            return {"messages": superseded} if superseded else {}
+            if not unknown:
+                return {"messages": superseded} if superseded else {}
+            _writer()({"type": "notice", "notices": cite_notices})
+            kept = AIMessage(
+                text,
+                id=answer.id,
+                additional_kwargs={**answer.additional_kwargs, "uwc": {**meta(answer), "notices": cite_notices}},
+            )
+            return {"messages": superseded + [kept], "events": cite_events}
         names = sorted({m.name for m in mentions})
         products = sorted({m.product for m in mentions})
         event = {"type": "guard", "where": "answer", "products": products, "text": answer.content[:500]}
@@ -256,17 +272,17 @@ def build_graph(model, toolkit, checkpointer=None):
                 additional_kwargs=_uwc(kind="guard_correction"),
             )
             return {"messages": [note], "events": ({**event, "action": "correction"},)}
-        notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
+        notices = [prompts.GUARD_NOTICE.format(name=n) for n in names] + cite_notices
         _writer()({"type": "notice", "notices": notices})
         cleaned = AIMessage(
-            remove_offending(answer.content, mentions),
+            remove_offending(text, mentions),
             id=answer.id,
             additional_kwargs={
                 **answer.additional_kwargs,
                 "uwc": {**meta(answer), "notices": notices},
             },
         )
-        return {"messages": superseded + [cleaned], "events": ({**event, "action": "removed"},)}
+        return {"messages": superseded + [cleaned], "events": (*cite_events, {**event, "action": "removed"})}
 
     def after_agent(state: AgentState) -> str:
         last = state["messages"][-1]

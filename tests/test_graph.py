@@ -337,3 +337,29 @@ def test_fallback_model_answers_when_the_primary_is_down(make_copilot, monkeypat
     assert r.answer == "From the fallback." and r.error is None
     assert [req["body"]["model"] for req in server.requests] == ["primary", "primary", "backup"]
     assert model.usage[-1]["model"] == "openai/backup"
+
+
+# --- citations ---------------------------------------------------------------------------------------------
+
+
+def test_an_invented_section_id_is_removed_and_noted_a_real_one_kept(make_copilot):
+    """The real model cited [workers_compensation-monopolistic-qualified]: no such section."""
+    from guidelines import load_sections
+
+    ids = {s.id for s in load_sections()}
+    invented = "workers_compensation-monopolistic-qualified"
+    assert invented not in ids and "monopolistic-states" in ids
+    said = f"Monopolistic states write their own workers comp [monopolistic-states] [{invented}]."
+    cp = make_copilot(ScriptedModel(lambda m: AIMessage(said)))
+    r = cp.send(cp.new_thread().id, "What do the guidelines say about monopolistic states?")
+    assert r.answer == "Monopolistic states write their own workers comp [monopolistic-states]."
+    assert any(invented in n for n in r.notices)
+    assert [e["unknown"] for e in r.events if e["type"] == "citation"] == [[invented]]
+
+
+def test_a_decline_citing_an_id_named_after_a_product_is_not_cut(make_copilot):
+    said = "We do not write umbrella or EPLI [products-not-written] [umbrella_unwritten]."
+    cp = make_copilot(ScriptedModel(lambda m: AIMessage(said), is_llm=False))
+    r = cp.send(cp.new_thread().id, "Can we write an umbrella?")
+    assert r.answer == "We do not write umbrella or EPLI [products-not-written]."
+    assert not [e for e in r.events if e["type"] == "guard"]
