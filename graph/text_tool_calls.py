@@ -147,7 +147,7 @@ def _json_values(text: str) -> list[tuple[int, int, object]]:
 
 def _spans(text: str) -> list[tuple[int, int, str]]:
     """Where calls may be written: (start, end, the inner text to read as JSON)."""
-    spans = []
+    spans: list[tuple[int, int, str]] = []
     for rx in (_TAGGED, _PYTHON_TAG, _FENCED):
         for m in rx.finditer(text):
             if not any(a <= m.start() < b for a, b, _ in spans):
@@ -173,9 +173,9 @@ def recover(text: str, tools: list[dict]) -> Recovered | None:
     for start, end, value in _json_values(text):
         if any(a <= start < b for a, b, _ in marked):
             continue
-        calls = _calls_in(value, schemas)
-        if calls:
-            found.append((start, end, calls))
+        bare_calls = _calls_in(value, schemas)
+        if bare_calls:
+            found.append((start, end, bare_calls))
     if not found:
         only = _only_value(text, marked)
         bare = _bare_arguments(only, schemas) if only is not None else None
@@ -188,12 +188,12 @@ def recover(text: str, tools: list[dict]) -> Recovered | None:
         rest.append(text[pos:start])
         pos = max(pos, end)
     rest.append(text[pos:])
-    calls = []
+    recovered = []
     for _, _, pairs in found:
         for name, args in pairs:
             error = check_arguments(schemas[name], args)
-            calls.append(TextCall(name, args, error is None, error))
-    return Recovered(calls, _tidy("".join(rest)))
+            recovered.append(TextCall(name, args, error is None, error))
+    return Recovered(recovered, _tidy("".join(rest)))
 
 
 def _only_value(text: str, marked: list[tuple[int, int, str]]):
