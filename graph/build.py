@@ -241,6 +241,8 @@ def build_graph(model, toolkit, checkpointer=None):
             return {}
         # Citations of sections that do not exist are invented: removed and noted, before the product check.
         text, unknown = remove_unknown(answer.content)
+        if unknown and not text:
+            text = prompts.CITATIONS_ONLY
         cite_notices = [prompts.CITATION_NOTICE.format(id=i) for i in unknown]
         cite_events = (
             ({"type": "citation", "where": "answer", "unknown": unknown, "action": "removed"},) if unknown else ()

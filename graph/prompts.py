@@ -22,6 +22,7 @@ GUARD_CORRECTION = (
 GUARD_NOTICE = "'{name}' is not a product we write — removed from the answer."
 GUARD_MARK = "[removed: {name} is not a product we write]"
 CITATION_NOTICE = "[{id}] is not a section of our guidelines — removed from the answer."
+CITATIONS_ONLY = "The answer was only a citation of a section that does not exist. Please ask again."
 
 # The model layer's notes (graph/llm.py, graph/budget.py).
 SHRUNK_MARK = " [older tool result, shortened; call the tool again for the details]"

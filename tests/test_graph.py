@@ -363,3 +363,17 @@ def test_a_decline_citing_an_id_named_after_a_product_is_not_cut(make_copilot):
     r = cp.send(cp.new_thread().id, "Can we write an umbrella?")
     assert r.answer == "We do not write umbrella or EPLI [products-not-written]."
     assert not [e for e in r.events if e["type"] == "guard"]
+
+
+def test_an_answer_that_was_only_an_invented_citation_says_so(make_copilot):
+    """The real model's whole answer to a guidelines question (recorded): one id that is no section."""
+    from pathlib import Path
+
+    from graph import prompts
+
+    cassette = Path(__file__).parent / "data" / "real_llm" / "c09_guidelines_why.cassette.jsonl"
+    said = json.loads(cassette.read_text().splitlines()[0])["response"]["content"]
+    assert said == "[workers_compensation-monopolistic-qualified]"
+    cp = make_copilot(ScriptedModel(lambda m: AIMessage(said)))
+    r = cp.send(cp.new_thread().id, "What do the guidelines say about monopolistic states for workers comp?")
+    assert r.answer == prompts.CITATIONS_ONLY and len(r.notices) == 1
