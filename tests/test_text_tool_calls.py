@@ -160,6 +160,13 @@ def test_prose_streams_whole_and_a_call_is_never_shown(size):
     assert _stream(text, size, show=True) == text  # not a call after all: shown once the reply is complete
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_pieces, max_size=6).map("".join), st.integers(min_value=1, max_value=9))
+def test_held_text_is_shown_whole_and_once_when_it_is_not_a_call(text, size):
+    assert _stream(text, size, show=True) == text
+    assert text.startswith(_stream(text, size, show=False))  # what streams before a call is the reply's start
+
+
 # --- the real model's replies, replayed through the model layer ---------------------------------------------
 
 
