@@ -118,6 +118,18 @@ class GuardedStream:
         self.emit(remove_offending(text, offered) + " " if offered else text)
 
 
+def _call_key(name: str, args) -> str:
+    return name + json.dumps(args, sort_keys=True, default=str)
+
+
+def _calls_answered(turn) -> set[str]:
+    """The calls of this turn so far that ran and succeeded, by name and arguments."""
+    ok = {m.tool_call_id for m in turn if isinstance(m, ToolMessage) and m.status != "error"}
+    return {
+        _call_key(c["name"], c["args"]) for m in turn if isinstance(m, AIMessage) for c in m.tool_calls if c["id"] in ok
+    }
+
+
 def compact_result(result):
     """A tool result for the stored trace: whole when small, its essentials (marked) when big."""
     if len(json.dumps(result, default=str)) <= MAX_EVENT_RESULT_CHARS or not isinstance(result, dict):
@@ -201,8 +213,26 @@ def build_graph(model, toolkit, checkpointer=None):
         raw = raw_arguments(last)
         asked = next((m for m in reversed(state["messages"]) if isinstance(m, HumanMessage) and not kind(m)), None)
         out, events, finding = [], [], None
+        done = _calls_answered(current_turn(state["messages"])[:-1])
         for call in last.tool_calls:
             write({"type": "tool_start", "tool": call["name"], "arguments": call["args"], "tool_call_id": call["id"]})
+            key = _call_key(call["name"], call["args"])
+            if call["id"] not in raw and key in done:  # a small model repeating itself: not run again
+                result = {"error": prompts.REPEATED_CALL.format(name=call["name"]), "hint": prompts.REPEATED_HINT}
+                record = {
+                    "tool": call["name"],
+                    "tool_call_id": call["id"],
+                    "arguments": call["args"],
+                    "ok": False,
+                    "error_kind": "repeated",
+                    "duration_ms": 0.0,
+                    "result": result,
+                    "guard": [],
+                }
+                write({"type": "tool", **record})
+                events.append({"type": "tool", **record})
+                out.append(ToolMessage(json.dumps(result), tool_call_id=call["id"], name=call["name"], status="error"))
+                continue
             # Arguments that were not a JSON object go to the boundary as sent, which says what is wrong.
             arguments = raw[call["id"]] if call["id"] in raw else call["args"]
             event = toolkit.call(

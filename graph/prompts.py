@@ -45,6 +45,8 @@ Tools (name: what it does; its arguments as a JSON schema):
 {tools}"""
 JSON_RESULT = "Result of {name}: {content}"
 
+REPEATED_CALL = "{name} was already called with these arguments in this turn; its result is above"
+REPEATED_HINT = "do not call it again: answer the underwriter now from the results you have, or call another tool"
 TOOL_LIMIT = "I stopped after {n} tool calls without finishing this one. What I could not finish: {what}. Please rephrase or give the missing facts and I will try again."
 ERROR_LIMIT = "I stopped after {n} failed tool calls in a row ({last}). Please check the details you gave (NAICS code, state, line of business) and ask again."
 STOPPED = "Stopped at your request before the answer was finished. Ask again, or ask something else."

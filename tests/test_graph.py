@@ -108,7 +108,7 @@ def test_offline_style_model_is_marked_not_corrected(make_copilot):
 
 def test_looping_model_is_stopped_plainly(make_copilot):
     n = iter(range(1000))
-    cp = make_copilot(ScriptedModel(lambda m: tool_call("calculate", {"expression": "1+1"}, next(n))))
+    cp = make_copilot(ScriptedModel(lambda m: (lambda k: tool_call("calculate", {"expression": f"1+{k}"}, k))(next(n))))
     t = cp.new_thread()
     r = cp.send(t.id, "loop please")
     assert len(r.steps) == MAX_TOOL_CALLS
@@ -377,3 +377,13 @@ def test_an_answer_that_was_only_an_invented_citation_says_so(make_copilot):
     cp = make_copilot(ScriptedModel(lambda m: AIMessage(said)))
     r = cp.send(cp.new_thread().id, "What do the guidelines say about monopolistic states for workers comp?")
     assert r.answer == prompts.CITATIONS_ONLY and len(r.notices) == 1
+
+
+def test_a_call_repeated_with_the_same_arguments_is_not_run_again(make_copilot):
+    """Seen with a 1.5B model: the same call again and again. It runs once; the repeats come back as errors telling
+    the model to answer, so the turn ends after the error cap instead of the tool-call cap."""
+    n = iter(range(1, 100))
+    cp = make_copilot(ScriptedModel(lambda m: tool_call("get_limits", {"naics": "722511", "lob": "property"}, next(n))))
+    r = cp.send(cp.new_thread().id, "Property limits for 722511?")
+    assert [s.get("error_kind") for s in r.steps] == [None] + ["repeated"] * MAX_CONSECUTIVE_ERRORS
+    assert r.steps[0]["ok"] and not any(s["ok"] for s in r.steps[1:])
