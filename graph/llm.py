@@ -54,7 +54,7 @@ from graph.llm_messages import (
     strip_think,
     to_openai,
 )
-from graph.text_tool_calls import Holdback, recover
+from graph.text_tool_calls import Holdback, is_blank, recover
 
 __all__ = ["LiteLLMModel", "ModelError", "count_tokens", "raw_arguments", "to_openai"]
 
@@ -288,7 +288,7 @@ class LiteLLMModel:
             for key in ("prompt_tokens", "completion_tokens", "cost_usd"):
                 spent[key] = result[key] = spent.get(key, 0) + (result.get(key) or 0)
             spent["estimated"] = result["estimated"] = spent.get("estimated", False) or result["estimated"]
-            if not result["content"] and not result["tool_calls"] and not pieces:
+            if is_blank(result["content"]) and not result["tool_calls"] and not pieces:
                 if nudged:
                     raise _Failed("empty", prompts.EMPTY_REPLY)
                 nudged = True

@@ -210,6 +210,12 @@ def _only_value(text: str, marked: list[tuple[int, int, str]]):
     return value if isinstance(value, dict) else None
 
 
+def is_blank(text: str) -> bool:
+    """Nothing said: no text, or only an empty JSON object or list (fenced or not), as a small model replies."""
+    body = re.sub(r"```[a-zA-Z_]*", "", text or "").strip()
+    return body in ("", "{}", "[]", '""')
+
+
 def _tidy(text: str) -> str:
     text = re.sub(r"</?tool_call>|<\|python_tag\|>|<\|eom_id\|>|<\|eot_id\|>|```[a-zA-Z_]*", "", text)
     return text.strip() if re.search(r"[A-Za-z0-9]", text) else ""

@@ -747,3 +747,18 @@ def test_tool_choice_is_sent_when_set(make_copilot):
         cp = make_copilot(llm(mock, tool_choice="auto"))
         cp.send(cp.new_thread().id, "Auto limits for 484121?")
         assert {c.body.get("tool_choice") for c in mock.calls} == {"auto"}
+
+
+def test_an_empty_json_object_is_an_empty_reply_nudged_never_shown(make_copilot):
+    """The real model answered ``{}`` after a tool result: nothing said, so it is nudged like an empty reply."""
+    seen = {"n": 0}
+
+    def script(call):
+        seen["n"] += 1
+        return Reply(content="{}") if seen["n"] == 1 else Reply(content="You're welcome.")
+
+    with ProviderMock(script) as mock:
+        cp = make_copilot(llm(mock))
+        r = cp.send(cp.new_thread().id, "thanks")
+        assert r.answer == "You're welcome." and seen["n"] == 2
+        assert prompts.EMPTY_NUDGE in json.dumps(mock.calls[1].body["messages"])

@@ -92,6 +92,13 @@ def test_text_that_only_looks_like_a_call_stays_text(text):
     assert recover(text, TOOLS) is None
 
 
+def test_an_empty_object_is_nothing_said():
+    from graph.text_tool_calls import is_blank
+
+    assert all(is_blank(t) for t in ("", "{}", " [] ", "```json\n{}\n```"))
+    assert not any(is_blank(t) for t in ("No.", '{"a": 1}', "[limits-standard]"))
+
+
 def test_invalid_arguments_are_flagged_with_the_reason():
     found = recover(json.dumps({"name": "get_limits", "arguments": {"naics": "722511"}}), TOOLS)
     assert found is not None and not found.calls[0].valid and "lob" in (found.calls[0].error or "")
@@ -252,3 +259,26 @@ def test_history_goes_to_a_json_step_server_as_steps_and_results():
     assert out[3]["content"].startswith("Result of get_limits:")
     assert json.loads(out[4]["content"]) == {"answer": "One million."}
     assert not any("tool_calls" in m for m in out)
+
+
+# --- whole conversations with the fixed copilot, recorded against the served model ---------------------------
+
+FIXED = sorted((REAL / "fixed").glob("*.cassette.jsonl"))
+
+
+@pytest.mark.parametrize("cassette", FIXED, ids=[p.name.split(".")[0] for p in FIXED])
+def test_recorded_chats_replay_with_tools_run_and_no_json_shown(make_copilot, cassette):
+    """Chats from ``../shared/real-llm/chats`` held by this copilot with the real model (``bench.real_llm
+    --record``): replayed turn by turn, every request is found, a tool runs, no answer shows a call's JSON."""
+    from graph.cassette import Cassette
+
+    lines = (REAL / "fixed" / f"{cassette.name.split('.')[0]}.txt").read_text().splitlines()
+    cp = make_copilot(LiteLLMModel(MODEL, context_tokens=8192, cassette=Cassette(cassette, "replay")))
+    thread = cp.new_thread()
+    ran = 0
+    for line in [x for x in lines if x.strip()]:
+        r = cp.send(thread.id, line)
+        assert r.error is None, r.error
+        assert recover(r.answer, TOOLS) is None and "```json" not in r.answer, r.answer
+        ran += len(r.steps)
+    assert ran > 0
