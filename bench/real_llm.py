@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--api-base", default=API_BASE)
     p.add_argument("--real-llm", type=Path, default=REAL_LLM, help="the folder with tasks20.jsonl and chats/")
     p.add_argument("--tasks", type=int, default=20, help="how many of the 20 tasks (first N)")
-    p.add_argument("--no-chats", action="store_true")
+    p.add_argument("--chats", type=int, default=10, help="how many of the ten chats (first N; 0: none)")
     p.add_argument("--only", choices=["copilot", "bare"])
     p.add_argument("--tool-calling", choices=["native", "json"], default="native")
     p.add_argument("--record", type=Path, help="folder for the copilot's cassettes (UWC_RECORD), one per chat")
@@ -291,29 +291,36 @@ def main(argv: list[str] | None = None) -> int:
         tools = toolkit.openai_schemas()
         catalog = toolkit.ctx.catalog
         tasks = load_tasks(args.real_llm / "tasks20.jsonl")[: args.tasks]
-        chats = sorted((args.real_llm / "chats").glob("*.txt"))
-        results: dict[str, dict] = {}
+        chats = sorted((args.real_llm / "chats").glob("*.txt"))[: args.chats]
         sides = [s for s in ("copilot", "bare") if args.only in (None, s)]
-        for side in sides:
-            print(f"== {side}", flush=True)
-            folder = Path(tmp) / side
+        results: dict[str, dict] = {side: {} for side in sides}
 
-            def make(i: int, side=side, folder=folder):
+        def maker(side: str):
+            def make(i: int):
                 if side == "bare":
                     return BareAgent(toolkit, args.model, args.api_base, 600)
-                return _copilot(settings, toolkit, folder / f"w{i}")
+                return _copilot(settings, toolkit, Path(tmp) / side / f"w{i}")
 
-            results[side] = {"tasks": run_tasks(make, tasks, catalog, tools)}
-            if not args.no_chats:
-                if side == "copilot" and args.record:
+            return make
+
+        # The tasks on both sides first, then the chats: a run cut short still compares like with like.
+        for part in ("tasks", "chats"):
+            for side in sides:
+                if part == "chats" and not chats:
+                    continue
+                print(f"== {side}: {part}", flush=True)
+                if part == "tasks":
+                    results[side]["tasks"] = run_tasks(maker(side), tasks, catalog, tools)
+                elif side == "copilot" and args.record:
+                    folder = Path(tmp) / side
                     results[side]["chats"] = _recorded_chats(
                         settings, toolkit, chats, catalog, tools, args.record, folder
                     )
                 else:
-                    results[side]["chats"] = run_chats(make(99), chats, catalog, tools)
-            print(table(results), flush=True)
-            if args.json:
-                args.json.write_text(json.dumps(results, indent=1, default=str))
+                    results[side]["chats"] = run_chats(maker(side)(99), chats, catalog, tools)
+                print(table(results), flush=True)
+                if args.json:
+                    args.json.write_text(json.dumps(results, indent=1, default=str))
     print(f"\nmodel {args.model} at {args.api_base}, tool calling {args.tool_calling}\n")
     print(table(results))
     return 0

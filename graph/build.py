@@ -219,7 +219,7 @@ def build_graph(model, toolkit, checkpointer=None):
             key = _call_key(call["name"], call["args"])
             if call["id"] not in raw and key in done:  # a small model repeating itself: not run again
                 result = {"error": prompts.REPEATED_CALL.format(name=call["name"]), "hint": prompts.REPEATED_HINT}
-                record = {
+                record: dict = {
                     "tool": call["name"],
                     "tool_call_id": call["id"],
                     "arguments": call["args"],
@@ -259,7 +259,7 @@ def build_graph(model, toolkit, checkpointer=None):
                     status="success" if event.ok else "error",
                 )
             )
-        update = {"messages": out, "events": tuple(events)}
+        update: dict = {"messages": out, "events": tuple(events)}
         if finding is not None:
             update["finding"] = finding
         return update
