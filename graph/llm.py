@@ -21,6 +21,7 @@ Record/replay cassettes (``graph/cassette.py``) sit in front of each provider ca
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -319,6 +320,7 @@ class LiteLLMModel:
                 result["content"] = join_continued(pieces + [result["content"]]) if pieces else result["content"]
             elif pieces:
                 result["content"] = join_continued(pieces + [result["content"]])
+            result["seat"] = len(msgs)  # where in the conversation: recovered calls get ids a replay finds again
             result = self._json_step(result, tools, hold) if steps else self._calls_from_text(result, tools, hold)
             if cut and not result["tool_calls"]:
                 result["content"] += prompts.CUT_OFF
@@ -334,8 +336,8 @@ class LiteLLMModel:
         if found is None:
             return result
         calls = [
-            {"id": f"call_{uuid.uuid4().hex[:24]}", "name": c.name, "args": c.arguments, "raw": None}
-            for c in found.calls
+            {"id": _text_call_id(result, i), "name": c.name, "args": c.arguments, "raw": None}
+            for i, c in enumerate(found.calls)
         ]
         return {**result, "content": found.text, "tool_calls": calls, "from_text": len(calls)}
 
@@ -347,7 +349,7 @@ class LiteLLMModel:
             return {**result, "content": step["answer"].strip()}
         if step is not None and step["tool"] in {(t.get("function") or t).get("name") for t in tools}:
             hold.finish(show=False)
-            call = {"id": f"call_{uuid.uuid4().hex[:24]}", "name": step["tool"], "args": step["arguments"], "raw": None}
+            call = {"id": _text_call_id(result, 0), "name": step["tool"], "args": step["arguments"], "raw": None}
             return {**result, "content": "", "tool_calls": [call], "from_text": 1}
         return self._calls_from_text(result, tools, hold)  # a server that did not enforce the schema
 
@@ -557,6 +559,13 @@ class LiteLLMModel:
                 "tool_calls_from_text": result.get("from_text", 0),
             },
         )
+
+
+def _text_call_id(result: dict, index: int) -> str:
+    """An id for a call recovered from text: the same reply at the same place always gets the same one (so a
+    recorded conversation replays), and two calls of one conversation never share one."""
+    seed = f"{result.get('seat', 0)}:{index}:{result['content']}"
+    return "call_" + hashlib.sha256(seed.encode()).hexdigest()[:24]
 
 
 def _close_stream(stream) -> Callable[[], None]:

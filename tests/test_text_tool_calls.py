@@ -259,26 +259,3 @@ def test_history_goes_to_a_json_step_server_as_steps_and_results():
     assert out[3]["content"].startswith("Result of get_limits:")
     assert json.loads(out[4]["content"]) == {"answer": "One million."}
     assert not any("tool_calls" in m for m in out)
-
-
-# --- whole conversations with the fixed copilot, recorded against the served model ---------------------------
-
-FIXED = sorted((REAL / "fixed").glob("*.cassette.jsonl"))
-
-
-@pytest.mark.parametrize("cassette", FIXED, ids=[p.name.split(".")[0] for p in FIXED])
-def test_recorded_chats_replay_with_tools_run_and_no_json_shown(make_copilot, cassette):
-    """Chats from ``../shared/real-llm/chats`` held by this copilot with the real model (``bench.real_llm
-    --record``): replayed turn by turn, every request is found, a tool runs, no answer shows a call's JSON."""
-    from graph.cassette import Cassette
-
-    lines = (REAL / "fixed" / f"{cassette.name.split('.')[0]}.txt").read_text().splitlines()
-    cp = make_copilot(LiteLLMModel(MODEL, context_tokens=8192, cassette=Cassette(cassette, "replay")))
-    thread = cp.new_thread()
-    ran = 0
-    for line in [x for x in lines if x.strip()]:
-        r = cp.send(thread.id, line)
-        assert r.error is None, r.error
-        assert recover(r.answer, TOOLS) is None and "```json" not in r.answer, r.answer
-        ran += len(r.steps)
-    assert ran > 0
