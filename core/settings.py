@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote
 
 from pydantic import AliasChoices, Field, model_validator
@@ -47,6 +48,14 @@ class Settings(BaseSettings):
     stream_stall_timeout: float = Field(15.0, gt=0, description="seconds of silence inside a stream before retrying")
     retry_wait_cap: float = Field(30.0, ge=0, description="total seconds spent waiting between retries in one call")
     context_tokens: int | None = Field(None, ge=1024, description="context window; default: litellm's, else 8192")
+    tool_calling: Literal["native", "json"] = Field(
+        "native",
+        description="native: the provider's tool calls (calls written as text are recovered too); json: each step "
+        "asks for one JSON object, a tool call or the answer, constrained by a schema (servers that enforce one)",
+    )
+    tool_choice: str | None = Field(
+        None, description="sent as tool_choice where the provider takes it (auto, required, none); unset = not sent"
+    )
     data_dir: Path = Field(Path("var"), description="database, guideline index, checkpoints, eval runs")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in the data folder")
     reader_url: str | None = Field(

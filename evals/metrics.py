@@ -72,6 +72,8 @@ def summarize(rows: list[dict], meta: dict | None = None) -> dict:
         "mean_turns": _mean(r["turns"] for r in rows),
         "mean_tool_calls": _mean(r["tool_calls"] for r in rows),
         "turn_cap_reached": sum(1 for r in rows if r.get("ended") == "turn_cap"),
+        "ended_unreadable": sum(1 for r in rows if r.get("ended") == "unreadable"),
+        "invented_citations": sum(len(r.get("invented_citations") or []) for r in rows),
         "conversation_errors": sum(1 for r in rows if r.get("error")),
         "graded_by": dict(graded_by),
         # online checks (graph/online_checks.py): findings re-verified, and those whose check found a mismatch

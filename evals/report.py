@@ -180,6 +180,8 @@ def render_report(summary: dict, conversations, charts: list[str]) -> str:
         )
     out.append(f"| graded by | {', '.join(f'{k}: {v}' for k, v in sorted(s.get('graded_by', {}).items()))} |")
     out.append(f"| turn cap reached | {s.get('turn_cap_reached', 0)} |")
+    out.append(f"| ended: answers the grader cannot read | {s.get('ended_unreadable', 0)} |")
+    out.append(f"| invented citations | {s.get('invented_citations', 0)} |")
     out += [
         "",
         "## By task type",

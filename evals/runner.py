@@ -30,6 +30,9 @@ from evals.simulator import facts_asked
 from evals.tasks import Task
 
 MAX_TURNS = 20
+# Answers the grader cannot read (no finding, no determination in words, no question the underwriter can
+# answer) before a conversation is ended: a model that keeps writing what nobody reads would run to MAX_TURNS.
+MAX_UNREADABLE = 3
 
 
 @dataclass
@@ -98,6 +101,12 @@ def _determined(task: Task, result, catalog) -> bool:
     return bool(answer.strip()) and "?" not in answer and parse_answer(task.task_type, answer, catalog) is not None
 
 
+def _unreadable(task: Task, result, catalog) -> bool:
+    """An answer the grader cannot read: no finding, no determination it parses, no question for a fact."""
+    answer = result.answer or ""
+    return not result.finding and parse_answer(task.task_type, answer, catalog) is None and not _questions_for(answer)
+
+
 def run_conversation(
     copilot,
     task: Task,
@@ -106,12 +115,13 @@ def run_conversation(
     catalog=None,
     max_turns: int = MAX_TURNS,
     judge=None,
+    max_unreadable: int = MAX_UNREADABLE,
     given: set[str] | None = None,
     thread_id: str | None = None,
 ) -> Conversation:
-    """Hold one conversation until the copilot's determination or the turn cap; grade it. ``given``: the facts the
-    opening states, when the task's author says so (else read from the task's own values); ``thread_id``: go on in
-    that conversation (a follow-up question) instead of a new one."""
+    """Hold one conversation until the copilot's determination, ``max_unreadable`` answers the grader cannot
+    read, or the turn cap; grade it. ``given``: the facts the opening states, when the task's author says so (else
+    read from the task's own values); ``thread_id``: go on in that conversation (a follow-up question)."""
     from graph.copilot import InputRejected
 
     catalog = catalog if catalog is not None else copilot.toolkit.ctx.catalog
@@ -125,7 +135,9 @@ def run_conversation(
     error_kinds: list[str] = []
     checks: list[dict] = []  # the online checks of the findings recorded (graph/online_checks.py)
     message = user.opening()
-    given, reasked, help_answers = (set(given) if given is not None else opening_facts(task)), set(), 0
+    given = set(given) if given is not None else opening_facts(task)
+    reasked, help_answers, unreadable = set(), 0, 0
+    invented_citations: list[str] = []
     findings: list[dict] = []
     try:
         for _ in range(max_turns):
@@ -146,6 +158,9 @@ def run_conversation(
                     tokens += (e.get("input_tokens") or 0) + (e.get("output_tokens") or 0)
                     cost += e.get("cost_usd") or 0.0
             invented |= _invented(result, catalog)
+            invented_citations += [
+                i for e in result.events if e.get("type") == "citation" for i in e.get("unknown", [])
+            ]
             transcript.append(
                 {
                     "role": "copilot",
@@ -178,6 +193,10 @@ def run_conversation(
             if _determined(task, result, catalog):
                 ended = "finding" if result.finding else "answer"
                 break
+            unreadable += _unreadable(task, result, catalog)
+            if unreadable >= max_unreadable:
+                ended = "unreadable"
+                break
             message = user.reply(final_text)
             given |= set(getattr(user, "revealed", []))
     except Exception as exc:  # a bug in the copilot or the simulator: recorded, the run goes on
@@ -202,6 +221,8 @@ def run_conversation(
         "reasked": sorted(reasked),
         "help_text": help_answers > 0,
         "invented_products": sorted(invented),
+        "invented_citations": invented_citations,
+        "unreadable_answers": unreadable,
         "tokens": tokens,
         "cost_usd": round(cost, 6),
         "user_tokens": usage["tokens"],

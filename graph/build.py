@@ -6,8 +6,9 @@
 - agent: calls the model (an LLM through graph/llm.py or the offline rules model) with the system prompt, the
   tool schemas and the history; stops the turn plainly when the tool-call or error caps are reached.
 - tools: runs every tool call through the tools' guarded boundary; every call gets a result.
-- answer_guard: scans the answer for products we do not write; an LLM gets one correction, then the offending
-  sentences are removed and the user is told. The corrected answer replaces the offending one in the history
+- answer_guard: removes citations of sections that do not exist (``graph/citations.py``, noted), then scans the
+  answer for products we do not write; an LLM gets one correction, then the offending sentences are removed and
+  the user is told. The corrected answer replaces the offending one in the history
   (neither the model nor the user sees the offer again). Every event is recorded in ``events``.
 
 Streamed text reaches the caller a sentence at a time, each scanned by the product guard first; text that comes
@@ -30,6 +31,7 @@ from langgraph.graph import END, START, StateGraph
 from core.redact import redact, redact_obj
 from graph import prompts
 from graph.budget import essentials
+from graph.citations import remove_unknown
 from graph.llm import ModelError
 from graph.llm_messages import raw_arguments
 from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
@@ -139,6 +141,18 @@ class GuardedStream:
         self.emit(remove_offending(text, offered) + " " if offered else text)
 
 
+def _call_key(name: str, args) -> str:
+    return name + json.dumps(args, sort_keys=True, default=str)
+
+
+def _calls_answered(turn) -> set[str]:
+    """The calls of this turn so far that ran and succeeded, by name and arguments."""
+    ok = {m.tool_call_id for m in turn if isinstance(m, ToolMessage) and m.status != "error"}
+    return {
+        _call_key(c["name"], c["args"]) for m in turn if isinstance(m, AIMessage) for c in m.tool_calls if c["id"] in ok
+    }
+
+
 def compact_result(result):
     """A tool result for the stored trace: whole when small, its essentials (marked) when big."""
     if len(json.dumps(result, default=str)) <= MAX_EVENT_RESULT_CHARS or not isinstance(result, dict):
@@ -195,6 +209,7 @@ def build_graph(model, toolkit, checkpointer=None):
             "output_tokens": usage.get("output_tokens", 0),
             "cost_usd": response.get("cost_usd", 0.0),
             "estimated": bool(response.get("estimated", False)),
+            "tool_calls_from_text": response.get("tool_calls_from_text", 0),
         }
         events = [event]
         if reply.tool_calls and isinstance(reply.content, str) and reply.content:
@@ -221,8 +236,26 @@ def build_graph(model, toolkit, checkpointer=None):
         raw = raw_arguments(last)
         asked = next((m for m in reversed(state["messages"]) if isinstance(m, HumanMessage) and not kind(m)), None)
         out, events, finding = [], [], None
+        done = _calls_answered(current_turn(state["messages"])[:-1])
         for call in last.tool_calls:
             write({"type": "tool_start", "tool": call["name"], "arguments": call["args"], "tool_call_id": call["id"]})
+            key = _call_key(call["name"], call["args"])
+            if call["id"] not in raw and key in done:  # a small model repeating itself: not run again
+                result = {"error": prompts.REPEATED_CALL.format(name=call["name"]), "hint": prompts.REPEATED_HINT}
+                record: dict = {
+                    "tool": call["name"],
+                    "tool_call_id": call["id"],
+                    "arguments": call["args"],
+                    "ok": False,
+                    "error_kind": "repeated",
+                    "duration_ms": 0.0,
+                    "result": result,
+                    "guard": [],
+                }
+                write({"type": "tool", **record})
+                events.append({"type": "tool", **record})
+                out.append(ToolMessage(json.dumps(result), tool_call_id=call["id"], name=call["name"], status="error"))
+                continue
             # Arguments that were not a JSON object go to the boundary as sent, which says what is wrong.
             arguments = raw[call["id"]] if call["id"] in raw else call["args"]
             event = toolkit.call(
@@ -249,7 +282,7 @@ def build_graph(model, toolkit, checkpointer=None):
                     status="success" if event.ok else "error",
                 )
             )
-        update = {"messages": out, "events": tuple(events)}
+        update: dict = {"messages": out, "events": tuple(events)}
         if finding is not None:
             update["finding"] = finding
         return update
@@ -259,7 +292,15 @@ def build_graph(model, toolkit, checkpointer=None):
         answer = messages[-1]
         if kind(answer) in ("error", "limit") or not isinstance(answer.content, str):
             return {}
-        mentions = [m for m in find_mentions(answer.content, catalog, names_in_results(messages)) if m.offered]
+        # Citations of sections that do not exist are invented: removed and noted, before the product check.
+        text, unknown = remove_unknown(answer.content)
+        if unknown and not text:
+            text = prompts.CITATIONS_ONLY
+        cite_notices = [prompts.CITATION_NOTICE.format(id=i) for i in unknown]
+        cite_events = (
+            ({"type": "citation", "where": "answer", "unknown": unknown, "action": "removed"},) if unknown else ()
+        )
+        mentions = [m for m in find_mentions(text, catalog, names_in_results(messages)) if m.offered]
         notes = [m for m in current_turn(messages) if kind(m) == "guard_correction"]
         # After a correction, the offending answer and the note leave the history: the corrected answer
         # replaces them, so the model never reads its own offer again and a resumed thread never shows it.
@@ -268,7 +309,15 @@ def build_graph(model, toolkit, checkpointer=None):
             i = next(i for i, m in enumerate(messages) if m.id == note.id)
             superseded += [RemoveMessage(id=str(messages[i - 1].id)), RemoveMessage(id=str(note.id))]
         if not mentions:
-            return {"messages": superseded} if superseded else {}
+            if not unknown:
+                return {"messages": superseded} if superseded else {}
+            _writer()({"type": "notice", "notices": cite_notices})
+            kept = AIMessage(
+                text,
+                id=answer.id,
+                additional_kwargs={**answer.additional_kwargs, "uwc": {**meta(answer), "notices": cite_notices}},
+            )
+            return {"messages": superseded + [kept], "events": cite_events}
         names = sorted({m.name for m in mentions})
         products = sorted({m.product for m in mentions})
         event = {"type": "guard", "where": "answer", "products": products, "text": answer.content[:500]}
@@ -278,17 +327,17 @@ def build_graph(model, toolkit, checkpointer=None):
                 additional_kwargs=_uwc(kind="guard_correction"),
             )
             return {"messages": [note], "events": ({**event, "action": "correction"},)}
-        notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
+        notices = [prompts.GUARD_NOTICE.format(name=n) for n in names] + cite_notices
         _writer()({"type": "notice", "notices": notices})
         cleaned = AIMessage(
-            remove_offending(answer.content, mentions),
+            remove_offending(text, mentions),
             id=answer.id,
             additional_kwargs={
                 **answer.additional_kwargs,
                 "uwc": {**meta(answer), "notices": notices},
             },
         )
-        return {"messages": superseded + [cleaned], "events": ({**event, "action": "removed"},)}
+        return {"messages": superseded + [cleaned], "events": (*cite_events, {**event, "action": "removed"})}
 
     def after_agent(state: AgentState) -> str:
         last = state["messages"][-1]

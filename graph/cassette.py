@@ -23,9 +23,9 @@ class CassetteMiss(Exception):
 
 
 def request_key(request: dict) -> str:
-    canonical = json.dumps(
-        {k: request.get(k) for k in ("model", "messages", "tools", "temperature")}, sort_keys=True, ensure_ascii=False
-    )
+    keyed = {k: request.get(k) for k in ("model", "messages", "tools", "temperature")}
+    keyed |= {k: request[k] for k in ("tool_choice", "response_format") if request.get(k) is not None}  # when sent
+    canonical = json.dumps(keyed, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 

@@ -21,7 +21,9 @@ Record/replay cassettes (``graph/cassette.py``) sit in front of each provider ca
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -32,7 +34,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from core import redact, tracing
 from core.settings import Settings, apply_offline_env
-from graph import budget, prompts
+from graph import budget, json_steps, prompts
 from graph.cassette import Cassette, CassetteMiss
 from graph.llm_errors import (
     NO_FALLBACK,
@@ -53,11 +55,17 @@ from graph.llm_messages import (
     strip_think,
     to_openai,
 )
+from graph.text_tool_calls import Holdback, is_blank, recover
 
 __all__ = ["LiteLLMModel", "ModelError", "count_tokens", "raw_arguments", "to_openai"]
 
 DEFAULT_WINDOW = 8192
 OLLAMA = ("ollama", "ollama_chat")
+# Servers of open models whose tokenizer litellm does not have: its default count (tiktoken) is too low for them.
+SELF_HOSTED = (*OLLAMA, "hosted_vllm", "vllm", "lm_studio", "llamafile", "openai_like")
+# Tokens per litellm-counted token for a model whose tokenizer litellm lacks, until the server's `usage` says:
+# Qwen2.5 served by llama.cpp measured 1.68-1.75 on the recorded cassettes (tools rendered by the chat template).
+UNKNOWN_TOKENIZER_FACTOR = 1.8
 
 
 class ModelError(Exception):
@@ -119,7 +127,10 @@ class LiteLLMModel:
     cassette: Cassette | None = None
     usage: list[dict] = field(default_factory=list)  # one entry per call: model, tokens, cost, seconds, estimated
     is_llm: bool = True
+    tool_calling: str = "native"  # or "json": one schema-constrained object per step (graph/json_steps.py)
+    tool_choice: str | None = None  # passed to providers that take it (llama-cpp-python's server needs it)
     _token_cache: dict = field(default_factory=dict, repr=False)
+    _token_factor: dict = field(default_factory=dict, repr=False)  # model -> server tokens per counted token
 
     def __post_init__(self) -> None:
         # Keys and base URLs given here rather than through settings are secrets all the same.
@@ -141,6 +152,8 @@ class LiteLLMModel:
             max_output_tokens=settings.max_output_tokens,
             reasoning_effort=settings.reasoning_effort,
             context_tokens=settings.context_tokens,
+            tool_calling=settings.tool_calling,
+            tool_choice=settings.tool_choice,
             **overrides,
         )
 
@@ -223,18 +236,29 @@ class LiteLLMModel:
     def _invoke(self, target: _Target, wire: list[dict], tools: list[dict], on_token, retries: _Retries) -> AIMessage:
         window = self.window(target.model)
         limit = int((window - min(self.max_output_tokens, window // 4)) * 0.95)
+        steps = self.tool_calling == "json" and bool(tools)
+        if steps:  # the tools go in the system message; the server constrains each reply to one step object
+            wire, sent_tools = json_steps.to_json_wire(wire, tools), []
+        else:
+            sent_tools = tools
 
-        count = self._counter(target.model, tools)
+        raw_count = self._counter(target.model, sent_tools)
+
+        def count(msgs: list[dict]) -> int:
+            return math.ceil(raw_count(msgs) * self._factor(target))
 
         msgs, report = budget.fit(wire, count, limit)
         waited, attempt, overflow_retried, nudged, continued = 0.0, 0, False, False, False
         pieces: list[str] = []
         spent: dict = {}
         shown = ShownText()
+        hold = Holdback(on_token)  # text that may be a tool call is shown only once we know it is not
         while True:
-            request = self._request(target, msgs, tools, window)
+            request = self._request(target, msgs, sent_tools, window)
+            if steps:
+                request["response_format"] = json_steps.response_format(tools)
             try:
-                result = self._call_once(request, target, shown.sink(on_token, retrying=attempt > 0))
+                result = self._call_once(request, target, shown.sink(hold.feed if on_token else None, attempt > 0))
             except CassetteMiss:  # a replay that was not recorded fails loudly, never as a provider error
                 raise
             except Exception as exc:  # litellm raises many types; classify by name, status and text
@@ -243,6 +267,9 @@ class LiteLLMModel:
                     overflow_retried, limit = True, limit // 2
                     msgs, report = budget.fit(wire, count, limit)
                     retries.reasons.append(kind)
+                    if pieces:  # the continuation did not fit: a fresh reply replaces the cut one, never glued
+                        pieces.clear()
+                        hold.finish(show=False)
                     continue
                 if kind in TRANSIENT and attempt < self.retries:
                     wait = _retry_after(exc) if kind == "rate_limit" else None
@@ -255,38 +282,105 @@ class LiteLLMModel:
                         continue
                 message = explain(exc, target.model, target.api_base, self.timeout, self.stall_timeout)
                 raise _Failed(kind, message) from None
+            self._calibrate(target, request, result, raw_count)
             result["sent_tokens"], result["dropped_turns"] = report["tokens"], report["dropped_turns"]
             self._account(result, request)
             # The message carries every call it took (a nudge or a continuation is a call too).
             for key in ("prompt_tokens", "completion_tokens", "cost_usd"):
                 spent[key] = result[key] = spent.get(key, 0) + (result.get(key) or 0)
             spent["estimated"] = result["estimated"] = spent.get("estimated", False) or result["estimated"]
-            if not result["content"] and not result["tool_calls"] and not pieces:
+            if is_blank(result["content"]) and not result["tool_calls"] and not pieces:
                 if nudged:
                     raise _Failed("empty", prompts.EMPTY_REPLY)
                 nudged = True
                 msgs = msgs + [{"role": "user", "content": prompts.EMPTY_NUDGE}]
                 retries.reasons.append("empty")
                 continue
+            cut = False
             if result["finish"] == "length" and not result["tool_calls"] and result["content"]:
-                pieces.append(result["content"])
-                if not continued:
+                if not continued and not steps and recover(result["content"], tools) is None:
                     continued = True
-                    msgs = msgs + [
+                    pieces.append(result["content"])
+                    more = msgs + [
                         {"role": "assistant", "content": result["content"]},
                         {"role": "user", "content": prompts.CONTINUE_NUDGE},
                     ]
-                    continue
-                if on_token:
-                    on_token(prompts.CUT_OFF)
-                result["content"] = join_continued(pieces) + prompts.CUT_OFF
+                    if count(more) <= limit:
+                        msgs = more
+                        continue
+                    if not overflow_retried:  # no room to continue: ask afresh in a trimmed window, never glue
+                        overflow_retried, limit = True, limit // 2
+                        msgs, report = budget.fit(wire, count, limit)
+                        retries.reasons.append("context")
+                        pieces.clear()
+                        hold.finish(show=False)
+                        continue
+                    pieces.clear()
+                cut = True
+                result["content"] = join_continued(pieces + [result["content"]]) if pieces else result["content"]
             elif pieces:
                 result["content"] = join_continued(pieces + [result["content"]])
+            result["seat"] = len(msgs)  # where in the conversation: recovered calls get ids a replay finds again
+            result = self._json_step(result, tools, hold) if steps else self._calls_from_text(result, tools, hold)
+            if cut and not result["tool_calls"]:
+                result["content"] += prompts.CUT_OFF
+                if on_token:
+                    on_token(prompts.CUT_OFF)
             return self._to_message(result)
 
+    def _calls_from_text(self, result: dict, tools: list[dict], hold: Holdback) -> dict:
+        """Tool calls the model wrote in its text become calls (``graph/text_tool_calls.py``); the held text is
+        shown only when it was not one."""
+        found = recover(result["content"], tools) if not result["tool_calls"] and tools else None
+        hold.finish(show=found is None)
+        if found is None:
+            return result
+        calls = [
+            {"id": _text_call_id(result, i), "name": c.name, "args": c.arguments, "raw": None}
+            for i, c in enumerate(found.calls)
+        ]
+        return {**result, "content": found.text, "tool_calls": calls, "from_text": len(calls)}
+
+    def _json_step(self, result: dict, tools: list[dict], hold: Holdback) -> dict:
+        """UWC_TOOL_CALLING=json: the reply is one step object: the answer in words, or one tool call."""
+        step = json_steps.read_step(result["content"])
+        if step is not None and "answer" in step:
+            hold.finish(show=True, text=step["answer"])
+            return {**result, "content": step["answer"].strip()}
+        if step is not None and step["tool"] in {(t.get("function") or t).get("name") for t in tools}:
+            hold.finish(show=False)
+            call = {"id": _text_call_id(result, 0), "name": step["tool"], "args": step["arguments"], "raw": None}
+            return {**result, "content": "", "tool_calls": [call], "from_text": 1}
+        return self._calls_from_text(result, tools, hold)  # a server that did not enforce the schema
+
+    def _factor(self, target: _Target) -> float:
+        """Server tokens per counted token: measured from the server's usage once known, else 1 where litellm
+        has the model's tokenizer and ``UNKNOWN_TOKENIZER_FACTOR`` where it does not."""
+        if target.model not in self._token_factor:
+            known = provider_of(target.model) not in SELF_HOSTED and not (
+                provider_of(target.model) == "openai" and target.api_base
+            )
+            if known:
+                try:
+                    known = bool(_litellm().get_model_info(target.model))
+                except Exception:  # a model litellm does not know
+                    known = False
+            self._token_factor[target.model] = 1.0 if known else UNKNOWN_TOKENIZER_FACTOR
+        return self._token_factor[target.model]
+
+    def _calibrate(self, target: _Target, request: dict, result: dict, raw_count) -> None:
+        """The budget corrects itself from the prompt tokens the server reported for this request."""
+        reported = result.get("prompt_tokens") or 0
+        if result.get("estimated") or not reported:
+            return
+        counted = raw_count(request["messages"])
+        if counted:
+            self._token_factor[target.model] = min(max(reported / counted, 0.5), 4.0)
+
     def _counter(self, model: str, tools: list[dict]) -> Callable[[list[dict]], int]:
-        """Tokens of a request: the tool schemas once plus each message, counted once per distinct message
-        (trimming re-counts the same messages many times). Slightly above litellm's whole-request count."""
+        """Tokens of a request as litellm counts them: the tool schemas once plus each message, counted once per
+        distinct message (trimming re-counts the same messages many times). Slightly above litellm's
+        whole-request count; ``_factor`` scales it to the model's own tokenizer."""
         cache = self._token_cache.setdefault(model, {})
         if len(cache) > 20_000:
             cache.clear()
@@ -305,6 +399,8 @@ class LiteLLMModel:
 
     def _request(self, target: _Target, msgs: list[dict], tools: list[dict], window: int) -> dict:
         request: dict = {"model": target.model, "messages": msgs, "tools": tools or None}
+        if tools and self.tool_choice:
+            request["tool_choice"] = self.tool_choice
         if self.temperature is not None:
             request["temperature"] = self.temperature
         if self.reasoning_effort:
@@ -370,13 +466,15 @@ class LiteLLMModel:
         }
 
     def _stream(self, litellm, kwargs: dict, on_token) -> tuple[str, list[dict], str | None, object]:
+        start = time.perf_counter()
         stream = litellm.completion(stream=True, stream_options={"include_usage": True}, **kwargs)
+        first = max(self.timeout - (time.perf_counter() - start), 0.1)  # UWC_TIMEOUT runs from the request
         headers = (getattr(stream, "_hidden_params", None) or {}).get("additional_headers") or {}
         if "html" in str(headers.get("llm_provider-content-type", "")).lower():  # litellm streams it as empty
             raise NotAModelAPI("the server sent an HTML page")
         think, parts, finish, usage = ThinkFilter(), [], None, None
         calls: dict[int, dict] = {}
-        for chunk in iterate_with_stall(stream, self.timeout, self.stall_timeout):
+        for chunk in iterate_with_stall(stream, first, self.stall_timeout, on_abandon=_close_stream(stream)):
             usage = getattr(chunk, "usage", None) or usage
             if not chunk.choices:
                 continue
@@ -418,7 +516,8 @@ class LiteLLMModel:
                 estimated = False
         prompt_tokens, completion_tokens = reported_in, reported_out
         if estimated:
-            prompt_tokens = self._counter(request["model"], request.get("tools") or [])(request["messages"])
+            counted = self._counter(request["model"], request.get("tools") or [])(request["messages"])
+            prompt_tokens = math.ceil(counted * self._token_factor.get(request["model"], 1.0))
             out_text = text + "".join(c["name"] + str(c["arguments"]) for c in calls)
             completion_tokens = litellm.token_counter(model=request["model"], text=out_text) if out_text else 0
         try:
@@ -457,8 +556,34 @@ class LiteLLMModel:
                 "finish_reason": result.get("finish"),
                 "sent_tokens": result.get("sent_tokens"),
                 "dropped_turns": result.get("dropped_turns", 0),
+                "tool_calls_from_text": result.get("from_text", 0),
             },
         )
+
+
+def _text_call_id(result: dict, index: int) -> str:
+    """An id for a call recovered from text: the same reply at the same place always gets the same one (so a
+    recorded conversation replays), and two calls of one conversation never share one."""
+    seed = f"{result.get('seat', 0)}:{index}:{result['content']}"
+    return "call_" + hashlib.sha256(seed.encode()).hexdigest()[:24]
+
+
+def _close_stream(stream) -> Callable[[], None]:
+    """Closes the HTTP response of a stream we stop waiting for, so a one-slot server drops the abandoned request
+    instead of making the next one queue behind it."""
+
+    def close() -> None:
+        for target in (getattr(stream, "completion_stream", None), stream):
+            for obj in (getattr(target, "response", None), target):
+                closer = getattr(obj, "close", None)
+                if callable(closer):
+                    try:
+                        closer()
+                        return
+                    except Exception:  # best effort: the stream may be mid-read on the other thread
+                        continue
+
+    return close
 
 
 class _Failed(Exception):

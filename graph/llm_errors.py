@@ -36,6 +36,10 @@ class StreamStalled(Exception):
     """A started stream sent nothing for longer than the stall timeout."""
 
 
+class FirstChunkTimeout(Exception):
+    """A stream that sent nothing within UWC_TIMEOUT: a timeout (not retried), not a stall."""
+
+
 class NotAModelAPI(Exception):
     """A stream that carried no model data at all (litellm yields nothing for an HTML page, say)."""
 
@@ -57,6 +61,8 @@ def classify(exc: Exception) -> str:
     unavailable, bad_request, other."""
     name, text, status = type(exc).__name__, str(exc), _status(exc)
     low = text.lower()
+    if isinstance(exc, FirstChunkTimeout):
+        return "timeout"
     if isinstance(exc, StreamStalled) or name == "MidStreamFallbackError":
         return "stall"
     if isinstance(exc, NotAModelAPI) or any(

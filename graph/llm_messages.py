@@ -8,11 +8,11 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from graph.llm_errors import StreamStalled
+from graph.llm_errors import FirstChunkTimeout, StreamStalled
 from graph.state import meta
 
 _THINK = re.compile(r"<think>.*?(?:</think>\s*|$)", re.S)
@@ -98,8 +98,10 @@ def raw_arguments(message: BaseMessage) -> dict[str, str]:
 # --- streaming --------------------------------------------------------------------------------------------
 
 
-def iterate_with_stall(items, first: float, stall: float) -> Iterator:
-    """Iterate ``items`` on a helper thread, raising ``StreamStalled`` after ``stall`` seconds of silence."""
+def iterate_with_stall(items, first: float, stall: float, on_abandon: Callable[[], None] | None = None) -> Iterator:
+    """Iterate ``items`` on a helper thread: ``FirstChunkTimeout`` when nothing came within ``first`` seconds (a
+    timeout, not retried), ``StreamStalled`` after ``stall`` seconds of silence later on (retried). ``on_abandon``
+    is called when we stop waiting (it closes the connection)."""
     q: queue.Queue = queue.Queue()
 
     def pump():
@@ -111,18 +113,22 @@ def iterate_with_stall(items, first: float, stall: float) -> Iterator:
             q.put(("error", exc))
 
     threading.Thread(target=pump, daemon=True).start()
-    wait = first
+    wait, started = first, False
     while True:
         try:
             kind, item = q.get(timeout=wait)
         except queue.Empty:
+            if on_abandon is not None:
+                on_abandon()
+            if not started:
+                raise FirstChunkTimeout(f"no first chunk within {wait:g} s") from None
             raise StreamStalled(f"no data for {wait:g} s") from None
         if kind == "end":
             return
         if kind == "error":
             raise item
         yield item
-        wait = stall
+        wait, started = stall, True
 
 
 class ShownText:

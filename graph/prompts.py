@@ -21,6 +21,8 @@ GUARD_CORRECTION = (
 )
 GUARD_NOTICE = "'{name}' is not a product we write — removed from the answer."
 GUARD_MARK = "[removed: {name} is not a product we write]"
+CITATION_NOTICE = "[{id}] is not a section of our guidelines — removed from the answer."
+CITATIONS_ONLY = "The answer was only a citation of a section that does not exist. Please ask again."
 
 # The model layer's notes (graph/llm.py, graph/budget.py).
 SHRUNK_MARK = " [older tool result, shortened; call the tool again for the details]"
@@ -33,6 +35,18 @@ EMPTY_REPLY = "The model returned an empty answer twice. Please ask again, or re
 CONTINUE_NUDGE = "(Your answer was cut off by the length limit. Continue exactly where it stopped, without repeating.)"
 CUT_OFF = " … [the answer was cut off at the model's length limit (UWC_MAX_OUTPUT_TOKENS); ask me to go on]"
 
+# UWC_TOOL_CALLING=json (graph/json_steps.py): the tools described in the system message, one object per step.
+JSON_STEPS = """
+Each reply is ONE JSON object and nothing else:
+- to call a tool: {{"tool": "<tool name>", "arguments": {{...}}}}
+- to answer the underwriter: {{"answer": "<your answer in words, with [section-id] citations>"}}
+After a tool's result arrives (as "Result of <tool>: ..."), reply again with one object.
+Tools (name: what it does; its arguments as a JSON schema):
+{tools}"""
+JSON_RESULT = "Result of {name}: {content}"
+
+REPEATED_CALL = "{name} was already called with these arguments in this turn; its result is above"
+REPEATED_HINT = "do not call it again: answer the underwriter now from the results you have, or call another tool"
 TOOL_LIMIT = "I stopped after {n} tool calls without finishing this one. What I could not finish: {what}. Please rephrase or give the missing facts and I will try again."
 ERROR_LIMIT = "I stopped after {n} failed tool calls in a row ({last}). Please check the details you gave (NAICS code, state, line of business) and ask again."
 STOPPED = "Stopped at your request before the answer was finished. Ask again, or ask something else."

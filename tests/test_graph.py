@@ -108,7 +108,7 @@ def test_offline_style_model_is_marked_not_corrected(make_copilot):
 
 def test_looping_model_is_stopped_plainly(make_copilot):
     n = iter(range(1000))
-    cp = make_copilot(ScriptedModel(lambda m: tool_call("calculate", {"expression": "1+1"}, next(n))))
+    cp = make_copilot(ScriptedModel(lambda m: (lambda k: tool_call("calculate", {"expression": f"1+{k}"}, k))(next(n))))
     t = cp.new_thread()
     r = cp.send(t.id, "loop please")
     assert len(r.steps) == MAX_TOOL_CALLS
@@ -337,3 +337,53 @@ def test_fallback_model_answers_when_the_primary_is_down(make_copilot, monkeypat
     assert r.answer == "From the fallback." and r.error is None
     assert [req["body"]["model"] for req in server.requests] == ["primary", "primary", "backup"]
     assert model.usage[-1]["model"] == "openai/backup"
+
+
+# --- citations ---------------------------------------------------------------------------------------------
+
+
+def test_an_invented_section_id_is_removed_and_noted_a_real_one_kept(make_copilot):
+    """The real model cited [workers_compensation-monopolistic-qualified]: no such section."""
+    from guidelines import load_sections
+
+    ids = {s.id for s in load_sections()}
+    invented = "workers_compensation-monopolistic-qualified"
+    assert invented not in ids and "monopolistic-states" in ids
+    said = f"Monopolistic states write their own workers comp [monopolistic-states] [{invented}]."
+    cp = make_copilot(ScriptedModel(lambda m: AIMessage(said)))
+    r = cp.send(cp.new_thread().id, "What do the guidelines say about monopolistic states?")
+    assert r.answer == "Monopolistic states write their own workers comp [monopolistic-states]."
+    assert any(invented in n for n in r.notices)
+    assert [e["unknown"] for e in r.events if e["type"] == "citation"] == [[invented]]
+
+
+def test_a_decline_citing_an_id_named_after_a_product_is_not_cut(make_copilot):
+    said = "We do not write umbrella or EPLI [products-not-written] [umbrella_unwritten]."
+    cp = make_copilot(ScriptedModel(lambda m: AIMessage(said), is_llm=False))
+    r = cp.send(cp.new_thread().id, "Can we write an umbrella?")
+    assert r.answer == "We do not write umbrella or EPLI [products-not-written]."
+    assert not [e for e in r.events if e["type"] == "guard"]
+
+
+def test_an_answer_that_was_only_an_invented_citation_says_so(make_copilot):
+    """The real model's whole answer to a guidelines question (recorded): one id that is no section."""
+    from pathlib import Path
+
+    from graph import prompts
+
+    cassette = Path(__file__).parent / "data" / "real_llm" / "c09_guidelines_why.cassette.jsonl"
+    said = json.loads(cassette.read_text().splitlines()[0])["response"]["content"]
+    assert said == "[workers_compensation-monopolistic-qualified]"
+    cp = make_copilot(ScriptedModel(lambda m: AIMessage(said)))
+    r = cp.send(cp.new_thread().id, "What do the guidelines say about monopolistic states for workers comp?")
+    assert r.answer == prompts.CITATIONS_ONLY and len(r.notices) == 1
+
+
+def test_a_call_repeated_with_the_same_arguments_is_not_run_again(make_copilot):
+    """Seen with a 1.5B model: the same call again and again. It runs once; the repeats come back as errors telling
+    the model to answer, so the turn ends after the error cap instead of the tool-call cap."""
+    n = iter(range(1, 100))
+    cp = make_copilot(ScriptedModel(lambda m: tool_call("get_limits", {"naics": "722511", "lob": "property"}, next(n))))
+    r = cp.send(cp.new_thread().id, "Property limits for 722511?")
+    assert [s.get("error_kind") for s in r.steps] == [None] + ["repeated"] * MAX_CONSECUTIVE_ERRORS
+    assert r.steps[0]["ok"] and not any(s["ok"] for s in r.steps[1:])

@@ -412,3 +412,15 @@ def test_the_answer_guard_keeps_a_determination_about_an_applicant_named_like_an
         cp.close()
     assert "Umbrella cover is approved" in r.answer and "in appetite" in r.answer
     assert not r.notices and "[removed" not in r.answer and r.finding is not None
+
+
+def test_product_words_inside_citation_ids_are_not_mentions():
+    """``[umbrella-unwritten]`` is a reference, whatever words the id is made of; the words outside still count."""
+    for text in (
+        "Declined: we do not write it [umbrella-unwritten].",
+        "See [epli-unwritten] and [d-and-o_unwritten].",
+        "Declined [umbrella_unwritten] [liquor-liability-unwritten]",
+    ):
+        assert find_mentions(text) == [], text
+    offered = find_mentions("We can add an umbrella policy [umbrella-unwritten].")
+    assert [(m.product, m.offered) for m in offered] == [("umbrella", True)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -607,3 +608,157 @@ def test_uwc_chat_prints_model_text_literally(seeded, tmp_path, monkeypatch, cap
     out = capsys.readouterr().out
     assert code == 0
     assert answer in " ".join(out.split()) and "[b]literal[/b]" in out
+
+
+# --- a small open model as it really behaves (replies recorded from Qwen2.5-Coder-1.5B on llama.cpp) ---------
+
+REAL = Path(__file__).parent / "data" / "real_llm"
+QWEN = "openai/qwen2.5-coder-1.5b-instruct"
+
+
+def _recorded(name: str) -> list[dict]:
+    return [json.loads(line) for line in (REAL / name).read_text().splitlines() if line.strip()]
+
+
+def _as_messages(wire: list[dict]):
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    return [kinds[m["role"]](m["content"]) for m in wire]
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_call_written_as_text_runs_and_is_never_shown(make_copilot, stream):
+    written = _recorded("c05_limits.cassette.jsonl")[0]["response"]["content"]  # a ```json block, as the model wrote
+    assert written.startswith("```json")
+    answer = "Property limits for NAICS 722511 are standard [limits-standard]."
+
+    def script(call):
+        texts, results = view(call)
+        return Reply(content=answer) if results else Reply(content=written)
+
+    with ProviderMock(script) as mock:
+        cp = make_copilot(llm(mock, stream=stream))
+        t = cp.new_thread()
+        tokens: list[str] = []
+        r = cp.send(
+            t.id,
+            "Property limits for NAICS 722511?",
+            on_event=lambda e: e["type"] == "token" and tokens.append(e["text"]),
+        )
+        assert [s["tool"] for s in r.steps] == ["get_limits"] and r.steps[0]["ok"], r.steps
+        assert r.answer == answer and "{" not in "".join(tokens)
+        sent_back = mock.calls[1].body["messages"]  # the call goes back as a structured call with its result
+        assert any(m.get("tool_calls") for m in sent_back) and any(m["role"] == "tool" for m in sent_back)
+        model_events = [e for e in r.events if e["type"] == "model"]
+        assert model_events[0]["tool_calls_from_text"] == 1
+        assert_still_works(cp, t.id, mock)
+
+
+def test_a_stream_silent_from_its_first_chunk_is_a_timeout_not_retried(make_copilot):
+    """The server opens the stream, then reads the prompt in silence: UWC_TIMEOUT, one request, no retry."""
+
+    def script(call):
+        return Reply(content="Back.", stall_after=0, hang=2)
+
+    with ProviderMock(script) as mock:
+        cp = make_copilot(llm(mock, timeout=0.3, stall_timeout=0.2, retries=2, stream=True))
+        r = cp.send(cp.new_thread().id, "hello")
+        assert "did not answer within 0.3 s" in r.error and "UWC_TIMEOUT" in r.error
+        assert len(mock.calls) == 1
+
+
+class ContextWindowExceededError(Exception):
+    """What the 4,096-token server said to the request it refused (classified by this name)."""
+
+
+def test_a_continuation_that_does_not_fit_is_not_glued_to_a_new_reply():
+    """Recorded with the server's window at 4,096: the reply was cut at the window, the continuation did not fit.
+    The fresh reply in a trimmed window stands alone (no ``"naics": "45 ```json {...`` seam)."""
+    from graph.cassette import Cassette
+
+    class Window4096(Cassette):
+        def replay(self, request):
+            if request["messages"][-1]["content"] == prompts.CONTINUE_NUDGE:
+                raise ContextWindowExceededError("the request exceeds the available context size (4096 tokens)")
+            return super().replay(request)
+
+    entries = _recorded("overflow_ctx4096.cassette.jsonl")
+    cut = entries[2]
+    assert cut["response"]["finish"] == "length"
+    model = LiteLLMModel(
+        QWEN, context_tokens=8192, cassette=Window4096(REAL / "overflow_ctx4096.cassette.jsonl", "replay")
+    )
+    reply = model.invoke(_as_messages(cut["request"]["messages"]), cut["request"]["tools"])
+    assert [c["name"] for c in reply.tool_calls] == ["recommend_lobs"]
+    assert reply.content == "" and reply.tool_calls[0]["args"]["naics"] == "722511"
+
+
+def test_the_budget_never_under_counts_the_recorded_prompts_and_learns_from_usage():
+    """Before any reply the budget counts an unknown model's prompt at least as high as the server did (it
+    under-counted 3,845 as 2,204); after one reply it uses the server's own ratio."""
+    from graph.cassette import Cassette
+    from graph.llm import UNKNOWN_TOKENIZER_FACTOR, _Target, count_tokens
+
+    for path in sorted(REAL.glob("*.cassette.jsonl")):
+        for entry in _recorded(path.name):
+            request, server = entry["request"], entry["response"]["prompt_tokens"]
+            ours = count_tokens(QWEN, [], request["tools"]) + sum(count_tokens(QWEN, [m]) for m in request["messages"])
+            assert ours * UNKNOWN_TOKENIZER_FACTOR >= server > ours, (path.name, ours, server)
+    first = _recorded("c01.cassette.jsonl")[0]
+    local = _Target(QWEN, "http://127.0.0.1:9/v1", None)
+    model = LiteLLMModel(QWEN, api_base=local.api_base, cassette=Cassette(REAL / "c01.cassette.jsonl", "replay"))
+    assert model._factor(local) == UNKNOWN_TOKENIZER_FACTOR
+    model.invoke(_as_messages(first["request"]["messages"]), first["request"]["tools"])
+    assert 1.7 < model._factor(local) < 1.75  # 3,845 reported over 2,204 counted
+    assert LiteLLMModel("openai/gpt-4.1-mini")._factor(_Target("openai/gpt-4.1-mini", None, None)) == 1.0
+
+
+@pytest.mark.parametrize("provider", ["openai", "ollama"])
+def test_json_steps_constrain_each_reply_to_one_object(make_copilot, provider):
+    """UWC_TOOL_CALLING=json: no tools field, a schema on every request; a call and the answer come back as objects."""
+    answer = "Auto limits for NAICS 484121 are $1,000,000 per occurrence [limits-standard]."
+
+    def script(call):
+        body = call.body
+        schema = body["format"] if provider == "ollama" else body["response_format"]["json_schema"]["schema"]
+        names = {o["properties"].get("tool", {}).get("const") for o in schema["anyOf"]}
+        assert "get_limits" in names and not body.get("tools")
+        texts, results = view(call)
+        said = [m["content"] for m in body["messages"] if m["role"] == "user"]
+        if any(s.startswith("Result of get_limits:") for s in said):
+            return Reply(content=json.dumps({"answer": answer}))
+        return Reply(content=json.dumps({"tool": "get_limits", "arguments": LIMITS_ARGS}))
+
+    with ProviderMock(script) as mock:
+        cp = make_copilot(llm(mock, provider, tool_calling="json"))
+        t = cp.new_thread()
+        tokens: list[str] = []
+        r = cp.send(
+            t.id, "Auto limits for 484121?", on_event=lambda e: e["type"] == "token" and tokens.append(e["text"])
+        )
+        assert [s["tool"] for s in r.steps] == ["get_limits"] and r.steps[0]["ok"]
+        assert r.answer == answer and "".join(tokens).strip() == answer
+        assert mock.violations == []
+
+
+def test_tool_choice_is_sent_when_set(make_copilot):
+    with ProviderMock(limits_script) as mock:
+        cp = make_copilot(llm(mock, tool_choice="auto"))
+        cp.send(cp.new_thread().id, "Auto limits for 484121?")
+        assert {c.body.get("tool_choice") for c in mock.calls} == {"auto"}
+
+
+def test_an_empty_json_object_is_an_empty_reply_nudged_never_shown(make_copilot):
+    """The real model answered ``{}`` after a tool result: nothing said, so it is nudged like an empty reply."""
+    seen = {"n": 0}
+
+    def script(call):
+        seen["n"] += 1
+        return Reply(content="{}") if seen["n"] == 1 else Reply(content="You're welcome.")
+
+    with ProviderMock(script) as mock:
+        cp = make_copilot(llm(mock))
+        r = cp.send(cp.new_thread().id, "thanks")
+        assert r.answer == "You're welcome." and seen["n"] == 2
+        assert prompts.EMPTY_NUDGE in json.dumps(mock.calls[1].body["messages"])

@@ -579,6 +579,8 @@ def _headings(norm: str) -> tuple[list[int], list[tuple[int, int] | None]]:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
+# A guideline section id in brackets ("[umbrella-unwritten]"): a reference, whatever words it is made of.
+_CITATION_ID = re.compile(r"\[[a-z0-9]+(?:[-_][a-z0-9]+)+\]")
 
 
 def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Mention]:
@@ -593,7 +595,7 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
     skip = _written(lex, catalog)
     norm, offsets = normalise(text)
     tokens = _tokens(norm, lex)
-    named = _name_spans(norm, names)
+    named = sorted(_name_spans(norm, names) + [m.span() for m in _CITATION_ID.finditer(norm)])
     judge = _Judge(norm, tokens)
     spans: list[tuple[str, int, int, bool]] = []  # product, first token, last token + 1, a bare word alone
     i = 0
