@@ -184,9 +184,9 @@ class IntentClassifier:
             cache = None
             try:
                 if self._embed is None:
-                    from retrieval.embeddings import MODEL_SHA256, make_embedding
+                    from retrieval.minilm import MODEL_SHA256, embed  # not retrieval.embeddings: no chromadb
 
-                    self._embed = make_embedding("local")
+                    self._embed = embed
                     cache = self._cache and _VectorCache(self._cache, MODEL_SHA256)
                 self._vectors(texts[:1])
             except Exception:  # no weights: words and characters alone
