@@ -144,7 +144,7 @@ def _keeping(saver_class):
     state in place (a node returns new messages, replacing by id).
     """
 
-    class Keeping(saver_class):  # type: ignore[misc,valid-type]
+    class Keeping(saver_class):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self._kept: OrderedDict[tuple[str, str], tuple[str, dict[str, Any]]] = OrderedDict()
