@@ -22,7 +22,7 @@ def saved_in(tmp_path, monkeypatch):
         loaded.append(str(path))
         return real(path, *args, **kwargs)
 
-    target = tmp_path / "minilm-test.onnx"
+    target = tmp_path / "minilm-test"
     monkeypatch.setattr(minilm, "_saved_graph", lambda: target)
     monkeypatch.setattr(ort, "InferenceSession", session)
     minilm._load_minilm_session.cache_clear()
@@ -38,19 +38,21 @@ def _vectors() -> bytes:
 def test_the_saved_graph_gives_the_same_vectors_as_the_pinned_model(saved_in):
     target, loaded = saved_in
     built = _vectors()
-    assert target.is_file() and target.with_suffix(".sha256").is_file()
+    assert {p.name for p in target.iterdir()} == {minilm.GRAPH, minilm.WEIGHTS, minilm.DIGEST}
     assert not list(target.parent.glob("*.tmp"))
     assert _vectors() == built
-    assert loaded[0] != str(target) and loaded[1] == str(target)
+    assert loaded[0] != str(target / minilm.GRAPH) and loaded[1] == str(target / minilm.GRAPH)
 
 
 def test_a_saved_graph_that_does_not_match_its_sha256_is_not_loaded(saved_in):
     target, loaded = saved_in
     built = _vectors()
-    with open(target, "r+b") as file:
+    with open(target / minilm.WEIGHTS, "r+b") as file:
         file.seek(-1, 2)
         last = file.read(1)
         file.seek(-1, 2)
         file.write(bytes([last[0] ^ 1]))
     assert _vectors() == built
-    assert str(target) not in loaded
+    assert str(target / minilm.GRAPH) not in loaded
+    assert _vectors() == built  # built again and saved again: loaded
+    assert loaded[-1] == str(target / minilm.GRAPH)
