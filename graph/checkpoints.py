@@ -108,6 +108,7 @@ def checkpoint_target(settings):
 
 
 KEEP_THREADS = 64  # threads whose state at their latest loaded checkpoint a process keeps (a few MB at most)
+LIST_MAX = 24  # checkpoints listed in one query when this process wrote the target (a turn writes ~6)
 WALK_MAX = 64  # checkpoints walked back to a kept one (a turn writes ~6); further, the saver reads it all again
 
 
@@ -135,7 +136,7 @@ def _keeping(saver_class):
     snapshot (every 500) and folds them: ~1 ms per turn of history, the cost that still grew with a thread's length.
     Kept here: the folded value at the checkpoint last loaded, per thread (``KEEP_THREADS``, least recently used
     dropped). Loading a later checkpoint walks its parents back to the kept one and folds only the writes between
-    (the base saver's own walk, stopping early). A checkpoint never changes once written, so the kept value is right
+    (the base saver's own walk, stopping early; in one query when this process put the loaded checkpoint). A checkpoint never changes once written, so the kept value is right
     for any later checkpoint whose chain reaches it, whichever process wrote the turns between: another replica's
     turns are walked and folded like this process's own. A chain that does not reach it within ``WALK_MAX``
     (a fork, a thread deleted and reused, a snapshot between) is read whole by the saver, as before.
@@ -149,6 +150,15 @@ def _keeping(saver_class):
             super().__init__(*args, **kwargs)
             self._kept: OrderedDict[tuple[str, str], tuple[str, dict[str, Any]]] = OrderedDict()
             self._kept_lock = threading.Lock()
+            self._parents: OrderedDict[str, str | None] = OrderedDict()  # checkpoint id -> parent's, as put here
+
+        def put(self, config, checkpoint, metadata, new_versions):
+            saved = super().put(config, checkpoint, metadata, new_versions)
+            with self._kept_lock:
+                self._parents[checkpoint["id"]] = config["configurable"].get("checkpoint_id")
+                while len(self._parents) > KEEP_THREADS * WALK_MAX:
+                    self._parents.popitem(last=False)
+            return saved
 
         def get_delta_channel_history(self, *, config, channels):
             conf = config["configurable"]
@@ -179,9 +189,13 @@ def _keeping(saver_class):
             kept_id, kept_values = kept
             if not set(channels) <= kept_values.keys():
                 return None
+            found: dict[str, list] = {ch: [] for ch in channels}
+            with self._kept_lock:
+                parent = self._parents.get(config["configurable"]["checkpoint_id"], "")
+            if parent:  # put here: the checkpoints since the kept one in one query (a round trip each on PostgreSQL)
+                return self._listed(config, parent, kept, found)
             target = self.get_tuple(config)
             cursor = target.parent_config if target else None
-            found: dict[str, list] = {ch: [] for ch in channels}
             for _ in range(WALK_MAX):
                 tup = self.get_tuple(cursor) if cursor else None
                 if tup is None:
@@ -194,6 +208,32 @@ def _keeping(saver_class):
                 if any(ch in tup.checkpoint["channel_values"] for ch in channels):
                     return None  # a snapshot nearer than the kept value: the saver's own walk stops there
                 cursor = tup.parent_config
+            return None
+
+        def _listed(self, config, parent: str, kept, found: dict[str, list]) -> dict | None:
+            """``_since`` over the thread's checkpoints before ``config``, newest first, following the parent links
+            (a fork's other checkpoints are passed over)."""
+            kept_id, kept_values = kept
+            thread = {
+                "configurable": {
+                    k: config["configurable"][k] for k in ("thread_id", "checkpoint_ns") if k in config["configurable"]
+                }
+            }
+            expected: str | None = parent
+            for tup in self.list(thread, before=config, limit=LIST_MAX):
+                at = tup.config["configurable"]["checkpoint_id"]
+                if expected is None or at < expected:
+                    return None  # the chain left the listing (or ended): the saver's own walk
+                if at > expected:
+                    continue
+                for write in reversed(tup.pending_writes or ()):
+                    if write[1] in found:
+                        found[write[1]].append(write)
+                if at == kept_id:
+                    return {ch: {"seed": kept_values[ch], "writes": writes[::-1]} for ch, writes in found.items()}
+                if any(ch in tup.checkpoint["channel_values"] for ch in found):
+                    return None
+                expected = tup.parent_config["configurable"]["checkpoint_id"] if tup.parent_config else None
             return None
 
     Keeping.__name__ = Keeping.__qualname__ = f"Keeping{saver_class.__name__}"
