@@ -18,9 +18,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-
 from retrieval.vectors import Progress, VectorCache
 
 GUIDELINES = "guidelines"
@@ -51,6 +48,10 @@ class IndexReport:
 
 
 def _client(path: Path):
+    # chromadb (~50 MB a process) is imported where an index is opened: the tools import this module for its names
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     return chromadb.PersistentClient(
         path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     )
@@ -62,7 +63,9 @@ def _release(client) -> None:
         client._system.stop()  # no public close() in chromadb 1.x
     except Exception:
         pass
-    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
     gc.collect()
 
 

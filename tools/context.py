@@ -7,6 +7,7 @@ context's lifetime, so ``uwc tool --list`` or a SQL-only session never loads the
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,9 +42,19 @@ class ToolContext:
     engine: Engine
     catalog: Catalog
     index_dir: Path
-    embedding: Any
+    make_embedding: Callable[[], Any]  # the index's embedding function, made on first use: it imports chromadb
     _lazy: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    _embedding_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def embedding(self) -> Any:
+        # its own lock: the index factories run under ``_lock`` and ask for the embedding
+        with self._embedding_lock:
+            if "embedding" not in self._lazy:
+                self._lazy["embedding"] = self.make_embedding()
+            return self._lazy["embedding"]
 
     def lazy(self, key: str, factory):
         """Build a shared resource once (thread-safe)."""
@@ -58,7 +69,6 @@ def open_context(settings: Settings) -> ToolContext:
     one (the SQL tool signs in as ``reader_url``, or the login ``uwc seed`` derives), else in the data folder's
     SQLite file; the search index of the data folder; the embedding model."""
     from core.database import is_postgres, reader_url
-    from retrieval.embeddings import make_embedding
 
     database: SQLiteFile | PostgresDatabase
     if settings.database_url is not None and is_postgres(settings.database_url):
@@ -68,6 +78,10 @@ def open_context(settings: Settings) -> ToolContext:
         database = SQLiteFile(settings.database_path)
         engine = readonly_engine(database.path)
     catalog = Catalog.load(engine)
-    return ToolContext(
-        database, engine, catalog, settings.index_dir, make_embedding(settings.embedding_model, settings.api_base)
-    )
+
+    def embedding():
+        from retrieval.embeddings import make_embedding  # chromadb: only a turn that searches an index needs it
+
+        return make_embedding(settings.embedding_model, settings.api_base)
+
+    return ToolContext(database, engine, catalog, settings.index_dir, embedding)

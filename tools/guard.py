@@ -703,13 +703,20 @@ def data_names(result: object, out: list[str] | None = None, depth: int = 0) -> 
     items = result.items() if isinstance(result, dict) else enumerate(result) if isinstance(result, list) else ()
     for key, value in items:
         if isinstance(value, str):
-            if key in NAME_KEYS and 2 < len(value) <= MAX_NAME_CHARS and value not in out and find_mentions(value):
+            if key in NAME_KEYS and 2 < len(value) <= MAX_NAME_CHARS and value not in out and _names_product(value):
                 out.append(value)
         elif isinstance(value, dict | list):
             data_names(value, out, depth + 1)
         if len(out) >= MAX_NAMES:
             break
     return out
+
+
+@lru_cache(maxsize=4096)
+def _names_product(name: str) -> bool:
+    """Whether a name mentions a product. Cached: a record's names are re-read from every earlier tool result of
+    the conversation (``graph/determination.py``), the same few names turn after turn."""
+    return bool(find_mentions(name))
 
 
 def _name_spans(norm: str, names: Iterable[str]) -> list[tuple[int, int]]:

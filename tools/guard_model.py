@@ -287,9 +287,9 @@ def _embed(texts: list[str]) -> list | None:
     if _embed_failed:
         return None
     try:
-        from retrieval.embeddings import MiniLMEmbedding
+        from retrieval.minilm import embed  # not retrieval.embeddings: no chromadb
 
-        return list(MiniLMEmbedding()(texts))
+        return embed(texts)
     except Exception as exc:  # a missing package, a bad model file, onnxruntime: any of them means "no embedding"
         _embed_failed.append(f"{type(exc).__name__}: {exc}")
         log.warning("product guard: sentence embedding unavailable (%s); judging on features alone", _embed_failed[0])
