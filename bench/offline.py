@@ -20,6 +20,8 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 NATURAL = Path(__file__).resolve().parent.parent / "evals" / "natural"
@@ -142,13 +144,29 @@ def intent_accuracy(data_dir: Path | None = None) -> dict:
     return out
 
 
-def bench_offline(data_dir: Path) -> dict:
+@contextmanager
+def scratch_copilot(data_dir: Path) -> Iterator:
+    """A copilot over the seeded database and index of ``data_dir``, with its conversations in a scratch folder."""
     from core.settings import get_settings
+    from graph.copilot import Copilot
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "var"
+        work.mkdir()
+        for name in ("uwc.db", "chroma"):
+            (work / name).symlink_to((data_dir / name).resolve())
+        cp = Copilot(get_settings(data_dir=work))
+        try:
+            yield cp
+        finally:
+            cp.close()
+
+
+def bench_offline(data_dir: Path) -> dict:
     from evals.metrics import summarize
     from evals.runner import run_conversation
     from evals.simulator import NaturalUnderwriter
     from evals.tasks import load_tasks
-    from graph.copilot import Copilot
     from graph.offline import intent
 
     intent_ms: list[float] = []
@@ -164,12 +182,7 @@ def bench_offline(data_dir: Path) -> dict:
     intent.IntentClassifier.classify = timed
     out: dict = {}
     turns: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / "var"
-        work.mkdir()
-        for name in ("uwc.db", "chroma"):
-            (work / name).symlink_to((data_dir / name).resolve())
-        cp = Copilot(get_settings(data_dir=work))
+    with scratch_copilot(data_dir) as cp:
         send = cp.send
 
         def timed_send(thread_id, text, on_event=None):
@@ -201,7 +214,6 @@ def bench_offline(data_dir: Path) -> dict:
                 "conversations": len(rows),
                 "wrong": [r["id"] for r in rows if not r["correct"]],
             }
-        cp.close()
     intent.IntentClassifier.classify = inner
     out["turn_ms_excluding_classification"] = {
         "p50": round(statistics.median(turns), 1),
@@ -219,31 +231,21 @@ def bench_offline(data_dir: Path) -> dict:
 
 def reading_sets(data_dir: Path, paths: list[Path], details: Path | None = None) -> dict:
     """Each reading set on a fresh copilot over the seeded data: its summary, and the ids of what went wrong."""
-    from core.settings import get_settings
     from evals.reading_set import run_set
-    from graph.copilot import Copilot
 
     out: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / "var"
-        work.mkdir()
-        for name in ("uwc.db", "chroma"):
-            (work / name).symlink_to((data_dir / name).resolve())
-        cp = Copilot(get_settings(data_dir=work))
-        try:
-            for path in paths:
-                summary, results = run_set(cp, path)
-                out[path.name] = summary | {
-                    "wrong": [r["id"] for r in results if not r["correct"]],
-                    "reasked": [r["id"] for r in results if r["reasked"]],
-                    "false_facts": [r["id"] for r in results if r["false_facts"]],
-                }
-                if details is not None:
-                    details.mkdir(parents=True, exist_ok=True)
-                    rows = "".join(json.dumps(r) + "\n" for r in results)
-                    (details / f"{path.stem}.results.jsonl").write_text(rows, encoding="utf-8")
-        finally:
-            cp.close()
+    with scratch_copilot(data_dir) as cp:
+        for path in paths:
+            summary, results = run_set(cp, path)
+            out[path.name] = summary | {
+                "wrong": [r["id"] for r in results if not r["correct"]],
+                "reasked": [r["id"] for r in results if r["reasked"]],
+                "false_facts": [r["id"] for r in results if r["false_facts"]],
+            }
+            if details is not None:
+                details.mkdir(parents=True, exist_ok=True)
+                rows = "".join(json.dumps(r) + "\n" for r in results)
+                (details / f"{path.stem}.results.jsonl").write_text(rows, encoding="utf-8")
     return out
 
 
