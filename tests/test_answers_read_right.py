@@ -191,3 +191,14 @@ def test_when_to_refer_is_answered_from_the_referral_rules(cp):
         assert "[authority-levels]" in r.answer or "[referral-triggers]" in r.answer
         assert "$10,000,000" in r.answer or "no SBA size standard" in r.answer
         assert r.readings == []  # a question about the rules states nothing about the applicant
+
+
+def test_a_rules_question_while_we_wait_for_an_answer_is_not_taken_for_the_answer(cp):
+    """Asked while the copilot waits for the NAICS code, the question is answered from the guidelines; it is not
+    read as what the business does (which once classified it as an executive search firm, in appetite)."""
+    tid = cp.new_thread().id
+    first = cp.send(tid, "gl for a security guard company in dallas tx, 75 emps, rev 5M")
+    assert first.finding is None and "?" in first.answer
+    r = cp.send(tid, "When do I refer to a senior underwriter?")
+    assert [s["tool"] for s in r.steps] == ["search_guidelines"] and r.finding is None
+    assert "description" not in cp.known_facts(tid) or "refer" not in str(cp.known_facts(tid)["description"])

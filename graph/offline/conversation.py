@@ -212,8 +212,10 @@ class Conversation:
         """A question about the rules or our last answer that names no figure, place or line, read by the fact reader
         as a name or a description ("When do I refer to a senior underwriter?" -> company "When"): when the
         classifier is sure, it is that question, and names nothing about the applicant."""
-        if p.task is not None or p.applicant_id or asked is not None or set(p.facts) - {"description"}:
+        if p.task is not None or p.applicant_id or set(p.facts) - {"description"}:
             return
+        if asked is not None and not text.rstrip().endswith("?"):
+            return  # an answer to our question; a question of their own ("when do I refer ...?") is read below
         if not (p.company or p.facts):
             return  # nothing misread: the usual reading decides
         found = classify_intent(text)
