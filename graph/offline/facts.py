@@ -581,10 +581,14 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["lob"] = lob
     if (c := construction_fact(t, catalog, asked=asked == "construction")) is not None:
         f["construction"] = c
-    if (d := description_fact(t, catalog)) is not None:
-        f["description"] = d
-    elif "description" in reading.facts and asked in (None, "description") and not p.applicant_id:
-        f["description"] = reading.facts["description"].value  # "gl for a bar in austin tx"
+    # The tagger's description, unless the rules' one holds it and says more ("colo / hosting company" over "colo");
+    # the rules' alone when the tagger found none ("craft brewery", not "tap room too"; "a bar in austin tx").
+    tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
+    ruled = description_fact(t, catalog)
+    if tagged is not None and not (ruled and str(tagged.value).lower() in ruled.lower()):
+        f["description"] = tagged.value
+    elif ruled is not None:
+        f["description"] = ruled
     if p.company and _in_header(t, p.company):
         # "Fwd", "Original Message", "Date": words of an e-mail header, not the applicant; the reader's company
         # (tagged in the subject or the body) stands instead
