@@ -581,8 +581,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["lob"] = lob
     if (c := construction_fact(t, catalog, asked=asked == "construction")) is not None:
         f["construction"] = c
-    # The tagger's description, unless the rules' one holds it and says more ("colo / hosting company" over "colo");
-    # the rules' alone when the tagger found none ("craft brewery", not "tap room too"; "a bar in austin tx").
+    # The tagger's description, unless the rules' one holds it and says more ("sign shop / printer" over "sign shop");
+    # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     ruled = description_fact(t, catalog)
     if tagged is not None and not (ruled and str(tagged.value).lower() in ruled.lower()):
