@@ -279,7 +279,7 @@ def test_parse_picks_up_descriptions_and_lowercase_places(toolkit, text, state):
     "text, state",
     [
         ("need GL on a tattoo parlor in tucson", "AZ"),
-        ("pizza place out of Fargo, wc?", "ND"),
+        ("pizza place out of Lubbock, wc?", "TX"),
         ("Plumber based in Boise. Auto ok?", "ID"),
         ("they sell mobile homes in mobile homes parks", None),  # a word of the NAICS texts, in lower case
         ("retail store in commerce", None),

@@ -516,7 +516,7 @@ CHAT_LINE = 300  # longer, or on several lines, is a pasted e-mail or form: its 
 
 
 def _state_of_city(reading: Reading, text: str) -> str | None:
-    """The state of a city a chat line names where a business is ("a bar in reno", "out of Fargo"), when the
+    """The state of a city a chat line names where a business is ("a deli in tulsa", "out of Lubbock"), when the
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
     may be the sender's."""
     if len(text) > CHAT_LINE or text.count("\n") > 1:
@@ -573,7 +573,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     elif "state" in reading.facts and asked in (None, "state"):
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
     elif (st := _state_of_city(reading, t)) is not None and asked in (None, "state"):
-        f["state"] = st  # "a bar in reno": the gazetteer's state for the city (shown in the read-back to correct)
+        f["state"] = st  # "a deli in tulsa": the gazetteer's state for the city (shown in the read-back to correct)
     # In an answer to another question, a line counts only as what they want ("they want WC"), not as what the
     # business does ("sells auto and home insurance").
     lob = lob_fact(t, catalog) if asked in (None, "lob") else _requested_lob(t, catalog)
