@@ -12,7 +12,7 @@ from app.ui import errors, session, sidebar, style
 from app.ui.common import DB_ERRORS, database_message
 from seed_db import queries
 
-st.set_page_config(page_title="Underwriting Copilot", page_icon=":material/shield_person:", layout="wide")
+st.set_page_config(page_title="Underwriting Copilot", page_icon="🛡️", layout="wide")
 
 user = auth.streamlit_user(resources.settings())  # the sign-in form when signed out (stops here)
 chat = st.Page("views/chat.py", title="Copilot", icon=":material/forum:", default=True)  # served at /

@@ -202,3 +202,16 @@ def test_a_rules_question_while_we_wait_for_an_answer_is_not_taken_for_the_answe
     r = cp.send(tid, "When do I refer to a senior underwriter?")
     assert [s["tool"] for s in r.steps] == ["search_guidelines"] and r.finding is None
     assert "description" not in cp.known_facts(tid) or "refer" not in str(cp.known_facts(tid)["description"])
+
+
+def test_a_finding_lists_only_facts_as_not_known(cp):
+    """Our own questions ("which of these codes?") are no facts: a finding never says one is not known."""
+    tid = cp.new_thread().id
+    cp.send(tid, "small biz check on a family bakery in raleigh nc, 14 people, sales about 1.2 mil")
+    cp.send(tid, "none of those")
+    for text in ("311811", "don't know", "311811"):
+        r = cp.send(tid, text)
+        if r.finding:
+            break
+    recorded = [s["arguments"] for s in r.steps if s["tool"] == "record_finding"]
+    assert all("naics_choice" not in (a.get("facts") or {}).get("unknown", []) for a in recorded)

@@ -230,7 +230,7 @@ def render_side(row, referrals) -> None:
         if missing:
             st.markdown("\n".join(f"- {md(FACTS[m].words if m in FACTS else m)}" for m in missing))
         else:
-            st.caption("Nothing triage needed." if row.result else "Known after triage.")
+            st.caption("Nothing is missing." if row.result else "Known after triage.")
         reasons = (row.result or {}).get("referral_reasons") or []
         ref = referral_of(referrals, row.submission.id)
         if ref is not None or reasons:

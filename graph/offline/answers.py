@@ -293,8 +293,8 @@ class AnswerWriter:
             out["company"], out["applicant_id"] = conv.record["company_name"], conv.record["id"]
         elif conv.company:
             out["company"] = conv.company
-        if conv.unknown:
-            out["unknown"] = sorted(conv.unknown)
+        if unknown := sorted(f for f in conv.unknown if f in FACTS):  # facts only ("naics_choice" is our question)
+            out["unknown"] = unknown
         return out
 
     # --- answers per task ----------------------------------------------------------------------------
