@@ -69,6 +69,10 @@ REFERRED = (
     "Referred to a senior underwriter ({id}): {reasons} needs a senior's approval {sections}. The determination above "
     "does not stand until a senior approves it; the decision will appear here."
 )
+ALREADY_REFERRED = (
+    "This submission is already with a senior underwriter ({id}): the determination above does not stand until that "
+    "referral is approved; the decision will appear on the Referrals page."
+)
 REFERRAL_DECIDED = "Senior decision on {id}: {words} by {who}{note}"
 REFERRAL_QUESTION = " Answer the question on the Referrals page ({id}); the referral then goes back to the senior."
 OVERRIDDEN = (

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from core.vocabulary import FACT_KEYS, TASKS, VERDICT_FIELDS
 from graph import prompts
 from graph.referral_memo import build_memo
-from graph.referrals import Referral
+from graph.referrals import OPEN, Referral
 from seed_db.authority import check_authority, override_check, role_of
 
 SUBMISSION_PREFIX = "SUB-"  # a conversation continued from the desk is about its submission (the thread's applicant)
@@ -79,10 +79,18 @@ def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Dete
     opened: list[Referral] = []
     about = copilot.threads.get(thread_id).applicant_id if found else None
     submission_id = about if about and about.startswith(SUBMISSION_PREFIX) else None  # continued from the desk
+    # One referral per submission, as the desk opens them: one already with a senior is named, not opened again.
+    waiting = copilot.referrals.store.list(status=OPEN, submission_id=submission_id, limit=1) if submission_id else []
     for d in found:
         facts = {f["fact"]: f["value"] for f in d.facts}
         check = check_authority(copilot.referrals.authority, d.finding, facts, role)
         if check.within:
+            continue
+        if waiting:
+            ref_id = waiting[0].id
+            copilot.post(
+                thread_id, prompts.ALREADY_REFERRED.format(id=ref_id), held=True, kind="referral", referral_id=ref_id
+            )
             continue
         memo = _memo(copilot, d, check, user)
         if submission_id:

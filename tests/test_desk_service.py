@@ -283,3 +283,20 @@ def test_a_conversation_continued_from_a_submission_refers_it_and_its_approval_f
         assert desk.row(sub.id).status == "decided"
     finally:
         cp.close()
+
+
+def test_a_submission_already_with_a_senior_is_not_referred_again_from_the_copilot(desk, db_toolkit, folder, toolkit):
+    big = EMAIL_TEXT.replace("$1,200,000", "$14,000,000").replace("722511", "423610").replace("NC", "GA")
+    (sub,) = desk.submit([("big.txt", big.encode())]).submissions
+    assert triaged(desk, db_toolkit, sub.id)["status"] == "referred"
+    cp = Copilot(get_settings(data_dir=folder), toolkit=toolkit)
+    try:
+        assert desk.refer_pending(cp.referrals, db_toolkit.ctx.catalog) == 1  # the desk's own referral
+        (first,) = cp.referrals.store.list(submission_id=sub.id)
+        thread = cp.new_thread(f"Submission {sub.id}", applicant_id=sub.id)  # as the Desk page opens it
+        refs = cp.send(thread.id, desk.opening_message(sub.id)).referrals
+        refs += cp.send(thread.id, "no idea on construction").referrals
+        assert refs == [] and [r.id for r in cp.referrals.store.list(submission_id=sub.id)] == [first.id]
+        assert any(first.id in m["content"] for m in cp.history(thread.id) if m.get("kind") == "referral")
+    finally:
+        cp.close()

@@ -96,7 +96,9 @@ def render_context(copilot, tid: str | None, busy: bool, version: str) -> None:
             if applicants.open_in_new_conversation(copilot, picked):
                 st.rerun()
         info = copilot.threads.get(tid) if tid else None
-        if info and info.applicant_id:
+        if info and info.applicant_id and info.applicant_id.startswith("SUB-"):
+            st.caption(f"This conversation continues submission {code(info.applicant_id)} (see the Desk page).")
+        elif info and info.applicant_id:
             a = applicants.find(info.applicant_id)
             if a is None:
                 st.warning(
