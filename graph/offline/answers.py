@@ -218,8 +218,14 @@ class AnswerWriter:
 
     @staticmethod
     def recorded(conv: Conversation, task: str | None) -> bool:
-        """A finding for this task was recorded this turn."""
-        return any(c.name == "record_finding" and c.args.get("task_type") == task for c in conv.calls)
+        """A finding for this task (and, for a question about one line, this line) was recorded this turn."""
+        line = conv.fact("lob") if task in LINE_TASKS else None
+        return any(
+            c.name == "record_finding"
+            and c.args.get("task_type") == task
+            and (line is None or (c.args.get("facts") or {}).get("lob") == line)
+            for c in conv.calls
+        )
 
     def offer_candidates(self, conv: Conversation, cands: list[dict]) -> Step:
         """One question: which of the classifier's closest codes fits the business."""

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from core.vocabulary import TASK_TYPES
+from core.vocabulary import LINE_TASKS, NUMERIC_FACTS, TASK_TYPES
+from graph.offline.choice import picked
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations
 from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks
 from graph.offline.intent import classify as classify_intent
@@ -89,6 +90,8 @@ class Conversation:
     classified: dict = field(default_factory=dict)  # description -> classify_business result
     naics_lookups: dict = field(default_factory=dict)  # code -> (ok, get_naics result)
     findings: list = field(default_factory=list)  # record_finding arguments, oldest first
+    subject_from: int = 0  # findings[subject_from:] are about the applicant discussed now
+    turn_from: int = 0  # findings[turn_from:] were recorded in answer to the underwriter's latest message
     offered: list = field(default_factory=list)  # the NAICS codes our last question offered to choose from
     assumed: str | None = None  # a code we had to assume (the closest candidate), said in the answer
     pending: list = field(default_factory=list)  # the other questions of a message that asked several
@@ -100,6 +103,7 @@ class Conversation:
     calls: list = field(default_factory=list)
     has_content: bool = False
     changed: dict = field(default_factory=dict)  # fact -> (earlier value, new value): corrections in this message
+    reruns: list = field(default_factory=list)  # (task, line) of earlier findings that used a fact corrected now
     # where the reading stands
     called: dict = field(default_factory=dict)  # tool call id -> (name, args), for the results that follow
     last_asked: str | None = None  # the fact our last answer asked for, until the underwriter's next message
@@ -150,6 +154,7 @@ class Conversation:
         self.pending = [t for t in self.pending if t not in self.answered_since]  # answered in an earlier turn
         self.answered_since = set()
         self.parsed, self.asked, self.calls = p, asked, []
+        self.turn_from = len(self.findings)
         if p.applicant_id and p.applicant_id != self.applicant_id:
             if self.record is not None and self.record["id"] != p.applicant_id:
                 self._reset()
@@ -189,7 +194,8 @@ class Conversation:
             self.pending = list(p.tasks[1:])  # a new question replaces what was left of the last one
         for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
             p.facts.pop(k, None)
-        self.changed = {k: (self.stated[k], v) for k, v in p.facts.items() if k in self.stated and self.stated[k] != v}
+        self.changed = {k: (self._before(k), v) for k, v in p.facts.items() if self._before(k) not in (None, v)}
+        self.reruns = self._depending(set(self.changed) - {"lob"})  # another line is another question, not a fix
         for k, v in p.facts.items():
             self.stated[k] = v
             self.unknown.discard(k)
@@ -224,17 +230,15 @@ class Conversation:
             p.facts.pop("description", None)
 
     def _read_choice(self, p, text: str) -> None:
-        """An answer to "Which NAICS code fits best: A; B; C?": a code, an ordinal, or none of them."""
+        """An answer to "Which NAICS code fits best: A; B; C?": a code, a position, a word of one title, or none of
+        them. A pick is the choice, never a new description ("it's the retail one")."""
         if "naics" in p.facts:
             return
-        m = re.search(r"\b(first|1st|second|2nd|third|3rd|top|last)\b|^\W*([1-3])\W*$", text, re.I)
-        if m and self.offered:
-            word = (m[1] or m[2]).lower()
-            index = {"first": 0, "1st": 0, "top": 0, "1": 0, "second": 1, "2nd": 1, "2": 1, "third": 2, "3rd": 2}
-            i = index.get(word, len(self.offered) - 1)
-            if i < len(self.offered):
-                p.facts["naics"] = self.offered[i]
-                return
+        code = picked(text, self.offered, self.catalog.naics_titles)
+        if code is not None:
+            p.facts["naics"] = code
+            p.facts.pop("description", None)
+            return
         self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next
 
     def _classify_intent(self, p, text: str) -> None:
@@ -282,7 +286,30 @@ class Conversation:
         elif name == "get_naics":
             self.naics_lookups[args.get("code")] = (ok, result)
 
+    def _before(self, key: str):
+        """What a fact stood at before this message: stated, or a figure or the state on the applicant's record."""
+        if key in self.stated:
+            return self.stated[key]
+        return self.fact(key) if key in (*NUMERIC_FACTS, "state") else None
+
+    def _depending(self, corrected: set) -> list[tuple[str, str | None]]:
+        """The earlier determinations about this applicant that used a corrected fact (or found it missing), each
+        (task, line) once, oldest first: they no longer hold and are re-run with the correction."""
+        out: dict[tuple[str, str | None], None] = {}
+        for f in self.findings[self.subject_from :]:
+            facts = f.get("facts") if isinstance(f.get("facts"), dict) else {}
+            if corrected & (set(facts) | set(facts.get("unknown") or ())):
+                key = (f.get("task_type"), facts.get("lob") if f.get("task_type") in LINE_TASKS else None)
+                out.pop(key, None)
+                out[key] = None
+        return list(out)
+
+    def found_before(self, task: str | None) -> bool:
+        """A finding of this task about this applicant was recorded before this message."""
+        return any(f.get("task_type") == task for f in self.findings[self.subject_from : self.turn_from])
+
     def _reset(self) -> None:
+        self.subject_from = len(self.findings)
         self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
         self.company = self.applicant_id = None
 

@@ -25,7 +25,7 @@ text itself says what was asked.
 from __future__ import annotations
 
 from core.decisive import decisive_call, missing
-from core.vocabulary import FACTS, TASKS
+from core.vocabulary import FACTS, LINE_TASKS, TASKS
 from graph.offline.answers import AnswerWriter, Step
 from graph.offline.conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
 
@@ -62,11 +62,18 @@ class Policy(AnswerWriter):
             )
         if conv.task is None or not conv.has_content:
             return Step(text=self.help_text())
-        # Several questions in one message: each is answered (and recorded) in turn, the answers joined.
-        tasks = [t for t in conv.pending if t != conv.task]
+        # Several questions in one message: each is answered (and recorded) in turn, the answers joined; then every
+        # earlier determination that used a fact this message corrected is re-run with it. A message that only
+        # corrects redoes the current question only when it has no answer yet or depended on that fact.
+        todo = [(t, conv.fact("lob") if t in LINE_TASKS else None) for t in dict.fromkeys([conv.task, *conv.pending])]
+        if conv.reruns and p.task is None and conv.found_before(conv.task) and todo[0] not in conv.reruns:
+            todo = []
+        todo += [r for r in conv.reruns if r not in todo]
         answers: list[str] = []
-        for task in [conv.task, *tasks]:
+        for task, line in todo:  # (conv is this call's own copy: what is set here is not kept)
             conv.task = task
+            if line is not None:
+                conv.stated["lob"] = line  # the line that determination was about
             step = self.decide_task(conv)
             if step.tool or not self.recorded(conv, task):
                 return self._joined(answers, step)

@@ -1,0 +1,70 @@
+"""Which of the offered NAICS codes a reply to "Which NAICS code fits best: A; B; C?" picks.
+
+A reply names its pick by position ("the second", "option 2", "#3", "the last one", "the middle one") or by a word
+of its title that no other offered title shares ("the retail one", "wholesale", "it's the manufacturer"): a word
+all the titles share ("hardware" among three hardware codes) picks nothing. A reply that turns a choice down
+("not the retail one", "none of those") picks nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+_ORDINALS = {
+    "first": 0, "1st": 0, "top": 0, "one": 0, "1": 0, "a": 0,
+    "second": 1, "2nd": 1, "two": 1, "2": 1, "b": 1,
+    "third": 2, "3rd": 2, "three": 2, "3": 2, "c": 2,
+}  # fmt: skip
+# "the second", "2nd one", "option 2", "number two", "#3", "no. 1", "3", "(b)"; a bare "one" or "a" is no position
+_POSITION = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|top)\b"
+    r"|\b(?:option|number|choice|no\.?|#)\s*(one|two|three|[1-3]|[abc])\b"
+    r"|#\s*([1-3])\b"
+    r"|^\W*([1-3]|[abc])\W*$",
+    re.I,
+)
+_LAST = re.compile(r"\b(last|bottom|final)\b", re.I)
+_MIDDLE = re.compile(r"\bmiddle\b", re.I)
+_REFUSED = re.compile(r"\b(not|none|neither|nor|no one|wrong)\b|n't\b", re.I)
+_WORD = re.compile(r"[a-z]+")
+MIN_STEM = 5  # "retail" ~ "retailers", "wholesale" ~ "wholesalers", "manufacturer" ~ "manufacturing"
+
+
+def _alike(said: str, title_word: str) -> bool:
+    if said == title_word:
+        return True
+    n = 0
+    for a, b in zip(said, title_word, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n >= MIN_STEM and n >= min(len(said), len(title_word)) - 3
+
+
+def _by_words(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:
+    said = set(_WORD.findall(text.lower()))
+    words = {code: set(_WORD.findall(titles.get(code, "").lower())) for code in offered}
+    picked = []
+    for code in offered:
+        others = set().union(*(w for c, w in words.items() if c != code))
+        own = words[code] - others  # the title's words no other offered title has
+        if any(_alike(s, w) for s in said for w in own if len(s) > 2):
+            picked.append(code)
+    return picked[0] if len(picked) == 1 else None
+
+
+def picked(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:
+    """The offered code ``text`` picks, or None (none of them, or it cannot tell which)."""
+    if not offered or _REFUSED.search(text):
+        return None
+    m = _POSITION.search(text)
+    if m:
+        word = next(g for g in m.groups() if g).lower()
+        i = _ORDINALS.get(word)
+        return offered[i] if i is not None and i < len(offered) else None
+    if _LAST.search(text):
+        return offered[-1]
+    if _MIDDLE.search(text) and len(offered) == 3:
+        return offered[1]
+    return _by_words(text, offered, titles)
