@@ -21,6 +21,15 @@ def _joined(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _figures(finding: Mapping) -> str:
+    """The limits or the deductible a finding gives ("" when it gives neither)."""
+    if finding.get("per_occurrence") is not None:
+        return f"{usd(finding['per_occurrence'])} per occurrence / {usd(finding.get('aggregate'))} aggregate"
+    if finding.get("deductible") is not None:
+        return f"{usd(finding['deductible'])} deductible"
+    return ""
+
+
 def headline(finding: Mapping, lobs: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None) -> str:
     """One line: the determination, whom and which line it is about. ``lobs`` maps line codes to the catalog's
     names, ``titles`` NAICS codes to their titles (either may be empty: codes are then shown readably)."""
@@ -32,6 +41,9 @@ def headline(finding: Mapping, lobs: Mapping[str, str] | None = None, titles: Ma
     on = f" for {line}" if line else ""
     task = finding.get("task_type")
     appetite = finding.get("appetite")
+    figures = _figures(finding)
+    if figures and appetite == "no":  # figures asked for a line out of appetite: the decline leads
+        return f"Declined — {who} is not in appetite{on}; for information only: {figures}"
     if appetite == "yes":
         return f"Yes — {who} is in appetite{on}"
     if appetite == "no":
@@ -50,11 +62,8 @@ def headline(finding: Mapping, lobs: Mapping[str, str] | None = None, titles: Ma
         return f"No {'other ' if besides else ''}line to offer {who}{also}"
     if finding.get("small_business") is not None:
         return f"{'Small business' if finding['small_business'] else 'Not a small business'} — {who}"
-    whom = f" on {facts['company']}" if facts.get("company") else ""
-    if finding.get("per_occurrence") is not None:
-        return f"{usd(finding['per_occurrence'])} per occurrence / {usd(finding.get('aggregate'))} aggregate{on}{whom}"
-    if finding.get("deductible") is not None:
-        return f"{usd(finding['deductible'])} deductible{on}{whom}"
+    if figures:
+        return f"{figures}{on}{f' on {who}' if facts.get('company') else ''}"
     if finding.get("naics"):
         code = str(finding["naics"])
         title = titles.get(code)

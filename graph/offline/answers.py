@@ -22,6 +22,7 @@ FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: of
 # Classification candidates this close in score (a sum of two cosines and a scaled BM25, tools/naics.py): mention
 # the runner-up. 0.02 flags about 4% of right answers on the labelled sets.
 CLOSE_SCORE = 0.02
+OFFER_TASKS = ("policy_limits", "deductible")  # figures to offer: said after a decline when out of appetite
 RULES_CHARS = 900  # a guideline section said as its rules is cut here
 
 
@@ -308,13 +309,18 @@ class AnswerWriter:
         state = f", {res['state']}" if res.get("state") else ""
         return f"{conv.who} (NAICS {res['naics']} {res.get('title', self.title(res['naics']))}{state})"
 
-    def _appetite(self, conv: Conversation, res: dict, facts: dict) -> Step:
-        lob, sections, who, waiting = self.lob_name(res["lob"]), res.get("sections", []), self._subject(conv, res), None
+    @staticmethod
+    def _rule_reason(res: dict) -> str:
+        """The reason of an appetite check from its typed rule steps: the deciding ones, or every one for a yes."""
         applied = res.get("rules_applied", [])
         decisive = [st for st in applied if st["outcome"] in ("fail", "unknown", "refer")]
-        # the reason from the typed rule steps: the deciding ones, or every one applied for a yes
         shown = [st for st in applied if st["outcome"] != "not_needed"] if res["appetite"] == "yes" else decisive
-        reason = "; ".join(st["detail"].rstrip(".") for st in shown or applied) + "." if applied else ""
+        shown = shown or [st for st in applied if st["outcome"] != "not_needed"] or applied
+        return "; ".join(st["detail"].rstrip(".") for st in shown) + "." if applied else ""
+
+    def _appetite(self, conv: Conversation, res: dict, facts: dict) -> Step:
+        lob, sections, who, waiting = self.lob_name(res["lob"]), res.get("sections", []), self._subject(conv, res), None
+        reason = self._rule_reason(res)
         if res["status"] == "need_facts":
             need = (res.get("needs") or [None])[0]
             if need and need not in conv.unknown:
@@ -409,20 +415,31 @@ class AnswerWriter:
             f"{_usd(res['per_occurrence'])} per occurrence / {_usd(res['aggregate'])} aggregate for {self.lob_name(res['lob'])} "
             f"on {self._subject(conv, res)}: {rule} {_cite(sections)}"
         )
-        return self._finish(
-            conv,
-            "policy_limits",
-            core,
-            {"per_occurrence": res["per_occurrence"], "aggregate": res["aggregate"]},
-            sections,
-            facts,
+        verdict = {"per_occurrence": res["per_occurrence"], "aggregate": res["aggregate"]}
+        core, verdict, sections = self._declined_first(conv, res, core, verdict, sections)
+        return self._finish(conv, "policy_limits", core, verdict, sections, facts)
+
+    def _declined_first(
+        self, conv: Conversation, res: dict, core: str, verdict: dict, sections: list[str]
+    ) -> tuple[str, dict, list[str]]:
+        """Figures for a line out of appetite: the decline first, with its reason, then the figures as information;
+        the finding says so too (``appetite: no`` beside its figures)."""
+        declined = res.get("declined")
+        if not declined:
+            return core, verdict, sections
+        cited = list(dict.fromkeys([*declined.get("sections", []), *sections]))
+        lead = (
+            f"Declined — {self._subject(conv, declined)} is not in appetite for {self.lob_name(declined['lob'])}: "
+            f"{self._rule_reason(declined)} {_cite(declined.get('sections', []))}"
         )
+        return f"{lead} For information only: {core}", {**verdict, "appetite": "no"}, cited
 
     def _deductible(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections = res.get("sections", [])
         rule = res.get("scope", "")
         core = f"{_usd(res['deductible'])} deductible for {self.lob_name(res['lob'])} on {self._subject(conv, res)}: {rule} {_cite(sections)}"
-        return self._finish(conv, "deductible", core, {"deductible": res["deductible"]}, sections, facts)
+        core, verdict, sections = self._declined_first(conv, res, core, {"deductible": res["deductible"]}, sections)
+        return self._finish(conv, "deductible", core, verdict, sections, facts)
 
     def _classification(self, conv: Conversation) -> Step:
         titles = self.catalog.naics_titles

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from core.decisive import decisive_call, missing
 from core.vocabulary import FACTS, LINE_TASKS, TASKS
-from graph.offline.answers import AnswerWriter, Step
+from graph.offline.answers import OFFER_TASKS, AnswerWriter, Step
 from graph.offline.conversation import Conversation, asked_in, read_conversation  # noqa: F401  (interface)
 
 
@@ -132,7 +132,26 @@ class Policy(AnswerWriter):
                 conv,
                 f"I could not finish the check: {done.result.get('error', 'the tool failed')}. {done.result.get('hint', '')}".strip(),
             )
-        return getattr(self, f"_{task}")(conv, done.result, self._facts_used(conv, args))
+        result, used = done.result, args
+        if task in OFFER_TASKS:  # figures to offer on a line out of appetite: the decline comes first
+            check = self._appetite_check(conv, code)
+            if check is not None:
+                tool, checked = check
+                ran = conv.turn_result(tool, checked)
+                if ran is None:
+                    return Step(tool=tool, args=checked)
+                used = {**checked, **args}  # the figures stand on the appetite check's facts too
+                if ran.ok and ran.result.get("status") != "need_facts" and ran.result.get("appetite") == "no":
+                    result = {**result, "declined": ran.result}
+        return getattr(self, f"_{task}")(conv, result, self._facts_used(conv, used))
+
+    def _appetite_check(self, conv: Conversation, code: str) -> tuple[str, dict] | None:
+        """The appetite check of the line asked about, when the state is known (the appetite guide is by state,
+        and limits and deductibles do not need one)."""
+        known = {k: conv.fact(k) for k in (*TASKS["appetite"].needs, *TASKS["appetite"].figures)}
+        if missing(known.get("state")):
+            return None
+        return decisive_call("appetite", {**known, "naics": code})
 
     def _no_code(self, conv: Conversation) -> Step:
         """No 2022 code yet: ask what the business does (and classify it), then which candidate fits; the NAICS
