@@ -51,8 +51,9 @@ SHORT_LABEL = 4  # a table whose first column averages this many words or fewer 
 
 def rules_of(text: str, limit: int = RULES_CHARS) -> str:
     """A guideline section said as its rules: its opening, then each list or table of its own (before any
-    sub-heading) as "lead-in: item; item", read from the Markdown's structure (list items, table rows), with
-    asides in parentheses left out. The opening sentences alone, when the section lists nothing."""
+    sub-heading) as its lead-in and one "- item" line per item or row, read from the Markdown's structure (list
+    items, table rows), with asides in parentheses left out; cut at a whole line. The opening sentences alone,
+    when the section lists nothing."""
     body = re.split(r"^#{3,} ", text or "", maxsplit=1, flags=re.M)[0]
     blocks: list[tuple[str, list[str]]] = []  # (the line before a list or table, its items)
     lead = ""
@@ -88,13 +89,23 @@ def rules_of(text: str, limit: int = RULES_CHARS) -> str:
     if not blocks:
         return _gist(text)
     opening = _gist(" ".join(p for p in paragraphs if p not in {b[0] for b in blocks}))
-    said = []
-    for lead_in, found in blocks:
+    said = [opening] if opening else []
+    for lead_in, found in blocks:  # each list stays a list, one item a line, as the guideline sets it out
         firsts = [re.split(r"(?<=\.)\s+(?=[A-Z])", re.sub(r"\s*\([^()]*\)", "", i))[0] for i in found]
-        listed = "; ".join(f.rstrip(".; ") for f in firsts)
-        said.append(f"{lead_in.rstrip(':')}: {listed}." if lead_in else f"{listed}.")
-    out = " ".join([opening, *said]).strip()
-    return out if len(out) <= limit else out[: limit - 1].rsplit(" ", 1)[0] + "…"
+        if lead_in:
+            said.append(lead_in if lead_in.endswith(":") else f"{lead_in}:")
+        said += [f"- {f.rstrip('.; ')}" for f in firsts]
+    out: list[str] = []
+    for line in said:  # cut at a whole line, never inside an item
+        if out and sum(len(x) + 1 for x in out) + len(line) > limit:
+            out.append("- …" if line.startswith("- ") else "…")
+            break
+        out.append(line)
+    # a line after a list starts a new paragraph (else Markdown reads it as part of the last item)
+    return "".join(
+        ("\n\n" if out[i - 1].startswith("- ") and not x.startswith("- ") else "\n") + x if i else x
+        for i, x in enumerate(out)
+    )
 
 
 def _cite(sections) -> str:
@@ -154,8 +165,8 @@ class AnswerWriter:
             sections = (done.result.get("sections") or []) if done.ok else []
             if not sections:
                 return Step(text="I found nothing in the guidelines on that. " + self.help_text())
-            said = [f"{sec['title']}: {rules_of(sec['text'])} [{sec['id']}]" for sec in sections]
-            return Step(text="From the guidelines — " + " ".join(said))
+            said = [f"{sec['title']} [{sec['id']}]:\n{rules_of(sec['text'])}" for sec in sections]
+            return Step(text="From the guidelines:\n\n" + "\n\n".join(said))
         if intent == "why":
             if not conv.findings:
                 return Step(text="I have not given a determination in this conversation yet. " + self.help_text())
