@@ -23,7 +23,7 @@ from dbos import DBOS, DBOSClient, SetWorkflowID, SQLAlchemyDatasource
 
 from core.redact import redact_error
 from desk import results
-from desk.triage import STEP_FUNCTIONS, STEPS, TransientFault, TriageInput, result_of, toolkit_call
+from desk.triage import STEP_FUNCTIONS, STEPS, TransientFault, TriageInput, result_of, status_reason, toolkit_call
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -153,7 +153,7 @@ def _finish(inp: dict, state: dict, workflow_id: str) -> dict:
     transaction): a worker killed around it leaves the result written once or not at all."""
     rt = runtime()
     result = result_of(TriageInput.from_dict(inp), state).as_dict()
-    reason = "; ".join(result["referral_reasons"]) or ", ".join(result["missing"])
+    reason = status_reason(result)
     session = rt.datasource.sql_session()
     results.save_result(session, inp["submission_id"], result, reason)
     session.execute(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -123,8 +124,9 @@ def quoted(text: str, limit: int) -> str:
     return '"' + flat.translate(QUOTE_MARKS) + '"'
 
 
-def triage_input(sub: Submission) -> TriageInput:
-    return TriageInput(sub.id, dict(sub.values()), list(sub.lines_requested), sub.description)
+def triage_input(sub: Submission, line_names: Mapping[str, str] | None = None) -> TriageInput:
+    """What triage reads of a submission; ``line_names`` (the catalog's) name lines in its findings and reasons."""
+    return TriageInput(sub.id, dict(sub.values()), list(sub.lines_requested), sub.description, dict(line_names or {}))
 
 
 def _age_days(received_at: str, now: datetime) -> float:
@@ -154,7 +156,7 @@ class DeskService:
             if sub.needs_person:
                 results.set_status(self.queue.engine, sub.id, "needs_info", sub.needs_person)
                 continue
-            self.queue.enqueue(triage_input(sub))
+            self.queue.enqueue(triage_input(sub, self.catalog.lobs))
             if owner and self.owner(sub.id) is None:
                 self.assign(sub.id, owner)
         return outcome
@@ -269,6 +271,11 @@ class DeskService:
             )
 
     # --- words -------------------------------------------------------------------------------------------------
+    def line_name(self, line: object) -> str:
+        """A line as written or as our code, by the catalog's name when it is one of ours; else as written."""
+        code = self.catalog.find_lob(str(line))
+        return self.catalog.lobs.get(code, str(line)) if code else str(line)
+
     def opening_message(self, submission_id: str) -> str:
         """The first message of a conversation continued from the desk: every fact intake read, in plain sentences
         the copilot (offline model or LLM) reads like the facts panel's, so none is asked again."""
@@ -290,12 +297,13 @@ class DeskService:
         for key, value in facts.items():
             if key in FACTS and key != "description":
                 shown = usd(value) if FACTS[key].kind == "money" and isinstance(value, int | float) else value
+                shown = self.line_name(value) if FACTS[key].kind == "line" else shown
                 figures.append(f"{FACT_LABELS[key]}: {shown}")
         # One clause per figure, split by semicolons: a readers' sentence split keeps "$130,000. Payroll" together
         # (a full stop after a digit may be a decimal point), and would read the revenue as the payroll.
         if figures:
             said.append("; ".join(figures) + ".")
-        lines = ", ".join(sub.lines_requested)
+        lines = ", ".join(self.line_name(x) for x in sub.lines_requested)
         ask = f"Is it in appetite for {lines}?" if lines else "Which lines can we offer them?"
         return f"From submission {sub.id}: " + " ".join(said) + " " + ask
 

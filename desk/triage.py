@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.vocabulary import FACTS
+from core.vocabulary import FACT_WORDS, FACTS, TASK_LABELS
 from seed_db.authority import SUBMISSION_FLAGS, check_authority, load_authority
 
 ToolCall = Callable[[str, dict], dict]  # tool name, arguments -> the tool's result ({"error", "hint"} when refused)
@@ -36,6 +36,7 @@ class TriageInput:
     facts: dict[str, object]  # keyed by core.vocabulary FACTS (and the submission flag ``renewal``)
     lines: list[str]  # the lines of business requested, as written
     description: str | None = None  # what the business does, for classification when there is no NAICS code
+    line_names: dict[str, str] = field(default_factory=dict)  # line code -> the catalog's name, for triage's words
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -47,7 +48,12 @@ class TriageInput:
             dict(data.get("facts") or {}),
             list(data.get("lines") or []),
             data.get("description"),
+            dict(data.get("line_names") or {}),
         )
+
+    def line_name(self, code: object) -> str:
+        """A line as the underwriter reads it: the catalog's name, never the code ("general_liability")."""
+        return self.line_names.get(str(code)) or str(code).replace("_", " ")
 
 
 @dataclass
@@ -165,8 +171,9 @@ def other_lines(inp: TriageInput, state: State, call: ToolCall) -> dict:
         return {"offer": [], "findings": [], "reason": _why(result)}
     offer = [r["lob"] for r in result["recommended"] if r["lob"] not in requested]
     pending = [p["lob"] for p in result.get("need_facts", []) if p["lob"] not in requested]
+    names = [r.get("name") or inp.line_name(r["lob"]) for r in result["recommended"] if r["lob"] not in requested]
     summary = result.get("reason") or (
-        f"Also in appetite: {', '.join(offer)}." if offer else "No other line is in appetite on these facts."
+        f"Also in appetite: {', '.join(names)}." if names else "No other line is in appetite on these facts."
     )
     finding = _record(call, "product_recommendation", summary, result["sections"], {"lobs": offer}, args)
     return {"offer": offer, "pending": pending, "findings": [finding], "needs": result.get("needs", [])}
@@ -231,8 +238,9 @@ def score(inp: TriageInput, state: State, call: ToolCall) -> dict:
     for finding in _findings(state):
         on = {**facts, **finding.get("facts", {})}
         for trigger in check_authority(authority, finding, on, "junior").triggers:
-            line = f" ({on['lob']})" if finding["task_type"] == "appetite" and on.get("lob") else ""
-            reason = f"{finding['task_type']}{line}: {trigger.reason} [{trigger.section}]"
+            line = f" ({inp.line_name(on['lob'])})" if finding["task_type"] == "appetite" and on.get("lob") else ""
+            task = TASK_LABELS.get(finding["task_type"], str(finding["task_type"]).replace("_", " "))
+            reason = f"{task}{line}: {trigger.reason} [{trigger.section}]"
             reasons += [reason] if reason not in reasons else []
     return {"total": total, "parts": parts, "weights": WEIGHTS, "needs_referral": bool(reasons), "reasons": reasons}
 
@@ -267,6 +275,14 @@ def result_of(inp: TriageInput, state: State) -> TriageResult:
         sc["needs_referral"],
         sc["reasons"],
     )
+
+
+def status_reason(result: dict) -> str:
+    """The one line the queue shows for a triaged submission: why it is referred, else what is missing (in words)."""
+    if result.get("referral_reasons"):
+        return "; ".join(result["referral_reasons"])
+    missing = [FACT_WORDS.get(m, str(m).replace("_", " ")) for m in result.get("missing") or []]
+    return f"missing {', '.join(missing)}" if missing else ""
 
 
 def run_all(inp: TriageInput, call: ToolCall) -> TriageResult:

@@ -13,7 +13,13 @@ from seed_db.authority import AuthorityCheck
 from tools.guard import find_mentions
 
 
-def _verdict(finding: dict) -> str:
+def _line(code: object, catalog) -> str:
+    """A line by the catalog's name, never its code ("general_liability")."""
+    names = getattr(catalog, "lobs", None) or {}
+    return names.get(str(code)) or str(code).replace("_", " ")
+
+
+def _verdict(finding: dict, catalog=None) -> str:
     parts = []
     for f in VERDICT_FIELDS:
         v = finding.get(f)
@@ -22,7 +28,7 @@ def _verdict(finding: dict) -> str:
         if f in MONEY_VERDICTS:
             v = usd(v)
         elif isinstance(v, list):
-            v = ", ".join(map(str, v)) or "none"
+            v = ", ".join(_line(x, catalog) if f == "lobs" else str(x) for x in v) or "none"
         elif isinstance(v, bool):
             v = "yes" if v else "no"
         parts.append(f"{f.replace('_', ' ')}: {v}")
@@ -35,9 +41,11 @@ def scanned(text: str, catalog) -> str:
     return remove_offending(text, mentions) if mentions else (text or "")
 
 
-def _fact_value(key: str, value) -> str:
+def _fact_value(key: str, value, catalog=None) -> str:
     if key in FACTS and FACTS[key].kind == "money":
         return usd(value)
+    if key in FACTS and FACTS[key].kind == "line":
+        return _line(value, catalog)
     return str(value)
 
 
@@ -60,11 +68,11 @@ def build_memo(
     task = finding.get("task_type") or ""
     known = {f["fact"]: f["value"] for f in facts}
     who = known.get("company") or (f"NAICS {known['naics']}" if known.get("naics") else "the applicant")
-    where = ", ".join(str(known[k]) for k in ("state", "lob") if known.get(k))
+    where = ", ".join(_fact_value(k, known[k], catalog) for k in ("state", "lob") if known.get(k))
     case = [
         f"{who}{f' ({where})' if where else ''}",
         f"Question: {TASK_LABELS.get(task, task)}",
-        f"Copilot's determination: {_verdict(finding)}",
+        f"Copilot's determination: {_verdict(finding, catalog)}",
         "Referred because: " + "; ".join(t.reason for t in check.triggers),
         f"Asked by {user} ({check.role}) at {at[:16].replace('T', ' ')} UTC",
     ]
@@ -75,7 +83,7 @@ def build_memo(
         "task_type": task,
         "case": case,
         "facts": [
-            {**f, "label": FACT_LABELS.get(f["fact"], f["fact"]), "shown": _fact_value(f["fact"], f["value"])}
+            {**f, "label": FACT_LABELS.get(f["fact"], f["fact"]), "shown": _fact_value(f["fact"], f["value"], catalog)}
             for f in facts
         ],
         "rules": [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import resources
 from app.ui import referral as referral_ui
 from app.ui import session
 from app.ui.escape import code, md
@@ -61,10 +62,12 @@ def why_text(row) -> str:
 
 
 def lines_text(row) -> str:
+    """The lines, by the catalog's names: triage's codes, else the lines requested (as written when not ours)."""
     lines = (row.result or {}).get("lines")
     if lines:
         return ", ".join(lob_name(c) for c in lines)
-    return ", ".join(row.submission.lines_requested)
+    catalog = resources.copilot().toolkit.ctx.catalog
+    return ", ".join(lob_name(c) if (c := catalog.find_lob(x)) else x for x in row.submission.lines_requested)
 
 
 # --- upload ------------------------------------------------------------------------------------------------------
