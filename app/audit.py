@@ -182,10 +182,12 @@ def export(
     return report
 
 
-def memo_for_answer(store: RecordStore, thread_id: str, message_id: str) -> bytes | None:
-    """The memo of the (last) determination an answer recorded, with its referral and decisions, for a page's
-    download button; None when that answer recorded none."""
+def memo_for_answer(store: RecordStore, thread_id: str, message_id: str, index: int | None = None) -> bytes | None:
+    """The memo of a determination an answer recorded (``index``: which, in the answer's order; the last when
+    None), with its referral and decisions, for a page's download button; None when that answer recorded none."""
     from app.memo import memo_pdf
 
     groups = [g for g in memo_groups(store.records(thread_id=thread_id)) if g[0].body.get("message_id") == message_id]
-    return memo_pdf(groups[-1]) if groups else None
+    if not groups:
+        return None
+    return memo_pdf(groups[index] if index is not None and 0 <= index < len(groups) else groups[-1])

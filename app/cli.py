@@ -484,8 +484,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         style = "red" if result.error else "green"
         if result.readings:  # what was read from the line, before the answer that rests on it
             note("blue", f"  {readback.line(result.readings)} (say 'correction: …' to change one)")
+        name = copilot.known_facts(thread.id).get("company") if result.findings else None
         for f in result.findings:  # the determinations first, one line each, from the typed findings
-            note(f"bold {style}", f"  ▸ {headline(f, catalog.lobs, catalog.naics_titles)}")
+            note(f"bold {style}", f"  ▸ {headline(f, catalog.lobs, catalog.naics_titles, name)}")
         say("copilot", f"bold {style}", result.answer)
         if result.error and result.error != result.answer:  # e.g. an answer a locked store kept back
             note("yellow", f"  ! {result.error}")

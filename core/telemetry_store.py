@@ -183,5 +183,25 @@ class CheckStore:
             for r in rows
         }
 
+    def by_message(self, conversation_id: str) -> dict[str, list[dict]]:
+        """{message_id: the checks of the findings answered by that message, in the order they were made}."""
+        rows = self.conn.execute(
+            "SELECT message_id, task_type, status, mismatches, tool, checked_at FROM finding_check "
+            "WHERE conversation_id = ? ORDER BY id",
+            (conversation_id,),
+        ).fetchall()
+        out: dict[str, list[dict]] = {}
+        for r in rows:
+            out.setdefault(r["message_id"], []).append(
+                {
+                    "task_type": r["task_type"],
+                    "status": r["status"],
+                    "mismatches": json.loads(r["mismatches"]),
+                    "tool": r["tool"],
+                    "checked_at": r["checked_at"],
+                }
+            )
+        return out
+
     def close(self) -> None:
         self.conn.close()

@@ -112,6 +112,7 @@ class TurnResult:
     events: list[dict] = field(default_factory=list)
     stopped: bool = False  # ended early by ``cancel``
     check: dict | None = None  # the online check of ``finding`` (graph/online_checks.py)
+    checks: list[dict] = field(default_factory=list)  # the online check of each of ``findings``, in order
     referrals: list[Referral] = field(default_factory=list)  # opened because a determination was beyond authority
     saved: bool = True  # False: a store fault kept the answer from the checkpoint (it is saved on the next turn)
     records: list = field(default_factory=list)  # the decision records written for this turn (graph/records.py)
@@ -138,6 +139,30 @@ def make_model(settings: Settings, catalog, model: str | None = None):
 
 def model_label(model) -> str:
     return prompts.OFFLINE_LABEL if not getattr(model, "is_llm", False) else f"LLM: {model.name}"
+
+
+def named_in(steps: list[dict]) -> str | None:
+    """The applicant's name these tool steps found or a finding of theirs names (the latest), if any."""
+    name = None
+    for e in steps:
+        result: dict = e["result"] if e.get("ok") and isinstance(e.get("result"), dict) else {}
+        app = result.get("applicant") if e.get("tool") == "find_applicant" else None
+        if isinstance(app, dict) and app.get("company_name"):
+            name = str(app["company_name"])
+        facts = result.get("facts") if e.get("tool") == "record_finding" else None
+        if isinstance(facts, dict) and facts.get("company"):
+            name = str(facts["company"])
+    return name
+
+
+def _aligned(checks: list[dict], findings: list[dict]) -> list[dict | None]:
+    """One check per finding, in order. A turn checked before each finding was (only its last) pairs its one
+    check with the last finding; a turn re-checked keeps the latest checks."""
+    if not findings:
+        return []
+    if len(checks) >= len(findings):
+        return list(checks[-len(findings) :])
+    return [None] * (len(findings) - len(checks)) + list(checks)
 
 
 class Copilot:
@@ -557,7 +582,7 @@ class Copilot:
                 pass
         values = self.graph.get_state(self._config(thread_id)).values
         events = [e for e in values.get("events", []) if e["type"] == "tool"]
-        checks = self.checks.for_conversation(thread_id)
+        checks = self.checks.by_message(thread_id)
         # Steps pair with their calls by tool_call_id: a call that never ran (a crash mid-turn) has no step, and
         # the steps after it still land on the right answer. Events from before ids were recorded pair in order.
         by_id: dict[str, deque] = {}
@@ -570,6 +595,7 @@ class Copilot:
         step_index = 0
         readings = self._readings(values.get("messages", []))
         read: list = []
+        company: str | None = None  # the applicant's name, once the conversation has it
         for m in values.get("messages", []):
             if isinstance(m, HumanMessage):
                 if kind(m) == "guard_correction":
@@ -587,6 +613,7 @@ class Copilot:
             elif isinstance(m, AIMessage):
                 findings = recorded(steps)
                 finding = findings[-1] if findings else None
+                company = named_in(steps) or company
                 out.append(
                     {
                         "role": "assistant",
@@ -595,8 +622,10 @@ class Copilot:
                         "steps": steps,
                         "finding": finding,
                         "findings": findings,
+                        "company": company,
                         "readings": read,
-                        "check": checks.get(m.id) if finding and m.id else None,
+                        "check": checks[m.id][-1] if finding and m.id and checks.get(m.id) else None,
+                        "checks": _aligned(checks.get(m.id or "") or [], findings),
                         "notices": meta(m).get("notices", []),
                         "kind": kind(m),
                         "referral_id": meta(m).get("referral_id"),

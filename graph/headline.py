@@ -30,13 +30,21 @@ def _figures(finding: Mapping) -> str:
     return ""
 
 
-def headline(finding: Mapping, lobs: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None) -> str:
+def headline(
+    finding: Mapping,
+    lobs: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+    name: str | None = None,
+) -> str:
     """One line: the determination, whom and which line it is about. ``lobs`` maps line codes to the catalog's
-    names, ``titles`` NAICS codes to their titles (either may be empty: codes are then shown readably)."""
+    names, ``titles`` NAICS codes to their titles (either may be empty: codes are then shown readably); ``name``:
+    the applicant's name as the conversation knows it, for a finding whose facts do not name it (an LLM's, or one
+    made in a conversation continued from a submission)."""
     lobs, titles = lobs or {}, titles or {}
     given = finding.get("facts")
     facts: Mapping = given if isinstance(given, Mapping) else {}
-    who = str(facts.get("company") or "the business")
+    named = str(facts.get("company") or name or "").strip()
+    who = named or "the business"
     line = _joined(_names(facts.get("lob"), lobs)) if facts.get("lob") else ""
     on = f" for {line}" if line else ""
     task = finding.get("task_type")
@@ -63,7 +71,7 @@ def headline(finding: Mapping, lobs: Mapping[str, str] | None = None, titles: Ma
     if finding.get("small_business") is not None:
         return f"{'Small business' if finding['small_business'] else 'Not a small business'} — {who}"
     if figures:
-        return f"{figures}{on}{f' on {who}' if facts.get('company') else ''}"
+        return f"{figures}{on}{f' on {who}' if named else ''}"
     if finding.get("naics"):
         code = str(finding["naics"])
         title = titles.get(code)

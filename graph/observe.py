@@ -66,27 +66,43 @@ def after_turn(
     for e in result.events:
         if e["type"] == "guard" and e.get("where") == "answer":
             tracing.guard_span("answer", e.get("products") or [], e.get("action", "removed"))
-    check, failed = None, None
-    if result.finding:
+    checks: list[dict] = []
+    failed = None
+    for finding in recorded_findings(result.events):  # each determination of the turn is re-verified on its own
         try:
-            check = _check(copilot, thread_id, result, user, history, attrs)
+            checks.append(_check(copilot, thread_id, result, finding, user, history, attrs))
         except Exception as exc:  # recorded below all the same, then raised for the caller to log
-            failed = exc
-            check = {"status": "error", "note": f"the online check failed: {type(exc).__name__}"}
-    record_turn(copilot, thread_id, result, user, role, history, user_messages or [], check)
+            failed = failed or exc
+            checks.append({"status": "error", "note": f"the online check failed: {type(exc).__name__}"})
+    result.checks = checks
+    record_turn(copilot, thread_id, result, user, role, history, user_messages or [], checks)
     attrs["uwc.message.id"] = result.message_id
     tracing.set_attributes(span, **attrs)
     if result.error:
         tracing.set_error(span, "model_error")
     if failed is not None:
         raise failed
-    return check
+    return checks[-1] if checks else None
 
 
-def _check(copilot, thread_id: str, result, user: str, history: list[dict], attrs: dict) -> dict:
+def recorded_findings(events: list[dict]) -> list[dict]:
+    """The findings a turn's successful ``record_finding`` calls recorded, in order."""
+    return [
+        e["result"] for e in events if e.get("type") == "tool" and e.get("tool") == "record_finding" and e.get("ok")
+    ]
+
+
+def answer_part(finding: dict, answer: str) -> str:
+    """The words of the answer that give this finding: its summary when the answer says it (several findings in
+    one answer: each is checked against its own words, not the first verdict the answer states), else the answer."""
+    summary = " ".join(str(finding.get("summary") or "").split())
+    return summary if summary and summary in " ".join((answer or "").split()) else answer
+
+
+def _check(copilot, thread_id: str, result, finding: dict, user: str, history: list[dict], attrs: dict) -> dict:
     with tracing.span("online_check", **{tracing.OPERATION: "online_check"}) as s:
         outcome = verify_finding(
-            copilot.toolkit, result.finding, result.answer, [e for e in history if e["type"] == "tool"]
+            copilot.toolkit, finding, answer_part(finding, result.answer), [e for e in history if e["type"] == "tool"]
         )
         check = outcome.as_dict()
         tracing.set_attributes(
@@ -100,7 +116,7 @@ def _check(copilot, thread_id: str, result, user: str, history: list[dict], attr
     copilot.checks.add(
         thread_id,
         result.message_id,
-        result.finding.get("task_type"),
+        finding.get("task_type"),
         outcome.status,
         outcome.mismatches,
         outcome.tool,
@@ -109,8 +125,8 @@ def _check(copilot, thread_id: str, result, user: str, history: list[dict], attr
     )
     attrs.update(
         {
-            "uwc.finding.task_type": result.finding.get("task_type"),
-            "uwc.finding.verdict": {k: result.finding[k] for k in VERDICT_FIELDS if k in result.finding},
+            "uwc.finding.task_type": finding.get("task_type"),
+            "uwc.finding.verdict": {k: finding[k] for k in VERDICT_FIELDS if k in finding},
             "uwc.check.status": outcome.status,
         }
     )
@@ -147,7 +163,7 @@ def record_turn(
     role: str | None,
     history: list[dict],
     user_messages: list[tuple[str, str]],
-    last_check: dict | None,
+    checks: list[dict] | None,
 ) -> None:
     """Write one "determination" record per successful ``record_finding`` of the turn (``result.records``). A
     store fault never costs the turn: the answer is shown with a notice that it is not on record."""
@@ -161,11 +177,12 @@ def record_turn(
         model, seed = model_settings(copilot.model, copilot.settings), seed_digest(copilot)
         tools = [e for e in history if e.get("type") == "tool"] or [e for e in result.events if e.get("type") == "tool"]
         submission = None
-        for e in findings:
-            if e is findings[-1] and last_check is not None:
-                check = last_check
-            else:  # an earlier finding of the same turn is checked for the record only (the card shows the last)
-                check = verify_finding(copilot.toolkit, e["result"], result.answer, tools).as_dict()
+        for i, e in enumerate(findings):
+            if checks and i < len(checks):
+                check = checks[i]
+            else:  # a turn kept from the checkpoint by a store fault is checked for the record only
+                part = answer_part(e["result"], result.answer)
+                check = verify_finding(copilot.toolkit, e["result"], part, tools).as_dict()
             body = determination_body(
                 e,
                 turn_events=result.events,

@@ -128,10 +128,30 @@ def decided_line(ref: Referral) -> str:
     return line + (prompts.REFERRAL_QUESTION.format(id=ref.id) if ref.status == "returned" else "")
 
 
-def override(copilot, thread_id: str, message_id: str, *, verdict: str, reason: str, user: str, role: str):
-    """An underwriter disagrees with the determination of answer ``message_id``: kept beside it (a record of kind
-    override; the finding is never changed), and referred unless ``role`` may override. Returns the referral or
-    None when within authority."""
+def _determination_seq(copilot, thread_id: str, message_id: str, at: int) -> dict:
+    """The decision record of the answer's ``at``-th determination, so the override joins that one's memo."""
+    seqs = [
+        r.seq
+        for r in copilot.records.records(thread_id=thread_id)
+        if r.kind == "determination" and r.body.get("message_id") == message_id
+    ]
+    return {"determination_seq": seqs[at]} if at < len(seqs) else {}
+
+
+def override(
+    copilot,
+    thread_id: str,
+    message_id: str,
+    *,
+    verdict: str,
+    reason: str,
+    user: str,
+    role: str,
+    index: int | None = None,
+):
+    """An underwriter disagrees with a determination of answer ``message_id`` (``index``: which of its findings,
+    the last when None): kept beside it (a record of kind override; the finding is never changed), and referred
+    unless ``role`` may override. Returns the referral or None when within authority."""
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("an override needs a reason")
@@ -141,7 +161,9 @@ def override(copilot, thread_id: str, message_id: str, *, verdict: str, reason: 
     answer = next((m for m in copilot.history(thread_id) if m.get("id") == message_id), None)
     if answer is None or not answer.get("finding"):
         raise ValueError("that answer has no determination to override")
-    finding = answer["finding"]
+    findings = answer.get("findings") or [answer["finding"]]
+    at = index if index is not None and 0 <= index < len(findings) else len(findings) - 1
+    finding = findings[at]
     copilot.record(
         "override",
         user=user,
@@ -149,6 +171,8 @@ def override(copilot, thread_id: str, message_id: str, *, verdict: str, reason: 
         thread_id=thread_id,
         body={
             "message_id": message_id,
+            "finding_index": at,
+            **_determination_seq(copilot, thread_id, message_id, at),
             "determination": {k: finding[k] for k in (*VERDICT_FIELDS, "task_type") if k in finding},
             "override": {"verdict": verdict, "reason": reason[:2000]},
         },
@@ -158,7 +182,7 @@ def override(copilot, thread_id: str, message_id: str, *, verdict: str, reason: 
         copilot.post(thread_id, prompts.OVERRIDDEN.format(verdict=verdict, who=user, reason=reason), kind="override")
         return None
     found = determinations(answer["steps"])
-    d = found[-1] if found else Determination(finding, [], [], [])
+    d = found[at] if at < len(found) else Determination(finding, [], [], [])
     memo = _memo(copilot, d, check, user, kind="override", override={"verdict": verdict, "reason": reason[:2000]})
     ref = copilot.referrals.open(
         kind="override",

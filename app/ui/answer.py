@@ -153,12 +153,14 @@ def layout(
     findings: list[dict] | None = None,
     lobs: Mapping[str, str] | None = None,
     titles: Mapping[str, str] | None = None,
+    name: str | None = None,
 ) -> Layout:
-    """The answer as headlines (one per finding, typed: ``graph.headline``) with their reasons. With no finding
-    there is no headline: nothing is cut out of the text to stand for a determination."""
+    """The answer as headlines (one per finding, typed: ``graph.headline``; ``name``: the applicant's, when the
+    conversation knows it) with their reasons. With no finding there is no headline: nothing is cut out of the text
+    to stand for a determination."""
     found = [f for f in findings or [] if isinstance(f, dict)]
     cited = list(dict.fromkeys([*citations_in(text), *(str(c) for f in found for c in f.get("citations") or [])]))
-    heads = [headline(f, lobs, titles) for f in found]
+    heads = [headline(f, lobs, titles, name) for f in found]
     body = _clean(text)
     spans, at = [], 0
     for f in found:  # the offline model's answer is its findings' summaries, in order, after its notes
@@ -182,10 +184,11 @@ def format_answer(
     findings: list[dict] | None = None,
     lobs: Mapping[str, str] | None = None,
     titles: Mapping[str, str] | None = None,
+    name: str | None = None,
 ) -> str:
     """The answer as Markdown: a **headline** per finding with its reasons as bullets, then "Sources:" links.
     An answer without a finding, or in the model's own words, keeps its layout (under the findings' headlines)."""
-    laid = layout(text or "", findings, lobs, titles)
+    laid = layout(text or "", findings, lobs, titles, name)
     out = []
     if laid.text or not laid.parts:
         out += [f"**{model_markdown(p.headline)}**" for p in laid.parts]

@@ -24,6 +24,20 @@ def find(applicant_id: str) -> dict | None:
     )
 
 
+def subject_name(subject_id: str | None) -> str | None:
+    """The name of the applicant (``APP-…``) or submission (``SUB-…``) a conversation was opened on, if known."""
+    if not subject_id:
+        return None
+    if subject_id.startswith("SUB-"):
+        try:
+            sub = resources.desk().store.get(subject_id)
+        except Exception:  # the desk unavailable: the headlines say "the business", the page stays up
+            return None
+        return (sub.company or None) if sub is not None else None
+    a = find(subject_id)
+    return a["company_name"] if a else None
+
+
 def lob_names() -> dict[str, str]:
     return resources.lob_names()
 

@@ -68,7 +68,25 @@ def catalog_names(copilot) -> Names:
     return dict(getattr(catalog, "lobs", None) or {}), dict(getattr(catalog, "naics_titles", None) or {})
 
 
-def render_answer_body(message: dict, sections: dict, on_correct=None, names: Names = ({}, {})) -> None:
+def steps_of(steps: list[dict], n: int) -> list[dict]:
+    """The steps that led to the answer's ``n``-th finding: up to its ``record_finding`` and after the one before
+    (its own appetite check, not the last one of the turn); every step when the findings cannot be told apart."""
+    ends = [i for i, e in enumerate(steps) if e.get("tool") == "record_finding" and e.get("ok")]
+    if n >= len(ends):
+        return steps
+    return steps[(ends[n - 1] + 1 if n else 0) : ends[n] + 1]
+
+
+def checks_of(message: dict, count: int) -> list[dict | None]:
+    """The online check of each finding (an older history entry has only the last one's)."""
+    checks = list(message.get("checks") or [])
+    if len(checks) == count:
+        return checks
+    return [None] * (count - 1) + [message.get("check")] if count else []
+
+
+def render_answer_body(message: dict, sections: dict, on_correct=None, names: Names = ({}, {}), actions=None) -> None:
+    """``actions(n, finding)``: what goes under the ``n``-th finding's card (Disagree, the memo)."""
     render_reading(message, on_correct, names[0])
     render_steps(message.get("steps"))
     render_notices(message.get("notices"))
@@ -82,18 +100,15 @@ def render_answer_body(message: dict, sections: dict, on_correct=None, names: Na
     elif message.get("kind") in ("limit", "stopped"):
         st.warning(md_lines(content), icon=":material/pause_circle:")
     elif content:
-        st.markdown(format_answer(content, sections, findings, *names))
-    for n, finding in enumerate(findings):  # one card per determination of the turn
-        last = n == len(findings) - 1
+        name = message.get("company") or message.get("subject")
+        st.markdown(format_answer(content, sections, findings, *names, name=name))
+    steps = [e for e in message.get("steps") or [] if isinstance(e, dict)]
+    checks = checks_of(message, len(findings))
+    for n, finding in enumerate(findings):  # one card per determination of the turn, each with its own check
         key = f"finding-{message['id']}" + (f"-{n}" if n else "") if message.get("id") else None
-        render_finding(
-            finding,
-            message.get("steps") or [],
-            sections,
-            key=key,
-            answer=content,
-            check=message.get("check") if last else None,  # the online check re-verifies the turn's last finding
-        )
+        render_finding(finding, steps_of(steps, n), sections, key=key, answer=content, check=checks[n])
+        if actions is not None:
+            actions(n, finding)
 
 
 def _save_feedback(copilot, thread_id: str, message_id: str, key: str) -> None:
@@ -154,9 +169,16 @@ def render_follow_ups(findings: list[dict], on_pick, key: str) -> None:
 
 
 def render_history(
-    copilot, thread_id: str, history: list[dict], sections: dict, on_follow_up=None, on_correct=None
+    copilot,
+    thread_id: str,
+    history: list[dict],
+    sections: dict,
+    on_follow_up=None,
+    on_correct=None,
+    subject: str | None = None,
 ) -> None:
-    """``on_correct(text)``: a click on a reading puts ``text`` (a correction to finish) in the message box."""
+    """``on_correct(text)``: a click on a reading puts ``text`` (a correction to finish) in the message box;
+    ``subject``: the name of the applicant or submission the conversation was opened on, for its headlines."""
     names = catalog_names(copilot)
     said = ""
     feedback = copilot.threads.feedback(thread_id) if thread_id else {}
@@ -175,11 +197,18 @@ def render_history(
                 if message.get("kind") in REFERRAL_KINDS:  # a line of the referral flow: its card, live status
                     referral.render_card(copilot, message, sections)
                     continue
-                render_answer_body({**message, "said": said}, sections, on_correct, names)
+                actions = None
                 if message.get("finding") and message.get("id") and thread_id:
-                    with st.container(horizontal=True, gap="small", key=f"decide-{message['id']}"):
-                        override.render(copilot, thread_id, message)
-                        referral.memo_download(copilot, thread_id, message["id"], str(message["id"]))
+
+                    def actions(n: int, finding: dict, message: dict = message) -> None:
+                        """Disagree and the memo under each determination, about that one."""
+                        mid, many = str(message["id"]), len(findings_of(message)) > 1
+                        with st.container(horizontal=True, gap="small", key=f"decide-{mid}" + (f"-{n}" if n else "")):
+                            override.render(copilot, thread_id, message, n if many else None)
+                            referral.memo_download(copilot, thread_id, mid, mid + (f"-{n}" if n else ""), n)
+
+                shown = {**message, "said": said, "subject": subject}
+                render_answer_body(shown, sections, on_correct, names, actions)
                 if message.get("id") and message.get("kind") not in ("error", "limit", "stopped"):
                     render_feedback(
                         copilot, thread_id, message["id"], feedback.get(message["id"]), message.get("content") or ""

@@ -12,27 +12,32 @@ from graph.copilot import MessageNotSent
 from graph.refer import override
 from seed_db.authority import override_check
 
-ERROR_KEY = "override_error"  # {message id: one line}
+ERROR_KEY = "override_error"  # {the form's key: one line}
 
 
-def _submit(copilot, thread_id: str, message_id: str) -> None:
-    key = f"override-{message_id}"
+def _key(message_id: str, index: int | None) -> str:
+    return f"override-{message_id}" + (f"-{index}" if index else "")
+
+
+def _submit(copilot, thread_id: str, message_id: str, index: int | None = None) -> None:
+    key = _key(message_id, index)
     try:
         ref = override(
             copilot,
             thread_id,
             message_id,
+            index=index,
             verdict=st.session_state.get(f"{key}-verdict") or "",
             reason=st.session_state.get(f"{key}-reason") or "",
             user=copilot.acting_user,
             role=copilot.role,
         )
     except (ValueError, MessageNotSent) as exc:  # no reason, no verdict, a busy conversation: one line
-        st.session_state[ERROR_KEY] = {message_id: one_line(exc)}
+        st.session_state[ERROR_KEY] = {key: one_line(exc)}
         return
     except Exception as exc:
         what = "recording the override"
-        st.session_state[ERROR_KEY] = {message_id: errors.message(errors.reference(exc, what), what)}
+        st.session_state[ERROR_KEY] = {key: errors.message(errors.reference(exc, what), what)}
         return
     st.session_state["flash_info"] = (
         f"Override referred to a senior underwriter ({ref.id})." if ref else "Override recorded."
@@ -41,10 +46,11 @@ def _submit(copilot, thread_id: str, message_id: str) -> None:
         st.session_state[f"{key}-{field}"] = ""
 
 
-def render(copilot, thread_id: str, message: dict) -> None:
-    """The Disagree popover under an answer with a determination (the new line shows on the rerun that follows)."""
+def render(copilot, thread_id: str, message: dict, index: int | None = None) -> None:
+    """The Disagree popover under a determination (``index``: which finding of the answer; the new line shows on the
+    rerun that follows)."""
     message_id = str(message["id"])
-    key = f"override-{message_id}"
+    key = _key(message_id, index)
     within = override_check(copilot.referrals.authority, copilot.role).within
     with st.popover("Disagree", icon=":material/gavel:", help="Say what the determination should be, and why"):
         st.caption(
@@ -59,9 +65,9 @@ def render(copilot, thread_id: str, message: dict) -> None:
                 "Record the override" if within else "Refer the override",
                 icon=":material/gavel:",
                 on_click=_submit,
-                args=(copilot, thread_id, message_id),
+                args=(copilot, thread_id, message_id, index),
             )
-    problem = (st.session_state.get(ERROR_KEY) or {}).get(message_id)
+    problem = (st.session_state.get(ERROR_KEY) or {}).get(key)
     if problem:
         st.error(problem, icon=":material/error:")
         st.session_state.pop(ERROR_KEY, None)

@@ -236,21 +236,21 @@ def render_answer_box(copilot, ref, user) -> None:
         )
 
 
-def memo_download(copilot, thread_id: str | None, message_id: str | None, key: str) -> None:
-    """The underwriting memo (PDF, ``app/memo.py``) of the determination an answer recorded, with its referral and
-    decisions, built from the decision record when the button is pressed."""
+def memo_download(copilot, thread_id: str | None, message_id: str | None, key: str, index: int | None = None) -> None:
+    """The underwriting memo (PDF, ``app/memo.py``) of a determination an answer recorded (``index``: which; the
+    last when None), with its referral and decisions, built from the decision record when the button is pressed."""
     if not thread_id or not message_id:
         return
 
     from app.audit import memo_for_answer, safe_id
 
     def pdf() -> bytes:
-        return memo_for_answer(copilot.records, thread_id, message_id) or b""
+        return memo_for_answer(copilot.records, thread_id, message_id, index) or b""
 
     st.download_button(
         "Memo (PDF)",
         data=pdf,
-        file_name=f"memo-{safe_id(message_id)}.pdf",
+        file_name=f"memo-{safe_id(message_id)}{f'-{index + 1}' if index else ''}.pdf",
         mime="application/pdf",
         key=f"memo-{key}",
         icon=":material/picture_as_pdf:",

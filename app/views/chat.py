@@ -177,6 +177,7 @@ with chat_col:
         resources.sections_by_id(),
         on_follow_up=None if turn is not None else lambda q: start_turn(copilot, q),
         on_correct=None if turn is not None else prefill,
+        subject=applicants.subject_name(copilot.threads.get(tid).applicant_id) if tid and history else None,
     )
     render_not_sent()
 
