@@ -92,6 +92,7 @@ def test_words_for_the_underwriter_and_the_broker(desk, db_toolkit):
     for said in ("722511", "NC", "$1,200,000", "14"):
         assert said in opening
     assert "Harbor Lights" not in opening  # the broker's free text stays out of the underwriter's turn
+    assert "General Liability" in opening and "general_liability" not in opening  # lines by their names
     request = desk.broker_request(sub.id)
     missing = desk.row(sub.id).result["missing"]
     assert ("Nothing is missing" in request) == (not missing)
@@ -106,9 +107,11 @@ def test_continuing_in_the_copilot_asks_no_fact_the_submission_gave(desk, db_too
         answer = cp.send(thread.id, desk.opening_message(sub.id)).answer
     finally:
         cp.close()
+    asked = answer.rsplit("]", 1)[-1]  # the question after the last answer's citations
     for fact_question in ("NAICS", "Which state", "revenue?", "How many employees", "What does the business do"):
-        assert fact_question not in answer, answer
-    assert "construction" in answer  # the one fact property needs that the submission did not give
+        assert fact_question not in asked, answer
+    assert "in appetite for General Liability" in answer  # each line asked is answered in turn
+    assert "construction" in asked  # the one fact property needs that the submission did not give
 
 
 def test_deciding_is_recorded_and_shown(desk, db_toolkit):

@@ -122,6 +122,7 @@ class Step:
     asked: str | None = None
     core: str = ""  # the text without this turn's notes and declines (to join several answers)
     offered: list | None = None  # NAICS codes offered to choose from (kept in the message's memory)
+    line: str | None = None  # the line a question is about, when not the one stated last (kept in the memory)
 
 
 class AnswerWriter:
@@ -165,7 +166,8 @@ class AnswerWriter:
             sections = (done.result.get("sections") or []) if done.ok else []
             if not sections:
                 return Step(text="I found nothing in the guidelines on that. " + self.help_text())
-            said = [f"{sec['title']} [{sec['id']}]:\n{rules_of(sec['text'])}" for sec in sections]
+            # the title on its own line (a "]" before ":" would be escaped on the page: no link)
+            said = [f"{sec['title']} [{sec['id']}]\n\n{rules_of(sec['text'])}" for sec in sections]
             return Step(text="From the guidelines:\n\n" + "\n\n".join(said))
         if intent == "why":
             if not conv.findings:

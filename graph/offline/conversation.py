@@ -104,6 +104,7 @@ class Conversation:
     has_content: bool = False
     changed: dict = field(default_factory=dict)  # fact -> (earlier value, new value): corrections in this message
     reruns: list = field(default_factory=list)  # (task, line) of earlier findings that used a fact corrected now
+    more_lines: list = field(default_factory=list)  # the other lines one question about a line names ("GL, property?")
     # where the reading stands
     called: dict = field(default_factory=dict)  # tool call id -> (name, args), for the results that follow
     last_asked: str | None = None  # the fact our last answer asked for, until the underwriter's next message
@@ -125,6 +126,8 @@ class Conversation:
             else:
                 self.last_asked = asked_in(m)
                 self.offered = meta(m).get("offered", self.offered)
+                if meta(m).get("line"):  # our question was about another line than the one stated last
+                    self.stated["lob"] = meta(m)["line"]
                 if self.last_asked:
                     self.asked_before.add(self.last_asked)
         elif isinstance(m, ToolMessage):
@@ -196,6 +199,7 @@ class Conversation:
             p.facts.pop(k, None)
         self.changed = {k: (self._before(k), v) for k, v in p.facts.items() if self._before(k) not in (None, v)}
         self.reruns = self._depending(set(self.changed) - {"lob"})  # another line is another question, not a fix
+        self.more_lines = self._more_lines(p)
         for k, v in p.facts.items():
             self.stated[k] = v
             self.unknown.discard(k)
@@ -285,6 +289,16 @@ class Conversation:
             self.classified[args.get("description")] = result if ok else {"candidates": []}
         elif name == "get_naics":
             self.naics_lookups[args.get("code")] = (ok, result)
+
+    @staticmethod
+    def _more_lines(p) -> list[str]:
+        """A question about a line that names several ("in appetite for GL, property?") asks it of each."""
+        reading = p.reading
+        asked = p.tasks or [p.task]
+        if not set(asked) & set(LINE_TASKS) or reading is None or reading.corrections or "lob" not in p.facts:
+            return []
+        named = dict.fromkeys(str(r.value) for r in reading.lines)
+        return [line for line in named if line != p.facts["lob"]]
 
     def _before(self, key: str):
         """What a fact stood at before this message: stated, or a figure or the state on the applicant's record."""

@@ -45,6 +45,8 @@ class OfflineRulesModel(Policy):
             memory["asked"] = step.asked
         if step.offered:
             memory["offered"] = step.offered
+        if step.line:
+            memory["line"] = step.line
         if on_token:
             on_token(step.text)
         return AIMessage(step.text, additional_kwargs={"uwc": memory})

@@ -18,7 +18,7 @@ Every call of the model re-reads the whole conversation and decides the one next
 
 Text parsing lives in ``facts.py`` (with ``numbers.py`` and ``names.py``); reading the history in
 ``conversation.py``; the wording of questions and answers in ``answers.py``.
-Private memory in ``additional_kwargs["uwc"]`` (``asked``, ``task``, ``offered``) is a convenience: the question
+Private memory in ``additional_kwargs["uwc"]`` (``asked``, ``task``, ``offered``, ``line``) is a convenience: the question
 text itself says what was asked.
 """
 
@@ -62,20 +62,26 @@ class Policy(AnswerWriter):
             )
         if conv.task is None or not conv.has_content:
             return Step(text=self.help_text())
-        # Several questions in one message: each is answered (and recorded) in turn, the answers joined; then every
+        # Several questions in one message (or one asked of several lines): each is answered (and recorded) in
+        # turn, the answers joined; then every
         # earlier determination that used a fact this message corrected is re-run with it. A message that only
         # corrects redoes the current question only when it has no answer yet or depended on that fact.
         todo = [(t, conv.fact("lob") if t in LINE_TASKS else None) for t in dict.fromkeys([conv.task, *conv.pending])]
+        first = next((t for t, _ in todo if t in LINE_TASKS), None)
+        todo += [(first, line) for line in conv.more_lines if first is not None]
         if conv.reruns and p.task is None and conv.found_before(conv.task) and todo[0] not in conv.reruns:
             todo = []
         todo += [r for r in conv.reruns if r not in todo]
         answers: list[str] = []
+        stated = conv.stated.get("lob")
         for task, line in todo:  # (conv is this call's own copy: what is set here is not kept)
             conv.task = task
             if line is not None:
                 conv.stated["lob"] = line  # the line that determination was about
             step = self.decide_task(conv)
             if step.tool or not self.recorded(conv, task):
+                if step.asked and line is not None and line != stated:
+                    step.line = line  # a question about another line: the conversation goes on about that one
                 return self._joined(answers, step)
             answers.append(step.text if not answers else step.core)
         return Step(text=" ".join(answers))
@@ -84,7 +90,7 @@ class Policy(AnswerWriter):
     def _joined(answers: list[str], step: Step) -> Step:
         if step.tool or not answers:
             return step
-        return Step(text=" ".join([*answers, step.core or step.text]), asked=step.asked)
+        return Step(text=" ".join([*answers, step.core or step.text]), asked=step.asked, line=step.line)
 
     def decide_task(self, conv: Conversation) -> Step:
         task = conv.task or "appetite"  # decide() only calls this with a task

@@ -1,0 +1,210 @@
+"""What the underwriter sees, finding by finding (issue 23, items 3-4, second round): a correction re-runs every
+earlier determination that used the fact; a reply picks an offered NAICS code by position or by a word of its title;
+figures for a line out of appetite lead with the decline; each finding of a turn has its own check, Disagree and
+memo; headlines name the applicant; guideline lists stay lists; the desk shows names, never codes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.ui.messages import checks_of, steps_of
+from desk.triage import TriageInput, run_all, status_reason, toolkit_call
+from graph.headline import headline
+from graph.offline.answers import rules_of
+from graph.offline.choice import picked
+from guidelines import load_sections
+
+LOBS = {"cyber": "Cyber", "general_liability": "General Liability", "property": "Property", "auto": "Commercial Auto"}
+CODE = re.compile(r"\b(?:general_liability|workers_compensation|product_recommendation|policy_limits|small_business)\b")
+
+
+@pytest.fixture
+def cp(seeded, toolkit):
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+
+    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
+    yield copilot
+    copilot.close()
+
+
+def tasks(result) -> list[str]:
+    return [f["task_type"] for f in result.findings]
+
+
+# --- a. a correction re-runs what depended on the fact ----------------------------------------------------------
+def test_a_correction_reruns_every_earlier_determination_that_used_the_fact(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "NAICS 561730 in Oregon, 48 employees, revenue $2.6M: small business?")
+    cp.send(tid, "and appetite for general liability?")
+    fixed = cp.send(tid, "my mistake - headcount is 84, not 48")
+    assert {"small_business", "appetite"} <= set(tasks(fixed))
+    assert all(f["facts"].get("employees") == 84 for f in fixed.findings)
+    assert fixed.answer.startswith("Noted: the number of employees is 84 (not 48).")
+
+
+def test_a_correction_of_a_figure_on_the_record_reruns_what_used_it(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "Millbrook Printing Inc., are they in appetite for cyber?")  # 7 employees on the record
+    cp.send(tid, "is it a small business?")
+    fixed = cp.send(tid, "oops, they have 1200 employees, not 7")
+    verdicts = {f["task_type"]: f for f in fixed.findings}
+    assert verdicts["appetite"]["appetite"] == "no" and verdicts["small_business"]["small_business"] is False
+
+
+def test_asking_about_another_line_is_no_correction_of_the_first(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "NAICS 238160 in Texas, 20 employees, revenue $4M: in appetite for general liability?")
+    other = cp.send(tid, "and for property?")  # a new question: the general liability finding stands
+    assert [(f["task_type"], f["facts"]["lob"]) for f in other.findings] == [("appetite", "property")]
+
+
+# --- b. a reply picks one of the offered codes ------------------------------------------------------------------
+TITLES = {"444140": "Hardware Retailers", "423710": "Hardware Merchant Wholesalers", "332510": "Hardware Manufacturing"}
+OFFERED = list(TITLES)
+
+
+@pytest.mark.parametrize(
+    ("reply", "code"),
+    [
+        ("the wholesale one", "423710"),
+        ("wholesaler", "423710"),
+        ("Retail", "444140"),
+        ("it's the manufacturer", "332510"),
+        ("option 2", "423710"),
+        ("#3", "332510"),
+        ("number one please", "444140"),
+        ("the middle one", "423710"),
+        ("go with the last", "332510"),
+        ("2nd", "423710"),
+        ("hardware", None),  # every title has it: no pick
+        ("not the retail one", None),
+        ("none of those fit", None),
+        ("a plumbing contractor", None),
+    ],
+)
+def test_a_reply_picks_an_offered_code_by_position_or_by_a_word_only_its_title_has(reply, code):
+    assert picked(reply, OFFERED, TITLES) == code
+
+
+def test_picking_by_a_title_word_in_the_conversation(cp):
+    tid = cp.new_thread().id
+    offer = cp.send(tid, "which naics code fits a neighbourhood bakery?")
+    assert "Retail Bakeries" in offer.answer and offer.finding is None
+    chosen = cp.send(tid, "the retail one")
+    assert chosen.finding["naics"] == "311811"
+
+
+# --- c. figures on a line out of appetite -----------------------------------------------------------------------
+def test_limits_for_a_line_out_of_appetite_say_declined_first(cp):
+    tid = cp.new_thread().id
+    out = cp.send(tid, "What limits for cyber on NAICS 111110 in Alaska?")
+    assert out.answer.startswith("Declined — ") and "For information only: $1,000,000 per occurrence" in out.answer
+    assert out.finding["appetite"] == "no" and out.finding["per_occurrence"] == 1_000_000
+    assert headline(out.finding, LOBS).startswith("Declined — the business is not in appetite for Cyber")
+    fine = cp.send(cp.new_thread().id, "What deductible for general liability on NAICS 111110 in Alaska?")
+    assert "Declined" not in fine.answer and "appetite" not in fine.finding
+
+
+# --- d. each finding its own check, card and actions ------------------------------------------------------------
+def test_two_findings_get_two_checks_and_each_card_its_own_steps(cp):
+    tid = cp.new_thread().id
+    r = cp.send(tid, "What limits and what deductible for commercial auto on NAICS 484121?")
+    assert tasks(r) == ["policy_limits", "deductible"]
+    assert [c["status"] for c in r.checks] == ["ok", "ok"] and r.check == r.checks[-1]
+    shown = cp.history(tid)[-1]
+    assert [c["task_type"] for c in shown["checks"]] == ["policy_limits", "deductible"]
+    assert checks_of(shown, 2) == shown["checks"]
+    assert checks_of({"check": {"status": "ok"}}, 2) == [None, {"status": "ok"}]  # an older entry: the last only
+    first, second = steps_of(shown["steps"], 0), steps_of(shown["steps"], 1)
+    assert [s["tool"] for s in first][-1] == "record_finding" and "get_limits" in [s["tool"] for s in first]
+    assert "get_limits" not in [s["tool"] for s in second] and "get_deductible" in [s["tool"] for s in second]
+
+
+def test_disagree_and_the_memo_are_about_the_finding_they_sit_under(cp):
+    from app.audit import memo_for_answer
+    from graph.refer import override
+
+    tid = cp.new_thread().id
+    r = cp.send(tid, "What limits and what deductible for commercial auto on NAICS 484121?")
+    override(cp, tid, r.message_id, verdict="$2M per occurrence", reason="Fleet of tankers.", user="local",
+             role="senior", index=0)  # fmt: skip
+    said = [x for x in cp.records.records(thread_id=tid) if x.kind == "override"][-1]
+    assert said.body["determination"]["task_type"] == "policy_limits" and said.body["finding_index"] == 0
+    first, second = memo_for_answer(cp.records, tid, r.message_id, 0), memo_for_answer(cp.records, tid, r.message_id, 1)
+    assert first and second and first != second
+
+
+# --- e. the applicant's name in headlines -----------------------------------------------------------------------
+def test_a_headline_names_the_applicant_the_conversation_knows():
+    limits = {
+        "task_type": "policy_limits",
+        "per_occurrence": 1_000_000,
+        "aggregate": 2_000_000,
+        "facts": {"lob": "cyber"},
+    }
+    assert headline(limits, LOBS) == "$1,000,000 per occurrence / $2,000,000 aggregate for Cyber"
+    assert headline(limits, LOBS, name="Quarry Lane Bakers LLC").endswith("for Cyber on Quarry Lane Bakers LLC")
+    small = {"task_type": "small_business", "small_business": True, "facts": {}}
+    assert headline(small, name="Quarry Lane Bakers LLC") == "Small business — Quarry Lane Bakers LLC"
+    assert headline(small) == "Small business — the business"
+
+
+def test_the_history_carries_the_name_a_lookup_found(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "Millbrook Printing Inc., are they in appetite for cyber?")
+    assert cp.history(tid)[-1]["company"] == "Millbrook Printing Inc."
+
+
+# --- f. guideline lists stay lists ------------------------------------------------------------------------------
+def test_a_guideline_list_is_said_as_a_list():
+    sections = {s.id: s for s in load_sections()}
+    said = rules_of(sections["referral-triggers"].text)
+    items = [line for line in said.splitlines() if line.startswith("- ")]
+    assert len(items) >= 3 and any("no SBA size standard" in i for i in items)
+    table = rules_of(sections["auto-qualified"].text)  # a table's rows are items too
+    assert sum(line.startswith("- ") for line in table.splitlines()) >= 2
+    authority = rules_of(sections["authority-levels"].text)
+    after = authority.split("\n\n")  # a paragraph after a list is not read as part of its last item
+    assert len(after) >= 2 and not after[1].startswith("- ")
+
+
+def test_a_guideline_answer_keeps_its_lists(cp):
+    r = cp.send(cp.new_thread().id, "what do our guidelines say about sending a file up to a senior underwriter?")
+    assert r.answer.startswith("From the guidelines:") and "\n- " in r.answer
+
+
+# --- g. the desk names lines and questions ----------------------------------------------------------------------
+def test_triage_words_name_lines_and_questions_never_codes(db_toolkit):
+    names = dict(db_toolkit.ctx.catalog.lobs)
+    big = TriageInput(
+        "sub-g1", {"naics": "332710", "state": "TX", "annual_revenue": 12_500_000, "employees": 30}, ["gl"], None, names
+    )
+    result = run_all(big, toolkit_call(db_toolkit)).as_dict()
+    said = [status_reason(result), *result["referral_reasons"], *(f["summary"] for f in result["findings"])]
+    assert result["referral_reasons"] and not any(CODE.search(s) for s in said), said
+    assert any(r.startswith("Appetite check (General Liability)") for r in result["referral_reasons"])
+    gaps = run_all(TriageInput("sub-g2", {"naics": "722511", "state": "NC"}, ["property"], None, names),
+                   toolkit_call(db_toolkit)).as_dict()  # fmt: skip
+    assert status_reason(gaps).startswith("missing ") and "annual_revenue" not in status_reason(gaps)
+
+
+def test_the_referral_memo_names_lines(catalog):
+    from graph.referral_memo import build_memo
+    from seed_db.authority import AuthorityCheck
+
+    finding = {"task_type": "product_recommendation", "lobs": ["general_liability", "cyber"], "summary": "x"}
+    memo = build_memo(
+        finding=finding,
+        facts=[{"fact": "lob", "value": "workers_compensation", "source": "form"}],
+        rules=[],
+        check=AuthorityCheck("junior"),
+        missing=[],
+        user="local",
+        at="2026-12-07T06:00:00",
+        catalog=catalog,
+    )
+    shown = " ".join(memo["case"]) + " " + " ".join(f["shown"] for f in memo["facts"])
+    assert not CODE.search(shown) and "General Liability" in shown and "Workers" in shown
