@@ -83,6 +83,8 @@ OFFERED = list(TITLES)
         ("not the retail one", None),
         ("none of those fit", None),
         ("a plumbing contractor", None),
+        ("online hardware supplies", None),  # a new description, not a pick: "online" is in no title
+        ("I'd go with the retail one, please", "444140"),
     ],
 )
 def test_a_reply_picks_an_offered_code_by_position_or_by_a_word_only_its_title_has(reply, code):

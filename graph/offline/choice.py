@@ -1,8 +1,9 @@
 """Which of the offered NAICS codes a reply to "Which NAICS code fits best: A; B; C?" picks.
 
 A reply names its pick by position ("the second", "option 2", "#3", "the last one", "the middle one") or by a word
-of its title that no other offered title shares ("the retail one", "wholesale", "it's the manufacturer"): a word
-all the titles share ("hardware" among three hardware codes) picks nothing. A reply that turns a choice down
+of its title that no other offered title shares ("the retail one", "wholesale", "it's the manufacturer"), every
+other word said being the title's too: a word all the titles share ("hardware" among three hardware codes) picks
+nothing, nor does a new description that shares one word with a title ("online pet supplies"). A reply that turns a choice down
 ("not the retail one", "none of those") picks nothing.
 """
 
@@ -28,6 +29,12 @@ _LAST = re.compile(r"\b(last|bottom|final)\b", re.I)
 _MIDDLE = re.compile(r"\bmiddle\b", re.I)
 _REFUSED = re.compile(r"\b(not|none|neither|nor|no one|wrong)\b|n't\b", re.I)
 _WORD = re.compile(r"[a-z]+")
+# Words around a pick that say nothing of which ("I'd go with the retail one, please").
+_FILLER = set(
+    "the one ones its it's that this those these go going with pick picked choose chose take use option please "
+    "okay yes yeah think guess say probably definitely sure more like closer best fits fit code naics should would "
+    "mark let's lets their them they for and one's".split()
+)
 MIN_STEM = 5  # "retail" ~ "retailers", "wholesale" ~ "wholesalers", "manufacturer" ~ "manufacturing"
 
 
@@ -43,13 +50,15 @@ def _alike(said: str, title_word: str) -> bool:
 
 
 def _by_words(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:
-    said = set(_WORD.findall(text.lower()))
+    said = {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _FILLER}
     words = {code: set(_WORD.findall(titles.get(code, "").lower())) for code in offered}
     picked = []
     for code in offered:
         others = set().union(*(w for c, w in words.items() if c != code))
         own = words[code] - others  # the title's words no other offered title has
-        if any(_alike(s, w) for s in said for w in own if len(s) > 2):
+        names = any(_alike(s, w) for s in said for w in own)
+        # every word said is the title's: "online pet supplies" is a new description, not "the supplies one"
+        if names and all(any(_alike(s, w) for w in words[code]) for s in said):
             picked.append(code)
     return picked[0] if len(picked) == 1 else None
 
