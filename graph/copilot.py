@@ -26,7 +26,7 @@ from core.faults import database_problem, is_database_error, mark_store, naming_
 from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from core.telemetry_store import CheckStore
-from core.vocabulary import FACT_KEYS, TOOL_FACTS
+from core.vocabulary import FACT_KEYS, LINE_TASKS, TOOL_FACTS
 from graph import prompts, readback
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.checkpoints import checkpoint_target, open_checkpointer
@@ -153,6 +153,42 @@ def named_in(steps: list[dict]) -> str | None:
         if isinstance(facts, dict) and facts.get("company"):
             name = str(facts["company"])
     return name
+
+
+def mark_stale(history: list[dict]) -> None:
+    """Mark each finding a later message corrected a fact of (``stale``: per finding, {fact: the value said since}),
+    unless a later finding of the same question (and line) redid it: whatever model answered, the page can say so
+    and offer to run it again. (The offline model redoes them itself, so its findings are never left stale.)"""
+    for i, entry in enumerate(history):
+        findings = entry.get("findings") or []
+        if entry.get("role") != "assistant" or not findings:
+            continue
+        who = {_who(f) for f in findings} - {None}
+        later: list[dict] = []
+        for m in history[i + 1 :]:  # up to the conversation turning to another applicant
+            if who and {_who(f) for f in m.get("findings") or []} - {None} - who:
+                break
+            later.append(m)
+        said: dict = {}
+        for m in later:  # an answer carries the readings of the message it answers
+            said.update({r.fact: r.value for r in m.get("readings") or [] if not r.unknown})
+        redone = {_subject_of(f) for m in later for f in m.get("findings") or []}
+        stale = []
+        for f in findings:
+            facts = f.get("facts") if isinstance(f.get("facts"), dict) else {}
+            changed = {k: v for k, v in said.items() if k in facts and k != "lob" and facts[k] != v}
+            stale.append(changed if changed and _subject_of(f) not in redone else {})
+        entry["stale"] = stale
+
+
+def _who(finding: dict) -> str | None:
+    facts: dict = finding["facts"] if isinstance(finding.get("facts"), dict) else {}
+    return facts.get("applicant_id") or facts.get("company")
+
+
+def _subject_of(finding: dict) -> tuple:
+    facts: dict = finding["facts"] if isinstance(finding.get("facts"), dict) else {}
+    return finding.get("task_type"), facts.get("lob") if finding.get("task_type") in LINE_TASKS else None
 
 
 def _aligned(checks: list[dict], findings: list[dict]) -> list[dict | None]:
@@ -634,6 +670,7 @@ class Copilot:
                 steps, read = [], []
             elif isinstance(m, ToolMessage):
                 continue
+        mark_stale(out)
         return out
 
     def usage(self, thread_id: str) -> dict:

@@ -210,3 +210,54 @@ def test_the_referral_memo_names_lines(catalog):
     )
     shown = " ".join(memo["case"]) + " " + " ".join(f["shown"] for f in memo["facts"])
     assert not CODE.search(shown) and "General Liability" in shown and "Workers" in shown
+
+
+def test_a_finding_a_later_message_corrected_is_marked_stale_until_it_is_run_again():
+    from app.ui.answer import rerun_question
+    from graph.copilot import mark_stale
+    from graph.readback import Reading
+
+    def answer(findings, readings=()):
+        return {"role": "assistant", "findings": findings, "readings": list(readings)}
+
+    limits = {"task_type": "policy_limits", "facts": {"lob": "cyber", "employees": 30, "company": "Fenwick Tile"}}
+    sb = {"task_type": "small_business", "facts": {"employees": 30, "company": "Fenwick Tile"}}
+    fixed = Reading("employees", 300, "300 employees", "300 staff")
+    history = [answer([limits, sb]), {"role": "user"}, answer([], [fixed])]
+    mark_stale(history)
+    assert history[0]["stale"] == [{"employees": 300}, {"employees": 300}]
+    history += [answer([{**sb, "facts": {**sb["facts"], "employees": 300}}])]  # the small-business test redone
+    mark_stale(history)
+    assert history[0]["stale"] == [{"employees": 300}, {}]
+    assert rerun_question(limits, LOBS) == "What limits should we offer for Cyber?"
+    other = [answer([sb]), answer([{"task_type": "small_business", "facts": {"company": "Oak Yard"}}], [fixed])]
+    mark_stale(other)  # another applicant's figures do not make the first one's findings stale
+    assert other[0]["stale"] == [{}]
+
+
+def test_the_offline_model_leaves_nothing_stale(cp):
+    tid = cp.new_thread().id
+    for text in ("NAICS 561730 in Oregon, 48 employees, revenue $2.6M: small business?", "headcount is 84, not 48"):
+        cp.send(tid, text)
+    assert all(not any(s) for m in cp.history(tid) for s in m.get("stale") or [])
+
+
+def _stale_card() -> None:
+    import streamlit as st
+
+    from app.ui import messages
+
+    finding = {"task_type": "small_business", "small_business": True, "summary": "Small.", "facts": {"employees": 30}}
+    message = {"role": "assistant", "id": "m1", "content": "Small.", "steps": [], "finding": finding,
+               "findings": [finding], "stale": [{"employees": 300}]}  # fmt: skip
+    messages.render_answer_body(message, {}, on_rerun=lambda text: st.session_state.update(sent=text))
+
+
+def test_a_stale_finding_says_so_on_its_card_with_a_button_that_runs_it_again():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_stale_card, default_timeout=60).run()
+    assert not at.exception
+    assert "employees 300 (it used 30)" in at.warning[0].value
+    at.button(key="rerun-m1-0").click().run()
+    assert at.session_state["sent"] == "Is it a small business?"

@@ -217,3 +217,25 @@ def follow_ups(findings: list[dict] | dict | None, limit: int = 3) -> list[str]:
     answered = {str(f.get("task_type")) for f in found}
     nxt = [t for f in found for t in NEXT_TASKS.get(str(f.get("task_type")), ()) if t not in answered]
     return [FOLLOW_UP_QUESTIONS[t] for t in dict.fromkeys(nxt)][:limit]
+
+
+def rerun_question(finding: dict, lobs: Mapping[str, str] | None = None) -> str:
+    """The question that runs a finding again, for its own line ("What limits should we offer for Cyber?")."""
+    question = FOLLOW_UP_QUESTIONS.get(str(finding.get("task_type")), "Please check that again.")
+    facts = finding.get("facts") if isinstance(finding.get("facts"), dict) else {}
+    line = facts.get("lob") if finding.get("task_type") in ("appetite", "policy_limits", "deductible") else None
+    if not line:
+        return question
+    return f"{question.rstrip('?')} for {(lobs or {}).get(str(line)) or str(line).replace('_', ' ')}?"
+
+
+def stale_text(changed: Mapping, finding: dict) -> str:
+    """ "Since this finding: employees 84 (it used 48)." for the facts a later message corrected."""
+    from app.ui.labels import field_label, value_text
+
+    facts = finding.get("facts") if isinstance(finding.get("facts"), dict) else {}
+    said = "; ".join(
+        f"{field_label(k).lower()} {value_text(k, v)} (it used {value_text(k, facts.get(k))})"
+        for k, v in changed.items()
+    )
+    return f"Since this finding: {said}. It may no longer hold."

@@ -12,7 +12,7 @@ import json
 import streamlit as st
 
 from app.ui import errors, override, referral
-from app.ui.answer import follow_ups, format_answer, plain_text
+from app.ui.answer import follow_ups, format_answer, plain_text, rerun_question, stale_text
 from app.ui.escape import md, md_lines
 from app.ui.finding import render_finding
 from app.ui.steps import render_notices, render_steps
@@ -85,8 +85,11 @@ def checks_of(message: dict, count: int) -> list[dict | None]:
     return [None] * (count - 1) + [message.get("check")] if count else []
 
 
-def render_answer_body(message: dict, sections: dict, on_correct=None, names: Names = ({}, {}), actions=None) -> None:
-    """``actions(n, finding)``: what goes under the ``n``-th finding's card (Disagree, the memo)."""
+def render_answer_body(
+    message: dict, sections: dict, on_correct=None, names: Names = ({}, {}), actions=None, on_rerun=None
+) -> None:
+    """``actions(n, finding)``: what goes under the ``n``-th finding's card (Disagree, the memo); ``on_rerun(text)``:
+    sends the question that runs a stale finding again (None: no button)."""
     render_reading(message, on_correct, names[0])
     render_steps(message.get("steps"))
     render_notices(message.get("notices"))
@@ -107,6 +110,18 @@ def render_answer_body(message: dict, sections: dict, on_correct=None, names: Na
     for n, finding in enumerate(findings):  # one card per determination of the turn, each with its own check
         key = f"finding-{message['id']}" + (f"-{n}" if n else "") if message.get("id") else None
         render_finding(finding, steps_of(steps, n), sections, key=key, answer=content, check=checks[n])
+        stale = message.get("stale") or []
+        changed = stale[n] if n < len(stale) else {}
+        if changed:  # a later message corrected a fact it used, and nothing ran it again
+            st.warning(md(stale_text(changed, finding)), icon=":material/history:")
+            if on_rerun is not None:
+                st.button(
+                    "Run it again",
+                    key=f"rerun-{message.get('id')}-{n}",
+                    icon=":material/replay:",
+                    on_click=on_rerun,
+                    args=(rerun_question(finding, names[0]),),
+                )
         if actions is not None:
             actions(n, finding)
 
@@ -208,7 +223,7 @@ def render_history(
                             referral.memo_download(copilot, thread_id, mid, mid + (f"-{n}" if n else ""), n)
 
                 shown = {**message, "said": said, "subject": subject}
-                render_answer_body(shown, sections, on_correct, names, actions)
+                render_answer_body(shown, sections, on_correct, names, actions, on_follow_up)
                 if message.get("id") and message.get("kind") not in ("error", "limit", "stopped"):
                     render_feedback(
                         copilot, thread_id, message["id"], feedback.get(message["id"]), message.get("content") or ""
