@@ -15,8 +15,12 @@ from dataclasses import dataclass
 
 from core.vocabulary import FACT_NOUNS, LOB_SHORTHAND, NUMERIC_FACTS
 
-_NUMBER = r"[$€£]?\d[\d,.]*(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)?\+?"
+# A number after letters and a hyphen is part of a model name ("CO-2", "F-150"), not a figure.
+_NUMBER = r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)?\+?"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&.-]*")
+# Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+".
+_CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?]\s*|\s+\+\s+")
+_LEFT_OVER = re.compile(r"^(?:(?:for|on|a|an|the)\s+)+(?=\w)", re.IGNORECASE)
 PLACE_CUES = r"in|near|from|around|outside|based in|located in"
 
 
@@ -53,8 +57,9 @@ class BusinessWords:
         codes = "|".join(sorted(states))
         after = rf"(?:,?\s*(?:{'|'.join(map(re.escape, state_names))}|(?i:{codes}))\b)?"
         places = re.compile(rf"\b(?:{PLACE_CUES})\s+(?:{'|'.join(names)})\b{after}", re.IGNORECASE) if names else None
-        # A state by its name anywhere, by its code in capitals ("TX"; "in" is a word, "IN" a state).
-        state = re.compile(rf"(?i:\b(?:{'|'.join(map(re.escape, state_names))})\b)|\b(?:{codes})\b")
+        # A state by its name anywhere, by its code in capitals ("TX"; "in" is a word, "IN" a state), but not the
+        # letters of a model name ("CO-2 tanks": the figures keep it whole, see ``_NUMBER``).
+        state = re.compile(rf"(?i:\b(?:{'|'.join(map(re.escape, state_names))})\b)|\b(?:{codes})\b(?!-\w)")
         unused = sorted(
             {p for p in [*lob_synonyms, *LOB_SHORTHAND] if any(w not in known for w in re.findall(r"[a-z']+", p))},
             key=len,
@@ -73,4 +78,21 @@ class BusinessWords:
             out = self.shorthand.sub(" ", out)
         out = re.sub(r"\s+([,.;:)])", r"\1", " ".join(out.split()))
         out = re.sub(r"^[\s,.;:-]+|[\s,;:-]+$", "", out)
+        # what a line taken out leaves at the start ("GL for a bakery" -> "for a bakery") says nothing of the business
+        out = _LEFT_OVER.sub("", out)
         return out if _WORD.search(out) else text
+
+
+def head_clause(text: str) -> str:
+    """The first clause of a description that has a word of three letters or more ("hay farm" of "hay farm, sells
+    bales to horse stables"); ``text`` itself when it is one clause.
+
+    People name the business first and then detail it with what it handles, whom it serves and how big it is; in the
+    detail the objects ("bales", "stables") pull towards the industries that make, sell or run them, so the
+    classifier weighs the name again on its own (``tools.naics``).
+    """
+    for part in _CLAUSE_BREAK.split(text):
+        part = part.strip()
+        if len(part) > 2 and re.search(r"[A-Za-z]{3}", part):
+            return part
+    return text

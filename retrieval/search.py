@@ -1,7 +1,10 @@
 """Hybrid search: semantic (the Chroma collection's embeddings) fused with lexical BM25 (bm25s).
 
-Reciprocal-rank fusion keeps each method's strength: BM25 finds exact terms ("4853", "EPLI", "monopolistic"),
-embeddings find paraphrases ("fleet of 25 trucks" -> the vehicles rule).
+Fusion keeps each method's strength: BM25 finds exact terms ("4853", "EPLI", "monopolistic"), embeddings find
+paraphrases ("fleet of 25 trucks" -> the vehicles rule). Every document is scored by each signal, each signal's
+scores are standardised over the documents (z-scores) and summed: how far a document stands out says more than
+its rank (reciprocal-rank fusion gave the fifth of five near-equal sections as much as the fifth of one clear
+winner), and no signal's scale outweighs another's.
 
 A caller may add weighted expansions to the BM25 side (what an abbreviation stands for, the NAICS levels of a
 business the query names). Each is scored on its own and added at its weight, so a long expansion is a hint that
@@ -18,7 +21,6 @@ import numpy as np
 
 from retrieval.index import chunk_document
 
-RRF_K = 60
 _STOP = {
     "a",
     "an",
@@ -116,12 +118,17 @@ class HybridIndex:
 
     def lexical(self, query: str, n: int, expansions: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
         """Top ``n`` ids by BM25 of ``query`` plus each expansion's BM25 times its weight."""
+        scores = self.lexical_scores(query, expansions)
+        order = np.argsort(-scores, kind="stable")[:n]
+        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def lexical_scores(self, query: str, expansions: Sequence[tuple[str, float]] = ()) -> np.ndarray:
+        """BM25 of ``query`` plus each expansion's BM25 times its weight, for every document in ``ids`` order."""
         scores = self.bm25_scores(query)
         for text, weight in expansions:
             if weight > 0:
                 scores = scores + weight * self.bm25_scores(text)
-        order = np.argsort(-scores, kind="stable")[:n]
-        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+        return scores
 
     def bm25_scores(self, text: str) -> np.ndarray:
         """BM25 of ``text`` against every document, in ``ids`` order."""
@@ -133,34 +140,56 @@ class HybridIndex:
         return self.embedding.embed_query([query])
 
     def semantic(self, query: str, n: int, vector=None) -> list[tuple[str, float]]:
+        """Top ``n`` ids by their best cosine similarity to the query, whole document or passage."""
+        whole, passages = self.similarities(query, vector)
+        best = whole if passages is None else np.maximum(whole, passages)
+        order = np.argsort(-best, kind="stable")[:n]
+        return [(self.ids[i], float(best[i])) for i in order]
+
+    def similarities(self, query: str, vector=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cosine similarity of the query to every document whole, and to each document's best passage (None
+        without passages), in ``ids`` order (-1 where the collection has no vector for a document)."""
         vec = self.embed(query) if vector is None else vector
-        res = self.collection.query(query_embeddings=vec, n_results=min(n, len(self.ids)), include=["distances"])
-        best = {i: 1.0 - d for i, d in zip(res["ids"][0], res["distances"][0], strict=True)}
+        position = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        whole = np.full(len(self.ids), -1.0)
+        res = self.collection.query(query_embeddings=vec, n_results=len(self.ids), include=["distances"])
+        for doc_id, distance in zip(res["ids"][0], res["distances"][0], strict=True):
+            whole[position[doc_id]] = 1.0 - distance
         if self.chunks is None:
-            return list(best.items())
+            return whole, None
+        passages = np.full(len(self.ids), -1.0)
         res = self.chunks.query(query_embeddings=vec, n_results=self.chunk_count, include=["distances"])
         for chunk, distance in zip(res["ids"][0], res["distances"][0], strict=True):
-            doc = chunk_document(chunk)
-            best[doc] = max(best.get(doc, -1.0), 1.0 - distance)
-        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+            i = position.get(chunk_document(chunk))
+            if i is not None:
+                passages[i] = max(passages[i], 1.0 - distance)
+        return whole, passages
 
     def search(
         self,
         query: str,
         k: int = 5,
-        pool: int = 30,
         lexical_weight: float = 1.0,
         expansions: Sequence[tuple[str, float]] = (),
         vector=None,
     ) -> list[tuple[str, float]]:
-        """Top ``k`` ids by reciprocal-rank fusion of both rankings (score: higher is better).
+        """Top ``k`` ids by the sum of the signals' z-scores (see the module docstring; higher is better): the
+        similarity to the whole document, to its best passage (when there are passages; they are two signals, not
+        one: a short passage's cosine runs on another scale than a whole section's, and taken as one maximum the
+        passages drowned the whole sections' ranking) and BM25 at ``lexical_weight``.
 
         ``expansions`` are ``(text, weight)`` pairs added to the BM25 side only (see the module docstring);
         ``vector`` is the query's embedding when the caller already has it.
         """
-        fused: dict[str, float] = {}
-        lexical = self.lexical(query, pool, expansions)
-        for weight, ranking in ((1.0, self.semantic(query, pool, vector)), (lexical_weight, lexical)):
-            for rank, (doc_id, _) in enumerate(ranking):
-                fused[doc_id] = fused.get(doc_id, 0.0) + weight / (RRF_K + rank + 1)
-        return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        whole, passages = self.similarities(query, vector)
+        fused = _standardised(whole) + lexical_weight * _standardised(self.lexical_scores(query, expansions))
+        if passages is not None:
+            fused = fused + _standardised(passages)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [(self.ids[i], float(fused[i])) for i in order]
+
+
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    """Scores as z-scores over the documents; all zeros when they do not vary (no word of the query matched)."""
+    spread = float(scores.std())
+    return (scores - scores.mean()) / spread if spread > 1e-12 else np.zeros_like(scores, dtype=float)

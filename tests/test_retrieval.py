@@ -328,3 +328,22 @@ def test_a_misspelt_question_finds_what_the_spelt_one_finds_and_says_how_it_was_
         right = toolkit.call("search_guidelines", {"query": spelt}).result
         assert [s["id"] for s in misspelt["sections"]] == [s["id"] for s in right["sections"]]
         assert misspelt["read_as"] == spelt and "read_as" not in right
+
+
+def test_search_sums_each_signals_z_scores_so_a_clear_winner_in_one_signal_counts_more_than_a_rank():
+    # Similarities (1 - distance). Whole sections: a 0.60 and b 0.59 almost tied, c far behind at 0.10.
+    # Passages: b clearly best at 0.90, a and c tied at 0.40.
+    whole = _Vectors({"a": 0.40, "b": 0.41, "c": 0.90})
+    passages = _Vectors({"a#0": 0.60, "b#0": 0.10, "c#0": 0.60})
+    index = HybridIndex(["a", "b", "c"], ["x y", "x z", "w"], whole, _Embedding(), chunks=passages)
+    # b's clear lead among passages outweighs a's hair's-breadth lead among whole sections (by rank, a tie)
+    assert [d for d, _ in index.search("nothing matches", k=3)] == ["b", "a", "c"]  # no word in common: no BM25
+    # BM25 is a third signal, scaled by its weight: c alone holds "w", and at three times the weight of the others
+    # that match lifts it from last to first
+    assert index.search("w", k=1, lexical_weight=3.0)[0][0] == "c"
+    # without passages, the whole sections alone decide
+    assert [d for d, _ in HybridIndex(["a", "b", "c"], ["u", "v", "t"], whole, _Embedding()).search("q", k=3)] == [
+        "a",
+        "b",
+        "c",
+    ]

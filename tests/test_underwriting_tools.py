@@ -410,11 +410,23 @@ def test_figures_places_and_line_shorthand_are_not_read_as_the_business():
         states={"TX": "Texas", "AL": "Alabama", "ID": "Idaho"},
         lob_synonyms=["gl", "general liability", "auto"],
     )
-    assert words("GL for a security guard company in Dallas TX, 75 emps, rev 5M") == "for a security guard company"
+    assert words("GL for a security guard company in Dallas TX, 75 emps, rev 5M") == "security guard company"
     assert words("bakery in boise id with 12 employees and $900k in sales") == "bakery with and"
     assert words("dealer of mobile homes in Mobile, AL") == "dealer of mobile homes"  # the word stays, the city goes
     assert words("auto repair shop, 14 trucks") == "auto repair shop, trucks"  # a fleet says what the business does
     assert words("Texas") == "Texas" and words("75") == "75"  # nothing left: the text as it came
+    # a model name is no state and no figure: letters, a hyphen and digits stay whole
+    models = BusinessWords.build(set(), [], {"CO": "Colorado", "ID": "Idaho"}, [])
+    assert models("refills CO-2 tanks and ID-9 scanners, 15 employees, CO") == "refills CO-2 tanks and ID-9 scanners"
+
+
+def test_the_head_clause_is_the_name_before_the_detail():
+    from retrieval.business_words import head_clause
+
+    assert head_clause("hay farm, 300 acres, sells bales to horse stables") == "hay farm"
+    assert head_clause("pet groomer - baths, nail trims (dogs and cats)") == "pet groomer"
+    assert head_clause("Ok: used bookshop. Also sells coffee") == "used bookshop"  # a two-letter opener is no name
+    assert head_clause("locksmith") == "locksmith" and head_clause("-- 12 --") == "-- 12 --"
 
 
 def test_a_business_classifies_the_same_with_or_without_the_facts_around_it(call_indexed):

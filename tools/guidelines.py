@@ -142,7 +142,7 @@ def search_guidelines(
         (" ".join(shorthand), ABBREVIATION_WEIGHT),
         (_industry_terms(ctx, query, vector), INDUSTRY_WEIGHT),
     ]
-    hits = index.search(query, k=k, lexical_weight=1.5, expansions=expansions, vector=vector)
+    hits = index.search(query, k=k, expansions=expansions, vector=vector)
     out: dict = {
         "sections": [
             {"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)}

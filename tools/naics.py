@@ -11,7 +11,7 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from retrieval.business_words import BusinessWords
+from retrieval.business_words import BusinessWords, head_clause
 from retrieval.entries import CodeNames, entry_vectors
 from retrieval.index import NAICS, naics_document, open_collection
 from retrieval.search import HybridIndex
@@ -55,14 +55,19 @@ class NaicsClassifier:
     def scores(self, query: str) -> np.ndarray:
         if self.business_words is not None:
             query = self.business_words(query)
-        vector = np.asarray(self.index.embed(query)[0], dtype=np.float32)
-        score = self.documents @ vector
-        if self.entries is not None:
-            score = score + self.entries.best(vector)
+        head = head_clause(query)  # the text itself when it is one clause
+        vectors = np.asarray(self.index.embedding.embed_query([query, head]), dtype=np.float32)
+        score = self.similarity(vectors[0]) + HEAD_WEIGHT * self.similarity(vectors[1])
         lexical = self.index.bm25_scores(query)
         if lexical.max() > 0:
             score = score + LEXICAL_WEIGHT * lexical / lexical.max()
         return score
+
+    def similarity(self, vector: np.ndarray) -> np.ndarray:
+        """How near ``vector`` is to each code: its official title and description, plus its nearest index entry."""
+        vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        score = self.documents @ vector
+        return score + self.entries.best(vector) if self.entries is not None else score
 
 
 # The two similarities are on one scale (cosines of one model) and weigh the same: a long description is matched by
@@ -70,6 +75,11 @@ class NaicsClassifier:
 # own sets (tests/data/classification_*.jsonl) and a tune set written by someone else; scores summed, not
 # rank-fused: how near the nearest name is says more than its rank.
 LEXICAL_WEIGHT = 0.15
+# The description's first clause, the name people give the business (``retrieval.business_words.head_clause``), is
+# weighed again at this weight; a one-clause description is its own first clause, so BM25 weighs a little less against
+# the similarities than it did before (0.15 against 1.3 each, not 1). Issue 23 round 5: the fresh held-out set's top-1
+# 0.723 -> 0.754, the own sets unchanged.
+HEAD_WEIGHT = 0.3
 
 
 def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
