@@ -2,7 +2,7 @@
 warmed on a thread from the moment the process starts, while the server starts and the page loads.
 
 Warmed here are process-wide parts, shared by the copilot the page builds (``app/resources.py``): the modules of
-the copilot and its tools, and, with the offline model, its intent classifier (training vectors and the MiniLM
+the copilot and its tools, and, with the offline model, its intent classifier (fitted, from the cache folder, and the MiniLM
 session, the bulk of a cold first turn). The copilot itself is built by the page, in Streamlit's cache, and warms
 the rest (``Copilot.warm``).
 """

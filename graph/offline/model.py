@@ -24,11 +24,11 @@ class OfflineRulesModel(Policy):
 
     def __init__(self, catalog, cache: Path | None = None):
         self.catalog = catalog
-        intent.shared(cache)  # the classifier keeps its training vectors there between runs
+        intent.shared(cache)  # the classifier is kept there, fitted, between runs
         self.reader = Reader(lambda: Conversation(catalog))
 
     def warm(self) -> None:
-        """Load the intent classifier (its training vectors and the embedding session) before a first message."""
+        """Load the intent classifier (fitted, and the embedding session) before a first message."""
         intent.classify("Is this business in appetite for general liability?")
 
     # The graph's model interface.
