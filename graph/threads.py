@@ -222,6 +222,7 @@ class ThreadStore:
         self.url = target
         self.engine = _store_engine(target, wait)
         self._lock = threading.Lock() if self.engine.dialect.name == "sqlite" else _NoLock()
+        self._applicants: dict[str, str | None] = {}  # thread -> its applicant, read once (set at creation only)
         upgrade_schema(self.engine)
 
     def close(self) -> None:
@@ -264,6 +265,15 @@ class ThreadStore:
 
     def exists(self, thread_id: str, owner: str | None = None) -> bool:
         return isinstance(thread_id, str) and self._row(thread_id, owner) is not None
+
+    def applicant_of(self, thread_id: str) -> str | None:
+        """The applicant (or desk submission) a conversation is about: set when it is created and never changed, so
+        read once per process (a turn with a finding asked for it twice, a query each); ``ThreadNotFound``."""
+        if thread_id not in self._applicants:
+            if len(self._applicants) >= 4096:
+                self._applicants.clear()
+            self._applicants[thread_id] = self.get(thread_id).applicant_id
+        return self._applicants[thread_id]
 
     def list(self, limit: int = 200, owner: str | None = None) -> list[ThreadInfo]:
         q = select(thread).order_by(thread.c.updated_at.desc(), thread.c.created_at.desc()).limit(limit)
