@@ -2,9 +2,9 @@
 warmed on a thread from the moment the process starts, while the server starts and the page loads.
 
 Warmed here are process-wide parts, shared by the copilot the page builds (``app/resources.py``): the modules of
-the copilot and its tools, and, with the offline model, its intent classifier (training vectors and the MiniLM
-session, the bulk of a cold first turn). The copilot itself is built by the page, in Streamlit's cache, and warms
-the rest (``Copilot.warm``).
+the copilot and its tools, and, with the offline model, its intent classifier (fitted, from the cache folder, and
+the MiniLM session) and the fact reader (its tagger and lexicons): the bulk of a cold first turn. The copilot
+itself is built by the page, in Streamlit's cache, and warms the rest (``Copilot.warm``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ def warm() -> None:
         settings = get_settings()
         if settings.model == "offline":
             from graph.offline import intent
+            from graph.reader.read import read
 
             intent.shared(settings.cache_path)  # as the copilot's model will ask for it
             intent.classify("Is this business in appetite for general liability?")
+            read("Acme Bakery in Columbus, 12 employees, revenue $2.5M")  # the fact reader's tagger and lexicons
     except Exception as exc:  # a warm-up that fails costs nothing: the first turn loads what it needs
         log.warning("warming the server failed: %s: %s", type(exc).__name__, exc)
 

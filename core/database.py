@@ -34,14 +34,20 @@ def connect_timeout(wait: float) -> int:
     return max(1, min(5, round(wait)))
 
 
-def database_errors() -> tuple[type[BaseException], ...]:
-    """The exceptions that mean "the database is unreachable or refused us" (not a bug in our code)."""
+def database_errors(postgres: bool = False) -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "the database is unreachable or refused us" (not a bug in our code).
+
+    psycopg's own are included once psycopg is imported (none can be raised before), or with ``postgres`` for a
+    tuple kept for later (``app/ui/common.py``); so a process on SQLite never imports psycopg (~7 MB) for them."""
     import sqlite3
+    import sys
 
     import sqlalchemy.exc
 
     errors: tuple[type[BaseException], ...] = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError)
     errors += (sqlalchemy.exc.InterfaceError, sqlite3.OperationalError)
+    if not (postgres or "psycopg" in sys.modules or "psycopg_pool" in sys.modules):
+        return errors
     try:
         import psycopg
         import psycopg_pool

@@ -96,7 +96,7 @@ class Settings(BaseSettings):
 
     @property
     def cache_path(self) -> Path:
-        """Where derived files live between runs (the intent classifier's training vectors): safe to delete."""
+        """Where derived files live between runs (the fitted intent classifier, the MiniLM graph): safe to delete."""
         return self.cache_dir or self.data_dir / "cache"
 
     @property

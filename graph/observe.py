@@ -195,7 +195,7 @@ def record_turn(
                 message_id=result.message_id,
             )
             if body["applicant_id"] is None and submission is None:
-                submission = copilot.store.get(thread_id).applicant_id
+                submission = copilot.store.applicant_of(thread_id)
             record = copilot.records.append(
                 "determination",
                 user=user,

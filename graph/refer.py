@@ -77,7 +77,7 @@ def _memo(copilot, d: Determination, check, user: str, **extra) -> dict:
 def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Determination], user: str, role: str):
     """Open a referral for each determination beyond ``role``'s authority; returns the referrals opened."""
     opened: list[Referral] = []
-    about = copilot.threads.get(thread_id).applicant_id if found else None
+    about = copilot.store.applicant_of(thread_id) if found else None  # the turn checked who may see it
     submission_id = about if about and about.startswith(SUBMISSION_PREFIX) else None  # continued from the desk
     # One referral per submission, as the desk opens them: one already with a senior is named, not opened again.
     waiting = copilot.referrals.store.list(status=OPEN, submission_id=submission_id, limit=1) if submission_id else []

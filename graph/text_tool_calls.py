@@ -24,8 +24,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from jsonschema import Draft202012Validator
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 MAX_TEXT_CHARS = 60_000  # a longer reply is read as text (a call is short; bounds the scan)
 MAX_CANDIDATES = 64  # JSON openings tried in one reply
@@ -64,6 +66,8 @@ def tool_schemas(tools: list[dict]) -> dict[str, dict]:
 
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # here: only a model's reply is checked (the offline model's never)
+
     return Draft202012Validator(json.loads(schema_json))
 
 

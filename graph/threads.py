@@ -13,6 +13,7 @@ found"), ``None`` means every conversation (an admin, or the single local user).
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
 )
@@ -131,18 +133,19 @@ _UPGRADE_LOCK = threading.Lock()  # several Copilots of one process opening the 
 def upgrade_schema(engine: Engine) -> None:
     """Bring the store to the newest Alembic revision (idempotent; concurrent starts wait for each other).
 
+    A store already there is only read (no lock, and Alembic, ~8 MB a process with Mako, is not imported).
     PostgreSQL: under a transaction-level advisory lock. SQLite: inside ``BEGIN IMMEDIATE``, which holds the
     file's write lock for the whole upgrade (the driver's own transaction handling is switched off for it).
     """
+    if _is_current(engine):  # nothing to do: no write lock (another process may hold it for a while)
+        return
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     with _UPGRADE_LOCK:
         if engine.dialect.name == "sqlite":
-            if _is_current(engine, cfg):  # nothing to do: no write lock (another process may hold it for a while)
-                return
             # a first start may wait out a long upgrade by another process, but not a store locked for good
             wait = 6 * database.BUSY_TIMEOUT_S
             upgrader = create_engine(engine.url, connect_args={"timeout": wait, "isolation_level": None})
@@ -167,14 +170,27 @@ def upgrade_schema(engine: Engine) -> None:
             command.upgrade(cfg, "head")
 
 
-def _is_current(engine: Engine, cfg) -> bool:
-    """Whether the store is at the newest revision already (read without a write lock)."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+MIGRATIONS = Path(__file__).parent / "migrations"
 
+
+def head_revisions() -> set[str]:
+    """The newest revisions of ``migrations/versions``: each file's ``revision`` that no file names as its
+    ``down_revision`` (what Alembic's ``ScriptDirectory.get_heads`` gives, read without importing Alembic)."""
+    revisions, downs = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revisions.update(re.findall(r'^revision\s*(?::[^=]*)?=\s*"(\w+)"', source, re.M))
+        downs.update(re.findall(r'^down_revision\s*(?::[^=]*)?=\s*"(\w+)"', source, re.M))
+    return revisions - downs
+
+
+def _is_current(engine: Engine) -> bool:
+    """Whether the store is at the newest revision already (read without a write lock)."""
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_heads()
-    return set(current) == set(ScriptDirectory.from_config(cfg).get_heads())
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    return current == head_revisions()
 
 
 def _store_engine(url: str, wait: float) -> Engine:
@@ -206,6 +222,7 @@ class ThreadStore:
         self.url = target
         self.engine = _store_engine(target, wait)
         self._lock = threading.Lock() if self.engine.dialect.name == "sqlite" else _NoLock()
+        self._applicants: dict[str, str | None] = {}  # thread -> its applicant, read once (set at creation only)
         upgrade_schema(self.engine)
 
     def close(self) -> None:
@@ -248,6 +265,15 @@ class ThreadStore:
 
     def exists(self, thread_id: str, owner: str | None = None) -> bool:
         return isinstance(thread_id, str) and self._row(thread_id, owner) is not None
+
+    def applicant_of(self, thread_id: str) -> str | None:
+        """The applicant (or desk submission) a conversation is about: set when it is created and never changed, so
+        read once per process (a turn with a finding asked for it twice, a query each); ``ThreadNotFound``."""
+        if thread_id not in self._applicants:
+            if len(self._applicants) >= 4096:
+                self._applicants.clear()
+            self._applicants[thread_id] = self.get(thread_id).applicant_id
+        return self._applicants[thread_id]
 
     def list(self, limit: int = 200, owner: str | None = None) -> list[ThreadInfo]:
         q = select(thread).order_by(thread.c.updated_at.desc(), thread.c.created_at.desc()).limit(limit)

@@ -48,6 +48,9 @@ def _load_minilm_session():
     # Idle pool threads sleep instead of spinning: a spinning pool kept a core busy after every embedding, taken
     # from whatever else runs (the app's other sessions, parallel test workers); costs well under 1 ms per call.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # No arena: it kept the largest batch's buffers for the process's life (+54 MB after 32 long texts, +8 MB
+    # without); the same vectors bit for bit, no slower per sentence.
+    options.enable_cpu_mem_arena = False
     options.log_severity_level = 3
     saved = _saved_graph()
     if saved is not None and _intact(saved):

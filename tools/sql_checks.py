@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-import sqlglot
-from sqlglot import exp
+from functools import cache
+from typing import TYPE_CHECKING
 
 from seed_db import models
 from tools.errors import InvalidArgument, QueryRejected
 
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+# sqlglot (~8 MB a process) is imported by the first statement checked, not by the tools' import: most turns run
+# no SQL.
 MAX_SQL_CHARS = 5000
 MAX_NESTING = 40  # parentheses; sqlglot and SQLite both recurse on nesting
 ALLOWED_TABLES = {t.name for t in models.Base.metadata.sorted_tables}
@@ -38,21 +42,27 @@ DENIED_FUNCTIONS = {
 DENIED_PREFIXES: tuple[str, ...] = ("pg_", "lo_", "dblink", "set_config", "current_setting", "query_to_")
 DENIED_PREFIXES += ("cursor_to_", "table_to_", "schema_to_", "database_to_", "txid_", "binary_upgrade_", "ts_stat")
 DENIED_PREFIXES += ("ts_rewrite",)
-WRITES = (
-    exp.Insert,
-    exp.Update,
-    exp.Delete,
-    exp.Drop,
-    exp.Create,
-    exp.Alter,
-    exp.Command,
-    exp.Pragma,
-    exp.Attach,
-    exp.Detach,
-    exp.Transaction,
-    exp.Commit,
-    exp.Rollback,
-)
+
+
+@cache
+def _writes() -> tuple[type, ...]:
+    from sqlglot import exp
+
+    return (
+        exp.Insert,
+        exp.Update,
+        exp.Delete,
+        exp.Drop,
+        exp.Create,
+        exp.Alter,
+        exp.Command,
+        exp.Pragma,
+        exp.Attach,
+        exp.Detach,
+        exp.Transaction,
+        exp.Commit,
+        exp.Rollback,
+    )
 
 
 def tables_hint() -> str:
@@ -61,6 +71,9 @@ def tables_hint() -> str:
 
 def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
     """Parse and vet a statement in ``dialect``; raise ``QueryRejected`` saying why it cannot run."""
+    import sqlglot
+    from sqlglot import exp
+
     if not isinstance(sql, str) or not sql.strip():
         raise InvalidArgument("query is empty", "write one SELECT statement")
     if len(sql) > MAX_SQL_CHARS:
@@ -89,7 +102,7 @@ def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
     if not isinstance(stmt, (exp.Select, exp.SetOperation)):
         raise QueryRejected(f"only SELECT queries are allowed, not {stmt.key.upper()}", "this database is read-only")
     for node in stmt.walk():
-        if isinstance(node, WRITES):
+        if isinstance(node, _writes()):
             raise QueryRejected(f"{node.key.upper()} is not allowed", "this database is read-only: SELECT only")
         if isinstance(node, exp.Func):
             fname = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
@@ -113,6 +126,8 @@ def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
 def _check_format(node: exp.Func) -> None:
     """printf()'s width and precision loop once per character inside one step that no interrupt can stop, so
     the format must be a literal with modest widths."""
+    from sqlglot import exp
+
     args = node.expressions if isinstance(node, exp.Anonymous) else [node.this, *node.expressions]
     fmt = args[0] if args else None
     if not (isinstance(fmt, exp.Literal) and fmt.is_string):
@@ -141,6 +156,8 @@ def _nesting(sql: str) -> int:
 
 def check_postgres_sql(sql: str) -> exp.Expression:
     """``check_sql`` in PostgreSQL's dialect, and no function that reaches outside the query."""
+    from sqlglot import exp
+
     stmt = check_sql(sql, dialect="postgres")
     for node in stmt.walk():
         if isinstance(node, exp.Func):
@@ -155,10 +172,19 @@ def table_columns(table: str) -> list[str]:
     return [c.name for c in models.Base.metadata.tables[table].columns]
 
 
+def tables_read(stmt: exp.Expression) -> list[str]:
+    """The allow-listed tables a checked statement names, sorted."""
+    from sqlglot import exp
+
+    return sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
+
+
 def string_filters(stmt: exp.Expression) -> Iterator[tuple[str, str, str]]:
     """Each ``column = 'text'`` filter of a query, as (table, column, text) for every allowed table with that column:
     where a case-sensitive comparison may be why a query found nothing."""
-    tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
+    from sqlglot import exp
+
+    tables = tables_read(stmt)
     seen: set[tuple[str, str, str]] = set()
     for eq in stmt.find_all(exp.EQ):
         col, lit = eq.left, eq.right

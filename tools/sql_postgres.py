@@ -14,17 +14,23 @@ shape are those of the SQLite backend (``tools/sql_results.py``).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Engine
-from sqlglot import exp
 
 from core.database import DATA_SCHEMA
 from core.redact import redact
 from seed_db import models
 from tools.context import PostgresDatabase
 from tools.errors import InvalidArgument, QueryRejected, ToolTimeout
-from tools.sql_checks import ALLOWED_TABLES, check_postgres_sql, string_filters, table_columns, tables_hint
+from tools.sql_checks import (
+    check_postgres_sql,
+    string_filters,
+    table_columns,
+    tables_hint,
+    tables_read,
+)
 from tools.sql_results import (
     MAX_ROW_BYTES,
     ROW_CAP,
@@ -35,6 +41,9 @@ from tools.sql_results import (
     sample_sql,
     table_description,
 )
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 ROW_CAP_MARK = "uwc-row-bytes:"
 FETCH_CHUNK = 50
@@ -146,7 +155,7 @@ def execute(database: PostgresDatabase, sql: str, row_cap: int = ROW_CAP, time_l
             except errors.UndefinedColumn as exc:
                 pg.rollback()
                 _begin_read_only(cur, time_limit)
-                tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
+                tables = tables_read(stmt)
                 cols = "; ".join(f"{t}({', '.join(table_columns(t))})" for t in tables)
                 m = re.search(r'column "?([^"\s]+)"? does not exist', str(exc))
                 raise InvalidArgument(f"no such column: {m[1] if m else exc}", f"real columns: {cols}") from None

