@@ -491,6 +491,10 @@ class _Judge:
         self.tokens = tokens
         self.lines, self.heading = _headings(norm)
         self.mention_tokens: set[int] = set()
+        # Per clause and per heading, each read once: a clause of thousands of mentions is still read once
+        # ("\"umbrella \"umbrella ..." once took 24 s of CPU for 64,000 characters, searched once per mention).
+        self._clause_facts: dict[tuple[str, int], bool] = {}
+        self._heading_declines: dict[tuple[int, int], bool] = {}
 
     def clause_of(self, pos: int) -> int:
         return max(bisect.bisect_right(self.starts, pos) - 1, 0)
@@ -505,30 +509,56 @@ class _Judge:
         k = bisect.bisect_right(self.quote_starts, start) - 1
         return k >= 0 and self.quoted[k][0] <= start and end <= self.quoted[k][1]
 
+    def _once(self, fact: str, c: int, compute) -> bool:
+        key = (fact, c)
+        if key not in self._clause_facts:
+            self._clause_facts[key] = compute()
+        return self._clause_facts[key]
+
+    def referred(self, c: int) -> bool:
+        return self._once("referred", c, lambda: bool(_REFERRED.search(self.norm, *self.clauses[c])))
+
+    def offering(self, c: int) -> bool:
+        return self._once("offering", c, lambda: bool(_OFFERING.search(self.norm, *self.clauses[c])))
+
     def referred_alone(self, c: int) -> bool:
         """The clause refers something elsewhere and names no product itself: it refers the one before."""
-        a, b = self.clauses[c]
-        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
-        return not any(k in self.mention_tokens for k in range(lo, hi)) and bool(_REFERRED.search(self.norm, a, b))
+
+        def compute() -> bool:
+            a, b = self.clauses[c]
+            lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+            return not any(k in self.mention_tokens for k in range(lo, hi)) and self.referred(c)
+
+        return self._once("referred_alone", c, compute)
 
     def bare(self, c: int, mention_tokens: set[int]) -> bool:
         """The clause is only product names ("Umbrella:", "EPLI —", "Umbrella?")."""
-        a, b = self.clauses[c]
-        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
-        return all(k in mention_tokens or self.tokens[k].word in _FILLERS for k in range(lo, hi))
+
+        def compute() -> bool:
+            a, b = self.clauses[c]
+            lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+            return all(k in mention_tokens or self.tokens[k].word in _FILLERS for k in range(lo, hi))
+
+        return self._once("bare", c, compute)
+
+    def heading_declines(self, h: tuple[int, int]) -> bool:
+        if h not in self._heading_declines:
+            self._heading_declines[h] = bool(_DECLINE.search(self.norm, *h) or _REFERRED.search(self.norm, *h))
+        return self._heading_declines[h]
 
     def cues(self, start: int, end: int, mention_tokens: set[int]) -> dict[str, bool]:
         """What the rules read in the mention's clause: each a feature of the judging model."""
-        self.mention_tokens = mention_tokens
+        if mention_tokens is not self.mention_tokens:  # the clause facts that read mentions depend on them
+            self.mention_tokens = mention_tokens
+            self._clause_facts = {k: v for k, v in self._clause_facts.items() if k[0] in ("referred", "offering")}
         c = self.clause_of(start)
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
-        a, b = self.clauses[c]
         line = self.lines[bisect.bisect_right(self.lines, start) - 1] if self.lines else 0
         cues = {
             # "you asked about 'D&O'"; a markdown quote ("> Can we add D&O?") is someone else's words too
             "quoted": self.quoted_span(start, end) or self.norm[line : line + 8].lstrip().startswith(">"),
             "declines": self.declines(c),
-            "referred": bool(_REFERRED.search(self.norm, a, b)),
+            "referred": self.referred(c),
             # "Excess: beyond our lines; refer that request to an excess market." (the next clause names none)
             "then_referred": c + 1 < len(self.clauses) and self.referred_alone(c + 1),
             # "Not written: umbrella, excess, EPLI."
@@ -538,12 +568,10 @@ class _Judge:
         }
         # "EPLI: rec.", "| EPLI | Recommend adding |": a bare label whose next clause offers (not a rule's veto)
         offers = c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and not self.declines(c + 1)
-        offers = offers and bool(_OFFERING.search(self.norm, *self.clauses[c + 1]))
+        offers = offers and self.offering(c + 1)
         # A list item or table row under a heading that declines or refers: "**Refer to other markets**\n- Umbrella".
         h = self.heading[bisect.bisect_right(self.lines, start) - 1] if self.lines else None
-        cues["heading_declines"] = h is not None and bool(
-            _DECLINE.search(self.norm, *h) or _REFERRED.search(self.norm, *h)
-        )
+        cues["heading_declines"] = h is not None and self.heading_declines(h)
         cues["offered"] = not any(cues.values())
         cues["bare_offered"] = offers
         return cues
