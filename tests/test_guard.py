@@ -456,3 +456,19 @@ def test_product_words_inside_citation_ids_are_not_mentions():
         assert find_mentions(text) == [], text
     offered = find_mentions("We can add an umbrella policy [umbrella-unwritten].")
     assert [(m.product, m.offered) for m in offered] == [("umbrella", True)]
+
+
+def test_a_long_text_is_judged_a_segment_at_a_time(monkeypatch):
+    """What one scan holds is bounded by the segment, not the text (a 5 MB list of mentions held 940 MB); mentions
+    keep their places in the whole text."""
+    import tools.guard as guard
+
+    monkeypatch.setattr(guard, "SEGMENT_CHARS", 2_000)
+    item = "\n- We could add umbrella cover"
+    short, long = item * 60, item * 1_200  # one segment of mentions; twenty times as many
+    guard.scan_products(short)  # warm: the lexicon and the judge's model load once
+    assert guard.scan_products(long) == ["umbrella"]
+    assert _peak_bytes(lambda: guard.scan_products(long)) < 3 * _peak_bytes(lambda: guard.scan_products(short))
+    mentions = guard.find_mentions(long)
+    assert len(mentions) == 1_200 and all(long[m.start : m.end] == m.text for m in mentions)
+    assert [m.start for m in mentions] == sorted(m.start for m in mentions)

@@ -28,7 +28,7 @@ import bisect
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -164,6 +164,8 @@ PAIR_TYPO_MIN_LEN = 5  # beside the other word of its term, a shorter word may b
 # one-deletion neighbourhood alone would cost the square of its length: 30,000 letters took 887 MB).
 MAX_TOKEN_CHARS = 40
 JUDGE_BATCH = 256  # mentions judged together
+# Text judged at once: a long answer is some 8,000 characters; a 5 MB line of "- umbrella" items held 940 MB whole.
+SEGMENT_CHARS = 64_000
 
 
 @dataclass(frozen=True)
@@ -611,14 +613,42 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 _CITATION_ID = re.compile(r"\[[a-z0-9]+(?:[-_][a-z0-9]+)+\]")
 
 
+def _segments(text: str) -> Iterator[tuple[int, str]]:
+    """``text`` in pieces of at most ``SEGMENT_CHARS``, each with its offset, cut at a line break, else a sentence's
+    end, else a space (a piece with none of them is cut where it must)."""
+    pos = 0
+    while len(text) - pos > SEGMENT_CHARS:
+        window = text[pos : pos + SEGMENT_CHARS]
+        cut = max(window.rfind("\n"), window.rfind(". "), window.rfind(" ")) + 1 or SEGMENT_CHARS
+        yield pos, window[:cut]
+        pos += cut
+    yield pos, text[pos:]
+
+
 def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Mention]:
     """Every mention of a product we do not write, with whether its clause offers it, in text order.
 
     ``names``: names the data holds (an applicant's company name, a NAICS title, see ``data_names``). The guard
     judges the copilot's words: a mention inside one of them, where the text repeats it, is the name, not an offer.
+    A text longer than ``SEGMENT_CHARS`` is judged a segment at a time (what one call holds stays bounded).
     """
     if not text:
         return []
+    if len(text) <= SEGMENT_CHARS:
+        return _find_mentions(text, catalog, names)
+    names, budget = tuple(names), [judge_model.EMBED_MAX]
+    return [
+        replace(m, start=m.start + at, end=m.end + at)
+        for at, piece in _segments(text)
+        for m in _find_mentions(piece, catalog, names, budget)
+    ]
+
+
+def _find_mentions(text: str, catalog, names: Iterable[str], budget: list[int] | None = None) -> list[Mention]:
+    """``find_mentions`` for one segment; ``budget`` holds the sentence embeddings the whole text may still use."""
+    if not text:
+        return []
+    budget = [judge_model.EMBED_MAX] if budget is None else budget
     lex = lexicon()
     skip = _written(lex, catalog)
     norm, offsets = normalise(text)
@@ -703,11 +733,10 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
 
     found: list[tuple[Mention, float, bool]] = []
     verdicts = judge_model.Verdicts()
-    embeddings = judge_model.EMBED_MAX  # for the whole text
     for at in range(0, len(spans), JUDGE_BATCH):  # in batches: a text of many mentions never holds all contexts
         batch = spans[at : at + JUDGE_BATCH]
-        probs, used = judge_model.judge([context(*span) for span in batch], embeddings)
-        embeddings -= used
+        probs, used = judge_model.judge([context(*span) for span in batch], budget[0])
+        budget[0] -= used  # for the whole text, its segments together
         for (pid, i, j, weak), p in zip(batch, probs, strict=True):
             if not verdicts.add(pid, p) and weak:  # a bare word ("flood", "crime") counts only where offered
                 continue
@@ -846,9 +875,11 @@ def _title_case(text: str, start: int, end: int) -> bool:
 def scan_products(text: str, catalog=None, mentions_only: bool = False, names: Iterable[str] = ()) -> list[str]:
     """Product ids the text offers (or, with ``mentions_only``, merely names) that we do not write, in order."""
     out: list[str] = []
-    for m in find_mentions(text, catalog, names):
-        if (mentions_only or m.offered) and m.product not in out:
-            out.append(m.product)
+    names, budget = tuple(names), [judge_model.EMBED_MAX]
+    for _, piece in _segments(text or ""):  # a segment's mentions at a time: a long text never holds them all
+        for m in _find_mentions(piece, catalog, names, budget):
+            if (mentions_only or m.offered) and m.product not in out:
+                out.append(m.product)
     return out
 
 
