@@ -17,12 +17,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import math
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +244,34 @@ class SignIn:
         return "Unknown user name or wrong password."
 
 
+def client_address(peer: str | None, headers: Mapping[str, str], trusted: str) -> str | None:
+    """The address a sign-in attempt is counted against: the TCP peer (None for loopback, as Streamlit gives it),
+    or, when the peer is a proxy listed in ``trusted`` (UWC_FORWARDED_ALLOW_IPS), the right-most address of its
+    ``X-Forwarded-For`` that is not itself such a proxy. Without it every browser behind the proxy shares one
+    address, and five wrong passwords from anyone would hold sign-in shut for all."""
+    networks = []
+    for item in filter(None, (n.strip() for n in trusted.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:  # not an address: trusts nobody (the peer is counted, as without the setting)
+            continue
+
+    def is_proxy(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip().strip("[]"))
+        except ValueError:
+            return False
+        return any(ip in n for n in networks)
+
+    if not networks or not is_proxy(peer or "127.0.0.1"):
+        return peer
+    forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), "")
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not is_proxy(hop):
+            return hop[:64]
+    return peer
+
+
 def sign_in(
     accounts: dict[str, DemoAccount],
     name: str,
@@ -354,7 +383,8 @@ def _sign_in_page_demo(settings: Settings) -> None:
         password = st.text_input("Password", type="password", key="signin-password")
         submitted = st.form_submit_button("Sign in", icon=":material/login:", type="primary")
     if submitted:
-        attempt = sign_in(accounts, name, password, client=st.context.ip_address)
+        client = client_address(st.context.ip_address, st.context.headers, settings.forwarded_allow_ips)
+        attempt = sign_in(accounts, name, password, client=client)
         if attempt.user is not None:
             st.session_state[SESSION_KEY] = attempt.user
             st.rerun()

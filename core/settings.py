@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     auth: str | None = Field(None, description="'demo', 'oidc' or unset (no sign-in; loopback only)")
     auth_users_file: Path | None = Field(None, description="demo mode: YAML file of users and password hashes")
     auth_users: str | None = Field(None, description="demo mode: 'name:role:hash,...' instead of a file")
+    forwarded_allow_ips: str = Field(
+        "", description="reverse proxies (addresses or networks) whose X-Forwarded-For names the signing-in client"
+    )
     admins: str = Field("", description="comma-separated user names or e-mails with the admin role (OIDC)")
     seniors: str = Field("", description="comma-separated user names or e-mails with the senior role (OIDC)")
     oidc_metadata_url: str | None = Field(

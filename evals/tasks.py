@@ -133,8 +133,14 @@ def load_tasks(path: Path | str) -> list[Task]:
         raise TaskFileError(f"{path}: no such file")
     tasks: list[Task] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:  # bytes: a binary file (a database in the data folder) is one line of refusal
+        for n, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise TaskFileError(
+                    f"{path}, line {n}: not UTF-8 text (byte {exc.start}); a task file is JSONL"
+                ) from None
             if not line.strip():
                 continue
             try:

@@ -27,13 +27,14 @@ ROLE_SETTINGS = {
     "search_path": DATA_SCHEMA,
 }
 CONNECTION_LIMIT = 32
-# SQL given as text (ts_rewrite, ts_stat, query_to_xml …), whole-schema dumps, sleeping, signalling other sessions.
+# SQL given as text (ts_rewrite, ts_stat, query_to_xml …), whole-schema dumps, sleeping, signalling other sessions,
+# writing to the WAL (pg_logical_emit_message: executable by PUBLIC, and allowed in a read-only transaction).
 DENIED_FUNCTIONS = (
     "ts_rewrite ts_stat query_to_xml query_to_xmlschema query_to_xml_and_xmlschema cursor_to_xml "
     "cursor_to_xmlschema table_to_xml table_to_xmlschema table_to_xml_and_xmlschema schema_to_xml "
     "schema_to_xmlschema schema_to_xml_and_xmlschema database_to_xml database_to_xmlschema "
     "database_to_xml_and_xmlschema pg_sleep pg_sleep_for pg_sleep_until pg_terminate_backend pg_cancel_backend "
-    "pg_notify lo_from_bytea lo_create lo_creat lo_import lo_export"
+    "pg_notify pg_logical_emit_message lo_from_bytea lo_create lo_creat lo_import lo_export"
 ).split()
 # Advisory locks: the app's user takes them (the swap, one writer per conversation); nobody else needs them.
 LOCK_FUNCTIONS = tuple(

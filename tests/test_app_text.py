@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.ui.answer import follow_ups, format_answer, layout, link_citations
-from app.ui.escape import code, md, md_lines
+from app.ui.escape import code, md, md_lines, model_markdown
 from app.ui.facts import correction_message
 from app.ui.passages import matches, passage
 from guidelines import load_sections
@@ -110,3 +110,17 @@ def test_a_model_answer_keeps_its_layout_but_makes_no_link_of_its_own():
     out = format_answer(answer, {"auto-qualified"})
     assert active_markup(out) == ["link guidelines?section=auto-qualified"]
     assert out.startswith("**In appetite.**\n\n- Evil")
+
+
+def test_a_backslash_before_link_syntax_does_not_reopen_it():
+    """A model that writes the escape itself ("[pay\\](//x)", "\\<ftp://x>"), e.g. copying a broker's letter: the
+    escape the app adds must not pair with it into a literal backslash and a live link, image or autolink."""
+    for answer in (
+        "[Pay the fee here\\](//example.invalid/pay)",
+        "[a\\\\\\](//example.invalid)",
+        "\\<ftp://example.invalid/x>",
+        "!\\[x\\](//example.invalid/a.png) and \\\\![y\\](//example.invalid/b.png)",
+        "[r\\][1]\n\n[1\\]: //example.invalid",
+    ):
+        assert active_markup(model_markdown(answer)) == [], answer
+    assert active_markup(model_markdown("**b** \\* [auto-qualified]")) == []  # layout and citations untouched

@@ -11,6 +11,7 @@ from app.auth import (
     SignInThrottle,
     authenticate,
     check_auth_settings,
+    client_address,
     hash_password,
     load_demo_accounts,
     oidc_user,
@@ -135,6 +136,26 @@ def test_failed_sign_ins_are_throttled_per_client(accounts):
         assert sign_in(accounts, name, "guess", client="203.0.113.5", throttle=throttle).user is None
     assert sign_in(accounts, "alice", "right", client="203.0.113.5", throttle=throttle).retry_after_s > 0
     assert sign_in(accounts, "alice", "right", client="198.51.100.7", throttle=throttle).user is not None  # others
+
+
+def test_behind_a_trusted_proxy_each_browser_is_its_own_client(accounts):
+    """Every browser behind the proxy reaches the app from the proxy's address: counted by that, one sprayer's
+    three guesses would lock everyone out. With the proxy listed, X-Forwarded-For names the client; a header from
+    anyone else is ignored (it could name any address)."""
+    proxy, trusted = "172.18.0.5", "172.16.0.0/12, not-an-address"
+    assert client_address(proxy, {"X-Forwarded-For": "203.0.113.5"}, trusted) == "203.0.113.5"
+    assert client_address(proxy, {"x-forwarded-for": "1.2.3.4, 203.0.113.5, 172.18.0.9"}, trusted) == "203.0.113.5"
+    assert client_address("198.51.100.7", {"X-Forwarded-For": "203.0.113.5"}, trusted) == "198.51.100.7"
+    assert client_address(proxy, {"X-Forwarded-For": "203.0.113.5"}, "") == proxy  # nothing trusted
+    assert client_address(None, {"X-Forwarded-For": "203.0.113.5"}, "127.0.0.1") == "203.0.113.5"  # loopback proxy
+    clock = Clock()
+    throttle = SignInThrottle(max_failures=3, window_s=300, clock=clock)
+    sprayer = client_address(proxy, {"X-Forwarded-For": "203.0.113.5"}, trusted)
+    for name in ("bob", "carol", "erin"):
+        sign_in(accounts, name, "guess", client=sprayer, throttle=throttle)
+    assert sign_in(accounts, "alice", "right", client=sprayer, throttle=throttle).retry_after_s > 0  # held
+    other = client_address(proxy, {"X-Forwarded-For": "198.51.100.7"}, trusted)
+    assert sign_in(accounts, "alice", "right", client=other, throttle=throttle).user is not None  # not everyone
 
 
 def test_a_success_forgets_the_names_failures(accounts):

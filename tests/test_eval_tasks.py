@@ -136,3 +136,11 @@ def test_expected_lines_must_be_lines_we_write(tmp_path, catalog):
     )
     with pytest.raises(TaskFileError, match="umbrella"):
         check_against_catalog(tasks, catalog)
+
+
+def test_a_binary_file_is_refused_in_one_line(tmp_path):
+    """A database in the data folder named as a task file (run_eval_tasks over MCP reads files there)."""
+    path = tmp_path / "checkpoints.db"
+    path.write_bytes(b"SQLite format 3\x00\xb2\xff\n" + bytes(range(256)))
+    with pytest.raises(TaskFileError, match=r"line 1: not UTF-8 text \(byte 16\)"):
+        load_tasks(path)

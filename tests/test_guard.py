@@ -192,6 +192,38 @@ def test_scan_cost_grows_linearly_in_work_not_time():
     assert sizes[1] <= 4 * sizes[0] + 4
 
 
+class _Scanned:
+    """A compiled pattern that counts the characters its searches read."""
+
+    def __init__(self, pattern, tally: list[int]):
+        self.pattern, self.tally = pattern, tally
+
+    def search(self, text, pos=0, endpos=None):
+        end = len(text) if endpos is None else endpos
+        self.tally.append(max(end - pos, 0))
+        return self.pattern.search(text, pos, end)
+
+    def finditer(self, *args):
+        return self.pattern.finditer(*args)
+
+
+def test_many_mentions_in_one_clause_read_the_clause_once(monkeypatch):
+    """One clause holding thousands of mentions ('"umbrella "umbrella ...', no punctuation to split it): the clause
+    rules read it once, not once per mention (that was quadratic: 24 s of CPU for 64,000 characters)."""
+    import tools.guard as guard
+
+    tally: list[int] = []
+    for name in ("_REFERRED", "_OFFERING", "_DECLINE"):
+        monkeypatch.setattr(guard, name, _Scanned(getattr(guard, name), tally))
+    read = []
+    for n in (200, 800):
+        tally.clear()
+        text = 'Also "umbrella ' * n
+        assert guard.find_mentions(text)
+        read.append(sum(tally))
+    assert read[1] <= 4 * read[0] + 1000, read
+
+
 def test_unwritten_request_names_only_products_when_no_line_is_named(toolkit):
     from tools.guard import unwritten_request
 
@@ -424,3 +456,19 @@ def test_product_words_inside_citation_ids_are_not_mentions():
         assert find_mentions(text) == [], text
     offered = find_mentions("We can add an umbrella policy [umbrella-unwritten].")
     assert [(m.product, m.offered) for m in offered] == [("umbrella", True)]
+
+
+def test_a_long_text_is_judged_a_segment_at_a_time(monkeypatch):
+    """What one scan holds is bounded by the segment, not the text (a 5 MB list of mentions held 940 MB); mentions
+    keep their places in the whole text."""
+    import tools.guard as guard
+
+    monkeypatch.setattr(guard, "SEGMENT_CHARS", 2_000)
+    item = "\n- We could add umbrella cover"
+    short, long = item * 60, item * 1_200  # one segment of mentions; twenty times as many
+    guard.scan_products(short)  # warm: the lexicon and the judge's model load once
+    assert guard.scan_products(long) == ["umbrella"]
+    assert _peak_bytes(lambda: guard.scan_products(long)) < 3 * _peak_bytes(lambda: guard.scan_products(short))
+    mentions = guard.find_mentions(long)
+    assert len(mentions) == 1_200 and all(long[m.start : m.end] == m.text for m in mentions)
+    assert [m.start for m in mentions] == sorted(m.start for m in mentions)

@@ -334,3 +334,74 @@ def test_every_stdio_request_gets_a_reply(server):
     assert "lone UTF-16 surrogate" in replies[11]["error"]["message"]
     assert "params" in replies["thirteen"]["error"]["message"]
     assert any(t["name"] == "get_limits" for t in replies[99]["result"]["tools"])
+
+
+class _Sized:
+    """A text stream that notes the longest line it ever handed out: what the server held of one line at once."""
+
+    def __init__(self, inner):
+        self.inner, self.longest = inner, 0
+
+    def readline(self, size=-1):
+        line = self.inner.readline(size)
+        self.longest = max(self.longest, len(line))
+        return line
+
+
+def test_a_stdio_line_over_the_limit_is_refused_as_it_is_read(server, monkeypatch):
+    """A line longer than the limit is skipped to its end a chunk at a time and answered (id null, as its id cannot
+    be read); the next request is served. The server never holds more than the limit of it."""
+    import io
+
+    import app.mcp_stdio as stdio
+
+    monkeypatch.setattr(stdio, "MAX_LINE_CHARS", 1_000)
+    monkeypatch.setattr(stdio, "_SKIP_CHUNK", 100)
+    huge = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "method": "tools/call",
+            "params": {"name": "run_sql", "arguments": {"q": "a" * 50_000}},
+        }
+    )
+    initialized = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    lines = [
+        json.dumps(INITIALIZE),
+        initialized,
+        huge,
+        json.dumps({"jsonrpc": "2.0", "id": 99, "method": "tools/list"}),
+    ]
+    out = io.StringIO()
+    read_fd, write_fd = os.pipe()
+
+    def client() -> None:  # keeps stdin open until the last reply is out
+        with os.fdopen(write_fd, "w", encoding="utf-8") as pipe:
+            pipe.write("\n".join(lines) + "\n")
+            pipe.flush()
+            deadline = time.monotonic() + 60
+            while '"id":99' not in out.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=client, daemon=True)
+    writer.start()
+    with os.fdopen(read_fd, encoding="utf-8") as stdin:
+        source = _Sized(stdin)
+        serve_stdio_on(server, source, out)
+    writer.join(5)
+    replies = [json.loads(r) for r in out.getvalue().splitlines()]
+    refused = [r for r in replies if "error" in r]
+    assert len(refused) == 1 and refused[0]["id"] is None and refused[0]["error"]["code"] == -32600
+    assert "over 1,000 characters" in refused[0]["error"]["message"]
+    assert any(r.get("id") == 99 and r["result"]["tools"] for r in replies)
+    assert source.longest <= 1_001
+
+
+def test_run_eval_tasks_on_a_binary_file_is_a_tool_error(toolkit, tmp_path):
+    from app.mcp_server import EvalTools
+
+    (tmp_path / "uwc.db").write_bytes(b"\xb2\x00" * 100)
+    ok, result = EvalTools(Settings(data_dir=tmp_path), toolkit).call(
+        "run_eval_tasks", {"tasks_file": str(tmp_path / "uwc.db")}
+    )
+    assert not ok and "not UTF-8 text" in result["error"], result

@@ -140,6 +140,9 @@ PG_ATTACKS = [
     "SELECT * FROM state FOR UPDATE",
     "WITH d AS (DELETE FROM state RETURNING *) SELECT * FROM d",
     "SELECT dblink_exec('dbname=postgres', 'DROP DATABASE test')",
+    # an escaped name the login would allow (a setting it may read): the checks must refuse the escape itself
+    "SELECT U&\"\\0063urrent_setting\"('work_mem')",
+    "SELECT u&\"!0063urrent_setting\" UESCAPE '!' ('work_mem')",
 ]
 
 
@@ -187,6 +190,8 @@ ESCAPES = [
     "SELECT pg_advisory_lock(1)",
     "CREATE TEMP TABLE t AS SELECT 1",
     "SELECT set_config('temp_file_limit', '-1', false)",
+    # PUBLIC may run it by default, in a read-only transaction too: megabytes of WAL per call
+    "SELECT pg_logical_emit_message(false, 'uwc', repeat('x', 1000))",
 ]
 
 

@@ -28,7 +28,7 @@ import bisect
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -164,6 +164,8 @@ PAIR_TYPO_MIN_LEN = 5  # beside the other word of its term, a shorter word may b
 # one-deletion neighbourhood alone would cost the square of its length: 30,000 letters took 887 MB).
 MAX_TOKEN_CHARS = 40
 JUDGE_BATCH = 256  # mentions judged together
+# Text judged at once: a long answer is some 8,000 characters; a 5 MB line of "- umbrella" items held 940 MB whole.
+SEGMENT_CHARS = 64_000
 
 
 @dataclass(frozen=True)
@@ -491,6 +493,10 @@ class _Judge:
         self.tokens = tokens
         self.lines, self.heading = _headings(norm)
         self.mention_tokens: set[int] = set()
+        # Per clause and per heading, each read once: a clause of thousands of mentions is still read once
+        # ("\"umbrella \"umbrella ..." once took 24 s of CPU for 64,000 characters, searched once per mention).
+        self._clause_facts: dict[tuple[str, int], bool] = {}
+        self._heading_declines: dict[tuple[int, int], bool] = {}
 
     def clause_of(self, pos: int) -> int:
         return max(bisect.bisect_right(self.starts, pos) - 1, 0)
@@ -505,30 +511,56 @@ class _Judge:
         k = bisect.bisect_right(self.quote_starts, start) - 1
         return k >= 0 and self.quoted[k][0] <= start and end <= self.quoted[k][1]
 
+    def _once(self, fact: str, c: int, compute) -> bool:
+        key = (fact, c)
+        if key not in self._clause_facts:
+            self._clause_facts[key] = compute()
+        return self._clause_facts[key]
+
+    def referred(self, c: int) -> bool:
+        return self._once("referred", c, lambda: bool(_REFERRED.search(self.norm, *self.clauses[c])))
+
+    def offering(self, c: int) -> bool:
+        return self._once("offering", c, lambda: bool(_OFFERING.search(self.norm, *self.clauses[c])))
+
     def referred_alone(self, c: int) -> bool:
         """The clause refers something elsewhere and names no product itself: it refers the one before."""
-        a, b = self.clauses[c]
-        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
-        return not any(k in self.mention_tokens for k in range(lo, hi)) and bool(_REFERRED.search(self.norm, a, b))
+
+        def compute() -> bool:
+            a, b = self.clauses[c]
+            lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+            return not any(k in self.mention_tokens for k in range(lo, hi)) and self.referred(c)
+
+        return self._once("referred_alone", c, compute)
 
     def bare(self, c: int, mention_tokens: set[int]) -> bool:
         """The clause is only product names ("Umbrella:", "EPLI —", "Umbrella?")."""
-        a, b = self.clauses[c]
-        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
-        return all(k in mention_tokens or self.tokens[k].word in _FILLERS for k in range(lo, hi))
+
+        def compute() -> bool:
+            a, b = self.clauses[c]
+            lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+            return all(k in mention_tokens or self.tokens[k].word in _FILLERS for k in range(lo, hi))
+
+        return self._once("bare", c, compute)
+
+    def heading_declines(self, h: tuple[int, int]) -> bool:
+        if h not in self._heading_declines:
+            self._heading_declines[h] = bool(_DECLINE.search(self.norm, *h) or _REFERRED.search(self.norm, *h))
+        return self._heading_declines[h]
 
     def cues(self, start: int, end: int, mention_tokens: set[int]) -> dict[str, bool]:
         """What the rules read in the mention's clause: each a feature of the judging model."""
-        self.mention_tokens = mention_tokens
+        if mention_tokens is not self.mention_tokens:  # the clause facts that read mentions depend on them
+            self.mention_tokens = mention_tokens
+            self._clause_facts = {k: v for k, v in self._clause_facts.items() if k[0] in ("referred", "offering")}
         c = self.clause_of(start)
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
-        a, b = self.clauses[c]
         line = self.lines[bisect.bisect_right(self.lines, start) - 1] if self.lines else 0
         cues = {
             # "you asked about 'D&O'"; a markdown quote ("> Can we add D&O?") is someone else's words too
             "quoted": self.quoted_span(start, end) or self.norm[line : line + 8].lstrip().startswith(">"),
             "declines": self.declines(c),
-            "referred": bool(_REFERRED.search(self.norm, a, b)),
+            "referred": self.referred(c),
             # "Excess: beyond our lines; refer that request to an excess market." (the next clause names none)
             "then_referred": c + 1 < len(self.clauses) and self.referred_alone(c + 1),
             # "Not written: umbrella, excess, EPLI."
@@ -538,12 +570,10 @@ class _Judge:
         }
         # "EPLI: rec.", "| EPLI | Recommend adding |": a bare label whose next clause offers (not a rule's veto)
         offers = c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and not self.declines(c + 1)
-        offers = offers and bool(_OFFERING.search(self.norm, *self.clauses[c + 1]))
+        offers = offers and self.offering(c + 1)
         # A list item or table row under a heading that declines or refers: "**Refer to other markets**\n- Umbrella".
         h = self.heading[bisect.bisect_right(self.lines, start) - 1] if self.lines else None
-        cues["heading_declines"] = h is not None and bool(
-            _DECLINE.search(self.norm, *h) or _REFERRED.search(self.norm, *h)
-        )
+        cues["heading_declines"] = h is not None and self.heading_declines(h)
         cues["offered"] = not any(cues.values())
         cues["bare_offered"] = offers
         return cues
@@ -583,14 +613,42 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 _CITATION_ID = re.compile(r"\[[a-z0-9]+(?:[-_][a-z0-9]+)+\]")
 
 
+def _segments(text: str) -> Iterator[tuple[int, str]]:
+    """``text`` in pieces of at most ``SEGMENT_CHARS``, each with its offset, cut at a line break, else a sentence's
+    end, else a space (a piece with none of them is cut where it must)."""
+    pos = 0
+    while len(text) - pos > SEGMENT_CHARS:
+        window = text[pos : pos + SEGMENT_CHARS]
+        cut = max(window.rfind("\n"), window.rfind(". "), window.rfind(" ")) + 1 or SEGMENT_CHARS
+        yield pos, window[:cut]
+        pos += cut
+    yield pos, text[pos:]
+
+
 def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Mention]:
     """Every mention of a product we do not write, with whether its clause offers it, in text order.
 
     ``names``: names the data holds (an applicant's company name, a NAICS title, see ``data_names``). The guard
     judges the copilot's words: a mention inside one of them, where the text repeats it, is the name, not an offer.
+    A text longer than ``SEGMENT_CHARS`` is judged a segment at a time (what one call holds stays bounded).
     """
     if not text:
         return []
+    if len(text) <= SEGMENT_CHARS:
+        return _find_mentions(text, catalog, names)
+    names, budget = tuple(names), [judge_model.EMBED_MAX]
+    return [
+        replace(m, start=m.start + at, end=m.end + at)
+        for at, piece in _segments(text)
+        for m in _find_mentions(piece, catalog, names, budget)
+    ]
+
+
+def _find_mentions(text: str, catalog, names: Iterable[str], budget: list[int] | None = None) -> list[Mention]:
+    """``find_mentions`` for one segment; ``budget`` holds the sentence embeddings the whole text may still use."""
+    if not text:
+        return []
+    budget = [judge_model.EMBED_MAX] if budget is None else budget
     lex = lexicon()
     skip = _written(lex, catalog)
     norm, offsets = normalise(text)
@@ -675,11 +733,10 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
 
     found: list[tuple[Mention, float, bool]] = []
     verdicts = judge_model.Verdicts()
-    embeddings = judge_model.EMBED_MAX  # for the whole text
     for at in range(0, len(spans), JUDGE_BATCH):  # in batches: a text of many mentions never holds all contexts
         batch = spans[at : at + JUDGE_BATCH]
-        probs, used = judge_model.judge([context(*span) for span in batch], embeddings)
-        embeddings -= used
+        probs, used = judge_model.judge([context(*span) for span in batch], budget[0])
+        budget[0] -= used  # for the whole text, its segments together
         for (pid, i, j, weak), p in zip(batch, probs, strict=True):
             if not verdicts.add(pid, p) and weak:  # a bare word ("flood", "crime") counts only where offered
                 continue
@@ -818,9 +875,11 @@ def _title_case(text: str, start: int, end: int) -> bool:
 def scan_products(text: str, catalog=None, mentions_only: bool = False, names: Iterable[str] = ()) -> list[str]:
     """Product ids the text offers (or, with ``mentions_only``, merely names) that we do not write, in order."""
     out: list[str] = []
-    for m in find_mentions(text, catalog, names):
-        if (mentions_only or m.offered) and m.product not in out:
-            out.append(m.product)
+    names, budget = tuple(names), [judge_model.EMBED_MAX]
+    for _, piece in _segments(text or ""):  # a segment's mentions at a time: a long text never holds them all
+        for m in _find_mentions(piece, catalog, names, budget):
+            if (mentions_only or m.offered) and m.product not in out:
+                out.append(m.product)
     return out
 
 

@@ -155,9 +155,14 @@ def _nesting(sql: str) -> int:
 
 
 def check_postgres_sql(sql: str) -> exp.Expression:
-    """``check_sql`` in PostgreSQL's dialect, and no function that reaches outside the query."""
+    """``check_sql`` in PostgreSQL's dialect, no name written with Unicode escapes, and no function that reaches
+    outside the query."""
     from sqlglot import exp
 
+    if _unicode_escaped_name(sql):
+        raise QueryRejected(
+            'names written with Unicode escapes (U&"...") are not allowed', "write names as plain identifiers"
+        )
     stmt = check_sql(sql, dialect="postgres")
     for node in stmt.walk():
         if isinstance(node, exp.Func):
@@ -165,6 +170,20 @@ def check_postgres_sql(sql: str) -> exp.Expression:
             if name.startswith(DENIED_PREFIXES):
                 raise QueryRejected(f"function {name}() is not allowed", "plain SELECTs over the insurer's tables")
     return stmt
+
+
+def _unicode_escaped_name(sql: str) -> bool:
+    """True when the statement writes a name as ``U&"..."``: PostgreSQL decodes it (``U&"\\0073et_config"`` is
+    set_config) but sqlglot reads ``U & "..."``, a bitwise AND, so no name check could see the function it calls."""
+    try:
+        tokens = sqlglot.tokenize(sql, read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return False  # the parse that follows refuses it
+    kinds = sqlglot.tokens.TokenType
+    return any(
+        a.text.lower() == "u" and b.token_type == kinds.AMP and c.token_type == kinds.IDENTIFIER
+        for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)
+    )
 
 
 def table_columns(table: str) -> list[str]:

@@ -29,9 +29,11 @@ _LINE_START = re.compile(r"^(\d*)([-+=.)])")
 _SCHEME = re.compile(r"(?i)(https?\\?:\\?/\\?/)")
 _WWW = re.compile(r"(?i)\b(www)(?=\\?\.)")
 _AT = re.compile(r"(\\?@)")
-# Link and image syntax in a model's Markdown: "](" "][" "]:" close a link text or a reference; "<" opens HTML or
-# an autolink.
-_LINK_CLOSE = re.compile(r"\](?=[(\[:])")
+# Link and image syntax in a model's Markdown: "](" "][" "]:" close a link text or a reference, "![" opens an
+# image, "<" HTML or an autolink, "$" LaTeX. Each is matched with the backslashes before it: an even run (none
+# included) leaves the character active, so one more backslash escapes it; an odd run has escaped it already.
+# (Adding one to an odd run would make it even: "\\](//x)" became "\\\\](//x)", a live link.)
+_MODEL_ACTIVE = re.compile(r"(?<!\\)((?:\\\\)*)(\\?)(\](?=[(\[:])|(?<=!)\[|<|\$)")
 
 
 def _no_autolinks(text: str) -> str:
@@ -63,6 +65,5 @@ def code(value: object) -> str:
 
 def model_markdown(text: str) -> str:
     """A model's Markdown answer with its layout but without links, images, HTML or LaTeX."""
-    text = _LINK_CLOSE.sub(r"\\]", text or "")
-    text = text.replace("![", r"!\[").replace("<", r"\<").replace("$", r"\$")
+    text = _MODEL_ACTIVE.sub(lambda m: f"{m[1]}\\{m[3]}", text or "")
     return _no_autolinks(text)

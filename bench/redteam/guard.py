@@ -158,3 +158,36 @@ if __name__ == "__main__":  # python -m bench.redteam.guard
     for a in ATTACKS:
         o = a.run()
         print(f"{'held' if o.held else 'FAILED':6} {a.name}: {o.detail}")
+
+
+_CLAUSE = """
+import resource, sys, time
+from tools.guard import lexicon, scan_products
+lexicon()
+text = {"clause": '"umbrella ' * 7100, "items": "\\n- ".join(["umbrella"] * 250_000)}[sys.argv[1]]
+start = time.process_time()
+scan_products(text)
+print(time.process_time() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _scan(kind: str) -> tuple[float, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _CLAUSE, kind], capture_output=True, text=True, timeout=300, env=os.environ
+    )
+    if out.returncode:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}")
+    cpu, rss = map(float, out.stdout.split())
+    return cpu, rss
+
+
+@attack(AREA, "7,100 mentions in one clause, 64,000 characters (was 24 s of CPU) (r5)")
+def one_clause_of_mentions() -> Outcome:
+    cpu, _ = _scan("clause")
+    return Outcome(cpu < 5, f"{cpu:.1f} s of CPU (linear: about 1 s)")
+
+
+@attack(AREA, "a 2.7 MB text of 250,000 listed mentions (5 MB was 942 MB) (r5)")
+def five_mb_of_mentions() -> Outcome:
+    _, rss = _scan("items")
+    return Outcome(rss < BUDGET_MB, f"peak RSS {rss:.0f} MB, the embedding model included (budget {BUDGET_MB} MB)")

@@ -262,3 +262,42 @@ def sign_in_guessing() -> Outcome:
     last = sign_in(accounts, "alice", "s3cret-pw", client="198.51.100.200", throttle=throttle)
     held = checked <= SIGN_IN_MAX_FAILURES and last.user is None and last.retry_after_s > 0
     return Outcome(held, f"{checked} of 50 guesses checked; then: {last.message}")
+
+
+@attack(AREA, "mcp over stdio: one 100 MB line (300 MB was 1.3 GB) (r5)")
+def _stdio_huge_line() -> Outcome:
+    code = (
+        "import resource, subprocess, sys, json\n"
+        f"p = subprocess.Popen({_uwc()!r} + ['mcp'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)\n"
+        f"p.stdin.write(json.dumps({INITIALIZE!r}) + '\\n')\n"
+        'p.stdin.write(\'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run_sql",\''
+        " + '\"arguments\":{\"query\":\"' + 'a' * 100_000_000 + '\"}}}\\n')\n"
+        "out, _ = p.communicate(timeout=240)\n"
+        "print(json.dumps({'replies': out.splitlines()[-1][:200],"
+        " 'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
+    )
+    env = _env(UWC_DATA_DIR=str(_db_folder()), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    if proc.returncode:
+        return Outcome(False, "crashed: " + proc.stderr[-200:])
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    return Outcome(
+        r["rss"] < 300 and "-32600" in r["replies"], f"peak RSS {r['rss']:.0f} MB; last reply {r['replies'][:90]}"
+    )
+
+
+@attack(AREA, "demo sign-in behind a reverse proxy: one sprayer locks out everyone (r5)")
+def _throttle_behind_proxy() -> Outcome:
+    from app.auth import SignInThrottle, client_address, hash_password, load_demo_accounts, sign_in
+    from core.settings import Settings
+
+    accounts = load_demo_accounts(Settings(auth="demo", auth_users=f"alice:junior:{hash_password('right')}"))
+    throttle, proxy, trusted = SignInThrottle(), "172.18.0.5", "172.16.0.0/12"
+    for i in range(10):  # one browser guessing names behind the proxy
+        sign_in(
+            accounts, f"user{i}", "guess", client_address(proxy, {"X-Forwarded-For": "203.0.113.5"}, trusted), throttle
+        )
+    alice = sign_in(
+        accounts, "alice", "right", client_address(proxy, {"X-Forwarded-For": "198.51.100.7"}, trusted), throttle
+    )
+    return Outcome(alice.user is not None, "alice signs in" if alice.user else f"alice refused: {alice.message}")

@@ -20,6 +20,7 @@ ESCAPES = {
     "conversations in public.thread": "SELECT id, owner, title FROM public.thread",
     "pg_authid": "SELECT rolname, rolpassword FROM pg_authid",
     "terminate other sessions": "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+    "WAL writes through pg_logical_emit_message (r5)": "SELECT pg_logical_emit_message(false, 'uwc', repeat('x', 100000))",
 }
 
 
@@ -87,6 +88,13 @@ def _escape(name: str):
 
 for _name in ESCAPES:
     attack("sql", f"PostgreSQL, past the parser: {_name}")(_escape(_name))
+
+
+@attack("sql", "PostgreSQL: a name in Unicode escapes, the parser on (r5)")
+def _escaped_name() -> Outcome:
+    """The login allows reading a setting: only the statement checks can refuse this, so it shows they see it."""
+    (r,) = _pg_results(["SELECT U&\"\\0063urrent_setting\"('work_mem')"])
+    return Outcome(not r["ok"], f"{'answered' if r['ok'] else 'refused'}: {r['result'][:120]}")
 
 
 @attack("sql", "PostgreSQL: the tool's session is its own login")

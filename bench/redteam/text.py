@@ -186,3 +186,17 @@ def impossible_numbers() -> Outcome:
     if bad:
         return Outcome(False, f"{len(bad)} unclear: {bad[0]}")
     return Outcome(True, "15 impossible numbers, 15 clear tool errors naming the argument")
+
+
+@attack("text", "a model's answer with a backslash before link syntax (r5)")
+def _model_backslash() -> Outcome:
+    from app.ui.escape import model_markdown
+    from tests.rendered import active_markup
+
+    answers = [
+        "[Pay the fee\\](//example.invalid/pay)",
+        "\\<ftp://example.invalid/x>",
+        "[r\\][1]\n\n[1\\]: //example.invalid",
+    ]
+    made = [m for a in answers for m in active_markup(model_markdown(a))]
+    return Outcome(not made, f"{len(made)} links or autolinks made" + (f": {made[:3]}" if made else ""))
