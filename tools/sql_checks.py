@@ -175,6 +175,8 @@ def check_postgres_sql(sql: str) -> exp.Expression:
 def _unicode_escaped_name(sql: str) -> bool:
     """True when the statement writes a name as ``U&"..."``: PostgreSQL decodes it (``U&"\\0073et_config"`` is
     set_config) but sqlglot reads ``U & "..."``, a bitwise AND, so no name check could see the function it calls."""
+    import sqlglot  # imported where used (a process that never checks SQL does not pay for it)
+
     try:
         tokens = sqlglot.tokenize(sql, read="postgres")
     except sqlglot.errors.SqlglotError:
