@@ -23,6 +23,7 @@ TUNED = (
     "guard_fresh2_heldout.jsonl",
     "guard_fresh3_train.jsonl",
     "guard_fresh4_train.jsonl",
+    "guard_fresh5_train.jsonl",
 )
 # Round 4's new writer's held-out set stays outside the repository and is scored only when asked for, once, at
 # the end of the round: ``python -m bench.guard --heldout /work/fresh-sets/guard_fresh4_heldout.jsonl``.

@@ -49,7 +49,7 @@ _INNER_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['’ʼ`´](?=[a-z0-9])")
 _ELISION = re.compile(r"(?<![a-z0-9])([ldnsjcmt]|qu|dell|all|dall|nell|sull|un|quest)['’ʼ](?=[a-z])")
 _WORD = re.compile(r"[a-z0-9]+|&")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_AND = {"and": "&", "y": "&", "&": "&"}
+_AND = {"and": "&", "y": "&", "et": "&", "und": "&", "&": "&"}  # English, Spanish, French, German
 _SPLITS = {
     "-",
     " ",
@@ -66,27 +66,28 @@ _SPLITS = {
 }  # inside a word: a hyphen, a space, markdown emphasis
 _JOINERS = {"-", " ", ".", "_", "/", "·", ". "}
 _DECLINE = re.compile(
-    r"\b(?:not|never|no|none|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
+    r"\b(?:not|never|no|none|nothing|n/a|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
     r"unable|decline[sd]?|declining|exclud\w*|outside|neither|nor|unavailable|instead of|rather than|refer\w* \w+ elsewhere|"
     r"asked (?:about|for)|requested|request for|mentioned|inquired|wanted to know|elsewhere|another (?:carrier|insurer)|"
     r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos|"
     r"pas|nicht|kein\w*|non(?!-)|nao|jamais|aucun\w*|nessun\w*|ningun\w*|beyond our|"
     r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
-    r"n/w|nw|decl|decld|ooa|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
+    r"n/w|nw|decl|decld|ooa|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
+    r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out(?:\s+of)?|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
     r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
     r"ausgeschlossen|exclu(?!siv)\w*|esclu[sd]\w*|schliesst \w+ aus|"
     r"(?:perguntaram|perguntou|pediram|pediu|preguntaron|pregunto|pidieron|pidio|consulto|fragte|fragten|"
     r"demandait|a demande|ont demande|ha chiesto|hanno chiesto|chiedeva))\b"
 )
 _CLAUSE_SPLIT = re.compile(
-    r"(?<=[.!?;:])\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
+    r"(?<=[.!?;:])\s+|(?<=\)),\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
     r"|,\s+(?:so|therefore|thus|hence|instead|and so|so that|donc|por eso|por lo tanto|deshalb|quindi|entao)\b,?\s+"
 )
 # The product sent to someone else: "goes to a specialty market", "from a surplus lines carrier", "through their
 # PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
 _THIRD_PARTY = (
     r"markets?|carriers?|insurers?|specialists?|underwriters?|writers?|wholesalers?|mgas?|pools?|peo|nfip|jua|"
-    r"incumbents?|"
+    r"incumbents?|rrgs?|captives?|risk retention groups?|gcs?|general contractors?|"
     r"facilit(?:y|ies)|aseguradoras?|seguradoras?|mercados?|assureurs?|marches?|versicherer|compagnia|mercato"
 )
 _REFERRED = re.compile(
@@ -126,6 +127,7 @@ _ACTIVITY = re.compile(
     r"distributes|imports|installs|builds|designs|handles|defends|stores|serves|pours|stocks|ships|brews|distills|"
     r"bottles|manufacturer|maker|retailer|dealer|wholesaler)\b"
 )
+_BREAK = re.compile(r"[.;:!?\u2014\u2013|\n]|\s-\s")  # what ends a clause between two words
 # Head nouns that make a product's words a modifier of something else: "a life-insurance agency", "the inland marine
 # terminal", "their surety provider" name a business, a place or a market, not an offer (any product).
 _OTHER_HEADS = frozenset(
@@ -423,18 +425,21 @@ def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
     i = 0
     while i < len(raw):
         word, start, end = raw[i]
-        # Spelled-out letters: "u m b r e l l a", "E.P.L.I.", "u-m-b-r-e-l-l-a".
+        # Spelled-out letters: "u m b r e l l a", "E.P.L.I.", "u-m-b-r-e-l-l-a"; one joiner throughout, so
+        # "b-i-d b-o-n-d" is two words. Two letters only with a slash: "L/T" (long-term), "S/T".
         j = i
+        joiner = norm[end : raw[i + 1][1]] if i + 1 < len(raw) else ""
         while (
             j + 1 < len(raw)
             and len(raw[j][0]) == 1
             and len(raw[j + 1][0]) == 1
             and raw[j][0].isalpha()
             and raw[j + 1][0].isalpha()
-            and norm[raw[j][2] : raw[j + 1][1]] in _JOINERS
+            and norm[raw[j][2] : raw[j + 1][1]] == joiner
+            and joiner in _JOINERS
         ):
             j += 1
-        if j - i >= 2:
+        if j - i >= 2 or (j - i == 1 and joiner == "/"):
             out.append(_Token(lex.canon("".join(r[0] for r in raw[i : j + 1])), start, raw[j][2]))
             i = j + 1
             continue
@@ -505,6 +510,19 @@ class _Judge:
         k = bisect.bisect_right(self.quote_starts, start) - 1
         return k >= 0 and self.quoted[k][0] <= start and end <= self.quoted[k][1]
 
+    def names_none(self, c: int) -> bool:
+        a, b = self.clauses[c]
+        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+        return not any(k in self.mention_tokens for k in range(lo, hi))
+
+    def echoes(self, c: int) -> bool:
+        """The clause starts by repeating the verdict of the one before: "and so is X", "same", "likewise"."""
+        a, b = self.clauses[c]
+        before = self.norm[max(a - 12, 0) : a]
+        return bool(_ECHO.match(self.norm, a, b)) or (
+            bool(re.search(r"\b(?:so|nor|neither)\W*$", before)) and bool(_AUXILIARY.match(self.norm, a, b))
+        )
+
     def referred_alone(self, c: int) -> bool:
         """The clause refers something elsewhere and names no product itself: it refers the one before."""
         a, b = self.clauses[c]
@@ -536,6 +554,17 @@ class _Judge:
             # "Umbrella: not written.", "Umbrella? We don't write it."
             "bare_declined": c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1),
         }
+        # Ellipsis: "Trade credit: not written. Event cancellation - same.", "X is out, and so is Y" (the verdict
+        # of the clause before, carried over).
+        echo = c > 0 and (
+            self.echoes(c)
+            or (
+                c + 1 < len(self.clauses)
+                and self.bare(c, mention_tokens)
+                and bool(_ECHO.match(self.norm, *self.clauses[c + 1]))
+            )
+        )
+        cues["echo_declined"] = echo and self.declines(c - 1)
         # "EPLI: rec.", "| EPLI | Recommend adding |": a bare label whose next clause offers (not a rule's veto)
         offers = c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and not self.declines(c + 1)
         offers = offers and bool(_OFFERING.search(self.norm, *self.clauses[c + 1]))
@@ -546,10 +575,28 @@ class _Judge:
         )
         cues["offered"] = not any(cues.values())
         cues["bare_offered"] = offers
+        # Read by the model only: "Bind order: property, GL, liquor liab" (a list after a label that offers), and
+        # a next clause that names no product and declines or offers what came before ("X comes up a lot; it's not
+        # a product we write", "X would close the gap - include it").
+        cues["list_offered"] = (
+            c > 0
+            and self.norm[prev_end - 1 : prev_end] == ":"
+            and not self.declines(c - 1)
+            and (bool(_OFFERING.search(self.norm, *self.clauses[c - 1])))
+        )
+        later = c + 1 < len(self.clauses) and self.names_none(c + 1)
+        cues["then_declined"] = later and self.declines(c + 1)
+        cues["then_offered"] = (
+            later and not self.declines(c + 1) and bool(_OFFERING.search(self.norm, *self.clauses[c + 1]))
+        )
         return cues
 
 
-_DECLINING = frozenset({"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines"})
+_DECLINING = frozenset(
+    {"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines", "echo_declined"}
+)
+_AUXILIARY = re.compile(r"\W*(?:is|are|was|were|do|does|did|can|could|will|would|has|have)\b")
+_ECHO = re.compile(r"\W*(?:same|ditto|likewise|idem|also no|same here|same for|igual|pareil|dito|lo mismo|idem)\b")
 _ITEM = re.compile(r"\s*(?:[-*+•|>]|\d{1,3}[.)])")
 
 
@@ -807,7 +854,12 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
         between = [t.word for t in tokens[far:i] if t.start >= m.end()]
         if sum(not (w in lex.vocab or w in _FILLERS or w in _INSURANCE_WORDS) for w in between) <= 3:
             return True
-    return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
+    if after in _INSURANCE_WORDS:
+        return False
+    # In the same clause: "big box stores — a credit insurance policy" is no business storing the product.
+    return any(
+        not _BREAK.search(norm, m.end(), tokens[i].start) for m in _ACTIVITY.finditer(norm, window, tokens[i].start)
+    )
 
 
 def _title_case(text: str, start: int, end: int) -> bool:

@@ -68,7 +68,12 @@ CLASSES: dict[str, frozenset[str]] = {
         "adicione recomendo recomendamos sugiro sugerimos vamos podemos subscrever subscrevemos agreguemos "
         "anadamos incluyamos ofrezcamos cotizemos coter "
         # Hedged and terse offers: "worth pricing out", "explore a D&O quote", "rec: add EPLI".
-        "price pricing priced explore exploring evaluate rec recd reco recco sugg suggested incl pleased happy glad"
+        "price pricing priced explore exploring evaluate rec recd reco recco sugg suggested incl pleased happy glad "
+        # Conditional and advisory forms: "I'd recommend", "recomendaria", "serait prudente", "it would be wise".
+        "recomendaria sugeriria ofreceria incluiria propondria recommanderais recommanderions suggererais "
+        "conseillerais proposerais consiglierei suggerirei proporrei offrirei includerei ofereceria incluiria "
+        "sugeriria prudent prudente wise advisable sensible aconsejable recomendable conviene "
+        "conveniente sinnvoll ratsam opportuno consigliabile pair pairing"
     ),
     "decline": _words(
         "decline declines declined declining exclude excludes excluded exclusion refer referred referring pass "
@@ -99,12 +104,13 @@ CLASSES: dict[str, frozenset[str]] = {
     ),
     "already": _words(
         "already existing currently current prior previous former history loss losses claim claims has have had holds "
-        "hold ya tiene tienen deja bereits hat gia ha ja tem"
+        "hold ya tiene tienen deja bereits hat gia ha ja tem bought purchased obtained secured"
     ),
     "cond": _words("if unless whether should when si wenn falls se caso"),
     "litotes": _words(
         "hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake leave omit reason "
-        "olvide olvidar dejar oublier oubliez vergessen dimenticare esquecer esqueca"
+        "olvide olvidar olviden olvides olvidemos dejar oublier oubliez oublions oublie vergessen vergiss vergesst "
+        "dimenticare dimenticate dimentichiamo esquecer esqueca esquecam"
     ),
     # Our part narrowed to other lines: "we're quoting property and GL only", "we stick to the BOP".
     "only": _words(
