@@ -82,6 +82,8 @@ _DECLINE = re.compile(
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|(?<=\)),\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
     r"|,\s+(?:so|therefore|thus|hence|instead|and so|so that|donc|por eso|por lo tanto|deshalb|quindi|entao)\b,?\s+"
+    # a reason given after a comma is a clause of its own: "add EPLI, since their D&O is not ours"
+    r"|,\s+(?:because|since|as|da|weil|denn|car|parce que|puisque|porque|ya que|perche|poiche|pois)\s+"
 )
 # The product sent to someone else: "goes to a specialty market", "from a surplus lines carrier", "through their
 # PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
@@ -133,7 +135,9 @@ _BREAK = re.compile(r"[.;:!?\u2014\u2013|\n]|\s-\s")  # what ends a clause betwe
 _OTHER_HEADS = frozenset(
     "agency agencies agent agents broker brokers brokerage carrier carriers company companies firm firms provider "
     "providers market markets terminal terminals center centre call department office industry sector association "
-    "underwriter underwriters adjuster adjusters wholesaler mga".split()
+    "underwriter underwriters adjuster adjusters wholesaler mga "
+    # a hazard, not a cover: "no aviation exposure", "the flood hazard"
+    "exposure exposures hazard hazards".split()
 )
 # Insurance another business writes, places or sells: "an agency that sells key person policies", "the agency writes
 # earthquake and homeowners policies" (its book of business, not an offer of ours).
