@@ -336,7 +336,7 @@ def fit(
     n, d = len(samples), len(names)
     y = np.asarray(labels, dtype=np.float64)
     w = np.zeros(d)
-    v = np.zeros(dense.shape[1]) if dense is not None else None
+    v = np.zeros(dense.shape[1] if dense is not None else 0)
     b = 0.0
     for _ in range(steps):
         z = np.bincount(rows, weights=w[cols], minlength=n) + b
@@ -352,6 +352,6 @@ def fit(
         "bias": round(b, 4),
         "threshold": 0.5,
     }
-    if v is not None:
+    if dense is not None:
         out |= {"dense": [round(float(x), 5) for x in v], "scale": scale}
     return out
