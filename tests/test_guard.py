@@ -38,6 +38,7 @@ FLOORS = [
     ("guard_fresh2_heldout.jsonl", 0.988, 0.977),
     ("guard_fresh3_train.jsonl", 0.984, 1.0),
     ("guard_fresh4_train.jsonl", 1.0, 0.994),
+    ("guard_fresh5_train.jsonl", 0.97, 0.97),
     ("guard_texts_heldout.jsonl", 0.949, 0.98),
 ]
 
@@ -335,6 +336,42 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         assert "do not write umbrella" in r.answer.lower()
     finally:
         cp.close()
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # Words a fifth writer used that no rule read (round 5), in our own examples.
+        ("Offer a c-r-i-m-e b-o-n-d for the till.", ["crime"]),  # one joiner per spelled word
+        ("Add L/T disab. for the two partners.", ["disability_insurance"]),  # a slash pair, shorthand
+        ("Nous recommandons une assurance enlèvement et rançon.", ["kidnap_ransom"]),  # "et" joins a term
+        ("Offer a PAP for the owner's sedan.", ["personal_auto"]),
+        ("Propose trip insurance for the tour groups.", ["travel_insurance"]),
+        ("Sería prudente incluir una póliza de terremoto.", ["earthquake"]),
+        (
+            "The client runs outlet stores — a credit insurance policy on the receivables is worth quoting.",
+            ["trade_credit"],
+        ),
+        ("Recommend XS over the GL and auto.", ["excess_liability"]),  # a layer over a line
+        ("If not, add a fidelity bond for the cashiers.", ["fidelity_bond"]),  # "if not" is a condition
+        ("Bind order: GL, property, liquor liab.", ["liquor_liability"]),  # a list after a label that offers
+        ("Umbrella (n/a), EPLI (recommend), cyber ok", ["epli"]),  # a verdict in brackets after each item
+        # Declines without a negation word, and a verdict carried over.
+        ("EPLI is out, and so is D&O for the board.", []),
+        ("Not quoting fiduciary liability. Crime coverage - same.", []),
+        ("Umbrella is a no from us; EPLI too.", []),
+        ("Let's keep travel insurance out of this proposal.", []),
+        ("Nothing to recommend beyond GL, malpractice included.", []),
+        # Other senses: a hazard, a verb, an idiom, a business, another party's policy.
+        ("There is no earthquake exposure at this site; property Yes.", []),
+        ("I recall the owner said 12 employees.", []),
+        ("A flood of renewals came in this week; GL Yes.", []),
+        ("Liquor store (445320): BOP Yes.", []),
+        ("They already carry med mal through a captive.", []),
+    ],
+)
+def test_kinds_a_new_writer_used(text, expected):
+    assert scan_products(text) == expected
 
 
 def _peak_bytes(fn) -> int:

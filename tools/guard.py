@@ -72,12 +72,24 @@ _DECLINE = re.compile(
     r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos|"
     r"pas|nicht|kein\w*|non(?!-)|nao|jamais|aucun\w*|nessun\w*|ningun\w*|beyond our|"
     r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
-    r"n/w|nw|decl|decld|ooa|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
+    r"n/w|nw|decl|decld|ooa|(?:a|hard|firm|definite) (?:no|pass)|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
     r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out(?:\s+of)?|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
     r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
     r"ausgeschlossen|exclu(?!siv)\w*|esclu[sd]\w*|schliesst \w+ aus|"
     r"(?:perguntaram|perguntou|pediram|pediu|preguntaron|pregunto|pidieron|pidio|consulto|fragte|fragten|"
     r"demandait|a demande|ont demande|ha chiesto|hanno chiesto|chiedeva))\b"
+)
+# What declines by itself, where a negation word alone may also offer ("don't forget EPLI", "no reason not to"):
+# a verb or idiom of refusal, or a negated verb of offering. The judge weighs it apart from the looser reading.
+_FIRM_DECLINE = re.compile(
+    r"\b(?:unable|decline[sd]?|declining|exclud\w*|unavailable|n/w|nw|n/a|decl|decld|ooa|"
+    r"not (?:written|offered|available|something we|a product|a line|ours|us|our)|"
+    r"(?:dont|do not|doesnt|does not|wont|will not|cannot|cant|can not|never|not)\s+(?:\w+\s+)?"
+    r"(?:write|writing|offer|offering|quote|quoting|bind|binding|provide|sell|carry|handle|place|add|include|do)|"
+    r"(?:a|hard|firm|definite) (?:no|pass)|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
+    r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out|out of (?:appetite|scope|bounds)|"
+    r"off the table|off limits|unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
+    r"ausgeschlossen|fuera de|hors de|ausserhalb|(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+)?pass on)\b"
 )
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|(?<=\)),\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
@@ -89,7 +101,7 @@ _CLAUSE_SPLIT = re.compile(
 # PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
 _THIRD_PARTY = (
     r"markets?|carriers?|insurers?|specialists?|underwriters?|writers?|wholesalers?|mgas?|pools?|peo|nfip|jua|"
-    r"incumbents?|rrgs?|captives?|risk retention groups?|gcs?|general contractors?|"
+    r"incumbents?|rrgs?|captives?|banks?|lenders?|employers?|associations?|unions?|risk retention groups?|gcs?|general contractors?|"
     r"facilit(?:y|ies)|aseguradoras?|seguradoras?|mercados?|assureurs?|marches?|versicherer|compagnia|mercato"
 )
 _REFERRED = re.compile(
@@ -129,6 +141,7 @@ _ACTIVITY = re.compile(
     r"distributes|imports|installs|builds|designs|handles|defends|stores|serves|pours|stocks|ships|brews|distills|"
     r"bottles|manufacturer|maker|retailer|dealer|wholesaler)\b"
 )
+_LAYER_BASE = frozenset("the our their your its primary gl cgl auto it them that those all both".split())
 _BREAK = re.compile(r"[.;:!?\u2014\u2013|\n]|\s-\s")  # what ends a clause between two words
 # Head nouns that make a product's words a modifier of something else: "a life-insurance agency", "the inland marine
 # terminal", "their surety provider" name a business, a place or a market, not an offer (any product).
@@ -523,6 +536,10 @@ class _Judge:
         """The clause starts by repeating the verdict of the one before: "and so is X", "same", "likewise"."""
         a, b = self.clauses[c]
         before = self.norm[max(a - 12, 0) : a]
+        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+        words = [self.tokens[k].word for k in range(lo, hi) if k not in self.mention_tokens]
+        if words and all(w in _ECHO_WORDS for w in words):  # "EPLI too.", "Excess, same."
+            return True
         return bool(_ECHO.match(self.norm, a, b)) or (
             bool(re.search(r"\b(?:so|nor|neither)\W*$", before)) and bool(_AUXILIARY.match(self.norm, a, b))
         )
@@ -588,6 +605,7 @@ class _Judge:
             and not self.declines(c - 1)
             and (bool(_OFFERING.search(self.norm, *self.clauses[c - 1])))
         )
+        cues["firm_decline"] = bool(_FIRM_DECLINE.search(self.norm, a, b))
         later = c + 1 < len(self.clauses) and self.names_none(c + 1)
         cues["then_declined"] = later and self.declines(c + 1)
         cues["then_offered"] = (
@@ -599,6 +617,7 @@ class _Judge:
 _DECLINING = frozenset(
     {"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines", "echo_declined"}
 )
+_ECHO_WORDS = frozenset("too also either neither nor as well same likewise ditto here & or".split())
 _AUXILIARY = re.compile(r"\W*(?:is|are|was|were|do|does|did|can|could|will|would|has|have)\b")
 _ECHO = re.compile(r"\W*(?:same|ditto|likewise|idem|also no|same here|same for|igual|pareil|dito|lo mismo|idem)\b")
 _ITEM = re.compile(r"\s*(?:[-*+•|>]|\d{1,3}[.)])")
@@ -815,8 +834,12 @@ def _match(
 def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     """Another sense of the word, a proper name, or what the business itself makes or sells."""
     after = tokens[j].word if j < len(tokens) else ""
-    # "umbrella stands", "dram shop law"; but "umbrella liability of $2M" names the product whatever follows.
-    if (after in lex.after[pid] and tokens[j - 1].word not in _POLICY_WORDS) or after in _OTHER_HEADS:
+    # "umbrella stands", "dram shop law"; but "umbrella liability of $2M" names the product whatever follows, and
+    # so does a layer over a line ("excess over the GL", where "in excess over $1M" is an amount).
+    over_a_line = after in ("over", "above") and j + 1 < len(tokens) and tokens[j + 1].word in _LAYER_BASE
+    if (
+        after in lex.after[pid] and tokens[j - 1].word not in _POLICY_WORDS and not over_a_line
+    ) or after in _OTHER_HEADS:
         return True
     # Hyphened to a word that is not about insurance, it is part of an adjective: "earthquake-resistant",
     # "flood-prone" (while "EPLI-coverage", "D&O-Versicherung" stay products).

@@ -105,7 +105,7 @@ CLASSES: dict[str, frozenset[str]] = {
     "already": _words(
         "already existing currently current prior previous former history loss losses claim claims has have had holds "
         "hold ya tiene tienen deja bereits hat gia ha ja tem bought purchased obtained secured lapsed expired "
-        "cancelled canceled nonrenewed"
+        "cancelled canceled nonrenewed old"
     ),
     "cond": _words("if unless whether should when si wenn falls se caso"),
     "litotes": _words(
