@@ -73,7 +73,7 @@ _DECLINE = re.compile(
     r"pas|nicht|kein\w*|non(?!-)|nao|jamais|aucun\w*|nessun\w*|ningun\w*|beyond our|"
     r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
     r"n/w|nw|decl|decld|ooa|(?:a|hard|firm|definite) (?:no|pass)|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
-    r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out(?:\s+of)?|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
+    r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out(?:\s+of)?|out of (?:appetite|scope|bounds)|off the table|off[ -]limits|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
     r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
     r"ausgeschlossen|exclu(?!siv)\w*|esclu[sd]\w*|schliesst \w+ aus|"
     r"(?:perguntaram|perguntou|pediram|pediu|preguntaron|pregunto|pidieron|pidio|consulto|fragte|fragten|"
@@ -88,7 +88,7 @@ _FIRM_DECLINE = re.compile(
     r"(?:write|writing|offer|offering|quote|quoting|bind|binding|provide|sell|carry|handle|place|add|include|do)|"
     r"(?:a|hard|firm|definite) (?:no|pass)|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
     r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out|out of (?:appetite|scope|bounds)|"
-    r"off the table|off limits|unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
+    r"off the table|off[ -]limits|unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
     r"ausgeschlossen|fuera de|hors de|ausserhalb|(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+)?pass on)\b"
 )
 _CLAUSE_SPLIT = re.compile(
@@ -148,10 +148,11 @@ _BREAK = re.compile(r"[.;:!?\u2014\u2013|\n]|\s-\s")  # what ends a clause betwe
 _OTHER_HEADS = frozenset(
     "agency agencies agent agents broker brokers brokerage carrier carriers company companies firm firms provider "
     "providers market markets terminal terminals center centre call department office industry sector association "
-    "underwriter underwriters adjuster adjusters wholesaler mga "
-    # a hazard, not a cover: "no aviation exposure", "the flood hazard"
-    "exposure exposures hazard hazards".split()
+    "underwriter underwriters adjuster adjusters wholesaler mga".split()
 )
+# A peril's hazard, not a cover: "no aviation exposure", "the flood hazard" (where "pollution liability exposure"
+# still names the cover).
+_HAZARD_HEADS = frozenset("exposure exposures hazard hazards".split())
 # Insurance another business writes, places or sells: "an agency that sells key person policies", "the agency writes
 # earthquake and homeowners policies" (its book of business, not an offer of ours).
 _DISTRIBUTES = re.compile(
@@ -837,9 +838,10 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     # "umbrella stands", "dram shop law"; but "umbrella liability of $2M" names the product whatever follows, and
     # so does a layer over a line ("excess over the GL", where "in excess over $1M" is an amount).
     over_a_line = after in ("over", "above") and j + 1 < len(tokens) and tokens[j + 1].word in _LAYER_BASE
-    if (
-        after in lex.after[pid] and tokens[j - 1].word not in _POLICY_WORDS and not over_a_line
-    ) or after in _OTHER_HEADS:
+    specific = tokens[j - 1].word in _POLICY_WORDS
+    if (after in lex.after[pid] and not specific and not over_a_line) or after in _OTHER_HEADS:
+        return True
+    if after in _HAZARD_HEADS and not specific:
         return True
     # Hyphened to a word that is not about insurance, it is part of an adjective: "earthquake-resistant",
     # "flood-prone" (while "EPLI-coverage", "D&O-Versicherung" stay products).

@@ -110,6 +110,7 @@ CLASSES: dict[str, frozenset[str]] = {
     "cond": _words("if unless whether should when si wenn falls se caso"),
     "litotes": _words(
         "hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake leave omit reason "
+        "remiss shame pity oversight "
         "olvide olvidar olviden olvides olvidemos dejar oublier oubliez oublions oublie vergessen vergiss vergesst "
         "dimenticare dimenticate dimentichiamo esquecer esqueca esquecam"
     ),
