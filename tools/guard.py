@@ -17,9 +17,10 @@ It reads like a person, in one linear pass:
    ("Umbrella Holdings LLC") or what the business does ("they sell umbrellas") is not a mention at all; a clause
    that declines, negates or reports a request ("we don't write umbrella", "Umbrella: not written.",
    "Umbrella? We don't write it.", "you asked about 'D&O'") does not offer what it names, nor does one that sends it
-   to a destination not ours ("goes to a specialty market", "from someone else"): the rules read the clause (table
-   cells and list items are clauses; the heading a list sits under is read too), the model in ``guard_model``
-   weighs their reading with the words around the mention.
+   to a destination not ours ("goes to a specialty market", "from someone else"), nor one that carries over the
+   verdict of the clause before ("EPLI is out, and so is D&O", "Crime - same."): the rules read the clause (table
+   cells, list items and a bracketed verdict after an item are clauses; the heading a list sits under is read
+   too), the model in ``guard_model`` weighs their reading with the words around the mention.
 """
 
 from __future__ import annotations
