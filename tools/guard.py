@@ -525,6 +525,12 @@ class _Judge:
             self._declines[c] = bool(_DECLINE.search(self.norm, a, b))
         return self._declines[c]
 
+    def excludes_only(self, pos: int) -> bool:
+        """The clause at ``pos`` declines only by naming an exclusion ("our property form excludes flood")."""
+        a, b = self.clauses[self.clause_of(pos)]
+        clause = self.norm[a:b]
+        return bool(_EXCLUSION.search(clause)) and not _DECLINE.search(_EXCLUSION.sub(" ", clause))
+
     def quoted_span(self, start: int, end: int) -> bool:
         k = bisect.bisect_right(self.quote_starts, start) - 1
         return k >= 0 and self.quoted[k][0] <= start and end <= self.quoted[k][1]
@@ -619,6 +625,7 @@ class _Judge:
 _DECLINING = frozenset(
     {"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines", "echo_declined"}
 )
+_EXCLUSION = re.compile(r"\b(?:exclu\w*|esclu[sd]\w*|ausgeschlossen|schliesst \w+ aus)\b")
 _ECHO_WORDS = frozenset("too also either neither nor as well same likewise ditto here & or".split())
 _AUXILIARY = re.compile(r"\W*(?:is|are|was|were|do|does|did|can|could|will|would|has|have)\b")
 _ECHO = re.compile(r"\W*(?:same|ditto|likewise|idem|also no|same here|same for|igual|pareil|dito|lo mismo|idem)\b")
@@ -688,11 +695,14 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
     mention_order = sorted(mention_tokens)
     # Products a clause of the text declines or sends elsewhere: a writer who declines a product names it again
     # while explaining ("An umbrella sits over the GL ... we don't write it"); the judge weighs that.
+    # A clause whose only refusal is an exclusion of our own form ("our property excludes flood") declines nothing
+    # of the writer's: it is often the reason to offer the product next ("so quote a flood policy").
     declined: set[str] = set()
     for pid, i, j, _ in spans:
-        if pid not in declined and any(
-            v for k, v in judge.cues(tokens[i].start, tokens[j - 1].end, mention_tokens).items() if k in _DECLINING
-        ):
+        if pid in declined:
+            continue
+        reasons = {k for k, v in judge.cues(tokens[i].start, tokens[j - 1].end, mention_tokens).items() if v}
+        if reasons & _DECLINING and not (reasons & _DECLINING == {"declines"} and judge.excludes_only(tokens[i].start)):
             declined.add(pid)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
