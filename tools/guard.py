@@ -614,10 +614,12 @@ class _Judge:
             and (bool(_OFFERING.search(self.norm, *self.clauses[c - 1])))
         )
         cues["firm_decline"] = bool(_FIRM_DECLINE.search(self.norm, a, b))
-        later = c + 1 < len(self.clauses) and self.names_none(c + 1)
-        cues["then_declined"] = later and self.declines(c + 1)
-        cues["then_offered"] = (
-            later and not self.declines(c + 1) and bool(_OFFERING.search(self.norm, *self.clauses[c + 1]))
+        # The mention inside an idiom of refusal: "keep X out", "X is out", "X is a no", "X is off the table".
+        cues["idiom_declined"] = bool(_IS_OUT.match(self.norm, end, b)) or any(
+            m.start() <= start
+            and end <= m.end()
+            and not _NEGATED_BEFORE.search(self.norm, max(m.start() - 24, a), m.start())
+            for m in _KEPT_OUT.finditer(self.norm, a, b)
         )
         return cues
 
@@ -625,6 +627,12 @@ class _Judge:
 _DECLINING = frozenset(
     {"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines", "echo_declined"}
 )
+_KEPT_OUT = re.compile(r"\b(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,5}?out\b")
+_IS_OUT = re.compile(
+    r"\s*(?:(?:is|are|s)\s+(?:out|not happening)|(?:(?:is|are|s)\s+)?(?:a no|a hard no|a pass|off the table|off[ -]limits))"
+    r"\b(?!\s+(?:on|there|to|for|in|at|with)\b)"
+)
+_NEGATED_BEFORE = re.compile(r"\b(?:not|dont|shouldnt|wouldnt|cant|never|wont|mustnt|cannot|no)\s+(?:\w+\s+)?$")
 _EXCLUSION = re.compile(r"\b(?:exclu\w*|esclu[sd]\w*|ausgeschlossen|schliesst \w+ aus)\b")
 _ECHO_WORDS = frozenset("too also either neither nor as well same likewise ditto here & or".split())
 _AUXILIARY = re.compile(r"\W*(?:is|are|was|were|do|does|did|can|could|will|would|has|have)\b")

@@ -235,7 +235,7 @@ def _weights() -> dict:
 # Rules no weight outvotes: a clause that sends the product to a destination not ours ("goes to a specialty
 # market", "from someone else") never offers it. Held in every labelled mention (82 of 82), but how much weight the
 # regression gives it depends on how often a writer refers: one who seldom does would teach it too little.
-VETO = frozenset({"rule:referred", "rule:echo_declined"})
+VETO = frozenset({"rule:referred", "rule:echo_declined", "rule:idiom_declined"})
 
 
 def probability(feats: list[str], model: dict | None = None, vector: Sequence[float] | None = None) -> float:
