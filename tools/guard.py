@@ -614,6 +614,11 @@ class _Judge:
             and (bool(_OFFERING.search(self.norm, *self.clauses[c - 1])))
         )
         cues["firm_decline"] = bool(_FIRM_DECLINE.search(self.norm, a, b))
+        later = c + 1 < len(self.clauses) and self.names_none(c + 1)
+        cues["then_declined"] = later and self.declines(c + 1)
+        cues["then_offered"] = (
+            later and not self.declines(c + 1) and bool(_OFFERING.search(self.norm, *self.clauses[c + 1]))
+        )
         # The mention inside an idiom of refusal: "keep X out", "X is out", "X is a no", "X is off the table".
         cues["idiom_declined"] = bool(_IS_OUT.match(self.norm, end, b)) or any(
             m.start() <= start
