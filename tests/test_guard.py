@@ -27,9 +27,10 @@ def test_labelled_set_is_big_enough_and_balanced():
 
 # (set, precision floor, recall floor). The judging model is trained on the first eight (guard_fresh_heldout and
 # guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3; guard_fresh5_train is round 5's
-# new writer's training half): they stay where training left them. guard_texts_heldout was never trained or tuned on; its floor sits 0.02 under what the guard measured the one
-# time it met it (python -m bench.guard): it catches a regression, it was not tuned towards. A new writer's
-# held-out set lives outside the repository (bench.guard --heldout FILE).
+# new writer's training half): they stay where training left them. guard_texts_heldout was never trained or tuned
+# on; its floor sits 0.02 under what the guard measured the one time it met it (python -m bench.guard): it catches
+# a regression, it was not tuned towards. A new writer's held-out set lives outside the repository
+# (bench.guard --heldout FILE).
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 1.0),
     ("guard_fresh_tune.jsonl", 1.0, 1.0),
