@@ -13,8 +13,8 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 # The guard's classifier is trained on these, each written by another hand (guard_fresh_heldout and
-# guard_fresh2_heldout were held out until round 3, guard_fresh3 until round 4); the held-out sets are never read
-# but to score.
+# guard_fresh2_heldout were held out until round 3, guard_fresh3 until round 4; guard_fresh5_train is the training
+# half of round 5's new writer); the held-out sets are never read but to score.
 TUNED = (
     "guard_texts.jsonl",
     "guard_fresh_tune.jsonl",
@@ -23,9 +23,10 @@ TUNED = (
     "guard_fresh2_heldout.jsonl",
     "guard_fresh3_train.jsonl",
     "guard_fresh4_train.jsonl",
+    "guard_fresh5_train.jsonl",
 )
-# Round 4's new writer's held-out set stays outside the repository and is scored only when asked for, once, at
-# the end of the round: ``python -m bench.guard --heldout /work/fresh-sets/guard_fresh4_heldout.jsonl``.
+# A new writer's held-out set stays outside the repository and is scored only when asked for, once, at the end of
+# the round: ``python -m bench.guard --heldout /work/fresh-sets/guard_r5_heldout.jsonl``.
 HELD_OUT: tuple[str | Path, ...] = ("guard_texts_heldout.jsonl",)
 
 

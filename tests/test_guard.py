@@ -25,19 +25,21 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-# (set, precision floor, recall floor). The judging model is trained on the first seven (guard_fresh_heldout and
-# guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3): they stay where training left
-# them. guard_texts_heldout was never trained or tuned on; its floor sits 0.02 under what the guard measured the one
-# time it met it (python -m bench.guard): it catches a regression, it was not tuned towards. Round 4's new writer's
-# held-out set lives outside the repository (bench.guard --heldout FILE).
+# (set, precision floor, recall floor). The judging model is trained on the first eight (guard_fresh_heldout and
+# guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3; guard_fresh5_train is round 5's
+# new writer's training half): they stay where training left them. guard_texts_heldout was never trained or tuned
+# on; its floor sits 0.02 under what the guard measured the one time it met it (python -m bench.guard): it catches
+# a regression, it was not tuned towards. A new writer's held-out set lives outside the repository
+# (bench.guard --heldout FILE).
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 1.0),
-    ("guard_fresh_tune.jsonl", 1.0, 0.99),
-    ("guard_fresh2_train.jsonl", 0.995, 0.991),
+    ("guard_fresh_tune.jsonl", 1.0, 1.0),
+    ("guard_fresh2_train.jsonl", 0.995, 0.986),
     ("guard_fresh_heldout.jsonl", 1.0, 1.0),
-    ("guard_fresh2_heldout.jsonl", 0.988, 0.977),
+    ("guard_fresh2_heldout.jsonl", 0.989, 0.989),
     ("guard_fresh3_train.jsonl", 0.984, 1.0),
-    ("guard_fresh4_train.jsonl", 1.0, 0.994),
+    ("guard_fresh4_train.jsonl", 0.994, 0.988),
+    ("guard_fresh5_train.jsonl", 0.979, 0.986),
     ("guard_texts_heldout.jsonl", 0.949, 0.98),
 ]
 
@@ -367,6 +369,42 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         assert "do not write umbrella" in r.answer.lower()
     finally:
         cp.close()
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # Words a fifth writer used that no rule read (round 5), in our own examples.
+        ("Offer a c-r-i-m-e b-o-n-d for the till.", ["crime"]),  # one joiner per spelled word
+        ("Add L/T disab. for the two partners.", ["disability_insurance"]),  # a slash pair, shorthand
+        ("Nous recommandons une assurance enlèvement et rançon.", ["kidnap_ransom"]),  # "et" joins a term
+        ("Offer a PAP for the owner's sedan.", ["personal_auto"]),
+        ("Propose trip insurance for the tour groups.", ["travel_insurance"]),
+        ("Sería prudente incluir una póliza de terremoto.", ["earthquake"]),
+        (
+            "The client runs outlet stores — a credit insurance policy on the receivables is worth quoting.",
+            ["trade_credit"],
+        ),
+        ("Recommend XS over the GL and auto.", ["excess_liability"]),  # a layer over a line
+        ("If not, add a fidelity bond for the cashiers.", ["fidelity_bond"]),  # "if not" is a condition
+        ("Bind order: GL, property, liquor liab.", ["liquor_liability"]),  # a list after a label that offers
+        ("Umbrella (n/a), EPLI (recommend), cyber ok", ["epli"]),  # a verdict in brackets after each item
+        # Declines without a negation word, and a verdict carried over.
+        ("EPLI is out, and so is D&O for the board.", []),
+        ("Not quoting fiduciary liability. Crime coverage - same.", []),
+        ("Umbrella is a no from us; EPLI too.", []),
+        ("Let's keep travel insurance out of this proposal.", []),
+        ("Nothing to recommend beyond GL, malpractice included.", []),
+        # Other senses: a hazard, a verb, an idiom, a business, another party's policy.
+        ("There is no earthquake exposure at this site; property Yes.", []),
+        ("I recall the owner said 12 employees.", []),
+        ("A flood of renewals came in this week; GL Yes.", []),
+        ("Liquor store (445320): BOP Yes.", []),
+        ("They already carry med mal through a captive.", []),
+    ],
+)
+def test_kinds_a_new_writer_used(text, expected):
+    assert scan_products(text) == expected
 
 
 def _peak_bytes(fn) -> int:

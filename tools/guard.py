@@ -17,9 +17,10 @@ It reads like a person, in one linear pass:
    ("Umbrella Holdings LLC") or what the business does ("they sell umbrellas") is not a mention at all; a clause
    that declines, negates or reports a request ("we don't write umbrella", "Umbrella: not written.",
    "Umbrella? We don't write it.", "you asked about 'D&O'") does not offer what it names, nor does one that sends it
-   to a destination not ours ("goes to a specialty market", "from someone else"): the rules read the clause (table
-   cells and list items are clauses; the heading a list sits under is read too), the model in ``guard_model``
-   weighs their reading with the words around the mention.
+   to a destination not ours ("goes to a specialty market", "from someone else"), nor one that carries over the
+   verdict of the clause before ("EPLI is out, and so is D&O", "Crime - same."): the rules read the clause (table
+   cells, list items and a bracketed verdict after an item are clauses; the heading a list sits under is read
+   too), the model in ``guard_model`` weighs their reading with the words around the mention.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ _INNER_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['’ʼ`´](?=[a-z0-9])")
 _ELISION = re.compile(r"(?<![a-z0-9])([ldnsjcmt]|qu|dell|all|dall|nell|sull|un|quest)['’ʼ](?=[a-z])")
 _WORD = re.compile(r"[a-z0-9]+|&")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_AND = {"and": "&", "y": "&", "&": "&"}
+_AND = {"and": "&", "y": "&", "et": "&", "und": "&", "&": "&"}  # English, Spanish, French, German
 _SPLITS = {
     "-",
     " ",
@@ -66,27 +67,42 @@ _SPLITS = {
 }  # inside a word: a hyphen, a space, markdown emphasis
 _JOINERS = {"-", " ", ".", "_", "/", "·", ". "}
 _DECLINE = re.compile(
-    r"\b(?:not|never|no|none|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
+    r"\b(?:not|never|no|none|nothing|n/a|cannot|cant|wont|dont|doesnt|isnt|arent|didnt|wouldnt|shouldnt|without|"
     r"unable|decline[sd]?|declining|exclud\w*|outside|neither|nor|unavailable|instead of|rather than|refer\w* \w+ elsewhere|"
     r"asked (?:about|for)|requested|request for|mentioned|inquired|wanted to know|elsewhere|another (?:carrier|insurer)|"
     r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos|"
     r"pas|nicht|kein\w*|non(?!-)|nao|jamais|aucun\w*|nessun\w*|ningun\w*|beyond our|"
     r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
-    r"n/w|nw|decl|decld|ooa|out of (?:appetite|scope)|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
+    r"n/w|nw|decl|decld|ooa|(?:a|hard|firm|definite) (?:no|pass)|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
+    r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out(?:\s+of)?|out of (?:appetite|scope|bounds)|off the table|off[ -]limits|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
     r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
     r"ausgeschlossen|exclu(?!siv)\w*|esclu[sd]\w*|schliesst \w+ aus|"
     r"(?:perguntaram|perguntou|pediram|pediu|preguntaron|pregunto|pidieron|pidio|consulto|fragte|fragten|"
     r"demandait|a demande|ont demande|ha chiesto|hanno chiesto|chiedeva))\b"
 )
+# What declines by itself, where a negation word alone may also offer ("don't forget EPLI", "no reason not to"):
+# a verb or idiom of refusal, or a negated verb of offering. The judge weighs it apart from the looser reading.
+_FIRM_DECLINE = re.compile(
+    r"\b(?:unable|decline[sd]?|declining|exclud\w*|unavailable|n/w|nw|n/a|decl|decld|ooa|"
+    r"not (?:written|offered|available|something we|a product|a line|ours|us|our)|"
+    r"(?:dont|do not|doesnt|does not|wont|will not|cannot|cant|can not|never|not)\s+(?:\w+\s+)?"
+    r"(?:write|writing|offer|offering|quote|quoting|bind|binding|provide|sell|carry|handle|place|add|include|do)|"
+    r"(?:a|hard|firm|definite) (?:no|pass)|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
+    r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out|out of (?:appetite|scope|bounds)|"
+    r"off the table|off[ -]limits|unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
+    r"ausgeschlossen|fuera de|hors de|ausserhalb|(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+)?pass on)\b"
+)
 _CLAUSE_SPLIT = re.compile(
-    r"(?<=[.!?;:])\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
+    r"(?<=[.!?;:])\s+|(?<=\)),\s+|\s*[;—–\n|]\s*|\s+-\s+|,?\s+\b(?:but|however|although|though|whereas|while|pero|sino)\b,?\s+"
     r"|,\s+(?:so|therefore|thus|hence|instead|and so|so that|donc|por eso|por lo tanto|deshalb|quindi|entao)\b,?\s+"
+    # a reason given after a comma is a clause of its own: "add EPLI, since their D&O is not ours"
+    r"|,\s+(?:because|since|as|da|weil|denn|car|parce que|puisque|porque|ya que|perche|poiche|pois)\s+"
 )
 # The product sent to someone else: "goes to a specialty market", "from a surplus lines carrier", "through their
 # PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
 _THIRD_PARTY = (
     r"markets?|carriers?|insurers?|specialists?|underwriters?|writers?|wholesalers?|mgas?|pools?|peo|nfip|jua|"
-    r"incumbents?|"
+    r"incumbents?|rrgs?|captives?|banks?|lenders?|employers?|associations?|unions?|risk retention groups?|gcs?|general contractors?|"
     r"facilit(?:y|ies)|aseguradoras?|seguradoras?|mercados?|assureurs?|marches?|versicherer|compagnia|mercato"
 )
 _REFERRED = re.compile(
@@ -126,6 +142,8 @@ _ACTIVITY = re.compile(
     r"distributes|imports|installs|builds|designs|handles|defends|stores|serves|pours|stocks|ships|brews|distills|"
     r"bottles|manufacturer|maker|retailer|dealer|wholesaler)\b"
 )
+_LAYER_BASE = frozenset("the our their your its primary gl cgl auto it them that those all both".split())
+_BREAK = re.compile(r"[.;:!?\u2014\u2013|\n]|\s-\s")  # what ends a clause between two words
 # Head nouns that make a product's words a modifier of something else: "a life-insurance agency", "the inland marine
 # terminal", "their surety provider" name a business, a place or a market, not an offer (any product).
 _OTHER_HEADS = frozenset(
@@ -133,6 +151,9 @@ _OTHER_HEADS = frozenset(
     "providers market markets terminal terminals center centre call department office industry sector association "
     "underwriter underwriters adjuster adjusters wholesaler mga".split()
 )
+# A peril's hazard, not a cover: "no aviation exposure", "the flood hazard" (where "pollution liability exposure"
+# still names the cover).
+_HAZARD_HEADS = frozenset("exposure exposures hazard hazards".split())
 # Insurance another business writes, places or sells: "an agency that sells key person policies", "the agency writes
 # earthquake and homeowners policies" (its book of business, not an offer of ours).
 _DISTRIBUTES = re.compile(
@@ -425,18 +446,21 @@ def _tokens(norm: str, lex: Lexicon) -> list[_Token]:
     i = 0
     while i < len(raw):
         word, start, end = raw[i]
-        # Spelled-out letters: "u m b r e l l a", "E.P.L.I.", "u-m-b-r-e-l-l-a".
+        # Spelled-out letters: "u m b r e l l a", "E.P.L.I.", "u-m-b-r-e-l-l-a"; one joiner throughout, so
+        # "b-i-d b-o-n-d" is two words. Two letters only with a slash: "L/T" (long-term), "S/T".
         j = i
+        joiner = norm[end : raw[i + 1][1]] if i + 1 < len(raw) else ""
         while (
             j + 1 < len(raw)
             and len(raw[j][0]) == 1
             and len(raw[j + 1][0]) == 1
             and raw[j][0].isalpha()
             and raw[j + 1][0].isalpha()
-            and norm[raw[j][2] : raw[j + 1][1]] in _JOINERS
+            and norm[raw[j][2] : raw[j + 1][1]] == joiner
+            and joiner in _JOINERS
         ):
             j += 1
-        if j - i >= 2:
+        if j - i >= 2 or (j - i == 1 and joiner == "/"):
             out.append(_Token(lex.canon("".join(r[0] for r in raw[i : j + 1])), start, raw[j][2]))
             i = j + 1
             continue
@@ -507,6 +531,12 @@ class _Judge:
             self._declines[c] = bool(_DECLINE.search(self.norm, a, b))
         return self._declines[c]
 
+    def excludes_only(self, pos: int) -> bool:
+        """The clause at ``pos`` declines only by naming an exclusion ("our property form excludes flood")."""
+        a, b = self.clauses[self.clause_of(pos)]
+        clause = self.norm[a:b]
+        return bool(_EXCLUSION.search(clause)) and not _DECLINE.search(_EXCLUSION.sub(" ", clause))
+
     def quoted_span(self, start: int, end: int) -> bool:
         k = bisect.bisect_right(self.quote_starts, start) - 1
         return k >= 0 and self.quoted[k][0] <= start and end <= self.quoted[k][1]
@@ -522,6 +552,23 @@ class _Judge:
 
     def offering(self, c: int) -> bool:
         return self._once("offering", c, lambda: bool(_OFFERING.search(self.norm, *self.clauses[c])))
+
+    def names_none(self, c: int) -> bool:
+        a, b = self.clauses[c]
+        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+        return not any(k in self.mention_tokens for k in range(lo, hi))
+
+    def echoes(self, c: int) -> bool:
+        """The clause starts by repeating the verdict of the one before: "and so is X", "same", "likewise"."""
+        a, b = self.clauses[c]
+        before = self.norm[max(a - 12, 0) : a]
+        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+        words = [self.tokens[k].word for k in range(lo, hi) if k not in self.mention_tokens]
+        if words and all(w in _ECHO_WORDS for w in words):  # "EPLI too.", "Excess, same."
+            return True
+        return bool(_ECHO.match(self.norm, a, b)) or (
+            bool(re.search(r"\b(?:so|nor|neither)\W*$", before)) and bool(_AUXILIARY.match(self.norm, a, b))
+        )
 
     def referred_alone(self, c: int) -> bool:
         """The clause refers something elsewhere and names no product itself: it refers the one before."""
@@ -554,6 +601,7 @@ class _Judge:
             self.mention_tokens = mention_tokens
             self._clause_facts = {k: v for k, v in self._clause_facts.items() if k[0] in ("referred", "offering")}
         c = self.clause_of(start)
+        a, b = self.clauses[c]
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
         line = self.lines[bisect.bisect_right(self.lines, start) - 1] if self.lines else 0
         cues = {
@@ -568,6 +616,17 @@ class _Judge:
             # "Umbrella: not written.", "Umbrella? We don't write it."
             "bare_declined": c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1),
         }
+        # Ellipsis: "Trade credit: not written. Event cancellation - same.", "X is out, and so is Y" (the verdict
+        # of the clause before, carried over).
+        echo = c > 0 and (
+            self.echoes(c)
+            or (
+                c + 1 < len(self.clauses)
+                and self.bare(c, mention_tokens)
+                and bool(_ECHO.match(self.norm, *self.clauses[c + 1]))
+            )
+        )
+        cues["echo_declined"] = echo and self.declines(c - 1)
         # "EPLI: rec.", "| EPLI | Recommend adding |": a bare label whose next clause offers (not a rule's veto)
         offers = c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and not self.declines(c + 1)
         offers = offers and self.offering(c + 1)
@@ -576,10 +635,39 @@ class _Judge:
         cues["heading_declines"] = h is not None and self.heading_declines(h)
         cues["offered"] = not any(cues.values())
         cues["bare_offered"] = offers
+        # Read by the model only: "Bind order: property, GL, liquor liab" (a list after a label that offers), and
+        # a next clause that names no product and declines or offers what came before ("X comes up a lot; it's not
+        # a product we write", "X would close the gap - include it").
+        cues["list_offered"] = (
+            c > 0 and self.norm[prev_end - 1 : prev_end] == ":" and not self.declines(c - 1) and self.offering(c - 1)
+        )
+        cues["firm_decline"] = bool(_FIRM_DECLINE.search(self.norm, a, b))
+        later = c + 1 < len(self.clauses) and self.names_none(c + 1)
+        cues["then_declined"] = later and self.declines(c + 1)
+        cues["then_offered"] = later and not self.declines(c + 1) and self.offering(c + 1)
+        # The mention inside an idiom of refusal: "keep X out", "X is out", "X is a no", "X is off the table".
+        cues["idiom_declined"] = bool(_IS_OUT.match(self.norm, end, b)) or any(
+            m.start() <= start
+            and end <= m.end()
+            and not _NEGATED_BEFORE.search(self.norm, max(m.start() - 24, a), m.start())
+            for m in _KEPT_OUT.finditer(self.norm, a, b)
+        )
         return cues
 
 
-_DECLINING = frozenset({"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines"})
+_DECLINING = frozenset(
+    {"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines", "echo_declined"}
+)
+_KEPT_OUT = re.compile(r"\b(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,5}?out\b")
+_IS_OUT = re.compile(
+    r"\s*(?:(?:is|are|s)\s+(?:out|not happening)|(?:(?:is|are|s)\s+)?(?:a no|a hard no|a pass|off the table|off[ -]limits))"
+    r"\b(?!\s+(?:on|there|to|for|in|at|with)\b)"
+)
+_NEGATED_BEFORE = re.compile(r"\b(?:not|dont|shouldnt|wouldnt|cant|never|wont|mustnt|cannot|no)\s+(?:\w+\s+)?$")
+_EXCLUSION = re.compile(r"\b(?:exclu\w*|esclu[sd]\w*|ausgeschlossen|schliesst \w+ aus)\b")
+_ECHO_WORDS = frozenset("too also either neither nor as well same likewise ditto here & or".split())
+_AUXILIARY = re.compile(r"\W*(?:is|are|was|were|do|does|did|can|could|will|would|has|have)\b")
+_ECHO = re.compile(r"\W*(?:same|ditto|likewise|idem|also no|same here|same for|igual|pareil|dito|lo mismo|idem)\b")
 _ITEM = re.compile(r"\s*(?:[-*+•|>]|\d{1,3}[.)])")
 
 
@@ -674,11 +762,14 @@ def _find_mentions(text: str, catalog, names: Iterable[str], budget: list[int] |
     mention_order = sorted(mention_tokens)
     # Products a clause of the text declines or sends elsewhere: a writer who declines a product names it again
     # while explaining ("An umbrella sits over the GL ... we don't write it"); the judge weighs that.
+    # A clause whose only refusal is an exclusion of our own form ("our property excludes flood") declines nothing
+    # of the writer's: it is often the reason to offer the product next ("so quote a flood policy").
     declined: set[str] = set()
     for pid, i, j, _ in spans:
-        if pid not in declined and any(
-            v for k, v in judge.cues(tokens[i].start, tokens[j - 1].end, mention_tokens).items() if k in _DECLINING
-        ):
+        if pid in declined:
+            continue
+        reasons = {k for k, v in judge.cues(tokens[i].start, tokens[j - 1].end, mention_tokens).items() if v}
+        if reasons & _DECLINING and not (reasons & _DECLINING == {"declines"} and judge.excludes_only(tokens[i].start)):
             declined.add(pid)
     sentences = [0] + [m.end() for m in _SENTENCE.finditer(norm)]
     words = [t.word for t in tokens]
@@ -821,8 +912,13 @@ def _match(
 def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     """Another sense of the word, a proper name, or what the business itself makes or sells."""
     after = tokens[j].word if j < len(tokens) else ""
-    # "umbrella stands", "dram shop law"; but "umbrella liability of $2M" names the product whatever follows.
-    if (after in lex.after[pid] and tokens[j - 1].word not in _POLICY_WORDS) or after in _OTHER_HEADS:
+    # "umbrella stands", "dram shop law"; but "umbrella liability of $2M" names the product whatever follows, and
+    # so does a layer over a line ("excess over the GL", where "in excess over $1M" is an amount).
+    over_a_line = after in ("over", "above") and j + 1 < len(tokens) and tokens[j + 1].word in _LAYER_BASE
+    specific = tokens[j - 1].word in _POLICY_WORDS
+    if (after in lex.after[pid] and not specific and not over_a_line) or after in _OTHER_HEADS:
+        return True
+    if after in _HAZARD_HEADS and not specific:
         return True
     # Hyphened to a word that is not about insurance, it is part of an adjective: "earthquake-resistant",
     # "flood-prone" (while "EPLI-coverage", "D&O-Versicherung" stay products).
@@ -864,7 +960,12 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
         between = [t.word for t in tokens[far:i] if t.start >= m.end()]
         if sum(not (w in lex.vocab or w in _FILLERS or w in _INSURANCE_WORDS) for w in between) <= 3:
             return True
-    return after not in _INSURANCE_WORDS and bool(_ACTIVITY.search(norm, window, tokens[i].start))
+    if after in _INSURANCE_WORDS:
+        return False
+    # In the same clause: "big box stores — a credit insurance policy" is no business storing the product.
+    return any(
+        not _BREAK.search(norm, m.end(), tokens[i].start) for m in _ACTIVITY.finditer(norm, window, tokens[i].start)
+    )
 
 
 def _title_case(text: str, start: int, end: int) -> bool:

@@ -68,7 +68,12 @@ CLASSES: dict[str, frozenset[str]] = {
         "adicione recomendo recomendamos sugiro sugerimos vamos podemos subscrever subscrevemos agreguemos "
         "anadamos incluyamos ofrezcamos cotizemos coter "
         # Hedged and terse offers: "worth pricing out", "explore a D&O quote", "rec: add EPLI".
-        "price pricing priced explore exploring evaluate rec recd reco recco sugg suggested incl pleased happy glad"
+        "price pricing priced explore exploring evaluate rec recd reco recco sugg suggested incl pleased happy glad "
+        # Conditional and advisory forms: "I'd recommend", "recomendaria", "serait prudente", "it would be wise".
+        "recomendaria sugeriria ofreceria incluiria propondria recommanderais recommanderions suggererais "
+        "conseillerais proposerais consiglierei suggerirei proporrei offrirei includerei ofereceria incluiria "
+        "sugeriria prudent prudente wise advisable sensible aconsejable recomendable conviene "
+        "conveniente sinnvoll ratsam opportuno consigliabile pair pairing"
     ),
     "decline": _words(
         "decline declines declined declining exclude excludes excluded exclusion refer referred referring pass "
@@ -99,12 +104,15 @@ CLASSES: dict[str, frozenset[str]] = {
     ),
     "already": _words(
         "already existing currently current prior previous former history loss losses claim claims has have had holds "
-        "hold ya tiene tienen deja bereits hat gia ha ja tem"
+        "hold ya tiene tienen deja bereits hat gia ha ja tem bought purchased obtained secured lapsed expired "
+        "cancelled canceled nonrenewed old"
     ),
     "cond": _words("if unless whether should when si wenn falls se caso"),
     "litotes": _words(
         "hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake leave omit reason "
-        "olvide olvidar dejar oublier oubliez vergessen dimenticare esquecer esqueca"
+        "remiss shame pity oversight "
+        "olvide olvidar olviden olvides olvidemos dejar oublier oubliez oublions oublie vergessen vergiss vergesst "
+        "dimenticare dimenticate dimentichiamo esquecer esqueca esquecam"
     ),
     # Our part narrowed to other lines: "we're quoting property and GL only", "we stick to the BOP".
     "only": _words(
@@ -143,8 +151,17 @@ class Context(NamedTuple):
     next_named: bool = False
 
 
+# "If not, add X", "whether or not": a negation after these is a condition, not a refusal.
+_CONDITIONAL_NEG = frozenset("if or si se wenn ob".split())
+
+
 def _classes(words: list[str], skip: frozenset[int], start: int, stop: int) -> list[tuple[int, str]]:
-    return [(k, c) for k in range(start, stop) if k not in skip for c in CLASS_OF.get(words[k], ())]
+    return [
+        (k, "cond" if c == "neg" and k and words[k - 1] in _CONDITIONAL_NEG else c)
+        for k in range(start, stop)
+        if k not in skip
+        for c in CLASS_OF.get(words[k], ())
+    ]
 
 
 def features(ctx: Context) -> list[str]:
@@ -152,7 +169,9 @@ def features(ctx: Context) -> list[str]:
     w, i, j = ctx.words, ctx.i, ctx.j
     lo, hi = max(ctx.lo, i - WINDOW), min(ctx.hi, j + WINDOW)
     clo, chi = max(ctx.clo, lo), min(ctx.chi, hi)
-    out = [f"p:{ctx.product}"] + [f"rule:{k}" for k, v in ctx.cues.items() if v]
+    # No feature names the product: which products a writer happens to offer is no evidence about a new writer's
+    # sentence (leave-one-writer-out scored better without it).
+    out = [f"rule:{k}" for k, v in ctx.cues.items() if v]
     left = _classes(w, ctx.others, clo, i)
     right = _classes(w, ctx.others, j, chi)
     # The rest of the sentence, each side read only when it names no other product: "We can't offer D&O, but we
@@ -216,7 +235,7 @@ def _weights() -> dict:
 # Rules no weight outvotes: a clause that sends the product to a destination not ours ("goes to a specialty
 # market", "from someone else") never offers it. Held in every labelled mention (82 of 82), but how much weight the
 # regression gives it depends on how often a writer refers: one who seldom does would teach it too little.
-VETO = frozenset({"rule:referred"})
+VETO = frozenset({"rule:referred", "rule:echo_declined", "rule:idiom_declined"})
 
 
 def probability(feats: list[str], model: dict | None = None, vector: Sequence[float] | None = None) -> float:
@@ -305,29 +324,35 @@ def fit(
     steps: int = 3000,
 ) -> dict:
     """A logistic regression on binary features and, given ``vectors``, the dense embedding (times ``scale``)
-    (full-batch gradient descent with L2), as the weights file holds."""
+    (full-batch gradient descent with L2), as the weights file holds. The binary features are held sparse (a
+    mention has a few dozen of thousands), so a step costs their count, not rows times columns."""
     import numpy as np
 
     names = sorted({f for s in samples for f in s})
     index = {f: k for k, f in enumerate(names)}
-    dims = len(vectors[0]) if vectors is not None else 0
-    x = np.zeros((len(samples), len(names) + dims), dtype=np.float32)
-    for r, s in enumerate(samples):
-        x[r, [index[f] for f in set(s)]] = 1.0
-    if vectors is not None:
-        x[:, len(names) :] = scale * np.asarray(vectors, dtype=float)
-    y = np.asarray(labels, dtype=np.float32)
-    w, b = np.zeros(x.shape[1], dtype=np.float32), 0.0
+    pairs = [(r, index[f]) for r, s in enumerate(samples) for f in set(s)]
+    rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
+    cols = np.asarray([c for _, c in pairs], dtype=np.int64)
+    dense = scale * np.asarray(vectors, dtype=np.float64) if vectors is not None else None
+    n, d = len(samples), len(names)
+    y = np.asarray(labels, dtype=np.float64)
+    w = np.zeros(d)
+    v = np.zeros(dense.shape[1] if dense is not None else 0)
+    b = 0.0
     for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-        g = p - y
-        w -= 0.5 * (x.T @ g / len(y) + l2 * w)
+        z = np.bincount(rows, weights=w[cols], minlength=n) + b
+        if dense is not None:
+            z += dense @ v
+        g = 1.0 / (1.0 + np.exp(-z)) - y
+        w -= 0.5 * (np.bincount(cols, weights=g[rows], minlength=d) / n + l2 * w)
+        if dense is not None:
+            v -= 0.5 * (dense.T @ g / n + l2 * v)
         b -= 0.5 * float(g.mean())
     out: dict = {
-        "weights": {f: round(float(v), 4) for f, v in zip(names, w, strict=False) if abs(v) >= 1e-3},
+        "weights": {f: round(float(x), 4) for f, x in zip(names, w, strict=True) if abs(x) >= 1e-3},
         "bias": round(b, 4),
         "threshold": 0.5,
     }
-    if vectors is not None:
-        out |= {"dense": [round(float(v), 5) for v in w[len(names) :]], "scale": scale}
+    if dense is not None:
+        out |= {"dense": [round(float(x), 5) for x in v], "scale": scale}
     return out
