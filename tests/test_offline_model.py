@@ -697,6 +697,13 @@ def test_a_business_in_words_gets_candidates_to_pick_from(cp):
     assert second.finding is not None and second.finding["deductible"] == 500
 
 
+def test_a_better_description_after_the_offered_codes_is_classified_not_the_old_first_code_assumed(cp):
+    first, second = chat(cp, "auto deductible for a black car outfit?", "chauffeured limousine service")
+    assert args(first, "classify_business") and first.answer.startswith("Which NAICS code fits")
+    assert args(second, "classify_business") == [{"description": "chauffeured limousine service"}]
+    assert QUESTIONS["naics"] not in second.answer and QUESTIONS["description"] not in second.answer
+
+
 def test_open_questions_are_answered_from_the_guidelines(cp):
     (r,) = chat(cp, "what do the guidelines say on monopolistic states?")
     assert args(r, "search_guidelines") and "[monopolistic-states]" in r.answer

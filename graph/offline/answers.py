@@ -224,7 +224,7 @@ class AnswerWriter:
     def offer_candidates(self, conv: Conversation, cands: list[dict]) -> Step:
         """One question: which of the classifier's closest codes fits the business."""
         listed = "; ".join(self._candidate(c) for c in cands)
-        desc = (conv.stated.get("description") or "")[:80]
+        desc = (conv.stated.get("description") or conv.trade_in_name() or "")[:80]
         step = self._say(conv, f'Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
         step.offered = [c["naics"] for c in cands]
         return step

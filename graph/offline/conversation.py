@@ -22,6 +22,7 @@ from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.reading import read
+from graph.reader import lexicon
 from graph.state import kind, meta
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -37,6 +38,12 @@ RECORD_KEYS = {
     "construction": "construction",
     "description": "description",
 }
+_NAME_SUFFIXES = {"llc", "inc", "co", "corp", "ltd", "lp", "llp", "pc", "pllc", "the", "of", "and", "company", "dba"}
+# words of the NAICS texts that name no trade on their own in a company's name
+_NAME_GENERIC = {"group", "holdings", "enterprises", "industries", "services", "service", "national", "american",
+                 "united", "general", "first", "capital", "capitol", "star", "valley", "river", "mountain", "lake",
+                 "north", "south", "east", "west", "central", "heartland", "home", "city", "county", "state", "new",
+                 "all", "other", "best", "quality", "premier", "precision", "global", "sun", "green", "blue", "red"}  # fmt: skip
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
 OPEN_INTENTS = ("guidelines", "why", "off_topic")  # questions that are not a determination about the applicant
@@ -227,6 +234,9 @@ class Conversation:
         """An answer to "Which NAICS code fits best: A; B; C?": a code, an ordinal, or none of them."""
         if "naics" in p.facts:
             return
+        new = p.facts.get("description")
+        if new and squash(str(new)) != squash(str(self.stated.get("description") or "")):
+            return  # they said more about the business: the new description is classified and its codes offered
         m = re.search(r"\b(first|1st|second|2nd|third|3rd|top|last)\b|^\W*([1-3])\W*$", text, re.I)
         if m and self.offered:
             word = (m[1] or m[2]).lower()
@@ -263,7 +273,10 @@ class Conversation:
         for clause in parts if len(parts) > 1 else []:
             cue = detect_task(clause)
             read = classify_intent(clause) if cue is None and asks(clause) else None
-            if read is not None and read.name in TASK_TYPES and read.confidence >= MIN_CLAUSE_CONFIDENCE:
+            # a clause read by the classifier alone asks only with a question mark, unless it is sure ("does
+            # weddings" describes the business; "and the ded?" asks)
+            least = MIN_CLAUSE_CONFIDENCE if "?" in clause else max(SURE, MIN_CLAUSE_CONFIDENCE)
+            if read is not None and read.name in TASK_TYPES and read.confidence >= least:
                 cue = read.name
             if cue and cue not in tasks:
                 tasks.append(cue)
@@ -339,11 +352,21 @@ class Conversation:
         return self.company or "this business"
 
     def candidates(self) -> list[dict]:
-        """The classifier's candidates for the business as described, when it was classified."""
-        desc = self.stated.get("description")
+        """The classifier's candidates for the business as described (or as its name says, until the underwriter
+        turns those down), when it was classified."""
+        desc = self.stated.get("description") or ("naics_choice" not in self.unknown and self.trade_in_name())
         if not desc:
             return []
         return self.classified.get(expand_abbreviations(desc), {}).get("candidates") or []
+
+    def trade_in_name(self) -> str | None:
+        """The company's name when it says what the business does ("Bighorn Valley Dairy", "Sunbelt Coach Lines")
+        and nothing else does: its codes are offered to pick from, never assumed. Not for a name on file."""
+        if not self.company or self.record is not None or self.applicant_id:
+            return None
+        words = [w for w in re.findall(r"[A-Za-z]+", self.company) if w.lower() not in _NAME_SUFFIXES]
+        trade = [w for w in words if w.lower() in lexicon.naics_words() and w.lower() not in _NAME_GENERIC]
+        return " ".join(words) if trade else None
 
     def naics(self) -> tuple[str | None, tuple | None]:
         """The 2022 code, or the tool call that gets it. A classified description gives no code by itself: the
@@ -371,6 +394,10 @@ class Conversation:
             if cands and {"naics_choice", "naics"} <= self.unknown:
                 self.assumed = cands[0]["naics"]
                 return cands[0]["naics"], None
+        elif (name := self.trade_in_name()) and not {"naics_choice", "description"} & self.unknown:
+            key = expand_abbreviations(name)
+            if key not in self.classified:
+                return None, ("classify_business", {"description": key})
         return None, None
 
     def turn_result(self, name: str, args: dict) -> Call | None:

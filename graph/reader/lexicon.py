@@ -16,13 +16,14 @@ from seed_db.sources import DATA_DIR
 
 DATA = DATA_DIR
 SOURCES = (DATA / "states.csv", DATA / "insurer.yaml", DATA / "naics_2022.csv", DATA / "applicant_profiles.yaml",
-           DATA / "applicant_words.yaml")  # fmt: skip
+           DATA / "applicant_words.yaml", DATA / "naics_2022_index_entries.csv")  # fmt: skip
 
 # What a count counts and what names a money figure, beyond the vocabulary's nouns: the unit words a number
-# carries ("21 tractors", "38 W-2s"). A number becomes a fact only through one of these, a label or the question.
+# carries ("21 tractors", "38 W-2s"); not "trailers": a fleet counts power units, which tow the trailers. A number
+# becomes a fact only through one of these, a label or the question.
 _EXTRA_CUES = {
     "employees": "employee emp people workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel guys",
-    "vehicles": "vehicle truck tractors tractor trailers rigs rig buses bus van car autos power pickups semis limos "
+    "vehicles": "vehicle truck tractors tractor rigs rig buses bus van car autos power pickups semis limos "
     "limousines cabs taxis ambulances coaches motorcoaches",
     "annual_revenue": "revenues gross grosses receipts turnover billings income volume",
     "annual_payroll": "salaries salary remuneration",
@@ -139,6 +140,19 @@ def naics_examples() -> list[str]:
                 if 3 < len(line) < 60 and "(" not in line:
                     out.append(line)
     return out
+
+
+@cache
+def naics_index_heads() -> list[str]:
+    """The Census NAICS index entries' leading phrase ("Towing service, inland waters" -> "towing service"): the
+    everyday names of thousands of trades, for the corpus's descriptions."""
+    out: set[str] = set()
+    with open(DATA / "naics_2022_index_entries.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            head = r["entry"].split(",")[0].strip().lower()
+            if 1 <= len(head.split()) <= 4 and len(head) < 40 and not re.search(r"[().;/]|\be\.g\b|\bi\.e\b", head):
+                out.add(head)
+    return sorted(out)
 
 
 _STOP = set("and or of the for in on except other all not to a an by with".split())

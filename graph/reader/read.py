@@ -154,9 +154,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             words = [t.text for t in tokens[a:b]]
             marked = any(
                 t.text.startswith("$") or re.search(r"\d(?:mm|mil|bn|[kmb])$", t.text, re.I) for t in tokens[a:b]
-            ) or any(
-                t.text.lower() in ("million", "thousand", "billion", "grand", "dollars", "usd") for t in tokens[a:b]
-            )
+            ) or bool((number(words) or (0, False))[1])  # "1.15 mil", "two million", "$4.2mm": a money marker
             cue = _cue(text, tokens, a, b, fact, heads, clauses)
             if cue is None:
                 # the tagger chose the kind of figure; the word beside it decides which one ("revenue ... 4.1M")
@@ -164,6 +162,14 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     if other_cue := _cue(text, tokens, a, b, other, heads, clauses):
                         fact, cue = other, other_cue
                         break
+            if (
+                cue is not None
+                and cue.end
+                and cue.end <= span.start
+                and FACTS[fact].kind != "money"
+                and _counts_plural_noun(tokens, b, fact)
+            ):
+                continue  # "17 tractors / 34 trailers": the second number counts its own noun, not the tractors
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
             if how is None and fact == "annual_revenue" and marked and not _other_money(tokens, clauses[a]):
                 # an amount with a currency sign or unit: revenue, unless the question asked was another amount
@@ -224,6 +230,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
         elif kind == "CONS":
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
+    _untagged_figures(r, text, tokens, groups, dead, clauses)
+    _labelled_description(r, text)
     if (
         asked is not None
         and asked in FIGURES.values()
@@ -321,6 +329,19 @@ def _counts_something_else(tokens: list[Token], b: int, fact: str) -> bool:
     return low not in _AFTER_REPLY and low not in lexicon.cues().get(fact, frozenset()) and low not in MONEY_UNITS
 
 
+def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
+    """The number is followed by a plural noun of its own ("34 trailers", "3 locations"), not its fact's."""
+    if b >= len(tokens) or tokens[b].kind != "word":
+        return False
+    low = tokens[b].text.lower()
+    return (
+        len(low) > 3
+        and low.endswith("s")
+        and low not in lexicon.cues().get(fact, frozenset())
+        and low not in _AFTER_REPLY | _MODIFIERS | _PEOPLE
+    )
+
+
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     """The clause names money that is not the business's: a limit, a deductible, assets managed, a job's price."""
     return any(tokens[j].text.lower() in lexicon.OTHER_MONEY for j in range(*clause))
@@ -337,3 +358,103 @@ def _lob_code(phrase: str, catalog) -> str | None:
     if code is None and catalog is not None:
         code = catalog.find_lob(key)
     return code
+
+
+# Between a number and the noun that names it: "38 full-time employees", "revenue is about 4.1M", "Fleet: 12".
+_MODIFIERS = {"full", "part", "time", "-", "ft", "pt", "field", "office", "seasonal", "total", "w2", "w-2", "union",
+              "permanent", "active", "owned", "company", "power", "more"}  # fmt: skip
+_LINKS = {"is", "of", ":", "=", "-", "about", "around", "approx", "approximately", "roughly", "~", "at", "was", "are",
+          "count", "total", "nearly", "over", "just", "under", "currently", "now", "size", "#", "last", "year", "yr",
+          "annual", "annually", "right", "before"}  # fmt: skip
+# People who do the work, counted: the headcount when nothing else in the message gives it ("60 guards").
+_PEOPLE = {"guards", "officers", "nurses", "caregivers", "aides", "techs", "technicians", "mechanics", "cooks",
+           "cleaners", "janitors", "laborers", "labourers", "installers", "electricians", "plumbers", "carpenters",
+           "teachers", "instructors", "therapists", "stylists", "barbers", "associates", "hands", "crew", "crews",
+           "roofers", "painters", "movers", "landscapers", "dispatchers", "servers", "bartenders", "cashiers",
+           "clerks", "attorneys", "lawyers", "accountants", "engineers", "developers", "programmers", "physicians",
+           "doctors", "dentists", "hygienists", "pharmacists", "counselors", "caseworkers", "welders", "machinists",
+           "reps", "tellers", "housekeepers"}  # fmt: skip
+
+
+def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: set[int], clauses) -> None:
+    """A number the tagger left unlabelled becomes a fact only when the noun naming it stands right beside it:
+    after it ("12 coaches", "38 full-time staff") or before it with only linking words between ("headcount is around
+    three hundred ten"). The same cue invariant as above, for what the model missed; never over a fact already read,
+    never for an identifier or inside an unknown statement."""
+    covered = {i for a, b, _ in groups for i in range(a, b)} | dead
+    codes = lexicon.state_codes()
+    cues = lexicon.cue_of()
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if i in covered or not (tok.kind == "num" or tok.text.lower() in NUMBER_WORDS - {"a", "an", "point"}):
+            i += 1
+            continue
+        j = i + 1  # the run of one number: "310", "three hundred ten", "six point two million", "1.15 mil"
+        while (
+            j < n
+            and j not in covered
+            and (
+                tokens[j].text.lower() in NUMBER_WORDS | MONEY_UNITS | {"and"}
+                or tokens[j].text == "-"
+                and j + 1 < n
+                and tokens[j + 1].text.lower() in NUMBER_WORDS
+            )
+        ):
+            j += 1
+        while j > i + 1 and tokens[j - 1].text.lower() in ("and", "-"):
+            j -= 1
+        a, b, i = i, j, j
+        if any(identifier(tokens, k, codes) for k in range(a, b)):
+            continue
+        words = [t.text for t in tokens[a:b]]
+        got = number(words)
+        if got is None:
+            continue
+        ca, cb = clauses[a]
+        fact = cue_at = None
+        k = b
+        while k < min(cb, b + 3) and tokens[k].text.lower() in _MODIFIERS:
+            k += 1
+        if k < cb and (low := tokens[k].text.lower()) in cues and FACTS[cues[low]].kind != "money":
+            fact, cue_at = cues[low], k
+        elif k < cb and tokens[k].text.lower() in _PEOPLE and "employees" not in r.facts:
+            fact, cue_at = "employees", k
+        if fact is None:
+            k = a - 1
+            while k >= max(ca, a - 5) and tokens[k].text.lower() in _LINKS:
+                k -= 1
+            if k >= ca and k < a and (low := tokens[k].text.lower()) in cues:
+                fact, cue_at = cues[low], k
+        if fact is None or fact in r.facts or fact in r.unknown or fact not in FACTS or cue_at is None:
+            continue
+        if FACTS[fact].kind == "money" and (_other_money(tokens, (ca, cb)) or not (got[1] or got[0] >= 1000)):
+            continue  # a limit's clause, or a bare "300" that may count anything
+        value = money(words) if FACTS[fact].kind == "money" else count(words)
+        if value is None:
+            continue
+        r.facts[fact] = FactReading(
+            fact, value, FACTS[fact].unit, _span(text, tokens, a, b), "cue", _span(text, tokens, cue_at, cue_at + 1)
+        )
+
+
+# A form's line that says what the business does ("Operations: ...", "Nature of business - ..."): its value is the
+# description, whatever the tagger made of it; a label is the surest cue a form has.
+_DESC_LABEL = re.compile(
+    r"^[ \t>*\-•]*(?:description of (?:operations|business)|nature of (?:the )?(?:business|operations)|business "
+    r"(?:description|type|activity|activities)|type of (?:business|operations?)|(?:business )?operations|ops|business"
+    r"|description|industry|what (?:they|it) do(?:es)?|occupancy|class description|products?(?: ?/ ?services?)?"
+    r"|services?)[ \t]*[:=\-–—][ \t]*(?P<value>[^\n]{3,200})$",
+    re.I | re.M,
+)
+
+
+def _labelled_description(r: Reading, text: str) -> None:
+    m = _DESC_LABEL.search(text)
+    if m is None:
+        return
+    value = re.split(r"\s[|•]\s|\t", m["value"])[0].strip(" .;,")
+    if not re.search(r"[A-Za-z]{3,}", value) or re.fullmatch(r"[\d\s().+/:#-]+\w{0,3}", value):
+        return  # "Business: 555-0100", "Ops: 24/7": no words saying what they do
+    start = m.start("value")
+    r.facts["description"] = FactReading("description", value, "", Span(start, start + len(value), value), "label")
