@@ -232,7 +232,10 @@ class Conversation:
 
     def _read_choice(self, p, text: str) -> None:
         """An answer to "Which NAICS code fits best: A; B; C?": a code, an ordinal, or none of them."""
-        if "naics" in p.facts:
+        code = p.facts.get("naics")
+        if code and self.offered and code not in self.offered and code == self.stated.get("naics"):
+            p.facts.pop("naics")  # the code they gave before, again: none of the offered ones is picked
+        elif code:
             return
         new = p.facts.get("description")
         if new and squash(str(new)) != squash(str(self.stated.get("description") or "")):

@@ -544,12 +544,16 @@ def _state_of_city(reading: Reading, text: str) -> str | None:
 
     if reading.city is not None and (st := known(str(reading.city.value).strip().lower(), reading.city.span.text)):
         return st
-    words = [(m.group(0), m.group(0).lower()) for m in re.finditer(r"[A-Za-z][A-Za-z.']*", text)]
+    desc = reading.facts.get("description")
+    after_desc = -1  # "window washing crew tacoma, gl?": a place right after what the business does, no "in" needed
+    if desc is not None and desc.how != "label" and (m := re.match(r"[ ,]+", text[desc.span.end :])):
+        after_desc = desc.span.end + m.end()
+    words = [(m.group(0), m.group(0).lower(), m.start()) for m in re.finditer(r"[A-Za-z][A-Za-z.']*", text)]
     for i in range(1, len(words)):
-        if words[i - 1][1] not in PLACE_CUES and words[i - 1][1] != "of":
+        if words[i - 1][1] not in PLACE_CUES and words[i - 1][1] != "of" and words[i][2] != after_desc:
             continue
         for n in (3, 2, 1):
-            name = " ".join(w for _, w in words[i : i + n]).rstrip(".")
+            name = " ".join(w for _, w, _ in words[i : i + n]).rstrip(".")
             if i + n <= len(words) and (st := known(name, words[i][0])):
                 return st
     return None

@@ -153,8 +153,12 @@ class Gen:
             for ending, agents in _AGENTS.items():
                 if last == ending and len(head) > 1:
                     return " ".join(head[:-1]) + " " + p(agents)
+            if (
+                r.random() < 0.4 and len(head) <= 2
+            ):  # "grain" -> "grain hauler", "septic tanks" -> "septic tanks installer"
+                return " ".join(head) + " " + p(_AGENT_NOUNS)
             return " ".join(head) + " " + p(_OUTFITS)
-        return p(_SHORTHAND) + " " + p(_OUTFITS + ["hauler", "contractor", "operator", "carrier", "installer"])
+        return p(_SHORTHAND) + " " + p(_OUTFITS + _AGENT_NOUNS)
 
     def what_they_do(self) -> str:
         """A relative clause or a verb phrase: "startup that sells scheduling software", "they haul grain"."""
@@ -329,8 +333,25 @@ class Gen:
         """Who and where: "GL for a security guard company in Dallas TX"."""
         p, r = self.pick, self.r
         desc = [(self.description(), "DESC")]
+        if r.random() < 0.15:  # "98 room hotel", "40-seat diner": a count of something else before what they do
+            desc.insert(
+                0,
+                (
+                    f"{r.randint(2, 300)}{p([' ', '-'])}{p(['room', 'seat', 'bed', 'unit', 'bay', 'truck', 'chair', 'acre', 'pump'])} ",
+                    None,
+                ),
+            )
+        if r.random() < 0.15:  # "daycare chain, 6 centers": what they do, then more about it
+            desc.append(
+                (p([" chain", " franchise", " (2 locations)", ", 6 stores", " - family owned", " w/ 3 shops"]), None)
+            )
         where = self.city_state()
         form = r.random()
+        if form < 0.15:  # the question first: "deductible for auto on a tow company?", "cyber limits - title agency"
+            return [(p(["deductible for ", "limits for ", "what's the deductible on ", "appetite for ", "ok to write ",
+                        "", "need ", "quote "]), None), (self.lob_text(), "LOB"),
+                    (p([" on a ", " for a ", " - ", " for an ", ", ", " on this ", " for their "]), None), *desc,
+                    *(p([[], [(p([" in ", " - ", ", ", " "]), None), *where]]))]  # fmt: skip
         if form < 0.3:
             return [(p(["", "need ", "quoting "]), None), (self.lob_text(), "LOB"), (p([" for a ", " for an ", " - "]), None),
                     *desc, (p([" in ", " based in ", " out of ", " located in ", ", "]), None), *where]  # fmt: skip
@@ -557,6 +578,9 @@ _AGENTS = {
     "publishers": ["publisher"], "operators": ["operator"], "construction": ["contractor", "builder"],
     "retailers": ["retailer", "store", "shop"], "shops": ["shop"], "offices": ["office", "practice"],
 }  # fmt: skip
+_AGENT_NOUNS = ["hauler", "haulers", "contractor", "operator", "carrier", "installer", "dealer", "repair", "supplier",
+                "maker", "cleaner", "cleaners", "mover", "movers", "trucker", "grower", "builder", "distributor",
+                "wholesaler", "retailer", "store", "lab", "clinic", "agency", "lender", "broker", "shop", "sub"]  # fmt: skip
 # Trade shorthand an index entry rarely uses: the first word of how underwriters name a small business.
 _SHORTHAND = ["tow", "limo", "trash", "junk", "septic", "pest", "lawn", "tree", "pool", "sign", "print", "tire",
               "glass", "lock", "moving", "courier", "taxi", "charter", "tour", "bus", "dump truck", "freight", "reefer",

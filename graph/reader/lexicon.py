@@ -33,7 +33,8 @@ _EXTRA_CUES = {
 # An amount beside one of these is never read as revenue on its currency sign alone.
 OTHER_MONEY = frozenset(
     "limit limits occurrence occ aggregate agg deductible deductibles ded retention sir assets aum managing manages "
-    "managed loan loans price priced worth value valued each contract contracts job jobs premium premiums".split()
+    "managed loan loans price priced worth value valued each contract contracts job jobs premium premiums bonding "
+    "bond bonds capacity claim claims loss losses reserve reserves settlement".split()
 )
 UNKNOWN_WORDS = "unknown unsure n/a na tbd unk idea clue sure know knows missing".split()
 

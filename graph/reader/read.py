@@ -2,7 +2,10 @@
 
 The tagger proposes spans; this module decides, and holds what no model is trusted with:
 - a number becomes a fact only through a cue naming that fact (a noun or unit beside it, the label of its line),
-  as the reply to the question just asked, or as the correction of a figure that had one;
+  as the reply to the question just asked, or as the correction of a figure that had one; a number the tagger left
+  unlabelled is read too when its noun stands right beside it ("12 coaches", "headcount is about three hundred"),
+  and a number followed by a plural noun of its own counts that noun ("17 tractors / 34 trailers": 17 vehicles);
+- a form's labelled line says what it says: "Operations: ..." is the description, whatever the tagger made of it;
 - a phone number, ZIP code, year, street number, date or six-digit code is never a count or an amount;
 - a statement that a fact is unknown removes that fact and changes nothing else (no figure in its clause counts);
 - every fact carries the span it came from;
@@ -221,7 +224,13 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     "state", FactReading("state", after.upper(), "", _span(text, tokens, j, j + 1), "named")
                 )
         elif kind == "DESC":
-            r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
+            while a < b - 1 and tokens[a].kind == "punct":  # "* trash hauler": a bullet is no part of it
+                a += 1
+            while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
+                b += 1  # "garbage" then "hauler": the word for the outfit belongs to what it does
+            if tokens[a].kind != "punct":
+                span = _span(text, tokens, a, b)
+                r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
             r.company = FactReading("company", span.text, "", span, "named")
         elif kind == "LOB":
@@ -251,6 +260,12 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     return r
 
 
+# The words that name an outfit after its trade ("garbage hauler", "tow company"): a description the tagger ended
+# one word early takes them.
+_OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "services", "contractor", "contractors",
+                 "operator", "carrier", "installer", "dealer", "shop", "store", "business", "firm", "crew", "supplier",
+                 "maker", "cleaner", "cleaners", "mover", "movers", "trucker", "grower", "builder", "distributor",
+                 "wholesaler", "retailer", "lab", "clinic", "agency", "lender", "chain", "franchise", "operation"}  # fmt: skip
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
 
 
