@@ -451,7 +451,7 @@ class AnswerWriter:
                 return self._ask(conv, "description")
             if len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS and "naics_choice" not in conv.unknown:
                 return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
-            if "naics_choice" in conv.unknown and "description" not in conv.asked_before:
+            if "naics_choice" in conv.unknown and "description" not in conv.asked_before and not conv.redescribed:
                 return self._ask(conv, "description")  # none fitted: hear more about the business
             top = cands[0]
             core = f"NAICS {top['naics']} {top['title']}"

@@ -100,6 +100,7 @@ class Conversation:
     assumed: str | None = None  # a code we had to assume (the closest candidate), said in the answer
     pending: list = field(default_factory=list)  # the other questions of a message that asked several
     answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
+    redescribed: bool = False  # the offered codes were answered with words about the business
     n_calls: int = 0
     # the current turn
     parsed: Parsed | None = None
@@ -238,6 +239,8 @@ class Conversation:
         elif code:
             return
         new = p.facts.get("description")
+        if new:
+            self.redescribed = True  # never asked what the business does again: they just said it
         if new and squash(str(new)) != squash(str(self.stated.get("description") or "")):
             return  # they said more about the business: the new description is classified and its codes offered
         m = re.search(r"\b(first|1st|second|2nd|third|3rd|top|last)\b|^\W*([1-3])\W*$", text, re.I)
@@ -300,6 +303,7 @@ class Conversation:
 
     def _reset(self) -> None:
         self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
+        self.redescribed = False
         self.company = self.applicant_id = None
 
     def _same_company(self, name: str) -> bool:

@@ -163,7 +163,7 @@ class Gen:
     def what_they_do(self) -> str:
         """A relative clause or a verb phrase: "startup that sells scheduling software", "they haul grain"."""
         p = self.pick
-        obj = p(self.heads)
+        obj = re.sub(r"\s+(?:manufacturing|merchant wholesalers|farming|production)$", "", p(self.heads))
         verb = p(["sells", "makes", "installs", "repairs", "hauls", "delivers", "rents out", "builds", "cleans",
                   "services", "distributes", "grows", "designs", "imports", "ships", "provides", "offers", "does"])  # fmt: skip
         who = p(["company", "startup", "shop", "business", "outfit", "firm", "small company", "family business",
@@ -173,9 +173,14 @@ class Gen:
             return f"{who} that {verb} {obj}"
         if form < 0.75:
             ing = {"makes": "making", "rents out": "renting out", "distributes": "distributing", "does": "doing",
-                   "provides": "providing", "imports": "importing", "ships": "shipping"}.get(verb, verb[:-1] + "ing")  # fmt: skip
+                   "provides": "providing", "services": "servicing", "imports": "importing", "ships": "shipping"}.get(verb, verb[:-1] + "ing")  # fmt: skip
             return f"{who} {ing} {obj}"
-        return f"{p(['insured', 'owner', 'the client', 'he', 'she'])} {verb} {obj}"
+        if form < 0.9:
+            return f"{p(['insured', 'owner', 'the client', 'he', 'she'])} {verb} {obj}"
+        base = {"does": "do", "rents out": "rent out"}.get(
+            verb, verb[:-2] if verb.endswith("es") and verb[-3] in "sh" else verb[:-1]
+        )
+        return f"{p(['they', 'we think they', 'the insured and partner'])} {base} {obj}"
 
     def company(self) -> str:
         pat = self.pick(self.names)
@@ -641,6 +646,7 @@ def generated(seed: int, n: int) -> Iterator[Example]:
 
 # --- the hand-written phrasings, labelled by finding the applicant's values in them ----------------------------
 _FIGURES = {"annual_revenue": "REV", "annual_payroll": "PAY", "employees": "EMP", "vehicles": "VEH"}
+_SAID_LABELS = {**_FIGURES, "description": "DESC", "state": "STATE"}
 _CONTENT_STOP = set("a an the and of for in on with at to from by its their our business company".split())
 
 
@@ -653,7 +659,11 @@ def tune_examples() -> list[Example]:
             if line.strip():
                 row = json.loads(line)
                 if row.get("opening") and row.get("applicant"):
-                    out.append((row["opening"], None, _project(row["opening"], row["applicant"])))
+                    spans = _project(row["opening"], row["applicant"])
+                    found = {label for _, _, label in spans}
+                    wanted = {_SAID_LABELS[f] for f in row.get("said") or [] if f in _SAID_LABELS}
+                    if wanted <= found:  # a fact said in words the projection cannot find would be taught as "O"
+                        out.append((row["opening"], None, spans))
                 for asked, reply in (row.get("replies") or {}).items():
                     if asked in ASKABLE and asked != "naics" and isinstance(reply, str) and reply.strip():
                         out.append((reply, asked, _reply_spans(reply, asked, row["applicant"])))

@@ -228,7 +228,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 a += 1
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "garbage" then "hauler": the word for the outfit belongs to what it does
-            if tokens[a].kind != "punct":
+            if tokens[a].kind != "punct" and not all(t.text.lower() in _REFERENCES for t in tokens[a:b]):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
@@ -266,6 +266,10 @@ _OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "ser
                  "operator", "carrier", "installer", "dealer", "shop", "store", "business", "firm", "crew", "supplier",
                  "maker", "cleaner", "cleaners", "mover", "movers", "trucker", "grower", "builder", "distributor",
                  "wholesaler", "retailer", "lab", "clinic", "agency", "lender", "chain", "franchise", "operation"}  # fmt: skip
+# Words that point at the applicant already discussed ("same account", "this insured"): no description.
+_REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
+               "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
+               "on", "as", "before", "above", "a", "an", "new", "-", "—", ","}  # fmt: skip
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
 
 
