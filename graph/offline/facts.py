@@ -319,6 +319,7 @@ _STATE_ABBREVIATIONS = {
     "okla": "OK",
 }
 
+_STREET_BEFORE = re.compile(r"\b(?:st|ave|rd|blvd|street|avenue|road|dr|drive|way|hwy|pkwy|ln|ct|pl)\.?\s+$", re.I)
 _WHERE_CUE = re.compile(
     r"\b(?:in|based in|located in|out of|headquartered in|state of|state is|state:)\s+"
     r"(?:(?:rural|western|eastern|northern|southern|central|upstate|downstate|north|south|east|west)\s+)?$",
@@ -351,6 +352,8 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
     if best is None or where_only:
         # "Portland OR", "Columbus, Ohio" is handled above; "Raleigh NC": a place name then the code
         m = re.search(r"(?<![\w'])(?:[A-Z][a-z]+\.?\s){1,3},?\s?([A-Z]{2})(?![\w'])", t)
+        if m and _STREET_BEFORE.search(t[: m.start(1)]):
+            m = None
         if m and m[1] in catalog.states and (best is None or m.start(1) < best[0]):
             best = (m.start(1), m[1])
     for abbr, code in _STATE_ABBREVIATIONS.items():
@@ -367,7 +370,7 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         if code not in catalog.states:
             continue
         before = t[max(0, m.start() - 12) : m.start()].lower()
-        if re.search(r"\b(?:st|ave|rd|blvd|street|avenue|road|dr|drive|way|hwy|pkwy|ln|ct|pl)\.?\s+$", before):
+        if _STREET_BEFORE.search(before):
             continue  # "1300 Okie St NE": a street's quadrant, not Nebraska
         after_cue = bool(re.search(r"\b(?:in|state(?: is|:)?|state of|located in|based in)\s*$", before))
         if m[1].isupper() and not shouting:

@@ -170,6 +170,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and cue.end
                 and cue.end <= span.start
                 and FACTS[fact].kind != "money"
+                and b < clauses[a][1]
                 and _counts_plural_noun(tokens, b, fact)
             ):
                 continue  # "17 tractors / 34 trailers": the second number counts its own noun, not the tractors
@@ -212,6 +213,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and len(tokens) > 1
             ):
                 code = None  # "in or out", "ok": a lower-case code that is an English word needs a city before it
+            if code == "NE" and a > 0 and tokens[a - 1].text.lower().rstrip(".") in _STREET_WORDS:
+                code = None  # "410 Harmon Ave NE": the street's quadrant
             if code:
                 r.facts.setdefault("state", FactReading("state", code, "", span, "named"))
         elif kind == "CITY" and r.city is None:
@@ -266,6 +269,8 @@ _OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "ser
                  "operator", "carrier", "installer", "dealer", "shop", "store", "business", "firm", "crew", "supplier",
                  "maker", "cleaner", "cleaners", "mover", "movers", "trucker", "grower", "builder", "distributor",
                  "wholesaler", "retailer", "lab", "clinic", "agency", "lender", "chain", "franchise", "operation"}  # fmt: skip
+_STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "drive", "way", "hwy", "pkwy", "ln", "ct",
+                 "pl", "ter", "cir"}  # fmt: skip
 # Words that point at the applicant already discussed ("same account", "this insured"): no description.
 _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
@@ -357,7 +362,7 @@ def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
         len(low) > 3
         and low.endswith("s")
         and low not in lexicon.cues().get(fact, frozenset())
-        and low not in _AFTER_REPLY | _MODIFIERS | _PEOPLE
+        and low not in _AFTER_REPLY | _MODIFIERS
     )
 
 
