@@ -524,6 +524,8 @@ class Gen:
             "hi - quick question on a renewal", "who do I refer this to?", "what are the limits in the guidelines?",
             "thanks, that helps", "can we do 2 of them?", "in or out?", "pa says hi", "do we need a referral?",
             f"the {p(['2nd', '3rd', 'last'])} code", "no", "yes", "sure",
+            f"{p(['same account', 'same insured', 'same client', 'this one', 'that same one', 'same risk'])}"
+            f"{p([' - ', ' — ', ', ', ': '])}{p(['deductible?', 'what limits?', 'ok for auto?', 'small?', 'what else?'])}",
         ]), None)]  # fmt: skip
 
     # --- noise ---------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ _EXTRA_CUES = {
     "employees": "employee emp people workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel guys",
     "vehicles": "vehicle truck tractors tractor rigs rig buses bus van car autos power pickups semis limos "
     "limousines cabs taxis ambulances coaches motorcoaches",
-    "annual_revenue": "revenues gross grosses receipts turnover billings income volume",
+    "annual_revenue": "revenues gross grosses receipts turnover billings income volume fees",
     "annual_payroll": "salaries salary remuneration",
     "total_insured_value": "tiv",
 }

@@ -142,11 +142,22 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         r.says_unknown = r.says_unknown or not named
         dead.update(range(ca, cb))
 
+    # a correction word the tagger left unlabelled still marks the figure after it as the one that stands
+    tagged = {i for a, b, kind in groups if kind == "CORR" for i in range(a, b)}
+    r.corrections += [
+        _span(text, tokens, i, i + 1)
+        for i, t in enumerate(tokens)
+        if i not in tagged
+        and t.text.lower() in _CORRECTION_WORDS
+        and i + 1 < len(tokens)
+        and tokens[i + 1].kind == "num"
+    ]
     last_figure: dict[str, FactReading] = {}
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
         if kind == "CORR":
             r.corrections.append(span)
+            r.corrections.sort(key=lambda c: c.start)
             continue
         if any(i in dead for i in range(a, b)):
             continue
@@ -187,7 +198,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000))
             ):
                 how = "reply"  # a bare "4.5" to the revenue question is not read as $4.5M: it may be anything
-            if how is None and last_figure and r.corrections and 0 <= span.start - r.corrections[-1].end <= 12:
+            before = [c for c in r.corrections if c.end <= span.start]
+            if how is None and last_figure and before and span.start - before[-1].end <= 12:
                 # "12 trucks... actually 30": a bare figure right after a correction cue replaces the last figure
                 fact = max(last_figure.values(), key=lambda f: f.span.start).fact
                 how = "correction"
@@ -231,7 +243,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 a += 1
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "garbage" then "hauler": the word for the outfit belongs to what it does
-            if tokens[a].kind != "punct" and not all(t.text.lower() in _REFERENCES for t in tokens[a:b]):
+            if tokens[a].kind != "punct" and not all(t.text.lower() in _REFERENCES | _VAGUE for t in tokens[a:b]):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
@@ -243,6 +255,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         elif kind == "CONS":
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
     _untagged_figures(r, text, tokens, groups, dead, clauses)
+    if "naics" not in r.facts:
+        _named_code(r, text, tokens)
     _labelled_description(r, text)
     if (
         asked is not None
@@ -269,6 +283,10 @@ _OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "ser
                  "operator", "carrier", "installer", "dealer", "shop", "store", "business", "firm", "crew", "supplier",
                  "maker", "cleaner", "cleaners", "mover", "movers", "trucker", "grower", "builder", "distributor",
                  "wholesaler", "retailer", "lab", "clinic", "agency", "lender", "chain", "franchise", "operation"}  # fmt: skip
+# An outfit named by nothing but these says nothing of what it does ("this carrier", "the contractor").
+_VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contractors", "operator", "carrier",
+          "business", "firm", "crew", "operation", "shop", "store", "dealer", "supplier", "chain", "franchise"}  # fmt: skip
+_CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
 _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "drive", "way", "hwy", "pkwy", "ln", "ct",
                  "pl", "ter", "cir"}  # fmt: skip
 # Words that point at the applicant already discussed ("same account", "this insured"): no description.
@@ -482,3 +500,16 @@ def _labelled_description(r: Reading, text: str) -> None:
         return  # "Business: 555-0100", "Ops: 24/7": no words saying what they do
     start = m.start("value")
     r.facts["description"] = FactReading("description", value, "", Span(start, start + len(value), value), "label")
+
+
+def _named_code(r: Reading, text: str, tokens: list[Token]) -> None:
+    """Six digits the word "NAICS" names ("2017 NAICS 511210", "naics code: 238220"), when the tagger left them."""
+    for i, tok in enumerate(tokens):
+        if tok.kind != "num" or not re.fullmatch(r"\d{6}", tok.text):
+            continue
+        k = i - 1
+        while k >= max(0, i - 4) and tokens[k].text.lower() in (":", "#", "-", "=", "code", "is", "no", "no."):
+            k -= 1
+        if k >= 0 and tokens[k].text.lower() == "naics":
+            r.facts["naics"] = FactReading("naics", tok.text, "", _span(text, tokens, i, i + 1), "named")
+            return
