@@ -627,6 +627,14 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["description"] = tagged.value
     elif ruled is not None:
         f["description"] = ruled
+    if p.company is None and asked is None and not p.applicant_id and reading.company is not None:
+        # the tagger's name where the rules found none ("Keystone Charter Lines wants auto"), its capitalised words
+        words = str(reading.company.value).split()
+        while words and not words[-1][:1].isupper():
+            words.pop()
+        name = " ".join(words).rstrip(".,")
+        if len(words) >= 2 and not _is_place(name, catalog) and not _in_header(t, name):
+            p.company = name
     if p.company and _in_header(t, p.company):
         # "Fwd", "Original Message", "Date": words of an e-mail header, not the applicant; the reader's company
         # (tagged in the subject or the body) stands instead
