@@ -367,7 +367,7 @@ class Conversation:
         return self.classified.get(expand_abbreviations(desc), {}).get("candidates") or []
 
     def trade_in_name(self) -> str | None:
-        """The company's name when it says what the business does ("Bighorn Valley Dairy", "Sunbelt Coach Lines")
+        """The company's name when it says what the business does ("Pine Ridge Creamery", "Lakeshore Ferry Lines")
         and nothing else does: its codes are offered to pick from, never assumed. Not for a name on file."""
         if not self.company or self.record is not None or self.applicant_id:
             return None

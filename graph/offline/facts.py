@@ -371,7 +371,7 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
             continue
         before = t[max(0, m.start() - 12) : m.start()].lower()
         if _STREET_BEFORE.search(before):
-            continue  # "1300 Okie St NE": a street's quadrant, not Nebraska
+            continue  # "88 Elm St NE": a street's quadrant, not Nebraska
         after_cue = bool(re.search(r"\b(?:in|state(?: is|:)?|state of|located in|based in)\s*$", before))
         if m[1].isupper() and not shouting:
             ok = code not in _AMBIGUOUS_CODES or after_cue
@@ -628,7 +628,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     elif ruled is not None:
         f["description"] = ruled
     if p.company is None and asked is None and not p.applicant_id and reading.company is not None:
-        # the tagger's name where the rules found none ("Keystone Charter Lines wants auto"), its capitalised words
+        # the tagger's name where the rules found none ("Birchwood Shuttle Lines needs auto"), its capitalised words
         words = str(reading.company.value).split()
         while words and not words[-1][:1].isupper():
             words.pop()
@@ -667,7 +667,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
                     whole  # "Roofing contractor." answers "Do you know the NAICS code?" with what they do
                 )
         elif asked == "naics_choice" and "naics" not in f and not _ORDINAL.search(t):
-            # no code picked: words about the business answer the choice ("none fit, it's a limo service"): the
+            # no code picked: words about the business answer the choice ("none fit, they rent party tents"): the
             # description changes and the new one is classified, never the old one's first code assumed
             rest = _NONE_FIT.sub(" ", t)
             if (whole := bare_description(rest, catalog)) and not _YES_NO.fullmatch(rest):

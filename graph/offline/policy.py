@@ -58,7 +58,7 @@ class Policy(AnswerWriter):
             and "lob" not in p.facts
             and "product_recommendation" not in (p.task, conv.task)
             and (p.task is None or ("lob" in asks(p.task) and "lob" not in optional(p.task)))
-        ):  # (a size test or a code needs no line: "bonding capacity" on a form asks for no bond)
+        ):  # (a size test or a code needs no line: a bond limit on a form asks for no bond)
             # only products we do not write: decline with the section; never redo the last determination
             return self._say(
                 conv,

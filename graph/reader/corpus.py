@@ -144,8 +144,8 @@ class Gen:
         return d
 
     def trade(self) -> str:
-        """A trade said the short way: an index phrase's agent ("garbage hauling" -> "garbage hauler") or shorthand
-        with a word for the outfit ("tow company", "limo service", "septic guy")."""
+        """A trade said the short way: an index phrase's agent ("log hauling" -> "log hauler") or shorthand
+        with a word for the outfit ("pest outfit", "sign shop", "septic guy")."""
         r, p = self.r, self.pick
         if r.random() < 0.5:
             head = p(self.heads).split()
@@ -153,15 +153,13 @@ class Gen:
             for ending, agents in _AGENTS.items():
                 if last == ending and len(head) > 1:
                     return " ".join(head[:-1]) + " " + p(agents)
-            if (
-                r.random() < 0.4 and len(head) <= 2
-            ):  # "grain" -> "grain hauler", "septic tanks" -> "septic tanks installer"
+            if r.random() < 0.4 and len(head) <= 2:  # "sod" -> "sod grower", "septic tanks" -> "septic tanks installer"
                 return " ".join(head) + " " + p(_AGENT_NOUNS)
             return " ".join(head) + " " + p(_OUTFITS)
         return p(_SHORTHAND) + " " + p(_OUTFITS + _AGENT_NOUNS)
 
     def what_they_do(self) -> str:
-        """A relative clause or a verb phrase: "startup that sells scheduling software", "they haul grain"."""
+        """A relative clause or a verb phrase: "startup that sells scheduling software", "they repair boat trailers"."""
         p = self.pick
         obj = re.sub(r"\s+(?:manufacturing|merchant wholesalers|farming|production)$", "", p(self.heads))
         verb = p(["sells", "makes", "installs", "repairs", "hauls", "delivers", "rents out", "builds", "cleans",
@@ -191,7 +189,7 @@ class Gen:
             .replace("{brand}", self.pick(w["brands"])).replace("{given}", self.pick(w["given_names"]))
             .replace("{initials}", "".join(self.r.sample(w["initial_letters"], 3)))
         )  # fmt: skip
-        if self.r.random() < 0.05:  # a name that starts with a product's word is still a name ("Umbrella Tree Daycare")
+        if self.r.random() < 0.05:  # a name that starts with a product's word is still a name ("Cyber Lane Bakery")
             name = self.pick(["Umbrella", "Cyber", "Auto", "Property", "Fleet", "Liability", "Bond", "Surety", "Marine",
                               "Crop", "Life", "Comp"]) + " " + name.split(" ", 1)[-1]  # fmt: skip
         if self.r.random() < 0.35:
@@ -337,8 +335,8 @@ class Gen:
     def opening_core(self) -> list[Chunk]:
         """Who and where: "GL for a security guard company in Dallas TX"."""
         p, r = self.pick, self.r
-        desc = [(self.description(), "DESC")]
-        if r.random() < 0.15:  # "98 room hotel", "40-seat diner": a count of something else before what they do
+        desc: list[Chunk] = [(self.description(), "DESC")]
+        if r.random() < 0.15:  # "40-seat diner", "12-bay garage": a count of something else before what they do
             desc.insert(
                 0,
                 (
@@ -346,13 +344,13 @@ class Gen:
                     None,
                 ),
             )
-        if r.random() < 0.15:  # "daycare chain, 6 centers": what they do, then more about it
+        if r.random() < 0.15:  # "bagel chain, 4 stores": what they do, then more about it
             desc.append(
                 (p([" chain", " franchise", " (2 locations)", ", 6 stores", " - family owned", " w/ 3 shops"]), None)
             )
         where = self.city_state()
         form = r.random()
-        if form < 0.15:  # the question first: "deductible for auto on a tow company?", "cyber limits - title agency"
+        if form < 0.15:  # the question first: "limits for GL on a sign shop?", "cyber - dental lab"
             return [(p(["deductible for ", "limits for ", "what's the deductible on ", "appetite for ", "ok to write ",
                         "", "need ", "quote "]), None), (self.lob_text(), "LOB"),
                     (p([" on a ", " for a ", " - ", " for an ", ", ", " on this ", " for their "]), None), *desc,
@@ -448,8 +446,8 @@ class Gen:
                                  str(r.randint(100000, 9999999)), f"{r.randint(1, 12)}/1/2026", str(r.randint(2, 40))]), None)])  # fmt: skip
             r.shuffle(rows)
             if r.random() < 0.35:  # the description on a line of its own, under the name, and bullets
-                desc = [(self.description(), "DESC")]
-                if r.random() < 0.5:  # "Clinical lab: bloodwork, pathology" / "lender (loans $500-$5,000)"
+                desc: list[Chunk] = [(self.description(), "DESC")]
+                if r.random() < 0.5:  # "Print shop: banners, decals" / "caterer (weddings, offices)"
                     more = ", ".join(self.pick(self.heads) for _ in range(r.randint(1, 3)))
                     desc += [(p([": ", " - ", " (", " — "]) + more + p(["", ")", "."]), None)]
                 rows = [row for row in rows if not (row[0][0] or "").startswith(("Business", "Operations", "Description",

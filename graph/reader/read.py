@@ -3,8 +3,8 @@
 The tagger proposes spans; this module decides, and holds what no model is trusted with:
 - a number becomes a fact only through a cue naming that fact (a noun or unit beside it, the label of its line),
   as the reply to the question just asked, or as the correction of a figure that had one; a number the tagger left
-  unlabelled is read too when its noun stands right beside it ("12 coaches", "headcount is about three hundred"),
-  and a number followed by a plural noun of its own counts that noun ("17 tractors / 34 trailers": 17 vehicles);
+  unlabelled is read too when its noun stands right beside it ("9 vans", "headcount is about two hundred"),
+  and a number followed by a plural noun of its own counts that noun ("6 box trucks, 14 trailers": 6 vehicles);
 - a form's labelled line says what it says: "Operations: ..." is the description, whatever the tagger made of it;
 - a phone number, ZIP code, year, street number, date or six-digit code is never a count or an amount;
 - a statement that a fact is unknown removes that fact and changes nothing else (no figure in its clause counts);
@@ -168,7 +168,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             words = [t.text for t in tokens[a:b]]
             marked = any(
                 t.text.startswith("$") or re.search(r"\d(?:mm|mil|bn|[kmb])$", t.text, re.I) for t in tokens[a:b]
-            ) or bool((number(words) or (0, False))[1])  # "1.15 mil", "two million", "$4.2mm": a money marker
+            ) or bool((number(words) or (0, False))[1])  # "2.3 mil", "two million", "$4.2mm": a money marker
             cue = _cue(text, tokens, a, b, fact, heads, clauses)
             if cue is None:
                 # the tagger chose the kind of figure; the word beside it decides which one ("revenue ... 4.1M")
@@ -184,7 +184,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and b < clauses[a][1]
                 and _counts_plural_noun(tokens, b, fact)
             ):
-                continue  # "17 tractors / 34 trailers": the second number counts its own noun, not the tractors
+                continue  # "6 box trucks, 14 trailers": the second number counts its own noun
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
             if how is None and fact == "annual_revenue" and marked and not _other_money(tokens, clauses[a]):
                 # an amount with a currency sign or unit: revenue, unless the question asked was another amount
@@ -226,7 +226,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             ):
                 code = None  # "in or out", "ok": a lower-case code that is an English word needs a city before it
             if code == "NE" and a > 0 and tokens[a - 1].text.lower().rstrip(".") in _STREET_WORDS:
-                code = None  # "410 Harmon Ave NE": the street's quadrant
+                code = None  # "88 Elm St NE": the street's quadrant
             if code:
                 r.facts.setdefault("state", FactReading("state", code, "", span, "named"))
         elif kind == "CITY" and r.city is None:
@@ -239,10 +239,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     "state", FactReading("state", after.upper(), "", _span(text, tokens, j, j + 1), "named")
                 )
         elif kind == "DESC":
-            while a < b - 1 and tokens[a].kind == "punct":  # "* trash hauler": a bullet is no part of it
+            while a < b - 1 and tokens[a].kind == "punct":  # "* sign shop": a bullet is no part of it
                 a += 1
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
-                b += 1  # "garbage" then "hauler": the word for the outfit belongs to what it does
+                b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
             if tokens[a].kind != "punct" and not all(t.text.lower() in _REFERENCES | _VAGUE for t in tokens[a:b]):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
@@ -277,7 +277,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     return r
 
 
-# The words that name an outfit after its trade ("garbage hauler", "tow company"): a description the tagger ended
+# The words that name an outfit after its trade ("log hauler", "pest company"): a description the tagger ended
 # one word early takes them.
 _OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "services", "contractor", "contractors",
                  "operator", "carrier", "installer", "dealer", "shop", "store", "business", "firm", "crew", "supplier",
@@ -289,7 +289,7 @@ _VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contr
 _CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
 _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "drive", "way", "hwy", "pkwy", "ln", "ct",
                  "pl", "ter", "cir"}  # fmt: skip
-# Words that point at the applicant already discussed ("same account", "this insured"): no description.
+# Words that point at the applicant already discussed ("that same insured", "this client"): no description.
 _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
                "on", "as", "before", "above", "a", "an", "new", "-", "—", ","}  # fmt: skip
@@ -408,7 +408,7 @@ _MODIFIERS = {"full", "part", "time", "-", "ft", "pt", "field", "office", "seaso
 _LINKS = {"is", "of", ":", "=", "-", "about", "around", "approx", "approximately", "roughly", "~", "at", "was", "are",
           "count", "total", "nearly", "over", "just", "under", "currently", "now", "size", "#", "last", "year", "yr",
           "annual", "annually", "right", "before"}  # fmt: skip
-# People who do the work, counted: the headcount when nothing else in the message gives it ("60 guards").
+# People who do the work, counted: the headcount when nothing else in the message gives it ("45 roofers").
 _PEOPLE = {"guards", "officers", "nurses", "caregivers", "aides", "techs", "technicians", "mechanics", "cooks",
            "cleaners", "janitors", "laborers", "labourers", "installers", "electricians", "plumbers", "carpenters",
            "teachers", "instructors", "therapists", "stylists", "barbers", "associates", "hands", "crew", "crews",
@@ -420,8 +420,8 @@ _PEOPLE = {"guards", "officers", "nurses", "caregivers", "aides", "techs", "tech
 
 def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: set[int], clauses) -> None:
     """A number the tagger left unlabelled becomes a fact only when the noun naming it stands right beside it:
-    after it ("12 coaches", "38 full-time staff") or before it with only linking words between ("headcount is around
-    three hundred ten"). The same cue invariant as above, for what the model missed; never over a fact already read,
+    after it ("9 vans", "38 full-time staff") or before it with only linking words between ("headcount is about
+    two hundred forty"). The same cue invariant as above, for what the model missed; never over a fact already read,
     never for an identifier or inside an unknown statement."""
     covered = {i for a, b, _ in groups for i in range(a, b)} | dead
     codes = lexicon.state_codes()
@@ -432,7 +432,7 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         if i in covered or not (tok.kind == "num" or tok.text.lower() in NUMBER_WORDS - {"a", "an", "point"}):
             i += 1
             continue
-        j = i + 1  # the run of one number: "310", "three hundred ten", "six point two million", "1.15 mil"
+        j = i + 1  # the run of one number: "240", "two hundred forty", "four point three million", "2.3 mil"
         while (
             j < n
             and j not in covered

@@ -32,7 +32,7 @@ def number(words: list[str]) -> tuple[float, bool] | None:
     current: float | None = None
     marked = False
     seen = False
-    place = 0.0  # after "point": the place of the next spoken digit ("six point two million" is 6.2 million)
+    place = 0.0  # after "point": the place of the next spoken digit ("four point three million" is 4.3 million)
     for raw in words:
         w = raw.lower().strip(".").replace("~", "")
         if w == "point" and seen and current is not None and not place:
@@ -40,11 +40,11 @@ def number(words: list[str]) -> tuple[float, bool] | None:
             continue
         if place:
             if w in _SMALL and _SMALL[w] < 10 and w not in ("a", "an", "single"):
-                current += _SMALL[w] * place
+                current = (current or 0.0) + _SMALL[w] * place
                 place /= 10
                 continue
             if not (w in _SCALES and w != "hundred"):
-                return None  # "six point something": not a number this reader will guess at
+                return None  # "four point something": not a number this reader will guess at
             place = 0.0
         if (
             not w
