@@ -343,7 +343,13 @@ def test_openings_are_recognised_and_answered_with_a_question(cp, opening, task)
         insurer=cp.toolkit.ctx.catalog.insurer, lobs=", ".join(cp.toolkit.ctx.catalog.lobs.values())
     )
     assert r.finding is None and "?" in r.answer
-    assert [s["tool"] for s in r.steps] in ([], ["find_applicant"], ["classify_business"])
+    # (a name that says the trade, "Bastion Guard Group", has its codes offered after the lookup finds nothing)
+    assert [s["tool"] for s in r.steps] in (
+        [],
+        ["find_applicant"],
+        ["classify_business"],
+        ["find_applicant", "classify_business"],
+    )
     assert parse(opening, cp.toolkit.ctx.catalog).task == task
 
 
@@ -425,10 +431,13 @@ def test_a_fact_given_after_a_cannot_answer_finishes_the_check(cp):
 
 
 def test_an_unknown_company_is_looked_up_once_and_found_nowhere(cp):
-    (r,) = chat(cp, "What deductible for auto on Quillmarsh Harbor Ferries?")
-    (lookup,) = r.steps
+    r, declined = chat(cp, "What deductible for auto on Quillmarsh Harbor Ferries?", "none of those")
+    lookup, named = r.steps
     assert lookup["arguments"] == {"name_or_id": "Quillmarsh Harbor Ferries"} and lookup["ok"]
-    assert lookup["result"]["applicant"] is None and is_question(r, "description")
+    assert lookup["result"]["applicant"] is None
+    # the name says the trade: its codes are offered to pick from, never assumed; turned down, we ask what it does
+    assert named["tool"] == "classify_business" and "Which NAICS code" in r.answer and r.finding is None
+    assert declined.steps == [] and is_question(declined, "description")
 
 
 def test_a_seeded_company_named_after_on_is_found(cp):
@@ -695,6 +704,13 @@ def test_a_business_in_words_gets_candidates_to_pick_from(cp):
     first, second = chat(cp, "BOP deductible for a barber shop?", "the first one")
     assert args(first, "classify_business") and first.finding is None and first.answer.endswith("?")
     assert second.finding is not None and second.finding["deductible"] == 500
+
+
+def test_a_better_description_after_the_offered_codes_is_classified_not_the_old_first_code_assumed(cp):
+    first, second = chat(cp, "auto deductible for a black car outfit?", "chauffeured limousine service")
+    assert args(first, "classify_business") and first.answer.startswith("Which NAICS code fits")
+    assert args(second, "classify_business") == [{"description": "chauffeured limousine service"}]
+    assert QUESTIONS["naics"] not in second.answer and QUESTIONS["description"] not in second.answer
 
 
 def test_open_questions_are_answered_from_the_guidelines(cp):

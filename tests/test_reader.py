@@ -310,3 +310,63 @@ def test_a_city_in_a_pasted_email_is_not_taken_for_the_applicants_state(toolkit)
 
     mail = "Hi,\nPlease see the bakery below.\nThanks,\nDana Ruiz\nRuiz Insurance Brokers\nin Tucson\n(520) 555-0100"
     assert "state" not in parse(mail, toolkit.ctx.catalog).facts
+
+
+# --- what the tagger may miss, read by the cue beside the number, and the counts that are not the fact --------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("moving company, they operate 9 box trucks and 22 trailers", {"vehicles": 9}),
+        ("staffing agency, headcount is about two hundred forty", {"employees": 240}),
+        ("sales came in at four point three million last year", {"annual_revenue": 4_300_000}),
+        ("janitorial outfit doing 2.4 mil with 31 cleaners", {"annual_revenue": 2_400_000, "employees": 31}),
+        ("bakery, 12 employees and 30 nurses on call elsewhere", {"employees": 12}),  # the first headcount stands
+        ("diner with 3 locations and 85 seats", {}),
+    ],
+)
+def test_a_figure_is_read_only_through_the_noun_beside_it(text, expected):
+    got = {k: v for k, v in said(read(text)).items() if k in NUMERIC}
+    assert got == expected
+
+
+def test_a_forms_labelled_description_is_the_description():
+    r = read("Insured: Pine Hollow Kennels LLC\nNature of business: dog boarding and grooming\nEmployees: 6")
+    assert r.facts["description"].value == "dog boarding and grooming" and r.facts["description"].how == "label"
+    assert "description" not in read("Business: 555-0142").facts
+
+
+@pytest.mark.parametrize(
+    ("text", "task", "facts"),
+    [
+        # the question is the line the underwriter wrote, not a form's "Limits:" or "Deductible:" line
+        (
+            "Applicant: Ridgeway Dental PC\nLimits requested: 1M/2M\nDeductible: 1,000\nRevenue: $2.2M\n\nin appetite for cyber?",
+            "appetite",
+            {"annual_revenue": 2_200_000, "lob": "cyber"},
+        ),
+        (
+            "Insured: Maple Street Pediatrics\nAddress: 410 Harmon Ave NE, Atlanta, GA 30308\nEmployees: 19\n\nsmall?",
+            "small_business",
+            {"employees": 19, "state": "GA"},
+        ),
+        ("lawn care crew in tacoma that mows for HOAs. code?", "classification", {}),
+    ],
+)
+def test_parse_takes_the_question_from_the_lines_a_person_wrote(toolkit, text, task, facts):
+    from graph.offline.facts import parse
+
+    p = parse(text, toolkit.ctx.catalog)
+    assert p.task == task and {k: p.facts.get(k) for k in facts} == facts
+    assert p.company != "Address"
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [("it's really a party tent rental company", "it's really a party tent rental company"),
+     ("none of those fit, they rent party tents", "they rent party tents"),
+     ("none of those", None), ("the second one", None), ("not sure", None)],
+)  # fmt: skip
+def test_a_reply_to_the_offered_codes_that_describes_the_business_is_its_description(toolkit, text, description):
+    from graph.offline.facts import parse
+
+    assert parse(text, toolkit.ctx.catalog, "naics_choice").facts.get("description") == description

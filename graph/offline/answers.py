@@ -244,7 +244,7 @@ class AnswerWriter:
     def offer_candidates(self, conv: Conversation, cands: list[dict]) -> Step:
         """One question: which of the classifier's closest codes fits the business."""
         listed = "; ".join(self._candidate(c) for c in cands)
-        desc = (conv.stated.get("description") or "")[:80]
+        desc = (conv.stated.get("description") or conv.trade_in_name() or "")[:80]
         step = self._say(conv, f'Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
         step.offered = [c["naics"] for c in cands]
         return step
@@ -487,7 +487,7 @@ class AnswerWriter:
                 return self._ask(conv, "description")
             if len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS and "naics_choice" not in conv.unknown:
                 return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
-            if "naics_choice" in conv.unknown and "description" not in conv.asked_before:
+            if "naics_choice" in conv.unknown and "description" not in conv.asked_before and not conv.redescribed:
                 return self._ask(conv, "description")  # none fitted: hear more about the business
             top = cands[0]
             core = f"NAICS {top['naics']} {top['title']}"

@@ -23,6 +23,7 @@ from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.reading import read
+from graph.reader import lexicon
 from graph.state import kind, meta
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -38,6 +39,12 @@ RECORD_KEYS = {
     "construction": "construction",
     "description": "description",
 }
+_NAME_SUFFIXES = {"llc", "inc", "co", "corp", "ltd", "lp", "llp", "pc", "pllc", "the", "of", "and", "company", "dba"}
+# words of the NAICS texts that name no trade on their own in a company's name
+_NAME_GENERIC = {"group", "holdings", "enterprises", "industries", "services", "service", "national", "american",
+                 "united", "general", "first", "capital", "capitol", "star", "valley", "river", "mountain", "lake",
+                 "north", "south", "east", "west", "central", "heartland", "home", "city", "county", "state", "new",
+                 "all", "other", "best", "quality", "premier", "precision", "global", "sun", "green", "blue", "red"}  # fmt: skip
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
 OPEN_INTENTS = ("guidelines", "why", "off_topic")  # questions that are not a determination about the applicant
@@ -96,6 +103,7 @@ class Conversation:
     assumed: str | None = None  # a code we had to assume (the closest candidate), said in the answer
     pending: list = field(default_factory=list)  # the other questions of a message that asked several
     answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
+    redescribed: bool = False  # the offered codes were answered with words about the business
     n_calls: int = 0
     # the current turn
     parsed: Parsed | None = None
@@ -234,15 +242,23 @@ class Conversation:
             p.facts.pop("description", None)
 
     def _read_choice(self, p, text: str) -> None:
-        """An answer to "Which NAICS code fits best: A; B; C?": a code, a position, a word of one title, or none of
-        them. A pick is the choice, never a new description ("it's the retail one")."""
-        if "naics" in p.facts:
+        """An answer to "Which NAICS code fits best: A; B; C?": a code, a position, a word of one title, a new
+        description, or none of them. A pick is the choice, never a new description ("it's the retail one")."""
+        code = p.facts.get("naics")
+        if code and self.offered and code not in self.offered and code == self.stated.get("naics"):
+            p.facts.pop("naics")  # the code they gave before, again: none of the offered ones is picked
+        elif code:
             return
         code = picked(text, self.offered, self.catalog.naics_titles)
         if code is not None:
             p.facts["naics"] = code
             p.facts.pop("description", None)
             return
+        new = p.facts.get("description")
+        if new:
+            self.redescribed = True  # never asked what the business does again: they just said it
+        if new and squash(str(new)) != squash(str(self.stated.get("description") or "")):
+            return  # they said more about the business: the new description is classified and its codes offered
         self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next
 
     def _classify_intent(self, p, text: str) -> None:
@@ -271,7 +287,10 @@ class Conversation:
         for clause in parts if len(parts) > 1 else []:
             cue = detect_task(clause)
             read = classify_intent(clause) if cue is None and asks(clause) else None
-            if read is not None and read.name in TASK_TYPES and read.confidence >= MIN_CLAUSE_CONFIDENCE:
+            # a clause read by the classifier alone asks only with a question mark, unless it is sure ("does
+            # weddings" describes the business; "and the ded?" asks)
+            least = MIN_CLAUSE_CONFIDENCE if "?" in clause else max(SURE, MIN_CLAUSE_CONFIDENCE)
+            if read is not None and read.name in TASK_TYPES and read.confidence >= least:
                 cue = read.name
             if cue and cue not in tasks:
                 tasks.append(cue)
@@ -325,6 +344,7 @@ class Conversation:
     def _reset(self) -> None:
         self.subject_from = len(self.findings)
         self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
+        self.redescribed = False
         self.company = self.applicant_id = None
 
     def _same_company(self, name: str) -> bool:
@@ -380,11 +400,21 @@ class Conversation:
         return self.company or "this business"
 
     def candidates(self) -> list[dict]:
-        """The classifier's candidates for the business as described, when it was classified."""
-        desc = self.stated.get("description")
+        """The classifier's candidates for the business as described (or as its name says, until the underwriter
+        turns those down), when it was classified."""
+        desc = self.stated.get("description") or ("naics_choice" not in self.unknown and self.trade_in_name())
         if not desc:
             return []
         return self.classified.get(expand_abbreviations(desc), {}).get("candidates") or []
+
+    def trade_in_name(self) -> str | None:
+        """The company's name when it says what the business does ("Pine Ridge Creamery", "Lakeshore Ferry Lines")
+        and nothing else does: its codes are offered to pick from, never assumed. Not for a name on file."""
+        if not self.company or self.record is not None or self.applicant_id:
+            return None
+        words = [w for w in re.findall(r"[A-Za-z]+", self.company) if w.lower() not in _NAME_SUFFIXES]
+        trade = [w for w in words if w.lower() in lexicon.naics_words() and w.lower() not in _NAME_GENERIC]
+        return " ".join(words) if trade else None
 
     def naics(self) -> tuple[str | None, tuple | None]:
         """The 2022 code, or the tool call that gets it. A classified description gives no code by itself: the
@@ -412,6 +442,10 @@ class Conversation:
             if cands and {"naics_choice", "naics"} <= self.unknown:
                 self.assumed = cands[0]["naics"]
                 return cands[0]["naics"], None
+        elif (name := self.trade_in_name()) and not {"naics_choice", "description"} & self.unknown:
+            key = expand_abbreviations(name)
+            if key not in self.classified:
+                return None, ("classify_business", {"description": key})
         return None, None
 
     def turn_result(self, name: str, args: dict) -> Call | None:

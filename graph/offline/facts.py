@@ -91,6 +91,8 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"\bnaics\b(?!\s*(?:code\s*)?(?:is\s*|of\s*|=\s*|:\s*|#\s*)?\d)|\bclassif|\bindustry code\b|\bclass code\b"
             r"|^\W*(?:naics|code)\s+(?:for|of)\b|\b(?:in|to|for) (?:the )?20(?:12|17|22)(?: edition| code| naics)?\W*$"
             r"|\b20(?:12|17) (?:naics )?code\b[^?]*\?"
+            # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
+            r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
             r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b",
             re.I,
@@ -317,6 +319,7 @@ _STATE_ABBREVIATIONS = {
     "okla": "OK",
 }
 
+_STREET_BEFORE = re.compile(r"\b(?:st|ave|rd|blvd|street|avenue|road|dr|drive|way|hwy|pkwy|ln|ct|pl)\.?\s+$", re.I)
 _WHERE_CUE = re.compile(
     r"\b(?:in|based in|located in|out of|headquartered in|state of|state is|state:)\s+"
     r"(?:(?:rural|western|eastern|northern|southern|central|upstate|downstate|north|south|east|west)\s+)?$",
@@ -349,6 +352,8 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
     if best is None or where_only:
         # "Portland OR", "Columbus, Ohio" is handled above; "Raleigh NC": a place name then the code
         m = re.search(r"(?<![\w'])(?:[A-Z][a-z]+\.?\s){1,3},?\s?([A-Z]{2})(?![\w'])", t)
+        if m and _STREET_BEFORE.search(t[: m.start(1)]):
+            m = None
         if m and m[1] in catalog.states and (best is None or m.start(1) < best[0]):
             best = (m.start(1), m[1])
     for abbr, code in _STATE_ABBREVIATIONS.items():
@@ -365,6 +370,8 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         if code not in catalog.states:
             continue
         before = t[max(0, m.start() - 12) : m.start()].lower()
+        if _STREET_BEFORE.search(before):
+            continue  # "88 Elm St NE": a street's quadrant, not Nebraska
         after_cue = bool(re.search(r"\b(?:in|state(?: is|:)?|state of|located in|based in)\s*$", before))
         if m[1].isupper() and not shouting:
             ok = code not in _AMBIGUOUS_CODES or after_cue
@@ -512,6 +519,15 @@ def _requested_lob(text: str, catalog) -> str | None:
     return None
 
 
+# A reply to "Which NAICS code fits best: A; B; C?" that picks by place, says none fits, or only agrees.
+_ORDINAL = re.compile(r"\b(?:first|1st|second|2nd|third|3rd|top|last)\b|^\W*[1-3]\W*$", re.I)
+_NONE_FIT = re.compile(
+    r"^\W*(?:none|neither|nothing|no)\b(?:\s+(?:of\s+)?(?:those|them|these|the\s+\w+))?(?:\s+(?:fits?|match(?:es)?|works?|"
+    r"(?:are|is)\s+(?:right|it|correct)))?\W*",
+    re.I,
+)
+_YES_NO = re.compile(r"\W*(?:yes|yeah|yep|sure|ok|okay|no|nope|nah)?\W*", re.I)
+
 CHAT_LINE = 300  # longer, or on several lines, is a pasted e-mail or form: its signature's city may be the broker's
 
 
@@ -531,22 +547,44 @@ def _state_of_city(reading: Reading, text: str) -> str | None:
 
     if reading.city is not None and (st := known(str(reading.city.value).strip().lower(), reading.city.span.text)):
         return st
-    words = [(m.group(0), m.group(0).lower()) for m in re.finditer(r"[A-Za-z][A-Za-z.']*", text)]
+    desc = reading.facts.get("description")
+    after_desc = -1  # "window washing crew tacoma, gl?": a place right after what the business does, no "in" needed
+    if desc is not None and desc.how != "label" and (m := re.match(r"[ ,]+", text[desc.span.end :])):
+        after_desc = desc.span.end + m.end()
+    words = [(m.group(0), m.group(0).lower(), m.start()) for m in re.finditer(r"[A-Za-z][A-Za-z.']*", text)]
     for i in range(1, len(words)):
-        if words[i - 1][1] not in PLACE_CUES and words[i - 1][1] != "of":
+        if words[i - 1][1] not in PLACE_CUES and words[i - 1][1] != "of" and words[i][2] != after_desc:
             continue
         for n in (3, 2, 1):
-            name = " ".join(w for _, w in words[i : i + n]).rstrip(".")
+            name = " ".join(w for _, w, _ in words[i : i + n]).rstrip(".")
             if i + n <= len(words) and (st := known(name, words[i][0])):
                 return st
     return None
 
 
+_FORM_LINE = re.compile(r"^[ \t>*•-]*[A-Za-z#][\w#/&'. -]{0,40}[ \t]*:[ \t]*\S[^\n]*$", re.M)
+
+
+def _labelled(reading: Reading, fact: str) -> bool:
+    got = reading.facts.get(fact)
+    return got is not None and got.how == "label"
+
+
+def _without_form_lines(text: str) -> str:
+    """A pasted form without its "Label: value" lines: "Limits requested: 1M/2M" on an application is data, and the
+    question is the line the underwriter wrote ("Please advise on appetite."). Chat lines are kept whole."""
+    if text.count("\n") < 2:
+        return text
+    return _FORM_LINE.sub("", text)
+
+
 def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     """Everything one underwriter message says. ``asked``: the fact the copilot asked for just before it."""
     t = _norm_text(text)
-    p = Parsed(text=t, task=detect_task(t), unknown=says_unknown(t), not_written=not_written(t, catalog))
-    p.tasks = detect_tasks(t) if p.task else []
+    asking = _without_form_lines(t)
+    p = Parsed(text=t, task=detect_task(asking) or detect_task(t), unknown=says_unknown(t))
+    p.not_written = not_written(t, catalog)
+    p.tasks = (detect_tasks(asking) or detect_tasks(t)) if p.task else []
     if p.tasks and p.task != p.tasks[0]:
         p.task = p.tasks[0]
     if asked == "naics" and _NO.search(t) and naics_fact(t) is None:
@@ -585,10 +623,18 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     ruled = description_fact(t, catalog)
-    if tagged is not None and not (ruled and str(tagged.value).lower() in ruled.lower()):
+    if tagged is not None and (tagged.how == "label" or not (ruled and str(tagged.value).lower() in ruled.lower())):
         f["description"] = tagged.value
     elif ruled is not None:
         f["description"] = ruled
+    if p.company is None and asked is None and not p.applicant_id and reading.company is not None:
+        # the tagger's name where the rules found none ("Birchwood Shuttle Lines needs auto"), its capitalised words
+        words = str(reading.company.value).split()
+        while words and not words[-1][:1].isupper():
+            words.pop()
+        name = " ".join(words).rstrip(".,")
+        if len(words) >= 2 and not _is_place(name, catalog) and not _in_header(t, name):
+            p.company = name
     if p.company and _in_header(t, p.company):
         # "Fwd", "Original Message", "Date": words of an e-mail header, not the applicant; the reader's company
         # (tagged in the subject or the body) stands instead
@@ -620,9 +666,15 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
                 f["description"] = (
                     whole  # "Roofing contractor." answers "Do you know the NAICS code?" with what they do
                 )
+        elif asked == "naics_choice" and "naics" not in f and not _ORDINAL.search(t):
+            # no code picked: words about the business answer the choice ("none fit, they rent party tents"): the
+            # description changes and the new one is classified, never the old one's first code assumed
+            rest = _NONE_FIT.sub(" ", t)
+            if (whole := bare_description(rest, catalog)) and not _YES_NO.fullmatch(rest):
+                f["description"] = whole.strip(" ,.;:-")
         if value is not None:
             f[asked] = value
-    elif asked == "description" and "description" in f and not p.unknown:
+    elif asked == "description" and "description" in f and not p.unknown and not _labelled(reading, "description"):
         # The whole answer says more than the clause we picked out: classify on all of it.
         whole = bare_description(t, catalog)
         if whole:

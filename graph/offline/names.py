@@ -208,11 +208,20 @@ def _runs(t: str, tokens) -> list[list[int]]:
     return runs
 
 
+_NAME_LABEL = re.compile(
+    r"^[ \t>*\-•]*(?:named insured|insured(?: name)?|applicant(?: name)?|company(?: name)?|business name|account"
+    r"(?: name)?|client|dba|legal name)[ \t]*[:\-–—][ \t]*(?P<name>[A-Z0-9][^\n|:]{1,80})$",
+    re.I | re.M,
+)
+
+
 def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
     """A company name: a run of capitalised words (with '&', 'of', possessives, 'LLC'...) that is not a state,
     a line of business or an ordinary word, e.g. 'Harbor Lights' in 'Can you check if Harbor Lights is in appetite?'.
     ``strict`` (an answer to a question): only a name with a suffix (LLC, Co., Group) or a cue ('for X')."""
     t = text
+    if m := _NAME_LABEL.search(t):  # "Named Insured: Acme Roofing LLC": a form says which words are the name
+        return m["name"].strip(" .,;")
     stop = set(STOP)
     if catalog is not None:
         for name in catalog.states.values():
@@ -252,6 +261,8 @@ def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
         if prev in _NO_COMPANY_BEFORE or (prev in _NO_SINGLE_BEFORE and not multi):
             continue
         start, end = tokens[run[lo]][0], tokens[run[hi - 1]][1]
+        if re.match(r"\s*:", t[end:]) and (start == 0 or "\n" in t[max(0, start - 4) : start]):
+            continue  # "Address:", "Requesting:": a form's label, not a name
         sentence_start = re.search(r"(?:^|[.!?:;]\s*|\n\s*)$", t[:start]) is not None
         follows = t[end : end + 30].lower()
         if sentence_start and not has_suffix and not re.match(_COMPANY_VERB_AFTER, follows):

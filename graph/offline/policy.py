@@ -53,7 +53,12 @@ class Policy(AnswerWriter):
             return self.refuse_figures(conv, p.invalid)
         if p.intent and p.task is None:
             return self.open_question(conv, p.intent)
-        if p.not_written and "lob" not in p.facts and "product_recommendation" not in (p.task, conv.task):
+        if (
+            p.not_written
+            and "lob" not in p.facts
+            and "product_recommendation" not in (p.task, conv.task)
+            and (p.task is None or ("lob" in asks(p.task) and "lob" not in optional(p.task)))
+        ):  # (a size test or a code needs no line: a bond limit on a form asks for no bond)
             # only products we do not write: decline with the section; never redo the last determination
             return self._say(
                 conv,

@@ -66,6 +66,7 @@ class Gen:
         titles = [t.lower() for t in lexicon.naics_titles().values() if len(t) < 45]
         examples = [e.lower() for e in lexicon.naics_examples()]
         self.descs = kinds * 6 + titles + examples
+        self.heads = lexicon.naics_index_heads()
         self.codes = sorted(lexicon.naics_titles())
         w = lexicon.applicant_words()
         self.words = w
@@ -127,12 +128,57 @@ class Gen:
         return [(city_t, "CITY")]
 
     def description(self) -> str:
-        d = self.pick(self.descs)
+        x = self.r.random()
+        if x < 0.2:
+            d = self.pick(self.heads)  # the Census index's everyday names ("garbage hauling", "quick-lube shops")
+        elif x < 0.32:
+            d = self.trade()
+        elif x < 0.4:
+            d = self.what_they_do()
+        else:
+            d = self.pick(self.descs)
         if self.r.random() < 0.15 and " " in d:  # "HVAC contractor" said as "HVAC outfit"
             d = d.rsplit(" ", 1)[0] + " " + self.pick(["outfit", "shop", "business", "company", "operation", "place"])
         if self.r.random() < 0.25:
             d = f"{self.pick(['family run', 'family-owned', 'small', 'local', 'mom and pop', 'independent', 'busy'])} {d}"
         return d
+
+    def trade(self) -> str:
+        """A trade said the short way: an index phrase's agent ("log hauling" -> "log hauler") or shorthand
+        with a word for the outfit ("pest outfit", "sign shop", "septic guy")."""
+        r, p = self.r, self.pick
+        if r.random() < 0.5:
+            head = p(self.heads).split()
+            last = head[-1]
+            for ending, agents in _AGENTS.items():
+                if last == ending and len(head) > 1:
+                    return " ".join(head[:-1]) + " " + p(agents)
+            if r.random() < 0.4 and len(head) <= 2:  # "sod" -> "sod grower", "septic tanks" -> "septic tanks installer"
+                return " ".join(head) + " " + p(_AGENT_NOUNS)
+            return " ".join(head) + " " + p(_OUTFITS)
+        return p(_SHORTHAND) + " " + p(_OUTFITS + _AGENT_NOUNS)
+
+    def what_they_do(self) -> str:
+        """A relative clause or a verb phrase: "startup that sells scheduling software", "they repair boat trailers"."""
+        p = self.pick
+        obj = re.sub(r"\s+(?:manufacturing|merchant wholesalers|farming|production)$", "", p(self.heads))
+        verb = p(["sells", "makes", "installs", "repairs", "hauls", "delivers", "rents out", "builds", "cleans",
+                  "services", "distributes", "grows", "designs", "imports", "ships", "provides", "offers", "does"])  # fmt: skip
+        who = p(["company", "startup", "shop", "business", "outfit", "firm", "small company", "family business",
+                 "operation", "place", "contractor", "crew", "store"])  # fmt: skip
+        form = self.r.random()
+        if form < 0.5:
+            return f"{who} that {verb} {obj}"
+        if form < 0.75:
+            ing = {"makes": "making", "rents out": "renting out", "distributes": "distributing", "does": "doing",
+                   "provides": "providing", "services": "servicing", "imports": "importing", "ships": "shipping"}.get(verb, verb[:-1] + "ing")  # fmt: skip
+            return f"{who} {ing} {obj}"
+        if form < 0.9:
+            return f"{p(['insured', 'owner', 'the client', 'he', 'she'])} {verb} {obj}"
+        base = {"does": "do", "rents out": "rent out"}.get(
+            verb, verb[:-2] if verb.endswith("es") and verb[-3] in "sh" else verb[:-1]
+        )
+        return f"{p(['they', 'we think they', 'the insured and partner'])} {base} {obj}"
 
     def company(self) -> str:
         pat = self.pick(self.names)
@@ -143,6 +189,9 @@ class Gen:
             .replace("{brand}", self.pick(w["brands"])).replace("{given}", self.pick(w["given_names"]))
             .replace("{initials}", "".join(self.r.sample(w["initial_letters"], 3)))
         )  # fmt: skip
+        if self.r.random() < 0.05:  # a name that starts with a product's word is still a name ("Cyber Lane Bakery")
+            name = self.pick(["Umbrella", "Cyber", "Auto", "Property", "Fleet", "Liability", "Bond", "Surety", "Marine",
+                              "Crop", "Life", "Comp"]) + " " + name.split(" ", 1)[-1]  # fmt: skip
         if self.r.random() < 0.35:
             name += " " + self.pick(["LLC", "Inc.", "Inc", "Co.", "Corp.", "Ltd"])
         return name
@@ -200,7 +249,8 @@ class Gen:
             return [(p(["", "", "for ", "quoting ", "they want ", "need "]), None), (self.lob_text(), "LOB")]
         if fact == "construction":
             return [(p(["", "building is ", "construction: ", "bldg is ", ""]), None), (self.pick(self.cons), "CONS"),
-                    (p(["", " building", " construction"]), None)]  # fmt: skip
+                    (p(["", " building", " construction", " walls", " walls, wood roof joists", " walls, metal roof",
+                        " exterior, wood floors", " walls and roof deck"]), None)]  # fmt: skip
         raise ValueError(fact)
 
     def lob_text(self) -> str:
@@ -222,6 +272,7 @@ class Gen:
             [(p(["policy # ", "policy no. ", "pol ", "acct "]) + p([str(r.randint(100000, 9999999)), f"GL-{r.randint(1000, 99999)}"]), None)],
             [(f"eff {r.randint(1, 12)}/{r.randint(1, 28)}/{r.randint(2024, 2027)}", None)],
             [(f"{r.randint(2, 12)} {p(['locations', 'stores', 'storefronts', 'bays', 'units of housing'])}", None)],
+            [(f"{r.randint(2, 90)} {p(['trailers', 'reefers', 'flatbeds', 'chassis', 'containers', 'forklifts'])}", None)],
             [(f"{r.randint(20, 300)} {p(['seats', 'beds', 'rooms', 'students', 'guests', 'tables', 'acres'])}", None)],
             [(f"{r.randint(2, 60)}% {p(['subcontracted', 'of sales online', 'out of state', 'residential'])}", None)],
             [(f"{r.randint(2, 40)} years in business", None)],
@@ -284,14 +335,31 @@ class Gen:
     def opening_core(self) -> list[Chunk]:
         """Who and where: "GL for a security guard company in Dallas TX"."""
         p, r = self.pick, self.r
-        desc = [(self.description(), "DESC")]
+        desc: list[Chunk] = [(self.description(), "DESC")]
+        if r.random() < 0.15:  # "40-seat diner", "12-bay garage": a count of something else before what they do
+            desc.insert(
+                0,
+                (
+                    f"{r.randint(2, 300)}{p([' ', '-'])}{p(['room', 'seat', 'bed', 'unit', 'bay', 'truck', 'chair', 'acre', 'pump'])} ",
+                    None,
+                ),
+            )
+        if r.random() < 0.15:  # "bagel chain, 4 stores": what they do, then more about it
+            desc.append(
+                (p([" chain", " franchise", " (2 locations)", ", 6 stores", " - family owned", " w/ 3 shops"]), None)
+            )
         where = self.city_state()
         form = r.random()
+        if form < 0.15:  # the question first: "limits for GL on a sign shop?", "cyber - dental lab"
+            return [(p(["deductible for ", "limits for ", "what's the deductible on ", "appetite for ", "ok to write ",
+                        "", "need ", "quote "]), None), (self.lob_text(), "LOB"),
+                    (p([" on a ", " for a ", " - ", " for an ", ", ", " on this ", " for their "]), None), *desc,
+                    *(p([[], [(p([" in ", " - ", ", ", " "]), None), *where]]))]  # fmt: skip
         if form < 0.3:
             return [(p(["", "need ", "quoting "]), None), (self.lob_text(), "LOB"), (p([" for a ", " for an ", " - "]), None),
                     *desc, (p([" in ", " based in ", " out of ", " located in ", ", "]), None), *where]  # fmt: skip
         if form < 0.55:
-            return [*desc, (p([" in ", " based in ", " out of ", " - ", ", "]), None), *where]
+            return [*desc, (p([" in ", " based in ", " out of ", " - ", ", ", ", ", " "]), None), *where]
         if form < 0.7:
             return [(self.company(), "COMPANY"), (p([" is a ", " - ", ", a ", " runs a ", " operates a "]), None), *desc,
                     (p([" in ", " based in "]), None), *where]  # fmt: skip
@@ -377,8 +445,18 @@ class Gen:
                              (p([str(r.randint(1960, 2024)), f"{r.randint(201, 989)}-{r.randint(200, 999)}-{r.randint(0, 9999):04d}",
                                  str(r.randint(100000, 9999999)), f"{r.randint(1, 12)}/1/2026", str(r.randint(2, 40))]), None)])  # fmt: skip
             r.shuffle(rows)
+            if r.random() < 0.35:  # the description on a line of its own, under the name, and bullets
+                desc: list[Chunk] = [(self.description(), "DESC")]
+                if r.random() < 0.5:  # "Print shop: banners, decals" / "caterer (weddings, offices)"
+                    more = ", ".join(self.pick(self.heads) for _ in range(r.randint(1, 3)))
+                    desc += [(p([": ", " - ", " (", " — "]) + more + p(["", ")", "."]), None)]
+                rows = [row for row in rows if not (row[0][0] or "").startswith(("Business", "Operations", "Description",
+                        "Nature", "Ops", "Class"))]  # fmt: skip
+                rows.insert(0, desc)
+                rows.insert(0, [(company, "COMPANY")])
+            bullet = p(["", "", "", "* ", "- ", "• ", "> "])
             for row in rows:
-                out += [*row, ("\n", None)]
+                out += [(bullet, None), *row, ("\n", None)]
         else:
             out += self.opening()
             out.append(("\n", None))
@@ -444,6 +522,8 @@ class Gen:
             "hi - quick question on a renewal", "who do I refer this to?", "what are the limits in the guidelines?",
             "thanks, that helps", "can we do 2 of them?", "in or out?", "pa says hi", "do we need a referral?",
             f"the {p(['2nd', '3rd', 'last'])} code", "no", "yes", "sure",
+            f"{p(['same account', 'same insured', 'same client', 'this one', 'that same one', 'same risk'])}"
+            f"{p([' - ', ' — ', ', ', ': '])}{p(['deductible?', 'what limits?', 'ok for auto?', 'small?', 'what else?'])}",
         ]), None)]  # fmt: skip
 
     # --- noise ---------------------------------------------------------------------------------------------------
@@ -490,6 +570,40 @@ def _typo(r: random.Random, text: str) -> str:
     return " ".join(words)
 
 
+# How people name the outfit after its trade, and the agent a trade's "-ing" phrase becomes.
+_OUTFITS = ["company", "co", "outfit", "service", "services", "guy", "business", "shop", "operation", "firm", "biz",
+            "crew", "place", "people", "LLC", "group"]  # fmt: skip
+_AGENTS = {
+    "hauling": ["hauler", "hauling company", "haulers"], "manufacturing": ["manufacturer", "maker", "plant", "mfr"],
+    "farming": ["farm", "farmer", "grower", "operation"], "cleaning": ["cleaner", "cleaning company", "cleaners"],
+    "repair": ["repair shop", "repair", "repair guy"], "services": ["company", "outfit", "service"],
+    "service": ["company", "service", "outfit"], "stores": ["store", "shop"], "dealers": ["dealer", "dealership"],
+    "contractors": ["contractor", "sub", "company"], "installation": ["installer", "install company"],
+    "rental": ["rental company", "rentals"], "wholesalers": ["wholesaler", "distributor"],
+    "publishers": ["publisher"], "operators": ["operator"], "construction": ["contractor", "builder"],
+    "retailers": ["retailer", "store", "shop"], "shops": ["shop"], "offices": ["office", "practice"],
+}  # fmt: skip
+_AGENT_NOUNS = ["hauler", "haulers", "contractor", "operator", "carrier", "installer", "dealer", "repair", "supplier",
+                "maker", "cleaner", "cleaners", "mover", "movers", "trucker", "grower", "builder", "distributor",
+                "wholesaler", "retailer", "store", "lab", "clinic", "agency", "lender", "broker", "shop", "sub"]  # fmt: skip
+# Trade shorthand an index entry rarely uses: the first word of how underwriters name a small business.
+_SHORTHAND = ["tow", "limo", "trash", "junk", "septic", "pest", "lawn", "tree", "pool", "sign", "print", "tire",
+              "glass", "lock", "moving", "courier", "taxi", "charter", "tour", "bus", "dump truck", "freight", "reefer",
+              "flatbed", "cattle", "livestock", "grain", "snow plow", "roofing", "drywall", "paving", "fence", "gutter",
+              "solar", "HVAC", "plumbing", "electrical", "concrete", "masonry", "framing", "flooring", "cabinet",
+              "handyman", "janitorial", "laundry", "daycare", "tutoring", "catering", "food truck", "vape", "pawn",
+              "thrift", "florist", "bakery", "deli", "pizza", "sushi", "taco", "auto body", "detailing", "car wash",
+              "towing", "landscaping", "excavation", "demo", "insulation", "window", "carpet", "duct", "chimney",
+              "home health", "hospice", "staffing", "security", "alarm", "IT", "payroll", "title", "escrow", "tax prep",
+              "bookkeeping", "dental", "vet", "chiro", "PT", "med spa", "nail", "salon", "barber", "tattoo", "gym",
+              "yoga", "martial arts", "dance", "music", "wedding", "event", "party rental", "storage", "mini storage",
+              "self storage", "RV", "boat", "marina", "bike", "ambulance", "medical transport", "hotshot", "box truck",
+              "last mile", "school bus", "motorcoach", "shuttle", "van line", "armored car", "drone", "sawmill",
+              "logging", "machine", "welding", "fab", "tool and die", "print and sign", "brewery", "winery",
+              "distillery", "coffee roaster", "meat market", "butcher", "produce", "nursery", "sod", "hay",
+              "dairy", "poultry", "egg", "hog", "horse boarding", "kennel", "grooming", "funeral", "cemetery"]  # fmt: skip
+
+
 _APPROX = re.compile(r"^(?:~|about |around |approx |roughly |over |nearly )+", re.I)
 
 
@@ -532,6 +646,7 @@ def generated(seed: int, n: int) -> Iterator[Example]:
 
 # --- the hand-written phrasings, labelled by finding the applicant's values in them ----------------------------
 _FIGURES = {"annual_revenue": "REV", "annual_payroll": "PAY", "employees": "EMP", "vehicles": "VEH"}
+_SAID_LABELS = {**_FIGURES, "description": "DESC", "state": "STATE"}
 _CONTENT_STOP = set("a an the and of for in on with at to from by its their our business company".split())
 
 
@@ -544,7 +659,11 @@ def tune_examples() -> list[Example]:
             if line.strip():
                 row = json.loads(line)
                 if row.get("opening") and row.get("applicant"):
-                    out.append((row["opening"], None, _project(row["opening"], row["applicant"])))
+                    spans = _project(row["opening"], row["applicant"])
+                    found = {label for _, _, label in spans}
+                    wanted = {_SAID_LABELS[f] for f in row.get("said") or [] if f in _SAID_LABELS}
+                    if wanted <= found:  # a fact said in words the projection cannot find would be taught as "O"
+                        out.append((row["opening"], None, spans))
                 for asked, reply in (row.get("replies") or {}).items():
                     if asked in ASKABLE and asked != "naics" and isinstance(reply, str) and reply.strip():
                         out.append((reply, asked, _reply_spans(reply, asked, row["applicant"])))

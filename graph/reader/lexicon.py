@@ -16,15 +16,16 @@ from seed_db.sources import DATA_DIR
 
 DATA = DATA_DIR
 SOURCES = (DATA / "states.csv", DATA / "insurer.yaml", DATA / "naics_2022.csv", DATA / "applicant_profiles.yaml",
-           DATA / "applicant_words.yaml", DATA / "us_places.csv")  # fmt: skip
+           DATA / "applicant_words.yaml", DATA / "us_places.csv", DATA / "naics_2022_index_entries.csv")  # fmt: skip
 
 # What a count counts and what names a money figure, beyond the vocabulary's nouns: the unit words a number
-# carries ("21 tractors", "38 W-2s"). A number becomes a fact only through one of these, a label or the question.
+# carries ("21 tractors", "38 W-2s"); not "trailers": a fleet counts power units, which tow the trailers. A number
+# becomes a fact only through one of these, a label or the question.
 _EXTRA_CUES = {
     "employees": "employee emp people workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel guys",
-    "vehicles": "vehicle truck tractors tractor trailers rigs rig buses bus van car autos power pickups semis limos "
+    "vehicles": "vehicle truck tractors tractor rigs rig buses bus van car autos power pickups semis limos "
     "limousines cabs taxis ambulances coaches motorcoaches",
-    "annual_revenue": "revenues gross grosses receipts turnover billings income volume",
+    "annual_revenue": "revenues gross grosses receipts turnover billings income volume fees",
     "annual_payroll": "salaries salary remuneration",
     "total_insured_value": "tiv",
 }
@@ -32,7 +33,8 @@ _EXTRA_CUES = {
 # An amount beside one of these is never read as revenue on its currency sign alone.
 OTHER_MONEY = frozenset(
     "limit limits occurrence occ aggregate agg deductible deductibles ded retention sir assets aum managing manages "
-    "managed loan loans price priced worth value valued each contract contracts job jobs premium premiums".split()
+    "managed loan loans price priced worth value valued each contract contracts job jobs premium premiums bonding "
+    "bond bonds capacity claim claims loss losses reserve reserves settlement".split()
 )
 UNKNOWN_WORDS = "unknown unsure n/a na tbd unk idea clue sure know knows missing".split()
 
@@ -139,6 +141,19 @@ def naics_examples() -> list[str]:
                 if 3 < len(line) < 60 and "(" not in line:
                     out.append(line)
     return out
+
+
+@cache
+def naics_index_heads() -> list[str]:
+    """The Census NAICS index entries' leading phrase ("Towing service, inland waters" -> "towing service"): the
+    everyday names of thousands of trades, for the corpus's descriptions."""
+    out: set[str] = set()
+    with open(DATA / "naics_2022_index_entries.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            head = r["entry"].split(",")[0].strip().lower()
+            if 1 <= len(head.split()) <= 4 and len(head) < 40 and not re.search(r"[().;/]|\be\.g\b|\bi\.e\b", head):
+                out.add(head)
+    return sorted(out)
 
 
 _STOP = set("and or of the for in on except other all not to a an by with".split())

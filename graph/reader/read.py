@@ -2,7 +2,10 @@
 
 The tagger proposes spans; this module decides, and holds what no model is trusted with:
 - a number becomes a fact only through a cue naming that fact (a noun or unit beside it, the label of its line),
-  as the reply to the question just asked, or as the correction of a figure that had one;
+  as the reply to the question just asked, or as the correction of a figure that had one; a number the tagger left
+  unlabelled is read too when its noun stands right beside it ("9 vans", "headcount is about two hundred"),
+  and a number followed by a plural noun of its own counts that noun ("6 box trucks, 14 trailers": 6 vehicles);
+- a form's labelled line says what it says: "Operations: ..." is the description, whatever the tagger made of it;
 - a phone number, ZIP code, year, street number, date or six-digit code is never a count or an amount;
 - a statement that a fact is unknown removes that fact and changes nothing else (no figure in its clause counts);
 - every fact carries the span it came from;
@@ -139,11 +142,22 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         r.says_unknown = r.says_unknown or not named
         dead.update(range(ca, cb))
 
+    # a correction word the tagger left unlabelled still marks the figure after it as the one that stands
+    tagged = {i for a, b, kind in groups if kind == "CORR" for i in range(a, b)}
+    r.corrections += [
+        _span(text, tokens, i, i + 1)
+        for i, t in enumerate(tokens)
+        if i not in tagged
+        and t.text.lower() in _CORRECTION_WORDS
+        and i + 1 < len(tokens)
+        and tokens[i + 1].kind == "num"
+    ]
     last_figure: dict[str, FactReading] = {}
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
         if kind == "CORR":
             r.corrections.append(span)
+            r.corrections.sort(key=lambda c: c.start)
             continue
         if any(i in dead for i in range(a, b)):
             continue
@@ -154,9 +168,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             words = [t.text for t in tokens[a:b]]
             marked = any(
                 t.text.startswith("$") or re.search(r"\d(?:mm|mil|bn|[kmb])$", t.text, re.I) for t in tokens[a:b]
-            ) or any(
-                t.text.lower() in ("million", "thousand", "billion", "grand", "dollars", "usd") for t in tokens[a:b]
-            )
+            ) or bool((number(words) or (0, False))[1])  # "2.3 mil", "two million", "$4.2mm": a money marker
             cue = _cue(text, tokens, a, b, fact, heads, clauses)
             if cue is None:
                 # the tagger chose the kind of figure; the word beside it decides which one ("revenue ... 4.1M")
@@ -164,6 +176,15 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     if other_cue := _cue(text, tokens, a, b, other, heads, clauses):
                         fact, cue = other, other_cue
                         break
+            if (
+                cue is not None
+                and cue.end
+                and cue.end <= span.start
+                and FACTS[fact].kind != "money"
+                and b < clauses[a][1]
+                and _counts_plural_noun(tokens, b, fact)
+            ):
+                continue  # "6 box trucks, 14 trailers": the second number counts its own noun
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
             if how is None and fact == "annual_revenue" and marked and not _other_money(tokens, clauses[a]):
                 # an amount with a currency sign or unit: revenue, unless the question asked was another amount
@@ -177,7 +198,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000))
             ):
                 how = "reply"  # a bare "4.5" to the revenue question is not read as $4.5M: it may be anything
-            if how is None and last_figure and r.corrections and 0 <= span.start - r.corrections[-1].end <= 12:
+            before = [c for c in r.corrections if c.end <= span.start]
+            if how is None and last_figure and before and span.start - before[-1].end <= 12:
                 # "12 trucks... actually 30": a bare figure right after a correction cue replaces the last figure
                 fact = max(last_figure.values(), key=lambda f: f.span.start).fact
                 how = "correction"
@@ -203,6 +225,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and len(tokens) > 1
             ):
                 code = None  # "in or out", "ok": a lower-case code that is an English word needs a city before it
+            if code == "NE" and a > 0 and tokens[a - 1].text.lower().rstrip(".") in _STREET_WORDS:
+                code = None  # "88 Elm St NE": the street's quadrant
             if code:
                 r.facts.setdefault("state", FactReading("state", code, "", span, "named"))
         elif kind == "CITY" and r.city is None:
@@ -215,7 +239,13 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     "state", FactReading("state", after.upper(), "", _span(text, tokens, j, j + 1), "named")
                 )
         elif kind == "DESC":
-            r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
+            while a < b - 1 and tokens[a].kind == "punct":  # "* sign shop": a bullet is no part of it
+                a += 1
+            while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
+                b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
+            if tokens[a].kind != "punct" and not all(t.text.lower() in _REFERENCES | _VAGUE for t in tokens[a:b]):
+                span = _span(text, tokens, a, b)
+                r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
             r.company = FactReading("company", span.text, "", span, "named")
         elif kind == "LOB":
@@ -224,6 +254,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
         elif kind == "CONS":
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
+    _untagged_figures(r, text, tokens, groups, dead, clauses)
+    if "naics" not in r.facts:
+        _named_code(r, text, tokens)
+    _labelled_description(r, text)
     if (
         asked is not None
         and asked in FIGURES.values()
@@ -243,6 +277,22 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     return r
 
 
+# The words that name an outfit after its trade ("log hauler", "pest company"): a description the tagger ended
+# one word early takes them.
+_OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "services", "contractor", "contractors",
+                 "operator", "carrier", "installer", "dealer", "shop", "store", "business", "firm", "crew", "supplier",
+                 "maker", "cleaner", "cleaners", "mover", "movers", "trucker", "grower", "builder", "distributor",
+                 "wholesaler", "retailer", "lab", "clinic", "agency", "lender", "chain", "franchise", "operation"}  # fmt: skip
+# An outfit named by nothing but these says nothing of what it does ("this carrier", "the contractor").
+_VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contractors", "operator", "carrier",
+          "business", "firm", "crew", "operation", "shop", "store", "dealer", "supplier", "chain", "franchise"}  # fmt: skip
+_CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
+_STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "drive", "way", "hwy", "pkwy", "ln", "ct",
+                 "pl", "ter", "cir"}  # fmt: skip
+# Words that point at the applicant already discussed ("that same insured", "this client"): no description.
+_REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
+               "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
+               "on", "as", "before", "above", "a", "an", "new", "-", "—", ","}  # fmt: skip
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
 
 
@@ -321,6 +371,19 @@ def _counts_something_else(tokens: list[Token], b: int, fact: str) -> bool:
     return low not in _AFTER_REPLY and low not in lexicon.cues().get(fact, frozenset()) and low not in MONEY_UNITS
 
 
+def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
+    """The number is followed by a plural noun of its own ("34 trailers", "3 locations"), not its fact's."""
+    if b >= len(tokens) or tokens[b].kind != "word":
+        return False
+    low = tokens[b].text.lower()
+    return (
+        len(low) > 3
+        and low.endswith("s")
+        and low not in lexicon.cues().get(fact, frozenset())
+        and low not in _AFTER_REPLY | _MODIFIERS
+    )
+
+
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     """The clause names money that is not the business's: a limit, a deductible, assets managed, a job's price."""
     return any(tokens[j].text.lower() in lexicon.OTHER_MONEY for j in range(*clause))
@@ -337,3 +400,116 @@ def _lob_code(phrase: str, catalog) -> str | None:
     if code is None and catalog is not None:
         code = catalog.find_lob(key)
     return code
+
+
+# Between a number and the noun that names it: "38 full-time employees", "revenue is about 4.1M", "Fleet: 12".
+_MODIFIERS = {"full", "part", "time", "-", "ft", "pt", "field", "office", "seasonal", "total", "w2", "w-2", "union",
+              "permanent", "active", "owned", "company", "power", "more"}  # fmt: skip
+_LINKS = {"is", "of", ":", "=", "-", "about", "around", "approx", "approximately", "roughly", "~", "at", "was", "are",
+          "count", "total", "nearly", "over", "just", "under", "currently", "now", "size", "#", "last", "year", "yr",
+          "annual", "annually", "right", "before"}  # fmt: skip
+# People who do the work, counted: the headcount when nothing else in the message gives it ("45 roofers").
+_PEOPLE = {"guards", "officers", "nurses", "caregivers", "aides", "techs", "technicians", "mechanics", "cooks",
+           "cleaners", "janitors", "laborers", "labourers", "installers", "electricians", "plumbers", "carpenters",
+           "teachers", "instructors", "therapists", "stylists", "barbers", "associates", "hands", "crew", "crews",
+           "roofers", "painters", "movers", "landscapers", "dispatchers", "servers", "bartenders", "cashiers",
+           "clerks", "attorneys", "lawyers", "accountants", "engineers", "developers", "programmers", "physicians",
+           "doctors", "dentists", "hygienists", "pharmacists", "counselors", "caseworkers", "welders", "machinists",
+           "reps", "tellers", "housekeepers"}  # fmt: skip
+
+
+def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: set[int], clauses) -> None:
+    """A number the tagger left unlabelled becomes a fact only when the noun naming it stands right beside it:
+    after it ("9 vans", "38 full-time staff") or before it with only linking words between ("headcount is about
+    two hundred forty"). The same cue invariant as above, for what the model missed; never over a fact already read,
+    never for an identifier or inside an unknown statement."""
+    covered = {i for a, b, _ in groups for i in range(a, b)} | dead
+    codes = lexicon.state_codes()
+    cues = lexicon.cue_of()
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if i in covered or not (tok.kind == "num" or tok.text.lower() in NUMBER_WORDS - {"a", "an", "point"}):
+            i += 1
+            continue
+        j = i + 1  # the run of one number: "240", "two hundred forty", "four point three million", "2.3 mil"
+        while (
+            j < n
+            and j not in covered
+            and (
+                tokens[j].text.lower() in NUMBER_WORDS | MONEY_UNITS | {"and"}
+                or tokens[j].text == "-"
+                and j + 1 < n
+                and tokens[j + 1].text.lower() in NUMBER_WORDS
+            )
+        ):
+            j += 1
+        while j > i + 1 and tokens[j - 1].text.lower() in ("and", "-"):
+            j -= 1
+        a, b, i = i, j, j
+        if any(identifier(tokens, k, codes) for k in range(a, b)):
+            continue
+        words = [t.text for t in tokens[a:b]]
+        got = number(words)
+        if got is None:
+            continue
+        ca, cb = clauses[a]
+        fact = cue_at = None
+        k = b
+        while k < min(cb, b + 3) and tokens[k].text.lower() in _MODIFIERS:
+            k += 1
+        if k < cb and (low := tokens[k].text.lower()) in cues and FACTS[cues[low]].kind != "money":
+            fact, cue_at = cues[low], k
+        elif k < cb and tokens[k].text.lower() in _PEOPLE and "employees" not in r.facts:
+            fact, cue_at = "employees", k
+        if fact is None:
+            k = a - 1
+            while k >= max(ca, a - 5) and tokens[k].text.lower() in _LINKS:
+                k -= 1
+            if k >= ca and k < a and (low := tokens[k].text.lower()) in cues:
+                fact, cue_at = cues[low], k
+        if fact is None or fact in r.facts or fact in r.unknown or fact not in FACTS or cue_at is None:
+            continue
+        if FACTS[fact].kind == "money" and (_other_money(tokens, (ca, cb)) or not (got[1] or got[0] >= 1000)):
+            continue  # a limit's clause, or a bare "300" that may count anything
+        value = money(words) if FACTS[fact].kind == "money" else count(words)
+        if value is None:
+            continue
+        r.facts[fact] = FactReading(
+            fact, value, FACTS[fact].unit, _span(text, tokens, a, b), "cue", _span(text, tokens, cue_at, cue_at + 1)
+        )
+
+
+# A form's line that says what the business does ("Operations: ...", "Nature of business - ..."): its value is the
+# description, whatever the tagger made of it; a label is the surest cue a form has.
+_DESC_LABEL = re.compile(
+    r"^[ \t>*\-•]*(?:description of (?:operations|business)|nature of (?:the )?(?:business|operations)|business "
+    r"(?:description|type|activity|activities)|type of (?:business|operations?)|(?:business )?operations|ops|business"
+    r"|description|industry|what (?:they|it) do(?:es)?|occupancy|class description|products?(?: ?/ ?services?)?"
+    r"|services?)[ \t]*[:=\-–—][ \t]*(?P<value>[^\n]{3,200})$",
+    re.I | re.M,
+)
+
+
+def _labelled_description(r: Reading, text: str) -> None:
+    m = _DESC_LABEL.search(text)
+    if m is None:
+        return
+    value = re.split(r"\s[|•]\s|\t", m["value"])[0].strip(" .;,")
+    if not re.search(r"[A-Za-z]{3,}", value) or re.fullmatch(r"[\d\s().+/:#-]+\w{0,3}", value):
+        return  # "Business: 555-0100", "Ops: 24/7": no words saying what they do
+    start = m.start("value")
+    r.facts["description"] = FactReading("description", value, "", Span(start, start + len(value), value), "label")
+
+
+def _named_code(r: Reading, text: str, tokens: list[Token]) -> None:
+    """Six digits the word "NAICS" names ("2017 NAICS 511210", "naics code: 238220"), when the tagger left them."""
+    for i, tok in enumerate(tokens):
+        if tok.kind != "num" or not re.fullmatch(r"\d{6}", tok.text):
+            continue
+        k = i - 1
+        while k >= max(0, i - 4) and tokens[k].text.lower() in (":", "#", "-", "=", "code", "is", "no", "no."):
+            k -= 1
+        if k >= 0 and tokens[k].text.lower() == "naics":
+            r.facts["naics"] = FactReading("naics", tok.text, "", _span(text, tokens, i, i + 1), "named")
+            return

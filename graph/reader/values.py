@@ -18,7 +18,7 @@ _SMALL = {
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _SCALES = {"hundred": 100, "thousand": 1_000, "k": 1_000, "grand": 1_000, "million": 10**6, "mil": 10**6,
            "mm": 10**6, "m": 10**6, "billion": 10**9, "bn": 10**9, "b": 10**9}  # fmt: skip
-NUMBER_WORDS = set(_SMALL) | set(_TENS) | {"hundred", "thousand", "million", "billion", "half"}
+NUMBER_WORDS = set(_SMALL) | set(_TENS) | {"hundred", "thousand", "million", "billion", "half", "point"}
 MONEY_UNITS = {"k", "m", "mm", "mil", "million", "thousand", "grand", "bn", "b", "billion"}
 _NUM = re.compile(r"^\$?(?P<n>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<u>mm|mil|bn|[kmb])?$", re.I)
 MAX_MONEY = 10**12
@@ -32,8 +32,20 @@ def number(words: list[str]) -> tuple[float, bool] | None:
     current: float | None = None
     marked = False
     seen = False
+    place = 0.0  # after "point": the place of the next spoken digit ("four point three million" is 4.3 million)
     for raw in words:
         w = raw.lower().strip(".").replace("~", "")
+        if w == "point" and seen and current is not None and not place:
+            place = 0.1
+            continue
+        if place:
+            if w in _SMALL and _SMALL[w] < 10 and w not in ("a", "an", "single"):
+                current = (current or 0.0) + _SMALL[w] * place
+                place /= 10
+                continue
+            if not (w in _SCALES and w != "hundred"):
+                return None  # "four point something": not a number this reader will guess at
+            place = 0.0
         if (
             not w
             or w in {"-", "and", "about", "around", "approx", "roughly", "usd", "dollars", "$", "a", "an"}
