@@ -118,3 +118,19 @@ def test_an_over_long_message_typed_in_the_box_is_refused_with_its_text_kept(see
     errors = "\n".join(e.value for e in at.error)
     assert "characters; the limit is 8,000" in errors and "Desk" in errors
     assert pasted.strip() in [c.value for c in at.code]
+
+
+# --- two questions in one; an offered choice that a reply leaves open ------------------------------------------
+def test_do_we_want_a_line_is_an_appetite_question_beside_a_second_one(cp):
+    result = cp.send(cp.new_thread().id, "Mayfield Electrical Distributors: do we want their cyber, and what limits?")
+    assert [f["task_type"] for f in result.findings] == ["appetite", "policy_limits"]
+
+
+def test_a_reply_giving_another_fact_leaves_the_offered_codes_open(cp):
+    tid = cp.new_thread().id
+    first = cp.send(tid, "A tile store in Nevada, 9 employees, wants general liability: are we in?")
+    assert "Which NAICS code fits" in first.answer
+    offer = first.answer[first.answer.index("Which NAICS code fits") :]
+    again = cp.send(tid, "payroll runs about 400k")
+    assert offer in again.answer  # the same three codes, not a bare "Do you know the NAICS code?"
+    assert cp.send(tid, "none of those fit").answer.endswith("NAICS code?")

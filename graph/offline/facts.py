@@ -38,7 +38,8 @@ QUESTION_VARIANTS = {
 _APPETITE_WEAK = re.compile(
     r"\bok(?:ay)?\s+(?:on|for|with|to write)\b|\b(?:a )?go for\b|\bin or out\b|\b(?:are|is) we (?:still )?(?:good|ok|okay|in|covered)\b"
     r"|\b(?:can|could|would|will) we\b[^.?!]{0,30}\?|\b(?:ok|okay|good|fine)\s*\?|\bwhat do you think\b|\bis (?:a|it a) no\b"
-    r"|\bgood for us\b|\b(?:a )?fit for\b|\beligible\b|\bstill work\b|\byes or no\b|\bwork for us\b|\bdoable\b|\bwrite (?:it|this|them)\b",
+    r"|\bgood for us\b|\b(?:a )?fit for\b|\beligible\b|\bstill work\b|\byes or no\b|\bwork for us\b|\bdoable\b|\bwrite (?:it|this|them)\b"
+    r"|\b(?:do|would) we (?:even )?(?:want|like)\b",
     re.I,
 )
 _TASK_CUES: list[tuple[str, re.Pattern]] = [
