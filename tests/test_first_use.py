@@ -134,3 +134,17 @@ def test_a_reply_giving_another_fact_leaves_the_offered_codes_open(cp):
     again = cp.send(tid, "payroll runs about 400k")
     assert offer in again.answer  # the same three codes, not a bare "Do you know the NAICS code?"
     assert cp.send(tid, "none of those fit").answer.endswith("NAICS code?")
+
+
+def test_a_long_first_message_is_titled_by_whole_words():
+    from graph.threads import title_from_message
+
+    title = title_from_message(
+        "Could you tell me whether a mobile pet grooming van in Oregon fits our appetite for auto?"
+    )
+    assert title.endswith("…") and len(title) <= 80
+    assert (
+        title[:-1].split()[-1]
+        in "Could you tell me whether a mobile pet grooming van in Oregon fits our appetite".split()
+    )
+    assert title_from_message("  Is  APP-0031 small? ") == "Is APP-0031 small?"
