@@ -148,3 +148,15 @@ def test_a_long_first_message_is_titled_by_whole_words():
         in "Could you tell me whether a mobile pet grooming van in Oregon fits our appetite".split()
     )
     assert title_from_message("  Is  APP-0031 small? ") == "Is APP-0031 small?"
+
+
+# --- the desk ----------------------------------------------------------------------------------------------------
+def test_a_broker_asking_for_two_lines_in_one_sentence_gets_both_triaged(catalog):
+    from desk.intake import intake_one
+
+    body = (
+        b"Morning all,\nOrchard Row Cabinetry LLC builds kitchen cabinets in Boise, ID; 27 on staff, about $3.9M a year.\n"
+        b"We'd like quotes on workers comp and property for the 7/1 renewal.\nRegards, Lee"
+    )
+    sub = intake_one(("orchard.txt", body), catalog=catalog).submissions[0]
+    assert list(sub.lines_requested) == ["workers_compensation", "property"]
