@@ -160,3 +160,9 @@ def test_a_broker_asking_for_two_lines_in_one_sentence_gets_both_triaged(catalog
     )
     sub = intake_one(("orchard.txt", body), catalog=catalog).submissions[0]
     assert list(sub.lines_requested) == ["workers_compensation", "property"]
+
+
+def test_an_appetite_reason_names_its_rule_in_words_not_by_its_id(cp):
+    result = cp.send(cp.new_thread().id, "NAICS 541330 in Ohio, 12 employees, revenue $1.6M: in appetite for cyber?")
+    assert "our default for every sector" in result.answer
+    assert "(rule " not in result.answer
