@@ -166,3 +166,11 @@ def test_an_appetite_reason_names_its_rule_in_words_not_by_its_id(cp):
     result = cp.send(cp.new_thread().id, "NAICS 541330 in Ohio, 12 employees, revenue $1.6M: in appetite for cyber?")
     assert "our default for every sector" in result.answer
     assert "(rule " not in result.answer
+
+
+def test_another_unnamed_business_brought_in_starts_from_its_own_facts(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "Mayfield Electrical Distributors in appetite for property?")
+    other = cp.send(tid, "Next one: a florist in Reno, Nevada with 6 staff and $700k in sales, general liability ok?")
+    assert "Mayfield" not in other.answer and "423610" not in other.answer
+    assert all(f["facts"].get("company") != "Mayfield Electrical Distributors" for f in other.findings)
