@@ -17,7 +17,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from desk.limits import MAX_FILE_BYTES, MB
+
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+UPLOAD_LIMIT_MB = MAX_FILE_BYTES // MB
 STOP_GRACE_S = 15.0
 
 
@@ -69,6 +72,8 @@ def streamlit_command(host: str, port: int, secrets_file: Path | None = None) ->
         "minimal",
         "--client.showErrorDetails",
         "none",  # no traceback reaches a user
+        "--server.maxUploadSize",
+        str(UPLOAD_LIMIT_MB),  # the uploader states the desk's own limit, not Streamlit's 200 MB
     ]
     if secrets_file is not None:
         cmd += ["--secrets.files", str(secrets_file)]

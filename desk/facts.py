@@ -146,8 +146,11 @@ def read_facts(draft: Draft, catalog) -> FactsRead:
         for key, value in parsed.facts.items():
             if key in FACTS and value not in (None, ""):
                 keep(key, value, source, sentence, "text")
-        if "lob" in parsed.facts and parsed.facts["lob"] not in out.lines_requested and _asks_for(sentence):
-            out.lines_requested.append(parsed.facts["lob"])
+        if _asks_for(sentence):  # every line it asks for ("general liability and commercial auto"), not the first
+            read_lines = parsed.reading.lines if parsed.reading else []
+            for code in [str(x) for x in (parsed.facts.get("lob"), *(r.value for r in read_lines)) if x]:
+                if code in catalog.lobs and code not in out.lines_requested:
+                    out.lines_requested.append(code)
         if parsed.company and "company" not in have:
             keep("company", parsed.company, source, sentence, "text")
     out.facts = list(have.values())
@@ -192,7 +195,7 @@ def _lines(value: str, catalog) -> list[str]:
 
 
 _REQUEST_WORDS = re.compile(
-    r"\b(?:quote|quoting|request|requesting|looking for|needs?|wants?|seeking|applying|apply|submit|submitting|coverage|cover|line|lines|policy)\b",
+    r"\b(?:quotes?|quoting|renewal|renewing|request|requesting|looking for|needs?|wants?|seeking|applying|apply|submit|submitting|coverage|cover|line|lines|policy)\b",
     re.I,
 )
 

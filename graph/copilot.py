@@ -36,7 +36,7 @@ from graph.refer import decided_line, determinations, refer_turn
 from graph.referral_flow import build_referral_flow
 from graph.referrals import Referral, Referrals, ReferralStore
 from graph.state import kind, meta
-from graph.threads import ScopedThreads, ThreadStore, store_url
+from graph.threads import ScopedThreads, ThreadStore, store_url, title_from_message
 from graph.writer_lock import LockTimeout, open_writer_locks
 from seed_db.authority import load_authority, role_of
 
@@ -411,7 +411,7 @@ class Copilot:
         after: dict = {}
         try:
             self._save_unsaved(thread_id)
-            self.threads.touch(thread_id, title_if_new=text[:80])
+            self.threads.touch(thread_id, title_if_new=title_from_message(text))
             flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
             try:
                 for mode, item in self.graph.stream(

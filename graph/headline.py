@@ -69,6 +69,8 @@ def headline(
             return f"Lines to offer {who}{also}: {_joined(offered)}"
         return f"No {'other ' if besides else ''}line to offer {who}{also}"
     if finding.get("small_business") is not None:
+        if not named:  # "Small business — the business" reads as a stutter
+            return f"The business is {'' if finding['small_business'] else 'not '}a small business"
         return f"{'Small business' if finding['small_business'] else 'Not a small business'} — {who}"
     if figures:
         return f"{figures}{on}{f' on {who}' if named else ''}"

@@ -425,6 +425,21 @@ class _NoLock:
         return False
 
 
+FIRST_MESSAGE_TITLE = 80
+
+
+def title_from_message(text: str, limit: int = FIRST_MESSAGE_TITLE) -> str:
+    """A conversation's title from its first message: whole words, with an ellipsis when cut ("... general liabili"
+    read as a typo)."""
+    words = " ".join(str(text).split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 1]
+    if " " in cut and not words[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 def _clean_title(title: str) -> str:
     title = redact(" ".join(str(title).split()))
     return title[: MAX_TITLE - 1] + "…" if len(title) > MAX_TITLE else title

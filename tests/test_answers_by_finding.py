@@ -151,7 +151,7 @@ def test_a_headline_names_the_applicant_the_conversation_knows():
     assert headline(limits, LOBS, name="Quarry Lane Bakers LLC").endswith("for Cyber on Quarry Lane Bakers LLC")
     small = {"task_type": "small_business", "small_business": True, "facts": {}}
     assert headline(small, name="Quarry Lane Bakers LLC") == "Small business — Quarry Lane Bakers LLC"
-    assert headline(small) == "Small business — the business"
+    assert headline(small) == "The business is a small business"
 
 
 def test_the_history_carries_the_name_a_lookup_found(cp):

@@ -228,7 +228,7 @@ def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Fac
                 "rule": "appetite_guide",
                 "outcome": guide.appetite,
                 "section": appetite_section(code, guide.section_id),
-                "detail": f"appetite guide for {code} in {state}: {guide.appetite} (rule {guide.rule_id})",
+                "detail": f"appetite guide for {code} in {state}: {guide.appetite} ({_rule_words(guide.rule_id)})",
             }
         )
     sb = small_business_test(ctx, code, facts)
@@ -495,3 +495,10 @@ def get_deductible(ctx: ToolContext, naics: Naics, lob: str) -> dict:
         "scope": scope,
         "sections": [rule.section_id],
     }
+
+
+def _rule_words(rule_id: str) -> str:
+    """The appetite table's rule in words: its id ("manufacturing", "default") read as a code in an answer."""
+    if rule_id == "default":
+        return "our default for every sector"
+    return f"the {rule_id.replace('-', ' ')} rule"

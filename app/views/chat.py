@@ -22,7 +22,11 @@ def start_turn(copilot, text: str | None) -> None:
     if not text:
         return  # an empty message is ignored
     if len(text) > MAX_MESSAGE_CHARS:  # refused here, before anything is created, and the text is kept
-        keep_not_sent(text, f"it has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. Shorten it")
+        keep_not_sent(
+            text,
+            f"it has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. Shorten it, or add a broker's"
+            " e-mail or application on the Desk page",
+        )
         return
     tid = st.session_state.get(session.KEY)
     fresh = not tid or not copilot.threads.exists(tid)
@@ -181,6 +185,8 @@ with chat_col:
     )
     render_not_sent()
 
+# No max_chars: Streamlit's box drops a paste longer than it whole and says nothing; start_turn refuses such a
+# message instead, with the limit, keeping the text to copy.
 st.chat_input(
     "The copilot is working…"
     if busy
@@ -189,7 +195,6 @@ st.chat_input(
     on_submit=on_submit,
     args=(copilot,),
     disabled=busy,
-    max_chars=MAX_MESSAGE_CHARS,
 )
 
 if turn is not None:

@@ -27,7 +27,7 @@ _POSITION = re.compile(
 )
 _LAST = re.compile(r"\b(last|bottom|final)\b", re.I)
 _MIDDLE = re.compile(r"\bmiddle\b", re.I)
-_REFUSED = re.compile(r"\b(not|none|neither|nor|no one|wrong)\b|n't\b", re.I)
+REFUSED = re.compile(r"\b(not|none|neither|nor|no one|wrong)\b|n't\b", re.I)
 _WORD = re.compile(r"[a-z]+")
 # Words around a pick that say nothing of which ("I'd go with the retail one, please").
 _FILLER = set(
@@ -65,7 +65,7 @@ def _by_words(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> s
 
 def picked(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:
     """The offered code ``text`` picks, or None (none of them, or it cannot tell which)."""
-    if not offered or _REFUSED.search(text):
+    if not offered or REFUSED.search(text):
         return None
     m = _POSITION.search(text)
     if m:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from core.vocabulary import LINE_TASKS, NUMERIC_FACTS, TASK_TYPES
-from graph.offline.choice import picked
+from graph.offline.choice import REFUSED, picked
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations
 from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks
 from graph.offline.intent import classify as classify_intent
@@ -49,6 +49,12 @@ MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
 OPEN_INTENTS = ("guidelines", "why", "off_topic")  # questions that are not a determination about the applicant
 FUZZY_ACCEPT = 0.85  # a "closest name" applicant match is used only when the names are this similar
+# A message that brings in another business than the one being discussed ("I've got a", "next one:", "new account")
+_NEW_BUSINESS = re.compile(
+    r"^\W*(?:(?:i|we)(?:'ve| have)? got|(?:i|we) have|got|here'?s|there'?s|next(?: one| up)?|new one|another one"
+    r"|(?:a )?(?:new|different) (?:one|account|business|submission|risk))\b",
+    re.I,
+)
 
 
 @dataclass
@@ -174,6 +180,8 @@ class Conversation:
             if self.record is not None or self.company:
                 self._reset()
             self.company = p.company
+        elif self._new_business(p, text, asked):
+            self._reset()  # "I've got a roofer in Tampa ...": another business, none of the last one's facts
         about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"} or p.unknown_facts
         if (
             p.task is None
@@ -259,6 +267,8 @@ class Conversation:
             self.redescribed = True  # never asked what the business does again: they just said it
         if new and squash(str(new)) != squash(str(self.stated.get("description") or "")):
             return  # they said more about the business: the new description is classified and its codes offered
+        if (p.task or set(p.facts) - {"description"}) and not REFUSED.search(text):
+            return  # another fact or question ("about 900k in sales"): the choice stays open, offered again
         self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next
 
     def _classify_intent(self, p, text: str) -> None:
@@ -340,6 +350,20 @@ class Conversation:
     def found_before(self, task: str | None) -> bool:
         """A finding of this task about this applicant was recorded before this message."""
         return any(f.get("task_type") == task for f in self.findings[self.subject_from : self.turn_from])
+
+    def _new_business(self, p, text: str, asked: str | None) -> bool:
+        """A message that brings in another, unnamed business ("I've got a florist in Reno, 6 staff ...") after one
+        we know by name or a different description: its facts start afresh."""
+        if asked is not None or p.company or p.applicant_id or "description" not in p.facts:
+            return False
+        if not _NEW_BUSINESS.search(text):
+            return False
+        before = self.stated.get("description")
+        return (
+            self.record is not None
+            or bool(self.company)
+            or bool(before and squash(str(before)) != squash(str(p.facts["description"])))
+        )
 
     def _reset(self) -> None:
         self.subject_from = len(self.findings)

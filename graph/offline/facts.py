@@ -38,7 +38,8 @@ QUESTION_VARIANTS = {
 _APPETITE_WEAK = re.compile(
     r"\bok(?:ay)?\s+(?:on|for|with|to write)\b|\b(?:a )?go for\b|\bin or out\b|\b(?:are|is) we (?:still )?(?:good|ok|okay|in|covered)\b"
     r"|\b(?:can|could|would|will) we\b[^.?!]{0,30}\?|\b(?:ok|okay|good|fine)\s*\?|\bwhat do you think\b|\bis (?:a|it a) no\b"
-    r"|\bgood for us\b|\b(?:a )?fit for\b|\beligible\b|\bstill work\b|\byes or no\b|\bwork for us\b|\bdoable\b|\bwrite (?:it|this|them)\b",
+    r"|\bgood for us\b|\b(?:a )?fit for\b|\beligible\b|\bstill work\b|\byes or no\b|\bwork for us\b|\bdoable\b|\bwrite (?:it|this|them)\b"
+    r"|\b(?:do|would) we (?:even )?(?:want|like)\b",
     re.I,
 )
 _TASK_CUES: list[tuple[str, re.Pattern]] = [
@@ -531,12 +532,14 @@ _YES_NO = re.compile(r"\W*(?:yes|yeah|yep|sure|ok|okay|no|nope|nah)?\W*", re.I)
 CHAT_LINE = 300  # longer, or on several lines, is a pasted e-mail or form: its signature's city may be the broker's
 
 
-def _state_of_city(reading: Reading, text: str) -> str | None:
+def _state_of_city(reading: Reading, text: str, company: str | None = None) -> str | None:
     """The state of a city a chat line names where a business is ("a deli in tulsa", "out of Lubbock"), when the
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
-    may be the sender's."""
+    may be the sender's, nor for a word of the company's name ("Keystone School Bus" is no place in Florida)."""
     if len(text) > CHAT_LINE or text.count("\n") > 1:
         return None
+    if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
+        reading = Reading(text=reading.text)  # the same reading without the city the name holds
     cities = lexicon.cities()
 
     def known(name: str, as_typed: str) -> str | None:
@@ -610,7 +613,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["state"] = st
     elif "state" in reading.facts and asked in (None, "state"):
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
-    elif (st := _state_of_city(reading, t)) is not None and asked in (None, "state"):
+    elif (st := _state_of_city(reading, t, p.company)) is not None and asked in (None, "state"):
         f["state"] = st  # "a deli in tulsa": the gazetteer's state for the city (shown in the read-back to correct)
     # In an answer to another question, a line counts only as what they want ("they want WC"), not as what the
     # business does ("sells auto and home insurance").
@@ -623,6 +626,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     ruled = description_fact(t, catalog)
+    if tagged is not None and p.company and str(tagged.value).lower() in p.company.lower():
+        tagged = None  # "School" in "Keystone School Bus": a word of the name, not what the business does
     if tagged is not None and (tagged.how == "label" or not (ruled and str(tagged.value).lower() in ruled.lower())):
         f["description"] = tagged.value
     elif ruled is not None:

@@ -50,6 +50,7 @@ october november december pennyroyal mutual applicant submission insured client 
 app id number mr mrs ms dr sir madam team folks guys umbrella excess epli d&o e&o crime surety flood earthquake
 need needs want wants size we've we'll we'd they've they'll they'd you're you've you'll it'll there's here's that's
 qualified declined decline mean means meaning rule rules guideline guidelines
+thoughts thought ideas idea advice opinion opinions suggestions suggestion feedback
 """.split()
 )
 _CUE_BEFORE_SINGLE = {
@@ -89,7 +90,7 @@ APP_ID = re.compile(r"\bAPP[- ]?(\d{1,4})\b", re.I)
 _COMPANY_VERB_AFTER = (
     r"(?:'s\b|\s*[,:\u2014\u2013-]|\s+(?:is|are|was|wants|want|needs|need|has|have|asks|asked|requested|requests|"
     r"applied|runs|operates|owns|does|do|makes|would|could|can|should|qualify|qualifies|count|counts|fit|fits|"
-    r"gets|got|get|says|said|just|also|only|currently|already)\b|\s*\?|\s*$)"
+    r"gets|got|get|says|said|just|also|only|currently|already|in appetite|in or out)\b|\s*\?|\s*$)"
 )
 _ABBREV_DOT = {"inc", "co", "corp", "ltd", "st", "mr", "mrs", "ms", "dr", "jr", "bros"}
 

@@ -8,6 +8,8 @@ The tagger proposes spans; this module decides, and holds what no model is trust
 - a form's labelled line says what it says: "Operations: ..." is the description, whatever the tagger made of it;
 - a phone number, ZIP code, year, street number, date or six-digit code is never a count or an amount;
 - a statement that a fact is unknown removes that fact and changes nothing else (no figure in its clause counts);
+- a figure after "not" that follows another figure ("9 not 6", "8M, not 6M") is the one being replaced: never read,
+  and no statement that the fact is unknown;
 - every fact carries the span it came from;
 - any input (huge, binary-looking, mixed language) gives readings or nothing, never an exception.
 """
@@ -129,10 +131,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     clauses = _clauses(text, tokens)
     codes = lexicon.state_codes()
 
+    rejected = _rejected_figures(tokens, groups)
     # unknown statements first: their clauses give no figure, and their facts are removed
     dead: set[int] = set()
     for a, b, kind in groups:
-        if kind != "UNK":
+        if kind != "UNK" or a in rejected:
             continue
         ca, cb = clauses[a]
         clause = text[tokens[ca].start : tokens[cb - 1].end]
@@ -159,7 +162,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             r.corrections.append(span)
             r.corrections.sort(key=lambda c: c.start)
             continue
-        if any(i in dead for i in range(a, b)):
+        if any(i in dead for i in range(a, b)) or a in rejected:
             continue
         if kind in FIGURES:
             fact = FIGURES[kind]
@@ -293,6 +296,33 @@ _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "d
 _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
                "on", "as", "before", "above", "a", "an", "new", "-", "—", ","}  # fmt: skip
+
+_REJECTING = {"not", "instead of", "rather than"}
+
+
+def _rejected_figures(tokens: list[Token], groups: list[tuple[int, int, str]]) -> set[int]:
+    """The first token of each figure a correction replaces: one right after "not" (or "instead of", "rather than"),
+    with a figure before it, unless a word after it names another fact ("employees is 9 not 6", "1.1M, not 800k").
+    The tagger may read "not 6" as a statement that the figure is unknown; either way the figure before it stands."""
+    out: set[int] = set()
+    last = ""  # the fact of the last figure
+    cues = lexicon.cues()
+    for a, b, kind in groups:
+        if last and (kind in FIGURES or kind == "UNK"):
+            start = a + 1 if kind == "UNK" and tokens[a].text.lower() == "not" else a
+            before = " ".join(t.text.lower() for t in tokens[max(0, start - 2) : start])
+            after_not = start > a or any(before.endswith(w) for w in _REJECTING)
+            word_after = tokens[b].text.lower() if b < len(tokens) else ""
+            # "12 trucks, not 5 employees" names another figure: it stands
+            names_other = any(word_after in words for fact, words in cues.items() if fact != last)
+            if after_not and not names_other and start < b and tokens[start].text[:1] in "$0123456789":
+                out.add(a)
+                continue
+        if kind in FIGURES:
+            last = FIGURES[kind]
+    return out
+
+
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
 
 
