@@ -671,9 +671,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
                 f["description"] = (
                     whole  # "Roofing contractor." answers "Do you know the NAICS code?" with what they do
                 )
-        elif asked == "naics_choice" and "naics" not in f and not _ORDINAL.search(t):
+        elif asked == "naics_choice" and not (set(f) - {"description"}) and not _ORDINAL.search(t):
             # no code picked: words about the business answer the choice ("none fit, they rent party tents"): the
-            # description changes and the new one is classified, never the old one's first code assumed
+            # description changes and the new one is classified, never the old one's first code assumed; a reply
+            # that gives another fact instead ("sales are about 2M") says nothing of the business
             rest = _NONE_FIT.sub(" ", t)
             if (whole := bare_description(rest, catalog)) and not _YES_NO.fullmatch(rest):
                 f["description"] = whole.strip(" ,.;:-")
