@@ -37,7 +37,9 @@ def test_binary_files_are_one_line_and_exit_2(tmp_path, seeded, capsys, argv):
     argv = [a.format(bin=binary, tmp=tmp_path) for a in argv] + ["--data-dir", str(seeded["dir"])]
     assert uwc(argv) == 2
     line = one_line(capsys.readouterr().err)
-    assert "UTF-8" in line or "not JSON" in line or "not valid JSON" in line  # bytes 0-9 are valid UTF-8: then the JSON is what fails
+    assert (
+        "UTF-8" in line or "not JSON" in line or "not valid JSON" in line
+    )  # bytes 0-9 are valid UTF-8: then the JSON is what fails
     assert str(binary) in line or "stdin" in line or "input" in line  # the path is shown, not redacted
 
 
