@@ -304,18 +304,14 @@ MALFORMED = [  # (line, the id its reply must carry, the JSON-RPC error code)
 ]
 
 
-def test_every_stdio_request_gets_a_reply(server):
-    """Each malformed line is answered with a JSON-RPC error; the session goes on serving afterwards."""
+def _serve_lines(server, lines: list[str], wrap=lambda stdin: stdin) -> str:
+    """Serves the lines on stdio as a client would send them (stdin kept open until the reply to id 99 is out)."""
     import io
 
-    init = json.dumps(INITIALIZE)
-    initialized = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
-    listing = json.dumps({"jsonrpc": "2.0", "id": 99, "method": "tools/list"})
-    lines = [init, initialized, *(m[0] for m in MALFORMED), listing]
     out = io.StringIO()
     read_fd, write_fd = os.pipe()
 
-    def client() -> None:  # writes the lines, keeps stdin open until the last reply is out, then closes it
+    def client() -> None:
         with os.fdopen(write_fd, "w", encoding="utf-8") as pipe:
             pipe.write("\n".join(lines) + "\n")
             pipe.flush()
@@ -326,9 +322,20 @@ def test_every_stdio_request_gets_a_reply(server):
     writer = threading.Thread(target=client, daemon=True)
     writer.start()
     with os.fdopen(read_fd, encoding="utf-8") as stdin:
-        serve_stdio_on(server, stdin, out)
+        serve_stdio_on(server, wrap(stdin), out)
     writer.join(5)
-    replies = {r["id"]: r for r in map(json.loads, out.getvalue().splitlines())}
+    return out.getvalue()
+
+
+def test_every_stdio_request_gets_a_reply(server):
+    """Each malformed line is answered with a JSON-RPC error; the session goes on serving afterwards."""
+
+    init = json.dumps(INITIALIZE)
+    initialized = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    listing = json.dumps({"jsonrpc": "2.0", "id": 99, "method": "tools/list"})
+    lines = [init, initialized, *(m[0] for m in MALFORMED), listing]
+    out = _serve_lines(server, lines)
+    replies = {r["id"]: r for r in map(json.loads, out.splitlines())}
     for _, rid, code in MALFORMED:
         assert replies[rid]["error"]["code"] == code, replies[rid]
     assert "lone UTF-16 surrogate" in replies[11]["error"]["message"]
@@ -351,7 +358,6 @@ class _Sized:
 def test_a_stdio_line_over_the_limit_is_refused_as_it_is_read(server, monkeypatch):
     """A line longer than the limit is skipped to its end a chunk at a time and answered (id null, as its id cannot
     be read); the next request is served. The server never holds more than the limit of it."""
-    import io
 
     import app.mcp_stdio as stdio
 
@@ -372,24 +378,10 @@ def test_a_stdio_line_over_the_limit_is_refused_as_it_is_read(server, monkeypatc
         huge,
         json.dumps({"jsonrpc": "2.0", "id": 99, "method": "tools/list"}),
     ]
-    out = io.StringIO()
-    read_fd, write_fd = os.pipe()
-
-    def client() -> None:  # keeps stdin open until the last reply is out
-        with os.fdopen(write_fd, "w", encoding="utf-8") as pipe:
-            pipe.write("\n".join(lines) + "\n")
-            pipe.flush()
-            deadline = time.monotonic() + 60
-            while '"id":99' not in out.getvalue() and time.monotonic() < deadline:
-                time.sleep(0.02)
-
-    writer = threading.Thread(target=client, daemon=True)
-    writer.start()
-    with os.fdopen(read_fd, encoding="utf-8") as stdin:
-        source = _Sized(stdin)
-        serve_stdio_on(server, source, out)
-    writer.join(5)
-    replies = [json.loads(r) for r in out.getvalue().splitlines()]
+    sources: list[_Sized] = []
+    out = _serve_lines(server, lines, wrap=lambda stdin: sources.append(_Sized(stdin)) or sources[-1])
+    source = sources[0]
+    replies = [json.loads(r) for r in out.splitlines()]
     refused = [r for r in replies if "error" in r]
     assert len(refused) == 1 and refused[0]["id"] is None and refused[0]["error"]["code"] == -32600
     assert "over 1,000 characters" in refused[0]["error"]["message"]
