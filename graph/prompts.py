@@ -66,8 +66,8 @@ def system_prompt(insurer: str, lobs: dict[str, str]) -> str:
 
 # Referrals (graph/refer.py): lines the conversation gets; the underwriter, not the model, reads them.
 REFERRED = (
-    "Referred to a senior underwriter ({id}): {reasons} needs a senior's approval {sections}. The determination above "
-    "does not stand until a senior approves it; the decision will appear here."
+    "Referred to a senior underwriter ({id}): {reasons} needs a senior's approval (see {sections}). The determination "
+    "above does not stand until a senior approves it; the decision will appear here."
 )
 ALREADY_REFERRED = (
     "This submission is already with a senior underwriter ({id}): the determination above does not stand until that "
