@@ -41,7 +41,11 @@ def step_schema(tools: list[dict]) -> dict:
 def _loose(schema: dict) -> dict:
     """The tool's schema without what grammar builders choke on (descriptions, defaults); limits are kept."""
     if isinstance(schema, dict):
-        return {k: _loose(v) for k, v in schema.items() if k not in ("description", "default", "title")}
+        return {
+            k: ({name: _loose(p) for name, p in v.items()} if k == "properties" and isinstance(v, dict) else _loose(v))
+            for k, v in schema.items()
+            if k not in ("description", "default", "title")
+        }
     if isinstance(schema, list):
         return [_loose(v) for v in schema]
     return schema
