@@ -1,7 +1,8 @@
 """A real open model on your own hardware: the copilot against a bare LangGraph agent, side by side (not CI).
 
     LLM_DIR=/tmp/llm bash ../shared/real-llm/serve.sh &      # builds and serves Qwen2.5-Coder-1.5B on :8081
-    python -m bench.real_llm [--tasks 20] [--only copilot|bare] [--record DIR] [--json OUT]
+    python -m bench.real_llm [--tasks 20] [--only copilot|bare] [--profile small] [--tool-calling json]
+                             [--record DIR] [--json OUT]
 
 Both sides get the same model (``--model`` at ``--api-base``), the same system prompt and the same tools behind
 the same boundary (``Toolkit.call``). The copilot is the product (``graph/``: calls written as text recovered,
@@ -260,7 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chats", type=int, default=10, help="how many of the ten chats (first N; 0: none)")
     p.add_argument("--only", choices=["copilot", "bare"])
     p.add_argument("--tool-calling", choices=["native", "json"], default="native")
-    p.add_argument("--record", type=Path, help="folder for the copilot's cassettes (UWC_RECORD), one per chat")
+    p.add_argument("--profile", choices=["full", "small"], default="full", help="the copilot's UWC_PROFILE")
+    p.add_argument(
+        "--record",
+        type=Path,
+        help="folder for the copilot's cassettes (UWC_RECORD): tasks.cassette.jsonl, one per chat",
+    )
     p.add_argument("--json", type=Path, help="write every figure and transcript here")
     p.add_argument("--data-dir", type=Path, help="a seeded data folder (default: a fresh seed in a temporary one)")
     args = p.parse_args(argv)
@@ -285,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             stream_stall_timeout=300,
             context_tokens=8192,
             tool_calling=args.tool_calling,
+            profile=args.profile,
             tracing=False,
         )
         toolkit = Toolkit(open_context(settings), default_tools())
@@ -299,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
             def make(i: int):
                 if side == "bare":
                     return BareAgent(toolkit, args.model, args.api_base, 600)
+                if args.record:  # the tasks' traffic in one cassette (a replay finds each request by its key)
+                    args.record.mkdir(parents=True, exist_ok=True)
+                    cassette = args.record / "tasks.cassette.jsonl"
+                    return _copilot(
+                        settings.model_copy(update={"record": cassette}), toolkit, Path(tmp) / side / f"w{i}"
+                    )
                 return _copilot(settings, toolkit, Path(tmp) / side / f"w{i}")
 
             return make
@@ -321,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(table(results), flush=True)
                 if args.json:
                     args.json.write_text(json.dumps(results, indent=1, default=str))
-    print(f"\nmodel {args.model} at {args.api_base}, tool calling {args.tool_calling}\n")
+    print(f"\nmodel {args.model} at {args.api_base}, tool calling {args.tool_calling}, profile {args.profile}\n")
     print(table(results))
     return 0
 

@@ -32,7 +32,7 @@ from core.redact import redact, redact_obj
 from graph import prompts, small_model
 from graph.budget import essentials
 from graph.citations import remove_unknown
-from graph.llm import ModelError
+from graph.llm import ModelError, tool_required
 from graph.llm_messages import raw_arguments
 from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
 from tools.guard import MAX_NAMES, data_names, find_mentions
@@ -195,9 +195,9 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
             if result.get("status") != "need_facts" or not needs:
                 continue
             _, unknown, _ = grounding.facts(messages)
-            ask = [n for n in needs if n not in unknown][: small_model.MAX_QUESTIONS]
+            ask = [n for n in needs if small_model.fact_of(n) not in unknown][: small_model.MAX_QUESTIONS]
             if ask:
-                return say(small_model.question(ask), kind="asked", asked=ask[0])
+                return say(small_model.question(ask), kind="asked", asked=small_model.fact_of(ask[0]))
             task = small_model.TOOL_TASK[str(m.name)]
             answer, verdict = small_model.depends_answer(task, result, needs)
             if verdict is None:
@@ -270,7 +270,11 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
             # A small model's words are shown only once checked (harness_answer may rewrite them).
             on_token = None if small else stream.feed
             history = small_model.without_harness_findings(for_model(messages)) if small else for_model(messages)
-            reply = model.invoke([system] + history, schemas, on_token=on_token)
+            if small and not tool_calls_this_turn(messages):  # a small model answers from a tool, never from memory
+                with tool_required():
+                    reply = model.invoke([system] + history, schemas, on_token=on_token)
+            else:
+                reply = model.invoke([system] + history, schemas, on_token=on_token)
         except ModelError as exc:
             text = redact(str(exc))  # shown and stored: never a key or a proxy password
             write({"type": "error", "text": text})

@@ -16,8 +16,8 @@ from graph import prompts
 from graph.text_tool_calls import tool_schemas
 
 
-def step_schema(tools: list[dict]) -> dict:
-    """One object: ``{"tool": name, "arguments": {...}}`` for one of ``tools``, or ``{"answer": "..."}``."""
+def step_schema(tools: list[dict], answer: bool = True) -> dict:
+    """One object: ``{"tool": name, "arguments": {...}}`` for one of ``tools``, or (``answer``) ``{"answer": "..."}``."""
     options: list[dict] = [
         {
             "type": "object",
@@ -27,14 +27,15 @@ def step_schema(tools: list[dict]) -> dict:
         }
         for name, schema in tool_schemas(tools).items()
     ]
-    options.append(
-        {
-            "type": "object",
-            "properties": {"answer": {"type": "string", "minLength": 1}},
-            "required": ["answer"],
-            "additionalProperties": False,
-        }
-    )
+    if answer:
+        options.append(
+            {
+                "type": "object",
+                "properties": {"answer": {"type": "string", "minLength": 1}},
+                "required": ["answer"],
+                "additionalProperties": False,
+            }
+        )
     return {"anyOf": options}
 
 
@@ -51,8 +52,9 @@ def _loose(schema: dict) -> dict:
     return schema
 
 
-def response_format(tools: list[dict]) -> dict:
-    return {"type": "json_schema", "json_schema": {"name": "step", "schema": step_schema(tools), "strict": False}}
+def response_format(tools: list[dict], answer: bool = True) -> dict:
+    schema = step_schema(tools, answer)
+    return {"type": "json_schema", "json_schema": {"name": "step", "schema": schema, "strict": False}}
 
 
 def describe(tools: list[dict]) -> str:

@@ -21,12 +21,14 @@ Record/replay cassettes (``graph/cassette.py``) sit in front of each provider ca
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +72,20 @@ UNKNOWN_TOKENIZER_FACTOR = 1.8
 
 class ModelError(Exception):
     """A model call failed; the message is for the user (what to set or check), never a traceback."""
+
+
+_TOOL_REQUIRED: contextvars.ContextVar[bool] = contextvars.ContextVar("uwc_tool_required", default=False)
+
+
+@contextlib.contextmanager
+def tool_required() -> Iterator[None]:
+    """Model calls in this block must call a tool: json steps offer no answer; native calls send
+    ``tool_choice: required`` (UWC_PROFILE=small, the first step of a turn)."""
+    token = _TOOL_REQUIRED.set(True)
+    try:
+        yield
+    finally:
+        _TOOL_REQUIRED.reset(token)
 
 
 def _litellm():
@@ -256,7 +272,9 @@ class LiteLLMModel:
         while True:
             request = self._request(target, msgs, sent_tools, window)
             if steps:
-                request["response_format"] = json_steps.response_format(tools)
+                request["response_format"] = json_steps.response_format(tools, answer=not _TOOL_REQUIRED.get())
+            elif sent_tools and _TOOL_REQUIRED.get():
+                request["tool_choice"] = "required"
             try:
                 result = self._call_once(request, target, shown.sink(hold.feed if on_token else None, attempt > 0))
             except CassetteMiss:  # a replay that was not recorded fails loudly, never as a provider error

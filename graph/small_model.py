@@ -24,10 +24,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from core.vocabulary import FACTS, TASKS
-from graph.offline.conversation import read_conversation
+from graph.offline.conversation import asked_in, read_conversation
+from graph.offline.facts import QUESTION_VARIANTS, says_unknown
 from graph.online_checks import answer_mismatches, stated_verdict
 from graph.state import kind
 
@@ -44,6 +45,7 @@ LEAN_TOOLS = (
 )
 TOOL_TASK = {spec.tool: task for task, spec in TASKS.items()}
 FACT_ARGS = ("naics", "state", "lob", "annual_revenue", "employees", "annual_payroll", "vehicles", "construction")
+REQUESTED_LINE = "requested_lob"  # the line applied for, asked in its own words (facts.QUESTION_VARIANTS)
 MAX_QUESTIONS = 2  # facts asked in one message (an underwriter answers a couple at a time)
 
 
@@ -89,7 +91,12 @@ def needs_of(result: dict) -> list[str]:
     needs = list(result.get("needs") or [])
     for line in result.get("need_facts") or []:
         needs += [n for n in line.get("needs") or [] if n not in needs]
-    return [n for n in needs if n in FACTS]
+    return [n for n in needs if n in FACTS or n == REQUESTED_LINE]
+
+
+def fact_of(need: str) -> str:
+    """The fact a need asks for (the line applied for is the line)."""
+    return QUESTION_VARIANTS[need][0] if need in QUESTION_VARIANTS else need
 
 
 def verdict_of(task: str, result: dict) -> dict | None:
@@ -190,7 +197,11 @@ class Grounding:
                 if isinstance(app, dict):
                     known.update(_record_facts(app))
         known.update({k: v for k, v in conv.stated.items() if v not in (None, "")})
-        return known, set(conv.unknown), conv.task
+        unknown = set(conv.unknown)
+        if "description" in unknown and "description" not in known and (said := _described(messages)):
+            known["description"] = said  # the reader took a long description for "don't know"
+            unknown.discard("description")
+        return known, unknown, conv.task
 
     def ground(self, name: str, args: object, messages: Sequence[BaseMessage]) -> Grounded:
         if name not in TOOL_TASK or not isinstance(args, dict):
@@ -221,6 +232,8 @@ class Grounding:
         ask = [f for f in spec.needs if f not in out and f not in unknown]
         if "naics" in ask or ("description" in ask):
             ask = ["description"] + [f for f in ask if f not in ("naics", "description")]
+        if spec.leaves_out_line and "exclude_lob" not in out and "lob" not in unknown:
+            ask.append(REQUESTED_LINE)  # the line applied for is left out of the answer
         return Grounded(out, dropped, ask[:MAX_QUESTIONS])
 
     def _classified(self, description: str) -> str | None:
@@ -264,5 +277,15 @@ def without_harness_findings(messages: list[BaseMessage]) -> list[BaseMessage]:
     ]
 
 
+def _described(messages: Sequence[BaseMessage]) -> str | None:
+    """The underwriter's last answer to our description question, when it says nothing of not knowing."""
+    for i in range(len(messages) - 1, 0, -1):
+        m, before = messages[i], messages[i - 1]
+        if isinstance(m, HumanMessage) and isinstance(before, AIMessage) and asked_in(before) == "description":
+            text = m.content if isinstance(m.content, str) else ""
+            return text if len(text.split()) >= 4 and not says_unknown(text) else None
+    return None
+
+
 def question(facts: list[str]) -> str:
-    return " ".join(FACTS[f].question for f in facts)
+    return " ".join(QUESTION_VARIANTS[f][1] if f in QUESTION_VARIANTS else FACTS[f].question for f in facts)

@@ -126,3 +126,32 @@ def test_a_json_step_schema_keeps_a_property_named_description(toolkit):
         o for o in step_schema(lean)["anyOf"] if o["properties"].get("tool", {}).get("const") == "classify_business"
     )
     assert "description" in option["properties"]["arguments"]["properties"]
+
+
+@pytest.mark.integration
+def test_the_first_step_of_a_turn_must_call_a_tool_and_later_steps_may_answer(small_copilot, monkeypatch):
+    """json steps under UWC_PROFILE=small: the schema of a turn's first request offers only tool calls (the server
+    enforces it), so a small model cannot answer from memory; the next request may answer."""
+    import json
+
+    from graph.llm import LiteLLMModel
+    from tests.fakes import OpenAIServer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local")
+
+    def script(body):
+        options = body["response_format"]["json_schema"]["schema"]["anyOf"]
+        if not any("answer" in o["properties"] for o in options):
+            return {"content": json.dumps({"tool": "get_deductible", "arguments": {"naics": "722511", "lob": "bop"}})}
+        return {"content": json.dumps({"answer": "It is $1,000 [deductibles-standard]."})}
+
+    with OpenAIServer(script) as server:
+        model = LiteLLMModel("openai/scripted", api_base=server.url, stream=False, retries=0, tool_calling="json")
+        cp = small_copilot(model)
+        r = cp.send(cp.new_thread().id, "What deductible for a BOP on a full-service restaurant, NAICS 722511?")
+    first, second = (q["body"] for q in server.requests)
+    assert not any("answer" in o["properties"] for o in first["response_format"]["json_schema"]["schema"]["anyOf"])
+    assert any("answer" in o["properties"] for o in second["response_format"]["json_schema"]["schema"]["anyOf"])
+    assert "check_appetite" in first["messages"][0]["content"] and "run_sql" not in first["messages"][0]["content"]
+    assert [s["tool"] for s in r.steps] == ["get_deductible", "record_finding"]
+    assert r.finding["deductible"] == r.steps[0]["result"]["deductible"]
