@@ -149,6 +149,11 @@ def run_tasks(make, tasks, catalog, tools) -> dict:
         "tasks": len(rows),
         "accuracy": round(sum(r["correct"] for r in rows) / max(len(rows), 1), 3),
         "tasks_with_a_tool_run": sum(1 for r in rows if r["tool_calls"] > 0),
+        # record_finding may be the small-model harness's own call: a deciding tool the model chose, apart
+        "tasks_with_a_deciding_tool_run": sum(
+            any(t["tool"] != "record_finding" and t["ok"] for turn in c.transcript for t in turn.get("tools") or [])
+            for c in convs
+        ),
         "tool_calls": sum(r["tool_calls"] for r in rows),
         "tool_errors": sum(r["tool_errors"] for r in rows),
         "json_shown": sum(shows_json(a, tools) for a in answers),
@@ -223,6 +228,7 @@ def _progress(conv) -> None:
 FIGURES = [
     ("tasks", "accuracy", "accuracy"),
     ("tasks", "tasks_with_a_tool_run", "tasks in which a tool ran"),
+    ("tasks", "tasks_with_a_deciding_tool_run", "tasks in which a tool other than record_finding ran"),
     ("tasks", "tool_calls", "tool calls"),
     ("tasks", "tool_errors", "tool errors"),
     ("tasks", "json_shown", "answers showing tool-call JSON"),

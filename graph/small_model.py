@@ -186,6 +186,7 @@ class Grounding:
     def __init__(self, toolkit):
         self.toolkit = toolkit
         self.catalog = toolkit.ctx.catalog
+        self._records: dict[str, dict] = {}  # name or id -> the applicant record's facts ({} when none matches)
 
     def facts(self, messages: Sequence[BaseMessage]) -> tuple[dict, set, str | None]:
         """(facts known, facts the underwriter does not know, the task the conversation is about)."""
@@ -196,6 +197,8 @@ class Grounding:
                 app = _result(m).get("applicant")
                 if isinstance(app, dict):
                     known.update(_record_facts(app))
+        if not known and (named := conv.applicant_id or conv.company):
+            known.update(self._record(named))  # named, but the model did not look it up
         known.update({k: v for k, v in conv.stated.items() if v not in (None, "")})
         unknown = set(conv.unknown)
         if "description" in unknown and "description" not in known and (said := _described(messages)):
@@ -235,6 +238,13 @@ class Grounding:
         if spec.leaves_out_line and "exclude_lob" not in out and "lob" not in unknown:
             ask.append(REQUESTED_LINE)  # the line applied for is left out of the answer
         return Grounded(out, dropped, ask[:MAX_QUESTIONS])
+
+    def _record(self, name: str) -> dict:
+        if name not in self._records:
+            event = self.toolkit.call("find_applicant", {"name_or_id": name})
+            app = event.result.get("applicant") if event.ok and isinstance(event.result, dict) else None
+            self._records[name] = _record_facts(app) if isinstance(app, dict) else {}
+        return self._records[name]
 
     def _classified(self, description: str) -> str | None:
         event = self.toolkit.call("classify_business", {"description": description[:2000]})

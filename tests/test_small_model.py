@@ -155,3 +155,18 @@ def test_the_first_step_of_a_turn_must_call_a_tool_and_later_steps_may_answer(sm
     assert "check_appetite" in first["messages"][0]["content"] and "run_sql" not in first["messages"][0]["content"]
     assert [s["tool"] for s in r.steps] == ["get_deductible", "record_finding"]
     assert r.finding["deductible"] == r.steps[0]["result"]["deductible"]
+
+
+def test_an_applicant_named_by_id_gives_its_record_even_when_the_model_skips_the_lookup(small_copilot, toolkit):
+    record = toolkit.call("find_applicant", {"name_or_id": "APP-0042"}).result["applicant"]
+
+    def model_turn(messages):
+        if not any(isinstance(m, ToolMessage) for m in _after_last_human(messages)):
+            return tool_call("get_limits", {"lob": "property"})
+        return AIMessage("See the limits.")
+
+    cp = small_copilot(ScriptedModel(model_turn))
+    r = cp.send(cp.new_thread().id, "Property limits for APP-0042?")
+    call = next(s for s in r.steps if s["tool"] == "get_limits")
+    assert call["arguments"]["naics"] == record["naics_code"]
+    assert r.finding and r.finding["per_occurrence"] == call["result"]["per_occurrence"]
