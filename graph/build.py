@@ -32,7 +32,7 @@ from core.redact import redact, redact_obj
 from graph import prompts, small_model
 from graph.budget import essentials
 from graph.citations import remove_unknown
-from graph.llm import ModelError, tool_required
+from graph.llm import ModelError, required_step
 from graph.llm_messages import raw_arguments
 from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
 from tools.guard import MAX_NAMES, data_names, find_mentions
@@ -181,6 +181,9 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
         """UWC_PROFILE=small, before the model: the answer held while code recorded its finding, or the question a
         tool's missing facts call for (no model call for either)."""
         turn = current_turn(messages)
+        resumed = small_model.resumed_call(messages)
+        if resumed is not None:  # the underwriter answered the question a tool asked: that tool again
+            return {"messages": [resumed]}
         i = next((i for i in range(len(turn) - 1, -1, -1) if isinstance(turn[i], AIMessage)), -1)
         caller = cast(AIMessage, turn[i]) if i >= 0 else None
         if caller is None or not caller.tool_calls:
@@ -197,7 +200,7 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
             _, unknown, _ = grounding.facts(messages)
             ask = [n for n in needs if small_model.fact_of(n) not in unknown][: small_model.MAX_QUESTIONS]
             if ask:
-                return say(small_model.question(ask), kind="asked", asked=small_model.fact_of(ask[0]))
+                return say(small_model.question(ask), kind="asked", asked=small_model.fact_of(ask[0]), tool=m.name)
             task = small_model.TOOL_TASK[str(m.name)]
             answer, verdict = small_model.depends_answer(task, result, needs)
             if verdict is None:
@@ -270,8 +273,10 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
             # A small model's words are shown only once checked (harness_answer may rewrite them).
             on_token = None if small else stream.feed
             history = small_model.without_harness_findings(for_model(messages)) if small else for_model(messages)
-            if small and not tool_calls_this_turn(messages):  # a small model answers from a tool, never from memory
-                with tool_required():
+            # A small model answers from a tool, never from memory, and answers once a deciding tool has decided.
+            required = small_model.required_step(messages) if small else None
+            if required:
+                with required_step(required):
                     reply = model.invoke([system] + history, schemas, on_token=on_token)
             else:
                 reply = model.invoke([system] + history, schemas, on_token=on_token)

@@ -16,8 +16,9 @@ from graph import prompts
 from graph.text_tool_calls import tool_schemas
 
 
-def step_schema(tools: list[dict], answer: bool = True) -> dict:
-    """One object: ``{"tool": name, "arguments": {...}}`` for one of ``tools``, or (``answer``) ``{"answer": "..."}``."""
+def step_schema(tools: list[dict], answer: bool = True, calls: bool = True) -> dict:
+    """One object: ``{"tool": name, "arguments": {...}}`` for one of ``tools`` (``calls``), or ``{"answer": "..."}``
+    (``answer``)."""
     options: list[dict] = [
         {
             "type": "object",
@@ -25,7 +26,7 @@ def step_schema(tools: list[dict], answer: bool = True) -> dict:
             "required": ["tool", "arguments"],
             "additionalProperties": False,
         }
-        for name, schema in tool_schemas(tools).items()
+        for name, schema in (tool_schemas(tools) if calls else {}).items()
     ]
     if answer:
         options.append(
@@ -52,8 +53,8 @@ def _loose(schema: dict) -> dict:
     return schema
 
 
-def response_format(tools: list[dict], answer: bool = True) -> dict:
-    schema = step_schema(tools, answer)
+def response_format(tools: list[dict], answer: bool = True, calls: bool = True) -> dict:
+    schema = step_schema(tools, answer, calls)
     return {"type": "json_schema", "json_schema": {"name": "step", "schema": schema, "strict": False}}
 
 

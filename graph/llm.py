@@ -74,18 +74,19 @@ class ModelError(Exception):
     """A model call failed; the message is for the user (what to set or check), never a traceback."""
 
 
-_TOOL_REQUIRED: contextvars.ContextVar[bool] = contextvars.ContextVar("uwc_tool_required", default=False)
+_REQUIRED: contextvars.ContextVar[str | None] = contextvars.ContextVar("uwc_required_step", default=None)
 
 
 @contextlib.contextmanager
-def tool_required() -> Iterator[None]:
-    """Model calls in this block must call a tool: json steps offer no answer; native calls send
-    ``tool_choice: required`` (UWC_PROFILE=small, the first step of a turn)."""
-    token = _TOOL_REQUIRED.set(True)
+def required_step(what: str) -> Iterator[None]:
+    """Model calls in this block must call a tool (``what="tool"``: json steps offer no answer, native calls send
+    ``tool_choice: required``) or must answer (``"answer"``: json steps offer no tool, native sends ``none``).
+    UWC_PROFILE=small: a turn's first step calls a tool; the step after a deciding tool decided answers."""
+    token = _REQUIRED.set(what)
     try:
         yield
     finally:
-        _TOOL_REQUIRED.reset(token)
+        _REQUIRED.reset(token)
 
 
 def _litellm():
@@ -271,10 +272,13 @@ class LiteLLMModel:
         hold = Holdback(on_token)  # text that may be a tool call is shown only once we know it is not
         while True:
             request = self._request(target, msgs, sent_tools, window)
+            required = _REQUIRED.get()
             if steps:
-                request["response_format"] = json_steps.response_format(tools, answer=not _TOOL_REQUIRED.get())
-            elif sent_tools and _TOOL_REQUIRED.get():
-                request["tool_choice"] = "required"
+                request["response_format"] = json_steps.response_format(
+                    tools, answer=required != "tool", calls=required != "answer"
+                )
+            elif sent_tools and required:
+                request["tool_choice"] = "required" if required == "tool" else "none"
             try:
                 result = self._call_once(request, target, shown.sink(hold.feed if on_token else None, attempt > 0))
             except CassetteMiss:  # a replay that was not recorded fails loudly, never as a provider error

@@ -26,7 +26,7 @@ For each question from the underwriter, call the one tool that answers it:
 - NAICS code or classification: classify_business
 - a company named for the first time: find_applicant
 - why, or what a guideline says: search_guidelines
-Pass only facts the underwriter gave; leave out what you do not know (the tool asks for it).
+The facts the underwriter gave reach the tool without you; if one is missing, the tool asks for it.
 After a tool's result, answer in one or two sentences: the determination first, then the reason, with the
 [section-id] from the result."""
 

@@ -6,8 +6,8 @@ nobody gave), answers "please ask the underwriter" instead of asking, and writes
 grade. The harness keeps the model on what it does well, choosing the tool for the question, and lets code
 do what it does badly:
 
-- a short prompt and only the deciding tools, each described in one sentence with no example to copy
-  (``lean_tools``);
+- a short prompt and only the deciding tools, each described in one sentence with no example to copy and
+  without the applicant facts among its arguments (``lean_tools``);
 - arguments grounded (``Grounding.ground``): every applicant fact a tool takes comes from what the
   conversation establishes (the offline reader, ``graph/offline/conversation.py``), never from the model's
   guess; a fact nobody stated is dropped, so the tool asks for it; a NAICS code is taken from the classifier
@@ -19,6 +19,7 @@ do what it does badly:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ from core.vocabulary import FACTS, TASKS
 from graph.offline.conversation import asked_in, read_conversation
 from graph.offline.facts import QUESTION_VARIANTS, says_unknown
 from graph.online_checks import answer_mismatches, stated_verdict
-from graph.state import kind
+from graph.state import current_turn, kind, meta
 
 # The tools a small model is shown: the six deciding tools, the applicant look-up and the guideline search.
 LEAN_TOOLS = (
@@ -50,21 +51,21 @@ MAX_QUESTIONS = 2  # facts asked in one message (an underwriter answers a couple
 
 
 def lean_tools(schemas: list[dict]) -> list[dict]:
-    """The deciding tools with one-sentence descriptions, no examples, and no required applicant facts (the
-    harness fills them from the conversation)."""
+    """The deciding tools with one-sentence descriptions, no examples, and no applicant facts among their
+    arguments: the harness fills them from the conversation (each generated token costs 0.5-3 s on a shared CPU)."""
     out = []
     by_name = {t["function"]["name"]: t for t in schemas}
     for fn in (by_name[n]["function"] for n in LEAN_TOOLS if n in by_name):
         params = fn.get("parameters") or {}
         props = {}
         for name, p in (params.get("properties") or {}).items():
-            if name == "k":
-                continue
+            if name == "k" or name in FACT_ARGS or name == "exclude_lob":
+                continue  # the harness fills every applicant fact; a small model writing them is slow and invents
             words = re.sub(r"\s*\(e\.g\.[^)]*\)", "", str(p.get("description", "")))
             props[name] = {"type": "string", "description": words} if words else {"type": "string"}
         required = [r for r in params.get("required") or [] if r not in FACT_ARGS and r in props]
         words = re.sub(r"\s*\(e\.g\.[^)]*\)", "", " ".join((fn.get("description") or "").split()))
-        first = re.split(r"(?<=[.:])\s", words, maxsplit=1)[0]
+        first = re.split(r"(?<=[.:])\s", words, maxsplit=1)[0].rstrip(":")
         out.append(
             {
                 "type": "function",
@@ -295,6 +296,35 @@ def _described(messages: Sequence[BaseMessage]) -> str | None:
             text = m.content if isinstance(m.content, str) else ""
             return text if len(text.split()) >= 4 and not says_unknown(text) else None
     return None
+
+
+def required_step(messages: Sequence[BaseMessage]) -> str | None:
+    """What the model's next step must be: a tool call at a turn's start, the answer once a deciding tool decided."""
+    turn = current_turn(messages)
+    if not any(isinstance(m, AIMessage) and m.tool_calls for m in turn):
+        return "tool"
+    last = [m for m in turn if isinstance(m, ToolMessage)][-1:]
+    for m in last:
+        if m.name in TOOL_TASK and m.status != "error":
+            result = _result(m)
+            if verdict_of(TOOL_TASK[str(m.name)], result) is not None and result.get("status") != "need_facts":
+                return "answer"
+    return None
+
+
+def resumed_call(messages: Sequence[BaseMessage]) -> AIMessage | None:
+    """The call to make again, without the model, when the underwriter answers the question a tool asked (a reply
+    with no question of its own): its facts are filled from the conversation."""
+    if not messages or not isinstance(messages[-1], HumanMessage):
+        return None
+    text = messages[-1].content if isinstance(messages[-1].content, str) else ""
+    before = next((m for m in reversed(messages[:-1]) if isinstance(m, AIMessage)), None)
+    tool = meta(before).get("tool") if before is not None and kind(before) == "asked" else None
+    if not tool or "?" in text:
+        return None
+    digest = hashlib.blake2b(f"{len(messages)}:{text}".encode(), digest_size=6).hexdigest()
+    call = {"id": f"resumed-{digest}", "name": tool, "args": {}, "type": "tool_call"}
+    return AIMessage("", tool_calls=[call], additional_kwargs={"uwc": {"kind": "resumed"}})
 
 
 def question(facts: list[str]) -> str:
