@@ -264,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--api-base", default=API_BASE)
     p.add_argument("--real-llm", type=Path, default=REAL_LLM, help="the folder with tasks20.jsonl and chats/")
     p.add_argument("--tasks", type=int, default=20, help="how many of the 20 tasks (first N)")
+    p.add_argument("--skip", type=int, default=0, help="leave out the first N tasks (a run continued)")
+    p.add_argument("--max-output-tokens", type=int, help="cap on each reply (a small model may loop to the cap)")
     p.add_argument("--chats", type=int, default=10, help="how many of the ten chats (first N; 0: none)")
     p.add_argument("--only", choices=["copilot", "bare"])
     p.add_argument("--tool-calling", choices=["native", "json"], default="native")
@@ -299,11 +301,12 @@ def main(argv: list[str] | None = None) -> int:
             tool_calling=args.tool_calling,
             profile=args.profile,
             tracing=False,
+            **({"max_output_tokens": args.max_output_tokens} if args.max_output_tokens else {}),
         )
         toolkit = Toolkit(open_context(settings), default_tools())
         tools = toolkit.openai_schemas()
         catalog = toolkit.ctx.catalog
-        tasks = load_tasks(args.real_llm / "tasks20.jsonl")[: args.tasks]
+        tasks = load_tasks(args.real_llm / "tasks20.jsonl")[args.skip : args.tasks]
         chats = sorted((args.real_llm / "chats").glob("*.txt"))[: args.chats]
         sides = [s for s in ("copilot", "bare") if args.only in (None, s)]
         results: dict[str, dict] = {side: {} for side in sides}

@@ -11,6 +11,7 @@ the same tool boundary as a native one).
 from __future__ import annotations
 
 import json
+import re
 
 from graph import prompts
 from graph.text_tool_calls import tool_schemas
@@ -102,7 +103,7 @@ def read_step(content: str) -> dict | None:
     try:
         value = json.loads(content)
     except (json.JSONDecodeError, TypeError, RecursionError):
-        return None
+        return _cut_answer(content)
     if not isinstance(value, dict):
         return None
     if isinstance(value.get("answer"), str):
@@ -110,3 +111,19 @@ def read_step(content: str) -> dict | None:
     if isinstance(value.get("tool"), str) and isinstance(value.get("arguments", {}), dict):
         return {"tool": value["tool"], "arguments": value.get("arguments") or {}}
     return None
+
+
+_CUT_ANSWER = re.compile(r'\s*\{\s*"answer"\s*:\s*"((?:[^"\\]|\\.)*)', re.S)
+
+
+def _cut_answer(content) -> dict | None:
+    """An answer object cut at the length limit (a small model that loops): the words it had written."""
+    m = _CUT_ANSWER.match(content) if isinstance(content, str) else None
+    if not m:
+        return None
+    try:
+        words = json.loads(f'"{m.group(1)}"')
+    except json.JSONDecodeError:
+        words = m.group(1)
+    words = " ".join(str(words).split())
+    return {"answer": words} if words else None

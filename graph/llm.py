@@ -74,6 +74,7 @@ class ModelError(Exception):
     """A model call failed; the message is for the user (what to set or check), never a traceback."""
 
 
+SMALL_MAX_OUTPUT = 256  # UWC_PROFILE=small: tokens a step may take (a call or a two-sentence answer)
 _REQUIRED: contextvars.ContextVar[str | None] = contextvars.ContextVar("uwc_required_step", default=None)
 
 
@@ -166,7 +167,10 @@ class LiteLLMModel:
             stall_timeout=settings.stream_stall_timeout,
             retry_wait_cap=settings.retry_wait_cap,
             temperature=settings.temperature,
-            max_output_tokens=settings.max_output_tokens,
+            # A small model may loop to the cap (2 tokens/s on a CPU): its steps are short.
+            max_output_tokens=min(settings.max_output_tokens, SMALL_MAX_OUTPUT)
+            if settings.profile == "small"
+            else settings.max_output_tokens,
             reasoning_effort=settings.reasoning_effort,
             context_tokens=settings.context_tokens,
             tool_calling=settings.tool_calling,

@@ -42,21 +42,33 @@ def replayed(toolkit, tmp_path_factory):
         replay=CASSETTE,
         tracing=False,
     )
-    made = []
+    turns: list = []
+
+    class Watched:
+        """The copilot, keeping every turn's result (its events) for the assertions."""
+
+        def __init__(self, cp):
+            self.cp = cp
+
+        def __getattr__(self, name):
+            return getattr(self.cp, name)
+
+        def send(self, *args, **kwargs):
+            result = self.cp.send(*args, **kwargs)
+            turns.append(result)
+            return result
 
     def make(i):
-        cp = Copilot(settings.model_copy(update={"data_dir": folder / f"w{i}"}), toolkit=toolkit)
-        made.append(cp)
-        return cp
+        return Watched(Copilot(settings.model_copy(update={"data_dir": folder / f"w{i}"}), toolkit=toolkit))
 
     convs = run_eval(tasks, make, ScriptedUnderwriter, catalog=toolkit.ctx.catalog)
-    return convs
+    return convs, turns
 
 
 def test_every_replayed_task_runs_a_deciding_tool_and_shows_no_json(replayed):
     from bench.real_llm import shows_json
 
-    for c in replayed:
+    for c in replayed[0]:
         tools = [t["tool"] for turn in c.transcript for t in turn.get("tools") or [] if t["ok"]]
         assert set(tools) - {"record_finding", "find_applicant"}, c.row["id"]
         for turn in c.transcript:
@@ -67,4 +79,17 @@ def test_every_replayed_task_runs_a_deciding_tool_and_shows_no_json(replayed):
 
 def test_the_recorded_accuracy_holds_on_replay(replayed):
     expected = json.loads((REAL / "tasks.json").read_text())["correct"]
-    assert sorted(c.row["id"] for c in replayed if c.row["correct"]) == sorted(expected)
+    assert sorted(c.row["id"] for c in replayed[0] if c.row["correct"]) == sorted(expected)
+
+
+def test_the_harness_asked_by_code_and_checked_the_models_answers(replayed):
+    """What the real model did that the harness had to mend: facts asked without a model call (turns whose only
+    model call is none), and answers that did not state the tool's determination rewritten from its result."""
+    turns = replayed[1]
+    asked_by_code = [t for t in turns if not any(e["type"] == "model" for e in t.events) and "?" in t.answer]
+    checked = [e for t in turns for e in t.events if e["type"] == "harness"]
+    assert asked_by_code and checked
+    assert any(e["rewritten"] for e in checked)
+    for e in checked:
+        if not e["rewritten"]:
+            assert e["model_answer"]  # the model's own words were kept

@@ -170,3 +170,12 @@ def test_an_applicant_named_by_id_gives_its_record_even_when_the_model_skips_the
     call = next(s for s in r.steps if s["tool"] == "get_limits")
     assert call["arguments"]["naics"] == record["naics_code"]
     assert r.finding and r.finding["per_occurrence"] == call["result"]["per_occurrence"]
+
+
+def test_an_answer_cut_at_the_length_limit_keeps_its_words():
+    from graph.json_steps import read_step
+
+    assert read_step('{"answer": "In appetite for Cyber [cyber-appetite]. The rule \\"A\\" appl') == {
+        "answer": 'In appetite for Cyber [cyber-appetite]. The rule "A" appl'
+    }
+    assert read_step('{"tool": "get_limits", "argu') is None
