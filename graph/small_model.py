@@ -227,8 +227,14 @@ class Grounding:
                 out[key] = args[key]  # a code or figure from a tool result or the underwriter's words
             elif args.get(key) not in (None, ""):
                 dropped[key] = args[key]
-        if name == "classify_business" and known.get("description"):
-            out["description"] = known["description"]
+        if name == "classify_business":  # what the business does, in the underwriter's words, never the model's
+            said = out.pop("description", None)
+            if known.get("description"):
+                out["description"] = known["description"]
+            elif said not in (None, "") and _seen(said, "description", messages):
+                out["description"] = said
+            elif said not in (None, ""):
+                dropped["description"] = said
         if "naics" in spec.needs and "naics" not in out and known.get("description"):
             code = self._classified(known["description"])
             if code:

@@ -179,3 +179,13 @@ def test_an_answer_cut_at_the_length_limit_keeps_its_words():
         "answer": 'In appetite for Cyber [cyber-appetite]. The rule "A" appl'
     }
     assert read_step('{"tool": "get_limits", "argu') is None
+
+
+def test_a_description_the_model_made_up_is_not_classified(small_copilot):
+    """The real model classified the insurer's own name from its prompt: a description nobody wrote is dropped and
+    the underwriter is asked what the business does."""
+    model = ScriptedModel(lambda m: tool_call("classify_business", {"description": "Pennyworth Holdings Group"}))
+    cp = small_copilot(model)
+    r = cp.send(cp.new_thread().id, "What's the NAICS for Tallowmere?")
+    assert r.steps == [] and "What does the business do?" in r.answer
+    assert any(e["type"] == "grounding" and "description" in e["dropped"] for e in r.events)
