@@ -1,7 +1,8 @@
 """A real open model on your own hardware: the copilot against a bare LangGraph agent, side by side (not CI).
 
     LLM_DIR=/tmp/llm bash ../shared/real-llm/serve.sh &      # builds and serves Qwen2.5-Coder-1.5B on :8081
-    python -m bench.real_llm [--tasks 20] [--only copilot|bare] [--record DIR] [--json OUT]
+    python -m bench.real_llm [--tasks 20] [--only copilot|bare] [--profile small] [--tool-calling json]
+                             [--record DIR] [--json OUT]
 
 Both sides get the same model (``--model`` at ``--api-base``), the same system prompt and the same tools behind
 the same boundary (``Toolkit.call``). The copilot is the product (``graph/``: calls written as text recovered,
@@ -148,6 +149,11 @@ def run_tasks(make, tasks, catalog, tools) -> dict:
         "tasks": len(rows),
         "accuracy": round(sum(r["correct"] for r in rows) / max(len(rows), 1), 3),
         "tasks_with_a_tool_run": sum(1 for r in rows if r["tool_calls"] > 0),
+        # record_finding may be the small-model harness's own call: a deciding tool the model chose, apart
+        "tasks_with_a_deciding_tool_run": sum(
+            any(t["tool"] != "record_finding" and t["ok"] for turn in c.transcript for t in turn.get("tools") or [])
+            for c in convs
+        ),
         "tool_calls": sum(r["tool_calls"] for r in rows),
         "tool_errors": sum(r["tool_errors"] for r in rows),
         "json_shown": sum(shows_json(a, tools) for a in answers),
@@ -222,6 +228,7 @@ def _progress(conv) -> None:
 FIGURES = [
     ("tasks", "accuracy", "accuracy"),
     ("tasks", "tasks_with_a_tool_run", "tasks in which a tool ran"),
+    ("tasks", "tasks_with_a_deciding_tool_run", "tasks in which a tool other than record_finding ran"),
     ("tasks", "tool_calls", "tool calls"),
     ("tasks", "tool_errors", "tool errors"),
     ("tasks", "json_shown", "answers showing tool-call JSON"),
@@ -257,10 +264,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--api-base", default=API_BASE)
     p.add_argument("--real-llm", type=Path, default=REAL_LLM, help="the folder with tasks20.jsonl and chats/")
     p.add_argument("--tasks", type=int, default=20, help="how many of the 20 tasks (first N)")
+    p.add_argument("--skip", type=int, default=0, help="leave out the first N tasks (a run continued)")
+    p.add_argument("--max-output-tokens", type=int, help="cap on each reply (a small model may loop to the cap)")
     p.add_argument("--chats", type=int, default=10, help="how many of the ten chats (first N; 0: none)")
     p.add_argument("--only", choices=["copilot", "bare"])
     p.add_argument("--tool-calling", choices=["native", "json"], default="native")
-    p.add_argument("--record", type=Path, help="folder for the copilot's cassettes (UWC_RECORD), one per chat")
+    p.add_argument("--profile", choices=["full", "small"], default="full", help="the copilot's UWC_PROFILE")
+    p.add_argument(
+        "--record",
+        type=Path,
+        help="folder for the copilot's cassettes (UWC_RECORD): tasks.cassette.jsonl, one per chat",
+    )
     p.add_argument("--json", type=Path, help="write every figure and transcript here")
     p.add_argument("--data-dir", type=Path, help="a seeded data folder (default: a fresh seed in a temporary one)")
     args = p.parse_args(argv)
@@ -285,12 +299,14 @@ def main(argv: list[str] | None = None) -> int:
             stream_stall_timeout=300,
             context_tokens=8192,
             tool_calling=args.tool_calling,
+            profile=args.profile,
             tracing=False,
+            **({"max_output_tokens": args.max_output_tokens} if args.max_output_tokens else {}),
         )
         toolkit = Toolkit(open_context(settings), default_tools())
         tools = toolkit.openai_schemas()
         catalog = toolkit.ctx.catalog
-        tasks = load_tasks(args.real_llm / "tasks20.jsonl")[: args.tasks]
+        tasks = load_tasks(args.real_llm / "tasks20.jsonl")[args.skip : args.tasks]
         chats = sorted((args.real_llm / "chats").glob("*.txt"))[: args.chats]
         sides = [s for s in ("copilot", "bare") if args.only in (None, s)]
         results: dict[str, dict] = {side: {} for side in sides}
@@ -299,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
             def make(i: int):
                 if side == "bare":
                     return BareAgent(toolkit, args.model, args.api_base, 600)
+                if args.record:  # the tasks' traffic in one cassette (a replay finds each request by its key)
+                    args.record.mkdir(parents=True, exist_ok=True)
+                    cassette = args.record / "tasks.cassette.jsonl"
+                    return _copilot(
+                        settings.model_copy(update={"record": cassette}), toolkit, Path(tmp) / side / f"w{i}"
+                    )
                 return _copilot(settings, toolkit, Path(tmp) / side / f"w{i}")
 
             return make
@@ -321,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(table(results), flush=True)
                 if args.json:
                     args.json.write_text(json.dumps(results, indent=1, default=str))
-    print(f"\nmodel {args.model} at {args.api_base}, tool calling {args.tool_calling}\n")
+    print(f"\nmodel {args.model} at {args.api_base}, tool calling {args.tool_calling}, profile {args.profile}\n")
     print(table(results))
     return 0
 

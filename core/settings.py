@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="native: the provider's tool calls (calls written as text are recovered too); json: each step "
         "asks for one JSON object, a tool call or the answer, constrained by a schema (servers that enforce one)",
     )
+    profile: Literal["full", "small"] = Field(
+        "full",
+        description="small: the harness for small open models (a short prompt, the deciding tools only, arguments "
+        "grounded in the conversation, questions and unreadable answers written from the tools' results; "
+        "graph/small_model.py)",
+    )
     tool_choice: str | None = Field(
         None, description="sent as tool_choice where the provider takes it (auto, required, none); unset = not sent"
     )

@@ -29,10 +29,10 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
 from core.redact import redact, redact_obj
-from graph import prompts
+from graph import prompts, small_model
 from graph.budget import essentials
 from graph.citations import remove_unknown
-from graph.llm import ModelError
+from graph.llm import ModelError, required_step
 from graph.llm_messages import raw_arguments
 from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
 from tools.guard import MAX_NAMES, data_names, find_mentions
@@ -160,15 +160,98 @@ def compact_result(result):
     return {**essentials(result), "shortened": True}
 
 
-def build_graph(model, toolkit, checkpointer=None):
-    """Compile the copilot graph over a model (``invoke(messages, tools, on_token)``) and a ``Toolkit``."""
+def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
+    """Compile the copilot graph over a model (``invoke(messages, tools, on_token)``) and a ``Toolkit``.
+
+    ``profile="small"`` (an LLM only) adds the small-model harness (``graph/small_model.py``)."""
     catalog = toolkit.ctx.catalog
-    system = SystemMessage(prompts.system_prompt(catalog.insurer, catalog.lobs))
-    schemas = toolkit.openai_schemas()
+    small = profile == "small" and bool(getattr(model, "is_llm", False))
+    system = SystemMessage(prompts.system_prompt(catalog.insurer, catalog.lobs, small=small))
+    schemas = small_model.lean_tools(toolkit.openai_schemas()) if small else toolkit.openai_schemas()
+    grounding = small_model.Grounding(toolkit) if small else None
+
+    def say(text: str, **memory) -> dict:
+        """A message the harness writes instead of a model call (shown like a streamed answer)."""
+        stream = GuardedStream(lambda t: _writer()({"type": "token", "text": t}), catalog)
+        stream.feed(text)
+        stream.flush()
+        return {"messages": [AIMessage(text, additional_kwargs=_uwc(**memory))]}
+
+    def harness_step(messages) -> dict | None:
+        """UWC_PROFILE=small, before the model: the answer held while code recorded its finding, or the question a
+        tool's missing facts call for (no model call for either)."""
+        turn = current_turn(messages)
+        resumed = small_model.resumed_call(messages)
+        if resumed is not None:  # the underwriter answered the question a tool asked: that tool again
+            return {"messages": [resumed]}
+        i = next((i for i in range(len(turn) - 1, -1, -1) if isinstance(turn[i], AIMessage)), -1)
+        caller = cast(AIMessage, turn[i]) if i >= 0 else None
+        if caller is None or not caller.tool_calls:
+            return None
+        if kind(caller) == "finding_by_code":
+            return say(meta(caller).get("answer", ""), kind="written", task=meta(caller).get("task"))
+        assert grounding is not None
+        results = [m for m in turn[i + 1 :] if isinstance(m, ToolMessage) and m.name in small_model.TOOL_TASK]
+        for m in results:
+            result = small_model._result(m)
+            needs = small_model.needs_of(result)
+            if result.get("status") != "need_facts" or not needs:
+                continue
+            _, unknown, _ = grounding.facts(messages)
+            ask = [n for n in needs if small_model.fact_of(n) not in unknown][: small_model.MAX_QUESTIONS]
+            if ask:
+                return say(small_model.question(ask), kind="asked", asked=small_model.fact_of(ask[0]), tool=m.name)
+            task = small_model.TOOL_TASK[str(m.name)]
+            answer, verdict = small_model.depends_answer(task, result, needs)
+            if verdict is None:
+                return say(answer, kind="written", task=task)
+            return record_by_code(messages, task, verdict, answer, result)
+        return None
+
+    def record_by_code(messages, task: str, verdict: dict, answer: str, result: dict) -> dict:
+        assert grounding is not None
+        facts, _, _ = grounding.facts(messages)
+        args = small_model.finding_args(task, verdict, answer, result, {**facts, **(result.get("facts_used") or {})})
+        call = {
+            "id": "finding-" + hashlib.blake2b(answer.encode(), digest_size=6).hexdigest(),
+            "name": "record_finding",
+        }
+        return {
+            "messages": [
+                AIMessage(
+                    "",
+                    tool_calls=[{**call, "args": args}],
+                    additional_kwargs=_uwc(kind="finding_by_code", answer=answer, task=task),
+                )
+            ]
+        }
+
+    def harness_answer(messages, reply: AIMessage) -> dict | None:
+        """UWC_PROFILE=small, after the model answered: the answer checked against this turn's deciding result
+        (rewritten from it when it does not state it) and the finding recorded by code."""
+        if reply.tool_calls or not isinstance(reply.content, str):
+            return None
+        for m in reversed(current_turn(messages)):
+            if not (isinstance(m, ToolMessage) and m.name in small_model.TOOL_TASK and m.status != "error"):
+                continue
+            task = small_model.TOOL_TASK[str(m.name)]
+            result = small_model._result(m)
+            verdict = small_model.verdict_of(task, result)
+            if verdict is None:
+                return None
+            answer, rewritten = small_model.checked_answer(task, verdict, reply.content, result, catalog)
+            update = record_by_code(messages, task, verdict, answer, result)
+            update["events"] = ({"type": "harness", "rewritten": rewritten, "model_answer": reply.content[:500]},)
+            return update
+        return None
 
     def agent(state: AgentState) -> dict:
         messages = state.get("messages", [])
         write = _writer()
+        if small:
+            step = harness_step(messages)
+            if step is not None:
+                return step
         n_calls = tool_calls_this_turn(messages)
         if n_calls >= MAX_TOOL_CALLS:
             text = prompts.TOOL_LIMIT.format(n=n_calls, what="the determination (too many lookups)")
@@ -187,7 +270,16 @@ def build_graph(model, toolkit, checkpointer=None):
         names = names_in_results(messages)
         stream = GuardedStream(lambda t: write({"type": "token", "text": t}), catalog, names)
         try:
-            reply = model.invoke([system] + for_model(messages), schemas, on_token=stream.feed)
+            # A small model's words are shown only once checked (harness_answer may rewrite them).
+            on_token = None if small else stream.feed
+            history = small_model.without_harness_findings(for_model(messages)) if small else for_model(messages)
+            # A small model answers from a tool, never from memory, and answers once a deciding tool has decided.
+            required = small_model.required_step(messages) if small else None
+            if required:
+                with required_step(required):
+                    reply = model.invoke([system] + history, schemas, on_token=on_token)
+            else:
+                reply = model.invoke([system] + history, schemas, on_token=on_token)
         except ModelError as exc:
             text = redact(str(exc))  # shown and stored: never a key or a proxy password
             write({"type": "error", "text": text})
@@ -228,6 +320,14 @@ def build_graph(model, toolkit, checkpointer=None):
                     }
                 )
                 reply = reply.model_copy(update={"content": remove_offending(reply.content, offered)})
+        if small:
+            checked = harness_answer(messages, reply)
+            if checked is not None:
+                checked["events"] = tuple(events) + checked["events"]
+                return checked
+            if not reply.tool_calls and isinstance(reply.content, str):
+                stream.feed(reply.content)
+                stream.flush()
         return {"messages": [reply], "events": tuple(events)}
 
     def tools(state: AgentState) -> dict:
@@ -258,6 +358,21 @@ def build_graph(model, toolkit, checkpointer=None):
                 continue
             # Arguments that were not a JSON object go to the boundary as sent, which says what is wrong.
             arguments = raw[call["id"]] if call["id"] in raw else call["args"]
+            if grounding is not None and call["id"] not in raw and kind(last) != "finding_by_code":
+                grounded = grounding.ground(call["name"], arguments, state["messages"])
+                arguments = grounded.args
+                if grounded.dropped or grounded.ask:
+                    events.append(
+                        {"type": "grounding", "tool": call["name"], "dropped": grounded.dropped, "ask": grounded.ask}
+                    )
+                if grounded.ask:  # the tool cannot run without these: the harness asks (harness_step)
+                    needs = {
+                        "status": "need_facts",
+                        "needs": grounded.ask,
+                        "question": small_model.question(grounded.ask),
+                    }
+                    out.append(ToolMessage(json.dumps(needs), tool_call_id=call["id"], name=call["name"]))
+                    continue
             event = toolkit.call(
                 call["name"],
                 arguments,

@@ -225,7 +225,7 @@ class Copilot:
         self.threads: ThreadStore | ScopedThreads = self.store
         with naming_store(settings.telemetry_path):
             self.checks = CheckStore(settings.telemetry_path)
-        self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer)
+        self.graph = build_graph(_Stoppable(self.model), self.toolkit, self.checkpointer, profile=self.settings.profile)
         self.referrals = Referrals(
             ReferralStore(self.store.engine),
             load_authority(),

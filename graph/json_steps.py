@@ -11,13 +11,15 @@ the same tool boundary as a native one).
 from __future__ import annotations
 
 import json
+import re
 
 from graph import prompts
 from graph.text_tool_calls import tool_schemas
 
 
-def step_schema(tools: list[dict]) -> dict:
-    """One object: ``{"tool": name, "arguments": {...}}`` for one of ``tools``, or ``{"answer": "..."}``."""
+def step_schema(tools: list[dict], answer: bool = True, calls: bool = True) -> dict:
+    """One object: ``{"tool": name, "arguments": {...}}`` for one of ``tools`` (``calls``), or ``{"answer": "..."}``
+    (``answer``)."""
     options: list[dict] = [
         {
             "type": "object",
@@ -25,30 +27,36 @@ def step_schema(tools: list[dict]) -> dict:
             "required": ["tool", "arguments"],
             "additionalProperties": False,
         }
-        for name, schema in tool_schemas(tools).items()
+        for name, schema in (tool_schemas(tools) if calls else {}).items()
     ]
-    options.append(
-        {
-            "type": "object",
-            "properties": {"answer": {"type": "string", "minLength": 1}},
-            "required": ["answer"],
-            "additionalProperties": False,
-        }
-    )
+    if answer:
+        options.append(
+            {
+                "type": "object",
+                "properties": {"answer": {"type": "string", "minLength": 1}},
+                "required": ["answer"],
+                "additionalProperties": False,
+            }
+        )
     return {"anyOf": options}
 
 
 def _loose(schema: dict) -> dict:
     """The tool's schema without what grammar builders choke on (descriptions, defaults); limits are kept."""
     if isinstance(schema, dict):
-        return {k: _loose(v) for k, v in schema.items() if k not in ("description", "default", "title")}
+        return {
+            k: ({name: _loose(p) for name, p in v.items()} if k == "properties" and isinstance(v, dict) else _loose(v))
+            for k, v in schema.items()
+            if k not in ("description", "default", "title")
+        }
     if isinstance(schema, list):
         return [_loose(v) for v in schema]
     return schema
 
 
-def response_format(tools: list[dict]) -> dict:
-    return {"type": "json_schema", "json_schema": {"name": "step", "schema": step_schema(tools), "strict": False}}
+def response_format(tools: list[dict], answer: bool = True, calls: bool = True) -> dict:
+    schema = step_schema(tools, answer, calls)
+    return {"type": "json_schema", "json_schema": {"name": "step", "schema": schema, "strict": False}}
 
 
 def describe(tools: list[dict]) -> str:
@@ -95,7 +103,7 @@ def read_step(content: str) -> dict | None:
     try:
         value = json.loads(content)
     except (json.JSONDecodeError, TypeError, RecursionError):
-        return None
+        return _cut_answer(content)
     if not isinstance(value, dict):
         return None
     if isinstance(value.get("answer"), str):
@@ -103,3 +111,19 @@ def read_step(content: str) -> dict | None:
     if isinstance(value.get("tool"), str) and isinstance(value.get("arguments", {}), dict):
         return {"tool": value["tool"], "arguments": value.get("arguments") or {}}
     return None
+
+
+_CUT_ANSWER = re.compile(r'\s*\{\s*"answer"\s*:\s*"((?:[^"\\]|\\.)*)', re.S)
+
+
+def _cut_answer(content) -> dict | None:
+    """An answer object cut at the length limit (a small model that loops): the words it had written."""
+    m = _CUT_ANSWER.match(content) if isinstance(content, str) else None
+    if not m:
+        return None
+    try:
+        words = json.loads(f'"{m.group(1)}"')
+    except json.JSONDecodeError:
+        words = m.group(1)
+    words = " ".join(str(words).split())
+    return {"answer": words} if words else None

@@ -21,12 +21,14 @@ Record/replay cassettes (``graph/cassette.py``) sit in front of each provider ca
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +72,22 @@ UNKNOWN_TOKENIZER_FACTOR = 1.8
 
 class ModelError(Exception):
     """A model call failed; the message is for the user (what to set or check), never a traceback."""
+
+
+SMALL_MAX_OUTPUT = 256  # UWC_PROFILE=small: tokens a step may take (a call or a two-sentence answer)
+_REQUIRED: contextvars.ContextVar[str | None] = contextvars.ContextVar("uwc_required_step", default=None)
+
+
+@contextlib.contextmanager
+def required_step(what: str) -> Iterator[None]:
+    """Model calls in this block must call a tool (``what="tool"``: json steps offer no answer, native calls send
+    ``tool_choice: required``) or must answer (``"answer"``: json steps offer no tool, native sends ``none``).
+    UWC_PROFILE=small: a turn's first step calls a tool; the step after a deciding tool decided answers."""
+    token = _REQUIRED.set(what)
+    try:
+        yield
+    finally:
+        _REQUIRED.reset(token)
 
 
 def _litellm():
@@ -149,7 +167,10 @@ class LiteLLMModel:
             stall_timeout=settings.stream_stall_timeout,
             retry_wait_cap=settings.retry_wait_cap,
             temperature=settings.temperature,
-            max_output_tokens=settings.max_output_tokens,
+            # A small model may loop to the cap (2 tokens/s on a CPU): its steps are short.
+            max_output_tokens=min(settings.max_output_tokens, SMALL_MAX_OUTPUT)
+            if settings.profile == "small"
+            else settings.max_output_tokens,
             reasoning_effort=settings.reasoning_effort,
             context_tokens=settings.context_tokens,
             tool_calling=settings.tool_calling,
@@ -255,8 +276,13 @@ class LiteLLMModel:
         hold = Holdback(on_token)  # text that may be a tool call is shown only once we know it is not
         while True:
             request = self._request(target, msgs, sent_tools, window)
+            required = _REQUIRED.get()
             if steps:
-                request["response_format"] = json_steps.response_format(tools)
+                request["response_format"] = json_steps.response_format(
+                    tools, answer=required != "tool", calls=required != "answer"
+                )
+            elif sent_tools and required:
+                request["tool_choice"] = "required" if required == "tool" else "none"
             try:
                 result = self._call_once(request, target, shown.sink(hold.feed if on_token else None, attempt > 0))
             except CassetteMiss:  # a replay that was not recorded fails loudly, never as a provider error

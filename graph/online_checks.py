@@ -109,7 +109,23 @@ def _stated_appetite(text: str) -> str | None:
     return min(found)[1] if found else None
 
 
-def _answer_mismatches(task: str, finding: dict, answer: str, catalog) -> list[dict]:
+def stated_verdict(task: str, answer: str, catalog) -> bool:
+    """The answer states a determination of ``task`` that can be read (right or wrong)."""
+    if task == "appetite":
+        return _stated_appetite(answer) is not None
+    if task == "small_business":
+        return bool(_NOT_SMALL.search(answer) or _SMALL.search(answer))
+    if task in ("policy_limits", "deductible"):
+        return bool(amounts_in(answer))
+    if task == "product_recommendation":
+        lowered = answer.lower()
+        return any(name in lowered for code in catalog.lobs for name in _lob_names(code, catalog))
+    if task == "classification":
+        return bool(re.search(r"\b\d{6}\b", answer))
+    return False
+
+
+def answer_mismatches(task: str, finding: dict, answer: str, catalog) -> list[dict]:
     def diff(name: str, said, found) -> dict:
         return {"where": "answer", "field": name, "finding": said, "found": found}
 
@@ -155,7 +171,7 @@ def verify_finding(toolkit, finding: dict, answer: str, steps: list[dict] | None
         return CheckResult("unverifiable", note=f"unknown task type {task!r}")
     facts = {**facts_from_steps(steps or []), **{k: v for k, v in (finding.get("facts") or {}).items() if v}}
     tool = TASKS[task].tool
-    mismatches = _answer_mismatches(task, finding, answer or "", toolkit.ctx.catalog)
+    mismatches = answer_mismatches(task, finding, answer or "", toolkit.ctx.catalog)
     call = decisive_call(task, facts)
     note = ""
     if call is None:

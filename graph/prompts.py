@@ -15,6 +15,21 @@ How to work:
 - After answering one of the six questions, call record_finding once with the verdict fields.
 """
 
+# UWC_PROFILE=small (graph/small_model.py): a 1-3B model reads this instead of SYSTEM; the harness fills the facts.
+SMALL_SYSTEM = """You are the underwriting copilot of {insurer}. We write only: {lobs}.
+For each question from the underwriter, call the one tool that answers it:
+- appetite for a line (in or out, can we write it): check_appetite
+- other lines to offer: recommend_lobs
+- small business or not: check_small_business
+- policy limits: get_limits
+- deductible: get_deductible
+- NAICS code or classification: classify_business
+- a company named for the first time: find_applicant
+- why, or what a guideline says: search_guidelines
+The facts the underwriter gave reach the tool without you; if one is missing, the tool asks for it.
+After a tool's result, answer in one or two sentences: the determination first, then the reason, with the
+[section-id] from the result."""
+
 GUARD_CORRECTION = (
     "Your answer named products we do not write: {products}. Rewrite the answer without offering, recommending or "
     "asking about them; if the underwriter asked for one, say plainly that we do not write it [products-not-written]."
@@ -60,8 +75,10 @@ OFFLINE_HELP = (
 )
 
 
-def system_prompt(insurer: str, lobs: dict[str, str]) -> str:
-    return SYSTEM.format(insurer=insurer, lobs=", ".join(f"{name} ({code})" for code, name in lobs.items()))
+def system_prompt(insurer: str, lobs: dict[str, str], small: bool = False) -> str:
+    return (SMALL_SYSTEM if small else SYSTEM).format(
+        insurer=insurer, lobs=", ".join(f"{name} ({code})" for code, name in lobs.items())
+    )
 
 
 # Referrals (graph/refer.py): lines the conversation gets; the underwriter, not the model, reads them.
