@@ -370,3 +370,33 @@ def test_a_reply_to_the_offered_codes_that_describes_the_business_is_its_descrip
     from graph.offline.facts import parse
 
     assert parse(text, toolkit.ctx.catalog, "naics_choice").facts.get("description") == description
+
+
+# Figures that sit next to the applicant's but are not theirs: another party's, a bound, a part of a total, a room
+# count, a city's short name. Each message states the applicant's own figure too; only that one may be read.
+NOT_THEIRS: list[tuple[str, dict]] = [
+    ("welding shop in Tulsa OK; the parent firm runs 600 employees and $90M in sales, this shop has 18 employees",
+     {"employees": 18, "state": "OK"}),
+    ("sister company does $40M revenue. our insured: cabinet maker, 11 staff", {"employees": 11}),
+    ("prior carrier had payroll at $410k, current payroll 455k", {"annual_payroll": 455_000}),
+    ("janitorial outfit, sales below $1.5M, 30 employees", {"employees": 30}),
+    ("at least 40 staff, revenue 2.2M", {"annual_revenue": 2_200_000}),
+    ("inn with 32 units and 7 employees", {"employees": 7}),
+    ("hauler with 9 power units", {"vehicles": 9}),
+    ("clinic: 4 nurses, 9 front desk staff, 13 in total", {"employees": 13}),
+    ("courier in SF, CA with 6 vans", {"vehicles": 6, "state": "CA"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), NOT_THEIRS)
+def test_figures_that_are_not_the_applicants_are_never_read(text, expected):
+    got = said(read(text))
+    got.pop("lob", None)
+    assert got == expected
+
+
+def test_a_citys_short_name_before_its_state_is_not_the_state(toolkit):
+    from graph.offline.facts import parse
+
+    assert parse("courier in SF, CA with 6 vans, auto deductible?", toolkit.ctx.catalog).facts.get("state") == "CA"
+    assert parse("tutoring center in LA, CA", toolkit.ctx.catalog).facts.get("state") == "CA"

@@ -373,6 +373,9 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         before = t[max(0, m.start() - 12) : m.start()].lower()
         if _STREET_BEFORE.search(before):
             continue  # "88 Elm St NE": a street's quadrant, not Nebraska
+        nxt = re.match(r",\s?([A-Z]{2})(?![\w'])", t[m.end() :])
+        if nxt and nxt[1] in catalog.states:
+            continue  # "LA, CA": a city's short name, then its state
         after_cue = bool(re.search(r"\b(?:in|state(?: is|:)?|state of|located in|based in)\s*$", before))
         if m[1].isupper() and not shouting:
             ok = code not in _AMBIGUOUS_CODES or after_cue

@@ -8,6 +8,12 @@ The tagger proposes spans; this module decides, and holds what no model is trust
 - a form's labelled line says what it says: "Operations: ..." is the description, whatever the tagger made of it;
 - a phone number, ZIP code, year, street number, date or six-digit code is never a count or an amount;
 - a statement that a fact is unknown removes that fact and changes nothing else (no figure in its clause counts);
+- a figure in a clause about another party (the parent company, a sister company, the prior carrier) is not the
+  applicant's: never read;
+- a state code followed by ", " and another state ("LA, CA") is a city's abbreviation, not the state;
+- a figure given as a bound ("under $2M", "more than 50", "at least 30") is not the figure: never read;
+- "units" counts vehicles only as power, truck or tractor units (a motel's 48 units are rooms);
+- a count said to be the total ("6 doctors, 20 staff (26 total)") replaces the part it follows;
 - a figure after "not" that follows another figure ("9 not 6", "8M, not 6M") is the one being replaced: never read,
   and no statement that the fact is unknown;
 - every fact carries the span it came from;
@@ -86,6 +92,8 @@ def _cue(
         right.append(j)
     for j in [*right, *range(a - 1, max(ca, a - 5) - 1, -1)]:
         lw = tokens[j].text.lower()
+        if lw in ("unit", "units") and not (j > 0 and tokens[j - 1].text.lower() in _UNIT_KINDS):
+            continue  # "48 units" of a motel are rooms; "12 power units" are vehicles
         if lw in words or (lw in ("value", "values") and fact == "total_insured_value"):
             return _span(text, tokens, j, j + 1)
     head = line_head[a]
@@ -155,6 +163,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and i + 1 < len(tokens)
         and tokens[i + 1].kind == "num"
     ]
+    elsewhere = _other_party_clauses(tokens, clauses)
     last_figure: dict[str, FactReading] = {}
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
@@ -166,6 +175,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             continue
         if kind in FIGURES:
             fact = FIGURES[kind]
+            if a in elsewhere or _bound(tokens, a):
+                continue  # "parent company has $200M revenue": another party's figure
             if any(identifier(tokens, i, codes) for i in range(a, b)):
                 continue  # a phone number, ZIP, year, street number or code is never a figure
             words = [t.text for t in tokens[a:b]]
@@ -228,6 +239,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and len(tokens) > 1
             ):
                 code = None  # "in or out", "ok": a lower-case code that is an English word needs a city before it
+            if code and _state_follows(tokens, b, codes):
+                code = None  # "LA, CA": the city's short name, then its state
             if code == "NE" and a > 0 and tokens[a - 1].text.lower().rstrip(".") in _STREET_WORDS:
                 code = None  # "88 Elm St NE": the street's quadrant
             if code:
@@ -257,7 +270,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
         elif kind == "CONS":
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
-    _untagged_figures(r, text, tokens, groups, dead, clauses)
+    _untagged_figures(r, text, tokens, groups, dead | elsewhere, clauses)
+    _totals(r, text, tokens, clauses, elsewhere)
     if "naics" not in r.facts:
         _named_code(r, text, tokens)
     _labelled_description(r, text)
@@ -321,6 +335,66 @@ def _rejected_figures(tokens: list[Token], groups: list[tuple[int, int, str]]) -
         if kind in FIGURES:
             last = FIGURES[kind]
     return out
+
+
+# A clause naming another party: its figures are that party's ("the parent has 900 employees", "prior carrier had
+# them at $300k payroll"), never the applicant's.
+_OTHER_PARTY = re.compile(
+    r"\b(?:parent|sister|affiliated?|holding|umbrella org(?:anization)?|competitors?|previous owners?|franchisor"
+    r"|(?:prior|previous|expiring|incumbent|old|last) (?:carrier|insurer|policy|broker))\b",
+    re.I,
+)
+
+
+def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]]) -> set[int]:
+    out: set[int] = set()
+    for ca, cb in set(clauses):
+        if _OTHER_PARTY.search(" ".join(t.text for t in tokens[ca:cb])):
+            out.update(range(ca, cb))
+    return out
+
+
+def _state_follows(tokens: list[Token], b: int, codes) -> bool:
+    """The token after a comma is a state code or name: the one before was a city's short name ("LA, CA")."""
+    if b + 1 >= len(tokens) or tokens[b].text != ",":
+        return False
+    nxt = tokens[b + 1].text
+    return (nxt.isupper() and nxt in codes) or nxt.lower() in lexicon.states()
+
+
+_UNIT_KINDS = {"power", "truck", "tractor", "vehicle", "fleet"}
+_BOUNDS = ("under", "below", "less than", "fewer than", "more than", "over", "above", "at least", "at most", "up to",
+           "<", ">", "<=", ">=", "no more than", "not more than", "upwards of", "north of", "south of")  # fmt: skip
+
+
+def _bound(tokens: list[Token], a: int) -> bool:
+    """The figure at ``a`` is said to be a bound, not a value ("revenue under $2M", "just over 50 employees")."""
+    before = " ".join(t.text.lower() for t in tokens[max(0, a - 3) : a])
+    return any(before == w or before.endswith(" " + w) for w in _BOUNDS)
+
+
+_TOTAL_WORDS = {"total", "altogether", "combined", "overall"}
+
+
+def _totals(r: Reading, text: str, tokens: list[Token], clauses, elsewhere: set[int]) -> None:
+    """A count said to be the total ("26 total", "26 in total", "total of 26") replaces the count read just before
+    it: the parts were read, the whole is the fact."""
+    codes = lexicon.state_codes()
+    for i, tok in enumerate(tokens):
+        if tok.kind != "num" or i in elsewhere or identifier(tokens, i, codes) or tok.text.startswith("$"):
+            continue
+        after = [t.text.lower() for t in tokens[i + 1 : i + 3]]
+        before = [t.text.lower() for t in tokens[max(0, i - 2) : i]]
+        if not (after[:1] and after[0] in _TOTAL_WORDS or after[:2] == ["in", "total"] or before == ["total", "of"]):
+            continue
+        parts = [f for f in r.facts.values() if FACTS[f.fact].kind == "count" and f.span.end <= tok.start
+                 and tok.start - f.span.end <= 40 and f.how in ("cue", "label")]  # fmt: skip
+        value = count([tok.text])
+        last = max(parts, key=lambda f: f.span.end) if parts else None
+        if last is not None and value is not None and value > int(last.value):  # a total is more than its part
+            r.facts[last.fact] = FactReading(
+                last.fact, value, last.unit, _span(text, tokens, i, i + 1), "cue", last.cue
+            )
 
 
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
@@ -477,7 +551,7 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         while j > i + 1 and tokens[j - 1].text.lower() in ("and", "-"):
             j -= 1
         a, b, i = i, j, j
-        if any(identifier(tokens, k, codes) for k in range(a, b)):
+        if any(identifier(tokens, k, codes) for k in range(a, b)) or _bound(tokens, a):
             continue
         words = [t.text for t in tokens[a:b]]
         got = number(words)
@@ -488,6 +562,9 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         k = b
         while k < min(cb, b + 3) and tokens[k].text.lower() in _MODIFIERS:
             k += 1
+        if low_k := (tokens[k].text.lower() if k < cb else ""):
+            if low_k in ("unit", "units") and tokens[k - 1].text.lower() not in _UNIT_KINDS:
+                k = cb  # "48 units" of a motel are rooms
         if k < cb and (low := tokens[k].text.lower()) in cues and FACTS[cues[low]].kind != "money":
             fact, cue_at = cues[low], k
         elif k < cb and tokens[k].text.lower() in _PEOPLE and "employees" not in r.facts:
