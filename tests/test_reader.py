@@ -385,7 +385,16 @@ NOT_THEIRS: list[tuple[str, dict]] = [
     ("hauler with 9 power units", {"vehicles": 9}),
     ("clinic: 4 nurses, 9 front desk staff, 13 in total", {"employees": 13}),
     ("courier in SF, CA with 6 vans", {"vehicles": 6, "state": "CA"}),
+    ("sales 2.4M this year (up from 1.9M)", {"annual_revenue": 2_400_000}),
+    ("payroll went from 300k to 360k", {"annual_payroll": 360_000}),
+    ("revenue 2M and they want a 5M umbrella", {"annual_revenue": 2_000_000}),
+    ("USDOT 884213, MC 661204, 5 tractors", {"vehicles": 5}),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["they'd like a 2M umbrella", "looking for 1M excess", "policy 448120"])
+def test_a_reply_about_the_cover_is_not_the_amount_asked(text):
+    assert said(read(text, asked="annual_revenue")) == {}
 
 
 @pytest.mark.parametrize(("text", "expected"), NOT_THEIRS)

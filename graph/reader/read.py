@@ -11,7 +11,8 @@ The tagger proposes spans; this module decides, and holds what no model is trust
 - a figure in a clause about another party (the parent company, a sister company, the prior carrier) is not the
   applicant's: never read;
 - a state code followed by ", " and another state ("LA, CA") is a city's abbreviation, not the state;
-- a figure given as a bound ("under $2M", "more than 50", "at least 30") is not the figure: never read;
+- a figure given as a bound ("under $2M", "more than 50", "at least 30") or as the figure a change started from
+  ("down from 4M") is not the figure: never read; nor is an amount in a clause about the cover ("a 1M umbrella");
 - "units" counts vehicles only as power, truck or tractor units (a motel's 48 units are rooms);
 - a count said to be the total ("6 doctors, 20 staff (26 total)") replaces the part it follows;
 - a figure after "not" that follows another figure ("9 not 6", "8M, not 6M") is the one being replaced: never read,
@@ -209,6 +210,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 how is None
                 and asked == fact
                 and not _counts_something_else(tokens, b, fact)
+                and not (FACTS[fact].kind == "money" and _other_money(tokens, clauses[a]))  # "a 1M umbrella"
                 and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000))
             ):
                 how = "reply"  # a bare "4.5" to the revenue question is not read as $4.5M: it may be anything
@@ -226,6 +228,9 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
             digits = re.sub(r"\D", "", span.text)
+            prev = tokens[a - 1].text.lower().strip(".#:") if a else ""
+            if prev in _OTHER_NUMBERS or (a > 1 and prev == "" and tokens[a - 2].text.lower() in _OTHER_NUMBERS):
+                continue  # "MC 778812", "DOT# 334512", "policy no. 447190": another register's number
             if len(digits) == 6 and not any(t.kind in ("phone", "date") for t in tokens[a:b]):
                 r.facts.setdefault("naics", FactReading("naics", digits, "", span, "named"))
         elif kind == "STATE":
@@ -362,8 +367,11 @@ def _state_follows(tokens: list[Token], b: int, codes) -> bool:
     return (nxt.isupper() and nxt in codes) or nxt.lower() in lexicon.states()
 
 
+_OTHER_NUMBERS = {"mc", "dot", "usdot", "policy", "no", "number", "license", "licence", "permit", "claim", "fein", "ein",
+                  "account", "acct", "ref", "quote", "invoice", "po", "suite", "unit", "ste", "lic"}  # fmt: skip
 _UNIT_KINDS = {"power", "truck", "tractor", "vehicle", "fleet"}
-_BOUNDS = ("under", "below", "less than", "fewer than", "more than", "over", "above", "at least", "at most", "up to",
+# a bound, or the figure a change started from ("down from 4M", "up from 30"): not the figure now
+_BOUNDS = ("from", "vs", "vs.", "versus", "compared to", "under", "below", "less than", "fewer than", "more than", "over", "above", "at least", "at most", "up to",
            "<", ">", "<=", ">=", "no more than", "not more than", "upwards of", "north of", "south of")  # fmt: skip
 
 
@@ -490,7 +498,11 @@ def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
 
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     """The clause names money that is not the business's: a limit, a deductible, assets managed, a job's price."""
-    return any(tokens[j].text.lower() in lexicon.OTHER_MONEY for j in range(*clause))
+    return any(tokens[j].text.lower() in lexicon.OTHER_MONEY | _COVER for j in range(*clause))
+
+
+# Words of the cover asked for, not of the business (kept here: the tagger's features use lexicon.OTHER_MONEY).
+_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit"}
 
 
 def _at_least(words: list[str], n: int) -> bool:
