@@ -389,6 +389,9 @@ NOT_THEIRS: list[tuple[str, dict]] = [
     ("payroll went from 300k to 360k", {"annual_payroll": 360_000}),
     ("revenue 2M and they want a 5M umbrella", {"annual_revenue": 2_000_000}),
     ("USDOT 884213, MC 661204, 5 tractors", {"vehicles": 5}),
+    ("three stores with 14 employees each, revenue 6M", {"annual_revenue": 6_000_000}),
+    ("payroll runs 35k a month, 9 employees", {"employees": 9}),
+    ("sales 1.1M a year, 8 employees per shift", {"annual_revenue": 1_100_000}),
 ]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ The tagger proposes spans; this module decides, and holds what no model is trust
 - a figure given as a bound ("under $2M", "more than 50", "at least 30") or as the figure a change started from
   ("down from 4M") is not the figure: never read; nor is an amount in a clause about the cover ("a 1M umbrella");
 - "units" counts vehicles only as power, truck or tractor units (a motel's 48 units are rooms);
+- a figure of a part or of a shorter time ("20 employees each", "50k a month", "12 per shift") is not the fact;
 - a count said to be the total ("6 doctors, 20 staff (26 total)") replaces the part it follows;
 - a figure after "not" that follows another figure ("9 not 6", "8M, not 6M") is the one being replaced: never read,
   and no statement that the fact is unknown;
@@ -176,7 +177,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             continue
         if kind in FIGURES:
             fact = FIGURES[kind]
-            if a in elsewhere or _bound(tokens, a):
+            if a in elsewhere or _bound(tokens, a) or _per_part(tokens, b, clauses[a]):
                 continue  # "parent company has $200M revenue": another party's figure
             if any(identifier(tokens, i, codes) for i in range(a, b)):
                 continue  # a phone number, ZIP, year, street number or code is never a figure
@@ -381,6 +382,22 @@ def _bound(tokens: list[Token], a: int) -> bool:
     return any(before == w or before.endswith(" " + w) for w in _BOUNDS)
 
 
+_PER_YEAR = {"year", "yr", "annum", "annually", "annual"}
+
+
+def _per_part(tokens: list[Token], b: int, clause: tuple[int, int]) -> bool:
+    """The figure is of a part or a shorter time: "20 employees each", "15 per location", "50k a month"."""
+    after = [t.text.lower() for t in tokens[b : min(clause[1], b + 4)]]
+    for k, w in enumerate(after):
+        nxt = after[k + 1] if k + 1 < len(after) else ""
+        if w in ("each", "apiece") or (w in ("per", "a", "every") and nxt in _PERIODS_AND_PARTS):
+            return True
+        if w == "per" and nxt and nxt not in _PER_YEAR:
+            return True
+    return False
+
+
+_PERIODS_AND_PARTS = {"month", "week", "day", "quarter", "shift", "location", "site", "store", "branch", "unit", "job"}
 _TOTAL_WORDS = {"total", "altogether", "combined", "overall"}
 
 
@@ -563,7 +580,11 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         while j > i + 1 and tokens[j - 1].text.lower() in ("and", "-"):
             j -= 1
         a, b, i = i, j, j
-        if any(identifier(tokens, k, codes) for k in range(a, b)) or _bound(tokens, a):
+        if (
+            any(identifier(tokens, k, codes) for k in range(a, b))
+            or _bound(tokens, a)
+            or _per_part(tokens, b, clauses[a])
+        ):
             continue
         words = [t.text for t in tokens[a:b]]
         got = number(words)
