@@ -392,6 +392,7 @@ NOT_THEIRS: list[tuple[str, dict]] = [
     ("three stores with 14 employees each, revenue 6M", {"annual_revenue": 6_000_000}),
     ("payroll runs 35k a month, 9 employees", {"employees": 9}),
     ("sales 1.1M a year, 8 employees per shift", {"annual_revenue": 1_100_000}),
+    ("back in 2018 they had 70 employees, now 41", {"employees": 41}),
 ]  # fmt: skip
 
 

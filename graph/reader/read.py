@@ -216,8 +216,16 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             ):
                 how = "reply"  # a bare "4.5" to the revenue question is not read as $4.5M: it may be anything
             before = [c for c in r.corrections if c.end <= span.start]
-            if how is None and last_figure and before and span.start - before[-1].end <= 12:
-                # "12 trucks... actually 30": a bare figure right after a correction cue replaces the last figure
+            latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
+            now = (
+                a > 0
+                and tokens[a - 1].text.lower() in ("now", "currently", "today")
+                and clauses[a][0] >= a - 2
+                and not _counts_something_else(tokens, b, latest)  # "12 trucks, now 3 locations"
+            )
+            if how is None and last_figure and (now or before and span.start - before[-1].end <= 12):
+                # "12 trucks... actually 30", "80 employees in 2019, now 42": a bare figure right after a correction
+                # cue or "now" replaces the last figure
                 fact = max(last_figure.values(), key=lambda f: f.span.start).fact
                 how = "correction"
             if how is None:
