@@ -413,3 +413,15 @@ def test_a_citys_short_name_before_its_state_is_not_the_state(toolkit):
 
     assert parse("courier in SF, CA with 6 vans, auto deductible?", toolkit.ctx.catalog).facts.get("state") == "CA"
     assert parse("tutoring center in LA, CA", toolkit.ctx.catalog).facts.get("state") == "CA"
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [("a sign shop in Kansas City, 8 staff", None), ("a sign shop in Kansas City KS", "KS"),
+     ("print shop in Springfield", None), ("print shop in Springfield, Illinois", "IL"),
+     ("tattoo parlor in Michigan City", "IN"), ("diner in Portland", "OR")],
+)  # fmt: skip
+def test_a_city_of_several_states_or_with_a_states_name_says_only_its_own_state(toolkit, text, state):
+    from graph.offline.facts import parse
+
+    assert parse(text, toolkit.ctx.catalog).facts.get("state") == state
