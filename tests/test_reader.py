@@ -370,3 +370,58 @@ def test_a_reply_to_the_offered_codes_that_describes_the_business_is_its_descrip
     from graph.offline.facts import parse
 
     assert parse(text, toolkit.ctx.catalog, "naics_choice").facts.get("description") == description
+
+
+# Figures that sit next to the applicant's but are not theirs: another party's, a bound, a part of a total, a room
+# count, a city's short name. Each message states the applicant's own figure too; only that one may be read.
+NOT_THEIRS: list[tuple[str, dict]] = [
+    ("welding shop in Tulsa OK; the parent firm runs 600 employees and $90M in sales, this shop has 18 employees",
+     {"employees": 18, "state": "OK"}),
+    ("sister company does $40M revenue. our insured: cabinet maker, 11 staff", {"employees": 11}),
+    ("prior carrier had payroll at $410k, current payroll 455k", {"annual_payroll": 455_000}),
+    ("janitorial outfit, sales below $1.5M, 30 employees", {"employees": 30}),
+    ("at least 40 staff, revenue 2.2M", {"annual_revenue": 2_200_000}),
+    ("inn with 32 units and 7 employees", {"employees": 7}),
+    ("hauler with 9 power units", {"vehicles": 9}),
+    ("clinic: 4 nurses, 9 front desk staff, 13 in total", {"employees": 13}),
+    ("courier in SF, CA with 6 vans", {"vehicles": 6, "state": "CA"}),
+    ("sales 2.4M this year (up from 1.9M)", {"annual_revenue": 2_400_000}),
+    ("payroll went from 300k to 360k", {"annual_payroll": 360_000}),
+    ("revenue 2M and they want a 5M umbrella", {"annual_revenue": 2_000_000}),
+    ("USDOT 884213, MC 661204, 5 tractors", {"vehicles": 5}),
+    ("three stores with 14 employees each, revenue 6M", {"annual_revenue": 6_000_000}),
+    ("payroll runs 35k a month, 9 employees", {"employees": 9}),
+    ("sales 1.1M a year, 8 employees per shift", {"annual_revenue": 1_100_000}),
+    ("back in 2018 they had 70 employees, now 41", {"employees": 41}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["they'd like a 2M umbrella", "looking for 1M excess", "policy 448120"])
+def test_a_reply_about_the_cover_is_not_the_amount_asked(text):
+    assert said(read(text, asked="annual_revenue")) == {}
+
+
+@pytest.mark.parametrize(("text", "expected"), NOT_THEIRS)
+def test_figures_that_are_not_the_applicants_are_never_read(text, expected):
+    got = said(read(text))
+    got.pop("lob", None)
+    assert got == expected
+
+
+def test_a_citys_short_name_before_its_state_is_not_the_state(toolkit):
+    from graph.offline.facts import parse
+
+    assert parse("courier in SF, CA with 6 vans, auto deductible?", toolkit.ctx.catalog).facts.get("state") == "CA"
+    assert parse("tutoring center in LA, CA", toolkit.ctx.catalog).facts.get("state") == "CA"
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [("a sign shop in Kansas City, 8 staff", None), ("a sign shop in Kansas City KS", "KS"),
+     ("print shop in Springfield", None), ("print shop in Springfield, Illinois", "IL"),
+     ("tattoo parlor in Michigan City", "IN"), ("diner in Portland", "OR")],
+)  # fmt: skip
+def test_a_city_of_several_states_or_with_a_states_name_says_only_its_own_state(toolkit, text, state):
+    from graph.offline.facts import parse
+
+    assert parse(text, toolkit.ctx.catalog).facts.get("state") == state

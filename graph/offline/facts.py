@@ -14,8 +14,10 @@ NAICS titles), never a hard-coded list of the lines we write.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
@@ -328,6 +330,11 @@ _WHERE_CUE = re.compile(
 )
 
 
+def _inside_city_name(low: str, m: re.Match) -> bool:
+    nxt = re.match(r"[ \t]+([a-z]+)", low[m.end() :])
+    return bool(nxt) and (nxt[1] == "city" or f"{m[0]} {nxt[1]}" in lexicon.cities())  # type: ignore[index]
+
+
 def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = False) -> str | None:
     """A state named in full ('Texas', 'new york') or by an upper-case code ('TX'); a lower-case code only after
     'in'/'state' (and not an English word), or when the whole answer is the code (``lenient``). ``where_only`` (an
@@ -344,7 +351,11 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
     ]
     best: tuple[int, str] | None = None
     for name, code in extra + names:
-        m = re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", low)
+        # "Kansas City", "Michigan City", "Virginia Beach": a state's name inside a city's names no state by itself
+        m = next(
+            (m for m in re.finditer(rf"(?<![\w]){re.escape(name)}(?![\w])", low) if not _inside_city_name(low, m)),
+            None,
+        )
         if m and where_only and (not _WHERE_CUE.search(t[: m.start()]) or re.match(r"\s+[A-Z]", t[m.end() :])):
             continue
         if m and (best is None or m.start() < best[0]):
@@ -373,6 +384,9 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         before = t[max(0, m.start() - 12) : m.start()].lower()
         if _STREET_BEFORE.search(before):
             continue  # "88 Elm St NE": a street's quadrant, not Nebraska
+        nxt = re.match(r",\s?([A-Z]{2})(?![\w'])", t[m.end() :])
+        if nxt and nxt[1] in catalog.states:
+            continue  # "LA, CA": a city's short name, then its state
         after_cue = bool(re.search(r"\b(?:in|state(?: is|:)?|state of|located in|based in)\s*$", before))
         if m[1].isupper() and not shouting:
             ok = code not in _AMBIGUOUS_CODES or after_cue
@@ -532,6 +546,24 @@ _YES_NO = re.compile(r"\W*(?:yes|yeah|yep|sure|ok|okay|no|nope|nah)?\W*", re.I)
 CHAT_LINE = 300  # longer, or on several lines, is a pasted e-mail or form: its signature's city may be the broker's
 
 
+@cache
+def _clear_cities() -> dict[str, str]:
+    """The gazetteer's cities whose name alone says the state: the most populous place of that name has at least
+    four times the people of the next ("portland" is Oregon, "columbus" Ohio); "kansas city", "springfield",
+    "charleston" or "aurora" name places in several states as large, and say none of them. (Kept out of the
+    lexicon: its source is part of what the tagger was trained from.)"""
+    sizes: dict[str, list[int]] = {}
+    with open(lexicon.DATA / "us_places.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            sizes.setdefault(row["name"].lower(), []).append(int(row["population"]))
+    out = {}
+    for name, state in lexicon.cities().items():
+        top = sorted(sizes.get(name, [0]), reverse=True)
+        if len(top) == 1 or top[0] >= 4 * top[1]:
+            out[name] = state
+    return out
+
+
 def _state_of_city(reading: Reading, text: str, company: str | None = None) -> str | None:
     """The state of a city a chat line names where a business is ("a deli in tulsa", "out of Lubbock"), when the
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
@@ -540,7 +572,7 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
         return None
     if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
         reading = Reading(text=reading.text)  # the same reading without the city the name holds
-    cities = lexicon.cities()
+    cities = _clear_cities()  # a city of several states as large ("springfield") says no state
 
     def known(name: str, as_typed: str) -> str | None:
         # a city named by a word of the NAICS texts counts only when capitalised ("in mobile homes", "commerce")

@@ -8,6 +8,14 @@ The tagger proposes spans; this module decides, and holds what no model is trust
 - a form's labelled line says what it says: "Operations: ..." is the description, whatever the tagger made of it;
 - a phone number, ZIP code, year, street number, date or six-digit code is never a count or an amount;
 - a statement that a fact is unknown removes that fact and changes nothing else (no figure in its clause counts);
+- a figure in a clause about another party (the parent company, a sister company, the prior carrier) is not the
+  applicant's: never read;
+- a state code followed by ", " and another state ("LA, CA") is a city's abbreviation, not the state;
+- a figure given as a bound ("under $2M", "more than 50", "at least 30") or as the figure a change started from
+  ("down from 4M") is not the figure: never read; nor is an amount in a clause about the cover ("a 1M umbrella");
+- "units" counts vehicles only as power, truck or tractor units (a motel's 48 units are rooms);
+- a figure of a part or of a shorter time ("20 employees each", "50k a month", "12 per shift") is not the fact;
+- a count said to be the total ("6 doctors, 20 staff (26 total)") replaces the part it follows;
 - a figure after "not" that follows another figure ("9 not 6", "8M, not 6M") is the one being replaced: never read,
   and no statement that the fact is unknown;
 - every fact carries the span it came from;
@@ -86,6 +94,8 @@ def _cue(
         right.append(j)
     for j in [*right, *range(a - 1, max(ca, a - 5) - 1, -1)]:
         lw = tokens[j].text.lower()
+        if lw in ("unit", "units") and not (j > 0 and tokens[j - 1].text.lower() in _UNIT_KINDS):
+            continue  # "48 units" of a motel are rooms; "12 power units" are vehicles
         if lw in words or (lw in ("value", "values") and fact == "total_insured_value"):
             return _span(text, tokens, j, j + 1)
     head = line_head[a]
@@ -155,6 +165,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and i + 1 < len(tokens)
         and tokens[i + 1].kind == "num"
     ]
+    elsewhere = _other_party_clauses(tokens, clauses)
     last_figure: dict[str, FactReading] = {}
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
@@ -166,6 +177,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             continue
         if kind in FIGURES:
             fact = FIGURES[kind]
+            if a in elsewhere or _bound(tokens, a) or _per_part(tokens, b, clauses[a]):
+                continue  # "parent company has $200M revenue": another party's figure
             if any(identifier(tokens, i, codes) for i in range(a, b)):
                 continue  # a phone number, ZIP, year, street number or code is never a figure
             words = [t.text for t in tokens[a:b]]
@@ -198,12 +211,21 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 how is None
                 and asked == fact
                 and not _counts_something_else(tokens, b, fact)
+                and not (FACTS[fact].kind == "money" and _other_money(tokens, clauses[a]))  # "a 1M umbrella"
                 and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000))
             ):
                 how = "reply"  # a bare "4.5" to the revenue question is not read as $4.5M: it may be anything
             before = [c for c in r.corrections if c.end <= span.start]
-            if how is None and last_figure and before and span.start - before[-1].end <= 12:
-                # "12 trucks... actually 30": a bare figure right after a correction cue replaces the last figure
+            latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
+            now = (
+                a > 0
+                and tokens[a - 1].text.lower() in ("now", "currently", "today")
+                and clauses[a][0] >= a - 2
+                and not _counts_something_else(tokens, b, latest)  # "12 trucks, now 3 locations"
+            )
+            if how is None and last_figure and (now or before and span.start - before[-1].end <= 12):
+                # "12 trucks... actually 30", "80 employees in 2019, now 42": a bare figure right after a correction
+                # cue or "now" replaces the last figure
                 fact = max(last_figure.values(), key=lambda f: f.span.start).fact
                 how = "correction"
             if how is None:
@@ -215,6 +237,9 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
             digits = re.sub(r"\D", "", span.text)
+            prev = tokens[a - 1].text.lower().strip(".#:") if a else ""
+            if prev in _OTHER_NUMBERS or (a > 1 and prev == "" and tokens[a - 2].text.lower() in _OTHER_NUMBERS):
+                continue  # "MC 778812", "DOT# 334512", "policy no. 447190": another register's number
             if len(digits) == 6 and not any(t.kind in ("phone", "date") for t in tokens[a:b]):
                 r.facts.setdefault("naics", FactReading("naics", digits, "", span, "named"))
         elif kind == "STATE":
@@ -228,6 +253,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and len(tokens) > 1
             ):
                 code = None  # "in or out", "ok": a lower-case code that is an English word needs a city before it
+            if code and _state_follows(tokens, b, codes):
+                code = None  # "LA, CA": the city's short name, then its state
             if code == "NE" and a > 0 and tokens[a - 1].text.lower().rstrip(".") in _STREET_WORDS:
                 code = None  # "88 Elm St NE": the street's quadrant
             if code:
@@ -257,7 +284,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
         elif kind == "CONS":
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
-    _untagged_figures(r, text, tokens, groups, dead, clauses)
+    _untagged_figures(r, text, tokens, groups, dead | elsewhere, clauses)
+    _totals(r, text, tokens, clauses, elsewhere)
     if "naics" not in r.facts:
         _named_code(r, text, tokens)
     _labelled_description(r, text)
@@ -321,6 +349,85 @@ def _rejected_figures(tokens: list[Token], groups: list[tuple[int, int, str]]) -
         if kind in FIGURES:
             last = FIGURES[kind]
     return out
+
+
+# A clause naming another party: its figures are that party's ("the parent has 900 employees", "prior carrier had
+# them at $300k payroll"), never the applicant's.
+_OTHER_PARTY = re.compile(
+    r"\b(?:parent|sister|affiliated?|holding|umbrella org(?:anization)?|competitors?|previous owners?|franchisor"
+    r"|(?:prior|previous|expiring|incumbent|old|last) (?:carrier|insurer|policy|broker))\b",
+    re.I,
+)
+
+
+def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]]) -> set[int]:
+    out: set[int] = set()
+    for ca, cb in set(clauses):
+        if _OTHER_PARTY.search(" ".join(t.text for t in tokens[ca:cb])):
+            out.update(range(ca, cb))
+    return out
+
+
+def _state_follows(tokens: list[Token], b: int, codes) -> bool:
+    """The token after a comma is a state code or name: the one before was a city's short name ("LA, CA")."""
+    if b + 1 >= len(tokens) or tokens[b].text != ",":
+        return False
+    nxt = tokens[b + 1].text
+    return (nxt.isupper() and nxt in codes) or nxt.lower() in lexicon.states()
+
+
+_OTHER_NUMBERS = {"mc", "dot", "usdot", "policy", "no", "number", "license", "licence", "permit", "claim", "fein", "ein",
+                  "account", "acct", "ref", "quote", "invoice", "po", "suite", "unit", "ste", "lic"}  # fmt: skip
+_UNIT_KINDS = {"power", "truck", "tractor", "vehicle", "fleet"}
+# a bound, or the figure a change started from ("down from 4M", "up from 30"): not the figure now
+_BOUNDS = ("from", "vs", "vs.", "versus", "compared to", "under", "below", "less than", "fewer than", "more than", "over", "above", "at least", "at most", "up to",
+           "<", ">", "<=", ">=", "no more than", "not more than", "upwards of", "north of", "south of")  # fmt: skip
+
+
+def _bound(tokens: list[Token], a: int) -> bool:
+    """The figure at ``a`` is said to be a bound, not a value ("revenue under $2M", "just over 50 employees")."""
+    before = " ".join(t.text.lower() for t in tokens[max(0, a - 3) : a])
+    return any(before == w or before.endswith(" " + w) for w in _BOUNDS)
+
+
+_PER_YEAR = {"year", "yr", "annum", "annually", "annual"}
+
+
+def _per_part(tokens: list[Token], b: int, clause: tuple[int, int]) -> bool:
+    """The figure is of a part or a shorter time: "20 employees each", "15 per location", "50k a month"."""
+    after = [t.text.lower() for t in tokens[b : min(clause[1], b + 4)]]
+    for k, w in enumerate(after):
+        nxt = after[k + 1] if k + 1 < len(after) else ""
+        if w in ("each", "apiece") or (w in ("per", "a", "every") and nxt in _PERIODS_AND_PARTS):
+            return True
+        if w == "per" and nxt and nxt not in _PER_YEAR:
+            return True
+    return False
+
+
+_PERIODS_AND_PARTS = {"month", "week", "day", "quarter", "shift", "location", "site", "store", "branch", "unit", "job"}
+_TOTAL_WORDS = {"total", "altogether", "combined", "overall"}
+
+
+def _totals(r: Reading, text: str, tokens: list[Token], clauses, elsewhere: set[int]) -> None:
+    """A count said to be the total ("26 total", "26 in total", "total of 26") replaces the count read just before
+    it: the parts were read, the whole is the fact."""
+    codes = lexicon.state_codes()
+    for i, tok in enumerate(tokens):
+        if tok.kind != "num" or i in elsewhere or identifier(tokens, i, codes) or tok.text.startswith("$"):
+            continue
+        after = [t.text.lower() for t in tokens[i + 1 : i + 3]]
+        before = [t.text.lower() for t in tokens[max(0, i - 2) : i]]
+        if not (after[:1] and after[0] in _TOTAL_WORDS or after[:2] == ["in", "total"] or before == ["total", "of"]):
+            continue
+        parts = [f for f in r.facts.values() if FACTS[f.fact].kind == "count" and f.span.end <= tok.start
+                 and tok.start - f.span.end <= 40 and f.how in ("cue", "label")]  # fmt: skip
+        value = count([tok.text])
+        last = max(parts, key=lambda f: f.span.end) if parts else None
+        if last is not None and value is not None and value > int(last.value):  # a total is more than its part
+            r.facts[last.fact] = FactReading(
+                last.fact, value, last.unit, _span(text, tokens, i, i + 1), "cue", last.cue
+            )
 
 
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
@@ -416,7 +523,11 @@ def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
 
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     """The clause names money that is not the business's: a limit, a deductible, assets managed, a job's price."""
-    return any(tokens[j].text.lower() in lexicon.OTHER_MONEY for j in range(*clause))
+    return any(tokens[j].text.lower() in lexicon.OTHER_MONEY | _COVER for j in range(*clause))
+
+
+# Words of the cover asked for, not of the business (kept here: the tagger's features use lexicon.OTHER_MONEY).
+_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit"}
 
 
 def _at_least(words: list[str], n: int) -> bool:
@@ -477,7 +588,11 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         while j > i + 1 and tokens[j - 1].text.lower() in ("and", "-"):
             j -= 1
         a, b, i = i, j, j
-        if any(identifier(tokens, k, codes) for k in range(a, b)):
+        if (
+            any(identifier(tokens, k, codes) for k in range(a, b))
+            or _bound(tokens, a)
+            or _per_part(tokens, b, clauses[a])
+        ):
             continue
         words = [t.text for t in tokens[a:b]]
         got = number(words)
@@ -488,6 +603,9 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         k = b
         while k < min(cb, b + 3) and tokens[k].text.lower() in _MODIFIERS:
             k += 1
+        if low_k := (tokens[k].text.lower() if k < cb else ""):
+            if low_k in ("unit", "units") and tokens[k - 1].text.lower() not in _UNIT_KINDS:
+                k = cb  # "48 units" of a motel are rooms
         if k < cb and (low := tokens[k].text.lower()) in cues and FACTS[cues[low]].kind != "money":
             fact, cue_at = cues[low], k
         elif k < cb and tokens[k].text.lower() in _PEOPLE and "employees" not in r.facts:
