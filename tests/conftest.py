@@ -285,6 +285,17 @@ def call_indexed(toolkit):
 
 
 @pytest.fixture
+def cp(seeded, toolkit):
+    """An offline-model Copilot over the session's seeded data and tools (conversations end to end)."""
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+
+    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
+    yield copilot
+    copilot.close()
+
+
+@pytest.fixture
 def copilot_toolkit(toolkit):
     """The tools ``make_copilot`` gives its copilots; a module overrides it (e.g. with ``db_toolkit``)."""
     return toolkit

@@ -20,16 +20,6 @@ LOBS = {"cyber": "Cyber", "general_liability": "General Liability", "property": 
 CODE = re.compile(r"\b(?:general_liability|workers_compensation|product_recommendation|policy_limits|small_business)\b")
 
 
-@pytest.fixture
-def cp(seeded, toolkit):
-    from core.settings import get_settings
-    from graph.copilot import Copilot
-
-    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
-    yield copilot
-    copilot.close()
-
-
 def tasks(result) -> list[str]:
     return [f["task_type"] for f in result.findings]
 

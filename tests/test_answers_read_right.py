@@ -141,16 +141,6 @@ def test_referral_rules_are_said_as_rules():
 
 
 # --- end to end with the offline model --------------------------------------------------------------------------
-@pytest.fixture
-def cp(seeded, toolkit):
-    from core.settings import get_settings
-    from graph.copilot import Copilot
-
-    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
-    yield copilot
-    copilot.close()
-
-
 def test_a_correction_chip_is_read_back_as_the_fact_it_corrects(catalog):
     from graph.offline.facts import parse
     from graph.readback import read

@@ -39,16 +39,6 @@ def test_a_plain_unknown_statement_still_removes_the_fact():
     assert "annual_revenue" in read("sales figure not known yet, 22 employees").unknown
 
 
-@pytest.fixture
-def cp(seeded, toolkit):
-    from core.settings import get_settings
-    from graph.copilot import Copilot
-
-    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
-    yield copilot
-    copilot.close()
-
-
 def test_a_not_correction_in_a_conversation_redoes_the_finding_with_the_new_figure(cp):
     tid = cp.new_thread().id
     cp.send(tid, "NAICS 561730 in Georgia, 25 employees, revenue $3M: is this a small business?")
