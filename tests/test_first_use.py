@@ -164,3 +164,13 @@ def test_another_unnamed_business_brought_in_starts_from_its_own_facts(cp):
     other = cp.send(tid, "Next one: a florist in Reno, Nevada with 6 staff and $700k in sales, general liability ok?")
     assert "Mayfield" not in other.answer and "423610" not in other.answer
     assert all(f["facts"].get("company") != "Mayfield Electrical Distributors" for f in other.findings)
+
+
+def test_a_corrected_figure_while_codes_are_offered_keeps_the_offer(cp):
+    tid = cp.new_thread().id
+    first = cp.send(tid, "a sign shop out of Tulsa OK, 14 staff, revenue $1.8M - appetite for property?")
+    if "Which NAICS code fits" not in first.answer:
+        pytest.skip("the classifier settled the code at once: no offer to keep")
+    offer = first.answer[first.answer.index("Which NAICS code fits") :]
+    again = cp.send(tid, "oops - 16 staff, not 14")
+    assert offer in again.answer  # "not 14" names the figure replaced; it does not turn the codes down

@@ -28,6 +28,15 @@ _POSITION = re.compile(
 _LAST = re.compile(r"\b(last|bottom|final)\b", re.I)
 _MIDDLE = re.compile(r"\bmiddle\b", re.I)
 REFUSED = re.compile(r"\b(not|none|neither|nor|no one|wrong)\b|n't\b", re.I)
+# "45 employees, not 38": a "not" before a figure names the figure replaced, it refuses nothing
+_REPLACED = re.compile(r"\bnot\s+(?:\$\s*)?\d[\d.,]*\s*[a-z]*", re.I)
+
+
+def refuses(text: str) -> bool:
+    """The reply turns the offered codes down ("none of those", "not that one"), not merely a figure it corrects."""
+    return bool(REFUSED.search(_REPLACED.sub(" ", text)))
+
+
 _WORD = re.compile(r"[a-z]+")
 # Words around a pick that say nothing of which ("I'd go with the retail one, please").
 _FILLER = set(
@@ -65,7 +74,7 @@ def _by_words(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> s
 
 def picked(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:
     """The offered code ``text`` picks, or None (none of them, or it cannot tell which)."""
-    if not offered or REFUSED.search(text):
+    if not offered or refuses(text):
         return None
     m = _POSITION.search(text)
     if m:

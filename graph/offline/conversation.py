@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from core.vocabulary import LINE_TASKS, NUMERIC_FACTS, TASK_TYPES
-from graph.offline.choice import REFUSED, picked
+from graph.offline.choice import picked, refuses
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations
 from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks
 from graph.offline.intent import classify as classify_intent
@@ -267,7 +267,7 @@ class Conversation:
             self.redescribed = True  # never asked what the business does again: they just said it
         if new and squash(str(new)) != squash(str(self.stated.get("description") or "")):
             return  # they said more about the business: the new description is classified and its codes offered
-        if (p.task or set(p.facts) - {"description"}) and not REFUSED.search(text):
+        if (p.task or set(p.facts) - {"description"}) and not refuses(text):
             return  # another fact or question ("about 900k in sales"): the choice stays open, offered again
         self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next
 
