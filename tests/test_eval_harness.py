@@ -183,15 +183,21 @@ def test_turn_cap_tool_errors_and_invented_products_are_counted(copilots, db_too
     assert summary["tool_error_rate"] == 1.0 and summary["invented_product_rate"] == 1.0
 
 
+def _one_task_answered_by(copilots, db_toolkit, text: str, **kwargs):
+    """The first task, run against a model that answers every call with the same text."""
+    return run_eval(
+        TASKS[:1],
+        copilots(lambda: ScriptedModel(lambda m: AIMessage(text))),
+        ScriptedUnderwriter,
+        catalog=db_toolkit.ctx.catalog,
+        **kwargs,
+    )
+
+
 def test_answers_the_grader_cannot_read_end_the_conversation_after_three(copilots, db_toolkit, tmp_path):
     """The real model's shown JSON, as the copilot once passed it on: no finding, no verdict, no question."""
     shown = '{"task_type": "appetite", "summary": "We need more information.", "appetite": null}'
-    convs = run_eval(
-        TASKS[:1],
-        copilots(lambda: ScriptedModel(lambda m: AIMessage(shown))),
-        ScriptedUnderwriter,
-        catalog=db_toolkit.ctx.catalog,
-    )
+    convs = _one_task_answered_by(copilots, db_toolkit, shown)
     row = convs[0].row
     assert row["ended"] == "unreadable" and row["turns"] == 3 and row["unreadable_answers"] == 3
     summary = write_run(tmp_path / "run", convs, {})
@@ -200,24 +206,13 @@ def test_answers_the_grader_cannot_read_end_the_conversation_after_three(copilot
 
 
 def test_questions_for_facts_are_not_unreadable(copilots, db_toolkit):
-    convs = run_eval(
-        TASKS[:1],
-        copilots(lambda: ScriptedModel(lambda m: AIMessage("How many employees does it have?"))),
-        ScriptedUnderwriter,
-        catalog=db_toolkit.ctx.catalog,
-        max_turns=5,
-    )
+    convs = _one_task_answered_by(copilots, db_toolkit, "How many employees does it have?", max_turns=5)
     assert convs[0].row["ended"] == "turn_cap" and convs[0].row["unreadable_answers"] == 0
 
 
 def test_invented_citations_are_counted(copilots, db_toolkit, tmp_path):
     said = "Yes — Acme Diner is in appetite for general liability [sector-appetite] [diner-gl-approved]."
-    convs = run_eval(
-        TASKS[:1],
-        copilots(lambda: ScriptedModel(lambda m: AIMessage(said))),
-        ScriptedUnderwriter,
-        catalog=db_toolkit.ctx.catalog,
-    )
+    convs = _one_task_answered_by(copilots, db_toolkit, said)
     assert convs[0].row["invented_citations"] == ["diner-gl-approved"] and convs[0].row["correct"]
     assert write_run(tmp_path / "run", convs, {})["invented_citations"] == 1
 
