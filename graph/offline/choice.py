@@ -72,6 +72,11 @@ def _by_words(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> s
     return picked[0] if len(picked) == 1 else None
 
 
+def names_a_position(text: str) -> bool:
+    """The reply points at an offered code by its place ("the second", "option 3", "the last", "the middle one")."""
+    return bool(_POSITION.search(text) or _LAST.search(text) or _MIDDLE.search(text))
+
+
 def picked(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:
     """The offered code ``text`` picks, or None (none of them, or it cannot tell which)."""
     if not offered or refuses(text):

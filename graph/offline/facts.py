@@ -21,6 +21,7 @@ from functools import cache
 
 from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
+from graph.offline.choice import names_a_position
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from graph.reader import lexicon
 from graph.reader.read import read
@@ -535,7 +536,6 @@ def _requested_lob(text: str, catalog) -> str | None:
 
 
 # A reply to "Which NAICS code fits best: A; B; C?" that picks by place, says none fits, or only agrees.
-_ORDINAL = re.compile(r"\b(?:first|1st|second|2nd|third|3rd|top|last)\b|^\W*[1-3]\W*$", re.I)
 _NONE_FIT = re.compile(
     r"^\W*(?:none|neither|nothing|no)\b(?:\s+(?:of\s+)?(?:those|them|these|the\s+\w+))?(?:\s+(?:fits?|match(?:es)?|works?|"
     r"(?:are|is)\s+(?:right|it|correct)))?\W*",
@@ -703,7 +703,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
                 f["description"] = (
                     whole  # "Roofing contractor." answers "Do you know the NAICS code?" with what they do
                 )
-        elif asked == "naics_choice" and not (set(f) - {"description"}) and not _ORDINAL.search(t):
+        elif asked == "naics_choice" and not (set(f) - {"description"}) and not names_a_position(t):
             # no code picked: words about the business answer the choice ("none fit, they rent party tents"): the
             # description changes and the new one is classified, never the old one's first code assumed; a reply
             # that gives another fact instead ("sales are about 2M") says nothing of the business
