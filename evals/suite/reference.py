@@ -67,6 +67,13 @@ CONSTRUCTION = {
     "concrete tilt-up walls with a wood glulam roof": 3,
     "concrete block walls with a wood truss roof": 3,
     "heavy timber": 4,
+    # the ISO construction classes' names, as underwriters write them (ISO 1 frame, 2 joisted masonry,
+    # 3 non-combustible, 4 masonry non-combustible, 5 modified fire resistive, 6 fire resistive)
+    "frame": 5,
+    "non-combustible": 2,
+    "masonry non-combustible": 2,
+    "modified fire resistive": 1,
+    "fire resistive": 1,
     "mass timber": 4,
     "mill construction, heavy timber posts and beams": 4,
     "wood frame": 5,
@@ -219,7 +226,7 @@ def recommend(app, standards):
     """product-recommendations: the other LOBs that are Yes; nothing when the business is not small."""
     if not is_small(app, standards):
         return []
-    requested = lob_code(app["lob"])
+    requested = lob_code(app["lob"]) if app["lob"] else None  # "what can we write for them?" names no line
     return [lob for lob in LOBS if lob != requested and appetite(app, lob, standards) == YES]
 
 
