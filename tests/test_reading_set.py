@@ -44,6 +44,20 @@ def test_the_reference_grades_each_question_of_a_row():
     assert classify.applicant.naics is None and classify.expected.naics == "561612"
 
 
+def test_the_reference_knows_the_iso_class_names_and_a_recommendation_with_no_line_named():
+    ex = Expectations()
+    hotel = {"naics": "721110", "employees": 20, "lob": "property", "construction": "masonry non-combustible"}
+    app = {**GUARDS["applicant"], **hotel}
+    row = ReadingRow.model_validate({**GUARDS, "applicant": app})
+    assert ex.task(row, "appetite", "x").expected.appetite == "yes"  # a hotel's property: Type I or II only
+    framed = ReadingRow.model_validate({**GUARDS, "applicant": {**app, "construction": "frame"}})
+    assert ex.task(framed, "appetite", "x").expected.appetite == "no"
+    unnamed = ReadingRow.model_validate({**GUARDS, "applicant": {**app, "lob": None}})
+    offered = ex.task(unnamed, "product_recommendation", "what can we write?").expected.lobs
+    named = ex.task(row, "product_recommendation", "what else?").expected.lobs
+    assert set(named) <= set(offered) and "property" not in named
+
+
 def test_a_tool_argument_nobody_said_is_a_false_fact():
     row = ReadingRow.model_validate(GUARDS)
     said = [{"tools": [{"tool": "check_appetite", "arguments": {"employees": 75, "state": "tx"}}]}]
