@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,7 @@ class HybridIndex:
         self.bm25 = bm25s.BM25()
         self.bm25.index([tokenize(t) for t in texts], show_progress=False)
         self._texts = texts
-        self._pairs = None  # BM25 over word pairs, built on the first search that weighs them
+        self._pairs: Any = None  # BM25 over word pairs, built on the first search that weighs them
 
     def lexical(self, query: str, n: int, expansions: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
         """Top ``n`` ids by BM25 of ``query`` plus each expansion's BM25 times its weight."""
