@@ -429,6 +429,23 @@ def test_the_head_clause_is_the_name_before_the_detail():
     assert head_clause("locksmith") == "locksmith" and head_clause("-- 12 --") == "-- 12 --"
 
 
+def test_acronyms_are_spelled_out_as_the_naics_texts_define_them_when_typed_in_capitals():
+    from retrieval.acronyms import defined_acronyms, spell_out
+
+    texts = ["Certified public accountants' (CPAs) offices", "Scanning, positron emission tomography (PET)"]
+    texts += ["Professional employer organizations (PEOs)", "Offices of lawyers (except patent)", "Boats (e.g., RIB)"]
+    acronyms = defined_acronyms(texts)
+    assert acronyms == {
+        "cpa": "certified public accountants",
+        "pet": "positron emission tomography",
+        "peo": "professional employer organizations",
+    }
+    assert spell_out("two CPAs and a PEO", acronyms) == (
+        "two CPAs (certified public accountants) and a PEO (professional employer organizations)"
+    )
+    assert spell_out("pet groomer, cpa firm", acronyms) == "pet groomer, cpa firm"  # lower case: a word
+
+
 def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it():
     from retrieval.business_words import HeadNouns, head_noun
 

@@ -11,6 +11,7 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from retrieval.acronyms import defined_acronyms, spell_out
 from retrieval.business_words import BusinessWords, HeadNouns, head_clause
 from retrieval.entries import CodeNames, entry_vectors
 from retrieval.index import NAICS, naics_document, open_collection
@@ -53,11 +54,14 @@ class NaicsClassifier:
     entries: CodeNames | None  # the Census index entries' vectors, grouped by code
     business_words: BusinessWords | None = None  # figures, places and LOB shorthand taken out of the query
     head_nouns: HeadNouns | None = None  # which sectors a name's head noun points to, from the index entries
+    acronyms: dict[str, str] | None = None  # acronyms the NAICS texts define ("CPAs", "RV", "PEO"), spelled out
 
     def scores(self, query: str) -> np.ndarray:
         query = message_body(query)
         if self.business_words is not None:
             query = self.business_words(query)
+        if self.acronyms:
+            query = spell_out(query, self.acronyms)
         head = head_clause(query)  # the text itself when it is one clause
         vectors = np.asarray(self.index.embedding.embed_query([query, head]), dtype=np.float32)
         score = self.similarity(vectors[0]) + HEAD_WEIGHT * self.similarity(vectors[1])
@@ -110,7 +114,8 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
         words = {w for text in [*texts, *(e for _, e in names)] for w in re.findall(r"[A-Za-z']+", text) if w.islower()}
         cities = read_us_cities()
         business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms)
-        return NaicsClassifier(index, documents, entries, business, HeadNouns.build(names))
+        acronyms = defined_acronyms([*(e for _, e in names), *texts])
+        return NaicsClassifier(index, documents, entries, business, HeadNouns.build(names), acronyms)
 
     return ctx.lazy("naics_classifier", build)
 
