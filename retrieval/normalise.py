@@ -43,18 +43,19 @@ PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters
 TYPO_LETTERS = (5, 10)
 MAX_QUERY = 2000  # characters read; the tools' own bounds are lower
 MAX_WORD = 24  # letters: a longer "word" is no typo of an index word (and its deletes would be many)
-# The fields a mail program writes above a message; the subject's text is kept (it often names the business).
-_HEADER = re.compile(r"^\s*(?:from|sent|to|cc|bcc|date|reply-to|importance)\s*:.*$", re.IGNORECASE | re.MULTILINE)
-_SUBJECT = re.compile(
-    r"^\s*(?:subject\s*:\s*)?(?:(?:re|fwd?|fw)\s*:\s*)+|^\s*subject\s*:\s*", re.IGNORECASE | re.MULTILINE
-)
-_FORWARDED = re.compile(r"^[\s>-]*(?:-{2,}.*-{2,}|begin forwarded message:?)\s*$", re.IGNORECASE | re.MULTILINE)
+# The fields a mail program writes above a message; the subject's text is kept (it often names the business). Each
+# pattern is matched against one line at a time, without nested repeats: a hostile line costs linear time.
+_HEADER = re.compile(r"[ \t>]*(?:from|sent|to|cc|bcc|date|reply-to|importance)[ \t]*:", re.IGNORECASE)
+_SUBJECT = re.compile(r"[ \t>]*(?:subject[ \t]*:|(?:re|fwd?)[ \t]*:)", re.IGNORECASE)
+_REPLY_MARK = re.compile(r"[ \t]*(?:re|fwd?)[ \t]*:", re.IGNORECASE)
+_FORWARDED = frozenset({"forwarded message", "original message", "begin forwarded message"})
 # A sign-off: a closing word alone on its line (a name may follow on it or below), or a dash and a name or initial.
 _CLOSING = re.compile(
-    r"^\s*(?:(?:thanks|thank you|thx|tks|ty|regards|best|best regards|kind regards|cheers|sincerely|rgds)\b[\s,.!]*"
-    r"(?:[A-Z][\w.]*\.?\s*){0,3}|-+\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)\s*$",
+    r"(?:thanks|thank you|thx|tks|ty|regards|best|best regards|kind regards|cheers|sincerely|rgds)\b[ ,.!]*"
+    r"(?:[A-Z][a-z]*\.? ?){0,3}|-+ ?[A-Z][a-z]*\.?(?: [A-Z][a-z]*\.?)?",
     re.IGNORECASE,
 )
+MAX_SIGN_OFF = 40  # characters: a longer last line is part of the message
 SIGN_OFF_LINES = 4  # a sign-off starts within the last few lines of a message
 
 
@@ -219,10 +220,21 @@ def message_body(text: str) -> str:
     these is returned as it was (a one-line "thanks, what is a TIV?" keeps its question)."""
     if "\n" not in text.strip():
         return text
-    body = _FORWARDED.sub("", _HEADER.sub("", _SUBJECT.sub("", text)))
-    lines = body.rstrip().split("\n")
+    lines = []
+    for line in text.split("\n"):
+        if _HEADER.match(line) or line.strip(" \t>-").rstrip(":").lower() in _FORWARDED:
+            continue
+        subject = _SUBJECT.match(line)
+        if subject:  # the subject's words, without "Subject:", "RE:", "Fwd:"
+            line = line[subject.end() :]
+            while reply := _REPLY_MARK.match(line):
+                line = line[reply.end() :]
+        lines.append(line)
+    while lines and not lines[-1].strip():
+        lines.pop()
     for i in range(max(len(lines) - SIGN_OFF_LINES, 1), len(lines)):
-        if _CLOSING.match(lines[i]):
+        line = lines[i].strip()
+        if len(line) <= MAX_SIGN_OFF and _CLOSING.fullmatch(line):
             lines = lines[:i]
             break
     out = "\n".join(lines).strip()

@@ -309,6 +309,9 @@ def test_an_email_is_searched_without_its_headers_forwarding_marks_and_sign_off(
     # One line is a question whatever it starts with; a text of nothing but a header is kept as it is.
     assert message_body("thanks, what is a TIV?") == "thanks, what is a TIV?"
     assert message_body("From: Pat\nSent: today") == "From: Pat\nSent: today"
+    # Hostile lines cost linear time (each pattern once per line, no nested repeats).
+    for hostile in ("-" * 50_000 + "x\nq", "fw " * 20_000 + "\nx", "Subject: " + "re: " * 5_000 + "\nq", "\n" * 50_000):
+        assert isinstance(message_body(hostile), str)
 
 
 def test_word_pairs_weigh_a_phrase_above_its_words_apart():
