@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from core.vocabulary import FACT_NOUNS, LOB_SHORTHAND, NUMERIC_FACTS
+from retrieval.normalise import stem
 
 # A number after letters and a hyphen is part of a model name ("CO-2", "F-150"), not a figure.
 _NUMBER = r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)?\+?"
@@ -96,3 +97,54 @@ def head_clause(text: str) -> str:
         if len(part) > 2 and re.search(r"[A-Za-z]{3}", part):
             return part
     return text
+
+
+# Where the name of a business ends and what it does, whom it serves or where it is begins: "wireless retailer | for a
+# carrier", "pipeline contractor | that lays lines", "GC | doing buildouts".
+_NAME_ENDS = re.compile(
+    r"\b(?:for|that|which|who|with|doing|does|in|on|of|to|and|from|at)\b|\s[-–—]\s|[-–—,;:.!?()+&/]", re.IGNORECASE
+)
+
+
+# An index entry is a name, then its qualifiers after a comma or in brackets ("Shops, repair, automotive"); "and" and
+# "of" stay inside it ("Coffee and tea manufacturing").
+_ENTRY_NAME_ENDS = re.compile(r"[,(]")
+
+
+def head_noun(text: str, ends: re.Pattern = _NAME_ENDS) -> str | None:
+    """The last word of a name, lower case, without its ending (``retrieval.normalise.stem``): the kind of business
+    a name says ("wireless retailer for a carrier" -> "retail", "coffee shops" -> "shop"); None without a word.
+    ``ends``: where the name ends."""
+    words = re.findall(r"[a-z]+", ends.split(text.lower())[0])
+    return stem(words[-1]) if words else None
+
+
+@dataclass(frozen=True)
+class HeadNouns:
+    """How the Census index entries whose name ends in a noun spread over the NAICS sectors: "stores" name retailers,
+    "farms" farms, "shops" repair shops, retailers and cafes. A description's head noun then says which sectors its
+    business is likely in, whatever objects its detail names."""
+
+    shares: dict[str, dict[str, float]]  # head noun -> sector (two digits) -> share of its entries
+
+    @classmethod
+    def build(cls, entries: Iterable[tuple[str, str]], min_entries: int = 5) -> HeadNouns:
+        counts: dict[str, dict[str, int]] = {}
+        for code, entry in entries:
+            noun = head_noun(entry, _ENTRY_NAME_ENDS)
+            if noun:
+                sectors = counts.setdefault(noun, {})
+                sectors[code[:2]] = sectors.get(code[:2], 0) + 1
+        return cls(
+            {
+                noun: {sector: n / sum(sectors.values()) for sector, n in sectors.items()}
+                for noun, sectors in counts.items()
+                if sum(sectors.values()) >= min_entries  # fewer say nothing general about the noun
+            }
+        )
+
+    def sectors(self, description: str) -> dict[str, float]:
+        """Sector -> share for the head noun of ``description``'s first clause; empty for a noun the entries do not
+        end enough names with."""
+        noun = head_noun(head_clause(description))
+        return self.shares.get(noun, {}) if noun else {}

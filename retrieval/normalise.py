@@ -15,6 +15,8 @@ Nothing here knows a phrasing: every rewrite comes from the data it is built wit
   probes, not a scan.
 - A city named after "in", "near", "from", "at", "around" or "outside" is followed by its state's name when the
   query names no state, so a rule written for a state is found ("in columbus" -> "in columbus Ohio").
+- A question pasted from an e-mail is read without what the mail program and the sender wrap around it: header
+  fields (the subject's words stay), forwarding markers, and the sign-off at the end (``message_body``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,20 @@ PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters
 TYPO_LETTERS = (5, 10)
 MAX_QUERY = 2000  # characters read; the tools' own bounds are lower
 MAX_WORD = 24  # letters: a longer "word" is no typo of an index word (and its deletes would be many)
+# The fields a mail program writes above a message; the subject's text is kept (it often names the business). Each
+# pattern is matched against one line at a time, without nested repeats: a hostile line costs linear time.
+_HEADER = re.compile(r"[ \t>]*(?:from|sent|to|cc|bcc|date|reply-to|importance)[ \t]*:", re.IGNORECASE)
+_SUBJECT = re.compile(r"[ \t>]*(?:subject[ \t]*:|(?:re|fwd?)[ \t]*:)", re.IGNORECASE)
+_REPLY_MARK = re.compile(r"[ \t]*(?:re|fwd?)[ \t]*:", re.IGNORECASE)
+_FORWARDED = frozenset({"forwarded message", "original message", "begin forwarded message"})
+# A sign-off: a closing word alone on its line (a name may follow on it or below), or a dash and a name or initial.
+_CLOSING = re.compile(
+    r"(?:thanks|thank you|thx|tks|ty|regards|best|best regards|kind regards|cheers|sincerely|rgds)\b[ ,.!]*"
+    r"(?:[A-Z][a-z]*\.? ?){0,3}|-+ ?[A-Z][a-z]*\.?(?: [A-Z][a-z]*\.?)?",
+    re.IGNORECASE,
+)
+MAX_SIGN_OFF = 40  # characters: a longer last line is part of the message
+SIGN_OFF_LINES = 4  # a sign-off starts within the last few lines of a message
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,9 @@ def edit_distance(a: str, b: str) -> int:
 class QueryNormaliser:
     """Built once from the texts an index holds; ``known`` words are never rewritten; ``places`` maps a lower-case
     city name (one to three words) to the text that follows it (its state's name); ``states`` maps each state's
-    abbreviation to its name, to leave a query that names its state as it is; a city named by one of the ``common``
+    abbreviation to its name, to leave a query that names its state as it is; ``shorthand`` maps the trade's
+    shorthand to its word ("cov" -> "coverage"), read first unless the texts use the shorthand themselves; a city
+    named by one of the ``common``
     words or a word the texts write in lower case is a place only when capitalised ("in Mobile", not "in mobile
     homes")."""
 
@@ -111,6 +129,7 @@ class QueryNormaliser:
         states: Mapping[str, str] | None = None,
         max_distance: int = 2,
         common: Iterable[str] = (),
+        shorthand: Mapping[str, str] | None = None,
     ) -> None:
         # "don't" and "facility's" are not words to correct into
         texts = list(texts)
@@ -120,6 +139,7 @@ class QueryNormaliser:
         place_words = {w for name in [*self.places, *self.states.values()] for w in name.split()}
         self.known = english_words() | {w.lower() for w in known} | place_words
         self.max_distance = max_distance
+        self.shorthand = {k.lower(): v for k, v in (shorthand or {}).items() if k.lower() not in self.counts}
         # words the texts use in lower case: "Columbus" in a worked example is a name, "mobile" in "mobile homes" a word
         self.common = {w.lower() for w in common} | {w for t in texts for w in _WORD.findall(t) if w.islower()}
         self._stems = {stem(w) for w in [*self.counts, *self.known]}
@@ -140,6 +160,8 @@ class QueryNormaliser:
     def read_word(self, word: str) -> tuple[str, str] | None:
         """(what an unknown word stands for, why), or None to keep it as typed."""
         w = word.lower()
+        if w in self.shorthand:
+            return self.shorthand[w], "shorthand"
         if not PREFIX_LETTERS[0] <= len(w) <= MAX_WORD or "'" in w or self._is_known(w):
             return None
         if len(w) <= PREFIX_LETTERS[1] and w in self._by_prefix:
@@ -153,7 +175,7 @@ class QueryNormaliser:
         return (best[2], "typo") if best else None
 
     def __call__(self, query: str) -> NormalisedQuery:
-        query = query[:MAX_QUERY]
+        query = message_body(query[:MAX_QUERY])
         rewrites: list[Rewrite] = []
 
         def fix(m: re.Match) -> str:
@@ -191,3 +213,29 @@ class QueryNormaliser:
                 rewrites.append(Rewrite(text[start:end], f"{text[start:end]} {state}", "place"))
                 return f"{text[:end]} {state}{text[end:]}"
         return text
+
+
+def message_body(text: str) -> str:
+    """``text`` without e-mail header fields, forwarding markers and a sign-off at its end; a text that is only
+    these is returned as it was (a one-line "thanks, what is a TIV?" keeps its question)."""
+    if "\n" not in text.strip():
+        return text
+    lines = []
+    for line in text.split("\n"):
+        if _HEADER.match(line) or line.strip(" \t>-").rstrip(":").lower() in _FORWARDED:
+            continue
+        subject = _SUBJECT.match(line)
+        if subject:  # the subject's words, without "Subject:", "RE:", "Fwd:"
+            line = line[subject.end() :]
+            while reply := _REPLY_MARK.match(line):
+                line = line[reply.end() :]
+        lines.append(line)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for i in range(max(len(lines) - SIGN_OFF_LINES, 1), len(lines)):
+        line = lines[i].strip()
+        if len(line) <= MAX_SIGN_OFF and _CLOSING.fullmatch(line):
+            lines = lines[:i]
+            break
+    out = "\n".join(lines).strip()
+    return out if out else text

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -99,6 +100,12 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def word_pairs(text: str) -> list[str]:
+    """Neighbouring words of ``tokenize`` joined ("not small" -> "not_small"): a phrase is matched as one term."""
+    words = tokenize(text)
+    return [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
 class HybridIndex:
     """Search over a fixed list of documents held both in a Chroma collection and in a BM25 index.
 
@@ -116,6 +123,8 @@ class HybridIndex:
 
         self.bm25 = bm25s.BM25()
         self.bm25.index([tokenize(t) for t in texts], show_progress=False)
+        self._texts = texts
+        self._pairs: Any = None  # BM25 over word pairs, built on the first search that weighs them
 
     def lexical(self, query: str, n: int, expansions: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
         """Top ``n`` ids by BM25 of ``query`` plus each expansion's BM25 times its weight."""
@@ -135,6 +144,18 @@ class HybridIndex:
         """BM25 of ``text`` against every document, in ``ids`` order."""
         tokens = tokenize(text)
         return self.bm25.get_scores(tokens) if tokens else np.zeros(len(self.ids))
+
+    def pair_scores(self, text: str) -> np.ndarray:
+        """BM25 of ``text``'s word pairs against the documents' ("not small", "other line"), in ``ids`` order."""
+        pairs = word_pairs(text)
+        if not pairs:
+            return np.zeros(len(self.ids))
+        if self._pairs is None:
+            import bm25s
+
+            self._pairs = bm25s.BM25()
+            self._pairs.index([word_pairs(t) for t in self._texts], show_progress=False)
+        return self._pairs.get_scores(pairs)
 
     def embed(self, query: str):
         """The query's vector, to hand to ``semantic``/``search`` of every index that shares this embedding."""
@@ -173,6 +194,7 @@ class HybridIndex:
         lexical_weight: float = 1.0,
         expansions: Sequence[tuple[str, float]] = (),
         vector=None,
+        pair_weight: float = 0.0,
     ) -> list[tuple[str, float]]:
         """Top ``k`` ids by the sum of the signals' z-scores (see the module docstring; higher is better): the
         similarity to the whole document, to its best passage (when there are passages; they are two signals, not
@@ -180,12 +202,16 @@ class HybridIndex:
         passages drowned the whole sections' ranking) and BM25 at ``lexical_weight``.
 
         ``expansions`` are ``(text, weight)`` pairs added to the BM25 side only (see the module docstring);
-        ``vector`` is the query's embedding when the caller already has it.
+        ``vector`` is the query's embedding when the caller already has it; ``pair_weight`` weighs BM25 over
+        neighbouring word pairs, a phrase signal: "not small" or "other lines" say more than their words apart,
+        which every section uses.
         """
         whole, passages = self.similarities(query, vector)
         fused = _standardised(whole) + lexical_weight * _standardised(self.lexical_scores(query, expansions))
         if passages is not None:
             fused = fused + _standardised(passages)
+        if pair_weight > 0:
+            fused = fused + pair_weight * _standardised(self.pair_scores(query))
         order = np.argsort(-fused, kind="stable")[:k]
         return [(self.ids[i], float(fused[i])) for i in order]
 

@@ -290,6 +290,37 @@ def test_a_city_after_a_place_word_gains_its_state_unless_a_state_is_named():
     assert read("columbus day closing").text == "columbus day closing"  # no place word before it
 
 
+def test_the_trades_shorthand_is_read_as_its_word_unless_the_index_uses_it():
+    from retrieval.normalise import QueryNormaliser
+
+    read = QueryNormaliser(_TEXTS, shorthand={"cov": "coverage", "auto": "automobile"})
+    assert read("auto cov for a fleet").text == "auto coverage for a fleet"  # the texts write "auto"
+
+
+def test_an_email_is_searched_without_its_headers_forwarding_marks_and_sign_off():
+    from retrieval.normalise import message_body
+
+    mail = (
+        "-----Original Message-----\nFrom: Pat Lee <pat@agency.com>\nSent: Mon 9:14 AM\nTo: desk\n"
+        "Subject: RE: Fwd: roofing contractor\n\nHi - do we need payroll for WC?\n\nThanks,\nPat Lee"
+    )
+    assert message_body(mail) == "roofing contractor\n\nHi - do we need payroll for WC?"
+    assert message_body("limits for a bar\n-M") == "limits for a bar"
+    # One line is a question whatever it starts with; a text of nothing but a header is kept as it is.
+    assert message_body("thanks, what is a TIV?") == "thanks, what is a TIV?"
+    assert message_body("From: Pat\nSent: today") == "From: Pat\nSent: today"
+    # Hostile lines cost linear time (each pattern once per line, no nested repeats).
+    for hostile in ("-" * 50_000 + "x\nq", "fw " * 20_000 + "\nx", "Subject: " + "re: " * 5_000 + "\nq", "\n" * 50_000):
+        assert isinstance(message_body(hostile), str)
+
+
+def test_word_pairs_weigh_a_phrase_above_its_words_apart():
+    from retrieval.search import word_pairs
+
+    assert word_pairs("Is it not small?") == ["not_small"]
+    assert word_pairs("the other lines we write") == ["other_line", "line_write"]
+
+
 def test_the_edit_distance_counts_a_swap_as_one_edit():
     from retrieval.normalise import edit_distance
 

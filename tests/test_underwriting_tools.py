@@ -429,6 +429,38 @@ def test_the_head_clause_is_the_name_before_the_detail():
     assert head_clause("locksmith") == "locksmith" and head_clause("-- 12 --") == "-- 12 --"
 
 
+def test_acronyms_are_spelled_out_as_the_naics_texts_define_them_when_typed_in_capitals():
+    from retrieval.acronyms import defined_acronyms, spell_out
+
+    texts = ["Certified public accountants' (CPAs) offices", "Scanning, positron emission tomography (PET)"]
+    texts += ["Professional employer organizations (PEOs)", "Offices of lawyers (except patent)", "Boats (e.g., RIB)"]
+    acronyms = defined_acronyms(texts)
+    assert acronyms == {
+        "cpa": "certified public accountants",
+        "pet": "positron emission tomography",
+        "peo": "professional employer organizations",
+    }
+    assert spell_out("two CPAs and a PEO", acronyms) == (
+        "two CPAs (certified public accountants) and a PEO (professional employer organizations)"
+    )
+    assert spell_out("pet groomer, cpa firm", acronyms) == "pet groomer, cpa firm"  # lower case: a word
+
+
+def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it():
+    from retrieval.business_words import HeadNouns, head_noun
+
+    assert head_noun("wireless retailer for a big carrier") == "retail"
+    assert head_noun("pipeline contractor that lays lines") == "contractor"
+    assert head_noun("123 -") is None
+    entries = [("811111", "Shops, automotive repair"), ("722515", "Coffee shops"), ("811310", "Welding repair shops")]
+    entries += [("311920", "Coffee and tea manufacturing"), ("333992", "Welding equipment manufacturing")]
+    nouns = HeadNouns.build(entries, min_entries=2)
+    assert nouns.sectors("welding shop, mostly repairs on farm equipment") == {"81": 2 / 3, "72": 1 / 3}
+    # "and" ends a description's name but stays inside an entry's ("Coffee and tea manufacturing")
+    assert nouns.sectors("gear manufacturing, 20 employees") == {"31": 0.5, "33": 0.5}
+    assert nouns.sectors("coffee and tea manufacturing") == {}  # "coffee": too few entries end in it
+
+
 def test_a_business_classifies_the_same_with_or_without_the_facts_around_it(call_indexed):
     """Metamorphic: the place, the figures and the line asked about do not change what the business is."""
     for name in ("coffee shop", "roofing contractor", "intercity bus line", "nail salon"):

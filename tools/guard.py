@@ -320,6 +320,7 @@ class Lexicon:
             raw_words += [w for t in p.terms + p.bare + p.other_before + p.other_after for w in re.split(r"[\s|?]+", t)]
         vocab = {_AND.get(w, w) for w in raw_words if w}
         self.vocab = vocab
+        self.shorthand = dict(abbreviations or {})  # the trade's shorthand for any word ("cov", "pols")
         # Shorthand for a term word ("liab", "ins"), read as that word, in the terms as in the text.
         self.abbreviations = {a: w for a, w in (abbreviations or {}).items() if w in vocab}
         self.prefixes = {w[:k] for w in vocab for k in range(1, len(w))}  # first halves of split words

@@ -1,0 +1,53 @@
+"""Acronyms spelled out as the texts that use them define them: "Certified public accountants (CPAs)" teaches that
+"CPA" is a certified public accountant, so a description that says "CPA firm" is matched by the words of the code.
+
+Found the way Schwartz and Hearst find abbreviation definitions: an acronym in brackets after words whose initials
+spell it, right to left ("and", "of", "for" may come between). Only acronyms typed in capitals are spelled out in a
+query: "PET scans" is positron emission tomography, "pet groomer" is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_IN_BRACKETS = re.compile(r"\(([A-Za-z&]{2,8}?)(?:s|'s)?\)")
+_JOINERS = frozenset({"and", "of", "the", "for", "or", "&"})
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]*|&")
+
+
+def defined_acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """Lower-case acronym -> the words that define it, the first definition found in ``texts``."""
+    out: dict[str, str] = {}
+    for text in texts:
+        for m in _IN_BRACKETS.finditer(text):
+            acronym = m.group(1)
+            if sum(c.isupper() for c in acronym) < 2 or acronym.lower() in out:
+                continue  # "(except ...)", "(e.g.)": a word in brackets is not an acronym
+            letters = [c.lower() for c in acronym if c.isalpha()]
+            before = _WORD.findall(text[: m.start()])
+            words: list[str] = []
+            while before and letters:
+                word = before.pop()
+                if word.lower() in _JOINERS and words:
+                    words.insert(0, word)
+                elif word[0].lower() == letters[-1]:
+                    words.insert(0, word)
+                    letters.pop()
+                else:
+                    break
+            if not letters:
+                out[acronym.lower()] = " ".join(words).lower()
+    return out
+
+
+def spell_out(text: str, acronyms: dict[str, str]) -> str:
+    """``text`` with each acronym typed in capitals ("CPA", "CPAs", "RV's") followed by its definition."""
+    if not acronyms:
+        return text
+
+    def add(m: re.Match) -> str:
+        definition = acronyms.get(m.group(1).lower())
+        return f"{m.group(0)} ({definition})" if definition else m.group(0)
+
+    return re.sub(r"\b([A-Z][A-Z&]{1,7})(?:s|'s)?\b", add, text)
