@@ -3,9 +3,11 @@
 LangGraph's runtime needs one protocol class from ``langgraph_sdk.auth.types``; importing that submodule runs
 ``langgraph_sdk/__init__.py`` first, which imports the SDK's HTTP client (httpx with its command line: click, rich,
 pygments; websockets): ~8 MB in every process that runs a graph, for a client of a LangGraph server this project
-never talks to. Registering the package without running its ``__init__`` lets the submodules load as usual; the
-first read of a name from the package itself (``langgraph_sdk.get_client``, ``from langgraph_sdk import Auth``)
-runs the ``__init__`` then, so nothing that uses the SDK sees a difference.
+never talks to. Likewise langsmith's run trees need one module of ``langsmith.types``, whose ``__init__`` imports
+all ~165 generated API types (~5 MB). Registering the package without running its ``__init__`` lets the submodules
+load as usual; the first read of a name from the package itself (``langgraph_sdk.get_client``, ``from
+langgraph_sdk import Auth``, ``langsmith.types.Run``) runs the ``__init__`` then, so nothing that uses the package
+sees a difference.
 """
 
 from __future__ import annotations
@@ -48,4 +50,7 @@ def defer_package_init(name: str) -> bool:
     module.__path__ = list(spec.submodule_search_locations)
     module.__dict__["_uwc_deferred"] = {"lock": threading.RLock(), "pending": True}
     sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:  # as the import system does: the parent package names its submodule
+        setattr(sys.modules[parent], child, module)
     return True

@@ -29,3 +29,18 @@ def test_the_langgraph_sdk_client_is_loaded_only_when_asked_for():
         "print('httpx' in sys.modules, callable(get_client), Auth.__module__, langgraph_sdk.__version__ > '0')"
     )
     assert run(code) == ["True", "False", "False", "False", "True", "True", "langgraph_sdk.auth", "True"]
+
+
+def test_langsmiths_api_types_are_loaded_only_when_asked_for():
+    """LangGraph's path loads one module of ``langsmith.types``; reading a name from the package loads them all, and
+    langsmith's client still imports."""
+    code = (
+        "import sys\n"
+        "import graph.copilot\n"
+        "print(sum(m.startswith('langsmith.types.') for m in sys.modules) <= 2)\n"
+        "import langsmith\n"
+        "from langsmith import Client, types\n"
+        "from langsmith.types import Dataset, Run\n"
+        "print(langsmith.types is types, Run.__module__, sum(m.startswith('langsmith.types.') for m in sys.modules) > 100)"
+    )
+    assert run(code) == ["True", "True", "langsmith.types.run", "True"]
