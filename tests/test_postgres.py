@@ -381,6 +381,28 @@ def test_two_processes_serve_the_same_conversation(pg_seeded, tmp_path):  # noqa
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(("conversations.db", "checkpoints.db"))]
 
 
+def test_the_stores_a_turn_writes_commit_without_waiting_for_the_disk(pg_seeded, tmp_path):  # noqa: F811
+    """The checkpointer's and the conversations store's sessions run with ``synchronous_commit=off`` (SQLite's
+    ``synchronous=NORMAL``), keeping options given in the URL; the decision records keep the server's setting."""
+    from core.database import async_commit
+    from core.settings import Settings
+    from graph.copilot import Copilot
+
+    assert (
+        async_commit("postgresql://u@h/db?options=-c%20search_path%3Dx") == "-c search_path=x -c synchronous_commit=off"
+    )
+    cp = Copilot(Settings(data_dir=tmp_path, database_url=pg_seeded["url"]))
+    try:
+        with cp.checkpointer.conn.connection() as conn:
+            assert conn.execute("SHOW synchronous_commit").fetchone()["synchronous_commit"] == "off"
+        with cp.store.engine.connect() as conn:
+            assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        with cp.records.engine.connect() as conn:
+            assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+    finally:
+        cp.close()
+
+
 def test_database_down_mid_conversation_then_back(pg_seeded, tmp_path, toolkit):  # noqa: F811
     from core.database import DatabaseUnavailable
     from core.settings import Settings
