@@ -10,8 +10,9 @@
 - thread: one turn at turns 1-5, 10-14, 30-34 and 50-54 of one thread through ``Copilot.send`` with the real offline
   model (the script of ``bench.load``, five questions in turn, so each window asks each question once); the ratio
   turn 50 / turn 1 per thread, over a few threads.
-- memory: peak RSS of ``uwc chat`` answering one piped question (``wait4`` of the child), and of a Streamlit
-  process (the app under ``AppTest``, in its own interpreter) after 10 conversations of 4 turns.
+- memory: peak RSS of ``uwc chat`` answering one piped question (GNU time), in a data folder without conversation
+  stores (the process builds them with Alembic) and again once they exist, and of a Streamlit process (the app
+  under ``AppTest``, in its own interpreter) after 10 conversations of 4 turns.
 - start: a fresh process as ``uwc serve`` starts one: the copilot built (as the page's first load builds it, then
   warmed on a thread where the server warms it), 2 s for the page and the typing, then Enter to the first event of
   its first turn, against its second turn. No browser is needed (bench.ui measures the same in Chromium when it is
@@ -269,7 +270,8 @@ for _ in range(conversations):
 def bench_memory(data_dir: Path, conversations: int) -> dict:
     env = {**os.environ, "UWC_DATA_DIR": str(data_dir), "UWC_MODEL": "offline"}
     uwc = [sys.executable, "-m", "app.cli"]
-    chat, code = peak_rss_mb([*uwc, "chat"], env, SCRIPT[3] + "\n")
+    chat, code = peak_rss_mb([*uwc, "chat"], env, SCRIPT[3] + "\n")  # the first process: it builds the stores
+    again, _ = peak_rss_mb([*uwc, "chat"], env, SCRIPT[3] + "\n")  # every later one: the stores exist (no Alembic)
     imports, _ = peak_rss_mb([sys.executable, "-c", "import app.cli, graph.copilot"], env)
     app = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
     streamlit, code2 = peak_rss_mb(
@@ -277,6 +279,7 @@ def bench_memory(data_dir: Path, conversations: int) -> dict:
     )
     return {
         "uwc_chat_one_turn_peak_mb": round(chat, 1),
+        "uwc_chat_one_turn_stores_exist_peak_mb": round(again, 1),
         "uwc_chat_exit": code,
         "python_import_cli_copilot_peak_mb": round(imports, 1),
         f"streamlit_{conversations}_conversations_peak_mb": round(streamlit, 1),

@@ -29,6 +29,18 @@ def write_ahead(conn) -> None:
     conn.execute("PRAGMA synchronous=NORMAL")
 
 
+def async_commit(url: str) -> str:
+    """libpq ``options`` for the PostgreSQL connections of the stores a turn writes (checkpoints, conversations):
+    ``synchronous_commit=off``, the counterpart of ``write_ahead``'s ``synchronous=NORMAL``. A commit returns once
+    it is in the server's log, before the log is flushed to disk (the server flushes within 3 x wal_writer_delay,
+    600 ms by default): a crash of the app loses nothing, a crash of the server or the OS can lose the last
+    commits, and the database stays consistent either way. Each of a turn's ~30 checkpoint writes waited for an
+    fsync (one server for every replica); the decision records keep the server's setting. Options in the URL are
+    kept."""
+    given = make_url(url).query.get("options") or ""
+    return " ".join([*([given] if isinstance(given, str) and given else []), "-c synchronous_commit=off"])
+
+
 def connect_timeout(wait: float) -> int:
     """Seconds one PostgreSQL connection attempt may take: within the turn's wait, at most 5 (libpq takes whole seconds)."""
     return max(1, min(5, round(wait)))

@@ -18,6 +18,7 @@ from core import database
 from core.database import is_postgres, libpq_url, normalize_url, write_ahead
 
 SETUP_LOCK = 7_420_115  # pg_advisory_lock key (beside the store's MIGRATION_LOCK): replicas create the tables in turn
+SETUP_POLL_S = 0.05
 
 
 def open_checkpointer(target, wait: float = 10.0):
@@ -43,6 +44,7 @@ def open_checkpointer(target, wait: float = 10.0):
                 "prepare_threshold": 5,
                 "row_factory": dict_row,
                 "connect_timeout": database.connect_timeout(wait),
+                "options": database.async_commit(target),  # a turn's ~30 commits without an fsync each
             },
             check=lambda conn: _check_if_stale(conn, lent["pool"]),
             timeout=wait,
@@ -52,7 +54,12 @@ def open_checkpointer(target, wait: float = 10.0):
         pool.open(wait=True, timeout=max(wait, 10.0))  # at start-up a slow first connection is no outage
         saver = _keeping(PostgresSaver)(pool)  # rows are dicts (row_factory)
         with pool.connection() as conn:  # replicas starting together: create the tables one at a time
-            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+            # Asked again and again, never waited for in one statement: the holder's setup runs CREATE INDEX
+            # CONCURRENTLY on another connection, which waits for every open transaction to end, and a waiting
+            # pg_advisory_lock is one. Two replicas started together on a new database waited for each other for
+            # good (through this process, so the server saw no deadlock).
+            while not conn.execute("SELECT pg_try_advisory_lock(%s) AS held", (SETUP_LOCK,)).fetchone()["held"]:
+                time.sleep(SETUP_POLL_S)
             try:
                 saver.setup()
             finally:

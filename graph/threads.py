@@ -208,7 +208,7 @@ def _store_engine(url: str, wait: float) -> Engine:
         pool_size=5,
         max_overflow=5,
         pool_timeout=wait,
-        connect_args={"connect_timeout": database.connect_timeout(wait)},
+        connect_args={"connect_timeout": database.connect_timeout(wait), "options": database.async_commit(url)},
     )
 
 

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -379,6 +380,63 @@ def test_two_processes_serve_the_same_conversation(pg_seeded, tmp_path):  # noqa
     assert store.get(thread).title
     store.close()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(("conversations.db", "checkpoints.db"))]
+
+
+def test_the_stores_a_turn_writes_commit_without_waiting_for_the_disk(pg_seeded, tmp_path):  # noqa: F811
+    """The checkpointer's and the conversations store's sessions run with ``synchronous_commit=off`` (SQLite's
+    ``synchronous=NORMAL``), keeping options given in the URL; the decision records keep the server's setting."""
+    from core.database import async_commit
+    from core.settings import Settings
+    from graph.copilot import Copilot
+
+    assert (
+        async_commit("postgresql://u@h/db?options=-c%20search_path%3Dx") == "-c search_path=x -c synchronous_commit=off"
+    )
+    cp = Copilot(Settings(data_dir=tmp_path, database_url=pg_seeded["url"]))
+    try:
+        with cp.checkpointer.conn.connection() as conn:
+            assert conn.execute("SHOW synchronous_commit").fetchone()["synchronous_commit"] == "off"
+        with cp.store.engine.connect() as conn:
+            assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        with cp.records.engine.connect() as conn:
+            assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+    finally:
+        cp.close()
+
+
+def test_a_replica_waiting_to_create_the_checkpoint_tables_holds_no_transaction_open(pg_url):  # noqa: F811
+    """Replicas starting together create the checkpoint tables one at a time. The holder's setup runs CREATE INDEX
+    CONCURRENTLY, which waits for every open transaction: a replica waiting for its turn inside one statement kept
+    one open, and both waited for good. Here the test holds the setup lock and builds an index concurrently while a
+    checkpointer waits to set up: the index is built, then the checkpointer opens."""
+    import threading
+
+    import psycopg
+
+    from graph.checkpoints import SETUP_LOCK, open_checkpointer
+
+    libpq = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    opened: list = []
+    with psycopg.connect(libpq, autocommit=True) as holder, psycopg.connect(libpq, autocommit=True) as builder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        waiter = threading.Thread(target=lambda: opened.append(open_checkpointer(normalize_url(pg_url))), daemon=True)
+        waiter.start()
+        deadline = time.monotonic() + 60
+        while not holder.execute(  # the checkpointer has asked for the setup lock
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND query LIKE %s",
+            ("%advisory_lock%",),
+        ).fetchone()[0]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert not opened
+        builder.execute("SET statement_timeout = '20s'")
+        builder.execute("CREATE TABLE t (x int)")
+        builder.execute("CREATE INDEX CONCURRENTLY t_x ON t (x)")  # timed out while a waiter held a transaction
+        holder.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+        waiter.join(60)
+    assert opened
+    opened[0].conn.close()
 
 
 def test_database_down_mid_conversation_then_back(pg_seeded, tmp_path, toolkit):  # noqa: F811

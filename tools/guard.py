@@ -324,11 +324,13 @@ class Lexicon:
         # Shorthand for a term word ("liab", "ins"), read as that word, in the terms as in the text.
         self.abbreviations = {a: w for a, w in (abbreviations or {}).items() if w in vocab}
         self.prefixes = {w[:k] for w in vocab for k in range(1, len(w))}  # first halves of split words
-        self._deletions: dict[str, set[str]] = {}
+        # Tuples, not sets: most neighbourhoods hold one word (48 bytes against a set's 216; ~1.5 MB a process).
+        deletions: dict[str, list[str]] = {}
         for w in vocab:
             if len(w) >= TYPO_MIN_LEN:
                 for d in _deletes(w):
-                    self._deletions.setdefault(d, set()).add(w)
+                    deletions.setdefault(d, []).append(w)
+        self._deletions: dict[str, tuple[str, ...]] = {d: tuple(ws) for d, ws in deletions.items()}
         self._canon: dict[str, str] = {}
         self.pairs: set[tuple[str, str]] = set()  # adjacent words of a term: ("surety", "bond"), ("&", "ransom")
         for p in products:
@@ -345,11 +347,12 @@ class Lexicon:
         for first in self.by_first:
             self.by_first[first].sort(key=lambda t: -len(t[0]))  # longest term first
         # Shorter words too, by their one-deletion neighbourhoods: read only beside the other word of a term.
-        self._near: dict[str, set[str]] = {}
+        near: dict[str, list[str]] = {}
         for w in {w for pair in self.pairs for w in pair}:
             if len(w) >= PAIR_TYPO_MIN_LEN:
                 for d in _deletes(w) | {w}:
-                    self._near.setdefault(d, set()).add(w)
+                    near.setdefault(d, []).append(w)
+        self._near: dict[str, tuple[str, ...]] = {d: tuple(ws) for d, ws in near.items()}
 
     def paired(self, word: str, before: str, after: str) -> str | None:
         """The term word that ``word`` misspells by one letter (dropped, added, changed or two swapped) and that
@@ -361,7 +364,7 @@ class Lexicon:
             return None
         cands = set(self._near.get(word, ()))
         for d in _deletes(word):
-            cands |= self._near.get(d, set())
+            cands.update(self._near.get(d, ()))
         fits = {c for c in cands if c != word and ((before, c) in self.pairs or (c, after) in self.pairs)}
         return fits.pop() if len(fits) == 1 else None
 
@@ -389,7 +392,7 @@ class Lexicon:
                 for d in _deletes(out):
                     if d in self.vocab and len(d) >= TYPO_MIN_LEN:
                         cands.add(d)
-                    cands |= self._deletions.get(d, set())
+                    cands.update(self._deletions.get(d, ()))
                 stems = {c[:-1] if c.endswith("s") and c[:-1] in self.vocab else c for c in cands}
                 if len(stems) == 1:  # "oficers": "officer" or "officers", one word either way
                     out = stems.pop()
