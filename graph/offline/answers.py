@@ -123,6 +123,7 @@ class Step:
     core: str = ""  # the text without this turn's notes and declines (to join several answers)
     offered: list | None = None  # NAICS codes offered to choose from (kept in the message's memory)
     line: str | None = None  # the line a question is about, when not the one stated last (kept in the memory)
+    noted: bool = False  # the note of what the message corrected is in the text
 
 
 class AnswerWriter:
