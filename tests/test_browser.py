@@ -296,6 +296,7 @@ def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
     from playwright.sync_api import expect
     from sqlalchemy.orm import Session
 
+    from app.ui.desk import COLUMN_WIDTHS
     from core.settings import Settings
     from desk import results
     from desk.samples import generate, load_applicants
@@ -326,6 +327,8 @@ def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
             expect(page.get_by_text("triaging")).to_have_count(0, timeout=30_000)  # refreshed, then stopped
             expect(page.get_by_text(f"{len(subs)} submission(s), highest priority first")).to_be_visible()
             no_traceback(page)
+            box = page.get_by_test_id("stDataFrame").first.bounding_box()
+            assert box and box["width"] >= sum(COLUMN_WIDTHS.values()) + 35  # every column whole, the row pickers too
             shot(page, "desk.png")
             opened = max(desk.rows()[:5], key=lambda r: len((r.result or {}).get("findings") or [])).submission.id
             page.goto(f"{url}/desk?submission={opened}")
