@@ -305,3 +305,13 @@ def test_a_correction_alone_leads_the_reply_with_its_note(cp):
         fixed.answer.startswith("Noted: the number of employees is 600 (not 12).") and fixed.answer.count("Noted") == 1
     )
     assert "description" not in fixed.findings[0]["facts"]  # "sorry" is no business
+
+
+def test_a_no_gives_the_rule_that_said_no_not_the_tests_it_passed(cp):
+    tid = cp.new_thread().id
+    no = cp.send(tid, "NAICS 238160 in Texas, 20 employees, revenue $4M: in appetite for cyber?")
+    assert no.finding["appetite"] == "no" and "appetite guide for 238160 in TX: No" in no.answer
+    assert "at or below the SBA standard" not in no.answer  # the size test passed: it is no reason for the no
+    offer = cp.send(cp.new_thread().id, "Sorensen Trucking Inc., what other lines can we offer them?")
+    not_offered = offer.answer[offer.answer.index("Not offered:") :]
+    assert "appetite guide for 484110" in not_offered and "at or below the SBA standard" not in not_offered
