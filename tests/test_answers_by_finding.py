@@ -315,3 +315,21 @@ def test_a_no_gives_the_rule_that_said_no_not_the_tests_it_passed(cp):
     offer = cp.send(cp.new_thread().id, "Sorensen Trucking Inc., what other lines can we offer them?")
     not_offered = offer.answer[offer.answer.index("Not offered:") :]
     assert "appetite guide for 484110" in not_offered and "at or below the SBA standard" not in not_offered
+
+
+@pytest.mark.parametrize(
+    ("said", "noted"),
+    [
+        ("correction: line of business is Property", True),  # what the read-back chip sends
+        ("actually it's property, not GL", True),
+        ("The line of business is Property.", True),
+        ("how about property, and the deductible", False),
+        ("and property?", False),
+    ],
+)
+def test_a_line_is_noted_as_corrected_only_when_the_message_corrects_it(cp, said, noted):
+    tid = cp.new_thread().id
+    cp.send(tid, "NAICS 238160 in Texas, 20 employees, revenue $4M: in appetite for general liability?")
+    turn = cp.send(tid, said)
+    assert turn.answer.startswith("Noted: the line of business is Property (not General Liability).") is noted
+    assert turn.answer.count("Noted") == int(noted)

@@ -24,6 +24,7 @@ from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.reading import read
 from graph.reader import lexicon
+from graph.reader.read import CORRECTION_WORDS
 from graph.state import kind, meta
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -316,9 +317,12 @@ class Conversation:
 
     @staticmethod
     def _asks_of_another_line(p, text: str) -> bool:
-        """A message that names another line in a question of its own, with no word saying it corrects one."""
-        corrects = p.reading is not None and bool(p.reading.corrections)
-        return not corrects and (p.task is not None or "?" in text)
+        """A message that names another line in a question ("and property?", "how about auto, and the deductible"),
+        with no word saying it corrects one ("correction: line of business is Property", "actually property")."""
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+        if (p.reading is not None and p.reading.corrections) or words & CORRECTION_WORDS:
+            return False
+        return "?" in text or any(opens_question(c) for c in intent_clauses(text))
 
     def _line_only_clauses(self, p, parts: list[str]) -> set[int]:
         """The clauses of a message, after an earlier question, that ask something of their own (a question mark
