@@ -312,9 +312,6 @@ def test_a_no_gives_the_rule_that_said_no_not_the_tests_it_passed(cp):
     no = cp.send(tid, "NAICS 238160 in Texas, 20 employees, revenue $4M: in appetite for cyber?")
     assert no.finding["appetite"] == "no" and "appetite guide for 238160 in TX: No" in no.answer
     assert "at or below the SBA standard" not in no.answer  # the size test passed: it is no reason for the no
-    offer = cp.send(cp.new_thread().id, "Sorensen Trucking Inc., what other lines can we offer them?")
-    not_offered = offer.answer[offer.answer.index("Not offered:") :]
-    assert "appetite guide for 484110" in not_offered and "at or below the SBA standard" not in not_offered
 
 
 @pytest.mark.parametrize(
