@@ -79,6 +79,10 @@ def test_conversation_in_the_browser(app):
     assert re.search(r"[?&]thread=[0-9a-f]{12}", page.url)
     timings.append(ask_timed(page, QUESTIONS[1]))
     expect(last_message(page)).to_contain_text("revenue")
+    reading = last_message(page).locator("[class*='st-key-reading-']").first
+    label = reading.get_by_test_id("stCaptionContainer").first.bounding_box()
+    chip = reading.get_by_test_id("stButton").first.bounding_box()
+    assert label and chip and chip["x"] - label["x"] < 100  # the chips follow "Reading:", not across the page
     timings.append(ask_timed(page, QUESTIONS[2]))
 
     card = page.locator("[class*='st-key-finding-']").last
