@@ -251,3 +251,82 @@ def test_a_stale_finding_says_so_on_its_card_with_a_button_that_runs_it_again():
     assert "employees 300 (it used 30)" in at.warning[0].value
     at.button(key="rerun-m1-0").click().run()
     assert at.session_state["sent"] == "Is it a small business?"
+
+
+# --- every question of a message gets its finding; a correction's note leads what it changed ---------------------
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [
+        ("what about property for them? and limits?", [("appetite", "property"), ("policy_limits", "property")]),
+        ("property too? what deductible would that carry?", [("appetite", "property"), ("deductible", "property")]),
+        ("and how about cyber, and the limits there", [("appetite", "cyber"), ("policy_limits", "cyber")]),
+    ],
+)
+def test_a_line_asked_beside_another_question_gets_its_own_finding(cp, follow_up, expected):
+    tid = cp.new_thread().id
+    cp.send(tid, "NAICS 238160 in Texas, 20 employees, revenue $4M: in appetite for general liability?")
+    both = cp.send(tid, follow_up)
+    assert [(f["task_type"], f["facts"]["lob"]) for f in both.findings] == expected
+    assert all(f["summary"] in both.answer for f in both.findings)  # each said, in the order asked
+    assert "Noted" not in both.answer  # asking about another line corrects nothing
+
+
+def test_a_line_only_beside_a_question_is_no_question_of_its_own(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "NAICS 238160 in Texas, 20 employees, revenue $4M: in appetite for general liability?")
+    one = cp.send(tid, "for property, and what deductible?")  # "for property" says which line the question is about
+    assert [(f["task_type"], f["facts"]["lob"]) for f in one.findings] == [("deductible", "property")]
+
+
+def test_the_note_of_a_correction_leads_the_answer_it_changed_once(cp):
+    from app.ui.answer import format_answer, layout
+
+    tid = cp.new_thread().id
+    cp.send(tid, "NAICS 311811 in NC, 12 employees, revenue 900k: in appetite for GL?")
+    turn = cp.send(tid, "whoops, 600 employees, not 12. and which NAICS code is it?")
+    assert tasks(turn) == ["classification", "appetite"]  # the new question first, then what the figure changed
+    classification, appetite = (f["summary"] for f in turn.findings)
+    note = "Noted: the number of employees is 600 (not 12)."
+    assert turn.answer.count("Noted") == 1
+    assert turn.answer.index(classification) < turn.answer.index(note) < turn.answer.index(appetite)
+    laid = layout(turn.answer, turn.findings, LOBS)
+    assert laid.parts[0].notes == [] and laid.parts[1].notes == [note]
+    assert all("Noted" not in r for p in laid.parts for r in p.reasons)  # a note is no reason of the verdict
+    md = format_answer(turn.answer, None, turn.findings, LOBS)
+    assert md.count("Noted") == 1 and "- Noted" not in md
+    assert md.index("**No — the business is not in appetite") < md.index("Noted") < md.index("- 600 employees")
+
+
+def test_a_correction_alone_leads_the_reply_with_its_note(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "NAICS 311811 in NC, 12 employees, revenue 900k: in appetite for GL?")
+    fixed = cp.send(tid, "sorry, it is 600 employees")
+    assert (
+        fixed.answer.startswith("Noted: the number of employees is 600 (not 12).") and fixed.answer.count("Noted") == 1
+    )
+    assert "description" not in fixed.findings[0]["facts"]  # "sorry" is no business
+
+
+def test_a_no_gives_the_rule_that_said_no_not_the_tests_it_passed(cp):
+    tid = cp.new_thread().id
+    no = cp.send(tid, "NAICS 238160 in Texas, 20 employees, revenue $4M: in appetite for cyber?")
+    assert no.finding["appetite"] == "no" and "appetite guide for 238160 in TX: No" in no.answer
+    assert "at or below the SBA standard" not in no.answer  # the size test passed: it is no reason for the no
+
+
+@pytest.mark.parametrize(
+    ("said", "noted"),
+    [
+        ("correction: line of business is Property", True),  # what the read-back chip sends
+        ("actually it's property, not GL", True),
+        ("The line of business is Property.", True),
+        ("how about property, and the deductible", False),
+        ("and property?", False),
+    ],
+)
+def test_a_line_is_noted_as_corrected_only_when_the_message_corrects_it(cp, said, noted):
+    tid = cp.new_thread().id
+    cp.send(tid, "NAICS 238160 in Texas, 20 employees, revenue $4M: in appetite for general liability?")
+    turn = cp.send(tid, said)
+    assert turn.answer.startswith("Noted: the line of business is Property (not General Liability).") is noted
+    assert turn.answer.count("Noted") == int(noted)

@@ -198,3 +198,25 @@ def test_signed_in_a_junior_sees_theirs_and_the_unassigned_and_a_senior_may_see_
     assert shown_ids(checked(sam)) == set(ids.values())
     bob_s = on_desk("alice", submission=ids["bob"])
     assert any("no submission" in w.value for w in bob_s.warning)
+
+
+def test_the_queue_columns_fit_beside_the_sidebar_and_give_names_their_room(seeded):
+    """Every column of the queue is seen whole on a 1,400-pixel window: the widths add up to the main column, and the
+    longest applicant name and line name fit theirs (a try-out found names, lines and ids cut)."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    from app.ui.desk import CHAR_PX, COLUMN_WIDTHS, TABLE_WIDTH, table_rows
+
+    row = SimpleNamespace(
+        status="ready", submission=SimpleNamespace(company="A", id="SUB-0"), result={"lines": ["property"]},
+        priority=0.5, reason="", age_days=1.0, owner=None,
+    )  # fmt: skip
+    assert list(table_rows([row])[0]) == list(COLUMN_WIDTHS)  # a width for every column, none for a gone one
+    assert sum(COLUMN_WIDTHS.values()) <= TABLE_WIDTH
+    with sqlite3.connect(seeded["db"]) as db:
+        names = [n for (n,) in db.execute("SELECT company_name FROM applicant")]
+        lines = [n for (n,) in db.execute("SELECT display_name FROM line_of_business")]
+    padding = 16
+    assert max(map(len, names)) * CHAR_PX + padding <= COLUMN_WIDTHS["Company"]
+    assert max(map(len, lines)) * CHAR_PX + padding <= COLUMN_WIDTHS["Lines"]

@@ -79,6 +79,10 @@ def test_conversation_in_the_browser(app):
     assert re.search(r"[?&]thread=[0-9a-f]{12}", page.url)
     timings.append(ask_timed(page, QUESTIONS[1]))
     expect(last_message(page)).to_contain_text("revenue")
+    reading = last_message(page).locator("[class*='st-key-reading-']").first
+    label = reading.get_by_test_id("stCaptionContainer").first.bounding_box()
+    chip = reading.get_by_test_id("stButton").first.bounding_box()
+    assert label and chip and chip["x"] - label["x"] < 100  # the chips follow "Reading:", not across the page
     timings.append(ask_timed(page, QUESTIONS[2]))
 
     card = page.locator("[class*='st-key-finding-']").last
@@ -296,6 +300,7 @@ def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
     from playwright.sync_api import expect
     from sqlalchemy.orm import Session
 
+    from app.ui.desk import COLUMN_WIDTHS
     from core.settings import Settings
     from desk import results
     from desk.samples import generate, load_applicants
@@ -326,6 +331,8 @@ def test_the_desk_with_triaged_submissions(seeded, tmp_path, browser):
             expect(page.get_by_text("triaging")).to_have_count(0, timeout=30_000)  # refreshed, then stopped
             expect(page.get_by_text(f"{len(subs)} submission(s), highest priority first")).to_be_visible()
             no_traceback(page)
+            box = page.get_by_test_id("stDataFrame").first.bounding_box()
+            assert box and box["width"] >= sum(COLUMN_WIDTHS.values()) + 35  # every column whole, the row pickers too
             shot(page, "desk.png")
             opened = max(desk.rows()[:5], key=lambda r: len((r.result or {}).get("findings") or [])).submission.id
             page.goto(f"{url}/desk?submission={opened}")

@@ -643,7 +643,8 @@ def test_naming_another_line_we_write_asks_the_same_question_for_it(cp):
         cp, "is APP-0042 in appetite for property", "what about general liability?", "and for umbrella?"
     )
     assert [a["lob"] for a in args(second, "check_appetite")] == ["general_liability"]
-    assert second.finding["facts"]["lob"] == "general_liability" and "General Liability (not Property)" in second.answer
+    assert second.finding["facts"]["lob"] == "general_liability" and "for General Liability" in second.answer
+    assert "Noted" not in second.answer  # a question about another line corrects nothing: the property finding stands
     assert not args(third, "check_appetite") and "products-not-written" in third.answer
 
 

@@ -425,3 +425,38 @@ def test_a_city_of_several_states_or_with_a_states_name_says_only_its_own_state(
     from graph.offline.facts import parse
 
     assert parse(text, toolkit.ctx.catalog).facts.get("state") == state
+
+
+# --- a description is whole words of what the business does, never a correction's word ---------------------------
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("Full-service restaurant, 40 employees, Ohio", "Full-service restaurant"),
+        ("Limited-service diner out of Akron OH, 9 staff", "Limited-service diner"),
+        ("a drive-thru coffee stand in Spokane WA", "drive-thru coffee stand"),
+    ],
+)
+def test_a_description_never_starts_or_ends_inside_a_hyphenated_word(toolkit, text, description):
+    from graph.offline.facts import parse
+
+    assert parse(text, toolkit.ctx.catalog).facts.get("description") == description
+
+
+@pytest.mark.parametrize("label", ["Business type", "Operations", "Industry", "Type of business"])
+def test_a_labelled_title_is_the_description_not_the_company(toolkit, label):
+    from graph.offline.facts import parse
+
+    p = parse(f"Applicant: Eastbrook Grill LLC\n{label}: Full-service Restaurants\nState: OH", toolkit.ctx.catalog)
+    assert p.facts["description"] == "Full-service Restaurants" and p.company == "Eastbrook Grill LLC"
+    alone = parse(f"{label}: Full-service Restaurants", toolkit.ctx.catalog)
+    assert alone.facts["description"] == "Full-service Restaurants" and alone.company is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sorry, it is 40 employees, and what are the limits?", "Sorry, 40 employees", "oops - 40 employees", "wait, 40"],
+)
+def test_a_word_that_corrects_is_never_what_the_business_does(toolkit, text):
+    from graph.offline.facts import parse
+
+    assert "description" not in parse(text, toolkit.ctx.catalog, "employees" if text == "wait, 40" else None).facts

@@ -278,11 +278,24 @@ def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Fac
     }
 
 
+# The outcomes of a rule step that decide a verdict other than yes: a failed test, the appetite guide's "no", a fact
+# missing, a referral. A "no" from the guide is as decisive as a failed test (an answer's reason leads with it).
+DECIDING = ("fail", "no", "unknown", "refer")
+# The tools' own "reason" and "decisive" texts still leave the guide's "no" out: the real model's recorded traffic
+# (tests/data/real_llm/small) replays these results byte for byte, so changing them waits for a new recording.
+_RESULT_DECIDING = ("fail", "unknown", "refer")
+
+
+def deciding(step: dict) -> bool:
+    """A rule step whose outcome decides a verdict other than yes (the guide says "No" in capitals)."""
+    return str(step.get("outcome")).lower() in DECIDING
+
+
 def _reason(chain: dict, lob_name: str) -> str:
     def join(steps):
         return "; ".join(s["detail"].rstrip(".") for s in steps) + "."
 
-    decisive = [s for s in chain["rules_applied"] if s["outcome"] in ("fail", "unknown", "refer")]
+    decisive = [s for s in chain["rules_applied"] if s["outcome"] in _RESULT_DECIDING]
     if chain["appetite"] == "yes":
         return f"In appetite for {lob_name}: " + join(s for s in chain["rules_applied"] if s["outcome"] != "not_needed")
     return join(decisive or chain["rules_applied"])
@@ -414,7 +427,7 @@ def recommend_lobs(
             "name": ctx.catalog.lobs[lob],
             "reason": _reason(chain, ctx.catalog.lobs[lob]),
             "decisive": next(
-                (st["detail"] for st in chain["rules_applied"] if st["outcome"] in ("fail", "unknown", "refer")), None
+                (st["detail"] for st in chain["rules_applied"] if st["outcome"] in _RESULT_DECIDING), None
             ),
             "sections": chain["sections"],
         }

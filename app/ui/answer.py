@@ -131,15 +131,17 @@ def reasons_of(summary: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Part:
-    """One determination of an answer: its typed headline and the reasons the answer gives for it."""
+    """One determination of an answer: its typed headline, the notes that lead it ("Noted: employees is 84 (not 48).",
+    "I found …") and the reasons the answer gives for it."""
 
     headline: str
     reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said before its reasons: what was found or corrected for it
 
 
 @dataclass(frozen=True)
 class Layout:
-    """An answer laid out: the notes said before the determinations, each determination, the sections cited;
+    """An answer laid out: the notes said before the first determination, each determination, the sections cited;
     ``text``: the answer as written, when it is not made of the findings' summaries (an LLM's own words)."""
 
     parts: list[Part]
@@ -173,9 +175,11 @@ def layout(
         at = i + len(summary)
     if not found or not spans or body[at:].strip():
         return Layout([Part(h) for h in heads], cited=cited, text=text or "")
-    notes = [_sentence(s) for s in sentences(body[: spans[0][0]])]
-    parts = [Part(h, reasons_of(summary)) for h, (_, summary) in zip(heads, spans, strict=True)]
-    return Layout(parts, notes, cited)
+    # the words before a summary (after the one before it) are the notes that lead that determination
+    ends = [0, *(i + len(summary) for i, summary in spans)]
+    led = [[_sentence(s) for s in sentences(body[end:i])] for end, (i, _) in zip(ends, spans, strict=False)]
+    parts = [Part(h, reasons_of(summary), notes) for h, (_, summary), notes in zip(heads, spans, led, strict=True)]
+    return Layout(parts, led[0], cited)
 
 
 def format_answer(
@@ -194,11 +198,12 @@ def format_answer(
         out += [f"**{model_markdown(p.headline)}**" for p in laid.parts]
         out.append(link_citations(model_markdown(text or ""), known))
         return "\n\n".join(o for o in out if o)
-    for n, part in enumerate(laid.parts):
+    for part in laid.parts:
         out.append(f"**{model_markdown(part.headline)}**")
-        reasons = [*laid.notes, *part.reasons] if n == 0 else part.reasons
-        if reasons:
-            out.append("\n".join(f"- {model_markdown(r)}" for r in reasons))
+        if part.notes:  # a line of its own before the reasons: what was found or corrected is no reason
+            out.append("  \n".join(model_markdown(n) for n in part.notes))
+        if part.reasons:
+            out.append("\n".join(f"- {model_markdown(r)}" for r in part.reasons))
     links = [section_link(c) for c in laid.cited if known is None or c in known]
     unknown = [f"`{c}`" for c in laid.cited if known is not None and c not in known]
     if links or unknown:

@@ -33,8 +33,13 @@ STATUS = {  # text, colour: the badge of each status, in the order the filter li
 # The same colours as CSS for the table's tags (a dataframe takes no Streamlit colour names), light like a badge.
 TAG_CSS = {"gray": "#a3a8b833", "blue": "#1c83e133", "orange": "#ffa42140", "green": "#21c35440"}
 TAG_CSS |= {"violet": "#803df533", "red": "#ff2b2b33"}
-SHORT = {"Appetite fit": "fit", "Completeness": "complete", "Size": "size", "Age": "age"}
 DECISIONS = ("Quote", "Decline", "Returned to the broker", "Withdrawn")
+# The queue's columns in pixels. Together no wider than the page's main column beside the sidebar on a 1,400-pixel
+# window (940, measured in Chromium) less the row pickers (35); the company's name and the lines get the room: a name
+# of 41 characters, "Business Owner's Policy". The score's parts are on each submission's page.
+COLUMN_WIDTHS = {"Status": 90, "Company": 258, "Lines": 165, "Score": 85, "Age": 65, "Owner": 70, "Id": 167}
+TABLE_WIDTH = 905
+CHAR_PX = 5.9  # the table's font, per character of a name (measured: 39 characters take 230 pixels)
 FLASH = "desk_flash"  # {"ok": [...], "bad": [...]} lines left by an upload or an action for the next run
 
 
@@ -53,12 +58,6 @@ def age_text(days: float) -> str:
     if days < 1:
         return f"{int(days * 24)} h"
     return f"{days:.0f} d" if days >= 2 else f"{days:.1f} d"
-
-
-def why_text(row) -> str:
-    """The score's parts, short: 'fit 0.9 · complete 1.0 · size 0.5 · age 0.2' (the weights are in the header's
-    tooltip and on the submission)."""
-    return " · ".join(f"{SHORT.get(label, label.lower())} {part:.1f}" for label, part, _ in score_explained(row))
 
 
 def lines_text(row) -> str:
@@ -110,7 +109,6 @@ def table_rows(rows) -> list[dict]:
             "Company": r.submission.company or "—",
             "Lines": lines_text(r) or "—",
             "Score": round(r.priority, 2) if r.result else None,
-            "Why": why_text(r) if r.result else (r.reason or "waiting for triage"),
             "Age": age_text(r.age_days),
             "Owner": r.owner or "—",
             "Id": r.submission.id,
@@ -134,24 +132,22 @@ def render_table(rows, key: str) -> str | None:
                 "Status",
                 options=[t for t, _ in STATUS.values()],
                 color=[TAG_CSS[c] for _, c in STATUS.values()],
-                width=90,
+                width=COLUMN_WIDTHS["Status"],
             ),
-            "Company": st.column_config.TextColumn(width=180),
-            "Lines": st.column_config.TextColumn(width=130),
+            "Company": st.column_config.TextColumn(width=COLUMN_WIDTHS["Company"]),
+            "Lines": st.column_config.TextColumn(width=COLUMN_WIDTHS["Lines"]),
             "Score": st.column_config.ProgressColumn(
                 "Priority",
                 min_value=0.0,
                 max_value=1.0,
                 format="%.2f",
-                width=90,
-                help="Appetite fit ×0.4 + completeness ×0.2 + size ×0.2 + age ×0.2 (the age part is full at 5 days)",
+                width=COLUMN_WIDTHS["Score"],
+                help="Appetite fit ×0.4 + completeness ×0.2 + size ×0.2 + age ×0.2 (the age part is full at 5 days); "
+                "each part is on the submission's page",
             ),
-            "Why": st.column_config.TextColumn(
-                "Score parts", width=225, help="Each part from 0 to 1: fit × 0.4, complete × 0.2, size × 0.2, age × 0.2"
-            ),
-            "Age": st.column_config.TextColumn(width=55),
-            "Owner": st.column_config.TextColumn(width=80),
-            "Id": st.column_config.TextColumn(width=170),
+            "Age": st.column_config.TextColumn(width=COLUMN_WIDTHS["Age"]),
+            "Owner": st.column_config.TextColumn(width=COLUMN_WIDTHS["Owner"]),
+            "Id": st.column_config.TextColumn(width=COLUMN_WIDTHS["Id"]),
         },
     )
     picked = (table.selection.rows if table is not None and hasattr(table, "selection") else []) or []

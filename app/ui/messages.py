@@ -48,7 +48,7 @@ def render_reading(message: dict, on_correct=None, lobs: dict | None = None) -> 
         st.caption(md(readback.line(readings)))
         return
     with st.container(key=f"reading-{message.get('id')}", horizontal=True, gap="small", vertical_alignment="center"):
-        st.caption(md(readback.PREFIX.strip()))
+        st.caption(md(readback.PREFIX.strip()), width="content")  # the chips right after it, not across the page
         for i, r in enumerate(readings):
             whole = r.source == str(message.get("said") or "").strip()
             st.button(

@@ -17,6 +17,7 @@ from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviatio
 from graph.offline.names import content_words
 from tools.catalog import Catalog
 from tools.guard import scan_products, unwritten_request
+from tools.underwriting import deciding
 
 FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: offer the candidates
 # Classification candidates this close in score (a sum of two cosines and a scaled BM25, tools/naics.py): mention
@@ -123,6 +124,7 @@ class Step:
     core: str = ""  # the text without this turn's notes and declines (to join several answers)
     offered: list | None = None  # NAICS codes offered to choose from (kept in the message's memory)
     line: str | None = None  # the line a question is about, when not the one stated last (kept in the memory)
+    noted: bool = False  # the note of what the message corrected is in the text
 
 
 class AnswerWriter:
@@ -326,7 +328,7 @@ class AnswerWriter:
     def _rule_reason(res: dict) -> str:
         """The reason of an appetite check from its typed rule steps: the deciding ones, or every one for a yes."""
         applied = res.get("rules_applied", [])
-        decisive = [st for st in applied if st["outcome"] in ("fail", "unknown", "refer")]
+        decisive = [st for st in applied if deciding(st)]
         shown = [st for st in applied if st["outcome"] != "not_needed"] if res["appetite"] == "yes" else decisive
         shown = shown or [st for st in applied if st["outcome"] != "not_needed"] or applied
         return "; ".join(st["detail"].rstrip(".") for st in shown) + "." if applied else ""

@@ -19,11 +19,12 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from core.vocabulary import LINE_TASKS, NUMERIC_FACTS, TASK_TYPES
 from graph.offline.choice import picked, refuses
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations
-from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks
+from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks, opens_question
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.reading import read
 from graph.reader import lexicon
+from graph.reader.read import CORRECTION_WORDS
 from graph.state import kind, meta
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -214,6 +215,8 @@ class Conversation:
         for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
             p.facts.pop(k, None)
         self.changed = {k: (self._before(k), v) for k, v in p.facts.items() if self._before(k) not in (None, v)}
+        if "lob" in self.changed and self._asks_of_another_line(p, text):
+            del self.changed["lob"]  # "and property?" asks of another line: nothing was wrong, nothing to note
         self.reruns = self._depending(set(self.changed) - {"lob"})  # another line is another question, not a fix
         self.more_lines = self._more_lines(p)
         for k, v in p.facts.items():
@@ -294,7 +297,8 @@ class Conversation:
             return
         tasks: list[str] = []
         parts = intent_clauses(text)
-        for clause in parts if len(parts) > 1 else []:
+        only_line = self._line_only_clauses(p, parts) if len(parts) > 1 else set()
+        for n, clause in enumerate(parts if len(parts) > 1 else []):
             cue = detect_task(clause)
             read = classify_intent(clause) if cue is None and asks(clause) else None
             # a clause read by the classifier alone asks only with a question mark, unless it is sure ("does
@@ -302,10 +306,43 @@ class Conversation:
             least = MIN_CLAUSE_CONFIDENCE if "?" in clause else max(SURE, MIN_CLAUSE_CONFIDENCE)
             if read is not None and read.name in TASK_TYPES and read.confidence >= least:
                 cue = read.name
+            if cue is None and n in only_line:
+                # a question naming a line and nothing else ("and property for them?") asks of that line what
+                # was asked last (whether we write it, when the last question was about no line)
+                cue = self.task if self.task in LINE_TASKS else "appetite"
             if cue and cue not in tasks:
                 tasks.append(cue)
         if len(tasks) > len(p.tasks) and set(p.tasks) <= set(tasks):
             p.task, p.tasks = tasks[0], tasks
+
+    @staticmethod
+    def _asks_of_another_line(p, text: str) -> bool:
+        """A message that names another line in a question ("and property?", "how about auto, and the deductible"),
+        with no word saying it corrects one ("correction: line of business is Property", "actually property")."""
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+        if (p.reading is not None and p.reading.corrections) or words & CORRECTION_WORDS:
+            return False
+        return "?" in text or any(opens_question(c) for c in intent_clauses(text))
+
+    def _line_only_clauses(self, p, parts: list[str]) -> set[int]:
+        """The clauses of a message, after an earlier question, that ask something of their own (a question mark
+        after them, or a question's opening) and name a line of business and no other fact."""
+        reading = p.reading
+        if self.task is None or reading is None or not reading.lines:
+            return set()
+        other = [f.span for k, f in reading.facts.items() if k != "lob"]
+        other += [r.span for r in (reading.company, reading.city) if r is not None]
+        out, at, low = set(), 0, reading.text.lower()
+        for n, clause in enumerate(parts):
+            start = low.find(clause.lower(), at)
+            if start < 0:
+                return set()  # the clauses are not the text's own words: read nothing into them
+            end = at = start + len(clause)
+            inside = [s for s in (line.span for line in reading.lines) if start <= s.start and s.end <= end]
+            asked = reading.text[end:].lstrip().startswith("?") or opens_question(clause)  # a question of its own
+            if asked and inside and not any(s.start < end and start < s.end for s in other):
+                out.add(n)
+        return out
 
     def on_tool(self, name: str, args: dict, ok: bool, result: dict) -> None:
         self.calls.append(Call(name, args, ok, result))

@@ -658,6 +658,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     ruled = description_fact(t, catalog)
+    if tagged is not None and tagged.how == "label" and p.company and p.company.lower() in str(tagged.value).lower():
+        p.company = None  # "Business type: Full-service Restaurants": what it does, under its label, is no name
     if tagged is not None and p.company and str(tagged.value).lower() in p.company.lower():
         tagged = None  # "School" in "Keystone School Bus": a word of the name, not what the business does
     if tagged is not None and (tagged.how == "label" or not (ruled and str(tagged.value).lower() in ruled.lower())):

@@ -295,6 +295,11 @@ def asks(clause: str) -> bool:
     return bool(_words(clause)) and not (re.search(r"\d", clause) and not _ASKS.match(clause))
 
 
+def opens_question(clause: str) -> bool:
+    """Whether a clause starts the way a question does ("what about ...", "is ...", "and ...")."""
+    return bool(_ASKS.match(clause))
+
+
 def _flat(examples: list[tuple[str, str]]) -> list[str]:
     return [f"{label}\t{text}" for label, text in examples]
 

@@ -42,7 +42,7 @@ class OfflineRulesModel(Policy):
         if step.tool:
             call = {"id": f"call_{conv.n_calls + 1}", "name": step.tool, "args": step.args or {}, "type": "tool_call"}
             return AIMessage("", tool_calls=[call], additional_kwargs={"uwc": memory})
-        if conv.changed and step.text:
+        if conv.changed and step.text and not step.noted:  # (a refusal, a rules question: said first)
             step.text = f"{self.correction_note(conv.changed)} {step.text}"
         if step.asked:
             memory["asked"] = step.asked

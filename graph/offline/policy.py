@@ -78,6 +78,7 @@ class Policy(AnswerWriter):
             todo = []
         todo += [r for r in conv.reruns if r not in todo]
         answers: list[str] = []
+        noted: int | None = None  # the answer the correction's note leads: the first that used a corrected fact
         stated = conv.stated.get("lob")
         for task, line in todo:  # (conv is this call's own copy: what is set here is not kept)
             conv.task = task
@@ -87,15 +88,39 @@ class Policy(AnswerWriter):
             if step.tool or not self.recorded(conv, task):
                 if step.asked and line is not None and line != stated:
                     step.line = line  # a question about another line: the conversation goes on about that one
-                return self._joined(answers, step)
+                return self._noted(conv, self._joined(answers, step), answers, noted)
+            if noted is None and self._used_changed(conv, task):
+                noted = len(answers)
             answers.append(step.text if not answers else step.core)
-        return Step(text=" ".join(answers))
+        return self._noted(conv, Step(text=" ".join(answers)), answers, noted)
 
     @staticmethod
     def _joined(answers: list[str], step: Step) -> Step:
         if step.tool or not answers:
             return step
         return Step(text=" ".join([*answers, step.core or step.text]), asked=step.asked, line=step.line)
+
+    def _noted(self, conv: Conversation, step: Step, answers: list[str], at: int | None) -> Step:
+        """The reply with "Noted: …" (what this message corrected) said once, leading the first answer that used the
+        corrected fact (the whole reply, when none did: a question, or a determination redone without it)."""
+        if step.tool or not conv.changed or not step.text:
+            return step
+        note, step.noted = self.correction_note(conv.changed), True
+        if not at:
+            step.text = f"{note} {step.text}"
+        else:
+            step.text = " ".join([*answers[:at], note, step.text[len(" ".join(answers[:at])) :].lstrip()])
+        return step
+
+    @staticmethod
+    def _used_changed(conv: Conversation, task: str) -> bool:
+        """This turn's finding for the task stands on a fact the message corrected (or found it missing)."""
+        for c in conv.calls:
+            if c.name == "record_finding" and c.args.get("task_type") == task:
+                facts = c.args.get("facts") if isinstance(c.args.get("facts"), dict) else {}
+                if set(conv.changed) & (set(facts) | set(facts.get("unknown") or ())):
+                    return True
+        return False
 
     def decide_task(self, conv: Conversation) -> Step:
         task = conv.task or "appetite"  # decide() only calls this with a task

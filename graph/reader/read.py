@@ -76,6 +76,26 @@ def _clauses(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     return out
 
 
+def _joined(tokens: list[Token], i: int) -> bool:
+    """Tokens i-1, i and i+1 are one hyphenated word: a hyphen with a word right against it on each side."""
+    return (
+        0 < i < len(tokens) - 1
+        and tokens[i].text == "-"
+        and tokens[i - 1].kind == tokens[i + 1].kind == "word"
+        and tokens[i - 1].end == tokens[i].start
+        and tokens[i].end == tokens[i + 1].start
+    )
+
+
+def _whole_words(tokens: list[Token], a: int, b: int) -> tuple[int, int]:
+    """A span of tokens widened so that it neither starts nor ends inside a hyphenated word."""
+    while a >= 2 and _joined(tokens, a - 1):
+        a -= 2
+    while b + 1 < len(tokens) and _joined(tokens, b):
+        b += 2
+    return a, b
+
+
 def _span(text: str, tokens: list[Token], a: int, b: int) -> Span:
     return Span(tokens[a].start, tokens[b - 1].end, text[tokens[a].start : tokens[b - 1].end])
 
@@ -161,7 +181,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         _span(text, tokens, i, i + 1)
         for i, t in enumerate(tokens)
         if i not in tagged
-        and t.text.lower() in _CORRECTION_WORDS
+        and t.text.lower() in CORRECTION_WORDS
         and i + 1 < len(tokens)
         and tokens[i + 1].kind == "num"
     ]
@@ -273,7 +293,9 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 a += 1
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
-            if tokens[a].kind != "punct" and not all(t.text.lower() in _REFERENCES | _VAGUE for t in tokens[a:b]):
+            a, b = _whole_words(tokens, a, b)  # "Full-service restaurant", never "service restaurant"
+            said = _REFERENCES | _VAGUE | CORRECTION_WORDS  # "sorry, it is 40": a correction says no trade
+            if tokens[a].kind != "punct" and not all(t.text.lower() in said for t in tokens[a:b]):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
@@ -317,7 +339,8 @@ _OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "ser
 # An outfit named by nothing but these says nothing of what it does ("this carrier", "the contractor").
 _VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contractors", "operator", "carrier",
           "business", "firm", "crew", "operation", "shop", "store", "dealer", "supplier", "chain", "franchise"}  # fmt: skip
-_CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
+# Words that say a message corrects what was said before (also read by the offline model: a correction, no question)
+CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
 _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "drive", "way", "hwy", "pkwy", "ln", "ct",
                  "pl", "ter", "cir"}  # fmt: skip
 # Words that point at the applicant already discussed ("that same insured", "this client"): no description.
