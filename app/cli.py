@@ -872,18 +872,31 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """The decision record: ``verify`` the chain, ``export`` records and memos (logic: graph/records.py,
     app/audit.py)."""
     from app.audit import ExportRefused, export
+    from graph.audit_key import AuditKeyError, key_file, load_key, rotate_file
     from graph.records import RecordStore
     from graph.threads import store_url
 
     settings = get_settings(data_dir=args.data_dir)
-    store = RecordStore(store_url(settings), settings.database_wait)
+    try:
+        if args.audit_command == "rotate-key":
+            if settings.audit_key:
+                raise CliError(
+                    "the key is UWC_AUDIT_KEY: set a new one there and add the old one to UWC_AUDIT_OLD_KEYS", 2
+                )
+            key = rotate_file(key_file(settings))
+            print(f"new key {key.alg} in {key.source}; {len(key.retired)} retired key(s) kept there to verify")
+            return 0
+        store = RecordStore(store_url(settings), settings.database_wait, load_key(settings))
+    except AuditKeyError as exc:
+        raise CliError(str(exc), 2) from None
     try:
         if args.audit_command == "verify":
             report = store.verify()
             if not report.ok:
                 raise CliError(f"chain broken: {report.problem}")
-            print(f"ok: {report.count:,} records, chain intact ({report.seconds:.2f} s)")
-            print(f"head: record {report.head_seq}, sha256 {report.head_hash} (keep it elsewhere to compare later)")
+            unkeyed = f", {report.unkeyed:,} of them unkeyed (written before the key)" if report.unkeyed else ""
+            print(f"ok: {report.count:,} records, chain intact{unkeyed} ({report.seconds:.2f} s)")
+            print(f"head: record {report.head_seq}, hash {report.head_hash} (keep it elsewhere to compare later)")
             return 0
         try:
             done = export(
@@ -1081,6 +1094,11 @@ def build_parser() -> argparse.ArgumentParser:
     asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     a = asub.add_parser("verify", help="recompute every record's hash in order; exit 1 naming the first bad record")
     a.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    a = asub.add_parser(
+        "rotate-key",
+        help="sign new records with a new key; the key file keeps the old one to verify older records",
+    )
+    a.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     a = asub.add_parser("export", help="write records.jsonl and one underwriting memo PDF per determination")
     a.add_argument(
         "--out", required=True, help="folder to write into, under the current directory (created if missing)"
@@ -1151,6 +1169,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"uwc {args.command}: the input nests too deeply", file=sys.stderr)
         return 2
     except Exception as exc:  # no traceback reaches a user: a store fault says what to run, anything else is a bug
+        from graph.audit_key import AuditKeyError
+
+        if isinstance(exc, AuditKeyError):  # the decision record's key, wherever a command opens the record
+            print(f"uwc {args.command}: {redact(str(exc))}", file=sys.stderr)
+            return 2
         data_dir = getattr(args, "data_dir", None) or os.environ.get("UWC_DATA_DIR") or "var"
         problem = database_problem(exc, data_dir)
         print(f"uwc {args.command}: {problem or 'failed unexpectedly (' + redact_error(exc) + ')'}", file=sys.stderr)
