@@ -69,17 +69,23 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from app.progress import progress_bar, wanted
-    from core.database import database_errors, explain, masked
+    from core.database import database_errors, explain, is_postgres, masked
+    from graph.store_roles import prepare_store
     from retrieval.embeddings import EmbeddingUnavailable, make_embedding
     from seed_db.seed import run_seed
     from seed_db.sources import SeedError
 
     settings = get_settings(data_dir=args.data_dir)
     console = Console(stderr=False)
+    owner = settings.owner_url
+    if owner and not (is_postgres(owner) and is_postgres(settings.database_url)):
+        raise CliError(
+            "UWC_OWNER_URL is for PostgreSQL: set it and UWC_DATABASE_URL (the app's login) to postgresql:// URLs", 2
+        )
     try:
         with progress_bar(wanted(args.progress)) as progress:
             report = run_seed(
-                settings.resolved_database_url,
+                owner or settings.resolved_database_url,
                 settings.index_dir,
                 make_embedding(settings.embedding_model, settings.api_base),
                 if_missing=args.if_missing,
@@ -87,12 +93,15 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 reader_url=settings.reader_url,
                 cache_dir=settings.cache_path,
                 progress=progress,
+                app_url=settings.database_url if owner else None,
             )
+        # the owner migrates the conversations store; the app's login gets INSERT and SELECT on the record
+        store_note = prepare_store(owner, str(settings.database_url)) if owner else None
     except SeedError as exc:
         raise CliError(f"seed failed: {exc}; the existing database was left untouched") from None
     except database_errors() as exc:
         raise CliError(
-            f"seed failed: {explain(exc, settings.resolved_database_url)}; the existing data was left untouched"
+            f"seed failed: {explain(exc, owner or settings.resolved_database_url)}; the existing data was left untouched"
         ) from None
     except EmbeddingUnavailable as exc:
         raise CliError(f"seed failed while indexing guidelines: {exc}") from None
@@ -102,6 +111,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
             f"seed failed: cannot write {where} ({exc.strerror or exc}); make the data folder writable or set "
             "UWC_DATA_DIR (or --data-dir) to one that is; the existing database was left untouched"
         ) from None
+    if store_note:
+        console.print(f"[yellow]note: {store_note}[/yellow]")
     if report.skipped:
         console.print(
             f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds)."
@@ -191,11 +202,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _check_postgres(settings) -> None:
     """Fail fast, in one line, when PostgreSQL is down, refuses us, or the store cannot be written."""
-    from core.database import database_errors, explain
+    from core.database import DatabaseUnavailable, database_errors, explain
     from graph.threads import check_stores
 
     try:
         check_stores(settings)
+    except DatabaseUnavailable as exc:  # already one line (a store only its owner may upgrade)
+        raise CliError(str(exc)) from None
     except database_errors() as exc:
         raise CliError(explain(exc, settings.database_url)) from None
 
