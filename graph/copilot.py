@@ -224,6 +224,7 @@ class Copilot:
             self.store = ThreadStore(self.threads_url, settings.database_wait)
             # the decision record, same store; its key lives outside the database
             self.records = RecordStore(self.threads_url, settings.database_wait, load_key(settings))
+            self.records.check_key()
         self.threads: ThreadStore | ScopedThreads = self.store
         with naming_store(settings.telemetry_path):
             self.checks = CheckStore(settings.telemetry_path)

@@ -431,6 +431,19 @@ class RecordStore:
         for row in self._rows(query):
             yield _record(row)
 
+    def check_key(self) -> None:
+        """Refuse a key that did not sign the latest keyed record: processes given different keys (replicas each
+        making its own key file, a new key without the old one kept) would write a chain none of them verifies."""
+        c = decision_record.c
+        with self.engine.connect() as conn:
+            alg = conn.execute(select(c.alg).where(c.alg.is_not(None)).order_by(c.seq.desc()).limit(1)).scalar()
+        if alg is not None and alg not in self.key.by_alg():
+            raise AuditKeyError(
+                f"the latest decision record is signed with key {alg.partition(':')[2]}, which the key from "
+                f"{self.key.source} is not: give every process the same key (UWC_AUDIT_KEY), and keep a replaced "
+                "one in UWC_AUDIT_OLD_KEYS or the key file (docs/audit.md)"
+            )
+
     def keyed_from(self) -> int:
         """The first seq that must be keyed (records before it were written before the key existed)."""
         with self.engine.connect() as conn:

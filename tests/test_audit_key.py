@@ -159,3 +159,16 @@ def test_postgres_records_are_keyed_and_an_appended_forgery_is_named(pg_url):  #
     report = store.verify()
     assert not report.ok and report.first_bad_seq == seq + 1 and "under the key" in report.problem
     store.close()
+
+
+def test_a_process_with_another_key_is_refused_before_it_writes(tmp_path):
+    """Replicas each making a key file of their own would sign one chain with keys none of the others holds."""
+    RecordStore(tmp_path / "conversations.db", key=KEY).append("determination", user="u", role=None, body={})
+    other = RecordStore(tmp_path / "conversations.db", key=from_values("another-process-key-0123456789abcdef"))
+    with pytest.raises(AuditKeyError, match="give every process the same key"):
+        other.check_key()
+    other.close()
+    rotated = from_values("another-process-key-0123456789abcdef", KEY.current.decode())  # the old one kept
+    store = RecordStore(tmp_path / "conversations.db", key=rotated)
+    store.check_key()
+    store.close()
