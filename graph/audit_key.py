@@ -72,7 +72,13 @@ def from_values(current: str, retired: str | None = None, source: str = "UWC_AUD
 def from_file(path: Path, create: bool = True) -> AuditKey:
     """The key in ``path`` (first line current, the rest retired); created once, mode 0600, when missing."""
     if create and not path.exists():
-        _write_new(path, [])
+        try:
+            _write_new(path, [])
+        except OSError as exc:
+            raise AuditKeyError(
+                f"cannot create the decision record's key file {path} ({exc.strerror or exc}); set UWC_AUDIT_KEY or "
+                "UWC_AUDIT_KEY_FILE"
+            ) from None
     try:
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):

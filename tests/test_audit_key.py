@@ -172,3 +172,9 @@ def test_a_process_with_another_key_is_refused_before_it_writes(tmp_path):
     store = RecordStore(tmp_path / "conversations.db", key=rotated)
     store.check_key()
     store.close()
+
+
+def test_a_key_file_that_cannot_be_made_is_one_line(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")  # refused even to root, unlike a read-only folder
+    with pytest.raises(AuditKeyError, match="cannot create the decision record's key file .* UWC_AUDIT_KEY"):
+        from_file(tmp_path / "a-file" / "audit.key")
