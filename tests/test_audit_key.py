@@ -127,8 +127,10 @@ def test_rotating_the_key_file_keeps_every_record_verifiable(tmp_path):
     store.close()
 
 
-def test_uwc_audit_rotate_key_and_verify(tmp_path, capsys):
+def test_uwc_audit_rotate_key_and_verify(tmp_path, capsys, monkeypatch):
     from app.cli import main
+
+    monkeypatch.delenv("UWC_AUDIT_KEY")  # the key file in the data folder
 
     assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 0
     assert (tmp_path / "audit.key").exists()
