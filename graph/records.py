@@ -17,6 +17,7 @@ inserted or moved. What it can and cannot detect is in docs/audit.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -158,16 +159,24 @@ def record_hash(
     stored: when it is canonical (``canonical_body``) the text is exactly ``json.dumps(fields, sort_keys=True,
     separators=(",", ":"), ensure_ascii=False)``, and any byte changed in it changes the hash. Keys in sorted
     order."""
+    opening = "{" if alg is None else f'{{"alg":{_dump(alg)},'  # built in one piece: verify hashes 100k of ~5 KB
     text = (
-        f'{{"at":{_dump(at)},"body":{body_text},"kind":{_dump(kind)},"prev_hash":{_dump(prev_hash)},'
+        f'{opening}"at":{_dump(at)},"body":{body_text},"kind":{_dump(kind)},"prev_hash":{_dump(prev_hash)},'
         f'"referral_id":{_dump(referral_id)},"role":{_dump(role)},"seq":{_dump(seq)},'
         f'"submission_id":{_dump(submission_id)},"thread_id":{_dump(thread_id)},"user":{_dump(user)}}}'
-    )
+    ).encode("utf-8", "surrogatepass")
     if alg is None:
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return hashlib.sha256(text).hexdigest()
     if key is None:
         raise ValueError("a keyed record's hash needs its key")
-    return hmac.digest(key, f'{{"alg":{_dump(alg)},{text[1:]}'.encode("utf-8", "surrogatepass"), "sha256").hex()
+    mac = _keyed(key).copy()  # the key's inner and outer pads computed once, not per record
+    mac.update(text)
+    return mac.hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def _now() -> str:
