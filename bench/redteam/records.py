@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 from sqlalchemy import text
@@ -153,7 +154,7 @@ def pg_owner_takes_update_back() -> Outcome:
 
     from tests.pg import ADMIN_URL, fresh_database
 
-    role = "uwc_rt_app"
+    role = f"uwc_rt_app_{uuid.uuid4().hex[:8]}"  # roles are per server: two runs at once must not share one
     steps: list[str] = []
     cleanup = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with cleanup.connect() as c:
