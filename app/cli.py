@@ -69,17 +69,23 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from app.progress import progress_bar, wanted
-    from core.database import database_errors, explain, masked
+    from core.database import database_errors, explain, is_postgres, masked
+    from graph.store_roles import prepare_store
     from retrieval.embeddings import EmbeddingUnavailable, make_embedding
     from seed_db.seed import run_seed
     from seed_db.sources import SeedError
 
     settings = get_settings(data_dir=args.data_dir)
     console = Console(stderr=False)
+    owner = settings.owner_url
+    if owner and not (is_postgres(owner) and is_postgres(settings.database_url)):
+        raise CliError(
+            "UWC_OWNER_URL is for PostgreSQL: set it and UWC_DATABASE_URL (the app's login) to postgresql:// URLs", 2
+        )
     try:
         with progress_bar(wanted(args.progress)) as progress:
             report = run_seed(
-                settings.resolved_database_url,
+                owner or settings.resolved_database_url,
                 settings.index_dir,
                 make_embedding(settings.embedding_model, settings.api_base),
                 if_missing=args.if_missing,
@@ -87,12 +93,15 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 reader_url=settings.reader_url,
                 cache_dir=settings.cache_path,
                 progress=progress,
+                app_url=settings.database_url if owner else None,
             )
+        # the owner migrates the conversations store; the app's login gets INSERT and SELECT on the record
+        store_note = prepare_store(owner, str(settings.database_url)) if owner else None
     except SeedError as exc:
         raise CliError(f"seed failed: {exc}; the existing database was left untouched") from None
     except database_errors() as exc:
         raise CliError(
-            f"seed failed: {explain(exc, settings.resolved_database_url)}; the existing data was left untouched"
+            f"seed failed: {explain(exc, owner or settings.resolved_database_url)}; the existing data was left untouched"
         ) from None
     except EmbeddingUnavailable as exc:
         raise CliError(f"seed failed while indexing guidelines: {exc}") from None
@@ -102,6 +111,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
             f"seed failed: cannot write {where} ({exc.strerror or exc}); make the data folder writable or set "
             "UWC_DATA_DIR (or --data-dir) to one that is; the existing database was left untouched"
         ) from None
+    if store_note:
+        console.print(f"[yellow]note: {store_note}[/yellow]")
     if report.skipped:
         console.print(
             f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds)."
@@ -191,11 +202,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _check_postgres(settings) -> None:
     """Fail fast, in one line, when PostgreSQL is down, refuses us, or the store cannot be written."""
-    from core.database import database_errors, explain
+    from core.database import DatabaseUnavailable, database_errors, explain
     from graph.threads import check_stores
 
     try:
         check_stores(settings)
+    except DatabaseUnavailable as exc:  # already one line (a store only its owner may upgrade)
+        raise CliError(str(exc)) from None
     except database_errors() as exc:
         raise CliError(explain(exc, settings.database_url)) from None
 
@@ -872,18 +885,31 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """The decision record: ``verify`` the chain, ``export`` records and memos (logic: graph/records.py,
     app/audit.py)."""
     from app.audit import ExportRefused, export
+    from graph.audit_key import AuditKeyError, key_file, load_key, rotate_file
     from graph.records import RecordStore
     from graph.threads import store_url
 
     settings = get_settings(data_dir=args.data_dir)
-    store = RecordStore(store_url(settings), settings.database_wait)
+    try:
+        if args.audit_command == "rotate-key":
+            if settings.audit_key:
+                raise CliError(
+                    "the key is UWC_AUDIT_KEY: set a new one there and add the old one to UWC_AUDIT_OLD_KEYS", 2
+                )
+            key = rotate_file(key_file(settings))
+            print(f"new key {key.alg} in {key.source}; {len(key.retired)} retired key(s) kept there to verify")
+            return 0
+        store = RecordStore(store_url(settings), settings.database_wait, load_key(settings))
+    except AuditKeyError as exc:
+        raise CliError(str(exc), 2) from None
     try:
         if args.audit_command == "verify":
             report = store.verify()
             if not report.ok:
                 raise CliError(f"chain broken: {report.problem}")
-            print(f"ok: {report.count:,} records, chain intact ({report.seconds:.2f} s)")
-            print(f"head: record {report.head_seq}, sha256 {report.head_hash} (keep it elsewhere to compare later)")
+            unkeyed = f", {report.unkeyed:,} of them unkeyed (written before the key)" if report.unkeyed else ""
+            print(f"ok: {report.count:,} records, chain intact{unkeyed} ({report.seconds:.2f} s)")
+            print(f"head: record {report.head_seq}, hash {report.head_hash} (keep it elsewhere to compare later)")
             return 0
         try:
             done = export(
@@ -1081,6 +1107,11 @@ def build_parser() -> argparse.ArgumentParser:
     asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     a = asub.add_parser("verify", help="recompute every record's hash in order; exit 1 naming the first bad record")
     a.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
+    a = asub.add_parser(
+        "rotate-key",
+        help="sign new records with a new key; the key file keeps the old one to verify older records",
+    )
+    a.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $UWC_DATA_DIR or var/)")
     a = asub.add_parser("export", help="write records.jsonl and one underwriting memo PDF per determination")
     a.add_argument(
         "--out", required=True, help="folder to write into, under the current directory (created if missing)"
@@ -1151,6 +1182,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"uwc {args.command}: the input nests too deeply", file=sys.stderr)
         return 2
     except Exception as exc:  # no traceback reaches a user: a store fault says what to run, anything else is a bug
+        from graph.audit_key import AuditKeyError
+
+        if isinstance(exc, AuditKeyError):  # the decision record's key, wherever a command opens the record
+            print(f"uwc {args.command}: {redact(str(exc))}", file=sys.stderr)
+            return 2
         data_dir = getattr(args, "data_dir", None) or os.environ.get("UWC_DATA_DIR") or "var"
         problem = database_problem(exc, data_dir)
         print(f"uwc {args.command}: {problem or 'failed unexpectedly (' + redact_error(exc) + ')'}", file=sys.stderr)

@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     reader_url: str | None = Field(
         None, description="PostgreSQL: the SQL tool's own read-only login; default role uwc_reader, made by uwc seed"
     )
+    owner_url: str | None = Field(
+        None,
+        description="PostgreSQL: the login that owns the conversations store and runs its migrations (uwc seed "
+        "only; the app's own login, UWC_DATABASE_URL, then gets INSERT and SELECT on the decision record)",
+    )
+    audit_key: str | None = Field(
+        None, description="the decision record's HMAC key (32+ characters); default: audit.key in the data folder"
+    )
+    audit_key_file: Path | None = Field(None, description="a file holding that key (first line; retired keys after)")
+    audit_old_keys: str | None = Field(
+        None, description="comma-separated retired decision record keys, to verify what they signed"
+    )
     cache_dir: Path | None = Field(None, description="derived files kept between runs; default: <data folder>/cache")
     database_wait: float = Field(
         10.0, gt=0, description="seconds a turn waits for a PostgreSQL connection before saying the database is down"

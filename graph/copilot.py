@@ -28,6 +28,7 @@ from core.settings import Settings
 from core.telemetry_store import CheckStore
 from core.vocabulary import FACT_KEYS, LINE_TASKS, TOOL_FACTS
 from graph import prompts, readback
+from graph.audit_key import load_key
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.checkpoints import checkpoint_target, open_checkpointer
 from graph.observe import after_turn, record_turn
@@ -221,7 +222,9 @@ class Copilot:
         with naming_store(sqlite_file(self.threads_url)):
             # every conversation; ``threads`` is what this view may see
             self.store = ThreadStore(self.threads_url, settings.database_wait)
-            self.records = RecordStore(self.threads_url, settings.database_wait)  # the decision record, same store
+            # the decision record, same store; its key lives outside the database
+            self.records = RecordStore(self.threads_url, settings.database_wait, load_key(settings))
+            self.records.check_key()
         self.threads: ThreadStore | ScopedThreads = self.store
         with naming_store(settings.telemetry_path):
             self.checks = CheckStore(settings.telemetry_path)

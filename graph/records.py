@@ -1,9 +1,12 @@
 """The decision record: one append-only, hash-chained record per determination, referral, approval, decline,
 return and override, kept in the conversations store (``conversations.db`` or the PostgreSQL database).
 
-Each record's ``hash`` is the sha256 of the canonical JSON (sorted keys, no spaces, UTF-8) of its fields — seq,
-kind, at, user, role, thread_id, submission_id, referral_id, body and prev_hash — and ``prev_hash`` is the hash of
-the record before it (64 zeros for the first). A one-row head (the latest seq and hash) moves in the same
+Each record's ``hash`` is the HMAC-SHA256, under the key of ``graph/audit_key.py`` (kept outside the database), of
+the canonical JSON (sorted keys, no spaces, UTF-8) of its fields — alg, seq, kind, at, user, role, thread_id,
+submission_id, referral_id, body and prev_hash — and ``prev_hash`` is the hash of the record before it (64 zeros
+for the first). ``alg`` names the key (``hmac-sha256:<key id>``). Records written before the key existed (migration
+``0005``) have no ``alg`` and a plain sha256 of the other ten fields; they still verify, and from the epoch that
+migration fixed on every record must be keyed, so an unkeyed record cannot be slipped in after them. A one-row head (the latest seq and hash) moves in the same
 transaction as each append, so a record deleted from the end is detected too. Appends are serialized (SQLite:
 ``BEGIN IMMEDIATE``; PostgreSQL: the head row locked ``FOR UPDATE``) and ``prev_hash`` is unique, so several
 processes appending at once never fork the chain. Triggers (migration ``0003``) refuse UPDATE and DELETE.
@@ -14,7 +17,9 @@ inserted or moved. What it can and cannot detect is in docs/audit.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
 import threading
 import time
@@ -28,6 +33,7 @@ from sqlalchemy.engine import Engine
 
 from core import database
 from core.database import normalize_url, write_ahead
+from graph.audit_key import ALG, AuditKey, AuditKeyError, from_file
 from graph.determination import determination_body
 from graph.threads import upgrade_schema
 
@@ -61,6 +67,7 @@ decision_record = Table(
     Column("body", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("alg", Text),  # hmac-sha256:<key id>; NULL for an unkeyed record written before migration 0005
 )
 head = Table(
     "decision_record_head",
@@ -68,6 +75,12 @@ head = Table(
     Column("id", Integer, primary_key=True),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+epoch = Table(
+    "decision_record_epoch",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("keyed_from", Integer, nullable=False),  # the first seq that must be keyed
 )
 _COLUMNS = [decision_record.c[n] for n in decision_record.c.keys()]
 # Built once, so each append reuses the compiled statements.
@@ -88,6 +101,7 @@ class DecisionRecord:
     body: dict
     prev_hash: str
     hash: str
+    alg: str | None = None  # None: an unkeyed record of before the key (plain sha256)
 
     def as_dict(self) -> dict:
         """The record as one JSON line of an export (with its hash)."""
@@ -103,6 +117,7 @@ class VerifyReport:
     seconds: float = 0.0
     head_seq: int = 0
     head_hash: str = GENESIS
+    unkeyed: int = 0  # records of before the key (plain sha256), verified as such
 
 
 class RecordRefused(ValueError):
@@ -136,16 +151,32 @@ def record_hash(
     referral_id: str | None,
     body_text: str,
     prev_hash: str,
+    alg: str | None = None,
+    key: bytes | None = None,
 ) -> str:
-    """sha256 of the canonical JSON of a record's fields. ``body_text`` is spliced in as stored: when it is
-    canonical (``canonical_body``) the result is exactly ``json.dumps(fields, sort_keys=True, separators=(",",
-    ":"), ensure_ascii=False)``, and any byte changed in it changes the hash. Keys in sorted order."""
+    """The hash of a record: the HMAC-SHA256 under ``key`` of the canonical JSON of its fields, ``alg`` (the key's
+    name) among them; with no ``alg``, an unkeyed record's sha256 of the ten others. ``body_text`` is spliced in as
+    stored: when it is canonical (``canonical_body``) the text is exactly ``json.dumps(fields, sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)``, and any byte changed in it changes the hash. Keys in sorted
+    order."""
+    opening = "{" if alg is None else f'{{"alg":{_dump(alg)},'  # built in one piece: verify hashes 100k of ~5 KB
     text = (
-        f'{{"at":{_dump(at)},"body":{body_text},"kind":{_dump(kind)},"prev_hash":{_dump(prev_hash)},'
+        f'{opening}"at":{_dump(at)},"body":{body_text},"kind":{_dump(kind)},"prev_hash":{_dump(prev_hash)},'
         f'"referral_id":{_dump(referral_id)},"role":{_dump(role)},"seq":{_dump(seq)},'
         f'"submission_id":{_dump(submission_id)},"thread_id":{_dump(thread_id)},"user":{_dump(user)}}}'
-    )
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    ).encode("utf-8", "surrogatepass")
+    if alg is None:
+        return hashlib.sha256(text).hexdigest()
+    if key is None:
+        raise ValueError("a keyed record's hash needs its key")
+    mac = _keyed(key).copy()  # the key's inner and outer pads computed once, not per record
+    mac.update(text)
+    return mac.hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def _now() -> str:
@@ -153,15 +184,16 @@ def _now() -> str:
 
 
 def _record(row) -> DecisionRecord:
-    seq, kind, at, user, role, thread_id, submission_id, referral_id, body, prev_hash, hash_ = row
+    seq, kind, at, user, role, thread_id, submission_id, referral_id, body, prev_hash, hash_, alg = row
     return DecisionRecord(
-        seq, kind, at, user, role, thread_id, submission_id, referral_id, json.loads(body), prev_hash, hash_
+        seq, kind, at, user, role, thread_id, submission_id, referral_id, json.loads(body), prev_hash, hash_, alg
     )
 
 
 def adopt_missing_tables(engine: Engine) -> None:
     """Create the record's tables where a store's revision is past ``0003`` without them: for a while ``0004``
-    (referrals) came straight after ``0002``, and Alembic never runs a revision older than the one stamped."""
+    (referrals) came straight after ``0002``, and Alembic never runs a revision older than the one stamped.
+    Revision ``0005`` (the keyed chain) builds ``0003``'s tables first when they are missing."""
     from sqlalchemy import inspect
 
     if inspect(engine).has_table("decision_record"):
@@ -171,8 +203,8 @@ def adopt_missing_tables(engine: Engine) -> None:
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
 
-    path = Path(__file__).parent / "migrations" / "versions" / "0003_decision_records.py"
-    spec = importlib.util.spec_from_file_location("uwc_migration_0003", path)
+    path = Path(__file__).parent / "migrations" / "versions" / "0005_keyed_records.py"
+    spec = importlib.util.spec_from_file_location("uwc_migration_0005", path)
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
@@ -197,9 +229,10 @@ def adopt_missing_tables(engine: Engine) -> None:
 
 class RecordStore:
     """The decision record of one conversations store; ``url`` is ``graph.threads.store_url(settings)`` (or a path
-    of a SQLite file)."""
+    of a SQLite file); ``key`` is ``graph.audit_key.load_key(settings)``. Without one, a SQLite store uses the key
+    file beside it (created once), and a PostgreSQL store is refused: its key must come from the operator."""
 
-    def __init__(self, url: Path | str, wait: float = 10.0):
+    def __init__(self, url: Path | str, wait: float = 10.0, key: AuditKey | None = None):
         if isinstance(url, Path) or "://" not in str(url):
             Path(url).parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{url}"
@@ -227,6 +260,12 @@ class RecordStore:
                 pool_timeout=wait,
                 connect_args={"connect_timeout": database.connect_timeout(wait)},
             )
+        if key is None:
+            folder = database.sqlite_file(self.url)
+            if not self.sqlite or folder is None:
+                raise AuditKeyError("the decision record on PostgreSQL needs its key (UWC_AUDIT_KEY or a key file)")
+            key = from_file(Path(folder).parent / "audit.key")
+        self.key = key
         self._lock = threading.Lock()  # one append at a time per process (the database serializes processes)
         upgrade_schema(self.engine)
         adopt_missing_tables(self.engine)
@@ -279,6 +318,7 @@ class RecordStore:
 
     def _chain(self, conn, last_seq: int, last_hash: str, fields: dict, body_text: str) -> DecisionRecord:
         seq, at = last_seq + 1, _now()  # taken under the lock: ``at`` never goes back along the chain
+        alg = self.key.alg
         digest = record_hash(
             seq,
             fields["kind"],
@@ -290,9 +330,12 @@ class RecordStore:
             fields["referral_id"],
             body_text,
             last_hash,
+            alg,
+            self.key.current,
         )
         values = {k: v for k, v in fields.items() if k != "user"}
         row = dict(seq=seq, at=at, user_name=fields["user"], body=body_text, prev_hash=last_hash, hash=digest, **values)
+        row["alg"] = alg
         conn.execute(_INSERT, row)
         conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
         return DecisionRecord(
@@ -307,6 +350,7 @@ class RecordStore:
             json.loads(body_text),
             last_hash,
             digest,
+            alg,
         )
 
     def _extend(self, conn, last_seq: int, last_hash: str, batch: list[tuple[dict, str]]) -> list[DecisionRecord]:
@@ -396,24 +440,70 @@ class RecordStore:
         for row in self._rows(query):
             yield _record(row)
 
+    def check_key(self) -> None:
+        """Refuse a key that did not sign the latest keyed record: processes given different keys (replicas each
+        making its own key file, a new key without the old one kept) would write a chain none of them verifies."""
+        c = decision_record.c
+        with self.engine.connect() as conn:
+            alg = conn.execute(select(c.alg).where(c.alg.is_not(None)).order_by(c.seq.desc()).limit(1)).scalar()
+        if alg is not None and alg not in self.key.by_alg():
+            raise AuditKeyError(
+                f"the latest decision record is signed with key {alg.partition(':')[2]}, which the key from "
+                f"{self.key.source} is not: give every process the same key (UWC_AUDIT_KEY), and keep a replaced "
+                "one in UWC_AUDIT_OLD_KEYS or the key file (docs/audit.md)"
+            )
+
+    def keyed_from(self) -> int:
+        """The first seq that must be keyed (records before it were written before the key existed)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(epoch.c.keyed_from).where(epoch.c.id == 1)).scalar_one())
+
     def verify(self) -> VerifyReport:
-        """Recompute the chain in seq order and compare it with the head; the first problem found is reported."""
+        """Recompute the chain in seq order and compare it with the head; the first problem found is reported.
+        Each keyed record is checked with the key its ``alg`` names; from the epoch on every record must be keyed."""
         start = time.perf_counter()
         head_seq, head_hash = self.head()
-        count, expected, prev = 0, 1, GENESIS
+        keyed_from, keys = self.keyed_from(), self.key.by_alg()
+        count, expected, prev, unkeyed = 0, 1, GENESIS, 0
 
         def bad(seq: int, problem: str) -> VerifyReport:
-            return VerifyReport(False, count, seq, problem, time.perf_counter() - start, head_seq, head_hash)
+            return VerifyReport(False, count, seq, problem, time.perf_counter() - start, head_seq, head_hash, unkeyed)
 
         for row in self._raw_rows(f"SELECT {', '.join(decision_record.c.keys())} FROM decision_record ORDER BY seq"):
-            seq, kind, at, user, role, thread_id, submission_id, referral_id, body, prev_hash, digest = row
+            seq, kind, at, user, role, thread_id, submission_id, referral_id, body, prev_hash, digest, alg = row
             count += 1
             if seq != expected:
                 missing = f"record {expected}" if seq == expected + 1 else f"records {expected} to {seq - 1}"
                 return bad(expected, f"{missing} missing: the chain jumps from {expected - 1} to {seq} (deleted)")
-            actual = record_hash(seq, kind, at, user, role, thread_id, submission_id, referral_id, body, prev_hash)
+            if alg is None:
+                if seq >= keyed_from:
+                    return bad(
+                        seq,
+                        f"record {seq} is not keyed, but every record from {keyed_from} on must be "
+                        "(written without the key: forged)",
+                    )
+                unkeyed += 1
+                key = None
+            else:
+                key = keys.get(alg)
+                if key is None:
+                    known = alg.startswith(f"{ALG}:")
+                    return bad(
+                        seq,
+                        f"record {seq} is signed with key {alg.partition(':')[2] or alg!r}, which is not configured "
+                        "(a retired key missing from UWC_AUDIT_OLD_KEYS or the key file, or a forged record)"
+                        if known
+                        else f"record {seq} names an unknown algorithm {alg!r} (forged)",
+                    )
+            actual = record_hash(
+                seq, kind, at, user, role, thread_id, submission_id, referral_id, body, prev_hash, alg, key
+            )
             if actual != digest:
-                return bad(seq, f"record {seq} was changed: its content does not match its hash")
+                return bad(
+                    seq,
+                    f"record {seq} was changed or forged: its content does not match its hash"
+                    + (" under the key" if key is not None else ""),
+                )
             if prev_hash != prev:
                 return bad(
                     seq,
@@ -429,4 +519,4 @@ class RecordStore:
             return bad(head_seq + 1, f"record {head_seq + 1} is past the head ({head_seq}): inserted outside append")
         if prev != head_hash:
             return bad(last, f"record {last} is not the one the head names (the last record was replaced)")
-        return VerifyReport(True, count, None, None, time.perf_counter() - start, head_seq, head_hash)
+        return VerifyReport(True, count, None, None, time.perf_counter() - start, head_seq, head_hash, unkeyed)

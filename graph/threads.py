@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from core import database
-from core.database import is_postgres, normalize_url, write_ahead
+from core.database import DatabaseUnavailable, is_postgres, normalize_url, write_ahead
 from core.redact import redact
 from graph.checkpoints import checkpoint_target, open_checkpointer
 
@@ -166,8 +166,25 @@ def upgrade_schema(engine: Engine) -> None:
             return
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+            _owner_or_refuse(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+
+def _owner_or_refuse(conn) -> None:
+    """A store with an owner apart from the app (``UWC_OWNER_URL``) is upgraded by that owner alone: the app's login
+    would fail half-way, or create tables of its own beside the owner's."""
+    owner = conn.execute(
+        text("SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'alembic_version'")
+    ).scalar()
+    if (
+        owner is not None
+        and not conn.execute(text("SELECT pg_has_role(current_user, :o, 'USAGE')"), {"o": owner}).scalar()
+    ):
+        raise DatabaseUnavailable(
+            f"the conversations store needs an upgrade that only its owner ({owner}) may run: run `uwc seed` with "
+            "UWC_OWNER_URL set to the owner's login"
+        )
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"

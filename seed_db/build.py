@@ -261,16 +261,23 @@ def _insert_all(conn, data: SeedData, progress: Count | None = None) -> None:
                 progress(done, total)
 
 
-def write_database(url: str, data: SeedData, reader_url: str | None = None, progress: Count | None = None) -> dict:
+def write_database(
+    url: str,
+    data: SeedData,
+    reader_url: str | None = None,
+    progress: Count | None = None,
+    app_url: str | None = None,
+) -> dict:
     """Write ``data`` to the database at ``url``. SQLite files are built aside and swapped in atomically; PostgreSQL
-    also gets the SQL tool's own login (``reader_url``: ``UWC_READER_URL``, unset for the derived one).
+    also gets the SQL tool's own login (``reader_url``: ``UWC_READER_URL``, unset for the derived one) and, when
+    ``url`` is the owner's, the app's own login (``app_url``).
     ``progress`` hears the rows written (SQLite) as (done, total)."""
     start = time.perf_counter()
     target = sqlite_path(url)
     if is_postgres(url):
         from seed_db.postgres import write_postgres  # COPY into a new schema, then swap in one transaction
 
-        return write_postgres(url, data, reader_url)
+        return write_postgres(url, data, reader_url, app_url)
     if target is None:
         # Other databases: one transaction, so a failure rolls back.
         engine = create_engine(url)

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from core.database import DATA_SCHEMA, normalize_url
 from seed_db import models
+from seed_db.app_role import setup_app_login
 from seed_db.reader_role import setup_reader
 from seed_db.sources import SeedError
 
@@ -27,9 +28,11 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def write_postgres(url: str, data, reader_url: str | None = None) -> dict:
+def write_postgres(url: str, data, reader_url: str | None = None, app_url: str | None = None) -> dict:
     """Write ``data`` (``seed_db.build.SeedData``) to PostgreSQL at ``url``; raise ``SeedError`` if it fails.
-    ``reader_url`` is ``UWC_READER_URL`` (unset: the derived ``uwc_reader`` login)."""
+    ``reader_url`` is ``UWC_READER_URL`` (unset: the derived ``uwc_reader`` login). ``app_url`` is the app's own
+    login when ``url`` is the owner's (``UWC_OWNER_URL``): it is made and granted what it needs
+    (``seed_db/app_role.py``), and the reader's password is derived from it, as the app derives it."""
     start = time.perf_counter()
     scratch = f"{DATA_SCHEMA}_new_{os.getpid()}"
     engine = create_engine(normalize_url(url), connect_args={"connect_timeout": 5})
@@ -45,7 +48,7 @@ def write_postgres(url: str, data, reader_url: str | None = None) -> dict:
                 for statement in deferred:
                     conn.execute(text(statement))
             _check(engine, scratch, data)
-            note = _swap(engine, scratch, url, reader_url)
+            note = _swap(engine, scratch, app_url or url, reader_url, app_url)
         except BaseException:
             with engine.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA IF EXISTS {_ident(scratch)} CASCADE"))
@@ -112,7 +115,7 @@ def _check(engine, schema: str, data) -> None:
                 raise SeedError(table.name, f"loaded {n} rows into PostgreSQL, expected {data.count(table.name)}")
 
 
-def _swap(engine, scratch: str, url: str, reader_url: str | None) -> str | None:
+def _swap(engine, scratch: str, url: str, reader_url: str | None, app_url: str | None = None) -> str | None:
     old = f"{DATA_SCHEMA}_old_{os.getpid()}"
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWAP_LOCK})
@@ -121,6 +124,8 @@ def _swap(engine, scratch: str, url: str, reader_url: str | None) -> str | None:
             conn.execute(text(f"ALTER SCHEMA {_ident(DATA_SCHEMA)} RENAME TO {_ident(old)}"))
         conn.execute(text(f"ALTER SCHEMA {_ident(scratch)} RENAME TO {_ident(DATA_SCHEMA)}"))
         note = setup_reader(conn, url, reader_url)
+        if app_url:
+            note = "; ".join(n for n in (note, setup_app_login(conn, app_url)) if n) or None
         if live:
             conn.execute(text(f"DROP SCHEMA {_ident(old)} CASCADE"))
     return note

@@ -156,11 +156,12 @@ def run_seed(
     reader_url: str | None = None,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    app_url: str | None = None,
 ) -> SeedReport:
     """Validate every input first, then write the database, then (re)build the guideline index.
 
     ``cache_dir`` keeps the vectors embedded here for the next build (``retrieval.vectors``); ``progress`` hears
-    each step as (task, done, total).
+    each step as (task, done, total). ``app_url``: the app's own login when ``database_url`` is the owner's.
     """
     start = time.perf_counter()
     remove_leftovers(database_url, index_dir)
@@ -174,7 +175,7 @@ def run_seed(
     if progress:
         progress(INPUTS_TASK, 1, 1)
     rows = functools.partial(progress, DATABASE_TASK) if progress else None
-    written = write_database(database_url, data, reader_url, rows)
+    written = write_database(database_url, data, reader_url, rows, app_url)
     index = None
     if with_index:
         from retrieval.index import build_index  # chromadb only when indexing

@@ -118,8 +118,14 @@ def _isolated_env(monkeypatch, tmp_path):
         "UWC_DATABASE_URL",
         "UWC_RECORD",
         "UWC_REPLAY",
+        "UWC_OWNER_URL",
+        "UWC_AUDIT_KEY_FILE",
+        "UWC_AUDIT_OLD_KEYS",
     ):
         monkeypatch.delenv(key, raising=False)
+    # One decision record key for the whole run, as every process of a deployment shares one: tests on a shared
+    # PostgreSQL database use data folders of their own, whose key files would each sign with a different key.
+    monkeypatch.setenv("UWC_AUDIT_KEY", "uwc-test-run-decision-record-key-0123456789")
 
 
 # --- seeded data folders, built once per inputs and reused across runs -----------------------------------

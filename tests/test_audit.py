@@ -193,7 +193,7 @@ def test_audit_verify_says_ok_then_names_the_first_bad_record(decided):
     code, out, _ = _cli("audit", "verify", "--data-dir", str(decided["dir"]))
     first, head = out.splitlines()
     assert code == 0 and first.startswith("ok: 4 records, chain intact (") and first.endswith(" s)")
-    assert head.startswith(f"head: record 4, sha256 {RecordStore(decided['dir'] / 'conversations.db').head()[1]}")
+    assert head.startswith(f"head: record 4, hash {RecordStore(decided['dir'] / 'conversations.db').head()[1]}")
     with sqlite3.connect(decided["dir"] / "conversations.db") as c:
         c.execute("DROP TRIGGER decision_record_no_update")
         c.execute("UPDATE decision_record SET user_name = 'someone else' WHERE seq = 3")

@@ -77,6 +77,6 @@ def test_image_builds_and_reports_healthy():
 
 def test_compose_file_is_valid():
     _docker_or_skip()
-    env = {**os.environ, "UWC_AUTH_USERS": "x:admin:scrypt$1$1$1$a$b"}
+    env = {**os.environ, "UWC_AUTH_USERS": "x:admin:scrypt$1$1$1$a$b", "UWC_AUDIT_KEY": "k" * 64}
     out = subprocess.run(["docker", "compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -18,21 +18,26 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from graph.audit_key import from_values
 from graph.records import GENESIS, RECORD_KINDS, RecordRefused, RecordStore, record_hash
 from tests.pg import fresh_database, pg_url  # noqa: F401  (a fixture)
+
+KEY_TEXT = "test-decision-record-key-0123456789abcdef"
+KEY = from_values(KEY_TEXT)
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER = """
 import sys
+from graph.audit_key import from_values
 from graph.records import RecordStore
-store = RecordStore(sys.argv[1])
+store = RecordStore(sys.argv[1], key=from_values(sys.argv[4]))
 i = 0
 while True:
     r = store.append("determination", user=sys.argv[2], role="junior", body={"n": i, "pad": "x" * 300},
                      thread_id="t" + str(i % 3))
     print(r.seq, flush=True)
     i += 1
-    if len(sys.argv) > 3 and i >= int(sys.argv[3]):
+    if int(sys.argv[3]) and i >= int(sys.argv[3]):
         break
 """
 SQLITE_TRIGGERS = (
@@ -41,6 +46,7 @@ SQLITE_TRIGGERS = (
     "decision_record_at_end",
     "decision_record_head_forward",
     "decision_record_head_no_delete",
+    "decision_record_keyed",
 )
 
 
@@ -71,19 +77,20 @@ def fill(store: RecordStore, n: int = 6) -> list:
 
 
 def test_records_chain_and_verify(store_url):
-    store = RecordStore(store_url)
+    store = RecordStore(store_url, key=KEY)
     try:
         assert store.verify().ok and store.verify().count == 0
         made = fill(store)
         assert [r.seq for r in made] == [1, 2, 3, 4, 5, 6]
         assert made[0].prev_hash == GENESIS and all(b.prev_hash == a.hash for a, b in zip(made, made[1:], strict=False))
         assert [r.at for r in made] == sorted(r.at for r in made)
-        for r in made:  # the hash is the documented canonical JSON of every field
+        for r in made:  # the hash is the documented HMAC of the canonical JSON of every field, ``alg`` included
             fields = {k: v for k, v in r.as_dict().items() if k != "hash"}
             text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
             import hashlib
+            import hmac
 
-            assert hashlib.sha256(text.encode()).hexdigest() == r.hash
+            assert r.alg == KEY.alg and hmac.new(KEY.current, text.encode(), hashlib.sha256).hexdigest() == r.hash
         report = store.verify()
         assert report.ok and report.count == 6 and report.head_seq == 6 and report.head_hash == made[-1].hash
         assert list(store.records()) == made
@@ -98,7 +105,7 @@ def test_records_chain_and_verify(store_url):
 
 
 def test_a_bad_record_is_refused_before_it_is_written(tmp_path):
-    store = RecordStore(tmp_path / "c.db")
+    store = RecordStore(tmp_path / "c.db", key=KEY)
     with pytest.raises(RecordRefused, match="unknown record kind"):
         store.append("verdict", user=None, role=None, body={})
     with pytest.raises(RecordRefused, match="not JSON"):
@@ -134,9 +141,9 @@ def _exec(store_url: str, sql: str) -> None:
     ],
 )
 def test_the_database_refuses_to_change_or_delete_a_record(store_url, sql):
-    store = RecordStore(store_url)
+    store = RecordStore(store_url, key=KEY)
     fill(store)
-    with pytest.raises(Exception, match="append-only|head|extend the chain|permission denied"):
+    with pytest.raises(Exception, match="append-only|head|extend the chain|permission denied|must be keyed"):
         _exec(store_url, sql)
     assert store.verify().ok and store.verify().count == 6
     store.close()
@@ -159,7 +166,7 @@ def test_postgres_truncate_is_refused_and_privileges_are_revoked_for_the_app_rol
         admin.execute(f'ALTER DATABASE "{name}" OWNER TO {role}')
     try:
         app_url = make_url(pg_url).set(username=role, password="pw").render_as_string(hide_password=False)
-        store = RecordStore(app_url)
+        store = RecordStore(app_url, key=KEY)
         fill(store, 3)
         for sql in ("UPDATE decision_record SET kind = 'x'", "DELETE FROM decision_record", "TRUNCATE decision_record"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -187,6 +194,7 @@ FIELDS = (
     "body",
     "prev_hash",
     "hash",
+    "alg",
 )
 
 
@@ -194,7 +202,7 @@ FIELDS = (
 def sqlite_six(tmp_path_factory):
     """A SQLite store of six records with its triggers dropped, copied by each example."""
     path = tmp_path_factory.mktemp("records") / "six.db"
-    store = RecordStore(path)
+    store = RecordStore(path, key=KEY)
     fill(store)
     store.close()
     with sqlite3.connect(path) as c:
@@ -212,7 +220,7 @@ def _copy(source: Path) -> tuple[Path, str]:
 
 
 def _verify(url: str):
-    store = RecordStore(url)
+    store = RecordStore(url, key=KEY)
     try:
         return store.verify()
     finally:
@@ -232,7 +240,7 @@ def test_changing_any_field_of_any_record_is_detected(sqlite_six, seq, field, te
     try:
         with sqlite3.connect(folder / "c.db") as c:
             old = c.execute(f"SELECT {field} FROM decision_record WHERE seq = ?", [seq]).fetchone()[0]
-            nullable = field in ("user_name", "role", "thread_id", "submission_id", "referral_id")
+            nullable = field in ("user_name", "role", "thread_id", "submission_id", "referral_id", "alg")
             if field == "seq":
                 assume(not 1 <= number <= 6)
                 new: object = number
@@ -269,7 +277,7 @@ def test_changing_any_field_of_any_record_is_detected(sqlite_six, seq, field, te
         # inserted at the end (a copy of the last record, not hashed) without moving the head
         (
             "INSERT INTO decision_record SELECT 7, kind, at, user_name, role, thread_id, submission_id, referral_id, "
-            "body, hash, hash FROM decision_record WHERE seq = 6",
+            "body, hash, hash, alg FROM decision_record WHERE seq = 6",
             7,
             "record 7 was changed",
         ),
@@ -286,27 +294,44 @@ def test_deleted_moved_and_inserted_records_are_detected(sqlite_six, sql, first_
         shutil.rmtree(folder)
 
 
-def test_a_forged_record_hashed_by_the_scheme_past_the_head_is_detected(sqlite_six):
+def _append_forged(path: Path, alg: str | None, key: bytes | None) -> None:
+    """Record 7 appended at the head as the app would, the head moved to it (triggers dropped): only the key differs."""
+    with sqlite3.connect(path) as c:
+        (last,) = c.execute("SELECT hash FROM decision_record WHERE seq = 6").fetchone()
+        row = [7, "approval", "2030-01-01T00:00:00+00:00", "mallory", "senior", "t", None, None, "{}", last]
+        digest = record_hash(*row, alg, key)
+        c.execute("INSERT INTO decision_record VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [*row, digest, alg])
+        c.execute("UPDATE decision_record_head SET seq = 7, hash = ? WHERE id = 1", [digest])
+
+
+@pytest.mark.parametrize(
+    ("alg", "key", "words"),
+    [
+        (None, None, "record 7 is not keyed"),  # hashed by the old, unkeyed scheme
+        (KEY.alg, b"a guess at the key, long enough to pass as one", "does not match its hash under the key"),
+        ("hmac-sha256:0123456789abcdef", b"the forger's own key, long enough to pass", "not configured"),
+        ("sha256", b"k" * 32, "unknown algorithm"),
+    ],
+)
+def test_a_record_appended_at_the_head_without_the_key_is_detected(sqlite_six, alg, key, words):
+    """Someone with the database but not the key appends a record and moves the head to it: verify names it."""
     folder, url = _copy(sqlite_six)
     try:
-        with sqlite3.connect(folder / "c.db") as c:
-            (last,) = c.execute("SELECT hash FROM decision_record WHERE seq = 6").fetchone()
-            row = [7, "approval", "2030-01-01T00:00:00+00:00", "mallory", "senior", "t", None, None, "{}", last]
-            c.execute("INSERT INTO decision_record VALUES (?,?,?,?,?,?,?,?,?,?,?)", [*row, record_hash(*row)])
+        _append_forged(folder / "c.db", alg, key)
         report = _verify(url)
-        assert not report.ok and report.first_bad_seq == 7 and "past the head" in report.problem
+        assert not report.ok and report.first_bad_seq == 7 and words in report.problem, report
     finally:
         shutil.rmtree(folder)
 
 
 def test_a_record_rewritten_with_a_matching_hash_breaks_the_next_link(sqlite_six):
-    """Someone who knows the scheme recomputes a changed record's hash: the next record no longer follows it."""
+    """Someone who holds the key recomputes a changed record's hash: the next record no longer follows it."""
     folder, url = _copy(sqlite_six)
     try:
         with sqlite3.connect(folder / "c.db") as c:
             row = list(c.execute("SELECT * FROM decision_record WHERE seq = 3").fetchone())
             row[8] = '{"n":99}'
-            digest = record_hash(*row[:10])
+            digest = record_hash(*row[:10], row[11], KEY.current)
             c.execute("UPDATE decision_record SET body = ?, hash = ? WHERE seq = 3", [row[8], digest])
         report = _verify(url)
         assert not report.ok and report.first_bad_seq == 4 and "does not follow record 3" in report.problem
@@ -317,7 +342,7 @@ def test_a_record_rewritten_with_a_matching_hash_breaks_the_next_link(sqlite_six
 def test_postgres_tampering_with_each_field_is_detected(pg_url):  # noqa: F811
     import psycopg
 
-    store = RecordStore(pg_url)
+    store = RecordStore(pg_url, key=KEY)
     fill(store)
     conn = psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True)
     try:
@@ -341,17 +366,17 @@ def test_postgres_tampering_with_each_field_is_detected(pg_url):  # noqa: F811
 # --- concurrent writers and kill -9 -------------------------------------------------------------------------
 def _writer(url: str, name: str, count: int | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-c", WRITER, url, name] + ([str(count)] if count else [])
+    args = [sys.executable, "-c", WRITER, url, name, str(count or 0), KEY_TEXT]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 @pytest.mark.slow
 def test_concurrent_writers_never_fork_the_chain(store_url):
-    RecordStore(store_url).close()  # migrated once, so the writers race on appends only
+    RecordStore(store_url, key=KEY).close()  # migrated once, so the writers race on appends only
     writers = [_writer(store_url, f"w{i}", 40) for i in range(3)]
     outputs = [w.communicate(timeout=120) for w in writers]
     assert all(w.returncode == 0 for w in writers), [o[1][-500:] for o in outputs]
-    store = RecordStore(store_url)
+    store = RecordStore(store_url, key=KEY)
     report = store.verify()
     assert report.ok and report.count == 120
     by_writer = {name: sum(1 for r in store.records() if r.user == name) for name in ("w0", "w1", "w2")}
@@ -361,7 +386,7 @@ def test_concurrent_writers_never_fork_the_chain(store_url):
 
 @pytest.mark.slow
 def test_kill_9_during_writes_loses_no_committed_record(store_url):
-    RecordStore(store_url).close()
+    RecordStore(store_url, key=KEY).close()
     rng = random.Random(28)
     committed: set[int] = set()
     for round_ in range(5):
@@ -378,7 +403,7 @@ def test_kill_9_during_writes_loses_no_committed_record(store_url):
         w.stdout.close()
         if w.stderr:
             w.stderr.close()
-    store = RecordStore(store_url)
+    store = RecordStore(store_url, key=KEY)
     report = store.verify()
     assert report.ok, report.problem
     stored = {r.seq for r in store.records()}
@@ -406,7 +431,7 @@ def test_an_old_store_is_upgraded_keeping_its_conversations(tmp_path):
             "INSERT INTO thread (id, title, created_at, updated_at) VALUES ('t1', 'Old', '2026-01-01', '2026-01-01')"
         )
     engine.dispose()
-    store = RecordStore(path)
+    store = RecordStore(path, key=KEY)
     store.append("determination", user=None, role=None, body={}, thread_id="t1")
     assert store.verify().ok
     threads = ThreadStore(path)
@@ -457,7 +482,7 @@ def test_a_conversations_applicant_is_read_once(tmp_path, monkeypatch):
 
 
 def test_a_batch_is_appended_whole_or_not_at_all(tmp_path):
-    store = RecordStore(tmp_path / "c.db")
+    store = RecordStore(tmp_path / "c.db", key=KEY)
     made = store.append_many([{"kind": "determination", "user": "u", "body": {"i": i}} for i in range(3)])
     assert [r.seq for r in made] == [1, 2, 3] and made[1].prev_hash == made[0].hash
     with pytest.raises(RecordRefused):
@@ -469,11 +494,11 @@ def test_a_batch_is_appended_whole_or_not_at_all(tmp_path):
 def test_a_store_stamped_past_0003_without_the_record_gets_its_tables(tmp_path):
     """For a while 0004 (referrals) followed 0002 directly: a store upgraded then has no record tables."""
     path = tmp_path / "conversations.db"
-    RecordStore(path).close()
+    RecordStore(path, key=KEY).close()
     with sqlite3.connect(path) as c:
         c.execute("DROP TABLE decision_record")  # its triggers go with it
         c.execute("DROP TABLE decision_record_head")
-    store = RecordStore(path)
+    store = RecordStore(path, key=KEY)
     fill(store, 2)
     assert store.verify().ok and store.verify().count == 2
     with pytest.raises(Exception, match="append-only"):

@@ -50,6 +50,11 @@ def copilot_message(exc: BaseException) -> str:
         return f"The copilot cannot start: part of it is missing from this installation ({code(exc.name)})."
     if isinstance(exc, DB_ERRORS):
         return database_message(exc)
+    from core.database import DatabaseUnavailable
+    from graph.audit_key import AuditKeyError
+
+    if isinstance(exc, AuditKeyError | DatabaseUnavailable):  # already one line saying what to do (no secret in it)
+        return f"The copilot cannot start: {md(str(exc))}. Reload the page when it is fixed."
     from app.ui import errors
 
     ref = errors.reference(exc, "starting the copilot")

@@ -1,6 +1,10 @@
-"""Red team, the decision record and its export: tampering through the app's own connection, a forged record
-appended with a correct hash, the PostgreSQL owner granting itself UPDATE back, and export paths that escape the
-chosen folder (``..``, absolute, symlink, hard link, FIFO).
+"""Red team, the decision record and its export: tampering through the app's own connection, a record forged and
+appended at the head by someone with the database but not the key (hashed as the chain's own, or by the unkeyed
+scheme of old records), the PostgreSQL app login taking the owner's rights back after `uwc seed` with an owner,
+and export paths that escape the chosen folder (``..``, absolute, symlink, hard link, FIFO).
+
+The attacks run against older code too (a store without a key is opened as it was then), so the same script shows
+what an older version let through.
 
 Run: ``PYTHONPATH=. python -m bench.redteam.records`` (each attack prints held/BROKEN and one line of evidence).
 """
@@ -11,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 from sqlalchemy import text
@@ -19,12 +24,22 @@ from bench.redteam import Outcome, attack
 
 AREA = "records"
 ROOT = str(Path(__file__).resolve().parents[2])
+KEY = "the-red-team's-operator-key-0123456789"  # the operator's: the attacks never use it to forge
+GUESS = b"a guess at the operator's key, as long as one"
+
+
+def _record_store(url):
+    from graph.records import RecordStore
+
+    try:
+        from graph.audit_key import from_values
+    except ImportError:  # code from before the keyed chain
+        return RecordStore(url)
+    return RecordStore(url, key=from_values(KEY))
 
 
 def _store(folder: Path, n: int = 3):
-    from graph.records import RecordStore
-
-    store = RecordStore(folder / "conversations.db")
+    store = _record_store(folder / "conversations.db")
     for i in range(n):
         store.append("determination", user="jo", role="junior", thread_id="T1", body={"message_id": f"m{i}"})
     return store
@@ -72,92 +87,132 @@ def drop_triggers_then_edit() -> Outcome:
             store.close()
 
 
-def _forge(conn, store, kind: str, user: str, role: str, body_obj: dict) -> None:
-    """Append a record exactly as ``RecordStore`` would, with plain SQL on the app's own connection."""
+def _forge(conn, kind: str, user: str, role: str, body_obj: dict, *, unkeyed: bool = False) -> str:
+    """Append a record exactly as ``RecordStore`` would, with plain SQL on the app's own connection and what the
+    database shows: the head, and the ``alg`` every record names (its key id). Without the key the hash is an HMAC
+    under a guess, or (``unkeyed``) the plain sha256 of records written before the key."""
     from graph.records import _now, canonical_body, record_hash
 
     seq, prev = conn.execute(text("SELECT seq, hash FROM decision_record_head WHERE id = 1")).one()
     body, at = canonical_body(body_obj), _now()
-    digest = record_hash(seq + 1, kind, at, user, role, "T1", None, "R-forged", body, prev)
-    conn.execute(
-        text(
-            "INSERT INTO decision_record (seq, kind, at, user_name, role, thread_id, submission_id, referral_id, "
-            "body, prev_hash, hash) VALUES (:s, :k, :a, :u, :r, 'T1', NULL, 'R-forged', :b, :p, :h)"
-        ),
-        dict(s=seq + 1, k=kind, a=at, u=user, r=role, b=body, p=prev, h=digest),
-    )
+    fields = (seq + 1, kind, at, user, role, "T1", None, "R-forged", body, prev)
+    keyed = "alg" in {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(decision_record)")}
+    alg = None
+    if keyed and not unkeyed:
+        alg = conn.execute(text("SELECT alg FROM decision_record ORDER BY seq DESC LIMIT 1")).scalar()
+    digest = record_hash(*fields, alg, GUESS) if alg else record_hash(*fields)
+    values = dict(s=seq + 1, k=kind, a=at, u=user, r=role, b=body, p=prev, h=digest)
+    columns = "seq, kind, at, user_name, role, thread_id, submission_id, referral_id, body, prev_hash, hash"
+    if keyed:
+        columns, values["alg"] = columns + ", alg", alg
+    placeholders = ":s, :k, :a, :u, :r, 'T1', NULL, 'R-forged', :b, :p, :h" + (", :alg" if keyed else "")
+    conn.execute(text(f"INSERT INTO decision_record ({columns}) VALUES ({placeholders})"), values)
     conn.execute(text("UPDATE decision_record_head SET seq = :s, hash = :h WHERE id = 1"), dict(s=seq + 1, h=digest))
+    return alg or "unkeyed sha256"
 
 
-@attack(AREA, "forge a senior's approval record with the app's login (INSERT only, hash recomputed)")
-def forged_approval() -> Outcome:
-    """No trigger is dropped: the chain's hash has no key, so anyone with the app's INSERT right can extend it."""
+def _forged_approval(unkeyed: bool) -> Outcome:
     with tempfile.TemporaryDirectory() as tmp:
         store = _store(Path(tmp))
         try:
-            with store.engine.connect() as c:
-                c.exec_driver_sql("BEGIN IMMEDIATE")
-                _forge(
-                    c, store, "approval", "sam", "senior", {"decision": "approved", "note": "ok", "message_id": "m2"}
-                )
-                c.exec_driver_sql("COMMIT")
+            try:
+                with store.engine.connect() as c:
+                    c.exec_driver_sql("BEGIN IMMEDIATE")
+                    body = {"decision": "approved", "note": "ok", "message_id": "m2"}
+                    how = _forge(c, "approval", "sam", "senior", body, unkeyed=unkeyed)
+                    c.exec_driver_sql("COMMIT")
+            except Exception as exc:
+                return Outcome(True, f"the database refused the forged record: {' '.join(str(exc).split())[:110]}")
             report = store.verify()
             kinds = [(r.kind, r.user) for r in store.records()]
-            held = not report.ok
-            return Outcome(held, f"verify ok={report.ok} with {report.count} records; last {kinds[-1]} was forged")
+            return Outcome(
+                not report.ok,
+                f"forged {kinds[-1]} ({how}); verify ok={report.ok} with {report.count} records: {report.problem}",
+            )
         finally:
             store.close()
 
 
-@attack(AREA, "PostgreSQL: the app's login (the tables' owner) grants itself UPDATE and disables the trigger")
+@attack(AREA, "forge a senior's approval with the app's login (INSERT only, hashed as the chain's, no key)")
+def forged_approval() -> Outcome:
+    """No trigger is dropped: the attacker may INSERT and sees every record's key id, but not the key."""
+    return _forged_approval(unkeyed=False)
+
+
+@attack(AREA, "forge an approval hashed by the unkeyed scheme of old records (a downgrade)")
+def forged_unkeyed_approval() -> Outcome:
+    """Records written before the key still verify unkeyed: one appended after them must not."""
+    return _forged_approval(unkeyed=True)
+
+
+@attack(AREA, "PostgreSQL: after `uwc seed` with an owner, the app's login takes the owner's rights back")
 def pg_owner_takes_update_back() -> Outcome:
+    """`uwc seed` runs as the owner (UWC_OWNER_URL) and the app as its own login (UWC_DATABASE_URL), as docs/audit.md
+    tells an operator; the app's login then tries every way an owner has to change a record."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    from graph.records import RecordStore
-    from tests.pg import fresh_database
+    from tests.pg import ADMIN_URL, fresh_database
 
-    with fresh_database("uwc_rt_rec") as url:
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        role = "uwc_rt_app"
-        with admin.connect() as c:
-            c.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
-            c.exec_driver_sql(f"CREATE ROLE {role} LOGIN NOSUPERUSER PASSWORD 'rt'")
-            c.exec_driver_sql(f"GRANT ALL ON SCHEMA public TO {role}")
-        app_url = make_url(url).set(username=role, password="rt").render_as_string(hide_password=False)
-        try:
-            store = RecordStore(app_url)  # the app's own login runs the migration, as `uwc serve` does
+    role = f"uwc_rt_app_{uuid.uuid4().hex[:8]}"  # roles are per server: two runs at once must not share one
+    steps: list[str] = []
+    cleanup = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with cleanup.connect() as c:
+        c.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        c.exec_driver_sql(f"CREATE ROLE {role} LOGIN NOSUPERUSER PASSWORD 'rt-app-login'")
+    try:
+        with fresh_database("uwc_rt_rec") as url, tempfile.TemporaryDirectory() as data:
+            admin = create_engine(url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.exec_driver_sql(f"GRANT ALL ON SCHEMA public TO {role}")  # what the app needs for its own tables
+            app_url = make_url(url).set(username=role, password="rt-app-login").render_as_string(hide_password=False)
+            env = {**os.environ, "PYTHONPATH": ROOT, "UWC_TRACING": "0", "UWC_DATABASE_URL": app_url}
+            env |= {"UWC_OWNER_URL": url, "UWC_AUDIT_KEY": KEY}
+            seed = subprocess.run(
+                [sys.executable, "-m", "app.cli", "seed", "--no-index", "--data-dir", data],
+                capture_output=True, text=True, timeout=120, env=env,
+            )  # fmt: skip
+            steps.append(f"uwc seed exit {seed.returncode}")
+            store = _record_store(app_url)  # the app: opens (and on old code migrates) the store as its login
             for i in range(3):
                 store.append("determination", user="jo", role="junior", thread_id="T1", body={"i": i})
-            steps = []
+            changed = []
+            update = "UPDATE decision_record SET role='senior' WHERE seq=2"
+            for statements in (
+                [update],
+                [
+                    "GRANT UPDATE, DELETE ON decision_record TO CURRENT_USER",
+                    "ALTER TABLE decision_record DISABLE TRIGGER decision_record_no_change",
+                    update,
+                ],
+                [
+                    "CREATE OR REPLACE FUNCTION uwc_decision_record_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RETURN NEW; END $$",
+                    update,
+                ],
+                ["ALTER TABLE decision_record OWNER TO CURRENT_USER"],
+                ["DROP TABLE decision_record_head"],
+            ):
+                try:
+                    with store.engine.begin() as c:
+                        for statement in statements:
+                            c.exec_driver_sql(statement)
+                    changed.append(statements[0][:40])
+                except Exception as exc:
+                    steps.append(f"refused: {' '.join(str(getattr(exc, 'orig', exc)).split())[:50]}")
             try:
-                with store.engine.begin() as c:
-                    c.exec_driver_sql("UPDATE decision_record SET role='senior' WHERE seq=2")
-                steps.append("plain UPDATE went through")
-            except Exception as exc:
-                steps.append(f"plain UPDATE refused ({type(exc).__name__})")
-            try:
-                with store.engine.begin() as c:
-                    c.exec_driver_sql("GRANT UPDATE, DELETE ON decision_record TO CURRENT_USER")
-                    c.exec_driver_sql("ALTER TABLE decision_record DISABLE TRIGGER decision_record_no_change")
-                    c.exec_driver_sql("UPDATE decision_record SET role='senior' WHERE seq=2")
-                steps.append("GRANT + DISABLE TRIGGER + UPDATE went through as the app's login")
-                changed = True
-            except Exception as exc:
-                steps.append(f"owner route refused: {' '.join(str(exc).split())[:100]}")
-                changed = False
-            report = store.verify()
+                steps.append(f"verify ok={store.verify().ok}")
+            except Exception as exc:  # the head table dropped: nothing left to verify against
+                steps.append(f"verify could not run ({type(exc).__name__})")
             store.close()
-            steps.append(f"verify ok={report.ok} ({report.problem})")
-            outcome = Outcome(not changed, "; ".join(steps))
-        finally:
             admin.dispose()
-    from tests.pg import ADMIN_URL
-
-    cleanup = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with cleanup.connect() as c:  # the role owned only objects of the database just dropped
-        c.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
-    cleanup.dispose()
+            if changed:
+                steps.insert(0, f"went through as the app's login: {', '.join(changed)}")
+            outcome = Outcome(not changed, "; ".join(steps))
+    finally:
+        with cleanup.connect() as c:  # the role owned only objects of the database just dropped
+            c.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        cleanup.dispose()
     return outcome
 
 
