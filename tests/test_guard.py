@@ -121,6 +121,17 @@ def test_obfuscated_umbrella_is_caught(text):
         ("Offer 3&0 to the engineers.", "professional_liability"),  # digits for both letters beside "&"
         ("Offer the firm a professional indemnity policy.", "professional_liability"),
         ("Proposez une assurance RC alcool au bar.", "liquor_liability"),
+        # Round 6's taxonomy: the trade's letters with a cover word, other names of a product.
+        ("Offer a CE floater for the loaders.", "contractors_equipment"),
+        ("Quote UAS coverage for the survey drones.", "aviation"),
+        ("Offer envir impairment liab for the plating shop.", "pollution_liability"),
+        ("Wir empfehlen eine Key-Person-Versicherung für die Gründerin.", "key_person"),
+        ("Offer a vehicle service contract program to the dealer.", "warranty"),
+        ("Offer EDP coverage for the servers.", "inland_marine"),
+        ("Quote a Side A policy for the board.", "directors_and_officers"),
+        ("Offer an HO-5 policy to the owner.", "homeowners"),
+        ("Quote P&I cover for the tug.", "ocean_marine"),
+        ("Offer LTD coverage to the staff.", "disability_insurance"),
     ],
 )
 def test_abbreviations_and_trade_names(text, product):
@@ -150,6 +161,8 @@ def test_abbreviations_and_trade_names(text, product):
         "Quote a BOP for Umbrella Tree Preschool.",
         "Die Umbrella Bau GmbH braucht eine Betriebshaftpflicht.",
         "Agencia Seguros Vega vende seguros de vida; cotizamos solo BOP.",
+        "Quote GL for Umbrellas' Corner Shop.",  # a plural's apostrophe, then a name
+        "Grand Opening Gala, 3 BR guest suites upstairs; property and GL only.",  # letters of another sense
     ],
 )
 def test_other_senses_names_and_declines_are_not_offers(text):
@@ -401,6 +414,8 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         ("A flood of renewals came in this week; GL Yes.", []),
         ("Liquor store (445320): BOP Yes.", []),
         ("They already carry med mal through a captive.", []),
+        # Round 6: a party named as the reason for an offer is no destination.
+        ("Quote a flood policy to comply with the bank's loan terms.", ["flood"]),
     ],
 )
 def test_kinds_a_new_writer_used(text, expected):
