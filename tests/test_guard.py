@@ -25,21 +25,22 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-# (set, precision floor, recall floor). The judging model is trained on the first eight (guard_fresh_heldout and
+# (set, precision floor, recall floor). The judging model is trained on the first nine (guard_fresh_heldout and
 # guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3; guard_fresh5_train is round 5's
-# new writer's training half): they stay where training left them. guard_texts_heldout was never trained or tuned
+# new writer's training half, guard_fresh6_train round 6's two writers'): they stay where training left them. guard_texts_heldout was never trained or tuned
 # on; its floor sits 0.02 under what the guard measured the one time it met it (python -m bench.guard): it catches
 # a regression, it was not tuned towards. A new writer's held-out set lives outside the repository
 # (bench.guard --heldout FILE).
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 1.0),
-    ("guard_fresh_tune.jsonl", 1.0, 1.0),
-    ("guard_fresh2_train.jsonl", 0.995, 0.986),
-    ("guard_fresh_heldout.jsonl", 1.0, 1.0),
+    ("guard_fresh_tune.jsonl", 1.0, 0.98),
+    ("guard_fresh2_train.jsonl", 0.995, 0.977),
+    ("guard_fresh_heldout.jsonl", 1.0, 0.989),
     ("guard_fresh2_heldout.jsonl", 0.989, 0.989),
     ("guard_fresh3_train.jsonl", 0.984, 1.0),
-    ("guard_fresh4_train.jsonl", 0.994, 0.988),
+    ("guard_fresh4_train.jsonl", 1.0, 0.988),
     ("guard_fresh5_train.jsonl", 0.979, 0.986),
+    ("guard_fresh6_train.jsonl", 0.987, 0.981),
     ("guard_texts_heldout.jsonl", 0.949, 0.98),
 ]
 

@@ -911,7 +911,8 @@ def _match(
         if all(tokens[i + k].word == w for k, w in enumerate(words)):
             if len(words) == 1 and words[0] in lex.bare[pid] and words not in lex.terms[pid]:
                 prev = tokens[i - 1].word if i else ""
-                if prev.isdigit() and not listed:  # a count of things ("3 BR"): a unit, not a product
+                # a count of things ("3 BR"): a unit, not a product (where "4) crime" numbers a list item)
+                if prev.isdigit() and not listed and not tokens[i - 1].end < tokens[i].start - 1:
                     return None
                 prev2 = tokens[i - 2].word if i > 1 else ""
                 if not (listed or _OFFER_VERBS.get(prev) or (prev in ("a", "an", "some") and _OFFER_VERBS.get(prev2))):
