@@ -25,21 +25,22 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-# (set, precision floor, recall floor). The judging model is trained on the first eight (guard_fresh_heldout and
+# (set, precision floor, recall floor). The judging model is trained on the first nine (guard_fresh_heldout and
 # guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3; guard_fresh5_train is round 5's
-# new writer's training half): they stay where training left them. guard_texts_heldout was never trained or tuned
+# new writer's training half, guard_fresh6_train round 6's two writers'): they stay where training left them. guard_texts_heldout was never trained or tuned
 # on; its floor sits 0.02 under what the guard measured the one time it met it (python -m bench.guard): it catches
 # a regression, it was not tuned towards. A new writer's held-out set lives outside the repository
 # (bench.guard --heldout FILE).
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 1.0),
-    ("guard_fresh_tune.jsonl", 1.0, 1.0),
-    ("guard_fresh2_train.jsonl", 0.995, 0.986),
-    ("guard_fresh_heldout.jsonl", 1.0, 1.0),
+    ("guard_fresh_tune.jsonl", 1.0, 0.98),
+    ("guard_fresh2_train.jsonl", 0.995, 0.977),
+    ("guard_fresh_heldout.jsonl", 1.0, 0.989),
     ("guard_fresh2_heldout.jsonl", 0.989, 0.989),
     ("guard_fresh3_train.jsonl", 0.984, 1.0),
-    ("guard_fresh4_train.jsonl", 0.994, 0.988),
+    ("guard_fresh4_train.jsonl", 1.0, 0.988),
     ("guard_fresh5_train.jsonl", 0.979, 0.986),
+    ("guard_fresh6_train.jsonl", 0.987, 0.981),
     ("guard_texts_heldout.jsonl", 0.949, 0.98),
 ]
 
@@ -121,6 +122,17 @@ def test_obfuscated_umbrella_is_caught(text):
         ("Offer 3&0 to the engineers.", "professional_liability"),  # digits for both letters beside "&"
         ("Offer the firm a professional indemnity policy.", "professional_liability"),
         ("Proposez une assurance RC alcool au bar.", "liquor_liability"),
+        # Round 6's taxonomy: the trade's letters with a cover word, other names of a product.
+        ("Offer a CE floater for the loaders.", "contractors_equipment"),
+        ("Quote UAS coverage for the survey drones.", "aviation"),
+        ("Offer envir impairment liab for the plating shop.", "pollution_liability"),
+        ("Wir empfehlen eine Key-Person-Versicherung für die Gründerin.", "key_person"),
+        ("Offer a vehicle service contract program to the dealer.", "warranty"),
+        ("Offer EDP coverage for the servers.", "inland_marine"),
+        ("Quote a Side A policy for the board.", "directors_and_officers"),
+        ("Offer an HO-5 policy to the owner.", "homeowners"),
+        ("Quote P&I cover for the tug.", "ocean_marine"),
+        ("Offer LTD coverage to the staff.", "disability_insurance"),
     ],
 )
 def test_abbreviations_and_trade_names(text, product):
@@ -150,6 +162,8 @@ def test_abbreviations_and_trade_names(text, product):
         "Quote a BOP for Umbrella Tree Preschool.",
         "Die Umbrella Bau GmbH braucht eine Betriebshaftpflicht.",
         "Agencia Seguros Vega vende seguros de vida; cotizamos solo BOP.",
+        "Quote GL for Umbrellas' Corner Shop.",  # a plural's apostrophe, then a name
+        "Grand Opening Gala, 3 BR guest suites upstairs; property and GL only.",  # letters of another sense
     ],
 )
 def test_other_senses_names_and_declines_are_not_offers(text):
@@ -401,6 +415,8 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         ("A flood of renewals came in this week; GL Yes.", []),
         ("Liquor store (445320): BOP Yes.", []),
         ("They already carry med mal through a captive.", []),
+        # Round 6: a party named as the reason for an offer is no destination.
+        ("Quote a flood policy to comply with the bank's loan terms.", ["flood"]),
     ],
 )
 def test_kinds_a_new_writer_used(text, expected):

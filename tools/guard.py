@@ -84,6 +84,7 @@ _DECLINE = re.compile(
 # a verb or idiom of refusal, or a negated verb of offering. The judge weighs it apart from the looser reading.
 _FIRM_DECLINE = re.compile(
     r"\b(?:unable|decline[sd]?|declining|exclud\w*|unavailable|n/w|nw|n/a|decl|decld|ooa|"
+    r"no need|(?:dont|do not|doesnt|does not|wont|will not) need|unnecessary|not necessary|overkill|"
     r"not (?:written|offered|available|something we|a product|a line|ours|us|our)|"
     r"(?:dont|do not|doesnt|does not|wont|will not|cannot|cant|can not|never|not)\s+(?:\w+\s+)?"
     r"(?:write|writing|offer|offering|quote|quoting|bind|binding|provide|sell|carry|handle|place|add|include|do)|"
@@ -97,6 +98,10 @@ _CLAUSE_SPLIT = re.compile(
     r"|,\s+(?:so|therefore|thus|hence|instead|and so|so that|donc|por eso|por lo tanto|deshalb|quindi|entao)\b,?\s+"
     # a reason given after a comma is a clause of its own: "add EPLI, since their D&O is not ours"
     r"|,\s+(?:because|since|as|da|weil|denn|car|parce que|puisque|porque|ya que|perche|poiche|pois)\s+"
+    # an imperative after a comma that names its own object is an instruction of its own ("quote the GL, drop the
+    # auto"); one that takes a pronoun ("..., add it") acts on the clause before and stays with it
+    r"|,\s+(?=(?:skip|drop|decline|exclude|omit|remove|add|offer|quote|include|recommend|pitch)\s+"
+    r"(?!it\b|that\b|them\b|this\b|those\b|these\b|one\b|too\b|as well\b))"
 )
 # The product sent to someone else: "goes to a specialty market", "from a surplus lines carrier", "through their
 # PEO", "the tenant buys it elsewhere", "her personal-lines agent". A destination, not a verb: any verb may lead there.
@@ -106,8 +111,12 @@ _THIRD_PARTY = (
     r"facilit(?:y|ies)|aseguradoras?|seguradoras?|mercados?|assureurs?|marches?|versicherer|compagnia|mercato"
 )
 _REFERRED = re.compile(
-    r"\b(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para|vers|aupres|hacia|verso|zu|naar)\s+"
-    r"(?!our\b|us\b|one\b|a single\b|single\b|the same\b|same\b|this\b)(?:[\w&'-]+\s+){0,4}?(?:" + _THIRD_PARTY + r")\b"
+    # the carrier the applicant is with now is an incumbent, no destination ("currently with a specialty carrier")
+    r"\b(?<!comply )(?<!currently )(?<!already )(?<!still )(?:to|through|with|from|via|at|by|into|con|chez|bei|presso|com|para|vers|aupres|hacia|verso|zu|naar)\s+"
+    # after a verb of meeting a requirement ("to comply with the bank's terms") the party is a reason, not a destination
+    r"(?!our\b|us\b|one\b|a single\b|single\b|the same\b|same\b|this\b|(?:satisfy|meet|please|comply|fulfil|fulfill|suit)\b)(?:[\w&'-]+\s+){0,4}?(?:"
+    + _THIRD_PARTY
+    + r")\b"
     r"|\b(?:(?:to|through|with|from|via|by)\s+(?:a|an|another)|their|its|his|her|the \w+s)\s+(?:[\w&'-]+\s+){0,2}?"
     r"(?:brokers?|agents?|brokerage|advisors?)\b"
     r"|\b(?:a|an)\s+(?:[\w&'-]+\s+){0,2}?specialists?\b"
@@ -906,6 +915,9 @@ def _match(
         if all(tokens[i + k].word == w for k, w in enumerate(words)):
             if len(words) == 1 and words[0] in lex.bare[pid] and words not in lex.terms[pid]:
                 prev = tokens[i - 1].word if i else ""
+                # a count of things ("3 BR"): a unit, not a product (where "4) crime" numbers a list item)
+                if prev.isdigit() and not listed and not tokens[i - 1].end < tokens[i].start - 1:
+                    return None
                 prev2 = tokens[i - 2].word if i > 1 else ""
                 if not (listed or _OFFER_VERBS.get(prev) or (prev in ("a", "an", "some") and _OFFER_VERBS.get(prev2))):
                     return pid, i + 1, True
@@ -946,7 +958,7 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     if (
         text[start : start + 1].isupper()
         and after
-        and norm[tokens[j - 1].end : tokens[j].start] == " "
+        and norm[tokens[j - 1].end : tokens[j].start].lstrip("'’") == " "  # after a plural's apostrophe too
         and after not in lex.vocab
         and after not in _POLICY_WORDS
         and after not in _FILLERS
