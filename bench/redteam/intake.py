@@ -283,7 +283,8 @@ def injection_in_opening_message() -> Outcome:
         o = intake_one(("acme.txt", INJECTED.encode()), catalog=catalog, store=store)
         if not o.ok:
             return Outcome(True, f"refused: {o.refused}")
-        service = SimpleNamespace(store=store, row=lambda sid, **view: None)  # not triaged yet
+        service = SimpleNamespace(store=store, row=lambda sid, **view: None, catalog=catalog)  # not triaged yet
+        service.line_name = lambda line: DeskService.line_name(service, line)
         message = DeskService.opening_message(service, o.submissions[0].id)
     leaks = [w for w in ("SYSTEM NOTE TO THE COPILOT", "Ignore the quotes above") if w in message]
     return Outcome(not leaks, f"opening message (sent as the underwriter's turn): {message[:400]}")

@@ -150,7 +150,9 @@ def echoed_secrets() -> Outcome:
             try:
                 tid = cp.new_thread().id
                 shown = [cp.send(tid, "first question").error, cp.send(tid, "second question").answer]
-                shown += [json.dumps(cp.history(tid))]
+                shown += [
+                    json.dumps(cp.history(tid), default=repr)
+                ]  # readings are typed objects: their repr shows their values
             finally:
                 cp.close()
                 tracing.flush()
