@@ -523,3 +523,45 @@ def test_the_fact_reader_reads_a_long_text_from_its_beginning(catalog, monkeypat
     assert sum(calls) <= limits.MAX_FACT_TEXT_CHARS
     assert any("first 100,000 characters" in n for n in sub.notes), sub.notes
     assert "40 vehicles" in "".join(p.text for p in sub.text)  # kept, to read
+
+
+def _looping_form_pdf() -> bytes:
+    """A PDF whose two form fields are each other's kids: pypdf reads it and logs a warning."""
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        "<< /T (a) /Kids [5 0 R] >>",
+        "<< /T (b) /Kids [4 0 R] /Parent 4 0 R >>",
+    ]
+    out, offsets = b"%PDF-1.7\n", []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    return out + f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+
+
+def test_uwc_submit_prints_no_library_warnings_for_an_odd_pdf(tmp_path, seeded_db):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "uwc.db").symlink_to(seeded_db["db"])
+    pdf = tmp_path / "looping.pdf"
+    pdf.write_bytes(_looping_form_pdf())
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "submit", str(pdf), "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=300,
+    )
+    assert proc.stderr == "", proc.stderr
+    assert proc.stdout.count("\n") == 1 and "looping.pdf" in proc.stdout
