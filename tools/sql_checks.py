@@ -178,9 +178,9 @@ def check_postgres_sql(sql: str) -> exp.Expression:
 # naics_code reached 862 MB in the 2 s the timeout allows). So the statement may not build a value from many rows, or
 # multiply one: these aggregates and ARRAY(subquery) are refused, a repeat or pad length must be a literal no longer
 # than a result row, and a replace may not feed another (each level multiplies the length).
-VALUE_BUILDERS = ("string_agg", "group_concat", "array_agg", "json_agg", "jsonb_agg", "json_object_agg")
-VALUE_BUILDERS += ("jsonb_object_agg", "json_arrayagg", "json_objectagg", "xmlagg", "range_agg", "range_intersect_agg")
-VALUE_BUILDERS += ("array_fill",)
+VALUE_BUILDERS: tuple[str, ...] = ("string_agg", "group_concat", "array_agg", "json_agg", "jsonb_agg", "xmlagg")
+VALUE_BUILDERS += ("json_object_agg", "jsonb_object_agg", "json_arrayagg", "json_objectagg", "range_agg")
+VALUE_BUILDERS += ("range_intersect_agg", "array_fill")
 _MULTIPLIERS = ("replace", "regexp_replace", "overlay", "translate")
 
 
@@ -219,8 +219,8 @@ def _func_name(node: exp.Func) -> str:
 def _agg(node: exp.Func) -> str:
     from sqlglot import exp
 
-    names = {exp.GroupConcat: "string_agg", exp.JSONArrayAgg: "json_agg", exp.JSONObjectAgg: "json_object_agg"}
-    names[exp.JSONBObjectAgg] = "jsonb_object_agg"
+    names: dict[type, str] = {exp.GroupConcat: "string_agg", exp.JSONArrayAgg: "json_agg"}
+    names |= {exp.JSONObjectAgg: "json_object_agg", exp.JSONBObjectAgg: "jsonb_object_agg"}
     return names.get(type(node), "array_agg")
 
 
