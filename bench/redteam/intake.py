@@ -336,7 +336,10 @@ def injection_in_opening_message() -> Outcome:
         o = intake_one(("acme.txt", INJECTED.encode()), catalog=catalog, store=store)
         if not o.ok:
             return Outcome(True, f"refused: {o.refused}")
-        service = SimpleNamespace(store=store, row=lambda sid, **view: None)  # not triaged yet
+        named = SimpleNamespace(catalog=catalog)  # the desk's line names are the catalog's
+        service = SimpleNamespace(
+            store=store, row=lambda sid, **view: None, line_name=lambda line: DeskService.line_name(named, line)
+        )  # not triaged yet
         message = DeskService.opening_message(service, o.submissions[0].id)
     leaks = [w for w in ("SYSTEM NOTE TO THE COPILOT", "Ignore the quotes above") if w in message]
     return Outcome(not leaks, f"opening message (sent as the underwriter's turn): {message[:400]}")
