@@ -982,6 +982,12 @@ def _submission_json(s) -> dict:
 
 
 def _submission_line(outcome) -> str:
+    from desk.intake import without_controls
+
+    return without_controls(_submission_text(outcome))  # a submission stored before intake made it plain
+
+
+def _submission_text(outcome) -> str:
     if not outcome.ok:
         return f"refused: {outcome.refused}"
     again = " (already received)" if outcome.duplicate else ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from core.vocabulary import COUNT_FACTS, FACTS, MONEY_FACTS
 from desk.drafts import Draft
+from desk.limits import MAX_FACT_TEXT_CHARS
 from desk.submission import ReadFact, Source
 from graph.offline.facts import lob_fact, parse, state_fact
 from tools import catalog as norm
@@ -141,7 +142,12 @@ def read_facts(draft: Draft, catalog) -> FactsRead:
             continue
         if normalised is not None:
             keep(key, normalised, source, snippet, "field")
+    left = MAX_FACT_TEXT_CHARS
     for sentence, source in _sentences(prose):
+        left -= len(sentence)
+        if left < 0:  # the reader's CPU grows with the text: a long file's facts come from its beginning
+            out.notes.append(f"facts were read from the first {MAX_FACT_TEXT_CHARS:,} characters of its text")
+            break
         parsed = parse(sentence, catalog)
         for key, value in parsed.facts.items():
             if key in FACTS and value not in (None, ""):
@@ -152,7 +158,7 @@ def read_facts(draft: Draft, catalog) -> FactsRead:
                 if code in catalog.lobs and code not in out.lines_requested:
                     out.lines_requested.append(code)
         if parsed.company and "company" not in have:
-            keep("company", parsed.company, source, sentence, "text")
+            keep("company", parsed.company[:500], source, sentence, "text")  # as a field's, at most 500
     out.facts = list(have.values())
     out.description = str(have["description"].value) if "description" in have else None
     out.company = str(have["company"].value) if "company" in have else None

@@ -90,7 +90,22 @@ def _base(name: str) -> str:
     return name[:200] or "unnamed"
 
 
+# Control characters in a file's text (an e-mail's quoted-printable "=1B", a PDF string): escape sequences recolour,
+# retitle, link or write the clipboard of the terminal that prints a fact, and bidi overrides show a name reversed.
+# No underwriter writes them: each becomes a space before anything reads the text; tabs and line ends stay, and the
+# controls Python reads as line breaks (form feed, vertical tab, separators, NEL) become line ends.
+_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_controls(text: str) -> str:
+    """``text`` with control characters (C0 but tab and line ends, DEL, C1, bidi overrides) made spaces."""
+    return _CONTROLS.sub(" ", _BREAKS.sub("\n", text))
+
+
 def _submission(reading: Reading, draft: Draft, catalog, received: str) -> tuple[Submission, str]:
+    draft.text = [TextPart(without_controls(p.text), p.source) for p in draft.text]
+    draft.fields = [(without_controls(label), without_controls(value), src) for label, value, src in draft.fields]
     read = read_facts(draft, catalog)
     return (
         Submission(

@@ -4,6 +4,7 @@ decided by its drawing operators (a few KB can make minutes of work), so the bud
 from __future__ import annotations
 
 import io
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,9 @@ from desk.submission import Source, TextPart
 # The CPU deadline of the file being read: an e-mail's attached PDFs share the e-mail's one budget (50 of them at
 # 6 s each would be 5 minutes).
 _DEADLINE: ContextVar[float | None] = ContextVar("uwc_pdf_deadline", default=None)
+# pypdf logs a hostile file's oddities ("a already parsed", "Expected StreamObject") as warnings, which reach stderr
+# beside `uwc submit`'s one line when nothing else handles them; what matters is in the reading's notes or refusal.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 @contextmanager

@@ -477,3 +477,91 @@ def test_a_wide_or_long_lined_csv_is_refused_with_a_readable_reason(catalog):
     assert not line.ok and line.refused == "a line of the list is 98 KB long (over 64 KB): not a list of accounts"
     field = _one(catalog, "field.csv", b'name,state\n"' + b"a\n" * 70_000 + b'",TX\n')  # one quoted field, short lines
     assert not field.ok and field.refused == "the CSV list cannot be read: field larger than field limit (131072)"
+
+
+# Red team r6: no control byte in the raw file (so not "binary"), but quoted-printable decodes to ESC and BEL: an
+# SGR colour, an OSC terminal title, an OSC 8 link; and a bidi override that shows the name reversed.
+ESCAPED_EMAIL = (
+    b"From: broker@example.com\nTo: desk@example.com\nSubject: New account\nMIME-Version: 1.0\n"
+    b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+    b"Company: Evil=1B[31mRED=1B[0m=1B]0;pwned=07=1B]8;;http://127.0.0.1:9/x=1B\\Click=1B]8;;=1B\\ Bakery =E2=80=AELLC\n"
+    b"State: TX\nEmployees: 12\nWe run a bakery in Austin.\n"
+)
+CONTROLS = ("\x1b", "\x07", "\u202e")
+
+
+def test_control_characters_in_a_file_reach_neither_its_facts_nor_the_terminal(tmp_path, seeded_db, catalog, capsys):
+    from app.cli import main
+
+    sub = _one(catalog, "escaped.eml", ESCAPED_EMAIL).submissions[0]
+    shown = [str(f.value) for f in sub.facts] + [f.source.where() for f in sub.facts] + [p.text for p in sub.text]
+    assert sub.company and "Evil" in sub.company and "Bakery" in sub.company
+    assert not [s for s in shown if any(c in s for c in CONTROLS)], shown
+    assert {f.key: f.value for f in sub.facts}["employees"] == 12
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "uwc.db").symlink_to(seeded_db["db"])
+    path = tmp_path / "escaped.eml"
+    path.write_bytes(ESCAPED_EMAIL)
+    assert main(["submit", str(path), "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "company=Evil" in out and not any(c in out for c in CONTROLS), repr(out)
+
+
+def test_the_fact_reader_reads_a_long_text_from_its_beginning(catalog, monkeypatch):
+    """Every sentence costs the reader CPU (256 KB of prose: 4.6 s): past its bound the rest is kept as text."""
+    import desk.facts
+
+    calls = []
+    real = desk.facts.parse
+    monkeypatch.setattr(desk.facts, "parse", lambda text, cat: calls.append(len(text)) or real(text, cat))
+    filler = "We bake bread and cakes for the cafes nearby every morning. " * 2_000  # 120,000 characters
+    text = f"Company: Long Letter Bakery LLC\nState: TX\nWe have 12 employees.\n{filler}\nWe run 40 vehicles.\n"
+    sub = _one(catalog, "letter.txt", text.encode()).submissions[0]
+    facts = {f.key: f.value for f in sub.facts}
+    assert facts["employees"] == 12 and "vehicles" not in facts
+    assert sum(calls) <= limits.MAX_FACT_TEXT_CHARS
+    assert any("first 100,000 characters" in n for n in sub.notes), sub.notes
+    assert "40 vehicles" in "".join(p.text for p in sub.text)  # kept, to read
+
+
+def _looping_form_pdf() -> bytes:
+    """A PDF whose two form fields are each other's kids: pypdf reads it and logs a warning."""
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        "<< /T (a) /Kids [5 0 R] >>",
+        "<< /T (b) /Kids [4 0 R] /Parent 4 0 R >>",
+    ]
+    out, offsets = b"%PDF-1.7\n", []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    return out + f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+
+
+def test_uwc_submit_prints_no_library_warnings_for_an_odd_pdf(tmp_path, seeded_db):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "uwc.db").symlink_to(seeded_db["db"])
+    pdf = tmp_path / "looping.pdf"
+    pdf.write_bytes(_looping_form_pdf())
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "submit", str(pdf), "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=300,
+    )
+    assert proc.stderr == "", proc.stderr
+    assert proc.stdout.count("\n") == 1 and "looping.pdf" in proc.stdout

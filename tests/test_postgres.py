@@ -241,11 +241,20 @@ def test_a_login_with_more_than_select_is_refused(pg_seeded, monkeypatch):  # no
 
 
 def test_result_rows_are_bounded_on_the_server(pg_toolkit):
-    event = pg_toolkit.call("run_sql", {"query": "SELECT repeat('x', 100000) AS big"})
+    four = ", ".join(f"repeat('{c}', 25000) AS {c}" for c in "wxyz")  # a 100,000-byte row of bounded values
+    event = pg_toolkit.call("run_sql", {"query": f"SELECT {four}"})
     assert not event.ok and event.error_kind == "query_rejected"
     assert "100,000" in event.result["error"] or "100,0" in event.result["error"]
     event = pg_toolkit.call("run_sql", {"query": "SELECT repeat('x', 100) FROM generate_series(1, 100000);"})
     assert event.ok and event.result["truncated"] and event.result["row_count"] == 200
+
+
+def test_a_value_built_from_many_rows_is_refused_before_it_runs(pg_toolkit):
+    """The server bounds no value a statement builds (one string_agg reached 862 MB): refused by the checks."""
+    event = pg_toolkit.call(
+        "run_sql", {"query": "SELECT length(string_agg(a.description, '')) FROM naics_code a, naics_code b"}
+    )
+    assert not event.ok and event.error_kind == "query_rejected" and "string_agg" in event.result["error"]
 
 
 @pytest.mark.parametrize(

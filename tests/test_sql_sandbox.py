@@ -234,3 +234,47 @@ def test_timeout_covers_the_hint_lookups(seeded, monkeypatch):
     monkeypatch.setattr(sql, "deadline", spent)
     result = sql.execute(seeded["db"], "SELECT * FROM appetite WHERE lob = 'Auto' AND naics_code = '722511'")
     assert seen == [sql.TIME_LIMIT_S] and result["row_count"] == 0 and "hint" not in result
+
+
+# PostgreSQL bounds no value one statement builds (work_mem covers sorts and hashes): the red team's string_agg over
+# a cross join of naics_code took the server's session to 862 MB, two string_aggs of generate_series to 1.3 GB.
+VALUE_BUILDING = [
+    "SELECT length(string_agg(a.description, '')) FROM naics_code a, naics_code b",
+    "SELECT string_agg(state, ',' ORDER BY state) OVER () FROM appetite",
+    "SELECT array_agg(company_name) FROM applicant",
+    "SELECT json_agg(a) FROM applicant a",
+    "SELECT jsonb_agg(a) FROM applicant a",
+    "SELECT jsonb_object_agg(id, state) FROM applicant",
+    'SELECT "array_agg"(state) FROM appetite',
+    "SELECT xmlagg(xmlelement(name x, state)) FROM applicant",
+    "SELECT cardinality(array_fill(1, ARRAY[100000000]))",
+    "SELECT cardinality(ARRAY(SELECT a.description FROM naics_code a, naics_code b))",
+    "SELECT length(repeat('x', 1000000000))",
+    "SELECT repeat('x', n) FROM (SELECT 5 AS n) s",
+    "SELECT lpad('', 900000000, 'x')",
+    "SELECT length(replace(replace('xxxxxxxxxx', 'x', 'xxxxxxxxxx'), 'x', 'xxxxxxxxxx'))",
+]
+
+
+@pytest.mark.parametrize("sql", VALUE_BUILDING)
+def test_postgres_statements_that_build_one_unbounded_value_are_refused(sql):
+    from tools.errors import QueryRejected
+    from tools.sql_checks import check_built_values, check_postgres_sql
+
+    with pytest.raises(QueryRejected):
+        check_built_values(check_postgres_sql(sql), 32_000)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT repeat('-', 40), rpad(state, 12) FROM appetite LIMIT 3",
+        "SELECT replace(company_name, 'Inc', 'Incorporated') FROM applicant",
+        "SELECT state, count(*) FROM appetite GROUP BY state",
+        "SELECT * FROM applicant WHERE state = ANY(ARRAY['TX', 'CA'])",
+    ],
+)
+def test_postgres_statements_of_bounded_values_pass(sql):
+    from tools.sql_checks import check_built_values, check_postgres_sql
+
+    check_built_values(check_postgres_sql(sql), 32_000)

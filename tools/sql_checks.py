@@ -90,7 +90,8 @@ def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except sqlglot.errors.ParseError as exc:
         first = str(exc).splitlines()[0][:300]
-        raise QueryRejected(f"SQL syntax error: {first}", "write SQLite SQL: one SELECT statement") from None
+        dialect_name = "PostgreSQL" if dialect == "postgres" else "SQLite"
+        raise QueryRejected(f"SQL syntax error: {first}", f"write {dialect_name} SQL: one SELECT statement") from None
     except (sqlglot.errors.SqlglotError, RecursionError, ValueError, TypeError):
         raise QueryRejected("cannot read this query", "write one plain SELECT statement") from None
     if len(statements) != 1:
@@ -170,6 +171,57 @@ def check_postgres_sql(sql: str) -> exp.Expression:
             if name.startswith(DENIED_PREFIXES):
                 raise QueryRejected(f"function {name}() is not allowed", "plain SELECTs over the insurer's tables")
     return stmt
+
+
+# PostgreSQL bounds no session's memory: work_mem and temp_file_limit cover sorts, hashes and spilled rows, not one
+# value a statement builds, and the row cap sees a value only once it is built (one string_agg over a cross join of
+# naics_code reached 862 MB in the 2 s the timeout allows). So the statement may not build a value from many rows, or
+# multiply one: these aggregates and ARRAY(subquery) are refused, a repeat or pad length must be a literal no longer
+# than a result row, and a replace may not feed another (each level multiplies the length).
+VALUE_BUILDERS: tuple[str, ...] = ("string_agg", "group_concat", "array_agg", "json_agg", "jsonb_agg", "xmlagg")
+VALUE_BUILDERS += ("json_object_agg", "jsonb_object_agg", "json_arrayagg", "json_objectagg", "range_agg")
+VALUE_BUILDERS += ("range_intersect_agg", "array_fill")
+_MULTIPLIERS = ("replace", "regexp_replace", "overlay", "translate")
+
+
+def check_built_values(stmt: exp.Expression, longest: int) -> None:
+    """Refuse a checked PostgreSQL statement that would build one value past ``longest`` characters (see above)."""
+    from sqlglot import exp
+
+    builders = (exp.GroupConcat, exp.ArrayAgg, exp.JSONArrayAgg, exp.JSONObjectAgg, exp.JSONBObjectAgg)
+    for node in stmt.walk():
+        name = _func_name(node) if isinstance(node, exp.Func) else ""
+        if isinstance(node, builders) or name.startswith(VALUE_BUILDERS):
+            shown = {"group_concat": "string_agg"}.get(name, name) if not isinstance(node, builders) else _agg(node)
+            raise QueryRejected(
+                f"{shown}() is not allowed: it builds one value of any size from many rows",
+                "select the rows themselves (up to 200 come back), with GROUP BY and count() for totals",
+            )
+        if isinstance(node, exp.Array) and node.find(exp.Query):
+            raise QueryRejected("ARRAY(SELECT ...) is not allowed: it builds one value of any size", "select the rows")
+        if isinstance(node, (exp.Repeat, exp.Pad)):
+            count = node.args.get("times") or node.args.get("expression")
+            if not (isinstance(count, exp.Literal) and str(count.this).isdigit() and int(count.this) <= longest):
+                shown = "repeat" if isinstance(node, exp.Repeat) else "lpad" if node.args.get("is_left") else "rpad"
+                raise QueryRejected(f"{shown}() needs a literal length of at most {longest:,}")
+        if name in _MULTIPLIERS and any(
+            _func_name(n) in _MULTIPLIERS for n in node.find_all(exp.Func) if n is not node
+        ):
+            raise QueryRejected(f"{name}() inside another replace is not allowed: each one multiplies the length")
+
+
+def _func_name(node: exp.Func) -> str:
+    from sqlglot import exp
+
+    return (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+
+
+def _agg(node: exp.Func) -> str:
+    from sqlglot import exp
+
+    names: dict[type, str] = {exp.GroupConcat: "string_agg", exp.JSONArrayAgg: "json_agg"}
+    names |= {exp.JSONObjectAgg: "json_object_agg", exp.JSONBObjectAgg: "jsonb_object_agg"}
+    return names.get(type(node), "array_agg")
 
 
 def _unicode_escaped_name(sql: str) -> bool:

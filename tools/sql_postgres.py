@@ -25,6 +25,7 @@ from seed_db import models
 from tools.context import PostgresDatabase
 from tools.errors import InvalidArgument, QueryRejected, ToolTimeout
 from tools.sql_checks import (
+    check_built_values,
     check_postgres_sql,
     string_filters,
     table_columns,
@@ -134,6 +135,7 @@ def execute(database: PostgresDatabase, sql: str, row_cap: int = ROW_CAP, time_l
     from psycopg import errors
 
     stmt = check_postgres_sql(sql)
+    check_built_values(stmt, MAX_ROW_BYTES)  # the server bounds no value a statement builds: this does
     pg = _connect_reader(database, time_limit)
     try:
         with pg.cursor() as cur:

@@ -137,7 +137,26 @@ FILES = {
     "rows_100k_xlsx": ("rows.xlsx", lambda: workbook(rows=100_000)),
     "wide_csv": ("wide.csv", wide_csv),
     "long_line_csv": ("line.csv", lambda: b"name,state\n" + b"a" * 10_000_000 + b",TX\n"),
+    # r6: 2 MB of prose, all of it kept as text; before the fact reader's bound every sentence was parsed
+    "long_prose_txt": (
+        "letter.txt",
+        lambda: b"Company: Long Letter LLC\nState: TX\n" + b"We bake bread daily. " * 100_000,
+    ),
 }
+# Read as intake does, its fact reader included (what it costs grows with the text): needs the seeded catalog.
+WHOLE_INTAKE = {"long_prose_txt"}
+
+
+def _catalog():
+    from seed_db.queries import readonly_engine
+    from tests.conftest import cached_seed
+    from tools.catalog import Catalog
+
+    engine = readonly_engine(f"sqlite:///{cached_seed('db') / 'uwc.db'}")
+    try:
+        return Catalog.load(engine)
+    finally:
+        engine.dispose()
 
 
 def _child(which: str) -> None:
@@ -149,7 +168,17 @@ def _child(which: str) -> None:
 
     name, make = FILES[which]
     data = make()
+    catalog = _catalog() if which in WHOLE_INTAKE else None
     start = time.process_time()
+    if catalog is not None:
+        from desk.intake import intake_one
+
+        out = intake_one((name, data), catalog=catalog)
+        said = f"refused: {out.refused}" if not out.ok else f"accepted: notes {list(out.submissions[0].notes)[:2]}"
+        cpu = time.process_time() - start
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(json.dumps({"size": len(data), "said": said, "cpu": cpu, "rss": rss}))
+        return
     try:
         r = read(name, data)
         said = f"accepted: {len(r.drafts)} draft(s); notes {[n[:90] for d in r.drafts[:1] for n in d.notes]}"
@@ -222,6 +251,30 @@ def csv_long_line() -> Outcome:
     return _budgeted("long_line_csv")
 
 
+@attack(AREA, "text: 2 MB of prose read by the fact reader (r6: every sentence was parsed, ~30 s of CPU)")
+def long_prose() -> Outcome:
+    return _budgeted("long_prose_txt", timeout=120)
+
+
+@attack(AREA, "e-mail: quoted-printable ESC/BEL sequences and a bidi override in the company name (r6)")
+def control_characters() -> Outcome:
+    """No control byte in the raw file, so it is not refused as binary: the decoded text must come out plain."""
+    from desk.intake import intake_one
+
+    eml = (
+        b"From: b@example.com\nTo: d@example.com\nSubject: New\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+        b"Company: Evil=1B[31mRED=1B]0;pwned=07 Bakery =E2=80=AELLC\nState: TX\nEmployees: 12\n"
+    )
+    out = intake_one(("escaped.eml", eml), catalog=_catalog())
+    if not out.ok:
+        return Outcome(False, f"refused: {out.refused}")
+    sub = out.submissions[0]
+    texts = [str(f.value) for f in sub.facts] + [p.text for p in sub.text] + [sub.company or ""]
+    bad = [t for t in texts if any(c in t for c in ("\x1b", "\x07", "\u202e"))]
+    return Outcome(not bad, f"company {sub.company!r}; {len(bad)} value(s) with control characters")
+
+
 # --- names ------------------------------------------------------------------------------------------------------
 @attack(AREA, "file names ../../x, $(rm -rf ~), NUL, backslashes and an encoded-word attachment name")
 def hostile_names() -> Outcome:
@@ -283,8 +336,10 @@ def injection_in_opening_message() -> Outcome:
         o = intake_one(("acme.txt", INJECTED.encode()), catalog=catalog, store=store)
         if not o.ok:
             return Outcome(True, f"refused: {o.refused}")
-        service = SimpleNamespace(store=store, row=lambda sid, **view: None, catalog=catalog)  # not triaged yet
-        service.line_name = lambda line: DeskService.line_name(service, line)
+        named = SimpleNamespace(catalog=catalog)  # the desk's line names are the catalog's
+        service = SimpleNamespace(
+            store=store, row=lambda sid, **view: None, line_name=lambda line: DeskService.line_name(named, line)
+        )  # not triaged yet
         message = DeskService.opening_message(service, o.submissions[0].id)
     leaks = [w for w in ("SYSTEM NOTE TO THE COPILOT", "Ignore the quotes above") if w in message]
     return Outcome(not leaks, f"opening message (sent as the underwriter's turn): {message[:400]}")

@@ -125,3 +125,23 @@ def _sqlite_wide() -> Outcome:
     )
     (r,) = _run_tool(None, _seeded_dir(), [wide])
     return Outcome(not r["ok"] and r["rss_mb"] < PEAK_LIMIT_MB, f"peak {r['rss_mb']:.0f} MB; {r['result'][:80]}")
+
+
+# r6: PostgreSQL bounds no value one statement builds (work_mem covers sorts and hashes): these took the server's
+# session to 862 MB (string_agg over a cross join of naics_code), 1.3 GB (two string_aggs) and 234 MB in 2 s
+# (nested replace); each must be refused before it runs.
+VALUE_BUILDERS = [
+    "SELECT length(string_agg(a.description, '')) FROM naics_code a, naics_code b",
+    "SELECT length(string_agg(repeat('x', 100000), '')) a, length(string_agg(repeat('y', 100000), '')) b "
+    "FROM generate_series(1, 10000)",
+    "SELECT cardinality(ARRAY(SELECT a.description FROM naics_code a, naics_code b))",
+    "SELECT length(replace(replace(replace('xxxxxxxxxx', 'x', 'xxxxxxxxxx'), 'x', 'xxxxxxxxxx'), 'x', 'xxxxxxxxxx'))",
+    "SELECT length(repeat('x', 1000000000))",
+]
+
+
+@attack("sql", "PostgreSQL: statements that build one value of any size on the server are refused (r6)")
+def _pg_value_builders() -> Outcome:
+    rs = _pg_results(VALUE_BUILDERS)
+    ran = [q[:50] for q, r in zip(VALUE_BUILDERS, rs, strict=True) if r["kind"] != "query_rejected"]
+    return Outcome(not ran, f"{len(rs) - len(ran)}/{len(rs)} refused before running" + (f"; ran: {ran}" if ran else ""))
