@@ -521,9 +521,10 @@ def test_a_restart_between_turns_changes_nothing(cp, seeded, toolkit):
         ("They want a BOP", None, {"lob": "bop"}),
         ("an auto repair shop", None, {"description": "auto repair shop"}),
         ("NAICS 722511", None, {"naics": "722511"}),
-        # a bare number answers the asked fact only when the sentence names no other fact, and money needs a marker
+        # a bare number answers the asked fact only when the sentence names no other fact; money under 100 is millions
         ("They run 21 trucks.", "annual_revenue", {"vehicles": 21}),
-        ("4.5", "annual_revenue", {}),
+        ("4.5", "annual_revenue", {"annual_revenue": 4_500_000}),  # as "revenue is 4.5" reads
+        ("450", "annual_revenue", {}),  # thousands or millions: not read
         ("revenue is 4.5", "annual_revenue", {"annual_revenue": 4_500_000}),
         ("3 locations", "employees", {}),
         (
