@@ -64,7 +64,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\bwhat else\b|\bother (?:lines?|products?|coverages?|policies|lobs?)\b|\b(?:cross|x)[- ]?sell|\bup[- ]?sell|\brecommend"
             r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
-            r"|\b(?:what|which) (?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to) (?:can |could )?(?:offer|sell|write|quote)"
+            r"|\b(?:what|which) (?:of (?:our|the|your) )?(?:other )?(?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to) (?:can |could )?(?:offer|sell|write|quote)"
             r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b",
             re.I,
         ),
@@ -688,7 +688,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # The tagger's description, unless the rules' one holds it and says more ("sign shop / printer" over "sign shop");
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
-    ruled = description_fact(t, catalog)
+    # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
+    ruled = description_fact(t, catalog) if asked in (None, "description") else None
     if tagged is not None and p.company and str(tagged.value).lower() in p.company.lower():
         tagged = None  # "School" in "Keystone School Bus": a word of the name, not what the business does
     if tagged is not None and (tagged.how == "label" or not (ruled and str(tagged.value).lower() in ruled.lower())):

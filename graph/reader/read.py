@@ -368,7 +368,8 @@ _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "d
 # Words that point at the applicant already discussed ("that same insured", "this client"): no description.
 _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
-               "on", "as", "before", "above", "a", "an", "new", "-", "—", ","}  # fmt: skip
+               "on", "as", "before", "above", "a", "an", "new", "-", "—", ",", "full", "whole", "entire", "package",
+               "rest"}  # fmt: skip
 
 _REJECTING = {"not", "instead of", "rather than"}
 
