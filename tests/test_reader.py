@@ -508,3 +508,30 @@ def test_a_reply_naming_no_line_in_particular_answers_the_line_question(toolkit,
     from graph.offline.facts import parse
 
     assert parse(text, toolkit.ctx.catalog, "lob").unknown is unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [("tile setter, 12 guys, need a code", "classification"), ("roofer in town, 3 mil, is that small", "small_business"),
+     ("which of our lines fit them?", "product_recommendation"), ("need a zip code for the mailing", None)],
+)  # fmt: skip
+def test_the_question_asked_the_way_people_ask_it(text, task):
+    from graph.offline.facts import detect_task
+
+    assert detect_task(text) == task
+
+
+def test_a_reply_about_another_fact_never_changes_the_description(toolkit):
+    from graph.offline.facts import parse
+
+    assert "description" not in parse("they run box trucks but no count yet", toolkit.ctx.catalog, "vehicles").facts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Gross Sales ........ $2,450,000\nStaff ........ 19", {"annual_revenue": 2_450_000, "employees": 19}),
+     ("Tractors: 9 | Drivers: 12", {"vehicles": 9, "employees": 12}),
+     ("gross receipts 12M, net income ~900k", {"annual_revenue": 12_000_000})],
+)  # fmt: skip
+def test_labels_and_units_decide_which_figure(text, expected):
+    assert {k: v for k, v in said(read(text)).items() if k in NUMERIC} == expected

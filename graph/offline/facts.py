@@ -83,7 +83,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         "small_business",
         re.compile(
             r"\bsmall[- ]business\b|\bcounts? as (?:a )?small\b|\b(?:qualify|qualifies|considered|classed|classified) as (?:a )?small\b"
-            r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
+            r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|that|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
             r"|\bsize (?:test|check)\b|\bcheck (?:the |their |its )?size\b|\btoo (?:big|large)\b|\bsmall enough\b|\bsmall under\b"
             r"|\bsmall for (?:us|our|the sba|sba|you)\b|\bsmall\s*\?|\bsmall (?:biz|co|company|firm|business)\b|\bsmall or not\b"
             r"|\b(?:big|large) or small\b",
@@ -99,6 +99,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
             r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
+            r"|\b(?:need|want|get|give me|looking for) (?:a |the |their )?(?:naics |industry )?code\b"
             r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b",
             re.I,
         ),
@@ -689,7 +690,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
-    ruled = description_fact(t, catalog) if asked in (None, "description") else None
+    ruled = description_fact(t, catalog) if asked in (None, "description", "naics", "naics_choice") else None
     if tagged is not None and p.company and str(tagged.value).lower() in p.company.lower():
         tagged = None  # "School" in "Keystone School Bus": a word of the name, not what the business does
     if tagged is not None and (tagged.how == "label" or not (ruled and str(tagged.value).lower() in ruled.lower())):

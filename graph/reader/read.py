@@ -217,11 +217,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     if other_cue := _cue(text, tokens, a, b, other, heads, clauses):
                         fact, cue = other, other_cue
                         break
-            if cue is None and fact == "vehicles":
+            if cue is None and fact in ("vehicles", "employees"):  # "Drivers: 12", "31 cleaners": people
                 people = b if b < len(tokens) and tokens[b].text.lower() in _PEOPLE else None
                 if people is not None or heads[a] in _PEOPLE:
-                    if "employees" in r.facts:
-                        continue  # "Drivers: 12" counts people, never vehicles
+                    if "employees" in r.facts and r.facts["employees"].how != "label":
+                        continue  # the headcount said with its own noun stands; people never count vehicles
                     fact = "employees"
                     cue = _span(text, tokens, people, people + 1) if people is not None else Span(0, 0, heads[a])
             if (
@@ -369,7 +369,7 @@ _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "d
 _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
                "on", "as", "before", "above", "a", "an", "new", "-", "—", ",", "full", "whole", "entire", "package",
-               "rest"}  # fmt: skip
+               "rest", "old", "older", "big", "large", "small", "local", "nice", "good", "great", "busy"}  # fmt: skip
 
 _REJECTING = {"not", "instead of", "rather than"}
 
@@ -685,7 +685,7 @@ _PEOPLE = {"guards", "officers", "nurses", "caregivers", "aides", "techs", "tech
            "roofers", "painters", "movers", "landscapers", "dispatchers", "servers", "bartenders", "cashiers",
            "clerks", "attorneys", "lawyers", "accountants", "engineers", "developers", "programmers", "physicians",
            "doctors", "dentists", "hygienists", "pharmacists", "counselors", "caseworkers", "welders", "machinists",
-           "reps", "tellers", "housekeepers", "drivers", "baristas", "guys", "nurses"}  # fmt: skip
+           "reps", "tellers", "housekeepers", "drivers", "baristas", "guys"}  # fmt: skip
 
 
 def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: set[int], clauses) -> None:
