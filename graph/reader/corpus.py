@@ -67,6 +67,8 @@ class Gen:
         examples = [e.lower() for e in lexicon.naics_examples()]
         self.descs = kinds * 6 + titles + examples
         self.heads = lexicon.naics_index_heads()
+        # one word for who does the work or where ("plumbers", "barbershops", "florists"), from the index's entries
+        self.agents = sorted(h for h in self.heads if " " not in h and h.endswith(("ers", "ists", "ians", "shops")))
         self.codes = sorted(lexicon.naics_titles())
         w = lexicon.applicant_words()
         self.words = w
@@ -135,6 +137,9 @@ class Gen:
             d = self.trade()
         elif x < 0.4:
             d = self.what_they_do()
+        elif x < 0.47:  # one word, often singular: "plumber chicago", "bop on a barbershop"
+            d = self.pick(self.agents)
+            d = d[:-1] if self.r.random() < 0.6 else d
         else:
             d = self.pick(self.descs)
         if self.r.random() < 0.15 and " " in d:  # "HVAC contractor" said as "HVAC outfit"
@@ -440,7 +445,9 @@ class Gen:
                     value = {"NAICS": self.code(), "EMP": self.count_text(1, 900), "VEH": self.count_text(0, 90)}.get(
                         lab
                     ) or self.money_text()
-                    rows.append([(label_word + p([": ", ": ", " - ", ":  ", " ......... ", " .... "]), None), (value, lab)])
+                    rows.append(
+                        [(label_word + p([": ", ": ", " - ", ":  ", " ......... ", " .... "]), None), (value, lab)]
+                    )
             if r.random() < 0.5:
                 rows.append(
                     [(p(["Line: ", "Coverage: ", "LOB: ", "Lines requested: "]), None), (self.lob_text(), "LOB")]
