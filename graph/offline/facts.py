@@ -562,7 +562,7 @@ _YES_NO = re.compile(r"\W*(?:yes|yeah|yep|sure|ok|okay|no|nope|nah)?\W*", re.I)
 # A reply to "Which line?" that names none in particular.
 _ANY_LINE = re.compile(
     r"\W*(?:any(?:thing|one|\s+line|\s+of\s+them)?|whatever|every(?:thing|\s+line)|all(?:\s+of\s+them|\s+lines)?"
-    r"|none(?:\s+yet)?|no(?:ne|thing)?\s+(?:line|particular|specific|preference)|open|(?:show\s+me\s+)?(?:the\s+)?options"
+    r"|none(?:\s+yet)?|no(?:ne|thing)?\s+(?:line|particular|specific|preference)|open"
     r"|not\s+(?:asking|sure)\b[^?]*)\b",
     re.I,
 )
