@@ -353,9 +353,8 @@ def test_openings_are_recognised_and_answered_with_a_question(cp, opening, task)
     assert parse(opening, cp.toolkit.ctx.catalog).task == task
 
 
-@pytest.mark.parametrize(
-    "opening", ["Is this quarry ok for auto?", "Is this carrier small?", "What else can we write for this farm?"]
-)
+# (a trade named in one word, "quarry", "barbershop", is a description since issue 23; "carrier" and "farm" say too little)
+@pytest.mark.parametrize("opening", ["Is this carrier small?", "What else can we write for this farm?"])
 def test_a_lone_noun_in_the_opening_is_not_classified(cp, opening):
     first, second = chat(cp, opening, "I don't know.")
     assert first.steps == [] and is_question(first, "description")

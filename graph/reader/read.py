@@ -162,8 +162,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     # unknown statements first: their clauses give no figure, and their facts are removed
     dead: set[int] = set()
     for a, b, kind in groups:
-        if kind != "UNK" or a in rejected:
-            continue
+        if kind != "UNK" or a in rejected or b - a > _MAX_UNKNOWN:
+            continue  # a statement that nobody knows is a few words; a longer span is the tagger's runaway chain
         ca, cb = clauses[a]
         clause = text[tokens[ca].start : tokens[cb - 1].end]
         named = [k for k, rx in _FACT_NOUN_RE.items() if rx.search(clause)]
@@ -360,6 +360,7 @@ _OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "ser
 # An outfit named by nothing but these says nothing of what it does ("this carrier", "the contractor").
 _VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contractors", "operator", "carrier",
           "business", "firm", "crew", "operation", "shop", "store", "dealer", "supplier", "chain", "franchise"}  # fmt: skip
+_MAX_UNKNOWN = 8  # tokens: "no idea on the vehicle count", "broker didn't say what the payroll is"
 _DANGLING = {"w", "w/", "/", "with", "in", "for", "at", "of", "and", "&", "-", "to", "on", "by", "from", "the", "a",
              "an", "that", "which", "who"}  # fmt: skip
 _CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
