@@ -353,9 +353,8 @@ def test_openings_are_recognised_and_answered_with_a_question(cp, opening, task)
     assert parse(opening, cp.toolkit.ctx.catalog).task == task
 
 
-@pytest.mark.parametrize(
-    "opening", ["Is this quarry ok for auto?", "Is this carrier small?", "What else can we write for this farm?"]
-)
+# (a trade named in one word, "quarry", "barbershop", is a description since issue 23; "carrier" and "farm" say too little)
+@pytest.mark.parametrize("opening", ["Is this carrier small?", "What else can we write for this farm?"])
 def test_a_lone_noun_in_the_opening_is_not_classified(cp, opening):
     first, second = chat(cp, opening, "I don't know.")
     assert first.steps == [] and is_question(first, "description")
@@ -521,9 +520,10 @@ def test_a_restart_between_turns_changes_nothing(cp, seeded, toolkit):
         ("They want a BOP", None, {"lob": "bop"}),
         ("an auto repair shop", None, {"description": "auto repair shop"}),
         ("NAICS 722511", None, {"naics": "722511"}),
-        # a bare number answers the asked fact only when the sentence names no other fact, and money needs a marker
+        # a bare number answers the asked fact only when the sentence names no other fact; money under 100 is millions
         ("They run 21 trucks.", "annual_revenue", {"vehicles": 21}),
-        ("4.5", "annual_revenue", {}),
+        ("4.5", "annual_revenue", {"annual_revenue": 4_500_000}),  # as "revenue is 4.5" reads
+        ("450", "annual_revenue", {}),  # thousands or millions: not read
         ("revenue is 4.5", "annual_revenue", {"annual_revenue": 4_500_000}),
         ("3 locations", "employees", {}),
         (

@@ -18,8 +18,11 @@ _ORDINALS = {
     "third": 2, "3rd": 2, "three": 2, "3": 2, "c": 2,
 }  # fmt: skip
 # "the second", "2nd one", "option 2", "number two", "#3", "no. 1", "3", "(b)"; a bare "one" or "a" is no position
+# An ordinal before a noun of its own names no place ("third-party warehousing", "second hand", "first aid", "top
+# soil"): only before nothing, punctuation or a word of the list ("the second one", "first option", "3rd is it").
 _POSITION = re.compile(
-    r"\b(first|1st|second|2nd|third|3rd|top)\b"
+    r"\b(first|1st|second|2nd|third|3rd|top)\b(?!\s*-?\s*(?!(?:one|ones|option|choice|code|pick|entry|listed|match|fits?"
+    r"|works?|is|it|please|for|then|of|on|in|i|we|they|if|looks|seems|sounds|probably|def|definitely)\b)[a-z])"
     r"|\b(?:option|number|choice|no\.?|#)\s*(one|two|three|[1-3]|[abc])\b"
     r"|#\s*([1-3])\b"
     r"|^\W*([1-3]|[abc])\W*$",

@@ -18,6 +18,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
@@ -63,7 +64,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\bwhat else\b|\bother (?:lines?|products?|coverages?|policies|lobs?)\b|\b(?:cross|x)[- ]?sell|\bup[- ]?sell|\brecommend"
             r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
-            r"|\b(?:what|which) (?:lines|products|coverages|policies|lobs)\b|\banything else (?:we|to) (?:can |could )?(?:offer|sell|write)"
+            r"|\b(?:what|which) (?:of (?:our|the|your) )?(?:other )?(?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to) (?:can |could )?(?:offer|sell|write|quote)"
             r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b",
             re.I,
         ),
@@ -82,7 +83,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         "small_business",
         re.compile(
             r"\bsmall[- ]business\b|\bcounts? as (?:a )?small\b|\b(?:qualify|qualifies|considered|classed|classified) as (?:a )?small\b"
-            r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
+            r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|that|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
             r"|\bsize (?:test|check)\b|\bcheck (?:the |their |its )?size\b|\btoo (?:big|large)\b|\bsmall enough\b|\bsmall under\b"
             r"|\bsmall for (?:us|our|the sba|sba|you)\b|\bsmall\s*\?|\bsmall (?:biz|co|company|firm|business)\b|\bsmall or not\b"
             r"|\b(?:big|large) or small\b",
@@ -98,6 +99,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
             r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
+            r"|\b(?:need|want|get|give me|looking for) (?:a |the |their )?(?:naics |industry )?code\b"
             r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b",
             re.I,
         ),
@@ -463,8 +465,15 @@ def lob_fact(text: str, catalog) -> str | None:
 
 _AMBIGUOUS_CONSTRUCTION = {"masonry", "frame", "glulam", "tilt-up", "tilt up"}
 _BUILDING_CONTEXT = re.compile(
-    r"\b(?:building|buildings|construction|constructed|built|walls?|structure|roof|stor(?:y|ies)|floors?|premises|type|frame|class)\b",
+    r"\b(?:building|buildings|bldg|construction|constructed|built|walls?|structure|roof|stor(?:y|ies)|floors?|premises"
+    r"|type|frame|class)\b",
     re.I,
+)
+# Beside a bare material ("steel", "metal", "brick"), the words that make it the building's: "steel building", "bldg
+# is metal", "brick walls". A material anywhere else is what the business makes or works ("sheet metal shop",
+# "fabricates structural steel for buildings").
+_NEAR_BUILDING = re.compile(
+    r"\b(?:building|bldg|construction|constructed|built|walls?|structure|roof|frame|premises|type|class)\b", re.I
 )
 
 
@@ -473,10 +482,13 @@ def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
     t = _norm_text(text)
     low = " " + re.sub(r"\s+", " ", t.lower()) + " "
     best = None
+    where = None
     for phrase in catalog.construction_phrases:
-        m = re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", low)
+        # "stick-built" or "stick built", "non-combustible" or "non combustible": the hyphen is optional
+        pattern = r"[- ]?".join(re.escape(w) for w in re.split(r"[- ]", phrase))
+        m = re.search(rf"(?<![a-z]){pattern}(?![a-z])", low)
         if m and (best is None or len(phrase) > len(best)):
-            best = phrase
+            best, where = phrase, m
     if best is None:
         m = re.search(r"\btype\s+(i{1,3}|iv|v|[1-5])\b", t, re.I)
         if m:
@@ -485,6 +497,10 @@ def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
     if best in _AMBIGUOUS_CONSTRUCTION and not asked:
         rest = low.replace(best, " ", 1)
         if not _BUILDING_CONTEXT.search(rest):
+            return None
+    if where is not None and re.fullmatch(r"[a-z]+", best) and best not in _AMBIGUOUS_CONSTRUCTION and not asked:
+        near = low[max(0, where.start() - 25) : where.end() + 25]  # a few words either side
+        if not _NEAR_BUILDING.search(near.replace(best, " ")):
             return None
     try:
         catalog.construction(best)
@@ -543,6 +559,14 @@ _NONE_FIT = re.compile(
 )
 _YES_NO = re.compile(r"\W*(?:yes|yeah|yep|sure|ok|okay|no|nope|nah)?\W*", re.I)
 
+# A reply to "Which line?" that names none in particular.
+_ANY_LINE = re.compile(
+    r"\W*(?:any(?:thing|one|\s+line|\s+of\s+them)?|whatever|every(?:thing|\s+line)|all(?:\s+of\s+them|\s+lines)?"
+    r"|none(?:\s+yet)?|no(?:ne|thing)?\s+(?:line|particular|specific|preference)|open"
+    r"|not\s+(?:asking|sure)\b[^?]*)\b",
+    re.I,
+)
+
 CHAT_LINE = 300  # longer, or on several lines, is a pasted e-mail or form: its signature's city may be the broker's
 
 
@@ -561,6 +585,9 @@ def _clear_cities() -> dict[str, str]:
         top = sorted(sizes.get(name, [0]), reverse=True)
         if len(top) == 1 or top[0] >= 4 * top[1]:
             out[name] = state
+    # the names people use for a big city or its boroughs ("atl", "indy", "queens"): each says one state
+    with open(Path(__file__).resolve().parent / "data" / "city_short_names.csv", newline="", encoding="utf-8") as f:
+        out.update({row["short"]: row["state"] for row in csv.DictReader(f)})
     return out
 
 
@@ -576,7 +603,10 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
 
     def known(name: str, as_typed: str) -> str | None:
         # a city named by a word of the NAICS texts counts only when capitalised ("in mobile homes", "commerce")
-        if as_typed.islower() and set(name.split()) & lexicon.naics_words():
+        # every word of it, or its plural, a NAICS word: "labor union" names Labor Unions, not Union, NJ; "daytona
+        # beach" is a city
+        naics = lexicon.naics_words()
+        if as_typed.islower() and all({w, w + "s", w + "es"} & naics for w in name.split()):
             return None
         return cities.get(name)
 
@@ -624,6 +654,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         p.task = p.tasks[0]
     if asked == "naics" and _NO.search(t) and naics_fact(t) is None:
         p.unknown = True  # "No." to "Do you know the business's NAICS code?"
+    if asked == "lob" and _ANY_LINE.match(t) and lob_fact(t, catalog) is None:
+        p.unknown = True  # "anything", "none yet" to "Which line?": no line in particular, never asked again
     p.applicant_id = applicant_id(t)
     # While answering a question, only an unmistakable name counts (a suffix like LLC, or "for Acme").
     p.company = None if p.applicant_id else company_name(t, catalog, strict=asked is not None)
@@ -657,7 +689,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # The tagger's description, unless the rules' one holds it and says more ("sign shop / printer" over "sign shop");
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
-    ruled = description_fact(t, catalog)
+    # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
+    ruled = description_fact(t, catalog) if asked in (None, "description", "naics", "naics_choice") else None
     if tagged is not None and tagged.how == "label" and p.company and p.company.lower() in str(tagged.value).lower():
         p.company = None  # "Business type: Full-service Restaurants": what it does, under its label, is no name
     if tagged is not None and p.company and str(tagged.value).lower() in p.company.lower():

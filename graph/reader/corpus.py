@@ -67,6 +67,8 @@ class Gen:
         examples = [e.lower() for e in lexicon.naics_examples()]
         self.descs = kinds * 6 + titles + examples
         self.heads = lexicon.naics_index_heads()
+        # one word for who does the work or where ("plumbers", "barbershops", "florists"), from the index's entries
+        self.agents = sorted(h for h in self.heads if " " not in h and h.endswith(("ers", "ists", "ians", "shops")))
         self.codes = sorted(lexicon.naics_titles())
         w = lexicon.applicant_words()
         self.words = w
@@ -98,7 +100,7 @@ class Gen:
             f"${m:.1f}M", f"{m:.1f}M", f"${m:.1f}mm", f"{m:.1f} million", f"${m:.2f}m", f"{k}k", f"${k}k", f"~{k}k",
             f"{round(v):,}", f"${round(v):,}", f"{m:.1f}", f"{m:.1f} mil", f"${k}K", f"{round(m)}M",
             f"{_spell(max(1, round(m)))} million" if m >= 1 else "half a million", f"${round(v):,} USD",
-            f"{k} thousand", f"{m:.1f}MM",
+            f"{k} thousand", f"{m:.1f}MM", f"{max(1, round(m))} mil", f"{max(1, round(m))}mm",
         ]  # fmt: skip
         return self.pick(forms)
 
@@ -135,6 +137,9 @@ class Gen:
             d = self.trade()
         elif x < 0.4:
             d = self.what_they_do()
+        elif x < 0.47:  # one word, often singular: "plumber chicago", "bop on a barbershop"
+            d = self.pick(self.agents)
+            d = d[:-1] if self.r.random() < 0.6 else d
         else:
             d = self.pick(self.descs)
         if self.r.random() < 0.15 and " " in d:  # "HVAC contractor" said as "HVAC outfit"
@@ -205,7 +210,8 @@ class Gen:
                 [(n, "EMP"), (" " + p(["", "", "", "seasonal ", "part-time ", "field ", "office ", "union ", "1099 "])
                               + p(["workers", "employees", "staff"]), None)],
                 [(n, "EMP"), (" " + p(["emps", "employees", "staff", "FTEs", "full-time employees", "people on staff",
-                                       "workers", "w-2 employees", "employees total", "people", "employees on payroll"]), None)],
+                                       "workers", "w-2 employees", "employees total", "people", "employees on payroll",
+                                       "ppl", "EEs", "ees", "Emps", "EE's", "staffers"]), None)],
                 [(p(["employees", "headcount", "staff", "emp count", "# of employees", "Employees", "FTEs"]) + p([" ", ": ", " - ", " = ", " of ", " is "]), None), (n, "EMP")],
                 [(p(["staff of ", "crew of ", "team of ", "employs ", "they employ ", "a workforce of "]), None), (n, "EMP")],
                 [(p(["they have ", "has ", "with ", "they've got ", "about "]), None), (n, "EMP"),
@@ -348,6 +354,12 @@ class Gen:
             desc.append(
                 (p([" chain", " franchise", " (2 locations)", ", 6 stores", " - family owned", " w/ 3 shops"]), None)
             )
+        elif r.random() < 0.15:  # "dairy farm 600 head", "salon (6 chairs)", "c-store (no gas)": more about it
+            n = r.randint(2, 900)
+            thing = p(["head", "chairs", "rooms", "beds", "seats", "units", "acres", "bays", "sites", "doors"])
+            desc.append((p([f" {n} {thing}", f" ({n} {thing})", f", {n} {thing}",
+                            f" ({p(['no gas', 'no fuel', 'retail only', 'no delivery', 'no hauling', 'walk-in only'])})",
+                            f" ({', '.join(self.pick(self.heads).split()[-1] for _ in range(r.randint(2, 3)))})"]), None))  # fmt: skip
         where = self.city_state()
         form = r.random()
         if form < 0.15:  # the question first: "limits for GL on a sign shop?", "cyber - dental lab"
@@ -358,6 +370,10 @@ class Gen:
         if form < 0.3:
             return [(p(["", "need ", "quoting "]), None), (self.lob_text(), "LOB"), (p([" for a ", " for an ", " - "]), None),
                     *desc, (p([" in ", " based in ", " out of ", " located in ", ", "]), None), *where]  # fmt: skip
+        if form < 0.22:  # the question after what they do, in shorthand: "<trade> ded on <line>", "<trade> w/ ..."
+            return [*desc, (p([" ded on ", " ded for ", " deductible on ", " lims for ", " limits on ", " appetite for ",
+                               " ok for ", " - ", " wants ", " needs ", " ", " ", ", "]), None), (self.lob_text(), "LOB"),
+                    *(p([[], [(p([" in ", ", ", " "]), None), *where]]))]  # fmt: skip
         if form < 0.55:
             return [*desc, (p([" in ", " based in ", " out of ", " - ", ", ", ", ", " "]), None), *where]
         if form < 0.7:
@@ -391,7 +407,7 @@ class Gen:
 
     def _join(self, parts: list[list[Chunk]]) -> list[Chunk]:
         out: list[Chunk] = []
-        sep = self.pick([", ", ", ", ". ", "; ", " - ", "\n", " ", ", "])
+        sep = self.pick([", ", ", ", ". ", "; ", " - ", "\n", " ", ", ", " w/ ", " with "])
         for i, part in enumerate(parts):
             if i:
                 out.append((sep if self.r.random() < 0.8 else self.pick([", ", ". ", " ", " and "]), None))
@@ -421,14 +437,17 @@ class Gen:
             for fact, lab in (("naics", "NAICS"), ("employees", "EMP"), ("annual_revenue", "REV"), ("annual_payroll", "PAY"),
                               ("vehicles", "VEH")):  # fmt: skip
                 if r.random() < 0.7:
-                    label_word = {"naics": "NAICS", "employees": p(["Employees", "# Employees", "FTEs", "Headcount"]),
+                    label_word = {"naics": "NAICS", "employees": p(["Employees", "# Employees", "FTEs", "Headcount",
+                                                                      "Drivers", "Staff", "EEs"]),
                                   "annual_revenue": p(["Revenue", "Annual Revenue", "Gross Sales", "Sales"]),
                                   "annual_payroll": p(["Payroll", "Annual Payroll"]),
                                   "vehicles": p(["Vehicles", "Fleet", "Power Units"])}[fact]  # fmt: skip
                     value = {"NAICS": self.code(), "EMP": self.count_text(1, 900), "VEH": self.count_text(0, 90)}.get(
                         lab
                     ) or self.money_text()
-                    rows.append([(label_word + p([": ", ": ", " - ", ":  "]), None), (value, lab)])
+                    rows.append(
+                        [(label_word + p([": ", ": ", " - ", ":  ", " ......... ", " .... "]), None), (value, lab)]
+                    )
             if r.random() < 0.5:
                 rows.append(
                     [(p(["Line: ", "Coverage: ", "LOB: ", "Lines requested: "]), None), (self.lob_text(), "LOB")]
@@ -457,6 +476,15 @@ class Gen:
             bullet = p(["", "", "", "* ", "- ", "• ", "> "])
             for row in rows:
                 out += [(bullet, None), *row, ("\n", None)]
+        elif r.random() < 0.4:  # prose: "Acme LLC (Somerset, KY 42501) - what they do, since 1990. Fleet: ..."
+            where = self.city_state()
+            out += [(company, "COMPANY"), (p([" (", ", ", " of ", " in "]), None), *where,
+                    (p([f" {r.randint(10000, 99999)}", ""]) + p([") ", ", ", " - "]) + p(["— ", "- ", "is a ", "", "runs a "]), None),
+                    (self.description(), "DESC"),
+                    (p(["", f" for {r.randint(2, 9)} counties", f" since {r.randint(1950, 2024)}", " in the metro area"]) + ". ", None)]  # fmt: skip
+            for fact in r.sample(["employees", "annual_revenue", "vehicles", "annual_payroll"], r.randint(1, 3)):
+                out += [*self.figure(fact), (p([". ", ", ", "; "]), None)]
+            out.append(("\n", None))
         else:
             out += self.opening()
             out.append(("\n", None))
@@ -468,6 +496,8 @@ class Gen:
                      + f"{p(self.words['brands'])} Insurance Agency\n", None),
                     (f"{r.randint(201, 989)}-{r.randint(200, 999)}-{r.randint(0, 9999):04d} | {sender.split()[0].lower()}@agency.com\n", None),
                     (f"{r.randint(10, 9999)} {p(self.words['surnames'])} St, {city.title()}, {st} {r.randint(10000, 99999)}", None)]  # fmt: skip
+        if r.random() < 0.3:  # the underwriter's own question under what they pasted: a line, no description
+            out += [(p(["\n---\n", "\n\n", "\n--\n"]), None), *self.question()]
         return out
 
     def reply(self) -> tuple[list[Chunk], str]:

@@ -22,7 +22,8 @@ SOURCES = (DATA / "states.csv", DATA / "insurer.yaml", DATA / "naics_2022.csv", 
 # carries ("21 tractors", "38 W-2s"); not "trailers": a fleet counts power units, which tow the trailers. A number
 # becomes a fact only through one of these, a label or the question.
 _EXTRA_CUES = {
-    "employees": "employee emp people workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel guys",
+    "employees": "employee emp people ppl workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel guys "
+    "ees",
     "vehicles": "vehicle truck tractors tractor rigs rig buses bus van car autos power pickups semis limos "
     "limousines cabs taxis ambulances coaches motorcoaches",
     "annual_revenue": "revenues gross grosses receipts turnover billings income volume fees",

@@ -18,6 +18,12 @@ The tagger proposes spans; this module decides, and holds what no model is trust
 - a count said to be the total ("6 doctors, 20 staff (26 total)") replaces the part it follows;
 - a figure after "not" that follows another figure ("9 not 6", "8M, not 6M") is the one being replaced: never read,
   and no statement that the fact is unknown;
+- a count inside brackets right after another figure is a part of that total ("Fleet: 14 (9 tractors, 5 pickups)"),
+  never the fact; one more said in words before "and" is counted with it ("the owner and 5 employees": 6);
+- a bare amount under 100 answering a money question is millions, as "revenue is 2.7" is; 100-999 is not read;
+- a place after "in" and then a state's code ending the phrase is the state, the code in any case ("in Branson mo,");
+- a description never ends on a word that leads to more ("HVAC co w/"), and a line's name alone is no description;
+  a company name never spans lines (a signature block run together);
 - every fact carries the span it came from;
 - any input (huge, binary-looking, mixed language) gives readings or nothing, never an exception.
 """
@@ -129,8 +135,19 @@ def _line_heads(text: str, tokens: list[Token]) -> list[str]:
     out = [""] * len(tokens)
     head = ""
     for i, tok in enumerate(tokens):
-        if i == 0 or "\n" in text[tokens[i - 1].end : tok.start]:
-            colon = next((j for j in range(i, min(len(tokens), i + 5)) if tokens[j].text in (":", "-", "=")), None)
+        if i == 0 or "\n" in text[tokens[i - 1].end : tok.start] or tokens[i - 1].text == "|":  # a field after "|"
+            # "Revenue: ...", "Annual Sales ...... $3.1M": a colon, a dash or a run of dots ends the label
+            colon = next(
+                (
+                    j
+                    for j in range(i, min(len(tokens), i + 5))
+                    if tokens[j].text in (":", "-", "=")
+                    or tokens[j].text == "."
+                    and j + 2 < len(tokens)
+                    and tokens[j + 1].text == tokens[j + 2].text == "."
+                ),
+                None,
+            )
             label = [t.text.lower() for t in tokens[i:colon] if t.kind == "word"] if colon else []
             head = label[-1] if label else ""
         out[i] = head
@@ -165,8 +182,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     # unknown statements first: their clauses give no figure, and their facts are removed
     dead: set[int] = set()
     for a, b, kind in groups:
-        if kind != "UNK" or a in rejected:
-            continue
+        if kind != "UNK" or a in rejected or b - a > _MAX_UNKNOWN:
+            continue  # a statement that nobody knows is a few words; a longer span is the tagger's runaway chain
         ca, cb = clauses[a]
         clause = text[tokens[ca].start : tokens[cb - 1].end]
         named = [k for k, rx in _FACT_NOUN_RE.items() if rx.search(clause)]
@@ -199,19 +216,34 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             fact = FIGURES[kind]
             if a in elsewhere or _bound(tokens, a) or _per_part(tokens, b, clauses[a]):
                 continue  # "parent company has $200M revenue": another party's figure
+            if fact == "annual_revenue" and _net(tokens, a, b, clauses[a]):
+                continue  # "net income of 900k": receipts are gross, a net figure is not them
+            if FACTS[fact].kind == "count" and _in_breakdown(tokens, a):
+                continue  # "22 trucks (18 tractors, 4 pickups)": the parts in brackets after a total
             if any(identifier(tokens, i, codes) for i in range(a, b)):
                 continue  # a phone number, ZIP, year, street number or code is never a figure
             words = [t.text for t in tokens[a:b]]
             marked = any(
                 t.text.startswith("$") or re.search(r"\d(?:mm|mil|bn|[kmb])$", t.text, re.I) for t in tokens[a:b]
             ) or bool((number(words) or (0, False))[1])  # "2.3 mil", "two million", "$4.2mm": a money marker
+            if FACTS[fact].kind == "count" and marked:
+                fact = "annual_revenue"  # "$2,450,000" counts nothing: its unit makes it an amount, its cue says which
             cue = _cue(text, tokens, a, b, fact, heads, clauses)
             if cue is None:
                 # the tagger chose the kind of figure; the word beside it decides which one ("revenue ... 4.1M")
-                for other in _SAME_KIND[fact]:
+                # "headcount is about two hundred forty" tagged as an amount: an unmarked figure may be any kind
+                kinds = _SAME_KIND[fact] + ([f for f in FIGURES.values() if f != fact] if not marked else [])
+                for other in kinds:
                     if other_cue := _cue(text, tokens, a, b, other, heads, clauses):
                         fact, cue = other, other_cue
                         break
+            if cue is None and fact in ("vehicles", "employees"):  # "Drivers: 12", "31 cleaners": people
+                people = b if b < len(tokens) and tokens[b].text.lower() in _PEOPLE else None
+                if people is not None or heads[a] in _PEOPLE:
+                    if "employees" in r.facts and r.facts["employees"].how != "label":
+                        continue  # the headcount said with its own noun stands; people never count vehicles
+                    fact = "employees"
+                    cue = _span(text, tokens, people, people + 1) if people is not None else Span(0, 0, heads[a])
             if (
                 cue is not None
                 and cue.end
@@ -222,19 +254,19 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             ):
                 continue  # "6 box trucks, 14 trailers": the second number counts its own noun
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
-            if how is None and fact == "annual_revenue" and marked and not _other_money(tokens, clauses[a]):
-                # an amount with a currency sign or unit: revenue, unless the question asked was another amount
-                if asked in ("annual_payroll", "total_insured_value"):
-                    fact = asked
+            if how is None and FACTS[fact].kind == "money" and marked and not _other_money(tokens, clauses[a]):
+                # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
+                # was another amount (the tagger's payroll or TIV needs the word that says so)
+                fact = asked if asked in ("annual_payroll", "total_insured_value") else "annual_revenue"
                 how = "cue"
             if (
                 how is None
                 and asked == fact
                 and not _counts_something_else(tokens, b, fact)
                 and not (FACTS[fact].kind == "money" and _other_money(tokens, clauses[a]))  # "a 1M umbrella"
-                and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000))
+                and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000) or _millions(words))
             ):
-                how = "reply"  # a bare "4.5" to the revenue question is not read as $4.5M: it may be anything
+                how = "reply"
             before = [c for c in r.corrections if c.end <= span.start]
             latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
             now = (
@@ -294,12 +326,20 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
             a, b = _whole_words(tokens, a, b)  # "Full-service restaurant", never "service restaurant"
-            said = _REFERENCES | _VAGUE | CORRECTION_WORDS  # "sorry, it is 40": a correction says no trade
-            if tokens[a].kind != "punct" and not all(t.text.lower() in said for t in tokens[a:b]):
+            while b - 1 > a and tokens[b - 1].text.lower() in _DANGLING:
+                b -= 1  # "HVAC co w/": a description ends on what it names, not on a word leading to more
+            lob_only = _lob_code(_span(text, tokens, a, b).text, None) is not None  # "auto in appetite?": a line
+            if (
+                tokens[a].kind != "punct"
+                and not lob_only
+                # "sorry, it is 40": a correction names no trade
+                and not all(t.text.lower() in _REFERENCES | _VAGUE | CORRECTION_WORDS for t in tokens[a:b])
+            ):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
-            r.company = FactReading("company", span.text, "", span, "named")
+            if "\n" not in span.text.strip():  # a name is on one line: lines run together are a signature block
+                r.company = FactReading("company", span.text, "", span, "named")
         elif kind == "LOB":
             code = _lob_code(span.text, catalog)
             if code:
@@ -308,6 +348,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
     _untagged_figures(r, text, tokens, groups, dead | elsewhere, clauses)
     _totals(r, text, tokens, clauses, elsewhere)
+    _one_more(r, text, tokens)
     if "naics" not in r.facts:
         _named_code(r, text, tokens)
     _labelled_description(r, text)
@@ -321,6 +362,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         _bare_reply(r, text, tokens, asked)
     if "state" not in r.facts and (asked in (None, "state")):
         _city_and_its_state(r, text, tokens)
+    if "state" not in r.facts and (asked in (None, "state")):
+        _place_and_code(r, text, tokens)
     if asked == "state" and "state" not in r.facts and not r.unknown and not r.says_unknown:
         _place_reply(r, text, tokens)
     if r.lines:
@@ -341,12 +384,16 @@ _VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contr
           "business", "firm", "crew", "operation", "shop", "store", "dealer", "supplier", "chain", "franchise"}  # fmt: skip
 # Words that say a message corrects what was said before (also read by the offline model: a correction, no question)
 CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
+_MAX_UNKNOWN = 8  # tokens: "no idea on the vehicle count", "broker didn't say what the payroll is"
+_DANGLING = {"w", "w/", "/", "with", "in", "for", "at", "of", "and", "&", "-", "to", "on", "by", "from", "the", "a",
+             "an", "that", "which", "who"}  # fmt: skip
 _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "drive", "way", "hwy", "pkwy", "ln", "ct",
                  "pl", "ter", "cir"}  # fmt: skip
 # Words that point at the applicant already discussed ("that same insured", "this client"): no description.
 _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
-               "on", "as", "before", "above", "a", "an", "new", "-", "—", ","}  # fmt: skip
+               "on", "as", "before", "above", "a", "an", "new", "-", "—", ",", "full", "whole", "entire", "package",
+               "rest", "old", "older", "big", "large", "small", "local", "nice", "good", "great", "busy"}  # fmt: skip
 
 _REJECTING = {"not", "instead of", "rather than"}
 
@@ -413,6 +460,27 @@ def _bound(tokens: list[Token], a: int) -> bool:
     return any(before == w or before.endswith(" " + w) for w in _BOUNDS)
 
 
+_REVENUE_VERBS = {"doing", "does", "did", "grosses", "grossed", "grossing", "bills", "billed", "billing", "generates",
+                  "generated", "brings", "bringing", "clears", "makes", "made", "turns", "turning"}  # fmt: skip
+_NET = {"net", "profit", "profits", "ebitda", "margin"}
+
+
+def _net(tokens: list[Token], a: int, b: int, clause: tuple[int, int]) -> bool:
+    """The amount is net of something, or a profit: not the gross receipts the revenue is."""
+    around = range(max(clause[0], a - 6), min(clause[1], b + 3))
+    return any(tokens[j].text.lower() in _NET for j in around)
+
+
+def _in_breakdown(tokens: list[Token], a: int) -> bool:
+    """The figure at ``a`` is inside brackets opened right after another figure: a breakdown of that total."""
+    for p in range(a - 1, max(-1, a - 15), -1):
+        if tokens[p].text in (")", "\n"):
+            return False
+        if tokens[p].text == "(":
+            return any(tokens[q].kind == "num" for q in range(max(0, p - 3), p))
+    return False
+
+
 _PER_YEAR = {"year", "yr", "annum", "annually", "annual"}
 
 
@@ -453,6 +521,32 @@ def _totals(r: Reading, text: str, tokens: list[Token], clauses, elsewhere: set[
             )
 
 
+# One person named by their role ("the owner", "a super"), counted with the figure after them.
+_ROLES = {"owner", "owners", "manager", "super", "superintendent", "supervisor", "foreman", "bookkeeper", "receptionist",
+          "driver", "partner", "principal", "dispatcher", "gm", "president", "founder", "admin", "secretary",
+          "estimator", "mechanic", "chef", "cook", "nurse", "dentist", "doctor", "vet", "pharmacist", "officer"}  # fmt: skip
+
+
+def _one_more(r: Reading, text: str, tokens: list[Token]) -> None:
+    """A count joined by "and" to one more of its kind said in words ("the owner and 3 employees", "a van and 4
+    trucks") counts that one too: the fact is the whole, never the part after "and"."""
+    starts = {t.start: i for i, t in enumerate(tokens)}
+    for fact, got in list(r.facts.items()):
+        a = starts.get(got.span.start)
+        if FACTS[fact].kind != "count" or a is None or a < 3 or got.how not in ("cue", "label"):
+            continue
+        if tokens[a - 1].text.lower() not in ("and", "plus", "+"):
+            continue
+        one = lexicon.cues().get(fact, frozenset()) | (_ROLES | _PEOPLE if fact == "employees" else set())
+        for k in (2, 3):  # "a foreman and", "the office manager and"
+            head = [t.text.lower() for t in tokens[a - 1 - k : a - 1]] if a - 1 - k >= 0 else []
+            if head and head[0] in ("a", "an", "one", "the") and {head[-1], head[-1] + "s"} & one:
+                start = tokens[a - 1 - k].start
+                span = Span(start, got.span.end, text[start : got.span.end])
+                r.facts[fact] = FactReading(fact, int(got.value) + 1, got.unit, span, got.how, got.cue)
+                break
+
+
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
 
 
@@ -477,7 +571,9 @@ def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
         return
     value = money(words) if FACTS[asked].kind == "money" else count(words)
     marked = bool(number(words)[1])  # type: ignore[index]
-    if value is None or (FACTS[asked].kind == "money" and not marked and not _at_least(words, 1000)):
+    if value is None or (
+        FACTS[asked].kind == "money" and not marked and not _at_least(words, 1000) and not _millions(words)
+    ):
         return
     r.facts[asked] = FactReading(asked, value, FACTS[asked].unit, _span(text, tokens, idx[0], idx[-1] + 1), "reply")
 
@@ -499,6 +595,33 @@ def _city_and_its_state(r: Reading, text: str, tokens: list[Token]) -> None:
                     r.city = FactReading(
                         "city", _span(text, tokens, i, i + k).text, "", _span(text, tokens, i, i + k), "named"
                     )
+                return
+
+
+_AT = {"in", "near", "outside", "from", "around"}
+_PLACE_END = {",", ".", "?", "!", ";", ")", "-", "—", "|"}
+
+
+def _place_and_code(r: Reading, text: str, tokens: list[Token]) -> None:
+    """ "in Branson mo, ...", "outside Tacoma wa.": a place after "in" (capitalised as typed, or a known city) and then a
+    state's code that ends the phrase. The code in any case: the place before it and the phrase's end say it is one,
+    where a lone lower-case "mo" or "or" is a word."""
+    codes, cities = lexicon.state_codes(), lexicon.cities()
+    for i in range(len(tokens) - 2):
+        if tokens[i].text.lower() not in _AT:
+            continue
+        for k in (1, 2):
+            j = i + 1 + k  # the code's token
+            if j >= len(tokens):
+                break
+            place = tokens[i + 1 : j]
+            name = " ".join(t.text.lower() for t in place)
+            if not all(t.kind == "word" for t in place) or not (place[0].text[:1].isupper() or name in cities):
+                continue
+            code, after = tokens[j], tokens[j + 1].text if j + 1 < len(tokens) else "."
+            newline = j + 1 < len(tokens) and "\n" in text[code.end : tokens[j + 1].start]
+            if code.kind == "word" and code.text.upper() in codes and (after in _PLACE_END or newline):
+                r.facts["state"] = FactReading("state", code.text.upper(), "", _span(text, tokens, j, j + 1), "named")
                 return
 
 
@@ -553,6 +676,13 @@ def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
 _COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit"}
 
 
+def _millions(words: list[str]) -> bool:
+    """A bare amount under 100 ("2.7", "12") answering a money question is millions, as "revenue is 2.7" is; one of
+    100-999 may be thousands or millions and is not read."""
+    got = number(words)
+    return got is not None and not got[1] and 0 < got[0] < 100
+
+
 def _at_least(words: list[str], n: int) -> bool:
     got = number(words)
     return got is not None and got[0] >= n
@@ -579,7 +709,7 @@ _PEOPLE = {"guards", "officers", "nurses", "caregivers", "aides", "techs", "tech
            "roofers", "painters", "movers", "landscapers", "dispatchers", "servers", "bartenders", "cashiers",
            "clerks", "attorneys", "lawyers", "accountants", "engineers", "developers", "programmers", "physicians",
            "doctors", "dentists", "hygienists", "pharmacists", "counselors", "caseworkers", "welders", "machinists",
-           "reps", "tellers", "housekeepers"}  # fmt: skip
+           "reps", "tellers", "housekeepers", "drivers", "baristas", "guys"}  # fmt: skip
 
 
 def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: set[int], clauses) -> None:
@@ -629,17 +759,28 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         if low_k := (tokens[k].text.lower() if k < cb else ""):
             if low_k in ("unit", "units") and tokens[k - 1].text.lower() not in _UNIT_KINDS:
                 k = cb  # "48 units" of a motel are rooms
-        if k < cb and (low := tokens[k].text.lower()) in cues and FACTS[cues[low]].kind != "money":
-            fact, cue_at = cues[low], k
+        if k < cb and (low := tokens[k].text.lower()) in cues and (FACTS[cues[low]].kind != "money" or got[1]):
+            fact, cue_at = cues[low], k  # "9 vans"; "12 mil sales" (an amount with its unit, then its noun)
         elif k < cb and tokens[k].text.lower() in _PEOPLE and "employees" not in r.facts:
             fact, cue_at = "employees", k
         if fact is None:
             k = a - 1
             while k >= max(ca, a - 5) and tokens[k].text.lower() in _LINKS:
                 k -= 1
-            if k >= ca and k < a and (low := tokens[k].text.lower()) in cues:
-                fact, cue_at = cues[low], k
+            before = tokens[k].text.lower() if ca <= k < a else ""
+            if before in cues:
+                fact, cue_at = cues[before], k
+            elif before in _REVENUE_VERBS and got[1]:
+                fact, cue_at = "annual_revenue", k  # "doing 7mm", "grosses $3M": an amount with its unit
+            elif (
+                got[1]
+                and all(t.kind == "punct" or t.text.lower() in _FILLER for t in tokens[ca:a] + tokens[b:cb])
+                and not _other_money(tokens, (max(0, ca - 3), cb))
+            ):
+                fact, cue_at = "annual_revenue", a  # "..., 3.3M, 15 staff": an amount alone in its clause, as tagged
         if fact is None or fact in r.facts or fact in r.unknown or fact not in FACTS or cue_at is None:
+            continue
+        if fact == "annual_revenue" and _net(tokens, a, b, (ca, cb)):
             continue
         if FACTS[fact].kind == "money" and (_other_money(tokens, (ca, cb)) or not (got[1] or got[0] >= 1000)):
             continue  # a limit's clause, or a bare "300" that may count anything
