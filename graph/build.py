@@ -84,6 +84,31 @@ def names_in_results(messages) -> list[str]:
     return names[:MAX_NAMES]
 
 
+MAX_SAID = 20  # the underwriter's latest messages an answer may quote back
+_QUOTED = re.compile(r'"([^"\n]{8,400})"|\u201c([^\u201d\n]{8,400})\u201d')
+
+
+def said_by_underwriter(messages) -> list[str]:
+    """The underwriter's latest messages, for ``quoted_back``."""
+    said = [m.content for m in messages if isinstance(m, HumanMessage) and not kind(m) and isinstance(m.content, str)]
+    return said[-MAX_SAID:]
+
+
+def quoted_back(text: str, said: list[str]) -> list[str]:
+    """The quotes in an answer that are the underwriter's own words ('the best match for "tile work for
+    homeowners"'): names for the guard, not the copilot offering what they happen to contain."""
+    if not said or '"' not in text and "\u201c" not in text:
+        return []
+    heard = [" ".join(s.lower().split()) for s in said]
+    out = []
+    for m in _QUOTED.finditer(text):
+        quote = m.group(1) or m.group(2)
+        needle = " ".join(quote.lower().split()).rstrip(".\u2026 ")
+        if needle and any(needle in h for h in heard):
+            out.append(quote)
+    return out
+
+
 _NAMES: OrderedDict[bytes, tuple[str, ...]] = OrderedDict()  # by the result's digest: results may be big
 MAX_NAMED_RESULTS = 4096
 
@@ -112,8 +137,8 @@ SENTENCE_END = re.compile(r"[.!?:;](?=\s)|\n")
 class GuardedStream:
     """Passes streamed text on a sentence at a time, with sentences offering a product we don't write replaced."""
 
-    def __init__(self, emit, catalog, names: list[str] | None = None):
-        self.emit, self.catalog, self.buffer, self.names = emit, catalog, "", names or []
+    def __init__(self, emit, catalog, names: list[str] | None = None, said: list[str] | None = None):
+        self.emit, self.catalog, self.buffer, self.names, self.said = emit, catalog, "", names or [], said or []
         self.searched = 0  # the buffer before this holds no sentence end: a long sentence is searched once
 
     def feed(self, text: str) -> None:
@@ -137,7 +162,8 @@ class GuardedStream:
 
     def _send(self, text: str) -> None:
         text = redact(text)  # shown live: a key the provider echoes is gone before the final answer's redaction
-        offered = [m for m in find_mentions(text, self.catalog, self.names) if m.offered]
+        names = self.names + quoted_back(text, self.said)
+        offered = [m for m in find_mentions(text, self.catalog, names) if m.offered]
         self.emit(remove_offending(text, offered) + " " if offered else text)
 
 
@@ -267,8 +293,8 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
                 "messages": [AIMessage(text, additional_kwargs=_uwc(kind="limit"))],
                 "events": ({"type": "limit", "reason": "tool_errors", "count": n_errors},),
             }
-        names = names_in_results(messages)
-        stream = GuardedStream(lambda t: write({"type": "token", "text": t}), catalog, names)
+        names, said = names_in_results(messages), said_by_underwriter(messages)
+        stream = GuardedStream(lambda t: write({"type": "token", "text": t}), catalog, names, said)
         try:
             # A small model's words are shown only once checked (harness_answer may rewrite them).
             on_token = None if small else stream.feed
@@ -305,7 +331,8 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
         }
         events = [event]
         if reply.tool_calls and isinstance(reply.content, str) and reply.content:
-            offered = [m for m in find_mentions(reply.content, catalog, names) if m.offered]
+            quoted = quoted_back(reply.content, said)
+            offered = [m for m in find_mentions(reply.content, catalog, names + quoted) if m.offered]
             if offered:  # text beside tool calls is shown and re-sent like an answer: guard it like one
                 names = sorted({m.name for m in offered})
                 notices = [prompts.GUARD_NOTICE.format(name=n) for n in names]
@@ -415,7 +442,8 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
         cite_events = (
             ({"type": "citation", "where": "answer", "unknown": unknown, "action": "removed"},) if unknown else ()
         )
-        mentions = [m for m in find_mentions(text, catalog, names_in_results(messages)) if m.offered]
+        names = names_in_results(messages) + quoted_back(text, said_by_underwriter(messages))
+        mentions = [m for m in find_mentions(text, catalog, names) if m.offered]
         notes = [m for m in current_turn(messages) if kind(m) == "guard_correction"]
         # After a correction, the offending answer and the note leave the history: the corrected answer
         # replaces them, so the model never reads its own offer again and a resumed thread never shows it.

@@ -365,6 +365,19 @@ def test_a_decline_citing_an_id_named_after_a_product_is_not_cut(make_copilot):
     assert not [e for e in r.events if e["type"] == "guard"]
 
 
+def test_an_answer_quoting_the_underwriters_words_is_not_an_offer(make_copilot):
+    """A description quoted back holds what the business sells or whom it serves, not what the copilot offers."""
+    what = "insurance agency offering umbrella coverage and life insurance"
+    said = f'NAICS 524210 Insurance Agencies and Brokerages: the best match for "{what}".'
+    cp = make_copilot(ScriptedModel(lambda m: AIMessage(said), is_llm=False))
+    r = cp.send(cp.new_thread().id, f"what's the code? {what}")
+    assert r.answer == said and not [e for e in r.events if e["type"] == "guard"]
+    offer = f"Offer them umbrella coverage, as the {what}."  # the copilot's own offer: still removed
+    cp2 = make_copilot(ScriptedModel(lambda m: AIMessage(offer), is_llm=False))
+    r2 = cp2.send(cp2.new_thread().id, f"what's the code? {what}")
+    assert "[removed: umbrella" in r2.answer and [e for e in r2.events if e["type"] == "guard"]
+
+
 def test_an_answer_that_was_only_an_invented_citation_says_so(make_copilot):
     """The real model's whole answer to a guidelines question (recorded): one id that is no section."""
     from pathlib import Path

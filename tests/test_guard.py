@@ -164,6 +164,9 @@ def test_abbreviations_and_trade_names(text, product):
         "Agencia Seguros Vega vende seguros de vida; cotizamos solo BOP.",
         "Quote GL for Umbrellas' Corner Shop.",  # a plural's apostrophe, then a name
         "Grand Opening Gala, 3 BR guest suites upstairs; property and GL only.",  # letters of another sense
+        "They lay tile and stone in kitchens for homeowners and builders; GL is a yes.",  # a trade's customers
+        "A pool service serving homeowners in Tempe: property qualifies.",
+        "GL for the Lakeside Homeowners Association's clubhouse.",
     ],
 )
 def test_other_senses_names_and_declines_are_not_offers(text):
