@@ -41,15 +41,18 @@ class Conversation:
     transcript: list[dict]
 
 
-def _invented(result, catalog) -> set[str]:
-    """Products we don't write that this turn named, caught or not: guard events plus a scan of the answer."""
+def _invented(result, catalog, said: tuple[str, ...] | list[str] = ()) -> set[str]:
+    """Products we don't write that this turn named, caught or not: guard events plus a scan of the answer (the
+    underwriter's own words quoted back in it are theirs, not an offer)."""
+    from graph.build import quoted_back
     from tools.guard import scan_products
 
     found: set[str] = set()
     for e in result.events:
         if e.get("type") == "guard":
             found.update(e.get("products") or ([e["value"]] if e.get("value") else []))
-    found.update(scan_products(result.answer or "", catalog))
+    answer = result.answer or ""
+    found.update(scan_products(answer, catalog, names=quoted_back(answer, list(said))))
     return found
 
 
@@ -157,7 +160,7 @@ def run_conversation(
                 if e.get("type") == "model":
                     tokens += (e.get("input_tokens") or 0) + (e.get("output_tokens") or 0)
                     cost += e.get("cost_usd") or 0.0
-            invented |= _invented(result, catalog)
+            invented |= _invented(result, catalog, [t["text"] for t in transcript if t["role"] == "underwriter"])
             invented_citations += [
                 i for e in result.events if e.get("type") == "citation" for i in e.get("unknown", [])
             ]

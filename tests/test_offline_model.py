@@ -635,6 +635,12 @@ def test_natural_conversation_set(cp, part, floor, reask):
     assert s["tool_error_rate"] == 0.0 and s["invented_product_rate"] == 0.0
 
 
+def test_a_description_has_a_word_of_three_letters(catalog):
+    """The tool refuses shorter ones; "a go" is no trade, and the turn asks what the business does instead."""
+    assert "description" not in parse("Is this one a go for the property line?", catalog).facts
+    assert parse("gl for a bar in austin tx", catalog).facts["description"] == "bar"
+
+
 @pytest.mark.integration
 def test_bundled_suite_with_the_scripted_underwriter(cp):
     """The 224 tasks of evals/suite/ as `uwc eval` runs them: a reader change once cost 14 of them unnoticed

@@ -8,6 +8,7 @@ It also writes the one question a turn asks, in the words of ``facts.QUESTIONS``
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 from core.vocabulary import FACT_WORDS, FACTS, LINE_TASKS, MONEY_FACTS, TASK_LABELS, TOOL_FACTS, usd
@@ -25,6 +26,12 @@ FRAGMENT_WORDS = 3  # a description this short ("barber shop") is a fragment: of
 CLOSE_SCORE = 0.02
 OFFER_TASKS = ("policy_limits", "deductible")  # figures to offer: said after a decline when out of appetite
 RULES_CHARS = 900  # a guideline section said as its rules is cut here
+
+
+def quoted(text: str, limit: int) -> str:
+    """The underwriter's words quoted back, cut at a whole word with an ellipsis ("... and liquor" read alone
+    names a product)."""
+    return textwrap.shorten(text, limit, placeholder="…")
 
 
 def _usd(n) -> str:
@@ -246,7 +253,7 @@ class AnswerWriter:
     def offer_candidates(self, conv: Conversation, cands: list[dict]) -> Step:
         """One question: which of the classifier's closest codes fits the business."""
         listed = "; ".join(self._candidate(c) for c in cands)
-        desc = (conv.stated.get("description") or conv.trade_in_name() or "")[:80]
+        desc = quoted(conv.stated.get("description") or conv.trade_in_name() or "", 80)
         step = self._say(conv, f'Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
         step.offered = [c["naics"] for c in cands]
         return step
@@ -495,7 +502,7 @@ class AnswerWriter:
             core = f"NAICS {top['naics']} {top['title']}"
             if len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
                 core += f" (a close runner-up is {cands[1]['naics']} {cands[1]['title']}: choose by the activity that brings most revenue)"
-            core += f' — the best match for "{desc[:120]}" {_cite(sections)}'
+            core += f' — the best match for "{quoted(desc, 120)}" {_cite(sections)}'
             return self._finish(
                 conv,
                 "classification",

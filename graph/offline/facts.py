@@ -643,6 +643,9 @@ def _without_form_lines(text: str) -> str:
     return _FORM_LINE.sub("", text)
 
 
+_WORD3 = re.compile(r"[^\W\d_]{3,}")
+
+
 def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     """Everything one underwriter message says. ``asked``: the fact the copilot asked for just before it."""
     t = _norm_text(text)
@@ -699,6 +702,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["description"] = tagged.value
     elif ruled is not None:
         f["description"] = ruled
+    if "description" in f and not _WORD3.search(str(f["description"])):
+        del f["description"]  # "a go for property": no word of three letters describes a business (nor can the tool)
     if p.company is None and asked is None and not p.applicant_id and reading.company is not None:
         # the tagger's name where the rules found none ("Birchwood Shuttle Lines needs auto"), its capitalised words
         words = str(reading.company.value).split()
