@@ -168,6 +168,26 @@ def _build(kind: str, folder: Path) -> None:
     run_seed(f"sqlite:///{folder / 'uwc.db'}", folder / "chroma", embedding, with_index=embedding is not None)
 
 
+@contextmanager
+def old_store(path: Path, revision: str):
+    """A SQLite conversations store built by the migrations up to ``revision`` only (a store of then), its
+    connection open in that transaction for rows of then."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(REPO / "graph" / "migrations"))
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def cached_seed(kind: str) -> Path:
     """A seeded folder (``kind``: "db" without an index, "minilm" or "hashing" with one), read-only to tests.
 

@@ -15,7 +15,6 @@ from graph.audit_key import AuditKeyError, from_file, from_values, load_key, rot
 from graph.records import RecordStore, record_hash
 from tests.pg import pg_url  # noqa: F401  (a fixture)
 
-ROOT = Path(__file__).resolve().parents[1]
 KEY = from_values("key-of-the-audit-tests-0123456789abcdef")
 
 
@@ -61,17 +60,10 @@ def test_a_sqlite_store_signs_with_the_key_file_beside_it_and_postgres_needs_one
 
 def _old_store(path: Path, n: int) -> None:
     """A conversations store at revision 0004 with ``n`` records written by the unkeyed scheme of then."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine
+    from tests.conftest import old_store
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "graph" / "migrations"))
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
-    engine.dispose()
+    with old_store(path, "0004"):
+        pass
     with sqlite3.connect(path) as c:
         prev = "0" * 64
         for seq in range(1, n + 1):

@@ -413,24 +413,14 @@ def test_kill_9_during_writes_loses_no_committed_record(store_url):
 
 def test_an_old_store_is_upgraded_keeping_its_conversations(tmp_path):
     """A conversations store at revision 0002 (threads, feedback) gains the record tables and keeps its rows."""
-    from alembic import command
-    from alembic.config import Config
-
     from graph.threads import ThreadStore
+    from tests.conftest import old_store
 
     path = tmp_path / "conversations.db"
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "graph" / "migrations"))
-    from sqlalchemy import create_engine
-
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002")
+    with old_store(path, "0002") as conn:
         conn.exec_driver_sql(
             "INSERT INTO thread (id, title, created_at, updated_at) VALUES ('t1', 'Old', '2026-01-01', '2026-01-01')"
         )
-    engine.dispose()
     store = RecordStore(path, key=KEY)
     store.append("determination", user=None, role=None, body={}, thread_id="t1")
     assert store.verify().ok
