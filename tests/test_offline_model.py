@@ -641,6 +641,18 @@ def test_a_description_has_a_word_of_three_letters(catalog):
     assert parse("gl for a bar in austin tx", catalog).facts["description"] == "bar"
 
 
+def test_a_figure_after_the_limit_it_names_is_no_revenue(catalog):
+    """Found trying the page: "higher limits, like 5M?" replaced the motel's revenue."""
+    assert "annual_revenue" not in parse("can we give them higher limits, like 5M?", catalog).facts
+    assert parse("limits? they did 3M last year", catalog).facts["annual_revenue"] == 3_000_000
+
+
+def test_a_question_instead_of_a_code_pick_is_no_description(catalog):
+    """Found trying the page: a follow-up typed while the codes were offered became what the business does."""
+    assert "description" not in parse("what about property on its own?", catalog, "naics_choice").facts
+    assert parse("its a taco truck", catalog, "naics_choice").facts.get("description")
+
+
 @pytest.mark.integration
 def test_bundled_suite_with_the_scripted_underwriter(cp):
     """The 224 tasks of evals/suite/ as `uwc eval` runs them: a reader change once cost 14 of them unnoticed

@@ -693,7 +693,13 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
-    ruled = description_fact(t, catalog) if asked in (None, "description", "naics", "naics_choice") else None
+    # nor does a question asked instead of picking a code ("what about property on its own?")
+    picking = asked in ("naics", "naics_choice")
+    ruled = (
+        description_fact(t, catalog)
+        if asked in (None, "description", "naics", "naics_choice") and not (picking and "?" in t)
+        else None
+    )
     if tagged is not None and tagged.how == "label" and p.company and p.company.lower() in str(tagged.value).lower():
         p.company = None  # "Business type: Full-service Restaurants": what it does, under its label, is no name
     if tagged is not None and p.company and str(tagged.value).lower() in p.company.lower():
@@ -735,6 +741,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
                 value = 0
         elif asked == "description":
             value = bare_description(t, catalog)
+        elif picking and "?" in t and not _NONE_FIT.match(t):
+            pass  # a question asked instead ("what about property on its own?") describes nothing
         elif asked == "naics" and not (set(f) - {"description"}):
             value = None
             if (whole := bare_description(t, catalog)) and not re.fullmatch(

@@ -254,7 +254,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             ):
                 continue  # "6 box trucks, 14 trailers": the second number counts its own noun
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
-            if how is None and FACTS[fact].kind == "money" and marked and not _other_money(tokens, clauses[a]):
+            ca, cb = clauses[a]
+            back = ca  # a limit named just before the clause, in the same sentence: "higher limits, like 5M?"
+            while back > max(0, ca - 3) and not {tokens[back - 1].text, tokens[back].text} & {".", "?", "!"}:
+                back -= 1
+            if how is None and FACTS[fact].kind == "money" and marked and not _other_money(tokens, (back, cb)):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
                 fact = asked if asked in ("annual_payroll", "total_insured_value") else "annual_revenue"
