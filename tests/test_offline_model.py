@@ -635,6 +635,14 @@ def test_natural_conversation_set(cp, part, floor, reask):
     assert s["tool_error_rate"] == 0.0 and s["invented_product_rate"] == 0.0
 
 
+def test_two_lines_in_one_question_are_both_answered_after_a_code_is_picked(cp):
+    """Found trying the page: the second line was forgotten once the reply picked one of the offered codes."""
+    first, second = chat(cp, "bakery in fargo nd, 12 staff, 1.1M sales, brick building. wc and property ok?", "2")
+    assert not args(first, "check_appetite")  # the codes are offered first
+    lines = [a["lob"] for a in args(second, "check_appetite")]
+    assert "workers_compensation" in lines and "property" in lines
+
+
 def test_a_description_has_a_word_of_three_letters(catalog):
     """The tool refuses shorter ones; "a go" is no trade, and the turn asks what the business does instead."""
     assert "description" not in parse("Is this one a go for the property line?", catalog).facts

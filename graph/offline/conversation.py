@@ -218,7 +218,10 @@ class Conversation:
         if "lob" in self.changed and self._asks_of_another_line(p, text):
             del self.changed["lob"]  # "and property?" asks of another line: nothing was wrong, nothing to note
         self.reruns = self._depending(set(self.changed) - {"lob"})  # another line is another question, not a fix
-        self.more_lines = self._more_lines(p)
+        more = self._more_lines(p)
+        if more or (p.task and (asked is None or "?" in text)):
+            self.more_lines = more  # a reply to the copilot's question ("2", "joisted masonry") keeps the lines asked
+        self.more_lines = [line for line in self.more_lines if line != self.fact("lob")]
         for k, v in p.facts.items():
             self.stated[k] = v
             self.unknown.discard(k)
