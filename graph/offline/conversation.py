@@ -366,7 +366,11 @@ class Conversation:
         asked = p.tasks or [p.task]
         if not set(asked) & set(LINE_TASKS) or reading is None or reading.corrections or "lob" not in p.facts:
             return []
-        named = dict.fromkeys(str(r.value) for r in reading.lines)
+        lines = reading.lines
+        if "?" in p.text:  # the lines of the question, not of the e-mail above it ("GL is placed elsewhere")
+            asking = [m.span() for m in re.finditer(r"[^.!?\n]*\?", p.text)]
+            lines = [r for r in lines if any(a <= r.span.start < b for a, b in asking)]
+        named = dict.fromkeys(str(r.value) for r in lines)
         return [line for line in named if line != p.facts["lob"]]
 
     def _before(self, key: str):
