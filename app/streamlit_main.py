@@ -34,12 +34,21 @@ def warm() -> None:
         log.warning("warming the server failed: %s: %s", type(exc).__name__, exc)
 
 
+WARM_JOIN_S = 60.0
+
+
 def main() -> None:
-    threading.Thread(target=warm, name="uwc-warm", daemon=True).start()
+    warming = threading.Thread(target=warm, name="uwc-warm", daemon=True)
+    warming.start()
     from streamlit.web.cli import main as streamlit
 
     sys.argv = ["streamlit", *sys.argv[1:]]
-    streamlit()
+    try:
+        streamlit()
+    finally:
+        # A stop that comes while the warm-up is inside onnxruntime would end the interpreter under it, and the
+        # process would abort ("terminate called without an active exception", exit 250): let it finish first.
+        warming.join(WARM_JOIN_S)
 
 
 if __name__ == "__main__":
