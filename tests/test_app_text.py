@@ -51,14 +51,14 @@ def test_questions_and_markdown_answers_keep_their_layout():
     assert format_answer("What is the applicant's annual revenue?") == "What is the applicant's annual revenue?"
     llm = "Yes, in appetite.\n\n- small [small-business-rule]\n- guide Yes"
     assert format_answer(llm, {"small-business-rule"}) == llm.replace(
-        "[small-business-rule]", "[small-business-rule](guidelines?section=small-business-rule)"
+        "[small-business-rule]", "[\\[small-business-rule\\]](guidelines?section=small-business-rule)"
     )
 
 
 def test_only_known_section_ids_become_links():
     text = "See [auto-qualified] and [not-a-section] and [a link](http://example.invalid)."
     out = link_citations(text, {"auto-qualified"})
-    assert "[auto-qualified](guidelines?section=auto-qualified)" in out and "[not-a-section] " in out
+    assert "[\\[auto-qualified\\]](guidelines?section=auto-qualified)" in out and "[not-a-section] " in out
     assert "[a link](http://example.invalid)" in out
 
 

@@ -42,18 +42,21 @@ def section_url(section_id: str) -> str:
     return f"{GUIDELINES_PAGE}?section={section_id}"
 
 
-def section_link(section_id: str) -> str:
-    """A link to the section; anything that is not a section id is shown as code, never as a link."""
+def section_link(section_id: str, bracketed: bool = False) -> str:
+    """A link to the section; anything that is not a section id is shown as code, never as a link. ``bracketed``
+    keeps the brackets in the link's text, for a citation inside a sentence ("not one of our lines
+    [products-not-written]." would otherwise read "not one of our lines products-not-written.")."""
     if not re.fullmatch(SECTION_ID, str(section_id)):
         return code(section_id)
-    return f"[{section_id}]({section_url(section_id)})"
+    text = f"\\[{section_id}\\]" if bracketed else section_id
+    return f"[{text}]({section_url(section_id)})"
 
 
 def link_citations(text: str, known: Collection[str] | None = None) -> str:
     """Every ``[section-id]`` (a known one, when ``known`` is given) becomes a link to that section."""
 
     def repl(m: re.Match) -> str:
-        return section_link(m[1]) if known is None or m[1] in known else m[0]
+        return section_link(m[1], bracketed=True) if known is None or m[1] in known else m[0]
 
     return CITATION.sub(repl, text or "")
 
