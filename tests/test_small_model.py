@@ -32,6 +32,18 @@ def _after_last_human(messages):
     return messages[i + 1 :]
 
 
+def _calls_then_says(name: str, args: dict, said: str) -> ScriptedModel:
+    """A model that calls ``name`` with ``args`` on each underwriter turn, then answers ``said`` once it has a
+    tool result."""
+
+    def model_turn(messages):
+        if not any(isinstance(m, ToolMessage) for m in _after_last_human(messages)):
+            return tool_call(name, args)
+        return AIMessage(said)
+
+    return ScriptedModel(model_turn)
+
+
 def test_lean_tools_are_the_deciding_ones_without_examples_or_required_facts(toolkit):
     lean = lean_tools(toolkit.openai_schemas())
     assert [t["function"]["name"] for t in lean] == list(LEAN_TOOLS)
@@ -67,12 +79,9 @@ def test_stated_facts_fill_the_call_and_an_unreadable_answer_is_written_from_the
     then answers with words the reader cannot grade: the answer comes from the tool's result, and the finding
     is recorded by code."""
 
-    def model_turn(messages):
-        if not any(isinstance(m, ToolMessage) for m in _after_last_human(messages)):
-            return tool_call("check_appetite", {"lob": "general liability"})
-        return AIMessage("Here is what the tool said, see above.")
-
-    cp = small_copilot(ScriptedModel(model_turn))
+    cp = small_copilot(
+        _calls_then_says("check_appetite", {"lob": "general liability"}, "Here is what the tool said, see above.")
+    )
     thread = cp.new_thread()
     r = cp.send(
         thread.id,
@@ -87,24 +96,20 @@ def test_stated_facts_fill_the_call_and_an_unreadable_answer_is_written_from_the
 
 
 def test_a_right_answer_in_the_models_words_is_kept(small_copilot):
-    def model_turn(messages):
-        if not any(isinstance(m, ToolMessage) for m in _after_last_human(messages)):
-            return tool_call("get_deductible", {"naics": "722511", "lob": "property"})
-        return AIMessage("The property deductible is $500 [deductibles-standard].")
-
-    cp = small_copilot(ScriptedModel(model_turn))
+    cp = small_copilot(
+        _calls_then_says(
+            "get_deductible",
+            {"naics": "722511", "lob": "property"},
+            "The property deductible is $500 [deductibles-standard].",
+        )
+    )
     r = cp.send(cp.new_thread().id, "Deductible for property on NAICS 722511?")
     assert r.answer == "The property deductible is $500 [deductibles-standard]."
     assert r.finding and r.finding["deductible"] == 500
 
 
 def test_a_description_is_classified_when_no_code_was_given(small_copilot):
-    def model_turn(messages):
-        if not any(isinstance(m, ToolMessage) for m in _after_last_human(messages)):
-            return tool_call("get_limits", {"lob": "general liability"})
-        return AIMessage("ok")
-
-    cp = small_copilot(ScriptedModel(model_turn))
+    cp = small_copilot(_calls_then_says("get_limits", {"lob": "general liability"}, "ok"))
     thread = cp.new_thread()
     r = cp.send(thread.id, "What GL limits for a sit-down restaurant with table service and a bar?")
     call = next(s for s in r.steps if s["tool"] == "get_limits")
@@ -160,12 +165,7 @@ def test_the_first_step_of_a_turn_must_call_a_tool_and_later_steps_may_answer(sm
 def test_an_applicant_named_by_id_gives_its_record_even_when_the_model_skips_the_lookup(small_copilot, toolkit):
     record = toolkit.call("find_applicant", {"name_or_id": "APP-0042"}).result["applicant"]
 
-    def model_turn(messages):
-        if not any(isinstance(m, ToolMessage) for m in _after_last_human(messages)):
-            return tool_call("get_limits", {"lob": "property"})
-        return AIMessage("See the limits.")
-
-    cp = small_copilot(ScriptedModel(model_turn))
+    cp = small_copilot(_calls_then_says("get_limits", {"lob": "property"}, "See the limits."))
     r = cp.send(cp.new_thread().id, "Property limits for APP-0042?")
     call = next(s for s in r.steps if s["tool"] == "get_limits")
     assert call["arguments"]["naics"] == record["naics_code"]
