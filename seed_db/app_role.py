@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 
 from core.database import DATA_SCHEMA
-from seed_db.reader_role import LOCK_FUNCTIONS, _ident, _retry
+from seed_db.reader_role import LOCK_FUNCTIONS, _ident, _retry, memberships, role_exists
 
 ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS"
 
@@ -31,8 +31,7 @@ def setup_app_login(conn: Connection, app_url: str) -> str | None:
     the login is stronger than it should be (a superuser, or a member of another role)."""
     role = app_role_name(app_url)
     password = make_url(app_url).password
-    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
-    if not exists:
+    if not role_exists(conn, role):
         secret = "" if password is None else " PASSWORD " + _literal(str(password))
         note = _retry(conn, lambda: conn.execute(text(f"CREATE ROLE {_ident(role)} {ATTRIBUTES}{secret}")))
         if note:
@@ -64,14 +63,7 @@ def _strength(conn: Connection, role: str) -> list[str]:
     notes = []
     if any(row):
         notes.append(f"the app's login {role} is a superuser or may create roles: the decision record is not protected")
-    member_of = conn.execute(
-        text(
-            "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
-            "JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :r"
-        ),
-        {"r": role},
-    ).scalars()
-    if owners := [g for g in member_of if not g.startswith("pg_")]:
+    if owners := [g for g in memberships(conn, role) if not g.startswith("pg_")]:
         notes.append(f"the app's login {role} is a member of {', '.join(owners)}: it may act as them")
     return notes
 

@@ -51,6 +51,23 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def role_exists(conn: Connection, role: str) -> bool:
+    return conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is not None
+
+
+def memberships(conn: Connection, role: str) -> list[str]:
+    """The roles ``role`` is a member of (whose rights it may take)."""
+    return list(
+        conn.execute(
+            text(
+                "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+                "JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :r"
+            ),
+            {"r": role},
+        ).scalars()
+    )
+
+
 def reader_role_name(database_url: str, configured: str | None = None) -> str:
     return make_url(reader_url(database_url, configured)).username or READER_ROLE
 
@@ -65,8 +82,7 @@ def setup_reader(conn: Connection, database_url: str, configured: str | None = N
         note = _retry(conn, lambda: _own_role(conn, role, reader_password(database_url), notes))
         if note:
             return f"could not set up role {role} ({note}); the SQL tool stays off on PostgreSQL until it exists"
-    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
-    if not exists:
+    if not role_exists(conn, role):
         return f"role {role} of UWC_READER_URL does not exist; the SQL tool stays off on PostgreSQL until it does"
     conn.execute(text(f"GRANT USAGE ON SCHEMA {_ident(DATA_SCHEMA)} TO {_ident(role)}"))
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {_ident(DATA_SCHEMA)} TO {_ident(role)}"))
@@ -90,17 +106,10 @@ def _retry(conn: Connection, step) -> str | None:
 
 def _own_role(conn: Connection, role: str, password: str, notes: list[str]) -> None:
     attrs = f"LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT {CONNECTION_LIMIT}"
-    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
-    verb = "ALTER" if exists else "CREATE"
+    verb = "ALTER" if role_exists(conn, role) else "CREATE"
     conn.execute(text(f"{verb} ROLE {_ident(role)} {attrs} PASSWORD '{password}'"))  # hex digits: nothing to quote
     # Earlier versions made the app's user a member of the role; the role itself must belong to nobody.
-    for (granted,) in conn.execute(
-        text(
-            "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
-            "JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :r"
-        ),
-        {"r": role},
-    ):
+    for granted in memberships(conn, role):
         conn.execute(text(f"REVOKE {_ident(granted)} FROM {_ident(role)}"))
     for name, value in ROLE_SETTINGS.items():
         try:
