@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +41,7 @@ class Conversation:
     transcript: list[dict]
 
 
-def _invented(result, catalog, said: tuple[str, ...] | list[str] = ()) -> set[str]:
+def _invented(result, catalog, said: Sequence[str] = ()) -> set[str]:
     """Products we don't write that this turn named, caught or not: guard events plus a scan of the answer (the
     underwriter's own words quoted back in it are theirs, not an offer)."""
     from graph.build import quoted_back
@@ -52,7 +52,7 @@ def _invented(result, catalog, said: tuple[str, ...] | list[str] = ()) -> set[st
         if e.get("type") == "guard":
             found.update(e.get("products") or ([e["value"]] if e.get("value") else []))
     answer = result.answer or ""
-    found.update(scan_products(answer, catalog, names=quoted_back(answer, list(said))))
+    found.update(scan_products(answer, catalog, names=quoted_back(answer, said)))
     return found
 
 

@@ -22,6 +22,7 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import cast
 
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
@@ -94,7 +95,7 @@ def said_by_underwriter(messages) -> list[str]:
     return said[-MAX_SAID:]
 
 
-def quoted_back(text: str, said: list[str]) -> list[str]:
+def quoted_back(text: str, said: Sequence[str]) -> list[str]:
     """The quotes in an answer that are the underwriter's own words ('the best match for "tile work for
     homeowners"'): names for the guard, not the copilot offering what they happen to contain."""
     if not said or '"' not in text and "\u201c" not in text:

@@ -694,10 +694,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
     # nor does a question asked instead of picking a code ("what about property on its own?")
-    picking = asked in ("naics", "naics_choice")
+    asks_instead = asked in ("naics", "naics_choice") and "?" in t
     ruled = (
         description_fact(t, catalog)
-        if asked in (None, "description", "naics", "naics_choice") and not (picking and "?" in t)
+        if asked in (None, "description", "naics", "naics_choice") and not asks_instead
         else None
     )
     if tagged is not None and tagged.how == "label" and p.company and p.company.lower() in str(tagged.value).lower():
@@ -741,7 +741,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
                 value = 0
         elif asked == "description":
             value = bare_description(t, catalog)
-        elif picking and "?" in t and not _NONE_FIT.match(t):
+        elif asks_instead and not _NONE_FIT.match(t):
             pass  # a question asked instead ("what about property on its own?") describes nothing
         elif asked == "naics" and not (set(f) - {"description"}):
             value = None
