@@ -106,7 +106,7 @@ def check_sql(sql: str, dialect: str = "sqlite") -> exp.Expression:
         if isinstance(node, _writes()):
             raise QueryRejected(f"{node.key.upper()} is not allowed", "this database is read-only: SELECT only")
         if isinstance(node, exp.Func):
-            fname = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+            fname = _func_name(node)
             if fname in DENIED_FUNCTIONS:
                 raise QueryRejected(f"function {fname}() is not allowed")
             if fname in ("printf", "format"):
@@ -167,7 +167,7 @@ def check_postgres_sql(sql: str) -> exp.Expression:
     stmt = check_sql(sql, dialect="postgres")
     for node in stmt.walk():
         if isinstance(node, exp.Func):
-            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+            name = _func_name(node)
             if name.startswith(DENIED_PREFIXES):
                 raise QueryRejected(f"function {name}() is not allowed", "plain SELECTs over the insurer's tables")
     return stmt
@@ -211,6 +211,7 @@ def check_built_values(stmt: exp.Expression, longest: int) -> None:
 
 
 def _func_name(node: exp.Func) -> str:
+    """A function call's name, lower case, as written (an unknown function) or as sqlglot knows it."""
     from sqlglot import exp
 
     return (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
