@@ -18,7 +18,14 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from core.vocabulary import LINE_TASKS, NUMERIC_FACTS, TASK_TYPES
 from graph.offline.choice import picked, refuses
-from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, Parsed, detect_task, expand_abbreviations
+from graph.offline.facts import (
+    QUESTION_VARIANTS,
+    QUESTIONS,
+    Parsed,
+    another_business,
+    detect_task,
+    expand_abbreviations,
+)
 from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks, opens_question
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
@@ -167,6 +174,8 @@ class Conversation:
 
     # --- reading the history ---------------------------------------------------------------------------
     def on_human(self, text: str, asked: str | None) -> None:
+        if asked is not None and another_business(text):
+            asked = None  # "another one: a notary office ..." while a code pick is open: a new opening, no reply
         p = read(text, self.catalog, asked)
         self._rules_question(p, text, asked)
         self.pending = [t for t in self.pending if t not in self.answered_since]  # answered in an earlier turn

@@ -646,9 +646,25 @@ def _without_form_lines(text: str) -> str:
 _WORD3 = re.compile(r"[^\W\d_]{3,}")
 
 
+# The part of those that cannot be a reply to our question ("I have no idea", "got 12 trucks" can): it opens
+# another business even while a question about the last one is open.
+_ANOTHER_BUSINESS = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|now|so)\W+)?(?:next(?: one| up)|new one|another one|another (?:account|business|"
+    r"submission|risk|applicant)|(?:a )?(?:new|different) (?:account|business|submission|risk|applicant))\b",
+    re.I,
+)
+
+
+def another_business(text: str) -> bool:
+    """The message opens another business than the one being discussed, whatever question was open."""
+    return bool(_ANOTHER_BUSINESS.search(text))
+
+
 def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     """Everything one underwriter message says. ``asked``: the fact the copilot asked for just before it."""
     t = _norm_text(text)
+    if asked is not None and another_business(t):
+        asked = None  # "another one: a notary office ..." while a code pick is open: a new opening, no reply
     asking = _without_form_lines(t)
     p = Parsed(text=t, task=detect_task(asking) or detect_task(t), unknown=says_unknown(t))
     p.not_written = not_written(t, catalog)
