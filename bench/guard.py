@@ -26,9 +26,10 @@ TUNED = (
     "guard_fresh4_train.jsonl",
     "guard_fresh5_train.jsonl",
     "guard_fresh6_train.jsonl",
+    "guard_fresh7_train.jsonl",
 )
 # A new writer's held-out set stays outside the repository and is scored only when asked for, once, at the end of
-# the round: ``python -m bench.guard --heldout /work/fresh-sets/guard_r6_heldout.jsonl``.
+# the round: ``python -m bench.guard --heldout /work/fresh-sets/guard_r7_heldout.jsonl``.
 HELD_OUT: tuple[str | Path, ...] = ("guard_texts_heldout.jsonl",)
 
 
