@@ -412,6 +412,9 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         ("Not quoting fiduciary liability. Crime coverage - same.", []),
         ("Umbrella is a no from us; EPLI too.", []),
         ("Let's keep travel insurance out of this proposal.", []),
+        # each "keep ... out" of a clause holds only what it encloses
+        ("Keep EPLI out and keep umbrella out, but add flood.", ["flood"]),
+        ("Keep umbrella out and add EPLI for the staff.", ["epli"]),
         ("Nothing to recommend beyond GL, malpractice included.", []),
         # Other senses: a hazard, a verb, an idiom, a business, another party's policy.
         ("There is no earthquake exposure at this site; property Yes.", []),

@@ -533,6 +533,7 @@ class _Judge:
         # Per clause and per heading, each read once: a clause of thousands of mentions is still read once
         # ("\"umbrella \"umbrella ..." once took 24 s of CPU for 64,000 characters, searched once per mention).
         self._clause_facts: dict[tuple[str, int], bool] = {}
+        self._kept_out: dict[int, list[tuple[int, int]]] = {}  # per clause: its "keep ... out" spans
         self._heading_declines: dict[tuple[int, int], bool] = {}
 
     def clause_of(self, pos: int) -> int:
@@ -612,7 +613,7 @@ class _Judge:
         """What the rules read in the mention's clause: each a feature of the judging model."""
         if mention_tokens is not self.mention_tokens:  # the clause facts that read mentions depend on them
             self.mention_tokens = mention_tokens
-            self._clause_facts = {k: v for k, v in self._clause_facts.items() if k[0] in ("referred", "offering")}
+            self._clause_facts = {k: v for k, v in self._clause_facts.items() if k[0] in _MENTION_FREE}
         c = self.clause_of(start)
         a, b = self.clauses[c]
         prev_end = self.clauses[c - 1][1] if c > 0 else 0
@@ -654,20 +655,31 @@ class _Judge:
         cues["list_offered"] = (
             c > 0 and self.norm[prev_end - 1 : prev_end] == ":" and not self.declines(c - 1) and self.offering(c - 1)
         )
-        cues["firm_decline"] = bool(_FIRM_DECLINE.search(self.norm, a, b))
+        cues["firm_decline"] = self._once("firm_decline", c, lambda: bool(_FIRM_DECLINE.search(self.norm, a, b)))
         later = c + 1 < len(self.clauses) and self.names_none(c + 1)
         cues["then_declined"] = later and self.declines(c + 1)
         cues["then_offered"] = later and not self.declines(c + 1) and self.offering(c + 1)
         # The mention inside an idiom of refusal: "keep X out", "X is out", "X is a no", "X is off the table".
-        cues["idiom_declined"] = bool(_IS_OUT.match(self.norm, end, b)) or any(
-            m.start() <= start
-            and end <= m.end()
-            and not _NEGATED_BEFORE.search(self.norm, max(m.start() - 24, a), m.start())
-            for m in _KEPT_OUT.finditer(self.norm, a, b)
-        )
+        cues["idiom_declined"] = bool(_IS_OUT.match(self.norm, end, b)) or self.kept_out(c, start, end)
         return cues
 
+    def kept_out(self, c: int, start: int, end: int) -> bool:
+        """The mention lies inside a "keep ... out" of its clause that no "not" comes before. The clause's idioms are
+        found once and looked up by position: a clause of thousands of mentions is read once, not once a mention."""
+        if c not in self._kept_out:
+            a, b = self.clauses[c]
+            self._kept_out[c] = [
+                (m.start(), m.end())
+                for m in _KEPT_OUT.finditer(self.norm, a, b)
+                if not _NEGATED_BEFORE.search(self.norm, max(m.start() - 24, a), m.start())
+            ]
+        spans = self._kept_out[c]
+        k = bisect.bisect_right(spans, (start, len(self.norm))) - 1  # finditer's spans do not overlap: the last one
+        return k >= 0 and end <= spans[k][1]  # starting at or before the mention is the only one that can hold it
 
+
+# Clause facts that do not depend on which tokens are mentions: kept when the mentions change.
+_MENTION_FREE = ("referred", "offering", "firm_decline")
 _DECLINING = frozenset(
     {"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines", "echo_declined"}
 )
