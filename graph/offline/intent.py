@@ -269,6 +269,12 @@ class IntentClassifier:
                 asked.append(self.labels[i])
         if len(asked) > 1:
             return Intent(asked[0], float(probs[1:, self.labels.index(asked[0])].max()), tuple(asked))
+        if confidence < MIN_CONFIDENCE and (part := question_part(text)):
+            # the facts around a short question drown it ("<description>, 27 staff. products?"): read it alone
+            row = self.probabilities([part])[0]
+            if row.max() >= MIN_CONFIDENCE:
+                top = int(row.argmax())
+                name, confidence = self.labels[top], float(row[top])
         if confidence < MIN_CONFIDENCE:
             return Intent(None, confidence)
         return Intent(name, confidence, (name,))
@@ -293,6 +299,16 @@ def asks(clause: str) -> bool:
     """Whether a clause may ask something: one with figures and no question word ("naics 541511, rev 4M")
     states facts."""
     return bool(_words(clause)) and not (re.search(r"\d", clause) and not _ASKS.match(clause))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def question_part(text: str) -> str | None:
+    """The one sentence of a message that asks, when the others state facts ("<business>, 9 staff. comp?")."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    return asking[0] if len(sentences) > 1 and len(asking) == 1 else None
 
 
 def opens_question(clause: str) -> bool:
