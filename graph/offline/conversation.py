@@ -26,7 +26,7 @@ from graph.offline.facts import (
     detect_task,
     expand_abbreviations,
 )
-from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks, opens_question
+from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks, opens_question, question_part
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.reading import read
@@ -322,8 +322,11 @@ class Conversation:
     @staticmethod
     def _sure_of_other_task(text: str, task: str, among: tuple[str, ...] = TASK_TYPES) -> bool:
         """The classifier is sure the message asks a task (of ``among``) other than ``task``."""
-        found = classify_intent(text)
-        return found.name in among and found.name != task and found.confidence >= SURE
+        for said in dict.fromkeys([text, question_part(text) or text]):  # the facts around may drown the question
+            found = classify_intent(said)
+            if found.name in among and found.name != task and found.confidence >= SURE:
+                return True
+        return False
 
     def _second_opinion(self, p, text: str) -> None:
         """A task cue matched a new question. The classifier, when sure, knows better that it asks about the rules or
@@ -341,14 +344,19 @@ class Conversation:
         tasks: list[str] = []
         parts = intent_clauses(text)
         only_line = self._line_only_clauses(p, parts) if len(parts) > 1 else {}
+        alone = self._asking_alone(text, parts) if len(parts) > 1 else []
         for n, clause in enumerate(parts if len(parts) > 1 else []):
             cue = detect_task(clause)
             if cue is None and only_line.get(n) is False:
                 continue  # a line and no question of its own ("for property, and the ded?"): the line asked about
             read = classify_intent(clause) if cue is None and asks(clause) else None
-            # a clause read by the classifier alone asks only with a question mark, unless it is sure ("does
-            # weddings" describes the business; "and the ded?" asks)
-            least = MIN_CLAUSE_CONFIDENCE if "?" in clause else max(SURE, MIN_CLAUSE_CONFIDENCE)
+            # a clause read by the classifier alone asks when it is a question of its own; beside a question
+            # mark elsewhere, a clause without one states ("<business> on GL, what else?"); with none in the
+            # message, only when the classifier is sure ("does weddings" describes the business)
+            if alone[n]:
+                least = MIN_CLAUSE_CONFIDENCE
+            else:
+                least = max(SURE, MIN_CLAUSE_CONFIDENCE) if "?" not in text else float("inf")
             if read is not None and read.name in TASK_TYPES and read.confidence >= least:
                 cue = read.name
             if cue is None and only_line.get(n):
@@ -368,6 +376,17 @@ class Conversation:
         if (p.reading is not None and p.reading.corrections) or words & CORRECTION_WORDS:
             return False
         return "?" in text or any(opens_question(c) for c in intent_clauses(text))
+
+    @staticmethod
+    def _asking_alone(text: str, parts: list[str]) -> list[bool]:
+        """For each clause of a message, whether it is a question of its own: a question mark after it, or a
+        question's opening ("and the ded", "what about ...")."""
+        out, at, low = [], 0, text.lower()
+        for clause in parts:
+            start = low.find(clause.lower(), at)
+            end = at = (start + len(clause)) if start >= 0 else at
+            out.append(opens_question(clause) or (start >= 0 and text[end:].lstrip().startswith("?")))
+        return out
 
     def _line_only_clauses(self, p, parts: list[str]) -> dict[int, bool]:
         """The clauses of a message, after an earlier question, that name a line of business and no other fact,
