@@ -12,7 +12,9 @@ Intents: the six task types, ``not_written`` (a product we do not write), ``guid
 rules), ``why`` (explain the last answer), ``smalltalk`` and ``off_topic``. The confidence is the model's
 probability after temperature scaling (fitted by cross-validation on the training set, ``bench.offline``);
 below ``MIN_CONFIDENCE`` the classifier abstains, so the copilot asks instead of guessing. A message of several
-clauses that ask different tasks ("can we write prop and whats the ded") gets each task, in the order asked.
+clauses that ask different tasks ("can we write prop and whats the ded") gets each task, in the order asked; a
+message whose facts drown its one short question ("<business>, 27 staff, 3.8M. products?") is read by that question
+when the whole abstains. What a follow-up naming only a line asks is the conversation's to say (``conversation.py``).
 
 Held-out phrasings live apart from the training set (``tests/data/intents_heldout_*.tsv``) and are never trained
 on; ``python -m bench.offline`` reports accuracy on them and cross-validated accuracy on the training set.
