@@ -152,6 +152,7 @@ LOB_SHORTHAND = {
     "workers' comp": "workers_compensation",
     "work comp": "workers_compensation",
     "work comp.": "workers_compensation",
+    "comp": "workers_compensation",  # alone, underwriters mean workers comp (auto "comp" is a coverage, not a line)
     "cyber cover": "cyber",
     "businessowners": "bop",
 }

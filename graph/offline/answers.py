@@ -153,6 +153,20 @@ class AnswerWriter:
     def help_text(self) -> str:
         return prompts.OFFLINE_HELP.format(insurer=self.catalog.insurer, lobs=", ".join(self.catalog.lobs.values()))
 
+    @staticmethod
+    def described(conv: Conversation) -> bool:
+        """The conversation says something about a business (a name, a description, a figure, a place, a line)."""
+        return bool(conv.company or conv.applicant_id or conv.stated)
+
+    def what_to_know(self, conv: Conversation) -> Step:
+        """What the underwriter wants to know about the business they described, when no question was read."""
+        desc = conv.stated.get("description")
+        who = conv.who if conv.ident or not desc else f"this business ({quoted(str(desc), 60)})"
+        return Step(
+            text=f"What would you like to know about {who}? I can check whether we write a line for it, suggest the "
+            "lines to offer, test small-business size, give limits and deductibles, or find its NAICS code."
+        )
+
     def refuse_figures(self, conv: Conversation, invalid: dict) -> Step:
         """A figure no business can have is refused with what is valid, and asked for again."""
         fact, typed = next(iter(invalid.items()))

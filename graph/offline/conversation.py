@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from core.vocabulary import LINE_TASKS, NUMERIC_FACTS, TASK_TYPES
+from core.vocabulary import LINE_TASKS, NUMERIC_FACTS, TASK_TYPES, TASKS
 from graph.offline.choice import picked, refuses
 from graph.offline.facts import (
     QUESTION_VARIANTS,
@@ -26,7 +26,7 @@ from graph.offline.facts import (
     detect_task,
     expand_abbreviations,
 )
-from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks, opens_question
+from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks, opens_question, question_part
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.reading import read
@@ -53,6 +53,8 @@ _NAME_GENERIC = {"group", "holdings", "enterprises", "industries", "services", "
                  "united", "general", "first", "capital", "capitol", "star", "valley", "river", "mountain", "lake",
                  "north", "south", "east", "west", "central", "heartland", "home", "city", "county", "state", "new",
                  "all", "other", "best", "quality", "premier", "precision", "global", "sun", "green", "blue", "red"}  # fmt: skip
+# the tasks whose question names a line: the one to check, or the one they have (to offer the others)
+_ABOUT_A_LINE = tuple(t for t in TASK_TYPES if TASKS[t].one_line or TASKS[t].leaves_out_line)
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
 OPEN_INTENTS = ("guidelines", "why", "off_topic")  # questions that are not a determination about the applicant
@@ -200,6 +202,9 @@ class Conversation:
             and "lob" in p.facts
             and (p.company or p.applicant_id or "?" in text or "description" in p.facts or "naics" in p.facts)
             and (about_applicant or self.task is None and not classify_intent(text).name)
+            # unless it surely asks another question about a line ("<business> on a bop, what else to offer?"); a
+            # code or a size question names no line (a line beside a code is the line to check)
+            and not self._sure_of_other_task(text, "appetite", among=_ABOUT_A_LINE)
         ):
             p.task, p.tasks = "appetite", ["appetite"]  # "Check APP-0017 for GL", "Acme Roofing LLC, GL?"
         if (
@@ -288,6 +293,9 @@ class Conversation:
 
     def _classify_intent(self, p, text: str) -> None:
         """No unambiguous cue: ask the trained classifier what the message is about (each task, when it asks two)."""
+        if (again := self._same_question_of_line(p, text)) is not None:
+            p.task, p.tasks = again, [again]
+            return
         found = classify_intent(text)
         if found.name == "not_written" and "lob" in p.facts:
             return  # it names a line we write and no product we do not: "what about GL?" asks the same again
@@ -299,6 +307,27 @@ class Conversation:
             if not (set(p.facts) - {"lob"}) or found.confidence >= SURE:
                 p.intent = found.name
 
+    def _same_question_of_line(self, p, text: str) -> str | None:
+        """A follow-up question that names a line and nothing else ("and for property?", "what about their comp?")
+        asks of that line what was asked last: whether we write it, when the last question was about no line
+        (other lines to offer, size, the code). Not when the classifier is sure it asks another task of its own."""
+        if self.task is None or p.company or p.applicant_id or set(p.facts) != {"lob"} or p.unknown_facts:
+            return None
+        if not ("?" in text or any(opens_question(c) for c in intent_clauses(text))):
+            return None
+        if self._sure_of_other_task(text, "appetite"):
+            return None
+        return self.task if self.task in LINE_TASKS else "appetite"
+
+    @staticmethod
+    def _sure_of_other_task(text: str, task: str, among: tuple[str, ...] = TASK_TYPES) -> bool:
+        """The classifier is sure the message asks a task (of ``among``) other than ``task``."""
+        for said in dict.fromkeys([text, question_part(text) or text]):  # the facts around may drown the question
+            found = classify_intent(said)
+            if found.name in among and found.name != task and found.confidence >= SURE:
+                return True
+        return False
+
     def _second_opinion(self, p, text: str) -> None:
         """A task cue matched a new question. The classifier, when sure, knows better that it asks about the rules or
         our last answer ("what does aggregate mean", "why that deductible"); and a clause without a cue may ask a
@@ -307,18 +336,30 @@ class Conversation:
         if found.name in OPEN_INTENTS and found.confidence >= SURE:
             p.intent, p.task, p.tasks = found.name, None, []
             return
+        if p.tasks == ["appetite"] and "lob" not in p.facts and self._sure_of_other_task(text, "appetite"):
+            # the appetite cue is the loosest ("ok?", "fit for"): with no line named, a sure classifier knows
+            # better what a short question asks ("size ok?")
+            p.task, p.tasks = found.name, [found.name]
+            return
         tasks: list[str] = []
         parts = intent_clauses(text)
-        only_line = self._line_only_clauses(p, parts) if len(parts) > 1 else set()
+        only_line = self._line_only_clauses(p, parts) if len(parts) > 1 else {}
+        alone = self._asking_alone(text, parts) if len(parts) > 1 else []
         for n, clause in enumerate(parts if len(parts) > 1 else []):
             cue = detect_task(clause)
+            if cue is None and only_line.get(n) is False:
+                continue  # a line and no question of its own ("for property, and the ded?"): the line asked about
             read = classify_intent(clause) if cue is None and asks(clause) else None
-            # a clause read by the classifier alone asks only with a question mark, unless it is sure ("does
-            # weddings" describes the business; "and the ded?" asks)
-            least = MIN_CLAUSE_CONFIDENCE if "?" in clause else max(SURE, MIN_CLAUSE_CONFIDENCE)
+            # a clause read by the classifier alone asks when it is a question of its own; beside a question
+            # mark elsewhere, a clause without one states ("<business> on GL, what else?"); with none in the
+            # message, only when the classifier is sure ("does weddings" describes the business)
+            if alone[n]:
+                least = MIN_CLAUSE_CONFIDENCE
+            else:
+                least = max(SURE, MIN_CLAUSE_CONFIDENCE) if "?" not in text else float("inf")
             if read is not None and read.name in TASK_TYPES and read.confidence >= least:
                 cue = read.name
-            if cue is None and n in only_line:
+            if cue is None and only_line.get(n):
                 # a question naming a line and nothing else ("and property for them?") asks of that line what
                 # was asked last (whether we write it, when the last question was about no line)
                 cue = self.task if self.task in LINE_TASKS else "appetite"
@@ -336,24 +377,34 @@ class Conversation:
             return False
         return "?" in text or any(opens_question(c) for c in intent_clauses(text))
 
-    def _line_only_clauses(self, p, parts: list[str]) -> set[int]:
-        """The clauses of a message, after an earlier question, that ask something of their own (a question mark
-        after them, or a question's opening) and name a line of business and no other fact."""
+    @staticmethod
+    def _asking_alone(text: str, parts: list[str]) -> list[bool]:
+        """For each clause of a message, whether it is a question of its own: a question mark after it, or a
+        question's opening ("and the ded", "what about ...")."""
+        out, at, low = [], 0, text.lower()
+        for clause in parts:
+            start = low.find(clause.lower(), at)
+            end = at = (start + len(clause)) if start >= 0 else at
+            out.append(opens_question(clause) or (start >= 0 and text[end:].lstrip().startswith("?")))
+        return out
+
+    def _line_only_clauses(self, p, parts: list[str]) -> dict[int, bool]:
+        """The clauses of a message, after an earlier question, that name a line of business and no other fact,
+        each with whether it asks something of its own (a question mark after it, or a question's opening)."""
         reading = p.reading
         if self.task is None or reading is None or not reading.lines:
-            return set()
+            return {}
         other = [f.span for k, f in reading.facts.items() if k != "lob"]
         other += [r.span for r in (reading.company, reading.city) if r is not None]
-        out, at, low = set(), 0, reading.text.lower()
+        out, at, low = {}, 0, reading.text.lower()
         for n, clause in enumerate(parts):
             start = low.find(clause.lower(), at)
             if start < 0:
-                return set()  # the clauses are not the text's own words: read nothing into them
+                return {}  # the clauses are not the text's own words: read nothing into them
             end = at = start + len(clause)
             inside = [s for s in (line.span for line in reading.lines) if start <= s.start and s.end <= end]
-            asked = reading.text[end:].lstrip().startswith("?") or opens_question(clause)  # a question of its own
-            if asked and inside and not any(s.start < end and start < s.end for s in other):
-                out.add(n)
+            if inside and not any(s.start < end and start < s.end for s in other):
+                out[n] = reading.text[end:].lstrip().startswith("?") or opens_question(clause)
         return out
 
     def on_tool(self, name: str, args: dict, ok: bool, result: dict) -> None:

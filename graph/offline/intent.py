@@ -12,7 +12,9 @@ Intents: the six task types, ``not_written`` (a product we do not write), ``guid
 rules), ``why`` (explain the last answer), ``smalltalk`` and ``off_topic``. The confidence is the model's
 probability after temperature scaling (fitted by cross-validation on the training set, ``bench.offline``);
 below ``MIN_CONFIDENCE`` the classifier abstains, so the copilot asks instead of guessing. A message of several
-clauses that ask different tasks ("can we write prop and whats the ded") gets each task, in the order asked.
+clauses that ask different tasks ("can we write prop and whats the ded") gets each task, in the order asked; a
+message whose facts drown its one short question ("<business>, 27 staff, 3.8M. products?") is read by that question
+when the whole abstains. What a follow-up naming only a line asks is the conversation's to say (``conversation.py``).
 
 Held-out phrasings live apart from the training set (``tests/data/intents_heldout_*.tsv``) and are never trained
 on; ``python -m bench.offline`` reports accuracy on them and cross-validated accuracy on the training set.
@@ -269,6 +271,12 @@ class IntentClassifier:
                 asked.append(self.labels[i])
         if len(asked) > 1:
             return Intent(asked[0], float(probs[1:, self.labels.index(asked[0])].max()), tuple(asked))
+        if confidence < MIN_CONFIDENCE and (part := question_part(text)):
+            # the facts around a short question drown it ("<description>, 27 staff. products?"): read it alone
+            row = self.probabilities([part])[0]
+            if row.max() >= MIN_CONFIDENCE:
+                top = int(row.argmax())
+                name, confidence = self.labels[top], float(row[top])
         if confidence < MIN_CONFIDENCE:
             return Intent(None, confidence)
         return Intent(name, confidence, (name,))
@@ -293,6 +301,16 @@ def asks(clause: str) -> bool:
     """Whether a clause may ask something: one with figures and no question word ("naics 541511, rev 4M")
     states facts."""
     return bool(_words(clause)) and not (re.search(r"\d", clause) and not _ASKS.match(clause))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def question_part(text: str) -> str | None:
+    """The one sentence of a message that asks, when the others state facts ("<business>, 9 staff. comp?")."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    return asking[0] if len(sentences) > 1 and len(asking) == 1 else None
 
 
 def opens_question(clause: str) -> bool:

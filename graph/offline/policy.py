@@ -52,6 +52,8 @@ class Policy(AnswerWriter):
         if p.invalid:
             return self.refuse_figures(conv, p.invalid)
         if p.intent and p.task is None:
+            if p.intent in ("smalltalk", "why") and conv.task is None and self.described(conv):
+                return self.what_to_know(conv)  # "not sure" after a description: the question is still open
             return self.open_question(conv, p.intent)
         if (
             p.not_written
@@ -65,6 +67,8 @@ class Policy(AnswerWriter):
                 f"The lines we write are: {', '.join(self.catalog.lobs.values())}. Which of them should I check?",
                 asked="lob",
             )
+        if conv.task is None and self.described(conv):
+            return self.what_to_know(conv)  # a business described and no question read: ask, not the help text
         if conv.task is None or not conv.has_content:
             return Step(text=self.help_text())
         # Several questions in one message (or one asked of several lines): each is answered (and recorded) in

@@ -1,0 +1,68 @@
+"""The offline model: which question a short or indirect message asks, and how a follow-up continues the
+conversation — a line named alone asks of it what was asked last, a question after stated facts is read on its
+own, and a business described with no question read is asked what they want to know (never the help text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph import prompts
+from graph.offline import intent
+from tests.test_offline_model import chat, cp  # noqa: F401  (cp: a fixture)
+
+FACTS = "NAICS 238160 in Texas, 20 employees, 6 vehicles, payroll 1.1M, revenue $4M, masonry building"
+OPENING = f"{FACTS}: in appetite for general liability?"
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "line"),
+    [
+        ("what about their property?", "property"),
+        ("ok and how about cyber for them", "cyber"),
+        ("what about comp", "workers_compensation"),  # "comp" alone is workers comp
+    ],
+)
+def test_a_line_named_alone_after_an_appetite_answer_is_checked_for_appetite(cp, follow_up, line):  # noqa: F811
+    _, r = chat(cp, OPENING, follow_up)
+    assert [(f["task_type"], f["facts"]["lob"]) for f in r.findings] == [("appetite", line)]
+    assert not [s for s in r.steps if s["tool"] == "recommend_lobs"]  # not "which other lines"
+
+
+def test_a_line_named_alone_after_a_deductible_asks_the_deductible_of_it(cp):  # noqa: F811
+    _, r = chat(
+        cp, "NAICS 238160 in Texas, 20 employees, revenue $4M: deductible for general liability?", "what about auto?"
+    )
+    assert [(f["task_type"], f["facts"]["lob"]) for f in r.findings] == [("deductible", "auto")]
+
+
+def test_other_lines_asked_after_an_appetite_answer_are_still_a_recommendation(cp):  # noqa: F811
+    _, r = chat(cp, OPENING, "so what would we write for them")
+    assert [f["task_type"] for f in r.findings] == ["product_recommendation"]
+
+
+def test_a_line_stated_beside_a_question_is_the_line_they_have_not_a_question(cp):  # noqa: F811
+    (r,) = chat(cp, f"roofing contractor, {FACTS}, on GL, what else?")
+    assert [f["task_type"] for f in r.findings] == ["product_recommendation"]
+
+
+def test_a_size_question_without_the_word_small_is_a_size_test(cp):  # noqa: F811
+    (r,) = chat(cp, "naics 713910 in CT, revenue 16.8M, 180 employees. size ok?")
+    assert r.finding is not None and r.finding["task_type"] == "small_business"
+
+
+def test_a_described_business_with_no_question_is_asked_what_they_want_to_know(cp):  # noqa: F811
+    catalog_help = prompts.OFFLINE_HELP.split(":")[0]
+    first, second = chat(cp, "ice cream parlor in Cheyenne WY, 9 employees, payroll 140k", "not sure")
+    for r in (first, second):
+        assert r.finding is None and r.steps == [] and r.answer.startswith("What would you like to know about")
+        assert catalog_help not in r.answer
+    (greeting,) = chat(cp, "hello")  # nothing about a business: the help text, as before
+    assert greeting.answer.startswith(catalog_help)
+
+
+def test_the_question_after_stated_facts_is_read_alone():
+    assert intent.question_part("taxi company in Reno, 14 cabs, revenue 3M. products?") == "products?"
+    assert intent.question_part("taxi company in Reno: other products?") is None  # one sentence: the whole message
+    assert intent.question_part("cabs? or limos?") is None  # two questions: the clauses are read instead
+    found = intent.classify("taxi company in Reno, 14 cabs, revenue 3M, 2 garages on 5 acres. lines?")
+    assert found.name == "product_recommendation"
