@@ -66,3 +66,10 @@ def test_the_question_after_stated_facts_is_read_alone():
     assert intent.question_part("cabs? or limos?") is None  # two questions: the clauses are read instead
     found = intent.classify("taxi company in Reno, 14 cabs, revenue 3M, 2 garages on 5 acres. lines?")
     assert found.name == "product_recommendation"
+
+
+@pytest.mark.parametrize("text", ["comp and collision on the trucks", "they want comp & coll", "comp/collision"])
+def test_comp_and_collision_is_an_auto_coverage_not_workers_comp(catalog, text):
+    from graph.offline.facts import lob_fact
+
+    assert lob_fact(text, catalog) != "workers_compensation"

@@ -409,6 +409,7 @@ _LOB_EXCLUDE_AFTER = {
     "cyber": r"\s+(?:security|consult\w*|firm|company)\b",
     "network security": r"\s+(?:firm|company|consult\w*|services|business|provider)\b",
     "liability": r"\s+(?:limits?)\b",
+    "comp": r"\s*(?:and|&|/|\+)\s*coll",  # "comp and collision": an auto coverage, not workers comp
 }
 
 
