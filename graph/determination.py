@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
+from itertools import chain
 
 from core.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TASKS, VERDICT_FIELDS
 from graph import prompts
@@ -113,6 +116,33 @@ def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[
     return out
 
 
+MAX_KEPT_RESULTS = 4096  # tool results whose names a process keeps
+_kept_names: OrderedDict[int, tuple[object, tuple[str, ...]]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _result_names(result) -> tuple[str, ...]:
+    """``data_names`` of one tool event's result, kept per result object: a record reads the names of every earlier
+    result of the conversation, and the checkpointer hands each turn the same event objects as the turn before
+    (graph/checkpoints.py; nothing changes a stored event in place). Names in a row are the first ``MAX_NAMES``
+    distinct ones in the results' order, as one ``data_names`` walk over all of them would give."""
+    from tools.guard import data_names
+
+    if not isinstance(result, dict | list):
+        return ()
+    with _kept_lock:
+        kept = _kept_names.get(id(result))
+        if kept is not None and kept[0] is result:  # (holding the result keeps its id from being reused)
+            _kept_names.move_to_end(id(result))
+            return kept[1]
+    names = tuple(data_names(result))
+    with _kept_lock:
+        _kept_names[id(result)] = (result, names)
+        while len(_kept_names) > MAX_KEPT_RESULTS:
+            _kept_names.popitem(last=False)
+    return names
+
+
 def _guarded_summary(summary: str, catalog, names: list[str]) -> tuple[str, list[str]]:
     from graph.build import remove_offending
     from tools.guard import find_mentions
@@ -141,7 +171,7 @@ def determination_body(
     ``turn_events``: the turn's events; ``history``: every event of the conversation (earlier turns established
     facts); ``user_messages``: (message id, text) of the conversation's underwriter messages, in order; ``model``:
     ``model_settings``; ``check``: the online check of this finding (``graph/online_checks.py``)."""
-    from tools.guard import data_names
+    from tools.guard import MAX_NAMES
 
     finding = finding_event.get("result") or {}
     task = finding.get("task_type")
@@ -165,9 +195,7 @@ def determination_body(
     if decisive is not None:
         facts.update({k: v for k, v in (decisive.get("arguments") or {}).items() if k in FACT_KEYS and v is not None})
     facts.update({k: v for k, v in (finding.get("facts") or {}).items() if k in FACT_LABELS and v is not None})
-    names: list[str] = []
-    for e in before:
-        data_names(e.get("result"), names)
+    names = list(dict.fromkeys(chain.from_iterable(_result_names(e.get("result")) for e in before)))[:MAX_NAMES]
     summary, removed = _guarded_summary(str(finding.get("summary") or ""), catalog, names)
     turn_tools = [e for e in turn_events if e.get("type") == "tool"]
     rules = [

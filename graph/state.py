@@ -9,6 +9,8 @@ tool-call arguments that were not a JSON object (passed to the tool boundary as 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain, compress, count
+from operator import attrgetter
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import (
@@ -22,6 +24,17 @@ from langchain_core.messages import (
 )
 from langgraph.channels.delta import DeltaChannel
 
+from core.per_message import PerMessage
+
+_id = attrgetter("id")
+
+
+def _as_messages(values: Sequence[Any]) -> list[BaseMessage]:
+    """``convert_to_messages``, without a Python call per message when all are messages already (the state)."""
+    if all(issubclass(t, BaseMessage) for t in set(map(type, values))):
+        return list(values)
+    return convert_to_messages(values)
+
 
 def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[BaseMessage]:
     """Reducer of ``messages``: a written message replaces the one with its id or is appended, and a
@@ -31,20 +44,24 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
     stamps ids on written messages before the reducer runs, so nothing else is needed.
     """
     flat = [m for w in writes for m in (w if isinstance(w, list) else [w])]
-    merged: list[BaseMessage | None] = list(convert_to_messages(state))
-    at = {m.id: i for i, m in enumerate(merged) if m is not None and m.id is not None}
-    for message in convert_to_messages(flat):
+    merged: list[BaseMessage | None] = _as_messages(state)
+    # Each message's place by id, built at C speed: it runs at every step over the whole thread. (A None id maps
+    # too, but is never looked up: a message without an id is appended.) Of repeated ids the last place counts.
+    at = dict(zip(map(_id, merged), count()))
+    removed = False
+    for message in _as_messages(flat):
         if message.id is None:
             merged.append(message)
         elif isinstance(message, RemoveMessage):
             if message.id in at:
                 merged[at.pop(message.id)] = None
+                removed = True
         elif message.id in at:
             merged[at[message.id]] = message
         else:
             at[message.id] = len(merged)
             merged.append(message)
-    return [m for m in merged if m is not None]
+    return [m for m in merged if m is not None] if removed else merged
 
 
 def append_events(state: list[dict], writes: Sequence[tuple[dict, ...]]) -> list[dict]:
@@ -100,12 +117,29 @@ def consecutive_tool_errors(messages: Sequence[BaseMessage]) -> int:
     return n
 
 
+_NO_RESULT = object()  # stands for "answers no call" (a call's id may be None; no result answers it)
+
+
+def _for_model_step(_, m: BaseMessage) -> tuple[bool, object, tuple]:
+    """What ``for_model`` needs of one message: shown to a provider, the call it answers, the calls it makes."""
+    calls = tuple(c["id"] for c in m.tool_calls) if isinstance(m, AIMessage) else ()
+    return kind(m) != "error", m.tool_call_id if isinstance(m, ToolMessage) else _NO_RESULT, calls
+
+
+_for_model_facts = PerMessage(_for_model_step)
+
+
 def for_model(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """The history a provider may see: without our error notes, and with every tool call answered.
 
     A tool call left without a result (a crash or a stop between the model and the tools) would make the next
     request invalid for every provider, so it gets a synthetic error result here.
     """
+    if not messages:
+        return []
+    shown, results, calls = zip(*_for_model_facts(messages), strict=True)
+    if set(chain.from_iterable(calls)) <= set(results):  # every call answered (the rule): nothing to add
+        return list(compress(messages, shown))
     out: list[BaseMessage] = []
     answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
     for m in messages:

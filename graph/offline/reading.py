@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
+from core.per_message import PerMessage
 from graph.offline.facts import Parsed, parse
 
 MAX_READINGS = 4096  # messages whose reading a process keeps (a few hundred bytes each)
@@ -64,7 +65,11 @@ def fingerprint(previous: int, message: BaseMessage) -> int:
     """The key of a history one message longer: a message replaced under its id (a cleaned answer) is another."""
     content = message.content if isinstance(message.content, str) else repr(message.content)
     extra = (message.tool_call_id, message.status) if isinstance(message, ToolMessage) else None
-    return hash((previous, type(message).__name__, message.id, content, extra))
+    return hash((previous or 0, type(message).__name__, message.id, content, extra))
+
+
+# The fingerprint of each prefix of a history, chained: a longer history hashes only its new messages.
+fingerprints = PerMessage(fingerprint)
 
 
 class Reader:
@@ -76,10 +81,7 @@ class Reader:
         self.kept = _Bounded(limit)
 
     def read(self, messages: Sequence[BaseMessage]):
-        keys, key = [], 0
-        for m in messages:
-            key = fingerprint(key, m)
-            keys.append(key)
+        keys = fingerprints(messages)
         at, conv = 0, None
         for i in range(len(keys) - 1, -1, -1):
             kept = self.kept.fetch(keys[i])
