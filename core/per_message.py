@@ -2,14 +2,15 @@
 few messages derives only the new ones.
 
 The model, the answer guard and the reducer run at every step of every turn; each derived something from every
-earlier message (a fingerprint, the names in a tool result, whether a message is shown to a provider), so a turn's
-cost grew with the thread. Here each history is recognised by its first two message objects (the first may be a
-system prompt shared by every conversation) and compared item by item
-by identity (the message, its content) and by its id: LangGraph hands a step the same message objects as the step
-before, and the checkpointer (``graph/checkpoints.py``) the same ones as the turn before, except those written
-since its last load, which come back as new objects and are derived again. Nothing changes a message of the state
-in place (a node returns a new message, which replaces the old one under its id: another object); a content or an
-id changed in place is caught all the same. Kept per process, bounded; a restart derives each history once again.
+earlier message (a fingerprint, the names in a tool result, whether a message is shown to a provider, its place by
+id), so a turn's cost grew with the thread. Here a history is recognised by its first two message objects (the
+first may be a system prompt every conversation shares) and compared with the kept one item by item, at C speed
+(the same object, else an equal one: what is derived depends on nothing but the message): LangGraph hands a step the same message objects as the step before, and the checkpointer
+(``graph/checkpoints.py``) the same ones as the turn before, except those written since its last load, which come
+back as new, equal objects. Nothing changes a message of the state in place (a node returns a new
+message, which replaces the old one under its id: another object), as the checkpointer's cache also relies on.
+Kept per process, bounded; a restart derives each history once again. The same for a conversation's events
+(``Folded``): nothing changes a stored event in place either.
 """
 
 from __future__ import annotations
@@ -17,62 +18,88 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from operator import attrgetter, is_
 from typing import Any
 
 KEEP_HISTORIES = 64  # conversations in progress per process (as many as the checkpointer keeps)
 
-_content, _id = attrgetter("content"), attrgetter("id")
 
+class Histories:
+    """Something kept with each of the latest histories seen (least recently used dropped). ``by_length``: one per
+    history and length (a history's value at each of its latest lengths), else one per history."""
 
-class PerMessage:
-    """``derive(messages)``: ``[step(value before, message) for each message]``, the value before the first being
-    None; values for the longest prefix already derived (by identity, see the module) are reused. ``step`` must
-    depend on nothing but its arguments."""
-
-    def __init__(self, step: Callable[[Any, Any], Any], limit: int = KEEP_HISTORIES):
-        self.step, self.limit = step, limit
-        self._kept: OrderedDict[tuple[int, ...], tuple[tuple, list, list, tuple]] = OrderedDict()
+    def __init__(self, limit: int = KEEP_HISTORIES, by_length: bool = False):
+        self.limit, self.by_length = limit, by_length
+        self._kept: OrderedDict[tuple[int, ...], tuple[tuple, Any]] = OrderedDict()
         self._lock = threading.Lock()  # the graph's worker threads share one instance
 
-    def __call__(self, messages: Sequence) -> list:
-        messages = tuple(messages)
-        if not messages:
-            return []
-        key = tuple(map(id, messages[:2]))
+    def find(self, messages: tuple) -> tuple[int, bool, Any]:
+        """How many leading messages are the kept history's own (the same or equal items), whether that is the whole
+        kept history, and what was kept with it."""
         with self._lock:
-            kept = self._kept.get(key)
-        n = _common(messages, kept) if kept is not None else 0
-        values = list(kept[3][:n]) if n else []
-        value = values[-1] if values else None
-        for m in messages[n:]:
-            value = self.step(value, m)
-            values.append(value)
-        entry = (messages, list(map(_content, messages)), list(map(_id, messages)), tuple(values))
+            kept = self._kept.get(self._key(messages))
+        if kept is None:
+            return 0, False, None
+        objects, payload = kept
+        n = min(len(messages), len(objects))
+        if (messages if n == len(messages) else messages[:n]) == (objects if n == len(objects) else objects[:n]):
+            return n, n == len(objects), payload  # (a tuple compares each item by identity first: C speed)
+        n = next(i for i in range(n) if messages[i] != objects[i])
+        return n, False, payload
+
+    def _key(self, messages: tuple) -> tuple[int, ...]:
+        return (*map(id, messages[:2]), len(messages)) if self.by_length else tuple(map(id, messages[:2]))
+
+    def keep(self, messages: tuple, payload: Any) -> None:
+        key = self._key(messages)
         with self._lock:  # holding the messages keeps their ids from being reused by other objects while kept
-            self._kept[key] = entry
+            self._kept[key] = (messages, payload)
             self._kept.move_to_end(key)
             while len(self._kept) > self.limit:
                 self._kept.popitem(last=False)
-        return values
 
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
 
 
-def _common(messages: tuple, kept: tuple) -> int:
-    """How many leading messages are the kept history's own (the same objects, contents and ids)."""
-    objects, contents, ids, _ = kept
-    n = min(len(messages), len(objects))
-    head = messages[:n]
-    if (
-        all(map(is_, head, objects))
-        and all(map(is_, map(_content, head), contents))
-        and list(map(_id, head)) == ids[:n]
-    ):
-        return n
-    for i, m in enumerate(head):
-        if m is not objects[i] or m.content is not contents[i] or m.id != ids[i]:
-            return i
-    return n
+class PerMessage:
+    """``derive(messages)``: ``[step(value before, message) for each message]``, the value before the first being
+    None; the values of the longest prefix already derived (the same message objects) are reused. ``step`` must
+    depend on nothing but its arguments."""
+
+    def __init__(self, step: Callable[[Any, Any], Any], limit: int = KEEP_HISTORIES):
+        self.step = step
+        self.histories = Histories(limit)
+
+    def __call__(self, messages: Sequence) -> list:
+        messages = tuple(messages)
+        if not messages:
+            return []
+        n, _, kept = self.histories.find(messages)
+        values = list(kept[:n]) if n else []
+        value = values[-1] if values else None
+        for m in messages[n:]:
+            value = self.step(value, m)
+            values.append(value)
+        self.histories.keep(messages, tuple(values))
+        return values
+
+
+class Folded:
+    """``fold(items)``: ``step(state, item)`` over the items from ``start()``, resumed from the state kept after the
+    longest kept sequence when the items begin with all of it (``copy`` gives a state to change). ``step`` may change
+    the state it is given and returns nothing; it must depend on nothing but its arguments."""
+
+    def __init__(self, start: Callable[[], Any], step: Callable[[Any, Any], None], copy: Callable[[Any], Any]):
+        self.start, self.step, self.copy = start, step, copy
+        self.histories = Histories()
+
+    def __call__(self, items: Sequence) -> Any:
+        items = tuple(items)
+        n, whole, kept = self.histories.find(items) if items else (0, False, None)
+        state, n = (self.copy(kept), n) if whole else (self.start(), 0)
+        for item in items[n:]:
+            self.step(state, item)
+        if items:
+            self.histories.keep(items, self.copy(state))
+        return state

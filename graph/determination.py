@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
-from itertools import chain
+from dataclasses import dataclass, field
 
+from core.per_message import Folded
 from core.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TASKS, VERDICT_FIELDS
 from graph import prompts
 
@@ -116,31 +115,49 @@ def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[
     return out
 
 
-MAX_KEPT_RESULTS = 4096  # tool results whose names a process keeps
-_kept_names: OrderedDict[int, tuple[object, tuple[str, ...]]] = OrderedDict()
-_kept_lock = threading.Lock()
+@dataclass
+class _Before:
+    """What a record needs of the successful tool calls before its finding: the names in their results (the first
+    ``MAX_NAMES`` distinct ones, as one ``data_names`` walk over them all gives), the latest applicant record and
+    the latest call of each tool."""
+
+    names: list[str] = field(default_factory=list)
+    applicant: dict | None = None
+    last: dict[str, dict] = field(default_factory=dict)
+
+    def copy(self) -> _Before:
+        return _Before(list(self.names), self.applicant, dict(self.last))
 
 
-def _result_names(result) -> tuple[str, ...]:
-    """``data_names`` of one tool event's result, kept per result object: a record reads the names of every earlier
-    result of the conversation, and the checkpointer hands each turn the same event objects as the turn before
-    (graph/checkpoints.py; nothing changes a stored event in place). Names in a row are the first ``MAX_NAMES``
-    distinct ones in the results' order, as one ``data_names`` walk over all of them would give."""
+def _add_event(state: _Before, e: dict) -> None:
     from tools.guard import data_names
 
-    if not isinstance(result, dict | list):
-        return ()
-    with _kept_lock:
-        kept = _kept_names.get(id(result))
-        if kept is not None and kept[0] is result:  # (holding the result keeps its id from being reused)
-            _kept_names.move_to_end(id(result))
-            return kept[1]
-    names = tuple(data_names(result))
-    with _kept_lock:
-        _kept_names[id(result)] = (result, names)
-        while len(_kept_names) > MAX_KEPT_RESULTS:
-            _kept_names.popitem(last=False)
-    return names
+    if e.get("type") != "tool" or not e.get("ok"):
+        return
+    data_names(e.get("result"), state.names)
+    if isinstance(e.get("result"), dict) and e["result"].get("applicant"):
+        state.applicant = e["result"]["applicant"]
+    state.last[e.get("tool")] = e
+
+
+# A record reads every earlier event of the conversation: what it needs of them is kept after the events it read last.
+_events_before = Folded(_Before, _add_event, _Before.copy)
+
+
+def _before(finding_event: dict, history: list[dict]) -> _Before:
+    """``_Before`` the finding's event (found in the history by identity, else by its call's id, else after all)."""
+    at = next((i for i in range(len(history) - 1, -1, -1) if history[i] is finding_event), None)
+    if at is None:
+        call_id = finding_event.get("tool_call_id")
+        at = next(
+            (
+                i
+                for i, e in enumerate(history)
+                if call_id and e.get("type") == "tool" and e.get("tool_call_id") == call_id
+            ),
+            len(history),
+        )
+    return _events_before(history[:at])
 
 
 def _guarded_summary(summary: str, catalog, names: list[str]) -> tuple[str, list[str]]:
@@ -171,31 +188,17 @@ def determination_body(
     ``turn_events``: the turn's events; ``history``: every event of the conversation (earlier turns established
     facts); ``user_messages``: (message id, text) of the conversation's underwriter messages, in order; ``model``:
     ``model_settings``; ``check``: the online check of this finding (``graph/online_checks.py``)."""
-    from tools.guard import MAX_NAMES
-
     finding = finding_event.get("result") or {}
     task = finding.get("task_type")
-    tools = [e for e in history if e.get("type") == "tool"]
-    position = next((i for i, e in enumerate(tools) if e is finding_event), None)
-    if position is None:
-        call_id = finding_event.get("tool_call_id")
-        position = next((i for i, e in enumerate(tools) if call_id and e.get("tool_call_id") == call_id), len(tools))
-    before = [e for e in tools[:position] if e.get("ok")]
-    applicant = next(
-        (
-            e["result"]["applicant"]
-            for e in reversed(before)
-            if isinstance(e.get("result"), dict) and e["result"].get("applicant")
-        ),
-        None,
-    )
+    before = _before(finding_event, history)
+    applicant = before.applicant
     facts: dict = {}
     deciding = TASKS[task].tool if task in TASKS else None
-    decisive = next((e for e in reversed(before) if e.get("tool") == deciding), None)
+    decisive = before.last.get(deciding)
     if decisive is not None:
         facts.update({k: v for k, v in (decisive.get("arguments") or {}).items() if k in FACT_KEYS and v is not None})
     facts.update({k: v for k, v in (finding.get("facts") or {}).items() if k in FACT_LABELS and v is not None})
-    names = list(dict.fromkeys(chain.from_iterable(_result_names(e.get("result")) for e in before)))[:MAX_NAMES]
+    names = before.names
     summary, removed = _guarded_summary(str(finding.get("summary") or ""), catalog, names)
     turn_tools = [e for e in turn_events if e.get("type") == "tool"]
     rules = [

@@ -24,7 +24,7 @@ from langchain_core.messages import (
 )
 from langgraph.channels.delta import DeltaChannel
 
-from core.per_message import PerMessage
+from core.per_message import KEEP_HISTORIES, Histories, PerMessage
 
 _id = attrgetter("id")
 
@@ -45,9 +45,7 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
     """
     flat = [m for w in writes for m in (w if isinstance(w, list) else [w])]
     merged: list[BaseMessage | None] = _as_messages(state)
-    # Each message's place by id, built at C speed: it runs at every step over the whole thread. (A None id maps
-    # too, but is never looked up: a message without an id is appended.) Of repeated ids the last place counts.
-    at = dict(zip(map(_id, merged), count()))
+    at = _places(merged)
     removed = False
     for message in _as_messages(flat):
         if message.id is None:
@@ -61,7 +59,26 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
         else:
             at[message.id] = len(merged)
             merged.append(message)
-    return [m for m in merged if m is not None] if removed else merged
+    if removed:
+        return [m for m in merged if m is not None]
+    _indexed.keep(tuple(merged), at)
+    return merged
+
+
+# Each thread's latest merged messages, with their places by id; by length: LangGraph also merges into a copy of an
+# earlier value (a checkpoint's, a stream's) at some steps.
+_indexed = Histories(limit=4 * KEEP_HISTORIES, by_length=True)
+
+
+def _places(messages: list[BaseMessage]) -> dict:
+    """Each message's place by id (of repeated ids the last), for ``merge_messages`` to change: the reducer runs at
+    every step over the whole thread, so the index of the list it returned last is kept and copied."""
+    messages = tuple(messages)
+    n, whole, at = _indexed.find(messages) if messages else (0, False, None)
+    if whole and n == len(messages) == len(at):
+        return dict(at)
+    # (A None id maps too, but is never looked up: a message without an id is appended.)
+    return dict(zip(map(_id, messages), count()))
 
 
 def append_events(state: list[dict], writes: Sequence[tuple[dict, ...]]) -> list[dict]:
