@@ -25,10 +25,14 @@ KEEP_HISTORIES = 64  # conversations in progress per process (as many as the che
 
 class Histories:
     """Something kept with each of the latest histories seen (least recently used dropped). ``by_length``: one per
-    history and length (a history's value at each of its latest lengths), else one per history."""
+    history and length (a history's value at each of its latest lengths), else one per history. ``key``: what tells
+    a history from another, from its items (the identity of its first two items unless told)."""
 
-    def __init__(self, limit: int = KEEP_HISTORIES, by_length: bool = False):
+    def __init__(
+        self, limit: int = KEEP_HISTORIES, by_length: bool = False, key: Callable[[tuple], tuple] | None = None
+    ):
         self.limit, self.by_length = limit, by_length
+        self.first = key or (lambda items: tuple(map(id, items[:2])))  # what tells a history from another
         self._kept: OrderedDict[tuple[int, ...], tuple[tuple, Any]] = OrderedDict()
         self._lock = threading.Lock()  # the graph's worker threads share one instance
 
@@ -47,7 +51,7 @@ class Histories:
         return n, False, payload
 
     def _key(self, messages: tuple) -> tuple[int, ...]:
-        return (*map(id, messages[:2]), len(messages)) if self.by_length else tuple(map(id, messages[:2]))
+        return (*self.first(messages), len(messages)) if self.by_length else self.first(messages)
 
     def keep(self, messages: tuple, payload: Any) -> None:
         key = self._key(messages)

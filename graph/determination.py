@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from core.per_message import Folded
+from core.per_message import Folded, Histories
 from core.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TASKS, VERDICT_FIELDS
 from graph import prompts
 
@@ -73,6 +73,30 @@ def _same(key: str, a, b, catalog) -> bool:
     return " ".join(str(a).split()).casefold() == " ".join(str(b).split()).casefold()
 
 
+# Where each fact was first stated, by conversation: a record searches every user message of the conversation for
+# each of its facts, and the first message that states a value stays the first as the conversation grows.
+_searches = Histories(key=lambda user_messages: tuple(m[0] for m in user_messages[:2]))  # by message id
+
+
+def _searched(user_messages: list[tuple[str, str]], catalog) -> dict:
+    """The searches made over the conversation's user messages (or over fewer of them), for ``_first``."""
+    n, whole, kept = _searches.find(tuple(user_messages)) if user_messages else (0, False, None)
+    found = dict(kept[1]) if whole and kept[0] is catalog else {}
+    if user_messages:
+        _searches.keep(tuple(user_messages), (catalog, found))
+    return found
+
+
+def _first(found: dict, what: tuple, count: int, test) -> int | None:
+    """The first message index below ``count`` that passes ``test``, resuming where a search over fewer messages
+    ended (``test`` must depend on nothing but the message and ``what``)."""
+    checked, hit = found.get(what, (0, None))
+    if hit is None:
+        hit = next((i for i in range(checked, count) if test(i)), None)
+    found[what] = (count, hit)
+    return hit
+
+
 def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[str, str]], catalog) -> dict[str, dict]:
     """Each fact's value and where it came from: the applicant record, else the first user message the offline
     fact reader (``graph/offline/facts.py``) reads that value from, else a tool argument (the model's own)."""
@@ -84,24 +108,32 @@ def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[
     def read(i: int, asked: str | None) -> dict:
         if (i, asked) not in parsed:
             try:
-                parsed[i, asked] = parse(user_messages[i][1], catalog, asked).facts
+                parsed[i, asked] = parse(user_messages[i][1], catalog, asked, copy=False).facts  # (only read here)
             except Exception:  # the reader is a heuristic: a message it cannot read states nothing
                 parsed[i, asked] = {}
         return parsed[i, asked]
 
+    found = _searched(user_messages, catalog)
     out: dict[str, dict] = {}
     for key, value in facts.items():
         field = RECORD_KEYS.get(key) or RECORD_NAMES.get(key)
         if applicant and field and _same(key, applicant.get(field), value, catalog):
             out[key] = {"value": value, "source": f"applicant record {applicant.get('id')}"}
             continue
+        what, n = (key, type(value).__name__, repr(value)), len(user_messages)
         # First as sentences that state it, then as a bare answer to the question for it ("4.5M", "Texas").
-        hit = next((i for i in range(len(user_messages)) if _same(key, read(i, None).get(key), value, catalog)), None)
+        hit = _first(found, ("stated", *what), n, lambda i, k=key, v=value: _same(k, read(i, None).get(k), v, catalog))
         if hit is None:  # bare answers are short: longer messages were read in the first pass
-            short = [i for i, (_, t) in enumerate(user_messages) if len(t) <= BARE_ANSWER]
-            hit = next((i for i in short if _same(key, read(i, key).get(key), value, catalog)), None)
+            hit = _first(
+                found,
+                ("answered", *what),
+                n,
+                lambda i, k=key, v=value: (
+                    len(user_messages[i][1]) <= BARE_ANSWER and _same(k, read(i, k).get(k), v, catalog)
+                ),
+            )
         if hit is None and isinstance(value, str) and len(value) >= 3:
-            hit = next((i for i, (_, t) in enumerate(user_messages) if value.casefold() in t.casefold()), None)
+            hit = _first(found, ("named", *what), n, lambda i, v=value: v.casefold() in user_messages[i][1].casefold())
         if hit is not None:
             message_id, text = user_messages[hit]
             out[key] = {

@@ -223,3 +223,52 @@ def test_a_fold_returns_a_state_the_caller_may_change():
     first.append("changed by the caller")
     assert fold(items + [4]) == [1, 2, 3, 4]
     assert fold([1, 2]) == [1, 2]  # shorter than what is kept: folded again
+
+
+def _sources_whole(facts, user_messages, catalog):
+    """``fact_sources`` as written before: every search over every user message."""
+    from graph.offline.facts import parse
+
+    def read(i, asked):
+        try:
+            return parse(user_messages[i][1], catalog, asked).facts
+        except Exception:
+            return {}
+
+    out = {}
+    for key, value in facts.items():
+        same = lambda a, k=key, v=value: determination._same(k, a, v, catalog)  # noqa: E731
+        hit = next((i for i in range(len(user_messages)) if same(read(i, None).get(key))), None)
+        if hit is None:
+            short = [i for i, (_, t) in enumerate(user_messages) if len(t) <= determination.BARE_ANSWER]
+            hit = next((i for i in short if same(read(i, key).get(key))), None)
+        if hit is None and isinstance(value, str) and len(value) >= 3:
+            hit = next((i for i, (_, t) in enumerate(user_messages) if value.casefold() in t.casefold()), None)
+        out[key] = user_messages[hit][0] if hit is not None else determination.TOOL_ARGUMENT
+    return out
+
+
+def test_where_a_fact_was_stated_is_found_as_the_conversation_grows(catalog):
+    said = [
+        "Can you check if this one is in the small business bucket?",
+        "Revenue is about $4.5M",
+        "It's a full-service restaurant, NAICS 722511",
+        "4.5M",
+        "Texas",
+        "They operate in TX, revenue $4,500,000",
+    ]
+    facts = {"naics": "722511", "annual_revenue": 4500000, "state": "TX", "company": "Blue Fin Grill"}
+
+    def sources(user_messages):
+        got = determination.fact_sources(facts, None, user_messages, catalog)
+        return {k: v.get("message_id", v["source"]) for k, v in got.items()}
+
+    for tag in ("one", "two"):  # two conversations, in turn
+        user_messages = []
+        for n, text in enumerate(said):
+            user_messages = user_messages + [(f"{tag}-{n}", text)]
+            assert sources(user_messages) == _sources_whole(facts, user_messages, catalog)
+    # a message changed under its id: searched again
+    changed = [("one-0", "Blue Fin Grill, NAICS 722511, in TX")] + [(f"one-{n}", t) for n, t in enumerate(said)][1:]
+    assert sources(changed) == _sources_whole(facts, changed, catalog)
+    assert sources(changed)["naics"] == "one-0"

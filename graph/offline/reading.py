@@ -11,10 +11,10 @@ quadratic re-reading of every message on every call that this replaces.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from copy import deepcopy
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
@@ -51,14 +51,15 @@ class _Bounded(OrderedDict):
 _readings = _Bounded(MAX_READINGS)
 
 
-def read(text: str, catalog, asked: str | None = None) -> Parsed:
-    """``facts.parse(text, catalog, asked)``, read once per process; the caller gets its own copy to change."""
+def read(text: str, catalog, asked: str | None = None, copy: bool = True) -> Parsed:
+    """``facts.parse(text, catalog, asked)``, read once per process; the caller gets its own copy to change (or,
+    with ``copy=False``, the kept reading, which it must not change)."""
     key = (text, asked, id(catalog))
     found = _readings.fetch(key)
     if found is None or found[0] is not catalog:  # (an id reused by another catalog is no hit)
         found = (catalog, parse(text, catalog, asked))
         _readings.keep(key, found)
-    return copy.deepcopy(found[1])
+    return deepcopy(found[1]) if copy else found[1]
 
 
 def fingerprint(previous: int, message: BaseMessage) -> int:
