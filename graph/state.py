@@ -9,7 +9,7 @@ tool-call arguments that were not a JSON object (passed to the tool boundary as 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain, compress, count
+from itertools import count
 from operator import attrgetter
 from typing import Annotated, Any, TypedDict
 
@@ -24,7 +24,7 @@ from langchain_core.messages import (
 )
 from langgraph.channels.delta import DeltaChannel
 
-from core.per_message import KEEP_HISTORIES, Histories, PerMessage
+from core.per_message import KEEP_HISTORIES, Folded, Histories
 
 _id = attrgetter("id")
 
@@ -134,16 +134,18 @@ def consecutive_tool_errors(messages: Sequence[BaseMessage]) -> int:
     return n
 
 
-_NO_RESULT = object()  # stands for "answers no call" (a call's id may be None; no result answers it)
+def _add_for_model(seen: tuple[list, set, set], m: BaseMessage) -> None:
+    """What ``for_model`` needs, one message more: the messages shown to a provider, the calls answered, made."""
+    shown, results, calls = seen
+    if kind(m) != "error":
+        shown.append(m)
+    if isinstance(m, ToolMessage):
+        results.add(m.tool_call_id)
+    elif isinstance(m, AIMessage):
+        calls.update(c["id"] for c in m.tool_calls)
 
 
-def _for_model_step(_, m: BaseMessage) -> tuple[bool, object, tuple]:
-    """What ``for_model`` needs of one message: shown to a provider, the call it answers, the calls it makes."""
-    calls = tuple(c["id"] for c in m.tool_calls) if isinstance(m, AIMessage) else ()
-    return kind(m) != "error", m.tool_call_id if isinstance(m, ToolMessage) else _NO_RESULT, calls
-
-
-_for_model_facts = PerMessage(_for_model_step)
+_for_model_seen = Folded(lambda: ([], set(), set()), _add_for_model, lambda s: (list(s[0]), set(s[1]), set(s[2])))
 
 
 def for_model(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
@@ -154,9 +156,9 @@ def for_model(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """
     if not messages:
         return []
-    shown, results, calls = zip(*_for_model_facts(messages), strict=True)
-    if set(chain.from_iterable(calls)) <= set(results):  # every call answered (the rule): nothing to add
-        return list(compress(messages, shown))
+    shown, results, calls = _for_model_seen(messages)
+    if calls <= results:  # every call answered (the rule): nothing to add
+        return shown
     out: list[BaseMessage] = []
     answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
     for m in messages:

@@ -139,7 +139,7 @@ def test_equal_copies_and_a_new_process_derive_the_same():
     for k in range(4):
         history += _turn("three", k)
     before = (for_model(history), names_in_results(history), reading.fingerprints(history))
-    for keeper in (state._for_model_facts, reading.fingerprints, state._indexed):
+    for keeper in (state._for_model_seen, reading.fingerprints, state._indexed):
         (keeper.histories if hasattr(keeper, "histories") else keeper).clear()  # what a new process starts with
     copies = history[:9] + _copies(history[9:])
     assert _shown(for_model(copies)) == _shown(before[0])
