@@ -5,12 +5,12 @@ The model, the answer guard and the reducer run at every step of every turn; eac
 earlier message (a fingerprint, the names in a tool result, whether a message is shown to a provider, its place by
 id), so a turn's cost grew with the thread. Here a history is recognised by its first two message objects (the
 first may be a system prompt every conversation shares) and compared with the kept one item by item, at C speed
-(the same object, else an equal one: what is derived depends on nothing but the message): LangGraph hands a step the same message objects as the step before, and the checkpointer
-(``graph/checkpoints.py``) the same ones as the turn before, except those written since its last load, which come
-back as new, equal objects. Nothing changes a message of the state in place (a node returns a new
-message, which replaces the old one under its id: another object), as the checkpointer's cache also relies on.
-Kept per process, bounded; a restart derives each history once again. The same for a conversation's events
-(``Folded``): nothing changes a stored event in place either.
+(the same object, else an equal one: what is derived depends on nothing but the message). LangGraph hands a step
+the same message objects as the step before, and the checkpointer (``graph/checkpoints.py``) the same ones as the
+turn before, except those written since its last load, which come back as new, equal objects. Nothing changes a
+message of the state in place (a node returns a new message, which replaces the old one under its id: another
+object, unequal), as the checkpointer's cache also relies on. Kept per process, bounded; a restart derives each
+history once again. The same for a conversation's events (``Folded``): nothing changes a stored event in place.
 """
 
 from __future__ import annotations
