@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 KEEP_HISTORIES = 64  # conversations in progress per process (as many as the checkpointer keeps)
+LENGTHS_KEPT = 3  # by_length: the latest lengths of one history kept
 
 
 class Histories:
@@ -34,6 +35,7 @@ class Histories:
         self.limit, self.by_length = limit, by_length
         self.first = key or (lambda items: tuple(map(id, items[:2])))  # what tells a history from another
         self._kept: OrderedDict[tuple[int, ...], tuple[tuple, Any]] = OrderedDict()
+        self._lengths: dict[tuple, list[int]] = {}  # by_length: each history's latest lengths kept
         self._lock = threading.Lock()  # the graph's worker threads share one instance
 
     def find(self, messages: tuple) -> tuple[int, bool, Any]:
@@ -58,12 +60,22 @@ class Histories:
         with self._lock:  # holding the messages keeps their ids from being reused by other objects while kept
             self._kept[key] = (messages, payload)
             self._kept.move_to_end(key)
+            if self.by_length:  # a history's latest few lengths only (each holds a copy of the history)
+                lengths = self._lengths.setdefault(key[:-1], [])
+                lengths.append(key[-1])
+                for old in lengths[:-LENGTHS_KEPT]:
+                    if old != key[-1]:
+                        self._kept.pop((*key[:-1], old), None)
+                del lengths[:-LENGTHS_KEPT]
             while len(self._kept) > self.limit:
-                self._kept.popitem(last=False)
+                dropped, _ = self._kept.popitem(last=False)
+                if self.by_length and not any(k[:-1] == dropped[:-1] for k in reversed(self._kept)):
+                    self._lengths.pop(dropped[:-1], None)
 
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+            self._lengths.clear()
 
 
 class PerMessage:

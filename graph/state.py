@@ -67,7 +67,7 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
 
 # Each thread's latest merged messages, with their places by id; by length: LangGraph also merges into a copy of an
 # earlier value (a checkpoint's, a stream's) at some steps.
-_indexed = Histories(limit=4 * KEEP_HISTORIES, by_length=True)
+_indexed = Histories(limit=2 * KEEP_HISTORIES, by_length=True)
 
 
 def _places(messages: list[BaseMessage]) -> dict:

@@ -272,3 +272,14 @@ def test_where_a_fact_was_stated_is_found_as_the_conversation_grows(catalog):
     changed = [("one-0", "Blue Fin Grill, NAICS 722511, in TX")] + [(f"one-{n}", t) for n, t in enumerate(said)][1:]
     assert sources(changed) == _sources_whole(facts, changed, catalog)
     assert sources(changed)["naics"] == "one-0"
+
+
+def test_the_reducer_keeps_a_few_lengths_of_a_history():
+    from core.per_message import LENGTHS_KEPT
+
+    state._indexed.clear()
+    merged: list = []
+    for k in range(30):
+        merged = merge_messages(merged, [_turn("long", k)])
+    ours = [key for key in state._indexed._kept if key[:-1] == tuple(map(id, merged[:2]))]
+    assert sorted(key[-1] for key in ours) == [len(merged) - 4 * i for i in range(LENGTHS_KEPT)][::-1]
