@@ -23,12 +23,14 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
+from itertools import chain
 from typing import cast
 
 from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
+from core.per_message import PerMessage
 from core.redact import redact, redact_obj
 from graph import prompts, small_model
 from graph.budget import essentials
@@ -75,14 +77,10 @@ def remove_offending(text: str, mentions) -> str:
 
 def names_in_results(messages) -> list[str]:
     """The names the tools returned in this thread (company names, NAICS titles): the answer may repeat them, and
-    a name is not the copilot offering what it happens to contain ("Umbrella Cover Is Approved LLC")."""
-    names: list[str] = []
-    for m in reversed(messages):
-        if len(names) >= MAX_NAMES:
-            break
-        if isinstance(m, ToolMessage) and isinstance(m.content, str):
-            names.extend(n for n in _result_names(m.content) if n not in names)
-    return names[:MAX_NAMES]
+    a name is not the copilot offering what it happens to contain ("Umbrella Cover Is Approved LLC").
+
+    The latest results' first: each distinct name once, at most ``MAX_NAMES``."""
+    return list(dict.fromkeys(chain.from_iterable(reversed(_names_of(messages)))))[:MAX_NAMES]
 
 
 MAX_SAID = 20  # the underwriter's latest messages an answer may quote back
@@ -91,8 +89,13 @@ _QUOTED = re.compile(r'"([^"\n]{8,400})"|\u201c([^\u201d\n]{8,400})\u201d')
 
 def said_by_underwriter(messages) -> list[str]:
     """The underwriter's latest messages, for ``quoted_back``."""
-    said = [m.content for m in messages if isinstance(m, HumanMessage) and not kind(m) and isinstance(m.content, str)]
-    return said[-MAX_SAID:]
+    said: list[str] = []
+    for text in reversed(_said_of(messages)):
+        if text is not None:
+            said.append(text)
+            if len(said) == MAX_SAID:
+                break
+    return said[::-1]
 
 
 def quoted_back(text: str, said: Sequence[str]) -> list[str]:
@@ -130,6 +133,16 @@ def _result_names(content: str) -> tuple[str, ...]:
             except KeyError:
                 pass
     return names
+
+
+# Each message's names and words, derived once per message object (``core.per_message``): every model call and
+# every answer of a turn reads the whole thread's.
+_names_of = PerMessage(
+    lambda _, m: _result_names(m.content) if isinstance(m, ToolMessage) and isinstance(m.content, str) else ()
+)
+_said_of = PerMessage(
+    lambda _, m: m.content if isinstance(m, HumanMessage) and not kind(m) and isinstance(m.content, str) else None
+)
 
 
 SENTENCE_END = re.compile(r"[.!?:;](?=\s)|\n")

@@ -458,7 +458,17 @@ class Copilot:
         final = next((m for m in reversed(new_messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
         steps = [e for e in events if e["type"] == "tool"]
         findings = recorded(steps)
-        readings = self._readings(after.get("messages", [])).get(asked_id, [])
+        # A message's reading depends on the question our answer before it asked and on its own turn's tool calls,
+        # nothing earlier: the messages since the underwriter's message before it are read, not the whole thread.
+        since = next(
+            (
+                i + 1
+                for i in range(at - 1, -1, -1)
+                if isinstance(messages[i], HumanMessage) and kind(messages[i]) != "guard_correction"
+            ),
+            0,
+        )
+        readings = self._readings(messages[since:]).get(asked_id, [])
         result = TurnResult(
             answer=final.text if final else "",
             message_id=final.id if final else None,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 
+from core.per_message import Folded, Histories
 from core.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TASKS, VERDICT_FIELDS
 from graph import prompts
 
@@ -71,6 +73,30 @@ def _same(key: str, a, b, catalog) -> bool:
     return " ".join(str(a).split()).casefold() == " ".join(str(b).split()).casefold()
 
 
+# Where each fact was first stated, by conversation: a record searches every user message of the conversation for
+# each of its facts, and the first message that states a value stays the first as the conversation grows.
+_searches = Histories(key=lambda user_messages: tuple(m[0] for m in user_messages[:2]))  # by message id
+
+
+def _searched(user_messages: list[tuple[str, str]], catalog) -> dict:
+    """The searches made over the conversation's user messages (or over fewer of them), for ``_first``."""
+    n, whole, kept = _searches.find(tuple(user_messages)) if user_messages else (0, False, None)
+    found = dict(kept[1]) if whole and kept[0] is catalog else {}
+    if user_messages:
+        _searches.keep(tuple(user_messages), (catalog, found))
+    return found
+
+
+def _first(found: dict, what: tuple, count: int, test) -> int | None:
+    """The first message index below ``count`` that passes ``test``, resuming where a search over fewer messages
+    ended (``test`` must depend on nothing but the message and ``what``)."""
+    checked, hit = found.get(what, (0, None))
+    if hit is None:
+        hit = next((i for i in range(checked, count) if test(i)), None)
+    found[what] = (count, hit)
+    return hit
+
+
 def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[str, str]], catalog) -> dict[str, dict]:
     """Each fact's value and where it came from: the applicant record, else the first user message the offline
     fact reader (``graph/offline/facts.py``) reads that value from, else a tool argument (the model's own)."""
@@ -82,24 +108,32 @@ def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[
     def read(i: int, asked: str | None) -> dict:
         if (i, asked) not in parsed:
             try:
-                parsed[i, asked] = parse(user_messages[i][1], catalog, asked).facts
+                parsed[i, asked] = parse(user_messages[i][1], catalog, asked, copy=False).facts  # (only read here)
             except Exception:  # the reader is a heuristic: a message it cannot read states nothing
                 parsed[i, asked] = {}
         return parsed[i, asked]
 
+    found = _searched(user_messages, catalog)
     out: dict[str, dict] = {}
     for key, value in facts.items():
         field = RECORD_KEYS.get(key) or RECORD_NAMES.get(key)
         if applicant and field and _same(key, applicant.get(field), value, catalog):
             out[key] = {"value": value, "source": f"applicant record {applicant.get('id')}"}
             continue
+        what, n = (key, type(value).__name__, repr(value)), len(user_messages)
         # First as sentences that state it, then as a bare answer to the question for it ("4.5M", "Texas").
-        hit = next((i for i in range(len(user_messages)) if _same(key, read(i, None).get(key), value, catalog)), None)
+        hit = _first(found, ("stated", *what), n, lambda i, k=key, v=value: _same(k, read(i, None).get(k), v, catalog))
         if hit is None:  # bare answers are short: longer messages were read in the first pass
-            short = [i for i, (_, t) in enumerate(user_messages) if len(t) <= BARE_ANSWER]
-            hit = next((i for i in short if _same(key, read(i, key).get(key), value, catalog)), None)
+            hit = _first(
+                found,
+                ("answered", *what),
+                n,
+                lambda i, k=key, v=value: (
+                    len(user_messages[i][1]) <= BARE_ANSWER and _same(k, read(i, k).get(k), v, catalog)
+                ),
+            )
         if hit is None and isinstance(value, str) and len(value) >= 3:
-            hit = next((i for i, (_, t) in enumerate(user_messages) if value.casefold() in t.casefold()), None)
+            hit = _first(found, ("named", *what), n, lambda i, v=value: v.casefold() in user_messages[i][1].casefold())
         if hit is not None:
             message_id, text = user_messages[hit]
             out[key] = {
@@ -111,6 +145,51 @@ def fact_sources(facts: dict, applicant: dict | None, user_messages: list[tuple[
         else:
             out[key] = {"value": value, "source": TOOL_ARGUMENT}
     return out
+
+
+@dataclass
+class _Before:
+    """What a record needs of the successful tool calls before its finding: the names in their results (the first
+    ``MAX_NAMES`` distinct ones, as one ``data_names`` walk over them all gives), the latest applicant record and
+    the latest call of each tool."""
+
+    names: list[str] = field(default_factory=list)
+    applicant: dict | None = None
+    last: dict[str, dict] = field(default_factory=dict)
+
+    def copy(self) -> _Before:
+        return _Before(list(self.names), self.applicant, dict(self.last))
+
+
+def _add_event(state: _Before, e: dict) -> None:
+    from tools.guard import data_names
+
+    if e.get("type") != "tool" or not e.get("ok"):
+        return
+    data_names(e.get("result"), state.names)
+    if isinstance(e.get("result"), dict) and e["result"].get("applicant"):
+        state.applicant = e["result"]["applicant"]
+    state.last[e.get("tool")] = e
+
+
+# A record reads every earlier event of the conversation: what it needs of them is kept after the events it read last.
+_events_before = Folded(_Before, _add_event, _Before.copy)
+
+
+def _before(finding_event: dict, history: list[dict]) -> _Before:
+    """``_Before`` the finding's event (found in the history by identity, else by its call's id, else after all)."""
+    at = next((i for i in range(len(history) - 1, -1, -1) if history[i] is finding_event), None)
+    if at is None:
+        call_id = finding_event.get("tool_call_id")
+        at = next(
+            (
+                i
+                for i, e in enumerate(history)
+                if call_id and e.get("type") == "tool" and e.get("tool_call_id") == call_id
+            ),
+            len(history),
+        )
+    return _events_before(history[:at])
 
 
 def _guarded_summary(summary: str, catalog, names: list[str]) -> tuple[str, list[str]]:
@@ -141,33 +220,17 @@ def determination_body(
     ``turn_events``: the turn's events; ``history``: every event of the conversation (earlier turns established
     facts); ``user_messages``: (message id, text) of the conversation's underwriter messages, in order; ``model``:
     ``model_settings``; ``check``: the online check of this finding (``graph/online_checks.py``)."""
-    from tools.guard import data_names
-
     finding = finding_event.get("result") or {}
     task = finding.get("task_type")
-    tools = [e for e in history if e.get("type") == "tool"]
-    position = next((i for i, e in enumerate(tools) if e is finding_event), None)
-    if position is None:
-        call_id = finding_event.get("tool_call_id")
-        position = next((i for i, e in enumerate(tools) if call_id and e.get("tool_call_id") == call_id), len(tools))
-    before = [e for e in tools[:position] if e.get("ok")]
-    applicant = next(
-        (
-            e["result"]["applicant"]
-            for e in reversed(before)
-            if isinstance(e.get("result"), dict) and e["result"].get("applicant")
-        ),
-        None,
-    )
+    before = _before(finding_event, history)
+    applicant = before.applicant
     facts: dict = {}
     deciding = TASKS[task].tool if task in TASKS else None
-    decisive = next((e for e in reversed(before) if e.get("tool") == deciding), None)
+    decisive = before.last.get(deciding)
     if decisive is not None:
         facts.update({k: v for k, v in (decisive.get("arguments") or {}).items() if k in FACT_KEYS and v is not None})
     facts.update({k: v for k, v in (finding.get("facts") or {}).items() if k in FACT_LABELS and v is not None})
-    names: list[str] = []
-    for e in before:
-        data_names(e.get("result"), names)
+    names = before.names
     summary, removed = _guarded_summary(str(finding.get("summary") or ""), catalog, names)
     turn_tools = [e for e in turn_events if e.get("type") == "tool"]
     rules = [

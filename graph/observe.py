@@ -175,13 +175,15 @@ def record_turn(
     try:
         catalog = copilot.toolkit.ctx.catalog
         model, seed = model_settings(copilot.model, copilot.settings), seed_digest(copilot)
-        tools = [e for e in history if e.get("type") == "tool"] or [e for e in result.events if e.get("type") == "tool"]
         submission = None
         for i, e in enumerate(findings):
             if checks and i < len(checks):
                 check = checks[i]
             else:  # a turn kept from the checkpoint by a store fault is checked for the record only
                 part = answer_part(e["result"], result.answer)
+                tools = [t for t in history if t.get("type") == "tool"] or [
+                    t for t in result.events if t.get("type") == "tool"
+                ]
                 check = verify_finding(copilot.toolkit, e["result"], part, tools).as_dict()
             body = determination_body(
                 e,

@@ -18,6 +18,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from core.decisive import decisive_call
+from core.per_message import Folded
 from core.vocabulary import FACTS, TASKS, TOOL_FACTS
 
 # Facts taken from the conversation's tool calls: a classification is re-run only on the finding's own description.
@@ -37,15 +38,20 @@ class CheckResult:
 
 def facts_from_steps(steps: list[dict]) -> dict:
     """The applicant facts the conversation's successful tool calls used (arguments and applicant records)."""
-    facts: dict = {}
-    for e in steps:
-        if not e.get("ok") or e.get("tool") == "record_finding":
-            continue
-        facts.update({k: v for k, v in (e.get("arguments") or {}).items() if k in FACT_ARGS + ("exclude_lob",)})
-        app = e["result"].get("applicant") if isinstance(e.get("result"), dict) else None
-        if app:
-            facts.update({"naics": app.get("naics_code"), "state": app.get("state")})
-    return facts
+    return dict(_facts_from_steps(steps))
+
+
+def _add_step_facts(facts: dict, e: dict) -> None:
+    if not e.get("ok") or e.get("tool") == "record_finding":
+        return
+    facts.update({k: v for k, v in (e.get("arguments") or {}).items() if k in FACT_ARGS + ("exclude_lob",)})
+    app = e["result"].get("applicant") if isinstance(e.get("result"), dict) else None
+    if app:
+        facts.update({"naics": app.get("naics_code"), "state": app.get("state")})
+
+
+# Each check reads every earlier step of the conversation: the facts after the steps it read last are kept.
+_facts_from_steps = Folded(dict, _add_step_facts, dict)
 
 
 def _tool_mismatches(task: str, finding: dict, result: dict) -> list[dict]:

@@ -9,6 +9,8 @@ tool-call arguments that were not a JSON object (passed to the tool boundary as 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import count
+from operator import attrgetter
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import (
@@ -22,6 +24,17 @@ from langchain_core.messages import (
 )
 from langgraph.channels.delta import DeltaChannel
 
+from core.per_message import KEEP_HISTORIES, Folded, Histories
+
+_id = attrgetter("id")
+
+
+def _as_messages(values: Sequence[Any]) -> list[BaseMessage]:
+    """``convert_to_messages``, without a Python call per message when all are messages already (the state)."""
+    if all(issubclass(t, BaseMessage) for t in set(map(type, values))):
+        return list(values)
+    return convert_to_messages(values)
+
 
 def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[BaseMessage]:
     """Reducer of ``messages``: a written message replaces the one with its id or is appended, and a
@@ -31,20 +44,41 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
     stamps ids on written messages before the reducer runs, so nothing else is needed.
     """
     flat = [m for w in writes for m in (w if isinstance(w, list) else [w])]
-    merged: list[BaseMessage | None] = list(convert_to_messages(state))
-    at = {m.id: i for i, m in enumerate(merged) if m is not None and m.id is not None}
-    for message in convert_to_messages(flat):
+    merged: list[BaseMessage | None] = _as_messages(state)
+    at = _places(merged)
+    removed = False
+    for message in _as_messages(flat):
         if message.id is None:
             merged.append(message)
         elif isinstance(message, RemoveMessage):
             if message.id in at:
                 merged[at.pop(message.id)] = None
+                removed = True
         elif message.id in at:
             merged[at[message.id]] = message
         else:
             at[message.id] = len(merged)
             merged.append(message)
-    return [m for m in merged if m is not None]
+    if removed:
+        return [m for m in merged if m is not None]
+    _indexed.keep(tuple(merged), at)
+    return merged
+
+
+# Each thread's latest merged messages, with their places by id; by length: LangGraph also merges into a copy of an
+# earlier value (a checkpoint's, a stream's) at some steps.
+_indexed = Histories(limit=2 * KEEP_HISTORIES, by_length=True)
+
+
+def _places(messages: list[BaseMessage]) -> dict:
+    """Each message's place by id (of repeated ids the last), for ``merge_messages`` to change: the reducer runs at
+    every step over the whole thread, so the index of the list it returned last is kept and copied."""
+    messages = tuple(messages)
+    n, whole, at = _indexed.find(messages) if messages else (0, False, None)
+    if whole and n == len(messages) == len(at):
+        return dict(at)
+    # (A None id maps too, but is never looked up: a message without an id is appended.)
+    return dict(zip(map(_id, messages), count()))
 
 
 def append_events(state: list[dict], writes: Sequence[tuple[dict, ...]]) -> list[dict]:
@@ -100,12 +134,31 @@ def consecutive_tool_errors(messages: Sequence[BaseMessage]) -> int:
     return n
 
 
+def _add_for_model(seen: tuple[list, set, set], m: BaseMessage) -> None:
+    """What ``for_model`` needs, one message more: the messages shown to a provider, the calls answered, made."""
+    shown, results, calls = seen
+    if kind(m) != "error":
+        shown.append(m)
+    if isinstance(m, ToolMessage):
+        results.add(m.tool_call_id)
+    elif isinstance(m, AIMessage):
+        calls.update(c["id"] for c in m.tool_calls)
+
+
+_for_model_seen = Folded(lambda: ([], set(), set()), _add_for_model, lambda s: (list(s[0]), set(s[1]), set(s[2])))
+
+
 def for_model(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """The history a provider may see: without our error notes, and with every tool call answered.
 
     A tool call left without a result (a crash or a stop between the model and the tools) would make the next
     request invalid for every provider, so it gets a synthetic error result here.
     """
+    if not messages:
+        return []
+    shown, results, calls = _for_model_seen(messages)
+    if calls <= results:  # every call answered (the rule): nothing to add
+        return shown
     out: list[BaseMessage] = []
     answered = {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
     for m in messages:

@@ -29,9 +29,13 @@ def test_a_conversation_read_as_it_grows_is_the_one_read_whole(seeded, toolkit, 
     cp = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
     try:
         tid = cp.new_thread().id
-        for text in TURNS:
-            cp.send(tid, text)
+        turns = [cp.send(tid, text) for text in TURNS]
         messages = cp.graph.get_state(cp._config(tid)).values["messages"]
+        # A turn reads only the messages since the underwriter's message before it: the same readings as the whole.
+        whole = cp._readings(messages)
+        asked = [m.id for m in messages if m.type == "human"]
+        assert [t.readings for t in turns] == [whole[i] for i in asked]
+        assert any(t.readings for t in turns)
     finally:
         cp.close()
     catalog = toolkit.ctx.catalog

@@ -11,13 +11,14 @@ quadratic re-reading of every message on every call that this replaces.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from copy import deepcopy
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
+from core.per_message import PerMessage
 from graph.offline.facts import Parsed, parse
 
 MAX_READINGS = 4096  # messages whose reading a process keeps (a few hundred bytes each)
@@ -50,21 +51,26 @@ class _Bounded(OrderedDict):
 _readings = _Bounded(MAX_READINGS)
 
 
-def read(text: str, catalog, asked: str | None = None) -> Parsed:
-    """``facts.parse(text, catalog, asked)``, read once per process; the caller gets its own copy to change."""
+def read(text: str, catalog, asked: str | None = None, copy: bool = True) -> Parsed:
+    """``facts.parse(text, catalog, asked)``, read once per process; the caller gets its own copy to change (or,
+    with ``copy=False``, the kept reading, which it must not change)."""
     key = (text, asked, id(catalog))
     found = _readings.fetch(key)
     if found is None or found[0] is not catalog:  # (an id reused by another catalog is no hit)
         found = (catalog, parse(text, catalog, asked))
         _readings.keep(key, found)
-    return copy.deepcopy(found[1])
+    return deepcopy(found[1]) if copy else found[1]
 
 
 def fingerprint(previous: int, message: BaseMessage) -> int:
     """The key of a history one message longer: a message replaced under its id (a cleaned answer) is another."""
     content = message.content if isinstance(message.content, str) else repr(message.content)
     extra = (message.tool_call_id, message.status) if isinstance(message, ToolMessage) else None
-    return hash((previous, type(message).__name__, message.id, content, extra))
+    return hash((previous or 0, type(message).__name__, message.id, content, extra))
+
+
+# The fingerprint of each prefix of a history, chained: a longer history hashes only its new messages.
+fingerprints = PerMessage(fingerprint)
 
 
 class Reader:
@@ -76,10 +82,7 @@ class Reader:
         self.kept = _Bounded(limit)
 
     def read(self, messages: Sequence[BaseMessage]):
-        keys, key = [], 0
-        for m in messages:
-            key = fingerprint(key, m)
-            keys.append(key)
+        keys = fingerprints(messages)
         at, conv = 0, None
         for i in range(len(keys) - 1, -1, -1):
             kept = self.kept.fetch(keys[i])
