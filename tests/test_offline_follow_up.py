@@ -73,3 +73,29 @@ def test_comp_and_collision_is_an_auto_coverage_not_workers_comp(catalog, text):
     from graph.offline.facts import lob_fact
 
     assert lob_fact(text, catalog) != "workers_compensation"
+
+
+BAKERY = "bakery and cafe in Austin TX, NAICS 311811, 9 employees, revenue 650k: deductible for property?"
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        "ok switching - different acct. roofing contractor in fl, 40 employees, 6m revenue, they want GL",
+        "new client: roofing contractor in fl, 40 employees, 6m revenue, GL appetite?",
+        # no word of a switch, but what the business does and its figures all change: another business
+        "roofing contractor in fl, 40 employees, 6m revenue, is GL in appetite?",
+    ],
+)
+def test_another_account_starts_afresh_and_keeps_nothing_of_the_last(cp, switch):  # noqa: F811
+    *_, r = chat(cp, BAKERY, switch)
+    assert not [s for s in r.steps if s["arguments"].get("naics") == "311811"]  # the bakery's code is not theirs
+    assert [s["arguments"]["description"] for s in r.steps if s["tool"] == "classify_business"] == [
+        "roofing contractor"
+    ]
+    assert "Noted" not in r.answer  # nothing of the last account was corrected
+
+
+def test_a_correction_of_one_figure_keeps_the_account(cp):  # noqa: F811
+    *_, r = chat(cp, BAKERY, "sorry, 12 employees, not 9")
+    assert [(f["task_type"], f["facts"].get("naics")) for f in r.findings] == [("deductible", "311811")]

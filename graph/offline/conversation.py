@@ -456,18 +456,22 @@ class Conversation:
         return any(f.get("task_type") == task for f in self.findings[self.subject_from : self.turn_from])
 
     def _new_business(self, p, text: str, asked: str | None) -> bool:
-        """A message that brings in another, unnamed business ("I've got a florist in Reno, 6 staff ...") after one
-        we know by name or a different description: its facts start afresh."""
+        """A message that brings in another, unnamed business ("I've got a florist in Reno, 6 staff ...", "switching
+        accounts: a roofer ...") after one we know by name, a description or facts: its facts start afresh. So does a
+        new description that comes with two or more other facts unlike the last ones and no word of correction: a
+        correction changes a fact, a message that changes what the business does and its figures describes another."""
         if asked is not None or p.company or p.applicant_id or "description" not in p.facts:
             return False
-        if not _NEW_BUSINESS.search(text):
-            return False
+        known = self.record is not None or bool(self.company) or bool(self.stated)
+        if another_business(text):
+            return known  # said in so many words
         before = self.stated.get("description")
-        return (
-            self.record is not None
-            or bool(self.company)
-            or bool(before and squash(str(before)) != squash(str(p.facts["description"])))
-        )
+        differs = bool(before and squash(str(before)) != squash(str(p.facts["description"])))
+        if _NEW_BUSINESS.search(text):
+            return self.record is not None or bool(self.company) or differs
+        unlike = [k for k, v in p.facts.items() if k not in ("description", "lob") and self._before(k) not in (None, v)]
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+        return differs and len(unlike) >= 2 and not words & CORRECTION_WORDS
 
     def _reset(self) -> None:
         self.subject_from = len(self.findings)

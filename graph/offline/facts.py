@@ -649,9 +649,10 @@ _WORD3 = re.compile(r"[^\W\d_]{3,}")
 
 # The part of those that cannot be a reply to our question ("I have no idea", "got 12 trucks" can): it opens
 # another business even while a question about the last one is open.
+_ACCOUNT = r"(?:one|acct|account|business|submission|risk|applicant|insured|client|prospect)"
 _ANOTHER_BUSINESS = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|and|now|so)\W+)?(?:next(?: one| up)|new one|another one|another (?:account|business|"
-    r"submission|risk|applicant)|(?:a )?(?:new|different) (?:account|business|submission|risk|applicant))\b",
+    r"^\W*(?:(?:ok(?:ay)?|and|now|so|alright|right)\W+)?(?:(?:i'?m\s+|we'?re\s+)?switching(?:\s+(?:gears|accounts?|accts?))?"
+    rf"|moving on|next(?: one| up)|(?:a )?(?:new|different|another|next) {_ACCOUNT})\b",
     re.I,
 )
 
