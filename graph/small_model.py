@@ -32,6 +32,7 @@ from graph.offline.conversation import asked_in, read_conversation
 from graph.offline.facts import QUESTION_VARIANTS, says_unknown
 from graph.online_checks import answer_mismatches, stated_verdict
 from graph.state import current_turn, kind, meta
+from tools.applicants import established_applicant
 
 # The tools a small model is shown: the six deciding tools, the applicant look-up and the guideline search.
 LEAN_TOOLS = (
@@ -193,9 +194,10 @@ class Grounding:
         """(facts known, facts the underwriter does not know, the task the conversation is about)."""
         conv = read_conversation(list(messages), self.catalog)
         known = {}
+        asked = {c["id"]: c["args"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
         for m in messages:  # an applicant record found by find_applicant
             if isinstance(m, ToolMessage) and m.name == "find_applicant":
-                app = _result(m).get("applicant")
+                app = established_applicant(asked.get(m.tool_call_id) or {}, _result(m))
                 if isinstance(app, dict):
                     known.update(_record_facts(app))
         if not known and (named := conv.applicant_id or conv.company):
@@ -249,7 +251,7 @@ class Grounding:
     def _record(self, name: str) -> dict:
         if name not in self._records:
             event = self.toolkit.call("find_applicant", {"name_or_id": name})
-            app = event.result.get("applicant") if event.ok and isinstance(event.result, dict) else None
+            app = established_applicant({"name_or_id": name}, event.result) if event.ok else None
             self._records[name] = _record_facts(app) if isinstance(app, dict) else {}
         return self._records[name]
 

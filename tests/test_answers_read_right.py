@@ -205,3 +205,24 @@ def test_a_finding_lists_only_facts_as_not_known(cp):
             break
     recorded = [s["arguments"] for s in r.steps if s["tool"] == "record_finding"]
     assert all("naics_choice" not in (a.get("facts") or {}).get("unknown", []) for a in recorded)
+
+
+def test_a_closest_name_of_another_business_is_no_fact(cp):
+    """find_applicant offers the closest seeded name to one it does not know; a different business ("Maple Street
+    Dental" is not "Clever Smile Dental") gives the facts panel and the decision record nothing of its record."""
+    from tools.applicants import established_applicant
+
+    tid = cp.new_thread().id
+    r = cp.send(
+        tid,
+        "From: Dana Whitfield <dana@harborbrokers.example>\nSubject: New submission - Maple Street Dental Group PLLC"
+        "\n\nHi team,\n\nMaple Street Dental Group PLLC is a 3-dentist general dentistry practice in Raleigh, NC. "
+        "They have 14 employees and annual revenue of approx $2.1M. Looking for property and general liability."
+        "\n\nThanks,\nDana Whitfield | Harbor Insurance Brokers | 1200 Oberlin Rd, Raleigh, NC 27605",
+    )
+    found = [s for s in r.steps if s["tool"] == "find_applicant"]
+    assert found and found[0]["result"].get("applicant")  # the tool did offer its closest name
+    assert established_applicant(found[0]["arguments"], found[0]["result"]) is None
+    known = cp.known_facts(tid)
+    assert known.get("state") == "NC" and known.get("company") != found[0]["result"]["applicant"]["company_name"]
+    assert established_applicant({"name_or_id": "Clever Smile Dentl"}, found[0]["result"]) is not None  # a typo is

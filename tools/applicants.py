@@ -36,6 +36,31 @@ def _record(ctx: ToolContext, a: models.Applicant) -> dict:
     return out
 
 
+# A "closest name" match counts as the applicant only when the names are this similar (a misspelling, not another
+# business whose name shares a word): the copilot's facts panel, its decision records and the offline model agree.
+CLOSE_ENOUGH = 0.85
+_SUFFIXES = ("llc", "inc", "co", "corp", "ltd", "the", "company")
+
+
+def name_key(name: str) -> str:
+    """A company name as compared: lower case, its words only, without legal suffixes."""
+    words = re.findall(r"[a-z0-9&]+", (name or "").lower())
+    return " ".join(w for w in words if w not in _SUFFIXES)
+
+
+def established_applicant(arguments: dict, result: object) -> dict | None:
+    """The applicant record a ``find_applicant`` call established: an id or exact name match, or a closest name
+    close enough to the name asked for; None for no match, several candidates, or a closest name that is another
+    business ("Maple Street Dental" is not "Clever Smile Dental")."""
+    app = result.get("applicant") if isinstance(result, dict) else None
+    if not isinstance(app, dict):
+        return None
+    if "note" not in result:  # found by id, by the exact name or as the only name containing the words asked
+        return app
+    asked = name_key(str(arguments.get("name_or_id") or ""))
+    return app if difflib.SequenceMatcher(None, asked, name_key(app["company_name"])).ratio() >= CLOSE_ENOUGH else None
+
+
 @tool
 def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length=2, max_length=200)]) -> dict:
     """Find an applicant (a submission) by id (e.g. "APP-0042") or by company name, even partial or misspelt.

@@ -9,7 +9,6 @@ message more, so a reading can resume where an earlier one stopped (``reading.Re
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from graph.offline.reading import read
 from graph.reader import lexicon
 from graph.reader.read import CORRECTION_WORDS
 from graph.state import kind, meta
+from tools.applicants import established_applicant, name_key
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
 
@@ -58,7 +58,6 @@ _ABOUT_A_LINE = tuple(t for t in TASK_TYPES if TASKS[t].one_line or TASKS[t].lea
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
 OPEN_INTENTS = ("guidelines", "why", "off_topic")  # questions that are not a determination about the applicant
-FUZZY_ACCEPT = 0.85  # a "closest name" applicant match is used only when the names are this similar
 # A message that brings in another business than the one being discussed ("I've got a", "next one:", "new account")
 _NEW_BUSINESS = re.compile(
     r"^\W*(?:(?:i|we)(?:'ve| have)? got|(?:i|we) have|got|here'?s|there'?s|next(?: one| up)?|new one|another one"
@@ -75,9 +74,7 @@ class Call:
     result: dict
 
 
-def squash(name: str) -> str:
-    words = re.findall(r"[a-z0-9&]+", (name or "").lower())
-    return " ".join(w for w in words if w not in ("llc", "inc", "co", "corp", "ltd", "the", "company"))
+squash = name_key  # a company name as compared (tools/applicants.py)
 
 
 def asked_in(message: AIMessage) -> str | None:
@@ -497,13 +494,8 @@ class Conversation:
         for q in (self.applicant_id, self.company):
             if q and q in self.lookups:
                 ok, result = self.lookups[q]
-                app = result.get("applicant") if ok else None
-                if not app:  # not in our submissions ({"applicant": null}) or several candidates
-                    continue
-                if (
-                    "note" not in result
-                    or difflib.SequenceMatcher(None, squash(q), squash(app["company_name"])).ratio() >= FUZZY_ACCEPT
-                ):
+                app = established_applicant({"name_or_id": q}, result) if ok else None
+                if app:  # not: not in our submissions, several candidates, or a closest name of another business
                     return app
         return None
 
