@@ -503,6 +503,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         say("copilot", f"bold {style}", result.answer)
         if result.error and result.error != result.answer:  # e.g. an answer a locked store kept back
             note("yellow", f"  ! {result.error}")
+        for line in result.referral_lines:  # the page shows them as the conversation's next lines
+            note("yellow", f"  ! {line}")
         for f in result.findings:
             verdict = {k: f[k] for k in VERDICT_FIELDS if k in f}
             note("magenta", f"  finding ({f['task_type']}): {verdict} · cites {', '.join(f['citations'])}")

@@ -116,6 +116,7 @@ class TurnResult:
     check: dict | None = None  # the online check of ``finding`` (graph/online_checks.py)
     checks: list[dict] = field(default_factory=list)  # the online check of each of ``findings``, in order
     referrals: list[Referral] = field(default_factory=list)  # opened because a determination was beyond authority
+    referral_lines: list[str] = field(default_factory=list)  # what the conversation was told of them, in order
     saved: bool = True  # False: a store fault kept the answer from the checkpoint (it is saved on the next turn)
     records: list = field(default_factory=list)  # the decision records written for this turn (graph/records.py)
     record_error: str | None = None  # why a determination of this turn is not on record (a notice says so too)
@@ -395,7 +396,9 @@ class Copilot:
         """Refer what is beyond the user's authority; a fault says so in the turn rather than passing in silence."""
         try:
             found = determinations(result.steps, result.records)
-            result.referrals = refer_turn(self, thread_id, result.message_id, found, user, role)
+            result.referrals = refer_turn(
+                self, thread_id, result.message_id, found, user, role, lines=result.referral_lines
+            )
         except Exception as exc:
             log.exception("referral of conversation %s failed", thread_id)
             result.notices.append(prompts.REFERRAL_FAILED.format(problem=self._problem(exc) or type(exc).__name__))

@@ -74,9 +74,20 @@ def _memo(copilot, d: Determination, check, user: str, **extra) -> dict:
     )
 
 
-def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Determination], user: str, role: str):
-    """Open a referral for each determination beyond ``role``'s authority; returns the referrals opened."""
+def refer_turn(
+    copilot,
+    thread_id: str,
+    message_id: str | None,
+    found: list[Determination],
+    user: str,
+    role: str,
+    lines: list[str] | None = None,
+):
+    """Open a referral for each determination beyond ``role``'s authority; returns the referrals opened. ``lines``:
+    gets each line the conversation was told (opened, or already with a senior), for a front end that shows no
+    stored conversation (``uwc chat``)."""
     opened: list[Referral] = []
+    lines = lines if lines is not None else []
     about = copilot.store.applicant_of(thread_id) if found else None  # the turn checked who may see it
     submission_id = about if about and about.startswith(SUBMISSION_PREFIX) else None  # continued from the desk
     # One referral per submission, as the desk opens them: one already with a senior is named, not opened again.
@@ -88,9 +99,8 @@ def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Dete
             continue
         if waiting:
             ref_id = waiting[0].id
-            copilot.post(
-                thread_id, prompts.ALREADY_REFERRED.format(id=ref_id), held=True, kind="referral", referral_id=ref_id
-            )
+            lines.append(prompts.ALREADY_REFERRED.format(id=ref_id))
+            copilot.post(thread_id, lines[-1], held=True, kind="referral", referral_id=ref_id)
             continue
         memo = _memo(copilot, d, check, user)
         if submission_id:
@@ -106,17 +116,14 @@ def refer_turn(copilot, thread_id: str, message_id: str | None, found: list[Dete
             task_type=d.finding.get("task_type"),
         )
         opened.append(ref)
-        copilot.post(
-            thread_id,
+        lines.append(
             prompts.REFERRED.format(
                 id=ref.id,
                 reasons="; ".join(t.reason for t in check.triggers),
                 sections=" ".join(f"[{s}]" for s in check.sections),
-            ),
-            held=True,  # inside the turn: its writer lock is held
-            kind="referral",
-            referral_id=ref.id,
+            )
         )
+        copilot.post(thread_id, lines[-1], held=True, kind="referral", referral_id=ref.id)  # (held: inside the turn)
     return opened
 
 

@@ -115,6 +115,7 @@ def test_a_qualified_verdict_by_a_junior_is_referred_with_a_memo(cp):
     last = cp.history(tid)[-1]
     assert (last["kind"], last["referral_id"]) == ("referral", ref.id)
     assert "[authority-levels]" in last["content"]
+    assert results[-1].referral_lines == [last["content"]]  # what uwc chat prints: the line the conversation got
     assert cp.referrals.waiting_on(ref.id) == ("senior",)
 
 
