@@ -46,6 +46,27 @@ _NOT_FACTS = re.compile(
     r"proposed eff date|dob|email|e mail|website|web|to|from|cc|subject|sent|re|ref|account number|account no|"
     r"submission id|quote number|years in business|year established|year started|fax number|phone number)$"
 )
+# A sign-off line: what follows is the sender's signature (the broker's address and phone), never the applicant's.
+_SIGN_OFF = re.compile(
+    r"^\s*(?:thanks|thank you|many thanks|regards|best|best regards|kind regards|warm regards|sincerely|cheers|"
+    r"respectfully|all the best)\s*[,.!]?\s*$",
+    re.I,
+)
+# The state of a postal address: "…, Denver, CO 80216", "Denver CO 80216-1234", "…, Denver, CO" at the end.
+# Without a ZIP only after a comma: "88 Elm St NE" is a street's quadrant, not Nebraska.
+_POSTAL_STATE = re.compile(
+    r"(?:[\s,]\s*([A-Z]{2})\.?\s+\d{5}(?:-\d{4})?|,\s*([A-Z]{2})\.?)\s*(?:,?\s*(?:USA?|United States))?\s*$"
+)
+# A labelled figure: the one figure the label names, then its unit or a remark ("2 tow trucks", "$4.1M (2025)").
+_QUALIFIER = re.compile(r"^(?:approx\.?|approximately|about|around|roughly|circa|est\.?|estimated|~)\s*", re.I)
+_REMARK = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_LEADING_MONEY = re.compile(
+    r"^(\$?\s*(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s*(?:k|thousand|mm|m|mil|million|bn|b|billion)(?![a-z]))?)(.*)$", re.I
+)
+_LEADING_COUNT = re.compile(r"^(\d[\d,]*(?:\.0+)?)(?![\d.])(.*)$")
+_NOT_A_YEAR = re.compile(
+    r"\b(?:per|a|/)\s*(?:month|mo|week|wk|day|quarter)\b|\bmonthly\b|\bweekly\b|\bquarterly\b", re.I
+)
 _AMBIGUOUS_NOUNS = {"units", "cars"}  # a column "Units" in a list of landlords counts apartments, not vehicles
 _LABELLED_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ()#./&'_-]{0,40}?)\s*[:=]\s*(\S.*)$")
 
@@ -112,6 +133,8 @@ def read_facts(draft: Draft, catalog) -> FactsRead:
     prose: list[tuple[str, Source]] = []
     for part in draft.text:  # "NAICS: 332710" in an e-mail is a labelled field, not a sentence
         for line in part.text.splitlines():
+            if _SIGN_OFF.match(line):
+                break  # the signature below speaks of the sender (the broker), not of the applicant
             m = _LABELLED_LINE.match(line)
             if m and (label_key(m[1]) or is_not_a_fact(m[1])):
                 fields.append((m[1].strip(), m[2].strip(), part.source))
@@ -132,7 +155,7 @@ def read_facts(draft: Draft, catalog) -> FactsRead:
                 keep("lob", out.lines_requested[0], source, snippet, "field")
             continue
         if key == "address":
-            if st := state_fact(value, catalog):
+            if st := postal_state(value, catalog) or state_fact(value, catalog):
                 keep("state", st, source, snippet, "field")
             continue
         try:
@@ -165,14 +188,23 @@ def read_facts(draft: Draft, catalog) -> FactsRead:
     return out
 
 
+def postal_state(address: str, catalog) -> str | None:
+    """The two-letter state where a postal address puts it (after the city, before the ZIP), or None."""
+    m = _POSTAL_STATE.search(address.strip())
+    code = m and (m[1] or m[2])
+    return code if code in catalog.states else None
+
+
 def _field_value(key: str, value: str, catalog) -> str | int | None:
     value = value.strip()
     if not value or value.lower() in ("n/a", "na", "none", "-", "tbd", "unknown"):
         return None
     if key in MONEY_FACTS:
-        return norm.money(re.sub(r"(?i)\s*(?:usd|us\$|per year|/yr|annually)\s*$", "", value), FACTS[key].label)
+        if _NOT_A_YEAR.search(value):
+            raise InvalidArgument(f"{FACTS[key].label} must be a yearly amount, got {value!r}")
+        return norm.money(_figure(value, _LEADING_MONEY, FACTS[key].label), FACTS[key].label)
     if key in COUNT_FACTS:
-        return norm.count(value, FACTS[key].label)
+        return norm.count(_figure(value, _LEADING_COUNT, FACTS[key].label), FACTS[key].label)
     if key == "naics":
         return catalog.naics(re.sub(r"^\D*", "", value)[:7])
     if key == "state":
@@ -186,6 +218,19 @@ def _field_value(key: str, value: str, catalog) -> str | int | None:
         catalog.construction(value)  # raises when no construction class fits
         return value[:200]
     return " ".join(value.split())[:500]  # description, company
+
+
+def _figure(value: str, leading: re.Pattern, label: str) -> str:
+    """The figure a labelled value begins with; the words after it are its unit or a remark ("2 tow trucks",
+    "$4.1M (2025)", "8 full time"). Another figure outside brackets ("38 FT + 4 PT", "8-10") leaves no single
+    figure: refused, for a person to read."""
+    bare = _QUALIFIER.sub("", value.strip())
+    m = leading.match(bare)
+    if not m:
+        return value  # the normaliser refuses it with its own reason
+    if re.search(r"\d", _REMARK.sub(" ", m[2])):
+        raise InvalidArgument(f"{label}: {value!r} has more than one figure")
+    return m[1]
 
 
 def _lines(value: str, catalog) -> list[str]:

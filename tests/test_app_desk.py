@@ -220,3 +220,32 @@ def test_the_queue_columns_fit_beside_the_sidebar_and_give_names_their_room(seed
     padding = 16
     assert max(map(len, names)) * CHAR_PX + padding <= COLUMN_WIDTHS["Company"]
     assert max(map(len, lines)) * CHAR_PX + padding <= COLUMN_WIDTHS["Lines"]
+
+
+def test_every_requested_line_is_in_the_queue_cell_and_the_facts_table(seeded, desk):
+    """A submission of several lines shows each of them (a try-out saw "General Liability, Property," cut off in the
+    queue and only the first line among the facts)."""
+    import sqlite3
+    from itertools import combinations
+    from types import SimpleNamespace
+
+    from app.ui.desk import COLUMN_WIDTHS, fact_rows, fits, lines_cell
+
+    with sqlite3.connect(seeded["db"]) as db:
+        names = [n for (n,) in db.execute("SELECT display_name FROM line_of_business")]
+    for n in range(1, 6):  # up to five lines: every one is named, in full or by its initials, and the cell fits
+        for combo in combinations(names, n):
+            cell = lines_cell(list(combo))
+            assert fits(cell, "Lines") and "+" not in cell and len(cell.split(",")) == n, cell
+    assert lines_cell(["Property", "Cyber"]) == "Property, Cyber"  # in full when it fits
+    assert lines_cell(["General Liability", "Property", "Commercial Auto"]) == "GL, Property, CA"
+    assert (
+        lines_cell(["Workers Compensation", "General Liability", "Business Owner's Policy", "Cyber"])
+        == "WC, GL, BOP, Cyber"
+    )
+    assert fits(lines_cell(names), "Lines") and COLUMN_WIDTHS["Lines"] > 0  # all six still fit, the last counted
+
+    lob = SimpleNamespace(key="lob", value="general_liability")
+    sub = SimpleNamespace(facts=[lob], lines_requested=("general_liability", "property", "auto"))
+    [(label, shown, fact)] = fact_rows(sub)
+    assert (label, fact) == ("lobs", lob) and shown == "General Liability, Property, Commercial Auto"

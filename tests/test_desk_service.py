@@ -114,6 +114,52 @@ def test_continuing_in_the_copilot_asks_no_fact_the_submission_gave(desk, db_too
     assert "construction" in asked  # the one fact property needs that the submission did not give
 
 
+THREE_LINES = """From: broker@example.org
+Subject: GL + Property + Auto
+
+Named Insured: Ridge Auto Repair Inc
+Nature of Business: general automotive repair shop
+NAICS: 811111
+Address: 455 Industrial Pkwy, Denver, CO 80216
+Annual Revenue: $1,350,000
+Employees: 8
+Vehicles: 2 tow trucks
+Construction: steel frame / metal building
+Lines Requested: General Liability, Property, Commercial Auto
+
+Thanks,
+Pat Broker
+Address: 9 Main St, Austin, TX 78701
+"""
+
+
+def test_a_submission_of_three_lines_is_triaged_for_each_and_the_copilot_offers_none_of_them_again(
+    desk, db_toolkit, folder, toolkit
+):
+    (sub,) = desk.submit([("three.eml", THREE_LINES.encode())]).submissions
+    values = sub.values()
+    assert (values["state"], values["vehicles"]) == (
+        "CO",
+        2,
+    ) and not sub.notes  # the applicant's address, not the broker's
+    assert list(sub.lines_requested) == ["general_liability", "property", "auto"]
+    result = triaged(desk, db_toolkit, sub.id)
+    assert set(result["lines"]) == {"general_liability", "property", "auto"}  # each requested line is triaged
+    assert "state" not in result["missing"]
+    opening = desk.opening_message(sub.id)
+    assert "General Liability, Property, Commercial Auto" in opening
+    cp = Copilot(get_settings(data_dir=folder), toolkit=toolkit)
+    try:
+        thread = cp.new_thread(f"Submission {sub.id}")
+        cp.send(thread.id, opening)
+        answer = cp.send(thread.id, "what other lines shld we offer").answer
+    finally:
+        cp.close()
+    assert answer.startswith("Besides General Liability, Property and Commercial Auto, we can offer: "), answer
+    offered = answer.split("we can offer: ")[1].split(" — ")[0].split(", ")
+    assert offered and not {"General Liability", "Property", "Commercial Auto"} & set(offered), answer
+
+
 def test_deciding_is_recorded_and_shown(desk, db_toolkit):
     (sub,) = desk.submit([("broker.txt", EMAIL_TEXT.encode())]).submissions
     recorded = []

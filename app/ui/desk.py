@@ -40,6 +40,7 @@ DECISIONS = ("Quote", "Decline", "Returned to the broker", "Withdrawn")
 COLUMN_WIDTHS = {"Status": 90, "Company": 258, "Lines": 165, "Score": 85, "Age": 65, "Owner": 70, "Id": 167}
 TABLE_WIDTH = 905
 CHAR_PX = 5.9  # the table's font, per character of a name (measured: 39 characters take 230 pixels)
+CELL_PADDING = 16  # a cell's left and right padding
 FLASH = "desk_flash"  # {"ok": [...], "bad": [...]} lines left by an upload or an action for the next run
 
 
@@ -62,11 +63,34 @@ def age_text(days: float) -> str:
 
 def lines_text(row) -> str:
     """The lines, by the catalog's names: triage's codes, else the lines requested (as written when not ours)."""
+    return ", ".join(line_names(row))
+
+
+def line_names(row) -> list[str]:
     lines = (row.result or {}).get("lines")
     if lines:
-        return ", ".join(lob_name(c) for c in lines)
+        return [lob_name(c) for c in lines]
     catalog = resources.copilot().toolkit.ctx.catalog
-    return ", ".join(lob_name(c) if (c := catalog.find_lob(x)) else x for x in row.submission.lines_requested)
+    return [lob_name(c) if (c := catalog.find_lob(x)) else x for x in row.submission.lines_requested]
+
+
+def fits(text: str, column: str) -> bool:
+    return len(text) * CHAR_PX + CELL_PADDING <= COLUMN_WIDTHS[column]
+
+
+def lines_cell(names: list[str]) -> str:
+    """Every line in the queue's narrow column: the names when they fit, else a name of several words by its
+    initials, as underwriters write them ("GL", "WC", "BOP"), then without spaces; only past that the last are
+    counted ("+2"). The submission's page names each in full."""
+    short = [n if len(n.split()) < 2 else "".join(w[0].upper() for w in n.split() if w[0].isalpha()) for n in names]
+    for text in (", ".join(names), ", ".join(short), ",".join(short)):
+        if fits(text, "Lines"):
+            return text
+    for keep in range(len(short) - 1, 0, -1):
+        text = ",".join(short[:keep]) + f" +{len(short) - keep}"
+        if fits(text, "Lines"):
+            return text
+    return f"{len(short)} lines"
 
 
 # --- upload ------------------------------------------------------------------------------------------------------
@@ -107,7 +131,7 @@ def table_rows(rows) -> list[dict]:
         {
             "Status": [status_text(r.status)],
             "Company": r.submission.company or "—",
-            "Lines": lines_text(r) or "—",
+            "Lines": lines_cell(line_names(r)) or "—",
             "Score": round(r.priority, 2) if r.result else None,
             "Age": age_text(r.age_days),
             "Owner": r.owner or "—",
@@ -177,10 +201,20 @@ def render_facts(sub) -> None:
         st.caption("No fact was read from it.")
         return
     table = [
-        f"| {md(field_label(f.key))} | {md(value_text(f.key, f.value))} | {md(f.source.where())} | {md(f.snippet)} |"
-        for f in sub.facts
+        f"| {md(field_label(k))} | {md(v)} | {md(f.source.where())} | {md(f.snippet)} |" for k, v, f in fact_rows(sub)
     ]
     st.markdown("\n".join(["| Fact | Value | Source | Read from |", "|---|---|---|---|", *table]))
+
+
+def fact_rows(sub) -> list[tuple[str, str, object]]:
+    """(label key, value shown, fact) per fact read; the line row names every line requested, not the first only."""
+    rows = []
+    for f in sub.facts:
+        if f.key == "lob" and len(sub.lines_requested) > 1:
+            rows.append(("lobs", value_text("lobs", list(sub.lines_requested)), f))
+        else:
+            rows.append((f.key, value_text(f.key, f.value), f))
+    return rows
 
 
 def render_files(desk, sub) -> None:

@@ -376,12 +376,21 @@ class AnswerWriter:
 
     def _product_recommendation(self, conv: Conversation, res: dict, facts: dict) -> Step:
         sections = res.get("sections", [])
-        recommended, pending, declined = res.get("recommended", []), res.get("need_facts", []), res.get("declined", [])
+        # The tool leaves out one line; every line asked of in this conversation (a submission's three) is left out.
+        left_out = list(dict.fromkeys([*([res["excluded"]] if res.get("excluded") else []), *conv.requested]))
+        recommended, pending, declined = (
+            [r for r in res.get(k) or [] if r.get("lob") not in left_out]
+            for k in ("recommended", "need_facts", "declined")
+        )
+        needs = {n for p in pending for n in p.get("needs", [])}
         if res.get("status") == "need_facts":
             for need in res.get("needs", []):
-                if need not in conv.unknown:
+                if need not in conv.unknown and need in needs:
                     return self._ask(conv, need)
-        opening = f"Besides {self.lob_name(res['excluded'])}, we can offer" if res.get("excluded") else "We can offer"
+        besides = " and ".join(
+            filter(None, [", ".join(map(self.lob_name, left_out[:-1])), self.lob_name(left_out[-1])])
+        )
+        opening = f"Besides {besides}, we can offer" if left_out else "We can offer"
         where = f"{res['naics']} {res.get('title', '')} in {res['state']}"
         if pending and not recommended and all(p.get("status") == "refer" for p in pending):
             return self._say(
@@ -400,7 +409,7 @@ class AnswerWriter:
             )
         if not recommended:
             why = res.get("reason") or "; ".join(f"{d['name']}: {d['reason']}" for d in declined)
-            core = f"None: we cannot offer {conv.who} ({where}) any {'other ' if res.get('excluded') else ''}line — {why} {_cite(sections)}"
+            core = f"None: we cannot offer {conv.who} ({where}) any {'other ' if left_out else ''}line — {why} {_cite(sections)}"
         else:
             names = ", ".join(r["name"] for r in recommended)
             core = f"{opening}: {names} — each passes the small-business test and the appetite guide for {where}."

@@ -126,6 +126,7 @@ class Conversation:
     changed: dict = field(default_factory=dict)  # fact -> (earlier value, new value): corrections in this message
     reruns: list = field(default_factory=list)  # (task, line) of earlier findings that used a fact corrected now
     more_lines: list = field(default_factory=list)  # the other lines one question about a line names ("GL, property?")
+    requested: list = field(default_factory=list)  # every line asked of for this applicant: none is "another line"
     # where the reading stands
     called: dict = field(default_factory=dict)  # tool call id -> (name, args), for the results that follow
     last_asked: str | None = None  # the fact our last answer asked for, until the underwriter's next message
@@ -240,6 +241,11 @@ class Conversation:
         for k in p.unknown_facts:  # said not to be known: never a number, never asked again
             self.stated.pop(k, None)
             self.unknown.add(k)
+        if "lob" in self.changed:  # a corrected line was never requested
+            self.requested = [line for line in self.requested if line != self.changed["lob"][0]]
+        for line in (self.fact("lob"), *self.more_lines):
+            if line and str(line) not in self.requested:
+                self.requested.append(str(line))
         if asked and not answered:
             if p.unknown or asked in p.unknown_facts:
                 self.unknown.add(asked)
@@ -474,6 +480,7 @@ class Conversation:
         self.subject_from = len(self.findings)
         self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
         self.redescribed = False
+        self.requested = []
         self.company = self.applicant_id = None
 
     def _same_company(self, name: str) -> bool:
