@@ -702,7 +702,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["state"] = st  # "a deli in tulsa": the gazetteer's state for the city (shown in the read-back to correct)
     # In an answer to another question, a line counts only as what they want ("they want WC"), not as what the
     # business does ("sells auto and home insurance").
-    lob = lob_fact(t, catalog) if asked in (None, "lob") else _requested_lob(t, catalog)
+    # A question asked instead of picking a code ("what about property on its own?", "whats the appetite for GL")
+    # describes nothing; the line it names is the one it asks about, kept for when the code is known.
+    asks_instead = asked in ("naics", "naics_choice") and ("?" in t or p.task is not None)
+    lob = lob_fact(t, catalog) if asked in (None, "lob") or asks_instead else _requested_lob(t, catalog)
     if lob is not None:
         f["lob"] = lob
     if (c := construction_fact(t, catalog, asked=asked == "construction")) is not None:
@@ -711,8 +714,6 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
-    # nor does a question asked instead of picking a code ("what about property on its own?")
-    asks_instead = asked in ("naics", "naics_choice") and "?" in t
     ruled = (
         description_fact(t, catalog)
         if asked in (None, "description", "naics", "naics_choice") and not asks_instead
