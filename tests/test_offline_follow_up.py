@@ -103,7 +103,9 @@ def test_a_correction_of_one_figure_keeps_the_account(cp):  # noqa: F811
 
 @pytest.mark.parametrize("question", ["what other lines shld i offer", "whats the appetite for general liability"])
 def test_a_question_typed_during_a_code_pick_describes_nothing(cp, question):  # noqa: F811
-    first, r = chat(cp, "small landscaping co in ohio, 12 employees, about 1.8m revenue. is it a small business?", question)
+    first, r = chat(
+        cp, "small landscaping co in ohio, 12 employees, about 1.8m revenue. is it a small business?", question
+    )
     assert "Which NAICS code" in first.answer
     assert not [s for s in r.steps if s["tool"] == "classify_business"]  # the question is not what the business does
     assert "landscaping" in r.answer  # the same choice, offered again
