@@ -109,3 +109,14 @@ def test_a_question_typed_during_a_code_pick_describes_nothing(cp, question):  #
     assert "Which NAICS code" in first.answer
     assert not [s for s in r.steps if s["tool"] == "classify_business"]  # the question is not what the business does
     assert "landscaping" in r.answer  # the same choice, offered again
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["whats the max GL limit we can write for contractors generally?", "is there a rule about building age?"],
+)
+def test_a_question_about_the_rules_in_general_is_no_determination_for_the_applicant(cp, question):  # noqa: F811
+    tid = cp.new_thread().id
+    cp.send(tid, BAKERY)
+    r = cp.send(tid, question)
+    assert [s["tool"] for s in r.steps] == ["search_guidelines"] and not r.findings

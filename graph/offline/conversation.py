@@ -207,6 +207,7 @@ class Conversation:
             p.task, p.tasks = "appetite", ["appetite"]  # "Check APP-0017 for GL", "Acme Roofing LLC, GL?"
         if (
             p.task is None
+            and p.intent is None  # (the rules read a question about the rules themselves: no classifier needed)
             and not p.not_written
             and (asked is None or "?" in text)
             and not (self.task and about_applicant)

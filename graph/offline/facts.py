@@ -117,7 +117,9 @@ _UNKNOWN = re.compile(
 # A question about what a rule or a word means: answered from the guidelines, never with a determination.
 _DEFINITION = re.compile(
     r"\bwhat (?:does|do) [\w' -]{1,40} mean\b|\bwhat(?:'s| is) (?:the )?(?:meaning|definition) of\b|\bdefine\b"
-    r"|\b(?:explain|summari[sz]e) (?:the |our )?(?:rule|rules|guideline|guidelines|section)\b|\bguidelines? (?:say|on|about)\b",
+    r"|\b(?:explain|summari[sz]e) (?:the |our )?(?:rule|rules|guideline|guidelines|section)\b|\bguidelines? (?:say|on|about)\b"
+    # a question about the rules in general, not about this applicant ("... for contractors generally?")
+    r"|\b(?:generally|in general|general question|as a rule|is there a rule|do we have a rule|any rule)\b",
     re.I,
 )
 _HEADER = re.compile(r"\b(?:fwd?|fw|original message|forwarded message)\b", re.I)
@@ -741,8 +743,13 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         # "Fwd", "Original Message", "Date": words of an e-mail header, not the applicant; the reader's company
         # (tagged in the subject or the body) stands instead
         p.company = str(reading.company.value) if reading.company else None
-    if _DEFINITION.search(t) and not (set(f) - {"lob", "construction"}) and not (p.applicant_id or p.company):
+    if (
+        _DEFINITION.search(t)
+        and not (set(f) - {"lob", "construction", "description"})
+        and not (p.applicant_id or p.company)
+    ):
         p.intent, p.task, p.tasks = "guidelines", None, []  # asks what a rule or a word means, not for a verdict
+        f.pop("description", None)  # ("is there a rule about building age": the rule asked about, no business)
     p.invalid = invalid_figures(t, f, asked)
     for key in p.invalid:  # refused with what is valid, never used
         f.pop(key, None)
