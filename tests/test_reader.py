@@ -638,7 +638,9 @@ def test_a_lower_case_code_after_a_word_that_is_no_place_is_no_state(text):
 
 
 @settings(max_examples=60, **PROFILE)
-@given(st.permutations(["17 employees", "$690K payroll", "$1.4M gross", "5 vans"]), st.sampled_from([" / ", "/", " | "]))
+@given(
+    st.permutations(["17 employees", "$690K payroll", "$1.4M gross", "5 vans"]), st.sampled_from([" / ", "/", " | "])
+)
 def test_fields_split_by_slashes_keep_their_own_nouns_in_any_order(fields, sep):
     text = sep.join(fields)
     want = {"employees": 17, "annual_payroll": 690_000, "annual_revenue": 1_400_000, "vehicles": 5}
