@@ -656,3 +656,24 @@ def test_a_construction_phrase_in_the_plural_is_the_same_phrase(toolkit, text, c
     from graph.offline.facts import parse
 
     assert parse(text, toolkit.ctx.catalog).facts.get("construction") == construction
+
+
+@pytest.mark.parametrize(
+    "text", ["ortho physician group, springfield MA, 60 ees", "marina on lake murray, 14 employees"]
+)
+def test_lower_case_words_no_gazetteer_knows_are_never_a_place_or_a_name(text):
+    got = read(text)
+    assert got.company is None
+    assert got.city is None or got.city.value.lower() in lexicon.cities()
+
+
+@pytest.mark.parametrize("asked", [None, "description", "annual_revenue", "vehicles"])
+@pytest.mark.parametrize(
+    "text",
+    ["shoe repair shop, fixes boots and bags. It does not sell new shoes.",
+     "tortilla maker, sells to grocery stores; does not run a restaurant",
+     "courier, not long haul, 11 vans"],
+)  # fmt: skip
+def test_a_not_that_says_nothing_of_knowing_makes_no_fact_unknown(text, asked):
+    got = read(text, None, asked)
+    assert not got.unknown and not got.says_unknown, text

@@ -503,6 +503,10 @@ class Gen:
                 rows = [row for row in rows if not (row[0][0] or "").startswith(("Business", "Operations", "Description",
                         "Nature", "Ops", "Class"))]  # fmt: skip
                 rows.insert(0, desc)
+                if r.random() < 0.5:  # the street address on its own line between the name and what they do
+                    rows.insert(0, [(f"{r.randint(10, 9999)} {p(['N ', 'S ', 'E ', 'W ', ''])}{p(self.words['surnames'])} "
+                                     f"{p(['St', 'Ave', 'Rd', 'Blvd', 'Dr'])}, ", None), *self.city_state(),
+                                    (f" {r.randint(10000, 99999)}" if r.random() < 0.7 else "", None)])  # fmt: skip
                 rows.insert(0, [(company, "COMPANY")])
             bullet = p(["", "", "", "* ", "- ", "• ", "> "])
             for row in rows:

@@ -195,6 +195,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         if kind != "UNK" or a in rejected or b - a > _MAX_UNKNOWN:
             continue  # a statement that nobody knows is a few words; a longer span is the tagger's runaway chain
         ca, cb = clauses[a]
+        if not any(t.text.lower().strip(".,!?") in lexicon.NOT_KNOWING for t in tokens[ca:cb]):
+            continue  # "it does not sell new shoes": a "not" that says nothing of knowing
         clause = text[tokens[ca].start : tokens[cb - 1].end]
         named = [k for k, rx in _FACT_NOUN_RE.items() if rx.search(clause)]
         for fact in named or ([asked] if asked else []):
