@@ -677,3 +677,18 @@ def test_lower_case_words_no_gazetteer_knows_are_never_a_place_or_a_name(text):
 def test_a_not_that_says_nothing_of_knowing_makes_no_fact_unknown(text, asked):
     got = read(text, None, asked)
     assert not got.unknown and not got.says_unknown, text
+
+
+@pytest.mark.parametrize(
+    ("text", "revenue"),
+    [("florist in Ohio, rev 2M: deductible?", 2_000_000), ("revenue 3M, want 1M limits", 3_000_000),
+     ("sales 900k - what deductible on GL?", 900_000), ("1M limits on a 2M revenue shop", 2_000_000)],
+)  # fmt: skip
+def test_an_amount_beside_its_own_noun_stands_before_a_question_about_the_cover(text, revenue):
+    assert read(text).values().get("annual_revenue") == revenue, text
+
+
+@pytest.mark.parametrize("text", ["which naics for a landlord that owns 2 strip centers", "what is the code here?"])
+def test_a_description_is_never_a_question_word(text):
+    got = read(text).facts.get("description")
+    assert got is None or got.value.lower() not in {"which", "what", "what is"}

@@ -368,7 +368,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 tokens[a].kind != "punct"
                 and not lob_only
                 # "sorry, it is 40": a correction names no trade
-                and not all(t.text.lower() in _REFERENCES | _VAGUE | CORRECTION_WORDS for t in tokens[a:b])
+                and not all(t.text.lower() in _REFERENCES | _VAGUE | CORRECTION_WORDS | _ASKING for t in tokens[a:b])
             ):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
@@ -434,6 +434,9 @@ _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
                "on", "as", "before", "above", "a", "an", "new", "-", "—", ",", "full", "whole", "entire", "package",
                "rest", "old", "older", "big", "large", "small", "local", "nice", "good", "great", "busy"}  # fmt: skip
+
+# Words that ask: no description is made of them alone ("which naics for ...").
+_ASKING = {"which", "what", "whats", "what's", "who", "how", "where", "when", "why", "is", "are", "does", "do", "can"}
 
 _REJECTING = {"not", "instead of", "rather than"}
 
@@ -889,8 +892,11 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
             continue
         if fact == "annual_revenue" and _net(tokens, a, b, (ca, cb)):
             continue
-        if FACTS[fact].kind == "money" and (_other_money(tokens, (ca, cb)) or not (got[1] or got[0] >= 1000)):
-            continue  # a limit's clause, or a bare "300" that may count anything
+        # a limit's clause ("$1M limits for the revenue"), or a bare "300" that may count anything; with its own noun
+        # right beside it only a limit word in that phrase counts ("rev 2M: deductible?" is revenue, then a question)
+        near = (min(cue_at, a), b + 1) if abs(cue_at - a) <= 3 or cue_at >= b else (ca, cb)
+        if FACTS[fact].kind == "money" and (_other_money(tokens, near) or not (got[1] or got[0] >= 1000)):
+            continue
         value = money(words) if FACTS[fact].kind == "money" else count(words)
         if value is None:
             continue
