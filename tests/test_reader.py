@@ -601,7 +601,7 @@ _INVENTED = ["zorbers", "quillmen", "fettlers", "brindlers", "vaskers"]
     st.sampled_from(_INVENTED),
     st.sampled_from(["{n} {w}/staff", "{n} {w}+staff", "{n} {w} & office", "{n} {w} working there",
                      "{n} seasonal {w} working", "{n} {w} on payroll", "{n} {w} on staff"]),
-    st.sampled_from(["ice cream shop in Reno NV, {}, sales 400k", "{}", "law firm, {}. small?"]),
+    st.sampled_from(["bagel shop in Reno NV, {}, sales 400k", "{}", "dental lab, {}. small?"]),
 )  # fmt: skip
 def test_staff_named_by_their_trade_are_the_headcount(n, word, shape, frame):
     text = frame.format(shape.format(n=n, w=word))
@@ -614,36 +614,34 @@ def test_a_noun_of_another_figure_or_thing_never_makes_a_headcount(text):
 
 
 @pytest.mark.parametrize("noun", ["payroll", "PR", "pr", "wages", "salaries"])
-@pytest.mark.parametrize("frame", ["hvac contractor, {} 1.3M, 21 techs", "{} of $640k for a bakery in Reno NV"])
+@pytest.mark.parametrize("frame", ["plumbing contractor, {} 2.2M, 30 techs", "{} of $640k for a bakery in Reno NV"])
 def test_every_name_of_payroll_reads_payroll_never_revenue(noun, frame):
     got = read(frame.format(noun)).values()
     assert "annual_payroll" in got and "annual_revenue" not in got, frame.format(noun)
 
 
 def test_an_agencys_commissions_are_its_revenue():
-    assert read("insurance agency, 2.1m commissions").values().get("annual_revenue") == 2_100_000
+    assert read("insurance agency in Boise, 4.5m commissions").values().get("annual_revenue") == 4_500_000
 
 
 @pytest.mark.parametrize(
     ("text", "vehicles"),
-    [("Units: 520\nEmployees: 4", None), ("Power Units: 12\nDrivers: 14", 12), ("Truck units - 7", 7)],
+    [("Units: 80\nEmployees: 6", None), ("Power Units: 12\nDrivers: 14", 12), ("Truck units - 7", 7)],
 )
 def test_a_units_label_counts_vehicles_only_as_power_or_truck_units(text, vehicles):
     assert read(text).values().get("vehicles") == vehicles
 
 
-@pytest.mark.parametrize("text", ["prop mgmt co, they manage apartments", "roofing co, 12 emps", "a fencing co"])
+@pytest.mark.parametrize("text", ["paving co, they do parking lots", "roofing co, 12 emps", "a fencing co"])
 def test_a_lower_case_code_after_a_word_that_is_no_place_is_no_state(text):
     assert "state" not in read(text).values()
 
 
 @settings(max_examples=60, **PROFILE)
-@given(
-    st.permutations(["17 employees", "$690K payroll", "$1.4M gross", "5 vans"]), st.sampled_from([" / ", "/", " | "])
-)
+@given(st.permutations(["30 employees", "$900K payroll", "$3M sales", "7 vans"]), st.sampled_from([" / ", "/", " | "]))
 def test_fields_split_by_slashes_keep_their_own_nouns_in_any_order(fields, sep):
     text = sep.join(fields)
-    want = {"employees": 17, "annual_payroll": 690_000, "annual_revenue": 1_400_000, "vehicles": 5}
+    want = {"employees": 30, "annual_payroll": 900_000, "annual_revenue": 3_000_000, "vehicles": 7}
     assert {k: v for k, v in said(read(text)).items() if k in NUMERIC} == want, text
 
 
@@ -659,7 +657,7 @@ def test_a_construction_phrase_in_the_plural_is_the_same_phrase(toolkit, text, c
 
 
 @pytest.mark.parametrize(
-    "text", ["ortho physician group, springfield MA, 60 ees", "marina on lake murray, 14 employees"]
+    "text", ["regional dental practice, dayton OH, 60 ees", "kayak rentals on the river, 14 employees"]
 )
 def test_lower_case_words_no_gazetteer_knows_are_never_a_place_or_a_name(text):
     got = read(text)
@@ -670,8 +668,8 @@ def test_lower_case_words_no_gazetteer_knows_are_never_a_place_or_a_name(text):
 @pytest.mark.parametrize("asked", [None, "description", "annual_revenue", "vehicles"])
 @pytest.mark.parametrize(
     "text",
-    ["shoe repair shop, fixes boots and bags. It does not sell new shoes.",
-     "tortilla maker, sells to grocery stores; does not run a restaurant",
+    ["upholstery shop, redoes sofas and chairs. It does not haul freight.",
+     "pasta maker, sells to delis; does not run a cafe",
      "courier, not long haul, 11 vans"],
 )  # fmt: skip
 def test_a_not_that_says_nothing_of_knowing_makes_no_fact_unknown(text, asked):
@@ -688,7 +686,7 @@ def test_an_amount_beside_its_own_noun_stands_before_a_question_about_the_cover(
     assert read(text).values().get("annual_revenue") == revenue, text
 
 
-@pytest.mark.parametrize("text", ["which naics for a landlord that owns 2 strip centers", "what is the code here?"])
+@pytest.mark.parametrize("text", ["which naics for an outfit that rents out 3 warehouses", "what is the code here?"])
 def test_a_description_is_never_a_question_word(text):
     got = read(text).facts.get("description")
     assert got is None or got.value.lower() not in {"which", "what", "what is"}

@@ -41,7 +41,7 @@ Example = tuple[str, str | None, list[tuple[int, int, str]]]  # text, asked, spa
 
 # Shortened people nouns a corpus message may use for staff; what the tagger learns is the shape "N <people>".
 _PEOPLE_SHORT = frozenset(
-    "attys techs mechs docs RNs LPNs CNAs temps hands operators teachers aides agents carpenters stylists".split()
+    "techs mechs docs RNs LPNs CNAs hands operators teachers aides agents carpenters stylists pickers".split()
 )
 _ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " \
         "seventeen eighteen nineteen".split()  # fmt: skip
@@ -171,7 +171,7 @@ class Gen:
         return p(_SHORTHAND) + " " + p(_OUTFITS + _AGENT_NOUNS)
 
     def trade_people(self) -> str:
-        """Who works there, by trade ("techs", "attys", "guards"): the reader's people nouns, often shortened."""
+        """Who works there, by trade ("welders", "nurses", "techs"): the reader's people nouns, often shortened."""
         word = self.pick(sorted(lexicon.PEOPLE | _PEOPLE_SHORT))
         return word if self.r.random() < 0.8 else word.title()
 
@@ -228,11 +228,11 @@ class Gen:
                 [(p(["staff of ", "crew of ", "team of ", "employs ", "they employ ", "a workforce of "]), None), (n, "EMP")],
                 [(p(["they have ", "has ", "with ", "they've got ", "about "]), None), (n, "EMP"),
                  (" " + p(["employees", "people", "staff", "full time staff", "emps", "workers"]), None)],
-                # staff named by their trade, alone or joined to the rest ("21 techs/office", "48 attys+staff")
+                # staff named by their trade, alone or joined to the rest ("30 welders/office", "12 nurses + staff")
                 [(n, "EMP"), (" " + p(["", "", "seasonal ", "full-time ", "part time "]) + self.trade_people()
                               + p(["", "", "/office", "/staff", "+staff", " + staff", " & office", "/admin",
                                    " working there", " working", " on payroll", " on staff", " employed"]), None)],
-                # a part of the total after it is never the total ("15 staff incl 4 engineers")
+                # a part of the total after it is never the total ("40 staff including 6 estimators")
                 [(n, "EMP"), (" " + p(["staff", "employees", "emps", "ees", "people", "total staff"]) + " "
                               + p(["incl", "incl.", "including", "of which", "inc"]) + " "
                               + str(self.r.randint(1, 3)) + " " + self.trade_people(), None)],
@@ -413,7 +413,7 @@ class Gen:
             return [(p(["new sub: ", "new one - ", "", "fyi "]), None), *desc]
         city, _ = self.pick(self.cities)
         city = city if r.random() < 0.6 else city.title()
-        if r.random() < 0.5:  # the city as an adjective: "<city> law firm", "<city> hvac co"
+        if r.random() < 0.5:  # the city as an adjective: "<city> dental lab", "<city> sign shop"
             return [(city, "CITY"), (" ", None), *desc]
         return [*where, (p([" ", " - ", ": "]), None), *desc]
 

@@ -46,8 +46,8 @@ PEOPLE = frozenset({"guards", "officers", "nurses", "caregivers", "aides", "tech
                      "doctors", "dentists", "hygienists", "pharmacists", "counselors", "caseworkers", "welders", "machinists",
                      "reps", "tellers", "housekeepers", "drivers", "baristas", "guys"})  # fmt: skip
 UNKNOWN_WORDS = "unknown unsure n/a na tbd unk idea clue sure know knows missing".split()
-# What a statement that a fact is unknown says in some word: not knowing, or not having been told ("It does not sell
-# new shoes" names nothing unknown, whatever the tagger made of "not").
+# What a statement that a fact is unknown says in some word: not knowing, or not having been told ("It does not haul
+# freight" names nothing unknown, whatever the tagger made of "not").
 NOT_KNOWING = frozenset(UNKNOWN_WORDS) | frozenset(
     "known dunno idk provided given available stated listed specified say said told info information app application "
     "submission sheet yet have had got ask asking check checking confirm confirming pending waiting".split()

@@ -117,8 +117,10 @@ def _cue(
     for j in range(b, min(cb, b + 4)):
         if tokens[j].text.lower() in _PHRASE_END or tokens[j].text in _FIELD_ENDS:
             break
+        if tokens[j].text.lower() == "on" and any(tokens[i].kind == "word" for i in right):
+            break  # "40 beds on staff floors": the number counted its own noun; "40 on staff" has none
         right.append(j)
-    left = []  # "17 employees / $690K payroll / $1.4M gross": a slash or bar ends a field, its noun stays in it
+    left = []  # "30 employees / $900K payroll / $3M sales": a slash or bar ends a field, its noun stays in it
     for j in range(a - 1, max(ca, a - 5) - 1, -1):
         if tokens[j].text in _FIELD_ENDS:
             break
@@ -158,7 +160,7 @@ def _line_heads(text: str, tokens: list[Token]) -> list[str]:
             )
             label = [t.text.lower() for t in tokens[i:colon] if t.kind == "word"] if colon else []
             head = label[-1] if label else ""
-            if head in ("unit", "units"):  # "Power Units: 12" are vehicles; "Units: 520" of a storage site are not
+            if head in ("unit", "units"):  # "Power Units: 12" are vehicles; "Units: 80" of a motel are rooms
                 head = "vehicles" if len(label) > 1 and label[-2] in _UNIT_KINDS else ""
         out[i] = head
     return out
@@ -196,7 +198,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             continue  # a statement that nobody knows is a few words; a longer span is the tagger's runaway chain
         ca, cb = clauses[a]
         if not any(t.text.lower().strip(".,!?") in lexicon.NOT_KNOWING for t in tokens[ca:cb]):
-            continue  # "it does not sell new shoes": a "not" that says nothing of knowing
+            continue  # "it does not haul freight": a "not" that says nothing of knowing
         clause = text[tokens[ca].start : tokens[cb - 1].end]
         named = [k for k, rx in _FACT_NOUN_RE.items() if rx.search(clause)]
         for fact in named or ([asked] if asked else []):
@@ -232,7 +234,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             if fact == "annual_revenue" and _net(tokens, a, b, clauses[a]):
                 continue  # "net income of 900k": receipts are gross, a net figure is not them
             if FACTS[fact].kind == "count" and _in_breakdown(tokens, a) or _part_of_figure(tokens, a):
-                continue  # "22 trucks (18 tractors, 4 pickups)", "15 staff incl 4 engineers": a part of a total
+                continue  # "22 trucks (18 tractors, 4 pickups)", "40 staff including 6 estimators": a part of a total
             if any(identifier(tokens, i, codes) for i in range(a, b)):
                 continue  # a phone number, ZIP, year, street number or code is never a figure
             words = [t.text for t in tokens[a:b]]
@@ -374,7 +376,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
             if not any(c.isupper() for c in span.text):
-                # a name is written with capitals; "ortho physician group, ..." in lower case says what they do
+                # a name is written with capitals; "regional dental practice, ..." in lower case says what they do
                 lower_name = lower_name or span
             elif "\n" not in span.text.strip():  # a name is on one line: lines run together are a signature block
                 r.company = FactReading("company", span.text, "", span, "named")
@@ -524,7 +526,7 @@ def _in_breakdown(tokens: list[Token], a: int) -> bool:
     return False
 
 
-# Words that open a part of the figure just given ("15 staff incl 4 engineers", "2M revenue, of which 300k online").
+# Words that open a part of the figure just given ("40 staff including 6 estimators", "2M revenue, of which 300k online").
 _PART_OPENERS = ("incl", "inc", "including", "includes", "included", "of which", "of whom", "among them", "among whom",
                  "out of which")  # fmt: skip
 
@@ -548,13 +550,13 @@ def _part_of_figure(tokens: list[Token], a: int) -> bool:
     return False
 
 
-# Words after a noun that say it counts people ("9 seasonal kids working", "1400 temps on payroll").
+# Words after a noun that say it counts people ("6 seasonal helpers working", "300 pickers on payroll").
 _AT_WORK = ("working", "employed", "on staff", "on payroll", "on the payroll", "on the crew", "on the team")
 
 
 def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
-    """Token ``k`` (after a number) is a noun for people at work: one joined to a word for staff ("attys+staff",
-    "guards/staff", "drivers & office") or followed by words saying they work there. Never a noun that names another
+    """Token ``k`` (after a number) is a noun for people at work: one joined to a word for staff ("nurses+staff",
+    "welders/office", "drivers & office") or followed by words saying they work there. Never a noun that names another
     figure ("trucks working")."""
     low = tokens[k].text.lower()
     if tokens[k].kind != "word" or lexicon.cue_of().get(low, "employees") != "employees":
@@ -641,7 +643,7 @@ _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "m
 
 
 def _after_city(groups: list[tuple[int, int, str]], a: int, tokens: list[Token]) -> bool:
-    """A city ends just before ``a``: one the gazetteer knows or written with a capital ("prop mgmt co" is no place)."""
+    """A city ends just before ``a``: one the gazetteer knows or written with a capital ("roofing co" is no place)."""
     return any(
         kind == "CITY"
         and a - 2 <= end <= a
