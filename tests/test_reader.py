@@ -690,3 +690,9 @@ def test_an_amount_beside_its_own_noun_stands_before_a_question_about_the_cover(
 def test_a_description_is_never_a_question_word(text):
     got = read(text).facts.get("description")
     assert got is None or got.value.lower() not in {"which", "what", "what is"}
+
+
+@pytest.mark.parametrize("asked", [None, "description"])
+@pytest.mark.parametrize("text", ["paving outfit, runs four crews in summer", "security firm with 3 teams on nights"])
+def test_a_count_of_teams_is_never_the_headcount(text, asked):
+    assert "employees" not in read(text, None, asked).values()

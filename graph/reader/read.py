@@ -246,9 +246,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             k = b  # the noun after the number, past its modifiers ("9 seasonal guards")
             while k < min(clauses[a][1], b + 3) and tokens[k].text.lower() in _MODIFIERS:
                 k += 1
-            at_work = k < len(tokens) and (
-                tokens[k].text.lower() in lexicon.PEOPLE or _staff_noun(tokens, k, clauses[a][1])
-            )
+            at_work = k < len(tokens) and _people_noun(tokens, k, clauses[a][1])
             if FACTS[fact].kind == "money" and not marked and at_work:
                 fact = "employees"  # "2 welders on payroll": people counted, never an amount
             cue = _cue(text, tokens, a, b, fact, heads, clauses)
@@ -548,6 +546,16 @@ def _part_of_figure(tokens: list[Token], a: int) -> bool:
                 return True
         return False
     return False
+
+
+# Groups of people, not people: "runs six crews in season" says nothing of the headcount.
+_TEAMS = {"crews", "teams", "shifts", "squads", "units", "groups"}
+
+
+def _people_noun(tokens: list[Token], k: int, end: int) -> bool:
+    """Token ``k`` names people counted one by one ("45 roofers", "12 nurses+staff"), never teams of them."""
+    low = tokens[k].text.lower()
+    return low not in _TEAMS and (low in lexicon.PEOPLE or _staff_noun(tokens, k, end))
 
 
 # Words after a noun that say it counts people ("6 seasonal helpers working", "300 pickers on payroll").
@@ -854,11 +862,7 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
                 k = cb  # "48 units" of a motel are rooms
         if k < cb and (low := tokens[k].text.lower()) in cues and (FACTS[cues[low]].kind != "money" or got[1]):
             fact, cue_at = cues[low], k  # "9 vans"; "12 mil sales" (an amount with its unit, then its noun)
-        elif (
-            k < cb
-            and (tokens[k].text.lower() in lexicon.PEOPLE or _staff_noun(tokens, k, cb))
-            and "employees" not in r.facts
-        ):
+        elif k < cb and _people_noun(tokens, k, cb) and "employees" not in r.facts:
             fact, cue_at = "employees", k
         if fact is None:
             k = a - 1
