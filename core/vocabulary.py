@@ -53,7 +53,7 @@ FACTS: dict[str, Fact] = {
         r"employees|emps|headcount|staff|ftes?|employee count",
     ),
     "annual_payroll": Fact(
-        "Payroll", "annual payroll", "What is their total annual payroll?", "money", "USD", r"payroll|wages"
+        "Payroll", "annual payroll", "What is their total annual payroll?", "money", "USD", r"payroll|wages|pr"
     ),
     "vehicles": Fact(
         "Vehicles",

@@ -570,3 +570,129 @@ def test_a_reply_about_another_fact_never_changes_the_description(toolkit):
 )  # fmt: skip
 def test_labels_and_units_decide_which_figure(text, expected):
     assert {k: v for k, v in said(read(text)).items() if k in NUMERIC} == expected
+
+
+# --- parts, staff named by trade, abbreviations of fact nouns (issue 23, round 7) ---------------------------------
+@settings(max_examples=80, **PROFILE)
+@given(
+    st.integers(5, 900),
+    st.sampled_from(["incl", "incl.", "including", "of which", "inc"]),
+    st.sampled_from(["staff", "employees", "emps", "people"]),
+    st.sampled_from(["drivers", "RNs", "licensed surveyors", "owners", "estimators", "guards"]),
+    st.sampled_from(["roofing contractor in Tulsa OK, {}", "{}, revenue 2.4M", "{}"]),
+)
+def test_a_part_after_including_is_never_the_total(total, opener, noun, part, frame):
+    text = frame.format(f"{total} {noun} {opener} {total // 3 + 1} {part}")
+    assert read(text).values().get("employees") == total, text
+
+
+def test_an_amount_after_including_is_a_part_of_the_amount_before_it():
+    got = read("revenue 3.4M including 400k online, 20 employees").values()
+    assert (got.get("annual_revenue"), got.get("employees")) == (3_400_000, 20)
+
+
+# Made-up nouns: what says these are people is the shape around the noun, not a list of trades.
+_INVENTED = ["zorbers", "quillmen", "fettlers", "brindlers", "vaskers"]
+
+
+@settings(max_examples=60, **PROFILE)
+@given(
+    st.integers(2, 2000),
+    st.sampled_from(_INVENTED),
+    st.sampled_from(["{n} {w}/staff", "{n} {w}+staff", "{n} {w} & office", "{n} {w} working there",
+                     "{n} seasonal {w} working", "{n} {w} on payroll", "{n} {w} on staff"]),
+    st.sampled_from(["bagel shop in Reno NV, {}, sales 400k", "{}", "dental lab, {}. small?"]),
+)  # fmt: skip
+def test_staff_named_by_their_trade_are_the_headcount(n, word, shape, frame):
+    text = frame.format(shape.format(n=n, w=word))
+    assert read(text).values().get("employees") == n, text
+
+
+@pytest.mark.parametrize("text", ["8 trucks working the oilfield", "40 beds on staff floors", "12 vans/trailers"])
+def test_a_noun_of_another_figure_or_thing_never_makes_a_headcount(text):
+    assert "employees" not in read(text).values()
+
+
+@pytest.mark.parametrize("noun", ["payroll", "PR", "pr", "wages", "salaries"])
+@pytest.mark.parametrize("frame", ["plumbing contractor, {} 2.2M, 30 techs", "{} of $640k for a bakery in Reno NV"])
+def test_every_name_of_payroll_reads_payroll_never_revenue(noun, frame):
+    got = read(frame.format(noun)).values()
+    assert "annual_payroll" in got and "annual_revenue" not in got, frame.format(noun)
+
+
+def test_an_agencys_commissions_are_its_revenue():
+    assert read("insurance agency in Boise, 4.5m commissions").values().get("annual_revenue") == 4_500_000
+
+
+@pytest.mark.parametrize(
+    ("text", "vehicles"),
+    [("Units: 80\nEmployees: 6", None), ("Power Units: 12\nDrivers: 14", 12), ("Truck units - 7", 7)],
+)
+def test_a_units_label_counts_vehicles_only_as_power_or_truck_units(text, vehicles):
+    assert read(text).values().get("vehicles") == vehicles
+
+
+@pytest.mark.parametrize("text", ["paving co, they do parking lots", "roofing co, 12 emps", "a fencing co"])
+def test_a_lower_case_code_after_a_word_that_is_no_place_is_no_state(text):
+    assert "state" not in read(text).values()
+
+
+@settings(max_examples=60, **PROFILE)
+@given(st.permutations(["30 employees", "$900K payroll", "$3M sales", "7 vans"]), st.sampled_from([" / ", "/", " | "]))
+def test_fields_split_by_slashes_keep_their_own_nouns_in_any_order(fields, sep):
+    text = sep.join(fields)
+    want = {"employees": 30, "annual_payroll": 900_000, "annual_revenue": 3_000_000, "vehicles": 7}
+    assert {k: v for k, v in said(read(text)).items() if k in NUMERIC} == want, text
+
+
+@pytest.mark.parametrize(
+    ("text", "construction"),
+    [("Construction: single story metal buildings\nEmployees: 4", "metal building"),
+     ("they own two wood frame buildings, 4 staff", "wood frame")],
+)  # fmt: skip
+def test_a_construction_phrase_in_the_plural_is_the_same_phrase(toolkit, text, construction):
+    from graph.offline.facts import parse
+
+    assert parse(text, toolkit.ctx.catalog).facts.get("construction") == construction
+
+
+@pytest.mark.parametrize(
+    "text", ["regional dental practice, dayton OH, 60 ees", "kayak rentals on the river, 14 employees"]
+)
+def test_lower_case_words_no_gazetteer_knows_are_never_a_place_or_a_name(text):
+    got = read(text)
+    assert got.company is None
+    assert got.city is None or got.city.value.lower() in lexicon.cities()
+
+
+@pytest.mark.parametrize("asked", [None, "description", "annual_revenue", "vehicles"])
+@pytest.mark.parametrize(
+    "text",
+    ["upholstery shop, redoes sofas and chairs. It does not haul freight.",
+     "pasta maker, sells to delis; does not run a cafe",
+     "courier, not long haul, 11 vans"],
+)  # fmt: skip
+def test_a_not_that_says_nothing_of_knowing_makes_no_fact_unknown(text, asked):
+    got = read(text, None, asked)
+    assert not got.unknown and not got.says_unknown, text
+
+
+@pytest.mark.parametrize(
+    ("text", "revenue"),
+    [("florist in Ohio, rev 2M: deductible?", 2_000_000), ("revenue 3M, want 1M limits", 3_000_000),
+     ("sales 900k - what deductible on GL?", 900_000), ("1M limits on a 2M revenue shop", 2_000_000)],
+)  # fmt: skip
+def test_an_amount_beside_its_own_noun_stands_before_a_question_about_the_cover(text, revenue):
+    assert read(text).values().get("annual_revenue") == revenue, text
+
+
+@pytest.mark.parametrize("text", ["which naics for an outfit that rents out 3 warehouses", "what is the code here?"])
+def test_a_description_is_never_a_question_word(text):
+    got = read(text).facts.get("description")
+    assert got is None or got.value.lower() not in {"which", "what", "what is"}
+
+
+@pytest.mark.parametrize("asked", [None, "description"])
+@pytest.mark.parametrize("text", ["paving outfit, runs four crews in summer", "security firm with 3 teams on nights"])
+def test_a_count_of_teams_is_never_the_headcount(text, asked):
+    assert "employees" not in read(text, None, asked).values()

@@ -487,9 +487,10 @@ def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
     best = None
     where = None
     for phrase in catalog.construction_phrases:
-        # "stick-built" or "stick built", "non-combustible" or "non combustible": the hyphen is optional
+        # "stick-built" or "stick built", "non-combustible" or "non combustible": the hyphen is optional; "metal
+        # buildings", "brick walls": a phrase in the plural is the same phrase
         pattern = r"[- ]?".join(re.escape(w) for w in re.split(r"[- ]", phrase))
-        m = re.search(rf"(?<![a-z]){pattern}(?![a-z])", low)
+        m = re.search(rf"(?<![a-z]){pattern}(?:s|es)?(?![a-z])", low)
         if m and (best is None or len(phrase) > len(best)):
             best, where = phrase, m
     if best is None:

@@ -39,6 +39,10 @@ TUNE = (ROOT / "evals" / "natural" / "tune.jsonl", Path(__file__).resolve().pare
 Chunk = tuple[str, str | None]
 Example = tuple[str, str | None, list[tuple[int, int, str]]]  # text, asked, spans (start, end, label)
 
+# Shortened people nouns a corpus message may use for staff; what the tagger learns is the shape "N <people>".
+_PEOPLE_SHORT = frozenset(
+    "techs mechs docs RNs LPNs CNAs hands operators teachers aides agents carpenters stylists pickers".split()
+)
 _ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " \
         "seventeen eighteen nineteen".split()  # fmt: skip
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
@@ -142,10 +146,13 @@ class Gen:
             d = d[:-1] if self.r.random() < 0.6 else d
         else:
             d = self.pick(self.descs)
+        if self.r.random() < 0.08:  # two trades joined: "campground + RV park", "bar/grill", "deli & catering"
+            other = self.pick(self.heads)
+            d = f"{d}{self.pick([' + ', '+', '/', ' / ', ' & ', ' and '])}{other}"
         if self.r.random() < 0.15 and " " in d:  # "HVAC contractor" said as "HVAC outfit"
             d = d.rsplit(" ", 1)[0] + " " + self.pick(["outfit", "shop", "business", "company", "operation", "place"])
         if self.r.random() < 0.25:
-            d = f"{self.pick(['family run', 'family-owned', 'small', 'local', 'mom and pop', 'independent', 'busy'])} {d}"
+            d = f"{self.pick(['family run', 'family-owned', 'small', 'local', 'mom and pop', 'independent', 'indep', 'busy'])} {d}"
         return d
 
     def trade(self) -> str:
@@ -162,6 +169,11 @@ class Gen:
                 return " ".join(head) + " " + p(_AGENT_NOUNS)
             return " ".join(head) + " " + p(_OUTFITS)
         return p(_SHORTHAND) + " " + p(_OUTFITS + _AGENT_NOUNS)
+
+    def trade_people(self) -> str:
+        """Who works there, by trade ("welders", "nurses", "techs"): the reader's people nouns, often shortened."""
+        word = self.pick(sorted(lexicon.PEOPLE | _PEOPLE_SHORT))
+        return word if self.r.random() < 0.8 else word.title()
 
     def what_they_do(self) -> str:
         """A relative clause or a verb phrase: "startup that sells scheduling software", "they repair boat trailers"."""
@@ -216,6 +228,14 @@ class Gen:
                 [(p(["staff of ", "crew of ", "team of ", "employs ", "they employ ", "a workforce of "]), None), (n, "EMP")],
                 [(p(["they have ", "has ", "with ", "they've got ", "about "]), None), (n, "EMP"),
                  (" " + p(["employees", "people", "staff", "full time staff", "emps", "workers"]), None)],
+                # staff named by their trade, alone or joined to the rest ("30 welders/office", "12 nurses + staff")
+                [(n, "EMP"), (" " + p(["", "", "seasonal ", "full-time ", "part time "]) + self.trade_people()
+                              + p(["", "", "/office", "/staff", "+staff", " + staff", " & office", "/admin",
+                                   " working there", " working", " on payroll", " on staff", " employed"]), None)],
+                # a part of the total after it is never the total ("40 staff including 6 estimators")
+                [(n, "EMP"), (" " + p(["staff", "employees", "emps", "ees", "people", "total staff"]) + " "
+                              + p(["incl", "incl.", "including", "of which", "inc"]) + " "
+                              + str(self.r.randint(1, 3)) + " " + self.trade_people(), None)],
             ])  # fmt: skip
         if fact == "vehicles":
             n = self.count_text(0, 300)
@@ -231,8 +251,10 @@ class Gen:
             amount = self.money_text(5e4 if label == "PAY" else 1e5, 3e7 if label == "PAY" else 8e7)
             words = {
                 "REV": ["rev", "revenue", "revenues", "sales", "gross sales", "annual revenue", "receipts", "gross receipts",
-                        "top line", "Revenue", "turnover", "annual sales", "Annual Revenue", "gross revenue", "billings"],
-                "PAY": ["payroll", "annual payroll", "Payroll", "wages", "total payroll", "payroll of", "salaries"],
+                        "top line", "Revenue", "turnover", "annual sales", "Annual Revenue", "gross revenue", "billings",
+                        "commissions", "rev."],
+                "PAY": ["payroll", "annual payroll", "Payroll", "wages", "total payroll", "payroll of", "salaries", "PR",
+                        "pr", "W2 payroll"],
                 "TIV": ["TIV", "total insured value", "insured values", "TIV of"],
             }[label]  # fmt: skip
             noun = p(words)
@@ -370,10 +392,15 @@ class Gen:
         if form < 0.3:
             return [(p(["", "need ", "quoting "]), None), (self.lob_text(), "LOB"), (p([" for a ", " for an ", " - "]), None),
                     *desc, (p([" in ", " based in ", " out of ", " located in ", ", "]), None), *where]  # fmt: skip
-        if form < 0.22:  # the question after what they do, in shorthand: "<trade> ded on <line>", "<trade> w/ ..."
+        if form < 0.36:  # the question after what they do, in shorthand: "<trade> ded on <line>", "<trade> w/ ..."
             return [*desc, (p([" ded on ", " ded for ", " deductible on ", " lims for ", " limits on ", " appetite for ",
                                " ok for ", " - ", " wants ", " needs ", " ", " ", ", "]), None), (self.lob_text(), "LOB"),
+                    (p(["", "", " ded", " ded?", " limits", " deductible", " whats the deductible", " appetite?", " ok?",
+                        " - what limits", ", anything else?"]), None),
                     *(p([[], [(p([" in ", ", ", " "]), None), *where]]))]  # fmt: skip
+        if form < 0.42:  # what they do, then the question at once: "<trade> naics?", "<trade>, small?"
+            return [*desc, (p([" naics?", " naics - ", " code?", " - small?", ", small biz?", " small?", " - which code",
+                               " naics - same as ", " in appetite?", ", "]), None)]  # fmt: skip
         if form < 0.55:
             return [*desc, (p([" in ", " based in ", " out of ", " - ", ", ", ", ", " "]), None), *where]
         if form < 0.7:
@@ -384,6 +411,10 @@ class Gen:
                     (p([" in ", ", "]), None), *where]  # fmt: skip
         if form < 0.9:
             return [(p(["new sub: ", "new one - ", "", "fyi "]), None), *desc]
+        city, _ = self.pick(self.cities)
+        city = city if r.random() < 0.6 else city.title()
+        if r.random() < 0.5:  # the city as an adjective: "<city> dental lab", "<city> sign shop"
+            return [(city, "CITY"), (" ", None), *desc]
         return [*where, (p([" ", " - ", ": "]), None), *desc]
 
     def opening(self) -> list[Chunk]:
@@ -472,6 +503,10 @@ class Gen:
                 rows = [row for row in rows if not (row[0][0] or "").startswith(("Business", "Operations", "Description",
                         "Nature", "Ops", "Class"))]  # fmt: skip
                 rows.insert(0, desc)
+                if r.random() < 0.5:  # the street address on its own line between the name and what they do
+                    rows.insert(0, [(f"{r.randint(10, 9999)} {p(['N ', 'S ', 'E ', 'W ', ''])}{p(self.words['surnames'])} "
+                                     f"{p(['St', 'Ave', 'Rd', 'Blvd', 'Dr'])}, ", None), *self.city_state(),
+                                    (f" {r.randint(10000, 99999)}" if r.random() < 0.7 else "", None)])  # fmt: skip
                 rows.insert(0, [(company, "COMPANY")])
             bullet = p(["", "", "", "* ", "- ", "• ", "> "])
             for row in rows:

@@ -26,7 +26,7 @@ _EXTRA_CUES = {
     "ees",
     "vehicles": "vehicle truck tractors tractor rigs rig buses bus van car autos power pickups semis limos "
     "limousines cabs taxis ambulances coaches motorcoaches",
-    "annual_revenue": "revenues gross grosses receipts turnover billings income volume fees",
+    "annual_revenue": "revenues gross grosses receipts turnover billings income volume fees commissions",
     "annual_payroll": "salaries salary remuneration",
     "total_insured_value": "tiv",
 }
@@ -37,7 +37,21 @@ OTHER_MONEY = frozenset(
     "managed loan loans price priced worth value valued each contract contracts job jobs premium premiums bonding "
     "bond bonds capacity claim claims loss losses reserve reserves settlement".split()
 )
+# People who do the work, counted: the headcount when nothing else in the message gives it ("45 roofers").
+PEOPLE = frozenset({"guards", "officers", "nurses", "caregivers", "aides", "techs", "technicians", "mechanics", "cooks",
+                     "cleaners", "janitors", "laborers", "labourers", "installers", "electricians", "plumbers", "carpenters",
+                     "teachers", "instructors", "therapists", "stylists", "barbers", "associates", "hands", "crew", "crews",
+                     "roofers", "painters", "movers", "landscapers", "dispatchers", "servers", "bartenders", "cashiers",
+                     "clerks", "attorneys", "lawyers", "accountants", "engineers", "developers", "programmers", "physicians",
+                     "doctors", "dentists", "hygienists", "pharmacists", "counselors", "caseworkers", "welders", "machinists",
+                     "reps", "tellers", "housekeepers", "drivers", "baristas", "guys"})  # fmt: skip
 UNKNOWN_WORDS = "unknown unsure n/a na tbd unk idea clue sure know knows missing".split()
+# What a statement that a fact is unknown says in some word: not knowing, or not having been told ("It does not haul
+# freight" names nothing unknown, whatever the tagger made of "not").
+NOT_KNOWING = frozenset(UNKNOWN_WORDS) | frozenset(
+    "known dunno idk provided given available stated listed specified say said told info information app application "
+    "submission sheet yet have had got ask asking check checking confirm confirming pending waiting".split()
+)
 
 
 def _words(pattern: str) -> set[str]:

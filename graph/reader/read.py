@@ -115,10 +115,17 @@ def _cue(
     # "13 beds and a van": the number's phrase ends at a conjunction or preposition; no cue is looked for past it
     right = []
     for j in range(b, min(cb, b + 4)):
-        if tokens[j].text.lower() in _PHRASE_END:
+        if tokens[j].text.lower() in _PHRASE_END or tokens[j].text in _FIELD_ENDS:
             break
+        if tokens[j].text.lower() == "on" and any(tokens[i].kind == "word" for i in right):
+            break  # "40 beds on staff floors": the number counted its own noun; "40 on staff" has none
         right.append(j)
-    for j in [*right, *range(a - 1, max(ca, a - 5) - 1, -1)]:
+    left = []  # "30 employees / $900K payroll / $3M sales": a slash or bar ends a field, its noun stays in it
+    for j in range(a - 1, max(ca, a - 5) - 1, -1):
+        if tokens[j].text in _FIELD_ENDS:
+            break
+        left.append(j)
+    for j in [*right, *left]:
         lw = tokens[j].text.lower()
         if lw in ("unit", "units") and not (j > 0 and tokens[j - 1].text.lower() in _UNIT_KINDS):
             continue  # "48 units" of a motel are rooms; "12 power units" are vehicles
@@ -128,6 +135,9 @@ def _cue(
     if head and head in words:
         return Span(0, 0, head)
     return None
+
+
+_FIELD_ENDS = {"/", "|"}
 
 
 def _line_heads(text: str, tokens: list[Token]) -> list[str]:
@@ -150,6 +160,8 @@ def _line_heads(text: str, tokens: list[Token]) -> list[str]:
             )
             label = [t.text.lower() for t in tokens[i:colon] if t.kind == "word"] if colon else []
             head = label[-1] if label else ""
+            if head in ("unit", "units"):  # "Power Units: 12" are vehicles; "Units: 80" of a motel are rooms
+                head = "vehicles" if len(label) > 1 and label[-2] in _UNIT_KINDS else ""
         out[i] = head
     return out
 
@@ -185,6 +197,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         if kind != "UNK" or a in rejected or b - a > _MAX_UNKNOWN:
             continue  # a statement that nobody knows is a few words; a longer span is the tagger's runaway chain
         ca, cb = clauses[a]
+        if not any(t.text.lower().strip(".,!?") in lexicon.NOT_KNOWING for t in tokens[ca:cb]):
+            continue  # "it does not haul freight": a "not" that says nothing of knowing
         clause = text[tokens[ca].start : tokens[cb - 1].end]
         named = [k for k, rx in _FACT_NOUN_RE.items() if rx.search(clause)]
         for fact in named or ([asked] if asked else []):
@@ -204,6 +218,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     ]
     elsewhere = _other_party_clauses(tokens, clauses)
     last_figure: dict[str, FactReading] = {}
+    lower_name: Span | None = None
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
         if kind == "CORR":
@@ -218,8 +233,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 continue  # "parent company has $200M revenue": another party's figure
             if fact == "annual_revenue" and _net(tokens, a, b, clauses[a]):
                 continue  # "net income of 900k": receipts are gross, a net figure is not them
-            if FACTS[fact].kind == "count" and _in_breakdown(tokens, a):
-                continue  # "22 trucks (18 tractors, 4 pickups)": the parts in brackets after a total
+            if FACTS[fact].kind == "count" and _in_breakdown(tokens, a) or _part_of_figure(tokens, a):
+                continue  # "22 trucks (18 tractors, 4 pickups)", "40 staff including 6 estimators": a part of a total
             if any(identifier(tokens, i, codes) for i in range(a, b)):
                 continue  # a phone number, ZIP, year, street number or code is never a figure
             words = [t.text for t in tokens[a:b]]
@@ -228,18 +243,30 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             ) or bool((number(words) or (0, False))[1])  # "2.3 mil", "two million", "$4.2mm": a money marker
             if FACTS[fact].kind == "count" and marked:
                 fact = "annual_revenue"  # "$2,450,000" counts nothing: its unit makes it an amount, its cue says which
+            k = b  # the noun after the number, past its modifiers ("9 seasonal guards")
+            while k < min(clauses[a][1], b + 3) and tokens[k].text.lower() in _MODIFIERS:
+                k += 1
+            at_work = k < len(tokens) and _people_noun(tokens, k, clauses[a][1])
+            if FACTS[fact].kind == "money" and not marked and at_work:
+                fact = "employees"  # "2 welders on payroll": people counted, never an amount
             cue = _cue(text, tokens, a, b, fact, heads, clauses)
             if cue is None:
                 # the tagger chose the kind of figure; the word beside it decides which one ("revenue ... 4.1M")
                 # "headcount is about two hundred forty" tagged as an amount: an unmarked figure may be any kind
                 kinds = _SAME_KIND[fact] + ([f for f in FIGURES.values() if f != fact] if not marked else [])
                 for other in kinds:
+                    if (
+                        FACTS[other].kind == "money"
+                        and not marked
+                        and (at_work or _counts_something_else(tokens, b, other))
+                    ):
+                        continue  # "2 welders on payroll", "3 stores, payroll 2M": a count of its own noun, no amount
                     if other_cue := _cue(text, tokens, a, b, other, heads, clauses):
                         fact, cue = other, other_cue
                         break
             if cue is None and fact in ("vehicles", "employees"):  # "Drivers: 12", "31 cleaners": people
-                people = b if b < len(tokens) and tokens[b].text.lower() in _PEOPLE else None
-                if people is not None or heads[a] in _PEOPLE:
+                people = k if at_work else None
+                if people is not None or heads[a] in lexicon.PEOPLE:
                     if "employees" in r.facts and r.facts["employees"].how != "label":
                         continue  # the headcount said with its own noun stands; people never count vehicles
                     fact = "employees"
@@ -305,7 +332,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 code
                 and span.text.islower()
                 and low in _ENGLISH_CODES
-                and not _after_city(groups, a)
+                and not _after_city(groups, a, tokens)
                 and len(tokens) > 1
             ):
                 code = None  # "in or out", "ok": a lower-case code that is an English word needs a city before it
@@ -316,6 +343,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             if code:
                 r.facts.setdefault("state", FactReading("state", code, "", span, "named"))
         elif kind == "CITY" and r.city is None:
+            if span.text.islower() and span.text not in lexicon.cities():
+                # a place the gazetteer does not know, in lower case, is no place: the words of what they do
+                lower_name = lower_name or span
+                continue
             r.city = FactReading("city", span.text, "", span, "named")
             j = b + 1 if b < len(tokens) and tokens[b].text == "," else b
             after = tokens[j].text if j < len(tokens) else ""
@@ -337,12 +368,15 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 tokens[a].kind != "punct"
                 and not lob_only
                 # "sorry, it is 40": a correction names no trade
-                and not all(t.text.lower() in _REFERENCES | _VAGUE | CORRECTION_WORDS for t in tokens[a:b])
+                and not all(t.text.lower() in _REFERENCES | _VAGUE | CORRECTION_WORDS | _ASKING for t in tokens[a:b])
             ):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
         elif kind == "COMPANY" and r.company is None and not _HEADER_WORDS.search(span.text):
-            if "\n" not in span.text.strip():  # a name is on one line: lines run together are a signature block
+            if not any(c.isupper() for c in span.text):
+                # a name is written with capitals; "regional dental practice, ..." in lower case says what they do
+                lower_name = lower_name or span
+            elif "\n" not in span.text.strip():  # a name is on one line: lines run together are a signature block
                 r.company = FactReading("company", span.text, "", span, "named")
         elif kind == "LOB":
             code = _lob_code(span.text, catalog)
@@ -350,6 +384,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
         elif kind == "CONS":
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
+    if lower_name is not None and "description" not in r.facts and _lob_code(lower_name.text, None) is None:
+        r.facts["description"] = FactReading("description", lower_name.text, "", lower_name, "named")
     _untagged_figures(r, text, tokens, groups, dead | elsewhere, clauses)
     _totals(r, text, tokens, clauses, elsewhere)
     _one_more(r, text, tokens)
@@ -390,7 +426,7 @@ _VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contr
 CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
 _MAX_UNKNOWN = 8  # tokens: "no idea on the vehicle count", "broker didn't say what the payroll is"
 _DANGLING = {"w", "w/", "/", "with", "in", "for", "at", "of", "and", "&", "-", "to", "on", "by", "from", "the", "a",
-             "an", "that", "which", "who"}  # fmt: skip
+             "an", "that", "which", "who", "incl", "including", "plus", "+"}  # fmt: skip
 _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "drive", "way", "hwy", "pkwy", "ln", "ct",
                  "pl", "ter", "cir"}  # fmt: skip
 # Words that point at the applicant already discussed ("that same insured", "this client"): no description.
@@ -398,6 +434,9 @@ _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
                "on", "as", "before", "above", "a", "an", "new", "-", "—", ",", "full", "whole", "entire", "package",
                "rest", "old", "older", "big", "large", "small", "local", "nice", "good", "great", "busy"}  # fmt: skip
+
+# Words that ask: no description is made of them alone ("which naics for ...").
+_ASKING = {"which", "what", "whats", "what's", "who", "how", "where", "when", "why", "is", "are", "does", "do", "can"}
 
 _REJECTING = {"not", "instead of", "rather than"}
 
@@ -485,6 +524,63 @@ def _in_breakdown(tokens: list[Token], a: int) -> bool:
     return False
 
 
+# Words that open a part of the figure just given ("40 staff including 6 estimators", "2M revenue, of which 300k online").
+_PART_OPENERS = ("incl", "inc", "including", "includes", "included", "of which", "of whom", "among them", "among whom",
+                 "out of which")  # fmt: skip
+
+
+def _part_of_figure(tokens: list[Token], a: int) -> bool:
+    """The figure at ``a`` follows "including" (or "of which", ...) right after another figure in the same sentence:
+    it is a part of that figure, never the figure itself, whatever noun it carries."""
+    k = a
+    while k > 0 and tokens[k - 1].text.lower() in _FILLER - {".", "!"}:
+        k -= 1  # "incl about 4"
+    for opener in _PART_OPENERS:
+        n = len(opener.split())
+        if k - n < 1 or " ".join(t.text.lower().rstrip(".") for t in tokens[k - n : k]) != opener.rstrip("."):
+            continue
+        for j in range(k - n - 1, max(-1, k - n - 9), -1):
+            if tokens[j].text in (".", "?", "!", ";", "\n"):
+                return False
+            if tokens[j].kind == "num" or tokens[j].text.lower() in NUMBER_WORDS - {"a", "an", "point", "and"}:
+                return True
+        return False
+    return False
+
+
+# Groups of people, not people: "runs six crews in season" says nothing of the headcount.
+_TEAMS = {"crews", "teams", "shifts", "squads", "units", "groups"}
+
+
+def _people_noun(tokens: list[Token], k: int, end: int) -> bool:
+    """Token ``k`` names people counted one by one ("45 roofers", "12 nurses+staff"), never teams of them."""
+    low = tokens[k].text.lower()
+    return low not in _TEAMS and (low in lexicon.PEOPLE or _staff_noun(tokens, k, end))
+
+
+# Words after a noun that say it counts people ("6 seasonal helpers working", "300 pickers on payroll").
+_AT_WORK = ("working", "employed", "on staff", "on payroll", "on the payroll", "on the crew", "on the team")
+
+
+def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
+    """Token ``k`` (after a number) is a noun for people at work: one joined to a word for staff ("nurses+staff",
+    "welders/office", "drivers & office") or followed by words saying they work there. Never a noun that names another
+    figure ("trucks working")."""
+    low = tokens[k].text.lower()
+    if tokens[k].kind != "word" or lexicon.cue_of().get(low, "employees") != "employees":
+        return False
+    staff = lexicon.cues()["employees"] | lexicon.PEOPLE | {"office", "admin", "staff"}
+    if k + 2 < end and tokens[k + 1].text in ("/", "+", "&") and tokens[k + 2].text.lower() in staff:
+        return True
+    after = [t.text.lower() for t in tokens[k + 1 : min(end, k + 5)]]
+    for w in _AT_WORK:
+        n = len(w.split())
+        if after[:n] == w.split():
+            # "on staff" ends its phrase ("40 beds on staff floors" counts beds); "working" may go on ("... there")
+            return not w.startswith("on ") or len(after) == n or after[n] in ("there", "now", "and", "total", "+")
+    return False
+
+
 _PER_YEAR = {"year", "yr", "annum", "annually", "annual"}
 
 
@@ -541,7 +637,7 @@ def _one_more(r: Reading, text: str, tokens: list[Token]) -> None:
             continue
         if tokens[a - 1].text.lower() not in ("and", "plus", "+"):
             continue
-        one = lexicon.cues().get(fact, frozenset()) | (_ROLES | _PEOPLE if fact == "employees" else set())
+        one = lexicon.cues().get(fact, frozenset()) | (_ROLES | lexicon.PEOPLE if fact == "employees" else set())
         for k in (2, 3):  # "a foreman and", "the office manager and"
             head = [t.text.lower() for t in tokens[a - 1 - k : a - 1]] if a - 1 - k >= 0 else []
             if head and head[0] in ("a", "an", "one", "the") and {head[-1], head[-1] + "s"} & one:
@@ -554,8 +650,16 @@ def _one_more(r: Reading, text: str, tokens: list[Token]) -> None:
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
 
 
-def _after_city(groups: list[tuple[int, int, str]], a: int) -> bool:
-    return any(kind == "CITY" and a - 2 <= end <= a for _, end, kind in groups)
+def _after_city(groups: list[tuple[int, int, str]], a: int, tokens: list[Token]) -> bool:
+    """A city ends just before ``a``: one the gazetteer knows or written with a capital ("roofing co" is no place)."""
+    return any(
+        kind == "CITY"
+        and a - 2 <= end <= a
+        and (
+            " ".join(t.text.lower() for t in tokens[start:end]) in lexicon.cities() or tokens[start].text[:1].isupper()
+        )
+        for start, end, kind in groups
+    )
 
 
 _FILLER = {"about", "around", "roughly", "approx", "approximately", "~", "maybe", "like", "ish", "-ish", ".", "!",
@@ -706,14 +810,6 @@ _MODIFIERS = {"full", "part", "time", "-", "ft", "pt", "field", "office", "seaso
 _LINKS = {"is", "of", ":", "=", "-", "about", "around", "approx", "approximately", "roughly", "~", "at", "was", "are",
           "count", "total", "nearly", "over", "just", "under", "currently", "now", "size", "#", "last", "year", "yr",
           "annual", "annually", "right", "before"}  # fmt: skip
-# People who do the work, counted: the headcount when nothing else in the message gives it ("45 roofers").
-_PEOPLE = {"guards", "officers", "nurses", "caregivers", "aides", "techs", "technicians", "mechanics", "cooks",
-           "cleaners", "janitors", "laborers", "labourers", "installers", "electricians", "plumbers", "carpenters",
-           "teachers", "instructors", "therapists", "stylists", "barbers", "associates", "hands", "crew", "crews",
-           "roofers", "painters", "movers", "landscapers", "dispatchers", "servers", "bartenders", "cashiers",
-           "clerks", "attorneys", "lawyers", "accountants", "engineers", "developers", "programmers", "physicians",
-           "doctors", "dentists", "hygienists", "pharmacists", "counselors", "caseworkers", "welders", "machinists",
-           "reps", "tellers", "housekeepers", "drivers", "baristas", "guys"}  # fmt: skip
 
 
 def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: set[int], clauses) -> None:
@@ -749,6 +845,7 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
             any(identifier(tokens, k, codes) for k in range(a, b))
             or _bound(tokens, a)
             or _per_part(tokens, b, clauses[a])
+            or _part_of_figure(tokens, a)
         ):
             continue
         words = [t.text for t in tokens[a:b]]
@@ -765,7 +862,7 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
                 k = cb  # "48 units" of a motel are rooms
         if k < cb and (low := tokens[k].text.lower()) in cues and (FACTS[cues[low]].kind != "money" or got[1]):
             fact, cue_at = cues[low], k  # "9 vans"; "12 mil sales" (an amount with its unit, then its noun)
-        elif k < cb and tokens[k].text.lower() in _PEOPLE and "employees" not in r.facts:
+        elif k < cb and _people_noun(tokens, k, cb) and "employees" not in r.facts:
             fact, cue_at = "employees", k
         if fact is None:
             k = a - 1
@@ -782,12 +879,30 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
                 and not _other_money(tokens, (max(0, ca - 3), cb))
             ):
                 fact, cue_at = "annual_revenue", a  # "..., 3.3M, 15 staff": an amount alone in its clause, as tagged
+        if fact is None and a > 0 and tokens[a - 1].text.lower() in ("now", "currently", "today") and b >= cb:
+            # "70 employees in 2018, now 41": a bare figure after "now" replaces the figure just before it
+            earlier = [f for f in r.facts.values() if f.fact in FIGURES.values() and f.span.end <= tokens[a].start]
+            last = max(earlier, key=lambda f: f.span.end) if earlier else None
+            if (
+                last is not None
+                and tokens[a].start - last.span.end <= 30
+                and (FACTS[last.fact].kind == "money") == got[1]
+            ):
+                value = money(words) if FACTS[last.fact].kind == "money" else count(words)
+                if value is not None:
+                    r.facts[last.fact] = FactReading(
+                        last.fact, value, last.unit, _span(text, tokens, a, b), "correction", None
+                    )
+            continue
         if fact is None or fact in r.facts or fact in r.unknown or fact not in FACTS or cue_at is None:
             continue
         if fact == "annual_revenue" and _net(tokens, a, b, (ca, cb)):
             continue
-        if FACTS[fact].kind == "money" and (_other_money(tokens, (ca, cb)) or not (got[1] or got[0] >= 1000)):
-            continue  # a limit's clause, or a bare "300" that may count anything
+        # a limit's clause ("$1M limits for the revenue"), or a bare "300" that may count anything; with its own noun
+        # right beside it only a limit word in that phrase counts ("rev 2M: deductible?" is revenue, then a question)
+        near = (min(cue_at, a), b + 1) if abs(cue_at - a) <= 3 or cue_at >= b else (ca, cb)
+        if FACTS[fact].kind == "money" and (_other_money(tokens, near) or not (got[1] or got[0] >= 1000)):
+            continue
         value = money(words) if FACTS[fact].kind == "money" else count(words)
         if value is None:
             continue
