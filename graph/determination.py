@@ -82,7 +82,7 @@ _searches = Histories(key=lambda user_messages: tuple(m[0] for m in user_message
 def _searched(user_messages: list[tuple[str, str]], catalog) -> dict:
     """The searches made over the conversation's user messages (or over fewer of them), for ``_first``."""
     n, whole, kept = _searches.find(tuple(user_messages)) if user_messages else (0, False, None)
-    found = dict(kept[1]) if whole and kept[0] is catalog else {}
+    found = dict(kept[1]) if whole and kept is not None and kept[0] is catalog else {}
     if user_messages:
         _searches.keep(tuple(user_messages), (catalog, found))
     return found
@@ -156,7 +156,7 @@ class _Before:
 
     names: list[str] = field(default_factory=list)
     applicant: dict | None = None
-    last: dict[str, dict] = field(default_factory=dict)
+    last: dict[str | None, dict] = field(default_factory=dict)
 
     def copy(self) -> _Before:
         return _Before(list(self.names), self.applicant, dict(self.last))

@@ -44,7 +44,7 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
     stamps ids on written messages before the reducer runs, so nothing else is needed.
     """
     flat = [m for w in writes for m in (w if isinstance(w, list) else [w])]
-    merged: list[BaseMessage | None] = _as_messages(state)
+    merged: list[BaseMessage | None] = list(_as_messages(state))
     at = _places(merged)
     removed = False
     for message in _as_messages(flat):
@@ -62,7 +62,7 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
     if removed:
         return [m for m in merged if m is not None]
     _indexed.keep(tuple(merged), at)
-    return merged
+    return merged  # type: ignore[return-value]  # (no None left: a removal returned above)
 
 
 # Each thread's latest merged messages, with their places by id; by length: LangGraph also merges into a copy of an
@@ -70,15 +70,15 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
 _indexed = Histories(limit=2 * KEEP_HISTORIES, by_length=True)
 
 
-def _places(messages: list[BaseMessage]) -> dict:
+def _places(messages: Sequence[BaseMessage | None]) -> dict:
     """Each message's place by id (of repeated ids the last), for ``merge_messages`` to change: the reducer runs at
     every step over the whole thread, so the index of the list it returned last is kept and copied."""
-    messages = tuple(messages)
-    n, whole, at = _indexed.find(messages) if messages else (0, False, None)
-    if whole and n == len(messages) == len(at):
+    items = tuple(messages)
+    n, whole, at = _indexed.find(items) if items else (0, False, None)
+    if whole and at is not None and n == len(items) == len(at):
         return dict(at)
     # (A None id maps too, but is never looked up: a message without an id is appended.)
-    return dict(zip(map(_id, messages), count()))
+    return dict(zip(map(_id, items), count()))
 
 
 def append_events(state: list[dict], writes: Sequence[tuple[dict, ...]]) -> list[dict]:

@@ -53,7 +53,7 @@ def established_applicant(arguments: dict, result: object) -> dict | None:
     close enough to the name asked for; None for no match, several candidates, or a closest name that is another
     business ("Maple Street Dental" is not "Clever Smile Dental")."""
     app = result.get("applicant") if isinstance(result, dict) else None
-    if not isinstance(app, dict):
+    if not isinstance(app, dict) or not isinstance(result, dict):
         return None
     if "note" not in result:  # found by id, by the exact name or as the only name containing the words asked
         return app

@@ -399,13 +399,13 @@ class AnswerWriter:
                 f"{pending[0]['reason']} {_cite(sections)}",
             )
         if pending and not recommended:
-            needs = sorted({n for p in pending for n in p.get("needs", [])})
-            what = " and ".join(FACT_WORDS.get(n, n) for n in needs) or "a referral"
+            wanted = sorted({n for p in pending for n in p.get("needs", [])})
+            what = " and ".join(FACT_WORDS.get(n, n) for n in wanted) or "a referral"
             return self._say(
                 conv,
                 f"It cannot be determined yet which lines we can offer for {conv.who} ({where}): it depends on {what}. "
                 f"{pending[0]['reason']} {_cite(sections)}",
-                asked=needs[0] if needs else None,
+                asked=wanted[0] if wanted else None,
             )
         if not recommended:
             why = res.get("reason") or "; ".join(f"{d['name']}: {d['reason']}" for d in declined)

@@ -113,7 +113,7 @@ def _cue(
     words = lexicon.cues().get(fact, frozenset())
     ca, cb = clauses[a]
     # "13 beds and a van": the number's phrase ends at a conjunction or preposition; no cue is looked for past it
-    right = []
+    right: list[int] = []
     for j in range(b, min(cb, b + 4)):
         if tokens[j].text.lower() in _PHRASE_END or tokens[j].text in _FIELD_ENDS:
             break
