@@ -120,3 +120,11 @@ def test_a_question_about_the_rules_in_general_is_no_determination_for_the_appli
     cp.send(tid, BAKERY)
     r = cp.send(tid, question)
     assert [s["tool"] for s in r.steps] == ["search_guidelines"] and not r.findings
+
+
+def test_other_lines_with_no_line_applied_for_lists_every_line_we_can_offer(cp):  # noqa: F811
+    *_, r = chat(
+        cp, "custom software shop in Durham NC, NAICS 541511, 22 employees, revenue 3.6M: what should we pitch?", "open"
+    )
+    assert [f["task_type"] for f in r.findings] == ["product_recommendation"]
+    assert r.answer.startswith("We can offer")

@@ -15,6 +15,7 @@ from graph import determination, online_checks, state
 from graph.build import _result_names, names_in_results, said_by_underwriter
 from graph.offline import reading
 from graph.state import for_model, kind, merge_messages
+from tools.applicants import established_applicant
 from tools.guard import MAX_NAMES, data_names
 
 SYSTEM = SystemMessage("the prompt", id="system")
@@ -174,15 +175,23 @@ def _before_whole(finding, history):
     names: list[str] = []
     for e in before:
         data_names(e.get("result"), names)
-    applicant = next((e["result"]["applicant"] for e in reversed(before) if e["result"].get("applicant")), None)
-    return names, applicant, {e["tool"]: e for e in before}
+    found = (
+        established_applicant(e["arguments"], e["result"]) for e in reversed(before) if e["tool"] == "find_applicant"
+    )
+    return names, next((a for a in found if a), None), {e["tool"]: e for e in before}
 
 
 def _events(tag: str, k: int) -> list[dict]:
     found = {"applicant": {"id": k, "company_name": f"umbrella insurance agency {tag} {k}", "naics_code": "722511"}}
     return [
         {"type": "model", "tool_calls": 1},
-        {"type": "tool", "tool": "lookup_applicant", "ok": k % 3 != 1, "arguments": {"state": "TX"}, "result": found},
+        {
+            "type": "tool",
+            "tool": "find_applicant",
+            "ok": k % 3 != 1,
+            "arguments": {"name_or_id": found["applicant"]["company_name"]},
+            "result": found,
+        },
         {"type": "tool", "tool": "check_appetite", "ok": True, "arguments": {"naics": str(k)}, "result": {"name": "x"}},
         {"type": "tool", "tool": "record_finding", "ok": True, "arguments": {}, "result": {"task_type": "appetite"}},
     ]

@@ -387,8 +387,10 @@ class AnswerWriter:
             for need in res.get("needs", []):
                 if need not in conv.unknown and need in needs:
                     return self._ask(conv, need)
-        besides = " and ".join(
-            filter(None, [", ".join(map(self.lob_name, left_out[:-1])), self.lob_name(left_out[-1])])
+        besides = (
+            " and ".join(filter(None, [", ".join(map(self.lob_name, left_out[:-1])), self.lob_name(left_out[-1])]))
+            if left_out
+            else ""
         )
         opening = f"Besides {besides}, we can offer" if left_out else "We can offer"
         where = f"{res['naics']} {res.get('title', '')} in {res['state']}"
