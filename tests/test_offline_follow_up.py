@@ -128,3 +128,28 @@ def test_other_lines_with_no_line_applied_for_lists_every_line_we_can_offer(cp):
     )
     assert [f["task_type"] for f in r.findings] == ["product_recommendation"]
     assert r.answer.startswith("We can offer")
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "description"),
+    [
+        ("plumber tulsa, 8 guys, GL?", "OK", "plumber"),
+        ("AV rental co nashville, 26 ees. GL?", "TN", "AV rental co"),
+        ("denver roofing contractor, 12 employees, small?", "CO", "roofing contractor"),
+    ],
+)
+def test_a_city_beside_a_short_trade_says_the_state(catalog, text, state, description):
+    from graph.offline.facts import parse
+
+    facts = parse(text, catalog).facts
+    assert (facts.get("state"), facts.get("description")) == (state, description)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Sunrise Terrace assisted living, 40 staff", "Valley Tank & Haul, 12 drivers"],  # a city's name begins the name
+)
+def test_a_city_in_a_company_name_says_no_state(catalog, text):
+    from graph.offline.facts import parse
+
+    assert "state" not in parse(text, catalog).facts

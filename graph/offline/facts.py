@@ -595,6 +595,38 @@ def _clear_cities() -> dict[str, str]:
     return out
 
 
+def _known_city(name: str, as_typed: str) -> str | None:
+    """The state of a city whose name alone says it (``_clear_cities``). A city named by words of the NAICS texts
+    counts only when capitalised ("in mobile homes", "commerce"): every word of it, or its plural, a NAICS word
+    ("labor union" names Labor Unions, not Union, NJ; "daytona beach" is a city)."""
+    if as_typed.islower() and all({w, w + "s", w + "es"} & lexicon.naics_words() for w in name.split()):
+        return None
+    return _clear_cities().get(name)
+
+
+MAX_TRADE_WORDS = 6  # "AV production rental co nashville": a trade's name and a city, not a sentence
+
+
+def _city_at_edge(description: str) -> tuple[str, str] | None:
+    """A city at the start or the end of what the business does, no "in" needed ("plumber tulsa", "pittsburgh law
+    firm"): its state, and the description without it. The first clause only, when it is a short name of a trade (a
+    sentence about the business names its places with "in", "near", read elsewhere); something must be left."""
+    head, sep, rest = description.partition(",")
+    words = head.split()
+    if len(words) > MAX_TRADE_WORDS:
+        return None
+    for n in (3, 2, 1):
+        if len(words) <= n:
+            continue
+        # at the start, only before a word in lower case: "Coldwater Mechanical", "Sunrise Terrace" are names
+        edges = [(words[-n:], words[:-n])] + ([(words[:n], words[n:])] if words[n][:1].islower() else [])
+        for name, left in edges:
+            typed = " ".join(name).strip(".")
+            if (st := _known_city(typed.lower(), typed)) is not None:
+                return st, (" ".join(left) + sep + rest).strip(" ,")
+    return None
+
+
 def _state_of_city(reading: Reading, text: str, company: str | None = None) -> str | None:
     """The state of a city a chat line names where a business is ("a deli in tulsa", "out of Lubbock"), when the
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
@@ -603,17 +635,7 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
         return None
     if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
         reading = Reading(text=reading.text)  # the same reading without the city the name holds
-    cities = _clear_cities()  # a city of several states as large ("springfield") says no state
-
-    def known(name: str, as_typed: str) -> str | None:
-        # a city named by a word of the NAICS texts counts only when capitalised ("in mobile homes", "commerce")
-        # every word of it, or its plural, a NAICS word: "labor union" names Labor Unions, not Union, NJ; "daytona
-        # beach" is a city
-        naics = lexicon.naics_words()
-        if as_typed.islower() and all({w, w + "s", w + "es"} & naics for w in name.split()):
-            return None
-        return cities.get(name)
-
+    known = _known_city
     if reading.city is not None and (st := known(str(reading.city.value).strip().lower(), reading.city.span.text)):
         return st
     desc = reading.facts.get("description")
@@ -730,6 +752,15 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["description"] = tagged.value
     elif ruled is not None:
         f["description"] = ruled
+    if (
+        "state" not in f
+        and "description" in f
+        and asked in (None, "state", "description")
+        and len(t) <= CHAT_LINE
+        and t.count("\n") <= 1
+        and (edge := _city_at_edge(str(f["description"]))) is not None
+    ):
+        f["state"], f["description"] = edge  # "plumber tulsa": where, and what the business does (read back to correct)
     if "description" in f and not _WORD3.search(str(f["description"])):
         del f["description"]  # "a go for property": no word of three letters describes a business (nor can the tool)
     if p.company is None and asked is None and not p.applicant_id and reading.company is not None:
