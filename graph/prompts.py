@@ -81,6 +81,9 @@ def system_prompt(insurer: str, lobs: dict[str, str], small: bool = False) -> st
     )
 
 
+# The offline model, when a question is asked while the choice of a NAICS code is open (graph/offline/answers.py).
+CODE_FIRST = "I will answer that once the business's NAICS code is known. "
+
 # Referrals (graph/refer.py): lines the conversation gets; the underwriter, not the model, reads them.
 REFERRED = (
     "Referred to a senior underwriter ({id}): {reasons} needs a senior's approval (see {sections}). The determination "

@@ -268,7 +268,10 @@ class AnswerWriter:
         """One question: which of the classifier's closest codes fits the business."""
         listed = "; ".join(self._candidate(c) for c in cands)
         desc = quoted(conv.stated.get("description") or conv.trade_in_name() or "", 80)
-        step = self._say(conv, f'Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
+        # a question asked instead of picking waits for the code: said, so the same choice is not a wall
+        waits = conv.asked == "naics_choice" and conv.parsed is not None and conv.parsed.task is not None
+        lead = prompts.CODE_FIRST if waits else ""
+        step = self._say(conv, f'{lead}Which NAICS code fits "{desc}" best: {listed}?', asked="naics_choice")
         step.offered = [c["naics"] for c in cands]
         return step
 
