@@ -40,7 +40,7 @@ from graph.state import kind, meta
 from graph.threads import ScopedThreads, ThreadStore, store_url, title_from_message
 from graph.writer_lock import LockTimeout, open_writer_locks
 from seed_db.authority import load_authority, role_of
-from tools.applicants import established_applicant
+from tools.applicants import applicant_of
 
 MAX_MESSAGE_CHARS = 8000
 log = logging.getLogger("uwc.copilot")
@@ -149,7 +149,7 @@ def named_in(steps: list[dict]) -> str | None:
     name = None
     for e in steps:
         result: dict = e["result"] if e.get("ok") and isinstance(e.get("result"), dict) else {}
-        app = established_applicant(e.get("arguments") or {}, result) if e.get("tool") == "find_applicant" else None
+        app = applicant_of(e) if result else None
         if isinstance(app, dict) and app.get("company_name"):
             name = str(app["company_name"])
         facts = result.get("facts") if e.get("tool") == "record_finding" else None
@@ -727,7 +727,7 @@ class Copilot:
                 facts.update(
                     {k: v for k, v in e["arguments"]["facts"].items() if k in FACT_KEYS and k not in TOOL_FACTS}
                 )
-            app = established_applicant(e["arguments"], e["result"]) if e["tool"] == "find_applicant" else None
+            app = applicant_of(e)
             if app:  # (a closest name of another business is no fact: "Maple Street Dental" is not "Clever Smile")
                 facts.update({"company": app["company_name"], "naics": app["naics_code"], "state": app["state"]})
         for r in latest:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from core.per_message import Folded, Histories
 from core.vocabulary import FACT_KEYS, FACT_LABELS, FACTS, TASKS, VERDICT_FIELDS
 from graph import prompts
-from tools.applicants import established_applicant
+from tools.applicants import applicant_of
 
 SNIPPET = 160  # characters of the user message a fact was stated in
 BARE_ANSWER = 60  # a message this short may be a bare answer ("4.5M", "Texas") to the question for a fact
@@ -168,7 +168,7 @@ def _add_event(state: _Before, e: dict) -> None:
     if e.get("type") != "tool" or not e.get("ok"):
         return
     data_names(e.get("result"), state.names)
-    if e.get("tool") == "find_applicant" and (app := established_applicant(e.get("arguments") or {}, e.get("result"))):
+    if app := applicant_of(e):
         state.applicant = app  # (a closest name of another business is not the applicant the record is about)
     state.last[e.get("tool")] = e
 

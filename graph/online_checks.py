@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from core.decisive import decisive_call
 from core.per_message import Folded
 from core.vocabulary import FACTS, TASKS, TOOL_FACTS
-from tools.applicants import established_applicant
+from tools.applicants import applicant_of
 
 # Facts taken from the conversation's tool calls: a classification is re-run only on the finding's own description.
 FACT_ARGS = tuple(k for k in TOOL_FACTS if FACTS[k].kind != "text")
@@ -46,10 +46,7 @@ def _add_step_facts(facts: dict, e: dict) -> None:
     if not e.get("ok") or e.get("tool") == "record_finding":
         return
     facts.update({k: v for k, v in (e.get("arguments") or {}).items() if k in FACT_ARGS + ("exclude_lob",)})
-    app = (
-        established_applicant(e.get("arguments") or {}, e.get("result")) if e.get("tool") == "find_applicant" else None
-    )
-    if app:
+    if app := applicant_of(e):
         facts.update({"naics": app.get("naics_code"), "state": app.get("state")})
 
 

@@ -61,6 +61,14 @@ def established_applicant(arguments: dict, result: object) -> dict | None:
     return app if difflib.SequenceMatcher(None, asked, name_key(app["company_name"])).ratio() >= CLOSE_ENOUGH else None
 
 
+def applicant_of(event: dict) -> dict | None:
+    """The applicant record a tool event ({"tool", "arguments", "result"}) established: a ``find_applicant`` call's
+    (``established_applicant``), None for any other tool."""
+    if event.get("tool") != "find_applicant":
+        return None
+    return established_applicant(event.get("arguments") or {}, event.get("result"))
+
+
 @tool
 def find_applicant(ctx: ToolContext, name_or_id: Annotated[str, Field(min_length=2, max_length=200)]) -> dict:
     """Find an applicant (a submission) by id (e.g. "APP-0042") or by company name, even partial or misspelt.

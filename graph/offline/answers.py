@@ -404,7 +404,7 @@ class AnswerWriter:
                 f"{pending[0]['reason']} {_cite(sections)}",
             )
         if pending and not recommended:
-            wanted = sorted({n for p in pending for n in p.get("needs", [])})
+            wanted = sorted(needs)
             what = " and ".join(FACT_WORDS.get(n, n) for n in wanted) or "a referral"
             return self._say(
                 conv,

@@ -77,6 +77,25 @@ class Call:
 squash = name_key  # a company name as compared (tools/applicants.py)
 
 
+def _says_correction(text: str) -> bool:
+    """A word saying the message corrects what was said ("actually", "sorry", "correction")."""
+    return bool({w.lower() for w in re.findall(r"[A-Za-z]+", text)} & CORRECTION_WORDS)
+
+
+def _clause_spans(text: str, parts: list[str]) -> list[tuple[int, int] | None]:
+    """Where each clause of ``intent_clauses(text)`` stands in the text, in order (None: not the text's own words)."""
+    out: list[tuple[int, int] | None] = []
+    at, low = 0, text.lower()
+    for clause in parts:
+        start = low.find(clause.lower(), at)
+        if start < 0:
+            out.append(None)
+            continue
+        at = start + len(clause)
+        out.append((start, at))
+    return out
+
+
 def asked_in(message: AIMessage) -> str | None:
     """The fact an answer of ours asked for: our memory if present, else the question's own words."""
     if kind(message) in ("error", "limit"):
@@ -376,8 +395,7 @@ class Conversation:
     def _asks_of_another_line(p, text: str) -> bool:
         """A message that names another line in a question ("and property?", "how about auto, and the deductible"),
         with no word saying it corrects one ("correction: line of business is Property", "actually property")."""
-        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
-        if (p.reading is not None and p.reading.corrections) or words & CORRECTION_WORDS:
+        if (p.reading is not None and p.reading.corrections) or _says_correction(text):
             return False
         return "?" in text or any(opens_question(c) for c in intent_clauses(text))
 
@@ -385,12 +403,10 @@ class Conversation:
     def _asking_alone(text: str, parts: list[str]) -> list[bool]:
         """For each clause of a message, whether it is a question of its own: a question mark after it, or a
         question's opening ("and the ded", "what about ...")."""
-        out, at, low = [], 0, text.lower()
-        for clause in parts:
-            start = low.find(clause.lower(), at)
-            end = at = (start + len(clause)) if start >= 0 else at
-            out.append(opens_question(clause) or (start >= 0 and text[end:].lstrip().startswith("?")))
-        return out
+        return [
+            opens_question(clause) or (span is not None and text[span[1] :].lstrip().startswith("?"))
+            for clause, span in zip(parts, _clause_spans(text, parts), strict=True)
+        ]
 
     def _line_only_clauses(self, p, parts: list[str]) -> dict[int, bool]:
         """The clauses of a message, after an earlier question, that name a line of business and no other fact,
@@ -400,12 +416,11 @@ class Conversation:
             return {}
         other = [f.span for k, f in reading.facts.items() if k != "lob"]
         other += [r.span for r in (reading.company, reading.city) if r is not None]
-        out, at, low = {}, 0, reading.text.lower()
-        for n, clause in enumerate(parts):
-            start = low.find(clause.lower(), at)
-            if start < 0:
-                return {}  # the clauses are not the text's own words: read nothing into them
-            end = at = start + len(clause)
+        spans = [s for s in _clause_spans(reading.text, parts) if s is not None]
+        if len(spans) < len(parts):
+            return {}  # the clauses are not the text's own words: read nothing into them
+        out = {}
+        for n, (clause, (start, end)) in enumerate(zip(parts, spans, strict=True)):
             inside = [s for s in (line.span for line in reading.lines) if start <= s.start and s.end <= end]
             if inside and not any(s.start < end and start < s.end for s in other):
                 out[n] = reading.text[end:].lstrip().startswith("?") or opens_question(clause)
@@ -474,8 +489,7 @@ class Conversation:
         if _NEW_BUSINESS.search(text):
             return self.record is not None or bool(self.company) or differs
         unlike = [k for k, v in p.facts.items() if k not in ("description", "lob") and self._before(k) not in (None, v)]
-        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
-        return differs and len(unlike) >= 2 and not words & CORRECTION_WORDS
+        return differs and len(unlike) >= 2 and not _says_correction(text)
 
     def _reset(self) -> None:
         self.subject_from = len(self.findings)

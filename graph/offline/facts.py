@@ -635,8 +635,9 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
         return None
     if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
         reading = Reading(text=reading.text)  # the same reading without the city the name holds
-    known = _known_city
-    if reading.city is not None and (st := known(str(reading.city.value).strip().lower(), reading.city.span.text)):
+    if reading.city is not None and (
+        st := _known_city(str(reading.city.value).strip().lower(), reading.city.span.text)
+    ):
         return st
     desc = reading.facts.get("description")
     after_desc = -1  # "window washing crew tacoma, gl?": a place right after what the business does, no "in" needed
@@ -648,7 +649,7 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
             continue
         for n in (3, 2, 1):
             name = " ".join(w for _, w, _ in words[i : i + n]).rstrip(".")
-            if i + n <= len(words) and (st := known(name, words[i][0])):
+            if i + n <= len(words) and (st := _known_city(name, words[i][0])):
                 return st
     return None
 
@@ -672,8 +673,8 @@ def _without_form_lines(text: str) -> str:
 _WORD3 = re.compile(r"[^\W\d_]{3,}")
 
 
-# The part of those that cannot be a reply to our question ("I have no idea", "got 12 trucks" can): it opens
-# another business even while a question about the last one is open.
+# Words that open another business and cannot be a reply to our question (unlike "I have", "got": "I have no idea",
+# "got 12 trucks"): another business even while a question about the last one is open.
 _ACCOUNT = r"(?:one|acct|account|business|submission|risk|applicant|insured|client|prospect)"
 _ANOTHER_BUSINESS = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|and|now|so|alright|right)\W+)?(?:(?:i'?m\s+|we'?re\s+)?switching(?:\s+(?:gears|accounts?|accts?))?"
