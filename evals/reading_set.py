@@ -130,6 +130,27 @@ class RowUnderwriter:
         return {"tokens": 0, "cost_usd": 0.0}
 
 
+# US states and DC by name, written out here (not the product's table) so the grader stays independent: a row may
+# give its truth as "Rhode Island" and a tool call "RI"; both are the same fact.
+_STATE_NAMES = dict(
+    pair.split(" ", 1)[::-1]
+    for pair in (
+        "AL Alabama|AK Alaska|AZ Arizona|AR Arkansas|CA California|CO Colorado|CT Connecticut|DE Delaware|"
+        "DC District of Columbia|FL Florida|GA Georgia|HI Hawaii|ID Idaho|IL Illinois|IN Indiana|IA Iowa|KS Kansas|"
+        "KY Kentucky|LA Louisiana|ME Maine|MD Maryland|MA Massachusetts|MI Michigan|MN Minnesota|MS Mississippi|"
+        "MO Missouri|MT Montana|NE Nebraska|NV Nevada|NH New Hampshire|NJ New Jersey|NM New Mexico|NY New York|"
+        "NC North Carolina|ND North Dakota|OH Ohio|OK Oklahoma|OR Oregon|PA Pennsylvania|RI Rhode Island|"
+        "SC South Carolina|SD South Dakota|TN Tennessee|TX Texas|UT Utah|VT Vermont|VA Virginia|WA Washington|"
+        "WV West Virginia|WI Wisconsin|WY Wyoming|PR Puerto Rico"
+    ).upper().split("|")
+)
+
+
+def _state(value) -> str:
+    text = " ".join(str(value).split()).upper()
+    return _STATE_NAMES.get(text, text)
+
+
 def false_facts(row: ReadingRow, transcript: list[dict]) -> list[str]:
     """Facts a tool was called with that the underwriter never gave or gave otherwise, as "fact=value"."""
     truth = row.applicant.model_dump()
@@ -142,7 +163,7 @@ def false_facts(row: ReadingRow, transcript: list[dict]) -> list[str]:
                     continue
                 value, want = args[fact], truth.get(fact)
                 if fact == "state":
-                    wrong = want is None or str(value).strip().upper() != str(want).strip().upper()
+                    wrong = want is None or _state(value) != _state(want)
                 else:
                     wrong = want is None or not _close(value, want)
                 if wrong and f"{fact}={value}" not in out:

@@ -66,6 +66,12 @@ def test_a_tool_argument_nobody_said_is_a_false_fact():
     assert false_facts(row, wrong) == ["employees=0", "annual_payroll=280000"]
 
 
+def test_a_state_given_by_name_is_the_same_fact_as_its_code():
+    row = ReadingRow.model_validate({**GUARDS, "applicant": {**GUARDS["applicant"], "state": "Rhode Island"}})
+    assert false_facts(row, [{"tools": [{"tool": "check_appetite", "arguments": {"state": "RI"}}]}]) == []
+    assert false_facts(row, [{"tools": [{"tool": "check_appetite", "arguments": {"state": "NY"}}]}]) == ["state=NY"]
+
+
 def test_the_underwriter_answers_with_the_rows_words_and_never_invents():
     user = RowUnderwriter(ReadingRow.model_validate(GUARDS))
     assert user.reply("How many vehicles do they have?") == "4 cars"
