@@ -142,7 +142,9 @@ _STATE_NAMES = dict(
         "NC North Carolina|ND North Dakota|OH Ohio|OK Oklahoma|OR Oregon|PA Pennsylvania|RI Rhode Island|"
         "SC South Carolina|SD South Dakota|TN Tennessee|TX Texas|UT Utah|VT Vermont|VA Virginia|WA Washington|"
         "WV West Virginia|WI Wisconsin|WY Wyoming|PR Puerto Rico"
-    ).upper().split("|")
+    )
+    .upper()
+    .split("|")
 )
 
 

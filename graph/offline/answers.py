@@ -524,10 +524,12 @@ class AnswerWriter:
                 return self._ask(conv, "description")
             if len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS and "naics_choice" not in conv.unknown:
                 return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
-            if "naics_choice" in conv.unknown and "description" not in conv.asked_before and not conv.redescribed:
-                return self._ask(conv, "description")  # none fitted: hear more about the business
             top = cands[0]
             core = f"NAICS {top['naics']} {top['title']}"
+            if "naics_choice" in conv.unknown and not conv.redescribed:
+                # none picked and nothing more said: the closest, said to be assumed, never the description asked
+                # again (it was given); a better description from the underwriter is classified anew
+                core = f"Assuming {core}, the closest match (none of the offered codes was picked)"
             if len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
                 core += f" (a close runner-up is {cands[1]['naics']} {cands[1]['title']}: choose by the activity that brings most revenue)"
             core += f' — the best match for "{quoted(desc, 120)}" {_cite(sections)}'

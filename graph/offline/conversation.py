@@ -28,8 +28,8 @@ from graph.offline.facts import (
 from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks, opens_question, question_part
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
+from graph.offline.names import trade_words
 from graph.offline.reading import read
-from graph.reader import lexicon
 from graph.reader.read import CORRECTION_WORDS
 from graph.state import kind, meta
 from tools.applicants import established_applicant, name_key
@@ -559,7 +559,7 @@ class Conversation:
         if not self.company or self.record is not None or self.applicant_id:
             return None
         words = [w for w in re.findall(r"[A-Za-z]+", self.company) if w.lower() not in _NAME_SUFFIXES]
-        trade = [w for w in words if w.lower() in lexicon.naics_words() and w.lower() not in _NAME_GENERIC]
+        trade = [w for w in words if w.lower() in trade_words() and w.lower() not in _NAME_GENERIC]
         return " ".join(words) if trade else None
 
     def naics(self) -> tuple[str | None, tuple | None]:

@@ -368,10 +368,16 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
             low = low[: m.start()] + " " * len(name) + low[m.end() :]  # "west virginia" hides "virginia"
     if best is None or where_only:
         # "Portland OR", "Columbus, Ohio" is handled above; "Raleigh NC": a place name then the code
-        m = re.search(r"(?<![\w'])(?:[A-Z][a-z]+\.?\s){1,3},?\s?([A-Z]{2})(?![\w'])", t)
-        if m and _STREET_BEFORE.search(t[: m.start(1)]):
-            m = None
-        if m and m[1] in catalog.states and (best is None or m.start(1) < best[0]):
+        # the first such pair that names a state: "New GL - ..., Portland ME 04101" is past a pair that names none
+        m = next(
+            (
+                m
+                for m in re.finditer(r"(?<![\w'])(?:[A-Z][a-z]+\.?\s){1,3},?\s?([A-Z]{2})(?![\w'])", t)
+                if m[1] in catalog.states and not _STREET_BEFORE.search(t[: m.start(1)])
+            ),
+            None,
+        )
+        if m and (best is None or m.start(1) < best[0]):
             best = (m.start(1), m[1])
     for abbr, code in _STATE_ABBREVIATIONS.items():
         m = re.search(rf"(?<![\w]){abbr}\.(?=\s|,|\?|$)", t, re.I)
@@ -389,6 +395,8 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         before = t[max(0, m.start() - 12) : m.start()].lower()
         if _STREET_BEFORE.search(before):
             continue  # "88 Elm St NE": a street's quadrant, not Nebraska
+        if re.match(r"[-#/]?\d", t[m.end() :]) or before.endswith("#"):
+            continue  # "policy #CA-0045821", "WA123": a code's letters, not a state
         nxt = re.match(r",\s?([A-Z]{2})(?![\w'])", t[m.end() :])
         if nxt and nxt[1] in catalog.states:
             continue  # "LA, CA": a city's short name, then its state
@@ -671,6 +679,62 @@ def _without_form_lines(text: str) -> str:
 
 
 _WORD3 = re.compile(r"[^\W\d_]{3,}")
+_PHRASE_BREAK = re.compile(r"[,.;:!?()\n|]|\s[-–—/]\s|\s-|-\s")
+_DANGLING = {"a", "an", "the", "in", "at", "of", "for", "on", "to", "from", "with", "w", "w/", "and", "&", "or", "by", "near",
+             "out", "based", "located"}  # fmt: skip
+# What a submission's subject does in the sentence, not what the business does: the phrase ends before it.
+_ASKING_VERBS = {"need", "needs", "want", "wants", "looking", "seeking", "asking", "asks", "requests", "requesting",
+                 "is", "are", "was", "were", "has", "have", "had", "says", "said", "would", "will", "can", "could"}  # fmt: skip
+_QUESTION_WORDS = {"what", "whats", "what's", "how", "which", "who", "where", "when", "why", "whether", "if", "any",
+                   "anything", "else", "about"}  # fmt: skip
+_LEADING = {"a", "an", "the", "my", "our", "this", "that", "its", "it's", "is", "are", "for", "on", "re", "new", "got"}
+
+
+def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) -> str | None:
+    """When no rule or tag found what the business does, the phrases left once every fact, place and line read is
+    taken out (and the company's name: ``Conversation.trade_in_name`` reads that), each kept when its last word (an
+    English phrase's head) is a word NAICS uses to name a trade; at most two, in order. The classifier then offers
+    its codes to choose from: nothing is assumed from it."""
+    spans = [(m.start, m.end) for m in find_mentions(text, catalog)] if catalog is not None else []
+    for got in [*reading.facts.values(), *reading.lines, reading.city]:
+        if got is not None:
+            spans.append((got.span.start, got.span.end))
+            if got.cue is not None and got.cue.end:
+                spans.append((got.cue.start, got.cue.end))
+    if company and (at := text.find(company)) >= 0:
+        spans.append((at, at + len(company)))  # a name says the trade through the name: offered, never assumed
+    masked = list(text)
+    for a, b in spans:
+        masked[a:b] = "," * (b - a)
+    kept: list[str] = []
+    for part in _PHRASE_BREAK.split("".join(masked)):
+        words = part.split()
+        if any(w.lower().strip("'") in _QUESTION_WORDS for w in words):
+            continue  # "what about the trucks": a question about the business, not what it does
+        verb = next((i for i, w in enumerate(words) if w.lower() in _ASKING_VERBS), len(words))
+        words = words[:verb]  # "Hargrove Freight needs ...": the phrase before what they ask for
+        while words and words[-1].lower() in _DANGLING:
+            words.pop()  # "PI agency in": a phrase ends on what it names
+        while words and words[0].lower() in _LEADING:
+            words.pop(0)
+        digit = next((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words))
+        words = words[:digit]  # "bowling alley 24 lanes": what it is, before what it counts
+        while words and words[-1].lower() in _DANGLING:
+            words.pop()
+        if not words or len(words) > 6:
+            continue
+        if _names_trade(words) and detect_task(part) is None:
+            kept.append(" ".join(words))
+    return ", ".join(kept[:2]) or None
+
+
+def _names_trade(words: list[str]) -> bool:
+    """The phrase's last word (its head) is a word NAICS names a trade with; a word of our own trade ("broker",
+    "agent") only after one that does ("freight broker")."""
+    trades = names.trade_words()
+    low = [w.lower().strip("'.,;:!?") for w in words]
+    named = [w in trades and w not in names.GENERIC and w not in names.STOP for w in low]
+    return bool(low) and (named[-1] or (low[-1] in trades and any(named[:-1])))
 
 
 # Words that open another business and cannot be a reply to our question (unlike "I have", "got": "I have no idea",
@@ -754,6 +818,16 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     elif ruled is not None:
         f["description"] = ruled
     if (
+        asked is None
+        and (p.task is not None or ("?" in t and "lob" in f))  # "PI agency in jacksonville - GL?"
+        and not ({"description", "naics"} & set(f))
+        and not p.applicant_id
+        and len(t) <= CHAT_LINE
+        and t.count("\n") <= 1
+        and (rest := _trade_phrases(t, reading, catalog, p.company))
+    ):
+        f["description"] = rest  # "PI agency in jacksonville, 9 investigators": what is left names a trade
+    if (
         "state" not in f
         and "description" in f
         and asked in (None, "state", "description")
@@ -804,8 +878,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
             pass  # a question asked instead ("what about property on its own?") describes nothing
         elif asked == "naics" and not (set(f) - {"description"}):
             value = None
-            if (whole := bare_description(t, catalog)) and not re.fullmatch(
-                r"\W*(?:yes|yeah|yep|sure|ok|okay)\W*", t, re.I
+            if (
+                (whole := bare_description(t, catalog))
+                and not re.fullmatch(r"\W*(?:yes|yeah|yep|sure|ok|okay)\W*", t, re.I)
+                and _names_trade(whole.split())  # "didnt give one" says no code, and nothing the business does
             ):
                 f["description"] = (
                     whole  # "Roofing contractor." answers "Do you know the NAICS code?" with what they do

@@ -10,8 +10,11 @@ restaurant'); a lone noun ('this quarry', 'this carrier') is too vague to classi
 
 from __future__ import annotations
 
+import csv
 import re
+from functools import cache
 
+from graph.reader import lexicon
 from tools.guard import find_mentions
 
 _SUFFIXES = {
@@ -354,3 +357,14 @@ def expand_abbreviations(description: str) -> str:
     for pat, repl in _ABBREVIATIONS:
         description = pat.sub(repl, description)
     return description
+
+
+@cache
+def trade_words() -> frozenset[str]:
+    """Every word the NAICS titles, illustrative examples and Census index entries use to name a trade (three letters
+    or more), and each one's singular: a word that can say what a business does ("propane", "investigators")."""
+    words = set(lexicon.naics_words())
+    with open(lexicon.DATA / "naics_2022_index_entries.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            words.update(w for w in re.findall(r"[a-z]+", r["entry"].lower()) if len(w) > 2)
+    return frozenset(words | {w[:-1] for w in words if w.endswith("s") and len(w) > 4})

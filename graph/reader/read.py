@@ -285,7 +285,13 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             back = ca  # a limit named just before the clause, in the same sentence: "higher limits, like 5M?"
             while back > max(0, ca - 3) and not {tokens[back - 1].text, tokens[back].text} & {".", "?", "!"}:
                 back -= 1
-            if how is None and FACTS[fact].kind == "money" and marked and not _other_money(tokens, (back, cb)):
+            if (
+                how is None
+                and FACTS[fact].kind == "money"
+                and marked
+                and not _other_money(tokens, (back, cb))
+                and not _line_after(tokens, b)
+            ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
                 fact = asked if asked in ("annual_payroll", "total_insured_value") else "annual_revenue"
@@ -778,6 +784,11 @@ def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     """The clause names money that is not the business's: a limit, a deductible, assets managed, a job's price."""
     return any(tokens[j].text.lower() in lexicon.OTHER_MONEY | _COVER for j in range(*clause))
+
+
+def _line_after(tokens: list[Token], b: int) -> bool:
+    """An amount right before the name of a line ("wants $5M cyber", "a 2M GL"): that line's limit, not a figure."""
+    return any(_lob_code(" ".join(t.text for t in tokens[b : b + n]), None) for n in (1, 2, 3) if b + n <= len(tokens))
 
 
 # Words of the cover asked for, not of the business (kept here: the tagger's features use lexicon.OTHER_MONEY).
