@@ -380,7 +380,13 @@ class Conversation:
                 least = MIN_CLAUSE_CONFIDENCE
             else:
                 least = max(SURE, MIN_CLAUSE_CONFIDENCE) if "?" not in text else float("inf")
-            if read is not None and read.name in TASK_TYPES and read.confidence >= least:
+            if (
+                read is not None
+                and read.name in TASK_TYPES
+                and read.confidence >= least
+                # an appetite question names a line; a clause without one or a cue describes ("does weddings")
+                and (read.name != "appetite" or "lob" in p.facts)
+            ):
                 cue = read.name
             if cue is None and only_line.get(n):
                 # a question naming a line and nothing else ("and property for them?") asks of that line what

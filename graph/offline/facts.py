@@ -99,6 +99,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
             r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
+            r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"  # "broker coded it as a bar": is that right?
             r"|\b(?:need|want|get|give me|looking for) (?:a |the |their )?(?:naics |industry )?code\b"
             r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b",
             re.I,
@@ -372,7 +373,9 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         m = next(
             (
                 m
-                for m in re.finditer(r"(?<![\w'])(?:[A-Z][a-z]+\.?\s){1,3},?\s?([A-Z]{2})(?![\w'])", t)
+                for m in re.finditer(
+                    r"(?<![\w'])(?:[A-Z][a-z]+\.?\s){0,2}[A-Z][a-z]+\.?(?:\s|,\s?)([A-Z]{2})(?![\w'])", t
+                )
                 if m[1] in catalog.states and not _STREET_BEFORE.search(t[: m.start(1)])
             ),
             None,
@@ -461,7 +464,7 @@ def lob_fact(text: str, catalog) -> str | None:
             if (
                 syn == "property"
                 and re.search(r"(?:the|their|this|that|its|rental|residential)\s+$", low[: m.start()])
-                and re.match(r"\s+(?:is|has|was|in|at|on|itself|\w+ed)\b", rest)
+                and re.match(r"\s+(?:is|has|was|in|at|on|itself|(?!ded\b)\w+ed)\b", rest)  # "the property ded" asks
             ):
                 continue
             if syn == "fleet" and not _fleet_is_the_line(low[: m.start()], rest):
@@ -643,10 +646,11 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
         return None
     if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
         reading = Reading(text=reading.text)  # the same reading without the city the name holds
-    if reading.city is not None and (
-        st := _known_city(str(reading.city.value).strip().lower(), reading.city.span.text)
-    ):
-        return st
+    tagged = reading.city is not None and _known_city(str(reading.city.value).strip().lower(), reading.city.span.text)
+    if tagged and not (reading.city and reading.city.span.start == 0 and reading.city.span.text.islower()):
+        return tagged
+    # a lower-case first word the tagger took for a city ("magnolia insurance group in tupelo") yields to a place
+    # said with a word of place; it stands when there is none
     desc = reading.facts.get("description")
     after_desc = -1  # "window washing crew tacoma, gl?": a place right after what the business does, no "in" needed
     if desc is not None and desc.how != "label" and (m := re.match(r"[ ,]+", text[desc.span.end :])):
@@ -659,7 +663,7 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
             name = " ".join(w for _, w, _ in words[i : i + n]).rstrip(".")
             if i + n <= len(words) and (st := _known_city(name, words[i][0])):
                 return st
-    return None
+    return tagged or None
 
 
 _FORM_LINE = re.compile(r"^[ \t>*•-]*[A-Za-z#][\w#/&'. -]{0,40}[ \t]*:[ \t]*\S[^\n]*$", re.M)

@@ -282,15 +282,14 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 continue  # "6 box trucks, 14 trailers": the second number counts its own noun
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
             ca, cb = clauses[a]
-            back = ca  # a limit named just before the clause, in the same sentence: "higher limits, like 5M?"
-            while back > max(0, ca - 3) and not {tokens[back - 1].text, tokens[back].text} & {".", "?", "!"}:
-                back -= 1
+            back = _sentence_start(tokens, ca)
             if (
                 how is None
                 and FACTS[fact].kind == "money"
                 and marked
                 and not _other_money(tokens, (back, cb))
                 and not _line_after(tokens, b)
+                and not _lob_code(heads[a], None)  # "Property: bldg 3.5M, BPP 900K": the line's values, no revenue
             ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
@@ -304,6 +303,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000) or _millions(words))
             ):
                 how = "reply"
+            if how is None and marked and (_lob_code(heads[a], None) or _line_after(tokens, b)):
+                continue  # a line's own amount ("Property: BPP 900K", "$5M cyber") corrects no figure either
             before = [c for c in r.corrections if c.end <= span.start]
             latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
             now = (
@@ -344,6 +345,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 code = None  # "in or out", "ok": a lower-case code that is an English word needs a city before it
             if code and _state_follows(tokens, b, codes):
                 code = None  # "LA, CA": the city's short name, then its state
+            if code and span.text.istitle() and len(low) == 2 and b < len(tokens) and tokens[b].text[:1].isupper():
+                code = None  # "Bayou La Batre", "Al Rossi": a word of a name, not a code (codes are in capitals)
             if code == "NE" and a > 0 and tokens[a - 1].text.lower().rstrip(".") in _STREET_WORDS:
                 code = None  # "88 Elm St NE": the street's quadrant
             if code:
@@ -786,13 +789,22 @@ def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     return any(tokens[j].text.lower() in lexicon.OTHER_MONEY | _COVER for j in range(*clause))
 
 
+def _sentence_start(tokens: list[Token], ca: int) -> int:
+    """Where the sentence of a clause starting at ``ca`` starts, at most ten tokens back: a limit or deductible named
+    before the clause is the amount's ("higher limits, like 5M?", "is the auto ded the trucking one (5k)")."""
+    back = ca
+    while back > max(0, ca - 10) and not {tokens[back - 1].text, tokens[back].text} & {".", "?", "!"}:
+        back -= 1
+    return back
+
+
 def _line_after(tokens: list[Token], b: int) -> bool:
     """An amount right before the name of a line ("wants $5M cyber", "a 2M GL"): that line's limit, not a figure."""
     return any(_lob_code(" ".join(t.text for t in tokens[b : b + n]), None) for n in (1, 2, 3) if b + n <= len(tokens))
 
 
 # Words of the cover asked for, not of the business (kept here: the tagger's features use lexicon.OTHER_MONEY).
-_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit"}
+_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit", "bpp"}
 
 
 def _millions(words: list[str]) -> bool:
@@ -887,7 +899,8 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
             elif (
                 got[1]
                 and all(t.kind == "punct" or t.text.lower() in _FILLER for t in tokens[ca:a] + tokens[b:cb])
-                and not _other_money(tokens, (max(0, ca - 3), cb))
+                and not _other_money(tokens, (_sentence_start(tokens, ca), cb))
+                and not _line_after(tokens, b)
             ):
                 fact, cue_at = "annual_revenue", a  # "..., 3.3M, 15 staff": an amount alone in its clause, as tagged
         if fact is None and a > 0 and tokens[a - 1].text.lower() in ("now", "currently", "today") and b >= cb:
