@@ -56,12 +56,12 @@ _NEGATED = re.compile(r"(?:^|[,;(]|\s[-–—])\s*(?:no|not|without|never|doesn'
 BUSINESS_FORM_NOUNS = frozenset(
     "business businesses co company companies enterprise enterprises firm firms operation operations outfit".split()
 )
-# Words of a government's level: a name with one ("county ... office", "municipal court") may be public administration.
+# Words of a government's level: a name with one ("state revenue department") may be public administration.
 JURISDICTIONS = re.compile(
     r"\b(?:federal|state|county|municipal|city|town|township|village|borough|parish|tribal|government)\b", re.IGNORECASE
 )
 # Words that say a business sells to the trade: without one, a merchant wholesaler is an unlikely reading of a name
-# ("jeweler" is the jewellers' wholesaler's word too).
+# (a trade's person noun names its wholesaler in the index entries too: "Plumbers' tools and equipment merchant wholesalers").
 WHOLESALE_WORDS = re.compile(
     r"\b(?:wholesal\w*|distribut\w*|suppl(?:y|ies|iers?)|jobbers?|import\w*|export\w*|brokers?)\b", re.IGNORECASE
 )

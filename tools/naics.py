@@ -104,9 +104,9 @@ HEAD_WEIGHT = 0.3
 # round 6: r6 tune top-1 0.60 -> 0.65, the own sets unchanged (0.2 lost one own description; sectors, not subsectors:
 # a noun's entries are too few per subsector).
 HEAD_NOUN_WEIGHT = 0.1
-# A name with a level of government and a head noun of public administration ("county ... office") is a government
-# office: its words are otherwise a private firm's (a tax office reads as tax preparers). Wholesalers are named with
-# a word of the trade; a name without one (a trade's person noun: "jeweler") leans a little away from them. Issue 23
+# A name with a level of government and a head noun of public administration ("city clerk's office") is a government
+# office: its other words are a private firm's (a revenue office would read as tax preparers). Wholesalers are named
+# with a word of the trade; a name without one (a trade's person noun alone) leans a little away from them. Issue 23
 # round 8: see docs/measuring.md.
 GOVERNMENT_WEIGHT = 0.3
 WHOLESALE_PENALTY = 0.05
