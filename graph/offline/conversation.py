@@ -586,6 +586,8 @@ class Conversation:
         if rec is not None:
             return rec["naics_code"], None
         desc = self.stated.get("description")
+        if desc and (answered := self._classified_as(desc)):
+            return answered, None  # our own finding gave the code for this description: never offered again
         if desc:
             key = expand_abbreviations(desc)
             if key not in self.classified:
@@ -599,6 +601,13 @@ class Conversation:
             if key not in self.classified:
                 return None, ("classify_business", {"description": key})
         return None, None
+
+    def _classified_as(self, desc: str) -> str | None:
+        """The code a classification finding about this applicant gave for this description, the latest."""
+        for f in reversed(self.findings[self.subject_from :]):
+            if f.get("task_type") == "classification" and (f.get("facts") or {}).get("description") == desc[:300]:
+                return f.get("naics")
+        return None
 
     def turn_result(self, name: str, args: dict) -> Call | None:
         return next((c for c in self.calls if c.name == name and c.args == args), None)

@@ -776,6 +776,8 @@ def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
     if b >= len(tokens) or tokens[b].kind != "word":
         return False
     low = tokens[b].text.lower()
+    if b + 1 < len(tokens) and tokens[b + 1].text == ":":
+        return False  # "FT employees: 19   Vehicles: 9": the next field's label, not this number's noun
     return (
         len(low) > 3
         and low.endswith("s")
