@@ -113,6 +113,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
         ) from None
     if store_note:
         console.print(f"[yellow]note: {store_note}[/yellow]")
+    from graph.offline import intent
+
+    intent.prepare(settings.cache_path)  # kept there: no chat process pays for building it (seeded or not)
     if report.skipped:
         console.print(
             f"Database and search index already built from the current inputs in {settings.data_dir} (`uwc seed` rebuilds)."

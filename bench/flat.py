@@ -12,7 +12,9 @@
   turn 50 / turn 1 per thread, over a few threads.
 - memory: peak RSS of ``uwc chat`` answering one piped question (GNU time), in a data folder without conversation
   stores (the process builds them with Alembic) and again once they exist, and of a Streamlit process (the app
-  under ``AppTest``, in its own interpreter) after 10 conversations of 4 turns.
+  under ``AppTest``, in its own interpreter) after 10 conversations of 4 turns. The question gives its NAICS code;
+  a first message that describes the business instead is classified (the NAICS index, its entries' vectors), so
+  each figure is taken again with such a first message: the heavier turn, and the common one.
 - start: a fresh process as ``uwc serve`` starts one: the copilot built (as the page's first load builds it, then
   warmed on a thread where the server warms it), 2 s for the page and the typing, then Enter to the first event of
   its first turn, against its second turn. No browser is needed (bench.ui measures the same in Chromium when it is
@@ -50,6 +52,9 @@ STREAMLIT_TURNS = (
     "about $2M in revenue",
     "What limits should we offer for general liability?",
 )
+# A first message that describes the business: the offline model classifies it (``classify_business``).
+DESCRIBED = "GL for a bakery in Raleigh NC, 12 employees, rev 1.2M - in appetite?"
+STREAMLIT_DESCRIBED_TURNS = (DESCRIBED, *STREAMLIT_TURNS[2:], STREAMLIT_TURNS[0])
 
 
 def load() -> str:
@@ -272,18 +277,24 @@ def bench_memory(data_dir: Path, conversations: int) -> dict:
     uwc = [sys.executable, "-m", "app.cli"]
     chat, code = peak_rss_mb([*uwc, "chat"], env, SCRIPT[3] + "\n")  # the first process: it builds the stores
     again, _ = peak_rss_mb([*uwc, "chat"], env, SCRIPT[3] + "\n")  # every later one: the stores exist (no Alembic)
+    described, code3 = peak_rss_mb([*uwc, "chat"], env, DESCRIBED + "\n")  # classifies the description
     imports, _ = peak_rss_mb([sys.executable, "-c", "import app.cli, graph.copilot"], env)
     app = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
     streamlit, code2 = peak_rss_mb(
         [sys.executable, "-c", STREAMLIT_DRIVER, app, str(conversations), *STREAMLIT_TURNS], env
     )
+    streamlit_described, code4 = peak_rss_mb(
+        [sys.executable, "-c", STREAMLIT_DRIVER, app, str(conversations), *STREAMLIT_DESCRIBED_TURNS], env
+    )
     return {
         "uwc_chat_one_turn_peak_mb": round(chat, 1),
         "uwc_chat_one_turn_stores_exist_peak_mb": round(again, 1),
-        "uwc_chat_exit": code,
+        "uwc_chat_one_turn_classifies_peak_mb": round(described, 1),
+        "uwc_chat_exit": code or code3,
         "python_import_cli_copilot_peak_mb": round(imports, 1),
         f"streamlit_{conversations}_conversations_peak_mb": round(streamlit, 1),
-        "streamlit_exit": code2,
+        f"streamlit_{conversations}_conversations_classifying_peak_mb": round(streamlit_described, 1),
+        "streamlit_exit": code2 or code4,
         "load": load(),
     }
 

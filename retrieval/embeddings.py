@@ -5,8 +5,9 @@
 - ``HashingEmbedding``: deterministic feature hashing in numpy; a fast test double.
 - ``LiteLLMEmbedding``: any litellm embedding model named in settings (needs a key or a local server).
 
-Each is registered with Chroma under its own ``name()``, so a persisted collection reopens with the same
-function instead of Chroma's downloading default.
+None imports chromadb: classifying a business embeds a query and searches numpy arrays, no Chroma index (~21 MB
+a process). ``retrieval.index.chroma_function`` registers each with Chroma under its own ``name()`` where an index is
+built or opened, so a persisted collection reopens with the same function instead of Chroma's downloading default.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import re
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-from chromadb.utils.embedding_functions import register_embedding_function
 
 # The model itself is retrieval/minilm.py (it imports no chromadb); its names are re-exported for importers here.
 from retrieval.minilm import MAX_TOKENS, MODEL_SHA256, EmbeddingUnavailable, embed, tokenizer_sha256
 
 __all__ = [
     "MAX_TOKENS",
+    "Embedding",
     "MODEL_SHA256",
     "EmbeddingUnavailable",
     "HashingEmbedding",
@@ -34,14 +35,35 @@ __all__ = [
 ]
 
 
-@register_embedding_function
-class MiniLMEmbedding(EmbeddingFunction[Documents]):
+class Embedding(Protocol):
+    """What the index and the tools ask of an embedding function (Chroma's protocol, less what only Chroma uses)."""
+
+    def __call__(self, input: Sequence[str]) -> list[np.ndarray]: ...
+
+    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]: ...
+
+    @staticmethod
+    def name() -> str: ...
+
+    def get_config(self) -> dict[str, Any]: ...
+
+
+class _Queries:
+    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:
+        """Queries are embedded as documents are (Chroma's default)."""
+        return self(input)  # type: ignore[operator]
+
+    def default_space(self) -> Literal["cosine"]:
+        return "cosine"
+
+
+class MiniLMEmbedding(_Queries):
     """Offline sentence embeddings: 384 dimensions, mean-pooled and L2-normalised."""
 
     def __init__(self, batch_size: int = 32, max_tokens: int = MAX_TOKENS) -> None:
         self.batch_size, self.max_tokens = batch_size, max_tokens
 
-    def __call__(self, input: Documents) -> Embeddings:
+    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:
         return list(embed(input, self.batch_size, self.max_tokens))
 
     def vector_identity(self) -> str:
@@ -56,9 +78,6 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
     def name() -> str:
         return "uwc-minilm-int8"
 
-    def default_space(self) -> Literal["cosine"]:
-        return "cosine"
-
     def get_config(self) -> dict[str, Any]:
         return {"batch_size": self.batch_size, "max_tokens": self.max_tokens}
 
@@ -67,14 +86,13 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
         return MiniLMEmbedding(**config)
 
 
-@register_embedding_function
-class HashingEmbedding(EmbeddingFunction[Documents]):
+class HashingEmbedding(_Queries):
     """Feature hashing of word unigrams and bigrams: deterministic and instant, weak semantics."""
 
     def __init__(self, dim: int = 512) -> None:
         self.dim = dim
 
-    def __call__(self, input: Documents) -> Embeddings:
+    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:
         vectors = []
         for text in input:
             v = np.zeros(self.dim, dtype=np.float32)
@@ -90,9 +108,6 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
     def name() -> str:
         return "uwc-hashing"
 
-    def default_space(self) -> Literal["cosine"]:
-        return "cosine"
-
     def get_config(self) -> dict[str, Any]:
         return {"dim": self.dim}
 
@@ -101,14 +116,13 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
         return HashingEmbedding(**config)
 
 
-@register_embedding_function
-class LiteLLMEmbedding(EmbeddingFunction[Documents]):
+class LiteLLMEmbedding(_Queries):
     """Embeddings from any litellm embedding model (e.g. ``openai/text-embedding-3-small``)."""
 
     def __init__(self, model: str, api_base: str | None = None) -> None:
         self.model, self.api_base = model, api_base
 
-    def __call__(self, input: Documents) -> Embeddings:
+    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:
         import litellm
 
         try:
@@ -124,9 +138,6 @@ class LiteLLMEmbedding(EmbeddingFunction[Documents]):
     def name() -> str:
         return "uwc-litellm"
 
-    def default_space(self) -> Literal["cosine"]:
-        return "cosine"
-
     def get_config(self) -> dict[str, Any]:
         return {"model": self.model, "api_base": self.api_base}
 
@@ -135,7 +146,7 @@ class LiteLLMEmbedding(EmbeddingFunction[Documents]):
         return LiteLLMEmbedding(**config)
 
 
-def make_embedding(name: str = "local", api_base: str | None = None, max_tokens: int = MAX_TOKENS) -> EmbeddingFunction:
+def make_embedding(name: str = "local", api_base: str | None = None, max_tokens: int = MAX_TOKENS) -> Embedding:
     """The embedding function for a settings value: 'local', 'hashing', or a litellm model string."""
     if name == "local":
         return MiniLMEmbedding(max_tokens=max_tokens)

@@ -3,7 +3,9 @@ by the retrieval and classification tools.
 
 The index is built in a scratch folder and swapped in whole, so a failed build never leaves a half index.
 Embeddings are computed by our own embedding function and handed to Chroma explicitly; the collection
-also records that function's registered name, so reopening it never falls back to Chroma's downloader.
+also records that function's registered name, so reopening it never falls back to Chroma's downloader. Each
+collection's vectors are also kept beside the index (``collection_vectors``): classification scores every NAICS code
+with numpy and needs no Chroma at all.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import gc
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from retrieval.vectors import Progress, VectorCache
 
@@ -55,6 +61,66 @@ def _client(path: Path):
     return chromadb.PersistentClient(
         path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     )
+
+
+def chroma_function(embedding) -> Any:
+    """``embedding`` as a Chroma embedding function, registered under its ``name()`` (Chroma reopens a collection
+    with the function of the name it recorded). The same object embeds: Chroma only wraps it."""
+    name = embedding.name()
+    with _REGISTERING:
+        if name not in _CHROMA_CLASSES:
+            _CHROMA_CLASSES[name] = _chroma_class(type(embedding))
+    return _CHROMA_CLASSES[name](embedding)
+
+
+_CHROMA_CLASSES: dict[str, Any] = {}  # by name: a registered Chroma embedding function wrapping ours
+_REGISTERING = threading.Lock()
+
+
+def _chroma_class(cls: Any) -> Any:
+    from chromadb.api.types import EmbeddingFunction
+    from chromadb.utils.embedding_functions import register_embedding_function
+
+    class Chroma(EmbeddingFunction):
+        def __init__(self, embedding) -> None:
+            self.embedding = embedding
+
+        def __call__(self, input):
+            return self.embedding(input)
+
+        @staticmethod
+        def name() -> str:
+            return cls.name()
+
+        def default_space(self):
+            return "cosine"
+
+        def get_config(self) -> dict[str, Any]:
+            return self.embedding.get_config()
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> Chroma:
+            return Chroma(cls.build_from_config(config))
+
+    Chroma.__name__ = Chroma.__qualname__ = f"Chroma{cls.__name__}"
+    return register_embedding_function(Chroma)
+
+
+def collection_vectors(index_dir: Path, name: str, embedding) -> tuple[list[str], np.ndarray] | None:
+    """The ids and float32 vectors of collection ``name`` as the index was built with them, read without Chroma;
+    None for an index built before they were kept, or by another embedding function than ``embedding`` (whose
+    queries would not be comparable: opening the collection says so)."""
+    try:
+        with np.load(Path(index_dir) / _vectors_file(name), allow_pickle=False) as data:
+            if str(data["embedding"]) != embedding.name():
+                return None
+            return [str(i) for i in data["ids"]], data["vectors"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _vectors_file(name: str) -> str:
+    return f"{name}-vectors.npz"
 
 
 def _release(client) -> None:
@@ -152,7 +218,9 @@ def build_index(
     try:
         for name, docs in collections.items():
             embed = (per_collection or {}).get(name, embedding)
-            collection = client.create_collection(name, embedding_function=embed, metadata={"hnsw:space": "cosine"})
+            collection = client.create_collection(
+                name, embedding_function=chroma_function(embed), metadata={"hnsw:space": "cosine"}
+            )
             step = functools.partial(progress, f"embedding {name}") if progress else None
             embedded = vectors.embed(embed, [d.text for d in docs], step)
             for lo in range(0, len(docs), 1000):  # below Chroma's max batch size
@@ -164,6 +232,16 @@ def build_index(
                     metadatas=[d.metadata for d in docs[chunk]],
                 )
             dims = len(embedded[0]) if embedded else dims
+            if docs:  # in the scratch folder: swapped in with the index, never stale
+                # As Chroma holds them, not as given: it normalises each again for the cosine space, which moves the
+                # last bit of ~13% of the values, and the classifier's scores are Chroma's vectors' bit for bit.
+                held = collection.get(include=["embeddings"])
+                np.savez(
+                    scratch / _vectors_file(name),
+                    embedding=np.array(embed.name()),
+                    ids=np.array(held["ids"]),
+                    vectors=np.asarray(held["embeddings"], dtype=np.float32),
+                )
     except BaseException:
         _release(client)
         shutil.rmtree(scratch, ignore_errors=True)
@@ -202,7 +280,7 @@ def open_collection(index_dir: Path, name: str, embedding, missing_ok: bool = Fa
     client = _client(index_dir)
     if missing_ok and name not in {c.name for c in client.list_collections()}:
         return None
-    return client.get_collection(name, embedding_function=embedding)
+    return client.get_collection(name, embedding_function=chroma_function(embedding))
 
 
 def _writable(index_dir: Path) -> bool:

@@ -14,7 +14,8 @@ breaks ties between sections the query itself matches, never a second query that
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -112,11 +113,23 @@ class HybridIndex:
     With ``chunks`` (a collection of passages whose ids are ``doc-id#n``), the semantic side ranks each document
     by its best vector, whole or passage: the whole keeps its gist (a section's opening states its rule), the
     passages reach the text beyond the 256 tokens the model reads.
+
+    ``opens`` (in place of ``collection``) opens the collection on the first semantic search: a caller that scores
+    the documents itself (classification) then never loads Chroma.
     """
 
-    def __init__(self, ids: list[str], texts: list[str], collection, embedding, chunks=None):
+    def __init__(
+        self,
+        ids: list[str],
+        texts: list[str],
+        collection,
+        embedding,
+        chunks=None,
+        opens: Callable[[], Any] | None = None,
+    ):
         self.ids = ids
-        self.collection = collection
+        self._collection, self._opens = collection, opens
+        self._opening = threading.Lock()
         self.chunks, self.chunk_count = chunks, chunks.count() if chunks is not None else 0
         self.embedding = embedding
         import bm25s  # here, not at the top: with scipy.sparse ~13 MB a process, and only an index needs it
@@ -125,6 +138,13 @@ class HybridIndex:
         self.bm25.index([tokenize(t) for t in texts], show_progress=False)
         self._texts = texts
         self._pairs: Any = None  # BM25 over word pairs, built on the first search that weighs them
+
+    @property
+    def collection(self) -> Any:
+        with self._opening:
+            if self._collection is None and self._opens is not None:
+                self._collection = self._opens()
+            return self._collection
 
     def lexical(self, query: str, n: int, expansions: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
         """Top ``n`` ids by BM25 of ``query`` plus each expansion's BM25 times its weight."""

@@ -44,3 +44,18 @@ def test_langsmiths_api_types_are_loaded_only_when_asked_for():
         "print(langsmith.types is types, Run.__module__, sum(m.startswith('langsmith.types.') for m in sys.modules) > 100)"
     )
     assert run(code) == ["True", "True", "langsmith.types.run", "True"]
+
+
+def test_classifying_a_business_loads_no_chroma(seeded):
+    """``classify_business`` scores the NAICS codes with numpy over the vectors kept beside the index: no chromadb
+    (~21 MB), which a guideline search still loads."""
+    code = (
+        "import sys\n"
+        "from tests.conftest import open_toolkit\n"
+        f"toolkit = open_toolkit({str(seeded['dir'])!r})\n"
+        "top = toolkit.call('classify_business', {'description': 'a bakery selling bread and cakes'}).result\n"
+        "print(top['candidates'][0]['naics'], 'chromadb' in sys.modules)\n"
+        "toolkit.call('search_guidelines', {'query': 'deductible for a bakery'})\n"
+        "print('chromadb' in sys.modules)"
+    )
+    assert run(code)[1:] == ["False", "True"]

@@ -378,3 +378,68 @@ def test_search_sums_each_signals_z_scores_so_a_clear_winner_in_one_signal_count
         "b",
         "c",
     ]
+
+
+# --- classification without Chroma (docs/measuring.md, round 8) ---------------------------------------------------
+
+
+def test_the_vectors_kept_beside_the_index_are_chromas_bit_for_bit(seeded):
+    import numpy as np
+
+    from retrieval.embeddings import HashingEmbedding, make_embedding
+    from retrieval.index import NAICS, collection_vectors, open_collection
+
+    index_dir, embedding = seeded["dir"] / "chroma", make_embedding("local")
+    kept = collection_vectors(index_dir, NAICS, embedding)
+    assert kept is not None and len(kept[0]) == 1012
+    held = open_collection(index_dir, NAICS, embedding).get(include=["embeddings"])
+    by_id = dict(zip(held["ids"], held["embeddings"], strict=True))
+    assert np.array_equal(np.array([by_id[i] for i in kept[0]], dtype=np.float32), kept[1])
+    assert collection_vectors(index_dir, NAICS, HashingEmbedding()) is None  # another model's vectors: not these
+
+
+def test_the_classifier_scores_the_same_without_the_kept_vectors(seeded, tmp_path):
+    """An index built before the vectors were kept beside it: the classifier takes them from Chroma, same scores."""
+    import shutil
+
+    import numpy as np
+
+    from tests.conftest import open_toolkit
+    from tools.naics import naics_classifier
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "uwc.db").symlink_to(seeded["db"])
+    shutil.copytree(seeded["dir"] / "chroma", old / "chroma")
+    (old / "chroma" / "naics-vectors.npz").unlink()
+    new_classifier = naics_classifier(open_toolkit(seeded["dir"]).ctx)
+    old_classifier = naics_classifier(open_toolkit(old).ctx)
+    assert np.array_equal(new_classifier.documents, old_classifier.documents)
+    for text in ("family bakery, bread and cakes", "trucking company hauling freight", "CPA firm"):
+        assert np.array_equal(new_classifier.scores(text), old_classifier.scores(text))
+
+
+def test_int8_entry_vectors_are_scored_in_blocks_as_the_float_product():
+    """The entries stay int8 (31 MB less than float32); each block made float scores as the whole float product."""
+    import numpy as np
+
+    from retrieval.entries import ROWS_AT_ONCE, EntryVectors
+
+    rng = np.random.default_rng(7)
+    rows = 2 * ROWS_AT_ONCE + 37
+    q = rng.integers(-127, 128, size=(rows, 16), dtype=np.int8)
+    scale = rng.uniform(0.001, 0.01, size=rows).astype(np.float32)
+    codes = np.array(sorted(f"{n:06d}" for n in rng.integers(100000, 100400, size=rows)))
+    ids = sorted({str(c) for c in codes} | {"999999"})  # a code without entries
+    names = EntryVectors(codes, q, scale).by_code(ids)
+    assert np.shares_memory(names.vectors, q)  # already in code order: grouped without a copy
+    floats = q.astype(np.float32) * scale[:, None]
+    for _ in range(5):
+        query = rng.standard_normal(16).astype(np.float32)
+        want = np.full(len(ids), -1.0, dtype=np.float32)
+        for i, code in enumerate(ids):
+            mine = floats[codes == code]
+            if len(mine):
+                want[i] = (mine @ query).max()
+        assert np.allclose(names.best(query), want, atol=1e-6)
+        assert names.best(query)[ids.index("999999")] == -1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Annotated
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from retrieval.acronyms import defined_acronyms, spell_out
 from retrieval.business_words import BusinessWords, HeadNouns, head_clause
 from retrieval.entries import CodeNames, entry_vectors
-from retrieval.index import NAICS, naics_document, open_collection
+from retrieval.index import NAICS, collection_vectors, naics_document, open_collection
 from retrieval.normalise import message_body
 from retrieval.search import HybridIndex
 from retrieval.vectors import identity_of
@@ -36,9 +37,8 @@ def naics_search(ctx: ToolContext) -> HybridIndex:
             ).all()
         # Titles twice in the lexical text: a title word is worth more than a passing word in a description.
         texts = [f"{t} {t} {naics_document(code, t, d)}" for code, t, d in rows]
-        return HybridIndex(
-            [r[0] for r in rows], texts, open_collection(ctx.index_dir, NAICS, ctx.embedding), ctx.embedding
-        )
+        opens = functools.partial(open_collection, ctx.index_dir, NAICS, ctx.embedding)
+        return HybridIndex([r[0] for r in rows], texts, None, ctx.embedding, opens=opens)
 
     return ctx.lazy("naics", build)
 
@@ -116,9 +116,7 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
     index = naics_search(ctx)  # outside ``lazy``: its lock is not re-entrant
 
     def build():
-        got = index.collection.get(include=["embeddings"])
-        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
-        documents = np.array([by_id[code] for code in index.ids], dtype=np.float32)
+        documents = _document_vectors(ctx, index)
         documents /= np.maximum(np.linalg.norm(documents, axis=1, keepdims=True), 1e-12)
         names = read_index_entries()
         vectors = entry_vectors(names, ctx.embedding, identity_of(ctx.embedding))
@@ -135,6 +133,19 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
         return NaicsClassifier(index, documents, entries, business, HeadNouns.build(names), acronyms)
 
     return ctx.lazy("naics_classifier", build)
+
+
+def _document_vectors(ctx: ToolContext, index: HybridIndex) -> np.ndarray:
+    """The NAICS collection's vectors in ``index.ids`` order: as the index was built with them, else (an index built
+    before they were kept beside it) from Chroma."""
+    kept = collection_vectors(ctx.index_dir, NAICS, ctx.embedding)
+    if kept is not None:
+        ids, vectors = kept
+        row = {code: i for i, code in enumerate(ids)}
+        return vectors[[row[code] for code in index.ids]]
+    got = index.collection.get(include=["embeddings"])
+    by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+    return np.array([by_id[code] for code in index.ids], dtype=np.float32)
 
 
 def naics_levels(ctx: ToolContext) -> dict[str, str]:

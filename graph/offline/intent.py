@@ -390,6 +390,13 @@ def shared(cache: Path | None = None) -> IntentClassifier:
     return _SHARED
 
 
+def prepare(cache: Path) -> None:
+    """Fill ``cache`` with what a process's first message would build: the sentence model's optimised graph and the
+    fitted classifier. ``uwc seed`` does, so a first ``uwc chat`` costs what later ones do (building them took it to
+    ~490 MB at the peak; docs/measuring.md, round 8)."""
+    shared(cache).embedding  # noqa: B018  (fits, or loads, the classifier: the embedding session with it)
+
+
 @lru_cache(maxsize=4096)
 def classify(text: str) -> Intent:
     """The shared classifier's verdict on one message (cached: the conversation is re-read on every call)."""
