@@ -65,7 +65,8 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"\bwhat else\b|\bother (?:lines?|products?|coverages?|policies|lobs?)\b|\b(?:cross|x)[- ]?sell|\bup[- ]?sell|\brecommend"
             r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
             r"|\b(?:what|which) (?:of (?:our|the|your) )?(?:other )?(?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to) (?:can |could )?(?:offer|sell|write|quote)"
-            r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b",
+            r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b"
+            r"|\banything else\s*(?:\?|$)",  # "<business> on the BOP - anything else?"
             re.I,
         ),
     ),
@@ -98,6 +99,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|\b20(?:12|17) (?:naics )?code\b[^?]*\?"
             # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
             r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
+            r"|(?<!zip )(?<!postal )(?<!area )(?<!promo )\bcode (?:or|vs\.?|versus) [^.?!\n]{0,30}\?"  # "X code or Y?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
             r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"  # "broker coded it as a bar": is that right?
             r"|\b(?:need|want|get|give me|looking for) (?:a |the |their )?(?:naics |industry )?code\b"
