@@ -37,6 +37,9 @@ class FollowUp(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user: str = Field(min_length=1)
     task_type: TaskType
+    # the line the follow-up asks about when it names another than the applicant's ("and cyber limits?"); its
+    # expected answer is computed for that line
+    lob: str | None = None
 
 
 class ReadingRow(BaseModel):
@@ -83,8 +86,8 @@ class Expectations:
     def __post_init__(self) -> None:
         self.standards = self.ref.load_size_standards()  # type: ignore[attr-defined]
 
-    def task(self, row: ReadingRow, task_type: str, opening: str, suffix: str = "") -> Task:
-        app = row.applicant.model_dump()
+    def task(self, row: ReadingRow, task_type: str, opening: str, suffix: str = "", lob: str | None = None) -> Task:
+        app = row.applicant.model_dump() | ({"lob": lob} if lob else {})
         draft = {"task_type": task_type, "applicant": app, "expected": None}
         if task_type == "classification":
             draft["expected"] = {"naics": app["naics"]}
@@ -188,7 +191,7 @@ def run_row(copilot, row: ReadingRow, expectations: Expectations) -> dict:
     from evals.runner import run_conversation
 
     tasks = [expectations.task(row, row.task_type, row.opening)] + [
-        expectations.task(row, f.task_type, f.user, suffix=f"#then{i}") for i, f in enumerate(row.then, 1)
+        expectations.task(row, f.task_type, f.user, suffix=f"#then{i}", lob=f.lob) for i, f in enumerate(row.then, 1)
     ]
     user = RowUnderwriter(row)
     first = run_conversation(copilot, tasks[0], user, given=set(row.said))

@@ -66,6 +66,15 @@ def test_a_tool_argument_nobody_said_is_a_false_fact():
     assert false_facts(row, wrong) == ["employees=0", "annual_payroll=280000"]
 
 
+def test_a_follow_up_naming_another_line_is_graded_for_that_line():
+    ex = Expectations()
+    row = ReadingRow.model_validate({**GUARDS, "then": [{"user": "and auto limits?", "task_type": "policy_limits"}]})
+    same = ex.task(row, "policy_limits", "and limits?").expected.verdict()
+    other = ex.task(row, "policy_limits", "and cyber limits?", lob="cyber").expected
+    assert ex.task(row, "policy_limits", "and limits?", lob="general liability").expected.verdict() == same
+    assert other.per_occurrence is not None and row.then[0].lob is None
+
+
 def test_a_state_given_by_name_is_the_same_fact_as_its_code():
     row = ReadingRow.model_validate({**GUARDS, "applicant": {**GUARDS["applicant"], "state": "Rhode Island"}})
     assert false_facts(row, [{"tools": [{"tool": "check_appetite", "arguments": {"state": "RI"}}]}]) == []
