@@ -153,3 +153,92 @@ def test_a_city_in_a_company_name_says_no_state(catalog, text):
     from graph.offline.facts import parse
 
     assert "state" not in parse(text, catalog).facts
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("title agency in boise, 6 closers - GL?", "title agency"),  # no rule's pattern, a trade's head word
+        ("skating rink 3 sheets of ice, up in duluth. limits for GL?", "skating rink"),  # cut before its count
+        ("non asset customs broker, rev 4M. small?", "non asset customs broker"),  # our word after a trade's
+    ],
+)
+def test_what_is_left_of_an_opening_names_the_business_by_its_head_word(catalog, text, description):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("description") == description
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what about the trailers for auto?", "need a quote on GL for them?", "the broker wants GL, thoughts?"],
+)
+def test_a_question_or_a_request_is_no_description(catalog, text):
+    from graph.offline.facts import parse
+
+    assert "description" not in parse(text, catalog).facts
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "fact", "value"),
+    [
+        ("ice rink, sales 2.2M, they want 3M cyber", None, "annual_revenue", 2_200_000),  # the line's limit
+        ("tile store, 8 staff. is the ded the usual one (10k)?", None, "annual_revenue", None),
+        ("Sales: $2.4M   Full-time employees: 23   Trucks: 4", None, "employees", 23),  # the next field's label
+        ("no truck rentals, just the shop", None, "vehicles", None),
+        ("policy #TX-0098812, 40 employees", None, "state", None),  # a code's letters
+    ],
+)
+def test_numbers_and_codes_that_name_no_fact(catalog, text, asked, fact, value):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog, asked).facts.get(fact) == value
+
+
+def test_a_form_line_of_a_line_holds_its_values_not_revenue(catalog):
+    from graph.offline.facts import parse
+
+    text = "Riverside Millwork LLC\n21 employees / $3.1M\nProperty: bldg 2.2M, BPP 750K\nstd property ded?"
+    assert parse(text, catalog).facts.get("annual_revenue") == 3_100_000
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("New GL - Pine & Pearl Bakery, 12 Dock St, Bath ME 04530, 9 staff", "ME"),  # past a pair naming no state
+        ("seafood plant at Bayou La Batre, AL 36509, 40 staff", "AL"),  # "La" is a word of the name
+        ("linden insurance services in tupelo, 6 staff, cyber?", "MS"),  # a place said with "in" wins
+    ],
+)
+def test_the_state_of_an_address_or_a_place_said(catalog, text, state):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("state") == state
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("optician, 5 staff, they have GL with us - anything else?", "product_recommendation"),
+        ("the app coded it as a gym. is that right?", "classification"),
+        ("sports bar code or restaurant code?", "classification"),
+    ],
+)
+def test_what_a_short_question_asks(text, task):
+    from graph.offline.facts import detect_task
+
+    assert detect_task(text) == task
+
+
+def test_a_describing_clause_asks_no_appetite(cp):  # noqa: F811
+    r = cp.send(cp.new_thread().id, "bakery in fargo nd, does wedding cakes and catering. naics")
+    assert "Which NAICS code fits" in r.answer or r.findings
+    assert "line of business" not in r.answer
+
+
+def test_the_code_our_classification_gave_is_not_offered_again(cp):  # noqa: F811
+    tid = cp.new_thread().id
+    first = cp.send(tid, "naics for a company that installs and services commercial refrigeration and walk-in coolers")
+    assert [f["task_type"] for f in first.findings] == ["classification"]
+    then = cp.send(tid, "and is GL in appetite for them in MN, 12 employees")
+    assert "Which NAICS code fits" not in then.answer

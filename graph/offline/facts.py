@@ -15,6 +15,7 @@ NAICS titles), never a hard-coded list of the lines we write.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -734,6 +735,23 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
     return ", ".join(kept[:2]) or None
 
 
+_NEXT_WORD = re.compile(r"[ \t]+([a-z][a-z'-]*)\b")
+
+
+def _whole_trade(text: str, desc):
+    """The tagger's description with the trade words right after it that it left out ("skating" then "rink"): at
+    most two, in lower case, before any figure or punctuation."""
+    end, added = desc.span.end, 0
+    while added < 2 and (m := _NEXT_WORD.match(text, end)):
+        if m[1] not in names.trade_words() or m[1] in names.STOP or m[1] in names.GENERIC:
+            break
+        end, added = m.end(), added + 1
+    if not added:
+        return desc
+    span = dataclasses.replace(desc.span, end=end, text=text[desc.span.start : end])
+    return dataclasses.replace(desc, value=span.text, span=span)
+
+
 def _names_trade(words: list[str]) -> bool:
     """The phrase's last word (its head) is a word NAICS names a trade with; a word of our own trade ("broker",
     "agent") only after one that does ("freight broker")."""
@@ -809,6 +827,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # The tagger's description, unless the rules' one holds it and says more ("sign shop / printer" over "sign shop");
     # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
     tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
+    if tagged is not None and tagged.how != "label":
+        tagged = _whole_trade(t, tagged)
     # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
     ruled = (
         description_fact(t, catalog)

@@ -288,7 +288,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and FACTS[fact].kind == "money"
                 and marked
                 and not _other_money(tokens, (back, cb))
-                and not _line_after(tokens, b)
+                and not _line_after(text, tokens, b)
                 and not _lob_code(heads[a], None)  # "Property: bldg 3.5M, BPP 900K": the line's values, no revenue
             ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
@@ -303,7 +303,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000) or _millions(words))
             ):
                 how = "reply"
-            if how is None and marked and (_lob_code(heads[a], None) or _line_after(tokens, b)):
+            if how is None and marked and (_lob_code(heads[a], None) or _line_after(text, tokens, b)):
                 continue  # a line's own amount ("Property: BPP 900K", "$5M cyber") corrects no figure either
             before = [c for c in r.corrections if c.end <= span.start]
             latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
@@ -377,7 +377,9 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 tokens[a].kind != "punct"
                 and not lob_only
                 # "sorry, it is 40": a correction names no trade
-                and not all(t.text.lower() in _REFERENCES | _VAGUE | CORRECTION_WORDS | _ASKING for t in tokens[a:b])
+                and not all(
+                    t.text.lower() in _REFERENCES | _VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES for t in tokens[a:b]
+                )
             ):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
@@ -443,6 +445,9 @@ _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this
                "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
                "on", "as", "before", "above", "a", "an", "new", "-", "—", ",", "full", "whole", "entire", "package",
                "rest", "old", "older", "big", "large", "small", "local", "nice", "good", "great", "busy"}  # fmt: skip
+
+# The people of our own trade ("the broker wants GL"): no description is made of them alone.
+_PARTIES = {"broker", "brokers", "agent", "agents", "agency's", "underwriter", "underwriters", "uw", "producer", "csr"}
 
 # Words that ask: no description is made of them alone ("which naics for ...").
 _ASKING = {"which", "what", "whats", "what's", "who", "how", "where", "when", "why", "is", "are", "does", "do", "can"}
@@ -800,13 +805,16 @@ def _sentence_start(tokens: list[Token], ca: int) -> int:
     return back
 
 
-def _line_after(tokens: list[Token], b: int) -> bool:
-    """An amount right before the name of a line ("wants $5M cyber", "a 2M GL"): that line's limit, not a figure."""
+def _line_after(text: str, tokens: list[Token], b: int) -> bool:
+    """An amount right before the name of a line on the same line of text ("wants $5M cyber", "a 2M GL"): that
+    line's limit, not a figure ("$3.1M" then "Property: ..." on the next line is no property limit)."""
+    if b >= len(tokens) or (b > 0 and "\n" in text[tokens[b - 1].end : tokens[b].start]):
+        return False
     return any(_lob_code(" ".join(t.text for t in tokens[b : b + n]), None) for n in (1, 2, 3) if b + n <= len(tokens))
 
 
 # Words of the cover asked for, not of the business (kept here: the tagger's features use lexicon.OTHER_MONEY).
-_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit", "bpp"}
+_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit"}
 
 
 def _millions(words: list[str]) -> bool:
@@ -902,7 +910,7 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
                 got[1]
                 and all(t.kind == "punct" or t.text.lower() in _FILLER for t in tokens[ca:a] + tokens[b:cb])
                 and not _other_money(tokens, (_sentence_start(tokens, ca), cb))
-                and not _line_after(tokens, b)
+                and not _line_after(text, tokens, b)
             ):
                 fact, cue_at = "annual_revenue", a  # "..., 3.3M, 15 staff": an amount alone in its clause, as tagged
         if fact is None and a > 0 and tokens[a - 1].text.lower() in ("now", "currently", "today") and b >= cb:
