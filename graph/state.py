@@ -72,11 +72,18 @@ _indexed = Histories(limit=2 * KEEP_HISTORIES, by_length=True)
 def _indexed_copy(state: Sequence[Any]) -> tuple[list[BaseMessage | None], dict]:
     """The state as messages and each message's place by id (of repeated ids the last), both for ``merge_messages``
     to change: the reducer runs at every step over the whole thread, so for a list it returned (its messages already
-    converted) the kept index is copied rather than built."""
+    converted) the kept index is copied rather than built. So for the start of a list it returned (the value the
+    checkpointer loaded at the turn's start, folded again at the next one's; ids all distinct), less its tail."""
     items = tuple(state)
     n, whole, at = _indexed.find(items) if items else (0, False, None)
     if whole and at is not None and n == len(items) == len(at):
         return list(items), dict(at)
+    longer = _indexed.longer(items) if items else None
+    if longer is not None and len(longer[1]) == len(longer[0]):
+        at = dict(longer[1])
+        for m in longer[0][len(items) :]:
+            del at[m.id]
+        return list(items), at
     merged: list[BaseMessage | None] = list(_as_messages(items))
     # (A None id maps too, but is never looked up: a message without an id is appended.)
     return merged, dict(zip(map(_id, merged), count()))
