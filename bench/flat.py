@@ -8,8 +8,13 @@
   interleaved, a fresh thread each per round, in a rotating order; the ratio is taken per round, its spread is the
   range of the rounds' ratios.
 - thread: one turn at turns 1-5, 10-14, 30-34 and 50-54 of one thread through ``Copilot.send`` with the real offline
-  model (the script of ``bench.load``, five questions in turn, so each window asks each question once); the ratio
-  turn 50 / turn 1 per thread, over a few threads.
+  model; the ratio turn 50 / turn 1 per thread, over a few threads, two rows. ``script``: the questions of
+  ``bench.load`` in turn, five different codes and lines about one business, so each window asks each question once
+  but the work differs: each new fact redoes the earlier findings it changes, so the turn-1 window records fewer
+  findings (1, 2, 1, 4, 5) than every later one (5, 5, 5, 1, 5). It is the row kept since the first round, and the
+  thread an underwriter who keeps changing the facts builds. ``cycle``: ``CYCLE``, five messages that open another
+  business and ask of it, repeated, so every window holds the same messages doing the same work (one finding each)
+  and the ratio is the thread's length alone. Each row prints the findings each window recorded.
 - memory: peak RSS of ``uwc chat`` answering one piped question (GNU time), in a data folder without conversation
   stores (the process builds them with Alembic) and again once they exist, and of a Streamlit process (the app
   under ``AppTest``, in its own interpreter) after 10 conversations of 4 turns. The question gives its NAICS code;
@@ -46,6 +51,15 @@ SCRIPT = (
     "Is it in appetite for auto? It's in Texas with 12 trucks.",
 )
 WINDOWS = (1, 10, 30, 50)  # thread figures: turns k..k+4
+# Five messages, so any window of five turns holds each once; "Next one:" opens another business, so no message
+# redoes an earlier cycle's findings (graph/offline/conversation.py, _new_business)
+CYCLE = (
+    "Next one: a full-service restaurant in Austin, Texas, NAICS 722511, about $2M in revenue. Is it a small business?",
+    "What limits should we offer for general liability?",
+    "Is it in appetite for property? Masonry building.",
+    "What deductible for property?",
+    "And commercial auto, in appetite?",
+)
 STREAMLIT_TURNS = (
     "Can you check if this one is in the small business bucket?",
     "It's a full-service restaurant, NAICS 722511",
@@ -225,20 +239,29 @@ def bench_thread(data_dir: Path, threads: int) -> dict:
 
     cp = Copilot(get_settings(data_dir=data_dir))
     last = max(WINDOWS) + 4
-    per_thread: list[list[float]] = []
-    for _ in range(threads):
-        tid = cp.new_thread().id
-        turn_ms = []
-        for t in range(last):
-            start = time.perf_counter()
-            cp.send(tid, QUESTIONS[t % len(QUESTIONS)])
-            turn_ms.append((time.perf_counter() - start) * 1000)
-        per_thread.append(turn_ms)
+    out: dict = {}
+    for row, script in (("script", QUESTIONS), ("cycle", CYCLE)):
+        per_thread: list[list[float]] = []
+        found: list[list[int]] = []
+        for _ in range(threads):
+            tid = cp.new_thread().id
+            turn_ms, turn_found = [], []
+            for t in range(last):
+                start = time.perf_counter()
+                result = cp.send(tid, script[t % len(script)])
+                turn_ms.append((time.perf_counter() - start) * 1000)
+                turn_found.append(len(result.findings))
+            per_thread.append(turn_ms)
+            found.append(turn_found)
+        window = lambda ms, k: statistics.median(ms[k - 1 : k + 4])  # noqa: E731
+        figures: dict = {
+            f"turn_{k}_ms_p50": round(statistics.median([window(ms, k) for ms in per_thread]), 1) for k in WINDOWS
+        }
+        figures["turn50_vs_turn1"] = spread([window(ms, 50) / window(ms, 1) for ms in per_thread])
+        figures["findings_per_window"] = " / ".join(",".join(map(str, found[0][k - 1 : k + 4])) for k in WINDOWS)
+        figures["load"] = load()
+        out[row] = figures
     cp.close()
-    window = lambda ms, k: statistics.median(ms[k - 1 : k + 4])  # noqa: E731
-    out: dict = {f"turn_{k}_ms_p50": round(statistics.median([window(ms, k) for ms in per_thread]), 1) for k in WINDOWS}
-    out["turn50_vs_turn1"] = spread([window(ms, 50) / window(ms, 1) for ms in per_thread])
-    out["load"] = load()
     return out
 
 

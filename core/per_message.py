@@ -52,6 +52,18 @@ class Histories:
         n = next(i for i in range(n) if messages[i] != objects[i])
         return n, False, payload
 
+    def longer(self, messages: tuple) -> tuple[tuple, Any] | None:
+        """``by_length``: a kept length of this history that begins with all of ``messages`` (the shortest), with
+        what was kept with it; None when none does."""
+        key = self.first(messages)
+        with self._lock:
+            lengths = sorted(n for n in self._lengths.get(key, ()) if n > len(messages))
+            kept = [self._kept.get((*key, n)) for n in lengths]
+        for found in kept:
+            if found is not None and found[0][: len(messages)] == messages:  # (identity first: C speed)
+                return found
+        return None
+
     def _key(self, messages: tuple) -> tuple[int, ...]:
         return (*self.first(messages), len(messages)) if self.by_length else self.first(messages)
 

@@ -23,6 +23,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from core import tracing
 from core.database import DatabaseUnavailable, database_errors, explain, sqlite_file
 from core.faults import database_problem, is_database_error, mark_store, naming_store
+from core.per_message import Folded
 from core.redact import install_log_redaction, redact
 from core.settings import Settings
 from core.telemetry_store import CheckStore
@@ -120,6 +121,15 @@ class TurnResult:
     saved: bool = True  # False: a store fault kept the answer from the checkpoint (it is saved on the next turn)
     records: list = field(default_factory=list)  # the decision records written for this turn (graph/records.py)
     record_error: str | None = None  # why a determination of this turn is not on record (a notice says so too)
+
+
+def _add_asked(asked: list[tuple[str, str]], m) -> None:
+    if isinstance(m, HumanMessage) and isinstance(m.content, str) and kind(m) != "guard_correction":
+        asked.append((str(m.id), m.content))
+
+
+# A thread's underwriter messages (id, text), for the decision records: each turn reads only its new messages.
+_asked_messages = Folded(list, _add_asked, list)
 
 
 def make_model(settings: Settings, catalog, model: str | None = None):
@@ -485,12 +495,7 @@ class Copilot:
             events=events,
             stopped=stopped,
         )
-        asked_messages = [
-            (str(m.id), m.content)
-            for m in after.get("messages", [])
-            if isinstance(m, HumanMessage) and isinstance(m.content, str) and kind(m) != "guard_correction"
-        ]
-        return result, after.get("events", []), asked_messages
+        return result, after.get("events", []), _asked_messages(after.get("messages", []))
 
     def _stored(self, config: dict, message_id: str) -> bool:
         """Whether the checkpoint holds the message (unreadable: no, so the underwriter sends it again)."""

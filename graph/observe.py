@@ -101,9 +101,8 @@ def answer_part(finding: dict, answer: str) -> str:
 
 def _check(copilot, thread_id: str, result, finding: dict, user: str, history: list[dict], attrs: dict) -> dict:
     with tracing.span("online_check", **{tracing.OPERATION: "online_check"}) as s:
-        outcome = verify_finding(
-            copilot.toolkit, finding, answer_part(finding, result.answer), [e for e in history if e["type"] == "tool"]
-        )
+        # The whole history, not its tool events picked out each time: the checks' memo reads only what is new
+        outcome = verify_finding(copilot.toolkit, finding, answer_part(finding, result.answer), history)
         check = outcome.as_dict()
         tracing.set_attributes(
             s,

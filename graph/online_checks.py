@@ -38,12 +38,13 @@ class CheckResult:
 
 
 def facts_from_steps(steps: list[dict]) -> dict:
-    """The applicant facts the conversation's successful tool calls used (arguments and applicant records)."""
+    """The applicant facts the conversation's successful tool calls used (arguments and applicant records); of a
+    conversation's events, only its tool calls are read."""
     return dict(_facts_from_steps(steps))
 
 
 def _add_step_facts(facts: dict, e: dict) -> None:
-    if not e.get("ok") or e.get("tool") == "record_finding":
+    if e.get("type", "tool") != "tool" or not e.get("ok") or e.get("tool") == "record_finding":
         return
     facts.update({k: v for k, v in (e.get("arguments") or {}).items() if k in FACT_ARGS + ("exclude_lob",)})
     if app := applicant_of(e):
@@ -171,7 +172,8 @@ def _lob_names(code: str, catalog) -> list[str]:
 
 
 def verify_finding(toolkit, finding: dict, answer: str, steps: list[dict] | None = None) -> CheckResult:
-    """Re-verify one finding: the decisive tool on its facts, and the answer text against it."""
+    """Re-verify one finding: the decisive tool on its facts, and the answer text against it. ``steps``: the
+    conversation's events (its tool calls complete the finding's facts)."""
     task = finding.get("task_type")
     if task not in TASKS:
         return CheckResult("unverifiable", note=f"unknown task type {task!r}")

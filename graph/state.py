@@ -44,8 +44,7 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
     stamps ids on written messages before the reducer runs, so nothing else is needed.
     """
     flat = [m for w in writes for m in (w if isinstance(w, list) else [w])]
-    merged: list[BaseMessage | None] = list(_as_messages(state))
-    at = _places(merged)
+    merged, at = _indexed_copy(state)
     removed = False
     for message in _as_messages(flat):
         if message.id is None:
@@ -70,15 +69,24 @@ def merge_messages(state: list[BaseMessage], writes: Sequence[Any]) -> list[Base
 _indexed = Histories(limit=2 * KEEP_HISTORIES, by_length=True)
 
 
-def _places(messages: Sequence[BaseMessage | None]) -> dict:
-    """Each message's place by id (of repeated ids the last), for ``merge_messages`` to change: the reducer runs at
-    every step over the whole thread, so the index of the list it returned last is kept and copied."""
-    items = tuple(messages)
+def _indexed_copy(state: Sequence[Any]) -> tuple[list[BaseMessage | None], dict]:
+    """The state as messages and each message's place by id (of repeated ids the last), both for ``merge_messages``
+    to change: the reducer runs at every step over the whole thread, so for a list it returned (its messages already
+    converted) the kept index is copied rather than built. So for the start of a list it returned (the value the
+    checkpointer loaded at the turn's start, folded again at the next one's; ids all distinct), less its tail."""
+    items = tuple(state)
     n, whole, at = _indexed.find(items) if items else (0, False, None)
     if whole and at is not None and n == len(items) == len(at):
-        return dict(at)
+        return list(items), dict(at)
+    longer = _indexed.longer(items) if items else None
+    if longer is not None and len(longer[1]) == len(longer[0]):
+        at = dict(longer[1])
+        for m in longer[0][len(items) :]:
+            del at[m.id]
+        return list(items), at
+    merged: list[BaseMessage | None] = list(_as_messages(items))
     # (A None id maps too, but is never looked up: a message without an id is appended.)
-    return dict(zip(map(_id, items), count()))
+    return merged, dict(zip(map(_id, merged), count()))
 
 
 def append_events(state: list[dict], writes: Sequence[tuple[dict, ...]]) -> list[dict]:

@@ -163,6 +163,8 @@ def test_the_reducer_is_the_whole_merge_whatever_the_batches():
                     batch.append(HumanMessage(f"no id {rng.random()}"))
                 else:
                     batch.append(AIMessage(f"text {rng.random()}", id=rng.choice(ids)))
+            earlier = rng.randint(0, len(current))  # the start of a value it returned (a checkpoint's, loaded again)
+            assert merge_messages(current[:earlier], [batch]) == _merge_whole(reference[:earlier], [batch])
             current, reference = merge_messages(current, [batch]), _merge_whole(reference, [batch])
             assert current == reference
             assert merge_messages(list(current), []) == reference  # a copy of the value (LangGraph copies channels)
