@@ -23,48 +23,6 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'&.-]*")
 _CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?]\s*|\s+\+\s+")
 _LEFT_OVER = re.compile(r"^(?:(?:for|on|a|an|the)\s+)+(?=\w)", re.IGNORECASE)
 PLACE_CUES = r"in|near|from|around|outside|based in|located in"
-# Shorthand of everyday business English that the NAICS texts spell out ("dept", "bldgs", "mfg"); read as the word.
-ABBREVIATIONS = {
-    "assn": "association",
-    "bldg": "building",
-    "bldgs": "buildings",
-    "ctr": "center",
-    "dept": "department",
-    "depts": "departments",
-    "equip": "equipment",
-    "govt": "government",
-    "hosp": "hospital",
-    "intl": "international",
-    "maint": "maintenance",
-    "mfg": "manufacturing",
-    "mgmt": "management",
-    "svc": "service",
-    "svcs": "services",
-    "w/": "with",
-}
-_ABBREVIATION = re.compile(rf"(?<![\w'])({'|'.join(map(re.escape, ABBREVIATIONS))})(?![\w'])\.?", re.IGNORECASE)
-# The legal form of a business says nothing of what it does, and "prop" of a sole proprietor is no property line.
-# "co" only before a stop or the end: "CO-2" is a gas.
-_LEGAL_FORM = re.compile(
-    r"\b(?:sole\s+prop(?:rietor(?:ship)?)?\b\.?|l\.?l\.?c\b\.?|inc\b\.?|corp\b\.?|ltd\b\.?|co\.|co\b(?=\s*(?:[,;(+]|$)))",
-    re.IGNORECASE,
-)
-# A clause that says what the business does not do ("no trucks of its own"): its objects would pull towards the
-# industries that make or run them. From the stop before the clause to its end.
-_NEGATED = re.compile(r"(?:^|[,;(]|\s[-–—])\s*(?:no|not|without|never|doesn'?t|don'?t)\s+[^,;()]*\)?", re.IGNORECASE)
-# Nouns that name the form of a business, not its kind: the head noun is the word before ("fence company" -> fence).
-BUSINESS_FORM_NOUNS = frozenset(
-    "business businesses co company companies enterprise enterprises firm firms operation operations outfit".split()
-)
-# Words of a government's level: a name with one ("state revenue department") may be public administration.
-JURISDICTIONS = re.compile(
-    r"\b(?:federal|state|county|municipal|city|town|township|village|borough|parish|tribal|government)\b", re.IGNORECASE
-)
-# Words that say a business sells to the trade: without one, a merchant wholesaler is an unlikely reading of a name
-# (a trade's person noun names its wholesaler in the index entries too: "Plumbers' tools and equipment merchant wholesalers").
-WHOLESALE_WORDS = re.compile(
-    r"\b(?:wholesal\w*|distribut\w*|suppl(?:y|ies|iers?)|jobbers?|import\w*|export\w*|brokers?)\b", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -73,7 +31,6 @@ class BusinessWords:
     places: re.Pattern | None
     states: re.Pattern
     shorthand: re.Pattern | None
-    joined: frozenset[str] = frozenset()  # words the NAICS texts write as one ("pawnshops", "fireworks")
 
     @classmethod
     def build(
@@ -82,10 +39,7 @@ class BusinessWords:
         cities: Iterable[str],
         states: Mapping[str, str],
         lob_synonyms: Iterable[str],
-        vocabulary: Iterable[str] = (),
     ) -> BusinessWords:
-        """``vocabulary``: every word of the NAICS texts, in lower case (two words that join into one are read as
-        it)."""
         # A fleet's size says what a business does ("14 trucks"): only the money and head-count facts go.
         nouns = "|".join(f"(?:{FACT_NOUNS[k]})" for k in NUMERIC_FACTS if k != "vehicles")
         figures = re.compile(
@@ -113,17 +67,11 @@ class BusinessWords:
             reverse=True,
         )
         shorthand = re.compile(rf"\b(?:{'|'.join(map(re.escape, unused))})(?![\w'])", re.IGNORECASE) if unused else None
-        return cls(figures, places, state, shorthand, frozenset(vocabulary))
+        return cls(figures, places, state, shorthand)
 
     def __call__(self, text: str) -> str:
-        """``text`` without figures, places, unused shorthand, legal forms and what the business does not do, its
-        abbreviations and split compounds read as the NAICS texts write them; ``text`` itself when nothing would be
-        left."""
-        out = _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
-        out = _NEGATED.sub(" ", _LEGAL_FORM.sub(" ", out))
-        if self.joined:
-            out = _PAIR.sub(self._join, out)
-        out = self.figures.sub(" ", out)
+        """``text`` without figures, places and unused shorthand; ``text`` itself when nothing would be left."""
+        out = self.figures.sub(" ", text)
         if self.places is not None:
             out = self.places.sub(" ", out)
         out = self.states.sub(" ", out)
@@ -134,14 +82,6 @@ class BusinessWords:
         # what a line taken out leaves at the start ("GL for a bakery" -> "for a bakery") says nothing of the business
         out = _LEFT_OVER.sub("", out)
         return out if _WORD.search(out) else text
-
-    def _join(self, pair: re.Match) -> str:
-        """Two words as one when the NAICS texts write them so ("pawn shop" -> "pawnshop")."""
-        joined = pair[1] + pair[2]
-        return joined if joined.lower() in self.joined or f"{joined.lower()}s" in self.joined else pair[0]
-
-
-_PAIR = re.compile(r"\b([A-Za-z]{3,})\s+([A-Za-z]{3,})\b")
 
 
 def head_clause(text: str) -> str:
@@ -171,13 +111,11 @@ _NAME_ENDS = re.compile(
 _ENTRY_NAME_ENDS = re.compile(r"[,(]")
 
 
-def head_noun(text: str, ends: re.Pattern = _NAME_ENDS, form_nouns: frozenset[str] = frozenset()) -> str | None:
+def head_noun(text: str, ends: re.Pattern = _NAME_ENDS) -> str | None:
     """The last word of a name, lower case, without its ending (``retrieval.normalise.stem``): the kind of business
     a name says ("wireless retailer for a carrier" -> "retail", "coffee shops" -> "shop"); None without a word.
-    ``ends``: where the name ends; ``form_nouns``: words passed over for the one before ("fence company")."""
+    ``ends``: where the name ends."""
     words = re.findall(r"[a-z]+", ends.split(text.lower())[0])
-    while len(words) > 1 and words[-1] in form_nouns:
-        words.pop()
     return stem(words[-1]) if words else None
 
 
@@ -208,17 +146,5 @@ class HeadNouns:
     def sectors(self, description: str) -> dict[str, float]:
         """Sector -> share for the head noun of ``description``'s first clause; empty for a noun the entries do not
         end enough names with."""
-        noun = head_noun(head_clause(description), form_nouns=BUSINESS_FORM_NOUNS)
+        noun = head_noun(head_clause(description))
         return self.shares.get(noun, {}) if noun else {}
-
-    def government(self, description: str, floor: float = 0.1) -> bool:
-        """Whether ``description`` names a government office: a level of government in the name and a head noun
-        that names public administration in the index entries ("department", "court", "office"; not "hospital" or
-        "school": a county hospital is a hospital, as NAICS classifies it)."""
-        name = head_clause(description)
-        return bool(JURISDICTIONS.search(_NAME_ENDS.split(name)[0])) and self.sectors(name).get("92", 0.0) >= floor
-
-    def wholesale_unlikely(self, description: str, floor: float = 0.3) -> bool:
-        """Whether nothing in ``description`` says it sells to the trade: no word of the wholesale trade, and a head
-        noun whose index entries are mostly not wholesalers' ("distributor" is one)."""
-        return not WHOLESALE_WORDS.search(description) and self.sectors(description).get("42", 0.0) < floor

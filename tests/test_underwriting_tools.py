@@ -420,34 +420,6 @@ def test_figures_places_and_line_shorthand_are_not_read_as_the_business():
     assert models("refills CO-2 tanks and ID-9 scanners, 15 employees, CO") == "refills CO-2 tanks and ID-9 scanners"
 
 
-def test_abbreviations_legal_forms_negated_clauses_and_split_compounds_are_read_as_naics_writes_them():
-    from retrieval.business_words import BusinessWords
-
-    words = BusinessWords.build(
-        set(), [], {"CO": "Colorado"}, ["prop", "property"], vocabulary={"fireworks", "lifeguards"}
-    )
-    assert words("fire works stand, sole prop") == "fireworks stand"  # not the property line
-    assert words("life guard svc for hotels") == "lifeguard service for hotels"
-    assert words("moving co., no storage of its own") == "moving"
-    assert words("courier, not a trucking carrier; bikes") == "courier; bikes"
-    assert words("bike courier (no trucks) downtown") == "bike courier downtown"
-    assert words("bottles CO-2 for bars") == "bottles CO-2 for bars"  # "co" before a hyphen is no company
-
-
-def test_a_government_office_and_an_unlikely_wholesaler_are_read_from_the_name():
-    from retrieval.business_words import BUSINESS_FORM_NOUNS, HeadNouns, head_noun
-
-    assert head_noun("roofing company, 5 crews", form_nouns=BUSINESS_FORM_NOUNS) == "roof"
-    entries = [("921130", "Taxation departments"), ("921130", "Assessors' offices"), ("541211", "Accountants' offices")]
-    entries += [("622110", "Hospitals, general"), ("423940", "Watch distributors"), ("423940", "Clock distributors")]
-    nouns = HeadNouns.build(entries, min_entries=1)
-    assert nouns.government("county assessor office") and nouns.government("city water dept, billing") is False
-    assert nouns.government("city water department") and not nouns.government("county hospital")
-    assert not nouns.government("assessor office")  # no level of government: a private firm's office
-    assert nouns.wholesale_unlikely("watch repair") and not nouns.wholesale_unlikely("watch distributor")
-    assert not nouns.wholesale_unlikely("sells watches wholesale to shops")
-
-
 def test_the_head_clause_is_the_name_before_the_detail():
     from retrieval.business_words import head_clause
 

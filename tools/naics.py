@@ -68,19 +68,10 @@ class NaicsClassifier:
         lexical = self.index.bm25_scores(query)
         if lexical.max() > 0:
             score = score + LEXICAL_WEIGHT * lexical / lexical.max()
-        if self.head_nouns is not None:
-            sectors = self.head_nouns.sectors(query)
-            if sectors:
-                score = score + HEAD_NOUN_WEIGHT * np.array([sectors.get(code[:2], 0.0) for code in self.index.ids])
-            if self.head_nouns.government(query):
-                score = score + GOVERNMENT_WEIGHT * self.in_sector("92")
-            if self.head_nouns.wholesale_unlikely(query):
-                score = score - WHOLESALE_PENALTY * self.in_sector("42")
+        sectors = self.head_nouns.sectors(query) if self.head_nouns is not None else {}
+        if sectors:
+            score = score + HEAD_NOUN_WEIGHT * np.array([sectors.get(code[:2], 0.0) for code in self.index.ids])
         return score
-
-    def in_sector(self, sector: str) -> np.ndarray:
-        """1 for each code of ``sector`` (two digits), else 0."""
-        return np.array([code.startswith(sector) for code in self.index.ids], dtype=np.float32)
 
     def similarity(self, vector: np.ndarray) -> np.ndarray:
         """How near ``vector`` is to each code: its official title and description, plus its nearest index entry."""
@@ -104,12 +95,6 @@ HEAD_WEIGHT = 0.3
 # round 6: r6 tune top-1 0.60 -> 0.65, the own sets unchanged (0.2 lost one own description; sectors, not subsectors:
 # a noun's entries are too few per subsector).
 HEAD_NOUN_WEIGHT = 0.1
-# A name with a level of government and a head noun of public administration ("city clerk's office") is a government
-# office: its other words are a private firm's (a revenue office would read as tax preparers). Wholesalers are named
-# with a word of the trade; a name without one (a trade's person noun alone) leans a little away from them. Issue 23
-# round 8: see docs/measuring.md.
-GOVERNMENT_WEIGHT = 0.3
-WHOLESALE_PENALTY = 0.05
 
 
 def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
@@ -124,11 +109,9 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
         with Session(ctx.engine) as c:
             texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
         # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not
-        every = [w for text in [*texts, *(e for _, e in names)] for w in re.findall(r"[A-Za-z']+", text)]
-        words = {w for w in every if w.islower()}
+        words = {w for text in [*texts, *(e for _, e in names)] for w in re.findall(r"[A-Za-z']+", text) if w.islower()}
         cities = read_us_cities()
-        vocabulary = {w.lower() for w in every}
-        business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms, vocabulary)
+        business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms)
         acronyms = defined_acronyms([*(e for _, e in names), *texts])
         return NaicsClassifier(index, documents, entries, business, HeadNouns.build(names), acronyms)
 
