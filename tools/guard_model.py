@@ -270,6 +270,13 @@ def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[flo
     return probs, len(unsure) if vectors else 0
 
 
+def settle_key(product: str, first_word: str) -> str:
+    """What ``Verdicts`` settles together: a product named by the same first word. A writer who declines a product
+    and names it again in other words ("EPLI is out, so add wrongful termination cover") offers a form of it they
+    may not know is the same product; the same words again explain the decline."""
+    return f"{product}:{first_word}"
+
+
 class Verdicts:
     """A text's verdicts, product by product. A mention is offered at the model's threshold, unless the text
     firmly declines the same product elsewhere (a mention below ``declined``) and no mention of it is near certain
