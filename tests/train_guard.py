@@ -117,9 +117,8 @@ def flag(texts: list, threshold: float, settle: tuple[float, float] = (0.0, 1.0)
     flagged = []
     for mentions, want in texts:
         verdicts = guard_model.Verdicts(model)
-        for _, prob, key in mentions:
-            verdicts.add(key, prob)
-        flagged.append(({p for p, prob, key in mentions if verdicts.offered(key, prob)}, want))
+        numbers = [verdicts.add(p, prob, key) for p, prob, key in mentions]
+        flagged.append(({p for (p, _, _), k in zip(mentions, numbers, strict=True) if verdicts.offered(k)}, want))
     return probs, labels, flagged
 
 

@@ -912,19 +912,19 @@ def _find_mentions(text: str, catalog, names: Iterable[str], budget: list[int] |
         next_named = nxt < len(mention_order) and mention_order[nxt] < hi + judge_model.NEXT
         return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others, prev_named, next_named)
 
-    found: list[tuple[Mention, float, str, bool]] = []
+    found: list[tuple[Mention, int, bool]] = []
     verdicts = judge_model.Verdicts()
     for at in range(0, len(spans), JUDGE_BATCH):  # in batches: a text of many mentions never holds all contexts
         batch = spans[at : at + JUDGE_BATCH]
         probs, used = judge_model.judge([context(*span) for span in batch], budget[0])
         budget[0] -= used  # for the whole text, its segments together
         for (pid, i, j, weak), p in zip(batch, probs, strict=True):
-            key = judge_model.settle_key(pid, tokens[i].word)
-            if not verdicts.add(key, p) and weak:  # a bare word ("flood", "crime") counts only where offered
+            k = verdicts.add(pid, p, judge_model.settle_key(pid, tokens[i].word))
+            if p < verdicts.threshold and weak:  # a bare word ("flood", "crime") counts only where offered
                 continue
             start, end = _original(tokens[i].start, offsets), _original(tokens[j - 1].end - 1, offsets) + 1
-            found.append((Mention(pid, lex.names[pid], start, end, text[start:end], False), p, key, weak))
-    settled = [replace(m, offered=verdicts.offered(key, p)) for m, p, key, _ in found]
+            found.append((Mention(pid, lex.names[pid], start, end, text[start:end], False), k, weak))
+    settled = [replace(m, offered=verdicts.offered(k)) for m, k, _ in found]
     return [m for m, (*_, weak) in zip(settled, found, strict=True) if m.offered or not weak]
 
 
