@@ -27,21 +27,23 @@ def test_labelled_set_is_big_enough_and_balanced():
 
 # (set, precision floor, recall floor). The judging model is trained on the first nine (guard_fresh_heldout and
 # guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3; guard_fresh5_train is round 5's
-# new writer's training half, guard_fresh6_train round 6's two writers'): they stay where training left them. guard_texts_heldout was never trained or tuned
+# new writer's training half, guard_fresh6_train round 6's two writers', guard_fresh7/8_train the tune parts of
+# rounds 7 and 8): they stay where training left them. guard_texts_heldout was never trained or tuned
 # on; its floor sits 0.02 under what the guard measured the one time it met it (python -m bench.guard): it catches
 # a regression, it was not tuned towards. A new writer's held-out set lives outside the repository
 # (bench.guard --heldout FILE).
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 1.0),
     ("guard_fresh_tune.jsonl", 1.0, 0.98),
-    ("guard_fresh2_train.jsonl", 0.995, 0.977),
-    ("guard_fresh_heldout.jsonl", 1.0, 0.989),
-    ("guard_fresh2_heldout.jsonl", 0.989, 0.989),
-    ("guard_fresh3_train.jsonl", 0.984, 1.0),
-    ("guard_fresh4_train.jsonl", 1.0, 0.988),
-    ("guard_fresh5_train.jsonl", 0.979, 0.986),
-    ("guard_fresh6_train.jsonl", 0.987, 0.981),
-    ("guard_fresh7_train.jsonl", 1.0, 1.0),  # round 7's writer's tune half: met as it is, not trained on (yet)
+    ("guard_fresh2_train.jsonl", 0.991, 0.982),
+    ("guard_fresh_heldout.jsonl", 1.0, 1.0),
+    ("guard_fresh2_heldout.jsonl", 0.977, 0.989),
+    ("guard_fresh3_train.jsonl", 0.976, 1.0),
+    ("guard_fresh4_train.jsonl", 0.994, 0.988),
+    ("guard_fresh5_train.jsonl", 0.972, 0.986),
+    ("guard_fresh6_train.jsonl", 0.974, 0.981),
+    ("guard_fresh7_train.jsonl", 1.0, 1.0),  # round 7's writer's tune half
+    ("guard_fresh8_train.jsonl", 1.0, 1.0),  # round 8's writer's tune half
     ("guard_texts_heldout.jsonl", 0.949, 0.98),
 ]
 
@@ -424,6 +426,18 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         ("They already carry med mal through a captive.", []),
         # Round 6: a party named as the reason for an offer is no destination.
         ("Quote a flood policy to comply with the bank's loan terms.", ["flood"]),
+        # Round 8, in our own examples: notes without vowels, text-speak digits, a negated harm that recommends, a
+        # destination in a phrase a comma closes, "as is" carrying a decline, a form of a declined product offered
+        # under another name, the farm, title and care lines.
+        ("Pls quote hlth ins for the 3 partners.", ["health_insurance"]),
+        ("b4 we bind, add earthquake cover.", ["earthquake"]),
+        ("A crime policy can't hurt for the cashiers.", ["crime"]),
+        ("With the ledger kept at a local bank, a fidelity bond makes sense: add it.", ["fidelity_bond"]),
+        ("Aviation is outside our lines, as is a marine cargo policy.", []),
+        ("EPLI is off the table, so add wrongful termination insurance instead.", ["epli"]),
+        ("Offer crop hail cover for the orchard.", ["crop_livestock"]),
+        ("We don't write title insurance; the buyer's lender arranges it.", []),
+        ("Add long-term care insurance for the owners.", ["long_term_care"]),
     ],
 )
 def test_kinds_a_new_writer_used(text, expected):

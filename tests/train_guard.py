@@ -68,15 +68,18 @@ def samples(catalog) -> list[dict]:
         raise SystemExit("the MiniLM embedding did not load: the guard's second model cannot be trained")
     by_context = {id(c): v for c, v in zip(contexts, vectors, strict=True)}
     for t in texts:
-        t["mentions"] = [(p, guard_model.features(c), by_context[id(c)]) for p, c in t["mentions"]]
+        t["mentions"] = [
+            (p, guard_model.features(c), by_context[id(c)], guard_model.settle_key(p, c.words[c.i]))
+            for p, c in t["mentions"]
+        ]
     return texts
 
 
 def fit(texts: list[dict], band: float) -> dict:
-    xs = [f for t in texts for _, f, _ in t["mentions"]]
-    ys = [int(p in t["want"]) for t in texts for p, _, _ in t["mentions"]]
+    xs = [f for t in texts for _, f, _, _ in t["mentions"]]
+    ys = [int(p in t["want"]) for t in texts for p, *_ in t["mentions"]]
     model = guard_model.fit(xs, ys)
-    embedded = guard_model.fit(xs, ys, [v for t in texts for _, _, v in t["mentions"]], SCALE)
+    embedded = guard_model.fit(xs, ys, [v for t in texts for _, _, v, _ in t["mentions"]], SCALE)
     model["embedded"] = {**embedded, "band": band}
     return model
 
@@ -88,19 +91,19 @@ def evaluate(train: list[dict], test: list[dict], bands: tuple[float, ...]) -> d
 
 
 def probabilities(train: list[dict], test: list[dict], bands: tuple[float, ...]) -> dict[str, list]:
-    """Per judge, per text of ``test``: each mention's (product, probability) under models fitted on ``train``,
-    and the products the text's label wants."""
+    """Per judge, per text of ``test``: each mention's (product, probability, what settles it with others) under
+    models fitted on ``train``, and the products the text's label wants."""
     model = fit(train, bands[0])
     out: dict[str, list] = {}
     for judge in ["features", *(f"band {b}" for b in bands)]:
         out[judge] = []
         for t in test:
             probs = []
-            for p, f, v in t["mentions"]:
+            for p, f, v, key in t["mentions"]:
                 prob = guard_model.probability(f, model)
                 if judge != "features" and (b := float(judge.split()[1])) <= prob <= 1 - b:
                     prob = guard_model.probability(f, model, v)
-                probs.append((p, prob))
+                probs.append((p, prob, key))
             out[judge].append((probs, t["want"]))
     return out
 
@@ -109,14 +112,13 @@ def flag(texts: list, threshold: float, settle: tuple[float, float] = (0.0, 1.0)
     """The mentions' probabilities and labels, and per text the products flagged and wanted, as
     ``guard_model.Verdicts`` decides with ``threshold`` and ``settle`` (declined, certain)."""
     model = {"threshold": threshold, "declined": settle[0], "certain": settle[1]}
-    probs = [prob for mentions, _ in texts for _, prob in mentions]
-    labels = [int(p in want) for mentions, want in texts for p, _ in mentions]
+    probs = [prob for mentions, _ in texts for _, prob, _ in mentions]
+    labels = [int(p in want) for mentions, want in texts for p, _, _ in mentions]
     flagged = []
     for mentions, want in texts:
         verdicts = guard_model.Verdicts(model)
-        for p, prob in mentions:
-            verdicts.add(p, prob)
-        flagged.append(({p for p, prob in mentions if verdicts.offered(p, prob)}, want))
+        numbers = [verdicts.add(p, prob, key) for p, prob, key in mentions]
+        flagged.append(({p for (p, _, _), k in zip(mentions, numbers, strict=True) if verdicts.offered(k)}, want))
     return probs, labels, flagged
 
 

@@ -193,6 +193,8 @@ PAIR_TYPO_MIN_LEN = 5  # beside the other word of its term, a shorter word may b
 # Longer than any term word, so a longer "word" matches nothing: it is never looked up letter by letter (its
 # one-deletion neighbourhood alone would cost the square of its length: 30,000 letters took 887 MB).
 MAX_TOKEN_CHARS = 40
+SKELETON_MIN_LEN = 4  # a word written without its vowels, read as a term word from this many letters ("trvl")
+_VOWELS = re.compile(r"[aeiou]")
 JUDGE_BATCH = 256  # mentions judged together
 # Text judged at once: a long answer is some 8,000 characters; a 5 MB line of "- umbrella" items held 940 MB whole.
 SEGMENT_CHARS = 64_000
@@ -264,7 +266,7 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
     """The text folded for matching, and each folded character's offset in ``text`` (None: the same)."""
     if text.isascii() and "<" not in text and "&" not in text:
         folded = text.lower()
-        return _drop_inner_apostrophes(folded, None)
+        return _text_speak(*_drop_inner_apostrophes(folded, None))
     parts: list[str] = []
     offsets: list[int] = []
     pos = 0
@@ -277,7 +279,32 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
         pos = m.end()
     parts.append(text[pos:].lower())
     offsets.extend(range(pos, len(text)))
-    return _drop_inner_apostrophes("".join(parts), offsets)
+    return _text_speak(*_drop_inner_apostrophes("".join(parts), offsets))
+
+
+# Digits that spell a syllable in text speak ("4get", "2day", "b4"): read as the word, so the rules and the judge
+# see "forget". Only at the start of a word of letters (not "4th", "ho4", "2nd", nor a count "4 trucks").
+_TEXT_SPEAK = re.compile(r"(?<![a-z0-9])(?:([42])(?!(?:th|nd|st|rd|s)\b)(?=[a-z]{2,}\b)|b(4)(?![a-z0-9]))")
+_SPOKEN = {"4": "for", "2": "to"}
+
+
+def _text_speak(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
+    if not _TEXT_SPEAK.search(text):
+        return text, offsets
+    base = offsets if offsets is not None else range(len(text))
+    parts: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for m in _TEXT_SPEAK.finditer(text):
+        at = m.start(1) if m.group(1) else m.start(2)
+        spoken = _SPOKEN[text[at]] if m.group(1) else "efore"
+        parts.append(text[pos:at] + spoken)
+        kept.extend(base[pos:at])
+        kept.extend([base[at]] * len(spoken))
+        pos = at + 1
+    parts.append(text[pos:])
+    kept.extend(base[pos:])
+    return "".join(parts), kept
 
 
 def _drop_inner_apostrophes(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
@@ -340,6 +367,15 @@ class Lexicon:
                 for d in _deletes(w):
                     deletions.setdefault(d, []).append(w)
         self._deletions: dict[str, tuple[str, ...]] = {d: tuple(ws) for d, ws in deletions.items()}
+        # Notes drop a word's vowels ("hlth", "trvl"): a term word read from its first letter and consonants, where
+        # that skeleton is long enough to name one word only (shorter ones are acronyms: "crm", "std").
+        skeletons: dict[str, set[str]] = {}
+        for w in vocab:
+            if w.isalpha() and len(w) >= SKELETON_MIN_LEN + 1:
+                for form in {_skeleton(w), _skeleton(re.sub(r"(.)\1", r"\1", w))}:
+                    if len(form) >= SKELETON_MIN_LEN and form not in vocab:
+                        skeletons.setdefault(form, set()).add(w)
+        self.skeletons = {k: ws.pop() for k, ws in skeletons.items() if len(ws) == 1}
         self._canon: dict[str, str] = {}
         self.pairs: set[tuple[str, str]] = set()  # adjacent words of a term: ("surety", "bond"), ("&", "ransom")
         for p in products:
@@ -394,7 +430,7 @@ class Lexicon:
         hit = self._canon.get(word)
         if hit is not None:
             return hit
-        out = self.singular(self.abbreviations.get(word, word))
+        out = self.singular(self.abbreviations.get(word, self.skeletons.get(word, word)))
         if out not in self.vocab and not out.isdigit():
             if len(out) >= TYPO_MIN_LEN - 1:
                 cands = set(self._deletions.get(out, ()))
@@ -412,6 +448,10 @@ class Lexicon:
         if len(self._canon) < 100_000:
             self._canon[word] = out
         return out
+
+
+def _skeleton(word: str) -> str:
+    return word[0] + _VOWELS.sub("", word[1:])
 
 
 def _deletes(word: str) -> set[str]:
@@ -534,6 +574,8 @@ class _Judge:
         # ("\"umbrella \"umbrella ..." once took 24 s of CPU for 64,000 characters, searched once per mention).
         self._clause_facts: dict[tuple[str, int], bool] = {}
         self._kept_out: dict[int, list[tuple[int, int]]] = {}  # per clause: its "keep ... out" spans
+        self._referred: dict[int, list[tuple[int, int]]] = {}  # per clause: its destinations
+        self.commas = [m.start() for m in re.finditer(",", norm)]
         self._heading_declines: dict[tuple[int, int], bool] = {}
 
     def clause_of(self, pos: int) -> int:
@@ -542,7 +584,10 @@ class _Judge:
     def declines(self, c: int) -> bool:
         if c not in self._declines:
             a, b = self.clauses[c]
-            self._declines[c] = bool(_DECLINE.search(self.norm, a, b))
+            found = _DECLINE.search(self.norm, a, b)
+            if found and _LITOTES.search(self.norm, a, b):  # "it wouldn't hurt", "don't forget": these recommend
+                found = _DECLINE.search(_LITOTES.sub(" ", self.norm[a:b]))
+            self._declines[c] = bool(found)
         return self._declines[c]
 
     def excludes_only(self, pos: int) -> bool:
@@ -561,8 +606,21 @@ class _Judge:
             self._clause_facts[key] = compute()
         return self._clause_facts[key]
 
-    def referred(self, c: int) -> bool:
-        return self._once("referred", c, lambda: bool(_REFERRED.search(self.norm, *self.clauses[c])))
+    def referred(self, c: int, start: int | None = None) -> bool:
+        """The clause sends a product elsewhere; with ``start`` (a mention's), not counting a destination in a
+        phrase a comma closes before the mention: "Given the board at the X bank, a D&O policy ..." sets the
+        scene, it sends nothing (the clause's destinations are found once, looked up by position)."""
+        if c not in self._referred:
+            a, b = self.clauses[c]
+            self._referred[c] = [(m.start(), m.end()) for m in _REFERRED.finditer(self.norm, a, b)]
+        spans = self._referred[c]
+        if start is None or not spans:
+            return bool(spans)
+        k = bisect.bisect_right(spans, (start, len(self.norm)))  # the spans starting at or before the mention
+        if k < len(spans) or k == 0:
+            return bool(spans)
+        last = spans[k - 1][1]  # a comma after the last destination before the mention closes them all
+        return last > start or bisect.bisect_left(self.commas, last) == bisect.bisect_left(self.commas, start)
 
     def offering(self, c: int) -> bool:
         return self._once("offering", c, lambda: bool(_OFFERING.search(self.norm, *self.clauses[c])))
@@ -581,7 +639,8 @@ class _Judge:
         if words and all(w in _ECHO_WORDS for w in words):  # "EPLI too.", "Excess, same."
             return True
         return bool(_ECHO.match(self.norm, a, b)) or (
-            bool(re.search(r"\b(?:so|nor|neither)\W*$", before)) and bool(_AUXILIARY.match(self.norm, a, b))
+            # "and so is X", "nor is X", "..., as is X"
+            bool(re.search(r"\b(?:so|nor|neither|as)\W*$", before)) and bool(_AUXILIARY.match(self.norm, a, b))
         )
 
     def referred_alone(self, c: int) -> bool:
@@ -622,7 +681,7 @@ class _Judge:
             # "you asked about 'D&O'"; a markdown quote ("> Can we add D&O?") is someone else's words too
             "quoted": self.quoted_span(start, end) or self.norm[line : line + 8].lstrip().startswith(">"),
             "declines": self.declines(c),
-            "referred": self.referred(c),
+            "referred": self.referred(c, start),
             # "Excess: beyond our lines; refer that request to an excess market." (the next clause names none)
             "then_referred": c + 1 < len(self.clauses) and self.referred_alone(c + 1),
             # "Not written: umbrella, excess, EPLI."
@@ -687,6 +746,12 @@ _KEPT_OUT = re.compile(r"\b(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\
 _IS_OUT = re.compile(
     r"\s*(?:(?:is|are|s)\s+(?:out|not happening)|(?:(?:is|are|s)\s+)?(?:a no|a hard no|a pass|off the table|off[ -]limits))"
     r"\b(?!\s+(?:on|there|to|for|in|at|with)\b)"
+)
+# A negation of harm or neglect recommends (the judge's "litotes" class; "reason" also declines: "no reason to").
+_LITOTES = re.compile(
+    r"\b(?:not|no|never|nothing|dont|doesnt|wouldnt|cant|cannot|couldnt|wont|shouldnt)\s+(?:\w+\s+)?(?:"
+    + "|".join(sorted(judge_model.CLASSES["litotes"] - {"reason"}))
+    + r")\b"
 )
 _NEGATED_BEFORE = re.compile(r"\b(?:not|dont|shouldnt|wouldnt|cant|never|wont|mustnt|cannot|no)\s+(?:\w+\s+)?$")
 _EXCLUSION = re.compile(r"\b(?:exclu\w*|esclu[sd]\w*|ausgeschlossen|schliesst \w+ aus)\b")
@@ -847,19 +912,20 @@ def _find_mentions(text: str, catalog, names: Iterable[str], budget: list[int] |
         next_named = nxt < len(mention_order) and mention_order[nxt] < hi + judge_model.NEXT
         return judge_model.Context(words, i, j, lo, hi, clo, chi, pid, cues, others, prev_named, next_named)
 
-    found: list[tuple[Mention, float, bool]] = []
+    found: list[tuple[Mention, int, bool]] = []
     verdicts = judge_model.Verdicts()
     for at in range(0, len(spans), JUDGE_BATCH):  # in batches: a text of many mentions never holds all contexts
         batch = spans[at : at + JUDGE_BATCH]
         probs, used = judge_model.judge([context(*span) for span in batch], budget[0])
         budget[0] -= used  # for the whole text, its segments together
         for (pid, i, j, weak), p in zip(batch, probs, strict=True):
-            if not verdicts.add(pid, p) and weak:  # a bare word ("flood", "crime") counts only where offered
+            k = verdicts.add(pid, p, judge_model.settle_key(pid, tokens[i].word))
+            if p < verdicts.threshold and weak:  # a bare word ("flood", "crime") counts only where offered
                 continue
             start, end = _original(tokens[i].start, offsets), _original(tokens[j - 1].end - 1, offsets) + 1
-            found.append((Mention(pid, lex.names[pid], start, end, text[start:end], False), p, weak))
-    settled = [replace(m, offered=verdicts.offered(m.product, p)) for m, p, _ in found]
-    return [m for m, (_, _, weak) in zip(settled, found, strict=True) if m.offered or not weak]
+            found.append((Mention(pid, lex.names[pid], start, end, text[start:end], False), k, weak))
+    settled = [replace(m, offered=verdicts.offered(k)) for m, k, _ in found]
+    return [m for m, (*_, weak) in zip(settled, found, strict=True) if m.offered or not weak]
 
 
 MAX_NAMES = 64  # names from the data one answer is checked against (each searched once: linear in the text)

@@ -270,30 +270,43 @@ def judge(contexts: list[Context], embed_max: int = EMBED_MAX) -> tuple[list[flo
     return probs, len(unsure) if vectors else 0
 
 
+def settle_key(product: str, first_word: str) -> str:
+    """The words a mention names its product by, as ``Verdicts`` compares them: its first word."""
+    return f"{product}:{first_word}"
+
+
 class Verdicts:
     """A text's verdicts, product by product. A mention is offered at the model's threshold, unless the text
     firmly declines the same product elsewhere (a mention below ``declined``) and no mention of it is near certain
     (at or above ``certain``): a writer who declines a product names it again while explaining it ("An umbrella
-    sits over the GL ...", "You asked: can we add an umbrella? No"), and rarely offers what they declined. Both
-    bounds are chosen with the threshold by leave-one-writer-out cross-validation (``tests/train_guard.py``)."""
+    sits over the GL ...", "You asked: can we add an umbrella? No"), and rarely offers what they declined. A mention
+    after the decline that names the product in other words stands on its own: "EPLI is out, so add wrongful
+    termination cover" offers a form of it the writer may not know is the same product. The bounds are chosen with
+    the threshold by leave-one-writer-out cross-validation (``tests/train_guard.py``)."""
 
     def __init__(self, model: dict | None = None):
         model = _weights() if model is None else model
         self.threshold = model["threshold"]
         self.declined, self.certain = model.get("declined", 0.0), model.get("certain", 1.0)
-        self.low: dict[str, float] = {}
+        self.seen: list[tuple[str, float, str]] = []  # (product, probability, settle_key) in text order
+        self.low: dict[str, int] = {}  # per product: its least likely mention (the firmest decline)
         self.high: dict[str, float] = {}
 
-    def add(self, product: str, p: float) -> bool:
-        """Record one mention's probability; whether it is offered on its own."""
-        self.low[product] = min(self.low.get(product, 1.0), p)
+    def add(self, product: str, p: float, key: str = "") -> int:
+        """Record one mention's probability, in text order; its number for ``offered``."""
+        k = len(self.seen)
+        self.seen.append((product, p, key))
+        if product not in self.low or p < self.seen[self.low[product]][1]:
+            self.low[product] = k
         self.high[product] = max(self.high.get(product, 0.0), p)
-        return p >= self.threshold
+        return k
 
-    def offered(self, product: str, p: float) -> bool:
-        """Whether a recorded mention is offered, all the text's mentions of its product read."""
-        if self.low[product] < self.declined and self.high[product] < self.certain:
-            return False
+    def offered(self, k: int) -> bool:
+        """Whether recorded mention ``k`` is offered, all the text's mentions of its product read."""
+        product, p, key = self.seen[k]
+        low = self.low[product]
+        if self.seen[low][1] < self.declined and self.high[product] < self.certain:
+            return k > low and key != self.seen[low][2] and p >= self.threshold
         return p >= self.threshold
 
 
