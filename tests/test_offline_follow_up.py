@@ -242,3 +242,44 @@ def test_the_code_our_classification_gave_is_not_offered_again(cp):  # noqa: F81
     assert [f["task_type"] for f in first.findings] == ["classification"]
     then = cp.send(tid, "and is GL in appetite for them in MN, 12 employees")
     assert "Which NAICS code fits" not in then.answer
+
+
+def test_a_line_inside_a_product_we_do_not_write_is_no_line(catalog):
+    from graph.reader.read import read
+
+    assert [line.value for line in read("wants BOP plus liquor liability", catalog, None).lines] == ["bop"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fact", "value"),
+    [("deli, 11 empl, 900k sales", "employees", 11), ("deli, 11 employes, 900k revenu", "annual_revenue", 900_000)],
+)
+def test_a_fact_noun_typed_short_or_with_a_letter_dropped_still_names_its_figure(catalog, text, fact, value):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get(fact) == value
+
+
+def test_a_correction_of_the_place_is_no_description(catalog):
+    from graph.offline.facts import parse
+
+    assert "description" not in parse("oh wait its in el paso, still texas", catalog).facts
+
+
+def test_two_questions_joined_before_the_second_noun_are_both_asked():
+    from graph.offline.facts import detect_tasks
+
+    assert detect_tasks("what limits n deductible on the auto") == ["policy_limits", "deductible"]
+
+
+def test_no_code_but_what_the_business_does_describes_it(catalog):
+    from graph.offline.facts import parse
+
+    got = parse("dunno the naics, they haul refrigerated freight long distance", catalog, "naics")
+    assert got.facts.get("description") == "they haul refrigerated freight long distance"
+
+
+def test_what_a_junior_may_bind_is_a_question_about_the_rules(catalog):
+    from graph.offline.facts import parse
+
+    assert parse("how much auto limit can a junior uw bind?", catalog).intent == "guidelines"

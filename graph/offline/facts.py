@@ -26,7 +26,7 @@ from graph.offline import names, numbers
 from graph.offline.choice import names_a_position
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from graph.reader import lexicon
-from graph.reader.read import read
+from graph.reader.read import CORRECTION_WORDS, read
 from graph.reader.readings import Reading
 from retrieval.normalise import PLACE_CUES
 from tools.errors import InvalidArgument
@@ -123,7 +123,11 @@ _DEFINITION = re.compile(
     r"\bwhat (?:does|do) [\w' -]{1,40} mean\b|\bwhat(?:'s| is) (?:the )?(?:meaning|definition) of\b|\bdefine\b"
     r"|\b(?:explain|summari[sz]e) (?:the |our )?(?:rule|rules|guideline|guidelines|section)\b|\bguidelines? (?:say|on|about)\b"
     # a question about the rules in general, not about this applicant ("... for contractors generally?")
-    r"|\b(?:generally|in general|general question|as a rule|is there a rule|do we have a rule|any rule)\b",
+    r"|\b(?:generally|in general|general question|as a rule|is there a rule|do we have a rule|any rule)\b"
+    # what an underwriter may do by authority: "the max limit a junior can bind", "can i approve my own referral"
+    r"|\b(?:a |my |our )?(?:junior|senior)(?: uw| underwriter)?s? (?:can|may|is allowed to|are allowed to) "
+    r"(?:bind|write|quote|approve|sign)\b|\b(?:my|binding|underwriting) authority\b"
+    r"|\b(?:can|may) (?:a |my |our )?(?:junior|senior)(?: uw| underwriter)?s? (?:bind|write|quote|approve|sign)\b",
     re.I,
 )
 _HEADER = re.compile(r"\b(?:fwd?|fw|original message|forwarded message)\b", re.I)
@@ -225,7 +229,9 @@ def detect_tasks(text: str) -> list[str]:
     parts = [
         p
         for p in re.split(
-            r"(?<=\?)|;|\s(?:and also|also|plus|and then|and|&)\s(?=(?:what|which|how|is|are|can|could|do|does|would|will|whats|what's)\b)",
+            r"(?<=\?)|;|\s(?:and also|also|plus|and then|and|&)\s(?=(?:what|which|how|is|are|can|could|do|does|would|will|whats|what's)\b)"
+            # "limits n deductible", "limits + ded": two questions joined before the second one's noun
+            r"|\s(?:and|n|&|\+|plus)\s(?=(?:the |a |our |their )?(?:limits?|deductibles?|ded|naics|appetite)\b)",
             t,
             flags=re.I,
         )
@@ -752,6 +758,15 @@ def _whole_trade(text: str, desc):
     return dataclasses.replace(desc, value=span.text, span=span)
 
 
+def _names_any_trade(words: list[str]) -> bool:
+    """Some word of the phrase is one NAICS names a trade with (an answer to our question may say it anywhere)."""
+    trades = names.trade_words()
+    return any(
+        w in trades and w not in names.GENERIC and w not in names.STOP
+        for w in (x.lower().strip("'.,;:!?") for x in words)
+    )
+
+
 def _names_trade(words: list[str]) -> bool:
     """The phrase's last word (its head) is a word NAICS names a trade with; a word of our own trade ("broker",
     "agent") only after one that does ("freight broker")."""
@@ -864,6 +879,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["state"], f["description"] = edge  # "plumber tulsa": where, and what the business does (read back to correct)
     if "description" in f and not _WORD3.search(str(f["description"])):
         del f["description"]  # "a go for property": no word of three letters describes a business (nor can the tool)
+    if "description" in f and not [
+        w for w in names.content_words(str(f["description"]), catalog) if w not in CORRECTION_WORDS
+    ]:
+        del f["description"]  # "wait its in san antonio": a correction's words and a pronoun describe nothing
     if p.company is None and asked is None and not p.applicant_id and reading.company is not None:
         # the tagger's name where the rules found none ("Birchwood Shuttle Lines needs auto"), its capitalised words
         words = str(reading.company.value).split()
@@ -890,6 +909,16 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     p.unknown_facts = said_unknown - {"naics"} if asked != "naics" else said_unknown
     for key in p.unknown_facts:  # "no idea on the vehicle count" is never 0 vehicles
         f.pop(key, None)
+    if asked == "naics" and (p.unknown or "naics" in p.unknown_facts) and not (set(f) - {"description"}):
+        # "no clue on naics, long haul general freight": the code is not known, the other clauses describe
+        unsure = [s.text for s in reading.unknown.values()]
+        rest = [
+            c
+            for c in re.split(r"[,;]|\s[-–—]\s", t)
+            if c.strip() and not says_unknown(c) and not any(u and u in c for u in unsure)
+        ]
+        if rest and _names_any_trade(" ".join(rest).split()) and (whole := bare_description(", ".join(rest), catalog)):
+            f["description"] = whole.strip(" ,.;:-")
     # A bare answer answers the question asked last, when the sentence names no other fact.
     if asked and asked not in f and not p.unknown:
         value: int | str | None = None

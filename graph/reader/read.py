@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 
 from core.vocabulary import FACT_NOUNS, FACTS
 from graph.reader import lexicon, tagger
@@ -391,6 +392,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.company = FactReading("company", span.text, "", span, "named")
         elif kind == "LOB":
             code = _lob_code(span.text, catalog)
+            if code and any(m.start <= span.start and span.end <= m.end for m in _not_written(text, catalog)):
+                code = None  # "liability" of "liquor liability": a word of a product we do not write
             if code:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
         elif kind == "CONS":
@@ -796,6 +799,35 @@ def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     return any(tokens[j].text.lower() in lexicon.OTHER_MONEY | _COVER for j in range(*clause))
 
 
+@cache
+def _cue_variants() -> dict[str, str]:
+    """What a cue word becomes when typed short or with a letter dropped ("empl", "employes", "revenu"): each such
+    form of a cue of six letters or more, when it names one fact only and is no cue or word of another."""
+    cues = lexicon.cue_of()
+    seen: dict[str, set[str]] = {}
+    for word, fact in cues.items():
+        if len(word) < 6:
+            continue
+        forms = {word[:i] + word[i + 1 :] for i in range(len(word))} | {word[:n] for n in range(4, len(word))}
+        for form in forms - cues.keys():
+            seen.setdefault(form, set()).add(fact)
+    return {form: facts.pop() for form, facts in seen.items() if len(facts) == 1}
+
+
+def _cue_fact(word: str) -> str | None:
+    """The fact a word after a number names: a cue, or a cue typed short or with a letter dropped."""
+    return lexicon.cue_of().get(word) or _cue_variants().get(word)
+
+
+def _not_written(text: str, catalog) -> list:
+    """The mentions of products we do not write (the guard's reading), none without a catalog."""
+    if catalog is None:
+        return []
+    from tools.guard import find_mentions  # the guard's one reading of product words; imported when first needed
+
+    return find_mentions(text, catalog)
+
+
 def _sentence_start(tokens: list[Token], ca: int) -> int:
     """Where the sentence of a clause starting at ``ca`` starts, at most ten tokens back: a limit or deductible named
     before the clause is the amount's ("higher limits, like 5M?", "is the auto ded the trucking one (5k)")."""
@@ -893,8 +925,8 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         if low_k := (tokens[k].text.lower() if k < cb else ""):
             if low_k in ("unit", "units") and tokens[k - 1].text.lower() not in _UNIT_KINDS:
                 k = cb  # "48 units" of a motel are rooms
-        if k < cb and (low := tokens[k].text.lower()) in cues and (FACTS[cues[low]].kind != "money" or got[1]):
-            fact, cue_at = cues[low], k  # "9 vans"; "12 mil sales" (an amount with its unit, then its noun)
+        if k < cb and (named := _cue_fact(tokens[k].text.lower())) and (FACTS[named].kind != "money" or got[1]):
+            fact, cue_at = named, k  # "9 vans"; "12 mil sales" (an amount with its unit, then its noun); "14 empl"
         elif k < cb and _people_noun(tokens, k, cb) and "employees" not in r.facts:
             fact, cue_at = "employees", k
         if fact is None:
