@@ -217,6 +217,34 @@ def test_signed_in_a_junior_sees_theirs_and_the_unassigned_and_a_senior_may_see_
     assert any("no submission" in w.value for w in bob_s.warning)
 
 
+def test_a_submission_referred_for_four_determinations_is_one_memo_with_each_and_its_rules(desk, monkeypatch):
+    from app.auth import hash_password
+    from app.ui.referral import PAGE_FILE
+    from tests.test_desk_service import FOUR_REFERRED
+
+    monkeypatch.setenv("UWC_AUTH", "demo")
+    monkeypatch.setenv("UWC_AUTH_USERS", f"sam:senior:{hash_password('sam-pw')}")
+    from app import resources
+
+    resources.settings.clear()  # the settings were read before sign-in was switched on
+    sub_id = submitted(desk, "big.txt", FOUR_REFERRED.encode())
+    triaged(desk, sub_id)
+    sam = sign_in("sam", submission=sub_id)
+    sam.switch_page("views/desk.py")
+    page = markdown(checked(sam.run()))  # opening the desk opens the referral
+    assert page.count("**Rules applied**") >= 4  # each finding card shows the rules that gave it
+    (ref,) = resources.copilot().referrals.store.list(submission_id=sub_id)
+    sam.query_params.clear()
+    sam.query_params.update(referral=ref.id)
+    sam.switch_page(PAGE_FILE)
+    memo = plain(markdown(checked(sam.run())))
+    assert "Determinations referred (4)" in memo and "No rule chain recorded" not in memo
+    for question in ("Property", "General Liability", "Workers Compensation"):
+        assert f"Appetite check — {question}" in memo
+    assert "Other lines to offer" in memo and "Small-business test" in memo and "Appetite guide" in memo
+    assert "Business Owner's Policy" in memo  # a line the other lines weighed, as its rule
+
+
 def test_the_queue_columns_fit_beside_the_sidebar_and_give_names_their_room(seeded):
     """Every column of the queue is seen whole on a 1,400-pixel window: the widths add up to the main column, and the
     longest applicant name and line name fit theirs (a try-out found names, lines and ids cut)."""
