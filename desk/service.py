@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Column, MetaData, Table, Text, select
 
-from core.vocabulary import FACT_LABELS, FACTS, TASK_LABELS, usd
+from core.vocabulary import FACT_LABELS, FACTS, usd
 from desk import results
 from desk.intake import Item, intake
 from desk.queue import open_desk
@@ -325,8 +325,13 @@ class DeskService:
 
     # --- referrals ---------------------------------------------------------------------------------------------
     def refer_pending(self, referrals, catalog) -> int:
-        """Open a referral for each submission triage referred that has none yet; returns how many were opened."""
-        from graph.referral_memo import build_memo
+        """Open a referral for each submission triage referred that has none yet; returns how many were opened.
+
+        One referral per submission, listing every determination beyond a junior's authority with the rules that
+        gave it: the senior decides the account on one memo (its determinations rest on the same facts and are
+        often referred for the same reason, revenue over the authority), and its approval is what lets the desk
+        mark the submission decided (``decide``)."""
+        from graph.referral_memo import build_submission_memo
         from seed_db.authority import check_authority
 
         opened = 0
@@ -334,36 +339,34 @@ class DeskService:
             sub = row.submission
             if not row.result or referral_of(referrals, sub.id) is not None:
                 continue
-            facts = [
-                {"fact": f.key, "value": f.value, "source": f.source.where(), "snippet": f.snippet} for f in sub.facts
-            ]
             known = sub.values()
+            items = []
             for finding in row.result.get("findings") or []:
                 check = check_authority(referrals.authority, finding, {**known, **finding.get("facts", {})}, "junior")
-                if check.within:
-                    continue
-                memo = build_memo(
-                    finding=finding,
-                    facts=facts,
-                    rules=[],
-                    check=check,
-                    missing=list(row.result.get("missing") or []),
-                    user=DESK_USER,
-                    at=datetime.now(UTC).isoformat(),
-                    catalog=catalog,
-                    kind="submission",
-                )
-                memo["case"][0] = (
-                    f"{sub.company or sub.id} — submission {sub.id} ({TASK_LABELS.get(finding['task_type'], '')})"
-                )
-                referrals.open(
-                    kind="determination",
-                    memo=memo,
-                    user=DESK_USER,
-                    role="junior",
-                    submission_id=sub.id,
-                    task_type=finding.get("task_type"),
-                )
-                opened += 1
-                break  # one referral per submission: the memo names every reason of the finding referred first
+                if not check.within:
+                    items.append((finding, list(finding.get("rules_applied") or []), check))
+            if not items:
+                continue
+            memo = build_submission_memo(
+                submission_id=sub.id,
+                items=items,
+                facts=[
+                    {"fact": f.key, "value": f.value, "source": f.source.where(), "snippet": f.snippet}
+                    for f in sub.facts
+                ],
+                missing=list(row.result.get("missing") or []),
+                user=DESK_USER,
+                role="junior",
+                at=datetime.now(UTC).isoformat(),
+                catalog=catalog,
+            )
+            referrals.open(
+                kind="determination",
+                memo=memo,
+                user=DESK_USER,
+                role="junior",
+                submission_id=sub.id,
+                task_type=memo["task_type"],
+            )
+            opened += 1
         return opened

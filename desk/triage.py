@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.vocabulary import FACT_WORDS, FACTS, TASK_LABELS
+from graph.determination import rule_chain
 from seed_db.authority import SUBMISSION_FLAGS, check_authority, load_authority
 
 ToolCall = Callable[[str, dict], dict]  # tool name, arguments -> the tool's result ({"error", "hint"} when refused)
@@ -63,7 +64,7 @@ class TriageResult:
     naics: str | None
     facts: dict[str, Any]
     lines: list[str]  # the requested lines we write, as our line codes
-    findings: list[dict]  # as record_finding returned them, in step order
+    findings: list[dict]  # as record_finding returned them, in step order, each with its ``rules_applied``
     steps: dict[str, dict]  # each step's output
     missing: list[str]  # fact keys, in the order the copilot asks them
     score: dict  # {"total", "parts": {appetite_fit, completeness, size}, "weights"}
@@ -114,6 +115,7 @@ def classify(inp: TriageInput, state: State, call: ToolCall) -> dict:
         result.get("sections", ["classification-naics"]),
         {"naics": top["naics"]},
         {"description": description},
+        rule_chain("classify_business", result),
     )
     return {"naics": top["naics"], "source": "classified", "candidates": candidates, "findings": [finding]}
 
@@ -133,6 +135,7 @@ def small_business(inp: TriageInput, state: State, call: ToolCall) -> dict:
         result["sections"],
         {"small_business": result["small_business"]},
         {**args},
+        rule_chain("check_small_business", result),
     )
     return {"small_business": result["small_business"], "findings": [finding]}
 
@@ -153,9 +156,9 @@ def appetite(inp: TriageInput, state: State, call: ToolCall) -> dict:
         lob = args["lob"] = result["lob"]
         per_line[lob] = {"appetite": result["appetite"], "status": result.get("status"), "reason": result["reason"]}
         needs += result.get("needs", [])
-        findings.append(
-            _record(call, "appetite", result["reason"], result["sections"], {"appetite": result["appetite"]}, args)
-        )
+        verdict = {"appetite": result["appetite"]}
+        rules = rule_chain("check_appetite", result)
+        findings.append(_record(call, "appetite", result["reason"], result["sections"], verdict, args, rules))
     return {"lines": per_line, "not_written": not_written, "findings": findings, "needs": needs}
 
 
@@ -175,7 +178,8 @@ def other_lines(inp: TriageInput, state: State, call: ToolCall) -> dict:
     summary = result.get("reason") or (
         f"Also in appetite: {', '.join(names)}." if names else "No other line is in appetite on these facts."
     )
-    finding = _record(call, "product_recommendation", summary, result["sections"], {"lobs": offer}, args)
+    rules = rule_chain("recommend_lobs", result)
+    finding = _record(call, "product_recommendation", summary, result["sections"], {"lobs": offer}, args, rules)
     return {"offer": offer, "pending": pending, "findings": [finding], "needs": result.get("needs", [])}
 
 
@@ -201,11 +205,12 @@ def limits(inp: TriageInput, state: State, call: ToolCall) -> dict:
                 lim["sections"],
                 {"per_occurrence": lim["per_occurrence"], "aggregate": lim["aggregate"]},
                 base,
+                rule_chain("get_limits", lim),
             )
         )
-        findings.append(
-            _record(call, "deductible", ded["reason"], ded["sections"], {"deductible": ded["deductible"]}, base)
-        )
+        verdict = {"deductible": ded["deductible"]}
+        rules = rule_chain("get_deductible", ded)
+        findings.append(_record(call, "deductible", ded["reason"], ded["sections"], verdict, base, rules))
     return {"lines": per_line, "findings": findings}
 
 
@@ -299,14 +304,24 @@ def priority(result: dict, age_days: float) -> float:
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
-def _record(call: ToolCall, task_type: str, summary: str, sections: list[str], verdict: dict, facts: dict) -> dict:
+def _record(
+    call: ToolCall, task_type: str, summary: str, sections: list[str], verdict: dict, facts: dict, rules: list[dict]
+) -> dict:
     """Record one determination through ``record_finding`` (validated against the live data); what it returns is
-    the finding, or, when it refuses, the determination with the refusal beside it."""
+    the finding, or, when it refuses, the determination with the refusal beside it. ``rules``: the deciding tool's
+    rule chain, kept beside the finding (``rules_applied``), so the submission's page and a referral's memo show
+    which rules gave each determination."""
     args = {"task_type": task_type, "summary": summary, "citations": list(sections), **verdict, "facts": facts}
     result = call("record_finding", args)
     if "error" in result:
-        return {"task_type": task_type, **verdict, "summary": summary, "facts": facts, "not_recorded": result["error"]}
-    return result
+        result = {
+            "task_type": task_type,
+            **verdict,
+            "summary": summary,
+            "facts": facts,
+            "not_recorded": result["error"],
+        }
+    return {**result, "rules_applied": rules}
 
 
 def _given(facts: dict, keys: tuple[str, ...]) -> dict:

@@ -24,6 +24,46 @@ TOOL_ARGUMENT = "tool argument"
 RECORD_NAMES = {"company": "company_name", "applicant_id": "id"}  # what a finding names beyond the facts
 
 
+def applied_rules(tool: str, result: object) -> list[dict]:
+    """The rules a tool's result says it applied (``check_appetite``'s chain), each naming the tool."""
+    found = result.get("rules_applied") if isinstance(result, dict) else None
+    return [{"tool": tool, **r} if isinstance(r, dict) else {"tool": tool, "rule": r} for r in found or []]
+
+
+def reason_rule(tool: str, result: object) -> list[dict]:
+    """A lookup without a chain (limits, a deductible) as its one rule: its reason, with the sections it rests on."""
+    if not isinstance(result, dict) or not result.get("reason"):
+        return []
+    return [
+        {"tool": tool, "rule": tool, "detail": result["reason"], "section": ", ".join(result.get("sections") or [])}
+    ]
+
+
+def line_rules(tool: str, result: object) -> list[dict]:
+    """``recommend_lobs`` as a chain: each line it weighed, with its verdict, its reason and its last section (the
+    most specific rule the line's appetite chain applied)."""
+    if not isinstance(result, dict):
+        return []
+    weighed = [("yes", result.get("recommended")), ("refer", result.get("need_facts")), ("no", result.get("declined"))]
+    return [
+        {
+            "tool": tool,
+            "rule": f"line_{e.get('lob')}",
+            "outcome": "unknown" if e.get("status") == "need_facts" else outcome,  # a fact is missing
+            "detail": str(e.get("reason") or e.get("decisive") or ""),
+            "section": (e.get("sections") or [""])[-1],
+        }
+        for outcome, entries in weighed
+        for e in entries or []
+        if isinstance(e, dict)
+    ]
+
+
+def rule_chain(tool: str, result: object) -> list[dict]:
+    """The rules one deciding tool call applied, as a memo or a finding card lists them."""
+    return applied_rules(tool, result) or line_rules(tool, result) or reason_rule(tool, result)
+
+
 def prompt_sha256() -> str:
     """sha256 of the system prompt template (``graph/prompts.py`` SYSTEM) in force."""
     return hashlib.sha256(prompts.SYSTEM.encode("utf-8")).hexdigest()
@@ -234,25 +274,13 @@ def determination_body(
     names = before.names
     summary, removed = _guarded_summary(str(finding.get("summary") or ""), catalog, names)
     turn_tools = [e for e in turn_events if e.get("type") == "tool"]
-    rules = [
-        {"tool": e["tool"], **rule} if isinstance(rule, dict) else {"tool": e["tool"], "rule": rule}
-        for e in turn_tools
-        if e.get("ok") and isinstance(e.get("result"), dict)
-        for rule in e["result"].get("rules_applied") or []
-    ]
+    rules = [r for e in turn_tools if e.get("ok") for r in applied_rules(e["tool"], e.get("result"))]
     if not rules:  # a limits or deductible lookup has one rule: its reason, with the sections it rests on
         rules = [
-            {
-                "tool": e["tool"],
-                "rule": e["tool"],
-                "detail": e["result"]["reason"],
-                "section": ", ".join(e["result"].get("sections") or []),
-            }
+            r
             for e in turn_tools
-            if e.get("ok")
-            and e.get("tool") == deciding
-            and isinstance(e.get("result"), dict)
-            and e["result"].get("reason")
+            if e.get("ok") and e.get("tool") == deciding
+            for r in reason_rule(e["tool"], e.get("result"))
         ]
     return {
         "task_type": task,

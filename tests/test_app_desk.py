@@ -77,13 +77,30 @@ def test_an_upload_becomes_a_row_and_a_refusal_is_one_line(desk, samples):
     )
     checked(next(b for b in at.button if b.label == "Send to triage").click().run())
     [sub] = [r.submission for r in desk.rows()]
+    accepted = f"Accepted: {email.file_name} as submission {sub.id} — triage queued"
     text = plain(alerts(at))
-    assert f"{email.file_name}: accepted as {sub.id}" in text
-    assert "spaces.txt: refused" in text and "no text" in text
+    assert accepted in text
+    assert "Refused: spaces.txt — " in text and "no text" in text
     table = at.dataframe[0].value
     assert list(table["Company"]) == [sub.company] and list(table["Id"]) == [sub.id]
     assert list(table["Owner"]) == ["local"]  # what you upload is yours
     assert "1 of 1 triaging" in "\n".join(c.value for c in at.caption)  # queued: the page refreshes
+    # Triage finishes and the page runs again (as its refresh does once nothing is triaging): the line stays, so
+    # it is there to read whenever the worker is quick; it goes when dismissed.
+    triaged(desk, sub.id)
+    checked(at.run())
+    assert accepted in plain(alerts(at)) and not any("triaging" in c.value for c in at.caption)
+    checked(next(b for b in at.button if b.label == "Dismiss").click().run())
+    assert accepted not in plain(alerts(at))
+
+
+def test_the_same_file_again_says_which_submission_it_already_is(desk, samples):
+    letter = next(s for s in samples if s.kind == "email_text")
+    sub_id = submitted(desk, letter.file_name, letter.data)
+    at = open_desk()
+    at.file_uploader[0].set_value([("again.eml", letter.data, "message/rfc822")])
+    checked(next(b for b in at.button if b.label == "Send to triage").click().run())
+    assert f"Already on the desk: again.eml is submission {sub_id}" in plain(alerts(at))
 
 
 def test_a_triaged_submission_shows_facts_with_sources_findings_and_what_is_missing(desk, samples):
@@ -198,6 +215,34 @@ def test_signed_in_a_junior_sees_theirs_and_the_unassigned_and_a_senior_may_see_
     assert shown_ids(checked(sam)) == set(ids.values())
     bob_s = on_desk("alice", submission=ids["bob"])
     assert any("no submission" in w.value for w in bob_s.warning)
+
+
+def test_a_submission_referred_for_four_determinations_is_one_memo_with_each_and_its_rules(desk, monkeypatch):
+    from app.auth import hash_password
+    from app.ui.referral import PAGE_FILE
+    from tests.test_desk_service import FOUR_REFERRED
+
+    monkeypatch.setenv("UWC_AUTH", "demo")
+    monkeypatch.setenv("UWC_AUTH_USERS", f"sam:senior:{hash_password('sam-pw')}")
+    from app import resources
+
+    resources.settings.clear()  # the settings were read before sign-in was switched on
+    sub_id = submitted(desk, "big.txt", FOUR_REFERRED.encode())
+    triaged(desk, sub_id)
+    sam = sign_in("sam", submission=sub_id)
+    sam.switch_page("views/desk.py")
+    page = markdown(checked(sam.run()))  # opening the desk opens the referral
+    assert page.count("**Rules applied**") >= 4  # each finding card shows the rules that gave it
+    (ref,) = resources.copilot().referrals.store.list(submission_id=sub_id)
+    sam.query_params.clear()
+    sam.query_params.update(referral=ref.id)
+    sam.switch_page(PAGE_FILE)
+    memo = plain(markdown(checked(sam.run())))
+    assert "Determinations referred (4)" in memo and "No rule chain recorded" not in memo
+    for question in ("Property", "General Liability", "Workers Compensation"):
+        assert f"Appetite check — {question}" in memo
+    assert "Other lines to offer" in memo and "Small-business test" in memo and "Appetite guide" in memo
+    assert "Business Owner's Policy" in memo  # a line the other lines weighed, as its rule
 
 
 def test_the_queue_columns_fit_beside_the_sidebar_and_give_names_their_room(seeded):

@@ -189,6 +189,55 @@ def test_a_referred_submission_reaches_the_seniors_queue_once(desk, db_toolkit, 
         cp.close()
 
 
+FOUR_REFERRED = (  # revenue over a junior's authority: each requested line's appetite and the other lines
+    EMAIL_TEXT.replace("$1,200,000", "$14,000,000")
+    .replace("722511", "423610")
+    .replace("NC", "GA")
+    .replace("general liability, property", "property, general liability, workers compensation")
+)
+
+
+def test_a_submissions_referral_lists_every_determination_referred_with_the_rules_applied_to_each(
+    desk, db_toolkit, folder, toolkit
+):
+    (sub,) = desk.submit([("big.txt", FOUR_REFERRED.encode())]).submissions
+    result = triaged(desk, db_toolkit, sub.id)
+    assert len(result["referral_reasons"]) == 4
+    cp = Copilot(get_settings(data_dir=folder), toolkit=toolkit)
+    try:
+        assert desk.refer_pending(cp.referrals, cp.toolkit.ctx.catalog) == 1  # one for the account
+        (ref,) = cp.referrals.store.list(submission_id=sub.id)
+    finally:
+        cp.close()
+    items = ref.memo["determinations"]
+    assert [(d["task_type"], d["question"]) for d in items] == [
+        ("appetite", "Appetite check — Property"),
+        ("appetite", "Appetite check — General Liability"),
+        ("appetite", "Appetite check — Workers Compensation"),
+        ("product_recommendation", "Other lines to offer"),
+    ]
+    for item in items:
+        assert [t["rule"] for t in item["triggers"]] == ["revenue-over-authority"]
+        assert item["rules"] and all(r.get("detail") and r.get("section") for r in item["rules"]), item
+    # each appetite determination carries its own chain (the one check_appetite ran for that line) ...
+    chains = {d["question"]: [r["rule"] for r in d["rules"]] for d in items if d["task_type"] == "appetite"}
+    assert all({"small_business", "appetite_guide"} <= set(rules) for rules in chains.values()), chains
+    # ... and the other lines, each line recommend_lobs weighed
+    other = items[-1]["rules"]
+    assert {r["rule"] for r in other} >= {"line_bop", "line_cyber"} and {r["outcome"] for r in other} <= {
+        "yes",
+        "no",
+        "unknown",
+        "refer",
+    }
+    assert ref.memo["case"][1] == "Questions: " + "; ".join(d["question"] for d in items)
+    assert f"submission {sub.id}" in ref.memo["case"][0]
+    # the triage result the submission's page shows carries the same chains
+    assert [f["rules_applied"] for f in result["findings"] if f["task_type"] == "appetite"] == [
+        [{"tool": "check_appetite", **r} for r in d["rules"]] for d in items[:3]
+    ]
+
+
 def test_the_inbox_takes_settled_files_once_and_sets_refused_ones_aside(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -41,7 +41,8 @@ COLUMN_WIDTHS = {"Status": 90, "Company": 258, "Lines": 165, "Score": 85, "Age":
 TABLE_WIDTH = 905
 CHAR_PX = 5.9  # the table's font, per character of a name (measured: 39 characters take 230 pixels)
 CELL_PADDING = 16  # a cell's left and right padding
-FLASH = "desk_flash"  # {"ok": [...], "bad": [...]} lines left by an upload or an action for the next run
+FLASH = "desk_flash"  # {"ok": [...], "bad": [...]} lines left by an action for the next run
+UPLOADED = "desk_uploaded"  # {"ok": [...], "bad": [...]}: the last upload's lines, one a file, kept until the next
 
 
 def status_text(status: str) -> str:
@@ -95,15 +96,23 @@ def lines_cell(names: list[str]) -> str:
 
 # --- upload ------------------------------------------------------------------------------------------------------
 def outcome_lines(outcome) -> tuple[list[str], list[str]]:
-    """(accepted, refused) lines, one a file, for the page to show after an upload."""
+    """(accepted, refused) lines, one a file, for the page to show after an upload: the submission id(s) each file
+    became and whether triage was queued (a submission a person must read first is not)."""
     ok, bad = [], []
     for o in outcome.outcomes:
         if not o.ok:
-            bad.append(f"{code(o.name)}: refused — {md(o.refused)}")
+            bad.append(f"Refused: {code(o.name)} — {md(o.refused)}")
             continue
         ids = ", ".join(code(s.id) for s in o.submissions)
-        what = "already on the desk as" if o.duplicate else "accepted as"
-        ok.append(f"{code(o.name)}: {what} {ids}")
+        noun = "submission" if len(o.submissions) == 1 else "submissions"
+        if o.duplicate:
+            ok.append(f"Already on the desk: {code(o.name)} is {noun} {ids}")
+            continue
+        held = sum(1 for s in o.submissions if s.needs_person)  # not queued: intake asks a person to read it first
+        then = "triage queued" if not held else f"triage queued; {held} must be read by a person first"
+        if held == len(o.submissions):
+            then = "a person must read it before triage"
+        ok.append(f"Accepted: {code(o.name)} as {noun} {ids} — {then}")
     return ok, bad
 
 
@@ -120,8 +129,25 @@ def render_upload(desk, user) -> None:
     if sent and files:
         outcome = desk.submit([(f.name, f.getvalue()) for f in files], owner=user.name)
         ok, bad = outcome_lines(outcome)
-        st.session_state[FLASH] = {"ok": ok, "bad": bad}
+        st.session_state[UPLOADED] = {"ok": ok, "bad": bad}
         st.session_state["desk_upload_n"] = n + 1
+        st.rerun()
+    render_uploaded()
+
+
+def render_uploaded() -> None:
+    """What the last upload became, under the uploader until the next one or until dismissed. Not a one-run flash:
+    the page re-runs itself when the triage it queued finishes (often within 2 s), which would wipe a flash before
+    anyone read it."""
+    said = st.session_state.get(UPLOADED)
+    if not said:
+        return
+    if said["ok"]:
+        st.success(_lines(said["ok"]), icon=":material/check_circle:")
+    if said["bad"]:
+        st.error(_lines(said["bad"]), icon=":material/error:")
+    if st.button("Dismiss", icon=":material/close:", type="tertiary", key="desk-upload-dismiss"):
+        st.session_state.pop(UPLOADED, None)
         st.rerun()
 
 

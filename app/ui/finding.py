@@ -98,6 +98,8 @@ def rule_label(rule: object) -> str:
     rule = str(rule or "rule")
     if rule.startswith("qualified_"):
         return f"{lob_name(rule.removeprefix('qualified_'))} qualification rule"
+    if rule.startswith("line_"):  # a line other lines to offer weighed (graph/determination.py line_rules)
+        return lob_name(rule.removeprefix("line_"))
     return RULE_LABELS.get(rule) or rule.replace("_", " ").capitalize()
 
 
@@ -176,7 +178,8 @@ def render_finding(
         if summary and summary not in (answer or ""):  # the offline model's answer is the summary: don't say it twice
             st.markdown(link_citations(model_markdown(summary), sections))
         render_figures(key_figures(finding))
-        rules = rules_applied(steps)
+        # a chat answer's from its steps; triage's findings carry their own (desk/triage.py)
+        rules = rules_applied(steps) or [r for r in finding.get("rules_applied") or [] if isinstance(r, dict)]
         if rules:
             st.markdown("**Rules applied**")
             st.markdown("\n".join(rule_line(r) for r in rules))

@@ -121,9 +121,12 @@ def render_memo(ref, sections: dict) -> None:
             )
             or "No reason recorded."
         )
-        st.markdown("**The copilot's recommendation**")
-        recommendation = str(memo.get("recommendation") or "").strip()
-        st.markdown(link_citations(model_markdown(recommendation), sections) if recommendation else "None recorded.")
+        if "determinations" not in memo:  # several: each determination's own, below
+            st.markdown("**The copilot's recommendation**")
+            recommendation = str(memo.get("recommendation") or "").strip()
+            st.markdown(
+                link_citations(model_markdown(recommendation), sections) if recommendation else "None recorded."
+            )
         missing = memo.get("missing") or []
         st.markdown("**Missing**")
         st.markdown("\n".join(f"- {md(m)}" for m in missing) if missing else "Nothing the deciding tool needed.")
@@ -135,14 +138,47 @@ def render_memo(ref, sections: dict) -> None:
             st.markdown("\n".join(["| Fact | Value | Source |", "|---|---|---|", *table]))
         else:
             st.caption("No facts recorded.")
-        rules = [r for r in memo.get("rules") or [] if isinstance(r, dict)]
-        st.markdown("**Rules applied**")
-        st.markdown("\n".join(rule_line(r) for r in rules) if rules else "No rule chain recorded.")
-        cited = [c for c in memo.get("citations") or [] if c]
-        if cited:
-            st.caption("Sections cited: " + " · ".join(section_link(c) for c in cited))
+        if "determinations" not in memo:  # one determination: its rules beside the facts
+            render_rules(memo.get("rules"))
+            render_cited(memo.get("citations"))
+    items = [d for d in memo.get("determinations") or [] if isinstance(d, dict)]
+    if items:
+        st.markdown(f"**Determinations referred ({len(items)})**")
+    for i, item in enumerate(items):
+        render_item(item, sections, key=f"referral-item-{i}")
     if memo.get("record_hash"):
         st.caption(f"Decision record {code(memo['record_hash'])}")
+
+
+def render_rules(rules) -> None:
+    rules = [r for r in rules or [] if isinstance(r, dict)]
+    st.markdown("**Rules applied**")
+    st.markdown("\n".join(rule_line(r) for r in rules) if rules else "No rule chain recorded.")
+
+
+def render_cited(citations) -> None:
+    cited = [c for c in citations or [] if c]
+    if cited:
+        st.caption("Sections cited: " + " · ".join(section_link(c) for c in cited))
+
+
+def render_item(item: dict, sections: dict, key: str) -> None:
+    """One determination of a submission's referral: what was asked and decided, why it is referred, the
+    copilot's recommendation and the rules that gave it."""
+    with st.container(border=True, key=key):
+        st.markdown(f"**{md(item.get('question'))}** · {md(item.get('determination'))}")
+        reasons = [
+            f"{md(t.get('reason'))}{' · ' + section_link(t['section']) if t.get('section') else ''}"
+            for t in item.get("triggers") or []
+            if isinstance(t, dict)
+        ]
+        if reasons:
+            st.caption("Referred because: " + "; ".join(reasons))
+        recommendation = str(item.get("recommendation") or "").strip()
+        if recommendation:
+            st.markdown(link_citations(model_markdown(recommendation), sections))
+        render_rules(item.get("rules"))
+        render_cited(item.get("citations"))
 
 
 def render_exchange(ref) -> None:
