@@ -912,12 +912,12 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     if asked == "naics" and (p.unknown or "naics" in p.unknown_facts) and not (set(f) - {"description"}):
         # "no clue on naics, long haul general freight": the code is not known, the other clauses describe
         unsure = [s.text for s in reading.unknown.values()]
-        rest = [
+        told = [
             c
             for c in re.split(r"[,;]|\s[-–—]\s", t)
             if c.strip() and not says_unknown(c) and not any(u and u in c for u in unsure)
         ]
-        if rest and _names_any_trade(" ".join(rest).split()) and (whole := bare_description(", ".join(rest), catalog)):
+        if told and _names_any_trade(" ".join(told).split()) and (whole := bare_description(", ".join(told), catalog)):
             f["description"] = whole.strip(" ,.;:-")
     # A bare answer answers the question asked last, when the sentence names no other fact.
     if asked and asked not in f and not p.unknown:
