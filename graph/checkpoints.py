@@ -115,31 +115,8 @@ def checkpoint_target(settings):
 
 
 KEEP_THREADS = 64  # threads whose state at their latest loaded checkpoint a process keeps (a few MB at most)
+LIST_MAX = 24  # checkpoints listed in one query when this process wrote the target (a turn writes ~6)
 WALK_MAX = 64  # checkpoints walked back to a kept one (a turn writes ~6); further, the saver reads it all again
-
-# The checkpoints of a thread from the kept one to the one loaded, newest first, each with its writes to the delta
-# channels asked (a left join: a checkpoint without any still gives its parent). The columns of LangGraph's own
-# tables, as its savers read them; no checkpoint blob is read, so a snapshot on the way is never deserialised.
-_CHAIN_SQLITE = """
-WITH chain AS (
-    SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints
-    WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id >= ? AND checkpoint_id <= ?
-    ORDER BY checkpoint_id DESC LIMIT ?
-)
-SELECT c.checkpoint_id, c.parent_checkpoint_id, w.task_id, w.channel, w.type, w.value, {task_path}, w.idx
-FROM chain c LEFT JOIN writes w
-    ON w.thread_id = ? AND w.checkpoint_ns = ? AND w.checkpoint_id = c.checkpoint_id AND w.channel IN ({channels})
-"""
-_CHAIN_POSTGRES = """
-WITH chain AS (
-    SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints
-    WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id >= %s AND checkpoint_id <= %s
-    ORDER BY checkpoint_id DESC LIMIT %s
-)
-SELECT c.checkpoint_id, c.parent_checkpoint_id, w.task_id, w.channel, w.type, w.blob AS value, w.task_path, w.idx
-FROM chain c LEFT JOIN checkpoint_writes w
-    ON w.thread_id = %s AND w.checkpoint_ns = %s AND w.checkpoint_id = c.checkpoint_id AND w.channel = ANY(%s)
-"""
 
 
 @cache
@@ -165,28 +142,30 @@ def _keeping(saver_class):
     LangGraph stores a delta channel as writes and, to load a thread, deserialises every write since the last
     snapshot (every 500) and folds them: ~1 ms per turn of history, the cost that still grew with a thread's length.
     Kept here: the folded value at the checkpoint last loaded, per thread (``KEEP_THREADS``, least recently used
-    dropped). Loading a later checkpoint reads, in one query, the checkpoints back to the kept one with their writes
-    to these channels (``_CHAIN_*``), follows the parent links and folds only the writes between. A checkpoint
-    never changes once written, so the kept value is right for any later checkpoint whose chain reaches it,
-    whichever process wrote the turns between: another replica's turns are folded like this process's own. A
-    snapshot between is passed over: it is the value at its checkpoint, which the kept value and the writes between
-    give too, while reading from it deserialised the whole thread again (a turn's cost that grew with the thread).
-    A chain that does not reach it within ``WALK_MAX`` (a fork, an older checkpoint, a thread deleted and reused)
-    is read whole by the saver, as before.
+    dropped). Loading a later checkpoint walks its parents back to the kept one and folds only the writes between
+    (the base saver's own walk, stopping early; in one query when this process put the loaded checkpoint). A checkpoint never changes once written, so the kept value is right
+    for any later checkpoint whose chain reaches it, whichever process wrote the turns between: another replica's
+    turns are walked and folded like this process's own. A chain that does not reach it within ``WALK_MAX``
+    (a fork, a thread deleted and reused, a snapshot between) is read whole by the saver, as before.
 
     The messages in a kept value are handed to each load, not copied; nothing in the graph changes a message of the
     state in place (a node returns new messages, replacing by id).
     """
-    from langgraph.checkpoint.base import writes_sort_key
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    lite = issubclass(saver_class, SqliteSaver)
 
     class Keeping(saver_class):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self._kept: OrderedDict[tuple[str, str], tuple[str, dict[str, Any]]] = OrderedDict()
             self._kept_lock = threading.Lock()
+            self._parents: OrderedDict[str, str | None] = OrderedDict()  # checkpoint id -> parent's, as put here
+
+        def put(self, config, checkpoint, metadata, new_versions):
+            saved = super().put(config, checkpoint, metadata, new_versions)
+            with self._kept_lock:
+                self._parents[checkpoint["id"]] = config["configurable"].get("checkpoint_id")
+                while len(self._parents) > KEEP_THREADS * WALK_MAX:
+                    self._parents.popitem(last=False)
+            return saved
 
         def get_delta_channel_history(self, *, config, channels):
             conf = config["configurable"]
@@ -198,7 +177,7 @@ def _keeping(saver_class):
                 kept = self._kept.get(key)
             values = kept[1] if kept and kept[0] == target and set(channels) <= kept[1].keys() else None
             if values is None:
-                history = self._since(key, target, kept, channels) if kept else None
+                history = self._since(config, kept, channels) if kept else None
                 if history is None:
                     history = super().get_delta_channel_history(config=config, channels=channels)
                 values = {ch: _fold(specs[ch], history[ch]) for ch in channels}
@@ -211,49 +190,58 @@ def _keeping(saver_class):
             # returns a new list, but nothing may grow the kept one in place.
             return {ch: {"seed": copy.copy(values[ch]), "writes": []} for ch in channels}
 
-        def _since(self, key: tuple[str, str], target: str, kept, channels) -> dict | None:
-            """The history of ``channels`` at checkpoint ``target`` seeded by the kept value, or None when its chain
-            does not reach the kept checkpoint within ``WALK_MAX``."""
+        def _since(self, config, kept, channels) -> dict | None:
+            """The history of ``channels`` at ``config`` seeded by the kept value, or None when its chain does not
+            reach the kept checkpoint (within ``WALK_MAX``, before a stored snapshot)."""
             kept_id, kept_values = kept
-            if not set(channels) <= kept_values.keys() or kept_id >= target:
-                return None
-            parent_of: dict[str, str | None] = {}
-            writes: dict[str, list] = {}
-            for cid, parent, task_id, channel, type_, value, task_path, idx in self._chain(
-                key, kept_id, target, channels
-            ):
-                parent_of[cid] = parent
-                if channel is not None:
-                    writes.setdefault(cid, []).append(
-                        (writes_sort_key(task_path, task_id, idx), task_id, channel, type_, value)
-                    )
-            chain: list[str] = []
-            at = parent_of.get(target)
-            while (
-                at is not None and at != kept_id and at in parent_of
-            ):  # the parent links: a fork's others are passed over
-                chain.append(at)
-                at = parent_of[at]
-            if at != kept_id:
+            if not set(channels) <= kept_values.keys():
                 return None
             found: dict[str, list] = {ch: [] for ch in channels}
-            for cid in [kept_id, *reversed(chain)]:  # oldest first; each step's writes in LangGraph's order
-                for _, task_id, channel, type_, value in sorted(writes.get(cid, ()), key=lambda w: w[0]):
-                    found[channel].append((task_id, channel, self.serde.loads_typed((type_, value))))
-            return {ch: {"seed": kept_values[ch], "writes": found[ch]} for ch in channels}
+            with self._kept_lock:
+                parent = self._parents.get(config["configurable"]["checkpoint_id"], "")
+            if parent:  # put here: the checkpoints since the kept one in one query (a round trip each on PostgreSQL)
+                return self._listed(config, parent, kept, found)
+            target = self.get_tuple(config)
+            cursor = target.parent_config if target else None
+            for _ in range(WALK_MAX):
+                tup = self.get_tuple(cursor) if cursor else None
+                if tup is None:
+                    return None
+                for write in reversed(tup.pending_writes or ()):  # newest first, as the walk goes
+                    if write[1] in found:
+                        found[write[1]].append(write)
+                if tup.config["configurable"]["checkpoint_id"] == kept_id:
+                    return {ch: {"seed": kept_values[ch], "writes": found[ch][::-1]} for ch in channels}
+                if any(ch in tup.checkpoint["channel_values"] for ch in channels):
+                    return None  # a snapshot nearer than the kept value: the saver's own walk stops there
+                cursor = tup.parent_config
+            return None
 
-        def _chain(self, key: tuple[str, str], oldest: str, newest: str, channels) -> list[tuple]:
-            """The rows of ``_CHAIN_*``: (checkpoint id, parent id, task id, channel, type, value, task path, idx)."""
-            limit = WALK_MAX + 1
-            if lite:
-                task_path = "w.task_path" if self._has_task_path else "''"
-                sql = _CHAIN_SQLITE.format(task_path=task_path, channels=", ".join("?" * len(channels)))
-                with self.cursor(transaction=False) as cur:
-                    cur.execute(sql, (*key, oldest, newest, limit, *key, *channels))
-                    return cur.fetchall()
-            with self._cursor() as cur:
-                cur.execute(_CHAIN_POSTGRES, (*key, oldest, newest, limit, *key, list(channels)))
-                return [tuple(row.values()) for row in cur.fetchall()]  # (rows are dicts: row_factory)
+        def _listed(self, config, parent: str, kept, found: dict[str, list]) -> dict | None:
+            """``_since`` over the thread's checkpoints before ``config``, newest first, following the parent links
+            (a fork's other checkpoints are passed over)."""
+            kept_id, kept_values = kept
+            thread = {
+                "configurable": {
+                    k: config["configurable"][k] for k in ("thread_id", "checkpoint_ns") if k in config["configurable"]
+                }
+            }
+            expected: str | None = parent
+            for tup in self.list(thread, before=config, limit=LIST_MAX):
+                at = tup.config["configurable"]["checkpoint_id"]
+                if expected is None or at < expected:
+                    return None  # the chain left the listing (or ended): the saver's own walk
+                if at > expected:
+                    continue
+                for write in reversed(tup.pending_writes or ()):
+                    if write[1] in found:
+                        found[write[1]].append(write)
+                if at == kept_id:
+                    return {ch: {"seed": kept_values[ch], "writes": writes[::-1]} for ch, writes in found.items()}
+                if any(ch in tup.checkpoint["channel_values"] for ch in found):
+                    return None
+                expected = tup.parent_config["configurable"]["checkpoint_id"] if tup.parent_config else None
+            return None
 
     Keeping.__name__ = Keeping.__qualname__ = f"Keeping{saver_class.__name__}"
     return Keeping
