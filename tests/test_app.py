@@ -425,7 +425,9 @@ def test_stop_ends_a_turn_cleanly_and_the_next_message_works(data_dir, store, mo
     assert "Stopped at your request" in warning
     labels = [e.label for e in at.expander]
     assert any(label.startswith("**Applicant lookup**") for label in labels)
-    assert any(label.startswith("**Deductible**") and "failed" in label for label in labels), labels  # answered as stopped
+    assert any(label.startswith("**Deductible**") and "failed" in label for label in labels), (
+        labels
+    )  # answered as stopped
     send(at, "What deductible?")
     assert "The deductible is" in messages(at, "assistant")[-1]
     assert not at.chat_input[0].proto.disabled
