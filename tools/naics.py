@@ -123,11 +123,15 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
         entries = vectors.by_code(index.ids) if vectors is not None else None
         with Session(ctx.engine) as c:
             texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
-        # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not
-        every = [w for text in [*texts, *(e for _, e in names)] for w in re.findall(r"[A-Za-z']+", text)]
-        words = {w for w in every if w.islower()}
+        # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not; gathered text by
+        # text (a list of every word of the entries took 8 MB at the build's peak)
+        words, vocabulary = set(), set()
+        for text in [*texts, *(e for _, e in names)]:
+            for w in re.findall(r"[A-Za-z']+", text):
+                vocabulary.add(w.lower())
+                if w.islower():
+                    words.add(w)
         cities = read_us_cities()
-        vocabulary = {w.lower() for w in every}
         business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms, vocabulary)
         acronyms = defined_acronyms([*(e for _, e in names), *texts])
         return NaicsClassifier(index, documents, entries, business, HeadNouns.build(names), acronyms)
