@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -142,10 +143,16 @@ def read_csv(path: Path, model: type[M], key: tuple[str, ...]) -> list[M]:
 
     Row numbers count the header as row 1, as a spreadsheet shows them.
     """
+    return list(iter_csv(path, model, key))
+
+
+def iter_csv(path: Path, model: type[M], key: tuple[str, ...]) -> Iterator[M]:
+    """``read_csv`` one row at a time, for a caller that keeps a few fields of each: a file's rows are never all
+    held (20,373 index entries as rows take ~10 MB that stay in the allocator's arenas)."""
     if not path.is_file():
         raise SeedError(path, "file is missing")
     required = [name for name, f in model.model_fields.items() if f.is_required()]
-    rows: list[M] = []
+    count = 0
     seen: dict[tuple, int] = {}
     try:
         with path.open(newline="", encoding="utf-8") as fh:
@@ -168,14 +175,14 @@ def read_csv(path: Path, model: type[M], key: tuple[str, ...]) -> list[M]:
                         path, f"duplicate key {dict(zip(key, k, strict=True))} (first at row {seen[k]})", line_no
                     )
                 seen[k] = line_no
-                rows.append(row)
+                count += 1
+                yield row
     except csv.Error as exc:
         raise SeedError(path, f"malformed CSV: {exc}") from None
     except UnicodeDecodeError as exc:
         raise SeedError(path, f"not UTF-8 text: {exc}") from None
-    if not rows:
+    if not count:
         raise SeedError(path, "no data rows")
-    return rows
 
 
 INDEX_ENTRIES = DATA_DIR / "naics_2022_index_entries.csv"
@@ -184,7 +191,7 @@ INDEX_ENTRIES = DATA_DIR / "naics_2022_index_entries.csv"
 def read_index_entries(path: Path = INDEX_ENTRIES) -> list[tuple[str, str]]:
     """The Census NAICS 2022 index entries as (code, entry), in the file's order (kept out of the database: only
     classification reads them, through vectors derived from this file)."""
-    return [(r.code, r.entry) for r in read_csv(path, IndexEntryRow, ("code", "entry"))]
+    return [(r.code, r.entry) for r in iter_csv(path, IndexEntryRow, ("code", "entry"))]
 
 
 US_CITIES = DATA_DIR / "us_cities.csv"

@@ -108,8 +108,11 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
         entries = vectors.by_code(index.ids) if vectors is not None else None
         with Session(ctx.engine) as c:
             texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
-        # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not
-        words = {w for text in [*texts, *(e for _, e in names)] for w in re.findall(r"[A-Za-z']+", text) if w.islower()}
+        # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not; gathered text by
+        # text (a list of every word of the entries took 8 MB at the build's peak)
+        words: set[str] = set()
+        for text in [*texts, *(e for _, e in names)]:
+            words.update(w for w in re.findall(r"[A-Za-z']+", text) if w.islower())
         cities = read_us_cities()
         business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms)
         acronyms = defined_acronyms([*(e for _, e in names), *texts])
