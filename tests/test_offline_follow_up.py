@@ -160,7 +160,7 @@ def test_a_city_in_a_company_name_says_no_state(catalog, text):
     [
         ("title agency in boise, 6 closers - GL?", "title agency"),  # no rule's pattern, a trade's head word
         ("skating rink 3 sheets of ice, up in duluth. limits for GL?", "skating rink"),  # cut before its count
-        ("non asset customs broker, rev 4M. small?", "non asset customs broker"),  # our word after a trade's
+        ("asset-light customs broker, rev 4M. small?", "asset-light customs broker"),  # our word after a trade's
     ],
 )
 def test_what_is_left_of_an_opening_names_the_business_by_its_head_word(catalog, text, description):
@@ -205,9 +205,12 @@ def test_a_form_line_of_a_line_holds_its_values_not_revenue(catalog):
 @pytest.mark.parametrize(
     ("text", "state"),
     [
-        ("New GL - Pine & Pearl Bakery, 12 Dock St, Bath ME 04530, 9 staff", "ME"),  # past a pair naming no state
-        ("seafood plant at Bayou La Batre, AL 36509, 40 staff", "AL"),  # "La" is a word of the name
-        ("linden insurance services in tupelo, 6 staff, cyber?", "MS"),  # a place said with "in" wins
+        (
+            "Re: BOP quote for Pine & Pearl Bakery, 12 Dock St, Bath ME 04530, 9 staff",
+            "ME",
+        ),  # past a pair naming no state
+        ("fish smokehouse at La Porte, TX 77571, 40 staff", "TX"),  # "La" is a word of the name
+        ("linden insurance services in hattiesburg, 6 staff, cyber?", "MS"),  # a place said with "in" wins
     ],
 )
 def test_the_state_of_an_address_or_a_place_said(catalog, text, state):
@@ -231,14 +234,14 @@ def test_what_a_short_question_asks(text, task):
 
 
 def test_a_describing_clause_asks_no_appetite(cp):  # noqa: F811
-    r = cp.send(cp.new_thread().id, "bakery in fargo nd, does wedding cakes and catering. naics")
+    r = cp.send(cp.new_thread().id, "fargo nd bakery. makes wedding cakes + caters. naics pls")
     assert "Which NAICS code fits" in r.answer or r.findings
     assert "line of business" not in r.answer
 
 
 def test_the_code_our_classification_gave_is_not_offered_again(cp):  # noqa: F811
     tid = cp.new_thread().id
-    first = cp.send(tid, "naics for a company that installs and services commercial refrigeration and walk-in coolers")
+    first = cp.send(tid, "naics for a company that installs and services elevators in office buildings")
     assert [f["task_type"] for f in first.findings] == ["classification"]
     then = cp.send(tid, "and is GL in appetite for them in MN, 12 employees")
     assert "Which NAICS code fits" not in then.answer
@@ -247,12 +250,12 @@ def test_the_code_our_classification_gave_is_not_offered_again(cp):  # noqa: F81
 def test_a_line_inside_a_product_we_do_not_write_is_no_line(catalog):
     from graph.reader.read import read
 
-    assert [line.value for line in read("wants BOP plus liquor liability", catalog, None).lines] == ["bop"]
+    assert [line.value for line in read("wants BOP plus pollution liability", catalog, None).lines] == ["bop"]
 
 
 @pytest.mark.parametrize(
     ("text", "fact", "value"),
-    [("deli, 11 empl, 900k sales", "employees", 11), ("deli, 11 employes, 900k revenu", "annual_revenue", 900_000)],
+    [("deli, 11 empl, 900k sales", "employees", 11), ("deli, 11 employe, 900k revnue", "annual_revenue", 900_000)],
 )
 def test_a_fact_noun_typed_short_or_with_a_letter_dropped_still_names_its_figure(catalog, text, fact, value):
     from graph.offline.facts import parse
@@ -263,13 +266,13 @@ def test_a_fact_noun_typed_short_or_with_a_letter_dropped_still_names_its_figure
 def test_a_correction_of_the_place_is_no_description(catalog):
     from graph.offline.facts import parse
 
-    assert "description" not in parse("oh wait its in el paso, still texas", catalog).facts
+    assert "description" not in parse("oh wait, it is el paso", catalog).facts
 
 
 def test_two_questions_joined_before_the_second_noun_are_both_asked():
     from graph.offline.facts import detect_tasks
 
-    assert detect_tasks("what limits n deductible on the auto") == ["policy_limits", "deductible"]
+    assert detect_tasks("limits n ded on their auto?") == ["policy_limits", "deductible"]
 
 
 def test_no_code_but_what_the_business_does_describes_it(catalog):
@@ -282,4 +285,4 @@ def test_no_code_but_what_the_business_does_describes_it(catalog):
 def test_what_a_junior_may_bind_is_a_question_about_the_rules(catalog):
     from graph.offline.facts import parse
 
-    assert parse("how much auto limit can a junior uw bind?", catalog).intent == "guidelines"
+    assert parse("can a junior uw sign off on a 2M auto limit?", catalog).intent == "guidelines"

@@ -67,7 +67,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
             r"|\b(?:what|which) (?:of (?:our|the|your) )?(?:other )?(?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to) (?:can |could )?(?:offer|sell|write|quote)"
             r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b"
-            r"|\banything else\s*(?:\?|$)",  # "<business> on the BOP - anything else?"
+            r"|\banything else\s*(?:\?|$)",  # "<business> has GL with us - anything else?"
             re.I,
         ),
     ),
@@ -102,7 +102,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
             r"|(?<!zip )(?<!postal )(?<!area )(?<!promo )\bcode (?:or|vs\.?|versus) [^.?!\n]{0,30}\?"  # "X code or Y?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
-            r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"  # "broker coded it as a bar": is that right?
+            r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"  # "the app coded it as a gym": is that right?
             r"|\b(?:need|want|get|give me|looking for) (?:a |the |their )?(?:naics |industry )?code\b"
             r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b",
             re.I,
@@ -124,7 +124,7 @@ _DEFINITION = re.compile(
     r"|\b(?:explain|summari[sz]e) (?:the |our )?(?:rule|rules|guideline|guidelines|section)\b|\bguidelines? (?:say|on|about)\b"
     # a question about the rules in general, not about this applicant ("... for contractors generally?")
     r"|\b(?:generally|in general|general question|as a rule|is there a rule|do we have a rule|any rule)\b"
-    # what an underwriter may do by authority: "the max limit a junior can bind", "can i approve my own referral"
+    # what an underwriter may do by authority: "how much a senior may write", "my binding authority"
     r"|\b(?:a |my |our )?(?:junior|senior)(?: uw| underwriter)?s? (?:can|may|is allowed to|are allowed to) "
     r"(?:bind|write|quote|approve|sign)\b|\b(?:my|binding|underwriting) authority\b"
     r"|\b(?:can|may) (?:a |my |our )?(?:junior|senior)(?: uw| underwriter)?s? (?:bind|write|quote|approve|sign)\b",
@@ -230,7 +230,7 @@ def detect_tasks(text: str) -> list[str]:
         p
         for p in re.split(
             r"(?<=\?)|;|\s(?:and also|also|plus|and then|and|&)\s(?=(?:what|which|how|is|are|can|could|do|does|would|will|whats|what's)\b)"
-            # "limits n deductible", "limits + ded": two questions joined before the second one's noun
+            # "limits n ded", "limits + deductible": two questions joined before the second one's noun
             r"|\s(?:and|n|&|\+|plus)\s(?=(?:the |a |our |their )?(?:limits?|deductibles?|ded|naics|appetite)\b)",
             t,
             flags=re.I,
@@ -378,7 +378,7 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
             low = low[: m.start()] + " " * len(name) + low[m.end() :]  # "west virginia" hides "virginia"
     if best is None or where_only:
         # "Portland OR", "Columbus, Ohio" is handled above; "Raleigh NC": a place name then the code
-        # the first such pair that names a state: "New GL - ..., Portland ME 04101" is past a pair that names none
+        # the first such pair that names a state: "Re: New BOP - ..., Bath ME 04530" is past a pair that names none
         m = next(
             (
                 m
@@ -408,7 +408,7 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
         if _STREET_BEFORE.search(before):
             continue  # "88 Elm St NE": a street's quadrant, not Nebraska
         if re.match(r"[-#/]?\d", t[m.end() :]) or before.endswith("#"):
-            continue  # "policy #CA-0045821", "WA123": a code's letters, not a state
+            continue  # "policy #TX-0098812", "WA123": a code's letters, not a state
         nxt = re.match(r",\s?([A-Z]{2})(?![\w'])", t[m.end() :])
         if nxt and nxt[1] in catalog.states:
             continue  # "LA, CA": a city's short name, then its state
@@ -658,7 +658,7 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
     tagged = reading.city is not None and _known_city(str(reading.city.value).strip().lower(), reading.city.span.text)
     if tagged and not (reading.city and reading.city.span.start == 0 and reading.city.span.text.islower()):
         return tagged
-    # a lower-case first word the tagger took for a city ("magnolia insurance group in tupelo") yields to a place
+    # a lower-case first word the tagger took for a city ("linden insurance services in hattiesburg") yields to a place
     # said with a word of place; it stands when there is none
     desc = reading.facts.get("description")
     after_desc = -1  # "window washing crew tacoma, gl?": a place right after what the business does, no "in" needed
@@ -725,13 +725,13 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
         if any(w.lower().strip("'") in _QUESTION_WORDS for w in words):
             continue  # "what about the trucks": a question about the business, not what it does
         verb = next((i for i, w in enumerate(words) if w.lower() in _ASKING_VERBS), len(words))
-        words = words[:verb]  # "Hargrove Freight needs ...": the phrase before what they ask for
+        words = words[:verb]  # "Acme Haulers wants ...": the phrase before what they ask for
         while words and words[-1].lower() in _DANGLING:
-            words.pop()  # "PI agency in": a phrase ends on what it names
+            words.pop()  # "title agency in": a phrase ends on what it names
         while words and words[0].lower() in _LEADING:
             words.pop(0)
         digit = next((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words))
-        words = words[:digit]  # "bowling alley 24 lanes": what it is, before what it counts
+        words = words[:digit]  # "skating rink 3 sheets": what it is, before what it counts
         while words and words[-1].lower() in _DANGLING:
             words.pop()
         if not words or len(words) > 6:
@@ -769,7 +769,7 @@ def _names_any_trade(words: list[str]) -> bool:
 
 def _names_trade(words: list[str]) -> bool:
     """The phrase's last word (its head) is a word NAICS names a trade with; a word of our own trade ("broker",
-    "agent") only after one that does ("freight broker")."""
+    "agent") only after one that does ("customs broker")."""
     trades = names.trade_words()
     low = [w.lower().strip("'.,;:!?") for w in words]
     named = [w in trades and w not in names.GENERIC and w not in names.STOP for w in low]
@@ -860,14 +860,14 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["description"] = ruled
     if (
         asked is None
-        and (p.task is not None or ("?" in t and "lob" in f))  # "PI agency in jacksonville - GL?"
+        and (p.task is not None or ("?" in t and "lob" in f))  # "title agency in boise - GL?"
         and not ({"description", "naics"} & set(f))
         and not p.applicant_id
         and len(t) <= CHAT_LINE
         and t.count("\n") <= 1
         and (rest := _trade_phrases(t, reading, catalog, p.company))
     ):
-        f["description"] = rest  # "PI agency in jacksonville, 9 investigators": what is left names a trade
+        f["description"] = rest  # "title agency in boise, 6 closers": what is left names a trade
     if (
         "state" not in f
         and "description" in f
@@ -882,7 +882,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     if "description" in f and not [
         w for w in names.content_words(str(f["description"]), catalog) if w not in CORRECTION_WORDS
     ]:
-        del f["description"]  # "wait its in san antonio": a correction's words and a pronoun describe nothing
+        del f["description"]  # "oh wait, it is el paso": a correction's words and a pronoun describe nothing
     if p.company is None and asked is None and not p.applicant_id and reading.company is not None:
         # the tagger's name where the rules found none ("Birchwood Shuttle Lines needs auto"), its capitalised words
         words = str(reading.company.value).split()
@@ -910,7 +910,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     for key in p.unknown_facts:  # "no idea on the vehicle count" is never 0 vehicles
         f.pop(key, None)
     if asked == "naics" and (p.unknown or "naics" in p.unknown_facts) and not (set(f) - {"description"}):
-        # "no clue on naics, long haul general freight": the code is not known, the other clauses describe
+        # "dunno the naics, they haul refrigerated freight": the code is not known, the other clauses describe
         unsure = [s.text for s in reading.unknown.values()]
         told = [
             c
@@ -936,7 +936,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
             if (
                 (whole := bare_description(t, catalog))
                 and not re.fullmatch(r"\W*(?:yes|yeah|yep|sure|ok|okay)\W*", t, re.I)
-                and _names_trade(whole.split())  # "didnt give one" says no code, and nothing the business does
+                and _names_trade(whole.split())  # "app left it blank" says no code, and nothing the business does
             ):
                 f["description"] = (
                     whole  # "Roofing contractor." answers "Do you know the NAICS code?" with what they do

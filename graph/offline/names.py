@@ -362,7 +362,7 @@ def expand_abbreviations(description: str) -> str:
 @cache
 def trade_words() -> frozenset[str]:
     """Every word the NAICS titles, illustrative examples and Census index entries use to name a trade (three letters
-    or more), and each one's singular: a word that can say what a business does ("propane", "investigators")."""
+    or more), and each one's singular: a word that can say what a business does ("propane", "surveyors")."""
     words = set(lexicon.naics_words())
     with open(lexicon.DATA / "naics_2022_index_entries.csv", newline="") as f:
         for r in csv.DictReader(f):

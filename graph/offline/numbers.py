@@ -80,7 +80,7 @@ VEHICLES = [
 NO_VEHICLES = re.compile(
     r"\b(?:no|zero|without(?: any)?|not? any|(?:do|does|did)(?:n'?t| not) (?:have|own|run|operate|use) any)\s+(?:\w+\s+)?"
     r"(?:vehicles?|trucks?|cars?|vans?|autos|fleet)\b"
-    # "no car repair", "no truck rentals": a service the business does not do, not a count of its vehicles
+    # "no auto body work", "no truck rentals": a service the business does not do, not a count of its vehicles
     r"(?!\s+(?:repairs?|wash(?:es)?|body|dealers?\w*|sales|services?|rentals?|parts|detailing|towing|stops?))",
     re.I,
 )

@@ -290,7 +290,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and marked
                 and not _other_money(tokens, (back, cb))
                 and not _line_after(text, tokens, b)
-                and not _lob_code(heads[a], None)  # "Property: bldg 3.5M, BPP 900K": the line's values, no revenue
+                and not _lob_code(heads[a], None)  # "Property: bldg 2.2M, BPP 750K": the line's values, no revenue
             ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
@@ -305,7 +305,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             ):
                 how = "reply"
             if how is None and marked and (_lob_code(heads[a], None) or _line_after(text, tokens, b)):
-                continue  # a line's own amount ("Property: BPP 900K", "$5M cyber") corrects no figure either
+                continue  # a line's own amount ("Property: BPP 750K", "$3M cyber") corrects no figure either
             before = [c for c in r.corrections if c.end <= span.start]
             latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
             now = (
@@ -347,7 +347,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             if code and _state_follows(tokens, b, codes):
                 code = None  # "LA, CA": the city's short name, then its state
             if code and span.text.istitle() and len(low) == 2 and b < len(tokens) and tokens[b].text[:1].isupper():
-                code = None  # "Bayou La Batre", "Al Rossi": a word of a name, not a code (codes are in capitals)
+                code = None  # "Port La Belle", "Al Rossi": a word of a name, not a code (codes are in capitals)
             if code == "NE" and a > 0 and tokens[a - 1].text.lower().rstrip(".") in _STREET_WORDS:
                 code = None  # "88 Elm St NE": the street's quadrant
             if code:
@@ -393,7 +393,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         elif kind == "LOB":
             code = _lob_code(span.text, catalog)
             if code and any(m.start <= span.start and span.end <= m.end for m in _not_written(text, catalog)):
-                code = None  # "liability" of "liquor liability": a word of a product we do not write
+                code = None  # "liability" of "pollution liability": a word of a product we do not write
             if code:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
         elif kind == "CONS":
@@ -785,7 +785,7 @@ def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
         return False
     low = tokens[b].text.lower()
     if b + 1 < len(tokens) and tokens[b + 1].text == ":":
-        return False  # "FT employees: 19   Vehicles: 9": the next field's label, not this number's noun
+        return False  # "Full-time employees: 23   Trucks: 4": the next field's label, not this number's noun
     return (
         len(low) > 3
         and low.endswith("s")
@@ -801,7 +801,7 @@ def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
 
 @cache
 def _cue_variants() -> dict[str, str]:
-    """What a cue word becomes when typed short or with a letter dropped ("empl", "employes", "revenu"): each such
+    """What a cue word becomes when typed short or with a letter dropped ("empl", "employe", "revnue"): each such
     form of a cue of six letters or more, when it names one fact only and is no cue or word of another."""
     cues = lexicon.cue_of()
     seen: dict[str, set[str]] = {}
@@ -830,7 +830,7 @@ def _not_written(text: str, catalog) -> list:
 
 def _sentence_start(tokens: list[Token], ca: int) -> int:
     """Where the sentence of a clause starting at ``ca`` starts, at most ten tokens back: a limit or deductible named
-    before the clause is the amount's ("higher limits, like 5M?", "is the auto ded the trucking one (5k)")."""
+    before the clause is the amount's ("higher limits, like 5M?", "is the ded the usual one (10k)")."""
     back = ca
     while back > max(0, ca - 10) and not {tokens[back - 1].text, tokens[back].text} & {".", "?", "!"}:
         back -= 1
@@ -838,7 +838,7 @@ def _sentence_start(tokens: list[Token], ca: int) -> int:
 
 
 def _line_after(text: str, tokens: list[Token], b: int) -> bool:
-    """An amount right before the name of a line on the same line of text ("wants $5M cyber", "a 2M GL"): that
+    """An amount right before the name of a line on the same line of text ("asks for $3M cyber", "a 2M GL"): that
     line's limit, not a figure ("$3.1M" then "Property: ..." on the next line is no property limit)."""
     if b >= len(tokens) or (b > 0 and "\n" in text[tokens[b - 1].end : tokens[b].start]):
         return False
@@ -926,7 +926,7 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
             if low_k in ("unit", "units") and tokens[k - 1].text.lower() not in _UNIT_KINDS:
                 k = cb  # "48 units" of a motel are rooms
         if k < cb and (named := _cue_fact(tokens[k].text.lower())) and (FACTS[named].kind != "money" or got[1]):
-            fact, cue_at = named, k  # "9 vans"; "12 mil sales" (an amount with its unit, then its noun); "14 empl"
+            fact, cue_at = named, k  # "9 vans"; "12 mil sales" (an amount with its unit, then its noun); "11 empl"
         elif k < cb and _people_noun(tokens, k, cb) and "employees" not in r.facts:
             fact, cue_at = "employees", k
         if fact is None:
