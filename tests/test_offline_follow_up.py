@@ -286,3 +286,10 @@ def test_what_a_junior_may_bind_is_a_question_about_the_rules(catalog):
     from graph.offline.facts import parse
 
     assert parse("can a junior uw sign off on a 2M auto limit?", catalog).intent == "guidelines"
+
+
+@pytest.mark.parametrize("text", ["fuel jobber, 6 tankers, GL?", "towing outfit with 9 wreckers - auto ok?"])
+def test_a_trade_word_for_its_vehicles_counts_them(catalog, text):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("vehicles") in (6, 9)

@@ -911,7 +911,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f.pop(key, None)
     if asked == "naics" and (p.unknown or "naics" in p.unknown_facts) and not (set(f) - {"description"}):
         # "dunno the naics, they haul refrigerated freight": the code is not known, the other clauses describe
-        unsure = [s.text for s in reading.unknown.values()]
+        unsure = [s.text.strip(" ,.;:!?") for s in reading.unknown.values()]
         told = [
             c
             for c in re.split(r"[,;]|\s[-–—]\s", t)
@@ -931,7 +931,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
             value = bare_description(t, catalog)
         elif asks_instead and not _NONE_FIT.match(t):
             pass  # a question asked instead ("what about property on its own?") describes nothing
-        elif asked == "naics" and not (set(f) - {"description"}):
+        elif asked == "naics" and not (set(f) - {"description"}) and "naics" not in p.unknown_facts:
             value = None
             if (
                 (whole := bare_description(t, catalog))

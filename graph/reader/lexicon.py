@@ -25,7 +25,8 @@ _EXTRA_CUES = {
     "employees": "employee emp people ppl workers worker staffers crew team ftes fte w2 w-2 w-2s headcount personnel guys "
     "ees",
     "vehicles": "vehicle truck tractors tractor rigs rig buses bus van car autos power pickups semis limos "
-    "limousines cabs taxis ambulances coaches motorcoaches",
+    "limousines cabs taxis ambulances coaches motorcoaches tankers bobtails reefers wreckers hearses shuttles minibuses "
+    "tractor-trailers straight-trucks",
     "annual_revenue": "revenues gross grosses receipts turnover billings income volume fees commissions",
     "annual_payroll": "salaries salary remuneration",
     "total_insured_value": "tiv",
