@@ -749,7 +749,7 @@ def _whole_trade(text: str, desc):
     most two, in lower case, before any figure or punctuation."""
     end, added = desc.span.end, 0
     while added < 2 and (m := _NEXT_WORD.match(text, end)):
-        if m[1] not in names.trade_words() or m[1] in names.STOP or m[1] in names.GENERIC:
+        if not _trade_word(m[1]):
             break
         end, added = m.end(), added + 1
     if not added:
@@ -758,22 +758,22 @@ def _whole_trade(text: str, desc):
     return dataclasses.replace(desc, value=span.text, span=span)
 
 
+def _trade_word(word: str) -> bool:
+    """A word NAICS names a trade with that is neither ours ("broker", "policy") nor a generic one ("business")."""
+    return word in names.trade_words() and word not in names.GENERIC and word not in names.STOP
+
+
 def _names_any_trade(words: list[str]) -> bool:
-    """Some word of the phrase is one NAICS names a trade with (an answer to our question may say it anywhere)."""
-    trades = names.trade_words()
-    return any(
-        w in trades and w not in names.GENERIC and w not in names.STOP
-        for w in (x.lower().strip("'.,;:!?") for x in words)
-    )
+    """Some word of the phrase names a trade (an answer to our question may say it anywhere)."""
+    return any(_trade_word(w.lower().strip("'.,;:!?")) for w in words)
 
 
 def _names_trade(words: list[str]) -> bool:
-    """The phrase's last word (its head) is a word NAICS names a trade with; a word of our own trade ("broker",
-    "agent") only after one that does ("customs broker")."""
-    trades = names.trade_words()
+    """The phrase's last word (its head) names a trade; a word of our own trade ("broker", "agent") only after one
+    that does ("customs broker")."""
     low = [w.lower().strip("'.,;:!?") for w in words]
-    named = [w in trades and w not in names.GENERIC and w not in names.STOP for w in low]
-    return bool(low) and (named[-1] or (low[-1] in trades and any(named[:-1])))
+    named = [_trade_word(w) for w in low]
+    return bool(low) and (named[-1] or (low[-1] in names.trade_words() and any(named[:-1])))
 
 
 # Words that open another business and cannot be a reply to our question (unlike "I have", "got": "I have no idea",

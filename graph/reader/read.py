@@ -220,6 +220,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     elsewhere = _other_party_clauses(tokens, clauses)
     last_figure: dict[str, FactReading] = {}
     lower_name: Span | None = None
+    not_written: list | None = None  # the guard's mentions of products we do not write, read at the first line named
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
         if kind == "CORR":
@@ -284,13 +285,14 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
             ca, cb = clauses[a]
             back = _sentence_start(tokens, ca)
+            # an amount of a line ("Property: bldg 2.2M, BPP 750K", "$3M cyber"): the line's value, never a figure
+            lines_amount = marked and (_lob_code(heads[a], None) is not None or _line_after(text, tokens, b))
             if (
                 how is None
                 and FACTS[fact].kind == "money"
                 and marked
                 and not _other_money(tokens, (back, cb))
-                and not _line_after(text, tokens, b)
-                and not _lob_code(heads[a], None)  # "Property: bldg 2.2M, BPP 750K": the line's values, no revenue
+                and not lines_amount
             ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
@@ -304,8 +306,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and (marked or FACTS[fact].kind != "money" or _at_least(words, 1000) or _millions(words))
             ):
                 how = "reply"
-            if how is None and marked and (_lob_code(heads[a], None) or _line_after(text, tokens, b)):
-                continue  # a line's own amount ("Property: BPP 750K", "$3M cyber") corrects no figure either
+            if how is None and lines_amount:
+                continue  # nor does it correct the figure before it
             before = [c for c in r.corrections if c.end <= span.start]
             latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
             now = (
@@ -392,7 +394,9 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.company = FactReading("company", span.text, "", span, "named")
         elif kind == "LOB":
             code = _lob_code(span.text, catalog)
-            if code and any(m.start <= span.start and span.end <= m.end for m in _not_written(text, catalog)):
+            if code and not_written is None:
+                not_written = _not_written(text, catalog)
+            if code and any(m.start <= span.start and span.end <= m.end for m in not_written or []):
                 code = None  # "liability" of "pollution liability": a word of a product we do not write
             if code:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
