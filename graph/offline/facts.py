@@ -26,7 +26,7 @@ from graph.offline import names, numbers
 from graph.offline.choice import names_a_position
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from graph.reader import lexicon
-from graph.reader.read import CORRECTION_WORDS, read
+from graph.reader.read import CORRECTION_WORDS, DANGLING, read
 from graph.reader.readings import Reading
 from retrieval.normalise import PLACE_CUES
 from tools.errors import InvalidArgument
@@ -693,8 +693,6 @@ def _without_form_lines(text: str) -> str:
 
 _WORD3 = re.compile(r"[^\W\d_]{3,}")
 _PHRASE_BREAK = re.compile(r"[,.;:!?()\n|]|\s[-–—/]\s|\s-|-\s")
-_DANGLING = {"a", "an", "the", "in", "at", "of", "for", "on", "to", "from", "with", "w", "w/", "and", "&", "or", "by", "near",
-             "out", "based", "located"}  # fmt: skip
 # What a submission's subject does in the sentence, not what the business does: the phrase ends before it.
 _ASKING_VERBS = {"need", "needs", "want", "wants", "looking", "seeking", "asking", "asks", "requests", "requesting",
                  "is", "are", "was", "were", "has", "have", "had", "says", "said", "would", "will", "can", "could"}  # fmt: skip
@@ -726,13 +724,13 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
             continue  # "what about the trucks": a question about the business, not what it does
         verb = next((i for i, w in enumerate(words) if w.lower() in _ASKING_VERBS), len(words))
         words = words[:verb]  # "Acme Haulers wants ...": the phrase before what they ask for
-        while words and words[-1].lower() in _DANGLING:
+        while words and words[-1].lower() in DANGLING:
             words.pop()  # "title agency in": a phrase ends on what it names
         while words and words[0].lower() in _LEADING:
             words.pop(0)
         digit = next((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words))
         words = words[:digit]  # "skating rink 3 sheets": what it is, before what it counts
-        while words and words[-1].lower() in _DANGLING:
+        while words and words[-1].lower() in DANGLING:
             words.pop()
         if not words or len(words) > 6:
             continue

@@ -373,7 +373,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
             a, b = _whole_words(tokens, a, b)  # "Full-service restaurant", never "service restaurant"
-            while b - 1 > a and tokens[b - 1].text.lower() in _DANGLING:
+            while b - 1 > a and tokens[b - 1].text.lower() in DANGLING:
                 b -= 1  # "HVAC co w/": a description ends on what it names, not on a word leading to more
             lob_only = _lob_code(_span(text, tokens, a, b).text, None) is not None  # "auto in appetite?": a line
             if (
@@ -443,8 +443,11 @@ _VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contr
 # Words that say a message corrects what was said before (also read by the offline model: a correction, no question)
 CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
 _MAX_UNKNOWN = 8  # tokens: "no idea on the vehicle count", "broker didn't say what the payroll is"
-_DANGLING = {"w", "w/", "/", "with", "in", "for", "at", "of", "and", "&", "-", "to", "on", "by", "from", "the", "a",
-             "an", "that", "which", "who", "incl", "including", "plus", "+"}  # fmt: skip
+# Words a named phrase never ends on, each leading to more ("HVAC co w/", "title agency in", "roofer based"); also
+# read by the offline model's descriptions
+DANGLING = frozenset({"a", "an", "the", "in", "at", "of", "for", "on", "to", "from", "with", "w", "w/", "/", "-", "and", "&",
+                      "or", "by", "near", "out", "based", "located", "that", "which", "who", "incl", "including", "plus",
+                      "+"})  # fmt: skip
 _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "drive", "way", "hwy", "pkwy", "ln", "ct",
                  "pl", "ter", "cir"}  # fmt: skip
 # Words that point at the applicant already discussed ("that same insured", "this client"): no description.
