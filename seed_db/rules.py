@@ -142,13 +142,60 @@ class InsurerData(Strict):
 
 
 def match_construction(description: str, phrases: dict[str, str]) -> str | None:
-    """The construction type whose longest known phrase occurs in a description ('steel frame' beats 'frame')."""
+    """The construction type whose longest known phrase occurs in a description ('steel frame' beats 'frame'); when
+    no phrase matches, or only a bare material word does ('concrete walls, wood joists' is not all concrete), the
+    type its materials or its ISO class name (``construction_by_materials``)."""
     text_ = " " + re.sub(r"\s+", " ", description.lower()) + " "
-    best: tuple[int, str] | None = None
+    best: tuple[str, str] | None = None
     for phrase, ctype in phrases.items():
-        if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text_) and (best is None or len(phrase) > best[0]):
-            best = (len(phrase), ctype)
-    return best[1] if best else None
+        if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text_) and (
+            best is None or len(phrase) > len(best[0])
+        ):
+            best = (phrase, ctype)
+    if best is None or best[0] in _BARE_MATERIALS:
+        return construction_by_materials(description) or (best[1] if best else None)
+    return best[1]
+
+
+# ISO's construction classes by the abbreviations and numbers underwriters use, as building types (ISO 1 frame, 2
+# joisted masonry, 3 non-combustible, 4 masonry non-combustible, 5 modified fire resistive, 6 fire resistive).
+_ISO_CLASSES = {"jm": "III", "mnc": "II", "mfr": "I", "fr": "I", "iso 1": "V", "iso 2": "III", "iso 3": "II",
+                "iso 4": "II", "iso 5": "I", "iso 6": "I", "iso class 1": "V", "iso class 2": "III",
+                "iso class 3": "II", "iso class 4": "II", "iso class 5": "I", "iso class 6": "I"}  # fmt: skip
+# What walls, frames, floors and roofs are made of, by how they burn.
+_MATERIALS = {
+    "masonry": {"masonry", "brick", "bricks", "block", "blocks", "cmu", "cinder", "cinderblock", "stone", "tilt-up",
+                "tiltup", "adobe"},
+    "concrete": {"concrete", "precast", "poured"},
+    "steel": {"steel", "metal", "iron"},
+    "wood": {"wood", "wooden", "joist", "joists", "truss", "trusses", "rafter", "rafters", "timber", "lumber", "stud",
+             "studs", "plywood"},
+}  # fmt: skip
+_BARE_MATERIALS = set().union(*_MATERIALS.values()) | {"frame"}
+
+
+def construction_by_materials(description: str) -> str | None:
+    """A building's type from its materials, as the building codes class them: non-combustible walls (masonry,
+    concrete) around a wood roof or floors are ordinary (III); wood alone is frame (V); steel or metal, alone or with
+    masonry, non-combustible (II); concrete alone fire-resistive (I). None when nothing says, or the materials
+    disagree (wood and steel)."""
+    low = " ".join(re.findall(r"[a-z0-9-]+", description.lower()))
+    for name, ctype in sorted(_ISO_CLASSES.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"(?<![a-z0-9-]){re.escape(name)}(?![a-z0-9-])", low):
+            return ctype
+    words = set(low.split())
+    has = {kind for kind, names in _MATERIALS.items() if words & names}
+    if "wood" in has:
+        if has & {"masonry", "concrete"}:
+            return "III"
+        return None if "steel" in has else "V"
+    if "steel" in has:
+        return "II"
+    if "masonry" in has:
+        return "III"
+    if "concrete" in has:
+        return "I"
+    return None
 
 
 def load_insurer(path: Path, data: object) -> InsurerData:

@@ -293,3 +293,76 @@ def test_a_trade_word_for_its_vehicles_counts_them(catalog, text):
     from graph.offline.facts import parse
 
     assert parse(text, catalog).facts.get("vehicles") in (6, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "ctype"),
+    [
+        ("cinder block walls, wood rafters", "construction", "III"),
+        ("it's JM", "construction", "III"),
+        ("all wood studs", "construction", "V"),
+        ("warehouse in Reno NV, bldg is CMU walls with a steel deck roof - property?", None, "II"),
+    ],
+)
+def test_a_building_named_by_its_materials_or_iso_class_has_its_type(catalog, text, asked, ctype):
+    from graph.offline.facts import parse
+
+    got = parse(text, catalog, asked).facts.get("construction")
+    assert got is not None and catalog.construction(got) == ctype
+
+
+def test_a_material_the_business_works_is_no_building(catalog):
+    from graph.offline.facts import parse
+
+    assert "construction" not in parse("sheet metal fabricator, wood pallets too, 9 emps - GL?", catalog).facts
+
+
+def test_a_possessive_fact_noun_still_names_its_figure(catalog):
+    from graph.offline.facts import parse
+
+    assert parse("payroll's around 2.4m - wc ok?", catalog).facts.get("annual_payroll") == 2_400_000
+
+
+def test_a_correction_after_an_amount_replaces_it_before_any_line_named_next(catalog):
+    from graph.offline.facts import parse
+
+    got = parse("payroll 1.1M, sorry, 1.4M. GL?", catalog).facts
+    assert got.get("annual_payroll") == 1_400_000 and "annual_revenue" not in got
+
+
+@pytest.mark.parametrize(
+    ("text", "n"), [("Staff: FT 9 / PT 4", 13), ("6 full-time and 2 part-time people", 8), ("30 ees (25 FT, 5 PT)", 30)]
+)
+def test_full_and_part_time_heads_are_one_headcount(catalog, text, n):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("employees") == n
+
+
+@pytest.mark.parametrize("text", ["Customer ID 20931-7, Tucson AZ 85701", "tax id 58-0012345 / Tucson, AZ"])
+def test_an_identifier_label_is_no_state(catalog, text):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("state") == "AZ"
+
+
+@pytest.mark.parametrize(("text", "state"), [("dentist office in me, 8 staff", None), ("vet clinic in pa, gl?", "PA")])
+def test_a_lower_case_code_after_in_is_the_state_unless_it_is_a_pronoun(catalog, text, state):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("state") == state
+
+
+@pytest.mark.parametrize("text", ["plasterer ga 12 guys wc quote", "welders tn, 2.2m rev, gl please"])
+def test_a_trade_then_a_state_code_is_what_they_do_and_where(catalog, text):
+    from graph.offline.facts import parse
+
+    got = parse(text, catalog).facts
+    assert got.get("state") in ("GA", "TN") and got.get("description") in ("plasterer", "welders")
+
+
+@pytest.mark.parametrize("text", ["and cyber by itself?", "their auto is placed with another carrier"])
+def test_words_about_the_cover_describe_no_business(catalog, text):
+    from graph.offline.facts import parse
+
+    assert "description" not in parse(text, catalog).facts

@@ -26,9 +26,10 @@ from graph.offline import names, numbers
 from graph.offline.choice import names_a_position
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from graph.reader import lexicon
-from graph.reader.read import CORRECTION_WORDS, DANGLING, read
+from graph.reader.read import CORRECTION_WORDS, DANGLING, VAGUE, read
 from graph.reader.readings import Reading
 from retrieval.normalise import PLACE_CUES
+from seed_db.rules import construction_by_materials
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
 
@@ -350,6 +351,11 @@ def _inside_city_name(low: str, m: re.Match) -> bool:
     return bool(nxt) and (nxt[1] == "city" or f"{m[0]} {nxt[1]}" in lexicon.cities())  # type: ignore[index]
 
 
+# After a state's code, a number no ZIP code looks like ("00481-22", "4471902"): the code labels an identifier.
+_IDENTIFIER_AFTER = re.compile(r"\s?(?!\d{5}(?:-\d{4})?(?!\d))(?:\d+-\d+|\d{6,})")
+_ID_LABEL = re.compile(r"\b(?:client|customer|tax|account|member|policy|federal|employer|reference|user|ref)\s*$")
+
+
 def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = False) -> str | None:
     """A state named in full ('Texas', 'new york') or by an upper-case code ('TX'); a lower-case code only after
     'in'/'state' (and not an English word), or when the whole answer is the code (``lenient``). ``where_only`` (an
@@ -385,7 +391,10 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
                 for m in re.finditer(
                     r"(?<![\w'])(?:[A-Z][a-z]+\.?\s){0,2}[A-Z][a-z]+\.?(?:\s|,\s?)([A-Z]{2})(?![\w'])", t
                 )
-                if m[1] in catalog.states and not _STREET_BEFORE.search(t[: m.start(1)])
+                if m[1] in catalog.states
+                and not _STREET_BEFORE.search(t[: m.start(1)])
+                and not _IDENTIFIER_AFTER.match(t[m.end() :])
+                and not (m[1] == "ID" and _ID_LABEL.search(t[: m.start(1)].lower()))
             ),
             None,
         )
@@ -409,6 +418,8 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
             continue  # "88 Elm St NE": a street's quadrant, not Nebraska
         if re.match(r"[-#/]?\d", t[m.end() :]) or before.endswith("#"):
             continue  # "policy #TX-0098812", "WA123": a code's letters, not a state
+        if _IDENTIFIER_AFTER.match(t[m.end() :]) or code == "ID" and _ID_LABEL.search(before):
+            continue  # "Client ID 00481-22", "Tax ID": an identifier's label; a ZIP after a code keeps it a state
         nxt = re.match(r",\s?([A-Z]{2})(?![\w'])", t[m.end() :])
         if nxt and nxt[1] in catalog.states:
             continue  # "LA, CA": a city's short name, then its state
@@ -500,6 +511,42 @@ _NEAR_BUILDING = re.compile(
 )
 
 
+_BUILDING_PART = {"walls", "wall", "roof", "roofs", "floors", "floor", "deck", "joists", "joist", "frame", "trusses",
+                  "truss", "construction", "building", "bldg", "structure", "exterior", "interior"}  # fmt: skip
+
+
+def _by_materials(text: str, asked: bool) -> str | None:
+    """No phrase of the catalog's names the building, but its materials or its ISO class do ("block walls with wood
+    joists", "JM"): the words from the first material to the last part of the building they make, as typed, over
+    the comma-separated parts that go on naming materials ("CMU walls, wood truss roof"). Outside a reply to the
+    construction question, a part must name a part of the building ("walls", "roof", "construction") beside its
+    material, and a class's initials must be in capitals."""
+
+    def keys(part: str) -> list[str]:
+        return [re.sub(r"[^a-z0-9-]", "", w.lower()) for w in part.split()]
+
+    def material(part: str) -> bool:
+        found = [k for k, w in zip(keys(part), part.split(), strict=True) if construction_by_materials(k)]
+        return any(asked or len(k) > 3 or w.isupper() for k, w in zip(found, part.split(), strict=False))
+
+    for clause in re.split(r"[.;!?\n|]|\s-\s", text):
+        parts = clause.split(",")
+        start = next((i for i, p in enumerate(parts) if material(p) and (asked or set(keys(p)) & _BUILDING_PART)), None)
+        if start is None:
+            continue
+        stop = start + 1
+        while stop < len(parts) and material(parts[stop]):
+            stop += 1
+        words = ",".join(parts[start:stop]).split()
+        ks = [re.sub(r"[^a-z0-9-]", "", w.lower()) for w in words]
+        if construction_by_materials(" ".join(ks)) is None:
+            continue
+        first = next(i for i, k in enumerate(ks) if construction_by_materials(k) or k == "iso")
+        last = max(i for i, k in enumerate(ks) if construction_by_materials(k) or k in _BUILDING_PART)
+        return " ".join(words[first : last + 1]).strip(",") or None
+    return None
+
+
 def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
     """A construction phrase the catalog knows ('wood frame', 'Type II', 'non-combustible steel'), as typed."""
     t = _norm_text(text)
@@ -517,7 +564,7 @@ def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
         m = re.search(r"\btype\s+(i{1,3}|iv|v|[1-5])\b", t, re.I)
         if m:
             return f"Type {m[1].upper()}"
-        return None
+        return _by_materials(t, asked)
     if best in _AMBIGUOUS_CONSTRUCTION and not asked:
         rest = low.replace(best, " ", 1)
         if not _BUILDING_CONTEXT.search(rest):
@@ -627,6 +674,15 @@ def _known_city(name: str, as_typed: str) -> str | None:
 MAX_TRADE_WORDS = 6  # "AV production rental co nashville": a trade's name and a city, not a sentence
 
 
+def _edge_code(word: str) -> str | None:
+    """A state's code ending a trade's short name ("roofer fl", "dentist NM"), unless it is an English word ("in",
+    "or") or a name's initials; the codes come from the lexicon's states."""
+    low = word.lower().strip(".")
+    if len(low) != 2 or low in _ENGLISH_CODES:
+        return None
+    return low.upper() if low.upper() in set(lexicon.states().values()) else None
+
+
 def _city_at_edge(description: str) -> tuple[str, str] | None:
     """A city at the start or the end of what the business does, no "in" needed ("plumber tulsa", "pittsburgh law
     firm"): its state, and the description without it. The first clause only, when it is a short name of a trade (a
@@ -635,6 +691,8 @@ def _city_at_edge(description: str) -> tuple[str, str] | None:
     words = head.split()
     if len(words) > MAX_TRADE_WORDS:
         return None
+    if len(words) > 1 and (code := _edge_code(words[-1])) is not None:
+        return code, (" ".join(words[:-1]) + sep + rest).strip(" ,")  # "roofer fl": a state's code, no "in" typed
     for n in (3, 2, 1):
         if len(words) <= n:
             continue
@@ -757,8 +815,13 @@ def _whole_trade(text: str, desc):
 
 
 def _trade_word(word: str) -> bool:
-    """A word NAICS names a trade with that is neither ours ("broker", "policy") nor a generic one ("business")."""
-    return word in names.trade_words() and word not in names.GENERIC and word not in names.STOP
+    """A word NAICS names a trade with that is neither ours ("broker", "policy") nor a generic one ("business"); a
+    trade's agent noun counts as its activity does ("roofer", "framers": roofing, framing)."""
+    if word in names.GENERIC or word in names.STOP:
+        return False
+    words = names.trade_words()
+    stem = word[:-1] if word.endswith("ers") else word
+    return word in words or (len(stem) > 4 and stem.endswith("er") and stem[:-2] + "ing" in words)
 
 
 def _names_any_trade(words: list[str]) -> bool:
@@ -770,7 +833,11 @@ def _names_trade(words: list[str]) -> bool:
     """The phrase's last word (its head) names a trade; a word of our own trade ("broker", "agent") only after one
     that does ("customs broker")."""
     low = [w.lower().strip("'.,;:!?") for w in words]
+    if len(low) > 1 and _edge_code(low[-1]) is not None:
+        low = low[:-1]  # "roofer fl": the trade, then where (``_city_at_edge`` reads the code)
     named = [_trade_word(w) for w in low]
+    if low and low[-1] in VAGUE:  # "another carrier", "the contractor": a word for any outfit needs its trade
+        return any(named[:-1])
     return bool(low) and (named[-1] or (low[-1] in names.trade_words() and any(named[:-1])))
 
 
@@ -858,7 +925,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["description"] = ruled
     if (
         asked is None
-        and (p.task is not None or ("?" in t and "lob" in f))  # "title agency in boise - GL?"
+        and (p.task is not None or "lob" in f)  # "title agency in boise - GL?", "roofer in tulsa needs a wc quote"
         and not ({"description", "naics"} & set(f))
         and not p.applicant_id
         and len(t) <= CHAT_LINE

@@ -53,6 +53,7 @@ october november december pennyroyal mutual applicant submission insured client 
 app id number mr mrs ms dr sir madam team folks guys umbrella excess epli d&o e&o crime surety flood earthquake
 need needs want wants size we've we'll we'd they've they'll they'd you're you've you'll it'll there's here's that's
 qualified declined decline mean means meaning rule rules guideline guidelines
+own alone itself standalone separately
 thoughts thought ideas idea advice opinion opinions suggestions suggestion feedback
 """.split()
 )
@@ -100,7 +101,7 @@ _ABBREV_DOT = {"inc", "co", "corp", "ltd", "st", "mr", "mrs", "ms", "dr", "jr", 
 # --- descriptions ----------------------------------------------------------------------------------
 GENERIC = set(
     """
-one ones business businesses company companies client clients account accounts applicant applicants submission
+one ones user users business businesses company companies client clients account accounts applicant applicants submission
 submissions insured risk risks small fit good right line lines policy policies deductible deductibles limit limits
 code codes naics bucket question questions quote quotes firm lob lobs look check couple few lot bit way problem thing
 things prospect new same other another size standard sba appetite building buildings construction frame wood masonry

@@ -127,7 +127,7 @@ def _cue(
             break
         left.append(j)
     for j in [*right, *left]:
-        lw = tokens[j].text.lower()
+        lw = re.sub(r"['’]s$", "", tokens[j].text.lower())  # "payroll's about 1.8M": the noun, possessive or "is"
         if lw in ("unit", "units") and not (j > 0 and tokens[j - 1].text.lower() in _UNIT_KINDS):
             continue  # "48 units" of a motel are rooms; "12 power units" are vehicles
         if lw in words or (lw in ("value", "values") and fact == "total_insured_value"):
@@ -139,6 +139,7 @@ def _cue(
 
 
 _FIELD_ENDS = {"/", "|"}
+_BEING = {"is", "are", "was", "were", "has", "had", "goes", "went", "sits", "stays", "renews"}
 
 
 def _line_heads(text: str, tokens: list[Token]) -> list[str]:
@@ -287,6 +288,24 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             back = _sentence_start(tokens, ca)
             # an amount of a line ("Property: bldg 2.2M, BPP 750K", "$3M cyber"): the line's value, never a figure
             lines_amount = marked and (_lob_code(heads[a], None) is not None or _line_after(text, tokens, b))
+            before = [c for c in r.corrections if c.end <= span.start]
+            latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
+            now = (
+                a > 0
+                and tokens[a - 1].text.lower() in ("now", "currently", "today")
+                and clauses[a][0] >= a - 2
+                and not _counts_something_else(tokens, b, latest)  # "12 trucks, now 3 locations"
+            )
+            if (
+                how is None
+                and not lines_amount
+                and last_figure
+                and (now or before and span.start - before[-1].end <= 12)
+            ):
+                # "12 trucks... actually 30", "80 employees in 2019, now 42": a bare figure right after a correction
+                # cue or "now" replaces the last figure, before an unnamed amount is taken for revenue
+                fact = max(last_figure.values(), key=lambda f: f.span.start).fact
+                how = "correction"
             if (
                 how is None
                 and FACTS[fact].kind == "money"
@@ -308,19 +327,6 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 how = "reply"
             if how is None and lines_amount:
                 continue  # nor does it correct the figure before it
-            before = [c for c in r.corrections if c.end <= span.start]
-            latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
-            now = (
-                a > 0
-                and tokens[a - 1].text.lower() in ("now", "currently", "today")
-                and clauses[a][0] >= a - 2
-                and not _counts_something_else(tokens, b, latest)  # "12 trucks, now 3 locations"
-            )
-            if how is None and last_figure and (now or before and span.start - before[-1].end <= 12):
-                # "12 trucks... actually 30", "80 employees in 2019, now 42": a bare figure right after a correction
-                # cue or "now" replaces the last figure
-                fact = max(last_figure.values(), key=lambda f: f.span.start).fact
-                how = "correction"
             if how is None:
                 continue
             value = money(words) if FACTS[fact].kind == "money" else count(words)
@@ -343,9 +349,12 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and span.text.islower()
                 and low in _ENGLISH_CODES
                 and not _after_city(groups, a, tokens)
+                and not (a > 0 and tokens[a - 1].text.lower() in ("in", "from") and low not in ("me", "so", "or", "in"))
                 and len(tokens) > 1
             ):
-                code = None  # "in or out", "ok": a lower-case code that is an English word needs a city before it
+                code = (
+                    None  # "in or out", "ok": a lower-case code that is an English word needs a city or "in" before it
+                )
             if code and _state_follows(tokens, b, codes):
                 code = None  # "LA, CA": the city's short name, then its state
             if code and span.text.istitle() and len(low) == 2 and b < len(tokens) and tokens[b].text[:1].isupper():
@@ -376,12 +385,17 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             while b - 1 > a and tokens[b - 1].text.lower() in DANGLING:
                 b -= 1  # "HVAC co w/": a description ends on what it names, not on a word leading to more
             lob_only = _lob_code(_span(text, tokens, a, b).text, None) is not None  # "auto in appetite?": a line
+            # "auto is placed elsewhere", "property was quoted": a sentence about a line's cover, not the business
+            of_cover = (
+                _lob_code(tokens[a].text, None) is not None and a + 1 < b and tokens[a + 1].text.lower() in _BEING
+            )
             if (
                 tokens[a].kind != "punct"
                 and not lob_only
+                and not of_cover
                 # "sorry, it is 40": a correction names no trade
                 and not all(
-                    t.text.lower() in _REFERENCES | _VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES for t in tokens[a:b]
+                    t.text.lower() in _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES for t in tokens[a:b]
                 )
             ):
                 span = _span(text, tokens, a, b)
@@ -424,11 +438,44 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         _place_and_code(r, text, tokens)
     if asked == "state" and "state" not in r.facts and not r.unknown and not r.says_unknown:
         _place_reply(r, text, tokens)
+    _full_and_part_time(r, text)
     if r.lines:
         r.facts["lob"] = r.lines[0]
     for fact in r.unknown:
         r.facts.pop(fact, None)
     return r
+
+
+_SHIFT = r"(?:full|part)[\s-]?time|[fp]/?t"
+_STAFF = r"(?:\s*(?:employees|emps|ees|staff|workers|people))?"
+# "12 FT, 3 PT", "FT 12  PT 2", "12 full-time and 4 part-time staff"
+_HEADS = re.compile(
+    rf"(?<![\w$.,])(?:(?P<n1>\d{{1,5}})\s*(?P<k1>{_SHIFT})\b(?!\s*(?:ceilings?|tall|long|wide|high|deep|x)\b){_STAFF}|\b(?P<k2>{_SHIFT}){_STAFF}\s*[:=]?\s*(?P<n2>\d{{1,5}}))(?![\w.,]*[kmb%$]\b)",
+    re.I,
+)
+
+
+def _full_and_part_time(r: Reading, text: str) -> None:
+    """Full-time and part-time heads said apart are one headcount, as the size standards count employees: their sum,
+    unless a total is said with its own noun elsewhere ("40 employees (30 FT, 10 PT)")."""
+    found = [(m, int(m["n1"] or m["n2"]), (m["k1"] or m["k2"]).lower()[0]) for m in _HEADS.finditer(text)]
+    for i, (m, n, kind) in enumerate(found):
+        other = next(
+            (
+                o
+                for o in found[i + 1 :]
+                if o[2] != kind and o[0].start() - m.end() <= 40 and "\n" not in text[m.end() : o[0].start()]
+            ),
+            None,
+        )
+        if other is None:
+            continue
+        have = r.facts.get("employees")
+        if have is not None and not (m.start() <= have.span.start < other[0].end()):
+            return  # the total is said apart from its parts
+        span = Span(m.start(), other[0].end(), text[m.start() : other[0].end()])
+        r.facts["employees"] = FactReading("employees", n + other[1], "employees", span, "cue", span)
+        return
 
 
 # The words that name an outfit after its trade ("log hauler", "pest company"): a description the tagger ended
@@ -437,8 +484,9 @@ _OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "ser
                  "operator", "carrier", "installer", "dealer", "shop", "store", "business", "firm", "crew", "supplier",
                  "maker", "cleaner", "cleaners", "mover", "movers", "trucker", "grower", "builder", "distributor",
                  "wholesaler", "retailer", "lab", "clinic", "agency", "lender", "chain", "franchise", "operation"}  # fmt: skip
-# An outfit named by nothing but these says nothing of what it does ("this carrier", "the contractor").
-_VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contractors", "operator", "carrier",
+# An outfit named by nothing but these says nothing of what it does ("this carrier", "the contractor"); also read by
+# the offline model's descriptions
+VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contractors", "operator", "carrier",
           "business", "firm", "crew", "operation", "shop", "store", "dealer", "supplier", "chain", "franchise"}  # fmt: skip
 # Words that say a message corrects what was said before (also read by the offline model: a correction, no question)
 CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
@@ -452,7 +500,7 @@ _STREET_WORDS = {"st", "street", "ave", "avenue", "rd", "road", "blvd", "dr", "d
                  "pl", "ter", "cir"}  # fmt: skip
 # Words that point at the applicant already discussed ("that same insured", "this client"): no description.
 _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this", "that", "the", "them", "it", "risk",
-               "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "again", "for",
+               "submission", "business", "company", "guy", "guys", "place", "deal", "file", "other", "another", "again", "for",
                "on", "as", "before", "above", "a", "an", "new", "-", "—", ",", "full", "whole", "entire", "package",
                "rest", "old", "older", "big", "large", "small", "local", "nice", "good", "great", "busy"}  # fmt: skip
 
@@ -849,6 +897,8 @@ def _line_after(text: str, tokens: list[Token], b: int) -> bool:
     line's limit, not a figure ("$3.1M" then "Property: ..." on the next line is no property limit)."""
     if b >= len(tokens) or (b > 0 and "\n" in text[tokens[b - 1].end : tokens[b].start]):
         return False
+    if tokens[b].kind == "punct":
+        return False  # "payroll 5.3M. WC ok?": the sentence ends with the amount; the line begins the next
     return any(_lob_code(" ".join(t.text for t in tokens[b : b + n]), None) for n in (1, 2, 3) if b + n <= len(tokens))
 
 
