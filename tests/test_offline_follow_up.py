@@ -366,3 +366,33 @@ def test_words_about_the_cover_describe_no_business(catalog, text):
     from graph.offline.facts import parse
 
     assert "description" not in parse(text, catalog).facts
+
+
+def test_a_place_after_in_within_a_pasted_body_says_the_state(catalog):
+    from graph.offline.facts import parse
+
+    text = "Fwd: new acct\n\nThey run a 40 room motel in Spokane, 9 staff, rev 1.4M.\nProperty?\n\n--\nDana Ruiz\nBoise ID"
+    assert parse(text, catalog).facts.get("state") == "WA"
+
+
+def test_knowing_without_a_negation_is_no_unknown(catalog):
+    from graph.offline.facts import parse
+
+    got = parse("i know the payroll is 800k, wc ok?", catalog)
+    assert got.facts.get("annual_payroll") == 800_000 and not got.unknown
+
+
+@pytest.mark.parametrize("text", ["could we ever write auto for a tow outfit?", "can we honestly take the GL here"])
+def test_an_adverb_inside_can_we_write_still_asks_the_appetite(text):
+    from graph.offline.facts import detect_task
+
+    assert detect_task(text) == "appetite"
+
+
+@pytest.mark.parametrize(
+    "text", ["adjusters who handle auto claims for carriers - cyber limits?", "GL class code 91342 on the app, cyber?"]
+)
+def test_a_word_about_a_line_is_not_the_line_asked(catalog, text):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("lob") == "cyber"

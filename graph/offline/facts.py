@@ -75,7 +75,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
     (
         "appetite",
         re.compile(
-            r"\bappetite\b|\b(?:can|could|do|would|will|should|may) we (?:still )?(?:write|cover|insure|take on|take|quote|accept|bind|offer|provide|sell|do)\b"
+            r"\bappetite\b|\b(?:can|could|do|would|will|should|may) we (?:still |even |ever |\w+ly )?(?:write|cover|insure|take on|take|quote|accept|bind|offer|provide|sell|do)\b"
             r"|\b(?:able|allowed|willing) to (?:write|cover|insure|offer|quote|take on)\b|\bwe'?d (?:write|cover|insure|offer|take|accept|quote)\b"
             r"|\b(?:good|right|viable) candidate\b|\bfalls? (?:within|inside|outside)\b|\bunderwriting guidelines\b"
             r"|\beligible for\b(?! (?:a |the )?(?:small|sba))|\b(?:a |good |right )fit\b|\bwithin (?:our )?(?:guidelines|guide)\b|\bwritable\b|\bacceptable risk\b",
@@ -459,6 +459,10 @@ def _fleet_is_the_line(before: str, rest: str) -> bool:
     return not re.search(r"(?:\d|\bown)[\s-]*(?:[a-z]+[\s-]+)?$", before)
 
 
+# After a line's name, what makes it a word about that line rather than the line asked for.
+_OF_THE_LINE = r"\s+(?:claims?|loss(?:es)?|loss runs?|class(?:\s+code)?|codes?)\b"
+
+
 def lob_fact(text: str, catalog) -> str | None:
     """The first line of business the text names (catalog synonyms), ignoring products we do not write and
     ordinary uses of the words ('auto repair shop', 'the property is wood frame', 'a fleet of 25')."""
@@ -481,6 +485,8 @@ def lob_fact(text: str, catalog) -> str | None:
             rest = low[m.end() :]
             if syn in _LOB_EXCLUDE_AFTER and re.match(_LOB_EXCLUDE_AFTER[syn], rest):
                 continue
+            if re.match(_OF_THE_LINE, rest):
+                continue  # "handles property claims", "GL class code: 91111": words about a line, not the line asked
             if (
                 syn == "property"
                 and re.search(r"(?:the|their|this|that|its|rental|residential)\s+$", low[: m.start()])
@@ -710,7 +716,7 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
     may be the sender's, nor for a word of the company's name ("Keystone School Bus" is no place in Florida)."""
     if len(text) > CHAT_LINE or text.count("\n") > 1:
-        return None
+        return _place_in_body(text, company)
     if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
         reading = Reading(text=reading.text)  # the same reading without the city the name holds
     tagged = reading.city is not None and _known_city(str(reading.city.value).strip().lower(), reading.city.span.text)
@@ -731,6 +737,29 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
             if i + n <= len(words) and (st := _known_city(name, words[i][0])):
                 return st
     return tagged or None
+
+
+# Where a pasted message's body ends and its sender's lines begin: a "--" line, a closing word, a phone-app footer.
+_SIGN_OFF = re.compile(r"^\s*(?:--+|_{3,}|thanks?\b|thank you|regards|best\b|cheers|sent from|sincerely)", re.I | re.M)
+
+
+def _place_in_body(text: str, company: str | None) -> str | None:
+    """In pasted text, a city whose name alone says its state, after a word of place ("apartments in Milwaukee"),
+    before the sender's sign-off: a signature's or header's city is said with no such word."""
+    body = text[: m.start()] if (m := _SIGN_OFF.search(text)) else text
+    words = [(m.group(0), m.group(0).lower()) for m in re.finditer(r"[A-Za-z][A-Za-z.']*", body)]
+    for i in range(1, len(words)):
+        if words[i - 1][1] not in PLACE_CUES or not words[i][0][:1].isupper():
+            continue
+        for n in (3, 2, 1):
+            name = " ".join(w for _, w in words[i : i + n]).rstrip(".")
+            if (
+                i + n <= len(words)
+                and not (company and name in company.lower())
+                and (st := _known_city(name, words[i][0]))
+            ):
+                return st
+    return None
 
 
 _FORM_LINE = re.compile(r"^[ \t>*•-]*[A-Za-z#][\w#/&'. -]{0,40}[ \t]*:[ \t]*\S[^\n]*$", re.M)
@@ -894,6 +923,11 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
     elif (st := _state_of_city(reading, t, p.company)) is not None and asked in (None, "state"):
         f["state"] = st  # "a deli in tulsa": the gazetteer's state for the city (shown in the read-back to correct)
+    if asked is None and "state" in f and (len(t) > CHAT_LINE or t.count("\n") > 1) and (end := _SIGN_OFF.search(t)):
+        # a pasted message's body says where the business is; its sender's signature, after it, where the broker is
+        body = t[: end.start()]
+        if (st := state_fact(body, catalog) or _place_in_body(body, p.company)) is not None:
+            f["state"] = st
     # In an answer to another question, a line counts only as what they want ("they want WC"), not as what the
     # business does ("sells auto and home insurance").
     # A question asked instead of picking a code ("what about property on its own?", "whats the appetite for GL")

@@ -138,6 +138,12 @@ def _cue(
     return None
 
 
+# Words that say a fact is unknown by themselves; the rest of lexicon.NOT_KNOWING ("know", "sure", "given") only
+# with a negation ("don't know", "not sure", "never given").
+_UNKNOWING = {"unknown", "unsure", "n/a", "na", "tbd", "unk", "dunno", "idk", "missing", "pending", "waiting", "yet",
+              "check", "checking", "confirm", "confirming", "ask", "asking", "?"}  # fmt: skip
+_NEGATIONS = {"no", "not", "nobody", "none", "never", "nothing", "without", "dont", "didnt", "doesnt", "cant", "wont",
+              "havent", "hasnt", "isnt", "wasnt", "arent", "couldnt", "wouldnt", "aint", "nope", "neither", "nor"}  # fmt: skip
 _FIELD_ENDS = {"/", "|"}
 _BEING = {"is", "are", "was", "were", "has", "had", "goes", "went", "sits", "stays", "renews"}
 
@@ -199,8 +205,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         if kind != "UNK" or a in rejected or b - a > _MAX_UNKNOWN:
             continue  # a statement that nobody knows is a few words; a longer span is the tagger's runaway chain
         ca, cb = clauses[a]
-        if not any(t.text.lower().strip(".,!?") in lexicon.NOT_KNOWING for t in tokens[ca:cb]):
+        said = [t.text.lower().strip(".,!?") for t in tokens[ca:cb]]
+        if not any(w in lexicon.NOT_KNOWING for w in said):
             continue  # "it does not haul freight": a "not" that says nothing of knowing
+        if not any(w in _UNKNOWING or w in _NEGATIONS or w.endswith(("n't", "n’t")) for w in said):
+            continue  # "I know there's a rule for that": knowing, said without a "not", is no unknown
         clause = text[tokens[ca].start : tokens[cb - 1].end]
         named = [k for k, rx in _FACT_NOUN_RE.items() if rx.search(clause)]
         for fact in named or ([asked] if asked else []):
