@@ -143,6 +143,10 @@ class HeadNouns:
             }
         )
 
+    def of_noun(self, word: str) -> dict[str, float]:
+        """Sector -> share of the entries whose name ends in ``word`` (any form of it); empty when too few do."""
+        return self.shares.get(stem(word.lower()), {})
+
     def sectors(self, description: str) -> dict[str, float]:
         """Sector -> share for the head noun of ``description``'s first clause; empty for a noun the entries do not
         end enough names with."""
