@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from retrieval.acronyms import defined_acronyms, spell_out
 from retrieval.activity import Activity, establishment_test
-from retrieval.business_words import BusinessWords, HeadNouns, head_clause
+from retrieval.business_words import BusinessWords, HeadNouns, Spelling, head_clause
 from retrieval.entries import CodeNames, entry_vectors
 from retrieval.index import NAICS, collection_vectors, naics_document, open_collection
-from retrieval.normalise import message_body
+from retrieval.normalise import english_words, message_body
 from retrieval.search import HybridIndex
 from retrieval.vectors import identity_of
 from seed_db import models
@@ -57,13 +58,15 @@ class NaicsClassifier:
     head_nouns: HeadNouns | None = None  # which sectors a name's head noun points to, from the index entries
     acronyms: dict[str, str] | None = None  # acronyms the NAICS texts define ("CPAs", "RV", "PEO"), spelled out
     activity: Activity | None = None  # the sectors a description's verbs name (makes, installs, distributes...)
+    spelling: Spelling | None = None  # trade words typed with a slip or without their vowels, read as meant
 
     def scores(self, query: str) -> np.ndarray:
         query = message_body(query)
         if self.business_words is not None:
             query = self.business_words(query)
-        if self.acronyms:
-            query = spell_out(query, self.acronyms)
+        if self.spelling is not None:
+            query = self.spelling(query)
+        query = spell_out(query, self.acronyms or {})
         head = head_clause(query)  # the text itself when it is one clause
         vectors = np.asarray(self.index.embedding.embed_query([query, head]), dtype=np.float32)
         score = self.similarity(vectors[0]) + HEAD_WEIGHT * self.similarity(vectors[1])
@@ -125,14 +128,18 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
         # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not; gathered text by
         # text (a list of every word of the entries took 8 MB at the build's peak)
         words: set[str] = set()
+        counts: Counter[str] = Counter()
         for text in [*texts, *(e for _, e in names)]:
-            words.update(w for w in re.findall(r"[A-Za-z']+", text) if w.islower())
+            found = re.findall(r"[A-Za-z']+", text)
+            words.update(w for w in found if w.islower())
+            counts.update(w.lower() for w in found if "'" not in w)
         cities = read_us_cities()
         business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms)
         acronyms = defined_acronyms([*(e for _, e in names), *texts])
         heads = HeadNouns.build(names)
         activity = Activity(establishment_test(heads.of_noun))
-        return NaicsClassifier(index, documents, entries, business, heads, acronyms, activity)
+        spelling = Spelling.build(counts, english_words())
+        return NaicsClassifier(index, documents, entries, business, heads, acronyms, activity, spelling)
 
     return ctx.lazy("naics_classifier", build)
 
