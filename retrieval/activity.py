@@ -22,7 +22,7 @@ from dataclasses import dataclass
 # A verb said of the business, in its usual forms; a noun of the same letters ("stores", "building") is told apart by
 # what stands before it where that matters.
 # (brewing and baking are left out: a cafe brews coffee and bakes its pastries, and stays a cafe)
-_MAKES = r"makes?|maker|makers|making|manufactur\w*|fabricat\w*|molds|molding"
+_MAKES = r"makes?|maker|makers|making|bakes|baked|baking|manufactur\w*|fabricat\w*|molds|molding"
 _INSTALLS = r"install(?:s|ing|ed|er|ers)?|remodel(?:s|ing|ed|er|ers)?|renovat(?:es|ing|ed)|erects?"
 # "stores" is a verb where a clause starts ("- stores goods", "that stores"); after a word it is the shops' noun
 _STORES = r"(?:^|[-,;:(]\s*|\b(?:that|which|who|they|it|we)\s+)(?:stores|stor(?:ing|ed))\b|\bwarehous(?:es|ing)\b"
@@ -57,8 +57,12 @@ _SUPPLIERS = re.compile(
 
 # Whom the work is for ("for homebuilders and remodelers", "for local fabricators"): the clients' kind, not its own.
 _CLIENTS = re.compile(r"\bfor\s[^.,;:()]*", re.IGNORECASE)
-# A verb said to be done sometimes or to some of the goods names a side line, not the kind ("also installs some").
-_SIDE_LINE = re.compile(r"\b(?:also|sometimes|occasionally|some|a few)\b", re.IGNORECASE)
+# A verb said to be done sometimes or to some of the goods names a side line, not the kind ("also installs some"); one
+# denied, or said of others, is no activity of the business ("nothing is made here", "others install it").
+_NOT_ITS_OWN = re.compile(
+    r"\b(?:also|sometimes|occasionally|some|a few|not|no|nothing|never|none|others?|someone else)\b|n't\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class Activity:
         own = _CLIENTS.sub(" ", description)
         for _, sectors, verbs in KINDS:
             found = (own[max(m.start() - 14, 0) : m.end() + 8] for m in verbs.finditer(own))
-            if any(not _SIDE_LINE.search(around) for around in found):
+            if any(not _NOT_ITS_OWN.search(around) for around in found):
                 return sectors
         for m in _CUSTOMERS.finditer(description):
             # "sells to convenience stores": the noun may come second

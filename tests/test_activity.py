@@ -24,6 +24,7 @@ def _activity() -> Activity:
     ("text", "sectors"),
     [
         ("welds and fabricates trailer hitches", ("31", "32", "33")),
+        ("pie shop, everything baked in house", ("31", "32", "33")),
         ("crew that installs gutters on houses", ("23",)),
         ("bonded warehouse - stores imported furniture for retailers", ("493",)),
         ("distributor of plumbing fittings", ("42",)),
@@ -40,13 +41,14 @@ def test_the_verbs_name_the_kind_of_activity(text, sectors):
 @pytest.mark.parametrize(
     "text",
     [
-        "corner deli with sandwiches baked goods from a wholesale bakery",  # the supplier's kind
+        "corner deli, pies from a wholesale bakery that bakes them daily",  # the supplier's kind
         "brewery selling its ales through two distributors",  # the channel's kind
         "cabinet shop working for kitchen remodelers and installers",  # the clients' kind
         "pottery studio, also installs a few tile backsplashes",  # a side line
         "sells spare parts to hobbyists",  # customers that are no businesses
         "pet stores in three malls",  # the shops' noun, not the verb "stores"
-        "espresso bar brewing coffee",  # brewing and baking are what cafes do too
+        "espresso bar brewing coffee",  # brewing is what cafes do too
+        "frame shop; nothing is fabricated here, others install the frames",  # denied, or done by others
     ],
 )
 def test_what_is_no_kind_of_the_business_itself_names_none(text):
