@@ -67,10 +67,13 @@ def spell_out(text: str, acronyms: dict[str, str]) -> str:
     """``text`` with each acronym typed in capitals ("CPA", "CPAs", "RV's") followed by its definition: the trade's
     own as typed (``TRADE_ABBREVIATIONS``), else the one ``acronyms`` gives (lower case -> definition)."""
 
+    letters = [c for c in text if c.isalpha()]
+    shouted = sum(c.isupper() for c in letters) > len(letters) / 2  # "IT" is a word in a text typed in capitals
+
     def add(m: re.Match) -> str:
-        if m.group(1) is not None:
+        if m.group(1) is not None and not shouted:
             return f"{m.group(0)} ({TRADE_ABBREVIATIONS[m.group(1)]})"
-        definition = acronyms.get(m.group(2).lower())
+        definition = acronyms.get((m.group(1) or m.group(2)).lower())
         return f"{m.group(0)} ({definition})" if definition else m.group(0)
 
     return _ACRONYM.sub(add, text)

@@ -455,6 +455,7 @@ def test_the_trades_own_abbreviations_are_spelled_out_as_typed():
     # typed otherwise they are words or other things: "saas", "Pt. Reyes", "it"
     assert spell_out("saas billing near Pt. Reyes, it is 3PLX", {}) == "saas billing near Pt. Reyes, it is 3PLX"
     assert spell_out("GCs and PT", {"gc": "gas chromatography"}).startswith("GCs (general contractor)")
+    assert spell_out("IT IS A GC IN OHIO", {}) == "IT IS A GC IN OHIO"  # typed in capitals throughout
 
 
 def test_trade_words_typed_with_a_slip_are_read_as_meant_and_other_words_are_left_alone():
