@@ -11,6 +11,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+# The trade's standard abbreviations that no NAICS text defines, as they are typed (a word in lower case is left
+# alone: "pt" may be a pint, "it" is a word), spelled out in the words the NAICS texts use for the activity.
+TRADE_ABBREVIATIONS = {
+    "3PL": "third-party logistics warehousing",
+    "SaaS": "software publisher, software as a service",
+    "PaaS": "platform as a service",
+    "IaaS": "infrastructure as a service",
+    "MSP": "managed computer services provider",
+    "IT": "information technology computer",
+    "PT": "physical therapy",
+    "OT": "occupational therapy",
+    "GC": "general contractor",
+    "HOA": "homeowners association",
+    "LTL": "less-than-truckload trucking",
+    "FTL": "truckload trucking",
+    "OTR": "over-the-road long-distance trucking",
+    "E&P": "oil and gas exploration and production",
+    "CNC": "computer numerically controlled machining",
+    "EMS": "emergency medical services ambulance",
+}
+_TYPED = re.compile(rf"(?<![\w&])({'|'.join(map(re.escape, TRADE_ABBREVIATIONS))})(?:s|'s)?(?![\w&])")
+_ACRONYM = re.compile(rf"{_TYPED.pattern}|\b([A-Z][A-Z&]{{1,7}})(?:s|'s)?\b")
 _IN_BRACKETS = re.compile(r"\(([A-Za-z&]{2,8}?)(?:s|'s)?\)")
 _JOINERS = frozenset({"and", "of", "the", "for", "or", "&"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*|&")
@@ -42,12 +64,16 @@ def defined_acronyms(texts: Iterable[str]) -> dict[str, str]:
 
 
 def spell_out(text: str, acronyms: dict[str, str]) -> str:
-    """``text`` with each acronym typed in capitals ("CPA", "CPAs", "RV's") followed by its definition."""
-    if not acronyms:
-        return text
+    """``text`` with each acronym typed in capitals ("CPA", "CPAs", "RV's") followed by its definition: the trade's
+    own as typed (``TRADE_ABBREVIATIONS``), else the one ``acronyms`` gives (lower case -> definition)."""
+
+    letters = [c for c in text if c.isalpha()]
+    shouted = sum(c.isupper() for c in letters) > len(letters) / 2  # "IT" is a word in a text typed in capitals
 
     def add(m: re.Match) -> str:
-        definition = acronyms.get(m.group(1).lower())
+        if m.group(1) is not None and not shouted:
+            return f"{m.group(0)} ({TRADE_ABBREVIATIONS[m.group(1)]})"
+        definition = acronyms.get((m.group(1) or m.group(2)).lower())
         return f"{m.group(0)} ({definition})" if definition else m.group(0)
 
-    return re.sub(r"\b([A-Z][A-Z&]{1,7})(?:s|'s)?\b", add, text)
+    return _ACRONYM.sub(add, text)

@@ -10,6 +10,7 @@ catalog's states and LOB synonyms, the cities of the gazetteer (``seed_db/data/u
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -143,8 +144,69 @@ class HeadNouns:
             }
         )
 
+    def of_noun(self, word: str) -> dict[str, float]:
+        """Sector -> share of the entries whose name ends in ``word`` (any form of it); empty when too few do."""
+        return self.shares.get(stem(word.lower()), {})
+
     def sectors(self, description: str) -> dict[str, float]:
         """Sector -> share for the head noun of ``description``'s first clause; empty for a noun the entries do not
         end enough names with."""
         noun = head_noun(head_clause(description))
         return self.shares.get(noun, {}) if noun else {}
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_VOWELS = re.compile(r"[aeiouy]")
+_LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]{5,24}(?![\w'-])")
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """Trade words typed with a slip, read as the NAICS word they stand for: a letter left out or two neighbours
+    swapped ("restaurnt", "plumebr"), or the vowels dropped as people shorten words ("plmbr", "cntrctr"). Only a word
+    in lower case of five letters or more that neither the NAICS texts nor the embedding model's vocabulary know, in
+    any form, is read: a capitalised word may be a name, and a letter replaced by another makes another word as often
+    as a slip ("scones", "stones"). The first letter is as typed. Of several candidates the most frequent in the
+    NAICS texts is taken."""
+
+    counts: dict[str, int]  # the NAICS texts' words and their singulars -> how often they occur
+    skeletons: dict[str, list[str]]  # the consonants of a word -> the words, most frequent first
+    known: frozenset[str]  # words and stems not to correct
+
+    @classmethod
+    def build(cls, words: Counter[str], english: Iterable[str]) -> Spelling:
+        """``words``: the NAICS texts' words (lower case) with how often they occur; ``english``: other known words."""
+        skeletons: dict[str, list[str]] = {}
+        # a plural's singular is a word too ("remodelers" -> "remodeler"); the most frequent first, so it wins
+        forms = Counter(words)
+        for w, n in words.items():
+            if w.endswith("s") and len(w) > 5:
+                forms[w[:-1]] += n
+        for w, _ in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
+            if len(w) >= 5:
+                skeletons.setdefault(w[0] + _VOWELS.sub("", w[1:]), []).append(w)
+        known = frozenset({*forms, *english, *(stem(w) for w in [*forms, *english])})
+        return cls({w: n for w, n in forms.items() if len(w) >= 5}, skeletons, known)
+
+    def read(self, word: str) -> str | None:
+        """The word ``word`` was meant as, or None to keep it."""
+        if word in self.known or stem(word) in self.known:
+            return None
+        # the words it is one slip from: a letter put back after the first, or two neighbours swapped back
+        meant = [word[:i] + c + word[i:] for i in range(1, len(word) + 1) for c in _LETTERS]
+        meant += [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)]
+        found = [w for w in meant if w in self.counts]
+        if found:
+            return max(found, key=lambda w: (self.counts[w], w))
+        for w in self.skeletons.get(word[0] + _VOWELS.sub("", word[1:]), []):
+            if _is_subsequence(word, w):
+                return w
+        return None
+
+    def __call__(self, text: str) -> str:
+        return _LOWER_WORD.sub(lambda m: self.read(m.group(0)) or m.group(0), text)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    letters = iter(long)
+    return all(c in letters for c in short)

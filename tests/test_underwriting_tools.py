@@ -446,6 +446,32 @@ def test_acronyms_are_spelled_out_as_the_naics_texts_define_them_when_typed_in_c
     assert spell_out("pet groomer, cpa firm", acronyms) == "pet groomer, cpa firm"  # lower case: a word
 
 
+def test_the_trades_own_abbreviations_are_spelled_out_as_typed():
+    from retrieval.acronyms import spell_out
+
+    assert spell_out("a 3PL and a SaaS vendor", {}) == (
+        "a 3PL (third-party logistics warehousing) and a SaaS (software publisher, software as a service) vendor"
+    )
+    # typed otherwise they are words or other things: "saas", "Pt. Reyes", "it"
+    assert spell_out("saas billing near Pt. Reyes, it is 3PLX", {}) == "saas billing near Pt. Reyes, it is 3PLX"
+    assert spell_out("GCs and PT", {"gc": "gas chromatography"}).startswith("GCs (general contractor)")
+    assert spell_out("IT IS A GC IN OHIO", {}) == "IT IS A GC IN OHIO"  # typed in capitals throughout
+
+
+def test_trade_words_typed_with_a_slip_are_read_as_meant_and_other_words_are_left_alone():
+    from collections import Counter
+
+    from retrieval.business_words import Spelling
+
+    counts = Counter({"plumbers": 5, "plumbing": 9, "contractors": 7, "liquor": 3, "stores": 8, "stones": 2})
+    spelling = Spelling.build(counts, ["scones", "temp"])
+    assert spelling("plumbr and contrcator, liqour sotres") == "plumber and contractor, liquor stores"
+    assert spelling("cntrctr") == "contractor"  # the vowels dropped
+    # a known word, a word with a letter replaced (another word as often as a slip), a capitalised name, a short word
+    assert spelling("scones, stpnes, Plumbr Bros, plmb") == "scones, stpnes, Plumbr Bros, plmb"
+    assert spelling("xliquor") == "xliquor"  # the first letter is as typed
+
+
 def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it():
     from retrieval.business_words import HeadNouns, head_noun
 

@@ -1,0 +1,101 @@
+"""What the verbs of a description say about the sector of the business, for classification (``classify_business``).
+
+NAICS sorts establishments by what they do: one that makes goods is a manufacturer whoever buys them; one that
+installs or builds on a site is a contractor, whatever it installs; one that sells to other businesses or
+distributes is a wholesaler; one that stores others' goods for a fee is a warehouse. A description's objects (the
+goods made, the buildings worked on, the customers) pull the similarity towards the industries of those objects: a
+shop that fabricates steel beams for buildings scores near the contractors who erect them. The verbs say which kind
+of activity it is; the classifier uses them to move a first candidate of the wrong kind (``tools.naics``).
+
+The kinds are tried in order and the first one found speaks: a business that makes what it sells is classified by
+the making (the NAICS rule that the activity adding the value decides), one that installs what it buys is a
+contractor. Customers are businesses when the Census index names establishments with that noun ("restaurants",
+"stores", "contractors"): ``establishment`` is given that test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# A verb said of the business, in its usual forms; a noun of the same letters ("stores", "building") is told apart by
+# what stands before it where that matters.
+# (brewing and baking are left out: a cafe brews coffee and bakes its pastries, and stays a cafe)
+_MAKES = r"makes?|maker|makers|making|bakes|baked|baking|manufactur\w*|fabricat\w*|molds|molding"
+_INSTALLS = r"install(?:s|ing|ed|er|ers)?|remodel(?:s|ing|ed|er|ers)?|renovat(?:es|ing|ed)|erects?"
+# "stores" is a verb where a clause starts ("- stores goods", "that stores"); after a word it is the shops' noun
+_STORES = r"(?:^|[-,;:(]\s*|\b(?:that|which|who|they|it|we)\s+)(?:stores|stor(?:ing|ed))\b|\bwarehous(?:es|ing)\b"
+_DISTRIBUTES = r"distribut(?:es|ing|ion|or|ors)|wholesal\w*|imports?|importing|importer|exports?|exporting|exporter"
+_SELLS_TO = r"(?:sells?|selling|sold|supplies|supplying|delivers?|delivering|delivered)\b[^.;:]{0,40}?\bto\s+"
+
+# (the kind, the sectors or subsectors it names, the verbs that say it)
+KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
+    ("manufacturing", ("31", "32", "33"), re.compile(rf"\b(?:{_MAKES})\b", re.IGNORECASE)),
+    ("construction", ("23",), re.compile(rf"\b(?:{_INSTALLS})\b", re.IGNORECASE)),
+    ("warehousing", ("493",), re.compile(_STORES, re.IGNORECASE)),
+    ("wholesale", ("42",), re.compile(rf"\b(?:{_DISTRIBUTES})\b", re.IGNORECASE)),
+)
+_CUSTOMERS = re.compile(
+    rf"\b{_SELLS_TO}(?:(?:the|other|local|their|its|a|an|small|big|large)\s+)*([a-z]+)(?:\s+([a-z]+))?", re.IGNORECASE
+)
+# Customers that are businesses by the word itself, whatever the index entries end in
+BUSINESSES = frozenset(
+    "businesses companies firms retailers contractors dealers manufacturers builders shops stores restaurants".split()
+)
+
+
+# Where a description names its suppliers ("bought from a wholesale bakery", "buys from growers"): their kind is not
+# the business's, so that part is not read for it (up to the end of its clause).
+# The same for the channel it sells through ("sold through distributors", "to wholesalers"): a maker's, not its kind.
+_SUPPLIERS = re.compile(
+    r"\b(?:from|bought|buys?|buying|purchas\w*|sourced)\b[^.,;:()]*"
+    r"|\b(?:through|via|to|for)\s+(?:[a-z]+\s+){0,2}?(?:distributors?|wholesalers?|importers?)\b",
+    re.IGNORECASE,
+)
+
+
+# Whom the work is for ("for homebuilders and remodelers", "for local fabricators"): the clients' kind, not its own.
+_CLIENTS = re.compile(r"\bfor\s[^.,;:()]*", re.IGNORECASE)
+# A verb said to be done sometimes or to some of the goods names a side line, not the kind ("also installs some"); one
+# denied, or said of others, is no activity of the business ("nothing is made here", "others install it").
+_NOT_ITS_OWN = re.compile(
+    r"\b(?:also|sometimes|occasionally|some|a few|not|no|nothing|never|none|others?|someone else)\b|n't\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The sectors a description's verbs name, the first kind found; ``establishment(word)`` says whether a noun
+    names businesses (a customer of that noun makes the seller a wholesaler)."""
+
+    establishment: Callable[[str], bool]
+
+    def sectors(self, description: str) -> tuple[str, ...]:
+        description = _SUPPLIERS.sub(" ", description)
+        own = _CLIENTS.sub(" ", description)
+        for _, sectors, verbs in KINDS:
+            found = (own[max(m.start() - 14, 0) : m.end() + 8] for m in verbs.finditer(own))
+            if any(not _NOT_ITS_OWN.search(around) for around in found):
+                return sectors
+        for m in _CUSTOMERS.finditer(description):
+            # "sells to convenience stores": the noun may come second
+            if any(w and self.establishment(w.lower()) for w in m.groups()):
+                return ("42",)
+        return ()
+
+
+def establishment_test(sectors_of: Callable[[str], dict[str, float]]) -> Callable[[str], bool]:
+    """A noun names businesses when the index entries that end in it are mostly not makers or wholesalers of it
+    ("restaurants", "hospitals", "stores"; not "parts" or "boxes"); ``sectors_of(noun)``: sector -> share of the
+    entries ending in it (``retrieval.business_words.HeadNouns``)."""
+
+    def test(word: str) -> bool:
+        if word in BUSINESSES:
+            return True
+        shares = sectors_of(word)
+        made = sum(shares.get(s, 0.0) for s in ("31", "32", "33"))
+        return bool(shares) and made < 0.6 and shares.get("42", 0.0) <= 0.5
+
+    return test

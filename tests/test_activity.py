@@ -1,0 +1,70 @@
+"""What a description's verbs say about the sector (``retrieval.activity``), and how the classifier uses it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.activity import Activity, establishment_test
+
+SHARES = {
+    "restaurant": {"72": 1.0},
+    "stor": {"44": 0.4, "45": 0.6},
+    "part": {"33": 0.7, "42": 0.3},
+}
+
+
+def _activity() -> Activity:
+    from retrieval.normalise import stem
+
+    return Activity(establishment_test(lambda w: SHARES.get(stem(w), {})))
+
+
+@pytest.mark.parametrize(
+    ("text", "sectors"),
+    [
+        ("welds and fabricates trailer hitches", ("31", "32", "33")),
+        ("pie shop, everything baked in house", ("31", "32", "33")),
+        ("crew that installs gutters on houses", ("23",)),
+        ("bonded warehouse - stores imported furniture for retailers", ("493",)),
+        ("distributor of plumbing fittings", ("42",)),
+        ("roasts coffee and sells to restaurants and cafes", ("42",)),
+        ("sells bulk nuts to grocery stores", ("42",)),
+        # a maker that sells to businesses is classified by the making
+        ("makes candles, sells to gift stores", ("31", "32", "33")),
+    ],
+)
+def test_the_verbs_name_the_kind_of_activity(text, sectors):
+    assert _activity().sectors(text) == sectors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "corner deli, pies from a wholesale bakery that bakes them daily",  # the supplier's kind
+        "brewery selling its ales through two distributors",  # the channel's kind
+        "cabinet shop working for kitchen remodelers and installers",  # the clients' kind
+        "pottery studio, also installs a few tile backsplashes",  # a side line
+        "sells spare parts to hobbyists",  # customers that are no businesses
+        "pet stores in three malls",  # the shops' noun, not the verb "stores"
+        "espresso bar brewing coffee",  # brewing is what cafes do too
+        "frame shop; nothing is fabricated here, others install the frames",  # denied, or done by others
+    ],
+)
+def test_what_is_no_kind_of_the_business_itself_names_none(text):
+    assert _activity().sectors(text) == ()
+
+
+def test_the_verbs_move_a_first_code_of_another_sector_and_leave_one_of_theirs(toolkit):
+    from tools.naics import naics_classifier
+
+    classifier = naics_classifier(toolkit.ctx)
+    ids = classifier.index.ids
+    score = np.zeros(len(ids))
+    construction = ids.index(next(c for c in ids if c.startswith("23")))
+    score[construction] = 1.0
+    # "installs": the first code is of the sector named, so nothing moves
+    assert classifier.by_activity("installs doors", score) is score
+    moved = classifier.by_activity("fabricates doors", score)
+    maker = [i for i, c in enumerate(ids) if c.startswith(("31", "32", "33"))]
+    assert (moved[maker] > score[maker]).all() and moved[construction] == score[construction]
