@@ -396,3 +396,10 @@ def test_a_word_about_a_line_is_not_the_line_asked(catalog, text):
     from graph.offline.facts import parse
 
     assert parse(text, catalog).facts.get("lob") == "cyber"
+
+
+def test_a_count_the_tagger_missed_is_read_by_its_own_noun(catalog):
+    from graph.reader.read import read
+
+    got = read("hvac contractor oh gl, 22 trucks on the policy 41 emps", catalog, None).values()
+    assert got.get("employees") == 41 and got.get("vehicles") == 22

@@ -34,7 +34,7 @@ import logging
 import re
 from functools import cache
 
-from core.vocabulary import FACT_NOUNS, FACTS
+from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS
 from graph.reader import lexicon, tagger
 from graph.reader.readings import FactReading, HowRead, Reading, Span
 from graph.reader.tokens import Token, chunks, clean, tokenize
@@ -247,7 +247,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 continue  # "net income of 900k": receipts are gross, a net figure is not them
             if FACTS[fact].kind == "count" and _in_breakdown(tokens, a) or _part_of_figure(tokens, a):
                 continue  # "22 trucks (18 tractors, 4 pickups)", "40 staff including 6 estimators": a part of a total
-            if any(identifier(tokens, i, codes) for i in range(a, b)):
+            if any(_identifier(tokens, i, codes) for i in range(a, b)):
                 continue  # a phone number, ZIP, year, street number or code is never a figure
             words = [t.text for t in tokens[a:b]]
             marked = any(
@@ -448,11 +448,50 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     if asked == "state" and "state" not in r.facts and not r.unknown and not r.says_unknown:
         _place_reply(r, text, tokens)
     _full_and_part_time(r, text)
+    _untagged_counts(r, text, tokens, groups, codes, dead)
     if r.lines:
         r.facts["lob"] = r.lines[0]
     for fact in r.unknown:
         r.facts.pop(fact, None)
     return r
+
+
+def _identifier(tokens: list[Token], i: int, codes) -> str | None:
+    """``values.identifier``, except a short number after a register's word that its own count noun follows ("on
+    the policy 41 emps"): a count, not the policy's number."""
+    kind = identifier(tokens, i, codes)
+    if kind == "code" and len(tokens[i].text) < 5 and i + 1 < len(tokens):
+        noun = tokens[i + 1].text.lower()
+        if any(noun in lexicon.cues().get(f, ()) for f in COUNT_FACTS):
+            return None
+    return kind
+
+
+def _untagged_counts(r: Reading, text: str, tokens: list[Token], groups, codes, dead: set[int]) -> None:
+    """A count the tagger left unlabelled but its own unit word names ("... 60 ees" at the end of a line): the
+    figure its noun says, when that fact is not read yet. Only a plain number right before the noun (past its
+    modifiers); never an identifier, an amount or a number inside a statement that a fact is unknown."""
+    tagged = {i for a, b, _ in groups for i in range(a, b)}
+    cues = lexicon.cues()
+    for i, tok in enumerate(tokens):
+        if tok.kind != "num" or i in tagged or i in dead or not re.fullmatch(r"\d{1,6}", tok.text.replace(",", "")):
+            continue
+        if _identifier(tokens, i, codes):
+            continue
+        k = i + 1
+        while k < len(tokens) and k < i + 3 and tokens[k].text.lower() in _MODIFIERS:
+            k += 1
+        noun = tokens[k].text.lower() if k < len(tokens) else ""
+        for fact in COUNT_FACTS:
+            if fact in r.facts or fact in r.unknown or noun not in cues.get(fact, ()):
+                continue
+            if noun in ("unit", "units") and not (k > 0 and tokens[k - 1].text.lower() in _UNIT_KINDS):
+                continue  # a motel's "48 units" are rooms
+            value = count([tok.text])
+            if value is not None:
+                span = _span(text, tokens, i, i + 1)
+                r.facts[fact] = FactReading(fact, value, FACTS[fact].unit, span, "cue", _span(text, tokens, k, k + 1))
+            break
 
 
 _SHIFT = r"(?:full|part)[\s-]?time|[fp]/?t"
