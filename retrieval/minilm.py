@@ -191,7 +191,10 @@ def embed(texts: Sequence[str], batch_size: int = 32, max_tokens: int = MAX_TOKE
 def _malloc_trim():
     import ctypes
 
-    return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; None elsewhere
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; None elsewhere
+    except (OSError, TypeError):  # no C library to open by name (Windows)
+        return None
 
 
 def _give_back() -> None:
