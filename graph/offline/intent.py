@@ -194,11 +194,12 @@ class IntentClassifier:
             cache = None
             try:
                 if self._embed is None:
-                    from retrieval.minilm import MODEL_SHA256, embed, tokenizer_sha256  # not retrieval.embeddings
+                    from retrieval.minilm import GRAPH_FORM, MODEL_SHA256, embed, tokenizer_sha256
 
-                    self._embed = embed
+                    self._embed = embed  # retrieval.minilm, not retrieval.embeddings
                     cache = self._cache and _ModelCache(
-                        self._cache, [MODEL_SHA256, tokenizer_sha256(), repr(self._training()), *_flat(examples)]
+                        self._cache,
+                        [MODEL_SHA256, GRAPH_FORM, tokenizer_sha256(), repr(self._training()), *_flat(examples)],
                     )
                 self._vectors(texts[:1])
             except Exception:  # no weights: words and characters alone
@@ -328,9 +329,10 @@ _SOURCE_SHA256 = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # feat
 class _ModelCache:
     """The fitted classifier on disk (labels, each block's vocabulary and idf, the weights), so a new process
     neither embeds ~540 phrasings (0.7 s) nor trains (1-2 s and ~50 MB at its peak, the training matrix and its
-    Gram matrix) before its first message. Keyed by the sentence model, the tokenizer, the phrasings, the training
-    settings, numpy's version and this file's source, so any change is a miss, never a stale hit; what is loaded
-    is the same arrays bit for bit. A folder that cannot be written only costs the training."""
+    Gram matrix) before its first message. Keyed by the sentence model and the form of its graph, the tokenizer,
+    the phrasings, the training settings, numpy's version and this file's source, so any change is a miss, never a
+    stale hit; what is loaded is the same arrays bit for bit. A folder that cannot be written only costs the
+    training."""
 
     def __init__(self, folder: Path, key: list[str]):
         self.folder = folder
