@@ -9,6 +9,9 @@ Nothing here knows a phrasing: every rewrite comes from the data it is built wit
   a query is never "corrected" into the index's words when it says something the index does not.
 - An unknown word of three to six letters that begins a word of the index is read as that word, the most frequent
   such ("liab" -> "liability", "ded" -> "deductible"): shorthand cuts words short.
+- An unknown word of three to six letters without a vowel is the index word it writes without vowels, keeping the
+  first two and the last of its consonants, the most frequent such of the words the index uses often ("std" ->
+  "standard", "bldg" -> "building"): shorthand drops vowels where it does not cut.
 - Another unknown word is read as the index word nearest in edit distance (insert, delete, replace, swap two
   letters; one edit in five to nine letters, two from ten), the most frequent of the nearest ("limts" ->
   "limits"). The candidates come from a symmetric-delete table (the SymSpell method): a lookup costs a few set
@@ -37,7 +40,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 # without one of these endings (longest first).
 SUFFIXES = ("ings", "ers", "ies", "ing", "ed", "es", "er", "ly", "s", "e")
 PLACE_CUES = frozenset({"in", "near", "from", "at", "around", "outside"})
-PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters
+PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters, or a word without its vowels
+VOWELS = frozenset("aeiou")
+SHORTHAND_MIN_COUNT = 3  # a word shortened without its vowels is one the texts use this often ("pls" is no "places")
 # A typo is looked for in words of five letters or more (a four-letter word one edit from an index word is as often
 # another word: "mows", "spay"); two edits from ten letters on.
 TYPO_LETTERS = (5, 10)
@@ -98,6 +103,21 @@ def _deletes(word: str, distance: int) -> set[str]:
     return out
 
 
+def skeleton(word: str) -> str:
+    """The word without its vowels and doubled letters ("standard" -> "stndrd", "limits" -> "lmts")."""
+    out = [c for c in word if c not in VOWELS]
+    return "".join(c for i, c in enumerate(out) if i == 0 or c != out[i - 1])
+
+
+def _written_without_vowels(short: str, word: str) -> bool:
+    """Whether ``short`` writes ``word`` without its vowels and some consonants: the first two and the last letter
+    of the word's ``skeleton``, the others in order ("std": "standard", "bldg": "building"; "wks" is not "workers",
+    whose skeleton begins "wr")."""
+    bones = skeleton(word)
+    letters = iter(bones[2:-1])
+    return bones[:2] == short[:2] and bones[-1] == short[-1] and all(c in letters for c in short[2:-1])
+
+
 def edit_distance(a: str, b: str) -> int:
     """Damerau-Levenshtein (optimal string alignment): a swap of two neighbouring letters is one edit."""
     prev2: list[int] = []
@@ -153,6 +173,11 @@ class QueryNormaliser:
             for n in range(PREFIX_LETTERS[0], PREFIX_LETTERS[1] + 1):
                 if len(word) > n:
                     self._by_prefix.setdefault(word[:n], word)
+        # the index's words by their first and last letter, most frequent first, for shorthand without vowels
+        self._by_ends: dict[str, list[str]] = {}
+        for word, _ in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            if len(word) > PREFIX_LETTERS[0] and self.counts[word] >= SHORTHAND_MIN_COUNT:
+                self._by_ends.setdefault(word[0] + word[-1], []).append(word)
 
     def _is_known(self, w: str) -> bool:
         return w in self.counts or w in self.known or stem(w) in self._stems
@@ -166,6 +191,13 @@ class QueryNormaliser:
             return None
         if len(w) <= PREFIX_LETTERS[1] and w in self._by_prefix:
             return self._by_prefix[w], "shorthand"
+        if len(w) <= PREFIX_LETTERS[1] and not VOWELS & set(w):
+            full = next(
+                (c for c in self._by_ends.get(w[0] + w[-1], ()) if len(c) > len(w) and _written_without_vowels(w, c)),
+                None,
+            )
+            if full:
+                return full, "shorthand"
         if len(w) < TYPO_LETTERS[0]:
             return None
         limit = 1 if len(w) < TYPO_LETTERS[1] else self.max_distance

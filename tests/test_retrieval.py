@@ -103,7 +103,8 @@ def test_the_index_has_passages_and_an_older_index_reads_as_without(seeded_hashi
 
 
 def test_search_guidelines_embeds_the_question_once_and_works_without_passages(seeded_hashing, tmp_path):
-    """One vector serves the guideline index and the industry link; an index from before passages still answers."""
+    """One call embeds the question and the words that may name its business (the industry link); an index from
+    before passages still answers."""
     import shutil
 
     from retrieval.index import _client, _release
@@ -272,6 +273,18 @@ def test_typos_and_cut_words_are_read_as_the_index_words_they_stand_for():
         ("umbrela", "umbrella", "typo"),
         ("liab", "liability", "shorthand"),
     ]
+
+
+def test_a_word_written_without_its_vowels_is_read_as_the_frequent_index_word_it_spells():
+    from retrieval.normalise import QueryNormaliser
+
+    texts = ["The size standard, standards and a building. " * 3, "Places, workers and computers. Stated once."]
+    read = QueryNormaliser(texts)
+    assert read("size std for a bldg").text == "size standard for a building"
+    assert read("two stds").text == "two standards"
+    # Not the word's first two consonants ("wrk..."), a word the texts use once ("stated"), a word with a vowel.
+    for query in ("wks", "ctr", "pls advise", "a std", "xyz"):
+        assert read(query).text == query.replace("std", "standard")
 
 
 def test_words_the_index_does_not_use_but_people_do_are_left_alone():

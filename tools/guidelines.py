@@ -11,7 +11,7 @@ from core.vocabulary import LOB_SHORTHAND
 from guidelines import load_sections
 from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, open_collection, section_document
 from retrieval.normalise import NormalisedQuery, QueryNormaliser, words_of
-from retrieval.search import HybridIndex
+from retrieval.search import STOP_WORDS, HybridIndex
 from seed_db.sources import read_index_entries, read_us_cities
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
@@ -63,12 +63,23 @@ def sections_by_id(ctx: ToolContext) -> dict:
     return ctx.lazy("guideline_sections", lambda: {s.id: s for s in load_sections()})
 
 
-def _industry_terms(ctx: ToolContext, query: str, vector=None) -> str:
+def _business_words(ctx: ToolContext, query: str) -> str:
+    """The question's words the guidelines do not use: where a business they do not name is said ("roofing")."""
+    used = question_reader(ctx).counts
+    return " ".join(w for w in words_of(query) if w not in used and w not in STOP_WORDS)
+
+
+def _industry_terms(ctx: ToolContext, words: str, vector) -> str:
     """Link a business named in the question to its NAICS code and every level above it, so BM25 can find the
-    appetite tables, which are keyed by sector, subsector and group ("roofer" -> 238160, 238, 23 Construction)."""
+    appetite tables, which are keyed by sector, subsector and group ("roofer" -> 238160, 238, 23 Construction).
+
+    The business is looked for in the words the guidelines do not use (``_business_words``, embedded as
+    ``vector``): the guidelines' own words (broker, payroll, insured, fire, vehicle count) are the rule asked about,
+    and read as a business they named one ("payroll" was Payroll Services, "broker" a securities broker). A business
+    the guidelines name ("restaurant") is found by its own word; the link is for the ones they do not."""
     from tools.naics import naics_levels, naics_search
 
-    best = naics_search(ctx).semantic(query, 1, vector)
+    best = naics_search(ctx).semantic(words, 1, vector) if words else []
     if not best or best[0][1] < INDUSTRY_LINK_MIN_SIMILARITY:
         return ""
     code, levels = best[0][0], naics_levels(ctx)
@@ -142,11 +153,14 @@ def search_guidelines(
     # as typed too ("gen liab" is a catalog phrase, "gen liability" is not).
     read = read_question(ctx, query)
     typed, query = query, read.text
-    vector = index.embed(query)  # one embedding for both indexes: they share the embedding function
+    business = _business_words(ctx, query)
+    # one call for both texts: the embedding is the search's main cost
+    vectors = index.embedding.embed_query([query, business] if business else [query])
+    vector, business_vector = [vectors[0]], [vectors[-1]]
     shorthand = dict.fromkeys(f"{_expand_abbreviations(ctx, typed)} {_expand_abbreviations(ctx, query)}".split())
     expansions = [
         (" ".join(shorthand), ABBREVIATION_WEIGHT),
-        (_industry_terms(ctx, query, vector), INDUSTRY_WEIGHT),
+        (_industry_terms(ctx, business, business_vector), INDUSTRY_WEIGHT),
     ]
     hits = index.search(query, k=k, expansions=expansions, vector=vector, pair_weight=PAIR_WEIGHT)
     out: dict = {
