@@ -17,7 +17,8 @@ Nothing here knows a phrasing: every rewrite comes from the data it is built wit
   "limits"). The candidates come from a symmetric-delete table (the SymSpell method): a lookup costs a few set
   probes, not a scan.
 - A city named after "in", "near", "from", "at", "around" or "outside" is followed by its state's name when the
-  query names no state, so a rule written for a state is found ("in columbus" -> "in columbus Ohio").
+  query names no state, so a rule written for a state is found ("in columbus" -> "in columbus Ohio"); so is a city
+  the caller says may stand alone (a populous one) when no word of its name is a common word ("fargo client").
 - A question pasted from an e-mail is read without what the mail program and the sender wrap around it: header
   fields (the subject's words stay), forwarding markers, and the sign-off at the end (``message_body``).
 """
@@ -150,11 +151,13 @@ class QueryNormaliser:
         max_distance: int = 2,
         common: Iterable[str] = (),
         shorthand: Mapping[str, str] | None = None,
+        alone: Iterable[str] = (),
     ) -> None:
         # "don't" and "facility's" are not words to correct into
         texts = list(texts)
         self.counts = Counter(w.lower() for t in texts for w in _WORD.findall(t) if len(w) > 1 and "'" not in w)
         self.places = {k.lower(): v for k, v in (places or {}).items()}
+        self.alone = {k.lower() for k in alone} & set(self.places)
         self.states = {k.upper(): v.lower() for k, v in (states or {}).items()}  # abbreviation -> name
         place_words = {w for name in [*self.places, *self.states.values()] for w in name.split()}
         self.known = english_words() | {w.lower() for w in known} | place_words
@@ -229,21 +232,24 @@ class QueryNormaliser:
         # A state named in full anywhere, or by its abbreviation in capitals ("TX"; "in" is a word, "IN" a state).
         if any(f" {name} " in joined for name in self.states.values()) or any(w in self.states for _, _, w in spans):
             return text
-        for i in range(len(spans)):
-            for n in (3, 2, 1):
-                name = " ".join(lowered[i : i + n])
-                if i + n > len(spans) or name not in self.places:
-                    continue
-                if i == 0 or lowered[i - 1] not in PLACE_CUES:
-                    continue  # "Center City Parking" is a company
-                if set(name.split()) & self.common and spans[i][2].islower():
-                    continue  # "in mobile homes": a city named by a common word counts when capitalised
-                if i + n < len(spans) and lowered[i + n].upper() in self.states:
-                    return text  # "denver co": the state follows in lower case
-                start, end = spans[i][0], spans[i + n - 1][1]
-                state = self.places[name]
-                rewrites.append(Rewrite(text[start:end], f"{text[start:end]} {state}", "place"))
-                return f"{text[:end]} {state}{text[end:]}"
+        for cued in (True, False):  # a city after "in" first, then one named alone ("spokane roofer")
+            for i in range(len(spans)):
+                for n in (3, 2, 1):
+                    name = " ".join(lowered[i : i + n])
+                    if i + n > len(spans) or name not in self.places:
+                        continue
+                    if cued and (i == 0 or lowered[i - 1] not in PLACE_CUES):
+                        continue  # "Center City Parking" is a company
+                    if not cued and (name not in self.alone or set(name.split()) <= self.common):
+                        continue
+                    if set(name.split()) & self.common and spans[i][2].islower():
+                        continue  # "in mobile homes": a city named by a common word counts when capitalised
+                    if i + n < len(spans) and lowered[i + n].upper() in self.states:
+                        return text  # "denver co": the state follows in lower case
+                    start, end = spans[i][0], spans[i + n - 1][1]
+                    state = self.places[name]
+                    rewrites.append(Rewrite(text[start:end], f"{text[start:end]} {state}", "place"))
+                    return f"{text[:end]} {state}{text[end:]}"
         return text
 
 

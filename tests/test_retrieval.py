@@ -303,6 +303,18 @@ def test_a_city_after_a_place_word_gains_its_state_unless_a_state_is_named():
     assert read("columbus day closing").text == "columbus day closing"  # no place word before it
 
 
+def test_a_city_that_may_stand_alone_gains_its_state_without_a_place_word_unless_its_name_is_a_common_word():
+    from retrieval.normalise import QueryNormaliser
+
+    places = _PLACES | {"mobile": "Alabama", "fargo": "North Dakota"}
+    read = QueryNormaliser(_TEXTS, places=places, states=_STATES, common={"mobile"}, alone={"fargo", "mobile"})
+    assert read("fargo client wants wc").text == "fargo North Dakota client wants wc"
+    assert read("Mobile home park, gl").text == "Mobile home park, gl"  # a common word, even capitalised
+    assert read("savannah roofer").text == "savannah roofer"  # not a city that may stand alone
+    assert read("fargo client, bakery in columbus").text == "fargo client, bakery in columbus Ohio"  # "in" first
+    assert read("fargo client in GA").text == "fargo client in GA"  # a state is named
+
+
 def test_the_trades_shorthand_is_read_as_its_word_unless_the_index_uses_it():
     from retrieval.normalise import QueryNormaliser
 

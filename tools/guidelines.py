@@ -49,9 +49,14 @@ def question_reader(ctx: ToolContext) -> QueryNormaliser:
         places = {city: states.get(code, code) for city, code in read_us_cities().items()}
         texts = [section_document(s.title, s.text) for s in sections]
         shorthand = lexicon().shorthand  # insurer.yaml's product_abbreviations, which the guard reads too
-        return QueryNormaliser(texts, known, places, states, common=common, shorthand=shorthand)
+        alone = read_us_cities(min_population=CITY_ALONE_POPULATION)
+        return QueryNormaliser(texts, known, places, states, common=common, shorthand=shorthand, alone=alone)
 
     return ctx.lazy("guideline_question_reader", build)
+
+
+# A city this populous is a place without "in" before it ("fargo client wants wc"): fewer of its names are words too.
+CITY_ALONE_POPULATION = 100_000
 
 
 def read_question(ctx: ToolContext, query: str) -> NormalisedQuery:
