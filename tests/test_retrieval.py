@@ -468,3 +468,24 @@ def test_int8_entry_vectors_are_scored_in_blocks_as_the_float_product():
                 want[i] = (mine @ query).max()
         assert np.allclose(names.best(query), want, atol=1e-6)
         assert names.best(query)[ids.index("999999")] == -1.0
+
+
+def test_the_search_terms_name_real_sections_and_reach_only_the_lexical_text(tmp_path):
+    """The words underwriters use for a section ("cross-sell") are BM25's, never the embedded or cited text."""
+    import pytest
+
+    from guidelines import GuidelineError, load_search_terms
+    from tools.guidelines import _lexical_texts
+
+    sections = load_sections()
+    terms = load_search_terms()
+    assert terms and set(terms) <= {s.id for s in sections}
+    texts = dict(zip([s.id for s in sections], _lexical_texts(sections), strict=True))
+    assert "cross-sell" in texts["product-recommendations"] and "cross-sell" not in next(
+        s.text for s in sections if s.id == "product-recommendations"
+    )
+    wrong = tmp_path / "terms.yaml"
+    for text in ("no-such-section: [a word]\n", "overview: a word\n", "- a list\n"):
+        wrong.write_text(text)
+        with pytest.raises(GuidelineError):
+            load_search_terms(wrong, sections)

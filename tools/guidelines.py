@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from core.vocabulary import LOB_SHORTHAND
-from guidelines import load_sections
+from guidelines import load_search_terms, load_sections
 from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, open_collection, section_document
 from retrieval.normalise import NormalisedQuery, QueryNormaliser, words_of
 from retrieval.search import STOP_WORDS, HybridIndex
@@ -27,11 +27,18 @@ def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
         collection = open_collection(ctx.index_dir, GUIDELINES, ctx.embedding)
         # An index built before passages existed has none: whole-section vectors until the next `uwc seed`.
         chunks = open_collection(ctx.index_dir, GUIDELINE_CHUNKS, ctx.embedding, missing_ok=True)
-        texts = [section_document(s.title, s.text) for s in sections]
-        index = HybridIndex([s.id for s in sections], texts, collection, ctx.embedding, chunks)
+        index = HybridIndex([s.id for s in sections], _lexical_texts(sections), collection, ctx.embedding, chunks)
         return index, {s.id: s for s in sections}
 
     return ctx.lazy("guidelines", build)
+
+
+def _lexical_texts(sections) -> list[str]:
+    """Each section as BM25 reads it: its title and text, then the words underwriters use for what it decides
+    (``guidelines/search_terms.yaml``: "cross-sell" for recommending other lines). The embeddings read the section
+    alone."""
+    terms = load_search_terms(sections=sections)
+    return [f"{section_document(s.title, s.text)}\n{', '.join(terms.get(s.id, []))}" for s in sections]
 
 
 def question_reader(ctx: ToolContext) -> QueryNormaliser:
@@ -47,7 +54,7 @@ def question_reader(ctx: ToolContext) -> QueryNormaliser:
         common = {w for name in names for w in re.findall(r"[A-Za-z]+", name) if w.islower()}
         states = ctx.catalog.states
         places = {city: states.get(code, code) for city, code in read_us_cities().items()}
-        texts = [section_document(s.title, s.text) for s in sections]
+        texts = _lexical_texts(sections)
         shorthand = lexicon().shorthand  # insurer.yaml's product_abbreviations, which the guard reads too
         alone = read_us_cities(min_population=CITY_ALONE_POPULATION)
         return QueryNormaliser(texts, known, places, states, common=common, shorthand=shorthand, alone=alone)
