@@ -14,8 +14,8 @@ Nothing here knows a phrasing: every rewrite comes from the data it is built wit
   "standard", "bldg" -> "building"): shorthand drops vowels where it does not cut.
 - Another unknown word is read as the index word nearest in edit distance (insert, delete, replace, swap two
   letters; one edit in five to nine letters, two from ten), the most frequent of the nearest ("limts" ->
-  "limits"). The candidates come from a symmetric-delete table (the SymSpell method): a lookup costs a few set
-  probes, not a scan.
+  "limits"), unless it is capitalised inside a sentence: a name ("Alder Creek Roofing"). The candidates come from
+  a symmetric-delete table (the SymSpell method): a lookup costs a few set probes, not a scan.
 - A city named after "in", "near", "from", "at", "around" or "outside" is followed by its state's name when the
   query names no state, so a rule written for a state is found ("in columbus" -> "in columbus Ohio"); so is a city
   the caller says may stand alone (a populous one) when no word of its name is a common word ("fargo client").
@@ -215,7 +215,7 @@ class QueryNormaliser:
 
         def fix(m: re.Match) -> str:
             read = self.read_word(m.group(0))
-            if read is None:
+            if read is None or (read[1] == "typo" and _a_name(query, m)):
                 return m.group(0)
             rewrites.append(Rewrite(m.group(0), read[0], read[1]))
             return read[0]
@@ -251,6 +251,12 @@ class QueryNormaliser:
                     rewrites.append(Rewrite(text[start:end], f"{text[start:end]} {state}", "place"))
                     return f"{text[:end]} {state}{text[end:]}"
         return text
+
+
+def _a_name(text: str, m: re.Match) -> bool:
+    """Whether the word ``m`` is capitalised inside a sentence ("Alder Creek Roofing"): a name, no typo of a word."""
+    word, before = m.group(0), text[: m.start()].rstrip(" \t\"'(")
+    return word[:1].isupper() and not word.isupper() and before != "" and before[-1] not in ".!?:\n-"
 
 
 def message_body(text: str) -> str:

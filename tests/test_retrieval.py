@@ -287,6 +287,12 @@ def test_a_word_written_without_its_vowels_is_read_as_the_frequent_index_word_it
         assert read(query).text == query.replace("std", "standard")
 
 
+def test_a_name_capitalised_inside_a_sentence_is_no_typo():
+    read = _reader()
+    assert read("GL for Umbrela Creek Roofing").text == "GL for Umbrela Creek Roofing"
+    assert read("Umbrela for a bar? and umbrela").text == "umbrella for a bar? and umbrella"
+
+
 def test_words_the_index_does_not_use_but_people_do_are_left_alone():
     read = _reader()
     for query in ("what else can i sell them", "epl for a staffing firm", "oil drillers", "a plumber", "they're small"):
