@@ -154,6 +154,10 @@ def test_shorthand_is_read_in_the_plural_and_in_several_words(db_toolkit):
     assert _expand_abbreviations(db_toolkit.ctx, "which LOBs do we write") == "line of business"
     assert _expand_abbreviations(db_toolkit.ctx, "comm auto for a bakery") == "Commercial Auto"
     assert _expand_abbreviations(db_toolkit.ctx, "is gas a business") == ""
+    # A product we do not write, in the guard's words for it, is searched under the name the guidelines give it.
+    assert _expand_abbreviations(db_toolkit.ctx, "med mal for a dentist") == "professional liability / E&O"
+    assert "excess liability" in _expand_abbreviations(db_toolkit.ctx, "an xs layer over the gl")
+    assert _expand_abbreviations(db_toolkit.ctx, "beach umbrella rental shop, gl") == "General Liability"
 
 
 # --- vectors kept by content (retrieval/vectors.py) ----------------------------------------------------------

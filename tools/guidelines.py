@@ -15,7 +15,7 @@ from retrieval.search import STOP_WORDS, HybridIndex
 from seed_db.sources import read_index_entries, read_us_cities
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
-from tools.guard import lexicon
+from tools.guard import lexicon, scan_products
 from tools.spec import tool
 
 
@@ -139,6 +139,9 @@ def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
         for phrase, code in phrases.items()
         if f" {phrase} " in text or f" {phrase.replace(chr(39), '')} " in text
     ]
+    # A product we do not write, in any of the words the guard knows for it ("xs layer", "med mal", "dram shop"):
+    # the name the guidelines list it under.
+    extra += [lexicon().names[p] for p in scan_products(query, ctx.catalog, mentions_only=True)]
     return " ".join(dict.fromkeys(extra))
 
 
