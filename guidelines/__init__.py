@@ -72,3 +72,24 @@ def load_sections(directory: Path = GUIDELINES_DIR) -> list[Section]:
                 body.append(line)
         close(current, body, path, document)
     return sections
+
+
+SEARCH_TERMS = GUIDELINES_DIR / "search_terms.yaml"
+
+
+def load_search_terms(path: Path = SEARCH_TERMS, sections: list[Section] | None = None) -> dict[str, list[str]]:
+    """Section id -> the words underwriters use for what it decides (``search_terms.yaml``), for the lexical side of
+    the search only. Raise ``GuidelineError`` for an id no section has or a list that is not of words."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    data = data or {}
+    ids = {s.id for s in (sections if sections is not None else load_sections())}
+    if not isinstance(data, dict):
+        raise GuidelineError(f"{path.name}: expected section id: [terms]")
+    for sid, terms in data.items():
+        if sid not in ids:
+            raise GuidelineError(f"{path.name}: no section {sid!r}")
+        if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+            raise GuidelineError(f"{path.name}: {sid}: expected a list of terms")
+    return {sid: list(terms) for sid, terms in data.items()}

@@ -9,12 +9,16 @@ Nothing here knows a phrasing: every rewrite comes from the data it is built wit
   a query is never "corrected" into the index's words when it says something the index does not.
 - An unknown word of three to six letters that begins a word of the index is read as that word, the most frequent
   such ("liab" -> "liability", "ded" -> "deductible"): shorthand cuts words short.
+- An unknown word of three to six letters without a vowel is the index word it writes without vowels, keeping the
+  first two and the last of its consonants, the most frequent such of the words the index uses often ("std" ->
+  "standard", "bldg" -> "building"): shorthand drops vowels where it does not cut.
 - Another unknown word is read as the index word nearest in edit distance (insert, delete, replace, swap two
   letters; one edit in five to nine letters, two from ten), the most frequent of the nearest ("limts" ->
-  "limits"). The candidates come from a symmetric-delete table (the SymSpell method): a lookup costs a few set
-  probes, not a scan.
+  "limits"), unless it is capitalised inside a sentence: a name ("Alder Creek Roofing"). The candidates come from
+  a symmetric-delete table (the SymSpell method): a lookup costs a few set probes, not a scan.
 - A city named after "in", "near", "from", "at", "around" or "outside" is followed by its state's name when the
-  query names no state, so a rule written for a state is found ("in columbus" -> "in columbus Ohio").
+  query names no state, so a rule written for a state is found ("in columbus" -> "in columbus Ohio"); so is a city
+  the caller says may stand alone (a populous one) when no word of its name is a common word ("fargo client").
 - A question pasted from an e-mail is read without what the mail program and the sender wrap around it: header
   fields (the subject's words stay), forwarding markers, and the sign-off at the end (``message_body``).
 """
@@ -37,7 +41,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 # without one of these endings (longest first).
 SUFFIXES = ("ings", "ers", "ies", "ing", "ed", "es", "er", "ly", "s", "e")
 PLACE_CUES = frozenset({"in", "near", "from", "at", "around", "outside"})
-PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters
+PREFIX_LETTERS = (3, 6)  # shorthand is a cut word of this many letters, or a word without its vowels
+VOWELS = frozenset("aeiou")
+SHORTHAND_MIN_COUNT = 3  # a word shortened without its vowels is one the texts use this often ("pls" is no "places")
 # A typo is looked for in words of five letters or more (a four-letter word one edit from an index word is as often
 # another word: "mows", "spay"); two edits from ten letters on.
 TYPO_LETTERS = (5, 10)
@@ -98,6 +104,21 @@ def _deletes(word: str, distance: int) -> set[str]:
     return out
 
 
+def skeleton(word: str) -> str:
+    """The word without its vowels and doubled letters ("standard" -> "stndrd", "limits" -> "lmts")."""
+    out = [c for c in word if c not in VOWELS]
+    return "".join(c for i, c in enumerate(out) if i == 0 or c != out[i - 1])
+
+
+def _written_without_vowels(short: str, word: str) -> bool:
+    """Whether ``short`` writes ``word`` without its vowels and some consonants: the first two and the last letter
+    of the word's ``skeleton``, the others in order ("std": "standard", "bldg": "building"; "wks" is not "workers",
+    whose skeleton begins "wr")."""
+    bones = skeleton(word)
+    letters = iter(bones[2:-1])
+    return bones[:2] == short[:2] and bones[-1] == short[-1] and all(c in letters for c in short[2:-1])
+
+
 def edit_distance(a: str, b: str) -> int:
     """Damerau-Levenshtein (optimal string alignment): a swap of two neighbouring letters is one edit."""
     prev2: list[int] = []
@@ -130,11 +151,13 @@ class QueryNormaliser:
         max_distance: int = 2,
         common: Iterable[str] = (),
         shorthand: Mapping[str, str] | None = None,
+        alone: Iterable[str] = (),
     ) -> None:
         # "don't" and "facility's" are not words to correct into
         texts = list(texts)
         self.counts = Counter(w.lower() for t in texts for w in _WORD.findall(t) if len(w) > 1 and "'" not in w)
         self.places = {k.lower(): v for k, v in (places or {}).items()}
+        self.alone = {k.lower() for k in alone} & set(self.places)
         self.states = {k.upper(): v.lower() for k, v in (states or {}).items()}  # abbreviation -> name
         place_words = {w for name in [*self.places, *self.states.values()] for w in name.split()}
         self.known = english_words() | {w.lower() for w in known} | place_words
@@ -153,6 +176,11 @@ class QueryNormaliser:
             for n in range(PREFIX_LETTERS[0], PREFIX_LETTERS[1] + 1):
                 if len(word) > n:
                     self._by_prefix.setdefault(word[:n], word)
+        # the index's words by their first and last letter, most frequent first, for shorthand without vowels
+        self._by_ends: dict[str, list[str]] = {}
+        for word, _ in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            if len(word) > PREFIX_LETTERS[0] and self.counts[word] >= SHORTHAND_MIN_COUNT:
+                self._by_ends.setdefault(word[0] + word[-1], []).append(word)
 
     def _is_known(self, w: str) -> bool:
         return w in self.counts or w in self.known or stem(w) in self._stems
@@ -166,6 +194,13 @@ class QueryNormaliser:
             return None
         if len(w) <= PREFIX_LETTERS[1] and w in self._by_prefix:
             return self._by_prefix[w], "shorthand"
+        if len(w) <= PREFIX_LETTERS[1] and not VOWELS & set(w):
+            full = next(
+                (c for c in self._by_ends.get(w[0] + w[-1], ()) if len(c) > len(w) and _written_without_vowels(w, c)),
+                None,
+            )
+            if full:
+                return full, "shorthand"
         if len(w) < TYPO_LETTERS[0]:
             return None
         limit = 1 if len(w) < TYPO_LETTERS[1] else self.max_distance
@@ -180,7 +215,7 @@ class QueryNormaliser:
 
         def fix(m: re.Match) -> str:
             read = self.read_word(m.group(0))
-            if read is None:
+            if read is None or (read[1] == "typo" and _a_name(query, m)):
                 return m.group(0)
             rewrites.append(Rewrite(m.group(0), read[0], read[1]))
             return read[0]
@@ -197,22 +232,31 @@ class QueryNormaliser:
         # A state named in full anywhere, or by its abbreviation in capitals ("TX"; "in" is a word, "IN" a state).
         if any(f" {name} " in joined for name in self.states.values()) or any(w in self.states for _, _, w in spans):
             return text
-        for i in range(len(spans)):
-            for n in (3, 2, 1):
-                name = " ".join(lowered[i : i + n])
-                if i + n > len(spans) or name not in self.places:
-                    continue
-                if i == 0 or lowered[i - 1] not in PLACE_CUES:
-                    continue  # "Center City Parking" is a company
-                if set(name.split()) & self.common and spans[i][2].islower():
-                    continue  # "in mobile homes": a city named by a common word counts when capitalised
-                if i + n < len(spans) and lowered[i + n].upper() in self.states:
-                    return text  # "denver co": the state follows in lower case
-                start, end = spans[i][0], spans[i + n - 1][1]
-                state = self.places[name]
-                rewrites.append(Rewrite(text[start:end], f"{text[start:end]} {state}", "place"))
-                return f"{text[:end]} {state}{text[end:]}"
+        for cued in (True, False):  # a city after "in" first, then one named alone ("spokane roofer")
+            for i in range(len(spans)):
+                for n in (3, 2, 1):
+                    name = " ".join(lowered[i : i + n])
+                    if i + n > len(spans) or name not in self.places:
+                        continue
+                    if cued and (i == 0 or lowered[i - 1] not in PLACE_CUES):
+                        continue  # "Center City Parking" is a company
+                    if not cued and (name not in self.alone or set(name.split()) <= self.common):
+                        continue
+                    if set(name.split()) & self.common and spans[i][2].islower():
+                        continue  # "in mobile homes": a city named by a common word counts when capitalised
+                    if i + n < len(spans) and lowered[i + n].upper() in self.states:
+                        return text  # "denver co": the state follows in lower case
+                    start, end = spans[i][0], spans[i + n - 1][1]
+                    state = self.places[name]
+                    rewrites.append(Rewrite(text[start:end], f"{text[start:end]} {state}", "place"))
+                    return f"{text[:end]} {state}{text[end:]}"
         return text
+
+
+def _a_name(text: str, m: re.Match) -> bool:
+    """Whether the word ``m`` is capitalised inside a sentence ("Alder Creek Roofing"): a name, no typo of a word."""
+    word, before = m.group(0), text[: m.start()].rstrip(" \t\"'(")
+    return word[:1].isupper() and not word.isupper() and before != "" and before[-1] not in ".!?:\n-"
 
 
 def message_body(text: str) -> str:

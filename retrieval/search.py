@@ -22,7 +22,7 @@ import numpy as np
 
 from retrieval.index import chunk_document
 
-_STOP = {
+STOP_WORDS = {
     "a",
     "an",
     "and",
@@ -91,7 +91,7 @@ def tokenize(text: str) -> list[str]:
     out = []
     for w in words:
         w = w.replace("'s", "").replace("'", "")
-        if w in _STOP:
+        if w in STOP_WORDS:
             continue
         if len(w) > 4 and w.endswith("ies"):
             w = w[:-3] + "y"

@@ -203,14 +203,17 @@ class CityRow(Row):
     population: int
 
 
-def read_us_cities(path: Path = US_CITIES) -> dict[str, str]:
-    """Lower-case city name -> state code, for the U.S. places of 15,000 people or more; a name several states share
-    goes to its most populous place ("columbus" -> OH)."""
+def read_us_cities(path: Path = US_CITIES, min_population: int = 0) -> dict[str, str]:
+    """Lower-case city name -> state code, for the U.S. places of 15,000 people or more (``min_population`` or
+    more, of the place the name goes to); a name several states share goes to its most populous place ("columbus"
+    -> OH)."""
     rows = sorted(read_csv(path, CityRow, ("name", "state")), key=lambda r: -r.population)
     out: dict[str, str] = {}
     for r in rows:
-        out.setdefault(r.name.lower(), r.state)
-    return out
+        if r.name.lower() not in out and r.population >= min_population:
+            out[r.name.lower()] = r.state
+        out.setdefault(r.name.lower(), "")
+    return {name: state for name, state in out.items() if state}
 
 
 def read_yaml(path: Path) -> Any:

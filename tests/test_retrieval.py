@@ -103,7 +103,8 @@ def test_the_index_has_passages_and_an_older_index_reads_as_without(seeded_hashi
 
 
 def test_search_guidelines_embeds_the_question_once_and_works_without_passages(seeded_hashing, tmp_path):
-    """One vector serves the guideline index and the industry link; an index from before passages still answers."""
+    """One call embeds the question and the words that may name its business (the industry link); an index from
+    before passages still answers."""
     import shutil
 
     from retrieval.index import _client, _release
@@ -153,6 +154,10 @@ def test_shorthand_is_read_in_the_plural_and_in_several_words(db_toolkit):
     assert _expand_abbreviations(db_toolkit.ctx, "which LOBs do we write") == "line of business"
     assert _expand_abbreviations(db_toolkit.ctx, "comm auto for a bakery") == "Commercial Auto"
     assert _expand_abbreviations(db_toolkit.ctx, "is gas a business") == ""
+    # A product we do not write, in the guard's words for it, is searched under the name the guidelines give it.
+    assert _expand_abbreviations(db_toolkit.ctx, "med mal for a dentist") == "professional liability / E&O"
+    assert "excess liability" in _expand_abbreviations(db_toolkit.ctx, "an xs layer over the gl")
+    assert _expand_abbreviations(db_toolkit.ctx, "beach umbrella rental shop, gl") == "General Liability"
 
 
 # --- vectors kept by content (retrieval/vectors.py) ----------------------------------------------------------
@@ -274,6 +279,24 @@ def test_typos_and_cut_words_are_read_as_the_index_words_they_stand_for():
     ]
 
 
+def test_a_word_written_without_its_vowels_is_read_as_the_frequent_index_word_it_spells():
+    from retrieval.normalise import QueryNormaliser
+
+    texts = ["The size standard, standards and a building. " * 3, "Places, workers and computers. Stated once."]
+    read = QueryNormaliser(texts)
+    assert read("size std for a bldg").text == "size standard for a building"
+    assert read("two stds").text == "two standards"
+    # Not the word's first two consonants ("wrk..."), a word the texts use once ("stated"), a word with a vowel.
+    for query in ("wks", "ctr", "pls advise", "a std", "xyz"):
+        assert read(query).text == query.replace("std", "standard")
+
+
+def test_a_name_capitalised_inside_a_sentence_is_no_typo():
+    read = _reader()
+    assert read("GL for Umbrela Creek Roofing").text == "GL for Umbrela Creek Roofing"
+    assert read("Umbrela for a bar? and umbrela").text == "umbrella for a bar? and umbrella"
+
+
 def test_words_the_index_does_not_use_but_people_do_are_left_alone():
     read = _reader()
     for query in ("what else can i sell them", "epl for a staffing firm", "oil drillers", "a plumber", "they're small"):
@@ -288,6 +311,18 @@ def test_a_city_after_a_place_word_gains_its_state_unless_a_state_is_named():
     assert read("gl for a bar in denver co").text == "gl for a bar in denver co"
     assert read("gl in Denver, Colorado").text == "gl in Denver, Colorado"
     assert read("columbus day closing").text == "columbus day closing"  # no place word before it
+
+
+def test_a_city_that_may_stand_alone_gains_its_state_without_a_place_word_unless_its_name_is_a_common_word():
+    from retrieval.normalise import QueryNormaliser
+
+    places = _PLACES | {"mobile": "Alabama", "fargo": "North Dakota"}
+    read = QueryNormaliser(_TEXTS, places=places, states=_STATES, common={"mobile"}, alone={"fargo", "mobile"})
+    assert read("fargo client wants wc").text == "fargo North Dakota client wants wc"
+    assert read("Mobile home park, gl").text == "Mobile home park, gl"  # a common word, even capitalised
+    assert read("savannah roofer").text == "savannah roofer"  # not a city that may stand alone
+    assert read("fargo client, bakery in columbus").text == "fargo client, bakery in columbus Ohio"  # "in" first
+    assert read("fargo client in GA").text == "fargo client in GA"  # a state is named
 
 
 def test_the_trades_shorthand_is_read_as_its_word_unless_the_index_uses_it():
@@ -443,3 +478,24 @@ def test_int8_entry_vectors_are_scored_in_blocks_as_the_float_product():
                 want[i] = (mine @ query).max()
         assert np.allclose(names.best(query), want, atol=1e-6)
         assert names.best(query)[ids.index("999999")] == -1.0
+
+
+def test_the_search_terms_name_real_sections_and_reach_only_the_lexical_text(tmp_path):
+    """The words underwriters use for a section ("cross-sell") are BM25's, never the embedded or cited text."""
+    import pytest
+
+    from guidelines import GuidelineError, load_search_terms
+    from tools.guidelines import _lexical_texts
+
+    sections = load_sections()
+    terms = load_search_terms()
+    assert terms and set(terms) <= {s.id for s in sections}
+    texts = dict(zip([s.id for s in sections], _lexical_texts(sections), strict=True))
+    assert "cross-sell" in texts["product-recommendations"] and "cross-sell" not in next(
+        s.text for s in sections if s.id == "product-recommendations"
+    )
+    wrong = tmp_path / "terms.yaml"
+    for text in ("no-such-section: [a word]\n", "overview: a word\n", "- a list\n"):
+        wrong.write_text(text)
+        with pytest.raises(GuidelineError):
+            load_search_terms(wrong, sections)

@@ -517,3 +517,6 @@ def test_the_index_entries_and_cities_are_valid_and_name_real_codes_and_states()
     states = {r["code"] for r in load_seed_data().tables["state"]}
     cities = read_us_cities()
     assert set(cities.values()) <= states and cities["columbus"] == "OH"  # the most populous of the name
+    big = read_us_cities(min_population=100_000)
+    assert big["columbus"] == "OH" and "fargo" in big and "bismarck" not in big and "bismarck" in cities
+    assert set(big.items()) <= set(cities.items())  # a name's place is the same, or the name is left out

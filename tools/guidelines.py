@@ -8,14 +8,14 @@ from typing import Annotated
 from pydantic import Field
 
 from core.vocabulary import LOB_SHORTHAND
-from guidelines import load_sections
+from guidelines import load_search_terms, load_sections
 from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, open_collection, section_document
 from retrieval.normalise import NormalisedQuery, QueryNormaliser, words_of
-from retrieval.search import HybridIndex
+from retrieval.search import STOP_WORDS, HybridIndex
 from seed_db.sources import read_index_entries, read_us_cities
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
-from tools.guard import lexicon
+from tools.guard import lexicon, scan_products
 from tools.spec import tool
 
 
@@ -27,11 +27,18 @@ def guideline_search(ctx: ToolContext) -> tuple[HybridIndex, dict]:
         collection = open_collection(ctx.index_dir, GUIDELINES, ctx.embedding)
         # An index built before passages existed has none: whole-section vectors until the next `uwc seed`.
         chunks = open_collection(ctx.index_dir, GUIDELINE_CHUNKS, ctx.embedding, missing_ok=True)
-        texts = [section_document(s.title, s.text) for s in sections]
-        index = HybridIndex([s.id for s in sections], texts, collection, ctx.embedding, chunks)
+        index = HybridIndex([s.id for s in sections], _lexical_texts(sections), collection, ctx.embedding, chunks)
         return index, {s.id: s for s in sections}
 
     return ctx.lazy("guidelines", build)
+
+
+def _lexical_texts(sections) -> list[str]:
+    """Each section as BM25 reads it: its title and text, then the words underwriters use for what it decides
+    (``guidelines/search_terms.yaml``: "cross-sell" for recommending other lines). The embeddings read the section
+    alone."""
+    terms = load_search_terms(sections=sections)
+    return [f"{section_document(s.title, s.text)}\n{', '.join(terms.get(s.id, []))}" for s in sections]
 
 
 def question_reader(ctx: ToolContext) -> QueryNormaliser:
@@ -47,11 +54,16 @@ def question_reader(ctx: ToolContext) -> QueryNormaliser:
         common = {w for name in names for w in re.findall(r"[A-Za-z]+", name) if w.islower()}
         states = ctx.catalog.states
         places = {city: states.get(code, code) for city, code in read_us_cities().items()}
-        texts = [section_document(s.title, s.text) for s in sections]
+        texts = _lexical_texts(sections)
         shorthand = lexicon().shorthand  # insurer.yaml's product_abbreviations, which the guard reads too
-        return QueryNormaliser(texts, known, places, states, common=common, shorthand=shorthand)
+        alone = read_us_cities(min_population=CITY_ALONE_POPULATION)
+        return QueryNormaliser(texts, known, places, states, common=common, shorthand=shorthand, alone=alone)
 
     return ctx.lazy("guideline_question_reader", build)
+
+
+# A city this populous is a place without "in" before it ("fargo client wants wc"): fewer of its names are words too.
+CITY_ALONE_POPULATION = 100_000
 
 
 def read_question(ctx: ToolContext, query: str) -> NormalisedQuery:
@@ -63,12 +75,23 @@ def sections_by_id(ctx: ToolContext) -> dict:
     return ctx.lazy("guideline_sections", lambda: {s.id: s for s in load_sections()})
 
 
-def _industry_terms(ctx: ToolContext, query: str, vector=None) -> str:
+def _business_words(ctx: ToolContext, query: str) -> str:
+    """The question's words the guidelines do not use: where a business they do not name is said ("roofing")."""
+    used = question_reader(ctx).counts
+    return " ".join(w for w in words_of(query) if w not in used and w not in STOP_WORDS)
+
+
+def _industry_terms(ctx: ToolContext, words: str, vector) -> str:
     """Link a business named in the question to its NAICS code and every level above it, so BM25 can find the
-    appetite tables, which are keyed by sector, subsector and group ("roofer" -> 238160, 238, 23 Construction)."""
+    appetite tables, which are keyed by sector, subsector and group ("roofer" -> 238160, 238, 23 Construction).
+
+    The business is looked for in the words the guidelines do not use (``_business_words``, embedded as
+    ``vector``): the guidelines' own words (broker, payroll, insured, fire, vehicle count) are the rule asked about,
+    and read as a business they named one ("payroll" was Payroll Services, "broker" a securities broker). A business
+    the guidelines name ("restaurant") is found by its own word; the link is for the ones they do not."""
     from tools.naics import naics_levels, naics_search
 
-    best = naics_search(ctx).semantic(query, 1, vector)
+    best = naics_search(ctx).semantic(words, 1, vector) if words else []
     if not best or best[0][1] < INDUSTRY_LINK_MIN_SIMILARITY:
         return ""
     code, levels = best[0][0], naics_levels(ctx)
@@ -116,6 +139,9 @@ def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
         for phrase, code in phrases.items()
         if f" {phrase} " in text or f" {phrase.replace(chr(39), '')} " in text
     ]
+    # A product we do not write, in any of the words the guard knows for it ("xs layer", "med mal", "dram shop"):
+    # the name the guidelines list it under.
+    extra += [lexicon().names[p] for p in scan_products(query, ctx.catalog, mentions_only=True)]
     return " ".join(dict.fromkeys(extra))
 
 
@@ -142,11 +168,14 @@ def search_guidelines(
     # as typed too ("gen liab" is a catalog phrase, "gen liability" is not).
     read = read_question(ctx, query)
     typed, query = query, read.text
-    vector = index.embed(query)  # one embedding for both indexes: they share the embedding function
+    business = _business_words(ctx, query)
+    # one call for both texts: the embedding is the search's main cost
+    vectors = index.embedding.embed_query([query, business] if business else [query])
+    vector, business_vector = [vectors[0]], [vectors[-1]]
     shorthand = dict.fromkeys(f"{_expand_abbreviations(ctx, typed)} {_expand_abbreviations(ctx, query)}".split())
     expansions = [
         (" ".join(shorthand), ABBREVIATION_WEIGHT),
-        (_industry_terms(ctx, query, vector), INDUSTRY_WEIGHT),
+        (_industry_terms(ctx, business, business_vector), INDUSTRY_WEIGHT),
     ]
     hits = index.search(query, k=k, expansions=expansions, vector=vector, pair_weight=PAIR_WEIGHT)
     out: dict = {
