@@ -404,7 +404,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and not of_cover
                 # "sorry, it is 40": a correction names no trade
                 and not all(
-                    t.text.lower() in _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES for t in tokens[a:b]
+                    t.text.lower() in _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES | _OURS | DANGLING
+                    for t in tokens[a:b]
                 )
             ):
                 span = _span(text, tokens, a, b)
@@ -536,6 +537,10 @@ _OUTFIT_NOUNS = {"hauler", "haulers", "company", "co", "outfit", "service", "ser
 # the offline model's descriptions
 VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contractors", "operator", "carrier",
           "business", "firm", "crew", "operation", "shop", "store", "dealer", "supplier", "chain", "franchise"}  # fmt: skip
+# Words of our own trade and rules: a phrase of nothing but these ("small business under our guidelines") is the
+# question, not what the business does.
+_OURS = {"small", "business", "businesses", "guidelines", "guideline", "appetite", "under", "our", "us", "sba", "size",
+         "standard", "standards", "rules", "rule", "eligible", "qualify", "qualifies", "risk", "account", "coverage"}  # fmt: skip
 # Words that say a message corrects what was said before (also read by the offline model: a correction, no question)
 CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
 _MAX_UNKNOWN = 8  # tokens: "no idea on the vehicle count", "broker didn't say what the payroll is"
