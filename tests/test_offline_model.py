@@ -886,7 +886,8 @@ def test_a_finding_and_the_next_lookup_come_in_one_message_with_the_same_calls_a
 
 def test_calls_added_to_a_message_stop_at_the_graphs_caps(seeded, toolkit):
     """Where the graph would stop a turn before the next call (too many calls, or failed results in a row if the
-    finding failed too), the message holds only the call decided."""
+    finding failed too), or what comes next cannot be decided for every outcome, the message holds only the call
+    decided."""
     from graph.offline.conversation import read_conversation
     from graph.state import MAX_CONSECUTIVE_ERRORS, MAX_TOOL_CALLS
 
@@ -915,3 +916,9 @@ def test_calls_added_to_a_message_stop_at_the_graphs_caps(seeded, toolkit):
     assert len(model.calls(conv, step, errors=MAX_CONSECUTIVE_ERRORS - 1)) == 1
     assert len(model.calls(conv, step, errors=MAX_CONSECUTIVE_ERRORS - 2)) == 2
     assert len(model.calls(conv, lookup)) == 1  # what follows a lookup depends on what it returns
+
+    def fails(conv):
+        raise ValueError("an outcome this reading cannot take")
+
+    model.decide = fails  # type: ignore[method-assign]
+    assert len(model.calls(conv, step)) == 1  # deciding after an outcome failed: the call waits for its result

@@ -92,7 +92,10 @@ class OfflineRulesModel(Policy):
                         )
                     )
                     after.append(h)
-            steps = [self.decide(h.fork()) for h in after]
+            try:
+                steps = [self.decide(h.fork()) for h in after]
+            except Exception:  # an outcome the turn may never see must not end it: the call waits for its result
+                break
             nexts = {(s.tool, json.dumps(s.args or {}, sort_keys=True, default=str)) for s in steps}
             if len(nexts) != 1 or steps[0].tool is None:
                 break
