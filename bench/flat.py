@@ -247,7 +247,7 @@ def bench_thread(data_dir: Path, threads: int) -> dict:
         puts[0] += 1
         return put(*args, **kwargs)
 
-    saver.put = counted  # type: ignore[method-assign]
+    saver.put = counted
     last = max(WINDOWS) + 4
     out: dict = {}
     for row, script in (("script", QUESTIONS), ("cycle", CYCLE)):

@@ -920,5 +920,5 @@ def test_calls_added_to_a_message_stop_at_the_graphs_caps(seeded, toolkit):
     def fails(conv):
         raise ValueError("an outcome this reading cannot take")
 
-    model.decide = fails  # type: ignore[method-assign]
+    model.decide = fails
     assert len(model.calls(conv, step)) == 1  # deciding after an outcome failed: the call waits for its result
