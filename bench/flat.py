@@ -14,7 +14,9 @@
   findings (1, 2, 1, 4, 5) than every later one (5, 5, 5, 1, 5). It is the row kept since the first round, and the
   thread an underwriter who keeps changing the facts builds. ``cycle``: ``CYCLE``, five messages that open another
   business and ask of it, repeated, so every window holds the same messages doing the same work (one finding each)
-  and the ratio is the thread's length alone. Each row prints the findings each window recorded.
+  and the ratio is the thread's length alone. Each row prints the findings each window recorded, and per turn (mean
+  over its threads) the model calls and the checkpoints written (one a graph step: ``durability="sync"``); the same
+  windows in the process's CPU time, steadier than the clock when the machine is busy.
 - memory: peak RSS of ``uwc chat`` answering one piped question (GNU time), in a data folder without conversation
   stores (the process builds them with Alembic) and again once they exist, and of a Streamlit process (the app
   under ``AppTest``, in its own interpreter) after 10 conversations of 4 turns. The question gives its NAICS code;
@@ -238,27 +240,46 @@ def bench_thread(data_dir: Path, threads: int) -> dict:
     from graph.copilot import Copilot
 
     cp = Copilot(get_settings(data_dir=data_dir))
+    saver, puts = cp.checkpointer, [0]
+    put = saver.put
+
+    def counted(*args, **kwargs):
+        puts[0] += 1
+        return put(*args, **kwargs)
+
+    saver.put = counted
     last = max(WINDOWS) + 4
     out: dict = {}
     for row, script in (("script", QUESTIONS), ("cycle", CYCLE)):
         per_thread: list[list[float]] = []
+        cpu_thread: list[list[float]] = []  # the process's CPU time a turn: at a high load, steadier than the clock
         found: list[list[int]] = []
+        model_calls, checkpoints = [], []
         for _ in range(threads):
             tid = cp.new_thread().id
-            turn_ms, turn_found = [], []
+            turn_ms, turn_cpu, turn_found = [], [], []
             for t in range(last):
-                start = time.perf_counter()
+                puts[0] = 0
+                start, cpu = time.perf_counter(), time.process_time()
                 result = cp.send(tid, script[t % len(script)])
                 turn_ms.append((time.perf_counter() - start) * 1000)
+                turn_cpu.append((time.process_time() - cpu) * 1000)
                 turn_found.append(len(result.findings))
+                model_calls.append(sum(e["type"] == "model" for e in result.events))
+                checkpoints.append(puts[0])
             per_thread.append(turn_ms)
+            cpu_thread.append(turn_cpu)
             found.append(turn_found)
         window = lambda ms, k: statistics.median(ms[k - 1 : k + 4])  # noqa: E731
         figures: dict = {
             f"turn_{k}_ms_p50": round(statistics.median([window(ms, k) for ms in per_thread]), 1) for k in WINDOWS
         }
         figures["turn50_vs_turn1"] = spread([window(ms, 50) / window(ms, 1) for ms in per_thread])
+        figures["cpu_ms_p50"] = [round(statistics.median([window(ms, k) for ms in cpu_thread]), 1) for k in WINDOWS]
+        figures["cpu_turn50_vs_turn1"] = spread([window(ms, 50) / window(ms, 1) for ms in cpu_thread])
         figures["findings_per_window"] = [found[0][k - 1 : k + 4] for k in WINDOWS]
+        figures["model_calls_per_turn"] = round(statistics.mean(model_calls), 2)
+        figures["checkpoints_per_turn"] = round(statistics.mean(checkpoints), 2)
         figures["load"] = load()
         out[row] = figures
     cp.close()

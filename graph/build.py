@@ -37,11 +37,19 @@ from graph.budget import essentials
 from graph.citations import remove_unknown
 from graph.llm import ModelError, required_step
 from graph.llm_messages import raw_arguments
-from graph.state import AgentState, consecutive_tool_errors, current_turn, for_model, kind, meta, tool_calls_this_turn
+from graph.state import (
+    MAX_CONSECUTIVE_ERRORS,
+    MAX_TOOL_CALLS,
+    AgentState,
+    consecutive_tool_errors,
+    current_turn,
+    for_model,
+    kind,
+    meta,
+    tool_calls_this_turn,
+)
 from tools.guard import MAX_NAMES, data_names, find_mentions
 
-MAX_TOOL_CALLS = 12
-MAX_CONSECUTIVE_ERRORS = 3
 RECURSION_LIMIT = 2 * MAX_TOOL_CALLS + 12
 MAX_EVENT_RESULT_CHARS = 2000
 

@@ -165,7 +165,8 @@ def record_turn(
     checks: list[dict] | None,
 ) -> None:
     """Write one "determination" record per successful ``record_finding`` of the turn (``result.records``). A
-    store fault never costs the turn: the answer is shown with a notice that it is not on record."""
+    store fault never costs the turn: the answer is shown with a notice that it is not on record. The turn's records
+    are written in one transaction, all or none."""
     findings = [
         e for e in result.events if e.get("type") == "tool" and e.get("tool") == "record_finding" and e.get("ok")
     ]
@@ -174,7 +175,7 @@ def record_turn(
     try:
         catalog = copilot.toolkit.ctx.catalog
         model, seed = model_settings(copilot.model, copilot.settings), seed_digest(copilot)
-        submission = None
+        submission, items = None, []
         for i, e in enumerate(findings):
             if checks and i < len(checks):
                 check = checks[i]
@@ -197,15 +198,18 @@ def record_turn(
             )
             if body["applicant_id"] is None and submission is None:
                 submission = copilot.store.applicant_of(thread_id)
-            record = copilot.records.append(
-                "determination",
-                user=user,
-                role=role,
-                body=body,
-                thread_id=thread_id,
-                submission_id=body["applicant_id"] or submission,
+            items.append(
+                dict(
+                    kind="determination",
+                    user=user,
+                    role=role,
+                    body=body,
+                    thread_id=thread_id,
+                    submission_id=body["applicant_id"] or submission,
+                )
             )
-            result.records.append(record)
+        # one transaction for the turn's records (a turn redoing five findings took five): all of them or none
+        result.records.extend(copilot.records.append_many(items))
     except Exception as exc:
         from core.redact import redact_error
 

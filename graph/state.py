@@ -98,6 +98,8 @@ def append_events(state: list[dict], writes: Sequence[tuple[dict, ...]]) -> list
     return list(state) + [e for w in writes for e in (w if isinstance(w, (list, tuple)) else [w])]
 
 
+MAX_TOOL_CALLS = 12  # a turn's tool calls: the graph answers plainly instead of calling the model again
+MAX_CONSECUTIVE_ERRORS = 3  # failed tool results in a row that end a turn the same way
 SNAPSHOT_EVERY = 500  # writes between full copies of a list in a checkpoint (reads replay at most this many)
 
 

@@ -119,7 +119,7 @@ def test_a_record_that_cannot_be_written_leaves_the_answer_with_a_notice(cp, mon
     def refuse(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(cp.records, "append", refuse)
+    monkeypatch.setattr(cp.records, "append_many", refuse)
     tid = cp.new_thread().id
     r = cp.send(
         tid, "Is NAICS 484121 in Texas in appetite for commercial auto? They have 21 trucks and revenue of $8M."

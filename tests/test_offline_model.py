@@ -4,13 +4,16 @@ guidelines (guidelines/*.md); assertions are on structure (tools, arguments, fin
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from core.settings import get_settings
 from graph import prompts
 from graph.copilot import Copilot
+from graph.offline import OfflineRulesModel
 from graph.offline.facts import QUESTIONS, parse
 
 
@@ -826,3 +829,96 @@ def test_warming_loads_what_reading_a_first_message_needs(cp):
     cp.warm()
     assert all(f.cache_info().currsize == 1 for f in loaded)
     assert intent.shared()._weights is not None
+
+
+class OneCallAMessage(OfflineRulesModel):
+    """The offline model as it was: one tool call a message."""
+
+    def calls(self, conv, step, made=0, errors=0):
+        return super().calls(conv, step, made, errors)[:1]
+
+
+def _seen(r) -> dict:
+    """What the underwriter sees of a turn: the answer, the findings, every tool call with its result."""
+    return {
+        "answer": r.answer,
+        "notices": r.notices,
+        "findings": [{k: v for k, v in f.items() if k != "id"} for f in r.findings],
+        "steps": [
+            (s["tool"], s["tool_call_id"], s["arguments"], s["ok"], {k: v for k, v in s["result"].items() if k != "id"})
+            for s in r.steps
+        ],
+    }
+
+
+def test_a_finding_and_the_next_lookup_come_in_one_message_with_the_same_calls_and_answers(seeded, toolkit):
+    """A message that changes a fact redoes the earlier findings: each finding recorded and the next question's
+    lookup go in one message (one tools step), and every answer, finding and call is what one call a message gave."""
+    texts = (
+        "What deductible for property for NAICS 722511?",
+        "What limits should we offer for general liability?",
+        "Is it a small business? Annual revenue is $4,000,000.",
+        "Sorry, the NAICS is 484121",
+        "And commercial auto, in appetite? It's in Texas with 12 trucks.",
+        "Actually the NAICS code is 722511",
+    )
+    seen, messages = {}, {}
+    for batched in (False, True):
+        settings = get_settings(data_dir=seeded["dir"])
+        model = (OfflineRulesModel if batched else OneCallAMessage)(toolkit.ctx.catalog, cache=settings.cache_path)
+        cp = Copilot(settings, model=model, toolkit=toolkit)
+        try:
+            tid = cp.new_thread().id
+            seen[batched] = [_seen(cp.send(tid, t)) for t in texts]
+            messages[batched] = cp.graph.get_state(cp._config(tid)).values["messages"]
+        finally:
+            cp.close()
+    assert seen[True] == seen[False]
+    redone = seen[True][3]
+    assert [s[0] for s in redone["steps"]].count("record_finding") >= 3  # the correction redid the findings
+    sizes = {b: [len(m.tool_calls) for m in messages[b] if isinstance(m, AIMessage) and m.tool_calls] for b in seen}
+    assert set(sizes[False]) == {1} and max(sizes[True]) == 2
+    assert sum(sizes[True]) == sum(sizes[False]) and len(sizes[True]) < len(sizes[False])
+    for m in messages[True]:  # a finding recorded goes first, the call after it is the next question's
+        if isinstance(m, AIMessage) and len(m.tool_calls) > 1:
+            assert [c["name"] for c in m.tool_calls][:-1] == ["record_finding"] * (len(m.tool_calls) - 1)
+
+
+def test_calls_added_to_a_message_stop_at_the_graphs_caps(seeded, toolkit):
+    """Where the graph would stop a turn before the next call (too many calls, or failed results in a row if the
+    finding failed too), or what comes next cannot be decided for every outcome, the message holds only the call
+    decided."""
+    from graph.offline.conversation import read_conversation
+    from graph.state import MAX_CONSECUTIVE_ERRORS, MAX_TOOL_CALLS
+
+    settings = get_settings(data_dir=seeded["dir"])
+    model = OfflineRulesModel(toolkit.ctx.catalog, cache=settings.cache_path)
+    cp = Copilot(settings, model=model, toolkit=toolkit)
+    try:
+        tid = cp.new_thread().id
+        cp.send(tid, "What deductible for property for NAICS 722511?")
+        cp.send(tid, "What limits should we offer for general liability?")
+        history = cp.graph.get_state(cp._config(tid)).values["messages"]
+    finally:
+        cp.close()
+    conv = read_conversation(history + [HumanMessage("Sorry, the NAICS is 484121")], toolkit.ctx.catalog)
+    step = model.decide(conv.fork())
+    assert step.tool == "get_limits"  # the question asked last is redone first, then the deductible
+    result = toolkit.call(step.tool, step.args, tool_call_id="x1").as_dict()["result"]
+    conv.read(AIMessage("", tool_calls=[{"id": "x1", "name": step.tool, "args": step.args, "type": "tool_call"}]))
+    conv.read(ToolMessage(json.dumps(result), tool_call_id="x1", name=step.tool))
+    lookup = step
+    step = model.decide(conv.fork())
+    assert step.tool == "record_finding"
+    assert [c["name"] for c in model.calls(conv, step)] == ["record_finding", "get_deductible"]
+    assert len(model.calls(conv, step, made=MAX_TOOL_CALLS - 1)) == 1
+    assert len(model.calls(conv, step, made=MAX_TOOL_CALLS - 2)) == 2
+    assert len(model.calls(conv, step, errors=MAX_CONSECUTIVE_ERRORS - 1)) == 1
+    assert len(model.calls(conv, step, errors=MAX_CONSECUTIVE_ERRORS - 2)) == 2
+    assert len(model.calls(conv, lookup)) == 1  # what follows a lookup depends on what it returns
+
+    def fails(conv):
+        raise ValueError("an outcome this reading cannot take")
+
+    model.decide = fails
+    assert len(model.calls(conv, step)) == 1  # deciding after an outcome failed: the call waits for its result
