@@ -403,3 +403,20 @@ def test_a_count_the_tagger_missed_is_read_by_its_own_noun(catalog):
 
     got = read("hvac contractor oh gl, 22 trucks on the policy 41 emps", catalog, None).values()
     assert got.get("employees") == 41 and got.get("vehicles") == 22
+
+
+def test_two_cell_rows_of_a_pasted_table_are_label_lines(catalog):
+    from graph.offline.facts import parse
+
+    table = "| item | detail |\n|---|---|\n| Insured | Oak Hollow Dental |\n| Staff | 17 |\n| Gross receipts | $2,300,000 |"
+    tabbed = "Insured\tOak Hollow Dental\nStaff\t17\nGross receipts\t$2,300,000"
+    for text in (table, tabbed):
+        got = parse(text + "\n\nsmall?", catalog).facts
+        assert got.get("employees") == 17 and got.get("annual_revenue") == 2_300_000
+
+
+def test_label_lines_keep_every_character_in_place():
+    from graph.reader.read import as_label_lines
+
+    for text in ["| a | b |\n|---|---|\n| Staff | 17 |", "Staff\t17\nx\ty\tz", "no table here | at all"]:
+        assert len(as_label_lines(text)) == len(text)

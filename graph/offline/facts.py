@@ -26,7 +26,7 @@ from graph.offline import names, numbers
 from graph.offline.choice import names_a_position
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from graph.reader import lexicon
-from graph.reader.read import CORRECTION_WORDS, DANGLING, VAGUE, read
+from graph.reader.read import CORRECTION_WORDS, DANGLING, VAGUE, as_label_lines, read
 from graph.reader.readings import Reading
 from retrieval.normalise import PLACE_CUES
 from seed_db.rules import construction_by_materials
@@ -212,7 +212,8 @@ class Parsed:
 
 
 def _norm_text(text: str) -> str:
-    return (text or "").replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = (text or "").replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return as_label_lines(text)  # a pasted table's two-cell rows are label lines, for the rules as for the reader
 
 
 def detect_task(text: str) -> str | None:

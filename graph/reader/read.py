@@ -178,10 +178,39 @@ def read(text: object, catalog=None, asked: str | None = None) -> Reading:
     """Everything a text says, each reading with its span. ``asked``: the fact the copilot asked for just before.
     Never raises: input it cannot read gives an empty reading (logged)."""
     try:
-        return _read(clean(text), catalog, asked if asked in FACTS else None)
+        return _read(as_label_lines(clean(text)), catalog, asked if asked in FACTS else None)
     except Exception:  # noqa: BLE001 - the reader's promise: readings or nothing, never an exception
         log.exception("reader failed; returning no readings")
         return Reading(text=clean(text) if isinstance(text, str) else "")
+
+
+_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
+
+
+def as_label_lines(text: str) -> str:
+    """Two-cell rows of a pasted table as "label: value" lines, character for character (spans keep their place):
+    "| Headcount | 240 |" and "headcount<TAB>240" read as "Headcount: 240"; a markdown table's rule line is blank.
+    Rows of more cells are left as they are (a spreadsheet's row of many values has no label per value)."""
+    out = []
+    for line in text.split("\n"):
+        if _TABLE_RULE.match(line) and "-" in line:
+            out.append(" " * len(line))
+            continue
+        bare = line.strip()
+        if bare.startswith("|") and bare.endswith("|") and bare.count("|") == 3:
+            first = line.index("|")
+            middle = line.index("|", first + 1)
+            last = line.rindex("|")
+            if line[first + 1 : middle].strip() and line[middle + 1 : last].strip():
+                chars = list(line)
+                chars[first], chars[middle], chars[last] = " ", ":", " "
+                line = "".join(chars)
+        elif line.count("\t") and len([c for c in line.split("\t") if c.strip()]) == 2:
+            label = line.split("\t")[0]
+            if label.strip() and len(label.split()) <= 4 and ":" not in label:
+                line = line.replace("\t", ":", 1)
+        out.append(line)
+    return "\n".join(out)
 
 
 def _read(text: str, catalog, asked: str | None) -> Reading:
