@@ -152,7 +152,10 @@ def match_construction(description: str, phrases: dict[str, str]) -> str | None:
             best is None or len(phrase) > len(best[0])
         ):
             best = (phrase, ctype)
-    if best is None or best[0] in _BARE_MATERIALS:
+    kinds = _materials(description)
+    if best is None or best[0] in _BARE_MATERIALS or ("wood" in kinds and len(kinds) > 1):
+        # walls of one material and a roof of another: the materials decide ("brick walls, wood frame roof" is
+        # ordinary, not frame), whatever phrase names one of them
         return construction_by_materials(description) or (best[1] if best else None)
     return best[1]
 
@@ -174,21 +177,30 @@ _MATERIALS = {
 _BARE_MATERIALS = set().union(*_MATERIALS.values()) | {"frame"}
 
 
+def _materials(description: str) -> set[str]:
+    """The kinds of material a description names, a veneer's aside ("brick veneer over wood frame" is wood) and a
+    member of steel counted as steel ("steel joists")."""
+    low = re.sub(r"\b[a-z-]+\s+veneer\b", " ", description.lower())
+    # "steel joists", "metal studs": a member of a material is that material, not wood
+    low = re.sub(r"\b(steel|metal|iron)\s+(?:joists?|truss(?:es)?|rafters?|studs?)\b", r"\1", low)
+    words = set(re.findall(r"[a-z0-9-]+", low))
+    return {kind for kind, names in _MATERIALS.items() if words & names}
+
+
 def construction_by_materials(description: str) -> str | None:
     """A building's type from its materials, as the building codes class them: non-combustible walls (masonry,
     concrete) around a wood roof or floors are ordinary (III); wood alone is frame (V); steel or metal, alone or with
-    masonry, non-combustible (II); concrete alone fire-resistive (I). None when nothing says, or the materials
-    disagree (wood and steel)."""
+    masonry, non-combustible (II); concrete alone fire-resistive (I); wood with steel, frame (V). None when nothing
+    says."""
     low = " ".join(re.findall(r"[a-z0-9-]+", description.lower()))
     for name, ctype in sorted(_ISO_CLASSES.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"(?<![a-z0-9-]){re.escape(name)}(?![a-z0-9-])", low):
             return ctype
-    words = set(low.split())
-    has = {kind for kind, names in _MATERIALS.items() if words & names}
+    has = _materials(description)
     if "wood" in has:
         if has & {"masonry", "concrete"}:
             return "III"
-        return None if "steel" in has else "V"
+        return "V"  # wood with steel or metal ("wood walls, metal roof", "wood or metal studs") burns: frame
     if "steel" in has:
         return "II"
     if "masonry" in has:

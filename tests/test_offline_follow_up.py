@@ -371,7 +371,9 @@ def test_words_about_the_cover_describe_no_business(catalog, text):
 def test_a_place_after_in_within_a_pasted_body_says_the_state(catalog):
     from graph.offline.facts import parse
 
-    text = "Fwd: new acct\n\nThey run a 40 room motel in Spokane, 9 staff, rev 1.4M.\nProperty?\n\n--\nDana Ruiz\nBoise ID"
+    text = (
+        "Fwd: new acct\n\nThey run a 40 room motel in Spokane, 9 staff, rev 1.4M.\nProperty?\n\n--\nDana Ruiz\nBoise ID"
+    )
     assert parse(text, catalog).facts.get("state") == "WA"
 
 
@@ -408,7 +410,9 @@ def test_a_count_the_tagger_missed_is_read_by_its_own_noun(catalog):
 def test_two_cell_rows_of_a_pasted_table_are_label_lines(catalog):
     from graph.offline.facts import parse
 
-    table = "| item | detail |\n|---|---|\n| Insured | Oak Hollow Dental |\n| Staff | 17 |\n| Gross receipts | $2,300,000 |"
+    table = (
+        "| item | detail |\n|---|---|\n| Insured | Oak Hollow Dental |\n| Staff | 17 |\n| Gross receipts | $2,300,000 |"
+    )
     tabbed = "Insured\tOak Hollow Dental\nStaff\t17\nGross receipts\t$2,300,000"
     for text in (table, tabbed):
         got = parse(text + "\n\nsmall?", catalog).facts
@@ -420,3 +424,27 @@ def test_label_lines_keep_every_character_in_place():
 
     for text in ["| a | b |\n|---|---|\n| Staff | 17 |", "Staff\t17\nx\ty\tz", "no table here | at all"]:
         assert len(as_label_lines(text)) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "ctype"),
+    [
+        ("deli in tulsa ok, the walls are cinder block but the roof is wood frame - property?", "III"),
+        ("property for a gift shop, wood walls and a metal roof", "V"),
+        ("block walls with steel joists and deck, property?", "II"),
+    ],
+)
+def test_walls_and_roof_of_different_materials_are_classed_together(catalog, text, ctype):
+    from graph.offline.facts import parse
+
+    got = parse(text, catalog).facts.get("construction")
+    assert got is not None and catalog.construction(got) == ctype
+
+
+@pytest.mark.parametrize(("text", "fact", "n"), [("9 full timers and 2 part timers", "employees", 11),
+                                                 ("plumber in Mesa AZ, 3 service vans - auto?", "vehicles", 3)])  # fmt: skip
+def test_counts_said_with_a_kind_word_are_read(catalog, text, fact, n):
+    from graph.offline.facts import parse
+
+    got = parse(text, catalog).facts
+    assert got.get(fact) == n and got.get("description") != "service"

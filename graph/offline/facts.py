@@ -548,7 +548,7 @@ def _by_materials(text: str, asked: bool) -> str | None:
         ks = [re.sub(r"[^a-z0-9-]", "", w.lower()) for w in words]
         if construction_by_materials(" ".join(ks)) is None:
             continue
-        first = next(i for i, k in enumerate(ks) if construction_by_materials(k) or k == "iso")
+        first = next(i for i, k in enumerate(ks) if construction_by_materials(k) or k == "iso" or k in _BUILDING_PART)
         last = max(i for i, k in enumerate(ks) if construction_by_materials(k) or k in _BUILDING_PART)
         return " ".join(words[first : last + 1]).strip(",") or None
     return None
@@ -572,6 +572,12 @@ def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
         if m:
             return f"Type {m[1].upper()}"
         return _by_materials(t, asked)
+    if (mixed := _by_materials(t, asked)) is not None and mixed != best:
+        try:  # "walls are brick, roof is wood frame": the materials together say more than one phrase of them
+            if catalog.construction(mixed) != catalog.construction(best):
+                return mixed
+        except InvalidArgument:
+            pass
     if best in _AMBIGUOUS_CONSTRUCTION and not asked:
         rest = low.replace(best, " ", 1)
         if not _BUILDING_CONTEXT.search(rest):
@@ -690,6 +696,27 @@ def _edge_code(word: str) -> str | None:
     return low.upper() if low.upper() in set(lexicon.states().values()) else None
 
 
+# Codes that are also a profession's letters ("md office", "a DC's practice", "va clinic"): never read inside a
+# description as a state
+_TITLE_CODES = {"md", "ct", "va", "ms", "nd", "dc", "pa", "do", "rn"}
+
+
+def _code_inside(description: str) -> tuple[str, str] | None:
+    """A state's code inside what the business does, after the trade's name and before what it does next
+    ("propane dealer vt delivers to homes"): the state, and the description without it. Not the first word, not a
+    profession's letters, and only before a word no NAICS text uses (a verb, not "md practice")."""
+    words = description.split()
+    for i in range(1, len(words)):
+        code = _edge_code(words[i])
+        if code is None or words[i].lower() in _TITLE_CODES or not _names_trade(words[:i]):
+            continue
+        nxt = words[i + 1].lower().strip(",.") if i + 1 < len(words) else ""
+        if nxt and nxt in lexicon.naics_words():
+            continue
+        return code, " ".join(words[:i] + words[i + 1 :])
+    return None
+
+
 def _city_at_edge(description: str) -> tuple[str, str] | None:
     """A city at the start or the end of what the business does, no "in" needed ("plumber tulsa", "pittsburgh law
     firm"): its state, and the description without it. The first clause only, when it is a short name of a trade (a
@@ -800,6 +827,8 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
             spans.append((got.span.start, got.span.end))
             if got.cue is not None and got.cue.end:
                 spans.append((got.cue.start, got.cue.end))
+                if 0 <= got.cue.start - got.span.end <= 25:  # "4 delivery vans": the kind of van is no trade
+                    spans.append((got.span.start, got.cue.end))
     if company and (at := text.find(company)) >= 0:
         spans.append((at, at + len(company)))  # a name says the trade through the name: offered, never assumed
     masked = list(text)
@@ -977,6 +1006,15 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         and (edge := _city_at_edge(str(f["description"]))) is not None
     ):
         f["state"], f["description"] = edge  # "plumber tulsa": where, and what the business does (read back to correct)
+    if (
+        "state" not in f
+        and "description" in f
+        and asked in (None, "description")
+        and (inner := _code_inside(str(f["description"])))
+    ):
+        f["state"], f["description"] = inner  # "propane dealer vt delivers to homes": where, inside what they do
+    if "description" in f and "construction" in f and str(f["description"]).lower() in str(f["construction"]).lower():
+        del f["description"]  # "wood walls and a metal roof": the building's words, not what the business does
     if "description" in f and not _WORD3.search(str(f["description"])):
         del f["description"]  # "a go for property": no word of three letters describes a business (nor can the tool)
     if "description" in f and not [

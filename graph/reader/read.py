@@ -512,6 +512,8 @@ def _untagged_counts(r: Reading, text: str, tokens: list[Token], groups, codes, 
         while k < len(tokens) and k < i + 3 and tokens[k].text.lower() in _MODIFIERS:
             k += 1
         noun = tokens[k].text.lower() if k < len(tokens) else ""
+        if k + 1 < len(tokens) and tokens[k].kind == "word" and not any(noun in cues.get(f, ()) for f in FACTS):
+            k, noun = k + 1, tokens[k + 1].text.lower()  # "4 delivery vans": one word of what kind, then the noun
         for fact in COUNT_FACTS:
             if fact in r.facts or fact in r.unknown or noun not in cues.get(fact, ()):
                 continue
@@ -524,7 +526,7 @@ def _untagged_counts(r: Reading, text: str, tokens: list[Token], groups, codes, 
             break
 
 
-_SHIFT = r"(?:full|part)[\s-]?time|[fp]/?t"
+_SHIFT = r"(?:full|part)[\s-]?time(?:rs?)?|[fp]/?t"
 _STAFF = r"(?:\s*(?:employees|emps|ees|staff|workers|people))?"
 # "12 FT, 3 PT", "FT 12  PT 2", "12 full-time and 4 part-time staff"
 _HEADS = re.compile(
