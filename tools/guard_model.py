@@ -111,6 +111,8 @@ CLASSES: dict[str, frozenset[str]] = {
     "litotes": _words(
         "hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake leave omit reason "
         "remiss shame pity oversight "
+        # Taking a product out, negated, keeps it in: "don't drop the umbrella", "we shouldn't remove EPLI".
+        "drop dropping remove removing delete scrap nix ditch lose "
         "olvide olvidar olviden olvides olvidemos dejar oublier oubliez oublions oublie vergessen vergiss vergesst "
         "dimenticare dimenticate dimentichiamo esquecer esqueca esquecam"
     ),
