@@ -86,7 +86,7 @@ _FIRM_DECLINE = re.compile(
     r"\b(?:unable|decline[sd]?|declining|exclud\w*|unavailable|n/w|nw|n/a|decl|decld|ooa|"
     r"no need|(?:dont|do not|doesnt|does not|wont|will not) need|unnecessary|not necessary|overkill|"
     r"not (?:written|offered|available|something we|a product|a line|ours|us|our)|"
-    r"(?:dont|do not|doesnt|does not|wont|will not|cannot|cant|can not|never|not)\s+(?:\w+\s+)?"
+    r"(?<!why )(?:dont|do not|doesnt|does not|wont|will not|cannot|cant|can not|never|not)\s+(?:\w+\s+)?"
     r"(?:write|writing|offer|offering|quote|quoting|bind|binding|provide|sell|carry|handle|place|add|include|do)|"
     r"(?:a|hard|firm|definite) (?:no|pass)|pass(?=\W*$)|non[ -]?starter|no[ -]go|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
     r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out|out of (?:appetite|scope|bounds)|"
@@ -830,6 +830,7 @@ _LITOTES = re.compile(
     r"\b(?:not|no|never|nothing|dont|doesnt|wouldnt|cant|cannot|couldnt|wont|shouldnt)\s+(?:\w+\s+)?(?:"
     + "|".join(sorted(judge_model.CLASSES["litotes"] - {"reason"}))
     + r")\b"
+    r"|\bwhy (?:not|dont|wouldnt)\b"  # a suggestion: "why not add X?", "why don't we quote X?"
 )
 _NEGATED_BEFORE = re.compile(r"\b(?:not|dont|shouldnt|wouldnt|cant|never|wont|mustnt|cannot|no)\s+(?:\w+\s+)?$")
 _EXCLUSION = re.compile(r"\b(?:exclu\w*|esclu[sd]\w*|ausgeschlossen|schliesst \w+ aus)\b")
