@@ -34,12 +34,12 @@ def test_labelled_set_is_big_enough_and_balanced():
 # (bench.guard --heldout FILE).
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 1.0),
-    ("guard_fresh_tune.jsonl", 1.0, 0.98),
+    ("guard_fresh_tune.jsonl", 1.0, 0.99),
     ("guard_fresh2_train.jsonl", 0.991, 0.982),
     ("guard_fresh_heldout.jsonl", 1.0, 1.0),
     ("guard_fresh2_heldout.jsonl", 0.977, 0.989),
     ("guard_fresh3_train.jsonl", 0.976, 1.0),
-    ("guard_fresh4_train.jsonl", 0.994, 0.988),
+    ("guard_fresh4_train.jsonl", 1.0, 0.988),
     ("guard_fresh5_train.jsonl", 0.972, 0.986),
     ("guard_fresh6_train.jsonl", 0.974, 0.981),
     ("guard_fresh7_train.jsonl", 1.0, 1.0),  # round 7's writer's tune half

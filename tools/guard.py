@@ -763,9 +763,9 @@ class _Judge:
 
     def held(self, c: int, start: int) -> bool:
         """The mention names cover the applicant has now ("their existing D&O with another company", "already
-        carries flood"), in a clause with no verb of offering before it ("quote their expiring D&O" offers)."""
+        carries flood"), with no verb of offering in the words before it ("quote their expiring D&O" offers)."""
         i = bisect.bisect_left(self.token_starts, start)
-        lo = bisect.bisect_left(self.token_starts, self.clauses[c][0])
+        lo = max(bisect.bisect_left(self.token_starts, self.clauses[c][0]), i - HELD_WINDOW)  # constant per mention
         before = [self.tokens[k].word for k in range(lo, i) if k not in self.mention_tokens]
         tail = before[-5:]
         if any(w == "already" and n in _HOLDS for w, n in zip(tail, tail[1:], strict=False)):
@@ -794,6 +794,7 @@ _DECLINING = frozenset(
     {"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines", "echo_declined"}
 )
 # What names cover the applicant holds now: "their existing D&O", "the expiring umbrella", "already carries flood".
+HELD_WINDOW = 8  # words before a mention read for what holds it
 _HOLDING = frozenset("existing current expiring prior incumbent previous former in-force inforce".split())
 _HOLDS = frozenset("has have had carries carry carried holds hold held owns own buys bought purchased got".split())
 _DETERMINERS = frozenset("the a an their its his her our your insureds owners clients applicants".split())
