@@ -14,8 +14,8 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 # The guard's classifier is trained on these, each written by another hand (guard_fresh_heldout and
 # guard_fresh2_heldout were held out until round 3, guard_fresh3 until round 4; guard_fresh5_train is the training
-# half of round 5's new writer, guard_fresh6_train those of round 6's two, guard_fresh7/8_train the tune parts of
-# rounds 7 and 8); the held-out sets are never read but to score.
+# half of round 5's new writer, guard_fresh6_train those of round 6's two, guard_fresh7/8/9_train the tune parts of
+# rounds 7, 8 and 9); the held-out sets are never read but to score.
 TUNED = (
     "guard_texts.jsonl",
     "guard_fresh_tune.jsonl",
@@ -28,6 +28,7 @@ TUNED = (
     "guard_fresh6_train.jsonl",
     "guard_fresh7_train.jsonl",
     "guard_fresh8_train.jsonl",
+    "guard_fresh9_train.jsonl",
 )
 # A new writer's held-out set stays outside the repository and is scored only when asked for, once, at the end of
 # the round: ``python -m bench.guard --heldout /work/fresh-sets/guard_r7_heldout.jsonl``.

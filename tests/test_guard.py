@@ -25,25 +25,26 @@ def test_labelled_set_is_big_enough_and_balanced():
     assert not {t["text"] for t in TEXTS} & {t["text"] for t in HELD_OUT}
 
 
-# (set, precision floor, recall floor). The judging model is trained on the first nine (guard_fresh_heldout and
+# (set, precision floor, recall floor). The judging model is trained on the first twelve (guard_fresh_heldout and
 # guard_fresh2_heldout were held out in rounds 1 and 2, guard_fresh3 in round 3; guard_fresh5_train is round 5's
-# new writer's training half, guard_fresh6_train round 6's two writers', guard_fresh7/8_train the tune parts of
-# rounds 7 and 8): they stay where training left them. guard_texts_heldout was never trained or tuned
+# new writer's training half, guard_fresh6_train round 6's two writers', guard_fresh7/8/9_train the tune parts of
+# rounds 7, 8 and 9): they stay where training left them. guard_texts_heldout was never trained or tuned
 # on; its floor sits 0.02 under what the guard measured the one time it met it (python -m bench.guard): it catches
 # a regression, it was not tuned towards. A new writer's held-out set lives outside the repository
 # (bench.guard --heldout FILE).
 FLOORS = [
     ("guard_texts.jsonl", 1.0, 1.0),
-    ("guard_fresh_tune.jsonl", 1.0, 0.98),
+    ("guard_fresh_tune.jsonl", 1.0, 0.99),
     ("guard_fresh2_train.jsonl", 0.991, 0.982),
     ("guard_fresh_heldout.jsonl", 1.0, 1.0),
     ("guard_fresh2_heldout.jsonl", 0.977, 0.989),
     ("guard_fresh3_train.jsonl", 0.976, 1.0),
-    ("guard_fresh4_train.jsonl", 0.994, 0.988),
+    ("guard_fresh4_train.jsonl", 1.0, 0.988),
     ("guard_fresh5_train.jsonl", 0.972, 0.986),
     ("guard_fresh6_train.jsonl", 0.974, 0.981),
     ("guard_fresh7_train.jsonl", 1.0, 1.0),  # round 7's writer's tune half
     ("guard_fresh8_train.jsonl", 1.0, 1.0),  # round 8's writer's tune half
+    ("guard_fresh9_train.jsonl", 1.0, 1.0),  # round 9's writer's tune part
     ("guard_texts_heldout.jsonl", 0.949, 0.98),
 ]
 
@@ -438,6 +439,33 @@ def test_offline_copilot_records_no_finding_for_umbrella(tmp_path, toolkit):
         ("Offer crop hail cover for the orchard.", ["crop_livestock"]),
         ("We don't write title insurance; the buyer's lender arranges it.", []),
         ("Add long-term care insurance for the owners.", ["long_term_care"]),
+        # Round 9, in our own examples: a product taken out of a draft (not when the removal is negated), the
+        # applicant's own cover, a label with its cover word, terse refusals, an E&S market as destination, a name
+        # that runs past a capitalised product word or stands before its NAICS code, trade letters.
+        ("Remove the umbrella from the proposal.", []),
+        ("We dropped EPLI before sending.", []),
+        ("Pull the flood policy from the package and bind the GL.", []),
+        ("The D&O was deleted from the quote.", []),
+        ("Don't drop the umbrella, the lease requires it.", ["umbrella"]),
+        ("Drop the GL deductible and add an umbrella.", ["umbrella"]),
+        ("Cut costs with an umbrella over the auto.", ["umbrella"]),
+        ("Their expiring D&O is with Northline Mutual; renewal in June.", []),
+        ("The owner already holds flood on the warehouse.", []),
+        ("Quote their expiring D&O for the board.", ["directors_and_officers"]),
+        ("Crime coverage: n/a", []),
+        ("Umbrella? Nope.", []),
+        ("Why not pitch a crime policy to the owner?", ["crime"]),  # a suggestion, not a refusal
+        ("Fiduciary: pass.", []),
+        ("EPLI is a non-starter for this account.", []),
+        ("The wholesaler can take the umbrella to an E&S market.", []),
+        ("Liquor Auto Repair wants commercial auto for 3 tow trucks.", []),
+        ("Umbrella Roofing - 238160, WC Yes.", []),
+        ("Add Umbrella Auto Liability for the fleet.", ["umbrella"]),
+        ("Warehouse in Fresno: property, GL and EQ.", ["earthquake"]),
+        ("Architects, 4 staff: add a PL policy with the BOP.", ["professional_liability"]),
+        ("Offer GK for the valet lot.", ["garage_keepers"]),
+        ("Quote AD&D for the field crew.", ["life_insurance"]),
+        ("Add jewelers block for the diamond dealer.", ["inland_marine"]),
     ],
 )
 def test_kinds_a_new_writer_used(text, expected):

@@ -73,7 +73,7 @@ _DECLINE = re.compile(
     r"other (?:carriers?|insurers?)|nunca|sin|ni|tampoco|no ofrecemos|no escribimos|"
     r"pas|nicht|kein\w*|non(?!-)|nao|jamais|aucun\w*|nessun\w*|ningun\w*|beyond our|"
     r"(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+|must\s+|have to\s+|should\s+)?pass on|"
-    r"n/w|nw|decl|decld|ooa|(?:a|hard|firm|definite) (?:no|pass)|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
+    r"n/w|nw|decl|decld|ooa|nope|nah|(?:a|hard|firm|definite) (?:no|pass)|pass(?=\W*$)|non[ -]?starter|no[ -]go|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
     r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out(?:\s+of)?|out of (?:appetite|scope|bounds)|off the table|off[ -]limits|fuera de|hors de|ausserhalb|fuori|fora d[eo]|"
     r"unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
     r"ausgeschlossen|exclu(?!siv)\w*|esclu[sd]\w*|schliesst \w+ aus|"
@@ -86,9 +86,9 @@ _FIRM_DECLINE = re.compile(
     r"\b(?:unable|decline[sd]?|declining|exclud\w*|unavailable|n/w|nw|n/a|decl|decld|ooa|"
     r"no need|(?:dont|do not|doesnt|does not|wont|will not) need|unnecessary|not necessary|overkill|"
     r"not (?:written|offered|available|something we|a product|a line|ours|us|our)|"
-    r"(?:dont|do not|doesnt|does not|wont|will not|cannot|cant|can not|never|not)\s+(?:\w+\s+)?"
+    r"(?<!why )(?:dont|do not|doesnt|does not|wont|will not|cannot|cant|can not|never|not)\s+(?:\w+\s+)?"
     r"(?:write|writing|offer|offering|quote|quoting|bind|binding|provide|sell|carry|handle|place|add|include|do)|"
-    r"(?:a|hard|firm|definite) (?:no|pass)|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
+    r"(?:a|hard|firm|definite) (?:no|pass)|pass(?=\W*$)|non[ -]?starter|no[ -]go|(?:is|are|its|thats|theyre) out(?!\s+(?:on|there|to|for|in|at|with|of the|of town)\b)|"
     r"(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,4}?out|out of (?:appetite|scope|bounds)|"
     r"off the table|off[ -]limits|unfortunately|regret\w*|leider|malheureusement|lamentablemente|purtroppo|infelizmente|"
     r"ausgeschlossen|fuera de|hors de|ausserhalb|(?:we|i|well|ill|wed|id)\s+(?:will\s+|would\s+)?pass on)\b"
@@ -120,7 +120,7 @@ _REFERRED = re.compile(
     r"|\b(?:(?:to|through|with|from|via|by)\s+(?:a|an|another)|their|its|his|her|the \w+s)\s+(?:[\w&'-]+\s+){0,2}?"
     r"(?:brokers?|agents?|brokerage|advisors?)\b"
     r"|\b(?:a|an)\s+(?:[\w&'-]+\s+){0,2}?specialists?\b"
-    r"|\b(?:another|different|separate|other|specialty|specialist|surplus)\s+(?:[\w&'-]+\s+)?(?:"
+    r"|\b(?:another|different|separate|other|specialty|specialist|surplus|e&s|e & s|open|nonadmitted|non-admitted)\s+(?:[\w&'-]+\s+)?(?:"
     + _THIRD_PARTY
     + r")\b"
     r"|\b(?:elsewhere|someone else|somebody else|anyone else|woanders|anderswo|ailleurs|altrove|en otra parte|"
@@ -142,6 +142,8 @@ _DESIGNATORS = re.compile(
     r"Brewery|GmbH|AG|KG|SA|S\.A\.|SL|S\.L\.|SARL|SAS|SpA|S\.p\.A\.|Srl|S\.r\.l\.|Ltda\.?|BV|NV|Pty|PLC|"
     r"Cia\.?|Hnos\.?|Restaurante|Ristorante|Brasserie)(?!\w)"
     r"|^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,6}\(\d{6}\b"  # a name, then its NAICS code: "EPL Logistics (493110)"
+    # or the code after a dash, colon or comma, one capitalised word at least between: "Umbrella Rentals - 532289"
+    r"|^(?:(?:[A-Z][\w&.'-]*|&|of|and|de|the)\s+){0,5}[A-Z][\w&.'-]*\s*(?:[-:,\u2013\u2014]\s*)\d{6}\b"
 )
 # What the business itself does with the thing ("they sell umbrellas", "manufactures flood lights").
 _ACTIVITY = re.compile(
@@ -389,6 +391,9 @@ class Lexicon:
                 self.by_first.setdefault(self.canon(w), []).append(((self.canon(w),), p.id))
             self.before[p.id] = {tuple(self.canon(x) for x in b.split()) for b in p.other_before}
             self.after[p.id] = {self.canon(a) for a in p.other_after}
+        # The words products are named by (not the other senses' words: "stand", "sales").
+        self.term_words = {w for terms in self.terms.values() for words in terms for w in words}
+        self.term_words |= {w for ws in self.bare.values() for w in ws}
         for first in self.by_first:
             self.by_first[first].sort(key=lambda t: -len(t[0]))  # longest term first
         # Shorter words too, by their one-deletion neighbourhoods: read only beside the other word of a term.
@@ -654,12 +659,16 @@ class _Judge:
         return self._once("referred_alone", c, compute)
 
     def bare(self, c: int, mention_tokens: set[int]) -> bool:
-        """The clause is only product names ("Umbrella:", "EPLI —", "Umbrella?")."""
+        """The clause is only product names, each with a cover word or not ("Umbrella:", "EPLI —", "Umbrella?",
+        "EPLI coverage:")."""
 
         def compute() -> bool:
             a, b = self.clauses[c]
             lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
-            return all(k in mention_tokens or self.tokens[k].word in _FILLERS for k in range(lo, hi))
+            return all(
+                k in mention_tokens or self.tokens[k].word in _FILLERS or self.tokens[k].word in _INSURANCE_WORDS
+                for k in range(lo, hi)
+            )
 
         return self._once("bare", c, compute)
 
@@ -689,6 +698,8 @@ class _Judge:
             # "Umbrella: not written.", "Umbrella? We don't write it."
             "bare_declined": c + 1 < len(self.clauses) and self.bare(c, mention_tokens) and self.declines(c + 1),
         }
+        # The applicant's own cover, named by what holds it: "their expiring D&O", "already has flood"
+        cues["held"] = self.held(c, start)
         # Ellipsis: "Trade credit: not written. Event cancellation - same.", "X is out, and so is Y" (the verdict
         # of the clause before, carried over).
         echo = c > 0 and (
@@ -719,8 +730,48 @@ class _Judge:
         cues["then_declined"] = later and self.declines(c + 1)
         cues["then_offered"] = later and not self.declines(c + 1) and self.offering(c + 1)
         # The mention inside an idiom of refusal: "keep X out", "X is out", "X is a no", "X is off the table".
-        cues["idiom_declined"] = bool(_IS_OUT.match(self.norm, end, b)) or self.kept_out(c, start, end)
+        cues["idiom_declined"] = (
+            bool(_IS_OUT.match(self.norm, end, b)) or self.kept_out(c, start, end) or self.removed(c, start, end)
+        )
         return cues
+
+    def removed(self, c: int, start: int, end: int) -> bool:
+        """The mention is the object of a verb that takes it out of what is sent, not negated: "drop the X", "X
+        was removed", "pull X from the package" (a verb that also means other things counts only with what it is
+        taken from: "cut costs" is no removal). A few words either side, so the cost per mention is constant."""
+        i, j = bisect.bisect_left(self.token_starts, start), bisect.bisect_left(self.token_starts, end)
+        a, b = self.clauses[c]
+        lo, hi = bisect.bisect_left(self.token_starts, a), bisect.bisect_left(self.token_starts, b)
+        after = [self.tokens[k].word for k in range(j, min(hi, j + 4)) if k not in self.mention_tokens]
+        between = 0
+        for k in range(i - 1, max(lo, i - 12) - 1, -1):
+            if k in self.mention_tokens:  # "drop the EPLI and D&O": the other products are the verb's objects too
+                continue
+            word = self.tokens[k].word
+            if word in _REMOVE_VERBS or (word in _REMOVE_LOOSE and _AWAY.intersection(after)):
+                before = [self.tokens[n].word for n in range(max(lo, k - 3), k)]
+                return not any(w in _NOT_REMOVING or "neg" in _CLASS_OF.get(w, ()) for w in before)
+            between += 1
+            if between > 3 or {"offer", "neg"} & set(_CLASS_OF.get(word, ())):
+                break
+        for word in after:  # "X was removed", "X dropped from the draft"
+            if word in _REMOVED:
+                return True
+            if word in _NOT_REMOVING or "neg" in _CLASS_OF.get(word, ()):
+                break
+        return False
+
+    def held(self, c: int, start: int) -> bool:
+        """The mention names cover the applicant has now ("their existing D&O with another company", "already
+        carries flood"), with no verb of offering in the words before it ("quote their expiring D&O" offers)."""
+        i = bisect.bisect_left(self.token_starts, start)
+        lo = max(bisect.bisect_left(self.token_starts, self.clauses[c][0]), i - HELD_WINDOW)  # constant per mention
+        before = [self.tokens[k].word for k in range(lo, i) if k not in self.mention_tokens]
+        tail = before[-5:]
+        if any(w == "already" and n in _HOLDS for w, n in zip(tail, tail[1:], strict=False)):
+            return True
+        near = [w for w in before[-3:] if w not in _DETERMINERS]
+        return bool(near) and near[-1] in _HOLDING and not any("offer" in _CLASS_OF.get(w, ()) for w in before)
 
     def kept_out(self, c: int, start: int, end: int) -> bool:
         """The mention lies inside a "keep ... out" of its clause that no "not" comes before. The clause's idioms are
@@ -742,9 +793,37 @@ _MENTION_FREE = ("referred", "offering", "firm_decline")
 _DECLINING = frozenset(
     {"declines", "referred", "then_referred", "list_declined", "bare_declined", "heading_declines", "echo_declined"}
 )
+# What names cover the applicant holds now: "their existing D&O", "the expiring umbrella", "already carries flood".
+HELD_WINDOW = 8  # words before a mention read for what holds it
+_HOLDING = frozenset("existing current expiring prior incumbent previous former in-force inforce".split())
+_HOLDS = frozenset("has have had carries carry carried holds hold held owns own buys bought purchased got".split())
+_DETERMINERS = frozenset("the a an their its his her our your insureds owners clients applicants".split())
+# Verbs that take a product out of a quote or a draft, in the languages the judge reads, and the participles that
+# say it was taken out; a loose one ("cut", "pull", "take") only with where from ("cut X from the quote").
+_REMOVE_VERBS = frozenset(
+    "drop drops dropped dropping remove removes removed removing strike strikes struck striking delete deletes deleted "
+    "deleting scrap scraps scrapped scrapping nix nixes nixed nixing ditch ditches ditched ditching omit omits omitted "
+    "omitting skip skips skipped skipping scratch scratched axe axed eliminate eliminated "
+    "quitar quite quiten quitamos quitado eliminar elimine eliminen eliminamos eliminado suprimir suprima suprimido "
+    "supprimer supprimez supprimons supprime retirer retirez retirons enlever enlevez enlevons rayer rayez "
+    "streichen streicht streiche gestrichen entfernen entfernt entferne "
+    "togliere togliete togliamo togli tolto rimuovere rimuovete rimuoviamo rimosso eliminare eliminate eliminiamo "
+    "eliminato stralciare stralciato remover remova removemos removido retirar retire retiramos retirado tirar tire".split()
+)
+_REMOVE_LOOSE = frozenset(
+    "cut cuts cutting pull pulls pulled pulling take takes took taken taking strip stripped".split()
+)
+_AWAY = frozenset("from out off".split())
+_REMOVED = frozenset(
+    "removed dropped struck deleted scrapped nixed ditched omitted skipped scratched axed eliminated quitado eliminado "
+    "suprimido supprime retire enleve raye gestrichen entfernt tolto rimosso eliminato stralciato removido retirado".split()
+)
+# Words before a removal that undo it: "don't drop X", "a mistake to remove X", "wasn't removed".
+_NOT_REMOVING = frozenset("wasnt werent hasnt havent hadnt mistake hate shame".split()) | judge_model.CLASSES["litotes"]
+_CLASS_OF = judge_model.CLASS_OF
 _KEPT_OUT = re.compile(r"\b(?:keep|leave|kept|left|leaving|keeping)\s+(?:[\w&]+\s+){0,5}?out\b")
 _IS_OUT = re.compile(
-    r"\s*(?:(?:is|are|s)\s+(?:out|not happening)|(?:(?:is|are|s)\s+)?(?:a no|a hard no|a pass|off the table|off[ -]limits))"
+    r"\s*(?:(?:is|are|s)\s+(?:out|not happening)|(?:(?:is|are|s)\s+)?(?:a no|a hard no|a pass|a non[ -]?starter|a no[ -]go|off the table|off[ -]limits))"
     r"\b(?!\s+(?:on|there|to|for|in|at|with)\b)"
 )
 # A negation of harm or neglect recommends (the judge's "litotes" class; "reason" also declines: "no reason to").
@@ -752,6 +831,7 @@ _LITOTES = re.compile(
     r"\b(?:not|no|never|nothing|dont|doesnt|wouldnt|cant|cannot|couldnt|wont|shouldnt)\s+(?:\w+\s+)?(?:"
     + "|".join(sorted(judge_model.CLASSES["litotes"] - {"reason"}))
     + r")\b"
+    r"|\bwhy (?:not|dont|wouldnt)\b"  # a suggestion: "why not add X?", "why don't we quote X?"
 )
 _NEGATED_BEFORE = re.compile(r"\b(?:not|dont|shouldnt|wouldnt|cant|never|wont|mustnt|cannot|no)\s+(?:\w+\s+)?$")
 _EXCLUSION = re.compile(r"\b(?:exclu\w*|esclu[sd]\w*|ausgeschlossen|schliesst \w+ aus)\b")
@@ -1032,16 +1112,9 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     if text[start : start + 1].isupper() and _DESIGNATORS.match(text[end : end + 60].lstrip(" ,")):
         return True
     # Capitalised and followed by a capitalised word that is not about insurance: a name ("Umbrella Academy
-    # Daycare", "Crime Stoppers"), where "Umbrella Coverage" or "D&O Versicherung" stay products.
-    if (
-        text[start : start + 1].isupper()
-        and after
-        and norm[tokens[j - 1].end : tokens[j].start].lstrip("'’") == " "  # after a plural's apostrophe too
-        and after not in lex.vocab
-        and after not in _POLICY_WORDS
-        and after not in _FILLERS
-        and _title_case(text, _original(tokens[j].start, offsets), _original(tokens[j].end - 1, offsets) + 1)
-    ):
+    # Daycare", "Crime Stoppers"), where "Umbrella Coverage" or "D&O Versicherung" stay products. A capitalised
+    # product word between does not end the name ("Crime Auto Sales"); a cover word does ("Umbrella Auto Liability").
+    if text[start : start + 1].isupper() and _names_business(lex, tokens, j, norm, text, offsets):
         return True
     window = tokens[max(i - 3, 0)].start  # the activity verb governs the words right after it
     lo = max(i - 8, 0)
@@ -1060,6 +1133,21 @@ def _other_sense(lex, pid, tokens, i, j, norm, text, offsets) -> bool:
     return any(
         not _BREAK.search(norm, m.end(), tokens[i].start) for m in _ACTIVITY.finditer(norm, window, tokens[i].start)
     )
+
+
+def _names_business(lex: Lexicon, tokens: list[_Token], j: int, norm: str, text: str, offsets) -> bool:
+    """The capitalised words right after a mention (at most four, one space apart) name a business: one of them is
+    in title case and is no product, cover or filler word, and no cover word comes before it."""
+    for k in range(j, min(j + 4, len(tokens))):
+        gap = norm[tokens[k - 1].end : tokens[k].start]
+        word = tokens[k].word
+        if (gap.lstrip("'’") if k == j else gap) != " " or word in _POLICY_WORDS or word in _FILLERS:
+            return False  # after a plural's apostrophe too ("Carriers' Umbrella Co")
+        if not _title_case(text, _original(tokens[k].start, offsets), _original(tokens[k].end - 1, offsets) + 1):
+            return False
+        if word not in lex.term_words:
+            return True
+    return False
 
 
 def _title_case(text: str, start: int, end: int) -> bool:

@@ -111,6 +111,8 @@ CLASSES: dict[str, frozenset[str]] = {
     "litotes": _words(
         "hurt hurts harm forget hesitate wrong miss overlook ignore skip regret neglect mistake leave omit reason "
         "remiss shame pity oversight "
+        # Taking a product out, negated, keeps it in: "don't drop the umbrella", "we shouldn't remove EPLI".
+        "drop dropping remove removing delete scrap nix ditch lose "
         "olvide olvidar olviden olvides olvidemos dejar oublier oubliez oublions oublie vergessen vergiss vergesst "
         "dimenticare dimenticate dimentichiamo esquecer esqueca esquecam"
     ),
@@ -157,11 +159,19 @@ _CONDITIONAL_NEG = frozenset("if or si se wenn ob".split())
 
 def _classes(words: list[str], skip: frozenset[int], start: int, stop: int) -> list[tuple[int, str]]:
     return [
-        (k, "cond" if c == "neg" and k and words[k - 1] in _CONDITIONAL_NEG else c)
+        (k, _negation(words, k) if c == "neg" else c)
         for k in range(start, stop)
         if k not in skip
         for c in CLASS_OF.get(words[k], ())
     ]
+
+
+def _negation(words: list[str], k: int) -> str:
+    """What a negation word does: "if not" is a condition, "why not add X?" a suggestion (read as a negated
+    harm, which recommends), else it negates."""
+    if k and words[k - 1] in _CONDITIONAL_NEG:
+        return "cond"
+    return "litotes" if k and words[k - 1] == "why" else "neg"
 
 
 def features(ctx: Context) -> list[str]:
