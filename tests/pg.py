@@ -8,6 +8,7 @@ without PostgreSQL never passes silently.
 from __future__ import annotations
 
 import os
+import struct
 import uuid
 from contextlib import contextmanager
 
@@ -137,6 +138,7 @@ class TcpProxy:
         self._socket, self._threading = socket, threading
         self._conns: list = []
         self._server = None
+        self._lock = threading.Lock()  # a connection accepted while ``cut`` runs is dropped too, never missed
         self.port = None
         self.start()
 
@@ -146,7 +148,8 @@ class TcpProxy:
         s.bind(("127.0.0.1", self.port or 0))
         s.listen(64)
         self.port = s.getsockname()[1]
-        self._server = s
+        with self._lock:
+            self._server = s
         self._threading.Thread(target=self._accept, args=(s,), daemon=True).start()
 
     def _accept(self, server) -> None:
@@ -155,8 +158,17 @@ class TcpProxy:
                 client, _ = server.accept()
             except OSError:
                 return
-            upstream = self._socket.create_connection(self.target)
-            self._conns += [client, upstream]
+            try:
+                upstream = self._socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                if self._server is not server:  # cut since it was accepted: it goes down with the rest
+                    for c in (client, upstream):
+                        c.close()
+                    return
+                self._conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 self._threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
@@ -176,14 +188,17 @@ class TcpProxy:
 
     def cut(self) -> None:
         """Refuse new connections and drop the open ones."""
-        self._server.close()
-        for c in self._conns:
+        with self._lock:
+            server, self._server = self._server, None
+            conns, self._conns = self._conns, []
+        if server is not None:
+            server.close()
+        for c in conns:  # reset, not closed in order: nothing of them keeps the port while the address is reused
             try:
-                c.shutdown(self._socket.SHUT_RDWR)
+                c.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_LINGER, struct.pack("ii", 1, 0))
                 c.close()
             except OSError:
                 pass
-        self._conns.clear()
 
     def url(self, database_url: str) -> str:
         from sqlalchemy.engine import make_url
