@@ -145,12 +145,28 @@ class TcpProxy:
     def start(self) -> None:
         s = self._socket.socket()
         s.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", self.port or 0))
+        if self.port:
+            s.bind(("127.0.0.1", self.port))
+        else:
+            self._bind_below_ephemeral(s)
         s.listen(64)
         self.port = s.getsockname()[1]
         with self._lock:
             self._server = s
         self._threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+
+    def _bind_below_ephemeral(self, s) -> None:
+        """A port clients never take as their own end: while the proxy is cut, a pool reconnecting to the port can
+        get it as its source port (TCP connects to itself), and the restarted proxy finds the port in use."""
+        import random
+
+        for port in random.sample(range(20000, 32000), 200):
+            try:
+                s.bind(("127.0.0.1", port))
+                return
+            except OSError:
+                continue
+        s.bind(("127.0.0.1", 0))
 
     def _accept(self, server) -> None:
         while True:
@@ -166,7 +182,7 @@ class TcpProxy:
             with self._lock:
                 if self._server is not server:  # cut since it was accepted: it goes down with the rest
                     for c in (client, upstream):
-                        c.close()
+                        self._reset(c)
                     return
                 self._conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
@@ -192,13 +208,21 @@ class TcpProxy:
             server, self._server = self._server, None
             conns, self._conns = self._conns, []
         if server is not None:
-            server.close()
-        for c in conns:  # reset, not closed in order: nothing of them keeps the port while the address is reused
-            try:
-                c.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_LINGER, struct.pack("ii", 1, 0))
-                c.close()
+            try:  # wakes the accept blocked on it: a socket closed under a blocked accept goes on listening
+                server.shutdown(self._socket.SHUT_RDWR)
             except OSError:
                 pass
+            server.close()
+        for c in conns:
+            self._reset(c)
+
+    def _reset(self, conn) -> None:
+        """Close with a reset, not in order: nothing of it keeps the port while the proxy restarts on it."""
+        try:
+            conn.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+        except OSError:
+            pass
 
     def url(self, database_url: str) -> str:
         from sqlalchemy.engine import make_url
