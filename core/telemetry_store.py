@@ -147,23 +147,21 @@ class CheckStore:
         model: str | None = None,
         user: str | None = None,
     ) -> None:
+        self.add_many([(conversation_id, message_id, task_type, status, mismatches, tool, model, user)])
+
+    def add_many(self, checks: list[tuple]) -> None:
+        """Store several checks (each the arguments of ``add``, in order) in one transaction: all or none."""
         now = datetime.now(UTC)
+        at, day = now.isoformat(timespec="seconds"), now.date().isoformat()
+        rows = [
+            (conversation_id, message_id, at, day, task_type, status, json.dumps(mismatches, default=str), *rest)
+            for conversation_id, message_id, task_type, status, mismatches, *rest in checks
+        ]
         with self._lock, self.conn:
-            self.conn.execute(
+            self.conn.executemany(
                 "INSERT INTO finding_check (conversation_id, message_id, checked_at, day, task_type, status, "
                 "mismatches, tool, model, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    message_id,
-                    now.isoformat(timespec="seconds"),
-                    now.date().isoformat(),
-                    task_type,
-                    status,
-                    json.dumps(mismatches, default=str),
-                    tool,
-                    model,
-                    user,
-                ),
+                rows,
             )
 
     def for_conversation(self, conversation_id: str) -> dict[str, dict]:

@@ -1,15 +1,18 @@
 """``build_graph(model, toolkit, checkpointer)``: the copilot's LangGraph, built by a factory, never at import.
 
-    agent ──tool calls──► tools ──► agent ... ──answer──► answer_guard ──► END
-                                                  └──correction (LLM, once)──► agent
+    agent ──tool calls──► tools ──► agent ... ──answer (guarded)──► END
+      └──correction (LLM, once)──► agent
 
 - agent: calls the model (an LLM through graph/llm.py or the offline rules model) with the system prompt, the
-  tool schemas and the history; stops the turn plainly when the tool-call or error caps are reached.
+  tool schemas and the history; stops the turn plainly when the tool-call or error caps are reached. A reply
+  without tool calls is the answer, guarded in the same step (a step is a checkpoint written).
 - tools: runs every tool call through the tools' guarded boundary; every call gets a result.
-- answer_guard: removes citations of sections that do not exist (``graph/citations.py``, noted), then scans the
-  answer for products we do not write; an LLM gets one correction, then the offending sentences are removed and
-  the user is told. The corrected answer replaces the offending one in the history
-  (neither the model nor the user sees the offer again). Every event is recorded in ``events``.
+- answer guard (in the agent's step; also the node ``answer_guard``, as which lines written outside the model are
+  written, and where a turn saved before the guard ran in the agent's step resumes): removes citations of
+  sections that do not exist (``graph/citations.py``, noted), then scans the answer for products we do not write;
+  an LLM gets one correction, then the offending sentences are removed and the user is told. The corrected answer
+  replaces the offending one in the history (neither the model nor the user sees the offer again). Every event is
+  recorded in ``events``.
 
 Streamed text reaches the caller a sentence at a time, each scanned by the product guard first; text that comes
 with tool calls is scanned and cleaned like an answer before it is stored.
@@ -294,6 +297,25 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
         return None
 
     def agent(state: AgentState) -> dict:
+        """The model's step; an answer (a reply without tool calls) is guarded in the same step (``guard_answer``):
+        one step and one checkpoint fewer a turn than a node of its own, and no unguarded answer is stored."""
+        update = model_step(state)
+        written = update.get("messages") or []
+        answer = written[-1] if written else None
+        if not isinstance(answer, AIMessage) or answer.tool_calls:
+            return update
+        checked = guard_answer([*state.get("messages", []), answer])
+        if not checked:
+            return update
+        extra = checked.get("messages") or []
+        replaced = bool(extra) and isinstance(extra[-1], AIMessage)  # else removals, or the note for a correction
+        return {
+            **update,
+            "messages": [*written[:-1], *extra] if replaced else [*written, *extra],
+            "events": (*update.get("events", ()), *checked.get("events", ())),
+        }
+
+    def model_step(state: AgentState) -> dict:
         messages = state.get("messages", [])
         write = _writer()
         if small:
@@ -452,7 +474,13 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
         return update
 
     def answer_guard(state: AgentState) -> dict:
-        messages = state["messages"]
+        """The guard as a node of its own: what ``update_state(..., as_node="answer_guard")`` writes as (a line posted
+        outside the model, a stopped turn's close), and where a turn saved before the guard ran in the agent's step
+        resumes."""
+        return guard_answer(state["messages"])
+
+    def guard_answer(messages) -> dict:
+        """The update that guards the answer last in ``messages``; {} when it stands as it is."""
         answer = messages[-1]
         if kind(answer) in ("error", "limit") or not isinstance(answer.content, str):
             return {}
@@ -506,7 +534,9 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
 
     def after_agent(state: AgentState) -> str:
         last = state["messages"][-1]
-        return "tools" if isinstance(last, AIMessage) and last.tool_calls else "answer_guard"
+        if isinstance(last, AIMessage) and last.tool_calls:
+            return "tools"
+        return "agent" if kind(last) == "guard_correction" else END  # the answer was guarded in the agent's step
 
     def after_guard(state: AgentState) -> str:
         return "agent" if kind(state["messages"][-1]) == "guard_correction" else END
@@ -516,7 +546,7 @@ def build_graph(model, toolkit, checkpointer=None, profile: str = "full"):
     g.add_node("tools", tools)
     g.add_node("answer_guard", answer_guard)
     g.add_edge(START, "agent")
-    g.add_conditional_edges("agent", after_agent, ["tools", "answer_guard"])
+    g.add_conditional_edges("agent", after_agent, ["tools", "agent", END])
     g.add_edge("tools", "agent")
     g.add_conditional_edges("answer_guard", after_guard, ["agent", END])
     return g.compile(checkpointer=checkpointer)

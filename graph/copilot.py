@@ -38,7 +38,7 @@ from graph.refer import decided_line, determinations, refer_turn
 from graph.referral_flow import build_referral_flow
 from graph.referrals import Referral, Referrals, ReferralStore
 from graph.state import kind, meta
-from graph.threads import ScopedThreads, ThreadStore, store_url, title_from_message
+from graph.threads import ScopedThreads, ThreadNotFound, ThreadStore, store_url, title_from_message
 from graph.writer_lock import LockTimeout, open_writer_locks
 from seed_db.authority import load_authority, role_of
 from tools.applicants import applicant_of
@@ -345,7 +345,8 @@ class Copilot:
             raise InputRejected(f"the message has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}")
         try:
             with self._naming_stores():
-                self.threads.get(thread_id)  # raises ThreadNotFound (before a lock is made for a thread not there)
+                if not self.threads.seen(thread_id):  # no lock is made for a thread not there (or not theirs)
+                    self.threads.get(thread_id)  # ThreadNotFound
                 with self._writing(thread_id, self.settings.thread_wait):
                     return self._send(thread_id, text, on_event, cancel, user, role)
         except database_errors() as exc:  # e.g. PostgreSQL restarting: the conversation is kept, try again
@@ -427,8 +428,10 @@ class Copilot:
         first: dict | None = None
         after: dict = {}
         try:
+            # one statement; it also finds a thread deleted since this process saw it (by another process)
+            if not self.threads.touch(thread_id, title_if_new=title_from_message(text)):
+                raise ThreadNotFound(f"no conversation with id {thread_id!r}")
             self._save_unsaved(thread_id)
-            self.threads.touch(thread_id, title_if_new=title_from_message(text))
             flag = _STOP.set(cancel)  # seen by the model's token callback inside the graph's worker threads
             try:
                 for mode, item in self.graph.stream(

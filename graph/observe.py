@@ -67,13 +67,23 @@ def after_turn(
         if e["type"] == "guard" and e.get("where") == "answer":
             tracing.guard_span("answer", e.get("products") or [], e.get("action", "removed"))
     checks: list[dict] = []
+    rows: list[tuple[int, tuple]] = []  # (the check's place, its row): stored together, in one transaction
     failed = None
     for finding in recorded_findings(result.events):  # each determination of the turn is re-verified on its own
         try:
-            checks.append(_check(copilot, thread_id, result, finding, user, history, attrs))
+            check, row = _check(copilot, thread_id, result, finding, user, history, attrs)
+            rows.append((len(checks), row))
+            checks.append(check)
         except Exception as exc:  # recorded below all the same, then raised for the caller to log
             failed = failed or exc
-            checks.append({"status": "error", "note": f"the online check failed: {type(exc).__name__}"})
+            checks.append(_failed_check(exc))
+    try:
+        if rows:
+            copilot.checks.add_many([row for _, row in rows])
+    except Exception as exc:  # none of them stored: as if each had failed
+        failed = failed or exc
+        for at, _ in rows:
+            checks[at] = _failed_check(exc)
     result.checks = checks
     record_turn(copilot, thread_id, result, user, role, history, user_messages or [], checks)
     attrs["uwc.message.id"] = result.message_id
@@ -99,7 +109,14 @@ def answer_part(finding: dict, answer: str) -> str:
     return summary if summary and summary in " ".join((answer or "").split()) else answer
 
 
-def _check(copilot, thread_id: str, result, finding: dict, user: str, history: list[dict], attrs: dict) -> dict:
+def _failed_check(exc: BaseException) -> dict:
+    return {"status": "error", "note": f"the online check failed: {type(exc).__name__}"}
+
+
+def _check(
+    copilot, thread_id: str, result, finding: dict, user: str, history: list[dict], attrs: dict
+) -> tuple[dict, tuple]:
+    """One finding's online check, and its row for ``CheckStore.add_many``."""
     with tracing.span("online_check", **{tracing.OPERATION: "online_check"}) as s:
         # The whole history, not its tool events picked out each time: the checks' memo reads only what is new
         outcome = verify_finding(copilot.toolkit, finding, answer_part(finding, result.answer), history)
@@ -112,7 +129,7 @@ def _check(copilot, thread_id: str, result, finding: dict, user: str, history: l
                 "uwc.check.mismatches": outcome.mismatches or None,
             },
         )
-    copilot.checks.add(
+    row = (
         thread_id,
         result.message_id,
         finding.get("task_type"),
@@ -129,7 +146,7 @@ def _check(copilot, thread_id: str, result, finding: dict, user: str, history: l
             "uwc.check.status": outcome.status,
         }
     )
-    return check
+    return check, row
 
 
 SEED_DIGEST_TTL_S = 30.0  # a re-seed shows in the records within this; every determination read it again before

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
     create_engine,
     event,
     func,
@@ -240,6 +241,7 @@ class ThreadStore:
         self.engine = _store_engine(target, wait)
         self._lock = threading.Lock() if self.engine.dialect.name == "sqlite" else _NoLock()
         self._applicants: dict[str, str | None] = {}  # thread -> its applicant, read once (set at creation only)
+        self._seen: set[tuple[str, str | None]] = set()  # (thread, owner) found here (``seen``)
         upgrade_schema(self.engine)
 
     def close(self) -> None:
@@ -259,12 +261,12 @@ class ThreadStore:
         applicant_id: str | None = None,
         owner: str | None = None,
     ) -> ThreadInfo:
-        tid, now = uuid.uuid4().hex[:12], _now()
+        tid, now, title = uuid.uuid4().hex[:12], _now(), _clean_title(title)
         with self._lock, self.engine.begin() as c:
             c.execute(
                 thread.insert().values(
                     id=tid,
-                    title=_clean_title(title),
+                    title=title,
                     model=model,
                     applicant_id=applicant_id,
                     created_at=now,
@@ -272,13 +274,28 @@ class ThreadStore:
                     owner=owner,
                 )
             )
-        return self.get(tid)
+        self._saw(tid, owner)
+        if len(self._applicants) < 4096:
+            self._applicants[tid] = applicant_id
+        return ThreadInfo(tid, title, model, applicant_id, now, now, owner)  # as stored, not read back
 
     def get(self, thread_id: str, owner: str | None = None) -> ThreadInfo:
         row = self._row(thread_id, owner) if isinstance(thread_id, str) else None
         if row is None:
             raise ThreadNotFound(f"no conversation with id {thread_id!r}")
+        self._saw(thread_id, owner)
         return ThreadInfo(**dict(row))
+
+    def _saw(self, thread_id: str, owner: str | None) -> None:
+        if len(self._seen) >= 4096:
+            self._seen.clear()
+        self._seen.add((thread_id, owner))
+
+    def seen(self, thread_id: str, owner: str | None = None) -> bool:
+        """Whether this process has found the conversation (as ``owner``'s) since it last deleted it: a turn then
+        skips the read that checks it exists before taking its lock, and ``touch`` (inside the lock) checks
+        instead. A thread's id and owner never change; another process deleting it is caught by ``touch``."""
+        return (thread_id, owner) in self._seen
 
     def exists(self, thread_id: str, owner: str | None = None) -> bool:
         return isinstance(thread_id, str) and self._row(thread_id, owner) is not None
@@ -299,15 +316,22 @@ class ThreadStore:
         with self.engine.connect() as c:
             return [ThreadInfo(**dict(r)) for r in c.execute(q).mappings()]
 
-    def touch(self, thread_id: str, title_if_new: str | None = None) -> None:
+    def touch(self, thread_id: str, title_if_new: str | None = None, owner: str | None = None) -> bool:
+        """Mark the conversation updated now and, while it is still untitled, title it ``title_if_new``: one
+        statement. False when there is no such conversation (of ``owner``'s, when given)."""
+        values: dict = {"updated_at": _now()}
+        if title_if_new:
+            values["title"] = case(
+                (thread.c.title == "New conversation", _clean_title(title_if_new)), else_=thread.c.title
+            )
+        q = thread.update().where(thread.c.id == thread_id).values(**values)
+        if owner is not None:
+            q = q.where(thread.c.owner == owner)
         with self._lock, self.engine.begin() as c:
-            c.execute(thread.update().where(thread.c.id == thread_id).values(updated_at=_now()))
-            if title_if_new:
-                c.execute(
-                    thread.update()
-                    .where(thread.c.id == thread_id, thread.c.title == "New conversation")
-                    .values(title=_clean_title(title_if_new))
-                )
+            found = c.execute(q).rowcount > 0
+        if not found:
+            self._seen.discard((thread_id, owner))
+        return found
 
     def rename(self, thread_id: str, title: str, owner: str | None = None) -> ThreadInfo:
         self.get(thread_id, owner)
@@ -321,6 +345,7 @@ class ThreadStore:
 
     def delete(self, thread_id: str, checkpointer=None, owner: str | None = None) -> None:
         self.get(thread_id, owner)
+        self._seen = {seen for seen in self._seen if seen[0] != thread_id}
         with self._lock, self.engine.begin() as c:
             c.execute(feedback.delete().where(feedback.c.thread_id == thread_id))
             c.execute(thread.delete().where(thread.c.id == thread_id))
@@ -414,9 +439,11 @@ class ScopedThreads:
     def list(self, limit: int = 200) -> list[ThreadInfo]:
         return self.store.list(limit, self.owner)
 
-    def touch(self, thread_id: str, title_if_new: str | None = None) -> None:
-        self.get(thread_id)
-        self.store.touch(thread_id, title_if_new)
+    def seen(self, thread_id: str) -> bool:
+        return self.store.seen(thread_id, self.owner)
+
+    def touch(self, thread_id: str, title_if_new: str | None = None) -> bool:
+        return self.store.touch(thread_id, title_if_new, self.owner)
 
     def rename(self, thread_id: str, title: str) -> ThreadInfo:
         return self.store.rename(thread_id, title, self.owner)

@@ -8,6 +8,7 @@ without PostgreSQL never passes silently.
 from __future__ import annotations
 
 import os
+import struct
 import uuid
 from contextlib import contextmanager
 
@@ -137,17 +138,35 @@ class TcpProxy:
         self._socket, self._threading = socket, threading
         self._conns: list = []
         self._server = None
+        self._lock = threading.Lock()  # a connection accepted while ``cut`` runs is dropped too, never missed
         self.port = None
         self.start()
 
     def start(self) -> None:
         s = self._socket.socket()
         s.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", self.port or 0))
+        if self.port:
+            s.bind(("127.0.0.1", self.port))
+        else:
+            self._bind_below_ephemeral(s)
         s.listen(64)
         self.port = s.getsockname()[1]
-        self._server = s
+        with self._lock:
+            self._server = s
         self._threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+
+    def _bind_below_ephemeral(self, s) -> None:
+        """A port clients never take as their own end: while the proxy is cut, a pool reconnecting to the port can
+        get it as its source port (TCP connects to itself), and the restarted proxy finds the port in use."""
+        import random
+
+        for port in random.sample(range(20000, 32000), 200):
+            try:
+                s.bind(("127.0.0.1", port))
+                return
+            except OSError:
+                continue
+        s.bind(("127.0.0.1", 0))
 
     def _accept(self, server) -> None:
         while True:
@@ -155,8 +174,17 @@ class TcpProxy:
                 client, _ = server.accept()
             except OSError:
                 return
-            upstream = self._socket.create_connection(self.target)
-            self._conns += [client, upstream]
+            try:
+                upstream = self._socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                if self._server is not server:  # cut since it was accepted: it goes down with the rest
+                    for c in (client, upstream):
+                        self._reset(c)
+                    return
+                self._conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 self._threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
@@ -176,14 +204,25 @@ class TcpProxy:
 
     def cut(self) -> None:
         """Refuse new connections and drop the open ones."""
-        self._server.close()
-        for c in self._conns:
-            try:
-                c.shutdown(self._socket.SHUT_RDWR)
-                c.close()
+        with self._lock:
+            server, self._server = self._server, None
+            conns, self._conns = self._conns, []
+        if server is not None:
+            try:  # wakes the accept blocked on it: a socket closed under a blocked accept goes on listening
+                server.shutdown(self._socket.SHUT_RDWR)
             except OSError:
                 pass
-        self._conns.clear()
+            server.close()
+        for c in conns:
+            self._reset(c)
+
+    def _reset(self, conn) -> None:
+        """Close with a reset, not in order: nothing of it keeps the port while the proxy restarts on it."""
+        try:
+            conn.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+        except OSError:
+            pass
 
     def url(self, database_url: str) -> str:
         from sqlalchemy.engine import make_url

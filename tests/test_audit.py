@@ -128,6 +128,42 @@ def test_a_record_that_cannot_be_written_leaves_the_answer_with_a_notice(cp, mon
     assert "disk full" in r.record_error and any("not written to the decision record" in n for n in r.notices)
 
 
+TWO_FINDINGS = "taxi co in Georgia, naics 485310, 12 cabs, rev 3M: can we do comm auto, and what deductible?"
+
+
+def test_a_turns_records_are_written_all_or_none(cp, monkeypatch):
+    """A turn's determinations go to the record in one transaction: a body the record refuses keeps the other
+    determination of the turn off it too, and the notice says so (nothing half on record)."""
+    from graph import observe
+
+    real = observe.determination_body
+    monkeypatch.setattr(
+        observe,
+        "determination_body",
+        lambda e, **kw: (
+            {**real(e, **kw), "bad": float("nan")} if e["result"]["task_type"] == "deductible" else real(e, **kw)
+        ),
+    )
+    r = cp.send(cp.new_thread().id, TWO_FINDINGS)
+    assert len(r.findings) == 2 and r.records == [] and list(cp.records.records()) == []
+    assert "not JSON" in r.record_error and any("not written to the decision record" in n for n in r.notices)
+
+
+def test_a_check_store_fault_marks_the_turns_checks_and_keeps_the_records(cp, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("telemetry disk full")
+
+    monkeypatch.setattr(cp.checks, "add_many", refuse)
+    tid = cp.new_thread().id
+    r = cp.send(tid, TWO_FINDINGS)
+    assert [c["status"] for c in r.checks] == ["error", "error"] and cp.checks.by_message(tid) == {}
+    assert [rec.body["online_check"]["status"] for rec in r.records] == ["error", "error"]
+    monkeypatch.undo()
+    r = cp.send(tid, TWO_FINDINGS)
+    stored = cp.checks.by_message(tid)[r.message_id]
+    assert [c["status"] for c in stored] == [c["status"] for c in r.checks] and len(stored) == 2
+
+
 def test_records_stay_in_the_conversations_store_of_the_data_folder(cp):
     cp.send(cp.new_thread().id, "What deductible would we offer for commercial auto on NAICS 484121?")
     store = RecordStore(cp.settings.conversations_path)

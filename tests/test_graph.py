@@ -99,6 +99,19 @@ def test_guard_stops_invented_products_in_arguments_and_answers(make_copilot):
     assert model.calls == 3  # tool call, answer, corrected answer
 
 
+def test_no_checkpoint_of_a_turn_holds_the_answer_before_its_guard(make_copilot):
+    """The answer is guarded in the step that writes it: no checkpoint, even one a crash would resume from, holds
+    the offer the guard removed, and the turn takes no step after the agent's answer."""
+    cp = make_copilot(ScriptedModel(inventor, is_llm=False))
+    t = cp.new_thread()
+    r = cp.send(t.id, "what else?")
+    assert "umbrella" not in r.answer.lower().replace("[removed: umbrella is not a product we write]", "")
+    saved = list(cp.graph.get_state_history(cp._config(t.id)))
+    assert not any("umbrella policy" in str(m.content) for s in saved for m in s.values.get("messages", []))
+    assert saved[0].metadata["source"] == "loop" and not saved[0].next
+    assert [s.next for s in saved[1:]] and all("answer_guard" not in s.next for s in saved)
+
+
 def test_offline_style_model_is_marked_not_corrected(make_copilot):
     cp = make_copilot(ScriptedModel(inventor, is_llm=False))
     t = cp.new_thread()
@@ -183,6 +196,27 @@ def test_threads_list_rename_delete(make_copilot):
     cp.threads.delete(a.id, cp.checkpointer)
     assert a.id not in {t.id for t in cp.threads.list()}
     assert cp.graph.get_state(cp._config(a.id)).values == {}
+    with pytest.raises(ThreadNotFound):
+        cp.send(a.id, "Still there?")
+
+
+def test_a_thread_deleted_by_another_process_is_not_found_and_gets_nothing(make_copilot):
+    """A turn on a thread this process has seen skips the read before its lock: the touch inside the lock finds
+    the thread gone all the same, before the message is stored."""
+    from graph.threads import ThreadStore
+
+    cp = make_copilot(ScriptedModel(lambda m: AIMessage("ok")))
+    t = cp.new_thread()
+    cp.send(t.id, "First question")
+    other = ThreadStore(cp.threads_url)  # another process's store
+    try:
+        other.delete(t.id)
+    finally:
+        other.close()
+    with pytest.raises(ThreadNotFound):
+        cp.send(t.id, "Second question")
+    said = [m.content for m in cp.graph.get_state(cp._config(t.id)).values["messages"]]
+    assert "First question" in said and "Second question" not in said
 
 
 # --- the real litellm HTTP path -------------------------------------------------------------------------

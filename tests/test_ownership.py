@@ -42,6 +42,7 @@ def test_a_user_sees_and_opens_only_their_own(any_store):
         with pytest.raises(ThreadNotFound):
             action()
     assert not bob.exists(a.id) and alice.exists(a.id)
+    assert not bob.touch(a.id, "mine now") and alice.touch(a.id) and any_store.get(a.id).title == "Alice's bakery"
     assert bob.feedback(a.id) == {} and bob.feedback(None) == {}
     alice.add_feedback(a.id, "m1", -1, "wrong limit")
     alice.add_feedback(a.id, "m1", 1)  # changes its mind: one row, updated

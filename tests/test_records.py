@@ -455,20 +455,26 @@ def test_a_current_store_is_opened_without_alembic(tmp_path):
 
 def test_a_conversations_applicant_is_read_once(tmp_path, monkeypatch):
     """What a conversation is about is set when it is created: a turn's record and referral ask for it without a
-    query each; an unknown conversation is still ``ThreadNotFound``."""
+    query each (none in the process that created it, one in another); an unknown conversation is still
+    ``ThreadNotFound``."""
     from graph.threads import ThreadNotFound, ThreadStore
 
-    store = ThreadStore(tmp_path / "c.db")
-    about, plain = store.create("From the desk", applicant_id="SUB-0001"), store.create("New conversation")
+    creator = ThreadStore(tmp_path / "c.db")
+    about, plain = creator.create("From the desk", applicant_id="SUB-0001"), creator.create("New conversation")
+    store = ThreadStore(tmp_path / "c.db")  # another process's
     reads: list[str] = []
-    real = store._row
-    monkeypatch.setattr(store, "_row", lambda tid, owner: reads.append(tid) or real(tid, owner))
+    for s in (creator, store):
+        real = s._row
+        monkeypatch.setattr(s, "_row", lambda tid, owner, real=real: reads.append(tid) or real(tid, owner))
+    assert [creator.applicant_of(about.id), creator.applicant_of(plain.id)] == ["SUB-0001", None]
+    assert reads == []
     assert [store.applicant_of(about.id), store.applicant_of(plain.id)] == ["SUB-0001", None]
     assert [store.applicant_of(about.id), store.applicant_of(plain.id)] == ["SUB-0001", None]
     assert reads == [about.id, plain.id]
     with pytest.raises(ThreadNotFound):
         store.applicant_of("nope")
     store.close()
+    creator.close()
 
 
 def test_a_batch_is_appended_whole_or_not_at_all(tmp_path):
