@@ -152,7 +152,7 @@ def match_construction(description: str, phrases: dict[str, str]) -> str | None:
             best is None or len(phrase) > len(best[0])
         ):
             best = (phrase, ctype)
-    kinds = _materials(description)
+    kinds = materials(description)
     if best is None or best[0] in _BARE_MATERIALS or ("wood" in kinds and len(kinds) > 1):
         # walls of one material and a roof of another: the materials decide ("brick walls, wood frame roof" is
         # ordinary, not frame), whatever phrase names one of them
@@ -171,13 +171,13 @@ _MATERIALS = {
                 "tiltup", "adobe"},
     "concrete": {"concrete", "precast", "poured"},
     "steel": {"steel", "metal", "iron"},
-    "wood": {"wood", "wooden", "joist", "joists", "truss", "trusses", "rafter", "rafters", "timber", "lumber", "stud",
+    "wood": {"wood", "wooden", "joist", "joists", "truss", "trusses", "rafter", "rafters", "lumber", "stud",
              "studs", "plywood"},
 }  # fmt: skip
 _BARE_MATERIALS = set().union(*_MATERIALS.values()) | {"frame"}
 
 
-def _materials(description: str) -> set[str]:
+def materials(description: str) -> set[str]:
     """The kinds of material a description names, a veneer's aside ("brick veneer over wood frame" is wood) and a
     member of steel counted as steel ("steel joists")."""
     low = re.sub(r"\b[a-z-]+\s+veneer\b", " ", description.lower())
@@ -196,7 +196,7 @@ def construction_by_materials(description: str) -> str | None:
     for name, ctype in sorted(_ISO_CLASSES.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"(?<![a-z0-9-]){re.escape(name)}(?![a-z0-9-])", low):
             return ctype
-    has = _materials(description)
+    has = materials(description)
     if "wood" in has:
         if has & {"masonry", "concrete"}:
             return "III"

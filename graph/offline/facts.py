@@ -29,7 +29,7 @@ from graph.reader import lexicon
 from graph.reader.read import CORRECTION_WORDS, DANGLING, VAGUE, as_label_lines, read
 from graph.reader.readings import Reading
 from retrieval.normalise import PLACE_CUES
-from seed_db.rules import construction_by_materials
+from seed_db.rules import construction_by_materials, materials
 from tools.errors import InvalidArgument
 from tools.guard import find_mentions
 
@@ -572,7 +572,7 @@ def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
         if m:
             return f"Type {m[1].upper()}"
         return _by_materials(t, asked)
-    if (mixed := _by_materials(t, asked)) is not None and mixed != best:
+    if (mixed := _by_materials(t, asked)) is not None and mixed != best and len(materials(mixed)) > 1:
         try:  # "walls are brick, roof is wood frame": the materials together say more than one phrase of them
             if catalog.construction(mixed) != catalog.construction(best):
                 return mixed
