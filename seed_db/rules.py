@@ -175,6 +175,11 @@ _MATERIALS = {
              "studs", "plywood"},
 }  # fmt: skip
 _BARE_MATERIALS = set().union(*_MATERIALS.values()) | {"frame"}
+# the ISO names, compiled once (read for every word of a message), the longest first
+_ISO_PATTERNS = [
+    (re.compile(rf"(?<![a-z0-9-]){re.escape(name)}(?![a-z0-9-])"), ctype)
+    for name, ctype in sorted(_ISO_CLASSES.items(), key=lambda kv: -len(kv[0]))
+]
 
 
 def materials(description: str) -> set[str]:
@@ -193,8 +198,8 @@ def construction_by_materials(description: str) -> str | None:
     masonry, non-combustible (II); concrete alone fire-resistive (I); wood with steel, frame (V). None when nothing
     says."""
     low = " ".join(re.findall(r"[a-z0-9-]+", description.lower()))
-    for name, ctype in sorted(_ISO_CLASSES.items(), key=lambda kv: -len(kv[0])):
-        if re.search(rf"(?<![a-z0-9-]){re.escape(name)}(?![a-z0-9-])", low):
+    for pattern, ctype in _ISO_PATTERNS:
+        if pattern.search(low):
             return ctype
     has = materials(description)
     if "wood" in has:

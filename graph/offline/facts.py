@@ -357,6 +357,16 @@ _IDENTIFIER_AFTER = re.compile(r"\s?(?!\d{5}(?:-\d{4})?(?!\d))(?:\d+-\d+|\d{6,})
 _ID_LABEL = re.compile(r"\b(?:client|customer|tax|account|member|policy|federal|employer|reference|user|ref)\s*$")
 
 
+def _labels_identifier(t: str, start: int, end: int) -> bool:
+    """The state's code at ``t[start:end]`` labels an identifier: "Client ID 00481-22", "Tax ID" (a ZIP after a code
+    keeps it a state)."""
+    return (
+        bool(_IDENTIFIER_AFTER.match(t[end:]))
+        or t[start:end].upper() == "ID"
+        and bool(_ID_LABEL.search(t[:start].lower()))
+    )
+
+
 def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = False) -> str | None:
     """A state named in full ('Texas', 'new york') or by an upper-case code ('TX'); a lower-case code only after
     'in'/'state' (and not an English word), or when the whole answer is the code (``lenient``). ``where_only`` (an
@@ -394,8 +404,7 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
                 )
                 if m[1] in catalog.states
                 and not _STREET_BEFORE.search(t[: m.start(1)])
-                and not _IDENTIFIER_AFTER.match(t[m.end() :])
-                and not (m[1] == "ID" and _ID_LABEL.search(t[: m.start(1)].lower()))
+                and not _labels_identifier(t, m.start(1), m.end(1))
             ),
             None,
         )
@@ -419,8 +428,8 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
             continue  # "88 Elm St NE": a street's quadrant, not Nebraska
         if re.match(r"[-#/]?\d", t[m.end() :]) or before.endswith("#"):
             continue  # "policy #TX-0098812", "WA123": a code's letters, not a state
-        if _IDENTIFIER_AFTER.match(t[m.end() :]) or code == "ID" and _ID_LABEL.search(before):
-            continue  # "Client ID 00481-22", "Tax ID": an identifier's label; a ZIP after a code keeps it a state
+        if _labels_identifier(t, m.start(1), m.end(1)):
+            continue
         nxt = re.match(r",\s?([A-Z]{2})(?![\w'])", t[m.end() :])
         if nxt and nxt[1] in catalog.states:
             continue  # "LA, CA": a city's short name, then its state
@@ -533,8 +542,10 @@ def _by_materials(text: str, asked: bool) -> str | None:
         return [re.sub(r"[^a-z0-9-]", "", w.lower()) for w in part.split()]
 
     def material(part: str) -> bool:
-        found = [k for k, w in zip(keys(part), part.split(), strict=True) if construction_by_materials(k)]
-        return any(asked or len(k) > 3 or w.isupper() for k, w in zip(found, part.split(), strict=False))
+        return any(
+            construction_by_materials(k) and (asked or len(k) > 3 or w.isupper())
+            for k, w in zip(keys(part), part.split(), strict=True)
+        )
 
     for clause in re.split(r"[.;!?\n|]|\s-\s", text):
         parts = clause.split(",")
@@ -545,7 +556,7 @@ def _by_materials(text: str, asked: bool) -> str | None:
         while stop < len(parts) and material(parts[stop]):
             stop += 1
         words = ",".join(parts[start:stop]).split()
-        ks = [re.sub(r"[^a-z0-9-]", "", w.lower()) for w in words]
+        ks = keys(" ".join(words))
         if construction_by_materials(" ".join(ks)) is None:
             continue
         first = next(i for i, k in enumerate(ks) if construction_by_materials(k) or k == "iso" or k in _BUILDING_PART)
@@ -693,7 +704,7 @@ def _edge_code(word: str) -> str | None:
     low = word.lower().strip(".")
     if len(low) != 2 or low in _ENGLISH_CODES:
         return None
-    return low.upper() if low.upper() in set(lexicon.states().values()) else None
+    return low.upper() if low.upper() in lexicon.state_codes() else None
 
 
 # Codes that are also a profession's letters ("md office", "a DC's practice", "va clinic"): never read inside a

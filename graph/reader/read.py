@@ -478,7 +478,6 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     if asked == "state" and "state" not in r.facts and not r.unknown and not r.says_unknown:
         _place_reply(r, text, tokens)
     _full_and_part_time(r, text)
-    _untagged_counts(r, text, tokens, groups, codes, dead)
     if r.lines:
         r.facts["lob"] = r.lines[0]
     for fact in r.unknown:
@@ -495,35 +494,6 @@ def _identifier(tokens: list[Token], i: int, codes) -> str | None:
         if any(noun in lexicon.cues().get(f, ()) for f in COUNT_FACTS):
             return None
     return kind
-
-
-def _untagged_counts(r: Reading, text: str, tokens: list[Token], groups, codes, dead: set[int]) -> None:
-    """A count the tagger left unlabelled but its own unit word names ("... 60 ees" at the end of a line): the
-    figure its noun says, when that fact is not read yet. Only a plain number right before the noun (past its
-    modifiers); never an identifier, an amount or a number inside a statement that a fact is unknown."""
-    tagged = {i for a, b, _ in groups for i in range(a, b)}
-    cues = lexicon.cues()
-    for i, tok in enumerate(tokens):
-        if tok.kind != "num" or i in tagged or i in dead or not re.fullmatch(r"\d{1,6}", tok.text.replace(",", "")):
-            continue
-        if _identifier(tokens, i, codes):
-            continue
-        k = i + 1
-        while k < len(tokens) and k < i + 3 and tokens[k].text.lower() in _MODIFIERS:
-            k += 1
-        noun = tokens[k].text.lower() if k < len(tokens) else ""
-        if k + 1 < len(tokens) and tokens[k].kind == "word" and not any(noun in cues.get(f, ()) for f in FACTS):
-            k, noun = k + 1, tokens[k + 1].text.lower()  # "4 delivery vans": one word of what kind, then the noun
-        for fact in COUNT_FACTS:
-            if fact in r.facts or fact in r.unknown or noun not in cues.get(fact, ()):
-                continue
-            if noun in ("unit", "units") and not (k > 0 and tokens[k - 1].text.lower() in _UNIT_KINDS):
-                continue  # a motel's "48 units" are rooms
-            value = count([tok.text])
-            if value is not None:
-                span = _span(text, tokens, i, i + 1)
-                r.facts[fact] = FactReading(fact, value, FACTS[fact].unit, span, "cue", _span(text, tokens, k, k + 1))
-            break
 
 
 _SHIFT = r"(?:full|part)[\s-]?time(?:rs?)?|[fp]/?t"
@@ -1048,7 +1018,7 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
             j -= 1
         a, b, i = i, j, j
         if (
-            any(identifier(tokens, k, codes) for k in range(a, b))
+            any(_identifier(tokens, k, codes) for k in range(a, b))
             or _bound(tokens, a)
             or _per_part(tokens, b, clauses[a])
             or _part_of_figure(tokens, a)
@@ -1063,6 +1033,14 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         k = b
         while k < min(cb, b + 3) and tokens[k].text.lower() in _MODIFIERS:
             k += 1
+        if (
+            k + 1 < cb
+            and tokens[k].kind == "word"
+            and _cue_fact(tokens[k].text.lower()) is None
+            and (kind_of := _cue_fact(tokens[k + 1].text.lower())) is not None
+            and FACTS[kind_of].kind == "count"
+        ):
+            k += 1  # "4 delivery vans": one word of what kind, then the count's noun
         if low_k := (tokens[k].text.lower() if k < cb else ""):
             if low_k in ("unit", "units") and tokens[k - 1].text.lower() not in _UNIT_KINDS:
                 k = cb  # "48 units" of a motel are rooms
