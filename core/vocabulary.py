@@ -183,3 +183,29 @@ def count(value: object, missing: str = "—") -> str:
     if value is None:
         return missing
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+# How facts are said back (the read-back line, a recap): the figures first, then where and what
+# ("75 employees · revenue $5.0M · TX · security guards").
+READ_ORDER = (
+    *(k for k, f in FACTS.items() if f.kind == "count"),
+    *(k for k, f in FACTS.items() if f.kind == "money"),
+    *(k for k, f in FACTS.items() if f.kind not in ("count", "money", "text")),
+    *(k for k, f in FACTS.items() if f.kind == "text"),
+)
+
+
+def shown(fact: str, value: object, lobs: dict[str, str] | None = None) -> str:
+    """A fact's value as the read-back line and the recap say it ("75 employees", "revenue $5.0M", "TX")."""
+    spec = FACTS.get(fact)
+    if spec is None:
+        return str(value)
+    if spec.kind == "count" and isinstance(value, int):
+        return f"{count(value)} {spec.unit}"
+    if spec.kind == "money" and isinstance(value, (int, float)):
+        return f"{spec.label.lower()} {usd_short(value)}"
+    if spec.kind == "line":
+        return (lobs or {}).get(str(value)) or str(value).replace("_", " ")
+    if spec.kind == "code":
+        return f"NAICS {value}"
+    return str(value)

@@ -13,19 +13,13 @@ from dataclasses import dataclass
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from core.vocabulary import FACTS, count, usd_short
+from core.vocabulary import FACTS, shown, usd_short
+from core.vocabulary import READ_ORDER as ORDER
 from graph.state import kind
 
 PREFIX = "Reading: "
 GUIDELINE_TOOLS = {"search_guidelines", "get_guideline_section"}
 CACHE_SIZE = 2048  # messages whose readings a copilot keeps (the page re-reads the conversation on every rerun)
-# The figures first, then where and what: "75 employees · revenue $5.0M · TX · security guards".
-ORDER = (
-    *(k for k, f in FACTS.items() if f.kind == "count"),
-    *(k for k, f in FACTS.items() if f.kind == "money"),
-    *(k for k, f in FACTS.items() if f.kind not in ("count", "money", "text")),
-    *(k for k, f in FACTS.items() if f.kind == "text"),
-)
 
 
 @dataclass(frozen=True)
@@ -37,22 +31,6 @@ class Reading:
     shown: str  # "75 employees", "revenue $5.0M", "TX"
     source: str  # the words it was read from, when the reader says; else the whole message
     unknown: bool = False  # the message says nobody knows it ("no idea on payroll")
-
-
-def shown(fact: str, value: object, lobs: dict[str, str] | None = None) -> str:
-    """A fact's value as the read-back line says it."""
-    spec = FACTS.get(fact)
-    if spec is None:
-        return str(value)
-    if spec.kind == "count" and isinstance(value, int):
-        return f"{count(value)} {spec.unit}"
-    if spec.kind == "money" and isinstance(value, (int, float)):
-        return f"{spec.label.lower()} {usd_short(value)}"
-    if spec.kind == "line":
-        return (lobs or {}).get(str(value)) or str(value).replace("_", " ")
-    if spec.kind == "code":
-        return f"NAICS {value}"
-    return str(value)
 
 
 def correction(reading: Reading, lobs: dict[str, str] | None = None) -> str:

@@ -448,3 +448,33 @@ def test_counts_said_with_a_kind_word_are_read(catalog, text, fact, n):
 
     got = parse(text, catalog).facts
     assert got.get(fact) == n and got.get("description") != "service"
+
+
+@pytest.mark.parametrize(
+    "recap",
+    ["what figures have I given you on this one?", "remind me of the headcount I gave", "sum up what you have, please"],
+)
+def test_a_question_about_the_facts_given_says_them_back_and_records_nothing(cp, recap):  # noqa: F811
+    first, r = chat(
+        cp, "dental office in Boise ID, NAICS 621210, 14 staff, sales about $2.1M, payroll unknown. small?", recap
+    )
+    assert first.finding is not None
+    assert r.finding is None and r.steps == []
+    for said in ("14 employees", "revenue $2.1M", "NAICS 621210", "ID", "dental office"):
+        assert said in r.answer
+    assert "annual payroll" in r.answer.split("Not known:")[1]  # what they said nobody knows, apart
+
+
+def test_a_question_about_the_facts_while_a_code_choice_is_open_is_no_description(cp):  # noqa: F811
+    first, second, third = chat(
+        cp, "sign shop in Tulsa OK, 6 employees, rev 700k: GL?", "what did I say about staff", "1"
+    )
+    assert "NAICS code fits" in first.answer
+    assert "6 employees" in second.answer and second.answer.endswith(first.answer)  # the choice asked again
+    assert "what did I say" not in second.answer  # not taken as what the business does
+    assert third.finding is not None and third.finding["task_type"] == "appetite"
+
+
+def test_a_recap_before_anything_is_said_says_so(cp):  # noqa: F811
+    (r,) = chat(cp, "what have I told you so far?")
+    assert r.finding is None and "not told me anything" in r.answer

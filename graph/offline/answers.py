@@ -11,7 +11,17 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from core.vocabulary import FACT_WORDS, FACTS, LINE_TASKS, MONEY_FACTS, TASK_LABELS, TOOL_FACTS, usd
+from core.vocabulary import (
+    FACT_WORDS,
+    FACTS,
+    LINE_TASKS,
+    MONEY_FACTS,
+    READ_ORDER,
+    TASK_LABELS,
+    TOOL_FACTS,
+    shown,
+    usd,
+)
 from graph import prompts
 from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
@@ -198,6 +208,8 @@ class AnswerWriter:
             last = conv.findings[-1]
             label = TASK_LABELS.get(last.get("task_type"), "answer")
             return Step(text=f"My last answer ({label.lower()}) rests on: {last.get('summary', '')}")
+        if intent == "recap":
+            return self.recap(conv)
         if intent == "off_topic":
             return Step(
                 text="That is outside what I can help with. I answer underwriting questions for "
@@ -205,6 +217,23 @@ class AnswerWriter:
                 "and NAICS classification, and what the guidelines say."
             )
         return Step(text=self.help_text())
+
+    def recap(self, conv: Conversation) -> Step:
+        """What the underwriter has told us about the applicant so far, as the read-back line says each fact, and
+        what they said nobody knows ("what revenue did I give you?"); then the question still open, asked again so
+        the next reply answers it."""
+        known = [shown(k, v, self.catalog.lobs) for k in READ_ORDER if (v := conv.fact(k)) is not None]
+        unknown = [FACTS[k].words for k in FACTS if k in conv.unknown and conv.fact(k) is None]
+        if not known and not unknown:
+            return Step(text="You have not told me anything about the business yet. " + self.help_text())
+        said = f"So far I have: {' · '.join(known)}." if known else "I have no facts about the business yet."
+        if unknown:
+            said += f" Not known: {', '.join(unknown)}."
+        said += " Correct any of them by saying the right value."
+        if conv.asked and conv.question:
+            offered = conv.offered if conv.asked == "naics_choice" else None
+            return Step(text=f"{said} {conv.question}", asked=conv.asked, offered=offered)
+        return Step(text=said)
 
     def lob_name(self, code: str | None) -> str:
         return self.catalog.lobs.get(code or "", code or "")

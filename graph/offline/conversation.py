@@ -57,7 +57,7 @@ _NAME_GENERIC = {"group", "holdings", "enterprises", "industries", "services", "
 _ABOUT_A_LINE = tuple(t for t in TASK_TYPES if TASKS[t].one_line or TASKS[t].leaves_out_line)
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
-OPEN_INTENTS = ("guidelines", "why", "off_topic")  # questions that are not a determination about the applicant
+OPEN_INTENTS = ("guidelines", "why", "recap", "off_topic")  # questions that are not a determination about the applicant
 # A message that brings in another business than the one being discussed ("I've got a", "next one:", "new account")
 _NEW_BUSINESS = re.compile(
     r"^\W*(?:(?:i|we)(?:'ve| have)? got|(?:i|we) have|got|here'?s|there'?s|next(?: one| up)?|new one|another one"
@@ -113,6 +113,15 @@ def asked_in(message: AIMessage) -> str | None:
     return None
 
 
+def last_question(text: object) -> str | None:
+    """The last sentence of an answer of ours when it is a question ("... Which state is the business in?")."""
+    sentences = _SENTENCES.split(text.strip()) if isinstance(text, str) else []
+    return sentences[-1] if sentences and sentences[-1].endswith("?") else None
+
+
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
 @dataclass
 class Conversation:
     """What the messages establish: task, facts (stated, from the applicant record, from tools), this turn's calls."""
@@ -149,6 +158,7 @@ class Conversation:
     # where the reading stands
     called: dict = field(default_factory=dict)  # tool call id -> (name, args), for the results that follow
     last_asked: str | None = None  # the fact our last answer asked for, until the underwriter's next message
+    question: str | None = None  # our last answer's question, in its words (asked again after a recap)
 
     def read(self, m: BaseMessage) -> None:
         """Take one more message of the history."""
@@ -166,6 +176,7 @@ class Conversation:
                     self.n_calls += 1
             else:
                 self.last_asked = asked_in(m)
+                self.question = last_question(m.content) if self.last_asked else None
                 self.offered = meta(m).get("offered", self.offered)
                 if meta(m).get("line"):  # our question was about another line than the one stated last
                     self.stated["lob"] = meta(m)["line"]
@@ -283,12 +294,12 @@ class Conversation:
         classifier is sure, it is that question, and names nothing about the applicant."""
         if p.task is not None or p.applicant_id or set(p.facts) - {"description"}:
             return
-        if asked is not None and not text.rstrip().endswith("?"):
+        if asked is not None and not (text.rstrip().endswith("?") or opens_question(text)):
             return  # an answer to our question; a question of their own ("when do I refer ...?") is read below
         if not (p.company or p.facts):
             return  # nothing misread: the usual reading decides
         found = classify_intent(text)
-        if found.name in ("guidelines", "why") and found.confidence >= SURE:
+        if found.name in ("guidelines", "why", "recap") and found.confidence >= SURE:
             p.intent, p.company = found.name, None
             p.facts.pop("description", None)
 

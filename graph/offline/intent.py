@@ -9,7 +9,8 @@ their features with the word meant) and the sentence embedding of the shipped of
 model (weights missing) the classifier runs on the word and character blocks alone.
 
 Intents: the six task types, ``not_written`` (a product we do not write), ``guidelines`` (a question about the
-rules), ``why`` (explain the last answer), ``smalltalk`` and ``off_topic``. The confidence is the model's
+rules), ``why`` (explain the last answer), ``recap`` (what the
+underwriter has told us so far), ``smalltalk`` and ``off_topic``. The confidence is the model's
 probability after temperature scaling (fitted by cross-validation on the training set, ``bench.offline``);
 below ``MIN_CONFIDENCE`` the classifier abstains, so the copilot asks instead of guessing. A message of several
 clauses that ask different tasks ("can we write prop and whats the ded") gets each task, in the order asked; a
@@ -38,7 +39,7 @@ import numpy as np
 from core.vocabulary import TASK_TYPES
 
 DATA = Path(__file__).parent / "data" / "intents.tsv"
-INTENTS = (*TASK_TYPES, "not_written", "guidelines", "why", "smalltalk", "off_topic")
+INTENTS = (*TASK_TYPES, "not_written", "guidelines", "why", "recap", "smalltalk", "off_topic")
 TEMPERATURE = 0.65  # divides the logits so the confidence is calibrated (fitted by cross-validation)
 MIN_CONFIDENCE = 0.5  # below this the top intent is likelier wrong than right: abstain (the copilot asks)
 SURE = 0.9  # sure enough to overrule a task cue: right 98% of the time at this confidence in cross-validation
