@@ -755,7 +755,7 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
     may be the sender's, nor for a word of the company's name ("Keystone School Bus" is no place in Florida)."""
     if len(text) > CHAT_LINE or text.count("\n") > 1:
-        return _place_in_body(text, company)
+        return _place_in_body(text, company) or _city_of_first_line(reading, text, company)
     if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
         reading = Reading(text=reading.text)  # the same reading without the city the name holds
     tagged = reading.city is not None and _known_city(str(reading.city.value).strip().lower(), reading.city.span.text)
@@ -778,8 +778,23 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
     return tagged or None
 
 
-# Where a pasted message's body ends and its sender's lines begin: a "--" line, a closing word, a phone-app footer.
-_SIGN_OFF = re.compile(r"^\s*(?:--+|_{3,}|thanks?\b|thank you|regards|best\b|cheers|sent from|sincerely)", re.I | re.M)
+# Where a pasted message's body ends and its sender's lines begin: a "--" line, a closing word, a phone-app footer
+# (not a forwarding marker, "----- Forwarded message -----": the forwarded body follows it).
+_SIGN_OFF = re.compile(
+    r"^\s*(?:--+[ \t]*$|_{3,}|thanks?\b|thank you|regards|best\b|cheers|sent from|sincerely)", re.I | re.M
+)
+_HEADER_LINE = re.compile(r"^\s*[A-Za-z][\w -]{0,20}:")  # "From:", "Subject:", "Insured name:"
+
+
+def _city_of_first_line(reading: Reading, text: str, company: str | None) -> str | None:
+    """A city the tagger read in a paste's first line when that line is the underwriter's own words before what they
+    pasted ("Fort Wayne machine shop, wants property. SOV below"), not a header or a label line."""
+    city, first = reading.city, text.split("\n", 1)[0]
+    if city is None or city.span.end > len(first) or _HEADER_LINE.match(first):
+        return None
+    if company and str(city.value).lower() in company.lower():
+        return None
+    return _known_city(str(city.value).strip().lower(), city.span.text)
 
 
 def _place_in_body(text: str, company: str | None) -> str | None:

@@ -796,6 +796,8 @@ def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
     """A message that is only a figure ("1,251", "about 30", "$280k") answers the question asked, whatever the
     tagger said: the reply-to-the-question path of the invariant, kept in code."""
     idx = [i for i, t in enumerate(tokens) if t.text.lower() not in _FILLER]
+    named = _names_the_fact(tokens, idx, asked)  # "800,000 top line" after the revenue question: the fact's own noun
+    idx = [i for i in idx if i not in named]
     if not idx or idx != list(range(idx[0], idx[-1] + 1)) or len(idx) > 3:
         return
     words = [tokens[i].text for i in idx]
@@ -810,6 +812,16 @@ def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
     ):
         return
     r.facts[asked] = FactReading(asked, value, FACTS[asked].unit, _span(text, tokens, idx[0], idx[-1] + 1), "reply")
+
+
+def _names_the_fact(tokens: list[Token], idx: list[int], asked: str) -> set[int]:
+    """The trailing words of a reply that are only the asked fact's own noun ("top line", "employees")."""
+    nouns = FACTS[asked].nouns
+    for start in range(len(idx)):
+        tail = idx[start:]
+        if nouns and re.fullmatch(rf"(?:{nouns})", " ".join(tokens[i].text.lower() for i in tail)):
+            return set(tail) if start else set()
+    return set()
 
 
 def _city_and_its_state(r: Reading, text: str, tokens: list[Token]) -> None:
