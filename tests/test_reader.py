@@ -696,3 +696,37 @@ def test_a_description_is_never_a_question_word(text):
 @pytest.mark.parametrize("text", ["paving outfit, runs four crews in summer", "security firm with 3 teams on nights"])
 def test_a_count_of_teams_is_never_the_headcount(text, asked):
     assert "employees" not in read(text, None, asked).values()
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "want"),
+    [
+        ("about 210 per the owner", "employees", {"employees": 210}),
+        ("3.4M according to last year's P&L", "annual_revenue", {"annual_revenue": 3_400_000}),
+        ("1,250,000 in sales", "annual_revenue", {"annual_revenue": 1_250_000}),  # the fact's own noun after it
+        ("ok 64 staff", "employees", {"employees": 64}),
+    ],
+)
+def test_a_reply_with_its_source_or_its_own_noun_is_the_figure_asked(text, asked, want):
+    assert read(text, None, asked).values() == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("fleet is 9 vehicles on the policy (3 vans + 6 box trucks), sales 2M", {"vehicles": 9}),
+        ("2 offices (31 employees all told), sales 2M", {"employees": 31}),
+        ("19 nurses + 3 front desk, revenue 4M", {"employees": 22}),
+        ("25 installers plus 4 admin", {"employees": 29}),
+        ("18 staff + 5 trucks", {"employees": 18}),  # the second number counts another noun: no sum
+        ("receipts were 8.1M in 2023 and 8.6M in 2024", {"annual_revenue": 8_600_000}),
+        ("FY25 sales 12.2M; FY24 11.7M", {"annual_revenue": 12_200_000}),
+        ("payroll 2.4M. oops no, the auditor has it at 2.1", {"annual_payroll": 2_100_000}),
+        ("11 power units. sorry, the schedule lists 13", {"vehicles": 13}),
+        ("dance studio, 12 instructors on payroll", {"employees": 12}),
+        ("motorcoach operator, 12 coaches", {"vehicles": 12}),  # the same noun with no payroll: vehicles
+    ],
+)
+def test_breakdowns_sums_years_and_restated_figures(text, want):
+    got = read(text).values()
+    assert {k: got.get(k) for k in want} == want, got

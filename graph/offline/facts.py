@@ -783,14 +783,14 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
 _SIGN_OFF = re.compile(
     r"^\s*(?:--+[ \t]*$|_{3,}|thanks?\b|thank you|regards|best\b|cheers|sent from|sincerely)", re.I | re.M
 )
-_HEADER_LINE = re.compile(r"^\s*[A-Za-z][\w -]{0,20}:")  # "From:", "Subject:", "Insured name:"
+_LABEL_START = re.compile(r"^\s*[A-Za-z][\w -]{0,20}:")  # "From:", "Subject:", "Insured name:"
 
 
 def _city_of_first_line(reading: Reading, text: str, company: str | None) -> str | None:
     """A city the tagger read in a paste's first line when that line is the underwriter's own words before what they
     pasted ("Fort Wayne machine shop, wants property. SOV below"), not a header or a label line."""
     city, first = reading.city, text.split("\n", 1)[0]
-    if city is None or city.span.end > len(first) or _HEADER_LINE.match(first):
+    if city is None or city.span.end > len(first) or _LABEL_START.match(first):
         return None
     if company and str(city.value).lower() in company.lower():
         return None

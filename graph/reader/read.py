@@ -258,6 +258,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     ]
     elsewhere = _other_party_clauses(tokens, clauses)
     last_figure: dict[str, FactReading] = {}
+    years: dict[str, int] = {}  # the year each figure read so far was said for (0: none)
     lower_name: Span | None = None
     not_written: list | None = None  # the guard's mentions of products we do not write, read at the first line named
     for a, b, kind in groups:
@@ -288,9 +289,13 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             while k < min(clauses[a][1], b + 3) and tokens[k].text.lower() in _MODIFIERS:
                 k += 1
             at_work = k < len(tokens) and _people_noun(tokens, k, clauses[a][1])
+            # "23 coaches on payroll": people, whatever else the noun may count
+            on_payroll = fact == "vehicles" and at_work and lexicon.cue_of().get(tokens[k].text.lower()) == "vehicles"
+            if on_payroll:
+                fact = "employees"
             if FACTS[fact].kind == "money" and not marked and at_work:
                 fact = "employees"  # "2 welders on payroll": people counted, never an amount
-            cue = _cue(text, tokens, a, b, fact, heads, clauses)
+            cue = _span(text, tokens, k, k + 1) if on_payroll else _cue(text, tokens, a, b, fact, heads, clauses)
             if cue is None:
                 # the tagger chose the kind of figure; the word beside it decides which one ("revenue ... 4.1M")
                 # "headcount is about two hundred forty" tagged as an amount: an unmarked figure may be any kind
@@ -371,6 +376,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             if value is None:
                 continue
             reading = FactReading(fact, value, FACTS[fact].unit, span, how, cue if cue and cue.end else None)
+            year = _year_of(tokens, a, b)
+            if fact in r.facts and how != "correction" and 0 < year < years.get(fact, 0):
+                continue  # "2024 revenue $35.2M; 2023 was $33.8M": the latest year's figure stands
+            years[fact] = year
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
             digits = re.sub(r"\D", "", span.text)
@@ -458,6 +467,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     if lower_name is not None and "description" not in r.facts and _lob_code(lower_name.text, None) is None:
         r.facts["description"] = FactReading("description", lower_name.text, "", lower_name, "named")
     _untagged_figures(r, text, tokens, groups, dead | elsewhere, clauses)
+    _restated_after_correction(r, text, tokens, dead | elsewhere)
     _totals(r, text, tokens, clauses, elsewhere)
     _one_more(r, text, tokens)
     if "naics" not in r.facts:
@@ -478,11 +488,71 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     if asked == "state" and "state" not in r.facts and not r.unknown and not r.says_unknown:
         _place_reply(r, text, tokens)
     _full_and_part_time(r, text)
+    _plus_more_heads(r, text)
     if r.lines:
         r.facts["lob"] = r.lines[0]
     for fact in r.unknown:
         r.facts.pop(fact, None)
     return r
+
+
+_YEAR = re.compile(r"(?:fy|'|’)?((?:19|20)\d\d|\d\d)", re.I)
+
+
+def _year_of(tokens: list[Token], a: int, b: int) -> int:
+    """The year a figure is said for: a year just before it in its clause ("2024 revenue $35.2M", "FY23 sales 4M")
+    or just after it ("$3.6M in 2024", "(2024)"); 0 when none is."""
+    near = [*range(max(0, a - 3), a), *range(b, min(len(tokens), b + 3))]
+    for i in near:
+        t = tokens[i].text
+        if t in (".", ";", "\n") and i < a:
+            continue
+        m = _YEAR.fullmatch(t)
+        if m and (len(m.group(1)) == 4 or t[:1] in "fF'’"):
+            year = int(m.group(1))
+            return year if year > 1000 else 2000 + year
+    return 0
+
+
+def _restated_after_correction(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> None:
+    """A correction word, then a bare number a few words on in its sentence ("wait no, the audit says 5.0"): the last
+    figure said before it, said again in that figure's units, when it is of its size (a third to three times)."""
+    read = [f for f in r.facts.values() if f.fact in FIGURES.values()]
+    for i, t in enumerate(tokens):
+        if t.text.lower() not in CORRECTION_WORDS or i in skip:
+            continue
+        before = [f for f in read if f.span.end <= t.start]
+        if not before:
+            continue
+        last = max(before, key=lambda f: f.span.start)
+        if any(f.span.start > t.start for f in read if f.fact == last.fact):
+            continue  # the figure after the correction was read with its own cue
+        for j in range(i + 1, min(len(tokens), i + 11)):
+            if tokens[j].text in (".", "?", "!", ";", "\n"):
+                break
+            if tokens[j].kind != "num":
+                continue
+            if j in skip or _identifier(tokens, j, lexicon.state_codes()):
+                break
+            value = _in_units_of(tokens[j].text, last)
+            if value is not None and 1 / 3 <= value / max(float(last.value), 1) <= 3:  # type: ignore[arg-type]
+                span = _span(text, tokens, j, j + 1)
+                r.facts[last.fact] = FactReading(last.fact, value, last.unit, span, "correction")
+                r.corrections.append(_span(text, tokens, i, i + 1))
+            break
+
+
+def _in_units_of(word: str, last: FactReading) -> int | None:
+    """A number as the figure it corrects would say it: "5.0" after "$5.3M" is 5,000,000; a count as it is."""
+    if FACTS[last.fact].kind != "money":
+        return count([word])
+    value = money([word])
+    if value is None:
+        return None
+    if not re.search(r"[$kmb]", word, re.I) and float(last.value) >= 1000:  # type: ignore[arg-type]
+        scale = min((1, 1_000, 1_000_000), key=lambda m: abs(value * m - float(last.value)))  # type: ignore[arg-type]
+        value = int(value * scale)
+    return value
 
 
 def _identifier(tokens: list[Token], i: int, codes) -> str | None:
@@ -526,6 +596,29 @@ def _full_and_part_time(r: Reading, text: str) -> None:
         span = Span(m.start(), other[0].end(), text[m.start() : other[0].end()])
         r.facts["employees"] = FactReading("employees", n + other[1], "employees", span, "cue", span)
         return
+
+
+# "44 guards + 4 in the office", "30 techs plus 5 admin": a second group of people added to the headcount
+_PLUS_HEADS = re.compile(
+    r"^(\s+[A-Za-z][\w-]*){0,2}\s*(?:\+|\bplus\b)\s*(\d{1,5})\b(?![.,]?\d|\s*(?:[kmb%$]|mil))", re.I
+)
+
+
+def _plus_more_heads(r: Reading, text: str) -> None:
+    """People added to the headcount right after it, with "+" or "plus", make one headcount (their sum), unless the
+    second number counts something else ("40 staff + 6 trucks")."""
+    have = r.facts.get("employees")
+    if have is None or have.how not in ("cue", "label") or "(" in text[max(0, have.span.start - 40) : have.span.start]:
+        return  # (inside brackets, a part of a total said before them)
+    m = _PLUS_HEADS.match(text[have.span.end :])
+    if m is None:
+        return
+    after = re.match(r"\s*([A-Za-z]+)", text[have.span.end + m.end() :])
+    if after and lexicon.cue_of().get(after.group(1).lower(), "employees") != "employees":
+        return
+    end = have.span.end + m.end()
+    span = Span(have.span.start, end, text[have.span.start : end])
+    r.facts["employees"] = FactReading("employees", int(have.value) + int(m.group(2)), "employees", span, "cue", span)
 
 
 # The words that name an outfit after its trade ("log hauler", "pest company"): a description the tagger ended
@@ -646,8 +739,40 @@ def _in_breakdown(tokens: list[Token], a: int) -> bool:
         if tokens[p].text in (")", "\n"):
             return False
         if tokens[p].text == "(":
-            return any(tokens[q].kind == "num" for q in range(max(0, p - 3), p))
+            near = [q for q in range(max(0, p - 3), p) if tokens[q].kind == "num"]
+            return bool(near) and _same_count(tokens, near[-1], a) or _sums_to_before(tokens, p)
     return False
+
+
+def _same_count(tokens: list[Token], outside: int, inside: int) -> bool:
+    """The figure in brackets may count what the figure before them counts: not when its own noun names a figure
+    the noun outside does not ("3 locations (12 employees)")."""
+    noun = lambda i: lexicon.cue_of().get(tokens[i + 1].text.lower()) if i + 1 < len(tokens) else None  # noqa: E731
+    return noun(inside) is None or noun(inside) == noun(outside)
+
+
+def _sums_to_before(tokens: list[Token], p: int) -> bool:
+    """The whole numbers in the brackets opened at ``p`` add up to a number said earlier in the same sentence: its
+    parts ("6 vehicles on the schedule (2 pickups + 4 vans)")."""
+    inside = []
+    for t in tokens[p + 1 : p + 20]:
+        if t.text in (")", "\n"):
+            break
+        if t.kind == "num":
+            inside.append(_whole(t.text))
+    if len(inside) < 2 or None in inside:
+        return False
+    for t in reversed(tokens[max(0, p - 15) : p]):
+        if t.text in (".", "?", "!", ";", "\n"):
+            return False
+        if t.kind == "num" and _whole(t.text) == sum(inside):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+def _whole(text: str) -> int | None:
+    digits = text.replace(",", "")
+    return int(digits) if digits.isdigit() else None
 
 
 # Words that open a part of the figure just given ("40 staff including 6 estimators", "2M revenue, of which 300k online").
@@ -686,6 +811,7 @@ def _people_noun(tokens: list[Token], k: int, end: int) -> bool:
 
 # Words after a noun that say it counts people ("6 seasonal helpers working", "300 pickers on payroll").
 _AT_WORK = ("working", "employed", "on staff", "on payroll", "on the payroll", "on the crew", "on the team")
+_ON_PAYROLL = ("employed", "on staff", "on payroll", "on the payroll")  # never said of a vehicle
 
 
 def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
@@ -693,8 +819,12 @@ def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
     "welders/office", "drivers & office") or followed by words saying they work there. Never a noun that names another
     figure ("trucks working")."""
     low = tokens[k].text.lower()
-    if tokens[k].kind != "word" or lexicon.cue_of().get(low, "employees") != "employees":
+    if tokens[k].kind != "word":
         return False
+    if lexicon.cue_of().get(low, "employees") != "employees":
+        # a noun of another figure ("coaches", "rigs") counts people only when said to be on the payroll
+        after = " ".join(t.text.lower() for t in tokens[k + 1 : min(end, k + 4)])
+        return after.startswith(_ON_PAYROLL)
     staff = lexicon.cues()["employees"] | lexicon.PEOPLE | {"office", "admin", "staff"}
     if k + 2 < end and tokens[k + 1].text in ("/", "+", "&") and tokens[k + 2].text.lower() in staff:
         return True
@@ -796,6 +926,7 @@ def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
     """A message that is only a figure ("1,251", "about 30", "$280k") answers the question asked, whatever the
     tagger said: the reply-to-the-question path of the invariant, kept in code."""
     idx = [i for i, t in enumerate(tokens) if t.text.lower() not in _FILLER]
+    idx = idx[: _source_at(tokens, idx)]  # "140 per the loss control report": where it comes from is no part of it
     named = _names_the_fact(tokens, idx, asked)  # "800,000 top line" after the revenue question: the fact's own noun
     idx = [i for i in idx if i not in named]
     if not idx or idx != list(range(idx[0], idx[-1] + 1)) or len(idx) > 3:
@@ -812,6 +943,19 @@ def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
     ):
         return
     r.facts[asked] = FactReading(asked, value, FACTS[asked].unit, _span(text, tokens, idx[0], idx[-1] + 1), "reply")
+
+
+# Words that open where a figure comes from ("per the audit", "according to the broker", "from the P&L").
+_SOURCE_OPENERS = {"per", "according", "from", "based", "via"}
+
+
+def _source_at(tokens: list[Token], idx: list[int]) -> int:
+    """The position in ``idx`` where a reply's figure is followed by its source and nothing more of a figure."""
+    for n, i in enumerate(idx):
+        if n and tokens[i].text.lower() in _SOURCE_OPENERS and tokens[idx[n - 1]].kind == "num":
+            if not any(tokens[j].kind == "num" for j in idx[n:]):
+                return n
+    return len(idx)
 
 
 def _names_the_fact(tokens: list[Token], idx: list[int], asked: str) -> set[int]:
