@@ -730,3 +730,28 @@ def test_a_reply_with_its_source_or_its_own_noun_is_the_figure_asked(text, asked
 def test_breakdowns_sums_years_and_restated_figures(text, want):
     got = read(text).values()
     assert {k: got.get(k) for k in want} == want, got
+
+
+def test_a_table_of_one_row_reads_each_value_under_its_header():
+    text = "quick size check\n| Insured | City | Headcount | 2024 sales |\n| Orchard Lane Vet | Fresno, CA | 19 | 3,150,000 |"
+    r = read(text)
+    assert {k: r.values().get(k) for k in ("employees", "annual_revenue")} == {
+        "employees": 19,
+        "annual_revenue": 3_150_000,
+    }
+    assert r.facts["employees"].span.text == "19" and text[r.facts["employees"].span.start :].startswith("19 |")
+    tabbed = "name\temployees\tsales\tstate\nKettle Hill Bakery\t11\t880,000\tVT"
+    assert read(tabbed).values().get("employees") == 11
+
+
+def test_a_table_of_several_rows_gives_no_figure_of_one_row():
+    text = "locations\n| Site | Staff | Sales |\n| North | 12 | 1,000,000 |\n| South | 30 | 2,500,000 |"
+    assert "employees" not in read(text).values() and "annual_revenue" not in read(text).values()
+
+
+def test_a_block_of_space_aligned_labels_reads_as_label_lines():
+    text = "New one:\n\nInsured        Cedar Row Florist\nEmployees      7\nSales          640,000"
+    assert {k: read(text).values().get(k) for k in ("employees", "annual_revenue")} == {
+        "employees": 7,
+        "annual_revenue": 640_000,
+    }

@@ -178,7 +178,13 @@ def read(text: object, catalog=None, asked: str | None = None) -> Reading:
     """Everything a text says, each reading with its span. ``asked``: the fact the copilot asked for just before.
     Never raises: input it cannot read gives an empty reading (logged)."""
     try:
-        return _read(as_label_lines(clean(text)), catalog, asked if asked in FACTS else None)
+        whole = as_label_lines(clean(text))
+        rows = _table_rows(whole)
+        r = _read(_without(whole, rows[1:]), catalog, asked if asked in FACTS else None)
+        r.text = whole
+        if len(rows) == 2:
+            _table_row(r, catalog, rows)
+        return r
     except Exception:  # noqa: BLE001 - the reader's promise: readings or nothing, never an exception
         log.exception("reader failed; returning no readings")
         return Reading(text=clean(text) if isinstance(text, str) else "")
@@ -187,12 +193,100 @@ def read(text: object, catalog=None, asked: str | None = None) -> Reading:
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 
 
+# "Revenue (2024)        $17,500,000": a label of a few words, three or more spaces, its value
+_ALIGNED = re.compile(r"^[ \t]*([A-Za-z#][\w#/&'.()-]*(?: [\w#/&'.()-]+){0,3})(?= {3,}| *\t)[ \t]+\S")
+
+
+def _aligned(line: str) -> re.Match | None:
+    """A label and its value set apart by spaces or one tab; not a row of a table of more cells."""
+    m = _ALIGNED.match(line)
+    return m if m and "|" not in line and "\t" not in line[m.end(1) :].strip() else None
+
+
+def _cells(line: str) -> list[tuple[int, int]]:
+    """The cells of a pasted table's row (by "|" or tabs) as (start, end) of their text; [] for any other line."""
+    sep = "|" if line.count("|") >= 2 else "\t" if line.count("\t") >= 2 else None
+    if sep is None:
+        return []
+    out, at = [], 0
+    for part in line.split(sep):
+        lead = len(part) - len(part.lstrip())
+        if part.strip():
+            out.append((at + lead, at + lead + len(part.strip())))
+        at += len(part) + 1
+    return out
+
+
+def _table_rows(text: str) -> list[tuple[int, str, list[tuple[int, int]]]]:
+    """A pasted table's header row and its rows of values, each (where the line starts, the line, its cells): a row
+    of three or more cells with no figure but a year, then the rows of as many cells right under it; [] if none."""
+    start, rows = 0, []
+    for line in text.split("\n"):
+        rows.append((start, line, _cells(line)))
+        start += len(line) + 1
+    for i, (_, head, cells) in enumerate(rows):
+        if len(cells) < 3 or any(_figure_in(head[a:b]) for a, b in cells):
+            continue
+        body = [row for row in rows[i + 1 :]]
+        n = next((k for k, row in enumerate(body) if len(row[2]) != len(cells)), len(body))
+        if n:
+            return [rows[i], *body[:n]]
+    return []
+
+
+def _figure_in(cell: str) -> bool:
+    return bool(re.search(r"\d", re.sub(r"(?:19|20)\d\d", "", cell)))  # a year beside a label is no figure
+
+
+def _without(text: str, rows: list) -> str:
+    """The text with those rows blanked, character for character: an amount in a table's cell is read under its
+    column's header or not at all (a building's value is no revenue)."""
+    chars = list(text)
+    for start, line, _ in rows:
+        chars[start : start + len(line)] = " " * len(line)
+    return "".join(chars)
+
+
+def _table_row(r: Reading, catalog, rows: list) -> None:
+    """A pasted table of a header row and ONE row of values ("| Firm | Location | Staff | 2024 revenue |" then the
+    applicant's row): each value read under its column's header, as a "label: value" line would be, its span the
+    cell's. Facts the text's own reading has stand."""
+    text = r.text
+    (_, head, hcells), (vs, values, vcells) = rows
+    lines, where = [], []
+    for (ha, hb), (va, vb) in zip(hcells, vcells, strict=True):
+        lines.append(f"{head[ha:hb]}: {values[va:vb]}")
+        where.append((vs + va, vs + vb))
+    synthetic = "\n".join(lines)
+    offsets, at = [], 0
+    for line, (va, vb) in zip(lines, where, strict=True):
+        offsets.append((at + len(line) - (vb - va), at + len(line), va))
+        at += len(line) + 1
+    for fact, reading in _read(synthetic, catalog, None).facts.items():
+        if fact in r.facts or fact in r.unknown:
+            continue
+        cell = next(((a, b, va) for a, b, va in offsets if a <= reading.span.start < b), None)
+        if cell is None:
+            continue  # (a value read from a header's words alone)
+        a, b, va = cell
+        span = Span(va, va + (b - a), text[va : va + (b - a)])
+        r.facts[fact] = FactReading(fact, reading.value, reading.unit, span, "label", span)
+
+
 def as_label_lines(text: str) -> str:
     """Two-cell rows of a pasted table as "label: value" lines, character for character (spans keep their place):
     "| Headcount | 240 |" and "headcount<TAB>240" read as "Headcount: 240"; a markdown table's rule line is blank.
-    Rows of more cells are left as they are (a spreadsheet's row of many values has no label per value)."""
+    Rows of more cells are left as they are (a spreadsheet's row of many values has no label per value). A block of
+    two or more lines whose label is set apart from its value by a run of spaces ("Location      Herkimer, NY") reads
+    the same way."""
     out = []
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    aligned = sum(bool(_aligned(line)) for line in lines) >= 2
+    for line in lines:
+        if aligned and (m := _aligned(line)):
+            line = line[: m.end(1)] + ":" + line[m.end(1) + 1 :]
+            out.append(line)
+            continue
         if _TABLE_RULE.match(line) and "-" in line:
             out.append(" " * len(line))
             continue
