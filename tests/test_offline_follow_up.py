@@ -478,3 +478,9 @@ def test_a_question_about_the_facts_while_a_code_choice_is_open_is_no_descriptio
 def test_a_recap_before_anything_is_said_says_so(cp):  # noqa: F811
     (r,) = chat(cp, "what have I told you so far?")
     assert r.finding is None and "not told me anything" in r.answer
+
+
+def test_a_short_question_after_many_facts_is_what_the_message_asks(cp):  # noqa: F811
+    # the facts drown the question for the whole message's classifier; its last clause asks it
+    (r,) = chat(cp, f"{FACTS}, they're on GL, anything else")
+    assert [f["task_type"] for f in r.findings] == ["product_recommendation"]

@@ -113,6 +113,13 @@ def asked_in(message: AIMessage) -> str | None:
     return None
 
 
+def asking_part(text: str) -> str | None:
+    """The part of a message that asks: its sentence with a question mark, else a last clause that opens the way a
+    question does ("..., they want GL, anything else we'd do")."""
+    last = re.split(r"[.,;!?\n]+", text.strip().rstrip(".,;!?"))[-1].strip()
+    return question_part(text) or (last if len(last.split()) > 1 and opens_question(last) else None)
+
+
 def last_question(text: object) -> str | None:
     """The last sentence of an answer of ours when it is a question ("... Which state is the business in?")."""
     sentences = _SENTENCES.split(text.strip()) if isinstance(text, str) else []
@@ -330,7 +337,7 @@ class Conversation:
         if (again := self._same_question_of_line(p, text)) is not None:
             p.task, p.tasks = again, [again]
             return
-        found = classify_intent(text)
+        found = self._asked_part(text, classify_intent(text))
         if found.name == "not_written" and "lob" in p.facts:
             return  # it names a line we write and no product we do not: "what about GL?" asks the same again
         if found.name in TASK_TYPES:
@@ -340,6 +347,18 @@ class Conversation:
             # ("what is a type iii building" names a construction class but asks what the rules say).
             if not (set(p.facts) - {"lob"}) or found.confidence >= SURE:
                 p.intent = found.name
+
+    @staticmethod
+    def _asked_part(text: str, whole):
+        """The facts around a short question may drown it ("<business>, 14 staff, ...; they want GL, anything else
+        we'd write?"): the sentence that asks, or a last clause that opens as a question, when the classifier is
+        surer of it than of the whole and it asks a task."""
+        part = asking_part(text)
+        if not part or part.strip() == text.strip():
+            return whole
+        found = classify_intent(part)
+        better = found.name in TASK_TYPES and found.confidence >= SURE and found.confidence > whole.confidence
+        return found if better else whole
 
     def _same_question_of_line(self, p, text: str) -> str | None:
         """A follow-up question that names a line and nothing else ("and for property?", "what about their comp?")
@@ -356,7 +375,7 @@ class Conversation:
     @staticmethod
     def _sure_of_other_task(text: str, task: str, among: tuple[str, ...] = TASK_TYPES) -> bool:
         """The classifier is sure the message asks a task (of ``among``) other than ``task``."""
-        for said in dict.fromkeys([text, question_part(text) or text]):  # the facts around may drown the question
+        for said in dict.fromkeys([text, asking_part(text) or text]):  # the facts around may drown the question
             found = classify_intent(said)
             if found.name in among and found.name != task and found.confidence >= SURE:
                 return True

@@ -26,7 +26,7 @@ _EXTRA_CUES = {
     "ees",
     "vehicles": "vehicle truck tractors tractor rigs rig buses bus van car autos power pickups semis limos "
     "limousines cabs taxis ambulances coaches motorcoaches tankers bobtails reefers wreckers hearses shuttles minibuses "
-    "tractor-trailers straight-trucks",
+    "tractor-trailers straight-trucks trolleys sedans suvs minivans",
     "annual_revenue": "revenues gross grosses receipts turnover billings income volume fees commissions",
     "annual_payroll": "salaries salary remuneration",
     "total_insured_value": "tiv",
