@@ -71,10 +71,22 @@ def read(text: str, catalog, asked: str | None = None) -> list[Reading]:
         if fact in parsed.facts and parsed.facts[fact] not in (None, ""):
             value = parsed.facts[fact]
             out.append(Reading(fact, value, shown(fact, value, lobs), _source(spans.get(fact), text)))
+            if fact == "lob":  # every line the message names ("GL and property?"), not only the first
+                out += [Reading(fact, v, shown(fact, v, lobs), src) for v, src in _other_lines(parsed, value)]
     for fact in ORDER:
         if fact in parsed.unknown_facts:
             out.append(Reading(fact, None, f"{FACTS[fact].label.lower()} not known", text.strip(), unknown=True))
     return out
+
+
+def _other_lines(parsed, first: object) -> list[tuple[str, str]]:
+    """The lines a message names after its first, each with the words it was read from."""
+    reading = getattr(parsed, "reading", None)
+    named: dict[str, str] = {}
+    for line in getattr(reading, "lines", None) or []:
+        if str(line.value) != str(first):
+            named.setdefault(str(line.value), line.span.text)
+    return list(named.items())
 
 
 def _source(span: object, text: str) -> str:

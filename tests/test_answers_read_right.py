@@ -153,6 +153,14 @@ def test_a_correction_chip_is_read_back_as_the_fact_it_corrects(catalog):
         assert p.facts.get(r.fact) == r.value and p.company is None, (correction(r), p)
 
 
+def test_the_read_back_names_every_line_the_message_asks_of(catalog):
+    from graph.readback import read
+
+    readings = read("florist in Macon GA, 6 staff: do we write property and cyber?", catalog)
+    assert [r.value for r in readings if r.fact == "lob"] == ["property", "cyber"]
+    assert [r.shown for r in readings if r.fact == "lob"] == ["Property", "Cyber"]
+
+
 def test_a_turn_reads_back_its_facts_and_keeps_every_finding(cp):
     tid = cp.new_thread().id
     r = cp.send(tid, "What limits and what deductible for commercial auto on NAICS 484121?")
