@@ -484,3 +484,10 @@ def test_a_short_question_after_many_facts_is_what_the_message_asks(cp):  # noqa
     # the facts drown the question for the whole message's classifier; its last clause asks it
     (r,) = chat(cp, f"{FACTS}, they're on GL, anything else")
     assert [f["task_type"] for f in r.findings] == ["product_recommendation"]
+
+
+def test_a_classification_question_with_a_fitting_code_given_confirms_it(cp):  # noqa: F811
+    (r,) = chat(cp, "which naics is right for a tire shop doing alignments and brakes? application says 811198")
+    assert r.finding is not None and "the code given, 811198" in r.answer  # replaced, and said so
+    (fits,) = chat(cp, "code check: tax preparation office, the form lists 541213")
+    assert fits.finding is not None and fits.finding["naics"] == "541213" and "code given fits" in fits.answer

@@ -551,6 +551,11 @@ class AnswerWriter:
                 cands = [c for c in cands if c["naics"] in allowed]
             if not cands:
                 return self._ask(conv, "description")
+            if code and code in titles and code in [c["naics"] for c in cands[:3]]:
+                # the code on the application is among the closest to what they do: it stands, nothing to pick
+                core = f'NAICS {code} {titles[code]} — the code given fits "{quoted(desc, 120)}" {_cite(sections)}'
+                used = self._facts_used(conv, {"description": desc[:300]})
+                return self._finish(conv, "classification", core, {"naics": code}, sections, used)
             if len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS and "naics_choice" not in conv.unknown:
                 return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
             top = cands[0]
@@ -561,7 +566,10 @@ class AnswerWriter:
                 core = f"Assuming {core}, the closest match (none of the offered codes was picked)"
             if len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
                 core += f" (a close runner-up is {cands[1]['naics']} {cands[1]['title']}: choose by the activity that brings most revenue)"
-            core += f' — the best match for "{quoted(desc, 120)}" {_cite(sections)}'
+            core += f' — the best match for "{quoted(desc, 120)}"'
+            if code and code in titles and code != top["naics"]:
+                core += f" (the code given, {code} {titles[code]}, is not among the closest to what they do)"
+            core += f" {_cite(sections)}"
             return self._finish(
                 conv,
                 "classification",
