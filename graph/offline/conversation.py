@@ -183,12 +183,13 @@ class Conversation:
 
     def fork(self) -> Conversation:
         """A copy to read on or decide with, leaving this one as it is. Containers are copied, their values shared:
-        reading only adds or replaces values (tool results, findings), never changes one in place."""
+        reading only adds or replaces values (tool results, findings), never changes one in place. The current
+        message's reading (``parsed``) is shared too: ``on_human`` changes only the fresh one it reads, before it
+        is kept, and nothing changes it after (a fork a turn used to deep-copy it: 41 copies a 5-finding turn)."""
         twin = copy.copy(self)
         for name, value in vars(self).items():
             if isinstance(value, dict | set | list):
                 setattr(twin, name, copy.copy(value))
-        twin.parsed = copy.deepcopy(self.parsed)  # the current message's reading is changed while it is read
         return twin
 
     # --- reading the history ---------------------------------------------------------------------------
