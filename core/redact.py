@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar, cast
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
+from core.bounded import Bounded
+
 MARK = "[REDACTED]"
 T = TypeVar("T")
 
@@ -122,13 +124,34 @@ def registered() -> tuple[str, ...]:
     return _registered
 
 
+# A turn redacts the same short texts again and again (each tool event's strings as recorded, a redo's identical
+# results, the streamed sentences): ~30 us a string for the patterns. A text found clean is remembered as clean for
+# the registered secrets it was checked against (a registration makes a new tuple: every text is checked again). A
+# text that held a secret is never kept: the process holds no secret longer for this.
+MAX_CLEAN = 4096  # clean texts a process remembers
+MAX_CLEAN_CHARS = 2_000  # a longer text is checked every time
+_clean = Bounded(MAX_CLEAN)
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every secret replaced by ``[REDACTED]``: registered values, ``secrets`` (exact values to hide
     as well) and anything matching a secret's pattern."""
     if not text:
         return text
+    registered = _registered
+    if secrets != () or len(text) > MAX_CLEAN_CHARS:
+        return _redact(text, secrets, registered)
+    if _clean.fetch(text) is registered:
+        return text
+    out = _redact(text, (), registered)
+    if out == text:
+        _clean.keep(text, registered)
+    return out
+
+
+def _redact(text: str, secrets: Iterable[str], registered: tuple[str, ...]) -> str:
     extra = sorted({f for s in secrets if s and _registrable(s) for f in _forms(s)}, key=len, reverse=True)
-    for secret in (*extra, *_registered):
+    for secret in (*extra, *registered):
         if secret in text:
             text = text.replace(secret, MARK)
     text = _USERINFO.sub(lambda m: f"{m['scheme']}{MARK}@", text)

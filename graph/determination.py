@@ -243,6 +243,21 @@ def _guarded_summary(summary: str, catalog, names: list[str]) -> tuple[str, list
     return remove_offending(summary, mentions), sorted({m.product for m in mentions})
 
 
+def turn_calls(turn_events: list[dict]) -> list[dict]:
+    """The turn's tool calls as a determination records them (the same in each record of the turn)."""
+    return [
+        {
+            "tool": e.get("tool"),
+            "tool_call_id": e.get("tool_call_id"),
+            "arguments": e.get("arguments"),
+            "ok": bool(e.get("ok")),
+            "result": shortened(e.get("result")),
+        }
+        for e in turn_events
+        if e.get("type") == "tool"
+    ]
+
+
 def determination_body(
     finding_event: dict,
     *,
@@ -255,12 +270,14 @@ def determination_body(
     check: dict | None,
     message_id: str | None = None,
     prompt_hash: str | None = None,
+    calls: list[dict] | None = None,
 ) -> dict:
     """The body of one determination record for one successful ``record_finding`` event of a turn.
 
     ``turn_events``: the turn's events; ``history``: every event of the conversation (earlier turns established
     facts); ``user_messages``: (message id, text) of the conversation's underwriter messages, in order; ``model``:
-    ``model_settings``; ``check``: the online check of this finding (``graph/online_checks.py``)."""
+    ``model_settings``; ``check``: the online check of this finding (``graph/online_checks.py``); ``calls``:
+    ``turn_calls(turn_events)``, when the caller writes several records of one turn (each records every call)."""
     finding = finding_event.get("result") or {}
     task = finding.get("task_type")
     before = _before(finding_event, history)
@@ -290,16 +307,7 @@ def determination_body(
         "citations": list(finding.get("citations") or []),
         "facts": fact_sources(facts, applicant, user_messages, catalog),
         "applicant_id": applicant.get("id") if applicant else None,
-        "tool_calls": [
-            {
-                "tool": e.get("tool"),
-                "tool_call_id": e.get("tool_call_id"),
-                "arguments": e.get("arguments"),
-                "ok": bool(e.get("ok")),
-                "result": shortened(e.get("result")),
-            }
-            for e in turn_tools
-        ],
+        "tool_calls": turn_calls(turn_events) if calls is None else calls,
         "rules_applied": rules,
         "model": model,
         "prompt_sha256": prompt_hash or prompt_sha256(),

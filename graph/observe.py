@@ -12,7 +12,7 @@ import time
 
 from core import tracing
 from core.vocabulary import VERDICT_FIELDS
-from graph.determination import determination_body, model_settings
+from graph.determination import determination_body, model_settings, turn_calls
 from graph.online_checks import verify_finding
 
 log = logging.getLogger("uwc.copilot")
@@ -193,6 +193,7 @@ def record_turn(
         catalog = copilot.toolkit.ctx.catalog
         model, seed = model_settings(copilot.model, copilot.settings), seed_digest(copilot)
         submission, items = None, []
+        calls = turn_calls(result.events)  # every record of the turn holds them: shortened once, not once a record
         for i, e in enumerate(findings):
             if checks and i < len(checks):
                 check = checks[i]
@@ -212,6 +213,7 @@ def record_turn(
                 seed_inputs_sha256=seed,
                 check=check,
                 message_id=result.message_id,
+                calls=calls,
             )
             if body["applicant_id"] is None and submission is None:
                 submission = copilot.store.applicant_of(thread_id)

@@ -567,6 +567,7 @@ def test_a_long_text_is_judged_a_segment_at_a_time(monkeypatch):
     import tools.guard as guard
 
     monkeypatch.setattr(guard, "SEGMENT_CHARS", 2_000)
+    monkeypatch.setattr(guard, "MAX_JUDGED_CHARS", 0)  # the short text judged each time too, not kept
     item = "\n- We could add umbrella cover"
     short, long = item * 60, item * 1_200  # one segment of mentions; twenty times as many
     guard.scan_products(short)  # warm: the lexicon and the judge's model load once
@@ -575,3 +576,44 @@ def test_a_long_text_is_judged_a_segment_at_a_time(monkeypatch):
     mentions = guard.find_mentions(long)
     assert len(mentions) == 1_200 and all(long[m.start : m.end] == m.text for m in mentions)
     assert [m.start for m in mentions] == sorted(m.start for m in mentions)
+
+
+def test_a_text_is_judged_once_with_the_same_verdicts_until_what_it_depends_on_changes(catalog, monkeypatch):
+    """A turn judges the same words several times (streamed pieces, the answer, its summary, a redo's same answer):
+    the mentions are kept per text, names, catalog and judge, with the verdicts of a fresh judgement."""
+    import tools.guard as guard
+    import tools.guard_model as gm
+
+    monkeypatch.setattr(guard, "_judged", guard.Bounded(3))
+    judged: list[str] = []
+    judge = guard._find_mentions
+    monkeypatch.setattr(guard, "_find_mentions", lambda text, *a: judged.append(text) or judge(text, *a))
+    text = "Offer GL and an umbrella policy; we do not write cyber."
+    fresh = judge(text, guard.lexicon(), guard._written(guard.lexicon(), catalog), ())
+    assert find_mentions(text, catalog) == fresh == find_mentions(text, catalog) and judged == [text]
+    mentions = find_mentions(text, catalog)
+    mentions.clear()  # the caller's list: what is kept is untouched
+    assert find_mentions(text, catalog) == fresh and len(judged) == 1
+    assert scan_products(text, catalog) == [m.product for m in fresh if m.offered] and len(judged) == 1
+    # Whatever the verdict depends on is in the key: names, the products the catalog writes, the judge's weights.
+    find_mentions(text, catalog, ["Umbrella Policy Co"])
+    writes_umbrella = replace(catalog, lobs={**catalog.lobs, "umbrella": "Umbrella"})
+    assert [m.product for m in find_mentions(text, writes_umbrella)] == [
+        m.product for m in fresh if m.product != "umbrella"
+    ]
+    weights = {**gm._weights()}
+    monkeypatch.setattr(gm, "_weights", lambda: weights)
+    assert find_mentions(text, catalog) == fresh
+    assert len(judged) == 4
+    assert len(guard._judged) == 3  # bounded: the oldest dropped
+    find_mentions(text, catalog, ["Umbrella Policy Co"])
+    assert len(judged) == 5
+
+
+def test_a_long_text_is_judged_every_time(monkeypatch):
+    import tools.guard as guard
+
+    monkeypatch.setattr(guard, "_judged", guard.Bounded(8))
+    text = "You could also add umbrella coverage. " * (guard.MAX_JUDGED_CHARS // 30)
+    assert len(text) > guard.MAX_JUDGED_CHARS and find_mentions(text) == find_mentions(text)
+    assert not guard._judged

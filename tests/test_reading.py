@@ -42,7 +42,7 @@ def test_a_conversation_read_as_it_grows_is_the_one_read_whole(seeded, toolkit, 
     reader = Reader(lambda: Conversation(catalog))
     parsed: list[str] = []
     parse = reading.parse
-    monkeypatch.setattr(reading, "_readings", reading._Bounded(reading.MAX_READINGS))  # a process that read nothing
+    monkeypatch.setattr(reading, "_readings", reading.Bounded(reading.MAX_READINGS))  # a process that read nothing
     monkeypatch.setattr(reading, "parse", lambda text, *a, **k: parsed.append(text) or parse(text, *a, **k))
     for n in range(1, len(messages) + 1):  # every call of a thread, as the model sees it
         step = reader.read(messages[:n])
@@ -66,3 +66,29 @@ def test_a_message_replaced_under_its_id_is_read_again(catalog):
     second = reader.read(changed)
     assert _established(second) == _established(read_conversation(changed, catalog))
     assert first.asked_before == {"annual_revenue"} and second.asked_before == {"employees"}
+
+
+def test_a_fork_shares_the_messages_reading_and_a_whole_turn_leaves_it_as_read(seeded, toolkit):
+    """``fork`` hands its copy the same reading of the current message (it used to deep-copy it, 41 times a turn
+    that redoes five findings): deciding, and planning the calls after each outcome, must never change it."""
+    import copy
+
+    from graph.offline.model import OfflineRulesModel
+
+    settings = get_settings(data_dir=seeded["dir"])
+    model = OfflineRulesModel(toolkit.ctx.catalog, cache=settings.cache_path)
+    cp = Copilot(settings, model=model, toolkit=toolkit)
+    try:
+        tid = cp.new_thread().id
+        for text in TURNS:
+            cp.send(tid, text)
+        messages = cp.graph.get_state(cp._config(tid)).values["messages"]
+    finally:
+        cp.close()
+    for n in range(1, len(messages) + 1):
+        conv = model.reader.read(messages[:n])
+        assert conv.fork().parsed is conv.parsed
+        read = copy.deepcopy(conv.parsed)
+        model.invoke(messages[:n])  # decides with a fork, plans the calls after it on more forks
+        assert conv.parsed == read and model.reader.read(messages[:n]).parsed == read, n
+    assert read is not None and read.text

@@ -116,3 +116,26 @@ def test_a_secret_in_a_tool_result_is_not_checkpointed(make_copilot, tmp_path, m
     assert seen and "APP-0138" in seen[-1] and secret not in seen[-1]
     stored = [p for p in tmp_path.rglob("checkpoints*") if p.is_file()]
     assert stored and not any(secret.encode() in p.read_bytes() for p in stored)
+
+
+def test_a_clean_text_is_checked_once_until_a_secret_is_registered(monkeypatch):
+    """A turn redacts the same short texts again and again: one found clean is remembered as clean, for the secrets
+    registered when it was checked; a text that held a secret is never remembered (nor its secret with it)."""
+    monkeypatch.setattr(redact, "_registered", redact.registered())  # this test's secret is forgotten after it
+    monkeypatch.setattr(redact, "_clean", redact.Bounded(2))
+    checked: list[str] = []
+    check = redact._redact
+    monkeypatch.setattr(redact, "_redact", lambda text, *a: checked.append(text) or check(text, *a))
+    text = "the proxy answered with a 407 for user ops-team-7q"
+    assert redact.redact(text) == text == redact.redact(text) and checked == [text]
+    redact.register("ops-team-7q")
+    assert redact.redact(text) == "the proxy answered with a 407 for user [REDACTED]"
+    assert redact.redact(text) == "the proxy answered with a 407 for user [REDACTED]" and len(checked) == 3
+    assert redact._clean[text] != redact.registered()  # (kept as clean for the secrets of before: no match)
+    echoed = "the key ops-team-7q was refused"
+    assert redact.redact(echoed) == "the key [REDACTED] was refused" and echoed not in redact._clean
+    for other in ("first clean text", "second clean text", "third clean text"):
+        redact.redact(other)
+    assert len(redact._clean) == 2  # bounded: the oldest dropped
+    long = "clean words " * (redact.MAX_CLEAN_CHARS // 10)
+    assert redact.redact(long) == long and long not in redact._clean

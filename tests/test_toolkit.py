@@ -40,3 +40,26 @@ def test_the_context_opens_the_data_folders_sqlite_file(seeded_db):
         assert ctx.catalog.find_lob("auto")
     finally:
         ctx.engine.dispose()
+
+
+def test_a_tools_schema_is_built_once_and_each_caller_gets_its_own_copy():
+    """The schema was built afresh by pydantic on every read (the boundary read it on every call with a boolean):
+    now once per tool; a caller that changes its copy changes nobody else's."""
+    from tools.underwriting import get_limits
+
+    spec = spec_of(get_limits)
+    schema = spec.json_schema
+    built = spec.args_model.model_json_schema()
+    del built["title"]
+    for prop in built["properties"].values():
+        del prop["title"]
+    assert schema == built
+    schema["properties"].clear()
+    assert spec.json_schema["properties"] and spec.json_schema is not spec.json_schema
+    assert spec.not_booleans == {"naics", "lob"}
+
+
+def test_true_false_is_refused_where_the_schema_takes_no_boolean(db_toolkit):
+    event = db_toolkit.call("get_limits", {"naics": True, "lob": "general_liability"})
+    assert not event.ok and event.error_kind == "invalid_argument" and "true/false" in event.result["error"]
+    assert "get_limits takes (naics: " in event.result["hint"]

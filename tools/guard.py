@@ -35,6 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from core.bounded import Bounded
 from tools import guard_model as judge_model
 
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e", "\u034f"}
@@ -893,22 +894,49 @@ def find_mentions(text: str, catalog=None, names: Iterable[str] = ()) -> list[Me
     if not text:
         return []
     if len(text) <= SEGMENT_CHARS:
-        return _find_mentions(text, catalog, names)
+        return list(_judged_once(text, catalog, tuple(names)))
     names, budget = tuple(names), [judge_model.EMBED_MAX]
+    lex = lexicon()
+    skip = _written(lex, catalog)
     return [
         replace(m, start=m.start + at, end=m.end + at)
         for at, piece in _segments(text)
-        for m in _find_mentions(piece, catalog, names, budget)
+        for m in _find_mentions(piece, lex, skip, names, budget)
     ]
 
 
-def _find_mentions(text: str, catalog, names: Iterable[str], budget: list[int] | None = None) -> list[Mention]:
-    """``find_mentions`` for one segment; ``budget`` holds the sentence embeddings the whole text may still use."""
+# A turn judges the same texts several times (an answer's pieces as they stream, the whole answer, its summary in
+# the decision record, the request on each finding) and a redo of earlier findings writes the same texts again:
+# each is judged once per process. The verdict depends on the text, the names, the lexicon, the products the catalog
+# writes, the judge's weights and whether its embedding loads: all of them are in the key.
+MAX_JUDGED = 1024  # texts whose mentions a process keeps
+MAX_JUDGED_CHARS = 8_000  # a longer text is judged every time (what the cache holds stays a few MB)
+_judged = Bounded(MAX_JUDGED)
+
+
+def _judged_once(text: str, catalog, names: tuple[str, ...]) -> tuple[Mention, ...]:
+    """``_find_mentions`` of a text of one segment, remembered (the same mentions, in a tuple no caller changes)."""
+    lex = lexicon()
+    skip = _written(lex, catalog)
+    if len(text) > MAX_JUDGED_CHARS:
+        return tuple(_find_mentions(text, lex, skip, names))
+    weights = judge_model._weights()
+    key = (text, names, lex, skip, id(weights), judge_model._embed, bool(judge_model._embed_failed))
+    found = _judged.fetch(key)
+    if found is None or found[0] is not weights:  # (an id reused by other weights is no hit)
+        found = (weights, tuple(_find_mentions(text, lex, skip, names)))
+        _judged.keep(key, found)
+    return found[1]
+
+
+def _find_mentions(
+    text: str, lex: Lexicon, skip: frozenset[str], names: Iterable[str], budget: list[int] | None = None
+) -> list[Mention]:
+    """``find_mentions`` for one segment (``skip``: the products the catalog writes); ``budget`` holds the sentence
+    embeddings the whole text may still use."""
     if not text:
         return []
     budget = [judge_model.EMBED_MAX] if budget is None else budget
-    lex = lexicon()
-    skip = _written(lex, catalog)
     norm, offsets = normalise(text)
     tokens = _tokens(norm, lex)
     named = sorted(_name_spans(norm, names) + [m.span() for m in _CITATION_ID.finditer(norm)])
@@ -1159,8 +1187,14 @@ def scan_products(text: str, catalog=None, mentions_only: bool = False, names: I
     """Product ids the text offers (or, with ``mentions_only``, merely names) that we do not write, in order."""
     out: list[str] = []
     names, budget = tuple(names), [judge_model.EMBED_MAX]
-    for _, piece in _segments(text or ""):  # a segment's mentions at a time: a long text never holds them all
-        for m in _find_mentions(piece, catalog, names, budget):
+    if len(text or "") <= SEGMENT_CHARS:
+        pieces: Iterable[tuple[Mention, ...] | list[Mention]] = [_judged_once(text or "", catalog, names)]
+    else:  # a segment's mentions at a time: a long text never holds them all
+        lex = lexicon()
+        skip = _written(lex, catalog)
+        pieces = (_find_mentions(piece, lex, skip, names, budget) for _, piece in _segments(text))
+    for mentions in pieces:
+        for m in mentions:
             if (mentions_only or m.offered) and m.product not in out:
                 out.append(m.product)
     return out

@@ -98,24 +98,16 @@ def _validation_message(spec: ToolSpec, exc: ValidationError) -> tuple[str, str]
     return "; ".join(problems), _validation_hint(spec)
 
 
-def _accepts_boolean(schema: dict) -> bool:
-    options = schema.get("anyOf") or [schema]
-    return any(o.get("type") in ("boolean", None) and "$ref" not in o and "enum" not in o for o in options)
-
-
 def _refuse_booleans(spec: ToolSpec, args: dict) -> None:
     """JSON true/false is never a number or a text here (pydantic would read true as 1 for an int)."""
-    if not any(isinstance(value, bool) for value in args.values()):
-        return  # (the schema is built afresh on every read: only when there is a boolean to check)
-    props = spec.json_schema.get("properties", {})
     for name, value in args.items():
-        if isinstance(value, bool) and name in props and not _accepts_boolean(props[name]):
+        if isinstance(value, bool) and name in spec.not_booleans:
             raise InvalidArgument(f"{name} must not be true/false (got {str(value).lower()})", _validation_hint(spec))
 
 
 def _validation_hint(spec: ToolSpec) -> str:
-    props = spec.json_schema.get("properties", {})
-    required = spec.json_schema.get("required", [])
+    schema = spec.json_schema
+    props, required = schema.get("properties", {}), schema.get("required", [])
     valid = ", ".join(f"{k}{'' if k in required else '?'}: {v.get('type') or 'value'}" for k, v in props.items())
     return f"{spec.name} takes ({valid}); '?' marks optional arguments"
 

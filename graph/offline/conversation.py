@@ -8,7 +8,6 @@ message more, so a reading can resume where an earlier one stopped (``reading.Re
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -127,6 +126,7 @@ def last_question(text: object) -> str | None:
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_CONTAINERS = (dict, set, list)  # what a fork copies (a shallow copy each)
 
 
 @dataclass
@@ -201,12 +201,11 @@ class Conversation:
 
     def fork(self) -> Conversation:
         """A copy to read on or decide with, leaving this one as it is. Containers are copied, their values shared:
-        reading only adds or replaces values (tool results, findings), never changes one in place."""
-        twin = copy.copy(self)
-        for name, value in vars(self).items():
-            if isinstance(value, dict | set | list):
-                setattr(twin, name, copy.copy(value))
-        twin.parsed = copy.deepcopy(self.parsed)  # the current message's reading is changed while it is read
+        reading only adds or replaces values (tool results, findings), never changes one in place. The current
+        message's reading (``parsed``) is shared too: ``on_human`` changes only the fresh one it reads, before it
+        is kept, and nothing changes it after (a fork a turn used to deep-copy it: 41 copies a 5-finding turn)."""
+        twin = object.__new__(type(self))  # (copy.copy and setattr by name: half a fork's time)
+        twin.__dict__.update({k: v.copy() if isinstance(v, _CONTAINERS) else v for k, v in self.__dict__.items()})
         return twin
 
     # --- reading the history ---------------------------------------------------------------------------

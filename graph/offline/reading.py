@@ -11,13 +11,12 @@ quadratic re-reading of every message on every call that this replaces.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from copy import deepcopy
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
+from core.bounded import Bounded
 from core.per_message import PerMessage
 from graph.offline.facts import Parsed, parse
 
@@ -25,30 +24,7 @@ MAX_READINGS = 4096  # messages whose reading a process keeps (a few hundred byt
 MAX_CONVERSATIONS = 256  # histories whose Conversation a process keeps (conversations in progress)
 
 
-class _Bounded(OrderedDict):
-    """A least-recently-used map of at most ``limit`` entries, safe across the graph's worker threads."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-        self.lock = threading.Lock()
-
-    def fetch(self, key):
-        with self.lock:
-            value = self.get(key)
-            if value is not None:
-                self.move_to_end(key)
-            return value
-
-    def keep(self, key, value) -> None:
-        with self.lock:
-            self[key] = value
-            self.move_to_end(key)
-            while len(self) > self.limit:
-                self.popitem(last=False)
-
-
-_readings = _Bounded(MAX_READINGS)
+_readings = Bounded(MAX_READINGS)
 
 
 def read(text: str, catalog, asked: str | None = None, copy: bool = True) -> Parsed:
@@ -79,7 +55,7 @@ class Reader:
 
     def __init__(self, start, limit: int = MAX_CONVERSATIONS):
         self.start = start  # () -> a Conversation before any message
-        self.kept = _Bounded(limit)
+        self.kept = Bounded(limit)
 
     def read(self, messages: Sequence[BaseMessage]):
         keys = fingerprints(messages)
