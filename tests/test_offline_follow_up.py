@@ -491,3 +491,99 @@ def test_a_classification_question_with_a_fitting_code_given_confirms_it(cp):  #
     assert r.finding is not None and "the code given, 811198" in r.answer  # replaced, and said so
     (fits,) = chat(cp, "code check: tax preparation office, the form lists 541213")
     assert fits.finding is not None and fits.finding["naics"] == "541213" and "code given fits" in fits.answer
+
+
+_MAIL = "From: Nina Shah <nina@brightlinebrokers.com>\n{when}\nSubject: {subject}\n\n{body}\nNina | 555-010-2233"
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [  # a header's weekday, a street address, a form's label column, a plural noun, a subject's shorthand
+        (_MAIL.format(when="Date: Fri, Oct 3, 2025 at 4:10 PM", subject="renewal", body="Tow yard in Akron OH."), None),
+        (
+            _MAIL.format(when="Sent: Tue 1/14/2025 9:00 AM", subject="New - Pell Towing", body="Tow yard, 4 trucks."),
+            "Pell Towing",
+        ),  # fmt: skip
+        ("Sign shop at 310 Lorimer Ave, Trenton NJ 08608, which code?", None),
+        ("Name        Osprey Marine Supply\nLocation    Mystic, CT\nRevenue     $2,000,000", "Osprey Marine Supply"),
+        ("Can we write the property too? Greenhouses are glass on steel frames.", None),
+        (
+            "small or not? copied from their form:\n\nInsured | City | ST | NAICS\nBluestem Survey Inc | Wichita | KS | 541370\n",
+            "Bluestem Survey Inc",
+        ),  # fmt: skip
+        (
+            _MAIL.format(
+                when="Sent: Thu 9/4/2025 8:00 AM",
+                subject="Renewal - Kestrel Freight, pol # CA-1234567",
+                body="9 power units, flatbed out of Omaha NE. Auto deductible?",
+            ),
+            "Kestrel Freight",
+        ),  # fmt: skip
+        (
+            _MAIL.format(
+                when="Sent: Mon 3/3/2025 1:00 PM",
+                subject="GL - Tern Print",
+                body="Tern Printing & Graphics LLC, 9 employees, in Dover DE. GL?",
+            ),
+            "Tern Printing & Graphics LLC",
+        ),  # fmt: skip
+    ],
+)
+def test_words_that_only_look_like_a_name_are_not_the_applicant(catalog, text, company):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).company == company
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("residential GC in tulsa, revenue 6M, small?", "residential GC"),  # a trade's shorthand
+        ("MSP in toledo, rev 3M, cyber?", "MSP"),
+        ("PI firm in el paso tx, 9 employees, rev 1.1M", "PI firm"),
+        ("Marsh Lane Partners (architecture firm), revenue 2M, Austin TX. cyber?", "architecture firm"),  # brackets
+        ("Tannery in Gloversville NY, 30 employees; what else could we write?", "Tannery"),  # capital first word
+        ("Cider mill in Hood River OR, 11 employees.", "Cider mill"),
+        (
+            _MAIL.format(
+                when="Sent: Wed 2/5/2025 10:00 AM",
+                subject="Cyber - Harbor MSP",
+                body="Harbor Managed Tech LLC, 77 W 3rd St, Dayton OH 45402. MSP, revenue $4.2M. Cyber limits?",
+            ),
+            "MSP",
+        ),  # fmt: skip
+        (
+            _MAIL.format(
+                when="Sent: Wed 4/2/2025 2:00 PM",
+                subject="code?",
+                body="Liquor store, no deli. Wine, beer, mixers. 12 Court St, Elmira NY. Which code?",
+            ),
+            "Liquor store",
+        ),  # fmt: skip
+    ],
+)
+def test_a_description_in_shorthand_or_brackets_is_read(catalog, text, description):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("description") == description
+
+
+@pytest.mark.parametrize(("short", "says"), [("commercial GC", "general contractor"), ("MSP", "managed IT")])
+def test_a_trades_shorthand_is_classified_by_what_it_stands_for(short, says):
+    from graph.offline.facts import expand_abbreviations
+
+    assert says in expand_abbreviations(short)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could we write the property for them? Sheds are pre-engineered metal.",  # the building's subject
+        "property as well? Kennels are masonry.",
+        "is this one small? copied from the broker's sheet",  # a verb, no trade
+    ],
+)
+def test_words_about_the_building_or_the_paste_are_no_description(catalog, text):
+    from graph.offline.facts import parse
+
+    assert "description" not in parse(text, catalog).facts

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -132,7 +133,8 @@ _DEFINITION = re.compile(
     re.I,
 )
 _HEADER = re.compile(r"\b(?:fwd?|fw|original message|forwarded message)\b", re.I)
-_HEADER_LINE = re.compile(r"^[\s>-]*(?:from|sent|date|to|cc|subject|fwd?|fw|re)\s*:.*$|^[\s>-]*-{3,}.*$", re.I | re.M)
+# A header line of a forwarded e-mail that names no applicant (a person, an address, a date); a Subject may name it
+_HEADER_LINE = re.compile(r"^[ \t>-]*(?:from|sent|date|to|cc|bcc|fwd?|fw)[ \t]*:.*$|^[ \t>-]*-{3,}.*$", re.I | re.M)
 
 
 def _in_header(text: str, company: str) -> bool:
@@ -839,6 +841,7 @@ _ASKING_VERBS = {"need", "needs", "want", "wants", "looking", "seeking", "asking
                  "is", "are", "was", "were", "has", "have", "had", "says", "said", "would", "will", "can", "could"}  # fmt: skip
 _QUESTION_WORDS = {"what", "whats", "what's", "how", "which", "who", "where", "when", "why", "whether", "if", "any",
                    "anything", "else", "about"}  # fmt: skip
+_BEING_BEFORE = re.compile(r"\b(?:is|are|was|were)\s+(?:[\w-]+\s+){0,2}$", re.I)
 _LEADING = {"a", "an", "the", "my", "our", "this", "that", "its", "it's", "is", "are", "for", "on", "re", "new", "got"}
 
 
@@ -857,6 +860,9 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
                     spans.append((got.span.start, got.cue.end))
     if company and (at := text.find(company)) >= 0:
         spans.append((at, at + len(company)))  # a name says the trade through the name: offered, never assumed
+    if (cons := reading.facts.get("construction")) is not None and _BEING_BEFORE.search(text, 0, cons.span.start):
+        # "The sheds are steel": the subject of what the building is made of is the building, not the trade
+        spans.append((max(text.rfind(c, 0, cons.span.start) for c in ".!?;\n") + 1, cons.span.start))
     masked = list(text)
     for a, b in spans:
         masked[a:b] = "," * (b - a)
@@ -882,30 +888,87 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
     return ", ".join(kept[:2]) or None
 
 
-_NEXT_WORD = re.compile(r"[ \t]+([a-z][a-z'-]*)\b")
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][A-Za-z'-]*)\b")
 
 
 def _whole_trade(text: str, desc):
-    """The tagger's description with the trade words right after it that it left out ("skating" then "rink"): at
-    most two, in lower case, before any figure or punctuation."""
-    end, added = desc.span.end, 0
+    """The tagger's description with the trade words next to it that it left out: after it ("skating" then "rink"),
+    at most two, in lower case, before any figure or punctuation; before it, the one opening the sentence in capitals
+    ("Cider" then "press"), or one in lower case or a trade's shorthand ("commercial GC")."""
+    start, end, added = desc.span.start, desc.span.end, 0
     while added < 2 and (m := _NEXT_WORD.match(text, end)):
-        if not _trade_word(m[1]):
-            break
+        if not _leaves_trade(m[1], opens=False):
+            break  # a trade's word in lower case, or its shorthand in any ("residential" then "GC")
         end, added = m.end(), added + 1
+    if (m := _WORD_BEFORE.search(text, 0, start)) and _leaves_trade(m[1], opens=_OPENS.search(text, 0, m.start(1))):
+        start, added = m.start(1), added + 1
     if not added:
         return desc
-    span = dataclasses.replace(desc.span, end=end, text=text[desc.span.start : end])
+    span = dataclasses.replace(desc.span, start=start, end=end, text=text[start:end])
     return dataclasses.replace(desc, value=span.text, span=span)
+
+
+_WORD_BEFORE = re.compile(r"\b([A-Za-z][A-Za-z'-]*)[ \t]+$")
+_OPENS = re.compile(r"(?:^|[.!?]\s+|\n\s*)$")
+
+
+def _leaves_trade(word: str, opens) -> bool:
+    """A word the tagger left beside a description that belongs to it: a trade's word in lower case (or capitalised
+    when it opens the sentence), or a trade's shorthand in any case."""
+    if word.lower() in names.TRADE_ABBREVIATIONS:
+        return True
+    return (word.islower() or (bool(opens) and word.istitle())) and _trade_word(word.lower())
+
+
+def _body_trades(text: str, company: str | None) -> Iterator[tuple[int, str]]:
+    """The clauses of a message's body (past any e-mail header lines) that are a short noun phrase naming a trade by
+    its head word ("Sail loft, repairs only.", "... LLC, 4 Main St. MSP, revenue 3M"), with their place among the
+    body's clauses; not the company's name, an address or a question."""
+    body = _HEADER_LINE.sub("", _SUBJECT.sub("", text)).strip()
+    for i, clause in enumerate(re.split(r"[,.;:!?()|\n]|\s[-–—]\s", body)):
+        words = clause.split()
+        if any(w.lower() in _ASKING_VERBS for w in words):
+            continue  # "Sheds are steel", "Acme needs GL": a sentence, not a noun phrase naming the trade
+        place = next((j for j, w in enumerate(words) if j and w.lower() in _WHERE_WORDS), len(words))
+        words = words[:place]  # "flatbed hauler out of Omaha": what they do, before where
+        phrase = " ".join(words)
+        if not 1 <= len(words) <= 4 or any(ch.isdigit() for ch in phrase) or detect_task(phrase) is not None:
+            continue
+        if words[0].lower() in _QUESTION_WORDS | _LEADING | names.STOP or (company and phrase in company):
+            continue
+        if _names_trade(words):
+            yield i, phrase
+
+
+_PARTICIPLE_AFTER = {"from", "by", "to", "into", "in", "at", "off", "below", "above", "over", "out"}
+_WHERE_WORDS = {"in", "out", "from", "based", "located", "near", "at", "serving", "around"}
+_SUBJECT = re.compile(r"^[ \t>-]*(?:subject|re)[ \t]*:.*$", re.I | re.M)
+_BRACKET = re.compile(r"[ \t]*\([ \t]*(?P<inner>[^()\n\d]{2,60}?)[ \t]*\)")
+_OTHER_NAME = re.compile(r"^(?:dba|d/b/a|aka|fka|formerly|also|f/k/a|a/k/a|the)\b", re.I)
+
+
+def _gloss(text: str, company: str) -> str | None:
+    """The words in brackets right after the company's name when they name a trade ("Acme Co (ad agency)"), not
+    another name of it ("(dba Acme Signs)")."""
+    for at in re.finditer(re.escape(company), text):
+        if m := _BRACKET.match(text, at.end()):
+            inner = m["inner"].strip(" ,.;:")
+            if not _OTHER_NAME.match(inner) and _names_any_trade(inner.split()):
+                return inner
+    return None
 
 
 def _trade_word(word: str) -> bool:
     """A word NAICS names a trade with that is neither ours ("broker", "policy") nor a generic one ("business"); a
     trade's agent noun counts as its activity does ("roofer", "framers": roofing, framing)."""
+    if word in names.TRADE_ABBREVIATIONS:
+        return True  # "GC", "MSP": a trade's shorthand
     if word in names.GENERIC or word in names.STOP:
         return False
     words = names.trade_words()
     stem = word[:-1] if word.endswith("ers") else word
+    if len(word) > 5 and word.endswith("e") and word[:-1] + "al" in words:
+        return True  # "architecture", "agriculture": the noun of NAICS's adjective ("Architectural Services")
     return word in words or (len(stem) > 4 and stem.endswith("er") and stem[:-2] + "ing" in words)
 
 
@@ -920,6 +983,9 @@ def _names_trade(words: list[str]) -> bool:
     low = [w.lower().strip("'.,;:!?") for w in words]
     if len(low) > 1 and _edge_code(low[-1]) is not None:
         low = low[:-1]  # "roofer fl": the trade, then where (``_city_at_edge`` reads the code)
+    verb = [len(w) > 4 and w.endswith("ed") and not w.endswith("eed") for w in low]
+    if low and (verb[-1] or (len(low) > 1 and verb[0] and low[1] in _PARTICIPLE_AFTER)):
+        return False  # "pasted", "copied from the sheet": a verb's participle and what follows name no trade
     named = [_trade_word(w) for w in low]
     if low and low[-1] in VAGUE:  # "another carrier", "the contractor": a word for any outfit needs its trade
         return any(named[:-1])
@@ -1039,6 +1105,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         and (inner := _code_inside(str(f["description"])))
     ):
         f["state"], f["description"] = inner  # "propane dealer vt delivers to homes": where, inside what they do
+    if "description" in f and "\n" in str(f["description"]).strip() and not _labelled(reading, "description"):
+        # "question\n\nDry cleaner": a subject's word run into the body; what they do is said on one line
+        lines = [ln.strip() for ln in str(f["description"]).splitlines() if _names_any_trade(ln.split())]
+        f["description"] = lines[-1] if lines else str(f["description"]).strip().splitlines()[-1].strip()
     if "description" in f and "construction" in f and str(f["description"]).lower() in str(f["construction"]).lower():
         del f["description"]  # "wood walls and a metal roof": the building's words, not what the business does
     if "description" in f and not _WORD3.search(str(f["description"])):
@@ -1119,4 +1189,13 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         whole = bare_description(t, catalog)
         if whole:
             f["description"] = whole
+    if asked in (None, "description") and not _labelled(reading, "description"):
+        if p.company and (gloss := _gloss(t, p.company)):
+            f["description"] = gloss  # "Acme Co (sign shop)": what it does, in brackets after its name
+        elif asked is None and (first := next(_body_trades(t, p.company), None)) is not None:
+            at, said = first
+            if "description" not in f:
+                f["description"] = said  # "Acme LLC, 4 Main St. MSP, ...": a clause of its own names the trade
+            elif at == 0 and "," in str(f["description"]) and said.lower() not in str(f["description"]).lower():
+                f["description"] = said  # "Tannery. Hides, leather, belts.": the trade, then a list of its goods
     return p

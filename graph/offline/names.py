@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from graph.reader import lexicon
+from graph.reader.tokens import tokenize
+from graph.reader.values import identifier
 from tools.guard import find_mentions
 
 _SUFFIXES = {
@@ -92,7 +95,7 @@ _NO_COMPANY_BEFORE = {
 _NO_SINGLE_BEFORE = {"on", "with", "by"}
 APP_ID = re.compile(r"\bAPP[- ]?(\d{1,4})\b", re.I)
 _COMPANY_VERB_AFTER = (
-    r"(?:'s\b|\s*[,:\u2014\u2013-]|\s+(?:is|are|was|wants|want|needs|need|has|have|asks|asked|requested|requests|"
+    r"(?:'s\b|\s*[,:(\u2014\u2013-]|\s+(?:is|are|was|wants|want|needs|need|has|have|asks|asked|requested|requests|"
     r"applied|runs|operates|owns|does|do|makes|would|could|can|should|qualify|qualifies|count|counts|fit|fits|"
     r"gets|got|get|says|said|just|also|only|currently|already|in appetite|in or out)\b|\s*\?|\s*$)"
 )
@@ -155,9 +158,39 @@ _NOT_A_BUSINESS = re.compile(
     r"\b(?:building|buildings|structure|location|premises|place|site|property|one|account|submission|line|policy|number|figure|question)\s*$",
     re.I,
 )
+# The trade's shorthand an underwriter writes, and the words the classifier knows it by: a lexicon of the trades'
+# abbreviations, each a word that names a trade on its own ("MSP in Dayton", "commercial GC").
+TRADE_ABBREVIATIONS = {
+    "b&b": "bed-and-breakfast inn",
+    "hvac": "heating and air-conditioning",
+    "gc": "general contractor",
+    "msp": "managed IT services provider",
+    "otr": "long-haul",
+    "ltl": "less-than-truckload",
+    "ftl": "full truckload",
+    "3pl": "third-party logistics",
+    "cpa": "certified public accountant",
+    "dds": "dentist",
+    "dmd": "dentist",
+    "dme": "durable medical equipment",
+    "snf": "skilled nursing facility",
+    "alf": "assisted living facility",
+    "asc": "ambulatory surgery center",
+    "hoa": "homeowners association",
+    "qsr": "quick-service restaurant",
+    "ems": "ambulance service",
+    "cnc": "computer-controlled machining",
+    "rv": "recreational vehicle",
+    "pi": "private investigation",
+    "ad": "advertising",
+}
 _ABBREVIATIONS = [
-    (re.compile(r"\bb\s?&\s?b'?s?\b", re.I), "bed-and-breakfast inn"),
-    (re.compile(r"\bhvac\b", re.I), "heating and air-conditioning"),
+    (re.compile(r"\bb\s?&\s?b'?s?\b", re.I), TRADE_ABBREVIATIONS["b&b"]),
+    (
+        re.compile(r"\bpi(?=\s+(?:law|attorney|attorneys|lawyer|lawyers)\b)", re.I),
+        "personal injury",
+    ),  # not an investigator
+    *((re.compile(rf"\b{word}\b", re.I), says) for word, says in TRADE_ABBREVIATIONS.items() if word != "b&b"),
 ]
 
 
@@ -182,7 +215,7 @@ def _runs(t: str, tokens) -> list[list[int]]:
     """Runs of adjacent capitalised words (with connectors and numbers inside: 'Channel 44 Broadcasting Group')."""
 
     def adjacent(j: int, i: int) -> bool:
-        if not re.fullmatch(r"[ \t]+", t[tokens[j][1] : tokens[i][0]]):
+        if not re.fullmatch(r" {1,2}", t[tokens[j][1] : tokens[i][0]]):  # a tab or a wider gap parts two columns
             return False
         prev_tok = tokens[j][2]
         return not prev_tok.endswith(".") or prev_tok.rstrip(".").lower() in _ABBREV_DOT
@@ -213,11 +246,38 @@ def _runs(t: str, tokens) -> list[list[int]]:
     return runs
 
 
+# A form's name line, its label then ":" or a column's gap ("Name        Acme Roofing LLC").
 _NAME_LABEL = re.compile(
     r"^[ \t>*\-•]*(?:named insured|insured(?: name)?|applicant(?: name)?|company(?: name)?|business name|account"
-    r"(?: name)?|client|dba|legal name)[ \t]*[:\-–—][ \t]*(?P<name>[A-Z0-9][^\n|:]{1,80})$",
+    r"(?: name)?|client|dba|legal name|name)(?:[ \t]*[:\-–—][ \t]*|\t[ \t]*| {3,})(?P<name>[A-Z0-9][^\n|:]{1,80})$",
     re.I | re.M,
 )
+# An e-mail header line that names a person, an address or a date, never the applicant (a Subject may name it)
+_PERSON_OR_DATE_LINE = re.compile(r"^[ \t>]*(?:from|sent|date|to|cc|bcc|reply-to)[ \t]*:.*$", re.I | re.M)
+_SUBJECT_LINE = re.compile(r"^[ \t>]*subject[ \t]*:.*$", re.I | re.M)
+# A legal form ends a full name ("... LLC"); a shorthand in a subject line rarely carries one
+_LEGAL_FORMS = {"llc", "inc", "co", "corp", "corporation", "ltd", "company", "lp", "llp", "pllc", "pc", "plc"}
+# A verb that agrees with a plural subject: "Barns are ...", "Kennels have ...": a plural noun, not a company
+_LIST_AFTER = re.compile(r"\s*,\s*[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?\s*,\s*[a-z]")  # ", parts, repairs"
+_PLURAL_VERB = re.compile(r"\s+(?:are|were|have|don't|aren't|weren't)\b", re.I)
+
+
+def _street_spans(t: str) -> list[tuple[int, int]]:
+    """Where a street address runs ("455 Madison Ave"): from a house number to its street's words, as the reader's
+    own identifier check finds it (a number, then capitalised words and a street type)."""
+    toks = tokenize(t)
+    codes = lexicon.state_codes()
+    out = []
+    for i, tok in enumerate(toks):
+        if identifier(toks, i, codes) == "street":
+            end = next((toks[j].end for j in (i + 2, i + 1) if j < len(toks) and _street_word(toks[j].text)), tok.end)
+            out.append((tok.start, end))
+    return out
+
+
+def _street_word(word: str) -> bool:
+    toks = tokenize(f"1 A {word}")
+    return len(toks) == 3 and identifier(toks, 0, frozenset()) == "street"
 
 
 def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
@@ -227,6 +287,61 @@ def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
     t = text
     if m := _NAME_LABEL.search(t):  # "Named Insured: Acme Roofing LLC": a form says which words are the name
         return m["name"].strip(" .,;")
+    if (cell := _name_cell(t)) is not None:
+        return cell
+    found = _names(t, catalog, strict)
+    first = next(found, None)
+    if first is None:
+        return None
+    name, at = first
+    if not any(a <= at < b for a, b in _spans(_SUBJECT_LINE, t)):
+        return name
+    # A subject's shorthand ("Auto - Redfern HVAC") gives way to the body's full name that shares a word with it: its
+    # legal name ("Redfern Heating & Cooling LLC") or the same name said in full ("Redfern HVAC Services")
+    said = {w.lower() for w in name.split()}
+    for other, _ in found:
+        words = other.split()
+        legal = words[-1].lower().rstrip(".") in _LEGAL_FORMS and said & {w.lower() for w in words[:-1]}
+        if legal or (other.startswith(name + " ") and len(words) > len(said)):
+            return other
+    return name
+
+
+_NAME_HEADS = {"insured", "named insured", "insured name", "name", "company", "company name", "applicant", "business name",
+               "account", "account name", "legal name", "dba"}  # fmt: skip
+
+
+def _table_heads(t: str) -> list[tuple[int, int, list[str], str]]:
+    """The header rows of the pipe tables pasted in the text ("Insured | City | ST"), each with its cells and the row
+    under it."""
+    lines = t.split("\n")
+    out, at = [], 0
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.count("|") >= 2 and nxt.count("|") == line.count("|") and not re.search(r"\d", line):
+            out.append((at, at + len(line), [c.strip().lower() for c in line.split("|")], nxt))
+        at += len(line) + 1
+    return out
+
+
+def _name_cell(t: str) -> str | None:
+    """The cell under a pipe table's name column."""
+    for _a, _b, heads, row in _table_heads(t):
+        cells = [c.strip() for c in row.split("|")]
+        for head, cell in zip(heads, cells, strict=False):
+            if head in _NAME_HEADS and cell[:1].isupper():
+                return cell
+    return None
+
+
+def _spans(pattern: re.Pattern, t: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in pattern.finditer(t)]
+
+
+def _names(t: str, catalog, strict: bool) -> Iterator[tuple[str, int]]:
+    """Every run that reads as a company name, in order, with where it starts."""
+    no_name = _spans(_PERSON_OR_DATE_LINE, t) + _street_spans(t) + [(a, b) for a, b, _, _ in _table_heads(t)]
+    subjects = _spans(_SUBJECT_LINE, t)
     stop = set(STOP)
     if catalog is not None:
         for name in catalog.states.values():
@@ -266,21 +381,31 @@ def company_name(text: str, catalog=None, strict: bool = False) -> str | None:
         if prev in _NO_COMPANY_BEFORE or (prev in _NO_SINGLE_BEFORE and not multi):
             continue
         start, end = tokens[run[lo]][0], tokens[run[hi - 1]][1]
+        if not multi and any(re.fullmatch(r"[ \t>]*subject[ \t]*:[ \t]*", t[a:start], re.I) for a, _ in subjects):
+            continue  # "Subject: Renewal - ...": the subject's topic word; a name there has more words
+        if any(a <= start < b or start <= a < end for a, b in no_name):
+            continue  # "Date: Thu, ...", "455 Madison Ave": a header's person or date, a street, never the applicant
         if re.match(r"\s*:", t[end:]) and (start == 0 or "\n" in t[max(0, start - 4) : start]):
             continue  # "Address:", "Requesting:": a form's label, not a name
         sentence_start = re.search(r"(?:^|[.!?:;]\s*|\n\s*)$", t[:start]) is not None
         follows = t[end : end + 30].lower()
         if sentence_start and not has_suffix and not re.match(_COMPANY_VERB_AFTER, follows):
             continue  # "Full-service Italian restaurant..." starts a sentence but is no name
+        if sentence_start and len(core) == 1 and _PLURAL_VERB.match(t, end):
+            continue  # "Sheds are steel": a plural noun opens the sentence; a company takes "is"
+        if sentence_start and len(core) == 1 and core[0].endswith("s") and _LIST_AFTER.match(t, end):
+            continue  # "Bikes, parts, repairs": a list of what they sell opens the sentence
+        if sentence_start and len(core) == 1 and re.match(r"\s*,", t[end:]) and _trade_noun(core[0]):
+            continue  # "Tannery, hides only." or "Bikes, parts, repairs": a trade or its goods, then more about it
         if strict and not (has_suffix or prev in _CUE_BEFORE_SINGLE):
             continue
         found = re.sub(r"'s$", "", t[start:end].rstrip(".,")).rstrip("'")  # "Greenway Hauling's auto"
         if multi:
-            return found
+            yield found, start
+            continue
         cue = prev in _CUE_BEFORE_SINGLE or sentence_start  # a sentence start was checked for a verb after it above
         if cue and not _common_noun(content[0].lower(), catalog):
-            return found
-    return None
+            yield found, start
 
 
 _VOCAB: dict[int, tuple] = {}
@@ -299,13 +424,27 @@ def _common_noun(word: str, catalog) -> bool:
     return any(form in vocab for form in (w, w + "s", w + "es", w[:-1] if w.endswith("s") else w))
 
 
+def _trade_noun(word: str) -> bool:
+    """A word the trades are named with ("Kennels", "Laundromat"), in any number."""
+    w = word.lower()
+    return any(form in trade_words() for form in (w, w[:-1] if w.endswith("s") else w + "s"))
+
+
 def content_words(text: str, catalog=None, extra_stop=()) -> list[str]:
-    words = re.findall(r"[a-z][a-z'&-]*", text.lower())
+    words = re.findall(r"[a-z0-9][a-z0-9'&-]*", text.lower())
     states = {w for name in (catalog.states.values() if catalog else []) for w in name.lower().split()}
     return [
         w
         for w in words
-        if w not in GENERIC and w not in STOP and w not in states and w not in extra_stop and len(w) > 2
+        if w in TRADE_ABBREVIATIONS  # "PI firm", "GC": the shorthand says what they do
+        or (
+            w[0].isalpha()
+            and w not in GENERIC
+            and w not in STOP
+            and w not in states
+            and w not in extra_stop
+            and len(w) > 2
+        )
     ]
 
 
