@@ -43,9 +43,11 @@ def sections_by_id() -> dict[str, Section]:
 def copilot():
     """The one ``Copilot`` of this server process (shared by every browser tab; threads keep tabs apart)."""
     from core import tracing
+    from core.heap import one_arena
     from graph.copilot import Copilot
 
     tracing.configure_from_settings(settings())  # every turn of this server is traced (UWC_TRACING)
+    one_arena()  # the turns' threads share one heap (``uwc serve`` sets it at its start; this for any other server)
     cp = Copilot(settings())
     # What the first turn needs loads while the page renders and the underwriter types, not after Enter.
     threading.Thread(target=_warm, args=(cp,), name="uwc-warm", daemon=True).start()

@@ -13,6 +13,8 @@ import logging
 import sys
 import threading
 
+from core.heap import one_arena
+
 log = logging.getLogger("uwc.app")
 
 
@@ -38,6 +40,7 @@ WARM_JOIN_S = 60.0
 
 
 def main() -> None:
+    one_arena()  # before any thread: each page's script and each turn run on threads of their own
     warming = threading.Thread(target=warm, name="uwc-warm", daemon=True)
     warming.start()
     from streamlit.web.cli import main as streamlit

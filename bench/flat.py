@@ -306,6 +306,8 @@ def peak_rss_mb(cmd: list[str], env: dict, stdin: str | None = None) -> tuple[fl
 
 STREAMLIT_DRIVER = """
 import sys
+from core.heap import one_arena
+one_arena()  # as the server's process does at its start, before any thread (app/streamlit_main.py)
 from streamlit.testing.v1 import AppTest
 app, conversations, turns = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 for _ in range(conversations):

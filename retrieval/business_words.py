@@ -13,9 +13,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 from core.vocabulary import FACT_NOUNS, LOB_SHORTHAND, NUMERIC_FACTS
 from retrieval.normalise import stem
+from retrieval.wordset import WordSet
 
 # A number after letters and a hyphen is part of a model name ("CO-2", "F-150"), not a figure.
 _NUMBER = r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)?\+?"
@@ -171,7 +173,7 @@ class Spelling:
 
     counts: dict[str, int]  # the NAICS texts' words and their singulars -> how often they occur
     skeletons: dict[str, list[str]]  # the consonants of a word -> the words, most frequent first
-    known: frozenset[str]  # words and stems not to correct
+    known: WordSet  # words and stems not to correct (~34,000: compact, see ``retrieval.wordset``)
 
     @classmethod
     def build(cls, words: Counter[str], english: Iterable[str]) -> Spelling:
@@ -185,7 +187,8 @@ class Spelling:
         for w, _ in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
             if len(w) >= 5:
                 skeletons.setdefault(w[0] + _VOWELS.sub("", w[1:]), []).append(w)
-        known = frozenset({*forms, *english, *(stem(w) for w in [*forms, *english])})
+        english = list(english)
+        known = WordSet(chain(forms, english, (stem(w) for w in chain(forms, english))))
         return cls({w: n for w, n in forms.items() if len(w) >= 5}, skeletons, known)
 
     def read(self, word: str) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,33 @@ SHIPPED = Path(__file__).parent / "assets" / "naics-entry-vectors.npz"
 # "Accounting services (except CPAs)" names what the code excludes: embedded whole, it would pull a query about
 # CPAs towards the one code that is not theirs. The cross-reference is cut; the name stays.
 _EXCEPT = re.compile(r"\s*\(except[^)]*\)|,?\s+except\b[^,;()]*", re.IGNORECASE)
+
+
+class PackedNames:
+    """(code, entry) pairs held as two strings, each pair made as it is iterated (so iterated again as often as
+    asked). 20,373 index entries as a list of tuples are ~7 MB of small objects: what a build keeps from them (the
+    words it counts, the head nouns) was allocated among them and pinned their pages once the list was dropped
+    (~4 MB of a classifying process). Codes are NAICS codes, six characters each."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        codes, entries = [], []
+        for code, entry in pairs:
+            if len(code) != 6 or "\n" in entry:
+                raise ValueError(f"not a six-character code and a one-line entry: {code!r}, {entry!r}")
+            codes.append(code)
+            entries.append(entry)
+        self._codes, self._entries, self._size = "".join(codes), "\n".join(entries), len(codes)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        start = 0
+        for i in range(self._size):
+            end = self._entries.find("\n", start)
+            end = len(self._entries) if end < 0 else end
+            yield self._codes[6 * i : 6 * i + 6], self._entries[start:end]
+            start = end + 1
 
 
 def entry_text(entry: str) -> str:
@@ -120,13 +147,15 @@ def read_entry_vectors(path: Path, digest: str) -> EntryVectors | None:
 
 
 def entry_vectors(
-    entries: Sequence[tuple[str, str]], embedding: Callable, identity: str | None, path: Path = SHIPPED
+    entries: Iterable[tuple[str, str]], embedding: Callable, identity: str | None, path: Path = SHIPPED
 ) -> EntryVectors | None:
     """Vectors of ``entries`` (code, entry) for ``embedding``: the shipped ones when they match; computed when the
     embedding has no identity (the instant hashing double of the tests); else None (a remote model would take
     twenty thousand calls, a stale file minutes: classification then goes without the names)."""
-    texts = [entry_text(e) for _, e in entries]
-    codes = [c for c, _ in entries]
+    codes, texts = [], []
+    for code, entry in entries:
+        codes.append(code)
+        texts.append(entry_text(entry))
     if identity is not None:
         return read_entry_vectors(path, entries_digest(identity, list(zip(codes, texts, strict=True))))
     if not texts:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.heap import give_back
 from retrieval.int8_graph import keep_int8
 
 TOKENIZER_PATH = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
@@ -183,25 +184,8 @@ def embed(texts: Sequence[str], batch_size: int = 32, max_tokens: int = MAX_TOKE
         pooled = summed / np.clip(b_mask.sum(axis=1, keepdims=True), 1, None)
         for row, vector in zip(rows, pooled / np.linalg.norm(pooled, axis=1, keepdims=True), strict=True):
             out[row] = vector.astype(np.float32)
-    _give_back()
+    # Each run casts the int8 weights to float one MatMul at a time (retrieval/int8_graph.py): ~30 MB allocated and
+    # freed a run, in blocks of up to 2.4 MB that glibc keeps, resident, once freed among the turn's other
+    # allocations (1-5 MB more a process per call, measured in a classifying `uwc chat` turn).
+    give_back()
     return out
-
-
-@lru_cache(maxsize=1)
-def _malloc_trim():
-    import ctypes
-
-    try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; None elsewhere
-    except (OSError, TypeError):  # no C library to open by name (Windows)
-        return None
-
-
-def _give_back() -> None:
-    """Each run casts the int8 weights to float one MatMul at a time (retrieval/int8_graph.py): ~30 MB allocated
-    and freed a run, in blocks of up to 2.4 MB that glibc takes from the heap and keeps, resident, once freed
-    among the turn's other allocations (1-5 MB more a process per call, measured in a classifying `uwc chat` turn).
-    ``malloc_trim`` returns the free pages to the system: 0.2-1 ms a call."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)

@@ -81,8 +81,14 @@ class NormalisedQuery:
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """Whole words of the embedding model's vocabulary (no word pieces): words a typo fix must leave alone."""
+    return frozenset(vocabulary_words())
+
+
+def vocabulary_words() -> list[str]:
+    """``english_words`` read again, not kept: for a caller that holds them its own way (21,719 words as a set of
+    ``str`` are ~3 MB a process)."""
     vocab = json.loads(TOKENIZER.read_text(encoding="utf-8"))["model"]["vocab"]
-    return frozenset(w for w in vocab if w.isalpha() and w.isascii() and len(w) > 1)
+    return [w for w in vocab if w.isalpha() and w.isascii() and len(w) > 1]
 
 
 def words_of(text: str) -> list[str]:

@@ -36,7 +36,9 @@ SIX_DIGITS = re.compile(r"^\d{6}$")
 
 
 class Row(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    # No string cache: pydantic-core keeps the last 16,384 strings it made in a table for the process's life (the
+    # index entries filled it: 1.2 MB kept by a classifying process after the rows were dropped).
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, cache_strings=False)
 
 
 class NaicsRow(Row):

@@ -480,6 +480,43 @@ def test_int8_entry_vectors_are_scored_in_blocks_as_the_float_product():
         assert names.best(query)[ids.index("999999")] == -1.0
 
 
+def test_a_compact_word_set_answers_as_a_set_of_the_same_words():
+    """The typo reader's known words are held as bytes by length; asked about any word, the same answer as a set."""
+    from retrieval.normalise import stem, vocabulary_words
+    from retrieval.wordset import WordSet
+
+    words = [*vocabulary_words(), "café", "naïve", "a", "zz"]
+    words += [stem(w) for w in words]
+    held, plain = WordSet(words), set(words)
+    assert len(held) == len(plain)
+    asked = [
+        *plain,
+        *(w + "x" for w in words[:3000]),
+        *(w[:-1] for w in words[:3000]),
+        "",
+        "é",
+        "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+    ]
+    assert [w in held for w in asked] == [w in plain for w in asked]
+    assert 3 not in held and None not in held
+
+
+def test_packed_index_names_give_back_the_same_pairs_each_time_they_are_read():
+    import pytest
+
+    from retrieval.entries import PackedNames
+    from seed_db.sources import read_index_entries
+
+    pairs = read_index_entries()
+    packed = PackedNames(pairs)
+    assert len(packed) == len(pairs)
+    assert list(packed) == pairs
+    assert list(packed) == pairs  # read again, as the classifier's build does several times
+    assert list(PackedNames([("111110", "")])) == [("111110", "")] and list(PackedNames([])) == []
+    with pytest.raises(ValueError):
+        PackedNames([("111110", "two\nlines")])
+
+
 def test_the_search_terms_name_real_sections_and_reach_only_the_lexical_text(tmp_path):
     """The words underwriters use for a section ("cross-sell") are BM25's, never the embedded or cited text."""
     import pytest

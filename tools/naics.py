@@ -6,6 +6,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from typing import Annotated
 
 import numpy as np
@@ -13,12 +14,13 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.heap import give_back
 from retrieval.acronyms import defined_acronyms, spell_out
 from retrieval.activity import Activity, establishment_test
 from retrieval.business_words import BusinessWords, HeadNouns, Spelling, head_clause
-from retrieval.entries import CodeNames, entry_vectors
+from retrieval.entries import CodeNames, PackedNames, entry_vectors
 from retrieval.index import NAICS, collection_vectors, naics_document, open_collection
-from retrieval.normalise import english_words, message_body
+from retrieval.normalise import message_body, vocabulary_words
 from retrieval.search import HybridIndex
 from retrieval.vectors import identity_of
 from seed_db import models
@@ -67,9 +69,10 @@ class NaicsClassifier:
         if self.spelling is not None:
             query = self.spelling(query)
         query = spell_out(query, self.acronyms or {})
-        head = head_clause(query)  # the text itself when it is one clause
-        vectors = np.asarray(self.index.embedding.embed_query([query, head]), dtype=np.float32)
-        score = self.similarity(vectors[0]) + HEAD_WEIGHT * self.similarity(vectors[1])
+        head = head_clause(query)  # the text itself when it is one clause: embedded once (its vector in any batch)
+        texts = [query] if head == query else [query, head]
+        vectors = np.asarray(self.index.embedding.embed_query(texts), dtype=np.float32)
+        score = self.similarity(vectors[0]) + HEAD_WEIGHT * self.similarity(vectors[-1])
         lexical = self.index.bm25_scores(query)
         if lexical.max() > 0:
             score = score + LEXICAL_WEIGHT * lexical / lexical.max()
@@ -118,30 +121,39 @@ def naics_classifier(ctx: ToolContext) -> NaicsClassifier:
     index = naics_search(ctx)  # outside ``lazy``: its lock is not re-entrant
 
     def build():
-        documents = _document_vectors(ctx, index)
-        documents /= np.maximum(np.linalg.norm(documents, axis=1, keepdims=True), 1e-12)
-        names = read_index_entries()
-        vectors = entry_vectors(names, ctx.embedding, identity_of(ctx.embedding))
-        entries = vectors.by_code(index.ids) if vectors is not None else None
-        with Session(ctx.engine) as c:
-            texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
-        # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not; gathered text by
-        # text (a list of every word of the entries took 8 MB at the build's peak)
-        words: set[str] = set()
-        counts: Counter[str] = Counter()
-        for text in [*texts, *(e for _, e in names)]:
-            found = re.findall(r"[A-Za-z']+", text)
-            words.update(w for w in found if w.islower())
-            counts.update(w.lower() for w in found if "'" not in w)
-        cities = read_us_cities()
-        business = BusinessWords.build(words, cities, ctx.catalog.states, ctx.catalog.synonyms)
-        acronyms = defined_acronyms([*(e for _, e in names), *texts])
-        heads = HeadNouns.build(names)
-        activity = Activity(establishment_test(heads.of_noun))
-        spelling = Spelling.build(counts, english_words())
-        return NaicsClassifier(index, documents, entries, business, heads, acronyms, activity, spelling)
+        classifier = _build_classifier(ctx, index)
+        # what the build parsed and dropped (the index entries, the NAICS texts' words, the tokenizer's vocabulary),
+        # handed back before the turn's own peak: ~5 MB of the classifying turn's peak
+        give_back()
+        return classifier
 
     return ctx.lazy("naics_classifier", build)
+
+
+def _build_classifier(ctx: ToolContext, index: HybridIndex) -> NaicsClassifier:
+    documents = _document_vectors(ctx, index)
+    documents /= np.maximum(np.linalg.norm(documents, axis=1, keepdims=True), 1e-12)
+    names = PackedNames(read_index_entries())
+    vectors = entry_vectors(names, ctx.embedding, identity_of(ctx.embedding))
+    entries = vectors.by_code(index.ids) if vectors is not None else None
+    with Session(ctx.engine) as c:
+        texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
+    # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not; gathered text by
+    # text (a list of every word of the entries took 8 MB at the build's peak)
+    words: set[str] = set()
+    counts: Counter[str] = Counter()
+    for text in chain(texts, (e for _, e in names)):
+        found = re.findall(r"[A-Za-z']+", text)
+        words.update(w for w in found if w.islower())
+        counts.update(w.lower() for w in found if "'" not in w)
+    acronyms = defined_acronyms(chain((e for _, e in names), texts))
+    heads = HeadNouns.build(names)
+    del names, texts  # before the cities are read: they reuse the memory
+    business = BusinessWords.build(words, read_us_cities(), ctx.catalog.states, ctx.catalog.synonyms)
+    del words
+    activity = Activity(establishment_test(heads.of_noun))
+    spelling = Spelling.build(counts, vocabulary_words())
+    return NaicsClassifier(index, documents, entries, business, heads, acronyms, activity, spelling)
 
 
 def _document_vectors(ctx: ToolContext, index: HybridIndex) -> np.ndarray:
