@@ -629,7 +629,7 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], skip:
             if j in skip or _identifier(tokens, j, lexicon.state_codes()):
                 break
             value = _in_units_of(tokens[j].text, last)
-            if value is not None and 1 / 3 <= value / max(float(last.value), 1) <= 3:  # type: ignore[arg-type]
+            if value is not None and 1 / 3 <= value / max(float(last.value), 1) <= 3:
                 span = _span(text, tokens, j, j + 1)
                 r.facts[last.fact] = FactReading(last.fact, value, last.unit, span, "correction")
                 r.corrections.append(_span(text, tokens, i, i + 1))
@@ -643,9 +643,10 @@ def _in_units_of(word: str, last: FactReading) -> int | None:
     value = money([word])
     if value is None:
         return None
-    if not re.search(r"[$kmb]", word, re.I) and float(last.value) >= 1000:  # type: ignore[arg-type]
-        scale = min((1, 1_000, 1_000_000), key=lambda m: abs(value * m - float(last.value)))  # type: ignore[arg-type]
-        value = int(value * scale)
+    was = float(last.value)
+    if not re.search(r"[$kmb]", word, re.I) and was >= 1000:
+        said = value
+        value = int(said * min((1, 1_000, 1_000_000), key=lambda m: abs(said * m - was)))
     return value
 
 
@@ -917,8 +918,7 @@ def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
         return False
     if lexicon.cue_of().get(low, "employees") != "employees":
         # a noun of another figure ("coaches", "rigs") counts people only when said to be on the payroll
-        after = " ".join(t.text.lower() for t in tokens[k + 1 : min(end, k + 4)])
-        return after.startswith(_ON_PAYROLL)
+        return " ".join(t.text.lower() for t in tokens[k + 1 : min(end, k + 4)]).startswith(_ON_PAYROLL)
     staff = lexicon.cues()["employees"] | lexicon.PEOPLE | {"office", "admin", "staff"}
     if k + 2 < end and tokens[k + 1].text in ("/", "+", "&") and tokens[k + 2].text.lower() in staff:
         return True
