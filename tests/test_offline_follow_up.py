@@ -587,3 +587,12 @@ def test_words_about_the_building_or_the_paste_are_no_description(catalog, text)
     from graph.offline.facts import parse
 
     assert "description" not in parse(text, catalog).facts
+
+
+def test_a_description_that_names_its_customers_is_no_request_for_a_product(cp):  # noqa: F811
+    first, second = chat(
+        cp,
+        "auto in appetite? 9 trucks, Oregon",
+        "they run a garden center selling plants and mulch to landscapers and homeowners",
+    )
+    assert "do not write" not in second.answer and "NAICS" in second.answer

@@ -1015,6 +1015,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     asking = _without_form_lines(t)
     p = Parsed(text=t, task=detect_task(asking) or detect_task(t), unknown=says_unknown(t))
     p.not_written = not_written(t, catalog)
+    if asked == "description" and p.not_written and not (_REQUEST.search(t) or "?" in t):
+        p.not_written = []  # what the business does names its goods and customers ("sells to homeowners"), no request
     p.tasks = (detect_tasks(asking) or detect_tasks(t)) if p.task else []
     if p.tasks and p.task != p.tasks[0]:
         p.task = p.tasks[0]
