@@ -9,7 +9,7 @@ query: "PET scans" is positron emission tomography, "pet groomer" is not.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 # The trade's standard abbreviations that no NAICS text defines, as they are typed (a word in lower case is left
 # alone: "pt" may be a pint, "it" is a word), spelled out in the words the NAICS texts use for the activity.
@@ -63,9 +63,15 @@ def defined_acronyms(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def spell_out(text: str, acronyms: dict[str, str]) -> str:
+_LOWER = {a.lower(): a for a in TRADE_ABBREVIATIONS}
+_LOWER_ACRONYM = re.compile(r"(?<![\w&'-])([a-z]{2,8})(?:s|'s)?(?![\w&'-])")
+
+
+def spell_out(text: str, acronyms: dict[str, str], words: Container[str] = ()) -> str:
     """``text`` with each acronym typed in capitals ("CPA", "CPAs", "RV's") followed by its definition: the trade's
-    own as typed (``TRADE_ABBREVIATIONS``), else the one ``acronyms`` gives (lower case -> definition)."""
+    own as typed (``TRADE_ABBREVIATIONS``), else the one ``acronyms`` gives (lower case -> definition). Typed in lower
+    case ("gc", "ltl"), an acronym is spelled out too when it is none of ``words`` (the words a text may mean:
+    "it" and "pt" stay), the trade's of any length, a defined one of three letters or more."""
 
     letters = [c for c in text if c.isalpha()]
     shouted = sum(c.isupper() for c in letters) > len(letters) / 2  # "IT" is a word in a text typed in capitals
@@ -76,4 +82,12 @@ def spell_out(text: str, acronyms: dict[str, str]) -> str:
         definition = acronyms.get((m.group(1) or m.group(2)).lower())
         return f"{m.group(0)} ({definition})" if definition else m.group(0)
 
-    return _ACRONYM.sub(add, text)
+    def add_lower(m: re.Match) -> str:
+        a = m.group(1)
+        if a in words or (a not in _LOWER and len(a) < 3):
+            return m.group(0)
+        definition = TRADE_ABBREVIATIONS[_LOWER[a]] if a in _LOWER else acronyms.get(a)
+        return f"{m.group(0)} ({definition})" if definition else m.group(0)
+
+    text = _ACRONYM.sub(add, text)
+    return _LOWER_ACRONYM.sub(add_lower, text) if words else text

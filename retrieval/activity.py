@@ -76,7 +76,12 @@ class Activity:
         description = _SUPPLIERS.sub(" ", description)
         own = _CLIENTS.sub(" ", description)
         for _, sectors, verbs in KINDS:
-            found = (own[max(m.start() - 14, 0) : m.end() + 8] for m in verbs.finditer(own))
+            # a possessive names another's business ("a toolmaker's sales office")
+            found = (
+                own[max(m.start() - 14, 0) : m.end() + 8]
+                for m in verbs.finditer(own)
+                if own[m.end() : m.end() + 1] != "'"
+            )
             if any(not _NOT_ITS_OWN.search(around) for around in found):
                 return sectors
         for m in _CUSTOMERS.finditer(description):

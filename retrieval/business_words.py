@@ -25,6 +25,17 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'&.-]*")
 # Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+".
 _CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?]\s*|\s+\+\s+")
 _LEFT_OVER = re.compile(r"^(?:(?:for|on|a|an|the)\s+)+(?=\w)", re.IGNORECASE)
+# What a business is said not to have or do ("no seating", "without a kitchen", "non-profit"): people say
+# it to tell the business from its neighbour. The words after "no", "without", "never" up to the end of the clause
+# (five at most); a "non-" word alone. ("not" and "n't" deny a verb, and are hedges as often: "does not have a direct
+# relationship with ...".)
+_DENIED = re.compile(
+    r"\bnon-[a-z]+"
+    r"|(?:\b(?:no|without|never)\b|\bw/o\b)(?:\s+(?!(?:and|but|or)\b)[a-z][\w'/&-]*){1,5}"
+    r"(?=\s*(?:$|[,;:.()!?+]|\s[-\u2013\u2014]\s|\s(?:and|but|or)\b))",
+    re.IGNORECASE,
+)
+_DENIAL_WORD = re.compile(r"^(?:non-|no\b|without\b|never\b|w/o)\s*", re.IGNORECASE)
 PLACE_CUES = r"in|near|from|around|outside|based in|located in"
 
 
@@ -85,6 +96,13 @@ class BusinessWords:
         # what a line taken out leaves at the start ("GL for a bakery" -> "for a bakery") says nothing of the business
         out = _LEFT_OVER.sub("", out)
         return out if _WORD.search(out) else text
+
+
+def denied(text: str) -> str:
+    """What ``text`` says the business does not have or do, without the word that denies it, one denial a line
+    ("pizza place, no delivery" -> "delivery"); empty when it denies nothing. The classifier moves codes near it down:
+    kept in the description, the neighbour's words pull towards the neighbour (``tools.naics``)."""
+    return "\n".join(_DENIAL_WORD.sub("", m.group(0)) for m in _DENIED.finditer(text))
 
 
 def head_clause(text: str) -> str:
@@ -159,13 +177,15 @@ class HeadNouns:
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _VOWELS = re.compile(r"[aeiouy]")
+_MIXED_VOWELS_FROM = 8  # letters
 _LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]{5,24}(?![\w'-])")
 
 
 @dataclass(frozen=True)
 class Spelling:
     """Trade words typed with a slip, read as the NAICS word they stand for: a letter left out or two neighbours
-    swapped ("restaurnt", "plumebr"), or the vowels dropped as people shorten words ("plmbr", "cntrctr"). Only a word
+    swapped ("restaurnt", "plumebr"), in a long word the vowels mixed up (the same consonants in order:
+    "seperator"), or the vowels dropped as people shorten words ("plmbr", "cntrctr"). Only a word
     in lower case of five letters or more that neither the NAICS texts nor the embedding model's vocabulary know, in
     any form, is read: a capitalised word may be a name, and a letter replaced by another makes another word as often
     as a slip ("scones", "stones"). The first letter is as typed. Of several candidates the most frequent in the
@@ -182,7 +202,9 @@ class Spelling:
         # a plural's singular is a word too ("remodelers" -> "remodeler"); the most frequent first, so it wins
         forms = Counter(words)
         for w, n in words.items():
-            if w.endswith("s") and len(w) > 5:
+            if w.endswith("ies") and len(w) > 5:  # "cemeteries" -> "cemetery", not "cemeterie"
+                forms[w[:-3] + "y"] += n
+            elif w.endswith("s") and len(w) > 5:
                 forms[w[:-1]] += n
         for w, _ in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0])):
             if len(w) >= 5:
@@ -202,7 +224,9 @@ class Spelling:
         if found:
             return max(found, key=lambda w: (self.counts[w], w))
         for w in self.skeletons.get(word[0] + _VOWELS.sub("", word[1:]), []):
-            if _is_subsequence(word, w):
+            # its vowels dropped, or in a long word a vowel put for another or two swapped ("seperator",
+            # "cemetary"; a short word's vowels changed make another word as often: "redoes", "radios")
+            if _is_subsequence(word, w) or (len(word) >= _MIXED_VOWELS_FROM and abs(len(w) - len(word)) <= 1):
                 return w
         return None
 

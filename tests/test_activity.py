@@ -49,6 +49,7 @@ def test_the_verbs_name_the_kind_of_activity(text, sectors):
         "pet stores in three malls",  # the shops' noun, not the verb "stores"
         "espresso bar brewing coffee",  # brewing is what cafes do too
         "frame shop; nothing is fabricated here, others install the frames",  # denied, or done by others
+        "a toolmaker's sales office",  # a possessive names another's business
     ],
 )
 def test_what_is_no_kind_of_the_business_itself_names_none(text):
@@ -68,3 +69,19 @@ def test_the_verbs_move_a_first_code_of_another_sector_and_leave_one_of_theirs(t
     moved = classifier.by_activity("fabricates doors", score)
     maker = [i for i, c in enumerate(ids) if c.startswith(("31", "32", "33"))]
     assert (moved[maker] > score[maker]).all() and moved[construction] == score[construction]
+
+
+def test_a_first_code_whose_title_names_the_verb_stays_first(toolkit):
+    """A verb's word in the first code's own title ("distribution" of a power utility's) says it is of that kind."""
+    from tools.naics import naics_classifier
+
+    classifier = naics_classifier(toolkit.ctx)
+    ids = classifier.index.ids
+    titled = next(c for c in ids if not c.startswith("42") and "Distribution" in classifier.titles[c])
+    score = np.zeros(len(ids))
+    score[ids.index(titled)] = 1.0
+    assert classifier.by_activity("power distribution to member households", score) is score
+    other = next(c for c in ids if not c.startswith("42") and "Distribut" not in classifier.titles[c])
+    score = np.zeros(len(ids))
+    score[ids.index(other)] = 1.0
+    assert classifier.by_activity("power distribution to member households", score) is not score

@@ -458,6 +458,18 @@ def test_the_trades_own_abbreviations_are_spelled_out_as_typed():
     assert spell_out("IT IS A GC IN OHIO", {}) == "IT IS A GC IN OHIO"  # typed in capitals throughout
 
 
+def test_acronyms_typed_in_lower_case_are_spelled_out_when_they_are_no_word():
+    from retrieval.acronyms import spell_out
+
+    acronyms = {"peo": "professional employer organizations", "rv": "recreational vehicle"}
+    words = {"it", "pt", "and", "a", "peo", "shop"}
+    got = spell_out("gc and a msp shop", acronyms, words)
+    assert got == "gc (general contractor) and a msp (managed computer services provider) shop"
+    # a word of the texts stays; a defined acronym of two letters typed small is too likely something else
+    assert spell_out("it and pt, a peo, rv", acronyms, words) == "it and pt, a peo, rv"
+    assert spell_out("gc and a msp shop", acronyms) == "gc and a msp shop"  # without the words: capitals only
+
+
 def test_trade_words_typed_with_a_slip_are_read_as_meant_and_other_words_are_left_alone():
     from collections import Counter
 
@@ -470,6 +482,21 @@ def test_trade_words_typed_with_a_slip_are_read_as_meant_and_other_words_are_lef
     # a known word, a word with a letter replaced (another word as often as a slip), a capitalised name, a short word
     assert spelling("scones, stpnes, Plumbr Bros, plmb") == "scones, stpnes, Plumbr Bros, plmb"
     assert spelling("xliquor") == "xliquor"  # the first letter is as typed
+    # in a long word the vowels may be mixed up; in a short one that makes another word as often
+    more = Spelling.build(Counter({"separators": 4, "radios": 3, "cemeteries": 2}), [])
+    assert more("seperator, cemetary") == "separator, cemetery"  # -ies: -y
+    assert more("redoes") == "redoes"
+
+
+def test_what_a_description_denies_is_read_apart():
+    from retrieval.business_words import denied
+
+    assert denied("taqueria, no seating") == "seating"
+    assert denied("caterer without a kitchen of its own; cooks on site") == "a kitchen of its own"
+    assert denied("non-profit shelter and no boarding or grooming") == "profit\nboarding"
+    assert denied("a bakery that ships cakes nationwide") == ""
+    # "not" denies a verb and hedges as often: left alone
+    assert denied("does not have a storefront") == ""
 
 
 def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it():
