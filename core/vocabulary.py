@@ -169,8 +169,12 @@ def usd(value: object, missing: str = "—") -> str:
 
 
 def usd_short(value: float) -> str:
-    """Millions with one decimal above $1M ("$4.5M"), whole dollars below."""
-    return f"${value / 1e6:,.1f}M" if value >= 1e6 else f"${value:,.0f}"
+    """Millions with one decimal above $1M ("$4.5M"), two when the second is not 0 ("$1.25M", never rounded to a
+    figure nobody said), whole dollars below."""
+    if value < 1e6:
+        return f"${value:,.0f}"
+    two = f"{value / 1e6:,.2f}"
+    return f"${two[:-1] if two.endswith('0') else two}M"
 
 
 def millions(value: float) -> str:

@@ -596,3 +596,32 @@ def test_a_description_that_names_its_customers_is_no_request_for_a_product(cp):
         "they run a garden center selling plants and mulch to landscapers and homeowners",
     )
     assert "do not write" not in second.answer and "NAICS" in second.answer
+
+
+def test_the_read_back_chip_wording_corrects_the_fact_and_describes_nothing(cp):  # noqa: F811
+    first, second = chat(
+        cp, "GL for a pet grooming salon in Tulsa OK, NAICS 812910, 9 staff, rev 800k?", "correction: employees is 11"
+    )
+    assert "11" in second.answer and "what the business does is correction" not in second.answer
+    (r,) = chat(cp, "correction: employees is 11")
+    assert r.readings and all(x.fact != "description" for x in r.readings)
+
+
+def test_a_correction_while_the_code_is_asked_is_the_figure_it_names(cp):  # noqa: F811
+    first, second = chat(
+        cp, "cyber for an insurance office in Boise ID, 8 employees, revenue 600k?", "correction: revenue is 650000"
+    )
+    assert "650000 is not a NAICS code" not in second.answer
+    assert any(x.fact == "annual_revenue" and x.value == 650_000 for x in second.readings)
+
+
+def test_a_code_stated_a_few_words_on_is_no_question_about_the_code(cp):  # noqa: F811
+    (r,) = chat(cp, "Dog daycare in Reno NV, 11 employees, revenue 900k. NAICS on the form is 812910. GL and property?")
+    assert [f["task_type"] for f in r.findings][:1] == ["appetite"]
+
+
+def test_a_recap_names_every_line_asked_of(cp):  # noqa: F811
+    first, second = chat(
+        cp, "florist in Macon GA, NAICS 459310, 6 staff, rev 500k: cyber and auto?", "what do you have so far?"
+    )
+    assert "Cyber" in second.answer and "Commercial Auto" in second.answer

@@ -755,3 +755,20 @@ def test_a_block_of_space_aligned_labels_reads_as_label_lines():
         "employees": 7,
         "annual_revenue": 640_000,
     }
+
+
+def test_a_table_names_its_applicant_and_its_line_and_the_header_is_no_name(toolkit):
+    from graph.offline.facts import parse
+
+    tabbed = "Name\tState\tStaff\tSales\tLine\nBrightwater Pool Service\tAZ\t17\t2,300,000\tGeneral Liability\nok?"
+    p = parse(tabbed, toolkit.ctx.catalog)
+    assert p.company == "Brightwater Pool Service" and p.facts["lob"] == "general_liability"
+    piped = "Insured | ST | Headcount | Line\nRiverside Kennels | KY | 8 | Property\nappetite?"
+    p = parse(piped, toolkit.ctx.catalog)
+    assert p.facts["lob"] == "property" and p.facts["employees"] == 8 and p.facts["state"] == "KY"
+
+
+@pytest.mark.parametrize("text", ["revenue is 720000", "correction: payroll is 310000", "sales: 880000"])
+def test_six_digits_after_a_figures_noun_are_that_figure_not_a_code(text):
+    got = read(text).values()
+    assert "naics" not in got and any(v in (720_000, 310_000, 880_000) for v in got.values())

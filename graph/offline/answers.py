@@ -222,7 +222,10 @@ class AnswerWriter:
         """What the underwriter has told us about the applicant so far, as the read-back line says each fact, and
         what they said nobody knows ("what revenue did I give you?"); then the question still open, asked again so
         the next reply answers it."""
-        known = [shown(k, v, self.catalog.lobs) for k in READ_ORDER if (v := conv.fact(k)) is not None]
+        known = []
+        for k in READ_ORDER:
+            values = [conv.fact(k)] if k != "lob" else [conv.fact(k), *conv.requested]  # every line asked of
+            known += [shown(k, v, self.catalog.lobs) for v in dict.fromkeys(values) if v is not None]
         unknown = [FACTS[k].words for k in FACTS if k in conv.unknown and conv.fact(k) is None]
         if not known and not unknown:
             return Step(text="You have not told me anything about the business yet. " + self.help_text())

@@ -125,7 +125,7 @@ def last_question(text: object) -> str | None:
     return sentences[-1] if sentences and sentences[-1].endswith("?") else None
 
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_SENTENCES = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z])")  # (an answer's sentence may end with its "[section-id]")
 _CONTAINERS = (dict, set, list)  # what a fork copies (a shallow copy each)
 
 

@@ -97,7 +97,8 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
     (
         "classification",
         re.compile(
-            r"\bnaics\b(?!\s*(?:code\s*)?(?:is\s*|of\s*|=\s*|:\s*|#\s*)?\d)|\bclassif|\bindustry code\b|\bclass code\b"
+            # (not "NAICS 722511", "naics on the app is 722320": the code stated, a few words on)
+            r"\bnaics\b(?![^.?!\n\d]{0,30}\d{2}[\s-]?\d{4})|\bclassif|\bindustry code\b|\bclass code\b"
             r"|^\W*(?:naics|code)\s+(?:for|of)\b|\b(?:in|to|for) (?:the )?20(?:12|17|22)(?: edition| code| naics)?\W*$"
             r"|\b20(?:12|17) (?:naics )?code\b[^?]*\?"
             # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
@@ -1058,6 +1059,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # describes nothing; the line it names is the one it asks about, kept for when the code is known.
     asks_instead = asked in ("naics", "naics_choice") and ("?" in t or p.task is not None)
     lob = lob_fact(t, catalog) if asked in (None, "lob") or asks_instead else _requested_lob(t, catalog)
+    if lob is None and asked in (None, "lob") and _labelled(reading, "lob"):
+        lob = str(reading.facts["lob"].value)  # a table's "Line" column ("Line | Property")
     if lob is not None:
         f["lob"] = lob
     if (c := construction_fact(t, catalog, asked=asked == "construction")) is not None:
@@ -1115,9 +1118,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         del f["description"]  # "wood walls and a metal roof": the building's words, not what the business does
     if "description" in f and not _WORD3.search(str(f["description"])):
         del f["description"]  # "a go for property": no word of three letters describes a business (nor can the tool)
-    if "description" in f and not [
-        w for w in names.content_words(str(f["description"]), catalog) if w not in CORRECTION_WORDS
-    ]:
+    if "description" in f and not _describes(str(f["description"]), catalog):
         del f["description"]  # "oh wait, it is el paso": a correction's words and a pronoun describe nothing
     if p.company is None and asked is None and not p.applicant_id and reading.company is not None:
         # the tagger's name where the rules found none ("Birchwood Shuttle Lines needs auto"), its capitalised words
@@ -1200,4 +1201,11 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
                 f["description"] = said  # "Acme LLC, 4 Main St. MSP, ...": a clause of its own names the trade
             elif at == 0 and "," in str(f["description"]) and said.lower() not in str(f["description"]).lower():
                 f["description"] = said  # "Tannery. Hides, leather, belts.": the trade, then a list of its goods
+        if "description" in f and not _describes(str(f["description"]), catalog):
+            del f["description"]  # "correction: employees is 11": a correction's own word names no trade
     return p
+
+
+def _describes(text: str, catalog) -> bool:
+    """Words that may say what a business does: not only a correction's words and pronouns."""
+    return bool([w for w in names.content_words(text, catalog) if w not in CORRECTION_WORDS])

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from graph.reader import lexicon
+from graph.reader.read import table_rows
 from graph.reader.tokens import tokenize
 from graph.reader.values import identifier
 from tools.guard import find_mentions
@@ -249,7 +250,7 @@ def _runs(t: str, tokens) -> list[list[int]]:
 # A form's name line, its label then ":" or a column's gap ("Name        Acme Roofing LLC").
 _NAME_LABEL = re.compile(
     r"^[ \t>*\-•]*(?:named insured|insured(?: name)?|applicant(?: name)?|company(?: name)?|business name|account"
-    r"(?: name)?|client|dba|legal name|name)(?:[ \t]*[:\-–—][ \t]*|\t[ \t]*| {3,})(?P<name>[A-Z0-9][^\n|:]{1,80})$",
+    r"(?: name)?|client|dba|legal name|name)(?:[ \t]*[:\-–—][ \t]*|\t[ \t]*| {3,})(?P<name>[A-Z0-9][^\n|:\t]{1,80})$",
     re.I | re.M,
 )
 # An e-mail header line that names a person, an address or a date, never the applicant (a Subject may name it)
@@ -312,20 +313,18 @@ _NAME_HEADS = {"insured", "named insured", "insured name", "name", "company", "c
 
 
 def _table_heads(t: str) -> list[tuple[int, int, list[str], str]]:
-    """The header rows of the pipe tables pasted in the text ("Insured | City | ST"), each with its cells and the row
-    under it."""
-    lines = t.split("\n")
-    out, at = [], 0
-    for i, line in enumerate(lines):
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if line.count("|") >= 2 and nxt.count("|") == line.count("|") and not re.search(r"\d", line):
-            out.append((at, at + len(line), [c.strip().lower() for c in line.split("|")], nxt))
-        at += len(line) + 1
-    return out
+    """The header row of a table pasted in the text ("Insured | City | ST", or tab-separated; the reader's
+    ``table_rows``), with its cells and the row under it."""
+    rows = table_rows(t)
+    if len(rows) < 2:
+        return []
+    (start, head, cells), (_, row, below) = rows[0], rows[1]
+    heads = [head[a:b].strip().lower() for a, b in cells]
+    return [(start, start + len(head), heads, "|".join(row[a:b] for a, b in below))]
 
 
 def _name_cell(t: str) -> str | None:
-    """The cell under a pipe table's name column."""
+    """The cell under a table's name column."""
     for _a, _b, heads, row in _table_heads(t):
         cells = [c.strip() for c in row.split("|")]
         for head, cell in zip(heads, cells, strict=False):

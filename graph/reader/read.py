@@ -179,7 +179,7 @@ def read(text: object, catalog=None, asked: str | None = None) -> Reading:
     Never raises: input it cannot read gives an empty reading (logged)."""
     try:
         whole = as_label_lines(clean(text))
-        rows = _table_rows(whole)
+        rows = table_rows(whole)
         r = _read(_without(whole, rows[1:]), catalog, asked if asked in FACTS else None)
         r.text = whole
         if len(rows) == 2:
@@ -217,7 +217,7 @@ def _cells(line: str) -> list[tuple[int, int]]:
     return out
 
 
-def _table_rows(text: str) -> list[tuple[int, str, list[tuple[int, int]]]]:
+def table_rows(text: str) -> list[tuple[int, str, list[tuple[int, int]]]]:
     """A pasted table's header row and its rows of values, each (where the line starts, the line, its cells): a row
     of three or more cells with no figure but a year, then the rows of as many cells right under it; [] if none."""
     start, rows = 0, []
@@ -262,15 +262,20 @@ def _table_row(r: Reading, catalog, rows: list) -> None:
     for line, (va, vb) in zip(lines, where, strict=True):
         offsets.append((at + len(line) - (vb - va), at + len(line), va))
         at += len(line) + 1
-    for fact, reading in _read(synthetic, catalog, None).facts.items():
-        if fact in r.facts or fact in r.unknown:
+    under = _read(synthetic, catalog, None)
+    lines = [] if r.lines else under.lines  # ("Line | Property": the line the row names, when the text names none)
+    for fact, reading in [*under.facts.items(), *(("lob", line) for line in lines)]:
+        if fact in r.facts and not (fact == "lob" and reading in lines) or fact in r.unknown:
             continue
         cell = next(((a, b, va) for a, b, va in offsets if a <= reading.span.start < b), None)
         if cell is None:
             continue  # (a value read from a header's words alone)
         a, b, va = cell
         span = Span(va, va + (b - a), text[va : va + (b - a)])
-        r.facts[fact] = FactReading(fact, reading.value, reading.unit, span, "label", span)
+        got = FactReading(fact, reading.value, reading.unit, span, "label", span)
+        if fact == "lob":
+            r.lines.append(got)
+        r.facts.setdefault(fact, got)
 
 
 def as_label_lines(text: str) -> str:
@@ -477,6 +482,12 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
             digits = re.sub(r"\D", "", span.text)
+            if (named := _named_figure(tokens, a)) is not None and digits.isdigit():
+                fact, cue_at = named  # "revenue is 650000": six digits after a figure's noun are that figure
+                value = int(digits)
+                cue = _span(text, tokens, cue_at, cue_at + 1)
+                r.facts[fact] = last_figure[fact] = FactReading(fact, value, FACTS[fact].unit, span, "cue", cue)
+                continue
             prev = tokens[a - 1].text.lower().strip(".#:") if a else ""
             if prev in _OTHER_NUMBERS or (a > 1 and prev == "" and tokens[a - 2].text.lower() in _OTHER_NUMBERS):
                 continue  # "MC 778812", "DOT# 334512", "policy no. 447190": another register's number
@@ -608,6 +619,18 @@ def _year_of(tokens: list[Token], a: int, b: int) -> int:
     return 0
 
 
+def _named_figure(tokens: list[Token], a: int) -> tuple[str, int] | None:
+    """The figure a noun names right before position ``a``, past linking words ("revenue is", "payroll:"), and where
+    the noun is; None when the words before name no figure (or name a code: "NAICS", "code")."""
+    k = a - 1
+    while k >= 0 and tokens[k].text.lower() in _LINKS and a - k <= 3:
+        k -= 1
+    if k < 0:
+        return None
+    fact = lexicon.cue_of().get(tokens[k].text.lower())
+    return (fact, k) if fact in FIGURES.values() else None
+
+
 def _restated_after_correction(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> None:
     """A correction word, then a bare number a few words on in its sentence ("wait no, the audit says 5.0"): the last
     figure said before it, said again in that figure's units, when it is of its size (a third to three times)."""
@@ -615,6 +638,8 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], skip:
     for i, t in enumerate(tokens):
         if t.text.lower() not in CORRECTION_WORDS or i in skip:
             continue
+        if i + 1 < len(tokens) and tokens[i + 1].text.lower() == "than":
+            continue  # "3.3 million rather than 2.8 million": the figure before it stands
         before = [f for f in read if f.span.end <= t.start]
         if not before:
             continue
