@@ -263,9 +263,10 @@ def _table_row(r: Reading, catalog, rows: list) -> None:
         offsets.append((at + len(line) - (vb - va), at + len(line), va))
         at += len(line) + 1
     under = _read(synthetic, catalog, None)
-    lines = [] if r.lines else under.lines  # ("Line | Property": the line the row names, when the text names none)
-    for fact, reading in [*under.facts.items(), *(("lob", line) for line in lines)]:
-        if fact in r.facts and not (fact == "lob" and reading in lines) or fact in r.unknown:
+    named = [] if r.lines else under.lines  # ("Line | Property": the line the row names, when the text names none)
+    readings: list[tuple[str, FactReading]] = [*under.facts.items(), *(("lob", line) for line in named)]
+    for fact, reading in readings:
+        if fact in r.facts and not (fact == "lob" and reading in named) or fact in r.unknown:
             continue
         cell = next(((a, b, va) for a, b, va in offsets if a <= reading.span.start < b), None)
         if cell is None:
@@ -482,8 +483,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
             digits = re.sub(r"\D", "", span.text)
-            if (named := _named_figure(tokens, a)) is not None and digits.isdigit():
-                fact, cue_at = named  # "revenue is 650000": six digits after a figure's noun are that figure
+            if (figure := _named_figure(tokens, a)) is not None and digits.isdigit():
+                fact, cue_at = figure  # "revenue is 650000": six digits after a figure's noun are that figure
                 value = int(digits)
                 cue = _span(text, tokens, cue_at, cue_at + 1)
                 r.facts[fact] = last_figure[fact] = FactReading(fact, value, FACTS[fact].unit, span, "cue", cue)
@@ -628,7 +629,7 @@ def _named_figure(tokens: list[Token], a: int) -> tuple[str, int] | None:
     if k < 0:
         return None
     fact = lexicon.cue_of().get(tokens[k].text.lower())
-    return (fact, k) if fact in FIGURES.values() else None
+    return (fact, k) if fact is not None and fact in FIGURES.values() else None
 
 
 def _restated_after_correction(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> None:
