@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from core.vocabulary import FACT_KEYS, TASKS, VERDICT_FIELDS
 from graph import prompts
-from graph.referral_memo import build_memo
+from graph.referral_memo import build_memo, question
 from graph.referrals import OPEN, Referral
 from seed_db.authority import check_authority, override_check, role_of
 
@@ -92,13 +92,18 @@ def refer_turn(
     submission_id = about if about and about.startswith(SUBMISSION_PREFIX) else None  # continued from the desk
     # One referral per submission, as the desk opens them: one already with a senior is named, not opened again.
     waiting = copilot.referrals.store.list(status=OPEN, submission_id=submission_id, limit=1) if submission_id else []
+    # In a chat, one open referral per question asked of the conversation's applicant ("Appetite check — Property"):
+    # the same question asked again (a redo after a correction, the next turn) names it, never opens another.
+    in_thread = [] if submission_id or not found else copilot.referrals.store.list(status=OPEN, thread_id=thread_id)
     for d in found:
         facts = {f["fact"]: f["value"] for f in d.facts}
         check = check_authority(copilot.referrals.authority, d.finding, facts, role)
         if check.within:
             continue
-        if waiting:
-            ref_id = waiting[0].id
+        asked = question(d.finding, copilot.toolkit.ctx.catalog)
+        same = waiting or [r for r in in_thread if r.memo.get("question") == asked]
+        if same:
+            ref_id = same[0].id
             lines.append(prompts.ALREADY_REFERRED.format(id=ref_id))
             copilot.post(thread_id, lines[-1], held=True, kind="referral", referral_id=ref_id)
             continue

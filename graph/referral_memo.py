@@ -58,7 +58,7 @@ def _rules(rules: list[dict]) -> list[dict]:
     ]
 
 
-def _question(finding: dict, catalog) -> str:
+def question(finding: dict, catalog) -> str:
     """What was asked, with the line when the determination is about one ("Appetite check — Property")."""
     task = finding.get("task_type") or ""
     lob = (finding.get("facts") or {}).get("lob")
@@ -70,7 +70,7 @@ def referred_item(finding: dict, rules: list[dict], check: AuthorityCheck, catal
     why it is beyond the underwriter's authority."""
     return {
         "task_type": finding.get("task_type") or "",
-        "question": _question(finding, catalog),
+        "question": question(finding, catalog),
         "determination": _verdict(finding, catalog),
         "verdict": {f: finding[f] for f in VERDICT_FIELDS if f in finding},
         "rules": _rules(rules),
@@ -128,7 +128,9 @@ def build_memo(
         "kind": kind,
         "case": case,
         "facts": _facts(facts, catalog),
-        **{k: item[k] for k in ("task_type", "rules", "triggers", "recommendation", "verdict", "citations")},
+        **{
+            k: item[k] for k in ("task_type", "question", "rules", "triggers", "recommendation", "verdict", "citations")
+        },
         "missing": [FACTS[m].words if m in FACTS else m for m in missing],
         "override": override,
         "record_hash": record_hash,

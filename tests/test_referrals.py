@@ -281,3 +281,12 @@ def test_a_decision_is_taken_only_with_its_record(cp, monkeypatch):
     assert (back.status, back.decided_by) == ("pending", None) and cp.referrals.waiting_on(ref.id) == ("senior",)
     monkeypatch.undo()
     assert cp.referrals.decide(ref.id, "approve", user="sam", role="senior", note="ok").status == "approved"
+
+
+def test_the_same_question_asked_again_names_the_open_referral(cp):
+    tid, results, refs = _referred(cp, *QUALIFIED)
+    (ref,) = refs
+    again = cp.send(tid, "and property again with revenue 3.2M? construction still unknown")  # the same question
+    assert again.finding is not None and again.finding["appetite"] == "qualified"
+    assert again.referrals == [] and any(ref.id in line for line in again.referral_lines)
+    assert [r.id for r in cp.referrals.store.list(thread_id=tid)] == [ref.id]
