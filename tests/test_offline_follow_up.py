@@ -625,3 +625,12 @@ def test_a_recap_names_every_line_asked_of(cp):  # noqa: F811
         cp, "florist in Macon GA, NAICS 459310, 6 staff, rev 500k: cyber and auto?", "what do you have so far?"
     )
     assert "Cyber" in second.answer and "Commercial Auto" in second.answer
+
+
+def test_saying_another_fact_is_unknown_keeps_the_code_choice_open(cp):  # noqa: F811
+    first, second = chat(
+        cp, "plumbing outfit in Dayton OH, 18 staff, appetite for GL?", "we don't have their sales figure"
+    )
+    assert "NAICS code fits" in first.answer
+    assert second.answer.endswith(first.answer.split(". ")[-1])  # the same choice, offered again
+    assert "Do you know the business's NAICS code" not in second.answer

@@ -284,8 +284,8 @@ class Conversation:
             if line and str(line) not in self.requested:
                 self.requested.append(str(line))
         if asked and not answered:
-            if p.unknown or asked in p.unknown_facts:
-                self.unknown.add(asked)
+            if asked in p.unknown_facts or p.unknown and not p.unknown_facts:
+                self.unknown.add(asked)  # (not the question asked when the reply names what else nobody knows)
             elif not switch:
                 self.misses[asked] = self.misses.get(asked, 0) + 1
                 if self.misses[asked] >= MAX_MISSES_BY_FACT.get(asked, MAX_MISSES):
@@ -327,6 +327,8 @@ class Conversation:
             self.redescribed = True  # never asked what the business does again: they just said it
         if new and squash(str(new)) != squash(str(self.stated.get("description") or "")):
             return  # they said more about the business: the new description is classified and its codes offered
+        if set(p.unknown_facts) - {"naics"}:
+            return  # "no idea on the revenue": another fact nobody knows, no answer to the choice; it stays open
         if (p.task or set(p.facts) - {"description"}) and not refuses(text):
             return  # another fact or question ("about 900k in sales"): the choice stays open, offered again
         self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next

@@ -1203,7 +1203,12 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
                 f["description"] = said  # "Tannery. Hides, leather, belts.": the trade, then a list of its goods
         if "description" in f and not _describes(str(f["description"]), catalog):
             del f["description"]  # "correction: employees is 11": a correction's own word names no trade
+    if "description" in f and p.unknown_facts and _NOT_KNOWING.search(str(f["description"])):
+        del f["description"]  # "we don't have their sales figure": that nobody knows a fact describes nothing
     return p
+
+
+_NOT_KNOWING = re.compile(rf"{_UNKNOWN.pattern}|\b(?:don'?t|do not|doesn'?t|does not) have\b", re.I)
 
 
 def _describes(text: str, catalog) -> bool:
