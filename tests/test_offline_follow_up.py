@@ -634,3 +634,9 @@ def test_saying_another_fact_is_unknown_keeps_the_code_choice_open(cp):  # noqa:
     assert "NAICS code fits" in first.answer
     assert second.answer.endswith(first.answer.split(". ")[-1])  # the same choice, offered again
     assert "Do you know the business's NAICS code" not in second.answer
+
+
+def test_a_message_with_nothing_to_read_after_an_answer_stays_with_the_business(cp):  # noqa: F811
+    first, second = chat(cp, OPENING, "hmm ok, gimme a sec")
+    assert first.finding is not None and second.finding is None
+    assert second.answer.startswith("What would you like to know about")

@@ -225,11 +225,14 @@ class AnswerWriter:
         known = []
         for k in READ_ORDER:
             values = [conv.fact(k)] if k != "lob" else [conv.fact(k), *conv.requested]  # every line asked of
-            known += [shown(k, v, self.catalog.lobs) for v in dict.fromkeys(values) if v is not None]
+            known += [quoted(shown(k, v, self.catalog.lobs), 80) for v in dict.fromkeys(values) if v is not None]
         unknown = [FACTS[k].words for k in FACTS if k in conv.unknown and conv.fact(k) is None]
         if not known and not unknown:
             return Step(text="You have not told me anything about the business yet. " + self.help_text())
-        said = f"So far I have: {' · '.join(known)}." if known else "I have no facts about the business yet."
+        joined = " · ".join(known)
+        said = (
+            f"So far I have: {joined}{'' if joined.endswith(('.', '…')) else '.'}" if known else "I have no facts yet."
+        )
         if unknown:
             said += f" Not known: {', '.join(unknown)}."
         said += " Correct any of them by saying the right value."

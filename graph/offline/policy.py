@@ -54,6 +54,8 @@ class Policy(AnswerWriter):
         if p.intent and p.task is None:
             if p.intent in ("smalltalk", "why") and conv.task is None and self.described(conv):
                 return self.what_to_know(conv)  # "not sure" after a description: the question is still open
+            if p.intent == "smalltalk" and self.described(conv):
+                return self.what_to_know(conv)  # "thanks, and now?" after an answer: about this business, not the menu
             return self.open_question(conv, p.intent)
         if (
             p.not_written
@@ -69,6 +71,8 @@ class Policy(AnswerWriter):
             )
         if conv.task is None and self.described(conv):
             return self.what_to_know(conv)  # a business described and no question read: ask, not the help text
+        if conv.task is not None and not conv.has_content and self.described(conv):
+            return self.what_to_know(conv)  # "ok so what now?" after an answer: about this business, not the menu
         if conv.task is None or not conv.has_content:
             return Step(text=self.help_text())
         # Several questions in one message (or one asked of several lines): each is answered (and recorded) in
