@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.load --data-dir var                      # PostgreSQL, 2 processes, then SQLite, 1
     .venv/bin/python -m bench.load --data-dir var --backend sqlite     # only the SQLite default
 
-Each app process holds one ``Copilot`` (as one ``uwc serve`` does) and runs turns on worker threads (as the app's
+Each app process holds one ``Copilot`` (as one ``uwc serve`` does, warmed at start as it is; ``UWC_BENCH_COLD=1``
+leaves it cold, so each process's first turns carry its loading) and runs turns on worker threads (as the app's
 turn runner does). Conversation *i*'s turn *t* goes to process ``(i + t) % processes``: every turn lands on another
 process than the one before, as behind a load balancer without sticky sessions, so the conversation's state can
 only come from the shared database. Afterwards every conversation is read back from the database: each must hold
@@ -43,6 +44,8 @@ def _worker(env: dict, requests, responses, threads: int) -> None:
     from graph.copilot import Copilot
 
     copilot = Copilot(get_settings())
+    if os.environ.get("UWC_BENCH_COLD") != "1":
+        copilot.warm()  # as ``uwc serve`` warms its copilot at start; a cold first turn is the ``start`` row's figure
     responses.put(("ready", None, None))
 
     def serve() -> None:
