@@ -227,7 +227,7 @@ def table_rows(text: str) -> list[tuple[int, str, list[tuple[int, int]]]]:
     for i, (_, head, cells) in enumerate(rows):
         if len(cells) < 3 or any(_figure_in(head[a:b]) for a, b in cells):
             continue
-        body = [row for row in rows[i + 1 :]]
+        body = rows[i + 1 :]
         n = next((k for k, row in enumerate(body) if len(row[2]) != len(cells)), len(body))
         if n:
             return [rows[i], *body[:n]]
@@ -483,8 +483,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
             digits = re.sub(r"\D", "", span.text)
-            if (figure := _named_figure(tokens, a)) is not None and digits.isdigit():
-                fact, cue_at = figure  # "revenue is 650000": six digits after a figure's noun are that figure
+            if (figure := _named_figure(tokens, a)) is not None and digits.isdigit() and digits.endswith("00"):
+                # "revenue is 650000": a round six-digit amount after a figure's noun is that figure (no 2022 code
+                # ends in 00; any other six digits may be a code, never an amount)
+                fact, cue_at = figure
                 value = int(digits)
                 cue = _span(text, tokens, cue_at, cue_at + 1)
                 r.facts[fact] = last_figure[fact] = FactReading(fact, value, FACTS[fact].unit, span, "cue", cue)
@@ -606,17 +608,19 @@ _YEAR = re.compile(r"(?:fy|'|’)?((?:19|20)\d\d|\d\d)", re.I)
 
 
 def _year_of(tokens: list[Token], a: int, b: int) -> int:
-    """The year a figure is said for: a year just before it in its clause ("2024 revenue $35.2M", "FY23 sales 4M")
+    """The year a figure is said for: a year just before it in its sentence ("2024 revenue $35.2M", "FY23 sales 4M")
     or just after it ("$3.6M in 2024", "(2024)"); 0 when none is."""
-    near = [*range(max(0, a - 3), a), *range(b, min(len(tokens), b + 3))]
-    for i in near:
-        t = tokens[i].text
-        if t in (".", ";", "\n") and i < a:
-            continue
-        m = _YEAR.fullmatch(t)
-        if m and (len(m.group(1)) == 4 or t[:1] in "fF'’"):
-            year = int(m.group(1))
-            return year if year > 1000 else 2000 + year
+    before = range(a - 1, max(-1, a - 4), -1)
+    after = range(b, min(len(tokens), b + 3))
+    for side in (before, after):
+        for i in side:
+            t = tokens[i].text
+            if t in (".", ";", "?", "!", "\n"):
+                break  # another sentence's year
+            m = _YEAR.fullmatch(t)
+            if m and (len(m.group(1)) == 4 or t[:1] in "fF'’"):
+                year = int(m.group(1))
+                return year if year > 1000 else 2000 + year
     return 0
 
 
