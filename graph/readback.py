@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from core.vocabulary import FACTS, shown, usd_short
 from core.vocabulary import READ_ORDER as ORDER
-from graph.state import kind
+from graph.state import kind, meta
 
 PREFIX = "Reading: "
 GUIDELINE_TOOLS = {"search_guidelines", "get_guideline_section"}
@@ -130,6 +130,8 @@ def by_message(messages: list[BaseMessage], catalog, cache: dict | None = None) 
             asked = None
         elif isinstance(m, AIMessage) and not m.tool_calls:
             asked = asked_in(m)
+            if turn is not None and meta(m).get("took_nothing"):
+                rules_only[turn] = True  # the model read the message as a question, no fact of the applicant
     for mid, only in rules_only.items():
         if only:  # a question about the rules: nothing in it was taken as a fact about the applicant
             out[mid] = []

@@ -472,6 +472,7 @@ def test_a_question_about_the_facts_while_a_code_choice_is_open_is_no_descriptio
     assert "NAICS code fits" in first.answer
     assert "6 employees" in second.answer and second.answer.endswith(first.answer)  # the choice asked again
     assert "what did I say" not in second.answer  # not taken as what the business does
+    assert second.readings == []  # nor read back as one
     assert third.finding is not None and third.finding["task_type"] == "appetite"
 
 

@@ -142,6 +142,7 @@ class Step:
     offered: list | None = None  # NAICS codes offered to choose from (kept in the message's memory)
     line: str | None = None  # the line a question is about, when not the one stated last (kept in the memory)
     noted: bool = False  # the note of what the message corrected is in the text
+    took_nothing: bool = False  # a question about the rules, our answer or the facts given: no fact was read from it
 
 
 class AnswerWriter:
@@ -190,7 +191,13 @@ class AnswerWriter:
         )
 
     def open_question(self, conv: Conversation, intent: str) -> Step:
-        """A question about the rules, about our last answer, small talk or something off-topic."""
+        """A question about the rules, about our last answer, small talk or something off-topic; nothing in it is a
+        fact about the applicant (the read-back says none)."""
+        step = self._open_question(conv, intent)
+        step.took_nothing = step.tool is None and intent != "smalltalk"
+        return step
+
+    def _open_question(self, conv: Conversation, intent: str) -> Step:
         if intent == "guidelines":
             query = (conv.parsed.text if conv.parsed else "").strip()[:500]
             done = next((c for c in conv.calls if c.name == "search_guidelines"), None)

@@ -61,6 +61,8 @@ class OfflineRulesModel(Policy):
             memory["offered"] = step.offered
         if step.line:
             memory["line"] = step.line
+        if step.took_nothing:
+            memory["took_nothing"] = True  # (the read-back shows no reading of the message it answers)
         if on_token:
             on_token(step.text)
         return AIMessage(step.text, additional_kwargs={"uwc": memory})
