@@ -452,7 +452,7 @@ def test_counts_said_with_a_kind_word_are_read(catalog, text, fact, n):
 
 @pytest.mark.parametrize(
     "recap",
-    ["what figures have I given you on this one?", "remind me of the headcount I gave", "sum up what you have, please"],
+    ["what have I given you on this one?", "remind me what I gave you", "sum up what you have, please"],
 )
 def test_a_question_about_the_facts_given_says_them_back_and_records_nothing(cp, recap):  # noqa: F811
     first, r = chat(
@@ -641,3 +641,10 @@ def test_a_message_with_nothing_to_read_after_an_answer_stays_with_the_business(
     first, second = chat(cp, OPENING, "hmm ok, gimme a sec")
     assert first.finding is not None and second.finding is None
     assert second.answer.startswith("What would you like to know about")
+
+
+def test_a_recap_of_one_fact_says_that_fact(cp):  # noqa: F811
+    opening = "tire shop in Macon GA, NAICS 811198, 7 staff, sales 900k, payroll not known: GL?"
+    first, one, none = chat(cp, opening, "remind me, which sales number did I give you", "how many trucks did i say?")
+    assert "revenue $900,000" in one.answer and "7 employees" not in one.answer
+    assert none.answer.startswith("You have not told me the number of vehicles")

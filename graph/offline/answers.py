@@ -26,6 +26,7 @@ from graph import prompts
 from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from graph.offline.names import content_words
+from graph.reader.read import facts_named
 from tools.catalog import Catalog
 from tools.guard import scan_products, unwritten_request
 from tools.underwriting import deciding
@@ -229,20 +230,26 @@ class AnswerWriter:
         """What the underwriter has told us about the applicant so far, as the read-back line says each fact, and
         what they said nobody knows ("what revenue did I give you?"); then the question still open, asked again so
         the next reply answers it."""
+        named = facts_named(conv.parsed.text) if conv.parsed else []  # "what revenue did I give you?": that one
         known = []
-        for k in READ_ORDER:
+        for k in [k for k in READ_ORDER if k in named] or READ_ORDER:
             values = [conv.fact(k)] if k != "lob" else [conv.fact(k), *conv.requested]  # every line asked of
             known += [quoted(shown(k, v, self.catalog.lobs), 80) for v in dict.fromkeys(values) if v is not None]
-        unknown = [FACTS[k].words for k in FACTS if k in conv.unknown and conv.fact(k) is None]
+        unknown = [FACTS[k].words for k in named or FACTS if k in conv.unknown and conv.fact(k) is None]
         if not known and not unknown:
+            if named:
+                said = f"You have not told me {' or '.join(FACTS[k].words for k in named)}."
+                return self._again(conv, said)
             return Step(text="You have not told me anything about the business yet. " + self.help_text())
         joined = " · ".join(known)
-        said = (
-            f"So far I have: {joined}{'' if joined.endswith(('.', '…')) else '.'}" if known else "I have no facts yet."
-        )
+        said = f"So far I have: {joined}{'' if joined.endswith(('.', '…')) else '.'}" if known else ""
         if unknown:
             said += f" Not known: {', '.join(unknown)}."
-        said += " Correct any of them by saying the right value."
+        return self._again(conv, said.strip() + " Correct any of them by saying the right value.")
+
+    @staticmethod
+    def _again(conv: Conversation, said: str) -> Step:
+        """``said``, then the question still open asked again, so the next reply answers it."""
         if conv.asked and conv.question:
             offered = conv.offered if conv.asked == "naics_choice" else None
             return Step(text=f"{said} {conv.question}", asked=conv.asked, offered=offered)

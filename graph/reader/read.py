@@ -279,6 +279,11 @@ def _table_row(r: Reading, catalog, rows: list) -> None:
         r.facts.setdefault(fact, got)
 
 
+def facts_named(text: str) -> list[str]:
+    """The facts a text names by their nouns, in the vocabulary's order ("what revenue did I give you?" -> revenue)."""
+    return [k for k, rx in _FACT_NOUN_RE.items() if rx.search(text)]
+
+
 def as_label_lines(text: str) -> str:
     """Two-cell rows of a pasted table as "label: value" lines, character for character (spans keep their place):
     "| Headcount | 240 |" and "headcount<TAB>240" read as "Headcount: 240"; a markdown table's rule line is blank.
