@@ -24,7 +24,7 @@ from graph.offline.facts import (
     detect_task,
     expand_abbreviations,
 )
-from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asks, opens_question, question_part
+from graph.offline.intent import MIN_CLAUSE_CONFIDENCE, SURE, asking_part, asks, opens_question
 from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.names import trade_words
@@ -110,13 +110,6 @@ def asked_in(message: AIMessage) -> str | None:
         if question in text:
             return fact
     return None
-
-
-def asking_part(text: str) -> str | None:
-    """The part of a message that asks: its sentence with a question mark, else a last clause that opens the way a
-    question does ("..., they want GL, anything else we'd do")."""
-    last = re.split(r"[.,;!?\n]+", text.strip().rstrip(".,;!?"))[-1].strip()
-    return question_part(text) or (last if len(last.split()) > 1 and opens_question(last) else None)
 
 
 def last_question(text: object) -> str | None:

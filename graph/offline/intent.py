@@ -315,6 +315,13 @@ def question_part(text: str) -> str | None:
     return asking[0] if len(sentences) > 1 and len(asking) == 1 else None
 
 
+def asking_part(text: str) -> str | None:
+    """The part of a message that asks: its sentence with a question mark, else a last clause that opens the way a
+    question does ("..., they want GL, anything else we'd do")."""
+    last = re.split(r"[.,;!?\n]+", text.strip().rstrip(".,;!?"))[-1].strip()
+    return question_part(text) or (last if len(last.split()) > 1 and opens_question(last) else None)
+
+
 def opens_question(clause: str) -> bool:
     """Whether a clause starts the way a question does ("what about ...", "is ...", "and ...")."""
     return bool(_ASKS.match(clause))

@@ -312,24 +312,23 @@ _NAME_HEADS = {"insured", "named insured", "insured name", "name", "company", "c
                "account", "account name", "legal name", "dba"}  # fmt: skip
 
 
-def _table_heads(t: str) -> list[tuple[int, int, list[str], str]]:
-    """The header row of a table pasted in the text ("Insured | City | ST", or tab-separated; the reader's
-    ``table_rows``), with its cells and the row under it."""
+def _table_head(t: str) -> tuple[tuple[int, int], list[tuple[str, str]]] | None:
+    """A table pasted in the text (the reader's ``table_rows``: "Insured | City | ST" or tab-separated): where its
+    header row is, and each header (in lower case) with its cell in the row under it."""
     rows = table_rows(t)
     if len(rows) < 2:
-        return []
+        return None
     (start, head, cells), (_, row, below) = rows[0], rows[1]
-    heads = [head[a:b].strip().lower() for a, b in cells]
-    return [(start, start + len(head), heads, "|".join(row[a:b] for a, b in below))]
+    under = [(head[a:b].strip().lower(), row[c:d].strip()) for (a, b), (c, d) in zip(cells, below, strict=False)]
+    return (start, start + len(head)), under
 
 
 def _name_cell(t: str) -> str | None:
     """The cell under a table's name column."""
-    for _a, _b, heads, row in _table_heads(t):
-        cells = [c.strip() for c in row.split("|")]
-        for head, cell in zip(heads, cells, strict=False):
-            if head in _NAME_HEADS and cell[:1].isupper():
-                return cell
+    table = _table_head(t)
+    for head, cell in table[1] if table else []:
+        if head in _NAME_HEADS and cell[:1].isupper():
+            return cell
     return None
 
 
@@ -339,7 +338,8 @@ def _spans(pattern: re.Pattern, t: str) -> list[tuple[int, int]]:
 
 def _names(t: str, catalog, strict: bool) -> Iterator[tuple[str, int]]:
     """Every run that reads as a company name, in order, with where it starts."""
-    no_name = _spans(_PERSON_OR_DATE_LINE, t) + _street_spans(t) + [(a, b) for a, b, _, _ in _table_heads(t)]
+    table = _table_head(t)
+    no_name = _spans(_PERSON_OR_DATE_LINE, t) + _street_spans(t) + ([table[0]] if table else [])
     subjects = _spans(_SUBJECT_LINE, t)
     stop = set(STOP)
     if catalog is not None:

@@ -345,7 +345,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         if not any(w in _UNKNOWING or w in _NEGATIONS or w.endswith(("n't", "n’t")) for w in said):
             continue  # "I know there's a rule for that": knowing, said without a "not", is no unknown
         clause = text[tokens[ca].start : tokens[cb - 1].end]
-        named = [k for k, rx in _FACT_NOUN_RE.items() if rx.search(clause)]
+        named = facts_named(clause)
         for fact in named or ([asked] if asked else []):
             r.unknown[fact] = _span(text, tokens, a, b)
         r.says_unknown = r.says_unknown or not named
@@ -889,20 +889,15 @@ def _sums_to_before(tokens: list[Token], p: int) -> bool:
         if t.text in (")", "\n"):
             break
         if t.kind == "num":
-            inside.append(_whole(t.text))
+            inside.append(count([t.text]))
     if len(inside) < 2 or None in inside:
         return False
     for t in reversed(tokens[max(0, p - 15) : p]):
         if t.text in (".", "?", "!", ";", "\n"):
             return False
-        if t.kind == "num" and _whole(t.text) == sum(inside):  # type: ignore[arg-type]
+        if t.kind == "num" and count([t.text]) == sum(inside):  # type: ignore[arg-type]
             return True
     return False
-
-
-def _whole(text: str) -> int | None:
-    digits = text.replace(",", "")
-    return int(digits) if digits.isdigit() else None
 
 
 # Words that open a part of the figure just given ("40 staff including 6 estimators", "2M revenue, of which 300k online").
