@@ -722,6 +722,7 @@ def test_a_reply_with_its_source_or_its_own_noun_is_the_figure_asked(text, asked
         ("receipts were 8.1M in 2023 and 8.6M in 2024", {"annual_revenue": 8_600_000}),
         ("FY25 sales 12.2M; FY24 11.7M", {"annual_revenue": 12_200_000}),
         ("payroll 2.4M. oops no, the auditor has it at 2.1", {"annual_payroll": 2_100_000}),
+        ("revenue $600k. sorry, the P&L says 650", {"annual_revenue": 650_000}),  # in the units of the figure corrected
         ("11 power units. sorry, the schedule lists 13", {"vehicles": 13}),
         ("dance studio, 12 instructors on payroll", {"employees": 12}),
         ("motorcoach operator, 12 coaches", {"vehicles": 12}),  # the same noun with no payroll: vehicles

@@ -675,14 +675,11 @@ def _in_units_of(word: str, last: FactReading) -> int | None:
     """A number as the figure it corrects would say it: "5.0" after "$5.3M" is 5,000,000; a count as it is."""
     if FACTS[last.fact].kind != "money":
         return count([word])
-    value = money([word])
-    if value is None:
-        return None
-    was = float(last.value)
-    if not re.search(r"[$kmb]", word, re.I) and was >= 1000:
-        said = value
-        value = int(said * min((1, 1_000, 1_000_000), key=lambda m: abs(said * m - was)))
-    return value
+    got, was = number([word]), float(last.value)
+    if got is None or got[1] or was < 1000:
+        return money([word])  # "$5M", "650k": its own unit says it
+    said = got[0]  # a bare "650" after "$600k" is thousands; "5.0" after "$5.3M" millions
+    return round(said * min((1, 1_000, 1_000_000), key=lambda m: abs(said * m - was)))
 
 
 def _identifier(tokens: list[Token], i: int, codes) -> str | None:
