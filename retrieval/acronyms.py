@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable
 
-# The trade's standard abbreviations that no NAICS text defines, as they are typed (a word in lower case is left
-# alone: "pt" may be a pint, "it" is a word), spelled out in the words the NAICS texts use for the activity.
+# The trades' standard abbreviations that no NAICS text defines, as they are typed, spelled out in the words the NAICS
+# texts use for the activity: the one table of them (the classifier spells them out, the offline model reads a
+# description's shorthand with it). Typed in lower case, those in _WORDS_IN_LOWER are words ("it", "pt"), not a trade.
 TRADE_ABBREVIATIONS = {
     "3PL": "third-party logistics warehousing",
     "SaaS": "software publisher, software as a service",
@@ -30,7 +31,37 @@ TRADE_ABBREVIATIONS = {
     "E&P": "oil and gas exploration and production",
     "CNC": "computer numerically controlled machining",
     "EMS": "emergency medical services ambulance",
+    "B&B": "bed-and-breakfast inn",
+    "HVAC": "heating and air-conditioning",
+    "CPA": "certified public accountant",
+    "DDS": "dentist",
+    "DMD": "dentist",
+    "DME": "durable medical equipment",
+    "SNF": "skilled nursing facility",
+    "ALF": "assisted living facility",
+    "ASC": "ambulatory surgery center",
+    "QSR": "quick-service restaurant",
+    "RV": "recreational vehicle",
+    "PI": "private investigation",
+    "AD": "advertising",
 }
+_WORDS_IN_LOWER = frozenset({"IT", "PT", "OT"})
+# "PI" before a lawyer is personal injury, not an investigator
+_PERSONAL_INJURY = re.compile(r"\s+(?:law|attorneys?|lawyers?)\b", re.I)
+# Every abbreviation that names its trade typed in any case, lower-cased ("gc", "msp", "b&b")
+READ_IN_ANY_CASE = frozenset(a.lower() for a in TRADE_ABBREVIATIONS if a not in _WORDS_IN_LOWER)
+
+
+def trade_meaning(abbreviation: str, after: str = "") -> str:
+    """What a trade's abbreviation (any case; a key of ``TRADE_ABBREVIATIONS`` lower-cased) says the business does,
+    given the text right after it ("PI attorney": personal injury)."""
+    key = abbreviation.lower()
+    if key == "pi" and _PERSONAL_INJURY.match(after):
+        return "personal injury"
+    return TRADE_ABBREVIATIONS[_LOWER[key]]
+
+
+_LOWER = {a.lower(): a for a in TRADE_ABBREVIATIONS}
 _TYPED = re.compile(rf"(?<![\w&])({'|'.join(map(re.escape, TRADE_ABBREVIATIONS))})(?:s|'s)?(?![\w&])")
 _ACRONYM = re.compile(rf"{_TYPED.pattern}|\b([A-Z][A-Z&]{{1,7}})(?:s|'s)?\b")
 _IN_BRACKETS = re.compile(r"\(([A-Za-z&]{2,8}?)(?:s|'s)?\)")
@@ -63,7 +94,6 @@ def defined_acronyms(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
-_LOWER = {a.lower(): a for a in TRADE_ABBREVIATIONS}
 _LOWER_ACRONYM = re.compile(r"(?<![\w&'-])([a-z]{2,8})(?:s|'s)?(?![\w&'-])")
 
 
@@ -78,7 +108,7 @@ def spell_out(text: str, acronyms: dict[str, str], words: Container[str] = ()) -
 
     def add(m: re.Match) -> str:
         if m.group(1) is not None and not shouted:
-            return f"{m.group(0)} ({TRADE_ABBREVIATIONS[m.group(1)]})"
+            return f"{m.group(0)} ({trade_meaning(m.group(1), m.string[m.end() :])})"
         definition = acronyms.get((m.group(1) or m.group(2)).lower())
         return f"{m.group(0)} ({definition})" if definition else m.group(0)
 
@@ -86,7 +116,7 @@ def spell_out(text: str, acronyms: dict[str, str], words: Container[str] = ()) -
         a = m.group(1)
         if a in words or (a not in _LOWER and len(a) < 3):
             return m.group(0)
-        definition = TRADE_ABBREVIATIONS[_LOWER[a]] if a in _LOWER else acronyms.get(a)
+        definition = trade_meaning(a, m.string[m.end() :]) if a in _LOWER else acronyms.get(a)
         return f"{m.group(0)} ({definition})" if definition else m.group(0)
 
     text = _ACRONYM.sub(add, text)

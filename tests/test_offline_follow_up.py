@@ -569,7 +569,10 @@ def test_a_description_in_shorthand_or_brackets_is_read(catalog, text, descripti
     assert parse(text, catalog).facts.get("description") == description
 
 
-@pytest.mark.parametrize(("short", "says"), [("commercial GC", "general contractor"), ("MSP", "managed IT")])
+@pytest.mark.parametrize(
+    ("short", "says"),
+    [("commercial GC", "general contractor"), ("MSP", "managed computer services"), ("b & b", "bed-and-breakfast")],
+)
 def test_a_trades_shorthand_is_classified_by_what_it_stands_for(short, says):
     from graph.offline.facts import expand_abbreviations
 

@@ -29,6 +29,7 @@ from graph.offline.names import expand_abbreviations  # noqa: F401  (part of thi
 from graph.reader import lexicon
 from graph.reader.read import CORRECTION_WORDS, DANGLING, VAGUE, as_label_lines, read
 from graph.reader.readings import Reading
+from retrieval.acronyms import READ_IN_ANY_CASE
 from retrieval.normalise import PLACE_CUES
 from seed_db.rules import construction_by_materials, materials
 from tools.errors import InvalidArgument
@@ -916,7 +917,7 @@ _OPENS = re.compile(r"(?:^|[.!?]\s+|\n\s*)$")
 def _leaves_trade(word: str, opens) -> bool:
     """A word the tagger left beside a description that belongs to it: a trade's word in lower case (or capitalised
     when it opens the sentence), or a trade's shorthand in any case."""
-    if word.lower() in names.TRADE_ABBREVIATIONS:
+    if word.lower() in READ_IN_ANY_CASE:
         return True
     return (word.islower() or (bool(opens) and word.istitle())) and _trade_word(word.lower())
 
@@ -962,7 +963,7 @@ def _gloss(text: str, company: str) -> str | None:
 def _trade_word(word: str) -> bool:
     """A word NAICS names a trade with that is neither ours ("broker", "policy") nor a generic one ("business"); a
     trade's agent noun counts as its activity does ("roofer", "framers": roofing, framing)."""
-    if word in names.TRADE_ABBREVIATIONS:
+    if word in READ_IN_ANY_CASE:
         return True  # "GC", "MSP": a trade's shorthand
     if word in names.GENERIC or word in names.STOP:
         return False

@@ -19,6 +19,7 @@ from graph.reader import lexicon
 from graph.reader.read import table_rows
 from graph.reader.tokens import tokenize
 from graph.reader.values import identifier
+from retrieval.acronyms import READ_IN_ANY_CASE, trade_meaning
 from tools.guard import find_mentions
 
 _SUFFIXES = {
@@ -159,40 +160,13 @@ _NOT_A_BUSINESS = re.compile(
     r"\b(?:building|buildings|structure|location|premises|place|site|property|one|account|submission|line|policy|number|figure|question)\s*$",
     re.I,
 )
-# The trade's shorthand an underwriter writes, and the words the classifier knows it by: a lexicon of the trades'
-# abbreviations, each a word that names a trade on its own ("MSP in Dayton", "commercial GC").
-TRADE_ABBREVIATIONS = {
-    "b&b": "bed-and-breakfast inn",
-    "hvac": "heating and air-conditioning",
-    "gc": "general contractor",
-    "msp": "managed IT services provider",
-    "otr": "long-haul",
-    "ltl": "less-than-truckload",
-    "ftl": "full truckload",
-    "3pl": "third-party logistics",
-    "cpa": "certified public accountant",
-    "dds": "dentist",
-    "dmd": "dentist",
-    "dme": "durable medical equipment",
-    "snf": "skilled nursing facility",
-    "alf": "assisted living facility",
-    "asc": "ambulatory surgery center",
-    "hoa": "homeowners association",
-    "qsr": "quick-service restaurant",
-    "ems": "ambulance service",
-    "cnc": "computer-controlled machining",
-    "rv": "recreational vehicle",
-    "pi": "private investigation",
-    "ad": "advertising",
-}
-_ABBREVIATIONS = [
-    (re.compile(r"\bb\s?&\s?b'?s?\b", re.I), TRADE_ABBREVIATIONS["b&b"]),
-    (
-        re.compile(r"\bpi(?=\s+(?:law|attorney|attorneys|lawyer|lawyers)\b)", re.I),
-        "personal injury",
-    ),  # not an investigator
-    *((re.compile(rf"\b{word}\b", re.I), says) for word, says in TRADE_ABBREVIATIONS.items() if word != "b&b"),
-]
+# A trade's shorthand in a description ("MSP in Dayton", "commercial gc", "B & B"), spelled out in the classifier's
+# words before a description is classified: the one table, retrieval.acronyms.
+_SHORTHAND = re.compile(
+    r"(?<![\w&])(?:b\s?&\s?b|" + "|".join(map(re.escape, sorted(READ_IN_ANY_CASE, key=len, reverse=True))) + r")"
+    r"(?='?s?(?![\w&]))",
+    re.I,
+)
 
 
 def mask(text: str, spans) -> str:
@@ -435,7 +409,7 @@ def content_words(text: str, catalog=None, extra_stop=()) -> list[str]:
     return [
         w
         for w in words
-        if w in TRADE_ABBREVIATIONS  # "PI firm", "GC": the shorthand says what they do
+        if w in READ_IN_ANY_CASE  # "PI firm", "GC": the shorthand says what they do
         or (
             w[0].isalpha()
             and w not in GENERIC
@@ -493,9 +467,10 @@ def bare_description(text: str, catalog=None, says_unknown=None) -> str | None:
 
 
 def expand_abbreviations(description: str) -> str:
-    for pat, repl in _ABBREVIATIONS:
-        description = pat.sub(repl, description)
-    return description
+    return _SHORTHAND.sub(
+        lambda m: trade_meaning(re.sub(r"\s", "", m[0]), m.string[m.end() :].removeprefix("'").removeprefix("s")),
+        description,
+    )
 
 
 @cache
