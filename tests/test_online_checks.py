@@ -104,3 +104,15 @@ def test_a_confident_wrong_llm_finding_is_flagged_stored_and_shown_with_the_conv
         assert check_lines(answer["check"]) and "5000" in check_lines(answer["check"])[0]
     finally:
         copilot.close()
+
+
+def test_a_mismatch_whose_rerun_has_no_answer_says_so_rather_than_empty_bold():
+    from app.ui.finding import check_lines
+
+    check = {
+        "status": "mismatch",
+        "tool": "check_appetite",
+        "mismatches": [{"where": "tool", "field": "appetite", "finding": "qualified", "found": None}],
+    }
+    (line,) = check_lines(check)
+    assert "****" not in line and "no answer" in line

@@ -440,9 +440,11 @@ def test_acronyms_are_spelled_out_as_the_naics_texts_define_them_when_typed_in_c
         "pet": "positron emission tomography",
         "peo": "professional employer organizations",
     }
-    assert spell_out("two CPAs and a PEO", acronyms) == (
-        "two CPAs (certified public accountants) and a PEO (professional employer organizations)"
+    assert spell_out("two PET scanners and a PEO", acronyms) == (
+        "two PET (positron emission tomography) scanners and a PEO (professional employer organizations)"
     )
+    # a trade's own shorthand reads as the trade means it, where the NAICS texts define it too
+    assert spell_out("two CPAs", acronyms) == "two CPAs (certified public accountant)"
     assert spell_out("pet groomer, cpa firm", acronyms) == "pet groomer, cpa firm"  # lower case: a word
 
 
@@ -461,12 +463,13 @@ def test_the_trades_own_abbreviations_are_spelled_out_as_typed():
 def test_acronyms_typed_in_lower_case_are_spelled_out_when_they_are_no_word():
     from retrieval.acronyms import spell_out
 
-    acronyms = {"peo": "professional employer organizations", "rv": "recreational vehicle"}
+    acronyms = {"peo": "professional employer organizations", "ai": "artificial intelligence"}
     words = {"it", "pt", "and", "a", "peo", "shop"}
     got = spell_out("gc and a msp shop", acronyms, words)
     assert got == "gc (general contractor) and a msp (managed computer services provider) shop"
     # a word of the texts stays; a defined acronym of two letters typed small is too likely something else
-    assert spell_out("it and pt, a peo, rv", acronyms, words) == "it and pt, a peo, rv"
+    assert spell_out("it and pt, a peo, ai", acronyms, words) == "it and pt, a peo, ai"
+    assert spell_out("an rv dealer", acronyms, words) == "an rv (recreational vehicle) dealer"  # a trade's own
     assert spell_out("gc and a msp shop", acronyms) == "gc and a msp shop"  # without the words: capitals only
 
 
@@ -522,3 +525,20 @@ def test_a_business_classifies_the_same_with_or_without_the_facts_around_it(call
             assert (
                 ok(call_indexed("classify_business", {"description": noisy, "k": 1}))["candidates"][0]["naics"] == plain
             )
+
+
+@pytest.mark.parametrize(
+    "args,appetite",
+    [
+        # property-hospitality-construction: a motel accepts only Types I-II; wood frame (V) is a No at any size
+        ({"naics": "721110", "state": "TX", "lob": "property", "construction": "wood frame"}, "no"),
+        # the same motel in steel frame (II) still needs its size: no verdict without the revenue
+        ({"naics": "721110", "state": "TX", "lob": "property", "construction": "steel frame"}, None),
+        # general-liability-qualified: over 50 employees is a No whatever the revenue (561612 is receipts-based)
+        ({"naics": "561612", "state": "GA", "lob": "general liability", "employees": 80}, "no"),
+    ],
+)
+def test_a_qualification_rule_that_declines_needs_no_size(call, args, appetite):
+    r = ok(call("check_appetite", args))
+    assert r["appetite"] == appetite
+    assert (r["status"] == "decided") is (appetite is not None)

@@ -238,6 +238,14 @@ def appetite_chain(ctx: ToolContext, code: str, state: str, lob: str, facts: Fac
             )
     elif sb_step["outcome"] == "fail":
         verdict, status = "no", "decided"
+    elif (
+        sb_step["outcome"] in ("unknown", "refer")
+        and guide.appetite == "Qualified"
+        and (q := _qualify(ctx, code, lob, facts))["outcome"] == "fail"
+    ):  # a wood-frame motel is declined whatever its size: the size is not asked for, nor referred on
+        steps.append(q)
+        verdict, status = "no", "decided"
+        sb_step.update(outcome="not_needed", detail="not needed: the line is declined by its qualification rule")
     elif sb_step["outcome"] == "unknown":
         verdict, status = None, "need_facts"
         needs += sb["needs"]

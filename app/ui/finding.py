@@ -141,7 +141,8 @@ def check_lines(check: dict | None) -> list[str]:
     where = {"tool": f"re-running {code(check.get('tool'))} gives", "answer": "the answer text says"}
     return [
         f"{md(FACT_LABELS.get(m['field'], m['field'].replace('_', ' ')))}: the finding says **{md(m['finding'])}**, "
-        f"{where.get(m['where'], md(m['where']))} **{md(m['found'])}**"
+        f"{where.get(m['where'], md(m['where']))} "
+        + (f"**{md(m['found'])}**" if m.get("found") not in (None, "") else "no answer (a fact it needs is missing)")
         for m in check.get("mismatches", [])
     ]
 
