@@ -458,7 +458,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     while True:
         try:
             line = (
-                input("you> ") if interactive else _read_line(getattr(sys.stdin, "buffer", sys.stdin), MAX_LINE_BYTES)
+                _with_pasted_lines(input("you> "))
+                if interactive
+                else _read_line(getattr(sys.stdin, "buffer", sys.stdin), MAX_LINE_BYTES)
             )
         except EOFError:
             break
@@ -516,6 +518,20 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if unsaved:
         raise CliError(f"the last answer in conversation {thread.id} could not be saved (its store stayed locked)")
     return 0
+
+
+def _with_pasted_lines(first: str, wait: float = 0.05) -> str:
+    """The line typed and the lines pasted with it: a pasted e-mail arrives as many lines at once, already waiting
+    when the first is read, and is one message, not one turn a line. (Piped input stays one message a line.)"""
+    import select
+
+    lines = [first]
+    try:
+        while len(lines) < 500 and select.select([sys.stdin], [], [], wait)[0]:
+            lines.append(input())
+    except (EOFError, OSError, ValueError):  # the end of input, or no select on this stdin (Windows)
+        pass
+    return "\n".join(lines)
 
 
 def _excerpt(line: str, limit: int = 60) -> str:

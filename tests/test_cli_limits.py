@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 
 import pytest
@@ -134,3 +135,17 @@ def test_guard_scan_streams_stdin_and_refuses_oversized_texts(tmp_path, seeded, 
     src.write_text(json.dumps({"id": 1, "text": "x" * (MAX_SCAN_CHARS + 1)}) + "\n")
     assert uwc(["guard", "scan", str(src), "--data-dir", str(seeded["dir"])]) == 2
     assert "line 1" in one_line(capsys.readouterr().err)
+
+
+def test_lines_pasted_with_the_typed_one_are_one_message(monkeypatch):
+    """At the terminal prompt, a pasted e-mail's lines are already waiting when the first is read: one message."""
+    from app.cli import _with_pasted_lines
+
+    read, write = os.pipe()
+    with os.fdopen(write, "w") as w:
+        w.write("Insured: Acme Bakery LLC\nTel (614) 555-0199\n")
+    with os.fdopen(read) as r:
+        monkeypatch.setattr("sys.stdin", r)
+        assert _with_pasted_lines("Fwd: new sub") == "Fwd: new sub\nInsured: Acme Bakery LLC\nTel (614) 555-0199"
+    monkeypatch.setattr("sys.stdin", io.StringIO("next\n"))  # no select on it: the typed line alone
+    assert _with_pasted_lines("gl for a bakery?") == "gl for a bakery?"
