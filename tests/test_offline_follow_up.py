@@ -651,3 +651,20 @@ def test_a_recap_of_one_fact_says_that_fact(cp):  # noqa: F811
     first, one, none = chat(cp, opening, "remind me, which sales number did I give you", "how many trucks did i say?")
     assert "revenue $900,000" in one.answer and "7 employees" not in one.answer
     assert none.answer.startswith("You have not told me the number of vehicles")
+
+
+@pytest.mark.parametrize(
+    ("description", "offered", "code"),
+    [
+        ("nail salon", ["812113", "812112", "611511"], "812113"),  # the title said: nothing to pick
+        ("dentist's office", ["621210", "621399"], "621210"),  # "Offices of Dentists", in any order and number
+        ("small motel off the highway", ["721110", "721191"], "721110"),  # one of two one-word trades of a title
+        ("toy store", ["339930", "459120"], None),  # a word of two titles names neither
+        ("casino hotel", ["721120", "721110"], None),  # two titles said: the underwriter picks
+        ("bakery", ["311811", "311812"], None),  # a part of a title is not the title
+    ],
+)
+def test_a_description_that_says_a_candidates_title_in_full_needs_no_pick(catalog, description, offered, code):
+    from graph.offline.choice import named_by_title
+
+    assert named_by_title(description, offered, catalog.naics_titles) == code

@@ -922,3 +922,11 @@ def test_calls_added_to_a_message_stop_at_the_graphs_caps(seeded, toolkit):
 
     model.decide = fails
     assert len(model.calls(conv, step)) == 1  # deciding after an outcome failed: the call waits for its result
+
+
+def test_asked_for_the_code_of_a_business_its_title_names_it_is_the_answer_not_a_pick(cp):
+    (r,) = chat(cp, "naics code for a nail salon?")
+    assert r.finding is not None and r.finding["naics"] == "812113" and "Which NAICS code" not in r.answer
+    # only a title said in full: a part of one ("bakery": retail or commercial) still offers the codes to pick
+    (r,) = chat(cp, "naics code for a bakery?")
+    assert r.finding is None and "Which NAICS code fits" in r.answer

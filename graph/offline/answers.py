@@ -23,6 +23,7 @@ from core.vocabulary import (
     usd,
 )
 from graph import prompts
+from graph.offline.choice import named_by_title
 from graph.offline.conversation import Conversation
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from graph.offline.names import content_words
@@ -576,15 +577,18 @@ class AnswerWriter:
                 core = f'NAICS {code} {titles[code]} — the code given fits "{quoted(desc, 120)}" {_cite(sections)}'
                 used = self._facts_used(conv, {"description": desc[:300]})
                 return self._finish(conv, "classification", core, {"naics": code}, sections, used)
-            if len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS and "naics_choice" not in conv.unknown:
-                return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
-            top = cands[0]
+            offered = [c["naics"] for c in cands[:3]]
+            named = named_by_title(desc, offered, titles) if "naics_choice" not in conv.unknown else None
+            if named is None and len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS:
+                if "naics_choice" not in conv.unknown:
+                    return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
+            top = cands[offered.index(named)] if named else cands[0]
             core = f"NAICS {top['naics']} {top['title']}"
             if "naics_choice" in conv.unknown and not conv.redescribed:
                 # none picked and nothing more said: the closest, said to be assumed, never the description asked
                 # again (it was given); a better description from the underwriter is classified anew
                 core = f"Assuming {core}, the closest match (none of the offered codes was picked)"
-            if len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
+            if not named and len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
                 core += f" (a close runner-up is {cands[1]['naics']} {cands[1]['title']}: choose by the activity that brings most revenue)"
             core += f' — the best match for "{quoted(desc, 120)}"'
             if code and code in titles and code != top["naics"]:
