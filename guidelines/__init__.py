@@ -93,3 +93,24 @@ def load_search_terms(path: Path = SEARCH_TERMS, sections: list[Section] | None 
         if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
             raise GuidelineError(f"{path.name}: {sid}: expected a list of terms")
     return {sid: list(terms) for sid, terms in data.items()}
+
+
+QUERY_WORDS = GUIDELINES_DIR / "query_words.yaml"
+
+
+def load_query_words(path: Path = QUERY_WORDS, sections: list[Section] | None = None) -> dict[str, list[str]]:
+    """A word the guidelines use -> the words people put in its place (``query_words.yaml``), for the lexical side of
+    the search only. Raise ``GuidelineError`` for a key no section uses or a list that is not of words."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    data = data or {}
+    if not isinstance(data, dict):
+        raise GuidelineError(f"{path.name}: expected word: [words]")
+    text = " ".join(f"{s.title} {s.text}" for s in (sections if sections is not None else load_sections())).lower()
+    for word, others in data.items():
+        if not isinstance(word, str) or not re.search(rf"\b{re.escape(word.lower())}", text):
+            raise GuidelineError(f"{path.name}: no section uses {word!r}")
+        if not isinstance(others, list) or not all(isinstance(t, str) and t.strip() for t in others):
+            raise GuidelineError(f"{path.name}: {word}: expected a list of words")
+    return {word: list(others) for word, others in data.items()}

@@ -92,14 +92,18 @@ def tokenize(text: str) -> list[str]:
     out = []
     for w in words:
         w = w.replace("'s", "").replace("'", "")
-        if w in STOP_WORDS:
-            continue
-        if len(w) > 4 and w.endswith("ies"):
-            w = w[:-3] + "y"
-        elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out.append(w)
+        if w not in STOP_WORDS:
+            out.append(singular(w))
     return out
+
+
+def singular(word: str) -> str:
+    """The light plural stem of ``tokenize`` ("vehicles" -> "vehicle", "agencies" -> "agency", "glass" kept)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
 
 
 def word_pairs(text: str) -> list[str]:

@@ -536,3 +536,75 @@ def test_the_search_terms_name_real_sections_and_reach_only_the_lexical_text(tmp
         wrong.write_text(text)
         with pytest.raises(GuidelineError):
             load_search_terms(wrong, sections)
+
+
+# --- a question in the words people use (issue 23, item 6, round 11) ---------------------------------------------
+
+
+def test_a_line_named_inside_quotation_marks_is_still_read_as_the_line(db_toolkit):
+    from tools.guidelines import _expand_abbreviations
+
+    # Single quotes around a name are no apostrophes of it ("owner's" keeps its own).
+    assert _expand_abbreviations(db_toolkit.ctx, "they call it a 'work comp' policy") == "Workers Compensation"
+    assert _expand_abbreviations(db_toolkit.ctx, "only the \u2018gl\u2019 side") == "General Liability"
+
+
+def test_the_trades_words_for_an_act_are_searched_as_the_guidelines_word_for_it(db_toolkit):
+    from tools.guidelines import _guideline_words
+
+    ctx = db_toolkit.ctx
+    assert _guideline_words(ctx, "Should I escalate it to my supervisor?") == "refer senior underwriter"
+    assert _guideline_words(ctx, "any other coverage I could pitch") == "offer recommend"
+    assert _guideline_words(ctx, "they'll turn us down again") == "decline"
+    assert _guideline_words(ctx, "is it worth pitching them auto") == "offer recommend"
+    # A word of a phrase alone is not the phrase, and the guidelines' own words need no hint.
+    assert _guideline_words(ctx, "does it pass the size test") == ""
+    assert _guideline_words(ctx, "the broker wants an answer today") == ""
+
+
+def test_the_query_words_name_words_the_guidelines_use(tmp_path):
+    import pytest
+
+    from guidelines import GuidelineError, load_query_words
+
+    sections = load_sections()
+    table = load_query_words(sections=sections)
+    assert table["refer"] and all(others for others in table.values())
+    wrong = tmp_path / "words.yaml"
+    for text in ("zeppelin: [airship]\n", "refer: escalate\n", "- a list\n"):
+        wrong.write_text(text)
+        with pytest.raises(GuidelineError):
+            load_query_words(wrong, sections)
+
+
+def test_the_business_of_a_question_is_named_without_the_chat_the_place_or_the_figures(db_toolkit):
+    from tools.guidelines import _business_words, read_question
+
+    ctx = db_toolkit.ctx
+
+    def business(question: str) -> str:
+        return _business_words(ctx, read_question(ctx, question))
+
+    # "insurance" alone is the guidelines' word; with "agencies" it names the business.
+    assert business("hey - insurance agencies in Boise, 4m revenue, thanks") == "insurance agencies"
+    assert business("travel agencies: cyber?") == "travel agencies"
+    assert business("staffing office in Dallas, Texas wants GL") == "staffing"
+    # The trade's own words are no business: "agent" is the broker, not a talent agency.
+    assert business("agent says the client keeps asking") == ""
+
+
+def test_a_need_a_product_we_do_not_write_insures_finds_the_partial_alternatives(toolkit):
+    """Asked by the loss, not the product's name (real model and index)."""
+    for question in (
+        "an employee stealing from the till, does cyber respond",
+        "worried about employee theft, can property cover it",
+    ):
+        found = [s["id"] for s in toolkit.call("search_guidelines", {"query": question}).result["sections"]]
+        assert "not-written-redirects" in found, (question, found)
+
+
+def test_a_referral_asked_in_other_words_finds_its_section(toolkit):
+    """A plain word for the guidelines' "senior underwriter" (real model and index)."""
+    for question, section in (("should this go to my supervisor?", "referral-triggers"),):
+        found = [s["id"] for s in toolkit.call("search_guidelines", {"query": question}).result["sections"]]
+        assert section in found, (question, found)

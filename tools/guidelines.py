@@ -8,10 +8,11 @@ from typing import Annotated
 from pydantic import Field
 
 from core.vocabulary import LOB_SHORTHAND
-from guidelines import load_search_terms, load_sections
+from guidelines import load_query_words, load_search_terms, load_sections
 from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, open_collection, section_document
-from retrieval.normalise import NormalisedQuery, QueryNormaliser, words_of
-from retrieval.search import STOP_WORDS, HybridIndex
+from retrieval.normalise import NormalisedQuery, QueryNormaliser, stem, words_of
+from retrieval.search import STOP_WORDS, HybridIndex, singular, tokenize
+from retrieval.wordset import WordSet
 from seed_db.sources import read_index_entries, read_us_cities
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
@@ -75,10 +76,61 @@ def sections_by_id(ctx: ToolContext) -> dict:
     return ctx.lazy("guideline_sections", lambda: {s.id: s for s in load_sections()})
 
 
-def _business_words(ctx: ToolContext, query: str) -> str:
-    """The question's words the guidelines do not use: where a business they do not name is said ("roofing")."""
-    used = question_reader(ctx).counts
-    return " ".join(w for w in words_of(query) if w not in used and w not in STOP_WORDS)
+def _one(*words: str) -> str:
+    """Words in the singular, as BM25 reads them ("insurance agencies" -> "insurance agency")."""
+    return " ".join(singular(w) for w in words)
+
+
+def _business_vocabulary(ctx: ToolContext) -> tuple[WordSet, WordSet]:
+    """The words the NAICS titles and index entries name businesses with, and their two-word names of which one word
+    is a word of the guidelines too ("insurance carriers", "travel agencies"), both in the singular."""
+    used = question_reader(ctx).counts  # before ctx.lazy below: its lock is held while it builds
+
+    def build():
+        names = [*ctx.catalog.naics_titles.values(), *(entry for _, entry in read_index_entries())]
+        words, pairs = set(), set()
+        for name in names:
+            ws = words_of(name)
+            words.update(_one(w) for w in ws)
+            pairs.update(_one(a, b) for a, b in zip(ws, ws[1:], strict=False) if (a in used) != (b in used))
+        return WordSet(words), WordSet(pairs)
+
+    return ctx.lazy("guideline_business_vocabulary", build)
+
+
+def _business_words(ctx: ToolContext, read: NormalisedQuery) -> str:
+    """Where a business the guidelines do not name is said ("roofing"): the question's words that the NAICS texts
+    name businesses with and the guidelines do not use, with a word of the guidelines that forms a two-word NAICS
+    name with one of them ("insurance carrier": "insurance" alone is the guidelines' word). Not the chat around it
+    ("whats", "thanks"), a figure's letters ("2.5M"), a place or a state, nor the trade's words ("agent", the broker):
+    embedded with the business, such words moved the link to an industry of their own, or made one of nothing."""
+    reader, (naics_words, naics_pairs) = question_reader(ctx), _business_vocabulary(ctx)
+    used = reader.counts
+    places = {w for r in read.rewrites if r.why == "place" for w in words_of(r.read)}
+    places |= {w for name in reader.states.values() for w in name.split()}
+    words = words_of(read.text)
+
+    trade = _trade_words(ctx)
+
+    def business(w: str) -> bool:
+        return (
+            len(w) > 2
+            and w not in used
+            and w not in STOP_WORDS
+            and w not in places
+            and singular(w) not in trade
+            and _one(w) in naics_words
+        )
+
+    def named_with(i: int) -> bool:  # a word of the guidelines naming a business with its neighbour
+        return any(
+            0 <= j < len(words) and business(words[j]) and _one(words[min(i, j)], words[max(i, j)]) in naics_pairs
+            for j in (i - 1, i + 1)
+        )
+
+    return " ".join(
+        w for i, w in enumerate(words) if business(w) or (w in used and w not in STOP_WORDS and named_with(i))
+    )
 
 
 def _industry_terms(ctx: ToolContext, words: str, vector) -> str:
@@ -110,6 +162,9 @@ ABBREVIATION_WEIGHT = 0.5
 # Word pairs of the query matched as phrases: half a signal, chosen on the own and the r6 tune questions together
 # (1.0 lost top-1 on both; 0.25-0.35 gained less recall@3).
 PAIR_WEIGHT = 0.5
+# The guidelines' word for what a question says in other words (``guidelines/query_words.yaml``): a plain synonym,
+# surer than the industry link, not surer than an abbreviation.
+QUERY_WORDS_WEIGHT = 1.0
 # Shorthand underwriters type that neither embeddings nor BM25 can read. LOB names come from the catalog's
 # synonyms and the shared LOB shorthand (core.vocabulary).
 ABBREVIATIONS = {
@@ -128,7 +183,9 @@ ABBREVIATIONS = {
 
 def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
     # Shorthand is often typed in the plural ("BOPs", "LOBs", "UWs"): each word is read as typed and singular.
-    typed = re.findall(r"[a-z0-9&']+", query.lower().replace("’", "'"))
+    # A quotation mark is no apostrophe: "'fleet policy'" is the words fleet and policy.
+    typed = [w.strip("'") for w in re.findall(r"[a-z0-9&']+", query.lower().replace("’", "'").replace("‘", "'"))]
+    typed = [w for w in typed if w]
     singular = [w[:-1] if len(w) > 2 and w.endswith("s") and not w.endswith("ss") else w for w in typed]
     text = " " + " ".join(typed) + " | " + " ".join(singular) + " "  # "|": no phrase spans the two
     words = set(text.split())
@@ -143,6 +200,43 @@ def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
     # the name the guidelines list it under.
     extra += [lexicon().names[p] for p in scan_products(query, ctx.catalog, mentions_only=True)]
     return " ".join(dict.fromkeys(extra))
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in tokenize(text))
+
+
+def _query_words(ctx: ToolContext) -> list[tuple[tuple[str, ...], str]]:
+    """(words as the search reads them, the guidelines' word for them) from ``guidelines/query_words.yaml``."""
+
+    def build():
+        table = load_query_words()  # not through another ctx.lazy: its lock is held here
+        return [(_stems(other), word) for word, others in table.items() for other in others if _stems(other)]
+
+    return ctx.lazy("guideline_query_words", build)
+
+
+def _trade_words(ctx: ToolContext) -> frozenset[str]:
+    """The words of ``guidelines/query_words.yaml``'s lists, each as BM25 reads it ("agent", "pitch"): the trade's
+    words, no business ("staffing" is one, "staff" is not)."""
+
+    def build():
+        return frozenset(w for others in load_query_words().values() for other in others for w in tokenize(other))
+
+    return ctx.lazy("guideline_trade_words", build)
+
+
+def _guideline_words(ctx: ToolContext, query: str) -> str:
+    """The guidelines' words for what the question says in other words ("sell" -> offer; "respond" -> answer;
+    "escalate" -> refer): each a whole run of the question's words, compared by their stems ("escalated" is
+    "escalate")."""
+    words = _stems(query)
+    found = [
+        word
+        for run, word in _query_words(ctx)
+        if any(tuple(words[i : i + len(run)]) == run for i in range(len(words) - len(run) + 1))
+    ]
+    return " ".join(dict.fromkeys(found))
 
 
 @tool
@@ -168,7 +262,7 @@ def search_guidelines(
     # as typed too ("gen liab" is a catalog phrase, "gen liability" is not).
     read = read_question(ctx, query)
     typed, query = query, read.text
-    business = _business_words(ctx, query)
+    business = _business_words(ctx, read)
     # one call for both texts: the embedding is the search's main cost
     vectors = index.embedding.embed_query([query, business] if business else [query])
     vector, business_vector = [vectors[0]], [vectors[-1]]
@@ -176,6 +270,7 @@ def search_guidelines(
     expansions = [
         (" ".join(shorthand), ABBREVIATION_WEIGHT),
         (_industry_terms(ctx, business, business_vector), INDUSTRY_WEIGHT),
+        (_guideline_words(ctx, query), QUERY_WORDS_WEIGHT),
     ]
     hits = index.search(query, k=k, expansions=expansions, vector=vector, pair_weight=PAIR_WEIGHT)
     out: dict = {
