@@ -290,3 +290,19 @@ def test_the_same_question_asked_again_names_the_open_referral(cp):
     assert again.finding is not None and again.finding["appetite"] == "qualified"
     assert again.referrals == [] and any(ref.id in line for line in again.referral_lines)
     assert [r.id for r in cp.referrals.store.list(thread_id=tid)] == [ref.id]
+
+
+@pytest.mark.parametrize(
+    ("opening", "referred"),
+    [
+        ("renewing client: local trucking co in TX, naics 484110, 30 trucks, rev 6M. auto ok?", True),
+        ("local trucking co in TX up for renewal, naics 484110, 30 trucks, rev 6M. auto ok?", True),
+        ("new business, not a renewal: local trucking co in TX, naics 484110, 30 trucks, rev 6M. auto ok?", False),
+    ],
+)
+def test_a_junior_declining_a_client_said_to_renew_refers_it(cp, opening, referred):
+    _, results, refs = _referred(cp, opening)
+    assert results[-1].finding["appetite"] == "no"  # 30 vehicles: over auto-qualified's 20
+    assert bool(refs) is referred
+    if referred:
+        assert "renewal-decline" in {t["rule"] for t in refs[0].memo["triggers"]}

@@ -391,6 +391,8 @@ class AnswerWriter:
             out["company"] = conv.company
         if unknown := sorted(f for f in conv.unknown if f in FACTS):  # facts only ("naics_choice" is our question)
             out["unknown"] = unknown
+        if conv.renewal:
+            out["renewal"] = True  # a submission flag the authority rules read (seed_db/authority.py)
         return out
 
     # --- answers per task ----------------------------------------------------------------------------

@@ -81,6 +81,20 @@ def _says_correction(text: str) -> bool:
     return bool({w.lower() for w in re.findall(r"[A-Za-z]+", text)} & CORRECTION_WORDS)
 
 
+# A renewing client (authority-levels: a junior may not decline one): "renewal - trucking co ...", "renewing
+# account", "existing client up for renewal"; not "non-renewal", "not a renewal", "new business".
+_RENEWAL = re.compile(r"(?<![\w-])(?:renewal|renewing|renews)\b", re.I)
+_NOT_RENEWAL = re.compile(
+    r"\bnon-?\s?renew\w*|\bnot\s+(?:a\s+|up\s+for\s+)?renew\w*|\bno\s+renew\w*|\bnew\s+(?:business|account|applicant|client)\b",
+    re.I,
+)
+
+
+def says_renewal(text: str) -> bool:
+    """The message says the applicant is a renewing client."""
+    return bool(_RENEWAL.search(text)) and not _NOT_RENEWAL.search(text)
+
+
 def _clause_spans(text: str, parts: list[str]) -> list[tuple[int, int] | None]:
     """Where each clause of ``intent_clauses(text)`` stands in the text, in order (None: not the text's own words)."""
     out: list[tuple[int, int] | None] = []
@@ -145,6 +159,7 @@ class Conversation:
     pending: list = field(default_factory=list)  # the other questions of a message that asked several
     answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
     redescribed: bool = False  # the offered codes were answered with words about the business
+    renewal: bool = False  # the underwriter said the applicant is renewing (a decline of it goes to a senior)
     n_calls: int = 0
     # the current turn
     parsed: Parsed | None = None
@@ -221,6 +236,7 @@ class Conversation:
             self.company = p.company
         elif self._new_business(p, text, asked):
             self._reset()  # "I've got a roofer in Tampa ...": another business, none of the last one's facts
+        self.renewal = self.renewal or says_renewal(text)
         about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"} or p.unknown_facts
         if (
             p.task is None
@@ -524,7 +540,7 @@ class Conversation:
     def _reset(self) -> None:
         self.subject_from = len(self.findings)
         self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
-        self.redescribed = False
+        self.redescribed = self.renewal = False
         self.requested = []
         self.company = self.applicant_id = None
 
