@@ -40,6 +40,8 @@ class ReferRule(_Strict):
     over: dict[str, float] = {}  # facts that must exceed these figures ({"annual_revenue": 5000000})
     lobs: list[str] = []  # the finding is about one of these lines
     naics: list[str] = []  # the code starts with one of these prefixes (six digits: that code)
+    cites: list[str] = []  # the finding cites every one of these guideline sections (the rule that raised it)
+    not_cites: list[str] = []  # ... and none of these
 
     @model_validator(mode="after")
     def _known_names(self) -> ReferRule:
@@ -48,8 +50,8 @@ class ReferRule(_Strict):
         unknown_facts = [f for f in (*self.over, *self.facts) if f not in FACTS and f not in SUBMISSION_FLAGS]
         if unknown_tasks or unknown_fields or unknown_facts:
             raise ValueError(f"unknown task, verdict field or fact: {unknown_tasks + unknown_fields + unknown_facts}")
-        if not (self.verdict or self.facts or self.over or self.lobs or self.naics):
-            raise ValueError("a rule needs at least one condition (verdict, facts, over, lobs or naics)")
+        if not (self.verdict or self.facts or self.over or self.lobs or self.naics or self.cites):
+            raise ValueError("a rule needs at least one condition (verdict, facts, over, lobs, naics or cites)")
         return self
 
 
@@ -127,6 +129,9 @@ def _matches(rule: ReferRule, finding: dict, facts: dict) -> bool:
         if n is None or n <= limit:
             return False
     if rule.lobs and not _lines(finding, facts) & set(rule.lobs):
+        return False
+    cited = set(finding.get("citations") or ())
+    if not set(rule.cites) <= cited or cited & set(rule.not_cites):
         return False
     code = str(finding.get("naics") or facts.get("naics") or "")
     return not rule.naics or any(code.startswith(p) for p in rule.naics)

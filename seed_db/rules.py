@@ -286,6 +286,8 @@ def validate_references(
         where = f"authority rule {refer.id!r}"
         check_lobs(where, refer.lobs)
         check_section(where, refer.section)
+        for section in (*refer.cites, *refer.not_cites):
+            check_section(where, section)
         for p in refer.naics:
             check_prefix(where, p, exact=len(p) == 6)
     amounts: tuple[tuple[str, Sequence[LimitRule | DeductibleRule]], ...] = (

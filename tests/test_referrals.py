@@ -54,6 +54,21 @@ def _ids(check) -> set[str]:
             {},
             {"hospitality-property"},
         ),
+        # the size test cannot run: referred for that reason, not as a Qualified verdict (referral-triggers)
+        (
+            {
+                "task_type": "appetite",
+                "appetite": "qualified",
+                "citations": ["size-standards-exceptions", "referral-triggers"],
+            },
+            {"lob": "cyber"},
+            {"no-size-standard"},
+        ),
+        (
+            {"task_type": "appetite", "appetite": "qualified", "citations": ["size-standards", "referral-triggers"]},
+            {"lob": "general_liability"},
+            {"assets-unknown"},
+        ),
         # lookups are a junior's to make whatever the figures
         ({"task_type": "policy_limits", "per_occurrence": 1, "aggregate": 2}, {"annual_revenue": 9e9}, set()),
         ({"task_type": "classification", "naics": "721110"}, {"lob": "property"}, set()),
