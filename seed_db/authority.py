@@ -27,6 +27,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PerHead(_Strict):
+    per: str  # the fact to divide by ("employees")
+    below: float  # the figure a head under which the facts contradict each other
+
+
 class ReferRule(_Strict):
     """One reason a determination goes to a senior. Every condition given must hold (an empty rule never matches)."""
 
@@ -40,6 +45,7 @@ class ReferRule(_Strict):
     over: dict[str, float] = {}  # facts that must exceed these figures ({"annual_revenue": 5000000})
     lobs: list[str] = []  # the finding is about one of these lines
     naics: list[str] = []  # the code starts with one of these prefixes (six digits: that code)
+    under_per: dict[str, PerHead] = {}  # a figure a head below this ({"annual_payroll": {per: employees, below: 5000}})
     cites: list[str] = []  # the finding cites every one of these guideline sections (the rule that raised it)
     not_cites: list[str] = []  # ... and none of these
 
@@ -47,10 +53,11 @@ class ReferRule(_Strict):
     def _known_names(self) -> ReferRule:
         unknown_tasks = [t for t in self.tasks if t not in TASK_TYPES]
         unknown_fields = [f for f in (*self.verdict, *self.not_verdict) if f not in VERDICT_FIELDS]
-        unknown_facts = [f for f in (*self.over, *self.facts) if f not in FACTS and f not in SUBMISSION_FLAGS]
+        named = (*self.over, *self.facts, *self.under_per, *(p.per for p in self.under_per.values()))
+        unknown_facts = [f for f in named if f not in FACTS and f not in SUBMISSION_FLAGS]
         if unknown_tasks or unknown_fields or unknown_facts:
             raise ValueError(f"unknown task, verdict field or fact: {unknown_tasks + unknown_fields + unknown_facts}")
-        if not (self.verdict or self.facts or self.over or self.lobs or self.naics or self.cites):
+        if not (self.verdict or self.facts or self.over or self.under_per or self.lobs or self.naics or self.cites):
             raise ValueError("a rule needs at least one condition (verdict, facts, over, lobs, naics or cites)")
         return self
 
@@ -127,6 +134,10 @@ def _matches(rule: ReferRule, finding: dict, facts: dict) -> bool:
     for k, limit in rule.over.items():
         n = _number(facts.get(k))
         if n is None or n <= limit:
+            return False
+    for k, head in rule.under_per.items():
+        n, heads = _number(facts.get(k)), _number(facts.get(head.per))
+        if n is None or not heads or n / heads >= head.below:
             return False
     if rule.lobs and not _lines(finding, facts) & set(rule.lobs):
         return False

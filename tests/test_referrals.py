@@ -69,6 +69,14 @@ def _ids(check) -> set[str]:
             {"lob": "general_liability"},
             {"assets-unknown"},
         ),
+        # facts that contradict each other: 300 people on a $200,000 payroll (referral-triggers)
+        (
+            {"task_type": "appetite", "appetite": "yes"},
+            {"employees": 300, "annual_payroll": 200_000},
+            {"facts-contradict"},
+        ),
+        ({"task_type": "appetite", "appetite": "yes"}, {"employees": 30, "annual_payroll": 200_000}, set()),
+        ({"task_type": "appetite", "appetite": "yes"}, {"employees": 0, "annual_payroll": 200_000}, set()),
         # lookups are a junior's to make whatever the figures
         ({"task_type": "policy_limits", "per_occurrence": 1, "aggregate": 2}, {"annual_revenue": 9e9}, set()),
         ({"task_type": "classification", "naics": "721110"}, {"lob": "property"}, set()),
