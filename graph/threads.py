@@ -472,10 +472,27 @@ class _NoLock:
 FIRST_MESSAGE_TITLE = 80
 
 
+# A pasted e-mail's lines that say nothing of the case: its header, a forwarding marker, a greeting
+_MAIL_LINE = re.compile(
+    r"^\s*(?:(?:from|to|cc|bcc|sent|date|reply-to|importance)\s*:|-{2,}.*-{2,}\s*$|>|"
+    r"(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^.!?\n]{0,40}$)",
+    re.I,
+)
+_SUBJECT = re.compile(r"^\s*(?:subject\s*:|(?=(?:fwd?|fw|re)\s*:))\s*(.*)$", re.I | re.M)
+_FORWARDED = re.compile(r"^(?:\s*(?:fwd?|fw|re)\s*:\s*)+", re.I)
+
+
 def title_from_message(text: str, limit: int = FIRST_MESSAGE_TITLE) -> str:
     """A conversation's title from its first message: whole words, with an ellipsis when cut ("... general liabili"
-    read as a typo)."""
-    words = " ".join(str(text).split())
+    read as a typo). A pasted e-mail is titled by its subject (two words or more), else by its body's first lines,
+    never by its header ("From: …") or greeting."""
+    text = str(text)
+    if "\n" in text:
+        subject = _SUBJECT.search(text)
+        said = _FORWARDED.sub("", subject.group(1)).strip() if subject else ""
+        body = [line for line in text.splitlines() if line.strip() and not _MAIL_LINE.match(line)]
+        text = said if len(said.split()) >= 2 else " ".join(b for b in body if not _SUBJECT.match(b)) or text
+    words = " ".join(_FORWARDED.sub("", text).split()) or " ".join(text.split())
     if len(words) <= limit:
         return words
     cut = words[: limit - 1]

@@ -174,3 +174,21 @@ def test_a_corrected_figure_while_codes_are_offered_keeps_the_offer(cp):
     offer = first.answer[first.answer.index("Which NAICS code fits") :]
     again = cp.send(tid, "oops - 16 staff, not 14")
     assert offer in again.answer  # "not 14" names the figure replaced; it does not turn the codes down
+
+
+@pytest.mark.parametrize(
+    ("pasted", "title"),
+    [
+        (
+            "From: Dana Ruiz <dana@example-brokers.com>\nSent: Monday 9:14 AM\nSubject: FW: Bluebird Bakery - GL quote\n"
+            "\nHi team,\nRetail bakery in Boise, 9 staff.",
+            "Bluebird Bakery - GL quote",
+        ),
+        ("Fwd: sub\n\nHello,\nRetail bakery in Boise, 9 staff, GL?", "Retail bakery in Boise, 9 staff, GL?"),
+        ("---------- Forwarded message ---------\nRoofer in Tampa, wc?", "Roofer in Tampa, wc?"),
+    ],
+)
+def test_a_pasted_email_is_titled_by_its_subject_or_body_not_its_header(pasted, title):
+    from graph.threads import title_from_message
+
+    assert title_from_message(pasted) == title
