@@ -930,3 +930,8 @@ def test_asked_for_the_code_of_a_business_its_title_names_it_is_the_answer_not_a
     # only a title said in full: a part of one ("bakery": retail or commercial) still offers the codes to pick
     (r,) = chat(cp, "naics code for a bakery?")
     assert r.finding is None and "Which NAICS code fits" in r.answer
+
+
+def test_a_longer_description_naming_a_suppliers_trade_is_classified_not_taken_by_that_title(cp):
+    (r,) = chat(cp, "NAICS for a distributor that buys beer from breweries and resells it wholesale to bars?")
+    assert r.finding is not None and r.finding["naics"] != "312120"  # Breweries: their supplier, not them

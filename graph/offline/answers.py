@@ -579,11 +579,13 @@ class AnswerWriter:
                 core = f'NAICS {code} {titles[code]} — the code given fits "{quoted(desc, 120)}" {_cite(sections)}'
                 used = self._facts_used(conv, {"description": desc[:300]})
                 return self._finish(conv, "classification", core, {"naics": code}, sections, used)
-            offered = [c["naics"] for c in cands[:3]]
-            named = named_by_title(desc, offered, titles) if "naics_choice" not in conv.unknown else None
-            if named is None and len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS:
-                if "naics_choice" not in conv.unknown:
-                    return self.offer_candidates(conv, cands[:3])  # a fragment: let the underwriter pick
+            offered, named = [c["naics"] for c in cands[:3]], None
+            if len(content_words(desc, self.catalog)) <= FRAGMENT_WORDS and "naics_choice" not in conv.unknown:
+                # a fragment: the underwriter picks, unless it says one title in full ("nail salon": Nail Salons);
+                # a longer description names its customers' and suppliers' trades too ("buys from breweries")
+                named = named_by_title(desc, offered, titles)
+                if named is None:
+                    return self.offer_candidates(conv, cands[:3])
             top = cands[offered.index(named)] if named else cands[0]
             core = f"NAICS {top['naics']} {top['title']}"
             if "naics_choice" in conv.unknown and not conv.redescribed:

@@ -96,7 +96,7 @@ def picked(text: str, offered: Sequence[str], titles: Mapping[str, str]) -> str 
     return _by_words(text, offered, titles)
 
 
-_TITLE_STOP = frozenset({"of", "and", "the", "for", "all", "other", "related", "services", "service"})
+_TITLE_STOP = frozenset({"of", "and", "the", "for", "services", "service"})  # ("Other ...": a residual class, kept)
 _EXCEPT = re.compile(r"\([^)]*\)")
 
 
