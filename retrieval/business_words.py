@@ -37,6 +37,19 @@ _DENIED = re.compile(
 )
 _DENIAL_WORD = re.compile(r"^(?:non-|no\b|without\b|never\b|w/o)\s*", re.IGNORECASE)
 PLACE_CUES = r"in|near|from|around|outside|based in|located in"
+# How an underwriter or a broker refers to the business before saying what it is ("Hi - insured is a ...", "Applicant
+# grooms dogs ...", "our client: a ..."): the words of a submission, not of the business (they pulled a streaming
+# platform to the insurance carriers). "insured" and "applicant" are never a business's own word; "client", "account",
+# "prospect" and "risk" are, often enough ("client services", "risk management"), so they go only before "is" or ":".
+# A greeting that opens the text goes with them.
+_GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon))\b[\s,!.:-]*", re.IGNORECASE)
+_FRAMING = re.compile(
+    r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:the|our|my|this|new|your)\s+)?"
+    r"(?:(?:named\s+)?(?:insured|applicant)(?:'s)?(?=\s+(?!values?\b)[a-z]+s\b|\s+(?:is|are|was)\b|\s*:)"
+    r"|(?:client|account|prospect|risk)(?:(?='s)'s|\s+(?:is|are|was)\b|\s*:))"
+    r"(?:\s+(?:is|are|was)\b|\s*:)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,8 @@ class BusinessWords:
 
     def __call__(self, text: str) -> str:
         """``text`` without figures, places and unused shorthand; ``text`` itself when nothing would be left."""
-        out = self.figures.sub(" ", text)
+        out = _FRAMING.sub(" ", _GREETING.sub("", text))
+        out = self.figures.sub(" ", out)
         if self.places is not None:
             out = self.places.sub(" ", out)
         out = self.states.sub(" ", out)
