@@ -498,8 +498,26 @@ def test_what_a_description_denies_is_read_apart():
     assert denied("caterer without a kitchen of its own; cooks on site") == "a kitchen of its own"
     assert denied("non-profit shelter and no boarding or grooming") == "profit\nboarding"
     assert denied("a bakery that ships cakes nationwide") == ""
-    # "not" denies a verb and hedges as often: left alone
+    # a verb denied with "do not" / "don't" is denied with what follows it; a hedge is left alone
+    assert denied("tile setter; they don't sell the tile") == "sell the tile"
+    assert denied("surveyor, does not do any grading.") == "any grading"
+    assert denied("Kennel. We do not breed puppies") == "breed puppies"
     assert denied("does not have a storefront") == ""
+    assert denied("not just a gift shop, not sure of the rest") == ""
+
+
+def test_how_a_submission_refers_to_the_business_is_not_read_as_the_business():
+    from retrieval.business_words import BusinessWords
+
+    words = BusinessWords.build(set(), [], {"OH": "Ohio"}, [])
+    assert words("Hello - the insured is a locksmith") == "locksmith"
+    assert words("Applicant repairs boat engines") == "repairs boat engines"
+    assert words("our client: a tree nursery, 9 employees") == "tree nursery"
+    assert words("quote attached. Insd is a tanning salon") == "quote attached. a tanning salon"
+    # the same words where they are the business's own
+    assert words("client services firm") == "client services firm"
+    assert words("risk management consultancy") == "risk management consultancy"
+    assert words("insured value appraisals") == "insured value appraisals"
 
 
 def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it():
