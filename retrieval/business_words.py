@@ -195,6 +195,7 @@ class HeadNouns:
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _VOWELS = re.compile(r"[aeiouy]")
 _MIXED_VOWELS_FROM = 8  # letters
+_HYPHENATED = re.compile(r"(?<![\w'-])([A-Za-z][a-z]+)-([a-z]{2,})(?![\w'-])")
 _LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]{5,24}(?![\w'-])")
 
 
@@ -248,7 +249,14 @@ class Spelling:
         return None
 
     def __call__(self, text: str) -> str:
+        text = _HYPHENATED.sub(lambda m: self.joined(m) or m.group(0), text)
         return _LOWER_WORD.sub(lambda m: self.read(m.group(0)) or m.group(0), text)
+
+    def joined(self, m: re.Match) -> str | None:
+        """Two words joined by a hyphen that the NAICS texts write as one ("post-production" -> "postproduction"),
+        as they write it; None when they do not: apart, each half pulls to its own industries ("post", "production")."""
+        word = m.group(1) + m.group(2)
+        return word if word.lower() in self.counts else None
 
 
 def _is_subsequence(short: str, long: str) -> bool:

@@ -491,6 +491,17 @@ def test_trade_words_typed_with_a_slip_are_read_as_meant_and_other_words_are_lef
     assert more("redoes") == "redoes"
 
 
+def test_two_words_hyphenated_are_read_as_one_where_the_naics_texts_write_them_as_one():
+    from collections import Counter
+
+    from retrieval.business_words import Spelling
+
+    spelling = Spelling.build(Counter({"warehousing": 3, "videotape": 2, "long": 9, "term": 9}), [])
+    assert spelling("video-tape duplication, ware-housing") == "videotape duplication, warehousing"
+    assert spelling("Video-tape library") == "Videotape library"
+    assert spelling("long-term care, on-site") == "long-term care, on-site"  # written apart, or not at all
+
+
 def test_what_a_description_denies_is_read_apart():
     from retrieval.business_words import denied
 
