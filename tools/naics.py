@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.heap import give_back
 from retrieval.acronyms import defined_acronyms, spell_out
-from retrieval.activity import Activity, establishment_test
+from retrieval.activity import Activity, establishment_test, retailer_test
 from retrieval.business_words import BusinessWords, HeadNouns, Spelling, denied, head_clause
 from retrieval.entries import CodeNames, PackedNames, entry_vectors
 from retrieval.index import NAICS, collection_vectors, naics_document, open_collection
@@ -164,7 +164,7 @@ def _build_classifier(ctx: ToolContext, index: HybridIndex) -> NaicsClassifier:
     del names, texts  # before the cities are read: they reuse the memory
     business = BusinessWords.build(words, read_us_cities(), ctx.catalog.states, ctx.catalog.synonyms)
     del words
-    activity = Activity(establishment_test(heads.of_noun))
+    activity = Activity(establishment_test(heads.of_noun), retailer_test(heads.of_noun))
     spelling = Spelling.build(counts, vocabulary_words())
     titles = ctx.catalog.naics_titles
     return NaicsClassifier(index, documents, entries, business, heads, acronyms, activity, spelling, titles)
