@@ -517,6 +517,23 @@ def test_what_a_description_denies_is_read_apart():
     assert denied("not just a gift shop, not sure of the rest") == ""
 
 
+def test_a_code_whose_title_names_what_is_denied_moves_down(toolkit, monkeypatch):
+    import tools.naics
+    from tools.naics import naics_classifier
+
+    classifier = naics_classifier(toolkit.ctx)
+    ids = classifier.index.ids
+    marked = {ids[i] for i, hit in enumerate(classifier.titles_naming("no trucks, no caterers")) if hit}
+    assert {"484110", "484121", "722320"} <= marked and "488510" not in marked
+    # a title word many industries share names none of them, nor does a word like "in"
+    assert not classifier.titles_naming("not in their offices; other services").any()
+    text = "booking agent for party halls, we do not do catering"
+    moved = classifier.scores(text)
+    monkeypatch.setattr(tools.naics, "DENIED_TITLE_WEIGHT", 0.0)
+    drop = classifier.scores(text) - moved
+    assert drop[ids.index("722320")] == pytest.approx(0.1) and drop[ids.index("531120")] == pytest.approx(0.0)
+
+
 def test_how_a_submission_refers_to_the_business_is_not_read_as_the_business():
     from retrieval.business_words import BusinessWords
 
