@@ -28,10 +28,14 @@ _LEFT_OVER = re.compile(r"^(?:(?:for|on|a|an|the)\s+)+(?=\w)", re.IGNORECASE)
 # What a business is said not to have or do ("no seating", "without a kitchen", "non-profit", "they don't make the
 # bare boards"): people say it to tell the business from its neighbour. The words after "no", "without", "never",
 # "w/o", "not" or a verb denied with "do not" / "don't" up to the end of the clause (five at most); a "non-" word alone.
-# "not" hedges as often as it denies ("does not have a direct relationship with ...", "not just retail", "not sure"):
-# not read before a verb of having, knowing or needing, or a word of degree.
+# "not" hedges as often as it denies ("does not have a direct relationship with ...", "not just retail", "not sure") or
+# bounds a figure ("not more than 10 trucks"): not read before a verb of having, knowing or needing, or a word of
+# degree or of a bound.
 _NOT = r"(?:\b(?:do|does|did)\s+not|\b(?:do|does|did)n['\u2019]?t|\bnot)(?:\s+do)?"
-_HEDGED = r"have|has|had|need|needs|know|think|sure|just|only|much|many|yet|really|quite|always|all|too|very|be|been|so"
+_HEDGED = (
+    r"have|has|had|need|needs|know|think|sure|just|only|much|many|yet|really|quite|always|all|too|very|be|been|so"
+    r"|necessarily|exactly|limited|including|more|less|fewer|over|under|above|below|counting|apply"
+)
 _DENIED = re.compile(
     r"\bnon-[a-z]+"
     rf"|(?:\b(?:no|without|never)\b|\bw/o\b|{_NOT}(?!\s+(?:{_HEDGED})\b))(?:\s+(?!(?:and|but|or)\b)[a-z][\w'/&-]*){{1,5}}"

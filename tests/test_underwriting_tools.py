@@ -515,6 +515,7 @@ def test_what_a_description_denies_is_read_apart():
     assert denied("Kennel. We do not breed puppies") == "breed puppies"
     assert denied("does not have a storefront") == ""
     assert denied("not just a gift shop, not sure of the rest") == ""
+    assert denied("hauls gravel, not more than 6 trucks; parts incl. but not limited to axles") == ""
 
 
 def test_a_code_whose_title_names_what_is_denied_moves_down(toolkit, monkeypatch):
