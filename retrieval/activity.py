@@ -9,8 +9,10 @@ of activity it is; the classifier uses them to move a first candidate of the wro
 
 The kinds are tried in order and the first one found speaks: a business that makes what it sells is classified by
 the making (the NAICS rule that the activity adding the value decides), one that installs what it buys is a
-contractor. Customers are businesses when the Census index names establishments with that noun ("restaurants",
-"stores", "contractors"): ``establishment`` is given that test.
+contractor. Without such a verb, a name whose head noun is a retailer's ("paint store") says retail, whoever buys
+there: a store that sells to contractors as well is still a store. Last, customers are businesses when the Census
+index names establishments with that noun ("restaurants", "stores", "contractors"): ``establishment`` is given that
+test.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from retrieval.business_words import head_clause, head_noun
 
 # A verb said of the business, in its usual forms; a noun of the same letters ("stores", "building") is told apart by
 # what stands before it where that matters.
@@ -65,12 +69,17 @@ _NOT_ITS_OWN = re.compile(
 )
 
 
+RETAIL = ("44", "45")
+
+
 @dataclass(frozen=True)
 class Activity:
     """The sectors a description's verbs name, the first kind found; ``establishment(word)`` says whether a noun
-    names businesses (a customer of that noun makes the seller a wholesaler)."""
+    names businesses (a customer of that noun makes the seller a wholesaler); ``retailer(noun)`` whether a name's
+    head noun (``retrieval.business_words.head_noun``) names a retail establishment."""
 
     establishment: Callable[[str], bool]
+    retailer: Callable[[str], bool] = lambda noun: False
 
     def sectors(self, description: str) -> tuple[str, ...]:
         description = _SUPPLIERS.sub(" ", description)
@@ -84,6 +93,9 @@ class Activity:
             )
             if any(not _NOT_ITS_OWN.search(around) for around in found):
                 return sectors
+        noun = head_noun(head_clause(description))
+        if noun and self.retailer(noun):
+            return RETAIL
         for m in _CUSTOMERS.finditer(description):
             # "sells to convenience stores": the noun may come second
             if any(w and self.establishment(w.lower()) for w in m.groups()):
@@ -102,5 +114,17 @@ def establishment_test(sectors_of: Callable[[str], dict[str, float]]) -> Callabl
         shares = sectors_of(word)
         made = sum(shares.get(s, 0.0) for s in ("31", "32", "33"))
         return bool(shares) and made < 0.6 and shares.get("42", 0.0) <= 0.5
+
+    return test
+
+
+def retailer_test(sectors_of: Callable[[str], dict[str, float]], share: float = 0.9) -> Callable[[str], bool]:
+    """A head noun names a retailer when at least ``share`` of the index entries that end in it are retail (sectors
+    44 and 45, one NAICS sector: "stores", "auctions"; not "dealers", a fifth of them securities dealers), or it is
+    the word itself ("retailer", stemmed "retail")."""
+
+    def test(noun: str) -> bool:
+        shares = sectors_of(noun)
+        return noun == "retail" or sum(shares.get(s, 0.0) for s in RETAIL) >= share
 
     return test

@@ -25,18 +25,38 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'&.-]*")
 # Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+".
 _CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?]\s*|\s+\+\s+")
 _LEFT_OVER = re.compile(r"^(?:(?:for|on|a|an|the)\s+)+(?=\w)", re.IGNORECASE)
-# What a business is said not to have or do ("no seating", "without a kitchen", "non-profit"): people say
-# it to tell the business from its neighbour. The words after "no", "without", "never" up to the end of the clause
-# (five at most); a "non-" word alone. ("not" and "n't" deny a verb, and are hedges as often: "does not have a direct
-# relationship with ...".)
+# What a business is said not to have or do ("no seating", "without a kitchen", "non-profit", "they don't make the
+# bare boards"): people say it to tell the business from its neighbour. The words after "no", "without", "never",
+# "w/o", "not" or a verb denied with "do not" / "don't" up to the end of the clause (five at most); a "non-" word alone.
+# "not" hedges as often as it denies ("does not have a direct relationship with ...", "not just retail", "not sure") or
+# bounds a figure ("not more than 10 trucks"): not read before a verb of having, knowing or needing, or a word of
+# degree or of a bound.
+_NOT = r"(?:\b(?:do|does|did)\s+not|\b(?:do|does|did)n['\u2019]?t|\bnot)(?:\s+do)?"
+_HEDGED = (
+    r"have|has|had|need|needs|know|think|sure|just|only|much|many|yet|really|quite|always|all|too|very|be|been|so"
+    r"|necessarily|exactly|limited|including|more|less|fewer|over|under|above|below|counting|apply"
+)
 _DENIED = re.compile(
     r"\bnon-[a-z]+"
-    r"|(?:\b(?:no|without|never)\b|\bw/o\b)(?:\s+(?!(?:and|but|or)\b)[a-z][\w'/&-]*){1,5}"
+    rf"|(?:\b(?:no|without|never)\b|\bw/o\b|{_NOT}(?!\s+(?:{_HEDGED})\b))(?:\s+(?!(?:and|but|or)\b)[a-z][\w'/&-]*){{1,5}}"
     r"(?=\s*(?:$|[,;:.()!?+]|\s[-\u2013\u2014]\s|\s(?:and|but|or)\b))",
     re.IGNORECASE,
 )
-_DENIAL_WORD = re.compile(r"^(?:non-|no\b|without\b|never\b|w/o)\s*", re.IGNORECASE)
+_DENIAL_WORD = re.compile(rf"^(?:non-|no\b|without\b|never\b|w/o|{_NOT}\b)\s*", re.IGNORECASE)
 PLACE_CUES = r"in|near|from|around|outside|based in|located in"
+# How an underwriter or a broker refers to the business before saying what it is ("Hi - insured is a ...", "Applicant
+# grooms dogs ...", "our client: a ..."): the words of a submission, not of the business (they pulled a streaming
+# platform to the insurance carriers). "insured" ("insd") and "applicant" are never a business's own word; "client", "account",
+# "prospect" and "risk" are, often enough ("client services", "risk management"), so they go only before "is" or ":".
+# A greeting that opens the text goes with them.
+_GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon))\b[\s,!.:-]*", re.IGNORECASE)
+_FRAMING = re.compile(
+    r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:the|our|my|this|new|your)\s+)?"
+    r"(?:(?:named\s+)?(?:insured|insd|applicant)(?:'s)?(?=\s+(?!values?\b)[a-z]+s\b|\s+(?:is|are|was)\b|\s*:)"
+    r"|(?:client|account|prospect|risk)(?:(?='s)'s|\s+(?:is|are|was)\b|\s*:))"
+    r"(?:\s+(?:is|are|was)\b|\s*:)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +105,8 @@ class BusinessWords:
 
     def __call__(self, text: str) -> str:
         """``text`` without figures, places and unused shorthand; ``text`` itself when nothing would be left."""
-        out = self.figures.sub(" ", text)
+        out = _FRAMING.sub(" ", _GREETING.sub("", text))
+        out = self.figures.sub(" ", out)
         if self.places is not None:
             out = self.places.sub(" ", out)
         out = self.states.sub(" ", out)
@@ -178,6 +199,7 @@ class HeadNouns:
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _VOWELS = re.compile(r"[aeiouy]")
 _MIXED_VOWELS_FROM = 8  # letters
+_HYPHENATED = re.compile(r"(?<![\w'-])([A-Za-z][a-z]+)-([a-z]{2,})(?![\w'-])")
 _LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]{5,24}(?![\w'-])")
 
 
@@ -231,7 +253,14 @@ class Spelling:
         return None
 
     def __call__(self, text: str) -> str:
+        text = _HYPHENATED.sub(lambda m: self.joined(m) or m.group(0), text)
         return _LOWER_WORD.sub(lambda m: self.read(m.group(0)) or m.group(0), text)
+
+    def joined(self, m: re.Match) -> str | None:
+        """Two words joined by a hyphen that the NAICS texts write as one ("post-production" -> "postproduction"),
+        as they write it; None when they do not: apart, each half pulls to its own industries ("post", "production")."""
+        word = m.group(1) + m.group(2)
+        return word if word.lower() in self.counts else None
 
 
 def _is_subsequence(short: str, long: str) -> bool:

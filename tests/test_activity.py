@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.activity import Activity, establishment_test
+from retrieval.activity import RETAIL, Activity, establishment_test, retailer_test
 
 SHARES = {
     "restaurant": {"72": 1.0},
     "stor": {"44": 0.4, "45": 0.6},
     "part": {"33": 0.7, "42": 0.3},
+    "deal": {"44": 0.6, "45": 0.2, "52": 0.2},
 }
 
 
@@ -18,6 +19,30 @@ def _activity() -> Activity:
     from retrieval.normalise import stem
 
     return Activity(establishment_test(lambda w: SHARES.get(stem(w), {})))
+
+
+def _with_retailers() -> Activity:
+    from retrieval.normalise import stem
+
+    shares = lambda w: SHARES.get(stem(w), {})  # noqa: E731
+    return Activity(establishment_test(shares), retailer_test(shares))
+
+
+@pytest.mark.parametrize(
+    ("text", "sectors"),
+    [
+        # a retailer's name speaks before the customers it also sells to
+        ("tile store; sells to contractors and homeowners", RETAIL),
+        ("outdoor gear retailer, ships to schools and clubs", RETAIL),
+        ("pet stores in three malls", RETAIL),
+        # a verb of making speaks first, customers speak when the name is no retailer's
+        ("fudge store that makes its own candy", ("31", "32", "33")),
+        ("sells bulk nuts to grocery stores", ("42",)),
+        ("used car dealer, sells to other dealers", ("42",)),  # a dealer may be a securities dealer
+    ],
+)
+def test_a_retailers_name_says_retail(text, sectors):
+    assert _with_retailers().sectors(text) == sectors
 
 
 @pytest.mark.parametrize(

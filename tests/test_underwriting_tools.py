@@ -491,6 +491,17 @@ def test_trade_words_typed_with_a_slip_are_read_as_meant_and_other_words_are_lef
     assert more("redoes") == "redoes"
 
 
+def test_two_words_hyphenated_are_read_as_one_where_the_naics_texts_write_them_as_one():
+    from collections import Counter
+
+    from retrieval.business_words import Spelling
+
+    spelling = Spelling.build(Counter({"warehousing": 3, "videotape": 2, "long": 9, "term": 9}), [])
+    assert spelling("video-tape duplication, ware-housing") == "videotape duplication, warehousing"
+    assert spelling("Video-tape library") == "Videotape library"
+    assert spelling("long-term care, on-site") == "long-term care, on-site"  # written apart, or not at all
+
+
 def test_what_a_description_denies_is_read_apart():
     from retrieval.business_words import denied
 
@@ -498,8 +509,44 @@ def test_what_a_description_denies_is_read_apart():
     assert denied("caterer without a kitchen of its own; cooks on site") == "a kitchen of its own"
     assert denied("non-profit shelter and no boarding or grooming") == "profit\nboarding"
     assert denied("a bakery that ships cakes nationwide") == ""
-    # "not" denies a verb and hedges as often: left alone
+    # a verb denied with "do not" / "don't" is denied with what follows it; a hedge is left alone
+    assert denied("tile setter; they don't sell the tile") == "sell the tile"
+    assert denied("surveyor, does not do any grading.") == "any grading"
+    assert denied("Kennel. We do not breed puppies") == "breed puppies"
     assert denied("does not have a storefront") == ""
+    assert denied("not just a gift shop, not sure of the rest") == ""
+    assert denied("hauls gravel, not more than 6 trucks; parts incl. but not limited to axles") == ""
+
+
+def test_a_code_whose_title_names_what_is_denied_moves_down(toolkit, monkeypatch):
+    import tools.naics
+    from tools.naics import naics_classifier
+
+    classifier = naics_classifier(toolkit.ctx)
+    ids = classifier.index.ids
+    marked = {ids[i] for i, hit in enumerate(classifier.titles_naming("no trucks, no caterers")) if hit}
+    assert {"484110", "484121", "722320"} <= marked and "488510" not in marked
+    # a title word many industries share names none of them, nor does a word like "in"
+    assert not classifier.titles_naming("not in their offices; other services").any()
+    text = "booking agent for party halls, we do not do catering"
+    moved = classifier.scores(text)
+    monkeypatch.setattr(tools.naics, "DENIED_TITLE_WEIGHT", 0.0)
+    drop = classifier.scores(text) - moved
+    assert drop[ids.index("722320")] == pytest.approx(0.1) and drop[ids.index("531120")] == pytest.approx(0.0)
+
+
+def test_how_a_submission_refers_to_the_business_is_not_read_as_the_business():
+    from retrieval.business_words import BusinessWords
+
+    words = BusinessWords.build(set(), [], {"OH": "Ohio"}, [])
+    assert words("Hello - the insured is a locksmith") == "locksmith"
+    assert words("Applicant repairs boat engines") == "repairs boat engines"
+    assert words("our client: a tree nursery, 9 employees") == "tree nursery"
+    assert words("quote attached. Insd is a tanning salon") == "quote attached. a tanning salon"
+    # the same words where they are the business's own
+    assert words("client services firm") == "client services firm"
+    assert words("risk management consultancy") == "risk management consultancy"
+    assert words("insured value appraisals") == "insured value appraisals"
 
 
 def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it():
