@@ -166,3 +166,32 @@ def test_a_form_line_saying_a_figure_is_unknown_describes_nothing(catalog):
     text = "Lakeside Rowing Club\nPayroll: unknown, waiting on the treasurer\nGL for regattas\nwhat code?"
     p = parse(text, catalog)
     assert "treasurer" not in str(p.facts.get("description") or "")
+
+
+def test_a_lines_word_inside_the_company_name_yields_to_the_line_asked_for(catalog):
+    text = "Northgate Glass & Auto, Fargo ND\nWindshield replacement shop, 8 employees\nGL requested"
+    p = parse(text, catalog)
+    assert p.company == "Northgate Glass & Auto" and p.facts.get("lob") == "general_liability"
+
+
+def test_a_name_that_is_the_only_mention_of_a_line_keeps_it(catalog):
+    assert parse("Acme Auto Body LLC wants auto", catalog).facts.get("lob") == "auto"
+
+
+def test_a_figures_label_on_a_form_is_no_description(catalog):
+    text = "PINE HOLLOW STORAGE\nStorage rental receipts: $1.1M\nEmployees: 3\nsmall?"
+    assert "receipts" not in str(parse(text, catalog).facts.get("description") or "").lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "BLUE HERON MANAGEMENT\nManages ~600 condo units for HOAs\nRevenue $3M\nsmall?",
+            "manages condo units",
+        ),
+        ("Ridge Co LLC\nInstalls garage doors for homebuilders\nGL?", "installs garage doors"),
+    ],
+)
+def test_a_line_opening_on_what_the_business_does_describes_it_without_its_counts(catalog, text, said):
+    assert str(parse(text, catalog).facts.get("description")).lower().startswith(said)

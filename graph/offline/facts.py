@@ -855,6 +855,11 @@ def _place_in_body(text: str, company: str | None) -> str | None:
 _FORM_LINE = re.compile(r"^[ \t>*•-]*[A-Za-z#][\w#/&'. -]{0,40}[ \t]*:[ \t]*\S[^\n]*$", re.M)
 
 
+def _without_name(text: str, company: str) -> str:
+    """The text with each mention of the company's name blanked (same length: offsets stay those of the text)."""
+    return re.sub(re.escape(company), lambda m: " " * len(m[0]), text, flags=re.I)
+
+
 def _labelled(reading: Reading, fact: str) -> bool:
     got = reading.facts.get(fact)
     return got is not None and got.how == "label"
@@ -954,6 +959,9 @@ def _leaves_trade(word: str, opens) -> bool:
     return (word.islower() or (bool(opens) and word.istitle())) and _trade_word(word.lower())
 
 
+_LINE_LABEL = re.compile(r"^[ \t>*•-]*[A-Za-z#][\w#/&'. -]{0,40}?(?=[ \t]*:[ \t]*\S)", re.M)
+
+
 def _body_trades(text: str, company: str | None) -> Iterator[tuple[int, str]]:
     """The clauses of a message's body (past any e-mail header lines) that are a short noun phrase naming a trade by
     its head word ("Sail loft, repairs only.", "... LLC, 4 Main St. MSP, revenue 3M"), with their place among the
@@ -961,6 +969,7 @@ def _body_trades(text: str, company: str | None) -> Iterator[tuple[int, str]]:
     body = _HEADER_LINE.sub("", _SUBJECT.sub("", text)).strip()
     # a line saying a figure is not known ("Budget: unknown, waiting on the board") names no trade in any clause
     body = "\n".join("" if says_unknown(line) or _NOT_ON_APP.search(line) else line for line in body.split("\n"))
+    body = _LINE_LABEL.sub("", body)  # "Mgmt fee revenue: $9.8M": a label names the figure after it, not a trade
     for i, clause in enumerate(re.split(r"[,.;:!?()|\n]|\s[-–—]\s", body)):
         words = clause.split()
         if any(w.lower() in _ASKING_VERBS for w in words):
@@ -1167,6 +1176,13 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         # "Fwd", "Original Message", "Date": words of an e-mail header, not the applicant; the reader's company
         # (tagged in the subject or the body) stands instead
         p.company = str(reading.company.value) if reading.company else None
+    if (
+        "lob" in f
+        and p.company
+        and asked in (None, "lob")
+        and (other := lob_fact(_without_name(t, p.company), catalog))
+    ):
+        f["lob"] = other  # "Harbor Cyber Cafe ... GL requested": a line's word in the name is no line asked for
     if (
         _DEFINITION.search(t)
         and not (set(f) - {"lob", "construction", "description"})
