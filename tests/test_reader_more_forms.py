@@ -55,6 +55,7 @@ def test_a_later_statement_about_another_party_leaves_the_figure_before_it():
         ("2 vans, 3 trucks, 5 in total", {"vehicles": 5}),
         # trailers are never vehicles, listed or not; a noun of another figure ends the list
         ("Units: 8 tractors, 12 trailers", {"vehicles": 8}),
+        ("5 box trucks, 6 trailers, 2 pickups", {"vehicles": 7}),
         ("6 trucks, 9 drivers", {"vehicles": 6, "employees": 9}),
     ],
 )  # fmt: skip
@@ -195,3 +196,7 @@ def test_a_figures_label_on_a_form_is_no_description(catalog):
 )
 def test_a_line_opening_on_what_the_business_does_describes_it_without_its_counts(catalog, text, said):
     assert str(parse(text, catalog).facts.get("description")).lower().startswith(said)
+
+
+def test_a_correction_that_only_names_another_party_leaves_the_figure():
+    assert facts("roofer, 40 employees. Actually it's owned by a parent company with 900 staff") == {"employees": 40}

@@ -697,16 +697,11 @@ def _named_figure(tokens: list[Token], a: int) -> tuple[str, int] | None:
     return (fact, k) if fact is not None and fact in FIGURES.values() else None
 
 
-# After a correction word, the figure before it said to be another party's: "wait, that's the parent's count".
-_DISOWNED = re.compile(r"\W*(?:no\W+)?(?:that|those|this|it)\b(?:'s|s|\s+(?:is|was|are|were|'s))?\W", re.I)
-
-
-def _disowns(text: str, tokens: list[Token], i: int, elsewhere: set[int]) -> bool:
+def _disowns(text: str, tokens: list[Token], i: int) -> bool:
     """The correction word at ``i`` opens a clause pointing back at what was just said as another party's ("no wait,
-    that's the parent co", "sorry, those were the prior carrier's"): the figure before is not the applicant's."""
-    return bool(_DISOWNED.match(text, tokens[i].end)) and any(
-        j in elsewhere for j in range(i + 1, min(len(tokens), i + 9))
-    )
+    that's the parent co", "sorry, those were the prior carrier's"): the figure before is not the applicant's. Not a
+    sentence that only names another party ("actually it's owned by a parent company")."""
+    return bool(_DISOWNED.match(text, tokens[i].end))
 
 
 def _restated_after_correction(r: Reading, text: str, tokens: list[Token], dead: set[int], elsewhere: set[int]) -> None:
@@ -721,7 +716,7 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], dead:
             continue
         if restates and not _restating_figure(tokens, i):
             continue
-        disowned = _disowns(text, tokens, i, elsewhere)
+        disowned = _disowns(text, tokens, i)
         if i in elsewhere and not disowned:
             continue
         if i + 1 < len(tokens) and tokens[i + 1].text.lower() == "than":
@@ -916,6 +911,14 @@ _OTHER_PARTY = re.compile(
 )
 
 
+# After a correction word, the figure before it said to be another party's: "wait, that's the parent's count".
+_DISOWNED = re.compile(
+    r"\W*(?:no\W+)?(?:that|those|this|it)(?:'s|s|\s+(?:is|was|are|were))?\s+(?:(?:for|from|of)\s+)?"
+    r"(?:(?:the|their|its|our|a)\s+)?" + _OTHER_PARTY.pattern,
+    re.I,
+)
+
+
 def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]]) -> set[int]:
     out: set[int] = set()
     for ca, cb in set(clauses):
@@ -1106,6 +1109,7 @@ _WHOLE = {
 }  # fmt: skip
 
 
+_TOWED = {"trailer", "trailers", "chassis"}  # towed, never driven: no vehicle of the fleet (lexicon.py)
 _STAFF_KINDS = {"office", "admin", "clerical", "field", "shop", "warehouse"}  # said alone for that part of the staff
 
 
@@ -1126,6 +1130,8 @@ def _kind_count(tokens: list[Token], i: int, fact: str, codes) -> tuple[int, int
         ends = k + 1 == len(tokens) or tokens[k + 1].kind == "punct" or tokens[k + 1].text.lower() in _LIST_JOINS
         if fact == "employees" and word in _STAFF_KINDS and ends:
             named = "employees"  # "6 drivers, 2 office": the office staff
+        if fact == "vehicles" and word in _TOWED:
+            return 0, k + 1, False  # "6 tractors, 4 trailers, 2 vans": in the list, counting no vehicle
         if named == fact or word in _WHOLE[fact]:
             return value, k + 1, word in _WHOLE[fact] and k == i + 1
         if named is not None:
