@@ -104,6 +104,9 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|\b20(?:12|17) (?:naics )?code\b[^?]*\?"
             # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
             r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
+            # "code pls" ending a pasted form, "pls code it": the code asked for in a word of request
+            r"|(?<!zip )(?<!postal )(?<!area )(?<!promo )\bcode\W{0,2}\s*(?:please|pls|plz|pl[sz]e?)\b"
+            r"|\b(?:please|pls|plz)\W{0,2}\s*(?:code|classify)\b"
             r"|(?<!zip )(?<!postal )(?<!area )(?<!promo )\bcode (?:or|vs\.?|versus) [^.?!\n]{0,30}\?"  # "X code or Y?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
             r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"  # "the app coded it as a gym": is that right?
@@ -119,7 +122,10 @@ _UNKNOWN = re.compile(
     r"\b(?:i\s+)?(?:don'?t|do not|dont|doesn'?t|does not)\s+know\b|\bnot sure\b|\bno idea\b|\bunknown\b|\bunsure\b"
     r"|\bno clue\b|\bcan'?t say\b|\bcannot say\b|\bnot known\b|\b(?:don'?t|do not) have (?:that|it|this|those|the)\b"
     r"|\bnot (?:provided|given|available|stated|listed|in the submission)\b|\bn/a\b|\b(?:they|it|the broker) didn'?t say\b"
-    r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b",
+    r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b|\bwaiting (?:on|for)\b|\bto follow\b"
+    # the paper that would say it is missing: "no vehicle schedule attached", "no payroll info yet"
+    r"|\bno (?:[\w-]+ ){0,2}(?:schedules?|list|listing|info|count|figures?|numbers?|details|data)"
+    r" (?:attached|given|provided|included|sent|on file|yet|available)\b",
     re.I,
 )
 # A question about what a rule or a word means: answered from the guidelines, never with a determination.
@@ -467,7 +473,9 @@ def _fleet_is_the_line(before: str, rest: str) -> bool:
     ):
         return True
     if re.match(
-        r"\s*(?:of|size|sizes|is|are|has|have|was|were|count|includes|consists|numbers|totals|runs|\d)\b", rest
+        r"\s*(?:of|size|sizes|is|are|has|have|was|were|count|includes|consists|numbers|totals|runs|\d"
+        r"|info\w*|schedules?|lists?|details)\b",  # "no fleet info given": the vehicles, not the line
+        rest,
     ):
         return False
     return not re.search(r"(?:\d|\bown)[\s-]*(?:[a-z]+[\s-]+)?$", before)
@@ -496,7 +504,7 @@ def lob_fact(text: str, catalog) -> str | None:
         for m in re.finditer(rf"(?<![\w']){pat}(?![\w])", low):
             if any(a <= m.start() < b for a, b, _ in hits):
                 continue
-            rest = low[m.end() :]
+            rest = low[m.end() :].split("\n", 1)[0]  # a line's end ends the phrase ("lines: property" / "code?")
             if syn in _LOB_EXCLUDE_AFTER and re.match(_LOB_EXCLUDE_AFTER[syn], rest):
                 continue
             if re.match(_OF_THE_LINE, rest):
@@ -669,24 +677,36 @@ _ANY_LINE = re.compile(
 CHAT_LINE = 300  # longer, or on several lines, is a pasted e-mail or form: its signature's city may be the broker's
 
 
+# The short forms people write the first word of a place with ("st paul", "ft. worth", "mt vernon"): one spelling
+# each, so that the gazetteer's "Saint Paul" and "St. Louis" are found however they are typed.
+_PLACE_PREFIX = re.compile(r"\b(?:(saint|st)|(fort|ft)|(mount|mt))\.?(?=\s)")
+
+
+def _place_key(name: str) -> str:
+    """A place's name in one spelling: lower case, "saint"/"st." as "st", "fort"/"ft." as "ft", "mount"/"mt." as
+    "mt", spaces single."""
+    low = " ".join(name.lower().split())
+    return _PLACE_PREFIX.sub(lambda m: "st" if m[1] else "ft" if m[2] else "mt", low)
+
+
 @cache
 def _clear_cities() -> dict[str, str]:
-    """The gazetteer's cities whose name alone says the state: the most populous place of that name has at least
-    four times the people of the next ("portland" is Oregon, "columbus" Ohio); "kansas city", "springfield",
-    "charleston" or "aurora" name places in several states as large, and say none of them. (Kept out of the
-    lexicon: its source is part of what the tagger was trained from.)"""
-    sizes: dict[str, list[int]] = {}
+    """The gazetteer's cities whose name alone says the state (keyed by ``_place_key``): the most populous place of
+    that name has at least four times the people of the next ("portland" is Oregon, "columbus" Ohio); "kansas
+    city", "springfield", "charleston" or "aurora" name places in several states as large, and say none of them.
+    (Kept out of the lexicon: its source is part of what the tagger was trained from.)"""
+    places: dict[str, list[tuple[int, str]]] = {}
     with open(lexicon.DATA / "us_places.csv", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            sizes.setdefault(row["name"].lower(), []).append(int(row["population"]))
+        for row in csv.DictReader(f):  # in the source's order: of two places as populous, the first
+            places.setdefault(_place_key(row["name"]), []).append((int(row["population"]), row["state"]))
     out = {}
-    for name, state in lexicon.cities().items():
-        top = sorted(sizes.get(name, [0]), reverse=True)
-        if len(top) == 1 or top[0] >= 4 * top[1]:
-            out[name] = state
+    for name, found in places.items():
+        top = sorted(found, key=lambda p: -p[0])
+        if len(top) == 1 or top[0][0] >= 4 * top[1][0]:
+            out[name] = top[0][1]
     # the names people use for a big city or its boroughs ("atl", "indy", "queens"): each says one state
     with open(Path(__file__).resolve().parent / "data" / "city_short_names.csv", newline="", encoding="utf-8") as f:
-        out.update({row["short"]: row["state"] for row in csv.DictReader(f)})
+        out.update({_place_key(row["short"]): row["state"] for row in csv.DictReader(f)})
     return out
 
 
@@ -696,7 +716,7 @@ def _known_city(name: str, as_typed: str) -> str | None:
     ("labor union" names Labor Unions, not Union, NJ; "daytona beach" is a city)."""
     if as_typed.islower() and all({w, w + "s", w + "es"} & lexicon.naics_words() for w in name.split()):
         return None
-    return _clear_cities().get(name)
+    return _clear_cities().get(_place_key(name))
 
 
 MAX_TRADE_WORDS = 6  # "AV production rental co nashville": a trade's name and a city, not a sentence
@@ -754,6 +774,18 @@ def _city_at_edge(description: str) -> tuple[str, str] | None:
     return None
 
 
+_PREFIX_BEFORE = re.compile(r"\b(saint|st|fort|ft|mount|mt)\.?[ \t]+$", re.I)
+
+
+def _city_name(city, text: str) -> str:
+    """The tagged city's name, with the short first word the tagger may leave out before it ("ft. worth" is Fort
+    Worth, not Worth; "Saint Petersburg" is not Petersburg)."""
+    name = str(city.value).strip().lower()
+    if (m := _PREFIX_BEFORE.search(text, 0, city.span.start)) and not _PREFIX_BEFORE.search(name + " "):
+        return f"{m[1].lower()} {name}"
+    return name
+
+
 def _state_of_city(reading: Reading, text: str, company: str | None = None) -> str | None:
     """The state of a city a chat line names where a business is ("a deli in tulsa", "out of Lubbock"), when the
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
@@ -762,7 +794,7 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
         return _place_in_body(text, company) or _city_of_first_line(reading, text, company)
     if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
         reading = Reading(text=reading.text)  # the same reading without the city the name holds
-    tagged = reading.city is not None and _known_city(str(reading.city.value).strip().lower(), reading.city.span.text)
+    tagged = reading.city is not None and _known_city(_city_name(reading.city, text), reading.city.span.text)
     if tagged and not (reading.city and reading.city.span.start == 0 and reading.city.span.text.islower()):
         return tagged
     # a lower-case first word the tagger took for a city ("linden insurance services in hattiesburg") yields to a place
@@ -798,7 +830,7 @@ def _city_of_first_line(reading: Reading, text: str, company: str | None) -> str
         return None
     if company and str(city.value).lower() in company.lower():
         return None
-    return _known_city(str(city.value).strip().lower(), city.span.text)
+    return _known_city(_city_name(city, text), city.span.text)
 
 
 def _place_in_body(text: str, company: str | None) -> str | None:
@@ -821,6 +853,11 @@ def _place_in_body(text: str, company: str | None) -> str | None:
 
 
 _FORM_LINE = re.compile(r"^[ \t>*•-]*[A-Za-z#][\w#/&'. -]{0,40}[ \t]*:[ \t]*\S[^\n]*$", re.M)
+
+
+def _without_name(text: str, company: str) -> str:
+    """The text with each mention of the company's name blanked (same length: offsets stay those of the text)."""
+    return re.sub(re.escape(company), lambda m: " " * len(m[0]), text, flags=re.I)
 
 
 def _labelled(reading: Reading, fact: str) -> bool:
@@ -922,11 +959,17 @@ def _leaves_trade(word: str, opens) -> bool:
     return (word.islower() or (bool(opens) and word.istitle())) and _trade_word(word.lower())
 
 
+_LINE_LABEL = re.compile(r"^[ \t>*•-]*[A-Za-z#][\w#/&'. -]{0,40}?(?=[ \t]*:[ \t]*\S)", re.M)
+
+
 def _body_trades(text: str, company: str | None) -> Iterator[tuple[int, str]]:
     """The clauses of a message's body (past any e-mail header lines) that are a short noun phrase naming a trade by
     its head word ("Sail loft, repairs only.", "... LLC, 4 Main St. MSP, revenue 3M"), with their place among the
     body's clauses; not the company's name, an address or a question."""
     body = _HEADER_LINE.sub("", _SUBJECT.sub("", text)).strip()
+    # a line saying a figure is not known ("Budget: unknown, waiting on the board") names no trade in any clause
+    body = "\n".join("" if says_unknown(line) or _NOT_ON_APP.search(line) else line for line in body.split("\n"))
+    body = _LINE_LABEL.sub("", body)  # "Mgmt fee revenue: $9.8M": a label names the figure after it, not a trade
     for i, clause in enumerate(re.split(r"[,.;:!?()|\n]|\s[-–—]\s", body)):
         words = clause.split()
         if any(w.lower() in _ASKING_VERBS for w in words):
@@ -1133,6 +1176,13 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         # "Fwd", "Original Message", "Date": words of an e-mail header, not the applicant; the reader's company
         # (tagged in the subject or the body) stands instead
         p.company = str(reading.company.value) if reading.company else None
+    if (
+        "lob" in f
+        and p.company
+        and asked in (None, "lob")
+        and (other := lob_fact(_without_name(t, p.company), catalog))
+    ):
+        f["lob"] = other  # "Harbor Cyber Cafe ... GL requested": a line's word in the name is no line asked for
     if (
         _DEFINITION.search(t)
         and not (set(f) - {"lob", "construction", "description"})

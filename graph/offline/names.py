@@ -132,7 +132,7 @@ _BUSINESS_VERB = (
     r"offers?|hauls?|designs?|bakes?|serves?|grows?|rents?|leases?|distributes?|transports?|cleans?|delivers?|"
     r"teaches|trains?|brews?|raises?|breeds?|develops?|writes?|publishes|prints?|imports?|exports?|wholesales?|"
     r"retails?|stores?|warehouses?|processes|mines?|drills?|farms?|treats?|cares? for|collects?|recycles?|"
-    r"fabricates?|machines?|assembles?|paints?|frames?|roofs?|plumbs?|landscapes?|caters?|hosts?|houses?)"
+    r"fabricates?|machines?|assembles?|paints?|frames?|roofs?|plumbs?|landscapes?|caters?|hosts?|houses?|manages?)"
 )
 # (pattern, strong): a strong pattern is a descriptive sentence; a weak one a noun phrase that must say enough.
 _DESC_PATTERNS = [
@@ -154,8 +154,18 @@ _DESC_PATTERNS = [
         re.compile(rf"(?:^|[.!?]\s+)(?P<s>(?:[A-Z0-9][\w'&.-]*\s+){{1,5}})(?P<d>{_BUSINESS_VERB}\s+.+?){_DESC_STOP}"),
         True,
     ),
+    # a form's or e-mail's line opening on what the business does, no subject ("Manages ~2,400 apartment units for
+    # third-party owners"): its counts are left out below
+    (
+        re.compile(
+            rf"(?:^|\n)[ \t>*•-]*(?-i:(?=[A-Z]))(?P<d>{_BUSINESS_VERB}\s+[^\n]+?)(?:{_DESC_STOP}|(?=[ \t]*\n))", re.I
+        ),
+        True,
+    ),
     (re.compile(rf"\b(?:an?|this|that)\s+(?P<d>[^,.;?!]+?){_DESC_STOP}", re.I), False),
 ]
+_LINE_VERB = len(_DESC_PATTERNS) - 2  # the pattern above: its figures are dropped, not cut at
+_COUNTED = re.compile(r"(?:~|\b(?:about|approx\.?|over|around|some)\s+)?(?<![\w$])\d[\d,.]*\+?(?![\w%$])", re.I)
 _NOT_A_BUSINESS = re.compile(
     r"\b(?:building|buildings|structure|location|premises|place|site|property|one|account|submission|line|policy|number|figure|question)\s*$",
     re.I,
@@ -441,8 +451,9 @@ def description_fact(text: str, catalog, detect_task, lob_fact) -> str | None:
     t = text
     if catalog is not None:
         t = mask(t, [(m.start, m.end) for m in find_mentions(t, catalog)])
-    for pat, strong in _DESC_PATTERNS:
-        for m in pat.finditer(t):
+    uncounted = _COUNTED.sub(lambda m: " " * len(m[0]), t)  # "Manages ~2,400 units": what, without how many
+    for n, (pat, strong) in enumerate(_DESC_PATTERNS):
+        for m in pat.finditer(uncounted if n == _LINE_VERB else t):
             d = re.sub(r"\s+", " ", m["d"]).strip(" ,.-")
             if "s" in m.groupdict() and m["s"] and all(w.lower() in STOP for w in m["s"].split()):
                 continue  # "What do you think": no name before the verb

@@ -81,7 +81,10 @@ NO_VEHICLES = re.compile(
     r"\b(?:no|zero|without(?: any)?|not? any|(?:do|does|did)(?:n'?t| not) (?:have|own|run|operate|use) any)\s+(?:\w+\s+)?"
     r"(?:vehicles?|trucks?|cars?|vans?|autos|fleet)\b"
     # "no auto body work", "no truck rentals": a service the business does not do, not a count of its vehicles
-    r"(?!\s+(?:repairs?|wash(?:es)?|body|dealers?\w*|sales|services?|rentals?|parts|detailing|towing|stops?))",
+    r"(?!\s+(?:repairs?|wash(?:es)?|body|dealers?\w*|sales|services?|rentals?|parts|detailing|towing|stops?))"
+    # "no vehicle schedule attached", "no fleet info given": a paper missing, the count unknown (not none)
+    r"(?!\s+(?:schedules?|lists?|listing|info\w*|counts?|numbers?|details?|data|records?|given|listed|provided"
+    r"|mentioned|attached|specified|stated|on (?:file|the app)))",
     re.I,
 )
 REVENUE_KW = re.compile(

@@ -18,6 +18,13 @@ The tagger proposes spans; this module decides, and holds what no model is trust
 - a count said to be the total ("6 doctors, 20 staff (26 total)") replaces the part it follows;
 - a figure after "not" that follows another figure ("9 not 6", "8M, not 6M") is the one being replaced: never read,
   and no statement that the fact is unknown;
+- a correction that says the figure before it was another party's ("wait, that's the parent co") removes that
+  figure, and a bare number later in its sentence is the applicant's; a figure given again after a reporting verb
+  ("about 30? the broker said 31") replaces the rough one;
+- kinds of vehicle or of staff counted one after another ("4 sedans, 2 SUVs, 1 limo") are one whole, their sum; a
+  count of the whole said first stands over its kinds; one more said in words after a count ("plus a receptionist")
+  is counted;
+- a doubt said of the question asked, then a figure for it ("not sure, maybe 2M") is an estimate that answers it;
 - a count inside brackets right after another figure is a part of that total ("Fleet: 14 (9 tractors, 5 pickups)"),
   never the fact; one more said in words before "and" is counted with it ("the owner and 5 employees": 6);
 - a bare amount under 100 answering a money question is millions, as "revenue is 2.7" is; 100-999 is not read;
@@ -180,7 +187,7 @@ def read(text: object, catalog=None, asked: str | None = None) -> Reading:
     try:
         whole = as_label_lines(clean(text))
         rows = table_rows(whole)
-        r = _read(_without(whole, rows[1:]), catalog, asked if asked in FACTS else None)
+        r = _read(_plain_figures(_without(whole, rows[1:])), catalog, asked if asked in FACTS else None)
         r.text = whole
         if len(rows) == 2:
             _table_row(r, catalog, rows)
@@ -188,6 +195,15 @@ def read(text: object, catalog=None, asked: str | None = None) -> Reading:
     except Exception:  # noqa: BLE001 - the reader's promise: readings or nothing, never an exception
         log.exception("reader failed; returning no readings")
         return Reading(text=clean(text) if isinstance(text, str) else "")
+
+
+_GLUED_HEDGE = re.compile(r"(?<=\d)-?ish\b", re.I)
+
+
+def _plain_figures(text: str) -> str:
+    """A figure with a hedge glued on ("30ish mil", "40-ish") read as the figure: the hedge becomes spaces, so every
+    span still points at the text as typed."""
+    return _GLUED_HEDGE.sub(lambda m: " " * len(m[0]), text)
 
 
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
@@ -335,6 +351,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     rejected = _rejected_figures(tokens, groups)
     # unknown statements first: their clauses give no figure, and their facts are removed
     dead: set[int] = set()
+    doubted: dict[str, int] = {}  # the question asked -> where the doubt said of it without naming it ends
     for a, b, kind in groups:
         if kind != "UNK" or a in rejected or b - a > _MAX_UNKNOWN:
             continue  # a statement that nobody knows is a few words; a longer span is the tagger's runaway chain
@@ -348,6 +365,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         named = facts_named(clause)
         for fact in named or ([asked] if asked else []):
             r.unknown[fact] = _span(text, tokens, a, b)
+        if not named and asked:
+            doubted[asked] = cb  # "not sure": of the question asked, unless a guess follows
         r.says_unknown = r.says_unknown or not named
         dead.update(range(ca, cb))
 
@@ -553,6 +572,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 tokens[a].kind != "punct"
                 and not lob_only
                 and not of_cover
+                and not (heads[a] and any(i in dead for i in _line_of(text, tokens, a)))  # "Budget: unknown, ..."
                 # "sorry, it is 40": a correction names no trade
                 and not all(
                     t.text.lower() in _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES | _OURS | DANGLING
@@ -579,8 +599,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
     if lower_name is not None and "description" not in r.facts and _lob_code(lower_name.text, None) is None:
         r.facts["description"] = FactReading("description", lower_name.text, "", lower_name, "named")
-    _untagged_figures(r, text, tokens, groups, dead | elsewhere, clauses)
-    _restated_after_correction(r, text, tokens, dead | elsewhere)
+    # a span the tagger called unknown that says no such thing ("the broker said 31") hides no figure from the cue rules
+    idle = {i for a, b, kind in groups if kind == "UNK" and a not in rejected and a not in dead for i in range(a, b)}
+    _untagged_figures(r, text, tokens, groups, dead | elsewhere, clauses, idle, doubted)
+    _restated_after_correction(r, text, tokens, dead, elsewhere)
+    _listed_kinds(r, text, tokens, dead | elsewhere)
     _totals(r, text, tokens, clauses, elsewhere)
     _one_more(r, text, tokens)
     if "naics" not in r.facts:
@@ -594,6 +617,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and not r.says_unknown
     ):
         _bare_reply(r, text, tokens, asked)
+    _guess_after_doubt(r, text, tokens, asked, doubted)
     if "state" not in r.facts and (asked in (None, "state")):
         _city_and_its_state(r, text, tokens)
     if "state" not in r.facts and (asked in (None, "state")):
@@ -610,6 +634,38 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
 
 
 _YEAR = re.compile(r"(?:fy|'|’)?((?:19|20)\d\d|\d\d)", re.I)
+
+
+def _line_of(text: str, tokens: list[Token], a: int) -> range:
+    """The tokens of the line token ``a`` is on."""
+    start, end = a, a + 1
+    while start > 0 and "\n" not in text[tokens[start - 1].end : tokens[start].start]:
+        start -= 1
+    while end < len(tokens) and "\n" not in text[tokens[end - 1].end : tokens[end].start]:
+        end += 1
+    return range(start, end)
+
+
+def _guess_after_doubt(r: Reading, text: str, tokens: list[Token], asked: str | None, doubted: dict[str, int]) -> None:
+    """A doubt said of the question asked, then a figure for it ("not sure, maybe 2M", "no idea... maybe 40?"): the
+    figure is the underwriter's estimate and answers the question; the doubt says only that it is rough. A doubt
+    that names its fact ("no idea on payroll") is not this, nor is a figure said before the doubt."""
+    if asked is None or asked not in doubted or asked not in FIGURES.values() or set(r.unknown) != {asked}:
+        return
+    end = doubted[asked]
+    if asked not in r.facts:
+        tail = tokens[end:]
+        while tail and tail[0].text in (",", ";", ":", "-", "."):
+            tail = tail[1:]
+        while tail and tail[-1].text in ("?", "!", "."):
+            tail = tail[:-1]  # "maybe 40?": the doubt again, not another word
+        if not tail or any(t.kind == "word" and t.text.lower() in lexicon.NOT_KNOWING for t in tail):
+            return
+        _bare_reply(r, text, tail, asked)
+    got = r.facts.get(asked)
+    if got is not None and got.span.start >= tokens[end - 1].end:
+        del r.unknown[asked]
+        r.says_unknown = False
 
 
 def _year_of(tokens: list[Token], a: int, b: int) -> int:
@@ -641,12 +697,27 @@ def _named_figure(tokens: list[Token], a: int) -> tuple[str, int] | None:
     return (fact, k) if fact is not None and fact in FIGURES.values() else None
 
 
-def _restated_after_correction(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> None:
+def _disowns(text: str, tokens: list[Token], i: int) -> bool:
+    """The correction word at ``i`` opens a clause pointing back at what was just said as another party's ("no wait,
+    that's the parent co", "sorry, those were the prior carrier's"): the figure before is not the applicant's. Not a
+    sentence that only names another party ("actually it's owned by a parent company")."""
+    return bool(_DISOWNED.match(text, tokens[i].end))
+
+
+def _restated_after_correction(r: Reading, text: str, tokens: list[Token], dead: set[int], elsewhere: set[int]) -> None:
     """A correction word, then a bare number a few words on in its sentence ("wait no, the audit says 5.0"): the last
-    figure said before it, said again in that figure's units, when it is of its size (a third to three times)."""
+    figure said before it, said again in that figure's units, when it is of its size (a third to three times). When
+    the correction says the figure before was another party's, that figure goes, and a bare number later in the
+    sentence is the applicant's whatever its size ("800 staff - sorry, that's the group; this entity has 180")."""
     read = [f for f in r.facts.values() if f.fact in FIGURES.values()]
     for i, t in enumerate(tokens):
-        if t.text.lower() not in CORRECTION_WORDS or i in skip:
+        restates = t.text.lower() in _RESTATING
+        if not (restates or t.text.lower() in CORRECTION_WORDS) or i in dead:
+            continue
+        if restates and not _restating_figure(tokens, i):
+            continue
+        disowned = _disowns(text, tokens, i)
+        if i in elsewhere and not disowned:
             continue
         if i + 1 < len(tokens) and tokens[i + 1].text.lower() == "than":
             continue  # "3.3 million rather than 2.8 million": the figure before it stands
@@ -656,19 +727,40 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], skip:
         last = max(before, key=lambda f: f.span.start)
         if any(f.span.start > t.start for f in read if f.fact == last.fact):
             continue  # the figure after the correction was read with its own cue
-        for j in range(i + 1, min(len(tokens), i + 11)):
-            if tokens[j].text in (".", "?", "!", ";", "\n"):
+        if disowned and r.facts.get(last.fact) is last:
+            del r.facts[last.fact]
+            r.corrections.append(_span(text, tokens, i, i + 1))
+        for j in range(i + 1, min(len(tokens), i + (25 if disowned else 11))):
+            if tokens[j].text in (".", "?", "!", "\n") or tokens[j].text == ";" and not disowned:
                 break
-            if tokens[j].kind != "num":
+            if tokens[j].kind != "num" or (disowned and j in elsewhere):
                 continue
-            if j in skip or _identifier(tokens, j, lexicon.state_codes()):
+            if j in dead | elsewhere or _identifier(tokens, j, lexicon.state_codes()):
                 break
             value = _in_units_of(tokens[j].text, last)
-            if value is not None and 1 / 3 <= value / max(float(last.value), 1) <= 3:
+            if value is not None and (disowned or 1 / 3 <= value / max(float(last.value), 1) <= 3):
                 span = _span(text, tokens, j, j + 1)
                 r.facts[last.fact] = FactReading(last.fact, value, last.unit, span, "correction")
                 r.corrections.append(_span(text, tokens, i, i + 1))
             break
+
+
+# Verbs by which someone gives a figure again ("about 30? the broker said 31"): the figure they give is said again,
+# more exactly, when it is bare and of the same size as the one before.
+_RESTATING = {"said", "says", "told", "confirmed", "confirms", "quoted", "stated", "reported", "reports"}
+_AFTER_RESTATED = {"on", "over", "in", "at", "by", "per", "from", "when", "yesterday", "today"}
+
+
+def _restating_figure(tokens: list[Token], i: int) -> bool:
+    """A reporting verb at ``i`` followed within three words by a bare number that nothing after it makes a count of
+    something else ("said 31 on the phone", "told me it's 31"; not "said 5 of them", "said 3 trucks")."""
+    for j in range(i + 1, min(len(tokens), i + 5)):
+        if tokens[j].kind == "num":
+            nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+            return nxt is None or nxt.kind == "punct" or nxt.text.lower() in _AFTER_RESTATED | MONEY_UNITS
+        if tokens[j].text in (".", "?", "!", ";", ","):
+            return False
+    return False
 
 
 def _in_units_of(word: str, last: FactReading) -> int | None:
@@ -815,6 +907,14 @@ def _rejected_figures(tokens: list[Token], groups: list[tuple[int, int, str]]) -
 _OTHER_PARTY = re.compile(
     r"\b(?:parent|sister|affiliated?|holding|umbrella org(?:anization)?|competitors?|previous owners?|franchisor"
     r"|(?:prior|previous|expiring|incumbent|old|last) (?:carrier|insurer|policy|broker))\b",
+    re.I,
+)
+
+
+# After a correction word, the figure before it said to be another party's: "wait, that's the parent's count".
+_DISOWNED = re.compile(
+    r"\W*(?:no\W+)?(?:that|those|this|it)(?:'s|s|\s+(?:is|was|are|were))?\s+(?:(?:for|from|of)\s+)?"
+    r"(?:(?:the|their|its|our|a)\s+)?" + _OTHER_PARTY.pattern,
     re.I,
 )
 
@@ -998,6 +1098,89 @@ def _totals(r: Reading, text: str, tokens: list[Token], clauses, elsewhere: set[
             )
 
 
+# What joins the kinds of one fleet or one staff listed one after another ("4 sedans, 2 SUVs and 1 limo").
+_LIST_JOINS = {",", "and", "+", "&", "plus", "/"}
+# The nouns of the whole: a count of these, said with no word of what kind, is all of them, never one kind of them to
+# add up with others ("12 vehicles, 4 vans": 12; "6 drivers and 2 office staff": 8).
+_WHOLE = {
+    "vehicles": {"vehicle", "vehicles", "unit", "units", "autos", "fleet"},
+    "employees": {"employees", "employee", "emps", "ees", "staff", "people", "ppl", "workers", "personnel", "ftes",
+                  "headcount", "team"},
+}  # fmt: skip
+
+
+_TOWED = {"trailer", "trailers", "chassis"}  # towed, never driven: no vehicle of the fleet (lexicon.py)
+_STAFF_KINDS = {"office", "admin", "clerical", "field", "shop", "warehouse"}  # said alone for that part of the staff
+
+
+def _kind_count(tokens: list[Token], i: int, fact: str, codes) -> tuple[int, int, bool] | None:
+    """A count of ``fact`` starting at ``i``: its value, the token after its noun, and whether it counts the whole
+    ("12 vehicles", "40 staff") rather than one kind ("2 SUVs", "1 stretch limo", "6 drivers", "2 office staff");
+    None when the number counts anything else."""
+    if tokens[i].kind != "num" or tokens[i].text.startswith("$") or identifier(tokens, i, codes):
+        return None
+    value = count([tokens[i].text])
+    for k in range(i + 1, min(len(tokens), i + 4)):
+        word = tokens[k].text.lower()
+        if tokens[k].kind != "word" or value is None:
+            return None
+        named = lexicon.cue_of().get(word) or lexicon.cue_of().get(word + "s")
+        if fact == "employees" and (word in lexicon.PEOPLE or word.rstrip("s") in _ROLES):
+            named = "employees"
+        ends = k + 1 == len(tokens) or tokens[k + 1].kind == "punct" or tokens[k + 1].text.lower() in _LIST_JOINS
+        if fact == "employees" and word in _STAFF_KINDS and ends:
+            named = "employees"  # "6 drivers, 2 office": the office staff
+        if fact == "vehicles" and word in _TOWED:
+            return 0, k + 1, False  # "6 tractors, 4 trailers, 2 vans": in the list, counting no vehicle
+        if named == fact or word in _WHOLE[fact]:
+            return value, k + 1, word in _WHOLE[fact] and k == i + 1
+        if named is not None:
+            return None
+    return None
+
+
+def _listed_kinds(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> None:
+    """Kinds of vehicle, or of staff, counted one after another in one phrase ("Fleet: 4 sedans, 2 SUVs, 1 limo",
+    "3 pickups and 2 box trucks", "6 drivers and 2 office staff") are one whole: the fact is their sum, never the last
+    kind read; a count of the whole said first ("12 vehicles, 4 vans") stands over the kinds after it. Not in
+    brackets after a total (a breakdown of it), nor when a count is another party's."""
+    codes = lexicon.state_codes()
+    for fact in ("vehicles", "employees"):
+        got = r.facts.get(fact)
+        if got is None or got.how not in ("cue", "label"):
+            continue
+        counts = {i: c for i in range(len(tokens)) if (c := _kind_count(tokens, i, fact, codes)) is not None}
+        at = next((i for i, t in enumerate(tokens) if t.start == got.span.start), None)
+        if at not in counts or counts[at][2] or _in_breakdown(tokens, at) or _part_of_figure(tokens, at):
+            continue
+        run = [at]
+        while True:  # back over the counts said before it, each joined to the next
+            j = run[0] - 1
+            while j >= 0 and tokens[j].text.lower() in _LIST_JOINS:
+                j -= 1
+            start = next((i for i, c in counts.items() if c[1] == j + 1), None)
+            if start is None or j + 1 == run[0]:
+                break
+            run.insert(0, start)
+        while not counts[run[-1]][2]:  # on over the kinds said after it
+            j = counts[run[-1]][1]
+            if j >= len(tokens) or tokens[j].text.lower() not in _LIST_JOINS:
+                break
+            while j < len(tokens) and tokens[j].text.lower() in _LIST_JOINS:
+                j += 1
+            if j not in counts or counts[j][2]:
+                break
+            run.append(j)
+        whole = [i for i in run if counts[i][2]]
+        if whole:
+            run = [whole[-1]]  # the whole, said before its kinds
+        if (len(run) < 2 and not whole) or any(i in skip for i in run):
+            continue
+        start, end = tokens[run[0]].start, tokens[counts[run[-1]][1] - 1].end
+        total = sum(counts[i][0] for i in run)
+        r.facts[fact] = FactReading(fact, total, got.unit, Span(start, end, text[start:end]), got.how, got.cue)
+
+
 # One person named by their role ("the owner", "a super"), counted with the figure after them.
 _ROLES = {"owner", "owners", "manager", "super", "superintendent", "supervisor", "foreman", "bookkeeper", "receptionist",
           "driver", "partner", "principal", "dispatcher", "gm", "president", "founder", "admin", "secretary",
@@ -1006,15 +1189,21 @@ _ROLES = {"owner", "owners", "manager", "super", "superintendent", "supervisor",
 
 def _one_more(r: Reading, text: str, tokens: list[Token]) -> None:
     """A count joined by "and" to one more of its kind said in words ("the owner and 3 employees", "a van and 4
-    trucks") counts that one too: the fact is the whole, never the part after "and"."""
+    trucks", "9 stylists plus a receptionist") counts that one too: the fact is the whole, never the part beside
+    "and"."""
     starts = {t.start: i for i, t in enumerate(tokens)}
+    codes = lexicon.state_codes()
     for fact, got in list(r.facts.items()):
         a = starts.get(got.span.start)
-        if FACTS[fact].kind != "count" or a is None or a < 3 or got.how not in ("cue", "label"):
-            continue
-        if tokens[a - 1].text.lower() not in ("and", "plus", "+"):
+        if FACTS[fact].kind != "count" or a is None or got.how not in ("cue", "label"):
             continue
         one = lexicon.cues().get(fact, frozenset()) | (_ROLES | lexicon.PEOPLE if fact == "employees" else set())
+        if (end := _one_after(tokens, a, fact, one, codes)) is not None:
+            span = Span(got.span.start, end, text[got.span.start : end])
+            r.facts[fact] = FactReading(fact, int(got.value) + 1, got.unit, span, got.how, got.cue)
+            continue
+        if a < 3 or tokens[a - 1].text.lower() not in ("and", "plus", "+"):
+            continue
         for k in (2, 3):  # "a foreman and", "the office manager and"
             head = [t.text.lower() for t in tokens[a - 1 - k : a - 1]] if a - 1 - k >= 0 else []
             if head and head[0] in ("a", "an", "one", "the") and {head[-1], head[-1] + "s"} & one:
@@ -1022,6 +1211,26 @@ def _one_more(r: Reading, text: str, tokens: list[Token]) -> None:
                 span = Span(start, got.span.end, text[start : got.span.end])
                 r.facts[fact] = FactReading(fact, int(got.value) + 1, got.unit, span, got.how, got.cue)
                 break
+
+
+def _one_after(tokens: list[Token], a: int, fact: str, one: frozenset[str] | set[str], codes) -> int | None:
+    """Where "plus a receptionist" (or "and one office manager", "and a van") ends, said right after the count at
+    ``a`` and its noun, ending the phrase; None when no one more of its kind follows."""
+    counted = _kind_count(tokens, a, fact, codes) if fact in _WHOLE else None
+    if counted is None:
+        return None
+    b = counted[1]
+    tail = [t.text.lower() for t in tokens[b : b + 5]]
+    for k in (3, 4):
+        if (
+            len(tail) >= k
+            and tail[0] in ("and", "plus", "+")
+            and tail[1] in ("a", "an", "one")
+            and {tail[k - 1], tail[k - 1] + "s"} & one
+            and (b + k == len(tokens) or tokens[b + k].kind == "punct")
+        ):
+            return tokens[b + k - 1].end
+    return None
 
 
 _ENGLISH_CODES = {"or", "in", "me", "hi", "ok", "oh", "id", "de", "co", "pa", "ma", "la", "al", "ne", "wa", "mo", "so"}
@@ -1040,7 +1249,7 @@ def _after_city(groups: list[tuple[int, int, str]], a: int, tokens: list[Token])
 
 
 _FILLER = {"about", "around", "roughly", "approx", "approximately", "~", "maybe", "like", "ish", "-ish", ".", "!",
-           "or", "so", "give", "take", "i", "think", "est", "estimated"}  # fmt: skip
+           "or", "so", "give", "take", "i", "think", "est", "estimated", "uh", "um", "umm", "er", "hmm"}  # fmt: skip
 
 
 def _bare_reply(r: Reading, text: str, tokens: list[Token], asked: str) -> None:
@@ -1265,12 +1474,21 @@ _LINKS = {"is", "of", ":", "=", "-", "about", "around", "approx", "approximately
           "annual", "annually", "right", "before"}  # fmt: skip
 
 
-def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: set[int], clauses) -> None:
+def _untagged_figures(
+    r: Reading,
+    text: str,
+    tokens: list[Token],
+    groups,
+    dead: set[int],
+    clauses,
+    idle: frozenset[int] | set[int] = frozenset(),
+    doubted: dict[str, int] | None = None,
+) -> None:
     """A number the tagger left unlabelled becomes a fact only when the noun naming it stands right beside it:
     after it ("9 vans", "38 full-time staff") or before it with only linking words between ("headcount is about
     two hundred forty"). The same cue invariant as above, for what the model missed; never over a fact already read,
     never for an identifier or inside an unknown statement."""
-    covered = {i for a, b, _ in groups for i in range(a, b)} | dead
+    covered = ({i for a, b, _ in groups for i in range(a, b)} - set(idle)) | dead
     codes = lexicon.state_codes()
     cues = lexicon.cue_of()
     i, n = 0, len(tokens)
@@ -1310,14 +1528,8 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         k = b
         while k < min(cb, b + 3) and tokens[k].text.lower() in _MODIFIERS:
             k += 1
-        if (
-            k + 1 < cb
-            and tokens[k].kind == "word"
-            and _cue_fact(tokens[k].text.lower()) is None
-            and (kind_of := _cue_fact(tokens[k + 1].text.lower())) is not None
-            and FACTS[kind_of].kind == "count"
-        ):
-            k += 1  # "4 delivery vans": one word of what kind, then the count's noun
+        if (kind_at := _count_noun_after_kind(tokens, k, cb)) is not None:
+            k = kind_at  # "4 delivery vans", "12 yr-round employees": words of what kind, then the count's noun
         if low_k := (tokens[k].text.lower() if k < cb else ""):
             if low_k in ("unit", "units") and tokens[k - 1].text.lower() not in _UNIT_KINDS:
                 k = cb  # "48 units" of a motel are rooms
@@ -1356,7 +1568,8 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
                         last.fact, value, last.unit, _span(text, tokens, a, b), "correction", None
                     )
             continue
-        if fact is None or fact in r.facts or fact in r.unknown or fact not in FACTS or cue_at is None:
+        guess = fact in (doubted or {}) and a >= (doubted or {})[fact]  # "not sure, maybe 2M": an estimate
+        if fact is None or fact in r.facts or (fact in r.unknown and not guess) or fact not in FACTS or cue_at is None:
             continue
         if fact == "annual_revenue" and _net(tokens, a, b, (ca, cb)):
             continue
@@ -1371,6 +1584,20 @@ def _untagged_figures(r: Reading, text: str, tokens: list[Token], groups, dead: 
         r.facts[fact] = FactReading(
             fact, value, FACTS[fact].unit, _span(text, tokens, a, b), "cue", _span(text, tokens, cue_at, cue_at + 1)
         )
+
+
+def _count_noun_after_kind(tokens: list[Token], k: int, end: int) -> int | None:
+    """Where a count's noun stands after up to three words saying what kind ("delivery vans", "yr-round employees",
+    "year round staff"): each a hyphen or a word that is no plural noun, no fact's noun and no linking word."""
+    if k >= end or _cue_fact(tokens[k].text.lower()) is not None:
+        return None  # its noun stands right after the number
+    for n in range(k + 1, min(end, k + 4)):
+        low = tokens[n - 1].text.lower()
+        if low != "-" and (tokens[n - 1].kind != "word" or low.endswith("s") or low in DANGLING):
+            return None
+        if (fact := _cue_fact(tokens[n].text.lower())) is not None:
+            return n if FACTS[fact].kind == "count" else None
+    return None
 
 
 # A form's line that says what the business does ("Operations: ...", "Nature of business - ..."): its value is the
