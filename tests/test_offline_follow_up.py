@@ -651,3 +651,34 @@ def test_a_recap_of_one_fact_says_that_fact(cp):  # noqa: F811
     first, one, none = chat(cp, opening, "remind me, which sales number did I give you", "how many trucks did i say?")
     assert "revenue $900,000" in one.answer and "7 employees" not in one.answer
     assert none.answer.startswith("You have not told me the number of vehicles")
+
+
+# --- round 11 (r11a tune part): unknowns said as "not sent yet", and a dash that is no minus sign ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("agent hasn't sent the payroll", "annual_payroll"),
+        ("revenue: still waiting on the broker", "annual_revenue"),
+        ("they won't tell us the headcount", "employees"),
+        ("we don't have the vehicle count yet", "vehicles"),
+    ],
+)
+def test_a_fact_not_sent_yet_or_kept_back_is_unknown(text, fact):
+    from graph.offline.facts import unknown_facts
+
+    assert fact in unknown_facts(text)
+
+
+def test_waiting_said_of_something_else_is_no_unknown():
+    from graph.offline.facts import unknown_facts
+
+    assert unknown_facts("6 vans, 2 of them waiting for new tires") == set()
+
+
+def test_a_dash_between_figures_is_no_minus_sign(toolkit):
+    from graph.offline.facts import parse
+
+    p = parse("Tractors 6, box trucks 3 -- 9 power units\nSales ~4M\nauto ok?", toolkit.ctx.catalog)
+    assert not p.invalid and p.facts["vehicles"] == 9 and p.facts["annual_revenue"] == 4_000_000

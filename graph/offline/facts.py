@@ -119,7 +119,12 @@ _UNKNOWN = re.compile(
     r"\b(?:i\s+)?(?:don'?t|do not|dont|doesn'?t|does not)\s+know\b|\bnot sure\b|\bno idea\b|\bunknown\b|\bunsure\b"
     r"|\bno clue\b|\bcan'?t say\b|\bcannot say\b|\bnot known\b|\b(?:don'?t|do not) have (?:that|it|this|those|the)\b"
     r"|\bnot (?:provided|given|available|stated|listed|in the submission)\b|\bn/a\b|\b(?:they|it|the broker) didn'?t say\b"
-    r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b",
+    r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b"
+    # not sent yet, or kept back: "still waiting on the headcount", "broker hasnt sent payroll", "they won't say"
+    r"|\bstill waiting\b|\bwaiting (?:on|for) (?:the|their|its|that|this|those|it|them|broker|agent|insured|info"
+    r"|information|numbers|figures|details|an? answer)\b|\b(?:hasn'?t|haven'?t|has not|have not|didn'?t|did not) (?:sent|send|given"
+    r"|provided|shared|received|gotten|included|listed)\b|\b(?:won'?t|wouldn'?t|will not|would not|refuse to) (?:say"
+    r"|share|tell|give|disclose)\b|\b(?:don'?t|do not) have\b[^,.;!?]*\byet\b",
     re.I,
 )
 # A question about what a rule or a word means: answered from the guidelines, never with a determination.
@@ -251,7 +256,9 @@ def detect_tasks(text: str) -> list[str]:
     return found
 
 
-_ABSURD = re.compile(r"(?<![\w.])-\s?\$?\d[\d,.]*|(?<![\d.])\d+\s*(?:\^|\*\*|e\+?)\s*\d+", re.I)
+# a minus sign is against its number ("-5 employees"); a dash with a space after it is a separator ("Revenue - 5M",
+# "8 -- 20 power units")
+_ABSURD = re.compile(r"(?<![\w.\-–—])-\$?\d[\d,.]*|(?<![\d.])\d+\s*(?:\^|\*\*|e\+?)\s*\d+", re.I)
 MAX_FIGURE = {"annual_revenue": 10**12, "annual_payroll": 10**12, "employees": 10**7, "vehicles": 10**6}
 
 
