@@ -320,6 +320,22 @@ def count_facts(text: str) -> dict:
     return numbers.count_facts(_norm_text(text))
 
 
+# Words that ask whether a code is the right one ("is that 713940?", "713940 or something else?", "611620 right?")
+_DOUBT = re.compile(
+    r"\b(?:is (?:that|it|this)|are we sure|right|correct|or something else|or (?:is it|should it be|another)"
+    r"|should (?:it|that|we) (?:be|use)|would (?:it|that) be|does (?:that|it) fit|fits?|accurate|wrong)\b",
+    re.I,
+)
+
+
+def code_doubted(text: str, code: str) -> bool:
+    """The sentence that gives a code asks whether it is the right one: a question, with a word of doubt."""
+    for sentence in re.findall(r"[^.!?\n]*[.!?\n]?", text):
+        if code in sentence:
+            return sentence.rstrip().endswith("?") and bool(_DOUBT.search(sentence))
+    return False
+
+
 def naics_fact(text: str) -> str | None:
     """A six-digit code named as such ('NAICS 722511', 'code 484121') or standing alone."""
     t = _norm_text(text)
@@ -887,6 +903,11 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
         while words and words[0].lower() in _LEADING:
             words.pop(0)
         digit = next((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words))
+        tail = words[digit + 1 :]
+        if tail and not any(any(ch.isdigit() for ch in w) for w in tail) and _names_trade(tail):
+            if detect_task(" ".join(tail)) is None:
+                kept.append(" ".join(tail))  # "limits for route 66 diner": a number in a name, then its trade
+            continue
         words = words[:digit]  # "skating rink 3 sheets": what it is, before what it counts
         while words and words[-1].lower() in DANGLING:
             words.pop()
@@ -911,12 +932,18 @@ def _whole_trade(text: str, desc):
         end, added = m.end(), added + 1
     if (m := _WORD_BEFORE.search(text, 0, start)) and _leaves_trade(m[1], opens=_OPENS.search(text, 0, m.start(1))):
         start, added = m.start(1), added + 1
+    elif (m := _JOINED_BEFORE.search(text, 0, start)) and _names_trade(m[1].split()):
+        start, added = m.start(1), added + 1  # "Espresso bar w/ pastries": what goes with the trade is no trade alone
     if not added:
         return desc
     span = dataclasses.replace(desc.span, start=start, end=end, text=text[start:end])
     return dataclasses.replace(desc, value=span.text, span=span)
 
 
+# a phrase opening its sentence or clause, then a word joining what comes with it ("Taco stand w/ ", "bakery and ")
+_JOINED_BEFORE = re.compile(
+    r"(?:^|[.!?;:,\n][ \t]*)([A-Za-z][\w'&-]*(?:[ \t]+[A-Za-z][\w'&-]*){0,3})[ \t]+(?:w/|with|and|&|\+|plus)[ \t]*$"
+)
 _WORD_BEFORE = re.compile(r"\b([A-Za-z][A-Za-z'-]*)[ \t]+$")
 _OPENS = re.compile(r"(?:^|[.!?]\s+|\n\s*)$")
 
@@ -1048,6 +1075,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # The figures and the code come from the reader alone: each through a cue, a label or the question asked,
     # never from a phone number, ZIP, year or six-digit code (graph/reader/read.py holds those invariants).
     f.update({k: v.value for k, v in reading.facts.items() if k in (*NUMERIC_FACTS, "naics")})
+    if p.task is None and "naics" in f and code_doubted(t, str(f["naics"])):
+        p.task, p.tasks = "classification", ["classification"]  # "is that 713940 or something else?"
     if "vehicles" not in f and "vehicles" not in reading.unknown and numbers.NO_VEHICLES.search(t):
         f["vehicles"] = 0  # "no vehicles": a count said in words, which the reader leaves to this rule
     if (st := state_fact(t, catalog, lenient=asked == "state", where_only=asked not in (None, "state"))) is not None:
