@@ -941,10 +941,21 @@ def _units_are_vehicles(tokens: list[Token], j: int) -> bool:
     place of rooms or lockers ("auto - 45 units on the schedule"); a motel's or a storage site's units are not."""
     if j > 0 and tokens[j - 1].text.lower() in _UNIT_KINDS:
         return True
-    words = [t.text.lower() for t in tokens]
-    if any(w in _DWELLING_WORDS for w in words):
-        return False
-    return any(_lob_code(" ".join(words[i : i + n]), None) == "auto" for i in range(len(words)) for n in (1, 2))
+    words, auto = _auto_named(tokens)
+    return auto and not any(w in _DWELLING_WORDS for w in words)
+
+
+_LAST_TEXT: list = [None, [], False]  # the tokens last looked at, their words, whether they name the auto line
+
+
+def _auto_named(tokens: list[Token]) -> tuple[list[str], bool]:
+    """The tokens' words in lower case, and whether they name the auto line; once per text (a long paste may ask
+    for every figure beside "units" or "coaches")."""
+    if _LAST_TEXT[0] is not tokens:
+        words = [t.text.lower() for t in tokens]
+        auto = any(_lob_code(" ".join(words[i : i + n]), None) == "auto" for i in range(len(words)) for n in (1, 2))
+        _LAST_TEXT[:] = [tokens, words, auto]
+    return _LAST_TEXT[1], _LAST_TEXT[2]
 
 
 # a bound, or the figure a change started from ("down from 4M", "up from 30"): not the figure now
@@ -1078,10 +1089,8 @@ def _coaches_are_people(tokens: list[Token], noun: str) -> bool:
     the auto line: the noun is a bus only where buses are the subject."""
     if noun.lower() not in ("coach", "coaches"):
         return False
-    words = [t.text.lower() for t in tokens]
-    if any(w in _PASSENGER_WORDS for w in words):
-        return False
-    return not any(_lob_code(" ".join(words[i : i + n]), None) == "auto" for i in range(len(words)) for n in (1, 2))
+    words, auto = _auto_named(tokens)
+    return not auto and not any(w in _PASSENGER_WORDS for w in words)
 
 
 def _on_staff(tokens: list[Token], b: int) -> int | None:
