@@ -33,10 +33,19 @@ _STORES = r"(?:^|[-,;:(]\s*|\b(?:that|which|who|they|it|we)\s+)(?:stores|stor(?:
 _DISTRIBUTES = r"distribut(?:es|ing|ion|or|ors)|wholesal\w*|imports?|importing|importer|exports?|exporting|exporter"
 _SELLS_TO = r"(?:sells?|selling|sold|supplies|supplying|delivers?|delivering|delivered)\b[^.;:]{0,40}?\bto\s+"
 
+# "rents out their barn", "leases out warehouse space": a lessor of the building (not a rental of goods: "rents out
+# party tents" names no building; nor "houses", which may be bounce houses)
+_LETS = (
+    r"\b(?:rents?|renting|rented|leases?|leasing|leased|lets)\s+out\s+(?:(?:their|its|a|an|the|our|his|her|some|space"
+    r"|in|part|of)\s+)*(?:[a-z]+\s+){0,2}(?:barns?|halls?|buildings?|space|spaces|venues?|propert(?:y|ies)|warehouses?"
+    r"|offices?|storefronts?|units|apartments|rooms|land|lots?|acreage|farmland)\b"
+)
+
 # (the kind, the sectors or subsectors it names, the verbs that say it)
 KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
     ("manufacturing", ("31", "32", "33"), re.compile(rf"\b(?:{_MAKES})\b", re.IGNORECASE)),
     ("construction", ("23",), re.compile(rf"\b(?:{_INSTALLS})\b", re.IGNORECASE)),
+    ("letting", ("5311",), re.compile(_LETS, re.IGNORECASE)),  # ("leases out warehouse space": no warehouse)
     ("warehousing", ("493",), re.compile(_STORES, re.IGNORECASE)),
     ("wholesale", ("42",), re.compile(rf"\b(?:{_DISTRIBUTES})\b", re.IGNORECASE)),
 )

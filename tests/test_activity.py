@@ -53,6 +53,9 @@ def test_a_retailers_name_says_retail(text, sectors):
         ("crew that installs gutters on houses", ("23",)),
         ("bonded warehouse - stores imported furniture for retailers", ("493",)),
         ("distributor of plumbing fittings", ("42",)),
+        ("family rents out the old dairy barn for receptions", ("5311",)),  # a lessor of the building
+        ("leases out warehouse space to a moving company", ("5311",)),  # the space let, not goods stored
+        ("rents out bounce houses and folding chairs", ()),  # goods rented: no building
         ("roasts coffee and sells to restaurants and cafes", ("42",)),
         ("sells bulk nuts to grocery stores", ("42",)),
         # a maker that sells to businesses is classified by the making

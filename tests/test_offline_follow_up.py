@@ -668,3 +668,60 @@ def test_a_description_that_says_a_candidates_title_in_full_needs_no_pick(catalo
     from graph.offline.choice import named_by_title
 
     assert named_by_title(description, offered, catalog.naics_titles) == code
+
+
+# --- round 11 (r11a tune part): unknowns said as "not sent yet", and a dash that is no minus sign ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("agent hasn't sent the payroll", "annual_payroll"),
+        ("revenue: still waiting on the broker", "annual_revenue"),
+        ("they won't tell us the headcount", "employees"),
+        ("we don't have the vehicle count yet", "vehicles"),
+    ],
+)
+def test_a_fact_not_sent_yet_or_kept_back_is_unknown(text, fact):
+    from graph.offline.facts import unknown_facts
+
+    assert fact in unknown_facts(text)
+
+
+def test_waiting_said_of_something_else_is_no_unknown():
+    from graph.offline.facts import unknown_facts
+
+    assert unknown_facts("6 vans, 2 of them waiting for new tires") == set()
+
+
+def test_a_dash_between_figures_is_no_minus_sign(toolkit):
+    from graph.offline.facts import parse
+
+    p = parse("Tractors 6, box trucks 3 -- 9 power units\nSales ~4M\nauto ok?", toolkit.ctx.catalog)
+    assert not p.invalid and p.facts["vehicles"] == 9 and p.facts["annual_revenue"] == 4_000_000
+
+
+def test_a_code_asked_about_is_checked_not_taken(cp):  # noqa: F811
+    """ "is that <code> or something else?" asks whether the code is right: the closest code answers (offered to pick
+    when the description is short), never "the code given fits" because the code asked about is among the three."""
+    (r,) = chat(cp, "youth soccer training camps in tampa fl. is 713940 right?")
+    assert r.finding is not None and r.finding["naics"] == "611620" and "713940" in r.answer
+    assert "fits" not in r.answer
+    first, pick = chat(cp, "kids swim lessons in tampa fl - is that 713940 or something else?", "611620")
+    assert first.finding is None and "611620" in first.answer
+    assert pick.finding is not None and pick.finding["naics"] == "611620"
+    (stated,) = chat(cp, "youth soccer training camps in tampa fl, app says naics 611620. code?")
+    assert stated.finding["naics"] == "611620" and "fits" in stated.answer  # a code stated, not doubted, stands
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("gl for the pier 39 bakery in monterey ca?", "bakery"),  # a number inside a name, then its trade
+        ("Taco truck w/ catering, 4 staff, GL?", "Taco truck w/ catering"),  # what comes with the trade stays with it
+    ],
+)
+def test_descriptions_around_a_number_or_a_joining_word(toolkit, text, description):
+    from graph.offline.facts import parse
+
+    assert parse(text, toolkit.ctx.catalog).facts.get("description") == description

@@ -773,3 +773,44 @@ def test_a_table_names_its_applicant_and_its_line_and_the_header_is_no_name(tool
 def test_six_digits_after_a_figures_noun_are_that_figure_not_a_code(text):
     got = read(text).values()
     assert "naics" not in got and any(v in (720_000, 310_000, 880_000) for v in got.values())
+
+
+# --- round 11 (r11a tune part): kinds of figure read wrong, in our own words --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # a fleet listed by kind is one count, the sum of its vehicles; what it tows is no vehicle
+        ("Fleet: 7 tractors, 3 straight trucks", {"vehicles": 10}),
+        ("hauls scrap - 5 rear loaders, 2 roll-offs and 1 pickup", {"vehicles": 8}),
+        ("Tractors 9, box trucks 4", {"vehicles": 13}),
+        ("4 tractors, 9 trailers and 1 pickup", {"vehicles": 5}),
+        ("3 vans and 2 cars, 11 employees", {"vehicles": 5, "employees": 11}),
+        ("2 warehouses and 3 vans", {"vehicles": 3}),  # a list with a count of something else is no fleet
+        ("16 trucks (12 tractors, 4 pickups)", {"vehicles": 16}),  # a breakdown in brackets: the total stands
+        # a range is no figure; one number inside it said after it is
+        ("receipts somewhere between 3.1 and 3.6M, say 3.3", {"annual_revenue": 3_300_000}),
+        ("sales 1.8-2.2M, the app shows 2.0", {"annual_revenue": 2_000_000}),
+        ("revenue between 5 and 6 million", {"annual_revenue": None}),
+        ("30-35 staff", {"employees": None}),
+        ("went from 12 to 18 employees", {"employees": 18}),  # a change: its end is the figure now
+        # "per" and a source is where the figure comes from, not a rate
+        ("payroll 2.6M per the latest audit", {"annual_payroll": 2_600_000}),
+        ("12 staff per location", {"employees": None}),
+        # a bound or a round figure, then the exact one in brackets with its source
+        ("revenue just under 3M (2.87M per their tax return)", {"annual_revenue": 2_870_000}),
+        ("roughly 60 employees (58 per the census)", {"employees": 58}),
+        # a number with no noun of its own, "on the payroll": people
+        ("cabinet shop with 65 on the payroll", {"employees": 65, "annual_payroll": None}),
+        # "units" are vehicles only where the auto line or a kind of vehicle says so
+        ("Property for a storage site\nUnits: 340\nSales: 900K", {"vehicles": None}),
+        ("commercial auto renewal, 31 units on the schedule", {"vehicles": 31}),
+        # coaches teach unless buses are the subject
+        ("GL for a swim club, 9 coaches", {"vehicles": None, "employees": 9}),
+        ("charter bus outfit with 14 coaches", {"vehicles": 14}),
+    ],
+)
+def test_fleets_ranges_sources_and_ambiguous_nouns(text, want):
+    got = read(text).values()
+    assert {k: got.get(k) for k in want} == want, got

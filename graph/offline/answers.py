@@ -574,7 +574,9 @@ class AnswerWriter:
                 cands = [c for c in cands if c["naics"] in allowed]
             if not cands:
                 return self._ask(conv, "description")
-            if code and code in titles and code in [c["naics"] for c in cands[:3]]:
+            if code and code in titles and conv.doubted and cands[0]["naics"] != code:
+                pass  # "is that 713940?": asked, not stated; the closest code answers, the one asked about named
+            elif code and code in titles and code in [c["naics"] for c in cands[:3]]:
                 # the code on the application is among the closest to what they do: it stands, nothing to pick
                 core = f'NAICS {code} {titles[code]} — the code given fits "{quoted(desc, 120)}" {_cite(sections)}'
                 used = self._facts_used(conv, {"description": desc[:300]})
@@ -595,7 +597,9 @@ class AnswerWriter:
             if not named and len(cands) > 1 and top["score"] - cands[1]["score"] <= CLOSE_SCORE:
                 core += f" (a close runner-up is {cands[1]['naics']} {cands[1]['title']}: choose by the activity that brings most revenue)"
             core += f' — the best match for "{quoted(desc, 120)}"'
-            if code and code in titles and code != top["naics"]:
+            if code and code in titles and code != top["naics"] and conv.doubted:
+                core += f" (not {code} {titles[code]}, the code asked about)"
+            elif code and code in titles and code != top["naics"]:
                 core += f" (the code given, {code} {titles[code]}, is not among the closest to what they do)"
             core += f" {_cite(sections)}"
             return self._finish(

@@ -21,6 +21,7 @@ from graph.offline.facts import (
     QUESTIONS,
     Parsed,
     another_business,
+    code_doubted,
     detect_task,
     expand_abbreviations,
 )
@@ -160,6 +161,7 @@ class Conversation:
     answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
     redescribed: bool = False  # the offered codes were answered with words about the business
     renewal: bool = False  # the underwriter said the applicant is renewing (a decline of it goes to a senior)
+    doubted: bool = False  # the code stated was asked about ("is that 713940?"), not stated as the application's
     n_calls: int = 0
     # the current turn
     parsed: Parsed | None = None
@@ -280,6 +282,8 @@ class Conversation:
         if more or (p.task and (asked is None or "?" in text)):
             self.more_lines = more  # a reply to the copilot's question ("2", "joisted masonry") keeps the lines asked
         self.more_lines = [line for line in self.more_lines if line != self.fact("lob")]
+        if "naics" in p.facts:
+            self.doubted = code_doubted(text, str(p.facts["naics"]))
         for k, v in p.facts.items():
             self.stated[k] = v
             self.unknown.discard(k)
@@ -540,7 +544,7 @@ class Conversation:
     def _reset(self) -> None:
         self.subject_from = len(self.findings)
         self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
-        self.redescribed = self.renewal = False
+        self.redescribed = self.renewal = self.doubted = False
         self.requested = []
         self.company = self.applicant_id = None
 

@@ -125,7 +125,11 @@ _UNKNOWN = re.compile(
     r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b|\bwaiting (?:on|for)\b|\bto follow\b"
     # the paper that would say it is missing: "no vehicle schedule attached", "no payroll info yet"
     r"|\bno (?:[\w-]+ ){0,2}(?:schedules?|list|listing|info|count|figures?|numbers?|details|data)"
-    r" (?:attached|given|provided|included|sent|on file|yet|available)\b",
+    r" (?:attached|given|provided|included|sent|on file|yet|available)\b"
+    # not sent yet, or kept back: "still waiting", "broker hasnt sent payroll", "they won't say"
+    r"|\bstill waiting\b|\b(?:hasn'?t|haven'?t|has not|have not|didn'?t|did not) (?:sent|send|given"
+    r"|provided|shared|received|gotten|included|listed)\b|\b(?:won'?t|wouldn'?t|will not|would not|refuse to) (?:say"
+    r"|share|tell|give|disclose)\b|\b(?:don'?t|do not) have\b[^,.;!?]*\byet\b",
     re.I,
 )
 # A question about what a rule or a word means: answered from the guidelines, never with a determination.
@@ -257,7 +261,9 @@ def detect_tasks(text: str) -> list[str]:
     return found
 
 
-_ABSURD = re.compile(r"(?<![\w.])-\s?\$?\d[\d,.]*|(?<![\d.])\d+\s*(?:\^|\*\*|e\+?)\s*\d+", re.I)
+# a minus sign is against its number ("-5 employees"); a dash with a space after it is a separator ("Revenue - 5M",
+# "8 -- 20 power units")
+_ABSURD = re.compile(r"(?<![\w.\-–—])-\$?\d[\d,.]*|(?<![\d.])\d+\s*(?:\^|\*\*|e\+?)\s*\d+", re.I)
 MAX_FIGURE = {"annual_revenue": 10**12, "annual_payroll": 10**12, "employees": 10**7, "vehicles": 10**6}
 
 
@@ -317,6 +323,22 @@ def money_facts(text: str) -> dict:
 
 def count_facts(text: str) -> dict:
     return numbers.count_facts(_norm_text(text))
+
+
+# Words that ask whether a code is the right one ("is that 713940?", "713940 or something else?", "611620 right?")
+_DOUBT = re.compile(
+    r"\b(?:is (?:that|it|this)|are we sure|right|correct|or something else|or (?:is it|should it be|another)"
+    r"|should (?:it|that|we) (?:be|use)|would (?:it|that) be|does (?:that|it) fit|fits?|accurate|wrong)\b",
+    re.I,
+)
+
+
+def code_doubted(text: str, code: str) -> bool:
+    """The sentence that gives a code asks whether it is the right one: a question, with a word of doubt."""
+    for sentence in re.findall(r"[^.!?\n]*[.!?\n]?", text):
+        if code in sentence:
+            return sentence.rstrip().endswith("?") and bool(_DOUBT.search(sentence))
+    return False
 
 
 def naics_fact(text: str) -> str | None:
@@ -917,6 +939,11 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
         while words and words[0].lower() in _LEADING:
             words.pop(0)
         digit = next((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words))
+        tail = words[digit + 1 :]
+        if tail and not any(any(ch.isdigit() for ch in w) for w in tail) and _names_trade(tail):
+            if detect_task(" ".join(tail)) is None:
+                kept.append(" ".join(tail))  # "limits for route 66 diner": a number in a name, then its trade
+            continue
         words = words[:digit]  # "skating rink 3 sheets": what it is, before what it counts
         while words and words[-1].lower() in DANGLING:
             words.pop()
@@ -941,12 +968,18 @@ def _whole_trade(text: str, desc):
         end, added = m.end(), added + 1
     if (m := _WORD_BEFORE.search(text, 0, start)) and _leaves_trade(m[1], opens=_OPENS.search(text, 0, m.start(1))):
         start, added = m.start(1), added + 1
+    elif (m := _JOINED_BEFORE.search(text, 0, start)) and _names_trade(m[1].split()):
+        start, added = m.start(1), added + 1  # "Espresso bar w/ pastries": what goes with the trade is no trade alone
     if not added:
         return desc
     span = dataclasses.replace(desc.span, start=start, end=end, text=text[start:end])
     return dataclasses.replace(desc, value=span.text, span=span)
 
 
+# a phrase opening its sentence or clause, then a word joining what comes with it ("Taco stand w/ ", "bakery and ")
+_JOINED_BEFORE = re.compile(
+    r"(?:^|[.!?;:,\n][ \t]*)([A-Za-z][\w'&-]*(?:[ \t]+[A-Za-z][\w'&-]*){0,3})[ \t]+(?:w/|with|and|&|\+|plus)[ \t]*$"
+)
 _WORD_BEFORE = re.compile(r"\b([A-Za-z][A-Za-z'-]*)[ \t]+$")
 _OPENS = re.compile(r"(?:^|[.!?]\s+|\n\s*)$")
 
@@ -1084,6 +1117,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     # The figures and the code come from the reader alone: each through a cue, a label or the question asked,
     # never from a phone number, ZIP, year or six-digit code (graph/reader/read.py holds those invariants).
     f.update({k: v.value for k, v in reading.facts.items() if k in (*NUMERIC_FACTS, "naics")})
+    if p.task is None and "naics" in f and code_doubted(t, str(f["naics"])):
+        p.task, p.tasks = "classification", ["classification"]  # "is that 713940 or something else?"
     if "vehicles" not in f and "vehicles" not in reading.unknown and numbers.NO_VEHICLES.search(t):
         f["vehicles"] = 0  # "no vehicles": a count said in words, which the reader leaves to this rule
     if (st := state_fact(t, catalog, lenient=asked == "state", where_only=asked not in (None, "state"))) is not None:

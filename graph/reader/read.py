@@ -135,7 +135,7 @@ def _cue(
         left.append(j)
     for j in [*right, *left]:
         lw = re.sub(r"['’]s$", "", tokens[j].text.lower())  # "payroll's about 1.8M": the noun, possessive or "is"
-        if lw in ("unit", "units") and not (j > 0 and tokens[j - 1].text.lower() in _UNIT_KINDS):
+        if lw in ("unit", "units") and not _units_are_vehicles(tokens, j):
             continue  # "48 units" of a motel are rooms; "12 power units" are vehicles
         if lw in words or (lw in ("value", "values") and fact == "total_insured_value"):
             return _span(text, tokens, j, j + 1)
@@ -349,6 +349,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     codes = lexicon.state_codes()
 
     rejected = _rejected_figures(tokens, groups)
+    range_ends = _range_ends(tokens)
+    in_range: list[tuple[FactReading, int]] = []  # (a range's upper end as read, its lower end's token)
     # unknown statements first: their clauses give no figure, and their facts are removed
     dead: set[int] = set()
     doubted: dict[str, int] = {}  # the question asked -> where the doubt said of it without naming it ends
@@ -420,6 +422,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             if FACTS[fact].kind == "money" and not marked and at_work:
                 fact = "employees"  # "2 welders on payroll": people counted, never an amount
             cue = _span(text, tokens, k, k + 1) if on_payroll else _cue(text, tokens, a, b, fact, heads, clauses)
+            if fact == "vehicles" and cue is not None and _coaches_are_people(tokens, cue.text):
+                fact = "employees"  # "15 coaches" of a sports academy teach; a bus line's coaches carry
+            if cue is None and not marked and (staffed := _on_staff(tokens, b)) is not None:
+                fact, cue = "employees", _span(text, tokens, staffed, staffed + 1)  # "140 on the payroll": people
             if cue is None:
                 # the tagger chose the kind of figure; the word beside it decides which one ("revenue ... 4.1M")
                 # "headcount is about two hundred forty" tagged as an amount: an unmarked figure may be any kind
@@ -503,6 +509,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             year = _year_of(tokens, a, b)
             if fact in r.facts and how != "correction" and 0 < year < years.get(fact, 0):
                 continue  # "2024 revenue $35.2M; 2023 was $33.8M": the latest year's figure stands
+            if a in range_ends:
+                if range_ends[a] != a:
+                    in_range.append((reading, range_ends[a]))  # "between 2 and 2.4M": its ends are no figure
+                continue
             years[fact] = year
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
@@ -601,8 +611,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         r.facts["description"] = FactReading("description", lower_name.text, "", lower_name, "named")
     # a span the tagger called unknown that says no such thing ("the broker said 31") hides no figure from the cue rules
     idle = {i for a, b, kind in groups if kind == "UNK" and a not in rejected and a not in dead for i in range(a, b)}
-    _untagged_figures(r, text, tokens, groups, dead | elsewhere, clauses, idle, doubted)
+    _untagged_figures(r, text, tokens, groups, dead | elsewhere | set(range_ends), clauses, idle, doubted)
+    _point_in_range(r, text, tokens, in_range)
+    _restated_in_brackets(r, text, tokens, dead | elsewhere)
     _restated_after_correction(r, text, tokens, dead, elsewhere)
+    _fleet_list(r, text, tokens, dead | elsewhere)
     _listed_kinds(r, text, tokens, dead | elsewhere)
     _totals(r, text, tokens, clauses, elsewhere)
     _one_more(r, text, tokens)
@@ -666,6 +679,85 @@ def _guess_after_doubt(r: Reading, text: str, tokens: list[Token], asked: str | 
     if got is not None and got.span.start >= tokens[end - 1].end:
         del r.unknown[asked]
         r.says_unknown = False
+
+
+def _range_ends(tokens: list[Token]) -> dict[int, int]:
+    """The numbers of a range ("between 2 and 2.4M", "2.5-2.9M", "20 to 25 employees"): each end's token -> the
+    lower end's token (the lower end maps to itself)."""
+    out: dict[int, int] = {}
+    for i in range(len(tokens) - 2):
+        lo, join, hi = tokens[i], tokens[i + 1].text.lower(), tokens[i + 2]
+        if lo.kind != "num" or hi.kind != "num":
+            continue
+        between = i > 0 and tokens[i - 1].text.lower() == "between"
+        if i > 0 and tokens[i - 1].text.lower() in ("from", "was", "went"):
+            continue  # "grew from 20 to 25 employees": a change, whose end is the figure now
+        dash = join in ("-", "–") and lo.end == tokens[i + 1].start and tokens[i + 1].end == hi.start  # "2.5-2.9M"
+        if dash or join == "to" or join == "and" and between:
+            low, high = number([lo.text]), number([hi.text])
+            if low is None or high is None or low[1] and not high[1]:
+                continue
+            if (money([lo.text]) or 0) < (money([hi.text]) or 0) if low[1] else low[0] < high[0]:
+                out[i], out[i + 2] = i, i
+    return out
+
+
+def _point_in_range(r: Reading, text: str, tokens: list[Token], ranges: list[tuple[FactReading, int]]) -> None:
+    """A range given for a figure, then one number inside it in the same sentence ("between 2.5 and 2.9 mil, call it
+    2.7", "2-2.4M, 2.2 on the app"): that number, in the range's units, is the figure. With none, a range says no
+    figure (the copilot asks rather than take an end for it)."""
+    for high, low_at in ranges:
+        if high.fact in r.facts or high.fact in r.unknown:
+            continue
+        low = _in_units_of(tokens[low_at].text, high)
+        after = [j for j, t in enumerate(tokens) if t.start >= high.span.end]
+        for j in after[:14]:
+            if tokens[j].text in ("?", "!") or "\n" in text[tokens[j - 1].end : tokens[j].start]:
+                break
+            if tokens[j].kind != "num" or _identifier(tokens, j, lexicon.state_codes()):
+                continue
+            value = _in_units_of(tokens[j].text, high)
+            if value is not None and low is not None and low <= value <= int(high.value):
+                span = _span(text, tokens, j, j + 1)
+                r.facts[high.fact] = FactReading(high.fact, value, high.unit, span, "cue", high.cue)
+            break
+
+
+_EXACT = {"exactly", "exact", "actual", "actually", "precisely", "really", "officially"}
+
+
+def _restated_in_brackets(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> None:
+    """A figure said roughly or as a bound, then the figure itself in brackets with where it comes from ("sales a
+    little over 4 mil (4.2 per the P&L)", "about 40 staff (exactly 38)"): the bracket's number, in the outer figure's
+    units and of its size, is the figure. A bracket of parts ("(3 vans + 6 trucks)") or of another noun is not."""
+    cues = lexicon.cue_of()
+    for p, tok in enumerate(tokens):
+        if tok.text != "(" or p in skip:
+            continue
+        outer = next((q for q in range(p - 1, max(-1, p - 4), -1) if tokens[q].kind == "num"), None)
+        if outer is None or outer in skip:
+            continue
+        start = _sentence_start(tokens, outer)
+        named = [cues.get(tokens[k].text.lower()) for k in range(outer - 1, max(start, outer - 7) - 1, -1)]
+        named += [cues.get(tokens[k].text.lower()) for k in range(outer + 1, p)]
+        fact = next((f for f in named if f in FIGURES.values()), None)
+        m = p + 1
+        while m < len(tokens) and tokens[m].text.lower() in _EXACT | {"~", "about"}:
+            m += 1
+        if fact is None or m >= len(tokens) or tokens[m].kind != "num" or _identifier(tokens, m, lexicon.state_codes()):
+            continue
+        after = tokens[m + 1].text.lower() if m + 1 < len(tokens) else ""
+        if after != ")" and after not in _SOURCE_OPENERS | {"on", "in", "is"}:
+            continue  # "(3 vans + ...)", "(12 employees)": parts or another count, not the figure again
+        said = [t.text for t in tokens[outer:p] if t.kind == "num" or t.text.lower() in MONEY_UNITS]
+        was = money(said) if FACTS[fact].kind == "money" else count(said)
+        if not was:
+            continue
+        guess = FactReading(fact, was, FACTS[fact].unit, _span(text, tokens, outer, p), "cue")
+        value = _in_units_of(tokens[m].text, guess)
+        if value is not None and 2 / 3 <= value / was <= 1.5:
+            cue = r.facts[fact].cue if fact in r.facts else None
+            r.facts[fact] = FactReading(fact, value, FACTS[fact].unit, _span(text, tokens, m, m + 1), "cue", cue)
 
 
 def _year_of(tokens: list[Token], a: int, b: int) -> int:
@@ -938,6 +1030,34 @@ def _state_follows(tokens: list[Token], b: int, codes) -> bool:
 _OTHER_NUMBERS = {"mc", "dot", "usdot", "policy", "no", "number", "license", "licence", "permit", "claim", "fein", "ein",
                   "account", "acct", "ref", "quote", "invoice", "po", "suite", "unit", "ste", "lic"}  # fmt: skip
 _UNIT_KINDS = {"power", "truck", "tractor", "vehicle", "fleet"}
+# Words of places people live, stay or store things in: their "units" are rooms, flats or lockers, never vehicles.
+_DWELLING_WORDS = {"room", "rooms", "motel", "hotel", "inn", "lodge", "apartment", "apartments", "apt", "apts", "condo",
+                   "condos", "storage", "self-storage", "lockers", "residential", "dwelling", "dwellings", "beds",
+                   "suites", "tenants", "tenant", "lodging", "housing", "complex", "sqft", "sf"}  # fmt: skip
+
+
+def _units_are_vehicles(tokens: list[Token], j: int) -> bool:
+    """ "units" at ``j`` counts vehicles: power, truck or tractor units, or a text about the auto line that names no
+    place of rooms or lockers ("auto - 45 units on the schedule"); a motel's or a storage site's units are not."""
+    if j > 0 and tokens[j - 1].text.lower() in _UNIT_KINDS:
+        return True
+    words, auto = _auto_named(tokens)
+    return auto and not any(w in _DWELLING_WORDS for w in words)
+
+
+_LAST_TEXT: list = [None, [], False]  # the tokens last looked at, their words, whether they name the auto line
+
+
+def _auto_named(tokens: list[Token]) -> tuple[list[str], bool]:
+    """The tokens' words in lower case, and whether they name the auto line; once per text (a long paste may ask
+    for every figure beside "units" or "coaches")."""
+    if _LAST_TEXT[0] is not tokens:
+        words = [t.text.lower() for t in tokens]
+        auto = any(_lob_code(" ".join(words[i : i + n]), None) == "auto" for i in range(len(words)) for n in (1, 2))
+        _LAST_TEXT[:] = [tokens, words, auto]
+    return _LAST_TEXT[1], _LAST_TEXT[2]
+
+
 # a bound, or the figure a change started from ("down from 4M", "up from 30"): not the figure now
 _BOUNDS = ("from", "vs", "vs.", "versus", "compared to", "under", "below", "less than", "fewer than", "more than", "over", "above", "at least", "at most", "up to",
            "<", ">", "<=", ">=", "no more than", "not more than", "upwards of", "north of", "south of")  # fmt: skip
@@ -1058,6 +1178,32 @@ def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
     return False
 
 
+# Words of carrying passengers: with one of them in the text, "coaches" are buses.
+_PASSENGER_WORDS = {"bus", "buses", "motorcoach", "motorcoaches", "charter", "charters", "tour", "tours", "transit",
+                    "transportation", "passenger", "passengers", "shuttle", "shuttles", "fleet", "vehicles", "drivers",
+                    "driver", "coachline", "coachlines", "seats", "seated", "trips", "routes", "dot", "usdot"}  # fmt: skip
+
+
+def _coaches_are_people(tokens: list[Token], noun: str) -> bool:
+    """ "coaches" counts people (a team's or a gym's coaches) unless the text speaks of carrying passengers or names
+    the auto line: the noun is a bus only where buses are the subject."""
+    if noun.lower() not in ("coach", "coaches"):
+        return False
+    words, auto = _auto_named(tokens)
+    return not auto and not any(w in _PASSENGER_WORDS for w in words)
+
+
+def _on_staff(tokens: list[Token], b: int) -> int | None:
+    """A number with no noun of its own followed by words saying who is at work ("140 on the payroll", "60 on
+    staff"): where "payroll" or "staff" is, for the headcount's cue; None otherwise."""
+    after = [t.text.lower() for t in tokens[b : b + 3]]
+    for phrase in _ON_PAYROLL:
+        words = phrase.split()
+        if words[0] == "on" and after[: len(words)] == words:
+            return b + len(words) - 1
+    return None
+
+
 _PER_YEAR = {"year", "yr", "annum", "annually", "annual"}
 
 
@@ -1068,9 +1214,107 @@ def _per_part(tokens: list[Token], b: int, clause: tuple[int, int]) -> bool:
         nxt = after[k + 1] if k + 1 < len(after) else ""
         if w in ("each", "apiece") or (w in ("per", "a", "every") and nxt in _PERIODS_AND_PARTS):
             return True
-        if w == "per" and nxt and nxt not in _PER_YEAR:
+        if w == "per" and nxt and nxt not in _PER_YEAR and nxt not in _SOURCE_LEADS:
             return True
     return False
+
+
+# After "per", the words that open where a figure comes from, not what it is counted by: a determiner or possessive
+# ("per the audit", "per last year's return", "per their app"); a rate is "per" and a bare noun ("per store").
+_SOURCE_LEADS = {"the", "a", "an", "last", "latest", "most", "recent", "our", "their", "his", "her", "my", "its", "your",
+                 "this", "that", "broker", "agent", "insured", "owner", "app", "application", "audit", "auditor",
+                 "financials", "p&l", "p", "tax", "taxes", "return", "returns", "submission", "acord", "cpa", "books"}  # fmt: skip
+
+
+# Kinds of vehicle a fleet is listed by that are no fact's noun alone ("rear loaders", "roll-offs"), and what a fleet
+# tows or lifts, listed beside its vehicles but never counted with them (a fleet counts power units).
+_FLEET_KINDS = {"roll-offs", "rolloffs", "roll-off", "packers", "flatbeds", "dumps", "sprinters"}
+_LOADER_SIDES = {"rear", "side", "front"}
+_TOWED = {"trailers", "trailer", "chassis", "containers", "forklifts"}
+_LIST_JOINS = {",", "and", "+", "&", "plus"}
+_LIST_BREAKS = {".", "?", "!", ";", "(", ")", "|", "/", "--", "—", "–", "=", "but", "with", "incl", "including"}
+
+
+_WHOLE_FLEET = {"vehicles", "vehicle", "autos", "automobiles", "fleet"}
+
+
+def _fleet_kind(tokens: list[Token], seg: list[int]) -> tuple[str, int] | None:
+    """A part of a list with one count in it ("10 tractors", "Trucks: 8"): what it counts ("vehicle", "towed",
+    "another" fact's noun, "other") and the number's token; None for a part with no number or more than one."""
+    nums = [i for i in seg if tokens[i].kind == "num"]
+    if len(nums) != 1 or count([tokens[nums[0]].text]) is None:
+        return None
+    at = nums[0]
+    after = [i for i in seg if i > at and tokens[i].kind == "word"]
+    before = [i for i in seg if i < at and tokens[i].kind == "word"]
+    words = [tokens[i].text.lower() for i in (after or before)]
+    if not words:
+        return None
+    hyphened = "".join(tokens[i].text.lower() for i in range((after or before)[0], (after or before)[-1] + 1))
+    noun = hyphened if hyphened in _FLEET_KINDS else words[-1]
+    if noun in _TOWED:
+        return "towed", at
+    if noun in _WHOLE_FLEET:
+        return "whole", at  # "10 vehicles, 4 vans": the count of the whole, the kinds after it its parts
+    if (named := _cue_fact(noun)) is not None and named != "vehicles" or _coaches_are_people(tokens, noun):
+        return "another", at  # "10 employees": no part of a fleet
+    loader = noun == "loaders" and len(words) > 1 and words[-2] in _LOADER_SIDES  # "rear loaders", not "loaders"
+    vehicle = (_cue_fact(noun) == "vehicles" and noun not in ("unit", "units")) or noun in _FLEET_KINDS or loader
+    return ("vehicle" if vehicle else "other"), at
+
+
+def _fleet_list(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> None:
+    """A fleet listed by kind ("10 tractors, 4 box trucks", "14 rear loaders, 8 roll-offs and 2 pickups", "Tractors
+    12, trucks 8") is one count, the sum of its vehicles; what they tow is left out ("6 tractors, 12 trailers" is 6).
+    A list with a count of anything unknown in it ("3 locations and 2 vans") is no fleet; another fact's count ends
+    the list ("2 vans and 3 cars, 10 employees"); a list inside brackets after a total is its breakdown. It replaces
+    only a vehicle count read inside it."""
+    codes = lexicon.state_codes()
+    runs: list[list[tuple[str, int, int, int]]] = [[]]  # (kind, the number's token, the part's start and end)
+    seg: list[int] = []
+
+    def close(joined: bool) -> None:
+        got = _fleet_kind(tokens, seg) if seg else None
+        if got is not None and not any(i in skip or _identifier(tokens, i, codes) for i in seg if i == got[1]):
+            runs[-1].append((*got, tokens[seg[0]].start, tokens[seg[-1]].end))
+        elif seg:
+            runs.append([])
+        if not joined:
+            runs.append([])
+        seg.clear()
+
+    for j, tok in enumerate(tokens):
+        if j and "\n" in text[tokens[j - 1].end : tok.start]:
+            close(False)
+        low = tok.text.lower()
+        if low in _LIST_JOINS:
+            close(True)
+        elif low in _LIST_BREAKS or tok.text == "-" and not _joined(tokens, j):
+            close(False)
+        else:
+            seg.append(j)
+    close(False)
+    for run in runs:
+        parts: list[list[tuple[str, int, int, int]]] = [[]]
+        for item in run:
+            if item[0] == "another":
+                parts.append([])
+            else:
+                parts[-1].append(item)
+        for part in parts:
+            vehicles = [at for kind, at, _, _ in part if kind == "vehicle"]
+            if len(vehicles) < 2 or any(item[0] in ("other", "whole") for item in part):
+                continue
+            first = part[0][1]
+            if _in_breakdown(tokens, first) or _part_of_figure(tokens, first):
+                continue
+            start, end = part[0][2], part[-1][3]
+            have = r.facts.get("vehicles")
+            if have is not None and not (start <= have.span.start < end):
+                continue  # a count said apart from the list stands
+            span = Span(start, end, text[start:end])
+            total = sum(count([tokens[at].text]) or 0 for at in vehicles)
+            r.facts["vehicles"] = FactReading("vehicles", total, "vehicles", span, "cue", span)
 
 
 _PERIODS_AND_PARTS = {"month", "week", "day", "quarter", "shift", "location", "site", "store", "branch", "unit", "job"}
@@ -1531,18 +1775,24 @@ def _untagged_figures(
         if (kind_at := _count_noun_after_kind(tokens, k, cb)) is not None:
             k = kind_at  # "4 delivery vans", "12 yr-round employees": words of what kind, then the count's noun
         if low_k := (tokens[k].text.lower() if k < cb else ""):
-            if low_k in ("unit", "units") and tokens[k - 1].text.lower() not in _UNIT_KINDS:
+            if low_k in ("unit", "units") and not _units_are_vehicles(tokens, k):
                 k = cb  # "48 units" of a motel are rooms
         if k < cb and (named := _cue_fact(tokens[k].text.lower())) and (FACTS[named].kind != "money" or got[1]):
             fact, cue_at = named, k  # "9 vans"; "12 mil sales" (an amount with its unit, then its noun); "11 empl"
+            if fact == "vehicles" and _coaches_are_people(tokens, tokens[k].text):
+                fact = "employees"
         elif k < cb and _people_noun(tokens, k, cb) and "employees" not in r.facts:
             fact, cue_at = "employees", k
+        elif not got[1] and (staffed := _on_staff(tokens, b)) is not None:
+            fact, cue_at = "employees", staffed
         if fact is None:
             k = a - 1
             while k >= max(ca, a - 5) and tokens[k].text.lower() in _LINKS:
                 k -= 1
             before = tokens[k].text.lower() if ca <= k < a else ""
-            if before in cues:
+            if before in ("unit", "units") and not _units_are_vehicles(tokens, k):
+                pass  # "Units: 520" of a self-storage place or a motel: no vehicles
+            elif before in cues:
                 fact, cue_at = cues[before], k
             elif before in _REVENUE_VERBS and got[1]:
                 fact, cue_at = "annual_revenue", k  # "doing 7mm", "grosses $3M": an amount with its unit
