@@ -935,3 +935,8 @@ def test_asked_for_the_code_of_a_business_its_title_names_it_is_the_answer_not_a
 def test_a_longer_description_naming_a_suppliers_trade_is_classified_not_taken_by_that_title(cp):
     (r,) = chat(cp, "NAICS for a distributor that buys beer from breweries and resells it wholesale to bars?")
     assert r.finding is not None and r.finding["naics"] != "312120"  # Breweries: their supplier, not them
+
+
+def test_why_before_any_answer_says_so_in_the_underwriters_terms_not_how_to_configure_a_model(cp):
+    (r,) = chat(cp, "why?")
+    assert r.answer.startswith("I have not given a determination") and "UWC_MODEL" not in r.answer

@@ -213,7 +213,11 @@ class AnswerWriter:
             return Step(text="From the guidelines:\n\n" + "\n\n".join(said))
         if intent == "why":
             if not conv.findings:
-                return Step(text="I have not given a determination in this conversation yet. " + self.help_text())
+                return Step(
+                    text="I have not given a determination in this conversation yet. Ask me about an applicant "
+                    "(appetite for a line, other lines to offer, small-business size, limits, deductibles or its NAICS "
+                    "code) and I will say what each answer rests on."
+                )
             last = conv.findings[-1]
             label = TASK_LABELS.get(last.get("task_type"), "answer")
             return Step(text=f"My last answer ({label.lower()}) rests on: {last.get('summary', '')}")
