@@ -300,6 +300,28 @@ def test_domain_tools_read_postgres(pg_toolkit, toolkit):
     assert pg_toolkit.call("find_applicant", a).result == toolkit.call("find_applicant", a).result
 
 
+def test_a_rule_lookup_is_one_read_only_statement_with_no_transaction_around_it(pg_toolkit, unchanged):
+    """A tool's rule lookup runs its statement as its own transaction (no BEGIN before it, no ROLLBACK after): it is
+    still read-only, and the connection goes back to the pool as the multi-statement readers expect it."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy.exc import DBAPIError
+
+    from seed_db.queries import one_statement
+
+    engine = pg_toolkit.ctx.engine
+    with one_statement(engine) as c:
+        assert c.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+        driver = c.connection.driver_connection
+        assert driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE  # nothing to end
+        with pytest.raises(DBAPIError) as refused:
+            c.exec_driver_sql("CREATE TABLE refused_here (x int)")
+        assert isinstance(refused.value.orig, psycopg.errors.ReadOnlySqlTransaction)
+    with engine.connect() as c:
+        c.exec_driver_sql("SELECT 1")
+        assert c.connection.driver_connection.info.transaction_status == TransactionStatus.INTRANS
+
+
 # --- the conversations store --------------------------------------------------------------------------------------
 
 OLD_SCHEMA = """
