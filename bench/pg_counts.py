@@ -185,7 +185,8 @@ def main() -> None:
     for what in ("statements", "round trips", "checkouts: checkpointer's pool", "checkouts: stores' pools"):
         print(f"  {what:<32} {counter.counts[what] / turns:7.1f}")
     print(f"  {'transactions committed (server)':<32} {commits / turns:7.1f}")
-    print(f"  turn p50 / max (one process, in sequence): {statistics.median(times) * 1000:.0f} / {max(times) * 1000:.0f} ms")
+    p50, top = statistics.median(times) * 1000, max(times) * 1000
+    print(f"  turn p50 / max (one process, in sequence): {p50:.0f} / {top:.0f} ms")
     for text, n in counter.statements.most_common(args.top):
         print(f"  {n / turns:6.2f}  {text}")
 
