@@ -220,13 +220,14 @@ def _store_engine(url: str, wait: float) -> Engine:
             write_ahead(dbapi_conn)
 
         return engine
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=wait,
-        connect_args={"connect_timeout": database.connect_timeout(wait), "options": database.async_commit(url)},
+    return database.check_when_stale(
+        create_engine(
+            url,
+            pool_size=5,
+            max_overflow=5,
+            pool_timeout=wait,
+            connect_args={"connect_timeout": database.connect_timeout(wait), "options": database.async_commit(url)},
+        )
     )
 
 

@@ -501,6 +501,59 @@ def test_a_checkpoint_read_does_not_wait_for_another_threads_statement(pg_url): 
         saver.conn.close()
 
 
+def test_a_store_connection_is_checked_before_a_loan_only_when_it_may_be_stale(pg_url, monkeypatch):  # noqa: F811
+    """The stores' engines ping a connection before lending it only when it may be stale: idle over ``FRESH_S``,
+    or a fault seen since by any pool of the process, the checkpointer's included. A connection the server ended
+    while it sat in the pool costs the one statement that meets it; the fault it shows makes every pool check what
+    it lends next, so the checkpointer's connections are checked too."""
+    import psycopg
+    import sqlalchemy.exc
+    from psycopg_pool import ConnectionPool
+
+    from core import database
+    from graph.checkpoints import open_checkpointer
+
+    engine = database.check_when_stale(create_engine(normalize_url(pg_url), pool_size=1, max_overflow=0))
+    saver = open_checkpointer(normalize_url(pg_url))
+    pings: list[str] = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append("engine") or real_ping(conn))
+    real_check = ConnectionPool.check_connection
+    monkeypatch.setattr(
+        ConnectionPool, "check_connection", staticmethod(lambda conn: pings.append("pool") or real_check(conn))
+    )
+
+    def backend() -> int:
+        with engine.connect() as c:
+            return c.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def checkpoint_read() -> None:
+        assert saver.get_tuple({"configurable": {"thread_id": "none"}}) is None
+
+    try:
+        pid = backend()
+        checkpoint_read()
+        assert backend() == pid and pings == []  # new, then handed back a moment ago: lent as they are
+        database.fault_seen()
+        assert backend() == pid and pings == ["engine"]  # a fault somewhere: checked once, then fresh again
+        monkeypatch.setattr(database, "FRESH_S", 0.0)
+        backend()
+        assert pings == ["engine", "engine"]  # idle too long
+        monkeypatch.setattr(database, "FRESH_S", 2.0)
+        checkpoint_read()  # idle too long as well
+        pings.clear()
+        with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(sqlalchemy.exc.OperationalError):
+            backend()  # fresh, so lent unchecked: the statement meets the broken connection
+        assert backend() != pid  # a new connection
+        checkpoint_read()
+        assert pings and set(pings) == {"pool"}  # the fault the engine met: the checkpointer's connections checked
+    finally:
+        engine.dispose()
+        saver.conn.close()
+
+
 def test_database_down_mid_conversation_then_back(pg_seeded, tmp_path, toolkit):  # noqa: F811
     from core.database import DatabaseUnavailable
     from core.settings import Settings
