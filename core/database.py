@@ -7,8 +7,10 @@ insurer data (schema ``uwc_data``), the conversations store and the LangGraph ch
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from core.redact import redact
 
@@ -105,6 +107,21 @@ def check_when_stale(engine: Engine) -> Engine:
             fault_seen()
 
     return engine
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for one statement, committed as it runs. On PostgreSQL the statement is its own transaction
+    (autocommit), so psycopg sends no BEGIN before it and SQLAlchemy no COMMIT or ROLLBACK after it: one round trip
+    of three (a tool's rule lookup, a turn's touch of its conversation; a read-only engine's statement stays
+    read-only: ``default_transaction_read_only``). One statement is atomic and sees one snapshot either way. SQLite
+    runs it in an ordinary transaction, which its driver opens only before a write."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")  # reset when it goes back to the pool
 
 
 def connect_timeout(wait: float) -> int:

@@ -328,7 +328,7 @@ class ThreadStore:
         q = thread.update().where(thread.c.id == thread_id).values(**values)
         if owner is not None:
             q = q.where(thread.c.owner == owner)
-        with self._lock, self.engine.begin() as c:
+        with self._lock, database.one_statement(self.engine) as c:
             found = c.execute(q).rowcount > 0
         if not found:
             self._seen.discard((thread_id, owner))

@@ -3,12 +3,10 @@ data (the agent uses the tools in ``tools/``, over the same engine)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, func, make_url, or_, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from seed_db import models
@@ -42,18 +40,6 @@ def readonly_engine(database: str | Path) -> Engine:
         dbapi_conn.execute("PRAGMA query_only = ON")
 
     return engine
-
-
-@contextmanager
-def one_statement(engine: Engine) -> Iterator[Connection]:
-    """A connection for one read-only statement. On PostgreSQL the statement runs as its own transaction (still
-    read-only: ``default_transaction_read_only``), so psycopg sends no BEGIN before it and SQLAlchemy no ROLLBACK
-    after it: one round trip of the three (a tool's rule lookup, several a turn). A single statement sees one
-    snapshot either way. SQLite reads open no transaction to begin with; its connection is left as it is."""
-    with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # reset when it goes back to the pool
-        yield conn
 
 
 def insurer_name(engine: Engine) -> str:

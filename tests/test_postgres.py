@@ -307,7 +307,7 @@ def test_a_rule_lookup_is_one_read_only_statement_with_no_transaction_around_it(
     from psycopg.pq import TransactionStatus
     from sqlalchemy.exc import DBAPIError
 
-    from seed_db.queries import one_statement
+    from core.database import one_statement
 
     engine = pg_toolkit.ctx.engine
     with one_statement(engine) as c:
@@ -335,6 +335,25 @@ INSERT INTO thread VALUES ('t1', 'Before the upgrade', 'offline', 'APP-0042', '2
 INSERT INTO feedback (thread_id, message_id, rating, comment, created_at)
     VALUES ('t1', 'm1', 1, 'good', '2026-01-01T00:00:00+00:00');
 """
+
+
+def test_a_turns_touch_of_its_conversation_is_one_statement_committed_as_it_runs(pg_url):  # noqa: F811
+    """``touch`` (each turn) runs its UPDATE as its own transaction: committed when it returns, seen by another
+    session at once, False for a conversation not there; the connection goes back to the pool in transactions."""
+    store = ThreadStore(pg_url)
+    other = create_engine(normalize_url(pg_url))
+    try:
+        tid = store.create().id
+        assert store.touch(tid, title_if_new="Trucking deductible") and not store.touch("nothere")
+        with other.connect() as c:
+            assert (
+                c.execute(text("SELECT title FROM thread WHERE id = :t"), {"t": tid}).scalar() == "Trucking deductible"
+            )
+        with store.engine.connect() as c:
+            assert not c.connection.driver_connection.autocommit
+    finally:
+        other.dispose()
+        store.close()
 
 
 def _check_upgraded(store: ThreadStore) -> None:

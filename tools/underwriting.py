@@ -13,9 +13,9 @@ from typing import Annotated, TypeVar
 from pydantic import Field
 from sqlalchemy import Row, Select, select
 
+from core.database import one_statement
 from core.vocabulary import FACTS, MONEY_FACTS, RULE_FIGURES, millions, usd_short
 from seed_db import models
-from seed_db.queries import one_statement
 from tools import catalog as norm
 from tools.context import ToolContext
 from tools.spec import tool
