@@ -167,11 +167,13 @@ def main() -> None:
                 before = committed()
                 times: list[float] = []
                 counter.on = True
+                cpu = time.process_time()
                 for tid in threads:
                     for text in SCRIPT:
                         start = time.perf_counter()
                         copilot.send(tid, text)
                         times.append(time.perf_counter() - start)
+                cpu = time.process_time() - cpu
                 counter.on = False
             finally:
                 copilot.close()  # a closing backend publishes its counts
@@ -185,6 +187,7 @@ def main() -> None:
     for what in ("statements", "round trips", "checkouts: checkpointer's pool", "checkouts: stores' pools"):
         print(f"  {what:<32} {counter.counts[what] / turns:7.1f}")
     print(f"  {'transactions committed (server)':<32} {commits / turns:7.1f}")
+    print(f"  {'CPU of this process, ms':<32} {cpu * 1000 / turns:7.1f}")
     p50, top = statistics.median(times) * 1000, max(times) * 1000
     print(f"  turn p50 / max (one process, in sequence): {p50:.0f} / {top:.0f} ms")
     for text, n in counter.statements.most_common(args.top):
