@@ -4,7 +4,6 @@ owners and feedback beside it)."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import sqlite3
 import threading
@@ -52,10 +51,9 @@ def open_checkpointer(target, wait: float = 10.0):
         )
         pool.open(wait=True, timeout=max(wait, 10.0))  # at start-up a slow first connection is no outage
         saver = _keeping(PostgresSaver)(pool)  # rows are dicts (row_factory)
-        # PostgresSaver holds one lock per saver around every statement, for the case of one shared connection. On a
-        # pool each statement borrows a connection of its own: the lock only made a process's turns wait in line
-        # for each other's round trips (a turn writes ~20 times), while the pool's other connections sat idle.
-        saver.lock = contextlib.nullcontext()
+        # PostgresSaver holds one lock per saver around every statement (meant for one shared connection). Kept on
+        # purpose: without it a process's turns write side by side on more connections, and `bench.load` ran ~20%
+        # fewer turns a second (more server backends on the same cores; docs/measuring.md, round 11).
         with pool.connection() as conn:  # replicas starting together: create the tables one at a time
             # Asked again and again, never waited for in one statement: the holder's setup runs CREATE INDEX
             # CONCURRENTLY on another connection, which waits for every open transaction to end, and a waiting

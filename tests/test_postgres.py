@@ -489,37 +489,6 @@ def test_a_replica_waiting_to_create_the_checkpoint_tables_holds_no_transaction_
     opened[0].conn.close()
 
 
-def test_a_checkpoint_read_does_not_wait_for_another_threads_statement(pg_url):  # noqa: F811
-    """Each of the checkpointer's statements borrows a connection of its pool: while one thread's statement is
-    in progress (held open here), another thread's read of a checkpoint goes ahead on another connection instead of
-    waiting in line (the saver's own lock, meant for one shared connection, made a process's turns take turns)."""
-    import threading
-
-    from graph.checkpoints import open_checkpointer
-
-    saver = open_checkpointer(normalize_url(pg_url))
-    entered, release, read = threading.Event(), threading.Event(), []
-
-    def held() -> None:
-        with saver._cursor() as cur:
-            cur.execute("SELECT 1")
-            entered.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=held, daemon=True)
-    holder.start()
-    try:
-        assert entered.wait(30)
-        reader = threading.Thread(target=lambda: read.append(saver.get_tuple({"configurable": {"thread_id": "t"}})))
-        reader.start()
-        reader.join(10)
-        assert read == [None]  # read while the other statement still held its connection
-    finally:
-        release.set()
-        holder.join(30)
-        saver.conn.close()
-
-
 def test_a_store_connection_is_checked_before_a_loan_only_when_it_may_be_stale(pg_url, monkeypatch):  # noqa: F811
     """The stores' engines ping a connection before lending it only when it may be stale: idle over ``FRESH_S``,
     or a fault seen since by any pool of the process, the checkpointer's included. A connection the server ended
