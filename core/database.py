@@ -6,7 +6,11 @@ insurer data (schema ``uwc_data``), the conversations store and the LangGraph ch
 
 from __future__ import annotations
 
-from sqlalchemy.engine import URL, make_url
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from core.redact import redact
 
@@ -39,6 +43,85 @@ def async_commit(url: str) -> str:
     kept."""
     given = make_url(url).query.get("options") or ""
     return " ".join([*([given] if isinstance(given, str) and given else []), "-c synchronous_commit=off"])
+
+
+FRESH_S = 2.0  # a connection handed back healthy this recently, with no fault seen since, is lent without a check
+
+
+class _Faults:
+    at = 0.0  # when this process last saw a connection of any pool broken (time.monotonic)
+
+
+def fault_seen() -> None:
+    """A connection to PostgreSQL was found broken: every pool of the process checks each connection it lends next
+    (one clock for the checkpointer's pool and the stores' engines: a restart seen by one is a restart for all)."""
+    _Faults.at = time.monotonic()
+
+
+def fault_after(at: float) -> bool:
+    """Whether a broken connection was seen after ``at`` (``time.monotonic``)."""
+    return _Faults.at > at
+
+
+def may_be_stale(returned: float | None) -> bool:
+    """Whether a connection handed back at ``returned`` must be checked before it is lent again: never handed back
+    healthy, idle over ``FRESH_S``, or a fault seen by any pool since it came back."""
+    return returned is None or returned <= _Faults.at or time.monotonic() - returned > FRESH_S
+
+
+def check_when_stale(engine: Engine) -> Engine:
+    """``pool_pre_ping`` only when a connection may be stale (``may_be_stale``), for a PostgreSQL engine.
+
+    The ping is a round trip before every checkout: 8 a turn. Now a connection used within ``FRESH_S`` with no fault
+    seen since is lent as it is: after a restart the first statement on such a connection fails, as a stale
+    checkpointer connection does (the turn that meets it is told to send again, the conversation kept), the
+    engine drops its pool as it does on any disconnect, and the fault makes every pool check what it lends next."""
+    from sqlalchemy import event, exc
+
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _new(dbapi_conn, record) -> None:
+        record.info["uwc_returned"] = time.monotonic()  # just opened: as fresh as a connection gets
+
+    @event.listens_for(engine, "checkin")
+    def _back(dbapi_conn, record) -> None:
+        if dbapi_conn is not None:
+            record.info["uwc_returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lend(dbapi_conn, record, proxy) -> None:
+        if not may_be_stale(record.info.get("uwc_returned")):
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_conn, None):
+                raise
+            fault_seen()
+            raise exc.InvalidatePoolError() from error  # as pre-ping: a new connection, the pool's others checked
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context) -> None:
+        if context.is_disconnect:
+            fault_seen()
+
+    return engine
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for one statement, committed as it runs. On PostgreSQL the statement is its own transaction
+    (autocommit), so psycopg sends no BEGIN before it and SQLAlchemy no COMMIT or ROLLBACK after it: one round trip
+    of three (a tool's rule lookup, a turn's touch of its conversation; a read-only engine's statement stays
+    read-only: ``default_transaction_read_only``). One statement is atomic and sees one snapshot either way. SQLite
+    runs it in an ordinary transaction, which its driver opens only before a write."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")  # reset when it goes back to the pool
 
 
 def connect_timeout(wait: float) -> int:

@@ -32,7 +32,6 @@ def open_checkpointer(target, wait: float = 10.0):
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
 
-        lent: dict = {}  # the pool, for its check
         pool = _pool_class()(
             libpq_url(target),
             min_size=1,
@@ -46,13 +45,15 @@ def open_checkpointer(target, wait: float = 10.0):
                 "connect_timeout": database.connect_timeout(wait),
                 "options": database.async_commit(target),  # a turn's ~30 commits without an fsync each
             },
-            check=lambda conn: _check_if_stale(conn, lent["pool"]),
+            check=_check_if_stale,
             timeout=wait,
             open=False,
         )
-        lent["pool"] = pool
         pool.open(wait=True, timeout=max(wait, 10.0))  # at start-up a slow first connection is no outage
         saver = _keeping(PostgresSaver)(pool)  # rows are dicts (row_factory)
+        # PostgresSaver holds one lock per saver around every statement (meant for one shared connection). Kept on
+        # purpose: without it a process's turns write side by side on more connections, and `bench.load` ran ~20%
+        # fewer turns a second (more server backends on the same cores; docs/measuring.md, round 11).
         with pool.connection() as conn:  # replicas starting together: create the tables one at a time
             # Asked again and again, never waited for in one statement: the holder's setup runs CREATE INDEX
             # CONCURRENTLY on another connection, which waits for every open transaction to end, and a waiting
@@ -76,38 +77,53 @@ def open_checkpointer(target, wait: float = 10.0):
     return lite_saver
 
 
-FRESH_S = 2.0  # a connection handed back healthy this recently, with no fault since, is lent without a check
-
-
 def _pool_class():
-    """psycopg's pool, knowing when each connection came back and when one last came back broken.
+    """psycopg's pool, knowing when each connection came back, and telling the process's fault clock
+    (``core.database.fault_seen``) when one came back broken.
 
     Checking a connection before every loan (a round trip) was 20 of a turn's 51 round trips to PostgreSQL and half
-    its time. Now a connection is checked when it has been idle a while or any connection of the pool came back
-    broken since it did: after an outage the pool still replaces what the restart broke, and a restart within
-    ``FRESH_S`` of a turn costs at most the one turn that meets it (told to send again, the conversation kept)."""
+    its time. Now a connection is checked when it has been idle a while or any connection of the process's pools
+    came back broken since it did (``core.database.may_be_stale``): after an outage the pool still replaces what the
+    restart broke, and a restart within ``FRESH_S`` of a turn costs at most the one turn that meets it (told to send
+    again, the conversation kept)."""
     from psycopg_pool import ConnectionPool
 
     class Pool(ConnectionPool):
-        fault_at = 0.0
+        checked_at = 0.0
+
+        def getconn(self, timeout: float | None = None):
+            # The first loan after a fault checks every idle connection at once. psycopg's own loan checks one,
+            # and after a failed check waits (backing off, ~1 s) before the next: with two or more connections
+            # broken by a restart, a turn's wait ran out before it reached a good one.
+            if database.fault_after(self.checked_at):
+                self.checked_at = time.monotonic()
+                self.check()
+            return super().getconn(timeout)
+
+        @staticmethod
+        def check_connection(conn) -> None:  # ``check``'s own test of each idle connection
+            ConnectionPool.check_connection(conn)
+            conn._uwc_returned = time.monotonic()  # checked just now: lent without another check
 
         def putconn(self, conn) -> None:
-            now = time.monotonic()
             if conn.broken or conn.closed:
-                self.fault_at = now
+                database.fault_seen()
             else:
-                conn._uwc_returned = now
+                conn._uwc_returned = time.monotonic()
             super().putconn(conn)
 
     return Pool
 
 
-def _check_if_stale(conn, pool) -> None:
+def _check_if_stale(conn) -> None:
     from psycopg_pool import ConnectionPool
 
-    returned = getattr(conn, "_uwc_returned", None)
-    if returned is None or returned <= pool.fault_at or time.monotonic() - returned > FRESH_S:
-        ConnectionPool.check_connection(conn)
+    if database.may_be_stale(getattr(conn, "_uwc_returned", None)):
+        try:
+            ConnectionPool.check_connection(conn)
+        except Exception:
+            database.fault_seen()
+            raise
 
 
 def checkpoint_target(settings):

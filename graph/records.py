@@ -252,13 +252,14 @@ class RecordStore:
 
             self.engine: Engine = engine
         else:
-            self.engine = create_engine(
-                self.url,
-                pool_pre_ping=True,
-                pool_size=2,
-                max_overflow=3,
-                pool_timeout=wait,
-                connect_args={"connect_timeout": database.connect_timeout(wait)},
+            self.engine = database.check_when_stale(
+                create_engine(
+                    self.url,
+                    pool_size=2,
+                    max_overflow=3,
+                    pool_timeout=wait,
+                    connect_args={"connect_timeout": database.connect_timeout(wait)},
+                )
             )
         if key is None:
             folder = database.sqlite_file(self.url)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Column, MetaData, Table, Text, select
 from sqlalchemy.engine import Engine
 
+from core.database import one_statement
 from core.redact import redact
 from seed_db.authority import Authority, may_approve, role_of
 
@@ -151,7 +152,7 @@ class ReferralStore:
             q = q.where(referral.c.thread_id == thread_id)
         if submission_id is not None:
             q = q.where(referral.c.submission_id == submission_id)
-        with self.engine.connect() as c:
+        with one_statement(self.engine) as c:
             return [_referral(r) for r in c.execute(q).mappings()]
 
     def discard(self, referral_id: str) -> None:

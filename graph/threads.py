@@ -220,13 +220,14 @@ def _store_engine(url: str, wait: float) -> Engine:
             write_ahead(dbapi_conn)
 
         return engine
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=wait,
-        connect_args={"connect_timeout": database.connect_timeout(wait), "options": database.async_commit(url)},
+    return database.check_when_stale(
+        create_engine(
+            url,
+            pool_size=5,
+            max_overflow=5,
+            pool_timeout=wait,
+            connect_args={"connect_timeout": database.connect_timeout(wait), "options": database.async_commit(url)},
+        )
     )
 
 
@@ -327,7 +328,7 @@ class ThreadStore:
         q = thread.update().where(thread.c.id == thread_id).values(**values)
         if owner is not None:
             q = q.where(thread.c.owner == owner)
-        with self._lock, self.engine.begin() as c:
+        with self._lock, database.one_statement(self.engine) as c:
             found = c.execute(q).rowcount > 0
         if not found:
             self._seen.discard((thread_id, owner))

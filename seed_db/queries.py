@@ -20,11 +20,11 @@ def readonly_engine(database: str | Path) -> Engine:
     url = make_url(str(database) if "://" in str(database) else f"sqlite:///{database}")
     if url.get_backend_name() == "postgresql":
         # The insurer's schema, in transactions that are read-only by default; reconnects after a server restart.
-        from core.database import DATA_SCHEMA, normalize_url
+        from core.database import DATA_SCHEMA, check_when_stale, normalize_url
 
         options = f"-c search_path={DATA_SCHEMA} -c default_transaction_read_only=on"
-        return create_engine(
-            normalize_url(str(database)), pool_pre_ping=True, connect_args={"options": options, "connect_timeout": 5}
+        return check_when_stale(
+            create_engine(normalize_url(str(database)), connect_args={"options": options, "connect_timeout": 5})
         )
     if url.get_backend_name() != "sqlite":
         return create_engine(url)

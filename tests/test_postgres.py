@@ -300,6 +300,28 @@ def test_domain_tools_read_postgres(pg_toolkit, toolkit):
     assert pg_toolkit.call("find_applicant", a).result == toolkit.call("find_applicant", a).result
 
 
+def test_a_rule_lookup_is_one_read_only_statement_with_no_transaction_around_it(pg_toolkit, unchanged):
+    """A tool's rule lookup runs its statement as its own transaction (no BEGIN before it, no ROLLBACK after): it is
+    still read-only, and the connection goes back to the pool as the multi-statement readers expect it."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy.exc import DBAPIError
+
+    from core.database import one_statement
+
+    engine = pg_toolkit.ctx.engine
+    with one_statement(engine) as c:
+        assert c.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+        driver = c.connection.driver_connection
+        assert driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE  # nothing to end
+        with pytest.raises(DBAPIError) as refused:
+            c.exec_driver_sql("CREATE TABLE refused_here (x int)")
+        assert isinstance(refused.value.orig, psycopg.errors.ReadOnlySqlTransaction)
+    with engine.connect() as c:
+        c.exec_driver_sql("SELECT 1")
+        assert c.connection.driver_connection.info.transaction_status == TransactionStatus.INTRANS
+
+
 # --- the conversations store --------------------------------------------------------------------------------------
 
 OLD_SCHEMA = """
@@ -313,6 +335,25 @@ INSERT INTO thread VALUES ('t1', 'Before the upgrade', 'offline', 'APP-0042', '2
 INSERT INTO feedback (thread_id, message_id, rating, comment, created_at)
     VALUES ('t1', 'm1', 1, 'good', '2026-01-01T00:00:00+00:00');
 """
+
+
+def test_a_turns_touch_of_its_conversation_is_one_statement_committed_as_it_runs(pg_url):  # noqa: F811
+    """``touch`` (each turn) runs its UPDATE as its own transaction: committed when it returns, seen by another
+    session at once, False for a conversation not there; the connection goes back to the pool in transactions."""
+    store = ThreadStore(pg_url)
+    other = create_engine(normalize_url(pg_url))
+    try:
+        tid = store.create().id
+        assert store.touch(tid, title_if_new="Trucking deductible") and not store.touch("nothere")
+        with other.connect() as c:
+            assert (
+                c.execute(text("SELECT title FROM thread WHERE id = :t"), {"t": tid}).scalar() == "Trucking deductible"
+            )
+        with store.engine.connect() as c:
+            assert not c.connection.driver_connection.autocommit
+    finally:
+        other.dispose()
+        store.close()
 
 
 def _check_upgraded(store: ThreadStore) -> None:
@@ -446,6 +487,59 @@ def test_a_replica_waiting_to_create_the_checkpoint_tables_holds_no_transaction_
         waiter.join(60)
     assert opened
     opened[0].conn.close()
+
+
+def test_a_store_connection_is_checked_before_a_loan_only_when_it_may_be_stale(pg_url, monkeypatch):  # noqa: F811
+    """The stores' engines ping a connection before lending it only when it may be stale: idle over ``FRESH_S``,
+    or a fault seen since by any pool of the process, the checkpointer's included. A connection the server ended
+    while it sat in the pool costs the one statement that meets it; the fault it shows makes every pool check what
+    it lends next, so the checkpointer's connections are checked too."""
+    import psycopg
+    import sqlalchemy.exc
+    from psycopg_pool import ConnectionPool
+
+    from core import database
+    from graph.checkpoints import open_checkpointer
+
+    engine = database.check_when_stale(create_engine(normalize_url(pg_url), pool_size=1, max_overflow=0))
+    saver = open_checkpointer(normalize_url(pg_url))
+    pings: list[str] = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append("engine") or real_ping(conn))
+    real_check = ConnectionPool.check_connection
+    monkeypatch.setattr(
+        ConnectionPool, "check_connection", staticmethod(lambda conn: pings.append("pool") or real_check(conn))
+    )
+
+    def backend() -> int:
+        with engine.connect() as c:
+            return c.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def checkpoint_read() -> None:
+        assert saver.get_tuple({"configurable": {"thread_id": "none"}}) is None
+
+    try:
+        pid = backend()
+        checkpoint_read()
+        assert backend() == pid and pings == []  # new, then handed back a moment ago: lent as they are
+        database.fault_seen()
+        assert backend() == pid and pings == ["engine"]  # a fault somewhere: checked once, then fresh again
+        monkeypatch.setattr(database, "FRESH_S", 0.0)
+        backend()
+        assert pings == ["engine", "engine"]  # idle too long
+        monkeypatch.setattr(database, "FRESH_S", 2.0)
+        checkpoint_read()  # idle too long as well
+        pings.clear()
+        with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(sqlalchemy.exc.OperationalError):
+            backend()  # fresh, so lent unchecked: the statement meets the broken connection
+        assert backend() != pid  # a new connection
+        checkpoint_read()
+        assert pings and set(pings) == {"pool"}  # the fault the engine met: the checkpointer's connections checked
+    finally:
+        engine.dispose()
+        saver.conn.close()
 
 
 def test_database_down_mid_conversation_then_back(pg_seeded, tmp_path, toolkit):  # noqa: F811

@@ -14,7 +14,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
 from tests.fakes import ScriptedModel
-from tests.pg import pg_seeded  # noqa: F401  # fixture
+from tests.pg import pg_seeded, pg_url  # noqa: F401  # fixtures
 
 ROOT = str(Path(__file__).resolve().parents[1])
 
@@ -81,6 +81,38 @@ def test_a_writer_that_waits_too_long_on_postgres_is_told(pg_seeded, tmp_path, c
     finally:
         a.close()
         b.close()
+
+
+def test_a_postgres_writer_lock_waits_its_time_only_and_leaves_the_connection_as_it_was(pg_url):  # noqa: F811
+    """The lock is taken with the wait as its timeout (the lock, its timeout and their transaction sent at once):
+    while held, another writer waits its own time and is refused; the timeout ends with the taking, so the pooled
+    connection goes back with no timeout and no transaction open, and the lock goes with the release."""
+    import time
+
+    from psycopg.pq import TransactionStatus
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    from graph.writer_lock import AdvisoryLocks, LockTimeout
+
+    libpq = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    kwargs = {"autocommit": True, "row_factory": dict_row}
+    with (
+        ConnectionPool(libpq, min_size=1, max_size=1, kwargs=kwargs) as mine,
+        ConnectionPool(libpq, min_size=1, max_size=1, kwargs=kwargs) as theirs,
+    ):
+        with AdvisoryLocks(mine).hold("a thread", wait=5):
+            start = time.monotonic()
+            with pytest.raises(LockTimeout), AdvisoryLocks(theirs).hold("a thread", wait=0.3):
+                pass
+            assert 0.25 < time.monotonic() - start < 5
+            with AdvisoryLocks(theirs).hold("another thread", wait=0.3):
+                pass  # one conversation's lock only
+        with mine.connection() as conn:
+            assert conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"] == "0"
+            assert conn.info.transaction_status == TransactionStatus.IDLE
+        with AdvisoryLocks(theirs).hold("a thread", wait=0.3):
+            pass  # released
 
 
 def _chat(data: Path, thread: str, extra_env: dict) -> subprocess.Popen:

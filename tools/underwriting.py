@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 from pydantic import Field
 from sqlalchemy import Row, Select, select
 
+from core.database import one_statement
 from core.vocabulary import FACTS, MONEY_FACTS, RULE_FIGURES, millions, usd_short
 from seed_db import models
 from tools import catalog as norm
@@ -145,7 +146,7 @@ def appetite_section(code: str, section: str) -> str:
 def _rows(ctx: ToolContext, query: Select) -> Sequence[Row]:
     """A query's rows, read by attribute as the mapped objects would be: a table's rows as plain rows cost a third of
     what the ORM's objects do (a session and an identity map a lookup), and the tools only read them."""
-    with ctx.engine.connect() as c:
+    with one_statement(ctx.engine) as c:
         return c.execute(query).all()
 
 
@@ -153,7 +154,7 @@ def _guide(ctx: ToolContext, code: str, state: str, lob: str) -> Row:
     query = select(models.Appetite).where(
         models.Appetite.naics_code == code, models.Appetite.state == state, models.Appetite.lob == lob
     )
-    with ctx.engine.connect() as c:
+    with one_statement(ctx.engine) as c:
         return c.execute(query).one()
 
 
