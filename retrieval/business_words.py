@@ -35,6 +35,8 @@ _NOT = r"(?:\b(?:do|does|did)\s+not|\b(?:do|does|did)n['\u2019]?t|\bnot)(?:\s+do
 _HEDGED = (
     r"have|has|had|need|needs|know|think|sure|just|only|much|many|yet|really|quite|always|all|too|very|be|been|so"
     r"|necessarily|exactly|limited|including|more|less|fewer|over|under|above|below|counting|apply"
+    # who the business belongs to is no activity: "not part of any school", "not affiliated with a hospital"
+    r"|part|affiliated|associated|owned|connected|attached|tied|linked"
 )
 _DENIED = re.compile(
     r"\bnon-[a-z]+"

@@ -516,6 +516,8 @@ def test_what_a_description_denies_is_read_apart():
     assert denied("does not have a storefront") == ""
     assert denied("not just a gift shop, not sure of the rest") == ""
     assert denied("hauls gravel, not more than 6 trucks; parts incl. but not limited to axles") == ""
+    # who owns it is no activity: a studio "not part of any college" still teaches
+    assert denied("voice lessons studio, not part of any college, not affiliated with a church") == ""
 
 
 def test_a_code_whose_title_names_what_is_denied_moves_down(toolkit, monkeypatch):
