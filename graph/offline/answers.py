@@ -395,8 +395,8 @@ class AnswerWriter:
             out["company"] = conv.company
         if unknown := sorted(f for f in conv.unknown if f in FACTS):  # facts only ("naics_choice" is our question)
             out["unknown"] = unknown
-        if conv.renewal:
-            out["renewal"] = True  # a submission flag the authority rules read (seed_db/authority.py)
+        if conv.renewal and conv.task in ("appetite", "product_recommendation"):
+            out["renewal"] = True  # a flag the authority rules read of a determination (seed_db/authority.py)
         return out
 
     # --- answers per task ----------------------------------------------------------------------------
