@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable
 
-# The trades' standard abbreviations that no NAICS text defines, as they are typed, spelled out in the words the NAICS
-# texts use for the activity: the one table of them (the classifier spells them out, the offline model reads a
-# description's shorthand with it). Typed in lower case, those in _WORDS_IN_LOWER are words ("it", "pt"), not a trade.
+# The trades' standard abbreviations as they are typed, spelled out in the words the NAICS texts use for the activity:
+# the one table of them (the classifier spells them out, the offline model reads a description's shorthand with it).
+# Where a NAICS text defines one too, the trade's meaning wins ("DME": durable medical equipment, not distance
+# measuring equipment). Typed in lower case, those in _WORDS_IN_LOWER are words ("it", "pt"), not a trade.
 TRADE_ABBREVIATIONS = {
     "3PL": "third-party logistics warehousing",
     "SaaS": "software publisher, software as a service",
