@@ -44,6 +44,7 @@ from core import database
 from core.database import DatabaseUnavailable, is_postgres, normalize_url, write_ahead
 from core.redact import redact
 from graph.checkpoints import checkpoint_target, open_checkpointer
+from retrieval.normalise import message_body, subject_of, without_reply_marks
 
 MAX_TITLE = 120
 MAX_COMMENT = 2000
@@ -473,14 +474,10 @@ class _NoLock:
 FIRST_MESSAGE_TITLE = 80
 
 
-# A pasted e-mail's lines that say nothing of the case: its header, a forwarding marker, a greeting
-_MAIL_LINE = re.compile(
-    r"^\s*(?:(?:from|to|cc|bcc|sent|date|reply-to|importance)\s*:|-{2,}.*-{2,}\s*$|>|"
-    r"(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^.!?\n]{0,40}$)",
-    re.I,
+# A pasted e-mail's lines that say nothing of the case beyond what message_body drops: a quoted line, a greeting
+_QUOTED_OR_GREETING = re.compile(
+    r"^\s*(?:>|(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^.!?\n]{0,40}$)", re.I
 )
-_SUBJECT = re.compile(r"^\s*(?:subject\s*:|(?=(?:fwd?|fw|re)\s*:))\s*(.*)$", re.I | re.M)
-_FORWARDED = re.compile(r"^(?:\s*(?:fwd?|fw|re)\s*:\s*)+", re.I)
 
 
 def title_from_message(text: str, limit: int = FIRST_MESSAGE_TITLE) -> str:
@@ -489,11 +486,13 @@ def title_from_message(text: str, limit: int = FIRST_MESSAGE_TITLE) -> str:
     never by its header ("From: …") or greeting."""
     text = str(text)
     if "\n" in text:
-        subject = _SUBJECT.search(text)
-        said = _FORWARDED.sub("", subject.group(1)).strip() if subject else ""
-        body = [line for line in text.splitlines() if line.strip() and not _MAIL_LINE.match(line)]
-        text = said if len(said.split()) >= 2 else " ".join(b for b in body if not _SUBJECT.match(b)) or text
-    words = " ".join(_FORWARDED.sub("", text).split()) or " ".join(text.split())
+        said = subject_of(text)
+        body = [line for line in message_body(text).splitlines() if line.strip()]
+        if said and body and body[0].strip() == said:
+            body = body[1:]  # message_body keeps the subject's words as its first line
+        body = [line for line in body if not _QUOTED_OR_GREETING.match(line)]
+        text = said if len(said.split()) >= 2 else " ".join(body) or text
+    words = " ".join(without_reply_marks(text).split()) or " ".join(text.split())
     if len(words) <= limit:
         return words
     cut = words[: limit - 1]

@@ -265,6 +265,21 @@ def _a_name(text: str, m: re.Match) -> bool:
     return word[:1].isupper() and not word.isupper() and before != "" and before[-1] not in ".!?:\n-"
 
 
+def without_reply_marks(line: str) -> str:
+    """A line without the "RE:", "Fwd:", "FW:" that open it."""
+    while reply := _REPLY_MARK.match(line):
+        line = line[reply.end() :]
+    return line
+
+
+def subject_of(text: str) -> str:
+    """A pasted e-mail's subject, its words only ("Subject: FW: Acme - GL" -> "Acme - GL"); "" when it has none."""
+    for line in text.split("\n"):
+        if subject := _SUBJECT.match(line):
+            return without_reply_marks(line[subject.end() :]).strip()
+    return ""
+
+
 def message_body(text: str) -> str:
     """``text`` without e-mail header fields, forwarding markers and a sign-off at its end; a text that is only
     these is returned as it was (a one-line "thanks, what is a TIV?" keeps its question)."""
@@ -276,9 +291,7 @@ def message_body(text: str) -> str:
             continue
         subject = _SUBJECT.match(line)
         if subject:  # the subject's words, without "Subject:", "RE:", "Fwd:"
-            line = line[subject.end() :]
-            while reply := _REPLY_MARK.match(line):
-                line = line[reply.end() :]
+            line = without_reply_marks(line[subject.end() :])
         lines.append(line)
     while lines and not lines[-1].strip():
         lines.pop()
