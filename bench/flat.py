@@ -9,10 +9,11 @@
   range of the rounds' ratios.
 - thread: one turn at turns 1-5, 10-14, 30-34 and 50-54 of one thread through ``Copilot.send`` with the real offline
   model; the ratio turn 50 / turn 1 per thread, over a few threads, two rows. ``script``: the questions of
-  ``bench.load`` in turn, five different codes and lines about one business, so each window asks each question once
-  but the work differs: each new fact redoes the earlier findings it changes, so the turn-1 window records fewer
-  findings (1, 2, 1, 4, 5) than every later one (5, 5, 5, 1, 5). It is the row kept since the first round, and the
-  thread an underwriter who keeps changing the facts builds. ``cycle``: ``CYCLE``, five messages that open another
+  ``bench.load`` in turn, five questions that each bring their own code and line, so each window asks each
+  question once; a code of another trade is another business (graph/offline/conversation.py,
+  ``_asks_of_another_trade``), so no turn redoes an earlier one's findings (until round 12 each new code redid them:
+  the turn-1 window recorded 1, 2, 1, 4, 5 findings and every later one 5, 5, 5, 1, 5). It is the row kept since the
+  first round. ``cycle``: ``CYCLE``, five messages that open another
   business and ask of it, repeated, so every window holds the same messages doing the same work (one finding each)
   and the ratio is the thread's length alone. Each row prints the findings each window recorded, and per turn (mean
   over its threads) the model calls and the checkpoints written (one a graph step: ``durability="sync"``); the same

@@ -96,6 +96,21 @@ def test_another_account_starts_afresh_and_keeps_nothing_of_the_last(cp, switch)
     assert "Noted" not in r.answer  # nothing of the last account was corrected
 
 
+def test_a_question_with_a_code_of_another_trade_is_another_business(cp):  # noqa: F811
+    *_, r = chat(cp, BAKERY, "GL limits for naics 484110 pls?")
+    # one answer, about the trucker: the bakery's property deductible is not redone, its revenue not carried over
+    assert [(f["task_type"], f["facts"].get("naics")) for f in r.findings] == [("policy_limits", "484110")]
+    assert "Noted" not in r.answer
+    *_, size = chat(cp, BAKERY, "small business? naics 484110")
+    assert not [s for s in size.steps if s["arguments"].get("annual_revenue") == 650_000]
+
+
+@pytest.mark.parametrize("fix", ["GL limits? actually the code is 484110", "GL limits for 311812?"])
+def test_a_code_said_as_a_fix_or_in_the_same_trade_keeps_the_account(cp, fix):  # noqa: F811
+    *_, r = chat(cp, BAKERY, fix)
+    assert "Noted" in r.answer and "deductible" in [f["task_type"] for f in r.findings]  # the property one, redone
+
+
 def test_a_correction_of_one_figure_keeps_the_account(cp):  # noqa: F811
     *_, r = chat(cp, BAKERY, "sorry, 12 employees, not 9")
     assert [(f["task_type"], f["facts"].get("naics")) for f in r.findings] == [("deductible", "311811")]

@@ -529,7 +529,11 @@ class Conversation:
         accounts: a roofer ...") after one we know by name, a description or facts: its facts start afresh. So does a
         new description that comes with two or more other facts unlike the last ones and no word of correction: a
         correction changes a fact, a message that changes what the business does and its figures describes another."""
-        if asked is not None or p.company or p.applicant_id or "description" not in p.facts:
+        if asked is not None or p.company or p.applicant_id:
+            return False
+        if self._asks_of_another_trade(p, text):
+            return True
+        if "description" not in p.facts:
             return False
         known = self.record is not None or bool(self.company) or bool(self.stated)
         if another_business(text):
@@ -540,6 +544,17 @@ class Conversation:
             return self.record is not None or bool(self.company) or differs
         unlike = [k for k, v in p.facts.items() if k not in ("description", "lob") and self._before(k) not in (None, v)]
         return differs and len(unlike) >= 2 and not _says_correction(text)
+
+    def _asks_of_another_trade(self, p, text: str) -> bool:
+        """A new question that brings its own code, in another subsector than the code in hand, with no word of
+        correction ("What limits for cyber for NAICS 518210?" after a restaurant): a question about another
+        business. Its facts start afresh; the last business's findings are not redone with the new code, and its
+        revenue or fleet never carries over. A code in the same subsector may be a fix of the last one (722511 for
+        722513) and is read as one; so is any code said with "actually", "sorry" and the like."""
+        code, before = p.facts.get("naics"), self.stated.get("naics")
+        if not (p.task and code and before) or _says_correction(text):
+            return False
+        return str(code)[:3] != str(before)[:3]
 
     def _reset(self) -> None:
         self.subject_from = len(self.findings)
