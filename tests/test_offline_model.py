@@ -251,6 +251,19 @@ def test_classification_from_a_description(cp):
     assert r.finding["citations"] == ["classification-naics"]
 
 
+@pytest.mark.parametrize(
+    ("question", "trade"),
+    [
+        ("which naics is a dog groomer?", "dog groomer"),
+        ("naics for a florist pls", "florist"),
+        ("code for tattoo parlor?", "tattoo parlor"),
+    ],
+)
+def test_a_code_asked_for_a_trade_named_in_the_question_classifies_that_trade(cp, question, trade):
+    (r,) = chat(cp, question)
+    assert [c["description"] for c in args(r, "classify_business")] == [trade]  # never "What does the business do?"
+
+
 def test_classification_of_an_older_code(cp):
     (r,) = chat(cp, "What is the 2022 code for 2017 NAICS 511210?")
     assert args(r, "get_naics") == [{"code": "511210"}]

@@ -27,7 +27,7 @@ from graph.offline import names, numbers
 from graph.offline.choice import names_a_position
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from graph.reader import lexicon
-from graph.reader.read import CORRECTION_WORDS, DANGLING, VAGUE, as_label_lines, read
+from graph.reader.read import CORRECTION_WORDS, COURTESY, DANGLING, VAGUE, as_label_lines, read
 from graph.reader.readings import Reading
 from retrieval.acronyms import READ_IN_ANY_CASE
 from retrieval.normalise import PLACE_CUES
@@ -930,8 +930,18 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
     kept: list[str] = []
     for part in _PHRASE_BREAK.split("".join(masked)):
         words = part.split()
-        if any(w.lower().strip("'") in _QUESTION_WORDS for w in words):
-            continue  # "what about the trucks": a question about the business, not what it does
+        asking = [i for i, w in enumerate(words) if w.lower().strip("'") in _QUESTION_WORDS]
+        # "what about the trucks": a question about the business, not what it does; but "what naics is a bakery",
+        # "naics for a bakery", "deductible for trucking co": what follows "a" or "an" after the question's words
+        # (or "for" after a task's) is the business it asks about
+        after = ("a", "an") if asking else ("a", "an", "for")
+        if asking or detect_task(part) is not None:
+            article = [i for i, w in enumerate(words) if w.lower() in after and i > (asking or [-1])[-1]]
+            if not article:
+                continue
+            words = words[article[-1] + 1 :]
+        while words and words[-1].lower().strip("'.") in COURTESY:
+            words.pop()  # "code for a commercial bakery pls"
         verb = next((i for i, w in enumerate(words) if w.lower() in _ASKING_VERBS), len(words))
         words = words[:verb]  # "Acme Haulers wants ...": the phrase before what they ask for
         while words and words[-1].lower() in DANGLING:
@@ -949,7 +959,7 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
             words.pop()
         if not words or len(words) > 6:
             continue
-        if _names_trade(words) and detect_task(part) is None:
+        if _names_trade(words) and detect_task(" ".join(words)) is None:
             kept.append(" ".join(words))
     return ", ".join(kept[:2]) or None
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from graph.reader import lexicon
-from graph.reader.read import table_rows
+from graph.reader.read import COURTESY, table_rows
 from graph.reader.tokens import tokenize
 from graph.reader.values import identifier
 from retrieval.acronyms import READ_IN_ANY_CASE, trade_meaning
@@ -39,8 +39,9 @@ _SUFFIXES = {
     "holdings",
 }
 _CONNECTORS = {"&", "and", "of", "de", "del", "la", "le", "the", "on"}
-STOP = set(
-    """
+STOP = (
+    set(
+        """
 i i'm i've i'd i'll im ive can could would should will shall may might must what what's whats which who whom whose how
 is are was were be been being do does did done have has had having the a an this that these those they they're theyre
 their them it it's its we we're our us you your yours please hi hello hey thanks thank yes no ok okay sure also and
@@ -61,6 +62,8 @@ qualified declined decline mean means meaning rule rules guideline guidelines
 own alone itself standalone separately
 thoughts thought ideas idea advice opinion opinions suggestions suggestion feedback
 """.split()
+    )
+    | COURTESY
 )
 _CUE_BEFORE_SINGLE = {
     "for",

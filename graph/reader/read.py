@@ -571,8 +571,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
             a, b = _whole_words(tokens, a, b)  # "Full-service restaurant", never "service restaurant"
-            while b - 1 > a and tokens[b - 1].text.lower() in DANGLING:
-                b -= 1  # "HVAC co w/": a description ends on what it names, not on a word leading to more
+            while b - 1 > a and tokens[b - 1].text.lower() in DANGLING | COURTESY:
+                b -= 1  # "HVAC co w/", "florist pls": a description ends on what it names
             lob_only = _lob_code(_span(text, tokens, a, b).text, None) is not None  # "auto in appetite?": a line
             # "auto is placed elsewhere", "property was quoted": a sentence about a line's cover, not the business
             of_cover = (
@@ -951,6 +951,8 @@ CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
 _MAX_UNKNOWN = 8  # tokens: "no idea on the vehicle count", "broker didn't say what the payroll is"
 # Words a named phrase never ends on, each leading to more ("HVAC co w/", "title agency in", "roofer based"); also
 # read by the offline model's descriptions
+# Courtesy words a chat line ends on ("code for a florist pls"): no part of what the business does
+COURTESY = frozenset({"pls", "plz", "please", "thanks", "thx", "ty", "asap", "thank", "you"})
 DANGLING = frozenset({"a", "an", "the", "in", "at", "of", "for", "on", "to", "from", "with", "w", "w/", "/", "-", "and", "&",
                       "or", "by", "near", "out", "based", "located", "that", "which", "who", "incl", "including", "plus",
                       "+"})  # fmt: skip
