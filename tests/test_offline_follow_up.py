@@ -740,3 +740,13 @@ def test_descriptions_around_a_number_or_a_joining_word(toolkit, text, descripti
     from graph.offline.facts import parse
 
     assert parse(text, toolkit.ctx.catalog).facts.get("description") == description
+
+
+@pytest.mark.parametrize("what_if", ["what if they had 20 staff?", "suppose headcount drops to 20, still a no?"])
+def test_a_what_if_changes_no_fact_and_records_nothing(cp, what_if):  # noqa: F811
+    opening = "GL for a night patrol company in Reno NV, naics 561612, 64 employees, 3.1M revenue - in appetite?"
+    first, supposed, after = chat(cp, opening, what_if, "what deductible then?")
+    assert first.finding["appetite"] == "no"
+    assert supposed.steps == [] and supposed.finding is None and "64 employees" in supposed.answer
+    assert "Reading" not in supposed.answer  # nothing was read as a fact of the applicant
+    assert [f["facts"]["employees"] for f in after.findings] == [64]  # the figure given stands

@@ -192,6 +192,22 @@ class AnswerWriter:
             asked=fact,
         )
 
+    def what_if(self, conv: Conversation, supposed: dict) -> Step:
+        """A what-if ("what if it had 1,300 employees?") changes no fact and records no determination: the facts
+        stay as given, and a real change is one correction away."""
+        fact, value = next(iter(supposed.items()))
+        now = conv.fact(fact)
+        kept = f"({shown(fact, now)})" if now is not None else f"({FACT_WORDS.get(fact, fact)} not given yet)"
+        noun = FACTS[fact].label.lower() if fact in FACTS else fact
+        typed = usd(value) if fact in MONEY_FACTS else value
+        return Step(
+            text=(
+                f"A what-if is not recorded as a determination: the facts stay as given {kept}. If "
+                f'{shown(fact, value)} is the real figure, say so ("correction: {noun} is {typed}") and I will '
+                "redo the check with it."
+            )
+        )
+
     def open_question(self, conv: Conversation, intent: str) -> Step:
         """A question about the rules, about our last answer, small talk or something off-topic; nothing in it is a
         fact about the applicant (the read-back says none)."""

@@ -223,6 +223,18 @@ class Parsed:
     intent: str | None = None  # guidelines, why, smalltalk or off_topic (set by the intent classifier)
     invalid: dict = field(default_factory=dict)  # fact -> the figure as typed, when it cannot be a real value
     reading: Reading | None = None  # what the reader read, each value with its span (graph/reader)
+    supposed: dict = field(default_factory=dict)  # facts of a what-if ("what if it had 60 staff?"): never stated
+
+
+# A question about facts supposed, not stated: "what if it had 60 staff", "suppose revenue doubles", "hypothetically",
+# "if they had 30 trucks would it change"; a condition in the present ("if they have payroll, send it") states
+# nothing either way and is not one.
+_WHAT_IF = re.compile(
+    r"\b(?:what\s+(?:about\s+)?if|suppose|supposing|hypothetically|hypothetical|in\s+theory|say\s+(?:it|they)\s+had)\b"
+    r"|(?:^|[.;!?,]\s*)(?:and\s+|but\s+)?if\s+(?:it|they|the\s+(?:business|insured|applicant|client|company))\s+"
+    r"(?:had|were|was|grew|went|got|doubled|hit|added)\b",
+    re.I,
+)
 
 
 def _norm_text(text: str) -> str:
@@ -1301,6 +1313,9 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
             del f["description"]  # "correction: employees is 11": a correction's own word names no trade
     if "description" in f and p.unknown_facts and _NOT_KNOWING.search(str(f["description"])):
         del f["description"]  # "we don't have their sales figure": that nobody knows a fact describes nothing
+    if asked is None and _WHAT_IF.search(t):
+        # "what if it had 1,300 employees?": a figure supposed is no fact of the applicant; kept apart, never used
+        p.supposed = {k: f.pop(k) for k in list(f) if k != "lob"}
     return p
 
 

@@ -51,6 +51,8 @@ class Policy(AnswerWriter):
             return Step(text=self.help_text())
         if p.invalid:
             return self.refuse_figures(conv, p.invalid)
+        if p.supposed and not p.facts:
+            return self.what_if(conv, p.supposed)
         if p.intent and p.task is None:
             if p.intent in ("smalltalk", "why") and conv.task is None and self.described(conv):
                 return self.what_to_know(conv)  # "not sure" after a description: the question is still open
