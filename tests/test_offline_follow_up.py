@@ -750,3 +750,24 @@ def test_a_what_if_changes_no_fact_and_records_nothing(cp, what_if):  # noqa: F8
     assert supposed.steps == [] and supposed.finding is None and "64 employees" in supposed.answer
     assert "Reading" not in supposed.answer  # nothing was read as a fact of the applicant
     assert [f["facts"]["employees"] for f in after.findings] == [64]  # the figure given stands
+
+
+PLUMBER = "plumbing contractor in Boise ID, naics 238220, 11 employees, 2.2M revenue, 5 vans"
+
+
+def test_each_question_of_a_message_takes_the_line_its_own_clause_names(cp):  # noqa: F811
+    *_, r = chat(cp, f"{PLUMBER}: GL in appetite?", "ded on auto and the property limits?")
+    assert [(f["task_type"], f["facts"]["lob"]) for f in r.findings] == [
+        ("deductible", "auto"),
+        ("policy_limits", "property"),
+    ]
+
+
+@pytest.mark.parametrize("follow_up", ["deductibles for both?", "and the deductible on each of them"])
+def test_both_asks_of_the_lines_the_last_question_named(cp, follow_up):  # noqa: F811
+    *_, r = chat(cp, f"{PLUMBER}. can we write auto and property?", follow_up)
+    assert [(f["task_type"], f["facts"]["lob"]) for f in r.findings] == [
+        ("deductible", "auto"),
+        ("deductible", "property"),
+    ]
+    assert "Noted" not in r.answer  # "both" describes no business

@@ -171,6 +171,7 @@ class Conversation:
     changed: dict = field(default_factory=dict)  # fact -> (earlier value, new value): corrections in this message
     reruns: list = field(default_factory=list)  # (task, line) of earlier findings that used a fact corrected now
     more_lines: list = field(default_factory=list)  # the other lines one question about a line names ("GL, property?")
+    task_lines: dict = field(default_factory=dict)  # task -> line, when each question of a message names its own
     requested: list = field(default_factory=list)  # every line asked of for this applicant: none is "another line"
     # where the reading stands
     called: dict = field(default_factory=dict)  # tool call id -> (name, args), for the results that follow
@@ -224,6 +225,7 @@ class Conversation:
             asked = None  # "another one: a notary office ..." while a code pick is open: a new opening, no reply
         p = read(text, self.catalog, asked)
         self._rules_question(p, text, asked)
+        last_lines = [self.fact("lob"), *self.more_lines, *self.task_lines.values()]  # what the last question named
         self.pending = [t for t in self.pending if t not in self.answered_since]  # answered in an earlier turn
         self.answered_since = set()
         self.parsed, self.asked, self.calls = p, asked, []
@@ -272,6 +274,7 @@ class Conversation:
             switch = False
         if p.task and (asked is None or "?" in text):
             self.pending = list(p.tasks[1:])  # a new question replaces what was left of the last one
+            self.task_lines = dict(p.task_lines)
         for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
             p.facts.pop(k, None)
         self.changed = {k: (self._before(k), v) for k, v in p.facts.items() if self._before(k) not in (None, v)}
@@ -279,9 +282,13 @@ class Conversation:
             del self.changed["lob"]  # "and property?" asks of another line: nothing was wrong, nothing to note
         self.reruns = self._depending(set(self.changed) - {"lob"})  # another line is another question, not a fix
         more = self._more_lines(p)
+        if p.each_line and "lob" not in p.facts and set(p.tasks) & set(LINE_TASKS):
+            more = [str(ln) for ln in dict.fromkeys(last_lines) if ln]  # "deductibles for both?": those lines again
         if more or (p.task and (asked is None or "?" in text)):
             self.more_lines = more  # a reply to the copilot's question ("2", "joisted masonry") keeps the lines asked
-        self.more_lines = [line for line in self.more_lines if line != self.fact("lob")]
+        self.more_lines = [
+            ln for ln in self.more_lines if ln != self.fact("lob") and ln not in self.task_lines.values()
+        ]
         if "naics" in p.facts:
             self.doubted = code_doubted(text, str(p.facts["naics"]))
         for k, v in p.facts.items():

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
+from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LINE_TASKS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
 from graph.offline.choice import names_a_position
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
@@ -223,9 +223,17 @@ class Parsed:
     intent: str | None = None  # guidelines, why, smalltalk or off_topic (set by the intent classifier)
     invalid: dict = field(default_factory=dict)  # fact -> the figure as typed, when it cannot be a real value
     reading: Reading | None = None  # what the reader read, each value with its span (graph/reader)
+    task_lines: dict = field(default_factory=dict)  # task -> the line its own clause names, when several are asked
+    each_line: bool = False  # asks of every line just asked about ("deductibles for both?")
     supposed: dict = field(default_factory=dict)  # facts of a what-if ("what if it had 60 staff?"): never stated
 
 
+# A question asked of each line the last question named: "deductibles for both?", "limits on all three".
+_EACH_LINE = re.compile(
+    r"\b(?:both|each\s+(?:of\s+(?:them|those|these)|line|one)|all\s+(?:of\s+)?(?:them|those|these|three|four|five|six)"
+    r"|(?:all|every)\s+(?:the\s+)?lines|either\s+(?:one|line))\b",
+    re.I,
+)
 # A question about facts supposed, not stated: "what if it had 60 staff", "suppose revenue doubles", "hypothetically",
 # "if they had 30 trucks would it change"; a condition in the present ("if they have payroll, send it") states
 # nothing either way and is not one.
@@ -250,27 +258,43 @@ def detect_task(text: str) -> str | None:
     return None
 
 
-def detect_tasks(text: str) -> list[str]:
-    """Every task a message asks, in the order asked: "can we do comm auto, and what deductible would it be?"
-    is an appetite check, then a deductible. Split on question marks and on "and"/"also" between clauses."""
+def task_clauses(text: str) -> dict[str, str]:
+    """Each task a message asks, in the order asked, with the clause that first asks it."""
     t = _norm_text(text)
     parts = [
         p
         for p in re.split(
             r"(?<=\?)|;|\s(?:and also|also|plus|and then|and|&)\s(?=(?:what|which|how|is|are|can|could|do|does|would|will|whats|what's)\b)"
             # "limits n ded", "limits + deductible": two questions joined before the second one's noun
-            r"|\s(?:and|n|&|\+|plus)\s(?=(?:the |a |our |their )?(?:limits?|deductibles?|ded|naics|appetite)\b)",
+            # or before a line's name and that noun ("deductible for property and GL limits?")
+            r"|\s(?:and|n|&|\+|plus)\s(?=(?:the |a |our |their )?(?:[\w&'-]+\s){0,2}(?:limits?|deductibles?|ded|naics|appetite)\b)",
             t,
             flags=re.I,
         )
         if p.strip()
     ]
-    found: list[str] = []
+    found: dict[str, str] = {}
     for part in parts:
         task = detect_task(part)
         if task and task not in found:
-            found.append(task)
+            found[task] = part
     return found
+
+
+def detect_tasks(text: str) -> list[str]:
+    """Every task a message asks, in the order asked: "can we do comm auto, and what deductible would it be?"
+    is an appetite check, then a deductible. Split on question marks and on "and"/"also" between clauses."""
+    return list(task_clauses(text))
+
+
+def task_lines(text: str, catalog) -> dict[str, str]:
+    """The line each question of a message names in its own clause, when it asks two or more ("deductible for
+    property and GL limits?": the deductible of property, the limits of GL)."""
+    clauses = task_clauses(text)
+    if len(clauses) < 2:
+        return {}
+    named = {task: lob_fact(part, catalog) for task, part in clauses.items() if task in LINE_TASKS}
+    return {task: line for task, line in named.items() if line is not None}
 
 
 # a minus sign is against its number ("-5 employees"); a dash with a space after it is a separator ("Revenue - 5M",
@@ -1118,6 +1142,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     if asked == "description" and p.not_written and not (_REQUEST.search(t) or "?" in t):
         p.not_written = []  # what the business does names its goods and customers ("sells to homeowners"), no request
     p.tasks = (detect_tasks(asking) or detect_tasks(t)) if p.task else []
+    p.task_lines = (task_lines(asking, catalog) or task_lines(t, catalog)) if len(p.tasks) > 1 else {}
+    p.each_line = bool(_EACH_LINE.search(t))
     if p.tasks and p.task != p.tasks[0]:
         p.task = p.tasks[0]
     if asked == "naics" and _NO.search(t) and naics_fact(t) is None:

@@ -61,6 +61,7 @@ need needs want wants size we've we'll we'd they've they'll they'd you're you've
 qualified declined decline mean means meaning rule rules guideline guidelines
 own alone itself standalone separately
 thoughts thought ideas idea advice opinion opinions suggestions suggestion feedback
+both either neither each
 """.split()
     )
     | COURTESY

@@ -81,7 +81,10 @@ class Policy(AnswerWriter):
         # turn, the answers joined; then every
         # earlier determination that used a fact this message corrected is re-run with it. A message that only
         # corrects redoes the current question only when it has no answer yet or depended on that fact.
-        todo = [(t, conv.fact("lob") if t in LINE_TASKS else None) for t in dict.fromkeys([conv.task, *conv.pending])]
+        todo = [
+            (t, (conv.task_lines.get(t) or conv.fact("lob")) if t in LINE_TASKS else None)
+            for t in dict.fromkeys([conv.task, *conv.pending])
+        ]
         first = next((t for t, _ in todo if t in LINE_TASKS), None)
         todo += [(first, line) for line in conv.more_lines if first is not None]
         if conv.reruns and p.task is None and conv.found_before(conv.task) and todo[0] not in conv.reruns:
