@@ -771,3 +771,26 @@ def test_both_asks_of_the_lines_the_last_question_named(cp, follow_up):  # noqa:
         ("deductible", "property"),
     ]
     assert "Noted" not in r.answer  # "both" describes no business
+
+
+def test_asked_whether_the_case_goes_to_a_senior_the_answer_says_where_it_stands(cp):  # noqa: F811
+    declined = "GL for a night patrol company in Reno NV, naics 561612, 64 employees, 3.1M revenue - in appetite?"
+    *_, none = chat(cp, declined, "do i need to escalate this?")
+    assert none.answer.startswith("In this case: nothing has been referred") and "[referral-triggers]" in none.answer
+    inn = "inn in Savannah GA, naics 721191, 9 employees, 1.4M revenue, poured concrete bldg - property ok?"
+    first, referred = chat(cp, inn, "does it go to a senior?")
+    (ref,) = first.referrals  # hospitality property, in appetite: a senior approves it
+    assert referred.answer.startswith(f"In this case: Referred to a senior underwriter ({ref.id})")
+    assert referred.findings == []  # the question is about the case, nothing is redone
+    (general,) = chat(cp, "when should a junior refer to a senior underwriter?")
+    assert "In this case" not in general.answer and "[referral-triggers]" in general.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what needs a seniors approval", "when must a junior escalate to a senior?", "who signs off, a senior?"],
+)
+def test_our_own_process_words_describe_no_business(catalog, question):
+    from graph.offline.facts import parse
+
+    assert "description" not in parse(question, catalog).facts

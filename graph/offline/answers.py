@@ -24,7 +24,7 @@ from core.vocabulary import (
 )
 from graph import prompts
 from graph.offline.choice import named_by_title
-from graph.offline.conversation import Conversation
+from graph.offline.conversation import Conversation, asks_about_referring_it
 from graph.offline.facts import QUESTION_VARIANTS, QUESTIONS, expand_abbreviations
 from graph.offline.names import content_words
 from graph.reader.read import facts_named
@@ -226,7 +226,7 @@ class AnswerWriter:
                 return Step(text="I found nothing in the guidelines on that. " + self.help_text())
             # the title on its own line (a "]" before ":" would be escaped on the page: no link)
             said = [f"{sec['title']} [{sec['id']}]\n\n{rules_of(sec['text'])}" for sec in sections]
-            return Step(text="From the guidelines:\n\n" + "\n\n".join(said))
+            return Step(text=self._case_referral(conv) + "From the guidelines:\n\n" + "\n\n".join(said))
         if intent == "why":
             if not conv.findings:
                 return Step(
@@ -246,6 +246,25 @@ class AnswerWriter:
                 "and NAICS classification, and what the guidelines say."
             )
         return Step(text=self.help_text())
+
+    @staticmethod
+    def _case_referral(conv: Conversation) -> str:
+        """Before the rules, where the case in hand stands, when the question asks whether it goes to a senior
+        ("when do I refer this?"): its referral lines, or that none of its determinations was beyond authority
+        (the copilot checks each against the authority rules when it is made and refers it then)."""
+        if conv.parsed is None or not asks_about_referring_it(conv.parsed.text):
+            return ""
+        found = conv.findings[conv.subject_from :]
+        if not found:
+            return ""
+        lines = [text for at, text in conv.referred if at > conv.subject_from and text]
+        if lines:
+            return "In this case: " + " ".join(lines) + "\n\n"
+        return (
+            "In this case: nothing has been referred. Every determination so far was checked against the authority "
+            "rules when it was made, and none is beyond your authority (a correction that changes one is checked "
+            "again).\n\n"
+        )
 
     def recap(self, conv: Conversation) -> Step:
         """What the underwriter has told us about the applicant so far, as the read-back line says each fact, and

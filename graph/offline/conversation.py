@@ -91,6 +91,19 @@ _NOT_RENEWAL = re.compile(
 )
 
 
+# A question about referring the case in hand: "when do I refer this?", "does this one need a senior?", "should it
+# be escalated"; a question about the rules in general names no case ("when do I refer to a senior?").
+_REFERRING = re.compile(r"\b(?:refer\w*|escalat\w*|senior|sign[- ]?off|authority|approv\w*)\b", re.I)
+_THE_CASE = re.compile(
+    r"\b(?:this|it|them|this\s+one|that\s+one|the\s+(?:case|risk|account|submission|applicant))\b", re.I
+)
+
+
+def asks_about_referring_it(text: str) -> bool:
+    """The message asks whether the case in hand goes to a senior."""
+    return bool(_REFERRING.search(text)) and bool(_THE_CASE.search(text))
+
+
 def says_renewal(text: str) -> bool:
     """The message says the applicant is a renewing client."""
     return bool(_RENEWAL.search(text)) and not _NOT_RENEWAL.search(text)
@@ -161,6 +174,7 @@ class Conversation:
     answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
     redescribed: bool = False  # the offered codes were answered with words about the business
     renewal: bool = False  # the underwriter said the applicant is renewing (a decline of it goes to a senior)
+    referred: list = field(default_factory=list)  # (findings so far, text) of each referral line the conversation got
     doubted: bool = False  # the code stated was asked about ("is that 713940?"), not stated as the application's
     n_calls: int = 0
     # the current turn
@@ -188,6 +202,10 @@ class Conversation:
             self.on_human(m.content if isinstance(m.content, str) else str(m.content), self.last_asked)
             self.last_asked = None
         elif isinstance(m, AIMessage):
+            if kind(m) in ("referral", "referral_decision"):
+                # posted after our answer, outside the model: no question of ours, so the one asked still stands
+                self.referred.append((len(self.findings), m.content if isinstance(m.content, str) else ""))
+                return
             if m.tool_calls:
                 for c in m.tool_calls:
                     self.called[c["id"] or ""] = (c["name"], c.get("args") or {})
@@ -241,6 +259,8 @@ class Conversation:
         elif self._new_business(p, text, asked):
             self._reset()  # "I've got a roofer in Tampa ...": another business, none of the last one's facts
         self.renewal = self.renewal or says_renewal(text)
+        if p.task is None and not p.facts and self.findings[self.subject_from :] and asks_about_referring_it(text):
+            p.intent = "guidelines"  # "does this one need a senior?": where the case stands, then the rules
         about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"} or p.unknown_facts
         if (
             p.task is None

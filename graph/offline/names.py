@@ -62,6 +62,8 @@ qualified declined decline mean means meaning rule rules guideline guidelines
 own alone itself standalone separately
 thoughts thought ideas idea advice opinion opinions suggestions suggestion feedback
 both either neither each
+junior juniors senior seniors senior's refer referral referrals referred escalate escalation approval approve sign-off
+signoff authority
 """.split()
     )
     | COURTESY

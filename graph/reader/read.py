@@ -583,11 +583,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and not lob_only
                 and not of_cover
                 and not (heads[a] and any(i in dead for i in _line_of(text, tokens, a)))  # "Budget: unknown, ..."
-                # "sorry, it is 40": a correction names no trade
-                and not all(
-                    t.text.lower() in _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES | _OURS | DANGLING
-                    for t in tokens[a:b]
-                )
+                and not _names_no_trade(t.text for t in tokens[a:b])  # "sorry, it is 40"
             ):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
@@ -607,7 +603,12 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 r.lines.append(FactReading("lob", code, "", span, "named"))
         elif kind == "CONS":
             r.facts.setdefault("construction", FactReading("construction", span.text, "", span, "named"))
-    if lower_name is not None and "description" not in r.facts and _lob_code(lower_name.text, None) is None:
+    if (
+        lower_name is not None
+        and "description" not in r.facts
+        and _lob_code(lower_name.text, None) is None
+        and not _names_no_trade(lower_name.text.split())
+    ):
         r.facts["description"] = FactReading("description", lower_name.text, "", lower_name, "named")
     # a span the tagger called unknown that says no such thing ("the broker said 31") hides no figure from the cue rules
     idle = {i for a, b, kind in groups if kind == "UNK" and a not in rejected and a not in dead for i in range(a, b)}
@@ -965,7 +966,18 @@ _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this
                "rest", "old", "older", "big", "large", "small", "local", "nice", "good", "great", "busy"}  # fmt: skip
 
 # The people of our own trade ("the broker wants GL"): no description is made of them alone.
-_PARTIES = {"broker", "brokers", "agent", "agents", "agency's", "underwriter", "underwriters", "uw", "producer", "csr"}
+_PARTIES = {"broker", "brokers", "agent", "agents", "agency's", "underwriter", "underwriters", "uw", "producer", "csr",
+            "junior", "juniors", "senior", "seniors", "senior's"}  # fmt: skip
+# Words of our own process: "when should a junior refer", "a senior's approval" name no trade
+_PROCESS = {"refer", "referral", "referrals", "referred", "escalate", "escalation", "approval", "approve", "sign-off",
+            "signoff", "sign", "signs", "off", "authority", "should", "must", "need", "needs"}  # fmt: skip
+
+
+def _names_no_trade(words) -> bool:
+    """Words that say nothing of a trade: a correction's, a question's, our own trade's and process's."""
+    none = _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES | _PROCESS | _OURS | DANGLING
+    return all(w.lower() in none for w in words)
+
 
 # Words that ask: no description is made of them alone ("which naics for ...").
 _ASKING = {"which", "what", "whats", "what's", "who", "how", "where", "when", "why", "is", "are", "does", "do", "can"}
