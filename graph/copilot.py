@@ -33,6 +33,8 @@ from graph.audit_key import load_key
 from graph.build import RECURSION_LIMIT, build_graph
 from graph.checkpoints import checkpoint_target, open_checkpointer
 from graph.observe import after_turn, record_turn
+from graph.offline.conversation import Conversation
+from graph.offline.reading import Reader
 from graph.records import RecordStore
 from graph.refer import decided_line, determinations, refer_turn
 from graph.referral_flow import build_referral_flow
@@ -251,6 +253,9 @@ class Copilot:
         self.role = role_of(settings.role)
         self._unsaved: dict[str, tuple[list, list[dict]]] = {}  # turns a store fault kept from the checkpoint
         self._read_cache: dict = {}  # (message, question asked) -> what was read from it (graph/readback.py)
+        # where talk of the current applicant began, read once per message (graph/offline/reading.py)
+        catalog = self.toolkit.ctx.catalog
+        self._subjects = Reader(lambda: Conversation(catalog))
 
     def as_user(self, owner: str | None, name: str | None = None, role: str | None = None) -> Copilot:
         """This copilot as one user sees it: only their conversations (``owner=None``: every conversation), acting
@@ -722,12 +727,15 @@ class Copilot:
         self.threads.get(thread_id)
         values = self.graph.get_state(self._config(thread_id)).values
         facts: dict = {}
-        readings = self._readings(values.get("messages", []))
+        # from the message that began talk of this applicant: another business in the same thread starts afresh
+        messages = values.get("messages", [])[self._subjects.read(values.get("messages", [])).subject_at :]
+        calls = {c["id"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
+        readings = self._readings(messages)
         latest = list(readings.values())[-1] if readings else []
         for read in readings.values():
             facts.update({r.fact: r.value for r in read if not r.unknown})
         for e in values.get("events", []):
-            if e["type"] != "tool" or not e["ok"]:
+            if e["type"] != "tool" or not e["ok"] or e.get("tool_call_id") not in calls:
                 continue
             facts.update({k: v for k, v in e["arguments"].items() if k in FACT_KEYS})
             if e["tool"] == "record_finding" and isinstance(e["arguments"].get("facts"), dict):

@@ -96,6 +96,15 @@ def test_another_account_starts_afresh_and_keeps_nothing_of_the_last(cp, switch)
     assert "Noted" not in r.answer  # nothing of the last account was corrected
 
 
+def test_the_facts_panel_starts_afresh_with_another_business(cp):  # noqa: F811
+    tid = cp.new_thread().id
+    cp.send(tid, BAKERY)
+    assert cp.known_facts(tid)["annual_revenue"] == 650_000
+    cp.send(tid, "next one: a locksmith in Provo UT, 3 employees, revenue 400k, GL appetite?")
+    known = cp.known_facts(tid)
+    assert known["annual_revenue"] == 400_000 and known["state"] == "UT" and "naics" not in known  # not the bakery's
+
+
 def test_a_question_with_a_code_of_another_trade_is_another_business(cp):  # noqa: F811
     *_, r = chat(cp, BAKERY, "GL limits for naics 484110 pls?")
     # one answer, about the trucker: the bakery's property deductible is not redone, its revenue not carried over

@@ -174,6 +174,8 @@ class Conversation:
     answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
     redescribed: bool = False  # the offered codes were answered with words about the business
     renewal: bool = False  # the underwriter said the applicant is renewing (a decline of it goes to a senior)
+    n_read: int = 0  # messages of the history read so far
+    subject_at: int = 0  # the history's index of the message that began talk of this applicant (the facts panel's)
     referred: list = field(default_factory=list)  # (findings so far, text) of each referral line the conversation got
     doubted: bool = False  # the code stated was asked about ("is that 713940?"), not stated as the application's
     n_calls: int = 0
@@ -194,6 +196,7 @@ class Conversation:
 
     def read(self, m: BaseMessage) -> None:
         """Take one more message of the history."""
+        self.n_read += 1
         if isinstance(m, SystemMessage):
             return
         if isinstance(m, HumanMessage):
@@ -585,6 +588,7 @@ class Conversation:
 
     def _reset(self) -> None:
         self.subject_from = len(self.findings)
+        self.subject_at = max(self.n_read - 1, 0)
         self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
         self.redescribed = self.renewal = self.doubted = False
         self.requested = []
