@@ -170,10 +170,12 @@ def named_in(steps: list[dict]) -> str | None:
     return name
 
 
-def mark_stale(history: list[dict]) -> None:
+def mark_stale(history: list[dict], began: set | frozenset = frozenset()) -> None:
     """Mark each finding a later message corrected a fact of (``stale``: per finding, {fact: the value said since}),
     unless a later finding of the same question (and line) redid it: whatever model answered, the page can say so
-    and offer to run it again. (The offline model redoes them itself, so its findings are never left stale.)"""
+    and offer to run it again. (The offline model redoes them itself, so its findings are never left stale.)
+    ``began``: the ids of the messages that began talk of another business (unnamed: "next one: a locksmith ..."),
+    whose facts are not corrections of the last one's."""
     for i, entry in enumerate(history):
         findings = entry.get("findings") or []
         if entry.get("role") != "assistant" or not findings:
@@ -182,6 +184,8 @@ def mark_stale(history: list[dict]) -> None:
         later: list[dict] = []
         for m in history[i + 1 :]:  # up to the conversation turning to another applicant
             if who and {_who(f) for f in m.get("findings") or []} - {None} - who:
+                break
+            if m.get("role") == "user" and m.get("id") in began:
                 break
             later.append(m)
         said: dict = {}
@@ -700,7 +704,8 @@ class Copilot:
                 steps, read = [], []
             elif isinstance(m, ToolMessage):
                 continue
-        mark_stale(out)
+        messages = values.get("messages", [])
+        mark_stale(out, {messages[i].id for i in self._subjects.read(messages).subject_starts if i < len(messages)})
         return out
 
     def usage(self, thread_id: str) -> dict:

@@ -103,6 +103,8 @@ def test_the_facts_panel_starts_afresh_with_another_business(cp):  # noqa: F811
     cp.send(tid, "next one: a locksmith in Provo UT, 3 employees, revenue 400k, GL appetite?")
     known = cp.known_facts(tid)
     assert known["annual_revenue"] == 400_000 and known["state"] == "UT" and "naics" not in known  # not the bakery's
+    first = next(m for m in cp.history(tid) if m.get("findings"))
+    assert first["stale"] == [{}]  # the locksmith's figures are no correction of the bakery's finding
 
 
 def test_a_question_with_a_code_of_another_trade_is_another_business(cp):  # noqa: F811

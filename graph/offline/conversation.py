@@ -175,7 +175,8 @@ class Conversation:
     redescribed: bool = False  # the offered codes were answered with words about the business
     renewal: bool = False  # the underwriter said the applicant is renewing (a decline of it goes to a senior)
     n_read: int = 0  # messages of the history read so far
-    subject_at: int = 0  # the history's index of the message that began talk of this applicant (the facts panel's)
+    # the history's index of each message that began talk of another applicant (the facts panel, stale findings)
+    subject_starts: list = field(default_factory=list)
     referred: list = field(default_factory=list)  # (findings so far, text) of each referral line the conversation got
     doubted: bool = False  # the code stated was asked about ("is that 713940?"), not stated as the application's
     n_calls: int = 0
@@ -588,7 +589,7 @@ class Conversation:
 
     def _reset(self) -> None:
         self.subject_from = len(self.findings)
-        self.subject_at = max(self.n_read - 1, 0)
+        self.subject_starts.append(max(self.n_read - 1, 0))
         self.stated, self.unknown, self.misses, self.asked_before = {}, set(), {}, set()
         self.redescribed = self.renewal = self.doubted = False
         self.requested = []
@@ -602,6 +603,11 @@ class Conversation:
         return any(k and (new in k or k in new) for k in known)
 
     # --- facts -----------------------------------------------------------------------------------------
+    @property
+    def subject_at(self) -> int:
+        """The history's index of the message that began talk of this applicant."""
+        return self.subject_starts[-1] if self.subject_starts else 0
+
     @property
     def ident(self) -> str | None:
         return self.applicant_id or self.company
