@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from retrieval.search import singular  # the light plural stem the search reads titles with
+
 _ORDINALS = {
     "first": 0, "1st": 0, "top": 0, "one": 0, "1": 0, "a": 0,
     "second": 1, "2nd": 1, "two": 1, "2": 1, "b": 1,
@@ -100,27 +102,21 @@ _TITLE_STOP = frozenset({"of", "and", "the", "for", "services", "service"})  # (
 _EXCEPT = re.compile(r"\([^)]*\)")
 
 
-def _stem(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
-
-
 def _title_words(title: str) -> list[set[str]]:
     """The ways a title can be named: all its words ("Offices of Dentists"), or either of two one-word trades it
     joins ("Hotels (except Casino Hotels) and Motels": hotel or motel). Brackets and generic words left out."""
     bare = _EXCEPT.sub(" ", title.lower())
-    whole = {_stem(w) for w in _WORD.findall(bare) if w not in _TITLE_STOP}
+    whole = {singular(w) for w in _WORD.findall(bare) if w not in _TITLE_STOP}
     ways = [whole] if whole else []
     parts = [p.strip() for p in bare.split(" and ")]
     if len(parts) == 2 and all(len(_WORD.findall(p)) == 1 for p in parts):
-        ways += [{_stem(p)} for p in parts]
+        ways += [{singular(p)} for p in parts]
     return ways
 
 
 def named_by_title(description: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:
     """The offered code whose title the description says in full ("nail salon": Nail Salons; "dentist office":
     Offices of Dentists), when no other offered title is said as well: nothing left to pick."""
-    said = {_stem(w) for w in _WORD.findall(description.lower())}
+    said = {singular(w) for w in _WORD.findall(description.lower())}
     named = [c for c in offered if any(way <= said for way in _title_words(titles.get(c, "")))]
     return named[0] if len(named) == 1 else None
