@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -227,6 +227,8 @@ class HybridIndex:
         expansions: Sequence[tuple[str, float]] = (),
         vector=None,
         pair_weight: float = 0.0,
+        words: str | None = None,
+        boosts: Mapping[str, float] | None = None,
     ) -> list[tuple[str, float]]:
         """Top ``k`` ids by the sum of the signals' z-scores (see the module docstring; higher is better): the
         similarity to the whole document, to its best passage (when there are passages; they are two signals, not
@@ -236,14 +238,18 @@ class HybridIndex:
         ``expansions`` are ``(text, weight)`` pairs added to the BM25 side only (see the module docstring);
         ``vector`` is the query's embedding when the caller already has it; ``pair_weight`` weighs BM25 over
         neighbouring word pairs, a phrase signal: "not small" or "other lines" say more than their words apart,
-        which every section uses.
+        which every section uses; ``words`` is the text both BM25 signals read, when it is not ``query`` as typed;
+        ``boosts`` adds a weight to a document's sum (a section the caller knows bears on the query).
         """
+        words = query if words is None else words
         whole, passages = self.similarities(query, vector)
-        fused = _standardised(whole) + lexical_weight * _standardised(self.lexical_scores(query, expansions))
+        fused = _standardised(whole) + lexical_weight * _standardised(self.lexical_scores(words, expansions))
         if passages is not None:
             fused = fused + _standardised(passages)
         if pair_weight > 0:
-            fused = fused + pair_weight * _standardised(self.pair_scores(query))
+            fused = fused + pair_weight * _standardised(self.pair_scores(words))
+        for i, doc_id in enumerate(self.ids):
+            fused[i] += (boosts or {}).get(doc_id, 0.0)
         order = np.argsort(-fused, kind="stable")[:k]
         return [(self.ids[i], float(fused[i])) for i in order]
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+import numpy as np
 from pydantic import Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.vocabulary import LOB_SHORTHAND
 from guidelines import load_query_words, load_search_terms, load_sections
+from retrieval.acronyms import READ_IN_ANY_CASE
+from retrieval.business_words import HeadNouns
 from retrieval.index import GUIDELINE_CHUNKS, GUIDELINES, open_collection, section_document
 from retrieval.normalise import NormalisedQuery, QueryNormaliser, stem, words_of
 from retrieval.search import STOP_WORDS, HybridIndex, singular, tokenize
 from retrieval.wordset import WordSet
+from seed_db import models
 from seed_db.sources import read_index_entries, read_us_cities
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
@@ -99,9 +105,10 @@ def _business_vocabulary(ctx: ToolContext) -> tuple[WordSet, WordSet]:
 
 
 def _business_words(ctx: ToolContext, read: NormalisedQuery) -> str:
-    """Where a business the guidelines do not name is said ("roofing"): the question's words that the NAICS texts
-    name businesses with and the guidelines do not use, with a word of the guidelines that forms a two-word NAICS
-    name with one of them ("insurance carrier": "insurance" alone is the guidelines' word). Not the chat around it
+    """Where a business is said ("roofing"): the question's words that the NAICS texts name businesses with and the
+    guidelines do not use, with a word of the guidelines that forms a two-word NAICS name with one of them ("insurance
+    carrier": "insurance" alone is the guidelines' word); a word the guidelines use only in an example, in a business's
+    name ("machine shop"); a trade's abbreviation ("GC"). Not the chat around it
     ("whats", "thanks"), a figure's letters ("2.5M"), a place or a state, nor the trade's words ("agent", the broker):
     embedded with the business, such words moved the link to an industry of their own, or made one of nothing."""
     reader, (naics_words, naics_pairs) = question_reader(ctx), _business_vocabulary(ctx)
@@ -110,12 +117,25 @@ def _business_words(ctx: ToolContext, read: NormalisedQuery) -> str:
     places |= {w for name in reader.states.values() for w in name.split()}
     words = words_of(read.text)
 
-    trade = _trade_words(ctx)
+    trade, topics = _trade_words(ctx), _topic_words(ctx)
 
-    def business(w: str) -> bool:
+    def example(i: int) -> bool:
+        # A word the guidelines use only in an example or a cited title ("machine shop", "dental office"), in a
+        # business's name: it, or a word of the two after it, ends names of the Census index ("shop", "office").
+        w = words[i]
+        return (
+            used[w] <= EXAMPLE_WORD_MAX_COUNT
+            and singular(w) not in topics
+            and any(x not in STOP_WORDS and _head_nouns(ctx).of_noun(x) for x in words[i : i + 3])
+        )
+
+    def business(i: int) -> bool:
+        w = words[i]
+        if w in READ_IN_ANY_CASE and w not in used:  # a trade's abbreviation ("GC", "HVAC"): the classifier reads it
+            return True
         return (
             len(w) > 2
-            and w not in used
+            and (w not in used or example(i))
             and w not in STOP_WORDS
             and w not in places
             and singular(w) not in trade
@@ -124,29 +144,45 @@ def _business_words(ctx: ToolContext, read: NormalisedQuery) -> str:
 
     def named_with(i: int) -> bool:  # a word of the guidelines naming a business with its neighbour
         return any(
-            0 <= j < len(words) and business(words[j]) and _one(words[min(i, j)], words[max(i, j)]) in naics_pairs
+            0 <= j < len(words) and business(j) and _one(words[min(i, j)], words[max(i, j)]) in naics_pairs
             for j in (i - 1, i + 1)
         )
 
     return " ".join(
-        w for i, w in enumerate(words) if business(w) or (w in used and w not in STOP_WORDS and named_with(i))
+        w for i, w in enumerate(words) if business(i) or (w in used and w not in STOP_WORDS and named_with(i))
     )
 
 
-def _industry_terms(ctx: ToolContext, words: str, vector) -> str:
-    """Link a business named in the question to its NAICS code and every level above it, so BM25 can find the
-    appetite tables, which are keyed by sector, subsector and group ("roofer" -> 238160, 238, 23 Construction).
+def _head_nouns(ctx: ToolContext) -> HeadNouns:
+    """The nouns the Census index entries end business names with ("shops", "offices", "banks"): read from the
+    entries, with no index (the classifier keeps its own)."""
+    return ctx.lazy("guideline_head_nouns", lambda: HeadNouns.build(read_index_entries()))
 
-    The business is looked for in the words the guidelines do not use (``_business_words``, embedded as
-    ``vector``): the guidelines' own words (broker, payroll, insured, fire, vehicle count) are the rule asked about,
-    and read as a business they named one ("payroll" was Payroll Services, "broker" a securities broker). A business
-    the guidelines name ("restaurant") is found by its own word; the link is for the ones they do not."""
-    from tools.naics import naics_levels, naics_search
 
-    best = naics_search(ctx).semantic(words, 1, vector) if words else []
-    if not best or best[0][1] < INDUSTRY_LINK_MIN_SIMILARITY:
+def _business_code(ctx: ToolContext, words: str, typed: str) -> str:
+    """The 2022 NAICS code of the business a question names: a code typed in it (surer than any reading of its
+    words), else the product's classifier's best code for its business words (``_business_words``) when it scores
+    at least ``INDUSTRY_LINK_MIN_SCORE``; "" for none. The guidelines' own words (broker, payroll, insured, fire,
+    vehicle count) are never read as a business: they are the rule asked about ("payroll" was Payroll Services)."""
+    from tools.naics import naics_classifier
+
+    code = next((c for c in re.findall(r"(?<!\d)\d{6}(?!\d)", typed) if c in ctx.catalog.naics_titles), "")
+    if words and not code:
+        classifier = naics_classifier(ctx)
+        scores = classifier.scores(words)
+        best = int(np.argmax(scores))
+        code = classifier.index.ids[best] if scores[best] >= INDUSTRY_LINK_MIN_SCORE else ""
+    return code
+
+
+def _industry_terms(ctx: ToolContext, code: str) -> str:
+    """A business's NAICS code and every level above it, so BM25 can find the appetite tables, which are keyed by
+    sector, subsector and group ("roofer" -> 238160, 238, 23 Construction); "" without a code."""
+    from tools.naics import naics_levels
+
+    if not code:
         return ""
-    code, levels = best[0][0], naics_levels(ctx)
+    levels = naics_levels(ctx)
     # Three sectors span two-digit ranges ("31-33" Manufacturing); the guidelines write the range.
     sector = next((s for s in levels if "-" in s and s[:2] <= code[:2] <= s[-2:]), code[:2])
     return " ".join(
@@ -154,10 +190,23 @@ def _industry_terms(ctx: ToolContext, words: str, vector) -> str:
     )
 
 
-INDUSTRY_LINK_MIN_SIMILARITY = 0.3
-# Expansions only add weight to BM25: the industry link is a guess from one nearest neighbour, so it is a weak
-# hint; an abbreviation's meaning is surer. Both are below the query's own words (weight 1).
-INDUSTRY_WEIGHT = 0.3
+# The classifier's score (classify_business) from which its best code is the business a question names: a business's
+# name scores 1.5-2.3 ("roofer", "machine shop"), a stray word about 1.1 ("mix").
+INDUSTRY_LINK_MIN_SCORE = 1.3
+# A word the guidelines use this often or less may still name a business (an example's "machine shop").
+EXAMPLE_WORD_MAX_COUNT = 2
+# What the sections that decide the case a question names (``_deciding_sections``) add to their fused score (a sum of
+# about three z-scores): enough to lift the appetite entry's section above the line's own rule ("cyber for a GC"),
+# not so much that the question's words no longer choose between the appetite, the limit and the deductible.
+# Issue g12: 1.0 and 2.0 gained less on the g12 tune set, 3.0 lost top-1 on the own set.
+DECIDING_WEIGHT = 2.5
+# A question naming a product we do not write is about these (what we say of it, what may stand in for it).
+NOT_WRITTEN_SECTIONS = {"products-not-written", "not-written-redirects"}
+# Expansions only add weight to BM25: the industry link is the classifier's best code, a hint (0.3 lost the g12 tune
+# set's top-1 on sector tables; 0.6 and 1.0 alike); an abbreviation's meaning is surer. Both are below the query's own
+# words (weight 1). Dropped when the appetite guide names the deciding sections: it then pulled up any section that
+# lists the code's prefix for another rule (cyber limits for a dentist asked about workers compensation).
+INDUSTRY_WEIGHT = 0.6
 ABBREVIATION_WEIGHT = 0.5
 # Word pairs of the query matched as phrases: half a signal, chosen on the own and the r6 tune questions together
 # (1.0 lost top-1 on both; 0.25-0.35 gained less recall@3).
@@ -183,23 +232,75 @@ ABBREVIATIONS = {
 
 def _expand_abbreviations(ctx: ToolContext, query: str) -> str:
     # Shorthand is often typed in the plural ("BOPs", "LOBs", "UWs"): each word is read as typed and singular.
-    # A quotation mark is no apostrophe: "'fleet policy'" is the words fleet and policy.
-    typed = [w.strip("'") for w in re.findall(r"[a-z0-9&']+", query.lower().replace("’", "'").replace("‘", "'"))]
-    typed = [w for w in typed if w]
-    singular = [w[:-1] if len(w) > 2 and w.endswith("s") and not w.endswith("ss") else w for w in typed]
-    text = " " + " ".join(typed) + " | " + " ".join(singular) + " "  # "|": no phrase spans the two
+    text = _typed_words(query)
     words = set(text.split())
     extra = [full for short, full in ABBREVIATIONS.items() if short in words]
-    phrases = {**ctx.catalog.synonyms, **LOB_SHORTHAND}  # multi-word too: "comm auto", "gen liab"
-    extra += [
-        ctx.catalog.lobs[code]
-        for phrase, code in phrases.items()
-        if f" {phrase} " in text or f" {phrase.replace(chr(39), '')} " in text
-    ]
+    extra += [ctx.catalog.lobs[code] for code in _lines_in(ctx, text)]
     # A product we do not write, in any of the words the guard knows for it ("xs layer", "med mal", "dram shop"):
     # the name the guidelines list it under.
     extra += [lexicon().names[p] for p in scan_products(query, ctx.catalog, mentions_only=True)]
     return " ".join(dict.fromkeys(extra))
+
+
+def _typed_words(query: str) -> str:
+    """The words of ``query`` as typed and in the singular, spaced (" bops | bop "): "|" keeps a phrase from
+    spanning the two. A quotation mark is no apostrophe: "'fleet policy'" is the words fleet and policy."""
+    typed = [w.strip("'") for w in re.findall(r"[a-z0-9&']+", query.lower().replace("’", "'").replace("‘", "'"))]
+    typed = [w for w in typed if w]
+    singular = [w[:-1] if len(w) > 2 and w.endswith("s") and not w.endswith("ss") else w for w in typed]
+    return " " + " ".join(typed) + " | " + " ".join(singular) + " "
+
+
+def _lines_in(ctx: ToolContext, text: str) -> list[str]:
+    """The codes of the lines of business ``text`` (as ``_typed_words`` spaces it) names, in the catalog's synonyms
+    or the trade's shorthand, multi-word too ("comm auto", "gen liab")."""
+    phrases = {**ctx.catalog.synonyms, **LOB_SHORTHAND}
+    found = [
+        code for phrase, code in phrases.items() if f" {phrase} " in text or f" {phrase.replace(chr(39), '')} " in text
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _states_in(ctx: ToolContext, typed: str, read: NormalisedQuery) -> list[str]:
+    """The codes of the states a question names: a code in capitals ("WA"), a state's name, or a city the reader
+    placed in its state ("Seattle" -> Washington)."""
+    states = ctx.catalog.states
+    text = f" {' '.join(words_of(read.text))} "
+    named = [code for code, name in states.items() if f" {' '.join(words_of(name))} " in text]
+    named += [w for w in re.findall(r"\b[A-Z]{2}\b", typed) if w in states and w.lower() not in STOP_WORDS]
+    return list(dict.fromkeys(named))
+
+
+def _deciding_sections(ctx: ToolContext, lines: list[str], code: str, states: list[str]) -> set[str]:
+    """The sections whose rules decide the case a question names, read from the insurer's tables (each row says the
+    section that states it): for each line it names, the appetite guide's entry for the business's code in the states
+    it names (in most states when it names none), and the line's own limit or deductible for the code; with no
+    business, the one section every entry of the line in those states cites (a state exception: workers compensation
+    in a monopolistic state). Which of them the question asks about, its words choose."""
+    if not lines or not (code or states):
+        return set()
+    row = models.Appetite
+    found: set[str] = set()
+    with Session(ctx.engine) as c:
+        for line in lines:
+            where = [row.lob == line]
+            if code:
+                where.append(row.naics_code == code)
+            if states:
+                where.append(row.state.in_(states))
+            counts = c.execute(select(row.section_id, func.count()).where(*where).group_by(row.section_id)).all()
+            if code and counts:
+                found |= {s for s, _ in counts} if states else {max(counts, key=lambda r: r[1])[0]}
+            elif len(counts) == 1:
+                found.add(counts[0][0])
+            if code:  # the line's own limit or deductible for the code (the most specific rule; not the default)
+                for rule in (models.LimitRule, models.DeductibleRule):
+                    rules = c.execute(select(rule.lob, rule.naics_prefix, rule.section_id)).all()
+                    fits = [r for r in rules if r[0] in (None, line) and code.startswith(r[1])]
+                    best = max(fits, key=lambda r: (len(r[1]), r[0] is not None), default=None)
+                    if best is not None and (best[0] is not None or best[1]):
+                        found.add(best[2])
+    return found
 
 
 def _stems(text: str) -> tuple[str, ...]:
@@ -226,6 +327,17 @@ def _trade_words(ctx: ToolContext) -> frozenset[str]:
     return ctx.lazy("guideline_trade_words", build)
 
 
+def _topic_words(ctx: ToolContext) -> frozenset[str]:
+    """Words the guidelines use rarely that still name what a rule is about, not a business: the words of a product we
+    do not write ("liquor", "surety") and the guidelines' own words of ``guidelines/query_words.yaml`` ("broker")."""
+
+    def build():
+        names = [*lexicon().names.values(), *load_query_words()]
+        return frozenset(w for name in names for w in tokenize(name))
+
+    return ctx.lazy("guideline_topic_words", build)
+
+
 def _guideline_words(ctx: ToolContext, query: str) -> str:
     """The guidelines' words for what the question says in other words ("sell" -> offer; "respond" -> answer;
     "escalate" -> refer): each a whole run of the question's words, compared by their stems ("escalated" is
@@ -237,6 +349,33 @@ def _guideline_words(ctx: ToolContext, query: str) -> str:
         if any(tuple(words[i : i + len(run)]) == run for i in range(len(words) - len(run) + 1))
     ]
     return " ".join(dict.fromkeys(found))
+
+
+def _line_names(ctx: ToolContext) -> list[tuple[re.Pattern, str]]:
+    """(a shorthand for a line of business, the line's name): the catalog's synonyms and the trade's shorthand
+    (``core.vocabulary.LOB_SHORTHAND``) that no section but one writes (the catalog's table of names,
+    ``lines-of-business``), longest first."""
+
+    def build():
+        texts = [f" {' '.join(tokenize(section_document(s.title, s.text)))} " for s in load_sections()]
+        names = []
+        for phrase, code in sorted({**ctx.catalog.synonyms, **LOB_SHORTHAND}.items(), key=lambda p: -len(p[0])):
+            terms = " ".join(tokenize(phrase))
+            if terms and sum(f" {terms} " in text for text in texts) <= 1:
+                pattern = re.compile(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", re.IGNORECASE)
+                names.append((pattern, ctx.catalog.lobs[code]))
+        return names
+
+    return ctx.lazy("guideline_line_names", build)
+
+
+def _lines_named(ctx: ToolContext, text: str) -> str:
+    """``text`` with a line of business named in shorthand the guidelines write only in the catalog's table ("work
+    comp", "wc") named as the guidelines name it elsewhere ("Workers Compensation"): said in shorthand, the line is
+    what the question is about, not the table that lists its names."""
+    for pattern, name in _line_names(ctx):
+        text = pattern.sub(name, text)
+    return text
 
 
 @tool
@@ -262,17 +401,28 @@ def search_guidelines(
     # as typed too ("gen liab" is a catalog phrase, "gen liability" is not).
     read = read_question(ctx, query)
     typed, query = query, read.text
-    business = _business_words(ctx, read)
-    # one call for both texts: the embedding is the search's main cost
-    vectors = index.embedding.embed_query([query, business] if business else [query])
-    vector, business_vector = [vectors[0]], [vectors[-1]]
+    # The case the question names (its lines, its business, its state) and the sections whose rules decide it.
+    code = _business_code(ctx, _business_words(ctx, read), typed)
+    lines = _lines_in(ctx, _typed_words(typed))
+    deciding = _deciding_sections(ctx, lines, code, _states_in(ctx, typed, read))
+    not_written = NOT_WRITTEN_SECTIONS if scan_products(typed, ctx.catalog, mentions_only=True) else set()
+    vector = index.embedding.embed_query([query])
     shorthand = dict.fromkeys(f"{_expand_abbreviations(ctx, typed)} {_expand_abbreviations(ctx, query)}".split())
     expansions = [
         (" ".join(shorthand), ABBREVIATION_WEIGHT),
-        (_industry_terms(ctx, business, business_vector), INDUSTRY_WEIGHT),
+        (_industry_terms(ctx, code) if not deciding else "", INDUSTRY_WEIGHT),
         (_guideline_words(ctx, query), QUERY_WORDS_WEIGHT),
     ]
-    hits = index.search(query, k=k, expansions=expansions, vector=vector, pair_weight=PAIR_WEIGHT)
+    words = _lines_named(ctx, query)  # what BM25 reads: a line in shorthand named as the guidelines name it
+    hits = index.search(
+        query,
+        k=k,
+        expansions=expansions,
+        vector=vector,
+        pair_weight=PAIR_WEIGHT,
+        words=words,
+        boosts=dict.fromkeys(deciding | not_written, DECIDING_WEIGHT),
+    )
     out: dict = {
         "sections": [
             {"id": sid, "title": sections[sid].title, "text": sections[sid].text, "score": round(score, 4)}
