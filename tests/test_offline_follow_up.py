@@ -740,3 +740,56 @@ def test_descriptions_around_a_number_or_a_joining_word(toolkit, text, descripti
     from graph.offline.facts import parse
 
     assert parse(text, toolkit.ctx.catalog).facts.get("description") == description
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("which class would you put a kennel in?", "classification"),  # "class" alone: the trade's word for the code
+        ("whats the right class for them", "classification"),
+        ("what class of construction is the warehouse?", None),  # a building's class is no code
+        ("cyber is bound already. anything else you can write?", "product_recommendation"),  # "you": the insurer
+        ("are 75 staff small for a print shop? GL is the line", "small_business"),  # small for a trade, a figure
+        ("is $14M small for a machine shop?", "small_business"),
+    ],
+)
+def test_a_class_a_line_offered_by_you_and_small_for_a_trade_are_the_questions_they_ask(text, task):
+    from graph.offline.facts import detect_task
+
+    assert detect_task(text) == task
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("would a 2 chair barber shop count as small? 3 staff", "chair barber shop"),  # the question ends the phrase
+        ("naics for a company that does overnight floor waxing? omaha", "company that does overnight floor waxing"),
+        ("MSP, 14 techs. cyber?", "MSP"),  # a trade's shorthand alone is what it does, not the company's name
+    ],
+)
+def test_a_business_inside_a_question_is_what_it_does(catalog, text, description):
+    from graph.offline.facts import parse
+
+    p = parse(text, catalog)
+    assert p.facts.get("description") == description and p.company is None
+
+
+@pytest.mark.parametrize(
+    ("text", "construction"),
+    [
+        ("feed store, steel bldgs, property?", "steel"),  # "bldgs": the trade's shorthand for buildings
+        ("horse boarding, two masonry barns", "masonry"),  # a barn is a building
+        ("machine shop, 4 sheds, GL", None),  # a shed beside no material says nothing of the building
+    ],
+)
+def test_a_building_by_its_shorthand_or_its_kind_takes_its_material(catalog, text, construction):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("construction") == construction
+
+
+def test_could_not_tell_you_says_the_fact_asked_is_unknown(catalog):
+    from graph.offline.facts import parse
+
+    p = parse("couldn't tell you, the form skips it", catalog, "annual_payroll")
+    assert p.unknown and "annual_payroll" not in p.facts

@@ -571,6 +571,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
             a, b = _whole_words(tokens, a, b)  # "Full-service restaurant", never "service restaurant"
+            b = next((i for i in range(a + 1, b) if _judged_as(tokens, i)), b)  # "kennel count as small?": the question
             while b - 1 > a and tokens[b - 1].text.lower() in DANGLING:
                 b -= 1  # "HVAC co w/": a description ends on what it names, not on a word leading to more
             lob_only = _lob_code(_span(text, tokens, a, b).text, None) is not None  # "auto in appetite?": a line
@@ -966,6 +967,14 @@ _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this
 _PARTIES = {"broker", "brokers", "agent", "agents", "agency's", "underwriter", "underwriters", "uw", "producer", "csr"}
 
 # Words that ask: no description is made of them alone ("which naics for ...").
+# What a question asks of the business, after naming it: "does a 3-bay garage count as small", "qualify as".
+JUDGING = frozenset({"count", "counts", "qualify", "qualifies", "rate", "rates", "classify", "classifies"})
+
+
+def _judged_as(tokens: list[Token], i: int) -> bool:
+    return tokens[i].text.lower() in JUDGING and i + 1 < len(tokens) and tokens[i + 1].text.lower() == "as"
+
+
 _ASKING = {"which", "what", "whats", "what's", "who", "how", "where", "when", "why", "is", "are", "does", "do", "can"}
 
 _REJECTING = {"not", "instead of", "rather than"}
