@@ -793,3 +793,26 @@ def test_could_not_tell_you_says_the_fact_asked_is_unknown(catalog):
 
     p = parse("couldn't tell you, the form skips it", catalog, "annual_payroll")
     assert p.unknown and "annual_payroll" not in p.facts
+
+
+@pytest.mark.parametrize(
+    ("text", "task", "trade"),
+    [
+        (
+            "Harlan Paving, Reno NV\nAsphalt sealcoating, striping - commercial and residential\n3.1M / 22 emps",
+            None,
+            "striping",
+        ),  # fmt: skip
+        (
+            "Ridgeway Millwork, Boise ID\nBuild custom cabinets - residential and commercial\n7 emps\n\nGL class?",
+            "classification",
+            "cabinets",
+        ),  # fmt: skip
+    ],
+)
+def test_who_a_business_serves_is_not_what_it_does(catalog, text, task, trade):
+    from graph.offline.facts import parse
+
+    p = parse(text, catalog)
+    desc = str(p.facts.get("description"))
+    assert p.task == task and trade in desc and "residential" not in desc.split("-")[0]

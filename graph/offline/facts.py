@@ -116,7 +116,8 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b"
             # "class" alone is the trade's word for the code ("which class for a roofer?"), not a building's class
             r"|\b(?:what|which)(?:'?s| is)? (?:your |the |their |its |a )?(?:right |correct |best )?class\b"
-            r"(?! of construction| [1-6]\b| (?:i{1,3}|iv|v)\b)(?![^.?!\n]{0,30}\b(?:construction|buildings?|bldgs?|iso|roof|walls?)\b)",
+            r"(?! of construction| [1-6]\b| (?:i{1,3}|iv|v)\b)(?![^.?!\n]{0,30}\b(?:construction|buildings?|bldgs?|iso|roof|walls?)\b)"
+            r"|(?<!construction )(?<!iso )(?<!building )(?<!bldg )(?<!fire )(?<!protection )\bclass\s*\?",
             re.I,
         ),
     ),

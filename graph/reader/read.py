@@ -586,7 +586,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and not (heads[a] and any(i in dead for i in _line_of(text, tokens, a)))  # "Budget: unknown, ..."
                 # "sorry, it is 40": a correction names no trade
                 and not all(
-                    t.text.lower() in _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES | _OURS | DANGLING
+                    t.text.lower()
+                    in _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES | _OURS | DANGLING | _MARKETS
                     for t in tokens[a:b]
                 )
             ):
@@ -967,6 +968,9 @@ _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this
 _PARTIES = {"broker", "brokers", "agent", "agents", "agency's", "underwriter", "underwriters", "uw", "producer", "csr"}
 
 # Words that ask: no description is made of them alone ("which naics for ...").
+# Who a business serves, not what it does: "- commercial and residential" after its trade describes nothing alone.
+_MARKETS = {"commercial", "residential", "industrial", "institutional", "municipal", "government", "public", "private",
+            "retail", "wholesale", "both", "mostly", "only", "clients", "customers", "accounts", "work", "jobs"}  # fmt: skip
 # What a question asks of the business, after naming it: "does a 3-bay garage count as small", "qualify as".
 JUDGING = frozenset({"count", "counts", "qualify", "qualifies", "rate", "rates", "classify", "classifies"})
 
