@@ -816,3 +816,23 @@ def test_who_a_business_serves_is_not_what_it_does(catalog, text, task, trade):
     p = parse(text, catalog)
     desc = str(p.facts.get("description"))
     assert p.task == task and trade in desc and "residential" not in desc.split("-")[0]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "the agent left it blank",
+        "blank on their supp",
+        "none given on the form",
+        "the acord doesn't show it",
+        "missing from the application",
+        "beats me",
+        "we'd have to check with the agent",
+        "couldn't say",
+    ],  # fmt: skip
+)
+def test_a_field_left_empty_says_the_fact_asked_is_unknown(catalog, reply):
+    from graph.offline.facts import parse
+
+    p = parse(reply, catalog, "vehicles")
+    assert (p.unknown or "vehicles" in p.unknown_facts) and "vehicles" not in p.facts

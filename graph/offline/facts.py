@@ -135,7 +135,17 @@ _UNKNOWN = re.compile(
     # not sent yet, or kept back: "still waiting", "broker hasnt sent payroll", "they won't say"
     r"|\bstill waiting\b|\b(?:hasn'?t|haven'?t|has not|have not|didn'?t|did not) (?:sent|send|given"
     r"|provided|shared|received|gotten|included|listed)\b|\b(?:won'?t|wouldn'?t|will not|would not|refuse to) (?:say"
-    r"|share|tell|give|disclose)\b|\b(?:don'?t|do not) have\b[^,.;!?]*\byet\b",
+    r"|share|tell|give|disclose)\b|\b(?:don'?t|do not) have\b[^,.;!?]*\byet\b"
+    # a form's field left empty: "they left that blank", "blank on the acord", "none given", "app doesn't say"
+    r"|\bleft (?:\w+ )?blank\b|\b(?:is|was|were|are) blank\b|\bblank (?:on|in) (?:the |their )?(?:app|application|acord"
+    r"|submission|form|sheet|supp)\b|\b(?:none|never|wasn'?t|weren'?t|was not|not) (?:given|disclosed|shared|filled (?:in|out)"
+    r"|included|said|listed)\b|\b(?:app|application|acord|submission|form|broker) (?:doesn'?t|does not|didn'?t|did not)"
+    r" (?:say|show|list|have|include)\b|\b(?:left off|missing from) (?:the |their )?(?:app|application|acord|submission"
+    r"|form)\b|\bnot (?:on|in) (?:there|the file)\b|\bcould(?:n'?t| not) say\b|\bbeats me\b|\bguess is as good as\b"
+    # not known until someone asks: "need to check with the agent", "to be confirmed"
+    r"|\b(?:need|have|has) to (?:check|ask|confirm)\b|\bchecking (?:with|on)\b|\bto be (?:confirmed|determined)\b"
+    r"|\bwill find out\b|\b(?:didn'?t|did not) (?:include|list|give|provide|share|mention)\b|\bunclear\b"
+    r"|\b(?:can'?t|cannot|couldn'?t|could not|don'?t|do not) (?:find|see) (?:it|one|that|any)\b|\bno record of\b|\bno (?:info|data|figure|number|answer)(?: (?:on|for|about) (?:that|it|this|those))?\s*(?:$|[,.;!])",
     re.I,
 )
 # A question about what a rule or a word means: answered from the guidelines, never with a determination.
