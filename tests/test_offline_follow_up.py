@@ -836,3 +836,20 @@ def test_a_field_left_empty_says_the_fact_asked_is_unknown(catalog, reply):
 
     p = parse(reply, catalog, "vehicles")
     assert (p.unknown or "vehicles" in p.unknown_facts) and "vehicles" not in p.facts
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("could you quote anything more for the florist?", "product_recommendation"),
+        ("is there anything else they might buy from us", "product_recommendation"),
+        ("did they buy anything else from the old carrier", None),
+        ("how should we code a dog daycare?", "classification"),
+        ("would you class them as a kennel", "classification"),
+        ("would the dental lab be deemed small", "small_business"),
+    ],
+)
+def test_other_lines_the_code_and_the_size_asked_in_other_orders(text, task):
+    from graph.offline.facts import detect_task
+
+    assert detect_task(text) == task

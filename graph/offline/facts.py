@@ -70,7 +70,10 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
             r"|\b(?:what|which) (?:of (?:our|the|your) )?(?:other )?(?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to|you|u|you guys|y'?all) (?:can |could )?(?:offer|sell|write|quote)"
             r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b"
-            r"|\banything else\s*(?:\?|$)",  # "<business> has GL with us - anything else?"
+            r"|\banything else\s*(?:\?|$)"  # "<business> has GL with us - anything else?"
+            # "can you write anything more for them", "anything else they could buy from us"
+            r"|\b(?:offer|write|sell|quote) anything (?:else|more)\b|\bget anything (?:else|more) from (?:you|us)\b"
+            r"|\banything (?:else|more)\b[^.?!\n]{0,25}\b(?:offer|write|sell|quote|buy)\b",
             re.I,
         ),
     ),
@@ -88,7 +91,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         "small_business",
         re.compile(
             r"\bsmall[- ]business\b|\bcounts? as (?:a )?small\b|\b(?:qualify|qualifies|considered|classed|classified) as (?:a )?small\b"
-            r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|that|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
+            r"|\b(?:considered|deemed) (?:as )?(?:a )?small\b|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|that|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
             r"|\bsize (?:test|check)\b|\bcheck (?:the |their |its )?size\b|\btoo (?:big|large)\b|\bsmall enough\b|\bsmall under\b"
             r"|\bsmall for (?:us|our|the sba|sba|you)\b|\bsmall\s*\?|\bsmall (?:biz|co|company|firm|business)\b|\bsmall or not\b"
             r"|\b(?:big|large) or small\b"
@@ -111,7 +114,8 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|\b(?:please|pls|plz)\W{0,2}\s*(?:code|classify)\b"
             r"|(?<!zip )(?<!postal )(?<!area )(?<!promo )\bcode (?:or|vs\.?|versus) [^.?!\n]{0,30}\?"  # "X code or Y?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
-            r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"  # "the app coded it as a gym": is that right?
+            r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"
+            r"|\bhow (?:would|do|should|will) (?:you|we|i) (?:code|class)\b|\b(?:code|class) (?:it|them|this|this one) as\b"  # "the app coded it as a gym": is that right?
             r"|\b(?:need|want|get|give me|looking for) (?:a |the |their )?(?:naics |industry )?code\b"
             r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b"
             # "class" alone is the trade's word for the code ("which class for a roofer?"), not a building's class
