@@ -805,3 +805,116 @@ def test_our_own_process_words_describe_no_business(catalog, question):
     from graph.offline.facts import parse
 
     assert "description" not in parse(question, catalog).facts
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("which class would you put a kennel in?", "classification"),  # "class" alone: the trade's word for the code
+        ("whats the right class for them", "classification"),
+        ("what class of construction is the warehouse?", None),  # a building's class is no code
+        ("cyber is bound already. anything else you can write?", "product_recommendation"),  # "you": the insurer
+        ("are 75 staff small for a print shop? GL is the line", "small_business"),  # small for a trade, a figure
+        ("is $14M small for a machine shop?", "small_business"),
+    ],
+)
+def test_a_class_a_line_offered_by_you_and_small_for_a_trade_are_the_questions_they_ask(text, task):
+    from graph.offline.facts import detect_task
+
+    assert detect_task(text) == task
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("would a 2 chair barber shop count as small? 3 staff", "chair barber shop"),  # the question ends the phrase
+        ("naics for a company that does overnight floor waxing? omaha", "company that does overnight floor waxing"),
+        ("MSP, 14 techs. cyber?", "MSP"),  # a trade's shorthand alone is what it does, not the company's name
+    ],
+)
+def test_a_business_inside_a_question_is_what_it_does(catalog, text, description):
+    from graph.offline.facts import parse
+
+    p = parse(text, catalog)
+    assert p.facts.get("description") == description and p.company is None
+
+
+@pytest.mark.parametrize(
+    ("text", "construction"),
+    [
+        ("feed store, steel bldgs, property?", "steel"),  # "bldgs": the trade's shorthand for buildings
+        ("horse boarding, two masonry barns", "masonry"),  # a barn is a building
+        ("machine shop, 4 sheds, GL", None),  # a shed beside no material says nothing of the building
+    ],
+)
+def test_a_building_by_its_shorthand_or_its_kind_takes_its_material(catalog, text, construction):
+    from graph.offline.facts import parse
+
+    assert parse(text, catalog).facts.get("construction") == construction
+
+
+def test_could_not_tell_you_says_the_fact_asked_is_unknown(catalog):
+    from graph.offline.facts import parse
+
+    p = parse("couldn't tell you, the form skips it", catalog, "annual_payroll")
+    assert p.unknown and "annual_payroll" not in p.facts
+
+
+@pytest.mark.parametrize(
+    ("text", "task", "trade"),
+    [
+        (
+            "Harlan Paving, Reno NV\nAsphalt sealcoating, striping - commercial and residential\n3.1M / 22 emps",
+            None,
+            "striping",
+        ),  # fmt: skip
+        (
+            "Ridgeway Millwork, Boise ID\nBuild custom cabinets - residential and commercial\n7 emps\n\nGL class?",
+            "classification",
+            "cabinets",
+        ),  # fmt: skip
+    ],
+)
+def test_who_a_business_serves_is_not_what_it_does(catalog, text, task, trade):
+    from graph.offline.facts import parse
+
+    p = parse(text, catalog)
+    desc = str(p.facts.get("description"))
+    assert p.task == task and trade in desc and "residential" not in desc.split("-")[0]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "the agent left it blank",
+        "blank on their supp",
+        "none given on the form",
+        "the acord doesn't show it",
+        "missing from the application",
+        "beats me",
+        "we'd have to check with the agent",
+        "couldn't say",
+    ],  # fmt: skip
+)
+def test_a_field_left_empty_says_the_fact_asked_is_unknown(catalog, reply):
+    from graph.offline.facts import parse
+
+    p = parse(reply, catalog, "vehicles")
+    assert (p.unknown or "vehicles" in p.unknown_facts) and "vehicles" not in p.facts
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("could you quote anything more for the florist?", "product_recommendation"),
+        ("is there anything else they might buy from us", "product_recommendation"),
+        ("did they buy anything else from the old carrier", None),
+        ("how should we code a dog daycare?", "classification"),
+        ("would you class them as a kennel", "classification"),
+        ("would the dental lab be deemed small", "small_business"),
+    ],
+)
+def test_other_lines_the_code_and_the_size_asked_in_other_orders(text, task):
+    from graph.offline.facts import detect_task
+
+    assert detect_task(text) == task

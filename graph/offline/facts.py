@@ -27,7 +27,7 @@ from graph.offline import names, numbers
 from graph.offline.choice import names_a_position
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from graph.reader import lexicon
-from graph.reader.read import CORRECTION_WORDS, COURTESY, DANGLING, VAGUE, as_label_lines, read
+from graph.reader.read import CORRECTION_WORDS, COURTESY, DANGLING, JUDGING, VAGUE, as_label_lines, read
 from graph.reader.readings import Reading
 from retrieval.acronyms import READ_IN_ANY_CASE
 from retrieval.normalise import PLACE_CUES
@@ -68,9 +68,12 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\bwhat else\b|\bother (?:lines?|products?|coverages?|policies|lobs?)\b|\b(?:cross|x)[- ]?sell|\bup[- ]?sell|\brecommend"
             r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
-            r"|\b(?:what|which) (?:of (?:our|the|your) )?(?:other )?(?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to) (?:can |could )?(?:offer|sell|write|quote)"
+            r"|\b(?:what|which) (?:of (?:our|the|your) )?(?:other )?(?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to|you|u|you guys|y'?all) (?:can |could )?(?:offer|sell|write|quote)"
             r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b"
-            r"|\banything else\s*(?:\?|$)",  # "<business> has GL with us - anything else?"
+            r"|\banything else\s*(?:\?|$)"  # "<business> has GL with us - anything else?"
+            # "can you write anything more for them", "anything else they could buy from us"
+            r"|\b(?:offer|write|sell|quote) anything (?:else|more)\b|\bget anything (?:else|more) from (?:you|us)\b"
+            r"|\banything (?:else|more)\b[^.?!\n]{0,25}\b(?:offer|write|sell|quote|buy)\b",
             re.I,
         ),
     ),
@@ -88,10 +91,12 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         "small_business",
         re.compile(
             r"\bsmall[- ]business\b|\bcounts? as (?:a )?small\b|\b(?:qualify|qualifies|considered|classed|classified) as (?:a )?small\b"
-            r"|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|that|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
+            r"|\b(?:considered|deemed) (?:as )?(?:a )?small\b|\bsize standards?\b|\bsba\b|\b(?:is|are) (?:it|this|that|this one|that one|the business|the company|they|these guys) (?:still )?small\b"
             r"|\bsize (?:test|check)\b|\bcheck (?:the |their |its )?size\b|\btoo (?:big|large)\b|\bsmall enough\b|\bsmall under\b"
             r"|\bsmall for (?:us|our|the sba|sba|you)\b|\bsmall\s*\?|\bsmall (?:biz|co|company|firm|business)\b|\bsmall or not\b"
-            r"|\b(?:big|large) or small\b",
+            r"|\b(?:big|large) or small\b"
+            # a figure or the trade it is small for: "are 40 staff small?", "is $6M small for a bakery?"
+            r"|\b(?:is|are) \$?\d[^.?!\n]{0,25} small\b|\bsmall for (?:a|an)\b[^.?!\n]{0,40}\?",
             re.I,
         ),
     ),
@@ -109,9 +114,14 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|\b(?:please|pls|plz)\W{0,2}\s*(?:code|classify)\b"
             r"|(?<!zip )(?<!postal )(?<!area )(?<!promo )\bcode (?:or|vs\.?|versus) [^.?!\n]{0,30}\?"  # "X code or Y?"
             r"|\bwhat (?:industry|kind of business|type of business|sector)\b|\bindustry[- ]wise\b"
-            r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"  # "the app coded it as a gym": is that right?
+            r"|\b(?:coded|classed) (?:it |them |this |the \w+ )?as\b"
+            r"|\bhow (?:would|do|should|will) (?:you|we|i) (?:code|class)\b|\b(?:code|class) (?:it|them|this|this one) as\b"  # "the app coded it as a gym": is that right?
             r"|\b(?:need|want|get|give me|looking for) (?:a |the |their )?(?:naics |industry )?code\b"
-            r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b",
+            r"|\b(?:what|which)(?:'s| is| are)? (?:the |their |its |a )?(?:right |correct |best |new |current )?(?:20[12][27] )?(?:industry |class |naics )?codes?\b"
+            # "class" alone is the trade's word for the code ("which class for a roofer?"), not a building's class
+            r"|\b(?:what|which)(?:'?s| is)? (?:your |the |their |its |a )?(?:right |correct |best )?class\b"
+            r"(?! of construction| [1-6]\b| (?:i{1,3}|iv|v)\b)(?![^.?!\n]{0,30}\b(?:construction|buildings?|bldgs?|iso|roof|walls?)\b)"
+            r"|(?<!construction )(?<!iso )(?<!building )(?<!bldg )(?<!fire )(?<!protection )\bclass\s*\?",
             re.I,
         ),
     ),
@@ -120,7 +130,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
 
 _UNKNOWN = re.compile(
     r"\b(?:i\s+)?(?:don'?t|do not|dont|doesn'?t|does not)\s+know\b|\bnot sure\b|\bno idea\b|\bunknown\b|\bunsure\b"
-    r"|\bno clue\b|\bcan'?t say\b|\bcannot say\b|\bnot known\b|\b(?:don'?t|do not) have (?:that|it|this|those|the)\b"
+    r"|\bno clue\b|\bcan'?t say\b|\bcannot say\b|\b(?:can'?t|cannot|couldn'?t) tell you\b|\bnot known\b|\b(?:don'?t|do not) have (?:that|it|this|those|the)\b"
     r"|\bnot (?:provided|given|available|stated|listed|in the submission)\b|\bn/a\b|\b(?:they|it|the broker) didn'?t say\b"
     r"|\bno information\b|\bnot specified\b|\bhaven'?t (?:got|been told)\b|\bwaiting (?:on|for)\b|\bto follow\b"
     # the paper that would say it is missing: "no vehicle schedule attached", "no payroll info yet"
@@ -129,7 +139,17 @@ _UNKNOWN = re.compile(
     # not sent yet, or kept back: "still waiting", "broker hasnt sent payroll", "they won't say"
     r"|\bstill waiting\b|\b(?:hasn'?t|haven'?t|has not|have not|didn'?t|did not) (?:sent|send|given"
     r"|provided|shared|received|gotten|included|listed)\b|\b(?:won'?t|wouldn'?t|will not|would not|refuse to) (?:say"
-    r"|share|tell|give|disclose)\b|\b(?:don'?t|do not) have\b[^,.;!?]*\byet\b",
+    r"|share|tell|give|disclose)\b|\b(?:don'?t|do not) have\b[^,.;!?]*\byet\b"
+    # a form's field left empty: "they left that blank", "blank on the acord", "none given", "app doesn't say"
+    r"|\bleft (?:\w+ )?blank\b|\b(?:is|was|were|are) blank\b|\bblank (?:on|in) (?:the |their )?(?:app|application|acord"
+    r"|submission|form|sheet|supp)\b|\b(?:none|never|wasn'?t|weren'?t|was not|not) (?:given|disclosed|shared|filled (?:in|out)"
+    r"|included|said|listed)\b|\b(?:app|application|acord|submission|form|broker) (?:doesn'?t|does not|didn'?t|did not)"
+    r" (?:say|show|list|have|include)\b|\b(?:left off|missing from) (?:the |their )?(?:app|application|acord|submission"
+    r"|form)\b|\bnot (?:on|in) (?:there|the file)\b|\bcould(?:n'?t| not) say\b|\bbeats me\b|\bguess is as good as\b"
+    # not known until someone asks: "need to check with the agent", "to be confirmed"
+    r"|\b(?:need|have|has) to (?:check|ask|confirm)\b|\bchecking (?:with|on)\b|\bto be (?:confirmed|determined)\b"
+    r"|\bwill find out\b|\b(?:didn'?t|did not) (?:include|list|give|provide|share|mention)\b|\bunclear\b"
+    r"|\b(?:can'?t|cannot|couldn'?t|could not|don'?t|do not) (?:find|see) (?:it|one|that|any)\b|\bno record of\b|\bno (?:info|data|figure|number|answer)(?: (?:on|for|about) (?:that|it|this|those))?\s*(?:$|[,.;!])",
     re.I,
 )
 # A question about what a rule or a word means: answered from the guidelines, never with a determination.
@@ -584,17 +604,20 @@ def lob_fact(text: str, catalog) -> str | None:
 
 
 _AMBIGUOUS_CONSTRUCTION = {"masonry", "frame", "glulam", "tilt-up", "tilt up"}
+# the building by its kind too: "frame barns", "sheds are metal", "bldgs"
 _BUILDING_CONTEXT = re.compile(
-    r"\b(?:building|buildings|bldg|construction|constructed|built|walls?|structure|roof|stor(?:y|ies)|floors?|premises"
-    r"|type|frame|class)\b",
+    r"\b(?:building|buildings|bldgs?|construction|constructed|built|walls?|structures?|roof|stor(?:y|ies)|floors?"
+    r"|premises|type|frame|class|barns?|sheds?|outbuildings?)\b",
     re.I,
 )
 # Beside a bare material ("steel", "metal", "brick"), the words that make it the building's: "steel building", "bldg
 # is metal", "brick walls". A material anywhere else is what the business makes or works ("sheet metal shop",
 # "fabricates structural steel for buildings").
 _NEAR_BUILDING = re.compile(
-    r"\b(?:building|bldg|construction|constructed|built|walls?|structure|roof|frame|premises|type|class)\b", re.I
+    r"\b(?:buildings?|bldgs?|construction|constructed|built|walls?|structures?|roof|frame|premises|type|class)\b", re.I
 )
+# the trade's shorthand for a building: "metal bldgs" is the catalog's "metal building"
+_BLDG = re.compile(r"\bbldg(s?)\b")
 
 
 _BUILDING_PART = {"walls", "wall", "roof", "roofs", "floors", "floor", "deck", "joists", "joist", "frame", "trusses",
@@ -638,7 +661,7 @@ def _by_materials(text: str, asked: bool) -> str | None:
 def construction_fact(text: str, catalog, asked: bool = False) -> str | None:
     """A construction phrase the catalog knows ('wood frame', 'Type II', 'non-combustible steel'), as typed."""
     t = _norm_text(text)
-    low = " " + re.sub(r"\s+", " ", t.lower()) + " "
+    low = _BLDG.sub(r"building\1", " " + re.sub(r"\s+", " ", t.lower()) + " ")
     best = None
     where = None
     for phrase in catalog.construction_phrases:
@@ -939,7 +962,10 @@ _ASKING_VERBS = {"need", "needs", "want", "wants", "looking", "seeking", "asking
 _QUESTION_WORDS = {"what", "whats", "what's", "how", "which", "who", "where", "when", "why", "whether", "if", "any",
                    "anything", "else", "about"}  # fmt: skip
 _BEING_BEFORE = re.compile(r"\b(?:is|are|was|were)\s+(?:[\w-]+\s+){0,2}$", re.I)
-_LEADING = {"a", "an", "the", "my", "our", "this", "that", "its", "it's", "is", "are", "for", "on", "re", "new", "got"}
+_LEADING = {"a", "an", "the", "my", "our", "this", "that", "its", "it's", "is", "are", "for", "on", "re", "new", "got",
+            "does", "do", "would", "will"}  # fmt: skip
+# a business named by a word for any outfit and what it does: "an outfit that does X", "a crew who installs Y"
+_RELATIVE = re.compile(r"\b(?P<noun>[A-Za-z]+)[ \t]+(?:that|who|which)[ \t]+\S.*", re.I)
 
 
 def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) -> str | None:
@@ -965,6 +991,13 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
         masked[a:b] = "," * (b - a)
     kept: list[str] = []
     for part in _PHRASE_BREAK.split("".join(masked)):
+        if (rel := _RELATIVE.search(part)) and rel["noun"].lower() in VAGUE:
+            words = rel[0].split()
+            while words and words[-1].lower() in DANGLING:
+                words.pop()
+            if len(words) <= 8 and _names_any_trade(words[2:]) and detect_task(" ".join(words)) is None:
+                kept.append(" ".join(words))  # "which class for a firm that paints bridges": the trade, asked of
+                continue
         words = part.split()
         asking = [i for i, w in enumerate(words) if w.lower().strip("'") in _QUESTION_WORDS]
         # "what about the trucks": a question about the business, not what it does; but "what naics is a bakery",
@@ -978,7 +1011,7 @@ def _trade_phrases(text: str, reading: Reading, catalog, company: str | None) ->
             words = words[article[-1] + 1 :]
         while words and words[-1].lower().strip("'.") in COURTESY:
             words.pop()  # "code for a commercial bakery pls"
-        verb = next((i for i, w in enumerate(words) if w.lower() in _ASKING_VERBS), len(words))
+        verb = next((i for i, w in enumerate(words) if w.lower() in _ASKING_VERBS | JUDGING), len(words))
         words = words[:verb]  # "Acme Haulers wants ...": the phrase before what they ask for
         while words and words[-1].lower() in DANGLING:
             words.pop()  # "title agency in": a phrase ends on what it names
@@ -1009,7 +1042,7 @@ def _whole_trade(text: str, desc):
     ("Cider" then "press"), or one in lower case or a trade's shorthand ("commercial GC")."""
     start, end, added = desc.span.start, desc.span.end, 0
     while added < 2 and (m := _NEXT_WORD.match(text, end)):
-        if not _leaves_trade(m[1], opens=False):
+        if not _leaves_trade(m[1], opens=False) or m[1].lower() in JUDGING:
             break  # a trade's word in lower case, or its shorthand in any ("residential" then "GC")
         end, added = m.end(), added + 1
     if (m := _WORD_BEFORE.search(text, 0, start)) and _leaves_trade(m[1], opens=_OPENS.search(text, 0, m.start(1))):

@@ -393,8 +393,8 @@ def _names(t: str, catalog, strict: bool) -> Iterator[tuple[str, int]]:
             yield found, start
             continue
         cue = prev in _CUE_BEFORE_SINGLE or sentence_start  # a sentence start was checked for a verb after it above
-        if cue and not _common_noun(content[0].lower(), catalog):
-            yield found, start
+        if cue and not _common_noun(content[0].lower(), catalog) and content[0].lower() not in READ_IN_ANY_CASE:
+            yield found, start  # (a trade's shorthand alone, "GC" or "MSP", says what it does, not who it is)
 
 
 _VOCAB: dict[int, tuple] = {}

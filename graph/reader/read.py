@@ -571,6 +571,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
             a, b = _whole_words(tokens, a, b)  # "Full-service restaurant", never "service restaurant"
+            b = next((i for i in range(a + 1, b) if _judged_as(tokens, i)), b)  # "kennel count as small?": the question
             while b - 1 > a and tokens[b - 1].text.lower() in DANGLING | COURTESY:
                 b -= 1  # "HVAC co w/", "florist pls": a description ends on what it names
             lob_only = _lob_code(_span(text, tokens, a, b).text, None) is not None  # "auto in appetite?": a line
@@ -583,7 +584,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and not lob_only
                 and not of_cover
                 and not (heads[a] and any(i in dead for i in _line_of(text, tokens, a)))  # "Budget: unknown, ..."
-                and not _names_no_trade(t.text for t in tokens[a:b])  # "sorry, it is 40"
+                and not _names_no_trade(t.text for t in tokens[a:b])  # "sorry, it is 40", "commercial and residential"
             ):
                 span = _span(text, tokens, a, b)
                 r.facts.setdefault("description", FactReading("description", span.text, "", span, "named"))
@@ -974,12 +975,24 @@ _PROCESS = {"refer", "referral", "referrals", "referred", "escalate", "escalatio
 
 
 def _names_no_trade(words) -> bool:
-    """Words that say nothing of a trade: a correction's, a question's, our own trade's and process's."""
-    none = _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES | _PROCESS | _OURS | DANGLING
+    """Words that say nothing of a trade: a correction's, a question's, our own trade's and process's, and who a
+    business serves."""
+    none = _REFERENCES | VAGUE | CORRECTION_WORDS | _ASKING | _PARTIES | _PROCESS | _OURS | DANGLING | _MARKETS
     return all(w.lower() in none for w in words)
 
 
 # Words that ask: no description is made of them alone ("which naics for ...").
+# Who a business serves, not what it does: "- commercial and residential" after its trade describes nothing alone.
+_MARKETS = {"commercial", "residential", "industrial", "institutional", "municipal", "government", "public", "private",
+            "retail", "wholesale", "both", "mostly", "only", "clients", "customers", "accounts", "work", "jobs"}  # fmt: skip
+# What a question asks of the business, after naming it: "does a 3-bay garage count as small", "qualify as".
+JUDGING = frozenset({"count", "counts", "qualify", "qualifies", "rate", "rates", "classify", "classifies"})
+
+
+def _judged_as(tokens: list[Token], i: int) -> bool:
+    return tokens[i].text.lower() in JUDGING and i + 1 < len(tokens) and tokens[i + 1].text.lower() == "as"
+
+
 _ASKING = {"which", "what", "whats", "what's", "who", "how", "where", "when", "why", "is", "are", "does", "do", "can"}
 
 _REJECTING = {"not", "instead of", "rather than"}
