@@ -41,11 +41,28 @@ _LETS = (
     r"|offices?|storefronts?|units|apartments|rooms|land|lots?|acreage|farmland)\b"
 )
 
+# Who owns buildings to let them names itself by the buildings it owns ("duplex owner", "landlord of a strip mall",
+# "owns two office buildings"): a lessor of real estate, though the buildings' words pull towards their builders. Only
+# buildings people let (not a warehouse or farmland, which the owner may well use itself); "property owners'
+# association" is a club of owners, no lessor.
+_LET_BUILDINGS = (
+    r"(?:apartment\s+(?:buildings?|complex(?:es)?)|apartments|duplex(?:es)?|fourplex(?:es)?|triplex(?:es)?"
+    r"|rental\s+(?:houses|homes|propert(?:y|ies)|units)|office\s+buildings?|strip\s+(?:malls?|centers?)"
+    r"|(?:commercial|residential|rental)\s+(?:buildings?|propert(?:y|ies)))"
+)
+_OWNS_TO_LET = (
+    rf"\b{_LET_BUILDINGS}\s+(?:owner|landlord|lessor)s?\b(?!['\u2019]|\s+(?:association|assn|club)s?\b)"
+    rf"|\b(?:owns?|owning)\s+(?:and\s+(?:rents?|leases?|manages?|operates?)\s+)?(?:[a-z0-9-]+\s+){{0,3}}?"
+    rf"{_LET_BUILDINGS}\b"
+    r"|\b(?:commercial|residential)\s+(?:landlord|lessor)s?\b|\b(?:landlord|lessor)s?\s+(?:of|for)\b"
+)
+
 # (the kind, the sectors or subsectors it names, the verbs that say it)
 KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
     ("manufacturing", ("31", "32", "33"), re.compile(rf"\b(?:{_MAKES})\b", re.IGNORECASE)),
     ("construction", ("23",), re.compile(rf"\b(?:{_INSTALLS})\b", re.IGNORECASE)),
-    ("letting", ("5311",), re.compile(_LETS, re.IGNORECASE)),  # ("leases out warehouse space": no warehouse)
+    # ("leases out warehouse space": no warehouse)
+    ("letting", ("5311",), re.compile(rf"{_LETS}|{_OWNS_TO_LET}", re.IGNORECASE)),
     ("warehousing", ("493",), re.compile(_STORES, re.IGNORECASE)),
     ("wholesale", ("42",), re.compile(rf"\b(?:{_DISTRIBUTES})\b", re.IGNORECASE)),
 )

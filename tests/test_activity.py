@@ -56,6 +56,11 @@ def test_a_retailers_name_says_retail(text, sectors):
         ("family rents out the old dairy barn for receptions", ("5311",)),  # a lessor of the building
         ("leases out warehouse space to a moving company", ("5311",)),  # the space let, not goods stored
         ("rents out bounce houses and folding chairs", ()),  # goods rented: no building
+        # who owns buildings people rent names itself by them: a lessor, whatever the buildings' words pull to
+        ("fourplex owner in the suburbs", ("5311",)),
+        ("owns and manages four office buildings downtown", ("5311",)),
+        ("residential landlord with eleven doors", ("5311",)),
+        ("landlord of two strip centers", ("5311",)),
         ("roasts coffee and sells to restaurants and cafes", ("42",)),
         ("sells bulk nuts to grocery stores", ("42",)),
         # a maker that sells to businesses is classified by the making
@@ -78,6 +83,10 @@ def test_the_verbs_name_the_kind_of_activity(text, sectors):
         "espresso bar brewing coffee",  # brewing is what cafes do too
         "frame shop; nothing is fabricated here, others install the frames",  # denied, or done by others
         "a toolmaker's sales office",  # a possessive names another's business
+        "rental property owners association, 60 members",  # a club of owners, no lessor
+        "taqueria that owns its building",  # a business in its own building lets nothing
+        "landlord-tenant law practice",  # a trade that serves landlords
+        "owns and operates a bakery with rental space upstairs",
     ],
 )
 def test_what_is_no_kind_of_the_business_itself_names_none(text):
