@@ -19,8 +19,11 @@ from core.vocabulary import FACT_NOUNS, LOB_SHORTHAND, NUMERIC_FACTS
 from retrieval.normalise import stem
 from retrieval.wordset import WordSet
 
-# A number after letters and a hyphen is part of a model name ("CO-2", "F-150"), not a figure.
-_NUMBER = r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)?\+?"
+# A number after letters and a hyphen is part of a model name ("CO-2", "F-150"), not a figure; nor is one with letters
+# right after it other than a unit of money ("3PL", "4WD": a trade's abbreviation that starts with a digit).
+_NUMBER = (
+    r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)|(?![\d,.]*[A-Za-z]))\+?"
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&.-]*")
 # Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+".
 _CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?]\s*|\s+\+\s+")
@@ -145,8 +148,10 @@ def head_clause(text: str) -> str:
 
 # Where the name of a business ends and what it does, whom it serves or where it is begins: "wireless retailer | for a
 # carrier", "pipeline contractor | that lays lines", "GC | doing buildouts".
+# "w/" and "w/o" are "with" and "without" as people type them: the name ends there, not at the slash ("dive bar w/ ...").
 _NAME_ENDS = re.compile(
-    r"\b(?:for|that|which|who|with|doing|does|in|on|of|to|and|from|at)\b|\s[-–—]\s|[-–—,;:.!?()+&/]", re.IGNORECASE
+    r"\b(?:for|that|which|who|with|doing|does|in|on|of|to|and|from|at)\b|\bw/o?|\s[-–—]\s|[-–—,;:.!?()+&/]",
+    re.IGNORECASE,
 )
 
 
