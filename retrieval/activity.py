@@ -57,12 +57,25 @@ _OWNS_TO_LET = (
     r"|\b(?:commercial|residential)\s+(?:landlord|lessor)s?\b|\b(?:landlord|lessor)s?\s+(?:of|for)\b"
 )
 
+# A business that grows or raises what it sells is a farm, whoever it sells to ("wholesale nursery growing shrubs",
+# "raises hogs for a packer"), or a maker when it makes something of it too (the making comes first). Not "grown",
+# which describes goods (a grocer's "locally grown produce"), nor what grows its own supplies (a winery its grapes, a
+# cafe its herbs: the kind is its name's), nor a business that is growing ("fast-growing", "growing company") or
+# raises money.
+_GROWS = (
+    r"(?<![-\w])(?<!fast[- ])(?<!rapidly )(?<!quickly )"
+    r"(?:grows|growing|grower|growers|raises|raising|cultivat(?:es|ing|ion))\b"
+    r"(?!\s+(?:business|company|firm|list|number|team|clientele|customer|money|funds|capital)\w*"
+    r"|\s+(?:\w+\s+)?own\b)"
+)
+
 # (the kind, the sectors or subsectors it names, the verbs that say it)
 KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
     ("manufacturing", ("31", "32", "33"), re.compile(rf"\b(?:{_MAKES})\b", re.IGNORECASE)),
     ("construction", ("23",), re.compile(rf"\b(?:{_INSTALLS})\b", re.IGNORECASE)),
     # ("leases out warehouse space": no warehouse)
     ("letting", ("5311",), re.compile(rf"{_LETS}|{_OWNS_TO_LET}", re.IGNORECASE)),
+    ("farming", ("11",), re.compile(_GROWS, re.IGNORECASE)),
     ("warehousing", ("493",), re.compile(_STORES, re.IGNORECASE)),
     ("wholesale", ("42",), re.compile(rf"\b(?:{_DISTRIBUTES})\b", re.IGNORECASE)),
 )

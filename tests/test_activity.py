@@ -61,6 +61,9 @@ def test_a_retailers_name_says_retail(text, sectors):
         ("owns and manages four office buildings downtown", ("5311",)),
         ("residential landlord with eleven doors", ("5311",)),
         ("landlord of two strip centers", ("5311",)),
+        # what grows or raises what it sells is a farm, whoever buys it
+        ("greenhouse growing bedding plants for garden centers, sells wholesale", ("11",)),
+        ("raises broilers under contract for a processor", ("11",)),
         ("roasts coffee and sells to restaurants and cafes", ("42",)),
         ("sells bulk nuts to grocery stores", ("42",)),
         # a maker that sells to businesses is classified by the making
@@ -87,6 +90,9 @@ def test_the_verbs_name_the_kind_of_activity(text, sectors):
         "taqueria that owns its building",  # a business in its own building lets nothing
         "landlord-tenant law practice",  # a trade that serves landlords
         "owns and operates a bakery with rental space upstairs",
+        "fast-growing payroll software company",  # a business that grows, not one that grows crops
+        "cidery that grows its own apples",  # its own supplies: the kind is its name's
+        "farm stand selling locally grown sweet corn",  # goods grown by others
     ],
 )
 def test_what_is_no_kind_of_the_business_itself_names_none(text):
