@@ -113,14 +113,20 @@ RETAIL = ("44", "45")
 
 @dataclass(frozen=True)
 class Activity:
-    """The sectors a description's verbs name, the first kind found; ``establishment(word)`` says whether a noun
+    """The sectors a description's verbs name, the first kind found (after a practitioner's office its name names:
+    ``practice``, ``retrieval.business_words.HeadNouns.practice``); ``establishment(word)`` says whether a noun
     names businesses (a customer of that noun makes the seller a wholesaler); ``retailer(noun)`` whether a name's
     head noun (``retrieval.business_words.head_noun``) names a retail establishment."""
 
     establishment: Callable[[str], bool]
     retailer: Callable[[str], bool] = lambda noun: False
+    # the industry group of a practitioner's office named by the description's head word, or ()
+    practice: Callable[[str], tuple[str, ...]] = lambda description: ()
 
     def sectors(self, description: str) -> tuple[str, ...]:
+        # a practitioner's name speaks first: what a podiatrist makes or a dentist fits is the practice's work
+        if office := self.practice(description):
+            return office
         description = _SUPPLIERS.sub(" ", description)
         own = _CLIENTS.sub(" ", description)
         for _, sectors, verbs in KINDS:

@@ -99,6 +99,15 @@ def test_what_is_no_kind_of_the_business_itself_names_none(text):
     assert _activity().sectors(text) == ()
 
 
+def test_a_practitioners_name_speaks_before_the_verbs():
+    def practice(text: str) -> tuple[str, ...]:
+        return ("6213",) if text.startswith("optometrist") else ()
+
+    activity = Activity(establishment_test(lambda w: {}), practice=practice)
+    assert activity.sectors("optometrist who makes custom contact lenses") == ("6213",)
+    assert activity.sectors("lens lab that makes custom contact lenses") == ("31", "32", "33")
+
+
 def test_the_verbs_move_a_first_code_of_another_sector_and_leave_one_of_theirs(toolkit):
     from tools.naics import naics_classifier
 

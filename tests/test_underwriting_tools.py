@@ -592,6 +592,21 @@ def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it()
     assert nouns.sectors("coffee and tea manufacturing") == {}  # "coffee": too few entries end in it
 
 
+def test_a_business_named_by_its_practitioner_is_the_practitioners_office():
+    from retrieval.business_words import HeadNouns
+
+    entries = [("621320", "Optometrists' offices (e.g., centers, clinics)"), ("339115", "Optometric lenses, mfg")]
+    entries += [("541110", "Attorneys' offices"), ("922130", "District attorneys' offices")]
+    entries += [("621399", "Licensed practical nurses' offices"), ("541330", "Engineers' offices")]
+    entries += [("531390", "Agents' offices, real estate")] + [("711410", f"Agents, {w}") for w in "abcde"]
+    nouns = HeadNouns.build(entries)
+    assert nouns.practice("optometrists - frames, contacts, 2 exam lanes") == ("6213",)
+    assert nouns.practice("structural engineer") == ("5413",) and nouns.practice("small engine repair") == ()
+    # offices of two industry groups, a practitioner never named alone, a word that ends other trades' names
+    assert nouns.practice("attorney") == () and nouns.practice("home care nurses") == ()
+    assert nouns.practice("booking agent for bands") == ()
+
+
 def test_a_business_classifies_the_same_with_or_without_the_facts_around_it(call_indexed):
     """Metamorphic: the place, the figures and the line asked about do not change what the business is."""
     for name in ("coffee shop", "roofing contractor", "intercity bus line", "nail salon"):

@@ -226,7 +226,7 @@ def _build_classifier(ctx: ToolContext, index: HybridIndex) -> NaicsClassifier:
     del names, texts  # before the cities are read: they reuse the memory
     business = BusinessWords.build(words, read_us_cities(), ctx.catalog.states, ctx.catalog.synonyms)
     del words
-    activity = Activity(establishment_test(heads.of_noun), retailer_test(heads.of_noun))
+    activity = Activity(establishment_test(heads.of_noun), retailer_test(heads.of_noun), heads.practice)
     spelling = Spelling.build(counts, vocabulary_words())
     titles = ctx.catalog.naics_titles
     return NaicsClassifier(index, documents, entries, business, heads, acronyms, activity, spelling, titles)
