@@ -66,7 +66,7 @@ _GROWS = (
     r"(?<![-\w])(?<!fast[- ])(?<!rapidly )(?<!quickly )"
     r"(?:grows|growing|grower|growers|raises|raising|cultivat(?:es|ing|ion))\b"
     r"(?!\s+(?:business|company|firm|list|number|team|clientele|customer|money|funds|capital)\w*"
-    r"|\s+(?:\w+\s+)?own\b)"
+    r"|\s+(?:\w+\s+){0,3}?(?:its|their|our|his|her)\s+own\b)"
 )
 
 # (the kind, the sectors or subsectors it names, the verbs that say it)

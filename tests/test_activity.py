@@ -92,6 +92,7 @@ def test_the_verbs_name_the_kind_of_activity(text, sectors):
         "owns and operates a bakery with rental space upstairs",
         "fast-growing payroll software company",  # a business that grows, not one that grows crops
         "cidery that grows its own apples",  # its own supplies: the kind is its name's
+        "cidery growing apples in its own orchard, presses and bottles them",
         "farm stand selling locally grown sweet corn",  # goods grown by others
     ],
 )
