@@ -55,6 +55,14 @@ PLACE_CUES = r"in|near|from|around|outside|based in|located in"
 # "prospect" and "risk" are, often enough ("client services", "risk management"), so they go only before "is" or ":".
 # A greeting that opens the text goes with them.
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon))\b[\s,!.:-]*", re.IGNORECASE)
+# A submission named as such before the business ("new submission for ...", "submission:"), and the legal form after a
+# business's name ("LLC", "Inc.", "Corp."): words of the paperwork, not of what the business does (a name ending in
+# "LLC" had that for its head noun).
+_SUBMISSION = re.compile(
+    r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:a|the|new|this|our)\s+)*submission(?:\s+(?:for|on)\b|\s*:)",
+    re.IGNORECASE,
+)
+_LEGAL_FORM = re.compile(r",?\s+(?-i:LLC|L\.L\.C\.|Inc\.?|INC\.?|Corp\.?|Ltd\.?|PLLC|LLP)(?![\w&])")
 _FRAMING = re.compile(
     r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:the|our|my|this|new|your)\s+)?"
     r"(?:(?:named\s+)?(?:insured|insd|applicant)(?:'s)?(?=\s+(?!values?\b)[a-z]+s\b|\s+(?:is|are|was)\b|\s*:)"
@@ -110,7 +118,8 @@ class BusinessWords:
 
     def __call__(self, text: str) -> str:
         """``text`` without figures, places and unused shorthand; ``text`` itself when nothing would be left."""
-        out = _FRAMING.sub(" ", _GREETING.sub("", text))
+        out = _FRAMING.sub(" ", _SUBMISSION.sub(" ", _GREETING.sub("", text)))
+        out = _LEGAL_FORM.sub("", out)
         out = self.figures.sub(" ", out)
         if self.places is not None:
             out = self.places.sub(" ", out)

@@ -573,6 +573,12 @@ def test_how_a_submission_refers_to_the_business_is_not_read_as_the_business():
     assert words("client services firm") == "client services firm"
     assert words("risk management consultancy") == "risk management consultancy"
     assert words("insured value appraisals") == "insured value appraisals"
+    # a submission named as such, and a name's legal form, are the paperwork's words
+    assert words("Hello - new submission for Kessler Tile Works, Inc., sets tile in homes") == (
+        "Kessler Tile Works, sets tile in homes"
+    )
+    assert words("Submission: Harbor Row Rentals LLC") == "Harbor Row Rentals"
+    assert words("submission portal software vendor") == "submission portal software vendor"
 
 
 def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it():
