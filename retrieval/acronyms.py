@@ -45,6 +45,7 @@ TRADE_ABBREVIATIONS = {
     "RV": "recreational vehicle",
     "PI": "private investigation",
     "AD": "advertising",
+    "DJ": "disc jockey",
 }
 _WORDS_IN_LOWER = frozenset({"IT", "PT", "OT"})
 # "PI" before a lawyer is personal injury, not an investigator
@@ -99,7 +100,10 @@ _LOWER_ACRONYM = re.compile(r"(?<![\w&'-])([a-z]{2,8})(?:s|'s)?(?![\w&'-])")
 
 
 def spell_out(text: str, acronyms: dict[str, str], words: Container[str] = ()) -> str:
-    """``text`` with each acronym typed in capitals ("CPA", "CPAs", "RV's") followed by its definition: the trade's
+    """``text`` with each acronym typed in capitals ("CPA", "CPAs", "RV's") put after its definition, in brackets, as
+    the NAICS texts write them ("certified public accountant (CPA) firm"): the definition stands where the acronym
+    stood, so a name that is an acronym keeps its head noun and its first clause its words ("commercial general
+    contractor (GC), ..."; after it, the bracket would end the name at "commercial GC"). The definition is the trade's
     own as typed (``TRADE_ABBREVIATIONS``), else the one ``acronyms`` gives (lower case -> definition). Typed in lower
     case ("gc", "ltl"), an acronym is spelled out too when it is none of ``words`` (the words a text may mean:
     "it" and "pt" stay), the trade's of any length, a defined one of three letters or more."""
@@ -109,16 +113,16 @@ def spell_out(text: str, acronyms: dict[str, str], words: Container[str] = ()) -
 
     def add(m: re.Match) -> str:
         if m.group(1) is not None and not shouted:
-            return f"{m.group(0)} ({trade_meaning(m.group(1), m.string[m.end() :])})"
+            return f"{trade_meaning(m.group(1), m.string[m.end() :])} ({m.group(0)})"
         definition = acronyms.get((m.group(1) or m.group(2)).lower())
-        return f"{m.group(0)} ({definition})" if definition else m.group(0)
+        return f"{definition} ({m.group(0)})" if definition else m.group(0)
 
     def add_lower(m: re.Match) -> str:
         a = m.group(1)
         if a in words or (a not in _LOWER and len(a) < 3):
             return m.group(0)
         definition = trade_meaning(a, m.string[m.end() :]) if a in _LOWER else acronyms.get(a)
-        return f"{m.group(0)} ({definition})" if definition else m.group(0)
+        return f"{definition} ({m.group(0)})" if definition else m.group(0)
 
     text = _ACRONYM.sub(add, text)
     return _LOWER_ACRONYM.sub(add_lower, text) if words else text

@@ -41,11 +41,41 @@ _LETS = (
     r"|offices?|storefronts?|units|apartments|rooms|land|lots?|acreage|farmland)\b"
 )
 
+# Who owns buildings to let them names itself by the buildings it owns ("duplex owner", "landlord of a strip mall",
+# "owns two office buildings"): a lessor of real estate, though the buildings' words pull towards their builders. Only
+# buildings people let (not a warehouse or farmland, which the owner may well use itself); "property owners'
+# association" is a club of owners, no lessor.
+_LET_BUILDINGS = (
+    r"(?:apartment\s+(?:buildings?|complex(?:es)?)|apartments|duplex(?:es)?|fourplex(?:es)?|triplex(?:es)?"
+    r"|rental\s+(?:houses|homes|propert(?:y|ies)|units)|office\s+buildings?|strip\s+(?:malls?|centers?)"
+    r"|(?:commercial|residential|rental)\s+(?:buildings?|propert(?:y|ies)))"
+)
+_OWNS_TO_LET = (
+    rf"\b{_LET_BUILDINGS}\s+(?:owner|landlord|lessor)s?\b(?!['\u2019]|\s+(?:association|assn|club)s?\b)"
+    rf"|\b(?:owns?|owning)\s+(?:and\s+(?:rents?|leases?|manages?|operates?)\s+)?(?:[a-z0-9-]+\s+){{0,3}}?"
+    rf"{_LET_BUILDINGS}\b"
+    r"|\b(?:commercial|residential)\s+(?:landlord|lessor)s?\b|\b(?:landlord|lessor)s?\s+(?:of|for)\b"
+)
+
+# A business that grows or raises what it sells is a farm, whoever it sells to ("wholesale nursery growing shrubs",
+# "raises hogs for a packer"), or a maker when it makes something of it too (the making comes first). Not "grown",
+# which describes goods (a grocer's "locally grown produce"), nor what grows its own supplies (a winery its grapes, a
+# cafe its herbs: the kind is its name's), nor a business that is growing ("fast-growing", "growing company") or
+# raises money.
+_GROWS = (
+    r"(?<![-\w])(?<!fast[- ])(?<!rapidly )(?<!quickly )"
+    r"(?:grows|growing|grower|growers|raises|raising|cultivat(?:es|ing|ion))\b"
+    r"(?!\s+(?:business|company|firm|list|number|team|clientele|customer|money|funds|capital)\w*"
+    r"|\s+(?:\w+\s+){0,3}?(?:its|their|our|his|her)\s+own\b)"
+)
+
 # (the kind, the sectors or subsectors it names, the verbs that say it)
 KINDS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
     ("manufacturing", ("31", "32", "33"), re.compile(rf"\b(?:{_MAKES})\b", re.IGNORECASE)),
     ("construction", ("23",), re.compile(rf"\b(?:{_INSTALLS})\b", re.IGNORECASE)),
-    ("letting", ("5311",), re.compile(_LETS, re.IGNORECASE)),  # ("leases out warehouse space": no warehouse)
+    # ("leases out warehouse space": no warehouse)
+    ("letting", ("5311",), re.compile(rf"{_LETS}|{_OWNS_TO_LET}", re.IGNORECASE)),
+    ("farming", ("11",), re.compile(_GROWS, re.IGNORECASE)),
     ("warehousing", ("493",), re.compile(_STORES, re.IGNORECASE)),
     ("wholesale", ("42",), re.compile(rf"\b(?:{_DISTRIBUTES})\b", re.IGNORECASE)),
 )
@@ -83,14 +113,20 @@ RETAIL = ("44", "45")
 
 @dataclass(frozen=True)
 class Activity:
-    """The sectors a description's verbs name, the first kind found; ``establishment(word)`` says whether a noun
+    """The sectors a description's verbs name, the first kind found (after a practitioner's office its name names:
+    ``practice``, ``retrieval.business_words.HeadNouns.practice``); ``establishment(word)`` says whether a noun
     names businesses (a customer of that noun makes the seller a wholesaler); ``retailer(noun)`` whether a name's
     head noun (``retrieval.business_words.head_noun``) names a retail establishment."""
 
     establishment: Callable[[str], bool]
     retailer: Callable[[str], bool] = lambda noun: False
+    # the industry group of a practitioner's office named by the description's head word, or ()
+    practice: Callable[[str], tuple[str, ...]] = lambda description: ()
 
     def sectors(self, description: str) -> tuple[str, ...]:
+        # a practitioner's name speaks first: what a podiatrist makes or a dentist fits is the practice's work
+        if office := self.practice(description):
+            return office
         description = _SUPPLIERS.sub(" ", description)
         own = _CLIENTS.sub(" ", description)
         for _, sectors, verbs in KINDS:

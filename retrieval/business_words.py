@@ -12,15 +12,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 from core.vocabulary import FACT_NOUNS, LOB_SHORTHAND, NUMERIC_FACTS
 from retrieval.normalise import stem
 from retrieval.wordset import WordSet
 
-# A number after letters and a hyphen is part of a model name ("CO-2", "F-150"), not a figure.
-_NUMBER = r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)?\+?"
+# A number after letters and a hyphen is part of a model name ("CO-2", "F-150"), not a figure; nor is one with letters
+# right after it other than a unit of money ("3PL", "4WD": a trade's abbreviation that starts with a digit).
+_NUMBER = (
+    r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)|(?![\d,.]*[A-Za-z]))\+?"
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&.-]*")
 # Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+".
 _CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?]\s*|\s+\+\s+")
@@ -52,6 +55,14 @@ PLACE_CUES = r"in|near|from|around|outside|based in|located in"
 # "prospect" and "risk" are, often enough ("client services", "risk management"), so they go only before "is" or ":".
 # A greeting that opens the text goes with them.
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon))\b[\s,!.:-]*", re.IGNORECASE)
+# A submission named as such before the business ("new submission for ...", "submission:"), and the legal form after a
+# business's name ("LLC", "Inc.", "Corp."): words of the paperwork, not of what the business does (a name ending in
+# "LLC" had that for its head noun).
+_SUBMISSION = re.compile(
+    r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:a|the|new|this|our)\s+)*submission(?:\s+(?:for|on)\b|\s*:)",
+    re.IGNORECASE,
+)
+_LEGAL_FORM = re.compile(r",?\s+(?-i:LLC|L\.L\.C\.|Inc\.?|INC\.?|Corp\.?|Ltd\.?|PLLC|LLP)(?![\w&])")
 _FRAMING = re.compile(
     r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:the|our|my|this|new|your)\s+)?"
     r"(?:(?:named\s+)?(?:insured|insd|applicant)(?:'s)?(?=\s+(?!values?\b)[a-z]+s\b|\s+(?:is|are|was)\b|\s*:)"
@@ -107,7 +118,8 @@ class BusinessWords:
 
     def __call__(self, text: str) -> str:
         """``text`` without figures, places and unused shorthand; ``text`` itself when nothing would be left."""
-        out = _FRAMING.sub(" ", _GREETING.sub("", text))
+        out = _FRAMING.sub(" ", _SUBMISSION.sub(" ", _GREETING.sub("", text)))
+        out = _LEGAL_FORM.sub("", out)
         out = self.figures.sub(" ", out)
         if self.places is not None:
             out = self.places.sub(" ", out)
@@ -145,8 +157,10 @@ def head_clause(text: str) -> str:
 
 # Where the name of a business ends and what it does, whom it serves or where it is begins: "wireless retailer | for a
 # carrier", "pipeline contractor | that lays lines", "GC | doing buildouts".
+# "w/" and "w/o" are "with" and "without" as people type them: the name ends there, not at the slash ("dive bar w/ ...").
 _NAME_ENDS = re.compile(
-    r"\b(?:for|that|which|who|with|doing|does|in|on|of|to|and|from|at)\b|\s[-–—]\s|[-–—,;:.!?()+&/]", re.IGNORECASE
+    r"\b(?:for|that|which|who|with|doing|does|in|on|of|to|and|from|at)\b|\bw/o?|\s[-–—]\s|[-–—,;:.!?()+&/]",
+    re.IGNORECASE,
 )
 
 
@@ -163,29 +177,77 @@ def head_noun(text: str, ends: re.Pattern = _NAME_ENDS) -> str | None:
     return stem(words[-1]) if words else None
 
 
+# An index entry that names a practitioner's office ("Dentists' offices (e.g., centers, clinics)", "Architects' (except
+# landscape) offices", "District attorneys' offices"): the words before the practitioner (group 1) say which kind
+_PRACTICE_ENTRY = re.compile(
+    r"^((?:[a-z-]+\s+)*?)([a-z]{4,})(?:'s|s'|')(?:\s+or\s+[a-z]+(?:'s|s'|'))?\s+(?:\([^)]*\)\s+)?"
+    r"(?:offices?|clinics?|practices?)\b",
+    re.IGNORECASE,
+)
+
+
+def singular(word: str) -> str:
+    """``word`` in lower case without a plural's "s" ("Dentists" -> "dentist"); whole, unlike a stem, so "engineer"
+    is not "engine" nor "nurse" "nursery"."""
+    word = word.lower()
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def head_word(text: str) -> str | None:
+    """The last word of ``text``'s name (``head_noun``), whole and singular: "family dentist, 3 chairs" -> "dentist"."""
+    words = re.findall(r"[a-z]+", _NAME_ENDS.split(head_clause(text).lower())[0])
+    return singular(words[-1]) if words else None
+
+
 @dataclass(frozen=True)
 class HeadNouns:
     """How the Census index entries whose name ends in a noun spread over the NAICS sectors: "stores" name retailers,
     "farms" farms, "shops" repair shops, retailers and cafes. A description's head noun then says which sectors its
-    business is likely in, whatever objects its detail names."""
+    business is likely in, whatever objects its detail names. And which practitioners the entries name an office
+    by ("Dentists' offices", "Chiropractors' offices"): a business named by its practitioner is that office, whatever
+    it fits, fits with or sells ("podiatrist, makes orthotics", "dentist with implants")."""
 
     shares: dict[str, dict[str, float]]  # head noun -> sector (two digits) -> share of its entries
+    practices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # practitioner (singular) -> its offices' codes
 
     @classmethod
     def build(cls, entries: Iterable[tuple[str, str]], min_entries: int = 5) -> HeadNouns:
         counts: dict[str, dict[str, int]] = {}
+        offices: dict[str, set[str]] = {}
+        named_alone: set[str] = set()
         for code, entry in entries:
             noun = head_noun(entry, _ENTRY_NAME_ENDS)
             if noun:
                 sectors = counts.setdefault(noun, {})
                 sectors[code[:2]] = sectors.get(code[:2], 0) + 1
-        return cls(
-            {
-                noun: {sector: n / sum(sectors.values()) for sector, n in sectors.items()}
-                for noun, sectors in counts.items()
-                if sum(sectors.values()) >= min_entries  # fewer say nothing general about the noun
-            }
-        )
+            if m := _PRACTICE_ENTRY.match(entry):
+                offices.setdefault(singular(m.group(2)), set()).add(code)
+                if not m.group(1):
+                    named_alone.add(singular(m.group(2)))
+        shares = {
+            noun: {sector: n / sum(sectors.values()) for sector, n in sectors.items()}
+            for noun, sectors in counts.items()
+            if sum(sectors.values()) >= min_entries  # fewer say nothing general about the noun
+        }
+        # a practitioner whose offices, of any kind, are of one industry group (not "attorneys": district attorneys'
+        # offices are the government's; not "pathologists", of three), named alone by an entry (not "nurses", only
+        # as "practical nurses"), whose word does not mostly end names of another sector ("agents", "managers",
+        # "governors" end the names of many trades: an insurance agent is no real estate agent's office)
+        practices = {
+            word: tuple(sorted(codes))
+            for word, codes in offices.items()
+            if word in named_alone
+            and len({c[:4] for c in codes}) == 1
+            and (stem(word) not in shares or shares[stem(word)].get(next(iter(codes))[:2], 0.0) >= 0.5)
+        }
+        return cls(shares, practices)
+
+    def practice(self, description: str) -> tuple[str, ...]:
+        """The industry group (four digits) of the offices the entries name by ``description``'s head word when it is
+        a practitioner ("family dentist, 3 chairs": "6212"), else ()."""
+        word = head_word(description)
+        codes = self.practices.get(word, ()) if word else ()
+        return (codes[0][:4],) if codes else ()
 
     def of_noun(self, word: str) -> dict[str, float]:
         """Sector -> share of the entries whose name ends in ``word`` (any form of it); empty when too few do."""

@@ -56,6 +56,14 @@ def test_a_retailers_name_says_retail(text, sectors):
         ("family rents out the old dairy barn for receptions", ("5311",)),  # a lessor of the building
         ("leases out warehouse space to a moving company", ("5311",)),  # the space let, not goods stored
         ("rents out bounce houses and folding chairs", ()),  # goods rented: no building
+        # who owns buildings people rent names itself by them: a lessor, whatever the buildings' words pull to
+        ("fourplex owner in the suburbs", ("5311",)),
+        ("owns and manages four office buildings downtown", ("5311",)),
+        ("residential landlord with eleven doors", ("5311",)),
+        ("landlord of two strip centers", ("5311",)),
+        # what grows or raises what it sells is a farm, whoever buys it
+        ("greenhouse growing bedding plants for garden centers, sells wholesale", ("11",)),
+        ("raises broilers under contract for a processor", ("11",)),
         ("roasts coffee and sells to restaurants and cafes", ("42",)),
         ("sells bulk nuts to grocery stores", ("42",)),
         # a maker that sells to businesses is classified by the making
@@ -78,10 +86,27 @@ def test_the_verbs_name_the_kind_of_activity(text, sectors):
         "espresso bar brewing coffee",  # brewing is what cafes do too
         "frame shop; nothing is fabricated here, others install the frames",  # denied, or done by others
         "a toolmaker's sales office",  # a possessive names another's business
+        "rental property owners association, 60 members",  # a club of owners, no lessor
+        "taqueria that owns its building",  # a business in its own building lets nothing
+        "landlord-tenant law practice",  # a trade that serves landlords
+        "owns and operates a bakery with rental space upstairs",
+        "fast-growing payroll software company",  # a business that grows, not one that grows crops
+        "cidery that grows its own apples",  # its own supplies: the kind is its name's
+        "cidery growing apples in its own orchard, presses and bottles them",
+        "farm stand selling locally grown sweet corn",  # goods grown by others
     ],
 )
 def test_what_is_no_kind_of_the_business_itself_names_none(text):
     assert _activity().sectors(text) == ()
+
+
+def test_a_practitioners_name_speaks_before_the_verbs():
+    def practice(text: str) -> tuple[str, ...]:
+        return ("6213",) if text.startswith("optometrist") else ()
+
+    activity = Activity(establishment_test(lambda w: {}), practice=practice)
+    assert activity.sectors("optometrist who makes custom contact lenses") == ("6213",)
+    assert activity.sectors("lens lab that makes custom contact lenses") == ("31", "32", "33")
 
 
 def test_the_verbs_move_a_first_code_of_another_sector_and_leave_one_of_theirs(toolkit):

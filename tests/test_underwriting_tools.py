@@ -418,6 +418,8 @@ def test_figures_places_and_line_shorthand_are_not_read_as_the_business():
     # a model name is no state and no figure: letters, a hyphen and digits stay whole
     models = BusinessWords.build(set(), [], {"CO": "Colorado", "ID": "Idaho"}, [])
     assert models("refills CO-2 tanks and ID-9 scanners, 15 employees, CO") == "refills CO-2 tanks and ID-9 scanners"
+    # an abbreviation that starts with a digit is no figure ("2FA", "4WD"); a sum in millions still is
+    assert models("4WD upfitter, $3M revenue") == "4WD upfitter"
 
 
 def test_the_head_clause_is_the_name_before_the_detail():
@@ -441,10 +443,10 @@ def test_acronyms_are_spelled_out_as_the_naics_texts_define_them_when_typed_in_c
         "peo": "professional employer organizations",
     }
     assert spell_out("two PET scanners and a PEO", acronyms) == (
-        "two PET (positron emission tomography) scanners and a PEO (professional employer organizations)"
+        "two positron emission tomography (PET) scanners and a professional employer organizations (PEO)"
     )
     # a trade's own shorthand reads as the trade means it, where the NAICS texts define it too
-    assert spell_out("two CPAs", acronyms) == "two CPAs (certified public accountant)"
+    assert spell_out("two CPAs", acronyms) == "two certified public accountant (CPAs)"
     assert spell_out("pet groomer, cpa firm", acronyms) == "pet groomer, cpa firm"  # lower case: a word
 
 
@@ -452,12 +454,14 @@ def test_the_trades_own_abbreviations_are_spelled_out_as_typed():
     from retrieval.acronyms import spell_out
 
     assert spell_out("a 3PL and a SaaS vendor", {}) == (
-        "a 3PL (third-party logistics warehousing) and a SaaS (software publisher, software as a service) vendor"
+        "a third-party logistics warehousing (3PL) and a software publisher, software as a service (SaaS) vendor"
     )
     # typed otherwise they are words or other things: "saas", "Pt. Reyes", "it"
     assert spell_out("saas billing near Pt. Reyes, it is 3PLX", {}) == "saas billing near Pt. Reyes, it is 3PLX"
-    assert spell_out("GCs and PT", {"gc": "gas chromatography"}).startswith("GCs (general contractor)")
+    assert spell_out("GCs and PT", {"gc": "gas chromatography"}).startswith("general contractor (GCs)")
     assert spell_out("IT IS A GC IN OHIO", {}) == "IT IS A GC IN OHIO"  # typed in capitals throughout
+    # the definition stands where the acronym stood, so the name keeps its words before any bracket
+    assert spell_out("mobile DJ, karaoke nights", {}) == "mobile disc jockey (DJ), karaoke nights"
 
 
 def test_acronyms_typed_in_lower_case_are_spelled_out_when_they_are_no_word():
@@ -466,10 +470,10 @@ def test_acronyms_typed_in_lower_case_are_spelled_out_when_they_are_no_word():
     acronyms = {"peo": "professional employer organizations", "ai": "artificial intelligence"}
     words = {"it", "pt", "and", "a", "peo", "shop"}
     got = spell_out("gc and a msp shop", acronyms, words)
-    assert got == "gc (general contractor) and a msp (managed computer services provider) shop"
+    assert got == "general contractor (gc) and a managed computer services provider (msp) shop"
     # a word of the texts stays; a defined acronym of two letters typed small is too likely something else
     assert spell_out("it and pt, a peo, ai", acronyms, words) == "it and pt, a peo, ai"
-    assert spell_out("an rv dealer", acronyms, words) == "an rv (recreational vehicle) dealer"  # a trade's own
+    assert spell_out("an rv dealer", acronyms, words) == "an recreational vehicle (rv) dealer"  # a trade's own
     assert spell_out("gc and a msp shop", acronyms) == "gc and a msp shop"  # without the words: capitals only
 
 
@@ -537,6 +541,26 @@ def test_a_code_whose_title_names_what_is_denied_moves_down(toolkit, monkeypatch
     assert drop[ids.index("722320")] == pytest.approx(0.1) and drop[ids.index("531120")] == pytest.approx(0.0)
 
 
+def test_a_code_whose_title_leaves_out_what_a_description_names_moves_down(toolkit, monkeypatch):
+    import tools.naics
+    from tools.naics import naics_classifier
+
+    classifier = naics_classifier(toolkit.ctx)
+    ids = classifier.index.ids
+    marked = {ids[i] for i, hit in enumerate(classifier.titles_excepting("retreads truck tires")) if hit}
+    assert marked == {"326211"}  # Tire Manufacturing (except Retreading)
+    marked = {ids[i] for i, hit in enumerate(classifier.titles_excepting("woven labels")) if hit}
+    assert "313230" in marked  # Nonwoven Fabric Mills
+    # every word of an item must be named ("Casino Hotels"), and a title that names both sides leaves out nothing
+    assert not classifier.titles_excepting("motel next to a casino")[ids.index("721110")]
+    assert not classifier.titles_excepting("mortgage broker")[ids.index("522310")]
+    text = "tire retreading plant"
+    moved = classifier.scores(text)
+    monkeypatch.setattr(tools.naics, "EXCEPTED_WEIGHT", 0.0)
+    drop = classifier.scores(text) - moved
+    assert drop[ids.index("326211")] == pytest.approx(0.1) and drop[ids.index("326212")] == pytest.approx(0.0)
+
+
 def test_how_a_submission_refers_to_the_business_is_not_read_as_the_business():
     from retrieval.business_words import BusinessWords
 
@@ -549,6 +573,12 @@ def test_how_a_submission_refers_to_the_business_is_not_read_as_the_business():
     assert words("client services firm") == "client services firm"
     assert words("risk management consultancy") == "risk management consultancy"
     assert words("insured value appraisals") == "insured value appraisals"
+    # a submission named as such, and a name's legal form, are the paperwork's words
+    assert words("Hello - new submission for Kessler Tile Works, Inc., sets tile in homes") == (
+        "Kessler Tile Works, sets tile in homes"
+    )
+    assert words("Submission: Harbor Row Rentals LLC") == "Harbor Row Rentals"
+    assert words("submission portal software vendor") == "submission portal software vendor"
 
 
 def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it():
@@ -557,6 +587,8 @@ def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it()
     assert head_noun("wireless retailer for a big carrier") == "retail"
     assert head_noun("pipeline contractor that lays lines") == "contractor"
     assert head_noun("123 -") is None
+    # "w/" and "w/o" are "with" and "without": the name ends before them, not at the slash
+    assert head_noun("taco truck w/ a trailer") == "truck" and head_noun("nail salon w/o pedicure chairs") == "salon"
     entries = [("811111", "Shops, automotive repair"), ("722515", "Coffee shops"), ("811310", "Welding repair shops")]
     entries += [("311920", "Coffee and tea manufacturing"), ("333992", "Welding equipment manufacturing")]
     nouns = HeadNouns.build(entries, min_entries=2)
@@ -564,6 +596,21 @@ def test_a_names_head_noun_points_to_the_sectors_whose_index_entries_end_in_it()
     # "and" ends a description's name but stays inside an entry's ("Coffee and tea manufacturing")
     assert nouns.sectors("gear manufacturing, 20 employees") == {"31": 0.5, "33": 0.5}
     assert nouns.sectors("coffee and tea manufacturing") == {}  # "coffee": too few entries end in it
+
+
+def test_a_business_named_by_its_practitioner_is_the_practitioners_office():
+    from retrieval.business_words import HeadNouns
+
+    entries = [("621320", "Optometrists' offices (e.g., centers, clinics)"), ("339115", "Optometric lenses, mfg")]
+    entries += [("541110", "Attorneys' offices"), ("922130", "District attorneys' offices")]
+    entries += [("621399", "Licensed practical nurses' offices"), ("541330", "Engineers' offices")]
+    entries += [("531390", "Agents' offices, real estate")] + [("711410", f"Agents, {w}") for w in "abcde"]
+    nouns = HeadNouns.build(entries)
+    assert nouns.practice("optometrists - frames, contacts, 2 exam lanes") == ("6213",)
+    assert nouns.practice("structural engineer") == ("5413",) and nouns.practice("small engine repair") == ()
+    # offices of two industry groups, a practitioner never named alone, a word that ends other trades' names
+    assert nouns.practice("attorney") == () and nouns.practice("home care nurses") == ()
+    assert nouns.practice("booking agent for bands") == ()
 
 
 def test_a_business_classifies_the_same_with_or_without_the_facts_around_it(call_indexed):
