@@ -280,6 +280,22 @@ def subject_of(text: str) -> str:
     return ""
 
 
+def sign_off_at(text: str) -> int | None:
+    """Where a message's sign-off starts (its closing line, within the last few lines; the sender's name and firm
+    follow it), or None: a one-line text or one without a closing line has none."""
+    if "\n" not in text.strip():
+        return None
+    starts, at = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            starts.append((at, line.strip()))
+        at += len(line) + 1
+    for start, line in starts[max(len(starts) - SIGN_OFF_LINES, 1) :]:
+        if len(line) <= MAX_SIGN_OFF and _CLOSING.fullmatch(line):
+            return start
+    return None
+
+
 def message_body(text: str) -> str:
     """``text`` without e-mail header fields, forwarding markers and a sign-off at its end; a text that is only
     these is returned as it was (a one-line "thanks, what is a TIV?" keeps its question)."""

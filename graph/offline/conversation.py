@@ -55,6 +55,9 @@ _NAME_GENERIC = {"group", "holdings", "enterprises", "industries", "services", "
                  "all", "other", "best", "quality", "premier", "precision", "global", "sun", "green", "blue", "red"}  # fmt: skip
 # the tasks whose question names a line: the one to check, or the one they have (to offer the others)
 _ABOUT_A_LINE = tuple(t for t in TASK_TYPES if TASKS[t].one_line or TASKS[t].leaves_out_line)
+# Facts a follow-up may give beside the line it asks of, still about the same business: the figures a line's rules read
+_SAME_BUSINESS_DETAILS = frozenset({"construction", "vehicles", "employees", "annual_payroll", "annual_revenue",
+                                    "total_insured_value"})  # fmt: skip
 MAX_MISSES = 2  # a question that went unanswered twice counts as "don't know"
 MAX_MISSES_BY_FACT = {"naics": 1}  # "Do you know the NAICS code?" is asked once
 OPEN_INTENTS = ("guidelines", "why", "recap", "off_topic")  # questions that are not a determination about the applicant
@@ -278,6 +281,9 @@ class Conversation:
             and not self._sure_of_other_task(text, "appetite", among=_ABOUT_A_LINE)
         ):
             p.task, p.tasks = "appetite", ["appetite"]  # "Check APP-0017 for GL", "Acme Roofing LLC, GL?"
+        if p.task is None and p.intent is None and asked is None and about_applicant and not p.not_written:
+            if (again := self._same_question_of_line(p, text)) is not None:
+                p.task, p.tasks = again, [again]  # "and auto, 19 units": the last question, of that line
         if (
             p.task is None
             and p.intent is None  # (the rules read a question about the rules themselves: no classifier needed)
@@ -408,10 +414,13 @@ class Conversation:
     def _same_question_of_line(self, p, text: str) -> str | None:
         """A follow-up question that names a line and nothing else ("and for property?", "what about their comp?")
         asks of that line what was asked last: whether we write it, when the last question was about no line
-        (other lines to offer, size, the code). Not when the classifier is sure it asks another task of its own."""
-        if self.task is None or p.company or p.applicant_id or set(p.facts) != {"lob"} or p.unknown_facts:
+        (other lines to offer, size, the code). Beside the line, only figures of the same business may be said ("and
+        auto, 12 trucks", "and property - brick bldg"). Not when the classifier is sure it asks another task."""
+        if self.task is None or p.company or p.applicant_id or "lob" not in p.facts or p.unknown_facts:
             return None
-        if not ("?" in text or any(opens_question(c) for c in intent_clauses(text))):
+        if not set(p.facts) - {"lob"} <= _SAME_BUSINESS_DETAILS:
+            return None
+        if not ("?" in text or opens_question(text) or any(opens_question(c) for c in intent_clauses(text))):
             return None
         if self._sure_of_other_task(text, "appetite"):
             return None
@@ -453,8 +462,10 @@ class Conversation:
             # message, only when the classifier is sure ("does weddings" describes the business)
             if alone[n]:
                 least = MIN_CLAUSE_CONFIDENCE
+            elif "?" in text or any(alone):  # another clause asks ("..., what else could we sell them"): this states
+                least = float("inf")
             else:
-                least = max(SURE, MIN_CLAUSE_CONFIDENCE) if "?" not in text else float("inf")
+                least = max(SURE, MIN_CLAUSE_CONFIDENCE)
             if (
                 read is not None
                 and read.name in TASK_TYPES

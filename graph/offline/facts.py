@@ -536,7 +536,8 @@ def state_fact(text: str, catalog, lenient: bool = False, where_only: bool = Fal
 
 _LOB_EXCLUDE_AFTER = {
     "auto": r"\s+(?:repair|body|parts|dealers?|dealership|mechanics?|shop|glass|detailing|sales|service|services|care|electric\w*|wash|upholstery|salvage|suppl\w+|rental\w*|transport\w*|hauler|towing)\b",
-    "property": r"\s+(?:management|managers?|developers?|development|maintenance|owners?|is|has|was|sits|itself|damage|lines|tax|taxes|manager)\b",
+    # "the property is brick" is the building; "property is with us / is placed with you" the line held
+    "property": r"\s+(?:management|managers?|developers?|development|maintenance|owners?|(?:is|was)(?!\s+(?:with|placed|written|bound|quoted)\b)|has|sits|itself|damage|lines|tax|taxes|manager)\b",
     "cyber": r"\s+(?:security|consult\w*|firm|company)\b",
     "network security": r"\s+(?:firm|company|consult\w*|services|business|provider)\b",
     "liability": r"\s+(?:limits?)\b",
@@ -1140,6 +1141,10 @@ def _names_trade(words: list[str]) -> bool:
     low = [w.lower().strip("'.,;:!?") for w in words]
     if len(low) > 1 and _edge_code(low[-1]) is not None:
         low = low[:-1]  # "roofer fl": the trade, then where (``_city_at_edge`` reads the code)
+    for n in (3, 2, 1):
+        if len(low) > n and _known_city(" ".join(low[-n:]), " ".join(words[-n:]).strip("'.,;:!?")):
+            low = low[:-n]  # "welder el paso", "roofer indy": the trade, then a city that says its state
+            break
     verb = [len(w) > 4 and w.endswith("ed") and not w.endswith("eed") for w in low]
     if low and (verb[-1] or (len(low) > 1 and verb[0] and low[1] in _PARTICIPLE_AFTER)):
         return False  # "pasted", "copied from the sheet": a verb's participle and what follows name no trade

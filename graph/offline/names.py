@@ -20,6 +20,7 @@ from graph.reader.read import COURTESY, table_rows
 from graph.reader.tokens import tokenize
 from graph.reader.values import identifier
 from retrieval.acronyms import READ_IN_ANY_CASE, trade_meaning
+from retrieval.normalise import sign_off_at
 from tools.guard import find_mentions
 
 _SUFFIXES = {
@@ -330,6 +331,8 @@ def _names(t: str, catalog, strict: bool) -> Iterator[tuple[str, int]]:
     """Every run that reads as a company name, in order, with where it starts."""
     table = _table_head(t)
     no_name = _spans(_PERSON_OR_DATE_LINE, t) + _street_spans(t) + ([table[0]] if table else [])
+    if (signed := sign_off_at(t)) is not None:
+        no_name.append((signed, len(t)))  # the sender's name and firm under "Thanks,": the broker, not the applicant
     subjects = _spans(_SUBJECT_LINE, t)
     stop = set(STOP)
     if catalog is not None:

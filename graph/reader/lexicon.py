@@ -46,6 +46,8 @@ PEOPLE = frozenset({"guards", "officers", "nurses", "caregivers", "aides", "tech
                      "clerks", "attorneys", "lawyers", "accountants", "engineers", "developers", "programmers", "physicians",
                      "doctors", "dentists", "hygienists", "pharmacists", "counselors", "caseworkers", "welders", "machinists",
                      "reps", "tellers", "housekeepers", "drivers", "baristas", "guys"})  # fmt: skip
+# Staff named by their hours or term ("mostly part timers, 40 total"): people, read only for a total said after them
+STAFF_BY_TERM = frozenset({"timers", "temps", "seasonals"})
 UNKNOWN_WORDS = "unknown unsure n/a na tbd unk idea clue sure know knows missing".split()
 # What a statement that a fact is unknown says in some word: not knowing, or not having been told ("It does not haul
 # freight" names nothing unknown, whatever the tagger made of "not").

@@ -73,6 +73,24 @@ def _groups(tokens: list[Token], labels: list[str]) -> list[tuple[int, int, str]
     return out
 
 
+def _with_scale(
+    tokens: list[Token], labels: list[str], groups: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """A figure's span takes the scale word the tagger left outside it: "11 hundred k" is 1.1M, never 1,100."""
+    out = []
+    for a, b, kind in groups:
+        if (
+            kind in FIGURES
+            and b < len(tokens)
+            and labels[b] == "O"
+            and tokens[b].text.lower() in MONEY_UNITS
+            and (tokens[b - 1].kind == "num" or tokens[b - 1].text.lower() in NUMBER_WORDS)
+        ):
+            b += 1
+        out.append((a, b, kind))
+    return out
+
+
 def _clauses(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     """For each token, the token range of its clause: cut at punctuation, "but" and line ends (one pass)."""
     bounds: list[tuple[int, int]] = []
@@ -343,7 +361,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     labels: list[str] = []
     for a, b in chunks(text, tokens):
         labels += tagger.tag_features(feats[a:b])
-    groups = _groups(tokens, labels)
+    groups = _with_scale(tokens, labels, _groups(tokens, labels))
     heads = _line_heads(text, tokens)
     clauses = _clauses(text, tokens)
     codes = lexicon.state_codes()
@@ -1367,6 +1385,32 @@ def _totals(r: Reading, text: str, tokens: list[Token], clauses, elsewhere: set[
             r.facts[last.fact] = FactReading(
                 last.fact, value, last.unit, _span(text, tokens, i, i + 1), "cue", last.cue
             )
+        elif last is None and value is not None and (named := _counted_before(tokens, i)) is not None:
+            fact, k = named  # "mostly seasonal lifeguards, 40 total": the total of the people just named
+            if fact not in r.facts and fact not in r.unknown:
+                r.facts[fact] = FactReading(
+                    fact, value, FACTS[fact].unit, _span(text, tokens, i, i + 1), "cue", _span(text, tokens, k, k + 1)
+                )
+
+
+def _counted_before(tokens: list[Token], i: int) -> tuple[str, int] | None:
+    """The fact a bare total at ``i`` counts when no count of it was read: the plural noun of people or vehicles
+    ending the words just before it (up to four words back, past one comma), and where that noun stands."""
+    k = i - 1
+    if k >= 0 and tokens[k].text in (",", "-", "\u2014", "\u2013"):
+        k -= 1
+    if k < 0 or tokens[k].kind != "word" or i - k > 2:
+        return None
+    low = tokens[k].text.lower()
+    if (
+        low in lexicon.PEOPLE | lexicon.STAFF_BY_TERM
+        or lexicon.cue_of().get(low) == "employees"
+        and low in _WHOLE["employees"]
+    ):
+        return "employees", k
+    if lexicon.cue_of().get(low) == "vehicles" and low.endswith("s") and low not in _TOWED:
+        return "vehicles", k
+    return None
 
 
 # What joins the kinds of one fleet or one staff listed one after another ("4 sedans, 2 SUVs and 1 limo").
@@ -1852,7 +1896,7 @@ def _untagged_figures(
             continue
         # a limit's clause ("$1M limits for the revenue"), or a bare "300" that may count anything; with its own noun
         # right beside it only a limit word in that phrase counts ("rev 2M: deductible?" is revenue, then a question)
-        near = (min(cue_at, a), b + 1) if abs(cue_at - a) <= 3 or cue_at >= b else (ca, cb)
+        near = (min(cue_at, a), min(b + 1, n)) if abs(cue_at - a) <= 3 or cue_at >= b else (ca, cb)
         if FACTS[fact].kind == "money" and (_other_money(tokens, near) or not (got[1] or got[0] >= 1000)):
             continue
         value = money(words) if FACTS[fact].kind == "money" else count(words)
