@@ -758,9 +758,15 @@ def test_a_what_if_changes_no_fact_and_records_nothing(cp, what_if):  # noqa: F8
     opening = "GL for a night patrol company in Reno NV, naics 561612, 64 employees, 3.1M revenue - in appetite?"
     first, supposed, after = chat(cp, opening, what_if, "what deductible then?")
     assert first.finding["appetite"] == "no"
-    assert supposed.steps == [] and supposed.finding is None and "64 employees" in supposed.answer
-    assert "Reading" not in supposed.answer  # nothing was read as a fact of the applicant
+    # the question in hand answered with the figure supposed, said as a what-if, recorded nowhere
+    assert supposed.findings == [] and supposed.answer.startswith("What if (20 employees): Yes")
+    assert supposed.readings == []  # nothing was read as a fact of the applicant
     assert [f["facts"]["employees"] for f in after.findings] == [64]  # the figure given stands
+
+
+def test_a_what_if_before_any_question_changes_no_fact(cp):  # noqa: F811
+    (r,) = chat(cp, "what if the insured had 30 trucks")
+    assert r.steps == [] and r.findings == [] and "what-if" in r.answer
 
 
 PLUMBER = "plumbing contractor in Boise ID, naics 238220, 11 employees, 2.2M revenue, 5 vans"

@@ -414,6 +414,12 @@ class AnswerWriter:
         waiting: str | None = None,
     ) -> Step:
         """record_finding first (once per turn), then the answer. ``waiting``: the missing fact a later bare answer gives."""
+        if conv.supposing:  # a what-if's answer: said as one, never recorded
+            supposed = ", ".join(shown(k, v, self.catalog.lobs) for k, v in conv.supposing.items())
+            return Step(
+                text=f"What if ({supposed}): {core} This is a what-if: nothing is recorded, and the facts stay as "
+                f'given. If it is the real figure, say so ("correction: ...") and I will redo the check with it.'
+            )
         if self.recorded(conv, task):
             return self._say(conv, core, asked=waiting)
         if task in LINE_TASKS and conv.parsed is not None and unwritten_request(conv.parsed.text, self.catalog):

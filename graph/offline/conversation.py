@@ -177,6 +177,7 @@ class Conversation:
     answered_since: set = field(default_factory=set)  # task types recorded since the underwriter's last message
     redescribed: bool = False  # the offered codes were answered with words about the business
     renewal: bool = False  # the underwriter said the applicant is renewing (a decline of it goes to a senior)
+    supposing: dict = field(default_factory=dict)  # a what-if's figures, set only on the copy a call decides with
     n_read: int = 0  # messages of the history read so far
     # the history's index of each message that began talk of another applicant (the facts panel, stale findings)
     subject_starts: list = field(default_factory=list)
