@@ -924,3 +924,13 @@ def test_other_lines_the_code_and_the_size_asked_in_other_orders(text, task):
     from graph.offline.facts import detect_task
 
     assert detect_task(text) == task
+
+
+def test_two_questions_of_two_lines_named_together_answer_each_of_each(cp):  # noqa: F811
+    *_, r = chat(cp, f"{PLUMBER}: GL in appetite?", "limits + deductables on property and auto?")
+    assert sorted((f["task_type"], f["facts"]["lob"]) for f in r.findings) == [
+        ("deductible", "auto"),
+        ("deductible", "property"),
+        ("policy_limits", "auto"),
+        ("policy_limits", "property"),
+    ]  # no appetite check was asked of either line

@@ -478,7 +478,9 @@ class Conversation:
             if cue is None and only_line.get(n):
                 # a question naming a line and nothing else ("and property for them?") asks of that line what
                 # was asked last (whether we write it, when the last question was about no line)
-                cue = self.task if self.task in LINE_TASKS else "appetite"
+                # (asked earlier in this message: "limits and deductibles for property, and auto?")
+                before = [t for t in tasks if t in LINE_TASKS] or [self.task]
+                cue = before[-1] if before[-1] in LINE_TASKS else "appetite"
             if cue and cue not in tasks:
                 tasks.append(cue)
         if len(tasks) > len(p.tasks) and set(p.tasks) <= set(tasks):

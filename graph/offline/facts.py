@@ -51,7 +51,7 @@ _APPETITE_WEAK = re.compile(
     re.I,
 )
 _TASK_CUES: list[tuple[str, re.Pattern]] = [
-    ("deductible", re.compile(r"\bdeductibles?\b|\bded\b|\bself[- ]insured retention\b", re.I)),
+    ("deductible", re.compile(r"\bdeduct[ia]bles?\b|\bded\b|\bself[- ]insured retention\b", re.I)),  # "deductable"
     (
         "policy_limits",
         re.compile(
@@ -287,7 +287,7 @@ def task_clauses(text: str) -> dict[str, str]:
             r"(?<=\?)|;|\s(?:and also|also|plus|and then|and|&)\s(?=(?:what|which|how|is|are|can|could|do|does|would|will|whats|what's)\b)"
             # "limits n ded", "limits + deductible": two questions joined before the second one's noun
             # or before a line's name and that noun ("deductible for property and GL limits?")
-            r"|\s(?:and|n|&|\+|plus)\s(?=(?:the |a |our |their )?(?:[\w&'-]+\s){0,2}(?:limits?|deductibles?|ded|naics|appetite)\b)",
+            r"|\s(?:and|n|&|\+|plus)\s(?=(?:the |a |our |their )?(?:[\w&'-]+\s){0,2}(?:limits?|deduct[ia]bles?|ded|naics|appetite)\b)",
             t,
             flags=re.I,
         )
@@ -307,14 +307,24 @@ def detect_tasks(text: str) -> list[str]:
     return list(task_clauses(text))
 
 
-def task_lines(text: str, catalog) -> dict[str, str]:
+def task_lines(text: str, reading: Reading, catalog) -> dict[str, str]:
     """The line each question of a message names in its own clause, when it asks two or more ("deductible for
-    property and GL limits?": the deductible of property, the limits of GL)."""
+    property and GL limits?": the deductible of property, the limits of GL). A clause naming several lines ("limits
+    and deductibles for property and auto") gives none: each of its lines is asked of every question."""
     clauses = task_clauses(text)
     if len(clauses) < 2:
         return {}
-    named = {task: lob_fact(part, catalog) for task, part in clauses.items() if task in LINE_TASKS}
-    return {task: line for task, line in named.items() if line is not None}
+    out: dict[str, str] = {}
+    for task, part in clauses.items():
+        start = text.find(part)
+        if task not in LINE_TASKS or start < 0:
+            continue
+        named = {str(r.value) for r in reading.lines if start <= r.span.start < start + len(part)}
+        if not named and (line := lob_fact(part, catalog)) is not None:
+            named = {line}  # a line the tagger left ("whats the auto deductable"), as the rules read it
+        if len(named) == 1:
+            out[task] = named.pop()
+    return out
 
 
 # a minus sign is against its number ("-5 employees"); a dash with a space after it is a separator ("Revenue - 5M",
@@ -1180,7 +1190,6 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     if asked == "description" and p.not_written and not (_REQUEST.search(t) or "?" in t):
         p.not_written = []  # what the business does names its goods and customers ("sells to homeowners"), no request
     p.tasks = (detect_tasks(asking) or detect_tasks(t)) if p.task else []
-    p.task_lines = (task_lines(asking, catalog) or task_lines(t, catalog)) if len(p.tasks) > 1 else {}
     p.each_line = bool(_EACH_LINE.search(t))
     if p.tasks and p.task != p.tasks[0]:
         p.task = p.tasks[0]
@@ -1200,6 +1209,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     f = p.facts
     reading = read(t, catalog, asked)
     p.reading = reading
+    p.task_lines = task_lines(t, reading, catalog) if len(p.tasks) > 1 else {}
     # The figures and the code come from the reader alone: each through a cue, a label or the question asked,
     # never from a phone number, ZIP, year or six-digit code (graph/reader/read.py holds those invariants).
     f.update({k: v.value for k, v in reading.facts.items() if k in (*NUMERIC_FACTS, "naics")})

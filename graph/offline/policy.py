@@ -96,8 +96,13 @@ class Policy(AnswerWriter):
             (t, (conv.task_lines.get(t) or conv.fact("lob")) if t in LINE_TASKS else None)
             for t in dict.fromkeys([conv.task, *conv.pending])
         ]
-        first = next((t for t, _ in todo if t in LINE_TASKS), None)
-        todo += [(first, line) for line in conv.more_lines if first is not None]
+        # the other lines named ("limits and deductibles for property and auto"): each question about a line that
+        # named none of its own is asked of each of them
+        todo += [
+            (t, line)
+            for t in dict.fromkeys(t for t, _ in todo if t in LINE_TASKS and t not in conv.task_lines)
+            for line in conv.more_lines
+        ]
         if conv.reruns and p.task is None and conv.found_before(conv.task) and todo[0] not in conv.reruns:
             todo = []
         todo += [r for r in conv.reruns if r not in todo]
