@@ -934,3 +934,10 @@ def test_two_questions_of_two_lines_named_together_answer_each_of_each(cp):  # n
         ("policy_limits", "auto"),
         ("policy_limits", "property"),
     ]  # no appetite check was asked of either line
+
+
+def test_a_reply_mark_in_a_subject_is_no_company(catalog):
+    from graph.offline.facts import parse
+
+    pasted = "Subject: RE: RE: FW: new acct - Harbor View Dental\n\nDentist in Mobile AL, 9 staff, 1.3M. GL ok?\n\nDana"
+    assert parse(pasted, catalog).company != "RE"

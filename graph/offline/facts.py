@@ -171,7 +171,7 @@ _HEADER_LINE = re.compile(r"^[ \t>-]*(?:from|sent|date|to|cc|bcc|fwd?|fw)[ \t]*:
 
 def _in_header(text: str, company: str) -> bool:
     """The name is a header's word, or every place it occurs is an e-mail header line."""
-    if _HEADER.search(company) or company.lower() in ("date", "from", "sent", "subject", "to", "cc"):
+    if _HEADER.search(company) or company.lower().strip(" :") in ("re", "date", "from", "sent", "subject", "to", "cc"):
         return True
     spots = [m.start() for m in re.finditer(re.escape(company), text)]
     lines = [(m.start(), m.end()) for m in _HEADER_LINE.finditer(text)]
