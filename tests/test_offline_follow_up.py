@@ -941,3 +941,14 @@ def test_a_reply_mark_in_a_subject_is_no_company(catalog):
 
     pasted = "Subject: RE: RE: FW: new acct - Harbor View Dental\n\nDentist in Mobile AL, 9 staff, 1.3M. GL ok?\n\nDana"
     assert parse(pasted, catalog).company != "RE"
+
+
+def test_a_question_about_the_rules_asked_instead_of_a_reply_keeps_our_question_open(cp):  # noqa: F811
+    first, rules, reply = chat(
+        cp,
+        "plumbing contractor in Boise ID, naics 238220, 11 employees - small biz?",
+        "what do the guidelines say about referrals?",
+        "2.2M",
+    )
+    assert first.answer.endswith("annual revenue?") and rules.answer.endswith("annual revenue?")
+    assert [f["facts"]["annual_revenue"] for f in reply.findings] == [2_200_000]

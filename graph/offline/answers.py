@@ -226,9 +226,14 @@ class AnswerWriter:
                 return Step(text="I found nothing in the guidelines on that. " + self.help_text())
             # the title on its own line (a "]" before ":" would be escaped on the page: no link)
             said = [f"{sec['title']} [{sec['id']}]\n\n{rules_of(sec['text'])}" for sec in sections]
-            return Step(text=self._case_referral(conv) + "From the guidelines:\n\n" + "\n\n".join(said))
+            # (a question of ours still open is asked again after it, so the next reply still answers it)
+            return self._again(
+                conv, self._case_referral(conv) + "From the guidelines:\n\n" + "\n\n".join(said) + "\n\n"
+            )
         if intent == "why":
             if not conv.findings:
+                if conv.asked and conv.question:
+                    return self._again(conv, "I have not given a determination in this conversation yet.")
                 return Step(
                     text="I have not given a determination in this conversation yet. Ask me about an applicant "
                     "(appetite for a line, other lines to offer, small-business size, limits, deductibles or its NAICS "
