@@ -70,7 +70,7 @@ OFFLINE_LABEL = "Offline rules model (deterministic, not an LLM)"
 OFFLINE_HELP = (
     "I'm the offline rules model: I can check appetite, recommend other lines, test small-business size, give "
     "limits and deductibles, and classify a business (NAICS) for {insurer}'s six lines ({lobs}). Ask e.g. "
-    '"Is Harbor Lights in appetite for property?". For open questions, configure an LLM: set UWC_MODEL '
+    '"Is Anchor Motor Lodge in appetite for property?" (an applicant on file). For open questions, configure an LLM: set UWC_MODEL '
     "(e.g. openai/gpt-4.1-mini) and its API key in .env."
 )
 

@@ -952,3 +952,11 @@ def test_a_question_about_the_rules_asked_instead_of_a_reply_keeps_our_question_
     )
     assert first.answer.endswith("annual revenue?") and rules.answer.endswith("annual revenue?")
     assert [f["facts"]["annual_revenue"] for f in reply.findings] == [2_200_000]
+
+
+def test_the_help_texts_example_is_an_applicant_on_file(cp):  # noqa: F811
+    import re as _re
+
+    example = _re.search(r'"(Is [^"]+\?)"', prompts.OFFLINE_HELP)[1]
+    (r,) = chat(cp, example)
+    assert r.findings and r.findings[0]["facts"].get("applicant_id")  # found on file, answered, not asked about
