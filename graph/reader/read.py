@@ -400,10 +400,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and i + 1 < len(tokens)
         and tokens[i + 1].kind == "num"
     ]
-    elsewhere = _other_party_clauses(tokens, clauses)
+    elsewhere = _other_party_clauses(tokens, clauses) | _signature(text, tokens)
     last_figure: dict[str, FactReading] = {}
     years: dict[str, int] = {}  # the year each figure read so far was said for (0: none)
     lower_name: Span | None = None
+    unnamed: set[int] = set()  # where the amounts read as revenue for want of any noun start
     not_written: list | None = None  # the guard's mentions of products we do not write, read at the first line named
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
@@ -474,6 +475,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and _counts_plural_noun(tokens, b, fact)
             ):
                 continue  # "6 box trucks, 14 trailers": the second number counts its own noun
+            if fact == "vehicles" and heads[a] in _TOWED:
+                continue  # "Trailers: 22 dry vans": what a form line counts is its label's, and trailers are towed
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
             ca, cb = clauses[a]
             back = _sentence_start(tokens, ca)
@@ -503,11 +506,19 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and marked
                 and not _other_money(tokens, (back, cb))
                 and not lines_amount
+                and not _labelled_otherwise(text, span.start)
             ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
                 fact = asked if asked in ("annual_payroll", "total_insured_value") else "annual_revenue"
                 how = "cue"
+                if (
+                    fact in r.facts
+                    and r.facts[fact].span.start not in unnamed
+                    and not _year_of(tokens, a, b) >= years.get(fact, 0) > 0  # "receipts 8.1M in 2023 and 8.6M in 2024"
+                ):
+                    continue  # "Revenue: $19M ... Prior prem $1.02M": an amount no word names never replaces a named one
+                unnamed.add(span.start)
             if (
                 how is None
                 and asked == fact
@@ -531,6 +542,9 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 if range_ends[a] != a:
                     in_range.append((reading, range_ends[a]))  # "between 2 and 2.4M": its ends are no figure
                 continue
+            held = r.facts.get(fact)
+            if held is not None and how != "correction" and _aside(text, span.start) > _aside(text, held.span.start):
+                continue  # "Employees: 2 ... (separate entity, 40 staff)", "> 12 emps": an aside never replaces
             years[fact] = year
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
@@ -1056,6 +1070,35 @@ _DISOWNED = re.compile(
 )
 
 
+def _aside(text: str, at: int) -> int:
+    """How far aside the text at ``at`` stands: 1 inside brackets ("(we're 8 people)", "(incl F&B 3.2M)") or on a
+    quoted line of an earlier message ("> revenue 2.9M"), 0 in the message's own words."""
+    line_start = text.rfind("\n", 0, at) + 1
+    before = text[line_start:at]
+    return int(before.lstrip().startswith(">") or before.count("(") > before.count(")"))
+
+
+# The first line of a sender's signature: a person's name, alone or before their title, firm or number.
+_SIGNER = re.compile(r"^\s*(?:-+\s*)?[A-Z][a-z]+(?:[ \t]+[A-Z][a-z.]*){0,2}[ \t]*(?:$|[,|@])", re.M)
+_FORM_LINE = re.compile(r"^[ \t]*[A-Za-z#][\w #/&.-]{0,25}:", re.M)
+
+
+def _signature(text: str, tokens: list[Token]) -> set[int]:
+    """The tokens of a sender's signature: a block after the body, opening with a person's name and holding a phone
+    number or an e-mail, no form line in it ("Dana Whitfield / Peach State Risk, 45 employees / 478-555-0163"). Its
+    figures are the broker's firm's, never the applicant's."""
+    out: set[int] = set()
+    blocks = [m for m in re.finditer(r"[^\n]+(?:\n[ \t]*\S[^\n]*)*", text) if m.group().strip()]
+    for m in blocks[1:]:
+        block = m.group()
+        if block.count("\n") > 3 or _FORM_LINE.search(block) or not _SIGNER.match(block):
+            continue
+        inside = [i for i, t in enumerate(tokens) if m.start() <= t.start < m.end()]
+        if any(tokens[i].kind in ("phone", "email") for i in inside):
+            out.update(inside)
+    return out
+
+
 def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]]) -> set[int]:
     out: set[int] = set()
     for ca, cb in set(clauses):
@@ -1448,7 +1491,9 @@ def _kind_count(tokens: list[Token], i: int, fact: str, codes) -> tuple[int, int
         if fact == "vehicles" and word in _TOWED:
             return 0, k + 1, False  # "6 tractors, 4 trailers, 2 vans": in the list, counting no vehicle
         if named == fact or word in _WHOLE[fact]:
-            return value, k + 1, word in _WHOLE[fact] and k == i + 1
+            # "24 total staff", "30 staff": the whole, a word saying so between the number and its noun or none
+            said_whole = all(tokens[m].text.lower() in _TOTAL_WORDS for m in range(i + 1, k))
+            return value, k + 1, word in _WHOLE[fact] and said_whole
         if named is not None:
             return None
     return None
@@ -1704,6 +1749,27 @@ def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
     )
 
 
+# Labels of a form line that name no figure of the applicant by themselves: their line's amount may still be revenue.
+_OPEN_LABELS = {"", "subject", "re", "fw", "fwd", "note", "notes", "comment", "comments", "details", "detail", "info",
+                "description", "ops", "operations", "business", "summary", "remarks", "fyi", "question", "q", "size",
+                "about", "overview", "financials", "annual", "gross", "est", "estimated", "approx", "total"}  # fmt: skip
+
+
+_COLON_LABEL = re.compile(r"[ \t>*-]*([A-Za-z#][\w #/&.'-]{0,30}?)[ \t]*:(?!\d)")
+
+
+def _labelled_otherwise(text: str, at: int) -> bool:
+    """The figure at ``at`` is on a form line whose label ("Label: value") names something that is no figure of ours
+    ("Subcontracted cost: $650,000", "Bldg: $1.4M", "Prior prem: $88,200"): its amount is that thing's, never revenue
+    for want of a noun."""
+    line_start = text.rfind("\n", 0, at) + 1
+    m = _COLON_LABEL.match(text, line_start)
+    if m is None or m.end() > at:
+        return False
+    head = (re.findall(r"[A-Za-z#]+", m[1]) or [""])[-1].lower()
+    return head not in _OPEN_LABELS and lexicon.cue_of().get(head) is None and head not in _cue_variants()
+
+
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     """The clause names money that is not the business's: a limit, a deductible, assets managed, a job's price."""
     return any(tokens[j].text.lower() in lexicon.OTHER_MONEY | _COVER for j in range(*clause))
@@ -1804,6 +1870,7 @@ def _untagged_figures(
     two hundred forty"). The same cue invariant as above, for what the model missed; never over a fact already read,
     never for an identifier or inside an unknown statement."""
     covered = ({i for a, b, _ in groups for i in range(a, b)} - set(idle)) | dead
+    heads = _line_heads(text, tokens)
     codes = lexicon.state_codes()
     cues = lexicon.cue_of()
     i, n = 0, len(tokens)
@@ -1889,6 +1956,8 @@ def _untagged_figures(
                         last.fact, value, last.unit, _span(text, tokens, a, b), "correction", None
                     )
             continue
+        if fact == "vehicles" and heads[a] in _TOWED:
+            continue  # "Trailers: 30 dry vans": the line counts what its label names, and trailers are towed
         guess = fact in (doubted or {}) and a >= (doubted or {})[fact]  # "not sure, maybe 2M": an estimate
         if fact is None or fact in r.facts or (fact in r.unknown and not guess) or fact not in FACTS or cue_at is None:
             continue

@@ -1,0 +1,78 @@
+"""Kinds of writing where the reader stored a figure the underwriter never gave as the applicant's (round 12, tune
+set c), one test per kind, each message written for these tests: an amount no word names after a named revenue, a
+form line whose label names some other money, an aside in brackets, a quoted earlier message, the sender's
+signature, a form line counting trailers, a count said to be the total after its kinds, and a subject line's
+shorthand that looks like a state's code."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.reader.read import read
+
+
+def figures(text: str, asked: str | None = None) -> dict:
+    return {k: v.value for k, v in read(text, None, asked).facts.items() if k in ("employees", "vehicles",
+            "annual_revenue", "annual_payroll")}  # fmt: skip
+
+
+# --- an amount no noun names is the revenue only when the message names none ------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Gross sales 3.4M, 20 on staff. A burst pipe last spring set them back $41k.",
+            {"annual_revenue": 3_400_000, "employees": 20},
+        ),
+        ("Turnover: $7.5M\nTooling spend: $380,000\nEmployees: 44", {"annual_revenue": 7_500_000, "employees": 44}),
+        ("bakery, roughly $900k, 6 employees", {"annual_revenue": 900_000, "employees": 6}),  # no other: revenue
+        ("sales were 2.2M in 2023 and 2.6M in 2024", {"annual_revenue": 2_600_000}),  # a series by year still moves
+    ],
+)
+def test_an_unnamed_amount_never_replaces_a_named_revenue(text, expected):
+    assert figures(text) == expected
+
+
+def test_a_form_line_labelled_with_other_money_is_no_revenue():
+    text = "Insured: Birchwood Cabinetry\nSubcontracted cost: $275,000\nEmployees: 14\nState: VT"
+    assert figures(text) == {"employees": 14}
+    assert figures("Bldg: $2.6M\nStaff: 7") == {"employees": 7}
+    assert figures("Summary: $1.3M, 8 staff") == {"annual_revenue": 1_300_000, "employees": 8}  # a label of no money
+
+
+# --- a figure in brackets or on a quoted line never replaces the message's own -----------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Staff: 9\nAccountant: Ridge & Co (a separate firm, 60 people)", {"employees": 9}),
+        ("Revenue: $5M (the catering arm alone did 1.1M revenue)", {"annual_revenue": 5_000_000}),
+        ("payroll is 800k now, 13 employees\n> payroll 650k, 10 emps", {"annual_payroll": 800_000, "employees": 13}),
+        ("> From the agent: 11 employees, sales 2M", {"employees": 11, "annual_revenue": 2_000_000}),  # all quoted
+    ],
+)
+def test_an_aside_or_a_quoted_message_never_replaces_a_figure(text, expected):
+    assert figures(text) == expected
+
+
+# --- the sender's signature is the broker's firm, never the applicant ---------------------------------------------
+def test_figures_in_the_senders_signature_are_not_read():
+    text = (
+        "New one: a bakery in Dayton, two shops, wants GL.\n\nPriya Sethi\n"
+        "Ohio Valley Brokerage, 120 staff statewide\n937-555-0144\n\nappetite?"
+    )
+    assert "employees" not in figures(text)
+    # a second block that is the applicant's own form keeps its figures
+    form = "New sub below.\n\nInsured: Lark Bakery\nPhone: 937-555-0101\nEmployees: 12"
+    assert figures(form) == {"employees": 12}
+
+
+# --- a form line that counts trailers counts no vehicle ----------------------------------------------------------
+def test_a_trailers_line_counts_no_vehicles():
+    assert figures("Trailers: 30 dry vans\nDrivers: 11") == {"employees": 11}
+    assert figures("Power units: 9 tractors\nTrailers: 30 dry vans\nDrivers: 11") == {"vehicles": 9, "employees": 11}
+
+
+# --- a count said to be the total after a kind of staff is the whole ----------------------------------------------
+def test_a_total_after_a_kind_is_the_whole():
+    assert figures("3 dentists, 17 total staff, revenue 2.4M") == {"employees": 17, "annual_revenue": 2_400_000}
+    assert figures("3 dentists, 14 hygienists")["employees"] == 17  # kinds with no total said: their sum
