@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from graph.offline.facts import parse
 from graph.reader.read import read
 
 
@@ -76,3 +77,11 @@ def test_a_trailers_line_counts_no_vehicles():
 def test_a_total_after_a_kind_is_the_whole():
     assert figures("3 dentists, 17 total staff, revenue 2.4M") == {"employees": 17, "annual_revenue": 2_400_000}
     assert figures("3 dentists, 14 hygienists")["employees"] == 17  # kinds with no total said: their sum
+
+
+# --- a subject line's shorthand never outranks the state the body names -------------------------------------------
+def test_the_body_names_the_state_before_the_subject(catalog):
+    text = "Subject: Pinecrest PA - GL\n\nPinecrest Physician Associates, Dayton OH, 22 staff.\n\nappetite?"
+    assert parse(text, catalog).facts["state"] == "OH"
+    only_subject = "Subject: New BOP - Quarry Cafe, Bath ME\n\n14 employees, revenue 900k. appetite?"
+    assert parse(only_subject, catalog).facts["state"] == "ME"
