@@ -85,3 +85,35 @@ def test_the_body_names_the_state_before_the_subject(catalog):
     assert parse(text, catalog).facts["state"] == "OH"
     only_subject = "Subject: New BOP - Quarry Cafe, Bath ME\n\n14 employees, revenue 900k. appetite?"
     assert parse(only_subject, catalog).facts["state"] == "ME"
+
+
+# --- another party named as theirs, an earlier owner, the sender's own office: never the applicant's figures -------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Staff: 15. Their property management firm has 55 people.", {"employees": 15}),
+        ("glass shop, 7 employees; the former owner ran it with 19 employees", {"employees": 7}),
+        ("deli, 5 staff. the seller grossed 1.9M", {"employees": 5}),
+        ("cidery, 9 staff, its distributor has 450 employees", {"employees": 9}),
+        ("Sales 6M. Our brokerage has 30 employees.", {"annual_revenue": 6_000_000}),
+        ("soap maker, 22 staff, their co-packer runs 210 workers", {"employees": 22}),
+        # the applicant itself may be any of these trades
+        ("property management company, 16 employees, 2.1M revenue", {"employees": 16, "annual_revenue": 2_100_000}),
+        ("their company has 40 employees and 3M sales", {"employees": 40, "annual_revenue": 3_000_000}),
+    ],
+)
+def test_another_partys_figures_are_not_the_applicants(text, expected):
+    assert figures(text) == expected
+
+
+# --- money paid out (a premium, a loss's cost, a fund) is no revenue ---------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nail salon, 6 staff, expiring prem $7,800",
+        "print shop in Akron, 9 employees. A flood in 2021 cost them $62k.",
+        "staffing firm, 30 internal staff, backed by a $250M fund",
+    ],
+)
+def test_money_paid_out_or_held_is_no_revenue(text):
+    assert "annual_revenue" not in figures(text)

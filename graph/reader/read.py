@@ -1056,8 +1056,14 @@ def _rejected_figures(tokens: list[Token], groups: list[tuple[int, int, str]]) -
 # A clause naming another party: its figures are that party's ("the parent has 900 employees", "prior carrier had
 # them at $300k payroll"), never the applicant's.
 _OTHER_PARTY = re.compile(
-    r"\b(?:parent|sister|affiliated?|holding|umbrella org(?:anization)?|competitors?|previous owners?|franchisor"
-    r"|(?:prior|previous|expiring|incumbent|old|last) (?:carrier|insurer|policy|broker))\b",
+    r"\b(?:parent|sister|affiliated?|holding|umbrella org(?:anization)?|competitors?|franchisor|sellers?|co\W{0,3}packers?"
+    r"|(?:prior|previous|former|old) owners?|(?:prior|previous|expiring|incumbent|old|last) (?:carrier|insurer|policy|broker)"
+    # one the applicant deals with, said as theirs: "their mgmt co has 40 staff", "its distributor, 300 employees"
+    r"|(?:their|its|the insured's|the client's) (?:landlord|distributor|supplier|vendor|customer|client|gc"
+    r"|general contractor|property manager|(?:property )?(?:mgmt|management) (?:co|company|firm)|accountant"
+    r"|lender|bank)s?"
+    # the sender's own office: "our agency has 25 employees"
+    r"|(?:our|my) (?:agency|brokerage|office|firm|shop|team))\b",
     re.I,
 )
 
@@ -1824,7 +1830,9 @@ def _line_after(text: str, tokens: list[Token], b: int) -> bool:
 
 
 # Words of the cover asked for, not of the business (kept here: the tagger's features use lexicon.OTHER_MONEY).
-_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit"}
+_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit",
+          "prem", "prems", "cost", "costs", "fund", "incurred", "spend", "spent"}  # fmt: skip
+# (the last: money paid out or held, never the business's receipts: "expiring prem $12k", "a fire that cost $85k")
 
 
 def _millions(words: list[str]) -> bool:
