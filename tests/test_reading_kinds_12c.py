@@ -117,3 +117,22 @@ def test_another_partys_figures_are_not_the_applicants(text, expected):
 )
 def test_money_paid_out_or_held_is_no_revenue(text):
     assert "annual_revenue" not in figures(text)
+
+
+# --- a reply's earlier message below it is older: the reply's own figures stand -----------------------------------
+def test_the_figures_of_an_earlier_message_below_a_reply_do_not_replace_the_replys():
+    reply = "Payroll: 1.3M\nStaff: 26\n\n-----Original Message-----\nFrom: Sam Ortiz\nPayroll: 1.1M\nStaff: 21"
+    assert figures(reply) == {"annual_payroll": 1_300_000, "employees": 26}
+    wrote = "new count is 26 staff\n\nOn Tue, Apr 8, 2025 at 9:14 AM Sam Ortiz <sam@x.com> wrote:\n21 staff"
+    assert figures(wrote) == {"employees": 26}
+    forwarded = "Fwd: new one\n\n---------- Forwarded message ---------\nFrom: Sam Ortiz <sam@x.com>\n\nStaff: 21"
+    assert figures(forwarded) == {"employees": 21}  # a forward with nothing above it: its figures are the facts
+
+
+# --- a figure after "now" and an estimate's words replaces the earlier year's -------------------------------------
+def test_now_then_an_estimate_replaces_the_past_figure():
+    assert figures("receipts were 6M back in 2018, now roughly 4.2M") == {"annual_revenue": 4_200_000}
+
+
+def test_a_price_paid_for_the_business_is_no_revenue():
+    assert "annual_revenue" not in figures("dog groomer, 4 staff. The buyer paid $450k for the shop in 2021.")

@@ -484,10 +484,13 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             lines_amount = marked and (_lob_code(heads[a], None) is not None or _line_after(text, tokens, b))
             before = [c for c in r.corrections if c.end <= span.start]
             latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
+            hedge = a  # "now about 2.5M": the words of an estimate between "now" and its figure
+            while hedge > 1 and tokens[hedge - 1].text.lower() in _FILLER - {".", "!", "or", "so"}:
+                hedge -= 1
             now = (
-                a > 0
-                and tokens[a - 1].text.lower() in ("now", "currently", "today")
-                and clauses[a][0] >= a - 2
+                hedge > 0
+                and tokens[hedge - 1].text.lower() in ("now", "currently", "today")
+                and clauses[a][0] >= hedge - 2
                 and not _counts_something_else(tokens, b, latest)  # "12 trucks, now 3 locations"
             )
             if (
@@ -1076,12 +1079,21 @@ _DISOWNED = re.compile(
 )
 
 
+# Where an earlier message starts inside this one: "-----Original Message-----", "On Mon, ... wrote:", "From: ..."
+_EARLIER_MESSAGE = re.compile(
+    r"-{2,}\s*(?:original|forwarded) message\s*-{2,}|^[ \t>]*on\b[^\n]{5,120}\bwrote:[ \t]*$|^[ \t>]*from:[ \t]",
+    re.I | re.M,
+)
+
+
 def _aside(text: str, at: int) -> int:
-    """How far aside the text at ``at`` stands: 1 inside brackets ("(we're 8 people)", "(incl F&B 3.2M)") or on a
-    quoted line of an earlier message ("> revenue 2.9M"), 0 in the message's own words."""
+    """How far aside the text at ``at`` stands: one step for each earlier message it is inside (a reply's quoted
+    "-----Original Message-----", "On ... wrote:") and one more inside brackets ("(we're 8 people)", "(incl F&B
+    3.2M)") or on a quoted line ("> revenue 2.9M"); 0 in the newest message's own words."""
     line_start = text.rfind("\n", 0, at) + 1
     before = text[line_start:at]
-    return int(before.lstrip().startswith(">") or before.count("(") > before.count(")"))
+    earlier = len(_EARLIER_MESSAGE.findall(text, 0, line_start))
+    return earlier + int(before.lstrip().startswith(">") or before.count("(") > before.count(")"))
 
 
 # The first line of a sender's signature: a person's name, alone or before their title, firm or number.
@@ -1831,7 +1843,8 @@ def _line_after(text: str, tokens: list[Token], b: int) -> bool:
 
 # Words of the cover asked for, not of the business (kept here: the tagger's features use lexicon.OTHER_MONEY).
 _COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit",
-          "prem", "prems", "cost", "costs", "fund", "incurred", "spend", "spent"}  # fmt: skip
+          "prem", "prems", "cost", "costs", "fund", "incurred", "spend", "spent", "paid", "bought", "purchased",
+          "purchase", "acquired", "acquisition"}  # fmt: skip
 # (the last: money paid out or held, never the business's receipts: "expiring prem $12k", "a fire that cost $85k")
 
 
