@@ -136,3 +136,16 @@ def test_now_then_an_estimate_replaces_the_past_figure():
 
 def test_a_price_paid_for_the_business_is_no_revenue():
     assert "annual_revenue" not in figures("dog groomer, 4 staff. The buyer paid $450k for the shop in 2021.")
+
+
+# --- a year in brackets after an amount is the year it is for, never the amount again -----------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Gross receipts: $4.4M (2024)", {"annual_revenue": 4_400_000}),
+        ("Gross receipts: $4.4M (2024) / $3.9M (2023)", {"annual_revenue": 4_400_000}),
+        ("Gross receipts: $3.9M (2023) / $4.4M (2024)", {"annual_revenue": 4_400_000}),
+    ],
+)
+def test_a_year_in_brackets_is_no_figure(text, expected):
+    assert figures(text) == expected

@@ -786,6 +786,8 @@ def _restated_in_brackets(r: Reading, text: str, tokens: list[Token], skip: set[
         after = tokens[m + 1].text.lower() if m + 1 < len(tokens) else ""
         if after != ")" and after not in _SOURCE_OPENERS | {"on", "in", "is"}:
             continue  # "(3 vans + ...)", "(12 employees)": parts or another count, not the figure again
+        if FACTS[fact].kind == "money" and re.fullmatch(r"(?:19|20)\d\d", tokens[m].text):
+            continue  # "$2.2M (2023)": the year the amount is for, never the amount again in thousands
         said = [t.text for t in tokens[outer:p] if t.kind == "num" or t.text.lower() in MONEY_UNITS]
         was = money(said) if FACTS[fact].kind == "money" else count(said)
         if not was:
@@ -802,11 +804,11 @@ def _year_of(tokens: list[Token], a: int, b: int) -> int:
     or just after it ("$3.6M in 2024", "(2024)"); 0 when none is."""
     before = range(a - 1, max(-1, a - 4), -1)
     after = range(b, min(len(tokens), b + 3))
-    for side in (before, after):
+    for side, ends in ((before, (")", "/", "|")), (after, ())):
         for i in side:
             t = tokens[i].text
-            if t in (".", ";", "?", "!", "\n"):
-                break  # another sentence's year
+            if t in (".", ";", "?", "!", "\n") or t in ends:
+                break  # another sentence's year, or the year of the figure before ("$2.2M (2023) / $1.9M")
             m = _YEAR.fullmatch(t)
             if m and (len(m.group(1)) == 4 or t[:1] in "fF'’"):
                 year = int(m.group(1))
