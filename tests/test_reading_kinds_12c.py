@@ -149,3 +149,17 @@ def test_a_price_paid_for_the_business_is_no_revenue():
 )
 def test_a_year_in_brackets_is_no_figure(text, expected):
     assert figures(text) == expected
+
+
+# --- kinds of vehicle on form lines of their own are one fleet --------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Equipment\nDump trucks: 7\nTrailers: 9\nPickups: 4", 11),  # trailers count none
+        ("Dump trucks: 7\nDrivers: 9\nPickups: 4", 11),  # another line between, same block
+        ("Autos: 15\nDump trucks: 7\nPickups: 4", 15),  # the whole said first stands
+        ("Dump trucks: 7\nTrailers: 9", 7),
+    ],
+)
+def test_kinds_of_vehicle_on_their_own_lines_are_summed(text, expected):
+    assert figures(text)["vehicles"] == expected

@@ -653,6 +653,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     _restated_in_brackets(r, text, tokens, dead | elsewhere)
     _restated_after_correction(r, text, tokens, dead, elsewhere)
     _fleet_list(r, text, tokens, dead | elsewhere)
+    _kinds_by_line(r, text)
     _listed_kinds(r, text, tokens, dead | elsewhere)
     _totals(r, text, tokens, clauses, elsewhere)
     _one_more(r, text, tokens)
@@ -1559,6 +1560,49 @@ def _listed_kinds(r: Reading, text: str, tokens: list[Token], skip: set[int]) ->
         start, end = tokens[run[0]].start, tokens[counts[run[-1]][1] - 1].end
         total = sum(counts[i][0] for i in run)
         r.facts[fact] = FactReading(fact, total, got.unit, Span(start, end, text[start:end]), got.how, got.cue)
+
+
+_KIND_LINE = re.compile(r"^[ \t*-]*([A-Za-z][A-Za-z -]{0,30}?)[ \t]*[:|][ \t]*(\d{1,4})[ \t]*$", re.M)
+
+
+def _kinds_by_line(r: Reading, text: str) -> None:
+    """Kinds of vehicle counted one to a form line ("Tractors: 10 / Trailers: 24 / Service trucks: 2"): the fleet is
+    the sum of those in one block of lines, trailers counting none, never from one line alone; a line counting the
+    whole ("Vehicles: 12", "Power units: 12") stands over them."""
+    cues = lexicon.cue_of()
+    runs: list[list[tuple[int, int, int]]] = []  # (start, end, count) of the kind lines, one run per block
+    whole: tuple[int, int, int] | None = None
+    for m in _KIND_LINE.finditer(text):
+        words = m[1].lower().split()
+        head = words[-1]
+        if head in _WHOLE["vehicles"] or (head in ("unit", "units") and len(words) > 1 and words[-2] in _UNIT_KINDS):
+            whole = whole or (m.start(2), m.end(2), int(m[2]))
+            continue
+        if head in _TOWED:
+            value = 0
+        elif cues.get(head) == "vehicles" and head not in ("unit", "units"):
+            value = int(m[2])
+        else:
+            continue
+        if runs and not re.search(r"\n[ \t]*\n", text[runs[-1][-1][1] : m.start()]):
+            runs[-1].append((m.start(2), m.end(2), value))
+        else:
+            runs.append([(m.start(2), m.end(2), value)])
+    run = max(runs, key=lambda x: sum(1 for *_, v in x if v), default=[])
+    if "vehicles" in r.unknown or not run:
+        return
+    got = r.facts.get("vehicles")
+    if whole is not None:
+        if got is not None and any(a <= got.span.start < b for a, b, _ in run):  # a kind's line read over the whole
+            r.facts["vehicles"] = FactReading(
+                "vehicles", whole[2], got.unit, Span(whole[0], whole[1], text[whole[0] : whole[1]]), "cue"
+            )
+        return
+    if sum(1 for *_, v in run if v) < 2:
+        return
+    start, end = run[0][0], run[-1][1]
+    r.facts["vehicles"] = FactReading("vehicles", sum(v for *_, v in run), FACTS["vehicles"].unit,
+                                      Span(start, end, text[start:end]), "cue")  # fmt: skip
 
 
 # One person named by their role ("the owner", "a super"), counted with the figure after them.
