@@ -159,6 +159,7 @@ def test_a_year_in_brackets_is_no_figure(text, expected):
         ("Dump trucks: 7\nDrivers: 9\nPickups: 4", 11),  # another line between, same block
         ("Autos: 15\nDump trucks: 7\nPickups: 4", 15),  # the whole said first stands
         ("Dump trucks: 7\nTrailers: 9", 7),
+        ("Qty | Kind\n7 | dump trucks\n9 | trailers\n4 | pickups", 11),  # the count first, then its kind
     ],
 )
 def test_kinds_of_vehicle_on_their_own_lines_are_summed(text, expected):

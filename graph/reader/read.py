@@ -1565,6 +1565,11 @@ def _listed_kinds(r: Reading, text: str, tokens: list[Token], skip: set[int]) ->
 _KIND_LINE = re.compile(r"^[ \t*-]*([A-Za-z][A-Za-z -]{0,30}?)[ \t]*[:|][ \t]*(\d{1,4})[ \t]*$", re.M)
 
 
+_COUNT_FIRST_LINE = re.compile(
+    r"^[ \t|]*(\d{1,4})[ \t]*\|[ \t]*([A-Za-z][A-Za-z -]{0,30}?)[ \t|]*$", re.M
+)  # "8 | trucks"
+
+
 def _kinds_by_line(r: Reading, text: str) -> None:
     """Kinds of vehicle counted one to a form line ("Tractors: 10 / Trailers: 24 / Service trucks: 2"): the fleet is
     the sum of those in one block of lines, trailers counting none, never from one line alone; a line counting the
@@ -1572,22 +1577,24 @@ def _kinds_by_line(r: Reading, text: str) -> None:
     cues = lexicon.cue_of()
     runs: list[list[tuple[int, int, int]]] = []  # (start, end, count) of the kind lines, one run per block
     whole: tuple[int, int, int] | None = None
-    for m in _KIND_LINE.finditer(text):
-        words = m[1].lower().split()
+    lines = [(m.start(), m.start(2), m.end(2), m[1], int(m[2])) for m in _KIND_LINE.finditer(text)]
+    lines += [(m.start(), m.start(1), m.end(1), m[2], int(m[1])) for m in _COUNT_FIRST_LINE.finditer(text)]
+    for at, a, b, label, n in sorted(lines):
+        words = label.lower().split()
         head = words[-1]
         if head in _WHOLE["vehicles"] or (head in ("unit", "units") and len(words) > 1 and words[-2] in _UNIT_KINDS):
-            whole = whole or (m.start(2), m.end(2), int(m[2]))
+            whole = whole or (a, b, n)
             continue
         if head in _TOWED:
             value = 0
         elif cues.get(head) == "vehicles" and head not in ("unit", "units"):
-            value = int(m[2])
+            value = n
         else:
             continue
-        if runs and not re.search(r"\n[ \t]*\n", text[runs[-1][-1][1] : m.start()]):
-            runs[-1].append((m.start(2), m.end(2), value))
+        if runs and not re.search(r"\n[ \t]*\n", text[runs[-1][-1][1] : at]):
+            runs[-1].append((a, b, value))
         else:
-            runs.append([(m.start(2), m.end(2), value)])
+            runs.append([(a, b, value)])
     run = max(runs, key=lambda x: sum(1 for *_, v in x if v), default=[])
     if "vehicles" in r.unknown or not run:
         return
