@@ -169,6 +169,20 @@ _HEADER = re.compile(r"\b(?:fwd?|fw|original message|forwarded message)\b", re.I
 _HEADER_LINE = re.compile(r"^[ \t>-]*(?:from|sent|date|to|cc|bcc|fwd?|fw)[ \t]*:.*$|^[ \t>-]*-{3,}.*$", re.I | re.M)
 
 
+# A subject line: it names the account in shorthand ("Riverbend AL - GL/PL": an assisted living, not Alabama)
+_SUBJECT_LINE = re.compile(r"^[ \t>]*(?:subject|re|fwd?|fw)[ \t]*:.*$", re.I | re.M)
+
+
+def _state_in_body(text: str, catalog, asked: str | None) -> str | None:
+    """The state the message names, its body's before its subject line's: a subject abbreviates, the body says where
+    the business is."""
+    lenient, where_only = asked == "state", asked not in (None, "state")
+    body = _SUBJECT_LINE.sub(lambda m: " " * len(m.group()), text)
+    if body != text and (st := state_fact(body, catalog, lenient=lenient, where_only=where_only)) is not None:
+        return st
+    return state_fact(text, catalog, lenient=lenient, where_only=where_only)
+
+
 def _in_header(text: str, company: str) -> bool:
     """The name is a header's word, or every place it occurs is an e-mail header line."""
     if _HEADER.search(company) or company.lower().strip(" :") in ("re", "date", "from", "sent", "subject", "to", "cc"):
@@ -1217,7 +1231,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         p.task, p.tasks = "classification", ["classification"]  # "is that 713940 or something else?"
     if "vehicles" not in f and "vehicles" not in reading.unknown and numbers.NO_VEHICLES.search(t):
         f["vehicles"] = 0  # "no vehicles": a count said in words, which the reader leaves to this rule
-    if (st := state_fact(t, catalog, lenient=asked == "state", where_only=asked not in (None, "state"))) is not None:
+    if (st := _state_in_body(t, catalog, asked)) is not None:
         f["state"] = st
     elif "state" in reading.facts and asked in (None, "state"):
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed

@@ -400,10 +400,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and i + 1 < len(tokens)
         and tokens[i + 1].kind == "num"
     ]
-    elsewhere = _other_party_clauses(tokens, clauses)
+    elsewhere = _other_party_clauses(tokens, clauses) | _signature(text, tokens)
     last_figure: dict[str, FactReading] = {}
     years: dict[str, int] = {}  # the year each figure read so far was said for (0: none)
     lower_name: Span | None = None
+    unnamed: set[int] = set()  # where the amounts read as revenue for want of any noun start
     not_written: list | None = None  # the guard's mentions of products we do not write, read at the first line named
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
@@ -474,6 +475,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and _counts_plural_noun(tokens, b, fact)
             ):
                 continue  # "6 box trucks, 14 trailers": the second number counts its own noun
+            if fact == "vehicles" and heads[a] in _TOWED:
+                continue  # "Trailers: 22 dry vans": what a form line counts is its label's, and trailers are towed
             how: HowRead | None = "cue" if cue and cue.end else "label" if cue else None
             ca, cb = clauses[a]
             back = _sentence_start(tokens, ca)
@@ -481,10 +484,13 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             lines_amount = marked and (_lob_code(heads[a], None) is not None or _line_after(text, tokens, b))
             before = [c for c in r.corrections if c.end <= span.start]
             latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
+            hedge = a  # "now about 2.5M": the words of an estimate between "now" and its figure
+            while hedge > 1 and tokens[hedge - 1].text.lower() in _FILLER - {".", "!", "or", "so"}:
+                hedge -= 1
             now = (
-                a > 0
-                and tokens[a - 1].text.lower() in ("now", "currently", "today")
-                and clauses[a][0] >= a - 2
+                hedge > 0
+                and tokens[hedge - 1].text.lower() in ("now", "currently", "today")
+                and clauses[a][0] >= hedge - 2
                 and not _counts_something_else(tokens, b, latest)  # "12 trucks, now 3 locations"
             )
             if (
@@ -503,11 +509,19 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and marked
                 and not _other_money(tokens, (back, cb))
                 and not lines_amount
+                and not _labelled_otherwise(text, span.start)
             ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
                 fact = asked if asked in ("annual_payroll", "total_insured_value") else "annual_revenue"
                 how = "cue"
+                if (
+                    fact in r.facts
+                    and r.facts[fact].span.start not in unnamed
+                    and not _year_of(tokens, a, b) >= years.get(fact, 0) > 0  # "receipts 8.1M in 2023 and 8.6M in 2024"
+                ):
+                    continue  # "Revenue: $19M ... Prior prem $1.02M": an amount no word names never replaces a named one
+                unnamed.add(span.start)
             if (
                 how is None
                 and asked == fact
@@ -531,6 +545,9 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 if range_ends[a] != a:
                     in_range.append((reading, range_ends[a]))  # "between 2 and 2.4M": its ends are no figure
                 continue
+            held = r.facts.get(fact)
+            if held is not None and how != "correction" and _aside(text, span.start) > _aside(text, held.span.start):
+                continue  # "Employees: 2 ... (separate entity, 40 staff)", "> 12 emps": an aside never replaces
             years[fact] = year
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
@@ -636,6 +653,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     _restated_in_brackets(r, text, tokens, dead | elsewhere)
     _restated_after_correction(r, text, tokens, dead, elsewhere)
     _fleet_list(r, text, tokens, dead | elsewhere)
+    _kinds_by_line(r, text)
     _listed_kinds(r, text, tokens, dead | elsewhere)
     _totals(r, text, tokens, clauses, elsewhere)
     _one_more(r, text, tokens)
@@ -769,6 +787,8 @@ def _restated_in_brackets(r: Reading, text: str, tokens: list[Token], skip: set[
         after = tokens[m + 1].text.lower() if m + 1 < len(tokens) else ""
         if after != ")" and after not in _SOURCE_OPENERS | {"on", "in", "is"}:
             continue  # "(3 vans + ...)", "(12 employees)": parts or another count, not the figure again
+        if FACTS[fact].kind == "money" and re.fullmatch(r"(?:19|20)\d\d", tokens[m].text):
+            continue  # "$2.2M (2023)": the year the amount is for, never the amount again in thousands
         said = [t.text for t in tokens[outer:p] if t.kind == "num" or t.text.lower() in MONEY_UNITS]
         was = money(said) if FACTS[fact].kind == "money" else count(said)
         if not was:
@@ -785,11 +805,11 @@ def _year_of(tokens: list[Token], a: int, b: int) -> int:
     or just after it ("$3.6M in 2024", "(2024)"); 0 when none is."""
     before = range(a - 1, max(-1, a - 4), -1)
     after = range(b, min(len(tokens), b + 3))
-    for side in (before, after):
+    for side, ends in ((before, (")", "/", "|")), (after, ())):
         for i in side:
             t = tokens[i].text
-            if t in (".", ";", "?", "!", "\n"):
-                break  # another sentence's year
+            if t in (".", ";", "?", "!", "\n") or t in ends:
+                break  # another sentence's year, or the year of the figure before ("$2.2M (2023) / $1.9M")
             m = _YEAR.fullmatch(t)
             if m and (len(m.group(1)) == 4 or t[:1] in "fF'’"):
                 year = int(m.group(1))
@@ -1042,8 +1062,14 @@ def _rejected_figures(tokens: list[Token], groups: list[tuple[int, int, str]]) -
 # A clause naming another party: its figures are that party's ("the parent has 900 employees", "prior carrier had
 # them at $300k payroll"), never the applicant's.
 _OTHER_PARTY = re.compile(
-    r"\b(?:parent|sister|affiliated?|holding|umbrella org(?:anization)?|competitors?|previous owners?|franchisor"
-    r"|(?:prior|previous|expiring|incumbent|old|last) (?:carrier|insurer|policy|broker))\b",
+    r"\b(?:parent|sister|affiliated?|holding|umbrella org(?:anization)?|competitors?|franchisor|sellers?|co\W{0,3}packers?"
+    r"|(?:prior|previous|former|old) owners?|(?:prior|previous|expiring|incumbent|old|last) (?:carrier|insurer|policy|broker)"
+    # one the applicant deals with, said as theirs: "their mgmt co has 40 staff", "its distributor, 300 employees"
+    r"|(?:their|its|the insured's|the client's) (?:landlord|distributor|supplier|vendor|customer|client|gc"
+    r"|general contractor|property manager|(?:property )?(?:mgmt|management) (?:co|company|firm)|accountant"
+    r"|lender|bank)s?"
+    # the sender's own office: "our agency has 25 employees"
+    r"|(?:our|my) (?:agency|brokerage|office|firm|shop|team))\b",
     re.I,
 )
 
@@ -1054,6 +1080,44 @@ _DISOWNED = re.compile(
     r"(?:(?:the|their|its|our|a)\s+)?" + _OTHER_PARTY.pattern,
     re.I,
 )
+
+
+# Where an earlier message starts inside this one: "-----Original Message-----", "On Mon, ... wrote:", "From: ..."
+_EARLIER_MESSAGE = re.compile(
+    r"-{2,}\s*(?:original|forwarded) message\s*-{2,}|^[ \t>]*on\b[^\n]{5,120}\bwrote:[ \t]*$|^[ \t>]*from:[ \t]",
+    re.I | re.M,
+)
+
+
+def _aside(text: str, at: int) -> int:
+    """How far aside the text at ``at`` stands: one step for each earlier message it is inside (a reply's quoted
+    "-----Original Message-----", "On ... wrote:") and one more inside brackets ("(we're 8 people)", "(incl F&B
+    3.2M)") or on a quoted line ("> revenue 2.9M"); 0 in the newest message's own words."""
+    line_start = text.rfind("\n", 0, at) + 1
+    before = text[line_start:at]
+    earlier = len(_EARLIER_MESSAGE.findall(text, 0, line_start))
+    return earlier + int(before.lstrip().startswith(">") or before.count("(") > before.count(")"))
+
+
+# The first line of a sender's signature: a person's name, alone or before their title, firm or number.
+_SIGNER = re.compile(r"^\s*(?:-+\s*)?[A-Z][a-z]+(?:[ \t]+[A-Z][a-z.]*){0,2}[ \t]*(?:$|[,|@])", re.M)
+_FORM_LINE = re.compile(r"^[ \t]*[A-Za-z#][\w #/&.-]{0,25}:", re.M)
+
+
+def _signature(text: str, tokens: list[Token]) -> set[int]:
+    """The tokens of a sender's signature: a block after the body, opening with a person's name and holding a phone
+    number or an e-mail, no form line in it ("Dana Whitfield / Peach State Risk, 45 employees / 478-555-0163"). Its
+    figures are the broker's firm's, never the applicant's."""
+    out: set[int] = set()
+    blocks = [m for m in re.finditer(r"[^\n]+(?:\n[ \t]*\S[^\n]*)*", text) if m.group().strip()]
+    for m in blocks[1:]:
+        block = m.group()
+        if block.count("\n") > 3 or _FORM_LINE.search(block) or not _SIGNER.match(block):
+            continue
+        inside = [i for i, t in enumerate(tokens) if m.start() <= t.start < m.end()]
+        if any(tokens[i].kind in ("phone", "email") for i in inside):
+            out.update(inside)
+    return out
 
 
 def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]]) -> set[int]:
@@ -1448,7 +1512,9 @@ def _kind_count(tokens: list[Token], i: int, fact: str, codes) -> tuple[int, int
         if fact == "vehicles" and word in _TOWED:
             return 0, k + 1, False  # "6 tractors, 4 trailers, 2 vans": in the list, counting no vehicle
         if named == fact or word in _WHOLE[fact]:
-            return value, k + 1, word in _WHOLE[fact] and k == i + 1
+            # "24 total staff", "30 staff": the whole, a word saying so between the number and its noun or none
+            said_whole = all(tokens[m].text.lower() in _TOTAL_WORDS for m in range(i + 1, k))
+            return value, k + 1, word in _WHOLE[fact] and said_whole
         if named is not None:
             return None
     return None
@@ -1494,6 +1560,56 @@ def _listed_kinds(r: Reading, text: str, tokens: list[Token], skip: set[int]) ->
         start, end = tokens[run[0]].start, tokens[counts[run[-1]][1] - 1].end
         total = sum(counts[i][0] for i in run)
         r.facts[fact] = FactReading(fact, total, got.unit, Span(start, end, text[start:end]), got.how, got.cue)
+
+
+_KIND_LINE = re.compile(r"^[ \t*-]*([A-Za-z][A-Za-z -]{0,30}?)[ \t]*[:|][ \t]*(\d{1,4})[ \t]*$", re.M)
+
+
+_COUNT_FIRST_LINE = re.compile(
+    r"^[ \t|]*(\d{1,4})[ \t]*\|[ \t]*([A-Za-z][A-Za-z -]{0,30}?)[ \t|]*$", re.M
+)  # "8 | trucks"
+
+
+def _kinds_by_line(r: Reading, text: str) -> None:
+    """Kinds of vehicle counted one to a form line ("Tractors: 10 / Trailers: 24 / Service trucks: 2"): the fleet is
+    the sum of those in one block of lines, trailers counting none, never from one line alone; a line counting the
+    whole ("Vehicles: 12", "Power units: 12") stands over them."""
+    cues = lexicon.cue_of()
+    runs: list[list[tuple[int, int, int]]] = []  # (start, end, count) of the kind lines, one run per block
+    whole: tuple[int, int, int] | None = None
+    lines = [(m.start(), m.start(2), m.end(2), m[1], int(m[2])) for m in _KIND_LINE.finditer(text)]
+    lines += [(m.start(), m.start(1), m.end(1), m[2], int(m[1])) for m in _COUNT_FIRST_LINE.finditer(text)]
+    for at, a, b, label, n in sorted(lines):
+        words = label.lower().split()
+        head = words[-1]
+        if head in _WHOLE["vehicles"] or (head in ("unit", "units") and len(words) > 1 and words[-2] in _UNIT_KINDS):
+            whole = whole or (a, b, n)
+            continue
+        if head in _TOWED:
+            value = 0
+        elif cues.get(head) == "vehicles" and head not in ("unit", "units"):
+            value = n
+        else:
+            continue
+        if runs and not re.search(r"\n[ \t]*\n", text[runs[-1][-1][1] : at]):
+            runs[-1].append((a, b, value))
+        else:
+            runs.append([(a, b, value)])
+    run = max(runs, key=lambda x: sum(1 for *_, v in x if v), default=[])
+    if "vehicles" in r.unknown or not run:
+        return
+    got = r.facts.get("vehicles")
+    if whole is not None:
+        if got is not None and any(a <= got.span.start < b for a, b, _ in run):  # a kind's line read over the whole
+            r.facts["vehicles"] = FactReading(
+                "vehicles", whole[2], got.unit, Span(whole[0], whole[1], text[whole[0] : whole[1]]), "cue"
+            )
+        return
+    if sum(1 for *_, v in run if v) < 2:
+        return
+    start, end = run[0][0], run[-1][1]
+    r.facts["vehicles"] = FactReading("vehicles", sum(v for *_, v in run), FACTS["vehicles"].unit,
+                                      Span(start, end, text[start:end]), "cue")  # fmt: skip
 
 
 # One person named by their role ("the owner", "a super"), counted with the figure after them.
@@ -1704,6 +1820,27 @@ def _counts_plural_noun(tokens: list[Token], b: int, fact: str) -> bool:
     )
 
 
+# Labels of a form line that name no figure of the applicant by themselves: their line's amount may still be revenue.
+_OPEN_LABELS = {"", "subject", "re", "fw", "fwd", "note", "notes", "comment", "comments", "details", "detail", "info",
+                "description", "ops", "operations", "business", "summary", "remarks", "fyi", "question", "q", "size",
+                "about", "overview", "financials", "annual", "gross", "est", "estimated", "approx", "total"}  # fmt: skip
+
+
+_COLON_LABEL = re.compile(r"[ \t>*-]*([A-Za-z#][\w #/&.'-]{0,30}?)[ \t]*:(?!\d)")
+
+
+def _labelled_otherwise(text: str, at: int) -> bool:
+    """The figure at ``at`` is on a form line whose label ("Label: value") names something that is no figure of ours
+    ("Subcontracted cost: $650,000", "Bldg: $1.4M", "Prior prem: $88,200"): its amount is that thing's, never revenue
+    for want of a noun."""
+    line_start = text.rfind("\n", 0, at) + 1
+    m = _COLON_LABEL.match(text, line_start)
+    if m is None or m.end() > at:
+        return False
+    head = (re.findall(r"[A-Za-z#]+", m[1]) or [""])[-1].lower()
+    return head not in _OPEN_LABELS and lexicon.cue_of().get(head) is None and head not in _cue_variants()
+
+
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
     """The clause names money that is not the business's: a limit, a deductible, assets managed, a job's price."""
     return any(tokens[j].text.lower() in lexicon.OTHER_MONEY | _COVER for j in range(*clause))
@@ -1758,7 +1895,10 @@ def _line_after(text: str, tokens: list[Token], b: int) -> bool:
 
 
 # Words of the cover asked for, not of the business (kept here: the tagger's features use lexicon.OTHER_MONEY).
-_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit"}
+_COVER = {"umbrella", "excess", "coverage", "cover", "policy", "csl", "tower", "layer", "sublimit",
+          "prem", "prems", "cost", "costs", "fund", "incurred", "spend", "spent", "paid", "bought", "purchased",
+          "purchase", "acquired", "acquisition"}  # fmt: skip
+# (the last: money paid out or held, never the business's receipts: "expiring prem $12k", "a fire that cost $85k")
 
 
 def _millions(words: list[str]) -> bool:
@@ -1804,6 +1944,7 @@ def _untagged_figures(
     two hundred forty"). The same cue invariant as above, for what the model missed; never over a fact already read,
     never for an identifier or inside an unknown statement."""
     covered = ({i for a, b, _ in groups for i in range(a, b)} - set(idle)) | dead
+    heads = _line_heads(text, tokens)
     codes = lexicon.state_codes()
     cues = lexicon.cue_of()
     i, n = 0, len(tokens)
@@ -1889,6 +2030,8 @@ def _untagged_figures(
                         last.fact, value, last.unit, _span(text, tokens, a, b), "correction", None
                     )
             continue
+        if fact == "vehicles" and heads[a] in _TOWED:
+            continue  # "Trailers: 30 dry vans": the line counts what its label names, and trailers are towed
         guess = fact in (doubted or {}) and a >= (doubted or {})[fact]  # "not sure, maybe 2M": an estimate
         if fact is None or fact in r.facts or (fact in r.unknown and not guess) or fact not in FACTS or cue_at is None:
             continue
