@@ -479,8 +479,8 @@ class Conversation:
                 # a question naming a line and nothing else ("and property for them?") asks of that line what
                 # was asked last (whether we write it, when the last question was about no line)
                 # (asked earlier in this message: "limits and deductibles for property, and auto?")
-                before = [t for t in tasks if t in LINE_TASKS] or [self.task]
-                cue = before[-1] if before[-1] in LINE_TASKS else "appetite"
+                last = next((t for t in reversed(tasks) if t in LINE_TASKS), self.task)
+                cue = last if last in LINE_TASKS else "appetite"
             if cue and cue not in tasks:
                 tasks.append(cue)
         if len(tasks) > len(p.tasks) and set(p.tasks) <= set(tasks):
