@@ -52,18 +52,13 @@ class Policy(AnswerWriter):
         if p.invalid:
             return self.refuse_figures(conv, p.invalid)
         if p.supposed and not p.facts:
-            if conv.task is None:
-                return self.what_if(conv, p.supposed)
+            if conv.task is None or (conv.task in LINE_TASKS and conv.fact("lob") is None):
+                return self.what_if(conv, p.supposed)  # no question in hand to answer with them
             # "what if they had 18 trucks?": the question in hand answered with the figures supposed, said as such
             # and recorded nowhere (``_finish``); the facts stay as given (this call's copy is changed, not kept)
             conv.stated.update(p.supposed)
             conv.supposing = dict(p.supposed)
-            line = conv.fact("lob") if conv.task in LINE_TASKS else None
-            return (
-                self.decide_task(conv)
-                if line is not None or conv.task not in LINE_TASKS
-                else self.what_if(conv, p.supposed)
-            )
+            return self.decide_task(conv)
         if p.intent and p.task is None:
             if p.intent in ("smalltalk", "why") and conv.task is None and self.described(conv):
                 return self.what_to_know(conv)  # "not sure" after a description: the question is still open
