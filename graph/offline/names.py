@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from graph.reader import lexicon
-from graph.reader.read import COURTESY, table_rows
+from graph.reader.read import COURTESY, PROCESS_WORDS, ROLES, table_rows
 from graph.reader.tokens import tokenize
 from graph.reader.values import identifier
 from retrieval.acronyms import READ_IN_ANY_CASE, trade_meaning
@@ -63,11 +63,11 @@ qualified declined decline mean means meaning rule rules guideline guidelines
 own alone itself standalone separately
 thoughts thought ideas idea advice opinion opinions suggestions suggestion feedback
 both either neither each
-junior juniors senior seniors senior's refer referral referrals referred escalate escalation approval approve sign-off
-signoff authority
 """.split()
     )
     | COURTESY
+    | ROLES
+    | PROCESS_WORDS
 )
 _CUE_BEFORE_SINGLE = {
     "for",

@@ -1005,11 +1005,15 @@ _REFERENCES = {"same", "account", "insured", "client", "applicant", "one", "this
                "rest", "old", "older", "big", "large", "small", "local", "nice", "good", "great", "busy"}  # fmt: skip
 
 # The people of our own trade ("the broker wants GL"): no description is made of them alone.
-_PARTIES = {"broker", "brokers", "agent", "agents", "agency's", "underwriter", "underwriters", "uw", "producer", "csr",
-            "junior", "juniors", "senior", "seniors", "senior's"}  # fmt: skip
-# Words of our own process: "when should a junior refer", "a senior's approval" name no trade
-_PROCESS = {"refer", "referral", "referrals", "referred", "escalate", "escalation", "approval", "approve", "sign-off",
-            "signoff", "sign", "signs", "off", "authority", "should", "must", "need", "needs"}  # fmt: skip
+# Our own trade's roles and process ("when should a junior refer", "a senior's approval"): no trade; the offline
+# model's names read them as stop words too (graph/offline/names.py)
+ROLES = frozenset({"junior", "juniors", "senior", "seniors", "senior's"})
+PROCESS_WORDS = frozenset({"refer", "referral", "referrals", "referred", "escalate", "escalation", "approval", "approve",
+                           "sign-off", "signoff", "authority"})  # fmt: skip
+_PARTIES = {"broker", "brokers", "agent", "agents", "agency's", "underwriter", "underwriters", "uw", "producer",
+            "csr"} | ROLES  # fmt: skip
+# with the words that only lead to them ("who signs off", "should it"); not stop words: "sign shop" is a trade
+_PROCESS = PROCESS_WORDS | {"sign", "signs", "off", "should", "must", "need", "needs"}
 
 
 def _names_no_trade(words) -> bool:
