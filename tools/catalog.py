@@ -202,3 +202,14 @@ def count(value, field: str) -> int:
     if value > MAX_COUNT:
         raise InvalidArgument(f"{field} {value} is implausibly large")
     return value
+
+
+def most_specific_rule(rows, code: str, lob: str):
+    """Of a limit or deductible table's rows (each with ``lob`` and ``naics_prefix``), the one that applies to a 2022
+    code and a line: the longest NAICS prefix of the code, then a rule of that line over an all-line rule; None when
+    none applies."""
+    return max(
+        (r for r in rows if code.startswith(r.naics_prefix) and r.lob in (None, lob)),
+        key=lambda r: (len(r.naics_prefix), r.lob is not None),
+        default=None,
+    )

@@ -20,6 +20,7 @@ from retrieval.search import STOP_WORDS, HybridIndex, singular, tokenize
 from retrieval.wordset import WordSet
 from seed_db import models
 from seed_db.sources import read_index_entries, read_us_cities
+from tools.catalog import most_specific_rule
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound
 from tools.guard import lexicon, scan_products
@@ -282,6 +283,14 @@ def _deciding_sections(ctx: ToolContext, lines: list[str], code: str, states: li
     row = models.Appetite
     found: set[str] = set()
     with Session(ctx.engine) as c:
+        tables = (
+            [
+                c.execute(select(t.lob, t.naics_prefix, t.section_id)).all()
+                for t in (models.LimitRule, models.DeductibleRule)
+            ]
+            if code
+            else []
+        )
         for line in lines:
             where = [row.lob == line]
             if code:
@@ -293,13 +302,10 @@ def _deciding_sections(ctx: ToolContext, lines: list[str], code: str, states: li
                 found |= {s for s, _ in counts} if states else {max(counts, key=lambda r: r[1])[0]}
             elif len(counts) == 1:
                 found.add(counts[0][0])
-            if code:  # the line's own limit or deductible for the code (the most specific rule; not the default)
-                for rule in (models.LimitRule, models.DeductibleRule):
-                    rules = c.execute(select(rule.lob, rule.naics_prefix, rule.section_id)).all()
-                    fits = [r for r in rules if r[0] in (None, line) and code.startswith(r[1])]
-                    best = max(fits, key=lambda r: (len(r[1]), r[0] is not None), default=None)
-                    if best is not None and (best[0] is not None or best[1]):
-                        found.add(best[2])
+            for rules in tables:  # the line's own limit or deductible for the code (the most specific; not the default)
+                best = most_specific_rule(rules, code, line)
+                if best is not None and (best.lob is not None or best.naics_prefix):
+                    found.add(best.section_id)
     return found
 
 

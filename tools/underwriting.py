@@ -457,11 +457,9 @@ Rule = TypeVar("Rule", models.LimitRule, models.DeductibleRule)
 def _best_rule(ctx: ToolContext, table: type[Rule], naics: str, lob: str) -> tuple[str, str, Row, str]:
     """The most specific rule of a limit or deductible table: longest NAICS prefix, then LOB-specific over all-LOB."""
     code, lob_code = ctx.catalog.naics(naics), ctx.catalog.lob(lob)
-    rows = _rows(ctx, select(table))
-    rule = max(
-        (r for r in rows if code.startswith(r.naics_prefix) and r.lob in (None, lob_code)),
-        key=lambda r: (len(r.naics_prefix), r.lob is not None),
-    )
+    rule = norm.most_specific_rule(_rows(ctx, select(table)), code, lob_code)
+    if rule is None:  # the tables hold an every-line, every-code rule: only a broken database has none
+        raise ValueError(f"no {table.__tablename__} row applies to {code} / {lob_code}")
     scope = f"rule for {ctx.catalog.lobs.get(rule.lob or '', 'every line')}, " + (
         f"NAICS prefix {rule.naics_prefix}" if rule.naics_prefix else "every code"
     )
