@@ -234,3 +234,12 @@ def test_a_closest_name_of_another_business_is_no_fact(cp):
     known = cp.known_facts(tid)
     assert known.get("state") == "NC" and known.get("company") != found[0]["result"]["applicant"]["company_name"]
     assert established_applicant({"name_or_id": "Clever Smile Dentl"}, found[0]["result"]) is not None  # a typo is
+
+
+def test_a_table_row_keeps_its_verdict_when_the_first_column_is_long():
+    sections = {s.id: s for s in load_sections()}
+    redirects = rules_of(sections["not-written-redirects"].text)
+    rows = [line for line in redirects.splitlines() if line.startswith("- ") and line != "- …"]
+    assert rows and all("Not written" in line for line in rows)  # never a bare product name, read as an offer
+    construction = rules_of(sections["property-qualified"].text)
+    assert "wood frame: Decline" in construction

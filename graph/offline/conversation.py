@@ -373,6 +373,8 @@ class Conversation:
             p.facts["naics"] = code
             p.facts.pop("description", None)
             return
+        if p.intent is not None:
+            return  # a question of their own asked instead (the rules, our last answer): the choice stays open
         new = p.facts.get("description")
         if new:
             self.redescribed = True  # never asked what the business does again: they just said it
