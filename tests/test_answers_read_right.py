@@ -179,6 +179,14 @@ def test_the_facts_panel_shows_a_fact_as_soon_as_a_message_states_it(cp):
     assert known.get("employees") == 12 and known.get("state") == "TX"
 
 
+def test_the_facts_panel_never_shows_a_figure_only_supposed(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "optometrist in Boise ID, code 621320, 7 on staff, about 1.1M a year - cyber in appetite?")
+    r = cp.send(tid, "and suppose the headcount were 300?")
+    assert any(s["arguments"].get("employees") == 300 for s in r.steps)  # the what-if was answered with it
+    assert cp.known_facts(tid)["employees"] == 7  # and the panel still shows what was said
+
+
 def test_when_to_refer_is_answered_from_the_referral_rules(cp):
     for opening in ([], ["Is NAICS 484121 small? revenue 9M"]):
         tid = cp.new_thread().id
