@@ -156,7 +156,7 @@ def supposed_calls(messages: list[BaseMessage], catalog) -> set[str]:
             asked = None
         elif isinstance(m, AIMessage):
             if supposing:
-                out.update(c["id"] for c in m.tool_calls if c.get("id"))
+                out.update(str(c["id"]) for c in m.tool_calls if c.get("id"))
             if not m.tool_calls:
                 asked = asked_in(m)
     return out
