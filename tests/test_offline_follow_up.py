@@ -976,3 +976,11 @@ def test_a_who_question_asked_instead_of_picking_a_code_describes_nothing_and_ke
     assert "Which NAICS code" in rules.answer.split("From the guidelines")[-1]  # asked again after the rules
     assert "Noted" not in rules.answer  # nothing in it was read as what the business does
     assert [f["facts"]["naics"] for f in pick.findings] == [codes[0]]
+
+
+def test_a_description_that_is_a_codes_own_title_needs_no_pick_and_a_loose_one_still_does(cp):  # noqa: F811
+    (titled,) = chat(cp, "full service restaurant in Mesa AZ, 30 staff, 2.2M in sales - ok for GL?")
+    assert "Which NAICS code" not in titled.answer
+    assert [f["facts"]["naics"] for f in titled.findings] == ["722511"]
+    (loose,) = chat(cp, "a place that does tacos and beer in Mesa AZ, 30 staff, 2.2M in sales - ok for GL?")
+    assert "Which NAICS code" in loose.answer and not loose.findings
