@@ -47,6 +47,101 @@ TRADE_ABBREVIATIONS = {
     "AD": "advertising",
     "DJ": "disc jockey",
 }
+# Trades' abbreviations of a practitioner or service that no NAICS text defines, typed in capitals or not
+# ("LCSW private practice", "nemt provider"): spelled out like the ones above.
+TRADE_ABBREVIATIONS |= {
+    "NEMT": "non-emergency medical special needs transportation",
+    "LCSW": "licensed clinical social worker",
+    "LMSW": "licensed social worker",
+    "LPC": "licensed professional counselor, mental health",
+    "LMHC": "licensed mental health counselor",
+    "LMFT": "licensed marriage and family therapist",
+    "MFT": "marriage and family therapist",
+    "PsyD": "psychologist",
+    "DVM": "veterinarian",
+    "DPM": "podiatrist",
+    "CRNA": "nurse anesthetist",
+    "SLP": "speech-language pathologist",
+    "BCBA": "behavior analyst",
+    "TPA": "third party administrator",
+    "MGA": "managing general agency, insurance",
+    "PEO": "professional employer organization",
+    "FBO": "fixed base operator airport",
+    "MRO": "maintenance, repair and overhaul",
+    "PCB": "printed circuit board",
+}
+# Words people shorten as they type a submission ("svcs", "mfrs", "eng firm", "resi"), read as the words NAICS
+# writes. Only cuts that are no English word in lower case ("res", "dist", "tech", "vet" mean other things too).
+SHORT_WORDS = {
+    "svc": "service",
+    "svcs": "services",
+    "srvc": "service",
+    "srvcs": "services",
+    "mfr": "manufacturer",
+    "mfrs": "manufacturers",
+    "mfg": "manufacturing",
+    "mfgr": "manufacturer",
+    "mfgrs": "manufacturers",
+    "eng": "engineering",
+    "engr": "engineer",
+    "engrs": "engineers",
+    "engg": "engineering",
+    "biz": "business",
+    "resi": "residential",
+    "resid": "residential",
+    "comml": "commercial",
+    "comm'l": "commercial",
+    "coml": "commercial",
+    "indust": "industrial",
+    "photog": "photographer",
+    "photogs": "photographers",
+    "stn": "station",
+    "thru": "through",
+    "mgmt": "management",
+    "mgmnt": "management",
+    "maint": "maintenance",
+    "equip": "equipment",
+    "whse": "warehouse",
+    "distrib": "distribution",
+    "distr": "distribution",
+    "constr": "construction",
+    "contr": "contractor",
+    "ctr": "center",
+    "ctrs": "centers",
+    "dept": "department",
+    "assn": "association",
+    "rep": "representative",
+    "reps": "representatives",
+    "acctg": "accounting",
+    "mktg": "marketing",
+    "insur": "insurance",
+    "mech": "mechanical",
+    "elec": "electrical",
+    "plbg": "plumbing",
+    "htg": "heating",
+    "mfd": "manufactured",
+    "veh": "vehicle",
+    "transpo": "transportation",
+    "govt": "government",
+    "muni": "municipal",
+    "pharma": "pharmaceutical",
+    "peds": "pediatric",
+    "hosp": "hospital",
+    "lndscp": "landscaping",
+    "intl": "international",
+    "natl": "national",
+}
+_SHORT = re.compile(
+    rf"(?<![\w'&-])({'|'.join(map(re.escape, sorted(SHORT_WORDS, key=len, reverse=True)))})(?![\w'&-])", re.I
+)
+
+
+def lengthen(text: str) -> str:
+    """``text`` with the words people shorten (``SHORT_WORDS``) written out ("civil eng firm" -> "civil engineering
+    firm"), in any case."""
+    return _SHORT.sub(lambda m: SHORT_WORDS[m.group(1).lower()], text)
+
+
 _WORDS_IN_LOWER = frozenset({"IT", "PT", "OT"})
 # "PI" before a lawyer is personal injury, not an investigator
 _PERSONAL_INJURY = re.compile(r"\s+(?:law|attorneys?|lawyers?)\b", re.I)

@@ -25,8 +25,9 @@ _NUMBER = (
     r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)|(?![\d,.]*[A-Za-z]))\+?"
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&.-]*")
-# Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+".
-_CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?]\s*|\s+\+\s+")
+# Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+",
+# and a spreadsheet's cell (a bar or a tab between the cells of a pasted row).
+_CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?|\t]\s*|\s+\+\s+")
 _LEFT_OVER = re.compile(r"^(?:(?:for|on|a|an|the)\s+)+(?=\w)", re.IGNORECASE)
 # What a business is said not to have or do ("no seating", "without a kitchen", "non-profit", "they don't make the
 # bare boards"): people say it to tell the business from its neighbour. The words after "no", "without", "never",
@@ -265,6 +266,7 @@ _VOWELS = re.compile(r"[aeiouy]")
 _MIXED_VOWELS_FROM = 8  # letters
 _HYPHENATED = re.compile(r"(?<![\w'-])([A-Za-z][a-z]+)-([a-z]{2,})(?![\w'-])")
 _LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]{5,24}(?![\w'-])")
+_SPACED_WORD = re.compile(r"(?<![\w'-])[a-z]{2,20}(?![\w'-])")
 
 
 @dataclass(frozen=True)
@@ -318,7 +320,24 @@ class Spelling:
 
     def __call__(self, text: str) -> str:
         text = _HYPHENATED.sub(lambda m: self.joined(m) or m.group(0), text)
+        text = self.closed_up(text)
         return _LOWER_WORD.sub(lambda m: self.read(m.group(0)) or m.group(0), text)
+
+    def closed_up(self, text: str) -> str:
+        """``text`` with two words the NAICS texts write as one, in any form, written as one ("pawn shop" ->
+        "pawnshop", "book keeping" -> "bookkeeping"): apart, each pulls to its own industries (pawn to nothing, shop to
+        every store). Only words in lower case, each of two letters or more, the joined word of six or more."""
+        words = list(_SPACED_WORD.finditer(text))
+        out, at, skip = [], 0, False
+        for first, second in zip(words, words[1:], strict=False):
+            if skip:
+                skip = False
+                continue
+            joined = first.group(0) + second.group(0)
+            if text[first.end() : second.start()] == " " and len(joined) >= 6 and joined in self.counts:
+                out += [text[at : first.start()], joined]
+                at, skip = second.end(), True
+        return "".join(out) + text[at:]
 
     def joined(self, m: re.Match) -> str | None:
         """Two words joined by a hyphen that the NAICS texts write as one ("post-production" -> "postproduction"),
