@@ -55,12 +55,38 @@ PLACE_CUES = r"in|near|from|around|outside|based in|located in"
 # platform to the insurance carriers). "insured" ("insd") and "applicant" are never a business's own word; "client", "account",
 # "prospect" and "risk" are, often enough ("client services", "risk management"), so they go only before "is" or ":".
 # A greeting that opens the text goes with them.
-_GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon))\b[\s,!.:-]*", re.IGNORECASE)
+# A greeting opens a line of a pasted mail too, with whom it greets ("Hi team,", "Hello all -").
+_GREETING = re.compile(
+    r"^[ \t]*(?:hi|hello|hey|good\s+(?:morning|afternoon))\b(?:[ \t]+(?:team|all|everyone|there|folks|guys)\b)?"
+    r"[ \t,!.:-]*",
+    re.IGNORECASE | re.MULTILINE,
+)
 # A submission named as such before the business ("new submission for ...", "submission:"), and the legal form after a
 # business's name ("LLC", "Inc.", "Corp."): words of the paperwork, not of what the business does (a name ending in
 # "LLC" had that for its head noun).
 _SUBMISSION = re.compile(
     r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:a|the|new|this|our)\s+)*submission(?:\s+(?:for|on)\b|\s*:)",
+    re.IGNORECASE,
+)
+# A mail's subject or a note names the paperwork before the business ("new acct - plumbing", "new biz: a ..."): the
+# account, the business or the risk said to be new, at the start of a line or clause.
+_NEW_ACCOUNT = re.compile(
+    r"(?:^|(?<=[-\u2013\u2014:;.!?(\n|]))[ \t]*(?:new|this|our)\s+(?:acct|account|biz|business|risk|sub|quote)\b"
+    r"(?![ \t]+(?:is|are|was)\b)[ \t]*(?::|-|\u2013|\u2014|,|$)?",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Numbers that identify the business, not what it does, with their label: a DOT, MC, licence, permit, policy or
+# account number ("USDOT 2231456", "Lic #EC13004482"), a number after "#", a phone number, an e-mail or web address,
+# the year it was founded ("est. 1998", "since 2004"). Their labels left behind ("USDOT", "lic #EC") pull to the
+# industries that issue them.
+_IDENTIFIERS = re.compile(
+    r"\b(?:us\s?dot|dot|mc|icc|lic(?:en[sc]e)?|permit|pol(?:icy)?|acct|account|fein|ein|tax\s?id|ph|phone|tel|fax|cell"
+    r"|mobile|zip(?:\s?code)?|cert(?:ificate)?|reg(?:istration)?)\b\.?[ \t]*(?:#|no\.?|num(?:ber)?\.?)?[ \t]*[:=]?[ \t]*#?"
+    r"[ \t]*[A-Za-z]{0,4}-?\d[\w-]*"
+    r"|#[ \t]*[A-Za-z]{0,4}-?\d[\w-]*"
+    r"|\(?(?<!\d)\d{3}\)?[ .-]?\d{3}[ .-]\d{4}(?!\d)"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bhttps?://\S+|\bwww\.\S+"
+    r"|\b(?:est(?:ablished|\.|\b)|since|founded(?:\s+in)?|in\s+business\s+since)[ \t]*(?:in[ \t]+)?(?:18|19|20)\d\d\b",
     re.IGNORECASE,
 )
 _LEGAL_FORM = re.compile(r",?\s+(?-i:LLC|L\.L\.C\.|Inc\.?|INC\.?|Corp\.?|Ltd\.?|PLLC|LLP)(?![\w&])")
@@ -119,8 +145,10 @@ class BusinessWords:
 
     def __call__(self, text: str) -> str:
         """``text`` without figures, places and unused shorthand; ``text`` itself when nothing would be left."""
-        out = _FRAMING.sub(" ", _SUBMISSION.sub(" ", _GREETING.sub("", text)))
-        out = _LEGAL_FORM.sub("", out)
+        out = _FRAMING.sub(" ", _SUBMISSION.sub(" ", _NEW_ACCOUNT.sub(" ", _GREETING.sub("", text))))
+        out = _LEGAL_FORM.sub("", _IDENTIFIERS.sub(" ", out))
+        # a pasted mail's lines and a spreadsheet's cells are clauses of their own (``head_clause``)
+        out = re.sub(r"[ \t]*(?:\t|\n\s*)[ \t]*", " | ", out.strip())
         out = self.figures.sub(" ", out)
         if self.places is not None:
             out = self.places.sub(" ", out)
@@ -128,7 +156,8 @@ class BusinessWords:
         if self.shorthand is not None:
             out = self.shorthand.sub(" ", out)
         out = re.sub(r"\s+([,.;:)])", r"\1", " ".join(out.split()))
-        out = re.sub(r"^[\s,.;:-]+|[\s,;:-]+$", "", out)
+        out = re.sub(r"([,;|])(?:\s*[,;|])+", r"\1", out)  # what a figure or a number between two commas leaves
+        out = re.sub(r"^[\s,.;:|-]+|[\s,;:|-]+$", "", out)
         # what a line taken out leaves at the start ("GL for a bakery" -> "for a bakery") says nothing of the business
         out = _LEFT_OVER.sub("", out)
         return out if _WORD.search(out) else text
