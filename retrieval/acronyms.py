@@ -51,13 +51,13 @@ TRADE_ABBREVIATIONS = {
 # ("LCSW private practice", "nemt provider"): spelled out like the ones above.
 TRADE_ABBREVIATIONS |= {
     "NEMT": "non-emergency medical special needs transportation",
-    "LCSW": "licensed clinical social worker",
-    "LMSW": "licensed social worker",
-    "LPC": "licensed professional counselor, mental health",
-    "LMHC": "licensed mental health counselor",
-    "LMFT": "licensed marriage and family therapist",
-    "MFT": "marriage and family therapist",
-    "PsyD": "psychologist",
+    "LCSW": "licensed clinical social worker, mental health practitioner",
+    "LMSW": "licensed social worker, mental health practitioner",
+    "LPC": "licensed professional counselor, mental health practitioner",
+    "LMHC": "licensed mental health counselor, mental health practitioner",
+    "LMFT": "licensed marriage and family therapist, mental health practitioner",
+    "MFT": "marriage and family therapist, mental health practitioner",
+    "PsyD": "psychologist, mental health practitioner",
     "DVM": "veterinarian",
     "DPM": "podiatrist",
     "CRNA": "nurse anesthetist",
@@ -131,6 +131,60 @@ SHORT_WORDS = {
     "intl": "international",
     "natl": "national",
 }
+# Trade names people use for a kind of business ("a CrossFit box", "Airbnb host", "Kumon center"): written before the
+# name, in brackets after it, as the words NAICS uses for that kind ("fitness gym (CrossFit) box": the name's clause
+# ends at the bracket, ``retrieval.business_words.head_clause``). Marks and chains whose name says little of the trade.
+TRADE_NAMES = {
+    "crossfit": "fitness gym",
+    "orangetheory": "fitness gym",
+    "f45": "fitness gym",
+    "anytime fitness": "fitness gym",
+    "planet fitness": "fitness gym",
+    "jazzercise": "fitness exercise studio",
+    "zumba": "fitness exercise studio",
+    "barre": "fitness exercise studio",
+    "airbnb": "short-term vacation rental lodging",
+    "vrbo": "short-term vacation rental lodging",
+    "uber": "taxi and ridesharing",
+    "lyft": "taxi and ridesharing",
+    "doordash": "courier delivery",
+    "grubhub": "courier delivery",
+    "instacart": "courier delivery",
+    "etsy": "online retailer",
+    "ebay": "online retailer",
+    "shopify": "online retailer",
+    "kumon": "tutoring",
+    "mathnasium": "tutoring",
+    "sylvan": "tutoring",
+    "servpro": "water and fire damage restoration, remediation",
+    "servicemaster": "water and fire damage restoration, remediation",
+    "molly maid": "house cleaning",
+    "merry maids": "house cleaning",
+    "chem-dry": "carpet cleaning",
+    "stanley steemer": "carpet cleaning",
+    "roto-rooter": "plumbing and drain cleaning",
+    "jiffy lube": "automotive oil change and lubrication",
+    "valvoline": "automotive oil change and lubrication",
+    "u-haul": "truck rental",
+    "great clips": "hair salon",
+    "supercuts": "hair salon",
+    "h&r block": "tax preparation",
+    "jackson hewitt": "tax preparation",
+    "porta potty": "portable toilet rental",
+    "porta-potty": "portable toilet rental",
+    "porta john": "portable toilet rental",
+    "porta-john": "portable toilet rental",
+    "kona ice": "mobile food truck",
+}
+_TRADE_NAME = re.compile(
+    rf"(?<![\w'&-])({'|'.join(map(re.escape, sorted(TRADE_NAMES, key=len, reverse=True)))})(?![\w'&-])", re.I
+)
+# A maker's representative sells the makers' lines on commission without owning the goods: a wholesale trade agent,
+# whatever it sells ("manufacturers' rep", "mfr's agent"); read as such, not as a maker.
+_MAKERS_AGENT = re.compile(
+    r"(?<![\w-])(?:manufacturer|mfr|mfgr)(?:s'?|'s)?\s+(?:sales\s+)?(?:rep|representative|agent|agency)(?:s|'s)?(?![\w'-])",
+    re.I,
+)
 _SHORT = re.compile(
     rf"(?<![\w'&-])({'|'.join(map(re.escape, sorted(SHORT_WORDS, key=len, reverse=True)))})(?![\w'&-])", re.I
 )
@@ -138,7 +192,10 @@ _SHORT = re.compile(
 
 def lengthen(text: str) -> str:
     """``text`` with the words people shorten (``SHORT_WORDS``) written out ("civil eng firm" -> "civil engineering
-    firm"), in any case."""
+    firm"), a trade name read as its trade (``TRADE_NAMES``), a manufacturers' representative as the wholesale trade
+    agent it is, in any case."""
+    text = _MAKERS_AGENT.sub("wholesale trade agent (manufacturers' representative)", text)
+    text = _TRADE_NAME.sub(lambda m: f"{TRADE_NAMES[m.group(1).lower()]} ({m.group(1)})", text)
     return _SHORT.sub(lambda m: SHORT_WORDS[m.group(1).lower()], text)
 
 

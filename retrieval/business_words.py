@@ -89,6 +89,13 @@ _IDENTIFIERS = re.compile(
     r"|\b(?:est(?:ablished|\.|\b)|since|founded(?:\s+in)?|in\s+business\s+since)[ \t]*(?:in[ \t]+)?(?:18|19|20)\d\d\b",
     re.IGNORECASE,
 )
+# A count right after a name ("mobile home park 60 pads, ...", "bowling center 24 lanes"): what is counted is a detail,
+# not the last word of the name (its head noun); the count's place becomes a clause break. Only a count of one plural
+# noun that ends its clause.
+_COUNT_AFTER_NAME = re.compile(
+    r"(?<=[A-Za-z])[ \t]+(?:~|about[ \t]+|approx\.?[ \t]+)?\d[\d,]*\+?[ \t]+(?=[a-z]+s\b[ \t]*(?:[,;:.()|!?+]|$))",
+    re.MULTILINE,
+)
 _LEGAL_FORM = re.compile(r",?\s+(?-i:LLC|L\.L\.C\.|Inc\.?|INC\.?|Corp\.?|Ltd\.?|PLLC|LLP)(?![\w&])")
 _FRAMING = re.compile(
     r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:the|our|my|this|new|your)\s+)?"
@@ -149,6 +156,7 @@ class BusinessWords:
         out = _LEGAL_FORM.sub("", _IDENTIFIERS.sub(" ", out))
         # a pasted mail's lines and a spreadsheet's cells are clauses of their own (``head_clause``)
         out = re.sub(r"[ \t]*(?:\t|\n\s*)[ \t]*", " | ", out.strip())
+        out = _COUNT_AFTER_NAME.sub(", ", out)
         out = self.figures.sub(" ", out)
         if self.places is not None:
             out = self.places.sub(" ", out)
