@@ -65,7 +65,6 @@ TRADE_ABBREVIATIONS |= {
     "BCBA": "behavior analyst",
     "TPA": "third party administrator",
     "MGA": "managing general agency, insurance",
-    "PEO": "professional employer organization",
     "FBO": "fixed base operator airport",
     "MRO": "maintenance, repair and overhaul",
     "PCB": "printed circuit board",

@@ -72,7 +72,7 @@ class NaicsClassifier:
     def scores(self, query: str) -> np.ndarray:
         query = message_body(query)
         stated = stated_codes(query)
-        query = without_codes(query) if stated else query
+        query = without_codes(query) if any(s.labelled for s in stated) else query
         denial = denied(query)
         if self.business_words is not None:
             query = self.business_words(query)
