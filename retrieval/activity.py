@@ -26,7 +26,12 @@ from retrieval.business_words import head_clause, head_noun
 # A verb said of the business, in its usual forms; a noun of the same letters ("stores", "building") is told apart by
 # what stands before it where that matters.
 # (brewing and baking are left out: a cafe brews coffee and bakes its pastries, and stays a cafe)
-_MAKES = r"makes?|maker|makers|making|bakes|baked|baking|manufactur\w*|fabricat\w*|molds|molding"
+# roasting coffee or nuts and distilling spirits make the goods (Coffee and Tea Manufacturing, Distilleries): a roaster
+# that sells wholesale is no wholesaler
+_MAKES = (
+    r"makes?|maker|makers|making|bakes|baked|baking|manufactur\w*|fabricat\w*|molds|molding"
+    r"|roasts|roasting|roaster|roasters|roastery|distills|distilling|distiller|distillers|distillery"
+)
 _INSTALLS = r"install(?:s|ing|ed|er|ers)?|remodel(?:s|ing|ed|er|ers)?|renovat(?:es|ing|ed)|erects?"
 # "stores" is a verb where a clause starts ("- stores goods", "that stores"); after a word it is the shops' noun
 _STORES = r"(?:^|[-,;:(]\s*|\b(?:that|which|who|they|it|we)\s+)(?:stores|stor(?:ing|ed))\b|\bwarehous(?:es|ing)\b"
@@ -108,6 +113,8 @@ _NOT_ITS_OWN = re.compile(
 )
 
 
+_ITS_OWN = re.compile(r"\s+(?:[a-z]+\s+){0,2}?(?:its|their|our|his|her)\s+own\b", re.IGNORECASE)
+
 RETAIL = ("44", "45")
 
 
@@ -131,10 +138,12 @@ class Activity:
         own = _CLIENTS.sub(" ", description)
         for _, sectors, verbs in KINDS:
             # a possessive names another's business ("a toolmaker's sales office")
+            # and what a business makes of its own for itself is a supply of the kind its name says ("a cafe that
+            # roasts its own beans", "a restaurant making its own pasta")
             found = (
                 own[max(m.start() - 14, 0) : m.end() + 8]
                 for m in verbs.finditer(own)
-                if own[m.end() : m.end() + 1] != "'"
+                if own[m.end() : m.end() + 1] != "'" and not _ITS_OWN.match(own, m.end())
             )
             if any(not _NOT_ITS_OWN.search(around) for around in found):
                 return sectors
