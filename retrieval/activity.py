@@ -113,8 +113,6 @@ _NOT_ITS_OWN = re.compile(
 )
 
 
-_ITS_OWN = re.compile(r"\s+(?:[a-z]+\s+){0,2}?(?:its|their|our|his|her)\s+own\b", re.IGNORECASE)
-
 RETAIL = ("44", "45")
 
 
@@ -138,12 +136,10 @@ class Activity:
         own = _CLIENTS.sub(" ", description)
         for _, sectors, verbs in KINDS:
             # a possessive names another's business ("a toolmaker's sales office")
-            # and what a business makes of its own for itself is a supply of the kind its name says ("a cafe that
-            # roasts its own beans", "a restaurant making its own pasta")
             found = (
                 own[max(m.start() - 14, 0) : m.end() + 8]
                 for m in verbs.finditer(own)
-                if own[m.end() : m.end() + 1] != "'" and not _ITS_OWN.match(own, m.end())
+                if own[m.end() : m.end() + 1] != "'"
             )
             if any(not _NOT_ITS_OWN.search(around) for around in found):
                 return sectors
