@@ -164,7 +164,8 @@ class BusinessWords:
         if self.shorthand is not None:
             out = self.shorthand.sub(" ", out)
         out = re.sub(r"\s+([,.;:)])", r"\1", " ".join(out.split()))
-        out = re.sub(r"([,;|])(?:\s*[,;|])+", r"\1", out)  # what a figure or a number between two commas leaves
+        # what a figure or a number between two commas or in brackets leaves
+        out = re.sub(r"([,;|])(?:\s*[,;|])+", r"\1", re.sub(r"\s*\(\s*\)", "", out))
         out = re.sub(r"^[\s,.;:|-]+|[\s,;:|-]+$", "", out)
         # what a line taken out leaves at the start ("GL for a bakery" -> "for a bakery") says nothing of the business
         out = _LEFT_OVER.sub("", out)

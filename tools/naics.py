@@ -274,7 +274,7 @@ def _build_classifier(ctx: ToolContext, index: HybridIndex) -> NaicsClassifier:
     with Session(ctx.engine) as c:
         rows = c.execute(select(models.NaicsCode.code, models.NaicsCode.title, models.NaicsCode.description)).all()
     texts = [f"{t} {d}" for _, t, d in rows]
-    without = {code: found for code, _, d in rows if (found := without_words(d))}
+    without = {code: denies for code, _, d in rows if (denies := without_words(d))}
     del rows
     # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not; gathered text by
     # text (a list of every word of the entries took 8 MB at the build's peak)
