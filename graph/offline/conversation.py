@@ -723,7 +723,9 @@ class Conversation:
         if "naics_choice" in self.unknown or self.redescribed:
             return None
         said = _title_words(desc)
-        found = [c["naics"] for c in cands if said and _title_words(self.catalog.naics_titles.get(c["naics"], "")) == said]
+        found = [
+            c["naics"] for c in cands if said and _title_words(self.catalog.naics_titles.get(c["naics"], "")) == said
+        ]
         return found[0] if len(found) == 1 else None
 
     def _classified_as(self, desc: str) -> str | None:
