@@ -984,3 +984,9 @@ def test_a_description_that_is_a_codes_own_title_needs_no_pick_and_a_loose_one_s
     assert [f["facts"]["naics"] for f in titled.findings] == ["722511"]
     (loose,) = chat(cp, "a place that does tacos and beer in Mesa AZ, 30 staff, 2.2M in sales - ok for GL?")
     assert "Which NAICS code" in loose.answer and not loose.findings
+
+
+def test_a_thank_you_while_we_wait_for_a_pick_keeps_the_codes_on_offer(cp):  # noqa: F811
+    first, thanks = chat(cp, "tattoo and piercing place in Eugene OR, 5 staff, 700k - GL?", "ok thank you")
+    assert "Which NAICS code" in first.answer
+    assert "Which NAICS code" in thanks.answer and "Do you know" not in thanks.answer

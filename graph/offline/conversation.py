@@ -385,6 +385,8 @@ class Conversation:
             return  # "no idea on the revenue": another fact nobody knows, no answer to the choice; it stays open
         if (p.task or set(p.facts) - {"description"}) and not refuses(text):
             return  # another fact or question ("about 900k in sales"): the choice stays open, offered again
+        if not refuses(text) and classify_intent(text).name == "smalltalk":
+            return  # "thanks", "one sec": no answer to the choice; it stays open, offered again
         self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next
 
     def _classify_intent(self, p, text: str) -> None:
