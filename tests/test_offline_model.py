@@ -121,7 +121,7 @@ def test_appetite_trucker_with_21_vehicles_is_declined(cp):
 def test_appetite_restaurant_in_ohio_workers_comp_is_declined(cp):
     """Ohio is a monopolistic workers compensation state: No, whatever the size [monopolistic-states]."""
     opening, unsure, r = chat(
-        cp, "Can we write workers' comp for a full-service restaurant in Ohio?", "I don't know.", "no idea"
+        cp, "Can we write workers' comp for a table service restaurant in Ohio?", "I don't know.", "no idea"
     )
     assert args(opening, "classify_business") and opening.finding is None  # the candidates to pick from
     assert unsure.steps == [] and is_question(unsure, "naics")  # none picked: the code, once
@@ -214,7 +214,7 @@ def test_recommendations_exclude_the_requested_line(cp):
     GL, auto and cyber Yes; workers compensation is the line already requested."""
     opening, r = chat(
         cp,
-        "What else could we offer a full-service restaurant in Texas besides workers comp? "
+        "What else could we offer a table service restaurant in Texas besides workers comp? "
         "Revenue $2M, 20 employees, payroll of $600k, masonry building.",
         "I don't know.",
         "not on the app",
@@ -762,7 +762,7 @@ def test_a_code_then_a_comma_and_a_count_with_its_own_noun(cp):
 
 
 def test_a_business_in_words_gets_candidates_to_pick_from(cp):
-    first, second = chat(cp, "BOP deductible for a barber shop?", "the first one")
+    first, second = chat(cp, "BOP deductible for a barber?", "the first one")  # (not a title word for word)
     assert args(first, "classify_business") and first.finding is None and first.answer.endswith("?")
     assert second.finding is not None and second.finding["deductible"] == 500
 

@@ -99,7 +99,8 @@ _NOT_RENEWAL = re.compile(
 # be escalated"; a question about the rules in general names no case ("when do I refer to a senior?").
 _REFERRING = re.compile(r"\b(?:refer\w*|escalat\w*|senior|sign[- ]?off|authority|approv\w*)\b", re.I)
 _THE_CASE = re.compile(
-    r"\b(?:this|it|them|this\s+one|that\s+one|the\s+(?:case|risk|account|submission|applicant))\b", re.I
+    r"\b(?:this|it|them|this\s+one|that\s+one|(?:the|my|our)\s+(?:case|risk|account|submission|applicant|referral))\b",
+    re.I,
 )
 
 
