@@ -104,6 +104,12 @@ _THE_CASE = re.compile(
 )
 
 
+# A question about what is done in general, of no applicant: "our standard GL limit", "what do we usually use"
+_IN_GENERAL = re.compile(
+    r"\b(?:standard|usual(?:ly)?|typical(?:ly)?|default|normal(?:ly)?|in general|generally)\b", re.I
+)
+
+
 def asks_about_referring_it(text: str) -> bool:
     """The message asks whether the case in hand goes to a senior."""
     return bool(_REFERRING.search(text)) and bool(_THE_CASE.search(text))
@@ -271,6 +277,14 @@ class Conversation:
         self.renewal = self.renewal or says_renewal(text)
         if p.task is None and not p.facts and self.findings[self.subject_from :] and asks_about_referring_it(text):
             p.intent = "guidelines"  # "does this one need a senior?": where the case stands, then the rules
+        if (
+            p.task in ("policy_limits", "deductible")
+            and asked is None
+            and not set(p.facts) - {"lob"}
+            and not (p.company or p.applicant_id or self.stated or self.record is not None)
+            and _IN_GENERAL.search(text)
+        ):
+            p.intent, p.task, p.tasks = "guidelines", None, []  # "what's our standard GL limit?": the rule itself
         about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"} or p.unknown_facts
         if (
             p.task is None
