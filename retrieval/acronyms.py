@@ -46,6 +46,7 @@ TRADE_ABBREVIATIONS = {
     "PI": "private investigation",
     "AD": "advertising",
     "DJ": "disc jockey",
+    "TV": "television",
 }
 _WORDS_IN_LOWER = frozenset({"IT", "PT", "OT"})
 # "PI" before a lawyer is personal injury, not an investigator
