@@ -142,6 +142,7 @@ def _business_words(ctx: ToolContext, read: NormalisedQuery) -> str:
             and w not in STOP_WORDS
             and w not in places
             and singular(w) not in trade
+            and w not in _MEASURE_OF  # a figure's measure ("sales", "commissions", "staff"), no business
             and _one(w) in naics_words
         )
 
@@ -211,7 +212,8 @@ def _industry_terms(ctx: ToolContext, code: str) -> str:
 # The classifier's score (classify_business) from which its best code is the business a question names: a business's
 # name scores 1.5-2.3 ("roofer", "machine shop"), a stray word about 1.1 ("mix").
 INDUSTRY_LINK_MIN_SCORE = 1.3
-# A word the guidelines use this often or less may still name a business (an example's "machine shop").
+# A word the guidelines use this often or less may still name a business (an example's "machine shop"), beside a
+# business noun: a business the worked examples come back to is named there several times (issue g13: 2 lost them).
 EXAMPLE_WORD_MAX_COUNT = 6
 # What the sections that decide the case a question names (``_deciding_sections``) add to their fused score (a sum of
 # about three z-scores): enough to lift the appetite entry's section above the line's own rule ("cyber for a GC"),
@@ -333,8 +335,10 @@ def _deciding_sections(ctx: ToolContext, lines: list[str], code: str, states: li
 # the nearest word deciding): its annual revenue or its employee count, the two measures of the SBA standards; and the
 # other figures a question gives beside them (payroll, a limit, a deductible, vehicles), so a payroll is no revenue.
 SIZE_FIGURE_WORDS = {
-    "revenue": "revenue revenues rev revs sales receipts turnover gross grosses grossing doing topline",
-    "employees": "employees employee emps emp ees staff staffers people workers headcount fte ftes employ employs heads",
+    "revenue": "revenue revenues rev revs sales receipts turnover gross grosses grossing doing topline fees "
+    "commissions billing billings income",
+    "employees": "employees employee emps emp ees staff staffers people workers headcount fte ftes employ employs heads "
+    "crew",
     "other": "payroll wages remuneration limit limits ded deductible deductibles occurrence aggregate premium trucks "
     "vehicles units drivers assets sq ft years yrs",
 }
@@ -379,6 +383,8 @@ def size_figures(text: str, codes: frozenset[str] = frozenset()) -> dict[str, in
             key=lambda pair: pair[0],
         )
         if not near or near[0][1] == "other" or near[0][1] in found:
+            continue
+        if near[0][1] == "employees" and ("$" in number or unit):  # dollars are no headcount ("800k, staff of 15")
             continue
         try:
             value = money(f"{number}{unit}")
