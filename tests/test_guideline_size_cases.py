@@ -58,3 +58,25 @@ def test_a_loss_described_before_its_product_finds_the_products_we_do_not_write(
     for question in ("cashier stole from the register - covered?",):
         found = [s["id"] for s in toolkit.call("search_guidelines", {"query": question}).result["sections"]]
         assert {"products-not-written", "not-written-redirects"} & set(found), (question, found)
+
+
+def test_a_limit_or_deductible_asked_about_gives_the_lines_rule_even_the_default_one(db_toolkit):
+    from tools.guidelines import _deciding_sections, _tables_asked
+
+    ctx = db_toolkit.ctx
+    assert _tables_asked("what's the per occurrence limit on auto") == {"limit"}
+    assert _tables_asked("property ded for a florist?") == {"deductible"}
+    assert _tables_asked("payroll limit for comp") == frozenset()  # a qualification's threshold, no policy limit
+    assert _deciding_sections(ctx, ["general_liability"], "", [], frozenset({"limit"})) == {"limits-standard"}
+    assert _deciding_sections(ctx, ["property"], "", [], frozenset({"deductible"})) == {"deductibles-standard"}
+    assert _deciding_sections(ctx, ["property"], "", []) == set()
+
+
+def test_facts_that_disagree_and_the_catalog_asked_in_other_words_find_their_sections(toolkit):
+    """Real model and index."""
+    for question, section in (
+        ("the headcount and the payroll on this submission are inconsistent, what now", "referral-triggers"),
+        ("which lines do we offer at all", "lines-of-business"),
+    ):
+        found = [s["id"] for s in toolkit.call("search_guidelines", {"query": question}).result["sections"]]
+        assert section in found, (question, found)

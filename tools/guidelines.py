@@ -294,41 +294,68 @@ def _states_in(ctx: ToolContext, typed: str, read: NormalisedQuery) -> list[str]
     return list(dict.fromkeys(named))
 
 
-def _deciding_sections(ctx: ToolContext, lines: list[str], code: str, states: list[str]) -> set[str]:
+def _deciding_sections(
+    ctx: ToolContext, lines: list[str], code: str, states: list[str], asked: frozenset[str] = frozenset()
+) -> set[str]:
     """The sections whose rules decide the case a question names, read from the insurer's tables (each row says the
     section that states it): for each line it names, the appetite guide's entry for the business's code in the states
     it names (in most states when it names none), and the line's own limit or deductible for the code; with no
     business, the one section every entry of the line in those states cites (a state exception: workers compensation
-    in a monopolistic state). Which of them the question asks about, its words choose."""
-    if not lines or not (code or states):
+    in a monopolistic state). Which of them the question asks about, its words choose. A table the question asks
+    about (``asked``: "limit", "deductible"; ``_tables_asked``) gives its rule for the line even when it is the
+    default one, with or without a business."""
+    if not lines or not (code or states or asked):
         return set()
     row = models.Appetite
     found: set[str] = set()
     with Session(ctx.engine) as c:
-        tables = (
-            [
-                c.execute(select(t.lob, t.naics_prefix, t.section_id)).all()
-                for t in (models.LimitRule, models.DeductibleRule)
-            ]
-            if code
-            else []
-        )
+        tables = [
+            (name in asked, c.execute(select(t.lob, t.naics_prefix, t.section_id)).all())
+            for name, t in (("limit", models.LimitRule), ("deductible", models.DeductibleRule))
+            if code or name in asked
+        ]
         for line in lines:
             where = [row.lob == line]
             if code:
                 where.append(row.naics_code == code)
             if states:
                 where.append(row.state.in_(states))
-            counts = c.execute(select(row.section_id, func.count()).where(*where).group_by(row.section_id)).all()
+            counts = (
+                c.execute(select(row.section_id, func.count()).where(*where).group_by(row.section_id)).all()
+                if code or states
+                else []
+            )
             if code and counts:
                 found |= {s for s, _ in counts} if states else {max(counts, key=lambda r: r[1])[0]}
             elif len(counts) == 1:
                 found.add(counts[0][0])
-            for rules in tables:  # the line's own limit or deductible for the code (the most specific; not the default)
+            for is_asked, rules in tables:  # the line's own limit or deductible for the code (the default if asked)
                 best = most_specific_rule(rules, code, line)
-                if best is not None and (best.lob is not None or best.naics_prefix):
+                if best is not None and (is_asked or best.lob is not None or best.naics_prefix):
                     found.add(best.section_id)
     return found
+
+
+# The words that ask about a limit or a deductible, as the reader spells them out ("ded" is read "deductible"). A limit
+# after a figure's measure ("revenue limit", "payroll limit", "fleet limit") is a qualification's threshold, no policy
+# limit.
+_TABLE_WORDS = {
+    "limit": re.compile(r"\b(?:(\w+)\s+)?(?:limits?|per occurrence|aggregate)\b", re.I),
+    "deductible": re.compile(r"\b(?:(\w+)\s+)?(?:deductibles?|deds?|retentions?)\b", re.I),
+}
+_THRESHOLD_OF = frozenset(
+    "revenue rev sales receipts payroll employee employees headcount staff vehicle vehicles fleet truck trucks unit units "
+    "size".split()
+)
+
+
+def _tables_asked(text: str) -> frozenset[str]:
+    """The rule tables a question asks about: "limit", "deductible" (``_TABLE_WORDS``)."""
+    return frozenset(
+        name
+        for name, words in _TABLE_WORDS.items()
+        if any((m.group(1) or "").lower() not in _THRESHOLD_OF for m in words.finditer(text))
+    )
 
 
 # The words a question names a business's size figure with, read beside the figure (within ``SIZE_WORD_REACH`` words,
@@ -517,7 +544,8 @@ def search_guidelines(
     # The case the question names (its lines, its business, its state) and the sections whose rules decide it.
     code = _business_code(ctx, _business_words(ctx, read), typed)
     lines = _lines_in(ctx, _typed_words(typed))
-    deciding = _deciding_sections(ctx, lines, code, _states_in(ctx, typed, read))
+    asked = _tables_asked(f"{typed} {query}")
+    deciding = _deciding_sections(ctx, lines, code, _states_in(ctx, typed, read), asked)
     not_written = NOT_WRITTEN_SECTIONS if scan_products(typed, ctx.catalog, mentions_only=True) else set()
     vector = index.embedding.embed_query([query])
     shorthand = dict.fromkeys(f"{_expand_abbreviations(ctx, typed)} {_expand_abbreviations(ctx, query)}".split())
