@@ -80,3 +80,12 @@ def test_facts_that_disagree_and_the_catalog_asked_in_other_words_find_their_sec
     ):
         found = [s["id"] for s in toolkit.call("search_guidelines", {"query": question}).result["sections"]]
         assert section in found, (question, found)
+
+
+def test_the_insured_values_shorthand_and_approving_are_read_as_the_guidelines_words(db_toolkit):
+    from tools.guidelines import _expand_abbreviations, _guideline_words
+
+    ctx = db_toolkit.ctx
+    assert "total insured value" in _expand_abbreviations(ctx, "tiv over 10 mil on the warehouse")
+    assert "authority" in _guideline_words(ctx, "may i approve this one")
+    assert "authority" in _guideline_words(ctx, "can a junior bind it")

@@ -249,6 +249,7 @@ ABBREVIATIONS = {
     "e&o": "errors and omissions professional liability",
     "epli": "employment practices liability",
     "k&r": "kidnap and ransom",
+    "tiv": "total insured value",
     "naics": "NAICS code classification",
 }
 
