@@ -993,3 +993,10 @@ def test_a_thank_you_while_we_wait_for_a_pick_keeps_the_codes_on_offer(cp):  # n
     first, thanks = chat(cp, "tattoo and piercing place in Eugene OR, 5 staff, 700k - GL?", "ok thank you")
     assert "Which NAICS code" in first.answer
     assert "Which NAICS code" in thanks.answer and "Do you know" not in thanks.answer
+
+
+def test_a_limits_question_about_what_we_usually_do_is_answered_from_the_rules(cp):  # noqa: F811
+    (r,) = chat(cp, "what limits do we normally write on GL")
+    assert r.findings == [] and "[limits-standard]" in r.answer and "What does the business do" not in r.answer
+    (own,) = chat(cp, "GL limits for a dry cleaner?")  # of a business: its own answer, not the rule alone
+    assert "[limits-standard]" not in own.answer or own.findings
