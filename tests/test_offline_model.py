@@ -971,3 +971,11 @@ def test_a_word_of_the_choice_or_of_the_building_is_no_description(catalog, text
 def test_digits_inside_an_id_are_no_absurd_figure(catalog):
     said = parse("ref QX-7a2e51bd09, headcount 22, sales 3.1M", catalog)
     assert said.invalid == {} and said.facts["employees"] == 22
+
+
+def test_last_year_is_no_pick_of_the_last_code(catalog):
+    from graph.offline.choice import picked
+
+    offered = ["561612", "928110", "561621"]
+    assert picked("they filed one claim last year, does it matter?", offered, catalog.naics_titles) is None
+    assert picked("the last one i think", offered, catalog.naics_titles) == "561621"
