@@ -400,7 +400,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and i + 1 < len(tokens)
         and tokens[i + 1].kind == "num"
     ]
-    elsewhere = _other_party_clauses(tokens, clauses) | _signature(text, tokens)
+    elsewhere = _other_party_clauses(tokens, clauses, text) | _signature(text, tokens)
     last_figure: dict[str, FactReading] = {}
     years: dict[str, int] = {}  # the year each figure read so far was said for (0: none)
     lower_name: Span | None = None
@@ -684,6 +684,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         _place_reply(r, text, tokens)
     _full_and_part_time(r, text)
     _plus_more_heads(r, text)
+    _teams_of(r, text, asked)
     if r.lines:
         r.facts["lob"] = r.lines[0]
     for fact in r.unknown:
@@ -1055,6 +1056,37 @@ def _full_and_part_time(r: Reading, text: str) -> None:
         return
 
 
+# "2 crews of 4", "three teams of 5 guys": groups of people, each of a size
+_TEAMS_OF = re.compile(
+    r"(?<![\w$.,])(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:crews?|teams?|squads?|groups?)\s+of\s+"
+    r"(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten)(?![\w.,]*[kmb%$]\b)(?!\s*(?:trucks?|vans?|vehicles?))",
+    re.I,
+)
+
+
+def _teams_of(r: Reading, text: str, asked: str | None) -> None:
+    """Groups of people each of one size ("2 crews of 4 guys") are their product in people, never one group's size;
+    unless a headcount is said elsewhere with its own noun."""
+    m = _TEAMS_OF.search(text)
+    if m is None:
+        return
+    have = r.facts.get("employees")
+    if have is not None and not (m.start() <= have.span.start < m.end()):
+        return
+    if have is None and asked not in (None, "employees") and not _people_noun_after(text, m.end()):
+        return
+    n, size = (count([g]) for g in m.groups())
+    if not n or not size:
+        return
+    span = Span(m.start(), m.end(), m.group())
+    r.facts["employees"] = FactReading("employees", n * size, "employees", span, "cue", span)
+
+
+def _people_noun_after(text: str, at: int) -> bool:
+    nxt = re.match(r"\s*([A-Za-z]+)", text[at:])
+    return bool(nxt) and lexicon.cue_of().get(nxt.group(1).lower()) == "employees"
+
+
 # "44 guards + 4 in the office", "30 techs plus 5 admin": a second group of people added to the headcount
 _PLUS_HEADS = re.compile(
     r"^(\s+[A-Za-z][\w-]*){0,2}\s*(?:\+|\bplus\b)\s*(\d{1,5})\b(?![.,]?\d|\s*(?:[kmb%$]|mil))", re.I
@@ -1242,11 +1274,16 @@ def _signature(text: str, tokens: list[Token]) -> set[int]:
     return out
 
 
-def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]]) -> set[int]:
+def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]], text: str = "") -> set[int]:
+    """The tokens of each clause naming another party, and of each line whose label names one ("Prior carrier: X
+    Mutual, 22 employees on their policy", "Parent co - 300 staff"): all of that line is about them."""
     out: set[int] = set()
     for ca, cb in set(clauses):
         if _OTHER_PARTY.search(" ".join(t.text for t in tokens[ca:cb])):
             out.update(range(ca, cb))
+    for m in re.finditer(r"^[ \t]*([A-Za-z][\w '&/.-]{0,40}?)[ \t]*(?::|\.{3,}|[ \t]-[ \t])[^\n]*", text, re.M):
+        if _OTHER_PARTY.fullmatch(m.group(1).strip()) or _OTHER_PARTY.match(m.group(1).strip()):
+            out.update(i for i, t in enumerate(tokens) if m.start() <= t.start < m.end())
     return out
 
 
@@ -1752,18 +1789,19 @@ def _one_more(r: Reading, text: str, tokens: list[Token]) -> None:
     codes = lexicon.state_codes()
     for fact, got in list(r.facts.items()):
         a = starts.get(got.span.start)
-        if FACTS[fact].kind != "count" or a is None or got.how not in ("cue", "label"):
+        if FACTS[fact].kind != "count" or a is None or got.how not in ("cue", "label", "reply"):
             continue
         one = lexicon.cues().get(fact, frozenset()) | (_ROLES | lexicon.PEOPLE if fact == "employees" else set())
         if (end := _one_after(tokens, a, fact, one, codes)) is not None:
             span = Span(got.span.start, end, text[got.span.start : end])
             r.facts[fact] = FactReading(fact, int(got.value) + 1, got.unit, span, got.how, got.cue)
             continue
-        if a < 3 or tokens[a - 1].text.lower() not in ("and", "plus", "+"):
+        if a < 2 or tokens[a - 1].text.lower() not in ("and", "plus", "+"):
             continue
-        for k in (2, 3):  # "a foreman and", "the office manager and"
+        for k in (1, 2, 3):  # "a foreman and", "the office manager and"; "owner plus 3" opening its phrase
             head = [t.text.lower() for t in tokens[a - 1 - k : a - 1]] if a - 1 - k >= 0 else []
-            if head and head[0] in ("a", "an", "one", "the") and {head[-1], head[-1] + "s"} & one:
+            opens = k == 1 and (a - 2 == 0 or tokens[a - 3].kind == "punct") and head and head[0] in _ROLES
+            if head and (opens or head[0] in ("a", "an", "one", "the")) and {head[-1], head[-1] + "s"} & one:
                 start = tokens[a - 1 - k].start
                 span = Span(start, got.span.end, text[start : got.span.end])
                 r.facts[fact] = FactReading(fact, int(got.value) + 1, got.unit, span, got.how, got.cue)
