@@ -310,8 +310,8 @@ class Conversation:
             p.facts.pop(k, None)
         if not set(p.facts) & set(FIGURES.values()) and not p.unknown_facts:
             earlier = {k: v for k, v in self.stated.items() if k in FIGURES.values()}
-            if earlier and (again := restated_figure(text, earlier)) is not None:
-                p.facts[again[0]] = again[1]  # "sorry, 15": the earlier figure it is of the size of, said again
+            if earlier and (restated := restated_figure(text, earlier)) is not None:
+                p.facts[restated[0]] = restated[1]  # "sorry, 15": the earlier figure it is of the size of, said again
         self.changed = {k: (self._before(k), v) for k, v in p.facts.items() if self._before(k) not in (None, v)}
         if "lob" in self.changed and self._asks_of_another_line(p, text):
             del self.changed["lob"]  # "and property?" asks of another line: nothing was wrong, nothing to note

@@ -945,9 +945,7 @@ def restated_figure(text: str, earlier: dict[str, int | float]) -> tuple[str, in
     three times), as that figure's units say it; None when no correction word opens it, when no bare number follows,
     or when the number fits no earlier figure or more than one."""
     tokens = tokenize(text)
-    at = next(
-        (i for i, t in enumerate(tokens) if t.text.lower() in CORRECTION_WORDS or _corrects(tokens, i)), None
-    )
+    at = next((i for i, t in enumerate(tokens) if t.text.lower() in CORRECTION_WORDS or _corrects(tokens, i)), None)
     if at is None:
         return None
     codes = lexicon.state_codes()
@@ -1084,7 +1082,7 @@ def _teams_of(r: Reading, text: str, asked: str | None) -> None:
 
 def _people_noun_after(text: str, at: int) -> bool:
     nxt = re.match(r"\s*([A-Za-z]+)", text[at:])
-    return bool(nxt) and lexicon.cue_of().get(nxt.group(1).lower()) == "employees"
+    return nxt is not None and lexicon.cue_of().get(nxt.group(1).lower()) == "employees"
 
 
 # "44 guards + 4 in the office", "30 techs plus 5 admin": a second group of people added to the headcount
