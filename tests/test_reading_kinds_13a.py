@@ -125,3 +125,9 @@ def test_an_amount_after_a_line_and_a_business_is_the_revenue():
 )
 def test_what_to_pair_with_a_line_asks_what_to_offer(text):
     assert detect_task(text) == "product_recommendation"
+
+
+# --- a sentence about someone is no description -------------------------------------------------------------------
+def test_a_sentence_opening_on_someone_is_no_description():
+    assert "description" not in read("oops they traded in 2 of them").facts
+    assert read("oops, a tile store in Reno NV").facts["description"].value == "tile store"

@@ -607,8 +607,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     "state", FactReading("state", after.upper(), "", _span(text, tokens, j, j + 1), "named")
                 )
         elif kind == "DESC":
-            while a < b - 1 and tokens[a].kind == "punct":  # "* sign shop": a bullet is no part of it
-                a += 1
+            while a < b - 1 and (tokens[a].kind == "punct" or tokens[a].text.lower() in CORRECTION_WORDS):
+                a += 1  # "* sign shop": a bullet is no part of it; nor "wait" of "wait, a sign shop"
+            if tokens[a].text.lower() in _SUBJECTS:
+                continue  # "he sold 5 of them": a sentence about someone, never what the business does
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
             a, b = _whole_words(tokens, a, b)  # "Full-service restaurant", never "service restaurant"
@@ -1122,6 +1124,8 @@ VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contra
 # question, not what the business does.
 _OURS = {"small", "business", "businesses", "guidelines", "guideline", "appetite", "under", "our", "us", "sba", "size",
          "standard", "standards", "rules", "rule", "eligible", "qualify", "qualifies", "risk", "account", "coverage"}  # fmt: skip
+# Who a sentence is about when it opens on them: a description never does ("he sold 5", "they added a van")
+_SUBJECTS = {"he", "she", "they", "we", "i", "it", "he's", "she's", "they're", "we're", "i'm", "it's"}
 # Words that say a message corrects what was said before (also read by the offline model: a correction, no question)
 CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops", "scratch", "misspoke", "typo", "meant"}
 _MAX_UNKNOWN = 8  # tokens: "no idea on the vehicle count", "broker didn't say what the payroll is"
