@@ -131,3 +131,10 @@ def test_what_to_pair_with_a_line_asks_what_to_offer(text):
 def test_a_sentence_opening_on_someone_is_no_description():
     assert "description" not in read("oops they traded in 2 of them").facts
     assert read("oops, a tile store in Reno NV").facts["description"].value == "tile store"
+
+
+# --- money held is no money taken in ------------------------------------------------------------------------------
+def test_an_amount_in_what_the_business_owns_is_no_revenue():
+    assert figures("tile installer, 7 employees, about 900k in tools and trucks") == {"employees": 7}
+    assert figures("gift shop, 250k of stock on hand, 3 employees, 700k") == {"employees": 3, "annual_revenue": 700_000}
+    assert figures("gift shop, 700k in sales, 3 employees") == {"annual_revenue": 700_000, "employees": 3}

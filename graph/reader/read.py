@@ -516,6 +516,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and not _other_money(tokens, (back, cb))
                 and not lines_amount
                 and not _labelled_otherwise(text, span.start)
+                and not _held(tokens, b)
             ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
@@ -2005,6 +2006,23 @@ def _labelled_otherwise(text: str, at: int) -> bool:
         return False
     head = (re.findall(r"[A-Za-z#]+", m[1]) or [""])[-1].lower()
     return head not in _OPEN_LABELS and lexicon.cue_of().get(head) is None and head not in _cue_variants()
+
+
+# What a business owns or owes, said as "2M in equipment", "400k of inventory": money held, never money taken in
+_HELD = {"equipment", "inventory", "stock", "contents", "tools", "machinery", "vehicles", "trucks", "assets", "debt",
+         "receivables", "backlog", "cash", "savings", "reserves", "buildings", "building", "property", "real", "gear",
+         "stuff", "materials", "improvements", "renovations", "upgrades"}  # fmt: skip
+
+
+def _held(tokens: list[Token], b: int) -> bool:
+    """The amount ending before ``b`` is followed by what it is in or of, and that is something held: "2M in
+    equipment", "500k of their inventory"."""
+    if b >= len(tokens) or tokens[b].text.lower() not in ("in", "of"):
+        return False
+    k = b + 1
+    while k < len(tokens) and k - b <= 3 and tokens[k].text.lower() in ("the", "their", "its", "his", "her", "new"):
+        k += 1
+    return k < len(tokens) and tokens[k].text.lower() in _HELD
 
 
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
