@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from graph.offline.conversation import Conversation
-from graph.offline.facts import detect_task
+from graph.offline.facts import detect_task, parse
 from graph.reader.read import read, restated_figure
 
 FIGURES = ("employees", "vehicles", "annual_revenue", "annual_payroll")
@@ -138,3 +138,16 @@ def test_an_amount_in_what_the_business_owns_is_no_revenue():
     assert figures("tile installer, 7 employees, about 900k in tools and trucks") == {"employees": 7}
     assert figures("gift shop, 250k of stock on hand, 3 employees, 700k") == {"employees": 3, "annual_revenue": 700_000}
     assert figures("gift shop, 700k in sales, 3 employees") == {"annual_revenue": 700_000, "employees": 3}
+
+
+# --- a place the business is not yet is not where it is -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("bike shop in Boise, 5 staff, GL? they add a new store in Ogden UT in the fall", "ID"),
+        ("bike shop in Tulsa OK, relocating to Kansas next year, GL?", "OK"),
+        ("bike shop, main store in Tucson AZ plus a satellite store in Las Cruces NM, GL?", "AZ"),
+    ],
+)
+def test_a_future_or_second_place_is_not_the_state(catalog, text, state):
+    assert parse(text, catalog, None).facts["state"] == state

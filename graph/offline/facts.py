@@ -895,6 +895,28 @@ def _city_name(city, text: str) -> str:
     return name
 
 
+# A clause about a place the business is not yet, or not mainly: "opening a second location in Ogden UT next year",
+# "moving to Spokane WA in the spring", "plus a satellite office in Moline IL"
+_OTHER_PLACE = re.compile(
+    r"\b(?:(?:second|2nd|third|3rd|another|new|additional|satellite|future|planned)\s+(?:location|spot|store|shop|office"
+    r"|branch|site|unit|facility|restaurant|clinic|yard)s?|(?:expanding|expand|moving|relocating|relocate|move)\s+"
+    r"(?:\w+\s+)?(?:to|into)|will\s+(?:be\s+)?(?:open|opening|move|moving)\b)",
+    re.I,
+)
+
+
+def _without_other_places(text: str) -> str:
+    """The text with each clause about another or a future place of the business blanked out (same length), so
+    that a state named there is never taken for where the business is."""
+    out = text
+    for m in _OTHER_PLACE.finditer(text):
+        start = max(text.rfind(c, 0, m.start()) for c in ",.;!?\n(") + 1
+        ends = [i for i in (text.find(c, m.end()) for c in ",.;!?\n)") if i >= 0]
+        end = min(ends) if ends else len(text)
+        out = out[:start] + " " * (end - start) + out[end:]
+    return out
+
+
 def _state_of_city(reading: Reading, text: str, company: str | None = None) -> str | None:
     """The state of a city a chat line names where a business is ("a deli in tulsa", "out of Lubbock"), when the
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
@@ -1234,9 +1256,10 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         p.task, p.tasks = "classification", ["classification"]  # "is that 713940 or something else?"
     if "vehicles" not in f and "vehicles" not in reading.unknown and numbers.NO_VEHICLES.search(t):
         f["vehicles"] = 0  # "no vehicles": a count said in words, which the reader leaves to this rule
-    if (st := _state_in_body(t, catalog, asked)) is not None:
+    where = _without_other_places(t)
+    if (st := _state_in_body(where, catalog, asked)) is not None:
         f["state"] = st
-    elif "state" in reading.facts and asked in (None, "state"):
+    elif "state" in reading.facts and asked in (None, "state") and where[reading.facts["state"].span.start] != " ":
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
     elif (st := _state_of_city(reading, t, p.company)) is not None and asked in (None, "state"):
         f["state"] = st  # "a deli in tulsa": the gazetteer's state for the city (shown in the read-back to correct)
