@@ -151,3 +151,16 @@ def test_an_amount_in_what_the_business_owns_is_no_revenue():
 )
 def test_a_future_or_second_place_is_not_the_state(catalog, text, state):
     assert parse(text, catalog, None).facts["state"] == state
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("sign shop in Tulsa OK, does work in Arkansas too, GL?", "OK"),  # where it only works yields
+        ("sign shop, works all over Oregon, GL?", "OR"),  # unless nothing else says where it is
+        ("GL for a Kansas City style BBQ place in Omaha NE", "NE"),  # a place as a style is no place
+        ("GL for a Texas-style smokehouse in Memphis TN", "TN"),
+    ],
+)
+def test_where_it_works_or_a_style_yields_to_where_it_is(catalog, text, state):
+    assert parse(text, catalog, None).facts["state"] == state

@@ -905,11 +905,25 @@ _OTHER_PLACE = re.compile(
 )
 
 
-def _without_other_places(text: str) -> str:
+# Where the business is said only to work: the state only when nothing else says where it is
+_SERVES = re.compile(
+    r"\b(?:works?|working|jobs|projects|serves?|serving|operates?|operating|covers?|ships?|delivers?|travels?|does work)"
+    r"(?:\s+\w+){0,2}?\s+(?:in|to|across|throughout|into)\b",
+    re.I,
+)
+# A place's name as the style of a thing: "Texas-style BBQ", "New York style pizza"
+_STYLE = re.compile(r"\b([A-Za-z]+(?:\s[A-Za-z]+)?)(?:-|\s)style\b", re.I)
+
+
+def _without_other_places(text: str, serves: bool = True) -> str:
     """The text with each clause about another or a future place of the business blanked out (same length), so
-    that a state named there is never taken for where the business is."""
+    that a state named there is never taken for where the business is; so too a place's name said as a style, and,
+    with ``serves``, the places it only works in ("works in Arkansas too")."""
     out = text
-    for m in _OTHER_PLACE.finditer(text):
+    for m in _STYLE.finditer(text):
+        out = out[: m.start(1)] + " " * (m.end(1) - m.start(1)) + out[m.end(1) :]
+    found = list(_OTHER_PLACE.finditer(text)) + (list(_SERVES.finditer(text)) if serves else [])
+    for m in found:
         start = max(text.rfind(c, 0, m.start()) for c in ",.;!?\n(") + 1
         ends = [i for i in (text.find(c, m.end()) for c in ",.;!?\n)") if i >= 0]
         end = min(ends) if ends else len(text)
@@ -1263,6 +1277,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
     elif (st := _state_of_city(reading, t, p.company)) is not None and asked in (None, "state"):
         f["state"] = st  # "a deli in tulsa": the gazetteer's state for the city (shown in the read-back to correct)
+    elif (st := _state_in_body(_without_other_places(t, serves=False), catalog, asked)) is not None:
+        f["state"] = st  # "serves all of Texas": where it works, when nothing says where it is
     if asked is None and "state" in f and (len(t) > CHAT_LINE or t.count("\n") > 1) and (end := _SIGN_OFF.search(t)):
         # a pasted message's body says where the business is; its sender's signature, after it, where the broker is
         body = t[: end.start()]
