@@ -1018,11 +1018,29 @@ def _identifier(tokens: list[Token], i: int, codes) -> str | None:
     """``values.identifier``, except a short number after a register's word that its own count noun follows ("on
     the policy 41 emps"): a count, not the policy's number."""
     kind = identifier(tokens, i, codes)
+    if kind is None and _year_behind_leader(tokens, i):
+        return "year"
     if kind == "code" and len(tokens[i].text) < 5 and i + 1 < len(tokens):
         noun = tokens[i + 1].text.lower()
         if any(noun in lexicon.cues().get(f, ()) for f in COUNT_FACTS):
             return None
     return kind
+
+
+_YEAR_LABEL = re.compile(
+    r"^(?:est|estd|established|founded|since|started|opened|built|incorporated|inc|year|yr|formed|began)\.?$", re.I
+)
+
+
+def _year_behind_leader(tokens: list[Token], i: int) -> bool:
+    """A year a form's label gives past a dotted leader ("Est. ........ 2011", "Founded: ..... 1994")."""
+    t = tokens[i].text
+    if tokens[i].kind != "num" or not (len(t) == 4 and t.isdigit() and 1900 <= int(t) <= 2099):
+        return False
+    lead = i - 1
+    while lead > 0 and i - lead < 40 and tokens[lead].text in (".", ":", "…", "_"):
+        lead -= 1
+    return i - lead > 2 and bool(_YEAR_LABEL.match(tokens[lead].text))
 
 
 _SHIFT = r"(?:full|part)[\s-]?time(?:rs?)?|[fp]/?t"

@@ -153,14 +153,7 @@ def identifier(tokens: list[Token], i: int, states: frozenset[str]) -> str | Non
     if len(digits) == 5 and "," not in t and re.match(r"^-\d{4}$", after or "x"):
         return "zip"
     if len(digits) == 4 and "," not in t and 1900 <= int(digits) <= 2099:
-        lead = i - 1  # "Est. ...... 2011": past a form's dotted leader to its label
-        while lead > 0 and i - lead < 40 and tokens[lead].text in (".", ":", "…", "_"):
-            lead -= 1
-        if (
-            prev
-            and (_YEAR_BEFORE.match(prev[-1]) or prev[-1] in ("'", "/", "-"))
-            or _YEAR_BEFORE.match(tokens[lead].text)
-        ):
+        if prev and (_YEAR_BEFORE.match(prev[-1]) or prev[-1] in ("'", "/", "-")):
             return "year"
         if after in ("/", "-") or re.match(r"^(?:fy|calendar|year|tax|policy|renewal)$", after, re.I):
             return "year"
