@@ -30,7 +30,7 @@ from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.names import trade_words
 from graph.offline.reading import read
-from graph.reader.read import CORRECTION_WORDS
+from graph.reader.read import CORRECTION_WORDS, FIGURES, restated_figure
 from graph.state import kind, meta
 from retrieval.search import singular
 from tools.applicants import established_applicant, name_key
@@ -324,6 +324,10 @@ class Conversation:
             self.task_lines = dict(p.task_lines)
         for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
             p.facts.pop(k, None)
+        if not set(p.facts) & set(FIGURES.values()) and not p.unknown_facts:
+            earlier = {k: v for k, v in self.stated.items() if k in FIGURES.values()}
+            if earlier and (restated := restated_figure(text, earlier)) is not None:
+                p.facts[restated[0]] = restated[1]  # "sorry, 15": the earlier figure it is of the size of, said again
         self.changed = {k: (self._before(k), v) for k, v in p.facts.items() if self._before(k) not in (None, v)}
         if "lob" in self.changed and self._asks_of_another_line(p, text):
             del self.changed["lob"]  # "and property?" asks of another line: nothing was wrong, nothing to note
