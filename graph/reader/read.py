@@ -420,6 +420,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 continue  # "parent company has $200M revenue": another party's figure
             if fact == "annual_revenue" and _net(tokens, a, b, clauses[a]):
                 continue  # "net income of 900k": receipts are gross, a net figure is not them
+            if fact == "annual_revenue" and _gross_billings(tokens, a, b, clauses[a]):
+                continue  # "gross billings 6M": the clients' money passed through, not the agency's receipts
             if FACTS[fact].kind == "count" and _in_breakdown(tokens, a) or _part_of_figure(tokens, a):
                 continue  # "22 trucks (18 tractors, 4 pickups)", "40 staff including 6 estimators": a part of a total
             if any(_identifier(tokens, i, codes) for i in range(a, b)):
@@ -677,6 +679,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         _place_reply(r, text, tokens)
     _full_and_part_time(r, text)
     _plus_more_heads(r, text)
+    if asked != "employees":  # (given as the answer to the headcount question, it is their answer)
+        _practice_heads(r, text)
     if r.lines:
         r.facts["lob"] = r.lines[0]
     for fact in r.unknown:
@@ -869,6 +873,8 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], dead:
                 continue
             if j in dead | elsewhere or _identifier(tokens, j, lexicon.state_codes()):
                 break
+            if any(f.span.start <= tokens[j].start < f.span.end for f in r.facts.values() if f is not last):
+                break  # read with a noun of its own ("sorry, 14 trucks"): it corrects that figure, not the last one
             value = _in_units_of(tokens[j].text, last)
             if value is not None and (disowned or 1 / 3 <= value / max(float(last.value), 1) <= 3):
                 span = _span(text, tokens, j, j + 1)
@@ -970,6 +976,33 @@ def _plus_more_heads(r: Reading, text: str) -> None:
     end = have.span.end + m.end()
     span = Span(have.span.start, end, text[have.span.start : end])
     r.facts["employees"] = FactReading("employees", int(have.value) + int(m.group(2)), "employees", span, "cue", span)
+
+
+# The licensed people of a practice (a law firm's attorneys, a clinic's doctors): a practice always has staff besides
+# them, so their count is a part of its headcount, never the whole of it ("22 attorneys", "3 doctors").
+_PRACTITIONERS = frozenset({"attorney", "lawyer", "physician", "doctor", "doc", "dentist", "optometrist", "od",
+                            "veterinarian", "vet", "surgeon", "cpa", "partner", "pharmacist", "architect",
+                            "chiropractor", "provider"})  # fmt: skip
+# after the count: nobody else works there ("2 attorneys, no staff", "3 dentists and nobody else")
+_NOBODY_ELSE = re.compile(r"^[^.;\n]{0,30}\b(?:no (?:other |support |admin |office )?(?:staff|employees|help)|nobody else"
+                          r"|no one else|and that'?s (?:it|all)|only (?:staff|employees))\b", re.I)  # fmt: skip
+
+
+def _practice_heads(r: Reading, text: str) -> None:
+    """A headcount read only from a count of a practice's licensed people is no headcount: the staff besides them
+    are not counted ("12 attorneys", "Physicians: 4"), unless the message says there is nobody else. A sum with
+    the others ("12 attorneys + 20 staff") stands."""
+    have = r.facts.get("employees")
+    if have is None or have.cue is None or have.how not in ("cue", "label") or have.cue != have.span and (
+        "+" in have.span.text or "plus" in have.span.text.lower()
+    ):
+        return
+    noun = have.cue.text.lower().rstrip(":").strip()
+    if noun.endswith("s") and noun[:-1] in _PRACTITIONERS:
+        noun = noun[:-1]
+    if noun not in _PRACTITIONERS or _NOBODY_ELSE.match(text[have.span.end :]):
+        return
+    del r.facts["employees"]
 
 
 # The words that name an outfit after its trade ("log hauler", "pest company"): a description the tagger ended
@@ -1191,6 +1224,15 @@ def _net(tokens: list[Token], a: int, b: int, clause: tuple[int, int]) -> bool:
     """The amount is net of something, or a profit: not the gross receipts the revenue is."""
     around = range(max(clause[0], a - 6), min(clause[1], b + 3))
     return any(tokens[j].text.lower() in _NET for j in around)
+
+
+def _gross_billings(tokens: list[Token], a: int, b: int, clause: tuple[int, int]) -> bool:
+    """The amount is named as gross billings (an agency's media or a broker's volume, most of it paid on to others),
+    by the nearest money noun before or after it: not the receipts the revenue is. Billings alone stand ("a staffing
+    firm with 8M in billings")."""
+    around = range(max(clause[0], a - 4), min(clause[1], b + 3))
+    words = [tokens[j].text.lower() for j in around]
+    return any(w in ("billings", "billing", "billed") and k and words[k - 1] == "gross" for k, w in enumerate(words))
 
 
 def _in_breakdown(tokens: list[Token], a: int) -> bool:
