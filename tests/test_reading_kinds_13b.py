@@ -67,3 +67,73 @@ def test_practitioners_given_as_the_answer_to_the_headcount_question_are_the_ans
 )
 def test_gross_billings_are_no_revenue(text, expected):
     assert figures(text) == expected
+
+
+# --- a party the applicant works for or sells to, named by what it is: its figures are its own -------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("drywall sub in NV, about 3M a year; the builder they work for does 150M", {"annual_revenue": 3_000_000}),
+        (
+            "bakery, 12 staff, 1M. their biggest customer has 4,000 employees",
+            {"employees": 12, "annual_revenue": 1_000_000},
+        ),
+        (
+            "the client has 25 employees and 4M in sales",
+            {"employees": 25, "annual_revenue": 4_000_000},
+        ),  # the applicant
+    ],
+)
+def test_the_figures_of_a_party_they_deal_with_are_not_theirs(text, expected):
+    assert figures(text) == expected
+
+
+# --- money paid out to subcontractors is neither payroll nor receipts ---------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("framing crew, payroll 700k and another 450k paid to subs", {"annual_payroll": 700_000}),
+        ("payroll 650k, 200k to 1099 guys", {"annual_payroll": 650_000}),
+        ("sales 2.5M, 600k subbed out", {"annual_revenue": 2_500_000}),
+        ("supplier, revenue 3M to contractors mostly", {"annual_revenue": 3_000_000}),  # sold to them, not paid out
+    ],
+)
+def test_money_paid_to_subcontractors_is_no_figure_of_the_business(text, expected):
+    assert figures(text) == expected
+
+
+# --- a projection never replaces what the business has done --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sales forecast 5M for next year, 3.8M this year", {"annual_revenue": 3_800_000}),
+        ("revenue 900k last year, budgeting 1.3M", {"annual_revenue": 900_000}),
+        ("startup, expected revenue 400k", {"annual_revenue": 400_000}),  # all there is: it stands
+        ("receipts 4.1M in 2023 and 4.6M in 2024", {"annual_revenue": 4_600_000}),  # a later year still replaces
+    ],
+)
+def test_a_projected_amount_never_replaces_an_actual_one(text, expected):
+    assert figures(text) == expected
+
+
+# --- a line's letters inside a policy number name no line -------------------------------------------------------
+def test_a_policy_number_names_no_line(catalog):
+    from graph.offline.facts import lob_fact
+
+    assert lob_fact("Expiring policy: 17-WC-440921, renews in May", catalog) is None
+    assert lob_fact("their pol # GL 7781203 is with another carrier", catalog) is None
+    assert lob_fact("need WC for a framer", catalog) == "workers_compensation"
+
+
+# --- people paid on a 1099 are contractors: the form's number is no count, and they are no employees --------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("payroll 480k, another 90k to 1099 helpers", {"annual_payroll": 480_000}),
+        ("4 W-2 employees and 7 on a 1099", {"employees": 4}),
+        ("9 employees plus 2 1099 installers", {"employees": 9}),
+        ("a plant of 1,099 employees", {"employees": 1_099}),  # written as a count, it is one
+    ],
+)
+def test_contractors_on_a_1099_are_no_employees(text, expected):
+    assert figures(text) == expected

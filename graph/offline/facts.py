@@ -620,12 +620,24 @@ def lob_fact(text: str, catalog) -> str | None:
                 continue
             if syn == "fleet" and not _fleet_is_the_line(low[: m.start()], rest):
                 continue
+            if _in_identifier(t, m.start(), m.end()):
+                continue  # "policy 44-GL-1187734", "pol # WC 0091288": a policy number, not a line asked about
             if syn in ("commercial vehicle", "truck insurance") and re.search(r"\d\s*$", low[: m.start()]):
                 continue
             hits.append((m.start(), m.end(), words[syn]))
     if not hits:
         return None
     return min(hits)[2]
+
+
+# A line's letters inside a policy or account number: joined by a hyphen to digits on either side, or followed by a
+# number of five or more digits ("GL-2231187", "44-GL-118", "WC 0091288").
+_ID_BEFORE = re.compile(r"\d[-/]$")
+_ID_AFTER = re.compile(r"^(?:[-/]?\d|\s?#?\s?\d{5,})")
+
+
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    return bool(_ID_BEFORE.search(text[max(0, start - 2) : start]) or _ID_AFTER.match(text[end : end + 12]))
 
 
 _AMBIGUOUS_CONSTRUCTION = {"masonry", "frame", "glulam", "tilt-up", "tilt up"}
