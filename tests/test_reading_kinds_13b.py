@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from graph.offline.facts import parse
 from graph.reader.read import read
 
 
@@ -137,3 +138,46 @@ def test_a_policy_number_names_no_line(catalog):
 )
 def test_contractors_on_a_1099_are_no_employees(text, expected):
     assert figures(text) == expected
+
+
+# --- a size said before the trade is no part of what the business does ---------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("GL on a 6 chair barber shop in Tulsa", "barber shop"),
+        ("cyber for a 120 bed rehab hospital in Ohio, 300 staff", "rehab hospital"),
+        ("we insure a 2 doc chiropractic office in Utah", "chiropractic office"),
+    ],
+)
+def test_a_size_before_the_trade_is_left_out_of_the_description(catalog, text, description):
+    assert parse(text, catalog).facts.get("description") == description
+
+
+# --- a code question names the business it asks about ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("naics for a pickleball club? members book courts by the hour", "pickleball club"),
+        ("what naics would a cat cafe be under", "cat cafe"),
+        ("which code does a tattoo studio fall under?", "tattoo studio"),
+    ],
+)
+def test_a_code_question_describes_the_business_it_names(catalog, text, description):
+    assert parse(text, catalog).facts.get("description") == description
+
+
+# --- a first message with a line and the applicant's figures asks whether we write it ------------------------------
+def test_a_first_message_of_a_line_and_figures_asks_the_appetite(cp):
+    tid = cp.new_thread().id
+    r = cp.send(tid, "property quote, joisted masonry, 1.9M in rents, Boise ID")
+    assert r.finding is None and r.answer.startswith("What does the business do?")  # the appetite's first need
+
+
+@pytest.fixture
+def cp(seeded, toolkit):
+    from core.settings import get_settings
+    from graph.copilot import Copilot
+
+    copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
+    yield copilot
+    copilot.close()

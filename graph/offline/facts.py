@@ -1200,6 +1200,20 @@ _ANOTHER_BUSINESS = re.compile(
 )
 
 
+# A size said before the trade, after "a" and at most one word ("a 40-bed nursing home", "a new 4 story office
+# bldg", "a 3 doc practice"): how big, in the trade's own unit, not what the business does.
+_SIZE_BEFORE_TRADE = re.compile(
+    r"\b((?:a|an)\s+(?:[a-z]+\s+)?)\d{1,4}[- ]?(?:docs?|doctors?|physicians?|dentists?|lawyers?|attorneys?|providers?"
+    r"|chairs?|beds?|stor(?:y|ies|eys?)|units?|rooms?|keys?|seats?|tables?|bays?|lanes?|pumps?|doors?|screens?|holes?"
+    r"|slips?|sites?|pads?|courts?|acres?|locations?|stores?|person|man)\s+(?=[a-z])",
+    re.I,
+)
+
+
+def _without_sizes(text: str) -> str:
+    return _SIZE_BEFORE_TRADE.sub(r"\1", text)
+
+
 def another_business(text: str) -> bool:
     """The message opens another business than the one being discussed, whatever question was open."""
     return bool(_ANOTHER_BUSINESS.search(text))
@@ -1267,13 +1281,16 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     if (c := construction_fact(t, catalog, asked=asked == "construction")) is not None:
         f["construction"] = c
     # The tagger's description, unless the rules' one holds it and says more ("sign shop / printer" over "sign shop");
-    # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
-    tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
+    # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause. Both read
+    # it without a size said before the trade ("a 40-bed nursing home"): the size is no part of what it does.
+    dt = _without_sizes(t)
+    dreading = reading if dt == t else read(dt, catalog, asked)
+    tagged = dreading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     if tagged is not None and tagged.how != "label":
-        tagged = _whole_trade(t, tagged)
+        tagged = _whole_trade(dt, tagged)
     # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
     ruled = (
-        description_fact(t, catalog)
+        description_fact(dt, catalog)
         if asked in (None, "description", "naics", "naics_choice") and not asks_instead
         else None
     )
@@ -1287,12 +1304,19 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["description"] = ruled
     if (
         asked is None
+        and (tagged is None or tagged.how != "label")
+        and (asked_of := names.code_question_trade(dt, catalog, detect_task, lob_fact)) is not None
+        and asked_of.lower() not in str(f.get("description", "")).lower()
+    ):
+        f["description"] = asked_of  # "naics for a coworking space? they rent desks": the business asked about
+    if (
+        asked is None
         and (p.task is not None or "lob" in f)  # "title agency in boise - GL?", "roofer in tulsa needs a wc quote"
         and not ({"description", "naics"} & set(f))
         and not p.applicant_id
         and len(t) <= CHAT_LINE
         and t.count("\n") <= 1
-        and (rest := _trade_phrases(t, reading, catalog, p.company))
+        and (rest := _trade_phrases(dt, dreading, catalog, p.company))
     ):
         f["description"] = rest  # "title agency in boise, 6 closers": what is left names a trade
     if (
