@@ -181,3 +181,22 @@ def cp(seeded, toolkit):
     copilot = Copilot(get_settings(data_dir=seeded["dir"]), toolkit=toolkit)
     yield copilot
     copilot.close()
+
+
+# --- a state corrected in the same message is the state said after the correction --------------------------------
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("GL for a florist in Iowa -- oops, they're in Nebraska, 4 staff", "NE"),
+        ("pet groomer in Georgia, actually make that South Carolina", "SC"),
+        ("dry cleaner in Utah, sorry for the wait, the agent in Idaho just sent it", "UT"),  # no correction of theirs
+    ],
+)
+def test_a_corrected_state_is_the_one_said_after_the_correction(catalog, text, state):
+    assert parse(text, catalog).facts.get("state") == state
+
+
+# --- a year a loss happened in asks for no code --------------------------------------------------------------------
+def test_a_year_at_the_end_of_a_message_asks_no_code(catalog):
+    assert parse("cyber for a clinic in Iowa, 12 staff. a phishing claim in 2022.", catalog).task is None
+    assert parse("and what would it be in 2017?", catalog).task == "classification"  # the edition asked about

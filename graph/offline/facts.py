@@ -105,7 +105,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         re.compile(
             # (not "NAICS 722511", "naics on the app is 722320": the code stated, a few words on)
             r"\bnaics\b(?![^.?!\n\d]{0,30}\d{2}[\s-]?\d{4})|\bclassif|\bindustry code\b|\bclass code\b"
-            r"|^\W*(?:naics|code)\s+(?:for|of)\b|\b(?:in|to|for) (?:the )?20(?:12|17|22)(?: edition| code| naics)?\W*$"
+            r"|^\W*(?:naics|code)\s+(?:for|of)\b|\b(?:in|to|for) (?:the )?20(?:12|17|22)(?:(?: edition| code| naics)\W*$|\s*\?)"
             r"|\b20(?:12|17) (?:naics )?code\b[^?]*\?"
             # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
             r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
@@ -1214,6 +1214,29 @@ def _without_sizes(text: str) -> str:
     return _SIZE_BEFORE_TRADE.sub(r"\1", text)
 
 
+_OTHER_SIDE = re.compile(
+    r"\b(?:broker|agent|agency|carrier|insurer|office|hq|headquarters|parent|customers?|clients?)\b", re.I
+)
+_CORRECTING = re.compile(
+    r"\b(?:sorry|actually|correction|oops|wait|i mean|i meant|my bad|scratch that|make that)\b", re.I
+)
+
+
+def _state_after_correction(text: str, catalog, first: str) -> str | None:
+    """Another state named after a correction word that follows the state read ("in Ohio - sorry, they're in
+    Indiana", "TX, wait no, OK"): the state corrected to."""
+    for m in _CORRECTING.finditer(text):
+        if state_fact(text[: m.start()], catalog) != first:
+            continue  # the correction comes before the state read: it corrects something else
+        after = re.split(r"[.!?\n]", text[m.end() : m.end() + 50], maxsplit=1)[0]
+        if re.match(r"\s*(?:for|about|to)\b", after) or _OTHER_SIDE.search(after):
+            continue  # "sorry for the delay", "the broker in Ohio": no state of the business corrected
+        later = state_fact(after, catalog)
+        if later is not None and later != first:
+            return later
+    return None
+
+
 def another_business(text: str) -> bool:
     """The message opens another business than the one being discussed, whatever question was open."""
     return bool(_ANOTHER_BUSINESS.search(text))
@@ -1268,6 +1291,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         body = t[: end.start()]
         if (st := state_fact(body, catalog) or _place_in_body(body, p.company)) is not None:
             f["state"] = st
+    if "state" in f and asked in (None, "state") and (fixed := _state_after_correction(t, catalog, str(f["state"]))):
+        f["state"] = fixed  # "in Ohio - sorry, they're in Indiana": the state said after the correction
     # In an answer to another question, a line counts only as what they want ("they want WC"), not as what the
     # business does ("sells auto and home insurance").
     # A question asked instead of picking a code ("what about property on its own?", "whats the appetite for GL")
