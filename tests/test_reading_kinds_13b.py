@@ -200,3 +200,10 @@ def test_a_corrected_state_is_the_one_said_after_the_correction(catalog, text, s
 def test_a_year_at_the_end_of_a_message_asks_no_code(catalog):
     assert parse("cyber for a clinic in Iowa, 12 staff. a phishing claim in 2022.", catalog).task is None
     assert parse("and what would it be in 2017?", catalog).task == "classification"  # the edition asked about
+
+
+# --- words about the insurance describe no business; the trade said after them does --------------------------------
+def test_the_insurance_words_are_no_description(catalog):
+    p = parse("expiring carrier is Acuity, pol # GL 5512090. GL for a bakery in WI, 5 staff", catalog)
+    assert p.facts.get("description") == "bakery" and p.facts.get("lob") == "general_liability"
+    assert "description" not in parse("they are at 1,000 with the incumbent carrier", catalog).facts

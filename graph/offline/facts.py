@@ -1334,6 +1334,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         and asked_of.lower() not in str(f.get("description", "")).lower()
     ):
         f["description"] = asked_of  # "naics for a coworking space? they rent desks": the business asked about
+    if "description" in f and not _describes(str(f["description"]), catalog):
+        del f["description"]  # "current policy", "prior carrier": the insurance's words; the phrases below may name it
     if (
         asked is None
         and (p.task is not None or "lob" in f)  # "title agency in boise - GL?", "roofer in tulsa needs a wc quote"

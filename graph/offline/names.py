@@ -125,6 +125,7 @@ uh um umm hmm hm er erm ah oh okay yeah yep yup nope nah sure well right fine th
 general liability workers comp compensation bop owner's owners commercial gl wc cgl type i ii iii iv v industry
 group outfit operation operations place entity organization organisation enterprise venture concern
 please still also just really very old main local
+carrier carriers insurer insurers incumbent expiring prior previous current premium premiums
 """.split()
 )
 _DESC_STOP = (
