@@ -207,3 +207,9 @@ def test_the_insurance_words_are_no_description(catalog):
     p = parse("expiring carrier is Acuity, pol # GL 5512090. GL for a bakery in WI, 5 staff", catalog)
     assert p.facts.get("description") == "bakery" and p.facts.get("lob") == "general_liability"
     assert "description" not in parse("they are at 1,000 with the incumbent carrier", catalog).facts
+
+
+# --- people joined to a word for staff by "and" are the headcount ---------------------------------------------------
+def test_a_kind_of_people_and_staff_is_the_headcount():
+    assert figures("charter school, 900 pupils, 85 faculty and staff") == {"employees": 85}
+    assert figures("8 box trucks and office, 1.5M") == {"vehicles": 8, "annual_revenue": 1_500_000}  # still trucks

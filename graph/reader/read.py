@@ -1395,7 +1395,7 @@ _ON_PAYROLL = ("employed", "on staff", "on payroll", "on the payroll")  # never 
 
 def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
     """Token ``k`` (after a number) is a noun for people at work: one joined to a word for staff ("nurses+staff",
-    "welders/office", "drivers & office") or followed by words saying they work there. Never a noun that names another
+    "welders/office", "drivers & office", "faculty and staff") or followed by words saying they work there. Never a noun that names another
     figure ("trucks working")."""
     low = tokens[k].text.lower()
     if tokens[k].kind != "word":
@@ -1404,7 +1404,7 @@ def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
         # a noun of another figure ("coaches", "rigs") counts people only when said to be on the payroll
         return " ".join(t.text.lower() for t in tokens[k + 1 : min(end, k + 4)]).startswith(_ON_PAYROLL)
     staff = lexicon.cues()["employees"] | lexicon.PEOPLE | {"office", "admin", "staff"}
-    if k + 2 < end and tokens[k + 1].text in ("/", "+", "&") and tokens[k + 2].text.lower() in staff:
+    if k + 2 < end and tokens[k + 1].text.lower() in ("/", "+", "&", "and") and tokens[k + 2].text.lower() in staff:
         return True
     after = [t.text.lower() for t in tokens[k + 1 : min(end, k + 5)]]
     for w in _AT_WORK:
