@@ -213,3 +213,4 @@ def test_the_insurance_words_are_no_description(catalog):
 def test_a_kind_of_people_and_staff_is_the_headcount():
     assert figures("charter school, 900 pupils, 85 faculty and staff") == {"employees": 85}
     assert figures("8 box trucks and office, 1.5M") == {"vehicles": 8, "annual_revenue": 1_500_000}  # still trucks
+    assert figures("4 branches and staff") == {}  # places, not people

@@ -1393,6 +1393,11 @@ _AT_WORK = ("working", "employed", "on staff", "on payroll", "on the payroll", "
 _ON_PAYROLL = ("employed", "on staff", "on payroll", "on the payroll")  # never said of a vehicle
 
 
+# Where a business works, counted: "3 locations and staff" counts the places
+_PLACES = {"locations", "location", "stores", "store", "branches", "branch", "sites", "site", "offices", "office",
+           "shops", "shop", "units", "restaurants", "clinics", "facilities", "warehouses", "yards", "plants"}  # fmt: skip
+
+
 def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
     """Token ``k`` (after a number) is a noun for people at work: one joined to a word for staff ("nurses+staff",
     "welders/office", "drivers & office", "faculty and staff") or followed by words saying they work there. Never a noun that names another
@@ -1404,8 +1409,11 @@ def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
         # a noun of another figure ("coaches", "rigs") counts people only when said to be on the payroll
         return " ".join(t.text.lower() for t in tokens[k + 1 : min(end, k + 4)]).startswith(_ON_PAYROLL)
     staff = lexicon.cues()["employees"] | lexicon.PEOPLE | {"office", "admin", "staff"}
-    if k + 2 < end and tokens[k + 1].text.lower() in ("/", "+", "&", "and") and tokens[k + 2].text.lower() in staff:
+    if k + 2 < end and tokens[k + 1].text in ("/", "+", "&") and tokens[k + 2].text.lower() in staff:
         return True
+    if k + 2 < end and tokens[k + 1].text.lower() == "and" and tokens[k + 2].text.lower() == "staff":
+        # "85 faculty and staff"; not "3 locations and staff", nor "12 sites and staff of 40"
+        return low not in _PLACES and (k + 3 >= end or tokens[k + 3].text.lower() not in ("of", "at", "in"))
     after = [t.text.lower() for t in tokens[k + 1 : min(end, k + 5)]]
     for w in _AT_WORK:
         n = len(w.split())
