@@ -4,6 +4,8 @@
 
 One process, one copilot warmed as ``uwc serve`` warms it, on a database made for the run (seeded, dropped after);
 one warm-up conversation, then ``--conversations`` conversations of ``bench.load``'s five questions, in sequence.
+``--replicas 2``: two copilots, each turn of a conversation sent to the other one, as ``bench.load`` sends it to
+the other process (each copilot then reads the turns the other wrote).
 Counted per turn, on the client: statements psycopg runs (``executemany`` as one), round trips (each request
 psycopg sends and waits for, its own BEGIN and COMMIT included, and each sync of a pipeline, whose statements
 share one), checkouts of the checkpointer's pool and of the
@@ -124,6 +126,12 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--conversations", type=int, default=4)
     parser.add_argument("--top", type=int, default=0, help="list this many statements by count")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="copilots standing in for app processes; a conversation's turns go to each in turn, as in bench.load",
+    )
     args = parser.parse_args()
     from core.settings import apply_offline_env
 
@@ -156,8 +164,10 @@ def main() -> None:
             from graph.copilot import Copilot
 
             counter.install()
-            copilot = Copilot(get_settings())
-            copilot.warm()
+            copilots = [Copilot(get_settings()) for _ in range(args.replicas)]
+            copilot = copilots[0]
+            for each in copilots:
+                each.warm()
             try:
                 warm = copilot.new_thread("warm-up").id
                 for text in SCRIPT:
@@ -168,15 +178,16 @@ def main() -> None:
                 times: list[float] = []
                 counter.on = True
                 cpu = time.process_time()
-                for tid in threads:
-                    for text in SCRIPT:
+                for i, tid in enumerate(threads):
+                    for t, text in enumerate(SCRIPT):
                         start = time.perf_counter()
-                        copilot.send(tid, text)
+                        copilots[(i + t) % len(copilots)].send(tid, text)
                         times.append(time.perf_counter() - start)
                 cpu = time.process_time() - cpu
                 counter.on = False
             finally:
-                copilot.close()  # a closing backend publishes its counts
+                for each in copilots:
+                    each.close()  # a closing backend publishes its counts
             time.sleep(1.5)
             commits = committed() - before
     finally:

@@ -219,6 +219,13 @@ def _keeping(saver_class):
                 return self._listed(config, parent, kept, found)
             target = self.get_tuple(config)
             cursor = target.parent_config if target else None
+            if cursor and cursor["configurable"].get("checkpoint_id"):
+                # put by another process (a replica's turn): its parent read here, then the rest listed in one query
+                # too; a walk below only when the listing does not reach the kept checkpoint
+                listed = self._listed(config, cursor["configurable"]["checkpoint_id"], kept, found)
+                if listed is not None:
+                    return listed
+                found = {ch: [] for ch in channels}
             for _ in range(WALK_MAX):
                 tup = self.get_tuple(cursor) if cursor else None
                 if tup is None:

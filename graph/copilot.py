@@ -734,7 +734,8 @@ class Copilot:
         facts: dict = {}
         # from the message that began talk of this applicant: another business in the same thread starts afresh
         messages = values.get("messages", [])[self._subjects.read(values.get("messages", [])).subject_at :]
-        calls = {c["id"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
+        supposed = readback.supposed_calls(messages, self.toolkit.ctx.catalog)  # a what-if's figures are no facts
+        calls = {c["id"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls} - supposed
         readings = self._readings(messages)
         latest = list(readings.values())[-1] if readings else []
         for read in readings.values():

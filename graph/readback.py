@@ -136,3 +136,27 @@ def by_message(messages: list[BaseMessage], catalog, cache: dict | None = None) 
         if only:  # a question about the rules: nothing in it was taken as a fact about the applicant
             out[mid] = []
     return out
+
+
+def supposed_calls(messages: list[BaseMessage], catalog) -> set[str]:
+    """The ids of the tool calls made in answer to a what-if ("what if they had 200 staff?"): the figures they were
+    given were supposed, never stated, so nothing shown as known may come from them."""
+    from graph.offline.conversation import asked_in
+    from graph.offline.reading import read as parse
+
+    out: set[str] = set()
+    asked, supposing = None, False
+    for m in messages:
+        if isinstance(m, HumanMessage) and kind(m) != "guard_correction":
+            try:
+                parsed = parse(m.content if isinstance(m.content, str) else "", catalog, asked)
+                supposing = bool(getattr(parsed, "supposed", None))
+            except Exception:  # (read as saying nothing, as ``read`` does)
+                supposing = False
+            asked = None
+        elif isinstance(m, AIMessage):
+            if supposing:
+                out.update(str(c["id"]) for c in m.tool_calls if c.get("id"))
+            if not m.tool_calls:
+                asked = asked_in(m)
+    return out

@@ -47,6 +47,157 @@ TRADE_ABBREVIATIONS = {
     "AD": "advertising",
     "DJ": "disc jockey",
 }
+# Trades' abbreviations of a practitioner or service that no NAICS text defines, typed in capitals or not
+# ("LCSW private practice", "nemt provider"): spelled out like the ones above.
+TRADE_ABBREVIATIONS |= {
+    "NEMT": "non-emergency medical special needs transportation",
+    "LCSW": "licensed clinical social worker, mental health practitioner",
+    "LMSW": "licensed social worker, mental health practitioner",
+    "LPC": "licensed professional counselor, mental health practitioner",
+    "LMHC": "licensed mental health counselor, mental health practitioner",
+    "LMFT": "licensed marriage and family therapist, mental health practitioner",
+    "MFT": "marriage and family therapist, mental health practitioner",
+    "PsyD": "psychologist, mental health practitioner",
+    "DVM": "veterinarian",
+    "DPM": "podiatrist",
+    "CRNA": "nurse anesthetist",
+    "SLP": "speech-language pathologist",
+    "BCBA": "behavior analyst",
+    "TPA": "third party administrator",
+    "MGA": "managing general agency, insurance",
+    "FBO": "fixed base operator airport",
+    "MRO": "maintenance, repair and overhaul",
+    "PCB": "printed circuit board",
+}
+# Words people shorten as they type a submission ("svcs", "mfrs", "eng firm", "resi"), read as the words NAICS
+# writes. Only cuts that are no English word in lower case ("res", "dist", "tech", "vet" mean other things too).
+SHORT_WORDS = {
+    "svc": "service",
+    "svcs": "services",
+    "srvc": "service",
+    "srvcs": "services",
+    "mfr": "manufacturer",
+    "mfrs": "manufacturers",
+    "mfg": "manufacturing",
+    "mfgr": "manufacturer",
+    "mfgrs": "manufacturers",
+    "eng": "engineering",
+    "engr": "engineer",
+    "engrs": "engineers",
+    "engg": "engineering",
+    "biz": "business",
+    "resi": "residential",
+    "resid": "residential",
+    "comml": "commercial",
+    "comm'l": "commercial",
+    "coml": "commercial",
+    "indust": "industrial",
+    "photog": "photographer",
+    "photogs": "photographers",
+    "stn": "station",
+    "thru": "through",
+    "mgmt": "management",
+    "mgmnt": "management",
+    "maint": "maintenance",
+    "equip": "equipment",
+    "whse": "warehouse",
+    "distrib": "distribution",
+    "distr": "distribution",
+    "constr": "construction",
+    "contr": "contractor",
+    "ctr": "center",
+    "ctrs": "centers",
+    "dept": "department",
+    "assn": "association",
+    "rep": "representative",
+    "reps": "representatives",
+    "acctg": "accounting",
+    "mktg": "marketing",
+    "insur": "insurance",
+    "mech": "mechanical",
+    "elec": "electrical",
+    "plbg": "plumbing",
+    "htg": "heating",
+    "mfd": "manufactured",
+    "veh": "vehicle",
+    "transpo": "transportation",
+    "govt": "government",
+    "muni": "municipal",
+    "pharma": "pharmaceutical",
+    "peds": "pediatric",
+    "hosp": "hospital",
+    "lndscp": "landscaping",
+    "intl": "international",
+    "natl": "national",
+}
+# Trade names people use for a kind of business ("a CrossFit box", "Airbnb host", "Kumon center"): written before the
+# name, in brackets after it, as the words NAICS uses for that kind ("fitness gym (CrossFit) box": the name's clause
+# ends at the bracket, ``retrieval.business_words.head_clause``). Marks and chains whose name says little of the trade.
+TRADE_NAMES = {
+    "crossfit": "fitness gym",
+    "orangetheory": "fitness gym",
+    "f45": "fitness gym",
+    "anytime fitness": "fitness gym",
+    "planet fitness": "fitness gym",
+    "jazzercise": "fitness exercise studio",
+    "zumba": "fitness exercise studio",
+    "barre": "fitness exercise studio",
+    "airbnb": "short-term vacation rental lodging",
+    "vrbo": "short-term vacation rental lodging",
+    "uber": "taxi and ridesharing",
+    "lyft": "taxi and ridesharing",
+    "doordash": "courier delivery",
+    "grubhub": "courier delivery",
+    "instacart": "courier delivery",
+    "etsy": "online retailer",
+    "ebay": "online retailer",
+    "shopify": "online retailer",
+    "kumon": "tutoring",
+    "mathnasium": "tutoring",
+    "sylvan": "tutoring",
+    "servpro": "water and fire damage restoration, remediation",
+    "servicemaster": "water and fire damage restoration, remediation",
+    "molly maid": "house cleaning",
+    "merry maids": "house cleaning",
+    "chem-dry": "carpet cleaning",
+    "stanley steemer": "carpet cleaning",
+    "roto-rooter": "plumbing and drain cleaning",
+    "jiffy lube": "automotive oil change and lubrication",
+    "valvoline": "automotive oil change and lubrication",
+    "u-haul": "truck rental",
+    "great clips": "hair salon",
+    "supercuts": "hair salon",
+    "h&r block": "tax preparation",
+    "jackson hewitt": "tax preparation",
+    "porta potty": "portable toilet rental",
+    "porta-potty": "portable toilet rental",
+    "porta john": "portable toilet rental",
+    "porta-john": "portable toilet rental",
+    "kona ice": "mobile food truck",
+}
+_TRADE_NAME = re.compile(
+    rf"(?<![\w'&-])({'|'.join(map(re.escape, sorted(TRADE_NAMES, key=len, reverse=True)))})(?![\w'&-])", re.I
+)
+# A maker's representative sells the makers' lines on commission without owning the goods: a wholesale trade agent,
+# whatever it sells ("manufacturers' rep", "mfr's agent"); read as such, not as a maker.
+_MAKERS_AGENT = re.compile(
+    r"(?<![\w-])(?:manufacturer|mfr|mfgr)(?:s'?|'s)?\s+(?:sales\s+)?(?:rep|representative|agent|agency)(?:s|'s)?(?![\w'-])",
+    re.I,
+)
+_SHORT = re.compile(
+    rf"(?<![\w'&-])({'|'.join(map(re.escape, sorted(SHORT_WORDS, key=len, reverse=True)))})(?![\w'&-])", re.I
+)
+
+
+def lengthen(text: str) -> str:
+    """``text`` with the words people shorten (``SHORT_WORDS``) written out ("civil eng firm" -> "civil engineering
+    firm"), a trade name read as its trade (``TRADE_NAMES``), a manufacturers' representative as the wholesale trade
+    agent it is, in any case."""
+    text = _MAKERS_AGENT.sub("wholesale trade agent (manufacturers' representative)", text)
+    text = _TRADE_NAME.sub(lambda m: f"{TRADE_NAMES[m.group(1).lower()]} ({m.group(1)})", text)
+    return _SHORT.sub(lambda m: SHORT_WORDS[m.group(1).lower()], text)
+
+
 _WORDS_IN_LOWER = frozenset({"IT", "PT", "OT"})
 # "PI" before a lawyer is personal injury, not an investigator
 _PERSONAL_INJURY = re.compile(r"\s+(?:law|attorneys?|lawyers?)\b", re.I)

@@ -26,7 +26,12 @@ from retrieval.business_words import head_clause, head_noun
 # A verb said of the business, in its usual forms; a noun of the same letters ("stores", "building") is told apart by
 # what stands before it where that matters.
 # (brewing and baking are left out: a cafe brews coffee and bakes its pastries, and stays a cafe)
-_MAKES = r"makes?|maker|makers|making|bakes|baked|baking|manufactur\w*|fabricat\w*|molds|molding"
+# roasting coffee or nuts and distilling spirits make the goods (Coffee and Tea Manufacturing, Distilleries): a roaster
+# that sells wholesale is no wholesaler
+_MAKES = (
+    r"makes?|maker|makers|making|bakes|baked|baking|manufactur\w*|fabricat\w*|molds|molding"
+    r"|roasts|roasting|roaster|roasters|roastery|distills|distilling|distiller|distillers|distillery"
+)
 _INSTALLS = r"install(?:s|ing|ed|er|ers)?|remodel(?:s|ing|ed|er|ers)?|renovat(?:es|ing|ed)|erects?"
 # "stores" is a verb where a clause starts ("- stores goods", "that stores"); after a word it is the shops' noun
 _STORES = r"(?:^|[-,;:(]\s*|\b(?:that|which|who|they|it|we)\s+)(?:stores|stor(?:ing|ed))\b|\bwarehous(?:es|ing)\b"

@@ -25,8 +25,9 @@ _NUMBER = (
     r"(?<![A-Za-z]-)(?<!\d)[$€£]?\d[\d,.]*(?:(?:\s*(?:k|m|mm|mil|million|thousand|bn|b)\b)|(?![\d,.]*[A-Za-z]))\+?"
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&.-]*")
-# Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+".
-_CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?]\s*|\s+\+\s+")
+# Where a description's first clause ends: a dash between spaces, a comma, colon, semicolon, bracket, full stop, "+",
+# and a spreadsheet's cell (a bar or a tab between the cells of a pasted row).
+_CLAUSE_BREAK = re.compile(r"\s+[-–—]\s+|[,;:.()!?|\t]\s*|\s+\+\s+")
 _LEFT_OVER = re.compile(r"^(?:(?:for|on|a|an|the)\s+)+(?=\w)", re.IGNORECASE)
 # What a business is said not to have or do ("no seating", "without a kitchen", "non-profit", "they don't make the
 # bare boards"): people say it to tell the business from its neighbour. The words after "no", "without", "never",
@@ -54,13 +55,46 @@ PLACE_CUES = r"in|near|from|around|outside|based in|located in"
 # platform to the insurance carriers). "insured" ("insd") and "applicant" are never a business's own word; "client", "account",
 # "prospect" and "risk" are, often enough ("client services", "risk management"), so they go only before "is" or ":".
 # A greeting that opens the text goes with them.
-_GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon))\b[\s,!.:-]*", re.IGNORECASE)
+# A greeting opens a line of a pasted mail too, with whom it greets ("Hi team,", "Hello all -").
+_GREETING = re.compile(
+    r"^[ \t]*(?:hi|hello|hey|good\s+(?:morning|afternoon))\b(?:[ \t]+(?:team|all|everyone|there|folks|guys)\b)?"
+    r"[ \t,!.:-]*",
+    re.IGNORECASE | re.MULTILINE,
+)
 # A submission named as such before the business ("new submission for ...", "submission:"), and the legal form after a
 # business's name ("LLC", "Inc.", "Corp."): words of the paperwork, not of what the business does (a name ending in
 # "LLC" had that for its head noun).
 _SUBMISSION = re.compile(
     r"(?:^|(?<=[-\u2013\u2014:;.!?(\n]))\s*(?:(?:a|the|new|this|our)\s+)*submission(?:\s+(?:for|on)\b|\s*:)",
     re.IGNORECASE,
+)
+# A mail's subject or a note names the paperwork before the business ("new acct - plumbing", "new biz: a ..."): the
+# account, the business or the risk said to be new, at the start of a line or clause.
+_NEW_ACCOUNT = re.compile(
+    r"(?:^|(?<=[-\u2013\u2014:;.!?(\n|]))[ \t]*(?:new|this|our)\s+(?:acct|account|biz|business|risk|sub|quote)\b"
+    r"(?![ \t]+(?:is|are|was)\b)[ \t]*(?::|-|\u2013|\u2014|,|$)?",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Numbers that identify the business, not what it does, with their label: a DOT, MC, licence, permit, policy or
+# account number ("USDOT 2231456", "Lic #EC13004482"), a number after "#", a phone number, an e-mail or web address,
+# the year it was founded ("est. 1998", "since 2004"). Their labels left behind ("USDOT", "lic #EC") pull to the
+# industries that issue them.
+_IDENTIFIERS = re.compile(
+    r"\b(?:us\s?dot|dot|mc|icc|lic(?:en[sc]e)?|permit|pol(?:icy)?|acct|account|fein|ein|tax\s?id|ph|phone|tel|fax|cell"
+    r"|mobile|zip(?:\s?code)?|cert(?:ificate)?|reg(?:istration)?)\b\.?[ \t]*(?:#|no\.?|num(?:ber)?\.?)?[ \t]*[:=]?[ \t]*#?"
+    r"[ \t]*[A-Za-z]{0,4}-?\d[\w-]*"
+    r"|#[ \t]*[A-Za-z]{0,4}-?\d[\w-]*"
+    r"|\(?(?<!\d)\d{3}\)?[ .-]?\d{3}[ .-]\d{4}(?!\d)"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bhttps?://\S+|\bwww\.\S+"
+    r"|\b(?:est(?:ablished|\.|\b)|since|founded(?:\s+in)?|in\s+business\s+since)[ \t]*(?:in[ \t]+)?(?:18|19|20)\d\d\b",
+    re.IGNORECASE,
+)
+# A count right after a name ("mobile home park 60 pads, ...", "bowling center 24 lanes"): what is counted is a detail,
+# not the last word of the name (its head noun); the count's place becomes a clause break. Only a count of one plural
+# noun that ends its clause.
+_COUNT_AFTER_NAME = re.compile(
+    r"(?<=[A-Za-z])[ \t]+(?:~|about[ \t]+|approx\.?[ \t]+)?\d[\d,]*\+?[ \t]+(?=[a-z]+s\b[ \t]*(?:[,;:.()|!?+]|$))",
+    re.MULTILINE,
 )
 _LEGAL_FORM = re.compile(r",?\s+(?-i:LLC|L\.L\.C\.|Inc\.?|INC\.?|Corp\.?|Ltd\.?|PLLC|LLP)(?![\w&])")
 _FRAMING = re.compile(
@@ -118,8 +152,11 @@ class BusinessWords:
 
     def __call__(self, text: str) -> str:
         """``text`` without figures, places and unused shorthand; ``text`` itself when nothing would be left."""
-        out = _FRAMING.sub(" ", _SUBMISSION.sub(" ", _GREETING.sub("", text)))
-        out = _LEGAL_FORM.sub("", out)
+        out = _FRAMING.sub(" ", _SUBMISSION.sub(" ", _NEW_ACCOUNT.sub(" ", _GREETING.sub("", text))))
+        out = _LEGAL_FORM.sub("", _IDENTIFIERS.sub(" ", out))
+        # a pasted mail's lines and a spreadsheet's cells are clauses of their own (``head_clause``)
+        out = re.sub(r"[ \t]*(?:\t|\n\s*)[ \t]*", " | ", out.strip())
+        out = _COUNT_AFTER_NAME.sub(", ", out)
         out = self.figures.sub(" ", out)
         if self.places is not None:
             out = self.places.sub(" ", out)
@@ -127,7 +164,9 @@ class BusinessWords:
         if self.shorthand is not None:
             out = self.shorthand.sub(" ", out)
         out = re.sub(r"\s+([,.;:)])", r"\1", " ".join(out.split()))
-        out = re.sub(r"^[\s,.;:-]+|[\s,;:-]+$", "", out)
+        # what a figure or a number between two commas or in brackets leaves
+        out = re.sub(r"([,;|])(?:\s*[,;|])+", r"\1", re.sub(r"\s*\(\s*\)", "", out))
+        out = re.sub(r"^[\s,.;:|-]+|[\s,;:|-]+$", "", out)
         # what a line taken out leaves at the start ("GL for a bakery" -> "for a bakery") says nothing of the business
         out = _LEFT_OVER.sub("", out)
         return out if _WORD.search(out) else text
@@ -265,6 +304,7 @@ _VOWELS = re.compile(r"[aeiouy]")
 _MIXED_VOWELS_FROM = 8  # letters
 _HYPHENATED = re.compile(r"(?<![\w'-])([A-Za-z][a-z]+)-([a-z]{2,})(?![\w'-])")
 _LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]{5,24}(?![\w'-])")
+_SPACED_WORD = re.compile(r"(?<![\w'-])[a-z]{2,20}(?![\w'-])")
 
 
 @dataclass(frozen=True)
@@ -318,7 +358,24 @@ class Spelling:
 
     def __call__(self, text: str) -> str:
         text = _HYPHENATED.sub(lambda m: self.joined(m) or m.group(0), text)
+        text = self.closed_up(text)
         return _LOWER_WORD.sub(lambda m: self.read(m.group(0)) or m.group(0), text)
+
+    def closed_up(self, text: str) -> str:
+        """``text`` with two words the NAICS texts write as one, in any form, written as one ("pawn shop" ->
+        "pawnshop", "book keeping" -> "bookkeeping"): apart, each pulls to its own industries (pawn to nothing, shop to
+        every store). Only words in lower case, each of two letters or more, the joined word of six or more."""
+        words = list(_SPACED_WORD.finditer(text))
+        out, at, skip = [], 0, False
+        for first, second in zip(words, words[1:], strict=False):
+            if skip:
+                skip = False
+                continue
+            joined = first.group(0) + second.group(0)
+            if text[first.end() : second.start()] == " " and len(joined) >= 6 and joined in self.counts:
+                out += [text[at : first.start()], joined]
+                at, skip = second.end(), True
+        return "".join(out) + text[at:]
 
     def joined(self, m: re.Match) -> str | None:
         """Two words joined by a hyphen that the NAICS texts write as one ("post-production" -> "postproduction"),

@@ -64,7 +64,9 @@ def test_a_retailers_name_says_retail(text, sectors):
         # what grows or raises what it sells is a farm, whoever buys it
         ("greenhouse growing bedding plants for garden centers, sells wholesale", ("11",)),
         ("raises broilers under contract for a processor", ("11",)),
-        ("roasts coffee and sells to restaurants and cafes", ("42",)),
+        # roasting and distilling make the goods (NAICS: coffee roasting is coffee manufacturing), whoever buys them
+        ("roasts coffee and sells to restaurants and cafes", ("31", "32", "33")),
+        ("craft distiller, sells its gin wholesale to bars", ("31", "32", "33")),
         ("sells bulk nuts to grocery stores", ("42",)),
         # a maker that sells to businesses is classified by the making
         ("makes candles, sells to gift stores", ("31", "32", "33")),

@@ -179,6 +179,14 @@ def test_the_facts_panel_shows_a_fact_as_soon_as_a_message_states_it(cp):
     assert known.get("employees") == 12 and known.get("state") == "TX"
 
 
+def test_the_facts_panel_never_shows_a_figure_only_supposed(cp):
+    tid = cp.new_thread().id
+    cp.send(tid, "optometrist in Boise ID, code 621320, 7 on staff, about 1.1M a year - cyber in appetite?")
+    r = cp.send(tid, "and suppose the headcount were 300?")
+    assert any(s["arguments"].get("employees") == 300 for s in r.steps)  # the what-if was answered with it
+    assert cp.known_facts(tid)["employees"] == 7  # and the panel still shows what was said
+
+
 def test_when_to_refer_is_answered_from_the_referral_rules(cp):
     for opening in ([], ["Is NAICS 484121 small? revenue 9M"]):
         tid = cp.new_thread().id
@@ -234,3 +242,12 @@ def test_a_closest_name_of_another_business_is_no_fact(cp):
     known = cp.known_facts(tid)
     assert known.get("state") == "NC" and known.get("company") != found[0]["result"]["applicant"]["company_name"]
     assert established_applicant({"name_or_id": "Clever Smile Dentl"}, found[0]["result"]) is not None  # a typo is
+
+
+def test_a_table_row_keeps_its_verdict_when_the_first_column_is_long():
+    sections = {s.id: s for s in load_sections()}
+    redirects = rules_of(sections["not-written-redirects"].text)
+    rows = [line for line in redirects.splitlines() if line.startswith("- ") and line != "- …"]
+    assert rows and all("Not written" in line for line in rows)  # never a bare product name, read as an offer
+    construction = rules_of(sections["property-qualified"].text)
+    assert "wood frame: Decline" in construction

@@ -7,6 +7,8 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from core.settings import get_settings
+from graph.copilot import Copilot
 from tests.fakes import ScriptedModel
 
 
@@ -89,3 +91,25 @@ def test_a_caller_changing_the_list_it_was_given_changes_nothing_kept(make_copil
     given["messages"].clear()
     given["events"].append({"type": "not stored"})
     assert _dump(cp.graph.get_state(config).values) == before
+
+
+def test_a_replica_reads_the_turns_another_wrote_in_a_few_statements_and_sees_them_all(tmp_path, copilot_toolkit):
+    one = Copilot(get_settings(data_dir=tmp_path), toolkit=copilot_toolkit)
+    two = Copilot(get_settings(data_dir=tmp_path), toolkit=copilot_toolkit)  # another app process on the same store
+    try:
+        thread = one.new_thread().id
+        one.send(thread, "What deductible should we offer for commercial auto, NAICS 484121?")
+        two.send(thread, "And the limits for general liability for NAICS 722511?")  # two reads it whole, keeps it
+        one.send(thread, "What limits for cyber for NAICS 518210?")  # several checkpoints two has not seen
+        saver, reads = two.checkpointer, []
+        get_tuple = saver.get_tuple
+        saver.get_tuple = lambda config: reads.append(config) or get_tuple(config)
+        two.send(thread, "What deductible for property for NAICS 722511?")
+        # the checkpoint loaded and its parent, then one listing back to the kept one: not one read per checkpoint
+        assert len(reads) <= 3, len(reads)
+        said = [m["content"] for m in two.history(thread) if m["role"] == "user"]
+        assert said == [m["content"] for m in one.history(thread) if m["role"] == "user"] and len(said) == 4
+        assert len([m for m in two.history(thread) if m["role"] == "assistant"]) == 4
+    finally:
+        one.close()
+        two.close()

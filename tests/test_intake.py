@@ -133,6 +133,15 @@ def test_the_state_of_the_applicants_postal_address_is_read_and_the_brokers_sign
     assert zip4.values()["state"] == "TX"
 
 
+def test_a_greeting_that_opens_with_a_town_name_says_nothing_of_where_the_business_is(catalog):
+    body = (
+        "Good morning,\n\nHope all is good on your end. Sending a new one over.\n\n"
+        "Insured: Pine Hollow Bakery LLC\nLocation: 18 Canal St, Lowell, MA 01852\nEmployees: 6\n"
+    )
+    facts = _one(catalog, "g.eml", _mail(body)).submissions[0].values()
+    assert facts["state"] == "MA" and facts.get("description") != "all is good"
+
+
 @pytest.mark.parametrize(
     ("line", "key", "value"),
     [

@@ -960,3 +960,33 @@ def test_the_help_texts_example_is_an_applicant_on_file(cp):  # noqa: F811
     example = _re.search(r'"(Is [^"]+\?)"', prompts.OFFLINE_HELP)[1]
     (r,) = chat(cp, example)
     assert r.findings and r.findings[0]["facts"].get("applicant_id")  # found on file, answered, not asked about
+
+
+def test_a_who_question_asked_instead_of_picking_a_code_describes_nothing_and_keeps_the_choice_open(cp):  # noqa: F811
+    import re as _re
+
+    first, rules, pick = chat(
+        cp,
+        "sign installer in Reno NV, 6 people, 900k in sales - is GL ok?",
+        "who has to sign off if this turns out to be over my authority",  # no question mark, a question all the same
+        "the first one",
+    )
+    codes = _re.findall(r"\b(\d{6})\b", first.answer)
+    assert "Which NAICS code" in first.answer and len(codes) > 1
+    assert "Which NAICS code" in rules.answer.split("From the guidelines")[-1]  # asked again after the rules
+    assert "Noted" not in rules.answer  # nothing in it was read as what the business does
+    assert [f["facts"]["naics"] for f in pick.findings] == [codes[0]]
+
+
+def test_a_description_that_is_a_codes_own_title_needs_no_pick_and_a_loose_one_still_does(cp):  # noqa: F811
+    (titled,) = chat(cp, "full service restaurant in Mesa AZ, 30 staff, 2.2M in sales - ok for GL?")
+    assert "Which NAICS code" not in titled.answer
+    assert [f["facts"]["naics"] for f in titled.findings] == ["722511"]
+    (loose,) = chat(cp, "a place that does tacos and beer in Mesa AZ, 30 staff, 2.2M in sales - ok for GL?")
+    assert "Which NAICS code" in loose.answer and not loose.findings
+
+
+def test_a_thank_you_while_we_wait_for_a_pick_keeps_the_codes_on_offer(cp):  # noqa: F811
+    first, thanks = chat(cp, "tattoo and piercing place in Eugene OR, 5 staff, 700k - GL?", "ok thank you")
+    assert "Which NAICS code" in first.answer
+    assert "Which NAICS code" in thanks.answer and "Do you know" not in thanks.answer

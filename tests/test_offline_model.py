@@ -953,3 +953,21 @@ def test_a_longer_description_naming_a_suppliers_trade_is_classified_not_taken_b
 def test_why_before_any_answer_says_so_in_the_underwriters_terms_not_how_to_configure_a_model(cp):
     (r,) = chat(cp, "why?")
     assert r.answer.startswith("I have not given a determination") and "UWC_MODEL" not in r.answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "would a businessowners policy be an option for them?",
+        "are there other alternatives to GL",
+        "property - masonry non combustible bldg",
+        "fire-resistive structure, can we do property",
+    ],
+)
+def test_a_word_of_the_choice_or_of_the_building_is_no_description(catalog, text):
+    assert "description" not in parse(text, catalog).facts
+
+
+def test_digits_inside_an_id_are_no_absurd_figure(catalog):
+    said = parse("ref QX-7a2e51bd09, headcount 22, sales 3.1M", catalog)
+    assert said.invalid == {} and said.facts["employees"] == 22

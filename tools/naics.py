@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.heap import give_back
-from retrieval.acronyms import defined_acronyms, spell_out
+from retrieval.acronyms import defined_acronyms, lengthen, spell_out
 from retrieval.activity import Activity, establishment_test, retailer_test
 from retrieval.business_words import BusinessWords, HeadNouns, Spelling, denied, head_clause
 from retrieval.entries import CodeNames, PackedNames, entry_vectors
 from retrieval.index import NAICS, collection_vectors, naics_document, open_collection
 from retrieval.normalise import message_body, stem, vocabulary_words
 from retrieval.search import STOP_WORDS, HybridIndex
+from retrieval.stated_codes import StatedCode, stated_codes, without_codes
 from retrieval.vectors import identity_of
 from seed_db import models
 from seed_db.sources import read_index_entries, read_us_cities
@@ -63,12 +64,19 @@ class NaicsClassifier:
     activity: Activity | None = None  # the sectors a description's verbs name (makes, installs, distributes...)
     spelling: Spelling | None = None  # trade words typed with a slip or without their vowels, read as meant
     titles: Mapping[str, str] = field(default_factory=dict)  # code -> official title
+    # code -> the stems of what its official description says its establishments work without ("operators")
+    without: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    since_2017: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # 2017 code -> its 2022 codes
+    since_2012: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # 2012 code -> its 2017 codes
 
     def scores(self, query: str) -> np.ndarray:
         query = message_body(query)
+        stated = stated_codes(query)
+        query = without_codes(query) if any(s.labelled for s in stated) else query
         denial = denied(query)
         if self.business_words is not None:
             query = self.business_words(query)
+        query = lengthen(query)
         if self.spelling is not None:
             query = self.spelling(query)
         query = spell_out(query, self.acronyms or {}, self.spelling.known if self.spelling is not None else ())
@@ -77,7 +85,10 @@ class NaicsClassifier:
         vectors = np.asarray(self.index.embedding.embed_query([*texts, *([denial] if denial else [])]), np.float32)
         score = self.similarity(vectors[0]) + HEAD_WEIGHT * self.similarity(vectors[len(texts) - 1])
         if denial:
-            score = score - DENIED_WEIGHT * self.similarity(vectors[-1])
+            # a code whose own text says its establishments work without what is denied ("renting ... without
+            # operators" for "no operators") is the one the denial describes: not moved down
+            agrees = self.texts_denying(denial)
+            score = score - DENIED_WEIGHT * self.similarity(vectors[-1]) * (1 - agrees)
             score = score - DENIED_TITLE_WEIGHT * self.titles_naming(denial)
         score = score - EXCEPTED_WEIGHT * self.titles_excepting(query)
         lexical = self.index.bm25_scores(query)
@@ -86,7 +97,43 @@ class NaicsClassifier:
         sectors = self.head_nouns.sectors(query) if self.head_nouns is not None else {}
         if sectors:
             score = score + HEAD_NOUN_WEIGHT * np.array([sectors.get(code[:2], 0.0) for code in self.index.ids])
-        return self.by_activity(query, score)
+        return self.by_stated_codes(stated, self.by_activity(query, score))
+
+    def by_stated_codes(self, stated: list[StatedCode], score: np.ndarray) -> np.ndarray:
+        """``score`` with the 2022 codes of the NAICS codes the text states raised (an old edition's code through
+        the Census concordances: the text decides among a code that split): by ``STATED_WEIGHT`` when labelled
+        "NAICS", by ``BARE_CODE_WEIGHT`` when a bare six-digit number is a code the words already rank among the
+        first ``BARE_CODE_RANK`` (a number of another kind that happens to be a code is no evidence alone)."""
+        if not stated:
+            return score
+        row = {code: i for i, code in enumerate(self.index.ids)}
+        first = {self.index.ids[i] for i in np.argsort(-score, kind="stable")[:BARE_CODE_RANK]}
+        raised = np.zeros_like(score)
+        for s in stated:
+            targets = [c for c in self.in_2022(s.code, s.edition) if c in row]
+            if not s.labelled and not first & set(targets):
+                continue
+            for code in targets:
+                raised[row[code]] = max(raised[row[code]], STATED_WEIGHT if s.labelled else BARE_CODE_WEIGHT)
+        return score + raised
+
+    def in_2022(self, code: str, edition: str | None) -> tuple[str, ...]:
+        """The 2022 codes ``code`` stands for: itself when it is one (unless said to be of an older edition),
+        else through the 2017 concordance, or the 2012 one then the 2017 one; () when it is no code."""
+
+        def from_2017(c: str) -> tuple[str, ...]:
+            return self.since_2017.get(c, ())
+
+        def from_2012(c: str) -> tuple[str, ...]:
+            return tuple(sorted({t for old in self.since_2012.get(c, ()) for t in from_2017(old)}))
+
+        if edition == "2017":
+            return from_2017(code) or ((code,) if code in self.titles else ())
+        if edition == "2012":
+            return from_2012(code) or from_2017(code) or ((code,) if code in self.titles else ())
+        if code in self.titles:
+            return (code,)
+        return from_2017(code) or from_2012(code)
 
     def by_activity(self, query: str, score: np.ndarray) -> np.ndarray:
         """``score`` with the codes of the sector the verbs name raised, when the first code is of another sector:
@@ -98,6 +145,12 @@ class NaicsClassifier:
         if first.startswith(named) or self.activity.sectors(self.titles.get(first, "")) == named:
             return score
         return score + ACTIVITY_WEIGHT * np.array([code.startswith(named) for code in self.index.ids], dtype=float)
+
+    def texts_denying(self, text: str) -> np.ndarray:
+        """1 for each code whose official description says "without" one of ``text``'s words in any form ("without
+        operators" for "operators"), else 0, in ``index.ids`` order."""
+        words = {stem(w) for w in re.findall(r"[a-z]+", text.lower()) if w not in STOP_WORDS}
+        return np.array([bool(words & self.without.get(code, frozenset())) for code in self.index.ids], dtype=float)
 
     def titles_naming(self, text: str) -> np.ndarray:
         """1 for each code whose title has one of ``text``'s distinctive words in any form ("trucks": "Trucking"), else
@@ -185,6 +238,13 @@ DENIED_WEIGHT = 0.2
 # "Offices" counted a physicians' group was lost), the own sets unchanged.
 DENIED_TITLE_WEIGHT = 0.1
 TITLE_WORD_MAX = 20
+# A code the text states ("NAICS 2017: 454110", ``retrieval.stated_codes``), in 2022 terms, is raised by this much: a
+# labelled code all but decides (about three times the usual gap between a first and a second), the words choosing
+# among the 2022 codes an old one split into; a bare six-digit number that is a code raises it by less and only when
+# the words rank it among the first ``BARE_CODE_RANK`` already (a DOT number or a licence may be a code by chance).
+STATED_WEIGHT = 0.3
+BARE_CODE_WEIGHT = 0.15
+BARE_CODE_RANK = 10
 # A code whose title leaves out what a description names ("Aluminum Foundries (except Die-Casting)" for an aluminum
 # die caster, "Snack and Nonalcoholic Beverage Bars" for an alcoholic one) moves down by this much: NAICS says by the
 # title that the business belongs elsewhere, while the rest of the title's words still match. Round 12: c12 tune
@@ -212,7 +272,10 @@ def _build_classifier(ctx: ToolContext, index: HybridIndex) -> NaicsClassifier:
     vectors = entry_vectors(names, ctx.embedding, identity_of(ctx.embedding))
     entries = vectors.by_code(index.ids) if vectors is not None else None
     with Session(ctx.engine) as c:
-        texts = [f"{t} {d}" for t, d in c.execute(select(models.NaicsCode.title, models.NaicsCode.description))]
+        rows = c.execute(select(models.NaicsCode.code, models.NaicsCode.title, models.NaicsCode.description)).all()
+    texts = [f"{t} {d}" for _, t, d in rows]
+    without = {code: denies for code, _, d in rows if (denies := without_words(d))}
+    del rows
     # the words NAICS writes in lower case: "mobile" is one ("mobile homes"), "Austin" is not; gathered text by
     # text (a list of every word of the entries took 8 MB at the build's peak)
     words: set[str] = set()
@@ -229,7 +292,49 @@ def _build_classifier(ctx: ToolContext, index: HybridIndex) -> NaicsClassifier:
     activity = Activity(establishment_test(heads.of_noun), retailer_test(heads.of_noun), heads.practice)
     spelling = Spelling.build(counts, vocabulary_words())
     titles = ctx.catalog.naics_titles
-    return NaicsClassifier(index, documents, entries, business, heads, acronyms, activity, spelling, titles)
+    with Session(ctx.engine) as c:
+        since_2017 = _grouped(
+            c.execute(
+                select(models.NaicsConcordance2022To2017.naics_2017, models.NaicsConcordance2022To2017.naics_2022)
+            )
+        )
+        since_2012 = _grouped(
+            c.execute(
+                select(models.NaicsConcordance2012To2017.naics_2012, models.NaicsConcordance2012To2017.naics_2017)
+            )
+        )
+    return NaicsClassifier(
+        index,
+        documents,
+        entries,
+        business,
+        heads,
+        acronyms,
+        activity,
+        spelling,
+        titles,
+        without,
+        since_2017,
+        since_2012,
+    )
+
+
+def _grouped(pairs) -> dict[str, tuple[str, ...]]:
+    out: dict[str, set[str]] = {}
+    for old, new in pairs:
+        out.setdefault(old, set()).add(new)
+    return {old: tuple(sorted(new)) for old, new in out.items()}
+
+
+def without_words(description: str) -> frozenset[str]:
+    """The stems of the words an official description says its establishments work without, the two words after
+    each "without" ("renting ... heavy equipment without operators": "operator")."""
+    return frozenset(
+        stem(w)
+        for m in re.finditer(r"\bwithout\s+([a-z]+)(?:\s+([a-z]+))?", description.lower())
+        for w in m.groups()
+        if w and w not in STOP_WORDS
+    )
 
 
 def _document_vectors(ctx: ToolContext, index: HybridIndex) -> np.ndarray:

@@ -86,7 +86,12 @@ def rules_of(text: str, limit: int = RULES_CHARS) -> str:
         rows = [r for r in table[1:] if not re.fullmatch(r"[\s|:-]+", r)]  # not the header, nor its rule
         cells = [[_plain(c) for c in r.strip().strip("|").split("|")] for r in rows]
         if cells and all(len(c) >= 2 for c in cells):
-            short = sum(len(c[0].split()) for c in cells) / len(cells) <= SHORT_LABEL
+            # each row as "label: value" when its first column labels it ("Junior underwriter") or its second is a
+            # short verdict ("Type V wood frame | Decline (No)", "Umbrella | Not written."): without the verdict the
+            # row reads as the opposite (and a product we do not write as offered)
+            short = any(
+                sum(len(re.split(r"[.;]", c[n])[0].split()) for c in cells) / len(cells) <= SHORT_LABEL for n in (0, 1)
+            )
             items += [f"{c[0]}: {c[1]}" if short else c[0] for c in cells]
         if items:
             blocks.append((lead, items))

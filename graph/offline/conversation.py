@@ -32,6 +32,7 @@ from graph.offline.names import trade_words
 from graph.offline.reading import read
 from graph.reader.read import CORRECTION_WORDS
 from graph.state import kind, meta
+from retrieval.search import singular
 from tools.applicants import established_applicant, name_key
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -383,6 +384,8 @@ class Conversation:
             p.facts["naics"] = code
             p.facts.pop("description", None)
             return
+        if p.intent is not None:
+            return  # a question of their own asked instead (the rules, our last answer): the choice stays open
         new = p.facts.get("description")
         if new:
             self.redescribed = True  # never asked what the business does again: they just said it
@@ -392,6 +395,8 @@ class Conversation:
             return  # "no idea on the revenue": another fact nobody knows, no answer to the choice; it stays open
         if (p.task or set(p.facts) - {"description"}) and not refuses(text):
             return  # another fact or question ("about 900k in sales"): the choice stays open, offered again
+        if not refuses(text) and classify_intent(text).name == "smalltalk":
+            return  # "thanks", "one sec": no answer to the choice; it stays open, offered again
         self.unknown.add("naics_choice")  # none of them, or cannot tell: the NAICS code is asked next
 
     def _classify_intent(self, p, text: str) -> None:
@@ -713,6 +718,8 @@ class Conversation:
             if key not in self.classified:
                 return None, ("classify_business", {"description": key})
             cands = self.classified[key].get("candidates") or []
+            if (titled := self._titled(desc, cands)) is not None:
+                return titled, None  # "roofing contractor": the description is a candidate's own title, no choice
             if cands and {"naics_choice", "naics"} <= self.unknown:
                 self.assumed = cands[0]["naics"]
                 return cands[0]["naics"], None
@@ -721,6 +728,17 @@ class Conversation:
             if key not in self.classified:
                 return None, ("classify_business", {"description": key})
         return None, None
+
+    def _titled(self, desc: str, cands: list[dict]) -> str | None:
+        """The candidate whose NAICS title the description is, word for word but for case, plurals and hyphens
+        ("locksmith" is 561622 Locksmiths), unless the underwriter turned the candidates down."""
+        if "naics_choice" in self.unknown or self.redescribed:
+            return None
+        said = _title_words(desc)
+        found = [
+            c["naics"] for c in cands if said and _title_words(self.catalog.naics_titles.get(c["naics"], "")) == said
+        ]
+        return found[0] if len(found) == 1 else None
 
     def _classified_as(self, desc: str) -> str | None:
         """The code a classification finding about this applicant gave for this description, the latest."""
@@ -731,6 +749,11 @@ class Conversation:
 
     def turn_result(self, name: str, args: dict) -> Call | None:
         return next((c for c in self.calls if c.name == name and c.args == args), None)
+
+
+def _title_words(text: str) -> tuple[str, ...]:
+    """A title's words for comparing a description with it: lower case, each singular, no "(except ...)" aside."""
+    return tuple(singular(w) for w in re.findall(r"[a-z0-9']+", re.sub(r"\([^)]*\)", " ", text.lower())))
 
 
 def read_conversation(messages: list[BaseMessage], catalog) -> Conversation:

@@ -343,7 +343,8 @@ def task_lines(text: str, reading: Reading, catalog) -> dict[str, str]:
 
 # a minus sign is against its number ("-5 employees"); a dash with a space after it is a separator ("Revenue - 5M",
 # "8 -- 20 power units")
-_ABSURD = re.compile(r"(?<![\w.\-–—])-\$?\d[\d,.]*|(?<![\d.])\d+\s*(?:\^|\*\*|e\+?)\s*\d+", re.I)
+# ("SUB-4f6e96fbc1" is an id, not 6 x 10^96: a figure inside a word is none)
+_ABSURD = re.compile(r"(?<![\w.\-–—])-\$?\d[\d,.]*|(?<![\w.])\d+\s*(?:\^|\*\*|e\+?)\s*\d+(?!\w)", re.I)
 MAX_FIGURE = {"annual_revenue": 10**12, "annual_payroll": 10**12, "employees": 10**7, "vehicles": 10**6}
 
 
@@ -913,6 +914,10 @@ def _state_of_city(reading: Reading, text: str, company: str | None = None) -> s
     if company and reading.city is not None and str(reading.city.value).lower() in company.lower():
         reading = Reading(text=reading.text)  # the same reading without the city the name holds
     tagged = reading.city is not None and _known_city(_city_name(reading.city, text), reading.city.span.text)
+    if tagged and reading.city and reading.city.span.start == 0:
+        after = text[reading.city.span.end :].split()
+        if after and after[0].lower().strip(".,!?'") in names.STOP | {"all", "everyone", "everything", "things"}:
+            tagged = None  # "Hope you're well", "Hope all is well": a greeting's verb, not Hope, Arkansas
     if tagged and not (reading.city and reading.city.span.start == 0 and reading.city.span.text.islower()):
         return tagged
     # a lower-case first word the tagger took for a city ("linden insurance services in hattiesburg") yields to a place
@@ -994,6 +999,7 @@ def _without_form_lines(text: str) -> str:
 _WORD3 = re.compile(r"[^\W\d_]{3,}")
 _PHRASE_BREAK = re.compile(r"[,.;:!?()\n|]|\s[-–—/]\s|\s-|-\s")
 # What a submission's subject does in the sentence, not what the business does: the phrase ends before it.
+_BE = {"is", "are", "was", "were", "am", "isn't", "aren't"}
 _ASKING_VERBS = {"need", "needs", "want", "wants", "looking", "seeking", "asking", "asks", "requests", "requesting",
                  "is", "are", "was", "were", "has", "have", "had", "says", "said", "would", "will", "can", "could"}  # fmt: skip
 _QUESTION_WORDS = {"what", "whats", "what's", "how", "which", "who", "where", "when", "why", "whether", "if", "any",
@@ -1313,6 +1319,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     tagged = dreading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     if tagged is not None and tagged.how != "label":
         tagged = _whole_trade(dt, tagged)
+    if tagged is not None and tagged.how != "label" and _BE.intersection(str(tagged.value).lower().split()):
+        tagged = None  # "all is well": a sentence, never a noun phrase naming what the business does
     # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
     ruled = (
         description_fact(dt, catalog)
@@ -1454,7 +1462,11 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     if asked in (None, "description") and not _labelled(reading, "description"):
         if p.company and (gloss := _gloss(t, p.company)):
             f["description"] = gloss  # "Acme Co (sign shop)": what it does, in brackets after its name
-        elif asked is None and (first := next(_body_trades(t, p.company), None)) is not None:
+        elif (
+            asked is None
+            and (first := next(_body_trades(t, p.company), None)) is not None
+            and construction_fact(first[1], catalog) is None  # "fire resistive building": how it is built
+        ):
             at, said = first
             if "description" not in f:
                 f["description"] = said  # "Acme LLC, 4 Main St. MSP, ...": a clause of its own names the trade

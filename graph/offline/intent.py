@@ -291,7 +291,11 @@ _CLAUSE = re.compile(
 )
 
 
-_ASKS = re.compile(r"\W*(?:what|whats|which|how|is|are|can|could|do|does|would|will|any|anything|ok|and)\b", re.I)
+_ASKS = re.compile(
+    r"\W*(?:what|whats|which|who|whose|when|where|why|how|is|are|can|could|do|does|should|would|will|must|"
+    r"any|anything|ok|and)\b",
+    re.I,
+)
 
 
 def clauses(text: str) -> list[str]:

@@ -114,6 +114,7 @@ _ABBREV_DOT = {"inc", "co", "corp", "ltd", "st", "mr", "mrs", "ms", "dr", "jr", 
 GENERIC = set(
     """
 one ones user users business businesses company companies client clients account accounts applicant applicants submission
+option options alternative alternatives possibility choice choices structure structures bldg bldgs premises
 submissions insured risk risks small fit good right line lines policy policies deductible deductibles limit limits
 code codes naics bucket question questions quote quotes firm lob lobs look check couple few lot bit way problem thing
 things prospect new same other another size standard sba appetite building buildings construction frame wood masonry
