@@ -46,6 +46,7 @@ TRADE_ABBREVIATIONS = {
     "PI": "private investigation",
     "AD": "advertising",
     "DJ": "disc jockey",
+    "TV": "television",
 }
 # Trades' abbreviations of a practitioner or service that no NAICS text defines, typed in capitals or not
 # ("LCSW private practice", "nemt provider"): spelled out like the ones above.

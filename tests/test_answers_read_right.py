@@ -173,7 +173,7 @@ def test_a_turn_reads_back_its_facts_and_keeps_every_finding(cp):
 
 def test_the_facts_panel_shows_a_fact_as_soon_as_a_message_states_it(cp):
     tid = cp.new_thread().id
-    r = cp.send(tid, "is a roofing contractor in Texas with 12 employees small?")
+    r = cp.send(tid, "is a roof repair crew in Texas with 12 employees small?")  # (a code to pick first)
     assert not any("employees" in s["arguments"] for s in r.steps)  # no tool has used it yet
     known = cp.known_facts(tid)
     assert known.get("employees") == 12 and known.get("state") == "TX"

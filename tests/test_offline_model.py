@@ -121,7 +121,7 @@ def test_appetite_trucker_with_21_vehicles_is_declined(cp):
 def test_appetite_restaurant_in_ohio_workers_comp_is_declined(cp):
     """Ohio is a monopolistic workers compensation state: No, whatever the size [monopolistic-states]."""
     opening, unsure, r = chat(
-        cp, "Can we write workers' comp for a full-service restaurant in Ohio?", "I don't know.", "no idea"
+        cp, "Can we write workers' comp for a table service restaurant in Ohio?", "I don't know.", "no idea"
     )
     assert args(opening, "classify_business") and opening.finding is None  # the candidates to pick from
     assert unsure.steps == [] and is_question(unsure, "naics")  # none picked: the code, once
@@ -214,7 +214,7 @@ def test_recommendations_exclude_the_requested_line(cp):
     GL, auto and cyber Yes; workers compensation is the line already requested."""
     opening, r = chat(
         cp,
-        "What else could we offer a full-service restaurant in Texas besides workers comp? "
+        "What else could we offer a table service restaurant in Texas besides workers comp? "
         "Revenue $2M, 20 employees, payroll of $600k, masonry building.",
         "I don't know.",
         "not on the app",
@@ -762,7 +762,7 @@ def test_a_code_then_a_comma_and_a_count_with_its_own_noun(cp):
 
 
 def test_a_business_in_words_gets_candidates_to_pick_from(cp):
-    first, second = chat(cp, "BOP deductible for a barber shop?", "the first one")
+    first, second = chat(cp, "BOP deductible for a barber?", "the first one")  # (not a title word for word)
     assert args(first, "classify_business") and first.finding is None and first.answer.endswith("?")
     assert second.finding is not None and second.finding["deductible"] == 500
 
@@ -971,3 +971,11 @@ def test_a_word_of_the_choice_or_of_the_building_is_no_description(catalog, text
 def test_digits_inside_an_id_are_no_absurd_figure(catalog):
     said = parse("ref QX-7a2e51bd09, headcount 22, sales 3.1M", catalog)
     assert said.invalid == {} and said.facts["employees"] == 22
+
+
+def test_last_year_is_no_pick_of_the_last_code(catalog):
+    from graph.offline.choice import picked
+
+    offered = ["561612", "928110", "561621"]
+    assert picked("they filed one claim last year, does it matter?", offered, catalog.naics_titles) is None
+    assert picked("the last one i think", offered, catalog.naics_titles) == "561621"

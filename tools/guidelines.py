@@ -117,6 +117,7 @@ def _business_words(ctx: ToolContext, read: NormalisedQuery) -> str:
     places = {w for r in read.rewrites if r.why == "place" for w in words_of(r.read)}
     places |= {w for name in reader.states.values() for w in name.split()}
     words = words_of(read.text)
+    building = _building_words(ctx, words)
 
     trade, topics = _trade_words(ctx), _topic_words(ctx)
 
@@ -132,14 +133,16 @@ def _business_words(ctx: ToolContext, read: NormalisedQuery) -> str:
 
     def business(i: int) -> bool:
         w = words[i]
-        if w in READ_IN_ANY_CASE and w not in used:  # a trade's abbreviation ("GC", "HVAC"): the classifier reads it
+        if w in READ_IN_ANY_CASE and (w not in used or example(i)):  # a trade's abbreviation ("GC", "HVAC", "TV")
             return True
         return (
             len(w) > 2
+            and i not in building
             and (w not in used or example(i))
             and w not in STOP_WORDS
             and w not in places
             and singular(w) not in trade
+            and w not in _MEASURE_OF  # a figure's measure ("sales", "commissions", "staff"), no business
             and _one(w) in naics_words
         )
 
@@ -152,6 +155,21 @@ def _business_words(ctx: ToolContext, read: NormalisedQuery) -> str:
     return " ".join(
         w for i, w in enumerate(words) if business(i) or (w in used and w not in STOP_WORDS and named_with(i))
     )
+
+
+def _building_words(ctx: ToolContext, words: list[str]) -> set[int]:
+    """The positions of ``words`` that describe a building in a phrase of two words or more of the catalog's
+    construction phrases ("steel frame", "brick walls", "metal building"): the building, not the business ("steel" is
+    also a mill's). A material alone stays a possible business word ("concrete contractor")."""
+    out: set[int] = set()
+    for phrase in ctx.catalog.construction_phrases:
+        terms = words_of(phrase)
+        if len(terms) < 2:
+            continue
+        for i in range(len(words) - len(terms) + 1):
+            if words[i : i + len(terms)] == terms:
+                out.update(range(i, i + len(terms)))
+    return out
 
 
 def _head_nouns(ctx: ToolContext) -> HeadNouns:
@@ -194,8 +212,9 @@ def _industry_terms(ctx: ToolContext, code: str) -> str:
 # The classifier's score (classify_business) from which its best code is the business a question names: a business's
 # name scores 1.5-2.3 ("roofer", "machine shop"), a stray word about 1.1 ("mix").
 INDUSTRY_LINK_MIN_SCORE = 1.3
-# A word the guidelines use this often or less may still name a business (an example's "machine shop").
-EXAMPLE_WORD_MAX_COUNT = 2
+# A word the guidelines use this often or less may still name a business (an example's "machine shop"), beside a
+# business noun: a business the worked examples come back to is named there several times (issue g13: 2 lost them).
+EXAMPLE_WORD_MAX_COUNT = 6
 # What the sections that decide the case a question names (``_deciding_sections``) add to their fused score (a sum of
 # about three z-scores): enough to lift the appetite entry's section above the line's own rule ("cyber for a GC"),
 # not so much that the question's words no longer choose between the appetite, the limit and the deductible.
@@ -203,6 +222,9 @@ EXAMPLE_WORD_MAX_COUNT = 2
 DECIDING_WEIGHT = 2.5
 # A question naming a product we do not write is about these (what we say of it, what may stand in for it).
 NOT_WRITTEN_SECTIONS = {"products-not-written", "not-written-redirects"}
+# What the sections that decide a case by its size (``_size_sections``) add: more than the appetite entry's, since
+# a business above its standard is out of appetite for every line whatever the rest of the question names.
+SIZE_WEIGHT = 6.0
 # Expansions only add weight to BM25: the industry link is the classifier's best code, a hint (0.3 lost the g12 tune
 # set's top-1 on sector tables; 0.6 and 1.0 alike); an abbreviation's meaning is surer. Both are below the query's own
 # words (weight 1). Dropped when the appetite guide names the deciding sections: it then pulled up any section that
@@ -227,6 +249,7 @@ ABBREVIATIONS = {
     "e&o": "errors and omissions professional liability",
     "epli": "employment practices liability",
     "k&r": "kidnap and ransom",
+    "tiv": "total insured value",
     "naics": "NAICS code classification",
 }
 
@@ -272,41 +295,153 @@ def _states_in(ctx: ToolContext, typed: str, read: NormalisedQuery) -> list[str]
     return list(dict.fromkeys(named))
 
 
-def _deciding_sections(ctx: ToolContext, lines: list[str], code: str, states: list[str]) -> set[str]:
+def _deciding_sections(
+    ctx: ToolContext, lines: list[str], code: str, states: list[str], asked: frozenset[str] = frozenset()
+) -> set[str]:
     """The sections whose rules decide the case a question names, read from the insurer's tables (each row says the
     section that states it): for each line it names, the appetite guide's entry for the business's code in the states
     it names (in most states when it names none), and the line's own limit or deductible for the code; with no
     business, the one section every entry of the line in those states cites (a state exception: workers compensation
-    in a monopolistic state). Which of them the question asks about, its words choose."""
-    if not lines or not (code or states):
+    in a monopolistic state). Which of them the question asks about, its words choose. A table the question asks
+    about (``asked``: "limit", "deductible"; ``_tables_asked``) gives its rule for the line even when it is the
+    default one, with or without a business."""
+    if not lines or not (code or states or asked):
         return set()
     row = models.Appetite
     found: set[str] = set()
     with Session(ctx.engine) as c:
-        tables = (
-            [
-                c.execute(select(t.lob, t.naics_prefix, t.section_id)).all()
-                for t in (models.LimitRule, models.DeductibleRule)
-            ]
-            if code
-            else []
-        )
+        tables = [
+            (name in asked, c.execute(select(t.lob, t.naics_prefix, t.section_id)).all())
+            for name, t in (("limit", models.LimitRule), ("deductible", models.DeductibleRule))
+            if code or name in asked
+        ]
         for line in lines:
             where = [row.lob == line]
             if code:
                 where.append(row.naics_code == code)
             if states:
                 where.append(row.state.in_(states))
-            counts = c.execute(select(row.section_id, func.count()).where(*where).group_by(row.section_id)).all()
+            counts = (
+                c.execute(select(row.section_id, func.count()).where(*where).group_by(row.section_id)).all()
+                if code or states
+                else []
+            )
             if code and counts:
                 found |= {s for s, _ in counts} if states else {max(counts, key=lambda r: r[1])[0]}
             elif len(counts) == 1:
                 found.add(counts[0][0])
-            for rules in tables:  # the line's own limit or deductible for the code (the most specific; not the default)
+            for is_asked, rules in tables:  # the line's own limit or deductible for the code (the default if asked)
                 best = most_specific_rule(rules, code, line)
-                if best is not None and (best.lob is not None or best.naics_prefix):
+                if best is not None and (is_asked or best.lob is not None or best.naics_prefix):
                     found.add(best.section_id)
     return found
+
+
+# The words that ask about a limit or a deductible, as the reader spells them out ("ded" is read "deductible"). A limit
+# after a figure's measure ("revenue limit", "payroll limit", "fleet limit") is a qualification's threshold, no policy
+# limit.
+_TABLE_WORDS = {
+    "limit": re.compile(r"\b(?:(\w+)\s+)?(?:limits?|per occurrence|aggregate)\b", re.I),
+    "deductible": re.compile(r"\b(?:(\w+)\s+)?(?:deductibles?|deds?|retentions?)\b", re.I),
+}
+_THRESHOLD_OF = frozenset(
+    "revenue rev sales receipts payroll employee employees headcount staff vehicle vehicles fleet truck trucks unit units "
+    "size".split()
+)
+
+
+def _tables_asked(text: str) -> frozenset[str]:
+    """The rule tables a question asks about: "limit", "deductible" (``_TABLE_WORDS``)."""
+    return frozenset(
+        name
+        for name, words in _TABLE_WORDS.items()
+        if any((m.group(1) or "").lower() not in _THRESHOLD_OF for m in words.finditer(text))
+    )
+
+
+# The words a question names a business's size figure with, read beside the figure (within ``SIZE_WORD_REACH`` words,
+# the nearest word deciding): its annual revenue or its employee count, the two measures of the SBA standards; and the
+# other figures a question gives beside them (payroll, a limit, a deductible, vehicles), so a payroll is no revenue.
+SIZE_FIGURE_WORDS = {
+    "revenue": "revenue revenues rev revs sales receipts turnover gross grosses grossing doing topline fees "
+    "commissions billing billings income",
+    "employees": "employees employee emps emp ees staff staffers people workers headcount fte ftes employ employs heads "
+    "crew",
+    "other": "payroll wages remuneration limit limits ded deductible deductibles occurrence aggregate premium trucks "
+    "vehicles units drivers assets sq ft years yrs",
+}
+SIZE_WORD_REACH = 3
+_FIGURE = re.compile(
+    r"(?<![\w.$])(\$?\s?\d[\d,]*(?:\.\d+)?)\s?(k|thousand|mm|m|mil|million|b|bn|billion)?(?![\w,]*\d)(?!\w)", re.I
+)
+_MEASURE_OF = {w: measure for measure, ws in SIZE_FIGURE_WORDS.items() for w in ws.split()}
+# A question that gives the size test's verdict in words ("not small", "over the size standard", "too big"): the
+# small-business rule decides its case. Under or within the standard says nothing beyond the words themselves.
+_NOT_SMALL = re.compile(
+    r"(?<!\bor\s)\b(?:not|isn'?t|aren'?t|no longer)\s+(?:a\s+)?small\b"
+    r"|\b(?:over|above|exceeds?|exceeding|exceeded|past|beyond|bigger than|larger than)\s+(?:the\s+|its\s+|their\s+)?"
+    r"(?:sba\s+)?(?:size\s+)?(?:standard|std|threshold|cutoff|cap)\b"
+    r"|\btoo\s+(?:big|large)\b",
+    re.I,
+)
+# The sections that decide a case by the business's size: above its SBA standard, the small-business rule (out of
+# appetite for every line); a code with no standard, or one measured by assets, the exceptions (refer).
+NOT_SMALL_SECTIONS = {"small-business-rule"}
+ABOVE_STANDARD_SECTIONS = {"small-business-rule", "size-standards"}
+NO_STANDARD_SECTIONS = {"size-standards-exceptions"}
+
+
+def size_figures(text: str, codes: frozenset[str] = frozenset()) -> dict[str, int]:
+    """The annual revenue (whole dollars) and the employee count a question gives, by the nearest measure word of
+    ``SIZE_FIGURE_WORDS`` within ``SIZE_WORD_REACH`` words of the figure ("$52M in sales", "rev is 12M", "1,300
+    emps", "staff of 40"); a six-digit NAICS code of ``codes`` is no figure. The first of each measure counts."""
+    from tools.catalog import money
+
+    words = [(m.group(0).lower(), m.start(), m.end()) for m in re.finditer(r"[A-Za-z]+", text)]
+    found: dict[str, int] = {}
+    for m in _FIGURE.finditer(text):
+        number, unit = m.group(1), m.group(2) or ""
+        if number.strip("$ ").isdigit() and number.strip("$ ") in codes:
+            continue
+        before = [w for w, _, end in words if end <= m.start()][-SIZE_WORD_REACH:]
+        after = [w for w, start, _ in words if start >= m.end() and w != unit.lower()][:SIZE_WORD_REACH]
+        near = sorted(
+            [(len(before) - i, _MEASURE_OF[w]) for i, w in enumerate(before) if w in _MEASURE_OF]
+            + [(i + 1, _MEASURE_OF[w]) for i, w in enumerate(after) if w in _MEASURE_OF],
+            key=lambda pair: pair[0],
+        )
+        if not near or near[0][1] == "other" or near[0][1] in found:
+            continue
+        if near[0][1] == "employees" and ("$" in number or unit):  # dollars are no headcount ("800k, staff of 15")
+            continue
+        try:
+            value = money(f"{number}{unit}")
+        except InvalidArgument:
+            continue
+        found[near[0][1]] = value
+    return found
+
+
+def _size_sections(ctx: ToolContext, code: str, typed: str) -> dict[str, float]:
+    """The sections that decide the case a question names by its size, with what each adds to its score: the
+    small-business rule when the question says the business is not small, or gives a revenue or an employee count above
+    the SBA standard of its code (the standard's own measure only; ``SIZE_WEIGHT``); the exceptions when its code has
+    no standard or an asset standard (``DECIDING_WEIGHT``: the test cannot be run, which decides an appetite question,
+    not a limit's)."""
+    if _NOT_SMALL.search(typed):
+        return dict.fromkeys(NOT_SMALL_SECTIONS, SIZE_WEIGHT)
+    if not code:
+        return {}
+    row = models.SizeStandard
+    with Session(ctx.engine) as c:
+        base = c.execute(select(row).where(row.naics_code == code, row.exception.is_(None))).scalars().first()
+    if base is None or base.assets_musd is not None:
+        return dict.fromkeys(NO_STANDARD_SECTIONS, DECIDING_WEIGHT)
+    figures = size_figures(typed, frozenset(ctx.catalog.naics_titles))
+    above = (base.receipts_musd is not None and figures.get("revenue", 0) > base.receipts_musd * 1_000_000) or (
+        base.employees is not None and figures.get("employees", 0) > base.employees
+    )
+    return dict.fromkeys(ABOVE_STANDARD_SECTIONS, SIZE_WEIGHT) if above else {}
 
 
 def _stems(text: str) -> tuple[str, ...]:
@@ -410,7 +545,8 @@ def search_guidelines(
     # The case the question names (its lines, its business, its state) and the sections whose rules decide it.
     code = _business_code(ctx, _business_words(ctx, read), typed)
     lines = _lines_in(ctx, _typed_words(typed))
-    deciding = _deciding_sections(ctx, lines, code, _states_in(ctx, typed, read))
+    asked = _tables_asked(f"{typed} {query}")
+    deciding = _deciding_sections(ctx, lines, code, _states_in(ctx, typed, read), asked)
     not_written = NOT_WRITTEN_SECTIONS if scan_products(typed, ctx.catalog, mentions_only=True) else set()
     vector = index.embedding.embed_query([query])
     shorthand = dict.fromkeys(f"{_expand_abbreviations(ctx, typed)} {_expand_abbreviations(ctx, query)}".split())
@@ -427,7 +563,10 @@ def search_guidelines(
         vector=vector,
         pair_weight=PAIR_WEIGHT,
         words=words,
-        boosts=dict.fromkeys(deciding | not_written, DECIDING_WEIGHT),
+        boosts={
+            **dict.fromkeys(deciding | not_written, DECIDING_WEIGHT),
+            **_size_sections(ctx, code, typed),
+        },
     )
     out: dict = {
         "sections": [

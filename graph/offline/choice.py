@@ -30,7 +30,12 @@ _POSITION = re.compile(
     r"|^\W*([1-3]|[abc])\W*$",
     re.I,
 )
-_LAST = re.compile(r"\b(last|bottom|final)\b", re.I)
+# as a place in the list, not of time ("2 claims last year", "the final payroll"): before nothing or a word of the list
+_LAST = re.compile(
+    r"\b(last|bottom|final)\b(?!\s*-?\s*(?!(?:one|ones|option|choice|code|pick|entry|listed|match|fits?|works?|is|it"
+    r"|please|then|of|on|i|we|they|looks|seems|sounds|probably)\b)[a-z0-9$])",
+    re.I,
+)
 _MIDDLE = re.compile(r"\bmiddle\b", re.I)
 REFUSED = re.compile(r"\b(not|none|neither|nor|no one|wrong)\b|n't\b", re.I)
 # "45 employees, not 38": a "not" before a figure names the figure replaced, it refuses nothing

@@ -30,7 +30,7 @@ from graph.offline.intent import classify as classify_intent
 from graph.offline.intent import clauses as intent_clauses
 from graph.offline.names import trade_words
 from graph.offline.reading import read
-from graph.reader.read import CORRECTION_WORDS
+from graph.reader.read import CORRECTION_WORDS, FIGURES, restated_figure
 from graph.state import kind, meta
 from retrieval.search import singular
 from tools.applicants import established_applicant, name_key
@@ -99,7 +99,14 @@ _NOT_RENEWAL = re.compile(
 # be escalated"; a question about the rules in general names no case ("when do I refer to a senior?").
 _REFERRING = re.compile(r"\b(?:refer\w*|escalat\w*|senior|sign[- ]?off|authority|approv\w*)\b", re.I)
 _THE_CASE = re.compile(
-    r"\b(?:this|it|them|this\s+one|that\s+one|the\s+(?:case|risk|account|submission|applicant))\b", re.I
+    r"\b(?:this|it|them|this\s+one|that\s+one|(?:the|my|our)\s+(?:case|risk|account|submission|applicant|referral))\b",
+    re.I,
+)
+
+
+# A question about what is done in general, of no applicant: "our standard GL limit", "what do we usually use"
+_IN_GENERAL = re.compile(
+    r"\b(?:standard|usual(?:ly)?|typical(?:ly)?|default|normal(?:ly)?|in general|generally)\b", re.I
 )
 
 
@@ -270,6 +277,14 @@ class Conversation:
         self.renewal = self.renewal or says_renewal(text)
         if p.task is None and not p.facts and self.findings[self.subject_from :] and asks_about_referring_it(text):
             p.intent = "guidelines"  # "does this one need a senior?": where the case stands, then the rules
+        if (
+            p.task in ("policy_limits", "deductible")
+            and asked is None
+            and not set(p.facts) - {"lob"}
+            and not (p.company or p.applicant_id or self.stated or self.record is not None)
+            and _IN_GENERAL.search(text)
+        ):
+            p.intent, p.task, p.tasks = "guidelines", None, []  # "what's our standard GL limit?": the rule itself
         about_applicant = p.company or p.applicant_id or set(p.facts) - {"lob"} or p.unknown_facts
         if (
             p.task is None
@@ -319,6 +334,10 @@ class Conversation:
             self.task_lines = dict(p.task_lines)
         for k in p.invalid:  # refused: never used, whatever the bare-answer reading made of it
             p.facts.pop(k, None)
+        if not set(p.facts) & set(FIGURES.values()) and not p.unknown_facts:
+            earlier = {k: v for k, v in self.stated.items() if k in FIGURES.values()}
+            if earlier and (restated := restated_figure(text, earlier)) is not None:
+                p.facts[restated[0]] = restated[1]  # "sorry, 15": the earlier figure it is of the size of, said again
         self.changed = {k: (self._before(k), v) for k, v in p.facts.items() if self._before(k) not in (None, v)}
         if "lob" in self.changed and self._asks_of_another_line(p, text):
             del self.changed["lob"]  # "and property?" asks of another line: nothing was wrong, nothing to note

@@ -70,6 +70,9 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
             r"|\bwhat (?:can|could|should|else can|else could) we (?:also )?(?:offer|sell|write|quote|pitch)\b"
             r"|\b(?:what|which) (?:of (?:our|the|your) )?(?:other )?(?:lines|products|coverages|policies|lobs)\b|\banything (?:else )?(?:we|to|you|u|you guys|y'?all) (?:can |could )?(?:offer|sell|write|quote)"
             r"|\bbesides\b|\badditional (?:lines?|coverages?|products?)\b|\bround out\b"
+            # what to sell beside a line they have: "what would you pair with their GL", "what goes well with BOP"
+            r"|\b(?:pair|pairs|paired|pairing|bundle|bundled|bundling)\s+(?:(?:it|that|this|them|well)\s+)?with\b|\bgoes\s+(?:well\s+)?with\b"
+            r"|\b(?:goes|go|sell|write|offer)\s+(?:well\s+)?alongside\b"
             r"|\banything else\s*(?:\?|$)"  # "<business> has GL with us - anything else?"
             # "can you write anything more for them", "anything else they could buy from us"
             r"|\b(?:offer|write|sell|quote) anything (?:else|more)\b|\bget anything (?:else|more) from (?:you|us)\b"
@@ -905,6 +908,42 @@ def _city_name(city, text: str) -> str:
     return name
 
 
+# A clause about a place the business is not yet, or not mainly: "opening a second location in Ogden UT next year",
+# "moving to Spokane WA in the spring", "plus a satellite office in Moline IL"
+_OTHER_PLACE = re.compile(
+    r"\b(?:(?:second|2nd|third|3rd|another|new|additional|satellite|future|planned)\s+(?:location|spot|store|shop|office"
+    r"|branch|site|unit|facility|restaurant|clinic|yard)s?|(?:expanding|expand|moving|relocating|relocate|move)\s+"
+    r"(?:\w+\s+)?(?:to|into)|will\s+(?:be\s+)?(?:open|opening|move|moving)\b)",
+    re.I,
+)
+
+
+# Where the business is said only to work: the state only when nothing else says where it is
+_SERVES = re.compile(
+    r"\b(?:works?|working|jobs|projects|serves?|serving|operates?|operating|covers?|ships?|delivers?|travels?|does work)"
+    r"(?:\s+\w+){0,2}?\s+(?:in|to|across|throughout|into)\b",
+    re.I,
+)
+# A place's name as the style of a thing: "Texas-style BBQ", "New York style pizza"
+_STYLE = re.compile(r"\b([A-Za-z]+(?:\s[A-Za-z]+)?)(?:-|\s)style\b", re.I)
+
+
+def _without_other_places(text: str, serves: bool = True) -> str:
+    """The text with each clause about another or a future place of the business blanked out (same length), so
+    that a state named there is never taken for where the business is; so too a place's name said as a style, and,
+    with ``serves``, the places it only works in ("works in Arkansas too")."""
+    out = text
+    for m in _STYLE.finditer(text):
+        out = out[: m.start(1)] + " " * (m.end(1) - m.start(1)) + out[m.end(1) :]
+    found = list(_OTHER_PLACE.finditer(text)) + (list(_SERVES.finditer(text)) if serves else [])
+    for m in found:
+        start = max(text.rfind(c, 0, m.start()) for c in ",.;!?\n(") + 1
+        ends = [i for i in (text.find(c, m.end()) for c in ",.;!?\n)") if i >= 0]
+        end = min(ends) if ends else len(text)
+        out = out[:start] + " " * (end - start) + out[end:]
+    return out
+
+
 def _state_of_city(reading: Reading, text: str, company: str | None = None) -> str | None:
     """The state of a city a chat line names where a business is ("a deli in tulsa", "out of Lubbock"), when the
     gazetteer knows it (the most populous place of that name: "columbus" is Ohio). Not for pasted text, where a city
@@ -1286,12 +1325,15 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         p.task, p.tasks = "classification", ["classification"]  # "is that 713940 or something else?"
     if "vehicles" not in f and "vehicles" not in reading.unknown and numbers.NO_VEHICLES.search(t):
         f["vehicles"] = 0  # "no vehicles": a count said in words, which the reader leaves to this rule
-    if (st := _state_in_body(t, catalog, asked)) is not None:
+    where = _without_other_places(t)
+    if (st := _state_in_body(where, catalog, asked)) is not None:
         f["state"] = st
-    elif "state" in reading.facts and asked in (None, "state"):
+    elif "state" in reading.facts and asked in (None, "state") and where[reading.facts["state"].span.start] != " ":
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
     elif (st := _state_of_city(reading, t, p.company)) is not None and asked in (None, "state"):
         f["state"] = st  # "a deli in tulsa": the gazetteer's state for the city (shown in the read-back to correct)
+    elif (st := _state_in_body(_without_other_places(t, serves=False), catalog, asked)) is not None:
+        f["state"] = st  # "serves all of Texas": where it works, when nothing says where it is
     if asked is None and "state" in f and (len(t) > CHAT_LINE or t.count("\n") > 1) and (end := _SIGN_OFF.search(t)):
         # a pasted message's body says where the business is; its sender's signature, after it, where the broker is
         body = t[: end.start()]

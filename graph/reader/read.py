@@ -400,13 +400,15 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         and i + 1 < len(tokens)
         and tokens[i + 1].kind == "num"
     ]
-    elsewhere = _other_party_clauses(tokens, clauses) | _signature(text, tokens)
+    elsewhere = _other_party_clauses(tokens, clauses, text) | _signature(text, tokens)
     last_figure: dict[str, FactReading] = {}
     years: dict[str, int] = {}  # the year each figure read so far was said for (0: none)
     lower_name: Span | None = None
     unnamed: set[int] = set()  # where the amounts read as revenue for want of any noun start
     projected: set[int] = set()  # where the amounts said of a time to come start ("projected 2M next year")
     not_written: list | None = None  # the guard's mentions of products we do not write, read at the first line named
+    # the lines whose label is a line of business and that describe the business after it ("bop - nail salon, ...")
+    described = {_line_of(text, tokens, da).start for da, _db, dk in groups if dk == "DESC"}
     for a, b, kind in groups:
         span = _span(text, tokens, a, b)
         if kind == "CORR":
@@ -486,7 +488,11 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             ca, cb = clauses[a]
             back = _sentence_start(tokens, ca)
             # an amount of a line ("Property: bldg 2.2M, BPP 750K", "$3M cyber"): the line's value, never a figure
-            lines_amount = marked and (_lob_code(heads[a], None) is not None or _line_after(text, tokens, b))
+            # (not a chat line that opens on the line asked of, then the business: "GL - tree service, 8 guys, 1.1M")
+            lines_amount = marked and (
+                (_lob_code(heads[a], None) is not None and _line_of(text, tokens, a).start not in described)
+                or _line_after(text, tokens, b)
+            )
             before = [c for c in r.corrections if c.end <= span.start]
             latest = max(last_figure.values(), key=lambda f: f.span.start).fact if last_figure else ""
             hedge = a  # "now about 2.5M": the words of an estimate between "now" and its figure
@@ -515,6 +521,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 and not _other_money(tokens, (back, cb))
                 and not lines_amount
                 and not _labelled_otherwise(text, span.start)
+                and not _held(tokens, b)
             ):
                 # an amount with a currency sign or unit and no noun naming it: revenue, unless the question asked
                 # was another amount (the tagger's payroll or TIV needs the word that says so)
@@ -613,8 +620,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     "state", FactReading("state", after.upper(), "", _span(text, tokens, j, j + 1), "named")
                 )
         elif kind == "DESC":
-            while a < b - 1 and tokens[a].kind == "punct":  # "* sign shop": a bullet is no part of it
-                a += 1
+            while a < b - 1 and (tokens[a].kind == "punct" or tokens[a].text.lower() in CORRECTION_WORDS):
+                a += 1  # "* sign shop": a bullet is no part of it; nor "wait" of "wait, a sign shop"
+            if tokens[a].text.lower() in _SUBJECTS:
+                continue  # "he sold 5 of them": a sentence about someone, never what the business does
             while b < len(tokens) and b - a < 8 and tokens[b].text.lower() in _OUTFIT_NOUNS:
                 b += 1  # "log" then "hauler": the word for the outfit belongs to what it does
             a, b = _whole_words(tokens, a, b)  # "Full-service restaurant", never "service restaurant"
@@ -664,6 +673,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     _point_in_range(r, text, tokens, in_range)
     _restated_in_brackets(r, text, tokens, dead | elsewhere)
     _restated_after_correction(r, text, tokens, dead, elsewhere)
+    _figure_after_change(r, text, tokens, dead | elsewhere)
     _fleet_list(r, text, tokens, dead | elsewhere)
     _kinds_by_line(r, text)
     _listed_kinds(r, text, tokens, dead | elsewhere)
@@ -689,6 +699,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
         _place_reply(r, text, tokens)
     _full_and_part_time(r, text)
     _plus_more_heads(r, text)
+    _teams_of(r, text, asked)
     if asked != "employees":  # (given as the answer to the headcount question, it is their answer)
         _practice_heads(r, text)
     if r.lines:
@@ -858,7 +869,7 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], dead:
     read = [f for f in r.facts.values() if f.fact in FIGURES.values()]
     for i, t in enumerate(tokens):
         restates = t.text.lower() in _RESTATING
-        if not (restates or t.text.lower() in CORRECTION_WORDS) or i in dead:
+        if not (restates or t.text.lower() in CORRECTION_WORDS or _corrects(tokens, i)) or i in dead:
             continue
         if restates and not _restating_figure(tokens, i):
             continue
@@ -881,7 +892,8 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], dead:
                 break
             if tokens[j].kind != "num" or (disowned and j in elsewhere):
                 continue
-            if j in dead | elsewhere or _identifier(tokens, j, lexicon.state_codes()):
+            said_no = t.text.lower() == "no" and j <= i + 2  # "no 9": the number after "no" is no register's
+            if j in dead | elsewhere or (_identifier(tokens, j, lexicon.state_codes()) and not said_no):
                 break
             if any(f.span.start <= tokens[j].start < f.span.end for f in r.facts.values() if f is not last):
                 break  # read with a noun of its own ("sorry, 14 trucks"): it corrects that figure, not the last one
@@ -891,6 +903,102 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], dead:
                 r.facts[last.fact] = FactReading(last.fact, value, last.unit, span, "correction")
                 r.corrections.append(_span(text, tokens, i, i + 1))
             break
+
+
+# Words that give the figure a change came to ("sold 5, so 18", "hired 3 more, now 15", "which leaves 8"), and the
+# words that may stand between them and it ("so now just 18", "now it's 15", "now down to 22")
+_RESULT_WORDS = {"so", "now", "leaving", "leaves"}
+_TO_RESULT = {"now", "really", "actually", "just", "only", "it's", "its", "it", "is", "we're", "they're", "theyre",
+              "they", "he", "she", "has", "have", "are", "at", "down", "up", "to", "that's", "thats", "them", "him",
+              "her", "us", "with", "about", "around", "~", "we", "were", "left"}  # fmt: skip
+# What may follow that figure: nothing, the figure's own noun, or a word of time or of what is left
+_AFTER_RESULT = {"now", "total", "left", "remaining", "today", "currently", "altogether", "overall", "in", "all",
+                 "after", "since"}  # fmt: skip
+
+
+def _figure_after_change(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> None:
+    """A figure said, then what changed it and the figure it came to ("23 trucks, he sold 5 so 18 now", "12 staff,
+    hired 3 more, now 15", "10 vans, which leaves 8"): a bare number after "so", "now" or "leaving" later in the
+    message replaces the last figure said before it, when it is of that figure's size (a third to three times). A
+    number naming its own other noun ("so 5 locations") is not it; nor is a bound ("now up to 50" is "now", then a
+    bound read elsewhere only when it has a noun)."""
+    read = [f for f in r.facts.values() if f.fact in FIGURES.values()]
+    for i, t in enumerate(tokens):
+        if t.text.lower() not in _RESULT_WORDS or i in skip:
+            continue
+        j = i + 1
+        while j < len(tokens) and j - i <= 5 and tokens[j].text.lower() in _TO_RESULT:
+            j += 1
+        if j >= len(tokens) or tokens[j].kind != "num" or j in skip or _identifier(tokens, j, lexicon.state_codes()):
+            continue
+        if any(tokens[k].text.lower() == "up" for k in range(i + 1, j)) and t.text.lower() != "now":
+            continue  # "so up to 50": a bound, not the figure
+        before = [f for f in read if f.span.end <= t.start]
+        if not before:
+            continue
+        last = max(before, key=lambda f: f.span.start)
+        if r.facts.get(last.fact) is not last or any(f.span.start > t.start for f in read if f.fact == last.fact):
+            continue  # the figure after it was read with its own cue
+        nxt = tokens[j + 1].text.lower() if j + 1 < len(tokens) else ""
+        fits = (
+            not nxt
+            or tokens[j + 1].kind == "punct"
+            or nxt in _AFTER_RESULT
+            or lexicon.cue_of().get(nxt) == last.fact
+            or (FACTS[last.fact].kind == "money" and nxt in MONEY_UNITS)
+        )
+        if not fits:
+            continue
+        value = _in_units_of(tokens[j].text, last)
+        if value is None or not 1 / 3 <= value / max(float(last.value), 1) <= 3:
+            continue
+        span = _span(text, tokens, j, j + 1)
+        r.facts[last.fact] = FactReading(last.fact, value, last.unit, span, "correction")
+        r.corrections.append(_span(text, tokens, i, i + 1))
+        r.corrections.sort(key=lambda c: c.start)
+
+
+def restated_figure(text: str, earlier: dict[str, int | float]) -> tuple[str, int] | None:
+    """A message that corrects a figure of an earlier one by a bare number alone ("actually 15", "sorry, he sold some,
+    it's 18 now", "my bad - 2.5M"): the one earlier figure (fact -> value) the number is of the size of (a third to
+    three times), as that figure's units say it; None when no correction word opens it, when no bare number follows,
+    or when the number fits no earlier figure or more than one."""
+    tokens = tokenize(text)
+    at = next((i for i, t in enumerate(tokens) if t.text.lower() in CORRECTION_WORDS or _corrects(tokens, i)), None)
+    if at is None:
+        return None
+    codes = lexicon.state_codes()
+    found = [
+        j
+        for j in range(at + 1, len(tokens))
+        if tokens[j].kind == "num"
+        and not (_identifier(tokens, j, codes) and not (tokens[at].text.lower() == "no" and j <= at + 2))
+        and tokens[j - 1].text.lower() not in ("not", "from", "than", "of", "sold", "hired", "added", "lost")
+        and not (j + 1 < len(tokens) and tokens[j + 1].text.lower() in ("of", "more", "less", "fewer", "%", "percent"))
+    ]
+    if not found:
+        return None
+    j = next((k for k in found if tokens[k - 1].text.lower() in _RESULT_WORDS | _TO_RESULT), found[0])
+    fits = []
+    for fact, value in earlier.items():
+        if fact not in FIGURES.values() or not isinstance(value, int | float) or value <= 0:
+            continue
+        said = _in_units_of(tokens[j].text, FactReading(fact, int(value), FACTS[fact].unit, Span(0, 0, ""), "cue"))
+        if said is not None and 1 / 3 <= said / value <= 3:
+            fits.append((fact, said))
+    return fits[0] if len(fits) == 1 else None
+
+
+def _corrects(tokens: list[Token], i: int) -> bool:
+    """Words at ``i`` that take back what was just said without a correction word of their own: "my bad", and a
+    "no" between a figure's clause and a bare number ("8 employees, no 9", "2M - no, 2.5M")."""
+    word = tokens[i].text.lower()
+    if word == "bad":
+        return i > 0 and tokens[i - 1].text.lower() == "my"
+    if word != "no" or i == 0 or tokens[i - 1].kind != "punct" or tokens[i - 1].text in ("(", "#"):
+        return False
+    j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].text in (",", "-", "—", "..."))
+    return j < len(tokens) and tokens[j].kind == "num"
 
 
 # Verbs by which someone gives a figure again ("about 30? the broker said 31"): the figure they give is said again,
@@ -944,6 +1052,8 @@ def _identifier(tokens: list[Token], i: int, codes) -> str | None:
     """``values.identifier``, except a short number after a register's word that its own count noun follows ("on
     the policy 41 emps"): a count, not the policy's number."""
     kind = identifier(tokens, i, codes)
+    if kind is None and _year_behind_leader(tokens, i):
+        return "year"
     if kind is None and tokens[i].text in _TAX_FORMS and _names_a_form(tokens, i):
         return "code"  # "1099 guys", "on a 1099", "W-2 and 1099 staff": the tax form, not a count
     if kind == "code" and len(tokens[i].text) < 5 and i + 1 < len(tokens):
@@ -951,6 +1061,22 @@ def _identifier(tokens: list[Token], i: int, codes) -> str | None:
         if any(noun in lexicon.cues().get(f, ()) for f in COUNT_FACTS):
             return None
     return kind
+
+
+_YEAR_LABEL = re.compile(
+    r"^(?:est|estd|established|founded|since|started|opened|built|incorporated|inc|year|yr|formed|began)\.?$", re.I
+)
+
+
+def _year_behind_leader(tokens: list[Token], i: int) -> bool:
+    """A year a form's label gives past a dotted leader ("Est. ........ 2011", "Founded: ..... 1994")."""
+    t = tokens[i].text
+    if tokens[i].kind != "num" or not (len(t) == 4 and t.isdigit() and 1900 <= int(t) <= 2099):
+        return False
+    lead = i - 1
+    while lead > 0 and i - lead < 40 and tokens[lead].text in (".", ":", "…", "_"):
+        lead -= 1
+    return i - lead > 2 and bool(_YEAR_LABEL.match(tokens[lead].text))
 
 
 _SHIFT = r"(?:full|part)[\s-]?time(?:rs?)?|[fp]/?t"
@@ -983,6 +1109,37 @@ def _full_and_part_time(r: Reading, text: str) -> None:
         span = Span(m.start(), other[0].end(), text[m.start() : other[0].end()])
         r.facts["employees"] = FactReading("employees", n + other[1], "employees", span, "cue", span)
         return
+
+
+# "2 crews of 4", "three teams of 5 guys": groups of people, each of a size
+_TEAMS_OF = re.compile(
+    r"(?<![\w$.,])(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:crews?|teams?|squads?|groups?)\s+of\s+"
+    r"(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten)(?![\w.,]*[kmb%$]\b)(?!\s*(?:trucks?|vans?|vehicles?))",
+    re.I,
+)
+
+
+def _teams_of(r: Reading, text: str, asked: str | None) -> None:
+    """Groups of people each of one size ("2 crews of 4 guys") are their product in people, never one group's size;
+    unless a headcount is said elsewhere with its own noun."""
+    m = _TEAMS_OF.search(text)
+    if m is None:
+        return
+    have = r.facts.get("employees")
+    if have is not None and not (m.start() <= have.span.start < m.end()):
+        return
+    if have is None and asked not in (None, "employees") and not _people_noun_after(text, m.end()):
+        return
+    n, size = (count([g]) for g in m.groups())
+    if not n or not size:
+        return
+    span = Span(m.start(), m.end(), m.group())
+    r.facts["employees"] = FactReading("employees", n * size, "employees", span, "cue", span)
+
+
+def _people_noun_after(text: str, at: int) -> bool:
+    nxt = re.match(r"\s*([A-Za-z]+)", text[at:])
+    return nxt is not None and lexicon.cue_of().get(nxt.group(1).lower()) == "employees"
 
 
 # "44 guards + 4 in the office", "30 techs plus 5 admin": a second group of people added to the headcount
@@ -1054,8 +1211,10 @@ VAGUE = {"company", "co", "outfit", "service", "services", "contractor", "contra
 # question, not what the business does.
 _OURS = {"small", "business", "businesses", "guidelines", "guideline", "appetite", "under", "our", "us", "sba", "size",
          "standard", "standards", "rules", "rule", "eligible", "qualify", "qualifies", "risk", "account", "coverage"}  # fmt: skip
+# Who a sentence is about when it opens on them: a description never does ("he sold 5", "they added a van")
+_SUBJECTS = {"he", "she", "they", "we", "i", "it", "he's", "she's", "they're", "we're", "i'm", "it's"}
 # Words that say a message corrects what was said before (also read by the offline model: a correction, no question)
-CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops"}
+CORRECTION_WORDS = {"actually", "correction", "sorry", "rather", "wait", "oops", "scratch", "misspoke", "typo", "meant"}
 _MAX_UNKNOWN = 8  # tokens: "no idea on the vehicle count", "broker didn't say what the payroll is"
 # Words a named phrase never ends on, each leading to more ("HVAC co w/", "title agency in", "roofer based"); also
 # read by the offline model's descriptions
@@ -1148,6 +1307,18 @@ _OTHER_PARTY = re.compile(
     r"|builder|developer|hospital|chain|retailer|distributor|manufacturer|owner|carrier|shipper)s?\s+"
     r"(?:they|it|the insured|the applicant|the client)\s+(?:work|works|worked|sub|subs|subcontract|subcontracts|sell"
     r"|sells|supply|supplies|deliver|delivers|haul|hauls|serve|serves|service|services)"
+    # "their biggest customer", "a main supplier", "the landlord they rent from": one they deal with, however said
+    r"|(?:their|its) \w+ (?:landlord|distributor|supplier|vendor|customer|client|gc|general contractor|lender)s?"
+    r"|(?:biggest|largest|main|major|top|key|anchor) (?:customers?|clients?|accounts?|tenants?|suppliers?|vendors?)"
+    r"|the (?:landlord|distributor|supplier|vendor|customer|gc|general contractor|contractor|builder|developer"
+    r"|hospital|school|city|county)s? (?:they|he|she|we|it) (?:\w+)"
+    # another business than the applicant, or a relative's: "owner also runs another company with 40 employees"
+    r"|(?:another|second|2nd|separate|bigger|larger) (?:company|business|co|firm|entity|llc|outfit|operation|corp"
+    r"|location he owns)"
+    r"|(?:his|her|their|the owner'?s) (?:other|old) (?:company|business|co|firm|entity|llc|outfit|operation|job)"
+    # a relative's own business: "the owner's brother runs a shop with 50 guys" (not "the owner and his son run it")
+    r"|(?:owner'?s|his|her|their) (?:brother|sister|wife|husband|son|daughter|dad|father|mom|mother|cousin|uncle"
+    r"|friend|buddy)(?: also)? (?:runs|owns|operates|has) (?:a|an|his|her|their|another)\b"
     # the sender's own office: "our agency has 25 employees"
     r"|(?:our|my) (?:agency|brokerage|office|firm|shop|team))\b",
     re.I,
@@ -1200,11 +1371,16 @@ def _signature(text: str, tokens: list[Token]) -> set[int]:
     return out
 
 
-def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]]) -> set[int]:
+def _other_party_clauses(tokens: list[Token], clauses: list[tuple[int, int]], text: str = "") -> set[int]:
+    """The tokens of each clause naming another party, and of each line whose label names one ("Prior carrier: X
+    Mutual, 22 employees on their policy", "Parent co - 300 staff"): all of that line is about them."""
     out: set[int] = set()
     for ca, cb in set(clauses):
         if _OTHER_PARTY.search(" ".join(t.text for t in tokens[ca:cb])):
             out.update(range(ca, cb))
+    for m in re.finditer(r"^[ \t]*([A-Za-z][\w '&/.-]{0,40}?)[ \t]*(?::|\.{3,}|[ \t]-[ \t])[^\n]*", text, re.M):
+        if _OTHER_PARTY.fullmatch(m.group(1).strip()) or _OTHER_PARTY.match(m.group(1).strip()):
+            out.update(i for i, t in enumerate(tokens) if m.start() <= t.start < m.end())
     return out
 
 
@@ -1453,8 +1629,11 @@ _PER_YEAR = {"year", "yr", "annum", "annually", "annual"}
 
 
 def _per_part(tokens: list[Token], b: int, clause: tuple[int, int]) -> bool:
-    """The figure is of a part or a shorter time: "20 employees each", "15 per location", "50k a month"."""
+    """The figure is of a part or a shorter time: "20 employees each", "15 per location", "50k a month", or some of a
+    group named after it ("3 of the drivers are part-time", "2 of them leased")."""
     after = [t.text.lower() for t in tokens[b : min(clause[1], b + 4)]]
+    if len(after) > 1 and after[0] == "of" and after[1] in _GROUP_LEADS:
+        return True
     for k, w in enumerate(after):
         nxt = after[k + 1] if k + 1 < len(after) else ""
         if w in ("each", "apiece") or (w in ("per", "a", "every") and nxt in _PERIODS_AND_PARTS):
@@ -1464,6 +1643,7 @@ def _per_part(tokens: list[Token], b: int, clause: tuple[int, int]) -> bool:
     return False
 
 
+_GROUP_LEADS = {"the", "them", "those", "these", "their", "his", "her", "our", "its", "which", "whom"}
 # After "per", the words that open where a figure comes from, not what it is counted by: a determiner or possessive
 # ("per the audit", "per last year's return", "per their app"); a rate is "per" and a bare noun ("per store").
 _SOURCE_LEADS = {"the", "a", "an", "last", "latest", "most", "recent", "our", "their", "his", "her", "my", "its", "your",
@@ -1762,18 +1942,19 @@ def _one_more(r: Reading, text: str, tokens: list[Token]) -> None:
     codes = lexicon.state_codes()
     for fact, got in list(r.facts.items()):
         a = starts.get(got.span.start)
-        if FACTS[fact].kind != "count" or a is None or got.how not in ("cue", "label"):
+        if FACTS[fact].kind != "count" or a is None or got.how not in ("cue", "label", "reply"):
             continue
         one = lexicon.cues().get(fact, frozenset()) | (_ROLES | lexicon.PEOPLE if fact == "employees" else set())
         if (end := _one_after(tokens, a, fact, one, codes)) is not None:
             span = Span(got.span.start, end, text[got.span.start : end])
             r.facts[fact] = FactReading(fact, int(got.value) + 1, got.unit, span, got.how, got.cue)
             continue
-        if a < 3 or tokens[a - 1].text.lower() not in ("and", "plus", "+"):
+        if a < 2 or tokens[a - 1].text.lower() not in ("and", "plus", "+"):
             continue
-        for k in (2, 3):  # "a foreman and", "the office manager and"
+        for k in (1, 2, 3):  # "a foreman and", "the office manager and"; "owner plus 3" opening its phrase
             head = [t.text.lower() for t in tokens[a - 1 - k : a - 1]] if a - 1 - k >= 0 else []
-            if head and head[0] in ("a", "an", "one", "the") and {head[-1], head[-1] + "s"} & one:
+            opens = k == 1 and (a - 2 == 0 or tokens[a - 3].kind == "punct") and head and head[0] in _ROLES
+            if head and (opens or head[0] in ("a", "an", "one", "the")) and {head[-1], head[-1] + "s"} & one:
                 start = tokens[a - 1 - k].start
                 span = Span(start, got.span.end, text[start : got.span.end])
                 r.facts[fact] = FactReading(fact, int(got.value) + 1, got.unit, span, got.how, got.cue)
@@ -1975,6 +2156,23 @@ def _labelled_otherwise(text: str, at: int) -> bool:
         return False
     head = (re.findall(r"[A-Za-z#]+", m[1]) or [""])[-1].lower()
     return head not in _OPEN_LABELS and lexicon.cue_of().get(head) is None and head not in _cue_variants()
+
+
+# What a business owns or owes, said as "2M in equipment", "400k of inventory": money held, never money taken in
+_HELD = {"equipment", "inventory", "stock", "contents", "tools", "machinery", "vehicles", "trucks", "assets", "debt",
+         "receivables", "backlog", "cash", "savings", "reserves", "buildings", "building", "property", "real", "gear",
+         "stuff", "materials", "improvements", "renovations", "upgrades"}  # fmt: skip
+
+
+def _held(tokens: list[Token], b: int) -> bool:
+    """The amount ending before ``b`` is followed by what it is in or of, and that is something held: "2M in
+    equipment", "500k of their inventory"."""
+    if b >= len(tokens) or tokens[b].text.lower() not in ("in", "of"):
+        return False
+    k = b + 1
+    while k < len(tokens) and k - b <= 3 and tokens[k].text.lower() in ("the", "their", "its", "his", "her", "new"):
+        k += 1
+    return k < len(tokens) and tokens[k].text.lower() in _HELD
 
 
 def _other_money(tokens: list[Token], clause: tuple[int, int]) -> bool:
