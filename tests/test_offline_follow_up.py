@@ -836,7 +836,7 @@ def test_a_class_a_line_offered_by_you_and_small_for_a_trade_are_the_questions_t
 @pytest.mark.parametrize(
     ("text", "description"),
     [
-        ("would a 2 chair barber shop count as small? 3 staff", "chair barber shop"),  # the question ends the phrase
+        ("would a 2 chair barber shop count as small? 3 staff", "barber shop"),  # the question ends it; no size
         ("naics for a company that does overnight floor waxing? omaha", "company that does overnight floor waxing"),
         ("MSP, 14 techs. cyber?", "MSP"),  # a trade's shorthand alone is what it does, not the company's name
     ],

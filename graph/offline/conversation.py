@@ -291,7 +291,17 @@ class Conversation:
             and (self.task is None or about_applicant)
             and asked is None
             and "lob" in p.facts
-            and (p.company or p.applicant_id or "?" in text or "description" in p.facts or "naics" in p.facts)
+            and (
+                p.company
+                or p.applicant_id
+                or "?" in text
+                or "description" in p.facts
+                or "naics" in p.facts
+                # the first message: a line and the applicant's figures ("property on an office bldg, rents 2.4M")
+                or self.task is None
+                and not self.findings
+                and set(p.facts) & set(NUMERIC_FACTS)
+            )
             and (about_applicant or self.task is None and not classify_intent(text).name)
             # unless it surely asks another question about a line ("<business> on a bop, what else to offer?"); a
             # code or a size question names no line (a line beside a code is the line to check)

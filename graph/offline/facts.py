@@ -108,7 +108,7 @@ _TASK_CUES: list[tuple[str, re.Pattern]] = [
         re.compile(
             # (not "NAICS 722511", "naics on the app is 722320": the code stated, a few words on)
             r"\bnaics\b(?![^.?!\n\d]{0,30}\d{2}[\s-]?\d{4})|\bclassif|\bindustry code\b|\bclass code\b"
-            r"|^\W*(?:naics|code)\s+(?:for|of)\b|\b(?:in|to|for) (?:the )?20(?:12|17|22)(?: edition| code| naics)?\W*$"
+            r"|^\W*(?:naics|code)\s+(?:for|of)\b|\b(?:in|to|for) (?:the )?20(?:12|17|22)(?:(?: edition| code| naics)\W*$|\s*\?)"
             r"|\b20(?:12|17) (?:naics )?code\b[^?]*\?"
             # "... code?" after a description asks for the business's code (not a ZIP, area or class code)
             r"|(?<!zip )(?<!postal )(?<!area )(?<!class )(?<!promo )\bcodes?\s*\?"
@@ -624,12 +624,24 @@ def lob_fact(text: str, catalog) -> str | None:
                 continue
             if syn == "fleet" and not _fleet_is_the_line(low[: m.start()], rest):
                 continue
+            if _in_identifier(t, m.start(), m.end()):
+                continue  # "policy 44-GL-1187734", "pol # WC 0091288": a policy number, not a line asked about
             if syn in ("commercial vehicle", "truck insurance") and re.search(r"\d\s*$", low[: m.start()]):
                 continue
             hits.append((m.start(), m.end(), words[syn]))
     if not hits:
         return None
     return min(hits)[2]
+
+
+# A line's letters inside a policy or account number: joined by a hyphen to digits on either side, or followed by a
+# number of five or more digits ("GL-2231187", "44-GL-118", "WC 0091288").
+_ID_BEFORE = re.compile(r"\d[-/]$")
+_ID_AFTER = re.compile(r"^(?:[-/]?\d|\s?#?\s?\d{5,})")
+
+
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    return bool(_ID_BEFORE.search(text[max(0, start - 2) : start]) or _ID_AFTER.match(text[end : end + 12]))
 
 
 _AMBIGUOUS_CONSTRUCTION = {"masonry", "frame", "glulam", "tilt-up", "tilt up"}
@@ -1233,6 +1245,43 @@ _ANOTHER_BUSINESS = re.compile(
 )
 
 
+# A size said before the trade, after "a" and at most one word ("a 40-bed nursing home", "a new 4 story office
+# bldg", "a 3 doc practice"): how big, in the trade's own unit, not what the business does.
+_SIZE_BEFORE_TRADE = re.compile(
+    r"\b((?:a|an)\s+(?:[a-z]+\s+)?)\d{1,4}[- ]?(?:docs?|doctors?|physicians?|dentists?|lawyers?|attorneys?|providers?"
+    r"|chairs?|beds?|stor(?:y|ies|eys?)|units?|rooms?|keys?|seats?|tables?|bays?|lanes?|pumps?|doors?|screens?|holes?"
+    r"|slips?|sites?|pads?|courts?|acres?|locations?|stores?|person|man)\s+(?=[a-z])",
+    re.I,
+)
+
+
+def _without_sizes(text: str) -> str:
+    return _SIZE_BEFORE_TRADE.sub(r"\1", text)
+
+
+_OTHER_SIDE = re.compile(
+    r"\b(?:broker|agent|agency|carrier|insurer|office|hq|headquarters|parent|customers?|clients?)\b", re.I
+)
+_CORRECTING = re.compile(
+    r"\b(?:sorry|actually|correction|oops|wait|i mean|i meant|my bad|scratch that|make that)\b", re.I
+)
+
+
+def _state_after_correction(text: str, catalog, first: str) -> str | None:
+    """Another state named after a correction word that follows the state read ("in Ohio - sorry, they're in
+    Indiana", "TX, wait no, OK"): the state corrected to."""
+    for m in _CORRECTING.finditer(text):
+        if state_fact(text[: m.start()], catalog) != first:
+            continue  # the correction comes before the state read: it corrects something else
+        after = re.split(r"[.!?\n]", text[m.end() : m.end() + 50], maxsplit=1)[0]
+        if re.match(r"\s*(?:for|about|to)\b", after) or _OTHER_SIDE.search(after):
+            continue  # "sorry for the delay", "the broker in Ohio": no state of the business corrected
+        later = state_fact(after, catalog)
+        if later is not None and later != first:
+            return later
+    return None
+
+
 def another_business(text: str) -> bool:
     """The message opens another business than the one being discussed, whatever question was open."""
     return bool(_ANOTHER_BUSINESS.search(text))
@@ -1290,6 +1339,8 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         body = t[: end.start()]
         if (st := state_fact(body, catalog) or _place_in_body(body, p.company)) is not None:
             f["state"] = st
+    if "state" in f and asked in (None, "state") and (fixed := _state_after_correction(t, catalog, str(f["state"]))):
+        f["state"] = fixed  # "in Ohio - sorry, they're in Indiana": the state said after the correction
     # In an answer to another question, a line counts only as what they want ("they want WC"), not as what the
     # business does ("sells auto and home insurance").
     # A question asked instead of picking a code ("what about property on its own?", "whats the appetite for GL")
@@ -1303,15 +1354,18 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     if (c := construction_fact(t, catalog, asked=asked == "construction")) is not None:
         f["construction"] = c
     # The tagger's description, unless the rules' one holds it and says more ("sign shop / printer" over "sign shop");
-    # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause.
-    tagged = reading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
+    # the rules' alone when the tagger found none. The tagger reads the whole message, the rules a clause. Both read
+    # it without a size said before the trade ("a 40-bed nursing home"): the size is no part of what it does.
+    dt = _without_sizes(t)
+    dreading = reading if dt == t else read(dt, catalog, asked)
+    tagged = dreading.facts.get("description") if asked in (None, "description") and not p.applicant_id else None
     if tagged is not None and tagged.how != "label":
-        tagged = _whole_trade(t, tagged)
+        tagged = _whole_trade(dt, tagged)
     if tagged is not None and tagged.how != "label" and _BE.intersection(str(tagged.value).lower().split()):
         tagged = None  # "all is well": a sentence, never a noun phrase naming what the business does
     # a reply to a question about another fact ("they run vans but no count") says nothing new of the business
     ruled = (
-        description_fact(t, catalog)
+        description_fact(dt, catalog)
         if asked in (None, "description", "naics", "naics_choice") and not asks_instead
         else None
     )
@@ -1325,12 +1379,21 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
         f["description"] = ruled
     if (
         asked is None
+        and (tagged is None or tagged.how != "label")
+        and (asked_of := names.code_question_trade(dt, catalog, detect_task, lob_fact)) is not None
+        and asked_of.lower() not in str(f.get("description", "")).lower()
+    ):
+        f["description"] = asked_of  # "naics for a coworking space? they rent desks": the business asked about
+    if "description" in f and not _describes(str(f["description"]), catalog):
+        del f["description"]  # "current policy", "prior carrier": the insurance's words; the phrases below may name it
+    if (
+        asked is None
         and (p.task is not None or "lob" in f)  # "title agency in boise - GL?", "roofer in tulsa needs a wc quote"
         and not ({"description", "naics"} & set(f))
         and not p.applicant_id
         and len(t) <= CHAT_LINE
         and t.count("\n") <= 1
-        and (rest := _trade_phrases(t, reading, catalog, p.company))
+        and (rest := _trade_phrases(dt, dreading, catalog, p.company))
     ):
         f["description"] = rest  # "title agency in boise, 6 closers": what is left names a trade
     if (

@@ -126,12 +126,14 @@ uh um umm hmm hm er erm ah oh okay yeah yep yup nope nah sure well right fine th
 general liability workers comp compensation bop owner's owners commercial gl wc cgl type i ii iii iv v industry
 group outfit operation operations place entity organization organisation enterprise venture concern
 please still also just really very old main local
+carrier carriers insurer insurers incumbent expiring prior previous current premium premiums
 """.split()
 )
 _DESC_STOP = (
     r"(?=\s+(?:in|based|located|out of|headquartered|asking|looking|wanting|wants|want|needs|need|requesting|seeking|for|is|are|was|"
     r"has|have|can|could|would|should|will|do|does|did|we|they|it|to|and (?:they|we|it|their|its|the)|that (?:wants|needs|is asking|asks)|"
-    r"small|please|ok|okay|good|in appetite|eligible|still|count|counts|qualify|qualifies|get|gets|got|"
+    r"small|please|ok|okay|good|in appetite|eligible|still|count|counts|qualify|qualifies|get|gets|got|be|"
+    r"falls? (?:under|into|in)|go(?:es)? under|come under|belongs?|"
     r"with (?:about |around |roughly |approximately |some |over |under |just |no |only )?(?:\$|\d|one|two|three|four|five|six|seven|eight|nine|ten|a dozen|twenty))\b"
     r"|\s*[,;.?!(]|\s+[-—–]\s|\s*$)"
 )
@@ -477,6 +479,24 @@ def description_fact(text: str, catalog, detect_task, lob_fact) -> str | None:
             if _usable(d, strong, catalog, detect_task, lob_fact):
                 return d
     return None
+
+
+# The business a code question names ("naics for a coworking space? they rent desks"): what the question asks about
+_CODE_QUESTION = re.compile(
+    rf"\b(?:naics|class(?:ification)?|class code)(?:\s+codes?)?\s+(?:for|of|on)\s+(?:an?|this|that)\s+"
+    rf"(?P<d>[^,.;?!\n]+?){_DESC_STOP}",
+    re.I,
+)
+
+
+def code_question_trade(text: str, catalog, detect_task, lob_fact) -> str | None:
+    """The business a question for its code names, as it is named there ("what naics for a coworking space?"); a
+    sentence after it that says what they do adds to it but never stands in for it."""
+    m = _CODE_QUESTION.search(text)
+    if m is None:
+        return None
+    d = re.sub(r"\s+", " ", m["d"]).strip(" ,.-")
+    return d if _usable(d, False, catalog, detect_task, lob_fact) else None
 
 
 def bare_description(text: str, catalog=None, says_unknown=None) -> str | None:

@@ -405,6 +405,7 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     years: dict[str, int] = {}  # the year each figure read so far was said for (0: none)
     lower_name: Span | None = None
     unnamed: set[int] = set()  # where the amounts read as revenue for want of any noun start
+    projected: set[int] = set()  # where the amounts said of a time to come start ("projected 2M next year")
     not_written: list | None = None  # the guard's mentions of products we do not write, read at the first line named
     # the lines whose label is a line of business and that describe the business after it ("bop - nail salon, ...")
     described = {_line_of(text, tokens, da).start for da, _db, dk in groups if dk == "DESC"}
@@ -422,6 +423,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 continue  # "parent company has $200M revenue": another party's figure
             if fact == "annual_revenue" and _net(tokens, a, b, clauses[a]):
                 continue  # "net income of 900k": receipts are gross, a net figure is not them
+            if FACTS[fact].kind == "money" and _paid_to_others(tokens, b, clauses[a]):
+                continue  # "800k paid to subs": money the business pays out to others, neither its receipts nor payroll
+            if fact == "annual_revenue" and _gross_billings(tokens, a, b, clauses[a]):
+                continue  # "gross billings 6M": the clients' money passed through, not the agency's receipts
             if FACTS[fact].kind == "count" and _in_breakdown(tokens, a) or _part_of_figure(tokens, a):
                 continue  # "22 trucks (18 tractors, 4 pickups)", "40 staff including 6 estimators": a part of a total
             if any(_identifier(tokens, i, codes) for i in range(a, b)):
@@ -527,7 +532,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                     and r.facts[fact].span.start not in unnamed
                     and not _year_of(tokens, a, b) >= years.get(fact, 0) > 0  # "receipts 8.1M in 2023 and 8.6M in 2024"
                 ):
-                    continue  # "Revenue: $19M ... Prior prem $1.02M": an amount no word names never replaces a named one
+                    if r.facts[fact].span.start not in projected or _projected(tokens, a, b, clauses[a]):
+                        continue  # "Revenue: $19M ... Prior prem $1.02M": an amount no word names never replaces a named one
                 unnamed.add(span.start)
             if (
                 how is None
@@ -555,6 +561,12 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
             held = r.facts.get(fact)
             if held is not None and how != "correction" and _aside(text, span.start) > _aside(text, held.span.start):
                 continue  # "Employees: 2 ... (separate entity, 40 staff)", "> 12 emps": an aside never replaces
+            if FACTS[fact].kind == "money" and _projected(tokens, a, b, clauses[a]):
+                if held is not None and held.span.start not in projected and how != "correction":
+                    continue  # "1.4M this year, projecting 2M next year": a hope never replaces what was done
+                projected.add(span.start)
+            if fact == "employees" and _CONTRACTORS_AFTER.match(text, span.end):
+                continue  # "8 on a 1099", "4 1099 contractors": independent contractors, no employees
             years[fact] = year
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
@@ -688,6 +700,8 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
     _full_and_part_time(r, text)
     _plus_more_heads(r, text)
     _teams_of(r, text, asked)
+    if asked != "employees":  # (given as the answer to the headcount question, it is their answer)
+        _practice_heads(r, text)
     if r.lines:
         r.facts["lob"] = r.lines[0]
     for fact in r.unknown:
@@ -881,6 +895,8 @@ def _restated_after_correction(r: Reading, text: str, tokens: list[Token], dead:
             said_no = t.text.lower() == "no" and j <= i + 2  # "no 9": the number after "no" is no register's
             if j in dead | elsewhere or (_identifier(tokens, j, lexicon.state_codes()) and not said_no):
                 break
+            if any(f.span.start <= tokens[j].start < f.span.end for f in r.facts.values() if f is not last):
+                break  # read with a noun of its own ("sorry, 14 trucks"): it corrects that figure, not the last one
             value = _in_units_of(tokens[j].text, last)
             if value is not None and (disowned or 1 / 3 <= value / max(float(last.value), 1) <= 3):
                 span = _span(text, tokens, j, j + 1)
@@ -1014,12 +1030,32 @@ def _in_units_of(word: str, last: FactReading) -> int | None:
     return round(said * min((1, 1_000, 1_000_000), key=lambda m: abs(said * m - was)))
 
 
+# After a count, words saying the people counted are contractors paid on a 1099, not employees.
+_CONTRACTORS_AFTER = re.compile(
+    r"\s*(?:[a-z-]+\s+)?(?:(?:are|on|as|via|paid on)\s+(?:an?\s+)?)?(?:1099s?\b|independent contractors?\b|ics\b)", re.I
+)
+# The tax forms people are paid on: "1099 drivers" are independent contractors, never 1,099 of them.
+_TAX_FORMS = {"1099", "1099s"}
+_FORM_AFTER = {"guys", "people", "workers", "contractors", "subs", "drivers", "labor", "basis", "status", "staff",
+               "help", "crew", "employees", "techs", "reps", "instructors", "agents", "and", "or", "only", "s"}  # fmt: skip
+
+
+def _names_a_form(tokens: list[Token], i: int) -> bool:
+    """The number at ``i`` is said as the form: after "a", "on", "as", "are", "via" or another form, or before the
+    people paid on it ("1099 guys", "1099 contractors") with no comma or digits grouping it as a count."""
+    before = tokens[i - 1].text.lower() if i > 0 else ""
+    after = tokens[i + 1].text.lower() if i + 1 < len(tokens) else ""
+    return before in ("a", "on", "as", "are", "is", "via", "to", "w2", "w-2", "/") or after in _FORM_AFTER
+
+
 def _identifier(tokens: list[Token], i: int, codes) -> str | None:
     """``values.identifier``, except a short number after a register's word that its own count noun follows ("on
     the policy 41 emps"): a count, not the policy's number."""
     kind = identifier(tokens, i, codes)
     if kind is None and _year_behind_leader(tokens, i):
         return "year"
+    if kind is None and tokens[i].text in _TAX_FORMS and _names_a_form(tokens, i):
+        return "code"  # "1099 guys", "on a 1099", "W-2 and 1099 staff": the tax form, not a count
     if kind == "code" and len(tokens[i].text) < 5 and i + 1 < len(tokens):
         noun = tokens[i + 1].text.lower()
         if any(noun in lexicon.cues().get(f, ()) for f in COUNT_FACTS):
@@ -1121,12 +1157,44 @@ def _plus_more_heads(r: Reading, text: str) -> None:
     m = _PLUS_HEADS.match(text[have.span.end :])
     if m is None:
         return
+    if _CONTRACTORS_AFTER.match(text, have.span.end + m.end()):
+        return  # "5 employees plus 4 1099 contractors": no more employees
     after = re.match(r"\s*([A-Za-z]+)", text[have.span.end + m.end() :])
     if after and lexicon.cue_of().get(after.group(1).lower(), "employees") != "employees":
         return
     end = have.span.end + m.end()
     span = Span(have.span.start, end, text[have.span.start : end])
     r.facts["employees"] = FactReading("employees", int(have.value) + int(m.group(2)), "employees", span, "cue", span)
+
+
+# The licensed people of a practice (a law firm's attorneys, a clinic's doctors): a practice always has staff besides
+# them, so their count is a part of its headcount, never the whole of it ("22 attorneys", "3 doctors").
+_PRACTITIONERS = frozenset({"attorney", "lawyer", "physician", "doctor", "doc", "dentist", "optometrist", "od",
+                            "veterinarian", "vet", "surgeon", "cpa", "partner", "pharmacist", "architect",
+                            "chiropractor", "provider"})  # fmt: skip
+# after the count: nobody else works there ("2 attorneys, no staff", "3 dentists and nobody else")
+_NOBODY_ELSE = re.compile(r"^[^.;\n]{0,30}\b(?:no (?:other |support |admin |office )?(?:staff|employees|help)|nobody else"
+                          r"|no one else|and that'?s (?:it|all)|only (?:staff|employees))\b", re.I)  # fmt: skip
+
+
+def _practice_heads(r: Reading, text: str) -> None:
+    """A headcount read only from a count of a practice's licensed people is no headcount: the staff besides them
+    are not counted ("12 attorneys", "Physicians: 4"), unless the message says there is nobody else. A sum with
+    the others ("3 dentists, 14 hygienists") stands."""
+    have = r.facts.get("employees")
+    if (
+        have is None
+        or have.cue is None
+        or have.how not in ("cue", "label")
+        or len(re.findall(r"\d+", have.span.text)) != 1
+    ):
+        return  # (a sum of kinds of staff counts the others too)
+    noun = have.cue.text.lower().rstrip(":").strip()
+    if noun.endswith("s") and noun[:-1] in _PRACTITIONERS:
+        noun = noun[:-1]
+    if noun not in _PRACTITIONERS or _NOBODY_ELSE.match(text[have.span.end :]):
+        return
+    del r.facts["employees"]
 
 
 # The words that name an outfit after its trade ("log hauler", "pest company"): a description the tagger ended
@@ -1231,6 +1299,14 @@ _OTHER_PARTY = re.compile(
     r"|(?:their|its|the insured's|the client's) (?:landlord|distributor|supplier|vendor|customer|client|gc"
     r"|general contractor|property manager|(?:property )?(?:mgmt|management) (?:co|company|firm)|accountant"
     r"|lender|bank)s?"
+    # their biggest buyer, however it is said: "the largest customer does 300M", "one major client has 2,000 staff"
+    r"|(?:the|their|its|a|one)\s+(?:of\s+(?:their|its)\s+)?(?:biggest|largest|main|major|top|key|primary|anchor)\s+"
+    r"(?:customer|client|account|tenant|buyer|gc|general contractor)s?"
+    # the one they work for, said by what it is: "the GC they sub for does 80M", "the hospital it serves"
+    r"|(?:the|their|its|a)\s+(?:[\w-]+\s+){0,2}?(?:gc|general contractor|customer|client|company|firm|contractor"
+    r"|builder|developer|hospital|chain|retailer|distributor|manufacturer|owner|carrier|shipper)s?\s+"
+    r"(?:they|it|the insured|the applicant|the client)\s+(?:work|works|worked|sub|subs|subcontract|subcontracts|sell"
+    r"|sells|supply|supplies|deliver|delivers|haul|hauls|serve|serves|service|services)"
     # "their biggest customer", "a main supplier", "the landlord they rent from": one they deal with, however said
     r"|(?:their|its) \w+ (?:landlord|distributor|supplier|vendor|customer|client|gc|general contractor|lender)s?"
     r"|(?:biggest|largest|main|major|top|key|anchor) (?:customers?|clients?|accounts?|tenants?|suppliers?|vendors?)"
@@ -1369,6 +1445,54 @@ def _net(tokens: list[Token], a: int, b: int, clause: tuple[int, int]) -> bool:
     return any(tokens[j].text.lower() in _NET for j in around)
 
 
+# Words that say an amount is hoped for, not done: "projected 2M next year", "budgeting 900k", "expecting 3M in 2026"
+_PROJECTING = {"projected", "projecting", "projection", "projections", "forecast", "forecasted", "forecasting",
+               "expected", "expecting", "expects", "anticipated", "anticipating", "anticipates", "budget", "budgeted",
+               "budgeting", "proforma", "pro-forma"}  # fmt: skip
+
+
+def _projected(tokens: list[Token], a: int, b: int, clause: tuple[int, int]) -> bool:
+    """The amount at ``a:b`` is said in its clause to be a projection or of next year: not the receipts or the payroll
+    the business has had."""
+    words = [t.text.lower() for t in tokens[max(clause[0], a - 4) : min(clause[1], b + 4)]]
+    pairs = set(zip(words, words[1:], strict=False))
+    return bool(_PROJECTING & set(words)) or bool({("next", "year"), ("next", "yr"), ("pro", "forma")} & pairs)
+
+
+# Who a business pays for work it does not do itself; "contractors" and "vendors" only after a word of paying ("3M
+# to contractors" may be sales to them)
+_SUBS = {"subs", "sub", "subcontractors", "subcontractor", "1099s", "1099", "1099'd", "subcontracting"}
+_PAID_OUT = {"paid", "going", "goes", "went", "spent", "paying"}
+
+
+def _paid_to_others(tokens: list[Token], b: int, clause: tuple[int, int]) -> bool:
+    """The amount ending at ``b`` is said to go out to others right after it: "800k paid to subs", "300k to 1099
+    contractors", "400k subbed out", "250k in sub costs"."""
+    words = [t.text.lower() for t in tokens[b : min(clause[1], b + 5)]]
+    paid = False
+    for k, w in enumerate(words[:4]):
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        if w in _PAID_OUT:
+            paid = True
+        elif w in ("to", "on", "in") and (nxt in _SUBS or paid and nxt in ("contractors", "vendors", "others")):
+            return True
+        elif w in ("subbed", "subcontracted", "outsourced") or w in ("sub", "subcontract") and nxt in ("costs", "cost",
+                                                                                                    "out"):  # fmt: skip
+            return True
+        elif w not in ("of", "that", "which", "is", "was", "they", "out"):
+            return False
+    return False
+
+
+def _gross_billings(tokens: list[Token], a: int, b: int, clause: tuple[int, int]) -> bool:
+    """The amount is named as gross billings (an agency's media or a broker's volume, most of it paid on to others),
+    by the nearest money noun before or after it: not the receipts the revenue is. Billings alone stand ("a staffing
+    firm with 8M in billings")."""
+    around = range(max(clause[0], a - 4), min(clause[1], b + 3))
+    words = [tokens[j].text.lower() for j in around]
+    return any(w in ("billings", "billing", "billed") and k and words[k - 1] == "gross" for k, w in enumerate(words))
+
+
 def _in_breakdown(tokens: list[Token], a: int) -> bool:
     """The figure at ``a`` is inside brackets opened right after another figure: a breakdown of that total."""
     for p in range(a - 1, max(-1, a - 15), -1):
@@ -1445,9 +1569,14 @@ _AT_WORK = ("working", "employed", "on staff", "on payroll", "on the payroll", "
 _ON_PAYROLL = ("employed", "on staff", "on payroll", "on the payroll")  # never said of a vehicle
 
 
+# Where a business works, counted: "3 locations and staff" counts the places
+_PLACES = {"locations", "location", "stores", "store", "branches", "branch", "sites", "site", "offices", "office",
+           "shops", "shop", "units", "restaurants", "clinics", "facilities", "warehouses", "yards", "plants"}  # fmt: skip
+
+
 def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
     """Token ``k`` (after a number) is a noun for people at work: one joined to a word for staff ("nurses+staff",
-    "welders/office", "drivers & office") or followed by words saying they work there. Never a noun that names another
+    "welders/office", "drivers & office", "faculty and staff") or followed by words saying they work there. Never a noun that names another
     figure ("trucks working")."""
     low = tokens[k].text.lower()
     if tokens[k].kind != "word":
@@ -1458,6 +1587,9 @@ def _staff_noun(tokens: list[Token], k: int, end: int) -> bool:
     staff = lexicon.cues()["employees"] | lexicon.PEOPLE | {"office", "admin", "staff"}
     if k + 2 < end and tokens[k + 1].text in ("/", "+", "&") and tokens[k + 2].text.lower() in staff:
         return True
+    if k + 2 < end and tokens[k + 1].text.lower() == "and" and tokens[k + 2].text.lower() == "staff":
+        # "85 faculty and staff"; not "3 locations and staff", nor "12 sites and staff of 40"
+        return low not in _PLACES and (k + 3 >= end or tokens[k + 3].text.lower() not in ("of", "at", "in"))
     after = [t.text.lower() for t in tokens[k + 1 : min(end, k + 5)]]
     for w in _AT_WORK:
         n = len(w.split())
