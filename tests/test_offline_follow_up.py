@@ -1000,3 +1000,23 @@ def test_a_limits_question_about_what_we_usually_do_is_answered_from_the_rules(c
     assert r.findings == [] and "[limits-standard]" in r.answer and "What does the business do" not in r.answer
     (own,) = chat(cp, "GL limits for a dry cleaner?")  # of a business: its own answer, not the rule alone
     assert "[limits-standard]" not in own.answer or own.findings
+
+
+def test_facts_given_while_the_codes_are_on_offer_are_kept_and_the_codes_stay_on_offer(cp):  # noqa: F811
+    tid = cp.new_thread().id
+    first = cp.send(tid, "candle maker out of Springfield, 7 people, 800k in sales - property?")
+    assert "Which NAICS code" in first.answer
+    for reply in ("Illinois", "cinder block walls, wood trusses on the roof"):
+        r = cp.send(tid, reply)
+        assert "Which NAICS code" in r.answer and "Do you know" not in r.answer and not r.findings
+    known = cp.known_facts(tid)
+    assert known["state"] == "IL" and known.get("construction")
+    last = cp.send(tid, "the first one")
+    assert [f["facts"]["state"] for f in last.findings] == ["IL"]
+    assert cp.known_facts(tid)["description"] != "the first one"
+
+
+def test_a_pick_by_a_word_of_its_title_is_no_description(catalog):
+    from graph.offline.facts import parse
+
+    assert "description" not in parse("the wholesale one", catalog, "naics_choice").facts

@@ -367,7 +367,8 @@ class Conversation:
         if asked and not answered:
             if asked in p.unknown_facts or p.unknown and not p.unknown_facts:
                 self.unknown.add(asked)  # (not the question asked when the reply names what else nobody knows)
-            elif not switch:
+            elif not switch and not (asked == "naics_choice" and set(p.facts) - {"description"}):
+                # (another fact given while the codes are on offer answers something: they stay on offer)
                 self.misses[asked] = self.misses.get(asked, 0) + 1
                 if self.misses[asked] >= MAX_MISSES_BY_FACT.get(asked, MAX_MISSES):
                     self.unknown.add(asked)

@@ -1328,7 +1328,11 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     where = _without_other_places(t)
     if (st := _state_in_body(where, catalog, asked)) is not None:
         f["state"] = st
-    elif "state" in reading.facts and asked in (None, "state") and where[reading.facts["state"].span.start] != " ":
+    elif (
+        "state" in reading.facts
+        and asked in (None, "state", "naics", "naics_choice")
+        and where[reading.facts["state"].span.start] != " "
+    ):
         f["state"] = reading.facts["state"].value  # "savannah GA", "denver co": a place the rules missed
     elif (st := _state_of_city(reading, t, p.company)) is not None and asked in (None, "state"):
         f["state"] = st  # "a deli in tulsa": the gazetteer's state for the city (shown in the read-back to correct)
@@ -1492,7 +1496,9 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
             # description changes and the new one is classified, never the old one's first code assumed; a reply
             # that gives another fact instead ("sales are about 2M") says nothing of the business
             rest = _NONE_FIT.sub(" ", t)
-            if (whole := bare_description(rest, catalog)) and not _YES_NO.fullmatch(rest):
+            if _A_PICK.fullmatch(rest.strip()):
+                pass  # "the retail one", "that commercial one": a pick by a word of its title, no description
+            elif (whole := bare_description(rest, catalog)) and not _YES_NO.fullmatch(rest):
                 f["description"] = whole.strip(" ,.;:-")
         if value is not None:
             f[asked] = value
@@ -1524,6 +1530,9 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     return p
 
 
+_A_PICK = re.compile(
+    r"(?:i'?d say |go with |probably |prob )?(?:the|that|this)\s+[\w-]+(?:\s+[\w-]+)?\s+ones?\W*", re.I
+)
 _NOT_KNOWING = re.compile(rf"{_UNKNOWN.pattern}|\b(?:don'?t|do not|doesn'?t|does not) have\b", re.I)
 
 
