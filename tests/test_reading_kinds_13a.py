@@ -164,3 +164,17 @@ def test_a_future_or_second_place_is_not_the_state(catalog, text, state):
 )
 def test_where_it_works_or_a_style_yields_to_where_it_is(catalog, text, state):
     assert parse(text, catalog, None).facts["state"] == state
+
+
+# --- an investor's figures are not the applicant's ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("machine shop, sales 8.5M, 60 staff. private equity group bought in last year, their portfolio cos do 1.2B",
+         {"annual_revenue": 8_500_000, "employees": 60}),
+        ("revenue 4M; the VC firm's other holdings are way bigger, 30M+", {"annual_revenue": 4_000_000}),
+        ("hedge fund manager, 30 employees, 12M revenue", {"annual_revenue": 12_000_000, "employees": 30}),
+    ],
+)  # fmt: skip
+def test_an_investors_figures_are_not_the_applicants(text, expected):
+    assert figures(text) == expected

@@ -1320,7 +1320,10 @@ _OTHER_PARTY = re.compile(
     r"|(?:owner'?s|his|her|their) (?:brother|sister|wife|husband|son|daughter|dad|father|mom|mother|cousin|uncle"
     r"|friend|buddy)(?: also)? (?:runs|owns|operates|has) (?:a|an|his|her|their|another)\b"
     # the sender's own office: "our agency has 25 employees"
-    r"|(?:our|my) (?:agency|brokerage|office|firm|shop|team))\b",
+    r"|(?:our|my) (?:agency|brokerage|office|firm|shop|team)"
+    # an investor that owns part of it, and the rest it owns: "the PE sponsor's portfolio does 2B"
+    r"|(?:pe|private equity|investment|venture|vc|hedge) (?:fund|firm|sponsor|group|investor)s?(?:'s)?"
+    r"|(?:fund|sponsor|investor)(?:'s)? portfolio|portfolio (?:revenue|sales|companies|cos))\b",
     re.I,
 )
 
