@@ -69,6 +69,9 @@ TRADE_ABBREVIATIONS |= {
     "FBO": "fixed base operator airport",
     "MRO": "maintenance, repair and overhaul",
     "PCB": "printed circuit board",
+    # a contractor delivering a marketplace's parcels on the last mile in its own vans (a delivery service partner)
+    "DSP": "courier parcel delivery service",
+    "BHPH": "used car dealer with in-house financing",
 }
 # Words people shorten as they type a submission ("svcs", "mfrs", "eng firm", "resi"), read as the words NAICS
 # writes. Only cuts that are no English word in lower case ("res", "dist", "tech", "vet" mean other things too).
@@ -130,6 +133,7 @@ SHORT_WORDS = {
     "lndscp": "landscaping",
     "intl": "international",
     "natl": "national",
+    "fab": "fabrication",
 }
 # Trade names people use for a kind of business ("a CrossFit box", "Airbnb host", "Kumon center"): written before the
 # name, in brackets after it, as the words NAICS uses for that kind ("fitness gym (CrossFit) box": the name's clause
@@ -175,6 +179,7 @@ TRADE_NAMES = {
     "porta john": "portable toilet rental",
     "porta-john": "portable toilet rental",
     "kona ice": "mobile food truck",
+    "buy here pay here": "used car dealer with in-house financing",
 }
 _TRADE_NAME = re.compile(
     rf"(?<![\w'&-])({'|'.join(map(re.escape, sorted(TRADE_NAMES, key=len, reverse=True)))})(?![\w'&-])", re.I

@@ -225,6 +225,12 @@ _PRACTICE_ENTRY = re.compile(
 )
 
 
+# An index entry that is one word, the name of a tradesman or an establishment ("Electrician", "Florists",
+# "Laundromats"): a business called so is of that code whatever its detail names ("plumber, water heaters and
+# repipes" is no water heater maker). Not an activity's "-ing" ("Branding" is of livestock, not of marketing).
+_ONE_WORD_NAME = re.compile(r"^[A-Za-z]+(?<!ing)$")
+
+
 def singular(word: str) -> str:
     """``word`` in lower case without a plural's "s" ("Dentists" -> "dentist"); whole, unlike a stem, so "engineer"
     is not "engine" nor "nurse" "nursery"."""
@@ -243,8 +249,9 @@ class HeadNouns:
     """How the Census index entries whose name ends in a noun spread over the NAICS sectors: "stores" name retailers,
     "farms" farms, "shops" repair shops, retailers and cafes. A description's head noun then says which sectors its
     business is likely in, whatever objects its detail names. And which practitioners the entries name an office
-    by ("Dentists' offices", "Chiropractors' offices"): a business named by its practitioner is that office, whatever
-    it fits, fits with or sells ("podiatrist, makes orthotics", "dentist with implants")."""
+    by ("Dentists' offices", "Chiropractors' offices"), and which tradesmen and establishments one word names
+    ("Electrician", "Wineries"): a business named by its practitioner is that office, whatever it fits, fits with or
+    sells ("podiatrist, makes orthotics", "dentist with implants")."""
 
     shares: dict[str, dict[str, float]]  # head noun -> sector (two digits) -> share of its entries
     practices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # practitioner (singular) -> its offices' codes
@@ -263,6 +270,11 @@ class HeadNouns:
                 offices.setdefault(singular(m.group(2)), set()).add(code)
                 if not m.group(1):
                     named_alone.add(singular(m.group(2)))
+            elif _ONE_WORD_NAME.match(entry):
+                # an establishment or a tradesman the entries name by one word ("Plumbers", "Wineries")
+                word = entry.lower()[:-3] + "y" if entry.lower().endswith("ies") else singular(entry)
+                offices.setdefault(word, set()).add(code)
+                named_alone.add(word)
         shares = {
             noun: {sector: n / sum(sectors.values()) for sector, n in sectors.items()}
             for noun, sectors in counts.items()
@@ -285,6 +297,7 @@ class HeadNouns:
         """The industry group (four digits) of the offices the entries name by ``description``'s head word when it is
         a practitioner ("family dentist, 3 chairs": "6212"), else ()."""
         word = head_word(description)
+        word = word[:-2] + "y" if word and word.endswith("ie") else word  # "wineries" -> "winery"
         codes = self.practices.get(word, ()) if word else ()
         return (codes[0][:4],) if codes else ()
 
