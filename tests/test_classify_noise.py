@@ -20,6 +20,16 @@ def test_shortened_words_and_trade_names_are_written_out():
     assert lengthen("Orangetheory studio franchise") == "fitness gym (Orangetheory) studio franchise"
     # words that are words stay: "eng" only whole, "rep" inside "repair" not
     assert lengthen("engine repair, english tutoring") == "engine repair, english tutoring"
+    # a shop's shortened trade, and a used car lot named by how it finances its buyers
+    assert lengthen("metal fab and repair") == "metal fabrication and repair"
+    assert lengthen("Buy Here Pay Here dealer").startswith("used car dealer")
+
+
+def test_a_delivery_partners_and_an_in_house_lenders_abbreviations_are_spelled_out():
+    from retrieval.acronyms import spell_out
+
+    assert spell_out("runs a DSP with 12 vans", {}) == "runs a courier parcel delivery service (DSP) with 12 vans"
+    assert spell_out("a small BHPH lot", {}).startswith("a small used car dealer")
 
 
 def test_a_makers_representative_reads_as_a_wholesale_agent_not_a_maker():
