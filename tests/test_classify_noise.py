@@ -135,3 +135,18 @@ def test_a_code_whose_text_also_works_without_what_is_denied_is_not_moved_down(t
 def test_a_labelled_old_code_decides_among_the_codes_the_words_allow(call_indexed):
     got = call_indexed("classify_business", {"description": "store, 2017 NAICS 443142, also repairs phones"})
     assert got.result["candidates"][0]["naics"] == "449210"
+
+
+def test_a_business_named_by_the_vehicle_it_serves_food_from_is_a_mobile_food_service(toolkit):
+    from tools.naics import naics_classifier
+
+    classifier = naics_classifier(toolkit.ctx)
+
+    def first(description: str) -> str:
+        return classifier.index.ids[int(np.argmax(classifier.scores(description)))]
+
+    # not the trailer's maker nor its renter: what it serves says it is a food service
+    assert first("pizza trailer with a wood oven, weddings") == "722330"
+    assert first("burger trailer at fairs") == "722330"
+    # a vehicle named by what it does, not by food, stays with its trade
+    assert first("tow truck with two drivers") == "488410"
