@@ -238,6 +238,12 @@ def singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
+def business_name(text: str) -> str:
+    """The name a description gives its business, its first clause up to where the name ends (``_NAME_ENDS``):
+    "taco cart with a griddle, weekends" -> "taco cart"."""
+    return _NAME_ENDS.split(head_clause(text))[0].strip()
+
+
 def head_word(text: str) -> str | None:
     """The last word of ``text``'s name (``head_noun``), whole and singular: "family dentist, 3 chairs" -> "dentist"."""
     words = re.findall(r"[a-z]+", _NAME_ENDS.split(head_clause(text).lower())[0])

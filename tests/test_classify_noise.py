@@ -20,6 +20,16 @@ def test_shortened_words_and_trade_names_are_written_out():
     assert lengthen("Orangetheory studio franchise") == "fitness gym (Orangetheory) studio franchise"
     # words that are words stay: "eng" only whole, "rep" inside "repair" not
     assert lengthen("engine repair, english tutoring") == "engine repair, english tutoring"
+    # a shop's shortened trade, and a used car lot named by how it finances its buyers
+    assert lengthen("metal fab and repair") == "metal fabrication and repair"
+    assert lengthen("Buy Here Pay Here dealer").startswith("used car dealer")
+
+
+def test_a_delivery_partners_and_an_in_house_lenders_abbreviations_are_spelled_out():
+    from retrieval.acronyms import spell_out
+
+    assert spell_out("runs a DSP with 12 vans", {}) == "runs a courier parcel delivery service (DSP) with 12 vans"
+    assert spell_out("a small BHPH lot", {}).startswith("a small used car dealer")
 
 
 def test_a_makers_representative_reads_as_a_wholesale_agent_not_a_maker():
@@ -125,3 +135,18 @@ def test_a_code_whose_text_also_works_without_what_is_denied_is_not_moved_down(t
 def test_a_labelled_old_code_decides_among_the_codes_the_words_allow(call_indexed):
     got = call_indexed("classify_business", {"description": "store, 2017 NAICS 443142, also repairs phones"})
     assert got.result["candidates"][0]["naics"] == "449210"
+
+
+def test_a_business_named_by_the_vehicle_it_serves_food_from_is_a_mobile_food_service(toolkit):
+    from tools.naics import naics_classifier
+
+    classifier = naics_classifier(toolkit.ctx)
+
+    def first(description: str) -> str:
+        return classifier.index.ids[int(np.argmax(classifier.scores(description)))]
+
+    # not the trailer's maker nor its renter: what it serves says it is a food service
+    assert first("pizza trailer with a wood oven, weddings") == "722330"
+    assert first("burger trailer at fairs") == "722330"
+    # a vehicle named by what it does, not by food, stays with its trade
+    assert first("tow truck with two drivers") == "488410"

@@ -613,6 +613,20 @@ def test_a_business_named_by_its_practitioner_is_the_practitioners_office():
     assert nouns.practice("booking agent for bands") == ()
 
 
+def test_a_business_named_by_a_one_word_index_entry_is_of_that_entrys_code():
+    from retrieval.business_words import HeadNouns
+
+    entries = [("238220", "Plumbers"), ("312130", "Wineries"), ("115210", "Branding")]
+    entries += [("333318", "Water heaters, commercial, manufacturing")]
+    nouns = HeadNouns.build(entries)
+    # the tradesman's or the establishment's name decides, whatever the detail names
+    assert nouns.practice("plumber - water heaters, repipes, drains") == ("2382",)
+    assert nouns.practice("family winery with a tasting room") == ("3121",)
+    assert nouns.practice("two small wineries") == ("3121",)
+    # an activity's "-ing" of one word is no business's name ("branding" is livestock's, and a marketer's too)
+    assert nouns.practice("branding") == () and nouns.practice("plumbing supply house") == ()
+
+
 def test_a_business_classifies_the_same_with_or_without_the_facts_around_it(call_indexed):
     """Metamorphic: the place, the figures and the line asked about do not change what the business is."""
     for name in ("coffee shop", "roofing contractor", "intercity bus line", "nail salon"):
