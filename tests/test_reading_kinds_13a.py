@@ -178,3 +178,17 @@ def test_where_it_works_or_a_style_yields_to_where_it_is(catalog, text, state):
 )  # fmt: skip
 def test_an_investors_figures_are_not_the_applicants(text, expected):
     assert figures(text) == expected
+
+
+# --- contractors and a part counted within the headcount are not the headcount -------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("landscaper, 7 employees; mowing in summer goes to a 1099 crew of 3", {"employees": 7}),
+        ("12 on staff and they sub the electrical to a contract team of 5", {"employees": 12}),
+        ("85 employees. A second office in Erie has 11 people (included in the 85).", {"employees": 85}),
+        ("Staff: 22 (incl. 3 part-time)", {"employees": 22}),
+    ],
+)  # fmt: skip
+def test_contractors_and_parts_counted_within_are_not_the_headcount(text, expected):
+    assert figures(text) == expected

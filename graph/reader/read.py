@@ -567,6 +567,10 @@ def _read(text: str, catalog, asked: str | None) -> Reading:
                 projected.add(span.start)
             if fact == "employees" and _CONTRACTORS_AFTER.match(text, span.end):
                 continue  # "8 on a 1099", "4 1099 contractors": independent contractors, no employees
+            if fact == "employees" and _CONTRACTORS_BEFORE.search(text, max(0, span.start - 40), span.start):
+                continue  # "a 1099 crew of 4", "subs it to a contract team of 6": contractors, no employees
+            if held is not None and how != "correction" and _PART_AFTER.match(text, span.end):
+                continue  # "9 people there (included in the 110)": a part of the figure already given
             years[fact] = year
             r.facts[fact] = last_figure[fact] = reading  # the last statement wins: a correction follows its figure
         elif kind == "NAICS":
@@ -1033,6 +1037,16 @@ def _in_units_of(word: str, last: FactReading) -> int | None:
 # After a count, words saying the people counted are contractors paid on a 1099, not employees.
 _CONTRACTORS_AFTER = re.compile(
     r"\s*(?:[a-z-]+\s+)?(?:(?:are|on|as|via|paid on)\s+(?:an?\s+)?)?(?:1099s?\b|independent contractors?\b|ics\b)", re.I
+)
+# Before a count, words saying the people counted are contractors: "a 1099 crew of 4", "subbed to a team of 6".
+_CONTRACTORS_BEFORE = re.compile(
+    r"\b(?:1099|independent|contract|contracted|subcontract(?:ed|or)?|sub(?:bed)?)\s+(?:[a-z-]+\s+)?"
+    r"(?:crew|team|outfit|group|company|firm)\s+of\s+(?:about\s+|around\s+|~\s*)?$",
+    re.I,
+)
+# After a count, words saying it is counted within one given before: "9 people (included in the 110)".
+_PART_AFTER = re.compile(
+    r"[^.;\n(]{0,30}?\(?\s*(?:already\s+)?(?:included|incl\.?|counted|part)\s+(?:in|of|within|among)\b", re.I
 )
 # The tax forms people are paid on: "1099 drivers" are independent contractors, never 1,099 of them.
 _TAX_FORMS = {"1099", "1099s"}
