@@ -192,3 +192,16 @@ def test_an_investors_figures_are_not_the_applicants(text, expected):
 )  # fmt: skip
 def test_contractors_and_parts_counted_within_are_not_the_headcount(text, expected):
     assert figures(text) == expected
+
+
+# --- a bracketed aside inside a fleet listed by kind -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("autos: 5 box trucks (2017-2021 Isuzu NPR) + 3 cargo vans", {"vehicles": 8}),
+        ("4 dump trucks (leased) and 1 pickup", {"vehicles": 5}),
+        ("11 trucks (8 tractors, 3 pickups)", {"vehicles": 11}),  # a breakdown in brackets stays a breakdown
+    ],
+)
+def test_a_fleet_listed_by_kind_runs_on_across_an_aside(text, expected):
+    assert figures(text) == expected

@@ -1680,6 +1680,25 @@ _LIST_BREAKS = {".", "?", "!", ";", "(", ")", "|", "/", "--", "—", "–", "=",
 _WHOLE_FLEET = {"vehicles", "vehicle", "autos", "automobiles", "fleet"}
 
 
+def _asides_of_no_vehicle(tokens: list[Token]) -> set[int]:
+    """The tokens of each bracketed aside on one line that names no vehicle ("(2018-2022 Kenworth T880)"), brackets
+    included: a list of a fleet's kinds runs on across it."""
+    out: set[int] = set()
+    cues = lexicon.cue_of()
+    for o, tok in enumerate(tokens):
+        if tok.text != "(":
+            continue
+        for c in range(o + 1, min(len(tokens), o + 16)):
+            if tokens[c].text in ("(", "\n") or "\n" in tokens[c].text:
+                break
+            if tokens[c].text == ")":
+                words = [t.text.lower() for t in tokens[o + 1 : c]]
+                if not any(cues.get(w) == "vehicles" or w in _FLEET_KINDS or w in _TOWED for w in words):
+                    out.update(range(o, c + 1))
+                break
+    return out
+
+
 def _fleet_kind(tokens: list[Token], seg: list[int]) -> tuple[str, int] | None:
     """A part of a list with one count in it ("10 tractors", "Trucks: 8"): what it counts ("vehicle", "towed",
     "another" fact's noun, "other") and the number's token; None for a part with no number or more than one."""
@@ -1725,7 +1744,10 @@ def _fleet_list(r: Reading, text: str, tokens: list[Token], skip: set[int]) -> N
             runs.append([])
         seg.clear()
 
+    asides = _asides_of_no_vehicle(tokens)
     for j, tok in enumerate(tokens):
+        if j in asides:
+            continue  # "7 dump trucks (2018-2022 Kenworth) + 2 pickups": the aside says what they are, the list goes on
         if j and "\n" in text[tokens[j - 1].end : tok.start]:
             close(False)
         low = tok.text.lower()
