@@ -9,6 +9,7 @@ question is payroll).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -58,11 +59,8 @@ def line(readings: list[Reading]) -> str:
 
 def read(text: str, catalog, asked: str | None = None) -> list[Reading]:
     """The facts one message states, in the vocabulary's order, then the ones it says nobody knows."""
-    from graph.offline.reading import read as parse  # the reader's seam, read once per process with the model's
-
-    try:
-        parsed = parse(text, catalog, asked)
-    except Exception:  # a message the reader cannot read is read as saying nothing, never as a failed turn
+    parsed = _parsed(text, catalog, asked)
+    if parsed is None:
         return []
     spans = getattr(parsed, "spans", None) or {}  # the reader may say where each fact came from
     lobs = dict(getattr(catalog, "lobs", {}) or {})
@@ -100,63 +98,73 @@ def _source(span: object, text: str) -> str:
     return text.strip()
 
 
-def by_message(messages: list[BaseMessage], catalog, cache: dict | None = None) -> dict[str, list[Reading]]:
-    """The readings of every underwriter message of a conversation, by message id, each read with the question our
-    answer before it asked. ``cache``: readings already made, by (text, question), kept between calls."""
+def _parsed(text: str, catalog, asked: str | None):
+    """The fact reader's reading of one message, or None when it cannot read it (read as saying nothing, never as a
+    failed turn)."""
+    from graph.offline.reading import read as parse  # the reader's seam, read once per process with the model's
+
+    try:
+        return parse(text, catalog, asked)
+    except Exception:
+        return None
+
+
+def _turns(messages: list[BaseMessage]) -> Iterator[tuple[HumanMessage, str | None, list[AIMessage]]]:
+    """Each underwriter message (a guard's correction is none), the question our answer before it asked, and our
+    messages after it up to the next one."""
     from graph.offline.conversation import asked_in
 
-    out: dict[str, list[Reading]] = {}
-    asked = None
-    turn: str | None = None
-    rules_only: dict[str, bool] = {}  # message id -> its turn only consulted the guidelines
+    asked: str | None = None
+    turn: tuple[HumanMessage, str | None, list[AIMessage]] | None = None
     for m in messages:
-        if isinstance(m, AIMessage) and m.tool_calls and turn is not None:
-            names = {c["name"] for c in m.tool_calls}
-            rules_only[turn] = rules_only.get(turn, True) and names <= GUIDELINE_TOOLS
         if isinstance(m, HumanMessage):
             if kind(m) == "guard_correction":
                 continue
-            text = m.content if isinstance(m.content, str) else ""
-            turn = m.id
-            if m.id:
-                if cache is None:
-                    out[m.id] = read(text, catalog, asked)
-                else:
-                    if (text, asked) not in cache:
-                        if len(cache) >= CACHE_SIZE:
-                            cache.clear()
-                        cache[(text, asked)] = read(text, catalog, asked)
-                    out[m.id] = cache[(text, asked)]
-            asked = None
-        elif isinstance(m, AIMessage) and not m.tool_calls:
-            asked = asked_in(m)
-            if turn is not None and meta(m).get("took_nothing"):
-                rules_only[turn] = True  # the model read the message as a question, no fact of the applicant
-    for mid, only in rules_only.items():
-        if only:  # a question about the rules: nothing in it was taken as a fact about the applicant
-            out[mid] = []
+            if turn is not None:
+                yield turn
+            turn, asked = (m, asked, []), None
+        elif isinstance(m, AIMessage):
+            if turn is not None:
+                turn[2].append(m)
+            if not m.tool_calls:
+                asked = asked_in(m)
+    if turn is not None:
+        yield turn
+
+
+def by_message(messages: list[BaseMessage], catalog, cache: dict | None = None) -> dict[str, list[Reading]]:
+    """The readings of every underwriter message of a conversation, by message id, each read with the question our
+    answer before it asked. ``cache``: readings already made, by (text, question), kept between calls."""
+    out: dict[str, list[Reading]] = {}
+    for m, asked, answers in _turns(messages):
+        if not m.id:
+            continue
+        text = m.content if isinstance(m.content, str) else ""
+        if cache is None:
+            out[m.id] = read(text, catalog, asked)
+        else:
+            if (text, asked) not in cache:
+                if len(cache) >= CACHE_SIZE:
+                    cache.clear()
+                cache[(text, asked)] = read(text, catalog, asked)
+            out[m.id] = cache[(text, asked)]
+        rules_only: bool | None = None  # the turn only consulted the guidelines
+        for a in answers:
+            if a.tool_calls:
+                rules_only = rules_only is not False and {c["name"] for c in a.tool_calls} <= GUIDELINE_TOOLS
+            elif meta(a).get("took_nothing"):
+                rules_only = True  # the model read the message as a question, no fact of the applicant
+        if rules_only:  # a question about the rules: nothing in it was taken as a fact about the applicant
+            out[m.id] = []
     return out
 
 
 def supposed_calls(messages: list[BaseMessage], catalog) -> set[str]:
     """The ids of the tool calls made in answer to a what-if ("what if they had 200 staff?"): the figures they were
     given were supposed, never stated, so nothing shown as known may come from them."""
-    from graph.offline.conversation import asked_in
-    from graph.offline.reading import read as parse
-
     out: set[str] = set()
-    asked, supposing = None, False
-    for m in messages:
-        if isinstance(m, HumanMessage) and kind(m) != "guard_correction":
-            try:
-                parsed = parse(m.content if isinstance(m.content, str) else "", catalog, asked)
-                supposing = bool(getattr(parsed, "supposed", None))
-            except Exception:  # (read as saying nothing, as ``read`` does)
-                supposing = False
-            asked = None
-        elif isinstance(m, AIMessage):
-            if supposing:
-                out.update(str(c["id"]) for c in m.tool_calls if c.get("id"))
-            if not m.tool_calls:
-                asked = asked_in(m)
+    for m, asked, answers in _turns(messages):
+        parsed = _parsed(m.content if isinstance(m.content, str) else "", catalog, asked)
+        if parsed is not None and getattr(parsed, "supposed", None):
+            out.update(str(c["id"]) for a in answers for c in a.tool_calls if c.get("id"))
     return out

@@ -22,20 +22,20 @@ _ORDINALS = {
 # "the second", "2nd one", "option 2", "number two", "#3", "no. 1", "3", "(b)"; a bare "one" or "a" is no position
 # An ordinal before a noun of its own names no place ("third-party warehousing", "second hand", "first aid", "top
 # soil"): only before nothing, punctuation or a word of the list ("the second one", "first option", "3rd is it").
+# The words that may follow a place in the list ("the second one", "last option", "first is it")
+_LIST_WORDS = (
+    "one|ones|option|choice|code|pick|entry|listed|match|fits?|works?|is|it|please|then|of|on|i|we|they|looks|seems"
+    "|sounds|probably"
+)
 _POSITION = re.compile(
-    r"\b(first|1st|second|2nd|third|3rd|top)\b(?!\s*-?\s*(?!(?:one|ones|option|choice|code|pick|entry|listed|match|fits?"
-    r"|works?|is|it|please|for|then|of|on|in|i|we|they|if|looks|seems|sounds|probably|def|definitely)\b)[a-z])"
+    rf"\b(first|1st|second|2nd|third|3rd|top)\b(?!\s*-?\s*(?!(?:{_LIST_WORDS}|for|in|if|def|definitely)\b)[a-z])"
     r"|\b(?:option|number|choice|no\.?|#)\s*(one|two|three|[1-3]|[abc])\b"
     r"|#\s*([1-3])\b"
     r"|^\W*([1-3]|[abc])\W*$",
     re.I,
 )
 # as a place in the list, not of time ("2 claims last year", "the final payroll"): before nothing or a word of the list
-_LAST = re.compile(
-    r"\b(last|bottom|final)\b(?!\s*-?\s*(?!(?:one|ones|option|choice|code|pick|entry|listed|match|fits?|works?|is|it"
-    r"|please|then|of|on|i|we|they|looks|seems|sounds|probably)\b)[a-z0-9$])",
-    re.I,
-)
+_LAST = re.compile(rf"\b(last|bottom|final)\b(?!\s*-?\s*(?!(?:{_LIST_WORDS})\b)[a-z0-9$])", re.I)
 _MIDDLE = re.compile(r"\bmiddle\b", re.I)
 REFUSED = re.compile(r"\b(not|none|neither|nor|no one|wrong)\b|n't\b", re.I)
 # "45 employees, not 38": a "not" before a figure names the figure replaced, it refuses nothing
@@ -117,6 +117,30 @@ def _title_words(title: str) -> list[set[str]]:
     if len(parts) == 2 and all(len(_WORD.findall(p)) == 1 for p in parts):
         ways += [{singular(p)} for p in parts]
     return ways
+
+
+def titled(description: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:
+    """The offered code whose title the description is, word for word but for case, plurals and hyphens
+    ("locksmith": 561622 Locksmiths), when exactly one is: nothing left to pick."""
+    said = _every_word(description)
+    found = [c for c in offered if said and _every_word(titles.get(c, "")) == said]
+    return found[0] if len(found) == 1 else None
+
+
+def _every_word(text: str) -> tuple[str, ...]:
+    """A title's words in order, for ``titled``: lower case, each singular, no "(except ...)" aside."""
+    return tuple(singular(w) for w in re.findall(r"[a-z0-9']+", _EXCEPT.sub(" ", text.lower())))
+
+
+# A pick by a word of its title, said as "the <word> one": "the retail one", "that commercial one"
+_A_PICK = re.compile(
+    r"(?:i'?d say |go with |probably |prob )?(?:the|that|this)\s+[\w-]+(?:\s+[\w-]+)?\s+ones?\W*", re.I
+)
+
+
+def says_a_pick(text: str) -> bool:
+    """The reply is a pick said by a word of its title ("the retail one"), whichever title the word is in."""
+    return bool(_A_PICK.fullmatch(text.strip()))
 
 
 def named_by_title(description: str, offered: Sequence[str], titles: Mapping[str, str]) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from core.vocabulary import LINE_TASKS, NUMERIC_FACTS, TASK_TYPES, TASKS
-from graph.offline.choice import picked, refuses
+from graph.offline.choice import picked, refuses, titled
 from graph.offline.facts import (
     QUESTION_VARIANTS,
     QUESTIONS,
@@ -32,7 +32,6 @@ from graph.offline.names import trade_words
 from graph.offline.reading import read
 from graph.reader.read import CORRECTION_WORDS, FIGURES, restated_figure
 from graph.state import kind, meta
-from retrieval.search import singular
 from tools.applicants import established_applicant, name_key
 from tools.catalog import Catalog
 from tools.errors import InvalidArgument
@@ -750,15 +749,11 @@ class Conversation:
         return None, None
 
     def _titled(self, desc: str, cands: list[dict]) -> str | None:
-        """The candidate whose NAICS title the description is, word for word but for case, plurals and hyphens
-        ("locksmith" is 561622 Locksmiths), unless the underwriter turned the candidates down."""
+        """The candidate whose NAICS title the description is (``choice.titled``), unless the underwriter turned the
+        candidates down."""
         if "naics_choice" in self.unknown or self.redescribed:
             return None
-        said = _title_words(desc)
-        found = [
-            c["naics"] for c in cands if said and _title_words(self.catalog.naics_titles.get(c["naics"], "")) == said
-        ]
-        return found[0] if len(found) == 1 else None
+        return titled(desc, [c["naics"] for c in cands], self.catalog.naics_titles)
 
     def _classified_as(self, desc: str) -> str | None:
         """The code a classification finding about this applicant gave for this description, the latest."""
@@ -769,11 +764,6 @@ class Conversation:
 
     def turn_result(self, name: str, args: dict) -> Call | None:
         return next((c for c in self.calls if c.name == name and c.args == args), None)
-
-
-def _title_words(text: str) -> tuple[str, ...]:
-    """A title's words for comparing a description with it: lower case, each singular, no "(except ...)" aside."""
-    return tuple(singular(w) for w in re.findall(r"[a-z0-9']+", re.sub(r"\([^)]*\)", " ", text.lower())))
 
 
 def read_conversation(messages: list[BaseMessage], catalog) -> Conversation:

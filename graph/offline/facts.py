@@ -24,7 +24,7 @@ from pathlib import Path
 
 from core.vocabulary import COUNT_FACTS, FACT_NOUNS, FACTS, LINE_TASKS, LOB_SHORTHAND, NUMERIC_FACTS, TOOL_FACTS
 from graph.offline import names, numbers
-from graph.offline.choice import names_a_position
+from graph.offline.choice import names_a_position, says_a_pick
 from graph.offline.names import expand_abbreviations  # noqa: F401  (part of this module's interface)
 from graph.reader import lexicon
 from graph.reader.read import CORRECTION_WORDS, COURTESY, DANGLING, JUDGING, VAGUE, as_label_lines, read
@@ -1496,7 +1496,7 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
             # description changes and the new one is classified, never the old one's first code assumed; a reply
             # that gives another fact instead ("sales are about 2M") says nothing of the business
             rest = _NONE_FIT.sub(" ", t)
-            if _A_PICK.fullmatch(rest.strip()):
+            if says_a_pick(rest):
                 pass  # "the retail one", "that commercial one": a pick by a word of its title, no description
             elif (whole := bare_description(rest, catalog)) and not _YES_NO.fullmatch(rest):
                 f["description"] = whole.strip(" ,.;:-")
@@ -1530,9 +1530,6 @@ def parse(text: str, catalog, asked: str | None = None) -> Parsed:
     return p
 
 
-_A_PICK = re.compile(
-    r"(?:i'?d say |go with |probably |prob )?(?:the|that|this)\s+[\w-]+(?:\s+[\w-]+)?\s+ones?\W*", re.I
-)
 _NOT_KNOWING = re.compile(rf"{_UNKNOWN.pattern}|\b(?:don'?t|do not|doesn'?t|does not) have\b", re.I)
 
 
